@@ -1,0 +1,32 @@
+// dispatch: shared entry logic for `weft` and `weftctl`: finds cmd/<tool>/<sub>.ts, runs its
+// `run(argv)` and exits with the code it returns. Unknown subcommands print usage and exit 2.
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+
+export interface Subcommand {
+  readonly summary: string;
+  run(argv: readonly string[]): Promise<number>;
+}
+
+export async function dispatch(tool: string, dir: string, argv: readonly string[]): Promise<never> {
+  const names = readdirSync(dir).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3)).sort();
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === "help" || sub === "--help" || sub === "-h" || !names.includes(sub)) {
+    const lines = await Promise.all(names.map(async (n) => {
+      const mod = (await import(join(dir, `${n}.ts`))) as { default: Subcommand };
+      return `  ${n.padEnd(14)} ${mod.default.summary}`;
+    }));
+    const out = sub === undefined || sub.startsWith("-") || sub === "help" ? process.stdout : process.stderr;
+    if (sub !== undefined && !["help", "--help", "-h"].includes(sub)) out.write(`${tool}: unknown command "${sub}"\n`);
+    out.write(`usage: ${tool} <command> [flags]\n\ncommands:\n${lines.join("\n")}\n`);
+    process.exit(sub === undefined || ["help", "--help", "-h"].includes(sub) ? 0 : 2);
+  }
+  const mod = (await import(join(dir, `${sub}.ts`))) as { default: Subcommand };
+  try {
+    process.exitCode = await mod.default.run(rest);
+  } catch (e) {
+    process.stderr.write(`${tool} ${sub}: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  }
+  return undefined as never;
+}

@@ -1,0 +1,287 @@
+// gateway-types: Gateway API kinds (gateway.networking.k8s.io v1; ReferenceGrant v1 and v1beta1).
+// Fields whose value set is an enum are typed `string`: an unknown value is not a parse error,
+// it becomes an `UnsupportedValue` condition in translate (spec §4).
+// Must not: hold behaviour.
+import type { Condition, LabelSelector, ObjectMeta } from "./meta.ts";
+
+export const GATEWAY_GROUP = "gateway.networking.k8s.io";
+export const WEFT_CONTROLLER_NAME = "weft.dev/gateway-controller";
+
+// ---- GatewayClass ----------------------------------------------------------
+export interface GatewayClass {
+  readonly apiVersion: string;
+  readonly kind: "GatewayClass";
+  readonly metadata: ObjectMeta;
+  readonly spec: {
+    readonly controllerName: string;
+    readonly parametersRef?: { readonly group: string; readonly kind: string; readonly name: string; readonly namespace?: string };
+    readonly description?: string;
+  };
+  readonly status?: { readonly conditions?: readonly Condition[]; readonly supportedFeatures?: readonly { readonly name: string }[] };
+}
+
+// ---- Gateway ---------------------------------------------------------------
+export interface SecretObjectReference {
+  readonly group?: string;
+  readonly kind?: string;
+  readonly name: string;
+  readonly namespace?: string;
+}
+
+export interface RouteGroupKind {
+  readonly group?: string;
+  readonly kind: string;
+}
+
+export interface AllowedRoutes {
+  readonly namespaces?: { readonly from?: string; readonly selector?: LabelSelector };
+  readonly kinds?: readonly RouteGroupKind[];
+}
+
+export interface Listener {
+  readonly name: string;
+  readonly hostname?: string;
+  readonly port: number;
+  readonly protocol: string; // HTTP | HTTPS | TLS | TCP | UDP
+  readonly tls?: {
+    readonly mode?: string; // Terminate | Passthrough
+    readonly certificateRefs?: readonly SecretObjectReference[];
+    readonly options?: Readonly<Record<string, string>>;
+  };
+  readonly allowedRoutes?: AllowedRoutes;
+}
+
+export interface Gateway {
+  readonly apiVersion: string;
+  readonly kind: "Gateway";
+  readonly metadata: ObjectMeta;
+  readonly spec: {
+    readonly gatewayClassName: string;
+    readonly listeners: readonly Listener[];
+    readonly addresses?: readonly { readonly type?: string; readonly value: string }[];
+  };
+  readonly status?: unknown;
+}
+
+// ---- Routes: shared --------------------------------------------------------
+export interface ParentReference {
+  readonly group?: string; // default gateway.networking.k8s.io; "" for Service
+  readonly kind?: string; // default Gateway
+  readonly namespace?: string;
+  readonly name: string;
+  readonly sectionName?: string;
+  readonly port?: number;
+}
+
+export interface BackendObjectReference {
+  readonly group?: string; // default ""
+  readonly kind?: string; // default Service
+  readonly name: string;
+  readonly namespace?: string;
+  readonly port?: number; // required for Service (Service port, not targetPort)
+}
+
+export interface HTTPHeader {
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface HeaderModifier {
+  readonly set?: readonly HTTPHeader[];
+  readonly add?: readonly HTTPHeader[];
+  readonly remove?: readonly string[];
+}
+
+export interface HTTPPathModifier {
+  readonly type: string; // ReplaceFullPath | ReplacePrefixMatch
+  readonly replaceFullPath?: string;
+  readonly replacePrefixMatch?: string;
+}
+
+export interface HTTPRequestRedirectFilter {
+  readonly scheme?: string;
+  readonly hostname?: string;
+  readonly path?: HTTPPathModifier;
+  readonly port?: number;
+  readonly statusCode?: number;
+}
+
+export interface HTTPURLRewriteFilter {
+  readonly hostname?: string;
+  readonly path?: HTTPPathModifier;
+}
+
+export interface HTTPRequestMirrorFilter {
+  readonly backendRef: BackendObjectReference;
+  readonly percent?: number;
+  readonly fraction?: { readonly numerator: number; readonly denominator?: number };
+}
+
+export interface HTTPCORSFilter {
+  readonly allowOrigins?: readonly string[];
+  readonly allowCredentials?: boolean;
+  readonly allowMethods?: readonly string[];
+  readonly allowHeaders?: readonly string[];
+  readonly exposeHeaders?: readonly string[];
+  readonly maxAge?: number;
+}
+
+export interface LocalObjectReference {
+  readonly group: string;
+  readonly kind: string;
+  readonly name: string;
+}
+
+export interface HTTPRouteFilter {
+  readonly type: string; // RequestHeaderModifier | ResponseHeaderModifier | RequestRedirect | URLRewrite | RequestMirror | CORS | ExternalAuth | ExtensionRef
+  readonly requestHeaderModifier?: HeaderModifier;
+  readonly responseHeaderModifier?: HeaderModifier;
+  readonly requestRedirect?: HTTPRequestRedirectFilter;
+  readonly urlRewrite?: HTTPURLRewriteFilter;
+  readonly requestMirror?: HTTPRequestMirrorFilter;
+  readonly cors?: HTTPCORSFilter;
+  readonly extensionRef?: LocalObjectReference;
+}
+
+export interface HTTPBackendRef extends BackendObjectReference {
+  readonly weight?: number; // default 1, 0..1_000_000
+  readonly filters?: readonly HTTPRouteFilter[];
+}
+
+export interface RouteParentStatus {
+  readonly parentRef: ParentReference;
+  readonly controllerName: string;
+  readonly conditions: readonly Condition[];
+}
+
+export interface RouteStatus {
+  readonly parents: readonly RouteParentStatus[];
+}
+
+// ---- HTTPRoute -------------------------------------------------------------
+export interface HTTPPathMatch {
+  readonly type?: string; // Exact | PathPrefix (default) | RegularExpression
+  readonly value?: string; // default "/"
+}
+
+export interface HTTPHeaderMatch {
+  readonly type?: string; // Exact (default) | RegularExpression
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface HTTPQueryParamMatch {
+  readonly type?: string; // Exact (default) | RegularExpression
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface HTTPRouteMatch {
+  readonly path?: HTTPPathMatch;
+  readonly headers?: readonly HTTPHeaderMatch[];
+  readonly queryParams?: readonly HTTPQueryParamMatch[];
+  readonly method?: string;
+}
+
+export interface HTTPRouteTimeouts {
+  readonly request?: string; // GEP-2257 duration
+  readonly backendRequest?: string;
+}
+
+export interface HTTPRouteRetry {
+  readonly codes?: readonly number[];
+  readonly attempts?: number;
+  readonly backoff?: string;
+}
+
+export interface SessionPersistence {
+  readonly sessionName?: string;
+  readonly absoluteTimeout?: string;
+  readonly idleTimeout?: string;
+  readonly type?: string; // Cookie | Header
+  readonly cookieConfig?: { readonly lifetimeType?: string };
+}
+
+export interface HTTPRouteRule {
+  readonly name?: string;
+  readonly matches?: readonly HTTPRouteMatch[];
+  readonly filters?: readonly HTTPRouteFilter[];
+  readonly backendRefs?: readonly HTTPBackendRef[];
+  readonly timeouts?: HTTPRouteTimeouts;
+  readonly retry?: HTTPRouteRetry;
+  readonly sessionPersistence?: SessionPersistence;
+}
+
+export interface HTTPRoute {
+  readonly apiVersion: string;
+  readonly kind: "HTTPRoute";
+  readonly metadata: ObjectMeta;
+  readonly spec: {
+    readonly parentRefs?: readonly ParentReference[];
+    readonly hostnames?: readonly string[];
+    readonly rules?: readonly HTTPRouteRule[];
+  };
+  readonly status?: RouteStatus;
+}
+
+// ---- GRPCRoute -------------------------------------------------------------
+export interface GRPCMethodMatch {
+  readonly type?: string; // Exact (default) | RegularExpression
+  readonly service?: string;
+  readonly method?: string;
+}
+
+export interface GRPCHeaderMatch {
+  readonly type?: string;
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface GRPCRouteMatch {
+  readonly method?: GRPCMethodMatch;
+  readonly headers?: readonly GRPCHeaderMatch[];
+}
+
+export interface GRPCRouteFilter {
+  readonly type: string; // RequestHeaderModifier | ResponseHeaderModifier | RequestMirror | ExtensionRef
+  readonly requestHeaderModifier?: HeaderModifier;
+  readonly responseHeaderModifier?: HeaderModifier;
+  readonly requestMirror?: HTTPRequestMirrorFilter;
+  readonly extensionRef?: LocalObjectReference;
+}
+
+export interface GRPCBackendRef extends BackendObjectReference {
+  readonly weight?: number;
+  readonly filters?: readonly GRPCRouteFilter[];
+}
+
+export interface GRPCRouteRule {
+  readonly name?: string;
+  readonly matches?: readonly GRPCRouteMatch[];
+  readonly filters?: readonly GRPCRouteFilter[];
+  readonly backendRefs?: readonly GRPCBackendRef[];
+  readonly sessionPersistence?: SessionPersistence;
+}
+
+export interface GRPCRoute {
+  readonly apiVersion: string;
+  readonly kind: "GRPCRoute";
+  readonly metadata: ObjectMeta;
+  readonly spec: {
+    readonly parentRefs?: readonly ParentReference[];
+    readonly hostnames?: readonly string[];
+    readonly rules?: readonly GRPCRouteRule[];
+  };
+  readonly status?: RouteStatus;
+}
+
+// ---- ReferenceGrant (v1 and v1beta1 have the same shape) ----------------------
+export interface ReferenceGrant {
+  readonly apiVersion: string;
+  readonly kind: "ReferenceGrant";
+  readonly metadata: ObjectMeta;
+  readonly spec: {
+    readonly from: readonly { readonly group: string; readonly kind: string; readonly namespace: string }[];
+    readonly to: readonly { readonly group: string; readonly kind: string; readonly name?: string }[];
+  };
+}

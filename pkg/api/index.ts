@@ -1,0 +1,8 @@
+// index: the public surface of pkg/api.
+export type * from "./meta.ts";
+export type * from "./core-types.ts";
+export type * from "./gateway-types.ts";
+export type * from "./status-types.ts";
+export type { ResourceSnapshot, SnapshotKind } from "./snapshot.ts";
+export { emptySnapshot } from "./snapshot.ts";
+export { GATEWAY_GROUP, WEFT_CONTROLLER_NAME } from "./gateway-types.ts";

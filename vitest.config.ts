@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts", "injector/**/*.test.ts"],
+    reporters: ["default", "./test/support/summary-reporter.ts"],
+    testTimeout: 20_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+    // Kubernetes-tier tests share one API server and run in their own project-wide order.
+    fileParallelism: true,
+  },
+});
