@@ -1,0 +1,60 @@
+// engine-types: the seam between the HTTP engine (h1/h2/gRPC stack, pools, filters) and the
+// listeners that feed it sockets (gateway listeners, sidecar outbound/inbound capture).
+// A listener accepts a socket, decides what it is, and hands it to the engine with a RouteContext.
+// Must not: hold behaviour.
+import type { Duplex } from "node:stream";
+import type { ClusterIR, MeshIR } from "../ir/types.ts";
+import type { CompiledRoutes } from "../router/index.ts";
+
+export type ProxyFace = "gateway" | "sidecar-outbound" | "sidecar-inbound";
+
+/** Everything the engine needs to route requests arriving on one connection. */
+export interface RouteContext {
+  readonly face: ProxyFace;
+  /** Routes that apply; undefined ⇒ no route attached: forward everything to `defaultCluster`. */
+  readonly routes: CompiledRoutes | undefined;
+  /** Cluster used when `routes` is undefined (GAMMA route presence, spec §1.8). */
+  readonly defaultCluster?: string;
+  /** sidecar-inbound: forward to the app at 127.0.0.1:<this port>. */
+  readonly localAppPort?: number;
+  /** Port the client addressed (listener port or original destination port). */
+  readonly destinationPort: number;
+  /** "http" | "https" as seen by the client (for redirects and x-forwarded-proto). */
+  readonly scheme: "http" | "https";
+  /** Verified SPIFFE id of the downstream peer (sidecar-inbound over mTLS). */
+  readonly peerIdentity?: string;
+  /** Listener id / service id for logs, metrics and traces. */
+  readonly label: string;
+}
+
+/** Mesh mTLS material: PEM strings handed in by the caller (cmd wires pkg/ca → proxy). */
+export interface MeshTlsMaterial {
+  readonly keyPem: string;
+  readonly certChainPem: string;
+  /** All trusted roots (old and new during rotation), concatenated PEM. */
+  readonly trustBundlePem: string;
+  /** Our own SPIFFE id. */
+  readonly identity: string;
+}
+
+/** The state the engine reads per request: swapped atomically when new config arrives. */
+export interface EngineState {
+  readonly version: string;
+  readonly ir: MeshIR;
+  readonly clusters: ReadonlyMap<string, ClusterIR>;
+}
+
+export interface HttpEngine {
+  /**
+   * Serve one accepted connection (plain or already-TLS-terminated). The engine detects the HTTP/2
+   * preface vs HTTP/1.x itself. Non-HTTP bytes ⇒ the engine closes the socket cleanly.
+   * `head` holds bytes the listener already read while detecting the protocol.
+   */
+  serveConnection(socket: Duplex, ctx: RouteContext, head?: Buffer): void;
+  /** Swap the config in force (atomic; in-flight requests keep the state they started with). */
+  setState(state: EngineState): void;
+  /** Set or rotate mesh mTLS material used for upstream connections to meshed endpoints. */
+  setMeshTls(material: MeshTlsMaterial | undefined): void;
+  /** Stop taking new requests, finish in-flight ones (bounded by `graceMs`), close pools. */
+  drain(graceMs: number): Promise<void>;
+}
