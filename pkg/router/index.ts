@@ -1,4 +1,15 @@
-// index: public surface of pkg/router (filled in by the router implementation).
-// CompiledRoutes is the compiled form of RouteTablesIR; see compile-routes.ts.
+// index: public surface of pkg/router, the compiled matcher shared by the gateway and the sidecar.
+// compileRoutes/matchRoute (route tables), compileGateway/selectListener/listenerForSni (listeners),
+// compileMesh/lookupMeshDestination (GAMMA by original destination), pickBackend, applyPathModifier.
+// Must not: hold behaviour itself.
 export type { RequestView } from "./request.ts";
-export type CompiledRoutes = { readonly __compiled: "routes" } & Record<string, unknown>;
+export { compileRoutes, matchRoute } from "./compile-routes.ts";
+export type { CompiledRoutes, RouteMatch } from "./compile-routes.ts";
+export { compileGateway, listenerForSni, selectListener } from "./gateway.ts";
+export type { CompiledGateway, CompiledListener } from "./gateway.ts";
+export { compileMesh, lookupMeshDestination } from "./mesh.ts";
+export type { CompiledMesh, MeshDestination } from "./mesh.ts";
+export { pickBackend } from "./pick-backend.ts";
+export { applyPathModifier } from "./path-modifier.ts";
+export { compileRegex, parseQuery, splitGrpcPath } from "./conditions.ts";
+export { hostnameMatches } from "./hostname.ts";

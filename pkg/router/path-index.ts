@@ -1,0 +1,94 @@
+// path-index: candidate index over the paths of one group of HTTP route entries.
+// Takes: entries (by their precedence index) with Exact / PathPrefix / RegularExpression paths.
+// Gives: for a request path, the lists of entry indices whose PATH condition can hold; each list is
+// sorted ascending. Exact → hash map; PathPrefix → trie by "/"-separated segment (spec §8: `/abc`
+// matches `/abc`, `/abc/`, `/abc/def`, never `/abcd`); anything else → an always-checked list whose
+// entries carry their own path test. Must not: decide precedence (the caller merges lists by index).
+// Paths are compared as received: case-sensitive, percent-encoding kept, no normalisation.
+
+export interface CandidateIndex {
+  /** Pushes every candidate list for `path` onto `sink` (lists may be empty; never mutate them). */
+  collect(path: string, sink: (readonly number[])[]): void;
+}
+
+interface TrieNode {
+  children: Map<string, TrieNode> | undefined;
+  entries: number[];
+}
+
+function newNode(): TrieNode {
+  return { children: undefined, entries: [] };
+}
+
+/** What the index needs to know about one entry's path; `indexed` false ⇒ goes to the always list. */
+export type IndexedPath = { readonly type: "Exact" | "PathPrefix"; readonly value: string } | { readonly type: "Other" };
+
+/** PathPrefix value as matched: one trailing "/" is ignored (spec §8), "/" stays "/". */
+export function normalizePrefix(value: string): string {
+  return value.length > 1 && value.endsWith("/") ? value.slice(0, -1) : value;
+}
+
+/** Whether the trie/exact map can hold this path (values must start with "/"). */
+export function indexedPathOf(type: string, value: string): IndexedPath {
+  if ((type === "Exact" || type === "PathPrefix") && value.startsWith("/")) return { type, value };
+  return { type: "Other" };
+}
+
+export class PathIndex implements CandidateIndex {
+  readonly #exact = new Map<string, number[]>();
+  readonly #root: TrieNode = newNode();
+  readonly #always: number[] = [];
+  #hasPrefixBelowRoot = false;
+
+  /** Adds entry `index`; callers add in ascending index order so every list stays sorted. */
+  add(index: number, path: IndexedPath): void {
+    if (path.type === "Other") {
+      this.#always.push(index);
+      return;
+    }
+    if (path.type === "Exact") {
+      const list = this.#exact.get(path.value);
+      if (list === undefined) this.#exact.set(path.value, [index]);
+      else list.push(index);
+      return;
+    }
+    const prefix = normalizePrefix(path.value);
+    let node = this.#root;
+    if (prefix !== "/") {
+      this.#hasPrefixBelowRoot = true;
+      for (const segment of prefix.slice(1).split("/")) {
+        node.children ??= new Map();
+        let child = node.children.get(segment);
+        if (child === undefined) {
+          child = newNode();
+          node.children.set(segment, child);
+        }
+        node = child;
+      }
+    }
+    node.entries.push(index);
+  }
+
+  collect(path: string, sink: (readonly number[])[]): void {
+    if (this.#always.length > 0) sink.push(this.#always);
+    if (this.#exact.size > 0) {
+      const exact = this.#exact.get(path);
+      if (exact !== undefined) sink.push(exact);
+    }
+    if (path.charCodeAt(0) !== 47 /* "/" */) return;
+    let node: TrieNode | undefined = this.#root;
+    if (node.entries.length > 0) sink.push(node.entries);
+    if (!this.#hasPrefixBelowRoot) return;
+    let start = 1;
+    for (;;) {
+      const children: Map<string, TrieNode> | undefined = node.children;
+      if (children === undefined) return;
+      const slash = path.indexOf("/", start);
+      node = children.get(slash < 0 ? path.slice(start) : path.slice(start, slash));
+      if (node === undefined) return;
+      if (node.entries.length > 0) sink.push(node.entries);
+      if (slash < 0) return;
+      start = slash + 1;
+    }
+  }
+}
