@@ -6,3 +6,7 @@ export type * from "./status-types.ts";
 export type { ResourceSnapshot, SnapshotKind } from "./snapshot.ts";
 export { emptySnapshot } from "./snapshot.ts";
 export { GATEWAY_GROUP, WEFT_CONTROLLER_NAME } from "./gateway-types.ts";
+export type { ApiObject, ParseIssue, ParseOutcome } from "./parse-types.ts";
+export { PARSE_LIMITS, formatIssue } from "./parse-types.ts";
+export { parseManifests, objectId } from "./parse.ts";
+export { buildSnapshot } from "./parse-snapshot.ts";
