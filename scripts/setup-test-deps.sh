@@ -9,4 +9,5 @@ if [ "${#need[@]}" -gt 0 ] && [ "$(id -u)" = 0 ]; then
   apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iptables iproute2 >/dev/null
 fi
+bash scripts/build-native.sh
 if [ -x scripts/build-test-cluster.sh ]; then bash scripts/build-test-cluster.sh; fi

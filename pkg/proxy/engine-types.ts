@@ -37,6 +37,13 @@ export interface MeshTlsMaterial {
   readonly identity: string;
 }
 
+/**
+ * ALPN protocols that mark a connection as mesh mTLS (sidecar → sidecar). The inbound sidecar
+ * terminates TLS only when the ClientHello offers one of these; any other TLS (the app's own) passes
+ * through untouched. A client offers ["weft-h2", "weft-http/1.1"]; the inner protocol is the suffix.
+ */
+export const MESH_ALPN_PROTOCOLS: readonly string[] = ["weft-h2", "weft-http/1.1"];
+
 /** The state the engine reads per request: swapped atomically when new config arrives. */
 export interface EngineState {
   readonly version: string;
