@@ -1,0 +1,121 @@
+// tracing: `initTracing(cfg)` gives the tracing facade. Off (no cfg or enabled=false) gives the
+// shared no-op facade and creates no SDK object. On, it builds a BasicTracerProvider with a
+// parent-based ratio sampler, an OTLP exporter (gRPC or HTTP/JSON) behind a batch processor, and
+// the configured propagators; contexts are passed explicitly (no global context manager).
+// Must not: register global providers/propagators, throw on a request path, or log secrets.
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer, type TextMapPropagator } from "@opentelemetry/api";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type SpanExporter, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { OTLPTraceExporter as OtlpGrpcExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
+import { OTLPTraceExporter as OtlpHttpExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { NOOP_SPAN, NOOP_TRACING } from "./noop-tracing.ts";
+import { buildPropagator, headerFnGetter, headerFnSetter } from "./propagation.ts";
+import { isErrorOutcome, spanNameOf, type SpanAttributes, type SpanOutcome, type SpanRole } from "./span-attributes.ts";
+import { validateTracingConfig, type HeaderGetter, type HeaderSetter, type SpanHandle, type Tracing, type TracingConfig } from "./tracing-types.ts";
+
+class SdkSpanHandle implements SpanHandle {
+  readonly span: Span;
+  readonly context: Context;
+  readonly role: SpanRole;
+  readonly sampled: boolean;
+  readonly traceId: string;
+  readonly spanId: string;
+  ended = false;
+
+  constructor(span: Span, parentContext: Context, role: SpanRole) {
+    this.span = span;
+    this.context = trace.setSpan(parentContext, span);
+    this.role = role;
+    const sc = span.spanContext();
+    this.sampled = span.isRecording();
+    this.traceId = sc.traceId;
+    this.spanId = sc.spanId;
+  }
+
+  setAttributes(attrs: SpanAttributes): void {
+    if (!this.sampled || this.ended) return;
+    for (const key in attrs) {
+      const v = attrs[key];
+      if (v !== undefined) this.span.setAttribute(key, v);
+    }
+  }
+
+  end(outcome?: SpanOutcome): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.sampled && outcome !== undefined) {
+      if (outcome.httpStatus !== undefined) this.span.setAttribute("http.response.status_code", outcome.httpStatus);
+      if (outcome.grpcStatus !== undefined) this.span.setAttribute("rpc.grpc.status_code", outcome.grpcStatus);
+      if (isErrorOutcome(this.role, outcome)) {
+        this.span.setStatus(outcome.error === undefined ? { code: SpanStatusCode.ERROR } : { code: SpanStatusCode.ERROR, message: outcome.error });
+        if (outcome.error !== undefined) this.span.setAttribute("error.type", outcome.error);
+      }
+    }
+    this.span.end();
+  }
+}
+
+function definedOnly(attrs: SpanAttributes): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const key in attrs) {
+    const v = attrs[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
+function exporterOf(cfg: TracingConfig): SpanExporter | undefined {
+  if (cfg.otlpEndpoint === undefined) return undefined;
+  if (cfg.protocol === "grpc") return new OtlpGrpcExporter({ url: cfg.otlpEndpoint });
+  const base = cfg.otlpEndpoint.replace(/\/+$/, "");
+  return new OtlpHttpExporter({ url: base.endsWith("/v1/traces") ? base : `${base}/v1/traces` });
+}
+
+class SdkTracing implements Tracing {
+  readonly enabled = true;
+  readonly provider: BasicTracerProvider;
+  readonly tracer: Tracer;
+  readonly propagator: TextMapPropagator;
+
+  constructor(cfg: TracingConfig) {
+    const exporter = exporterOf(cfg);
+    const processors: SpanProcessor[] = exporter === undefined ? [] : [new BatchSpanProcessor(exporter, { scheduledDelayMillis: cfg.exportDelayMs ?? 5000 })];
+    this.provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ ...cfg.resourceAttributes, "service.name": cfg.serviceName }),
+      sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(cfg.samplingRatio) }),
+      spanProcessors: processors,
+    });
+    this.tracer = this.provider.getTracer("weft");
+    this.propagator = buildPropagator(cfg.propagators);
+  }
+
+  startServerSpan(carrier: HeaderGetter, attrs: SpanAttributes, name?: string): SpanHandle {
+    const parent = this.propagator.extract(ROOT_CONTEXT, carrier, headerFnGetter);
+    const span = this.tracer.startSpan(name ?? spanNameOf(attrs, "request"), { kind: SpanKind.SERVER, attributes: definedOnly(attrs) }, parent);
+    return new SdkSpanHandle(span, parent, "server");
+  }
+
+  startClientSpan(parent: SpanHandle, attrs: SpanAttributes, name?: string): SpanHandle {
+    const ctx = parent instanceof SdkSpanHandle ? parent.context : ROOT_CONTEXT;
+    const span = this.tracer.startSpan(name ?? spanNameOf(attrs, "upstream"), { kind: SpanKind.CLIENT, attributes: definedOnly(attrs) }, ctx);
+    return new SdkSpanHandle(span, ctx, "client");
+  }
+
+  inject(span: SpanHandle, setter: HeaderSetter): void {
+    if (span instanceof SdkSpanHandle) this.propagator.inject(span.context, setter, headerFnSetter);
+  }
+
+  forceFlush(): Promise<void> { return this.provider.forceFlush(); }
+  shutdown(): Promise<void> { return this.provider.shutdown(); }
+}
+
+/** The tracing facade for `cfg`; throws RangeError listing every problem of an invalid config
+ *  (a startup error, never a request-path one). */
+export function initTracing(cfg: TracingConfig | undefined): Tracing {
+  if (cfg === undefined || cfg.enabled === false) return NOOP_TRACING;
+  const problems = validateTracingConfig(cfg);
+  if (problems.length > 0) throw new RangeError(`invalid tracing config: ${problems.join("; ")}`);
+  return new SdkTracing(cfg);
+}
+
+export { NOOP_SPAN, NOOP_TRACING };
