@@ -1,0 +1,54 @@
+// mesh-tls: terminates inbound mesh mTLS on a captured socket: our cert chain, a client certificate
+// that must chain to the trust bundle, and the peer's SPIFFE id from its single URI SAN (design §1
+// Identity: peers are verified by SPIFFE id, not hostname).
+// Takes: the raw socket (paused, with the bytes already read), a secure context, a timeout.
+// Gives: the TLS socket and the verified peer identity, or a refusal reason.
+// Must not: accept an unauthorised or identity-less peer, or log certificate or key material.
+import type { Socket } from "node:net";
+import { TLSSocket, createSecureContext, type SecureContext } from "node:tls";
+import { spiffeIdOfSans } from "../../util/spiffe.ts";
+import { MESH_ALPN_PROTOCOLS, type MeshTlsMaterial } from "../engine-types.ts";
+
+export function meshSecureContext(m: MeshTlsMaterial): SecureContext {
+  return createSecureContext({ key: m.keyPem, cert: m.certChainPem, ca: m.trustBundlePem, minVersion: "TLSv1.2" });
+}
+
+export function offersMeshAlpn(alpn: readonly string[]): boolean {
+  return alpn.some((p) => MESH_ALPN_PROTOCOLS.includes(p));
+}
+
+export type MeshTlsResult =
+  | { readonly ok: true; readonly socket: TLSSocket; readonly peerIdentity: string; readonly alpn: string }
+  | { readonly ok: false; readonly reason: string };
+
+export function terminateMeshTls(raw: Socket, head: Buffer, context: SecureContext, timeoutMs: number): Promise<MeshTlsResult> {
+  return new Promise((resolve) => {
+    if (head.length > 0) raw.unshift(head);
+    const tls = new TLSSocket(raw, {
+      isServer: true, secureContext: context, requestCert: true, rejectUnauthorized: true,
+      ALPNProtocols: [...MESH_ALPN_PROTOCOLS],
+    });
+    let settled = false;
+    const refuse = (reason: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      tls.destroy();
+      raw.destroy();
+      resolve({ ok: false, reason });
+    };
+    const timer = setTimeout(() => refuse(`handshake timeout after ${timeoutMs}ms`), timeoutMs);
+    // These stay attached: after settling they do nothing, and an early error cannot go unhandled.
+    tls.on("error", (e: Error) => refuse(`tls: ${e.message}`));
+    tls.once("close", () => refuse("closed during handshake"));
+    tls.once("secure", () => {
+      if (!tls.authorized) return refuse(`client certificate not trusted: ${String(tls.authorizationError ?? "none presented")}`);
+      const peer = tls.getPeerCertificate();
+      const peerIdentity = spiffeIdOfSans(peer.subjectaltname);
+      if (peerIdentity === undefined) return refuse("client certificate has no single SPIFFE URI SAN");
+      settled = true;
+      clearTimeout(timer);
+      resolve({ ok: true, socket: tls, peerIdentity, alpn: typeof tls.alpnProtocol === "string" ? tls.alpnProtocol : "" });
+    });
+  });
+}

@@ -1,0 +1,69 @@
+// sidecar-types: the options, destination shape and handle of the sidecar's capture listeners.
+// Must not: hold behaviour.
+import type { MeshPortIR, MeshServiceIR } from "../../ir/types.ts";
+import type { CompiledRoutes } from "../../router/index.ts";
+import type { HttpEngine, MeshTlsMaterial } from "../engine-types.ts";
+import type { OriginalDestination } from "./original-dst.ts";
+
+/** What pkg/router's `lookupMeshDestination(mesh, ip, port)` returns (structurally the same type). */
+export interface SidecarDestination {
+  readonly service: MeshServiceIR;
+  readonly port: MeshPortIR;
+  readonly routes: CompiledRoutes | undefined;
+}
+
+export type InboundMode = "permissive" | "strict";
+
+/** One structured log event; fields carry no secrets (no keys, no tokens, no payload bytes). */
+export type SidecarLog = (level: "info" | "warn" | "error", event: string, fields: Readonly<Record<string, string | number | boolean>>) => void;
+
+export interface SidecarOptions {
+  readonly engine: HttpEngine;
+  /** Maps an original destination to a mesh Service port: wire it to pkg/router lookupMeshDestination. */
+  readonly lookup: (ip: string, port: number) => SidecarDestination | undefined;
+  /** Default 15001. 0 = an ephemeral port (tests). */
+  readonly outboundPort?: number;
+  /** Default 15006. 0 = an ephemeral port (tests). */
+  readonly inboundPort?: number;
+  /** Address both listeners bind (default "0.0.0.0"; "::" for dual stack). */
+  readonly host?: string;
+  /** Mesh mTLS for inbound termination; without it mesh mTLS connections are refused. */
+  readonly meshTls?: MeshTlsMaterial;
+  /** Plaintext (unmeshed) inbound clients: accepted (permissive, default) or closed (strict). */
+  readonly inboundMode?: InboundMode;
+  /** Per destination port overrides of `inboundMode`. */
+  readonly inboundPortModes?: Readonly<Record<number, InboundMode>>;
+  /** How long to wait for a client's first bytes before treating it as opaque TCP (default 300 ms). */
+  readonly peekTimeoutMs?: number;
+  /** Upstream connect timeout for TCP passthrough (default 10 s). */
+  readonly connectTimeoutMs?: number;
+  /** Idle timeout of passthrough TCP connections (default 1 h; 0 = none). */
+  readonly tcpIdleTimeoutMs?: number;
+  /** TLS handshake timeout for inbound mesh mTLS (default 10 s). */
+  readonly handshakeTimeoutMs?: number;
+  /** Cap on concurrently open captured connections per listener (default 10,000). */
+  readonly maxConnections?: number;
+  /** Override original-destination recovery (tests on loopback without iptables). */
+  readonly originalDestination?: (socket: import("node:net").Socket) => OriginalDestination | undefined;
+  readonly log?: SidecarLog;
+}
+
+export interface SidecarStats {
+  outboundHttp: number;
+  outboundTcp: number;
+  outboundRefused: number;
+  inboundMtls: number;
+  inboundPlainHttp: number;
+  inboundTcp: number;
+  inboundRefused: number;
+}
+
+export interface Sidecar {
+  readonly outboundPort: number;
+  readonly inboundPort: number;
+  readonly stats: Readonly<SidecarStats>;
+  /** Set or rotate the mesh mTLS material (new handshakes use it; open connections keep theirs). */
+  setMeshTls(material: MeshTlsMaterial | undefined): void;
+  /** Stop accepting and close open captured connections. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,72 @@
+// start-sidecar: opens the sidecar's two capture listeners — outbound (default :15001, traffic the
+// app sends, see outbound.ts) and inbound (default :15006, traffic to the app, see inbound.ts) — and
+// returns a handle with stats, mTLS rotation and close.
+// Takes: SidecarOptions (the engine, a mesh lookup, ports, mTLS material, modes).
+// Gives: a Sidecar once both listeners are listening.
+// Must not: start when original-destination recovery is impossible (fails fast with WEFT_ERR_UNAVAILABLE).
+import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { createCaptureEnv, type CaptureEnv } from "./capture-env.ts";
+import { handleInbound } from "./inbound.ts";
+import { handleOutbound } from "./outbound.ts";
+import type { Sidecar, SidecarOptions } from "./sidecar-types.ts";
+
+const noop = (): void => {};
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ port, host, ipv6Only: false }, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function captureServer(env: CaptureEnv, open: Set<Socket>, max: number, handle: (s: Socket, env: CaptureEnv) => Promise<void>, face: string): Server {
+  const server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => {
+    socket.on("error", noop);
+    open.add(socket);
+    socket.once("close", () => open.delete(socket));
+    handle(socket, env).catch((e: unknown) => {
+      env.log("error", `${face}.bug`, { message: e instanceof Error ? e.message : String(e) });
+      socket.destroy();
+    });
+  });
+  server.maxConnections = max;
+  server.on("error", (e) => env.log("error", `${face}.listener-error`, { message: e.message }));
+  return server;
+}
+
+export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
+  const env = createCaptureEnv(options);
+  const host = options.host ?? "0.0.0.0";
+  const max = options.maxConnections ?? 10_000;
+  const open = new Set<Socket>();
+  const outbound = captureServer(env, open, max, handleOutbound, "outbound");
+  const inbound = captureServer(env, open, max, handleInbound, "inbound");
+  let outboundPort: number;
+  let inboundPort: number;
+  try {
+    outboundPort = await listen(outbound, options.outboundPort ?? 15001, host);
+    inboundPort = await listen(inbound, options.inboundPort ?? 15006, host);
+  } catch (e) {
+    outbound.close();
+    inbound.close();
+    throw e;
+  }
+  env.ownPorts.add(outboundPort);
+  env.ownPorts.add(inboundPort);
+  env.log("info", "sidecar.listening", { outboundPort, inboundPort, host });
+  const closeServer = (s: Server): Promise<void> => new Promise((resolve) => { s.close(() => resolve()); });
+  return {
+    outboundPort,
+    inboundPort,
+    stats: env.stats,
+    setMeshTls: (m) => env.setMeshTls(m),
+    close: async () => {
+      const done = Promise.all([closeServer(outbound), closeServer(inbound)]);
+      for (const s of open) s.destroy();
+      await done;
+    },
+  };
+}
