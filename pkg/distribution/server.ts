@@ -1,0 +1,279 @@
+// server: the controller side of distribution. Takes MeshIR versions (`setIr`), proxies' streams
+// and Sign calls; gives each proxy only the changed resources of its slice, tracks ACK/NACK per
+// proxy (state table) and answers `programmedCount(routeKey, generation)` for route status.
+// Flow control: at most one unacknowledged update per proxy; changes arriving meanwhile are merged
+// into the next update (sent on ACK/NACK). A NACKed version is not resent until the IR changes.
+// Snapshots are shared per slice key (sidecars of one namespace, one gateway) so memory per proxy
+// stays small. Versions are content hashes: every replica serves the same versions (no leader).
+// Must not: log tokens or secret payloads; crash on hostile messages (they end that stream only).
+import * as grpc from "@grpc/grpc-js";
+import { WeftError } from "../errors/weft-error.ts";
+import type { MeshIR } from "../ir/types.ts";
+import { toGrpcError } from "./grpc-status.ts";
+import { parseHello } from "./hello.ts";
+import { loadDistributionProto, type ProxyMessage, type ServerMessage, type SignRequestMsg, type SignResponseMsg } from "./proto.ts";
+import { EMPTY_SLICE, sliceKeyOf, type ProxyIdentity } from "./slice.ts";
+import { NOTHING_HELD, buildSnapshot, diffHeld, type HeldState, type SliceSnapshot } from "./snapshot.ts";
+
+export interface SignHandler {
+  (req: { readonly csrPem: string; readonly token: string }): Promise<{ certChainPem: string; trustBundlePem: string }>;
+}
+
+export interface DistributionServerOptions {
+  /** Authenticates a stream: token from metadata `authorization: Bearer <t>`; hello must match it. */
+  readonly authenticateToken?: (token: string) => Promise<{ namespace: string; serviceAccount: string }>;
+  /** Serves the Sign RPC (pkg/ca sign handler, wired by cmd). Absent ⇒ UNIMPLEMENTED. */
+  readonly sign?: SignHandler;
+  readonly onAck?: (proxy: ProxyStatus) => void;
+  readonly onNack?: (proxy: ProxyStatus) => void;
+  readonly log?: (level: "info" | "warn", msg: string, fields: Record<string, unknown>) => void;
+  /** Largest message accepted from a proxy (hello with its known list). Default 16 MiB. */
+  readonly maxReceiveBytes?: number;
+}
+
+export interface ProxyStatus {
+  readonly id: string;
+  readonly identity: ProxyIdentity;
+  readonly connectedAt: number;
+  /** Version of the proxy's slice at the latest IR. */
+  readonly targetVersion: string;
+  readonly ackedVersion: string | undefined;
+  readonly lastNack: { readonly version: string; readonly reason: string } | undefined;
+  readonly inSync: boolean;
+}
+
+export interface DistributionServer {
+  setIr(ir: MeshIR): void;
+  /** Bind and start; address like "127.0.0.1:0". Gives the bound port. */
+  listen(address: string, credentials?: grpc.ServerCredentials): Promise<number>;
+  /** Add the service to a server the caller owns instead of `listen`. */
+  addTo(server: grpc.Server): void;
+  proxies(): ProxyStatus[];
+  programmedCount(routeKey: string, generation: number): { programmed: number; total: number };
+  close(graceMs?: number): Promise<void>;
+}
+
+interface Conn {
+  readonly id: string;
+  readonly identity: ProxyIdentity;
+  readonly sliceKey: string;
+  readonly call: grpc.ServerDuplexStream<ProxyMessage, ServerMessage>;
+  readonly connectedAt: number;
+  held: HeldState;
+  acked: SliceSnapshot | undefined;
+  inflight: SliceSnapshot | undefined;
+  nackedVersion: string | undefined;
+  lastNack: { version: string; reason: string } | undefined;
+}
+
+export function createDistributionServer(opts: DistributionServerOptions = {}): DistributionServer {
+  const { service } = loadDistributionProto();
+  const conns = new Set<Conn>();
+  let ir: MeshIR = EMPTY_SLICE;
+  let snapshots = new Map<string, SliceSnapshot>();
+  let seq = 0;
+  let grpcServer: grpc.Server | undefined;
+  const log = opts.log ?? (() => {});
+
+  const snapshotFor = (identity: ProxyIdentity, key: string): SliceSnapshot => {
+    let s = snapshots.get(key);
+    if (s === undefined) {
+      s = buildSnapshot(ir, identity, key);
+      snapshots.set(key, s);
+    }
+    return s;
+  };
+
+  const statusOf = (c: Conn): ProxyStatus => {
+    const target = snapshotFor(c.identity, c.sliceKey).encoded.version;
+    return {
+      id: c.id,
+      identity: c.identity,
+      connectedAt: c.connectedAt,
+      targetVersion: target,
+      ackedVersion: c.acked?.encoded.version,
+      lastNack: c.lastNack,
+      inSync: c.acked?.encoded.version === target,
+    };
+  };
+
+  const pump = (c: Conn): void => {
+    if (c.inflight !== undefined) return;
+    const target = snapshotFor(c.identity, c.sliceKey);
+    const version = target.encoded.version;
+    if (c.held.version === version || c.nackedVersion === version) return;
+    const full = c.held === NOTHING_HELD;
+    const diff = diffHeld(c.held, target.encoded);
+    c.inflight = target;
+    c.call.write({
+      msg: "update",
+      update: {
+        version,
+        baseVersion: c.held.version,
+        full,
+        resources: diff.changed.map((r) => ({ type: r.type, name: r.name, hash: r.hash, payload: r.payload })),
+        removed: full ? [] : diff.removed,
+      },
+    });
+  };
+
+  const onMessage = (c: Conn, m: ProxyMessage): void => {
+    if (m.msg === "ack" && m.ack) {
+      if (c.inflight === undefined || c.inflight.encoded.version !== m.ack.version) return;
+      c.held = c.inflight.encoded;
+      c.acked = c.inflight;
+      c.inflight = undefined;
+      c.nackedVersion = undefined;
+      opts.onAck?.(statusOf(c));
+      pump(c);
+    } else if (m.msg === "nack" && m.nack) {
+      const reason = m.nack.reason.slice(0, 1024);
+      c.lastNack = { version: m.nack.version, reason };
+      c.inflight = undefined;
+      if (m.nack.resync) c.held = NOTHING_HELD;
+      else c.nackedVersion = m.nack.version;
+      log("warn", "proxy rejected config", { proxy: c.id, version: m.nack.version, reason });
+      opts.onNack?.(statusOf(c));
+      pump(c);
+    } else {
+      throw new WeftError("WEFT_ERR_PROTOCOL", "only ack or nack may follow the hello");
+    }
+  };
+
+  const stream = (call: grpc.ServerDuplexStream<ProxyMessage, ServerMessage>): void => {
+    let conn: Conn | undefined;
+    let starting = false;
+    const end = (e: unknown): void => {
+      if (conn) conns.delete(conn);
+      const err = toGrpcError(e);
+      // grpc-js: an "error" event on a server stream ends it with that status.
+      if (!call.destroyed) call.emit("error", Object.assign(new Error(err.details), err));
+    };
+    call.on("data", (m: ProxyMessage) => {
+      try {
+        if (conn) return onMessage(conn, m);
+        if (starting) throw new WeftError("WEFT_ERR_PROTOCOL", "wait for the first update before acking");
+        starting = true;
+        const { identity, held } = parseHello(m.msg === "hello" ? m.hello : undefined);
+        void authenticate(call.metadata, identity).then(
+          () => {
+            if (call.cancelled || call.destroyed) return;
+            conn = {
+              id: `${identity.namespace}/${identity.pod}#${++seq}`,
+              identity,
+              sliceKey: sliceKeyOf(identity),
+              call,
+              connectedAt: Date.now(),
+              held,
+              acked: undefined,
+              inflight: undefined,
+              nackedVersion: undefined,
+              lastNack: undefined,
+            };
+            const target = snapshotFor(identity, conn.sliceKey);
+            if (held.version === target.encoded.version) conn.acked = target;
+            conns.add(conn);
+            log("info", "proxy connected", { proxy: conn.id, kind: identity.kind });
+            pump(conn);
+          },
+          (e: unknown) => end(e),
+        );
+      } catch (e) {
+        end(e);
+      }
+    });
+    const drop = (): void => {
+      if (conn) conns.delete(conn);
+    };
+    call.on("end", () => {
+      drop();
+      call.end();
+    });
+    call.on("error", drop);
+    call.on("cancelled", drop);
+    call.on("close", drop);
+  };
+
+  const authenticate = async (md: grpc.Metadata, id: ProxyIdentity): Promise<void> => {
+    if (opts.authenticateToken === undefined) return;
+    const header = md.get("authorization")[0];
+    const token = typeof header === "string" && header.startsWith("Bearer ") ? header.slice(7) : "";
+    if (token === "") throw new WeftError("WEFT_ERR_UNAUTHENTICATED", "missing bearer token in authorization metadata");
+    const who = await opts.authenticateToken(token);
+    if (who.namespace !== id.namespace || who.serviceAccount !== id.serviceAccount) {
+      throw new WeftError(
+        "WEFT_ERR_PERMISSION_DENIED",
+        `token identity ${who.namespace}/${who.serviceAccount} does not match hello ${id.namespace}/${id.serviceAccount}`,
+      );
+    }
+  };
+
+  const sign = (call: grpc.ServerUnaryCall<SignRequestMsg, SignResponseMsg>, cb: grpc.sendUnaryData<SignResponseMsg>): void => {
+    if (opts.sign === undefined) {
+      cb({ code: grpc.status.UNIMPLEMENTED, details: "this controller does not sign certificates" });
+      return;
+    }
+    opts.sign({ csrPem: call.request.csr, token: call.request.token }).then(
+      (r) => cb(null, { certChain: r.certChainPem, trustBundle: r.trustBundlePem }),
+      (e: unknown) => cb(toGrpcError(e)),
+    );
+  };
+
+  const impl = { Stream: stream, Sign: sign } as grpc.UntypedServiceImplementation;
+
+  return {
+    setIr(next) {
+      ir = next;
+      snapshots = new Map();
+      for (const c of conns) pump(c);
+    },
+    addTo(server) {
+      server.addService(service, impl);
+    },
+    listen(address, credentials = grpc.ServerCredentials.createInsecure()) {
+      const server = new grpc.Server({
+        "grpc.max_receive_message_length": opts.maxReceiveBytes ?? 16 * 1024 * 1024,
+        "grpc.max_send_message_length": -1,
+        "grpc.keepalive_time_ms": 20_000,
+        "grpc.keepalive_timeout_ms": 10_000,
+        "grpc.keepalive_permit_without_calls": 1,
+        "grpc.http2.min_ping_interval_without_data_ms": 5_000,
+      });
+      server.addService(service, impl);
+      grpcServer = server;
+      return new Promise((resolve, reject) => {
+        server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port)));
+      });
+    },
+    proxies() {
+      return [...conns].map(statusOf);
+    },
+    programmedCount(routeKey, generation) {
+      let programmed = 0;
+      let total = 0;
+      for (const c of conns) {
+        if (!snapshotFor(c.identity, c.sliceKey).routeGenerations.has(routeKey)) continue;
+        total++;
+        if ((c.acked?.routeGenerations.get(routeKey) ?? -1) >= generation) programmed++;
+      }
+      return { programmed, total };
+    },
+    close(graceMs = 1000) {
+      const server = grpcServer;
+      for (const c of conns) c.call.end();
+      conns.clear();
+      if (server === undefined) return Promise.resolve();
+      return new Promise((resolve) => {
+        const t = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    },
+  };
+}
+

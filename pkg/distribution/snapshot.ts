@@ -1,0 +1,63 @@
+// snapshot: one encoded slice shared by every proxy with the same slice key, plus the route
+// generations it contains (for "programmed by N/M proxies" status feedback), and the diff between
+// what a proxy holds and a snapshot (only changed resources travel).
+// Must not: do I/O; snapshots are immutable once built and shared between proxies.
+import type { MeshIR, RouteRef, RouteTablesIR } from "../ir/types.ts";
+import { encodeSlice, splitResourceKey, type EncodedResource, type EncodedSlice } from "./resources.ts";
+import { sliceForProxy, type ProxyIdentity } from "./slice.ts";
+
+export interface SliceSnapshot {
+  readonly key: string;
+  readonly encoded: EncodedSlice;
+  /** "<kind>/<ns>/<name>" → generation of that route inside this slice. */
+  readonly routeGenerations: ReadonlyMap<string, number>;
+}
+
+/** What a proxy holds: version and key → hash. */
+export interface HeldState {
+  readonly version: string;
+  readonly resources: ReadonlyMap<string, { readonly hash: string }>;
+}
+
+export const NOTHING_HELD: HeldState = { version: "", resources: new Map() };
+
+export function routeKeyOf(ref: Pick<RouteRef, "kind" | "namespace" | "name">): string {
+  return `${ref.kind}/${ref.namespace}/${ref.name}`;
+}
+
+export function buildSnapshot(ir: MeshIR, proxy: ProxyIdentity, key: string): SliceSnapshot {
+  const slice = sliceForProxy(ir, proxy);
+  const gens = new Map<string, number>();
+  const add = (t: RouteTablesIR): void => {
+    for (const table of [t.http, t.grpc]) {
+      for (const rule of table.rules) {
+        const k = routeKeyOf(rule.route);
+        gens.set(k, Math.max(gens.get(k) ?? 0, rule.route.generation));
+      }
+    }
+  };
+  for (const gw of slice.gateways) for (const p of gw.ports) for (const l of p.listeners) add(l.routes);
+  for (const svc of slice.services) {
+    for (const p of svc.ports) {
+      if (p.producer !== undefined) add(p.producer);
+      for (const t of Object.values(p.consumers)) add(t);
+    }
+  }
+  return { key, encoded: encodeSlice(slice), routeGenerations: gens };
+}
+
+export interface SliceDiff {
+  readonly changed: EncodedResource[];
+  readonly removed: { type: string; name: string; hash: string }[];
+}
+
+/** Resources of `target` the holder lacks or holds with another hash, and keys it must drop. */
+export function diffHeld(held: HeldState, target: EncodedSlice): SliceDiff {
+  const changed: EncodedResource[] = [];
+  for (const [key, r] of target.resources) if (held.resources.get(key)?.hash !== r.hash) changed.push(r);
+  const removed: SliceDiff["removed"] = [];
+  for (const [key, r] of held.resources) {
+    if (!target.resources.has(key)) removed.push({ ...splitResourceKey(key), hash: r.hash });
+  }
+  return { changed, removed };
+}

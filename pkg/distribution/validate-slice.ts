@@ -1,0 +1,229 @@
+// validate-slice: structural validation of a ProxySlice received over the wire, before a proxy
+// swaps to it. Takes an unknown value; gives { ok: true, slice } or { ok: false, reason } where
+// reason names the first problem with a path (it travels back to the controller in a NACK).
+// Checks shapes, bounds (ports, weights, rule indices, counts) and that every cluster a route
+// references is present in the slice. Semantics (precedence, conditions) belong to translate.
+// Must not: throw on any input, or echo secret material (key PEM) in a reason.
+import type { ProxySlice } from "./slice.ts";
+
+export type SliceValidation = { readonly ok: true; readonly slice: ProxySlice } | { readonly ok: false; readonly reason: string };
+
+const MAX_ITEMS = 100_000;
+
+class Invalid extends Error {}
+
+function fail(path: string, what: string): never {
+  throw new Invalid(`${path}: ${what}`);
+}
+
+type Obj = Record<string, unknown>;
+
+function obj(v: unknown, path: string): Obj {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) fail(path, "expected object");
+  return v as Obj;
+}
+function arr(v: unknown, path: string): unknown[] {
+  if (!Array.isArray(v)) fail(path, "expected array");
+  if (v.length > MAX_ITEMS) fail(path, `more than ${MAX_ITEMS} items`);
+  return v;
+}
+function str(v: unknown, path: string): string {
+  if (typeof v !== "string") fail(path, "expected string");
+  return v;
+}
+function int(v: unknown, path: string, min: number, max: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) fail(path, `expected integer in [${min}, ${max}]`);
+  return v;
+}
+function bool(v: unknown, path: string): boolean {
+  if (typeof v !== "boolean") fail(path, "expected boolean");
+  return v;
+}
+function optStr(v: unknown, path: string): void {
+  if (v !== undefined) str(v, path);
+}
+
+export function validateSlice(value: unknown): SliceValidation {
+  try {
+    checkSlice(value);
+    return { ok: true, slice: value as ProxySlice };
+  } catch (e) {
+    if (e instanceof Invalid) return { ok: false, reason: e.message };
+    return { ok: false, reason: `slice: ${e instanceof Error ? e.name : "error"} during validation` };
+  }
+}
+
+function checkSlice(value: unknown): void {
+  const s = obj(value, "slice");
+  const clusterIds = new Set<string>();
+  arr(s["clusters"], "clusters").forEach((c, i) => {
+    const id = checkCluster(c, `clusters[${i}]`);
+    if (clusterIds.has(id)) fail(`clusters[${i}].id`, `duplicate cluster ${JSON.stringify(id)}`);
+    clusterIds.add(id);
+  });
+  const secretIds = new Set<string>();
+  arr(s["secrets"], "secrets").forEach((x, i) => {
+    const o = obj(x, `secrets[${i}]`);
+    const id = str(o["id"], `secrets[${i}].id`);
+    str(o["certPem"], `secrets[${i}].certPem`);
+    str(o["keyPem"], `secrets[${i}].keyPem`);
+    if (secretIds.has(id)) fail(`secrets[${i}].id`, "duplicate secret");
+    secretIds.add(id);
+  });
+  const ctx = { clusterIds };
+  const names = new Set<string>();
+  arr(s["services"], "services").forEach((x, i) => {
+    const p = `services[${i}]`;
+    const o = obj(x, p);
+    const key = `${str(o["namespace"], `${p}.namespace`)}/${str(o["name"], `${p}.name`)}`;
+    if (names.has(key)) fail(p, `duplicate service ${key}`);
+    names.add(key);
+    arr(o["clusterIPs"], `${p}.clusterIPs`).forEach((ip, j) => str(ip, `${p}.clusterIPs[${j}]`));
+    arr(o["ports"], `${p}.ports`).forEach((port, j) => {
+      const pp = `${p}.ports[${j}]`;
+      const po = obj(port, pp);
+      int(po["port"], `${pp}.port`, 1, 65535);
+      optStr(po["name"], `${pp}.name`);
+      optStr(po["appProtocol"], `${pp}.appProtocol`);
+      checkClusterRef(po["cluster"], `${pp}.cluster`, ctx);
+      if (po["producer"] !== undefined) checkTables(po["producer"], `${pp}.producer`, ctx);
+      const consumers = obj(po["consumers"], `${pp}.consumers`);
+      for (const [ns, t] of Object.entries(consumers)) checkTables(t, `${pp}.consumers.${ns}`, ctx);
+    });
+  });
+  arr(s["gateways"], "gateways").forEach((x, i) => {
+    const p = `gateways[${i}]`;
+    const o = obj(x, p);
+    str(o["namespace"], `${p}.namespace`);
+    str(o["name"], `${p}.name`);
+    arr(o["ports"], `${p}.ports`).forEach((port, j) => {
+      const pp = `${p}.ports[${j}]`;
+      const po = obj(port, pp);
+      int(po["port"], `${pp}.port`, 1, 65535);
+      protocol(po["protocol"], `${pp}.protocol`);
+      arr(po["listeners"], `${pp}.listeners`).forEach((l, k) => {
+        const lp = `${pp}.listeners[${k}]`;
+        const lo = obj(l, lp);
+        str(lo["id"], `${lp}.id`);
+        str(lo["name"], `${lp}.name`);
+        optStr(lo["hostname"], `${lp}.hostname`);
+        protocol(lo["protocol"], `${lp}.protocol`);
+        arr(lo["certificates"], `${lp}.certificates`).forEach((c, m) => {
+          const id = str(c, `${lp}.certificates[${m}]`);
+          if (!secretIds.has(id)) fail(`${lp}.certificates[${m}]`, `secret ${JSON.stringify(id)} not in slice`);
+        });
+        checkTables(lo["routes"], `${lp}.routes`, ctx);
+      });
+    });
+  });
+}
+
+function protocol(v: unknown, path: string): void {
+  if (v !== "HTTP" && v !== "HTTPS") fail(path, "expected HTTP or HTTPS");
+}
+
+function checkCluster(v: unknown, p: string): string {
+  const o = obj(v, p);
+  const id = str(o["id"], `${p}.id`);
+  str(o["namespace"], `${p}.namespace`);
+  str(o["service"], `${p}.service`);
+  int(o["port"], `${p}.port`, 1, 65535);
+  if (!["http1", "h2c", "grpc", "ws", "tcp"].includes(o["protocol"] as string)) fail(`${p}.protocol`, "unknown protocol");
+  arr(o["endpoints"], `${p}.endpoints`).forEach((e, i) => {
+    const ep = `${p}.endpoints[${i}]`;
+    const eo = obj(e, ep);
+    str(eo["address"], `${ep}.address`);
+    int(eo["port"], `${ep}.port`, 1, 65535);
+    bool(eo["ready"], `${ep}.ready`);
+    bool(eo["serving"], `${ep}.serving`);
+    bool(eo["terminating"], `${ep}.terminating`);
+    optStr(eo["zone"], `${ep}.zone`);
+    optStr(eo["identity"], `${ep}.identity`);
+  });
+  return id;
+}
+
+interface Ctx {
+  readonly clusterIds: ReadonlySet<string>;
+}
+
+function checkClusterRef(v: unknown, path: string, ctx: Ctx): void {
+  const id = str(v, path);
+  if (!ctx.clusterIds.has(id)) fail(path, `cluster ${JSON.stringify(id)} not in slice`);
+}
+
+function checkTables(v: unknown, p: string, ctx: Ctx): void {
+  const o = obj(v, p);
+  checkTable(o["http"], `${p}.http`, "http", ctx);
+  checkTable(o["grpc"], `${p}.grpc`, "grpc", ctx);
+}
+
+function checkTable(v: unknown, p: string, kind: "http" | "grpc", ctx: Ctx): void {
+  const o = obj(v, p);
+  if (o["kind"] !== kind) fail(`${p}.kind`, `expected ${kind}`);
+  const rules = arr(o["rules"], `${p}.rules`);
+  rules.forEach((r, i) => checkRule(r, `${p}.rules[${i}]`, ctx));
+  arr(o["entries"], `${p}.entries`).forEach((e, i) => {
+    const ep = `${p}.entries[${i}]`;
+    const eo = obj(e, ep);
+    arr(eo["hostnames"], `${ep}.hostnames`).forEach((h, j) => str(h, `${ep}.hostnames[${j}]`));
+    int(eo["rule"], `${ep}.rule`, 0, rules.length - 1);
+    int(eo["matchIndex"], `${ep}.matchIndex`, 0, MAX_ITEMS);
+    const m = obj(eo["match"], `${ep}.match`);
+    if (m["kind"] === "http") {
+      const path = obj(m["path"], `${ep}.match.path`);
+      if (!["Exact", "PathPrefix", "RegularExpression"].includes(path["type"] as string)) fail(`${ep}.match.path.type`, "unknown type");
+      str(path["value"], `${ep}.match.path.value`);
+      checkStringMatches(m["headers"], `${ep}.match.headers`);
+      checkStringMatches(m["queryParams"], `${ep}.match.queryParams`);
+      optStr(m["method"], `${ep}.match.method`);
+    } else if (m["kind"] === "grpc") {
+      checkStringMatches(m["headers"], `${ep}.match.headers`);
+    } else {
+      fail(`${ep}.match.kind`, "expected http or grpc");
+    }
+  });
+}
+
+function checkStringMatches(v: unknown, p: string): void {
+  arr(v, p).forEach((x, i) => {
+    const o = obj(x, `${p}[${i}]`);
+    if (o["type"] !== "Exact" && o["type"] !== "RegularExpression") fail(`${p}[${i}].type`, "unknown type");
+    str(o["name"], `${p}[${i}].name`);
+    str(o["value"], `${p}[${i}].value`);
+  });
+}
+
+function checkRule(v: unknown, p: string, ctx: Ctx): void {
+  const o = obj(v, p);
+  str(o["id"], `${p}.id`);
+  const route = obj(o["route"], `${p}.route`);
+  if (route["kind"] !== "HTTPRoute" && route["kind"] !== "GRPCRoute") fail(`${p}.route.kind`, "unknown kind");
+  str(route["namespace"], `${p}.route.namespace`);
+  str(route["name"], `${p}.route.name`);
+  int(route["generation"], `${p}.route.generation`, 0, Number.MAX_SAFE_INTEGER);
+  int(o["ruleIndex"], `${p}.ruleIndex`, 0, MAX_ITEMS);
+  checkFilters(o["filters"], `${p}.filters`, ctx);
+  obj(o["timeouts"], `${p}.timeouts`);
+  arr(o["backends"], `${p}.backends`).forEach((b, i) => {
+    const bp = `${p}.backends[${i}]`;
+    const bo = obj(b, bp);
+    int(bo["weight"], `${bp}.weight`, 0, 1_000_000);
+    if (bo["kind"] === "cluster") {
+      checkClusterRef(bo["cluster"], `${bp}.cluster`, ctx);
+      checkFilters(bo["filters"], `${bp}.filters`, ctx);
+    } else if (bo["kind"] === "invalid") {
+      str(bo["reason"], `${bp}.reason`);
+    } else {
+      fail(`${bp}.kind`, "expected cluster or invalid");
+    }
+  });
+}
+
+function checkFilters(v: unknown, p: string, ctx: Ctx): void {
+  arr(v, p).forEach((f, i) => {
+    const fo = obj(f, `${p}[${i}]`);
+    const type = str(fo["type"], `${p}[${i}].type`);
+    if (type === "RequestMirror") checkClusterRef(fo["cluster"], `${p}[${i}].cluster`, ctx);
+  });
+}

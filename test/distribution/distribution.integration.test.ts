@@ -1,0 +1,197 @@
+// Loopback integration: one distribution server, several clients over real gRPC on 127.0.0.1.
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createDistributionClient, type DistributionClient } from "../../pkg/distribution/client.ts";
+import { createDistributionServer, type DistributionServer } from "../../pkg/distribution/server.ts";
+import { sliceForProxy, type ProxyIdentity, type ProxySlice } from "../../pkg/distribution/slice.ts";
+import { WeftError } from "../../pkg/errors/weft-error.ts";
+import type { MeshIR } from "../../pkg/ir/types.ts";
+import { canonicalJson } from "../../pkg/util/canonical-json.ts";
+import { sampleIr } from "./ir-fixtures.ts";
+
+const sidecar = (ns: string, pod: string): ProxyIdentity => ({ namespace: ns, serviceAccount: "default", pod, kind: "sidecar" });
+const gateway: ProxyIdentity = { namespace: "gw", serviceAccount: "edge", pod: "edge-1", kind: "gateway", gatewayNamespace: "gw", gatewayName: "edge" };
+const fastBackoff = { initialMs: 20, maxMs: 200 };
+
+interface Harness {
+  client: DistributionClient;
+  identity: ProxyIdentity;
+  configs: { version: string; slice: ProxySlice }[];
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function startServer(ir: MeshIR, port = 0, extra: Parameters<typeof createDistributionServer>[0] = {}): Promise<{ server: DistributionServer; port: number }> {
+  const server = createDistributionServer(extra);
+  server.setIr(ir);
+  const bound = await server.listen(`127.0.0.1:${port}`);
+  cleanups.push(() => server.close(0));
+  return { server, port: bound };
+}
+
+function startClient(port: number, identity: ProxyIdentity, more: Partial<Parameters<typeof createDistributionClient>[0]> = {}): Harness {
+  const configs: Harness["configs"] = [];
+  const client = createDistributionClient({
+    address: `127.0.0.1:${port}`,
+    identity,
+    backoff: fastBackoff,
+    onConfig: (c) => configs.push({ version: c.version, slice: c.slice }),
+    ...more,
+  });
+  cleanups.push(() => client.close());
+  void client.start();
+  return { client, identity, configs };
+}
+
+async function waitFor(what: string, cond: () => boolean, limitMs = 10_000): Promise<void> {
+  const until = Date.now() + limitMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const sameAsServer = (h: Harness, ir: MeshIR): boolean => {
+  const cur = h.client.current();
+  return cur !== undefined && canonicalJson(cur.slice) === canonicalJson(sliceForProxy(ir, h.identity));
+};
+
+describe("distribution over loopback gRPC", () => {
+  it("delivers each proxy its slice, then a route change reaches all, and programmedCount follows ACKs", async () => {
+    const ir1 = sampleIr(1, 100);
+    const { server, port } = await startServer(ir1);
+    const hs = [startClient(port, sidecar("frontend", "a")), startClient(port, sidecar("shop", "b")), startClient(port, gateway)];
+    await waitFor("initial configs", () => hs.every((h) => sameAsServer(h, ir1)));
+    await waitFor("acks", () => server.proxies().length === 3 && server.proxies().every((p) => p.inSync));
+    expect(server.programmedCount("HTTPRoute/bookinfo/reviews-split", 1)).toEqual({ programmed: 2, total: 2 });
+    expect(server.programmedCount("HTTPRoute/gw/edge-route", 5)).toEqual({ programmed: 1, total: 1 });
+    expect(server.programmedCount("HTTPRoute/frontend/reviews-canary", 3)).toEqual({ programmed: 1, total: 1 });
+
+    const ir2 = sampleIr(2, 50);
+    server.setIr(ir2);
+    await waitFor("route change everywhere", () => hs.every((h) => sameAsServer(h, ir2)));
+    await waitFor("acks of gen 2", () => server.programmedCount("HTTPRoute/bookinfo/reviews-split", 2).programmed === 2);
+    expect(server.programmedCount("HTTPRoute/bookinfo/reviews-split", 2)).toEqual({ programmed: 2, total: 2 });
+    // The gateway's slice did not change, so it received no second update.
+    expect(hs[2]!.configs.length).toBe(1);
+    expect(hs[0]!.configs.length).toBe(2);
+  });
+
+  it("a NACKed version leaves that proxy on its last good config and is reported", async () => {
+    const ir1 = sampleIr(1, 100);
+    const { server, port } = await startServer(ir1);
+    const rejectHalf = (s: ProxySlice): string | undefined =>
+      s.services.some((svc) => svc.ports.some((p) => p.producer?.http.rules.some((r) => r.backends.some((b) => b.weight === 50))))
+        ? "weight 50 not supported here"
+        : undefined;
+    const picky = startClient(port, sidecar("shop", "picky"), { validate: rejectHalf });
+    const easy = startClient(port, sidecar("shop", "easy"));
+    await waitFor("initial", () => sameAsServer(picky, ir1) && sameAsServer(easy, ir1));
+    const goodVersion = picky.client.current()!.version;
+
+    const ir2 = sampleIr(2, 50);
+    server.setIr(ir2);
+    await waitFor("easy on v2", () => sameAsServer(easy, ir2));
+    await waitFor("nack recorded", () => server.proxies().some((p) => p.lastNack !== undefined));
+    expect(picky.client.current()!.version).toBe(goodVersion);
+    expect(sameAsServer(picky, ir1)).toBe(true);
+    const st = server.proxies().find((p) => p.identity.pod === "picky")!;
+    expect(st.lastNack?.reason).toBe("weight 50 not supported here");
+    expect(st.ackedVersion).toBe(goodVersion);
+    expect(st.inSync).toBe(false);
+    await waitFor("easy acked", () => server.programmedCount("HTTPRoute/bookinfo/reviews-split", 2).programmed === 1);
+    expect(server.programmedCount("HTTPRoute/bookinfo/reviews-split", 2)).toEqual({ programmed: 1, total: 2 });
+
+    const ir3 = sampleIr(3, 100);
+    server.setIr(ir3);
+    await waitFor("picky accepts v3", () => sameAsServer(picky, ir3));
+    await waitFor("all acked gen 3", () => server.programmedCount("HTTPRoute/bookinfo/reviews-split", 3).programmed === 2);
+  });
+
+  it("a server killed under load loses nothing: clients serve their last config and resync when it returns", async () => {
+    const ir1 = sampleIr(1, 100);
+    const first = await startServer(ir1);
+    const hs = Array.from({ length: 5 }, (_, i) => startClient(first.port, sidecar(i % 2 ? "frontend" : "shop", `w${i}`)));
+    await waitFor("initial", () => hs.every((h) => sameAsServer(h, ir1)));
+    const configsBefore = hs.map((h) => h.configs.length);
+
+    // Local workload: each tick, every proxy routes one request to reviews from its current config.
+    let served = 0;
+    let failed = 0;
+    const route = (h: Harness): string | undefined => {
+      const port = h.client.current()?.slice.services.find((s) => s.name === "reviews")?.ports[0];
+      const table = port?.consumers[h.identity.namespace] ?? port?.producer;
+      const backend = table?.http.rules[0]?.backends[0];
+      return backend?.kind === "cluster" ? backend.cluster : undefined;
+    };
+    let stop = false;
+    const load = (async () => {
+      for (let tick = 0; tick < 2000 && !stop; tick++) {
+        for (const h of hs) (route(h) ? served++ : failed++);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+
+    await first.server.close(0);
+    await waitFor("clients notice the outage", () => hs.every((h) => !h.client.connected()));
+    await new Promise((r) => setTimeout(r, 150));
+    const servedDuringOutage = served;
+
+    // Same IR on the new server: clients resync from their held hashes and receive no update.
+    const second = await startServer(ir1, first.port);
+    await waitFor("reconnected and in sync", () => second.server.proxies().length === 5 && second.server.proxies().every((p) => p.inSync));
+    expect(hs.map((h) => h.configs.length)).toEqual(configsBefore);
+
+    const ir2 = sampleIr(2, 50);
+    second.server.setIr(ir2);
+    await waitFor("change after resync", () => hs.every((h) => sameAsServer(h, ir2)));
+    stop = true;
+    await load;
+    expect(servedDuringOutage).toBeGreaterThan(0);
+    expect(failed).toBe(0);
+  });
+
+  it("a restarted proxy serves its on-disk last-known-good config with no controller reachable", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "weft-lkg-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const cachePath = join(dir, "lkg.json");
+    const ir = sampleIr(4, 100);
+    const { server, port } = await startServer(ir);
+    const h1 = startClient(port, gateway, { cachePath });
+    await waitFor("config", () => sameAsServer(h1, ir));
+    await waitFor("cache written", () => {
+      try {
+        return statSync(cachePath).size > 0;
+      } catch {
+        return false;
+      }
+    });
+    expect(statSync(cachePath).mode & 0o777).toBe(0o600);
+    h1.client.close();
+    await server.close(0);
+
+    const h2 = startClient(port, gateway, { cachePath });
+    await waitFor("cached config emitted", () => h2.configs.length === 1);
+    expect(h2.configs[0]!.slice).toEqual(sliceForProxy(ir, gateway));
+  });
+
+  it("rejects a stream whose token names another ServiceAccount than its hello", async () => {
+    const authenticateToken = async (token: string) => {
+      if (token === "tok-shop-default") return { namespace: "shop", serviceAccount: "default" };
+      throw new WeftError("WEFT_ERR_UNAUTHENTICATED", "token rejected");
+    };
+    const { server, port } = await startServer(sampleIr(), 0, { authenticateToken });
+    const errors: string[] = [];
+    const log = (_l: string, _m: string, f: Record<string, unknown>) => errors.push(String(f["details"]));
+    const good = startClient(port, sidecar("shop", "ok"), { token: () => "tok-shop-default" });
+    startClient(port, { ...sidecar("shop", "liar"), serviceAccount: "admin" }, { token: () => "tok-shop-default", log });
+    await waitFor("good client configured", () => good.configs.length === 1);
+    await waitFor("liar refused", () => errors.some((e) => e.includes("does not match hello shop/admin")));
+    expect(server.proxies().map((p) => p.identity.pod)).toEqual(["ok"]);
+  });
+});
