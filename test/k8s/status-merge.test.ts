@@ -91,7 +91,7 @@ describe("mergeConditions", () => {
 });
 
 describe("planStatus", () => {
-  const route = (parents: unknown[], generation = 2) => ({ metadata: { namespace: "a", generation }, status: { parents } });
+  const route = (parents: readonly unknown[], generation = 2) => ({ metadata: { namespace: "a", generation }, status: { parents } });
   const update = (generation: number): StatusUpdate => ({
     target: { kind: "HTTPRoute", namespace: "a", name: "r", generation },
     parents: [{ parentRef: { name: "gw" }, controllerName: ME, conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "" }] }],
