@@ -73,7 +73,8 @@ function compileTable(table: RouteTableIR | undefined, kind: "http" | "grpc"): C
       else if (entry.match.kind === "grpc" && index instanceof MethodIndex) index.add(i, indexedMethodOf(entry.match.method));
     };
     if (entry.match.kind === "http") {
-      checks.push(compileHttpCheck(entry.match, indexedPathOf(entry.match.path.type, entry.match.path.value).type === "Other"));
+      const indexed = indexedPathOf(entry.match.path.type, entry.match.path.value);
+      checks.push(compileHttpCheck(entry.match, entry.match.path.type === "RegularExpression" || indexed.type === "Other"));
     } else {
       checks.push(compileGrpcCheck(entry.match, indexedMethodOf(entry.match.method).by === "always"));
     }

@@ -150,9 +150,11 @@ export function compileGrpcCheck(match: GrpcMatchIR, checkMethod: boolean): Entr
   const m = checkMethod ? match.method : undefined;
   const service = m?.service !== undefined ? compileValueTest(m.type, m.service) : undefined;
   const method = m?.method !== undefined ? compileValueTest(m.type, m.method) : undefined;
-  if (service === undefined && method === undefined && headers.length === 0) return alwaysTrue;
+  // A method match (even one naming neither part, which translate rejects) needs a "/<svc>/<m>" path.
+  const needsMethod = m !== undefined;
+  if (!needsMethod && headers.length === 0) return alwaysTrue;
   return (req) => {
-    if (service !== undefined || method !== undefined) {
+    if (needsMethod) {
       const parts = grpcParts(req.path);
       if (parts === undefined) return false;
       if (service !== undefined && !service(parts.service)) return false;

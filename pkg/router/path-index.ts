@@ -28,10 +28,37 @@ export function normalizePrefix(value: string): string {
   return value.length > 1 && value.endsWith("/") ? value.slice(0, -1) : value;
 }
 
-/** Whether the trie/exact map can hold this path (values must start with "/"). */
+/**
+ * Where the index holds a path match. Exact/PathPrefix values must start with "/". A regex whose
+ * every full match starts with a literal "/"-complete prefix is filed under that prefix (its entry
+ * still checks the regex); other regexes go to the always list.
+ */
 export function indexedPathOf(type: string, value: string): IndexedPath {
   if ((type === "Exact" || type === "PathPrefix") && value.startsWith("/")) return { type, value };
+  if (type === "RegularExpression") {
+    const prefix = regexPathPrefix(value);
+    if (prefix !== undefined) return { type: "PathPrefix", value: prefix };
+  }
   return { type: "Other" };
+}
+
+const literalChar = /[^\\.+*?()|[\]{}^$]/;
+
+/**
+ * Longest "/"-complete path every full match of RE2 `pattern` starts with: "/a/b/[0-9]+" → "/a/b",
+ * "/ab[0-9]" → "/", "/a/b?" → "/a" (b is optional). Undefined when the pattern may match a path not
+ * starting with "/" or contains an alternation anywhere (conservative).
+ */
+export function regexPathPrefix(pattern: string): string | undefined {
+  if (!pattern.startsWith("/") || pattern.includes("|")) return undefined;
+  let i = 0;
+  while (i < pattern.length && literalChar.test(pattern[i]!)) i++;
+  const next = pattern[i];
+  if (next === "*" || next === "?" || next === "{") i--;
+  const literal = pattern.slice(0, i);
+  const cut = literal.lastIndexOf("/");
+  if (cut < 0) return undefined;
+  return cut === 0 ? "/" : literal.slice(0, cut);
 }
 
 export class PathIndex implements CandidateIndex {
