@@ -1,0 +1,44 @@
+// conditions: takes a condition type/status/reason/message and a generation, gives the Condition
+// objects translate puts in status, plus the reason names of spec §4 (route), §6 (listener, gateway).
+// Conditions carry no lastTransitionTime: pkg/status sets it when it merges.
+// Must not: decide WHEN a condition applies; callers do.
+import type { Condition } from "../api/index.ts";
+
+export type ConditionStatus = "True" | "False" | "Unknown";
+
+/** Route parent reasons (spec §4 table). "Conflicted" is GEP-1294's mesh route-type conflict. */
+export type RouteReason =
+  | "Accepted"
+  | "NotAllowedByListeners"
+  | "NoMatchingListenerHostname"
+  | "NoMatchingParent"
+  | "UnsupportedValue"
+  | "IncompatibleFilters"
+  | "Conflicted"
+  | "ResolvedRefs"
+  | "RefNotPermitted"
+  | "InvalidKind"
+  | "BackendNotFound"
+  | "UnsupportedProtocol";
+
+/** A problem found while translating: the reason it maps to and a precise human message. */
+export interface Problem {
+  readonly reason: RouteReason;
+  readonly message: string;
+}
+
+export function condition(type: string, status: ConditionStatus, reason: string, message: string, generation: number): Condition {
+  return { type, status, reason, message, observedGeneration: generation };
+}
+
+/** metadata.generation, defaulting to 1 when absent or nonsensical (task rule). */
+export function generationOf(meta: { readonly generation?: number }): number {
+  const g = meta.generation;
+  return typeof g === "number" && Number.isSafeInteger(g) && g > 0 ? g : 1;
+}
+
+/** Joins many problem messages into one bounded condition message (status messages stay small). */
+export function joinMessages(messages: readonly string[], max = 8): string {
+  if (messages.length <= max) return messages.join("; ");
+  return `${messages.slice(0, max).join("; ")}; and ${messages.length - max} more`;
+}

@@ -1,0 +1,70 @@
+// endpoints: takes the clusters translate needs (namespace/service/port/protocol) and the snapshot's
+// EndpointSlices and Pods, gives ClusterIR with endpoints. Spec §3: endpoints come from EndpointSlices
+// labelled kubernetes.io/service-name (manually created slices and headless Services included, IPv4
+// and IPv6); the endpoint port is the slice port whose name equals the Service port's name; ready /
+// serving / terminating are kept (ready and serving default true, terminating false); identity is
+// spiffe://<td>/ns/<ns>/sa/<sa> from the Pod named by targetRef.
+// Must not: touch route tables: this is the whole of the endpoint fast path.
+import type { Service } from "../api/index.ts";
+import type { ClusterIR, EndpointIR, UpstreamProtocol } from "../ir/types.ts";
+import { findServicePort } from "./backend-refs.ts";
+import type { EndpointIndex } from "./snapshot-index.ts";
+import { nsOf } from "./snapshot-index.ts";
+
+export const MAX_ENDPOINTS_PER_CLUSTER = 10_000;
+
+export interface ClusterSpec {
+  readonly id: string;
+  readonly namespace: string;
+  readonly service: string;
+  readonly port: number;
+  readonly protocol: UpstreamProtocol;
+}
+
+function identityOf(eps: EndpointIndex, sliceNs: string, targetRef: { kind?: string; namespace?: string; name?: string } | undefined, trustDomain: string): string | undefined {
+  if (targetRef?.kind !== "Pod" || targetRef.name === undefined) return undefined;
+  const ns = targetRef.namespace ?? sliceNs;
+  const pod = eps.pods.get(`${ns}/${targetRef.name}`);
+  if (pod === undefined) return undefined;
+  return `spiffe://${trustDomain}/ns/${ns}/sa/${pod.spec?.serviceAccountName ?? "default"}`;
+}
+
+export function clusterEndpoints(spec: ClusterSpec, svc: Service | undefined, eps: EndpointIndex, trustDomain: string): EndpointIR[] {
+  if (svc === undefined) return [];
+  const sp = findServicePort(svc, spec.port);
+  if (sp === undefined) return [];
+  const portName = sp.name ?? "";
+  const seen = new Map<string, EndpointIR>();
+  for (const slice of eps.slicesByService.get(`${spec.namespace}/${spec.service}`) ?? []) {
+    if (slice.addressType !== "IPv4" && slice.addressType !== "IPv6") continue;
+    const slicePort = (slice.ports ?? []).find((p) => (p.name ?? "") === portName);
+    const port = slicePort?.port;
+    if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535) continue;
+    const sliceNs = nsOf(slice.metadata);
+    for (const ep of slice.endpoints ?? []) {
+      const ready = ep.conditions?.ready ?? true;
+      const serving = ep.conditions?.serving ?? ready;
+      const terminating = ep.conditions?.terminating ?? false;
+      const identity = identityOf(eps, sliceNs, ep.targetRef, trustDomain);
+      for (const address of ep.addresses ?? []) {
+        const key = `${address}|${port}`;
+        if (seen.has(key) || seen.size >= MAX_ENDPOINTS_PER_CLUSTER) continue;
+        seen.set(key, {
+          address, port, ready, serving, terminating,
+          ...(ep.zone === undefined ? {} : { zone: ep.zone }),
+          ...(identity === undefined ? {} : { identity }),
+        });
+      }
+    }
+  }
+  return [...seen.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));
+}
+
+export function buildClusters(specs: readonly ClusterSpec[], services: ReadonlyMap<string, Service>, eps: EndpointIndex, trustDomain: string): ClusterIR[] {
+  return [...specs]
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((s) => ({
+      id: s.id, namespace: s.namespace, service: s.service, port: s.port, protocol: s.protocol,
+      endpoints: clusterEndpoints(s, services.get(`${s.namespace}/${s.service}`), eps, trustDomain),
+    }));
+}

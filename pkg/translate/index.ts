@@ -1,0 +1,46 @@
+// index: the public surface of pkg/translate.
+// translate(snapshot, options) → TranslateResult: pure, deterministic, never throws (a failure of the
+// whole pass becomes an empty IR plus an InternalError diagnostic; callers keep the last good IR).
+// translateEndpoints(previous, snapshot, options) → the endpoint-only fast path: recomputes only
+// ir.clusters; equals a full translate when only EndpointSlices/Pods changed (route tables never
+// depend on endpoints).
+// Must not: perform I/O.
+import type { ResourceSnapshot, Service } from "../api/index.ts";
+import { buildClusters } from "./endpoints.ts";
+import type { TranslateResult } from "./result.ts";
+import { indexEndpoints, keyOf, sortObjects } from "./snapshot-index.ts";
+import type { TranslateOptions } from "./translate-pass.ts";
+import { DEFAULT_TRUST_DOMAIN, translatePass } from "./translate-pass.ts";
+
+export type { Diagnostic, TranslateResult } from "./result.ts";
+export type { TranslateOptions } from "./translate-pass.ts";
+export { DEFAULT_TRUST_DOMAIN } from "./translate-pass.ts";
+export { MESH_SUPPORTED_FEATURES, SUPPORTED_FEATURES } from "./features.ts";
+
+export function translate(snapshot: ResourceSnapshot, options?: TranslateOptions): TranslateResult {
+  try {
+    return translatePass(snapshot, options);
+  } catch (e) {
+    return {
+      ir: { gateways: [], services: [], clusters: [], secrets: [] },
+      statuses: [],
+      diagnostics: [{
+        severity: "error",
+        code: "InternalError",
+        object: "(snapshot)",
+        message: `translate failed: ${(e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 300)}`,
+      }],
+    };
+  }
+}
+
+export function translateEndpoints(previous: TranslateResult, snapshot: ResourceSnapshot, options?: TranslateOptions): TranslateResult {
+  try {
+    const services = new Map<string, Service>();
+    for (const s of sortObjects(snapshot.services ?? [])) if (!services.has(keyOf(s.metadata))) services.set(keyOf(s.metadata), s);
+    const clusters = buildClusters(previous.ir.clusters, services, indexEndpoints(snapshot), options?.trustDomain ?? DEFAULT_TRUST_DOMAIN);
+    return { ...previous, ir: { ...previous.ir, clusters } };
+  } catch {
+    return translate(snapshot, options);
+  }
+}

@@ -1,0 +1,27 @@
+// route-status: takes the outcome of one route parentRef (attachment problem, route validity, refs),
+// gives its conditions. Spec §4: Accepted True/False with the specific reason; ResolvedRefs
+// True/False (first reason, every message); PartiallyInvalid=True/UnsupportedValue with "Dropped
+// Rule" messages only when the route is Accepted and some rules were dropped. observedGeneration =
+// metadata.generation on every condition.
+// Must not: decide attachment; callers pass problems in.
+import type { Condition } from "../api/index.ts";
+import type { Problem } from "./conditions.ts";
+import { condition, joinMessages } from "./conditions.ts";
+import type { CompiledRoute } from "./route-rules.ts";
+
+export function routeParentConditions(route: CompiledRoute, notAccepted: Problem | undefined, acceptedMessage: string): Condition[] {
+  const g = route.ref.generation;
+  const out: Condition[] = [
+    notAccepted === undefined
+      ? condition("Accepted", "True", "Accepted", acceptedMessage, g)
+      : condition("Accepted", "False", notAccepted.reason, notAccepted.message, g),
+  ];
+  const refs = route.refProblems;
+  out.push(refs.length === 0
+    ? condition("ResolvedRefs", "True", "ResolvedRefs", "All references are resolved", g)
+    : condition("ResolvedRefs", "False", refs[0]!.reason, joinMessages(refs.map((r) => r.message)), g));
+  if (notAccepted === undefined && route.dropped.length > 0) {
+    out.push(condition("PartiallyInvalid", "True", "UnsupportedValue", joinMessages(route.dropped.map((d) => `${d.message} (${d.reason})`)), g));
+  }
+  return out;
+}
