@@ -25,7 +25,18 @@ export interface RouteContext {
   readonly peerIdentity?: string;
   /** Listener id / service id for logs, metrics and traces. */
   readonly label: string;
+  /**
+   * Per-request route choice by Host (gateway listeners sharing a port, spec §7): when set it wins over
+   * `routes`. "none" ⇒ 404, "misdirected" ⇒ 421 (HTTPS Host better served by another listener).
+   */
+  readonly resolveRoutes?: (host: string) => RouteResolution;
 }
+
+/** Result of RouteContext.resolveRoutes. */
+export type RouteResolution =
+  | { readonly kind: "routes"; readonly routes: CompiledRoutes; readonly label: string }
+  | { readonly kind: "misdirected" }
+  | { readonly kind: "none" };
 
 /** Mesh mTLS material: PEM strings handed in by the caller (cmd wires pkg/ca → proxy). */
 export interface MeshTlsMaterial {

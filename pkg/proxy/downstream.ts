@@ -1,0 +1,127 @@
+// downstream: one face over node's h1 (IncomingMessage/ServerResponse) and h2 compat
+// (Http2ServerRequest/Http2ServerResponse) request/response pairs, so the stack is written once.
+// Takes the pair; gives head/write/end/trailers-only/reset with a single-response guarantee.
+// Must not: decide anything about routing or status codes.
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import { constants as h2c, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import type { Readable } from "node:stream";
+
+export interface Downstream {
+  readonly h2: boolean;
+  readonly method: string;
+  readonly target: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly rawHeaders: readonly string[];
+  readonly body: Readable;
+  readonly remoteAddress: string | undefined;
+  /** True once a status line/HEADERS frame went out (or the exchange was reset). */
+  started(): boolean;
+  /** True once the exchange is over on our side (ended or reset). */
+  finished(): boolean;
+  head(status: number, headers: OutgoingHttpHeaders): void;
+  write(chunk: Buffer): boolean;
+  onDrain(fn: () => void): void;
+  end(trailers?: OutgoingHttpHeaders): void;
+  /** gRPC trailers-only: one HEADERS frame with END_STREAM (h2); h1 falls back to head+end. */
+  trailersOnly(headers: OutgoingHttpHeaders): void;
+  /** Abort the exchange: RST_STREAM on h2, socket destroy on h1. */
+  reset(): void;
+  /** Called once when the downstream goes away (completed or aborted). */
+  onClose(fn: () => void): void;
+}
+
+export class H1Downstream implements Downstream {
+  readonly h2 = false;
+  readonly method: string;
+  readonly target: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly rawHeaders: readonly string[];
+  readonly body: Readable;
+  readonly remoteAddress: string | undefined;
+  private readonly res: ServerResponse;
+  private done = false;
+  constructor(req: IncomingMessage, res: ServerResponse) {
+    this.method = req.method ?? "GET";
+    this.target = req.url ?? "/";
+    this.headers = req.headers;
+    this.rawHeaders = req.rawHeaders;
+    this.body = req;
+    this.remoteAddress = req.socket.remoteAddress;
+    this.res = res;
+  }
+  started(): boolean { return this.done || this.res.headersSent; }
+  finished(): boolean { return this.done; }
+  head(status: number, headers: OutgoingHttpHeaders): void {
+    if (this.started()) return;
+    this.res.writeHead(status, headers);
+  }
+  write(chunk: Buffer): boolean { return this.done ? true : this.res.write(chunk); }
+  onDrain(fn: () => void): void { this.res.on("drain", fn); }
+  end(trailers?: OutgoingHttpHeaders): void {
+    if (this.done) return;
+    this.done = true;
+    // Node emits trailers only on chunked responses and silently drops them otherwise.
+    if (trailers !== undefined) this.res.addTrailers(trailers as Record<string, string>);
+    this.res.end();
+  }
+  trailersOnly(headers: OutgoingHttpHeaders): void {
+    if (this.started()) return this.reset();
+    this.head(200, headers);
+    this.end();
+  }
+  reset(): void {
+    if (this.done) return;
+    this.done = true;
+    this.res.destroy();
+  }
+  onClose(fn: () => void): void { this.res.once("close", fn); }
+}
+
+export class H2Downstream implements Downstream {
+  readonly h2 = true;
+  readonly method: string;
+  readonly target: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly rawHeaders: readonly string[];
+  readonly body: Readable;
+  readonly remoteAddress: string | undefined;
+  private readonly res: Http2ServerResponse;
+  private done = false;
+  constructor(req: Http2ServerRequest, res: Http2ServerResponse) {
+    this.method = req.method;
+    this.target = req.url;
+    this.headers = req.headers;
+    this.rawHeaders = req.rawHeaders;
+    this.body = req;
+    this.remoteAddress = req.stream.session?.socket?.remoteAddress;
+    this.res = res;
+  }
+  started(): boolean { return this.done || this.res.headersSent || this.res.stream.headersSent; }
+  finished(): boolean { return this.done; }
+  head(status: number, headers: OutgoingHttpHeaders): void {
+    if (this.started() || this.res.stream.destroyed) return;
+    this.res.writeHead(status, headers);
+  }
+  write(chunk: Buffer): boolean { return this.done || this.res.stream.destroyed ? true : this.res.write(chunk); }
+  onDrain(fn: () => void): void { this.res.on("drain", fn); }
+  end(trailers?: OutgoingHttpHeaders): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.res.stream.destroyed) return;
+    if (trailers !== undefined) this.res.addTrailers(trailers);
+    this.res.end();
+  }
+  trailersOnly(headers: OutgoingHttpHeaders): void {
+    if (this.started()) return this.reset();
+    this.done = true;
+    const stream = this.res.stream;
+    if (stream.destroyed) return;
+    stream.respond({ ...headers, ":status": 200 }, { endStream: true });
+  }
+  reset(): void {
+    if (this.done && this.res.stream.closed) return;
+    this.done = true;
+    if (!this.res.stream.destroyed) this.res.stream.close(h2c.NGHTTP2_INTERNAL_ERROR);
+  }
+  onClose(fn: () => void): void { this.res.once("close", fn); }
+}

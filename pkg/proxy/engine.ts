@@ -1,0 +1,195 @@
+// engine: createHttpEngine — the HttpEngine seam (engine-types.ts). Takes sockets from listeners,
+// detects h2 preface vs HTTP/1.x, feeds node's strict h1 parser or the h2 server, and runs every request
+// through the stack (request-plan → forward) under the rescue boundary. Holds the config in force
+// (atomic swap; a request keeps the state it started with), pools, balancer stats, retry budget, metrics.
+// Must not: listen on ports (listeners do), or crash on anything a peer sends.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Session } from "node:http2";
+import type { Duplex } from "node:stream";
+import { EndpointChooser, type BalancerKind } from "./backend-choice.ts";
+import { H1Downstream, H2Downstream, type Downstream } from "./downstream.ts";
+import type { EngineState, HttpEngine, MeshTlsMaterial, RouteContext } from "./engine-types.ts";
+import { forward, type ForwardDeps } from "./forward.ts";
+import { createH1Server } from "./http1-frontend.ts";
+import { createH2Server } from "./http2-frontend.ts";
+import { type Limits, resolveLimits } from "./limits.ts";
+import { ProxyMetrics } from "./metrics.ts";
+import { Mirror } from "./mirror.ts";
+import { createH1Pool } from "./pool-h1.ts";
+import { H2Pool } from "./pool-h2.ts";
+import { detectProtocol } from "./protocol-detect.ts";
+import { isGrpcRequest, planRequest } from "./request-plan.ts";
+import { failure, ProxyFailureError, rescue } from "./rescue.ts";
+import { RetryBudget } from "./retry-budget.ts";
+import { Upstream } from "./upstream.ts";
+import { isWebSocketUpgrade, tunnelWebSocket, writeRawFailure } from "./websocket.ts";
+
+export interface HttpEngineOptions {
+  readonly limits?: Partial<Limits>;
+  readonly balancer?: BalancerKind;
+  /** Random source for weights, P2C and mirror fractions (tests pass a seeded one). */
+  readonly random?: () => number;
+  readonly metrics?: ProxyMetrics;
+  readonly retryBudget?: { readonly ratio?: number; readonly floorPerSecond?: number };
+  /** Structured log sink; never receives header values or key material. */
+  readonly log?: (event: string, fields: Record<string, unknown>) => void;
+}
+
+export interface WeftHttpEngine extends HttpEngine {
+  readonly metrics: ProxyMetrics;
+  readonly limits: Limits;
+  /** The state in force, undefined until the first setState. */
+  state(): EngineState | undefined;
+  /** Requests currently being served. */
+  inflight(): number;
+}
+
+export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngine {
+  const limits = resolveLimits(options.limits);
+  const random = options.random ?? Math.random;
+  const metrics = options.metrics ?? new ProxyMetrics();
+  const log = options.log ?? (() => {});
+  const chooser = new EndpointChooser(options.balancer ?? "p2c-ewma", random);
+  const h1Pool = createH1Pool({ idleMs: Math.min(30_000, limits.idleTimeoutMs) });
+  const h2Pool = new H2Pool();
+  const upstream = new Upstream(h1Pool, h2Pool, limits.connectTimeoutMs);
+  const deps: ForwardDeps = {
+    chooser, upstream, limits, metrics,
+    budget: new RetryBudget(options.retryBudget ?? {}),
+    mirror: new Mirror(chooser, upstream, metrics, random),
+  };
+  let current: EngineState | undefined;
+  let draining = false;
+  let inflight = 0;
+  let connections = 0;
+  const sockets = new Set<Duplex>();
+  const sessions = new Set<ServerHttp2Session>();
+  const contexts = new WeakMap<object, RouteContext>();
+  let pendingCtx: RouteContext | undefined;
+  let idleWaiters: (() => void)[] = [];
+
+  const finishOne = (down: Downstream, ctx: RouteContext, started: number) => {
+    inflight--;
+    metrics.latency.observe(Date.now() - started);
+    if (inflight === 0 && idleWaiters.length > 0) { const w = idleWaiters; idleWaiters = []; for (const f of w) f(); }
+    void down;
+    void ctx;
+  };
+
+  const serve = (down: Downstream, ctx: RouteContext | undefined) => {
+    const started = Date.now();
+    inflight++;
+    let closed = false;
+    const grpc = isGrpcRequest(down.headers["content-type"]);
+    const label = ctx?.face ?? "unknown";
+    down.onClose(() => { if (!closed) { closed = true; finishOne(down, ctx!, started); } });
+    const fail = (e: unknown) => {
+      if (!(e instanceof ProxyFailureError)) log("proxy.internal_error", { error: e instanceof Error ? e.message : String(e) });
+      const kind = rescue(down, e, grpc);
+      metrics.failures.inc({ face: label, code: kind });
+    };
+    try {
+      if (ctx === undefined) throw failure("internal", "connection without context");
+      if (draining && !down.h2) down.headers.connection = "close";
+      const state = current;
+      const plan = planRequest(down, ctx, state, limits, random);
+      if (plan.kind === "answer") {
+        down.head(plan.status, plan.headers);
+        down.end();
+        metrics.requests.inc({ face: label, class: `${Math.floor(plan.status / 100)}xx` });
+        return;
+      }
+      metrics.requests.inc({ face: label, class: "forwarded" });
+      forward(down, plan, state!, deps).catch(fail);
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const h1 = createH1Server(
+    limits,
+    (req: IncomingMessage, res: ServerResponse) => {
+      if (draining) res.shouldKeepAlive = false;
+      serve(new H1Downstream(req, res), contexts.get(req.socket));
+    },
+    (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const ctx = contexts.get(req.socket);
+      try {
+        if (ctx === undefined || !isWebSocketUpgrade(req)) throw failure("bad_request", "upgrade not supported");
+        const res = { headersSent: false } as unknown as ServerResponse;
+        const plan = planRequest(new H1Downstream(req, res), ctx, current, limits, random);
+        if (plan.kind === "answer") throw failure("bad_request", "upgrade answered by a filter");
+        tunnelWebSocket(plan, chooser, socket, head);
+      } catch (e) {
+        writeRawFailure(socket, e instanceof ProxyFailureError ? e : failure("internal", "internal error"));
+      }
+    },
+  );
+  const h2 = createH2Server(
+    limits,
+    (req: Http2ServerRequest, res: Http2ServerResponse) => {
+      serve(new H2Downstream(req, res), contexts.get(req.stream.session as object));
+    },
+    (session) => {
+      if (pendingCtx !== undefined) contexts.set(session, pendingCtx);
+      sessions.add(session);
+      session.once("close", () => sessions.delete(session));
+      if (draining) session.close();
+    },
+  );
+
+  const engine: WeftHttpEngine = {
+    metrics,
+    limits,
+    state: () => current,
+    inflight: () => inflight,
+    serveConnection(socket: Duplex, ctx: RouteContext, head?: Buffer): void {
+      socket.on("error", () => {});
+      if (draining || connections >= limits.maxConnections) {
+        metrics.rejectedConnections.inc();
+        socket.destroy();
+        return;
+      }
+      connections++;
+      metrics.connections.value = connections;
+      sockets.add(socket);
+      socket.once("close", () => { connections--; metrics.connections.value = connections; sockets.delete(socket); });
+      detectProtocol(socket, head, limits.detectTimeoutMs, (verdict, bytes) => {
+        if (verdict === "closed") { metrics.rejectedConnections.inc(); socket.destroy(); return; }
+        if (bytes.length > 0) socket.unshift(bytes);
+        if (verdict === "h2") {
+          pendingCtx = ctx;
+          try { h2.emit("connection", socket); } finally { pendingCtx = undefined; }
+        } else {
+          contexts.set(socket, ctx);
+          h1.emit("connection", socket);
+          socket.resume();
+        }
+      });
+    },
+    setState(state: EngineState): void {
+      current = state;
+      chooser.retain(state.clusters.values());
+    },
+    setMeshTls(material: MeshTlsMaterial | undefined): void {
+      upstream.setMeshTls(material);
+    },
+    async drain(graceMs: number): Promise<void> {
+      draining = true;
+      for (const s of sessions) s.close();
+      h1.closeIdleConnections();
+      if (inflight > 0) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, graceMs);
+          idleWaiters.push(() => { clearTimeout(t); resolve(); });
+        });
+      }
+      h1.closeAllConnections();
+      for (const s of sessions) s.destroy();
+      for (const s of sockets) s.destroy();
+      h1Pool.close();
+      h2Pool.destroy();
+    },
+  };
+  return engine;
+}

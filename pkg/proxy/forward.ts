@@ -1,0 +1,204 @@
+// forward: the back half of the stack: timeouts (spec §11: request ⇒ 504, backendRequest per attempt),
+// gRPC deadlines (`grpc-timeout`), retries (spec §12: `attempts` = max RETRIES; listed codes, connection
+// errors and per-attempt timeouts retried; only replayable bodies; budgeted), endpoint choice through
+// the balancer, one upstream attempt at a time, and streaming the answer back with trailers and the
+// response filters. Takes a Plan; resolves when the exchange is over. Throws ProxyFailureError (the
+// caller rescues). Must not: answer twice, or retry a body it cannot replay.
+import type { OutgoingHttpHeaders } from "node:http";
+import type { Readable } from "node:stream";
+import type { ClusterIR, EndpointIR } from "../ir/types.ts";
+import type { EndpointChooser } from "./backend-choice.ts";
+import { bufferBody, limitBody } from "./body-buffer.ts";
+import type { Downstream } from "./downstream.ts";
+import type { EngineState } from "./engine-types.ts";
+import { applyHeaderModifier } from "./filters-headers.ts";
+import { parseGrpcTimeout } from "./grpc-status.ts";
+import { forwardResponseHeaders } from "./hygiene.ts";
+import type { Limits } from "./limits.ts";
+import type { ProxyMetrics } from "./metrics.ts";
+import type { Mirror } from "./mirror.ts";
+import type { Plan } from "./request-plan.ts";
+import { failure, ProxyFailureError, rescue } from "./rescue.ts";
+import type { RetryBudget } from "./retry-budget.ts";
+import type { Attempt, Upstream, UpstreamResponse, UpstreamTarget } from "./upstream.ts";
+
+export interface ForwardDeps {
+  readonly chooser: EndpointChooser;
+  readonly upstream: Upstream;
+  readonly budget: RetryBudget;
+  readonly limits: Limits;
+  readonly metrics: ProxyMetrics;
+  readonly mirror: Mirror;
+}
+
+/** Protocol and mesh identity for one endpoint of a cluster. */
+export function targetOf(cluster: ClusterIR | undefined, ep: EndpointIR, upstream: Upstream, grpc: boolean): UpstreamTarget {
+  const proto = cluster?.protocol;
+  const h2 = proto === "h2c" || proto === "grpc" || (proto === undefined && grpc);
+  if (ep.identity !== undefined && upstream.meshTlsReady()) return { address: ep.address, port: ep.port, protocol: "h2", meshIdentity: ep.identity };
+  return { address: ep.address, port: ep.port, protocol: h2 ? "h2" : "http1" };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function hasBody(down: Downstream): boolean {
+  const h = down.headers;
+  if (down.h2) return !down.body.readableEnded && !(down.body as unknown as { stream?: { endAfterHeaders?: boolean } }).stream?.endAfterHeaders;
+  return h["transfer-encoding"] !== undefined || (h["content-length"] !== undefined && h["content-length"] !== "0");
+}
+
+/** Run `plan` to completion on `down`. */
+export async function forward(down: Downstream, plan: Plan, state: EngineState, deps: ForwardDeps): Promise<void> {
+  const rule = plan.rule;
+  const retry = rule?.retry;
+  const grpcDeadline = plan.grpc ? parseGrpcTimeout(down.headers["grpc-timeout"] as string | undefined) : undefined;
+  let deadlineMs = rule?.timeouts.requestMs;
+  if (grpcDeadline !== undefined && (deadlineMs === undefined || grpcDeadline < deadlineMs)) deadlineMs = grpcDeadline;
+
+  let current: Attempt | undefined;
+  let timedOut = false;
+  let overall: NodeJS.Timeout | undefined;
+  if (deadlineMs !== undefined && deadlineMs > 0) {
+    overall = setTimeout(() => {
+      timedOut = true;
+      current?.abort();
+      rescue(down, failure("request_timeout", "request timeout"), plan.grpc);
+    }, deadlineMs);
+  }
+  down.onClose(() => {
+    if (overall !== undefined) clearTimeout(overall);
+    if (!down.finished()) current?.abort();
+  });
+
+  // Body: buffered when a retry or mirror needs to replay it (bounded), else streamed.
+  let body: Buffer | Readable | undefined;
+  const wantReplay = !plan.grpc && ((retry !== undefined && retry.attempts > 0) || plan.mirrors.length > 0);
+  if (hasBody(down)) {
+    body = wantReplay ? await bufferBody(down.body, deps.limits.replayBufferBytes, deps.limits.maxBodyBytes) : down.body;
+  }
+  if (timedOut || down.finished()) return;
+  const replayable = body === undefined || Buffer.isBuffer(body);
+  if (plan.mirrors.length > 0 && replayable) {
+    deps.mirror.send(plan.mirrors, state, { method: plan.method, path: pathWithQuery(plan), authority: plan.authority, headers: plan.headers, body: body as Buffer | undefined });
+  }
+  if (body !== undefined && !Buffer.isBuffer(body) && deps.limits.maxBodyBytes !== undefined) {
+    const streamed = body;
+    limitBody(streamed, deps.limits.maxBodyBytes, () => {
+      current?.abort();
+      rescue(down, failure("body_too_large", "request body too large"), plan.grpc);
+      streamed.resume();
+    });
+  }
+
+  deps.budget.onRequest();
+  let retriesLeft = retry?.attempts ?? 0;
+  let avoid: EndpointIR | undefined;
+  const cluster = plan.cluster;
+  for (;;) {
+    let target: UpstreamTarget;
+    let stats: { inflight: number; observe(ms: number, now: number): void; observeFailure(now: number): void } | undefined;
+    let endpoint: EndpointIR | undefined;
+    if (plan.localAppPort !== undefined) {
+      const proto = cluster?.protocol;
+      target = { address: "127.0.0.1", port: plan.localAppPort, protocol: proto === "h2c" || proto === "grpc" || (proto === undefined && plan.grpc) ? "h2" : "http1" };
+    } else {
+      if (cluster === undefined) throw failure("unknown_cluster", "no cluster");
+      const pick = deps.chooser.choose(cluster, avoid);
+      if (pick === undefined) throw failure("no_endpoints", "no ready endpoints");
+      endpoint = pick.endpoint;
+      stats = pick.stats;
+      target = targetOf(cluster, endpoint, deps.upstream, plan.grpc);
+    }
+    const started = Date.now();
+    if (stats !== undefined) stats.inflight++;
+    const attempt = deps.upstream.send(target, { method: plan.method, path: pathWithQuery(plan), authority: plan.authority, headers: plan.headers, body });
+    current = attempt;
+    let res: UpstreamResponse;
+    try {
+      res = await withAttemptTimeout(attempt, rule?.timeouts.backendRequestMs);
+    } catch (e) {
+      if (stats !== undefined) { stats.inflight--; stats.observeFailure(Date.now()); }
+      if (timedOut || down.finished()) return;
+      const f = e instanceof ProxyFailureError ? e : failure("upstream_reset", "upstream error");
+      if (retry !== undefined && retriesLeft > 0 && replayable && f.kind !== "upstream_tls" && canRetry(deps)) {
+        retriesLeft--;
+        avoid = endpoint;
+        await sleep(retry.backoffMs);
+        if (timedOut || down.finished()) return;
+        continue;
+      }
+      throw f;
+    }
+    if (stats !== undefined) { stats.inflight--; stats.observe(Date.now() - started, Date.now()); }
+    if (timedOut || down.finished()) { attempt.abort(); return; }
+    if (retry !== undefined && retriesLeft > 0 && replayable && retry.codes.includes(res.status) && canRetry(deps)) {
+      res.body.on("error", () => {});
+      attempt.abort();
+      retriesLeft--;
+      avoid = endpoint;
+      await sleep(retry.backoffMs);
+      if (timedOut || down.finished()) return;
+      continue;
+    }
+    await relay(down, plan, res, attempt);
+    if (overall !== undefined) clearTimeout(overall);
+    return;
+  }
+}
+
+function canRetry(deps: ForwardDeps): boolean {
+  if (deps.budget.tryRetry()) { deps.metrics.retries.inc(); return true; }
+  deps.metrics.retryBudgetExhausted.inc();
+  return false;
+}
+
+function pathWithQuery(plan: Plan): string {
+  return plan.query === "" ? plan.path : `${plan.path}?${plan.query}`;
+}
+
+function withAttemptTimeout(attempt: Attempt, ms: number | undefined): Promise<UpstreamResponse> {
+  if (ms === undefined || ms <= 0) return attempt.response;
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => { attempt.abort(); reject(failure("upstream_timeout", "upstream timeout")); }, ms);
+    attempt.response.then((r) => { clearTimeout(t); resolve(r); }, (e: unknown) => { clearTimeout(t); reject(e); });
+  });
+}
+
+function responseHeaders(plan: Plan, res: UpstreamResponse): OutgoingHttpHeaders {
+  const headers = forwardResponseHeaders(res.headers);
+  for (const m of plan.responseModifiers) applyHeaderModifier(headers, m);
+  if (plan.corsHeaders !== undefined) Object.assign(headers, plan.corsHeaders);
+  return headers;
+}
+
+/** Stream the upstream answer to the downstream, trailers included; resets on mid-body failure. */
+function relay(down: Downstream, plan: Plan, res: UpstreamResponse, attempt: Attempt): Promise<void> {
+  const headers = responseHeaders(plan, res);
+  if (res.endStream) {
+    if (down.h2 && res.status === 200) down.trailersOnly(headers);
+    else { down.head(res.status, headers); down.end(); }
+    return Promise.resolve();
+  }
+  down.head(res.status, headers);
+  return new Promise((resolve) => {
+    const body = res.body;
+    let ended = false;
+    body.on("data", (c: Buffer) => { if (!down.write(c)) body.pause(); });
+    down.onDrain(() => body.resume());
+    body.once("end", () => {
+      ended = true;
+      const t = res.trailers();
+      down.end(t !== undefined && Object.keys(t).length > 0 ? forwardResponseHeaders(t) : undefined);
+      resolve();
+    });
+    const broken = () => {
+      if (ended) return;
+      ended = true;
+      down.reset();
+      resolve();
+    };
+    body.once("error", broken);
+    body.once("close", () => { if (!body.readableEnded) broken(); });
+    down.onClose(() => { if (!ended) { ended = true; attempt.abort(); resolve(); } });
+  });
+}

@@ -1,0 +1,138 @@
+// hygiene: request/response header and path hygiene at the proxy boundary.
+// Takes node header objects and raw paths; gives cleaned copies: hop-by-hop headers dropped (RFC 9110
+// §7.6.1: Connection and the fields it names, keep-alive, proxy-*, te except "trailers",
+// transfer-encoding, upgrade, http2-settings), x-forwarded-for appended, x-forwarded-proto set,
+// x-request-id generated when absent or malformed; paths with dot segments resolved (a ".." above the
+// root is rejected). Must not: mutate its inputs, or decode anything but "%2e" for dot detection.
+// `//` is kept as sent (not merged): routes may not contain "//" (spec §8 validation), so such paths
+// only match prefixes ending before the empty segment; percent-encoded "/" (%2F) is never decoded.
+import { randomUUID } from "node:crypto";
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+
+const alwaysHopByHop = new Set([
+  "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
+  "transfer-encoding", "upgrade", "http2-settings", "trailer",
+]);
+
+/** Field names the Connection header lists (lower-case). */
+function connectionNamed(value: string | string[] | undefined): Set<string> | undefined {
+  if (value === undefined) return undefined;
+  const s = new Set<string>();
+  for (const v of Array.isArray(value) ? value : [value]) for (const n of v.split(",")) {
+    const t = n.trim().toLowerCase();
+    if (t !== "") s.add(t);
+  }
+  return s;
+}
+
+export interface ForwardInfo {
+  /** Address of the downstream peer, appended to x-forwarded-for. */
+  readonly remoteAddress: string | undefined;
+  readonly scheme: "http" | "https";
+  /** Keep the Upgrade/Connection pair (WebSocket passthrough). */
+  readonly keepUpgrade?: boolean;
+}
+
+/** Copy request headers for the upstream: no pseudo headers, no host (the caller sets authority). */
+export function forwardRequestHeaders(h: IncomingHttpHeaders, info: ForwardInfo): OutgoingHttpHeaders {
+  const named = connectionNamed(h.connection);
+  const out: OutgoingHttpHeaders = {};
+  for (const name in h) {
+    const v = h[name];
+    if (v === undefined || name.charCodeAt(0) === 58 /* ":" */ || name === "host") continue;
+    if (alwaysHopByHop.has(name) || (named !== undefined && named.has(name)) || name.startsWith("proxy-")) continue;
+    if (name === "te") {
+      if (String(v).toLowerCase().split(",").some((p) => p.trim() === "trailers")) out.te = "trailers";
+      continue;
+    }
+    out[name] = v;
+  }
+  if (info.keepUpgrade === true && h.upgrade !== undefined) {
+    out.connection = "upgrade";
+    out.upgrade = h.upgrade;
+  }
+  const prior = h["x-forwarded-for"];
+  const peer = info.remoteAddress ?? "unknown";
+  out["x-forwarded-for"] = prior === undefined ? peer : `${Array.isArray(prior) ? prior.join(", ") : prior}, ${peer}`;
+  out["x-forwarded-proto"] = info.scheme;
+  const rid = h["x-request-id"];
+  if (typeof rid !== "string" || !validRequestId(rid)) out["x-request-id"] = randomUUID();
+  return out;
+}
+
+function validRequestId(v: string): boolean {
+  return v.length > 0 && v.length <= 128 && /^[\x21-\x7e]+$/.test(v);
+}
+
+/** Copy response headers for the downstream: hop-by-hop and pseudo headers removed. */
+export function forwardResponseHeaders(h: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const named = connectionNamed(h.connection);
+  const out: OutgoingHttpHeaders = {};
+  for (const name in h) {
+    const v = h[name];
+    if (v === undefined || name.charCodeAt(0) === 58 || alwaysHopByHop.has(name) || name === "te") continue;
+    if (named !== undefined && named.has(name)) continue;
+    out[name] = v;
+  }
+  return out;
+}
+
+/** Split a request target into path and query; undefined when it is not origin-form (or absolute-form). */
+export function splitTarget(target: string): { path: string; query: string; authority?: string } | undefined {
+  let t = target;
+  let authority: string | undefined;
+  if (t.charCodeAt(0) !== 47 /* "/" */) {
+    const m = /^https?:\/\/([^/?#]+)(.*)$/i.exec(t);
+    if (m === null) return undefined;
+    authority = m[1]!;
+    t = m[2] === "" ? "/" : m[2]!;
+    if (t.charCodeAt(0) !== 47) t = "/" + t;
+  }
+  if (t.includes("#")) return undefined;
+  const q = t.indexOf("?");
+  const path = q === -1 ? t : t.slice(0, q);
+  const query = q === -1 ? "" : t.slice(q + 1);
+  return authority === undefined ? { path, query } : { path, query, authority };
+}
+
+const dotHint = /\/\.|%2e/i;
+
+/** Resolve "." and ".." segments (also as %2e); undefined when ".." would climb above the root. */
+export function normalizePath(path: string): string | undefined {
+  if (!dotHint.test(path)) return path;
+  const segs = path.split("/");
+  const out: string[] = [];
+  let trailingSlash = false;
+  for (let i = 1; i < segs.length; i++) {
+    const raw = segs[i]!;
+    const s = raw.length <= 6 ? raw.replace(/%2e/gi, ".") : raw;
+    trailingSlash = false;
+    if (s === ".") { trailingSlash = true; continue; }
+    if (s === "..") {
+      if (out.length === 0) return undefined;
+      out.pop();
+      trailingSlash = true;
+      continue;
+    }
+    out.push(raw);
+  }
+  return "/" + out.join("/") + (trailingSlash && out.length > 0 ? "/" : "");
+}
+
+/** Host for routing: Host/:authority without port, lower-cased; IPv6 brackets kept off. */
+export function routingHost(authority: string | undefined): string {
+  if (authority === undefined || authority === "") return "";
+  let a = authority;
+  if (a.charCodeAt(0) === 91 /* "[" */) {
+    const end = a.indexOf("]");
+    return (end === -1 ? a.slice(1) : a.slice(1, end)).toLowerCase();
+  }
+  const colon = a.lastIndexOf(":");
+  if (colon !== -1) a = a.slice(0, colon);
+  return a.toLowerCase();
+}
+
+/** Counts request header fields from node's rawHeaders (name/value pairs). */
+export function headerCount(rawHeaders: readonly string[]): number {
+  return rawHeaders.length >>> 1;
+}

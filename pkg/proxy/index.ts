@@ -1,0 +1,6 @@
+// index: public surface of pkg/proxy for cmd/ and the sidecar listeners.
+export { createHttpEngine, type HttpEngineOptions, type WeftHttpEngine } from "./engine.ts";
+export type { EngineState, HttpEngine, MeshTlsMaterial, ProxyFace, RouteContext, RouteResolution } from "./engine-types.ts";
+export { engineStateOf } from "./engine-state.ts";
+export { defaultLimits, type Limits } from "./limits.ts";
+export { ProxyMetrics } from "./metrics.ts";

@@ -1,0 +1,45 @@
+// limits: the bounds the engine enforces on hostile or oversized input, with safe defaults.
+// Takes partial overrides, gives a complete frozen Limits. Must not: do I/O.
+
+export interface Limits {
+  /** Max bytes of one request's header block (h1 maxHeaderSize, h2 maxHeaderListSize). */
+  readonly maxHeaderBytes: number;
+  /** Max number of request header fields; more ⇒ 431. */
+  readonly maxHeaderCount: number;
+  /** Max request body bytes; more ⇒ 413. undefined = unlimited. */
+  readonly maxBodyBytes: number | undefined;
+  /** Bodies up to this size are buffered so a retry or mirror can replay them; larger ones stream. */
+  readonly replayBufferBytes: number;
+  /** Max concurrent downstream connections per engine; beyond it new sockets are closed. */
+  readonly maxConnections: number;
+  /** Time allowed to receive a complete request header block (slowloris). */
+  readonly headersTimeoutMs: number;
+  /** Time allowed to receive a whole request (h1). */
+  readonly requestTimeoutMs: number;
+  /** Idle keep-alive connection lifetime. */
+  readonly idleTimeoutMs: number;
+  /** h2: max concurrent streams per connection. */
+  readonly maxConcurrentStreams: number;
+  /** Time to wait for protocol detection bytes before closing. */
+  readonly detectTimeoutMs: number;
+  /** Upstream connect timeout. */
+  readonly connectTimeoutMs: number;
+}
+
+export const defaultLimits: Limits = Object.freeze({
+  maxHeaderBytes: 16 * 1024,
+  maxHeaderCount: 100,
+  maxBodyBytes: undefined,
+  replayBufferBytes: 64 * 1024,
+  maxConnections: 10_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 300_000,
+  idleTimeoutMs: 60_000,
+  maxConcurrentStreams: 250,
+  detectTimeoutMs: 10_000,
+  connectTimeoutMs: 5_000,
+});
+
+export function resolveLimits(overrides: Partial<Limits> | undefined): Limits {
+  return Object.freeze({ ...defaultLimits, ...(overrides ?? {}) });
+}

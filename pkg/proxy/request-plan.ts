@@ -1,0 +1,148 @@
+// request-plan: the front half of the stack for one request: path hygiene, route resolution (listener
+// routes per Host on gateways, or the connection's routes), route match (spec §8/§9; none ⇒ 404 /
+// UNIMPLEMENTED), rule filters in listed order (spec §10), weighted backend choice (invalid share ⇒ 500 /
+// UNAVAILABLE, spec §3) and backend-level filters. Takes the downstream and context; gives either a
+// Plan (where and what to forward) or a direct answer (redirect, CORS preflight). Throws
+// ProxyFailureError for every refusal. Must not: do upstream I/O.
+import type { OutgoingHttpHeaders } from "node:http";
+import type { ClusterIR, FilterIR, HeaderModifierIR, RuleIR } from "../ir/types.ts";
+import type { RequestView } from "../router/index.ts";
+import { corsResponseHeaders, isPreflight, preflightAnswer } from "./cors.ts";
+import type { Downstream } from "./downstream.ts";
+import type { EngineState, RouteContext } from "./engine-types.ts";
+import { applyHeaderModifier } from "./filters-headers.ts";
+import { forwardRequestHeaders, headerCount, normalizePath, routingHost, splitTarget } from "./hygiene.ts";
+import type { Limits } from "./limits.ts";
+import { redirectLocation } from "./redirect.ts";
+import { failure } from "./rescue.ts";
+import { applyPathModifier, matchRoute, pickBackend } from "./router-bridge.ts";
+
+type MirrorFilter = Extract<FilterIR, { type: "RequestMirror" }>;
+
+export interface Plan {
+  readonly kind: "forward";
+  readonly grpc: boolean;
+  readonly method: string;
+  path: string;
+  readonly query: string;
+  authority: string;
+  readonly headers: OutgoingHttpHeaders;
+  /** Upstream cluster, or undefined when forwarding to the local app port. */
+  readonly cluster: ClusterIR | undefined;
+  readonly localAppPort: number | undefined;
+  readonly rule: RuleIR | undefined;
+  readonly responseModifiers: HeaderModifierIR[];
+  corsHeaders: OutgoingHttpHeaders | undefined;
+  readonly mirrors: MirrorFilter[];
+}
+
+export interface DirectAnswer {
+  readonly kind: "answer";
+  readonly status: number;
+  readonly headers: OutgoingHttpHeaders;
+}
+
+export function isGrpcRequest(contentType: string | string[] | undefined): boolean {
+  return typeof contentType === "string" && contentType.startsWith("application/grpc");
+}
+
+function firstHeader(down: Downstream): (name: string) => string | undefined {
+  const h = down.headers;
+  return (name) => {
+    const v = h[name];
+    return v === undefined ? undefined : Array.isArray(v) ? v[0] : v;
+  };
+}
+
+export function planRequest(down: Downstream, ctx: RouteContext, state: EngineState | undefined, limits: Limits, random: () => number): Plan | DirectAnswer {
+  if (headerCount(down.rawHeaders) > limits.maxHeaderCount) throw failure("headers_too_large", "too many request headers");
+  const h = down.headers;
+  const grpc = isGrpcRequest(h["content-type"]);
+  const target = splitTarget(down.target);
+  if (target === undefined) throw failure("bad_path", "bad request target");
+  const path = normalizePath(target.path);
+  if (path === undefined) throw failure("bad_path", "path escapes the root");
+  if (limits.maxBodyBytes !== undefined) {
+    const cl = Number(h["content-length"] ?? 0);
+    if (cl > limits.maxBodyBytes) throw failure("body_too_large", "request body too large");
+  }
+  const authority = target.authority ?? (down.h2 ? (h[":authority"] as string | undefined) ?? h.host : h.host) ?? "";
+  const host = routingHost(authority);
+  const headers = forwardRequestHeaders(h, { remoteAddress: down.remoteAddress, scheme: ctx.scheme });
+
+  let routes = ctx.routes;
+  if (ctx.resolveRoutes !== undefined) {
+    const r = ctx.resolveRoutes(host);
+    if (r.kind === "none") throw failure("no_listener", "no listener for this host");
+    if (r.kind === "misdirected") throw failure("misdirected", "misdirected request");
+    routes = r.routes;
+  }
+  if (state === undefined) throw failure("draining", "no configuration in force");
+
+  const plan: Plan = {
+    kind: "forward", grpc, method: down.method, path, query: target.query, authority, headers,
+    cluster: undefined, localAppPort: undefined, rule: undefined, responseModifiers: [], corsHeaders: undefined, mirrors: [],
+  };
+  if (routes === undefined) {
+    if (ctx.localAppPort !== undefined) {
+      const cluster = ctx.defaultCluster !== undefined ? state.clusters.get(ctx.defaultCluster) : undefined;
+      return { ...plan, cluster, localAppPort: ctx.localAppPort };
+    }
+    if (ctx.defaultCluster === undefined) throw failure("no_route", "no route");
+    const cluster = state.clusters.get(ctx.defaultCluster);
+    if (cluster === undefined) throw failure("unknown_cluster", "unknown cluster");
+    return { ...plan, cluster };
+  }
+
+  const view: RequestView = { method: down.method, path, query: target.query, host, header: firstHeader(down), grpc };
+  const match = matchRoute(routes, view);
+  if (match === undefined) throw failure("no_route", "no matching route");
+  const rule = match.rule;
+
+  const answer = applyFilters(rule.filters, plan, down, ctx, host);
+  if (answer !== undefined) return answer;
+
+  if (rule.backends.length === 0) throw failure("no_backends", "route rule has no backends");
+  const backend = pickBackend(rule.backends, random);
+  if (backend === undefined) throw failure("no_backends", "route rule has no backends with weight");
+  if (backend.kind === "invalid") throw failure("invalid_backend", `invalid backend: ${backend.reason}`);
+  const backendAnswer = applyFilters(backend.filters, plan, down, ctx, host);
+  if (backendAnswer !== undefined) return backendAnswer;
+  const cluster = state.clusters.get(backend.cluster);
+  if (cluster === undefined) throw failure("unknown_cluster", "backend cluster unknown");
+  return { ...plan, cluster, rule };
+}
+
+function applyFilters(filters: readonly FilterIR[], plan: Plan, down: Downstream, ctx: RouteContext, host: string): DirectAnswer | undefined {
+  for (const f of filters) {
+    switch (f.type) {
+      case "RequestHeaderModifier":
+        applyHeaderModifier(plan.headers, f);
+        break;
+      case "ResponseHeaderModifier":
+        plan.responseModifiers.push(f);
+        break;
+      case "RequestRedirect": {
+        const r = redirectLocation(f, { scheme: ctx.scheme, host, path: plan.path, query: plan.query, listenerPort: ctx.destinationPort });
+        return { kind: "answer", status: r.status, headers: { location: r.location, "content-length": 0 } };
+      }
+      case "URLRewrite":
+        if (f.hostname !== undefined) plan.authority = f.hostname;
+        if (f.path !== undefined) plan.path = applyPathModifier(plan.path, f.path);
+        break;
+      case "RequestMirror":
+        plan.mirrors.push(f);
+        break;
+      case "CORS":
+        if (isPreflight(down.method, down.headers)) {
+          const a = preflightAnswer(f, down.headers);
+          return { kind: "answer", status: a.status, headers: a.headers };
+        }
+        plan.corsHeaders = corsResponseHeaders(f, down.headers);
+        break;
+      case "Unsupported":
+        throw failure("unsupported_filter", "route filter not supported", f.status);
+    }
+  }
+  return undefined;
+}

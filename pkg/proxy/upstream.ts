@@ -1,0 +1,201 @@
+// upstream: one attempt to one endpoint over HTTP/1.1 (keep-alive pool) or HTTP/2 (multiplexed
+// sessions; h2c, or TLS with our mesh certificate when the endpoint has an identity, verifying the
+// peer's SPIFFE URI SAN equals endpoint.identity instead of a hostname).
+// Takes a target and a request; gives a promise of the response head plus abort().
+// Errors are ProxyFailureError: upstream_connect (never reached the peer), upstream_reset, upstream_tls.
+// Must not: leave sockets or streams dangling after abort, or log key material.
+import { request as h1Request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
+import { connect as h2Connect, constants as h2c, type ClientHttp2Session } from "node:http2";
+import type { PeerCertificate } from "node:tls";
+import type { Readable } from "node:stream";
+import { sameSpiffeId, spiffeIdOfSans } from "../util/spiffe.ts";
+import type { MeshTlsMaterial } from "./engine-types.ts";
+import { endpointKey } from "./endpoint-stats.ts";
+import type { H1Pool } from "./pool-h1.ts";
+import type { H2Pool } from "./pool-h2.ts";
+import { failure, ProxyFailureError } from "./rescue.ts";
+
+export interface UpstreamTarget {
+  readonly address: string;
+  readonly port: number;
+  readonly protocol: "http1" | "h2";
+  /** Set for meshed endpoints: mTLS with our material, peer must present this SPIFFE id. */
+  readonly meshIdentity?: string;
+}
+
+export interface UpstreamRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly authority: string;
+  readonly headers: OutgoingHttpHeaders;
+  /** undefined = no body; Buffer = replayable; Readable = streamed once. */
+  readonly body: Buffer | Readable | undefined;
+}
+
+export interface UpstreamResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Readable;
+  /** h2 HEADERS carried END_STREAM (gRPC trailers-only answer). */
+  readonly endStream: boolean;
+  trailers(): IncomingHttpHeaders | undefined;
+}
+
+export interface Attempt {
+  readonly response: Promise<UpstreamResponse>;
+  abort(): void;
+}
+
+const connectCodes = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "ENOTFOUND", "EAI_AGAIN"]);
+const mismatchCode = "WEFT_SPIFFE_MISMATCH";
+
+function classify(err: unknown, connected: boolean): ProxyFailureError {
+  if (err instanceof ProxyFailureError) return err;
+  const code = (err as { code?: string } | undefined)?.code ?? "";
+  if (code === mismatchCode || code.startsWith("ERR_TLS") || code.includes("CERT") || code === "ERR_SSL_WRONG_VERSION_NUMBER") {
+    return failure("upstream_tls", "upstream identity verification failed");
+  }
+  if (!connected || connectCodes.has(code)) return failure("upstream_connect", "upstream connect failed");
+  return failure("upstream_reset", "upstream connection reset");
+}
+
+export class Upstream {
+  private readonly h1: H1Pool;
+  private readonly h2: H2Pool;
+  private readonly connectTimeoutMs: number;
+  private mesh: MeshTlsMaterial | undefined;
+  private meshGeneration = 0;
+  private readonly connectedSessions = new WeakSet<ClientHttp2Session>();
+
+  constructor(h1: H1Pool, h2: H2Pool, connectTimeoutMs: number) {
+    this.h1 = h1;
+    this.h2 = h2;
+    this.connectTimeoutMs = connectTimeoutMs;
+  }
+
+  setMeshTls(m: MeshTlsMaterial | undefined): void {
+    this.mesh = m;
+    this.meshGeneration++;
+    this.h2.evict((k) => k.startsWith("tls|"));
+  }
+
+  meshTlsReady(): boolean {
+    return this.mesh !== undefined;
+  }
+
+  send(target: UpstreamTarget, req: UpstreamRequest): Attempt {
+    if (target.meshIdentity !== undefined || target.protocol === "h2") return this.sendH2(target, req);
+    return this.sendH1(target, req, true);
+  }
+
+  private sendH1(target: UpstreamTarget, req: UpstreamRequest, mayReplayStale: boolean): Attempt {
+    let abort: () => void = () => {};
+    const response = new Promise<UpstreamResponse>((resolve, reject) => {
+      let connected = false;
+      let settled = false;
+      const headers: OutgoingHttpHeaders = { ...req.headers, host: req.authority };
+      const r = h1Request({
+        host: target.address, port: target.port, method: req.method, path: req.path, headers,
+        agent: this.h1.agent, setHost: false,
+      });
+      abort = () => { settled = true; r.destroy(); };
+      r.on("socket", (s) => {
+        if (!s.connecting) { connected = true; return; }
+        const t = setTimeout(() => r.destroy(failure("upstream_connect", "upstream connect timeout")), this.connectTimeoutMs);
+        s.once("connect", () => { connected = true; clearTimeout(t); });
+        s.once("close", () => clearTimeout(t));
+      });
+      r.on("response", (res) => {
+        settled = true;
+        resolve({ status: res.statusCode ?? 502, headers: res.headers, body: res, endStream: false, trailers: () => res.trailers });
+      });
+      r.on("error", (e) => {
+        if (settled) return;
+        settled = true;
+        if (req.body !== undefined && !Buffer.isBuffer(req.body)) req.body.unpipe(r);
+        const code = (e as { code?: string }).code;
+        if (mayReplayStale && r.reusedSocket && code === "ECONNRESET" && (req.body === undefined || Buffer.isBuffer(req.body))) {
+          const again = this.sendH1(target, req, false);
+          abort = again.abort;
+          again.response.then(resolve, reject);
+          return;
+        }
+        reject(classify(e, connected));
+      });
+      if (req.body === undefined) r.end();
+      else if (Buffer.isBuffer(req.body)) r.end(req.body);
+      else req.body.pipe(r);
+    });
+    return { response, abort: () => abort() };
+  }
+
+  private session(target: UpstreamTarget): ClientHttp2Session {
+    const base = endpointKey(target.address, target.port);
+    const mesh = target.meshIdentity !== undefined ? this.mesh : undefined;
+    if (target.meshIdentity !== undefined && mesh === undefined) throw failure("upstream_tls", "mesh TLS material not set");
+    const key = mesh !== undefined ? `tls|${this.meshGeneration}|${target.meshIdentity}|${base}` : `h2c|${base}`;
+    return this.h2.get(key, () => {
+      const identity = target.meshIdentity ?? "";
+      const s = mesh !== undefined
+        ? h2Connect(`https://${base}`, {
+            key: mesh.keyPem, cert: mesh.certChainPem, ca: mesh.trustBundlePem, ALPNProtocols: ["h2"],
+            servername: "",
+            checkServerIdentity: (_host: string, cert: PeerCertificate) => {
+              if (sameSpiffeId(spiffeIdOfSans(cert.subjectaltname) ?? "", identity)) return undefined;
+              return Object.assign(new Error("peer SPIFFE id does not match the endpoint identity"), { code: mismatchCode });
+            },
+          })
+        : h2Connect(`http://${base}`, { maxSessionMemory: 32 });
+      const t = setTimeout(() => s.destroy(failure("upstream_connect", "upstream connect timeout")), this.connectTimeoutMs);
+      s.once("connect", () => { clearTimeout(t); this.connectedSessions.add(s); });
+      s.once("close", () => clearTimeout(t));
+      s.on("error", () => {});
+      return s;
+    });
+  }
+
+  private sendH2(target: UpstreamTarget, req: UpstreamRequest): Attempt {
+    let abort: () => void = () => {};
+    const response = new Promise<UpstreamResponse>((resolve, reject) => {
+      let session: ClientHttp2Session;
+      try { session = this.session(target); } catch (e) { reject(classify(e, false)); return; }
+      const headers: OutgoingHttpHeaders = {
+        ...req.headers,
+        ":method": req.method,
+        ":path": req.path,
+        ":authority": req.authority,
+        ":scheme": target.meshIdentity !== undefined ? "https" : "http",
+      };
+      let settled = false;
+      let trailers: IncomingHttpHeaders | undefined;
+      let stream;
+      try {
+        stream = session.request(headers, { endStream: req.body === undefined });
+      } catch (e) {
+        reject(classify(e, this.connectedSessions.has(session)));
+        return;
+      }
+      const st = stream;
+      abort = () => { settled = true; if (!st.destroyed) st.close(h2c.NGHTTP2_CANCEL); };
+      st.on("trailers", (t) => { trailers = t; });
+      st.once("response", (h, flags) => {
+        settled = true;
+        resolve({
+          status: Number(h[":status"] ?? 502), headers: h, body: st,
+          endStream: (flags & h2c.NGHTTP2_FLAG_END_STREAM) !== 0, trailers: () => trailers,
+        });
+      });
+      const fail = (e: unknown) => {
+        if (settled) return;
+        settled = true;
+        if (req.body !== undefined && !Buffer.isBuffer(req.body)) req.body.unpipe(st);
+        reject(classify(e, this.connectedSessions.has(session)));
+      };
+      st.on("error", fail);
+      st.once("close", () => fail(Object.assign(new Error(`stream closed (${st.rstCode})`), { code: "ERR_HTTP2_STREAM_CLOSED" })));
+      if (Buffer.isBuffer(req.body)) st.end(req.body);
+      else if (req.body !== undefined) req.body.pipe(st);
+    });
+    return { response, abort: () => abort() };
+  }
+}

@@ -1,0 +1,178 @@
+// fixtures: small IR builders and loopback servers for the proxy tests. Every server listens on
+// 127.0.0.1 with an ephemeral port and is closed by the returned close().
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from "node:net";
+import { createServer as createH1, type IncomingMessage, type Server as H1Server, type ServerResponse } from "node:http";
+import { createServer as createH2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import type {
+  BackendIR, ClusterIR, EndpointIR, FilterIR, GrpcMatchIR, HttpMatchIR, MeshIR, RouteEntryIR, RouteTablesIR, RuleIR, TimeoutsIR, RetryIR, UpstreamProtocol,
+} from "../../pkg/ir/types.ts";
+import { compileRoutes } from "../../pkg/proxy/router-bridge.ts";
+import { createHttpEngine, type HttpEngineOptions, type WeftHttpEngine } from "../../pkg/proxy/engine.ts";
+import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
+import type { RouteContext } from "../../pkg/proxy/engine-types.ts";
+
+// ---- IR builders -------------------------------------------------------------------------------
+export function endpoint(port: number, extra: Partial<EndpointIR> = {}): EndpointIR {
+  return { address: "127.0.0.1", port, ready: true, serving: true, terminating: false, ...extra };
+}
+
+export function cluster(id: string, endpoints: EndpointIR[], protocol: UpstreamProtocol = "http1"): ClusterIR {
+  return { id, namespace: "default", service: id.split("/").pop()?.split(":")[0] ?? id, port: 80, protocol, endpoints };
+}
+
+export function backend(clusterId: string, weight = 1, filters: FilterIR[] = []): BackendIR {
+  return { kind: "cluster", cluster: clusterId, weight, filters };
+}
+
+export function invalidBackend(weight = 1): BackendIR {
+  return { kind: "invalid", weight, status: 500, reason: "BackendNotFound", message: "service missing" };
+}
+
+export function prefix(value: string, extra: Partial<HttpMatchIR> = {}): HttpMatchIR {
+  return { kind: "http", path: { type: "PathPrefix", value }, headers: [], queryParams: [], ...extra };
+}
+
+export function exact(value: string): HttpMatchIR {
+  return { kind: "http", path: { type: "Exact", value }, headers: [], queryParams: [] };
+}
+
+export function grpcMethod(service: string, method?: string): GrpcMatchIR {
+  return { kind: "grpc", method: method === undefined ? { type: "Exact", service } : { type: "Exact", service, method }, headers: [] };
+}
+
+export interface RuleSpec {
+  matches: (HttpMatchIR | GrpcMatchIR)[];
+  backends?: BackendIR[];
+  filters?: FilterIR[];
+  timeouts?: TimeoutsIR;
+  retry?: RetryIR;
+  hostnames?: string[];
+}
+
+/** Route tables from rules in precedence order (the order given). */
+export function tables(rules: RuleSpec[]): RouteTablesIR {
+  const mk = (kind: "http" | "grpc") => {
+    const rs: RuleIR[] = [];
+    const entries: RouteEntryIR[] = [];
+    rules.forEach((r, i) => {
+      const ms = r.matches.filter((m) => m.kind === kind);
+      if (ms.length === 0) return;
+      const ruleIndex = rs.length;
+      const routeKind = kind === "http" ? "HTTPRoute" : "GRPCRoute";
+      const rule: RuleIR = {
+        id: `${routeKind}/default/r${i}/0`, route: { kind: routeKind, namespace: "default", name: `r${i}`, generation: 1 }, ruleIndex: 0,
+        filters: r.filters ?? [], backends: r.backends ?? [], timeouts: r.timeouts ?? {},
+        ...(r.retry !== undefined ? { retry: r.retry } : {}),
+      };
+      rs.push(rule);
+      ms.forEach((m, mi) => entries.push({ hostnames: r.hostnames ?? [], match: m, rule: ruleIndex, matchIndex: mi }));
+    });
+    return { kind, entries, rules: rs };
+  };
+  return { http: mk("http"), grpc: mk("grpc") };
+}
+
+export function meshIR(clusters: ClusterIR[]): MeshIR {
+  return { gateways: [], services: [], clusters, secrets: [] };
+}
+
+// ---- loopback servers ------------------------------------------------------------------------
+export interface Seen { server: string; method: string; url: string; headers: Record<string, unknown>; body: string }
+
+export interface Echo {
+  port: number;
+  seen: Seen[];
+  close(): Promise<void>;
+}
+
+type Behaviour = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse, body: string, n: number) => boolean | void;
+
+/** An echo server: answers JSON describing the request; `behave` may take over the answer (return true). */
+export async function startEcho(name: string, behave?: Behaviour): Promise<Echo> {
+  const seen: Seen[] = [];
+  const handler = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString();
+      const s: Seen = { server: name, method: req.method ?? "", url: req.url ?? "", headers: { ...req.headers }, body };
+      seen.push(s);
+      if (behave?.(req, res, body, seen.length) === true) return;
+      const out = JSON.stringify(s);
+      (res as ServerResponse).writeHead(200, { "content-type": "application/json", "x-server": name });
+      res.end(out);
+    });
+  };
+  const server: H1Server = createH1(handler);
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    port: (server.address() as AddressInfo).port, seen,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+export async function startH2Echo(name: string, behave?: Behaviour): Promise<Echo> {
+  const seen: Seen[] = [];
+  const server: Http2Server = createH2Server((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString();
+      const s: Seen = { server: name, method: req.method, url: req.url, headers: { ...req.headers }, body };
+      seen.push(s);
+      if (behave?.(req, res, body, seen.length) === true) return;
+      res.writeHead(200, { "content-type": "application/json", "x-server": name });
+      res.end(JSON.stringify(s));
+    });
+  });
+  const sessions = new Set<import("node:http2").ServerHttp2Session>();
+  server.on("session", (s) => { sessions.add(s); s.on("close", () => sessions.delete(s)); });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    port: (server.address() as AddressInfo).port, seen,
+    close: () => new Promise((r) => { for (const s of sessions) s.destroy(); server.close(() => r()); }),
+  };
+}
+
+// ---- a proxy on loopback ---------------------------------------------------------------------
+export interface ProxyUnderTest {
+  port: number;
+  engine: WeftHttpEngine;
+  close(): Promise<void>;
+}
+
+export async function startProxy(
+  ir: MeshIR,
+  rules: RouteTablesIR | undefined,
+  opts: HttpEngineOptions & { ctx?: Partial<RouteContext> } = {},
+): Promise<ProxyUnderTest> {
+  const engine = createHttpEngine(opts);
+  engine.setState(engineStateOf(ir, "v1"));
+  const routes = rules === undefined ? undefined : compileRoutes(rules);
+  let port = 0;
+  const server: NetServer = createNetServer((socket) => {
+    engine.serveConnection(socket, { face: "gateway", routes, destinationPort: port, scheme: "http", label: "test", ...opts.ctx });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  port = (server.address() as AddressInfo).port;
+  return {
+    port, engine,
+    close: async () => {
+      server.close();
+      await engine.drain(100);
+    },
+  };
+}
+
+/** A seeded PRNG (mulberry32) so weight tests are reproducible. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
