@@ -8,7 +8,7 @@ import { request as h1Request, type IncomingHttpHeaders, type OutgoingHttpHeader
 import { connect as h2Connect, constants as h2c, type ClientHttp2Session } from "node:http2";
 import type { PeerCertificate } from "node:tls";
 import type { Readable } from "node:stream";
-import { sameSpiffeId, spiffeIdOfSans } from "../util/spiffe.ts";
+import { sansMatchIdentity } from "../util/spiffe-san.ts";
 import type { MeshTlsMaterial } from "./engine-types.ts";
 import { endpointKey } from "./endpoint-stats.ts";
 import type { H1Pool } from "./pool-h1.ts";
@@ -141,7 +141,7 @@ export class Upstream {
             key: mesh.keyPem, cert: mesh.certChainPem, ca: mesh.trustBundlePem, ALPNProtocols: ["h2"],
             servername: "",
             checkServerIdentity: (_host: string, cert: PeerCertificate) => {
-              if (sameSpiffeId(spiffeIdOfSans(cert.subjectaltname) ?? "", identity)) return undefined;
+              if (sansMatchIdentity(cert.subjectaltname, identity)) return undefined;
               return Object.assign(new Error("peer SPIFFE id does not match the endpoint identity"), { code: mismatchCode });
             },
           })

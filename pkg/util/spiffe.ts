@@ -1,59 +1,52 @@
-// spiffe: parse and compare SPIFFE IDs (`spiffe://<trust-domain>/<path>`), and pull the URI SANs out of
-// a certificate's `subjectaltname` string as node:tls reports it ("URI:spiffe://…, DNS:…").
-// Takes strings, gives plain values. Must not: touch the network or trust anything it cannot parse.
-// Peers are verified by SPIFFE ID, not hostname (design §1 Identity).
+// spiffe: pure parse / format / compare of Weft workload identities
+// `spiffe://<trust-domain>/ns/<namespace>/sa/<serviceAccount>` (design §2 identity).
+// Takes strings, gives a parsed SpiffeId or undefined (bad input is data, never a throw).
+// Must not: touch the network or the file system, or accept ids with query, fragment, port or userinfo.
 
 export interface SpiffeId {
   readonly trustDomain: string;
-  /** Path with its leading "/" ("" when the id names the trust domain itself). */
-  readonly path: string;
+  readonly namespace: string;
+  readonly serviceAccount: string;
 }
 
-const trustDomainRe = /^[a-z0-9._-]+$/;
-const segmentRe = /^[A-Za-z0-9._-]+$/;
+const MAX_ID_LENGTH = 2048;
+/** SPIFFE trust domain: lower-case letters, digits, dots, dashes, underscores. */
+const TRUST_DOMAIN = /^[a-z0-9._-]{1,255}$/;
+/** Kubernetes DNS-1123 subdomain, the shape of namespace and ServiceAccount names. */
+const K8S_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
-/** Parse a SPIFFE ID strictly (SPIFFE-ID spec §2); undefined when it is not one. */
-export function parseSpiffeId(text: string): SpiffeId | undefined {
-  if (text.length > 2048 || !text.startsWith("spiffe://")) return undefined;
-  const rest = text.slice("spiffe://".length);
-  const slash = rest.indexOf("/");
-  const trustDomain = slash === -1 ? rest : rest.slice(0, slash);
-  const path = slash === -1 ? "" : rest.slice(slash);
-  if (trustDomain.length === 0 || trustDomain.length > 255 || !trustDomainRe.test(trustDomain)) return undefined;
-  if (path !== "") {
-    const segments = path.slice(1).split("/");
-    for (const s of segments) if (s === "" || s === "." || s === ".." || !segmentRe.test(s)) return undefined;
-  }
-  return { trustDomain, path };
+export function isValidTrustDomain(td: string): boolean {
+  return TRUST_DOMAIN.test(td);
 }
 
-/** Exact comparison of two SPIFFE IDs after strict parsing; anything unparsable never matches. */
-export function sameSpiffeId(a: string, b: string): boolean {
-  const pa = parseSpiffeId(a);
-  const pb = parseSpiffeId(b);
-  return pa !== undefined && pb !== undefined && pa.trustDomain === pb.trustDomain && pa.path === pb.path;
+/** Parse `spiffe://td/ns/<ns>/sa/<sa>`; undefined when the string is not exactly that shape. */
+export function parseSpiffeId(id: string): SpiffeId | undefined {
+  if (typeof id !== "string" || id.length > MAX_ID_LENGTH || !id.startsWith("spiffe://")) return undefined;
+  const rest = id.slice("spiffe://".length);
+  const parts = rest.split("/");
+  if (parts.length !== 5) return undefined;
+  const [td, nsKey, ns, saKey, sa] = parts as [string, string, string, string, string];
+  if (!TRUST_DOMAIN.test(td) || nsKey !== "ns" || saKey !== "sa") return undefined;
+  if (!K8S_NAME.test(ns) || !K8S_NAME.test(sa)) return undefined;
+  return { trustDomain: td, namespace: ns, serviceAccount: sa };
 }
 
-/** URI SANs from node:tls `subjectaltname` ("DNS:a, URI:spiffe://td/x"); values may be quoted by node. */
-export function uriSansOf(subjectAltName: string | undefined): string[] {
-  if (subjectAltName === undefined) return [];
-  const out: string[] = [];
-  for (const part of subjectAltName.split(/,\s*/)) {
-    if (!part.startsWith("URI:")) continue;
-    let v = part.slice(4);
-    if (v.startsWith('"') && v.endsWith('"') && v.length >= 2) v = v.slice(1, -1);
-    out.push(v);
-  }
+/** Format an id; throws only on programmer error (invalid parts), never on user input paths. */
+export function formatSpiffeId(id: SpiffeId): string {
+  const out = `spiffe://${id.trustDomain}/ns/${id.namespace}/sa/${id.serviceAccount}`;
+  if (parseSpiffeId(out) === undefined) throw new TypeError(`formatSpiffeId: invalid parts ${JSON.stringify(id)}`);
   return out;
 }
 
-/** The single SPIFFE ID in a certificate's SANs; undefined when none or more than one (X509-SVID rule). */
-export function spiffeIdOfSans(subjectAltName: string | undefined): string | undefined {
-  const ids = uriSansOf(subjectAltName).filter((u) => u.startsWith("spiffe://"));
-  return ids.length === 1 && parseSpiffeId(ids[0]!) !== undefined ? ids[0] : undefined;
-}
-
-/** Build `spiffe://<td>/ns/<ns>/sa/<sa>` (the mesh's workload identity format). */
-export function workloadSpiffeId(trustDomain: string, namespace: string, serviceAccount: string): string {
-  return `spiffe://${trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
+/** True when both strings parse and name the same workload identity. */
+export function sameSpiffeId(a: string, b: string): boolean {
+  const pa = parseSpiffeId(a);
+  const pb = parseSpiffeId(b);
+  return (
+    pa !== undefined &&
+    pb !== undefined &&
+    pa.trustDomain === pb.trustDomain &&
+    pa.namespace === pb.namespace &&
+    pa.serviceAccount === pb.serviceAccount
+  );
 }
