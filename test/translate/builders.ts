@@ -64,3 +64,36 @@ export function tlsSecret(name: string, ns: string, certPem: string, keyPem: str
     data: { "tls.crt": Buffer.from(certPem).toString("base64"), "tls.key": Buffer.from(keyPem).toString("base64") },
   };
 }
+
+import type { Condition, StatusUpdate } from "../../pkg/api/index.ts";
+import type { TranslateResult } from "../../pkg/translate/index.ts";
+
+type RouteStatusUpdate = Extract<StatusUpdate, { parents: unknown }>;
+type GatewayStatusUpdate = Extract<StatusUpdate, { listeners: unknown }>;
+
+export function routeStatus(r: TranslateResult, name: string, kind: "HTTPRoute" | "GRPCRoute" = "HTTPRoute", ns = "default"): RouteStatusUpdate | undefined {
+  return r.statuses.find((s): s is RouteStatusUpdate => s.target.kind === kind && s.target.name === name && s.target.namespace === ns);
+}
+
+export function gatewayStatusOf(r: TranslateResult, name = "gw", ns = "default"): GatewayStatusUpdate | undefined {
+  return r.statuses.find((s): s is GatewayStatusUpdate => s.target.kind === "Gateway" && s.target.name === name && s.target.namespace === ns);
+}
+
+/** The condition of `type` on parent `i` of a route status; throws when absent (test failure). */
+export function cond(r: TranslateResult, name: string, type: string, i = 0, kind: "HTTPRoute" | "GRPCRoute" = "HTTPRoute", ns = "default"): Condition {
+  const st = routeStatus(r, name, kind, ns);
+  const c = st?.parents[i]?.conditions.find((x) => x.type === type);
+  if (c === undefined) throw new Error(`no ${type} condition on ${kind} ${ns}/${name} parent ${i}`);
+  return c;
+}
+
+export function listenerCond(r: TranslateResult, listenerName: string, type: string, gw = "gw"): Condition {
+  const c = gatewayStatusOf(r, gw)?.listeners.find((l) => l.name === listenerName)?.conditions.find((x) => x.type === type);
+  if (c === undefined) throw new Error(`no ${type} condition on listener ${listenerName}`);
+  return c;
+}
+
+/** Base snapshot: our GatewayClass, Gateway "gw" with one HTTP listener on 80 (from: All), Service foo. */
+export function baseGateway(parts: Partial<ResourceSnapshot> = {}, listeners: Listener[] = [listener("http", 80, { allowedRoutes: { namespaces: { from: "All" } } })]): ResourceSnapshot {
+  return snap({ gatewayClasses: [gatewayClass()], gateways: [gateway("gw", listeners)], services: [service("foo")], ...parts });
+}
