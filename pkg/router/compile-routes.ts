@@ -110,9 +110,13 @@ function collectCandidates(table: CompiledTable, req: RequestView): void {
   sink.length = 0;
   const path = req.path;
   table.anyHost?.collect(path, sink);
-  if (table.exactHosts.size > 0) table.exactHosts.get(req.host)?.collect(path, sink);
+  if (table.exactHosts.size === 0 && table.wildcardHosts.size === 0) return;
+  let host = req.host;
+  // Absolute form "example.com." names the same host (listener selection strips it too).
+  if (host.length > 1 && host.charCodeAt(host.length - 1) === 46 /* "." */) host = host.slice(0, -1);
+  if (table.exactHosts.size > 0) table.exactHosts.get(host)?.collect(path, sink);
   if (table.wildcardHosts.size > 0) {
-    for (const key of wildcardKeysFor(req.host)) table.wildcardHosts.get(key)?.collect(path, sink);
+    for (const key of wildcardKeysFor(host)) table.wildcardHosts.get(key)?.collect(path, sink);
   }
 }
 

@@ -145,6 +145,11 @@ describe("first-wins order and hostnames (spec §7)", () => {
     expect(winner(tables, { host: "fooexample.com" })).toBe("e2");
   });
 
+  it("a request host in absolute form (trailing dot) matches like the plain name", () => {
+    expect(winner(httpTables([{ hostnames: ["foo.example.com"] }]), { host: "foo.example.com." })).toBe("e0");
+    expect(winner(httpTables([{ hostnames: ["*.example.com"] }]), { host: "foo.example.com." })).toBe("e0");
+  });
+
   it("hostnames in the IR are compared case-insensitively", () => {
     expect(winner(httpTables([{ hostnames: ["Foo.Example.COM"] }]), { host: "foo.example.com" })).toBe("e0");
     expect(winner(httpTables([{ hostnames: ["*.Example.COM"] }]), { host: "x.example.com" })).toBe("e0");

@@ -19,8 +19,9 @@ function str(type: string, expected: string, actual: string | undefined): boolea
   return type === "Exact" ? expected === actual : full(expected, actual);
 }
 
-function hostOk(entry: RouteEntryIR, host: string): boolean {
+function hostOk(entry: RouteEntryIR, rawHost: string): boolean {
   if (entry.hostnames.length === 0) return true;
+  const host = rawHost.length > 1 && rawHost.endsWith(".") ? rawHost.slice(0, -1) : rawHost;
   return entry.hostnames.some((raw) => {
     const h = raw.toLowerCase();
     if (h.startsWith("*.")) return host.endsWith(h.slice(1)) && host.length > h.length - 1;

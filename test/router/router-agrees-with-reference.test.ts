@@ -84,7 +84,7 @@ const requestArb: fc.Arbitrary<RequestSpec> = fc.record({
   method: fc.constantFrom("GET", "POST", "get"),
   path: requestPath,
   query: fc.array(queryPart, { maxLength: 3 }).map((ps) => ps.map(([k, v, eq]) => (eq ? `${k}=${v}` : k)).join("&")),
-  host: fc.constantFrom("a.example.com", "b.a.example.com", "example.com", "other.org", "x.other.org", "b.example.com"),
+  host: fc.constantFrom("a.example.com", "b.a.example.com", "example.com", "other.org", "x.other.org", "b.example.com", "a.example.com.", "."),
   headers: fc.dictionary(fc.constantFrom("x-a", "x-b"), fc.constantFrom("1", "2", "3")),
   grpc: fc.boolean(),
 });
