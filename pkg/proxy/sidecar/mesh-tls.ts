@@ -4,9 +4,11 @@
 // Takes: the raw socket (paused, with the bytes already read), a secure context, a timeout.
 // Gives: the TLS socket and the verified peer identity, or a refusal reason.
 // Must not: accept an unauthorised or identity-less peer, or log certificate or key material.
+// Chain verification is OpenSSL's (requestCert + the bundle as `ca`), read back with verifyPeer.
 import type { Socket } from "node:net";
 import { TLSSocket, createSecureContext, type SecureContext } from "node:tls";
-import { spiffeIdOfSans } from "../../util/spiffe.ts";
+import { parseSpiffeId } from "../../util/spiffe.ts";
+import { spiffeIdOfSans } from "../../util/spiffe-san.ts";
 import { MESH_ALPN_PROTOCOLS, type MeshTlsMaterial } from "../engine-types.ts";
 
 export function meshSecureContext(m: MeshTlsMaterial): SecureContext {
@@ -42,13 +44,29 @@ export function terminateMeshTls(raw: Socket, head: Buffer, context: SecureConte
     tls.on("error", (e: Error) => refuse(`tls: ${e.message}`));
     tls.once("close", () => refuse("closed during handshake"));
     tls.once("secure", () => {
-      if (!tls.authorized) return refuse(`client certificate not trusted: ${String(tls.authorizationError ?? "none presented")}`);
+      const verdict = verifyPeer(tls);
+      if (verdict !== undefined) return refuse(`client certificate not trusted: ${verdict}`);
       const peer = tls.getPeerCertificate();
       const peerIdentity = spiffeIdOfSans(peer.subjectaltname);
-      if (peerIdentity === undefined) return refuse("client certificate has no single SPIFFE URI SAN");
+      if (peerIdentity === undefined || parseSpiffeId(peerIdentity) === undefined) return refuse("client certificate has no single SPIFFE URI SAN");
       settled = true;
       clearTimeout(timer);
       resolve({ ok: true, socket: tls, peerIdentity, alpn: typeof tls.alpnProtocol === "string" ? tls.alpnProtocol : "" });
     });
   });
+}
+
+/**
+ * The chain verdict OpenSSL reached during the handshake against the trust bundle: undefined when the
+ * client presented a certificate that chains to it, else the reason. Node computes `authorized` this
+ * way only for sockets a tls.Server created (onServerSocketSecure); a TLSSocket we wrap ourselves must
+ * ask the handle the same question. Fails closed when the handle cannot answer.
+ */
+function verifyPeer(tls: TLSSocket): string | undefined {
+  const handle = (tls as unknown as { _handle?: { verifyError?: () => Error | null } })._handle;
+  if (typeof handle?.verifyError !== "function") return "cannot read the verification result";
+  const error = handle.verifyError();
+  if (error) return (error as Error & { code?: string }).code ?? error.message;
+  if (tls.getPeerX509Certificate() === undefined) return "no client certificate";
+  return undefined;
 }
