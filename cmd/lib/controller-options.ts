@@ -1,0 +1,94 @@
+// controller-options: parses `weft controller` flags into ControllerOptions.
+// Takes argv and env; gives options or throws a message naming the bad flag (the command prints it
+// and exits 2). Durations accept "15s", "500ms", or a number of milliseconds.
+// Must not: read files or the network.
+import { hostname } from "node:os";
+
+export interface ControllerOptions {
+  readonly provider: "kube" | "file";
+  readonly dir?: string;
+  readonly kubeconfig?: string;
+  readonly grpcAddress: string;
+  readonly grpcPort: number;
+  readonly healthPort: number;
+  readonly leaderElect: boolean;
+  readonly leaseNamespace: string;
+  readonly leaseName: string;
+  readonly identity: string;
+  readonly leaseDurationMs: number;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
+  readonly controllerName: string;
+  readonly logLevel: string;
+}
+
+export const CONTROLLER_USAGE = `usage: weft controller [--provider kube|file] [--dir D] [--kubeconfig K]
+  [--grpc-address 0.0.0.0] [--grpc-port 15010] [--health-port 15021] [--leader-elect]
+  [--lease-namespace NS] [--lease-name weft-controller] [--identity ID]
+  [--lease-duration 15s] [--renew-deadline 10s] [--retry-period 2s]
+  [--controller-name weft.dev/gateway-controller] [--log-level info]`;
+
+const VALUE_FLAGS = new Set([
+  "provider", "dir", "kubeconfig", "grpc-address", "grpc-port", "health-port", "lease-namespace", "lease-name", "identity",
+  "lease-duration", "renew-deadline", "retry-period", "controller-name", "log-level",
+]);
+
+export function parseDuration(flag: string, v: string): number {
+  const m = /^(\d+)(ms|s|m)?$/.exec(v.trim());
+  if (m === null) throw new Error(`--${flag}: "${v}" is not a duration (e.g. 15s, 500ms)`);
+  const n = Number(m[1]);
+  const ms = m[2] === "s" ? n * 1000 : m[2] === "m" ? n * 60_000 : n;
+  if (ms < 1 || ms > 3_600_000) throw new Error(`--${flag}: ${v} is out of range`);
+  return ms;
+}
+
+function port(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${flag}: "${v}" is not a port`);
+  return n;
+}
+
+export function parseControllerOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ControllerOptions {
+  const raw = new Map<string, string>();
+  let leaderElect = false;
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i] ?? "");
+    if (m === null) throw new Error(`unexpected argument "${argv[i]}"`);
+    const name = m[1]!;
+    if (name === "leader-elect") {
+      leaderElect = m[2] === undefined || m[2] === "true";
+      continue;
+    }
+    if (!VALUE_FLAGS.has(name)) throw new Error(`unknown flag --${name}`);
+    const value = m[2] ?? argv[++i];
+    if (value === undefined) throw new Error(`--${name} needs a value`);
+    raw.set(name, value);
+  }
+  const provider = raw.get("provider") ?? "kube";
+  if (provider !== "kube" && provider !== "file") throw new Error(`--provider must be kube or file, not "${provider}"`);
+  if (provider === "file" && raw.get("dir") === undefined) throw new Error("--provider file needs --dir");
+  if (provider === "file" && leaderElect) throw new Error("--leader-elect needs --provider kube");
+  const leaseDurationMs = parseDuration("lease-duration", raw.get("lease-duration") ?? "15s");
+  const renewDeadlineMs = parseDuration("renew-deadline", raw.get("renew-deadline") ?? "10s");
+  const retryPeriodMs = parseDuration("retry-period", raw.get("retry-period") ?? "2s");
+  if (!(retryPeriodMs < renewDeadlineMs && renewDeadlineMs < leaseDurationMs)) {
+    throw new Error("need --retry-period < --renew-deadline < --lease-duration");
+  }
+  const kubeconfig = raw.get("kubeconfig") ?? env["KUBECONFIG"];
+  const dir = raw.get("dir");
+  return {
+    provider,
+    ...(dir !== undefined ? { dir } : {}),
+    ...(kubeconfig !== undefined && kubeconfig !== "" ? { kubeconfig } : {}),
+    grpcAddress: raw.get("grpc-address") ?? "0.0.0.0",
+    grpcPort: port("grpc-port", raw.get("grpc-port") ?? "15010"),
+    healthPort: port("health-port", raw.get("health-port") ?? "15021"),
+    leaderElect,
+    leaseNamespace: raw.get("lease-namespace") ?? env["POD_NAMESPACE"] ?? "weft-system",
+    leaseName: raw.get("lease-name") ?? "weft-controller",
+    identity: raw.get("identity") ?? env["POD_NAME"] ?? `${hostname()}-${process.pid}`,
+    leaseDurationMs, renewDeadlineMs, retryPeriodMs,
+    controllerName: raw.get("controller-name") ?? "weft.dev/gateway-controller",
+    logLevel: raw.get("log-level") ?? env["WEFT_LOG_LEVEL"] ?? "info",
+  };
+}
