@@ -72,7 +72,8 @@ function pathModifier(p: HTTPPathModifier | undefined, matches: readonly (HttpMa
   if (p.type === "ReplacePrefixMatch") {
     const v = p.replacePrefixMatch;
     if (v === undefined) return { reason: "UnsupportedValue", message: `${at}.path: replacePrefixMatch is required for type ReplacePrefixMatch` };
-    const err = checkPathValue(v);
+    // Spec §10: an empty replacement is valid (`/foo`→`` turns `/foo/bar` into `/bar`).
+    const err = v === "" ? undefined : checkPathValue(v);
     if (err !== undefined) return { reason: "UnsupportedValue", message: `${at}.path.replacePrefixMatch: ${err}` };
     const only = matches.length === 1 ? matches[0] : undefined;
     if (only === undefined || only.kind !== "http" || only.path.type !== "PathPrefix") {

@@ -29,6 +29,8 @@ import type { AnyRoute, CompiledRoute } from "./route-rules.ts";
 import { compileRoute } from "./route-rules.ts";
 import { routeParentConditions } from "./route-status.ts";
 import type { TableMember } from "./route-tables.ts";
+import { resolveListenerConflicts, resolveMeshConflicts } from "./route-kind-conflicts.ts";
+import type { ParentOutcome, RouteWork } from "./route-work.ts";
 import type { SnapshotIndex } from "./snapshot-index.ts";
 import { indexEndpoints, indexSnapshot, keyOf, nsOf } from "./snapshot-index.ts";
 import type { SecretCache } from "./tls-certificates.ts";
@@ -39,23 +41,6 @@ export interface TranslateOptions {
 }
 
 export const DEFAULT_TRUST_DOMAIN = "cluster.local";
-
-interface ParentOutcome {
-  readonly pref: ParentReference;
-  readonly compiled: CompiledRoute;
-  readonly gateway?: GatewayModel;
-  readonly gatewayAttachment?: GatewayAttachment;
-  mesh?: MeshAttachment;
-  conflict?: Problem;
-}
-
-interface RouteWork {
-  readonly kind: RouteKind;
-  readonly route: AnyRoute;
-  readonly object: string;
-  readonly tooMany?: Problem;
-  readonly parents: ParentOutcome[];
-}
 
 function errorText(e: unknown): string {
   return (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 300);
@@ -84,7 +69,11 @@ function collectRoute(
     if (target === "Gateway") {
       const gm = gateways.get(`${pns}/${p.name}`);
       if (gm === undefined) {
-        if (idx.gatewaysByKey.has(`${pns}/${p.name}`)) diags.add("info", "ParentNotOurs", object, `Gateway ${pns}/${p.name} belongs to another controller; no status written for it`, path);
+        const existing = idx.gatewaysByKey.get(`${pns}/${p.name}`);
+        const className = existing?.spec?.gatewayClassName;
+        if (existing !== undefined && !idx.classesByName.has(className ?? "")) {
+          diags.add("warning", "ParentClassNotFound", object, `Gateway ${pns}/${p.name} names GatewayClass "${className}", which does not exist; no status written for it`, path);
+        } else if (existing !== undefined) diags.add("info", "ParentNotOurs", object, `Gateway ${pns}/${p.name} belongs to another controller; no status written for it`, path);
         else diags.add("warning", "ParentNotFound", object, `Gateway ${pns}/${p.name} not found; no status entry is written for it (spec §4)`, path);
         continue;
       }
@@ -107,43 +96,6 @@ function collectRoute(
     for (const n of c?.notes ?? []) diags.add("warning", "UnsupportedFilter", object, n);
   }
   return { kind, route, object, parents, ...(tooMany === undefined ? {} : { tooMany }) };
-}
-
-function meshPortKey(m: Extract<MeshAttachment, { ok: true }>, port: number): string {
-  return `${keyOf(m.service.metadata)}:${port}|${m.group}`;
-}
-
-/** Spec §1.9: on one Service port (within one producer/consumer group) GRPCRoute beats HTTPRoute. */
-function resolveMeshConflicts(works: readonly RouteWork[], diags: Diagnostics): void {
-  const grpc = new Map<string, string>();
-  for (const w of works) {
-    if (w.kind !== "GRPCRoute" || w.tooMany) continue;
-    for (const p of w.parents) {
-      if (p.mesh?.ok !== true || p.compiled.routeProblem) continue;
-      for (const sp of p.mesh.ports) {
-        const k = meshPortKey(p.mesh, sp.port);
-        if (!grpc.has(k)) grpc.set(k, `${p.compiled.ref.namespace}/${p.compiled.ref.name}`);
-      }
-    }
-  }
-  if (grpc.size === 0) return;
-  for (const w of works) {
-    if (w.kind !== "HTTPRoute") continue;
-    for (const p of w.parents) {
-      const m = p.mesh;
-      if (m?.ok !== true) continue;
-      const lost = m.ports.filter((sp) => grpc.has(meshPortKey(m, sp.port)));
-      if (lost.length === 0) continue;
-      const svc = `Service ${keyOf(m.service.metadata)}`;
-      const names = lost.map((sp) => `port ${sp.port} (GRPCRoute ${grpc.get(meshPortKey(m, sp.port))})`).join(", ");
-      if (lost.length === m.ports.length) {
-        p.conflict = { reason: "Conflicted", message: `${svc}: GRPCRoutes take precedence over HTTPRoutes on ${names} (GEP-1294)` };
-      } else {
-        p.mesh = { ...m, ports: m.ports.filter((sp) => !lost.includes(sp)) };
-        diags.add("warning", "Conflicted", w.object, `${svc}: not applied on ${names}: GRPCRoutes take precedence (GEP-1294)`);
-      }
-    }
-  }
 }
 
 function addMember(map: Map<string, Map<string, TableMember>>, key: string, route: CompiledRoute, hostnames: readonly string[]): void {
@@ -189,6 +141,7 @@ export function translatePass(snapshot: ResourceSnapshot, options: TranslateOpti
     }
   }
   resolveMeshConflicts(works, diags);
+  resolveListenerConflicts(works, diags);
 
   const listenerMembers = new Map<string, Map<string, TableMember>>();
   const meshMembers = new Map<string, Map<string, TableMember>>();

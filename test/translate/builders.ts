@@ -50,7 +50,7 @@ export function grant(ns: string, from: { group: string; kind: string; namespace
   return { apiVersion: "gateway.networking.k8s.io/v1beta1", kind: "ReferenceGrant", metadata: { name, namespace: ns }, spec: { from, to } };
 }
 
-export function slice(name: string, svc: string, ns: string, endpoints: EndpointSlice["endpoints"], ports: EndpointSlice["ports"] = [{ name: "http", port: 8080 }], addressType = "IPv4"): EndpointSlice {
+export function slice(name: string, svc: string, ns: string, endpoints: NonNullable<EndpointSlice["endpoints"]>, ports: EndpointSlice["ports"] = [{ name: "http", port: 8080 }], addressType = "IPv4"): EndpointSlice {
   return { apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", metadata: { name, namespace: ns, labels: { "kubernetes.io/service-name": svc } }, addressType, endpoints, ports };
 }
 

@@ -23,7 +23,7 @@ function order(t: RouteTableIR): string[] {
 }
 
 const be = [{ name: "foo", port: 80 }];
-const r = (name: string, matches: NonNullable<HTTPRoute["spec"]["rules"]>[number]["matches"], extra: Partial<HTTPRoute["spec"]> = {}, meta: Partial<HTTPRoute["metadata"]> = {}) =>
+const r = (name: string, matches: NonNullable<NonNullable<HTTPRoute["spec"]["rules"]>[number]["matches"]>, extra: Partial<HTTPRoute["spec"]> = {}, meta: Partial<HTTPRoute["metadata"]> = {}) =>
   httpRoute(name, { parentRefs: [gwRef("gw", { namespace: "default" })], rules: [{ matches, backendRefs: be }], ...extra }, meta.namespace ?? "default", meta);
 
 describe("HTTP precedence (spec §7, §8)", () => {
@@ -95,7 +95,7 @@ describe("HTTP precedence (spec §7, §8)", () => {
 });
 
 const gbe = [{ name: "foo", port: 80 }];
-const g = (name: string, matches: NonNullable<GRPCRoute["spec"]["rules"]>[number]["matches"], extra: Partial<GRPCRoute["spec"]> = {}, meta: Partial<GRPCRoute["metadata"]> = {}) =>
+const g = (name: string, matches: NonNullable<NonNullable<GRPCRoute["spec"]["rules"]>[number]["matches"]>, extra: Partial<GRPCRoute["spec"]> = {}, meta: Partial<GRPCRoute["metadata"]> = {}) =>
   grpcRoute(name, { parentRefs: [gwRef()], rules: [{ matches, backendRefs: gbe }], ...extra }, "default", meta);
 
 describe("gRPC precedence (spec §9)", () => {
