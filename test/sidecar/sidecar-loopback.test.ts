@@ -10,8 +10,7 @@ import type { MeshPortIR, MeshServiceIR } from "../../pkg/ir/types.ts";
 import type { MeshTlsMaterial } from "../../pkg/proxy/engine-types.ts";
 import { startSidecar, type Sidecar, type SidecarDestination } from "../../pkg/proxy/sidecar/index.ts";
 import type { OriginalDestination } from "../../pkg/proxy/sidecar/original-dst.ts";
-import { exchange, rawHttp, startEchoServer, tlsHttp } from "./support/net-helpers.ts";
-import { connect as tlsConnect } from "node:tls";
+import { exchange, rawHttp, startEchoServer, tlsFrom, tlsHttp } from "./support/net-helpers.ts";
 import { createRecordingEngine } from "./support/recording-engine.ts";
 import { createTestCa, issueLeaf } from "./support/test-ca.ts";
 
@@ -134,10 +133,10 @@ describe("sidecar outbound face", () => {
 });
 
 describe("sidecar inbound face", () => {
-  const mtls = (port: number, leaf: { certPem: string; keyPem: string } | undefined, alpn = ["weft-http/1.1"]) => tlsHttp({
-    host: "127.0.0.1", port: sidecar.inboundPort, localAddress: sourceFor({ address: "10.244.0.7", port }),
-    ca: ca.certPem, ALPNProtocols: alpn, ...(leaf === undefined ? {} : { cert: leaf.certPem, key: leaf.keyPem }),
-  });
+  const mtls = (port: number, leaf: { certPem: string; keyPem: string } | undefined, alpn = ["weft-http/1.1"]) => tlsHttp(
+    { host: "127.0.0.1", port: sidecar.inboundPort, localAddress: sourceFor({ address: "10.244.0.7", port }) },
+    { ca: ca.certPem, ALPNProtocols: alpn, ...(leaf === undefined ? {} : { cert: leaf.certPem, key: leaf.keyPem }) },
+  );
 
   it("terminates mesh mTLS and hands the engine the peer's SPIFFE id and the app port", async () => {
     const r = await mtls(8080, clientLeaf);
@@ -179,9 +178,8 @@ describe("sidecar inbound face", () => {
   it("the app's own TLS (no mesh ALPN) passes through untouched to the app", async () => {
     const raw = await new Promise<string>((resolve) => {
       {
-        const s = tlsConnect({
-          host: "127.0.0.1", port: sidecar.inboundPort, localAddress: sourceFor({ address: "10.244.0.7", port: appTlsPort }),
-          ca: ca.certPem, ALPNProtocols: ["h2", "http/1.1"], checkServerIdentity: () => undefined,
+        const s = tlsFrom("127.0.0.1", sidecar.inboundPort, sourceFor({ address: "10.244.0.7", port: appTlsPort }), {
+          ca: ca.certPem, ALPNProtocols: ["h2", "http/1.1"],
         });
         let got = "";
         s.on("data", (c: Buffer) => { got += c.toString(); });

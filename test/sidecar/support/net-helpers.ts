@@ -1,6 +1,6 @@
 // net-helpers: small bounded loopback clients and servers for sidecar tests.
 import { connect, createServer, type AddressInfo, type Server } from "node:net";
-import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
+import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from "node:tls";
 
 export interface Exchange {
   readonly received: string;
@@ -44,10 +44,18 @@ export function parseResponse(x: { received: string }): { status: number; body: 
   return { status: m ? Number(m[1]) : 0, body: sep >= 0 ? x.received.slice(sep + 4) : "" };
 }
 
+/** A TLS client over a TCP connection from `localAddress` (tls.connect's types lack localAddress). */
+export function tlsFrom(host: string, port: number, localAddress: string, opts: ConnectionOptions): TLSSocket {
+  const tcp = connect({ host, port, localAddress });
+  return tlsConnect({ ...opts, socket: tcp, checkServerIdentity: () => undefined });
+}
+
 /** HTTP/1.1 over TLS with the given options; status 0 when the handshake or connection failed. */
-export function tlsHttp(opts: ConnectionOptions, path = "/"): Promise<{ status: number; body: string; error?: string }> {
+export function tlsHttp(
+  target: { host: string; port: number; localAddress: string }, opts: ConnectionOptions, path = "/",
+): Promise<{ status: number; body: string; error?: string }> {
   return new Promise((resolve) => {
-    const s = tlsConnect({ ...opts, checkServerIdentity: () => undefined });
+    const s = tlsFrom(target.host, target.port, target.localAddress, opts);
     let received = "";
     let settled = false;
     const done = (error?: string): void => {
