@@ -1,0 +1,107 @@
+// translate properties (fast-check) over snapshots from test/support/arbitraries.ts: translate never
+// fails (no throw, no InternalError diagnostic), is deterministic under input order, the endpoint
+// fast path equals a full translate, every route entry points at a rule of its table, every cluster
+// reference (backend or mirror) names a cluster of the IR, status targets exist, and manifests
+// printed as YAML parse back to the same translation. Failing seeds are pinned as golden cases.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { buildSnapshot, parseManifests } from "../../pkg/api/index.ts";
+import type { ResourceSnapshot } from "../../pkg/api/index.ts";
+import type { FilterIR, MeshIR, RouteTablesIR } from "../../pkg/ir/types.ts";
+import { translate, translateEndpoints } from "../../pkg/translate/index.ts";
+import { canonicalJson } from "../../pkg/util/canonical-json.ts";
+import { endpointSlicesArb, shuffleSnapshot, snapshotArb } from "../support/arbitraries.ts";
+
+const runs = { numRuns: 150 };
+
+function tablesOf(ir: MeshIR): { where: string; tables: RouteTablesIR }[] {
+  const out: { where: string; tables: RouteTablesIR }[] = [];
+  for (const g of ir.gateways) for (const p of g.ports) for (const l of p.listeners) out.push({ where: l.id, tables: l.routes });
+  for (const s of ir.services) for (const p of s.ports) {
+    if (p.producer !== undefined) out.push({ where: `${s.namespace}/${s.name}:${p.port} producer`, tables: p.producer });
+    for (const [ns, t] of Object.entries(p.consumers)) out.push({ where: `${s.namespace}/${s.name}:${p.port} consumer ${ns}`, tables: t });
+  }
+  return out;
+}
+
+function clusterRefs(ir: MeshIR): string[] {
+  const refs: string[] = [];
+  const fromFilters = (fs: readonly FilterIR[]): void => { for (const f of fs) if (f.type === "RequestMirror") refs.push(f.cluster); };
+  for (const { tables } of tablesOf(ir)) for (const t of [tables.http, tables.grpc]) for (const r of t.rules) {
+    fromFilters(r.filters);
+    for (const b of r.backends) if (b.kind === "cluster") { refs.push(b.cluster); fromFilters(b.filters); }
+  }
+  for (const s of ir.services) for (const p of s.ports) refs.push(p.cluster);
+  return refs;
+}
+
+function toYaml(s: ResourceSnapshot): string {
+  const all = [...s.gatewayClasses, ...s.gateways, ...s.httpRoutes, ...s.grpcRoutes, ...s.referenceGrants, ...s.services, ...s.endpointSlices, ...s.namespaces, ...s.secrets, ...s.pods];
+  return all.map((o) => stringify(o)).join("---\n");
+}
+
+describe("translate properties", () => {
+  it("never throws and never reports an internal error", () => {
+    fc.assert(fc.property(snapshotArb, (s) => {
+      const r = translate(s);
+      expect(r.diagnostics.filter((d) => d.code === "InternalError")).toEqual([]);
+    }), runs);
+  });
+
+  it("is deterministic under input order (every list shuffled, objects copied)", () => {
+    fc.assert(fc.property(snapshotArb, fc.integer({ min: 1, max: 2 ** 31 - 1 }), (s, seed) => {
+      expect(canonicalJson(translate(shuffleSnapshot(s, seed)))).toBe(canonicalJson(translate(s)));
+    }), runs);
+  });
+
+  it("translateEndpoints(previous, snapshotWithChangedSlices) deep-equals translate(snapshotWithChangedSlices)", () => {
+    const arb = snapshotArb.chain((s) => endpointSlicesArb(s.services).map((slices) => ({ s, changed: { ...s, endpointSlices: slices, pods: s.pods.slice(1) } })));
+    fc.assert(fc.property(arb, ({ s, changed }) => {
+      const fast = translateEndpoints(translate(s), changed);
+      expect(canonicalJson(fast)).toBe(canonicalJson(translate(changed)));
+    }), runs);
+  });
+
+  it("every route entry references an existing rule of its own table, with a valid match index", () => {
+    fc.assert(fc.property(snapshotArb, (s) => {
+      for (const { where, tables } of tablesOf(translate(s).ir)) {
+        for (const t of [tables.http, tables.grpc]) {
+          for (const e of t.entries) {
+            const rule = t.rules[e.rule];
+            expect(rule, `${where}: entry rule ${e.rule} of ${t.rules.length}`).toBeDefined();
+            expect(e.match.kind, where).toBe(t.kind);
+            expect(e.matchIndex).toBeGreaterThanOrEqual(0);
+          }
+        }
+      }
+    }), runs);
+  });
+
+  it("every cluster a backend, mirror or mesh port names exists in ir.clusters", () => {
+    fc.assert(fc.property(snapshotArb, (s) => {
+      const ir = translate(s).ir;
+      const ids = new Set(ir.clusters.map((c) => c.id));
+      expect(clusterRefs(ir).filter((id) => !ids.has(id))).toEqual([]);
+    }), runs);
+  });
+
+  it("status targets exist in the snapshot and route parents are ours", () => {
+    fc.assert(fc.property(snapshotArb, (s) => {
+      const exists = new Set([...s.httpRoutes, ...s.grpcRoutes, ...s.gateways, ...s.gatewayClasses].map((o) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`));
+      for (const st of translate(s).statuses) {
+        expect(exists.has(`${st.target.kind}/${st.target.namespace}/${st.target.name}`), JSON.stringify(st.target)).toBe(true);
+        if ("parents" in st) for (const p of st.parents) expect(p.controllerName).toBe("weft.dev/gateway-controller");
+      }
+    }), runs);
+  });
+
+  it("the same objects written as YAML parse without errors and translate identically", () => {
+    fc.assert(fc.property(snapshotArb, (s) => {
+      const parsed = parseManifests(toYaml(s), "props.yaml");
+      expect(parsed.errors).toEqual([]);
+      expect(parsed.warnings).toEqual([]);
+      expect(canonicalJson(translate(buildSnapshot(parsed.objects)))).toBe(canonicalJson(translate(s)));
+    }), { numRuns: 60 });
+  });
+});
