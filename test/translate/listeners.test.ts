@@ -1,0 +1,85 @@
+// listeners: protocol support, conflicts, HTTPS certificates (same-ns, cross-ns grant, invalid PEM,
+// wrong type), Gateway Accepted/Programmed and secrets in the IR (spec §5, §6; task rules).
+import { describe, expect, it } from "vitest";
+import type { Listener } from "../../pkg/api/index.ts";
+import { translate } from "../../pkg/translate/index.ts";
+import { baseGateway, gatewayStatusOf, grant, listenerCond, tlsSecret } from "./builders.ts";
+import { selfSigned } from "./certs.ts";
+
+const pair = selfSigned();
+const other = selfSigned("other.com");
+const https = (name: string, refs: { name: string; namespace?: string }[], extra: Partial<Listener> = {}): Listener =>
+  ({ name, port: 443, protocol: "HTTPS", tls: { mode: "Terminate", certificateRefs: refs }, ...extra });
+
+describe("listener protocols", () => {
+  it.each(["TLS", "TCP", "UDP", "QUIC"])("%s ⇒ Accepted=False/UnsupportedProtocol, not programmed, no supportedKinds", (protocol) => {
+    const r = translate(baseGateway({}, [{ name: "l", port: 9000, protocol }]));
+    expect(listenerCond(r, "l", "Accepted")).toMatchObject({ status: "False", reason: "UnsupportedProtocol" });
+    expect(listenerCond(r, "l", "Programmed").status).toBe("False");
+    expect(gatewayStatusOf(r)?.listeners[0]?.supportedKinds).toEqual([]);
+    expect(gatewayStatusOf(r)?.conditions.find((c) => c.type === "Accepted")).toMatchObject({ status: "False", reason: "ListenersNotValid" });
+    expect(r.ir.gateways[0]?.ports).toEqual([]);
+  });
+});
+
+describe("listener conflicts (spec §6)", () => {
+  it("same port, different protocol ⇒ later listener ProtocolConflict; Gateway ListenersNotValid but Accepted", () => {
+    const r = translate(baseGateway({ secrets: [tlsSecret("cert", "default", pair.certPem, pair.keyPem)] }, [
+      { name: "a", port: 8000, protocol: "HTTP" }, https("b", [{ name: "cert" }], { port: 8000 }),
+    ]));
+    expect(listenerCond(r, "a", "Conflicted").status).toBe("False");
+    expect(listenerCond(r, "b", "Conflicted")).toMatchObject({ status: "True", reason: "ProtocolConflict" });
+    expect(gatewayStatusOf(r)?.conditions.find((c) => c.type === "Accepted")).toMatchObject({ status: "True", reason: "ListenersNotValid" });
+    expect(r.ir.gateways[0]?.ports[0]?.listeners.map((l) => l.name)).toEqual(["a"]);
+  });
+  it("same port and protocol, same hostname ⇒ HostnameConflict; different hostnames share the port", () => {
+    const r = translate(baseGateway({}, [
+      { name: "a", port: 80, protocol: "HTTP", hostname: "a.com" },
+      { name: "b", port: 80, protocol: "HTTP", hostname: "a.com" },
+      { name: "c", port: 80, protocol: "HTTP" },
+    ]));
+    expect(listenerCond(r, "b", "Conflicted")).toMatchObject({ status: "True", reason: "HostnameConflict" });
+    expect(listenerCond(r, "c", "Conflicted").status).toBe("False");
+    expect(r.ir.gateways[0]?.ports[0]?.listeners.map((l) => l.name)).toEqual(["a", "c"]);
+  });
+});
+
+describe("HTTPS certificates", () => {
+  it("a valid same-namespace kubernetes.io/tls Secret is served and put in ir.secrets", () => {
+    const r = translate(baseGateway({ secrets: [tlsSecret("cert", "default", pair.certPem, pair.keyPem)] }, [https("tls", [{ name: "cert" }])]));
+    expect(listenerCond(r, "tls", "ResolvedRefs").status).toBe("True");
+    expect(listenerCond(r, "tls", "Programmed").status).toBe("True");
+    expect(r.ir.gateways[0]?.ports[0]).toMatchObject({ port: 443, protocol: "HTTPS", listeners: [{ certificates: ["default/cert"] }] });
+    expect(r.ir.secrets).toEqual([{ id: "default/cert", certPem: pair.certPem, keyPem: pair.keyPem }]);
+  });
+  it("cross-namespace Secret needs a ReferenceGrant from Gateway to Secret", () => {
+    const secrets = [tlsSecret("cert", "certs", pair.certPem, pair.keyPem)];
+    const denied = translate(baseGateway({ secrets }, [https("tls", [{ name: "cert", namespace: "certs" }])]));
+    expect(listenerCond(denied, "tls", "ResolvedRefs")).toMatchObject({ status: "False", reason: "RefNotPermitted" });
+    expect(denied.ir.secrets).toEqual([]);
+    const wrongKind = translate(baseGateway({ secrets, referenceGrants: [grant("certs", [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", namespace: "default" }], [{ group: "", kind: "Secret" }])] },
+      [https("tls", [{ name: "cert", namespace: "certs" }])]));
+    expect(listenerCond(wrongKind, "tls", "ResolvedRefs").reason).toBe("RefNotPermitted");
+    const ok = translate(baseGateway({ secrets, referenceGrants: [grant("certs", [{ group: "gateway.networking.k8s.io", kind: "Gateway", namespace: "default" }], [{ group: "", kind: "Secret", name: "cert" }])] },
+      [https("tls", [{ name: "cert", namespace: "certs" }])]));
+    expect(listenerCond(ok, "tls", "ResolvedRefs").status).toBe("True");
+    expect(ok.ir.secrets.map((s) => s.id)).toEqual(["certs/cert"]);
+  });
+  it.each([
+    ["missing Secret", [], "not found"],
+    ["wrong type", [tlsSecret("cert", "default", pair.certPem, pair.keyPem, "Opaque")], "not kubernetes.io/tls"],
+    ["garbage PEM", [tlsSecret("cert", "default", "not a cert", "not a key")], "not a valid PEM"],
+    ["key of another certificate", [tlsSecret("cert", "default", pair.certPem, other.keyPem)], "does not match"],
+  ])("%s ⇒ ResolvedRefs=False/InvalidCertificateRef, listener not served", (_n, secrets, msg) => {
+    const r = translate(baseGateway({ secrets }, [https("tls", [{ name: "cert" }])]));
+    expect(listenerCond(r, "tls", "ResolvedRefs")).toMatchObject({ status: "False", reason: "InvalidCertificateRef", message: expect.stringContaining(msg) });
+    expect(listenerCond(r, "tls", "Programmed").status).toBe("False");
+    expect(r.ir.gateways[0]?.ports).toEqual([]);
+    expect(JSON.stringify(r.statuses)).not.toContain("PRIVATE KEY");
+  });
+  it("HTTPS without certificateRefs ⇒ InvalidCertificateRef; Passthrough ⇒ UnsupportedProtocol", () => {
+    const r = translate(baseGateway({}, [https("a", []), https("b", [], { port: 444, tls: { mode: "Passthrough" } })]));
+    expect(listenerCond(r, "a", "ResolvedRefs").reason).toBe("InvalidCertificateRef");
+    expect(listenerCond(r, "b", "Accepted").reason).toBe("UnsupportedProtocol");
+  });
+});
