@@ -1,0 +1,150 @@
+// ca-certs: builds the mesh certificates with node-forge (RSA only).
+// Takes keys, names and lifetimes; gives PEM. Root: self-signed CA; intermediate: CA with
+// pathLen 0 signed by the root; leaf (X509-SVID): one SPIFFE URI SAN, keyUsage
+// digitalSignature+keyEncipherment, extKeyUsage serverAuth+clientAuth, CA:false.
+// Key sizes (node-forge cannot do ECDSA, so RSA): root 3072 bits (128-bit security, used only to
+// sign intermediates, long-lived), intermediate 2048 bits (signs every leaf: 2048 keeps signing
+// several times faster than 3072 and is the common workload-CA size), leaf 2048 bits.
+// Keys are generated with node:crypto (OpenSSL) — forge's JS key generation takes seconds.
+// Must not: log keys; issue a leaf that outlives its issuer.
+import { generateKeyPair, generateKeyPairSync, randomBytes } from "node:crypto";
+import { promisify } from "node:util";
+import forge from "node-forge";
+import { signCertificate, signingKeyFromPem, type SignerKind, type SigningKey } from "./rsa-sign.ts";
+
+const { pki } = forge;
+
+export const ROOT_KEY_BITS = 3072;
+export const INTERMEDIATE_KEY_BITS = 2048;
+export const LEAF_KEY_BITS = 2048;
+/** Clock-skew allowance: certificates are valid from a minute before issue. */
+const BACKDATE_MS = 60_000;
+
+export interface KeyPairPem {
+  readonly privateKeyPem: string;
+  readonly publicKeyPem: string;
+}
+
+const keyEncoding = {
+  publicKeyEncoding: { type: "spki", format: "pem" },
+  privateKeyEncoding: { type: "pkcs1", format: "pem" },
+} as const;
+
+export function generateRsaKeySync(bits: number): KeyPairPem {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: bits, ...keyEncoding });
+  return { privateKeyPem: privateKey as unknown as string, publicKeyPem: publicKey as unknown as string };
+}
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+export async function generateRsaKey(bits: number): Promise<KeyPairPem> {
+  const { privateKey, publicKey } = await generateKeyPairAsync("rsa", { modulusLength: bits, ...keyEncoding });
+  return { privateKeyPem: privateKey as unknown as string, publicKeyPem: publicKey as unknown as string };
+}
+
+export function randomSerial(): string {
+  const b = randomBytes(16);
+  b[0] = (b[0]! & 0x7f) | 0x40;
+  return b.toString("hex");
+}
+
+export interface IssuedCa {
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+export function createRootCa(trustDomain: string, ttlMs: number, now = Date.now()): IssuedCa {
+  const keys = generateRsaKeySync(ROOT_KEY_BITS);
+  const key = signingKeyFromPem(keys.privateKeyPem);
+  const cert = pki.createCertificate();
+  cert.publicKey = pki.publicKeyFromPem(keys.publicKeyPem);
+  cert.serialNumber = randomSerial();
+  setValidity(cert, now, now + ttlMs);
+  const name = [
+    { name: "organizationName", value: trustDomain },
+    { name: "commonName", value: `Weft Root CA ${new Date(now).toISOString().slice(0, 10)}` },
+  ];
+  cert.setSubject(name);
+  cert.setIssuer(name);
+  cert.setExtensions([
+    { name: "basicConstraints", cA: true, critical: true },
+    { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
+    { name: "subjectKeyIdentifier" },
+  ]);
+  signCertificate(cert, key, "native");
+  return { certPem: pki.certificateToPem(cert), keyPem: keys.privateKeyPem };
+}
+
+export function createIntermediateCa(root: IssuedCa, trustDomain: string, ttlMs: number, now = Date.now()): IssuedCa {
+  const rootCert = pki.certificateFromPem(root.certPem);
+  const keys = generateRsaKeySync(INTERMEDIATE_KEY_BITS);
+  const cert = pki.createCertificate();
+  cert.publicKey = pki.publicKeyFromPem(keys.publicKeyPem);
+  cert.serialNumber = randomSerial();
+  setValidity(cert, now, Math.min(now + ttlMs, rootCert.validity.notAfter.getTime()));
+  cert.setSubject([
+    { name: "organizationName", value: trustDomain },
+    { name: "commonName", value: "Weft Intermediate CA" },
+  ]);
+  cert.setIssuer(rootCert.subject.attributes);
+  cert.setExtensions([
+    { name: "basicConstraints", cA: true, pathLenConstraint: 0, critical: true },
+    { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
+    { name: "subjectKeyIdentifier" },
+    { name: "authorityKeyIdentifier", keyIdentifier: rootCert.generateSubjectKeyIdentifier().getBytes() },
+  ]);
+  signCertificate(cert, signingKeyFromPem(root.keyPem), "native");
+  return { certPem: pki.certificateToPem(cert), keyPem: keys.privateKeyPem };
+}
+
+/** A parsed issuer, prepared once and reused for every leaf it signs. */
+export interface LeafIssuer {
+  readonly cert: forge.pki.Certificate;
+  readonly certPem: string;
+  readonly key: SigningKey;
+  readonly keyId: string;
+  readonly notAfterMs: number;
+}
+
+export function prepareIssuer(ca: IssuedCa): LeafIssuer {
+  const cert = pki.certificateFromPem(ca.certPem);
+  return {
+    cert,
+    certPem: ca.certPem,
+    key: signingKeyFromPem(ca.keyPem),
+    keyId: cert.generateSubjectKeyIdentifier().getBytes(),
+    notAfterMs: cert.validity.notAfter.getTime(),
+  };
+}
+
+export function issueLeaf(
+  issuer: LeafIssuer,
+  publicKey: forge.pki.rsa.PublicKey,
+  spiffeId: string,
+  trustDomain: string,
+  ttlMs: number,
+  signer: SignerKind,
+  now = Date.now(),
+): { certPem: string; notAfterMs: number } {
+  const cert = pki.createCertificate();
+  cert.publicKey = publicKey;
+  cert.serialNumber = randomSerial();
+  const notAfter = Math.min(now + ttlMs, issuer.notAfterMs);
+  setValidity(cert, now, notAfter);
+  cert.setSubject([{ name: "organizationName", value: trustDomain }]);
+  cert.setIssuer(issuer.cert.subject.attributes);
+  cert.setExtensions([
+    { name: "basicConstraints", cA: false, critical: true },
+    { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: "extKeyUsage", serverAuth: true, clientAuth: true },
+    { name: "subjectAltName", altNames: [{ type: 6, value: spiffeId }] },
+    { name: "authorityKeyIdentifier", keyIdentifier: issuer.keyId },
+  ]);
+  signCertificate(cert, issuer.key, signer);
+  return { certPem: pki.certificateToPem(cert), notAfterMs: notAfter };
+}
+
+function setValidity(cert: forge.pki.Certificate, now: number, notAfter: number): void {
+  cert.validity.notBefore = new Date(now - BACKDATE_MS);
+  cert.validity.notAfter = new Date(notAfter);
+}

@@ -1,0 +1,13 @@
+// tls-material: the mesh mTLS material a proxy holds. Same plain shape as MeshTlsMaterial in
+// pkg/proxy/engine-types.ts (duplicated on purpose: pkg/ca may not import pkg/proxy).
+// Must not: hold behaviour; be logged (keyPem is secret).
+
+export interface MeshTlsMaterial {
+  readonly keyPem: string;
+  /** Leaf then intermediate, PEM. */
+  readonly certChainPem: string;
+  /** All trusted roots (old and new during rotation), concatenated PEM. */
+  readonly trustBundlePem: string;
+  /** Our own SPIFFE id. */
+  readonly identity: string;
+}
