@@ -185,6 +185,7 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
         });
       }
       h1.closeAllConnections();
+      h1.close(() => {});
       for (const s of sessions) s.destroy();
       for (const s of sockets) s.destroy();
       h1Pool.close();

@@ -24,6 +24,10 @@ export function createH1Server(
     joinDuplicateHeaders: false,
   }, onRequest);
   server.maxHeadersCount = limits.maxHeaderCount + 1;
+  // headersTimeout/requestTimeout are enforced by a periodic check node starts on "listening"; this
+  // server never listens (sockets arrive by emit("connection")), so start the check ourselves.
+  // Stopped by server.close() (httpServerPreClose clears the interval).
+  server.emit("listening");
   server.on("upgrade", onUpgrade);
   server.on("clientError", (err: Error & { code?: string }, socket: Duplex) => {
     const code = err.code ?? "";

@@ -136,3 +136,16 @@ export function routingHost(authority: string | undefined): string {
 export function headerCount(rawHeaders: readonly string[]): number {
   return rawHeaders.length >>> 1;
 }
+
+/** RFC 9112 §3.2: more than one Host field ⇒ 400. rawHeaders holds name/value pairs as received. */
+export function hasDuplicateHost(rawHeaders: readonly string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const n = rawHeaders[i]!;
+    if (n.length === 4 && n.toLowerCase() === "host") {
+      if (seen) return true;
+      seen = true;
+    }
+  }
+  return false;
+}

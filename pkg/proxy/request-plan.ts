@@ -11,7 +11,7 @@ import { corsResponseHeaders, isPreflight, preflightAnswer } from "./cors.ts";
 import type { Downstream } from "./downstream.ts";
 import type { EngineState, RouteContext } from "./engine-types.ts";
 import { applyHeaderModifier } from "./filters-headers.ts";
-import { forwardRequestHeaders, headerCount, normalizePath, routingHost, splitTarget } from "./hygiene.ts";
+import { forwardRequestHeaders, hasDuplicateHost, headerCount, normalizePath, routingHost, splitTarget } from "./hygiene.ts";
 import type { Limits } from "./limits.ts";
 import { redirectLocation } from "./redirect.ts";
 import { failure } from "./rescue.ts";
@@ -56,6 +56,7 @@ function firstHeader(down: Downstream): (name: string) => string | undefined {
 
 export function planRequest(down: Downstream, ctx: RouteContext, state: EngineState | undefined, limits: Limits, random: () => number): Plan | DirectAnswer {
   if (headerCount(down.rawHeaders) > limits.maxHeaderCount) throw failure("headers_too_large", "too many request headers");
+  if (!down.h2 && hasDuplicateHost(down.rawHeaders)) throw failure("bad_request", "more than one Host header");
   const h = down.headers;
   const grpc = isGrpcRequest(h["content-type"]);
   const target = splitTarget(down.target);

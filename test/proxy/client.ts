@@ -55,3 +55,17 @@ export function raw(port: number, data: string | Buffer, ms = 2000): Promise<str
     s.write(data);
   });
 }
+
+/** Like raw(), but also says whether the peer closed the connection within `ms`. */
+export function rawUntilClose(port: number, data: string | Buffer, ms = 3000, endAfterWrite = false): Promise<{ data: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    const s = netConnect(port, "127.0.0.1");
+    const chunks: Buffer[] = [];
+    const t = setTimeout(() => { s.destroy(); resolve({ data: Buffer.concat(chunks).toString("latin1"), closed: false }); }, ms);
+    s.on("data", (c: Buffer) => chunks.push(c));
+    s.on("close", () => { clearTimeout(t); resolve({ data: Buffer.concat(chunks).toString("latin1"), closed: true }); });
+    s.on("error", () => {});
+    s.write(data);
+    if (endAfterWrite) s.end();
+  });
+}

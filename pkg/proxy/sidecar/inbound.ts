@@ -49,6 +49,7 @@ export async function handleInbound(socket: Socket, env: CaptureEnv): Promise<vo
     const tls = await terminateMeshTls(socket, first.head, context, env.handshakeTimeoutMs);
     if (!tls.ok) return refuse(tls.reason, { port });
     env.stats.inboundMtls++;
+    env.log("info", "inbound.mtls", { port, from, peerIdentity: tls.peerIdentity, alpn: tls.alpn });
     const ctx: RouteContext = {
       face: "sidecar-inbound", routes: undefined, localAppPort: port, destinationPort: port,
       scheme: "http", peerIdentity: tls.peerIdentity, label,
