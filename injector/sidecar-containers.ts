@@ -52,7 +52,7 @@ export function initContainer(config: InjectorConfig, o: PodOverrides): Record<s
 }
 
 /** Inline readiness wait for the non-native postStart hook: polls /ready for up to 120 s. */
-function waitReadyScript(adminPort: number): string {
+export function waitReadyScript(adminPort: number): string {
   return `const h=require("node:http");const end=Date.now()+120000;`
     + `const again=()=>{if(Date.now()>end)process.exit(1);setTimeout(poll,250)};`
     + `const poll=()=>h.get("http://127.0.0.1:${adminPort}/ready",(r)=>{r.resume();r.statusCode===200?process.exit(0):again()}).on("error",again);poll()`;
@@ -67,7 +67,7 @@ function fieldEnv(name: string, fieldPath: string): Record<string, unknown> {
 }
 
 export function proxyContainer(config: InjectorConfig, o: PodOverrides, native: boolean): Record<string, unknown> {
-  const ready = { httpGet: { path: "/ready", port: config.adminPort } };
+  const ready = (): Record<string, unknown> => ({ httpGet: { path: "/ready", port: config.adminPort } });
   const c: Record<string, unknown> = {
     name: PROXY_CONTAINER,
     image: config.proxyImage,
@@ -105,9 +105,9 @@ export function proxyContainer(config: InjectorConfig, o: PodOverrides, native: 
       { name: TOKEN_VOLUME, mountPath: TOKEN_MOUNT_PATH, readOnly: true },
       { name: SCRATCH_VOLUME, mountPath: "/tmp" },
     ],
-    readinessProbe: { ...ready, periodSeconds: 2, failureThreshold: 3 },
+    readinessProbe: { ...ready(), periodSeconds: 2, failureThreshold: 3 },
   };
-  if (native) c["startupProbe"] = { ...ready, periodSeconds: 1, failureThreshold: 120 };
+  if (native) c["startupProbe"] = { ...ready(), periodSeconds: 1, failureThreshold: 120 };
   else c["lifecycle"] = { postStart: { exec: { command: ["node", "-e", waitReadyScript(config.adminPort)] } } };
   return c;
 }
