@@ -8,6 +8,7 @@
 // Must not: reorder entries, throw on malformed IR (such entries never match), keep per-request state.
 import type { RouteEntryIR, RouteTableIR, RouteTablesIR, RuleIR } from "../ir/types.ts";
 import type { RequestView } from "./request.ts";
+import { exactHeadersOf } from "./candidate-bucket.ts";
 import { alwaysTrue, compileGrpcCheck, compileHttpCheck, type EntryCheck } from "./conditions.ts";
 import { normalizeHostname, wildcardKeysFor } from "./hostname.ts";
 import { indexedMethodOf, MethodIndex } from "./method-index.ts";
@@ -68,9 +69,10 @@ function compileTable(table: RouteTableIR | undefined, kind: "http" | "grpc"): C
       continue;
     }
     results.push({ table: kind, rule, entry });
+    const headers = exactHeadersOf(entry.match.headers ?? []);
     const add = (index: PathIndex | MethodIndex): void => {
-      if (entry.match.kind === "http" && index instanceof PathIndex) index.add(i, indexedPathOf(entry.match.path.type, entry.match.path.value));
-      else if (entry.match.kind === "grpc" && index instanceof MethodIndex) index.add(i, indexedMethodOf(entry.match.method));
+      if (entry.match.kind === "http" && index instanceof PathIndex) index.add(i, indexedPathOf(entry.match.path.type, entry.match.path.value), headers);
+      else if (entry.match.kind === "grpc" && index instanceof MethodIndex) index.add(i, indexedMethodOf(entry.match.method), headers);
     };
     if (entry.match.kind === "http") {
       const indexed = indexedPathOf(entry.match.path.type, entry.match.path.value);
@@ -90,6 +92,9 @@ function compileTable(table: RouteTableIR | undefined, kind: "http" | "grpc"): C
       else add(groupFor(exactHosts, h));
     }
   }
+  anyHost?.seal();
+  for (const g of exactHosts.values()) g.seal();
+  for (const g of wildcardHosts.values()) g.seal();
   return { kind, size: entries.length, results, checks, anyHost, exactHosts, wildcardHosts };
 }
 
@@ -108,15 +113,14 @@ const positions: number[] = [];
 
 function collectCandidates(table: CompiledTable, req: RequestView): void {
   sink.length = 0;
-  const path = req.path;
-  table.anyHost?.collect(path, sink);
+  table.anyHost?.collect(req, sink);
   if (table.exactHosts.size === 0 && table.wildcardHosts.size === 0) return;
   let host = req.host;
   // Absolute form "example.com." names the same host (listener selection strips it too).
   if (host.length > 1 && host.charCodeAt(host.length - 1) === 46 /* "." */) host = host.slice(0, -1);
-  if (table.exactHosts.size > 0) table.exactHosts.get(host)?.collect(path, sink);
+  if (table.exactHosts.size > 0) table.exactHosts.get(host)?.collect(req, sink);
   if (table.wildcardHosts.size > 0) {
-    for (const key of wildcardKeysFor(host)) table.wildcardHosts.get(key)?.collect(path, sink);
+    for (const key of wildcardKeysFor(host)) table.wildcardHosts.get(key)?.collect(req, sink);
   }
 }
 

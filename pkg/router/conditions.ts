@@ -5,7 +5,8 @@
 // its entry never match), run backtracking regexes (RE2 via re2js only, linear time).
 // Dialect: RE2 syntax (github.com/google/re2/wiki/Syntax), always anchored: the pattern must match the
 // WHOLE value (path, header value, query value, gRPC service or method), as with `^(?:p)$`.
-// Query params (spec §8): names are case-sensitive; the FIRST occurrence of a repeated name counts;
+// Headers and query params (spec §8): when several conditions name the same header (case-insensitive)
+// or query param (case-sensitive), only the first is considered. Query params: names are case-sensitive; the FIRST occurrence of a repeated name counts;
 // names and values are percent-decoded (UTF-8) before matching, "+" stays a literal plus; a value with
 // a malformed escape is matched raw. A param without "=" has the value "".
 import { RE2JS } from "re2js";
@@ -38,12 +39,23 @@ interface NamedTest {
   readonly test: ValueTest;
 }
 
+/** Spec §8 (HTTPHeaderMatch, HTTPQueryParamMatch): of entries with an equivalent name only the first counts. */
+function firstPerName<T extends { readonly name: string }>(items: readonly T[], key: (name: string) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((it) => {
+    const k = key(it.name);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
 function compileHeaders(headers: readonly HeaderMatchIR[]): NamedTest[] {
-  return headers.map((h) => ({ name: h.name.toLowerCase(), test: compileValueTest(h.type, h.value) }));
+  return firstPerName(headers, (n) => n.toLowerCase()).map((h) => ({ name: h.name.toLowerCase(), test: compileValueTest(h.type, h.value) }));
 }
 
 function compileQuery(params: readonly QueryParamMatchIR[]): NamedTest[] {
-  return params.map((q) => ({ name: q.name, test: compileValueTest(q.type, q.value) }));
+  return firstPerName(params, (n) => n).map((q) => ({ name: q.name, test: compileValueTest(q.type, q.value) }));
 }
 
 function decodeComponent(s: string): string {

@@ -3,21 +3,26 @@
 // Gives: for a request path, the lists of entry indices whose PATH condition can hold; each list is
 // sorted ascending. Exact → hash map; PathPrefix → trie by "/"-separated segment (spec §8: `/abc`
 // matches `/abc`, `/abc/`, `/abc/def`, never `/abcd`); anything else → an always-checked list whose
-// entries carry their own path test. Must not: decide precedence (the caller merges lists by index).
+// entries carry their own path test. Each list is a CandidateBucket (may split by a header value).
+// Must not: decide precedence (the caller merges lists by index).
 // Paths are compared as received: case-sensitive, percent-encoding kept, no normalisation.
+import { CandidateBucket, type ExactHeaders } from "./candidate-bucket.ts";
+import type { RequestView } from "./request.ts";
 
 export interface CandidateIndex {
-  /** Pushes every candidate list for `path` onto `sink` (lists may be empty; never mutate them). */
-  collect(path: string, sink: (readonly number[])[]): void;
+  /** Pushes every candidate list for `req` onto `sink` (never mutate them). */
+  collect(req: RequestView, sink: (readonly number[])[]): void;
+  /** Finishes the index after the last add. */
+  seal(): void;
 }
 
 interface TrieNode {
   children: Map<string, TrieNode> | undefined;
-  entries: number[];
+  entries: CandidateBucket;
 }
 
 function newNode(): TrieNode {
-  return { children: undefined, entries: [] };
+  return { children: undefined, entries: new CandidateBucket() };
 }
 
 /** What the index needs to know about one entry's path; `indexed` false ⇒ goes to the always list. */
@@ -62,21 +67,24 @@ export function regexPathPrefix(pattern: string): string | undefined {
 }
 
 export class PathIndex implements CandidateIndex {
-  readonly #exact = new Map<string, number[]>();
+  readonly #exact = new Map<string, CandidateBucket>();
   readonly #root: TrieNode = newNode();
-  readonly #always: number[] = [];
+  readonly #always = new CandidateBucket();
   #hasPrefixBelowRoot = false;
 
   /** Adds entry `index`; callers add in ascending index order so every list stays sorted. */
-  add(index: number, path: IndexedPath): void {
+  add(index: number, path: IndexedPath, headers: ExactHeaders): void {
     if (path.type === "Other") {
-      this.#always.push(index);
+      this.#always.add(index, headers);
       return;
     }
     if (path.type === "Exact") {
-      const list = this.#exact.get(path.value);
-      if (list === undefined) this.#exact.set(path.value, [index]);
-      else list.push(index);
+      let bucket = this.#exact.get(path.value);
+      if (bucket === undefined) {
+        bucket = new CandidateBucket();
+        this.#exact.set(path.value, bucket);
+      }
+      bucket.add(index, headers);
       return;
     }
     const prefix = normalizePrefix(path.value);
@@ -93,18 +101,26 @@ export class PathIndex implements CandidateIndex {
         node = child;
       }
     }
-    node.entries.push(index);
+    node.entries.add(index, headers);
   }
 
-  collect(path: string, sink: (readonly number[])[]): void {
-    if (this.#always.length > 0) sink.push(this.#always);
-    if (this.#exact.size > 0) {
-      const exact = this.#exact.get(path);
-      if (exact !== undefined) sink.push(exact);
+  seal(): void {
+    this.#always.seal();
+    for (const b of this.#exact.values()) b.seal();
+    const stack: TrieNode[] = [this.#root];
+    for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+      node.entries.seal();
+      if (node.children !== undefined) stack.push(...node.children.values());
     }
+  }
+
+  collect(req: RequestView, sink: (readonly number[])[]): void {
+    const path = req.path;
+    if (this.#always.size > 0) this.#always.collect(req, sink);
+    if (this.#exact.size > 0) this.#exact.get(path)?.collect(req, sink);
     if (path.charCodeAt(0) !== 47 /* "/" */) return;
     let node: TrieNode | undefined = this.#root;
-    if (node.entries.length > 0) sink.push(node.entries);
+    if (node.entries.size > 0) node.entries.collect(req, sink);
     if (!this.#hasPrefixBelowRoot) return;
     let start = 1;
     for (;;) {
@@ -113,7 +129,7 @@ export class PathIndex implements CandidateIndex {
       const slash = path.indexOf("/", start);
       node = children.get(slash < 0 ? path.slice(start) : path.slice(start, slash));
       if (node === undefined) return;
-      if (node.entries.length > 0) sink.push(node.entries);
+      if (node.entries.size > 0) node.entries.collect(req, sink);
       if (slash < 0) return;
       start = slash + 1;
     }

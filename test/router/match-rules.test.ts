@@ -76,6 +76,28 @@ describe("headers, query params and method (spec §8)", () => {
     expect(one(e, { headers: {} })).toBe(false);
   });
 
+  it("of several conditions on the same header or query param only the first counts", () => {
+    const h: HttpEntrySpec = { headers: [{ type: "Exact", name: "x-v", value: "1" }, { type: "Exact", name: "X-V", value: "2" }] };
+    expect(one(h, { headers: { "x-v": "1" } })).toBe(true);
+    expect(one(h, { headers: { "x-v": "2" } })).toBe(false);
+    const q: HttpEntrySpec = { query: [{ type: "Exact", name: "q", value: "1" }, { type: "Exact", name: "q", value: "2" }, { type: "Exact", name: "Q", value: "3" }] };
+    expect(one(q, { query: "q=1&Q=3" })).toBe(true);
+    expect(one(q, { query: "q=1" })).toBe(false);
+  });
+
+  it("many entries told apart by one header value (split buckets) keep first-wins order", () => {
+    const specs: HttpEntrySpec[] = [];
+    for (let i = 0; i < 20; i++) specs.push({ headers: [{ type: "Exact", name: "x-tenant", value: `t${i % 10}` }] });
+    specs.splice(5, 0, { headers: [{ type: "RegularExpression", name: "x-tenant", value: "t[89]" }] });
+    specs.push({});
+    const tables = httpTables(specs);
+    expect(winner(tables, { headers: { "x-tenant": "t3" } })).toBe("e3");
+    expect(winner(tables, { headers: { "x-tenant": "t8" } })).toBe("e5");
+    expect(winner(tables, { headers: { "x-tenant": "t9" } })).toBe("e5");
+    expect(winner(tables, { headers: { "x-tenant": "zz" } })).toBe("e21");
+    expect(winner(tables, {})).toBe("e21");
+  });
+
   it("header regex is a full match", () => {
     const e: HttpEntrySpec = { headers: [{ type: "RegularExpression", name: "x-id", value: "[0-9]{3}" }] };
     expect(one(e, { headers: { "x-id": "123" } })).toBe(true);

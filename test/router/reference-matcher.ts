@@ -57,11 +57,20 @@ function pathOk(m: HttpMatchIR, path: string): boolean {
   return path === p || path.startsWith(p + "/");
 }
 
+/** Spec §8: among conditions with an equivalent name only the first is considered. */
+function firstOfEachName<T extends { name: string }>(items: readonly T[], fold: boolean): T[] {
+  return items.filter((it, i) => items.findIndex((o) => (fold ? o.name.toLowerCase() === it.name.toLowerCase() : o.name === it.name)) === i);
+}
+
+function headersOk(headers: GrpcMatchIR["headers"], req: RequestView): boolean {
+  return firstOfEachName(headers, true).every((h) => str(h.type, h.value, req.header(h.name.toLowerCase())));
+}
+
 function httpOk(m: HttpMatchIR, req: RequestView): boolean {
   if (!pathOk(m, req.path)) return false;
   if (m.method !== undefined && m.method !== req.method) return false;
-  if (!m.headers.every((h) => str(h.type, h.value, req.header(h.name.toLowerCase())))) return false;
-  return m.queryParams.every((q) => str(q.type, q.value, firstQueryValue(req.query, q.name)));
+  if (!headersOk(m.headers, req)) return false;
+  return firstOfEachName(m.queryParams, false).every((q) => str(q.type, q.value, firstQueryValue(req.query, q.name)));
 }
 
 function grpcOk(m: GrpcMatchIR, req: RequestView): boolean {
@@ -71,7 +80,7 @@ function grpcOk(m: GrpcMatchIR, req: RequestView): boolean {
     if (m.method.service !== undefined && !str(m.method.type, m.method.service, parts[1])) return false;
     if (m.method.method !== undefined && !str(m.method.type, m.method.method, parts[2])) return false;
   }
-  return m.headers.every((h) => str(h.type, h.value, req.header(h.name.toLowerCase())));
+  return headersOk(m.headers, req);
 }
 
 function scan(table: RouteTableIR, kind: "http" | "grpc", req: RequestView): string | undefined {
