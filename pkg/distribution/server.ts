@@ -13,7 +13,7 @@ import { toGrpcError } from "./grpc-status.ts";
 import { parseHello } from "./hello.ts";
 import { loadDistributionProto, type ProxyMessage, type ServerMessage, type SignRequestMsg, type SignResponseMsg } from "./proto.ts";
 import { EMPTY_SLICE, sliceKeyOf, type ProxyIdentity } from "./slice.ts";
-import { NOTHING_HELD, buildSnapshot, diffHeld, type HeldState, type SliceSnapshot } from "./snapshot.ts";
+import { NOTHING_HELD, buildSnapshot, buildUpdate, type HeldState, type SliceSnapshot } from "./snapshot.ts";
 
 export interface SignHandler {
   (req: { readonly csrPem: string; readonly token: string }): Promise<{ certChainPem: string; trustBundlePem: string }>;
@@ -102,19 +102,8 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
     const target = snapshotFor(c.identity, c.sliceKey);
     const version = target.encoded.version;
     if (c.held.version === version || c.nackedVersion === version) return;
-    const full = c.held === NOTHING_HELD;
-    const diff = diffHeld(c.held, target.encoded);
     c.inflight = target;
-    c.call.write({
-      msg: "update",
-      update: {
-        version,
-        baseVersion: c.held.version,
-        full,
-        resources: diff.changed.map((r) => ({ type: r.type, name: r.name, hash: r.hash, payload: r.payload })),
-        removed: full ? [] : diff.removed,
-      },
-    });
+    c.call.write({ msg: "update", update: buildUpdate(c.held, target.encoded) });
   };
 
   const onMessage = (c: Conn, m: ProxyMessage): void => {

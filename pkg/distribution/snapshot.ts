@@ -3,6 +3,7 @@
 // what a proxy holds and a snapshot (only changed resources travel).
 // Must not: do I/O; snapshots are immutable once built and shared between proxies.
 import type { MeshIR, RouteRef, RouteTablesIR } from "../ir/types.ts";
+import type { ConfigUpdateMsg } from "./proto.ts";
 import { encodeSlice, splitResourceKey, type EncodedResource, type EncodedSlice } from "./resources.ts";
 import { sliceForProxy, type ProxyIdentity } from "./slice.ts";
 
@@ -60,4 +61,17 @@ export function diffHeld(held: HeldState, target: EncodedSlice): SliceDiff {
     if (!target.resources.has(key)) removed.push({ ...splitResourceKey(key), hash: r.hash });
   }
   return { changed, removed };
+}
+
+/** The update that takes a proxy from what it holds to `target` (full when it holds nothing known). */
+export function buildUpdate(held: HeldState, target: EncodedSlice): ConfigUpdateMsg {
+  const full = held === NOTHING_HELD;
+  const diff = diffHeld(full ? NOTHING_HELD : held, target);
+  return {
+    version: target.version,
+    baseVersion: held.version,
+    full,
+    resources: diff.changed.map((r) => ({ type: r.type, name: r.name, hash: r.hash, payload: r.payload })),
+    removed: full ? [] : diff.removed,
+  };
 }
