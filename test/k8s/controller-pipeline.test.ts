@@ -1,0 +1,116 @@
+// controller-pipeline and controller-options: the wiring logic without a cluster.
+// Proves: a full pass publishes the IR and hands statuses to the writer; an endpoints-only batch
+// takes the fast path and writes no status; a translate that fails keeps the last good IR; the
+// newest of several queued snapshots wins; flags are validated (provider, durations ordering).
+import { describe, expect, it } from "vitest";
+import type { ResourceSnapshot, StatusUpdate } from "../../pkg/api/index.ts";
+import { parseManifests } from "../../pkg/api/parse.ts";
+import { buildSnapshot } from "../../pkg/api/parse-snapshot.ts";
+import type { MeshIR } from "../../pkg/ir/types.ts";
+import type { Batch } from "../../pkg/k8s/index.ts";
+import { SILENT_LOG } from "../../pkg/k8s/index.ts";
+import type { StatusWriter, WriteReport } from "../../pkg/status/index.ts";
+import { createControllerPipeline } from "../../cmd/lib/controller-pipeline.ts";
+import { parseControllerOptions } from "../../cmd/lib/controller-options.ts";
+
+const manifests = (host: string) => `
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: weft }
+spec: { controllerName: weft.dev/gateway-controller }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: gw, namespace: demo, generation: 1 }
+spec:
+  gatewayClassName: weft
+  listeners: [{ name: http, protocol: HTTP, port: 8080 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: svc, namespace: demo }
+spec: { clusterIP: 10.96.0.10, ports: [{ port: 80 }] }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: r, namespace: demo, generation: 1 }
+spec:
+  parentRefs: [{ name: gw }]
+  hostnames: ["${host}"]
+  rules: [{ backendRefs: [{ name: svc, port: 80 }] }]
+`;
+
+function snapshotOf(text: string): ResourceSnapshot {
+  const out = parseManifests(text, "test.yaml");
+  expect(out.errors).toEqual([]);
+  return buildSnapshot(out.objects);
+}
+
+const full: Batch = { kinds: new Set(["httpRoutes"]), events: 1, endpointsOnly: false };
+const endpointsOnly: Batch = { kinds: new Set(["endpointSlices"]), events: 1, endpointsOnly: true };
+
+function recordingWriter(): StatusWriter & { calls: (readonly StatusUpdate[])[] } {
+  const calls: (readonly StatusUpdate[])[] = [];
+  const report: WriteReport = { written: 0, unchanged: 0, stale: 0, missing: 0, conflicts: 0, failed: 0, skippedNotLeader: false };
+  return { calls, write: async (u) => { calls.push(u); return report; }, totalWrites: () => 0 };
+}
+
+describe("controller pipeline", () => {
+  it("publishes the IR, writes statuses, and takes the fast path for endpoint-only batches", async () => {
+    const irs: MeshIR[] = [];
+    const writer = recordingWriter();
+    const p = createControllerPipeline({ translateOptions: {}, setIr: (ir) => irs.push(ir), statusWriter: writer, log: SILENT_LOG });
+    p.onSnapshot(snapshotOf(manifests("a.example.com")), full);
+    await p.idle();
+    expect(irs).toHaveLength(1);
+    expect(writer.calls).toHaveLength(1);
+    const kinds = writer.calls[0]!.map((u) => u.target.kind);
+    expect(kinds).toContain("HTTPRoute");
+    expect(kinds).toContain("GatewayClass");
+    expect(p.lookup({ kind: "HTTPRoute", namespace: "demo", name: "r", generation: 1 })).toBeDefined();
+
+    p.onSnapshot(snapshotOf(manifests("a.example.com")), endpointsOnly);
+    await p.idle();
+    expect(irs).toHaveLength(2);
+    expect(writer.calls).toHaveLength(1);
+  });
+
+  it("keeps the last good IR when translate fails", async () => {
+    const irs: MeshIR[] = [];
+    const p = createControllerPipeline({ translateOptions: {}, setIr: (ir) => irs.push(ir), log: SILENT_LOG });
+    p.onSnapshot(snapshotOf(manifests("a.example.com")), full);
+    await p.idle();
+    const good = p.lastResult();
+    const broken = { ...snapshotOf(manifests("b.example.com")) };
+    Object.defineProperty(broken, "httpRoutes", { get() { throw new Error("boom"); } });
+    p.onSnapshot(broken as ResourceSnapshot, full);
+    await p.idle();
+    expect(p.passes()).toBe(2);
+    expect(irs).toHaveLength(1);
+    expect(p.lastResult()).toBe(good);
+  });
+
+  it("runs only the newest of snapshots queued during a pass", async () => {
+    const irs: MeshIR[] = [];
+    const p = createControllerPipeline({ translateOptions: {}, setIr: (ir) => irs.push(ir), log: SILENT_LOG });
+    for (const h of ["a.example.com", "b.example.com", "c.example.com"]) p.onSnapshot(snapshotOf(manifests(h)), full);
+    await p.idle();
+    expect(p.passes()).toBe(2);
+    expect(JSON.stringify(irs[irs.length - 1])).toContain("c.example.com");
+    expect(JSON.stringify(irs[irs.length - 1])).not.toContain("b.example.com");
+  });
+});
+
+describe("controller options", () => {
+  it("defaults and validation", () => {
+    const o = parseControllerOptions([], {});
+    expect(o.provider).toBe("kube");
+    expect([o.grpcPort, o.leaseDurationMs, o.renewDeadlineMs, o.retryPeriodMs]).toEqual([15010, 15000, 10000, 2000]);
+    expect(parseControllerOptions(["--provider", "file", "--dir=/x", "--grpc-port", "0"], {}).grpcPort).toBe(0);
+    expect(() => parseControllerOptions(["--provider", "file"], {})).toThrow(/--dir/);
+    expect(() => parseControllerOptions(["--provider", "etcd"], {})).toThrow(/kube or file/);
+    expect(() => parseControllerOptions(["--lease-duration", "1s"], {})).toThrow(/renew-deadline/);
+    expect(() => parseControllerOptions(["--bogus"], {})).toThrow(/unknown flag/);
+    expect(parseControllerOptions(["--leader-elect", "--lease-duration=3s", "--renew-deadline=2s", "--retry-period=500ms"], {}).leaseDurationMs).toBe(3000);
+  });
+});
