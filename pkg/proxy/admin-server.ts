@@ -1,0 +1,49 @@
+// admin-server: the proxy's own HTTP endpoints: /live (process up), /ready (200 once a config is in
+// force), /config (version + IR JSON, every secret's keyPem redacted), /metrics (Prometheus text).
+// Takes the engine and extra metric text; gives a listening server. Must not: expose key material, or
+// accept anything but GET/HEAD.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { WeftHttpEngine } from "./engine.ts";
+
+export interface AdminServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export function redactedConfig(engine: WeftHttpEngine): unknown {
+  const s = engine.state();
+  if (s === undefined) return { version: null, ir: null };
+  return {
+    version: s.version,
+    ir: { ...s.ir, secrets: s.ir.secrets.map((x) => ({ id: x.id, certPem: x.certPem, keyPem: "[redacted]" })) },
+  };
+}
+
+export async function startAdminServer(engine: WeftHttpEngine, opts: { port: number; host?: string; extraMetrics?: () => string }): Promise<AdminServer> {
+  const server: Server = createServer((req, res) => {
+    if (req.method !== "GET" && req.method !== "HEAD") { res.writeHead(405, { allow: "GET, HEAD" }); res.end(); return; }
+    const path = (req.url ?? "/").split("?")[0];
+    const send = (status: number, type: string, body: string) => {
+      res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(body), "cache-control": "no-store" });
+      res.end(req.method === "HEAD" ? undefined : body);
+    };
+    switch (path) {
+      case "/live": return send(200, "text/plain", "ok\n");
+      case "/ready": return engine.state() !== undefined ? send(200, "text/plain", "ready\n") : send(503, "text/plain", "no config\n");
+      case "/config": return send(200, "application/json", JSON.stringify(redactedConfig(engine), null, 2));
+      case "/metrics": return send(200, "text/plain; version=0.0.4", engine.metrics.render() + (opts.extraMetrics?.() ?? ""));
+      default: return send(404, "text/plain", "not found\n");
+    }
+  });
+  server.headersTimeout = 5000;
+  server.requestTimeout = 10_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host ?? "0.0.0.0", () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
