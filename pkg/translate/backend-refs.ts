@@ -68,7 +68,7 @@ export function isServiceParentable(svc: Service): boolean {
 }
 
 export function findServicePort(svc: Service, port: number): ServicePort | undefined {
-  return (svc.spec?.ports ?? []).find((p) => p.port === port);
+  return (svc.spec?.ports ?? []).find((p) => p?.port === port);
 }
 
 export function resolveBackendRef(ref: BackendObjectReference, ctx: BackendContext, what: string): BackendResolution {

@@ -5,7 +5,7 @@
 // serving / terminating are kept (ready and serving default true, terminating false); identity is
 // spiffe://<td>/ns/<ns>/sa/<sa> from the Pod named by targetRef.
 // Must not: touch route tables: this is the whole of the endpoint fast path.
-import type { Service } from "../api/index.ts";
+import type { EndpointSlice, Service } from "../api/index.ts";
 import type { ClusterIR, EndpointIR, UpstreamProtocol } from "../ir/types.ts";
 import { findServicePort } from "./backend-refs.ts";
 import type { EndpointIndex } from "./snapshot-index.ts";
@@ -36,28 +36,37 @@ export function clusterEndpoints(spec: ClusterSpec, svc: Service | undefined, ep
   const portName = sp.name ?? "";
   const seen = new Map<string, EndpointIR>();
   for (const slice of eps.slicesByService.get(`${spec.namespace}/${spec.service}`) ?? []) {
-    if (slice.addressType !== "IPv4" && slice.addressType !== "IPv6") continue;
-    const slicePort = (slice.ports ?? []).find((p) => (p.name ?? "") === portName);
-    const port = slicePort?.port;
-    if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535) continue;
-    const sliceNs = nsOf(slice.metadata);
-    for (const ep of slice.endpoints ?? []) {
-      const ready = ep.conditions?.ready ?? true;
-      const serving = ep.conditions?.serving ?? ready;
-      const terminating = ep.conditions?.terminating ?? false;
-      const identity = identityOf(eps, sliceNs, ep.targetRef, trustDomain);
-      for (const address of ep.addresses ?? []) {
-        const key = `${address}|${port}`;
-        if (seen.has(key) || seen.size >= MAX_ENDPOINTS_PER_CLUSTER) continue;
-        seen.set(key, {
-          address, port, ready, serving, terminating,
-          ...(ep.zone === undefined ? {} : { zone: ep.zone }),
-          ...(identity === undefined ? {} : { identity }),
-        });
-      }
+    try {
+      addSlice(seen, slice, portName, eps, trustDomain);
+    } catch {
+      // A malformed slice contributes no endpoints; the others still do.
     }
   }
   return [...seen.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));
+}
+
+function addSlice(seen: Map<string, EndpointIR>, slice: EndpointSlice, portName: string, eps: EndpointIndex, trustDomain: string): void {
+  if (slice.addressType !== "IPv4" && slice.addressType !== "IPv6") return;
+  const slicePort = (slice.ports ?? []).find((p) => (p.name ?? "") === portName);
+  const port = slicePort?.port;
+  if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535) return;
+  const sliceNs = nsOf(slice.metadata);
+  for (const ep of slice.endpoints ?? []) {
+    if (ep === null || typeof ep !== "object") continue;
+    const ready = ep.conditions?.ready ?? true;
+    const serving = ep.conditions?.serving ?? ready;
+    const terminating = ep.conditions?.terminating ?? false;
+    const identity = identityOf(eps, sliceNs, ep.targetRef, trustDomain);
+    for (const address of ep.addresses ?? []) {
+      const key = `${address}|${port}`;
+      if (seen.has(key) || seen.size >= MAX_ENDPOINTS_PER_CLUSTER) continue;
+      seen.set(key, {
+        address, port, ready, serving, terminating,
+        ...(ep.zone === undefined ? {} : { zone: ep.zone }),
+        ...(identity === undefined ? {} : { identity }),
+      });
+    }
+  }
 }
 
 export function buildClusters(specs: readonly ClusterSpec[], services: ReadonlyMap<string, Service>, eps: EndpointIndex, trustDomain: string): ClusterIR[] {

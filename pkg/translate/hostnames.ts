@@ -8,6 +8,7 @@ const ipv4Re = /^[0-9.]+$/;
 
 /** undefined when `name` is a valid Gateway API hostname (precise or "*.suffix"); else why not. */
 export function checkHostname(name: string): string | undefined {
+  if (typeof name !== "string") return "hostname must be a string";
   if (name.length === 0 || name.length > 253) return `hostname "${name.slice(0, 64)}" must be 1-253 characters`;
   if (ipv4Re.test(name) || name.includes(":")) return `hostname "${name}" is an IP address; only DNS names are allowed`;
   const rest = name.startsWith("*.") ? name.slice(2) : name;

@@ -105,7 +105,9 @@ function markConflicts(models: ListenerModel[]): void {
 
 export function modelGateway(index: SnapshotIndex, cache: SecretCache, gw: Gateway): GatewayModel {
   const namespace = nsOf(gw.metadata);
-  const listeners = (gw.spec?.listeners ?? []).slice(0, 64).map((l) => modelListener(index, cache, namespace, gw.metadata.name, l));
+  const listeners = (gw.spec?.listeners ?? []).slice(0, 64)
+    .filter((l) => l !== null && typeof l === "object" && typeof l.name === "string")
+    .map((l) => modelListener(index, cache, namespace, gw.metadata.name, l));
   markConflicts(listeners);
   return { gateway: gw, namespace, name: gw.metadata.name, generation: generationOf(gw.metadata), listeners };
 }

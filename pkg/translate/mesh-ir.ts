@@ -20,38 +20,47 @@ export function clusterIPsOf(svc: Service): string[] {
   return [...new Set(ips.filter((ip) => ip !== "" && ip !== "None"))];
 }
 
-export function meshServicesIR(services: readonly Service[], members: MeshMembers, demand: (d: ClusterDemand) => void): MeshServiceIR[] {
+export function meshServicesIR(services: readonly Service[], members: MeshMembers, demand: (d: ClusterDemand) => void, onError: (svc: Service, e: unknown) => void): MeshServiceIR[] {
   const out: MeshServiceIR[] = [];
   for (const svc of services) {
-    if (!isServiceParentable(svc)) continue;
-    const ns = nsOf(svc.metadata);
-    const ports: MeshPortIR[] = [];
-    const seenPorts = new Set<number>();
-    for (const sp of svc.spec?.ports ?? []) {
-      if ((sp.protocol ?? "TCP") !== "TCP" || seenPorts.has(sp.port)) continue;
-      seenPorts.add(sp.port);
-      const id = clusterId(ns, svc.metadata.name, sp.port);
-      const declared = protocolOf(sp.appProtocol);
-      const own = declared === "unsupported" ? "tcp" : declared;
-      demand({ id, namespace: ns, service: svc.metadata.name, port: sp.port, grpc: false, ...(own === undefined ? {} : { declared: own }) });
-      const groups = members.get(id);
-      let producer: RouteTablesIR | undefined;
-      const consumers: Record<string, RouteTablesIR> = {};
-      for (const group of [...(groups?.keys() ?? [])].sort(cmp)) {
-        const tables = buildRouteTables(groups!.get(group)!);
-        if (group === "") producer = tables;
-        else consumers[group] = tables;
-      }
-      ports.push({
-        port: sp.port,
-        ...(sp.name === undefined ? {} : { name: sp.name }),
-        ...(sp.appProtocol === undefined ? {} : { appProtocol: sp.appProtocol }),
-        cluster: id,
-        ...(producer === undefined ? {} : { producer }),
-        consumers,
-      });
+    try {
+      const ir = meshServiceIR(svc, members, demand);
+      if (ir !== undefined) out.push(ir);
+    } catch (e) {
+      onError(svc, e);
     }
-    out.push({ namespace: ns, name: svc.metadata.name, clusterIPs: clusterIPsOf(svc), ports: ports.sort((a, b) => a.port - b.port) });
   }
   return out;
+}
+
+function meshServiceIR(svc: Service, members: MeshMembers, demand: (d: ClusterDemand) => void): MeshServiceIR | undefined {
+  if (!isServiceParentable(svc)) return undefined;
+  const ns = nsOf(svc.metadata);
+  const ports: MeshPortIR[] = [];
+  const seenPorts = new Set<number>();
+  for (const sp of svc.spec?.ports ?? []) {
+    if (sp === null || typeof sp !== "object" || !Number.isInteger(sp.port) || (sp.protocol ?? "TCP") !== "TCP" || seenPorts.has(sp.port)) continue;
+    seenPorts.add(sp.port);
+    const id = clusterId(ns, svc.metadata.name, sp.port);
+    const declared = protocolOf(sp.appProtocol);
+    const own = declared === "unsupported" ? "tcp" : declared;
+    demand({ id, namespace: ns, service: svc.metadata.name, port: sp.port, grpc: false, ...(own === undefined ? {} : { declared: own }) });
+    const groups = members.get(id);
+    let producer: RouteTablesIR | undefined;
+    const consumers: Record<string, RouteTablesIR> = {};
+    for (const group of [...(groups?.keys() ?? [])].sort(cmp)) {
+      const tables = buildRouteTables(groups!.get(group)!);
+      if (group === "") producer = tables;
+      else consumers[group] = tables;
+    }
+    ports.push({
+      port: sp.port,
+      ...(sp.name === undefined ? {} : { name: sp.name }),
+      ...(sp.appProtocol === undefined ? {} : { appProtocol: sp.appProtocol }),
+      cluster: id,
+      ...(producer === undefined ? {} : { producer }),
+      consumers,
+    });
+  }
+  return { namespace: ns, name: svc.metadata.name, clusterIPs: clusterIPsOf(svc), ports: ports.sort((a, b) => a.port - b.port) };
 }

@@ -26,7 +26,7 @@ export function attachToService(svc: Service, p: ParentReference, routeNamespace
   if (svc.spec?.clusterIP === "None") {
     return { ok: false, problem: { reason: "NoMatchingParent", message: `${name} is headless (clusterIP: None); only ClusterIP Services can be mesh parents (GEP-1294)` } };
   }
-  const ports = (svc.spec?.ports ?? []).filter((sp) =>
+  const ports = (svc.spec?.ports ?? []).filter((sp) => sp !== null && typeof sp === "object" &&
     (p.port === undefined || sp.port === p.port) && (p.sectionName === undefined || sp.name === p.sectionName));
   if (ports.length === 0) {
     const what = p.port !== undefined && p.sectionName !== undefined ? `port ${p.port} named "${p.sectionName}"`

@@ -128,7 +128,7 @@ function routeLevelProblem(route: AnyRoute, rules: readonly (HTTPRouteRule | GRP
     if (err !== undefined) return { reason: "UnsupportedValue", message: `spec.hostnames[${i}]: ${err}` };
   }
   if (rules.length > LIMITS.rules) return { reason: "UnsupportedValue", message: `spec.rules: ${rules.length} rules, over the limit of ${LIMITS.rules}` };
-  const total = rules.reduce((n, r) => n + Math.max(1, r.matches?.length ?? 0), 0);
+  const total = rules.reduce((n, r) => n + Math.max(1, r?.matches?.length ?? 0), 0);
   if (total > LIMITS.matchesPerRoute) return { reason: "UnsupportedValue", message: `spec.rules: ${total} matches in total, over the limit of ${LIMITS.matchesPerRoute}` };
   return undefined;
 }
@@ -148,7 +148,12 @@ export function compileRoute(route: AnyRoute, kind: RouteKind, ctx: BackendConte
   const compiled: CompiledRule[] = [];
   const dropped: Problem[] = [];
   for (const [i, r] of rules.entries()) {
-    const c = compileRule(kind, ref, r, i, ctx, acc);
+    let c: CompiledRule | Problem;
+    try {
+      c = compileRule(kind, ref, r, i, ctx, acc);
+    } catch (e) {
+      c = { reason: "UnsupportedValue", message: `rules[${i}]: malformed rule (${(e instanceof Error ? e.message : String(e)).slice(0, 120)})` };
+    }
     if (isProblem(c)) dropped.push({ reason: c.reason, message: `Dropped Rule ${i}: ${c.message}` });
     else compiled.push(c);
   }

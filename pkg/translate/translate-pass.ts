@@ -60,6 +60,10 @@ function collectRoute(
   const parents: ParentOutcome[] = [];
   const seen = new Set<string>();
   for (const [i, p] of all.slice(0, LIMITS.parentRefs).entries()) {
+    if (p === null || typeof p !== "object" || typeof p.name !== "string") {
+      diags.add("warning", "MalformedParentRef", object, "parentRef is not an object with a name; ignored", `spec.parentRefs[${i}]`);
+      continue;
+    }
     const pns = p.namespace ?? ns;
     const dedupe = canonicalJson({ ...echoParentRef(p), namespace: pns });
     if (seen.has(dedupe)) continue;
@@ -215,7 +219,8 @@ export function translatePass(snapshot: ResourceSnapshot, options: TranslateOpti
     }
   }
 
-  const services = meshServicesIR(idx.sortedServices, meshGrouped, demand);
+  const services = meshServicesIR(idx.sortedServices, meshGrouped, demand, (svc, e) =>
+    diags.add("error", "InternalError", `Service/${keyOf(svc.metadata)}`, `translation failed: ${errorText(e)}`));
   const specs: ClusterSpec[] = [...demands.values()].map((d) => ({
     id: d.id, namespace: d.namespace, service: d.service, port: d.port, protocol: d.declared ?? (d.grpc ? "grpc" : "http1"),
   }));

@@ -124,7 +124,7 @@ describe("gRPC precedence (spec §9)", () => {
     expect(order(t)).toEqual(["a/0.1", "a/0.0"]);
   });
   it("gRPC and HTTP routes are never merged into one table", () => {
-    const r2 = translate(baseGateway({ httpRoutes: [r("h", [{}])], grpcRoutes: [g("x", [{}])] }));
+    const r2 = translate(baseGateway({ httpRoutes: [r("h", [{}], { hostnames: ["web.example.com"] })], grpcRoutes: [g("x", [{}], { hostnames: ["rpc.example.com"] })] }));
     const routes = r2.ir.gateways[0]!.ports[0]!.listeners[0]!.routes;
     expect(routes.http.rules.map((x) => x.route.kind)).toEqual(["HTTPRoute"]);
     expect(routes.grpc.rules.map((x) => x.route.kind)).toEqual(["GRPCRoute"]);
