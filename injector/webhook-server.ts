@@ -38,7 +38,12 @@ export function createWebhookServer(opts: WebhookServerOptions): Server {
     if (url !== path) { send(res, 404, "{\"error\":\"not found\"}"); return; }
     if (req.method !== "POST") { res.setHeader("allow", "POST"); send(res, 405, "{\"error\":\"method not allowed\"}"); return; }
     const declared = Number(req.headers["content-length"] ?? "0");
-    if (declared > max) { send(res, 413, JSON.stringify({ error: `body exceeds ${max} bytes` })); req.destroy(); return; }
+    if (declared > max) {
+      res.setHeader("connection", "close");
+      res.on("finish", () => req.destroy());
+      send(res, 413, JSON.stringify({ error: `body exceeds ${max} bytes` }));
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     let aborted = false;
@@ -47,8 +52,9 @@ export function createWebhookServer(opts: WebhookServerOptions): Server {
       size += c.length;
       if (size > max) {
         aborted = true;
+        res.setHeader("connection", "close");
+        res.on("finish", () => req.destroy());
         send(res, 413, JSON.stringify({ error: `body exceeds ${max} bytes` }));
-        req.destroy();
         return;
       }
       chunks.push(c);

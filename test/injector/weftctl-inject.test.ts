@@ -1,0 +1,133 @@
+// weftctl inject: offline injection of a multi-document manifest — Namespace labels from the
+// input, --namespace-labels for the rest, every workload kind's pod template, other documents
+// untouched, output parseable and idempotent; and the real CLI as a child process.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { injectManifests, parseInjectFlags } from "../../cmd/weftctl/inject.ts";
+import { DEFAULT_INJECTOR_CONFIG } from "../../injector/index.ts";
+
+const manifest = `
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {weft.dev/inject: enabled}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: shop}
+spec: {ports: [{port: 9080}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: reviews, namespace: shop}
+spec: {template: {metadata: {labels: {app: reviews}}, spec: {containers: [{name: app, image: r:1}]}}}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec: {template: {spec: {containers: [{name: db, image: d:1}]}}}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: shop}
+spec: {template: {spec: {hostNetwork: true, containers: [{name: agent, image: a:1}]}}}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: once, namespace: other}
+spec: {template: {spec: {restartPolicy: Never, containers: [{name: job, image: j:1}]}}}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly}
+spec: {schedule: "0 0 * * *", jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: job, image: j:1}]}}}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: solo, namespace: shop}
+spec: {containers: [{name: solo, image: s:1}]}
+`;
+
+const opts = { config: DEFAULT_INJECTOR_CONFIG, namespaceLabels: { "weft.dev/inject": "enabled" }, defaultNamespace: "default" };
+
+function initNames(t: any): string[] {
+  return (t?.spec?.initContainers ?? []).map((c: { name: string }) => c.name);
+}
+
+describe("injectManifests", () => {
+  it("injects every workload kind's template per its namespace and leaves other documents alone", () => {
+    const r = injectManifests(manifest, "m.yaml", { ...opts, namespaceLabels: {} });
+    expect(r.errors).toEqual([]);
+    const docs = parseAllDocuments(r.output).map((d) => d.toJS());
+    expect(docs.map((d) => d.kind)).toEqual(["Namespace", "Service", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"]);
+    expect(docs[1]).toEqual({ apiVersion: "v1", kind: "Service", metadata: { name: "reviews", namespace: "shop" }, spec: { ports: [{ port: 9080 }] } });
+    expect(initNames(docs[2].spec.template)).toEqual(["weft-init", "weft-proxy"]);
+    expect(docs[2].spec.template.metadata.labels).toEqual({ app: "reviews" });
+    expect(initNames(docs[3].spec.template)).toEqual(["weft-init", "weft-proxy"]);
+    expect(initNames(docs[4].spec.template)).toEqual([]);
+    expect(initNames(docs[5].spec.template)).toEqual([]);
+    expect(initNames(docs[6].spec.jobTemplate.spec.template)).toEqual([]);
+    expect(initNames(docs[7])).toEqual(["weft-init", "weft-proxy"]);
+    expect(r.reports.map((x) => `${x.object}=${x.report.reason}`)).toEqual([
+      "Deployment shop/reviews=enabled-by-namespace-label",
+      "StatefulSet shop/db=enabled-by-namespace-label",
+      "DaemonSet shop/agent=host-network",
+      "Job other/once=namespace-not-enabled",
+      "CronJob default/nightly=namespace-not-enabled",
+      "Pod shop/solo=enabled-by-namespace-label",
+    ]);
+  });
+
+  it("uses --namespace-labels for namespaces not in the input, and is idempotent", () => {
+    const first = injectManifests(manifest, "m.yaml", opts);
+    const docs = parseAllDocuments(first.output).map((d) => d.toJS());
+    expect(initNames(docs[5].spec.template)).toEqual(["weft-init", "weft-proxy"]);
+    expect(initNames(docs[6].spec.jobTemplate.spec.template)).toEqual(["weft-init", "weft-proxy"]);
+    const second = injectManifests(first.output, "m2.yaml", opts);
+    expect(second.output).toBe(first.output);
+    expect(second.reports.filter((x) => x.report.injected)).toEqual([]);
+  });
+
+  it("reports YAML errors instead of throwing", () => {
+    const r = injectManifests("kind: Pod\nmetadata: {name: [\n", "bad.yaml", opts);
+    expect(r.errors.length).toBeGreaterThan(0);
+    expect(r.errors[0]).toMatch(/^bad.yaml: /);
+  });
+
+  it("parses flags and refuses bad ones", () => {
+    const ok = parseInjectFlags(["-f", "a.yaml", "--namespace-labels", "weft.dev/inject=enabled,team=x", "--native-sidecars=false", "--log-level", "debug"]);
+    expect(typeof ok).toBe("object");
+    if (typeof ok === "object") {
+      expect(ok.opts.config.nativeSidecars).toBe(false);
+      expect(ok.opts.config.logLevel).toBe("debug");
+      expect(ok.opts.namespaceLabels).toEqual({ "weft.dev/inject": "enabled", team: "x" });
+    }
+    expect(parseInjectFlags([])).toMatch(/-f is required/);
+    expect(parseInjectFlags(["-f", "a", "--namespace-labels", "novalue"])).toMatch(/key=value/);
+    expect(parseInjectFlags(["-f", "a", "--native-sidecars=maybe"])).toMatch(/true or false/);
+    expect(parseInjectFlags(["-f", "a", "--controller-address", "nope"])).toMatch(/host:port/);
+    expect(parseInjectFlags(["-f", "a", "--bogus"])).toMatch(/unknown argument/);
+  });
+});
+
+describe("weftctl inject (CLI)", () => {
+  it("prints the mutated YAML on stdout and one report line per workload on stderr", () => {
+    const dir = mkdtempSync(join(tmpdir(), "weftctl-inject-"));
+    try {
+      const file = join(dir, "m.yaml");
+      writeFileSync(file, manifest);
+      const r = spawnSync(process.execPath, [resolve(import.meta.dirname, "../../cmd/weftctl.ts"), "inject", "-f", file], { encoding: "utf8", timeout: 30_000 });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(injectManifests(manifest, file, { ...opts, namespaceLabels: {} }).output);
+      expect(r.stderr).toContain("Deployment shop/reviews: injected (enabled-by-namespace-label)");
+      expect(r.stderr).toContain("DaemonSet shop/agent: skipped (host-network)");
+      const bad = spawnSync(process.execPath, [resolve(import.meta.dirname, "../../cmd/weftctl.ts"), "inject", "--what"], { encoding: "utf8", timeout: 30_000 });
+      expect(bad.status).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
