@@ -6,13 +6,13 @@
 //   sorted candidate lists → k-way merge by precedence index → first entry whose check holds.
 // A gRPC request tries the grpc table first, then the http table; other requests only http.
 // Must not: reorder entries, throw on malformed IR (such entries never match), keep per-request state.
-import type { RouteEntryIR, RouteTableIR, RouteTablesIR, RuleIR } from "../ir/types.ts";
+import type { GrpcMatchIR, HttpMatchIR, RouteEntryIR, RouteTableIR, RouteTablesIR, RuleIR } from "../ir/types.ts";
 import type { RequestView } from "./request.ts";
-import { exactHeadersOf } from "./candidate-bucket.ts";
+import { exactHeadersOf, type ExactHeaders } from "./candidate-bucket.ts";
 import { alwaysTrue, compileGrpcCheck, compileHttpCheck, type EntryCheck } from "./conditions.ts";
 import { normalizeHostname, wildcardKeysFor } from "./hostname.ts";
-import { indexedMethodOf, MethodIndex } from "./method-index.ts";
-import { indexedPathOf, PathIndex, type CandidateIndex } from "./path-index.ts";
+import { indexedMethodOf, MethodIndex, type IndexedMethod } from "./method-index.ts";
+import { indexedPathOf, PathIndex, type CandidateIndex, type IndexedPath } from "./path-index.ts";
 
 export interface RouteMatch {
   readonly table: "http" | "grpc";
@@ -40,70 +40,99 @@ export interface CompiledRoutes {
   readonly source: RouteTablesIR;
 }
 
-const emptyTable: RouteTableIR = { kind: "http", entries: [], rules: [] };
+/** What differs between the HTTPRoute and the GRPCRoute table: match type, index, checks. */
+interface TableKind<M extends HttpMatchIR | GrpcMatchIR, P, I extends CandidateIndex> {
+  readonly kind: M["kind"];
+  newIndex(): I;
+  /** Where the index files the match (may throw on malformed IR; nothing is filed then). */
+  place(match: M): P;
+  compileCheck(match: M, place: P): EntryCheck;
+  file(index: I, entry: number, place: P, headers: ExactHeaders): void;
+}
 
-function compileTable(table: RouteTableIR | undefined, kind: "http" | "grpc"): CompiledTable {
-  const src = table ?? { ...emptyTable, kind };
-  const entries = Array.isArray(src.entries) ? src.entries : [];
-  const rules = Array.isArray(src.rules) ? src.rules : [];
+const httpKind: TableKind<HttpMatchIR, IndexedPath, PathIndex> = {
+  kind: "http",
+  newIndex: () => new PathIndex(),
+  place: (m) => indexedPathOf(m.path.type, m.path.value),
+  // The index guarantees Exact/PathPrefix paths; regexes and unindexable values check themselves.
+  compileCheck: (m, place) => compileHttpCheck(m, m.path.type === "RegularExpression" || place.type === "Other"),
+  file: (index, entry, place, headers) => index.add(entry, place, headers),
+};
+
+const grpcKind: TableKind<GrpcMatchIR, IndexedMethod, MethodIndex> = {
+  kind: "grpc",
+  newIndex: () => new MethodIndex(),
+  place: (m) => indexedMethodOf(m.method),
+  compileCheck: (m, place) => compileGrpcCheck(m, place.by === "always"),
+  file: (index, entry, place, headers) => index.add(entry, place, headers),
+};
+
+interface Prepared<P> {
+  readonly check: EntryCheck;
+  readonly place: P;
+  readonly headers: ExactHeaders;
+  readonly hostnames: ReadonlySet<string>;
+}
+
+/** Everything about one entry that can fail on malformed IR, computed before anything is filed. */
+function prepare<M extends HttpMatchIR | GrpcMatchIR, P, I extends CandidateIndex>(k: TableKind<M, P, I>, entry: RouteEntryIR): Prepared<P> | undefined {
+  try {
+    const m = entry.match as M;
+    const place = k.place(m);
+    const hostnames = new Set<string>();
+    for (const h of entry.hostnames ?? []) hostnames.add(normalizeHostname(h));
+    return { check: k.compileCheck(m, place), place, headers: exactHeadersOf(m.headers ?? []), hostnames };
+  } catch {
+    return undefined;
+  }
+}
+
+function compileTable<M extends HttpMatchIR | GrpcMatchIR, P, I extends CandidateIndex>(table: RouteTableIR | undefined, k: TableKind<M, P, I>): CompiledTable {
+  const entries = Array.isArray(table?.entries) ? table.entries : [];
+  const rules = Array.isArray(table?.rules) ? table.rules : [];
   const results: (RouteMatch | undefined)[] = [];
   const checks: EntryCheck[] = [];
-  const exactHosts = new Map<string, CandidateIndex>();
-  const wildcardHosts = new Map<string, CandidateIndex>();
-  let anyHost: PathIndex | MethodIndex | undefined;
-  const newIndex = (): PathIndex | MethodIndex => (kind === "http" ? new PathIndex() : new MethodIndex());
-  const groupFor = (map: Map<string, CandidateIndex>, key: string): PathIndex | MethodIndex => {
-    let g = map.get(key) as PathIndex | MethodIndex | undefined;
+  const exactHosts = new Map<string, I>();
+  const wildcardHosts = new Map<string, I>();
+  let anyHost: I | undefined;
+  const groupFor = (map: Map<string, I>, key: string): I => {
+    let g = map.get(key);
     if (g === undefined) {
-      g = newIndex();
+      g = k.newIndex();
       map.set(key, g);
     }
     return g;
   };
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i];
-    const rule = entry === undefined ? undefined : rules[entry.rule];
-    if (entry === undefined || rule === undefined || entry.match?.kind !== kind) {
+    const rule = entry === undefined || entry === null ? undefined : rules[entry.rule];
+    const prepared = rule === undefined || entry?.match?.kind !== k.kind ? undefined : prepare(k, entry);
+    if (entry === undefined || rule === undefined || prepared === undefined) {
+      // Malformed entry: never a candidate, never matches.
       results.push(undefined);
       checks.push(alwaysTrue);
       continue;
     }
-    results.push({ table: kind, rule, entry });
-    const headers = exactHeadersOf(entry.match.headers ?? []);
-    const add = (index: PathIndex | MethodIndex): void => {
-      if (entry.match.kind === "http" && index instanceof PathIndex) index.add(i, indexedPathOf(entry.match.path.type, entry.match.path.value), headers);
-      else if (entry.match.kind === "grpc" && index instanceof MethodIndex) index.add(i, indexedMethodOf(entry.match.method), headers);
-    };
-    if (entry.match.kind === "http") {
-      const indexed = indexedPathOf(entry.match.path.type, entry.match.path.value);
-      checks.push(compileHttpCheck(entry.match, entry.match.path.type === "RegularExpression" || indexed.type === "Other"));
-    } else {
-      checks.push(compileGrpcCheck(entry.match, indexedMethodOf(entry.match.method).by === "always"));
+    results.push({ table: k.kind, rule, entry });
+    checks.push(prepared.check);
+    if (prepared.hostnames.size === 0) {
+      anyHost ??= k.newIndex();
+      k.file(anyHost, i, prepared.place, prepared.headers);
     }
-    const hostnames = new Set<string>();
-    for (const h of entry.hostnames ?? []) hostnames.add(normalizeHostname(h));
-    if (hostnames.size === 0) {
-      anyHost ??= newIndex();
-      add(anyHost);
-      continue;
-    }
-    for (const h of hostnames) {
-      if (h.startsWith("*.")) add(groupFor(wildcardHosts, h));
-      else add(groupFor(exactHosts, h));
-    }
+    for (const h of prepared.hostnames) k.file(groupFor(h.startsWith("*.") ? wildcardHosts : exactHosts, h), i, prepared.place, prepared.headers);
   }
   anyHost?.seal();
   for (const g of exactHosts.values()) g.seal();
   for (const g of wildcardHosts.values()) g.seal();
-  return { kind, size: entries.length, results, checks, anyHost, exactHosts, wildcardHosts };
+  return { kind: k.kind, size: entries.length, results, checks, anyHost, exactHosts, wildcardHosts };
 }
 
 /** Compiles both tables of one parent. Never throws on malformed entries (they never match). */
 export function compileRoutes(tables: RouteTablesIR): CompiledRoutes {
   return {
     __compiled: "routes",
-    http: compileTable(tables.http, "http"),
-    grpc: compileTable(tables.grpc, "grpc"),
+    http: compileTable(tables?.http, httpKind),
+    grpc: compileTable(tables?.grpc, grpcKind),
     source: tables,
   };
 }
