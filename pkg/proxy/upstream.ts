@@ -66,6 +66,8 @@ export class Upstream {
   private mesh: MeshTlsMaterial | undefined;
   private meshGeneration = 0;
   private readonly connectedSessions = new WeakSet<ClientHttp2Session>();
+  /** Why a session died (TLS/identity failures surface here, not on its streams). */
+  private readonly sessionErrors = new WeakMap<ClientHttp2Session, unknown>();
 
   constructor(h1: H1Pool, h2: H2Pool, connectTimeoutMs: number) {
     this.h1 = h1;
@@ -136,20 +138,24 @@ export class Upstream {
     const key = mesh !== undefined ? `tls|${this.meshGeneration}|${target.meshIdentity}|${base}` : `h2c|${base}`;
     return this.h2.get(key, () => {
       const identity = target.meshIdentity ?? "";
+      const holder: { s?: ClientHttp2Session } = {};
       const s = mesh !== undefined
         ? h2Connect(`https://${base}`, {
             key: mesh.keyPem, cert: mesh.certChainPem, ca: mesh.trustBundlePem, ALPNProtocols: ["h2"],
             servername: "",
             checkServerIdentity: (_host: string, cert: PeerCertificate) => {
               if (sansMatchIdentity(cert.subjectaltname, identity)) return undefined;
-              return Object.assign(new Error("peer SPIFFE id does not match the endpoint identity"), { code: mismatchCode });
+              const err = Object.assign(new Error("peer SPIFFE id does not match the endpoint identity"), { code: mismatchCode });
+              if (holder.s !== undefined) this.sessionErrors.set(holder.s, err);
+              return err;
             },
           })
         : h2Connect(`http://${base}`, { maxSessionMemory: 32 });
+      holder.s = s;
       const t = setTimeout(() => s.destroy(failure("upstream_connect", "upstream connect timeout")), this.connectTimeoutMs);
       s.once("connect", () => { clearTimeout(t); this.connectedSessions.add(s); });
       s.once("close", () => clearTimeout(t));
-      s.on("error", () => {});
+      s.on("error", (e) => { if (!this.sessionErrors.has(s)) this.sessionErrors.set(s, e); });
       return s;
     });
   }
@@ -189,7 +195,8 @@ export class Upstream {
         if (settled) return;
         settled = true;
         if (req.body !== undefined && !Buffer.isBuffer(req.body)) req.body.unpipe(st);
-        reject(classify(e, this.connectedSessions.has(session)));
+        // The session's own error (TLS, identity) is emitted after its streams die: wait one turn.
+        setImmediate(() => reject(classify(this.sessionErrors.get(session) ?? e, this.connectedSessions.has(session))));
       };
       st.on("error", fail);
       st.once("close", () => fail(Object.assign(new Error(`stream closed (${st.rstCode})`), { code: "ERR_HTTP2_STREAM_CLOSED" })));

@@ -65,9 +65,11 @@ afterAll(async () => {
   await Promise.all([a.close(), b.close(), g.close()]);
 });
 
-function httpsH1(servername: string, host: string, path: string, ca: string): Promise<Reply & { alpn: string | false | undefined; peerCn: string }> {
+function httpsH1(servername: string, host: string, path: string, ca: string): Promise<Reply & { alpn: string | false | null | undefined; peerCn: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: "127.0.0.1", port: httpsPort, path, servername, ca, headers: { host }, ALPNProtocols: ["http/1.1"], agent: false }, (res) => {
+    const opts: import("node:https").RequestOptions = { host: "127.0.0.1", port: httpsPort, path, servername, ca, headers: { host }, agent: false };
+    Object.assign(opts, { ALPNProtocols: ["http/1.1"] });
+    const req = httpsRequest(opts, (res) => {
       const chunks: Buffer[] = [];
       const sock = res.socket as import("node:tls").TLSSocket;
       const peerCn = String(sock.getPeerCertificate().subject.CN);
