@@ -24,9 +24,18 @@ export interface EntryCandidate {
 }
 
 /** creationTimestamp → ms; missing or unparsable sorts as newest. */
+const parsed = new Map<string, number>();
+
 export function creationMs(ts: string | undefined): number {
-  const ms = ts === undefined || ts === "" ? Number.NaN : Date.parse(ts);
-  return Number.isNaN(ms) ? Number.MAX_SAFE_INTEGER : ms;
+  if (ts === undefined || ts === "") return Number.MAX_SAFE_INTEGER;
+  let ms = parsed.get(ts);
+  if (ms === undefined) {
+    ms = Date.parse(ts);
+    if (Number.isNaN(ms)) ms = Number.MAX_SAFE_INTEGER;
+    if (parsed.size > 100_000) parsed.clear();
+    parsed.set(ts, ms);
+  }
+  return ms;
 }
 
 function pathRank(m: HttpMatchIR): number {

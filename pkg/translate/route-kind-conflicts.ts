@@ -69,6 +69,7 @@ function olderFirst(a: Candidate, b: Candidate): number {
 }
 
 export function resolveListenerConflicts(works: readonly RouteWork[], diags: Diagnostics): void {
+  if (!works.some((w) => w.kind === "GRPCRoute" && w.parents.some((p) => p.gatewayAttachment?.ok === true))) return;
   const byListener = new Map<string, Candidate[]>();
   const kinds = new Map<string, Set<string>>();
   for (const w of works) {

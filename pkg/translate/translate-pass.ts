@@ -5,9 +5,8 @@
 // caught and becomes an "InternalError" diagnostic for that object; the pass continues.
 // Must not: throw, read the clock, or perform I/O.
 import type { ParentReference, ResourceSnapshot, StatusUpdate } from "../api/index.ts";
-import { WEFT_CONTROLLER_NAME } from "../api/index.ts";
+import { GATEWAY_GROUP, WEFT_CONTROLLER_NAME } from "../api/index.ts";
 import type { GatewayIR, TlsSecretIR } from "../ir/types.ts";
-import { canonicalJson } from "../util/canonical-json.ts";
 import type { ClusterDemand, RouteKind } from "./backend-refs.ts";
 import type { Problem } from "./conditions.ts";
 import { Diagnostics, cmp } from "./diagnostics.ts";
@@ -65,7 +64,7 @@ function collectRoute(
       continue;
     }
     const pns = p.namespace ?? ns;
-    const dedupe = canonicalJson({ ...echoParentRef(p), namespace: pns });
+    const dedupe = `${p.group ?? GATEWAY_GROUP}|${p.kind ?? "Gateway"}|${pns}|${p.name}|${p.sectionName ?? ""}|${p.port ?? ""}`;
     if (seen.has(dedupe)) continue;
     seen.add(dedupe);
     const target = parentTarget(p);
@@ -153,7 +152,11 @@ export function translatePass(snapshot: ResourceSnapshot, options: TranslateOpti
   const demands = new Map<string, ClusterDemand>();
   const demand = (d: ClusterDemand): void => {
     const prev = demands.get(d.id);
-    demands.set(d.id, prev === undefined ? d : { ...prev, grpc: prev.grpc || d.grpc, ...(prev.declared ?? d.declared ? { declared: (prev.declared ?? d.declared)! } : {}) });
+    if (prev === undefined) demands.set(d.id, d);
+    else if ((d.grpc && !prev.grpc) || (prev.declared === undefined && d.declared !== undefined)) {
+      const declared = prev.declared ?? d.declared;
+      demands.set(d.id, { ...prev, grpc: prev.grpc || d.grpc, ...(declared === undefined ? {} : { declared }) });
+    }
   };
 
   for (const w of works) {
