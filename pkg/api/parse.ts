@@ -6,7 +6,7 @@
 // Limits (PARSE_LIMITS): input size, document count, YAML alias expansion (billion laughs),
 // flow nesting depth, errors per object.
 // Must not: throw on any input, touch the file system, or apply defaults beyond metadata.namespace.
-import { LineCounter, parseAllDocuments } from "yaml";
+import { isMap, isScalar, LineCounter, parseAllDocuments } from "yaml";
 import type { Document } from "yaml";
 import type { ApiObject, ParseIssue, ParseOutcome } from "./parse-types.ts";
 import { PARSE_LIMITS } from "./parse-types.ts";
@@ -37,6 +37,26 @@ export function parseManifests(text: string, source: string): ParseOutcome {
     sink.errors.push(issue(0, `nesting deeper than ${PARSE_LIMITS.maxFlowDepth} levels`, at));
     return sink;
   }
+  if (/^\s*[[{]/.test(text)) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined;
+    }
+    if (value !== undefined) {
+      let located: ((path: readonly PathSeg[]) => Partial<ParseIssue>) | undefined;
+      const locate = (path: readonly PathSeg[]): Partial<ParseIssue> => {
+        if (located === undefined) {
+          const first = parseAllDocuments(text, { lineCounter: lines })[0];
+          located = first === undefined || Array.isArray(first) ? () => ({}) : locator(first as Document.Parsed, lines);
+        }
+        return located(path);
+      };
+      handleValue(value, 0, locate, sink, issue);
+      return sink;
+    }
+  }
   let docs: Document.Parsed[];
   try {
     const parsed = parseAllDocuments(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
@@ -53,10 +73,10 @@ export function parseManifests(text: string, source: string): ParseOutcome {
   return sink;
 }
 
-function parseDocument(
-  doc: Document.Parsed, index: number, lines: LineCounter, sink: Sink,
-  issue: (document: number, message: string, extra?: Partial<ParseIssue>) => ParseIssue,
-): void {
+type Issuer = (document: number, message: string, extra?: Partial<ParseIssue>) => ParseIssue;
+type Locate = (path: readonly PathSeg[]) => Partial<ParseIssue>;
+
+function parseDocument(doc: Document.Parsed, index: number, lines: LineCounter, sink: Sink, issue: Issuer): void {
   const syntax = doc.errors[0];
   if (syntax !== undefined) {
     const pos = lines.linePos(syntax.pos[0]);
@@ -71,17 +91,37 @@ function parseDocument(
     sink.errors.push(issue(index, `cannot decode: ${e instanceof Error ? e.message : String(e)}`));
     return;
   }
-  if (value === null || value === undefined) return;
-  const locate = (path: readonly PathSeg[]): Partial<ParseIssue> => {
+  handleValue(value, index, locator(doc, lines), sink, issue);
+}
+
+/** Position of the node at `path` (the key, for a map entry), or of its nearest existing ancestor. */
+function locator(doc: Document.Parsed, lines: LineCounter): Locate {
+  return (path) => {
     let node: unknown;
+    const last = path[path.length - 1];
+    if (typeof last === "string") {
+      const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+      if (isMap(parent)) node = parent.items.find((pair) => isScalar(pair.key) && pair.key.value === last)?.key;
+    }
     for (let n = path.length; n >= 0 && node === undefined; n--) {
       node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
     }
-    const range = (node as { range?: [number, number, number] } | undefined)?.range;
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
     if (range === undefined) return {};
     const pos = lines.linePos(range[0]);
     return { line: pos.line, column: pos.col };
   };
+}
+
+function handleValue(value: unknown, index: number, locate: Locate, sink: Sink, issue: Issuer): void {
+  if (value === null || value === undefined) return;
+  if (Array.isArray(value)) {
+    value.forEach((item: unknown, i: number) => {
+      if (isPlainObject(item)) parseObject(item, [i], index, sink, issue, locate);
+      else sink.errors.push(issue(index, "list item must be a Kubernetes object", { path: `[${i}]`, ...locate([i]) }));
+    });
+    return;
+  }
   if (!isPlainObject(value)) {
     sink.errors.push(issue(index, "document must be a Kubernetes object (a map with apiVersion and kind)", locate([])));
     return;
@@ -91,11 +131,12 @@ function parseDocument(
     parseObject(value, [], index, sink, issue, locate);
     return;
   }
-  if (!Array.isArray(value["items"])) {
-    sink.errors.push(issue(index, `must be a list`, { object: `${String(value["kind"])}`, path: "items", ...locate(["items"]) }));
+  const items = value["items"];
+  if (!Array.isArray(items)) {
+    sink.errors.push(issue(index, "must be a list", { object: String(value["kind"]), path: "items", ...locate(["items"]) }));
     return;
   }
-  value["items"].forEach((item: unknown, i: number) => {
+  items.forEach((item: unknown, i: number) => {
     const withKind = isPlainObject(item) && item["kind"] === undefined && list !== "" ? { ...item, kind: list, apiVersion: item["apiVersion"] ?? value["apiVersion"] } : item;
     if (!isPlainObject(withKind)) {
       sink.errors.push(issue(index, "list item must be an object", { path: `items[${i}]`, ...locate(["items", i]) }));
@@ -112,11 +153,7 @@ function listItems(value: Record<string, unknown>): string | undefined {
   return kind === "List" ? "" : kind.slice(0, -"List".length);
 }
 
-function parseObject(
-  raw: Record<string, unknown>, base: readonly PathSeg[], document: number, sink: Sink,
-  issue: (document: number, message: string, extra?: Partial<ParseIssue>) => ParseIssue,
-  locate: (path: readonly PathSeg[]) => Partial<ParseIssue>,
-): void {
+function parseObject(raw: Record<string, unknown>, base: readonly PathSeg[], document: number, sink: Sink, issue: Issuer, locate: Locate): void {
   const kind = raw["kind"];
   const apiVersion = raw["apiVersion"];
   const object = objectId(raw);

@@ -121,7 +121,7 @@ describe("parseManifests: errors are precise and local", () => {
 
   it("reports missing kind and non-object documents", () => {
     const out = parseManifests("apiVersion: v1\nmetadata: {name: x}\n---\n- 1\n- 2\n---\nplain\n", "x");
-    expect(out.errors.map((e) => [e.document, e.path])).toEqual([[0, "kind"], [1, ""], [2, ""]]);
+    expect(out.errors.map((e) => [e.document, e.path])).toEqual([[0, "kind"], [1, "[0]"], [1, "[1]"], [2, ""]]);
   });
 
   it("malformed YAML gives one error with line and column", () => {
@@ -146,11 +146,36 @@ describe("parseManifests: errors are precise and local", () => {
   });
 });
 
+describe("parseManifests: JSON", () => {
+  it("a top-level JSON array of objects is read like a List", () => {
+    const objs = [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "a" } }, { apiVersion: "v1", kind: "Namespace", metadata: { name: "b" } }];
+    const out = parseManifests(JSON.stringify(objs), "x.json");
+    expect(out.errors).toEqual([]);
+    expect(out.objects.map((o) => o.metadata.name)).toEqual(["a", "b"]);
+  });
+
+  it("JSON field errors still carry line and column", () => {
+    const text = JSON.stringify({ apiVersion: "v1", kind: "Service", metadata: { name: "s" }, spec: { ports: [{ port: "http" }] } }, null, 2);
+    const out = parseManifests(text, "x.json");
+    expect(out.errors).toHaveLength(1);
+    expect(out.errors[0]).toMatchObject({ path: "spec.ports[0].port", object: "Service/default/s" });
+    expect(out.errors[0]?.line).toBe(text.split("\n").findIndex((l) => l.includes('"port": "http"')) + 1);
+  });
+
+  it("malformed JSON falls back to the YAML reader for a located syntax error", () => {
+    const out = parseManifests('{"apiVersion": "v1", "kind": ', "x.json");
+    expect(out.objects).toEqual([]);
+    expect(out.errors[0]?.message).toMatch(/malformed YAML/);
+    expect(out.errors[0]?.line).toBe(1);
+  });
+});
+
 describe("parseManifests: warnings", () => {
   it("unknown fields are kept and warned with their path", () => {
     const out = parseManifests(route("r", "\n      futureField: 1"), "x");
     expect(out.errors).toEqual([]);
     expect(out.warnings.map((w) => w.path)).toEqual(["spec.rules[0].backendRefs[0].futureField"]);
+    expect([out.warnings[0]?.line, out.warnings[0]?.column]).toEqual([12, 7]);
     expect((out.objects[0] as unknown as { spec: { rules: { backendRefs: Record<string, unknown>[] }[] } }).spec.rules[0]?.backendRefs[0]?.["futureField"]).toBe(1);
   });
 
