@@ -1,7 +1,8 @@
 // span-cost: cost per request of the tracing work a proxy does (server span from incoming
 // headers, one client span, inject into outgoing headers, end both) with tracing off, 1% and
 // 100% sampling (spans exported over OTLP/HTTP to an in-process loopback sink), plus the cost of
-// recording the request metrics. Prints one JSON object per line. Each mode is bounded by an
+// recording the request metrics and a baseline measured in the same run (the machine is shared, so
+// compare cases within one run, not across runs). Prints one JSON object per line. Each mode is bounded by an
 // iteration count and a time limit.
 import { createServer } from "node:http";
 import { createMetricsRegistry, initTracing, registerProxyMetrics, type Tracing } from "../../pkg/telemetry/index.ts";
@@ -35,6 +36,12 @@ function measure(name: string, fn: (i: number) => void): void {
   const ns = Number(process.hrtime.bigint() - start);
   process.stdout.write(`${JSON.stringify({ bench: "telemetry", case: name, iterations: n, ns_per_op: Math.round(ns / n), ops_per_sec: Math.round((n * 1e9) / ns) })}\n`);
 }
+
+// Reference under the same machine load: only the header plumbing a proxy does anyway.
+measure("baseline/header-get+outgoing-object", () => {
+  const out: Record<string, string> = {};
+  out["x-request-id"] = incoming["traceparent"] ?? "";
+});
 
 const modes: [string, Tracing][] = [
   ["tracing-off", initTracing(undefined)],

@@ -15,7 +15,7 @@ import { validateTracingConfig, type HeaderGetter, type HeaderSetter, type SpanH
 
 class SdkSpanHandle implements SpanHandle {
   readonly span: Span;
-  readonly context: Context;
+  readonly parentContext: Context;
   readonly role: SpanRole;
   readonly sampled: boolean;
   readonly traceId: string;
@@ -24,7 +24,7 @@ class SdkSpanHandle implements SpanHandle {
 
   constructor(span: Span, parentContext: Context, role: SpanRole) {
     this.span = span;
-    this.context = trace.setSpan(parentContext, span);
+    this.parentContext = parentContext;
     this.role = role;
     const sc = span.spanContext();
     this.sampled = span.isRecording();
@@ -32,12 +32,14 @@ class SdkSpanHandle implements SpanHandle {
     this.spanId = sc.spanId;
   }
 
+  /** The context carrying this span, made only when a child span or an inject needs it. */
+  get context(): Context {
+    return trace.setSpan(this.parentContext, this.span);
+  }
+
   setAttributes(attrs: SpanAttributes): void {
-    if (!this.sampled || this.ended) return;
-    for (const key in attrs) {
-      const v = attrs[key];
-      if (v !== undefined) this.span.setAttribute(key, v);
-    }
+    // The SDK skips undefined values silently.
+    if (this.sampled && !this.ended) this.span.setAttributes(attrs);
   }
 
   end(outcome?: SpanOutcome): void {
@@ -53,15 +55,6 @@ class SdkSpanHandle implements SpanHandle {
     }
     this.span.end();
   }
-}
-
-function definedOnly(attrs: SpanAttributes): Record<string, string | number | boolean> {
-  const out: Record<string, string | number | boolean> = {};
-  for (const key in attrs) {
-    const v = attrs[key];
-    if (v !== undefined) out[key] = v;
-  }
-  return out;
 }
 
 function exporterOf(cfg: TracingConfig): SpanExporter | undefined {
@@ -91,13 +84,13 @@ class SdkTracing implements Tracing {
 
   startServerSpan(carrier: HeaderGetter, attrs: SpanAttributes, name?: string): SpanHandle {
     const parent = this.propagator.extract(ROOT_CONTEXT, carrier, headerFnGetter);
-    const span = this.tracer.startSpan(name ?? spanNameOf(attrs, "request"), { kind: SpanKind.SERVER, attributes: definedOnly(attrs) }, parent);
+    const span = this.tracer.startSpan(name ?? spanNameOf(attrs, "request"), { kind: SpanKind.SERVER, attributes: attrs }, parent);
     return new SdkSpanHandle(span, parent, "server");
   }
 
   startClientSpan(parent: SpanHandle, attrs: SpanAttributes, name?: string): SpanHandle {
     const ctx = parent instanceof SdkSpanHandle ? parent.context : ROOT_CONTEXT;
-    const span = this.tracer.startSpan(name ?? spanNameOf(attrs, "upstream"), { kind: SpanKind.CLIENT, attributes: definedOnly(attrs) }, ctx);
+    const span = this.tracer.startSpan(name ?? spanNameOf(attrs, "upstream"), { kind: SpanKind.CLIENT, attributes: attrs }, ctx);
     return new SdkSpanHandle(span, ctx, "client");
   }
 
