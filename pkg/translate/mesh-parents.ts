@@ -2,7 +2,7 @@
 // ports the route attaches to, and whether it is a producer route (same namespace) or a consumer
 // route (keyed by the route's namespace). Spec §1.1-1.2: ClusterIP Services only (headless and
 // ExternalName get Accepted=False); §1.7: port ⇒ that port, sectionName ⇒ the port NAME, both must
-// name the same port, neither ⇒ all ports; §2 producer/consumer.
+// name the same port, neither ⇒ all TCP ports (UDP/SCTP ports carry no HTTP); §2 producer/consumer.
 // Must not: look at hostnames (spec §1.4: mesh routes ignore them).
 import type { ParentReference, Service, ServicePort } from "../api/index.ts";
 import type { Problem } from "./conditions.ts";
@@ -26,7 +26,7 @@ export function attachToService(svc: Service, p: ParentReference, routeNamespace
   if (svc.spec?.clusterIP === "None") {
     return { ok: false, problem: { reason: "NoMatchingParent", message: `${name} is headless (clusterIP: None); only ClusterIP Services can be mesh parents (GEP-1294)` } };
   }
-  const ports = (svc.spec?.ports ?? []).filter((sp) => sp !== null && typeof sp === "object" &&
+  const ports = (svc.spec?.ports ?? []).filter((sp) => sp !== null && typeof sp === "object" && (sp.protocol ?? "TCP") === "TCP" &&
     (p.port === undefined || sp.port === p.port) && (p.sectionName === undefined || sp.name === p.sectionName));
   if (ports.length === 0) {
     const what = p.port !== undefined && p.sectionName !== undefined ? `port ${p.port} named "${p.sectionName}"`

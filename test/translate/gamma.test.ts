@@ -32,6 +32,13 @@ describe("GAMMA parent selection (spec §1)", () => {
     expect([c.status, c.reason]).toEqual(["False", "NoMatchingParent"]);
     expect(c.message).toContain("port 80 named \"admin\"");
   });
+  it("UDP ports are not parents: a parentRef naming only a UDP port ⇒ NoMatchingParent; no port ⇒ only TCP ports", () => {
+    const dns = service("dns", "default", [{ name: "dns", port: 53, protocol: "UDP" }, { name: "http", port: 80 }]);
+    const r = translate(snap({ services: [dns], httpRoutes: [httpRoute("udp", { parentRefs: [svcRef("dns", { port: 53 })] }), httpRoute("all", { parentRefs: [svcRef("dns")] })] }));
+    expect(cond(r, "udp", "Accepted").reason).toBe("NoMatchingParent");
+    expect(cond(r, "all", "Accepted").message).toContain("port 80 as a producer route");
+    expect(r.ir.services[0]?.ports.map((p) => p.port)).toEqual([80]);
+  });
   it("unknown port ⇒ NoMatchingParent", () => {
     const r = translate(snap({ services: [reviews], httpRoutes: [httpRoute("r", { parentRefs: [svcRef("reviews", { port: 81 })] })] }));
     expect(cond(r, "r", "Accepted").reason).toBe("NoMatchingParent");
