@@ -3,7 +3,8 @@
 // InjectorConfig; gives RFC 6902 JSON Patch ops plus a report saying what was done and why.
 // Selection: namespace label weft.dev/inject=enabled selects; pod annotation weft.dev/inject
 // (enabled|disabled) overrides it. Skips (each with its reason): already injected, excluded
-// namespace, hostNetwork, invalid annotation values, malformed pod.
+// namespace, hostNetwork, Windows pods, invalid annotation values, malformed pod, an app container
+// running as the proxy's UID (its traffic would silently bypass capture).
 // Must not: perform I/O, read clocks or randomness, or throw on any input.
 import type { Namespace, Pod } from "../pkg/api/index.ts";
 import { canonicalJson } from "../pkg/util/canonical-json.ts";
@@ -20,6 +21,7 @@ export type InjectionReason =
   | "namespace-not-enabled"
   | "excluded-namespace"
   | "host-network"
+  | "unsupported-os"
   | "invalid-annotation"
   | "invalid-pod";
 
@@ -72,6 +74,21 @@ function podProblems(pod: Pod): string[] {
   return problems;
 }
 
+/** App containers whose effective UID (container, else pod securityContext) is the proxy's. */
+function appContainersRunningAs(spec: Record<string, unknown>, uid: number): string[] {
+  const podUid = isRecord(spec["securityContext"]) ? spec["securityContext"]["runAsUser"] : undefined;
+  const out: string[] = [];
+  for (const list of [spec["initContainers"], spec["containers"]]) {
+    if (!Array.isArray(list)) continue;
+    for (const c of list) {
+      if (!isRecord(c)) continue;
+      const own = isRecord(c["securityContext"]) ? c["securityContext"]["runAsUser"] : undefined;
+      if ((own ?? podUid) === uid) out.push(typeof c["name"] === "string" ? c["name"] : "?");
+    }
+  }
+  return out;
+}
+
 /** The injection decision and patch for one pod (see file comment). */
 export function mutate(pod: Pod, namespace: Namespace | undefined, config: InjectorConfig): MutateResult {
   const structural = podProblems(pod);
@@ -92,6 +109,11 @@ export function mutate(pod: Pod, namespace: Namespace | undefined, config: Injec
   else return skip("namespace-not-enabled");
 
   if (spec["hostNetwork"] === true) return skip("host-network");
+  if (isRecord(spec["os"]) && spec["os"]["name"] === "windows") return skip("unsupported-os");
+  const sameUid = appContainersRunningAs(spec, config.proxyUid);
+  if (sameUid.length > 0) {
+    return skip("invalid-pod", sameUid.map((n) => `container ${n} runs as UID ${config.proxyUid}, the proxy's UID: its traffic would bypass the mesh`));
+  }
   if (namesOf(spec["volumes"]).some((n) => n === TOKEN_VOLUME || n === SCRATCH_VOLUME)) {
     return skip("invalid-pod", [`spec.volumes already has a volume named ${TOKEN_VOLUME} or ${SCRATCH_VOLUME}`]);
   }
