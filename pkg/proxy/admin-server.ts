@@ -20,7 +20,7 @@ export function redactedConfig(engine: WeftHttpEngine): unknown {
   };
 }
 
-export async function startAdminServer(engine: WeftHttpEngine, opts: { port: number; host?: string; extraMetrics?: () => string }): Promise<AdminServer> {
+export async function startAdminServer(engine: WeftHttpEngine, opts: { port: number; host?: string; extraMetrics?: () => Promise<string> | string }): Promise<AdminServer> {
   const server: Server = createServer((req, res) => {
     if (req.method !== "GET" && req.method !== "HEAD") { res.writeHead(405, { allow: "GET, HEAD" }); res.end(); return; }
     const path = (req.url ?? "/").split("?")[0];
@@ -32,7 +32,12 @@ export async function startAdminServer(engine: WeftHttpEngine, opts: { port: num
       case "/live": return send(200, "text/plain", "ok\n");
       case "/ready": return engine.state() !== undefined ? send(200, "text/plain", "ready\n") : send(503, "text/plain", "no config\n");
       case "/config": return send(200, "application/json", JSON.stringify(redactedConfig(engine), null, 2));
-      case "/metrics": return send(200, "text/plain; version=0.0.4", engine.metrics.render() + (opts.extraMetrics?.() ?? ""));
+      case "/metrics": {
+        void Promise.resolve(opts.extraMetrics?.() ?? "").then(
+          (extra) => send(200, "text/plain; version=0.0.4", engine.metrics.render() + extra),
+          () => send(200, "text/plain; version=0.0.4", engine.metrics.render()));
+        return;
+      }
       default: return send(404, "text/plain", "not found\n");
     }
   });

@@ -14,6 +14,8 @@ export interface Downstream {
   readonly rawHeaders: readonly string[];
   readonly body: Readable;
   readonly remoteAddress: string | undefined;
+  /** Status answered (HTTP status; for gRPC trailers-only the grpc-status); 0 until answered. */
+  readonly status: number;
   /** True once a status line/HEADERS frame went out (or the exchange was reset). */
   started(): boolean;
   /** True once the exchange is over on our side (ended or reset). */
@@ -40,6 +42,7 @@ export class H1Downstream implements Downstream {
   readonly remoteAddress: string | undefined;
   private readonly res: ServerResponse;
   private done = false;
+  status = 0;
   constructor(req: IncomingMessage, res: ServerResponse) {
     this.method = req.method ?? "GET";
     this.target = req.url ?? "/";
@@ -53,6 +56,7 @@ export class H1Downstream implements Downstream {
   finished(): boolean { return this.done; }
   head(status: number, headers: OutgoingHttpHeaders): void {
     if (this.started()) return;
+    this.status = status;
     this.res.writeHead(status, headers);
   }
   write(chunk: Buffer): boolean { return this.done ? true : this.res.write(chunk); }
@@ -67,6 +71,7 @@ export class H1Downstream implements Downstream {
   trailersOnly(headers: OutgoingHttpHeaders): void {
     if (this.started()) return this.reset();
     this.head(200, headers);
+    this.status = Number(headers["grpc-status"] ?? 0);
     this.end();
   }
   reset(): void {
@@ -87,6 +92,7 @@ export class H2Downstream implements Downstream {
   readonly remoteAddress: string | undefined;
   private readonly res: Http2ServerResponse;
   private done = false;
+  status = 0;
   constructor(req: Http2ServerRequest, res: Http2ServerResponse) {
     this.method = req.method;
     this.target = req.url;
@@ -100,6 +106,7 @@ export class H2Downstream implements Downstream {
   finished(): boolean { return this.done; }
   head(status: number, headers: OutgoingHttpHeaders): void {
     if (this.started() || this.res.stream.destroyed) return;
+    this.status = status;
     this.res.writeHead(status, headers);
   }
   write(chunk: Buffer): boolean { return this.done || this.res.stream.destroyed ? true : this.res.write(chunk); }
@@ -114,6 +121,7 @@ export class H2Downstream implements Downstream {
   trailersOnly(headers: OutgoingHttpHeaders): void {
     if (this.started()) return this.reset();
     this.done = true;
+    this.status = Number(headers["grpc-status"] ?? 0);
     const stream = this.res.stream;
     if (stream.destroyed) return;
     stream.respond({ ...headers, ":status": 200 }, { endStream: true });

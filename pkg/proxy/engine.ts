@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Session } from "node:http2";
 import type { Duplex } from "node:stream";
+import type { ProxyMetrics as TelemetryProxyMetrics } from "../telemetry/index.ts";
 import { EndpointChooser, type BalancerKind } from "./backend-choice.ts";
 import { H1Downstream, H2Downstream, type Downstream } from "./downstream.ts";
 import type { EngineState, HttpEngine, MeshTlsMaterial, RouteContext } from "./engine-types.ts";
@@ -31,6 +32,8 @@ export interface HttpEngineOptions {
   readonly random?: () => number;
   readonly metrics?: ProxyMetrics;
   readonly retryBudget?: { readonly ratio?: number; readonly floorPerSecond?: number };
+  /** Shared telemetry metric set (pkg/telemetry registerProxyMetrics): per-request and connection figures. */
+  readonly telemetry?: TelemetryProxyMetrics;
   /** Structured log sink; never receives header values or key material. */
   readonly log?: (event: string, fields: Record<string, unknown>) => void;
 }
@@ -43,6 +46,8 @@ export interface WeftHttpEngine extends HttpEngine {
   /** Requests currently being served. */
   inflight(): number;
 }
+
+interface RequestLabels { route: string; rule: string; backend: string }
 
 export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngine {
   const limits = resolveLimits(options.limits);
@@ -68,12 +73,16 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
   let pendingCtx: RouteContext | undefined;
   let idleWaiters: (() => void)[] = [];
 
-  const finishOne = (down: Downstream, ctx: RouteContext, started: number) => {
+  const telemetry = options.telemetry;
+  const finishOne = (down: Downstream, face: RouteContext["face"], started: number, labels: RequestLabels, grpc: boolean) => {
     inflight--;
-    metrics.latency.observe(Date.now() - started);
+    const ms = Date.now() - started;
+    metrics.latency.observe(ms);
+    telemetry?.observeRequest({
+      face, route: labels.route, rule: labels.rule, backend: labels.backend, method: down.method,
+      code: down.status, grpc: grpc && down.h2, durationSeconds: ms / 1000,
+    });
     if (inflight === 0 && idleWaiters.length > 0) { const w = idleWaiters; idleWaiters = []; for (const f of w) f(); }
-    void down;
-    void ctx;
   };
 
   const serve = (down: Downstream, ctx: RouteContext | undefined) => {
@@ -82,7 +91,8 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
     let closed = false;
     const grpc = isGrpcRequest(down.headers["content-type"]);
     const label = ctx?.face ?? "unknown";
-    down.onClose(() => { if (!closed) { closed = true; finishOne(down, ctx!, started); } });
+    const labels: RequestLabels = { route: "none", rule: "none", backend: "none" };
+    down.onClose(() => { if (!closed) { closed = true; finishOne(down, ctx?.face ?? "gateway", started, labels, grpc); } });
     const fail = (e: unknown) => {
       if (!(e instanceof ProxyFailureError)) log("proxy.internal_error", { error: e instanceof Error ? e.message : String(e) });
       const kind = rescue(down, e, grpc);
@@ -100,6 +110,11 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
         return;
       }
       metrics.requests.inc({ face: label, class: "forwarded" });
+      if (plan.rule !== undefined) {
+        labels.route = `${plan.rule.route.kind}/${plan.rule.route.namespace}/${plan.rule.route.name}`;
+        labels.rule = plan.rule.id;
+      }
+      labels.backend = plan.cluster?.id ?? (plan.localAppPort !== undefined ? "local-app" : "none");
       forward(down, plan, state!, deps).catch(fail);
     } catch (e) {
       fail(e);
@@ -153,7 +168,8 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
       connections++;
       metrics.connections.value = connections;
       sockets.add(socket);
-      socket.once("close", () => { connections--; metrics.connections.value = connections; sockets.delete(socket); });
+      telemetry?.connectionOpened(ctx.face);
+      socket.once("close", () => { connections--; metrics.connections.value = connections; sockets.delete(socket); telemetry?.connectionClosed(ctx.face); });
       detectProtocol(socket, head, limits.detectTimeoutMs, (verdict, bytes) => {
         if (verdict === "closed") { metrics.rejectedConnections.inc(); socket.destroy(); return; }
         if (bytes.length > 0) socket.unshift(bytes);

@@ -1,0 +1,85 @@
+// cmd-proxy: `weft proxy --mode gateway` as a real process: serves the Gateway from a static IR file,
+// reports /ready, picks up an edited config file, keeps the last good config on a broken file, and
+// exits 0 after draining on SIGTERM. Flags errors exit 2.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { GatewayIR, MeshIR } from "../../pkg/ir/types.ts";
+import { h1 } from "./client.ts";
+import { backend, cluster, endpoint, prefix, startEcho, tables, type Echo } from "./fixtures.ts";
+
+const root = resolve(import.meta.dirname, "../..");
+const node = join(root, "node_modules/.bin/node");
+let dir: string;
+let a: Echo, b: Echo;
+let child: ChildProcess;
+let gwPort = 0, adminPort = 0;
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const p = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return p;
+}
+
+function irFor(target: string): MeshIR {
+  const gw: GatewayIR = { namespace: "gw", name: "web", ports: [{ port: 80, protocol: "HTTP", listeners: [
+    { id: "gw/web/http", name: "http", protocol: "HTTP", certificates: [], routes: tables([{ matches: [prefix("/")], backends: [backend(target)] }]) },
+  ] }] };
+  return { gateways: [gw], services: [], clusters: [cluster("ns/a:80", [endpoint(a.port)]), cluster("ns/b:80", [endpoint(b.port)])], secrets: [] };
+}
+
+async function until<T>(f: () => Promise<T | undefined>, tries = 100): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const v = await f().catch(() => undefined);
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("condition not reached");
+}
+
+beforeAll(async () => {
+  [a, b] = await Promise.all([startEcho("a"), startEcho("b")]);
+  dir = mkdtempSync(join(tmpdir(), "weft-proxy-"));
+  writeFileSync(join(dir, "ir.json"), JSON.stringify(irFor("ns/a:80")));
+  gwPort = await freePort();
+  adminPort = await freePort();
+  child = spawn(node, [join(root, "cmd/weft.ts"), "proxy", "--mode", "gateway", "--gateway", "gw/web", "--config", join(dir, "ir.json"),
+    "--bind", "127.0.0.1", "--port-map", `80=${gwPort}`, "--admin-port", String(adminPort), "--drain-ms", "2000"], { stdio: ["ignore", "ignore", "pipe"] });
+  child.stderr?.resume();
+  await until(async () => ((await h1(adminPort, "/ready")).status === 200 ? true : undefined));
+});
+
+afterAll(async () => {
+  if (child.exitCode === null) child.kill("SIGKILL");
+  await Promise.all([a.close(), b.close()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("weft proxy --mode gateway", () => {
+  it("serves the Gateway from the config file", async () => {
+    const r = await h1(gwPort, "/x");
+    expect(JSON.parse(r.body).server).toBe("a");
+  });
+  it("reloads an edited config and keeps the last good one on a broken file", async () => {
+    writeFileSync(join(dir, "ir.json"), JSON.stringify(irFor("ns/b:80")));
+    await until(async () => (JSON.parse((await h1(gwPort, "/x")).body).server === "b" ? true : undefined));
+    writeFileSync(join(dir, "ir.json"), "{ not json");
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(JSON.parse((await h1(gwPort, "/x")).body).server).toBe("b");
+  });
+  it("drains and exits 0 on SIGTERM", async () => {
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  });
+  it("exits 2 on bad flags", () => {
+    const r = spawnSync(node, [join(root, "cmd/weft.ts"), "proxy", "--mode", "nope", "--config", "x"], { encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("--mode must be gateway or sidecar");
+  });
+});
