@@ -18,11 +18,14 @@ export interface CandidateIndex {
 
 interface TrieNode {
   children: Map<string, TrieNode> | undefined;
+  /** Set by seal() when there is exactly one child: compared in place, no substring needed. */
+  onlySegment: string | undefined;
+  onlyChild: TrieNode | undefined;
   entries: CandidateBucket;
 }
 
 function newNode(): TrieNode {
-  return { children: undefined, entries: new CandidateBucket() };
+  return { children: undefined, onlySegment: undefined, onlyChild: undefined, entries: new CandidateBucket() };
 }
 
 /** What the index needs to know about one entry's path; `indexed` false ⇒ goes to the always list. */
@@ -110,7 +113,13 @@ export class PathIndex implements CandidateIndex {
     const stack: TrieNode[] = [this.#root];
     for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
       node.entries.seal();
-      if (node.children !== undefined) stack.push(...node.children.values());
+      if (node.children === undefined) continue;
+      if (node.children.size === 1) {
+        const [segment, child] = [...node.children][0]!;
+        node.onlySegment = segment;
+        node.onlyChild = child;
+      }
+      stack.push(...node.children.values());
     }
   }
 
@@ -127,8 +136,15 @@ export class PathIndex implements CandidateIndex {
       const children: Map<string, TrieNode> | undefined = node.children;
       if (children === undefined) return;
       const slash = path.indexOf("/", start);
-      node = children.get(slash < 0 ? path.slice(start) : path.slice(start, slash));
-      if (node === undefined) return;
+      const only: string | undefined = node.onlySegment;
+      if (only !== undefined) {
+        const end = slash < 0 ? path.length : slash;
+        if (end - start !== only.length || !path.startsWith(only, start)) return;
+        node = node.onlyChild!;
+      } else {
+        node = children.get(slash < 0 ? path.slice(start) : path.slice(start, slash));
+        if (node === undefined) return;
+      }
       if (node.entries.size > 0) node.entries.collect(req, sink);
       if (slash < 0) return;
       start = slash + 1;
