@@ -2,12 +2,14 @@
 // namespaces, 3 endpoints each; half the routes on a Gateway, half GAMMA producer routes), and the
 // endpoint-only fast path (translateEndpoints) on the 10,000-route set after one slice changed and
 // after every slice changed. Prints one JSON object per line: median/min ms over N runs, heap MB.
+// Also parseManifests of the 10,000-route set as multi-document YAML and as one JSON List.
 // Goals (issue 2): 10,000 routes < 1 s; endpoint update < 20 ms.
 // Must not: touch the network or the file system.
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { EndpointSlice, Gateway, GatewayClass, HTTPRoute, ResourceSnapshot, Service } from "../../pkg/api/index.ts";
-import { emptySnapshot } from "../../pkg/api/index.ts";
+import { emptySnapshot, parseManifests } from "../../pkg/api/index.ts";
+import { stringify } from "yaml";
 import { translate, translateEndpoints } from "../../pkg/translate/index.ts";
 import { canonicalJson } from "../../pkg/util/canonical-json.ts";
 
@@ -99,6 +101,12 @@ for (const [routes, runs] of [[1000, 9], [10_000, 5]] as const) {
     internalErrors: r.diagnostics.filter((d) => d.code === "InternalError").length, goalMs: routes === 10_000 ? 1000 : undefined,
   });
   if (routes !== 10_000) continue;
+  const objects = [...snapshot.gatewayClasses, ...snapshot.gateways, ...snapshot.services, ...snapshot.endpointSlices, ...snapshot.httpRoutes];
+  for (const format of ["yaml", "json"] as const) {
+    const text = format === "yaml" ? objects.map((o) => stringify(o)).join("---\n") : JSON.stringify({ apiVersion: "v1", kind: "List", items: objects });
+    const parsed = time(3, () => parseManifests(text, `bench.${format}`));
+    print({ case: `parse-${format}-${routes}-routes`, objects: parsed.last.objects.length, errors: parsed.last.errors.length, inputMB: round(text.length / 1048576), runs: 3, medianMs: parsed.medianMs, minMs: parsed.minMs });
+  }
   for (const changed of ["one-slice", "all-slices"] as const) {
     const slices = snapshot.endpointSlices.map((s, i) => (changed === "all-slices" || i === 7 ? slice(i, 1) : s));
     const next: ResourceSnapshot = { ...snapshot, endpointSlices: slices };

@@ -34,7 +34,7 @@ export interface ParseOutcome {
 /** Limits against hostile input. */
 export const PARSE_LIMITS = {
   maxInputBytes: 16 * 1024 * 1024,
-  maxDocuments: 10_000,
+  maxDocuments: 50_000,
   maxAliasCount: 100,
   maxFlowDepth: 128,
   maxErrorsPerObject: 20,

@@ -57,6 +57,11 @@ export function parseManifests(text: string, source: string): ParseOutcome {
       return sink;
     }
   }
+  const separators = text.match(/^---/gm)?.length ?? 0;
+  if (separators > PARSE_LIMITS.maxDocuments) {
+    sink.errors.push(issue(0, `input has more than ${PARSE_LIMITS.maxDocuments} documents (${separators} separators)`));
+    return sink;
+  }
   let docs: Document.Parsed[];
   try {
     const parsed = parseAllDocuments(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
