@@ -48,7 +48,7 @@ function cluster(id: string, service: string, port: number, epPort: number): Clu
 const ir: MeshIR = {
   gateways: [],
   services: [
-    { namespace: "shop", name: "reviews", clusterIPs: ["10.96.0.10"], ports: [{ port: 9080, cluster: "shop/reviews:9080", producer, consumers: {} }] },
+    { namespace: "shop", name: "reviews", clusterIPs: ["10.96.0.10", "fd00:96::10"], ports: [{ port: 9080, cluster: "shop/reviews:9080", producer, consumers: {} }] },
     { namespace: "shop", name: "tcpsvc", clusterIPs: ["10.96.0.11"], ports: [{ port: 9000, cluster: "shop/tcpsvc:9000", consumers: {} }] },
   ],
   clusters: [
@@ -86,7 +86,7 @@ describe.skipIf(skipReason !== undefined)(`transparent capture in network namesp
 
   beforeAll(async () => {
     const prefix = `wc${process.pid.toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
-    pair = createPodPair(prefix, ["10.96.0.10", "10.96.0.11"]);
+    pair = createPodPair(prefix, ["10.96.0.10", "10.96.0.11", "fd00:96::10"]);
     tmp = mkdtempSync(join(tmpdir(), "weft-capture-"));
     chmodSync(tmp, 0o755);
     const serverLeaf = issueLeaf(ca, "spiffe://cluster.local/ns/shop/sa/reviews");
@@ -153,6 +153,16 @@ describe.skipIf(skipReason !== undefined)(`transparent capture in network namesp
     const r = await appHttp("10.96.0.10", 9080, "/plain");
     expect(JSON.parse(r.body)).toMatchObject({ server: "reviews-v1" });
     expect(r.body).not.toContain("uncaptured-clusterip");
+  });
+
+  it("IPv6: the app's request to the Service's IPv6 ClusterIP is captured by the ip6tables rules and routed the same way", async () => {
+    const before = await stats();
+    const v2 = await appHttp("fd00:96::10", 9080, "/v6", "x-version=v2");
+    const v1 = await appHttp("fd00:96::10", 9080, "/v6");
+    expect(JSON.parse(v2.body)).toMatchObject({ server: "reviews-v2", path: "/v6" });
+    expect(JSON.parse(v1.body)).toMatchObject({ server: "reviews-v1", path: "/v6" });
+    const after = await stats();
+    expect(after.outboundHttp - before.outboundHttp).toBe(2);
   });
 
   it("an excluded outbound port bypasses the sidecar", async () => {

@@ -25,7 +25,7 @@ export interface SidecarOptions {
   readonly outboundPort?: number;
   /** Default 15006. 0 = an ephemeral port (tests). */
   readonly inboundPort?: number;
-  /** Address both listeners bind (default "0.0.0.0"; "::" for dual stack). */
+  /** Address both listeners bind (default "::" dual stack, falling back to "0.0.0.0" without IPv6). */
   readonly host?: string;
   /** Mesh mTLS for inbound termination; without it mesh mTLS connections are refused. */
   readonly meshTls?: MeshTlsMaterial;

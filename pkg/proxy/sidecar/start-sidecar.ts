@@ -22,6 +22,18 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
+/** Listen on `host`, or when none is given on "::" (dual stack: IPv4 arrives IPv4-mapped), falling back to 0.0.0.0 without IPv6. */
+async function listenDualStack(server: Server, port: number, host: string | undefined): Promise<number> {
+  if (host !== undefined) return listen(server, port, host);
+  try {
+    return await listen(server, port, "::");
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code !== "EAFNOSUPPORT" && code !== "EADDRNOTAVAIL") throw e;
+    return listen(server, port, "0.0.0.0");
+  }
+}
+
 function captureServer(env: CaptureEnv, open: Set<Socket>, max: number, handle: (s: Socket, env: CaptureEnv) => Promise<void>, face: string): Server {
   const server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => {
     socket.on("error", noop);
@@ -39,7 +51,6 @@ function captureServer(env: CaptureEnv, open: Set<Socket>, max: number, handle: 
 
 export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const env = createCaptureEnv(options);
-  const host = options.host ?? "0.0.0.0";
   const max = options.maxConnections ?? 10_000;
   const open = new Set<Socket>();
   const outbound = captureServer(env, open, max, handleOutbound, "outbound");
@@ -47,8 +58,8 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   let outboundPort: number;
   let inboundPort: number;
   try {
-    outboundPort = await listen(outbound, options.outboundPort ?? 15001, host);
-    inboundPort = await listen(inbound, options.inboundPort ?? 15006, host);
+    outboundPort = await listenDualStack(outbound, options.outboundPort ?? 15001, options.host);
+    inboundPort = await listenDualStack(inbound, options.inboundPort ?? 15006, options.host);
   } catch (e) {
     outbound.close();
     inbound.close();
@@ -56,7 +67,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   }
   env.ownPorts.add(outboundPort);
   env.ownPorts.add(inboundPort);
-  env.log("info", "sidecar.listening", { outboundPort, inboundPort, host });
+  env.log("info", "sidecar.listening", { outboundPort, inboundPort, host: String((outbound.address() as AddressInfo).address) });
   const closeServer = (s: Server): Promise<void> => new Promise((resolve) => { s.close(() => resolve()); });
   return {
     outboundPort,

@@ -93,8 +93,9 @@ export interface PodPair {
 }
 
 /**
- * Two namespaces joined by a veth pair: `pod` (eth0 10.244.1.2/24, route to the Service range via the
- * peer) and `peer` (eth0 10.244.1.1/24, the ClusterIPs on its loopback so they exist only here).
+ * Two namespaces joined by a veth pair: `pod` (eth0 10.244.1.2/24 + fd00:244::2/64, routes to the
+ * Service ranges 10.96.0.0/12 and fd00:96::/112 via the peer) and `peer` (eth0 10.244.1.1/24 +
+ * fd00:244::1/64, the ClusterIPs on its loopback so they exist only here).
  */
 export function createPodPair(prefix: string, clusterIps: readonly string[]): PodPair {
   const pod = `${prefix}p`;
@@ -113,8 +114,11 @@ export function createPodPair(prefix: string, clusterIps: readonly string[]): Po
       inNs(ns, "ip", ["addr", "add", addr, "dev", "eth0"]);
       inNs(ns, "ip", ["link", "set", "eth0", "up"]);
     }
+    inNs(pod, "ip", ["-6", "addr", "add", "fd00:244::2/64", "dev", "eth0", "nodad"]);
+    inNs(peer, "ip", ["-6", "addr", "add", "fd00:244::1/64", "dev", "eth0", "nodad"]);
     inNs(pod, "ip", ["route", "add", "10.96.0.0/12", "via", "10.244.1.1"]);
-    for (const ip of clusterIps) inNs(peer, "ip", ["addr", "add", `${ip}/32`, "dev", "lo"]);
+    inNs(pod, "ip", ["-6", "route", "add", "fd00:96::/112", "via", "fd00:244::1"]);
+    for (const ip of clusterIps) inNs(peer, "ip", ["addr", "add", ip.includes(":") ? `${ip}/128` : `${ip}/32`, "dev", "lo"]);
   } catch (e) {
     cleanup();
     throw e;
