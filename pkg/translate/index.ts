@@ -8,7 +8,7 @@
 import type { ResourceSnapshot, Service } from "../api/index.ts";
 import { buildClusters } from "./endpoints.ts";
 import type { TranslateResult } from "./result.ts";
-import { indexEndpoints, keyOf, sortObjects } from "./snapshot-index.ts";
+import { indexEndpoints, keyOf, uniqueObjects } from "./snapshot-index.ts";
 import type { TranslateOptions } from "./translate-pass.ts";
 import { DEFAULT_TRUST_DOMAIN, translatePass } from "./translate-pass.ts";
 
@@ -37,7 +37,7 @@ export function translate(snapshot: ResourceSnapshot, options?: TranslateOptions
 export function translateEndpoints(previous: TranslateResult, snapshot: ResourceSnapshot, options?: TranslateOptions): TranslateResult {
   try {
     const services = new Map<string, Service>();
-    for (const s of sortObjects(snapshot.services ?? [])) if (!services.has(keyOf(s.metadata))) services.set(keyOf(s.metadata), s);
+    for (const s of uniqueObjects(snapshot.services ?? [])) services.set(keyOf(s.metadata), s);
     const clusters = buildClusters(previous.ir.clusters, services, indexEndpoints(snapshot), options?.trustDomain ?? DEFAULT_TRUST_DOMAIN);
     return { ...previous, ir: { ...previous.ir, clusters } };
   } catch {

@@ -5,6 +5,7 @@
 import type {
   EndpointSlice, Gateway, GatewayClass, GRPCRoute, HTTPRoute, Namespace, Pod, ReferenceGrant, ResourceSnapshot, Secret, Service,
 } from "../api/index.ts";
+import { canonicalJson } from "../util/canonical-json.ts";
 import { cmp } from "./diagnostics.ts";
 
 export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
@@ -36,9 +37,33 @@ export function keyOf(meta: { readonly namespace?: string; readonly name: string
 export function sortObjects<T extends { readonly metadata: { readonly namespace?: string; readonly name: string; readonly uid?: string; readonly creationTimestamp?: string } }>(
   items: readonly T[],
 ): T[] {
-  return [...(items ?? [])].filter((o) => o?.metadata?.name !== undefined).sort((a, b) =>
+  return [...(items ?? [])].filter((o) => typeof o?.metadata?.name === "string").sort((a, b) =>
     cmp(nsOf(a.metadata), nsOf(b.metadata)) || cmp(a.metadata.name, b.metadata.name) ||
-    cmp(a.metadata.uid ?? "", b.metadata.uid ?? "") || cmp(a.metadata.creationTimestamp ?? "", b.metadata.creationTimestamp ?? ""));
+    cmp(a.metadata.uid ?? "", b.metadata.uid ?? "") || cmp(a.metadata.creationTimestamp ?? "", b.metadata.creationTimestamp ?? "") ||
+    cmp(tieKey(a), tieKey(b)));
+}
+
+/** Last tie-break between objects with equal identity: their canonical JSON ("" when unserialisable). */
+function tieKey(o: unknown): string {
+  try {
+    return canonicalJson(o);
+  } catch {
+    return "";
+  }
+}
+
+/** Sorted, one object per namespace/name (the first after sorting wins: input order never matters). */
+export function uniqueObjects<T extends { readonly metadata: { readonly namespace?: string; readonly name: string; readonly uid?: string; readonly creationTimestamp?: string } }>(
+  items: readonly T[],
+): T[] {
+  const out: T[] = [];
+  let last: string | undefined;
+  for (const o of sortObjects(items)) {
+    const k = keyOf(o.metadata);
+    if (k !== last) out.push(o);
+    last = k;
+  }
+  return out;
 }
 
 function byKey<T extends { readonly metadata: { readonly namespace?: string; readonly name: string } }>(items: readonly T[]): Map<string, T> {
@@ -48,9 +73,9 @@ function byKey<T extends { readonly metadata: { readonly namespace?: string; rea
 }
 
 export function indexSnapshot(s: ResourceSnapshot): SnapshotIndex {
-  const classes = sortObjects(s.gatewayClasses ?? []);
-  const gateways = sortObjects(s.gateways ?? []);
-  const services = sortObjects(s.services ?? []);
+  const classes = uniqueObjects(s.gatewayClasses ?? []);
+  const gateways = uniqueObjects(s.gateways ?? []);
+  const services = uniqueObjects(s.services ?? []);
   const grants = new Map<string, ReferenceGrant[]>();
   for (const g of sortObjects(s.referenceGrants ?? [])) {
     const ns = nsOf(g.metadata);
@@ -65,8 +90,8 @@ export function indexSnapshot(s: ResourceSnapshot): SnapshotIndex {
   return {
     gatewayClasses: classes,
     gateways,
-    httpRoutes: sortObjects(s.httpRoutes ?? []),
-    grpcRoutes: sortObjects(s.grpcRoutes ?? []),
+    httpRoutes: uniqueObjects(s.httpRoutes ?? []),
+    grpcRoutes: uniqueObjects(s.grpcRoutes ?? []),
     services: byKey(services),
     sortedServices: services,
     namespaces,

@@ -50,6 +50,14 @@ describe("determinism", () => {
       expect(canonicalJson(translate(shuffled(rich, seed)))).toBe(expected);
     }), { numRuns: 60 });
   });
+  it("duplicate objects with the same namespace/name: one wins regardless of order, one status", () => {
+    const dupA = httpRoute("dup", { parentRefs: [gwRef()], rules: [{ matches: [{ path: { value: "/a" } }] }] });
+    const dupB = httpRoute("dup", { parentRefs: [gwRef()], rules: [{ matches: [{ path: { value: "/b" } }] }] });
+    const one = translate({ ...rich, httpRoutes: [dupA, dupB] });
+    const two = translate({ ...rich, httpRoutes: [dupB, dupA] });
+    expect(canonicalJson(one)).toBe(canonicalJson(two));
+    expect(one.statuses.filter((s) => s.target.name === "dup")).toHaveLength(1);
+  });
   it("the rich snapshot exercises statuses, both faces and no internal errors", () => {
     const r = translate(rich);
     expect(r.diagnostics.filter((d) => d.code === "InternalError")).toEqual([]);
