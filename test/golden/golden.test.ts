@@ -1,12 +1,12 @@
 // golden: every test/golden/<area>/<case>.in.yaml → parse → buildSnapshot → translate → render,
 // compared (parsed, deep-equal) with <case>.out.yaml. UPDATE_GOLDEN=1 rewrites the outputs;
 // a missing output fails with that hint. Outputs are reviewed against the spec by hand.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { renderOutput, runTranslate } from "../../cmd/lib/translate-output.ts";
-import { goldenCases, hasOutput, REPO_ROOT } from "./golden-cases.ts";
+import { GOLDEN_DIR, goldenCases, hasOutput, REPO_ROOT } from "./golden-cases.ts";
 
 const update = process.env["UPDATE_GOLDEN"] === "1";
 const cases = goldenCases();
@@ -18,6 +18,13 @@ describe("golden corpus", () => {
     for (const area of ["gatewayclass", "listeners", "attachment", "hostnames", "refgrant", "gamma", "consumer-producer", "backends", "endpoints", "matching", "precedence", "filters", "redirect", "rewrite", "mirror", "cors", "timeouts", "retry", "grpc", "invalid-input"]) {
       expect(areas, `area ${area}`).toContain(area);
     }
+  });
+
+  it("has no .out.yaml without its .in.yaml (stale outputs of removed cases)", () => {
+    const inputs = new Set(cases.map((c) => c.output));
+    const outputs = readdirSync(GOLDEN_DIR).filter((a) => statSync(join(GOLDEN_DIR, a)).isDirectory())
+      .flatMap((a) => readdirSync(join(GOLDEN_DIR, a)).filter((f) => f.endsWith(".out.yaml")).map((f) => `test/golden/${a}/${f}`));
+    expect(outputs.filter((o) => !inputs.has(o))).toEqual([]);
   });
 
   for (const c of cases) {
