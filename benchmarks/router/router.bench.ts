@@ -4,7 +4,8 @@
 // matchesPerSec is per second of process CPU time (one core); wallMatchesPerSec per wall second.
 // Route mix (pre-sorted like translate would): exact paths, PathPrefix paths two segments deep, some
 // with method / header / query conditions, a few regexes, one catch-all "/" last; plus a "tenant-header"
-// mix: 1,000 entries on "/" that differ only by an x-tenant header value.
+// mix: 1,000 entries on "/" that differ only by an x-tenant header value; and a "virtual-hosts" mix:
+// 100 exact hosts and 100 wildcard domains with 10 routes each.
 // Run: node benchmarks/router/router.bench.ts
 import type { HttpEntrySpec, RequestSpec } from "../../test/router/builders.ts";
 import { httpTables, request } from "../../test/router/builders.ts";
@@ -92,9 +93,25 @@ function tenantRequests(n: number, count: number): RequestSpec[] {
   return Array.from({ length: count }, (_, k) => ({ path: `/api/items/${k}`, host: HOST, headers: { "x-tenant": `t${(k * 7919) % n}` } }));
 }
 
+/** Many virtual hosts: h exact hosts and h wildcard domains, 10 prefix routes each, sorted by host. */
+function hostSpecs(h: number): HttpEntrySpec[] {
+  const out: HttpEntrySpec[] = [];
+  for (let i = 0; i < h; i++) for (let r = 0; r < 10; r++) out.push({ hostnames: [`app${i}.example.com`], path: { type: "PathPrefix", value: `/r${r}` } });
+  for (let i = 0; i < h; i++) for (let r = 0; r < 10; r++) out.push({ hostnames: [`*.tenant${i}.example.net`], path: { type: "PathPrefix", value: `/r${r}` } });
+  return out;
+}
+
+function hostRequests(h: number, count: number): RequestSpec[] {
+  return Array.from({ length: count }, (_, k) => ({
+    path: `/r${k % 11}/x`,
+    host: k % 2 === 0 ? `app${(k * 7919) % h}.example.com` : `shop.tenant${(k * 7919) % h}.example.net`,
+  }));
+}
+
 const scenarios = [
   ...[10, 1_000, 10_000].map((n) => ({ mix: "paths", n, specs: routeSpecs(n), reqs: requestSpecs(n, 4096) })),
   { mix: "tenant-header", n: 1_000, specs: tenantSpecs(1_000), reqs: tenantRequests(1_000, 4096) },
+  { mix: "virtual-hosts", n: 2_000, specs: hostSpecs(100), reqs: hostRequests(100, 4096) },
 ];
 
 for (const { mix, n, specs, reqs: reqSpecs } of scenarios) {
@@ -117,7 +134,7 @@ for (const { mix, n, specs, reqs: reqSpecs } of scenarios) {
       bench: "router.match",
       mix,
       routes: tables.http.entries.length,
-      hosts: 1,
+      hosts: new Set(specs.flatMap((x) => x.hostnames ?? [])).size,
       matchesPerSec: indexed.cpu,
       wallMatchesPerSec: indexed.wall,
       linearScanPerSec: linear.cpu,
