@@ -16,3 +16,4 @@ export { createLogger, parseLogLevel, LOG_LEVELS } from "./logger.ts";
 export type { AccessLog, AccessLogEntry } from "./access-log.ts";
 export { createAccessLog, accessLogRecord } from "./access-log.ts";
 export { redact, scrubString, isSecretKey, REDACTED, REDACTED_KEYS } from "./redaction.ts";
+export { tracingConfigFromEnv, TRACING_ENV } from "./tracing-env.ts";
