@@ -160,6 +160,14 @@ function cors(c: HTTPCORSFilter | undefined, at: string): FilterIR | Problem {
   }
   const methods = c.allowMethods ?? [];
   if (methods.includes("*") && methods.length > 1) return { reason: "UnsupportedValue", message: `${at}.allowMethods: "*" cannot be combined with other methods` };
+  if (methods.length > 9) return { reason: "UnsupportedValue", message: `${at}.allowMethods: ${methods.length} methods, over the limit of 9` };
+  for (const [field, list] of [["allowMethods", methods], ["allowHeaders", c.allowHeaders ?? []], ["exposeHeaders", c.exposeHeaders ?? []]] as const) {
+    if (list.length > 64) return { reason: "UnsupportedValue", message: `${at}.${field}: ${list.length} entries, over the limit of 64` };
+    for (const v of list) {
+      if (typeof v !== "string" || (v !== "*" && !headerNameRe.test(v))) return { reason: "UnsupportedValue", message: `${at}.${field}: "${String(v).slice(0, 64)}" is not a token or "*"` };
+    }
+  }
+  if (origins.length > 64) return { reason: "UnsupportedValue", message: `${at}.allowOrigins: ${origins.length} entries, over the limit of 64` };
   const maxAge = c.maxAge ?? 5;
   if (!Number.isInteger(maxAge) || maxAge < 1) return { reason: "UnsupportedValue", message: `${at}.maxAge: ${maxAge} is not a positive integer` };
   return {

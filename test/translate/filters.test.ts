@@ -95,6 +95,11 @@ describe("header modifiers, CORS, ExtensionRef", () => {
     const { filters } = run({ filters: [{ type: "CORS", cors: { allowOrigins: ["https://a.example.com"] } }] });
     expect(filters).toEqual([{ type: "CORS", allowOrigins: ["https://a.example.com"], allowMethods: [], allowHeaders: [], exposeHeaders: [], allowCredentials: false, maxAgeSeconds: 5 }]);
   });
+  it("CORS values that could inject response headers are refused", () => {
+    expect(cond(run({ filters: [{ type: "CORS", cors: { allowHeaders: ["x-ok", "bad\r\nset-cookie: a=b"] } }] }).r, "r", "Accepted").reason).toBe("UnsupportedValue");
+    expect(cond(run({ filters: [{ type: "CORS", cors: { allowMethods: ["GET", "*"] } }] }).r, "r", "Accepted").reason).toBe("UnsupportedValue");
+    expect(cond(run({ filters: [{ type: "CORS", cors: { allowOrigins: ["https://a.com\r\nx: y"] } }] }).r, "r", "Accepted").reason).toBe("UnsupportedValue");
+  });
   it("ExtensionRef ⇒ Unsupported filter (500) and a diagnostic; unknown filter type ⇒ UnsupportedValue", () => {
     const { filters, r } = run({ filters: [{ type: "ExtensionRef", extensionRef: { group: "x.io", kind: "Thing", name: "t" } }] });
     expect(filters).toEqual([{ type: "Unsupported", status: 500, reason: expect.stringContaining("x.io/Thing/t") }]);
