@@ -51,7 +51,8 @@ export interface MeshTlsMaterial {
 /**
  * ALPN protocols that mark a connection as mesh mTLS (sidecar → sidecar). The inbound sidecar
  * terminates TLS only when the ClientHello offers one of these; any other TLS (the app's own) passes
- * through untouched. A client offers ["weft-h2", "weft-http/1.1"]; the inner protocol is the suffix.
+ * through untouched. A mesh client offers its inner protocol plus a marker, e.g. ["h2", "weft-h2"];
+ * the inbound side then negotiates "h2" (or "http/1.1"), so node's http2 client is satisfied.
  */
 export const MESH_ALPN_PROTOCOLS: readonly string[] = ["weft-h2", "weft-http/1.1"];
 

@@ -144,6 +144,23 @@ describe("sidecar inbound face", () => {
     expect(JSON.parse(r.body)).toMatchObject({ face: "sidecar-inbound", peerIdentity: CLIENT_ID, localAppPort: 8080, destinationPort: 8080 });
   });
 
+  it("a mesh client offering [\"h2\", \"weft-h2\"] negotiates h2 and reaches the engine with its identity", async () => {
+    const before = engine.calls.length;
+    const alpn = await new Promise<string | false | undefined>((resolve) => {
+      const s = tlsFrom("127.0.0.1", sidecar.inboundPort, sourceFor({ address: "10.244.0.7", port: 9090 }), {
+        ca: ca.certPem, cert: clientLeaf.certPem, key: clientLeaf.keyPem, ALPNProtocols: ["h2", "weft-h2"],
+      });
+      let negotiated: string | false | undefined;
+      s.on("secureConnect", () => { negotiated = s.alpnProtocol ?? undefined; s.end(); });
+      s.on("close", () => resolve(negotiated));
+      s.on("error", () => resolve(negotiated));
+    });
+    expect(alpn).toBe("h2");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(engine.calls.length).toBe(before + 1);
+    expect(engine.calls[before]?.ctx).toMatchObject({ face: "sidecar-inbound", peerIdentity: CLIENT_ID, localAppPort: 9090 });
+  });
+
   it("refuses a client certificate from another CA, one without SPIFFE id, and no certificate", async () => {
     const refused = sidecar.stats.inboundRefused;
     const mtlsBefore = sidecar.stats.inboundMtls;

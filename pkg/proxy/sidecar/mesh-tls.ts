@@ -11,6 +11,9 @@ import { parseSpiffeId } from "../../util/spiffe.ts";
 import { spiffeIdOfSans } from "../../util/spiffe-san.ts";
 import { MESH_ALPN_PROTOCOLS, type MeshTlsMaterial } from "../engine-types.ts";
 
+/** Server preference: the inner protocol when the client offers it (["h2", "weft-h2"] ⇒ "h2"), else the marker. */
+const NEGOTIATED_ALPN = ["h2", "http/1.1", ...MESH_ALPN_PROTOCOLS];
+
 export function meshSecureContext(m: MeshTlsMaterial): SecureContext {
   return createSecureContext({ key: m.keyPem, cert: m.certChainPem, ca: m.trustBundlePem, minVersion: "TLSv1.2" });
 }
@@ -28,7 +31,7 @@ export function terminateMeshTls(raw: Socket, head: Buffer, context: SecureConte
     if (head.length > 0) raw.unshift(head);
     const tls = new TLSSocket(raw, {
       isServer: true, secureContext: context, requestCert: true, rejectUnauthorized: true,
-      ALPNProtocols: [...MESH_ALPN_PROTOCOLS],
+      ALPNProtocols: NEGOTIATED_ALPN,
     });
     let settled = false;
     const refuse = (reason: string): void => {
