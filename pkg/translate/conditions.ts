@@ -27,8 +27,15 @@ export interface Problem {
   readonly message: string;
 }
 
+/** Condition messages are capped (Kubernetes allows 32,768; hostile names must not bloat status). */
+export const MAX_MESSAGE_LENGTH = 2048;
+
+export function capMessage(message: string): string {
+  return message.length <= MAX_MESSAGE_LENGTH ? message : `${message.slice(0, MAX_MESSAGE_LENGTH - 1)}…`;
+}
+
 export function condition(type: string, status: ConditionStatus, reason: string, message: string, generation: number): Condition {
-  return { type, status, reason, message, observedGeneration: generation };
+  return { type, status, reason, message: capMessage(message), observedGeneration: generation };
 }
 
 /** metadata.generation, defaulting to 1 when absent or nonsensical (task rule). */

@@ -2,13 +2,15 @@
 // Diagnostics explain what status cannot (e.g. a parentRef to a Gateway that does not exist, which
 // gets no status entry per spec §4) so weftctl can show it.
 // Must not: carry secret material in messages.
+import { capMessage } from "./conditions.ts";
 import type { Diagnostic } from "./result.ts";
 
 export class Diagnostics {
   readonly items: Diagnostic[] = [];
 
   add(severity: Diagnostic["severity"], code: string, object: string, message: string, path?: string): void {
-    this.items.push(path === undefined ? { severity, code, object, message } : { severity, code, object, path, message });
+    const m = capMessage(message);
+    this.items.push(path === undefined ? { severity, code, object, message: m } : { severity, code, object, path, message: m });
   }
 
   sorted(): Diagnostic[] {

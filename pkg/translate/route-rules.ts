@@ -9,7 +9,7 @@ import type { BackendIR, GrpcMatchIR, HttpMatchIR, RouteRef, RuleIR } from "../i
 import type { BackendContext, ClusterDemand, RouteKind } from "./backend-refs.ts";
 import { resolveBackendRef } from "./backend-refs.ts";
 import type { Problem } from "./conditions.ts";
-import { generationOf } from "./conditions.ts";
+import { capMessage, generationOf } from "./conditions.ts";
 import { compileFilters } from "./filters.ts";
 import { checkHostname } from "./hostnames.ts";
 import { LIMITS } from "./limits.ts";
@@ -65,7 +65,7 @@ function compileBackends(rule: HTTPRouteRule | GRPCRouteRule, matches: readonly 
     const res = resolveBackendRef(ref, ctx, what);
     if (!res.ok) {
       acc.refProblems.push({ reason: res.reason, message: res.message });
-      out.push({ kind: "invalid", weight, status: 500, reason: res.reason, message: res.message });
+      out.push({ kind: "invalid", weight, status: 500, reason: res.reason, message: capMessage(res.message) });
       continue;
     }
     acc.demands.push(res.demand, ...filters.demands);

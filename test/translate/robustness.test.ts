@@ -117,6 +117,15 @@ describe("limits (CRD maxItems)", () => {
     const filters = Array.from({ length: 17 }, () => ({ type: "RequestMirror", requestMirror: { backendRef: { name: "foo", port: 80 } } }));
     expect(cond(translate({ ...base, httpRoutes: [httpRoute("r", { parentRefs: [gwRef()], rules: [{ filters }] })] }), "r", "Accepted").message).toContain("17 filters");
   });
+  it("hostile 100,000-character names do not bloat status, IR or diagnostics", () => {
+    const long = "x".repeat(100_000);
+    const r = translate({ ...base, httpRoutes: [httpRoute("r", { parentRefs: [gwRef(), gwRef(long)], rules: [{ backendRefs: [{ name: long, port: 80 }] }] })] });
+    expect(cond(r, "r", "ResolvedRefs").reason).toBe("BackendNotFound");
+    const sizes = [...r.statuses.flatMap((s) => ("parents" in s ? s.parents.flatMap((p) => p.conditions.map((c) => c.message.length)) : [])), ...r.diagnostics.map((d) => d.message.length)];
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(2048);
+    const b = r.ir.gateways[0]?.ports[0]?.listeners[0]?.routes.http.rules[0]?.backends[0];
+    expect(b?.kind === "invalid" && b.message.length).toBeLessThanOrEqual(2048);
+  });
   it("hostile regexes: nested quantifiers are fine for RE2; huge ones are refused by length", () => {
     const r = translate({ ...base, httpRoutes: [
       httpRoute("nested", { parentRefs: [gwRef()], rules: [{ matches: [{ path: { type: "RegularExpression", value: "/(a+)+(b*)*c{1,1000}" } }] }] }),
