@@ -99,15 +99,20 @@ export function readPodOverrides(annotations: Readonly<Record<string, string>>, 
   }
   return {
     overrides: {
-      excludeOutboundPorts: portsOf(ANNOTATION.excludeOutboundPorts, a(ANNOTATION.excludeOutboundPorts), problems),
-      excludeInboundPorts: portsOf(ANNOTATION.excludeInboundPorts, a(ANNOTATION.excludeInboundPorts), problems),
+      excludeOutboundPorts: union(config.excludeOutboundPorts, portsOf(ANNOTATION.excludeOutboundPorts, a(ANNOTATION.excludeOutboundPorts), problems)),
+      excludeInboundPorts: union(config.excludeInboundPorts, portsOf(ANNOTATION.excludeInboundPorts, a(ANNOTATION.excludeInboundPorts), problems)),
       includeInboundPorts,
-      excludeOutboundCidrs: cidrsOf(ANNOTATION.excludeOutboundCidrs, a(ANNOTATION.excludeOutboundCidrs), problems),
+      excludeOutboundCidrs: union(config.excludeOutboundCidrs, cidrsOf(ANNOTATION.excludeOutboundCidrs, a(ANNOTATION.excludeOutboundCidrs), problems)),
       resources,
       logLevel,
     },
     problems,
   };
+}
+
+/** Mesh-wide entries first, then the pod's, without duplicates. */
+function union<T>(meshWide: readonly T[] | undefined, pod: readonly T[]): T[] {
+  return [...new Set([...(meshWide ?? []), ...pod])];
 }
 
 function stripUndefined(r: { cpu: string | undefined; memory: string | undefined }): { cpu?: string; memory?: string } {

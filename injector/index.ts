@@ -1,7 +1,7 @@
 // index: the public surface of the injector — pure mutate, AdmissionReview handling, the HTTPS
 // webhook server factory, the config and the JSON Patch helpers.
-export type { InjectorConfig, ProxyLogLevel, ProxyResources, ResourceList } from "./injector-config.ts";
-export { DEFAULT_INJECTOR_CONFIG, PROXY_LOG_LEVELS, validateInjectorConfig } from "./injector-config.ts";
+export type { InjectorConfig, ProxyLogLevel, ProxyResources, ProxyTracing, ResourceList } from "./injector-config.ts";
+export { DEFAULT_INJECTOR_CONFIG, PROXY_LOG_LEVELS, parseInjectorConfig, validateInjectorConfig } from "./injector-config.ts";
 export type { InjectionReason, InjectionReport, MutateResult } from "./mutate.ts";
 export { mutate, DEFAULT_CONTAINER_ANNOTATION } from "./mutate.ts";
 export { ANNOTATION, NAMESPACE_LABEL } from "./annotations.ts";

@@ -2,6 +2,7 @@
 // uid, resources, log level, native sidecars or not — with defaults and validation.
 // Takes nothing; gives the config type, DEFAULT_INJECTOR_CONFIG and `validateInjectorConfig`.
 // Must not: read the environment or the cluster (cmd/ and the chart fill the config).
+import { cidrFamily } from "./capture-rules.ts";
 import { isQuantity, quantityValue } from "./quantity.ts";
 
 export type ProxyLogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace";
@@ -38,6 +39,19 @@ export interface InjectorConfig {
   readonly tokenExpirationSeconds: number;
   /** Namespaces never injected, whatever labels or annotations say. */
   readonly excludedNamespaces: readonly string[];
+  /** Mesh-wide capture exclusions, merged with each pod's annotations. */
+  readonly excludeOutboundPorts?: readonly number[];
+  readonly excludeInboundPorts?: readonly number[];
+  readonly excludeOutboundCidrs?: readonly string[];
+  /** Tracing for the injected proxy, passed as WEFT_TRACING_* env (pkg/telemetry tracingConfigFromEnv). */
+  readonly tracing?: ProxyTracing;
+}
+
+export interface ProxyTracing {
+  readonly endpoint: string;
+  readonly protocol?: "grpc" | "http";
+  readonly samplingRatio?: number;
+  readonly propagators?: readonly string[];
 }
 
 export const DEFAULT_INJECTOR_CONFIG: InjectorConfig = {
@@ -74,6 +88,15 @@ export function validateInjectorConfig(c: InjectorConfig): string[] {
   }
   problems.push(...requestsWithinLimits(c.resources, "resources"));
   if (!c.tokenAudience) problems.push("tokenAudience must be set");
+  for (const [name, ports] of [["excludeOutboundPorts", c.excludeOutboundPorts], ["excludeInboundPorts", c.excludeInboundPorts]] as const) {
+    for (const p of ports ?? []) if (!isPort(p)) problems.push(`${name}: ${p} is not a port 1..65535`);
+  }
+  for (const cidr of c.excludeOutboundCidrs ?? []) if (cidrFamily(cidr) === undefined) problems.push(`excludeOutboundCidrs: "${cidr}" is not an IP or CIDR`);
+  if (c.tracing !== undefined) {
+    if (!/^https?:\/\//.test(c.tracing.endpoint)) problems.push(`tracing.endpoint must be an http(s) URL, got "${c.tracing.endpoint}"`);
+    const r = c.tracing.samplingRatio;
+    if (r !== undefined && !(r >= 0 && r <= 1)) problems.push(`tracing.samplingRatio must be in [0, 1], got ${r}`);
+  }
   if (!Number.isInteger(c.tokenExpirationSeconds) || c.tokenExpirationSeconds < 600) problems.push("tokenExpirationSeconds must be an integer ≥ 600 (Kubernetes minimum)");
   return problems;
 }
@@ -88,4 +111,46 @@ export function requestsWithinLimits(r: ProxyResources, where: string): string[]
     if (quantityValue(req) > quantityValue(lim)) problems.push(`${where}: ${res} request ${req} exceeds limit ${lim}`);
   }
   return problems;
+}
+
+const CONFIG_KEYS = new Set<string>([
+  "proxyImage", "initImage", "imagePullPolicy", "controllerAddress", "nativeSidecars", "proxyUid", "adminPort", "inboundPort",
+  "outboundPort", "logLevel", "resources", "tokenAudience", "tokenExpirationSeconds", "excludedNamespaces",
+  "excludeOutboundPorts", "excludeInboundPorts", "excludeOutboundCidrs", "tracing",
+]);
+
+/** An InjectorConfig from JSON (the chart's WEFT_INJECTION_CONFIG) over `base`. Wrong types and
+ *  invalid values are problems (no config); unknown keys are warnings (newer charts may add keys). */
+export function parseInjectorConfig(json: string, base: InjectorConfig = DEFAULT_INJECTOR_CONFIG): { config?: InjectorConfig; problems: string[]; warnings: string[] } {
+  let raw: unknown;
+  try { raw = JSON.parse(json); } catch (e) { return { problems: [`injector config is not valid JSON: ${e instanceof Error ? e.message : String(e)}`], warnings: [] }; }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return { problems: ["injector config must be a JSON object"], warnings: [] };
+  const obj = raw as Record<string, unknown>;
+  const warnings = Object.keys(obj).filter((k) => !CONFIG_KEYS.has(k)).map((k) => `unknown injector config key "${k}" ignored`);
+  const problems: string[] = [];
+  const expect = (key: string, ok: (v: unknown) => boolean, what: string): void => {
+    if (obj[key] !== undefined && !ok(obj[key])) problems.push(`${key} must be ${what}`);
+  };
+  const isStr = (v: unknown): boolean => typeof v === "string";
+  const isNum = (v: unknown): boolean => typeof v === "number";
+  const isList = (item: (v: unknown) => boolean) => (v: unknown): boolean => Array.isArray(v) && v.every(item);
+  for (const k of ["proxyImage", "initImage", "imagePullPolicy", "controllerAddress", "logLevel", "tokenAudience"]) expect(k, isStr, "a string");
+  for (const k of ["proxyUid", "adminPort", "inboundPort", "outboundPort", "tokenExpirationSeconds"]) expect(k, isNum, "a number");
+  expect("nativeSidecars", (v) => typeof v === "boolean", "true or false");
+  expect("excludedNamespaces", isList(isStr), "a list of strings");
+  expect("excludeOutboundCidrs", isList(isStr), "a list of strings");
+  for (const k of ["excludeOutboundPorts", "excludeInboundPorts"]) expect(k, isList(isNum), "a list of numbers");
+  const lists = (v: unknown): boolean => v === undefined || (v !== null && typeof v === "object" && Object.values(v).every(isStr));
+  expect("resources", (v) => v !== null && typeof v === "object" && lists((v as Record<string, unknown>)["requests"]) && lists((v as Record<string, unknown>)["limits"]), "{ requests?: {cpu?, memory?}, limits?: {cpu?, memory?} }");
+  expect("tracing", (v) => v !== null && typeof v === "object" && isStr((v as Record<string, unknown>)["endpoint"]), "{ endpoint, protocol?, samplingRatio?, propagators? }");
+  if (problems.length > 0) return { problems, warnings };
+  const known = Object.fromEntries(Object.entries(obj).filter(([k]) => CONFIG_KEYS.has(k)));
+  const res = obj["resources"] as { requests?: ResourceList; limits?: ResourceList } | undefined;
+  const config = {
+    ...base,
+    ...known,
+    ...(res === undefined ? {} : { resources: { requests: res.requests ?? {}, limits: res.limits ?? {} } }),
+  } as InjectorConfig;
+  const invalid = validateInjectorConfig(config);
+  return invalid.length > 0 ? { problems: invalid, warnings } : { config, problems: [], warnings };
 }

@@ -5,6 +5,7 @@
 // gives plain Kubernetes JSON.
 // Must not: mount the weft token into app containers, or give the proxy any capability.
 // Spec: native sidecars = init container with restartPolicy Always (KEP-753, Kubernetes ≥ 1.29).
+import { TRACING_ENV } from "../pkg/telemetry/tracing-env.ts";
 import type { PodOverrides } from "./annotations.ts";
 import type { InjectorConfig } from "./injector-config.ts";
 
@@ -66,6 +67,17 @@ function fieldEnv(name: string, fieldPath: string): Record<string, unknown> {
   return { name, valueFrom: { fieldRef: { fieldPath } } };
 }
 
+function tracingEnv(config: InjectorConfig): Record<string, unknown>[] {
+  const t = config.tracing;
+  if (t === undefined) return [];
+  return [
+    env(TRACING_ENV.endpoint, t.endpoint),
+    ...(t.protocol === undefined ? [] : [env(TRACING_ENV.protocol, t.protocol)]),
+    ...(t.samplingRatio === undefined ? [] : [env(TRACING_ENV.samplingRatio, String(t.samplingRatio))]),
+    ...(t.propagators === undefined ? [] : [env(TRACING_ENV.propagators, t.propagators.join(","))]),
+  ];
+}
+
 export function proxyContainer(config: InjectorConfig, o: PodOverrides, native: boolean): Record<string, unknown> {
   const ready = (): Record<string, unknown> => ({ httpGet: { path: "/ready", port: config.adminPort } });
   const c: Record<string, unknown> = {
@@ -89,6 +101,7 @@ export function proxyContainer(config: InjectorConfig, o: PodOverrides, native: 
       env("WEFT_INBOUND_PORT", String(config.inboundPort)),
       env("WEFT_OUTBOUND_PORT", String(config.outboundPort)),
       env("WEFT_LOG_LEVEL", o.logLevel),
+      ...tracingEnv(config),
     ],
     resources: { requests: { ...o.resources.requests }, limits: { ...o.resources.limits } },
     securityContext: {
