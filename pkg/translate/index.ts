@@ -1,6 +1,7 @@
 // index: the public surface of pkg/translate.
 // translate(snapshot, options) → TranslateResult: pure, deterministic, never throws (a failure of the
-// whole pass becomes an empty IR plus an InternalError diagnostic; callers keep the last good IR).
+// whole pass becomes an empty IR plus an "InternalError" diagnostic: callers keep the last good IR;
+// a failure of one object is an "ObjectInternalError" diagnostic and the rest of the result is good).
 // translateEndpoints(previous, snapshot, options) → the endpoint-only fast path: recomputes only
 // ir.clusters; equals a full translate when only EndpointSlices/Pods changed (route tables never
 // depend on endpoints).
@@ -10,11 +11,11 @@ import { buildClusters } from "./endpoints.ts";
 import type { TranslateResult } from "./result.ts";
 import { indexEndpoints, keyOf, uniqueObjects } from "./snapshot-index.ts";
 import type { TranslateOptions } from "./translate-pass.ts";
-import { DEFAULT_TRUST_DOMAIN, translatePass } from "./translate-pass.ts";
+import { DEFAULT_TRUST_DOMAIN, PASS_INTERNAL_ERROR, translatePass } from "./translate-pass.ts";
 
 export type { Diagnostic, TranslateResult } from "./result.ts";
 export type { TranslateOptions } from "./translate-pass.ts";
-export { DEFAULT_TRUST_DOMAIN } from "./translate-pass.ts";
+export { DEFAULT_TRUST_DOMAIN, OBJECT_INTERNAL_ERROR, PASS_INTERNAL_ERROR } from "./translate-pass.ts";
 export { MESH_SUPPORTED_FEATURES, SUPPORTED_FEATURES } from "./features.ts";
 
 export function translate(snapshot: ResourceSnapshot, options?: TranslateOptions): TranslateResult {
@@ -26,7 +27,7 @@ export function translate(snapshot: ResourceSnapshot, options?: TranslateOptions
       statuses: [],
       diagnostics: [{
         severity: "error",
-        code: "InternalError",
+        code: PASS_INTERNAL_ERROR,
         object: "(snapshot)",
         message: `translate failed: ${(e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 300)}`,
       }],

@@ -2,7 +2,8 @@
 // and diagnostics. Order: GatewayClasses → our Gateways (listeners) → routes (parentRefs, rules,
 // attachment) → mesh route-type conflicts (spec §1.9) → statuses → route tables → clusters.
 // Pure and deterministic: every list is sorted first. A bug inside one object's translation is
-// caught and becomes an "InternalError" diagnostic for that object; the pass continues.
+// caught and becomes an "ObjectInternalError" diagnostic for that object; the pass continues (the
+// pass-wide "InternalError" of index.ts means the whole pass failed: keep the last good IR).
 // Must not: throw, read the clock, or perform I/O.
 import type { ParentReference, ResourceSnapshot, StatusUpdate } from "../api/index.ts";
 import { GATEWAY_GROUP, WEFT_CONTROLLER_NAME } from "../api/index.ts";
@@ -40,6 +41,11 @@ export interface TranslateOptions {
 }
 
 export const DEFAULT_TRUST_DOMAIN = "cluster.local";
+
+/** Diagnostic code: one object failed to translate (a bug); the rest of the pass is valid. */
+export const OBJECT_INTERNAL_ERROR = "ObjectInternalError";
+/** Diagnostic code: the whole pass failed (a bug); the IR is empty, keep the last good one. */
+export const PASS_INTERNAL_ERROR = "InternalError";
 
 function errorText(e: unknown): string {
   return (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 300);
@@ -129,7 +135,7 @@ export function translatePass(snapshot: ResourceSnapshot, options: TranslateOpti
       const key = keyOf(gw.metadata);
       if (!gateways.has(key)) gateways.set(key, modelGateway(idx, cache, gw));
     } catch (e) {
-      diags.add("error", "InternalError", `Gateway/${keyOf(gw.metadata)}`, `translation failed: ${errorText(e)}`);
+      diags.add("error", OBJECT_INTERNAL_ERROR, `Gateway/${keyOf(gw.metadata)}`, `translation failed: ${errorText(e)}`);
     }
   }
 
@@ -139,7 +145,7 @@ export function translatePass(snapshot: ResourceSnapshot, options: TranslateOpti
       try {
         works.push(collectRoute(idx, gateways, diags, kind, route));
       } catch (e) {
-        diags.add("error", "InternalError", `${kind}/${keyOf(route.metadata)}`, `translation failed: ${errorText(e)}`);
+        diags.add("error", OBJECT_INTERNAL_ERROR, `${kind}/${keyOf(route.metadata)}`, `translation failed: ${errorText(e)}`);
       }
     }
   }
@@ -188,7 +194,7 @@ export function translatePass(snapshot: ResourceSnapshot, options: TranslateOpti
       const ref = w.parents[0]!.compiled.ref;
       statuses.push({ target: { kind: w.kind, namespace: ref.namespace, name: ref.name, generation: ref.generation }, parents });
     } catch (e) {
-      diags.add("error", "InternalError", w.object, `status failed: ${errorText(e)}`);
+      diags.add("error", OBJECT_INTERNAL_ERROR, w.object, `status failed: ${errorText(e)}`);
     }
   }
 
@@ -218,12 +224,12 @@ export function translatePass(snapshot: ResourceSnapshot, options: TranslateOpti
       gatewaysIR.push(gatewayIR(gm, members));
       for (const l of gm.listeners) if (isServed(l)) for (const s of l.secrets) secrets.set(s.id, s);
     } catch (e) {
-      diags.add("error", "InternalError", `Gateway/${gm.namespace}/${gm.name}`, `translation failed: ${errorText(e)}`);
+      diags.add("error", OBJECT_INTERNAL_ERROR, `Gateway/${gm.namespace}/${gm.name}`, `translation failed: ${errorText(e)}`);
     }
   }
 
   const services = meshServicesIR(idx.sortedServices, meshGrouped, demand, (svc, e) =>
-    diags.add("error", "InternalError", `Service/${keyOf(svc.metadata)}`, `translation failed: ${errorText(e)}`));
+    diags.add("error", OBJECT_INTERNAL_ERROR, `Service/${keyOf(svc.metadata)}`, `translation failed: ${errorText(e)}`));
   const specs: ClusterSpec[] = [...demands.values()].map((d) => ({
     id: d.id, namespace: d.namespace, service: d.service, port: d.port, protocol: d.declared ?? (d.grpc ? "grpc" : "http1"),
   }));

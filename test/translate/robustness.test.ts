@@ -60,7 +60,7 @@ describe("determinism", () => {
   });
   it("the rich snapshot exercises statuses, both faces and no internal errors", () => {
     const r = translate(rich);
-    expect(r.diagnostics.filter((d) => d.code === "InternalError")).toEqual([]);
+    expect(r.diagnostics.filter((d) => d.code === "InternalError" || d.code === "ObjectInternalError")).toEqual([]);
     expect(r.ir.gateways.length).toBe(2);
     expect(cond(r, "c", "PartiallyInvalid", 1, "HTTPRoute", "apps").status).toBe("True");
   });
@@ -82,7 +82,7 @@ describe("never throws", () => {
       endpointSlices: [...rich.endpointSlices, { kind: "EndpointSlice", metadata: { name: "je", labels: { "kubernetes.io/service-name": "foo" } }, addressType: "IPv4", endpoints: [null], ports: [{ name: "http", port: 1 }] }],
     } as unknown as ResourceSnapshot;
     const r = translate(junk);
-    expect(r.diagnostics.filter((d) => d.code === "InternalError")).toEqual([]);
+    expect(r.diagnostics.filter((d) => d.code === "InternalError" || d.code === "ObjectInternalError")).toEqual([]);
     expect(cond(r, "a", "Accepted").status).toBe("True");
     expect(cond(r, "j1", "Accepted")).toMatchObject({ status: "False", reason: "UnsupportedValue", message: expect.stringContaining("malformed rule") });
     expect(cond(r, "j3", "Accepted").status).toBe("False");
@@ -90,6 +90,7 @@ describe("never throws", () => {
   it("a snapshot that is not even an object still returns a result", () => {
     const r = translate(null as unknown as ResourceSnapshot);
     expect(r.ir).toEqual({ gateways: [], services: [], clusters: [], secrets: [] });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["InternalError"]);
   });
 });
 
