@@ -10,7 +10,7 @@ import type { GrpcMatchIR, HttpMatchIR, RouteEntryIR, RouteTableIR, RouteTablesI
 import type { RequestView } from "./request.ts";
 import { exactHeadersOf, type ExactHeaders } from "./candidate-bucket.ts";
 import { alwaysTrue, compileGrpcCheck, compileHttpCheck, type EntryCheck } from "./conditions.ts";
-import { normalizeHostname, wildcardKeysFor } from "./hostname.ts";
+import { normalizeHostname } from "./hostname.ts";
 import { indexedMethodOf, MethodIndex, type IndexedMethod } from "./method-index.ts";
 import { indexedPathOf, PathIndex, type CandidateIndex, type IndexedPath } from "./path-index.ts";
 
@@ -28,6 +28,7 @@ interface CompiledTable {
   readonly checks: readonly EntryCheck[];
   readonly anyHost: CandidateIndex | undefined;
   readonly exactHosts: ReadonlyMap<string, CandidateIndex>;
+  /** Keyed by the wildcard's suffix including the dot (".example.com" for "*.example.com"). */
   readonly wildcardHosts: ReadonlyMap<string, CandidateIndex>;
 }
 
@@ -119,7 +120,11 @@ function compileTable<M extends HttpMatchIR | GrpcMatchIR, P, I extends Candidat
       anyHost ??= k.newIndex();
       k.file(anyHost, i, prepared.place, prepared.headers);
     }
-    for (const h of prepared.hostnames) k.file(groupFor(h.startsWith("*.") ? wildcardHosts : exactHosts, h), i, prepared.place, prepared.headers);
+    // Wildcard groups are keyed by their suffix: "*.example.com" → ".example.com".
+    for (const h of prepared.hostnames) {
+      if (h.startsWith("*.")) k.file(groupFor(wildcardHosts, h.slice(1)), i, prepared.place, prepared.headers);
+      else k.file(groupFor(exactHosts, h), i, prepared.place, prepared.headers);
+    }
   }
   anyHost?.seal();
   for (const g of exactHosts.values()) g.seal();
@@ -149,7 +154,10 @@ function collectCandidates(table: CompiledTable, req: RequestView): void {
   if (host.length > 1 && host.charCodeAt(host.length - 1) === 46 /* "." */) host = host.slice(0, -1);
   if (table.exactHosts.size > 0) table.exactHosts.get(host)?.collect(req, sink);
   if (table.wildcardHosts.size > 0) {
-    for (const key of wildcardKeysFor(host)) table.wildcardHosts.get(key)?.collect(req, sink);
+    // Every proper suffix starting at a "." (not at position 0) is a wildcard domain that covers host.
+    for (let dot = host.indexOf(".", 1); dot >= 0; dot = host.indexOf(".", dot + 1)) {
+      table.wildcardHosts.get(host.slice(dot))?.collect(req, sink);
+    }
   }
 }
 

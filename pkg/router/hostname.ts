@@ -1,7 +1,7 @@
 // hostname: request host against a hostname pattern of a route entry or listener (spec §7).
 // Takes: a pattern ("foo.example.com" or "*.example.com") and a request host (port-less, lower-case).
-// Gives: match test, the wildcard suffixes a host can be reached through, listener specificity rank.
-// Must not: allocate on the hot path beyond the suffix list; accept a wildcard apex match.
+// Gives: normalisation, match test, listener specificity rank.
+// Must not: allocate on the hot path; accept a wildcard apex match.
 // Spec §7: `*.example.com` matches one OR MORE labels (`a.example.com`, `a.b.example.com`), never
 // `example.com`; patterns are compared case-insensitively (we lower-case them at compile time).
 
@@ -18,20 +18,6 @@ export function hostnameMatches(pattern: string, host: string): boolean {
     return host.length > suffix.length && host.endsWith(suffix);
   }
   return pattern === host;
-}
-
-/**
- * Wildcard patterns that can match `host`, most specific first: "a.b.example.com" gives
- * "*.b.example.com", "*.example.com", "*.com". Used to look up wildcard groups by key.
- */
-export function wildcardKeysFor(host: string): string[] {
-  const out: string[] = [];
-  let dot = host.indexOf(".", 1);
-  while (dot >= 0) {
-    out.push(`*${host.slice(dot)}`);
-    dot = host.indexOf(".", dot + 1);
-  }
-  return out;
 }
 
 /**
