@@ -128,6 +128,13 @@ function routeLevelProblem(route: AnyRoute, rules: readonly (HTTPRouteRule | GRP
     if (err !== undefined) return { reason: "UnsupportedValue", message: `spec.hostnames[${i}]: ${err}` };
   }
   if (rules.length > LIMITS.rules) return { reason: "UnsupportedValue", message: `spec.rules: ${rules.length} rules, over the limit of ${LIMITS.rules}` };
+  // CRD maxItems: the API server would refuse the whole object, so the whole route is refused.
+  for (const [i, r] of rules.entries()) {
+    for (const [field, max] of [["matches", LIMITS.matchesPerRule], ["backendRefs", LIMITS.backendRefs], ["filters", LIMITS.filters]] as const) {
+      const n = r?.[field]?.length ?? 0;
+      if (n > max) return { reason: "UnsupportedValue", message: `spec.rules[${i}].${field}: ${n} ${field}, over the limit of ${max}` };
+    }
+  }
   const total = rules.reduce((n, r) => n + Math.max(1, r?.matches?.length ?? 0), 0);
   if (total > LIMITS.matchesPerRoute) return { reason: "UnsupportedValue", message: `spec.rules: ${total} matches in total, over the limit of ${LIMITS.matchesPerRoute}` };
   return undefined;

@@ -110,6 +110,11 @@ describe("limits (CRD maxItems)", () => {
     const r2 = translate({ ...base, httpRoutes: [httpRoute("r", { parentRefs: [gwRef()], rules: many })] });
     expect(cond(r2, "r", "Accepted").message).toContain("129 matches in total, over the limit of 128");
   });
+  it("a per-rule maxItems violation refuses the whole route even when another rule is fine (the API server would)", () => {
+    const matches = Array.from({ length: 65 }, (_, i) => ({ path: { value: `/m${i}` } }));
+    const r = translate({ ...base, httpRoutes: [httpRoute("r", { parentRefs: [gwRef()], rules: [{}, { matches }] })] });
+    expect(cond(r, "r", "Accepted")).toMatchObject({ status: "False", reason: "UnsupportedValue", message: "spec.rules[1].matches: 65 matches, over the limit of 64" });
+  });
   it("17 hostnames, 17 backendRefs, 17 filters are refused", () => {
     const hostnames = Array.from({ length: 17 }, (_, i) => `h${i}.example.com`);
     expect(cond(translate({ ...base, httpRoutes: [httpRoute("r", { parentRefs: [gwRef()], hostnames })] }), "r", "Accepted").reason).toBe("UnsupportedValue");
