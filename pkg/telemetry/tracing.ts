@@ -2,14 +2,18 @@
 // shared no-op facade and creates no SDK object. On, it builds a BasicTracerProvider with a
 // parent-based ratio sampler, an OTLP exporter (gRPC or HTTP/JSON) behind a batch processor, and
 // the configured propagators; contexts are passed explicitly (no global context manager).
+// The sampling decision is taken here first (parent's sampled flag, else the SDK ratio sampler on
+// a pre-drawn trace id that the SDK then uses): sampled requests get SDK spans, dropped ones the
+// light UnsampledSpanHandle, which propagates the same context at a fraction of the cost.
 // Must not: register global providers/propagators, throw on a request path, or log secrets.
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer, type TextMapPropagator } from "@opentelemetry/api";
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, isSpanContextValid, trace, type Context, type Span, type Tracer, type TextMapPropagator } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type SpanExporter, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, SamplingDecision, TraceIdRatioBasedSampler, type SpanExporter, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { OTLPTraceExporter as OtlpGrpcExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
 import { OTLPTraceExporter as OtlpHttpExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { NOOP_SPAN, NOOP_TRACING } from "./noop-tracing.ts";
 import { buildPropagator, headerFnGetter, headerFnSetter } from "./propagation.ts";
+import { PooledIdGenerator, UnsampledSpanHandle, randomHexId } from "./unsampled-span.ts";
 import { isErrorOutcome, spanNameOf, type SpanAttributes, type SpanOutcome, type SpanRole } from "./span-attributes.ts";
 import { validateTracingConfig, type HeaderGetter, type HeaderSetter, type SpanHandle, type Tracing, type TracingConfig } from "./tracing-types.ts";
 
@@ -69,6 +73,8 @@ class SdkTracing implements Tracing {
   readonly provider: BasicTracerProvider;
   readonly tracer: Tracer;
   readonly propagator: TextMapPropagator;
+  readonly ratio: TraceIdRatioBasedSampler;
+  readonly ids = new PooledIdGenerator();
 
   constructor(cfg: TracingConfig) {
     const exporter = exporterOf(cfg);
@@ -76,26 +82,41 @@ class SdkTracing implements Tracing {
     this.provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ ...cfg.resourceAttributes, "service.name": cfg.serviceName }),
       sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(cfg.samplingRatio) }),
+      idGenerator: this.ids,
       spanProcessors: processors,
     });
+    this.ratio = new TraceIdRatioBasedSampler(cfg.samplingRatio);
     this.tracer = this.provider.getTracer("weft");
     this.propagator = buildPropagator(cfg.propagators);
   }
 
+  /** A span under `parent` (an extracted or span context): SDK span when sampled, light otherwise. */
+  private start(parent: Context, role: SpanRole, attrs: SpanAttributes, name: string | undefined): SpanHandle {
+    const sc = trace.getSpanContext(parent);
+    if (sc !== undefined && isSpanContextValid(sc)) {
+      if ((sc.traceFlags & TraceFlags.SAMPLED) === 0) return new UnsampledSpanHandle(sc.traceId, sc.traceState, parent);
+    } else {
+      const traceId = randomHexId(16);
+      if (this.ratio.shouldSample(parent, traceId).decision !== SamplingDecision.RECORD_AND_SAMPLED) return new UnsampledSpanHandle(traceId, undefined, parent);
+      this.ids.pendingTraceId = traceId;
+    }
+    const kind = role === "server" ? SpanKind.SERVER : SpanKind.CLIENT;
+    const span = this.tracer.startSpan(name ?? spanNameOf(attrs, role === "server" ? "request" : "upstream"), { kind, attributes: attrs }, parent);
+    this.ids.pendingTraceId = undefined;
+    return new SdkSpanHandle(span, parent, role);
+  }
+
   startServerSpan(carrier: HeaderGetter, attrs: SpanAttributes, name?: string): SpanHandle {
-    const parent = this.propagator.extract(ROOT_CONTEXT, carrier, headerFnGetter);
-    const span = this.tracer.startSpan(name ?? spanNameOf(attrs, "request"), { kind: SpanKind.SERVER, attributes: attrs }, parent);
-    return new SdkSpanHandle(span, parent, "server");
+    return this.start(this.propagator.extract(ROOT_CONTEXT, carrier, headerFnGetter), "server", attrs, name);
   }
 
   startClientSpan(parent: SpanHandle, attrs: SpanAttributes, name?: string): SpanHandle {
-    const ctx = parent instanceof SdkSpanHandle ? parent.context : ROOT_CONTEXT;
-    const span = this.tracer.startSpan(name ?? spanNameOf(attrs, "upstream"), { kind: SpanKind.CLIENT, attributes: attrs }, ctx);
-    return new SdkSpanHandle(span, ctx, "client");
+    if (parent instanceof UnsampledSpanHandle) return parent.child();
+    return this.start(parent instanceof SdkSpanHandle ? parent.context : ROOT_CONTEXT, "client", attrs, name);
   }
 
   inject(span: SpanHandle, setter: HeaderSetter): void {
-    if (span instanceof SdkSpanHandle) this.propagator.inject(span.context, setter, headerFnSetter);
+    if (span instanceof SdkSpanHandle || span instanceof UnsampledSpanHandle) this.propagator.inject(span.context, setter, headerFnSetter);
   }
 
   forceFlush(): Promise<void> { return this.provider.forceFlush(); }

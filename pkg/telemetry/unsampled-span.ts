@@ -1,0 +1,73 @@
+// unsampled-span: the span handle for requests the sampler dropped, and the random id pool.
+// An unsampled span records nothing but still carries a context (trace id, a fresh span id,
+// tracestate, baggage) so downstream hops see "not sampled" and keep the same trace id — the
+// same observable result as the SDK's non-recording span, without its per-span machinery.
+// Takes ids and a parent context; gives SpanHandles and hex ids from crypto randomness.
+// Must not: record attributes or export anything.
+import { randomFillSync } from "node:crypto";
+import { TraceFlags, trace, type Context, type TraceState } from "@opentelemetry/api";
+import type { SpanAttributes } from "./span-attributes.ts";
+import type { SpanHandle } from "./tracing-types.ts";
+
+const POOL_BYTES = 8192;
+const pool = Buffer.alloc(POOL_BYTES);
+let offset = POOL_BYTES;
+
+/** `bytes` random bytes as lower-case hex, never all zeros (an invalid id in W3C and B3). */
+export function randomHexId(bytes: 8 | 16): string {
+  for (;;) {
+    if (offset + bytes > POOL_BYTES) {
+      randomFillSync(pool);
+      offset = 0;
+    }
+    const id = pool.toString("hex", offset, offset + bytes);
+    offset += bytes;
+    if (!/^0+$/.test(id)) return id;
+  }
+}
+
+/** SDK IdGenerator that hands out a trace id chosen in advance (so the sampling decision made on
+ *  it holds) and pooled random ids otherwise. */
+export class PooledIdGenerator {
+  pendingTraceId: string | undefined;
+  generateTraceId(): string {
+    const t = this.pendingTraceId;
+    this.pendingTraceId = undefined;
+    return t ?? randomHexId(16);
+  }
+  generateSpanId(): string {
+    return randomHexId(8);
+  }
+}
+
+export class UnsampledSpanHandle implements SpanHandle {
+  readonly sampled = false;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly traceState: TraceState | undefined;
+  /** The extracted request context (carries baggage). */
+  readonly baseContext: Context;
+
+  constructor(traceId: string, traceState: TraceState | undefined, baseContext: Context) {
+    this.traceId = traceId;
+    this.spanId = randomHexId(8);
+    this.traceState = traceState;
+    this.baseContext = baseContext;
+  }
+
+  get context(): Context {
+    return trace.setSpanContext(this.baseContext, {
+      traceId: this.traceId,
+      spanId: this.spanId,
+      traceFlags: TraceFlags.NONE,
+      ...(this.traceState === undefined ? {} : { traceState: this.traceState }),
+    });
+  }
+
+  child(): UnsampledSpanHandle {
+    return new UnsampledSpanHandle(this.traceId, this.traceState, this.baseContext);
+  }
+
+  setAttributes(_attrs: SpanAttributes): void {}
+  end(): void {}
+}
