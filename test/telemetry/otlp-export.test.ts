@@ -66,6 +66,8 @@ describe.each([
     const spans = await receiver.waitForSpans(2);
     const byId = new Map(spans.map((x) => [x.spanId, x]));
     expect(byId.get(notFound.spanId)?.name).toBe("helloworld.Greeter/SayHello");
+    expect(byId.get(notFound.spanId)?.traceId).toBe(notFound.traceId);
+    expect(byId.get(unavailable.spanId)?.traceId).toBe(unavailable.traceId);
     expect(byId.get(notFound.spanId)?.attributes).toMatchObject({ "rpc.system": "grpc", "rpc.service": "helloworld.Greeter", "rpc.method": "SayHello", "rpc.grpc.status_code": 5 });
     expect(byId.get(notFound.spanId)?.statusCode).toBe(0);
     expect(byId.get(unavailable.spanId)?.statusCode).toBe(2);

@@ -87,6 +87,21 @@ describe("W3C ↔ B3 conversion", () => {
     expect(out["baggage"]?.split(",").sort()).toEqual(["tenant=blue", "userId=alice"]);
   });
 
+  it("keeps tracestate and baggage on an unsampled trace too, with a fresh span id per hop", () => {
+    const t = tracer(["tracecontext", "baggage"]);
+    const { server, client, out } = hop(t, {
+      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00",
+      tracestate: "congo=t61rcWkgMzE",
+      baggage: "tenant=blue",
+    });
+    expect(server.sampled).toBe(false);
+    expect(client.sampled).toBe(false);
+    expect(new Set([server.spanId, client.spanId, "00f067aa0ba902b7"]).size).toBe(3);
+    expect(out["traceparent"]).toBe(`00-4bf92f3577b34da6a3ce929d0e0e4736-${client.spanId}-00`);
+    expect(out["tracestate"]).toBe("congo=t61rcWkgMzE");
+    expect(out["baggage"]).toBe("tenant=blue");
+  });
+
   it("starts a fresh trace when the incoming traceparent is malformed", () => {
     const t = tracer(["tracecontext"]);
     for (const bad of ["", "00-xyz", "00-00000000000000000000000000000000-00f067aa0ba902b7-01", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "x".repeat(10_000)]) {
