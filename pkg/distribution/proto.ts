@@ -65,8 +65,10 @@ export interface SignResponseMsg {
 }
 
 interface Loaded {
+  /** Server-side definition: Stream responses may be pre-serialised bytes (see encodeServerMessage). */
   readonly service: grpc.ServiceDefinition;
   readonly Client: grpc.ServiceClientConstructor;
+  readonly encodeServerMessage: (m: ServerMessage) => Buffer;
 }
 
 let loaded: Loaded | undefined;
@@ -78,7 +80,14 @@ export function loadDistributionProto(): Loaded {
     weft: { distribution: { v1: { Distribution: grpc.ServiceClientConstructor } } };
   };
   const Client = pkg.weft.distribution.v1.Distribution;
-  loaded = { service: Client.service, Client };
+  const stream = Client.service["Stream"]!;
+  const encodeServerMessage = (m: ServerMessage): Buffer => stream.responseSerialize(m);
+  // One update is written to many proxies: let the server write bytes it serialised once.
+  const service: grpc.ServiceDefinition = {
+    ...Client.service,
+    Stream: { ...stream, responseSerialize: (v: unknown) => (v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : stream.responseSerialize(v)) },
+  };
+  loaded = { service, Client, encodeServerMessage };
   return loaded;
 }
 

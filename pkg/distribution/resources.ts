@@ -5,7 +5,7 @@
 // Must not: do I/O; trust a payload whose bytes do not hash to the announced hash.
 import { createHash } from "node:crypto";
 import type { ClusterIR, GatewayIR, MeshServiceIR, TlsSecretIR } from "../ir/types.ts";
-import { canonicalJson, contentHash } from "../util/canonical-json.ts";
+import { canonicalJson } from "../util/canonical-json.ts";
 import { WeftError } from "../errors/weft-error.ts";
 import type { ProxySlice } from "./slice.ts";
 
@@ -36,9 +36,20 @@ export function splitResourceKey(key: string): { type: string; name: string } {
   return i < 0 ? { type: key, name: "" } : { type: key.slice(0, i), name: key.slice(i + 1) };
 }
 
+/**
+ * IR values are immutable, so an object's encoding never changes: remember it by identity. Slices
+ * of many proxies share most objects (clusters, untouched services), so each is encoded once.
+ */
+const encodedByObject = new WeakMap<object, EncodedResource>();
+
 export function encodeResource(type: ResourceType, name: string, value: unknown): EncodedResource {
+  const cacheable = typeof value === "object" && value !== null;
+  const hit = cacheable ? encodedByObject.get(value) : undefined;
+  if (hit !== undefined && hit.type === type && hit.name === name) return hit;
   const text = canonicalJson(value);
-  return { type, name, hash: hashText(text), payload: Buffer.from(text, "utf8") };
+  const r: EncodedResource = { type, name, hash: hashText(text), payload: Buffer.from(text, "utf8") };
+  if (cacheable) encodedByObject.set(value, r);
+  return r;
 }
 
 export function encodeSlice(slice: ProxySlice): EncodedSlice {
@@ -56,25 +67,27 @@ export function encodeSlice(slice: ProxySlice): EncodedSlice {
 /** Version of a set of resources: hash over the sorted (key, hash) pairs. Empty set ⇒ "empty". */
 export function versionOf(resources: ReadonlyMap<string, { readonly hash: string }>): string {
   if (resources.size === 0) return "empty";
-  const h = createHash("sha256");
-  for (const key of [...resources.keys()].sort()) h.update(`${key}=${resources.get(key)!.hash}\n`);
-  return h.digest("hex").slice(0, 32);
+  const lines: string[] = [];
+  for (const key of [...resources.keys()].sort()) lines.push(`${key}=${resources.get(key)!.hash}\n`);
+  return createHash("sha256").update(lines.join("")).digest("hex").slice(0, 32);
 }
 
-/** Decode one resource; throws WEFT_ERR_VALIDATION when the bytes are not JSON or the hash differs. */
+/**
+ * Decode one resource; throws WEFT_ERR_VALIDATION when the bytes do not hash to the announced hash
+ * or are not JSON. The hash is over the bytes as sent (the server's canonical JSON), so checking the
+ * bytes is as strong as re-canonicalising the value, and much cheaper.
+ */
 export function decodeResource(r: { type: string; name: string; hash: string; payload: Uint8Array }): unknown {
-  const text = Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength).toString("utf8");
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new WeftError("WEFT_ERR_VALIDATION", `resource ${r.type}/${r.name}: payload is not JSON`);
-  }
-  const actual = contentHash(value);
+  const bytes = Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength);
+  const actual = createHash("sha256").update(bytes).digest("hex").slice(0, 32);
   if (actual !== r.hash) {
     throw new WeftError("WEFT_ERR_VALIDATION", `resource ${r.type}/${r.name}: hash mismatch (announced ${r.hash}, got ${actual})`);
   }
-  return value;
+  try {
+    return JSON.parse(bytes.toString("utf8"));
+  } catch {
+    throw new WeftError("WEFT_ERR_VALIDATION", `resource ${r.type}/${r.name}: payload is not JSON`);
+  }
 }
 
 /** Assemble decoded resources (key → value) into a sorted ProxySlice; values are not validated here. */

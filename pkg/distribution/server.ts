@@ -66,8 +66,10 @@ interface Conn {
   lastNack: { version: string; reason: string } | undefined;
 }
 
+const MAX_CACHED_UPDATES = 64;
+
 export function createDistributionServer(opts: DistributionServerOptions = {}): DistributionServer {
-  const { service } = loadDistributionProto();
+  const { service, encodeServerMessage } = loadDistributionProto();
   const conns = new Set<Conn>();
   let ir: MeshIR = EMPTY_SLICE;
   let snapshots = new Map<string, SliceSnapshot>();
@@ -82,6 +84,17 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
       snapshots.set(key, s);
     }
     return s;
+  };
+
+  const encodedUpdate = (held: HeldState, target: SliceSnapshot): Uint8Array => {
+    const cacheKey = held === NOTHING_HELD ? "" : held.version;
+    let bytes = target.updates.get(cacheKey);
+    if (bytes === undefined) {
+      bytes = encodeServerMessage({ msg: "update", update: buildUpdate(held, target.encoded) });
+      if (target.updates.size >= MAX_CACHED_UPDATES) target.updates.delete(target.updates.keys().next().value!);
+      target.updates.set(cacheKey, bytes);
+    }
+    return bytes;
   };
 
   const statusOf = (c: Conn): ProxyStatus => {
@@ -103,7 +116,7 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
     const version = target.encoded.version;
     if (c.held.version === version || c.nackedVersion === version) return;
     c.inflight = target;
-    c.call.write({ msg: "update", update: buildUpdate(c.held, target.encoded) });
+    c.call.write(encodedUpdate(c.held, target) as unknown as ServerMessage);
   };
 
   const onMessage = (c: Conn, m: ProxyMessage): void => {

@@ -52,10 +52,11 @@ export function sliceForProxy(ir: MeshIR, proxy: ProxyIdentity): ProxySlice {
 
 function sliceForSidecar(ir: MeshIR, clientNs: string): ProxySlice {
   const wanted = new Set<string>();
-  const services: MeshServiceIR[] = ir.services.map((svc) => ({
-    ...svc,
-    ports: svc.ports.map((port) => slicePort(port, clientNs, wanted)),
-  }));
+  const services: MeshServiceIR[] = ir.services.map((svc) => {
+    const ports = svc.ports.map((port) => slicePort(port, clientNs, wanted));
+    // Unchanged values keep their identity, so encodings can be shared between slices.
+    return ports.every((p, i) => p === svc.ports[i]) ? svc : { ...svc, ports };
+  });
   return {
     gateways: [],
     services: sortBy(services, (s) => `${s.namespace}/${s.name}`),
@@ -73,6 +74,8 @@ function slicePort(port: MeshPortIR, clientNs: string, wanted: Set<string>): Mes
     collectTables(mine, wanted);
   }
   if (port.producer !== undefined) collectTables(port.producer, wanted);
+  const keys = Object.keys(port.consumers);
+  if (keys.length === 0 || (keys.length === 1 && mine !== undefined)) return port;
   const { producer, consumers: _all, ...rest } = port;
   return producer === undefined ? { ...rest, consumers } : { ...rest, producer, consumers };
 }

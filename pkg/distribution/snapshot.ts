@@ -12,6 +12,13 @@ export interface SliceSnapshot {
   readonly encoded: EncodedSlice;
   /** "<kind>/<ns>/<name>" → generation of that route inside this slice. */
   readonly routeGenerations: ReadonlyMap<string, number>;
+  /**
+   * Encoded updates to this snapshot already built (server cache), by the base version they start
+   * from ("" = full). Proxies of one slice key mostly hold the same version, so each diff is built
+   * and serialised once, not once per proxy. A version names exactly one set of (key, hash) pairs,
+   * so caching by version is exact.
+   */
+  readonly updates: Map<string, Uint8Array>;
 }
 
 /** What a proxy holds: version and key → hash. */
@@ -44,7 +51,7 @@ export function buildSnapshot(ir: MeshIR, proxy: ProxyIdentity, key: string): Sl
       for (const t of Object.values(p.consumers)) add(t);
     }
   }
-  return { key, encoded: encodeSlice(slice), routeGenerations: gens };
+  return { key, encoded: encodeSlice(slice), routeGenerations: gens, updates: new Map() };
 }
 
 export interface SliceDiff {
@@ -75,3 +82,4 @@ export function buildUpdate(held: HeldState, target: EncodedSlice): ConfigUpdate
     removed: full ? [] : diff.removed,
   };
 }
+
