@@ -6,6 +6,7 @@
 // Must not: leave sockets or streams dangling after abort, or log key material.
 import { request as h1Request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
 import { connect as h2Connect, constants as h2c, type ClientHttp2Session } from "node:http2";
+import { connect as netConnect } from "node:net";
 import type { PeerCertificate } from "node:tls";
 import type { Readable } from "node:stream";
 import { sansMatchIdentity } from "../util/spiffe-san.ts";
@@ -150,7 +151,10 @@ export class Upstream {
               return err;
             },
           })
-        : h2Connect(`http://${base}`, { maxSessionMemory: 32 });
+        : h2Connect(`http://${base}`, {
+            maxSessionMemory: 32,
+            createConnection: () => netConnect({ host: target.address, port: target.port, noDelay: true }),
+          });
       holder.s = s;
       const t = setTimeout(() => s.destroy(failure("upstream_connect", "upstream connect timeout")), this.connectTimeoutMs);
       s.once("connect", () => { clearTimeout(t); this.connectedSessions.add(s); });

@@ -54,6 +54,7 @@ export function terminateMeshTls(raw: Socket, head: Buffer, context: SecureConte
       if (peerIdentity === undefined || parseSpiffeId(peerIdentity) === undefined) return refuse("client certificate has no single SPIFFE URI SAN");
       settled = true;
       clearTimeout(timer);
+      markEstablished(tls);
       resolve({ ok: true, socket: tls, peerIdentity, alpn: typeof tls.alpnProtocol === "string" ? tls.alpnProtocol : "" });
     });
   });
@@ -72,4 +73,14 @@ function verifyPeer(tls: TLSSocket): string | undefined {
   if (error) return (error as Error & { code?: string }).code ?? error.message;
   if (tls.getPeerX509Certificate() === undefined) return "no client certificate";
   return undefined;
+}
+
+/**
+ * What node's tls.Server does for its own sockets once verified (onServerSocketSecure): without
+ * `secureConnecting = false`, node:http2 waits for a 'secureConnect' that a server socket never emits.
+ */
+function markEstablished(tls: TLSSocket): void {
+  const state = tls as unknown as { secureConnecting: boolean; authorized: boolean };
+  state.authorized = true;
+  state.secureConnecting = false;
 }

@@ -1,0 +1,210 @@
+// proxy.bench: side by side in one run, on loopback only — direct client→origin, through one Weft
+// proxy, through nginx and through haproxy configured as equivalent keep-alive reverse proxies (one
+// worker/thread each, as Weft is one event loop). HTTP/1.1 with wrk (fixed connections and duration),
+// and h2c with h2load when installed (direct vs Weft). Prints one JSON object per line: requests/s,
+// p50/p99/p99.9 latency (µs), CPU µs per request and RSS (kB) of the proxy process(es) — for "direct"
+// of the origin itself.
+// Bounded: every load run has a fixed duration; every child process is killed at the end.
+// Run: sh benchmarks/proxy/setup.sh && node benchmarks/proxy/proxy.bench.ts  (env BENCH_SECONDS, BENCH_CONNS)
+// Hook: the sidecar pair (mTLS) scenario is listed in `scenarios` and skipped until a sidecar pair
+// launcher exists (pkg/proxy/sidecar startSidecar + mesh certificates).
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+
+const root = resolve(import.meta.dirname, "../..");
+const nodeBin = process.execPath;
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const conns = Number(process.env.BENCH_CONNS ?? 32);
+const dir = mkdtempSync(join(tmpdir(), "weft-proxy-bench-"));
+const children: ChildProcess[] = [];
+const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+
+function emit(o: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(o)}\n`);
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const p = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return p;
+}
+
+function startChild(cmd: string, args: string[]): ChildProcess {
+  const c = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+  c.stderr?.resume();
+  children.push(c);
+  return c;
+}
+
+async function firstJsonLine(c: ChildProcess): Promise<Record<string, number>> {
+  const rl = createInterface({ input: c.stdout! });
+  for await (const line of rl) return JSON.parse(line) as Record<string, number>;
+  throw new Error("child printed nothing");
+}
+
+async function waitPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = require_net().connect(port, "127.0.0.1", () => { s.destroy(); r(true); });
+      s.on("error", () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`port ${port} never opened`);
+}
+import * as netModule from "node:net";
+function require_net() { return netModule; }
+
+/** All pids of a process tree (nginx master + workers). */
+function treePids(pid: number): number[] {
+  const out = [pid];
+  const r = spawnSync("pgrep", ["-P", String(pid)], { encoding: "utf8" });
+  for (const l of r.stdout.split("\n")) if (l.trim() !== "") out.push(...treePids(Number(l)));
+  return out;
+}
+
+function cpuTicks(pids: number[]): number {
+  let t = 0;
+  for (const p of pids) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      t += Number(f[11]) + Number(f[12]);
+    } catch { /* gone */ }
+  }
+  return t;
+}
+
+function rssKb(pids: number[]): number {
+  let kb = 0;
+  for (const p of pids) {
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"));
+      kb += Number(m?.[1] ?? 0);
+    } catch { /* gone */ }
+  }
+  return kb;
+}
+
+const ticksPerSecond = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim() || 100);
+const wrkLua = join(dir, "report.lua");
+writeFileSync(wrkLua, `done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('{"requests":%d,"duration_us":%d,"errors":%d,"non2xx":%d,"p50_us":%d,"p99_us":%d,"p999_us":%d}\\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(99), latency:percentile(99.9)))
+end
+`);
+
+function wrk(port: number, path: string): Record<string, number> {
+  const r = spawnSync("wrk", ["-t1", `-c${conns}`, `-d${seconds}s`, "--timeout", "5s", "-s", wrkLua, `http://127.0.0.1:${port}${path}`], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
+  const line = r.stdout.split("\n").find((l) => l.startsWith("{"));
+  if (line === undefined) throw new Error(`wrk gave no report: ${r.stderr}`);
+  return JSON.parse(line) as Record<string, number>;
+}
+
+function h2load(port: number, path: string): Record<string, number> {
+  const r = spawnSync("h2load", ["-c", String(Math.min(conns, 8)), "-m", "16", "-D", String(seconds), `http://127.0.0.1:${port}${path}`], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
+  const rps = Number(/finished in [^,]+, ([\d.]+) req\/s/.exec(r.stdout)?.[1] ?? NaN);
+  const done = Number(/requests: \d+ total, \d+ started, (\d+) done/.exec(r.stdout)?.[1] ?? NaN);
+  const ok = Number(/status codes: (\d+) 2xx/.exec(r.stdout)?.[1] ?? NaN);
+  const failed = Number(/\d+ succeeded, (\d+) failed/.exec(r.stdout)?.[1] ?? NaN);
+  const lat = /time for request:\s+(\S+)\s+(\S+)\s+(\S+)/.exec(r.stdout);
+  const us = (v: string | undefined) => (v === undefined ? NaN : v.endsWith("ms") ? Number(v.slice(0, -2)) * 1000 : v.endsWith("us") ? Number(v.slice(0, -2)) : Number(v.slice(0, -1)) * 1e6);
+  return { requests: done, rps, ok2xx: ok, failed, mean_us: us(lat?.[3]), max_us: us(lat?.[2]) };
+}
+
+function measure(scenario: string, protocol: string, pids: number[] | undefined, run: () => Record<string, number>): void {
+  const before = pids ? cpuTicks(pids) : 0;
+  const res = run();
+  const after = pids ? cpuTicks(pids) : 0;
+  const rps = res.rps ?? (res.requests! / (res.duration_us! / 1e6));
+  const out: Record<string, unknown> = { bench: "proxy", scenario, protocol, connections: conns, seconds, rps: Math.round(rps), ...res };
+  delete out.duration_us;
+  if (pids) {
+    out.cpu_us_per_req = Math.round(((after - before) / ticksPerSecond) * 1e6 / Math.max(1, res.requests!) * 10) / 10;
+    out.rss_kb = rssKb(pids);
+  }
+  emit(out);
+}
+
+async function main(): Promise<void> {
+  if (!has("wrk")) {
+    emit({ bench: "proxy", error: "wrk missing: run benchmarks/proxy/setup.sh" });
+    return;
+  }
+  const origin = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-upstream.ts")]);
+  const { h1Port, h2Port, pid: originPid } = await firstJsonLine(origin);
+  const weft = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-weft.ts"), String(h1Port), String(h2Port)]);
+  const { port: weftPort, pid: weftPid } = await firstJsonLine(weft);
+
+  // Warm up (JIT, pools) briefly, then measure.
+  spawnSync("wrk", ["-t1", "-c8", "-d1s", `http://127.0.0.1:${weftPort}/`]);
+  // For "direct" the CPU and RSS figures are the origin's own (what a bare node:http server costs).
+  measure("direct", "http1", [originPid!], () => wrk(h1Port!, "/"));
+  measure("weft", "http1", [weftPid!], () => wrk(weftPort!, "/"));
+
+  if (has("nginx")) {
+    const port = await freePort();
+    const conf = join(dir, "nginx.conf");
+    writeFileSync(conf, `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/nginx-error.log warn;
+events { worker_connections 4096; }
+http { access_log off;
+  upstream origin { server 127.0.0.1:${h1Port}; keepalive 64; }
+  server { listen 127.0.0.1:${port}; location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection "";
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Request-Id $request_id; } } }
+`);
+    const ng = startChild("nginx", ["-c", conf, "-p", dir]);
+    await waitPort(port);
+    spawnSync("wrk", ["-t1", "-c8", "-d1s", `http://127.0.0.1:${port}/`]);
+    measure("nginx", "http1", treePids(ng.pid!), () => wrk(port, "/"));
+  } else emit({ bench: "proxy", scenario: "nginx", skipped: "nginx not installed" });
+
+  if (has("haproxy")) {
+    const port = await freePort();
+    const conf = join(dir, "haproxy.cfg");
+    writeFileSync(conf, `global
+  nbthread 1
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  option forwardfor
+  http-reuse always
+frontend fe
+  bind 127.0.0.1:${port}
+  default_backend be
+backend be
+  server origin 127.0.0.1:${h1Port}
+`);
+    const hp = startChild("haproxy", ["-f", conf, "-db"]);
+    await waitPort(port);
+    spawnSync("wrk", ["-t1", "-c8", "-d1s", `http://127.0.0.1:${port}/`]);
+    measure("haproxy", "http1", treePids(hp.pid!), () => wrk(port, "/"));
+  } else emit({ bench: "proxy", scenario: "haproxy", skipped: "haproxy not installed" });
+
+  if (has("h2load")) {
+    measure("direct", "h2c", [originPid!], () => h2load(h2Port!, "/"));
+    measure("weft", "h2c", [weftPid!], () => h2load(weftPort!, "/h2"));
+  } else emit({ bench: "proxy", protocol: "h2c", skipped: "h2load not installed" });
+
+  emit({ bench: "proxy", scenario: "sidecar-pair-mtls", skipped: "hook: needs a sidecar pair launcher (task E) — add it to this file's scenarios" });
+}
+
+try {
+  await main();
+} finally {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
+  await new Promise((r) => setTimeout(r, 200));
+  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+  rmSync(dir, { recursive: true, force: true });
+}
