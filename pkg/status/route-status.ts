@@ -4,7 +4,8 @@
 // Gives the new status: every other controller's entry kept untouched and in place, ours replaced
 // per parentRef (entries for parentRefs we no longer report removed), ≤ MAX_PARENTS entries.
 // Spec §4: "Update only entries with your own controllerName; never touch others; treat each
-// parentRef separately; ≤32 parents."
+// parentRef separately; ≤32 parents." A live parentRef equal to ours after defaults keeps its stored
+// spelling (the API server fills in group/kind), so an unchanged status never causes a write.
 // Must not: drop, reorder or edit an entry whose controllerName is not ours.
 import type { ParentReference, RouteParentStatus, RouteStatus } from "../api/index.ts";
 import { GATEWAY_GROUP } from "../api/index.ts";
@@ -49,10 +50,11 @@ export function mergeRouteStatus(
     const key = parentRefKey(p.parentRef, ctx.namespace);
     if (seen.has(key) || merged.length >= room) continue;
     seen.add(key);
+    const prev = liveOurs.get(key);
     merged.push({
-      parentRef: p.parentRef,
+      parentRef: prev?.parentRef ?? p.parentRef,
       controllerName: ctx.controllerName,
-      conditions: mergeConditions(liveOurs.get(key)?.conditions, p.conditions, ctx.generation, ctx.now),
+      conditions: mergeConditions(prev?.conditions, p.conditions, ctx.generation, ctx.now),
     });
   }
   return { parents: [...others, ...merged] };

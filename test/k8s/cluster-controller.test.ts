@@ -144,7 +144,7 @@ describe.skipIf(clusterSkipReason !== undefined)(`controller on a real API serve
   }, 60_000);
 
   it("bumps observedGeneration after an edit, and keeps another controller's parent entry", async () => {
-    const other = { parentRef: { name: "elsewhere" }, controllerName: "example.com/other", conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "theirs", lastTransitionTime: "2026-01-01T00:00:00Z" }] };
+    const other = { parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", name: "elsewhere" }, controllerName: "example.com/other", conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "theirs", lastTransitionTime: "2026-01-01T00:00:00Z" }] };
     await waitFor("another controller's status write", async () => {
       const before = await route("local");
       const parents = [...((before.status?.["parents"] ?? []) as unknown[]), other];

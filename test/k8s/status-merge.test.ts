@@ -127,3 +127,13 @@ describe("planStatus", () => {
     expect(moved.write).toBe(true);
   });
 });
+
+describe("parentRef spelling", () => {
+  it("keeps the server-defaulted spelling of our parentRef so nothing is rewritten", () => {
+    const cond: Condition = { type: "Accepted", status: "True", reason: "Accepted", message: "", observedGeneration: 3, lastTransitionTime: T1 };
+    const stored = { group: "gateway.networking.k8s.io", kind: "Gateway", name: "gw" };
+    const live = { metadata: { namespace: "a", generation: 3 }, status: { parents: [{ parentRef: stored, controllerName: ME, conditions: [cond] }] } };
+    const plan = planStatus(live, { target: { kind: "HTTPRoute", namespace: "a", name: "r", generation: 3 }, parents: [{ parentRef: { name: "gw" }, controllerName: ME, conditions: [cond] }] }, ME, T2);
+    expect(plan).toEqual({ write: false, reason: "unchanged" });
+  });
+});

@@ -23,7 +23,7 @@ const repo = resolve(import.meta.dirname, "../..");
 function findKubeDir(): string | undefined {
   const gomod = join(repo, "tools/kube/go.mod");
   if (!existsSync(gomod)) return undefined;
-  const m = /k8s\.io\/kubernetes (v1\.[0-9.]+)/.exec(readFileSync(gomod, "utf8"));
+  const m = /k8s\.io\/kubernetes (v1\.\d+\.\d+)/.exec(readFileSync(gomod, "utf8"));
   if (m === null) return undefined;
   const dir = join(process.env["WEFT_CACHE_DIR"] ?? join(homedir(), ".cache/weft"), `kube-${m[1]}`);
   return existsSync(join(dir, "stamp")) ? dir : undefined;
