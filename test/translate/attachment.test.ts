@@ -126,6 +126,16 @@ describe("HTTPRoute vs GRPCRoute on one listener (spec §6)", () => {
     expect(r.ir.gateways[0]!.ports[0]!.listeners[0]!.routes.grpc.rules).toEqual([]);
     expect(gatewayStatusOf(r)?.listeners[0]?.attachedRoutes).toBe(1);
   });
+  it("losing on one listener only: Accepted on the others, a Conflicted diagnostic names the loss", () => {
+    const r = translate(baseGateway({
+      httpRoutes: [httpRoute("h", { parentRefs: [gwRef("gw", { sectionName: "a" })] }, "default", { creationTimestamp: "2024-01-01T00:00:00Z" })],
+      grpcRoutes: [grpcRoute("g", { parentRefs: [gwRef()], rules: [{}] }, "default", { creationTimestamp: "2024-06-01T00:00:00Z" })],
+    }, [listener("a", 80, { allowedRoutes: all }), listener("b", 8080, { allowedRoutes: all })]));
+    expect(cond(r, "g", "Accepted", 0, "GRPCRoute")).toMatchObject({ status: "True", message: expect.stringContaining("listener b of") });
+    expect(r.diagnostics).toContainEqual(expect.objectContaining({ code: "Conflicted", object: "GRPCRoute/default/g" }));
+    expect(gatewayStatusOf(r)?.listeners.map((l) => l.attachedRoutes)).toEqual([1, 1]);
+    expect(r.ir.gateways[0]?.ports.map((p) => p.listeners[0]?.routes.grpc.rules.length)).toEqual([0, 1]);
+  });
   it("disjoint hostnames: both accepted", () => {
     const r = translate(baseGateway({
       httpRoutes: [httpRoute("h", { parentRefs: [gwRef()], hostnames: ["a.example.com"] })],
