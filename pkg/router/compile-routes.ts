@@ -5,7 +5,8 @@
 //   host group (exact host map, wildcard-suffix map, hostname-less group) → path/method index →
 //   sorted candidate lists → k-way merge by precedence index → first entry whose check holds.
 // A gRPC request tries the grpc table first, then the http table; other requests only http.
-// Must not: reorder entries, throw on malformed IR (such entries never match), keep per-request state.
+// Must not: reorder entries, throw on malformed IR (such entries never match), keep per-request state
+// (the only memo is host → host groups, a pure function of the host, bounded in size).
 import type { GrpcMatchIR, HttpMatchIR, RouteEntryIR, RouteTableIR, RouteTablesIR, RuleIR } from "../ir/types.ts";
 import type { RequestView } from "./request.ts";
 import { exactHeadersOf, type ExactHeaders } from "./candidate-bucket.ts";
@@ -30,6 +31,8 @@ interface CompiledTable {
   readonly exactHosts: ReadonlyMap<string, CandidateIndex>;
   /** Keyed by the wildcard's suffix including the dot (".example.com" for "*.example.com"). */
   readonly wildcardHosts: ReadonlyMap<string, CandidateIndex>;
+  /** Memo: request host → the host groups covering it (bounded; a pure function of the host). */
+  readonly hostCache: Map<string, readonly CandidateIndex[]>;
 }
 
 /** The compiled form of RouteTablesIR; opaque to callers (use matchRoute). */
@@ -129,7 +132,7 @@ function compileTable<M extends HttpMatchIR | GrpcMatchIR, P, I extends Candidat
   anyHost?.seal();
   for (const g of exactHosts.values()) g.seal();
   for (const g of wildcardHosts.values()) g.seal();
-  return { kind: k.kind, size: entries.length, results, checks, anyHost, exactHosts, wildcardHosts };
+  return { kind: k.kind, size: entries.length, results, checks, anyHost, exactHosts, wildcardHosts, hostCache: new Map() };
 }
 
 /** Compiles both tables of one parent. Never throws on malformed entries (they never match). */
@@ -145,20 +148,38 @@ export function compileRoutes(tables: RouteTablesIR): CompiledRoutes {
 const sink: (readonly number[])[] = [];
 const positions: number[] = [];
 
+/** Host groups whose hostname covers `rawHost`: exact first, then wildcards from most specific. */
+function resolveHostGroups(table: CompiledTable, rawHost: string): readonly CandidateIndex[] {
+  // Absolute form "example.com." names the same host (listener selection strips it too).
+  const host = rawHost.length > 1 && rawHost.endsWith(".") ? rawHost.slice(0, -1) : rawHost;
+  const out: CandidateIndex[] = [];
+  const exact = table.exactHosts.get(host);
+  if (exact !== undefined) out.push(exact);
+  if (table.wildcardHosts.size > 0) {
+    // Every proper suffix starting at a "." (not at position 0) is a wildcard domain that covers host.
+    for (let dot = host.indexOf(".", 1); dot >= 0; dot = host.indexOf(".", dot + 1)) {
+      const g = table.wildcardHosts.get(host.slice(dot));
+      if (g !== undefined) out.push(g);
+    }
+  }
+  return out;
+}
+
+/** Bound on memoised hosts per table: random Host headers cannot grow memory past it. */
+const HOST_CACHE_MAX = 4096;
+
 function collectCandidates(table: CompiledTable, req: RequestView): void {
   sink.length = 0;
   table.anyHost?.collect(req, sink);
   if (table.exactHosts.size === 0 && table.wildcardHosts.size === 0) return;
-  let host = req.host;
-  // Absolute form "example.com." names the same host (listener selection strips it too).
-  if (host.length > 1 && host.charCodeAt(host.length - 1) === 46 /* "." */) host = host.slice(0, -1);
-  if (table.exactHosts.size > 0) table.exactHosts.get(host)?.collect(req, sink);
-  if (table.wildcardHosts.size > 0) {
-    // Every proper suffix starting at a "." (not at position 0) is a wildcard domain that covers host.
-    for (let dot = host.indexOf(".", 1); dot >= 0; dot = host.indexOf(".", dot + 1)) {
-      table.wildcardHosts.get(host.slice(dot))?.collect(req, sink);
-    }
+  const host = req.host;
+  let groups = table.hostCache.get(host);
+  if (groups === undefined) {
+    groups = resolveHostGroups(table, host);
+    if (table.hostCache.size >= HOST_CACHE_MAX) table.hostCache.clear();
+    table.hostCache.set(host, groups);
   }
+  for (let i = 0; i < groups.length; i++) groups[i]!.collect(req, sink);
 }
 
 /** Lowest candidate index whose check holds, or -1: the result a linear scan would give. */

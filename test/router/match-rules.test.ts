@@ -184,6 +184,16 @@ describe("first-wins order and hostnames (spec §7)", () => {
     expect(winner(tables, { host: "c.b.test", path: "/y" })).toBe("e1");
   });
 
+  it("stays correct and bounded in memory under many distinct Host headers", () => {
+    const compiled = compileRoutes(httpTables([{ hostnames: ["*.example.com"] }, { hostnames: ["exact.test"] }]));
+    for (let i = 0; i < 10_000; i++) {
+      const host = i % 3 === 0 ? `h${i}.example.com` : i % 3 === 1 ? "exact.test" : `h${i}.other.org`;
+      const want = i % 3 === 0 ? "e0" : i % 3 === 1 ? "e1" : undefined;
+      expect(matchRoute(compiled, request({ host }))?.rule.id).toBe(want);
+    }
+    expect(compiled.http.hostCache.size).toBeLessThanOrEqual(4096);
+  });
+
   it("an entry pointing at a missing rule never matches; the others still do", () => {
     const base = httpTables([{ path: { type: "PathPrefix", value: "/" } }, { path: { type: "PathPrefix", value: "/" } }]);
     const broken: RouteTablesIR = { ...base, http: { ...base.http, entries: [{ ...base.http.entries[0]!, rule: 42 }, base.http.entries[1]!] } };
