@@ -3,3 +3,4 @@ export { startSidecar } from "./start-sidecar.ts";
 export type { Sidecar, SidecarDestination, SidecarLog, SidecarOptions, SidecarStats, InboundMode } from "./sidecar-types.ts";
 export { originalDestination, originalDstMethod, loadOriginalDstAddon, setTransparent } from "./original-dst.ts";
 export type { OriginalDestination } from "./original-dst.ts";
+export { createMeshLookup, type MeshLookup } from "./mesh-lookup.ts";

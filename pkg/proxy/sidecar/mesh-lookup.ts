@@ -1,0 +1,21 @@
+// mesh-lookup: the sidecar's swappable view of the mesh Services its workload may call. Takes the
+// client namespace and, on every config push, the MeshServiceIR list; gives `lookup(ip, port)` for
+// startSidecar, answering from the latest compiled mesh (pkg/router compileMesh/lookupMeshDestination).
+// Must not: compile per connection, or throw on malformed IR (compileMesh does not).
+import type { MeshServiceIR } from "../../ir/types.ts";
+import { compileMesh, lookupMeshDestination, type CompiledMesh } from "../../router/index.ts";
+import type { SidecarDestination } from "./sidecar-types.ts";
+
+export interface MeshLookup {
+  readonly lookup: (ip: string, port: number) => SidecarDestination | undefined;
+  /** Swap in a new Service list (atomic: connections accepted afterwards see it). */
+  update(services: readonly MeshServiceIR[]): void;
+}
+
+export function createMeshLookup(clientNamespace: string, services: readonly MeshServiceIR[] = []): MeshLookup {
+  let mesh: CompiledMesh = compileMesh(services, clientNamespace);
+  return {
+    lookup: (ip, port) => lookupMeshDestination(mesh, ip, port),
+    update: (next) => { mesh = compileMesh(next, clientNamespace); },
+  };
+}
