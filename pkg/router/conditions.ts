@@ -6,9 +6,9 @@
 // Dialect: RE2 syntax (github.com/google/re2/wiki/Syntax), always anchored: the pattern must match the
 // WHOLE value (path, header value, query value, gRPC service or method), as with `^(?:p)$`.
 // Headers and query params (spec §8): when several conditions name the same header (case-insensitive)
-// or query param (case-sensitive), only the first is considered. Query params: names are case-sensitive; the FIRST occurrence of a repeated name counts;
-// names and values are percent-decoded (UTF-8) before matching, "+" stays a literal plus; a value with
-// a malformed escape is matched raw. A param without "=" has the value "".
+// or query param (case-sensitive), only the first is considered. In the request, the FIRST occurrence
+// of a repeated query param counts; names and values are percent-decoded (UTF-8) before matching, "+"
+// stays a literal plus; a malformed escape is matched raw. A param without "=" has the value "".
 import { RE2JS } from "re2js";
 import type { GrpcMatchIR, HeaderMatchIR, HttpMatchIR, QueryParamMatchIR, StringMatchType } from "../ir/types.ts";
 import type { RequestView } from "./request.ts";

@@ -2,8 +2,9 @@
 // Takes: entries (by their precedence index) with Exact / PathPrefix / RegularExpression paths.
 // Gives: for a request path, the lists of entry indices whose PATH condition can hold; each list is
 // sorted ascending. Exact → hash map; PathPrefix → trie by "/"-separated segment (spec §8: `/abc`
-// matches `/abc`, `/abc/`, `/abc/def`, never `/abcd`); anything else → an always-checked list whose
-// entries carry their own path test. Each list is a CandidateBucket (may split by a header value).
+// matches `/abc`, `/abc/`, `/abc/def`, never `/abcd`); a regex with a literal leading path → the trie
+// node of that path; anything else → an always-checked list. Entries whose path the index does not
+// guarantee carry their own path test. Each list is a CandidateBucket (may split by a header value).
 // Must not: decide precedence (the caller merges lists by index).
 // Paths are compared as received: case-sensitive, percent-encoding kept, no normalisation.
 import { CandidateBucket, type ExactHeaders } from "./candidate-bucket.ts";
@@ -28,7 +29,7 @@ function newNode(): TrieNode {
   return { children: undefined, onlySegment: undefined, onlyChild: undefined, entries: new CandidateBucket() };
 }
 
-/** What the index needs to know about one entry's path; `indexed` false ⇒ goes to the always list. */
+/** Where one entry's path is filed; "Other" ⇒ the always-checked list. */
 export type IndexedPath = { readonly type: "Exact" | "PathPrefix"; readonly value: string } | { readonly type: "Other" };
 
 /** PathPrefix value as matched: one trailing "/" is ignored (spec §8), "/" stays "/". */
