@@ -1,5 +1,5 @@
 // controller-health: the controller's HTTP probe endpoints.
-// Takes a port/address and a readiness function; gives a server with GET /healthz (process alive,
+// Takes a port/address and a readiness function; gives a server with GET /live and /healthz (alive,
 // 200) and GET /ready (200 once caches are synced and the first translate ran, else 503), plus
 // GET /status (JSON: ready, leader, passes). Anything else is 404; bodies are never read.
 // Must not: expose configuration, secrets or object contents.
@@ -17,7 +17,7 @@ export async function startHealthServer(address: string, port: number, state: He
       res.writeHead(405).end();
       return;
     }
-    if (path === "/healthz") {
+    if (path === "/healthz" || path === "/live") {
       res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
     } else if (path === "/ready") {
       const ok = state.ready();

@@ -10,7 +10,17 @@ export interface ControllerOptions {
   readonly kubeconfig?: string;
   readonly grpcAddress: string;
   readonly grpcPort: number;
+  /** /ready, /live (/healthz), /status. The chart names it --admin-port. */
   readonly healthPort: number;
+  /** The controller's own namespace: default for the lease and the CA Secret. */
+  readonly namespace: string;
+  readonly trustDomain: string;
+  readonly caSecret?: string;
+  /** Accepted for the chart's injector/CA wiring; served by other components when wired. */
+  readonly webhookPort: number;
+  readonly webhookConfig?: string;
+  readonly webhookService?: string;
+  readonly certLifetimeMs: number;
   readonly leaderElect: boolean;
   readonly leaseNamespace: string;
   readonly leaseName: string;
@@ -23,22 +33,26 @@ export interface ControllerOptions {
 }
 
 export const CONTROLLER_USAGE = `usage: weft controller [--provider kube|file] [--dir D] [--kubeconfig K]
-  [--grpc-address 0.0.0.0] [--grpc-port 15010] [--health-port 15021] [--leader-elect]
-  [--lease-namespace NS] [--lease-name weft-controller] [--identity ID]
+  [--grpc-address 0.0.0.0] [--grpc-port 15010] [--admin-port 15014] [--leader-elect[=true|false]]
+  [--namespace NS] [--lease-namespace NS] [--lease-name weft-controller] [--identity ID]
+  [--trust-domain cluster.local] [--ca-secret weft-ca] [--cert-lifetime 24h]
+  [--webhook-port 15017] [--webhook-config NAME] [--webhook-service NAME]
   [--lease-duration 15s] [--renew-deadline 10s] [--retry-period 2s]
   [--controller-name weft.dev/gateway-controller] [--log-level info]`;
 
 const VALUE_FLAGS = new Set([
-  "provider", "dir", "kubeconfig", "grpc-address", "grpc-port", "health-port", "lease-namespace", "lease-name", "identity",
-  "lease-duration", "renew-deadline", "retry-period", "controller-name", "log-level",
+  "provider", "dir", "kubeconfig", "grpc-address", "grpc-port", "health-port", "admin-port", "lease-namespace", "lease-name", "identity",
+  "lease-duration", "renew-deadline", "retry-period", "controller-name", "log-level", "namespace", "trust-domain", "ca-secret",
+  "webhook-port", "webhook-config", "webhook-service", "cert-lifetime",
 ]);
 
 export function parseDuration(flag: string, v: string): number {
-  const m = /^(\d+)(ms|s|m)?$/.exec(v.trim());
-  if (m === null) throw new Error(`--${flag}: "${v}" is not a duration (e.g. 15s, 500ms)`);
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(v.trim());
+  if (m === null) throw new Error(`--${flag}: "${v}" is not a duration (e.g. 15s, 500ms, 24h)`);
   const n = Number(m[1]);
-  const ms = m[2] === "s" ? n * 1000 : m[2] === "m" ? n * 60_000 : n;
-  if (ms < 1 || ms > 3_600_000) throw new Error(`--${flag}: ${v} is out of range`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "ms"] ?? 1;
+  const ms = n * unit;
+  if (ms < 1 || ms > 366 * 24 * 3_600_000) throw new Error(`--${flag}: ${v} is out of range`);
   return ms;
 }
 
@@ -56,6 +70,7 @@ export function parseControllerOptions(argv: readonly string[], env: Readonly<Re
     if (m === null) throw new Error(`unexpected argument "${argv[i]}"`);
     const name = m[1]!;
     if (name === "leader-elect") {
+      if (m[2] !== undefined && m[2] !== "true" && m[2] !== "false") throw new Error(`--leader-elect=${m[2]}: use true or false`);
       leaderElect = m[2] === undefined || m[2] === "true";
       continue;
     }
@@ -76,15 +91,27 @@ export function parseControllerOptions(argv: readonly string[], env: Readonly<Re
   }
   const kubeconfig = raw.get("kubeconfig") ?? env["KUBECONFIG"];
   const dir = raw.get("dir");
+  const namespace = raw.get("namespace") ?? env["POD_NAMESPACE"] ?? "weft-system";
+  const opt = (flag: string, key: string): Record<string, string> => {
+    const v = raw.get(flag);
+    return v !== undefined && v !== "" ? { [key]: v } : {};
+  };
   return {
     provider,
     ...(dir !== undefined ? { dir } : {}),
     ...(kubeconfig !== undefined && kubeconfig !== "" ? { kubeconfig } : {}),
     grpcAddress: raw.get("grpc-address") ?? "0.0.0.0",
     grpcPort: port("grpc-port", raw.get("grpc-port") ?? "15010"),
-    healthPort: port("health-port", raw.get("health-port") ?? "15021"),
+    healthPort: port("admin-port", raw.get("admin-port") ?? raw.get("health-port") ?? "15014"),
+    namespace,
+    trustDomain: raw.get("trust-domain") ?? "cluster.local",
+    ...opt("ca-secret", "caSecret"),
+    webhookPort: port("webhook-port", raw.get("webhook-port") ?? "15017"),
+    ...opt("webhook-config", "webhookConfig"),
+    ...opt("webhook-service", "webhookService"),
+    certLifetimeMs: parseDuration("cert-lifetime", raw.get("cert-lifetime") ?? "24h"),
     leaderElect,
-    leaseNamespace: raw.get("lease-namespace") ?? env["POD_NAMESPACE"] ?? "weft-system",
+    leaseNamespace: raw.get("lease-namespace") ?? namespace,
     leaseName: raw.get("lease-name") ?? "weft-controller",
     identity: raw.get("identity") ?? env["POD_NAME"] ?? `${hostname()}-${process.pid}`,
     leaseDurationMs, renewDeadlineMs, retryPeriodMs,

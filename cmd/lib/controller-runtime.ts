@@ -43,7 +43,7 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     lookup: (t) => pipeline.lookup(t),
   });
   const pipeline = createControllerPipeline({
-    translateOptions: { controllerName: o.controllerName },
+    translateOptions: { controllerName: o.controllerName, trustDomain: o.trustDomain },
     setIr: (ir) => distribution.setIr(ir),
     ...(writer !== undefined ? { statusWriter: writer } : {}),
     log,
@@ -52,7 +52,10 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
   if (o.provider === "file") {
     provider = await startFileProvider({ dir: o.dir ?? ".", log, onSnapshot: (s, b) => pipeline.onSnapshot(s, b) });
   } else {
-    provider = startKubeProvider({ kc: kc!, client: client!, log, onSnapshot: (s, b) => pipeline.onSnapshot(s, b) });
+    provider = startKubeProvider({
+      kc: kc!, client: client!, log, onSnapshot: (s, b) => pipeline.onSnapshot(s, b),
+      ...(o.caSecret !== undefined ? { caSecret: { namespace: o.namespace, name: o.caSecret } } : {}),
+    });
   }
   if (o.leaderElect && client !== undefined) {
     const e = startLeaderElection({

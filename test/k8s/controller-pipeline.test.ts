@@ -105,12 +105,17 @@ describe("controller options", () => {
   it("defaults and validation", () => {
     const o = parseControllerOptions([], {});
     expect(o.provider).toBe("kube");
-    expect([o.grpcPort, o.leaseDurationMs, o.renewDeadlineMs, o.retryPeriodMs]).toEqual([15010, 15000, 10000, 2000]);
+    expect([o.grpcPort, o.healthPort, o.leaseDurationMs, o.renewDeadlineMs, o.retryPeriodMs]).toEqual([15010, 15014, 15000, 10000, 2000]);
     expect(parseControllerOptions(["--provider", "file", "--dir=/x", "--grpc-port", "0"], {}).grpcPort).toBe(0);
     expect(() => parseControllerOptions(["--provider", "file"], {})).toThrow(/--dir/);
     expect(() => parseControllerOptions(["--provider", "etcd"], {})).toThrow(/kube or file/);
     expect(() => parseControllerOptions(["--lease-duration", "1s"], {})).toThrow(/renew-deadline/);
     expect(() => parseControllerOptions(["--bogus"], {})).toThrow(/unknown flag/);
+    const chart = parseControllerOptions(["--provider=kube", "--namespace=weft-system", "--grpc-port=15010", "--webhook-port=15017", "--admin-port=15014",
+      "--leader-elect=false", "--lease-name=weft", "--lease-duration=15s", "--renew-deadline=10s", "--retry-period=2s", "--trust-domain=example.org",
+      "--cert-lifetime=24h", "--ca-secret=weft-ca", "--webhook-config=weft", "--webhook-service=weft", "--log-level=info"], {});
+    expect([chart.leaderElect, chart.trustDomain, chart.caSecret, chart.certLifetimeMs, chart.leaseNamespace]).toEqual([false, "example.org", "weft-ca", 86_400_000, "weft-system"]);
+    expect(() => parseControllerOptions(["--leader-elect=maybe"], {})).toThrow(/true or false/);
     expect(parseControllerOptions(["--leader-elect", "--lease-duration=3s", "--renew-deadline=2s", "--retry-period=500ms"], {}).leaseDurationMs).toBe(3000);
   });
 });
