@@ -7,6 +7,8 @@ import { createDistributionClient, type DistributionClient } from "../../pkg/dis
 import { createDistributionServer, type DistributionServer } from "../../pkg/distribution/server.ts";
 import { sliceForProxy, type ProxyIdentity, type ProxySlice } from "../../pkg/distribution/slice.ts";
 import { WeftError } from "../../pkg/errors/weft-error.ts";
+import { credentials, status } from "@grpc/grpc-js";
+import { loadDistributionProto, type DistributionStub, type ProxyMessage } from "../../pkg/distribution/proto.ts";
 import type { MeshIR } from "../../pkg/ir/types.ts";
 import { canonicalJson } from "../../pkg/util/canonical-json.ts";
 import { sampleIr } from "./ir-fixtures.ts";
@@ -193,5 +195,26 @@ describe("distribution over loopback gRPC", () => {
     await waitFor("good client configured", () => good.configs.length === 1);
     await waitFor("liar refused", () => errors.some((e) => e.includes("does not match hello shop/admin")));
     expect(server.proxies().map((p) => p.identity.pod)).toEqual(["ok"]);
+  });
+
+  it("ends hostile streams with INVALID_ARGUMENT and a precise message, and keeps serving others", async () => {
+    const { server, port } = await startServer(sampleIr());
+    const { Client } = loadDistributionProto();
+    const stub = new Client(`127.0.0.1:${port}`, credentials.createInsecure()) as unknown as DistributionStub;
+    cleanups.push(() => stub.close());
+    const failWith = (first: ProxyMessage): Promise<{ code: number; details: string }> =>
+      new Promise((resolve) => {
+        const call = stub.Stream();
+        call.on("error", (e: { code: number; details: string }) => resolve({ code: e.code, details: e.details }));
+        call.on("data", () => {});
+        call.write(first);
+      });
+    expect(await failWith({ msg: "ack", ack: { version: "x", resources: [] } })).toEqual({ code: status.INVALID_ARGUMENT, details: "the first message must be a hello" });
+    const hello = { namespace: "shop", serviceAccount: "default", pod: "p", kind: "router", gatewayNamespace: "", gatewayName: "", version: "", known: [] };
+    expect(await failWith({ msg: "hello", hello })).toEqual({ code: status.INVALID_ARGUMENT, details: 'hello.kind must be "gateway" or "sidecar", got "router"' });
+    expect((await failWith({ msg: "hello", hello: { ...hello, kind: "sidecar", namespace: "../etc" } })).details).toMatch(/hello.namespace .* is not a valid Kubernetes name/);
+    const ok = startClient(port, sidecar("shop", "fine"));
+    await waitFor("healthy client still served", () => ok.configs.length === 1);
+    expect(server.proxies().map((p) => p.identity.pod)).toEqual(["fine"]);
   });
 });
