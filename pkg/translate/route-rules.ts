@@ -120,6 +120,10 @@ function compileRule(kind: RouteKind, ref: RouteRef, rule: HTTPRouteRule | GRPCR
   return { rule: ruleIR, matches: m.matches };
 }
 
+function overRule(i: number, field: string, n: number, max: number): Problem {
+  return { reason: "UnsupportedValue", message: `spec.rules[${i}].${field}: ${n} ${field}, over the limit of ${max}` };
+}
+
 function routeLevelProblem(route: AnyRoute, rules: readonly (HTTPRouteRule | GRPCRouteRule)[], mesh: boolean): Problem | undefined {
   const hostnames = mesh ? [] : route.spec?.hostnames ?? [];
   if (hostnames.length > LIMITS.hostnames) return { reason: "UnsupportedValue", message: `spec.hostnames: ${hostnames.length} hostnames, over the limit of ${LIMITS.hostnames}` };
@@ -129,13 +133,17 @@ function routeLevelProblem(route: AnyRoute, rules: readonly (HTTPRouteRule | GRP
   }
   if (rules.length > LIMITS.rules) return { reason: "UnsupportedValue", message: `spec.rules: ${rules.length} rules, over the limit of ${LIMITS.rules}` };
   // CRD maxItems: the API server would refuse the whole object, so the whole route is refused.
-  for (const [i, r] of rules.entries()) {
-    for (const [field, max] of [["matches", LIMITS.matchesPerRule], ["backendRefs", LIMITS.backendRefs], ["filters", LIMITS.filters]] as const) {
-      const n = r?.[field]?.length ?? 0;
-      if (n > max) return { reason: "UnsupportedValue", message: `spec.rules[${i}].${field}: ${n} ${field}, over the limit of ${max}` };
-    }
+  let total = 0;
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i];
+    const m = r?.matches?.length ?? 0;
+    const b = r?.backendRefs?.length ?? 0;
+    const f = r?.filters?.length ?? 0;
+    if (m > LIMITS.matchesPerRule) return overRule(i, "matches", m, LIMITS.matchesPerRule);
+    if (b > LIMITS.backendRefs) return overRule(i, "backendRefs", b, LIMITS.backendRefs);
+    if (f > LIMITS.filters) return overRule(i, "filters", f, LIMITS.filters);
+    total += Math.max(1, m);
   }
-  const total = rules.reduce((n, r) => n + Math.max(1, r?.matches?.length ?? 0), 0);
   if (total > LIMITS.matchesPerRoute) return { reason: "UnsupportedValue", message: `spec.rules: ${total} matches in total, over the limit of ${LIMITS.matchesPerRoute}` };
   return undefined;
 }
