@@ -23,6 +23,6 @@ if ! command -v "$cc_bin" >/dev/null 2>&1; then
 fi
 mkdir -p "$(dirname "$out")"
 "$cc_bin" -O2 -Wall -Wextra -fPIC -shared -fvisibility=hidden -DNODE_GYP_MODULE_NAME=original_dst \
-  -I"$include" "$src" -o "$out.tmp"
-mv "$out.tmp" "$out"
+  -I"$include" "$src" -o "$out.tmp.$$"
+mv "$out.tmp.$$" "$out"
 echo "build-native: built $out"

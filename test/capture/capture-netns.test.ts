@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClusterIR, MeshIR, RouteTablesIR, RuleIR } from "../../pkg/ir/types.ts";
-import type { SidecarStats } from "../../pkg/proxy/sidecar/index.ts";
+import { loadOriginalDstAddon, type SidecarStats } from "../../pkg/proxy/sidecar/index.ts";
 import { createTestCa, issueLeaf } from "../sidecar/support/test-ca.ts";
 import { captureToolsMissing, createPodPair, daemonInNs, inNs, nodeInNs, NODE, type Daemon, type PodPair } from "./support/netns.ts";
 
@@ -85,6 +85,7 @@ describe.skipIf(skipReason !== undefined)(`transparent capture in network namesp
     nodeInNs<HttpOut>(pair.pod, join(fixtures, "client.ts"), ["http", host, String(port), path, ...headers]);
 
   beforeAll(async () => {
+    loadOriginalDstAddon(); // builds it (as root) if a fresh clone has not yet: the uid-1337 sidecar cannot
     const prefix = `wc${process.pid.toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
     pair = createPodPair(prefix, ["10.96.0.10", "10.96.0.11", "fd00:96::10"]);
     tmp = mkdtempSync(join(tmpdir(), "weft-capture-"));
@@ -113,6 +114,10 @@ describe.skipIf(skipReason !== undefined)(`transparent capture in network namesp
     sidecar = daemonInNs(pair.pod, join(fixtures, "sidecar-main.ts"), [join(tmp, "sidecar.json")]);
     daemons.push(sidecar);
     await sidecar.waitFor((l) => l === "ready");
+  });
+
+  it("the sidecar recovers original destinations with the native addon (not the conntrack fallback)", async () => {
+    await sidecar.waitFor((l) => l.includes('"event":"sidecar.listening"') && l.includes('"originalDst":"addon"'));
   });
 
   afterAll(async () => {

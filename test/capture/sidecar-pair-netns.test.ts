@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MeshIR } from "../../pkg/ir/types.ts";
-import type { SidecarStats } from "../../pkg/proxy/sidecar/index.ts";
+import { loadOriginalDstAddon, type SidecarStats } from "../../pkg/proxy/sidecar/index.ts";
 import { createTestCa, issueLeaf } from "../sidecar/support/test-ca.ts";
 import { engineOffersMeshAlpn } from "./support/engine-probe.ts";
 import { captureToolsMissing, createPodPair, daemonInNs, inNs, nodeInNs, NODE, type Daemon, type PodPair } from "./support/netns.ts";
@@ -35,6 +35,7 @@ describe.skipIf(skipReason !== undefined)(`sidecar → sidecar over mesh mTLS${s
   }
 
   beforeAll(async () => {
+    loadOriginalDstAddon(); // builds it (as root) if a fresh clone has not yet: the uid-1337 sidecar cannot
     pair = createPodPair(`wq${process.pid.toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`, []);
     tmp = mkdtempSync(join(tmpdir(), "weft-pair-"));
     chmodSync(tmp, 0o755);

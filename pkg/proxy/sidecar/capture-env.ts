@@ -12,6 +12,8 @@ export interface CaptureEnv {
   readonly engine: HttpEngine;
   readonly lookup: (ip: string, port: number) => SidecarDestination | undefined;
   readonly originalDestination: (socket: Socket) => OriginalDestination | undefined;
+  /** How original destinations are recovered: "addon", "conntrack" (fallback) or "custom" (tests). */
+  readonly originalDstMethod: string;
   readonly inboundMode: InboundMode;
   readonly inboundPortModes: Readonly<Record<number, InboundMode>>;
   readonly peekTimeoutMs: number;
@@ -38,15 +40,14 @@ function isLoopback(ip: string): boolean {
 
 export function createCaptureEnv(o: SidecarOptions): CaptureEnv {
   let context = o.meshTls === undefined ? undefined : meshSecureContext(o.meshTls);
-  const recover = o.originalDestination ?? (() => {
-    const method = originalDstMethod();
-    return (s: Socket) => originalDestination(s, method);
-  })();
+  const method = o.originalDestination === undefined ? originalDstMethod() : "custom";
+  const recover = o.originalDestination ?? ((s: Socket) => originalDestination(s, method === "conntrack" ? "conntrack" : "addon"));
   const ownPorts = new Set<number>();
   return {
     engine: o.engine,
     lookup: o.lookup,
     originalDestination: recover,
+    originalDstMethod: method,
     inboundMode: o.inboundMode ?? "permissive",
     inboundPortModes: o.inboundPortModes ?? {},
     peekTimeoutMs: o.peekTimeoutMs ?? 300,

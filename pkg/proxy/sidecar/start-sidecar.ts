@@ -67,7 +67,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   }
   env.ownPorts.add(outboundPort);
   env.ownPorts.add(inboundPort);
-  env.log("info", "sidecar.listening", { outboundPort, inboundPort, host: String((outbound.address() as AddressInfo).address) });
+  env.log("info", "sidecar.listening", { outboundPort, inboundPort, host: String((outbound.address() as AddressInfo).address), originalDst: env.originalDstMethod });
   const closeServer = (s: Server): Promise<void> => new Promise((resolve) => { s.close(() => resolve()); });
   return {
     outboundPort,
