@@ -171,6 +171,11 @@ function responseHeaders(plan: Plan, res: UpstreamResponse): OutgoingHttpHeaders
   return headers;
 }
 
+function cutShort(body: Readable): boolean {
+  const b = body as Readable & { complete?: boolean; aborted?: boolean; rstCode?: number };
+  return b.complete === false || b.aborted === true || (b.rstCode !== undefined && b.rstCode !== 0);
+}
+
 /** Stream the upstream answer to the downstream, trailers included; resets on mid-body failure. */
 function relay(down: Downstream, plan: Plan, res: UpstreamResponse, attempt: Attempt): Promise<void> {
   const headers = responseHeaders(plan, res);
@@ -186,6 +191,9 @@ function relay(down: Downstream, plan: Plan, res: UpstreamResponse, attempt: Att
     body.on("data", (c: Buffer) => { if (!down.write(c)) body.pause(); });
     down.onDrain(() => body.resume());
     body.once("end", () => {
+      // node ends a stream that the peer cut short too (h2 RST_STREAM, h1 socket closed mid-body):
+      // forwarding that as a clean end would hand the client a truncated answer as complete.
+      if (cutShort(body)) { broken(); return; }
       ended = true;
       const t = res.trailers();
       down.end(t !== undefined && Object.keys(t).length > 0 ? forwardResponseHeaders(t) : undefined);

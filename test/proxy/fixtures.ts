@@ -138,6 +138,7 @@ export async function startH2Echo(name: string, behave?: Behaviour): Promise<Ech
 // ---- a proxy on loopback ---------------------------------------------------------------------
 export interface ProxyUnderTest {
   port: number;
+  routes: import("../../pkg/router/index.ts").CompiledRoutes | undefined;
   engine: WeftHttpEngine;
   close(): Promise<void>;
 }
@@ -157,7 +158,7 @@ export async function startProxy(
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   port = (server.address() as AddressInfo).port;
   return {
-    port, engine,
+    port, engine, routes,
     close: async () => {
       server.close();
       await engine.drain(100);
