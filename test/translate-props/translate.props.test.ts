@@ -1,8 +1,8 @@
 // translate properties (fast-check) over snapshots from test/support/arbitraries.ts: translate never
 // fails (no throw, no InternalError/ObjectInternalError diagnostic), is deterministic under input order, the endpoint
 // fast path equals a full translate, every route entry points at a rule of its table, every cluster
-// reference (backend or mirror) names a cluster of the IR, status targets exist, and manifests
-// printed as YAML parse back to the same translation. Failing seeds are pinned as golden cases.
+// reference (backend or mirror) names a cluster of the IR, status targets exist, manifests printed
+// as YAML parse back to the same translation, and weftctl's render ignores document order. Failing seeds are pinned as golden cases.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
@@ -11,6 +11,7 @@ import type { ResourceSnapshot } from "../../pkg/api/index.ts";
 import type { FilterIR, MeshIR, RouteTablesIR } from "../../pkg/ir/types.ts";
 import { translate, translateEndpoints } from "../../pkg/translate/index.ts";
 import { canonicalJson } from "../../pkg/util/canonical-json.ts";
+import { renderOutput, runTranslate } from "../../cmd/lib/translate-output.ts";
 import { endpointSlicesArb, shuffleSnapshot, snapshotArb } from "../support/arbitraries.ts";
 
 const runs = { numRuns: 150 };
@@ -103,5 +104,15 @@ describe("translate properties", () => {
       expect(parsed.warnings).toEqual([]);
       expect(canonicalJson(translate(buildSnapshot(parsed.objects)))).toBe(canonicalJson(translate(s)));
     }), { numRuns: 60 });
+  });
+
+  it("weftctl's rendered document does not depend on the order of documents in the input", () => {
+    fc.assert(fc.property(snapshotArb, fc.integer({ min: 1, max: 2 ** 31 - 1 }), (s, seed) => {
+      const text = toYaml(s);
+      const shuffled = toYaml(shuffleSnapshot(s, seed));
+      const docs = shuffled.split(/^---$/m);
+      const rotated = [...docs.slice(seed % docs.length), ...docs.slice(0, seed % docs.length)].join("---\n").replace(/\n---\n\n/g, "\n---\n");
+      expect(renderOutput(runTranslate([{ text: rotated, source: "b.yaml" }]))).toBe(renderOutput(runTranslate([{ text, source: "a.yaml" }])));
+    }), { numRuns: 40 });
   });
 });
