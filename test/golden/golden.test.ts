@@ -27,6 +27,14 @@ describe("golden corpus", () => {
     expect(outputs.filter((o) => !inputs.has(o))).toEqual([]);
   });
 
+  it("cases outside invalid-input parse cleanly (no ParseError/ParseWarning/DuplicateObject): they test translate", () => {
+    const noisy = cases.filter((c) => c.area !== "invalid-input").flatMap((c) => {
+      const run = runTranslate([{ text: readFileSync(join(REPO_ROOT, c.input), "utf8"), source: c.input }]);
+      return [...run.errors, ...run.warnings].map((i) => `${c.input}: ${i.path} ${i.message}`);
+    });
+    expect(noisy).toEqual([]);
+  });
+
   for (const c of cases) {
     it(`${c.area}/${c.name}`, () => {
       const text = readFileSync(join(REPO_ROOT, c.input), "utf8");
