@@ -4,12 +4,13 @@
 // and to the pod templates of Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and
 // CronJobs, and prints the mutated YAML (all documents, in order). A Namespace document in the
 // input supplies its own labels; other namespaces get --namespace-labels. One report line per
-// workload goes to stderr. Exit 0 ok, 1 on read/parse errors, 2 on bad flags.
-// Must not: contact a cluster, or change documents it does not inject (they are re-emitted as parsed).
+// workload goes to stderr. Comments and formatting outside the added parts are kept. Exit 0 ok,
+// 1 on read/parse errors, 2 on bad flags.
+// Must not: contact a cluster, or change documents it does not inject.
 import { readFileSync } from "node:fs";
-import { parseAllDocuments, stringify } from "yaml";
+import { isMap, isSeq, parseAllDocuments, stringify, type Document } from "yaml";
 import type { Namespace, Pod } from "../../pkg/api/index.ts";
-import { applyJsonPatch, DEFAULT_INJECTOR_CONFIG, mutate, PROXY_LOG_LEVELS, validateInjectorConfig, type InjectionReport, type InjectorConfig, type ProxyLogLevel } from "../../injector/index.ts";
+import { applyJsonPatch, DEFAULT_INJECTOR_CONFIG, mutate, PROXY_LOG_LEVELS, validateInjectorConfig, type InjectionReport, type InjectorConfig, type JsonPatchOp, type ProxyLogLevel } from "../../injector/index.ts";
 import type { Subcommand } from "../dispatch.ts";
 
 const USAGE = "usage: weftctl inject -f <file|-> [-f …] [--namespace-labels k=v,…] [--native-sidecars=true|false] [--proxy-image IMG] [--controller-address HOST:PORT] [--log-level LEVEL] [--namespace NS]\n";
@@ -33,30 +34,51 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-/** The pod template of a workload object (the Pod itself for kind Pod), or undefined. */
-function templateOf(obj: Record<string, unknown>): Record<string, unknown> | undefined {
-  const spec = obj["spec"];
-  if (!isRecord(spec)) return undefined;
-  if (obj["kind"] === "Pod") return obj;
-  if (TEMPLATE_KINDS.has(String(obj["kind"]))) return isRecord(spec["template"]) ? spec["template"] : undefined;
-  if (obj["kind"] === "CronJob") {
-    const job = spec["jobTemplate"];
-    const jobSpec = isRecord(job) ? job["spec"] : undefined;
-    return isRecord(jobSpec) && isRecord(jobSpec["template"]) ? jobSpec["template"] : undefined;
-  }
-  return undefined;
+/** Path of the pod template inside a workload object ([] for a Pod), or undefined. */
+function templatePathOf(obj: Record<string, unknown>): string[] | undefined {
+  if (obj["kind"] === "Pod") return isRecord(obj["spec"]) ? [] : undefined;
+  const path = TEMPLATE_KINDS.has(String(obj["kind"])) ? ["spec", "template"] : obj["kind"] === "CronJob" ? ["spec", "jobTemplate", "spec", "template"] : undefined;
+  if (path === undefined) return undefined;
+  let cur: unknown = obj;
+  for (const seg of path) cur = isRecord(cur) ? cur[seg] : undefined;
+  return isRecord(cur) && isRecord(cur["spec"]) ? path : undefined;
 }
 
-/** Pure core: manifests text in, mutated YAML + reports out. Parse errors are returned, not thrown. */
-export function injectManifests(text: string, source: string, opts: InjectOptions): { output: string; reports: WorkloadReport[]; errors: string[] } {
-  const docs = parseAllDocuments(text, { prettyErrors: false });
-  const errors: string[] = [];
-  const objects: unknown[] = [];
-  for (const d of Array.isArray(docs) ? docs : []) {
-    for (const e of d.errors) errors.push(`${source}: ${e.message.split("\n")[0]}`);
-    if (d.errors.length === 0) objects.push(d.toJS({ maxAliasCount: 100 }));
+function pointerSegments(path: string): string[] {
+  return path.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+/** Applies mutate's add-only patch to the YAML document itself, so comments and formatting of
+ *  everything else survive. Throws when the document's shape does not allow it. */
+function patchDocument(doc: Document, prefix: readonly string[], ops: readonly JsonPatchOp[]): void {
+  for (const op of ops) {
+    if (op.op !== "add") throw new Error(`unexpected ${op.op}`);
+    const segs = pointerSegments(op.path);
+    const last = segs[segs.length - 1]!;
+    const parentPath = [...prefix, ...segs.slice(0, -1)];
+    const parent = parentPath.length === 0 ? doc.contents : doc.getIn(parentPath, true);
+    if (isSeq(parent)) {
+      const node = doc.createNode(op.value);
+      if (last === "-") parent.items.push(node);
+      else parent.items.splice(Number(last), 0, node);
+    } else if (parent === undefined || isMap(parent)) {
+      doc.setIn([...parentPath, last], doc.createNode(op.value));
+    } else {
+      throw new Error(`cannot add at ${op.path}`);
+    }
   }
+}
+
+/** Pure core: manifests text in, mutated YAML + reports out. Parse errors are returned, not thrown.
+ *  Documents are edited in place (comments kept); a document the edit cannot handle (aliases, odd
+ *  shapes) is re-emitted from its mutated JSON instead. */
+export function injectManifests(text: string, source: string, opts: InjectOptions): { output: string; reports: WorkloadReport[]; errors: string[] } {
+  const parsed = parseAllDocuments(text, { prettyErrors: false });
+  const docs = Array.isArray(parsed) ? parsed : [];
+  const errors: string[] = [];
+  for (const d of docs) for (const e of d.errors) errors.push(`${source}: ${e.message.split("\n")[0]}`);
   if (errors.length > 0) return { output: "", reports: [], errors };
+  const objects: unknown[] = docs.map((d) => d.toJS({ maxAliasCount: 100 }));
 
   const namespaces = new Map<string, Namespace>();
   for (const o of objects) {
@@ -65,23 +87,30 @@ export function injectManifests(text: string, source: string, opts: InjectOption
   const nsFor = (name: string): Namespace => namespaces.get(name) ?? { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { ...opts.namespaceLabels } } };
 
   const reports: WorkloadReport[] = [];
-  const out = objects.map((o) => {
-    if (!isRecord(o)) return o;
-    const template = templateOf(o);
-    if (template === undefined) return o;
+  const out: string[] = [];
+  docs.forEach((doc, i) => {
+    const o = objects[i];
+    if (o === null || o === undefined) return;
+    doc.directives.docStart = null;
+    const path = isRecord(o) ? templatePathOf(o) : undefined;
+    if (!isRecord(o) || path === undefined) { out.push(doc.toString({ lineWidth: 0 })); return; }
+    let template: unknown = o;
+    for (const seg of path) template = (template as Record<string, unknown>)[seg];
     const meta = isRecord(o["metadata"]) ? o["metadata"] : {};
     const ns = typeof meta["namespace"] === "string" ? meta["namespace"] : opts.defaultNamespace;
-    const { patch, report } = mutate(template as unknown as Pod, nsFor(ns), opts.config);
+    const { patch, report } = mutate(template as Pod, nsFor(ns), opts.config);
     reports.push({ object: `${String(o["kind"])} ${ns}/${String(meta["name"] ?? "")}`, report });
-    if (patch.length === 0) return o;
-    const mutated = applyJsonPatch(template, patch) as Record<string, unknown>;
-    if (o === template) return mutated;
-    for (const k of Object.keys(template)) delete template[k];
-    Object.assign(template, mutated);
-    return o;
+    if (patch.length === 0) { out.push(doc.toString({ lineWidth: 0 })); return; }
+    const expected = applyJsonPatch(o, patch.map((op) => ({ ...op, path: `${path.map((s) => `/${s}`).join("")}${op.path}` })));
+    try {
+      patchDocument(doc, path, patch);
+      if (JSON.stringify(doc.toJS({ maxAliasCount: 100 })) !== JSON.stringify(expected)) throw new Error("document edit diverged");
+      out.push(doc.toString({ lineWidth: 0 }));
+    } catch {
+      out.push(stringify(expected, { lineWidth: 0, aliasDuplicateObjects: false }));
+    }
   });
-  const output = out.filter((o) => o !== null && o !== undefined).map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
-  return { output, reports, errors };
+  return { output: out.join("---\n"), reports, errors };
 }
 
 function parseLabels(s: string): Record<string, string> | string {

@@ -91,6 +91,42 @@ describe("injectManifests", () => {
     expect(second.reports.filter((x) => x.report.injected)).toEqual([]);
   });
 
+  it("keeps comments and formatting of the input and adds the same content as the JSON patch", () => {
+    const commented = [
+      "# reviews service, owned by team-a",
+      "apiVersion: apps/v1",
+      "kind: Deployment",
+      "metadata:",
+      "  name: reviews # stable name",
+      "  namespace: shop",
+      "spec:",
+      "  replicas: 3 # scaled by HPA",
+      "  template:",
+      "    metadata:",
+      "      labels: {app: reviews}",
+      "    spec:",
+      "      containers:",
+      "        # the app itself",
+      "        - name: app",
+      "          image: r:1",
+      "",
+    ].join("\n");
+    const r = injectManifests(commented, "c.yaml", opts);
+    expect(r.reports[0]?.report.injected).toBe(true);
+    for (const c of ["# reviews service, owned by team-a", "name: reviews # stable name", "replicas: 3 # scaled by HPA", "# the app itself", "labels: { app: reviews }"]) expect(r.output).toContain(c);
+    const plain = injectManifests(commented.replace(/ *#.*$/gm, ""), "p.yaml", opts);
+    expect(parseAllDocuments(r.output).map((d) => d.toJS())).toEqual(parseAllDocuments(plain.output).map((d) => d.toJS()));
+    expect(initNames(parseAllDocuments(r.output)[0]!.toJS().spec.template)).toEqual(["weft-init", "weft-proxy"]);
+  });
+
+  it("falls back to re-emitting a document that uses YAML aliases, with the same result", () => {
+    const aliased = "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: shop, labels: &l {app: a}, annotations: {copy: x}}\nspec:\n  containers: [{name: app, image: a:1}]\n  nodeSelector: *l\n";
+    const r = injectManifests(aliased, "a.yaml", opts);
+    const pod = parseAllDocuments(r.output)[0]!.toJS();
+    expect(initNames(pod)).toEqual(["weft-init", "weft-proxy"]);
+    expect(pod.spec.nodeSelector).toEqual({ app: "a" });
+  });
+
   it("reports YAML errors instead of throwing", () => {
     const r = injectManifests("kind: Pod\nmetadata: {name: [\n", "bad.yaml", opts);
     expect(r.errors.length).toBeGreaterThan(0);
