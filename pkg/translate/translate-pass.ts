@@ -5,7 +5,7 @@
 // caught and becomes an "ObjectInternalError" diagnostic for that object; the pass continues (the
 // pass-wide "InternalError" of index.ts means the whole pass failed: keep the last good IR).
 // Must not: throw, read the clock, or perform I/O.
-import type { ParentReference, ResourceSnapshot, StatusUpdate } from "../api/index.ts";
+import type { ResourceSnapshot, StatusUpdate } from "../api/index.ts";
 import { GATEWAY_GROUP, WEFT_CONTROLLER_NAME } from "../api/index.ts";
 import type { GatewayIR, TlsSecretIR } from "../ir/types.ts";
 import type { ClusterDemand, RouteKind } from "./backend-refs.ts";
@@ -19,10 +19,8 @@ import { gatewayStatus } from "./gateway-status.ts";
 import { LIMITS } from "./limits.ts";
 import type { GatewayModel } from "./listeners.ts";
 import { isServed, modelGateway } from "./listeners.ts";
-import type { MeshAttachment } from "./mesh-parents.ts";
 import { attachToService } from "./mesh-parents.ts";
 import { meshServicesIR } from "./mesh-ir.ts";
-import type { GatewayAttachment } from "./parent-refs.ts";
 import { attachToGateway, echoParentRef, parentTarget } from "./parent-refs.ts";
 import type { TranslateResult } from "./result.ts";
 import type { AnyRoute, CompiledRoute } from "./route-rules.ts";
