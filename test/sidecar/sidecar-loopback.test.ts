@@ -10,7 +10,7 @@ import type { MeshPortIR, MeshServiceIR } from "../../pkg/ir/types.ts";
 import type { MeshTlsMaterial } from "../../pkg/proxy/engine-types.ts";
 import { startSidecar, type Sidecar, type SidecarDestination } from "../../pkg/proxy/sidecar/index.ts";
 import type { OriginalDestination } from "../../pkg/proxy/sidecar/original-dst.ts";
-import { exchange, rawHttp, startEchoServer, tlsFrom, tlsHttp } from "./support/net-helpers.ts";
+import { exchange, exchangeNoFin, rawHttp, startEchoServer, tlsFrom, tlsHttp } from "./support/net-helpers.ts";
 import { createRecordingEngine } from "./support/recording-engine.ts";
 import { createTestCa, issueLeaf } from "./support/test-ca.ts";
 
@@ -180,6 +180,16 @@ describe("sidecar inbound face", () => {
     expect(logs.some((l) => l.event === "inbound.refused" && String(l.fields.reason).startsWith("strict mTLS") && l.fields.port === 8443)).toBe(true);
     const ok = await mtls(8443, clientLeaf);
     expect(JSON.parse(ok.body)).toMatchObject({ peerIdentity: CLIENT_ID, localAppPort: 8443 });
+  });
+
+  it("hostile first bytes: a stalled partial ClientHello or an absurd record length never reaches TLS or the engine on a strict port", async () => {
+    const refused = sidecar.stats.inboundRefused;
+    const calls = engine.calls.length;
+    const stalled = await exchangeNoFin(sidecar.inboundPort, sourceFor({ address: "10.244.0.7", port: 8443 }), "\x16\x03\x01\x02");
+    const absurd = await exchangeNoFin(sidecar.inboundPort, sourceFor({ address: "10.244.0.7", port: 8443 }), "\x16\x03\x01\xff\xff\x01\x00\x00");
+    expect([stalled, absurd]).toEqual(["", ""]);
+    expect(sidecar.stats.inboundRefused).toBe(refused + 2);
+    expect(engine.calls.length).toBe(calls);
   });
 
   it("permissive port: plaintext HTTP goes to the engine without a peer identity", async () => {

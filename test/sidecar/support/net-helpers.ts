@@ -33,6 +33,19 @@ export function exchange(port: number, localAddress: string, data: string, host 
   });
 }
 
+/** Connect, send `data` without FIN, and return what arrives until the peer closes (bounded: 5 s). */
+export function exchangeNoFin(port: number, localAddress: string, data: string): Promise<string> {
+  return new Promise((resolve) => {
+    const s = connect({ host: "127.0.0.1", port, localAddress });
+    let received = "";
+    const timer = setTimeout(() => s.destroy(), 5_000);
+    s.on("connect", () => s.write(data, "latin1"));
+    s.on("data", (c: Buffer) => { received += c.toString("latin1"); });
+    s.on("error", () => {});
+    s.on("close", () => { clearTimeout(timer); resolve(received); });
+  });
+}
+
 /** One HTTP/1.1 request over a raw socket; returns status and body ("" / 0 when the peer closed). */
 export function rawHttp(port: number, localAddress: string, path = "/", host = "127.0.0.1"): Promise<{ status: number; body: string }> {
   return exchange(port, localAddress, `GET ${path} HTTP/1.1\r\nHost: svc.test\r\nConnection: close\r\n\r\n`, host).then(parseResponse);
