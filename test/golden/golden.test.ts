@@ -30,7 +30,8 @@ describe("golden corpus", () => {
   it("cases outside invalid-input parse cleanly (no ParseError/ParseWarning/DuplicateObject): they test translate", () => {
     const noisy = cases.filter((c) => c.area !== "invalid-input").flatMap((c) => {
       const run = runTranslate([{ text: readFileSync(join(REPO_ROOT, c.input), "utf8"), source: c.input }]);
-      return [...run.errors, ...run.warnings].map((i) => `${c.input}: ${i.path} ${i.message}`);
+      const duplicates = run.diagnostics.filter((d) => d.code === "DuplicateObject");
+      return [...run.errors, ...run.warnings, ...duplicates].map((i) => `${c.input}: ${i.path ?? ""} ${i.message}`);
     });
     expect(noisy).toEqual([]);
   });
