@@ -210,4 +210,16 @@ describe.skipIf(skipReason !== undefined)(`transparent capture in network namesp
     expect(after.inboundRefused - before.inboundRefused).toBe(2);
     await sidecar.waitFor((l) => l.includes('"event":"inbound.refused"') && l.includes("strict mTLS"));
   });
+
+  it("weft init --cleanup removes the capture: the same request then reaches the real ClusterIP, not the sidecar", async () => {
+    const out = inNs(pair.pod, NODE, [join(root, "cmd/weft.ts"), "init", "--cleanup"]);
+    expect(out).toMatch(/capture removed/);
+    const nat = inNs(pair.pod, "iptables", ["-t", "nat", "-S"]);
+    expect(nat).not.toContain("WEFT_");
+    expect(inNs(pair.pod, "ip6tables", ["-t", "nat", "-S"])).not.toContain("WEFT_");
+    const before = await stats();
+    const r = await appHttp("10.96.0.10", 9080, "/after-cleanup", "x-version=v2");
+    expect(JSON.parse(r.body)).toMatchObject({ server: "uncaptured-clusterip" });
+    expect(await stats()).toEqual(before);
+  });
 });
