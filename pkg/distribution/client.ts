@@ -33,7 +33,7 @@ export interface DistributionClient {
   /** Loads the cache (emitting it when valid) and starts connecting; resolves once started. */
   start(): Promise<void>;
   current(): { readonly version: string; readonly slice: ProxySlice } | undefined;
-  /** True while a stream to the controller is open. */
+  /** True while a stream to the controller is open and the server has accepted our hello. */
   connected(): boolean;
   sign(csrPem: string, token: string, deadlineMs?: number): Promise<{ certChainPem: string; trustBundlePem: string }>;
   close(): void;
@@ -55,6 +55,8 @@ export function createDistributionClient(opts: DistributionClientOptions): Distr
   let currentConfig: { version: string; slice: ProxySlice } | undefined;
   let call: grpc.ClientDuplexStream<ProxyMessage, ServerMessage> | undefined;
   let closed = false;
+  /** The server accepted our hello on the current stream. */
+  let up = false;
   let attempt = 0;
   let timer: NodeJS.Timeout | undefined;
   let cacheWrite: Promise<void> = Promise.resolve();
@@ -122,9 +124,15 @@ export function createDistributionClient(opts: DistributionClientOptions): Distr
     const finish = (): void => {
       if (done) return;
       done = true;
-      if (call === c) call = undefined;
+      if (call === c) {
+        call = undefined;
+        up = false;
+      }
       scheduleReconnect(openedAt);
     };
+    c.on("metadata", () => {
+      if (call === c) up = true;
+    });
     c.on("data", (m: ServerMessage) => {
       attempt = 0;
       onServerMessage(c, m);
@@ -166,7 +174,7 @@ export function createDistributionClient(opts: DistributionClientOptions): Distr
       void connect();
     },
     current: () => currentConfig,
-    connected: () => call !== undefined,
+    connected: () => up,
     sign(csrPem, token, deadlineMs = 10_000) {
       return new Promise((resolve, reject) => {
         stub.Sign({ csr: csrPem, token }, new grpc.Metadata(), { deadline: Date.now() + deadlineMs }, (err, res) => {
@@ -181,6 +189,7 @@ export function createDistributionClient(opts: DistributionClientOptions): Distr
       timer = undefined;
       call?.cancel();
       call = undefined;
+      up = false;
       stub.close();
     },
   };

@@ -22,6 +22,12 @@ export interface SignHandler {
 export interface DistributionServerOptions {
   /** Authenticates a stream: token from metadata `authorization: Bearer <t>`; hello must match it. */
   readonly authenticateToken?: (token: string) => Promise<{ namespace: string; serviceAccount: string }>;
+  /**
+   * Decides whether an (authenticated) proxy may receive the slice it asked for, e.g. that a
+   * gateway's ServiceAccount is the one its Gateway deployment runs as (gateway slices carry TLS
+   * keys). Throw a WeftError (PERMISSION_DENIED) to refuse. Absent ⇒ every hello is served.
+   */
+  readonly authorize?: (proxy: ProxyIdentity) => Promise<void>;
   /** Serves the Sign RPC (pkg/ca sign handler, wired by cmd). Absent ⇒ UNIMPLEMENTED. */
   readonly sign?: SignHandler;
   readonly onAck?: (proxy: ProxyStatus) => void;
@@ -157,7 +163,7 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
         if (starting) throw new WeftError("WEFT_ERR_PROTOCOL", "wait for the first update before acking");
         starting = true;
         const { identity, held } = parseHello(m.msg === "hello" ? m.hello : undefined);
-        void authenticate(call.metadata, identity).then(
+        void admit(call.metadata, identity).then(
           () => {
             if (call.cancelled || call.destroyed) return;
             conn = {
@@ -175,6 +181,8 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
             const target = snapshotFor(identity, conn.sliceKey);
             if (held.version === target.encoded.version) conn.acked = target;
             conns.add(conn);
+            // Headers now tell the proxy its hello was accepted even when no update follows.
+            call.sendMetadata(new grpc.Metadata());
             log("info", "proxy connected", { proxy: conn.id, kind: identity.kind });
             pump(conn);
           },
@@ -208,6 +216,10 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
         `token identity ${who.namespace}/${who.serviceAccount} does not match hello ${id.namespace}/${id.serviceAccount}`,
       );
     }
+  };
+  const admit = async (md: grpc.Metadata, id: ProxyIdentity): Promise<void> => {
+    await authenticate(md, id);
+    if (opts.authorize) await opts.authorize(id);
   };
 
   const sign = (call: grpc.ServerUnaryCall<SignRequestMsg, SignResponseMsg>, cb: grpc.sendUnaryData<SignResponseMsg>): void => {

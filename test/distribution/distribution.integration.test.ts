@@ -1,5 +1,7 @@
 // Loopback integration: one distribution server, several clients over real gRPC on 127.0.0.1.
 import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { Agent, createServer, request } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -122,32 +124,58 @@ describe("distribution over loopback gRPC", () => {
     await waitFor("initial", () => hs.every((h) => sameAsServer(h, ir1)));
     const configsBefore = hs.map((h) => h.configs.length);
 
-    // Local workload: each tick, every proxy routes one request to reviews from its current config.
-    let served = 0;
-    let failed = 0;
+    // Local workload: each proxy answers HTTP on loopback with the cluster its current config
+    // routes "reviews" to (503 without config); a bounded loop keeps sending requests to all.
     const route = (h: Harness): string | undefined => {
       const port = h.client.current()?.slice.services.find((s) => s.name === "reviews")?.ports[0];
       const table = port?.consumers[h.identity.namespace] ?? port?.producer;
       const backend = table?.http.rules[0]?.backends[0];
       return backend?.kind === "cluster" ? backend.cluster : undefined;
     };
+    const workloads = await Promise.all(
+      hs.map(async (h) => {
+        const srv = createServer((_req, res) => {
+          const cluster = route(h);
+          res.writeHead(cluster ? 200 : 503).end(cluster ?? "no config");
+        });
+        await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+        cleanups.push(() => new Promise<void>((r) => srv.close(() => r())));
+        return (srv.address() as AddressInfo).port;
+      }),
+    );
+    const agent = new Agent({ keepAlive: true, maxSockets: 5 });
+    cleanups.push(() => agent.destroy());
+    const get = (port: number): Promise<number> =>
+      new Promise((resolve) => {
+        const req = request({ host: "127.0.0.1", port, path: "/reviews", agent }, (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        });
+        req.on("error", () => resolve(0));
+        req.end();
+      });
+    let served = 0;
+    let failed = 0;
     let stop = false;
+    const loadUntil = Date.now() + 20_000;
     const load = (async () => {
-      for (let tick = 0; tick < 2000 && !stop; tick++) {
-        for (const h of hs) (route(h) ? served++ : failed++);
-        await new Promise((r) => setTimeout(r, 2));
+      for (let tick = 0; tick < 3000 && !stop && Date.now() < loadUntil; tick++) {
+        const codes = await Promise.all(workloads.map(get));
+        for (const c of codes) (c === 200 ? served++ : failed++);
       }
     })();
-
+    await waitFor("load running", () => served > 0);
     await first.server.close(0);
     await waitFor("clients notice the outage", () => hs.every((h) => !h.client.connected()));
-    await new Promise((r) => setTimeout(r, 150));
-    const servedDuringOutage = served;
+    const servedAtOutage = served;
+    await waitFor("requests served during the outage", () => served >= servedAtOutage + 50);
+    const servedDuringOutage = served - servedAtOutage;
 
     // Same IR on the new server: clients resync from their held hashes and receive no update.
     const second = await startServer(ir1, first.port);
     await waitFor("reconnected and in sync", () => second.server.proxies().length === 5 && second.server.proxies().every((p) => p.inSync));
     expect(hs.map((h) => h.configs.length)).toEqual(configsBefore);
+    await waitFor("clients report the stream up", () => hs.every((h) => h.client.connected()));
 
     const ir2 = sampleIr(2, 50);
     second.server.setIr(ir2);
@@ -182,18 +210,23 @@ describe("distribution over loopback gRPC", () => {
     expect(h2.configs[0]!.slice).toEqual(sliceForProxy(ir, gateway));
   });
 
-  it("rejects a stream whose token names another ServiceAccount than its hello", async () => {
+  it("rejects a stream whose token names another ServiceAccount than its hello, or that the authorizer refuses", async () => {
     const authenticateToken = async (token: string) => {
       if (token === "tok-shop-default") return { namespace: "shop", serviceAccount: "default" };
       throw new WeftError("WEFT_ERR_UNAUTHENTICATED", "token rejected");
     };
-    const { server, port } = await startServer(sampleIr(), 0, { authenticateToken });
+    const authorize = async (p: ProxyIdentity) => {
+      if (p.kind === "gateway" && p.serviceAccount !== "edge") throw new WeftError("WEFT_ERR_PERMISSION_DENIED", `${p.serviceAccount} may not serve gateway ${p.gatewayName}`);
+    };
+    const { server, port } = await startServer(sampleIr(), 0, { authenticateToken, authorize });
     const errors: string[] = [];
     const log = (_l: string, _m: string, f: Record<string, unknown>) => errors.push(String(f["details"]));
     const good = startClient(port, sidecar("shop", "ok"), { token: () => "tok-shop-default" });
     startClient(port, { ...sidecar("shop", "liar"), serviceAccount: "admin" }, { token: () => "tok-shop-default", log });
     await waitFor("good client configured", () => good.configs.length === 1);
+    startClient(port, { ...gateway, namespace: "shop", serviceAccount: "default", pod: "thief" }, { token: () => "tok-shop-default", log });
     await waitFor("liar refused", () => errors.some((e) => e.includes("does not match hello shop/admin")));
+    await waitFor("gateway impostor refused", () => errors.some((e) => e === "default may not serve gateway edge"));
     expect(server.proxies().map((p) => p.identity.pod)).toEqual(["ok"]);
   });
 
