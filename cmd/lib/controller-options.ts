@@ -21,6 +21,11 @@ export interface ControllerOptions {
   readonly webhookConfig?: string;
   readonly webhookService?: string;
   readonly certLifetimeMs: number;
+  /** Create a Deployment + Service per Gateway of our class (needs RBAC on deployments/services). */
+  readonly provisionGateways: boolean;
+  readonly gatewayImage: string;
+  /** host:port provisioned gateway proxies dial for config. */
+  readonly controllerAddress: string;
   readonly leaderElect: boolean;
   readonly leaseNamespace: string;
   readonly leaseName: string;
@@ -37,13 +42,14 @@ export const CONTROLLER_USAGE = `usage: weft controller [--provider kube|file] [
   [--namespace NS] [--lease-namespace NS] [--lease-name weft-controller] [--identity ID]
   [--trust-domain cluster.local] [--ca-secret weft-ca] [--cert-lifetime 24h]
   [--webhook-port 15017] [--webhook-config NAME] [--webhook-service NAME]
+  [--provision-gateways[=true|false]] [--gateway-image IMG] [--controller-address host:port]
   [--lease-duration 15s] [--renew-deadline 10s] [--retry-period 2s]
   [--controller-name weft.dev/gateway-controller] [--log-level info]`;
 
 const VALUE_FLAGS = new Set([
   "provider", "dir", "kubeconfig", "grpc-address", "grpc-port", "health-port", "admin-port", "lease-namespace", "lease-name", "identity",
   "lease-duration", "renew-deadline", "retry-period", "controller-name", "log-level", "namespace", "trust-domain", "ca-secret",
-  "webhook-port", "webhook-config", "webhook-service", "cert-lifetime",
+  "webhook-port", "webhook-config", "webhook-service", "cert-lifetime", "gateway-image", "controller-address",
 ]);
 
 export function parseDuration(flag: string, v: string): number {
@@ -64,14 +70,14 @@ function port(flag: string, v: string): number {
 
 export function parseControllerOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ControllerOptions {
   const raw = new Map<string, string>();
-  let leaderElect = false;
+  const bools = new Map<string, boolean>([["leader-elect", false], ["provision-gateways", false]]);
   for (let i = 0; i < argv.length; i++) {
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i] ?? "");
     if (m === null) throw new Error(`unexpected argument "${argv[i]}"`);
     const name = m[1]!;
-    if (name === "leader-elect") {
-      if (m[2] !== undefined && m[2] !== "true" && m[2] !== "false") throw new Error(`--leader-elect=${m[2]}: use true or false`);
-      leaderElect = m[2] === undefined || m[2] === "true";
+    if (bools.has(name)) {
+      if (m[2] !== undefined && m[2] !== "true" && m[2] !== "false") throw new Error(`--${name}=${m[2]}: use true or false`);
+      bools.set(name, m[2] === undefined || m[2] === "true");
       continue;
     }
     if (!VALUE_FLAGS.has(name)) throw new Error(`unknown flag --${name}`);
@@ -79,6 +85,7 @@ export function parseControllerOptions(argv: readonly string[], env: Readonly<Re
     if (value === undefined) throw new Error(`--${name} needs a value`);
     raw.set(name, value);
   }
+  const leaderElect = bools.get("leader-elect") === true;
   const provider = raw.get("provider") ?? "kube";
   if (provider !== "kube" && provider !== "file") throw new Error(`--provider must be kube or file, not "${provider}"`);
   if (provider === "file" && raw.get("dir") === undefined) throw new Error("--provider file needs --dir");
@@ -110,6 +117,9 @@ export function parseControllerOptions(argv: readonly string[], env: Readonly<Re
     ...opt("webhook-config", "webhookConfig"),
     ...opt("webhook-service", "webhookService"),
     certLifetimeMs: parseDuration("cert-lifetime", raw.get("cert-lifetime") ?? "24h"),
+    provisionGateways: bools.get("provision-gateways") === true && provider === "kube",
+    gatewayImage: raw.get("gateway-image") ?? env["WEFT_PROXY_IMAGE"] ?? "ghcr.io/weft-mesh/weft:latest",
+    controllerAddress: raw.get("controller-address") ?? `weft.${namespace}.svc:${raw.get("grpc-port") ?? "15010"}`,
     leaderElect,
     leaseNamespace: raw.get("lease-namespace") ?? namespace,
     leaseName: raw.get("lease-name") ?? "weft-controller",

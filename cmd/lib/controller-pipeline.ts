@@ -17,6 +17,10 @@ export interface PipelineOptions {
   readonly setIr?: (ir: MeshIR) => void;
   readonly statusWriter?: StatusWriter;
   readonly log: Log;
+  /** Adjusts statuses before writing (e.g. provisioned Gateway addresses). */
+  readonly decorateStatuses?: (statuses: readonly StatusUpdate[], snapshot: ResourceSnapshot) => readonly StatusUpdate[];
+  /** Runs after each full pass (e.g. gateway provisioning); errors are logged. */
+  readonly afterPass?: (snapshot: ResourceSnapshot) => Promise<void>;
   readonly onPass?: (info: { readonly ms: number; readonly fast: boolean; readonly failed: boolean }) => void;
 }
 
@@ -73,7 +77,14 @@ export function createControllerPipeline(opts: PipelineOptions): ControllerPipel
       opts.log.error({ err: err instanceof Error ? err.message : String(err) }, "distribution rejected the IR");
     }
     opts.onPass?.({ ms: performance.now() - t0, fast, failed });
-    if (!fast || statusDirty) await writeStatus(result.statuses);
+    if (!fast) {
+      try {
+        await opts.afterPass?.(snapshot);
+      } catch (err) {
+        opts.log.error({ err: err instanceof Error ? err.message : String(err) }, "post-pass step failed");
+      }
+    }
+    if (!fast || statusDirty) await writeStatus(opts.decorateStatuses?.(result.statuses, snapshot) ?? result.statuses);
   };
 
   const drain = (): void => {

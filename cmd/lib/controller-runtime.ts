@@ -13,6 +13,7 @@ import { createStatusWriter, type StatusWriter } from "../../pkg/status/index.ts
 import type { ControllerOptions } from "./controller-options.ts";
 import { createControllerPipeline, type ControllerPipeline } from "./controller-pipeline.ts";
 import { startHealthServer } from "./controller-health.ts";
+import { createProvisioner, withGatewayAddresses } from "./controller-provisioner.ts";
 
 export interface ControllerHandle {
   readonly grpcPort: number;
@@ -42,10 +43,19 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     client, controllerName: o.controllerName, isLeader: () => leader(), log,
     lookup: (t) => pipeline.lookup(t),
   });
+  const provisioner = client !== undefined && o.provisionGateways
+    ? createProvisioner({ client, controllerName: o.controllerName, image: o.gatewayImage, controllerAddress: o.controllerAddress, log })
+    : undefined;
   const pipeline = createControllerPipeline({
     translateOptions: { controllerName: o.controllerName, trustDomain: o.trustDomain },
     setIr: (ir) => distribution.setIr(ir),
     ...(writer !== undefined ? { statusWriter: writer } : {}),
+    ...(provisioner !== undefined ? {
+      decorateStatuses: withGatewayAddresses,
+      afterPass: async (s) => {
+        if (leader()) await provisioner.reconcile(s);
+      },
+    } : {}),
     log,
   });
   let provider: FileProvider | KubeProvider;

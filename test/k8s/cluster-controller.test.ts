@@ -43,8 +43,8 @@ function ourParent(o: Obj): { conditions: Condition[] } | undefined {
 }
 const cond = (list: readonly Condition[] | undefined, type: string) => list?.find((c) => c.type === type);
 
-async function replica(identity: string, leaderElect: boolean): Promise<ControllerHandle> {
-  const argv = ["--grpc-address", "127.0.0.1", "--grpc-port", "0", "--health-port", "0", "--identity", identity, "--lease-namespace", NS];
+async function replica(identity: string, leaderElect: boolean, extra: readonly string[] = []): Promise<ControllerHandle> {
+  const argv = [...extra, "--grpc-address", "127.0.0.1", "--grpc-port", "0", "--health-port", "0", "--identity", identity, "--lease-namespace", NS];
   if (leaderElect) argv.push("--leader-elect", "--lease-duration=3s", "--renew-deadline=2s", "--retry-period=500ms");
   const h = await startController(parseControllerOptions(argv, {}), quiet, cluster.kc);
   replicas.push(h);
@@ -226,6 +226,45 @@ spec:
       replicas.splice(replicas.indexOf(c), 1);
     }
   }, 90_000);
+
+  it("provisions a Deployment and Service per Gateway, reports the address, and the GC removes them with the Gateway", async () => {
+    const c = await replica("provisioner", false, ["--provision-gateways", "--gateway-image", "example.invalid/weft:test"]);
+    try {
+      cluster.kubectl(["apply", "-f", "-"], `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: prov, namespace: ${NS} }
+spec:
+  gatewayClassName: weft-ct
+  listeners: [{ name: http, protocol: HTTP, port: 80 }, { name: alt, protocol: HTTP, port: 8081 }]
+`);
+      const svc = await waitFor("provisioned Service", () => client.request<{ spec: { clusterIP: string; ports: { port: number }[] }; metadata: { ownerReferences?: { kind: string; name: string }[] } }>(
+        "GET", `/api/v1/namespaces/${NS}/services/weft-gw-prov`));
+      expect(svc.spec.ports.map((p) => p.port)).toEqual([80, 8081]);
+      expect(svc.metadata.ownerReferences?.[0]).toMatchObject({ kind: "Gateway", name: "prov" });
+      const dep = await client.request<{ spec: { template: { spec: { containers: { image: string; args: string[] }[] } } } }>("GET", `/apis/apps/v1/namespaces/${NS}/deployments/weft-gw-prov`);
+      expect(dep.spec.template.spec.containers[0]?.image).toBe("example.invalid/weft:test");
+      expect(dep.spec.template.spec.containers[0]?.args).toContain(`${NS}/prov`);
+      const gw = await waitFor("Gateway address", async () => {
+        const g = await client.request<Obj>("GET", `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/gateways/prov`);
+        const addrs = (g.status?.["addresses"] ?? []) as { type: string; value: string }[];
+        return addrs.length > 0 ? { g, addrs } : undefined;
+      });
+      expect(gw.addrs).toEqual([{ type: "IPAddress", value: svc.spec.clusterIP }]);
+      expect(cond(gw.g.status?.["conditions"] as Condition[], "Programmed")?.status).toBe("True");
+      cluster.kubectl(["delete", "gateway", "prov", "-n", NS]);
+      await waitFor("garbage collection of the Service", async () => {
+        try {
+          await client.request("GET", `/api/v1/namespaces/${NS}/services/weft-gw-prov`);
+          return undefined;
+        } catch {
+          return true;
+        }
+      }, 60_000);
+    } finally {
+      await c.stop(true);
+      replicas.splice(replicas.indexOf(c), 1);
+    }
+  }, 120_000);
 
   it("a killed leader is replaced within the lease time, and only the leader writes", async () => {
     const a = await replica("replica-a", true);

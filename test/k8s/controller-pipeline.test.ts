@@ -12,6 +12,7 @@ import { SILENT_LOG } from "../../pkg/k8s/index.ts";
 import type { StatusWriter, WriteReport } from "../../pkg/status/index.ts";
 import { createControllerPipeline } from "../../cmd/lib/controller-pipeline.ts";
 import { parseControllerOptions } from "../../cmd/lib/controller-options.ts";
+import { desiredGatewayObjects, provisionedName, withGatewayAddresses } from "../../cmd/lib/controller-provisioner.ts";
 
 const manifests = (host: string) => `
 apiVersion: gateway.networking.k8s.io/v1
@@ -117,5 +118,41 @@ describe("controller options", () => {
     expect([chart.leaderElect, chart.trustDomain, chart.caSecret, chart.certLifetimeMs, chart.leaseNamespace]).toEqual([false, "example.org", "weft-ca", 86_400_000, "weft-system"]);
     expect(() => parseControllerOptions(["--leader-elect=maybe"], {})).toThrow(/true or false/);
     expect(parseControllerOptions(["--leader-elect", "--lease-duration=3s", "--renew-deadline=2s", "--retry-period=500ms"], {}).leaseDurationMs).toBe(3000);
+  });
+});
+
+describe("gateway provisioning (pure parts)", () => {
+  it("names fit 63 characters and stay distinct", () => {
+    expect(provisionedName("gw")).toBe("weft-gw-gw");
+    const a = provisionedName("x".repeat(60) + "a");
+    const b = provisionedName("x".repeat(60) + "b");
+    expect(a.length).toBeLessThanOrEqual(63);
+    expect(a).not.toBe(b);
+  });
+
+  it("owns a Deployment and a Service exposing each distinct listener port once", () => {
+    const snap = snapshotOf(manifests("a.example.com"));
+    const gw = { ...snap.gateways[0]!, metadata: { ...snap.gateways[0]!.metadata, uid: "u-1" },
+      spec: { ...snap.gateways[0]!.spec, listeners: [{ name: "a", protocol: "HTTP", port: 8080 }, { name: "b", protocol: "HTTP", port: 8080, hostname: "x" }, { name: "c", protocol: "HTTPS", port: 443 }] } };
+    const [dep, svc] = desiredGatewayObjects(gw, { image: "img", controllerAddress: "weft.weft-system.svc:15010" }) as { metadata: { ownerReferences: { uid: string; controller: boolean }[] }; spec: { ports?: { port: number }[] } }[];
+    expect(dep!.metadata.ownerReferences).toEqual([expect.objectContaining({ uid: "u-1", controller: true })]);
+    expect(svc!.spec.ports!.map((p) => p.port)).toEqual([443, 8080]);
+  });
+
+  it("adds the provisioned Service's cluster IP to Gateway statuses only", () => {
+    const text = manifests("a.example.com") + `---
+apiVersion: v1
+kind: Service
+metadata: { name: weft-gw-gw, namespace: demo }
+spec: { clusterIP: 10.96.3.4, ports: [{ port: 8080 }] }
+`;
+    const snap = snapshotOf(text);
+    const updates: StatusUpdate[] = [
+      { target: { kind: "Gateway", namespace: "demo", name: "gw", generation: 1 }, conditions: [], listeners: [] },
+      { target: { kind: "GatewayClass", namespace: "", name: "weft", generation: 1 }, conditions: [], supportedFeatures: [] },
+    ];
+    const out = withGatewayAddresses(updates, snap);
+    expect(out[0]).toMatchObject({ addresses: [{ type: "IPAddress", value: "10.96.3.4" }] });
+    expect(out[1]).toBe(updates[1]);
   });
 });

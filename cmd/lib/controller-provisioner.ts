@@ -1,0 +1,122 @@
+// controller-provisioner: gives every Gateway of our GatewayClass its data plane — a Deployment of
+// `weft proxy --mode gateway` and a Service exposing the listener ports — owned by the Gateway (so
+// the garbage collector removes them with it), applied with server-side apply (idempotent; no
+// write when the desired object did not change since the last apply). It also reports the
+// addresses (the Service's cluster IPs) that Gateway status carries.
+// Takes snapshots (after translate, leader only) and a KubeClient; gives reconcile(snapshot) and the
+// pure desiredGatewayObjects / gatewayAddresses helpers.
+// Must not: touch objects it does not own, or throw out of reconcile (failures are logged).
+import { createHash } from "node:crypto";
+import type { Gateway, ResourceSnapshot, StatusUpdate } from "../../pkg/api/index.ts";
+import type { KubeClient, Log } from "../../pkg/k8s/index.ts";
+import { apiPath } from "../../pkg/k8s/index.ts";
+import { canonicalJson } from "../../pkg/util/canonical-json.ts";
+
+export const FIELD_MANAGER = "weft-controller";
+export const GATEWAY_LABEL = "gateway.networking.k8s.io/gateway-name";
+
+export interface ProvisionerOptions {
+  readonly client: KubeClient;
+  readonly controllerName: string;
+  readonly image: string;
+  /** host:port proxies dial for config (the controller Service). */
+  readonly controllerAddress: string;
+  readonly log: Log;
+}
+
+/** DNS-1035 name ≤ 63 characters for the Gateway's Deployment and Service. */
+export function provisionedName(gatewayName: string): string {
+  const name = `weft-gw-${gatewayName}`;
+  if (name.length <= 63) return name;
+  const h = createHash("sha256").update(gatewayName).digest("hex").slice(0, 8);
+  return `${name.slice(0, 54).replace(/[-.]+$/, "")}-${h}`;
+}
+
+export function desiredGatewayObjects(gw: Gateway, opts: Pick<ProvisionerOptions, "image" | "controllerAddress">): Record<string, unknown>[] {
+  const ns = gw.metadata.namespace ?? "default";
+  const name = provisionedName(gw.metadata.name);
+  const labels = { [GATEWAY_LABEL]: gw.metadata.name, "app.kubernetes.io/managed-by": "weft", "app.kubernetes.io/component": "gateway" };
+  const owner = [{ apiVersion: gw.apiVersion, kind: "Gateway", name: gw.metadata.name, uid: gw.metadata.uid ?? "", controller: true, blockOwnerDeletion: true }];
+  const ports = [...new Map(gw.spec.listeners.map((l) => [l.port, l])).values()].sort((a, b) => a.port - b.port);
+  const metadata = { name, namespace: ns, labels, ownerReferences: owner };
+  return [
+    {
+      apiVersion: "apps/v1", kind: "Deployment", metadata,
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { [GATEWAY_LABEL]: gw.metadata.name } },
+        template: {
+          metadata: { labels },
+          spec: {
+            containers: [{
+              name: "proxy", image: opts.image,
+              args: ["proxy", "--mode", "gateway", "--gateway", `${ns}/${gw.metadata.name}`, "--controller", opts.controllerAddress],
+              ports: ports.map((l) => ({ name: `l-${l.port}`, containerPort: l.port, protocol: "TCP" })),
+              securityContext: { runAsNonRoot: true, runAsUser: 1337, allowPrivilegeEscalation: false },
+            }],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: "v1", kind: "Service", metadata,
+      spec: {
+        type: "ClusterIP",
+        selector: { [GATEWAY_LABEL]: gw.metadata.name },
+        ports: ports.map((l) => ({ name: `l-${l.port}`, port: l.port, targetPort: l.port, protocol: "TCP" })),
+      },
+    },
+  ];
+}
+
+/** Our provisioned Service's cluster IPs for a Gateway, as Gateway status addresses. */
+export function gatewayAddresses(snapshot: ResourceSnapshot, namespace: string, gatewayName: string): { type: string; value: string }[] | undefined {
+  const svc = snapshot.services.find((s) => s.metadata.namespace === namespace && s.metadata.name === provisionedName(gatewayName));
+  const ips = svc?.spec.clusterIPs ?? (svc?.spec.clusterIP !== undefined ? [svc.spec.clusterIP] : []);
+  const usable = ips.filter((ip) => ip !== "" && ip !== "None");
+  return usable.length === 0 ? undefined : usable.map((value) => ({ type: "IPAddress", value }));
+}
+
+/** Adds provisioned addresses to our Gateway statuses (Programmed stays what translate decided). */
+export function withGatewayAddresses(statuses: readonly StatusUpdate[], snapshot: ResourceSnapshot): StatusUpdate[] {
+  return statuses.map((u) => {
+    if (u.target.kind !== "Gateway") return u;
+    const addresses = gatewayAddresses(snapshot, u.target.namespace, u.target.name);
+    return addresses === undefined ? u : { ...u, addresses } as StatusUpdate;
+  });
+}
+
+function pathOf(o: Record<string, unknown>): string {
+  const m = o["metadata"] as { name: string; namespace: string };
+  return o["kind"] === "Deployment"
+    ? apiPath("apps", "v1", "deployments", m.namespace, m.name)
+    : apiPath("", "v1", "services", m.namespace, m.name);
+}
+
+export function createProvisioner(opts: ProvisionerOptions): { reconcile(snapshot: ResourceSnapshot): Promise<number> } {
+  const applied = new Map<string, string>();
+  return {
+    async reconcile(snapshot: ResourceSnapshot): Promise<number> {
+      const ours = new Set(snapshot.gatewayClasses.filter((c) => c.spec.controllerName === opts.controllerName).map((c) => c.metadata.name));
+      let writes = 0;
+      for (const gw of snapshot.gateways) {
+        if (!ours.has(gw.spec.gatewayClassName) || gw.metadata.uid === undefined) continue;
+        for (const obj of desiredGatewayObjects(gw, opts)) {
+          const path = pathOf(obj);
+          const hash = canonicalJson(obj);
+          if (applied.get(path) === hash) continue;
+          try {
+            await opts.client.request("PATCH", path, {
+              body: obj, contentType: "application/apply-patch+yaml", query: { fieldManager: FIELD_MANAGER, force: "true" },
+            });
+            applied.set(path, hash);
+            writes++;
+          } catch (err) {
+            opts.log.warn({ path, err: err instanceof Error ? err.message : String(err) }, "gateway provisioning failed");
+          }
+        }
+      }
+      return writes;
+    },
+  };
+}
