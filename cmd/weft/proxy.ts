@@ -1,11 +1,17 @@
-// proxy: `weft proxy` — the data plane. `--mode gateway --gateway <ns>/<name> --config <ir.json>` runs the
-// gateway face for one Gateway from a static IR file (reloaded when the file changes; a bad file keeps
-// the last good config); `--mode sidecar --namespace <clientNs> --config <ir.json>` runs the sidecar
-// capture listeners (pkg/proxy/sidecar) over the same engine. The distribution client is wired in
-// later. Admin endpoints on --admin-port. SIGTERM/SIGINT: stop accepting, drain in-flight (bounded by
+// proxy: `weft proxy` — the data plane. `--mode gateway --gateway <ns>/<name>` runs the gateway face for
+// one Gateway; `--mode sidecar --namespace <clientNs>` runs the sidecar capture listeners
+// (pkg/proxy/sidecar) over the same engine. Config comes from a static IR file (`--config`, reloaded
+// when it changes; a bad file keeps the last good config) or from the controller (`--controller`,
+// pkg/distribution client; with a ServiceAccount token the mesh identity is fetched and rotated via
+// pkg/ca's identity client and handed to the engine and sidecar). Flags fall back to the env the
+// injector sets (WEFT_PROXY_MODE, POD_NAMESPACE, POD_NAME, SERVICE_ACCOUNT, WEFT_CONTROLLER_ADDRESS,
+// WEFT_TOKEN_PATH, WEFT_ADMIN_PORT, WEFT_INBOUND_PORT, WEFT_OUTBOUND_PORT, WEFT_LOG_LEVEL).
+// Admin endpoints on --admin-port. SIGTERM/SIGINT: stop accepting, drain in-flight (bounded by
 // --drain-ms), exit 0. Exit 2 on bad flags, 1 when it cannot start.
 // Must not: log key material or header values.
 import { readFileSync, unwatchFile, watchFile } from "node:fs";
+import { createIdentityClient, type IdentityClient } from "../../pkg/ca/index.ts";
+import { createDistributionClient, type DistributionClient } from "../../pkg/distribution/index.ts";
 import type { Subcommand } from "../dispatch.ts";
 import type { MeshIR } from "../../pkg/ir/types.ts";
 import { startAdminServer } from "../../pkg/proxy/admin-server.ts";
@@ -15,12 +21,17 @@ import { GatewayListeners } from "../../pkg/proxy/gateway-listeners.ts";
 import { startSidecar, type Sidecar } from "../../pkg/proxy/sidecar/index.ts";
 import { compileMesh, lookupMeshDestination, type CompiledMesh } from "../../pkg/router/index.ts";
 import { contentHash } from "../../pkg/util/canonical-json.ts";
-import { createLogger, createMetricsRegistry, registerProxyMetrics } from "../../pkg/telemetry/index.ts";
+import { createLogger, createMetricsRegistry, parseLogLevel, registerProxyMetrics } from "../../pkg/telemetry/index.ts";
 
-const USAGE = `usage: weft proxy --mode gateway --gateway <ns>/<name> --config <ir.json> [flags]
-       weft proxy --mode sidecar --namespace <clientNs> --config <ir.json> [flags]
+const USAGE = `usage: weft proxy --mode gateway --gateway <ns>/<name> (--config <ir.json> | --controller <host:port>) [flags]
+       weft proxy --mode sidecar --namespace <clientNs> (--config <ir.json> | --controller <host:port>) [flags]
 flags:
-  --admin-port N       admin server port (default 15021; 0 = ephemeral)
+  --token-path P       projected ServiceAccount token (controller auth and mesh identity)
+  --service-account S  our ServiceAccount (mesh identity spiffe://<td>/ns/<ns>/sa/<S>)
+  --pod NAME           our pod name (distribution identity)
+  --trust-domain TD    mesh trust domain (default cluster.local)
+  --inbound-port N / --outbound-port N   sidecar capture ports (default 15006 / 15001)
+  --admin-port N       admin server port (default 15021, env WEFT_ADMIN_PORT; 0 = ephemeral)
   --bind ADDR          listener bind address (default 0.0.0.0)
   --port-map A=B,..    gateway: bind Gateway port A on local port B (e.g. 80=8080,443=8443)
   --drain-ms N         drain budget on SIGTERM (default 20000)
@@ -66,9 +77,16 @@ async function run(argv: readonly string[]): Promise<number> {
   let f: Flags;
   let portMap: Map<number, number>;
   try {
-    f = parseFlags(argv);
+    const env = process.env;
+    f = {
+      mode: env.WEFT_PROXY_MODE, namespace: env.POD_NAMESPACE, pod: env.POD_NAME, "service-account": env.SERVICE_ACCOUNT,
+      controller: env.WEFT_CONTROLLER_ADDRESS, "token-path": env.WEFT_TOKEN_PATH, "admin-port": env.WEFT_ADMIN_PORT,
+      "inbound-port": env.WEFT_INBOUND_PORT, "outbound-port": env.WEFT_OUTBOUND_PORT, gateway: env.WEFT_GATEWAY,
+      "log-level": env.WEFT_LOG_LEVEL,
+    };
+    for (const [k, v] of Object.entries(parseFlags(argv))) f[k] = v;
     if (f.mode !== "gateway" && f.mode !== "sidecar") throw new Error("--mode must be gateway or sidecar");
-    if (f.config === undefined) throw new Error("--config is required");
+    if ((f.config === undefined) === (f.controller === undefined)) throw new Error("exactly one of --config and --controller is required");
     if (f.mode === "gateway" && !/^[^/]+\/[^/]+$/.test(f.gateway ?? "")) throw new Error("--gateway <ns>/<name> is required");
     if (f.mode === "sidecar" && f.namespace === undefined) throw new Error("--namespace is required in sidecar mode");
     if (f.balancer !== undefined && f.balancer !== "p2c-ewma" && f.balancer !== "round-robin") throw new Error("--balancer must be p2c-ewma or round-robin");
@@ -79,11 +97,13 @@ async function run(argv: readonly string[]): Promise<number> {
     }));
     intFlag(f, "admin-port", 15021);
     intFlag(f, "drain-ms", 20_000);
+    intFlag(f, "inbound-port", 15006);
+    intFlag(f, "outbound-port", 15001);
   } catch (e) {
     process.stderr.write(`weft proxy: ${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`);
     return 2;
   }
-  const log = createLogger({ name: "proxy", base: { mode: f.mode } });
+  const log = createLogger({ name: "proxy", level: parseLogLevel(f["log-level"] ?? "info") ?? "info", base: { mode: f.mode } });
   const registry = createMetricsRegistry({});
   const telemetry = registerProxyMetrics(registry);
   const maxBody = f["max-body-bytes"] !== undefined ? intFlag(f, "max-body-bytes", 0) : undefined;
@@ -93,50 +113,90 @@ async function run(argv: readonly string[]): Promise<number> {
     ...(maxBody !== undefined ? { limits: { maxBodyBytes: maxBody } } : {}),
     log: (event, fields) => log.warn(fields, event),
   });
-  const configPath = f.config!;
   const bind = f.bind ?? "0.0.0.0";
   const gateways = f.mode === "gateway" ? new GatewayListeners({ engine, host: bind, portMap: (p) => portMap.get(p) ?? p, log: (e, x) => log.warn(x, e) }) : undefined;
   let mesh: CompiledMesh | undefined;
   let sidecar: Sidecar | undefined;
+  let distribution: DistributionClient | undefined;
+  let identity: IdentityClient | undefined;
 
-  const load = async (): Promise<void> => {
+  /** Put `ir` in force: engine state first, then listeners (gateway) or the mesh lookup (sidecar). */
+  const applyIr = (ir: MeshIR, version: string): Promise<void> => {
+    if (engine.state()?.version === version) return Promise.resolve();
+    engine.setState(engineStateOf(ir, version));
+    log.info({ version }, "config in force");
+    if (gateways === undefined) {
+      mesh = compileMesh(ir.services, f.namespace!);
+      return Promise.resolve();
+    }
+    const [ns, name] = f.gateway!.split("/");
+    const gw = ir.gateways.find((g) => g.namespace === ns && g.name === name);
+    if (gw === undefined) log.warn({ gateway: f.gateway }, "gateway not in config; no listeners");
+    return gateways.apply(gw ?? { namespace: ns!, name: name!, ports: [] }, ir.secrets).then(() => {
+      log.info({ ports: (gw?.ports ?? []).map((p) => `${p.port}->${gateways.boundPort(p.port) ?? "?"}`).join(",") }, "gateway listeners");
+    });
+  };
+
+  const configPath = f.config;
+  const loadFile = async (): Promise<void> => {
     let ir: MeshIR;
     try {
-      ir = parseIr(readFileSync(configPath, "utf8"));
+      ir = parseIr(readFileSync(configPath!, "utf8"));
     } catch (e) {
       log.error({ path: configPath, error: e instanceof Error ? e.message : String(e) }, "config rejected; keeping the last good one");
       return;
     }
-    const version = contentHash(ir);
-    if (engine.state()?.version === version) return;
-    engine.setState(engineStateOf(ir, version));
-    if (gateways !== undefined) {
-      const [ns, name] = f.gateway!.split("/");
-      const gw = ir.gateways.find((g) => g.namespace === ns && g.name === name);
-      if (gw === undefined) log.warn({ gateway: f.gateway }, "gateway not in config; no listeners");
-      await gateways.apply(gw ?? { namespace: ns!, name: name!, ports: [] }, ir.secrets);
-      log.info({ ports: (gw?.ports ?? []).map((p) => `${p.port}->${gateways.boundPort(p.port) ?? "?"}`).join(",") }, "gateway listeners");
-    } else {
-      mesh = compileMesh(ir.services, f.namespace!);
-    }
-    log.info({ version }, "config in force");
+    await applyIr(ir, contentHash(ir));
   };
+  const readToken = (): string => readFileSync(f["token-path"]!, "utf8").trim();
 
   try {
-    await load();
+    if (configPath !== undefined) {
+      await loadFile();
+      watchFile(configPath, { interval: 1000 }, () => { void loadFile().catch((e: unknown) => log.error({ error: String(e) }, "config apply failed")); });
+    } else {
+      const [gwNs, gwName] = (f.gateway ?? "/").split("/");
+      distribution = createDistributionClient({
+        address: f.controller!,
+        identity: {
+          namespace: f.namespace ?? gwNs ?? "", serviceAccount: f["service-account"] ?? "default", pod: f.pod ?? "unknown",
+          kind: f.mode === "gateway" ? "gateway" : "sidecar",
+          ...(f.mode === "gateway" ? { gatewayNamespace: gwNs ?? "", gatewayName: gwName ?? "" } : {}),
+        },
+        ...(f["token-path"] !== undefined ? { token: readToken } : {}),
+        onConfig: ({ version, slice }) => { void applyIr(slice, version).catch((e: unknown) => log.error({ error: String(e) }, "listener apply failed")); },
+        log: (level, msg, fields) => log[level](fields, msg),
+      });
+      await distribution.start();
+      if (f["token-path"] !== undefined && f["service-account"] !== undefined && f.namespace !== undefined) {
+        const dist = distribution;
+        identity = createIdentityClient({
+          identity: `spiffe://${f["trust-domain"] ?? "cluster.local"}/ns/${f.namespace}/sa/${f["service-account"]}`,
+          requestSign: (csr, token) => dist.sign(csr, token),
+          readToken,
+          onMaterial: (m) => { engine.setMeshTls(m); sidecar?.setMeshTls(m); },
+          log: (level, msg, fields) => log[level](fields, msg),
+        });
+        void identity.start().catch((e: unknown) => log.error({ error: String(e) }, "mesh identity unavailable"));
+      }
+    }
     if (f.mode === "sidecar") {
+      const material = identity?.current();
       sidecar = await startSidecar({
         engine, host: bind,
+        inboundPort: intFlag(f, "inbound-port", 15006), outboundPort: intFlag(f, "outbound-port", 15001),
+        ...(material !== undefined ? { meshTls: material } : {}),
         lookup: (ip, port) => (mesh === undefined ? undefined : lookupMeshDestination(mesh, ip, port)),
         log: (level, event, fields) => log[level](fields, event),
       });
     }
   } catch (e) {
     log.error({ error: e instanceof Error ? e.message : String(e) }, "cannot start");
+    distribution?.close();
+    identity?.stop();
     await engine.drain(0);
     return 1;
   }
-  watchFile(configPath, { interval: 1000 }, () => { void load(); });
   const admin = await startAdminServer(engine, { port: intFlag(f, "admin-port", 15021), host: bind, extraMetrics: () => registry.renderMetrics() });
   log.info({ adminPort: admin.port }, "proxy started");
 
@@ -145,7 +205,9 @@ async function run(argv: readonly string[]): Promise<number> {
     process.once("SIGINT", () => resolve());
   });
   log.info({}, "draining");
-  unwatchFile(configPath);
+  if (configPath !== undefined) unwatchFile(configPath);
+  identity?.stop();
+  distribution?.close();
   await Promise.all([gateways?.close(), sidecar?.close()]);
   await engine.drain(intFlag(f, "drain-ms", 20_000));
   await admin.close();

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayIR, MeshIR } from "../../pkg/ir/types.ts";
+import { createDistributionServer } from "../../pkg/distribution/index.ts";
 import { h1 } from "./client.ts";
 import { backend, cluster, endpoint, prefix, startEcho, tables, type Echo } from "./fixtures.ts";
 
@@ -81,5 +82,30 @@ describe("weft proxy --mode gateway", () => {
     const r = spawnSync(node, [join(root, "cmd/weft.ts"), "proxy", "--mode", "nope", "--config", "x"], { encoding: "utf8" });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("--mode must be gateway or sidecar");
+  });
+});
+
+describe("weft proxy --controller (distribution client)", () => {
+  it("serves the Gateway from the controller's IR and follows updates", async () => {
+    const server = createDistributionServer({});
+    server.setIr(irFor("ns/a:80"));
+    const ctlPort = await server.listen("127.0.0.1:0");
+    const port = await freePort();
+    const admin = await freePort();
+    const p = spawn(node, [join(root, "cmd/weft.ts"), "proxy", "--mode", "gateway", "--gateway", "gw/web", "--controller", `127.0.0.1:${ctlPort}`,
+      "--bind", "127.0.0.1", "--port-map", `80=${port}`, "--admin-port", String(admin), "--drain-ms", "500"], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, POD_NAMESPACE: "gw" } });
+    p.stderr?.resume();
+    try {
+      await until(async () => ((await h1(admin, "/ready")).status === 200 ? true : undefined));
+      await until(async () => (JSON.parse((await h1(port, "/x")).body).server === "a" ? true : undefined));
+      server.setIr(irFor("ns/b:80"));
+      await until(async () => (JSON.parse((await h1(port, "/x")).body).server === "b" ? true : undefined));
+      const exited = new Promise<number | null>((r) => p.once("exit", (code) => r(code)));
+      p.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      if (p.exitCode === null) p.kill("SIGKILL");
+      await server.close(0);
+    }
   });
 });
