@@ -1,7 +1,8 @@
 // gateway-ir: takes a Gateway model and the routes attached to each served listener, gives GatewayIR:
 // ports ascending, each with its listeners most specific hostname first (spec §6 listener
 // isolation, §7 selection), each listener with its own route tables.
-// Must not: include listeners that are not served (conflicted, unresolved certificate, unsupported).
+// Must not: include listeners that are not served (conflicted, unresolved certificate, unsupported),
+// nor any listener of a Gateway with unsupported spec.addresses.
 import type { GatewayIR, GatewayPortIR, ListenerIR } from "../ir/types.ts";
 import { cmp } from "./diagnostics.ts";
 import { compareHostnameSpecificity } from "./hostnames.ts";
@@ -14,7 +15,7 @@ export function gatewayIR(gw: GatewayModel, members: ReadonlyMap<string, readonl
   const ports = new Map<number, ListenerIR[]>();
   const protocols = new Map<number, "HTTP" | "HTTPS">();
   for (const l of gw.listeners) {
-    if (!isServed(l) || l.protocol === undefined) continue;
+    if (gw.unsupportedAddress !== undefined || !isServed(l) || l.protocol === undefined) continue;
     const ir: ListenerIR = {
       id: l.id,
       name: l.listener.name,

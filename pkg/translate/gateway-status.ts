@@ -2,7 +2,7 @@
 // Gateway StatusUpdate. Spec §6: listener Accepted / Conflicted / ResolvedRefs / Programmed,
 // supportedKinds, attachedRoutes (counted even when the listener is not Accepted); Gateway Accepted
 // (ListenersNotValid when any listener is invalid: True while one listener serves, else False) and
-// Programmed.
+// Programmed. spec.addresses (unsupported) ⇒ Accepted=False/UnsupportedAddress, Programmed=False.
 // Must not: build IR.
 import type { Condition, ListenerStatus, StatusUpdate } from "../api/index.ts";
 import { condition, joinMessages } from "./conditions.ts";
@@ -38,7 +38,10 @@ export function gatewayStatus(gw: GatewayModel, attached: ReadonlyMap<string, nu
   const invalid = gw.listeners.filter((l) => l.notAccepted !== undefined || l.conflicted !== undefined || l.refProblems.length > 0);
   const served = gw.listeners.filter(isServed);
   const invalidMsg = `Listeners ${invalid.map((l) => l.listener.name).join(", ")} are not valid`;
-  const conditions: Condition[] = [
+  const conditions: Condition[] = gw.unsupportedAddress !== undefined ? [
+    condition("Accepted", "False", "UnsupportedAddress", gw.unsupportedAddress, g),
+    condition("Programmed", "False", "AddressNotUsable", "Gateway is not served while spec.addresses is set", g),
+  ] : [
     invalid.length === 0 && served.length > 0
       ? condition("Accepted", "True", "Accepted", "Gateway is accepted", g)
       : condition("Accepted", served.length > 0 ? "True" : "False", "ListenersNotValid", gw.listeners.length === 0 ? "Gateway has no listeners" : invalidMsg, g),

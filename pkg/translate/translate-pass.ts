@@ -220,7 +220,7 @@ export function translatePass(snapshot: ResourceSnapshot, options: TranslateOpti
       const members = new Map<string, TableMember[]>();
       for (const l of gm.listeners) members.set(l.id, [...(listenerMembers.get(l.id)?.values() ?? [])]);
       gatewaysIR.push(gatewayIR(gm, members));
-      for (const l of gm.listeners) if (isServed(l)) for (const s of l.secrets) secrets.set(s.id, s);
+      if (gm.unsupportedAddress === undefined) for (const l of gm.listeners) if (isServed(l)) for (const s of l.secrets) secrets.set(s.id, s);
     } catch (e) {
       diags.add("error", OBJECT_INTERNAL_ERROR, `Gateway/${gm.namespace}/${gm.name}`, `translation failed: ${errorText(e)}`);
     }

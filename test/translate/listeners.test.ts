@@ -83,3 +83,16 @@ describe("HTTPS certificates", () => {
     expect(listenerCond(r, "b", "Accepted").reason).toBe("UnsupportedProtocol");
   });
 });
+
+describe("Gateway spec.addresses", () => {
+  it("unsupported: Accepted=False/UnsupportedAddress, Programmed=False, nothing served", () => {
+    const base = baseGateway();
+    const gw = base.gateways[0]!;
+    const r = translate({ ...base, gateways: [{ ...gw, spec: { ...gw.spec, addresses: [{ type: "test/fake-invalid-type", value: "x" }] } }] });
+    expect(gatewayStatusOf(r)?.conditions).toMatchObject([
+      { type: "Accepted", status: "False", reason: "UnsupportedAddress", message: expect.stringContaining("test/fake-invalid-type x") },
+      { type: "Programmed", status: "False" },
+    ]);
+    expect(r.ir.gateways[0]?.ports).toEqual([]);
+  });
+});
