@@ -64,6 +64,11 @@ export interface Sidecar {
   readonly stats: Readonly<SidecarStats>;
   /** Set or rotate the mesh mTLS material (new handshakes use it; open connections keep theirs). */
   setMeshTls(material: MeshTlsMaterial | undefined): void;
-  /** Stop accepting and close open captured connections. */
+  /** Stop accepting and close open captured connections at once. */
   close(): Promise<void>;
+  /**
+   * SIGTERM path: stop accepting, let the engine finish in-flight requests and let passthrough
+   * connections end by themselves, then close whatever is still open after `graceMs`.
+   */
+  drain(graceMs: number): Promise<void>;
 }

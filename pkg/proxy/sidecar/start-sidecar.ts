@@ -79,5 +79,13 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
       for (const s of open) s.destroy();
       await done;
     },
+    drain: async (graceMs) => {
+      const stopped = Promise.all([closeServer(outbound), closeServer(inbound)]);
+      const deadline = Date.now() + graceMs;
+      await options.engine.drain(graceMs);
+      while (open.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, deadline - Date.now()))));
+      for (const s of open) s.destroy();
+      await stopped;
+    },
   };
 }
