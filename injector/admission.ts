@@ -3,10 +3,12 @@
 // and a JSON body. Malformed JSON, a wrong apiVersion/kind or a missing request ⇒ 400 with a
 // clear message; an oversized body ⇒ 413; a non-Pod, non-CREATE or subresource request ⇒
 // allowed without a patch; a pod ⇒ allowed with a base64 JSONPatch when injected, and admission
-// warnings (shown by kubectl) when injection was refused for a bad annotation or pod.
+// warnings (shown by kubectl) when injection was refused for a bad annotation or pod, or skipped
+// for a pod that asked for it (hostNetwork, excluded namespace, Windows).
 // Must not: throw, reject a pod (injection problems never block workloads), or echo the object.
 // Spec: admission.k8s.io/v1 AdmissionReview (response.uid echoes request.uid; patchType JSONPatch).
 import type { Namespace, Pod } from "../pkg/api/index.ts";
+import { ANNOTATION } from "./annotations.ts";
 import type { InjectorConfig } from "./injector-config.ts";
 import { mutate, type InjectionReport } from "./mutate.ts";
 
@@ -43,9 +45,13 @@ function reviewBody(uid: string, extra: Record<string, unknown>): string {
   return JSON.stringify({ apiVersion: ADMISSION_API_VERSION, kind: "AdmissionReview", response: { uid, allowed: true, ...extra } });
 }
 
-function warningsOf(report: InjectionReport): string[] {
-  if (report.reason !== "invalid-annotation" && report.reason !== "invalid-pod") return [];
-  return (report.problems ?? []).slice(0, 10).map((p) => `weft injection skipped (${report.reason}): ${p}`.slice(0, MAX_WARNING_LENGTH));
+/** Warnings kubectl shows: every refused value, and any skip of a pod that asked for injection. */
+function warningsOf(report: InjectionReport, askedFor: boolean): string[] {
+  if (report.injected || report.reason === "already-injected") return [];
+  if (report.problems !== undefined && report.problems.length > 0) {
+    return report.problems.slice(0, 10).map((p) => `weft injection skipped (${report.reason}): ${p}`.slice(0, MAX_WARNING_LENGTH));
+  }
+  return askedFor ? [`weft injection skipped (${report.reason}) although the pod has ${ANNOTATION.inject}=enabled`] : [];
 }
 
 export async function reviewResponse(body: Uint8Array | string, config: InjectorConfig, nsLookup: NamespaceLookup, opts: ReviewOptions = {}): Promise<ReviewResult> {
@@ -82,7 +88,8 @@ export async function reviewResponse(body: Uint8Array | string, config: Injector
   const meta = isRecord(object["metadata"]) ? object["metadata"] : undefined;
   const pod = (meta !== undefined && meta["namespace"] === undefined && nsName !== "" ? { ...object, metadata: { ...meta, namespace: nsName } } : object) as unknown as Pod;
   const { patch, report } = mutate(pod, namespace, config);
-  const warnings = warningsOf(report);
+  const annotations = isRecord(meta?.["annotations"]) ? meta["annotations"] : {};
+  const warnings = warningsOf(report, annotations[ANNOTATION.inject] === "enabled");
   const extra: Record<string, unknown> = warnings.length > 0 ? { warnings } : {};
   if (patch.length > 0) {
     extra["patchType"] = "JSONPatch";

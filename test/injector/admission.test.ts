@@ -80,6 +80,16 @@ describe("reviewResponse", () => {
     expect(body.response.warnings).toEqual(['weft injection skipped (invalid-annotation): weft.dev/exclude-outbound-ports: "70000" is not a port 1..65535']);
   });
 
+  it("warns when a pod that asked for injection is skipped, and stays silent for ordinary skips", async () => {
+    const asked = { ...pod({ "weft.dev/inject": "enabled" }), spec: { hostNetwork: true, containers: [{ name: "app" }] } };
+    const r = await reviewResponse(review(podRequest(asked)), cfg, lookup);
+    expect(JSON.parse(r.body).response.warnings).toEqual(["weft injection skipped (host-network) although the pod has weft.dev/inject=enabled"]);
+    const notAsked = { ...pod(), spec: { hostNetwork: true, containers: [{ name: "app" }] } };
+    expect(JSON.parse((await reviewResponse(review(podRequest(notAsked)), cfg, lookup)).body).response.warnings).toBeUndefined();
+    const off = await reviewResponse(review(podRequest(pod({ "weft.dev/inject": "disabled" }))), cfg, lookup);
+    expect(JSON.parse(off.body).response.warnings).toBeUndefined();
+  });
+
   it("answers malformed bodies with 400 and a message naming the problem", async () => {
     const bad: [string, RegExp][] = [
       ["", /not valid JSON/],
