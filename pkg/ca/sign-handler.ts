@@ -8,6 +8,7 @@ import { WeftError } from "../errors/weft-error.ts";
 import { MAX_CSR_BYTES, parseCsr } from "./csr.ts";
 import type { MeshCa } from "./mesh-ca.ts";
 import { createRateLimiter, type RateLimitOptions } from "./rate-limit.ts";
+import type { ControllerMetrics } from "../telemetry/controller-metrics.ts";
 import type { TokenAuthenticator } from "./token-authenticator.ts";
 import { formatWorkloadId } from "./workload-id.ts";
 
@@ -23,6 +24,8 @@ export interface SignHandlerOptions {
   readonly ttlMs?: number;
   readonly now?: () => number;
   readonly log?: (level: "info" | "warn", msg: string, fields: Record<string, unknown>) => void;
+  /** pkg/telemetry controller metrics: certificates signed. */
+  readonly metrics?: Pick<ControllerMetrics, "certificatesSigned">;
 }
 
 export type SignRequestHandler = (req: { readonly csrPem: string; readonly token: string }) => Promise<{ certChainPem: string; trustBundlePem: string }>;
@@ -47,6 +50,7 @@ export function createSignHandler(opts: SignHandlerOptions): SignRequestHandler 
       throw new WeftError("WEFT_ERR_PERMISSION_DENIED", `CSR requests ${csr.spiffeId} but the token belongs to ${identity}`);
     }
     const leaf = opts.ca.signParsed(csr, identity, opts.ttlMs);
+    opts.metrics?.certificatesSigned.inc();
     log("info", "signed workload certificate", { identity, notAfter: new Date(leaf.notAfterMs).toISOString() });
     return { certChainPem: leaf.certChainPem, trustBundlePem: opts.ca.trustBundle() };
   };

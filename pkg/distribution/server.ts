@@ -9,6 +9,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { WeftError } from "../errors/weft-error.ts";
 import type { MeshIR } from "../ir/types.ts";
+import type { ControllerMetrics } from "../telemetry/controller-metrics.ts";
 import { toGrpcError } from "./grpc-status.ts";
 import { parseHello } from "./hello.ts";
 import { loadDistributionProto, type ProxyMessage, type ServerMessage, type SignRequestMsg, type SignResponseMsg } from "./proto.ts";
@@ -33,6 +34,8 @@ export interface DistributionServerOptions {
   readonly onAck?: (proxy: ProxyStatus) => void;
   readonly onNack?: (proxy: ProxyStatus) => void;
   readonly log?: (level: "info" | "warn", msg: string, fields: Record<string, unknown>) => void;
+  /** pkg/telemetry controller metrics: push duration, connected proxies, NACKs. */
+  readonly metrics?: Pick<ControllerMetrics, "configPushDuration" | "proxiesConnected" | "configNacks">;
   /** Largest message accepted from a proxy (hello with its known list). Default 16 MiB. */
   readonly maxReceiveBytes?: number;
 }
@@ -81,6 +84,19 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
   let snapshots = new Map<string, SliceSnapshot>();
   let seq = 0;
   let grpcServer: grpc.Server | undefined;
+  /** Proxies that have not yet answered (ACK or NACK) the latest IR, and when it was set. */
+  let push: { startedAt: number; waiting: Set<Conn> } | undefined;
+  const metrics = opts.metrics;
+  const settled = (c: Conn): void => {
+    if (push === undefined || !push.waiting.delete(c) || push.waiting.size > 0) return;
+    metrics?.configPushDuration.observe((performance.now() - push.startedAt) / 1000);
+    push = undefined;
+  };
+  const dropConn = (c: Conn): void => {
+    if (!conns.delete(c)) return;
+    metrics?.proxiesConnected.set(conns.size);
+    settled(c);
+  };
   const log = opts.log ?? (() => {});
 
   const snapshotFor = (identity: ProxyIdentity, key: string): SliceSnapshot => {
@@ -132,6 +148,7 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
       c.acked = c.inflight;
       c.inflight = undefined;
       c.nackedVersion = undefined;
+      if (c.held.version === snapshotFor(c.identity, c.sliceKey).encoded.version) settled(c);
       opts.onAck?.(statusOf(c));
       pump(c);
     } else if (m.msg === "nack" && m.nack) {
@@ -141,6 +158,8 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
       if (m.nack.resync) c.held = NOTHING_HELD;
       else c.nackedVersion = m.nack.version;
       log("warn", "proxy rejected config", { proxy: c.id, version: m.nack.version, reason });
+      metrics?.configNacks.inc();
+      if (!m.nack.resync) settled(c);
       opts.onNack?.(statusOf(c));
       pump(c);
     } else {
@@ -152,7 +171,7 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
     let conn: Conn | undefined;
     let starting = false;
     const end = (e: unknown): void => {
-      if (conn) conns.delete(conn);
+      if (conn) dropConn(conn);
       const err = toGrpcError(e);
       // grpc-js: an "error" event on a server stream ends it with that status.
       if (!call.destroyed) call.emit("error", Object.assign(new Error(err.details), err));
@@ -181,6 +200,7 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
             const target = snapshotFor(identity, conn.sliceKey);
             if (held.version === target.encoded.version) conn.acked = target;
             conns.add(conn);
+            metrics?.proxiesConnected.set(conns.size);
             // Headers now tell the proxy its hello was accepted even when no update follows.
             call.sendMetadata(new grpc.Metadata());
             log("info", "proxy connected", { proxy: conn.id, kind: identity.kind });
@@ -193,7 +213,7 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
       }
     });
     const drop = (): void => {
-      if (conn) conns.delete(conn);
+      if (conn) dropConn(conn);
     };
     call.on("end", () => {
       drop();
@@ -239,6 +259,9 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
     setIr(next) {
       ir = next;
       snapshots = new Map();
+      const waiting = new Set<Conn>();
+      for (const c of conns) if (c.held.version !== snapshotFor(c.identity, c.sliceKey).encoded.version) waiting.add(c);
+      push = waiting.size > 0 ? { startedAt: performance.now(), waiting } : undefined;
       for (const c of conns) pump(c);
     },
     addTo(server) {
@@ -276,6 +299,8 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
       const server = grpcServer;
       for (const c of conns) c.call.end();
       conns.clear();
+      push = undefined;
+      metrics?.proxiesConnected.set(0);
       if (server === undefined) return Promise.resolve();
       return new Promise((resolve) => {
         const t = setTimeout(() => {

@@ -8,7 +8,7 @@ import { createCsr } from "../../pkg/ca/csr.ts";
 import { createIdentityClient } from "../../pkg/ca/identity-client.ts";
 import { createMeshCa, type MeshCa } from "../../pkg/ca/mesh-ca.ts";
 import { verifyPeerIdentity } from "../../pkg/ca/peer-verify.ts";
-import { DISTRIBUTION_AUDIENCE, createSignHandler } from "../../pkg/ca/sign-handler.ts";
+import { DISTRIBUTION_AUDIENCE, createSignHandler, type SignHandlerOptions } from "../../pkg/ca/sign-handler.ts";
 import type { MeshTlsMaterial } from "../../pkg/ca/tls-material.ts";
 import { createStaticTokenAuthenticator, createTokenReviewAuthenticator, type StaticToken } from "../../pkg/ca/token-authenticator.ts";
 import { createDistributionClient, type DistributionClient } from "../../pkg/distribution/client.ts";
@@ -40,6 +40,7 @@ let ca: MeshCa;
 let server: DistributionServer;
 let client: DistributionClient;
 const logged: string[] = [];
+let signedCount = 0;
 
 beforeAll(async () => {
   ca = createMeshCa({ trustDomain: TD });
@@ -47,6 +48,7 @@ beforeAll(async () => {
     ca,
     authenticator: createStaticTokenAuthenticator(tokens),
     rateLimit: { burst: 3, perMinute: 1 },
+    metrics: { certificatesSigned: { inc: () => void signedCount++ } } as unknown as NonNullable<SignHandlerOptions["metrics"]>,
     log: (_l, msg, fields) => logged.push(`${msg} ${JSON.stringify(fields)}`),
   });
   server = createDistributionServer({ sign });
@@ -106,7 +108,9 @@ describe("Sign RPC", () => {
 
   it("RESOURCE_EXHAUSTED once an identity exceeds its rate limit", async () => {
     const id = `spiffe://${TD}/ns/shop/sa/burst`;
+    const before = signedCount;
     for (let i = 0; i < 3; i++) await client.sign(csrFor(id), "t-burst");
+    expect(signedCount - before).toBe(3);
     expect(await signError(csrFor(id), "t-burst")).toEqual({
       code: status.RESOURCE_EXHAUSTED,
       details: `signing rate limit exceeded for ${id}; retry later`,

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDistributionClient, type DistributionClient } from "../../pkg/distribution/client.ts";
-import { createDistributionServer, type DistributionServer } from "../../pkg/distribution/server.ts";
+import { createDistributionServer, type DistributionServer, type DistributionServerOptions } from "../../pkg/distribution/server.ts";
 import { sliceForProxy, type ProxyIdentity, type ProxySlice } from "../../pkg/distribution/slice.ts";
 import { WeftError } from "../../pkg/errors/weft-error.ts";
 import { credentials, status } from "@grpc/grpc-js";
@@ -60,6 +60,16 @@ async function waitFor(what: string, cond: () => boolean, limitMs = 10_000): Pro
   }
 }
 
+function fakeMetrics() {
+  const seen = { pushes: [] as number[], connected: [] as number[], nacks: 0 };
+  const metrics = {
+    configPushDuration: { observe: (v: number) => void seen.pushes.push(v) },
+    proxiesConnected: { set: (v: number) => void seen.connected.push(v) },
+    configNacks: { inc: () => void seen.nacks++ },
+  } as unknown as NonNullable<DistributionServerOptions["metrics"]>;
+  return { seen, metrics };
+}
+
 const sameAsServer = (h: Harness, ir: MeshIR): boolean => {
   const cur = h.client.current();
   return cur !== undefined && canonicalJson(cur.slice) === canonicalJson(sliceForProxy(ir, h.identity));
@@ -68,7 +78,8 @@ const sameAsServer = (h: Harness, ir: MeshIR): boolean => {
 describe("distribution over loopback gRPC", () => {
   it("delivers each proxy its slice, then a route change reaches all, and programmedCount follows ACKs", async () => {
     const ir1 = sampleIr(1, 100);
-    const { server, port } = await startServer(ir1);
+    const { seen, metrics } = fakeMetrics();
+    const { server, port } = await startServer(ir1, 0, { metrics });
     const hs = [startClient(port, sidecar("frontend", "a")), startClient(port, sidecar("shop", "b")), startClient(port, gateway)];
     await waitFor("initial configs", () => hs.every((h) => sameAsServer(h, ir1)));
     await waitFor("acks", () => server.proxies().length === 3 && server.proxies().every((p) => p.inSync));
@@ -81,6 +92,8 @@ describe("distribution over loopback gRPC", () => {
     await waitFor("route change everywhere", () => hs.every((h) => sameAsServer(h, ir2)));
     await waitFor("acks of gen 2", () => server.programmedCount("HTTPRoute/bookinfo/reviews-split", 2).programmed === 2);
     expect(server.programmedCount("HTTPRoute/bookinfo/reviews-split", 2)).toEqual({ programmed: 2, total: 2 });
+    await waitFor("push duration observed", () => seen.pushes.length === 1);
+    expect(seen.connected.at(-1)).toBe(3);
     // The gateway's slice did not change, so it received no second update.
     expect(hs[2]!.configs.length).toBe(1);
     expect(hs[0]!.configs.length).toBe(2);
@@ -88,7 +101,8 @@ describe("distribution over loopback gRPC", () => {
 
   it("a NACKed version leaves that proxy on its last good config and is reported", async () => {
     const ir1 = sampleIr(1, 100);
-    const { server, port } = await startServer(ir1);
+    const { seen, metrics } = fakeMetrics();
+    const { server, port } = await startServer(ir1, 0, { metrics });
     const rejectHalf = (s: ProxySlice): string | undefined =>
       s.services.some((svc) => svc.ports.some((p) => p.producer?.http.rules.some((r) => r.backends.some((b) => b.weight === 50))))
         ? "weight 50 not supported here"
@@ -108,6 +122,8 @@ describe("distribution over loopback gRPC", () => {
     expect(st.lastNack?.reason).toBe("weight 50 not supported here");
     expect(st.ackedVersion).toBe(goodVersion);
     expect(st.inSync).toBe(false);
+    expect(seen.nacks).toBe(1);
+    await waitFor("push settled by one ACK and one NACK", () => seen.pushes.length === 1);
     await waitFor("easy acked", () => server.programmedCount("HTTPRoute/bookinfo/reviews-split", 2).programmed === 1);
     expect(server.programmedCount("HTTPRoute/bookinfo/reviews-split", 2)).toEqual({ programmed: 1, total: 2 });
 
