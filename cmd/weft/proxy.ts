@@ -21,7 +21,7 @@ import { GatewayListeners } from "../../pkg/proxy/gateway-listeners.ts";
 import { startSidecar, type Sidecar } from "../../pkg/proxy/sidecar/index.ts";
 import { compileMesh, lookupMeshDestination, type CompiledMesh } from "../../pkg/router/index.ts";
 import { contentHash } from "../../pkg/util/canonical-json.ts";
-import { createLogger, createMetricsRegistry, parseLogLevel, registerProxyMetrics } from "../../pkg/telemetry/index.ts";
+import { createLogger, createMetricsRegistry, initTracing, parseLogLevel, registerProxyMetrics, tracingConfigFromEnv } from "../../pkg/telemetry/index.ts";
 
 const USAGE = `usage: weft proxy --mode gateway --gateway <ns>/<name> (--config <ir.json> | --controller <host:port>) [flags]
        weft proxy --mode sidecar --namespace <clientNs> (--config <ir.json> | --controller <host:port>) [flags]
@@ -106,10 +106,14 @@ async function run(argv: readonly string[]): Promise<number> {
   const log = createLogger({ name: "proxy", level: parseLogLevel(f["log-level"] ?? "info") ?? "info", base: { mode: f.mode } });
   const registry = createMetricsRegistry({});
   const telemetry = registerProxyMetrics(registry);
+  const traceCfg = tracingConfigFromEnv(process.env, "weft-proxy", { "weft.proxy.mode": f.mode! });
+  for (const problem of traceCfg.problems) log.warn({ problem }, "tracing config ignored");
+  const tracing = initTracing(traceCfg.problems.length === 0 ? traceCfg.config : undefined);
   const maxBody = f["max-body-bytes"] !== undefined ? intFlag(f, "max-body-bytes", 0) : undefined;
   const engine = createHttpEngine({
     balancer: (f.balancer as "p2c-ewma" | "round-robin" | undefined) ?? "p2c-ewma",
     telemetry,
+    tracing,
     ...(maxBody !== undefined ? { limits: { maxBodyBytes: maxBody } } : {}),
     log: (event, fields) => log.warn(fields, event),
   });
@@ -211,6 +215,7 @@ async function run(argv: readonly string[]): Promise<number> {
   await Promise.all([gateways?.close(), sidecar?.close()]);
   await engine.drain(intFlag(f, "drain-ms", 20_000));
   await admin.close();
+  await tracing.shutdown().catch(() => {});
   log.info({}, "drained");
   return 0;
 }

@@ -16,6 +16,8 @@ export interface Downstream {
   readonly remoteAddress: string | undefined;
   /** Status answered (HTTP status; for gRPC trailers-only the grpc-status); 0 until answered. */
   readonly status: number;
+  /** grpc-status sent (trailers or trailers-only), when any. */
+  readonly grpcStatus: number | undefined;
   /** True once a status line/HEADERS frame went out (or the exchange was reset). */
   started(): boolean;
   /** True once the exchange is over on our side (ended or reset). */
@@ -43,6 +45,7 @@ export class H1Downstream implements Downstream {
   private readonly res: ServerResponse;
   private done = false;
   status = 0;
+  grpcStatus: number | undefined;
   constructor(req: IncomingMessage, res: ServerResponse) {
     this.method = req.method ?? "GET";
     this.target = req.url ?? "/";
@@ -71,7 +74,7 @@ export class H1Downstream implements Downstream {
   trailersOnly(headers: OutgoingHttpHeaders): void {
     if (this.started()) return this.reset();
     this.head(200, headers);
-    this.status = Number(headers["grpc-status"] ?? 0);
+    this.grpcStatus = Number(headers["grpc-status"] ?? 2);
     this.end();
   }
   reset(): void {
@@ -93,6 +96,7 @@ export class H2Downstream implements Downstream {
   private readonly res: Http2ServerResponse;
   private done = false;
   status = 0;
+  grpcStatus: number | undefined;
   constructor(req: Http2ServerRequest, res: Http2ServerResponse) {
     this.method = req.method;
     this.target = req.url;
@@ -115,13 +119,17 @@ export class H2Downstream implements Downstream {
     if (this.done) return;
     this.done = true;
     if (this.res.stream.destroyed) return;
-    if (trailers !== undefined) this.res.addTrailers(trailers);
+    if (trailers !== undefined) {
+      if (trailers["grpc-status"] !== undefined) this.grpcStatus = Number(trailers["grpc-status"]);
+      this.res.addTrailers(trailers);
+    }
     this.res.end();
   }
   trailersOnly(headers: OutgoingHttpHeaders): void {
     if (this.started()) return this.reset();
     this.done = true;
-    this.status = Number(headers["grpc-status"] ?? 0);
+    this.status = 200;
+    this.grpcStatus = Number(headers["grpc-status"] ?? 2);
     const stream = this.res.stream;
     if (stream.destroyed) return;
     stream.respond({ ...headers, ":status": 200 }, { endStream: true });

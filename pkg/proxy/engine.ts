@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Session } from "node:http2";
 import type { Duplex } from "node:stream";
-import type { ProxyMetrics as TelemetryProxyMetrics } from "../telemetry/index.ts";
+import type { ProxyMetrics as TelemetryProxyMetrics, SpanHandle, Tracing } from "../telemetry/index.ts";
 import { EndpointChooser, type BalancerKind } from "./backend-choice.ts";
 import { H1Downstream, H2Downstream, type Downstream } from "./downstream.ts";
 import type { EngineState, HttpEngine, MeshTlsMaterial, RouteContext } from "./engine-types.ts";
@@ -34,6 +34,8 @@ export interface HttpEngineOptions {
   readonly retryBudget?: { readonly ratio?: number; readonly floorPerSecond?: number };
   /** Shared telemetry metric set (pkg/telemetry registerProxyMetrics): per-request and connection figures. */
   readonly telemetry?: TelemetryProxyMetrics;
+  /** Tracing facade (pkg/telemetry initTracing): a server span per request, a client span per attempt. */
+  readonly tracing?: Tracing;
   /** Structured log sink; never receives header values or key material. */
   readonly log?: (event: string, fields: Record<string, unknown>) => void;
 }
@@ -62,7 +64,9 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
     chooser, upstream, limits, metrics,
     budget: new RetryBudget(options.retryBudget ?? {}),
     mirror: new Mirror(chooser, upstream, metrics, random),
+    tracing: options.tracing?.enabled === true ? options.tracing : undefined,
   };
+  const tracing = deps.tracing;
   let current: EngineState | undefined;
   let draining = false;
   let inflight = 0;
@@ -80,7 +84,7 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
     metrics.latency.observe(ms);
     telemetry?.observeRequest({
       face, route: labels.route, rule: labels.rule, backend: labels.backend, method: down.method,
-      code: down.status, grpc: grpc && down.h2, durationSeconds: ms / 1000,
+      code: grpc && down.grpcStatus !== undefined ? down.grpcStatus : down.status, grpc: grpc && down.grpcStatus !== undefined, durationSeconds: ms / 1000,
     });
     if (inflight === 0 && idleWaiters.length > 0) { const w = idleWaiters; idleWaiters = []; for (const f of w) f(); }
   };
@@ -92,7 +96,20 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
     const grpc = isGrpcRequest(down.headers["content-type"]);
     const label = ctx?.face ?? "unknown";
     const labels: RequestLabels = { route: "none", rule: "none", backend: "none" };
-    down.onClose(() => { if (!closed) { closed = true; finishOne(down, ctx?.face ?? "gateway", started, labels, grpc); } });
+    let span: SpanHandle | undefined;
+    if (tracing !== undefined) {
+      const h = down.headers;
+      span = tracing.startServerSpan((name) => h[name], {
+        "http.request.method": down.method, "url.scheme": ctx?.scheme ?? "http",
+        "network.protocol.version": down.h2 ? "2" : "1.1", ...(ctx?.peerIdentity !== undefined ? { "weft.peer.identity": ctx.peerIdentity } : {}),
+      });
+    }
+    down.onClose(() => {
+      if (closed) return;
+      closed = true;
+      span?.end(grpc && down.grpcStatus !== undefined ? { grpcStatus: down.grpcStatus } : { httpStatus: down.status });
+      finishOne(down, ctx?.face ?? "gateway", started, labels, grpc);
+    });
     const fail = (e: unknown) => {
       if (!(e instanceof ProxyFailureError)) log("proxy.internal_error", { error: e instanceof Error ? e.message : String(e) });
       const kind = rescue(down, e, grpc);
@@ -115,7 +132,8 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
         labels.rule = plan.rule.id;
       }
       labels.backend = plan.cluster?.id ?? (plan.localAppPort !== undefined ? "local-app" : "none");
-      forward(down, plan, state!, deps).catch(fail);
+      span?.setAttributes({ "weft.route": labels.route, "weft.rule": labels.rule, "weft.backend": labels.backend, "weft.config.version": state!.version });
+      forward(down, plan, state!, deps, span).catch(fail);
     } catch (e) {
       fail(e);
     }

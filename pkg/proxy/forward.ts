@@ -9,6 +9,7 @@ import type { Readable } from "node:stream";
 import type { ClusterIR, EndpointIR } from "../ir/types.ts";
 import type { EndpointChooser } from "./backend-choice.ts";
 import { bufferBody, limitBody } from "./body-buffer.ts";
+import type { SpanHandle, Tracing } from "../telemetry/index.ts";
 import type { Downstream } from "./downstream.ts";
 import type { EngineState } from "./engine-types.ts";
 import { applyHeaderModifier } from "./filters-headers.ts";
@@ -29,6 +30,8 @@ export interface ForwardDeps {
   readonly limits: Limits;
   readonly metrics: ProxyMetrics;
   readonly mirror: Mirror;
+  /** Enabled tracing facade, or undefined (no spans, no propagation). */
+  readonly tracing: Tracing | undefined;
 }
 
 /** Protocol and mesh identity for one endpoint of a cluster. */
@@ -48,7 +51,7 @@ function hasBody(down: Downstream): boolean {
 }
 
 /** Run `plan` to completion on `down`. */
-export async function forward(down: Downstream, plan: Plan, state: EngineState, deps: ForwardDeps): Promise<void> {
+export async function forward(down: Downstream, plan: Plan, state: EngineState, deps: ForwardDeps, span?: SpanHandle): Promise<void> {
   const rule = plan.rule;
   const retry = rule?.retry;
   const grpcDeadline = plan.grpc ? parseGrpcTimeout(down.headers["grpc-timeout"] as string | undefined) : undefined;
@@ -111,12 +114,22 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
     }
     const started = Date.now();
     if (stats !== undefined) stats.inflight++;
+    let clientSpan: SpanHandle | undefined;
+    if (span !== undefined && deps.tracing !== undefined) {
+      clientSpan = deps.tracing.startClientSpan(span, {
+        "weft.attempt": (retry?.attempts ?? 0) - retriesLeft, "server.address": target.address, "server.port": target.port,
+        "http.request.method": plan.method,
+      });
+      const headers = plan.headers;
+      deps.tracing.inject(clientSpan, (name, value) => { headers[name] = value; });
+    }
     const attempt = deps.upstream.send(target, { method: plan.method, path: pathWithQuery(plan), authority: plan.authority, headers: plan.headers, body });
     current = attempt;
     let res: UpstreamResponse;
     try {
       res = await withAttemptTimeout(attempt, rule?.timeouts.backendRequestMs);
     } catch (e) {
+      clientSpan?.end({ error: e instanceof ProxyFailureError ? e.kind : "upstream_error" });
       if (stats !== undefined) { stats.inflight--; stats.observeFailure(Date.now()); }
       if (timedOut || down.finished()) return;
       const f = e instanceof ProxyFailureError ? e : failure("upstream_reset", "upstream error");
@@ -130,6 +143,7 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
       throw f;
     }
     if (stats !== undefined) { stats.inflight--; stats.observe(Date.now() - started, Date.now()); }
+    clientSpan?.end({ httpStatus: res.status });
     if (timedOut || down.finished()) { attempt.abort(); return; }
     if (retry !== undefined && retriesLeft > 0 && replayable && retry.codes.includes(res.status) && canRetry(deps)) {
       res.body.on("error", () => {});
