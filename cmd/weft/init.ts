@@ -5,6 +5,7 @@
 // Exits 0 on success, 1 with the failing command and its stderr, 2 on a bad flag.
 // Must not: touch chains other than WEFT_* and the two jumps into them.
 import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import {
   DEFAULT_CAPTURE_CONFIG, buildCaptureRules, buildCleanupCommands, checkCommandFor, isEnsureCommand,
   validateCaptureConfig, type CaptureConfig,
@@ -26,6 +27,8 @@ export interface InitOptions {
   readonly config: CaptureConfig;
   readonly dryRun: boolean;
   readonly cleanup: boolean;
+  /** True when --ipv6 / WEFT_IPV6 was given; otherwise IPv6 rules follow the kernel (see ipv6Available). */
+  readonly ipv6Explicit: boolean;
 }
 
 /** Flags win over env; unknown flags and malformed values are errors (thrown as messages). */
@@ -88,7 +91,7 @@ export function parseInitOptions(argv: readonly string[], env: Readonly<Record<s
     includeOutboundCidrs: includeOut,
     ipv6: bool("ipv6", d.ipv6 ?? true),
   };
-  return { config, dryRun: bool("dry-run", false), cleanup: bool("cleanup", false) };
+  return { config, dryRun: bool("dry-run", false), cleanup: bool("cleanup", false), ipv6Explicit: raw.has("ipv6") };
 }
 
 interface RunResult { readonly status: number; readonly stderr: string }
@@ -122,6 +125,16 @@ function apply(bin: string, commands: readonly string[][], out: (line: string) =
   return true;
 }
 
+/** The kernel has IPv6 in this namespace: /proc/net/if_inet6 exists and IPv6 is not disabled. */
+function ipv6Available(): boolean {
+  try {
+    if (!existsSync("/proc/net/if_inet6")) return false;
+    return readFileSync("/proc/sys/net/ipv6/conf/all/disable_ipv6", "utf8").trim() !== "1";
+  } catch {
+    return false;
+  }
+}
+
 async function run(argv: readonly string[]): Promise<number> {
   let opts: InitOptions;
   try {
@@ -136,6 +149,10 @@ async function run(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
+  if (!opts.ipv6Explicit && opts.config.ipv6 !== false && !opts.dryRun && !ipv6Available()) {
+    out("# IPv6 is not available in this network namespace: ip6tables rules skipped (force with --ipv6=true)");
+    opts = { ...opts, config: { ...opts.config, ipv6: false } };
+  }
   const plan: [string, string[][]][] = opts.cleanup
     ? [["iptables", buildCleanupCommands()], ...(opts.config.ipv6 === false ? [] : [["ip6tables", buildCleanupCommands()] as [string, string[][]]])]
     : (() => { const r = buildCaptureRules(opts.config); return [["iptables", r.iptables], ["ip6tables", r.ip6tables]] as [string, string[][]][]; })();

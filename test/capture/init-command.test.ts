@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildCaptureRules } from "../../injector/capture-rules.ts";
 import { envNameFor, parseInitOptions } from "../../cmd/weft/init.ts";
+import { captureToolsMissing, inNs, sh } from "./support/netns.ts";
 
 const weft = join(import.meta.dirname, "../../cmd/weft.ts");
 const runWeft = (args: string[], env: Record<string, string> = {}) =>
@@ -44,5 +45,20 @@ describe("weft init options", () => {
     expect(r.stderr).toContain("inboundPort must be a port 1..65535, got 99999");
     expect(r.stderr).toContain('excludeOutboundCidrs: "1.2.3/8" is not an IP or CIDR');
     expect(runWeft(["--nope"]).status).toBe(2);
+  });
+
+  const noRoot = captureToolsMissing();
+  it.skipIf(noRoot !== undefined)(`skips ip6tables rules when the namespace has IPv6 disabled, unless forced${noRoot ? ` (skipped: ${noRoot})` : ""}`, () => {
+    const ns = `wi${process.pid.toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+    sh("ip", ["netns", "add", ns]);
+    try {
+      inNs(ns, "sh", ["-c", "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6"]);
+      const out = inNs(ns, process.execPath, [weft, "init"]);
+      expect(out).toContain("IPv6 is not available in this network namespace: ip6tables rules skipped");
+      expect(inNs(ns, "iptables", ["-t", "nat", "-S"])).toContain("-A OUTPUT -p tcp -j WEFT_OUTPUT");
+      expect(inNs(ns, "ip6tables", ["-t", "nat", "-S"])).not.toContain("WEFT_");
+    } finally {
+      sh("ip", ["netns", "del", ns]);
+    }
   });
 });
