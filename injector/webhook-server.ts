@@ -7,7 +7,7 @@
 // Must not: crash on any request, buffer unbounded bodies, or log pod specs.
 import type { ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
-import type { Logger } from "../pkg/telemetry/index.ts";
+import type { ControllerMetrics, Logger } from "../pkg/telemetry/index.ts";
 import { DEFAULT_MAX_BODY_BYTES, reviewResponse, type NamespaceLookup } from "./admission.ts";
 import type { InjectorConfig } from "./injector-config.ts";
 
@@ -19,6 +19,8 @@ export interface WebhookServerOptions {
   readonly path?: string;
   readonly maxBodyBytes?: number;
   readonly logger?: Logger;
+  /** Counts decisions in weft_injections_total. */
+  readonly metrics?: ControllerMetrics;
 }
 
 export const DEFAULT_WEBHOOK_PATH = "/inject";
@@ -64,8 +66,13 @@ export function createWebhookServer(opts: WebhookServerOptions): Server {
       if (aborted) return;
       reviewResponse(Buffer.concat(chunks), opts.config, opts.nsLookup, { maxBodyBytes: max })
         .then((r) => {
-          if (r.report !== undefined) opts.logger?.info({ ...r.subject, injected: r.report.injected, reason: r.report.reason, problems: r.report.problems }, "injection decision");
-          else if (r.httpStatus >= 400) opts.logger?.warn({ status: r.httpStatus }, "rejected admission request");
+          if (r.report !== undefined) {
+            opts.logger?.info({ ...r.subject, injected: r.report.injected, reason: r.report.reason, problems: r.report.problems }, "injection decision");
+            opts.metrics?.injections.inc({ injected: String(r.report.injected), reason: r.report.reason });
+          } else if (r.httpStatus >= 400) {
+            opts.logger?.warn({ status: r.httpStatus }, "rejected admission request");
+            opts.metrics?.injections.inc({ injected: "false", reason: "bad-request" });
+          }
           send(res, r.httpStatus, r.body);
         })
         .catch((e: unknown) => {

@@ -12,6 +12,9 @@ export interface ControllerMetrics {
   readonly proxiesConnected: Gauge;
   readonly configNacks: Counter;
   readonly certificatesSigned: Counter;
+  /** Injection webhook decisions: injected "true"/"false", reason = the injector's report reason
+   *  (a fixed set) or "bad-request" for refused AdmissionReviews. */
+  readonly injections: Counter<"injected" | "reason">;
 }
 
 /** Control-plane buckets (seconds): 1 ms .. 10 s. */
@@ -25,5 +28,6 @@ export function registerControllerMetrics(m: MetricsRegistry): ControllerMetrics
     proxiesConnected: new Gauge({ name: "weft_proxies_connected", help: "Proxies currently connected to the distribution server.", registers }),
     configNacks: new Counter({ name: "weft_config_nacks_total", help: "Config versions rejected (NACKed) by a proxy.", registers }),
     certificatesSigned: new Counter({ name: "weft_certificates_signed_total", help: "Workload certificates signed by the mesh CA.", registers }),
+    injections: new Counter({ name: "weft_injections_total", help: "Sidecar injection webhook decisions, by outcome and reason.", labelNames: ["injected", "reason"] as const, registers }),
   };
 }

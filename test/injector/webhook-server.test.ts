@@ -5,11 +5,12 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Namespace } from "../../pkg/api/index.ts";
 import { createWebhookServer, DEFAULT_INJECTOR_CONFIG } from "../../injector/index.ts";
-import { createLogger } from "../../pkg/telemetry/index.ts";
+import { createLogger, createMetricsRegistry, registerControllerMetrics } from "../../pkg/telemetry/index.ts";
 import { selfSigned } from "../translate/certs.ts";
 
 const tls = selfSigned("weft-webhook.weft-system.svc");
 const logLines: string[] = [];
+const registry = createMetricsRegistry();
 const server = createWebhookServer({
   keyPem: tls.keyPem,
   certPem: tls.certPem,
@@ -17,6 +18,7 @@ const server = createWebhookServer({
   nsLookup: (n): Namespace | undefined => (n === "shop" ? { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels: { "weft.dev/inject": "enabled" } } } : undefined),
   maxBodyBytes: 64 * 1024,
   logger: createLogger({ destination: { write: (s: string) => { logLines.push(s); } } }),
+  metrics: registerControllerMetrics(registry),
 });
 let port = 0;
 
@@ -64,6 +66,7 @@ describe("webhook server", () => {
     expect(log).toContain("\"reason\":\"enabled-by-namespace-label\"");
     expect(log).toContain("\"name\":\"reviews-1\"");
     expect(log).not.toContain("do-not-log-me");
+    expect(await registry.renderMetrics()).toContain('weft_injections_total{injected="true",reason="enabled-by-namespace-label"} 1');
   });
 
   it("serves /healthz and refuses other paths and methods", async () => {
@@ -76,6 +79,7 @@ describe("webhook server", () => {
     const r = await call("POST", "/inject", "{not json");
     expect(r.status).toBe(400);
     expect(JSON.parse(r.body).error).toMatch(/not valid JSON/);
+    expect(await registry.renderMetrics()).toContain('weft_injections_total{injected="false",reason="bad-request"} 1');
   });
 
   it("cuts off a streamed body beyond the limit with 413", async () => {

@@ -105,7 +105,7 @@ describe("controller metrics and registries", () => {
       ["weft_request_timeouts_total", "counter"], ["weft_mirror_requests_total", "counter"], ["weft_connections_active", "gauge"],
       ["weft_connections_total", "counter"], ["weft_mtls_handshake_failures_total", "counter"], ["weft_translate_duration_seconds", "histogram"],
       ["weft_config_push_duration_seconds", "histogram"], ["weft_proxies_connected", "gauge"], ["weft_config_nacks_total", "counter"],
-      ["weft_certificates_signed_total", "counter"],
+      ["weft_certificates_signed_total", "counter"], ["weft_injections_total", "counter"],
     ];
     for (const [n, type] of names) {
       expect(text).toContain(`# HELP ${n} `);
