@@ -125,6 +125,7 @@ export function issueLeaf(
   ttlMs: number,
   signer: SignerKind,
   now = Date.now(),
+  dnsNames: readonly string[] = [],
 ): { certPem: string; notAfterMs: number } {
   const cert = pki.createCertificate();
   cert.publicKey = publicKey;
@@ -137,7 +138,7 @@ export function issueLeaf(
     { name: "basicConstraints", cA: false, critical: true },
     { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
     { name: "extKeyUsage", serverAuth: true, clientAuth: true },
-    { name: "subjectAltName", altNames: [{ type: 6, value: spiffeId }] },
+    { name: "subjectAltName", altNames: [{ type: 6, value: spiffeId }, ...dnsNames.map((value) => ({ type: 2, value }))] },
     { name: "authorityKeyIdentifier", keyIdentifier: issuer.keyId },
   ]);
   signCertificate(cert, issuer.key, signer);

@@ -7,7 +7,8 @@
 import { X509Certificate, createPrivateKey, createPublicKey } from "node:crypto";
 import { WeftError } from "../errors/weft-error.ts";
 import { isValidTrustDomain, parseWorkloadId } from "./workload-id.ts";
-import { createIntermediateCa, createRootCa, issueLeaf, prepareIssuer, type IssuedCa, type LeafIssuer } from "./ca-certs.ts";
+import forge from "node-forge";
+import { LEAF_KEY_BITS, createIntermediateCa, createRootCa, generateRsaKeySync, issueLeaf, prepareIssuer, type IssuedCa, type LeafIssuer } from "./ca-certs.ts";
 import { parseCsr, type ParsedCsr } from "./csr.ts";
 import type { SignerKind } from "./rsa-sign.ts";
 
@@ -15,6 +16,7 @@ export const DEFAULT_LEAF_TTL_MS = 24 * 3600_000;
 export const MAX_LEAF_TTL_MS = 7 * 24 * 3600_000;
 export const ROOT_TTL_MS = 10 * 365 * 24 * 3600_000;
 export const INTERMEDIATE_TTL_MS = 365 * 24 * 3600_000;
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 
 /** Plain, serialisable CA material (store it in a Secret; the keys are secret). */
 export interface ExportedCa {
@@ -41,6 +43,11 @@ export interface MeshCa {
   sign(csrPem: string, identity: string, ttlMs?: number): SignedLeaf;
   /** Same as `sign` for a CSR already checked by `parseCsr` (avoids parsing twice). */
   signParsed(csr: ParsedCsr, identity: string, ttlMs?: number): SignedLeaf;
+  /**
+   * A serving certificate for the controller's own gRPC port: a fresh key, the controller's SPIFFE
+   * id plus DNS SANs (e.g. "weft-controller.weft-system.svc") so standard TLS hostname checks pass.
+   */
+  issueServingCertificate(identity: string, dnsNames: readonly string[], ttlMs?: number): { keyPem: string; certChainPem: string; notAfterMs: number };
   /** All active roots, concatenated PEM. */
   trustBundle(): string;
   /** New root + intermediate; the old root stays trusted until `retireRoots`. */
@@ -120,6 +127,15 @@ function buildCa(opts: MeshCaOptions, rootCertPem: string, rootKeyPem: string | 
     signParsed(csr, identity, ttlMs = DEFAULT_LEAF_TTL_MS) {
       checkRequest(identity, ttlMs);
       return issue(csr, identity, ttlMs);
+    },
+    issueServingCertificate(identity, dnsNames, ttlMs = DEFAULT_LEAF_TTL_MS) {
+      checkRequest(identity, ttlMs);
+      for (const d of dnsNames) {
+        if (!DNS_NAME.test(d)) throw new WeftError("WEFT_ERR_VALIDATION", `DNS name ${JSON.stringify(d.slice(0, 100))} is invalid`);
+      }
+      const keys = generateRsaKeySync(LEAF_KEY_BITS);
+      const leaf = issueLeaf(state.issuer, forge.pki.publicKeyFromPem(keys.publicKeyPem), identity, td, ttlMs, signer, now(), dnsNames);
+      return { keyPem: keys.privateKeyPem, certChainPem: leaf.certPem + state.inter.certPem, notAfterMs: leaf.notAfterMs };
     },
     trustBundle() {
       return [state.rootCertPem, ...state.previous].map((p) => (p.endsWith("\n") ? p : `${p}\n`)).join("");
