@@ -44,7 +44,7 @@ const STABLE_STREAM_MS = 5_000;
 export function createDistributionClient(opts: DistributionClientOptions): DistributionClient {
   const { Client } = loadDistributionProto();
   const stub = new Client(opts.address, opts.credentials ?? grpc.credentials.createInsecure(), {
-    "grpc.max_receive_message_length": -1,
+    "grpc.max_receive_message_length": 256 * 1024 * 1024,
     "grpc.keepalive_time_ms": 20_000,
     "grpc.keepalive_timeout_ms": 10_000,
     "grpc.keepalive_permit_without_calls": 1,
