@@ -63,7 +63,7 @@ const ir: MeshIR = {
 interface HttpOut { status: number; body: string; error?: string }
 interface TcpOut { received: string; how: string }
 
-describe.skipIf(skipReason !== undefined)(`transparent capture in network namespaces${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
+describe.skipIf(skipReason !== undefined)(`transparent capture in network namespaces${skipReason ? ` (skipped: ${skipReason})` : ""}`, { timeout: 60_000 }, () => {
   let pair: PodPair;
   let tmp: string;
   const daemons: Daemon[] = [];

@@ -22,7 +22,7 @@ const probe = tools === undefined ? await engineOffersMeshAlpn() : undefined;
 const skipReason = tools ?? (probe?.offers ? undefined
   : `the engine's upstream mTLS offers ALPN ${JSON.stringify(probe?.alpn ?? [])}, without a MESH_ALPN_PROTOCOLS marker, so the inbound sidecar cannot tell it from the app's own TLS`);
 
-describe.skipIf(skipReason !== undefined)(`sidecar → sidecar over mesh mTLS${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
+describe.skipIf(skipReason !== undefined)(`sidecar → sidecar over mesh mTLS${skipReason ? ` (skipped: ${skipReason})` : ""}`, { timeout: 60_000 }, () => {
   let pair: PodPair;
   let tmp: string;
   const daemons: Daemon[] = [];
