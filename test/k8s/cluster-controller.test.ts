@@ -11,6 +11,7 @@ import { parseControllerOptions } from "../../cmd/lib/controller-options.ts";
 import { startController, type ControllerHandle } from "../../cmd/lib/controller-runtime.ts";
 import { clusterSkipReason, startCluster, type TestCluster } from "../support/cluster.ts";
 import { startPodRunner } from "../support/pod-runner.ts";
+import { createPodNetwork, podNetnsSkipReason } from "../support/cluster-pod-netns.ts";
 
 const ME = "weft.dev/gateway-controller";
 const NS = "weft-ct";
@@ -226,6 +227,48 @@ spec:
       replicas.splice(replicas.indexOf(c), 1);
     }
   }, 90_000);
+
+  it.skipIf(podNetnsSkipReason !== undefined)("pods run as processes in their own network namespaces and answer on their endpoint IPs", async () => {
+    const net = createPodNetwork();
+    const runner = await startPodRunner(client, { network: net, logDir: cluster.dir });
+    try {
+      const script = "require('http').createServer((q, s) => s.end(process.env.POD_NAME + ' ' + process.env.POD_IP)).listen(8080)";
+      cluster.kubectl(["apply", "-f", "-"], JSON.stringify({
+        apiVersion: "v1", kind: "List", items: [
+          { apiVersion: "v1", kind: "Service", metadata: { name: "echo", namespace: NS }, spec: { selector: { app: "echo" }, ports: [{ port: 80, targetPort: 8080 }] } },
+          {
+            apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "echo", namespace: NS },
+            spec: {
+              replicas: 2, selector: { matchLabels: { app: "echo" } },
+              template: { metadata: { labels: { app: "echo" } }, spec: { containers: [{ name: "echo", image: "example.invalid/echo:1", command: [process.execPath, "-e", script], ports: [{ containerPort: 8080 }] }] } },
+            },
+          },
+        ],
+      }));
+      const ips = await waitFor("2 ready echo endpoints", async () => {
+        const l = await client.request<{ items: { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] }[] }>(
+          "GET", `/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices`, { query: { labelSelector: "kubernetes.io/service-name=echo" } });
+        const eps = l.items.flatMap((i) => i.endpoints ?? []).filter((e) => e.conditions?.ready === true);
+        return eps.length === 2 ? eps.flatMap((e) => e.addresses) : undefined;
+      }, 60_000);
+      const answers = await Promise.all(ips.map(async (ip) => (await fetch(`http://${ip}:8080/`, { signal: AbortSignal.timeout(5_000) })).text()));
+      const names = new Set(answers.map((a) => a.split(" ")[0]));
+      expect(names.size).toBe(2);
+      for (const [i, a] of answers.entries()) expect(a.split(" ")[1]).toBe(ips[i]);
+      cluster.kubectl(["delete", "deployment", "echo", "-n", NS]);
+      await waitFor("echo pods gone", async () => {
+        const pods = await client.request<{ items: unknown[] }>("GET", `/api/v1/namespaces/${NS}/pods`, { query: { labelSelector: "app=echo" } });
+        return pods.items.length === 0 ? true : undefined;
+      }, 60_000);
+      await waitFor("echo processes stopped", async () => {
+        const alive = await Promise.all(ips.map((ip) => fetch(`http://${ip}:8080/`, { signal: AbortSignal.timeout(500) }).then(() => true, () => false)));
+        return alive.every((a) => !a) ? true : undefined;
+      });
+    } finally {
+      await runner.stop();
+      net.destroy();
+    }
+  }, 120_000);
 
   it("provisions a Deployment and Service per Gateway, reports the address, and the GC removes them with the Gateway", async () => {
     const c = await replica("provisioner", false, ["--provision-gateways", "--gateway-image", "example.invalid/weft:test"]);
