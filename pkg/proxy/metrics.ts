@@ -4,9 +4,10 @@
 
 type Labels = Readonly<Record<string, string>>;
 
+/** Label set as exposition text; callers pass labels in a fixed key order, so no sorting here. */
 function labelKey(labels: Labels): string {
   let s = "";
-  for (const k of Object.keys(labels).sort()) {
+  for (const k in labels) {
     const v = labels[k]!.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
     s += `${s === "" ? "" : ","}${k}="${v}"`;
   }

@@ -20,9 +20,9 @@ export class H2Pool {
     return fresh;
   }
 
-  /** Drop every session keyed under `prefix` (mesh TLS material rotated). */
+  /** Drop (gracefully close) every session whose key matches: mesh TLS rotated, or GOAWAY seen. */
   evict(predicate: (key: string) => boolean): void {
-    for (const [k, s] of this.sessions) if (predicate(k)) { this.sessions.delete(k); s.close(); }
+    for (const [k, s] of this.sessions) if (predicate(k)) { this.sessions.delete(k); if (!s.closed && !s.destroyed) s.close(); }
   }
 
   close(): void {

@@ -182,8 +182,21 @@ export class Upstream {
       try {
         stream = session.request(headers, { endStream: req.body === undefined });
       } catch (e) {
-        reject(classify(e, this.connectedSessions.has(session)));
-        return;
+        // A pooled session that just got GOAWAY or died: drop it and open a fresh one once.
+        const code = (e as { code?: string }).code;
+        if (code === "ERR_HTTP2_GOAWAY_SESSION" || code === "ERR_HTTP2_INVALID_SESSION") {
+          this.h2.evict((k) => k.endsWith(`|${endpointKey(target.address, target.port)}`));
+          try {
+            session = this.session(target);
+            stream = session.request(headers, { endStream: req.body === undefined });
+          } catch (e2) {
+            reject(classify(e2, this.connectedSessions.has(session)));
+            return;
+          }
+        } else {
+          reject(classify(e, this.connectedSessions.has(session)));
+          return;
+        }
       }
       const st = stream;
       abort = () => { settled = true; if (!st.destroyed) st.close(h2c.NGHTTP2_CANCEL); };
