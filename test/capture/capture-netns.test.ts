@@ -187,12 +187,15 @@ describe.skipIf(skipReason !== undefined)(`transparent capture in network namesp
     expect(after.outboundTcp - before.outboundTcp).toBe(1);
   });
 
-  it("inbound plaintext HTTP from an unmeshed client reaches the app through the sidecar (permissive port)", async () => {
+  it("inbound plaintext HTTP from an unmeshed client (IPv4 and IPv6) reaches the app through the sidecar (permissive port)", async () => {
     const before = await stats();
     const r = await nodeInNs<HttpOut>(pair.peer, join(fixtures, "client.ts"), ["http", "10.244.1.2", "8080", "/in"]);
     expect(JSON.parse(r.body)).toMatchObject({ server: "app", path: "/in" });
     const after = await stats();
     expect(after.inboundPlainHttp - before.inboundPlainHttp).toBe(1);
+    const v6 = await nodeInNs<HttpOut>(pair.peer, join(fixtures, "client.ts"), ["http", "fd00:244::2", "8080", "/in6"]);
+    expect(JSON.parse(v6.body)).toMatchObject({ server: "app", path: "/in6" });
+    expect((await stats()).inboundPlainHttp - after.inboundPlainHttp).toBe(1);
   });
 
   it("inbound mesh mTLS reaches the app on a strict port with the client's SPIFFE id; plaintext there is refused", async () => {
