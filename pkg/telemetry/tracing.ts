@@ -17,6 +17,9 @@ import { PooledIdGenerator, UnsampledSpanHandle, randomHexId } from "./unsampled
 import { isErrorOutcome, spanNameOf, type SpanAttributes, type SpanOutcome, type SpanRole } from "./span-attributes.ts";
 import { validateTracingConfig, type HeaderGetter, type HeaderSetter, type SpanHandle, type Tracing, type TracingConfig } from "./tracing-types.ts";
 
+/** Longest string attribute value exported; longer values are cut. */
+export const MAX_ATTRIBUTE_LENGTH = 1024;
+
 class SdkSpanHandle implements SpanHandle {
   readonly span: Span;
   readonly parentContext: Context;
@@ -83,6 +86,8 @@ class SdkTracing implements Tracing {
       resource: resourceFromAttributes({ ...cfg.resourceAttributes, "service.name": cfg.serviceName }),
       sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(cfg.samplingRatio) }),
       idGenerator: this.ids,
+      // Request-derived values (paths, hosts) are attacker-sized: cap what a span carries.
+      spanLimits: { attributeValueLengthLimit: MAX_ATTRIBUTE_LENGTH, attributeCountLimit: 64 },
       spanProcessors: processors,
     });
     this.ratio = new TraceIdRatioBasedSampler(cfg.samplingRatio);

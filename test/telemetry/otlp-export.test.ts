@@ -75,6 +75,16 @@ describe.each([
     expect(byId.get(unavailable.spanId)?.parentSpanId).toBe("");
   });
 
+  it("cuts attacker-sized attribute values to 1024 characters", async () => {
+    receiver = await start();
+    tracing = initTracing({ serviceName: "weft-limits", protocol, otlpEndpoint: receiver.endpoint, samplingRatio: 1, propagators: ["tracecontext"], exportDelayMs: 50 });
+    const s = tracing.startServerSpan(() => undefined, { "url.path": `/${"a".repeat(100_000)}` });
+    s.end({ httpStatus: 200 });
+    await tracing.forceFlush();
+    const [span] = await receiver.waitForSpans(1);
+    expect(String(span!.attributes["url.path"]).length).toBe(1024);
+  });
+
   it("exports nothing for a trace whose propagated flag says not sampled", async () => {
     receiver = await start();
     tracing = initTracing({ serviceName: "weft-unsampled", protocol, otlpEndpoint: receiver.endpoint, samplingRatio: 1, propagators: ["tracecontext"], exportDelayMs: 50 });
