@@ -38,7 +38,7 @@ function parseFlags(argv: readonly string[]): { files: string[]; format: "yaml" 
   return { files, format };
 }
 
-function readInputs(paths: readonly string[]): { inputs: ManifestInput[]; problems: string[] } {
+export function readInputs(paths: readonly string[]): { inputs: ManifestInput[]; problems: string[] } {
   const inputs: ManifestInput[] = [];
   const problems: string[] = [];
   const readOne = (file: string): void => {

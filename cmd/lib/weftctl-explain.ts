@@ -1,0 +1,342 @@
+// weftctl-explain: builds the explanation `weftctl explain` prints. Takes a translate run (IR,
+// statuses, diagnostics), a target (east-west: client namespace; north-south: a Gateway) and a
+// parsed request; gives an ExplainReport: which parent and which route table apply and why (GAMMA
+// spec §1.4/§1.8/§2; listener selection and isolation spec §6/§7), every entry tried in precedence
+// order with the conditions that failed (pkg/router/explain-entry.ts), and for the winner its
+// filters, timeouts, retry, backends with shares and endpoint counts, the predicted response, the
+// route's status conditions for that parent and the diagnostics that concern it.
+// The router itself (matchRoute, selectListener, lookupMeshDestination) is run too; explain's
+// winner must be the router's (`routerAgrees`).
+// Must not: print, or do I/O; show sensitive request header values.
+import { isIP } from "node:net";
+import type { Condition } from "../../pkg/api/index.ts";
+import type { ClusterIR, FilterIR, MeshIR, MeshPortIR, MeshServiceIR, RouteTablesIR } from "../../pkg/ir/types.ts";
+import { explainRoutes } from "../../pkg/router/explain-entry.ts";
+import { applyPathModifier, compileGateway, compileMesh, compileRoutes, hostnameMatches, listenerForSni, lookupMeshDestination, matchRoute, selectListener } from "../../pkg/router/index.ts";
+import type { CompiledRoutes } from "../../pkg/router/index.ts";
+import { redirectLocation } from "../../pkg/proxy/redirect.ts";
+import { normalizeIp } from "../../pkg/util/ip-address.ts";
+import type { TranslateRun } from "./translate-output.ts";
+import { describeBackends, describeFilter, describeMatch, describeRetry, describeTimeouts, type BackendReport } from "./weftctl-describe.ts";
+import { SENSITIVE_HEADERS, type ExplainRequest } from "./weftctl-request.ts";
+
+export type ExplainTarget =
+  | { readonly mode: "mesh"; readonly fromNamespace: string; readonly workload?: string }
+  | { readonly mode: "gateway"; readonly namespace: string; readonly name: string };
+
+export interface CandidateReport {
+  readonly rank: number;
+  readonly route: string;
+  readonly rule: number;
+  readonly ruleName?: string;
+  readonly match: number;
+  readonly conditions: string;
+  readonly hostnames: readonly string[];
+  readonly matched: boolean;
+  readonly reasons: readonly string[];
+}
+
+export interface ListenerReport {
+  readonly name: string;
+  readonly hostname: string;
+  readonly protocol: string;
+  readonly selected: boolean;
+  readonly why: string;
+}
+
+export interface MatchedReport {
+  readonly route: string;
+  readonly rule: number;
+  readonly ruleName?: string;
+  readonly match: number;
+  readonly conditions: string;
+  readonly filters: readonly string[];
+  readonly timeouts: string;
+  readonly retry: string;
+  readonly sessionPersistence?: string;
+  readonly upstreamRequest?: string;
+  readonly backends: readonly BackendReport[];
+}
+
+export interface ExplainReport {
+  readonly request: { readonly method: string; readonly url: string; readonly grpc: boolean; readonly headers: Readonly<Record<string, string>> };
+  readonly parent: string;
+  readonly selection: readonly string[];
+  readonly listeners?: readonly ListenerReport[];
+  readonly tablesTried: readonly string[];
+  readonly candidates: readonly CandidateReport[];
+  readonly notTried: number;
+  readonly outcome: "matched" | "passthrough" | "no-match" | "no-listener";
+  readonly response: string;
+  readonly matched?: MatchedReport;
+  readonly passthrough?: { readonly cluster: string; readonly backends: readonly BackendReport[] };
+  readonly status: readonly { readonly parentRef: string; readonly conditions: readonly string[] }[];
+  readonly diagnostics: readonly string[];
+  readonly routerAgrees: boolean;
+}
+
+export type ExplainResult = { readonly report: ExplainReport } | { readonly error: string };
+
+const TABLE_KIND = { http: "HTTPRoute", grpc: "GRPCRoute" } as const;
+
+function conditionLine(c: Condition): string {
+  return `${c.type}=${c.status} (${c.reason}): ${c.message}`;
+}
+
+/** Reasons mentioning a sensitive request header must not echo its value. */
+function safeReason(message: string): string {
+  const m = /^header ([^:]+): /.exec(message);
+  if (m !== null && SENSITIVE_HEADERS.has(m[1] ?? "") && !message.endsWith(": missing")) return `header ${m[1]}: value does not match (redacted)`;
+  return message;
+}
+
+interface ParentKey {
+  readonly kind: "Gateway" | "Service";
+  readonly namespace: string;
+  readonly name: string;
+}
+
+function routeStatus(run: TranslateRun, route: { kind: string; namespace: string; name: string }, parent: ParentKey): ExplainReport["status"] {
+  const s = run.result.statuses.find((u) => u.target.kind === route.kind && u.target.namespace === route.namespace && u.target.name === route.name);
+  if (s === undefined || !("parents" in s)) return [];
+  return s.parents
+    .filter((p) => {
+      const kind = p.parentRef.kind ?? "Gateway";
+      const group = p.parentRef.group ?? "gateway.networking.k8s.io";
+      const groupOk = parent.kind === "Service" ? group === "" : group === "gateway.networking.k8s.io";
+      return kind === parent.kind && groupOk && p.parentRef.name === parent.name && (p.parentRef.namespace ?? route.namespace) === parent.namespace;
+    })
+    .map((p) => {
+      const ref = p.parentRef;
+      const extra = [ref.sectionName !== undefined ? `section ${ref.sectionName}` : "", ref.port !== undefined ? `port ${ref.port}` : ""].filter((x) => x !== "").join(" ");
+      return { parentRef: `${parent.kind} ${parent.namespace}/${parent.name}${extra === "" ? "" : ` ${extra}`}`, conditions: p.conditions.map(conditionLine) };
+    });
+}
+
+function diagnosticsFor(run: TranslateRun, objects: readonly string[]): string[] {
+  return run.diagnostics
+    .filter((d) => objects.some((o) => d.object === o || d.object.startsWith(`${o}/`) || d.object.startsWith(`${o} `)))
+    .map((d) => `${d.severity} ${d.code} ${d.object}${d.path === undefined ? "" : ` ${d.path}`}: ${d.message}`);
+}
+
+function clusterMap(ir: MeshIR): Map<string, ClusterIR> {
+  return new Map(ir.clusters.map((c) => [c.id, c]));
+}
+
+interface Routed {
+  readonly parent: ParentKey;
+  readonly parentText: string;
+  readonly selection: string[];
+  readonly listeners?: ListenerReport[];
+  readonly tables: RouteTablesIR;
+  readonly compiled: CompiledRoutes;
+}
+
+function predictResponse(req: ExplainRequest, m: MatchedReport, filters: readonly FilterIR[]): string {
+  const redirect = filters.find((f) => f.type === "RequestRedirect");
+  if (redirect !== undefined && redirect.type === "RequestRedirect") {
+    const r = redirectLocation(redirect, { scheme: req.scheme, host: req.view.host, path: req.path, query: req.query, listenerPort: req.port });
+    return `${r.status} redirect, Location: ${r.location}`;
+  }
+  const unsupported = filters.find((f) => f.type === "Unsupported");
+  if (unsupported !== undefined && unsupported.type === "Unsupported") return `${unsupported.status}: ${unsupported.reason}`;
+  const live = m.backends.filter((b) => b.weight > 0);
+  if (live.length === 0) return `500: no backend with a positive weight (spec §3)${req.grpc ? " (gRPC UNAVAILABLE)" : ""}`;
+  const parts = live.map((b) => `${b.share}% ${b.answer === "forwarded" ? `→ ${b.target}` : `→ ${b.answer.split(":")[0]}`}`);
+  return `forwarded by weight: ${parts.join("; ")}`;
+}
+
+function explainTables(run: TranslateRun, req: ExplainRequest, routed: Routed, base: Omit<ExplainReport, "tablesTried" | "candidates" | "notTried" | "outcome" | "response" | "status" | "diagnostics" | "routerAgrees" | "selection" | "parent">): ExplainReport {
+  const ex = explainRoutes(routed.tables, req.view);
+  const hit = matchRoute(routed.compiled, req.view);
+  const routerAgrees = hit?.entry === ex.winner?.entry;
+  const candidates: CandidateReport[] = ex.verdicts.map((v, i) => {
+    const r = v.rule?.route;
+    return {
+      rank: i + 1,
+      route: r === undefined ? `(malformed ${TABLE_KIND[v.table]} entry ${v.index})` : `${r.kind}/${r.namespace}/${r.name}`,
+      rule: v.rule?.ruleIndex ?? -1,
+      ...(v.rule?.ruleName !== undefined ? { ruleName: v.rule.ruleName } : {}),
+      match: v.entry?.matchIndex ?? -1,
+      conditions: v.entry?.match === undefined ? "?" : describeMatch(v.entry.match),
+      hostnames: v.entry?.hostnames ?? [],
+      matched: v.failures.length === 0,
+      reasons: v.failures.map((f) => safeReason(f.message)),
+    };
+  });
+  const common = {
+    ...base,
+    parent: routed.parentText,
+    selection: routed.selection,
+    ...(routed.listeners !== undefined ? { listeners: routed.listeners } : {}),
+    tablesTried: ex.tablesTried.map((t) => TABLE_KIND[t]),
+    candidates,
+    notTried: ex.notTried,
+    routerAgrees,
+  };
+  const w = ex.winner;
+  if (w === undefined || w.rule === undefined) {
+    const objects = [...new Set(candidates.map((c) => c.route))];
+    return {
+      ...common,
+      outcome: "no-match",
+      response: req.grpc ? "gRPC UNIMPLEMENTED (status 12): no route matched" : "404 Not Found: no route matched",
+      status: [],
+      diagnostics: diagnosticsFor(run, [`${routed.parent.kind}/${routed.parent.namespace}/${routed.parent.name}`, ...objects]),
+    };
+  }
+  const rule = w.rule;
+  const routeId = `${rule.route.kind}/${rule.route.namespace}/${rule.route.name}`;
+  const rewrite = rule.filters.find((f) => f.type === "URLRewrite");
+  let upstream: string | undefined;
+  if (rewrite !== undefined && rewrite.type === "URLRewrite") {
+    const path = rewrite.path === undefined ? req.path : applyPathModifier(req.path, rewrite.path);
+    upstream = `${req.method} ${path}${req.query === "" ? "" : `?${req.query}`} Host: ${rewrite.hostname ?? req.view.host}`;
+  }
+  const sp = rule.sessionPersistence;
+  const matched: MatchedReport = {
+    route: routeId,
+    rule: rule.ruleIndex,
+    ...(rule.ruleName !== undefined ? { ruleName: rule.ruleName } : {}),
+    match: w.entry.matchIndex,
+    conditions: describeMatch(w.entry.match),
+    filters: rule.filters.map(describeFilter),
+    timeouts: describeTimeouts(rule),
+    retry: describeRetry(rule),
+    ...(sp !== undefined ? { sessionPersistence: `${sp.type} ${sp.name} (${sp.lifetimeType})` } : {}),
+    ...(upstream !== undefined ? { upstreamRequest: upstream } : {}),
+    backends: describeBackends(rule.backends, clusterMap(run.result.ir), req.grpc),
+  };
+  return {
+    ...common,
+    outcome: "matched",
+    response: predictResponse(req, matched, rule.filters),
+    matched,
+    status: routeStatus(run, rule.route, routed.parent),
+    diagnostics: diagnosticsFor(run, [routeId]),
+  };
+}
+
+function meshRouted(run: TranslateRun, req: ExplainRequest, fromNs: string): Routed | { error: string } | { passthrough: { parent: ParentKey; text: string; selection: string[]; port: MeshPortIR } } {
+  const services = run.result.ir.services;
+  let svc: MeshServiceIR | undefined;
+  if (isIP(req.host) !== 0) {
+    const ip = normalizeIp(req.host);
+    svc = lookupMeshDestination(compileMesh(services, fromNs), req.host, req.port)?.service ?? services.find((s) => s.clusterIPs.some((c) => normalizeIp(c) === ip));
+    if (svc === undefined) return { error: `${req.host} is not the ClusterIP of any mesh Service: the sidecar passes such connections through unrouted` };
+  } else {
+    const labels = req.host.split(".");
+    const name = labels[0] ?? "";
+    const ns = labels[1] ?? fromNs;
+    if (labels.length > 2 && labels[2] !== "svc") return { error: `${req.host} is not a Service name (<name>[.<namespace>[.svc[.<cluster domain>]]]); use --gateway for north-south traffic` };
+    svc = services.find((s) => s.namespace === ns && s.name === name);
+    if (svc === undefined) {
+      const raw = run.snapshot.services.find((s) => s.metadata.namespace === ns && s.metadata.name === name);
+      if (raw === undefined) return { error: `Service ${ns}/${name} not found` };
+      return { error: `Service ${ns}/${name} (type ${raw.spec?.type ?? "ClusterIP"}, clusterIP ${raw.spec?.clusterIP ?? "unset"}) is not a mesh parent: only ClusterIP Services with a ClusterIP are (spec §1.2)` };
+    }
+  }
+  const port = svc.ports.find((p) => p.port === req.port);
+  const parent: ParentKey = { kind: "Service", namespace: svc.namespace, name: svc.name };
+  if (port === undefined) return { error: `Service ${svc.namespace}/${svc.name} has no port ${req.port} (ports: ${svc.ports.map((p) => p.port).join(", ")})` };
+  const text = `Service ${svc.namespace}/${svc.name} port ${port.port}${port.name !== undefined ? ` (${port.name})` : ""}, ClusterIP ${svc.clusterIPs.join(", ") || "none"}`;
+  const selection = [`matched by destination ClusterIP:port, not by Host header (spec §1.4); client namespace ${fromNs}`];
+  const consumers = Object.keys(port.consumers ?? {}).sort();
+  const consumer = Object.hasOwn(port.consumers ?? {}, fromNs) ? port.consumers[fromNs] : undefined;
+  let tables: RouteTablesIR | undefined;
+  if (consumer !== undefined) {
+    tables = consumer;
+    selection.push(`consumer routes of namespace ${fromNs} apply: they take priority over producer routes for clients in ${fromNs} (spec §2)`);
+    if (port.producer !== undefined) selection.push(`producer routes of ${svc.namespace} exist but are not merged in for clients in ${fromNs}`);
+  } else if (port.producer !== undefined) {
+    tables = port.producer;
+    selection.push(`producer routes of namespace ${svc.namespace} apply (${fromNs} has no consumer routes for this Service)`);
+    if (consumers.length > 0) selection.push(`consumer routes exist only for namespaces: ${consumers.join(", ")}`);
+  } else if (consumers.length > 0) {
+    selection.push(`no producer route, and consumer routes exist only for namespaces: ${consumers.join(", ")}`);
+  }
+  // The router's own choice for this client must be the same tables.
+  const ip = svc.clusterIPs[0];
+  const dest = ip === undefined ? undefined : lookupMeshDestination(compileMesh([svc], fromNs), ip, port.port);
+  if (tables === undefined) {
+    selection.push(`no route attached for this client ⇒ traffic passes to the Service unchanged (route presence, spec §1.8)`);
+    return { passthrough: { parent, text, selection, port } };
+  }
+  const compiled = dest?.routes !== undefined && dest.routes.source === tables ? dest.routes : compileRoutes(tables);
+  return { parent, parentText: text, selection, tables, compiled };
+}
+
+function gatewayRouted(run: TranslateRun, req: ExplainRequest, ns: string, name: string): Routed | { error: string } | { noListener: { parent: ParentKey; text: string; selection: string[]; listeners: ListenerReport[] } } {
+  const gw = run.result.ir.gateways.find((g) => g.namespace === ns && g.name === name);
+  const parent: ParentKey = { kind: "Gateway", namespace: ns, name };
+  if (gw === undefined) {
+    const st = run.result.statuses.find((s) => s.target.kind === "Gateway" && s.target.namespace === ns && s.target.name === name);
+    const why = st === undefined || !("conditions" in st) ? "" : `: ${st.conditions.filter((c) => c.status !== "True").map(conditionLine).join("; ")}`;
+    const exists = run.snapshot.gateways.some((g) => g.metadata.namespace === ns && g.metadata.name === name);
+    return { error: exists ? `Gateway ${ns}/${name} is not served by Weft${why}` : `Gateway ${ns}/${name} not found` };
+  }
+  const compiled = compileGateway(gw);
+  const text = `Gateway ${ns}/${name} port ${req.port}`;
+  const list = compiled.ports.get(req.port);
+  if (list === undefined) {
+    return { noListener: { parent, text, selection: [`no listener on port ${req.port} (ports: ${[...compiled.ports.keys()].join(", ")}): connection refused`], listeners: [] } };
+  }
+  const chosen = selectListener(compiled, req.port, req.view.host);
+  const listeners: ListenerReport[] = list.map((l) => {
+    const selected = chosen?.listener === l.listener;
+    const matches = l.hostname === undefined || hostnameMatches(l.hostname, req.view.host);
+    const why = selected
+      ? `selected: most specific hostname matching ${req.view.host} (spec §7)`
+      : matches ? `matches ${req.view.host} but is less specific than ${chosen?.listener.name ?? "?"}` : `hostname ${l.hostname ?? "*"} does not match ${req.view.host}`;
+    return { name: l.listener.name, hostname: l.hostname ?? "(any)", protocol: l.listener.protocol, selected, why };
+  });
+  if (chosen === undefined) {
+    return { noListener: { parent, text, selection: [`no listener on port ${req.port} accepts host ${req.view.host}`], listeners } };
+  }
+  const selection = [`listener ${chosen.listener.name} (${chosen.listener.protocol}); listener isolation (spec §6): only its routes are considered, no fall-through to other listeners`];
+  if (req.scheme === "https") {
+    const sni = listenerForSni(compiled, req.port, req.host);
+    if (sni === undefined) selection.push(`TLS: no listener certificate for SNI ${req.host}: the handshake fails`);
+    else if (sni !== chosen.listener) selection.push(`TLS: SNI ${req.host} selects listener ${sni.name} but Host ${req.view.host} selects ${chosen.listener.name}: misdirected, the proxy answers 421`);
+  } else if (chosen.listener.protocol === "HTTPS") {
+    selection.push(`listener ${chosen.listener.name} is HTTPS: a plain-HTTP request fails the TLS handshake (use an https:// URL)`);
+  }
+  return { parent, parentText: text, selection, listeners, tables: chosen.listener.routes, compiled: chosen.routes };
+}
+
+/** The whole explanation, or an input error (unknown Gateway/Service/port). */
+export function explainRequest(run: TranslateRun, target: ExplainTarget, req: ExplainRequest): ExplainResult {
+  const request = { method: req.method, url: `${req.scheme}://${req.host.includes(":") ? `[${req.host}]` : req.host}:${req.port}${req.path}${req.query === "" ? "" : `?${req.query}`}`, grpc: req.grpc, headers: req.shownHeaders };
+  const base = { request };
+  const routed = target.mode === "mesh" ? meshRouted(run, req, target.fromNamespace) : gatewayRouted(run, req, target.namespace, target.name);
+  if ("error" in routed) return { error: routed.error };
+  if ("passthrough" in routed) {
+    const p = routed.passthrough;
+    const backends = describeBackends([{ kind: "cluster", weight: 1, cluster: p.port.cluster, filters: [] }], clusterMap(run.result.ir), req.grpc);
+    const b = backends[0];
+    return {
+      report: {
+        ...base, parent: p.text, selection: p.selection, tablesTried: [], candidates: [], notTried: 0, outcome: "passthrough",
+        response: b === undefined || b.answer === "forwarded" ? `forwarded to ${p.port.cluster}` : b.answer,
+        passthrough: { cluster: p.port.cluster, backends }, status: [],
+        diagnostics: diagnosticsFor(run, [`Service/${p.parent.namespace}/${p.parent.name}`]), routerAgrees: true,
+      },
+    };
+  }
+  if ("noListener" in routed) {
+    const n = routed.noListener;
+    return {
+      report: {
+        ...base, parent: n.text, selection: n.selection, listeners: n.listeners, tablesTried: [], candidates: [], notTried: 0,
+        outcome: "no-listener", response: n.listeners.length === 0 ? "connection refused (no listener on this port)" : "404 Not Found: no listener for this host",
+        status: [], diagnostics: diagnosticsFor(run, [`Gateway/${n.parent.namespace}/${n.parent.name}`]), routerAgrees: true,
+      },
+    };
+  }
+  return { report: explainTables(run, req, routed, base) };
+}
+
+/** Process exit code for a report: 0 served (matched or passthrough), 3 not routed (404/UNIMPLEMENTED/refused). */
+export function explainExitCode(report: ExplainReport): number {
+  return report.outcome === "matched" || report.outcome === "passthrough" ? 0 : 3;
+}

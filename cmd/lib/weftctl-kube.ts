@@ -1,0 +1,66 @@
+// weftctl-kube: one-shot Kubernetes access for weftctl (explain/status/check against a live cluster).
+// Takes a kubeconfig path (or the default: $KUBECONFIG, ~/.kube/config, in-cluster); gives a
+// KubeClient (pkg/k8s) and listSnapshot(): every kind translate reads (pkg/k8s RESOURCE_KINDS), listed
+// once at its preferred served version, as a ResourceSnapshot. Kinds that are not served (CRDs
+// missing) or not readable (RBAC) are left empty and reported as notes, never thrown.
+// Must not: log credentials or Secret data (only TLS Secrets named by Gateway listeners are kept).
+import { KubeConfig } from "@kubernetes/client-node";
+import type { Gateway, ResourceSnapshot, Secret, SnapshotKind } from "../../pkg/api/index.ts";
+import { emptySnapshot } from "../../pkg/api/index.ts";
+import { apiPath, createKubeClient, discoverVersion, RESOURCE_KINDS } from "../../pkg/k8s/index.ts";
+import type { KubeClient } from "../../pkg/k8s/index.ts";
+
+export function loadKubeConfig(path: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  if (path !== undefined && path !== "") kc.loadFromFile(path);
+  else kc.loadFromDefault();
+  return kc;
+}
+
+export function kubeClientFor(path: string | undefined): KubeClient {
+  return createKubeClient(loadKubeConfig(path));
+}
+
+export interface ListedSnapshot {
+  readonly snapshot: ResourceSnapshot;
+  /** Human notes about kinds that could not be listed. */
+  readonly notes: readonly string[];
+}
+
+interface ListBody {
+  readonly items?: readonly Record<string, unknown>[];
+}
+
+function listedSecretsFor(gateways: readonly Gateway[], secrets: readonly Secret[]): Secret[] {
+  const wanted = new Set<string>();
+  for (const g of gateways) {
+    for (const l of g.spec?.listeners ?? []) {
+      for (const ref of l.tls?.certificateRefs ?? []) wanted.add(`${ref.namespace ?? g.metadata.namespace ?? ""}/${ref.name}`);
+    }
+  }
+  return secrets.filter((s) => wanted.has(`${s.metadata.namespace ?? ""}/${s.metadata.name}`));
+}
+
+/** Lists every kind once (optionally one namespace for namespaced kinds) into a snapshot. */
+export async function listSnapshot(client: KubeClient, namespace?: string): Promise<ListedSnapshot> {
+  const out = emptySnapshot() as unknown as Record<SnapshotKind, unknown[]>;
+  const notes: string[] = [];
+  for (const r of RESOURCE_KINDS) {
+    try {
+      const version = await discoverVersion(client, r);
+      if (version === undefined) {
+        notes.push(`${r.kind}: not served by the API server (CRD missing?)`);
+        continue;
+      }
+      const ns = r.namespaced ? namespace : undefined;
+      const query = r.fieldSelector === undefined ? {} : { fieldSelector: r.fieldSelector };
+      const body = await client.request<ListBody>("GET", apiPath(r.group, version, r.plural, ns), { query });
+      const apiVersion = r.group === "" ? version : `${r.group}/${version}`;
+      out[r.field] = (body?.items ?? []).map((item) => ({ ...item, apiVersion, kind: r.kind }));
+    } catch (e) {
+      notes.push(`${r.kind}: cannot list (${e instanceof Error ? e.message : String(e)})`);
+    }
+  }
+  out.secrets = listedSecretsFor(out.gateways as Gateway[], out.secrets as Secret[]);
+  return { snapshot: out as unknown as ResourceSnapshot, notes };
+}
