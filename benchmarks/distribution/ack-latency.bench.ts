@@ -126,7 +126,7 @@ async function main(): Promise<void> {
   const proxies = Number(process.argv[2] ?? 1000);
   const changes = Number(process.argv[3] ?? 10);
   await run("light", proxies, changes);
-  await run("full", proxies, changes);
+  if (process.env["WEFT_BENCH_LIGHT_ONLY"] === undefined) await run("full", proxies, changes);
 }
 
 async function run(mode: "light" | "full", proxies: number, changes: number): Promise<void> {
