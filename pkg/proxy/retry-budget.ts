@@ -27,7 +27,7 @@ export class RetryBudget {
       if (this.tokens < this.floorPerSecond) this.tokens = Math.min(this.floorPerSecond, this.tokens + (elapsed / 1000) * this.floorPerSecond);
       this.lastRefill = now;
     }
-    if (this.tokens < 1) return false;
+    if (this.tokens < 1 - 1e-9) return false;
     this.tokens -= 1;
     return true;
   }

@@ -8,6 +8,7 @@ import { h1, h2, h2session } from "./client.ts";
 let a: Echo, b: Echo, c: Echo, h2e: Echo;
 let proxy: ProxyUnderTest;
 let fallback: ProxyUnderTest;
+let inbound: ProxyUnderTest;
 
 beforeAll(async () => {
   [a, b, c, h2e] = await Promise.all([startEcho("a"), startEcho("b"), startEcho("c"), startH2Echo("h2")]);
@@ -31,10 +32,11 @@ beforeAll(async () => {
     { matches: [prefix("/notready")], backends: [backend("ns/notready:80")] },
   ]), { random: seeded(7) });
   fallback = await startProxy(ir, undefined, { ctx: { defaultCluster: "ns/c:80", face: "sidecar-outbound" } });
+  inbound = await startProxy(ir, undefined, { ctx: { localAppPort: b.port, face: "sidecar-inbound", peerIdentity: "spiffe://cluster.local/ns/x/sa/y" } });
 });
 
 afterAll(async () => {
-  await Promise.all([proxy.close(), fallback.close()]);
+  await Promise.all([proxy.close(), fallback.close(), inbound.close()]);
   await Promise.all([a.close(), b.close(), c.close(), h2e.close()]);
 });
 
@@ -98,6 +100,10 @@ describe("routing over HTTP/1.1", () => {
   it("keeps a well-formed x-request-id", async () => {
     const r = await h1(proxy.port, "/b", { headers: { "x-request-id": "abc-123" } });
     expect(JSON.parse(r.body).headers["x-request-id"]).toBe("abc-123");
+  });
+  it("sidecar inbound forwards to the local app port", async () => {
+    const r = await h1(inbound.port, "/app/path");
+    expect(JSON.parse(r.body)).toMatchObject({ server: "b", url: "/app/path" });
   });
   it("forwards to the default cluster when no routes apply", async () => {
     const r = await h1(fallback.port, "/anything");

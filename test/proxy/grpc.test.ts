@@ -3,6 +3,7 @@
 // upstream, unmatched ⇒ UNIMPLEMENTED, invalid backend ⇒ UNAVAILABLE, rule timeout and client deadline
 // ⇒ DEADLINE_EXCEEDED with the upstream call cancelled (spec §9, §11).
 import * as grpc from "@grpc/grpc-js";
+import { connect as h2connect } from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backend, cluster, endpoint, grpcMethod, invalidBackend, meshIR, startProxy, tables, type ProxyUnderTest } from "./fixtures.ts";
 import { EchoClient, startGrpcEcho, unary, type GrpcEcho } from "./grpc-fixture.ts";
@@ -17,6 +18,8 @@ beforeAll(async () => {
     { matches: [grpcMethod("test.Echo", "Unary")], backends: [backend("ns/g:50051")],
       filters: [{ type: "RequestHeaderModifier", set: [{ name: "x-added", value: "yes" }], add: [], remove: [] }] },
     { matches: [grpcMethod("test.Echo", "Slow")], backends: [backend("ns/g:50051")], timeouts: { requestMs: 300 } },
+    { matches: [grpcMethod("test.Echo2", "Slow")], backends: [backend("ns/g:50051")],
+      filters: [{ type: "URLRewrite", path: { type: "ReplaceFullPath", value: "/test.Echo/Slow" } }] },
     { matches: [grpcMethod("test.Echo", "Fail"), grpcMethod("test.Echo", "ServerStream"), grpcMethod("test.Echo", "ClientStream"), grpcMethod("test.Echo", "Bidi")],
       backends: [backend("ns/g:50051")] },
     { matches: [grpcMethod("test.Broken")], backends: [invalidBackend()] },
@@ -97,6 +100,24 @@ describe("gRPC through the proxy (h2c)", () => {
     const r = await unary(client, "Slow", { text: "x" });
     expect(r.err?.code).toBe(grpc.status.DEADLINE_EXCEEDED);
     await new Promise((res) => setTimeout(res, 100));
+    expect(up.cancelled).toBe(before + 1);
+  });
+  it("honours grpc-timeout itself: DEADLINE_EXCEEDED trailers-only, upstream cancelled", async () => {
+    const before = up.cancelled;
+    const s = h2connect(`http://127.0.0.1:${proxy.port}`);
+    s.on("error", () => {});
+    const msg = Buffer.from(JSON.stringify({ text: "x" }));
+    const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, msg.length]), msg]);
+    const res = await new Promise<{ headers: Record<string, unknown>; flagsEnd: boolean }>((resolve, reject) => {
+      const st = s.request({ ":method": "POST", ":path": "/test.Echo2/Slow", "content-type": "application/grpc", te: "trailers", "grpc-timeout": "200m" });
+      st.on("response", (h, flags) => resolve({ headers: h, flagsEnd: (flags & 1) === 1 }));
+      st.on("error", reject);
+      st.end(frame);
+    });
+    s.close();
+    expect(res.headers["grpc-status"]).toBe("4");
+    expect(res.flagsEnd).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
     expect(up.cancelled).toBe(before + 1);
   });
 });
