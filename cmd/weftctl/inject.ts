@@ -2,7 +2,7 @@
 // [--namespace-labels k=v,…] [--native-sidecars=true|false] [--proxy-image IMG]
 // [--controller-address HOST:PORT] [--log-level LEVEL]` applies the injector's `mutate` to Pods
 // and to the pod templates of Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and
-// CronJobs, and prints the mutated YAML (all documents, in order). A Namespace document in the
+// CronJobs (also inside a v1 List), and prints the mutated YAML (all documents, in order). A Namespace document in the
 // input supplies its own labels; other namespaces get --namespace-labels. One report line per
 // workload goes to stderr. Comments and formatting outside the added parts are kept. Exit 0 ok,
 // 1 on read/parse errors, 2 on bad flags.
@@ -92,18 +92,26 @@ export function injectManifests(text: string, source: string, opts: InjectOption
     const o = objects[i];
     if (o === null || o === undefined) return;
     doc.directives.docStart = null;
-    const path = isRecord(o) ? templatePathOf(o) : undefined;
-    if (!isRecord(o) || path === undefined) { out.push(doc.toString({ lineWidth: 0 })); return; }
-    let template: unknown = o;
-    for (const seg of path) template = (template as Record<string, unknown>)[seg];
-    const meta = isRecord(o["metadata"]) ? o["metadata"] : {};
-    const ns = typeof meta["namespace"] === "string" ? meta["namespace"] : opts.defaultNamespace;
-    const { patch, report } = mutate(template as Pod, nsFor(ns), opts.config);
-    reports.push({ object: `${String(o["kind"])} ${ns}/${String(meta["name"] ?? "")}`, report });
-    if (patch.length === 0) { out.push(doc.toString({ lineWidth: 0 })); return; }
-    const expected = applyJsonPatch(o, patch.map((op) => ({ ...op, path: `${path.map((s) => `/${s}`).join("")}${op.path}` })));
+    // Workloads in this document: the object itself, or each item of a v1 List (kubectl get -o yaml).
+    const targets: { obj: Record<string, unknown>; at: string[] }[] = [];
+    if (isRecord(o) && o["kind"] === "List" && Array.isArray(o["items"])) o["items"].forEach((item, n) => { if (isRecord(item)) targets.push({ obj: item, at: ["items", String(n)] }); });
+    else if (isRecord(o)) targets.push({ obj: o, at: [] });
+    const edits: { path: string[]; patch: readonly JsonPatchOp[] }[] = [];
+    for (const { obj, at } of targets) {
+      const path = templatePathOf(obj);
+      if (path === undefined) continue;
+      let template: unknown = obj;
+      for (const seg of path) template = (template as Record<string, unknown>)[seg];
+      const meta = isRecord(obj["metadata"]) ? obj["metadata"] : {};
+      const ns = typeof meta["namespace"] === "string" ? meta["namespace"] : opts.defaultNamespace;
+      const { patch, report } = mutate(template as Pod, nsFor(ns), opts.config);
+      reports.push({ object: `${String(obj["kind"])} ${ns}/${String(meta["name"] ?? "")}`, report });
+      if (patch.length > 0) edits.push({ path: [...at, ...path], patch });
+    }
+    if (edits.length === 0) { out.push(doc.toString({ lineWidth: 0 })); return; }
+    const expected = applyJsonPatch(o, edits.flatMap((e) => e.patch.map((op) => ({ ...op, path: `${e.path.map((seg) => `/${seg}`).join("")}${op.path}` }))));
     try {
-      patchDocument(doc, path, patch);
+      for (const e of edits) patchDocument(doc, e.path, e.patch);
       if (JSON.stringify(doc.toJS({ maxAliasCount: 100 })) !== JSON.stringify(expected)) throw new Error("document edit diverged");
       out.push(doc.toString({ lineWidth: 0 }));
     } catch {

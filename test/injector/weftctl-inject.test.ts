@@ -127,6 +127,22 @@ describe("injectManifests", () => {
     expect(pod.spec.nodeSelector).toEqual({ app: "a" });
   });
 
+  it("injects the workloads inside a v1 List (kubectl get -o yaml output)", () => {
+    const list = JSON.stringify({
+      apiVersion: "v1", kind: "List", items: [
+        { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "a", namespace: "shop" }, spec: { template: { spec: { containers: [{ name: "app", image: "a:1" }] } } } },
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cfg", namespace: "shop" }, data: { k: "v" } },
+        { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "shop" }, spec: { containers: [{ name: "app", image: "p:1" }] } },
+      ],
+    });
+    const r = injectManifests(list, "list.json", opts);
+    const out = parseAllDocuments(r.output)[0]!.toJS();
+    expect(initNames(out.items[0].spec.template)).toEqual(["weft-init", "weft-proxy"]);
+    expect(out.items[1]).toEqual({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cfg", namespace: "shop" }, data: { k: "v" } });
+    expect(initNames(out.items[2])).toEqual(["weft-init", "weft-proxy"]);
+    expect(r.reports.map((x) => x.object)).toEqual(["Deployment shop/a", "Pod shop/p"]);
+  });
+
   it("reports YAML errors instead of throwing", () => {
     const r = injectManifests("kind: Pod\nmetadata: {name: [\n", "bad.yaml", opts);
     expect(r.errors.length).toBeGreaterThan(0);
