@@ -4,6 +4,7 @@
 // stop(release=false) simulates a crash for leader-election tests: the lease is not released.
 // Must not: exit the process, or write status when --leader-elect is on and we are not leader.
 import { KubeConfig } from "@kubernetes/client-node";
+import type { ResourceSnapshot } from "../../pkg/api/index.ts";
 import { createDistributionServer } from "../../pkg/distribution/index.ts";
 import {
   createKubeClient, startFileProvider, startKubeProvider, startLeaderElection,
@@ -21,6 +22,8 @@ export interface ControllerHandle {
   readonly pipeline: ControllerPipeline;
   readonly writer: StatusWriter | undefined;
   ready(): boolean;
+  /** The newest snapshot the provider emitted (undefined before the first). */
+  snapshot(): ResourceSnapshot | undefined;
   isLeader(): boolean;
   stop(release?: boolean): Promise<void>;
 }
@@ -88,6 +91,7 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     pipeline,
     writer,
     ready,
+    snapshot: () => provider.snapshot(),
     isLeader: () => leader(),
     async stop(release = true): Promise<void> {
       provider.stop();

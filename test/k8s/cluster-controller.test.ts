@@ -196,6 +196,34 @@ spec:
     replicas.pop();
   }, 120_000);
 
+  it("snapshots carry only TLS Secrets a Gateway listener references, plus the CA Secret", async () => {
+    const c = await replica("secrets", false, ["--namespace", NS, "--ca-secret", "mesh-ca"]);
+    try {
+      const tls = (name: string) => ({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace: NS }, type: "kubernetes.io/tls", data: { "tls.crt": "", "tls.key": "" } });
+      cluster.kubectl(["apply", "-f", "-"], JSON.stringify({
+        apiVersion: "v1", kind: "List", items: [
+          tls("used-cert"), tls("unused-cert"),
+          { apiVersion: "v1", kind: "Secret", metadata: { name: "mesh-ca", namespace: NS }, type: "Opaque", data: { "ca.crt": "" } },
+          { apiVersion: "v1", kind: "Secret", metadata: { name: "other-opaque", namespace: NS }, type: "Opaque", data: { x: "" } },
+          {
+            apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "tls-gw", namespace: NS },
+            spec: { gatewayClassName: "weft-ct", listeners: [{ name: "https", protocol: "HTTPS", port: 443, hostname: "s.example.com", tls: { mode: "Terminate", certificateRefs: [{ name: "used-cert" }] } }] },
+          },
+        ],
+      }));
+      const secrets = await waitFor("referenced secrets in the snapshot", async () => {
+        const s = c.snapshot()?.secrets.map((x) => x.metadata.name).sort();
+        return s !== undefined && s.includes("used-cert") && s.includes("mesh-ca") ? s : undefined;
+      });
+      expect(secrets).toEqual(["mesh-ca", "used-cert"]);
+      expect(Object.isFrozen(c.snapshot()?.secrets[0])).toBe(true);
+    } finally {
+      cluster.kubectl(["delete", "gateway", "tls-gw", "-n", NS]);
+      await c.stop(true);
+      replicas.splice(replicas.indexOf(c), 1);
+    }
+  }, 60_000);
+
   it("pods of a Deployment become ready endpoints in EndpointSlices and in the IR (pod runner)", async () => {
     const runner = await startPodRunner(client);
     const c = await replica("endpoints", false);
@@ -334,5 +362,9 @@ spec:
     });
     expect(r.metadata.generation).toBeGreaterThanOrEqual(4);
     expect(second.writer?.totalWrites() ?? 0).toBeGreaterThan(writesBefore);
+    await second.stop(true);
+    const lease = await client.request<{ spec: { holderIdentity?: string | null; leaseTransitions?: number } }>("GET", `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/weft-controller`);
+    expect(lease.spec.holderIdentity ?? "").toBe("");
+    expect(lease.spec.leaseTransitions).toBeGreaterThanOrEqual(1);
   }, 60_000);
 });
