@@ -59,6 +59,7 @@ export interface DistributionServer {
   addTo(server: grpc.Server): void;
   proxies(): ProxyStatus[];
   programmedCount(routeKey: string, generation: number): { programmed: number; total: number };
+  /** Ends streams and stops; graceMs <= 0 drops every connection at once (crash-like). */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -297,10 +298,16 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
     },
     close(graceMs = 1000) {
       const server = grpcServer;
-      for (const c of conns) c.call.end();
+      const open = [...conns];
       conns.clear();
       push = undefined;
       metrics?.proxiesConnected.set(0);
+      if (graceMs <= 0 && server !== undefined) {
+        // Like a crash, as far as proxies can tell: connections drop with no status.
+        server.forceShutdown();
+        return Promise.resolve();
+      }
+      for (const c of open) c.call.end();
       if (server === undefined) return Promise.resolve();
       return new Promise((resolve) => {
         const t = setTimeout(() => {
