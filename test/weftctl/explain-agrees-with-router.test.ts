@@ -1,0 +1,133 @@
+// explain-agrees-with-router: property tests — on random pre-sorted route tables and random requests,
+// explainRoutes picks exactly the entry matchRoute picks, every entry ranked above it carries at least
+// one failed condition, and each entry's verdict (no failures ⇔ matches) agrees with the naive
+// reference matcher of the router tests run on that entry alone. Pools are small so paths, hosts,
+// headers and params collide often.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { HeaderMatchIR, QueryParamMatchIR, RouteEntryIR, RouteTablesIR } from "../../pkg/ir/types.ts";
+import { explainEntry, explainRoutes } from "../../pkg/router/explain-entry.ts";
+import { compileRoutes, matchRoute } from "../../pkg/router/index.ts";
+import { grpcEntries, httpMatch, request, rule, type RequestSpec } from "../router/builders.ts";
+import { referenceMatch } from "../router/reference-matcher.ts";
+
+const pathValue = fc
+  .tuple(fc.array(fc.constantFrom("a", "b", "ab"), { minLength: 1, maxLength: 3 }), fc.boolean())
+  .map(([segs, slash]) => `/${segs.join("/")}${slash ? "/" : ""}`);
+const httpPath = fc.oneof(
+  fc.record({ type: fc.constant("Exact" as const), value: fc.oneof(pathValue, fc.constant("/")) }),
+  fc.record({ type: fc.constant("PathPrefix" as const), value: fc.oneof(pathValue, fc.constant("/")) }),
+  fc.record({ type: fc.constant("RegularExpression" as const), value: fc.constantFrom("/a/.*", "/[ab]+", "(", "/a/b?", "/ab/c.*", ".*") }),
+);
+const header: fc.Arbitrary<HeaderMatchIR> = fc.oneof(
+  fc.record({ type: fc.constant("Exact" as const), name: fc.constantFrom("x-a", "X-A", "x-b"), value: fc.constantFrom("1", "2") }),
+  fc.record({ type: fc.constant("RegularExpression" as const), name: fc.constantFrom("x-a", "x-b"), value: fc.constantFrom("[12]", "[") }),
+);
+const queryParam: fc.Arbitrary<QueryParamMatchIR> = fc.record({
+  type: fc.constantFrom("Exact" as const, "RegularExpression" as const),
+  name: fc.constantFrom("q", "Q"),
+  value: fc.constantFrom("1", "a b", "[12]"),
+});
+const hostnames = fc.subarray(["a.example.com", "*.example.com", "other.org", "A.Example.com"], { maxLength: 2 });
+const httpEntry = fc.record({
+  path: httpPath,
+  headers: fc.array(header, { maxLength: 2 }),
+  query: fc.array(queryParam, { maxLength: 2 }),
+  method: fc.option(fc.constantFrom("GET", "POST"), { nil: undefined }),
+  hostnames,
+});
+const grpcMethod = fc.option(
+  fc.record({
+    type: fc.constantFrom("Exact" as const, "RegularExpression" as const),
+    service: fc.option(fc.constantFrom("svc.A", "svc.B"), { nil: undefined }),
+    method: fc.option(fc.constantFrom("M1", "M[12]"), { nil: undefined }),
+  }),
+  { nil: undefined },
+);
+const grpcEntry = fc.record({ method: grpcMethod, headers: fc.array(header, { maxLength: 1 }), hostnames });
+
+const tablesArb: fc.Arbitrary<RouteTablesIR> = fc
+  .tuple(fc.array(httpEntry, { maxLength: 20 }), fc.array(grpcEntry, { maxLength: 6 }), fc.array(fc.nat(30), { maxLength: 2 }))
+  .map(([hs, gs, broken]) => {
+    const entries: RouteEntryIR[] = hs.map((h, i) => ({
+      hostnames: h.hostnames,
+      match: httpMatch({ path: h.path, headers: h.headers, query: h.query, ...(h.method !== undefined ? { method: h.method } : {}) }),
+      rule: broken.includes(i) ? 999 : i,
+      matchIndex: 0,
+    }));
+    const grpc = grpcEntries(gs.map((g) => ({
+      headers: g.headers,
+      hostnames: g.hostnames,
+      ...(g.method !== undefined ? { method: { type: g.method.type, ...(g.method.service !== undefined ? { service: g.method.service } : {}), ...(g.method.method !== undefined ? { method: g.method.method } : {}) } } : {}),
+    })));
+    return { http: { kind: "http", entries, rules: hs.map((_, i) => rule(`h${i}`)) }, grpc: { kind: "grpc", ...grpc } };
+  });
+
+const requestArb: fc.Arbitrary<RequestSpec> = fc.record({
+  method: fc.constantFrom("GET", "POST"),
+  path: fc.oneof(pathValue, fc.constantFrom("/", "/svc.A/M1", "/svc.B/M2", "/svc.A/M1/x", "/abc", "")),
+  query: fc.constantFrom("", "q=1", "Q=a%20b", "q=2&q=1", "q", "q=%zz"),
+  host: fc.constantFrom("a.example.com", "b.example.com", "example.com", "other.org", "a.example.com."),
+  headers: fc.dictionary(fc.constantFrom("x-a", "x-b"), fc.constantFrom("1", "2", "3")),
+  grpc: fc.boolean(),
+});
+
+function routerId(tables: RouteTablesIR, spec: RequestSpec): string | undefined {
+  const hit = matchRoute(compileRoutes(tables), request(spec));
+  if (hit === undefined) return undefined;
+  return `${hit.table}:${(hit.table === "http" ? tables.http : tables.grpc).entries.indexOf(hit.entry)}`;
+}
+
+describe("explain agrees with the router", () => {
+  it("chooses matchRoute's entry; every entry ranked above it has a failed condition", () => {
+    fc.assert(
+      fc.property(tablesArb, fc.array(requestArb, { minLength: 1, maxLength: 10 }), (tables, reqs) => {
+        for (const spec of reqs) {
+          const ex = explainRoutes(tables, request(spec));
+          const got = ex.winner === undefined ? undefined : `${ex.winner.table}:${ex.winner.index}`;
+          expect(got).toBe(routerId(tables, spec));
+          const losers = ex.winner === undefined ? ex.verdicts : ex.verdicts.slice(0, -1);
+          for (const v of losers) expect(v.failures.length).toBeGreaterThan(0);
+          expect(ex.winner?.failures ?? []).toEqual([]);
+        }
+      }),
+      { numRuns: 800 },
+    );
+  });
+
+  it("each entry's verdict equals the reference matcher on that entry alone", () => {
+    fc.assert(
+      fc.property(tablesArb, requestArb, (tables, spec) => {
+        const req = request(spec);
+        for (const kind of ["http", "grpc"] as const) {
+          const table = tables[kind];
+          table.entries.forEach((entry) => {
+            const alone: RouteTablesIR = {
+              http: kind === "http" ? { kind: "http", entries: [entry], rules: table.rules } : { kind: "http", entries: [], rules: [] },
+              grpc: kind === "grpc" ? { kind: "grpc", entries: [entry], rules: table.rules } : { kind: "grpc", entries: [], rules: [] },
+            };
+            const failures = explainEntry(kind, entry, table.rules[entry.rule], { ...req, grpc: true });
+            const ref = referenceMatch(alone, { ...req, grpc: true });
+            expect(failures.length === 0, failures.map((f) => f.message).join("; ")).toBe(ref !== undefined);
+          });
+        }
+      }),
+      { numRuns: 800 },
+    );
+  });
+
+  it("finds a winner in a sizeable share of cases and losers with reasons in others (not vacuous)", () => {
+    let winners = 0;
+    let losers = 0;
+    fc.assert(
+      fc.property(tablesArb, requestArb, (tables, spec) => {
+        const ex = explainRoutes(tables, request(spec));
+        if (ex.winner !== undefined) winners++;
+        if (ex.verdicts.some((v) => v.failures.length > 0)) losers++;
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+    expect(winners).toBeGreaterThan(30);
+    expect(losers).toBeGreaterThan(30);
+  });
+});
