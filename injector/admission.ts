@@ -2,7 +2,8 @@
 // Takes the raw request body, the InjectorConfig and a namespace lookup; gives an HTTP status
 // and a JSON body. Malformed JSON, a wrong apiVersion/kind or a missing request ⇒ 400 with a
 // clear message; an oversized body ⇒ 413; a non-Pod, non-CREATE or subresource request ⇒
-// allowed without a patch; a pod ⇒ allowed with a base64 JSONPatch when injected, and admission
+// allowed without a patch; a failed namespace lookup ⇒ 500 (the webhook's failurePolicy decides);
+// a pod ⇒ allowed with a base64 JSONPatch when injected, and admission
 // warnings (shown by kubectl) when injection was refused for a bad annotation or pod, or skipped
 // for a pod that asked for it (hostNetwork, excluded namespace, Windows).
 // Must not: throw, reject a pod (injection problems never block workloads), or echo the object.
@@ -83,7 +84,9 @@ export async function reviewResponse(body: Uint8Array | string, config: Injector
   try {
     namespace = nsName === "" ? undefined : await nsLookup(nsName);
   } catch {
-    namespace = undefined;
+    // Not knowing the namespace must not quietly create an unmeshed pod: answer 500 and let the
+    // webhook's failurePolicy decide (Fail: the pod is retried later; Ignore: created as is).
+    return errorResult(500, `namespace ${nsName.slice(0, 63)} could not be read; injection decision deferred to failurePolicy`);
   }
   const meta = isRecord(object["metadata"]) ? object["metadata"] : undefined;
   const pod = (meta !== undefined && meta["namespace"] === undefined && nsName !== "" ? { ...object, metadata: { ...meta, namespace: nsName } } : object) as unknown as Pod;

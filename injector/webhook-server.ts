@@ -70,8 +70,8 @@ export function createWebhookServer(opts: WebhookServerOptions): Server {
             opts.logger?.info({ ...r.subject, injected: r.report.injected, reason: r.report.reason, problems: r.report.problems }, "injection decision");
             opts.metrics?.injections.inc({ injected: String(r.report.injected), reason: r.report.reason });
           } else if (r.httpStatus >= 400) {
-            opts.logger?.warn({ status: r.httpStatus }, "rejected admission request");
-            opts.metrics?.injections.inc({ injected: "false", reason: "bad-request" });
+            opts.logger?.warn({ status: r.httpStatus, ...r.subject }, "admission request not answered with a decision");
+            opts.metrics?.injections.inc({ injected: "false", reason: r.httpStatus >= 500 ? "namespace-lookup-failed" : "bad-request" });
           }
           send(res, r.httpStatus, r.body);
         })

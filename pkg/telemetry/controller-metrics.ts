@@ -13,7 +13,7 @@ export interface ControllerMetrics {
   readonly configNacks: Counter;
   readonly certificatesSigned: Counter;
   /** Injection webhook decisions: injected "true"/"false", reason = the injector's report reason
-   *  (a fixed set) or "bad-request" for refused AdmissionReviews. */
+   *  (a fixed set), "bad-request" for refused AdmissionReviews or "namespace-lookup-failed". */
   readonly injections: Counter<"injected" | "reason">;
 }
 

@@ -117,10 +117,12 @@ describe("reviewResponse", () => {
     expect(JSON.parse(r.body).error).toMatch(/exceeds the limit of 1024 bytes/);
   });
 
-  it("survives a failing namespace lookup (treated as unknown)", async () => {
-    const r = await reviewResponse(review(podRequest(pod())), cfg, () => Promise.reject(new Error("apiserver down")));
-    expect(r.httpStatus).toBe(200);
-    expect(r.report?.reason).toBe("namespace-not-enabled");
+  it("answers 500 when the namespace cannot be read, leaving the outcome to failurePolicy", async () => {
+    for (const failing of [() => Promise.reject(new Error("apiserver down")), () => { throw new Error("store not synced"); }]) {
+      const r = await reviewResponse(review(podRequest(pod())), cfg, failing);
+      expect(r.httpStatus).toBe(500);
+      expect(JSON.parse(r.body).error).toMatch(/namespace shop could not be read/);
+    }
   });
 
   it("never throws and always answers 200/400/413 for arbitrary bodies and pod objects", async () => {
