@@ -1,5 +1,5 @@
 // bench-weft: one Weft proxy as a child process for the benchmark: an engine with a small route table
-// (so routing is measured) in front of the origin's h1 and h2c ports. Args: <h1Port> <h2Port>.
+// (so routing is measured) in front of the origin's h1, h2c and gRPC ports. Args: <h1Port> <h2Port> <grpcPort>.
 // Prints {"port":…, "pid":…}; exits on SIGTERM.
 import { createServer, type AddressInfo } from "node:net";
 import type { RouteTablesIR } from "../../pkg/ir/types.ts";
@@ -9,6 +9,7 @@ import { compileRoutes } from "../../pkg/proxy/router-bridge.ts";
 
 const h1Port = Number(process.argv[2]);
 const h2Port = Number(process.argv[3]);
+const grpcPort = Number(process.argv[4]);
 const ep = (port: number) => ({ address: "127.0.0.1", port, ready: true, serving: true, terminating: false });
 const rule = (i: number, cluster: string) => ({
   id: `HTTPRoute/bench/r/${i}`, route: { kind: "HTTPRoute" as const, namespace: "bench", name: "r", generation: 1 }, ruleIndex: i,
@@ -23,7 +24,11 @@ const tables: RouteTablesIR = {
     ],
     rules: [rule(0, "bench/origin-h2:80"), rule(1, "bench/origin:80")],
   },
-  grpc: { kind: "grpc", entries: [], rules: [] },
+  grpc: {
+    kind: "grpc",
+    entries: [{ hostnames: [], match: { kind: "grpc", method: { type: "Exact", service: "bench.Echo" }, headers: [] }, rule: 0, matchIndex: 0 }],
+    rules: [{ ...rule(0, "bench/origin-grpc:50051"), id: "GRPCRoute/bench/g/0", route: { kind: "GRPCRoute", namespace: "bench", name: "g", generation: 1 } }],
+  },
 };
 const engine = createHttpEngine({ limits: { maxConnections: 100_000 } });
 engine.setState(engineStateOf({
@@ -31,6 +36,7 @@ engine.setState(engineStateOf({
   clusters: [
     { id: "bench/origin:80", namespace: "bench", service: "origin", port: 80, protocol: "http1", endpoints: [ep(h1Port)] },
     { id: "bench/origin-h2:80", namespace: "bench", service: "origin-h2", port: 80, protocol: "h2c", endpoints: [ep(h2Port)] },
+    { id: "bench/origin-grpc:50051", namespace: "bench", service: "origin-grpc", port: 50051, protocol: "grpc", endpoints: [ep(grpcPort)] },
   ],
 }, "bench"));
 const routes = compileRoutes(tables);

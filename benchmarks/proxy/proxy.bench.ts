@@ -1,7 +1,7 @@
 // proxy.bench: side by side in one run, on loopback only — direct client→origin, through one Weft
 // proxy, through nginx and through haproxy configured as equivalent keep-alive reverse proxies (one
 // worker/thread each, as Weft is one event loop). HTTP/1.1 with wrk (fixed connections and duration),
-// and h2c with h2load when installed (direct vs Weft). Prints one JSON object per line: requests/s,
+// and h2c and gRPC unary (@grpc/grpc-js origin) with h2load when installed (direct vs Weft). Prints one JSON object per line: requests/s,
 // p50/p99/p99.9 latency (µs), CPU µs per request and RSS (kB) of the proxy process(es) — for "direct"
 // of the origin itself.
 // Bounded: every load run has a fixed duration; every child process is killed at the end.
@@ -110,8 +110,15 @@ function wrk(port: number, path: string): Record<string, number> {
   return JSON.parse(line) as Record<string, number>;
 }
 
-function h2load(port: number, path: string): Record<string, number> {
-  const r = spawnSync("h2load", ["-c", String(Math.min(conns, 8)), "-m", "16", "-D", String(seconds), `http://127.0.0.1:${port}${path}`], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
+const grpcBody = join(dir, "grpc-unary.bin");
+{
+  const msg = Buffer.alloc(64, "g");
+  writeFileSync(grpcBody, Buffer.concat([Buffer.from([0, 0, 0, 0, msg.length]), msg]));
+}
+
+function h2load(port: number, path: string, grpcUnary = false): Record<string, number> {
+  const extra = grpcUnary ? ["-d", grpcBody, "-H", "content-type: application/grpc", "-H", "te: trailers"] : [];
+  const r = spawnSync("h2load", ["-c", String(Math.min(conns, 8)), "-m", "16", "-D", String(seconds), ...extra, `http://127.0.0.1:${port}${path}`], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
   const rps = Number(/finished in [^,]+, ([\d.]+) req\/s/.exec(r.stdout)?.[1] ?? NaN);
   const done = Number(/requests: \d+ total, \d+ started, (\d+) done/.exec(r.stdout)?.[1] ?? NaN);
   const ok = Number(/status codes: (\d+) 2xx/.exec(r.stdout)?.[1] ?? NaN);
@@ -141,8 +148,8 @@ async function main(): Promise<void> {
     return;
   }
   const origin = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-upstream.ts")]);
-  const { h1Port, h2Port, pid: originPid } = await firstJsonLine(origin);
-  const weft = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-weft.ts"), String(h1Port), String(h2Port)]);
+  const { h1Port, h2Port, grpcPort, pid: originPid } = await firstJsonLine(origin);
+  const weft = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-weft.ts"), String(h1Port), String(h2Port), String(grpcPort)]);
   const { port: weftPort, pid: weftPid } = await firstJsonLine(weft);
 
   // Warm up (JIT, pools) briefly, then measure.
@@ -195,6 +202,8 @@ backend be
   if (has("h2load")) {
     measure("direct", "h2c", [originPid!], () => h2load(h2Port!, "/"));
     measure("weft", "h2c", [weftPid!], () => h2load(weftPort!, "/h2"));
+    measure("direct", "grpc-unary", [originPid!], () => h2load(grpcPort!, "/bench.Echo/Unary", true));
+    measure("weft", "grpc-unary", [weftPid!], () => h2load(weftPort!, "/bench.Echo/Unary", true));
   } else emit({ bench: "proxy", protocol: "h2c", skipped: "h2load not installed" });
 
   emit({ bench: "proxy", scenario: "sidecar-pair-mtls", skipped: "hook: needs a sidecar pair launcher (task E) — add it to this file's scenarios" });

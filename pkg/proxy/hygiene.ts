@@ -1,7 +1,7 @@
 // hygiene: request/response header and path hygiene at the proxy boundary.
 // Takes node header objects and raw paths; gives cleaned copies: hop-by-hop headers dropped (RFC 9110
 // §7.6.1: Connection and the fields it names, keep-alive, proxy-*, te except "trailers",
-// transfer-encoding, upgrade, http2-settings), x-forwarded-for appended, x-forwarded-proto set,
+// transfer-encoding, upgrade, http2-settings; Expect, answered by the proxy), x-forwarded-for appended, x-forwarded-proto set,
 // x-request-id generated when absent or malformed; paths with dot segments resolved (a ".." above the
 // root is rejected). Must not: mutate its inputs, or decode anything but "%2e" for dot detection.
 // `//` is kept as sent (not merged): routes may not contain "//" (spec §8 validation), so such paths
@@ -13,6 +13,8 @@ const alwaysHopByHop = new Set([
   "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
   "transfer-encoding", "upgrade", "http2-settings", "trailer",
 ]);
+/** Request-only: the proxy already answered `Expect: 100-continue` itself (node does it). */
+const requestOnly = "expect";
 
 /** Field names the Connection header lists (lower-case). */
 function connectionNamed(value: string | string[] | undefined): Set<string> | undefined {
@@ -40,7 +42,7 @@ export function forwardRequestHeaders(h: IncomingHttpHeaders, info: ForwardInfo)
   for (const name in h) {
     const v = h[name];
     if (v === undefined || name.charCodeAt(0) === 58 /* ":" */ || name === "host") continue;
-    if (alwaysHopByHop.has(name) || (named !== undefined && named.has(name)) || name.startsWith("proxy-")) continue;
+    if (alwaysHopByHop.has(name) || name === requestOnly || (named !== undefined && named.has(name)) || name.startsWith("proxy-")) continue;
     if (name === "te") {
       if (String(v).toLowerCase().split(",").some((p) => p.trim() === "trailers")) out.te = "trailers";
       continue;
