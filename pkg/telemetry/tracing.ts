@@ -106,9 +106,12 @@ class SdkTracing implements Tracing {
       this.ids.pendingTraceId = traceId;
     }
     const kind = role === "server" ? SpanKind.SERVER : SpanKind.CLIENT;
-    const span = this.tracer.startSpan(name ?? spanNameOf(attrs, role === "server" ? "request" : "upstream"), { kind, attributes: attrs }, parent);
-    this.ids.pendingTraceId = undefined;
-    return new SdkSpanHandle(span, parent, role);
+    try {
+      const span = this.tracer.startSpan(name ?? spanNameOf(attrs, role === "server" ? "request" : "upstream"), { kind, attributes: attrs }, parent);
+      return new SdkSpanHandle(span, parent, role);
+    } finally {
+      this.ids.pendingTraceId = undefined;
+    }
   }
 
   startServerSpan(carrier: HeaderGetter, attrs: SpanAttributes, name?: string): SpanHandle {
