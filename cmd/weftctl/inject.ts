@@ -10,10 +10,10 @@
 import { readFileSync } from "node:fs";
 import { isMap, isSeq, parseAllDocuments, stringify, type Document } from "yaml";
 import type { Namespace, Pod } from "../../pkg/api/index.ts";
-import { applyJsonPatch, DEFAULT_INJECTOR_CONFIG, mutate, PROXY_LOG_LEVELS, validateInjectorConfig, type InjectionReport, type InjectorConfig, type JsonPatchOp, type ProxyLogLevel } from "../../injector/index.ts";
+import { applyJsonPatch, DEFAULT_INJECTOR_CONFIG, mutate, parseInjectorConfig, PROXY_LOG_LEVELS, validateInjectorConfig, type InjectionReport, type InjectorConfig, type JsonPatchOp, type ProxyLogLevel } from "../../injector/index.ts";
 import type { Subcommand } from "../dispatch.ts";
 
-const USAGE = "usage: weftctl inject -f <file|-> [-f …] [--namespace-labels k=v,…] [--native-sidecars=true|false] [--proxy-image IMG] [--controller-address HOST:PORT] [--log-level LEVEL] [--namespace NS]\n";
+const USAGE = "usage: weftctl inject -f <file|-> [-f …] [--config injection.json] [--namespace-labels k=v,…] [--native-sidecars=true|false] [--proxy-image IMG] [--controller-address HOST:PORT] [--log-level LEVEL] [--namespace NS]\n";
 const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 const TEMPLATE_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]);
 
@@ -131,9 +131,21 @@ function parseLabels(s: string): Record<string, string> | string {
   return out;
 }
 
-export function parseInjectFlags(argv: readonly string[]): { files: string[]; opts: InjectOptions } | string {
+export function parseInjectFlags(argv: readonly string[], readText: (path: string) => string = (p) => readFileSync(p, "utf8")): { files: string[]; opts: InjectOptions } | string {
   const files: string[] = [];
   let config: InjectorConfig = DEFAULT_INJECTOR_CONFIG;
+  // --config (the chart's WEFT_INJECTION_CONFIG JSON) is the base; the other flags override it.
+  const configAt = argv.findIndex((a) => a === "--config" || a.startsWith("--config="));
+  if (configAt >= 0) {
+    const arg = argv[configAt]!;
+    const file = arg.startsWith("--config=") ? arg.slice("--config=".length) : argv[configAt + 1];
+    if (!file) return "--config needs a JSON file";
+    let text: string;
+    try { text = readText(file); } catch (e) { return `--config ${file}: ${e instanceof Error ? e.message : String(e)}`; }
+    const parsed = parseInjectorConfig(text, DEFAULT_INJECTOR_CONFIG);
+    if (parsed.config === undefined) return `--config ${file}: ${parsed.problems.join("; ")}`;
+    config = parsed.config;
+  }
   let namespaceLabels: Record<string, string> = {};
   let defaultNamespace = "default";
   for (let i = 0; i < argv.length; i++) {
@@ -166,6 +178,7 @@ export function parseInjectFlags(argv: readonly string[]): { files: string[]; op
         config = { ...config, nativeSidecars: v === "true" };
         break;
       }
+      case "--config": value(); break;
       case "--proxy-image": config = { ...config, proxyImage: value() ?? "" }; break;
       case "--controller-address": config = { ...config, controllerAddress: value() ?? "" }; break;
       case "--log-level": {

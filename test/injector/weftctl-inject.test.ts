@@ -158,6 +158,12 @@ describe("injectManifests", () => {
       expect(ok.opts.namespaceLabels).toEqual({ "weft.dev/inject": "enabled", team: "x" });
     }
     expect(parseInjectFlags([])).toMatch(/-f is required/);
+    const files: Record<string, string> = { "inj.json": JSON.stringify({ adminPort: 15020, nativeSidecars: false, excludeOutboundPorts: [5432] }), "bad.json": JSON.stringify({ proxyUid: "x" }) };
+    const read = (p: string): string => { const t = files[p]; if (t === undefined) throw new Error("ENOENT"); return t; };
+    const withConfig = parseInjectFlags(["-f", "a", "--config", "inj.json", "--native-sidecars=true"], read);
+    expect(typeof withConfig === "object" && withConfig.opts.config).toMatchObject({ adminPort: 15020, nativeSidecars: true, excludeOutboundPorts: [5432] });
+    expect(parseInjectFlags(["-f", "a", "--config=bad.json"], read)).toMatch(/proxyUid must be a number/);
+    expect(parseInjectFlags(["-f", "a", "--config", "missing.json"], read)).toMatch(/ENOENT/);
     expect(parseInjectFlags(["-f", "a", "--namespace-labels", "novalue"])).toMatch(/key=value/);
     expect(parseInjectFlags(["-f", "a", "--native-sidecars=maybe"])).toMatch(/true or false/);
     expect(parseInjectFlags(["-f", "a", "--controller-address", "nope"])).toMatch(/host:port/);
