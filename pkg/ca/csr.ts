@@ -4,7 +4,7 @@
 // Must not: accept non-RSA or short keys, several URI SANs, or a CSR whose signature fails.
 import forge from "node-forge";
 import { WeftError } from "../errors/weft-error.ts";
-import { parseWorkloadId } from "./workload-id.ts";
+import { parseSpiffeId } from "../util/spiffe.ts";
 import { signCsr, signingKeyFromPem, verifyCsrSignature, type SignerKind } from "./rsa-sign.ts";
 
 const { pki } = forge;
@@ -36,7 +36,7 @@ export function parseCsr(pem: string, signer: SignerKind = "native"): ParsedCsr 
   const uris = requestedUris(csr);
   if (uris.length !== 1) throw invalid(`CSR must request exactly one URI SAN, found ${uris.length}`);
   const id = uris[0]!;
-  if (parseWorkloadId(id) === undefined) throw invalid(`CSR URI SAN ${JSON.stringify(id.slice(0, 200))} is not spiffe://<td>/ns/<ns>/sa/<sa>`);
+  if (parseSpiffeId(id) === undefined) throw invalid(`CSR URI SAN ${JSON.stringify(id.slice(0, 200))} is not spiffe://<td>/ns/<ns>/sa/<sa>`);
   return { publicKey: key, spiffeId: id };
 }
 

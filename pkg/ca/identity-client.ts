@@ -11,7 +11,7 @@ import { LEAF_KEY_BITS, generateRsaKey } from "./ca-certs.ts";
 import { createCsr } from "./csr.ts";
 import { splitPemCertificates, verifyPeerIdentity } from "./peer-verify.ts";
 import type { MeshTlsMaterial } from "./tls-material.ts";
-import { parseWorkloadId } from "./workload-id.ts";
+import { parseSpiffeId } from "../util/spiffe.ts";
 
 export interface IdentityClientOptions {
   /** Our SPIFFE id, spiffe://<td>/ns/<ns>/sa/<sa>. */
@@ -42,7 +42,7 @@ export interface IdentityClient {
 }
 
 export function createIdentityClient(opts: IdentityClientOptions): IdentityClient {
-  if (parseWorkloadId(opts.identity) === undefined) throw new WeftError("WEFT_ERR_CONFIG", `identity ${JSON.stringify(opts.identity)} is not a workload SPIFFE id`);
+  if (parseSpiffeId(opts.identity) === undefined) throw new WeftError("WEFT_ERR_CONFIG", `identity ${JSON.stringify(opts.identity)} is not a workload SPIFFE id`);
   const now = opts.now ?? Date.now;
   const random = opts.random ?? Math.random;
   const retry = opts.retry ?? { initialMs: 500, maxMs: 60_000 };

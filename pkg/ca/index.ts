@@ -12,5 +12,4 @@ export { createIdentityClient } from "./identity-client.ts";
 export type { IdentityClient, IdentityClientOptions } from "./identity-client.ts";
 export { createCsr, parseCsr } from "./csr.ts";
 export { generateRsaKey, ROOT_KEY_BITS, INTERMEDIATE_KEY_BITS, LEAF_KEY_BITS } from "./ca-certs.ts";
-export { parseWorkloadId, formatWorkloadId } from "./workload-id.ts";
 export type { MeshTlsMaterial } from "./tls-material.ts";

@@ -6,7 +6,7 @@
 // Must not: call Kubernetes or the file system; log keys; sign a CSR without proof of possession.
 import { X509Certificate, createPrivateKey, createPublicKey } from "node:crypto";
 import { WeftError } from "../errors/weft-error.ts";
-import { isValidTrustDomain, parseWorkloadId } from "./workload-id.ts";
+import { isValidTrustDomain, parseSpiffeId } from "../util/spiffe.ts";
 import forge from "node-forge";
 import { LEAF_KEY_BITS, createIntermediateCa, createRootCa, generateRsaKeySync, issueLeaf, prepareIssuer, type IssuedCa, type LeafIssuer } from "./ca-certs.ts";
 import { parseCsr, type ParsedCsr } from "./csr.ts";
@@ -108,7 +108,7 @@ function buildCa(opts: MeshCaOptions, rootCertPem: string, rootKeyPem: string | 
   const now = opts.now ?? Date.now;
   let state = { rootCertPem, rootKeyPem, inter, issuer: prepareIssuer(inter) as LeafIssuer, previous };
   const checkRequest = (identity: string, ttlMs: number): void => {
-    const id = parseWorkloadId(identity);
+    const id = parseSpiffeId(identity);
     if (id === undefined || id.trustDomain !== td) {
       throw new WeftError("WEFT_ERR_PERMISSION_DENIED", `identity ${JSON.stringify(identity.slice(0, 200))} is not in trust domain ${td}`);
     }

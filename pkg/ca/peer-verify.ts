@@ -6,7 +6,7 @@
 // are CAs, the leaf is not a CA and carries exactly one spiffe:// URI SAN equal to the expected id.
 // Uses node:crypto X509Certificate. Must not: throw on bad input; accept an id by prefix.
 import { X509Certificate } from "node:crypto";
-import { parseWorkloadId } from "./workload-id.ts";
+import { parseSpiffeId } from "../util/spiffe.ts";
 
 export type PeerVerification = { readonly ok: true; readonly identity: string } | { readonly ok: false; readonly reason: string };
 
@@ -37,7 +37,7 @@ export function verifyPeerIdentity(
     const ids = uriSans(leaf.subjectAltName).filter((u) => u.startsWith("spiffe://"));
     if (ids.length !== 1) return fail(`peer certificate must carry exactly one SPIFFE URI SAN, found ${ids.length}`);
     const id = ids[0]!;
-    if (parseWorkloadId(id) === undefined) return fail(`peer SPIFFE id ${JSON.stringify(id.slice(0, 200))} is malformed`);
+    if (parseSpiffeId(id) === undefined) return fail(`peer SPIFFE id ${JSON.stringify(id.slice(0, 200))} is malformed`);
     if (id !== expectedSpiffeId) return fail(`peer identity ${id} does not match expected ${expectedSpiffeId}`);
 
     let cur = leaf;

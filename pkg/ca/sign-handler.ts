@@ -10,7 +10,7 @@ import type { MeshCa } from "./mesh-ca.ts";
 import { createRateLimiter, type RateLimitOptions } from "./rate-limit.ts";
 import type { ControllerMetrics } from "../telemetry/controller-metrics.ts";
 import type { TokenAuthenticator } from "./token-authenticator.ts";
-import { formatWorkloadId } from "./workload-id.ts";
+import { formatSpiffeId } from "../util/spiffe.ts";
 
 export const DISTRIBUTION_AUDIENCE = "weft.dev/distribution";
 const MAX_TOKEN_BYTES = 16 * 1024;
@@ -39,7 +39,7 @@ export function createSignHandler(opts: SignHandlerOptions): SignRequestHandler 
     if (token.length > MAX_TOKEN_BYTES) throw new WeftError("WEFT_ERR_UNAUTHENTICATED", "token is too large");
     if (typeof csrPem !== "string" || csrPem.length > MAX_CSR_BYTES) throw new WeftError("WEFT_ERR_VALIDATION", `CSR is larger than ${MAX_CSR_BYTES} bytes`);
     const who = await opts.authenticator.authenticate(token, audience);
-    const identity = formatWorkloadId({ trustDomain: opts.ca.trustDomain, ...who });
+    const identity = formatSpiffeId({ trustDomain: opts.ca.trustDomain, ...who });
     if (!limiter.take(identity)) {
       log("warn", "certificate signing rate limit exceeded", { identity });
       throw new WeftError("WEFT_ERR_RATE_LIMITED", `signing rate limit exceeded for ${identity}; retry later`);
