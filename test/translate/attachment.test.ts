@@ -136,6 +136,15 @@ describe("HTTPRoute vs GRPCRoute on one listener (spec §6)", () => {
     expect(gatewayStatusOf(r)?.listeners.map((l) => l.attachedRoutes)).toEqual([1, 1]);
     expect(r.ir.gateways[0]?.ports.map((p) => p.listeners[0]?.routes.grpc.rules.length)).toEqual([0, 1]);
   });
+  it("cascade: a GRPCRoute that lost does not push out a newer HTTPRoute", () => {
+    const t = (m: number) => ({ creationTimestamp: `2024-01-01T00:0${m}:00Z` });
+    const r = translate(baseGateway({
+      httpRoutes: [httpRoute("h1", { parentRefs: [gwRef()] }, "default", t(1)), httpRoute("h2", { parentRefs: [gwRef()] }, "default", t(3))],
+      grpcRoutes: [grpcRoute("g", { parentRefs: [gwRef()], rules: [{}] }, "default", t(2))],
+    }));
+    expect([cond(r, "h1", "Accepted").status, cond(r, "g", "Accepted", 0, "GRPCRoute").reason, cond(r, "h2", "Accepted").status]).toEqual(["True", "Conflicted", "True"]);
+    expect(gatewayStatusOf(r)?.listeners[0]?.attachedRoutes).toBe(2);
+  });
   it("disjoint hostnames: both accepted", () => {
     const r = translate(baseGateway({
       httpRoutes: [httpRoute("h", { parentRefs: [gwRef()], hostnames: ["a.example.com"] })],
