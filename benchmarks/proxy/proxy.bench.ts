@@ -1,5 +1,5 @@
 // proxy.bench: side by side in one run, on loopback only — direct client→origin, through one Weft
-// proxy, through nginx and through haproxy configured as equivalent keep-alive reverse proxies (one
+// proxy, through a bare node:http pass-through (the floor for any node proxy), through nginx and haproxy configured as equivalent keep-alive reverse proxies (one
 // worker/thread each, as Weft is one event loop). HTTP/1.1 with wrk (fixed connections and duration),
 // and h2c and gRPC unary (@grpc/grpc-js origin) with h2load when installed (direct vs Weft). Prints one JSON object per line: requests/s,
 // p50/p99/p99.9 latency (µs), CPU µs per request and RSS (kB) of the proxy process(es) — for "direct"
@@ -128,7 +128,12 @@ function h2load(port: number, path: string, grpcUnary = false): Record<string, n
   return { requests: done, rps, ok2xx: ok, failed, mean_us: us(lat?.[3]), max_us: us(lat?.[2]) };
 }
 
+/** BENCH_ONLY="weft:http1,nginx:http1" limits the run to those scenario:protocol pairs. */
+const only = process.env.BENCH_ONLY?.split(",").map((x) => x.trim()).filter((x) => x !== "");
+const wanted = (scenario: string, protocol: string) => only === undefined || only.includes(`${scenario}:${protocol}`);
+
 function measure(scenario: string, protocol: string, pids: number[] | undefined, run: () => Record<string, number>): void {
+  if (!wanted(scenario, protocol)) return;
   const before = pids ? cpuTicks(pids) : 0;
   const res = run();
   const after = pids ? cpuTicks(pids) : 0;
@@ -157,8 +162,14 @@ async function main(): Promise<void> {
   // For "direct" the CPU and RSS figures are the origin's own (what a bare node:http server costs).
   measure("direct", "http1", [originPid!], () => wrk(h1Port!, "/"));
   measure("weft", "http1", [weftPid!], () => wrk(weftPort!, "/"));
+  if (wanted("node-minimal", "http1")) {
+    const minimal = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-node-minimal.ts"), String(h1Port)]);
+    const { port: minPort, pid: minPid } = await firstJsonLine(minimal);
+    spawnSync("wrk", ["-t1", "-c8", "-d1s", `http://127.0.0.1:${minPort}/`]);
+    measure("node-minimal", "http1", [minPid!], () => wrk(minPort!, "/"));
+  }
 
-  if (has("nginx")) {
+  if (!wanted("nginx", "http1")) { /* filtered out */ } else if (has("nginx")) {
     const port = await freePort();
     const conf = join(dir, "nginx.conf");
     writeFileSync(conf, `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/nginx-error.log warn;
@@ -174,7 +185,7 @@ http { access_log off;
     measure("nginx", "http1", treePids(ng.pid!), () => wrk(port, "/"));
   } else emit({ bench: "proxy", scenario: "nginx", skipped: "nginx not installed" });
 
-  if (has("haproxy")) {
+  if (!wanted("haproxy", "http1")) { /* filtered out */ } else if (has("haproxy")) {
     const port = await freePort();
     const conf = join(dir, "haproxy.cfg");
     writeFileSync(conf, `global
@@ -206,7 +217,7 @@ backend be
     measure("weft", "grpc-unary", [weftPid!], () => h2load(weftPort!, "/bench.Echo/Unary", true));
   } else emit({ bench: "proxy", protocol: "h2c", skipped: "h2load not installed" });
 
-  emit({ bench: "proxy", scenario: "sidecar-pair-mtls", skipped: "hook: needs a sidecar pair launcher (task E) — add it to this file's scenarios" });
+  if (wanted("sidecar-pair", "mtls")) emit({ bench: "proxy", scenario: "sidecar-pair-mtls", skipped: "hook: needs a sidecar pair launcher (task E) — add it to this file's scenarios" });
 }
 
 try {
