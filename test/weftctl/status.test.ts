@@ -1,0 +1,92 @@
+// status: weftctl status offline (-f: translate's statuses) and from live objects' .status (only Weft's
+// controllerName entries, weft.dev/Programmed shown), health and exit codes (0 healthy, 4 not, 2 usage).
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import type { ResourceSnapshot } from "../../pkg/api/index.ts";
+import { emptySnapshot } from "../../pkg/api/index.ts";
+import { runTranslate } from "../../cmd/lib/translate-output.ts";
+import { renderStatusTable, statusFromCluster, statusFromTranslate } from "../../cmd/lib/weftctl-status.ts";
+
+const root = resolve(import.meta.dirname, "../..");
+const golden = (name: string): string => `test/golden/explain/${name}.in.yaml`;
+
+function weftctl(args: readonly string[]): { stdout: string; stderr: string; code: number | null } {
+  const r = spawnSync(process.execPath, ["cmd/weftctl.ts", ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+  return { stdout: r.stdout, stderr: r.stderr, code: r.status };
+}
+
+describe("weftctl status offline", () => {
+  it("reports an unresolved backend as unhealthy with its reason", () => {
+    const run = runTranslate([{ text: readFileSync(join(root, golden("invalid-backend-share")), "utf8"), source: "x" }]);
+    const report = statusFromTranslate(run.result.statuses, run.snapshot);
+    expect(report.healthy).toBe(false);
+    const split = report.routes.find((r) => r.name === "split");
+    expect(split?.parents[0]?.resolvedRefs).toBe("False (BackendNotFound)");
+    expect(split?.parents[0]?.message).toContain("infra/missing");
+    expect(report.gateways[0]?.listeners[0]?.attachedRoutes).toBe(1);
+  });
+
+  it("exit 4 for an unhealthy route, 0 when all are healthy, table and json agree", () => {
+    const bad = weftctl(["status", "-f", golden("invalid-backend-share")]);
+    expect(bad.code).toBe(4);
+    expect(bad.stdout).toMatch(/split\s+Gateway infra\/web\s+True\s+False \(BackendNotFound\)/);
+    const good = weftctl(["status", "-f", golden("gamma-producer"), "-o", "json"]);
+    expect(good.code).toBe(0);
+    const doc = JSON.parse(good.stdout) as { healthy: boolean; routes: { name: string; parents: { parent: string }[] }[] };
+    expect(doc.healthy).toBe(true);
+    expect(doc.routes.map((r) => `${r.name} ${r.parents[0]?.parent}`)).toEqual(["reviews Service demo/reviews:9080"]);
+  });
+
+  it("filters by namespace and rejects bad flags with exit 2", () => {
+    const yaml = weftctl(["status", "-f", golden("gamma-consumer"), "-n", "shop", "-o", "yaml"]);
+    expect(yaml.code).toBe(0);
+    expect((parse(yaml.stdout) as { routes: { namespace: string }[] }).routes.map((r) => r.namespace)).toEqual(["shop"]);
+    expect(weftctl(["status", "-n", "a", "-A", "-f", "x"]).code).toBe(2);
+    expect(weftctl(["status", "--bogus"]).code).toBe(2);
+    expect(weftctl(["status", "-f", "/nonexistent/file.yaml"]).code).toBe(1);
+  });
+});
+
+describe("weftctl status from live objects", () => {
+  const snapshot = (): ResourceSnapshot => ({
+    ...emptySnapshot(),
+    gatewayClasses: [{ apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: { name: "weft" }, spec: { controllerName: "weft.dev/gateway-controller" } }],
+    gateways: [{
+      apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "gw", namespace: "infra" },
+      spec: { gatewayClassName: "weft", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] },
+      status: {
+        conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "" }, { type: "Programmed", status: "False", reason: "Invalid", message: "No listener can be served" }],
+        listeners: [{ name: "http", attachedRoutes: 2, supportedKinds: [], conditions: [{ type: "Conflicted", status: "True", reason: "HostnameConflict", message: "clash" }] }],
+      },
+    }],
+    httpRoutes: [{
+      apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "r", namespace: "app" },
+      spec: { parentRefs: [{ name: "gw", namespace: "infra" }] },
+      status: {
+        parents: [
+          { parentRef: { name: "gw", namespace: "infra" }, controllerName: "weft.dev/gateway-controller", conditions: [
+            { type: "Accepted", status: "True", reason: "Accepted", message: "" },
+            { type: "ResolvedRefs", status: "True", reason: "ResolvedRefs", message: "" },
+            { type: "weft.dev/Programmed", status: "True", reason: "Programmed", message: "applied by 3/4 proxies" },
+          ] },
+          { parentRef: { name: "other" }, controllerName: "example.com/other", conditions: [{ type: "Accepted", status: "False", reason: "NotAllowed", message: "" }] },
+        ],
+      },
+    }],
+  }) as unknown as ResourceSnapshot;
+
+  it("shows only Weft's parent entries, Programmed by proxies, and unhealthy gateways", () => {
+    const report = statusFromCluster(snapshot());
+    expect(report.routes).toHaveLength(1);
+    expect(report.routes[0]?.parents.map((p) => [p.parent, p.programmed, p.healthy])).toEqual([["Gateway infra/gw", "applied by 3/4 proxies", true]]);
+    expect(report.gateways[0]?.programmed).toBe("False (Invalid)");
+    expect(report.gateways[0]?.listeners[0]?.message).toBe("clash");
+    expect(report.healthy).toBe(false);
+    const table = renderStatusTable(report);
+    expect(table).toContain("applied by 3/4 proxies");
+    expect(statusFromCluster(snapshot(), "other-ns").routes).toEqual([]);
+  });
+});
