@@ -1,5 +1,6 @@
 // controller-provisioner: gives every Gateway of our GatewayClass its data plane — a Deployment of
-// `weft proxy --mode gateway` and a Service exposing the listener ports — owned by the Gateway (so
+// `weft proxy --mode gateway` (with a projected ServiceAccount token for the controller's audience)
+// and a Service exposing the listener ports — owned by the Gateway (so
 // the garbage collector removes them with it), applied with server-side apply (idempotent; no
 // write when the desired object did not change since the last apply). It also reports the
 // addresses (the Service's cluster IPs) that Gateway status carries.
@@ -11,6 +12,7 @@ import type { Gateway, ResourceSnapshot, StatusUpdate } from "../../pkg/api/inde
 import type { KubeClient, Log } from "../../pkg/k8s/index.ts";
 import { apiPath } from "../../pkg/k8s/index.ts";
 import { canonicalJson } from "../../pkg/util/canonical-json.ts";
+import { DISTRIBUTION_AUDIENCE } from "../../pkg/ca/index.ts";
 
 export const FIELD_MANAGER = "weft-controller";
 export const GATEWAY_LABEL = "gateway.networking.k8s.io/gateway-name";
@@ -21,8 +23,11 @@ export interface ProvisionerOptions {
   readonly image: string;
   /** host:port proxies dial for config (the controller Service). */
   readonly controllerAddress: string;
+  readonly trustDomain: string;
   readonly log: Log;
 }
+
+const TOKEN_DIR = "/var/run/secrets/weft";
 
 /** DNS-1035 name ≤ 63 characters for the Gateway's Deployment and Service. */
 export function provisionedName(gatewayName: string): string {
@@ -32,7 +37,7 @@ export function provisionedName(gatewayName: string): string {
   return `${name.slice(0, 54).replace(/[-.]+$/, "")}-${h}`;
 }
 
-export function desiredGatewayObjects(gw: Gateway, opts: Pick<ProvisionerOptions, "image" | "controllerAddress">): Record<string, unknown>[] {
+export function desiredGatewayObjects(gw: Gateway, opts: Pick<ProvisionerOptions, "image" | "controllerAddress" | "trustDomain">): Record<string, unknown>[] {
   const ns = gw.metadata.namespace ?? "default";
   const name = provisionedName(gw.metadata.name);
   const labels = { [GATEWAY_LABEL]: gw.metadata.name, "app.kubernetes.io/managed-by": "weft", "app.kubernetes.io/component": "gateway" };
@@ -50,10 +55,15 @@ export function desiredGatewayObjects(gw: Gateway, opts: Pick<ProvisionerOptions
           spec: {
             containers: [{
               name: "proxy", image: opts.image,
-              args: ["proxy", "--mode", "gateway", "--gateway", `${ns}/${gw.metadata.name}`, "--controller", opts.controllerAddress],
+              args: [
+                "proxy", "--mode", "gateway", "--gateway", `${ns}/${gw.metadata.name}`, "--controller", opts.controllerAddress,
+                "--namespace", ns, "--service-account", "default", "--trust-domain", opts.trustDomain, "--token-path", `${TOKEN_DIR}/token`,
+              ],
+              volumeMounts: [{ name: "weft-token", mountPath: TOKEN_DIR, readOnly: true }],
               ports: ports.map((l) => ({ name: `l-${l.port}`, containerPort: l.port, protocol: "TCP" })),
               securityContext: { runAsNonRoot: true, runAsUser: 1337, allowPrivilegeEscalation: false },
             }],
+            volumes: [{ name: "weft-token", projected: { sources: [{ serviceAccountToken: { audience: DISTRIBUTION_AUDIENCE, expirationSeconds: 3600, path: "token" } }] } }],
           },
         },
       },

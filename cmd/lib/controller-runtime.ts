@@ -1,6 +1,8 @@
 // controller-runtime: starts every part of the controller from ControllerOptions and stops them.
-// Takes options and a Log; gives a handle (ready, isLeader, writes, ports, stop). `weft controller`
-// and the Kubernetes-tier tests (which run replicas in-process to count writes) share it.
+// Takes options and a Log; gives a handle (ready, isLeader, writes, ports, identity, stop).
+// With the kube provider and --ca-secret, the distribution server signs CSRs and requires proxies'
+// tokens. `weft controller` and the Kubernetes-tier tests (which run replicas in-process to count
+// writes) share it.
 // stop(release=false) simulates a crash for leader-election tests: the lease is not released.
 // Must not: exit the process, or write status when --leader-elect is on and we are not leader.
 import { KubeConfig } from "@kubernetes/client-node";
@@ -15,12 +17,15 @@ import type { ControllerOptions } from "./controller-options.ts";
 import { createControllerPipeline, type ControllerPipeline } from "./controller-pipeline.ts";
 import { startHealthServer } from "./controller-health.ts";
 import { createProvisioner, withGatewayAddresses } from "./controller-provisioner.ts";
+import { startMeshIdentity, type MeshIdentity } from "./controller-ca.ts";
 
 export interface ControllerHandle {
   readonly grpcPort: number;
   readonly healthPort: number;
   readonly pipeline: ControllerPipeline;
   readonly writer: StatusWriter | undefined;
+  /** Mesh CA, TokenReview and CSR signing (kube provider with --ca-secret). */
+  readonly identity: MeshIdentity | undefined;
   ready(): boolean;
   /** The newest snapshot the provider emitted (undefined before the first). */
   snapshot(): ResourceSnapshot | undefined;
@@ -29,10 +34,6 @@ export interface ControllerHandle {
 }
 
 export async function startController(o: ControllerOptions, log: Log, kcIn?: KubeConfig): Promise<ControllerHandle> {
-  const distribution = createDistributionServer({
-    log: (level, msg, fields) => (level === "warn" ? log.warn(fields, msg) : log.info(fields, msg)),
-  });
-  const grpcPort = await distribution.listen(`${o.grpcAddress}:${o.grpcPort}`);
   let kc = kcIn;
   if (kc === undefined && o.provider === "kube") {
     kc = new KubeConfig();
@@ -40,6 +41,14 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     else kc.loadFromDefault();
   }
   const client = kc === undefined ? undefined : createKubeClient(kc);
+  const identity = client !== undefined && o.caSecret !== undefined
+    ? await startMeshIdentity(client, { namespace: o.namespace, secretName: o.caSecret, trustDomain: o.trustDomain, certLifetimeMs: o.certLifetimeMs, log })
+    : undefined;
+  const distribution = createDistributionServer({
+    log: (level, msg, fields) => (level === "warn" ? log.warn(fields, msg) : log.info(fields, msg)),
+    ...(identity !== undefined ? { sign: identity.sign, authenticateToken: identity.authenticateToken } : {}),
+  });
+  const grpcPort = await distribution.listen(`${o.grpcAddress}:${o.grpcPort}`);
   let election: LeaderElection | undefined;
   let leader = (): boolean => true;
   const writer = client === undefined ? undefined : createStatusWriter({
@@ -47,7 +56,7 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     lookup: (t) => pipeline.lookup(t),
   });
   const provisioner = client !== undefined && o.provisionGateways
-    ? createProvisioner({ client, controllerName: o.controllerName, image: o.gatewayImage, controllerAddress: o.controllerAddress, log })
+    ? createProvisioner({ client, controllerName: o.controllerName, image: o.gatewayImage, controllerAddress: o.controllerAddress, trustDomain: o.trustDomain, log })
     : undefined;
   const pipeline = createControllerPipeline({
     translateOptions: { controllerName: o.controllerName, trustDomain: o.trustDomain },
@@ -90,6 +99,7 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     healthPort: health.port,
     pipeline,
     writer,
+    identity,
     ready,
     snapshot: () => provider.snapshot(),
     isLeader: () => leader(),

@@ -17,3 +17,4 @@ export type { KubeProvider, KubeProviderOptions } from "./kube-provider.ts";
 export { startKubeProvider } from "./kube-provider.ts";
 export type { LeaderElection, LeaderElectionOptions } from "./leader-election.ts";
 export { startLeaderElection } from "./leader-election.ts";
+export { loadOrCreateSecretData } from "./secret-data.ts";

@@ -12,6 +12,10 @@ import { startController, type ControllerHandle } from "../../cmd/lib/controller
 import { clusterSkipReason, startCluster, type TestCluster } from "../support/cluster.ts";
 import { startPodRunner } from "../support/pod-runner.ts";
 import { createPodNetwork, podNetnsSkipReason } from "../support/cluster-pod-netns.ts";
+import { X509Certificate } from "node:crypto";
+import { createCsr } from "../../pkg/ca/csr.ts";
+import { generateRsaKeySync } from "../../pkg/ca/ca-certs.ts";
+import { isWeftError } from "../../pkg/errors/weft-error.ts";
 
 const ME = "weft.dev/gateway-controller";
 const NS = "weft-ct";
@@ -203,7 +207,6 @@ spec:
       cluster.kubectl(["apply", "-f", "-"], JSON.stringify({
         apiVersion: "v1", kind: "List", items: [
           tls("used-cert"), tls("unused-cert"),
-          { apiVersion: "v1", kind: "Secret", metadata: { name: "mesh-ca", namespace: NS }, type: "Opaque", data: { "ca.crt": "" } },
           { apiVersion: "v1", kind: "Secret", metadata: { name: "other-opaque", namespace: NS }, type: "Opaque", data: { x: "" } },
           {
             apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "tls-gw", namespace: NS },
@@ -223,6 +226,31 @@ spec:
       replicas.splice(replicas.indexOf(c), 1);
     }
   }, 60_000);
+
+  it("keeps one mesh CA in a Secret shared by replicas, and signs a CSR only for a valid ServiceAccount token", async () => {
+    const a = await replica("ca-a", false, ["--namespace", NS, "--ca-secret", "weft-ca-test"]);
+    const b = await replica("ca-b", false, ["--namespace", NS, "--ca-secret", "weft-ca-test"]);
+    try {
+      expect(a.identity?.ca.trustBundle()).toBeDefined();
+      expect(b.identity?.ca.trustBundle()).toBe(a.identity?.ca.trustBundle());
+      const token = async (audience: string) => (await waitFor("a ServiceAccount token", () => client.request<{ status: { token: string } }>(
+        "POST", `/api/v1/namespaces/${NS}/serviceaccounts/default/token`,
+        { body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { audiences: [audience], expirationSeconds: 600 } } }))).status.token;
+      const key = generateRsaKeySync(2048);
+      const id = `spiffe://cluster.local/ns/${NS}/sa/default`;
+      const csrPem = createCsr(key.privateKeyPem, key.publicKeyPem, id);
+      const signed = await a.identity!.sign({ csrPem, token: await token("weft.dev/distribution") });
+      expect(new X509Certificate(signed.certChainPem).subjectAltName).toContain(id);
+      expect(await a.identity!.authenticateToken(await token("weft.dev/distribution"))).toEqual({ namespace: NS, serviceAccount: "default" });
+      await expect(a.identity!.sign({ csrPem, token: await token("https://kubernetes.default.svc") })).rejects.toSatisfy((e: unknown) => isWeftError(e, "WEFT_ERR_UNAUTHENTICATED"));
+      await expect(a.identity!.sign({ csrPem, token: "not-a-token" })).rejects.toSatisfy((e: unknown) => isWeftError(e, "WEFT_ERR_UNAUTHENTICATED"));
+    } finally {
+      for (const r of [a, b]) {
+        await r.stop(true);
+        replicas.splice(replicas.indexOf(r), 1);
+      }
+    }
+  }, 90_000);
 
   it("pods of a Deployment become ready endpoints in EndpointSlices and in the IR (pod runner)", async () => {
     const runner = await startPodRunner(client);

@@ -134,7 +134,7 @@ describe("gateway provisioning (pure parts)", () => {
     const snap = snapshotOf(manifests("a.example.com"));
     const gw = { ...snap.gateways[0]!, metadata: { ...snap.gateways[0]!.metadata, uid: "u-1" },
       spec: { ...snap.gateways[0]!.spec, listeners: [{ name: "a", protocol: "HTTP", port: 8080 }, { name: "b", protocol: "HTTP", port: 8080, hostname: "x" }, { name: "c", protocol: "HTTPS", port: 443 }] } };
-    const [dep, svc] = desiredGatewayObjects(gw, { image: "img", controllerAddress: "weft.weft-system.svc:15010" }) as { metadata: { ownerReferences: { uid: string; controller: boolean }[] }; spec: { ports?: { port: number }[] } }[];
+    const [dep, svc] = desiredGatewayObjects(gw, { image: "img", controllerAddress: "weft.weft-system.svc:15010", trustDomain: "cluster.local" }) as { metadata: { ownerReferences: { uid: string; controller: boolean }[] }; spec: { ports?: { port: number }[] } }[];
     expect(dep!.metadata.ownerReferences).toEqual([expect.objectContaining({ uid: "u-1", controller: true })]);
     expect(svc!.spec.ports!.map((p) => p.port)).toEqual([443, 8080]);
   });
