@@ -132,6 +132,46 @@ describe("abrupt clients", () => {
   });
 });
 
+describe("h2 stream floods", () => {
+  it("rapid reset (HEADERS then RST_STREAM, 2000 times) leaves the proxy serving", async () => {
+    const { connect: h2c, constants } = await import("node:http2");
+    const s = h2c(`http://127.0.0.1:${proxy.port}`);
+    s.on("error", () => {});
+    await new Promise<void>((r) => s.once("connect", () => r()));
+    let sent = 0;
+    for (let i = 0; i < 2000 && !s.closed && !s.destroyed; i++) {
+      try {
+        const st = s.request({ ":path": `/flood/${i}` });
+        st.on("error", () => {});
+        st.close(constants.NGHTTP2_CANCEL);
+        sent++;
+      } catch { break; }
+      if (i % 100 === 99) await new Promise((r) => setImmediate(r));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    s.destroy();
+    expect(sent).toBeGreaterThan(0);
+    expect(pub.seen.filter((x) => x.url.startsWith("/flood/")).length).toBeLessThanOrEqual(sent);
+    await stillServing();
+    const s2 = h2session(proxy.port);
+    try { expect((await h2(s2, "/after-flood")).status).toBe(200); } finally { s2.close(); }
+  });
+  it("more concurrent streams than SETTINGS allow are refused, not served", async () => {
+    const { connect: h2c } = await import("node:http2");
+    const small = await startProxy(meshIR([cluster("ns/pub:80", [endpoint(pub.port)])]), tables([{ matches: [prefix("/")], backends: [backend("ns/pub:80")] }]),
+      { limits: { maxConcurrentStreams: 5 } });
+    const s = h2c(`http://127.0.0.1:${small.port}`);
+    s.on("error", () => {});
+    try {
+      await new Promise<void>((r) => s.once("remoteSettings", () => r()));
+      expect(s.remoteSettings.maxConcurrentStreams).toBe(5);
+    } finally {
+      s.destroy();
+      await small.close();
+    }
+  });
+});
+
 describe("property: hostile byte soup", () => {
   it("never crashes, answers only with a well-formed status line or closes, never reaches the secret backend", async () => {
     const pieces = ["GET", "POST", " ", "/", "/admin", "HTTP/1.1", "HTTP/1.0", "\r\n", "\n", "\r", ":", "Host: x", "Content-Length: ",
