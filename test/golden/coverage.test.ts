@@ -30,6 +30,7 @@ export const REQUIRED_GATEWAY_REASONS = [
   "Gateway Accepted=True/Accepted",
   "Gateway Programmed=True/Programmed",
   "Gateway *=*/ListenersNotValid",
+  "Gateway Accepted=False/UnsupportedAddress",
   "Listener Accepted=True/Accepted",
   "Listener Programmed=True/Programmed",
   "Listener ResolvedRefs=True/ResolvedRefs",
