@@ -1,5 +1,6 @@
 // sign-handler: the server side of the Sign RPC. Takes { csrPem, token }; authenticates the
-// projected ServiceAccount token (audience weft.dev/distribution), rate-limits per identity,
+// projected ServiceAccount token (audience weft.dev/distribution) behind a global rate limit,
+// rate-limits per identity,
 // checks the CSR asks for exactly the token's SPIFFE id, signs with the mesh CA, gives the chain and
 // the trust bundle. Errors are WeftErrors whose codes map to gRPC statuses (pkg/distribution):
 // UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED (rate), INVALID_ARGUMENT (CSR).
@@ -21,6 +22,11 @@ export interface SignHandlerOptions {
   readonly audience?: string;
   /** Default: burst 5, 10 per minute per identity. */
   readonly rateLimit?: RateLimitOptions;
+  /**
+   * Limit on all requests before authentication, so a flood of bad tokens cannot turn into a
+   * flood of TokenReviews against the API server. Default: burst 200, 6,000 per minute.
+   */
+  readonly globalRateLimit?: RateLimitOptions;
   readonly ttlMs?: number;
   readonly now?: () => number;
   readonly log?: (level: "info" | "warn", msg: string, fields: Record<string, unknown>) => void;
@@ -33,11 +39,13 @@ export type SignRequestHandler = (req: { readonly csrPem: string; readonly token
 export function createSignHandler(opts: SignHandlerOptions): SignRequestHandler {
   const audience = opts.audience ?? DISTRIBUTION_AUDIENCE;
   const limiter = createRateLimiter(opts.rateLimit ?? { burst: 5, perMinute: 10 }, opts.now);
+  const global = createRateLimiter(opts.globalRateLimit ?? { burst: 200, perMinute: 6000 }, opts.now);
   const log = opts.log ?? (() => {});
   return async ({ csrPem, token }) => {
     if (typeof token !== "string" || token.length === 0) throw new WeftError("WEFT_ERR_UNAUTHENTICATED", "missing ServiceAccount token");
     if (token.length > MAX_TOKEN_BYTES) throw new WeftError("WEFT_ERR_UNAUTHENTICATED", "token is too large");
     if (typeof csrPem !== "string" || csrPem.length > MAX_CSR_BYTES) throw new WeftError("WEFT_ERR_VALIDATION", `CSR is larger than ${MAX_CSR_BYTES} bytes`);
+    if (!global.take("")) throw new WeftError("WEFT_ERR_RATE_LIMITED", "the CA is receiving too many signing requests; retry later");
     const who = await opts.authenticator.authenticate(token, audience);
     const identity = formatSpiffeId({ trustDomain: opts.ca.trustDomain, ...who });
     if (!limiter.take(identity)) {

@@ -124,6 +124,21 @@ describe("Sign RPC", () => {
   });
 });
 
+describe("global signing limit", () => {
+  it("refuses requests before authentication once the global budget is spent", async () => {
+    let reviews = 0;
+    const handler = createSignHandler({
+      ca,
+      authenticator: { authenticate: async () => { reviews++; throw new Error("not reached in this test"); } },
+      globalRateLimit: { burst: 2, perMinute: 0 },
+    });
+    for (let i = 0; i < 2; i++) await handler({ csrPem: "x", token: "bad" }).catch(() => {});
+    const err = await handler({ csrPem: "x", token: "bad" }).catch((e: unknown) => e);
+    expect(isWeftError(err, "WEFT_ERR_RATE_LIMITED")).toBe(true);
+    expect(reviews).toBe(2);
+  });
+});
+
 describe("identity client", () => {
   it("gets a certificate over gRPC and rotates it at about half of its life", async () => {
     const shortCa = createSignHandler({ ca, authenticator: createStaticTokenAuthenticator(tokens), ttlMs: 4000 });
