@@ -48,6 +48,16 @@ export class EndpointChooser {
     return { endpoint: v.candidates[i]!, stats: v.stats[i]! };
   }
 
+  /** The usable endpoint with this "address:port" key (session persistence), if it still is one. */
+  find(cluster: ClusterIR, key: string): { endpoint: EndpointIR; stats: EndpointStats } | undefined {
+    const v = this.viewOf(cluster);
+    for (let i = 0; i < v.candidates.length; i++) {
+      const e = v.candidates[i]!;
+      if (endpointKey(e.address, e.port) === key) return { endpoint: e, stats: v.stats[i]! };
+    }
+    return undefined;
+  }
+
   /** Drop stats of endpoints that left every cluster. */
   retain(clusters: Iterable<ClusterIR>): void {
     const keys = new Set<string>();

@@ -21,6 +21,8 @@ import type { Mirror } from "./mirror.ts";
 import type { Plan } from "./request-plan.ts";
 import { failure, ProxyFailureError, rescue } from "./rescue.ts";
 import type { RetryBudget } from "./retry-budget.ts";
+import { issueToken } from "./session-persistence.ts";
+import { endpointKey } from "./endpoint-stats.ts";
 import type { Attempt, Upstream, UpstreamResponse, UpstreamTarget } from "./upstream.ts";
 
 export interface ForwardDeps {
@@ -106,7 +108,8 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
       target = { address: "127.0.0.1", port: plan.localAppPort, protocol: proto === "h2c" || proto === "grpc" || (proto === undefined && plan.grpc) ? "h2" : "http1" };
     } else {
       if (cluster === undefined) throw failure("unknown_cluster", "no cluster");
-      const pick = deps.chooser.choose(cluster, avoid);
+      const pin = avoid === undefined ? plan.session?.pin : undefined;
+      const pick = (pin !== undefined ? deps.chooser.find(cluster, pin.endpoint) : undefined) ?? deps.chooser.choose(cluster, avoid);
       if (pick === undefined) throw failure("no_endpoints", "no ready endpoints");
       endpoint = pick.endpoint;
       stats = pick.stats;
@@ -154,6 +157,15 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
       if (timedOut || down.finished()) return;
       continue;
     }
+    if (plan.session !== undefined && endpoint !== undefined && cluster !== undefined) {
+      const key = endpointKey(endpoint.address, endpoint.port);
+      const pin = plan.session.pin;
+      if (pin === undefined || pin.endpoint !== key || pin.cluster !== cluster.id) {
+        const extra: OutgoingHttpHeaders = {};
+        issueToken(plan.session.sp, { cluster: cluster.id, endpoint: key }, Date.now(), extra);
+        plan.extraResponseHeaders = extra;
+      }
+    }
     await relay(down, plan, res, attempt);
     if (overall !== undefined) clearTimeout(overall);
     return;
@@ -182,6 +194,14 @@ function responseHeaders(plan: Plan, res: UpstreamResponse): OutgoingHttpHeaders
   const headers = forwardResponseHeaders(res.headers);
   for (const m of plan.responseModifiers) applyHeaderModifier(headers, m);
   if (plan.corsHeaders !== undefined) Object.assign(headers, plan.corsHeaders);
+  const extra = plan.extraResponseHeaders;
+  if (extra !== undefined) {
+    for (const k in extra) {
+      const v = extra[k]!;
+      const prior = headers[k];
+      headers[k] = k === "set-cookie" && prior !== undefined ? [...(Array.isArray(prior) ? prior : [String(prior)]), ...(Array.isArray(v) ? v : [String(v)])] : v;
+    }
+  }
   return headers;
 }
 

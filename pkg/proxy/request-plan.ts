@@ -5,7 +5,7 @@
 // Plan (where and what to forward) or a direct answer (redirect, CORS preflight). Throws
 // ProxyFailureError for every refusal. Must not: do upstream I/O.
 import type { OutgoingHttpHeaders } from "node:http";
-import type { ClusterIR, FilterIR, HeaderModifierIR, RuleIR } from "../ir/types.ts";
+import type { BackendIR, ClusterIR, FilterIR, HeaderModifierIR, RuleIR, SessionPersistenceIR } from "../ir/types.ts";
 import type { RequestView } from "../router/index.ts";
 import { corsResponseHeaders, isPreflight, preflightAnswer } from "./cors.ts";
 import type { Downstream } from "./downstream.ts";
@@ -16,6 +16,7 @@ import type { Limits } from "./limits.ts";
 import { redirectLocation } from "./redirect.ts";
 import { failure } from "./rescue.ts";
 import { applyPathModifier, matchRoute, pickBackend } from "./router-bridge.ts";
+import { pinnedBackend, readPin, type SessionPin } from "./session-persistence.ts";
 
 type MirrorFilter = Extract<FilterIR, { type: "RequestMirror" }>;
 
@@ -34,6 +35,10 @@ export interface Plan {
   readonly responseModifiers: HeaderModifierIR[];
   corsHeaders: OutgoingHttpHeaders | undefined;
   readonly mirrors: MirrorFilter[];
+  /** Rule session persistence and the pin the request carried (when it names one of the rule's backends). */
+  readonly session: { readonly sp: SessionPersistenceIR; readonly pin: SessionPin | undefined } | undefined;
+  /** Headers the stack adds to the upstream answer (session token). */
+  extraResponseHeaders: OutgoingHttpHeaders | undefined;
 }
 
 export interface DirectAnswer {
@@ -83,6 +88,7 @@ export function planRequest(down: Downstream, ctx: RouteContext, state: EngineSt
   const plan: Plan = {
     kind: "forward", grpc, method: down.method, path, query: target.query, authority, headers,
     cluster: undefined, localAppPort: undefined, rule: undefined, responseModifiers: [], corsHeaders: undefined, mirrors: [],
+    session: undefined, extraResponseHeaders: undefined,
   };
   if (routes === undefined) {
     if (ctx.localAppPort !== undefined) {
@@ -104,14 +110,19 @@ export function planRequest(down: Downstream, ctx: RouteContext, state: EngineSt
   if (answer !== undefined) return answer;
 
   if (rule.backends.length === 0) throw failure("no_backends", "route rule has no backends");
-  const backend = pickBackend(rule.backends, random);
+  // Session persistence overrides weights, even towards weight-0 backends (spec §13).
+  const sp = rule.sessionPersistence;
+  let pin = sp === undefined ? undefined : readPin(sp, h, Date.now());
+  const pinned: BackendIR | undefined = pin === undefined ? undefined : pinnedBackend(rule.backends, pin);
+  if (pinned === undefined) pin = undefined;
+  const backend = pinned ?? pickBackend(rule.backends, random);
   if (backend === undefined) throw failure("no_backends", "route rule has no backends with weight");
   if (backend.kind === "invalid") throw failure("invalid_backend", `invalid backend: ${backend.reason}`);
   const backendAnswer = applyFilters(backend.filters, plan, down, ctx, host);
   if (backendAnswer !== undefined) return backendAnswer;
   const cluster = state.clusters.get(backend.cluster);
   if (cluster === undefined) throw failure("unknown_cluster", "backend cluster unknown");
-  return { ...plan, cluster, rule };
+  return { ...plan, cluster, rule, session: sp === undefined ? undefined : { sp, pin } };
 }
 
 function applyFilters(filters: readonly FilterIR[], plan: Plan, down: Downstream, ctx: RouteContext, host: string): DirectAnswer | undefined {
