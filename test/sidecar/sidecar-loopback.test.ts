@@ -10,7 +10,7 @@ import type { MeshPortIR, MeshServiceIR } from "../../pkg/ir/types.ts";
 import type { MeshTlsMaterial } from "../../pkg/proxy/engine-types.ts";
 import { startSidecar, type Sidecar, type SidecarDestination } from "../../pkg/proxy/sidecar/index.ts";
 import type { OriginalDestination } from "../../pkg/proxy/sidecar/original-dst.ts";
-import { exchange, exchangeNoFin, rawHttp, startEchoServer, tlsFrom, tlsHttp } from "./support/net-helpers.ts";
+import { exchange, exchangeNoFin, rawHttp, startEchoServer, tlsFrom, tlsHttp, waitUntil } from "./support/net-helpers.ts";
 import { createRecordingEngine } from "./support/recording-engine.ts";
 import { createTestCa, issueLeaf } from "./support/test-ca.ts";
 
@@ -156,8 +156,7 @@ describe("sidecar inbound face", () => {
       s.on("error", () => resolve(negotiated));
     });
     expect(alpn).toBe("h2");
-    await new Promise((r) => setTimeout(r, 50));
-    expect(engine.calls.length).toBe(before + 1);
+    expect(await waitUntil(() => engine.calls.length === before + 1)).toBe(true);
     expect(engine.calls[before]?.ctx).toMatchObject({ face: "sidecar-inbound", peerIdentity: CLIENT_ID, localAppPort: 9090 });
   });
 

@@ -4,6 +4,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { passthroughTcp, type PassthroughResult } from "../../pkg/proxy/sidecar/tcp-passthrough.ts";
+import { waitUntil } from "./support/net-helpers.ts";
 
 let upstream: Server;
 let upstreamPort: number;
@@ -81,9 +82,8 @@ describe("passthroughTcp", () => {
     } finally {
       target = { host: "127.0.0.1", port: upstreamPort };
     }
-    await new Promise((r) => setImmediate(r));
+    expect(await waitUntil(() => results.length === before + 1)).toBe(true);
     const last = results[results.length - 1];
-    expect(results.length).toBe(before + 1);
     expect(last?.connected).toBe(false);
     expect(last?.error).toMatch(/ECONNREFUSED/);
   });

@@ -98,3 +98,13 @@ export async function startEchoServer(banner = ""): Promise<{ port: number; serv
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return { port: (server.address() as AddressInfo).port, server };
 }
+
+/** Poll `pred` every 10 ms until it holds or `ms` pass (bounded); returns whether it held. */
+export async function waitUntil(pred: () => boolean, ms = 3_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return true;
+}
