@@ -51,6 +51,9 @@ export function createIdentityClient(opts: IdentityClientOptions): IdentityClien
   let timer: NodeJS.Timeout | undefined;
   let rotationAt: number | undefined;
   let stopped = false;
+  /** Pending retry sleep, ended early by stop(). */
+  let retryTimer: NodeJS.Timeout | undefined;
+  let wake: (() => void) | undefined;
 
   const fetchOnce = async (): Promise<{ material: MeshTlsMaterial; notAfter: number }> => {
     const keys = await generateRsaKey(LEAF_KEY_BITS);
@@ -78,7 +81,6 @@ export function createIdentityClient(opts: IdentityClientOptions): IdentityClien
       timer = undefined;
       void rotateWithRetry(0);
     }, Math.max(0, Math.min(delayMs, 2 ** 31 - 1)));
-    timer.unref?.();
   };
 
   const rotate = async (): Promise<MeshTlsMaterial> => {
@@ -103,9 +105,11 @@ export function createIdentityClient(opts: IdentityClientOptions): IdentityClien
         const delay = Math.round(d / 2 + random() * (d / 2));
         log("warn", "workload certificate request failed", { identity: opts.identity, error: e instanceof Error ? e.message : "error", retryInMs: delay });
         await new Promise<void>((r) => {
-          const t = setTimeout(r, delay);
-          t.unref?.();
+          wake = r;
+          retryTimer = setTimeout(r, delay);
         });
+        retryTimer = undefined;
+        wake = undefined;
       }
     }
   };
@@ -119,6 +123,8 @@ export function createIdentityClient(opts: IdentityClientOptions): IdentityClien
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
+      if (retryTimer !== undefined) clearTimeout(retryTimer);
+      wake?.();
     },
   };
 }

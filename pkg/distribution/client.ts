@@ -101,7 +101,6 @@ export function createDistributionClient(opts: DistributionClientOptions): Distr
       timer = undefined;
       void connect();
     }, delay);
-    timer.unref?.();
   };
 
   const connect = async (): Promise<void> => {

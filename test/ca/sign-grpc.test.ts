@@ -184,6 +184,32 @@ describe("identity client", () => {
   });
 });
 
+describe("identity client retries", () => {
+  it("retries a failing controller with backoff and stops cleanly when told to", async () => {
+    let calls = 0;
+    const errors: string[] = [];
+    const ic = createIdentityClient({
+      identity: WEB,
+      requestSign: async () => {
+        calls++;
+        throw new Error("UNAVAILABLE: controller down");
+      },
+      readToken: () => "t-web",
+      onMaterial: () => {},
+      retry: { initialMs: 10, maxMs: 40 },
+      log: (_l, _m, f) => errors.push(String(f["error"])),
+    });
+    const started = ic.start();
+    const until = Date.now() + 10_000;
+    while (calls < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    ic.stop();
+    await expect(started).rejects.toThrow(/identity client stopped/);
+    expect(calls).toBeGreaterThanOrEqual(3);
+    expect(errors[0]).toBe("UNAVAILABLE: controller down");
+    expect(ic.current()).toBeUndefined();
+  });
+});
+
 describe("TokenReview authenticator", () => {
   const review = (status: object) => createTokenReviewAuthenticator(async () => ({ status }));
   it("maps an authenticated ServiceAccount with the audience to its identity", async () => {
