@@ -20,6 +20,10 @@ export interface ControllerOptions {
   readonly webhookPort: number;
   readonly webhookConfig?: string;
   readonly webhookService?: string;
+  /** Extra DNS SANs for the webhook certificate (e.g. localhost for an out-of-cluster controller). */
+  readonly webhookDnsNames: readonly string[];
+  /** WEFT_INJECTION_CONFIG (JSON) for the injector; defaults when absent. */
+  readonly injectionConfigJson?: string;
   readonly certLifetimeMs: number;
   /** Create a Deployment + Service per Gateway of our class (needs RBAC on deployments/services). */
   readonly provisionGateways: boolean;
@@ -41,7 +45,7 @@ export const CONTROLLER_USAGE = `usage: weft controller [--provider kube|file] [
   [--grpc-address 0.0.0.0] [--grpc-port 15010] [--admin-port 15014] [--leader-elect[=true|false]]
   [--namespace NS] [--lease-namespace NS] [--lease-name weft-controller] [--identity ID]
   [--trust-domain cluster.local] [--ca-secret weft-ca] [--cert-lifetime 24h]
-  [--webhook-port 15017] [--webhook-config NAME] [--webhook-service NAME]
+  [--webhook-port 15017] [--webhook-config NAME] [--webhook-service NAME] [--webhook-dns-names a,b]
   [--provision-gateways[=true|false]] [--gateway-image IMG] [--controller-address host:port]
   [--lease-duration 15s] [--renew-deadline 10s] [--retry-period 2s]
   [--controller-name weft.dev/gateway-controller] [--log-level info]`;
@@ -49,7 +53,7 @@ export const CONTROLLER_USAGE = `usage: weft controller [--provider kube|file] [
 const VALUE_FLAGS = new Set([
   "provider", "dir", "kubeconfig", "grpc-address", "grpc-port", "health-port", "admin-port", "lease-namespace", "lease-name", "identity",
   "lease-duration", "renew-deadline", "retry-period", "controller-name", "log-level", "namespace", "trust-domain", "ca-secret",
-  "webhook-port", "webhook-config", "webhook-service", "cert-lifetime", "gateway-image", "controller-address",
+  "webhook-port", "webhook-config", "webhook-service", "cert-lifetime", "gateway-image", "controller-address", "webhook-dns-names",
 ]);
 
 export function parseDuration(flag: string, v: string): number {
@@ -116,6 +120,8 @@ export function parseControllerOptions(argv: readonly string[], env: Readonly<Re
     webhookPort: port("webhook-port", raw.get("webhook-port") ?? "15017"),
     ...opt("webhook-config", "webhookConfig"),
     ...opt("webhook-service", "webhookService"),
+    webhookDnsNames: (raw.get("webhook-dns-names") ?? "").split(",").map((x) => x.trim()).filter((x) => x !== ""),
+    ...(env["WEFT_INJECTION_CONFIG"] !== undefined ? { injectionConfigJson: env["WEFT_INJECTION_CONFIG"] } : {}),
     certLifetimeMs: parseDuration("cert-lifetime", raw.get("cert-lifetime") ?? "24h"),
     provisionGateways: bools.get("provision-gateways") === true && provider === "kube",
     gatewayImage: raw.get("gateway-image") ?? env["WEFT_PROXY_IMAGE"] ?? "ghcr.io/weft-mesh/weft:latest",

@@ -18,6 +18,7 @@ import { createControllerPipeline, type ControllerPipeline } from "./controller-
 import { startHealthServer } from "./controller-health.ts";
 import { createProvisioner, withGatewayAddresses } from "./controller-provisioner.ts";
 import { startMeshIdentity, type MeshIdentity } from "./controller-ca.ts";
+import { startInjectionWebhook, type InjectionWebhook } from "./controller-webhook.ts";
 
 export interface ControllerHandle {
   readonly grpcPort: number;
@@ -26,6 +27,8 @@ export interface ControllerHandle {
   readonly writer: StatusWriter | undefined;
   /** Mesh CA, TokenReview and CSR signing (kube provider with --ca-secret). */
   readonly identity: MeshIdentity | undefined;
+  /** The injection webhook (with --ca-secret and --webhook-service). */
+  readonly webhook: InjectionWebhook | undefined;
   ready(): boolean;
   /** The newest snapshot the provider emitted (undefined before the first). */
   snapshot(): ResourceSnapshot | undefined;
@@ -88,6 +91,16 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     election = e;
     leader = () => e.isLeader();
   }
+  let webhook: InjectionWebhook | undefined;
+  if (identity !== undefined && client !== undefined && o.webhookService !== undefined) {
+    webhook = await startInjectionWebhook({
+      client, identity, namespace: o.namespace, service: o.webhookService, extraDnsNames: o.webhookDnsNames,
+      ...(o.webhookConfig !== undefined ? { configName: o.webhookConfig } : {}),
+      address: o.grpcAddress, port: o.webhookPort,
+      ...(o.injectionConfigJson !== undefined ? { injectionConfigJson: o.injectionConfigJson } : {}),
+      snapshot: () => provider.snapshot(), log,
+    });
+  }
   const ready = (): boolean => provider.ready() && pipeline.lastResult() !== undefined;
   const health = await startHealthServer(o.grpcAddress, o.healthPort, {
     ready,
@@ -100,11 +113,13 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     pipeline,
     writer,
     identity,
+    webhook,
     ready,
     snapshot: () => provider.snapshot(),
     isLeader: () => leader(),
     async stop(release = true): Promise<void> {
       provider.stop();
+      await webhook?.stop();
       await election?.stop(release);
       await pipeline.idle();
       await new Promise<void>((r) => health.server.close(() => r()));

@@ -16,6 +16,8 @@ import { X509Certificate } from "node:crypto";
 import { createCsr } from "../../pkg/ca/csr.ts";
 import { generateRsaKeySync } from "../../pkg/ca/ca-certs.ts";
 import { isWeftError } from "../../pkg/errors/weft-error.ts";
+import { createServer as createNetServer } from "node:net";
+import { PROXY_CONTAINER } from "../../injector/index.ts";
 
 const ME = "weft.dev/gateway-controller";
 const NS = "weft-ct";
@@ -249,6 +251,48 @@ spec:
         await r.stop(true);
         replicas.splice(replicas.indexOf(r), 1);
       }
+    }
+  }, 90_000);
+
+  it("serves the injection webhook with a mesh-CA certificate and keeps its caBundle current", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const srv = createNetServer().listen(0, "127.0.0.1", () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    cluster.kubectl(["apply", "-f", "-"], JSON.stringify({
+      apiVersion: "v1", kind: "List", items: [
+        { apiVersion: "v1", kind: "Namespace", metadata: { name: "weft-inj", labels: { "weft.dev/inject": "enabled" } } },
+        {
+          apiVersion: "admissionregistration.k8s.io/v1", kind: "MutatingWebhookConfiguration", metadata: { name: "weft-ct-webhook" },
+          webhooks: [{
+            name: "inject.weft.dev", admissionReviewVersions: ["v1"], sideEffects: "None", failurePolicy: "Fail", timeoutSeconds: 10,
+            clientConfig: { url: `https://localhost:${port}/inject` },
+            rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" }],
+            namespaceSelector: { matchLabels: { "weft.dev/inject": "enabled" } },
+          }],
+        },
+      ],
+    }));
+    const c = await replica("webhook", false, ["--namespace", NS, "--ca-secret", "weft-ca-test", "--webhook-service", "weft-controller",
+      "--webhook-config", "weft-ct-webhook", "--webhook-port", String(port), "--webhook-dns-names", "localhost"]);
+    try {
+      expect(c.webhook?.port).toBe(port);
+      const want = Buffer.from(c.identity!.ca.trustBundle()).toString("base64");
+      await waitFor("caBundle", async () => {
+        const cfg = await client.request<{ webhooks: { clientConfig: { caBundle?: string } }[] }>("GET", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/weft-ct-webhook");
+        return cfg.webhooks[0]?.clientConfig.caBundle === want ? true : undefined;
+      });
+      const pod = await waitFor("injected pod", () => client.request<{ spec: { containers: { name: string }[]; initContainers?: { name: string }[] } }>(
+        "POST", "/api/v1/namespaces/weft-inj/pods",
+        { body: { apiVersion: "v1", kind: "Pod", metadata: { name: `app-${Date.now()}` }, spec: { containers: [{ name: "app", image: "example.invalid/app:1" }] } } }));
+      const names = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].map((x) => x.name);
+      expect(names).toContain(PROXY_CONTAINER);
+    } finally {
+      cluster.kubectl(["delete", "mutatingwebhookconfiguration", "weft-ct-webhook"]);
+      await c.stop(true);
+      replicas.splice(replicas.indexOf(c), 1);
     }
   }, 90_000);
 

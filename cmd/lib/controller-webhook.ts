@@ -1,0 +1,127 @@
+// controller-webhook: hosts the injector's mutating webhook in the controller (design §1).
+// Takes the mesh identity (its CA signs the webhook's serving certificate for
+// <service>.<namespace>.svc plus --webhook-dns-names), the injector config (WEFT_INJECTION_CONFIG,
+// validated; a bad config leaves the webhook off and says why), a namespace lookup (snapshot first,
+// then the API), and the MutatingWebhookConfiguration name whose caBundle it keeps equal to the mesh
+// trust bundle (checked at start and every `resyncMs`; read-modify-write with resourceVersion).
+// Gives { port, stop }. Re-issues the certificate at half its lifetime (setSecureContext).
+// Must not: log pod specs or keys; touch webhook configurations other than the one named.
+import type { Server } from "node:https";
+import type { Namespace, ResourceSnapshot } from "../../pkg/api/index.ts";
+import { kubeStatusOf, type KubeClient, type Log } from "../../pkg/k8s/index.ts";
+import { createWebhookServer, DEFAULT_INJECTOR_CONFIG, parseInjectorConfig, type InjectorConfig } from "../../injector/index.ts";
+import type { MeshIdentity } from "./controller-ca.ts";
+
+export interface WebhookOptions {
+  readonly client: KubeClient;
+  readonly identity: MeshIdentity;
+  readonly namespace: string;
+  readonly service: string;
+  readonly extraDnsNames: readonly string[];
+  readonly configName?: string;
+  readonly address: string;
+  readonly port: number;
+  readonly injectionConfigJson?: string;
+  readonly snapshot: () => ResourceSnapshot | undefined;
+  readonly log: Log;
+  readonly resyncMs?: number;
+}
+
+export interface InjectionWebhook {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export function loadInjectorConfig(json: string | undefined): { config?: InjectorConfig; problems: string[] } {
+  if (json === undefined || json.trim() === "") return { config: DEFAULT_INJECTOR_CONFIG, problems: [] };
+  const out = parseInjectorConfig(json);
+  return out.problems.length > 0 || out.config === undefined ? { problems: out.problems } : { config: out.config, problems: [] };
+}
+
+interface WebhookConfiguration {
+  metadata: { resourceVersion?: string };
+  webhooks?: { name: string; clientConfig?: { caBundle?: string } }[];
+}
+
+/** Sets every webhook's clientConfig.caBundle; true when a write was needed. */
+export async function syncCaBundle(client: KubeClient, name: string, bundlePem: string): Promise<boolean> {
+  const path = `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${encodeURIComponent(name)}`;
+  const want = Buffer.from(bundlePem).toString("base64");
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const cfg = await client.request<WebhookConfiguration>("GET", path);
+    const hooks = cfg.webhooks ?? [];
+    if (hooks.every((h) => h.clientConfig?.caBundle === want)) return false;
+    const next = { ...cfg, webhooks: hooks.map((h) => ({ ...h, clientConfig: { ...h.clientConfig, caBundle: want } })) };
+    try {
+      await client.request("PUT", path, { body: next });
+      return true;
+    } catch (err) {
+      if (kubeStatusOf(err) !== 409) throw err;
+    }
+  }
+  throw new Error(`caBundle of ${name}: too many conflicts`);
+}
+
+export async function startInjectionWebhook(o: WebhookOptions): Promise<InjectionWebhook | undefined> {
+  const loaded = loadInjectorConfig(o.injectionConfigJson);
+  if (loaded.config === undefined) {
+    o.log.error({ problems: loaded.problems }, "WEFT_INJECTION_CONFIG is invalid; the injection webhook is not served");
+    return undefined;
+  }
+  const dnsNames = [`${o.service}.${o.namespace}.svc`, `${o.service}.${o.namespace}.svc.cluster.local`, ...o.extraDnsNames];
+  const spiffe = `spiffe://${o.identity.ca.trustDomain}/ns/${o.namespace}/sa/${o.service}`;
+  const issue = () => o.identity.ca.issueServingCertificate(spiffe, dnsNames);
+  let cert = issue();
+  const nsLookup = async (name: string): Promise<Namespace | undefined> => {
+    const cached = o.snapshot()?.namespaces.find((n) => n.metadata.name === name);
+    if (cached !== undefined) return cached;
+    try {
+      return await o.client.request<Namespace>("GET", `/api/v1/namespaces/${encodeURIComponent(name)}`);
+    } catch (err) {
+      if (kubeStatusOf(err) === 404) return undefined;
+      throw err;
+    }
+  };
+  const server: Server = createWebhookServer({ keyPem: cert.keyPem, certPem: cert.certChainPem, config: loaded.config, nsLookup });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(o.port, o.address, () => resolve());
+  });
+  const addr = server.address();
+  const port = addr !== null && typeof addr === "object" ? addr.port : o.port;
+  const timers: NodeJS.Timeout[] = [];
+  const rotate = (): void => {
+    const delay = Math.max(60_000, Math.floor((cert.notAfterMs - Date.now()) / 2));
+    timers[0] = setTimeout(() => {
+      cert = issue();
+      server.setSecureContext({ key: cert.keyPem, cert: cert.certChainPem });
+      o.log.info({ notAfter: new Date(cert.notAfterMs).toISOString() }, "webhook certificate re-issued");
+      rotate();
+    }, Math.min(delay, 2_147_000_000));
+    timers[0].unref();
+  };
+  rotate();
+  const configName = o.configName;
+  if (configName !== undefined) {
+    const sync = (): void => {
+      void syncCaBundle(o.client, configName, o.identity.ca.trustBundle()).then(
+        (wrote) => { if (wrote) o.log.info({ webhook: configName }, "webhook caBundle updated"); },
+        (err: unknown) => o.log.warn({ webhook: configName, err: err instanceof Error ? err.message : String(err) }, "cannot update webhook caBundle"),
+      );
+    };
+    sync();
+    timers[1] = setInterval(sync, o.resyncMs ?? 600_000);
+    timers[1].unref();
+  }
+  o.log.info({ port, dnsNames }, "injection webhook serving");
+  return {
+    port,
+    async stop(): Promise<void> {
+      clearTimeout(timers[0]);
+      clearInterval(timers[1]);
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
