@@ -73,6 +73,19 @@ export class GatewayListeners {
       }));
     }
     await Promise.all(opening);
+    // Clients that send no SNI get the certificate of the port's hostname-less listener, if any.
+    for (const p of gw.ports) {
+      const o = this.open.get(p.port);
+      if (o === undefined || o.protocol !== "HTTPS") continue;
+      const anyHost = p.listeners.find((l) => l.hostname === undefined || l.hostname === "");
+      const s = anyHost?.certificates[0] !== undefined ? this.secrets.get(anyHost.certificates[0]) : undefined;
+      if (s === undefined) continue;
+      try {
+        (o.server as TlsServer).setSecureContext({ key: s.keyPem, cert: s.certPem });
+      } catch {
+        this.opts.log?.("gateway.bad_certificate", { secret: s.id });
+      }
+    }
   }
 
   async close(): Promise<void> {

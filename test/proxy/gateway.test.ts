@@ -19,7 +19,7 @@ import { EchoClient, startGrpcEcho, unary, type GrpcEcho } from "./grpc-fixture.
 let a: Echo, b: Echo, g: GrpcEcho;
 let engine: WeftHttpEngine;
 let gl: GatewayListeners;
-let certA: Pem, certB: Pem;
+let certA: Pem, certB: Pem, certAny: Pem;
 let httpPort = 0, httpsPort = 0;
 
 const listener = (name: string, protocol: "HTTP" | "HTTPS", routes: RouteTablesIR, hostname?: string, certificates: string[] = []): ListenerIR => ({
@@ -30,6 +30,7 @@ beforeAll(async () => {
   [a, b, g] = await Promise.all([startEcho("a"), startEcho("b"), startGrpcEcho("g")]);
   certA = selfSigned(["a.example.com"]);
   certB = selfSigned(["*.b.example.com"]);
+  certAny = selfSigned(["default.example.net"]);
   const gw: GatewayIR = {
     namespace: "gw", name: "web",
     ports: [
@@ -46,11 +47,12 @@ beforeAll(async () => {
           { matches: [grpcMethod("test.Echo")], backends: [backend("ns/g:50051")] },
           { matches: [prefix("/")], backends: [backend("ns/b:80")] },
         ]), "*.b.example.com", ["gw/cert-b"]),
+        listener("https-any", "HTTPS", tables([{ matches: [prefix("/")], backends: [backend("ns/b:80")] }]), undefined, ["gw/cert-any"]),
       ] },
     ],
   };
   const ir = { ...meshIR([cluster("ns/a:80", [endpoint(a.port)]), cluster("ns/b:80", [endpoint(b.port)]), cluster("ns/g:50051", [endpoint(g.port)], "grpc")]),
-    gateways: [gw], secrets: [{ id: "gw/cert-a", ...certA }, { id: "gw/cert-b", ...certB }] };
+    gateways: [gw], secrets: [{ id: "gw/cert-a", ...certA }, { id: "gw/cert-b", ...certB }, { id: "gw/cert-any", ...certAny }] };
   engine = createHttpEngine();
   engine.setState(engineStateOf(ir, "v1"));
   gl = new GatewayListeners({ engine, host: "127.0.0.1", portMap: () => 0 });
@@ -134,12 +136,18 @@ describe("HTTPS listeners", () => {
     expect(r.status).toBe(421);
     expect((r.headers as Record<string, string>)["x-weft-error"]).toBe("misdirected");
   });
-  it("unknown SNI gets no handshake", async () => {
-    const err = await new Promise<Error | undefined>((resolve) => {
-      const s = tlsConnect({ host: "127.0.0.1", port: httpsPort, servername: "unknown.example.net", rejectUnauthorized: false }, () => { s.destroy(); resolve(undefined); });
-      s.on("error", (e) => resolve(e));
-    });
-    expect(err).toBeInstanceOf(Error);
+  it("an SNI no listener claims falls to the hostname-less listener's certificate; no SNI gets it too", async () => {
+    for (const servername of ["unknown.example.net", undefined]) {
+      const cn = await new Promise<string>((resolve, reject) => {
+        const s = tlsConnect({ host: "127.0.0.1", port: httpsPort, ...(servername ? { servername } : {}), rejectUnauthorized: false }, () => {
+          const c = String(s.getPeerCertificate().subject.CN);
+          s.destroy();
+          resolve(c);
+        });
+        s.on("error", reject);
+      });
+      expect(cn).toBe("default.example.net");
+    }
   });
   it("gRPC over TLS h2", async () => {
     const client = new EchoClient(`127.0.0.1:${httpsPort}`, grpc.credentials.createSsl(Buffer.from(certB.certPem)), {

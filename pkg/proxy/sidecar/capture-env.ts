@@ -26,6 +26,10 @@ export interface CaptureEnv {
   readonly ownPorts: Set<number>;
   meshContext(): SecureContext | undefined;
   setMeshTls(material: MeshTlsMaterial | undefined): void;
+  /** Inbound: the app's local port for a destination port (explicit bindings; default the same port). */
+  readonly appPortOf?: (port: number) => number;
+  /** Inbound: treat every TLS ClientHello as mesh mTLS (explicit bindings only meshed peers dial). */
+  readonly anyTlsIsMesh?: boolean;
   /** True when `dst` is one of the sidecar's own listeners (a direct, unredirected connection). */
   isSelf(dst: OriginalDestination, socket: Socket): boolean;
 }

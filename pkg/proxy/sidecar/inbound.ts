@@ -38,12 +38,13 @@ export async function handleInbound(socket: Socket, env: CaptureEnv): Promise<vo
   if (dst === undefined) return refuse("original destination unknown (not redirected?)");
   if (env.isSelf(dst, socket)) return refuse("destination is the sidecar itself (loop)", { port: dst.port });
   const port = dst.port;
+  const appPort = env.appPortOf?.(port) ?? port;
   const mode = env.inboundPortModes[port] ?? env.inboundMode;
   const first = await readFirstBytes(socket, judgeInbound, env.peekTimeoutMs, MAX_HELLO + 64);
   if (first.stop === "error" || socket.destroyed) return;
   const verdict = first.verdict;
   const label = `inbound:${port}`;
-  if (verdict?.kind === "tls" && verdict.hello.status === "ok" && offersMeshAlpn(verdict.hello.alpn)) {
+  if (verdict?.kind === "tls" && verdict.hello.status === "ok" && (offersMeshAlpn(verdict.hello.alpn) || env.anyTlsIsMesh === true)) {
     const context = env.meshContext();
     if (context === undefined) return refuse("mesh mTLS offered but this sidecar has no mesh certificate yet", { port });
     const tls = await terminateMeshTls(socket, first.head, context, env.handshakeTimeoutMs);
@@ -51,7 +52,7 @@ export async function handleInbound(socket: Socket, env: CaptureEnv): Promise<vo
     env.stats.inboundMtls++;
     env.log("info", "inbound.mtls", { port, from, peerIdentity: tls.peerIdentity, alpn: tls.alpn });
     const ctx: RouteContext = {
-      face: "sidecar-inbound", routes: undefined, localAppPort: port, destinationPort: port,
+      face: "sidecar-inbound", routes: undefined, localAppPort: appPort, destinationPort: port,
       scheme: "http", peerIdentity: tls.peerIdentity, label,
     };
     env.engine.serveConnection(tls.socket, ctx, undefined);
@@ -62,13 +63,13 @@ export async function handleInbound(socket: Socket, env: CaptureEnv): Promise<vo
   }
   if (verdict?.kind === "http1" || verdict?.kind === "h2") {
     env.stats.inboundPlainHttp++;
-    const ctx: RouteContext = { face: "sidecar-inbound", routes: undefined, localAppPort: port, destinationPort: port, scheme: "http", label };
+    const ctx: RouteContext = { face: "sidecar-inbound", routes: undefined, localAppPort: appPort, destinationPort: port, scheme: "http", label };
     env.engine.serveConnection(socket, ctx, first.head);
     return;
   }
   env.stats.inboundTcp++;
   const r = await passthroughTcp(socket, first.head, first.ended, {
-    host: APP_HOST, port, connectTimeoutMs: env.connectTimeoutMs, idleTimeoutMs: env.tcpIdleTimeoutMs,
+    host: APP_HOST, port: appPort, connectTimeoutMs: env.connectTimeoutMs, idleTimeoutMs: env.tcpIdleTimeoutMs,
   });
   if (r.error !== undefined && !r.connected) env.log("warn", "inbound.tcp-failed", { port, from, reason: r.error });
 }

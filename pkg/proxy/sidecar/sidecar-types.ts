@@ -14,6 +14,20 @@ export interface SidecarDestination {
 
 export type InboundMode = "permissive" | "strict";
 
+/**
+ * An explicit listener address (local mode, no iptables): a socket accepted on it was addressed to
+ * the listener itself, so its original destination is the socket's own local address and port.
+ */
+export interface SidecarBinding {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** An explicit inbound listener (a pod IP and target port); `appPort` is the app's port on 127.0.0.1 (default: `port`). */
+export interface InboundBinding extends SidecarBinding {
+  readonly appPort?: number;
+}
+
 /** One structured log event; fields carry no secrets (no keys, no tokens, no payload bytes). */
 export type SidecarLog = (level: "info" | "warn" | "error", event: string, fields: Readonly<Record<string, string | number | boolean>>) => void;
 
@@ -43,6 +57,15 @@ export interface SidecarOptions {
   readonly handshakeTimeoutMs?: number;
   /** Cap on concurrently open captured connections per listener (default 10,000). */
   readonly maxConnections?: number;
+  /** Explicit outbound listeners (e.g. a Service ClusterIP:port); lookups use the listener's own address. */
+  readonly outboundBindings?: readonly SidecarBinding[];
+  /**
+   * Explicit inbound listeners (a pod IP:targetPort). Only meshed peers dial them, so any TLS
+   * ClientHello there is mesh mTLS, with or without the mesh ALPN marker.
+   */
+  readonly inboundBindings?: readonly InboundBinding[];
+  /** false: open only the explicit bindings, not the capture ports (then outboundPort/inboundPort are 0). Default true. */
+  readonly captureListeners?: boolean;
   /** Override original-destination recovery (tests on loopback without iptables). */
   readonly originalDestination?: (socket: import("node:net").Socket) => OriginalDestination | undefined;
   readonly log?: SidecarLog;
