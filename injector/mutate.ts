@@ -2,7 +2,8 @@
 // Takes a Pod (or pod template wrapped as a Pod), its Namespace (undefined when unknown) and the
 // InjectorConfig; gives RFC 6902 JSON Patch ops plus a report saying what was done and why.
 // Selection: namespace label weft.dev/inject=enabled selects; pod annotation weft.dev/inject
-// (enabled|disabled) overrides it. Skips (each with its reason): already injected, excluded
+// (enabled|disabled) overrides it, and so does the pod label of the same name (the annotation wins
+// when both are set; the label is what lets the webhook see opted-in pods of unlabelled namespaces). Skips (each with its reason): already injected, excluded
 // namespace, hostNetwork, Windows pods, invalid annotation values, malformed pod, an app container
 // running as the proxy's UID (its traffic would silently bypass capture).
 // Must not: perform I/O, read clocks or randomness, or throw on any input.
@@ -16,8 +17,10 @@ import { INIT_CONTAINER, PROXY_CONTAINER, SCRATCH_VOLUME, TOKEN_VOLUME, initArgs
 export type InjectionReason =
   | "enabled-by-namespace-label"
   | "enabled-by-pod-annotation"
+  | "enabled-by-pod-label"
   | "already-injected"
   | "disabled-by-pod-annotation"
+  | "disabled-by-pod-label"
   | "namespace-not-enabled"
   | "excluded-namespace"
   | "host-network"
@@ -100,10 +103,11 @@ export function mutate(pod: Pod, namespace: Namespace | undefined, config: Injec
   if ([...namesOf(spec["containers"]), ...namesOf(spec["initContainers"])].some((n) => n === PROXY_CONTAINER || n === INIT_CONTAINER)) return skip("already-injected");
   if (config.excludedNamespaces.includes(nsName)) return skip("excluded-namespace");
 
-  const podChoice = annotations[ANNOTATION.inject];
+  const byAnnotation = annotations[ANNOTATION.inject] !== undefined;
+  const podChoice = annotations[ANNOTATION.inject] ?? stringMap(pod.metadata?.labels)[ANNOTATION.inject];
   let reason: InjectionReason;
-  if (podChoice === "disabled") return skip("disabled-by-pod-annotation");
-  if (podChoice === "enabled") reason = "enabled-by-pod-annotation";
+  if (podChoice === "disabled") return skip(byAnnotation ? "disabled-by-pod-annotation" : "disabled-by-pod-label");
+  if (podChoice === "enabled") reason = byAnnotation ? "enabled-by-pod-annotation" : "enabled-by-pod-label";
   else if (podChoice !== undefined) return skip("invalid-annotation", [`${ANNOTATION.inject}: "${podChoice.slice(0, 64)}" must be enabled or disabled`]);
   else if (stringMap(namespace?.metadata?.labels)[NAMESPACE_LABEL] === "enabled") reason = "enabled-by-namespace-label";
   else return skip("namespace-not-enabled");

@@ -34,7 +34,7 @@ describe("injector golden cases", () => {
       reasons.add(result.report.reason);
       if (result.report.mode) modes.add(result.report.mode);
     }
-    const all: InjectionReason[] = ["enabled-by-namespace-label", "enabled-by-pod-annotation", "already-injected", "disabled-by-pod-annotation", "namespace-not-enabled", "excluded-namespace", "host-network", "unsupported-os", "invalid-annotation", "invalid-pod"];
+    const all: InjectionReason[] = ["enabled-by-namespace-label", "enabled-by-pod-annotation", "enabled-by-pod-label", "already-injected", "disabled-by-pod-annotation", "disabled-by-pod-label", "namespace-not-enabled", "excluded-namespace", "host-network", "unsupported-os", "invalid-annotation", "invalid-pod"];
     expect([...reasons].sort()).toEqual([...all].sort());
     expect([...modes].sort()).toEqual(["native-sidecar", "sidecar-container"]);
   });
