@@ -1,0 +1,27 @@
+// helm: runs the real Helm binary built by scripts/build-test-cluster.sh on mesh-charts/weft.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { kubeDir } from "../support/cluster.ts";
+
+export const chartDir = resolve(import.meta.dirname, "../../mesh-charts/weft");
+export const helmBin = kubeDir === undefined ? undefined : join(kubeDir, "bin", "helm");
+export const helmSkipReason = helmBin === undefined || !existsSync(helmBin) ? "helm not built: run scripts/setup-test-deps.sh" : undefined;
+
+export interface HelmResult { readonly status: number; readonly stdout: string; readonly stderr: string }
+
+export function helm(args: readonly string[]): HelmResult {
+  const r = spawnSync(helmBin!, [...args], { encoding: "utf8", timeout: 60_000 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface K8sObject { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown }
+
+/** `helm template` for release "weft" in weft-system; throws with Helm's stderr on failure. */
+export function render(extra: readonly string[] = []): { text: string; objects: K8sObject[] } {
+  const r = helm(["template", "weft", chartDir, "--namespace", "weft-system", "--kube-version", "1.34.0", ...extra]);
+  if (r.status !== 0) throw new Error(`helm template failed: ${r.stderr}`);
+  const objects = parseAllDocuments(r.stdout).map((d) => d.toJS() as K8sObject | null).filter((o): o is K8sObject => o !== null);
+  return { text: r.stdout, objects };
+}
