@@ -31,6 +31,9 @@ flags:
   --pod NAME           our pod name (distribution identity)
   --trust-domain TD    mesh trust domain (default cluster.local)
   --inbound-port N / --outbound-port N   sidecar capture ports (default 15006 / 15001)
+  --listen-outbound H:P,..       sidecar: explicit outbound listeners (e.g. Service ClusterIP:port), no iptables
+  --listen-inbound H:P[=A],..    sidecar: explicit inbound listeners (pod IP:targetPort; app on 127.0.0.1:A, default P)
+  --capture true|false           sidecar: open the capture ports too (default: true unless explicit listeners are given)
   --admin-port N       admin server port (default 15021, env WEFT_ADMIN_PORT; 0 = ephemeral)
   --bind ADDR          listener bind address (default 0.0.0.0)
   --port-map A=B,..    gateway: bind Gateway port A on local port B (e.g. 80=8080,443=8443)
@@ -39,6 +42,19 @@ flags:
   --max-body-bytes N   reject request bodies larger than N with 413`;
 
 interface Flags { [k: string]: string | undefined }
+
+/** "host:port[=appPort],..." (IPv4 or [IPv6]) into bindings; throws naming the bad entry. */
+function parseBindings(flag: string, v: string | undefined): { host: string; port: number; appPort?: number }[] {
+  return (v ?? "").split(",").filter((x) => x !== "").map((entry) => {
+    const m = /^(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d+)(?:=(\d+))?$/.exec(entry.trim());
+    const port = Number(m?.[2]);
+    const appPort = m?.[3] === undefined ? undefined : Number(m[3]);
+    if (m === null || port < 1 || port > 65535 || (appPort !== undefined && (appPort < 1 || appPort > 65535))) {
+      throw new Error(`--${flag}: bad entry "${entry}" (want host:port${flag === "listen-inbound" ? "[=appPort]" : ""})`);
+    }
+    return { host: m[1]!.replace(/^\[|\]$/g, ""), port, ...(appPort !== undefined ? { appPort } : {}) };
+  });
+}
 
 function parseFlags(argv: readonly string[]): Flags {
   const out: Flags = {};
@@ -95,6 +111,9 @@ async function run(argv: readonly string[]): Promise<number> {
       if (!Number.isInteger(a) || !Number.isInteger(b)) throw new Error(`bad --port-map entry "${pair}"`);
       return [a!, b!] as [number, number];
     }));
+    parseBindings("listen-outbound", f["listen-outbound"]);
+    parseBindings("listen-inbound", f["listen-inbound"]);
+    if (f.capture !== undefined && f.capture !== "true" && f.capture !== "false") throw new Error("--capture must be true or false");
     intFlag(f, "admin-port", 15021);
     intFlag(f, "drain-ms", 20_000);
     intFlag(f, "inbound-port", 15006);
@@ -186,8 +205,12 @@ async function run(argv: readonly string[]): Promise<number> {
     }
     if (f.mode === "sidecar") {
       const material = identity?.current();
+      const outboundBindings = parseBindings("listen-outbound", f["listen-outbound"]);
+      const inboundBindings = parseBindings("listen-inbound", f["listen-inbound"]);
+      const explicit = outboundBindings.length + inboundBindings.length > 0;
       sidecar = await startSidecar({
-        engine, host: bind,
+        engine, host: bind, outboundBindings, inboundBindings,
+        captureListeners: f.capture === undefined ? !explicit : f.capture === "true",
         inboundPort: intFlag(f, "inbound-port", 15006), outboundPort: intFlag(f, "outbound-port", 15001),
         ...(material !== undefined ? { meshTls: material } : {}),
         lookup: (ip, port) => (mesh === undefined ? undefined : lookupMeshDestination(mesh, ip, port)),

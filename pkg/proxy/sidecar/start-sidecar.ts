@@ -1,6 +1,7 @@
 // start-sidecar: opens the sidecar's two capture listeners — outbound (default :15001, traffic the
 // app sends, see outbound.ts) and inbound (default :15006, traffic to the app, see inbound.ts) — and
-// returns a handle with stats, mTLS rotation and close.
+// returns a handle with stats, mTLS rotation and close. Explicit bindings (local mode, no iptables)
+// add listeners on given addresses whose sockets' original destination is their own local address.
 // Takes: SidecarOptions (the engine, a mesh lookup, ports, mTLS material, modes).
 // Gives: a Sidecar once both listeners are listening.
 // Must not: start when original-destination recovery is impossible (fails fast with WEFT_ERR_UNAVAILABLE).
@@ -8,7 +9,9 @@ import { createServer, type AddressInfo, type Server, type Socket } from "node:n
 import { createCaptureEnv, type CaptureEnv } from "./capture-env.ts";
 import { handleInbound } from "./inbound.ts";
 import { handleOutbound } from "./outbound.ts";
+import type { OriginalDestination } from "./original-dst.ts";
 import type { Sidecar, SidecarOptions } from "./sidecar-types.ts";
+import { normalizeIp } from "../../util/ip-address.ts";
 
 const noop = (): void => {};
 
@@ -49,38 +52,63 @@ function captureServer(env: CaptureEnv, open: Set<Socket>, max: number, handle: 
   return server;
 }
 
+/** Explicit bindings: the socket was addressed to the listener itself. */
+function localDestination(socket: Socket): OriginalDestination | undefined {
+  const { localAddress, localPort } = socket;
+  return localAddress === undefined || localPort === undefined ? undefined : { address: normalizeIp(localAddress), port: localPort };
+}
+
 export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
-  const env = createCaptureEnv(options);
+  const capture = options.captureListeners !== false;
+  const env = createCaptureEnv(!capture && options.originalDestination === undefined ? { ...options, originalDestination: localDestination } : options);
   const max = options.maxConnections ?? 10_000;
   const open = new Set<Socket>();
-  const outbound = captureServer(env, open, max, handleOutbound, "outbound");
-  const inbound = captureServer(env, open, max, handleInbound, "inbound");
-  let outboundPort: number;
-  let inboundPort: number;
+  const servers: Server[] = [];
+  let outboundPort = 0;
+  let inboundPort = 0;
   try {
-    outboundPort = await listenDualStack(outbound, options.outboundPort ?? 15001, options.host);
-    inboundPort = await listenDualStack(inbound, options.inboundPort ?? 15006, options.host);
+    if (capture) {
+      const outbound = captureServer(env, open, max, handleOutbound, "outbound");
+      const inbound = captureServer(env, open, max, handleInbound, "inbound");
+      servers.push(outbound, inbound);
+      outboundPort = await listenDualStack(outbound, options.outboundPort ?? 15001, options.host);
+      inboundPort = await listenDualStack(inbound, options.inboundPort ?? 15006, options.host);
+      env.ownPorts.add(outboundPort);
+      env.ownPorts.add(inboundPort);
+      env.log("info", "sidecar.listening", { outboundPort, inboundPort, host: String((outbound.address() as AddressInfo).address), originalDst: env.originalDstMethod });
+    }
+    const explicit = { ...env, originalDestination: localDestination, isSelf: () => false };
+    for (const b of options.outboundBindings ?? []) {
+      const server = captureServer(explicit, open, max, handleOutbound, "outbound");
+      servers.push(server);
+      await listen(server, b.port, b.host);
+      env.log("info", "sidecar.listening", { face: "outbound", address: `${b.host}:${b.port}` });
+    }
+    for (const b of options.inboundBindings ?? []) {
+      const appPort = b.appPort ?? b.port;
+      const server = captureServer({ ...explicit, appPortOf: () => appPort, anyTlsIsMesh: true }, open, max, handleInbound, "inbound");
+      servers.push(server);
+      await listen(server, b.port, b.host);
+      env.log("info", "sidecar.listening", { face: "inbound", address: `${b.host}:${b.port}`, appPort });
+    }
   } catch (e) {
-    outbound.close();
-    inbound.close();
+    for (const s of servers) s.close();
     throw e;
   }
-  env.ownPorts.add(outboundPort);
-  env.ownPorts.add(inboundPort);
-  env.log("info", "sidecar.listening", { outboundPort, inboundPort, host: String((outbound.address() as AddressInfo).address), originalDst: env.originalDstMethod });
   const closeServer = (s: Server): Promise<void> => new Promise((resolve) => { s.close(() => resolve()); });
+  const closeAll = (): Promise<void[]> => Promise.all(servers.map(closeServer));
   return {
     outboundPort,
     inboundPort,
     stats: env.stats,
     setMeshTls: (m) => env.setMeshTls(m),
     close: async () => {
-      const done = Promise.all([closeServer(outbound), closeServer(inbound)]);
+      const done = closeAll();
       for (const s of open) s.destroy();
       await done;
     },
     drain: async (graceMs) => {
-      const stopped = Promise.all([closeServer(outbound), closeServer(inbound)]);
+      const stopped = closeAll();
       const deadline = Date.now() + graceMs;
       await options.engine.drain(graceMs);
       while (open.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, deadline - Date.now()))));
