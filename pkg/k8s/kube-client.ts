@@ -1,7 +1,8 @@
 // kube-client: a small JSON client for the Kubernetes API over node:https, authenticated from a
 // @kubernetes/client-node KubeConfig (client certs, tokens, CA via applyToHTTPSOptions).
 // Takes a KubeConfig; gives request(method, path, {body, contentType, query}) → parsed JSON, raw
-// (no model classes, so list results and watch events have the same shape).
+// (no model classes, so list results and watch events have the same shape), over one keep-alive
+// agent; credentials are re-read every minute (the old agent is closed a minute later).
 // Errors are WeftErrors carrying details.status (HTTP code, 0 for network errors) and the API
 // Status reason; response bodies are capped (MAX_RESPONSE_BYTES) and requests time out.
 // Must not: log or put credentials or Secret data into error messages.
@@ -39,16 +40,30 @@ export function kubeStatusOf(err: unknown): number | undefined {
   return typeof s === "number" ? s : undefined;
 }
 
+/** Credentials (and thus bearer tokens from exec/auth plugins) are re-read this often. */
+const CREDENTIAL_TTL_MS = 60_000;
+
 export function createKubeClient(kc: KubeConfig): KubeClient {
   const server = kc.getCurrentCluster()?.server;
   if (server === undefined) throw new WeftError("WEFT_ERR_CONFIG", "kubeconfig has no current cluster");
   const base = new URL(server);
+  let cached: { at: number; options: https.RequestOptions } | undefined;
+  const connection = async (): Promise<https.RequestOptions> => {
+    if (cached !== undefined && Date.now() - cached.at < CREDENTIAL_TTL_MS) return cached.options;
+    const o: https.RequestOptions = { headers: { Accept: "application/json" } };
+    await kc.applyToHTTPSOptions(o);
+    const tls = { ca: o.ca, cert: o.cert, key: o.key, servername: o.servername, ...(o.rejectUnauthorized !== undefined ? { rejectUnauthorized: o.rejectUnauthorized } : {}) };
+    const agent = base.protocol === "http:" ? new http.Agent({ keepAlive: true, maxSockets: 16 }) : new https.Agent({ keepAlive: true, maxSockets: 16, ...tls });
+    const old = cached?.options.agent as http.Agent | undefined;
+    if (old !== undefined) setTimeout(() => old.destroy(), CREDENTIAL_TTL_MS).unref();
+    cached = { at: Date.now(), options: { headers: o.headers, ...(o.auth !== undefined ? { auth: o.auth } : {}), agent } };
+    return cached.options;
+  };
   return {
     async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
       const url = new URL(base.pathname.replace(/\/$/, "") + path, base);
       for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
-      const options: https.RequestOptions = { method, headers: { Accept: "application/json" } };
-      await kc.applyToHTTPSOptions(options);
+      const options: https.RequestOptions = { ...(await connection()), method };
       const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
       const headers = { ...(options.headers as Record<string, string>) };
       if (payload !== undefined) {
