@@ -20,13 +20,27 @@ const forgeCa = importCa(ca.exportCa(), { trustDomain: TD, signer: "forge" });
 async function rate(name: string, maxCount: number, fn: () => unknown | Promise<unknown>, extra: Record<string, unknown> = {}): Promise<void> {
   for (let i = 0; i < 3; i++) await fn();
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   let n = 0;
   while (n < maxCount && performance.now() - t0 < 5000) {
     await fn();
     n++;
   }
   const s = (performance.now() - t0) / 1000;
-  console.log(JSON.stringify({ bench: `ca.${name}`, count: n, perSecond: Math.round(n / s), goalPerSecond: 300, loadavg1m: Math.round(loadavg()[0]! * 10) / 10, ...extra }));
+  const cpu = process.cpuUsage(c0);
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  console.log(
+    JSON.stringify({
+      bench: `ca.${name}`,
+      count: n,
+      perSecond: Math.round(n / s),
+      // Per second of CPU actually granted to this thread: one core's rate, less skewed by a loaded machine.
+      perCpuSecond: Math.round(n / cpuS),
+      goalPerSecond: 300,
+      loadavg1m: Math.round(loadavg()[0]! * 10) / 10,
+      ...extra,
+    }),
+  );
 }
 
 await rate("sign.native-rsa", 2000, () => ca.sign(csr, ID), { intermediateKeyBits: 2048 });
@@ -39,5 +53,6 @@ const handler = createSignHandler({
   ca,
   authenticator: createStaticTokenAuthenticator(new Map([["t", { namespace: "shop", serviceAccount: "web", audiences: [DISTRIBUTION_AUDIENCE], expiresAt: Date.now() + 3600_000 }]])),
   rateLimit: { burst: 1e9, perMinute: 1e9 },
+  globalRateLimit: { burst: 1e9, perMinute: 1e9 },
 });
 await rate("sign-handler.native-rsa", 2000, () => handler({ csrPem: csr, token: "t" }));

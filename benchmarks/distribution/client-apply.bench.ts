@@ -17,9 +17,12 @@ if (!first.ok) throw new Error(first.reason);
 function measure(name: string, n: number, fn: () => void): void {
   for (let i = 0; i < 20; i++) fn();
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < n; i++) fn();
   const us = ((performance.now() - t0) / n) * 1000;
-  console.log(JSON.stringify({ bench: `distribution.client-apply.${name}`, resources: s1.encoded.resources.size, usPerUpdate: Math.round(us) }));
+  const cpu = process.cpuUsage(c0);
+  const cpuUs = (cpu.user + cpu.system) / n;
+  console.log(JSON.stringify({ bench: `distribution.client-apply.${name}`, resources: s1.encoded.resources.size, usPerUpdate: Math.round(us), cpuUsPerUpdate: Math.round(cpuUs) }));
 }
 
 measure("full", 200, () => {
