@@ -18,6 +18,8 @@ import { generateRsaKeySync } from "../../pkg/ca/ca-certs.ts";
 import { isWeftError } from "../../pkg/errors/weft-error.ts";
 import { createServer as createNetServer } from "node:net";
 import { PROXY_CONTAINER } from "../../injector/index.ts";
+import { spawn } from "node:child_process";
+import { join, resolve } from "node:path";
 
 const ME = "weft.dev/gateway-controller";
 const NS = "weft-ct";
@@ -439,4 +441,37 @@ spec:
     expect(lease.spec.holderIdentity ?? "").toBe("");
     expect(lease.spec.leaseTransitions).toBeGreaterThanOrEqual(1);
   }, 60_000);
+
+  it("`weft controller` runs as a process: /ready turns 200, SIGTERM exits 0 and releases the lease", async () => {
+    const port = await new Promise<number>((res) => {
+      const srv = createNetServer().listen(0, "127.0.0.1", () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => res(p));
+      });
+    });
+    const repo = resolve(import.meta.dirname, "../..");
+    const child = spawn(process.execPath, [join(repo, "cmd/weft.ts"), "controller", "--kubeconfig", cluster.kubeconfigPath, "--grpc-address", "127.0.0.1",
+      "--grpc-port", "0", "--admin-port", String(port), "--leader-elect", "--namespace", NS, "--lease-name", "weft-cli", "--identity", "cli",
+      "--log-level", "warn"], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => { stderr += c.toString(); });
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    try {
+      await waitFor("/ready", async () => ((await fetch(`http://127.0.0.1:${port}/ready`).catch(() => undefined))?.status === 200 ? true : undefined), 60_000);
+      const status = await (await fetch(`http://127.0.0.1:${port}/status`)).json() as { ready: boolean; passes: number };
+      expect(status.ready).toBe(true);
+      expect(status.passes).toBeGreaterThan(0);
+      await waitFor("leadership", async () => {
+        const l = await client.request<{ spec: { holderIdentity?: string } }>("GET", `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/weft-cli`);
+        return l.spec.holderIdentity === "cli" ? true : undefined;
+      });
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      const lease = await client.request<{ spec: { holderIdentity?: string | null } }>("GET", `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/weft-cli`);
+      expect(lease.spec.holderIdentity ?? "").toBe("");
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      if (stderr !== "") process.stdout.write(`controller stderr: ${stderr.slice(0, 2000)}\n`);
+    }
+  }, 90_000);
 });
