@@ -17,18 +17,20 @@ import { NAMESPACES, SERVICES_PER_NS, buildIr } from "./bench-ir.ts";
 type ToServer = { cmd: "setIr"; change: number; expect: number } | { cmd: "heap"; gc: boolean } | { cmd: "stop" };
 type FromServer =
   | { ev: "listening"; port: number }
-  | { ev: "acked"; change: number; latenciesMs: number[]; setIrMs: number }
+  | { ev: "acked"; change: number; latenciesMs: number[]; setIrMs: number; serverCpuMs: number }
   | { ev: "heap"; heapUsed: number; rss: number; proxies: number; inSync: number };
 
 async function serverMain(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
-  let pending: { change: number; t0: number; expect: number; lat: number[]; setIrMs: number } | undefined;
+  let pending: { change: number; t0: number; cpu0: NodeJS.CpuUsage; expect: number; lat: number[]; setIrMs: number } | undefined;
   const server = createDistributionServer({
     onAck: () => {
       if (!pending) return;
       pending.lat.push(performance.now() - pending.t0);
       if (pending.lat.length === pending.expect) {
-        process.send!({ ev: "acked", change: pending.change, latenciesMs: pending.lat, setIrMs: pending.setIrMs } satisfies FromServer);
+        const cpu = process.cpuUsage(pending.cpu0);
+        const serverCpuMs = (cpu.user + cpu.system) / 1000;
+        process.send!({ ev: "acked", change: pending.change, latenciesMs: pending.lat, setIrMs: pending.setIrMs, serverCpuMs } satisfies FromServer);
         pending = undefined;
       }
     },
@@ -39,7 +41,7 @@ async function serverMain(): Promise<void> {
     if (m.cmd === "setIr") {
       const ir = buildIr(m.change);
       const t0 = performance.now();
-      pending = { change: m.change, t0, expect: m.expect, lat: [], setIrMs: 0 };
+      pending = { change: m.change, t0, cpu0: process.cpuUsage(), expect: m.expect, lat: [], setIrMs: 0 };
       server.setIr(ir);
       pending.setIrMs = performance.now() - t0;
     } else if (m.cmd === "heap") {
@@ -168,11 +170,13 @@ async function run(mode: "light" | "full", proxies: number, changes: number): Pr
     const all: number[] = [];
     const totals: number[] = [];
     const setIrMs: number[] = [];
+    const serverCpuMs: number[] = [];
     for (let c = 1; c <= changes; c++) {
       const r = await request(child, "acked", { cmd: "setIr", change: c, expect: proxies });
       all.push(...r.latenciesMs);
       totals.push(Math.max(...r.latenciesMs));
       setIrMs.push(r.setIrMs);
+      serverCpuMs.push(r.serverCpuMs);
       await new Promise((r) => setTimeout(r, 50));
     }
     console.log(JSON.stringify({
@@ -184,6 +188,8 @@ async function run(mode: "light" | "full", proxies: number, changes: number): Pr
       ackLatencyMs: { p50: pct(all, 50), p99: pct(all, 99), max: pct(all, 100) },
       allAckedMs: { p50: pct(totals, 50), max: pct(totals, 100) },
       serverSetIrSyncMs: { p50: pct(setIrMs, 50), max: pct(setIrMs, 100) },
+      // CPU the server process used from setIr to the last ACK: its real cost per change.
+      serverCpuMsPerChange: { p50: pct(serverCpuMs, 50), max: pct(serverCpuMs, 100) },
       goalP99Ms: 250,
       loadavg1m: Math.round(loadavg()[0]! * 10) / 10,
       cores: availableParallelism(),
