@@ -6,8 +6,8 @@
 // of the origin itself.
 // Bounded: every load run has a fixed duration; every child process is killed at the end.
 // Run: sh benchmarks/proxy/setup.sh && node benchmarks/proxy/proxy.bench.ts  (env BENCH_SECONDS, BENCH_CONNS)
-// Hook: the sidecar pair (mTLS) scenario is listed in `scenarios` and skipped until a sidecar pair
-// launcher exists (pkg/proxy/sidecar startSidecar + mesh certificates).
+// Also: a sidecar pair over mesh mTLS (bench-sidecar-pair.ts: two sidecars, original destination from the
+// sidecar's test hook, loopback only).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
@@ -217,7 +217,13 @@ backend be
     measure("weft", "grpc-unary", [weftPid!], () => h2load(weftPort!, "/bench.Echo/Unary", true));
   } else emit({ bench: "proxy", protocol: "h2c", skipped: "h2load not installed" });
 
-  if (wanted("sidecar-pair", "mtls")) emit({ bench: "proxy", scenario: "sidecar-pair-mtls", skipped: "hook: needs a sidecar pair launcher (task E) — add it to this file's scenarios" });
+  if (wanted("sidecar-pair-mtls", "http1")) {
+    // Two sidecars (one process, so CPU is for both hops): client → outbound → mTLS h2 → inbound → origin.
+    const pair = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-sidecar-pair.ts"), String(h1Port)]);
+    const { port: pairPort, pid: pairPid } = await firstJsonLine(pair);
+    spawnSync("wrk", ["-t1", "-c8", "-d1s", `http://127.0.0.1:${pairPort}/`]);
+    measure("sidecar-pair-mtls", "http1", [pairPid!], () => wrk(pairPort!, "/"));
+  }
 }
 
 try {

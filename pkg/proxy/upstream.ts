@@ -7,10 +7,10 @@
 import { request as h1Request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
 import { connect as h2Connect, constants as h2c, type ClientHttp2Session } from "node:http2";
 import { connect as netConnect } from "node:net";
-import type { PeerCertificate } from "node:tls";
+import { connect as tlsConnect, type PeerCertificate } from "node:tls";
 import type { Readable } from "node:stream";
 import { sansMatchIdentity } from "../util/spiffe-san.ts";
-import type { MeshTlsMaterial } from "./engine-types.ts";
+import { MESH_ALPN_PROTOCOLS, type MeshTlsMaterial } from "./engine-types.ts";
 import { endpointKey } from "./endpoint-stats.ts";
 import type { H1Pool } from "./pool-h1.ts";
 import type { H2Pool } from "./pool-h2.ts";
@@ -140,16 +140,21 @@ export class Upstream {
     return this.h2.get(key, () => {
       const identity = target.meshIdentity ?? "";
       const holder: { s?: ClientHttp2Session } = {};
+      // node's http2.connect forces ALPN ["h2"] on its own TLS sockets, so the mesh socket is made here:
+      // inner protocol plus the mesh marker, so the peer's inbound sidecar terminates mTLS (engine-types).
       const s = mesh !== undefined
         ? h2Connect(`https://${base}`, {
-            key: mesh.keyPem, cert: mesh.certChainPem, ca: mesh.trustBundlePem, ALPNProtocols: ["h2"],
-            servername: "",
-            checkServerIdentity: (_host: string, cert: PeerCertificate) => {
-              if (sansMatchIdentity(cert.subjectaltname, identity)) return undefined;
-              const err = Object.assign(new Error("peer SPIFFE id does not match the endpoint identity"), { code: mismatchCode });
-              if (holder.s !== undefined) this.sessionErrors.set(holder.s, err);
-              return err;
-            },
+            createConnection: () => tlsConnect({
+              host: target.address, port: target.port, servername: "",
+              key: mesh.keyPem, cert: mesh.certChainPem, ca: mesh.trustBundlePem,
+              ALPNProtocols: ["h2", ...MESH_ALPN_PROTOCOLS.filter((p) => p === "weft-h2")],
+              checkServerIdentity: (_host: string, cert: PeerCertificate) => {
+                if (sansMatchIdentity(cert.subjectaltname, identity)) return undefined;
+                const err = Object.assign(new Error("peer SPIFFE id does not match the endpoint identity"), { code: mismatchCode });
+                if (holder.s !== undefined) this.sessionErrors.set(holder.s, err);
+                return err;
+              },
+            }),
           })
         : h2Connect(`http://${base}`, {
             maxSessionMemory: 32,

@@ -1,0 +1,72 @@
+// sidecar-pair: the engine behind task E's sidecar capture faces, end to end on loopback: client → A
+// outbound (original destination = Service VIP via the sidecar's hook) → A's engine → mesh mTLS h2 with
+// the weft ALPN marker and SPIFFE verification → B inbound (strict mTLS) → B's engine → B's local app.
+// A wrong endpoint identity never reaches B's app.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MeshIR, MeshServiceIR } from "../../pkg/ir/types.ts";
+import { createHttpEngine, type WeftHttpEngine } from "../../pkg/proxy/engine.ts";
+import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
+import { startSidecar, type Sidecar } from "../../pkg/proxy/sidecar/index.ts";
+import { testCa } from "./certs.ts";
+import { h1 } from "./client.ts";
+import { startEcho, type Echo } from "./fixtures.ts";
+
+const td = "cluster.local";
+const idA = `spiffe://${td}/ns/shop/sa/frontend`;
+const idB = `spiffe://${td}/ns/shop/sa/reviews`;
+let app: Echo;
+let engineA: WeftHttpEngine, engineB: WeftHttpEngine;
+let sidecarA: Sidecar, sidecarB: Sidecar;
+const svc = (name: string, ip: string): MeshServiceIR => ({ namespace: "shop", name, clusterIPs: [ip], ports: [{ port: 9080, cluster: `shop/${name}:9080`, consumers: {} }] });
+const reviews = svc("reviews", "10.96.0.10");
+const impostor = svc("impostor", "10.96.0.11");
+let nextDst: { address: string; port: number } = { address: reviews.clusterIPs[0]!, port: 9080 };
+
+beforeAll(async () => {
+  app = await startEcho("reviews-app");
+  const ca = testCa("pair-ca");
+  const leafA = ca.leaf({ cn: "frontend", uris: [idA] });
+  const leafB = ca.leaf({ cn: "reviews", uris: [idB] });
+  const matA = { keyPem: leafA.keyPem, certChainPem: leafA.certPem, trustBundlePem: ca.certPem, identity: idA };
+  const matB = { keyPem: leafB.keyPem, certChainPem: leafB.certPem, trustBundlePem: ca.certPem, identity: idB };
+  engineB = createHttpEngine();
+  engineB.setState(engineStateOf({ gateways: [], services: [], clusters: [], secrets: [] }, "b"));
+  sidecarB = await startSidecar({ engine: engineB, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", meshTls: matB, inboundMode: "strict",
+    lookup: () => undefined, originalDestination: () => ({ address: "127.0.0.1", port: app.port }), log: () => {} });
+  const ep = (identity: string) => [{ address: "127.0.0.1", port: sidecarB.inboundPort, ready: true, serving: true, terminating: false, identity }];
+  const ir: MeshIR = { gateways: [], secrets: [], services: [reviews, impostor], clusters: [
+    { id: "shop/reviews:9080", namespace: "shop", service: "reviews", port: 9080, protocol: "http1", endpoints: ep(idB) },
+    { id: "shop/impostor:9080", namespace: "shop", service: "impostor", port: 9080, protocol: "http1", endpoints: ep(`spiffe://${td}/ns/shop/sa/ratings`) },
+  ] };
+  engineA = createHttpEngine();
+  engineA.setState(engineStateOf(ir, "a"));
+  engineA.setMeshTls(matA);
+  sidecarA = await startSidecar({ engine: engineA, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", meshTls: matA,
+    lookup: (ip) => { const s = [reviews, impostor].find((x) => x.clusterIPs[0] === ip); return s === undefined ? undefined : { service: s, port: s.ports[0]!, routes: undefined }; },
+    originalDestination: () => nextDst, log: () => {} });
+});
+
+afterAll(async () => {
+  await Promise.all([sidecarA.close(), sidecarB.close()]);
+  await Promise.all([engineA.drain(10), engineB.drain(10)]);
+  await app.close();
+});
+
+describe("sidecar pair over mesh mTLS", () => {
+  it("delivers the request to B's app through both engines", async () => {
+    nextDst = { address: "10.96.0.10", port: 9080 };
+    const r = await h1(sidecarA.outboundPort, "/reviews/1", { headers: { host: "reviews.shop:9080" } });
+    expect(r.status).toBe(200);
+    const seen = JSON.parse(r.body);
+    expect(seen).toMatchObject({ server: "reviews-app", url: "/reviews/1" });
+    expect(String(seen.headers["x-forwarded-for"]).split(", ").length).toBe(2);
+  });
+  it("an endpoint presenting another identity is refused before B's app", async () => {
+    nextDst = { address: "10.96.0.11", port: 9080 };
+    const before = app.seen.length;
+    const r = await h1(sidecarA.outboundPort, "/x", { headers: { host: "impostor.shop:9080" } });
+    expect(r.status).toBe(503);
+    expect(r.headers["x-weft-error"]).toBe("upstream_tls");
+    expect(app.seen.length).toBe(before);
+  });
+});
