@@ -62,6 +62,7 @@ export function renderExplainText(r: ExplainReport): string {
     out += "Backends: none\n";
   }
   out += `Response: ${r.response}\n`;
+  out += section("Note:", r.notes ?? []);
   for (const s of r.status) out += section(`Status for ${s.parentRef}:`, s.conditions);
   out += section("Diagnostics:", r.diagnostics);
   if (!r.routerAgrees) out += "WARNING: the router chose a different entry than this explanation: please report this as a bug\n";

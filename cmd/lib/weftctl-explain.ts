@@ -72,6 +72,8 @@ export interface ExplainReport {
   readonly passthrough?: { readonly cluster: string; readonly backends: readonly BackendReport[] };
   readonly status: readonly { readonly parentRef: string; readonly conditions: readonly string[] }[];
   readonly diagnostics: readonly string[];
+  /** On no match: routes elsewhere that would have matched, and why they are not used. */
+  readonly notes?: readonly string[];
   readonly routerAgrees: boolean;
 }
 
@@ -130,6 +132,8 @@ interface Routed {
   readonly listeners?: ListenerReport[];
   readonly tables: RouteTablesIR;
   readonly compiled: CompiledRoutes;
+  /** Tables the request does NOT see (other listeners, producer routes shadowed by consumer routes), with why. */
+  readonly shadowed: readonly { readonly compiled: CompiledRoutes; readonly why: string }[];
 }
 
 function predictResponse(req: ExplainRequest, m: MatchedReport, filters: readonly FilterIR[]): string {
@@ -177,8 +181,15 @@ function explainTables(run: TranslateRun, req: ExplainRequest, routed: Routed, b
   const w = ex.winner;
   if (w === undefined || w.rule === undefined) {
     const objects = [...new Set(candidates.map((c) => c.route))];
+    const notes = routed.shadowed.flatMap((sh) => {
+      const other = matchRoute(sh.compiled, req.view);
+      if (other === undefined) return [];
+      const r = other.rule.route;
+      return [`${r.kind}/${r.namespace}/${r.name} rule ${other.rule.ruleIndex} would match, but ${sh.why}`];
+    });
     return {
       ...common,
+      ...(notes.length > 0 ? { notes } : {}),
       outcome: "no-match",
       response: req.grpc ? "gRPC UNIMPLEMENTED (status 12): no route matched" : "404 Not Found: no route matched",
       status: [],
@@ -217,7 +228,7 @@ function explainTables(run: TranslateRun, req: ExplainRequest, routed: Routed, b
   };
 }
 
-function meshRouted(run: TranslateRun, req: ExplainRequest, fromNs: string): Routed | { error: string } | { passthrough: { parent: ParentKey; text: string; selection: string[]; port: MeshPortIR } } {
+function meshRouted(run: TranslateRun, req: ExplainRequest, fromNs: string, workload: string | undefined): Routed | { error: string } | { passthrough: { parent: ParentKey; text: string; selection: string[]; port: MeshPortIR } } {
   const services = run.result.ir.services;
   let svc: MeshServiceIR | undefined;
   if (isIP(req.host) !== 0) {
@@ -240,7 +251,7 @@ function meshRouted(run: TranslateRun, req: ExplainRequest, fromNs: string): Rou
   const parent: ParentKey = { kind: "Service", namespace: svc.namespace, name: svc.name };
   if (port === undefined) return { error: `Service ${svc.namespace}/${svc.name} has no port ${req.port} (ports: ${svc.ports.map((p) => p.port).join(", ")})` };
   const text = `Service ${svc.namespace}/${svc.name} port ${port.port}${port.name !== undefined ? ` (${port.name})` : ""}, ClusterIP ${svc.clusterIPs.join(", ") || "none"}`;
-  const selection = [`matched by destination ClusterIP:port, not by Host header (spec §1.4); client namespace ${fromNs}`];
+  const selection = [`matched by destination ClusterIP:port, not by Host header (spec §1.4); client namespace ${fromNs}${workload === undefined ? "" : ` (workload ${workload}; routes apply per namespace, spec §2)`}`];
   const consumers = Object.keys(port.consumers ?? {}).sort();
   const consumer = Object.hasOwn(port.consumers ?? {}, fromNs) ? port.consumers[fromNs] : undefined;
   let tables: RouteTablesIR | undefined;
@@ -263,7 +274,10 @@ function meshRouted(run: TranslateRun, req: ExplainRequest, fromNs: string): Rou
     return { passthrough: { parent, text, selection, port } };
   }
   const compiled = dest?.routes !== undefined && dest.routes.source === tables ? dest.routes : compileRoutes(tables);
-  return { parent, parentText: text, selection, tables, compiled };
+  const shadowed = consumer !== undefined && port.producer !== undefined
+    ? [{ compiled: compileRoutes(port.producer), why: `it is a producer route and clients in ${fromNs} use their consumer routes only (spec §2)` }]
+    : [];
+  return { parent, parentText: text, selection, tables, compiled, shadowed };
 }
 
 function gatewayRouted(run: TranslateRun, req: ExplainRequest, ns: string, name: string): Routed | { error: string } | { noListener: { parent: ParentKey; text: string; selection: string[]; listeners: ListenerReport[] } } {
@@ -301,14 +315,17 @@ function gatewayRouted(run: TranslateRun, req: ExplainRequest, ns: string, name:
   } else if (chosen.listener.protocol === "HTTPS") {
     selection.push(`listener ${chosen.listener.name} is HTTPS: a plain-HTTP request fails the TLS handshake (use an https:// URL)`);
   }
-  return { parent, parentText: text, selection, listeners, tables: chosen.listener.routes, compiled: chosen.routes };
+  const shadowed = list
+    .filter((l) => l.listener !== chosen.listener && (l.hostname === undefined || hostnameMatches(l.hostname, req.view.host)))
+    .map((l) => ({ compiled: l.routes, why: `it is attached to listener ${l.listener.name}, and listener isolation keeps requests for ${req.view.host} on ${chosen.listener.name} (spec §6)` }));
+  return { parent, parentText: text, selection, listeners, tables: chosen.listener.routes, compiled: chosen.routes, shadowed };
 }
 
 /** The whole explanation, or an input error (unknown Gateway/Service/port). */
 export function explainRequest(run: TranslateRun, target: ExplainTarget, req: ExplainRequest): ExplainResult {
   const request = { method: req.method, url: `${req.scheme}://${req.host.includes(":") ? `[${req.host}]` : req.host}:${req.port}${req.path}${req.query === "" ? "" : `?${req.query}`}`, grpc: req.grpc, headers: req.shownHeaders };
   const base = { request };
-  const routed = target.mode === "mesh" ? meshRouted(run, req, target.fromNamespace) : gatewayRouted(run, req, target.namespace, target.name);
+  const routed = target.mode === "mesh" ? meshRouted(run, req, target.fromNamespace, target.workload) : gatewayRouted(run, req, target.namespace, target.name);
   if ("error" in routed) return { error: routed.error };
   if ("passthrough" in routed) {
     const p = routed.passthrough;
