@@ -2,7 +2,8 @@
 // For each update: plan against the cached live object when given (no request when unchanged),
 // otherwise read it; PUT the object with its resourceVersion and the merged status (optimistic
 // concurrency, so another controller's concurrent write is never lost); on 409 Conflict re-read and
-// re-plan, up to `maxAttempts`. Objects that no longer exist are skipped.
+// re-plan, up to `maxAttempts`. Objects that no longer exist are skipped. Up to `concurrency`
+// objects are in flight at once.
 // Takes a KubeClient, controllerName, isLeader(); gives write(updates) → a report, and counters.
 // Must not: write when not leader, write when nothing changed, or throw for one bad object (the
 // error is counted and logged, the rest continue).
@@ -23,6 +24,8 @@ export interface StatusWriterOptions {
   readonly log?: Log;
   readonly now?: () => string;
   readonly maxAttempts?: number;
+  /** Objects written in parallel (default 4). */
+  readonly concurrency?: number;
   /** Cached live object (e.g. from the informer); a hint only, a conflict triggers a fresh read. */
   readonly lookup?: (target: StatusUpdate["target"]) => LiveObject | undefined;
 }
@@ -98,14 +101,19 @@ export function createStatusWriter(opts: StatusWriterOptions): StatusWriter {
     async write(updates: readonly StatusUpdate[]): Promise<WriteReport> {
       const r = { written: 0, unchanged: 0, stale: 0, missing: 0, conflicts: 0, failed: 0 };
       if (!opts.isLeader()) return { ...r, skippedNotLeader: true };
-      for (const u of updates) {
-        try {
-          await writeOne(u, r);
-        } catch (err) {
-          r.failed++;
-          log.warn({ kind: u.target.kind, namespace: u.target.namespace, name: u.target.name, err: err instanceof Error ? err.message : String(err) }, "status write failed");
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < updates.length) {
+          const u = updates[next++]!;
+          try {
+            await writeOne(u, r);
+          } catch (err) {
+            r.failed++;
+            log.warn({ kind: u.target.kind, namespace: u.target.namespace, name: u.target.name, err: err instanceof Error ? err.message : String(err) }, "status write failed");
+          }
         }
-      }
+      };
+      await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 4, updates.length) }, worker));
       return { ...r, skippedNotLeader: false };
     },
     totalWrites: () => total,
