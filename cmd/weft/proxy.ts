@@ -240,6 +240,8 @@ async function run(argv: readonly string[]): Promise<number> {
   await admin.close();
   await tracing.shutdown().catch(() => {});
   log.info({}, "drained");
+  // Everything of ours is closed; a handle some library keeps open must not hold the exit.
+  setTimeout(() => process.exit(0), 1000).unref();
   return 0;
 }
 

@@ -117,7 +117,6 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
     };
     try {
       if (ctx === undefined) throw failure("internal", "connection without context");
-      if (draining && !down.h2) down.headers.connection = "close";
       const state = current;
       const plan = planRequest(down, ctx, state, limits, random);
       if (plan.kind === "answer") {
