@@ -18,7 +18,8 @@ const requestOnly = "expect";
 
 /** Field names the Connection header lists (lower-case). */
 function connectionNamed(value: string | string[] | undefined): Set<string> | undefined {
-  if (value === undefined) return undefined;
+  // Fast path for the common values: they name nothing beyond the always-dropped fields.
+  if (value === undefined || value === "keep-alive" || value === "close" || value === "Keep-Alive") return undefined;
   const s = new Set<string>();
   for (const v of Array.isArray(value) ? value : [value]) for (const n of v.split(",")) {
     const t = n.trim().toLowerCase();
