@@ -17,6 +17,7 @@ export function renderExplainText(r: ExplainReport): string {
   for (const h of headers) out += `          ${h}\n`;
   out += `Parent:   ${r.parent}\n`;
   out += section("Why these routes:", r.selection);
+  out += section("Routes naming this parent that are NOT attached:", r.notAttached ?? []);
   if (r.listeners !== undefined && r.listeners.length > 0) {
     out += "Listeners on this port (most specific first):\n";
     out += renderTable(["", "LISTENER", "HOSTNAME", "PROTOCOL", "WHY"], r.listeners.map((l) => [l.selected ? "→" : " ", l.name, l.hostname, l.protocol, l.why]), "  ");

@@ -72,6 +72,8 @@ export interface ExplainReport {
   readonly passthrough?: { readonly cluster: string; readonly backends: readonly BackendReport[] };
   readonly status: readonly { readonly parentRef: string; readonly conditions: readonly string[] }[];
   readonly diagnostics: readonly string[];
+  /** Routes naming this parent that are not attached to it (Accepted≠True), with the reason. */
+  readonly notAttached?: readonly string[];
   /** On no match: routes elsewhere that would have matched, and why they are not used. */
   readonly notes?: readonly string[];
   readonly routerAgrees: boolean;
@@ -98,16 +100,34 @@ interface ParentKey {
   readonly name: string;
 }
 
+function refersTo(ref: { kind?: string; group?: string; name: string; namespace?: string }, routeNs: string, parent: ParentKey): boolean {
+  const kind = ref.kind ?? "Gateway";
+  const group = ref.group ?? "gateway.networking.k8s.io";
+  const groupOk = parent.kind === "Service" ? group === "" : group === "gateway.networking.k8s.io";
+  return kind === parent.kind && groupOk && ref.name === parent.name && (ref.namespace ?? routeNs) === parent.namespace;
+}
+
+/** Routes that name this parent but are not attached to it (Accepted≠True): the usual "why is my route ignored". */
+function rejectedRoutes(run: TranslateRun, parent: ParentKey): string[] {
+  const out: string[] = [];
+  for (const s of run.result.statuses) {
+    if (!("parents" in s)) continue;
+    for (const p of s.parents) {
+      if (!refersTo(p.parentRef, s.target.namespace, parent)) continue;
+      const accepted = p.conditions.find((c) => c.type === "Accepted");
+      if (accepted === undefined || accepted.status === "True") continue;
+      const where = [p.parentRef.sectionName !== undefined ? `section ${p.parentRef.sectionName}` : "", p.parentRef.port !== undefined ? `port ${p.parentRef.port}` : ""].filter((x) => x !== "").join(" ");
+      out.push(`${s.target.kind}/${s.target.namespace}/${s.target.name}${where === "" ? "" : ` (${where})`}: ${conditionLine(accepted)}`);
+    }
+  }
+  return out;
+}
+
 function routeStatus(run: TranslateRun, route: { kind: string; namespace: string; name: string }, parent: ParentKey): ExplainReport["status"] {
   const s = run.result.statuses.find((u) => u.target.kind === route.kind && u.target.namespace === route.namespace && u.target.name === route.name);
   if (s === undefined || !("parents" in s)) return [];
   return s.parents
-    .filter((p) => {
-      const kind = p.parentRef.kind ?? "Gateway";
-      const group = p.parentRef.group ?? "gateway.networking.k8s.io";
-      const groupOk = parent.kind === "Service" ? group === "" : group === "gateway.networking.k8s.io";
-      return kind === parent.kind && groupOk && p.parentRef.name === parent.name && (p.parentRef.namespace ?? route.namespace) === parent.namespace;
-    })
+    .filter((p) => refersTo(p.parentRef, route.namespace, parent))
     .map((p) => {
       const ref = p.parentRef;
       const extra = [ref.sectionName !== undefined ? `section ${ref.sectionName}` : "", ref.port !== undefined ? `port ${ref.port}` : ""].filter((x) => x !== "").join(" ");
@@ -323,6 +343,15 @@ function gatewayRouted(run: TranslateRun, req: ExplainRequest, ns: string, name:
 
 /** The whole explanation, or an input error (unknown Gateway/Service/port). */
 export function explainRequest(run: TranslateRun, target: ExplainTarget, req: ExplainRequest): ExplainResult {
+  const result = explainParent(run, target, req);
+  if ("error" in result) return result;
+  const parent: ParentKey = target.mode === "gateway"
+    ? { kind: "Gateway", namespace: target.namespace, name: target.name }
+    : { kind: "Service", namespace: result.parentKey.namespace, name: result.parentKey.name };
+  return withRejected(run, parent, { report: result.report });
+}
+
+function explainParent(run: TranslateRun, target: ExplainTarget, req: ExplainRequest): { error: string } | { report: ExplainReport; parentKey: ParentKey } {
   const request = { method: req.method, url: `${req.scheme}://${req.host.includes(":") ? `[${req.host}]` : req.host}:${req.port}${req.path}${req.query === "" ? "" : `?${req.query}`}`, grpc: req.grpc, headers: req.shownHeaders };
   const base = { request };
   const routed = target.mode === "mesh" ? meshRouted(run, req, target.fromNamespace, target.workload) : gatewayRouted(run, req, target.namespace, target.name);
@@ -332,6 +361,7 @@ export function explainRequest(run: TranslateRun, target: ExplainTarget, req: Ex
     const backends = describeBackends([{ kind: "cluster", weight: 1, cluster: p.port.cluster, filters: [] }], clusterMap(run.result.ir), req.grpc);
     const b = backends[0];
     return {
+      parentKey: p.parent,
       report: {
         ...base, parent: p.text, selection: p.selection, tablesTried: [], candidates: [], notTried: 0, outcome: "passthrough",
         response: b === undefined || b.answer === "forwarded" ? `forwarded to ${p.port.cluster}` : b.answer,
@@ -343,6 +373,7 @@ export function explainRequest(run: TranslateRun, target: ExplainTarget, req: Ex
   if ("noListener" in routed) {
     const n = routed.noListener;
     return {
+      parentKey: n.parent,
       report: {
         ...base, parent: n.text, selection: n.selection, listeners: n.listeners, tablesTried: [], candidates: [], notTried: 0,
         outcome: "no-listener", response: n.listeners.length === 0 ? "connection refused (no listener on this port)" : "404 Not Found: no listener for this host",
@@ -350,7 +381,13 @@ export function explainRequest(run: TranslateRun, target: ExplainTarget, req: Ex
       },
     };
   }
-  return { report: explainTables(run, req, routed, base) };
+  return { report: explainTables(run, req, routed, base), parentKey: routed.parent };
+}
+
+function withRejected(run: TranslateRun, parent: ParentKey, result: ExplainResult): ExplainResult {
+  if ("error" in result) return result;
+  const rejected = rejectedRoutes(run, parent);
+  return rejected.length === 0 ? result : { report: { ...result.report, notAttached: rejected } };
 }
 
 /** Process exit code for a report: 0 served (matched or passthrough), 3 not routed (404/UNIMPLEMENTED/refused). */
