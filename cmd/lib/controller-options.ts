@@ -25,6 +25,8 @@ export interface ControllerOptions {
   /** WEFT_INJECTION_CONFIG (JSON) for the injector; defaults when absent. */
   readonly injectionConfigJson?: string;
   readonly certLifetimeMs: number;
+  /** Local mode/dev only (file provider): JSON file of static proxy tokens; an in-memory mesh CA signs for them. */
+  readonly localDevTokens?: string;
   /** Create a Deployment + Service per Gateway of our class (needs RBAC on deployments/services). */
   readonly provisionGateways: boolean;
   readonly gatewayImage: string;
@@ -48,12 +50,14 @@ export const CONTROLLER_USAGE = `usage: weft controller [--provider kube|file] [
   [--webhook-port 15017] [--webhook-config NAME] [--webhook-service NAME] [--webhook-dns-names a,b]
   [--provision-gateways[=true|false]] [--gateway-image IMG] [--controller-address host:port]
   [--lease-duration 15s] [--renew-deadline 10s] [--retry-period 2s]
-  [--controller-name weft.dev/gateway-controller] [--log-level info]`;
+  [--controller-name weft.dev/gateway-controller] [--log-level info]
+  [--local-dev-tokens FILE]  (file provider only: static proxy tokens + in-memory mesh CA, for weft local)`;
 
 const VALUE_FLAGS = new Set([
   "provider", "dir", "kubeconfig", "grpc-address", "grpc-port", "health-port", "admin-port", "lease-namespace", "lease-name", "identity",
   "lease-duration", "renew-deadline", "retry-period", "controller-name", "log-level", "namespace", "trust-domain", "ca-secret",
   "webhook-port", "webhook-config", "webhook-service", "cert-lifetime", "gateway-image", "controller-address", "webhook-dns-names",
+  "local-dev-tokens",
 ]);
 
 export function parseDuration(flag: string, v: string): number {
@@ -94,6 +98,9 @@ export function parseControllerOptions(argv: readonly string[], env: Readonly<Re
   if (provider !== "kube" && provider !== "file") throw new Error(`--provider must be kube or file, not "${provider}"`);
   if (provider === "file" && raw.get("dir") === undefined) throw new Error("--provider file needs --dir");
   if (provider === "file" && leaderElect) throw new Error("--leader-elect needs --provider kube");
+  if (provider === "kube" && raw.get("local-dev-tokens") !== undefined) {
+    throw new Error("--local-dev-tokens is for local mode only (--provider file); a cluster authenticates proxies with TokenReview");
+  }
   const leaseDurationMs = parseDuration("lease-duration", raw.get("lease-duration") ?? "15s");
   const renewDeadlineMs = parseDuration("renew-deadline", raw.get("renew-deadline") ?? "10s");
   const retryPeriodMs = parseDuration("retry-period", raw.get("retry-period") ?? "2s");
@@ -123,6 +130,7 @@ export function parseControllerOptions(argv: readonly string[], env: Readonly<Re
     webhookDnsNames: (raw.get("webhook-dns-names") ?? "").split(",").map((x) => x.trim()).filter((x) => x !== ""),
     ...(env["WEFT_INJECTION_CONFIG"] !== undefined ? { injectionConfigJson: env["WEFT_INJECTION_CONFIG"] } : {}),
     certLifetimeMs: parseDuration("cert-lifetime", raw.get("cert-lifetime") ?? "24h"),
+    ...opt("local-dev-tokens", "localDevTokens"),
     provisionGateways: bools.get("provision-gateways") === true && provider === "kube",
     gatewayImage: raw.get("gateway-image") ?? env["WEFT_PROXY_IMAGE"] ?? "ghcr.io/weft-mesh/weft:latest",
     controllerAddress: raw.get("controller-address") ?? `weft.${namespace}.svc:${raw.get("grpc-port") ?? "15010"}`,

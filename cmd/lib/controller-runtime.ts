@@ -1,11 +1,12 @@
 // controller-runtime: starts every part of the controller from ControllerOptions and stops them.
 // Takes options and a Log; gives a handle (ready, isLeader, writes, ports, identity, stop).
-// With the kube provider and --ca-secret, the distribution server signs CSRs and requires proxies'
-// tokens. `weft controller` and the Kubernetes-tier tests (which run replicas in-process to count
+// With the kube provider and --ca-secret (or the file provider and --local-dev-tokens), the
+// distribution server signs CSRs and requires proxies' tokens. `weft controller` and the Kubernetes-tier tests (which run replicas in-process to count
 // writes) share it.
 // stop(release=false) simulates a crash for leader-election tests: the lease is not released.
 // Must not: exit the process, or write status when --leader-elect is on and we are not leader.
 import { KubeConfig } from "@kubernetes/client-node";
+import { readFileSync } from "node:fs";
 import type { ResourceSnapshot } from "../../pkg/api/index.ts";
 import { createDistributionServer } from "../../pkg/distribution/index.ts";
 import {
@@ -18,6 +19,7 @@ import { createControllerPipeline, type ControllerPipeline } from "./controller-
 import { startHealthServer } from "./controller-health.ts";
 import { createProvisioner, withGatewayAddresses } from "./controller-provisioner.ts";
 import { startMeshIdentity, type MeshIdentity } from "./controller-ca.ts";
+import { startLocalDevIdentity } from "./local-dev-identity.ts";
 import { startInjectionWebhook, type InjectionWebhook } from "./controller-webhook.ts";
 
 export interface ControllerHandle {
@@ -46,7 +48,9 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
   const client = kc === undefined ? undefined : createKubeClient(kc);
   const identity = client !== undefined && o.caSecret !== undefined
     ? await startMeshIdentity(client, { namespace: o.namespace, secretName: o.caSecret, trustDomain: o.trustDomain, certLifetimeMs: o.certLifetimeMs, log })
-    : undefined;
+    : o.provider === "file" && o.localDevTokens !== undefined
+      ? startLocalDevIdentity(readFileSync(o.localDevTokens, "utf8"), { trustDomain: o.trustDomain, certLifetimeMs: o.certLifetimeMs, log })
+      : undefined;
   const distribution = createDistributionServer({
     log: (level, msg, fields) => (level === "warn" ? log.warn(fields, msg) : log.info(fields, msg)),
     ...(identity !== undefined ? { sign: identity.sign, authenticateToken: identity.authenticateToken } : {}),
