@@ -36,6 +36,7 @@ beforeAll(async () => {
     ports: [
       { port: 80, protocol: "HTTP", listeners: [
         listener("http-a", "HTTP", tables([
+          { matches: [grpcMethod("test.Echo")], backends: [backend("ns/g:50051")] },
           { matches: [prefix("/to-https")], filters: [{ type: "RequestRedirect", scheme: "https", statusCode: 301 }] },
           { matches: [prefix("/")], backends: [backend("ns/a:80")] },
         ]), "a.example.com"),
@@ -114,6 +115,24 @@ describe("HTTP listeners", () => {
     const r = await h1(httpPort, "/to-https/p", { headers: { host: "a.example.com" } });
     expect(r.status).toBe(301);
     expect(r.headers.location).toBe("https://a.example.com/to-https/p");
+  });
+});
+
+describe("gRPC on an HTTP listener (h2c prior knowledge, spec §9)", () => {
+  it("routes by :authority to the listener's GRPCRoute", async () => {
+    const client = new EchoClient(`127.0.0.1:${httpPort}`, grpc.credentials.createInsecure(), { "grpc.default_authority": "a.example.com" });
+    try {
+      const r = await unary(client, "Unary", { text: "plain" });
+      expect(r.err).toBeNull();
+      expect(r.res?.text).toBe("g:plain");
+    } finally { client.close(); }
+  });
+  it("another listener's host gets UNIMPLEMENTED (isolation)", async () => {
+    const client = new EchoClient(`127.0.0.1:${httpPort}`, grpc.credentials.createInsecure(), { "grpc.default_authority": "other.example.org" });
+    try {
+      const r = await unary(client, "Unary", { text: "x" });
+      expect(r.err?.code).toBe(grpc.status.UNIMPLEMENTED);
+    } finally { client.close(); }
   });
 });
 
