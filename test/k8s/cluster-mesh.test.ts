@@ -1,0 +1,235 @@
+// cluster-mesh: the controller's mesh-facing parts against a real kube-apiserver.
+// Proves: snapshots hold only referenced TLS Secrets plus the CA Secret; one mesh CA is shared by
+// replicas through its Secret and signs a CSR only for a valid ServiceAccount token (TokenReview);
+// the injection webhook serves with a mesh-CA certificate and keeps caBundle current (a Pod comes
+// back injected); the pod runner fills EndpointSlices, and with network namespaces the pods really
+// answer on their endpoint IPs; Gateways get an owned Deployment + Service and an address.
+// Skipped (with the reason) when the cluster binaries are not built.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { X509Certificate } from "node:crypto";
+import { createCsr } from "../../pkg/ca/csr.ts";
+import { generateRsaKeySync } from "../../pkg/ca/ca-certs.ts";
+import { isWeftError } from "../../pkg/errors/weft-error.ts";
+import { PROXY_CONTAINER } from "../../injector/index.ts";
+import { startPodRunner } from "../support/pod-runner.ts";
+import { createPodNetwork, podNetnsSkipReason } from "../support/cluster-pod-netns.ts";
+import type { Condition } from "../../pkg/api/index.ts";
+import { createKubeClient, type KubeClient } from "../../pkg/k8s/index.ts";
+import { clusterSkipReason, startCluster, type TestCluster } from "../support/cluster.ts";
+import { baseManifests, cond, freePort, replicaSet, waitFor, type Obj } from "../support/cluster-helpers.ts";
+
+const NS = "weft-cm";
+let cluster: TestCluster;
+let client: KubeClient;
+const replicas = replicaSet(() => cluster, NS);
+const replica = (identity: string, leaderElect: boolean, extra: readonly string[] = []) => replicas.start(identity, leaderElect, extra);
+
+describe.skipIf(clusterSkipReason !== undefined)(`controller mesh parts on a real API server${clusterSkipReason ? ` (skipped: ${clusterSkipReason})` : ""}`, () => {
+  beforeAll(async () => {
+    cluster = await startCluster();
+    process.stdout.write(`test cluster started in ${cluster.startupMs} ms\n`);
+    client = createKubeClient(cluster.kc);
+    cluster.kubectl(["apply", "-f", "-"], baseManifests(NS));
+  }, 180_000);
+
+  afterAll(async () => {
+    await replicas.stopAll();
+    await cluster?.stop();
+  }, 60_000);
+
+  it("snapshots carry only TLS Secrets a Gateway listener references, plus the CA Secret", async () => {
+    const c = await replica("secrets", false, ["--namespace", NS, "--ca-secret", "mesh-ca"]);
+    try {
+      const tls = (name: string) => ({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace: NS }, type: "kubernetes.io/tls", data: { "tls.crt": "", "tls.key": "" } });
+      cluster.kubectl(["apply", "-f", "-"], JSON.stringify({
+        apiVersion: "v1", kind: "List", items: [
+          tls("used-cert"), tls("unused-cert"),
+          { apiVersion: "v1", kind: "Secret", metadata: { name: "other-opaque", namespace: NS }, type: "Opaque", data: { x: "" } },
+          {
+            apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "tls-gw", namespace: NS },
+            spec: { gatewayClassName: "weft-ct", listeners: [{ name: "https", protocol: "HTTPS", port: 443, hostname: "s.example.com", tls: { mode: "Terminate", certificateRefs: [{ name: "used-cert" }] } }] },
+          },
+        ],
+      }));
+      const secrets = await waitFor("referenced secrets in the snapshot", async () => {
+        const s = c.snapshot()?.secrets.map((x) => x.metadata.name).sort();
+        return s !== undefined && s.includes("used-cert") && s.includes("mesh-ca") ? s : undefined;
+      });
+      expect(secrets).toEqual(["mesh-ca", "used-cert"]);
+      expect(Object.isFrozen(c.snapshot()?.secrets[0])).toBe(true);
+    } finally {
+      cluster.kubectl(["delete", "gateway", "tls-gw", "-n", NS]);
+      await replicas.stop(c, true);
+    }
+  }, 60_000);
+
+  it("keeps one mesh CA in a Secret shared by replicas, and signs a CSR only for a valid ServiceAccount token", async () => {
+    const a = await replica("ca-a", false, ["--namespace", NS, "--ca-secret", "weft-ca-test"]);
+    const b = await replica("ca-b", false, ["--namespace", NS, "--ca-secret", "weft-ca-test"]);
+    try {
+      expect(a.identity?.ca.trustBundle()).toBeDefined();
+      expect(b.identity?.ca.trustBundle()).toBe(a.identity?.ca.trustBundle());
+      const token = async (audience: string) => (await waitFor("a ServiceAccount token", () => client.request<{ status: { token: string } }>(
+        "POST", `/api/v1/namespaces/${NS}/serviceaccounts/default/token`,
+        { body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { audiences: [audience], expirationSeconds: 600 } } }))).status.token;
+      const key = generateRsaKeySync(2048);
+      const id = `spiffe://cluster.local/ns/${NS}/sa/default`;
+      const csrPem = createCsr(key.privateKeyPem, key.publicKeyPem, id);
+      const signed = await a.identity!.sign({ csrPem, token: await token("weft.dev/distribution") });
+      expect(new X509Certificate(signed.certChainPem).subjectAltName).toContain(id);
+      expect(await a.identity!.authenticateToken(await token("weft.dev/distribution"))).toEqual({ namespace: NS, serviceAccount: "default" });
+      await expect(a.identity!.sign({ csrPem, token: await token("https://kubernetes.default.svc") })).rejects.toSatisfy((e: unknown) => isWeftError(e, "WEFT_ERR_UNAUTHENTICATED"));
+      await expect(a.identity!.sign({ csrPem, token: "not-a-token" })).rejects.toSatisfy((e: unknown) => isWeftError(e, "WEFT_ERR_UNAUTHENTICATED"));
+    } finally {
+      for (const r of [a, b]) await replicas.stop(r, true);
+    }
+  }, 90_000);
+
+  it("serves the injection webhook with a mesh-CA certificate and keeps its caBundle current", async () => {
+    const port = await freePort();
+    cluster.kubectl(["apply", "-f", "-"], JSON.stringify({
+      apiVersion: "v1", kind: "List", items: [
+        { apiVersion: "v1", kind: "Namespace", metadata: { name: "weft-inj", labels: { "weft.dev/inject": "enabled" } } },
+        {
+          apiVersion: "admissionregistration.k8s.io/v1", kind: "MutatingWebhookConfiguration", metadata: { name: "weft-ct-webhook" },
+          webhooks: [{
+            name: "inject.weft.dev", admissionReviewVersions: ["v1"], sideEffects: "None", failurePolicy: "Fail", timeoutSeconds: 10,
+            clientConfig: { url: `https://localhost:${port}/inject` },
+            rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" }],
+            namespaceSelector: { matchLabels: { "weft.dev/inject": "enabled" } },
+          }],
+        },
+      ],
+    }));
+    const c = await replica("webhook", false, ["--namespace", NS, "--ca-secret", "weft-ca-test", "--webhook-service", "weft-controller",
+      "--webhook-config", "weft-ct-webhook", "--webhook-port", String(port), "--webhook-dns-names", "localhost"]);
+    try {
+      expect(c.webhook?.port).toBe(port);
+      const want = Buffer.from(c.identity!.ca.trustBundle()).toString("base64");
+      await waitFor("caBundle", async () => {
+        const cfg = await client.request<{ webhooks: { clientConfig: { caBundle?: string } }[] }>("GET", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/weft-ct-webhook");
+        return cfg.webhooks[0]?.clientConfig.caBundle === want ? true : undefined;
+      });
+      const pod = await waitFor("injected pod", () => client.request<{ spec: { containers: { name: string }[]; initContainers?: { name: string }[] } }>(
+        "POST", "/api/v1/namespaces/weft-inj/pods",
+        { body: { apiVersion: "v1", kind: "Pod", metadata: { name: `app-${Date.now()}` }, spec: { containers: [{ name: "app", image: "example.invalid/app:1" }] } } }));
+      const names = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].map((x) => x.name);
+      expect(names).toContain(PROXY_CONTAINER);
+    } finally {
+      cluster.kubectl(["delete", "mutatingwebhookconfiguration", "weft-ct-webhook"]);
+      await replicas.stop(c, true);
+    }
+  }, 90_000);
+
+  it("pods of a Deployment become ready endpoints in EndpointSlices and in the IR (pod runner)", async () => {
+    const runner = await startPodRunner(client);
+    const c = await replica("endpoints", false);
+    try {
+      cluster.kubectl(["apply", "-f", "-"], `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: svc, namespace: ${NS} }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: svc } }
+  template:
+    metadata: { labels: { app: svc } }
+    spec: { containers: [{ name: app, image: example.invalid/app:1, ports: [{ containerPort: 80 }] }] }
+`);
+      const ready = await waitFor("2 ready endpoints", async () => {
+        const l = await client.request<{ items: { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] }[] }>(
+          "GET", `/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices`, { query: { labelSelector: "kubernetes.io/service-name=svc" } });
+        const eps = l.items.flatMap((i) => i.endpoints ?? []).filter((e) => e.conditions?.ready === true);
+        return eps.length === 2 ? eps.flatMap((e) => e.addresses) : undefined;
+      }, 60_000);
+      for (const ip of ready) expect(ip).toMatch(/^10\.244\./);
+      await waitFor("endpoints in the IR", async () => {
+        const ir = JSON.stringify(c.pipeline.lastResult()?.ir ?? {});
+        return ready.every((ip) => ir.includes(ip)) ? true : undefined;
+      });
+    } finally {
+      await runner.stop();
+      await replicas.stop(c, true);
+    }
+  }, 90_000);
+
+  it.skipIf(podNetnsSkipReason !== undefined)("pods run as processes in their own network namespaces and answer on their endpoint IPs", async () => {
+    const net = createPodNetwork();
+    const runner = await startPodRunner(client, { network: net, logDir: cluster.dir });
+    try {
+      const script = "require('http').createServer((q, s) => s.end(process.env.POD_NAME + ' ' + process.env.POD_IP)).listen(8080)";
+      cluster.kubectl(["apply", "-f", "-"], JSON.stringify({
+        apiVersion: "v1", kind: "List", items: [
+          { apiVersion: "v1", kind: "Service", metadata: { name: "echo", namespace: NS }, spec: { selector: { app: "echo" }, ports: [{ port: 80, targetPort: 8080 }] } },
+          {
+            apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "echo", namespace: NS },
+            spec: {
+              replicas: 2, selector: { matchLabels: { app: "echo" } },
+              template: { metadata: { labels: { app: "echo" } }, spec: { containers: [{ name: "echo", image: "example.invalid/echo:1", command: [process.execPath, "-e", script], ports: [{ containerPort: 8080 }] }] } },
+            },
+          },
+        ],
+      }));
+      const ips = await waitFor("2 ready echo endpoints", async () => {
+        const l = await client.request<{ items: { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] }[] }>(
+          "GET", `/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices`, { query: { labelSelector: "kubernetes.io/service-name=echo" } });
+        const eps = l.items.flatMap((i) => i.endpoints ?? []).filter((e) => e.conditions?.ready === true);
+        return eps.length === 2 ? eps.flatMap((e) => e.addresses) : undefined;
+      }, 60_000);
+      const answers = await Promise.all(ips.map(async (ip) => (await fetch(`http://${ip}:8080/`, { signal: AbortSignal.timeout(5_000) })).text()));
+      const names = new Set(answers.map((a) => a.split(" ")[0]));
+      expect(names.size).toBe(2);
+      for (const [i, a] of answers.entries()) expect(a.split(" ")[1]).toBe(ips[i]);
+      cluster.kubectl(["delete", "deployment", "echo", "-n", NS]);
+      await waitFor("echo pods gone", async () => {
+        const pods = await client.request<{ items: unknown[] }>("GET", `/api/v1/namespaces/${NS}/pods`, { query: { labelSelector: "app=echo" } });
+        return pods.items.length === 0 ? true : undefined;
+      }, 60_000);
+      await waitFor("echo processes stopped", async () => {
+        const alive = await Promise.all(ips.map((ip) => fetch(`http://${ip}:8080/`, { signal: AbortSignal.timeout(500) }).then(() => true, () => false)));
+        return alive.every((a) => !a) ? true : undefined;
+      });
+    } finally {
+      await runner.stop();
+      net.destroy();
+    }
+  }, 120_000);
+
+  it("provisions a Deployment and Service per Gateway, reports the address, and the GC removes them with the Gateway", async () => {
+    const c = await replica("provisioner", false, ["--provision-gateways", "--gateway-image", "example.invalid/weft:test"]);
+    try {
+      cluster.kubectl(["apply", "-f", "-"], `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: prov, namespace: ${NS} }
+spec:
+  gatewayClassName: weft-ct
+  listeners: [{ name: http, protocol: HTTP, port: 80 }, { name: alt, protocol: HTTP, port: 8081 }]
+`);
+      const svc = await waitFor("provisioned Service", () => client.request<{ spec: { clusterIP: string; ports: { port: number }[] }; metadata: { ownerReferences?: { kind: string; name: string }[] } }>(
+        "GET", `/api/v1/namespaces/${NS}/services/weft-gw-prov`));
+      expect(svc.spec.ports.map((p) => p.port)).toEqual([80, 8081]);
+      expect(svc.metadata.ownerReferences?.[0]).toMatchObject({ kind: "Gateway", name: "prov" });
+      const dep = await client.request<{ spec: { template: { spec: { containers: { image: string; args: string[] }[] } } } }>("GET", `/apis/apps/v1/namespaces/${NS}/deployments/weft-gw-prov`);
+      expect(dep.spec.template.spec.containers[0]?.image).toBe("example.invalid/weft:test");
+      expect(dep.spec.template.spec.containers[0]?.args).toContain(`${NS}/prov`);
+      const gw = await waitFor("Gateway address", async () => {
+        const g = await client.request<Obj>("GET", `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/gateways/prov`);
+        const addrs = (g.status?.["addresses"] ?? []) as { type: string; value: string }[];
+        return addrs.length > 0 ? { g, addrs } : undefined;
+      });
+      expect(gw.addrs).toEqual([{ type: "IPAddress", value: svc.spec.clusterIP }]);
+      expect(cond(gw.g.status?.["conditions"] as Condition[], "Programmed")?.status).toBe("True");
+      cluster.kubectl(["delete", "gateway", "prov", "-n", NS]);
+      await waitFor("garbage collection of the Service", async () => {
+        try {
+          await client.request("GET", `/api/v1/namespaces/${NS}/services/weft-gw-prov`);
+          return undefined;
+        } catch {
+          return true;
+        }
+      }, 60_000);
+    } finally {
+      await replicas.stop(c, true);
+    }
+  }, 120_000);
+
+});
