@@ -63,9 +63,10 @@ export class GatewayListeners {
       const o: OpenPort = { port, protocol, server, boundPort: 0 };
       this.open.set(port, o);
       opening.push(new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
+        // A port that cannot be bound is forgotten, so the next apply tries it again.
+        server.once("error", (e) => { if (this.open.get(port) === o) this.open.delete(port); reject(e); });
         server.listen((this.opts.portMap ?? ((p) => p))(port), this.opts.host ?? "0.0.0.0", () => {
-          server.off("error", reject);
+          server.removeAllListeners("error");
           server.on("error", (e) => this.opts.log?.("gateway.listener_error", { port, error: e.message }));
           o.boundPort = (server.address() as AddressInfo).port;
           resolve();
