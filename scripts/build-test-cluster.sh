@@ -21,7 +21,7 @@ command -v go >/dev/null 2>&1 || { echo "build-test-cluster: go not found; Kuber
 kube_version="$(awk '$1=="k8s.io/kubernetes" && $2 ~ /^v1\./ {print $2; exit}' tools/kube/go.mod)"
 [ -n "$kube_version" ] || kube_version="$(sed -n 's/^require k8s.io\/kubernetes \(v1[.0-9]*\)$/\1/p' tools/kube/go.mod)"
 [ -n "$kube_version" ] || { echo "build-test-cluster: cannot read the k8s.io/kubernetes version from tools/kube/go.mod" >&2; exit 1; }
-cache="${WEFT_CACHE_DIR:-$HOME/.cache/weft}/kube-$kube_version"
+cache="${WEFT_CACHE_DIR:-${HOME:-/tmp}/.cache/weft}/kube-$kube_version"
 key="$( { cat tools/kube/go.mod tools/kube/go.sum tools/kube/etcd/main.go; echo "$HELM_MODULE@$HELM_VERSION gateway-api@$GATEWAY_API_VERSION recipe=$RECIPE $(go env GOVERSION)"; } | sha256sum | cut -c1-16)"
 mkdir -p "$cache"
 exec 9>"$cache/.lock"
