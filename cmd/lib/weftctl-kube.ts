@@ -21,6 +21,11 @@ export function kubeClientFor(path: string | undefined): KubeClient {
   return createKubeClient(loadKubeConfig(path));
 }
 
+/** What explain needs: everything translate reads except Pods (endpoint identities do not change routing). */
+export const EXPLAIN_KINDS: readonly SnapshotKind[] = ["gatewayClasses", "gateways", "httpRoutes", "grpcRoutes", "referenceGrants", "services", "endpointSlices", "namespaces", "secrets"];
+/** What status needs: the objects that carry Gateway API status. */
+export const STATUS_KINDS: readonly SnapshotKind[] = ["gatewayClasses", "gateways", "httpRoutes", "grpcRoutes"];
+
 export interface ListedSnapshot {
   readonly snapshot: ResourceSnapshot;
   /** Human notes about kinds that could not be listed. */
@@ -41,11 +46,15 @@ function listedSecretsFor(gateways: readonly Gateway[], secrets: readonly Secret
   return secrets.filter((s) => wanted.has(`${s.metadata.namespace ?? ""}/${s.metadata.name}`));
 }
 
-/** Lists every kind once (optionally one namespace for namespaced kinds) into a snapshot. */
-export async function listSnapshot(client: KubeClient, namespace?: string): Promise<ListedSnapshot> {
+/**
+ * Lists each kind once (optionally one namespace for namespaced kinds) into a snapshot; `kinds` limits
+ * the listing (unlisted kinds stay empty: less load, fewer RBAC needs, no Secrets when not needed).
+ */
+export async function listSnapshot(client: KubeClient, namespace?: string, kinds?: readonly SnapshotKind[]): Promise<ListedSnapshot> {
   const out = emptySnapshot() as unknown as Record<SnapshotKind, unknown[]>;
   const notes: string[] = [];
   for (const r of RESOURCE_KINDS) {
+    if (kinds !== undefined && !kinds.includes(r.field)) continue;
     try {
       const version = await discoverVersion(client, r);
       if (version === undefined) {

@@ -6,7 +6,7 @@
 import { translate } from "../../pkg/translate/index.ts";
 import { readInputs } from "../weftctl/translate.ts";
 import { runTranslate, type TranslateRun } from "./translate-output.ts";
-import { kubeClientFor, listSnapshot } from "./weftctl-kube.ts";
+import { EXPLAIN_KINDS, kubeClientFor, listSnapshot } from "./weftctl-kube.ts";
 
 export interface LoadedSource {
   readonly run: TranslateRun;
@@ -26,7 +26,7 @@ export function loadManifests(paths: readonly string[]): LoadedSource {
 
 export async function loadCluster(kubeconfig: string | undefined, namespace?: string): Promise<LoadedSource> {
   const client = kubeClientFor(kubeconfig);
-  const { snapshot, notes } = await listSnapshot(client, namespace);
+  const { snapshot, notes } = await listSnapshot(client, namespace, EXPLAIN_KINDS);
   const result = translate(snapshot);
   const run: TranslateRun = { snapshot, result, errors: [], warnings: [], diagnostics: result.diagnostics };
   return { run, problems: [], notes, live: true };

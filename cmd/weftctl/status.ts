@@ -7,7 +7,7 @@
 // Must not: print Secret data (only status is shown).
 import type { Subcommand } from "../dispatch.ts";
 import { flagValue, OUTPUT_FLAG, outputFormat, parseFlags, renderMachine, type FlagSpec } from "../lib/weftctl-output.ts";
-import { kubeClientFor, listSnapshot } from "../lib/weftctl-kube.ts";
+import { kubeClientFor, listSnapshot, STATUS_KINDS } from "../lib/weftctl-kube.ts";
 import { loadManifests } from "../lib/weftctl-source.ts";
 import { renderStatusTable, statusFromCluster, statusFromTranslate, type StatusReport } from "../lib/weftctl-status.ts";
 
@@ -54,7 +54,7 @@ const statusCommand: Subcommand = {
         failed = src.problems.length > 0;
         report = statusFromTranslate(src.run.result.statuses, src.run.snapshot, namespace);
       } else {
-        const { snapshot, notes } = await listSnapshot(kubeClientFor(kubeconfig), namespace);
+        const { snapshot, notes } = await listSnapshot(kubeClientFor(kubeconfig), namespace, STATUS_KINDS);
         for (const n of notes) process.stderr.write(`note: ${n}\n`);
         report = statusFromCluster(snapshot, namespace);
       }
