@@ -21,7 +21,7 @@ import { GatewayListeners } from "../../pkg/proxy/gateway-listeners.ts";
 import { startSidecar, type Sidecar } from "../../pkg/proxy/sidecar/index.ts";
 import { compileMesh, lookupMeshDestination, type CompiledMesh } from "../../pkg/router/index.ts";
 import { contentHash } from "../../pkg/util/canonical-json.ts";
-import { createLogger, createMetricsRegistry, initTracing, parseLogLevel, registerProxyMetrics, tracingConfigFromEnv } from "../../pkg/telemetry/index.ts";
+import { createAccessLog, createLogger, createMetricsRegistry, initTracing, parseLogLevel, registerProxyMetrics, tracingConfigFromEnv } from "../../pkg/telemetry/index.ts";
 
 const USAGE = `usage: weft proxy --mode gateway --gateway <ns>/<name> (--config <ir.json> | --controller <host:port>) [flags]
        weft proxy --mode sidecar --namespace <clientNs> (--config <ir.json> | --controller <host:port>) [flags]
@@ -39,7 +39,8 @@ flags:
   --port-map A=B,..    gateway: bind Gateway port A on local port B (e.g. 80=8080,443=8443)
   --drain-ms N         drain budget on SIGTERM (default 20000)
   --balancer KIND      p2c-ewma (default) | round-robin
-  --max-body-bytes N   reject request bodies larger than N with 413`;
+  --max-body-bytes N   reject request bodies larger than N with 413
+  --access-log on|off  one JSON line per request on stdout (default off; env WEFT_ACCESS_LOG)`;
 
 interface Flags { [k: string]: string | undefined }
 
@@ -98,7 +99,7 @@ async function run(argv: readonly string[]): Promise<number> {
       mode: env.WEFT_PROXY_MODE, namespace: env.POD_NAMESPACE, pod: env.POD_NAME, "service-account": env.SERVICE_ACCOUNT,
       controller: env.WEFT_CONTROLLER_ADDRESS, "token-path": env.WEFT_TOKEN_PATH, "admin-port": env.WEFT_ADMIN_PORT,
       "inbound-port": env.WEFT_INBOUND_PORT, "outbound-port": env.WEFT_OUTBOUND_PORT, gateway: env.WEFT_GATEWAY,
-      "log-level": env.WEFT_LOG_LEVEL,
+      "log-level": env.WEFT_LOG_LEVEL, "access-log": env.WEFT_ACCESS_LOG,
     };
     for (const [k, v] of Object.entries(parseFlags(argv))) f[k] = v;
     if (f.mode !== "gateway" && f.mode !== "sidecar") throw new Error("--mode must be gateway or sidecar");
@@ -133,6 +134,7 @@ async function run(argv: readonly string[]): Promise<number> {
     balancer: (f.balancer as "p2c-ewma" | "round-robin" | undefined) ?? "p2c-ewma",
     telemetry,
     tracing,
+    ...(["on", "1", "true"].includes(f["access-log"] ?? "") ? { accessLog: createAccessLog() } : {}),
     ...(maxBody !== undefined ? { limits: { maxBodyBytes: maxBody } } : {}),
     log: (event, fields) => log.warn(fields, event),
   });

@@ -16,6 +16,8 @@ export interface Downstream {
   readonly remoteAddress: string | undefined;
   /** Status answered (HTTP status; for gRPC trailers-only the grpc-status); 0 until answered. */
   readonly status: number;
+  /** Response body bytes written. */
+  readonly bytes: number;
   /** grpc-status sent (trailers or trailers-only), when any. */
   readonly grpcStatus: number | undefined;
   /** True once a status line/HEADERS frame went out (or the exchange was reset). */
@@ -45,6 +47,7 @@ export class H1Downstream implements Downstream {
   private readonly res: ServerResponse;
   private done = false;
   status = 0;
+  bytes = 0;
   grpcStatus: number | undefined;
   constructor(req: IncomingMessage, res: ServerResponse) {
     this.method = req.method ?? "GET";
@@ -62,7 +65,11 @@ export class H1Downstream implements Downstream {
     this.status = status;
     this.res.writeHead(status, headers);
   }
-  write(chunk: Buffer): boolean { return this.done ? true : this.res.write(chunk); }
+  write(chunk: Buffer): boolean {
+    if (this.done) return true;
+    this.bytes += chunk.length;
+    return this.res.write(chunk);
+  }
   onDrain(fn: () => void): void { this.res.on("drain", fn); }
   end(trailers?: OutgoingHttpHeaders): void {
     if (this.done) return;
@@ -96,6 +103,7 @@ export class H2Downstream implements Downstream {
   private readonly res: Http2ServerResponse;
   private done = false;
   status = 0;
+  bytes = 0;
   grpcStatus: number | undefined;
   constructor(req: Http2ServerRequest, res: Http2ServerResponse) {
     this.method = req.method;
@@ -113,7 +121,11 @@ export class H2Downstream implements Downstream {
     this.status = status;
     this.res.writeHead(status, headers);
   }
-  write(chunk: Buffer): boolean { return this.done || this.res.stream.destroyed ? true : this.res.write(chunk); }
+  write(chunk: Buffer): boolean {
+    if (this.done || this.res.stream.destroyed) return true;
+    this.bytes += chunk.length;
+    return this.res.write(chunk);
+  }
   onDrain(fn: () => void): void { this.res.on("drain", fn); }
   end(trailers?: OutgoingHttpHeaders): void {
     if (this.done) return;

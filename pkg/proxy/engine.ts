@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Session } from "node:http2";
 import type { Duplex } from "node:stream";
-import type { ProxyMetrics as TelemetryProxyMetrics, SpanHandle, Tracing } from "../telemetry/index.ts";
+import type { AccessLog, ProxyMetrics as TelemetryProxyMetrics, SpanHandle, Tracing } from "../telemetry/index.ts";
 import { EndpointChooser, type BalancerKind } from "./backend-choice.ts";
 import { H1Downstream, H2Downstream, type Downstream } from "./downstream.ts";
 import type { EngineState, HttpEngine, MeshTlsMaterial, RouteContext } from "./engine-types.ts";
@@ -34,6 +34,8 @@ export interface HttpEngineOptions {
   readonly retryBudget?: { readonly ratio?: number; readonly floorPerSecond?: number };
   /** Shared telemetry metric set (pkg/telemetry registerProxyMetrics): per-request and connection figures. */
   readonly telemetry?: TelemetryProxyMetrics;
+  /** Access log (pkg/telemetry createAccessLog): one line per finished request. */
+  readonly accessLog?: AccessLog;
   /** Tracing facade (pkg/telemetry initTracing): a server span per request, a client span per attempt. */
   readonly tracing?: Tracing;
   /** Structured log sink; never receives header values or key material. */
@@ -49,7 +51,7 @@ export interface WeftHttpEngine extends HttpEngine {
   inflight(): number;
 }
 
-interface RequestLabels { route: string; rule: string; backend: string }
+interface RequestLabels { route: string; rule: string; backend: string; requestId?: string }
 
 export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngine {
   const limits = resolveLimits(options.limits);
@@ -78,9 +80,16 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
   let idleWaiters: (() => void)[] = [];
 
   const telemetry = options.telemetry;
-  const finishOne = (down: Downstream, face: RouteContext["face"], started: number, labels: RequestLabels, grpc: boolean) => {
+  const accessLog = options.accessLog;
+  const finishOne = (down: Downstream, ctx: RouteContext | undefined, started: number, labels: RequestLabels, grpc: boolean, span: SpanHandle | undefined) => {
     inflight--;
+    const face = ctx?.face ?? "gateway";
     const ms = Date.now() - started;
+    accessLog?.log({
+      method: down.method, path: down.target, status: down.status, route: labels.route, backend: labels.backend, durationMs: ms,
+      bytes: down.bytes, face, ...(labels.requestId !== undefined ? { requestId: labels.requestId } : {}),
+      ...(span !== undefined ? { traceId: span.traceId } : {}), ...(ctx?.peerIdentity !== undefined ? { peerIdentity: ctx.peerIdentity } : {}),
+    });
     metrics.latency.observe(ms);
     telemetry?.observeRequest({
       face, route: labels.route, rule: labels.rule, backend: labels.backend, method: down.method,
@@ -108,7 +117,7 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
       if (closed) return;
       closed = true;
       span?.end(grpc && down.grpcStatus !== undefined ? { grpcStatus: down.grpcStatus } : { httpStatus: down.status });
-      finishOne(down, ctx?.face ?? "gateway", started, labels, grpc);
+      finishOne(down, ctx, started, labels, grpc, span);
     });
     const fail = (e: unknown) => {
       if (!(e instanceof ProxyFailureError)) log("proxy.internal_error", { error: e instanceof Error ? e.message : String(e) });
@@ -131,6 +140,8 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
         labels.rule = plan.rule.id;
       }
       labels.backend = plan.cluster?.id ?? (plan.localAppPort !== undefined ? "local-app" : "none");
+      const rid = plan.headers["x-request-id"] ?? down.headers["x-request-id"];
+      if (typeof rid === "string") labels.requestId = rid;
       span?.setAttributes({ "weft.route": labels.route, "weft.rule": labels.rule, "weft.backend": labels.backend, "weft.config.version": state!.version });
       forward(down, plan, state!, deps, span).catch(fail);
     } catch (e) {

@@ -2,7 +2,7 @@
 // upstream attempt, starts a new trace when none came in, and feeds the shared pkg/telemetry proxy
 // metric set (requests by route/backend/code, gRPC codes counted as gRPC).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMetricsRegistry, initTracing, registerProxyMetrics, type Tracing } from "../../pkg/telemetry/index.ts";
+import { createAccessLog, createMetricsRegistry, initTracing, registerProxyMetrics, type Tracing } from "../../pkg/telemetry/index.ts";
 import { h1 } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
 
@@ -11,11 +11,13 @@ let proxy: ProxyUnderTest;
 let tracing: Tracing;
 const registry = createMetricsRegistry({});
 const pm = registerProxyMetrics(registry);
+const accessLines: string[] = [];
+const accessLog = createAccessLog({ write: (line: string) => { accessLines.push(line); } } as never);
 
 beforeAll(async () => {
   up = await startEcho("up");
   tracing = initTracing({ enabled: true, serviceName: "weft-proxy-test", protocol: "http", samplingRatio: 1, propagators: ["tracecontext"] });
-  proxy = await startProxy(meshIR([cluster("ns/up:80", [endpoint(up.port)])]), tables([{ matches: [prefix("/")], backends: [backend("ns/up:80")] }]), { tracing, telemetry: pm });
+  proxy = await startProxy(meshIR([cluster("ns/up:80", [endpoint(up.port)])]), tables([{ matches: [prefix("/")], backends: [backend("ns/up:80")] }]), { tracing, telemetry: pm, accessLog });
 });
 
 afterAll(async () => {
@@ -44,5 +46,15 @@ describe("tracing and shared metrics", () => {
     await h1(proxy.port, "/m");
     const text = await registry.renderMetrics();
     expect(text).toMatch(/weft_requests_total\{[^}]*route="HTTPRoute\/default\/r0"[^}]*backend="ns\/up:80"[^}]*\} [1-9]/);
+  });
+  it("writes one access-log line per request with route, backend, request id and trace id, no header values", async () => {
+    await h1(proxy.port, "/logged?token=supersecret", { headers: { "x-request-id": "rid-42", authorization: "Bearer hunter2" } });
+    await new Promise((r) => setTimeout(r, 50));
+    const line = accessLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.request_id === "rid-42");
+    expect(line).toMatchObject({ status: 200, route: "HTTPRoute/default/r0", backend: "ns/up:80", method: "GET", face: "gateway" });
+    expect(String(line?.trace_id)).toMatch(/^[0-9a-f]{32}$/);
+    expect(Number(line?.bytes)).toBeGreaterThan(0);
+    expect(JSON.stringify(line)).not.toContain("hunter2");
+    expect(JSON.stringify(line)).not.toContain("supersecret");
   });
 });
