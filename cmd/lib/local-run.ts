@@ -121,10 +121,13 @@ export async function runLocal(o: LocalOptions, signal: Promise<void>): Promise<
     traces = await startTraceSink(plan.traceReceiverPort, (line) => process.stdout.write(`${line}\n`));
     const tokens = writeTokens(work, plan);
     const env = traces.env;
+    const say = (m: string): void => { process.stderr.write(`weft local: ${m}\n`); };
+    say(`starting the controller (manifests ${plan.dir}; logs in ${logDir})`);
     const controller = sup.start("controller", 3, [WEFT, "controller", "--provider", "file", "--dir", plan.dir,
       "--grpc-address", "127.0.0.1", "--grpc-port", String(plan.controllerGrpcPort), "--admin-port", String(plan.controllerAdminPort),
       "--local-dev-tokens", tokens.file, "--namespace", "weft-system"], env);
     await until("the controller /ready", async () => (await httpStatus(`http://127.0.0.1:${plan.controllerAdminPort}/ready`)) === 200, () => failed() ?? (controller.exited ? "controller exited" : undefined));
+    say(`starting ${plan.apps.length} demo apps`);
     for (const a of plan.apps) sup.start(`app-${a.pod}`, 2, [a.script, ...a.args]);
     await Promise.all(plan.apps.map((a) => until(`app ${a.pod} on 127.0.0.1:${a.appPort}`, () => tcpOpen(a.appPort), failed)));
     const controllerAddr = `127.0.0.1:${plan.controllerGrpcPort}`;
@@ -145,6 +148,7 @@ export async function runLocal(o: LocalOptions, signal: Promise<void>): Promise<
         "--pod", `${g.name}-gateway`, "--service-account", g.serviceAccount, "--token-path", tokens.path(g.namespace, g.serviceAccount),
         "--port-map", [...g.portMap].map(([l, p]) => `${l}=${p}`).join(",")]);
     }
+    say(`waiting for ${proxies.length} proxies (config in force and mesh certificate issued)`);
     await Promise.all(proxies.map(async (p) => {
       await until(`${p.child.name} /ready`, async () => (await httpStatus(`http://127.0.0.1:${p.admin}/ready`)) === 200, failed);
       let got = false;

@@ -1,0 +1,148 @@
+// local-mode e2e: starts `node cmd/weft.ts local` as a user would (on a temp copy of examples/local
+// with other loopback IPs and free ports), waits for the banner, runs every printed command (curl
+// lines through node:http, the gRPC and weftctl lines as printed) and checks their outcomes; then
+// edits the copied manifests and sees the route change take effect; then stops it with SIGTERM and
+// checks that no child process survives.
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NODE_BIN_PATH, REPO, alive, descendants, eventually, httpGet, parseCurl, runCurl } from "./support/e2e-helpers.ts";
+
+// Below the kernel's ephemeral range (32768+), so no outgoing connection of another test holds one of ours.
+const BASE = 20000 + (process.pid % 100) * 100;
+const GATEWAY_PORT = BASE + 95;
+let dir = "";
+let proc: ChildProcess | undefined;
+let stdout = "";
+let stderr = "";
+const commands = new Map<string, string>();
+
+function sh(cmd: string): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile("sh", ["-c", cmd], { cwd: REPO, env: { ...process.env, PATH: NODE_BIN_PATH }, timeout: 30_000 }, (e, out, err) => {
+      resolve({ code: e === null ? 0 : typeof e.code === "number" ? e.code : 1, out, err });
+    });
+  });
+}
+
+const versionOf = (body: string): string => (JSON.parse(body) as { version: string }).version;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "weft-e2e-local-"));
+  cpSync(join(REPO, "examples/local"), dir, { recursive: true });
+  for (const f of readdirSync(dir)) {
+    const p = join(dir, f);
+    writeFileSync(p, readFileSync(p, "utf8").replaceAll("127.0.10.", "127.0.210.").replaceAll("127.0.20.", "127.0.220."));
+  }
+  proc = spawn(process.execPath, ["cmd/weft.ts", "local", "--dir", dir, "--base-port", String(BASE), "--gateway-port", String(GATEWAY_PORT)], {
+    cwd: REPO, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PATH: NODE_BIN_PATH, WEFT_TRACING_ENDPOINT: "" },
+  });
+  proc.stdout!.on("data", (c: Buffer) => { stdout += c.toString(); });
+  proc.stderr!.on("data", (c: Buffer) => { stderr += c.toString(); });
+  const exited = new Promise<never>((_, reject) => proc!.once("exit", (code) => reject(new Error(`weft local exited ${code}: ${stderr}`))));
+  exited.catch(() => {});
+  await Promise.race([exited, eventually("the local-mode banner", 90_000, async () => (stdout.includes("Ctrl-C stops everything") ? true : undefined))
+    .catch((e: unknown) => { throw new Error(`${String(e)}\nstdout: ${stdout}\nstderr: ${stderr}`); })]);
+  const lines = stdout.split("\n");
+  lines.forEach((l, i) => {
+    const m = /^ {2}# ([a-z-]+):/.exec(l);
+    const next = lines[i + 1] ?? "";
+    if (m !== null && next.startsWith("  $ ")) commands.set(m[1]!, next.slice(4));
+  });
+}, 120_000);
+
+afterAll(async () => {
+  if (proc !== undefined && proc.exitCode === null) {
+    const kids = descendants(proc.pid!);
+    proc.kill("SIGKILL");
+    for (const k of kids) { try { process.kill(-k, "SIGKILL"); } catch { /* gone */ } try { process.kill(k, "SIGKILL"); } catch { /* gone */ } }
+  }
+  if (dir !== "") rmSync(dir, { recursive: true, force: true });
+});
+
+describe("weft local, driven through its banner", () => {
+  it("prints every command kind, on the ports and IPs it was given", () => {
+    expect([...commands.keys()].sort()).toEqual(["east-west", "explain", "grpc", "header-match", "redirect", "translate", "weighted-split"]);
+    expect(parseCurl(commands.get("header-match")!).url).toBe(`http://127.0.0.1:${GATEWAY_PORT}/reviews`);
+    expect(parseCurl(commands.get("east-west")!).url).toBe("http://127.0.210.2:9080/");
+  });
+
+  it("header match: x-version v2 reaches reviews v2 (gateway → mTLS → sidecar → app)", async () => {
+    const r = await runCurl(commands.get("header-match")!);
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toMatchObject({ service: "reviews", version: "v2", pod: "reviews-v2-0" });
+  });
+
+  it("weighted split: both versions answer within a bounded loop", async () => {
+    const m = /^for i in \$\(seq (\d+)\); do (curl .*?) \| grep/.exec(commands.get("weighted-split")!);
+    expect(m).not.toBeNull();
+    const seen = new Map<string, number>();
+    const printed = Number(m![1]);
+    for (let i = 0; i < 200 && (i < printed || seen.size < 2); i++) {
+      const r = await runCurl(m![2]!);
+      expect(r.status).toBe(200);
+      const v = versionOf(r.body);
+      seen.set(v, (seen.get(v) ?? 0) + 1);
+    }
+    expect([...seen.keys()].sort()).toEqual(["v1", "v2"]);
+    expect(seen.get("v1")!).toBeGreaterThan(seen.get("v2")!);
+  });
+
+  it("redirect: 301 with Location /new/page", async () => {
+    const r = await runCurl(commands.get("redirect")!);
+    expect(r.status).toBe(301);
+    expect(new URL(String(r.headers["location"])).pathname).toBe("/new/page");
+  });
+
+  it("east-west: end-user jason gets v2 through the namespace's outbound sidecar; others mostly v1", async () => {
+    const r = await runCurl(commands.get("east-west")!);
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toMatchObject({ service: "reviews", version: "v2" });
+    const plain = { ...parseCurl(commands.get("east-west")!) };
+    const versions = await Promise.all(Array.from({ length: 10 }, () => httpGet(plain.url).then((x) => versionOf(x.body))));
+    expect(versions.filter((v) => v === "v1").length).toBeGreaterThan(0);
+  });
+
+  it("gRPC: the printed script gets an Echo reply through the gateway", async () => {
+    const r = await sh(commands.get("grpc")!);
+    expect(r.err).toBe("");
+    expect(JSON.parse(r.out)).toEqual({ message: "hello", pod: "echo-grpc-0" });
+  });
+
+  it("weftctl explain and translate run as printed and agree with the mesh", async () => {
+    const ex = await sh(commands.get("explain")!);
+    expect(ex.code).toBe(0);
+    expect(ex.out).toMatch(/Matched:\s+HTTPRoute\/demo\/web rule 1/);
+    expect(ex.out).toContain("demo/reviews-v2:9080");
+    const tr = await sh(commands.get("translate")!);
+    expect(tr.code).toBe(0);
+    expect(tr.out).toContain("Route is accepted on listener http of Gateway demo/public");
+    expect(tr.out).not.toMatch(/reason: Conflicted$/m);
+    expect(tr.out).toContain("Route is accepted on listener grpc of Gateway demo/public");
+  }, 60_000);
+
+  it("an edited manifest takes effect end to end (header match re-pointed to v1)", async () => {
+    const file = join(dir, "20-routes.yaml");
+    const before = readFileSync(file, "utf8");
+    const after = before.replace("backendRefs: [{ name: reviews-v2, port: 9080 }]\n    # A weighted split", "backendRefs: [{ name: reviews-v1, port: 9080 }]\n    # A weighted split");
+    expect(after).not.toBe(before);
+    writeFileSync(file, after);
+    const v = await eventually("the header route to follow the edit", 30_000, async () => {
+      const r = await runCurl(commands.get("header-match")!);
+      return r.status === 200 && versionOf(r.body) === "v1" ? "v1" : undefined;
+    });
+    expect(v).toBe("v1");
+    for (let i = 0; i < 5; i++) expect(versionOf((await runCurl(commands.get("header-match")!)).body)).toBe("v1");
+  }, 40_000);
+
+  it("SIGTERM stops everything: exit 0 and no child survives", async () => {
+    const kids = descendants(proc!.pid!);
+    expect(kids.length).toBeGreaterThanOrEqual(10);
+    const exited = new Promise<number | null>((r) => proc!.once("exit", (code) => r(code)));
+    proc!.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    await eventually("every child to be gone", 10_000, async () => (kids.every((k) => !alive(k)) ? true : undefined));
+  }, 40_000);
+});
