@@ -213,12 +213,18 @@ function cutShort(body: Readable): boolean {
 /** Stream the upstream answer to the downstream, trailers included; resets on mid-body failure. */
 function relay(down: Downstream, plan: Plan, res: UpstreamResponse, attempt: Attempt): Promise<void> {
   const headers = responseHeaders(plan, res);
-  if (res.endStream) {
-    if (down.h2 && res.status === 200) down.trailersOnly(headers);
-    else { down.head(res.status, headers); down.end(); }
-    return Promise.resolve();
+  try {
+    if (res.endStream) {
+      if (down.h2 && res.status === 200) down.trailersOnly(headers);
+      else { down.head(res.status, headers); down.end(); }
+      return Promise.resolve();
+    }
+    down.head(res.status, headers);
+  } catch (e) {
+    // Headers node refuses to send (e.g. a response filter set an invalid value): free the upstream.
+    attempt.abort();
+    throw failure("internal", e instanceof Error && (e as { code?: string }).code?.startsWith("ERR_") === true ? "response headers cannot be sent" : "internal error");
   }
-  down.head(res.status, headers);
   return new Promise((resolve) => {
     const body = res.body;
     let ended = false;

@@ -53,6 +53,10 @@ const mismatchCode = "WEFT_SPIFFE_MISMATCH";
 function classify(err: unknown, connected: boolean): ProxyFailureError {
   if (err instanceof ProxyFailureError) return err;
   const code = (err as { code?: string } | undefined)?.code ?? "";
+  // Headers node refuses to send (a filter set an invalid name or value): our fault, not the peer's.
+  if (code.startsWith("ERR_INVALID_") || code === "ERR_HTTP2_INVALID_HEADER_VALUE" || code === "ERR_HTTP2_INVALID_CONNECTION_HEADERS") {
+    return failure("internal", "request headers cannot be sent upstream");
+  }
   if (code === mismatchCode || code.startsWith("ERR_TLS") || code.includes("CERT") || code === "ERR_SSL_WRONG_VERSION_NUMBER") {
     return failure("upstream_tls", "upstream identity verification failed");
   }
@@ -97,10 +101,16 @@ export class Upstream {
       let connected = false;
       let settled = false;
       const headers: OutgoingHttpHeaders = { ...req.headers, host: req.authority };
-      const r = h1Request({
-        host: target.address, port: target.port, method: req.method, path: req.path, headers,
-        agent: this.h1.agent, setHost: false,
-      });
+      let r: ReturnType<typeof h1Request>;
+      try {
+        r = h1Request({
+          host: target.address, port: target.port, method: req.method, path: req.path, headers,
+          agent: this.h1.agent, setHost: false,
+        });
+      } catch (e) {
+        reject(classify(e, false));
+        return;
+      }
       abort = () => { settled = true; r.destroy(); };
       r.on("socket", (s) => {
         if (!s.connecting) { connected = true; return; }

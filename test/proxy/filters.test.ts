@@ -43,6 +43,7 @@ beforeAll(async () => {
     { matches: [prefix("/mirror")], backends: [backend("ns/a:80")],
       filters: [{ type: "RequestHeaderModifier", ...hdr([["x-before-mirror", "1"]]) }, { type: "RequestMirror", cluster: "ns/m:80", numerator: 100, denominator: 100 }] },
     { matches: [prefix("/cors")], backends: [backend("ns/a:80")], filters: [cors] },
+    { matches: [prefix("/badheader")], backends: [backend("ns/a:80")], filters: [{ type: "RequestHeaderModifier", ...hdr([["x-bad", "line\r\nbreak"]]) }] },
     { matches: [prefix("/unsupported")], backends: [backend("ns/a:80")], filters: [{ type: "Unsupported", status: 500, reason: "ExtensionRef x" }] },
   ]));
 });
@@ -145,6 +146,16 @@ describe("CORS", () => {
     expect(r.headers["access-control-expose-headers"]).toBe("x-upstream");
     const plain = await h1(proxy.port, "/cors", { headers: { origin: "https://evil.com" } });
     expect(plain.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+});
+
+describe("a filter producing an unsendable header", () => {
+  it("answers 500 internal instead of crashing or blaming the upstream", async () => {
+    const before = a.seen.length;
+    const r = await h1(proxy.port, "/badheader");
+    expect(r.status).toBe(500);
+    expect(r.headers["x-weft-error"]).toBe("internal");
+    expect(a.seen.length).toBe(before);
   });
 });
 
