@@ -4,7 +4,8 @@
 // take translateEndpoints (no status change, so no status write). A pass whose translate failed
 // (InternalError diagnostic) keeps the last good IR. Status goes through the writer (leader only),
 // planned against the objects in the same snapshot so an unchanged status costs no request.
-// Gives onSnapshot, resyncStatus (after winning leadership), lastResult, lookup, passes, idle().
+// Gives onSnapshot, resyncStatus (after winning leadership), refreshStatus (proxy ACKs changed the
+// decoration), lastResult, lookup, passes, idle().
 // Must not: throw out of onSnapshot, or let a status/distribution failure stop later passes.
 import type { ResourceSnapshot, StatusUpdate } from "../../pkg/api/index.ts";
 import type { Batch, Log } from "../../pkg/k8s/index.ts";
@@ -27,6 +28,8 @@ export interface PipelineOptions {
 export interface ControllerPipeline {
   onSnapshot(snapshot: ResourceSnapshot, batch: Batch): void;
   resyncStatus(): void;
+  /** Re-decorates and writes the last pass's statuses without translating (e.g. after proxy ACKs). */
+  refreshStatus(): Promise<void>;
   lastResult(): TranslateResult | undefined;
   /** The object as it was in the newest snapshot (status-writer hint). */
   lookup(target: StatusUpdate["target"]): LiveObject | undefined;
@@ -117,6 +120,15 @@ export function createControllerPipeline(opts: PipelineOptions): ControllerPipel
       if (lastSnapshot === undefined) return;
       pending ??= { snapshot: lastSnapshot, batch: { kinds: new Set(["gateways"]), events: 1, endpointsOnly: false } };
       drain();
+    },
+    async refreshStatus(): Promise<void> {
+      if (last === undefined || lastSnapshot === undefined || running !== undefined) return;
+      const snapshot = lastSnapshot;
+      try {
+        await writeStatus(opts.decorateStatuses?.(last.statuses, snapshot) ?? last.statuses);
+      } catch (err) {
+        opts.log.error({ err: err instanceof Error ? err.message : String(err) }, "status refresh failed");
+      }
     },
     lastResult: () => last,
     lookup: (t: Target) => (lastSnapshot === undefined ? undefined : lookupIn(lastSnapshot, t)),

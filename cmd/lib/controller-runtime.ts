@@ -9,6 +9,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { readFileSync } from "node:fs";
 import type { ResourceSnapshot } from "../../pkg/api/index.ts";
 import { createDistributionServer } from "../../pkg/distribution/index.ts";
+import { withProgrammedConditions } from "./controller-programmed.ts";
 import {
   createKubeClient, startFileProvider, startKubeProvider, startLeaderElection,
   type FileProvider, type KubeProvider, type LeaderElection, type Log,
@@ -51,7 +52,20 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     : o.provider === "file" && o.localDevTokens !== undefined
       ? startLocalDevIdentity(readFileSync(o.localDevTokens, "utf8"), { trustDomain: o.trustDomain, certLifetimeMs: o.certLifetimeMs, log })
       : undefined;
+  // Proxy ACK/NACKs change route statuses (weft.dev/Programmed): refresh at most once a second, and
+  // every 10 s so disconnected proxies drop out of the counts.
+  let refreshTimer: NodeJS.Timeout | undefined;
+  const scheduleStatusRefresh = (): void => {
+    refreshTimer ??= setTimeout(() => {
+      refreshTimer = undefined;
+      void pipeline.refreshStatus();
+    }, 1_000);
+  };
+  const refreshTick = setInterval(scheduleStatusRefresh, 10_000);
+  refreshTick.unref();
   const distribution = createDistributionServer({
+    onAck: scheduleStatusRefresh,
+    onNack: scheduleStatusRefresh,
     log: (level, msg, fields) => (level === "warn" ? log.warn(fields, msg) : log.info(fields, msg)),
     ...(identity !== undefined ? { sign: identity.sign, authenticateToken: identity.authenticateToken } : {}),
   });
@@ -69,8 +83,9 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     translateOptions: { controllerName: o.controllerName, trustDomain: o.trustDomain },
     setIr: (ir) => distribution.setIr(ir),
     ...(writer !== undefined ? { statusWriter: writer } : {}),
+    decorateStatuses: (st, snap) =>
+      withProgrammedConditions(provisioner !== undefined ? withGatewayAddresses(st, snap) : st, (key, gen) => distribution.programmedCount(key, gen)),
     ...(provisioner !== undefined ? {
-      decorateStatuses: withGatewayAddresses,
       afterPass: async (s) => {
         if (leader()) await provisioner.reconcile(s);
       },
@@ -122,6 +137,8 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     snapshot: () => provider.snapshot(),
     isLeader: () => leader(),
     async stop(release = true): Promise<void> {
+      clearInterval(refreshTick);
+      if (refreshTimer !== undefined) clearTimeout(refreshTimer);
       provider.stop();
       await webhook?.stop();
       await election?.stop(release);

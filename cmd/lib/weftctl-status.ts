@@ -9,7 +9,9 @@ import type { Condition, GRPCRoute, HTTPRoute, ParentReference, ResourceSnapshot
 import { WEFT_CONTROLLER_NAME } from "../../pkg/api/index.ts";
 import { renderTable } from "./weftctl-output.ts";
 
-export const PROGRAMMED_CONDITION = "weft.dev/Programmed";
+import { PROGRAMMED_CONDITION } from "./controller-programmed.ts";
+
+export { PROGRAMMED_CONDITION };
 
 export interface RouteParentStatus {
   readonly parent: string;

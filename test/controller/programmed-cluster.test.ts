@@ -1,0 +1,78 @@
+// programmed-cluster: route status on a real API server carries "applied by N/M proxies" from real
+// distribution clients (simulated sidecars over loopback gRPC) and follows them as they come and go.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseControllerOptions } from "../../cmd/lib/controller-options.ts";
+import { startController, type ControllerHandle } from "../../cmd/lib/controller-runtime.ts";
+import { createDistributionClient, type DistributionClient } from "../../pkg/distribution/index.ts";
+import { createKubeClient, type KubeClient } from "../../pkg/k8s/index.ts";
+import { SILENT_LOG } from "../../pkg/k8s/log.ts";
+import { clusterSkipReason, startCluster, type TestCluster } from "../support/cluster.ts";
+
+const NS = "prog";
+let cluster: TestCluster;
+let client: KubeClient;
+let controller: ControllerHandle | undefined;
+const proxies: DistributionClient[] = [];
+
+async function programmedMessage(): Promise<string | undefined> {
+  const r = await client.request<{ status?: { parents?: { conditions: { type: string; message: string }[] }[] } }>(
+    "GET", `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes/cart`);
+  return r.status?.parents?.[0]?.conditions.find((c) => c.type === "weft.dev/Programmed")?.message;
+}
+
+async function waitForMessage(expected: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: string | undefined;
+  while (Date.now() < deadline) {
+    last = await programmedMessage().catch(() => undefined);
+    if (last === expected) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`weft.dev/Programmed is "${last}", expected "${expected}"`);
+}
+
+function sidecar(pod: string): DistributionClient {
+  const c = createDistributionClient({
+    address: `127.0.0.1:${controller!.grpcPort}`,
+    identity: { namespace: NS, serviceAccount: "default", pod, kind: "sidecar" },
+    onConfig: () => {},
+    backoff: { initialMs: 50, maxMs: 500 },
+  });
+  proxies.push(c);
+  void c.start();
+  return c;
+}
+
+describe.skipIf(clusterSkipReason !== undefined)(`route status counts proxies${clusterSkipReason ? ` (skipped: ${clusterSkipReason})` : ""}`, () => {
+  beforeAll(async () => {
+    cluster = await startCluster({ controllerManager: false });
+    client = createKubeClient(cluster.kc);
+    cluster.kubectl(["create", "namespace", NS]);
+    controller = await startController(parseControllerOptions(
+      ["--provider=kube", "--grpc-address=127.0.0.1", "--grpc-port=0", "--admin-port=0", "--identity=prog", `--lease-namespace=${NS}`],
+      {}), SILENT_LOG, cluster.kc);
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const p of proxies) p.close();
+    await controller?.stop(true);
+    await cluster?.stop();
+  });
+
+  it("reports NoProxies, then N/M as sidecars ACK, and drops a disconnected one", async () => {
+    cluster.kubectl(["apply", "-f", "-"], [
+      { apiVersion: "v1", kind: "Service", metadata: { name: "cart", namespace: NS }, spec: { ports: [{ port: 80 }], selector: { app: "cart" } } },
+      { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "cart", namespace: NS },
+        spec: { parentRefs: [{ group: "", kind: "Service", name: "cart", port: 80 }], rules: [{ backendRefs: [{ name: "cart", port: 80 }] }] } },
+    ].map((o) => JSON.stringify(o)).join("\n"));
+    await waitForMessage("no connected proxy serves this route yet (generation 1)");
+    const a = sidecar("a-0");
+    sidecar("b-0");
+    await waitForMessage("applied by 2/2 proxies at generation 1");
+    a.close();
+    await waitForMessage("applied by 1/1 proxies at generation 1");
+    cluster.kubectl(["patch", "httproute", "cart", "-n", NS, "--type=merge", "-p", JSON.stringify({ spec: { rules: [{ backendRefs: [{ name: "cart", port: 80, weight: 2 }] }] } })]);
+    await waitForMessage("applied by 1/1 proxies at generation 2");
+    expect(await programmedMessage()).toBe("applied by 1/1 proxies at generation 2");
+  }, 90_000);
+});
