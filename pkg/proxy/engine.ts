@@ -162,7 +162,7 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
         const res = { headersSent: false } as unknown as ServerResponse;
         const plan = planRequest(new H1Downstream(req, res), ctx, current, limits, random);
         if (plan.kind === "answer") throw failure("bad_request", "upgrade answered by a filter");
-        tunnelWebSocket(plan, chooser, socket, head);
+        tunnelWebSocket(plan, chooser, upstream, socket, head);
       } catch (e) {
         writeRawFailure(socket, e instanceof ProxyFailureError ? e : failure("internal", "internal error"));
       }

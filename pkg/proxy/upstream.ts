@@ -7,7 +7,7 @@
 import { request as h1Request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
 import { connect as h2Connect, constants as h2c, type ClientHttp2Session } from "node:http2";
 import { connect as netConnect } from "node:net";
-import { connect as tlsConnect, type PeerCertificate } from "node:tls";
+import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from "node:tls";
 import type { Readable } from "node:stream";
 import { sansMatchIdentity } from "../util/spiffe-san.ts";
 import { MESH_ALPN_PROTOCOLS, type MeshTlsMaterial } from "./engine-types.ts";
@@ -88,6 +88,21 @@ export class Upstream {
 
   meshTlsReady(): boolean {
     return this.mesh !== undefined;
+  }
+
+  /**
+   * A fresh mesh mTLS socket to a meshed endpoint for HTTP/1.1 (WebSocket tunnels): our certificate,
+   * ALPN ["http/1.1", "weft-http/1.1"], peer SPIFFE id verified. undefined without mesh material.
+   */
+  meshH1Socket(address: string, port: number, identity: string): TLSSocket | undefined {
+    const mesh = this.mesh;
+    if (mesh === undefined) return undefined;
+    return tlsConnect({
+      host: address, port, servername: "", key: mesh.keyPem, cert: mesh.certChainPem, ca: mesh.trustBundlePem,
+      ALPNProtocols: ["http/1.1", ...MESH_ALPN_PROTOCOLS.filter((p) => p === "weft-http/1.1")],
+      checkServerIdentity: (_host: string, cert: PeerCertificate) => (sansMatchIdentity(cert.subjectaltname, identity) ? undefined
+        : Object.assign(new Error("peer SPIFFE id does not match the endpoint identity"), { code: mismatchCode })),
+    });
   }
 
   send(target: UpstreamTarget, req: UpstreamRequest): Attempt {

@@ -1,11 +1,12 @@
 // websocket: HTTP/1.1 Upgrade passthrough for WebSocket (RFC 6455) to `ws` and `http1` clusters (and the
-// local app). The route, filters and backend are chosen like any request; the upstream 101 and then the
+// local app); meshed endpoints are reached over mesh mTLS (ALPN http/1.1 + weft-http/1.1). The route, filters and backend are chosen like any request; the upstream 101 and then the
 // raw bytes are relayed both ways. Other Upgrade tokens (h2c, …) are refused with 400.
 // Takes the upgrade request, socket and plan; gives a relayed tunnel. Must not: relay before the upstream
 // agreed (101), or keep either side open after the other closed.
 import { request as h1Request, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { EndpointChooser } from "./backend-choice.ts";
+import type { Upstream } from "./upstream.ts";
 import { forwardResponseHeaders } from "./hygiene.ts";
 import type { Plan } from "./request-plan.ts";
 import { failure, type ProxyFailureError } from "./rescue.ts";
@@ -29,9 +30,10 @@ function rawHead(status: number, message: string, headers: Record<string, unknow
   return s + "\r\n";
 }
 
-export function tunnelWebSocket(plan: Plan, chooser: EndpointChooser, socket: Duplex, head: Buffer): void {
+export function tunnelWebSocket(plan: Plan, chooser: EndpointChooser, upstream: Upstream, socket: Duplex, head: Buffer): void {
   let address = "127.0.0.1";
   let port: number;
+  let identity: string | undefined;
   if (plan.localAppPort !== undefined) {
     port = plan.localAppPort;
   } else {
@@ -42,11 +44,16 @@ export function tunnelWebSocket(plan: Plan, chooser: EndpointChooser, socket: Du
     if (pick === undefined) throw failure("no_endpoints", "no ready endpoints");
     address = pick.endpoint.address;
     port = pick.endpoint.port;
+    identity = pick.endpoint.identity;
   }
+  // Meshed endpoints get the tunnel over mesh mTLS (the peer's inbound sidecar terminates it).
+  const meshIdentity = identity !== undefined && upstream.meshTlsReady() ? identity : undefined;
   const path = plan.query === "" ? plan.path : `${plan.path}?${plan.query}`;
   const up = h1Request({
-    host: address, port, method: plan.method, path, agent: false, setHost: false,
+    host: address, port, method: plan.method, path, setHost: false,
     headers: { ...plan.headers, host: plan.authority, connection: "Upgrade", upgrade: "websocket" },
+    // node uses createConnection only when no agent is given; plaintext tunnels get a private agent.
+    ...(meshIdentity !== undefined ? { createConnection: () => upstream.meshH1Socket(address, port, meshIdentity)! } : { agent: false }),
   });
   const closeBoth = () => { socket.destroy(); up.destroy(); };
   socket.on("error", closeBoth);

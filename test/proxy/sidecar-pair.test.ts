@@ -2,6 +2,8 @@
 // outbound (original destination = Service VIP via the sidecar's hook) → A's engine → mesh mTLS h2 with
 // the weft ALPN marker and SPIFFE verification → B inbound (strict mTLS) → B's engine → B's local app.
 // A wrong endpoint identity never reaches B's app.
+import { createServer as createHttpServer, type Server } from "node:http";
+import { connect, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MeshIR, MeshServiceIR } from "../../pkg/ir/types.ts";
 import { createHttpEngine, type WeftHttpEngine } from "../../pkg/proxy/engine.ts";
@@ -21,9 +23,18 @@ const svc = (name: string, ip: string): MeshServiceIR => ({ namespace: "shop", n
 const reviews = svc("reviews", "10.96.0.10");
 const impostor = svc("impostor", "10.96.0.11");
 let nextDst: { address: string; port: number } = { address: reviews.clusterIPs[0]!, port: 9080 };
+let bAppPort = 0;
+let wsApp: Server;
 
 beforeAll(async () => {
   app = await startEcho("reviews-app");
+  bAppPort = app.port;
+  wsApp = createHttpServer((_q, r) => { r.writeHead(426); r.end(); });
+  wsApp.on("upgrade", (_req, sock) => {
+    sock.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+    sock.on("data", (d: Buffer) => sock.write(Buffer.concat([Buffer.from("mesh-echo:"), d])));
+  });
+  await new Promise<void>((r) => wsApp.listen(0, "127.0.0.1", r));
   const ca = testCa("pair-ca");
   const leafA = ca.leaf({ cn: "frontend", uris: [idA] });
   const leafB = ca.leaf({ cn: "reviews", uris: [idB] });
@@ -32,7 +43,7 @@ beforeAll(async () => {
   engineB = createHttpEngine();
   engineB.setState(engineStateOf({ gateways: [], services: [], clusters: [], secrets: [] }, "b"));
   sidecarB = await startSidecar({ engine: engineB, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", meshTls: matB, inboundMode: "strict",
-    lookup: () => undefined, originalDestination: () => ({ address: "127.0.0.1", port: app.port }), log: () => {} });
+    lookup: () => undefined, originalDestination: () => ({ address: "127.0.0.1", port: bAppPort }), log: () => {} });
   const ep = (identity: string) => [{ address: "127.0.0.1", port: sidecarB.inboundPort, ready: true, serving: true, terminating: false, identity }];
   const ir: MeshIR = { gateways: [], secrets: [], services: [reviews, impostor], clusters: [
     { id: "shop/reviews:9080", namespace: "shop", service: "reviews", port: 9080, protocol: "http1", endpoints: ep(idB) },
@@ -50,6 +61,8 @@ afterAll(async () => {
   await Promise.all([sidecarA.close(), sidecarB.close()]);
   await Promise.all([engineA.drain(10), engineB.drain(10)]);
   await app.close();
+  wsApp.closeAllConnections();
+  wsApp.close();
 });
 
 describe("sidecar pair over mesh mTLS", () => {
@@ -68,5 +81,27 @@ describe("sidecar pair over mesh mTLS", () => {
     expect(r.status).toBe(503);
     expect(r.headers["x-weft-error"]).toBe("upstream_tls");
     expect(app.seen.length).toBe(before);
+  });
+  it("WebSocket upgrades cross the mesh over mTLS to B's app", async () => {
+    nextDst = { address: "10.96.0.10", port: 9080 };
+    bAppPort = (wsApp.address() as AddressInfo).port;
+    try {
+      const got = await new Promise<string>((resolve, reject) => {
+        const s = connect(sidecarA.outboundPort, "127.0.0.1");
+        let buf = "";
+        const t = setTimeout(() => { s.destroy(); reject(new Error(`no echo: ${buf}`)); }, 5000);
+        s.on("data", (d: Buffer) => {
+          buf += d.toString();
+          if (buf.includes("\r\n\r\n") && !buf.includes("mesh-echo:")) s.write("hello");
+          if (buf.includes("mesh-echo:hello")) { clearTimeout(t); s.destroy(); resolve(buf); }
+        });
+        s.on("error", reject);
+        s.write("GET /chat HTTP/1.1\r\nHost: reviews.shop:9080\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+      });
+      expect(got).toMatch(/^HTTP\/1\.1 101 /);
+      expect(got).toContain("mesh-echo:hello");
+    } finally {
+      bAppPort = app.port;
+    }
   });
 });
