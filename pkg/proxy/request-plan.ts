@@ -47,6 +47,9 @@ export interface DirectAnswer {
   readonly headers: OutgoingHttpHeaders;
 }
 
+/** RFC 3986 authority without userinfo: reg-name / IP-literal characters and an optional port. */
+const authorityRe = /^[A-Za-z0-9._~%!$&'()*+,;=:[\]-]{0,255}$/;
+
 export function isGrpcRequest(contentType: string | string[] | undefined): boolean {
   return typeof contentType === "string" && contentType.startsWith("application/grpc");
 }
@@ -73,6 +76,7 @@ export function planRequest(down: Downstream, ctx: RouteContext, state: EngineSt
     if (cl > limits.maxBodyBytes) throw failure("body_too_large", "request body too large");
   }
   const authority = target.authority ?? (down.h2 ? (h[":authority"] as string | undefined) ?? h.host : h.host) ?? "";
+  if (!authorityRe.test(authority)) throw failure("bad_request", "malformed Host");
   const host = routingHost(authority);
   const headers = forwardRequestHeaders(h, { remoteAddress: down.remoteAddress, scheme: ctx.scheme });
 

@@ -49,6 +49,7 @@ describe("request smuggling is refused", () => {
     "bad chunk size": `POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n`,
     "missing Host": `GET / HTTP/1.1\r\n\r\n`,
     "two Host headers": `GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n`,
+    "Host with userinfo and path": `GET / HTTP/1.1\r\nHost: user@evil.example/x\r\n\r\n`,
     "invalid method token": `G(T / HTTP/1.1\r\nHost: x\r\n\r\n`,
     "HTTP/1.1 request target with space": `GET /a b HTTP/1.1\r\nHost: x\r\n\r\n`,
   };

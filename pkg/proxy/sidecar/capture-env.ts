@@ -28,6 +28,8 @@ export interface CaptureEnv {
   setMeshTls(material: MeshTlsMaterial | undefined): void;
   /** Inbound: the app's local port for a destination port (explicit bindings; default the same port). */
   readonly appPortOf?: (port: number) => number;
+  /** Inbound: the cluster describing the app's protocol for a destination port (explicit bindings). */
+  readonly appClusterOf?: (port: number) => string | undefined;
   /** Inbound: treat every TLS ClientHello as mesh mTLS (explicit bindings only meshed peers dial). */
   readonly anyTlsIsMesh?: boolean;
   /** True when `dst` is one of the sidecar's own listeners (a direct, unredirected connection). */

@@ -39,6 +39,8 @@ export async function handleInbound(socket: Socket, env: CaptureEnv): Promise<vo
   if (env.isSelf(dst, socket)) return refuse("destination is the sidecar itself (loop)", { port: dst.port });
   const port = dst.port;
   const appPort = env.appPortOf?.(port) ?? port;
+  const appCluster = env.appClusterOf?.(port);
+  const protocolOf = appCluster !== undefined ? { defaultCluster: appCluster } : {};
   const mode = env.inboundPortModes[port] ?? env.inboundMode;
   const first = await readFirstBytes(socket, judgeInbound, env.peekTimeoutMs, MAX_HELLO + 64);
   if (first.stop === "error" || socket.destroyed) return;
@@ -52,7 +54,7 @@ export async function handleInbound(socket: Socket, env: CaptureEnv): Promise<vo
     env.stats.inboundMtls++;
     env.log("info", "inbound.mtls", { port, from, peerIdentity: tls.peerIdentity, alpn: tls.alpn });
     const ctx: RouteContext = {
-      face: "sidecar-inbound", routes: undefined, localAppPort: appPort, destinationPort: port,
+      face: "sidecar-inbound", routes: undefined, localAppPort: appPort, destinationPort: port, ...protocolOf,
       scheme: "http", peerIdentity: tls.peerIdentity, label,
     };
     env.engine.serveConnection(tls.socket, ctx, undefined);
@@ -63,7 +65,7 @@ export async function handleInbound(socket: Socket, env: CaptureEnv): Promise<vo
   }
   if (verdict?.kind === "http1" || verdict?.kind === "h2") {
     env.stats.inboundPlainHttp++;
-    const ctx: RouteContext = { face: "sidecar-inbound", routes: undefined, localAppPort: appPort, destinationPort: port, scheme: "http", label };
+    const ctx: RouteContext = { face: "sidecar-inbound", routes: undefined, localAppPort: appPort, destinationPort: port, ...protocolOf, scheme: "http", label };
     env.engine.serveConnection(socket, ctx, first.head);
     return;
   }

@@ -26,6 +26,8 @@ export interface SidecarBinding {
 /** An explicit inbound listener (a pod IP and target port); `appPort` is the app's port on 127.0.0.1 (default: `port`). */
 export interface InboundBinding extends SidecarBinding {
   readonly appPort?: number;
+  /** The cluster id (`ns/service:port`) whose protocol says how to talk to the app (h2c/grpc ⇒ HTTP/2), as engine defaultCluster. */
+  readonly cluster?: string;
 }
 
 /** One structured log event; fields carry no secrets (no keys, no tokens, no payload bytes). */

@@ -86,7 +86,8 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     }
     for (const b of options.inboundBindings ?? []) {
       const appPort = b.appPort ?? b.port;
-      const server = captureServer({ ...explicit, appPortOf: () => appPort, anyTlsIsMesh: true }, open, max, handleInbound, "inbound");
+      const cluster = b.cluster;
+      const server = captureServer({ ...explicit, appPortOf: () => appPort, appClusterOf: () => cluster, anyTlsIsMesh: true }, open, max, handleInbound, "inbound");
       servers.push(server);
       await listen(server, b.port, b.host);
       env.log("info", "sidecar.listening", { face: "inbound", address: `${b.host}:${b.port}`, appPort });
