@@ -147,7 +147,7 @@ export class H2Downstream implements Downstream {
     stream.respond({ ...headers, ":status": 200 }, { endStream: true });
   }
   reset(): void {
-    if (this.done && this.res.stream.closed) return;
+    if (this.done) return;
     this.done = true;
     if (!this.res.stream.destroyed) this.res.stream.close(h2c.NGHTTP2_INTERNAL_ERROR);
   }

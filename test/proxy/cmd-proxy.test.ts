@@ -93,7 +93,7 @@ describe("weft proxy --controller (distribution client)", () => {
     const port = await freePort();
     const admin = await freePort();
     const p = spawn(node, [join(root, "cmd/weft.ts"), "proxy", "--mode", "gateway", "--gateway", "gw/web", "--controller", `127.0.0.1:${ctlPort}`,
-      "--bind", "127.0.0.1", "--port-map", `80=${port}`, "--admin-port", String(admin), "--drain-ms", "500"], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, POD_NAMESPACE: "gw" } });
+      "--bind", "127.0.0.1", "--port-map", `80=${port}`, "--admin-port", String(admin), "--drain-ms", "500"], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, POD_NAMESPACE: "gw", WEFT_CONTROLLER_INSECURE: "true" } });
     p.stderr?.resume();
     try {
       await until(async () => ((await h1(admin, "/ready")).status === 200 ? true : undefined));
