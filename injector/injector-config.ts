@@ -45,6 +45,13 @@ export interface InjectorConfig {
   readonly excludeOutboundCidrs?: readonly string[];
   /** Tracing for the injected proxy, passed as WEFT_TRACING_* env (pkg/telemetry tracingConfigFromEnv). */
   readonly tracing?: ProxyTracing;
+  /**
+   * PEM of the mesh CA's current roots, set by the controller at injection time (never read from
+   * WEFT_INJECTION_CONFIG); the proxy gets it as WEFT_TRUST_BUNDLE to verify the controller's TLS.
+   */
+  readonly trustBundlePem?: string;
+  /** The controller serves plaintext (--grpc-insecure, development): the proxy gets WEFT_CONTROLLER_INSECURE=true. */
+  readonly controllerInsecure?: boolean;
 }
 
 export interface ProxyTracing {

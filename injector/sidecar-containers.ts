@@ -1,7 +1,8 @@
 // sidecar-containers: the objects mutate adds to a pod — the `weft init` container (only
 // NET_ADMIN + NET_RAW, root only for it), the proxy container (UID 1337, non-root, read-only
 // root, no privilege escalation, drop ALL), and the proxy-only volumes (projected ServiceAccount
-// token for the controller audience, an in-memory scratch dir). Takes config + per-pod overrides;
+// token for the controller audience, an in-memory scratch dir; WEFT_TRUST_BUNDLE when the config
+// carries the mesh trust bundle). Takes config + per-pod overrides;
 // gives plain Kubernetes JSON.
 // Must not: mount the weft token into app containers, or give the proxy any capability.
 // Spec: native sidecars = init container with restartPolicy Always (KEP-753, Kubernetes ≥ 1.29).
@@ -15,6 +16,8 @@ export const TOKEN_VOLUME = "weft-token";
 export const SCRATCH_VOLUME = "weft-tmp";
 export const TOKEN_MOUNT_PATH = "/var/run/secrets/weft.dev/tokens";
 export const TOKEN_FILE = "distribution-token";
+/** PEM roots the proxy verifies the controller's distribution certificate against. */
+export const TRUST_BUNDLE_ENV = "WEFT_TRUST_BUNDLE";
 
 /** `weft init` flags for the capture config (read by cmd/weft/init.ts). */
 export function initArgs(config: InjectorConfig, o: PodOverrides): string[] {
@@ -102,6 +105,8 @@ export function proxyContainer(config: InjectorConfig, o: PodOverrides, native: 
       env("WEFT_OUTBOUND_PORT", String(config.outboundPort)),
       env("WEFT_LOG_LEVEL", o.logLevel),
       ...tracingEnv(config),
+      ...(config.trustBundlePem === undefined ? [] : [env(TRUST_BUNDLE_ENV, config.trustBundlePem)]),
+      ...(config.controllerInsecure === true ? [env("WEFT_CONTROLLER_INSECURE", "true")] : []),
     ],
     resources: { requests: { ...o.resources.requests }, limits: { ...o.resources.limits } },
     securityContext: {

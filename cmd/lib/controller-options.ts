@@ -10,6 +10,12 @@ export interface ControllerOptions {
   readonly kubeconfig?: string;
   readonly grpcAddress: string;
   readonly grpcPort: number;
+  /** Serve the distribution port in plaintext even with a mesh CA (local/dev only; explicit). */
+  readonly grpcInsecure: boolean;
+  /** The controller's Service: distribution certificate SANs <svc>.<ns>.svc[.cluster.local]. */
+  readonly grpcService: string;
+  /** Extra DNS SANs for the distribution certificate. */
+  readonly grpcDnsNames: readonly string[];
   /** /ready, /live (/healthz), /status. The chart names it --admin-port. */
   readonly healthPort: number;
   /** The controller's own namespace: default for the lease and the CA Secret. */
@@ -45,6 +51,7 @@ export interface ControllerOptions {
 
 export const CONTROLLER_USAGE = `usage: weft controller [--provider kube|file] [--dir D] [--kubeconfig K]
   [--grpc-address 0.0.0.0] [--grpc-port 15010] [--admin-port 15014] [--leader-elect[=true|false]]
+  [--grpc-service NAME] [--grpc-dns-names a,b] [--grpc-insecure]  (TLS with the mesh CA unless --grpc-insecure)
   [--namespace NS] [--lease-namespace NS] [--lease-name weft-controller] [--identity ID]
   [--trust-domain cluster.local] [--ca-secret weft-ca] [--cert-lifetime 24h]
   [--webhook-port 15017] [--webhook-config NAME] [--webhook-service NAME] [--webhook-dns-names a,b]
@@ -57,7 +64,7 @@ const VALUE_FLAGS = new Set([
   "provider", "dir", "kubeconfig", "grpc-address", "grpc-port", "health-port", "admin-port", "lease-namespace", "lease-name", "identity",
   "lease-duration", "renew-deadline", "retry-period", "controller-name", "log-level", "namespace", "trust-domain", "ca-secret",
   "webhook-port", "webhook-config", "webhook-service", "cert-lifetime", "gateway-image", "controller-address", "webhook-dns-names",
-  "local-dev-tokens",
+  "local-dev-tokens", "grpc-service", "grpc-dns-names",
 ]);
 
 export function parseDuration(flag: string, v: string): number {
@@ -78,7 +85,7 @@ function port(flag: string, v: string): number {
 
 export function parseControllerOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ControllerOptions {
   const raw = new Map<string, string>();
-  const bools = new Map<string, boolean>([["leader-elect", false], ["provision-gateways", false]]);
+  const bools = new Map<string, boolean>([["leader-elect", false], ["provision-gateways", false], ["grpc-insecure", false]]);
   for (let i = 0; i < argv.length; i++) {
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i] ?? "");
     if (m === null) throw new Error(`unexpected argument "${argv[i]}"`);
@@ -120,6 +127,9 @@ export function parseControllerOptions(argv: readonly string[], env: Readonly<Re
     ...(kubeconfig !== undefined && kubeconfig !== "" ? { kubeconfig } : {}),
     grpcAddress: raw.get("grpc-address") ?? "0.0.0.0",
     grpcPort: port("grpc-port", raw.get("grpc-port") ?? "15010"),
+    grpcInsecure: bools.get("grpc-insecure") === true,
+    grpcService: raw.get("grpc-service") ?? raw.get("webhook-service") ?? "weft",
+    grpcDnsNames: (raw.get("grpc-dns-names") ?? "").split(",").map((x) => x.trim()).filter((x) => x !== ""),
     healthPort: port("admin-port", raw.get("admin-port") ?? raw.get("health-port") ?? "15014"),
     namespace,
     trustDomain: raw.get("trust-domain") ?? "cluster.local",
@@ -142,4 +152,15 @@ export function parseControllerOptions(argv: readonly string[], env: Readonly<Re
     controllerName: raw.get("controller-name") ?? "weft.dev/gateway-controller",
     logLevel: raw.get("log-level") ?? env["WEFT_LOG_LEVEL"] ?? "info",
   };
+}
+
+/**
+ * Why these options may not serve the distribution port, or undefined. With the kube provider the
+ * port carries ServiceAccount tokens and gateway TLS keys: it needs the mesh CA (--ca-secret) for
+ * TLS, or an explicit --grpc-insecure.
+ */
+export function distributionSecurityProblem(o: ControllerOptions): string | undefined {
+  if (o.provider !== "kube" || o.grpcInsecure || o.caSecret !== undefined) return undefined;
+  return "--provider kube serves the distribution port over TLS with a certificate from the mesh CA, and there is no CA: "
+    + "give --ca-secret NAME (the chart does), or --grpc-insecure to serve plaintext (development only: tokens and gateway keys cross the network unencrypted)";
 }

@@ -1,6 +1,8 @@
-// controller-provisioner: gives every Gateway of our GatewayClass its data plane — a Deployment of
-// `weft proxy --mode gateway` (with a projected ServiceAccount token for the controller's audience)
-// and a Service exposing the listener ports — owned by the Gateway (so
+// controller-provisioner: gives every Gateway of our GatewayClass its data plane — a
+// dedicated ServiceAccount (the only identity the distribution server gives that Gateway's slice and
+// keys to, controller-distribution-auth), a Deployment of `weft proxy --mode gateway` running as it
+// (projected ServiceAccount token for the controller's audience, WEFT_TRUST_BUNDLE = the mesh roots
+// that verify the controller's TLS) and a Service exposing the listener ports — owned by the Gateway (so
 // the garbage collector removes them with it), applied with server-side apply (idempotent; no
 // write when the desired object did not change since the last apply). It also reports the
 // addresses (the Service's cluster IPs) that Gateway status carries.
@@ -24,6 +26,8 @@ export interface ProvisionerOptions {
   /** host:port proxies dial for config (the controller Service). */
   readonly controllerAddress: string;
   readonly trustDomain: string;
+  /** Mesh CA roots for WEFT_TRUST_BUNDLE; absent ⇒ the controller serves plaintext (proxies get --controller-insecure). */
+  readonly trustBundle?: () => string;
   readonly log: Log;
 }
 
@@ -37,7 +41,7 @@ export function provisionedName(gatewayName: string): string {
   return `${name.slice(0, 54).replace(/[-.]+$/, "")}-${h}`;
 }
 
-export function desiredGatewayObjects(gw: Gateway, opts: Pick<ProvisionerOptions, "image" | "controllerAddress" | "trustDomain">): Record<string, unknown>[] {
+export function desiredGatewayObjects(gw: Gateway, opts: Pick<ProvisionerOptions, "image" | "controllerAddress" | "trustDomain" | "trustBundle">): Record<string, unknown>[] {
   const ns = gw.metadata.namespace ?? "default";
   const name = provisionedName(gw.metadata.name);
   const labels = { [GATEWAY_LABEL]: gw.metadata.name, "app.kubernetes.io/managed-by": "weft", "app.kubernetes.io/component": "gateway" };
@@ -53,12 +57,16 @@ export function desiredGatewayObjects(gw: Gateway, opts: Pick<ProvisionerOptions
         template: {
           metadata: { labels },
           spec: {
+            serviceAccountName: name,
+            automountServiceAccountToken: false,
             containers: [{
               name: "proxy", image: opts.image,
               args: [
                 "proxy", "--mode", "gateway", "--gateway", `${ns}/${gw.metadata.name}`, "--controller", opts.controllerAddress,
-                "--namespace", ns, "--service-account", "default", "--trust-domain", opts.trustDomain, "--token-path", `${TOKEN_DIR}/token`,
+                "--namespace", ns, "--service-account", name, "--trust-domain", opts.trustDomain, "--token-path", `${TOKEN_DIR}/token`,
+                ...(opts.trustBundle === undefined ? ["--controller-insecure"] : []),
               ],
+              ...(opts.trustBundle === undefined ? {} : { env: [{ name: "WEFT_TRUST_BUNDLE", value: opts.trustBundle() }] }),
               volumeMounts: [{ name: "weft-token", mountPath: TOKEN_DIR, readOnly: true }],
               ports: ports.map((l) => ({ name: `l-${l.port}`, containerPort: l.port, protocol: "TCP" })),
               securityContext: { runAsNonRoot: true, runAsUser: 1337, allowPrivilegeEscalation: false },
@@ -76,6 +84,7 @@ export function desiredGatewayObjects(gw: Gateway, opts: Pick<ProvisionerOptions
         ports: ports.map((l) => ({ name: `l-${l.port}`, port: l.port, targetPort: l.port, protocol: "TCP" })),
       },
     },
+    { apiVersion: "v1", kind: "ServiceAccount", metadata, automountServiceAccountToken: false },
   ];
 }
 
@@ -98,9 +107,8 @@ export function withGatewayAddresses(statuses: readonly StatusUpdate[], snapshot
 
 function pathOf(o: Record<string, unknown>): string {
   const m = o["metadata"] as { name: string; namespace: string };
-  return o["kind"] === "Deployment"
-    ? apiPath("apps", "v1", "deployments", m.namespace, m.name)
-    : apiPath("", "v1", "services", m.namespace, m.name);
+  if (o["kind"] === "Deployment") return apiPath("apps", "v1", "deployments", m.namespace, m.name);
+  return apiPath("", "v1", o["kind"] === "ServiceAccount" ? "serviceaccounts" : "services", m.namespace, m.name);
 }
 
 export function createProvisioner(opts: ProvisionerOptions): { reconcile(snapshot: ResourceSnapshot): Promise<number> } {
@@ -111,7 +119,9 @@ export function createProvisioner(opts: ProvisionerOptions): { reconcile(snapsho
       let writes = 0;
       for (const gw of snapshot.gateways) {
         if (!ours.has(gw.spec.gatewayClassName) || gw.metadata.uid === undefined) continue;
-        for (const obj of desiredGatewayObjects(gw, opts)) {
+        // The ServiceAccount first, so the Deployment's pods can be created at once.
+        const objs = desiredGatewayObjects(gw, opts).sort((a, b) => Number(b["kind"] === "ServiceAccount") - Number(a["kind"] === "ServiceAccount"));
+        for (const obj of objs) {
           const path = pathOf(obj);
           const hash = canonicalJson(obj);
           if (applied.get(path) === hash) continue;

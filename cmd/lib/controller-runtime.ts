@@ -1,7 +1,8 @@
 // controller-runtime: starts every part of the controller from ControllerOptions and stops them.
 // Takes options and a Log; gives a handle (ready, isLeader, writes, ports, identity, stop).
 // With the kube provider and --ca-secret (or the file provider and --local-dev-tokens), the
-// distribution server signs CSRs and requires proxies' tokens. `weft controller` and the Kubernetes-tier tests (which run replicas in-process to count
+// distribution server signs CSRs, requires proxies' tokens, authorizes slices and serves TLS with a
+// mesh-CA certificate (controller-distribution-*; plaintext only with --grpc-insecure). `weft controller` and the Kubernetes-tier tests (which run replicas in-process to count
 // writes) share it.
 // stop(release=false) simulates a crash for leader-election tests: the lease is not released.
 // Must not: exit the process, or write status when --leader-elect is on and we are not leader.
@@ -21,6 +22,9 @@ import { startHealthServer } from "./controller-health.ts";
 import { createProvisioner, withGatewayAddresses } from "./controller-provisioner.ts";
 import { startMeshIdentity, type MeshIdentity } from "./controller-ca.ts";
 import { startLocalDevIdentity } from "./local-dev-identity.ts";
+import { distributionAccess } from "./controller-distribution-auth.ts";
+import { startDistributionTls, type DistributionTls } from "./controller-distribution-tls.ts";
+import { distributionSecurityProblem } from "./controller-options.ts";
 import { startInjectionWebhook, type InjectionWebhook } from "./controller-webhook.ts";
 
 export interface ControllerHandle {
@@ -40,6 +44,8 @@ export interface ControllerHandle {
 }
 
 export async function startController(o: ControllerOptions, log: Log, kcIn?: KubeConfig): Promise<ControllerHandle> {
+  const insecureProblem = distributionSecurityProblem(o);
+  if (insecureProblem !== undefined) throw new Error(insecureProblem);
   let kc = kcIn;
   if (kc === undefined && o.provider === "kube") {
     kc = new KubeConfig();
@@ -67,9 +73,13 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     onAck: scheduleStatusRefresh,
     onNack: scheduleStatusRefresh,
     log: (level, msg, fields) => (level === "warn" ? log.warn(fields, msg) : log.info(fields, msg)),
-    ...(identity !== undefined ? { sign: identity.sign, authenticateToken: identity.authenticateToken } : {}),
+    ...distributionAccess(o.provider, identity, client),
   });
-  const grpcPort = await distribution.listen(`${o.grpcAddress}:${o.grpcPort}`);
+  const tls: DistributionTls | undefined = identity !== undefined && !o.grpcInsecure
+    ? startDistributionTls({ ca: identity.ca, namespace: o.namespace, service: o.grpcService, controllerAddress: o.controllerAddress, extraDnsNames: o.grpcDnsNames, log })
+    : undefined;
+  if (tls === undefined) log.warn({ grpcInsecure: o.grpcInsecure }, "distribution port serves plaintext (no mesh CA or --grpc-insecure): development only");
+  const grpcPort = await distribution.listen(`${o.grpcAddress}:${o.grpcPort}`, tls?.credentials);
   let election: LeaderElection | undefined;
   let leader = (): boolean => true;
   const writer = client === undefined ? undefined : createStatusWriter({
@@ -77,7 +87,8 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     lookup: (t) => pipeline.lookup(t),
   });
   const provisioner = client !== undefined && o.provisionGateways
-    ? createProvisioner({ client, controllerName: o.controllerName, image: o.gatewayImage, controllerAddress: o.controllerAddress, trustDomain: o.trustDomain, log })
+    ? createProvisioner({ client, controllerName: o.controllerName, image: o.gatewayImage, controllerAddress: o.controllerAddress, trustDomain: o.trustDomain, log,
+      ...(tls !== undefined && identity !== undefined ? { trustBundle: () => identity.ca.trustBundle() } : {}) })
     : undefined;
   const pipeline = createControllerPipeline({
     translateOptions: { controllerName: o.controllerName, trustDomain: o.trustDomain },
@@ -115,7 +126,7 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     webhook = await startInjectionWebhook({
       client, identity, namespace: o.namespace, service: o.webhookService, extraDnsNames: o.webhookDnsNames,
       ...(o.webhookConfig !== undefined ? { configName: o.webhookConfig } : {}),
-      address: o.grpcAddress, port: o.webhookPort,
+      address: o.grpcAddress, port: o.webhookPort, controllerInsecure: tls === undefined,
       ...(o.injectionConfigJson !== undefined ? { injectionConfigJson: o.injectionConfigJson } : {}),
       snapshot: () => provider.snapshot(), log,
     });
@@ -145,6 +156,7 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
       await pipeline.idle();
       await new Promise<void>((r) => health.server.close(() => r()));
       await distribution.close(1_000);
+      tls?.stop();
     },
   };
 }

@@ -4,13 +4,16 @@
 // validated; a bad config leaves the webhook off and says why), a namespace lookup (snapshot first,
 // then the API), and the MutatingWebhookConfiguration name whose caBundle it keeps equal to the mesh
 // trust bundle (checked at start and every `resyncMs`; read-modify-write with resourceVersion).
-// Gives { port, stop }. Re-issues the certificate at half its lifetime (setSecureContext).
+// Gives { port, stop }. Re-issues the certificate at half its lifetime (controller-serving-cert,
+// setSecureContext). Injected proxies get the CA's current trust bundle (WEFT_TRUST_BUNDLE).
 // Must not: log pod specs or keys; touch webhook configurations other than the one named.
 import type { Server } from "node:https";
 import type { Namespace, ResourceSnapshot } from "../../pkg/api/index.ts";
 import { kubeStatusOf, type KubeClient, type Log } from "../../pkg/k8s/index.ts";
 import { createWebhookServer, DEFAULT_INJECTOR_CONFIG, parseInjectorConfig, type InjectorConfig } from "../../injector/index.ts";
 import type { MeshIdentity } from "./controller-ca.ts";
+import { withTrustBundle } from "./controller-distribution-trust.ts";
+import { startServingCertificate } from "./controller-serving-cert.ts";
 
 export interface WebhookOptions {
   readonly client: KubeClient;
@@ -25,6 +28,8 @@ export interface WebhookOptions {
   readonly snapshot: () => ResourceSnapshot | undefined;
   readonly log: Log;
   readonly resyncMs?: number;
+  /** The distribution port is plaintext (--grpc-insecure): injected proxies get WEFT_CONTROLLER_INSECURE, no bundle. */
+  readonly controllerInsecure?: boolean;
 }
 
 export interface InjectionWebhook {
@@ -70,8 +75,11 @@ export async function startInjectionWebhook(o: WebhookOptions): Promise<Injectio
   }
   const dnsNames = [`${o.service}.${o.namespace}.svc`, `${o.service}.${o.namespace}.svc.cluster.local`, ...o.extraDnsNames];
   const spiffe = `spiffe://${o.identity.ca.trustDomain}/ns/${o.namespace}/sa/${o.service}`;
-  const issue = () => o.identity.ca.issueServingCertificate(spiffe, dnsNames);
-  let cert = issue();
+  const serving = startServingCertificate({
+    ca: o.identity.ca, spiffeId: spiffe, dnsNames, what: "webhook", log: o.log,
+    onRenew: (c) => server.setSecureContext({ key: c.keyPem, cert: c.certChainPem }),
+  });
+  const cert = serving.current();
   const nsLookup = async (name: string): Promise<Namespace | undefined> => {
     const cached = o.snapshot()?.namespaces.find((n) => n.metadata.name === name);
     if (cached !== undefined) return cached;
@@ -82,7 +90,9 @@ export async function startInjectionWebhook(o: WebhookOptions): Promise<Injectio
       throw err;
     }
   };
-  const server: Server = createWebhookServer({ keyPem: cert.keyPem, certPem: cert.certChainPem, config: loaded.config, nsLookup });
+  const server: Server = createWebhookServer({ keyPem: cert.keyPem, certPem: cert.certChainPem, config: o.controllerInsecure === true
+    ? { ...loaded.config, controllerInsecure: true }
+    : withTrustBundle(loaded.config, o.identity.ca), nsLookup });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(o.port, o.address, () => resolve());
@@ -90,17 +100,6 @@ export async function startInjectionWebhook(o: WebhookOptions): Promise<Injectio
   const addr = server.address();
   const port = addr !== null && typeof addr === "object" ? addr.port : o.port;
   const timers: NodeJS.Timeout[] = [];
-  const rotate = (): void => {
-    const delay = Math.max(60_000, Math.floor((cert.notAfterMs - Date.now()) / 2));
-    timers[0] = setTimeout(() => {
-      cert = issue();
-      server.setSecureContext({ key: cert.keyPem, cert: cert.certChainPem });
-      o.log.info({ notAfter: new Date(cert.notAfterMs).toISOString() }, "webhook certificate re-issued");
-      rotate();
-    }, Math.min(delay, 2_147_000_000));
-    timers[0].unref();
-  };
-  rotate();
   const configName = o.configName;
   if (configName !== undefined) {
     const sync = (): void => {
@@ -117,7 +116,7 @@ export async function startInjectionWebhook(o: WebhookOptions): Promise<Injectio
   return {
     port,
     async stop(): Promise<void> {
-      clearTimeout(timers[0]);
+      serving.stop();
       clearInterval(timers[1]);
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();

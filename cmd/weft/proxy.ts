@@ -6,9 +6,14 @@
 // pkg/ca's identity client and handed to the engine and sidecar). Flags fall back to the env the
 // injector sets (WEFT_PROXY_MODE, POD_NAMESPACE, POD_NAME, SERVICE_ACCOUNT, WEFT_CONTROLLER_ADDRESS,
 // WEFT_TOKEN_PATH, WEFT_ADMIN_PORT, WEFT_INBOUND_PORT, WEFT_OUTBOUND_PORT, WEFT_LOG_LEVEL).
+// The controller channel is TLS verified against WEFT_TRUST_BUNDLE (or --trust-bundle FILE) with the
+// controller address's host as the expected name; without a bundle it refuses to start (exit 2)
+// unless --controller-insecure (or WEFT_CONTROLLER_INSECURE=true). The bundle in each Sign response
+// replaces that trust for later connections (root rotation).
 // Admin endpoints on --admin-port. SIGTERM/SIGINT: stop accepting, drain in-flight (bounded by
 // --drain-ms), exit 0. Exit 2 on bad flags, 1 when it cannot start.
 // Must not: log key material or header values.
+import { credentials as grpcCredentials } from "@grpc/grpc-js";
 import { readFileSync, unwatchFile, watchFile } from "node:fs";
 import { createIdentityClient, type IdentityClient } from "../../pkg/ca/index.ts";
 import { createDistributionClient, type DistributionClient } from "../../pkg/distribution/index.ts";
@@ -27,6 +32,8 @@ const USAGE = `usage: weft proxy --mode gateway --gateway <ns>/<name> (--config 
        weft proxy --mode sidecar --namespace <clientNs> (--config <ir.json> | --controller <host:port>) [flags]
 flags:
   --token-path P       projected ServiceAccount token (controller auth and mesh identity)
+  --trust-bundle FILE  PEM roots that verify the controller's TLS certificate (default: env WEFT_TRUST_BUNDLE)
+  --controller-insecure  dial the controller in plaintext (development only; env WEFT_CONTROLLER_INSECURE=true)
   --service-account S  our ServiceAccount (mesh identity spiffe://<td>/ns/<ns>/sa/<S>)
   --pod NAME           our pod name (distribution identity)
   --trust-domain TD    mesh trust domain (default cluster.local)
@@ -89,10 +96,36 @@ function intFlag(f: Flags, name: string, dflt: number): number {
   return n;
 }
 
+/**
+ * The PEM roots the controller channel verifies against, undefined for --controller-insecure, or a
+ * precise error. Only checked when dialing a controller.
+ */
+function controllerTrust(f: Flags, envBundle: string | undefined): string | undefined {
+  if (f.controller === undefined) return undefined;
+  const insecure = f["controller-insecure"];
+  if (insecure !== undefined && insecure !== "true" && insecure !== "false") throw new Error("--controller-insecure takes no value (or true/false)");
+  if (insecure === "true") return undefined;
+  let pem = envBundle;
+  if (f["trust-bundle"] !== undefined) {
+    try {
+      pem = readFileSync(f["trust-bundle"], "utf8");
+    } catch (e) {
+      throw new Error(`--trust-bundle ${f["trust-bundle"]}: cannot read it (${e instanceof Error && "code" in e ? String(e.code) : "error"})`);
+    }
+  }
+  if (pem === undefined || pem.trim() === "") {
+    throw new Error(`no trust bundle for the controller at ${f.controller}: set WEFT_TRUST_BUNDLE (the injector and the gateway provisioner do) `
+      + "or --trust-bundle FILE to verify its TLS certificate, or pass --controller-insecure for a plaintext development controller");
+  }
+  if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new Error("the controller trust bundle holds no PEM certificate");
+  return pem;
+}
+
 async function run(argv: readonly string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) { process.stdout.write(`${USAGE}\n`); return 0; }
   let f: Flags;
   let portMap: Map<number, number>;
+  let trust: string | undefined;
   try {
     const env = process.env;
     f = {
@@ -101,7 +134,9 @@ async function run(argv: readonly string[]): Promise<number> {
       "inbound-port": env.WEFT_INBOUND_PORT, "outbound-port": env.WEFT_OUTBOUND_PORT, gateway: env.WEFT_GATEWAY,
       "log-level": env.WEFT_LOG_LEVEL, "access-log": env.WEFT_ACCESS_LOG,
     };
-    for (const [k, v] of Object.entries(parseFlags(argv))) f[k] = v;
+    f["controller-insecure"] = env.WEFT_CONTROLLER_INSECURE;
+    for (const [k, v] of Object.entries(parseFlags(argv.map((a) => (a === "--controller-insecure" ? "--controller-insecure=true" : a))))) f[k] = v;
+    trust = controllerTrust(f, env.WEFT_TRUST_BUNDLE);
     if (f.mode !== "gateway" && f.mode !== "sidecar") throw new Error("--mode must be gateway or sidecar");
     if ((f.config === undefined) === (f.controller === undefined)) throw new Error("exactly one of --config and --controller is required");
     if (f.mode === "gateway" && !/^[^/]+\/[^/]+$/.test(f.gateway ?? "")) throw new Error("--gateway <ns>/<name> is required");
@@ -189,6 +224,7 @@ async function run(argv: readonly string[]): Promise<number> {
           ...(f.mode === "gateway" ? { gatewayNamespace: gwNs ?? "", gatewayName: gwName ?? "" } : {}),
         },
         ...(f["token-path"] !== undefined ? { token: readToken } : {}),
+        ...(trust !== undefined ? { credentials: grpcCredentials.createSsl(Buffer.from(trust)) } : {}),
         onConfig: ({ version, slice }) => { void applyIr(slice, version).catch((e: unknown) => log.error({ error: String(e) }, "listener apply failed")); },
         log: (level, msg, fields) => log[level](fields, msg),
       });
@@ -199,7 +235,15 @@ async function run(argv: readonly string[]): Promise<number> {
           identity: `spiffe://${f["trust-domain"] ?? "cluster.local"}/ns/${f.namespace}/sa/${f["service-account"]}`,
           requestSign: (csr, token) => dist.sign(csr, token),
           readToken,
-          onMaterial: (m) => { engine.setMeshTls(m); sidecar?.setMeshTls(m); },
+          onMaterial: (m) => {
+            engine.setMeshTls(m);
+            sidecar?.setMeshTls(m);
+            if (trust !== undefined && m.trustBundlePem !== trust && m.trustBundlePem.includes("-----BEGIN CERTIFICATE-----")) {
+              trust = m.trustBundlePem;
+              dist.setCredentials(grpcCredentials.createSsl(Buffer.from(trust)));
+              log.info({}, "controller trust bundle replaced by the one from the CA");
+            }
+          },
           log: (level, msg, fields) => log[level](fields, msg),
         });
         void identity.start().catch((e: unknown) => log.error({ error: String(e) }, "mesh identity unavailable"));

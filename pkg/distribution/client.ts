@@ -36,6 +36,11 @@ export interface DistributionClient {
   /** True while a stream to the controller is open and the server has accepted our hello. */
   connected(): boolean;
   sign(csrPem: string, token: string, deadlineMs?: number): Promise<{ certChainPem: string; trustBundlePem: string }>;
+  /**
+   * New channel credentials (e.g. a rotated trust bundle) for every later connect and Sign call;
+   * the open stream stays on its channel until it ends.
+   */
+  setCredentials(credentials: grpc.ChannelCredentials): void;
   close(): void;
 }
 
@@ -43,13 +48,17 @@ const STABLE_STREAM_MS = 5_000;
 
 export function createDistributionClient(opts: DistributionClientOptions): DistributionClient {
   const { Client } = loadDistributionProto();
-  const stub = new Client(opts.address, opts.credentials ?? grpc.credentials.createInsecure(), {
+  const newStub = (creds: grpc.ChannelCredentials): DistributionStub => new Client(opts.address, creds, {
     "grpc.max_receive_message_length": 256 * 1024 * 1024,
     "grpc.keepalive_time_ms": 20_000,
     "grpc.keepalive_timeout_ms": 10_000,
     "grpc.keepalive_permit_without_calls": 1,
     ...opts.channelOptions,
   }) as unknown as DistributionStub;
+  let stub = newStub(opts.credentials ?? grpc.credentials.createInsecure());
+  /** Channels replaced by setCredentials whose stream has not ended yet. */
+  const retired = new Set<DistributionStub>();
+  let callChannel: DistributionStub | undefined;
   const log = opts.log ?? (() => {});
   let state: ClientState = EMPTY_CLIENT_STATE;
   let currentConfig: { version: string; slice: ProxySlice } | undefined;
@@ -117,12 +126,15 @@ export function createDistributionClient(opts: DistributionClientOptions): Distr
       }
     }
     if (closed) return;
-    const c = stub.Stream(md);
+    const channel = stub;
+    const c = channel.Stream(md);
     call = c;
+    callChannel = channel;
     let done = false;
     const finish = (): void => {
       if (done) return;
       done = true;
+      if (retired.delete(channel)) channel.close();
       if (call === c) {
         call = undefined;
         up = false;
@@ -182,7 +194,16 @@ export function createDistributionClient(opts: DistributionClientOptions): Distr
         });
       });
     },
+    setCredentials(credentials) {
+      if (closed) return;
+      const old = stub;
+      stub = newStub(credentials);
+      if (call !== undefined && callChannel === old) retired.add(old);
+      else old.close();
+    },
     close() {
+      for (const old of retired) old.close();
+      retired.clear();
       closed = true;
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;

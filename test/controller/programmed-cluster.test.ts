@@ -13,6 +13,8 @@ let cluster: TestCluster;
 let client: KubeClient;
 let controller: ControllerHandle | undefined;
 const proxies: DistributionClient[] = [];
+/** A projected-style token of ServiceAccount prog/default (the kube provider requires proxy tokens). */
+let token = "";
 
 async function programmedMessage(): Promise<string | undefined> {
   const r = await client.request<{ status?: { parents?: { conditions: { type: string; message: string }[] }[] } }>(
@@ -36,6 +38,7 @@ function sidecar(pod: string): DistributionClient {
     address: `127.0.0.1:${controller!.grpcPort}`,
     identity: { namespace: NS, serviceAccount: "default", pod, kind: "sidecar" },
     onConfig: () => {},
+    token: () => token,
     backoff: { initialMs: 50, maxMs: 500 },
   });
   proxies.push(c);
@@ -48,8 +51,11 @@ describe.skipIf(clusterSkipReason !== undefined)(`route status counts proxies${c
     cluster = await startCluster({ controllerManager: false });
     client = createKubeClient(cluster.kc);
     cluster.kubectl(["create", "namespace", NS]);
+    cluster.kubectl(["create", "serviceaccount", "default", "-n", NS]);
+    token = (await client.request<{ status: { token: string } }>("POST", `/api/v1/namespaces/${NS}/serviceaccounts/default/token`,
+      { body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { audiences: ["weft.dev/distribution"], expirationSeconds: 3600 } } })).status.token;
     controller = await startController(parseControllerOptions(
-      ["--provider=kube", "--grpc-address=127.0.0.1", "--grpc-port=0", "--admin-port=0", "--identity=prog", `--lease-namespace=${NS}`],
+      ["--provider=kube", "--grpc-insecure", "--grpc-address=127.0.0.1", "--grpc-port=0", "--admin-port=0", "--identity=prog", `--lease-namespace=${NS}`],
       {}), SILENT_LOG, cluster.kc);
   }, 180_000);
 

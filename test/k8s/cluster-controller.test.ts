@@ -145,7 +145,7 @@ spec:
   it("`weft controller` runs as a process: /ready turns 200, SIGTERM exits 0 and releases the lease", async () => {
     const port = await freePort();
     const repo = resolve(import.meta.dirname, "../..");
-    const child = spawn(process.execPath, [join(repo, "cmd/weft.ts"), "controller", "--kubeconfig", cluster.kubeconfigPath, "--grpc-address", "127.0.0.1",
+    const child = spawn(process.execPath, [join(repo, "cmd/weft.ts"), "controller", "--kubeconfig", cluster.kubeconfigPath, "--grpc-insecure", "--grpc-address", "127.0.0.1",
       "--grpc-port", "0", "--admin-port", String(port), "--leader-elect", "--namespace", NS, "--lease-name", "weft-cli", "--identity", "cli",
       "--log-level", "warn"], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";

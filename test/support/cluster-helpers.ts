@@ -56,7 +56,8 @@ export function replicaSet(cluster: () => TestCluster, leaseNamespace: string): 
   const live: ControllerHandle[] = [];
   return {
     async start(identity, leaderElect, extra = []) {
-      const argv = [...extra, "--grpc-address", "127.0.0.1", "--grpc-port", "0", "--health-port", "0", "--identity", identity, "--lease-namespace", leaseNamespace];
+      // Without a mesh CA the kube provider only serves plaintext when told to (--grpc-insecure).
+      const argv = [...extra, ...(extra.includes("--ca-secret") ? [] : ["--grpc-insecure"]), "--grpc-address", "127.0.0.1", "--grpc-port", "0", "--health-port", "0", "--identity", identity, "--lease-namespace", leaseNamespace];
       if (leaderElect) argv.push("--leader-elect", "--lease-duration=3s", "--renew-deadline=2s", "--retry-period=500ms");
       const h = await startController(parseControllerOptions(argv, {}), QUIET, cluster().kc);
       live.push(h);

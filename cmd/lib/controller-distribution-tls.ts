@@ -1,0 +1,70 @@
+// controller-distribution-tls: TLS for the distribution gRPC port with a serving certificate from
+// the mesh CA (SPIFFE id spiffe://<td>/ns/<ns>/sa/<service> plus DNS SANs <service>.<ns>.svc,
+// <service>.<ns>.svc.cluster.local, the host of --controller-address when it is a DNS name, and
+// --grpc-dns-names). Re-issued at half-life by the same mechanism as the webhook
+// (controller-serving-cert); the running gRPC server takes the new certificate for new connections
+// through grpc-js's secure-context watcher.
+// Takes the mesh CA and names; gives ServerCredentials for DistributionServer.listen and stop().
+// Must not: log keys; ask clients for certificates (proxies authenticate with their token).
+import * as grpc from "@grpc/grpc-js";
+import { isIP } from "node:net";
+import type { SecureContextOptions } from "node:tls";
+import type { MeshCa } from "../../pkg/ca/index.ts";
+import type { Log } from "../../pkg/k8s/index.ts";
+import { startServingCertificate, type ServingCert } from "./controller-serving-cert.ts";
+
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+
+/** ServerCredentials whose key and certificate can be swapped while the server runs. */
+class RotatingServerCredentials extends grpc.ServerCredentials {
+  constructor(cert: ServingCert) {
+    super({ minVersion: "TLSv1.2" }, contextOf(cert));
+  }
+  replace(cert: ServingCert): void {
+    this.updateSecureContextOptions(contextOf(cert));
+  }
+  _equals(other: grpc.ServerCredentials): boolean {
+    return other === this;
+  }
+}
+
+function contextOf(cert: ServingCert): SecureContextOptions {
+  return { key: Buffer.from(cert.keyPem), cert: Buffer.from(cert.certChainPem) };
+}
+
+export interface DistributionTlsOptions {
+  readonly ca: MeshCa;
+  readonly namespace: string;
+  /** The controller's Service name (its SPIFFE ServiceAccount name too). */
+  readonly service: string;
+  /** host:port proxies dial; its host joins the SANs when it is a DNS name. */
+  readonly controllerAddress?: string;
+  readonly extraDnsNames: readonly string[];
+  readonly log: Log;
+}
+
+export interface DistributionTls {
+  readonly credentials: grpc.ServerCredentials;
+  readonly dnsNames: readonly string[];
+  current(): ServingCert;
+  stop(): void;
+}
+
+/** The SANs of the distribution certificate, deduplicated, lower-case, DNS names only. */
+export function distributionDnsNames(o: Pick<DistributionTlsOptions, "namespace" | "service" | "controllerAddress" | "extraDnsNames">): string[] {
+  const host = o.controllerAddress === undefined ? "" : o.controllerAddress.replace(/:\d+$/, "").replace(/^\[|\]$/g, "").toLowerCase();
+  const names = [`${o.service}.${o.namespace}.svc`, `${o.service}.${o.namespace}.svc.cluster.local`, ...o.extraDnsNames.map((n) => n.toLowerCase())];
+  if (host !== "" && isIP(host) === 0 && DNS_NAME.test(host)) names.push(host);
+  return [...new Set(names)];
+}
+
+export function startDistributionTls(o: DistributionTlsOptions): DistributionTls {
+  const dnsNames = distributionDnsNames(o);
+  let creds: RotatingServerCredentials | undefined;
+  const serving = startServingCertificate({
+    ca: o.ca, spiffeId: `spiffe://${o.ca.trustDomain}/ns/${o.namespace}/sa/${o.service}`, dnsNames, what: "distribution", log: o.log,
+    onRenew: (c) => creds?.replace(c),
+  });
+  creds = new RotatingServerCredentials(serving.current());
+  return { credentials: creds, dnsNames, current: () => serving.current(), stop: () => serving.stop() };
+}
