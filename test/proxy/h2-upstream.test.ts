@@ -1,0 +1,65 @@
+// h2-upstream: the multiplexed upstream pool survives an upstream that sends GOAWAY after every answer
+// and one that restarts (session closed): later requests open a fresh session instead of failing.
+// A stream reset by the upstream before its answer is retried when the rule has a retry stanza.
+import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
+import { constants } from "node:http2";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { h1 } from "./client.ts";
+import { backend, cluster, endpoint, meshIR, prefix, startProxy, tables, type ProxyUnderTest } from "./fixtures.ts";
+
+let server: Http2Server;
+let port = 0;
+const sessions = new Set<ServerHttp2Session>();
+let resets = 0;
+let proxy: ProxyUnderTest;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.url.startsWith("/rst") && resets < 1) {
+      resets++;
+      req.stream.close(constants.NGHTTP2_REFUSED_STREAM);
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/plain" });
+    res.end(`ok ${req.url}`);
+    if (req.url.startsWith("/goaway")) res.stream.session?.goaway();
+  });
+  server.on("session", (s) => { sessions.add(s); s.on("close", () => sessions.delete(s)); });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  port = (server.address() as AddressInfo).port;
+  proxy = await startProxy(meshIR([cluster("ns/h2:80", [endpoint(port)], "h2c")]), tables([
+    { matches: [prefix("/rst")], backends: [backend("ns/h2:80")], retry: { codes: [], attempts: 1, backoffMs: 1 } },
+    { matches: [prefix("/")], backends: [backend("ns/h2:80")] },
+  ]));
+});
+
+afterAll(async () => {
+  await proxy.close();
+  for (const s of sessions) s.destroy();
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+describe("h2 upstream pool", () => {
+  it("keeps serving when the upstream sends GOAWAY after each answer", async () => {
+    for (let i = 0; i < 6; i++) {
+      const r = await h1(proxy.port, `/goaway/${i}`);
+      expect(r.status).toBe(200);
+      expect(r.body).toBe(`ok /goaway/${i}`);
+    }
+  });
+  it("opens a fresh session after the upstream dropped every session", async () => {
+    expect((await h1(proxy.port, "/a")).status).toBe(200);
+    for (const s of sessions) s.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    const r = await h1(proxy.port, "/b");
+    expect(r.status).toBe(200);
+    expect(r.body).toBe("ok /b");
+  });
+  it("retries a stream the upstream reset before answering", async () => {
+    const r = await h1(proxy.port, "/rst/1");
+    expect(resets).toBe(1);
+    expect(r.status).toBe(200);
+    expect(r.body).toBe("ok /rst/1");
+  });
+});
