@@ -103,7 +103,7 @@ function intFlag(f: Flags, name: string, dflt: number): number {
 function controllerTrust(f: Flags, envBundle: string | undefined): string | undefined {
   if (f.controller === undefined) return undefined;
   const insecure = f["controller-insecure"];
-  if (insecure !== undefined && insecure !== "true" && insecure !== "false") throw new Error("--controller-insecure takes no value (or true/false)");
+  if (insecure !== undefined && insecure !== "" && insecure !== "true" && insecure !== "false") throw new Error("--controller-insecure takes no value (or true/false)");
   if (insecure === "true") return undefined;
   let pem = envBundle;
   if (f["trust-bundle"] !== undefined) {
