@@ -8,6 +8,7 @@ import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Session } from
 import type { Duplex } from "node:stream";
 import type { AccessLog, ProxyMetrics as TelemetryProxyMetrics, SpanHandle, Tracing } from "../telemetry/index.ts";
 import { EndpointChooser, type BalancerKind } from "./backend-choice.ts";
+import { endpointKey } from "./endpoint-stats.ts";
 import { H1Downstream, H2Downstream, type Downstream } from "./downstream.ts";
 import type { EngineState, HttpEngine, MeshTlsMaterial, RouteContext } from "./engine-types.ts";
 import { forward, type ForwardDeps } from "./forward.ts";
@@ -214,6 +215,10 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
     setState(state: EngineState): void {
       current = state;
       chooser.retain(state.clusters.values());
+      // h2 sessions to endpoints that left every cluster are closed (gracefully: open streams finish).
+      const keep = new Set<string>();
+      for (const c of state.clusters.values()) for (const e of c.endpoints) keep.add(endpointKey(e.address, e.port));
+      h2Pool.evict((k) => !keep.has(k.slice(k.lastIndexOf("|") + 1)));
     },
     setMeshTls(material: MeshTlsMaterial | undefined): void {
       upstream.setMeshTls(material);
