@@ -9,6 +9,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
+import { provisionedName } from "./controller-provisioner.ts";
 
 export interface LocalOptions {
   readonly dir: string;
@@ -28,6 +29,8 @@ export interface PlannedApp {
   readonly podIp: string;
   /** pod IP target ports (from EndpointSlices naming this Pod) → inbound listeners forwarding to appPort. */
   readonly inboundPorts: readonly number[];
+  /** target port → cluster id (`ns/service:port`) whose protocol the sidecar uses towards the app. */
+  readonly inboundClusters: ReadonlyMap<number, string>;
   readonly outbound: readonly { host: string; port: number }[];
   readonly adminPort: number;
 }
@@ -95,10 +98,18 @@ export function planLocal(o: LocalOptions): LocalPlan {
       throw new Error(`Pod ${ns}/${name}: no local app (set annotation local.weft.dev/app to one of examples/apps: http-demo, grpc-echo)`);
     }
     const podIp = p.status!["podIP"] as string;
+    const inboundClusters = new Map<number, string>();
     const inboundPorts = [...new Set(slices.flatMap((s) => {
       const refs = ((s["endpoints"] as { addresses?: string[]; targetRef?: { name?: string; namespace?: string } }[] | undefined) ?? [])
         .filter((e) => e.targetRef?.name === name && (e.targetRef.namespace ?? s.metadata?.namespace) === ns && (e.addresses ?? []).includes(podIp));
-      return refs.length === 0 ? [] : ((s["ports"] as { port?: number }[] | undefined) ?? []).map((x) => x.port).filter((x): x is number => typeof x === "number");
+      const ports = refs.length === 0 ? [] : ((s["ports"] as { port?: number }[] | undefined) ?? []).map((x) => x.port).filter((x): x is number => typeof x === "number");
+      const svcName = s.metadata?.labels?.["kubernetes.io/service-name"];
+      const svc = of("Service").find((x) => x.metadata?.name === svcName && (x.metadata?.namespace ?? "default") === ns);
+      for (const port of ports) {
+        const sp = ((svc?.spec?.["ports"] as { port?: number; targetPort?: number | string }[] | undefined) ?? []).find((x) => (x.targetPort ?? x.port) === port);
+        if (sp?.port !== undefined && !inboundClusters.has(port)) inboundClusters.set(port, `${ns}/${svcName}:${sp.port}`);
+      }
+      return ports;
     }))].sort((x, y) => x - y);
     const appPort = b + 10 + i;
     const labels = p.metadata?.labels ?? {};
@@ -108,7 +119,7 @@ export function planLocal(o: LocalOptions): LocalPlan {
       : ["--host", "127.0.0.1", "--port", String(appPort), "--pod", name];
     return {
       pod: name, namespace: ns, serviceAccount: (p.spec?.["serviceAccountName"] as string | undefined) ?? "default",
-      app, script: join(APPS_DIR, `${app}.ts`), args, appPort, podIp, inboundPorts,
+      app, script: join(APPS_DIR, `${app}.ts`), args, appPort, podIp, inboundPorts, inboundClusters,
       outbound: p === outboundOwner ? services.map((s) => ({ host: s.clusterIp, port: s.port })) : [],
       adminPort: b + 50 + i,
     };
@@ -117,7 +128,7 @@ export function planLocal(o: LocalOptions): LocalPlan {
     const ports = [...new Set(((g.spec?.["listeners"] as { port?: number }[] | undefined) ?? []).map((l) => l.port).filter((x): x is number => typeof x === "number"))];
     const portMap = new Map<number, number>(ports.map((p, j) => [p, i === 0 && j === 0 ? o.gatewayPort : b + 4 + i * 3 + j]));
     const name = g.metadata?.name ?? `gateway-${i}`;
-    return { namespace: g.metadata?.namespace ?? "default", name, serviceAccount: `${name}-gateway`, portMap, adminPort: b + 40 + i };
+    return { namespace: g.metadata?.namespace ?? "default", name, serviceAccount: provisionedName(name), portMap, adminPort: b + 40 + i };
   });
   if (gateways.length > 2) throw new Error("local mode runs at most 2 Gateways");
   return { dir: o.dir, controllerGrpcPort: b, controllerAdminPort: b + 1, traceReceiverPort: b + 2, apps, gateways, services };

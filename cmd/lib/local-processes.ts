@@ -28,7 +28,7 @@ export interface Supervisor {
   onUnexpectedExit(cb: (child: LocalChild, code: number | null, signal: string | null) => void): void;
 }
 
-export function createSupervisor(logDir: string, verbose: boolean): Supervisor {
+export function createSupervisor(logDir: string, verbose: boolean, baseEnv: Readonly<Record<string, string>> = {}): Supervisor {
   const children: LocalChild[] = [];
   let stopping = false;
   let unexpected: (c: LocalChild, code: number | null, signal: string | null) => void = () => {};
@@ -56,7 +56,7 @@ export function createSupervisor(logDir: string, verbose: boolean): Supervisor {
     children,
     start(name, order, args, env) {
       const proc = spawn(process.execPath, args, {
-        detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env },
+        detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...baseEnv, ...env },
       });
       const child: LocalChild = { name, order, proc, log: createWriteStream(join(logDir, `${name}.log`), { mode: 0o600 }), exited: false, watchers: [] };
       children.push(child);

@@ -21,6 +21,15 @@ import { startTraceSink, type TraceSink } from "./local-traces.ts";
 const WEFT = join(import.meta.dirname, "../weft.ts");
 const READY_TIMEOUT_MS = 60_000;
 
+/**
+ * Local mode talks to its controller in plaintext on loopback: its in-memory CA lives only in the
+ * controller process, so proxies could not verify a TLS certificate from it. The controller takes
+ * --grpc-insecure for that; proxies read WEFT_CONTROLLER_INSECURE=true.
+ */
+export function plaintextControllerFlags(): string[] {
+  return ["--grpc-insecure"];
+}
+
 interface Address { host: string; port: number; what: string; hint: string }
 
 export function plannedAddresses(plan: LocalPlan): Address[] {
@@ -120,12 +129,12 @@ export async function runLocal(o: LocalOptions, signal: Promise<void>): Promise<
   try {
     traces = await startTraceSink(plan.traceReceiverPort, (line) => process.stdout.write(`${line}\n`));
     const tokens = writeTokens(work, plan);
-    const env = traces.env;
+    const env = { ...traces.env, WEFT_CONTROLLER_INSECURE: "true" };
     const say = (m: string): void => { process.stderr.write(`weft local: ${m}\n`); };
     say(`starting the controller (manifests ${plan.dir}; logs in ${logDir})`);
     const controller = sup.start("controller", 3, [WEFT, "controller", "--provider", "file", "--dir", plan.dir,
       "--grpc-address", "127.0.0.1", "--grpc-port", String(plan.controllerGrpcPort), "--admin-port", String(plan.controllerAdminPort),
-      "--local-dev-tokens", tokens.file, "--namespace", "weft-system"], env);
+      "--local-dev-tokens", tokens.file, "--namespace", "weft-system", ...plaintextControllerFlags()], env);
     await until("the controller /ready", async () => (await httpStatus(`http://127.0.0.1:${plan.controllerAdminPort}/ready`)) === 200, () => failed() ?? (controller.exited ? "controller exited" : undefined));
     say(`starting ${plan.apps.length} demo apps`);
     for (const a of plan.apps) sup.start(`app-${a.pod}`, 2, [a.script, ...a.args]);
@@ -139,7 +148,7 @@ export async function runLocal(o: LocalOptions, signal: Promise<void>): Promise<
     for (const a of plan.apps) {
       startProxy(`sidecar-${a.pod}`, a.adminPort, ["--mode", "sidecar", "--namespace", a.namespace, "--pod", a.pod, "--service-account", a.serviceAccount,
         "--token-path", tokens.path(a.namespace, a.serviceAccount),
-        ...(a.inboundPorts.length > 0 ? ["--listen-inbound", a.inboundPorts.map((p) => `${a.podIp}:${p}=${a.appPort}`).join(",")] : []),
+        ...(a.inboundPorts.length > 0 ? ["--listen-inbound", a.inboundPorts.map((p) => `${a.podIp}:${p}=${a.appPort}${a.inboundClusters.has(p) ? `@${a.inboundClusters.get(p)}` : ""}`).join(",")] : []),
         ...(a.outbound.length > 0 ? ["--listen-outbound", a.outbound.map((x) => `${x.host}:${x.port}`).join(",")] : []),
         "--capture", "false"]);
     }

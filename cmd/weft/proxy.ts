@@ -39,7 +39,8 @@ flags:
   --trust-domain TD    mesh trust domain (default cluster.local)
   --inbound-port N / --outbound-port N   sidecar capture ports (default 15006 / 15001)
   --listen-outbound H:P,..       sidecar: explicit outbound listeners (e.g. Service ClusterIP:port), no iptables
-  --listen-inbound H:P[=A],..    sidecar: explicit inbound listeners (pod IP:targetPort; app on 127.0.0.1:A, default P)
+  --listen-inbound H:P[=A][@ns/svc:port],..  sidecar: explicit inbound listeners (pod IP:targetPort; app on
+                                 127.0.0.1:A, default P; the cluster's protocol (h2c/grpc ⇒ HTTP/2) is used towards the app)
   --capture true|false           sidecar: open the capture ports too (default: true unless explicit listeners are given)
   --admin-port N       admin server port (default 15021, env WEFT_ADMIN_PORT; 0 = ephemeral)
   --bind ADDR          listener bind address (default 0.0.0.0)
@@ -52,15 +53,16 @@ flags:
 interface Flags { [k: string]: string | undefined }
 
 /** "host:port[=appPort],..." (IPv4 or [IPv6]) into bindings; throws naming the bad entry. */
-function parseBindings(flag: string, v: string | undefined): { host: string; port: number; appPort?: number }[] {
+function parseBindings(flag: string, v: string | undefined): { host: string; port: number; appPort?: number; cluster?: string }[] {
   return (v ?? "").split(",").filter((x) => x !== "").map((entry) => {
-    const m = /^(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d+)(?:=(\d+))?$/.exec(entry.trim());
+    const m = /^(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d+)(?:=(\d+))?(?:@([a-z0-9.-]+\/[a-z0-9.-]+:\d+))?$/.exec(entry.trim());
     const port = Number(m?.[2]);
     const appPort = m?.[3] === undefined ? undefined : Number(m[3]);
     if (m === null || port < 1 || port > 65535 || (appPort !== undefined && (appPort < 1 || appPort > 65535))) {
       throw new Error(`--${flag}: bad entry "${entry}" (want host:port${flag === "listen-inbound" ? "[=appPort]" : ""})`);
     }
-    return { host: m[1]!.replace(/^\[|\]$/g, ""), port, ...(appPort !== undefined ? { appPort } : {}) };
+    if (m[4] !== undefined && flag !== "listen-inbound") throw new Error(`--${flag}: "@cluster" is for --listen-inbound only`);
+    return { host: m[1]!.replace(/^\[|\]$/g, ""), port, ...(appPort !== undefined ? { appPort } : {}), ...(m[4] !== undefined ? { cluster: m[4] } : {}) };
   });
 }
 

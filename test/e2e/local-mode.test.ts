@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NODE_BIN_PATH, REPO, alive, descendants, eventually, httpGet, parseCurl, runCurl } from "./support/e2e-helpers.ts";
 
 // Below the kernel's ephemeral range (32768+), so no outgoing connection of another test holds one of ours.
-const BASE = 20000 + (process.pid % 100) * 100;
+const BASE = 20000 + (process.pid % 50) * 100;
 const GATEWAY_PORT = BASE + 95;
 let dir = "";
 let proc: ChildProcess | undefined;

@@ -1,0 +1,183 @@
+// mesh-fixture: a small mesh for the distribution e2e test, as real processes on loopback: manifests
+// in a temp dir (namespace e2e: Services h1 (HTTP/1.1), h2 (h2c) and grpc with loopback ClusterIPs,
+// EndpointSlices at pod IPs 127.0.24x.x, Pods with ServiceAccounts, a Gateway with an HTTPRoute and a
+// GRPCRoute, a GAMMA route on h1), upstream apps in this process (node:http, node:http2, grpc-js),
+// `weft controller --provider file --local-dev-tokens`, a gateway proxy and one sidecar per pod
+// (client-0 owns the outbound face on the ClusterIPs). `gen` is stamped into response headers by the
+// routes so a test can see which config answered.
+import { Server as GrpcServer, ServerCredentials, loadPackageDefinition } from "@grpc/grpc-js";
+import { loadSync } from "@grpc/proto-loader";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createH2Server, type Http2Server } from "node:http2";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createSupervisor, type LocalChild, type Supervisor } from "../../../cmd/lib/local-processes.ts";
+import { plaintextControllerFlags } from "../../../cmd/lib/local-run.ts";
+import { REPO } from "./e2e-helpers.ts";
+
+export const NS = "e2e";
+export const SVC_IP = { h1: "127.0.231.1", h2: "127.0.231.2", grpc: "127.0.231.3" } as const;
+const POD_IP = { h1: "127.0.241.1", h2: "127.0.241.2", grpc: "127.0.241.3", client: "127.0.241.4" } as const;
+
+export function manifests(gen: number): Record<string, string> {
+  const svc = (name: string, ip: string, port: number, target: number, proto?: string): string => `apiVersion: v1
+kind: Service
+metadata: { name: ${name}, namespace: ${NS} }
+spec:
+  clusterIP: ${ip}
+  ports: [{ name: p, port: ${port}, targetPort: ${target}${proto !== undefined ? `, appProtocol: ${proto}` : ""} }]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: ${name}-s, namespace: ${NS}, labels: { kubernetes.io/service-name: ${name} } }
+addressType: IPv4
+ports: [{ name: p, port: ${target}${proto !== undefined ? `, appProtocol: ${proto}` : ""} }]
+endpoints:
+  - addresses: [${POD_IP[name as keyof typeof POD_IP]}]
+    conditions: { ready: true, serving: true, terminating: false }
+    targetRef: { kind: Pod, namespace: ${NS}, name: ${name}-0 }
+---
+`;
+  const pod = (name: string): string => `apiVersion: v1
+kind: Pod
+metadata: { name: ${name}-0, namespace: ${NS} }
+spec: { serviceAccountName: ${name}, containers: [{ name: c, image: none }] }
+status: { podIP: ${POD_IP[name as keyof typeof POD_IP]} }
+---
+`;
+  return {
+    "00-gateway.yaml": `apiVersion: v1
+kind: Namespace
+metadata: { name: ${NS} }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: weft }
+spec: { controllerName: weft.dev/gateway-controller }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: gw, namespace: ${NS} }
+spec:
+  gatewayClassName: weft
+  listeners:
+    - { name: http, protocol: HTTP, port: 8080 }
+    - { name: grpc, protocol: HTTP, port: 8080, hostname: grpc.e2e.local, allowedRoutes: { kinds: [{ kind: GRPCRoute }] } }
+`,
+    "10-services.yaml": svc("h1", SVC_IP.h1, 80, 8000) + svc("h2", SVC_IP.h2, 80, 8000, "kubernetes.io/h2c") + svc("grpc", SVC_IP.grpc, 7070, 7070, "kubernetes.io/h2c"),
+    "20-routes.yaml": `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: edge, namespace: ${NS} }
+spec:
+  parentRefs: [{ name: gw, sectionName: http }]
+  rules:
+    - matches: [{ path: { type: PathPrefix, value: /h1 } }]
+      filters: [{ type: ResponseHeaderModifier, responseHeaderModifier: { set: [{ name: x-gen, value: "${gen}" }] } }]
+      backendRefs: [{ name: h1, port: 80 }]
+    - matches: [{ path: { type: PathPrefix, value: /h2 } }]
+      filters: [{ type: ResponseHeaderModifier, responseHeaderModifier: { set: [{ name: x-gen, value: "${gen}" }] } }]
+      backendRefs: [{ name: h2, port: 80 }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: { name: echo, namespace: ${NS} }
+spec:
+  parentRefs: [{ name: gw, sectionName: grpc }]
+  rules: [{ backendRefs: [{ name: grpc, port: 7070 }] }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: h1-mesh, namespace: ${NS} }
+spec:
+  parentRefs: [{ group: "", kind: Service, name: h1, port: 80 }]
+  rules:
+    - filters: [{ type: ResponseHeaderModifier, responseHeaderModifier: { set: [{ name: x-mesh-gen, value: "${gen}" }] } }]
+      backendRefs: [{ name: h1, port: 80 }]
+`,
+    "30-pods.yaml": pod("h1") + pod("h2") + pod("grpc") + pod("client"),
+  };
+}
+
+export function writeManifests(dir: string, gen: number): void {
+  for (const [f, text] of Object.entries(manifests(gen))) writeFileSync(join(dir, f), text);
+}
+
+export interface Apps { h1: Server; h2: Http2Server; grpc: GrpcServer; ports: { h1: number; h2: number; grpc: number }; close(): Promise<void> }
+
+export async function startApps(base: number): Promise<Apps> {
+  const ports = { h1: base + 10, h2: base + 11, grpc: base + 12 };
+  const h1 = createHttpServer((req, res) => {
+    req.resume();
+    req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ app: "h1", path: req.url, proto: req.httpVersion })));
+  });
+  const h2 = createH2Server((req, res) => {
+    req.resume();
+    req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ app: "h2", path: req.url, proto: req.httpVersion })));
+  });
+  const def = loadPackageDefinition(loadSync(join(REPO, "examples/apps/echo.proto")));
+  const echo = (def.weft as unknown as Record<string, Record<string, { service: never }>>).demo!.Echo!;
+  const grpc = new GrpcServer();
+  grpc.addService(echo.service, { Say: (call: { request: { message: string } }, cb: (e: null, r: unknown) => void) => cb(null, { message: call.request.message, pod: "grpc-0" }) });
+  await new Promise<void>((r) => h1.listen(ports.h1, "127.0.0.1", () => r()));
+  await new Promise<void>((r) => h2.listen(ports.h2, "127.0.0.1", () => r()));
+  await new Promise<void>((r, j) => grpc.bindAsync(`127.0.0.1:${ports.grpc}`, ServerCredentials.createInsecure(), (e) => (e ? j(e) : r())));
+  return {
+    h1, h2, grpc, ports,
+    close: async () => {
+      h1.closeAllConnections();
+      await Promise.all([
+        new Promise<void>((r) => h1.close(() => r())),
+        new Promise<void>((r) => { h2.close(() => r()); setTimeout(r, 500); }),
+        new Promise<void>((r) => grpc.tryShutdown(() => r())),
+      ]);
+      grpc.forceShutdown();
+    },
+  };
+}
+
+export interface Mesh {
+  readonly dir: string;
+  readonly work: string;
+  readonly sup: Supervisor;
+  readonly controllerArgs: string[];
+  readonly ports: { grpc: number; controllerAdmin: number; gateway: number };
+  /** name → admin port of every proxy. */
+  readonly proxies: ReadonlyMap<string, number>;
+  controller: LocalChild;
+}
+
+export function startMesh(base: number, apps: Apps): Mesh {
+  const work = mkdtempSync(join(tmpdir(), "weft-e2e-dist-"));
+  const dir = join(work, "manifests");
+  mkdirSync(join(work, "logs"));
+  mkdirSync(dir);
+  writeManifests(dir, 1);
+  const sup = createSupervisor(join(work, "logs"), false, { WEFT_CONTROLLER_INSECURE: "true" });
+  const ids = [["h1", "h1"], ["h2", "h2"], ["grpc", "grpc"], ["client", "client"], ["gw", "weft-gw-gw"]] as const;
+  const tokens = ids.map(([, sa]) => ({ namespace: NS, serviceAccount: sa, token: randomBytes(24).toString("base64url") }));
+  tokens.forEach((t) => writeFileSync(join(work, `${t.serviceAccount}.token`), t.token, { mode: 0o600 }));
+  writeFileSync(join(work, "tokens.json"), JSON.stringify({ tokens }), { mode: 0o600 });
+  const ports = { grpc: base, controllerAdmin: base + 1, gateway: base + 2 };
+  const weft = join(REPO, "cmd/weft.ts");
+  const controllerArgs = [weft, "controller", "--provider", "file", "--dir", dir, "--grpc-address", "127.0.0.1", "--grpc-port", String(ports.grpc),
+    "--admin-port", String(ports.controllerAdmin), "--local-dev-tokens", join(work, "tokens.json"), "--namespace", "weft-system", ...plaintextControllerFlags()];
+  const controller = sup.start("controller", 3, controllerArgs);
+  const proxies = new Map<string, number>();
+  const common = (name: string, sa: string, admin: number): string[] => {
+    proxies.set(name, admin);
+    return [weft, "proxy", "--controller", `127.0.0.1:${ports.grpc}`, "--admin-port", String(admin), "--bind", "127.0.0.1", "--drain-ms", "1000",
+      "--namespace", NS, "--pod", name, "--service-account", sa, "--token-path", join(work, `${sa}.token`)];
+  };
+  sup.start("gateway", 1, [...common("gateway", "weft-gw-gw", base + 20), "--mode", "gateway", "--gateway", `${NS}/gw`, "--port-map", `8080=${ports.gateway}`]);
+  const appPort = { h1: apps.ports.h1, h2: apps.ports.h2, grpc: apps.ports.grpc };
+  const target = { h1: 8000, h2: 8000, grpc: 7070 };
+  (["h1", "h2", "grpc"] as const).forEach((n, i) => {
+    const cluster = `${NS}/${n}:${n === "grpc" ? 7070 : 80}`;
+    sup.start(`sidecar-${n}`, 1, [...common(`sidecar-${n}`, n, base + 21 + i), "--mode", "sidecar", "--listen-inbound", `${POD_IP[n]}:${target[n]}=${appPort[n]}@${cluster}`]);
+  });
+  sup.start("sidecar-client", 1, [...common("sidecar-client", "client", base + 24), "--mode", "sidecar",
+    "--listen-outbound", `${SVC_IP.h1}:80,${SVC_IP.h2}:80,${SVC_IP.grpc}:7070`]);
+  return { dir, work, sup, controllerArgs, ports, proxies, controller };
+}
