@@ -5,16 +5,20 @@
 import * as grpc from "@grpc/grpc-js";
 import { connect as h2connect } from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backend, cluster, endpoint, grpcMethod, invalidBackend, meshIR, startProxy, tables, type ProxyUnderTest } from "./fixtures.ts";
+import { backend, cluster, endpoint, grpcMethod, invalidBackend, meshIR, seeded, startProxy, tables, type ProxyUnderTest } from "./fixtures.ts";
 import { EchoClient, startGrpcEcho, unary, type GrpcEcho } from "./grpc-fixture.ts";
 
 let up: GrpcEcho;
+let up2: GrpcEcho;
 let proxy: ProxyUnderTest;
 let client: grpc.Client;
 
 beforeAll(async () => {
   up = await startGrpcEcho("g1");
-  proxy = await startProxy(meshIR([cluster("ns/g:50051", [endpoint(up.port)], "grpc")]), tables([
+  up2 = await startGrpcEcho("g2");
+  proxy = await startProxy(meshIR([cluster("ns/g:50051", [endpoint(up.port)], "grpc"), cluster("ns/g2:50051", [endpoint(up2.port)], "grpc")]), tables([
+    { matches: [grpcMethod("test.Weighted", "Unary")], backends: [backend("ns/g:50051", 70), backend("ns/g2:50051", 30), invalidBackend(0)],
+      filters: [{ type: "URLRewrite", path: { type: "ReplaceFullPath", value: "/test.Echo/Unary" } }] },
     { matches: [grpcMethod("test.Echo", "Unary")], backends: [backend("ns/g:50051")],
       filters: [{ type: "RequestHeaderModifier", set: [{ name: "x-added", value: "yes" }], add: [], remove: [] }] },
     { matches: [grpcMethod("test.Echo", "Slow")], backends: [backend("ns/g:50051")], timeouts: { requestMs: 300 } },
@@ -23,14 +27,14 @@ beforeAll(async () => {
     { matches: [grpcMethod("test.Echo", "Fail"), grpcMethod("test.Echo", "ServerStream"), grpcMethod("test.Echo", "ClientStream"), grpcMethod("test.Echo", "Bidi")],
       backends: [backend("ns/g:50051")] },
     { matches: [grpcMethod("test.Broken")], backends: [invalidBackend()] },
-  ]));
+  ]), { random: seeded(3) });
   client = new EchoClient(`127.0.0.1:${proxy.port}`, grpc.credentials.createInsecure());
 });
 
 afterAll(async () => {
   client.close();
   await proxy.close();
-  await up.close();
+  await Promise.all([up.close(), up2.close()]);
 });
 
 describe("gRPC through the proxy (h2c)", () => {
@@ -119,5 +123,21 @@ describe("gRPC through the proxy (h2c)", () => {
     expect(res.flagsEnd).toBe(true);
     await new Promise((r) => setTimeout(r, 100));
     expect(up.cancelled).toBe(before + 1);
+  });
+  it("splits 70/30 over 500 calls within ±5%; the weight-0 invalid backend gets nothing (GRPCRouteWeight)", async () => {
+    const counts: Record<string, number> = {};
+    const other = new grpc.Client(`127.0.0.1:${proxy.port}`, grpc.credentials.createInsecure());
+    const call = () => new Promise<string>((resolve, reject) => {
+      other.makeUnaryRequest("/test.Weighted/Unary", (v: Buffer) => v, (b: Buffer) => b, Buffer.from(JSON.stringify({ text: "w" })),
+        (e, r) => (e ? reject(e) : resolve(JSON.parse(r!.toString()).text as string)));
+    });
+    try {
+      for (let i = 0; i < 500; i += 10) {
+        const batch = await Promise.all(Array.from({ length: 10 }, call));
+        for (const t of batch) { const who = t.split(":")[0]!; counts[who] = (counts[who] ?? 0) + 1; }
+      }
+    } finally { other.close(); }
+    expect((counts.g1 ?? 0) + (counts.g2 ?? 0)).toBe(500);
+    expect(Math.abs((counts.g1 ?? 0) / 500 - 0.7)).toBeLessThanOrEqual(0.05);
   });
 });
