@@ -47,6 +47,9 @@ export interface DirectAnswer {
   readonly headers: OutgoingHttpHeaders;
 }
 
+/** Header carrying the mTLS-verified SPIFFE id of the calling workload to the app (sidecar inbound). */
+export const peerIdentityHeader = "x-weft-peer-identity";
+
 /** RFC 3986 authority without userinfo: reg-name / IP-literal characters and an optional port. */
 const authorityRe = /^[A-Za-z0-9._~%!$&'()*+,;=:[\]-]{0,255}$/;
 
@@ -79,6 +82,10 @@ export function planRequest(down: Downstream, ctx: RouteContext, state: EngineSt
   if (!authorityRe.test(authority)) throw failure("bad_request", "malformed Host");
   const host = routingHost(authority);
   const headers = forwardRequestHeaders(h, { remoteAddress: down.remoteAddress, scheme: ctx.scheme });
+  // The verified mesh peer identity reaches the app only from the inbound sidecar; a client-sent copy
+  // is always dropped so it cannot be spoofed.
+  delete headers[peerIdentityHeader];
+  if (ctx.face === "sidecar-inbound" && ctx.peerIdentity !== undefined) headers[peerIdentityHeader] = ctx.peerIdentity;
 
   let routes = ctx.routes;
   if (ctx.resolveRoutes !== undefined) {

@@ -88,11 +88,12 @@ describe("routing over HTTP/1.1", () => {
     expect(Math.abs(counts.b! / 500 - 0.3)).toBeLessThanOrEqual(0.05);
   });
   it("adds forwarding headers and strips hop-by-hop ones", async () => {
-    const r = await h1(proxy.port, "/b", { headers: { connection: "keep-alive, x-secret-hop", "x-secret-hop": "1", "keep-alive": "5", "x-keep": "yes" } });
+    const r = await h1(proxy.port, "/b", { headers: { connection: "keep-alive, x-secret-hop", "x-secret-hop": "1", "keep-alive": "5", "x-keep": "yes", "x-weft-peer-identity": "spiffe://x/ns/a/sa/b" } });
     const seen = JSON.parse(r.body).headers as Record<string, string>;
     expect(seen["x-keep"]).toBe("yes");
     expect(seen["x-secret-hop"]).toBeUndefined();
     expect(seen["keep-alive"]).toBeUndefined();
+    expect(seen["x-weft-peer-identity"]).toBeUndefined();
     expect(seen["x-forwarded-for"]).toBe("127.0.0.1");
     expect(seen["x-forwarded-proto"]).toBe("http");
     expect(seen["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);

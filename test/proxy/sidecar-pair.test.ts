@@ -68,11 +68,13 @@ afterAll(async () => {
 describe("sidecar pair over mesh mTLS", () => {
   it("delivers the request to B's app through both engines", async () => {
     nextDst = { address: "10.96.0.10", port: 9080 };
-    const r = await h1(sidecarA.outboundPort, "/reviews/1", { headers: { host: "reviews.shop:9080" } });
+    const r = await h1(sidecarA.outboundPort, "/reviews/1", { headers: { host: "reviews.shop:9080", "x-weft-peer-identity": "spiffe://cluster.local/ns/kube-system/sa/admin" } });
     expect(r.status).toBe(200);
     const seen = JSON.parse(r.body);
     expect(seen).toMatchObject({ server: "reviews-app", url: "/reviews/1" });
     expect(String(seen.headers["x-forwarded-for"]).split(", ").length).toBe(2);
+    // The app learns the verified caller; the spoofed header the client sent is gone.
+    expect(seen.headers["x-weft-peer-identity"]).toBe(idA);
   });
   it("an endpoint presenting another identity is refused before B's app", async () => {
     nextDst = { address: "10.96.0.11", port: 9080 };
