@@ -41,6 +41,9 @@ export interface DistributionTlsOptions {
   readonly controllerAddress?: string;
   readonly extraDnsNames: readonly string[];
   readonly log: Log;
+  /** Certificate lifetime and shortest re-issue delay (tests); defaults 24 h and 60 s. */
+  readonly certTtlMs?: number;
+  readonly minRenewMs?: number;
 }
 
 export interface DistributionTls {
@@ -63,6 +66,7 @@ export function startDistributionTls(o: DistributionTlsOptions): DistributionTls
   let creds: RotatingServerCredentials | undefined;
   const serving = startServingCertificate({
     ca: o.ca, spiffeId: `spiffe://${o.ca.trustDomain}/ns/${o.namespace}/sa/${o.service}`, dnsNames, what: "distribution", log: o.log,
+    ...(o.certTtlMs !== undefined ? { ttlMs: o.certTtlMs } : {}), ...(o.minRenewMs !== undefined ? { minDelayMs: o.minRenewMs } : {}),
     onRenew: (c) => creds?.replace(c),
   });
   creds = new RotatingServerCredentials(serving.current());

@@ -24,6 +24,8 @@ export interface ServingCertOptions {
   readonly log: Log;
   /** Shortest delay between two issues; default 60 s. */
   readonly minDelayMs?: number;
+  /** Certificate lifetime; default the CA's leaf default (24 h). */
+  readonly ttlMs?: number;
 }
 
 export interface ServingCertificate {
@@ -32,7 +34,7 @@ export interface ServingCertificate {
 }
 
 export function startServingCertificate(o: ServingCertOptions): ServingCertificate {
-  const issue = (): ServingCert => o.ca.issueServingCertificate(o.spiffeId, o.dnsNames);
+  const issue = (): ServingCert => o.ca.issueServingCertificate(o.spiffeId, o.dnsNames, o.ttlMs);
   let cert = issue();
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;

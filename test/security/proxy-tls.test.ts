@@ -1,7 +1,8 @@
 // proxy-tls: a real `weft proxy --mode gateway` process dials the controller over TLS, verifying the
 // controller's certificate against WEFT_TRUST_BUNDLE with the controller address's host name, and
 // presents its ServiceAccount token: it gets its Gateway's config. With a foreign bundle it never
-// gets config. Loopback only; every child is killed in afterAll.
+// gets config. After a root rotation the bundle of the next Sign response replaces the proxy's
+// controller-channel trust. Loopback only; every child is killed in afterAll.
 import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { get } from "node:http";
@@ -15,7 +16,7 @@ let ctl: SecureController;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  ctl = await startSecureController();
+  ctl = await startSecureController(["--cert-lifetime", "4s"]);
   writeFileSync(join(ctl.dir, "gw.token"), TOKENS.gateway, { mode: 0o600 });
 });
 afterAll(async () => {
@@ -75,5 +76,19 @@ describe("weft proxy over TLS", () => {
     const p = await gatewayProxy(createMeshCa({ trustDomain: "cluster.local" }).trustBundle());
     expect(await readyWithin(p.adminPort, 2_000)).toBe(false);
     expect(p.output()).toMatch(/distribution stream failed/);
+  });
+
+  it("after a root rotation, the bundle from the next Sign replaces the controller-channel trust", async () => {
+    const p = await gatewayProxy(ctl.handle.identity!.ca.trustBundle());
+    expect(await readyWithin(p.adminPort, 15_000)).toBe(true);
+    const until = Date.now() + 8_000;
+    while (!p.output().includes("workload certificate") && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(p.output()).not.toContain("controller trust bundle replaced");
+    ctl.handle.identity!.ca.rotateRoot();
+    const deadline = Date.now() + 10_000;
+    while (!p.output().includes("controller trust bundle replaced") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(p.output()).toContain("controller trust bundle replaced by the one from the CA");
+    expect(await status(p.adminPort, "/ready")).toBe(200);
+    expect(p.output()).not.toContain("PRIVATE KEY");
   });
 });
