@@ -1,6 +1,6 @@
 // load-client: bounded HTTP/1.1 keep-alive load from inside a namespace: `conns` concurrent loops send
 // GETs to host:port until `count` requests are done or `maxMs` passes. Prints one JSON line with
-// requests/s and latency percentiles (µs). Used by sidecar-overhead.ts.
+// requests/s and latency percentiles (µs). Used by sidecar-overhead.bench.ts.
 import { Agent, request } from "node:http";
 
 const [host = "", portText = "80", countText = "2000", connsText = "8", maxMsText = "15000"] = process.argv.slice(2);
