@@ -123,6 +123,11 @@ describe("weft local, driven through its banner", () => {
     expect(tr.out).toContain("Route is accepted on listener grpc of Gateway demo/public");
   }, 60_000);
 
+  it("prints a one-line summary per trace (built-in receiver): gateway → mTLS sidecar hops with route and status", async () => {
+    const line = await eventually("a trace summary line", 25_000, async () => /^trace [0-9a-f]{8} \d+ hops [\d.]+ ms status 200 route HTTPRoute\/demo\/web: gateway GET 200 → sidecar\(mTLS\) GET 200/m.exec(stdout)?.[0]);
+    expect(line).toBeDefined();
+  }, 30_000);
+
   it("an edited manifest takes effect end to end (header match re-pointed to v1)", async () => {
     const file = join(dir, "20-routes.yaml");
     const before = readFileSync(file, "utf8");
