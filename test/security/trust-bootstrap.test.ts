@@ -13,6 +13,7 @@ import { distributionSecurityProblem, parseControllerOptions } from "../../cmd/l
 import { desiredGatewayObjects } from "../../cmd/lib/controller-provisioner.ts";
 import { startInjectionWebhook, type InjectionWebhook } from "../../cmd/lib/controller-webhook.ts";
 import { startLocalDevIdentity } from "../../cmd/lib/local-dev-identity.ts";
+import { startController } from "../../cmd/lib/controller-runtime.ts";
 import type { MeshIdentity } from "../../cmd/lib/controller-ca.ts";
 import type { Gateway } from "../../pkg/api/index.ts";
 import { isWeftError } from "../../pkg/errors/weft-error.ts";
@@ -141,6 +142,11 @@ describe("controller options", () => {
     expect(distributionSecurityProblem(parseControllerOptions(["--grpc-insecure"], {}))).toBeUndefined();
     expect(distributionSecurityProblem(parseControllerOptions(["--ca-secret", "weft-ca"], {}))).toBeUndefined();
     expect(distributionSecurityProblem(parseControllerOptions(["--provider", "file", "--dir", "/x"], {}))).toBeUndefined();
+  });
+
+  it("startController refuses the kube provider without a CA before touching the cluster or a port", async () => {
+    await expect(startController(parseControllerOptions(["--grpc-address", "127.0.0.1", "--grpc-port", "0", "--admin-port", "0"], {}), CAPTURE_LOG))
+      .rejects.toThrow(/^--provider kube serves the distribution port over TLS with a certificate from the mesh CA, and there is no CA/);
   });
 
   it("distribution SANs: Service names, the --controller-address host, extra names; never an IP", () => {
