@@ -34,7 +34,7 @@ function irFor(target: string): MeshIR {
   return { gateways: [gw], services: [], clusters: [cluster("ns/a:80", [endpoint(a.port)]), cluster("ns/b:80", [endpoint(b.port)])], secrets: [] };
 }
 
-async function until<T>(f: () => Promise<T | undefined>, tries = 100): Promise<T> {
+async function until<T>(f: () => Promise<T | undefined>, tries = 300): Promise<T> {
   for (let i = 0; i < tries; i++) {
     const v = await f().catch(() => undefined);
     if (v !== undefined) return v;
@@ -66,19 +66,19 @@ describe("weft proxy --mode gateway", () => {
     const r = await h1(gwPort, "/x");
     expect(JSON.parse(r.body).server).toBe("a");
   });
-  it("reloads an edited config and keeps the last good one on a broken file", async () => {
+  it("reloads an edited config and keeps the last good one on a broken file", { timeout: 60_000 }, async () => {
     writeFileSync(join(dir, "ir.json"), JSON.stringify(irFor("ns/b:80")));
     await until(async () => (JSON.parse((await h1(gwPort, "/x")).body).server === "b" ? true : undefined));
     writeFileSync(join(dir, "ir.json"), "{ not json");
     await new Promise((r) => setTimeout(r, 1500));
     expect(JSON.parse((await h1(gwPort, "/x")).body).server).toBe("b");
   });
-  it("drains and exits 0 on SIGTERM", async () => {
+  it("drains and exits 0 on SIGTERM", { timeout: 60_000 }, async () => {
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
   });
-  it("exits 2 on bad flags", () => {
+  it("exits 2 on bad flags", { timeout: 60_000 }, () => {
     const r = spawnSync(node, [join(root, "cmd/weft.ts"), "proxy", "--mode", "nope", "--config", "x"], { encoding: "utf8" });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("--mode must be gateway or sidecar");
@@ -86,7 +86,7 @@ describe("weft proxy --mode gateway", () => {
 });
 
 describe("weft proxy --controller (distribution client)", () => {
-  it("serves the Gateway from the controller's IR and follows updates", async () => {
+  it("serves the Gateway from the controller's IR and follows updates", { timeout: 90_000 }, async () => {
     const server = createDistributionServer({});
     server.setIr(irFor("ns/a:80"));
     const ctlPort = await server.listen("127.0.0.1:0");

@@ -66,7 +66,7 @@ describe("routing over HTTP/1.1", () => {
       expect(r.headers["x-weft-error"]).toBe("no_endpoints");
     }
   });
-  it("gives the invalid share of a split 500s and the rest 200s", async () => {
+  it("gives the invalid share of a split 500s and the rest 200s", { timeout: 60_000 }, async () => {
     let ok = 0, bad = 0;
     for (let i = 0; i < 200; i++) {
       const r = await h1(proxy.port, "/half-invalid");
@@ -76,7 +76,7 @@ describe("routing over HTTP/1.1", () => {
     expect(ok).toBeGreaterThan(70);
     expect(bad).toBeGreaterThan(70);
   });
-  it("splits 70/30/0 within ±5% over 500 requests and never picks weight 0", async () => {
+  it("splits 70/30/0 within ±5% over 500 requests and never picks weight 0", { timeout: 60_000 }, async () => {
     const counts: Record<string, number> = { a: 0, b: 0, c: 0 };
     for (let i = 0; i < 500; i++) {
       const r = await h1(proxy.port, "/split");

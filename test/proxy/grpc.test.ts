@@ -124,7 +124,7 @@ describe("gRPC through the proxy (h2c)", () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(up.cancelled).toBe(before + 1);
   });
-  it("splits 70/30 over 500 calls within ±5%; the weight-0 invalid backend gets nothing (GRPCRouteWeight)", async () => {
+  it("splits 70/30 over 500 calls within ±5%; the weight-0 invalid backend gets nothing (GRPCRouteWeight)", { timeout: 60_000 }, async () => {
     const counts: Record<string, number> = {};
     const other = new grpc.Client(`127.0.0.1:${proxy.port}`, grpc.credentials.createInsecure());
     const call = () => new Promise<string>((resolve, reject) => {

@@ -134,7 +134,7 @@ describe("abrupt clients", () => {
 });
 
 describe("h2 stream floods", () => {
-  it("rapid reset (HEADERS then RST_STREAM, 2000 times) leaves the proxy serving", async () => {
+  it("rapid reset (HEADERS then RST_STREAM, 2000 times) leaves the proxy serving", { timeout: 60_000 }, async () => {
     const { connect: h2c, constants } = await import("node:http2");
     const s = h2c(`http://127.0.0.1:${proxy.port}`);
     s.on("error", () => {});
@@ -180,10 +180,10 @@ describe("property: hostile byte soup", () => {
     const before = secret.seen.length;
     await fc.assert(fc.asyncProperty(fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 30 }), async (parts) => {
       const payload = parts.join("").replace(/\/admin/g, "/adm1n");
-      const data = await raw(proxy.port, payload, 300);
+      const data = await raw(proxy.port, payload, 250);
       if (data.length > 0) expect(data).toMatch(/^HTTP\/1\.1 \d{3} /);
-    }), { numRuns: 60, seed: 42 });
+    }), { numRuns: 50, seed: 42 });
     expect(secret.seen.length).toBe(before);
     await stillServing();
-  });
+  }, 60_000);
 });

@@ -52,7 +52,7 @@ afterAll(async () => {
 
 describe("large bodies stream intact", () => {
   for (const up of ["up1", "up2"]) {
-    it(`h1 client download/upload via ${up}`, async () => {
+    it(`h1 client download/upload via ${up}`, { timeout: 60_000 }, async () => {
       const { request } = await import("node:http");
       const got = await new Promise<Buffer>((resolve, reject) => {
         request({ host: "127.0.0.1", port: proxy.port, path: `/${up}/download` }, (res) => {
@@ -67,7 +67,7 @@ describe("large bodies stream intact", () => {
       const r = await h1(proxy.port, `/${up}/upload`, { method: "POST", body: payload.toString("latin1"), headers: { "content-type": "application/octet-stream" } });
       expect(r.body).toBe(`${size}:${expected}`);
     });
-    it(`h2c client download/upload via ${up}`, async () => {
+    it(`h2c client download/upload via ${up}`, { timeout: 60_000 }, async () => {
       const s = h2session(proxy.port);
       try {
         const got = await new Promise<Buffer>((resolve, reject) => {
