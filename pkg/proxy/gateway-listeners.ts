@@ -136,6 +136,8 @@ export class GatewayListeners {
     const server = createTlsServer({
       ALPNProtocols: ["h2", "http/1.1"],
       minVersion: "TLSv1.2",
+      // A client that stalls the handshake is cut off (slowloris at the TLS layer).
+      handshakeTimeout: 10_000,
       SNICallback: (servername, cb) => {
         const gw = this.compiled;
         const l = gw === undefined ? undefined : listenerForSni(gw, port, servername);

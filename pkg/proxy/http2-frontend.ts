@@ -17,7 +17,7 @@ export function createH2Server(
       enablePush: false,
     },
     maxHeaderListPairs: limits.maxHeaderCount + 8,
-    maxSessionMemory: 64,
+    maxSessionMemory: 16,
     maxOutstandingPings: 10,
     maxSettings: 32,
     peerMaxConcurrentStreams: 1000,
