@@ -142,6 +142,21 @@ describe("weft local, driven through its banner", () => {
     for (let i = 0; i < 5; i++) expect(versionOf((await runCurl(commands.get("header-match")!)).body)).toBe("v1");
   }, 40_000);
 
+  it("a broken manifest edit is reported and the last good routes keep serving", async () => {
+    const logs = /^ {2}logs +(\S+)$/m.exec(stdout)?.[1];
+    expect(logs).toBeDefined();
+    const file = join(dir, "20-routes.yaml");
+    writeFileSync(file, `${readFileSync(file, "utf8")}\n---\nkind: HTTPRoute\napiVersion: gateway.networking.k8s.io/v1\nmetadata: {{ broken\n`);
+    await eventually("the controller to report the broken file", 20_000, async () =>
+      (readFileSync(join(logs!, "controller.log"), "utf8").includes("keeping the last good objects of this file") ? true : undefined));
+    for (let i = 0; i < 5; i++) {
+      const r = await runCurl(commands.get("header-match")!);
+      expect(r.status).toBe(200);
+      expect(versionOf(r.body)).toBe("v1");
+    }
+    expect((await runCurl(commands.get("redirect")!)).status).toBe(301);
+  }, 30_000);
+
   it("SIGTERM stops everything: exit 0 and no child survives", async () => {
     const kids = descendants(proc!.pid!);
     expect(kids.length).toBeGreaterThanOrEqual(10);
