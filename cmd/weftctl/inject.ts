@@ -13,7 +13,7 @@ import type { Namespace, Pod } from "../../pkg/api/index.ts";
 import { applyJsonPatch, DEFAULT_INJECTOR_CONFIG, mutate, parseInjectorConfig, PROXY_LOG_LEVELS, validateInjectorConfig, type InjectionReport, type InjectorConfig, type JsonPatchOp, type ProxyLogLevel } from "../../injector/index.ts";
 import type { Subcommand } from "../dispatch.ts";
 
-const USAGE = "usage: weftctl inject -f <file|-> [-f …] [--config injection.json] [--namespace-labels k=v,…] [--native-sidecars=true|false] [--proxy-image IMG] [--controller-address HOST:PORT] [--log-level LEVEL] [--namespace NS]\n";
+const USAGE = "usage: weftctl inject -f <file|-> [-f …] [--config injection.json] [--namespace-labels k=v,…] [--native-sidecars=true|false] [--proxy-image IMG] [--controller-address HOST:PORT] [--trust-bundle roots.pem | --controller-insecure] [--log-level LEVEL] [--namespace NS]\n";
 const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 const TEMPLATE_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]);
 
@@ -181,6 +181,16 @@ export function parseInjectFlags(argv: readonly string[], readText: (path: strin
       case "--config": value(); break;
       case "--proxy-image": config = { ...config, proxyImage: value() ?? "" }; break;
       case "--controller-address": config = { ...config, controllerAddress: value() ?? "" }; break;
+      case "--trust-bundle": {
+        const file = value();
+        if (!file) return "--trust-bundle needs a PEM file (the mesh CA roots)";
+        let pem: string;
+        try { pem = readText(file); } catch (e) { return `--trust-bundle ${file}: ${e instanceof Error ? e.message : String(e)}`; }
+        if (!pem.includes("-----BEGIN CERTIFICATE-----")) return `--trust-bundle ${file}: no PEM certificate in it`;
+        config = { ...config, trustBundlePem: pem };
+        break;
+      }
+      case "--controller-insecure": config = { ...config, controllerInsecure: true }; break;
       case "--log-level": {
         const v = value() ?? "";
         if (!PROXY_LOG_LEVELS.includes(v as ProxyLogLevel)) return `--log-level must be one of ${PROXY_LOG_LEVELS.join(", ")}`;
@@ -230,6 +240,9 @@ const command: Subcommand = {
       if (r.output !== "") outputs.push(r.output);
     }
     process.stdout.write(outputs.join("---\n"));
+    if (parsed.opts.config.trustBundlePem === undefined && parsed.opts.config.controllerInsecure !== true) {
+      process.stderr.write("weftctl inject: note: no --trust-bundle given, so injected proxies carry no WEFT_TRUST_BUNDLE and refuse to dial the controller; pass the mesh CA roots (docs/security.md)\n");
+    }
     return 0;
   },
 };

@@ -169,6 +169,21 @@ describe("injectManifests", () => {
     expect(parseInjectFlags(["-f", "a", "--controller-address", "nope"])).toMatch(/host:port/);
     expect(parseInjectFlags(["-f", "a", "--bogus"])).toMatch(/unknown argument/);
   });
+
+  it("puts the mesh roots from --trust-bundle into the proxy's WEFT_TRUST_BUNDLE", () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    const read = (p: string): string => { if (p === "roots.pem") return pem; if (p === "junk.pem") return "not a cert"; throw new Error("ENOENT"); };
+    const parsed = parseInjectFlags(["-f", "a", "--trust-bundle", "roots.pem"], read);
+    if (typeof parsed === "string") throw new Error(parsed);
+    const out = injectManifests(manifest, "m.yaml", parsed.opts).output;
+    const proxy = parseAllDocuments(out).map((d) => d.toJS() as { kind: string; spec?: { template?: { spec?: { initContainers?: { name: string; env?: { name: string; value?: string }[] }[] } } } })
+      .find((o) => o.kind === "Deployment")!.spec!.template!.spec!.initContainers!.find((c) => c.name === "weft-proxy")!;
+    expect(proxy.env!.find((e) => e.name === "WEFT_TRUST_BUNDLE")?.value).toBe(pem);
+    expect(parseInjectFlags(["-f", "a", "--trust-bundle", "junk.pem"], read)).toMatch(/no PEM certificate/);
+    expect(parseInjectFlags(["-f", "a", "--trust-bundle", "gone.pem"], read)).toMatch(/ENOENT/);
+    const insecure = parseInjectFlags(["-f", "a", "--controller-insecure"], read);
+    expect(typeof insecure === "object" && insecure.opts.config.controllerInsecure).toBe(true);
+  });
 });
 
 describe("weftctl inject (CLI)", () => {
