@@ -4,6 +4,8 @@
 // line (e.g. "workload certificate issued").
 // stopAll: SIGTERM every child (gateway and sidecars first, then apps, then the controller), waits
 // up to graceMs, then SIGKILLs each remaining process group. A child that dies on its own is reported.
+// A watchdog (local-reaper.ts) learns every child's process group over a pipe and kills them if we
+// die without stopAll (even by SIGKILL: the pipe closes).
 // Must not: leave a child running after stopAll resolves, or kill processes it did not start.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
@@ -32,6 +34,11 @@ export function createSupervisor(logDir: string, verbose: boolean, baseEnv: Read
   const children: LocalChild[] = [];
   let stopping = false;
   let unexpected: (c: LocalChild, code: number | null, signal: string | null) => void = () => {};
+  const reaper = spawn(process.execPath, [join(import.meta.dirname, "local-reaper.ts")], { detached: true, stdio: ["pipe", "ignore", "ignore"] });
+  reaper.on("error", () => {});
+  reaper.stdin!.on("error", () => {});
+  reaper.unref();
+  (reaper.stdin as unknown as { unref?: () => void }).unref?.();
   const pipeLines = (child: LocalChild, stream: NodeJS.ReadableStream): void => {
     let rest = "";
     stream.setEncoding("utf8");
@@ -60,6 +67,7 @@ export function createSupervisor(logDir: string, verbose: boolean, baseEnv: Read
       });
       const child: LocalChild = { name, order, proc, log: createWriteStream(join(logDir, `${name}.log`), { mode: 0o600 }), exited: false, watchers: [] };
       children.push(child);
+      if (proc.pid !== undefined) reaper.stdin!.write(`add ${proc.pid}\n`);
       pipeLines(child, proc.stdout!);
       pipeLines(child, proc.stderr!);
       proc.on("error", (e) => child.log.write(`spawn error: ${e.message}\n`));
@@ -81,6 +89,7 @@ export function createSupervisor(logDir: string, verbose: boolean, baseEnv: Read
         await Promise.all(group.map((c) => stopOne(c, graceMs)));
       }
       await Promise.all(children.map((c) => new Promise<void>((r) => c.log.end(() => r()))));
+      reaper.stdin!.end("done\n");
     },
   };
 }

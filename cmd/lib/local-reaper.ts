@@ -1,0 +1,33 @@
+// local-reaper: a tiny watchdog process `weft local` starts first. It reads lines from stdin:
+// "add <pgid>" for each child process group, "done" after a clean stop. When stdin ends without
+// "done" (weft local was killed, even with SIGKILL, so the pipe closed), it sends SIGTERM to every
+// group, then SIGKILL 3 s later, and exits. Run as `node cmd/lib/local-reaper.ts`.
+// Must not: signal anything it was not told about, or outlive its parent by more than a few seconds.
+const groups = new Set<number>();
+let done = false;
+let buffer = "";
+
+process.on("SIGINT", () => {});
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (chunk: string) => {
+  buffer += chunk;
+  const lines = buffer.split("\n");
+  buffer = lines.pop() ?? "";
+  for (const line of lines) {
+    const m = /^add (\d+)$/.exec(line.trim());
+    if (m !== null && groups.size < 1000) groups.add(Number(m[1]));
+    else if (line.trim() === "done") done = true;
+  }
+});
+
+function signalAll(sig: NodeJS.Signals): void {
+  for (const g of groups) {
+    try { process.kill(-g, sig); } catch { /* already gone */ }
+  }
+}
+
+process.stdin.on("end", () => {
+  if (done || groups.size === 0) process.exit(0);
+  signalAll("SIGTERM");
+  setTimeout(() => { signalAll("SIGKILL"); process.exit(0); }, 3000);
+});
