@@ -46,7 +46,7 @@ describe.skipIf(helmSkipReason !== undefined)(`chart with real Helm${helmSkipRea
       expect(opts.provider).toBe("kube");
       expect(opts.namespace).toBe("weft-system");
       expect(opts.controllerAddress).toMatch(/^weft-controller\.weft-system\.svc:\d+$/);
-      const inj = parseInjectorConfig(env["WEFT_INJECTION_CONFIG"], DEFAULT_INJECTOR_CONFIG);
+      const inj = parseInjectorConfig(env["WEFT_INJECTION_CONFIG"] ?? "", DEFAULT_INJECTOR_CONFIG);
       expect(inj.problems).toEqual([]);
     }
   });

@@ -1,12 +1,12 @@
 // programmed-condition: the weft.dev/Programmed decoration of route statuses (pure).
 import { describe, expect, it } from "vitest";
-import type { StatusUpdate } from "../../pkg/api/index.ts";
+import type { Condition, StatusUpdate } from "../../pkg/api/index.ts";
 import { PROGRAMMED_CONDITION, withProgrammedConditions } from "../../cmd/lib/controller-programmed.ts";
 
-const accepted = { type: "Accepted", status: "True" as const, reason: "Accepted", message: "ok", observedGeneration: 3 };
-const rejected = { type: "Accepted", status: "False" as const, reason: "NoMatchingParent", message: "no", observedGeneration: 3 };
+const accepted: Condition = { type: "Accepted", status: "True", reason: "Accepted", message: "ok", observedGeneration: 3 };
+const rejected: Condition = { type: "Accepted", status: "False", reason: "NoMatchingParent", message: "no", observedGeneration: 3 };
 
-function route(conditions: (typeof accepted)[][]): StatusUpdate {
+function route(conditions: Condition[][]): StatusUpdate {
   return {
     target: { kind: "HTTPRoute", namespace: "shop", name: "cart", generation: 3 },
     parents: conditions.map((c, i) => ({ parentRef: { group: "", kind: "Service", name: `svc${i}` }, controllerName: "weft.dev/gateway-controller", conditions: c })),
@@ -37,7 +37,7 @@ describe("weft.dev/Programmed", () => {
   });
 
   it("replaces an older Programmed condition and leaves other kinds untouched", () => {
-    const stale = route([[accepted, { type: PROGRAMMED_CONDITION, status: "False", reason: "Pending", message: "applied by 0/1 proxies at generation 2", observedGeneration: 2 } as never]]);
+    const stale = route([[accepted, { type: PROGRAMMED_CONDITION, status: "False", reason: "Pending", message: "applied by 0/1 proxies at generation 2", observedGeneration: 2 }]]);
     const gw: StatusUpdate = { target: { kind: "Gateway", namespace: "shop", name: "gw", generation: 1 }, conditions: [], listeners: [] };
     const out = withProgrammedConditions([stale, gw], () => ({ programmed: 1, total: 1 }));
     expect(parents(out[0]!)[0]!.conditions.filter((c) => c.type === PROGRAMMED_CONDITION)).toHaveLength(1);
