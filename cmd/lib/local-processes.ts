@@ -28,6 +28,8 @@ export interface Supervisor {
   waitForLine(child: LocalChild, re: RegExp): Promise<void>;
   stopAll(graceMs: number): Promise<void>;
   onUnexpectedExit(cb: (child: LocalChild, code: number | null, signal: string | null) => void): void;
+  /** A private directory (inside <tmp>/weft-*) the watchdog deletes if we die without stopAll. */
+  removeOnCrash(dir: string): void;
 }
 
 export function createSupervisor(logDir: string, verbose: boolean, baseEnv: Readonly<Record<string, string>> = {}): Supervisor {
@@ -81,6 +83,7 @@ export function createSupervisor(logDir: string, verbose: boolean, baseEnv: Read
       return new Promise((resolve) => child.watchers.push({ re, resolve }));
     },
     onUnexpectedExit(cb) { unexpected = cb; },
+    removeOnCrash(dir) { reaper.stdin!.write(`rm ${dir}\n`); },
     async stopAll(graceMs) {
       stopping = true;
       const orders = [...new Set(children.map((c) => c.order))].sort((a, b) => a - b);

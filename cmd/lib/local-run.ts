@@ -129,6 +129,7 @@ export async function runLocal(o: LocalOptions, signal: Promise<void>): Promise<
   try {
     traces = await startTraceSink(plan.traceReceiverPort, (line) => process.stdout.write(`${line}\n`));
     const tokens = writeTokens(work, plan);
+    sup.removeOnCrash(join(work, "tokens"));
     const env = { ...traces.env, WEFT_CONTROLLER_INSECURE: "true" };
     const say = (m: string): void => { process.stderr.write(`weft local: ${m}\n`); };
     say(`starting the controller (manifests ${plan.dir}; logs in ${logDir})`);

@@ -1,7 +1,8 @@
 // local-kill e2e: `weft local` killed with SIGKILL (no chance to clean up) still leaves no child
-// behind: its watchdog sees the pipe close and stops every process group it was told about.
+// behind: its watchdog sees the pipe close and stops every process group it was told about, and
+// deletes the private token directory (the logs stay for the user).
 import { spawn, type ChildProcess } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -11,10 +12,12 @@ const BASE = 31000 + (process.pid % 15) * 100;
 let dir = "";
 let proc: ChildProcess | undefined;
 let kids: number[] = [];
+let work = "";
 
 afterAll(() => {
   for (const k of kids) { try { process.kill(k, "SIGKILL"); } catch { /* gone */ } }
   if (dir !== "") rmSync(dir, { recursive: true, force: true });
+  if (work.includes("weft-local-")) rmSync(work, { recursive: true, force: true });
 });
 
 describe("weft local killed with SIGKILL", () => {
@@ -36,5 +39,10 @@ describe("weft local killed with SIGKILL", () => {
     expect(kids.length).toBeGreaterThanOrEqual(10);
     proc.kill("SIGKILL");
     await eventually("every child to be gone", 15_000, async () => (kids.every((k) => !alive(k)) ? true : undefined));
+    const logs = /^ {2}logs +(\S+)$/m.exec(out)?.[1];
+    expect(logs).toBeDefined();
+    work = join(logs!, "..");
+    expect(existsSync(logs!)).toBe(true);
+    expect(existsSync(join(logs!, "..", "tokens"))).toBe(false);
   }, 120_000);
 });
