@@ -43,7 +43,7 @@ flags:
                                  127.0.0.1:A, default P; the cluster's protocol (h2c/grpc ⇒ HTTP/2) is used towards the app)
   --capture true|false           sidecar: open the capture ports too (default: true unless explicit listeners are given)
   --admin-port N       admin server port (default 15021, env WEFT_ADMIN_PORT; 0 = ephemeral)
-  --bind ADDR          listener bind address (default 0.0.0.0)
+  --bind ADDR          listener bind address (default 0.0.0.0; sidecar capture listeners: dual stack ::)
   --port-map A=B,..    gateway: bind Gateway port A on local port B (e.g. 80=8080,443=8443)
   --drain-ms N         drain budget on SIGTERM (default 20000)
   --balancer KIND      p2c-ewma (default) | round-robin
@@ -257,7 +257,8 @@ async function run(argv: readonly string[]): Promise<number> {
       const inboundBindings = parseBindings("listen-inbound", f["listen-inbound"]);
       const explicit = outboundBindings.length + inboundBindings.length > 0;
       sidecar = await startSidecar({
-        engine, host: bind, outboundBindings, inboundBindings,
+        // Capture listeners default to dual stack ("::"): weft init redirects IPv6 too.
+        engine, ...(f.bind !== undefined ? { host: f.bind } : {}), outboundBindings, inboundBindings,
         captureListeners: f.capture === undefined ? !explicit : f.capture === "true",
         inboundPort: intFlag(f, "inbound-port", 15006), outboundPort: intFlag(f, "outbound-port", 15001),
         ...(material !== undefined ? { meshTls: material } : {}),
@@ -283,8 +284,9 @@ async function run(argv: readonly string[]): Promise<number> {
   if (configPath !== undefined) unwatchFile(configPath);
   identity?.stop();
   distribution?.close();
-  await Promise.all([gateways?.close(), sidecar?.close()]);
-  await engine.drain(intFlag(f, "drain-ms", 20_000));
+  const drainMs = intFlag(f, "drain-ms", 20_000);
+  await Promise.all([gateways?.close(), sidecar?.drain(drainMs)]);
+  await engine.drain(drainMs);
   await admin.close();
   await tracing.shutdown().catch(() => {});
   log.info({}, "drained");
