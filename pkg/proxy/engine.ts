@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Session } from "node:http2";
 import type { Duplex } from "node:stream";
-import type { AccessLog, ProxyMetrics as TelemetryProxyMetrics, SpanHandle, Tracing } from "../telemetry/index.ts";
+import { rpcAttributesOf, type AccessLog, type ProxyMetrics as TelemetryProxyMetrics, type SpanHandle, type Tracing } from "../telemetry/index.ts";
 import { EndpointChooser, type BalancerKind } from "./backend-choice.ts";
 import { endpointKey } from "./endpoint-stats.ts";
 import { H1Downstream, H2Downstream, type Downstream } from "./downstream.ts";
@@ -111,7 +111,7 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
       const h = down.headers;
       span = tracing.startServerSpan((name) => h[name], {
         "http.request.method": down.method, "url.scheme": ctx?.scheme ?? "http",
-        "network.protocol.version": down.h2 ? "2" : "1.1", ...(ctx?.peerIdentity !== undefined ? { "weft.peer.identity": ctx.peerIdentity } : {}),
+        "network.protocol.version": down.h2 ? "2" : "1.1", ...(grpc ? rpcAttributesOf(down.target) : {}), ...(ctx?.peerIdentity !== undefined ? { "weft.peer.identity": ctx.peerIdentity } : {}),
       });
     }
     down.onClose(() => {

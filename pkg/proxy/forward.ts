@@ -9,7 +9,7 @@ import type { Readable } from "node:stream";
 import type { ClusterIR, EndpointIR } from "../ir/types.ts";
 import type { EndpointChooser } from "./backend-choice.ts";
 import { bufferBody, limitBody } from "./body-buffer.ts";
-import type { SpanHandle, Tracing } from "../telemetry/index.ts";
+import { grpcStatusOf, rpcAttributesOf, type SpanHandle, type Tracing } from "../telemetry/index.ts";
 import type { Downstream } from "./downstream.ts";
 import type { EngineState } from "./engine-types.ts";
 import { applyHeaderModifier } from "./filters-headers.ts";
@@ -121,7 +121,7 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
     if (span !== undefined && deps.tracing !== undefined) {
       clientSpan = deps.tracing.startClientSpan(span, {
         "weft.attempt": (retry?.attempts ?? 0) - retriesLeft, "server.address": target.address, "server.port": target.port,
-        "http.request.method": plan.method,
+        "http.request.method": plan.method, ...(plan.grpc ? rpcAttributesOf(plan.path) : {}),
       });
       const headers = plan.headers;
       deps.tracing.inject(clientSpan, (name, value) => { headers[name] = value; });
@@ -146,9 +146,11 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
       throw f;
     }
     if (stats !== undefined) { stats.inflight--; stats.observe(Date.now() - started, Date.now()); }
-    clientSpan?.end({ httpStatus: res.status });
-    if (timedOut || down.finished()) { attempt.abort(); return; }
+    // gRPC: the status comes with the trailers, so the client span ends once the answer was relayed.
+    if (!plan.grpc) clientSpan?.end({ httpStatus: res.status });
+    if (timedOut || down.finished()) { clientSpan?.end({ httpStatus: res.status }); attempt.abort(); return; }
     if (retry !== undefined && retriesLeft > 0 && replayable && retry.codes.includes(res.status) && canRetry(deps)) {
+      clientSpan?.end({ httpStatus: res.status });
       res.body.on("error", () => {});
       attempt.abort();
       retriesLeft--;
@@ -166,10 +168,20 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
         plan.extraResponseHeaders = extra;
       }
     }
-    await relay(down, plan, res, attempt);
+    try {
+      await relay(down, plan, res, attempt);
+    } finally {
+      if (plan.grpc) endGrpcClientSpan(clientSpan, res);
+    }
     if (overall !== undefined) clearTimeout(overall);
     return;
   }
+}
+
+function endGrpcClientSpan(span: SpanHandle | undefined, res: UpstreamResponse): void {
+  if (span === undefined) return;
+  const status = grpcStatusOf(res.trailers(), res.headers);
+  span.end(status === undefined ? { httpStatus: res.status, error: "grpc_status_missing" } : { httpStatus: res.status, grpcStatus: status });
 }
 
 function canRetry(deps: ForwardDeps): boolean {

@@ -17,3 +17,4 @@ export type { AccessLog, AccessLogEntry } from "./access-log.ts";
 export { createAccessLog, accessLogRecord } from "./access-log.ts";
 export { redact, scrubString, isSecretKey, REDACTED, REDACTED_KEYS } from "./redaction.ts";
 export { tracingConfigFromEnv, TRACING_ENV } from "./tracing-env.ts";
+export { rpcAttributesOf, grpcStatusOf } from "./rpc-attributes.ts";
