@@ -3,7 +3,7 @@
 // Takes the names; gives a TextMapPropagator plus getter/setter adapters over header functions.
 // Must not: register anything globally (several tracers may live in one process, e.g. tests).
 // Spec: W3C Trace Context §3 (tracestate kept as received), B3 (openzipkin/b3-propagation).
-import { type TextMapGetter, type TextMapPropagator, type TextMapSetter } from "@opentelemetry/api";
+import { ROOT_CONTEXT, trace, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from "@opentelemetry/api";
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { B3InjectEncoding, B3Propagator } from "@opentelemetry/propagator-b3";
 import type { HeaderGetter, HeaderSetter, PropagatorName } from "./tracing-types.ts";
@@ -17,9 +17,33 @@ function propagatorOf(name: PropagatorName): TextMapPropagator {
   }
 }
 
+/**
+ * Keeps `tracestate` when a later format (B3) re-extracts the same span context a W3C `traceparent`
+ * already gave: a Weft proxy configured for both writes both for one span, and without this the next
+ * hop would drop the tracestate it received (W3C Trace Context §3.3: vendors' entries must be passed on).
+ */
+class TraceStateKeeping implements TextMapPropagator {
+  private readonly inner: TextMapPropagator;
+  private readonly w3c = new W3CTraceContextPropagator();
+  constructor(inner: TextMapPropagator) { this.inner = inner; }
+  inject(context: Context, carrier: unknown, setter: TextMapSetter): void { this.inner.inject(context, carrier, setter); }
+  fields(): string[] { return this.inner.fields(); }
+  extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    const out = this.inner.extract(context, carrier, getter);
+    const sc = trace.getSpanContext(out);
+    if (sc === undefined || sc.traceState !== undefined || getter.get(carrier, "tracestate") === undefined) return out;
+    const w = trace.getSpanContext(this.w3c.extract(ROOT_CONTEXT, carrier, getter));
+    if (w?.traceState === undefined || w.traceId !== sc.traceId || w.spanId !== sc.spanId) return out;
+    return trace.setSpanContext(out, { ...sc, traceState: w.traceState });
+  }
+}
+
 /** One propagator for the configured names, in order (duplicates dropped). */
 export function buildPropagator(names: readonly PropagatorName[]): TextMapPropagator {
-  return new CompositePropagator({ propagators: [...new Set(names)].map(propagatorOf) });
+  const unique = [...new Set(names)];
+  const composite = new CompositePropagator({ propagators: unique.map(propagatorOf) });
+  const b3AfterW3c = unique.includes("tracecontext") && unique.slice(unique.indexOf("tracecontext") + 1).some((n) => n === "b3" || n === "b3multi");
+  return b3AfterW3c ? new TraceStateKeeping(composite) : composite;
 }
 
 export const headerFnGetter: TextMapGetter<HeaderGetter> = {

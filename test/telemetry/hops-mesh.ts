@@ -5,7 +5,8 @@
 // tracing/route knobs; gives the ports, the app, the tracers and close().
 // Must not: listen anywhere but 127.0.0.1, or leave servers, sessions or exporters running after close().
 import * as grpc from "@grpc/grpc-js";
-import type { MeshIR, MeshServiceIR, UpstreamProtocol } from "../../pkg/ir/types.ts";
+import { expect } from "vitest";
+import type { MeshIR, MeshServiceIR, RetryIR, UpstreamProtocol } from "../../pkg/ir/types.ts";
 import { createHttpEngine, type WeftHttpEngine } from "../../pkg/proxy/engine.ts";
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { startSidecar, type Sidecar } from "../../pkg/proxy/sidecar/index.ts";
@@ -13,7 +14,7 @@ import { initTracing, type PropagatorName, type Tracing } from "../../pkg/teleme
 import { testCa } from "../proxy/certs.ts";
 import { backend, cluster, endpoint, grpcMethod, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "../proxy/fixtures.ts";
 import { EchoClient, startGrpcEcho, type GrpcEcho } from "../proxy/grpc-fixture.ts";
-import type { OtlpReceiver } from "../support/otlp/otlp-receiver.ts";
+import type { OtlpReceiver, ReceivedSpan } from "../support/otlp/otlp-receiver.ts";
 
 export const TRUST_DOMAIN = "cluster.local";
 export const ID_A = `spiffe://${TRUST_DOMAIN}/ns/shop/sa/frontend`;
@@ -31,6 +32,10 @@ export interface MeshOptions {
   readonly sidecarRatio?: number;
   readonly gatewayPropagators?: readonly PropagatorName[];
   readonly sidecarPropagators?: readonly PropagatorName[];
+  /** Retry policy on the gateway's rule. */
+  readonly gatewayRetry?: RetryIR;
+  /** Takes over the HTTP app's answer (return true), e.g. to fail the first calls. */
+  readonly appBehaviour?: Parameters<typeof startEcho>[1];
 }
 
 export interface Mesh {
@@ -71,7 +76,7 @@ export async function startMesh(o: MeshOptions): Promise<Mesh> {
     return t;
   };
   const sidecarProps = o.sidecarPropagators ?? ["tracecontext", "baggage"];
-  const app = o.hop === "grpc" ? undefined : await startEcho("reviews-app");
+  const app = o.hop === "grpc" ? undefined : await startEcho("reviews-app", o.appBehaviour);
   const grpcApp = o.hop === "grpc" ? await startGrpcEcho("reviews-app") : undefined;
   const appPort = app?.port ?? grpcApp!.port;
 
@@ -95,7 +100,7 @@ export async function startMesh(o: MeshOptions): Promise<Mesh> {
 
   const rules = o.hop === "grpc"
     ? tables([{ matches: [grpcMethod("test.Echo")], backends: [backend(GATEWAY_CLUSTER)] }])
-    : tables([{ matches: [prefix("/")], backends: [backend(GATEWAY_CLUSTER)] }]);
+    : tables([{ matches: [prefix("/")], backends: [backend(GATEWAY_CLUSTER)], ...(o.gatewayRetry !== undefined ? { retry: o.gatewayRetry } : {}) }]);
   const gateway = await startProxy(meshIR([cluster(GATEWAY_CLUSTER, [endpoint(sidecarA.outboundPort)], o.hop)]), rules, {
     tracing: tracer("weft-gateway", o.gatewayRatio ?? 1, o.gatewayPropagators ?? ["tracecontext", "baggage"]),
   });
@@ -123,3 +128,29 @@ export function grpcClient(port: number): grpc.Client {
 export const CHAIN: readonly (readonly [string, number])[] = [
   ["weft-gateway", 2], ["weft-gateway", 3], ["frontend-sidecar", 2], ["frontend-sidecar", 3], ["reviews-sidecar", 2], ["reviews-sidecar", 3],
 ];
+
+/** Checks the six spans of one request form the chain above (one trace id, each parented by the
+ *  previous hop, the first by `rootParent`) and returns them in chain order. */
+export function chainOf(spans: readonly ReceivedSpan[], rootParent = ""): ReceivedSpan[] {
+  const chain = CHAIN.map(([svc, kind]) => {
+    const found = spans.filter((s) => s.serviceName === svc && s.kind === kind);
+    expect(found, `${svc} kind ${kind}`).toHaveLength(1);
+    return found[0]!;
+  });
+  expect(new Set(spans.map((s) => s.traceId)).size).toBe(1);
+  expect(chain[0]!.parentSpanId).toBe(rootParent);
+  for (let i = 1; i < chain.length; i++) expect(chain[i]!.parentSpanId, `${chain[i]!.serviceName} kind ${chain[i]!.kind}`).toBe(chain[i - 1]!.spanId);
+  return chain;
+}
+
+/** Clears the receiver, runs `send`, flushes every tracer and returns the `n` spans that arrived
+ *  (waiting for them; more than `n` fails). */
+export async function spansOf(mesh: Mesh, receiver: OtlpReceiver, send: () => Promise<void>, n = 6): Promise<ReceivedSpan[]> {
+  receiver.spans.length = 0;
+  await send();
+  await mesh.flush();
+  const spans = await receiver.waitForSpans(n);
+  await mesh.flush();
+  expect(spans).toHaveLength(n);
+  return [...spans];
+}

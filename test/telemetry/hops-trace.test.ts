@@ -8,31 +8,13 @@ import type * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { h1, h2, h2session } from "../proxy/client.ts";
 import { startGrpcReceiver, startHttpReceiver, type OtlpReceiver, type ReceivedSpan } from "../support/otlp/otlp-receiver.ts";
-import { CHAIN, GATEWAY_CLUSTER, ID_A, REVIEWS_CLUSTER, grpcClient, startMesh, type Mesh } from "./hops-mesh.ts";
+import { GATEWAY_CLUSTER, ID_A, REVIEWS_CLUSTER, chainOf, grpcClient, spansOf, startMesh, type Mesh } from "./hops-mesh.ts";
 
 type Msg = { text: string; n?: number };
 
-function chainOf(spans: readonly ReceivedSpan[]): ReceivedSpan[] {
-  const chain = CHAIN.map(([svc, kind]) => {
-    const found = spans.filter((s) => s.serviceName === svc && s.kind === kind);
-    expect(found, `${svc} kind ${kind}`).toHaveLength(1);
-    return found[0]!;
-  });
-  expect(new Set(spans.map((s) => s.traceId)).size).toBe(1);
-  expect(chain[0]!.parentSpanId).toBe("");
-  for (let i = 1; i < chain.length; i++) expect(chain[i]!.parentSpanId, `${chain[i]!.serviceName} kind ${chain[i]!.kind}`).toBe(chain[i - 1]!.spanId);
-  return chain;
-}
-
-/** Clears the receiver, runs `send`, flushes every tracer and returns the six spans of the request. */
+/** The six chained spans of the request `send` makes. */
 async function traceOf(mesh: Mesh, receiver: OtlpReceiver, send: () => Promise<void>): Promise<ReceivedSpan[]> {
-  receiver.spans.length = 0;
-  await send();
-  await mesh.flush();
-  const spans = await receiver.waitForSpans(6);
-  await mesh.flush();
-  expect(spans).toHaveLength(6);
-  return chainOf(spans);
+  return chainOf(await spansOf(mesh, receiver, send));
 }
 
 function expectWeftHops(chain: ReceivedSpan[], mesh: Mesh, route: string, appPort: number): void {
