@@ -68,6 +68,7 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
     budget: new RetryBudget(options.retryBudget ?? {}),
     mirror: new Mirror(chooser, upstream, metrics, random),
     tracing: options.tracing?.enabled === true ? options.tracing : undefined,
+    telemetry: options.telemetry,
   };
   const tracing = deps.tracing;
   let current: EngineState | undefined;

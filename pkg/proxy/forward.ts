@@ -9,7 +9,7 @@ import type { Readable } from "node:stream";
 import type { ClusterIR, EndpointIR } from "../ir/types.ts";
 import type { EndpointChooser } from "./backend-choice.ts";
 import { bufferBody, limitBody } from "./body-buffer.ts";
-import { grpcStatusOf, rpcAttributesOf, type SpanHandle, type Tracing } from "../telemetry/index.ts";
+import { grpcStatusOf, rpcAttributesOf, type ProxyMetrics as TelemetryProxyMetrics, type SpanHandle, type Tracing } from "../telemetry/index.ts";
 import type { Downstream } from "./downstream.ts";
 import type { EngineState } from "./engine-types.ts";
 import { applyHeaderModifier } from "./filters-headers.ts";
@@ -34,6 +34,8 @@ export interface ForwardDeps {
   readonly mirror: Mirror;
   /** Enabled tracing facade, or undefined (no spans, no propagation). */
   readonly tracing: Tracing | undefined;
+  /** Shared telemetry metric set: retries and mirrored requests by route and backend. */
+  readonly telemetry?: TelemetryProxyMetrics | undefined;
 }
 
 /** Protocol and mesh identity for one endpoint of a cluster. */
@@ -84,7 +86,8 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
   if (timedOut || down.finished()) return;
   const replayable = body === undefined || Buffer.isBuffer(body);
   if (plan.mirrors.length > 0 && replayable) {
-    deps.mirror.send(plan.mirrors, state, { method: plan.method, path: pathWithQuery(plan), authority: plan.authority, headers: plan.headers, body: body as Buffer | undefined });
+    deps.mirror.send(plan.mirrors, state, { method: plan.method, path: pathWithQuery(plan), authority: plan.authority, headers: plan.headers, body: body as Buffer | undefined },
+      (mirrorCluster) => deps.telemetry?.mirrorRequests.inc({ route: routeLabelOf(plan), backend: mirrorCluster }));
   }
   if (body !== undefined && !Buffer.isBuffer(body) && deps.limits.maxBodyBytes !== undefined) {
     const streamed = body;
@@ -136,7 +139,7 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
       if (stats !== undefined) { stats.inflight--; stats.observeFailure(Date.now()); }
       if (timedOut || down.finished()) return;
       const f = e instanceof ProxyFailureError ? e : failure("upstream_reset", "upstream error");
-      if (retry !== undefined && retriesLeft > 0 && replayable && f.kind !== "upstream_tls" && canRetry(deps)) {
+      if (retry !== undefined && retriesLeft > 0 && replayable && f.kind !== "upstream_tls" && canRetry(deps, plan)) {
         retriesLeft--;
         avoid = endpoint;
         await sleep(retry.backoffMs);
@@ -149,7 +152,7 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
     // gRPC: the status comes with the trailers, so the client span ends once the answer was relayed.
     if (!plan.grpc) clientSpan?.end({ httpStatus: res.status });
     if (timedOut || down.finished()) { clientSpan?.end({ httpStatus: res.status }); attempt.abort(); return; }
-    if (retry !== undefined && retriesLeft > 0 && replayable && retry.codes.includes(res.status) && canRetry(deps)) {
+    if (retry !== undefined && retriesLeft > 0 && replayable && retry.codes.includes(res.status) && canRetry(deps, plan)) {
       clientSpan?.end({ httpStatus: res.status });
       res.body.on("error", () => {});
       attempt.abort();
@@ -184,8 +187,18 @@ function endGrpcClientSpan(span: SpanHandle | undefined, res: UpstreamResponse):
   span.end(status === undefined ? { httpStatus: res.status, error: "grpc_status_missing" } : { httpStatus: res.status, grpcStatus: status });
 }
 
-function canRetry(deps: ForwardDeps): boolean {
-  if (deps.budget.tryRetry()) { deps.metrics.retries.inc(); return true; }
+/** The `route` label the engine uses for the request (`<kind>/<ns>/<name>`, or "none"). */
+function routeLabelOf(plan: Plan): string {
+  const r = plan.rule?.route;
+  return r === undefined ? "none" : `${r.kind}/${r.namespace}/${r.name}`;
+}
+
+function canRetry(deps: ForwardDeps, plan: Plan): boolean {
+  if (deps.budget.tryRetry()) {
+    deps.metrics.retries.inc();
+    deps.telemetry?.upstreamRetries.inc({ route: routeLabelOf(plan), backend: plan.cluster?.id ?? (plan.localAppPort !== undefined ? "local-app" : "none") });
+    return true;
+  }
   deps.metrics.retryBudgetExhausted.inc();
   return false;
 }

@@ -28,7 +28,8 @@ export class Mirror {
     this.max = max;
   }
 
-  send(filters: readonly MirrorFilter[], state: EngineState, req: { method: string; path: string; authority: string; headers: OutgoingHttpHeaders; body: Buffer | undefined }): void {
+  /** `onSent(cluster)` is called once per copy actually sent (for per-route telemetry). */
+  send(filters: readonly MirrorFilter[], state: EngineState, req: { method: string; path: string; authority: string; headers: OutgoingHttpHeaders; body: Buffer | undefined }, onSent?: (cluster: string) => void): void {
     for (const f of filters) {
       if (f.denominator <= 0 || this.random() * f.denominator >= f.numerator) continue;
       if (this.inflight >= this.max) continue;
@@ -39,6 +40,7 @@ export class Mirror {
       const ep = pick.endpoint;
       this.inflight++;
       this.metrics.mirrors.inc({ cluster: f.cluster });
+      onSent?.(f.cluster);
       const attempt = this.upstream.send(
         targetOf(cluster, ep, this.upstream, false),
         { method: req.method, path: req.path, authority: req.authority, headers: { ...req.headers }, body: req.body },
