@@ -15,6 +15,7 @@ import { endpointKey } from "./endpoint-stats.ts";
 import type { H1Pool } from "./pool-h1.ts";
 import type { H2Pool } from "./pool-h2.ts";
 import { failure, ProxyFailureError } from "./rescue.ts";
+import { sendH1Undici } from "./upstream-h1-undici.ts";
 
 export interface UpstreamTarget {
   readonly address: string;
@@ -54,13 +55,13 @@ function classify(err: unknown, connected: boolean): ProxyFailureError {
   if (err instanceof ProxyFailureError) return err;
   const code = (err as { code?: string } | undefined)?.code ?? "";
   // Headers node refuses to send (a filter set an invalid name or value): our fault, not the peer's.
-  if (code.startsWith("ERR_INVALID_") || code === "ERR_HTTP2_INVALID_HEADER_VALUE" || code === "ERR_HTTP2_INVALID_CONNECTION_HEADERS") {
+  if (code.startsWith("ERR_INVALID_") || code === "UND_ERR_INVALID_ARG" || code === "UND_ERR_NOT_SUPPORTED" || code === "ERR_HTTP2_INVALID_HEADER_VALUE" || code === "ERR_HTTP2_INVALID_CONNECTION_HEADERS") {
     return failure("internal", "request headers cannot be sent upstream");
   }
   if (code === mismatchCode || code.startsWith("ERR_TLS") || code.includes("CERT") || code === "ERR_SSL_WRONG_VERSION_NUMBER") {
     return failure("upstream_tls", "upstream identity verification failed");
   }
-  if (!connected || connectCodes.has(code)) return failure("upstream_connect", "upstream connect failed");
+  if (!connected || connectCodes.has(code) || code === "UND_ERR_CONNECT_TIMEOUT") return failure("upstream_connect", "upstream connect failed");
   return failure("upstream_reset", "upstream connection reset");
 }
 
@@ -107,6 +108,8 @@ export class Upstream {
 
   send(target: UpstreamTarget, req: UpstreamRequest): Attempt {
     if (target.meshIdentity !== undefined || target.protocol === "h2") return this.sendH2(target, req);
+    const pools = this.h1.undici;
+    if (pools !== undefined) return sendH1Undici(pools.poolFor(target.address, target.port), req, classify);
     return this.sendH1(target, req, true);
   }
 
