@@ -10,7 +10,7 @@ import type { MeshIR, MeshServiceIR, RetryIR, UpstreamProtocol } from "../../pkg
 import { createHttpEngine, type WeftHttpEngine } from "../../pkg/proxy/engine.ts";
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { startSidecar, type Sidecar } from "../../pkg/proxy/sidecar/index.ts";
-import { initTracing, type PropagatorName, type Tracing } from "../../pkg/telemetry/index.ts";
+import { initTracing, type PropagatorName, type ProxyMetrics, type Tracing } from "../../pkg/telemetry/index.ts";
 import { testCa } from "../proxy/certs.ts";
 import { backend, cluster, endpoint, grpcMethod, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "../proxy/fixtures.ts";
 import { EchoClient, startGrpcEcho, type GrpcEcho } from "../proxy/grpc-fixture.ts";
@@ -36,12 +36,16 @@ export interface MeshOptions {
   readonly gatewayRetry?: RetryIR;
   /** Takes over the HTTP app's answer (return true), e.g. to fail the first calls. */
   readonly appBehaviour?: Parameters<typeof startEcho>[1];
+  /** pkg/telemetry proxy metric sets for the gateway and the two sidecar engines. */
+  readonly telemetry?: { readonly gateway?: ProxyMetrics; readonly a?: ProxyMetrics; readonly b?: ProxyMetrics };
 }
 
 export interface Mesh {
   readonly gateway: ProxyUnderTest;
   readonly sidecarA: Sidecar;
   readonly sidecarB: Sidecar;
+  readonly engineA: WeftHttpEngine;
+  readonly engineB: WeftHttpEngine;
   /** HTTP app (for hop http1/h2c) or gRPC app (hop grpc) behind B. */
   readonly app: Echo | undefined;
   readonly grpcApp: GrpcEcho | undefined;
@@ -82,7 +86,7 @@ export async function startMesh(o: MeshOptions): Promise<Mesh> {
 
   const { matA, matB } = meshMaterial();
 
-  const engineB: WeftHttpEngine = createHttpEngine({ tracing: tracer("reviews-sidecar", o.sidecarRatio ?? 1, sidecarProps) });
+  const engineB: WeftHttpEngine = createHttpEngine({ tracing: tracer("reviews-sidecar", o.sidecarRatio ?? 1, sidecarProps), ...(o.telemetry?.b !== undefined ? { telemetry: o.telemetry.b } : {}) });
   engineB.setState(engineStateOf({ gateways: [], services: [], clusters: [], secrets: [] }, "cfg-b"));
   const sidecarB = await startSidecar({ engine: engineB, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", meshTls: matB, inboundMode: "strict",
     lookup: () => undefined, originalDestination: () => ({ address: "127.0.0.1", port: appPort }), log: () => {} });
@@ -91,7 +95,7 @@ export async function startMesh(o: MeshOptions): Promise<Mesh> {
     { id: REVIEWS_CLUSTER, namespace: "shop", service: "reviews", port: 9080, protocol: o.hop,
       endpoints: [{ address: "127.0.0.1", port: sidecarB.inboundPort, ready: true, serving: true, terminating: false, identity: ID_B }] },
   ] };
-  const engineA: WeftHttpEngine = createHttpEngine({ tracing: tracer("frontend-sidecar", o.sidecarRatio ?? 1, sidecarProps) });
+  const engineA: WeftHttpEngine = createHttpEngine({ tracing: tracer("frontend-sidecar", o.sidecarRatio ?? 1, sidecarProps), ...(o.telemetry?.a !== undefined ? { telemetry: o.telemetry.a } : {}) });
   engineA.setState(engineStateOf(irA, "cfg-a"));
   engineA.setMeshTls(matA);
   const sidecarA = await startSidecar({ engine: engineA, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", meshTls: matA,
@@ -103,10 +107,11 @@ export async function startMesh(o: MeshOptions): Promise<Mesh> {
     : tables([{ matches: [prefix("/")], backends: [backend(GATEWAY_CLUSTER)], ...(o.gatewayRetry !== undefined ? { retry: o.gatewayRetry } : {}) }]);
   const gateway = await startProxy(meshIR([cluster(GATEWAY_CLUSTER, [endpoint(sidecarA.outboundPort)], o.hop)]), rules, {
     tracing: tracer("weft-gateway", o.gatewayRatio ?? 1, o.gatewayPropagators ?? ["tracecontext", "baggage"]),
+    ...(o.telemetry?.gateway !== undefined ? { telemetry: o.telemetry.gateway } : {}),
   });
 
   return {
-    gateway, sidecarA, sidecarB, app, grpcApp, tracers,
+    gateway, sidecarA, sidecarB, engineA, engineB, app, grpcApp, tracers,
     flush: async () => { await Promise.all(tracers.map((t) => t.forceFlush())); },
     close: async () => {
       await gateway.close();

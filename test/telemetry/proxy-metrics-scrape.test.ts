@@ -5,11 +5,15 @@
 // weft_requests_total, weft_request_duration_seconds_count, weft_upstream_retries_total,
 // weft_mirror_requests_total and weft_connections_total must equal what the mix implies, exactly
 // (no missing and no extra series). The expected values are computed from the mix the test sends.
+// Then the same through the mesh (hops-mesh.ts: gateway → sidecar A → mesh mTLS → sidecar B → app):
+// each engine's /metrics carries the request under its own face label and backend.
 import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAdminServer, type AdminServer } from "../../pkg/proxy/admin-server.ts";
-import { createMetricsRegistry, registerProxyMetrics } from "../../pkg/telemetry/index.ts";
+import { createMetricsRegistry, registerProxyMetrics, type MetricsRegistry } from "../../pkg/telemetry/index.ts";
 import { h1 } from "../proxy/client.ts";
+import { startHttpReceiver, type OtlpReceiver } from "../support/otlp/otlp-receiver.ts";
+import { GATEWAY_CLUSTER, REVIEWS_CLUSTER, startMesh, type Mesh } from "./hops-mesh.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "../proxy/fixtures.ts";
 
 interface Sample { readonly name: string; readonly labels: Readonly<Record<string, string>>; readonly value: number }
@@ -133,5 +137,60 @@ describe("metrics scraped from a live proxy's admin /metrics", () => {
     // Every histogram: +Inf bucket equals _count.
     const inf = series(samples.filter((s) => s.labels["le"] === "+Inf"), "weft_request_duration_seconds_bucket", ["route", "backend", "face"]);
     expect(inf).toEqual(durations);
+  });
+});
+
+describe("metrics of every face through gateway → sidecar → mesh mTLS → sidecar → app", () => {
+  let receiver: OtlpReceiver;
+  let mesh: Mesh;
+  const registries: Record<"gateway" | "a" | "b", MetricsRegistry> = { gateway: createMetricsRegistry(), a: createMetricsRegistry(), b: createMetricsRegistry() };
+  const admins: AdminServer[] = [];
+  beforeAll(async () => {
+    receiver = await startHttpReceiver();
+    mesh = await startMesh({
+      receiver, exportProtocol: "http", hop: "http1",
+      telemetry: { gateway: registerProxyMetrics(registries.gateway), a: registerProxyMetrics(registries.a), b: registerProxyMetrics(registries.b) },
+      appBehaviour: (req, res) => {
+        if (!(req.url ?? "").startsWith("/missing")) return false;
+        (res as ServerResponse).writeHead(404);
+        res.end();
+        return true;
+      },
+    });
+    for (const [engine, reg] of [[mesh.gateway.engine, registries.gateway], [mesh.engineA, registries.a], [mesh.engineB, registries.b]] as const) {
+      admins.push(await startAdminServer(engine, { port: 0, host: "127.0.0.1", extraMetrics: () => reg.renderMetrics() }));
+    }
+  });
+  afterAll(async () => {
+    for (const a of admins) await a.close();
+    await mesh?.close();
+    await receiver?.close();
+  });
+
+  it("each engine counts the requests under its face, route and backend; histogram counts match", async () => {
+    const mix = [...Array.from({ length: 5 }, (_, i) => ({ path: `/reviews/${i}`, status: 200 })), ...Array.from({ length: 2 }, (_, i) => ({ path: `/missing/${i}`, status: 404 }))];
+    for (const m of mix) expect((await h1(mesh.gateway.port, m.path)).status).toBe(m.status);
+    const hops = [
+      { face: "gateway", route: "HTTPRoute/default/r0", rule: "HTTPRoute/default/r0/0", backend: GATEWAY_CLUSTER },
+      { face: "sidecar-outbound", route: "none", rule: "none", backend: REVIEWS_CLUSTER },
+      { face: "sidecar-inbound", route: "none", rule: "none", backend: "local-app" },
+    ];
+    for (let i = 0; i < hops.length; i++) {
+      const hop = hops[i]!;
+      const samples = parsePrometheus((await h1(admins[i]!.port, "/metrics")).body);
+      const requests: Record<string, number> = {};
+      const durations: Record<string, number> = {};
+      for (const m of mix) {
+        add(requests, { route: hop.route, rule: hop.rule, backend: hop.backend, method: "GET", code: String(m.status), face: hop.face });
+        add(durations, { route: hop.route, backend: hop.backend, face: hop.face });
+      }
+      expect(series(samples, "weft_requests_total"), hop.face).toEqual(requests);
+      expect(series(samples, "weft_request_duration_seconds_count"), hop.face).toEqual(durations);
+      const conns = series(samples, "weft_connections_total");
+      expect(Object.keys(conns), hop.face).toEqual([`face=${hop.face}`]);
+      // The gateway's client does not keep connections alive; the sidecars reuse pooled ones.
+      if (hop.face === "gateway") expect(conns[`face=${hop.face}`]).toBe(mix.length);
+      else expect(conns[`face=${hop.face}`]).toBeGreaterThanOrEqual(1);
+    }
   });
 });
