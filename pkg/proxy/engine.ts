@@ -121,10 +121,12 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
       span?.end(grpc && down.grpcStatus !== undefined ? { grpcStatus: down.grpcStatus } : { httpStatus: down.status });
       finishOne(down, ctx, started, labels, grpc, span);
     });
+    const countTimeout = () => telemetry?.requestTimeouts.inc({ route: labels.route, face: ctx?.face ?? "gateway" });
     const fail = (e: unknown) => {
       if (!(e instanceof ProxyFailureError)) log("proxy.internal_error", { error: e instanceof Error ? e.message : String(e) });
       const kind = rescue(down, e, grpc);
       metrics.failures.inc({ face: label, code: kind });
+      if (kind === "upstream_timeout") countTimeout();
     };
     try {
       if (ctx === undefined) throw failure("internal", "connection without context");
@@ -145,7 +147,7 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
       const rid = plan.headers["x-request-id"] ?? down.headers["x-request-id"];
       if (typeof rid === "string") labels.requestId = rid;
       span?.setAttributes({ "weft.route": labels.route, "weft.rule": labels.rule, "weft.backend": labels.backend, "weft.config.version": state!.version });
-      forward(down, plan, state!, deps, span).catch(fail);
+      forward(down, plan, state!, deps, span, countTimeout).catch(fail);
     } catch (e) {
       fail(e);
     }

@@ -54,8 +54,8 @@ function hasBody(down: Downstream): boolean {
   return h["transfer-encoding"] !== undefined || (h["content-length"] !== undefined && h["content-length"] !== "0");
 }
 
-/** Run `plan` to completion on `down`. */
-export async function forward(down: Downstream, plan: Plan, state: EngineState, deps: ForwardDeps, span?: SpanHandle): Promise<void> {
+/** Run `plan` to completion on `down`; `onRequestTimeout` is called when the whole-request (or gRPC) deadline answers it. */
+export async function forward(down: Downstream, plan: Plan, state: EngineState, deps: ForwardDeps, span?: SpanHandle, onRequestTimeout?: () => void): Promise<void> {
   const rule = plan.rule;
   const retry = rule?.retry;
   const grpcDeadline = plan.grpc ? parseGrpcTimeout(down.headers["grpc-timeout"] as string | undefined) : undefined;
@@ -70,6 +70,7 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
       timedOut = true;
       current?.abort();
       rescue(down, failure("request_timeout", "request timeout"), plan.grpc);
+      onRequestTimeout?.();
     }, deadlineMs);
   }
   down.onClose(() => {

@@ -194,3 +194,52 @@ describe("metrics of every face through gateway → sidecar → mesh mTLS → si
     }
   });
 });
+
+describe("timeouts through a live proxy", () => {
+  let slow: Echo;
+  let timeoutProxy: ProxyUnderTest;
+  let timeoutAdmin: AdminServer;
+  const registry = createMetricsRegistry();
+  const SLOW = "default/slow:8080";
+  beforeAll(async () => {
+    // Answers after 400 ms, far beyond the 60 ms the routes allow.
+    slow = await startEcho("slow", (_req, res) => {
+      const t = setTimeout(() => { (res as ServerResponse).writeHead(200); res.end("late"); }, 400);
+      res.on("close", () => clearTimeout(t));
+      return true;
+    });
+    timeoutProxy = await startProxy(meshIR([cluster(SLOW, [endpoint(slow.port)])]), tables([
+      { matches: [prefix("/request")], backends: [backend(SLOW)], timeouts: { requestMs: 60 } },
+      { matches: [prefix("/attempt")], backends: [backend(SLOW)], timeouts: { backendRequestMs: 60 } },
+      { matches: [prefix("/fine")], backends: [backend(SLOW)] },
+    ]), { telemetry: registerProxyMetrics(registry) });
+    timeoutAdmin = await startAdminServer(timeoutProxy.engine, { port: 0, host: "127.0.0.1", extraMetrics: () => registry.renderMetrics() });
+  });
+  afterAll(async () => {
+    await timeoutProxy?.close();
+    await timeoutAdmin?.close();
+    await slow?.close();
+  });
+
+  it("weft_request_timeouts_total counts request and per-attempt timeouts by route and face, and nothing else", async () => {
+    const sent = [
+      { path: "/request/1", error: "request_timeout", route: route(0) },
+      { path: "/request/2", error: "request_timeout", route: route(0) },
+      { path: "/attempt/1", error: "upstream_timeout", route: route(1) },
+      { path: "/fine/1", error: undefined, route: route(2) },
+    ];
+    const expected: Record<string, number> = {};
+    for (const s of sent) {
+      const r = await h1(timeoutProxy.port, s.path);
+      if (s.error === undefined) {
+        expect(r.status).toBe(200);
+        continue;
+      }
+      expect(r.status, s.path).toBe(504);
+      expect(r.headers["x-weft-error"]).toBe(s.error);
+      add(expected, { route: s.route, face: "gateway" });
+    }
+    const samples = parsePrometheus((await h1(timeoutAdmin.port, "/metrics")).body);
+    expect(series(samples, "weft_request_timeouts_total")).toEqual(expected);
+  });
+});
