@@ -7,13 +7,16 @@
 // Bounded: every load run has a fixed duration; every child process is killed at the end.
 // Run: sh benchmarks/proxy/setup.sh && node benchmarks/proxy/proxy.bench.ts  (env BENCH_SECONDS, BENCH_CONNS)
 // Also: a sidecar pair over mesh mTLS (bench-sidecar-pair.ts: two sidecars, original destination from the
-// sidecar's test hook, loopback only).
+// sidecar's test hook, loopback only), and the paced side-by-side (paced-pair.ts): at a FIXED 1,000
+// requests/s, direct vs an nginx mTLS pair vs the Weft sidecar pair with tracing off / 1% / 100%
+// (OTLP to an in-bench receiver): added p50/p99/p99.9 latency over direct, CPU µs/request and RSS per proxy.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { pacedSideBySide } from "./paced-pair.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const nodeBin = process.execPath;
@@ -223,6 +226,10 @@ backend be
     const { port: pairPort, pid: pairPid } = await firstJsonLine(pair);
     spawnSync("wrk", ["-t1", "-c8", "-d1s", `http://127.0.0.1:${pairPort}/`]);
     measure("sidecar-pair-mtls", "http1", [pairPid!], () => wrk(pairPort!, "/"));
+  }
+
+  if (wanted("paced", "http1")) {
+    await pacedSideBySide({ root, dir, nodeBin, originPort: h1Port!, originPid: originPid!, emit, startChild, firstJsonLine, freePort, waitPort, treePids, cpuTicks, rssKb, ticksPerSecond });
   }
 }
 

@@ -1,0 +1,57 @@
+// bench-sidecar: ONE Weft sidecar per process for the paced side-by-side benchmark, so CPU and RSS are
+// per proxy. Role "inbound" (server side B: mesh mTLS h2 in → the origin as its local app) or "outbound"
+// (client side A: plaintext in, original destination = the Service VIP from the test hook → mesh mTLS h2
+// to B's inbound port, SPIFFE-verified). Tracing: ratio "off" or 0..1, spans exported over OTLP/HTTP to
+// the bench's in-process receiver. Loopback only.
+// Args: <config.json> with {role, port (origin port for inbound, B's inbound port for outbound), mat:
+// {keyPem, certChainPem, trustBundlePem, identity}, peerIdentity, ratio, otlpPort}.
+// Prints {"port":…, "pid":…} (the port to send to); exits on SIGTERM.
+import { readFileSync } from "node:fs";
+import { createHttpEngine } from "../../pkg/proxy/engine.ts";
+import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
+import { startSidecar } from "../../pkg/proxy/sidecar/index.ts";
+import { initTracing } from "../../pkg/telemetry/index.ts";
+import type { MeshIR, MeshServiceIR } from "../../pkg/ir/types.ts";
+
+interface Config {
+  role: "inbound" | "outbound";
+  port: number;
+  mat: { keyPem: string; certChainPem: string; trustBundlePem: string; identity: string };
+  peerIdentity: string;
+  ratio: "off" | number;
+  otlpPort: number;
+}
+const cfg = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as Config;
+const tracing = cfg.ratio === "off" ? undefined : initTracing({
+  enabled: true, serviceName: `bench-${cfg.role}`, otlpEndpoint: `http://127.0.0.1:${cfg.otlpPort}`, protocol: "http",
+  samplingRatio: cfg.ratio, propagators: ["tracecontext"], exportDelayMs: 1000,
+});
+const limits = { maxConnections: 100_000 };
+let port: number;
+if (cfg.role === "inbound") {
+  const engine = createHttpEngine({ limits, ...(tracing !== undefined ? { tracing } : {}) });
+  engine.setState(engineStateOf({ gateways: [], services: [], clusters: [], secrets: [] }, "b"));
+  const sc = await startSidecar({
+    engine, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", meshTls: cfg.mat, inboundMode: "strict",
+    lookup: () => undefined, originalDestination: () => ({ address: "127.0.0.1", port: cfg.port }),
+  });
+  port = sc.inboundPort;
+} else {
+  const svc: MeshServiceIR = { namespace: "bench", name: "reviews", clusterIPs: ["10.96.0.10"], ports: [{ port: 9080, cluster: "bench/reviews:9080", consumers: {} }] };
+  const ir: MeshIR = {
+    gateways: [], secrets: [], services: [svc],
+    clusters: [{ id: "bench/reviews:9080", namespace: "bench", service: "reviews", port: 9080, protocol: "http1",
+      endpoints: [{ address: "127.0.0.1", port: cfg.port, ready: true, serving: true, terminating: false, identity: cfg.peerIdentity }] }],
+  };
+  const engine = createHttpEngine({ limits, ...(tracing !== undefined ? { tracing } : {}) });
+  engine.setState(engineStateOf(ir, "a"));
+  engine.setMeshTls(cfg.mat);
+  const sc = await startSidecar({
+    engine, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", meshTls: cfg.mat,
+    lookup: (ip, p) => (ip === "10.96.0.10" && p === 9080 ? { service: svc, port: svc.ports[0]!, routes: undefined } : undefined),
+    originalDestination: () => ({ address: "10.96.0.10", port: 9080 }),
+  });
+  port = sc.outboundPort;
+}
+process.stdout.write(`${JSON.stringify({ port, pid: process.pid })}\n`);
+process.on("SIGTERM", () => process.exit(0));

@@ -1,0 +1,156 @@
+// paced-pair: the side-by-side at a FIXED request rate (default 1,000/s, open loop, bench-paced.ts):
+// direct (client → origin) vs an nginx mTLS pair (client-side nginx proxy_pass https with a client
+// certificate → server-side nginx with ssl_verify_client → origin) vs the Weft sidecar pair (outbound
+// sidecar → mesh mTLS h2 → inbound sidecar → origin, one process per sidecar) with tracing off, 1% and
+// 100% sampling (OTLP/HTTP to a receiver in this process). Certificates come from a test CA made here
+// with node-forge. Per scenario one JSON line: latency percentiles, added latency over direct, CPU µs per
+// request and peak RSS (kB) of each proxy during the paced run, spans received by the receiver.
+// Bounded: each paced run is <count> requests and at most seconds+10 s; every child is stopped after its run.
+// Must not: send anywhere but loopback.
+import { spawn, type ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { testCa } from "../../test/proxy/certs.ts";
+
+export interface PacedDeps {
+  root: string; dir: string; nodeBin: string; originPort: number; originPid: number;
+  emit(o: Record<string, unknown>): void;
+  startChild(cmd: string, args: string[]): ChildProcess;
+  firstJsonLine(c: ChildProcess): Promise<Record<string, number>>;
+  freePort(): Promise<number>;
+  waitPort(port: number): Promise<void>;
+  treePids(pid: number): number[];
+  cpuTicks(pids: number[]): number;
+  rssKb(pids: number[]): number;
+  ticksPerSecond: number;
+}
+
+type Proxies = Record<string, number[]>;
+
+async function stop(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  const gone = new Promise<void>((r) => c.once("exit", () => r()));
+  c.kill("SIGTERM");
+  const t = setTimeout(() => c.kill("SIGKILL"), 2000);
+  await gone;
+  clearTimeout(t);
+}
+
+export async function pacedSideBySide(d: PacedDeps): Promise<void> {
+  const rate = Number(process.env.BENCH_RATE ?? 1000);
+  const seconds = Number(process.env.BENCH_PACED_SECONDS ?? 5);
+  const count = Math.round(rate * seconds);
+
+  const paced = async (port: number, n: number, proxies: Proxies) => {
+    const before = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, d.cpuTicks(p)]));
+    const peak: Record<string, number> = {};
+    const sample = () => { for (const [k, p] of Object.entries(proxies)) peak[k] = Math.max(peak[k] ?? 0, d.rssKb(p)); };
+    const sampler = setInterval(sample, 250);
+    const child = spawn(d.nodeBin, [join(d.root, "benchmarks/proxy/bench-paced.ts"), String(port), String(rate), String(n), String(n / rate + 10)], { stdio: ["ignore", "pipe", "pipe"] });
+    child.stderr.resume();
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => { out += c.toString(); });
+    await new Promise<void>((r) => child.once("exit", () => r()));
+    clearInterval(sampler);
+    sample();
+    const res = JSON.parse(out.split("\n").find((l) => l.startsWith("{")) ?? "{}") as Record<string, number>;
+    const cpu: Record<string, number> = {};
+    for (const [k, p] of Object.entries(proxies)) cpu[k] = Math.round(((d.cpuTicks(p) - before[k]!) / d.ticksPerSecond) * 1e6 / Math.max(1, res.requests ?? 0) * 10) / 10;
+    return { res, cpu, peak };
+  };
+
+  let direct: Record<string, number> | undefined;
+  const scenario = async (name: string, port: number, proxies: Proxies, extra: Record<string, unknown> = {}, spans?: () => number) => {
+    await paced(port, Math.min(count, rate), proxies);
+    const spans0 = spans?.() ?? 0;
+    const { res, cpu, peak } = await paced(port, count, proxies);
+    const out: Record<string, unknown> = { bench: "proxy-paced", scenario: name, rate, ...extra, ...res };
+    if (direct !== undefined) {
+      out.added_p50_us = res.p50_us! - direct.p50_us!;
+      out.added_p99_us = res.p99_us! - direct.p99_us!;
+      out.added_p999_us = res.p999_us! - direct.p999_us!;
+    }
+    out.cpu_us_per_req = cpu;
+    out.cpu_us_per_req_total = Math.round(Object.values(cpu).reduce((a, b) => a + b, 0) * 10) / 10;
+    out.rss_kb_peak = peak;
+    if (spans !== undefined) out.otlp_exports = spans() - spans0;
+    d.emit(out);
+    return res;
+  };
+
+  // Direct: the baseline the added latencies are measured against (CPU/RSS are the origin's).
+  direct = await scenario("direct", d.originPort, { origin: [d.originPid] });
+
+  const ca = testCa("bench-paced-ca");
+  const td = "cluster.local";
+  const idA = `spiffe://${td}/ns/bench/sa/client`;
+  const idB = `spiffe://${td}/ns/bench/sa/reviews`;
+  const leafA = ca.leaf({ cn: "client", uris: [idA] });
+  const leafB = ca.leaf({ cn: "reviews", uris: [idB] });
+
+  // OTLP/HTTP receiver: counts export calls, answers an empty ExportTraceServiceResponse.
+  let exports = 0;
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      exports++;
+      const json = String(req.headers["content-type"] ?? "").includes("json");
+      res.writeHead(200, { "content-type": json ? "application/json" : "application/x-protobuf" });
+      res.end(json ? "{}" : "");
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+  const otlpPort = (receiver.address() as AddressInfo).port;
+
+  try {
+    for (const ratio of ["off", 0.01, 1] as const) {
+      const cfgB = join(d.dir, `sidecar-b-${ratio}.json`);
+      writeFileSync(cfgB, JSON.stringify({ role: "inbound", port: d.originPort, mat: { keyPem: leafB.keyPem, certChainPem: leafB.certPem, trustBundlePem: ca.certPem, identity: idB }, peerIdentity: idA, ratio, otlpPort }));
+      const b = d.startChild(d.nodeBin, [join(d.root, "benchmarks/proxy/bench-sidecar.ts"), cfgB]);
+      const { port: bPort, pid: bPid } = await d.firstJsonLine(b);
+      const cfgA = join(d.dir, `sidecar-a-${ratio}.json`);
+      writeFileSync(cfgA, JSON.stringify({ role: "outbound", port: bPort, mat: { keyPem: leafA.keyPem, certChainPem: leafA.certPem, trustBundlePem: ca.certPem, identity: idA }, peerIdentity: idB, ratio, otlpPort }));
+      const a = d.startChild(d.nodeBin, [join(d.root, "benchmarks/proxy/bench-sidecar.ts"), cfgA]);
+      const { port: aPort, pid: aPid } = await d.firstJsonLine(a);
+      await scenario(`weft-sidecar-pair-tracing-${ratio === "off" ? "off" : `${ratio * 100}%`}`, aPort!, { outbound: [aPid!], inbound: [bPid!] }, { sampling: ratio }, ratio === "off" ? undefined : () => exports);
+      await stop(a);
+      await stop(b);
+    }
+
+    // nginx mTLS pair: same CA; the server side requires a client certificate, the client side verifies
+    // the server's name against the CA.
+    const srv = ca.leaf({ cn: "server.bench", dns: ["server.bench"] });
+    const cli = ca.leaf({ cn: "client.bench", dns: ["client.bench"] });
+    const f = (name: string, text: string) => { const p = join(d.dir, name); writeFileSync(p, text, { mode: 0o600 }); return p; };
+    const caFile = f("paced-ca.crt", ca.certPem);
+    const sPort = await d.freePort();
+    const cPort = await d.freePort();
+    const head = (n: string) => `worker_processes 1; daemon off; pid ${d.dir}/${n}.pid; error_log ${d.dir}/${n}-error.log warn;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 100000;`;
+    const sConf = f("ngx-server.conf", `${head("ngx-server")}
+  upstream origin { server 127.0.0.1:${d.originPort}; keepalive 64; keepalive_requests 100000; }
+  server { listen 127.0.0.1:${sPort} ssl; ssl_certificate ${f("ngx-server.crt", srv.certPem)}; ssl_certificate_key ${f("ngx-server.key", srv.keyPem)};
+    ssl_client_certificate ${caFile}; ssl_verify_client on; ssl_protocols TLSv1.2 TLSv1.3;
+    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
+`);
+    const cConf = f("ngx-client.conf", `${head("ngx-client")}
+  upstream mesh { server 127.0.0.1:${sPort}; keepalive 64; keepalive_requests 100000; }
+  server { listen 127.0.0.1:${cPort};
+    location / { proxy_pass https://mesh; proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_ssl_certificate ${f("ngx-client.crt", cli.certPem)}; proxy_ssl_certificate_key ${f("ngx-client.key", cli.keyPem)};
+      proxy_ssl_trusted_certificate ${caFile}; proxy_ssl_verify on; proxy_ssl_name server.bench; proxy_ssl_session_reuse on; } } }
+`);
+    const ns = d.startChild("nginx", ["-c", sConf, "-p", d.dir]);
+    const nc = d.startChild("nginx", ["-c", cConf, "-p", d.dir]);
+    await d.waitPort(sPort);
+    await d.waitPort(cPort);
+    await scenario("nginx-mtls-pair", cPort, { client_side: d.treePids(nc.pid!), server_side: d.treePids(ns.pid!) });
+    await stop(nc);
+    await stop(ns);
+  } finally {
+    await new Promise<void>((r) => receiver.close(() => r()));
+  }
+}
