@@ -32,6 +32,8 @@ export interface CaptureEnv {
   readonly appClusterOf?: (port: number) => string | undefined;
   /** Inbound: treat every TLS ClientHello as mesh mTLS (explicit bindings only meshed peers dial). */
   readonly anyTlsIsMesh?: boolean;
+  /** Called once per refused inbound mesh mTLS handshake. */
+  readonly onMtlsFailure?: SidecarOptions["onMtlsFailure"];
   /** True when `dst` is one of the sidecar's own listeners (a direct, unredirected connection). */
   isSelf(dst: OriginalDestination, socket: Socket): boolean;
 }
@@ -62,6 +64,7 @@ export function createCaptureEnv(o: SidecarOptions): CaptureEnv {
     handshakeTimeoutMs: o.handshakeTimeoutMs ?? 10_000,
     stats: { outboundHttp: 0, outboundTcp: 0, outboundRefused: 0, inboundMtls: 0, inboundPlainHttp: 0, inboundTcp: 0, inboundRefused: 0 },
     log: o.log ?? defaultSidecarLog,
+    ...(o.onMtlsFailure !== undefined ? { onMtlsFailure: o.onMtlsFailure } : {}),
     ownPorts,
     meshContext: () => context,
     setMeshTls: (m) => { context = m === undefined ? undefined : meshSecureContext(m); },

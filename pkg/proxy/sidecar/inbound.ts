@@ -50,7 +50,10 @@ export async function handleInbound(socket: Socket, env: CaptureEnv): Promise<vo
     const context = env.meshContext();
     if (context === undefined) return refuse("mesh mTLS offered but this sidecar has no mesh certificate yet", { port });
     const tls = await terminateMeshTls(socket, first.head, context, env.handshakeTimeoutMs);
-    if (!tls.ok) return refuse(tls.reason, { port });
+    if (!tls.ok) {
+      env.onMtlsFailure?.(tls.kind);
+      return refuse(tls.reason, { port });
+    }
     env.stats.inboundMtls++;
     env.log("info", "inbound.mtls", { port, from, peerIdentity: tls.peerIdentity, alpn: tls.alpn });
     const ctx: RouteContext = {

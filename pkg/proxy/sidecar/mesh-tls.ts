@@ -10,6 +10,7 @@ import { TLSSocket, createSecureContext, type SecureContext } from "node:tls";
 import { parseSpiffeId } from "../../util/spiffe.ts";
 import { spiffeIdOfSans } from "../../util/spiffe-san.ts";
 import { MESH_ALPN_PROTOCOLS, type MeshTlsMaterial } from "../engine-types.ts";
+import type { MtlsFailureReason } from "../../telemetry/index.ts";
 
 /** Server preference: the inner protocol when the client offers it (["h2", "weft-h2"] ⇒ "h2"), else the marker. */
 const NEGOTIATED_ALPN = ["h2", "http/1.1", ...MESH_ALPN_PROTOCOLS];
@@ -24,7 +25,7 @@ export function offersMeshAlpn(alpn: readonly string[]): boolean {
 
 export type MeshTlsResult =
   | { readonly ok: true; readonly socket: TLSSocket; readonly peerIdentity: string; readonly alpn: string }
-  | { readonly ok: false; readonly reason: string };
+  | { readonly ok: false; readonly reason: string; readonly kind: MtlsFailureReason };
 
 export function terminateMeshTls(raw: Socket, head: Buffer, context: SecureContext, timeoutMs: number): Promise<MeshTlsResult> {
   return new Promise((resolve) => {
@@ -34,30 +35,53 @@ export function terminateMeshTls(raw: Socket, head: Buffer, context: SecureConte
       ALPNProtocols: NEGOTIATED_ALPN,
     });
     let settled = false;
-    const refuse = (reason: string): void => {
+    const refuse = (reason: string, kind: MtlsFailureReason = "other"): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       tls.destroy();
       raw.destroy();
-      resolve({ ok: false, reason });
+      resolve({ ok: false, reason, kind });
     };
     const timer = setTimeout(() => refuse(`handshake timeout after ${timeoutMs}ms`), timeoutMs);
     // These stay attached: after settling they do nothing, and an early error cannot go unhandled.
-    tls.on("error", (e: Error) => refuse(`tls: ${e.message}`));
+    tls.on("error", (e: Error) => refuse(`tls: ${e.message}`, tlsErrorKindOf(e)));
     tls.once("close", () => refuse("closed during handshake"));
     tls.once("secure", () => {
       const verdict = verifyPeer(tls);
-      if (verdict !== undefined) return refuse(`client certificate not trusted: ${verdict}`);
+      if (verdict !== undefined) return refuse(`client certificate not trusted: ${verdict}`, failureKindOf(verdict));
       const peer = tls.getPeerCertificate();
       const peerIdentity = spiffeIdOfSans(peer.subjectaltname);
-      if (peerIdentity === undefined || parseSpiffeId(peerIdentity) === undefined) return refuse("client certificate has no single SPIFFE URI SAN");
+      if (peerIdentity === undefined || parseSpiffeId(peerIdentity) === undefined) return refuse("client certificate has no single SPIFFE URI SAN", "bad_certificate");
       settled = true;
       clearTimeout(timer);
       markEstablished(tls);
       resolve({ ok: true, socket: tls, peerIdentity, alpn: typeof tls.alpnProtocol === "string" ? tls.alpnProtocol : "" });
     });
   });
+}
+
+const NO_CLIENT_CERT = "no client certificate";
+const NO_VERDICT = "cannot read the verification result";
+const UNKNOWN_CA_CODES = new Set(["UNABLE_TO_VERIFY_LEAF_SIGNATURE", "UNABLE_TO_GET_ISSUER_CERT", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT"]);
+
+/** The metric reason of a handshake error OpenSSL raised (e.g. no certificate when one was required). */
+function tlsErrorKindOf(e: Error): MtlsFailureReason {
+  const code = (e as { code?: unknown }).code;
+  if (typeof code !== "string") return "protocol";
+  if (code.includes("PEER_DID_NOT_RETURN_A_CERTIFICATE")) return "no_client_cert";
+  if (code.includes("UNKNOWN_CA") || UNKNOWN_CA_CODES.has(code)) return "unknown_ca";
+  if (code.includes("CERTIFICATE_EXPIRED") || code === "CERT_HAS_EXPIRED") return "expired";
+  if (code.includes("BAD_CERTIFICATE") || code.includes("CERTIFICATE_VERIFY_FAILED")) return "bad_certificate";
+  return "protocol";
+}
+
+/** The metric reason (pkg/telemetry MtlsFailureReason) of a verifyPeer verdict. */
+function failureKindOf(verdict: string): MtlsFailureReason {
+  if (verdict === NO_CLIENT_CERT) return "no_client_cert";
+  if (UNKNOWN_CA_CODES.has(verdict)) return "unknown_ca";
+  if (verdict === "CERT_HAS_EXPIRED" || verdict === "CERT_NOT_YET_VALID") return "expired";
+  return verdict === NO_VERDICT ? "other" : "bad_certificate";
 }
 
 /**
@@ -68,10 +92,10 @@ export function terminateMeshTls(raw: Socket, head: Buffer, context: SecureConte
  */
 function verifyPeer(tls: TLSSocket): string | undefined {
   const handle = (tls as unknown as { _handle?: { verifyError?: () => Error | null } })._handle;
-  if (typeof handle?.verifyError !== "function") return "cannot read the verification result";
+  if (typeof handle?.verifyError !== "function") return NO_VERDICT;
   const error = handle.verifyError();
   if (error) return (error as Error & { code?: string }).code ?? error.message;
-  if (tls.getPeerX509Certificate() === undefined) return "no client certificate";
+  if (tls.getPeerX509Certificate() === undefined) return NO_CLIENT_CERT;
   return undefined;
 }
 

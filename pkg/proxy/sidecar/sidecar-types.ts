@@ -4,6 +4,7 @@ import type { MeshPortIR, MeshServiceIR } from "../../ir/types.ts";
 import type { CompiledRoutes } from "../../router/index.ts";
 import type { HttpEngine, MeshTlsMaterial } from "../engine-types.ts";
 import type { OriginalDestination } from "./original-dst.ts";
+import type { MtlsFailureReason } from "../../telemetry/index.ts";
 
 /** What pkg/router's `lookupMeshDestination(mesh, ip, port)` returns (structurally the same type). */
 export interface SidecarDestination {
@@ -71,6 +72,8 @@ export interface SidecarOptions {
   /** Override original-destination recovery (tests on loopback without iptables). */
   readonly originalDestination?: (socket: import("node:net").Socket) => OriginalDestination | undefined;
   readonly log?: SidecarLog;
+  /** Called once per refused inbound mesh mTLS handshake with its reason (pkg/telemetry mtlsHandshakeFailed). */
+  readonly onMtlsFailure?: (reason: MtlsFailureReason) => void;
 }
 
 export interface SidecarStats {
