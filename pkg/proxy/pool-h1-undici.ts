@@ -31,13 +31,15 @@ export function createUndiciPools(opts: { maxSocketsPerEndpoint: number; idleMs:
       });
       pools.set(key, pool);
       // An endpoint that went away must not leave its pool behind: drop it when it has gone quiet.
-      pool.on("disconnect", () => {
+      const dropWhenQuiet = () => {
         const s = pool.stats;
         if (s.connected === 0 && s.pending === 0 && s.running === 0 && !closed && pools.get(key) === pool) {
           pools.delete(key);
           pool.close().catch(() => {});
         }
-      });
+      };
+      pool.on("disconnect", dropWhenQuiet);
+      pool.on("connectionError", dropWhenQuiet);
       return pool;
     },
     close(): void {

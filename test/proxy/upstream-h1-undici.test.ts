@@ -1,0 +1,140 @@
+// The undici HTTP/1.1 upstream (pkg/proxy/upstream-h1-undici.ts) on its own: a kept-alive connection the
+// peer closed before answering is replayed once for an idempotent replayable request and never for a
+// streamed body; trailers and streamed bodies pass through; abort() frees the upstream request; the
+// per-endpoint pool is dropped once its endpoint went quiet; the node:http client stays selectable.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { Readable } from "node:stream";
+import { afterEach, describe, expect, it } from "vitest";
+import { createH1Pool } from "../../pkg/proxy/pool-h1.ts";
+import { H2Pool } from "../../pkg/proxy/pool-h2.ts";
+import { ProxyFailureError } from "../../pkg/proxy/rescue.ts";
+import { Upstream, type UpstreamRequest } from "../../pkg/proxy/upstream.ts";
+
+const servers: Server[] = [];
+const closers: (() => void)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) c();
+  for (const s of servers.splice(0)) { s.closeAllConnections(); await new Promise<void>((r) => s.close(() => r())); }
+});
+
+async function listen(s: Server): Promise<number> {
+  servers.push(s);
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  return (s.address() as AddressInfo).port;
+}
+
+function upstreamOf(client: "undici" | "node" = "undici", maxSocketsPerEndpoint = 512) {
+  const pool = createH1Pool({ connectTimeoutMs: 2000, client, maxSocketsPerEndpoint });
+  closers.push(() => pool.close());
+  return { pool, up: new Upstream(pool, new H2Pool(), 2000) };
+}
+
+async function text(body: Readable): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const c of body) parts.push(c as Buffer);
+  return Buffer.concat(parts).toString();
+}
+
+const get = (path: string, extra: Partial<UpstreamRequest> = {}): UpstreamRequest => ({ method: "GET", path, authority: "origin.test", headers: { "x-a": "1" }, body: undefined, ...extra });
+
+/** Answers the first request on each connection; from the second on, closes the socket unanswered. */
+async function closesReusedConnections(): Promise<{ port: number; seen: string[] }> {
+  const seen: string[] = [];
+  const perSocket = new WeakMap<Socket, number>();
+  const s = createServer((req, res) => {
+    const n = (perSocket.get(req.socket) ?? 0) + 1;
+    perSocket.set(req.socket, n);
+    seen.push(`${req.method} ${req.url} #${n}`);
+    req.resume();
+    req.on("end", () => { if (n > 1) req.socket.destroy(); else res.end(`ok ${req.url} host=${req.headers.host} x-a=${req.headers["x-a"]}`); });
+  });
+  s.keepAliveTimeout = 60_000;
+  return { port: await listen(s), seen };
+}
+
+describe("undici HTTP/1.1 upstream", () => {
+  it("replays an idempotent request once when the reused connection was closed unanswered", async () => {
+    const { port, seen } = await closesReusedConnections();
+    const { up } = upstreamOf("undici", 1);
+    const target = { address: "127.0.0.1", port, protocol: "http1" as const };
+    const first = await up.send(target, get("/one")).response;
+    expect(await text(first.body)).toBe("ok /one host=origin.test x-a=1");
+    const second = await up.send(target, get("/two")).response;
+    expect(second.status).toBe(200);
+    expect(await text(second.body)).toBe("ok /two host=origin.test x-a=1");
+    expect(seen).toEqual(["GET /one #1", "GET /two #2", "GET /two #1"]);
+  });
+
+  it("never replays a streamed body or a POST: the failure surfaces as upstream_reset", async () => {
+    const { port, seen } = await closesReusedConnections();
+    const { up } = upstreamOf("undici", 1);
+    const target = { address: "127.0.0.1", port, protocol: "http1" as const };
+    await text((await up.send(target, get("/warm")).response).body);
+    const post = up.send(target, { ...get("/post"), method: "POST", body: Readable.from([Buffer.from("payload")]) });
+    const err = await post.response.then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ProxyFailureError);
+    expect((err as ProxyFailureError).kind).toBe("upstream_reset");
+    expect(seen.filter((l) => l.startsWith("POST"))).toEqual(["POST /post #2"]);
+  });
+
+  it("streams a request body in and a chunked answer with trailers out", async () => {
+    const s = createServer((req, res) => {
+      const parts: Buffer[] = [];
+      req.on("data", (c: Buffer) => parts.push(c));
+      req.on("end", () => {
+        res.writeHead(200, { "content-type": "text/plain", trailer: "x-sum" });
+        res.write("got:");
+        res.write(Buffer.concat(parts));
+        res.addTrailers({ "x-sum": String(Buffer.concat(parts).length) });
+        res.end();
+      });
+    });
+    const port = await listen(s);
+    const { up } = upstreamOf();
+    const chunks = ["a".repeat(70_000), "b".repeat(5)].map((x) => Buffer.from(x));
+    const res = await up.send({ address: "127.0.0.1", port, protocol: "http1" }, { ...get("/up"), method: "PUT", body: Readable.from(chunks) }).response;
+    const body = await text(res.body);
+    expect(body).toBe(`got:${"a".repeat(70_000)}bbbbb`);
+    expect(res.trailers()?.["x-sum"]).toBe("70005");
+  });
+
+  it("abort() before the answer closes the upstream request", async () => {
+    let closed!: () => void;
+    const gone = new Promise<void>((r) => { closed = r; });
+    const s = createServer((req) => { req.socket.once("close", () => closed()); });
+    const port = await listen(s);
+    const { up } = upstreamOf();
+    const attempt = up.send({ address: "127.0.0.1", port, protocol: "http1" }, get("/slow"));
+    const settled = attempt.response.then(() => "resolved", () => "rejected");
+    await new Promise((r) => setTimeout(r, 50));
+    attempt.abort();
+    await gone;
+    // Settling after abort is not required; if it does settle it must not be a success.
+    const race = await Promise.race([settled, new Promise((r) => setTimeout(() => r("pending"), 100))]);
+    expect(race).not.toBe("resolved");
+  });
+
+  it("a refused endpoint is upstream_connect and its pool is dropped", async () => {
+    const s = createServer(() => {});
+    const port = await listen(s);
+    servers.pop();
+    await new Promise<void>((r) => s.close(() => r()));
+    const { pool, up } = upstreamOf();
+    const err = await up.send({ address: "127.0.0.1", port, protocol: "http1" }, get("/")).response.then(() => undefined, (e: unknown) => e);
+    expect((err as ProxyFailureError).kind).toBe("upstream_connect");
+    const used = pool.undici!.poolFor("127.0.0.1", port);
+    const err2 = await up.send({ address: "127.0.0.1", port, protocol: "http1" }, get("/")).response.then(() => undefined, (e: unknown) => e);
+    expect((err2 as ProxyFailureError).kind).toBe("upstream_connect");
+    await new Promise((r) => setTimeout(r, 20));
+    expect(pool.undici!.poolFor("127.0.0.1", port)).not.toBe(used);
+  });
+
+  it("WEFT_H1_CLIENT=node keeps the node:http client (no undici pools)", async () => {
+    const s = createServer((_req, res) => res.end("node"));
+    const port = await listen(s);
+    const { pool, up } = upstreamOf("node");
+    expect(pool.undici).toBeUndefined();
+    expect(await text((await up.send({ address: "127.0.0.1", port, protocol: "http1" }, get("/")).response).body)).toBe("node");
+  });
+});
