@@ -264,6 +264,7 @@ async function run(argv: readonly string[]): Promise<number> {
         ...(material !== undefined ? { meshTls: material } : {}),
         lookup: (ip, port) => (mesh === undefined ? undefined : lookupMeshDestination(mesh, ip, port)),
         log: (level, event, fields) => log[level](fields, event),
+        onMtlsFailure: (reason) => telemetry.mtlsHandshakeFailed(reason),
       });
     }
   } catch (e) {
