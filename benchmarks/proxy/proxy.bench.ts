@@ -5,7 +5,8 @@
 // p50/p99/p99.9 latency (µs), CPU µs per request and RSS (kB) of the proxy process(es) — for "direct"
 // of the origin itself.
 // Bounded: every load run has a fixed duration; every child process is killed at the end.
-// Run: sh benchmarks/proxy/setup.sh && node benchmarks/proxy/proxy.bench.ts  (env BENCH_SECONDS, BENCH_CONNS)
+// Run: sh benchmarks/proxy/setup.sh && node benchmarks/proxy/proxy.bench.ts  (env BENCH_SECONDS, BENCH_CONNS,
+// BENCH_RATE and BENCH_PACED_SECONDS for the paced part, BENCH_ONLY=weft:http1,paced:http1,...)
 // Also: a sidecar pair over mesh mTLS (bench-sidecar-pair.ts: two sidecars, original destination from the
 // sidecar's test hook, loopback only), and the paced side-by-side (paced-pair.ts): at a FIXED 1,000
 // requests/s, direct vs an nginx mTLS pair vs the Weft sidecar pair with tracing off / 1% / 100%
