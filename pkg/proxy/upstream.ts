@@ -249,7 +249,8 @@ export class Upstream {
         setImmediate(() => reject(classify(this.sessionErrors.get(session) ?? e, this.connectedSessions.has(session))));
       };
       st.on("error", fail);
-      st.once("close", () => fail(Object.assign(new Error(`stream closed (${st.rstCode})`), { code: "ERR_HTTP2_STREAM_CLOSED" })));
+      // Every stream closes; only one that closes unanswered needs the (stack-capturing) Error.
+      st.once("close", () => { if (!settled) fail(Object.assign(new Error(`stream closed (${st.rstCode})`), { code: "ERR_HTTP2_STREAM_CLOSED" })); });
       if (Buffer.isBuffer(req.body)) st.end(req.body);
       else if (req.body !== undefined) req.body.pipe(st);
     });
