@@ -2,7 +2,8 @@
 // direct (client → origin) vs an nginx mTLS pair (client-side nginx proxy_pass https with a client
 // certificate → server-side nginx with ssl_verify_client → origin) vs the Weft sidecar pair (outbound
 // sidecar → mesh mTLS h2 → inbound sidecar → origin, one process per sidecar) with tracing off, 1% and
-// 100% sampling (OTLP/HTTP to a receiver in this process). Certificates come from a test CA made here
+// 100% sampling (OTLP/HTTP to a receiver in this process), and once more with tracing off under
+// --max-semi-space-size=1 (shorter young-generation GC pauses). Certificates come from a test CA made here
 // with node-forge. Per scenario one JSON line: latency percentiles, added latency over direct, CPU µs per
 // request and peak RSS (kB) of each proxy during the paced run, spans received by the receiver.
 // Bounded: each paced run is <count> requests and at most seconds+10 s; every child is stopped after its run.
@@ -105,16 +106,21 @@ export async function pacedSideBySide(d: PacedDeps): Promise<void> {
   const otlpPort = (receiver.address() as AddressInfo).port;
 
   try {
-    for (const ratio of ["off", 0.01, 1] as const) {
+    // The last variant: tracing off with a small V8 young generation (shorter scavenge pauses).
+    const variants: { ratio: "off" | number; flags: string[] }[] = [
+      { ratio: "off", flags: [] }, { ratio: 0.01, flags: [] }, { ratio: 1, flags: [] }, { ratio: "off", flags: ["--max-semi-space-size=1"] },
+    ];
+    for (const { ratio, flags } of variants) {
       const cfgB = join(d.dir, `sidecar-b-${ratio}.json`);
       writeFileSync(cfgB, JSON.stringify({ role: "inbound", port: d.originPort, mat: { keyPem: leafB.keyPem, certChainPem: leafB.certPem, trustBundlePem: ca.certPem, identity: idB }, peerIdentity: idA, ratio, otlpPort }));
-      const b = d.startChild(d.nodeBin, [join(d.root, "benchmarks/proxy/bench-sidecar.ts"), cfgB]);
+      const b = d.startChild(d.nodeBin, [...flags, join(d.root, "benchmarks/proxy/bench-sidecar.ts"), cfgB]);
       const { port: bPort, pid: bPid } = await d.firstJsonLine(b);
       const cfgA = join(d.dir, `sidecar-a-${ratio}.json`);
       writeFileSync(cfgA, JSON.stringify({ role: "outbound", port: bPort, mat: { keyPem: leafA.keyPem, certChainPem: leafA.certPem, trustBundlePem: ca.certPem, identity: idA }, peerIdentity: idB, ratio, otlpPort }));
-      const a = d.startChild(d.nodeBin, [join(d.root, "benchmarks/proxy/bench-sidecar.ts"), cfgA]);
+      const a = d.startChild(d.nodeBin, [...flags, join(d.root, "benchmarks/proxy/bench-sidecar.ts"), cfgA]);
       const { port: aPort, pid: aPid } = await d.firstJsonLine(a);
-      await scenario(`weft-sidecar-pair-tracing-${ratio === "off" ? "off" : `${ratio * 100}%`}`, aPort!, { outbound: [aPid!], inbound: [bPid!] }, { sampling: ratio }, ratio === "off" ? undefined : () => exports);
+      const name = `weft-sidecar-pair-tracing-${ratio === "off" ? "off" : `${ratio * 100}%`}${flags.length > 0 ? "-small-young-gen" : ""}`;
+      await scenario(name, aPort!, { outbound: [aPid!], inbound: [bPid!] }, { sampling: ratio, ...(flags.length > 0 ? { node_flags: flags } : {}) }, ratio === "off" ? undefined : () => exports);
       await stop(a);
       await stop(b);
     }
