@@ -2,12 +2,13 @@
 // Takes a kubeconfig path (or the default: $KUBECONFIG, ~/.kube/config, in-cluster); gives a
 // KubeClient (pkg/k8s) and listSnapshot(): every kind translate reads (pkg/k8s RESOURCE_KINDS), listed
 // once at its preferred served version, as a ResourceSnapshot. Kinds that are not served (CRDs
-// missing) or not readable (RBAC) are left empty and reported as notes, never thrown.
+// missing) or not readable (RBAC) are left empty and reported as notes, never thrown; transient
+// answers (429, 5xx, network) are retried a few times first.
 // Must not: log credentials or Secret data (only TLS Secrets named by Gateway listeners are kept).
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Gateway, ResourceSnapshot, Secret, SnapshotKind } from "../../pkg/api/index.ts";
 import { emptySnapshot } from "../../pkg/api/index.ts";
-import { apiPath, createKubeClient, discoverVersion, RESOURCE_KINDS } from "../../pkg/k8s/index.ts";
+import { apiPath, createBackoff, createKubeClient, discoverVersion, kubeStatusOf, RESOURCE_KINDS } from "../../pkg/k8s/index.ts";
 import type { KubeClient } from "../../pkg/k8s/index.ts";
 
 export function loadKubeConfig(path: string | undefined): KubeConfig {
@@ -46,6 +47,24 @@ function listedSecretsFor(gateways: readonly Gateway[], secrets: readonly Secret
   return secrets.filter((s) => wanted.has(`${s.metadata.namespace ?? ""}/${s.metadata.name}`));
 }
 
+/** Transient API answers worth a retry: throttling, a CRD whose storage is still (re)initializing, gateways. */
+const TRANSIENT = new Set([0, 429, 500, 502, 503, 504]);
+const TRIES = 4;
+
+/** Runs one request, retrying transient failures with jittered backoff (4 tries, about 2 s at most). */
+export async function withTransientRetry<T>(call: () => Promise<T>, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))): Promise<T> {
+  const backoff = createBackoff({ baseMs: 200, maxMs: 1_000 });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (e) {
+      const status = kubeStatusOf(e);
+      if (attempt >= TRIES || status === undefined || !TRANSIENT.has(status)) throw e;
+      await sleep(backoff.next());
+    }
+  }
+}
+
 /**
  * Lists each kind once (optionally one namespace for namespaced kinds) into a snapshot; `kinds` limits
  * the listing (unlisted kinds stay empty: less load, fewer RBAC needs, no Secrets when not needed).
@@ -56,14 +75,14 @@ export async function listSnapshot(client: KubeClient, namespace?: string, kinds
   for (const r of RESOURCE_KINDS) {
     if (kinds !== undefined && !kinds.includes(r.field)) continue;
     try {
-      const version = await discoverVersion(client, r);
+      const version = await withTransientRetry(() => discoverVersion(client, r));
       if (version === undefined) {
         notes.push(`${r.kind}: not served by the API server (CRD missing?)`);
         continue;
       }
       const ns = r.namespaced ? namespace : undefined;
       const query = r.fieldSelector === undefined ? {} : { fieldSelector: r.fieldSelector };
-      const body = await client.request<ListBody>("GET", apiPath(r.group, version, r.plural, ns), { query });
+      const body = await withTransientRetry(() => client.request<ListBody>("GET", apiPath(r.group, version, r.plural, ns), { query }));
       const apiVersion = r.group === "" ? version : `${r.group}/${version}`;
       out[r.field] = (body?.items ?? []).map((item) => ({ ...item, apiVersion, kind: r.kind }));
     } catch (e) {
