@@ -2,7 +2,9 @@
 // loopback webhook servers (native sidecars for namespace `shop`, container sidecars for `legacy`)
 // are registered by URL; Pods created through the API come back injected — which also proves the
 // patch passes the API server's own Pod validation — while pods in unlabelled namespaces are left
-// alone and a bad annotation yields an admission warning and an unmodified pod.
+// alone and a bad annotation yields an admission warning and an unmodified pod. A Deployment's pods
+// (created by kube-controller-manager through a ReplicaSet) are injected too; with the webhook down,
+// failurePolicy Fail rejects the pod and Ignore admits it without a sidecar.
 import { spawn } from "node:child_process";
 import type { Server } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -46,11 +48,11 @@ describe.skipIf(clusterSkipReason !== undefined)(`injector webhook on a real API
     return (server.address() as AddressInfo).port;
   }
 
-  function webhookConfig(name: string, port: number, namespace: string): Obj {
+  function webhookConfig(name: string, port: number, namespace: string, failurePolicy: "Fail" | "Ignore" = "Fail"): Obj {
     return {
       apiVersion: "admissionregistration.k8s.io/v1", kind: "MutatingWebhookConfiguration", metadata: { name },
       webhooks: [{
-        name: `${name}.weft.dev`, admissionReviewVersions: ["v1"], sideEffects: "None", failurePolicy: "Fail", timeoutSeconds: 10,
+        name: `${name}.weft.dev`, admissionReviewVersions: ["v1"], sideEffects: "None", failurePolicy, timeoutSeconds: 10,
         clientConfig: { url: `https://127.0.0.1:${port}/inject`, caBundle: Buffer.from(tls.certPem).toString("base64") },
         rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" }],
         namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
@@ -71,15 +73,21 @@ describe.skipIf(clusterSkipReason !== undefined)(`injector webhook on a real API
   const names = (list: Obj[] | undefined): string[] => (list ?? []).map((c) => c["name"] as string);
 
   beforeAll(async () => {
-    cluster = await startCluster({ controllerManager: false });
+    cluster = await startCluster({ controllerManager: true });
     const native = await startWebhook({ ...DEFAULT_INJECTOR_CONFIG, nativeSidecars: true });
     const legacy = await startWebhook({ ...DEFAULT_INJECTOR_CONFIG, nativeSidecars: false });
     const docs: Obj[] = [];
-    for (const [ns, labels] of [["shop", { "weft.dev/inject": "enabled" }], ["legacy", { "weft.dev/inject": "enabled" }], ["plain", {}]] as const) {
+    const enabled = { "weft.dev/inject": "enabled" };
+    for (const [ns, labels] of [["shop", enabled], ["legacy", enabled], ["plain", {}], ["down-fail", enabled], ["down-ignore", enabled]] as const) {
       docs.push({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels } });
       docs.push({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: ns } });
     }
-    docs.push(webhookConfig("weft-native", native, "shop"), webhookConfig("weft-legacy", legacy, "legacy"), webhookConfig("weft-plain", native, "plain"));
+    // A webhook that is down: a loopback port nothing listens on.
+    const dead = await startWebhook({ ...DEFAULT_INJECTOR_CONFIG });
+    const deadServer = servers.pop()!;
+    await new Promise<void>((r) => deadServer.close(() => r()));
+    docs.push(webhookConfig("weft-native", native, "shop"), webhookConfig("weft-legacy", legacy, "legacy"), webhookConfig("weft-plain", native, "plain"),
+      webhookConfig("weft-down-fail", dead, "down-fail", "Fail"), webhookConfig("weft-down-ignore", dead, "down-ignore", "Ignore"));
     cluster.kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: docs }));
     // The API server picks up webhook configurations asynchronously: probe until one is injected.
     for (let i = 0; i < 40; i++) {
@@ -125,6 +133,31 @@ describe.skipIf(clusterSkipReason !== undefined)(`injector webhook on a real API
     const { stored } = await createPod(pod("web-1", "plain"));
     expect(names(stored["spec"]["initContainers"])).toEqual([]);
     expect(stored["metadata"]["annotations"]?.["weft.dev/injection-status"]).toBeUndefined();
+  });
+
+  it("injects the pods a Deployment creates (kube-controller-manager → ReplicaSet → Pod)", async () => {
+    const dep = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "ratings", namespace: "shop" },
+      spec: { replicas: 1, selector: { matchLabels: { app: "ratings" } }, template: { metadata: { labels: { app: "ratings" } }, spec: { containers: [{ name: "app", image: "ratings:1" }] } } } };
+    const r = await kubectlAsync(["apply", "-f", "-"], JSON.stringify(dep));
+    expect(r.status, r.stderr).toBe(0);
+    let podSpec: Obj | undefined;
+    for (let i = 0; i < 120 && podSpec === undefined; i++) {
+      const list = await kubectlAsync(["get", "pods", "-n", "shop", "-l", "app=ratings", "-o", "json"]);
+      podSpec = (JSON.parse(list.stdout) as { items: Obj[] }).items[0]?.["spec"];
+      if (podSpec === undefined) await new Promise((res) => setTimeout(res, 250));
+    }
+    expect(podSpec, "the Deployment's pod was never created").toBeDefined();
+    expect(names(podSpec!["initContainers"])).toEqual(["weft-init", "weft-proxy"]);
+    expect(names(podSpec!["containers"])).toEqual(["app"]);
+  });
+
+  it("follows failurePolicy while the webhook is down: Fail rejects the pod, Ignore admits it without a sidecar", async () => {
+    const rejected = await kubectlAsync(["create", "-o", "json", "-f", "-"], JSON.stringify(pod("web-3", "down-fail")));
+    expect(rejected.status).not.toBe(0);
+    expect(rejected.stderr).toMatch(/failed calling webhook "weft-down-fail\.weft\.dev"/);
+    const { stored } = await createPod(pod("web-4", "down-ignore"));
+    expect(names(stored["spec"]["initContainers"])).toEqual([]);
+    expect(names(stored["spec"]["containers"])).toEqual(["app"]);
   });
 
   it("admits a pod with a bad annotation unchanged and shows the reason as a warning", async () => {
