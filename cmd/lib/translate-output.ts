@@ -9,6 +9,7 @@ import { stringify } from "yaml";
 import { buildSnapshot, parseManifests } from "../../pkg/api/index.ts";
 import type { ApiObject, ParseIssue, ResourceSnapshot } from "../../pkg/api/index.ts";
 import { translate } from "../../pkg/translate/index.ts";
+import { sortKeys } from "./weftctl-output.ts";
 import type { Diagnostic, TranslateResult } from "../../pkg/translate/result.ts";
 
 export const REDACTED = "[redacted]";
@@ -72,13 +73,3 @@ export function renderOutput(run: TranslateRun, format: "yaml" | "json" = "yaml"
   return stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== "object") return value;
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(value).sort()) {
-    const v = (value as Record<string, unknown>)[k];
-    if (v !== undefined) out[k] = sortKeys(v);
-  }
-  return out;
-}

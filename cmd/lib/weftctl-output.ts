@@ -81,7 +81,8 @@ export function outputFormat(f: ParsedFlags): OutputFormat | string {
 
 export const OUTPUT_FLAG: FlagSpec = { name: "--output", aliases: ["-o"], value: true };
 
-function sortKeys(value: unknown): unknown {
+/** A copy with object keys sorted recursively and undefined members dropped (stable machine output). */
+export function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value === null || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};

@@ -7,7 +7,8 @@
 import type { Subcommand } from "../dispatch.ts";
 import { checksExitCode, runChecks } from "../lib/weftctl-check.ts";
 import { kubeClientFor } from "../lib/weftctl-kube.ts";
-import { flagValue, OUTPUT_FLAG, outputFormat, parseFlags, renderMachine, renderTable, type FlagSpec } from "../lib/weftctl-output.ts";
+import { flagValue, OUTPUT_FLAG, renderMachine, renderTable, type FlagSpec } from "../lib/weftctl-output.ts";
+import { readCommandLine, timeoutMsFlag } from "../lib/weftctl-command.ts";
 
 const USAGE = `usage: weftctl check [--kubeconfig <path>] [--namespace weft-system] [--controller-admin <url>] [-o table|yaml|json]
 exit codes: 0 all checks PASS or WARN, 1 some FAIL, 2 usage
@@ -21,25 +22,14 @@ const FLAGS: readonly FlagSpec[] = [
   OUTPUT_FLAG,
 ];
 
-function usage(message: string): number {
-  process.stderr.write(`weftctl check: ${message}\n${USAGE}`);
-  return 2;
-}
-
 const checkCommand: Subcommand = {
   summary: "pre/post-install checks: API server, CRDs, controller, webhook, proxies",
   async run(argv) {
-    const flags = parseFlags(argv, FLAGS);
-    if (typeof flags === "string") return usage(flags);
-    if (flags.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    if (flags.positionals.length > 0) return usage(`unexpected argument ${JSON.stringify(flags.positionals[0])}`);
-    const format = outputFormat(flags);
-    if (format !== "table" && format !== "yaml" && format !== "json") return usage(format);
-    const timeout = Number(flagValue(flags, "--timeout-ms") ?? "5000");
-    if (!Number.isInteger(timeout) || timeout <= 0 || timeout > 600_000) return usage("--timeout-ms must be a positive integer (ms)");
+    const line = readCommandLine("check", USAGE, argv, FLAGS);
+    if (typeof line === "number") return line;
+    const { flags, format, usage } = line;
+    const timeout = timeoutMsFlag(flags);
+    if (typeof timeout === "string") return usage(timeout);
     const admin = flagValue(flags, "--controller-admin");
     let client;
     try {

@@ -10,7 +10,8 @@
 import type { Subcommand } from "../dispatch.ts";
 import { explainExitCode, explainRequest, type ExplainTarget } from "../lib/weftctl-explain.ts";
 import { renderExplainText } from "../lib/weftctl-explain-text.ts";
-import { flagValue, OUTPUT_FLAG, outputFormat, parseFlags, renderMachine, type FlagSpec } from "../lib/weftctl-output.ts";
+import { flagValue, OUTPUT_FLAG, renderMachine, type FlagSpec } from "../lib/weftctl-output.ts";
+import { readCommandLine } from "../lib/weftctl-command.ts";
 import { parseRequest } from "../lib/weftctl-request.ts";
 import { loadCluster, loadManifests, type LoadedSource } from "../lib/weftctl-source.ts";
 
@@ -34,22 +35,12 @@ const FLAGS: readonly FlagSpec[] = [
 
 const nsName = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
-function usage(message: string): number {
-  process.stderr.write(`weftctl explain: ${message}\n${USAGE}`);
-  return 2;
-}
-
 const explainCommand: Subcommand = {
   summary: "explain which route/rule a request matches, and why the others did not",
   async run(argv) {
-    const flags = parseFlags(argv, FLAGS);
-    if (typeof flags === "string") return usage(flags);
-    if (flags.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    const format = outputFormat(flags);
-    if (format !== "table" && format !== "yaml" && format !== "json") return usage(format);
+    const line = readCommandLine("explain", USAGE, argv, FLAGS, { positionals: true });
+    if (typeof line === "number") return line;
+    const { flags, format, usage } = line;
     const files = flags.values.get("--filename") ?? [];
     const kubeconfig = flagValue(flags, "--kubeconfig");
     if (files.length > 0 && kubeconfig !== undefined) return usage("use either -f or --kubeconfig, not both");

@@ -6,7 +6,8 @@
 // 1 input errors (unreadable manifests, cluster unreachable), 2 usage.
 // Must not: print Secret data (only status is shown).
 import type { Subcommand } from "../dispatch.ts";
-import { flagValue, OUTPUT_FLAG, outputFormat, parseFlags, renderMachine, type FlagSpec } from "../lib/weftctl-output.ts";
+import { flagValue, OUTPUT_FLAG, renderMachine, type FlagSpec } from "../lib/weftctl-output.ts";
+import { readCommandLine } from "../lib/weftctl-command.ts";
 import { kubeClientFor, listSnapshot, STATUS_KINDS } from "../lib/weftctl-kube.ts";
 import { loadManifests } from "../lib/weftctl-source.ts";
 import { renderStatusTable, statusFromCluster, statusFromTranslate, type StatusReport } from "../lib/weftctl-status.ts";
@@ -23,23 +24,12 @@ const FLAGS: readonly FlagSpec[] = [
   OUTPUT_FLAG,
 ];
 
-function usage(message: string): number {
-  process.stderr.write(`weftctl status: ${message}\n${USAGE}`);
-  return 2;
-}
-
 const statusCommand: Subcommand = {
   summary: "show route and gateway status (Accepted, ResolvedRefs, Programmed by proxies)",
   async run(argv) {
-    const flags = parseFlags(argv, FLAGS);
-    if (typeof flags === "string") return usage(flags);
-    if (flags.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    if (flags.positionals.length > 0) return usage(`unexpected argument ${JSON.stringify(flags.positionals[0])}`);
-    const format = outputFormat(flags);
-    if (format !== "table" && format !== "yaml" && format !== "json") return usage(format);
+    const line = readCommandLine("status", USAGE, argv, FLAGS);
+    if (typeof line === "number") return line;
+    const { flags, format, usage } = line;
     const namespace = flagValue(flags, "--namespace");
     if (namespace !== undefined && flags.switches.has("--all-namespaces")) return usage("use either -n or -A");
     const files = flags.values.get("--filename") ?? [];
