@@ -80,7 +80,6 @@ describe.skipIf(clusterSkipReason !== undefined)(`injector webhook on a real API
     const enabled = { "weft.dev/inject": "enabled" };
     for (const [ns, labels] of [["shop", enabled], ["legacy", enabled], ["plain", {}], ["down-fail", enabled], ["down-ignore", enabled]] as const) {
       docs.push({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels } });
-      docs.push({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: ns } });
     }
     // A webhook that is down: a loopback port nothing listens on.
     const dead = await startWebhook({ ...DEFAULT_INJECTOR_CONFIG });
@@ -89,6 +88,13 @@ describe.skipIf(clusterSkipReason !== undefined)(`injector webhook on a real API
     docs.push(webhookConfig("weft-native", native, "shop"), webhookConfig("weft-legacy", legacy, "legacy"), webhookConfig("weft-plain", native, "plain"),
       webhookConfig("weft-down-fail", dead, "down-fail", "Fail"), webhookConfig("weft-down-ignore", dead, "down-ignore", "Ignore"));
     cluster.kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: docs }));
+    // kube-controller-manager creates each namespace's "default" ServiceAccount; pods need it.
+    for (const ns of ["shop", "legacy", "plain", "down-fail", "down-ignore"]) {
+      for (let i = 0; i < 120; i++) {
+        if ((await kubectlAsync(["get", "serviceaccount", "default", "-n", ns])).status === 0) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
     // The API server picks up webhook configurations asynchronously: probe until one is injected.
     for (let i = 0; i < 40; i++) {
       const probe = (await createPod(pod(`probe-${i}`, "shop"))).stored;
