@@ -1,8 +1,8 @@
-// downstream: one face over node's h1 (IncomingMessage/ServerResponse) and h2 compat
+// downstream: one face over an HTTP/1.x exchange (h1-exchange.ts) and node's h2 compat
 // (Http2ServerRequest/Http2ServerResponse) request/response pairs, so the stack is written once.
 // Takes the pair; gives head/write/end/trailers-only/reset with a single-response guarantee.
 // Must not: decide anything about routing or status codes.
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { constants as h2c, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import type { Readable } from "node:stream";
 
@@ -34,62 +34,6 @@ export interface Downstream {
   reset(): void;
   /** Called once when the downstream goes away (completed or aborted). */
   onClose(fn: () => void): void;
-}
-
-export class H1Downstream implements Downstream {
-  readonly h2 = false;
-  readonly method: string;
-  readonly target: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly rawHeaders: readonly string[];
-  readonly body: Readable;
-  readonly remoteAddress: string | undefined;
-  private readonly res: ServerResponse;
-  private done = false;
-  status = 0;
-  bytes = 0;
-  grpcStatus: number | undefined;
-  constructor(req: IncomingMessage, res: ServerResponse) {
-    this.method = req.method ?? "GET";
-    this.target = req.url ?? "/";
-    this.headers = req.headers;
-    this.rawHeaders = req.rawHeaders;
-    this.body = req;
-    this.remoteAddress = req.socket.remoteAddress;
-    this.res = res;
-  }
-  started(): boolean { return this.done || this.res.headersSent; }
-  finished(): boolean { return this.done; }
-  head(status: number, headers: OutgoingHttpHeaders): void {
-    if (this.started()) return;
-    this.status = status;
-    this.res.writeHead(status, headers);
-  }
-  write(chunk: Buffer): boolean {
-    if (this.done) return true;
-    this.bytes += chunk.length;
-    return this.res.write(chunk);
-  }
-  onDrain(fn: () => void): void { this.res.on("drain", fn); }
-  end(trailers?: OutgoingHttpHeaders): void {
-    if (this.done) return;
-    this.done = true;
-    // Node emits trailers only on chunked responses and silently drops them otherwise.
-    if (trailers !== undefined) this.res.addTrailers(trailers as Record<string, string>);
-    this.res.end();
-  }
-  trailersOnly(headers: OutgoingHttpHeaders): void {
-    if (this.started()) return this.reset();
-    this.head(200, headers);
-    this.grpcStatus = Number(headers["grpc-status"] ?? 2);
-    this.end();
-  }
-  reset(): void {
-    if (this.done) return;
-    this.done = true;
-    this.res.destroy();
-  }
-  onClose(fn: () => void): void { this.res.once("close", fn); }
 }
 
 export class H2Downstream implements Downstream {

@@ -3,16 +3,16 @@
 // through the stack (request-plan → forward) under the rescue boundary. Holds the config in force
 // (atomic swap; a request keeps the state it started with), pools, balancer stats, retry budget, metrics.
 // Must not: listen on ports (listeners do), or crash on anything a peer sends.
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Session } from "node:http2";
 import type { Duplex } from "node:stream";
 import { rpcAttributesOf, type AccessLog, type ProxyMetrics as TelemetryProxyMetrics, type SpanHandle, type Tracing } from "../telemetry/index.ts";
 import { EndpointChooser, type BalancerKind } from "./backend-choice.ts";
 import { endpointKey } from "./endpoint-stats.ts";
-import { H1Downstream, H2Downstream, type Downstream } from "./downstream.ts";
+import { H2Downstream, type Downstream } from "./downstream.ts";
 import type { EngineState, HttpEngine, MeshTlsMaterial, RouteContext } from "./engine-types.ts";
 import { forward, type ForwardDeps } from "./forward.ts";
-import { createH1Server } from "./http1-frontend.ts";
+import { H1Front } from "./h1-connection.ts";
+import type { H1Exchange } from "./h1-exchange.ts";
 import { createH2Server } from "./http2-frontend.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
 import { ProxyMetrics } from "./metrics.ts";
@@ -153,25 +153,20 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
     }
   };
 
-  const h1 = createH1Server(
-    limits,
-    (req: IncomingMessage, res: ServerResponse) => {
-      if (draining) res.shouldKeepAlive = false;
-      serve(new H1Downstream(req, res), contexts.get(req.socket));
-    },
-    (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const ctx = contexts.get(req.socket);
+  const h1 = new H1Front(limits, {
+    onRequest: (ex: H1Exchange, tag: unknown) => serve(ex, tag as RouteContext),
+    onUpgrade: (ex: H1Exchange, socket: Duplex, head: Buffer, tag: unknown) => {
+      const ctx = tag as RouteContext;
       try {
-        if (ctx === undefined || !isWebSocketUpgrade(req)) throw failure("bad_request", "upgrade not supported");
-        const res = { headersSent: false } as unknown as ServerResponse;
-        const plan = planRequest(new H1Downstream(req, res), ctx, current, limits, random);
+        if (!isWebSocketUpgrade(ex.headers)) throw failure("bad_request", "upgrade not supported");
+        const plan = planRequest(ex, ctx, current, limits, random);
         if (plan.kind === "answer") throw failure("bad_request", "upgrade answered by a filter");
         tunnelWebSocket(plan, chooser, upstream, socket, head);
       } catch (e) {
         writeRawFailure(socket, e instanceof ProxyFailureError ? e : failure("internal", "internal error"));
       }
     },
-  );
+  });
   const h2 = createH2Server(
     limits,
     (req: Http2ServerRequest, res: Http2ServerResponse) => {
@@ -204,14 +199,12 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
       socket.once("close", () => { connections--; metrics.connections.value = connections; sockets.delete(socket); telemetry?.connectionClosed(ctx.face); });
       detectProtocol(socket, head, limits.detectTimeoutMs, (verdict, bytes) => {
         if (verdict === "closed") { metrics.rejectedConnections.inc(); socket.destroy(); return; }
-        if (bytes.length > 0) socket.unshift(bytes);
         if (verdict === "h2") {
+          if (bytes.length > 0) socket.unshift(bytes);
           pendingCtx = ctx;
           try { h2.emit("connection", socket); } finally { pendingCtx = undefined; }
         } else {
-          contexts.set(socket, ctx);
-          h1.emit("connection", socket);
-          socket.resume();
+          h1.serve(socket, bytes, ctx);
         }
       });
     },
@@ -228,16 +221,16 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
     },
     async drain(graceMs: number): Promise<void> {
       draining = true;
+      h1.draining = true;
       for (const s of sessions) s.close();
-      h1.closeIdleConnections();
+      h1.closeIdle();
       if (inflight > 0) {
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, graceMs);
           idleWaiters.push(() => { clearTimeout(t); resolve(); });
         });
       }
-      h1.closeAllConnections();
-      h1.close(() => {});
+      h1.closeAll();
       for (const s of sessions) s.destroy();
       for (const s of sockets) s.destroy();
       h1Pool.close();

@@ -3,7 +3,7 @@
 // raw bytes are relayed both ways. Other Upgrade tokens (h2c, …) are refused with 400.
 // Takes the upgrade request, socket and plan; gives a relayed tunnel. Must not: relay before the upstream
 // agreed (101), or keep either side open after the other closed.
-import { request as h1Request, type IncomingMessage } from "node:http";
+import { request as h1Request, type IncomingHttpHeaders } from "node:http";
 import type { Duplex } from "node:stream";
 import type { EndpointChooser } from "./backend-choice.ts";
 import type { Upstream } from "./upstream.ts";
@@ -11,8 +11,8 @@ import { forwardResponseHeaders } from "./hygiene.ts";
 import type { Plan } from "./request-plan.ts";
 import { failure, type ProxyFailureError } from "./rescue.ts";
 
-export function isWebSocketUpgrade(req: IncomingMessage): boolean {
-  return typeof req.headers.upgrade === "string" && req.headers.upgrade.toLowerCase() === "websocket";
+export function isWebSocketUpgrade(headers: IncomingHttpHeaders): boolean {
+  return typeof headers.upgrade === "string" && headers.upgrade.toLowerCase() === "websocket";
 }
 
 export function writeRawFailure(socket: Duplex, f: ProxyFailureError): void {

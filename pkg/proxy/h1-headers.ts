@@ -1,0 +1,75 @@
+// h1-headers: HTTP/1.x header fields between the wire and node-style header objects.
+// headersOf folds a received name/value list into the IncomingHttpHeaders shape the stack reads (names
+// lower-cased; duplicates combined as node:http does: set-cookie kept as a list, cookie joined with "; ",
+// fields that may appear once keep the first, others joined with ", "). responseHead renders a status
+// line and header block, refusing (ERR_INVALID_*) a name that is not a token or a value with CR, LF or
+// NUL — a filter can never inject a header line.
+// Must not: do I/O.
+import { STATUS_CODES, validateHeaderName, validateHeaderValue, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
+
+/** Fields node:http keeps only the first of (duplicates are dropped, RFC 9110 singletons). */
+const firstWins = new Set([
+  "age", "authorization", "content-length", "content-type", "etag", "expires", "from", "host",
+  "if-modified-since", "if-unmodified-since", "last-modified", "location", "max-forwards",
+  "proxy-authorization", "referer", "retry-after", "server", "user-agent",
+]);
+
+export function headersOf(raw: readonly string[]): IncomingHttpHeaders {
+  const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    const prior = out[name];
+    if (prior === undefined) {
+      out[name] = name === "set-cookie" ? [value] : value;
+    } else if (name === "set-cookie") {
+      (prior as string[]).push(value);
+    } else if (!firstWins.has(name)) {
+      out[name] = `${prior as string}${name === "cookie" ? "; " : ", "}${value}`;
+    }
+  }
+  return out as IncomingHttpHeaders;
+}
+
+/** Cached IMF-fixdate for the Date field, refreshed at most once a second. */
+let dateSecond = 0;
+let dateText = "";
+export function httpDate(now: number): string {
+  const s = Math.floor(now / 1000);
+  if (s !== dateSecond) { dateSecond = s; dateText = new Date(s * 1000).toUTCString(); }
+  return dateText;
+}
+
+/** Status line plus the given fields; throws ERR_INVALID_HTTP_TOKEN / ERR_INVALID_CHAR on unsendable input. */
+export function responseHead(status: number, headers: OutgoingHttpHeaders): { text: string; contentLength: boolean; hasDate: boolean } {
+  let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
+  let contentLength = false;
+  let hasDate = false;
+  for (const name in headers) {
+    const v = headers[name];
+    if (v === undefined) continue;
+    validateHeaderName(name);
+    if (name === "content-length") contentLength = true;
+    else if (name === "date") hasDate = true;
+    if (Array.isArray(v)) {
+      for (const one of v) { validateHeaderValue(name, one); text += `${name}: ${one}\r\n`; }
+    } else {
+      const s = typeof v === "string" ? v : String(v);
+      validateHeaderValue(name, s);
+      text += `${name}: ${s}\r\n`;
+    }
+  }
+  return { text, contentLength, hasDate };
+}
+
+/** Trailer fields as a chunked-encoding trailer section (after the last chunk, before the final CRLF). */
+export function trailerBlock(trailers: OutgoingHttpHeaders): string {
+  let text = "";
+  for (const name in trailers) {
+    const v = trailers[name];
+    if (v === undefined) continue;
+    validateHeaderName(name);
+    for (const one of Array.isArray(v) ? v : [String(v)]) { validateHeaderValue(name, one); text += `${name}: ${one}\r\n`; }
+  }
+  return text;
+}

@@ -1,0 +1,92 @@
+// h1-parser: node's own llhttp binding (the strict parser node:http runs), reached through the
+// `_http_common` module, the one place Weft touches it. The downstream HTTP/1.x front (h1-connection)
+// drives it directly so a request costs no IncomingMessage/ServerResponse streams, and so the parser can
+// read straight from the socket handle (`consume`), without a JS "data" event per read.
+// Strictness is node:http's default (no lenient flags): CL+TE, differing duplicate Content-Length, obs-fold,
+// bad bytes, bad chunk sizes and bad Transfer-Encoding are parse errors (HPE_* codes).
+// Takes parse limits and callbacks; gives a parser. Fails loudly at load if the binding is missing (a node
+// upgrade that removed it must not silently run a weaker parser).
+// Must not: enable any lenient flag.
+import { createRequire } from "node:module";
+
+export interface LlhttpParser {
+  initialize(type: number, resource: object, maxHeaderSize: number, lenientFlags: number): void;
+  execute(data: Buffer): number | ParseError;
+  finish(): number | ParseError | undefined;
+  consume(handle: object): void;
+  unconsume(): void;
+  getCurrentBuffer(): Buffer;
+  close(): void;
+  free(): void;
+  remove(): void;
+  [slot: number]: unknown;
+}
+
+export interface ParseError extends Error {
+  code?: string;
+  reason?: string;
+  bytesParsed?: number;
+}
+
+interface HttpCommon {
+  HTTPParser: {
+    new (): LlhttpParser;
+    REQUEST: number;
+    RESPONSE: number;
+    kOnMessageBegin: number;
+    kOnHeaders: number;
+    kOnHeadersComplete: number;
+    kOnBody: number;
+    kOnMessageComplete: number;
+    kOnExecute: number;
+    kLenientNone: number;
+  };
+  methods: readonly string[];
+}
+
+const common = createRequire(import.meta.url)("_http_common") as HttpCommon;
+const P = common.HTTPParser;
+if (typeof P !== "function" || typeof P.prototype.consume !== "function" || typeof P.kOnHeadersComplete !== "number") {
+  throw new Error("node's llhttp binding (_http_common.HTTPParser) is not available in this node version");
+}
+
+/** Request methods by llhttp's method index. */
+export const METHODS: readonly string[] = common.methods;
+
+/** Called once a request head is parsed: `headers` is the flat name/value list as received. */
+export type OnRequestHead = (versionMajor: number, versionMinor: number, headers: string[], method: number, url: string,
+  statusCode: undefined, statusMessage: undefined, upgrade: boolean, shouldKeepAlive: boolean) => number | void;
+
+export interface RequestParserCallbacks {
+  onMessageBegin(): void;
+  /** A head split over several reads arrives first as partial header lists (then headers = undefined below). */
+  onHeadersPartial(headers: string[], url: string): void;
+  onHead: OnRequestHead;
+  onBody(chunk: Buffer): void;
+  onMessageComplete(): void;
+  /** Only when consuming a handle: the result of each native read (bytes parsed or the parse error). */
+  onExecute(ret: number | ParseError): void;
+}
+
+export function newRequestParser(maxHeaderBytes: number, cb: RequestParserCallbacks): LlhttpParser {
+  const p = new P();
+  p.initialize(P.REQUEST, {}, maxHeaderBytes, P.kLenientNone);
+  p[P.kOnMessageBegin] = cb.onMessageBegin;
+  p[P.kOnHeaders] = cb.onHeadersPartial;
+  p[P.kOnHeadersComplete] = cb.onHead;
+  p[P.kOnBody] = cb.onBody;
+  p[P.kOnMessageComplete] = cb.onMessageComplete;
+  p[P.kOnExecute] = cb.onExecute;
+  return p;
+}
+
+/** True when `socket` exposes a native stream handle the parser can read from directly. */
+export function consumableHandle(socket: object): object | undefined {
+  const h = (socket as { _handle?: { isStreamBase?: boolean; _consumed?: boolean } | null })._handle;
+  return h !== undefined && h !== null && h.isStreamBase === true && h._consumed !== true ? h : undefined;
+}
+
+/** Mark a handle consumed (node's own convention, so node:http never consumes it twice). */
+export function markConsumed(handle: object, consumed: boolean): void {
+  (handle as { _consumed?: boolean })._consumed = consumed;
+}
