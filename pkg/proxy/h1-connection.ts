@@ -37,7 +37,6 @@ class H1Connection implements ExchangeHost {
   private receiving: H1Exchange | undefined;
   private readonly queue: H1Exchange[] = [];
   private upgrading: H1Exchange | undefined;
-  private corked = false;
   private gone = false;
 
   constructor(front: H1Front, socket: Duplex, tag: unknown) {
@@ -144,14 +143,25 @@ class H1Connection implements ExchangeHost {
 
   out(data: string | Buffer): boolean {
     if (this.gone) return true;
-    const s = this.socket;
-    if (!this.corked) {
-      this.corked = true;
-      s.cork();
-      process.nextTick(() => { this.corked = false; s.uncork(); });
-    }
-    return typeof data === "string" ? s.write(data, "latin1") : s.write(data);
+    // Everything written in one tick leaves in one write(2): small answers are head + body.
+    const b = typeof data === "string" ? Buffer.from(data, "latin1") : data;
+    if (this.batch === undefined) {
+      this.batch = [b];
+      process.nextTick(this.flushBatch);
+    } else this.batch.push(b);
+    this.batchBytes += b.length;
+    return this.batchBytes < 65_536 && !this.socket.writableNeedDrain;
   }
+  private batch: Buffer[] | undefined;
+  private batchBytes = 0;
+  private readonly flushBatch = (): void => {
+    const b = this.batch;
+    this.batch = undefined;
+    this.batchBytes = 0;
+    if (b === undefined || this.socket.destroyed) return;
+    const ok = this.socket.write(b.length === 1 ? b[0]! : Buffer.concat(b));
+    if (ok && this.queue[0] !== undefined) this.queue[0].drained();
+  };
 
   finished(ex: H1Exchange): void {
     if (this.queue[0] !== ex) return;
@@ -181,6 +191,7 @@ class H1Connection implements ExchangeHost {
   /** Graceful close after the current output (keep-alive refused). */
   close(): void {
     if (this.gone) return;
+    this.flushBatch();
     this.gone = true;
     this.front.forget(this);
     this.dropHandle();

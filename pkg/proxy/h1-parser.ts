@@ -54,7 +54,7 @@ if (typeof P !== "function" || typeof P.prototype.consume !== "function" || type
 export const METHODS: readonly string[] = common.methods;
 
 /** Called once a request head is parsed: `headers` is the flat name/value list as received. */
-export type OnRequestHead = (versionMajor: number, versionMinor: number, headers: string[], method: number, url: string,
+export type OnRequestHead = (versionMajor: number, versionMinor: number, headers: string[] | undefined, method: number, url: string | undefined,
   statusCode: undefined, statusMessage: undefined, upgrade: boolean, shouldKeepAlive: boolean) => number | void;
 
 export interface RequestParserCallbacks {
@@ -77,6 +77,26 @@ export function newRequestParser(maxHeaderBytes: number, cb: RequestParserCallba
   p[P.kOnBody] = cb.onBody;
   p[P.kOnMessageComplete] = cb.onMessageComplete;
   p[P.kOnExecute] = cb.onExecute;
+  return p;
+}
+
+export interface ResponseParserCallbacks {
+  /** Partial header lists of a long head, and trailer fields after a chunked body. */
+  onHeadersPartial(headers: string[], url: string): void;
+  onHead: (versionMajor: number, versionMinor: number, headers: string[] | undefined, method: undefined, url: undefined,
+    statusCode: number, statusMessage: string, upgrade: boolean, shouldKeepAlive: boolean) => number;
+  onBody(chunk: Buffer): void;
+  onMessageComplete(): void;
+}
+
+/** Upstream answers: 64 KiB of head at most (as the upstream pool always allowed). */
+export function newResponseParser(cb: ResponseParserCallbacks): LlhttpParser {
+  const p = new P();
+  p.initialize(P.RESPONSE, {}, 64 * 1024, P.kLenientNone);
+  p[P.kOnHeaders] = cb.onHeadersPartial;
+  p[P.kOnHeadersComplete] = cb.onHead;
+  p[P.kOnBody] = cb.onBody;
+  p[P.kOnMessageComplete] = cb.onMessageComplete;
   return p;
 }
 

@@ -4,7 +4,7 @@
 // Takes a target and a request; gives a promise of the response head plus abort().
 // Errors are ProxyFailureError: upstream_connect (never reached the peer), upstream_reset, upstream_tls.
 // Must not: leave sockets or streams dangling after abort, or log key material.
-import { request as h1Request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { connect as h2Connect, constants as h2c, type ClientHttp2Session } from "node:http2";
 import { connect as netConnect } from "node:net";
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from "node:tls";
@@ -15,7 +15,7 @@ import { endpointKey } from "./endpoint-stats.ts";
 import type { H1Pool } from "./pool-h1.ts";
 import type { H2Pool } from "./pool-h2.ts";
 import { failure, ProxyFailureError } from "./rescue.ts";
-import { sendH1Undici } from "./upstream-h1-undici.ts";
+import { sendH1 } from "./upstream-h1.ts";
 
 export interface UpstreamTarget {
   readonly address: string;
@@ -108,56 +108,7 @@ export class Upstream {
 
   send(target: UpstreamTarget, req: UpstreamRequest): Attempt {
     if (target.meshIdentity !== undefined || target.protocol === "h2") return this.sendH2(target, req);
-    const pools = this.h1.undici;
-    if (pools !== undefined) return sendH1Undici(pools.poolFor(target.address, target.port), req, classify);
-    return this.sendH1(target, req, true);
-  }
-
-  private sendH1(target: UpstreamTarget, req: UpstreamRequest, mayReplayStale: boolean): Attempt {
-    let abort: () => void = () => {};
-    const response = new Promise<UpstreamResponse>((resolve, reject) => {
-      let connected = false;
-      let settled = false;
-      const headers: OutgoingHttpHeaders = { ...req.headers, host: req.authority };
-      let r: ReturnType<typeof h1Request>;
-      try {
-        r = h1Request({
-          host: target.address, port: target.port, method: req.method, path: req.path, headers,
-          agent: this.h1.agent, setHost: false,
-        });
-      } catch (e) {
-        reject(classify(e, false));
-        return;
-      }
-      abort = () => { settled = true; r.destroy(); };
-      r.on("socket", (s) => {
-        if (!s.connecting) { connected = true; return; }
-        const t = setTimeout(() => r.destroy(failure("upstream_connect", "upstream connect timeout")), this.connectTimeoutMs);
-        s.once("connect", () => { connected = true; clearTimeout(t); });
-        s.once("close", () => clearTimeout(t));
-      });
-      r.on("response", (res) => {
-        settled = true;
-        resolve({ status: res.statusCode ?? 502, headers: res.headers, body: res, endStream: false, trailers: () => res.trailers });
-      });
-      r.on("error", (e) => {
-        if (settled) return;
-        settled = true;
-        if (req.body !== undefined && !Buffer.isBuffer(req.body)) req.body.unpipe(r);
-        const code = (e as { code?: string }).code;
-        if (mayReplayStale && r.reusedSocket && code === "ECONNRESET" && (req.body === undefined || Buffer.isBuffer(req.body))) {
-          const again = this.sendH1(target, req, false);
-          abort = again.abort;
-          again.response.then(resolve, reject);
-          return;
-        }
-        reject(classify(e, connected));
-      });
-      if (req.body === undefined) r.end();
-      else if (Buffer.isBuffer(req.body)) r.end(req.body);
-      else req.body.pipe(r);
-    });
-    return { response, abort: () => abort() };
+    return sendH1(this.h1, target.address, target.port, req, classify);
   }
 
   private session(target: UpstreamTarget): ClientHttp2Session {

@@ -1,9 +1,10 @@
-// The undici HTTP/1.1 upstream (pkg/proxy/upstream-h1-undici.ts) on its own: a kept-alive connection the
-// peer closed before answering is replayed once for an idempotent replayable request and never for a
-// streamed body; trailers and streamed bodies pass through; abort() frees the upstream request; the
-// per-endpoint pool is dropped once its endpoint went quiet; the node:http client stays selectable.
+// The HTTP/1.1 upstream (pkg/proxy/upstream-h1.ts over pool-h1 and h1-upstream-conn) on its own: a
+// kept-alive connection the peer closed before answering is replayed once for an idempotent replayable
+// request and never for a streamed body; trailers and streamed bodies pass through; HEAD answers, 1xx
+// interim answers and close-delimited bodies are framed right; a garbage answer is upstream_reset and the
+// connection is not reused; abort() frees the upstream request; a refused endpoint leaves nothing behind.
 import { createServer, type Server } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { createH1Pool } from "../../pkg/proxy/pool-h1.ts";
@@ -24,10 +25,16 @@ async function listen(s: Server): Promise<number> {
   return (s.address() as AddressInfo).port;
 }
 
-function upstreamOf(client: "undici" | "node" = "undici", maxSocketsPerEndpoint = 512) {
-  const pool = createH1Pool({ connectTimeoutMs: 2000, client, maxSocketsPerEndpoint });
+function upstreamOf() {
+  const pool = createH1Pool({ connectTimeoutMs: 2000 });
   closers.push(() => pool.close());
   return { pool, up: new Upstream(pool, new H2Pool(), 2000) };
+}
+
+async function listenNet(s: NetServer): Promise<number> {
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  closers.push(() => s.close());
+  return (s.address() as AddressInfo).port;
 }
 
 async function text(body: Readable): Promise<string> {
@@ -53,10 +60,10 @@ async function closesReusedConnections(): Promise<{ port: number; seen: string[]
   return { port: await listen(s), seen };
 }
 
-describe("undici HTTP/1.1 upstream", () => {
+describe("HTTP/1.1 upstream", () => {
   it("replays an idempotent request once when the reused connection was closed unanswered", async () => {
     const { port, seen } = await closesReusedConnections();
-    const { up } = upstreamOf("undici", 1);
+    const { up } = upstreamOf();
     const target = { address: "127.0.0.1", port, protocol: "http1" as const };
     const first = await up.send(target, get("/one")).response;
     expect(await text(first.body)).toBe("ok /one host=origin.test x-a=1");
@@ -68,7 +75,7 @@ describe("undici HTTP/1.1 upstream", () => {
 
   it("never replays a streamed body or a POST: the failure surfaces as upstream_reset", async () => {
     const { port, seen } = await closesReusedConnections();
-    const { up } = upstreamOf("undici", 1);
+    const { up } = upstreamOf();
     const target = { address: "127.0.0.1", port, protocol: "http1" as const };
     await text((await up.send(target, get("/warm")).response).body);
     const post = up.send(target, { ...get("/post"), method: "POST", body: Readable.from([Buffer.from("payload")]) });
@@ -115,26 +122,76 @@ describe("undici HTTP/1.1 upstream", () => {
     expect(race).not.toBe("resolved");
   });
 
-  it("a refused endpoint is upstream_connect and its pool is dropped", async () => {
+  it("a refused endpoint is upstream_connect and leaves no connection behind", async () => {
     const s = createServer(() => {});
     const port = await listen(s);
     servers.pop();
     await new Promise<void>((r) => s.close(() => r()));
     const { pool, up } = upstreamOf();
-    const err = await up.send({ address: "127.0.0.1", port, protocol: "http1" }, get("/")).response.then(() => undefined, (e: unknown) => e);
-    expect((err as ProxyFailureError).kind).toBe("upstream_connect");
-    const used = pool.undici!.poolFor("127.0.0.1", port);
-    const err2 = await up.send({ address: "127.0.0.1", port, protocol: "http1" }, get("/")).response.then(() => undefined, (e: unknown) => e);
-    expect((err2 as ProxyFailureError).kind).toBe("upstream_connect");
-    await new Promise((r) => setTimeout(r, 20));
-    expect(pool.undici!.poolFor("127.0.0.1", port)).not.toBe(used);
+    for (let i = 0; i < 2; i++) {
+      const err = await up.send({ address: "127.0.0.1", port, protocol: "http1" }, get("/")).response.then(() => undefined, (e: unknown) => e);
+      expect((err as ProxyFailureError).kind).toBe("upstream_connect");
+    }
+    expect(pool.idleCount()).toBe(0);
   });
 
-  it("WEFT_H1_CLIENT=node keeps the node:http client (no undici pools)", async () => {
-    const s = createServer((_req, res) => res.end("node"));
+  it("keeps one connection for sequential requests and hands it back only after a clean exchange", async () => {
+    const sockets = new Set<Socket>();
+    const s = createServer((req, res) => { sockets.add(req.socket); res.end(`n=${sockets.size}`); });
     const port = await listen(s);
-    const { pool, up } = upstreamOf("node");
-    expect(pool.undici).toBeUndefined();
-    expect(await text((await up.send({ address: "127.0.0.1", port, protocol: "http1" }, get("/")).response).body)).toBe("node");
+    const { pool, up } = upstreamOf();
+    const target = { address: "127.0.0.1", port, protocol: "http1" as const };
+    for (let i = 0; i < 3; i++) expect(await text((await up.send(target, get(`/${i}`)).response).body)).toBe("n=1");
+    expect(pool.idleCount()).toBe(1);
+  });
+
+  it("HEAD answers carry no body even with a Content-Length; 1xx interim answers are skipped", async () => {
+    const s = createNetServer((sock) => {
+      let buf = "";
+      sock.on("data", (d: Buffer) => {
+        buf += d.toString("latin1");
+        while (buf.includes("\r\n\r\n")) {
+          const head = buf.slice(0, buf.indexOf("\r\n\r\n"));
+          buf = buf.slice(buf.indexOf("\r\n\r\n") + 4);
+          if (head.startsWith("HEAD")) sock.write("HTTP/1.1 200 OK\r\ncontent-length: 5000\r\nx-h: 1\r\n\r\n");
+          else sock.write("HTTP/1.1 103 Early Hints\r\nlink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+        }
+      });
+    });
+    const port = await listenNet(s);
+    const { up } = upstreamOf();
+    const target = { address: "127.0.0.1", port, protocol: "http1" as const };
+    const head = await up.send(target, { ...get("/"), method: "HEAD" }).response;
+    expect(head.headers["x-h"]).toBe("1");
+    expect(await text(head.body)).toBe("");
+    const after = await up.send(target, get("/")).response;
+    expect(after.status).toBe(200);
+    expect(await text(after.body)).toBe("ok");
+  });
+
+  it("a body delimited by the peer closing is delivered whole; garbage is upstream_reset", async () => {
+    const s = createNetServer((sock) => {
+      sock.once("data", (d: Buffer) => {
+        if (d.toString("latin1").startsWith("GET /close")) sock.end("HTTP/1.1 200 OK\r\nconnection: close\r\n\r\nuntil-eof");
+        else sock.end("SMTP ready\r\n\r\n");
+      });
+    });
+    const port = await listenNet(s);
+    const { pool, up } = upstreamOf();
+    const target = { address: "127.0.0.1", port, protocol: "http1" as const };
+    expect(await text((await up.send(target, get("/close")).response).body)).toBe("until-eof");
+    const err = await up.send(target, get("/junk")).response.then(() => undefined, (e: unknown) => e);
+    expect((err as ProxyFailureError).kind).toBe("upstream_reset");
+    expect(pool.idleCount()).toBe(0);
+  });
+
+  it("a header value with CR/LF is refused before anything is sent", async () => {
+    let reached = 0;
+    const s = createServer((_req, res) => { reached++; res.end(); });
+    const port = await listen(s);
+    const { up } = upstreamOf();
+    const err = await up.send({ address: "127.0.0.1", port, protocol: "http1" }, { ...get("/"), headers: { "x-a": "1\r\nx-injected: yes" } }).response.then(() => undefined, (e: unknown) => e);
+    expect((err as ProxyFailureError).kind).toBe("internal");
+    expect(reached).toBe(0);
   });
 });

@@ -1,0 +1,135 @@
+// upstream-h1: one HTTP/1.1 attempt over the kept-alive pool (pool-h1): a promise of the response head
+// (status, headers, a streamed Readable body, trailers) plus abort(). The request head is rendered here
+// (names must be tokens, values free of CR/LF/NUL: ERR_INVALID_* otherwise); a Buffer body goes out with
+// its Content-Length in the same write, a streamed body with the client's Content-Length or chunked. The
+// response streams out with backpressure (the connection pauses until the body is read). A request on a
+// kept-alive connection the peer closed before answering is sent once more on a fresh connection when its
+// body is replayable and its method idempotent (RFC 9110 §9.2.2). Errors go through the caller's classify().
+// Must not: leave a request running after abort(), or retry a body it cannot replay.
+import type { IncomingHttpHeaders } from "node:http";
+import { validateHeaderName, validateHeaderValue } from "node:http";
+import { Readable } from "node:stream";
+import { headersOf } from "./h1-headers.ts";
+import type { H1UpstreamConn, ResponseSink } from "./h1-upstream-conn.ts";
+import type { H1Pool } from "./pool-h1.ts";
+import type { Attempt, UpstreamRequest, UpstreamResponse } from "./upstream.ts";
+
+const idempotent = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+const staleCodes = new Set(["ECONNRESET", "EPIPE"]);
+
+/** Response body: reading resumes the paused connection; destroying it abandons the exchange. */
+class UpstreamBody extends Readable {
+  conn: H1UpstreamConn | undefined;
+  complete = false;
+  override _read(): void { this.conn?.resume(); }
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    if (!this.complete) this.conn?.abort();
+    cb(err);
+  }
+}
+
+function requestHead(req: UpstreamRequest, bodyLength: number | undefined, chunked: boolean): string {
+  let text = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${req.authority}\r\n`;
+  const h = req.headers;
+  for (const name in h) {
+    const v = h[name];
+    if (v === undefined || name === "host" || (bodyLength !== undefined && name === "content-length")) continue;
+    validateHeaderName(name);
+    if (Array.isArray(v)) {
+      for (const one of v) { validateHeaderValue(name, one); text += `${name}: ${one}\r\n`; }
+    } else {
+      const s = typeof v === "string" ? v : String(v);
+      validateHeaderValue(name, s);
+      text += `${name}: ${s}\r\n`;
+    }
+  }
+  if (bodyLength !== undefined) text += `content-length: ${bodyLength}\r\n`;
+  if (chunked) text += "transfer-encoding: chunked\r\n";
+  validateHeaderValue("host", req.authority);
+  return `${text}\r\n`;
+}
+
+export function sendH1(pool: H1Pool, address: string, port: number, req: UpstreamRequest, classify: (e: unknown, connected: boolean) => Error, mayReplayStale = true): Attempt {
+  let abort: () => void = () => {};
+  const response = new Promise<UpstreamResponse>((resolve, reject) => {
+    let settled = false;
+    let conn: H1UpstreamConn | undefined;
+    let body: UpstreamBody | undefined;
+    let trailers: IncomingHttpHeaders | undefined;
+    let cancelOpen: (() => void) | undefined;
+    const streamed = req.body !== undefined && !Buffer.isBuffer(req.body) ? req.body : undefined;
+    let detach = () => {};
+    let head: string;
+    const buffered = Buffer.isBuffer(req.body) ? req.body : undefined;
+    try {
+      const clientLength = req.headers["content-length"];
+      head = requestHead(req, buffered?.length, streamed !== undefined && clientLength === undefined);
+    } catch (e) {
+      reject(classify(e, false));
+      return;
+    }
+    const chunked = streamed !== undefined && req.headers["content-length"] === undefined;
+
+    const fail = (e: unknown, connected: boolean) => {
+      if (settled) return;
+      settled = true;
+      detach();
+      reject(classify(e, connected));
+    };
+    const sink: ResponseSink = {
+      head(status, raw) {
+        if (settled) return;
+        settled = true;
+        body = new UpstreamBody();
+        body.conn = conn;
+        resolve({ status, headers: headersOf(raw), body, endStream: false, trailers: () => trailers });
+      },
+      data(chunk) { return body === undefined || body.destroyed ? true : body.push(chunk); },
+      end(t) {
+        if (t.length > 0) trailers = headersOf(t);
+        if (body !== undefined) { body.complete = true; body.push(null); }
+      },
+      fail(err, answered) {
+        if (answered) { body?.destroy(err); return; }
+        if (settled) return;
+        const code = (err as { code?: string }).code ?? "";
+        if (mayReplayStale && conn !== undefined && conn.served > 0 && staleCodes.has(code) && streamed === undefined && idempotent.has(req.method)) {
+          settled = true;
+          const again = sendH1(pool, address, port, req, classify, false);
+          abort = again.abort;
+          again.response.then(resolve, reject);
+          return;
+        }
+        fail(err, true);
+      },
+    };
+    const start = (c: H1UpstreamConn) => {
+      conn = c;
+      cancelOpen = undefined;
+      c.run(sink, head, req.method === "HEAD", buffered);
+      if (streamed === undefined) { c.requestFinished(); return; }
+      const onData = (chunk: Buffer) => {
+        if (chunk.length === 0) return;
+        const ok = chunked ? (c.write(`${chunk.length.toString(16)}\r\n`), c.write(chunk), c.write("\r\n")) : c.write(chunk);
+        if (!ok) { streamed.pause(); c.socket.once("drain", () => streamed.resume()); }
+      };
+      const onEnd = () => { detach(); if (chunked) c.write("0\r\n\r\n"); c.requestFinished(); };
+      const onError = () => { detach(); c.abort(); };
+      detach = () => { streamed.off("data", onData); streamed.off("end", onEnd); streamed.off("error", onError); };
+      streamed.on("data", onData);
+      streamed.once("end", onEnd);
+      streamed.once("error", onError);
+    };
+    abort = () => {
+      settled = true;
+      detach();
+      cancelOpen?.();
+      if (body !== undefined && !body.complete) body.destroy();
+      else if (body === undefined) conn?.abort();
+    };
+    const idle = pool.idle(address, port);
+    if (idle !== undefined) start(idle);
+    else cancelOpen = pool.open(address, port, (c) => { if (settled) c.destroy(); else start(c); }, (e) => fail(e, false));
+  });
+  return { response, abort: () => abort() };
+}
