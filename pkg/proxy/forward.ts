@@ -251,6 +251,24 @@ function relay(down: Downstream, plan: Plan, res: UpstreamResponse, attempt: Att
     attempt.abort();
     throw failure("internal", e instanceof Error && (e as { code?: string }).code?.startsWith("ERR_") === true ? "response headers cannot be sent" : "internal error");
   }
+  if (res.relayTo !== undefined) {
+    const relayTo = res.relayTo.bind(res);
+    return new Promise((resolve) => {
+      let ended = false;
+      relayTo({
+        data: (c) => down.write(c),
+        onDrain: (fn) => down.onDrain(fn),
+        end: (t) => {
+          if (ended) return;
+          ended = true;
+          down.end(t !== undefined && Object.keys(t).length > 0 ? forwardResponseHeaders(t) : undefined);
+          resolve();
+        },
+        broken: () => { if (ended) return; ended = true; down.reset(); resolve(); },
+      });
+      down.onClose(() => { if (!ended) { ended = true; attempt.abort(); resolve(); } });
+    });
+  }
   return new Promise((resolve) => {
     const body = res.body;
     let ended = false;

@@ -93,7 +93,8 @@ export class H1UpstreamConn {
     if (this.responseDone) this.release();
   }
 
-  resume(): void { if (!this.closed) this.socket.resume(); }
+  resume(): void { if (!this.closed && this.socket.isPaused()) this.socket.resume(); }
+  pause(): void { if (!this.closed) this.socket.pause(); }
 
   /** Abandon the exchange: the connection cannot be trusted any more. */
   abort(): void {

@@ -6,9 +6,8 @@
 // kept-alive connection the peer closed before answering is sent once more on a fresh connection when its
 // body is replayable and its method idempotent (RFC 9110 §9.2.2). Errors go through the caller's classify().
 // Must not: leave a request running after abort(), or retry a body it cannot replay.
-import type { IncomingHttpHeaders } from "node:http";
 import { validateHeaderName, validateHeaderValue } from "node:http";
-import { Readable } from "node:stream";
+import { H1Answer } from "./h1-answer.ts";
 import { headersOf } from "./h1-headers.ts";
 import type { H1UpstreamConn, ResponseSink } from "./h1-upstream-conn.ts";
 import type { H1Pool } from "./pool-h1.ts";
@@ -16,17 +15,6 @@ import type { Attempt, UpstreamRequest, UpstreamResponse } from "./upstream.ts";
 
 const idempotent = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 const staleCodes = new Set(["ECONNRESET", "EPIPE"]);
-
-/** Response body: reading resumes the paused connection; destroying it abandons the exchange. */
-class UpstreamBody extends Readable {
-  conn: H1UpstreamConn | undefined;
-  complete = false;
-  override _read(): void { this.conn?.resume(); }
-  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
-    if (!this.complete) this.conn?.abort();
-    cb(err);
-  }
-}
 
 function requestHead(req: UpstreamRequest, bodyLength: number | undefined, chunked: boolean): string {
   let text = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${req.authority}\r\n`;
@@ -54,8 +42,7 @@ export function sendH1(pool: H1Pool, address: string, port: number, req: Upstrea
   const response = new Promise<UpstreamResponse>((resolve, reject) => {
     let settled = false;
     let conn: H1UpstreamConn | undefined;
-    let body: UpstreamBody | undefined;
-    let trailers: IncomingHttpHeaders | undefined;
+    let answer: H1Answer | undefined;
     let cancelOpen: (() => void) | undefined;
     const streamed = req.body !== undefined && !Buffer.isBuffer(req.body) ? req.body : undefined;
     let detach = () => {};
@@ -80,17 +67,13 @@ export function sendH1(pool: H1Pool, address: string, port: number, req: Upstrea
       head(status, raw) {
         if (settled) return;
         settled = true;
-        body = new UpstreamBody();
-        body.conn = conn;
-        resolve({ status, headers: headersOf(raw), body, endStream: false, trailers: () => trailers });
+        answer = new H1Answer(status, headersOf(raw), conn);
+        resolve(answer);
       },
-      data(chunk) { return body === undefined || body.destroyed ? true : body.push(chunk); },
-      end(t) {
-        if (t.length > 0) trailers = headersOf(t);
-        if (body !== undefined) { body.complete = true; body.push(null); }
-      },
+      data(chunk) { return answer === undefined ? true : answer.data(chunk); },
+      end(t) { answer?.end(t.length > 0 ? headersOf(t) : undefined); },
       fail(err, answered) {
-        if (answered) { body?.destroy(err); return; }
+        if (answered) { answer?.fail(err); return; }
         if (settled) return;
         const code = (err as { code?: string }).code ?? "";
         if (mayReplayStale && conn !== undefined && conn.served > 0 && staleCodes.has(code) && streamed === undefined && idempotent.has(req.method)) {
@@ -124,8 +107,8 @@ export function sendH1(pool: H1Pool, address: string, port: number, req: Upstrea
       settled = true;
       detach();
       cancelOpen?.();
-      if (body !== undefined && !body.complete) body.destroy();
-      else if (body === undefined) conn?.abort();
+      if (answer !== undefined) answer.abandon();
+      else conn?.abort();
     };
     const idle = pool.idle(address, port);
     if (idle !== undefined) start(idle);

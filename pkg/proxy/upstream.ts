@@ -41,6 +41,18 @@ export interface UpstreamResponse {
   /** h2 HEADERS carried END_STREAM (gRPC trailers-only answer). */
   readonly endStream: boolean;
   trailers(): IncomingHttpHeaders | undefined;
+  /** When offered: deliver the body straight to `sink` instead of through `body` (use one or the other). */
+  relayTo?(sink: RelaySink): void;
+}
+
+/** Receives an answer's body chunk by chunk (UpstreamResponse.relayTo). */
+export interface RelaySink {
+  /** Returns false when the reader wants no more until its drain callback runs. */
+  data(chunk: Buffer): boolean;
+  onDrain(fn: () => void): void;
+  end(trailers: IncomingHttpHeaders | undefined): void;
+  /** The answer broke off before its end. */
+  broken(): void;
 }
 
 export interface Attempt {
