@@ -9,7 +9,7 @@ export function applyHeaderModifier(headers: OutgoingHttpHeaders, mod: HeaderMod
   for (const s of mod.set) headers[s.name.toLowerCase()] = s.value;
   for (const a of mod.add) {
     const name = a.name.toLowerCase();
-    const prior = headers[name];
+    const prior = Object.hasOwn(headers, name) ? headers[name] : undefined;
     if (prior === undefined) headers[name] = a.value;
     else if (Array.isArray(prior)) headers[name] = name === "set-cookie" ? [...prior, a.value] : `${prior.join(",")},${a.value}`;
     else headers[name] = name === "set-cookie" ? [String(prior), a.value] : `${String(prior)},${a.value}`;

@@ -15,17 +15,20 @@ const firstWins = new Set([
 ]);
 
 export function headersOf(raw: readonly string[]): IncomingHttpHeaders {
-  const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  // A plain object (fast properties, as node's own): inherited names like "constructor" are not strings,
+  // so they never count as an earlier value; a "__proto__" field is dropped (assignment is a no-op).
+  const out: Record<string, string | string[]> = {};
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     const value = raw[i + 1]!;
     const prior = out[name];
-    if (prior === undefined) {
-      out[name] = name === "set-cookie" ? [value] : value;
+    if (typeof prior === "string") {
+      if (!firstWins.has(name)) out[name] = `${prior}${name === "cookie" ? "; " : ", "}${value}`;
     } else if (name === "set-cookie") {
-      (prior as string[]).push(value);
-    } else if (!firstWins.has(name)) {
-      out[name] = `${prior as string}${name === "cookie" ? "; " : ", "}${value}`;
+      if (Array.isArray(prior)) prior.push(value);
+      else out[name] = [value];
+    } else {
+      out[name] = value;
     }
   }
   return out as IncomingHttpHeaders;

@@ -34,6 +34,8 @@ export interface ForwardInfo {
   readonly scheme: "http" | "https";
   /** Keep the Upgrade/Connection pair (WebSocket passthrough). */
   readonly keepUpgrade?: boolean;
+  /** A field only the proxy may set (a client-sent copy is dropped here). */
+  readonly dropField?: string;
 }
 
 /** Copy request headers for the upstream: no pseudo headers, no host (the caller sets authority). */
@@ -43,7 +45,7 @@ export function forwardRequestHeaders(h: IncomingHttpHeaders, info: ForwardInfo)
   for (const name in h) {
     const v = h[name];
     if (v === undefined || name.charCodeAt(0) === 58 /* ":" */ || name === "host") continue;
-    if (alwaysHopByHop.has(name) || name === requestOnly || (named !== undefined && named.has(name)) || name.startsWith("proxy-")) continue;
+    if (alwaysHopByHop.has(name) || name === requestOnly || (named !== undefined && named.has(name)) || name.startsWith("proxy-") || name === info.dropField) continue;
     if (name === "te") {
       if (String(v).toLowerCase().split(",").some((p) => p.trim() === "trailers")) out.te = "trailers";
       continue;

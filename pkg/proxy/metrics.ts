@@ -4,11 +4,14 @@
 
 type Labels = Readonly<Record<string, string>>;
 
+const needsEscape = /[\\"\n]/;
+
 /** Label set as exposition text; callers pass labels in a fixed key order, so no sorting here. */
 function labelKey(labels: Labels): string {
   let s = "";
   for (const k in labels) {
-    const v = labels[k]!.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+    const raw = labels[k]!;
+    const v = needsEscape.test(raw) ? raw.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n") : raw;
     s += `${s === "" ? "" : ","}${k}="${v}"`;
   }
   return s;

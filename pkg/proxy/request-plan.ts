@@ -61,7 +61,8 @@ function firstHeader(down: Downstream): (name: string) => string | undefined {
   const h = down.headers;
   return (name) => {
     const v = h[name];
-    return v === undefined ? undefined : Array.isArray(v) ? v[0] : v;
+    // Own fields only: a header object's inherited members (e.g. "constructor") are never strings.
+    return typeof v === "string" ? v : Array.isArray(v) ? v[0] : undefined;
   };
 }
 
@@ -81,10 +82,9 @@ export function planRequest(down: Downstream, ctx: RouteContext, state: EngineSt
   const authority = target.authority ?? (down.h2 ? (h[":authority"] as string | undefined) ?? h.host : h.host) ?? "";
   if (!authorityRe.test(authority)) throw failure("bad_request", "malformed Host");
   const host = routingHost(authority);
-  const headers = forwardRequestHeaders(h, { remoteAddress: down.remoteAddress, scheme: ctx.scheme });
   // The verified mesh peer identity reaches the app only from the inbound sidecar; a client-sent copy
   // is always dropped so it cannot be spoofed.
-  delete headers[peerIdentityHeader];
+  const headers = forwardRequestHeaders(h, { remoteAddress: down.remoteAddress, scheme: ctx.scheme, dropField: peerIdentityHeader });
   if (ctx.face === "sidecar-inbound" && ctx.peerIdentity !== undefined) headers[peerIdentityHeader] = ctx.peerIdentity;
 
   let routes = ctx.routes;

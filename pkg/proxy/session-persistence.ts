@@ -45,7 +45,7 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 export function readPin(sp: SessionPersistenceIR, h: IncomingHttpHeaders, now: number): SessionPin | undefined {
   const raw = sp.type === "Cookie"
     ? cookieValue(Array.isArray(h.cookie) ? h.cookie.join("; ") : h.cookie, sp.name)
-    : (() => { const v = h[sp.name.toLowerCase()]; return Array.isArray(v) ? v[0] : v; })();
+    : (() => { const k = sp.name.toLowerCase(); const v = Object.hasOwn(h, k) ? h[k] : undefined; return Array.isArray(v) ? v[0] : v; })();
   return raw === undefined ? undefined : decodeToken(raw, sp, now);
 }
 

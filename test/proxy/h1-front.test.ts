@@ -1,0 +1,129 @@
+// h1-front: the downstream HTTP/1.x front (pkg/proxy/h1-connection, h1-exchange, h1-headers) on the wire:
+// pipelined requests answered in order, HTTP/1.0 without keep-alive closes and its body is close-delimited,
+// HEAD answers carry no body, Expect: 100-continue gets its interim answer and other expectations 417,
+// the idle keep-alive bound closes quietly, a response the upstream sends chunked arrives chunked with its
+// trailers, and node-compatible header folding (duplicates, set-cookie, cookie, inherited names).
+import { connect } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { headersOf, responseHead } from "../../pkg/proxy/h1-headers.ts";
+import { raw, rawUntilClose } from "./client.ts";
+import { backend, cluster, endpoint, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
+
+let echo: Echo;
+let proxy: ProxyUnderTest;
+
+beforeAll(async () => {
+  echo = await startEcho("e", (req, res, body) => {
+    const r = res as import("node:http").ServerResponse;
+    if (req.url === "/chunked") {
+      r.writeHead(200, { "content-type": "text/plain", trailer: "x-t" });
+      r.write("ab");
+      r.addTrailers({ "x-t": "done" });
+      r.end("cd");
+      return true;
+    }
+    if (req.url?.startsWith("/slow/")) {
+      setTimeout(() => r.end(`slow:${req.url}`), Number(req.url.slice(6)));
+      return true;
+    }
+    r.writeHead(200, { "content-type": "text/plain", "content-length": String(Buffer.byteLength(`${req.method} ${req.url} ${body}`)) });
+    r.end(req.method === "HEAD" ? undefined : `${req.method} ${req.url} ${body}`);
+    return true;
+  });
+  proxy = await startProxy(meshIR([cluster("ns/e:80", [endpoint(echo.port)])]), tables([{ matches: [prefix("/")], backends: [backend("ns/e:80")] }]),
+    { limits: { idleTimeoutMs: 400, headersTimeoutMs: 2000 } });
+});
+
+afterAll(async () => {
+  await proxy.close();
+  await echo.close();
+});
+
+const statuses = (data: string) => [...data.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]);
+
+describe("HTTP/1.x front on the wire", () => {
+  it("answers pipelined requests in request order even when the first is slower", async () => {
+    const data = await raw(proxy.port, "GET /slow/150 HTTP/1.1\r\nHost: a\r\n\r\nGET /fast HTTP/1.1\r\nHost: a\r\n\r\nGET /last HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 3000);
+    expect(statuses(data)).toEqual(["200", "200", "200"]);
+    const order = [data.indexOf("slow:/slow/150"), data.indexOf("GET /fast"), data.indexOf("GET /last")];
+    expect(order.every((i) => i > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  it("HTTP/1.0 without keep-alive: the answer says close and the connection closes", async () => {
+    const { data, closed } = await rawUntilClose(proxy.port, "GET /ten HTTP/1.0\r\nHost: a\r\n\r\n");
+    expect(statuses(data)).toEqual(["200"]);
+    expect(data.toLowerCase()).toContain("connection: close");
+    expect(data).toContain("GET /ten ");
+    expect(closed).toBe(true);
+  });
+
+  it("HTTP/1.0 client and a chunked upstream answer: no chunked framing towards the client, close-delimited", async () => {
+    const { data, closed } = await rawUntilClose(proxy.port, "GET /chunked HTTP/1.0\r\nHost: a\r\n\r\n");
+    expect(data.toLowerCase()).not.toContain("transfer-encoding");
+    expect(data.endsWith("\r\n\r\nabcd")).toBe(true);
+    expect(closed).toBe(true);
+  });
+
+  it("a chunked upstream answer reaches an HTTP/1.1 client chunked, trailers included", async () => {
+    const data = await raw(proxy.port, "GET /chunked HTTP/1.1\r\nHost: a\r\nTE: trailers\r\nConnection: close\r\n\r\n");
+    expect(data.toLowerCase()).toContain("transfer-encoding: chunked");
+    expect(data).toContain("2\r\nab\r\n");
+    expect(data).toMatch(/0\r\nx-t: done\r\n\r\n$/);
+  });
+
+  it("HEAD: headers with the upstream Content-Length, no body, connection reusable", async () => {
+    const data = await raw(proxy.port, "HEAD /h HTTP/1.1\r\nHost: a\r\n\r\nGET /after HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    expect(statuses(data)).toEqual(["200", "200"]);
+    const firstEnd = data.indexOf("\r\n\r\n");
+    expect(data.slice(firstEnd + 4).startsWith("HTTP/1.1 200")).toBe(true);
+    expect(data).toContain("GET /after ");
+  });
+
+  it("Expect: 100-continue gets 100 Continue before the body; another expectation gets 417", async () => {
+    const got = await new Promise<string>((resolve) => {
+      const s = connect(proxy.port, "127.0.0.1");
+      let all = "";
+      s.on("data", (d: Buffer) => {
+        all += d.toString("latin1");
+        if (all.startsWith("HTTP/1.1 100 Continue\r\n\r\n") && !all.includes("POST")) s.write("hello");
+        if (all.includes("POST /c hello")) { s.destroy(); resolve(all); }
+      });
+      s.write("POST /c HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+      setTimeout(() => { s.destroy(); resolve(all); }, 3000);
+    });
+    expect(got.startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200")).toBe(true);
+    const { data } = await rawUntilClose(proxy.port, "POST /c HTTP/1.1\r\nHost: a\r\nExpect: something-else\r\nContent-Length: 1\r\n\r\nx");
+    expect(statuses(data)).toEqual(["417"]);
+  });
+
+  it("an idle keep-alive connection is closed after the idle bound", async () => {
+    const t0 = Date.now();
+    const { data, closed } = await rawUntilClose(proxy.port, "GET /idle HTTP/1.1\r\nHost: a\r\n\r\n", 5000);
+    expect(statuses(data)).toEqual(["200"]);
+    expect(closed).toBe(true);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+  });
+});
+
+describe("header folding and rendering", () => {
+  it("folds duplicates as node does: set-cookie list, cookie with '; ', singletons keep the first, others joined", () => {
+    const h = headersOf(["Set-Cookie", "a=1", "set-cookie", "b=2", "Cookie", "x=1", "cookie", "y=2", "Content-Type", "text/a", "content-type", "text/b", "X-Many", "1", "x-many", "2"]);
+    expect(h["set-cookie"]).toEqual(["a=1", "b=2"]);
+    expect(h.cookie).toBe("x=1; y=2");
+    expect(h["content-type"]).toBe("text/a");
+    expect(h["x-many"]).toBe("1, 2");
+  });
+
+  it("inherited member names are ordinary fields", () => {
+    const h = headersOf(["constructor", "c1", "Constructor", "c2", "__proto__", "p"]);
+    expect(h.constructor).toBe("c1, c2");
+    expect(Object.getPrototypeOf(h)).toBe(Object.prototype);
+  });
+
+  it("refuses a header value with CR/LF and a name that is not a token", () => {
+    expect(() => responseHead(200, { "x-a": "1\r\nx-injected: 1" })).toThrow(/ERR_INVALID_CHAR|Invalid character/);
+    expect(() => responseHead(200, { "x a": "1" })).toThrow();
+    expect(responseHead(204, { "x-a": ["1", "2"] }).text).toBe("HTTP/1.1 204 No Content\r\nx-a: 1\r\nx-a: 2\r\n");
+  });
+});
