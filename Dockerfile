@@ -2,10 +2,24 @@
 # Node 24 slim; runs as a non-root user. The proxy runs under UID 1337, which the init rules exclude
 # from capture so its own upstream traffic never loops; the init container alone runs as root with
 # only NET_ADMIN and NET_RAW (set by the injector).
+# The image runs compiled JavaScript (`npm run build` → dist/), not the TypeScript sources: Node's
+# type stripping costs ~25-30 MB RSS per process (docs/proxy.md "Memory"), and every pod runs a proxy.
+# Proxy heap flags (NODE_OPTIONS) are set where the proxy runs: the injected sidecar container and the
+# provisioned gateway Deployment (pkg/util/proxy-node-options.ts).
 FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM node:24-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY cmd ./cmd
+COPY pkg ./pkg
+COPY injector ./injector
+RUN npm run build
 
 FROM node:24-slim
 RUN apt-get update \
@@ -16,8 +30,10 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
-COPY cmd ./cmd
-COPY pkg ./pkg
-COPY injector ./injector
+COPY --from=build /app/dist ./dist
+# `weft` / `weftctl` on PATH: the injector's containers run `weft proxy` and `weft init`.
+RUN chmod 0755 dist/cmd/weft.js dist/cmd/weftctl.js \
+ && ln -s /app/dist/cmd/weft.js /usr/local/bin/weft \
+ && ln -s /app/dist/cmd/weftctl.js /usr/local/bin/weftctl
 USER 10001
-ENTRYPOINT ["node", "/app/cmd/weft.ts"]
+ENTRYPOINT ["node", "/app/dist/cmd/weft.js"]

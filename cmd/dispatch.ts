@@ -1,5 +1,7 @@
 // dispatch: shared entry logic for `weft` and `weftctl`: finds cmd/<tool>/<sub>.ts, runs its
 // `run(argv)` and exits with the code it returns. Unknown subcommands print usage and exit 2.
+// Subcommand files carry the extension this file runs under: `.ts` from source, `.js` from the
+// compiled `dist/` (npm run build).
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 
@@ -8,12 +10,14 @@ export interface Subcommand {
   run(argv: readonly string[]): Promise<number>;
 }
 
+const EXT = import.meta.url.endsWith(".js") ? ".js" : ".ts";
+
 export async function dispatch(tool: string, dir: string, argv: readonly string[]): Promise<never> {
-  const names = readdirSync(dir).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3)).sort();
+  const names = readdirSync(dir).filter((f) => f.endsWith(EXT)).map((f) => f.slice(0, -EXT.length)).sort();
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === "help" || sub === "--help" || sub === "-h" || !names.includes(sub)) {
     const lines = await Promise.all(names.map(async (n) => {
-      const mod = (await import(join(dir, `${n}.ts`))) as { default: Subcommand };
+      const mod = (await import(join(dir, `${n}${EXT}`))) as { default: Subcommand };
       return `  ${n.padEnd(14)} ${mod.default.summary}`;
     }));
     const out = sub === undefined || sub.startsWith("-") || sub === "help" ? process.stdout : process.stderr;
@@ -21,7 +25,7 @@ export async function dispatch(tool: string, dir: string, argv: readonly string[
     out.write(`usage: ${tool} <command> [flags]\n\ncommands:\n${lines.join("\n")}\n`);
     process.exit(sub === undefined || ["help", "--help", "-h"].includes(sub) ? 0 : 2);
   }
-  const mod = (await import(join(dir, `${sub}.ts`))) as { default: Subcommand };
+  const mod = (await import(join(dir, `${sub}${EXT}`))) as { default: Subcommand };
   try {
     process.exitCode = await mod.default.run(rest);
   } catch (e) {

@@ -2,17 +2,22 @@
 // direct (client → origin) vs an nginx mTLS pair (client-side nginx proxy_pass https with a client
 // certificate → server-side nginx with ssl_verify_client → origin) vs the Weft sidecar pair (outbound
 // sidecar → mesh mTLS h2 → inbound sidecar → origin, one process per sidecar) with tracing off, 1% and
-// 100% sampling (OTLP/HTTP to a receiver in this process), and once more with tracing off under
-// --max-semi-space-size=1 (shorter young-generation GC pauses). Certificates come from a test CA made here
-// with node-forge. Per scenario one JSON line: latency percentiles, added latency over direct, CPU µs per
-// request and peak RSS (kB) of each proxy during the paced run, spans received by the receiver.
+// 100% sampling (OTLP/HTTP to a receiver in this process). The sidecars run as shipped: compiled JS (the
+// same tsc emit as `npm run build`, into .cache/) under PROXY_NODE_OPTIONS (pkg/util/proxy-node-options.ts);
+// one more pair runs the way it ran before both (TypeScript source, Node's default heap) for the
+// before/after. BENCH_FLAG_SETS="-;--max-semi-space-size=1;--max-semi-space-size=2 --optimize-for-size"
+// adds one tracing-off compiled pair per set of V8 flags ("-" = Node's defaults) to choose those flags. Certificates come from a test CA made here with
+// node-forge. Per scenario one JSON line: latency percentiles, added latency over direct, CPU µs per
+// request, idle RSS (kB, after start) and peak RSS (kB, during the paced run) of each proxy, spans
+// received by the receiver.
 // Bounded: each paced run is <count> requests and at most seconds+10 s; every child is stopped after its run.
 // Must not: send anywhere but loopback.
-import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { PROXY_NODE_OPTIONS } from "../../pkg/util/proxy-node-options.ts";
 import { testCa } from "../../test/proxy/certs.ts";
 
 export interface PacedDeps {
@@ -29,6 +34,44 @@ export interface PacedDeps {
 }
 
 type Proxies = Record<string, number[]>;
+
+/** One sidecar pair configuration: tracing, V8 flags, source (.ts) or compiled (.js) entry. */
+interface Variant { name: string; ratio: "off" | number; flags: string[]; compiled: boolean }
+
+/**
+ * Compiles bench-sidecar.ts and the pkg/ files it imports with tsconfig.build.json (the `npm run build`
+ * emit) under <root>/.cache (inside the repo so node_modules resolve); gives the .js entry and its dir.
+ */
+function compileSidecar(root: string): { entry: string; dir: string } {
+  const dir = join(root, ".cache", `bench-build-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
+    extends: "../../tsconfig.build.json",
+    compilerOptions: { outDir: ".", rootDir: "../.." },
+    include: [], files: ["../../benchmarks/proxy/bench-sidecar.ts"],
+  }));
+  const r = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(dir, "tsconfig.json")], { encoding: "utf8", timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`compiling bench-sidecar failed: ${r.stdout}${r.stderr}`);
+  return { entry: join(dir, "benchmarks/proxy/bench-sidecar.js"), dir };
+}
+
+function variantsOf(env: NodeJS.ProcessEnv): Variant[] {
+  const shipped = PROXY_NODE_OPTIONS.split(" ").filter((x) => x !== "");
+  const out: Variant[] = [
+    { name: "weft-sidecar-pair-tracing-off", ratio: "off", flags: shipped, compiled: true },
+    { name: "weft-sidecar-pair-tracing-1%", ratio: 0.01, flags: shipped, compiled: true },
+    { name: "weft-sidecar-pair-tracing-100%", ratio: 1, flags: shipped, compiled: true },
+    { name: "weft-sidecar-pair-tracing-off-before", ratio: "off", flags: [], compiled: false },
+  ];
+  // BENCH_FLAG_SETS="--max-semi-space-size=1;--max-semi-space-size=4 --optimize-for-size;-": one more
+  // tracing-off compiled pair per set ("-" = no flags, Node's defaults). Only V8 heap/GC/compiler flags.
+  for (const set of (env.BENCH_FLAG_SETS ?? "").split(";").map((x) => x.trim()).filter((x) => x !== "")) {
+    const flags = set === "-" ? [] : set.split(/\s+/);
+    for (const f of flags) if (!/^--[a-z0-9-]+(=[0-9]+)?$/.test(f)) throw new Error(`BENCH_FLAG_SETS: bad flag "${f}"`);
+    out.push({ name: `weft-sidecar-pair-tracing-off-flags${flags.length === 0 ? "-default" : flags.map((f) => f.replace(/^--/, "-")).join("")}`, ratio: "off", flags, compiled: true });
+  }
+  return out;
+}
 
 async function stop(c: ChildProcess): Promise<void> {
   if (c.exitCode !== null || c.signalCode !== null) return;
@@ -64,6 +107,7 @@ export async function pacedSideBySide(d: PacedDeps): Promise<void> {
 
   let direct: Record<string, number> | undefined;
   const scenario = async (name: string, port: number, proxies: Proxies, extra: Record<string, unknown> = {}, spans?: () => number) => {
+    const idle = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, d.rssKb(p)]));
     await paced(port, Math.min(count, rate), proxies);
     const spans0 = spans?.() ?? 0;
     const { res, cpu, peak } = await paced(port, count, proxies);
@@ -75,6 +119,7 @@ export async function pacedSideBySide(d: PacedDeps): Promise<void> {
     }
     out.cpu_us_per_req = cpu;
     out.cpu_us_per_req_total = Math.round(Object.values(cpu).reduce((a, b) => a + b, 0) * 10) / 10;
+    out.rss_kb_idle = idle;
     out.rss_kb_peak = peak;
     if (spans !== undefined) out.otlp_exports = spans() - spans0;
     d.emit(out);
@@ -91,6 +136,8 @@ export async function pacedSideBySide(d: PacedDeps): Promise<void> {
   const leafA = ca.leaf({ cn: "client", uris: [idA] });
   const leafB = ca.leaf({ cn: "reviews", uris: [idB] });
 
+  const build = compileSidecar(d.root);
+  const variants = variantsOf(process.env);
   // OTLP/HTTP receiver: counts export calls, answers an empty ExportTraceServiceResponse.
   let exports = 0;
   const receiver = createServer((req, res) => {
@@ -106,21 +153,19 @@ export async function pacedSideBySide(d: PacedDeps): Promise<void> {
   const otlpPort = (receiver.address() as AddressInfo).port;
 
   try {
-    // The last variant: tracing off with a small V8 young generation (shorter scavenge pauses).
-    const variants: { ratio: "off" | number; flags: string[] }[] = [
-      { ratio: "off", flags: [] }, { ratio: 0.01, flags: [] }, { ratio: 1, flags: [] }, { ratio: "off", flags: ["--max-semi-space-size=1"] },
-    ];
-    for (const { ratio, flags } of variants) {
+    for (const { name, ratio, flags, compiled } of variants) {
+      const entry = compiled ? build.entry : join(d.root, "benchmarks/proxy/bench-sidecar.ts");
       const cfgB = join(d.dir, `sidecar-b-${ratio}.json`);
       writeFileSync(cfgB, JSON.stringify({ role: "inbound", port: d.originPort, mat: { keyPem: leafB.keyPem, certChainPem: leafB.certPem, trustBundlePem: ca.certPem, identity: idB }, peerIdentity: idA, ratio, otlpPort }));
-      const b = d.startChild(d.nodeBin, [...flags, join(d.root, "benchmarks/proxy/bench-sidecar.ts"), cfgB]);
+      const b = d.startChild(d.nodeBin, [...flags, entry, cfgB]);
       const { port: bPort, pid: bPid } = await d.firstJsonLine(b);
       const cfgA = join(d.dir, `sidecar-a-${ratio}.json`);
       writeFileSync(cfgA, JSON.stringify({ role: "outbound", port: bPort, mat: { keyPem: leafA.keyPem, certChainPem: leafA.certPem, trustBundlePem: ca.certPem, identity: idA }, peerIdentity: idB, ratio, otlpPort }));
-      const a = d.startChild(d.nodeBin, [...flags, join(d.root, "benchmarks/proxy/bench-sidecar.ts"), cfgA]);
+      const a = d.startChild(d.nodeBin, [...flags, entry, cfgA]);
       const { port: aPort, pid: aPid } = await d.firstJsonLine(a);
-      const name = `weft-sidecar-pair-tracing-${ratio === "off" ? "off" : `${ratio * 100}%`}${flags.length > 0 ? "-small-young-gen" : ""}`;
-      await scenario(name, aPort!, { outbound: [aPid!], inbound: [bPid!] }, { sampling: ratio, ...(flags.length > 0 ? { node_flags: flags } : {}) }, ratio === "off" ? undefined : () => exports);
+      // Let startup garbage settle before the idle RSS is read.
+      await new Promise((r) => setTimeout(r, 1000));
+      await scenario(name, aPort!, { outbound: [aPid!], inbound: [bPid!] }, { sampling: ratio, compiled, node_flags: flags }, ratio === "off" ? undefined : () => exports);
       await stop(a);
       await stop(b);
     }
@@ -157,6 +202,7 @@ http { access_log off; keepalive_requests 100000;`;
     await stop(nc);
     await stop(ns);
   } finally {
+    rmSync(build.dir, { recursive: true, force: true });
     await new Promise<void>((r) => receiver.close(() => r()));
   }
 }

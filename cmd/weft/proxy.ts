@@ -13,10 +13,11 @@
 // Admin endpoints on --admin-port. SIGTERM/SIGINT: stop accepting, drain in-flight (bounded by
 // --drain-ms), exit 0. Exit 2 on bad flags, 1 when it cannot start.
 // Must not: log key material or header values.
-import { credentials as grpcCredentials } from "@grpc/grpc-js";
+// Memory: the controller client (@grpc/grpc-js, protobufjs) and the identity client (pkg/ca) are
+// imported only with --controller; a --config proxy never loads them.
 import { readFileSync, unwatchFile, watchFile } from "node:fs";
-import { createIdentityClient, type IdentityClient } from "../../pkg/ca/index.ts";
-import { createDistributionClient, type DistributionClient } from "../../pkg/distribution/index.ts";
+import type { IdentityClient } from "../../pkg/ca/index.ts";
+import type { DistributionClient } from "../../pkg/distribution/index.ts";
 import type { Subcommand } from "../dispatch.ts";
 import type { MeshIR } from "../../pkg/ir/types.ts";
 import { startAdminServer } from "../../pkg/proxy/admin-server.ts";
@@ -217,6 +218,9 @@ async function run(argv: readonly string[]): Promise<number> {
       await loadFile();
       watchFile(configPath, { interval: 1000 }, () => { void loadFile().catch((e: unknown) => log.error({ error: String(e) }, "config apply failed")); });
     } else {
+      const [{ credentials: grpcCredentials }, { createDistributionClient }, { createIdentityClient }] = await Promise.all([
+        import("@grpc/grpc-js"), import("../../pkg/distribution/index.ts"), import("../../pkg/ca/identity-client.ts"),
+      ]);
       const [gwNs, gwName] = (f.gateway ?? "/").split("/");
       distribution = createDistributionClient({
         address: f.controller!,

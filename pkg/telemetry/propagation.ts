@@ -3,12 +3,14 @@
 // Takes the names; gives a TextMapPropagator plus getter/setter adapters over header functions.
 // Must not: register anything globally (several tracers may live in one process, e.g. tests).
 // Spec: W3C Trace Context §3 (tracestate kept as received), B3 (openzipkin/b3-propagation).
-import { ROOT_CONTEXT, trace, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from "@opentelemetry/api";
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
-import { B3InjectEncoding, B3Propagator } from "@opentelemetry/propagator-b3";
+// The OpenTelemetry packages are loaded when a propagator is built (otel-modules.ts), not at import.
+import type { Context, TextMapGetter, TextMapPropagator, TextMapSetter } from "@opentelemetry/api";
+import { otelApi, otelB3, otelCore } from "./otel-modules.ts";
 import type { HeaderGetter, HeaderSetter, PropagatorName } from "./tracing-types.ts";
 
 function propagatorOf(name: PropagatorName): TextMapPropagator {
+  const { W3CBaggagePropagator, W3CTraceContextPropagator } = otelCore();
+  const { B3InjectEncoding, B3Propagator } = otelB3();
   switch (name) {
     case "tracecontext": return new W3CTraceContextPropagator();
     case "baggage": return new W3CBaggagePropagator();
@@ -24,12 +26,14 @@ function propagatorOf(name: PropagatorName): TextMapPropagator {
  */
 class TraceStateKeeping implements TextMapPropagator {
   private readonly inner: TextMapPropagator;
-  private readonly w3c = new W3CTraceContextPropagator();
+  private readonly w3c = new (otelCore().W3CTraceContextPropagator)();
+  private readonly api = otelApi();
   constructor(inner: TextMapPropagator) { this.inner = inner; }
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void { this.inner.inject(context, carrier, setter); }
   fields(): string[] { return this.inner.fields(); }
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     const out = this.inner.extract(context, carrier, getter);
+    const { trace, ROOT_CONTEXT } = this.api;
     const sc = trace.getSpanContext(out);
     if (sc === undefined || sc.traceState !== undefined || getter.get(carrier, "tracestate") === undefined) return out;
     const w = trace.getSpanContext(this.w3c.extract(ROOT_CONTEXT, carrier, getter));
@@ -41,7 +45,7 @@ class TraceStateKeeping implements TextMapPropagator {
 /** One propagator for the configured names, in order (duplicates dropped). */
 export function buildPropagator(names: readonly PropagatorName[]): TextMapPropagator {
   const unique = [...new Set(names)];
-  const composite = new CompositePropagator({ propagators: unique.map(propagatorOf) });
+  const composite = new (otelCore().CompositePropagator)({ propagators: unique.map(propagatorOf) });
   const b3AfterW3c = unique.includes("tracecontext") && unique.slice(unique.indexOf("tracecontext") + 1).some((n) => n === "b3" || n === "b3multi");
   return b3AfterW3c ? new TraceStateKeeping(composite) : composite;
 }

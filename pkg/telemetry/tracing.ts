@@ -5,12 +5,13 @@
 // The sampling decision is taken here first (parent's sampled flag, else the SDK ratio sampler on
 // a pre-drawn trace id that the SDK then uses): sampled requests get SDK spans, dropped ones the
 // light UnsampledSpanHandle, which propagates the same context at a fraction of the cost.
+// The OpenTelemetry packages load when tracing is turned on (otel-modules.ts), never at import:
+// only the exporter of the configured protocol loads (gRPC's pulls @grpc/grpc-js).
 // Must not: register global providers/propagators, throw on a request path, or log secrets.
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, isSpanContextValid, trace, type Context, type Span, type Tracer, type TextMapPropagator } from "@opentelemetry/api";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, SamplingDecision, TraceIdRatioBasedSampler, type SpanExporter, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { OTLPTraceExporter as OtlpGrpcExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
-import { OTLPTraceExporter as OtlpHttpExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import type * as Api from "@opentelemetry/api";
+import type { Context, Span, Tracer, TextMapPropagator } from "@opentelemetry/api";
+import type { BasicTracerProvider, SpanExporter, SpanProcessor, TraceIdRatioBasedSampler } from "@opentelemetry/sdk-trace-base";
+import { otelApi, otelResources, otelSdk, otlpGrpcExporter, otlpHttpExporter } from "./otel-modules.ts";
 import { NOOP_SPAN, NOOP_TRACING } from "./noop-tracing.ts";
 import { buildPropagator, headerFnGetter, headerFnSetter } from "./propagation.ts";
 import { PooledIdGenerator, UnsampledSpanHandle, randomHexId } from "./unsampled-span.ts";
@@ -27,9 +28,11 @@ class SdkSpanHandle implements SpanHandle {
   readonly sampled: boolean;
   readonly traceId: string;
   readonly spanId: string;
+  readonly api: typeof Api;
   ended = false;
 
-  constructor(span: Span, parentContext: Context, role: SpanRole) {
+  constructor(api: typeof Api, span: Span, parentContext: Context, role: SpanRole) {
+    this.api = api;
     this.span = span;
     this.parentContext = parentContext;
     this.role = role;
@@ -41,7 +44,7 @@ class SdkSpanHandle implements SpanHandle {
 
   /** The context carrying this span, made only when a child span or an inject needs it. */
   get context(): Context {
-    return trace.setSpan(this.parentContext, this.span);
+    return this.api.trace.setSpan(this.parentContext, this.span);
   }
 
   setAttributes(attrs: SpanAttributes): void {
@@ -56,7 +59,8 @@ class SdkSpanHandle implements SpanHandle {
       if (outcome.httpStatus !== undefined) this.span.setAttribute("http.response.status_code", outcome.httpStatus);
       if (outcome.grpcStatus !== undefined) this.span.setAttribute("rpc.grpc.status_code", outcome.grpcStatus);
       if (isErrorOutcome(this.role, outcome)) {
-        this.span.setStatus(outcome.error === undefined ? { code: SpanStatusCode.ERROR } : { code: SpanStatusCode.ERROR, message: outcome.error });
+        const code = this.api.SpanStatusCode.ERROR;
+        this.span.setStatus(outcome.error === undefined ? { code } : { code, message: outcome.error });
         if (outcome.error !== undefined) this.span.setAttribute("error.type", outcome.error);
       }
     }
@@ -66,13 +70,15 @@ class SdkSpanHandle implements SpanHandle {
 
 function exporterOf(cfg: TracingConfig): SpanExporter | undefined {
   if (cfg.otlpEndpoint === undefined) return undefined;
-  if (cfg.protocol === "grpc") return new OtlpGrpcExporter({ url: cfg.otlpEndpoint });
+  if (cfg.protocol === "grpc") return new (otlpGrpcExporter().OTLPTraceExporter)({ url: cfg.otlpEndpoint });
   const base = cfg.otlpEndpoint.replace(/\/+$/, "");
-  return new OtlpHttpExporter({ url: base.endsWith("/v1/traces") ? base : `${base}/v1/traces` });
+  return new (otlpHttpExporter().OTLPTraceExporter)({ url: base.endsWith("/v1/traces") ? base : `${base}/v1/traces` });
 }
 
 class SdkTracing implements Tracing {
   readonly enabled = true;
+  readonly api = otelApi();
+  readonly sdk = otelSdk();
   readonly provider: BasicTracerProvider;
   readonly tracer: Tracer;
   readonly propagator: TextMapPropagator;
@@ -80,10 +86,11 @@ class SdkTracing implements Tracing {
   readonly ids = new PooledIdGenerator();
 
   constructor(cfg: TracingConfig) {
+    const { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } = this.sdk;
     const exporter = exporterOf(cfg);
     const processors: SpanProcessor[] = exporter === undefined ? [] : [new BatchSpanProcessor(exporter, { scheduledDelayMillis: cfg.exportDelayMs ?? 5000 })];
     this.provider = new BasicTracerProvider({
-      resource: resourceFromAttributes({ ...cfg.resourceAttributes, "service.name": cfg.serviceName }),
+      resource: otelResources().resourceFromAttributes({ ...cfg.resourceAttributes, "service.name": cfg.serviceName }),
       sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(cfg.samplingRatio) }),
       idGenerator: this.ids,
       // Request-derived values (paths, hosts) are attacker-sized: cap what a span carries.
@@ -97,30 +104,31 @@ class SdkTracing implements Tracing {
 
   /** A span under `parent` (an extracted or span context): SDK span when sampled, light otherwise. */
   private start(parent: Context, role: SpanRole, attrs: SpanAttributes, name: string | undefined): SpanHandle {
-    const sc = trace.getSpanContext(parent);
-    if (sc !== undefined && isSpanContextValid(sc)) {
-      if ((sc.traceFlags & TraceFlags.SAMPLED) === 0) return new UnsampledSpanHandle(sc.traceId, sc.traceState, parent);
+    const api = this.api;
+    const sc = api.trace.getSpanContext(parent);
+    if (sc !== undefined && api.isSpanContextValid(sc)) {
+      if ((sc.traceFlags & api.TraceFlags.SAMPLED) === 0) return new UnsampledSpanHandle(sc.traceId, sc.traceState, parent);
     } else {
       const traceId = randomHexId(16);
-      if (this.ratio.shouldSample(parent, traceId).decision !== SamplingDecision.RECORD_AND_SAMPLED) return new UnsampledSpanHandle(traceId, undefined, parent);
+      if (this.ratio.shouldSample(parent, traceId).decision !== this.sdk.SamplingDecision.RECORD_AND_SAMPLED) return new UnsampledSpanHandle(traceId, undefined, parent);
       this.ids.pendingTraceId = traceId;
     }
-    const kind = role === "server" ? SpanKind.SERVER : SpanKind.CLIENT;
+    const kind = role === "server" ? api.SpanKind.SERVER : api.SpanKind.CLIENT;
     try {
       const span = this.tracer.startSpan(name ?? spanNameOf(attrs, role === "server" ? "request" : "upstream"), { kind, attributes: attrs }, parent);
-      return new SdkSpanHandle(span, parent, role);
+      return new SdkSpanHandle(api, span, parent, role);
     } finally {
       this.ids.pendingTraceId = undefined;
     }
   }
 
   startServerSpan(carrier: HeaderGetter, attrs: SpanAttributes, name?: string): SpanHandle {
-    return this.start(this.propagator.extract(ROOT_CONTEXT, carrier, headerFnGetter), "server", attrs, name);
+    return this.start(this.propagator.extract(this.api.ROOT_CONTEXT, carrier, headerFnGetter), "server", attrs, name);
   }
 
   startClientSpan(parent: SpanHandle, attrs: SpanAttributes, name?: string): SpanHandle {
     if (parent instanceof UnsampledSpanHandle) return parent.child();
-    return this.start(parent instanceof SdkSpanHandle ? parent.context : ROOT_CONTEXT, "client", attrs, name);
+    return this.start(parent instanceof SdkSpanHandle ? parent.context : this.api.ROOT_CONTEXT, "client", attrs, name);
   }
 
   inject(span: SpanHandle, setter: HeaderSetter): void {

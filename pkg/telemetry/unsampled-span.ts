@@ -5,7 +5,8 @@
 // Takes ids and a parent context; gives SpanHandles and hex ids from crypto randomness.
 // Must not: record attributes or export anything.
 import { randomFillSync } from "node:crypto";
-import { TraceFlags, trace, type Context, type TraceState } from "@opentelemetry/api";
+import type { Context, TraceState } from "@opentelemetry/api";
+import { otelApi } from "./otel-modules.ts";
 import type { SpanAttributes } from "./span-attributes.ts";
 import type { SpanHandle } from "./tracing-types.ts";
 
@@ -64,10 +65,11 @@ export class UnsampledSpanHandle implements SpanHandle {
   }
 
   get context(): Context {
-    return trace.setSpanContext(this.baseContext, {
+    const api = otelApi();
+    return api.trace.setSpanContext(this.baseContext, {
       traceId: this.traceId,
       spanId: this.spanId,
-      traceFlags: TraceFlags.NONE,
+      traceFlags: api.TraceFlags.NONE,
       ...(this.traceState === undefined ? {} : { traceState: this.traceState }),
     });
   }

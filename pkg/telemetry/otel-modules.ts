@@ -1,0 +1,33 @@
+// otel-modules: the OpenTelemetry packages, loaded on first use instead of at import time, so a
+// process with tracing off (the usual proxy) never loads the API, SDK, propagators or exporters
+// (~15 MB RSS; the gRPC exporter also pulls @grpc/grpc-js and protobufjs).
+// Takes nothing; gives one getter per package. Node resolves these packages to their CommonJS
+// build for `import` and `require` alike (their exports map has no "import" condition), so the
+// instances are the ones a static import would give.
+// Must not: be called at module top level by another telemetry file (that would undo the point).
+import { createRequire } from "node:module";
+import type * as Api from "@opentelemetry/api";
+import type * as Core from "@opentelemetry/core";
+import type * as B3 from "@opentelemetry/propagator-b3";
+import type * as Resources from "@opentelemetry/resources";
+import type * as SdkTraceBase from "@opentelemetry/sdk-trace-base";
+import type * as OtlpGrpc from "@opentelemetry/exporter-trace-otlp-grpc";
+import type * as OtlpHttp from "@opentelemetry/exporter-trace-otlp-http";
+
+const load = createRequire(import.meta.url);
+
+let api: typeof Api | undefined;
+let core: typeof Core | undefined;
+let b3: typeof B3 | undefined;
+let resources: typeof Resources | undefined;
+let sdk: typeof SdkTraceBase | undefined;
+let otlpGrpc: typeof OtlpGrpc | undefined;
+let otlpHttp: typeof OtlpHttp | undefined;
+
+export const otelApi = (): typeof Api => (api ??= load("@opentelemetry/api") as typeof Api);
+export const otelCore = (): typeof Core => (core ??= load("@opentelemetry/core") as typeof Core);
+export const otelB3 = (): typeof B3 => (b3 ??= load("@opentelemetry/propagator-b3") as typeof B3);
+export const otelResources = (): typeof Resources => (resources ??= load("@opentelemetry/resources") as typeof Resources);
+export const otelSdk = (): typeof SdkTraceBase => (sdk ??= load("@opentelemetry/sdk-trace-base") as typeof SdkTraceBase);
+export const otlpGrpcExporter = (): typeof OtlpGrpc => (otlpGrpc ??= load("@opentelemetry/exporter-trace-otlp-grpc") as typeof OtlpGrpc);
+export const otlpHttpExporter = (): typeof OtlpHttp => (otlpHttp ??= load("@opentelemetry/exporter-trace-otlp-http") as typeof OtlpHttp);

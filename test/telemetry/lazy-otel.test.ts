@@ -1,0 +1,60 @@
+// lazy-otel: pkg/telemetry must not load the OpenTelemetry SDK, propagators or exporters until tracing
+// is turned on (memory: a proxy with tracing off never pays for them), and then only the exporter of the
+// configured protocol. Runs each case in a fresh node process and reads which packages it loaded
+// (require.cache: Node gives these packages' CommonJS build to import and require alike).
+// prom-client loads @opentelemetry/api itself (exemplars), so the API package is not checked.
+import { spawnSync } from "node:child_process";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = resolve(import.meta.dirname, "../..");
+const node = join(root, "node_modules/.bin/node");
+const HEAVY = ["@opentelemetry/sdk-trace-base", "@opentelemetry/core", "@opentelemetry/resources", "@opentelemetry/propagator-b3",
+  "@opentelemetry/exporter-trace-otlp-http", "@opentelemetry/exporter-trace-otlp-grpc", "@grpc/grpc-js"];
+
+/** Packages of HEAVY the script loaded; the script gets `t` = pkg/telemetry/index.ts. */
+function loadedBy(script: string): string[] {
+  const program = `
+    import { createRequire } from "node:module";
+    const t = await import(${JSON.stringify(join(root, "pkg/telemetry/index.ts"))});
+    ${script}
+    const cache = Object.keys(createRequire(import.meta.url).cache);
+    const heavy = ${JSON.stringify(HEAVY)};
+    process.stdout.write(JSON.stringify(heavy.filter((p) => cache.some((f) => f.includes("/node_modules/" + p + "/")))));
+  `;
+  const r = spawnSync(node, ["--input-type=module", "-e", program], { cwd: root, encoding: "utf8", timeout: 15_000 });
+  if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as string[];
+}
+
+describe("pkg/telemetry loads OpenTelemetry only when tracing is on", () => {
+  it("tracing off, metrics, logger and access log: none of the SDK, propagators, exporters or gRPC", () => {
+    expect(loadedBy(`
+      const tracing = t.initTracing(undefined);
+      t.registerProxyMetrics(t.createMetricsRegistry({}));
+      t.createLogger({ name: "x", level: "error" });
+      tracing.startServerSpan(() => undefined, {}).end();
+      if (t.initTracing({ enabled: false, serviceName: "x", protocol: "grpc", samplingRatio: 1, propagators: ["b3"] }).enabled) throw new Error("enabled");
+    `)).toEqual([]);
+  });
+
+  it("tracing on over OTLP/HTTP: SDK, core and the HTTP exporter, not the gRPC exporter nor grpc-js", () => {
+    const loaded = loadedBy(`
+      const tracing = t.initTracing({ serviceName: "x", protocol: "http", otlpEndpoint: "http://127.0.0.1:9", samplingRatio: 0, propagators: ["tracecontext"] });
+      tracing.startServerSpan(() => undefined, {}).end();
+      await tracing.shutdown().catch(() => {});
+    `);
+    expect(loaded).toEqual(expect.arrayContaining(["@opentelemetry/sdk-trace-base", "@opentelemetry/core", "@opentelemetry/exporter-trace-otlp-http"]));
+    expect(loaded).not.toContain("@opentelemetry/exporter-trace-otlp-grpc");
+    expect(loaded).not.toContain("@grpc/grpc-js");
+  });
+
+  it("tracing on over OTLP/gRPC: the gRPC exporter, not the HTTP one; b3 propagator only when configured", () => {
+    const loaded = loadedBy(`
+      const tracing = t.initTracing({ serviceName: "x", protocol: "grpc", otlpEndpoint: "http://127.0.0.1:9", samplingRatio: 0, propagators: ["b3"] });
+      await tracing.shutdown().catch(() => {});
+    `);
+    expect(loaded).toEqual(expect.arrayContaining(["@opentelemetry/exporter-trace-otlp-grpc", "@opentelemetry/propagator-b3"]));
+    expect(loaded).not.toContain("@opentelemetry/exporter-trace-otlp-http");
+  });
+});
