@@ -52,6 +52,14 @@ export interface WeftHttpEngine extends HttpEngine {
   inflight(): number;
 }
 
+/** One frozen label set per face for the per-request "forwarded" count (its key is computed once). */
+const forwarded = new Map<string, Readonly<Record<string, string>>>();
+function forwardedLabels(face: string): Readonly<Record<string, string>> {
+  let l = forwarded.get(face);
+  if (l === undefined) { l = Object.freeze({ face, class: "forwarded" }); forwarded.set(face, l); }
+  return l;
+}
+
 interface RequestLabels { route: string; rule: string; backend: string; requestId?: string }
 
 export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngine {
@@ -138,7 +146,7 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
         metrics.requests.inc({ face: label, class: `${Math.floor(plan.status / 100)}xx` });
         return;
       }
-      metrics.requests.inc({ face: label, class: "forwarded" });
+      metrics.requests.inc(forwardedLabels(label));
       if (plan.rule !== undefined) {
         labels.route = `${plan.rule.route.kind}/${plan.rule.route.namespace}/${plan.rule.route.name}`;
         labels.rule = plan.rule.id;

@@ -126,6 +126,14 @@ export class H1Exchange implements Downstream {
     if (this.done) return true;
     this.bytes += chunk.length;
     if (this.noBody || chunk.length === 0) return true;
+    const t = this.headText;
+    if (t !== undefined && !this.chunked && chunk.length <= 16_384) {
+      // Head and a small first chunk leave as one buffer.
+      this.headText = undefined;
+      const out = Buffer.allocUnsafe(t.length + chunk.length);
+      chunk.copy(out, out.write(t, 0, "latin1"));
+      return this.emit(out);
+    }
     this.flushHead();
     if (this.chunked) {
       this.emit(`${chunk.length.toString(16)}\r\n`);

@@ -43,6 +43,22 @@ export function httpDate(now: number): string {
   return dateText;
 }
 
+/** Field names already checked (names repeat from request to request); bounded. */
+const checkedNames = new Set<string>();
+const badValue = /[^\t\x20-\x7e\x80-\xff]/;
+
+/** Throws ERR_INVALID_HTTP_TOKEN unless `name` is a token (node's own check, once per distinct name). */
+export function checkName(name: string): void {
+  if (checkedNames.has(name)) return;
+  validateHeaderName(name);
+  if (checkedNames.size < 4096) checkedNames.add(name);
+}
+
+/** Throws ERR_INVALID_CHAR when `value` holds CR, LF, NUL or another control character. */
+export function checkValue(name: string, value: string): void {
+  if (badValue.test(value)) validateHeaderValue(name, value);
+}
+
 /** Status line plus the given fields; throws ERR_INVALID_HTTP_TOKEN / ERR_INVALID_CHAR on unsendable input. */
 export function responseHead(status: number, headers: OutgoingHttpHeaders): { text: string; contentLength: boolean; hasDate: boolean } {
   let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
@@ -51,14 +67,14 @@ export function responseHead(status: number, headers: OutgoingHttpHeaders): { te
   for (const name in headers) {
     const v = headers[name];
     if (v === undefined) continue;
-    validateHeaderName(name);
+    checkName(name);
     if (name === "content-length") contentLength = true;
     else if (name === "date") hasDate = true;
     if (Array.isArray(v)) {
-      for (const one of v) { validateHeaderValue(name, one); text += `${name}: ${one}\r\n`; }
+      for (const one of v) { checkValue(name, one); text += `${name}: ${one}\r\n`; }
     } else {
       const s = typeof v === "string" ? v : String(v);
-      validateHeaderValue(name, s);
+      checkValue(name, s);
       text += `${name}: ${s}\r\n`;
     }
   }
@@ -71,8 +87,8 @@ export function trailerBlock(trailers: OutgoingHttpHeaders): string {
   for (const name in trailers) {
     const v = trailers[name];
     if (v === undefined) continue;
-    validateHeaderName(name);
-    for (const one of Array.isArray(v) ? v : [String(v)]) { validateHeaderValue(name, one); text += `${name}: ${one}\r\n`; }
+    checkName(name);
+    for (const one of Array.isArray(v) ? v : [String(v)]) { checkValue(name, one); text += `${name}: ${one}\r\n`; }
   }
   return text;
 }

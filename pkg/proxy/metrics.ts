@@ -6,14 +6,20 @@ type Labels = Readonly<Record<string, string>>;
 
 const needsEscape = /[\\"\n]/;
 
+/** Keys of frozen label sets, computed once (hot paths pass the same frozen objects). */
+const frozenKeys = new WeakMap<Labels, string>();
+
 /** Label set as exposition text; callers pass labels in a fixed key order, so no sorting here. */
 function labelKey(labels: Labels): string {
+  const known = frozenKeys.get(labels);
+  if (known !== undefined) return known;
   let s = "";
   for (const k in labels) {
     const raw = labels[k]!;
     const v = needsEscape.test(raw) ? raw.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n") : raw;
     s += `${s === "" ? "" : ","}${k}="${v}"`;
   }
+  if (Object.isFrozen(labels)) frozenKeys.set(labels, s);
   return s;
 }
 

@@ -38,7 +38,7 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
   };
 
   const release = (c: H1UpstreamConn, reusable: boolean) => {
-    unstack(c);
+    if (c.idleSince !== 0) { unstack(c); c.idleSince = 0; }
     if (!reusable || closed) { open.delete(c); c.destroy(); return; }
     let st = stacks.get(c.key);
     if (st === undefined) { st = []; stacks.set(c.key, st); }
@@ -51,7 +51,7 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
   const sweep = setInterval(() => {
     const cutoff = Date.now() - idleMs;
     for (const st of [...stacks.values()]) {
-      for (const c of st.filter((x) => x.idleSince < cutoff)) { unstack(c); open.delete(c); c.destroy(); }
+      for (const c of st.filter((x) => x.idleSince < cutoff)) { unstack(c); c.idleSince = 0; open.delete(c); c.destroy(); }
     }
   }, Math.max(100, Math.min(5_000, Math.floor(idleMs / 2))));
   sweep.unref();
@@ -61,6 +61,7 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
       const st = stacks.get(endpointKey(address, port));
       while (st !== undefined && st.length > 0) {
         const c = st.pop()!;
+        c.idleSince = 0;
         idleTotal--;
         if (st.length === 0) stacks.delete(c.key);
         if (c.alive) return c;

@@ -6,9 +6,8 @@
 // kept-alive connection the peer closed before answering is sent once more on a fresh connection when its
 // body is replayable and its method idempotent (RFC 9110 §9.2.2). Errors go through the caller's classify().
 // Must not: leave a request running after abort(), or retry a body it cannot replay.
-import { validateHeaderName, validateHeaderValue } from "node:http";
 import { H1Answer } from "./h1-answer.ts";
-import { headersOf } from "./h1-headers.ts";
+import { checkName, checkValue, headersOf } from "./h1-headers.ts";
 import type { H1UpstreamConn, ResponseSink } from "./h1-upstream-conn.ts";
 import type { H1Pool } from "./pool-h1.ts";
 import type { Attempt, UpstreamRequest, UpstreamResponse } from "./upstream.ts";
@@ -22,18 +21,18 @@ function requestHead(req: UpstreamRequest, bodyLength: number | undefined, chunk
   for (const name in h) {
     const v = h[name];
     if (v === undefined || name === "host" || (bodyLength !== undefined && name === "content-length")) continue;
-    validateHeaderName(name);
+    checkName(name);
     if (Array.isArray(v)) {
-      for (const one of v) { validateHeaderValue(name, one); text += `${name}: ${one}\r\n`; }
+      for (const one of v) { checkValue(name, one); text += `${name}: ${one}\r\n`; }
     } else {
       const s = typeof v === "string" ? v : String(v);
-      validateHeaderValue(name, s);
+      checkValue(name, s);
       text += `${name}: ${s}\r\n`;
     }
   }
   if (bodyLength !== undefined) text += `content-length: ${bodyLength}\r\n`;
   if (chunked) text += "transfer-encoding: chunked\r\n";
-  validateHeaderValue("host", req.authority);
+  checkValue("host", req.authority);
   return `${text}\r\n`;
 }
 
