@@ -1,9 +1,9 @@
-// downstream: one face over an HTTP/1.x exchange (h1-exchange.ts) and node's h2 compat
-// (Http2ServerRequest/Http2ServerResponse) request/response pairs, so the stack is written once.
+// downstream: one face over an HTTP/1.x exchange (h1-exchange.ts) and an HTTP/2 server stream (node's
+// stream API, without the compat request/response objects), so the stack is written once.
 // Takes the pair; gives head/write/end/trailers-only/reset with a single-response guarantee.
 // Must not: decide anything about routing or status codes.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
-import { constants as h2c, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import { constants as h2c, type ServerHttp2Stream } from "node:http2";
 import type { Readable } from "node:stream";
 
 export interface Downstream {
@@ -14,6 +14,8 @@ export interface Downstream {
   readonly rawHeaders: readonly string[];
   readonly body: Readable;
   readonly remoteAddress: string | undefined;
+  /** The request carries a body (h1: Content-Length > 0 or chunked; h2: no END_STREAM on HEADERS). */
+  hasBody(): boolean;
   /** Status answered (HTTP status; for gRPC trailers-only the grpc-status); 0 until answered. */
   readonly status: number;
   /** Response body bytes written. */
@@ -44,56 +46,63 @@ export class H2Downstream implements Downstream {
   readonly rawHeaders: readonly string[];
   readonly body: Readable;
   readonly remoteAddress: string | undefined;
-  private readonly res: Http2ServerResponse;
+  private readonly stream: ServerHttp2Stream;
   private done = false;
+  private trailers: OutgoingHttpHeaders | undefined;
   status = 0;
   bytes = 0;
   grpcStatus: number | undefined;
-  constructor(req: Http2ServerRequest, res: Http2ServerResponse) {
-    this.method = req.method;
-    this.target = req.url;
-    this.headers = req.headers;
-    this.rawHeaders = req.rawHeaders;
-    this.body = req;
-    this.remoteAddress = req.stream.session?.socket?.remoteAddress;
-    this.res = res;
+  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: readonly string[]) {
+    this.method = String(headers[":method"] ?? "GET");
+    this.target = String(headers[":path"] ?? "");
+    this.headers = headers;
+    this.rawHeaders = rawHeaders;
+    this.body = stream;
+    this.remoteAddress = stream.session?.socket?.remoteAddress;
+    this.stream = stream;
   }
-  started(): boolean { return this.done || this.res.headersSent || this.res.stream.headersSent; }
+  hasBody(): boolean { return !this.stream.endAfterHeaders && !this.stream.readableEnded; }
+  started(): boolean { return this.done || this.stream.headersSent; }
   finished(): boolean { return this.done; }
   head(status: number, headers: OutgoingHttpHeaders): void {
-    if (this.started() || this.res.stream.destroyed) return;
+    const st = this.stream;
+    if (this.started() || st.destroyed) return;
     this.status = status;
-    this.res.writeHead(status, headers);
+    // Trailers (gRPC status) are sent when the body ends: the stream waits for them.
+    st.respond({ ...headers, ":status": status }, { waitForTrailers: true });
+    st.once("wantTrailers", () => { if (!st.destroyed) st.sendTrailers(this.trailers ?? {}); });
   }
   write(chunk: Buffer): boolean {
-    if (this.done || this.res.stream.destroyed) return true;
+    if (this.done || this.stream.destroyed) return true;
     this.bytes += chunk.length;
-    return this.res.write(chunk);
+    return this.stream.write(chunk);
   }
-  onDrain(fn: () => void): void { this.res.on("drain", fn); }
+  onDrain(fn: () => void): void { this.stream.on("drain", fn); }
   end(trailers?: OutgoingHttpHeaders): void {
     if (this.done) return;
     this.done = true;
-    if (this.res.stream.destroyed) return;
+    const st = this.stream;
+    if (st.destroyed) return;
+    if (!st.headersSent) this.head(200, {});
     if (trailers !== undefined) {
       if (trailers["grpc-status"] !== undefined) this.grpcStatus = Number(trailers["grpc-status"]);
-      this.res.addTrailers(trailers);
+      this.trailers = trailers;
     }
-    this.res.end();
+    st.end();
   }
   trailersOnly(headers: OutgoingHttpHeaders): void {
     if (this.started()) return this.reset();
     this.done = true;
     this.status = 200;
     this.grpcStatus = Number(headers["grpc-status"] ?? 2);
-    const stream = this.res.stream;
-    if (stream.destroyed) return;
-    stream.respond({ ...headers, ":status": 200 }, { endStream: true });
+    const st = this.stream;
+    if (st.destroyed) return;
+    st.respond({ ...headers, ":status": 200 }, { endStream: true });
   }
   reset(): void {
     if (this.done) return;
     this.done = true;
-    if (!this.res.stream.destroyed) this.res.stream.close(h2c.NGHTTP2_INTERNAL_ERROR);
+    if (!this.stream.destroyed) this.stream.close(h2c.NGHTTP2_INTERNAL_ERROR);
   }
-  onClose(fn: () => void): void { this.res.once("close", fn); }
+  onClose(fn: () => void): void { this.stream.once("close", fn); }
 }

@@ -3,7 +3,7 @@
 // through the stack (request-plan → forward) under the rescue boundary. Holds the config in force
 // (atomic swap; a request keeps the state it started with), pools, balancer stats, retry budget, metrics.
 // Must not: listen on ports (listeners do), or crash on anything a peer sends.
-import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Session } from "node:http2";
+import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from "node:http2";
 import type { Duplex } from "node:stream";
 import { rpcAttributesOf, type AccessLog, type ProxyMetrics as TelemetryProxyMetrics, type SpanHandle, type Tracing } from "../telemetry/index.ts";
 import { EndpointChooser, type BalancerKind } from "./backend-choice.ts";
@@ -177,8 +177,8 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
   });
   const h2 = createH2Server(
     limits,
-    (req: Http2ServerRequest, res: Http2ServerResponse) => {
-      serve(new H2Downstream(req, res), contexts.get(req.stream.session as object));
+    (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[]) => {
+      serve(new H2Downstream(stream, headers, rawHeaders), contexts.get(stream.session as object));
     },
     (session) => {
       if (pendingCtx !== undefined) contexts.set(session, pendingCtx);

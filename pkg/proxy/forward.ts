@@ -48,12 +48,6 @@ export function targetOf(cluster: ClusterIR | undefined, ep: EndpointIR, upstrea
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function hasBody(down: Downstream): boolean {
-  const h = down.headers;
-  if (down.h2) return !down.body.readableEnded && !(down.body as unknown as { stream?: { endAfterHeaders?: boolean } }).stream?.endAfterHeaders;
-  return h["transfer-encoding"] !== undefined || (h["content-length"] !== undefined && h["content-length"] !== "0");
-}
-
 /** Run `plan` to completion on `down`; `onRequestTimeout` is called when the whole-request (or gRPC) deadline answers it. */
 export async function forward(down: Downstream, plan: Plan, state: EngineState, deps: ForwardDeps, span?: SpanHandle, onRequestTimeout?: () => void): Promise<void> {
   const rule = plan.rule;
@@ -81,7 +75,7 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
   // Body: buffered when a retry or mirror needs to replay it (bounded), else streamed.
   let body: Buffer | Readable | undefined;
   const wantReplay = !plan.grpc && ((retry !== undefined && retry.attempts > 0) || plan.mirrors.length > 0);
-  if (hasBody(down)) {
+  if (down.hasBody()) {
     body = wantReplay ? await bufferBody(down.body, deps.limits.replayBufferBytes, deps.limits.maxBodyBytes) : down.body;
   }
   if (timedOut || down.finished()) return;

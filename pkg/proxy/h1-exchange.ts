@@ -103,6 +103,7 @@ export class H1Exchange implements Downstream {
     if (this.bodyStream !== undefined && !this.bodyStream.destroyed) this.bodyStream.push(null);
   }
 
+  hasBody(): boolean { return this.bodyStream !== undefined; }
   started(): boolean { return this.done || this.headSet; }
   finished(): boolean { return this.done; }
 

@@ -23,6 +23,7 @@ class RecordingDownstream implements Downstream {
   private sent = false;
   private done = false;
   constructor(h2: boolean) { this.h2 = h2; }
+  hasBody() { return false; }
   started() { return this.sent || this.done; }
   finished() { return this.done; }
   head(status: number, headers: OutgoingHttpHeaders) { if (this.sent) throw new Error("second head"); this.sent = true; this.status = status; this.events.push({ kind: "head", status, headers }); }
