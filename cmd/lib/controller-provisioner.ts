@@ -2,7 +2,8 @@
 // dedicated ServiceAccount (the only identity the distribution server gives that Gateway's slice and
 // keys to, controller-distribution-auth), a Deployment of `weft proxy --mode gateway` running as it
 // (projected ServiceAccount token for the controller's audience, WEFT_TRUST_BUNDLE = the mesh roots
-// that verify the controller's TLS) and a Service exposing the listener ports — owned by the Gateway (so
+// that verify the controller's TLS, NODE_OPTIONS = the proxy's V8 heap flags from
+// pkg/util/proxy-node-options.ts) and a Service exposing the listener ports — owned by the Gateway (so
 // the garbage collector removes them with it), applied with server-side apply (idempotent; no
 // write when the desired object did not change since the last apply). It also reports the
 // addresses (the Service's cluster IPs) that Gateway status carries.
@@ -14,6 +15,7 @@ import type { Gateway, ResourceSnapshot, StatusUpdate } from "../../pkg/api/inde
 import type { KubeClient, Log } from "../../pkg/k8s/index.ts";
 import { apiPath } from "../../pkg/k8s/index.ts";
 import { canonicalJson } from "../../pkg/util/canonical-json.ts";
+import { PROXY_NODE_OPTIONS } from "../../pkg/util/proxy-node-options.ts";
 import { DISTRIBUTION_AUDIENCE } from "../../pkg/ca/index.ts";
 
 export const FIELD_MANAGER = "weft-controller";
@@ -66,7 +68,10 @@ export function desiredGatewayObjects(gw: Gateway, opts: Pick<ProvisionerOptions
                 "--namespace", ns, "--service-account", name, "--trust-domain", opts.trustDomain, "--token-path", `${TOKEN_DIR}/token`,
                 ...(opts.trustBundle === undefined ? ["--controller-insecure"] : []),
               ],
-              ...(opts.trustBundle === undefined ? {} : { env: [{ name: "WEFT_TRUST_BUNDLE", value: opts.trustBundle() }] }),
+              env: [
+                ...(opts.trustBundle === undefined ? [] : [{ name: "WEFT_TRUST_BUNDLE", value: opts.trustBundle() }]),
+                { name: "NODE_OPTIONS", value: PROXY_NODE_OPTIONS },
+              ],
               volumeMounts: [{ name: "weft-token", mountPath: TOKEN_DIR, readOnly: true }],
               ports: ports.map((l) => ({ name: `l-${l.port}`, containerPort: l.port, protocol: "TCP" })),
               securityContext: { runAsNonRoot: true, runAsUser: 1337, allowPrivilegeEscalation: false },

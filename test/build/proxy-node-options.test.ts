@@ -1,0 +1,66 @@
+// proxy-node-options: the proxy's V8 heap flags reach every place a proxy runs — the injected sidecar
+// container (native sidecar and legacy container) and the provisioned gateway Deployment carry
+// NODE_OPTIONS = PROXY_NODE_OPTIONS — and Node honours them from NODE_OPTIONS: under an allocation
+// loop the young generation stays small with them and grows far larger without.
+import { spawnSync } from "node:child_process";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { Gateway, Namespace, Pod } from "../../pkg/api/index.ts";
+import { applyJsonPatch, DEFAULT_INJECTOR_CONFIG, mutate, PROXY_CONTAINER } from "../../injector/index.ts";
+import { desiredGatewayObjects } from "../../cmd/lib/controller-provisioner.ts";
+import { PROXY_NODE_OPTIONS } from "../../pkg/util/proxy-node-options.ts";
+
+const root = resolve(import.meta.dirname, "../..");
+const node = join(root, "node_modules/.bin/node");
+type Container = { name: string; env?: { name: string; value?: string }[] };
+
+function injectedProxy(nativeSidecars: boolean): Container | undefined {
+  const ns = { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels: { "weft.dev/inject": "enabled" } } } as Namespace;
+  const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "web-1", namespace: "shop" }, spec: { containers: [{ name: "web", image: "web:1" }] } } as Pod;
+  const r = mutate(pod, ns, { ...DEFAULT_INJECTOR_CONFIG, nativeSidecars });
+  expect(r.patch.length).toBeGreaterThan(0);
+  const out = applyJsonPatch(pod, r.patch) as { spec: { containers: Container[]; initContainers?: Container[] } };
+  return [...out.spec.containers, ...(out.spec.initContainers ?? [])].find((c) => c.name === PROXY_CONTAINER);
+}
+
+describe("proxy V8 flags where the proxy runs", () => {
+  it("are real flags: a young-generation cap", () => {
+    expect(PROXY_NODE_OPTIONS).toMatch(/--max-semi-space-size=\d+/);
+  });
+
+  it("the injected proxy container carries NODE_OPTIONS (native sidecar and legacy container)", () => {
+    for (const native of [true, false]) {
+      const proxy = injectedProxy(native);
+      expect(proxy).toBeDefined();
+      expect(proxy!.env?.filter((e) => e.name === "NODE_OPTIONS")).toEqual([{ name: "NODE_OPTIONS", value: PROXY_NODE_OPTIONS }]);
+    }
+  });
+
+  it("the provisioned gateway Deployment carries NODE_OPTIONS, with and without a trust bundle", () => {
+    const gw = { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "public", namespace: "edge", uid: "u1" },
+      spec: { gatewayClassName: "weft", listeners: [{ name: "http", protocol: "HTTP", port: 80 }] } } as Gateway;
+    for (const trustBundle of [undefined, () => "PEM"]) {
+      const objs = desiredGatewayObjects(gw, { image: "img", controllerAddress: "c:15010", trustDomain: "cluster.local", ...(trustBundle ? { trustBundle } : {}) }) as
+        { kind: string; spec?: { template?: { spec: { containers: Container[] } } } }[];
+      const c = objs.find((o) => o.kind === "Deployment")!.spec!.template!.spec.containers[0]!;
+      expect(c.env?.filter((e) => e.name === "NODE_OPTIONS")).toEqual([{ name: "NODE_OPTIONS", value: PROXY_NODE_OPTIONS }]);
+    }
+  });
+
+  it("node applies them from NODE_OPTIONS: the young generation stays small under allocation", () => {
+    const loop = `const v8=require("node:v8");let max=0,keep=[];
+      for(let i=0;i<2e6;i++){keep.push({a:i,b:"x"+i});if(keep.length>20000)keep=[];
+        if(i%10000===0)max=Math.max(max,v8.getHeapSpaceStatistics().find((s)=>s.space_name==="new_space").space_size);}
+      process.stdout.write(String(max));`;
+    const run = (env: NodeJS.ProcessEnv) => {
+      const r = spawnSync(node, ["-e", loop], { env, encoding: "utf8", timeout: 30_000 });
+      expect(r.status).toBe(0);
+      return Number(r.stdout);
+    };
+    const { NODE_OPTIONS: _drop, ...clean } = process.env;
+    const capped = run({ ...clean, NODE_OPTIONS: PROXY_NODE_OPTIONS });
+    const free = run(clean);
+    expect(capped).toBeLessThanOrEqual(8 * 1024 * 1024);
+    expect(free).toBeGreaterThan(2 * capped);
+  });
+});
