@@ -4,8 +4,8 @@
 # only NET_ADMIN and NET_RAW (set by the injector).
 # The image runs compiled JavaScript (`npm run build` → dist/), not the TypeScript sources: Node's
 # type stripping costs ~25-30 MB RSS per process (docs/proxy.md "Memory"), and every pod runs a proxy.
-# Proxy heap flags (NODE_OPTIONS) are set where the proxy runs: the injected sidecar container and the
-# provisioned gateway Deployment (pkg/util/proxy-node-options.ts).
+# Proxy heap flags (NODE_OPTIONS, and WEFT_NODE_ARGS for a sidecar) are set where the proxy runs: the
+# injected sidecar container and the provisioned gateway Deployment (pkg/util/proxy-node-options.ts).
 FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
@@ -31,9 +31,12 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=build /app/dist ./dist
-# `weft` / `weftctl` on PATH: the injector's containers run `weft proxy` and `weft init`.
-RUN chmod 0755 dist/cmd/weft.js dist/cmd/weftctl.js \
- && ln -s /app/dist/cmd/weft.js /usr/local/bin/weft \
+# `weft` / `weftctl` on PATH: the injector's containers run `weft proxy` and `weft init`. The `weft`
+# launcher puts $WEFT_NODE_ARGS (space-separated node flags the injector sets for a sidecar, e.g.
+# --single-threaded-gc, which Node refuses in NODE_OPTIONS) on node's command line.
+RUN chmod 0755 dist/cmd/weftctl.js \
+ && printf '#!/bin/sh\n# shellcheck disable=SC2086\nexec node $WEFT_NODE_ARGS /app/dist/cmd/weft.js "$@"\n' > /usr/local/bin/weft \
+ && chmod 0755 /usr/local/bin/weft \
  && ln -s /app/dist/cmd/weftctl.js /usr/local/bin/weftctl
 USER 10001
 ENTRYPOINT ["node", "/app/dist/cmd/weft.js"]

@@ -2,13 +2,13 @@
 // NET_ADMIN + NET_RAW, root only for it), the proxy container (UID 1337, non-root, read-only
 // root, no privilege escalation, drop ALL), and the proxy-only volumes (projected ServiceAccount
 // token for the controller audience, an in-memory scratch dir; WEFT_TRUST_BUNDLE when the config
-// carries the mesh trust bundle; NODE_OPTIONS = the proxy's V8 heap flags, pkg/util/proxy-node-options.ts,
-// which keep its RSS down under load). Takes config + per-pod overrides;
+// carries the mesh trust bundle; NODE_OPTIONS and WEFT_NODE_ARGS = the sidecar's V8 heap/GC flags,
+// pkg/util/proxy-node-options.ts, which keep its RSS down under load). Takes config + per-pod overrides;
 // gives plain Kubernetes JSON.
 // Must not: mount the weft token into app containers, or give the proxy any capability.
 // Spec: native sidecars = init container with restartPolicy Always (KEP-753, Kubernetes ≥ 1.29).
 import { TRACING_ENV } from "../pkg/telemetry/tracing-env.ts";
-import { PROXY_NODE_OPTIONS } from "../pkg/util/proxy-node-options.ts";
+import { NODE_ARGS_ENV, PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../pkg/util/proxy-node-options.ts";
 import type { PodOverrides } from "./annotations.ts";
 import type { InjectorConfig } from "./injector-config.ts";
 
@@ -107,6 +107,7 @@ export function proxyContainer(config: InjectorConfig, o: PodOverrides, native: 
       env("WEFT_OUTBOUND_PORT", String(config.outboundPort)),
       env("WEFT_LOG_LEVEL", o.logLevel),
       env("NODE_OPTIONS", PROXY_NODE_OPTIONS),
+      env(NODE_ARGS_ENV, SIDECAR_NODE_ARGS),
       ...tracingEnv(config),
       ...(config.trustBundlePem === undefined ? [] : [env(TRUST_BUNDLE_ENV, config.trustBundlePem)]),
       ...(config.controllerInsecure === true ? [env("WEFT_CONTROLLER_INSECURE", "true")] : []),

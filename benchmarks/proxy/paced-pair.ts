@@ -3,21 +3,23 @@
 // certificate → server-side nginx with ssl_verify_client → origin) vs the Weft sidecar pair (outbound
 // sidecar → mesh mTLS h2 → inbound sidecar → origin, one process per sidecar) with tracing off, 1% and
 // 100% sampling (OTLP/HTTP to a receiver in this process). The sidecars run as shipped: compiled JS (the
-// same tsc emit as `npm run build`, into .cache/) under PROXY_NODE_OPTIONS (pkg/util/proxy-node-options.ts);
+// same tsc emit as `npm run build`, into .cache/) with the sidecar's V8 flags (pkg/util/proxy-node-options.ts);
 // one more pair runs the way it ran before both (TypeScript source, Node's default heap) for the
 // before/after. BENCH_FLAG_SETS="-;--max-semi-space-size=1;--max-semi-space-size=2 --optimize-for-size"
-// adds one tracing-off compiled pair per set of V8 flags ("-" = Node's defaults) to choose those flags. Certificates come from a test CA made here with
+// adds one tracing-off compiled pair per set of V8 flags ("-" = Node's defaults; NAME=value entries set
+// the environment, e.g. MALLOC_ARENA_MAX=2) to choose those flags; BENCH_FLAG_SETS_ONLY=1 runs only those. Certificates come from a test CA made here with
 // node-forge. Per scenario one JSON line: latency percentiles, added latency over direct, CPU µs per
-// request, idle RSS (kB, after start) and peak RSS (kB, during the paced run) of each proxy, spans
-// received by the receiver.
+// request, idle RSS (kB, after start) and peak RSS (kB, during the paced run) of each proxy, the same for
+// its anonymous part (RssAnon: process-private; the rest is file-backed, mostly the node binary, shared by
+// every process running it), spans received by the receiver.
 // Bounded: each paced run is <count> requests and at most seconds+10 s; every child is stopped after its run.
 // Must not: send anywhere but loopback.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { PROXY_NODE_OPTIONS } from "../../pkg/util/proxy-node-options.ts";
+import { PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../../pkg/util/proxy-node-options.ts";
 import { testCa } from "../../test/proxy/certs.ts";
 
 export interface PacedDeps {
@@ -35,8 +37,20 @@ export interface PacedDeps {
 
 type Proxies = Record<string, number[]>;
 
+/** Anonymous (process-private) resident kB of `pids`: RSS without the file-backed pages (mostly the
+ *  node binary's code and data), which every process running the same binary shares. */
+function anonKb(pids: number[]): number {
+  let kb = 0;
+  for (const p of pids) {
+    try {
+      kb += Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0);
+    } catch { /* gone */ }
+  }
+  return kb;
+}
+
 /** One sidecar pair configuration: tracing, V8 flags, source (.ts) or compiled (.js) entry. */
-interface Variant { name: string; ratio: "off" | number; flags: string[]; compiled: boolean }
+interface Variant { name: string; ratio: "off" | number; flags: string[]; compiled: boolean; env?: Record<string, string> }
 
 /**
  * Compiles bench-sidecar.ts and the pkg/ files it imports with tsconfig.build.json (the `npm run build`
@@ -56,19 +70,27 @@ function compileSidecar(root: string): { entry: string; dir: string } {
 }
 
 function variantsOf(env: NodeJS.ProcessEnv): Variant[] {
-  const shipped = PROXY_NODE_OPTIONS.split(" ").filter((x) => x !== "");
-  const out: Variant[] = [
+  // What the injector gives a sidecar: NODE_OPTIONS plus the launcher's WEFT_NODE_ARGS, here as node arguments.
+  const shipped = `${PROXY_NODE_OPTIONS} ${SIDECAR_NODE_ARGS}`.split(" ").filter((x) => x !== "");
+  const out: Variant[] = env.BENCH_FLAG_SETS_ONLY === "1" ? [] : [
     { name: "weft-sidecar-pair-tracing-off", ratio: "off", flags: shipped, compiled: true },
     { name: "weft-sidecar-pair-tracing-1%", ratio: 0.01, flags: shipped, compiled: true },
     { name: "weft-sidecar-pair-tracing-100%", ratio: 1, flags: shipped, compiled: true },
     { name: "weft-sidecar-pair-tracing-off-before", ratio: "off", flags: [], compiled: false },
   ];
-  // BENCH_FLAG_SETS="--max-semi-space-size=1;--max-semi-space-size=4 --optimize-for-size;-": one more
-  // tracing-off compiled pair per set ("-" = no flags, Node's defaults). Only V8 heap/GC/compiler flags.
+  // BENCH_FLAG_SETS="--max-semi-space-size=1;MALLOC_ARENA_MAX=2 --max-semi-space-size=2;-": one more
+  // tracing-off compiled pair per set of V8 flags and NAME=value environment entries ("-" = Node's defaults).
   for (const set of (env.BENCH_FLAG_SETS ?? "").split(";").map((x) => x.trim()).filter((x) => x !== "")) {
-    const flags = set === "-" ? [] : set.split(/\s+/);
+    const tokens = set === "-" ? [] : set.split(/\s+/);
+    const flags = tokens.filter((t) => t.startsWith("--"));
+    const vars = Object.fromEntries(tokens.filter((t) => !t.startsWith("--")).map((t) => {
+      const m = /^([A-Z][A-Z0-9_]*)=([\w.-]+)$/.exec(t);
+      if (m === null) throw new Error(`BENCH_FLAG_SETS: bad entry "${t}" (want --v8-flag[=N] or NAME=value)`);
+      return [m[1]!, m[2]!];
+    }));
     for (const f of flags) if (!/^--[a-z0-9-]+(=[0-9]+)?$/.test(f)) throw new Error(`BENCH_FLAG_SETS: bad flag "${f}"`);
-    out.push({ name: `weft-sidecar-pair-tracing-off-flags${flags.length === 0 ? "-default" : flags.map((f) => f.replace(/^--/, "-")).join("")}`, ratio: "off", flags, compiled: true });
+    const label = tokens.length === 0 ? "-default" : tokens.map((t) => `-${t.replace(/^--/, "").toLowerCase()}`).join("");
+    out.push({ name: `weft-sidecar-pair-tracing-off-flags${label}`, ratio: "off", flags, compiled: true, ...(Object.keys(vars).length > 0 ? { env: vars } : {}) });
   }
   return out;
 }
@@ -90,7 +112,13 @@ export async function pacedSideBySide(d: PacedDeps): Promise<void> {
   const paced = async (port: number, n: number, proxies: Proxies) => {
     const before = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, d.cpuTicks(p)]));
     const peak: Record<string, number> = {};
-    const sample = () => { for (const [k, p] of Object.entries(proxies)) peak[k] = Math.max(peak[k] ?? 0, d.rssKb(p)); };
+    const peakAnon: Record<string, number> = {};
+    const sample = () => {
+      for (const [k, p] of Object.entries(proxies)) {
+        peak[k] = Math.max(peak[k] ?? 0, d.rssKb(p));
+        peakAnon[k] = Math.max(peakAnon[k] ?? 0, anonKb(p));
+      }
+    };
     const sampler = setInterval(sample, 250);
     const child = spawn(d.nodeBin, [join(d.root, "benchmarks/proxy/bench-paced.ts"), String(port), String(rate), String(n), String(n / rate + 10)], { stdio: ["ignore", "pipe", "pipe"] });
     child.stderr.resume();
@@ -102,15 +130,16 @@ export async function pacedSideBySide(d: PacedDeps): Promise<void> {
     const res = JSON.parse(out.split("\n").find((l) => l.startsWith("{")) ?? "{}") as Record<string, number>;
     const cpu: Record<string, number> = {};
     for (const [k, p] of Object.entries(proxies)) cpu[k] = Math.round(((d.cpuTicks(p) - before[k]!) / d.ticksPerSecond) * 1e6 / Math.max(1, res.requests ?? 0) * 10) / 10;
-    return { res, cpu, peak };
+    return { res, cpu, peak, peakAnon };
   };
 
   let direct: Record<string, number> | undefined;
   const scenario = async (name: string, port: number, proxies: Proxies, extra: Record<string, unknown> = {}, spans?: () => number) => {
     const idle = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, d.rssKb(p)]));
+    const idleAnon = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, anonKb(p)]));
     await paced(port, Math.min(count, rate), proxies);
     const spans0 = spans?.() ?? 0;
-    const { res, cpu, peak } = await paced(port, count, proxies);
+    const { res, cpu, peak, peakAnon } = await paced(port, count, proxies);
     const out: Record<string, unknown> = { bench: "proxy-paced", scenario: name, rate, ...extra, ...res };
     if (direct !== undefined) {
       out.added_p50_us = res.p50_us! - direct.p50_us!;
@@ -121,6 +150,8 @@ export async function pacedSideBySide(d: PacedDeps): Promise<void> {
     out.cpu_us_per_req_total = Math.round(Object.values(cpu).reduce((a, b) => a + b, 0) * 10) / 10;
     out.rss_kb_idle = idle;
     out.rss_kb_peak = peak;
+    out.rss_anon_kb_idle = idleAnon;
+    out.rss_anon_kb_peak = peakAnon;
     if (spans !== undefined) out.otlp_exports = spans() - spans0;
     d.emit(out);
     return res;
@@ -136,8 +167,8 @@ export async function pacedSideBySide(d: PacedDeps): Promise<void> {
   const leafA = ca.leaf({ cn: "client", uris: [idA] });
   const leafB = ca.leaf({ cn: "reviews", uris: [idB] });
 
-  const build = compileSidecar(d.root);
   const variants = variantsOf(process.env);
+  const build = compileSidecar(d.root);
   // OTLP/HTTP receiver: counts export calls, answers an empty ExportTraceServiceResponse.
   let exports = 0;
   const receiver = createServer((req, res) => {
@@ -153,19 +184,23 @@ export async function pacedSideBySide(d: PacedDeps): Promise<void> {
   const otlpPort = (receiver.address() as AddressInfo).port;
 
   try {
-    for (const { name, ratio, flags, compiled } of variants) {
+    for (const { name, ratio, flags, compiled, env } of variants) {
       const entry = compiled ? build.entry : join(d.root, "benchmarks/proxy/bench-sidecar.ts");
       const cfgB = join(d.dir, `sidecar-b-${ratio}.json`);
       writeFileSync(cfgB, JSON.stringify({ role: "inbound", port: d.originPort, mat: { keyPem: leafB.keyPem, certChainPem: leafB.certPem, trustBundlePem: ca.certPem, identity: idB }, peerIdentity: idA, ratio, otlpPort }));
+      // startChild spawns with this process's environment: a variant's entries are set around its spawns.
+      const saved = Object.fromEntries(Object.keys(env ?? {}).map((k) => [k, process.env[k]]));
+      Object.assign(process.env, env);
       const b = d.startChild(d.nodeBin, [...flags, entry, cfgB]);
       const { port: bPort, pid: bPid } = await d.firstJsonLine(b);
       const cfgA = join(d.dir, `sidecar-a-${ratio}.json`);
       writeFileSync(cfgA, JSON.stringify({ role: "outbound", port: bPort, mat: { keyPem: leafA.keyPem, certChainPem: leafA.certPem, trustBundlePem: ca.certPem, identity: idA }, peerIdentity: idB, ratio, otlpPort }));
       const a = d.startChild(d.nodeBin, [...flags, entry, cfgA]);
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
       const { port: aPort, pid: aPid } = await d.firstJsonLine(a);
       // Let startup garbage settle before the idle RSS is read.
       await new Promise((r) => setTimeout(r, 1000));
-      await scenario(name, aPort!, { outbound: [aPid!], inbound: [bPid!] }, { sampling: ratio, compiled, node_flags: flags }, ratio === "off" ? undefined : () => exports);
+      await scenario(name, aPort!, { outbound: [aPid!], inbound: [bPid!] }, { sampling: ratio, compiled, node_flags: flags, ...(env !== undefined ? { env } : {}) }, ratio === "off" ? undefined : () => exports);
       await stop(a);
       await stop(b);
     }

@@ -1,10 +1,17 @@
-// proxy-node-options: the V8 flags every Weft proxy process runs under (injected sidecar, provisioned
-// gateway Deployment, and the proxy benchmark, so the benchmark measures what ships). Takes nothing;
-// gives the NODE_OPTIONS value.
-// Why: Node's default young generation (semi-spaces of up to 16 MB each on 64-bit) lets RSS climb to
-// ~150-250 MB under load and makes each scavenge copy more; a 2 MB semi-space keeps the young
-// generation small, scavenges short, at about the same CPU per request (docs/proxy.md "Memory").
-// Must not: set --max-old-space-size below what the proxy's config and connection state can need
-// (an old-space limit that is hit kills the process, it does not degrade it).
-/** NODE_OPTIONS for a proxy process. */
+// proxy-node-options: the V8 flags Weft proxy processes run under (injected sidecar, provisioned gateway
+// Deployment, and the proxy benchmark, so the benchmark measures what ships). Takes nothing; gives the
+// values and the environment variable names that carry them.
+// Why (docs/proxy.md "Memory"): Node's default young generation (semi-spaces of up to 16 MB each) lets a
+// sidecar's RSS climb to ~130-180 MB at 1,000 req/s; a 2 MB semi-space keeps it ~35 MB lower at the same
+// CPU per request. A sidecar (CPU-limited, many per node) also runs its GC on the main thread only:
+// without GC helper threads its peak RSS is ~10 MB lower, again at the same CPU.
+// Node refuses --single-threaded-gc in NODE_OPTIONS, so it travels as node arguments in
+// WEFT_NODE_ARGS, which the image's `weft` launcher puts on node's command line (Dockerfile).
+// Must not: set --max-old-space-size low (an old-space limit that is hit kills the process; the
+// proxy's live set grows with the mesh config).
+/** NODE_OPTIONS for every proxy process (sidecar and gateway). */
 export const PROXY_NODE_OPTIONS = "--max-semi-space-size=2";
+/** Extra node arguments for a sidecar proxy (not accepted in NODE_OPTIONS). */
+export const SIDECAR_NODE_ARGS = "--single-threaded-gc";
+/** The environment variable the image's `weft` launcher reads node arguments from. */
+export const NODE_ARGS_ENV = "WEFT_NODE_ARGS";

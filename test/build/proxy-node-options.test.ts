@@ -1,14 +1,18 @@
-// proxy-node-options: the proxy's V8 heap flags reach every place a proxy runs — the injected sidecar
-// container (native sidecar and legacy container) and the provisioned gateway Deployment carry
-// NODE_OPTIONS = PROXY_NODE_OPTIONS — and Node honours them from NODE_OPTIONS: under an allocation
-// loop the young generation stays small with them and grows far larger without.
+// proxy-node-options: the proxy's V8 flags reach every place a proxy runs — the injected sidecar
+// container (native sidecar and legacy container) carries NODE_OPTIONS = PROXY_NODE_OPTIONS and
+// WEFT_NODE_ARGS = SIDECAR_NODE_ARGS, the provisioned gateway Deployment NODE_OPTIONS — Node honours
+// NODE_OPTIONS (under an allocation loop the young generation stays small with it and grows far larger
+// without), and the image's `weft` launcher (the printf in the Dockerfile, run here with sh) puts
+// WEFT_NODE_ARGS on node's command line ahead of the script and passes the arguments through.
 import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Gateway, Namespace, Pod } from "../../pkg/api/index.ts";
 import { applyJsonPatch, DEFAULT_INJECTOR_CONFIG, mutate, PROXY_CONTAINER } from "../../injector/index.ts";
 import { desiredGatewayObjects } from "../../cmd/lib/controller-provisioner.ts";
-import { PROXY_NODE_OPTIONS } from "../../pkg/util/proxy-node-options.ts";
+import { NODE_ARGS_ENV, PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../../pkg/util/proxy-node-options.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const node = join(root, "node_modules/.bin/node");
@@ -33,6 +37,31 @@ describe("proxy V8 flags where the proxy runs", () => {
       const proxy = injectedProxy(native);
       expect(proxy).toBeDefined();
       expect(proxy!.env?.filter((e) => e.name === "NODE_OPTIONS")).toEqual([{ name: "NODE_OPTIONS", value: PROXY_NODE_OPTIONS }]);
+      expect(proxy!.env?.filter((e) => e.name === NODE_ARGS_ENV)).toEqual([{ name: NODE_ARGS_ENV, value: SIDECAR_NODE_ARGS }]);
+    }
+  });
+
+  it("the image's weft launcher passes WEFT_NODE_ARGS to node and the arguments to weft", () => {
+    const m = /printf '([^']*)' > \/usr\/local\/bin\/weft/.exec(readFileSync(join(root, "Dockerfile"), "utf8"));
+    expect(m).not.toBeNull();
+    const dir = mkdtempSync(join(tmpdir(), "weft-launcher-"));
+    try {
+      const probe = join(dir, "probe.js");
+      writeFileSync(probe, "process.stdout.write(JSON.stringify({ execArgv: process.execArgv, argv: process.argv.slice(2) }));");
+      const launcher = join(dir, "weft");
+      const text = spawnSync("sh", ["-c", `printf '${m![1]}'`], { encoding: "utf8" }).stdout;
+      expect(text).toContain("/app/dist/cmd/weft.js");
+      writeFileSync(launcher, text.replace("/app/dist/cmd/weft.js", probe));
+      chmodSync(launcher, 0o755);
+      const env = { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH ?? ""}`, NODE_OPTIONS: PROXY_NODE_OPTIONS };
+      const run = (extra: Record<string, string>) => spawnSync(launcher, ["proxy", "--mode", "a b"], { env: { ...env, ...extra }, encoding: "utf8", timeout: 20_000 });
+      const withArgs = run({ [NODE_ARGS_ENV]: SIDECAR_NODE_ARGS });
+      expect(withArgs.stderr).toBe("");
+      expect(JSON.parse(withArgs.stdout)).toEqual({ execArgv: SIDECAR_NODE_ARGS.split(" "), argv: ["proxy", "--mode", "a b"] });
+      const without = run({ [NODE_ARGS_ENV]: "" });
+      expect(JSON.parse(without.stdout)).toEqual({ execArgv: [], argv: ["proxy", "--mode", "a b"] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
