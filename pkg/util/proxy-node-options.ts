@@ -2,9 +2,9 @@
 // Deployment, and the proxy benchmark, so the benchmark measures what ships). Takes nothing; gives the
 // values and the environment variable names that carry them.
 // Why (docs/proxy.md "Memory"): Node's default young generation (semi-spaces of up to 16 MB each) lets a
-// sidecar's RSS climb to ~130-180 MB at 1,000 req/s; a 2 MB semi-space keeps it ~35 MB lower at the same
-// CPU per request. A sidecar (CPU-limited, many per node) also runs its GC on the main thread only:
-// without GC helper threads its peak RSS is ~10 MB lower, again at the same CPU.
+// sidecar's RSS climb to ~130-160 MB (compiled) at 1,000 req/s; a 2 MB semi-space keeps it ~35 MB lower
+// at the same CPU per request. A sidecar (CPU-limited, many per node) also runs its GC on the main thread only:
+// without GC helper threads its peak RSS is ~5-7 MB lower (median/mean of 24 peaks), again at the same CPU.
 // Node refuses --single-threaded-gc in NODE_OPTIONS, so it travels as node arguments in
 // WEFT_NODE_ARGS, which the image's `weft` launcher puts on node's command line (Dockerfile).
 // Must not: set --max-old-space-size low (an old-space limit that is hit kills the process; the
