@@ -26,7 +26,8 @@ export interface Downstream {
   started(): boolean;
   /** True once the exchange is over on our side (ended or reset). */
   finished(): boolean;
-  head(status: number, headers: OutgoingHttpHeaders): void;
+  /** `expectTrailers`: trailers may follow the body (h2 then holds the stream open for them). */
+  head(status: number, headers: OutgoingHttpHeaders, expectTrailers?: boolean): void;
   write(chunk: Buffer): boolean;
   onDrain(fn: () => void): void;
   end(trailers?: OutgoingHttpHeaders): void;
@@ -64,10 +65,11 @@ export class H2Downstream implements Downstream {
   hasBody(): boolean { return !this.stream.endAfterHeaders && !this.stream.readableEnded; }
   started(): boolean { return this.done || this.stream.headersSent; }
   finished(): boolean { return this.done; }
-  head(status: number, headers: OutgoingHttpHeaders): void {
+  head(status: number, headers: OutgoingHttpHeaders, expectTrailers = false): void {
     const st = this.stream;
     if (this.started() || st.destroyed) return;
     this.status = status;
+    if (!expectTrailers) { st.respond({ ...headers, ":status": status }); return; }
     // Trailers (gRPC status) are sent when the body ends: the stream waits for them.
     st.respond({ ...headers, ":status": status }, { waitForTrailers: true });
     st.once("wantTrailers", () => { if (!st.destroyed) st.sendTrailers(this.trailers ?? {}); });
@@ -102,7 +104,9 @@ export class H2Downstream implements Downstream {
   reset(): void {
     if (this.done) return;
     this.done = true;
-    if (!this.stream.destroyed) this.stream.close(h2c.NGHTTP2_INTERNAL_ERROR);
+    // destroy(err) sends RST_STREAM(INTERNAL_ERROR) at once; close(code) would first end the writable
+    // side, and a stream not waiting for trailers would then look complete to the client.
+    if (!this.stream.destroyed) this.stream.destroy(Object.assign(new Error("exchange reset"), { code: "ERR_HTTP2_STREAM_ERROR" }));
   }
   onClose(fn: () => void): void { this.stream.once("close", fn); }
 }

@@ -239,7 +239,8 @@ function relay(down: Downstream, plan: Plan, res: UpstreamResponse, attempt: Att
       else { down.head(res.status, headers); down.end(); }
       return Promise.resolve();
     }
-    down.head(res.status, headers);
+    // Trailers are relayed when the answer can carry them: gRPC, or an answer that announces them.
+    down.head(res.status, headers, plan.grpc || res.headers.trailer !== undefined);
   } catch (e) {
     // Headers node refuses to send (e.g. a response filter set an invalid value): free the upstream.
     attempt.abort();
