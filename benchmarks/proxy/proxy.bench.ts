@@ -1,5 +1,6 @@
 // proxy.bench: side by side in one run, on loopback only — direct client→origin, through one Weft
-// proxy, through a bare node:http pass-through (the floor for any node proxy), through nginx and haproxy configured as equivalent keep-alive reverse proxies (one
+// proxy, through a bare node:http pass-through and a bare llhttp-binding pass-through (the floors for a
+// node proxy on node:http and on the mechanism Weft's HTTP/1.1 path uses), through nginx and haproxy configured as equivalent keep-alive reverse proxies (one
 // worker/thread each, as Weft is one event loop). HTTP/1.1 with wrk (fixed connections and duration),
 // and h2c and gRPC unary (@grpc/grpc-js origin) with h2load when installed (direct vs Weft). Prints one JSON object per line: requests/s,
 // p50/p99/p99.9 latency (µs), CPU µs per request and RSS (kB) of the proxy process(es) — for "direct"
@@ -171,6 +172,13 @@ async function main(): Promise<void> {
     const { port: minPort, pid: minPid } = await firstJsonLine(minimal);
     spawnSync("wrk", ["-t1", "-c8", "-d1s", `http://127.0.0.1:${minPort}/`]);
     measure("node-minimal", "http1", [minPid!], () => wrk(minPort!, "/"));
+  }
+
+  if (wanted("llhttp-minimal", "http1")) {
+    const floor = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-llhttp-minimal.ts"), String(h1Port)]);
+    const { port: floorPort, pid: floorPid } = await firstJsonLine(floor);
+    spawnSync("wrk", ["-t1", "-c8", "-d1s", `http://127.0.0.1:${floorPort}/`]);
+    measure("llhttp-minimal", "http1", [floorPid!], () => wrk(floorPort!, "/"));
   }
 
   if (!wanted("nginx", "http1")) { /* filtered out */ } else if (has("nginx")) {

@@ -3,7 +3,7 @@
 // Takes the pair; gives head/write/end/trailers-only/reset with a single-response guarantee.
 // Must not: decide anything about routing or status codes.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
-import { constants as h2c, type ServerHttp2Stream } from "node:http2";
+import type { ServerHttp2Stream } from "node:http2";
 import type { Readable } from "node:stream";
 
 export interface Downstream {
