@@ -59,17 +59,16 @@ export function checkValue(name: string, value: string): void {
   if (badValue.test(value)) validateHeaderValue(name, value);
 }
 
-/** Status line plus the given fields; throws ERR_INVALID_HTTP_TOKEN / ERR_INVALID_CHAR on unsendable input. */
-export function responseHead(status: number, headers: OutgoingHttpHeaders): { text: string; contentLength: boolean; hasDate: boolean } {
-  let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
-  let contentLength = false;
-  let hasDate = false;
+/**
+ * Header fields as "name: value" lines, each checked (throws ERR_INVALID_HTTP_TOKEN / ERR_INVALID_CHAR);
+ * `omit`, when given, leaves out the fields it returns true for.
+ */
+export function fieldLines(headers: OutgoingHttpHeaders, omit?: (name: string) => boolean): string {
+  let text = "";
   for (const name in headers) {
     const v = headers[name];
-    if (v === undefined) continue;
+    if (v === undefined || (omit !== undefined && omit(name))) continue;
     checkName(name);
-    if (name === "content-length") contentLength = true;
-    else if (name === "date") hasDate = true;
     if (Array.isArray(v)) {
       for (const one of v) { checkValue(name, one); text += `${name}: ${one}\r\n`; }
     } else {
@@ -78,17 +77,19 @@ export function responseHead(status: number, headers: OutgoingHttpHeaders): { te
       text += `${name}: ${s}\r\n`;
     }
   }
-  return { text, contentLength, hasDate };
+  return text;
+}
+
+/** Status line plus the given fields (checked as fieldLines does). */
+export function responseHead(status: number, headers: OutgoingHttpHeaders): { text: string; contentLength: boolean; hasDate: boolean } {
+  return {
+    text: `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n${fieldLines(headers)}`,
+    contentLength: headers["content-length"] !== undefined,
+    hasDate: headers.date !== undefined,
+  };
 }
 
 /** Trailer fields as a chunked-encoding trailer section (after the last chunk, before the final CRLF). */
 export function trailerBlock(trailers: OutgoingHttpHeaders): string {
-  let text = "";
-  for (const name in trailers) {
-    const v = trailers[name];
-    if (v === undefined) continue;
-    checkName(name);
-    for (const one of Array.isArray(v) ? v : [String(v)]) { checkValue(name, one); text += `${name}: ${one}\r\n`; }
-  }
-  return text;
+  return fieldLines(trailers);
 }

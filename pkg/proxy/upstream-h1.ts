@@ -7,7 +7,7 @@
 // body is replayable and its method idempotent (RFC 9110 §9.2.2). Errors go through the caller's classify().
 // Must not: leave a request running after abort(), or retry a body it cannot replay.
 import { H1Answer } from "./h1-answer.ts";
-import { checkName, checkValue, headersOf } from "./h1-headers.ts";
+import { checkValue, fieldLines, headersOf } from "./h1-headers.ts";
 import type { H1UpstreamConn, ResponseSink } from "./h1-upstream-conn.ts";
 import type { H1Pool } from "./pool-h1.ts";
 import type { Attempt, UpstreamRequest, UpstreamResponse } from "./upstream.ts";
@@ -15,24 +15,14 @@ import type { Attempt, UpstreamRequest, UpstreamResponse } from "./upstream.ts";
 const idempotent = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 const staleCodes = new Set(["ECONNRESET", "EPIPE"]);
 
+const notHost = (name: string) => name === "host";
+const notHostOrLength = (name: string) => name === "host" || name === "content-length";
+
 function requestHead(req: UpstreamRequest, bodyLength: number | undefined, chunked: boolean): string {
-  let text = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${req.authority}\r\n`;
-  const h = req.headers;
-  for (const name in h) {
-    const v = h[name];
-    if (v === undefined || name === "host" || (bodyLength !== undefined && name === "content-length")) continue;
-    checkName(name);
-    if (Array.isArray(v)) {
-      for (const one of v) { checkValue(name, one); text += `${name}: ${one}\r\n`; }
-    } else {
-      const s = typeof v === "string" ? v : String(v);
-      checkValue(name, s);
-      text += `${name}: ${s}\r\n`;
-    }
-  }
+  checkValue("host", req.authority);
+  let text = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${req.authority}\r\n${fieldLines(req.headers, bodyLength === undefined ? notHost : notHostOrLength)}`;
   if (bodyLength !== undefined) text += `content-length: ${bodyLength}\r\n`;
   if (chunked) text += "transfer-encoding: chunked\r\n";
-  checkValue("host", req.authority);
   return `${text}\r\n`;
 }
 
