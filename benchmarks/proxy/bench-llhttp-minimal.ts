@@ -24,6 +24,7 @@ function newUp(): Up {
     onHead: (_ma, _mi, raw, _m, _u, status) => { up.onHead?.(status, raw ?? []); return 0; },
     onBody: (b) => up.onBody?.(b),
     onMessageComplete: () => { const d = up.onDone; up.onHead = up.onBody = up.onDone = undefined; idle.push(up); d?.(); },
+    onExecute: () => {},
   });
   sock.on("data", (d: Buffer) => parser.execute(d));
   sock.on("error", () => {});
@@ -43,7 +44,6 @@ function headText(first: string, raw: readonly string[], extra: string): string 
 const server = createServer({ noDelay: true }, (sock) => {
   let up: Up | undefined;
   const parser = newRequestParser(16_384, {
-    onMessageBegin: () => {},
     onHeadersPartial: () => {},
     onHead: (_ma, _mi, raw, method, url) => {
       const u = idle.pop() ?? newUp();

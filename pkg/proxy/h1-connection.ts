@@ -37,6 +37,7 @@ class H1Connection implements ExchangeHost {
   private receiving: H1Exchange | undefined;
   private readonly queue: H1Exchange[] = [];
   private upgrading: H1Exchange | undefined;
+  private headInRead = false;
   private gone = false;
 
   constructor(front: H1Front, socket: Duplex, tag: unknown) {
@@ -45,7 +46,6 @@ class H1Connection implements ExchangeHost {
     this.tag = tag;
     this.remoteAddress = (socket as { remoteAddress?: string }).remoteAddress;
     this.parser = newRequestParser(front.limits.maxHeaderBytes, {
-      onMessageBegin: () => { if (this.phase !== BODY) { this.phase = HEAD; this.since = Date.now(); } },
       onHeadersPartial: (h, url) => { (this.partial ??= []).push(...h); this.partialUrl += url; },
       onHead: (major, minor, headers, method, url, _s, _m, upgrade, keepAlive) => this.onHead(major, minor, headers, method, url, upgrade, keepAlive),
       onBody: (chunk) => { if (this.receiving !== undefined && !this.receiving.pushBody(chunk)) this.pauseReading(); },
@@ -77,6 +77,7 @@ class H1Connection implements ExchangeHost {
   private onHead(major: number, minor: number, raw: string[] | undefined, methodIndex: number, url: string | undefined, upgrade: boolean, keepAlive: boolean): number {
     if (raw === undefined) { raw = this.partial ?? []; this.partial = undefined; }
     if (url === undefined) { url = this.partialUrl; this.partialUrl = ""; }
+    this.headInRead = true;
     if (this.gone) return 0;
     const headers = headersOf(raw);
     const http11 = major === 1 && minor === 1;
@@ -107,6 +108,10 @@ class H1Connection implements ExchangeHost {
 
   private afterExecute(ret: number | ParseError, d: Buffer | undefined): void {
     if (typeof ret !== "number") { this.parseFailed(ret); return; }
+    // Bytes taken while idle and no head completed in this read: a request has begun (headers timeout
+    // from now). A read that completed a head leaves the phase to the exchange.
+    if (this.phase === IDLE && ret > 0 && !this.headInRead) { this.phase = HEAD; this.since = Date.now(); }
+    this.headInRead = false;
     const ex = this.upgrading;
     if (ex === undefined || this.gone) return;
     let buf = d;

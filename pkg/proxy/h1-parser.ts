@@ -58,7 +58,6 @@ export type OnRequestHead = (versionMajor: number, versionMinor: number, headers
   statusCode: undefined, statusMessage: undefined, upgrade: boolean, shouldKeepAlive: boolean) => number | void;
 
 export interface RequestParserCallbacks {
-  onMessageBegin(): void;
   /** A head split over several reads arrives first as partial header lists (then headers = undefined below). */
   onHeadersPartial(headers: string[], url: string): void;
   onHead: OnRequestHead;
@@ -71,7 +70,6 @@ export interface RequestParserCallbacks {
 export function newRequestParser(maxHeaderBytes: number, cb: RequestParserCallbacks): LlhttpParser {
   const p = new P();
   p.initialize(P.REQUEST, {}, maxHeaderBytes, P.kLenientNone);
-  p[P.kOnMessageBegin] = cb.onMessageBegin;
   p[P.kOnHeaders] = cb.onHeadersPartial;
   p[P.kOnHeadersComplete] = cb.onHead;
   p[P.kOnBody] = cb.onBody;
@@ -87,6 +85,8 @@ export interface ResponseParserCallbacks {
     statusCode: number, statusMessage: string, upgrade: boolean, shouldKeepAlive: boolean) => number;
   onBody(chunk: Buffer): void;
   onMessageComplete(): void;
+  /** Only when consuming a handle: the result of each native read (bytes parsed or the parse error). */
+  onExecute(ret: number | ParseError): void;
 }
 
 /** Upstream answers: 64 KiB of head at most (as the upstream pool always allowed). */
@@ -97,6 +97,7 @@ export function newResponseParser(cb: ResponseParserCallbacks): LlhttpParser {
   p[P.kOnHeadersComplete] = cb.onHead;
   p[P.kOnBody] = cb.onBody;
   p[P.kOnMessageComplete] = cb.onMessageComplete;
+  p[P.kOnExecute] = cb.onExecute;
   return p;
 }
 

@@ -5,7 +5,9 @@
 // both sides finished cleanly and the peer allows keep-alive. Takes a connected socket; gives run()/abort.
 // Must not: start a second exchange before the first finished, or be reused after any framing doubt.
 import type { Socket } from "node:net";
-import { newResponseParser, type LlhttpParser, type ParseError } from "./h1-parser.ts";
+import { consumableHandle, markConsumed, newResponseParser, type LlhttpParser, type ParseError } from "./h1-parser.ts";
+
+interface StreamHandle { readStart(): number; readStop(): number; reading?: boolean }
 
 /** Receives one exchange's answer. */
 export interface ResponseSink {
@@ -34,6 +36,7 @@ export class H1UpstreamConn {
   private responseDone = false;
   private trailers: string[] = [];
   private closed = false;
+  private handle: StreamHandle | undefined;
   private readonly onRelease: (c: H1UpstreamConn, reusable: boolean) => void;
 
   constructor(socket: Socket, key: string, onRelease: (c: H1UpstreamConn, reusable: boolean) => void) {
@@ -43,13 +46,11 @@ export class H1UpstreamConn {
     this.parser = newResponseParser({
       onHeadersPartial: (h) => { this.trailers.push(...h); },
       onHead: (_ma, _mi, raw, _m, _u, status, _msg, upgrade, keepAlive) => this.onHead(raw ?? this.takePartial(), status, upgrade, keepAlive),
-      onBody: (chunk) => { if (this.sink !== undefined && !this.sink.data(chunk)) socket.pause(); },
+      onBody: (chunk) => { if (this.sink !== undefined && !this.sink.data(chunk)) this.pause(); },
       onMessageComplete: () => this.onComplete(),
+      onExecute: (ret) => { if (typeof ret !== "number") this.die(ret); },
     });
-    socket.on("data", (d: Buffer) => {
-      const r = this.parser.execute(d);
-      if (typeof r !== "number") this.die(r);
-    });
+    socket.on("data", this.onData);
     socket.on("end", () => {
       // EOF ends a close-delimited body; anywhere else it is a cut-short answer.
       if (this.sink !== undefined) {
@@ -60,6 +61,20 @@ export class H1UpstreamConn {
     });
     socket.on("error", (e) => this.die(e));
     socket.on("close", () => this.die(Object.assign(new Error("upstream connection closed"), { code: "ECONNRESET" })));
+  }
+
+  private readonly onData = (d: Buffer): void => {
+    const r = this.parser.execute(d);
+    if (typeof r !== "number") this.die(r);
+  };
+
+  /** Once connected: the parser reads straight from the socket handle (no JS "data" event per read). */
+  consume(): void {
+    const h = consumableHandle(this.socket);
+    if (h === undefined || this.closed) return;
+    markConsumed(h, true);
+    this.parser.consume(h);
+    this.handle = h as StreamHandle;
   }
 
   get busy(): boolean { return this.sink !== undefined; }
@@ -76,7 +91,7 @@ export class H1UpstreamConn {
     this.responseDone = false;
     this.trailers = [];
     // The previous answer's reader may have left the socket paused after its last chunk.
-    if (this.socket.isPaused()) this.socket.resume();
+    this.resume();
     if (body === undefined || body.length === 0) { this.socket.write(head, "latin1"); return; }
     const out = Buffer.allocUnsafe(Buffer.byteLength(head, "latin1") + body.length);
     body.copy(out, out.write(head, 0, "latin1"));
@@ -93,8 +108,17 @@ export class H1UpstreamConn {
     if (this.responseDone) this.release();
   }
 
-  resume(): void { if (!this.closed && this.socket.isPaused()) this.socket.resume(); }
-  pause(): void { if (!this.closed) this.socket.pause(); }
+  resume(): void {
+    if (this.closed) return;
+    const h = this.handle;
+    if (h !== undefined) { if (h.reading === false) { h.reading = true; h.readStart(); } } else if (this.socket.isPaused()) this.socket.resume();
+  }
+
+  pause(): void {
+    if (this.closed) return;
+    const h = this.handle;
+    if (h !== undefined) { if (h.reading !== false) { h.reading = false; h.readStop(); } } else this.socket.pause();
+  }
 
   /** Abandon the exchange: the connection cannot be trusted any more. */
   abort(): void {
@@ -103,7 +127,12 @@ export class H1UpstreamConn {
   }
 
   destroy(): void {
-    if (!this.closed) { this.closed = true; this.socket.destroy(); this.parser.free(); }
+    if (this.closed) return;
+    this.closed = true;
+    const h = this.handle;
+    if (h !== undefined) { this.handle = undefined; try { this.parser.unconsume(); } catch { /* gone */ } markConsumed(h, false); }
+    this.socket.destroy();
+    this.parser.free();
   }
 
   private takePartial(): string[] {
@@ -137,7 +166,7 @@ export class H1UpstreamConn {
   private release(): void {
     this.served++;
     // Idle connections keep reading so a peer's close (or stray bytes) is noticed at once.
-    if (this.socket.isPaused()) this.socket.resume();
+    this.resume();
     this.onRelease(this, this.keepAlive && !this.closed && this.sink === undefined);
   }
 

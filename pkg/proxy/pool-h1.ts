@@ -85,6 +85,7 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
         if (done) return;
         done = true;
         clearTimeout(timer);
+        conn.consume();
         connected(conn);
       });
       socket.once("error", (e) => {

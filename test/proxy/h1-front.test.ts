@@ -31,7 +31,7 @@ beforeAll(async () => {
     return true;
   });
   proxy = await startProxy(meshIR([cluster("ns/e:80", [endpoint(echo.port)])]), tables([{ matches: [prefix("/")], backends: [backend("ns/e:80")] }]),
-    { limits: { idleTimeoutMs: 400, headersTimeoutMs: 2000 } });
+    { limits: { idleTimeoutMs: 400, headersTimeoutMs: 900 } });
 });
 
 afterAll(async () => {
@@ -103,6 +103,33 @@ describe("HTTP/1.x front on the wire", () => {
     expect(statuses(data)).toEqual(["200"]);
     expect(closed).toBe(true);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+  });
+});
+
+describe("slowloris on a kept-alive connection", () => {
+  it("a head begun after an answer must complete within the headers bound (408), not the idle one", async () => {
+    const got = await new Promise<{ data: string; partialAt: number; closedAt: number }>((resolve) => {
+      const s = connect(proxy.port, "127.0.0.1");
+      let data = "";
+      let partialAt = 0;
+      s.on("data", (d: Buffer) => {
+        data += d.toString("latin1");
+        if (partialAt === 0 && data.includes("GET /first")) {
+          // Keep the connection busy with a partial head, byte by byte, past the idle bound.
+          partialAt = Date.now();
+          const bytes = "GET /second HTTP/1.1\r\nHost: a\r\nX-Slow: ";
+          let i = 0;
+          const drip = setInterval(() => { if (i < bytes.length && !s.destroyed) s.write(bytes[i++]!); else clearInterval(drip); }, 100);
+        }
+      });
+      s.on("close", () => resolve({ data, partialAt, closedAt: Date.now() }));
+      s.on("error", () => {});
+      s.write("GET /first HTTP/1.1\r\nHost: a\r\n\r\n");
+      setTimeout(() => s.destroy(), 6000);
+    });
+    expect(statuses(got.data)).toEqual(["200", "408"]);
+    expect(got.closedAt - got.partialAt).toBeGreaterThanOrEqual(800);
+    expect(got.closedAt - got.partialAt).toBeLessThan(5000);
   });
 });
 
