@@ -13,7 +13,7 @@ const alwaysHopByHop = new Set([
   "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
   "transfer-encoding", "upgrade", "http2-settings", "trailer",
 ]);
-/** Request-only: the proxy already answered `Expect: 100-continue` itself (node does it). */
+/** Request-only: the proxy already answered `Expect: 100-continue` itself (h1-connection does it). */
 const requestOnly = "expect";
 
 /** Field names the Connection header lists (lower-case). */
