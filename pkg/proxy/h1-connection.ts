@@ -93,6 +93,8 @@ class H1Connection implements ExchangeHost {
     if (this.queue.length >= maxPipelined) { this.destroy(); return 0; }
     this.queue.push(ex);
     if (this.queue.length === 1) ex.activate();
+    // A head that arrived whole on an idle connection starts the request clock now.
+    if (this.phase === IDLE) this.since = Date.now();
     if (!ex.requestComplete) { this.receiving = ex; this.phase = BODY; } else this.phase = WAIT;
     this.front.handlers.onRequest(ex, this.tag);
     return 0;

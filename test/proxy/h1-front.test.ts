@@ -133,6 +133,40 @@ describe("slowloris on a kept-alive connection", () => {
   });
 });
 
+describe("request bound on a kept-alive connection", () => {
+  it("counts from the request's head, not from when the connection went idle", async () => {
+    const p2 = await startProxy(meshIR([cluster("ns/e:80", [endpoint(echo.port)])]), tables([{ matches: [prefix("/")], backends: [backend("ns/e:80")] }]),
+      { limits: { idleTimeoutMs: 10_000, headersTimeoutMs: 5_000, requestTimeoutMs: 800 } });
+    try {
+      const data = await new Promise<string>((resolve) => {
+        const s = connect(p2.port, "127.0.0.1");
+        let all = "";
+        let step = 0;
+        s.on("data", (d: Buffer) => {
+          all += d.toString("latin1");
+          if (step === 0 && all.includes("GET /one")) {
+            step = 1;
+            // Idle 900 ms, then a POST whose body comes 500 ms after its head: 1.4 s after going idle
+            // (the sweep, every 400 ms, sees it past the 800 ms bound if counted from idle), 0.5 s after the head.
+            setTimeout(() => {
+              s.write("POST /two HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nConnection: close\r\n\r\n");
+              setTimeout(() => s.write("hello"), 500);
+            }, 900);
+          }
+        });
+        s.on("close", () => resolve(all));
+        s.on("error", () => {});
+        s.write("GET /one HTTP/1.1\r\nHost: a\r\n\r\n");
+        setTimeout(() => s.destroy(), 5000);
+      });
+      expect(statuses(data)).toEqual(["200", "200"]);
+      expect(data).toContain("POST /two hello");
+    } finally {
+      await p2.close();
+    }
+  });
+});
+
 describe("header folding and rendering", () => {
   it("folds duplicates as node does: set-cookie list, cookie with '; ', singletons keep the first, others joined", () => {
     const h = headersOf(["Set-Cookie", "a=1", "set-cookie", "b=2", "Cookie", "x=1", "cookie", "y=2", "Content-Type", "text/a", "content-type", "text/b", "X-Many", "1", "x-many", "2"]);
