@@ -1,8 +1,10 @@
 // protocol-detect: tells HTTP/2 prior knowledge (the client preface "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
 // RFC 9113 §3.4) from HTTP/1.x on a fresh connection, reading as few bytes as needed. TLS sockets that
-// negotiated ALPN "h2" are h2 without reading. Takes a socket and bytes already read; gives the verdict
-// and every byte read so far (to be unshifted). Must not: consume bytes it does not hand back.
+// negotiated ALPN "h2" are h2 without reading (read-first-bytes does the reading). Takes a socket and
+// bytes already read; gives the verdict and every byte read so far. Must not: consume bytes it does not
+// hand back.
 import type { Duplex } from "node:stream";
+import { readFirstBytesThen } from "./read-first-bytes.ts";
 
 export const h2Preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 
@@ -19,30 +21,6 @@ export function detectProtocol(socket: Duplex, head: Buffer | undefined, timeout
   const alpn = (socket as { alpnProtocol?: string | false }).alpnProtocol;
   if (alpn === "h2") return done("h2", head ?? Buffer.alloc(0));
   if (alpn === "http/1.1") return done("h1", head ?? Buffer.alloc(0));
-  let buf = head ?? Buffer.alloc(0);
-  const first = verdictOf(buf);
-  if (first !== undefined) return done(first, buf);
-  let finished = false;
-  const finish = (v: Verdict | "closed") => {
-    if (finished) return;
-    finished = true;
-    clearTimeout(timer);
-    socket.off("data", onData);
-    socket.off("end", onEnd);
-    socket.off("close", onEnd);
-    socket.off("error", onEnd);
-    socket.pause();
-    done(v, buf);
-  };
-  const onData = (c: Buffer) => {
-    buf = buf.length === 0 ? c : Buffer.concat([buf, c]);
-    const v = verdictOf(buf);
-    if (v !== undefined) finish(v);
-  };
-  const onEnd = () => finish("closed");
-  const timer = setTimeout(() => finish("closed"), timeoutMs);
-  socket.on("data", onData);
-  socket.once("end", onEnd);
-  socket.once("close", onEnd);
-  socket.once("error", onEnd);
+  // The preface decides within its own length; a client that ends, errs or stays silent first is "closed".
+  readFirstBytesThen(socket, head, verdictOf, timeoutMs, h2Preface.length, (r) => done(r.stop === "decided" && r.verdict !== undefined ? r.verdict : "closed", r.head));
 }
