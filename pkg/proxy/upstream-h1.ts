@@ -18,7 +18,13 @@ const staleCodes = new Set(["ECONNRESET", "EPIPE"]);
 const notHost = (name: string) => name === "host";
 const notHostOrLength = (name: string) => name === "host" || name === "content-length";
 
+/** A request target may not carry whitespace or control characters (a rewrite could otherwise split the line). */
+const badTarget = /[\s\x00-\x1f\x7f]/;
+
 function requestHead(req: UpstreamRequest, bodyLength: number | undefined, chunked: boolean): string {
+  if (badTarget.test(req.path) || badTarget.test(req.method)) {
+    throw Object.assign(new TypeError("request target contains unescaped characters"), { code: "ERR_UNESCAPED_CHARACTERS" });
+  }
   checkValue("host", req.authority);
   let text = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${req.authority}\r\n${fieldLines(req.headers, bodyLength === undefined ? notHost : notHostOrLength)}`;
   if (bodyLength !== undefined) text += `content-length: ${bodyLength}\r\n`;

@@ -185,13 +185,15 @@ describe("HTTP/1.1 upstream", () => {
     expect(pool.idleCount()).toBe(0);
   });
 
-  it("a header value with CR/LF is refused before anything is sent", async () => {
+  it("a header value with CR/LF, or a target with whitespace, is refused before anything is sent", async () => {
     let reached = 0;
     const s = createServer((_req, res) => { reached++; res.end(); });
     const port = await listen(s);
     const { up } = upstreamOf();
     const err = await up.send({ address: "127.0.0.1", port, protocol: "http1" }, { ...get("/"), headers: { "x-a": "1\r\nx-injected: yes" } }).response.then(() => undefined, (e: unknown) => e);
     expect((err as ProxyFailureError).kind).toBe("internal");
+    const split = await up.send({ address: "127.0.0.1", port, protocol: "http1" }, get("/a HTTP/1.1\r\nx-injected: yes\r\n\r\nGET /b")).response.then(() => undefined, (e: unknown) => e);
+    expect((split as ProxyFailureError).kind).toBe("internal");
     expect(reached).toBe(0);
   });
 });
