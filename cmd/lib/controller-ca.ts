@@ -8,7 +8,7 @@
 // Must not: log tokens, keys or CSRs.
 import {
   DISTRIBUTION_AUDIENCE, createMeshCa, createSignHandler, createTokenReviewAuthenticator, importCa,
-  type ExportedCa, type MeshCa, type SignRequestHandler, type TokenReviewResult,
+  type ExportedCa, type MeshCa, type SignRequestHandler, type TokenAuthenticator, type TokenReviewResult,
 } from "../../pkg/ca/index.ts";
 import { loadOrCreateSecretData, type KubeClient, type Log } from "../../pkg/k8s/index.ts";
 
@@ -57,6 +57,11 @@ export async function startMeshIdentity(client: KubeClient, o: MeshIdentityOptio
   o.log.info({ secret: `${o.namespace}/${o.secretName}`, trustDomain: o.trustDomain }, "mesh CA loaded");
   const authenticator = createTokenReviewAuthenticator((review) =>
     client.request<TokenReviewResult>("POST", "/apis/authentication.k8s.io/v1/tokenreviews", { body: review }));
+  return meshIdentityOf(ca, authenticator, o);
+}
+
+/** The identity services over a CA and a token authenticator (TokenReview here, static tokens in local mode). */
+export function meshIdentityOf(ca: MeshCa, authenticator: TokenAuthenticator, o: { readonly certLifetimeMs: number; readonly log: Log }): MeshIdentity {
   const sign = createSignHandler({
     ca, authenticator, ttlMs: o.certLifetimeMs,
     log: (level, msg, fields) => (level === "warn" ? o.log.warn(fields, msg) : o.log.info(fields, msg)),

@@ -5,11 +5,9 @@
 // Takes the file text and options; gives the same MeshIdentity shape as the TokenReview-based one
 // (controller-ca.ts), so the distribution server authenticates streams and signs CSRs alike.
 // Must not: log tokens; accept a malformed file (it throws a message naming the problem, never a token).
-import {
-  DISTRIBUTION_AUDIENCE, createMeshCa, createSignHandler, createStaticTokenAuthenticator, type StaticToken,
-} from "../../pkg/ca/index.ts";
+import { DISTRIBUTION_AUDIENCE, createMeshCa, createStaticTokenAuthenticator, type StaticToken } from "../../pkg/ca/index.ts";
 import type { Log } from "../../pkg/k8s/index.ts";
-import type { MeshIdentity } from "./controller-ca.ts";
+import { meshIdentityOf, type MeshIdentity } from "./controller-ca.ts";
 
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const MAX_TOKENS = 1000;
@@ -38,18 +36,6 @@ export function parseLocalDevTokens(text: string): Map<string, StaticToken> {
 export function startLocalDevIdentity(tokensText: string, o: { trustDomain: string; certLifetimeMs: number; log: Log }): MeshIdentity {
   const tokens = parseLocalDevTokens(tokensText);
   const ca = createMeshCa({ trustDomain: o.trustDomain });
-  const authenticator = createStaticTokenAuthenticator(tokens);
-  const sign = createSignHandler({
-    ca, authenticator, ttlMs: o.certLifetimeMs,
-    log: (level, msg, fields) => (level === "warn" ? o.log.warn(fields, msg) : o.log.info(fields, msg)),
-  });
   o.log.warn({ tokens: tokens.size, trustDomain: o.trustDomain }, "local dev identity: in-memory mesh CA and static tokens (not for clusters)");
-  return {
-    ca,
-    sign,
-    authenticateToken: async (token) => {
-      const who = await authenticator.authenticate(token, DISTRIBUTION_AUDIENCE);
-      return { namespace: who.namespace, serviceAccount: who.serviceAccount };
-    },
-  };
+  return meshIdentityOf(ca, createStaticTokenAuthenticator(tokens), o);
 }
