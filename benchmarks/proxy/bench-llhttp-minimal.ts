@@ -4,7 +4,7 @@
 // benchmark runs it beside Weft so the cost of Weft's stack over the bare mechanism is visible.
 // Args: <originPort>. Prints {"port":…, "pid":…}; exits on SIGTERM.
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
-import { consumableHandle, METHODS, newRequestParser, newResponseParser } from "../../pkg/proxy/h1-parser.ts";
+import { METHODS, newRequestParser, newResponseParser, SocketReads } from "../../pkg/proxy/h1-parser.ts";
 
 const target = Number(process.argv[2]);
 
@@ -58,9 +58,9 @@ const server = createServer({ noDelay: true }, (sock) => {
     onMessageComplete: () => {},
     onExecute: (ret) => { if (typeof ret !== "number") sock.destroy(); },
   });
-  const h = consumableHandle(sock);
-  if (h !== undefined) parser.consume(h);
-  else sock.on("data", (d: Buffer) => { if (typeof parser.execute(d) !== "number") sock.destroy(); });
+  const reads = new SocketReads(parser, sock);
+  reads.consume();
+  if (!reads.consumed) sock.on("data", (d: Buffer) => { if (typeof parser.execute(d) !== "number") sock.destroy(); });
   sock.on("error", () => {});
 });
 await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

@@ -10,7 +10,7 @@
 import type { Duplex } from "node:stream";
 import { H1Exchange, type ExchangeHost } from "./h1-exchange.ts";
 import { headersOf } from "./h1-headers.ts";
-import { consumableHandle, markConsumed, METHODS, newRequestParser, type LlhttpParser, type ParseError } from "./h1-parser.ts";
+import { METHODS, newRequestParser, SocketReads, type LlhttpParser, type ParseError } from "./h1-parser.ts";
 import type { Limits } from "./limits.ts";
 
 export interface H1Handlers {
@@ -21,8 +21,6 @@ export interface H1Handlers {
 const IDLE = 0, HEAD = 1, BODY = 2, WAIT = 3;
 const maxPipelined = 32;
 
-interface StreamHandle { readStart(): number; readStop(): number; reading?: boolean }
-
 class H1Connection implements ExchangeHost {
   readonly remoteAddress: string | undefined;
   phase = HEAD;
@@ -31,7 +29,7 @@ class H1Connection implements ExchangeHost {
   private readonly socket: Duplex;
   private readonly tag: unknown;
   private readonly parser: LlhttpParser;
-  private handle: StreamHandle | undefined;
+  private readonly reads: SocketReads;
   private partial: string[] | undefined;
   private partialUrl = "";
   private receiving: H1Exchange | undefined;
@@ -39,6 +37,10 @@ class H1Connection implements ExchangeHost {
   private upgrading: H1Exchange | undefined;
   private headInRead = false;
   private gone = false;
+  private freed = false;
+  /** Output written in the current tick, sent as one write (flushBatch). */
+  private batch: Buffer[] | undefined;
+  private batchBytes = 0;
 
   constructor(front: H1Front, socket: Duplex, tag: unknown) {
     this.front = front;
@@ -52,6 +54,7 @@ class H1Connection implements ExchangeHost {
       onMessageComplete: () => this.onMessageComplete(),
       onExecute: (ret) => this.afterExecute(ret, undefined),
     });
+    this.reads = new SocketReads(this.parser, socket);
   }
 
   get draining(): boolean { return this.front.draining; }
@@ -65,12 +68,7 @@ class H1Connection implements ExchangeHost {
     // Bytes already buffered in the stream (read before we took over) go through "data"; new reads go
     // straight from the handle to the parser when the socket has one.
     s.on("data", (d: Buffer) => { if (this.upgrading === undefined && !this.gone) this.afterExecute(this.parser.execute(d), d); });
-    const h = consumableHandle(s);
-    if (h !== undefined) {
-      markConsumed(h, true);
-      this.parser.consume(h);
-      this.handle = h as StreamHandle;
-    }
+    this.reads.consume();
     s.resume();
   }
 
@@ -117,11 +115,9 @@ class H1Connection implements ExchangeHost {
     const ex = this.upgrading;
     if (ex === undefined || this.gone) return;
     let buf = d;
-    if (this.handle !== undefined) {
+    if (this.reads.consumed) {
       buf = this.parser.getCurrentBuffer();
-      this.parser.unconsume();
-      markConsumed(this.handle, false);
-      this.handle = undefined;
+      this.reads.release();
     }
     const head = buf === undefined ? Buffer.alloc(0) : Buffer.from(buf.subarray(ret));
     this.socket.removeAllListeners("data");
@@ -143,7 +139,7 @@ class H1Connection implements ExchangeHost {
     if (this.queue.length > 0 || !s.writable) { this.destroy(); return; }
     this.gone = true;
     this.front.forget(this);
-    this.dropHandle();
+    this.reads.release();
     s.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\nx-weft-error: ${kind}\r\n\r\n`);
     setTimeout(() => s.destroy(), 1000).unref();
   }
@@ -159,8 +155,7 @@ class H1Connection implements ExchangeHost {
     this.batchBytes += b.length;
     return this.batchBytes < 65_536 && !this.socket.writableNeedDrain;
   }
-  private batch: Buffer[] | undefined;
-  private batchBytes = 0;
+
   private readonly flushBatch = (): void => {
     const b = this.batch;
     this.batch = undefined;
@@ -185,15 +180,9 @@ class H1Connection implements ExchangeHost {
     if (this.queue.length === 0 && this.receiving === undefined && this.phase !== HEAD) { this.phase = IDLE; this.since = Date.now(); }
   }
 
-  pauseReading(): void {
-    const h = this.handle;
-    if (h !== undefined) { if (h.reading !== false) { h.reading = false; h.readStop(); } } else this.socket.pause();
-  }
+  pauseReading(): void { this.reads.pause(); }
 
-  resumeReading(): void {
-    const h = this.handle;
-    if (h !== undefined) { if (h.reading === false && !this.gone) { h.reading = true; h.readStart(); } } else this.socket.resume();
-  }
+  resumeReading(): void { if (!this.gone) this.reads.resume(); }
 
   /** Graceful close after the current output (keep-alive refused). */
   close(): void {
@@ -201,7 +190,7 @@ class H1Connection implements ExchangeHost {
     this.flushBatch();
     this.gone = true;
     this.front.forget(this);
-    this.dropHandle();
+    this.reads.release();
     this.socket.end();
     const s = this.socket;
     setTimeout(() => s.destroy(), 5000).unref();
@@ -226,17 +215,10 @@ class H1Connection implements ExchangeHost {
     }
   }
 
-  private dropHandle(): void {
-    const h = this.handle;
-    if (h === undefined) return;
-    this.handle = undefined;
-    try { this.parser.unconsume(); } catch { /* already gone */ }
-    markConsumed(h, false);
-  }
-
   private onClosed(): void {
-    if (this.front.forget(this) || !this.gone) this.gone = true;
-    this.dropHandle();
+    this.front.forget(this);
+    this.gone = true;
+    this.reads.release();
     const pending = this.queue.splice(0);
     const rx = this.receiving;
     this.receiving = undefined;
@@ -244,7 +226,6 @@ class H1Connection implements ExchangeHost {
     if (rx !== undefined && !pending.includes(rx)) rx.closed(true);
     if (!this.freed) { this.freed = true; this.parser.free(); }
   }
-  private freed = false;
 }
 
 export class H1Front {

@@ -8,6 +8,7 @@
 // upgrade that removed it must not silently run a weaker parser).
 // Must not: enable any lenient flag.
 import { createRequire } from "node:module";
+import type { Duplex } from "node:stream";
 
 export interface LlhttpParser {
   initialize(type: number, resource: object, maxHeaderSize: number, lenientFlags: number): void;
@@ -68,8 +69,13 @@ export interface RequestParserCallbacks {
 }
 
 export function newRequestParser(maxHeaderBytes: number, cb: RequestParserCallbacks): LlhttpParser {
+  return newParser(P.REQUEST, maxHeaderBytes, cb);
+}
+
+/** One strict parser of `type` with the callbacks in node's slots. */
+function newParser(type: number, maxHeaderBytes: number, cb: RequestParserCallbacks | ResponseParserCallbacks): LlhttpParser {
   const p = new P();
-  p.initialize(P.REQUEST, {}, maxHeaderBytes, P.kLenientNone);
+  p.initialize(type, {}, maxHeaderBytes, P.kLenientNone);
   p[P.kOnHeaders] = cb.onHeadersPartial;
   p[P.kOnHeadersComplete] = cb.onHead;
   p[P.kOnBody] = cb.onBody;
@@ -91,23 +97,55 @@ export interface ResponseParserCallbacks {
 
 /** Upstream answers: 64 KiB of head at most (as the upstream pool always allowed). */
 export function newResponseParser(cb: ResponseParserCallbacks): LlhttpParser {
-  const p = new P();
-  p.initialize(P.RESPONSE, {}, 64 * 1024, P.kLenientNone);
-  p[P.kOnHeaders] = cb.onHeadersPartial;
-  p[P.kOnHeadersComplete] = cb.onHead;
-  p[P.kOnBody] = cb.onBody;
-  p[P.kOnMessageComplete] = cb.onMessageComplete;
-  p[P.kOnExecute] = cb.onExecute;
-  return p;
+  return newParser(P.RESPONSE, 64 * 1024, cb);
 }
 
-/** True when `socket` exposes a native stream handle the parser can read from directly. */
-export function consumableHandle(socket: object): object | undefined {
-  const h = (socket as { _handle?: { isStreamBase?: boolean; _consumed?: boolean } | null })._handle;
-  return h !== undefined && h !== null && h.isStreamBase === true && h._consumed !== true ? h : undefined;
-}
+interface StreamHandle { readStart(): number; readStop(): number; reading?: boolean; isStreamBase?: boolean; _consumed?: boolean }
 
-/** Mark a handle consumed (node's own convention, so node:http never consumes it twice). */
-export function markConsumed(handle: object, consumed: boolean): void {
-  (handle as { _consumed?: boolean })._consumed = consumed;
+/**
+ * How a parser gets a socket's bytes: straight from the socket's native handle when it has one
+ * (`consume`, no JS "data" event per read), otherwise through the caller's "data" listener. Pausing,
+ * resuming and handing the handle back work the same either way.
+ */
+export class SocketReads {
+  private readonly parser: LlhttpParser;
+  private readonly socket: Duplex;
+  private handle: StreamHandle | undefined;
+
+  constructor(parser: LlhttpParser, socket: Duplex) {
+    this.parser = parser;
+    this.socket = socket;
+  }
+
+  /** Let the parser read from the handle when there is one not already consumed (node's own mark). */
+  consume(): void {
+    const h = (this.socket as { _handle?: StreamHandle | null })._handle;
+    if (h === undefined || h === null || h.isStreamBase !== true || h._consumed === true) return;
+    h._consumed = true;
+    this.parser.consume(h);
+    this.handle = h;
+  }
+
+  get consumed(): boolean { return this.handle !== undefined; }
+
+  pause(): void {
+    const h = this.handle;
+    if (h === undefined) this.socket.pause();
+    else if (h.reading !== false) { h.reading = false; h.readStop(); }
+  }
+
+  resume(): void {
+    const h = this.handle;
+    if (h === undefined) { if (this.socket.isPaused()) this.socket.resume(); }
+    else if (h.reading === false) { h.reading = true; h.readStart(); }
+  }
+
+  /** Hand the handle back to the socket (upgrade, close): later bytes arrive as "data" again. */
+  release(): void {
+    const h = this.handle;
+    if (h === undefined) return;
+    this.handle = undefined;
+    try { this.parser.unconsume(); } catch { /* the parser is already gone */ }
+    h._consumed = false;
+  }
 }

@@ -5,9 +5,7 @@
 // both sides finished cleanly and the peer allows keep-alive. Takes a connected socket; gives run()/abort.
 // Must not: start a second exchange before the first finished, or be reused after any framing doubt.
 import type { Socket } from "node:net";
-import { consumableHandle, markConsumed, newResponseParser, type LlhttpParser, type ParseError } from "./h1-parser.ts";
-
-interface StreamHandle { readStart(): number; readStop(): number; reading?: boolean }
+import { newResponseParser, SocketReads, type LlhttpParser, type ParseError } from "./h1-parser.ts";
 
 /** Receives one exchange's answer. */
 export interface ResponseSink {
@@ -36,7 +34,7 @@ export class H1UpstreamConn {
   private responseDone = false;
   private trailers: string[] = [];
   private closed = false;
-  private handle: StreamHandle | undefined;
+  private readonly reads: SocketReads;
   private readonly onRelease: (c: H1UpstreamConn, reusable: boolean) => void;
 
   constructor(socket: Socket, key: string, onRelease: (c: H1UpstreamConn, reusable: boolean) => void) {
@@ -50,6 +48,7 @@ export class H1UpstreamConn {
       onMessageComplete: () => this.onComplete(),
       onExecute: (ret) => { if (typeof ret !== "number") this.die(ret); },
     });
+    this.reads = new SocketReads(this.parser, socket);
     socket.on("data", this.onData);
     socket.on("end", () => {
       // EOF ends a close-delimited body; anywhere else it is a cut-short answer.
@@ -70,11 +69,7 @@ export class H1UpstreamConn {
 
   /** Once connected: the parser reads straight from the socket handle (no JS "data" event per read). */
   consume(): void {
-    const h = consumableHandle(this.socket);
-    if (h === undefined || this.closed) return;
-    markConsumed(h, true);
-    this.parser.consume(h);
-    this.handle = h as StreamHandle;
+    if (!this.closed) this.reads.consume();
   }
 
   get busy(): boolean { return this.sink !== undefined; }
@@ -108,17 +103,9 @@ export class H1UpstreamConn {
     if (this.responseDone) this.release();
   }
 
-  resume(): void {
-    if (this.closed) return;
-    const h = this.handle;
-    if (h !== undefined) { if (h.reading === false) { h.reading = true; h.readStart(); } } else if (this.socket.isPaused()) this.socket.resume();
-  }
+  resume(): void { if (!this.closed) this.reads.resume(); }
 
-  pause(): void {
-    if (this.closed) return;
-    const h = this.handle;
-    if (h !== undefined) { if (h.reading !== false) { h.reading = false; h.readStop(); } } else this.socket.pause();
-  }
+  pause(): void { if (!this.closed) this.reads.pause(); }
 
   /** Abandon the exchange: the connection cannot be trusted any more. */
   abort(): void {
@@ -129,8 +116,7 @@ export class H1UpstreamConn {
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
-    const h = this.handle;
-    if (h !== undefined) { this.handle = undefined; try { this.parser.unconsume(); } catch { /* gone */ } markConsumed(h, false); }
+    this.reads.release();
     this.socket.destroy();
     this.parser.free();
   }
