@@ -58,9 +58,9 @@ export class H1Exchange implements Downstream {
   requestComplete = false;
   /** The response must close the connection (decided when the head is written). */
   closeAfter = false;
-  /** Set by the host: this exchange may write to the socket now. */
-  active = false;
   private readonly host: ExchangeHost;
+  /** This exchange may write to the socket now (earlier pipelined answers are done). */
+  private active = false;
   private bodyStream: RequestBody | undefined;
   private emptyStream: Readable | undefined;
   private headText: string | undefined;
@@ -202,9 +202,6 @@ export class H1Exchange implements Downstream {
     const fns = this.drainFns;
     if (fns !== undefined) for (const f of fns) f();
   }
-
-  /** Output held for a later write (pipelined, not yet active). */
-  hasPending(): boolean { return this.pending !== undefined; }
 
   private flushHead(): void {
     const t = this.headText;

@@ -27,22 +27,24 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
   let idleTotal = 0;
   let closed = false;
 
-  const unstack = (c: H1UpstreamConn): boolean => {
+  /** Take an idle connection off its endpoint's stack. */
+  const unstack = (c: H1UpstreamConn): void => {
     const st = stacks.get(c.key);
     const i = st === undefined ? -1 : st.lastIndexOf(c);
-    if (i === -1) return false;
+    c.idleSince = 0;
+    if (i === -1) return;
     st!.splice(i, 1);
     idleTotal--;
     if (st!.length === 0) stacks.delete(c.key);
-    return true;
   };
+  const retire = (c: H1UpstreamConn): void => { open.delete(c); c.destroy(); };
 
   const release = (c: H1UpstreamConn, reusable: boolean) => {
-    if (c.idleSince !== 0) { unstack(c); c.idleSince = 0; }
-    if (!reusable || closed) { open.delete(c); c.destroy(); return; }
+    if (c.idleSince !== 0) unstack(c);
+    if (!reusable || closed) { retire(c); return; }
     let st = stacks.get(c.key);
     if (st === undefined) { st = []; stacks.set(c.key, st); }
-    if (st.length >= maxIdle) { open.delete(c); c.destroy(); return; }
+    if (st.length >= maxIdle) { retire(c); return; }
     c.idleSince = Date.now();
     st.push(c);
     idleTotal++;
@@ -51,7 +53,7 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
   const sweep = setInterval(() => {
     const cutoff = Date.now() - idleMs;
     for (const st of [...stacks.values()]) {
-      for (const c of st.filter((x) => x.idleSince < cutoff)) { unstack(c); c.idleSince = 0; open.delete(c); c.destroy(); }
+      for (const c of st.filter((x) => x.idleSince < cutoff)) { unstack(c); retire(c); }
     }
   }, Math.max(100, Math.min(5_000, Math.floor(idleMs / 2))));
   sweep.unref();
@@ -65,7 +67,7 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
         idleTotal--;
         if (st.length === 0) stacks.delete(c.key);
         if (c.alive) return c;
-        open.delete(c);
+        retire(c);
       }
       return undefined;
     },
@@ -77,8 +79,7 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
       const timer = setTimeout(() => {
         if (done) return;
         done = true;
-        open.delete(conn);
-        conn.destroy();
+        retire(conn);
         failed(Object.assign(new Error("upstream connect timeout"), { code: "UND_ERR_CONNECT_TIMEOUT" }));
       }, connectTimeoutMs);
       socket.once("connect", () => {
@@ -95,7 +96,7 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
         open.delete(conn);
         failed(e);
       });
-      return () => { if (!done) { done = true; clearTimeout(timer); open.delete(conn); conn.destroy(); } };
+      return () => { if (!done) { done = true; clearTimeout(timer); retire(conn); } };
     },
     idleCount: () => idleTotal,
     close(): void {

@@ -41,16 +41,16 @@ export function sendH1(pool: H1Pool, address: string, port: number, req: Upstrea
     let cancelOpen: (() => void) | undefined;
     const streamed = req.body !== undefined && !Buffer.isBuffer(req.body) ? req.body : undefined;
     let detach = () => {};
-    let head: string;
     const buffered = Buffer.isBuffer(req.body) ? req.body : undefined;
+    // A streamed body keeps the client's Content-Length, or goes chunked without one.
+    const chunked = streamed !== undefined && req.headers["content-length"] === undefined;
+    let head: string;
     try {
-      const clientLength = req.headers["content-length"];
-      head = requestHead(req, buffered?.length, streamed !== undefined && clientLength === undefined);
+      head = requestHead(req, buffered?.length, chunked);
     } catch (e) {
       reject(classify(e, false));
       return;
     }
-    const chunked = streamed !== undefined && req.headers["content-length"] === undefined;
 
     const fail = (e: unknown, connected: boolean) => {
       if (settled) return;
