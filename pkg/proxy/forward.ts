@@ -4,7 +4,7 @@
 // the balancer, one upstream attempt at a time, and streaming the answer back with trailers and the
 // response filters. Takes a Plan; resolves when the exchange is over. Throws ProxyFailureError (the
 // caller rescues). Must not: answer twice, or retry a body it cannot replay.
-import type { OutgoingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { ClusterIR, EndpointIR } from "../ir/types.ts";
 import type { EndpointChooser } from "./backend-choice.ts";
@@ -23,7 +23,7 @@ import { failure, ProxyFailureError, rescue } from "./rescue.ts";
 import type { RetryBudget } from "./retry-budget.ts";
 import { issueToken } from "./session-persistence.ts";
 import { endpointKey } from "./endpoint-stats.ts";
-import type { Attempt, Upstream, UpstreamResponse, UpstreamTarget } from "./upstream.ts";
+import type { Attempt, RelaySink, Upstream, UpstreamResponse, UpstreamTarget } from "./upstream.ts";
 
 export interface ForwardDeps {
   readonly chooser: EndpointChooser;
@@ -246,46 +246,32 @@ function relay(down: Downstream, plan: Plan, res: UpstreamResponse, attempt: Att
     attempt.abort();
     throw failure("internal", e instanceof Error && (e as { code?: string }).code?.startsWith("ERR_") === true ? "response headers cannot be sent" : "internal error");
   }
-  if (res.relayTo !== undefined) {
-    const relayTo = res.relayTo.bind(res);
-    return new Promise((resolve) => {
-      let ended = false;
-      relayTo({
-        data: (c) => down.write(c),
-        onDrain: (fn) => down.onDrain(fn),
-        end: (t) => {
-          if (ended) return;
-          ended = true;
-          down.end(t !== undefined && Object.keys(t).length > 0 ? forwardResponseHeaders(t) : undefined);
-          resolve();
-        },
-        broken: () => { if (ended) return; ended = true; down.reset(); resolve(); },
-      });
-      down.onClose(() => { if (!ended) { ended = true; attempt.abort(); resolve(); } });
-    });
-  }
   return new Promise((resolve) => {
-    const body = res.body;
     let ended = false;
-    body.on("data", (c: Buffer) => { if (!down.write(c)) body.pause(); });
-    down.onDrain(() => body.resume());
-    body.once("end", () => {
-      // node ends a stream that the peer cut short too (h2 RST_STREAM, h1 socket closed mid-body):
-      // forwarding that as a clean end would hand the client a truncated answer as complete.
-      if (cutShort(body)) { broken(); return; }
-      ended = true;
-      const t = res.trailers();
-      down.end(t !== undefined && Object.keys(t).length > 0 ? forwardResponseHeaders(t) : undefined);
-      resolve();
-    });
-    const broken = () => {
-      if (ended) return;
-      ended = true;
-      down.reset();
-      resolve();
+    const sink: RelaySink = {
+      data: (c) => down.write(c),
+      onDrain: (fn) => down.onDrain(fn),
+      end: (t) => {
+        if (ended) return;
+        ended = true;
+        down.end(t !== undefined && Object.keys(t).length > 0 ? forwardResponseHeaders(t) : undefined);
+        resolve();
+      },
+      broken: () => { if (ended) return; ended = true; down.reset(); resolve(); },
     };
-    body.once("error", broken);
-    body.once("close", () => { if (!body.readableEnded) broken(); });
+    if (res.relayTo !== undefined) res.relayTo(sink);
+    else pipeBody(res.body, () => res.trailers(), sink);
     down.onClose(() => { if (!ended) { ended = true; attempt.abort(); resolve(); } });
   });
+}
+
+/** Feeds a streamed answer body (h2 upstreams) into a relay sink, with backpressure. */
+function pipeBody(body: Readable, trailers: () => IncomingHttpHeaders | undefined, sink: RelaySink): void {
+  body.on("data", (c: Buffer) => { if (!sink.data(c)) body.pause(); });
+  sink.onDrain(() => body.resume());
+  // node ends a stream that the peer cut short too (h2 RST_STREAM, h1 socket closed mid-body):
+  // forwarding that as a clean end would hand the client a truncated answer as complete.
+  body.once("end", () => { if (cutShort(body)) sink.broken(); else sink.end(trailers()); });
+  body.once("error", () => sink.broken());
+  body.once("close", () => { if (!body.readableEnded) sink.broken(); });
 }
