@@ -1,4 +1,5 @@
-// paced-pair: the side-by-side at a FIXED request rate (default 1,000/s, open loop, bench-paced.ts):
+// paced-pair: the side-by-side at a FIXED request rate (default 1,000/s, open loop, bench-paced.ts, after
+// one second of uncounted warm-up in the same generator process):
 // direct (client → origin) vs an nginx mTLS pair (client-side nginx proxy_pass https with a client
 // certificate → server-side nginx with ssl_verify_client → origin) vs the Weft sidecar pair (outbound
 // sidecar → mesh mTLS h2 → inbound sidecar → origin, one process per sidecar) with tracing off, 1% and
@@ -109,8 +110,13 @@ export async function pacedSideBySide(d: PacedDeps): Promise<void> {
   const seconds = Number(process.env.BENCH_PACED_SECONDS ?? 5);
   const count = Math.round(rate * seconds);
 
+  // One generator process per scenario: the first `warm` requests (one second's worth) warm the
+  // generator, its connections and the proxies on the same schedule; CPU counts from its "warm" line.
+  const warm = rate;
   const paced = async (port: number, n: number, proxies: Proxies) => {
-    const before = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, d.cpuTicks(p)]));
+    let before: Record<string, number> = {};
+    const snapshot = () => { before = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, d.cpuTicks(p)])); };
+    snapshot();
     const peak: Record<string, number> = {};
     const peakAnon: Record<string, number> = {};
     const sample = () => {
@@ -120,10 +126,14 @@ export async function pacedSideBySide(d: PacedDeps): Promise<void> {
       }
     };
     const sampler = setInterval(sample, 250);
-    const child = spawn(d.nodeBin, [join(d.root, "benchmarks/proxy/bench-paced.ts"), String(port), String(rate), String(n), String(n / rate + 10)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(d.nodeBin, [join(d.root, "benchmarks/proxy/bench-paced.ts"), String(port), String(rate), String(n), String((n + warm) / rate + 10), String(warm)], { stdio: ["ignore", "pipe", "pipe"] });
     child.stderr.resume();
     let out = "";
-    child.stdout.on("data", (c: Buffer) => { out += c.toString(); });
+    child.stdout.on("data", (c: Buffer) => {
+      const had = out.includes("warm\n");
+      out += c.toString();
+      if (!had && out.includes("warm\n")) snapshot();
+    });
     await new Promise<void>((r) => child.once("exit", () => r()));
     clearInterval(sampler);
     sample();
@@ -137,7 +147,6 @@ export async function pacedSideBySide(d: PacedDeps): Promise<void> {
   const scenario = async (name: string, port: number, proxies: Proxies, extra: Record<string, unknown> = {}, spans?: () => number) => {
     const idle = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, d.rssKb(p)]));
     const idleAnon = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, anonKb(p)]));
-    await paced(port, Math.min(count, rate), proxies);
     const spans0 = spans?.() ?? 0;
     const { res, cpu, peak, peakAnon } = await paced(port, count, proxies);
     const out: Record<string, unknown> = { bench: "proxy-paced", scenario: name, rate, ...extra, ...res };
