@@ -2,7 +2,7 @@
 // proxy, through a bare node:http pass-through and a bare llhttp-binding pass-through (the floors for a
 // node proxy on node:http and on the mechanism Weft's HTTP/1.1 path uses), through nginx and haproxy configured as equivalent keep-alive reverse proxies (one
 // worker/thread each, as Weft is one event loop). HTTP/1.1 with wrk (fixed connections and duration),
-// and h2c and gRPC unary (@grpc/grpc-js origin) with h2load when installed (direct vs Weft). Prints one JSON object per line: requests/s,
+// and h2c and gRPC unary (@grpc/grpc-js origin) with h2load when installed (direct vs Weft vs nginx vs haproxy). Prints one JSON object per line: requests/s,
 // p50/p99/p99.9 latency (µs), CPU µs per request and RSS (kB) of the proxy process(es) — for "direct"
 // of the origin itself.
 // Bounded: every load run has a fixed duration; every child process is killed at the end.
@@ -121,16 +121,23 @@ const grpcBody = join(dir, "grpc-unary.bin");
   writeFileSync(grpcBody, Buffer.concat([Buffer.from([0, 0, 0, 0, msg.length]), msg]));
 }
 
+let h2logs = 0;
 function h2load(port: number, path: string, grpcUnary = false): Record<string, number> {
   const extra = grpcUnary ? ["-d", grpcBody, "-H", "content-type: application/grpc", "-H", "te: trailers"] : [];
-  const r = spawnSync("h2load", ["-c", String(Math.min(conns, 8)), "-m", "16", "-D", String(seconds), ...extra, `http://127.0.0.1:${port}${path}`], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
+  // Per-request log (start µs, status, µs to the end of the answer) for the latency percentiles.
+  const log = join(dir, `h2load-${++h2logs}.tsv`);
+  const r = spawnSync("h2load", ["-c", String(Math.min(conns, 8)), "-m", "16", "-D", String(seconds), `--log-file=${log}`, ...extra, `http://127.0.0.1:${port}${path}`], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
   const rps = Number(/finished in [^,]+, ([\d.]+) req\/s/.exec(r.stdout)?.[1] ?? NaN);
   const done = Number(/requests: \d+ total, \d+ started, (\d+) done/.exec(r.stdout)?.[1] ?? NaN);
   const ok = Number(/status codes: (\d+) 2xx/.exec(r.stdout)?.[1] ?? NaN);
   const failed = Number(/\d+ succeeded, (\d+) failed/.exec(r.stdout)?.[1] ?? NaN);
-  const lat = /time for request:\s+(\S+)\s+(\S+)\s+(\S+)/.exec(r.stdout);
-  const us = (v: string | undefined) => (v === undefined ? NaN : v.endsWith("ms") ? Number(v.slice(0, -2)) * 1000 : v.endsWith("us") ? Number(v.slice(0, -2)) : Number(v.slice(0, -1)) * 1e6);
-  return { requests: done, rps, ok2xx: ok, failed, mean_us: us(lat?.[3]), max_us: us(lat?.[2]) };
+  let lat: number[] = [];
+  try {
+    // Answered requests only (a request that failed has no status and no duration).
+    lat = readFileSync(log, "utf8").split("\n").map((l) => l.split("\t")).filter((f) => Number(f[1]) > 0).map((f) => Number(f[2])).filter((x) => Number.isFinite(x) && x >= 0).sort((a, b) => a - b);
+  } catch { /* no log: percentiles NaN */ }
+  const pct = (q: number) => lat[Math.min(lat.length - 1, Math.floor((q / 100) * lat.length))] ?? NaN;
+  return { requests: done, rps, ok2xx: ok, failed, p50_us: pct(50), p99_us: pct(99), p999_us: pct(99.9), max_us: lat[lat.length - 1] ?? NaN };
 }
 
 /** BENCH_ONLY="weft:http1,nginx:http1" limits the run to those scenario:protocol pairs. */
@@ -227,6 +234,58 @@ backend be
     measure("weft", "h2c", [weftPid!], () => h2load(weftPort!, "/h2"));
     measure("direct", "grpc-unary", [originPid!], () => h2load(grpcPort!, "/bench.Echo/Unary", true));
     measure("weft", "grpc-unary", [weftPid!], () => h2load(weftPort!, "/bench.Echo/Unary", true));
+    // The same h2c and gRPC paths through nginx (grpc_pass: its HTTP/2 upstream) and haproxy (proto h2
+    // both sides), one worker/thread each, pooled upstream connections (nginx runs one upstream connection
+    // per concurrent request, so its idle pool covers all 128 streams h2load keeps open).
+    const h2Wanted = (n: string) => wanted(n, "h2c") || wanted(n, "grpc-unary");
+    if (!h2Wanted("nginx")) { /* filtered out */ } else if (has("nginx")) {
+      const [pH2, pGrpc] = [await freePort(), await freePort()];
+      const conf = join(dir, "nginx-h2.conf");
+      writeFileSync(conf, `worker_processes 1; daemon off; pid ${dir}/nginx-h2.pid; error_log ${dir}/nginx-h2-error.log warn;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 100000000;
+  upstream h2origin { server 127.0.0.1:${h2Port}; keepalive 512; keepalive_requests 100000000; }
+  upstream grpcorigin { server 127.0.0.1:${grpcPort}; keepalive 512; keepalive_requests 100000000; }
+  server { listen 127.0.0.1:${pH2} http2; location / { grpc_pass grpc://h2origin; } }
+  server { listen 127.0.0.1:${pGrpc} http2; location / { grpc_pass grpc://grpcorigin; } } }
+`);
+      const ng = startChild("nginx", ["-c", conf, "-p", dir]);
+      await waitPort(pH2);
+      await waitPort(pGrpc);
+      h2load(pH2, "/");
+      measure("nginx", "h2c", treePids(ng.pid!), () => h2load(pH2, "/"));
+      measure("nginx", "grpc-unary", treePids(ng.pid!), () => h2load(pGrpc, "/bench.Echo/Unary", true));
+    } else emit({ bench: "proxy", scenario: "nginx", protocol: "h2c", skipped: "nginx not installed" });
+    if (!h2Wanted("haproxy")) { /* filtered out */ } else if (has("haproxy")) {
+      const [pH2, pGrpc] = [await freePort(), await freePort()];
+      const conf = join(dir, "haproxy-h2.cfg");
+      writeFileSync(conf, `global
+  nbthread 1
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  http-reuse always
+frontend fe_h2c
+  bind 127.0.0.1:${pH2} proto h2
+  default_backend be_h2c
+frontend fe_grpc
+  bind 127.0.0.1:${pGrpc} proto h2
+  default_backend be_grpc
+backend be_h2c
+  server origin 127.0.0.1:${h2Port} proto h2
+backend be_grpc
+  server origin 127.0.0.1:${grpcPort} proto h2
+`);
+      const hp = startChild("haproxy", ["-f", conf, "-db"]);
+      await waitPort(pH2);
+      await waitPort(pGrpc);
+      h2load(pH2, "/");
+      measure("haproxy", "h2c", treePids(hp.pid!), () => h2load(pH2, "/"));
+      measure("haproxy", "grpc-unary", treePids(hp.pid!), () => h2load(pGrpc, "/bench.Echo/Unary", true));
+    } else emit({ bench: "proxy", scenario: "haproxy", protocol: "h2c", skipped: "haproxy not installed" });
   } else emit({ bench: "proxy", protocol: "h2c", skipped: "h2load not installed" });
 
   if (wanted("sidecar-pair-mtls", "http1")) {
