@@ -2,7 +2,8 @@
 // proxy, through a bare node:http pass-through and a bare llhttp-binding pass-through (the floors for a
 // node proxy on node:http and on the mechanism Weft's HTTP/1.1 path uses), through nginx and haproxy configured as equivalent keep-alive reverse proxies (one
 // worker/thread each, as Weft is one event loop). HTTP/1.1 with wrk (fixed connections and duration),
-// and h2c and gRPC unary (@grpc/grpc-js origin) with h2load when installed (direct vs Weft vs nginx vs haproxy). Prints one JSON object per line: requests/s,
+// and h2c and gRPC unary (@grpc/grpc-js origin) with h2load when installed (direct vs Weft vs a bare node:http2
+// pass-through (bench-h2-minimal.ts, the floor for node's HTTP/2) vs nginx vs haproxy). Prints one JSON object per line: requests/s,
 // p50/p99/p99.9 latency (µs), CPU µs per request and RSS (kB) of the proxy process(es) — for "direct"
 // of the origin itself.
 // Bounded: every load run has a fixed duration; every child process is killed at the end.
@@ -234,6 +235,13 @@ backend be
     measure("weft", "h2c", [weftPid!], () => h2load(weftPort!, "/h2"));
     measure("direct", "grpc-unary", [originPid!], () => h2load(grpcPort!, "/bench.Echo/Unary", true));
     measure("weft", "grpc-unary", [weftPid!], () => h2load(weftPort!, "/bench.Echo/Unary", true));
+    if (wanted("h2-minimal", "h2c") || wanted("h2-minimal", "grpc-unary")) {
+      const floor = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-h2-minimal.ts"), String(h2Port), String(grpcPort)]);
+      const { port: fPort, pid: fPid } = await firstJsonLine(floor);
+      h2load(fPort!, "/");
+      measure("h2-minimal", "h2c", [fPid!], () => h2load(fPort!, "/"));
+      measure("h2-minimal", "grpc-unary", [fPid!], () => h2load(fPort!, "/bench.Echo/Unary", true));
+    }
     // The same h2c and gRPC paths through nginx (grpc_pass: its HTTP/2 upstream) and haproxy (proto h2
     // both sides), one worker/thread each, pooled upstream connections (nginx runs one upstream connection
     // per concurrent request, so its idle pool covers all 128 streams h2load keeps open).
