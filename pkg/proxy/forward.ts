@@ -225,6 +225,13 @@ function responseHeaders(plan: Plan, res: UpstreamResponse): OutgoingHttpHeaders
   return headers;
 }
 
+/** The client's `TE` field lists the "trailers" token. */
+function acceptsTrailers(te: string | string[] | undefined): boolean {
+  if (te === undefined) return false;
+  for (const v of Array.isArray(te) ? te : [te]) for (const t of v.split(",")) if (t.trim().toLowerCase() === "trailers") return true;
+  return false;
+}
+
 function cutShort(body: Readable): boolean {
   const b = body as Readable & { complete?: boolean; aborted?: boolean; rstCode?: number };
   return b.complete === false || b.aborted === true || (b.rstCode !== undefined && b.rstCode !== 0);
@@ -239,8 +246,10 @@ function relay(down: Downstream, plan: Plan, res: UpstreamResponse, attempt: Att
       else { down.head(res.status, headers); down.end(); }
       return Promise.resolve();
     }
-    // Trailers are relayed when the answer can carry them: gRPC, or an answer that announces them.
-    down.head(res.status, headers, plan.grpc || res.headers.trailer !== undefined);
+    // Trailers are relayed when they can come and the client takes them: gRPC, an answer that
+    // announces them (`Trailer`), or a client that said `TE: trailers` (RFC 9110 §10.1.4). Only then
+    // does an h2 answer hold its stream open for them (an empty trailer section ends it otherwise).
+    down.head(res.status, headers, plan.grpc || res.headers.trailer !== undefined || acceptsTrailers(down.headers.te));
   } catch (e) {
     // Headers node refuses to send (e.g. a response filter set an invalid value): free the upstream.
     attempt.abort();

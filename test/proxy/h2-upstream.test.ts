@@ -1,11 +1,13 @@
 // h2-upstream: the multiplexed upstream pool survives an upstream that sends GOAWAY after every answer
 // and one that restarts (session closed): later requests open a fresh session instead of failing.
 // A stream reset by the upstream before its answer is retried when the rule has a retry stanza.
+// Trailers an answer did not announce reach an HTTP/2 client that sent `TE: trailers`, and an
+// HTTP/1.1 client on a chunked answer.
 import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
 import { constants } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { h1 } from "./client.ts";
+import { h1, h2, h2session } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startProxy, tables, type ProxyUnderTest } from "./fixtures.ts";
 
 let server: Http2Server;
@@ -19,6 +21,14 @@ beforeAll(async () => {
     if (req.url.startsWith("/rst") && resets < 1) {
       resets++;
       req.stream.close(constants.NGHTTP2_REFUSED_STREAM);
+      return;
+    }
+    if (req.url.startsWith("/trailers")) {
+      // Trailers not announced with a Trailer field.
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.write("part 1, ");
+      res.addTrailers({ "x-checksum": "abc123" });
+      res.end("part 2");
       return;
     }
     res.writeHead(200, { "content-type": "text/plain" });
@@ -55,6 +65,29 @@ describe("h2 upstream pool", () => {
     const r = await h1(proxy.port, "/b");
     expect(r.status).toBe(200);
     expect(r.body).toBe("ok /b");
+  });
+  it("relays unannounced trailers to an h2 client that sent TE: trailers, and none to one that did not", async () => {
+    const s = h2session(proxy.port);
+    try {
+      const asked = await h2(s, "/trailers/1", { headers: { te: "trailers" } });
+      expect(asked.status).toBe(200);
+      expect(asked.body).toBe("part 1, part 2");
+      expect(asked.trailers?.["x-checksum"]).toBe("abc123");
+      // Asked, but the answer has none: the stream still ends, with an empty trailer section.
+      const none = await h2(s, "/plain", { headers: { te: "trailers" } });
+      expect(none.status).toBe(200);
+      expect(none.body).toBe("ok /plain");
+      const plain = await h2(s, "/trailers/2");
+      expect(plain.status).toBe(200);
+      expect(plain.body).toBe("part 1, part 2");
+      expect(plain.trailers).toBeUndefined();
+    } finally { s.close(); }
+  });
+  it("relays unannounced trailers to an HTTP/1.1 client on a chunked answer", async () => {
+    const r = await h1(proxy.port, "/trailers/3");
+    expect(r.status).toBe(200);
+    expect(r.body).toBe("part 1, part 2");
+    expect(r.trailers?.["x-checksum"]).toBe("abc123");
   });
   it("retries a stream the upstream reset before answering", async () => {
     const r = await h1(proxy.port, "/rst/1");
