@@ -26,6 +26,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../../pkg/util/proxy-node-options.ts";
 import { testCa } from "../../test/proxy/certs.ts";
+import { nginxHead } from "./reference-proxies.ts";
 
 export interface PacedDeps {
   root: string; dir: string; nodeBin: string; originPort: number; originPid: number;
@@ -229,9 +230,7 @@ export async function pacedSideBySide(d: PacedDeps): Promise<void> {
   const caFile = f("paced-ca.crt", ca.certPem);
   const sPort = await d.freePort();
   const cPort = await d.freePort();
-  const head = (n: string) => `worker_processes 1; daemon off; pid ${d.dir}/${n}.pid; error_log ${d.dir}/${n}-error.log warn;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 100000;`;
+  const head = (n: string) => `${nginxHead(d.dir, n)}http { access_log off; keepalive_requests 100000;`;
   const sConf = f("ngx-server.conf", `${head("ngx-server")}
   upstream origin { server 127.0.0.1:${d.originPort}; keepalive 64; keepalive_requests 100000; }
   server { listen 127.0.0.1:${sPort} ssl; ssl_certificate ${f("ngx-server.crt", srv.certPem)}; ssl_certificate_key ${f("ngx-server.key", srv.keyPem)};

@@ -20,6 +20,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { pacedSideBySide } from "./paced-pair.ts";
+import { haproxyH2, haproxyHttp1, nginxH2, nginxHttp1 } from "./reference-proxies.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const nodeBin = process.execPath;
@@ -192,13 +193,7 @@ async function main(): Promise<void> {
   if (!wanted("nginx", "http1")) { /* filtered out */ } else if (has("nginx")) {
     const port = await freePort();
     const conf = join(dir, "nginx.conf");
-    writeFileSync(conf, `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/nginx-error.log warn;
-events { worker_connections 4096; }
-http { access_log off;
-  upstream origin { server 127.0.0.1:${h1Port}; keepalive 64; }
-  server { listen 127.0.0.1:${port}; location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection "";
-    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Request-Id $request_id; } } }
-`);
+    writeFileSync(conf, nginxHttp1(dir, port, h1Port!));
     const ng = startChild("nginx", ["-c", conf, "-p", dir]);
     await waitPort(port);
     spawnSync("wrk", ["-t1", "-c8", "-d1s", `http://127.0.0.1:${port}/`]);
@@ -208,22 +203,7 @@ http { access_log off;
   if (!wanted("haproxy", "http1")) { /* filtered out */ } else if (has("haproxy")) {
     const port = await freePort();
     const conf = join(dir, "haproxy.cfg");
-    writeFileSync(conf, `global
-  nbthread 1
-  maxconn 4096
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 30s
-  timeout server 30s
-  option forwardfor
-  http-reuse always
-frontend fe
-  bind 127.0.0.1:${port}
-  default_backend be
-backend be
-  server origin 127.0.0.1:${h1Port}
-`);
+    writeFileSync(conf, haproxyHttp1(port, h1Port!));
     const hp = startChild("haproxy", ["-f", conf, "-db"]);
     await waitPort(port);
     spawnSync("wrk", ["-t1", "-c8", "-d1s", `http://127.0.0.1:${port}/`]);
@@ -242,58 +222,23 @@ backend be
       measure("h2-minimal", "h2c", [fPid!], () => h2load(fPort!, "/"));
       measure("h2-minimal", "grpc-unary", [fPid!], () => h2load(fPort!, "/bench.Echo/Unary", true));
     }
-    // The same h2c and gRPC paths through nginx (grpc_pass: its HTTP/2 upstream) and haproxy (proto h2
-    // both sides), one worker/thread each, pooled upstream connections (nginx runs one upstream connection
-    // per concurrent request, so its idle pool covers all 128 streams h2load keeps open).
-    const h2Wanted = (n: string) => wanted(n, "h2c") || wanted(n, "grpc-unary");
-    if (!h2Wanted("nginx")) { /* filtered out */ } else if (has("nginx")) {
-      const [pH2, pGrpc] = [await freePort(), await freePort()];
-      const conf = join(dir, "nginx-h2.conf");
-      writeFileSync(conf, `worker_processes 1; daemon off; pid ${dir}/nginx-h2.pid; error_log ${dir}/nginx-h2-error.log warn;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 100000000;
-  upstream h2origin { server 127.0.0.1:${h2Port}; keepalive 512; keepalive_requests 100000000; }
-  upstream grpcorigin { server 127.0.0.1:${grpcPort}; keepalive 512; keepalive_requests 100000000; }
-  server { listen 127.0.0.1:${pH2} http2; location / { grpc_pass grpc://h2origin; } }
-  server { listen 127.0.0.1:${pGrpc} http2; location / { grpc_pass grpc://grpcorigin; } } }
-`);
-      const ng = startChild("nginx", ["-c", conf, "-p", dir]);
-      await waitPort(pH2);
-      await waitPort(pGrpc);
-      h2load(pH2, "/");
-      measure("nginx", "h2c", treePids(ng.pid!), () => h2load(pH2, "/"));
-      measure("nginx", "grpc-unary", treePids(ng.pid!), () => h2load(pGrpc, "/bench.Echo/Unary", true));
-    } else emit({ bench: "proxy", scenario: "nginx", protocol: "h2c", skipped: "nginx not installed" });
-    if (!h2Wanted("haproxy")) { /* filtered out */ } else if (has("haproxy")) {
-      const [pH2, pGrpc] = [await freePort(), await freePort()];
-      const conf = join(dir, "haproxy-h2.cfg");
-      writeFileSync(conf, `global
-  nbthread 1
-  maxconn 4096
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 30s
-  timeout server 30s
-  http-reuse always
-frontend fe_h2c
-  bind 127.0.0.1:${pH2} proto h2
-  default_backend be_h2c
-frontend fe_grpc
-  bind 127.0.0.1:${pGrpc} proto h2
-  default_backend be_grpc
-backend be_h2c
-  server origin 127.0.0.1:${h2Port} proto h2
-backend be_grpc
-  server origin 127.0.0.1:${grpcPort} proto h2
-`);
-      const hp = startChild("haproxy", ["-f", conf, "-db"]);
-      await waitPort(pH2);
-      await waitPort(pGrpc);
-      h2load(pH2, "/");
-      measure("haproxy", "h2c", treePids(hp.pid!), () => h2load(pH2, "/"));
-      measure("haproxy", "grpc-unary", treePids(hp.pid!), () => h2load(pGrpc, "/bench.Echo/Unary", true));
-    } else emit({ bench: "proxy", scenario: "haproxy", protocol: "h2c", skipped: "haproxy not installed" });
+    // The same h2c and gRPC paths through nginx (grpc_pass) and haproxy (proto h2 both sides).
+    const origins = { h2c: h2Port!, grpc: grpcPort! };
+    const reference = async (name: "nginx" | "haproxy") => {
+      if (!wanted(name, "h2c") && !wanted(name, "grpc-unary")) return;
+      if (!has(name)) { emit({ bench: "proxy", scenario: name, protocol: "h2c", skipped: `${name} not installed` }); return; }
+      const ports = { h2c: await freePort(), grpc: await freePort() };
+      const conf = join(dir, `${name}-h2.conf`);
+      writeFileSync(conf, name === "nginx" ? nginxH2(dir, ports, origins) : haproxyH2(ports, origins));
+      const child = startChild(name, name === "nginx" ? ["-c", conf, "-p", dir] : ["-f", conf, "-db"]);
+      await waitPort(ports.h2c);
+      await waitPort(ports.grpc);
+      h2load(ports.h2c, "/");
+      measure(name, "h2c", treePids(child.pid!), () => h2load(ports.h2c, "/"));
+      measure(name, "grpc-unary", treePids(child.pid!), () => h2load(ports.grpc, "/bench.Echo/Unary", true));
+    };
+    await reference("nginx");
+    await reference("haproxy");
   } else emit({ bench: "proxy", protocol: "h2c", skipped: "h2load not installed" });
 
   if (wanted("sidecar-pair-mtls", "http1")) {
