@@ -7,7 +7,7 @@
 // p50/p99/p99.9 latency (µs), CPU µs per request and RSS (kB) of the proxy process(es) — for "direct"
 // of the origin itself.
 // Bounded: every load run has a fixed duration; every child process is killed at the end.
-// Run: sh benchmarks/proxy/setup.sh && node benchmarks/proxy/proxy.bench.ts  (env BENCH_SECONDS, BENCH_CONNS,
+// Run: sh benchmarks/proxy/setup.sh && node benchmarks/proxy/proxy.bench.ts  (env BENCH_SECONDS, BENCH_WARM_SECONDS, BENCH_CONNS,
 // BENCH_RATE and BENCH_PACED_SECONDS for the paced part, BENCH_ONLY=weft:http1,paced:http1,...)
 // Also: a sidecar pair over mesh mTLS (bench-sidecar-pair.ts: two sidecars, original destination from the
 // sidecar's test hook, loopback only), and the paced side-by-side (paced-pair.ts): at a FIXED 1,000
@@ -25,6 +25,9 @@ import { haproxyH2, haproxyHttp1, nginxH2, nginxHttp1 } from "./reference-proxie
 const root = resolve(import.meta.dirname, "../..");
 const nodeBin = process.execPath;
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+// Every proxy gets the same load for BENCH_WARM_SECONDS before it is measured, so V8 has optimized
+// the hot paths (on a busy 2-core machine a 1-second warm-up left Weft's figure still falling).
+const warmSeconds = Number(process.env.BENCH_WARM_SECONDS ?? 5);
 const conns = Number(process.env.BENCH_CONNS ?? 32);
 const dir = mkdtempSync(join(tmpdir(), "weft-proxy-bench-"));
 const children: ChildProcess[] = [];
@@ -123,6 +126,15 @@ const grpcBody = join(dir, "grpc-unary.bin");
   writeFileSync(grpcBody, Buffer.concat([Buffer.from([0, 0, 0, 0, msg.length]), msg]));
 }
 
+function warmH1(port: number): void {
+  spawnSync("wrk", ["-t1", `-c${conns}`, `-d${warmSeconds}s`, `http://127.0.0.1:${port}/`], { timeout: (warmSeconds + 30) * 1000 });
+}
+
+function warmH2(port: number, path: string, grpcUnary = false): void {
+  const extra = grpcUnary ? ["-d", grpcBody, "-H", "content-type: application/grpc", "-H", "te: trailers"] : [];
+  spawnSync("h2load", ["-c", String(Math.min(conns, 8)), "-m", "16", "-D", String(warmSeconds), ...extra, `http://127.0.0.1:${port}${path}`], { timeout: (warmSeconds + 30) * 1000 });
+}
+
 let h2logs = 0;
 function h2load(port: number, path: string, grpcUnary = false): Record<string, number> {
   const extra = grpcUnary ? ["-d", grpcBody, "-H", "content-type: application/grpc", "-H", "te: trailers"] : [];
@@ -171,22 +183,22 @@ async function main(): Promise<void> {
   const weft = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-weft.ts"), String(h1Port), String(h2Port), String(grpcPort)]);
   const { port: weftPort, pid: weftPid } = await firstJsonLine(weft);
 
-  // Warm up (JIT, pools) briefly, then measure.
-  spawnSync("wrk", ["-t1", "-c8", "-d1s", `http://127.0.0.1:${weftPort}/`]);
+  // Warm up (JIT, pools), then measure.
+  warmH1(weftPort!);
   // For "direct" the CPU and RSS figures are the origin's own (what a bare node:http server costs).
   measure("direct", "http1", [originPid!], () => wrk(h1Port!, "/"));
   measure("weft", "http1", [weftPid!], () => wrk(weftPort!, "/"));
   if (wanted("node-minimal", "http1")) {
     const minimal = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-node-minimal.ts"), String(h1Port)]);
     const { port: minPort, pid: minPid } = await firstJsonLine(minimal);
-    spawnSync("wrk", ["-t1", "-c8", "-d1s", `http://127.0.0.1:${minPort}/`]);
+    warmH1(minPort!);
     measure("node-minimal", "http1", [minPid!], () => wrk(minPort!, "/"));
   }
 
   if (wanted("llhttp-minimal", "http1")) {
     const floor = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-llhttp-minimal.ts"), String(h1Port)]);
     const { port: floorPort, pid: floorPid } = await firstJsonLine(floor);
-    spawnSync("wrk", ["-t1", "-c8", "-d1s", `http://127.0.0.1:${floorPort}/`]);
+    warmH1(floorPort!);
     measure("llhttp-minimal", "http1", [floorPid!], () => wrk(floorPort!, "/"));
   }
 
@@ -196,7 +208,7 @@ async function main(): Promise<void> {
     writeFileSync(conf, nginxHttp1(dir, port, h1Port!));
     const ng = startChild("nginx", ["-c", conf, "-p", dir]);
     await waitPort(port);
-    spawnSync("wrk", ["-t1", "-c8", "-d1s", `http://127.0.0.1:${port}/`]);
+    warmH1(port);
     measure("nginx", "http1", treePids(ng.pid!), () => wrk(port, "/"));
   } else emit({ bench: "proxy", scenario: "nginx", skipped: "nginx not installed" });
 
@@ -206,19 +218,23 @@ async function main(): Promise<void> {
     writeFileSync(conf, haproxyHttp1(port, h1Port!));
     const hp = startChild("haproxy", ["-f", conf, "-db"]);
     await waitPort(port);
-    spawnSync("wrk", ["-t1", "-c8", "-d1s", `http://127.0.0.1:${port}/`]);
+    warmH1(port);
     measure("haproxy", "http1", treePids(hp.pid!), () => wrk(port, "/"));
   } else emit({ bench: "proxy", scenario: "haproxy", skipped: "haproxy not installed" });
 
   if (has("h2load")) {
+    warmH2(h2Port!, "/");
     measure("direct", "h2c", [originPid!], () => h2load(h2Port!, "/"));
+    warmH2(weftPort!, "/h2");
     measure("weft", "h2c", [weftPid!], () => h2load(weftPort!, "/h2"));
+    warmH2(grpcPort!, "/bench.Echo/Unary", true);
     measure("direct", "grpc-unary", [originPid!], () => h2load(grpcPort!, "/bench.Echo/Unary", true));
+    warmH2(weftPort!, "/bench.Echo/Unary", true);
     measure("weft", "grpc-unary", [weftPid!], () => h2load(weftPort!, "/bench.Echo/Unary", true));
     if (wanted("h2-minimal", "h2c") || wanted("h2-minimal", "grpc-unary")) {
       const floor = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-h2-minimal.ts"), String(h2Port), String(grpcPort)]);
       const { port: fPort, pid: fPid } = await firstJsonLine(floor);
-      h2load(fPort!, "/");
+      warmH2(fPort!, "/");
       measure("h2-minimal", "h2c", [fPid!], () => h2load(fPort!, "/"));
       measure("h2-minimal", "grpc-unary", [fPid!], () => h2load(fPort!, "/bench.Echo/Unary", true));
     }
@@ -233,7 +249,7 @@ async function main(): Promise<void> {
       const child = startChild(name, name === "nginx" ? ["-c", conf, "-p", dir] : ["-f", conf, "-db"]);
       await waitPort(ports.h2c);
       await waitPort(ports.grpc);
-      h2load(ports.h2c, "/");
+      warmH2(ports.h2c, "/");
       measure(name, "h2c", treePids(child.pid!), () => h2load(ports.h2c, "/"));
       measure(name, "grpc-unary", treePids(child.pid!), () => h2load(ports.grpc, "/bench.Echo/Unary", true));
     };
@@ -245,7 +261,7 @@ async function main(): Promise<void> {
     // Two sidecars (one process, so CPU is for both hops): client → outbound → mTLS h2 → inbound → origin.
     const pair = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-sidecar-pair.ts"), String(h1Port)]);
     const { port: pairPort, pid: pairPid } = await firstJsonLine(pair);
-    spawnSync("wrk", ["-t1", "-c8", "-d1s", `http://127.0.0.1:${pairPort}/`]);
+    warmH1(pairPort!);
     measure("sidecar-pair-mtls", "http1", [pairPid!], () => wrk(pairPort!, "/"));
   }
 
