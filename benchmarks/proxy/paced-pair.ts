@@ -1,5 +1,5 @@
 // paced-pair: the side-by-side at a FIXED request rate (default 1,000/s, open loop, bench-paced.ts, after
-// one second of uncounted warm-up in the same generator process):
+// BENCH_PACED_WARM_SECONDS (default 5) of uncounted warm-up in the same generator process):
 // direct (client → origin) vs an nginx mTLS pair (client-side nginx proxy_pass https with a client
 // certificate → server-side nginx with ssl_verify_client → origin) vs the Weft sidecar pair (outbound
 // sidecar → mesh mTLS h2 → inbound sidecar → origin, one process per sidecar) with tracing off, 1% and
@@ -131,9 +131,10 @@ export async function pacedSideBySide(d: PacedDeps): Promise<void> {
   // each scenario's median over the rounds and how often Weft's pair beat nginx's within a round.
   const rounds = Math.max(1, Number(process.env.BENCH_PACED_ROUNDS ?? 3));
 
-  // One generator process per scenario: the first `warm` requests (one second's worth) warm the
+  // One generator process per scenario: the first `warm` requests (BENCH_PACED_WARM_SECONDS' worth; V8
+  // keeps optimizing a sidecar for several seconds at this rate, and 1 s left its CPU still falling) warm the
   // generator, its connections and the proxies on the same schedule; CPU counts from its "warm" line.
-  const warm = rate;
+  const warm = Math.round(rate * Number(process.env.BENCH_PACED_WARM_SECONDS ?? 5));
   const paced = async (port: number, n: number, proxies: Proxies) => {
     let before: Record<string, number> = {};
     const snapshot = () => { before = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, d.cpuTicks(p)])); };
