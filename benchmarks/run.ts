@@ -9,7 +9,7 @@ import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const ROOT = import.meta.dirname;
-const LIMIT_MS = 10 * 60 * 1000;
+const LIMIT_MS = 15 * 60 * 1000;
 
 function findBenches(dir: string): string[] {
   const out: string[] = [];
