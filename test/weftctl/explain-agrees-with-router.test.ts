@@ -5,63 +5,14 @@
 // headers and params collide often.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { HeaderMatchIR, QueryParamMatchIR, RouteEntryIR, RouteTablesIR } from "../../pkg/ir/types.ts";
+import type { RouteTablesIR } from "../../pkg/ir/types.ts";
 import { explainEntry, explainRoutes } from "../../pkg/router/explain-entry.ts";
 import { compileRoutes, matchRoute } from "../../pkg/router/index.ts";
-import { grpcEntries, httpMatch, request, rule, type RequestSpec } from "../router/builders.ts";
+import { request, type RequestSpec } from "../router/builders.ts";
+import { pathValue, routeTablesArb } from "../router/route-table-arbitraries.ts";
 import { referenceMatch } from "../router/reference-matcher.ts";
 
-const pathValue = fc
-  .tuple(fc.array(fc.constantFrom("a", "b", "ab"), { minLength: 1, maxLength: 3 }), fc.boolean())
-  .map(([segs, slash]) => `/${segs.join("/")}${slash ? "/" : ""}`);
-const httpPath = fc.oneof(
-  fc.record({ type: fc.constant("Exact" as const), value: fc.oneof(pathValue, fc.constant("/")) }),
-  fc.record({ type: fc.constant("PathPrefix" as const), value: fc.oneof(pathValue, fc.constant("/")) }),
-  fc.record({ type: fc.constant("RegularExpression" as const), value: fc.constantFrom("/a/.*", "/[ab]+", "(", "/a/b?", "/ab/c.*", ".*") }),
-);
-const header: fc.Arbitrary<HeaderMatchIR> = fc.oneof(
-  fc.record({ type: fc.constant("Exact" as const), name: fc.constantFrom("x-a", "X-A", "x-b"), value: fc.constantFrom("1", "2") }),
-  fc.record({ type: fc.constant("RegularExpression" as const), name: fc.constantFrom("x-a", "x-b"), value: fc.constantFrom("[12]", "[") }),
-);
-const queryParam: fc.Arbitrary<QueryParamMatchIR> = fc.record({
-  type: fc.constantFrom("Exact" as const, "RegularExpression" as const),
-  name: fc.constantFrom("q", "Q"),
-  value: fc.constantFrom("1", "a b", "[12]"),
-});
-const hostnames = fc.subarray(["a.example.com", "*.example.com", "other.org", "A.Example.com"], { maxLength: 2 });
-const httpEntry = fc.record({
-  path: httpPath,
-  headers: fc.array(header, { maxLength: 2 }),
-  query: fc.array(queryParam, { maxLength: 2 }),
-  method: fc.option(fc.constantFrom("GET", "POST"), { nil: undefined }),
-  hostnames,
-});
-const grpcMethod = fc.option(
-  fc.record({
-    type: fc.constantFrom("Exact" as const, "RegularExpression" as const),
-    service: fc.option(fc.constantFrom("svc.A", "svc.B"), { nil: undefined }),
-    method: fc.option(fc.constantFrom("M1", "M[12]"), { nil: undefined }),
-  }),
-  { nil: undefined },
-);
-const grpcEntry = fc.record({ method: grpcMethod, headers: fc.array(header, { maxLength: 1 }), hostnames });
-
-const tablesArb: fc.Arbitrary<RouteTablesIR> = fc
-  .tuple(fc.array(httpEntry, { maxLength: 20 }), fc.array(grpcEntry, { maxLength: 6 }), fc.array(fc.nat(30), { maxLength: 2 }))
-  .map(([hs, gs, broken]) => {
-    const entries: RouteEntryIR[] = hs.map((h, i) => ({
-      hostnames: h.hostnames,
-      match: httpMatch({ path: h.path, headers: h.headers, query: h.query, ...(h.method !== undefined ? { method: h.method } : {}) }),
-      rule: broken.includes(i) ? 999 : i,
-      matchIndex: 0,
-    }));
-    const grpc = grpcEntries(gs.map((g) => ({
-      headers: g.headers,
-      hostnames: g.hostnames,
-      ...(g.method !== undefined ? { method: { type: g.method.type, ...(g.method.service !== undefined ? { service: g.method.service } : {}), ...(g.method.method !== undefined ? { method: g.method.method } : {}) } } : {}),
-    })));
-    return { http: { kind: "http", entries, rules: hs.map((_, i) => rule(`h${i}`)) }, grpc: { kind: "grpc", ...grpc } };
-  });
+const tablesArb = routeTablesArb({ http: 20, grpc: 6 });
 
 const requestArb: fc.Arbitrary<RequestSpec> = fc.record({
   method: fc.constantFrom("GET", "POST"),
