@@ -5,14 +5,14 @@
 // zero writes; watches survive an apiserver restart; a killed leader is replaced within the lease
 // time and a stopped one releases the Lease; `weft controller` as a process serves /ready and exits
 // 0 on SIGTERM. Skipped (with the reason) when the cluster binaries are not built.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import type { Condition } from "../../pkg/api/index.ts";
-import { createKubeClient, type KubeClient } from "../../pkg/k8s/index.ts";
+import type { KubeClient } from "../../pkg/k8s/index.ts";
 import type { ControllerHandle } from "../../cmd/lib/controller-runtime.ts";
-import { clusterSkipReason, startCluster, type TestCluster } from "../support/cluster.ts";
-import { baseManifests, cond, freePort, ourParent, replicaSet, routeReader, waitFor, type Obj } from "../support/cluster-helpers.ts";
+import { clusterSkipReason, type TestCluster } from "../support/cluster.ts";
+import { cond, freePort, ourParent, replicaSet, routeReader, useControllerCluster, waitFor, type Obj } from "../support/cluster-helpers.ts";
 
 const NS = "weft-ct";
 let cluster: TestCluster;
@@ -23,17 +23,7 @@ let solo: ControllerHandle | undefined;
 const replica = (identity: string, leaderElect: boolean, extra: readonly string[] = []) => replicas.start(identity, leaderElect, extra);
 
 describe.skipIf(clusterSkipReason !== undefined)(`controller on a real API server${clusterSkipReason ? ` (skipped: ${clusterSkipReason})` : ""}`, () => {
-  beforeAll(async () => {
-    cluster = await startCluster();
-    process.stdout.write(`test cluster started in ${cluster.startupMs} ms\n`);
-    client = createKubeClient(cluster.kc);
-    cluster.kubectl(["apply", "-f", "-"], baseManifests(NS));
-  }, 180_000);
-
-  afterAll(async () => {
-    await replicas.stopAll();
-    await cluster?.stop();
-  }, 60_000);
+  useControllerCluster(NS, replicas, (c, k) => { cluster = c; client = k; });
 
   it("writes Accepted/ResolvedRefs on routes, and conditions on Gateway and GatewayClass", async () => {
     const c = await replica("solo", false);

@@ -5,7 +5,7 @@
 // back injected); the pod runner fills EndpointSlices, and with network namespaces the pods really
 // answer on their endpoint IPs; Gateways get an owned Deployment + Service and an address.
 // Skipped (with the reason) when the cluster binaries are not built.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { X509Certificate } from "node:crypto";
 import { createCsr } from "../../pkg/ca/csr.ts";
 import { generateRsaKeySync } from "../../pkg/ca/ca-certs.ts";
@@ -14,9 +14,9 @@ import { PROXY_CONTAINER } from "../../injector/index.ts";
 import { startPodRunner } from "../support/pod-runner.ts";
 import { createPodNetwork, podNetnsSkipReason } from "../support/cluster-pod-netns.ts";
 import type { Condition } from "../../pkg/api/index.ts";
-import { createKubeClient, type KubeClient } from "../../pkg/k8s/index.ts";
-import { clusterSkipReason, startCluster, type TestCluster } from "../support/cluster.ts";
-import { baseManifests, cond, freePort, replicaSet, waitFor, type Obj } from "../support/cluster-helpers.ts";
+import type { KubeClient } from "../../pkg/k8s/index.ts";
+import { clusterSkipReason, type TestCluster } from "../support/cluster.ts";
+import { cond, freePort, replicaSet, useControllerCluster, waitFor, type Obj } from "../support/cluster-helpers.ts";
 
 const NS = "weft-cm";
 let cluster: TestCluster;
@@ -25,17 +25,7 @@ const replicas = replicaSet(() => cluster, NS);
 const replica = (identity: string, leaderElect: boolean, extra: readonly string[] = []) => replicas.start(identity, leaderElect, extra);
 
 describe.skipIf(clusterSkipReason !== undefined)(`controller mesh parts on a real API server${clusterSkipReason ? ` (skipped: ${clusterSkipReason})` : ""}`, () => {
-  beforeAll(async () => {
-    cluster = await startCluster();
-    process.stdout.write(`test cluster started in ${cluster.startupMs} ms\n`);
-    client = createKubeClient(cluster.kc);
-    cluster.kubectl(["apply", "-f", "-"], baseManifests(NS));
-  }, 180_000);
-
-  afterAll(async () => {
-    await replicas.stopAll();
-    await cluster?.stop();
-  }, 60_000);
+  useControllerCluster(NS, replicas, (c, k) => { cluster = c; client = k; });
 
   it("snapshots carry only TLS Secrets a Gateway listener references, plus the CA Secret", async () => {
     const c = await replica("secrets", false, ["--namespace", NS, "--ca-secret", "mesh-ca"]);

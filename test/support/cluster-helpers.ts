@@ -1,13 +1,15 @@
 // cluster-helpers: shared pieces of the Kubernetes-tier controller tests: polling, free ports,
 // status readers, in-process controller replicas (cmd/lib/controller-runtime) and the base manifests
-// (namespaces, a GatewayClass of ours, a Gateway, Services, two HTTPRoutes, a ReferenceGrant).
+// (namespaces, a GatewayClass of ours, a Gateway, Services, two HTTPRoutes, a ReferenceGrant), and the
+// suite hooks that start a test cluster with them and stop it (useControllerCluster).
 // Must not: assert anything itself (tests do), or leave replicas running (stopAll()).
 import { createServer } from "node:net";
+import { afterAll, beforeAll } from "vitest";
 import type { Condition } from "../../pkg/api/index.ts";
-import type { KubeClient } from "../../pkg/k8s/index.ts";
+import { createKubeClient, type KubeClient } from "../../pkg/k8s/index.ts";
 import { parseControllerOptions } from "../../cmd/lib/controller-options.ts";
 import { startController, type ControllerHandle } from "../../cmd/lib/controller-runtime.ts";
-import type { TestCluster } from "./cluster.ts";
+import { startCluster, type TestCluster } from "./cluster.ts";
 
 export const ME = "weft.dev/gateway-controller";
 export const QUIET = { info() {}, warn() {}, error() {} };
@@ -72,6 +74,24 @@ export function replicaSet(cluster: () => TestCluster, leaseNamespace: string): 
       for (const h of live.splice(0)) await h.stop(false).catch(() => undefined);
     },
   };
+}
+
+/**
+ * Registers a suite's hooks (call inside its describe block): before all tests, a test cluster with
+ * baseManifests(ns) applied, handed to `ready`; after all, every replica and then the cluster stopped.
+ */
+export function useControllerCluster(ns: string, replicas: Replicas, ready: (cluster: TestCluster, client: KubeClient) => void): void {
+  let cluster: TestCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startCluster();
+    process.stdout.write(`test cluster started in ${cluster.startupMs} ms\n`);
+    cluster.kubectl(["apply", "-f", "-"], baseManifests(ns));
+    ready(cluster, createKubeClient(cluster.kc));
+  }, 180_000);
+  afterAll(async () => {
+    await replicas.stopAll();
+    await cluster?.stop();
+  }, 60_000);
 }
 
 export function routeReader(client: () => KubeClient, ns: string): (name: string) => Promise<Obj> {
