@@ -14,7 +14,7 @@ import type { Downstream } from "./downstream.ts";
 import type { EngineState } from "./engine-types.ts";
 import { applyHeaderModifier } from "./filters-headers.ts";
 import { parseGrpcTimeout } from "./grpc-status.ts";
-import { forwardResponseHeaders } from "./hygiene.ts";
+import { acceptsTrailers, forwardResponseHeaders } from "./hygiene.ts";
 import type { Limits } from "./limits.ts";
 import type { ProxyMetrics } from "./metrics.ts";
 import type { Mirror } from "./mirror.ts";
@@ -223,13 +223,6 @@ function responseHeaders(plan: Plan, res: UpstreamResponse): OutgoingHttpHeaders
     }
   }
   return headers;
-}
-
-/** The client's `TE` field lists the "trailers" token. */
-function acceptsTrailers(te: string | string[] | undefined): boolean {
-  if (te === undefined) return false;
-  for (const v of Array.isArray(te) ? te : [te]) for (const t of v.split(",")) if (t.trim().toLowerCase() === "trailers") return true;
-  return false;
 }
 
 function cutShort(body: Readable): boolean {

@@ -38,6 +38,13 @@ export interface ForwardInfo {
   readonly dropField?: string;
 }
 
+/** A `TE` field value lists the "trailers" token: the client takes trailer fields (RFC 9110 §10.1.4). */
+export function acceptsTrailers(te: string | string[] | undefined): boolean {
+  if (te === undefined) return false;
+  for (const v of Array.isArray(te) ? te : [te]) for (const t of v.split(",")) if (t.trim().toLowerCase() === "trailers") return true;
+  return false;
+}
+
 /** Copy request headers for the upstream: no pseudo headers, no host (the caller sets authority). */
 export function forwardRequestHeaders(h: IncomingHttpHeaders, info: ForwardInfo): OutgoingHttpHeaders {
   const named = connectionNamed(h.connection);
@@ -47,7 +54,7 @@ export function forwardRequestHeaders(h: IncomingHttpHeaders, info: ForwardInfo)
     if (v === undefined || name.charCodeAt(0) === 58 /* ":" */ || name === "host") continue;
     if (alwaysHopByHop.has(name) || name === requestOnly || (named !== undefined && named.has(name)) || name.startsWith("proxy-") || name === info.dropField) continue;
     if (name === "te") {
-      if (String(v).toLowerCase().split(",").some((p) => p.trim() === "trailers")) out.te = "trailers";
+      if (acceptsTrailers(v)) out.te = "trailers";
       continue;
     }
     out[name] = v;
