@@ -20,12 +20,13 @@
 // Bounded: each paced run is <count> requests and at most seconds+10 s; every child is stopped after its run.
 // Must not: send anywhere but loopback.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../../pkg/util/proxy-node-options.ts";
 import { testCa } from "../../test/proxy/certs.ts";
+import { procKb } from "./proc-kb.ts";
 import { nginxHead } from "./reference-proxies.ts";
 
 export interface PacedDeps {
@@ -37,35 +38,10 @@ export interface PacedDeps {
   waitPort(port: number): Promise<void>;
   treePids(pid: number): number[];
   cpuTicks(pids: number[]): number;
-  rssKb(pids: number[]): number;
   ticksPerSecond: number;
 }
 
 type Proxies = Record<string, number[]>;
-
-/** Proportional set size (kB) of `pids`: private pages plus each shared page divided by the number of
- *  processes mapping it (smaps_rollup "Pss") — what one more proxy costs a machine already running some. */
-function pssKb(pids: number[]): number {
-  let kb = 0;
-  for (const p of pids) {
-    try {
-      kb += Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, "utf8"))?.[1] ?? 0);
-    } catch { /* gone */ }
-  }
-  return kb;
-}
-
-/** Anonymous (process-private) resident kB of `pids`: RSS without the file-backed pages (mostly the
- *  node binary's code and data), which every process running the same binary shares. */
-function anonKb(pids: number[]): number {
-  let kb = 0;
-  for (const p of pids) {
-    try {
-      kb += Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0);
-    } catch { /* gone */ }
-  }
-  return kb;
-}
 
 /** One sidecar pair configuration: tracing, V8 flags, source (.ts) or compiled (.js) entry. */
 interface Variant { name: string; ratio: "off" | number; flags: string[]; compiled: boolean; env?: Record<string, string> }
@@ -144,9 +120,9 @@ export async function pacedSideBySide(d: PacedDeps): Promise<void> {
     const peakPss: Record<string, number> = {};
     const sample = () => {
       for (const [k, p] of Object.entries(proxies)) {
-        peak[k] = Math.max(peak[k] ?? 0, d.rssKb(p));
-        peakAnon[k] = Math.max(peakAnon[k] ?? 0, anonKb(p));
-        peakPss[k] = Math.max(peakPss[k] ?? 0, pssKb(p));
+        peak[k] = Math.max(peak[k] ?? 0, procKb(p, "VmRSS"));
+        peakAnon[k] = Math.max(peakAnon[k] ?? 0, procKb(p, "RssAnon"));
+        peakPss[k] = Math.max(peakPss[k] ?? 0, procKb(p, "Pss"));
       }
     };
     const sampler = setInterval(sample, 250);
@@ -172,8 +148,8 @@ export async function pacedSideBySide(d: PacedDeps): Promise<void> {
   /** Per scenario, one entry per round: its added p99 over that round's direct run, and its CPU. */
   const results = new Map<string, { addedP99: number; p99: number; cpuTotal: number; rssPeak: number; anonPeak: number; pssPeak: number }[]>();
   const scenario = async (name: string, port: number, proxies: Proxies, extra: Record<string, unknown> = {}, spans?: () => number) => {
-    const idle = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, d.rssKb(p)]));
-    const idleAnon = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, anonKb(p)]));
+    const idle = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, procKb(p, "VmRSS")]));
+    const idleAnon = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, procKb(p, "RssAnon")]));
     const spans0 = spans?.() ?? 0;
     const { res, cpu, peak, peakAnon, peakPss } = await paced(port, count, proxies);
     const out: Record<string, unknown> = { bench: "proxy-paced", scenario: name, round, rate, ...extra, ...res };

@@ -20,6 +20,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { pacedSideBySide } from "./paced-pair.ts";
+import { procKb } from "./proc-kb.ts";
 import { haproxyH2, haproxyHttp1, nginxH2, nginxHttp1 } from "./reference-proxies.ts";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -92,17 +93,6 @@ function cpuTicks(pids: number[]): number {
   return t;
 }
 
-function rssKb(pids: number[]): number {
-  let kb = 0;
-  for (const p of pids) {
-    try {
-      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"));
-      kb += Number(m?.[1] ?? 0);
-    } catch { /* gone */ }
-  }
-  return kb;
-}
-
 const ticksPerSecond = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim() || 100);
 const wrkLua = join(dir, "report.lua");
 writeFileSync(wrkLua, `done = function(summary, latency, requests)
@@ -168,7 +158,7 @@ function measure(scenario: string, protocol: string, pids: number[] | undefined,
   delete out.duration_us;
   if (pids) {
     out.cpu_us_per_req = Math.round(((after - before) / ticksPerSecond) * 1e6 / Math.max(1, res.requests!) * 10) / 10;
-    out.rss_kb = rssKb(pids);
+    out.rss_kb = procKb(pids, "VmRSS");
   }
   emit(out);
 }
@@ -266,7 +256,7 @@ async function main(): Promise<void> {
   }
 
   if (wanted("paced", "http1")) {
-    await pacedSideBySide({ root, dir, nodeBin, originPort: h1Port!, originPid: originPid!, emit, startChild, firstJsonLine, freePort, waitPort, treePids, cpuTicks, rssKb, ticksPerSecond });
+    await pacedSideBySide({ root, dir, nodeBin, originPort: h1Port!, originPid: originPid!, emit, startChild, firstJsonLine, freePort, waitPort, treePids, cpuTicks, ticksPerSecond });
   }
 }
 
