@@ -80,7 +80,7 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
         if (done) return;
         done = true;
         retire(conn);
-        failed(Object.assign(new Error("upstream connect timeout"), { code: "UND_ERR_CONNECT_TIMEOUT" }));
+        failed(Object.assign(new Error("upstream connect timeout"), { code: "ETIMEDOUT" }));
       }, connectTimeoutMs);
       socket.once("connect", () => {
         if (done) return;

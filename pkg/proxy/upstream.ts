@@ -67,13 +67,13 @@ function classify(err: unknown, connected: boolean): ProxyFailureError {
   if (err instanceof ProxyFailureError) return err;
   const code = (err as { code?: string } | undefined)?.code ?? "";
   // Headers node refuses to send (a filter set an invalid name or value): our fault, not the peer's.
-  if (code.startsWith("ERR_INVALID_") || code === "ERR_UNESCAPED_CHARACTERS" || code === "UND_ERR_INVALID_ARG" || code === "UND_ERR_NOT_SUPPORTED" || code === "ERR_HTTP2_INVALID_HEADER_VALUE" || code === "ERR_HTTP2_INVALID_CONNECTION_HEADERS") {
+  if (code.startsWith("ERR_INVALID_") || code === "ERR_UNESCAPED_CHARACTERS" || code === "ERR_HTTP2_INVALID_HEADER_VALUE" || code === "ERR_HTTP2_INVALID_CONNECTION_HEADERS") {
     return failure("internal", "request headers cannot be sent upstream");
   }
   if (code === mismatchCode || code.startsWith("ERR_TLS") || code.includes("CERT") || code === "ERR_SSL_WRONG_VERSION_NUMBER") {
     return failure("upstream_tls", "upstream identity verification failed");
   }
-  if (!connected || connectCodes.has(code) || code === "UND_ERR_CONNECT_TIMEOUT") return failure("upstream_connect", "upstream connect failed");
+  if (!connected || connectCodes.has(code)) return failure("upstream_connect", "upstream connect failed");
   return failure("upstream_reset", "upstream connection reset");
 }
 
