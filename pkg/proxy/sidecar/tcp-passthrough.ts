@@ -26,7 +26,8 @@ export interface PassthroughResult {
 export function passthroughTcp(down: Socket, head: Buffer, downEnded: boolean, target: PassthroughTarget): Promise<PassthroughResult> {
   return new Promise((resolve) => {
     const up = connect({
-      host: target.host, port: target.port, allowHalfOpen: true,
+      // Nagle off, as on every upstream socket: bytes go on as the app wrote them, without waiting for an ACK.
+      host: target.host, port: target.port, allowHalfOpen: true, noDelay: true,
       ...(target.localAddress === undefined ? {} : { localAddress: target.localAddress }),
     });
     let connected = false;
