@@ -146,7 +146,7 @@ export async function pacedSideBySide(d: PacedDeps): Promise<void> {
   let direct: Record<string, number> | undefined;
   let round = 0;
   /** Per scenario, one entry per round: its added p99 over that round's direct run, and its CPU. */
-  const results = new Map<string, { addedP99: number; p99: number; cpuTotal: number; rssPeak: number; anonPeak: number; pssPeak: number }[]>();
+  const results = new Map<string, { addedP99: number; p99: number; cpuTotal: number; rssIdle: number; rssPeak: number; anonPeak: number; pssPeak: number }[]>();
   const scenario = async (name: string, port: number, proxies: Proxies, extra: Record<string, unknown> = {}, spans?: () => number) => {
     const idle = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, procKb(p, "VmRSS")]));
     const idleAnon = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, procKb(p, "RssAnon")]));
@@ -170,7 +170,7 @@ export async function pacedSideBySide(d: PacedDeps): Promise<void> {
     const list = results.get(name) ?? [];
     const most = (r: Record<string, number>) => Math.max(0, ...Object.values(r));
     list.push({ addedP99: (out.added_p99_us as number | undefined) ?? 0, p99: res.p99_us ?? NaN, cpuTotal: out.cpu_us_per_req_total as number,
-      rssPeak: most(peak), anonPeak: most(peakAnon), pssPeak: most(peakPss) });
+      rssIdle: most(idle), rssPeak: most(peak), anonPeak: most(peakAnon), pssPeak: most(peakPss) });
     results.set(name, list);
     return res;
   };
@@ -232,15 +232,27 @@ export async function pacedSideBySide(d: PacedDeps): Promise<void> {
         ...(name === "direct" ? {} : { added_p99_us_median: median(list.map((x) => x.addedP99)), added_p99_us_rounds: list.map((x) => x.addedP99) }),
         cpu_us_per_req_total_median: median(list.map((x) => x.cpuTotal)),
         // Of the scenario's busiest process (kB), median over the rounds.
-        rss_kb_peak_median: median(list.map((x) => x.rssPeak)), rss_anon_kb_peak_median: median(list.map((x) => x.anonPeak)), pss_kb_peak_median: median(list.map((x) => x.pssPeak)) });
+        rss_kb_idle_median: median(list.map((x) => x.rssIdle)), rss_kb_peak_median: median(list.map((x) => x.rssPeak)), rss_anon_kb_peak_median: median(list.map((x) => x.anonPeak)), pss_kb_peak_median: median(list.map((x) => x.pssPeak)) });
     }
-    const weft = results.get("weft-sidecar-pair-tracing-off");
+    // The shipped pair, or the only flag-set pair when BENCH_FLAG_SETS_ONLY=1 ran one.
+    const weftName = results.has("weft-sidecar-pair-tracing-off") ? "weft-sidecar-pair-tracing-off" : [...results.keys()].find((k) => k.startsWith("weft-sidecar-pair-tracing-off-flags"));
+    const weft = weftName === undefined ? undefined : results.get(weftName);
     const nginx = results.get("nginx-mtls-pair");
+    const floor = results.get("node-minimal-mtls-pair");
     if (weft !== undefined && nginx !== undefined) {
       const wins = weft.filter((w, i) => nginx[i] !== undefined && w.addedP99 <= nginx[i]!.addedP99).length;
-      d.emit({ bench: "proxy-paced-goal", goal: "Weft sidecar pair adds no more p99 than the nginx mTLS pair at the same rate",
+      d.emit({ bench: "proxy-paced-goal", goal: "Weft sidecar pair adds no more p99 than the nginx mTLS pair at the same rate", scenario: weftName,
         weft_added_p99_us_median: median(weft.map((x) => x.addedP99)), nginx_added_p99_us_median: median(nginx.map((x) => x.addedP99)),
-        rounds_weft_not_worse: wins, rounds: Math.min(weft.length, nginx.length) });
+        ...(floor !== undefined ? { floor: "node-minimal-mtls-pair", floor_added_p99_us_median: median(floor.map((x) => x.addedP99)) } : {}),
+        rounds_weft_not_worse: wins, rounds: Math.min(weft.length, nginx.length), met: median(weft.map((x) => x.addedP99)) <= median(nginx.map((x) => x.addedP99)) });
+    }
+    if (weft !== undefined) {
+      // The floor's idle RSS: a node process with http, http2 and tls loaded and a listener open, before any request.
+      const peak = median(weft.map((x) => x.rssPeak));
+      d.emit({ bench: "proxy-rss-goal", goal: "RSS under 60 MB per proxy at this load", scenario: weftName, goal_kb: 60 * 1024,
+        weft_rss_kb_peak_median: peak, weft_rss_anon_kb_peak_median: median(weft.map((x) => x.anonPeak)), weft_pss_kb_peak_median: median(weft.map((x) => x.pssPeak)),
+        ...(floor !== undefined ? { floor: "node-minimal-mtls-pair", floor_rss_kb_idle_median: median(floor.map((x) => x.rssIdle)), floor_rss_kb_peak_median: median(floor.map((x) => x.rssPeak)) } : {}),
+        met: peak < 60 * 1024 });
     }
   };
 

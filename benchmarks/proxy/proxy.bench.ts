@@ -148,6 +148,9 @@ function h2load(port: number, path: string, grpcUnary = false): Record<string, n
 const only = process.env.BENCH_ONLY?.split(",").map((x) => x.trim()).filter((x) => x !== "");
 const wanted = (scenario: string, protocol: string) => only === undefined || only.includes(`${scenario}:${protocol}`);
 
+/** CPU µs per request and requests/s of every measured proxy, by "scenario:protocol" (for the goal lines). */
+const measured = new Map<string, { cpu: number; rps: number }>();
+
 function measure(scenario: string, protocol: string, pids: number[] | undefined, run: () => Record<string, number>): void {
   if (!wanted(scenario, protocol)) return;
   const before = pids ? cpuTicks(pids) : 0;
@@ -159,8 +162,33 @@ function measure(scenario: string, protocol: string, pids: number[] | undefined,
   if (pids) {
     out.cpu_us_per_req = Math.round(((after - before) / ticksPerSecond) * 1e6 / Math.max(1, res.requests!) * 10) / 10;
     out.rss_kb = procKb(pids, "VmRSS");
+    measured.set(`${scenario}:${protocol}`, { cpu: out.cpu_us_per_req as number, rps });
   }
   emit(out);
+}
+
+/** The floor for each protocol: a bare node pass-through on the mechanism Weft uses there. */
+const floorOf: Readonly<Record<string, string>> = { http1: "llhttp-minimal", h2c: "h2-minimal", "grpc-unary": "h2-minimal" };
+
+/**
+ * One "proxy-cpu-goal" line per protocol measured for both Weft and nginx: the goal is at most 2× nginx's
+ * CPU per request and at least 50% of its requests/s. The floor's ratio to nginx says how much of that
+ * budget node itself takes before Weft does anything.
+ */
+function emitCpuGoals(): void {
+  const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+  for (const protocol of ["http1", "h2c", "grpc-unary"]) {
+    const weft = measured.get(`weft:${protocol}`);
+    const nginx = measured.get(`nginx:${protocol}`);
+    if (weft === undefined || nginx === undefined) continue;
+    const floor = measured.get(`${floorOf[protocol]}:${protocol}`);
+    emit({
+      bench: "proxy-cpu-goal", protocol, goal: "one Weft proxy: CPU per request at most 2x nginx's, requests/s at least 50% of nginx's",
+      weft_cpu_us_per_req: weft.cpu, nginx_cpu_us_per_req: nginx.cpu, cpu_ratio: ratio(weft.cpu, nginx.cpu), rps_share: ratio(weft.rps, nginx.rps),
+      ...(floor !== undefined ? { floor: floorOf[protocol], floor_cpu_us_per_req: floor.cpu, floor_cpu_ratio: ratio(floor.cpu, nginx.cpu) } : {}),
+      met: weft.cpu <= 2 * nginx.cpu && weft.rps >= 0.5 * nginx.rps,
+    });
+  }
 }
 
 async function main(): Promise<void> {
@@ -246,6 +274,8 @@ async function main(): Promise<void> {
     await reference("nginx");
     await reference("haproxy");
   } else emit({ bench: "proxy", protocol: "h2c", skipped: "h2load not installed" });
+
+  emitCpuGoals();
 
   if (wanted("sidecar-pair-mtls", "http1")) {
     // Two sidecars (one process, so CPU is for both hops): client → outbound → mTLS h2 → inbound → origin.
