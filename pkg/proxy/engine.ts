@@ -20,6 +20,7 @@ import { Mirror } from "./mirror.ts";
 import { createH1Pool } from "./pool-h1.ts";
 import { H2Pool } from "./pool-h2.ts";
 import { detectProtocol } from "./protocol-detect.ts";
+import { routeTemplateOf } from "./router-bridge.ts";
 import { isGrpcRequest, planRequest } from "./request-plan.ts";
 import { failure, ProxyFailureError, rescue } from "./rescue.ts";
 import { RetryBudget } from "./retry-budget.ts";
@@ -154,7 +155,11 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
       labels.backend = plan.cluster?.id ?? (plan.localAppPort !== undefined ? "local-app" : "none");
       const rid = plan.headers["x-request-id"] ?? down.headers["x-request-id"];
       if (typeof rid === "string") labels.requestId = rid;
-      span?.setAttributes({ "weft.route": labels.route, "weft.rule": labels.rule, "weft.backend": labels.backend, "weft.config.version": state!.version });
+      if (span !== undefined) {
+        span.setAttributes({ "weft.route": labels.route, "weft.rule": labels.rule, "weft.backend": labels.backend, "weft.config.version": state!.version });
+        const m = plan.entry?.match;
+        if (m?.kind === "http") span.setRoute(routeTemplateOf(m.path));
+      }
       forward(down, plan, state!, deps, span, countTimeout).catch(fail);
     } catch (e) {
       fail(e);

@@ -5,7 +5,7 @@
 // Plan (where and what to forward) or a direct answer (redirect, CORS preflight). Throws
 // ProxyFailureError for every refusal. Must not: do upstream I/O.
 import type { OutgoingHttpHeaders } from "node:http";
-import type { BackendIR, ClusterIR, FilterIR, HeaderModifierIR, RuleIR, SessionPersistenceIR } from "../ir/types.ts";
+import type { BackendIR, ClusterIR, FilterIR, HeaderModifierIR, RouteEntryIR, RuleIR, SessionPersistenceIR } from "../ir/types.ts";
 import type { RequestView } from "../router/index.ts";
 import { corsResponseHeaders, isPreflight, preflightAnswer } from "./cors.ts";
 import type { Downstream } from "./downstream.ts";
@@ -32,6 +32,8 @@ export interface Plan {
   readonly cluster: ClusterIR | undefined;
   readonly localAppPort: number | undefined;
   readonly rule: RuleIR | undefined;
+  /** The route table entry that matched (its match names the route for traces); undefined without routes. */
+  readonly entry: RouteEntryIR | undefined;
   readonly responseModifiers: HeaderModifierIR[];
   corsHeaders: OutgoingHttpHeaders | undefined;
   readonly mirrors: MirrorFilter[];
@@ -98,7 +100,7 @@ export function planRequest(down: Downstream, ctx: RouteContext, state: EngineSt
 
   const plan: Plan = {
     kind: "forward", grpc, method: down.method, path, query: target.query, authority, headers,
-    cluster: undefined, localAppPort: undefined, rule: undefined, responseModifiers: [], corsHeaders: undefined, mirrors: [],
+    cluster: undefined, localAppPort: undefined, rule: undefined, entry: undefined, responseModifiers: [], corsHeaders: undefined, mirrors: [],
     session: undefined, extraResponseHeaders: undefined,
   };
   if (routes === undefined) {
@@ -133,7 +135,7 @@ export function planRequest(down: Downstream, ctx: RouteContext, state: EngineSt
   if (backendAnswer !== undefined) return backendAnswer;
   const cluster = state.clusters.get(backend.cluster);
   if (cluster === undefined) throw failure("unknown_cluster", "backend cluster unknown");
-  return { ...plan, cluster, rule, session: sp === undefined ? undefined : { sp, pin } };
+  return { ...plan, cluster, rule, entry: match.entry, session: sp === undefined ? undefined : { sp, pin } };
 }
 
 function applyFilters(filters: readonly FilterIR[], plan: Plan, down: Downstream, ctx: RouteContext, host: string): DirectAnswer | undefined {

@@ -8,6 +8,7 @@ export const NOOP_SPAN: SpanHandle = Object.freeze({
   traceId: "",
   spanId: "",
   setAttributes(): void {},
+  setRoute(): void {},
   end(): void {},
 });
 

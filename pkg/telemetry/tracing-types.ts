@@ -40,6 +40,11 @@ export interface SpanHandle {
   readonly spanId: string;
   /** Sets attributes; undefined values are skipped. Cheap no-op when not sampled. */
   setAttributes(attrs: SpanAttributes): void;
+  /**
+   * The matched route's path template (semconv `http.route`), known only after routing: sets the
+   * attribute and renames an HTTP server span `{method} {route}` (gRPC spans keep `{service}/{method}`).
+   */
+  setRoute(route: string): void;
   /** Ends the span once; sets status code attributes and error status from the outcome. */
   end(outcome?: SpanOutcome): void;
 }

@@ -29,13 +29,17 @@ class SdkSpanHandle implements SpanHandle {
   readonly traceId: string;
   readonly spanId: string;
   readonly api: typeof Api;
+  /** The request method of an HTTP server span (renamed `{method} {route}` by setRoute); else undefined. */
+  private readonly httpServerMethod: string | undefined;
   ended = false;
 
-  constructor(api: typeof Api, span: Span, parentContext: Context, role: SpanRole) {
+  constructor(api: typeof Api, span: Span, parentContext: Context, role: SpanRole, attrs: SpanAttributes) {
     this.api = api;
     this.span = span;
     this.parentContext = parentContext;
     this.role = role;
+    const method = attrs["http.request.method"];
+    this.httpServerMethod = role === "server" && attrs["rpc.service"] === undefined && typeof method === "string" ? method : undefined;
     const sc = span.spanContext();
     this.sampled = span.isRecording();
     this.traceId = sc.traceId;
@@ -50,6 +54,12 @@ class SdkSpanHandle implements SpanHandle {
   setAttributes(attrs: SpanAttributes): void {
     // The SDK skips undefined values silently.
     if (this.sampled && !this.ended) this.span.setAttributes(attrs);
+  }
+
+  setRoute(route: string): void {
+    if (!this.sampled || this.ended) return;
+    this.span.setAttribute("http.route", route);
+    if (this.httpServerMethod !== undefined) this.span.updateName(spanNameOf({ "http.request.method": this.httpServerMethod, "http.route": route }, this.httpServerMethod));
   }
 
   end(outcome?: SpanOutcome): void {
@@ -116,7 +126,7 @@ class SdkTracing implements Tracing {
     const kind = role === "server" ? api.SpanKind.SERVER : api.SpanKind.CLIENT;
     try {
       const span = this.tracer.startSpan(name ?? spanNameOf(attrs, role === "server" ? "request" : "upstream"), { kind, attributes: attrs }, parent);
-      return new SdkSpanHandle(api, span, parent, role);
+      return new SdkSpanHandle(api, span, parent, role, attrs);
     } finally {
       this.ids.pendingTraceId = undefined;
     }

@@ -79,5 +79,6 @@ export class UnsampledSpanHandle implements SpanHandle {
   }
 
   setAttributes(_attrs: SpanAttributes): void {}
+  setRoute(_route: string): void {}
   end(): void {}
 }
