@@ -58,7 +58,10 @@ for (const exportProtocol of ["http", "grpc"] as const) {
       expectWeftHops(chain, m, "HTTPRoute/default/r0", m.app!.port);
       for (const s of chain) expect(s.attributes).toMatchObject({ "http.request.method": "GET", "http.response.status_code": 200 });
       expect(chain[0]!.attributes["network.protocol.version"]).toBe("1.1");
-      expect(chain[0]!.name).toBe("GET");
+      // The gateway routed by its PathPrefix "/" rule; the sidecars served the Service without a route table.
+      expect(chain[0]!.name).toBe("GET /*");
+      expect(chain[0]!.attributes["http.route"]).toBe("/*");
+      expect(chain[2]!.name).toBe("GET");
       const seen = m.app!.seen[m.app!.seen.length - 1]!;
       expect(String(seen.headers["traceparent"])).toBe(`00-${chain[0]!.traceId}-${chain[5]!.spanId}-01`);
     });
