@@ -20,6 +20,7 @@ export const ANNOTATION = {
   proxyCpuLimit: "weft.dev/proxy-cpu-limit",
   proxyMemoryLimit: "weft.dev/proxy-memory-limit",
   proxyLogLevel: "weft.dev/proxy-log-level",
+  rewriteAppProbes: "weft.dev/rewrite-app-probes",
 } as const;
 
 export const NAMESPACE_LABEL = "weft.dev/inject";
@@ -34,6 +35,8 @@ export interface PodOverrides {
   readonly excludeOutboundCidrs: readonly string[];
   readonly resources: ProxyResources;
   readonly logLevel: ProxyLogLevel;
+  /** Point the app's HTTP and TCP kubelet probes at the proxy's admin port (app-probes.ts); default true. */
+  readonly rewriteAppProbes: boolean;
 }
 
 function listOf(name: string, value: string, problems: string[]): string[] {
@@ -97,6 +100,10 @@ export function readPodOverrides(annotations: Readonly<Record<string, string>>, 
     if (found === undefined) problems.push(`${ANNOTATION.proxyLogLevel}: "${levelRaw.slice(0, 64)}" is not one of ${PROXY_LOG_LEVELS.join(", ")}`);
     else logLevel = found;
   }
+  const rewriteRaw = a(ANNOTATION.rewriteAppProbes)?.trim().toLowerCase();
+  if (rewriteRaw !== undefined && rewriteRaw !== "true" && rewriteRaw !== "false") {
+    problems.push(`${ANNOTATION.rewriteAppProbes}: "${rewriteRaw.slice(0, 64)}" must be true or false`);
+  }
   return {
     overrides: {
       excludeOutboundPorts: union(config.excludeOutboundPorts, portsOf(ANNOTATION.excludeOutboundPorts, a(ANNOTATION.excludeOutboundPorts), problems)),
@@ -105,6 +112,7 @@ export function readPodOverrides(annotations: Readonly<Record<string, string>>, 
       excludeOutboundCidrs: union(config.excludeOutboundCidrs, cidrsOf(ANNOTATION.excludeOutboundCidrs, a(ANNOTATION.excludeOutboundCidrs), problems)),
       resources,
       logLevel,
+      rewriteAppProbes: rewriteRaw !== "false",
     },
     problems,
   };

@@ -12,6 +12,7 @@ import { canonicalJson } from "../pkg/util/canonical-json.ts";
 import { ANNOTATION, NAMESPACE_LABEL, readPodOverrides } from "./annotations.ts";
 import type { InjectorConfig } from "./injector-config.ts";
 import { escapePointer, type JsonPatchOp } from "./json-patch.ts";
+import { rewriteAppProbes } from "./app-probes.ts";
 import { INIT_CONTAINER, PROXY_CONTAINER, SCRATCH_VOLUME, TOKEN_VOLUME, initArgs, initContainer, proxyContainer, proxyVolumes } from "./sidecar-containers.ts";
 
 export type InjectionReason =
@@ -37,6 +38,8 @@ export interface InjectionReport {
   readonly proxyImage?: string;
   /** The `weft init` arguments (capture ports and exclusions). */
   readonly captureArgs?: readonly string[];
+  /** Admin paths of the app probes pointed at the proxy (app-probes.ts), when any. */
+  readonly rewrittenProbes?: readonly string[];
 }
 
 export interface MutateResult {
@@ -125,16 +128,20 @@ export function mutate(pod: Pod, namespace: Namespace | undefined, config: Injec
   if (problems.length > 0) return skip("invalid-annotation", problems);
 
   const native = config.nativeSidecars;
+  // Probe rewrites name spec.containers by index as given: they go first, before the proxy is inserted.
+  const probes = rewriteAppProbes(spec["containers"], config, overrides);
+  const rewritten = Object.keys(probes.probes);
   const report: InjectionReport = {
     injected: true,
     reason,
     mode: native ? "native-sidecar" : "sidecar-container",
     proxyImage: config.proxyImage,
     captureArgs: initArgs(config, overrides).slice(1),
+    ...(rewritten.length > 0 ? { rewrittenProbes: rewritten } : {}),
   };
   const init = initContainer(config, overrides);
-  const proxy = proxyContainer(config, overrides, native);
-  const patch: JsonPatchOp[] = [];
+  const proxy = proxyContainer(config, overrides, native, probes.probes);
+  const patch: JsonPatchOp[] = [...probes.patch];
 
   const hasInits = Array.isArray(spec["initContainers"]);
   if (native) {

@@ -3,11 +3,14 @@
 // root, no privilege escalation, drop ALL), and the proxy-only volumes (projected ServiceAccount
 // token for the controller audience, an in-memory scratch dir; WEFT_TRUST_BUNDLE when the config
 // carries the mesh trust bundle; NODE_OPTIONS and WEFT_NODE_ARGS = the sidecar's V8 heap/GC flags,
-// pkg/util/proxy-node-options.ts, which keep its RSS down under load). Takes config + per-pod overrides;
+// pkg/util/proxy-node-options.ts, which keep its RSS down under load; WEFT_APP_PROBES when app probes were
+// pointed at the proxy, injector/app-probes.ts). Takes config + per-pod overrides;
 // gives plain Kubernetes JSON.
 // Must not: mount the weft token into app containers, or give the proxy any capability.
 // Spec: native sidecars = init container with restartPolicy Always (KEP-753, Kubernetes ≥ 1.29).
 import { TRACING_ENV } from "../pkg/telemetry/tracing-env.ts";
+import { APP_PROBES_ENV, type AppProbe } from "../pkg/util/app-probes.ts";
+import { canonicalJson } from "../pkg/util/canonical-json.ts";
 import { NODE_ARGS_ENV, PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../pkg/util/proxy-node-options.ts";
 import type { PodOverrides } from "./annotations.ts";
 import type { InjectorConfig } from "./injector-config.ts";
@@ -83,7 +86,8 @@ function tracingEnv(config: InjectorConfig): Record<string, unknown>[] {
   ];
 }
 
-export function proxyContainer(config: InjectorConfig, o: PodOverrides, native: boolean): Record<string, unknown> {
+/** `appProbes`: the app probes pointed at this proxy (admin path → original target), handed over as WEFT_APP_PROBES. */
+export function proxyContainer(config: InjectorConfig, o: PodOverrides, native: boolean, appProbes: Readonly<Record<string, AppProbe>> = {}): Record<string, unknown> {
   const ready = (): Record<string, unknown> => ({ httpGet: { path: "/ready", port: config.adminPort } });
   const c: Record<string, unknown> = {
     name: PROXY_CONTAINER,
@@ -111,6 +115,7 @@ export function proxyContainer(config: InjectorConfig, o: PodOverrides, native: 
       ...tracingEnv(config),
       ...(config.trustBundlePem === undefined ? [] : [env(TRUST_BUNDLE_ENV, config.trustBundlePem)]),
       ...(config.controllerInsecure === true ? [env("WEFT_CONTROLLER_INSECURE", "true")] : []),
+      ...(Object.keys(appProbes).length > 0 ? [env(APP_PROBES_ENV, canonicalJson(appProbes))] : []),
     ],
     resources: { requests: { ...o.resources.requests }, limits: { ...o.resources.limits } },
     securityContext: {

@@ -26,6 +26,7 @@ import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { GatewayListeners } from "../../pkg/proxy/gateway-listeners.ts";
 import { startSidecar, type Sidecar } from "../../pkg/proxy/sidecar/index.ts";
 import { compileMesh, lookupMeshDestination, type CompiledMesh } from "../../pkg/router/index.ts";
+import { APP_PROBES_ENV, parseAppProbes } from "../../pkg/util/app-probes.ts";
 import { contentHash } from "../../pkg/util/canonical-json.ts";
 import { createAccessLog, createLogger, createMetricsRegistry, initTracing, parseLogLevel, registerProxyMetrics, tracingConfigFromEnv } from "../../pkg/telemetry/index.ts";
 
@@ -278,7 +279,10 @@ async function run(argv: readonly string[]): Promise<number> {
     await engine.drain(0);
     return 1;
   }
-  const admin = await startAdminServer(engine, { port: intFlag(f, "admin-port", 15021), host: bind, extraMetrics: () => registry.renderMetrics() });
+  // App probes the injector pointed at the admin port (WEFT_APP_PROBES); a bad entry is logged and left out.
+  const appProbes = parseAppProbes(process.env[APP_PROBES_ENV]);
+  for (const problem of appProbes.problems) log.warn({ problem }, "app probe ignored");
+  const admin = await startAdminServer(engine, { port: intFlag(f, "admin-port", 15021), host: bind, extraMetrics: () => registry.renderMetrics(), appProbes: appProbes.probes });
   log.info({ adminPort: admin.port }, "proxy started");
 
   await new Promise<void>((resolve) => {

@@ -1,9 +1,13 @@
 // admin-server: the proxy's own HTTP endpoints: /live (process up), /ready (200 once a config is in
-// force), /config (version + IR JSON, every secret's keyPem redacted), /metrics (Prometheus text).
-// Takes the engine and extra metric text; gives a listening server. Must not: expose key material, or
-// accept anything but GET/HEAD.
+// force), /config (version + IR JSON, every secret's keyPem redacted), /metrics (Prometheus text), and
+// /app-health/<container>/<kind> for the app probes the injector pointed here (app-probe.ts; only the
+// configured paths, each checked against the app on localhost).
+// Takes the engine, extra metric text and the app probes; gives a listening server. Must not: expose key
+// material, accept anything but GET/HEAD, or forward a path it was not configured with.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { APP_HEALTH_PREFIX, type AppProbe } from "../util/app-probes.ts";
+import { runAppProbe } from "./app-probe.ts";
 import type { WeftHttpEngine } from "./engine.ts";
 
 export interface AdminServer {
@@ -20,7 +24,15 @@ export function redactedConfig(engine: WeftHttpEngine): unknown {
   };
 }
 
-export async function startAdminServer(engine: WeftHttpEngine, opts: { port: number; host?: string; extraMetrics?: () => Promise<string> | string }): Promise<AdminServer> {
+export interface AdminOptions {
+  readonly port: number;
+  readonly host?: string;
+  readonly extraMetrics?: () => Promise<string> | string;
+  /** Rewritten app probes by admin path (pkg/util/app-probes.ts parseAppProbes). */
+  readonly appProbes?: ReadonlyMap<string, AppProbe>;
+}
+
+export async function startAdminServer(engine: WeftHttpEngine, opts: AdminOptions): Promise<AdminServer> {
   const server: Server = createServer((req, res) => {
     if (req.method !== "GET" && req.method !== "HEAD") { res.writeHead(405, { allow: "GET, HEAD" }); res.end(); return; }
     const path = (req.url ?? "/").split("?")[0];
@@ -38,7 +50,12 @@ export async function startAdminServer(engine: WeftHttpEngine, opts: { port: num
           () => send(200, "text/plain; version=0.0.4", engine.metrics.render()));
         return;
       }
-      default: return send(404, "text/plain", "not found\n");
+      default: {
+        const probe = path?.startsWith(APP_HEALTH_PREFIX) === true ? opts.appProbes?.get(path) : undefined;
+        if (probe === undefined) return send(404, "text/plain", "not found\n");
+        void runAppProbe(probe).then((r) => send(r.status, "text/plain", `${r.reason}\n`));
+        return;
+      }
     }
   });
   server.headersTimeout = 5000;
