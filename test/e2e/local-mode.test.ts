@@ -125,7 +125,7 @@ describe("weft local, driven through its banner", () => {
   }, 60_000);
 
   it("prints a one-line summary per trace (built-in receiver): gateway → mTLS sidecar hops with route and status", async () => {
-    const line = await eventually("a trace summary line", 25_000, async () => /^trace [0-9a-f]{8} \d+ hops [\d.]+ ms status 200 route HTTPRoute\/demo\/web: gateway GET 200 → sidecar\(mTLS\) GET 200/m.exec(stdout)?.[0]);
+    const line = await eventually("a trace summary line", 25_000, async () => /^trace [0-9a-f]{8} \d+ hops [\d.]+ ms status 200 route HTTPRoute\/demo\/web: gateway GET \/\S* 200 → sidecar\(mTLS\) GET 200/m.exec(stdout)?.[0]);
     expect(line).toBeDefined();
   }, 30_000);
 
