@@ -141,6 +141,17 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
       if (ctx === undefined) throw failure("internal", "connection without context");
       const state = current;
       const plan = planRequest(down, ctx, state, limits, random);
+      // The route is known once planned, also when a filter answered (redirect, CORS preflight).
+      if (plan.rule !== undefined) {
+        labels.route = `${plan.rule.route.kind}/${plan.rule.route.namespace}/${plan.rule.route.name}`;
+        labels.rule = plan.rule.id;
+      }
+      if (plan.kind === "forward") labels.backend = plan.cluster?.id ?? (plan.localAppPort !== undefined ? "local-app" : "none");
+      if (span !== undefined) {
+        span.setAttributes({ "weft.route": labels.route, "weft.rule": labels.rule, "weft.backend": labels.backend, "weft.config.version": state!.version });
+        const m = plan.entry?.match;
+        if (m?.kind === "http") span.setRoute(routeTemplateOf(m.path));
+      }
       if (plan.kind === "answer") {
         down.head(plan.status, plan.headers);
         down.end();
@@ -148,18 +159,8 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
         return;
       }
       metrics.requests.inc(forwardedLabels(label));
-      if (plan.rule !== undefined) {
-        labels.route = `${plan.rule.route.kind}/${plan.rule.route.namespace}/${plan.rule.route.name}`;
-        labels.rule = plan.rule.id;
-      }
-      labels.backend = plan.cluster?.id ?? (plan.localAppPort !== undefined ? "local-app" : "none");
       const rid = plan.headers["x-request-id"] ?? down.headers["x-request-id"];
       if (typeof rid === "string") labels.requestId = rid;
-      if (span !== undefined) {
-        span.setAttributes({ "weft.route": labels.route, "weft.rule": labels.rule, "weft.backend": labels.backend, "weft.config.version": state!.version });
-        const m = plan.entry?.match;
-        if (m?.kind === "http") span.setRoute(routeTemplateOf(m.path));
-      }
       forward(down, plan, state!, deps, span, countTimeout).catch(fail);
     } catch (e) {
       fail(e);

@@ -47,6 +47,9 @@ export interface DirectAnswer {
   readonly kind: "answer";
   readonly status: number;
   readonly headers: OutgoingHttpHeaders;
+  /** The rule whose filter answered (redirect, CORS preflight) and the entry that matched, for telemetry. */
+  readonly rule?: RuleIR;
+  readonly entry?: RouteEntryIR;
 }
 
 /** Header carrying the mTLS-verified SPIFFE id of the calling workload to the app (sidecar inbound). */
@@ -120,7 +123,7 @@ export function planRequest(down: Downstream, ctx: RouteContext, state: EngineSt
   const rule = match.rule;
 
   const answer = applyFilters(rule.filters, plan, down, ctx, host);
-  if (answer !== undefined) return answer;
+  if (answer !== undefined) return { ...answer, rule, entry: match.entry };
 
   if (rule.backends.length === 0) throw failure("no_backends", "route rule has no backends");
   // Session persistence overrides weights, even towards weight-0 backends (spec §13).
@@ -132,7 +135,7 @@ export function planRequest(down: Downstream, ctx: RouteContext, state: EngineSt
   if (backend === undefined) throw failure("no_backends", "route rule has no backends with weight");
   if (backend.kind === "invalid") throw failure("invalid_backend", `invalid backend: ${backend.reason}`);
   const backendAnswer = applyFilters(backend.filters, plan, down, ctx, host);
-  if (backendAnswer !== undefined) return backendAnswer;
+  if (backendAnswer !== undefined) return { ...backendAnswer, rule, entry: match.entry };
   const cluster = state.clusters.get(backend.cluster);
   if (cluster === undefined) throw failure("unknown_cluster", "backend cluster unknown");
   return { ...plan, cluster, rule, entry: match.entry, session: sp === undefined ? undefined : { sp, pin } };

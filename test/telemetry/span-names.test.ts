@@ -1,6 +1,7 @@
 // span-names: after routing, a sampled HTTP server span carries the matched route's template as
 // `http.route` and is named `{method} {route}` (semconv); a request served without a route table keeps
-// the method-only name and no `http.route`. Spans arrive at a real OTLP/HTTP receiver.
+// the method-only name and no `http.route`. A rule whose filter answers (a redirect) still names the span
+// and carries its route. Spans arrive at a real OTLP/HTTP receiver.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initTracing, type Tracing } from "../../pkg/telemetry/index.ts";
 import { h1 } from "../proxy/client.ts";
@@ -22,6 +23,7 @@ beforeAll(async () => {
     { matches: [exact("/health")], backends: [backend("ns/up:80")] },
     { matches: [{ ...prefix("/"), path: { type: "RegularExpression", value: "/v[0-9]+/items" } }], backends: [backend("ns/up:80")] },
     { matches: [prefix("/reviews")], backends: [backend("ns/up:80")] },
+    { matches: [prefix("/old")], filters: [{ type: "RequestRedirect", path: { type: "ReplacePrefixMatch", value: "/new", prefix: "/old" }, statusCode: 301 }] },
   ]), { tracing });
   unrouted = await startProxy(ir, undefined, { tracing, ctx: { face: "sidecar-outbound", defaultCluster: "ns/up:80" } });
 });
@@ -35,11 +37,11 @@ afterAll(async () => {
 });
 
 /** The server span of one request sent with `send`. */
-async function serverSpanOf(send: () => Promise<unknown>): Promise<ReceivedSpan> {
+async function serverSpanOf(send: () => Promise<unknown>, spanCount = 2): Promise<ReceivedSpan> {
   receiver.spans.length = 0;
   await send();
   await tracing.forceFlush();
-  const spans = await receiver.waitForSpans(2);
+  const spans = await receiver.waitForSpans(spanCount);
   const server = spans.filter((s) => s.kind === 2);
   expect(server).toHaveLength(1);
   return server[0]!;
@@ -55,6 +57,11 @@ describe("HTTP server span names", () => {
     expect((await serverSpanOf(() => h1(routed.port, "/health", { method: "HEAD" }))).name).toBe("HEAD /health");
     const s = await serverSpanOf(() => h1(routed.port, "/v2/items", { method: "POST", body: "x" }));
     expect(s.name).toBe("POST /v[0-9]+/items");
+  });
+  it("names a request a rule's filter answered (redirect) by that rule, with its route attributes", async () => {
+    const s = await serverSpanOf(async () => expect((await h1(routed.port, "/old/page")).status).toBe(301), 1);
+    expect(s.name).toBe("GET /old/*");
+    expect(s.attributes).toMatchObject({ "http.route": "/old/*", "weft.route": "HTTPRoute/default/r3", "weft.rule": "HTTPRoute/default/r3/0", "http.response.status_code": 301 });
   });
   it("keeps the method-only name when no route table routed the request", async () => {
     const s = await serverSpanOf(() => h1(unrouted.port, "/anything"));
