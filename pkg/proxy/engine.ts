@@ -9,6 +9,7 @@ import { rpcAttributesOf, type AccessLog, type ProxyMetrics as TelemetryProxyMet
 import { EndpointChooser, type BalancerKind } from "./backend-choice.ts";
 import { endpointKey } from "./endpoint-stats.ts";
 import { H2Downstream, type Downstream } from "./downstream.ts";
+import type { RouteEntryIR, RuleIR } from "../ir/types.ts";
 import type { EngineState, HttpEngine, MeshTlsMaterial, RouteContext } from "./engine-types.ts";
 import { forward, type ForwardDeps } from "./forward.ts";
 import { H1Front } from "./h1-connection.ts";
@@ -131,8 +132,20 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
       finishOne(down, ctx, started, labels, grpc, span);
     });
     const countTimeout = () => telemetry?.requestTimeouts.inc({ route: labels.route, face: ctx?.face ?? "gateway" });
+    /** The matched rule, once known: route labels and span route (also for answers and refusals). */
+    const routed = (rule: RuleIR | undefined, entry: RouteEntryIR | undefined, version: string) => {
+      if (rule !== undefined) {
+        labels.route = `${rule.route.kind}/${rule.route.namespace}/${rule.route.name}`;
+        labels.rule = rule.id;
+      }
+      if (span === undefined) return;
+      span.setAttributes({ "weft.route": labels.route, "weft.rule": labels.rule, "weft.backend": labels.backend, "weft.config.version": version });
+      const m = entry?.match;
+      if (m?.kind === "http") span.setRoute(routeTemplateOf(m.path));
+    };
     const fail = (e: unknown) => {
       if (!(e instanceof ProxyFailureError)) log("proxy.internal_error", { error: e instanceof Error ? e.message : String(e) });
+      else if (e.route !== undefined && labels.route === "none") routed(e.route.rule, e.route.entry, current?.version ?? "");
       const kind = rescue(down, e, grpc);
       metrics.failures.inc({ face: label, code: kind });
       if (kind === "upstream_timeout") countTimeout();
@@ -142,16 +155,8 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
       const state = current;
       const plan = planRequest(down, ctx, state, limits, random);
       // The route is known once planned, also when a filter answered (redirect, CORS preflight).
-      if (plan.rule !== undefined) {
-        labels.route = `${plan.rule.route.kind}/${plan.rule.route.namespace}/${plan.rule.route.name}`;
-        labels.rule = plan.rule.id;
-      }
       if (plan.kind === "forward") labels.backend = plan.cluster?.id ?? (plan.localAppPort !== undefined ? "local-app" : "none");
-      if (span !== undefined) {
-        span.setAttributes({ "weft.route": labels.route, "weft.rule": labels.rule, "weft.backend": labels.backend, "weft.config.version": state!.version });
-        const m = plan.entry?.match;
-        if (m?.kind === "http") span.setRoute(routeTemplateOf(m.path));
-      }
+      routed(plan.rule, plan.entry, state!.version);
       if (plan.kind === "answer") {
         down.head(plan.status, plan.headers);
         down.end();

@@ -14,8 +14,8 @@ import { applyHeaderModifier } from "./filters-headers.ts";
 import { forwardRequestHeaders, hasDuplicateHost, headerCount, normalizePath, routingHost, splitTarget } from "./hygiene.ts";
 import type { Limits } from "./limits.ts";
 import { redirectLocation } from "./redirect.ts";
-import { failure } from "./rescue.ts";
-import { applyPathModifier, matchRoute, pickBackend } from "./router-bridge.ts";
+import { failure, ProxyFailureError } from "./rescue.ts";
+import { applyPathModifier, matchRoute, pickBackend, type RouteMatch } from "./router-bridge.ts";
 import { pinnedBackend, readPin, type SessionPin } from "./session-persistence.ts";
 
 type MirrorFilter = Extract<FilterIR, { type: "RequestMirror" }>;
@@ -120,6 +120,18 @@ export function planRequest(down: Downstream, ctx: RouteContext, state: EngineSt
   const view: RequestView = { method: down.method, path, query: target.query, host, header: firstHeader(down), grpc };
   const match = matchRoute(routes, view);
   if (match === undefined) throw failure("no_route", "no matching route");
+  try {
+    return planMatched(match, plan, down, ctx, state, host, random);
+  } catch (e) {
+    // A refusal after routing still names its route (metrics, access log, span).
+    if (e instanceof ProxyFailureError) e.route = { rule: match.rule, entry: match.entry };
+    throw e;
+  }
+}
+
+/** The rest of the plan once `match` chose a rule: filters, backend choice, backend filters. */
+function planMatched(match: RouteMatch, plan: Plan, down: Downstream, ctx: RouteContext, state: EngineState, host: string, random: () => number): Plan | DirectAnswer {
+  const h = down.headers;
   const rule = match.rule;
 
   const answer = applyFilters(rule.filters, plan, down, ctx, host);

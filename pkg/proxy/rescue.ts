@@ -4,6 +4,7 @@
 // After headers went out the only honest answer is a reset. Must not: answer twice, throw, or echo
 // request data or secrets into the answer.
 import { WeftError, type WeftErrorCode } from "../errors/weft-error.ts";
+import type { RouteEntryIR, RuleIR } from "../ir/types.ts";
 import type { Downstream } from "./downstream.ts";
 import { encodeGrpcMessage, GrpcCode } from "./grpc-status.ts";
 
@@ -42,6 +43,8 @@ export class ProxyFailureError extends WeftError {
   readonly kind: FailureKind;
   readonly status: number;
   readonly grpcCode: number;
+  /** The matched rule when the failure came after routing (invalid backend, no endpoints…), for telemetry. */
+  route: { readonly rule: RuleIR; readonly entry: RouteEntryIR } | undefined;
   constructor(kind: FailureKind, message: string, status?: number) {
     const spec = table[kind];
     super(spec.code, message, { kind });
@@ -49,6 +52,7 @@ export class ProxyFailureError extends WeftError {
     this.kind = kind;
     this.status = status ?? spec.status;
     this.grpcCode = spec.grpc;
+    this.route = undefined;
   }
 }
 

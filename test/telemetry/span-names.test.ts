@@ -1,11 +1,12 @@
 // span-names: after routing, a sampled HTTP server span carries the matched route's template as
 // `http.route` and is named `{method} {route}` (semconv); a request served without a route table keeps
 // the method-only name and no `http.route`. A rule whose filter answers (a redirect) still names the span
-// and carries its route. Spans arrive at a real OTLP/HTTP receiver.
+// and carries its route, and so does one refused after routing (invalid backend). Spans arrive at a real
+// OTLP/HTTP receiver.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initTracing, type Tracing } from "../../pkg/telemetry/index.ts";
 import { h1 } from "../proxy/client.ts";
-import { backend, cluster, endpoint, exact, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "../proxy/fixtures.ts";
+import { backend, cluster, endpoint, exact, invalidBackend, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "../proxy/fixtures.ts";
 import { startHttpReceiver, type OtlpReceiver, type ReceivedSpan } from "../support/otlp/otlp-receiver.ts";
 
 let up: Echo;
@@ -24,6 +25,7 @@ beforeAll(async () => {
     { matches: [{ ...prefix("/"), path: { type: "RegularExpression", value: "/v[0-9]+/items" } }], backends: [backend("ns/up:80")] },
     { matches: [prefix("/reviews")], backends: [backend("ns/up:80")] },
     { matches: [prefix("/old")], filters: [{ type: "RequestRedirect", path: { type: "ReplacePrefixMatch", value: "/new", prefix: "/old" }, statusCode: 301 }] },
+    { matches: [prefix("/broken")], backends: [invalidBackend()] },
   ]), { tracing });
   unrouted = await startProxy(ir, undefined, { tracing, ctx: { face: "sidecar-outbound", defaultCluster: "ns/up:80" } });
 });
@@ -62,6 +64,11 @@ describe("HTTP server span names", () => {
     const s = await serverSpanOf(async () => expect((await h1(routed.port, "/old/page")).status).toBe(301), 1);
     expect(s.name).toBe("GET /old/*");
     expect(s.attributes).toMatchObject({ "http.route": "/old/*", "weft.route": "HTTPRoute/default/r3", "weft.rule": "HTTPRoute/default/r3/0", "http.response.status_code": 301 });
+  });
+  it("names a request refused after routing (invalid backend ⇒ 500) by its rule", async () => {
+    const s = await serverSpanOf(async () => expect((await h1(routed.port, "/broken/x")).status).toBe(500), 1);
+    expect(s.name).toBe("GET /broken/*");
+    expect(s.attributes).toMatchObject({ "http.route": "/broken/*", "weft.route": "HTTPRoute/default/r4", "http.response.status_code": 500 });
   });
   it("keeps the method-only name when no route table routed the request", async () => {
     const s = await serverSpanOf(() => h1(unrouted.port, "/anything"));
