@@ -1,9 +1,9 @@
 // app-probes: rewrites the kubelet probes of app containers so they keep working behind the sidecar
-// (contract in pkg/util/app-probes.ts). An httpGet or tcpSocket probe (liveness, readiness, startup) whose
+// (contract in pkg/util/app-probes.ts). An httpGet, tcpSocket or grpc probe (liveness, readiness, startup) whose
 // port is captured inbound becomes an httpGet on the proxy's admin port at
 // /app-health/<container>/<kind>; its timing fields (delays, period, thresholds, timeout) are kept; the
 // original target goes to the proxy as WEFT_APP_PROBES. Left as they are: probes with an explicit `host`
-// (not the pod), exec and gRPC probes, ports the pod excludes from capture or does not include, named
+// (not the pod), exec probes, ports the pod excludes from capture or does not include, named
 // ports the container does not declare.
 // Takes the pod spec's containers, the config and the pod overrides; gives JSON Patch ops (paths into
 // spec.containers as given) and the probe map. Must not: throw on any input.
@@ -52,6 +52,12 @@ function targetOf(probe: Record<string, unknown>, container: Record<string, unkn
       : [];
     return { kind: "http", port, path: path.startsWith("/") ? path : `/${path}`, scheme, headers, timeoutSeconds };
   }
+  const grpc = probe["grpc"];
+  if (isRecord(grpc)) {
+    const port = resolvePort(grpc["port"], container);
+    if (port === undefined || !captured(port, o, config)) return undefined;
+    return { kind: "grpc", port, service: typeof grpc["service"] === "string" ? grpc["service"] : "", timeoutSeconds };
+  }
   const tcp = probe["tcpSocket"];
   if (isRecord(tcp)) {
     if (tcp["host"] !== undefined && tcp["host"] !== "") return undefined;
@@ -76,7 +82,7 @@ export function rewriteAppProbes(containers: unknown, config: InjectorConfig, o:
       if (target === undefined) continue;
       const path = appProbePath(c["name"], kind);
       probes[path] = target;
-      const { httpGet: _h, tcpSocket: _t, ...timing } = probe;
+      const { httpGet: _h, tcpSocket: _t, grpc: _g, ...timing } = probe;
       patch.push({ op: "replace", path: `/spec/containers/${i}/${kind}`, value: { ...timing, httpGet: { path, port: config.adminPort, scheme: "HTTP" } } });
     }
   });

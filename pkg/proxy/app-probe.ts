@@ -1,6 +1,7 @@
 // app-probe: runs one rewritten kubelet probe (pkg/util/app-probes.ts) against the app on 127.0.0.1, as
 // the kubelet would have: HTTP(S) GET with the probe's headers (an HTTPS certificate is not verified, as
-// the kubelet does not), success for 200–399 (redirects are not followed); TCP: the connection opens.
+// the kubelet does not), success for 200–399 (redirects are not followed); TCP: the connection opens;
+// gRPC: grpc.health.v1 Check answers SERVING (grpc-health-check.ts).
 // Bounded by the probe's timeoutSeconds. Takes a probe; gives the status the admin endpoint answers —
 // 200, the app's own failing status, or 503 when the app cannot be reached — with a one-line reason.
 // Must not: reach anything but loopback, or read more of the app's answer than it needs.
@@ -8,6 +9,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { connect } from "node:net";
 import type { AppProbe } from "../util/app-probes.ts";
+import { grpcHealthCheck } from "./grpc-health-check.ts";
 
 export interface ProbeResult {
   readonly status: number;
@@ -26,6 +28,13 @@ export function runAppProbe(p: AppProbe): Promise<ProbeResult> {
       s.setTimeout(ms, () => { s.destroy(); finish(503, `tcp ${p.port}: timed out after ${p.timeoutSeconds}s`); });
       s.once("connect", () => { s.destroy(); finish(200, `tcp ${p.port}: connected`); });
       s.once("error", (e: NodeJS.ErrnoException) => finish(503, `tcp ${p.port}: ${e.code ?? "connect failed"}`));
+      return;
+    }
+    if (p.kind === "grpc") {
+      const what = `grpc ${p.port}${p.service === "" ? "" : ` ${p.service.slice(0, 80)}`}`;
+      grpcHealthCheck(p.port, p.service, ms).then(
+        (s) => finish(s === "SERVING" ? 200 : 503, `${what}: ${s}`),
+        () => finish(503, `${what}: health check failed`));
       return;
     }
     const headers: Record<string, string> = { "user-agent": "kube-probe/weft", accept: "*/*" };

@@ -1,5 +1,5 @@
 // app-probes: the contract between the injector and the sidecar for rewritten kubelet probes. The
-// injector points an app container's HTTP and TCP probes at the proxy's admin port, path
+// injector points an app container's HTTP, TCP and gRPC probes at the proxy's admin port, path
 // `/app-health/<container>/<livez|readyz|startupz>`, and hands the original targets to the proxy as JSON
 // in WEFT_APP_PROBES; the proxy's admin server runs the original check against the app on localhost
 // (pkg/proxy/app-probe.ts). Why: a probe sent to a captured port reaches the inbound sidecar, which in
@@ -32,7 +32,9 @@ export type AppProbe =
       readonly headers: readonly { readonly name: string; readonly value: string }[];
       readonly timeoutSeconds: number;
     }
-  | { readonly kind: "tcp"; readonly port: number; readonly timeoutSeconds: number };
+  | { readonly kind: "tcp"; readonly port: number; readonly timeoutSeconds: number }
+  /** grpc.health.v1 Check of `service` ("" = the server as a whole), plaintext, as the kubelet's gRPC probe. */
+  | { readonly kind: "grpc"; readonly port: number; readonly service: string; readonly timeoutSeconds: number };
 
 const MAX_PROBES = 64;
 const tokenRe = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -54,7 +56,12 @@ function probeOf(v: unknown): AppProbe | string {
   const t = v["timeoutSeconds"];
   const timeoutSeconds = typeof t === "number" && Number.isInteger(t) && t >= 1 && t <= 300 ? t : 1;
   if (v["kind"] === "tcp") return { kind: "tcp", port: v["port"], timeoutSeconds };
-  if (v["kind"] !== "http") return `kind must be "http" or "tcp"`;
+  if (v["kind"] === "grpc") {
+    const service = v["service"] ?? "";
+    if (typeof service !== "string" || service.length > 256 || !/^[\x21-\x7e]*$/.test(service)) return "service must be visible ASCII, at most 256 characters";
+    return { kind: "grpc", port: v["port"], service, timeoutSeconds };
+  }
+  if (v["kind"] !== "http") return `kind must be "http", "tcp" or "grpc"`;
   const path = v["path"];
   if (typeof path !== "string" || path.length > 2048 || !pathRe.test(path)) return "path must start with / and hold visible ASCII only";
   const scheme = v["scheme"];

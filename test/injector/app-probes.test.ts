@@ -2,7 +2,7 @@
 // proxy's admin port with their timing kept, and their original targets reach the proxy as WEFT_APP_PROBES
 // — checked on the patched pod, in both injection modes (the legacy mode inserts the proxy at
 // containers[0], so the rewrites must name the app containers' original indexes). Probes aimed elsewhere
-// (explicit host, excluded or not-included ports, undeclared named ports, exec, gRPC) stay as they are.
+// (explicit host, excluded or not-included ports, undeclared named ports, exec) stay as they are.
 import { describe, expect, it } from "vitest";
 import type { Pod } from "../../pkg/api/index.ts";
 import { APP_PROBES_ENV, parseAppProbes } from "../../pkg/util/app-probes.ts";
@@ -57,13 +57,23 @@ describe("app probe rewriting", () => {
       { name: "a", image: "a", livenessProbe: { httpGet: { host: "10.0.0.9", path: "/", port: 8080 } } },
       { name: "b", image: "b", livenessProbe: { httpGet: { path: "/", port: 9102 } } },
       { name: "c", image: "c", livenessProbe: { httpGet: { path: "/", port: "undeclared" } } },
-      { name: "d", image: "d", livenessProbe: { exec: { command: ["true"] } }, readinessProbe: { grpc: { port: 8080 } } },
+      { name: "d", image: "d", livenessProbe: { exec: { command: ["true"] } }, readinessProbe: { grpc: { port: 9102 } } },
     ];
     const pod = podWith(untouched.map((c) => structuredClone(c)), { "weft.dev/exclude-inbound-ports": "9102" });
     const { pod: out, probesEnv, report } = inject(pod, true);
     for (const c of untouched) expect(out.spec.containers.find((x: Obj) => x.name === c.name)).toEqual(c);
     expect(probesEnv).toBeUndefined();
     expect(report.rewrittenProbes).toBeUndefined();
+  });
+
+  it("points gRPC probes at the admin port too, keeping the service name", () => {
+    const c = { name: "g", image: "g", ports: [{ containerPort: 7070 }], livenessProbe: { grpc: { port: 7070, service: "weft.demo.Echo" }, periodSeconds: 3 }, readinessProbe: { grpc: { port: 7070 } } };
+    const { pod, probesEnv } = inject(podWith([c]), true);
+    expect(pod.spec.containers[0].livenessProbe).toEqual({ httpGet: { path: "/app-health/g/livez", port: admin, scheme: "HTTP" }, periodSeconds: 3 });
+    expect(Object.fromEntries(parseAppProbes(probesEnv).probes)).toEqual({
+      "/app-health/g/livez": { kind: "grpc", port: 7070, service: "weft.demo.Echo", timeoutSeconds: 1 },
+      "/app-health/g/readyz": { kind: "grpc", port: 7070, service: "", timeoutSeconds: 1 },
+    });
   });
 
   it("rewrites only ports the pod includes when it lists them", () => {

@@ -1,10 +1,13 @@
 // admin app probes: the admin server answers a rewritten kubelet probe by running the original check
 // against a real app on loopback — 200 for a 2xx/3xx answer, the app's own 4xx/5xx, 503 with the reason
 // when the app is down or too slow; TCP probes by connecting; the probe's headers reach the app; HTTPS
-// apps are checked without verifying their certificate (as the kubelet does). Paths it was not given 404.
+// apps are checked without verifying their certificate (as the kubelet does); gRPC probes by a
+// grpc.health.v1 Check against a real @grpc/grpc-js server (its messages encoded by hand here, so the
+// proxy's health descriptor is checked on the wire). Paths it was not given 404.
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
+import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAdminServer, type AdminServer } from "../../pkg/proxy/admin-server.ts";
 import { createHttpEngine } from "../../pkg/proxy/engine.ts";
@@ -19,6 +22,11 @@ let tlsPort = 0;
 let closedPort = 0;
 let admin: AdminServer;
 let seen: IncomingHttpHeaders | undefined;
+let grpcServer: grpc.Server;
+let bare: grpc.Server;
+let grpcPort = 0;
+let grpcBarePort = 0;
+const askedServices: string[] = [];
 const engine = createHttpEngine();
 
 const listen = (s: { listen(port: number, host: string, cb: () => void): unknown; address(): unknown }): Promise<number> =>
@@ -37,6 +45,22 @@ beforeAll(async () => {
   const leaf = ca.leaf({ cn: "app.local", dns: ["app.local"] });
   tlsApp = createHttpsServer({ key: leaf.keyPem, cert: leaf.certPem }, (_req, res) => { res.end("secure"); });
   tlsPort = await listen(tlsApp);
+  // grpc.health.v1.Health/Check, wire format by hand: request field 1 = service (string); response
+  // field 1 = status enum (1 SERVING, 2 NOT_SERVING, 3 SERVICE_UNKNOWN).
+  grpcServer = new grpc.Server();
+  const raw = (b: Buffer) => b;
+  grpcServer.addService({ Check: { path: "/grpc.health.v1.Health/Check", requestStream: false, responseStream: false, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw } }, {
+    Check: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+      const req = call.request;
+      const service = req.length >= 2 && req[0] === 0x0a ? req.subarray(2, 2 + req[1]!).toString() : "";
+      askedServices.push(service);
+      cb(null, Buffer.from([0x08, service === "" || service === "shop.Reviews" ? 1 : service === "shop.Down" ? 2 : 3]));
+    },
+  });
+  grpcPort = await new Promise<number>((res, rej) => grpcServer.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+  // A gRPC server without the health service: the check answers UNIMPLEMENTED.
+  bare = new grpc.Server();
+  grpcBarePort = await new Promise<number>((res, rej) => bare.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
   const probe = createNetServer();
   closedPort = await listen(probe);
   await new Promise<void>((r) => probe.close(() => r()));
@@ -50,6 +74,11 @@ beforeAll(async () => {
     "/app-health/tls/livez": http("/", { port: tlsPort, scheme: "HTTPS" }),
     "/app-health/db/readyz": { kind: "tcp", port: appPort },
     "/app-health/db/livez": { kind: "tcp", port: closedPort },
+    "/app-health/g/livez": { kind: "grpc", port: grpcPort, service: "" },
+    "/app-health/g/readyz": { kind: "grpc", port: grpcPort, service: "shop.Reviews" },
+    "/app-health/g/startupz": { kind: "grpc", port: grpcPort, service: "shop.Down" },
+    "/app-health/bare/livez": { kind: "grpc", port: grpcBarePort, service: "" },
+    "/app-health/nogrpc/livez": { kind: "grpc", port: closedPort, service: "" },
   }));
   expect(problems).toEqual([]);
   admin = await startAdminServer(engine, { port: 0, host: "127.0.0.1", appProbes: probes });
@@ -60,6 +89,8 @@ afterAll(async () => {
   app.closeAllConnections();
   app.close();
   tlsApp.close();
+  grpcServer.forceShutdown();
+  bare.forceShutdown();
   await engine.drain(0);
 });
 
@@ -91,6 +122,20 @@ describe("admin /app-health", () => {
     const r = await h1(admin.port, "/app-health/db/livez");
     expect(r.status).toBe(503);
     expect(r.body).toBe(`tcp ${closedPort}: ECONNREFUSED\n`);
+  });
+  it("checks gRPC probes with grpc.health.v1 Check: SERVING passes, anything else fails with its name", async () => {
+    expect((await h1(admin.port, "/app-health/g/livez")).status).toBe(200);
+    const ready = await h1(admin.port, "/app-health/g/readyz");
+    expect(ready.status).toBe(200);
+    expect(ready.body).toBe(`grpc ${grpcPort} shop.Reviews: SERVING\n`);
+    expect(askedServices).toEqual(["", "shop.Reviews"]);
+    const down = await h1(admin.port, "/app-health/g/startupz");
+    expect(down.status).toBe(503);
+    expect(down.body).toBe(`grpc ${grpcPort} shop.Down: NOT_SERVING\n`);
+    expect((await h1(admin.port, "/app-health/bare/livez")).body).toBe(`grpc ${grpcBarePort}: UNIMPLEMENTED\n`);
+    const gone = await h1(admin.port, "/app-health/nogrpc/livez");
+    expect(gone.status).toBe(503);
+    expect(gone.body).toBe(`grpc ${closedPort}: UNAVAILABLE\n`);
   });
   it("answers 404 for paths it was not given, so it forwards nothing else", async () => {
     expect((await h1(admin.port, "/app-health/web/other")).status).toBe(404);

@@ -8,10 +8,12 @@ describe("parseAppProbes", () => {
     const r = parseAppProbes(JSON.stringify({
       [appProbePath("web", "livenessProbe")]: { kind: "http", port: 8080, path: "/healthz?full=1", scheme: "HTTP", headers: [{ name: "X-A", value: "b c" }], timeoutSeconds: 3 },
       [appProbePath("web", "readinessProbe")]: { kind: "tcp", port: 5432 },
+      [appProbePath("web", "startupProbe")]: { kind: "grpc", port: 7070, service: "pkg.Svc" },
     }));
     expect(r.problems).toEqual([]);
     expect(r.probes.get("/app-health/web/livez")).toEqual({ kind: "http", port: 8080, path: "/healthz?full=1", scheme: "HTTP", headers: [{ name: "X-A", value: "b c" }], timeoutSeconds: 3 });
     expect(r.probes.get("/app-health/web/readyz")).toEqual({ kind: "tcp", port: 5432, timeoutSeconds: 1 });
+    expect(r.probes.get("/app-health/web/startupz")).toEqual({ kind: "grpc", port: 7070, service: "pkg.Svc", timeoutSeconds: 1 });
   });
   it("treats an absent or empty variable as no probes", () => {
     expect(parseAppProbes(undefined).probes.size).toBe(0);
@@ -27,7 +29,8 @@ describe("parseAppProbes", () => {
       "/app-health/c/livez": { kind: "http", port: 80, path: "/", scheme: "FTP" },
       "/app-health/d/livez": { kind: "http", port: 80, path: "/", scheme: "HTTP", headers: [{ name: "bad name", value: "v" }] },
       "/app-health/e/livez": { kind: "http", port: 80, path: "/", scheme: "HTTP", headers: [{ name: "x", value: "a\r\nb" }] },
-      "/app-health/f/livez": { kind: "exec" },
+      "/app-health/f/livez": { kind: "exec", port: 80 },
+      "/app-health/g/livez": { kind: "grpc", port: 80, service: "a b" },
     }));
     expect(r.probes.size).toBe(0);
     expect(r.problems).toEqual([
@@ -37,7 +40,8 @@ describe("parseAppProbes", () => {
       "WEFT_APP_PROBES /app-health/c/livez: scheme must be HTTP or HTTPS",
       'WEFT_APP_PROBES /app-health/d/livez: header "bad name" is not a valid field',
       'WEFT_APP_PROBES /app-health/e/livez: header "x" is not a valid field',
-      "WEFT_APP_PROBES /app-health/f/livez: port must be an integer 1..65535",
+      'WEFT_APP_PROBES /app-health/f/livez: kind must be "http", "tcp" or "grpc"',
+      "WEFT_APP_PROBES /app-health/g/livez: service must be visible ASCII, at most 256 characters",
     ]);
   });
 });
