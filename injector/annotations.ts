@@ -112,7 +112,7 @@ export function readPodOverrides(annotations: Readonly<Record<string, string>>, 
       excludeOutboundCidrs: union(config.excludeOutboundCidrs, cidrsOf(ANNOTATION.excludeOutboundCidrs, a(ANNOTATION.excludeOutboundCidrs), problems)),
       resources,
       logLevel,
-      rewriteAppProbes: rewriteRaw !== "false",
+      rewriteAppProbes: rewriteRaw === undefined ? config.rewriteAppProbes !== false : rewriteRaw === "true",
     },
     problems,
   };

@@ -43,6 +43,8 @@ export interface InjectorConfig {
   readonly excludeOutboundPorts?: readonly number[];
   readonly excludeInboundPorts?: readonly number[];
   readonly excludeOutboundCidrs?: readonly string[];
+  /** Point app containers' kubelet probes at the proxy (injector/app-probes.ts); a pod's weft.dev/rewrite-app-probes overrides. Default true. */
+  readonly rewriteAppProbes?: boolean;
   /** Tracing for the injected proxy, passed as WEFT_TRACING_* env (pkg/telemetry tracingConfigFromEnv). */
   readonly tracing?: ProxyTracing;
   /**
@@ -123,7 +125,7 @@ export function requestsWithinLimits(r: ProxyResources, where: string): string[]
 const CONFIG_KEYS = new Set<string>([
   "proxyImage", "initImage", "imagePullPolicy", "controllerAddress", "nativeSidecars", "proxyUid", "adminPort", "inboundPort",
   "outboundPort", "logLevel", "resources", "tokenAudience", "tokenExpirationSeconds", "excludedNamespaces",
-  "excludeOutboundPorts", "excludeInboundPorts", "excludeOutboundCidrs", "tracing",
+  "excludeOutboundPorts", "excludeInboundPorts", "excludeOutboundCidrs", "tracing", "rewriteAppProbes",
 ]);
 
 /** An InjectorConfig from JSON (the chart's WEFT_INJECTION_CONFIG) over `base`. Wrong types and
@@ -144,6 +146,7 @@ export function parseInjectorConfig(json: string, base: InjectorConfig = DEFAULT
   for (const k of ["proxyImage", "initImage", "imagePullPolicy", "controllerAddress", "logLevel", "tokenAudience"]) expect(k, isStr, "a string");
   for (const k of ["proxyUid", "adminPort", "inboundPort", "outboundPort", "tokenExpirationSeconds"]) expect(k, isNum, "a number");
   expect("nativeSidecars", (v) => typeof v === "boolean", "true or false");
+  expect("rewriteAppProbes", (v) => typeof v === "boolean", "true or false");
   expect("excludedNamespaces", isList(isStr), "a list of strings");
   expect("excludeOutboundCidrs", isList(isStr), "a list of strings");
   for (const k of ["excludeOutboundPorts", "excludeInboundPorts"]) expect(k, isList(isNum), "a list of numbers");

@@ -62,8 +62,9 @@ describe.skipIf(helmSkipReason !== undefined)(`chart with real Helm${helmSkipRea
     const env = Object.fromEntries(c.env.map((e) => [e.name, e.value]));
     expect(env["WEFT_TRACING_ENDPOINT"]).toBe("http://jaeger-collector.observability:4317");
     expect(env["WEFT_TRACING_SAMPLING_RATIO"]).toBe("0.1");
-    const inj = JSON.parse(env["WEFT_INJECTION_CONFIG"]!) as { proxyUid: number; excludeOutboundPorts: number[] };
+    const inj = JSON.parse(env["WEFT_INJECTION_CONFIG"]!) as { proxyUid: number; excludeOutboundPorts: number[]; rewriteAppProbes: boolean };
     expect(inj.proxyUid).toBe(2337);
+    expect(inj.rewriteAppProbes).toBe(false);
     expect(inj.excludeOutboundPorts).toEqual([5432]);
     const hooks = (find(objects, "MutatingWebhookConfiguration")[0]!["webhooks"] as { failurePolicy: string }[]);
     expect(hooks.map((h) => h.failurePolicy)).toEqual(["Ignore", "Ignore"]);

@@ -83,6 +83,14 @@ describe("app probe rewriting", () => {
     expect(pod.spec.containers[0].readinessProbe.httpGet.path).toBe("/app-health/w/readyz");
   });
 
+  it("is switched off mesh-wide by the config, and back on per pod", () => {
+    const off = { ...DEFAULT_INJECTOR_CONFIG, rewriteAppProbes: false };
+    const plain = mutate(podWith([app()]), ns as never, off);
+    expect((applyJsonPatch(podWith([app()]), plain.patch) as Obj).spec.initContainers[1].env.some((e: Obj) => e.name === APP_PROBES_ENV)).toBe(false);
+    const optedIn = mutate(podWith([app()], { "weft.dev/rewrite-app-probes": "true" }), ns as never, off);
+    expect(optedIn.report.rewrittenProbes).toHaveLength(3);
+  });
+
   it("is switched off per pod with weft.dev/rewrite-app-probes: \"false\", and refuses other values", () => {
     const { pod, probesEnv } = inject(podWith([app()], { "weft.dev/rewrite-app-probes": "false" }), true);
     expect(pod.spec.containers[0]).toEqual(app());
