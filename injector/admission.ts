@@ -12,6 +12,7 @@ import type { Namespace, Pod } from "../pkg/api/index.ts";
 import { ANNOTATION } from "./annotations.ts";
 import type { InjectorConfig } from "./injector-config.ts";
 import { mutate, type InjectionReport } from "./mutate.ts";
+import { isRecord } from "../pkg/util/is-record.ts";
 
 export const ADMISSION_API_VERSION = "admission.k8s.io/v1";
 /** The API server sends at most ~3 MiB (object + oldObject); a bigger body is hostile. */
@@ -36,10 +37,6 @@ export interface ReviewOptions {
 
 function errorResult(httpStatus: number, message: string): ReviewResult {
   return { httpStatus, body: JSON.stringify({ error: message }) };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 function reviewBody(uid: string, extra: Record<string, unknown>): string {

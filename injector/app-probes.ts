@@ -7,21 +7,18 @@
 // ports the container does not declare.
 // Takes the pod spec's containers, the config and the pod overrides; gives JSON Patch ops (paths into
 // spec.containers as given) and the probe map. Must not: throw on any input.
-import { appProbePath, type AppProbe, type ProbeKind } from "../pkg/util/app-probes.ts";
+import { appProbePath, isProbePort, probeTimeoutSeconds, type AppProbe, type ProbeKind } from "../pkg/util/app-probes.ts";
+import { isRecord } from "../pkg/util/is-record.ts";
 import type { PodOverrides } from "./annotations.ts";
 import type { InjectorConfig } from "./injector-config.ts";
 import type { JsonPatchOp } from "./json-patch.ts";
 
 const KINDS: readonly ProbeKind[] = ["livenessProbe", "readinessProbe", "startupProbe"];
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
 /** A probe's port (number, numeric string, or a name the container declares), or undefined. */
 function resolvePort(port: unknown, container: Record<string, unknown>): number | undefined {
   const n = typeof port === "number" ? port : typeof port === "string" && /^[0-9]+$/.test(port) ? Number(port) : undefined;
-  if (n !== undefined) return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : undefined;
+  if (n !== undefined) return isProbePort(n) ? n : undefined;
   if (typeof port !== "string" || !Array.isArray(container["ports"])) return undefined;
   for (const p of container["ports"]) {
     if (isRecord(p) && p["name"] === port && typeof p["containerPort"] === "number") return resolvePort(p["containerPort"], container);
@@ -37,8 +34,7 @@ function captured(port: number, o: PodOverrides, config: InjectorConfig): boolea
 
 /** The original target of `probe`, when it is one to rewrite. */
 function targetOf(probe: Record<string, unknown>, container: Record<string, unknown>, o: PodOverrides, config: InjectorConfig): AppProbe | undefined {
-  const t = probe["timeoutSeconds"];
-  const timeoutSeconds = typeof t === "number" && Number.isInteger(t) && t >= 1 && t <= 300 ? t : 1;
+  const timeoutSeconds = probeTimeoutSeconds(probe["timeoutSeconds"]);
   const http = probe["httpGet"];
   if (isRecord(http)) {
     if (http["host"] !== undefined && http["host"] !== "") return undefined;

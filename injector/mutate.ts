@@ -14,6 +14,7 @@ import type { InjectorConfig } from "./injector-config.ts";
 import { escapePointer, type JsonPatchOp } from "./json-patch.ts";
 import { rewriteAppProbes } from "./app-probes.ts";
 import { INIT_CONTAINER, PROXY_CONTAINER, SCRATCH_VOLUME, TOKEN_VOLUME, initArgs, initContainer, proxyContainer, proxyVolumes } from "./sidecar-containers.ts";
+import { isRecord } from "../pkg/util/is-record.ts";
 
 export type InjectionReason =
   | "enabled-by-namespace-label"
@@ -53,10 +54,6 @@ const skip = (reason: InjectionReason, problems?: string[]): MutateResult => ({
   patch: [],
   report: { injected: false, reason, ...(problems === undefined ? {} : { problems }) },
 });
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
 
 function namesOf(list: unknown): string[] {
   return Array.isArray(list) ? list.map((c) => (isRecord(c) && typeof c["name"] === "string" ? c["name"] : "")) : [];

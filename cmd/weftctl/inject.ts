@@ -12,6 +12,7 @@ import { isMap, isSeq, parseAllDocuments, stringify, type Document } from "yaml"
 import type { Namespace, Pod } from "../../pkg/api/index.ts";
 import { applyJsonPatch, DEFAULT_INJECTOR_CONFIG, mutate, parseInjectorConfig, PROXY_LOG_LEVELS, validateInjectorConfig, type InjectionReport, type InjectorConfig, type JsonPatchOp, type ProxyLogLevel } from "../../injector/index.ts";
 import type { Subcommand } from "../dispatch.ts";
+import { isRecord } from "../../pkg/util/is-record.ts";
 
 const USAGE = "usage: weftctl inject -f <file|-> [-f …] [--config injection.json] [--namespace-labels k=v,…] [--native-sidecars=true|false] [--proxy-image IMG] [--controller-address HOST:PORT] [--trust-bundle roots.pem | --controller-insecure] [--log-level LEVEL] [--namespace NS]\n";
 const MAX_INPUT_BYTES = 16 * 1024 * 1024;
@@ -28,10 +29,6 @@ export interface InjectOptions {
 export interface WorkloadReport {
   readonly object: string;
   readonly report: InjectionReport;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 /** Path of the pod template inside a workload object ([] for a Pod), or undefined. */

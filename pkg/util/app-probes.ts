@@ -5,6 +5,7 @@
 // (pkg/proxy/app-probe.ts). Why: a probe sent to a captured port reaches the inbound sidecar, which in
 // strict mTLS mode refuses the kubelet's plaintext, and whose accepted TCP connection says nothing about
 // the app. Takes/gives plain data. Must not: do I/O, or accept a target that is not a loopback port.
+import { isRecord } from "./is-record.ts";
 
 /** The proxy container's environment variable carrying the rewritten probes (JSON object). */
 export const APP_PROBES_ENV = "WEFT_APP_PROBES";
@@ -41,20 +42,21 @@ const tokenRe = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const pathRe = /^\/[\x21-\x7e]*$/;
 const valueRe = /^[\t\x20-\x7e]*$/;
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
+/** A probe target port: an integer 1..65535. */
+export function isProbePort(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= 65535;
 }
 
-function portOk(v: unknown): v is number {
-  return typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= 65535;
+/** A probe's timeoutSeconds when it is an integer 1..300, else the kubelet's default of 1. */
+export function probeTimeoutSeconds(v: unknown): number {
+  return typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= 300 ? v : 1;
 }
 
 /** One entry as an AppProbe, or the reason it is refused. */
 function probeOf(v: unknown): AppProbe | string {
   if (!isRecord(v)) return "not an object";
-  if (!portOk(v["port"])) return "port must be an integer 1..65535";
-  const t = v["timeoutSeconds"];
-  const timeoutSeconds = typeof t === "number" && Number.isInteger(t) && t >= 1 && t <= 300 ? t : 1;
+  if (!isProbePort(v["port"])) return "port must be an integer 1..65535";
+  const timeoutSeconds = probeTimeoutSeconds(v["timeoutSeconds"]);
   if (v["kind"] === "tcp") return { kind: "tcp", port: v["port"], timeoutSeconds };
   if (v["kind"] === "grpc") {
     const service = v["service"] ?? "";
