@@ -6,7 +6,7 @@
 // material, accept anything but GET/HEAD, or forward a path it was not configured with.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { APP_HEALTH_PREFIX, type AppProbe } from "../util/app-probes.ts";
+import type { AppProbe } from "../util/app-probes.ts";
 import { runAppProbe } from "./app-probe.ts";
 import type { WeftHttpEngine } from "./engine.ts";
 
@@ -51,7 +51,8 @@ export async function startAdminServer(engine: WeftHttpEngine, opts: AdminOption
         return;
       }
       default: {
-        const probe = path?.startsWith(APP_HEALTH_PREFIX) === true ? opts.appProbes?.get(path) : undefined;
+        // Only configured paths (parseAppProbes keeps just /app-health/… keys): anything else is 404.
+        const probe = path === undefined ? undefined : opts.appProbes?.get(path);
         if (probe === undefined) return send(404, "text/plain", "not found\n");
         void runAppProbe(probe).then((r) => send(r.status, "text/plain", `${r.reason}\n`));
         return;

@@ -40,15 +40,15 @@ export function runAppProbe(p: AppProbe): Promise<ProbeResult> {
     const headers: Record<string, string> = { "user-agent": "kube-probe/weft", accept: "*/*" };
     for (const h of p.headers) headers[h.name.toLowerCase()] = h.value;
     const send = p.scheme === "HTTPS" ? httpsRequest : httpRequest;
+    const what = `${p.scheme.toLowerCase()} ${p.port}`;
     const req = send({ host: LOOPBACK, port: p.port, path: p.path, method: "GET", headers, agent: false, rejectUnauthorized: false, timeout: ms }, (res) => {
       res.resume();
       const code = res.statusCode ?? 0;
-      const label = `${p.scheme.toLowerCase()} ${p.port}${p.path.slice(0, 80)}: ${code}`;
-      finish(code >= 200 && code < 400 ? 200 : code >= 400 && code < 600 ? code : 503, label);
+      finish(code >= 200 && code < 400 ? 200 : code >= 400 && code < 600 ? code : 503, `${what}${p.path.slice(0, 80)}: ${code}`);
       req.destroy();
     });
-    req.once("timeout", () => { req.destroy(); finish(503, `${p.scheme.toLowerCase()} ${p.port}: timed out after ${p.timeoutSeconds}s`); });
-    req.once("error", (e: NodeJS.ErrnoException) => finish(503, `${p.scheme.toLowerCase()} ${p.port}: ${e.code ?? "request failed"}`));
+    req.once("timeout", () => { req.destroy(); finish(503, `${what}: timed out after ${p.timeoutSeconds}s`); });
+    req.once("error", (e: NodeJS.ErrnoException) => finish(503, `${what}: ${e.code ?? "request failed"}`));
     req.end();
   });
 }
