@@ -35,7 +35,7 @@ export interface PodOverrides {
   readonly excludeOutboundCidrs: readonly string[];
   readonly resources: ProxyResources;
   readonly logLevel: ProxyLogLevel;
-  /** Point the app's HTTP and TCP kubelet probes at the proxy's admin port (app-probes.ts); default true. */
+  /** Point the app's HTTP, TCP and gRPC kubelet probes at the proxy's admin port (app-probes.ts); default: the config's rewriteAppProbes, else true. */
   readonly rewriteAppProbes: boolean;
 }
 
