@@ -5,6 +5,7 @@
 # Gives: <cache>/kube-<version>/bin/{kube-apiserver,kube-controller-manager,kubectl,etcd,helm} and
 #   <cache>/kube-<version>/crds/{standard,experimental}/*.yaml (Gateway API CRDs shipped in the
 #   sigs.k8s.io/gateway-api Go module), plus a stamp keyed on the pinned inputs.
+# Exits 1 when go is missing (the tiers cannot be built).
 # Must not: rebuild when the stamp matches (exits 0 in well under a second), download a Go toolchain
 #   (GOTOOLCHAIN=local), or leave a half-written bin dir in place (builds into a temp dir, then renames).
 set -euo pipefail
@@ -16,7 +17,7 @@ GATEWAY_API_VERSION=v1.6.1
 RECIPE=1
 export GOTOOLCHAIN=local
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
-command -v go >/dev/null 2>&1 || { echo "build-test-cluster: go not found; Kubernetes-tier tests will be skipped" >&2; exit 0; }
+command -v go >/dev/null 2>&1 || { echo "build-test-cluster: go not found on PATH: cannot build test tiers kube-cluster and helm (kube-apiserver, etcd, kube-controller-manager, kubectl, helm, Gateway API CRDs)" >&2; exit 1; }
 
 kube_version="$(awk '$1=="k8s.io/kubernetes" && $2 ~ /^v1\./ {print $2; exit}' tools/kube/go.mod)"
 [ -n "$kube_version" ] || kube_version="$(sed -n 's/^require k8s.io\/kubernetes \(v1[.0-9]*\)$/\1/p' tools/kube/go.mod)"

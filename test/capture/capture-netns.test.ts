@@ -12,9 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClusterIR, MeshIR, RouteTablesIR, RuleIR } from "../../pkg/ir/types.ts";
 import { loadOriginalDstAddon, type SidecarStats } from "../../pkg/proxy/sidecar/index.ts";
 import { createTestCa, issueLeaf } from "../sidecar/support/test-ca.ts";
-import { captureToolsMissing, createPodPair, daemonInNs, inNs, nodeInNs, NODE, type Daemon, type PodPair } from "./support/netns.ts";
+import { createPodPair, daemonInNs, inNs, nodeInNs, NODE, netnsTier, type Daemon, type PodPair } from "./support/netns.ts";
 
-const skipReason = captureToolsMissing();
 const root = join(import.meta.dirname, "../..");
 const fixtures = join(import.meta.dirname, "fixtures");
 const CLIENT_ID = "spiffe://cluster.local/ns/shop/sa/productpage";
@@ -63,7 +62,7 @@ const ir: MeshIR = {
 interface HttpOut { status: number; body: string; error?: string }
 interface TcpOut { received: string; how: string }
 
-describe.skipIf(skipReason !== undefined)(`transparent capture in network namespaces${skipReason ? ` (skipped: ${skipReason})` : ""}`, { timeout: 60_000 }, () => {
+netnsTier.describe("transparent capture in network namespaces", { timeout: 60_000 }, () => {
   let pair: PodPair;
   let tmp: string;
   const daemons: Daemon[] = [];

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildCaptureRules } from "../../injector/capture-rules.ts";
 import { envNameFor, parseInitOptions } from "../../cmd/weft/init.ts";
-import { captureToolsMissing, inNs, sh } from "./support/netns.ts";
+import { inNs, netnsTier, sh } from "./support/netns.ts";
 
 const weft = join(import.meta.dirname, "../../cmd/weft.ts");
 const runWeft = (args: string[], env: Record<string, string> = {}) =>
@@ -47,8 +47,7 @@ describe("weft init options", () => {
     expect(runWeft(["--nope"]).status).toBe(2);
   });
 
-  const noRoot = captureToolsMissing();
-  it.skipIf(noRoot !== undefined)(`skips ip6tables rules when the namespace has IPv6 disabled, unless forced${noRoot ? ` (skipped: ${noRoot})` : ""}`, () => {
+  netnsTier.it("skips ip6tables rules when the namespace has IPv6 disabled, unless forced", () => {
     const ns = `wi${process.pid.toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
     sh("ip", ["netns", "add", ns]);
     try {

@@ -1,28 +1,24 @@
 // sidecar-pair-netns: two meshed pods, each with `weft init` rules and its own sidecar (uid 1337, real
 // engine). The app in pod A dials a ClusterIP; sidecar A forwards to pod B's endpoint over mesh mTLS;
 // pod B's PREROUTING rule sends it to sidecar B's inbound face, which verifies A's SPIFFE id and
-// forwards to B's app on 127.0.0.1. Needs root, ip, iptables, and an engine whose upstream mTLS
-// offers the mesh ALPN marker (probed by behaviour; skipped with the reason otherwise).
+// forwards to B's app on 127.0.0.1. Needs the "netns" tier (root, ip, iptables). The engine's mesh
+// ALPN marker, which the inbound sidecar relies on, is code under test: test/sidecar/mesh-alpn.test.ts
+// pins it on loopback, and these tests fail (never skip) without it.
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { MeshIR } from "../../pkg/ir/types.ts";
 import { loadOriginalDstAddon, type SidecarStats } from "../../pkg/proxy/sidecar/index.ts";
 import { createTestCa, issueLeaf } from "../sidecar/support/test-ca.ts";
-import { engineOffersMeshAlpn } from "./support/engine-probe.ts";
-import { captureToolsMissing, createPodPair, daemonInNs, inNs, nodeInNs, NODE, type Daemon, type PodPair } from "./support/netns.ts";
+import { createPodPair, daemonInNs, inNs, netnsTier, nodeInNs, NODE, type Daemon, type PodPair } from "./support/netns.ts";
 
 const root = join(import.meta.dirname, "../..");
 const fixtures = join(import.meta.dirname, "fixtures");
 const A_ID = "spiffe://cluster.local/ns/shop/sa/productpage";
 const B_ID = "spiffe://cluster.local/ns/shop/sa/reviews";
-const tools = captureToolsMissing();
-const probe = tools === undefined ? await engineOffersMeshAlpn() : undefined;
-const skipReason = tools ?? (probe?.offers ? undefined
-  : `the engine's upstream mTLS offers ALPN ${JSON.stringify(probe?.alpn ?? [])}, without a MESH_ALPN_PROTOCOLS marker, so the inbound sidecar cannot tell it from the app's own TLS`);
 
-describe.skipIf(skipReason !== undefined)(`sidecar → sidecar over mesh mTLS${skipReason ? ` (skipped: ${skipReason})` : ""}`, { timeout: 60_000 }, () => {
+netnsTier.describe("sidecar → sidecar over mesh mTLS", { timeout: 60_000 }, () => {
   let pair: PodPair;
   let tmp: string;
   const daemons: Daemon[] = [];

@@ -12,10 +12,10 @@ import { parseControllerOptions } from "../../cmd/lib/controller-options.ts";
 import { startController, type ControllerHandle } from "../../cmd/lib/controller-runtime.ts";
 import { createKubeClient } from "../../pkg/k8s/index.ts";
 import type { Log } from "../../pkg/k8s/log.ts";
-import { clusterSkipReason, startCluster, type TestCluster } from "../support/cluster.ts";
-import { helmSkipReason, render, type K8sObject } from "./helm.ts";
+import { clusterTier, startCluster, type TestCluster } from "../support/cluster.ts";
+import { helmTier, render, type K8sObject } from "./helm.ts";
 
-const skip = clusterSkipReason ?? helmSkipReason;
+const tier = clusterTier.present ? helmTier : clusterTier;
 const SA = "system:serviceaccount:weft-system:weft-controller";
 const APP_NS = "chart-app";
 
@@ -55,7 +55,7 @@ function serviceAccountKubeConfig(token: string): KubeConfig {
 
 const docs = (objs: readonly K8sObject[]) => objs.map((o) => JSON.stringify(o)).join("\n");
 
-describe.skipIf(skip !== undefined)(`chart on a real API server${skip ? ` (skipped: ${skip})` : ""}`, () => {
+tier.describe("chart on a real API server", () => {
   beforeAll(async () => {
     cluster = await startCluster();
     cluster.kubectl(["create", "namespace", "weft-system"]);

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { parseInjectorConfig, DEFAULT_INJECTOR_CONFIG } from "../../injector/index.ts";
 import { parseControllerOptions } from "../../cmd/lib/controller-options.ts";
-import { chartDir, helm, helmSkipReason, render, type K8sObject } from "./helm.ts";
+import { chartDir, helm, helmTier, render, type K8sObject } from "./helm.ts";
 
 const custom = join(import.meta.dirname, "values-custom.yaml");
 const find = (objs: K8sObject[], kind: string) => objs.filter((o) => o.kind === kind);
@@ -16,7 +16,7 @@ const rulesOf = (o: K8sObject) => (o["rules"] as PolicyRule[]);
 const controllerContainer = (objs: K8sObject[]): Container =>
   ((find(objs, "Deployment")[0]!["spec"] as { template: { spec: { containers: Container[] } } }).template.spec.containers[0]!);
 
-describe.skipIf(helmSkipReason !== undefined)(`chart with real Helm${helmSkipReason ? ` (skipped: ${helmSkipReason})` : ""}`, () => {
+helmTier.describe("chart with real Helm", () => {
   it("lints strictly with default and non-default values", () => {
     for (const extra of [[], ["-f", custom]]) {
       const r = helm(["lint", "--strict", chartDir, ...extra]);

@@ -4,10 +4,12 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { kubeDir } from "../support/cluster.ts";
+import { requireTier } from "../support/tiers.ts";
 
 export const chartDir = resolve(import.meta.dirname, "../../mesh-charts/weft");
 export const helmBin = kubeDir === undefined ? undefined : join(kubeDir, "bin", "helm");
 export const helmSkipReason = helmBin === undefined || !existsSync(helmBin) ? "helm not built: run scripts/setup-test-deps.sh" : undefined;
+export const helmTier = requireTier("helm", helmSkipReason);
 
 export interface HelmResult { readonly status: number; readonly stdout: string; readonly stderr: string }
 

@@ -6,7 +6,7 @@ import { startController, type ControllerHandle } from "../../cmd/lib/controller
 import { createDistributionClient, type DistributionClient } from "../../pkg/distribution/index.ts";
 import { createKubeClient, type KubeClient } from "../../pkg/k8s/index.ts";
 import { SILENT_LOG } from "../../pkg/k8s/log.ts";
-import { clusterSkipReason, startCluster, type TestCluster } from "../support/cluster.ts";
+import { clusterTier, startCluster, type TestCluster } from "../support/cluster.ts";
 
 const NS = "prog";
 let cluster: TestCluster;
@@ -46,7 +46,7 @@ function sidecar(pod: string): DistributionClient {
   return c;
 }
 
-describe.skipIf(clusterSkipReason !== undefined)(`route status counts proxies${clusterSkipReason ? ` (skipped: ${clusterSkipReason})` : ""}`, () => {
+clusterTier.describe("route status counts proxies", () => {
   beforeAll(async () => {
     cluster = await startCluster({ controllerManager: false });
     client = createKubeClient(cluster.kc);

@@ -13,12 +13,12 @@ import { CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Namespace } from "../../pkg/api/index.ts";
 import { createWebhookServer, DEFAULT_INJECTOR_CONFIG, type InjectorConfig } from "../../injector/index.ts";
-import { clusterSkipReason, startCluster, type TestCluster } from "../support/cluster.ts";
+import { clusterTier, startCluster, type TestCluster } from "../support/cluster.ts";
 import { loopbackServingCert } from "./webhook-cert.ts";
 
 type Obj = Record<string, any>;
 
-describe.skipIf(clusterSkipReason !== undefined)(`injector webhook on a real API server${clusterSkipReason ? ` (skipped: ${clusterSkipReason})` : ""}`, () => {
+clusterTier.describe("injector webhook on a real API server", () => {
   let cluster: TestCluster;
   const servers: Server[] = [];
   const tls = loopbackServingCert();

@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import type { Condition } from "../../pkg/api/index.ts";
 import type { KubeClient } from "../../pkg/k8s/index.ts";
 import type { ControllerHandle } from "../../cmd/lib/controller-runtime.ts";
-import { clusterSkipReason, type TestCluster } from "../support/cluster.ts";
+import { clusterTier, type TestCluster } from "../support/cluster.ts";
 import { cond, freePort, ourParent, replicaSet, routeReader, useControllerCluster, waitFor, type Obj } from "../support/cluster-helpers.ts";
 
 const NS = "weft-ct";
@@ -22,7 +22,7 @@ const route = routeReader(() => client, NS);
 let solo: ControllerHandle | undefined;
 const replica = (identity: string, leaderElect: boolean, extra: readonly string[] = []) => replicas.start(identity, leaderElect, extra);
 
-describe.skipIf(clusterSkipReason !== undefined)(`controller on a real API server${clusterSkipReason ? ` (skipped: ${clusterSkipReason})` : ""}`, () => {
+clusterTier.describe("controller on a real API server", () => {
   useControllerCluster(NS, replicas, (c, k) => { cluster = c; client = k; });
 
   it("writes Accepted/ResolvedRefs on routes, and conditions on Gateway and GatewayClass", async () => {

@@ -12,10 +12,10 @@ import { generateRsaKeySync } from "../../pkg/ca/ca-certs.ts";
 import { isWeftError } from "../../pkg/errors/weft-error.ts";
 import { PROXY_CONTAINER } from "../../injector/index.ts";
 import { startPodRunner } from "../support/pod-runner.ts";
-import { createPodNetwork, podNetnsSkipReason } from "../support/cluster-pod-netns.ts";
+import { createPodNetwork, podNetnsTier } from "../support/cluster-pod-netns.ts";
 import type { Condition } from "../../pkg/api/index.ts";
 import type { KubeClient } from "../../pkg/k8s/index.ts";
-import { clusterSkipReason, type TestCluster } from "../support/cluster.ts";
+import { clusterTier, type TestCluster } from "../support/cluster.ts";
 import { cond, freePort, replicaSet, useControllerCluster, waitFor, type Obj } from "../support/cluster-helpers.ts";
 
 const NS = "weft-cm";
@@ -24,7 +24,7 @@ let client: KubeClient;
 const replicas = replicaSet(() => cluster, NS);
 const replica = (identity: string, leaderElect: boolean, extra: readonly string[] = []) => replicas.start(identity, leaderElect, extra);
 
-describe.skipIf(clusterSkipReason !== undefined)(`controller mesh parts on a real API server${clusterSkipReason ? ` (skipped: ${clusterSkipReason})` : ""}`, () => {
+clusterTier.describe("controller mesh parts on a real API server", () => {
   useControllerCluster(NS, replicas, (c, k) => { cluster = c; client = k; });
 
   it("snapshots carry only TLS Secrets a Gateway listener references, plus the CA Secret", async () => {
@@ -142,7 +142,7 @@ spec:
     }
   }, 90_000);
 
-  it.skipIf(podNetnsSkipReason !== undefined)("pods run as processes in their own network namespaces and answer on their endpoint IPs", async () => {
+  podNetnsTier.it("pods run as processes in their own network namespaces and answer on their endpoint IPs", async () => {
     const net = createPodNetwork();
     const runner = await startPodRunner(client, { network: net, logDir: cluster.dir });
     try {

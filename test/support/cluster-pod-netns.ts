@@ -8,6 +8,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { openSync, closeSync } from "node:fs";
+import { requireTier } from "./tiers.ts";
 
 export interface PodNetwork {
   readonly subnet: string;
@@ -21,6 +22,7 @@ export interface PodNetwork {
 export const podNetnsSkipReason: string | undefined =
   process.getuid?.() !== 0 ? "needs root for network namespaces"
   : spawnSync("ip", ["-V"]).status !== 0 ? "the ip command (iproute2) is missing" : undefined;
+export const podNetnsTier = requireTier("netns", podNetnsSkipReason);
 
 function ip(args: readonly string[], allowFail = false): void {
   const r = spawnSync("ip", args, { encoding: "utf8" });

@@ -5,7 +5,8 @@
 // webhooks on, service CIDR 10.96.0.0/16 — those IPs exist only inside test network namespaces),
 // kube-controller-manager (endpointslice, serviceaccount(-token), namespace, garbage-collector,
 // deployment, replicaset), and the CRDs installed and Established.
-// `clusterSkipReason` is set when the binaries are missing: callers use describe.skipIf(...).
+// `clusterSkipReason` is set when the binaries are missing; `clusterTier` is the "kube-cluster" tier
+// gate (test/support/tiers.ts) callers declare their tests with.
 // Must not: listen on anything but 127.0.0.1, or leave processes behind (stop(), and a
 // process-exit hook that kills children if the test process dies first).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -17,6 +18,7 @@ import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { writeClusterPki } from "./cluster-certs.ts";
+import { requireTier } from "./tiers.ts";
 
 const repo = resolve(import.meta.dirname, "../..");
 
@@ -35,6 +37,7 @@ export const clusterSkipReason: string | undefined =
   kubeDir === undefined || !REQUIRED.every((b) => existsSync(join(kubeDir, "bin", b)))
     ? "test-cluster binaries not built: run scripts/setup-test-deps.sh (scripts/build-test-cluster.sh)"
     : undefined;
+export const clusterTier = requireTier("kube-cluster", clusterSkipReason);
 
 export interface TestCluster {
   readonly kubeconfigPath: string;

@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clusterSkipReason, startCluster, type TestCluster } from "../support/cluster.ts";
+import { clusterTier, startCluster, type TestCluster } from "../support/cluster.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 
@@ -40,7 +40,7 @@ spec:
     backendRefs: [{name: reviews, port: 9080}]
 `;
 
-describe.skipIf(clusterSkipReason !== undefined)("weftctl against a real API server", () => {
+clusterTier.describe("weftctl against a real API server", () => {
   let cluster: TestCluster;
   beforeAll(async () => {
     cluster = await startCluster({ crdChannel: "standard", controllerManager: false });

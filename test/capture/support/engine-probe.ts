@@ -1,6 +1,7 @@
 // engine-probe: asks the real HTTP engine, by behaviour, whether its upstream mTLS ClientHello to a
-// meshed endpoint offers a mesh ALPN marker (MESH_ALPN_PROTOCOLS). The sidecar-pair test needs that
-// contract; until the engine honours it the test skips with this as its reason. Loopback only.
+// meshed endpoint offers a mesh ALPN marker (MESH_ALPN_PROTOCOLS), and which ALPN list it offers.
+// test/sidecar/mesh-alpn.test.ts asserts on it; nothing may skip on its answer (it is code under
+// test). Gives up after 5 s (then `alpn` is empty). Loopback only.
 import { connect, createServer, type AddressInfo, type Server } from "node:net";
 import type { MeshIR } from "../../../pkg/ir/types.ts";
 import { MESH_ALPN_PROTOCOLS } from "../../../pkg/proxy/engine-types.ts";

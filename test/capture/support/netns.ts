@@ -3,6 +3,7 @@
 // only flows inside these namespaces. Requires root, `ip` and `iptables`.
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import { requireTier } from "../../support/tiers.ts";
 
 export const NODE = process.execPath;
 
@@ -21,6 +22,9 @@ export function captureToolsMissing(): string | undefined {
   }
   return undefined;
 }
+
+/** The "netns" tier gate (root, ip, iptables) for capture tests. */
+export const netnsTier = requireTier("netns", captureToolsMissing());
 
 export function sh(bin: string, args: readonly string[]): string {
   return execFileSync(bin, args, { encoding: "utf8", timeout: 30_000, stdio: ["ignore", "pipe", "pipe"] });
