@@ -1,14 +1,15 @@
 // capture-rules: golden rule lists for `weft init` (test/capture/golden/<case>.config.json → .rules.txt;
-// UPDATE_GOLDEN=1 rewrites them), validation messages, and properties checked by evaluating the
+// compared through test/support/golden.ts: a missing one fails, UPDATE_GOLDEN=1 rewrites and fails), validation messages, and properties checked by evaluating the
 // generated nat chains for random packets: the proxy's own traffic is never redirected (no loops),
 // excluded ports/CIDRs never are, and everything else the app sends to a captured range is.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   DEFAULT_CAPTURE_CONFIG, buildCaptureRules, checkCommandFor, isEnsureCommand, validateCaptureConfig, type CaptureConfig,
 } from "../../injector/capture-rules.ts";
+import { expectGolden } from "../support/golden.ts";
 
 const goldenDir = join(import.meta.dirname, "golden");
 
@@ -24,9 +25,7 @@ describe("capture rules golden files", () => {
     it(name, () => {
       const overrides = JSON.parse(readFileSync(join(goldenDir, `${name}.config.json`), "utf8")) as Partial<CaptureConfig>;
       const text = render({ ...DEFAULT_CAPTURE_CONFIG, ...overrides });
-      const out = join(goldenDir, `${name}.rules.txt`);
-      if (process.env.UPDATE_GOLDEN === "1" || !existsSync(out)) writeFileSync(out, text);
-      expect(text).toBe(readFileSync(out, "utf8"));
+      expectGolden(join(goldenDir, `${name}.rules.txt`), text, { rerun: "test/capture/capture-rules.test.ts" });
     });
   }
 });

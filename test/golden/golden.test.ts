@@ -1,14 +1,13 @@
 // golden: every test/golden/<area>/<case>.in.yaml → parse → buildSnapshot → translate → render,
-// compared (parsed, deep-equal) with <case>.out.yaml. UPDATE_GOLDEN=1 rewrites the outputs;
-// a missing output fails with that hint. Outputs are reviewed against the spec by hand.
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+// compared (parsed, deep-equal) with <case>.out.yaml through test/support/golden.ts (UPDATE_GOLDEN=1
+// rewrites a differing output and fails that case; refused under CI); a missing output fails. Outputs are reviewed against the spec by hand.
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { renderOutput, runTranslate } from "../../cmd/lib/translate-output.ts";
-import { GOLDEN_DIR, goldenCases, hasOutput, OTHER_CORPORA, REPO_ROOT } from "./golden-cases.ts";
-
-const update = process.env["UPDATE_GOLDEN"] === "1";
+import { expectGolden } from "../support/golden.ts";
+import { GOLDEN_DIR, goldenCases, OTHER_CORPORA, REPO_ROOT } from "./golden-cases.ts";
 const cases = goldenCases();
 
 describe("golden corpus", () => {
@@ -40,13 +39,7 @@ describe("golden corpus", () => {
     it(`${c.area}/${c.name}`, () => {
       const text = readFileSync(join(REPO_ROOT, c.input), "utf8");
       const rendered = renderOutput(runTranslate([{ text, source: c.input }]));
-      if (update) {
-        writeFileSync(join(REPO_ROOT, c.output), rendered);
-        return;
-      }
-      if (!hasOutput(c)) expect.fail(`${c.output} is missing: run UPDATE_GOLDEN=1 npx vitest run test/golden, then review it against the spec`);
-      const expected: unknown = parse(readFileSync(join(REPO_ROOT, c.output), "utf8"));
-      expect(parse(rendered)).toEqual(expected);
+      expectGolden(join(REPO_ROOT, c.output), rendered, { parse, rerun: "test/golden/golden.test.ts" });
     });
   }
 });

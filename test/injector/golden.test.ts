@@ -1,18 +1,18 @@
 // golden (injector): every test/golden/injector/cases/<case>.in.yaml — { config overrides,
 // namespace, pod } — through mutate, compared with <case>.out.yaml — { report, patch }.
-// UPDATE_GOLDEN=1 rewrites outputs (review them by hand). Cases live in a `cases/` subdirectory so
+// Compared through test/support/golden.ts (UPDATE_GOLDEN=1 rewrites a differing output and fails). Cases live in a `cases/` subdirectory so
 // the translate golden runner (which reads test/golden/<area>/*.in.yaml) does not pick them up.
 // Every injected case is also checked for idempotence: mutate(apply(pod, patch)) is a no-op.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import type { Namespace, Pod } from "../../pkg/api/index.ts";
+import { expectGolden } from "../support/golden.ts";
 import { applyJsonPatch, mutate, validateInjectorConfig, type InjectionReason, type InjectorConfig } from "../../injector/index.ts";
 
 const DIR = resolve(import.meta.dirname, "../golden/injector");
 const CASES = join(DIR, "cases");
-const update = process.env["UPDATE_GOLDEN"] === "1";
 const base = parse(readFileSync(join(DIR, "base-config.yaml"), "utf8")) as InjectorConfig;
 const names = readdirSync(CASES).filter((f) => f.endsWith(".in.yaml")).map((f) => f.slice(0, -".in.yaml".length)).sort();
 
@@ -44,9 +44,7 @@ describe("injector golden cases", () => {
       const { input, config, result } = runCase(name);
       const rendered = stringify({ report: result.report, patch: result.patch }, { lineWidth: 0, aliasDuplicateObjects: false });
       const outFile = join(CASES, `${name}.out.yaml`);
-      if (update) writeFileSync(outFile, rendered);
-      else if (!existsSync(outFile)) expect.fail(`${outFile} is missing: run UPDATE_GOLDEN=1 npx vitest run test/injector, then review it`);
-      else expect(parse(rendered)).toEqual(parse(readFileSync(outFile, "utf8")));
+      expectGolden(outFile, rendered, { parse, rerun: "test/injector/golden.test.ts" });
       expect(result.report.injected).toBe(result.patch.length > 0);
       if (result.report.injected) {
         const injected = applyJsonPatch(input.pod, result.patch) as Pod;

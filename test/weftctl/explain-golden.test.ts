@@ -1,16 +1,16 @@
 // explain-golden: every test/golden/explain/<case>.in.yaml with its <case>.args (one argument per line)
 // runs `node cmd/weftctl.ts explain -f <case>.in.yaml <args…>`; stdout plus a final "exit: N" line must
-// equal <case>.out.txt. UPDATE_GOLDEN=1 rewrites the outputs (review them against the spec).
+// equal <case>.out.txt (test/support/golden.ts: UPDATE_GOLDEN=1 rewrites a differing output and fails).
 // Also: the corpus covers the cases the task names, and every input parses cleanly.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runTranslate } from "../../cmd/lib/translate-output.ts";
+import { expectGolden } from "../support/golden.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const dir = join(root, "test/golden/explain");
-const update = process.env["UPDATE_GOLDEN"] === "1";
 const cases = readdirSync(dir).filter((f) => f.endsWith(".in.yaml")).map((f) => f.slice(0, -".in.yaml".length)).sort();
 
 function runCase(name: string): string {
@@ -38,13 +38,7 @@ describe("weftctl explain golden corpus", () => {
   for (const c of cases) {
     it(c, () => {
       const got = runCase(c);
-      const out = join(dir, `${c}.out.txt`);
-      if (update) {
-        writeFileSync(out, got);
-        return;
-      }
-      if (!existsSync(out)) expect.fail(`${out} missing: run UPDATE_GOLDEN=1 npx vitest run test/weftctl/explain-golden.test.ts and review it`);
-      expect(got).toBe(readFileSync(out, "utf8"));
+      expectGolden(join(dir, `${c}.out.txt`), got, { rerun: "test/weftctl/explain-golden.test.ts" });
     }, 60_000);
   }
 });
