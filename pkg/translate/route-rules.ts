@@ -64,7 +64,8 @@ function compileBackends(rule: HTTPRouteRule | GRPCRouteRule, matches: readonly 
     if (!filters.ok) return filters.problem;
     const res = resolveBackendRef(ref, ctx, what);
     if (!res.ok) {
-      acc.refProblems.push({ reason: res.reason, message: res.message });
+      // The backend is not configured, so neither are its filters; their unresolved refs are still listed.
+      acc.refProblems.push({ reason: res.reason, message: res.message }, ...filters.refProblems);
       out.push({ kind: "invalid", weight, status: 500, reason: res.reason, message: capMessage(res.message) });
       continue;
     }

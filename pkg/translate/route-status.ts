@@ -1,8 +1,8 @@
 // route-status: takes the outcome of one route parentRef (attachment problem, route validity, refs),
 // gives its conditions. Spec §4: Accepted True/False with the specific reason; ResolvedRefs
-// True/False (first reason, every message); PartiallyInvalid=True/UnsupportedValue with "Dropped
-// Rule" messages only when the route is Accepted and some rules were dropped. observedGeneration =
-// metadata.generation on every condition.
+// True/False (the first problem's reason in spec order, every problem's message: docs/translate.md);
+// PartiallyInvalid=True/UnsupportedValue with "Dropped Rule" messages only when the route is Accepted
+// and some rules were dropped. observedGeneration = metadata.generation on every condition.
 // Must not: decide attachment; callers pass problems in.
 import type { Condition } from "../api/index.ts";
 import type { Problem } from "./conditions.ts";
