@@ -138,6 +138,8 @@ export async function startH2Echo(name: string, behave?: Behaviour): Promise<Ech
 // ---- a proxy on loopback ---------------------------------------------------------------------
 export interface ProxyUnderTest {
   port: number;
+  /** The listening server: its "connection" event gives the proxy's side of each accepted socket. */
+  server: NetServer;
   routes: import("../../pkg/router/index.ts").CompiledRoutes | undefined;
   engine: WeftHttpEngine;
   close(): Promise<void>;
@@ -158,7 +160,7 @@ export async function startProxy(
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   port = (server.address() as AddressInfo).port;
   return {
-    port, engine, routes,
+    port, engine, routes, server,
     close: async () => {
       server.close();
       await engine.drain(100);

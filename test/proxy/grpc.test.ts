@@ -4,7 +4,7 @@
 // ⇒ DEADLINE_EXCEEDED with the upstream call cancelled (spec §9, §11).
 import * as grpc from "@grpc/grpc-js";
 import { connect as h2connect } from "node:http2";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { backend, cluster, endpoint, grpcMethod, invalidBackend, meshIR, seeded, startProxy, tables, type ProxyUnderTest } from "./fixtures.ts";
 import { EchoClient, startGrpcEcho, unary, type GrpcEcho } from "./grpc-fixture.ts";
 
@@ -103,8 +103,7 @@ describe("gRPC through the proxy (h2c)", () => {
     const before = up.cancelled;
     const r = await unary(client, "Slow", { text: "x" });
     expect(r.err?.code).toBe(grpc.status.DEADLINE_EXCEEDED);
-    await new Promise((res) => setTimeout(res, 100));
-    expect(up.cancelled).toBe(before + 1);
+    await vi.waitFor(() => expect(up.cancelled).toBe(before + 1), { timeout: 10_000, interval: 10 });
   });
   it("honours grpc-timeout itself: DEADLINE_EXCEEDED trailers-only, upstream cancelled", async () => {
     const before = up.cancelled;
@@ -121,8 +120,7 @@ describe("gRPC through the proxy (h2c)", () => {
     s.close();
     expect(res.headers["grpc-status"]).toBe("4");
     expect(res.flagsEnd).toBe(true);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(up.cancelled).toBe(before + 1);
+    await vi.waitFor(() => expect(up.cancelled).toBe(before + 1), { timeout: 10_000, interval: 10 });
   });
   it("splits 70/30 over 500 calls within ±5%; the weight-0 invalid backend gets nothing (GRPCRouteWeight)", { timeout: 60_000 }, async () => {
     const counts: Record<string, number> = {};

@@ -3,10 +3,11 @@
 // A stream reset by the upstream before its answer is retried when the rule has a retry stanza.
 // Trailers an answer did not announce reach an HTTP/2 client that sent `TE: trailers`, and an
 // HTTP/1.1 client on a chunked answer.
-import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
+import { createServer, type ClientHttp2Stream, type Http2Server, type Http2Session, type ServerHttp2Session } from "node:http2";
 import { constants } from "node:http2";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { h1, h2, h2session } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startProxy, tables, type ProxyUnderTest } from "./fixtures.ts";
 
@@ -15,8 +16,12 @@ let port = 0;
 const sessions = new Set<ServerHttp2Session>();
 let resets = 0;
 let proxy: ProxyUnderTest;
+// The proxy's own client sessions (it runs in this process), seen through node:http2's diagnostics channel.
+const proxySessions = new Set<Http2Session>();
+const onStream = (m: unknown): void => { const s = (m as { stream: ClientHttp2Stream }).stream.session; if (s !== undefined) proxySessions.add(s); };
 
 beforeAll(async () => {
+  subscribe("http2.client.stream.created", onStream);
   server = createServer((req, res) => {
     if (req.url.startsWith("/rst") && resets < 1) {
       resets++;
@@ -45,6 +50,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  unsubscribe("http2.client.stream.created", onStream);
   await proxy.close();
   for (const s of sessions) s.destroy();
   await new Promise<void>((r) => server.close(() => r()));
@@ -60,11 +66,15 @@ describe("h2 upstream pool", () => {
   });
   it("opens a fresh session after the upstream dropped every session", async () => {
     expect((await h1(proxy.port, "/a")).status).toBe(200);
+    const opened = proxySessions.size;
+    expect(opened).toBeGreaterThan(0);
     for (const s of sessions) s.destroy();
-    await new Promise((r) => setTimeout(r, 50));
+    // Wait until the proxy has seen every session it had closed, then the next request needs a new one.
+    await vi.waitFor(() => expect([...proxySessions].filter((s) => !s.closed && !s.destroyed)).toEqual([]), { timeout: 10_000, interval: 10 });
     const r = await h1(proxy.port, "/b");
     expect(r.status).toBe(200);
     expect(r.body).toBe("ok /b");
+    expect(proxySessions.size).toBe(opened + 1);
   });
   it("relays unannounced trailers to an h2 client that sent TE: trailers, and none to one that did not", async () => {
     const s = h2session(proxy.port);

@@ -4,8 +4,8 @@
 // 400; abrupt resets mid-body and garbage frames leave the proxy serving. fast-check: random hostile
 // byte soup never crashes the proxy and never produces anything but a well-formed status line or a close.
 import fc from "fast-check";
-import { connect } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, type Socket } from "node:net";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { h1, h2, h2session, raw, rawUntilClose } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
 
@@ -97,15 +97,18 @@ describe("limits", () => {
 describe("abrupt clients", () => {
   it("reset mid-body does not crash the proxy or deliver a whole request", async () => {
     const before = pub.seen.filter((s) => s.url === "/upload").length;
-    await new Promise<void>((resolve) => {
-      const s = connect(proxy.port, "127.0.0.1", () => {
-        s.write("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + "a".repeat(1000));
-        setTimeout(() => { s.resetAndDestroy(); resolve(); }, 50);
-      });
-      s.on("error", () => {});
-    });
-    await new Promise((r) => setTimeout(r, 100));
-    expect(pub.seen.filter((s) => s.url === "/upload").length).toBe(before);
+    const accepted = new Promise<Socket>((r) => proxy.server.once("connection", r));
+    const s = connect(proxy.port, "127.0.0.1");
+    s.on("error", () => {});
+    const proxySide = await accepted;
+    const proxyClosed = new Promise<void>((r) => proxySide.once("close", () => r()));
+    await new Promise<void>((r) => s.write("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + "a".repeat(1000), () => r()));
+    // The proxy read the head and part of the body before the reset.
+    await vi.waitFor(() => expect(proxySide.bytesRead).toBeGreaterThan(1000), { timeout: 10_000, interval: 10 });
+    s.resetAndDestroy();
+    // The event: the proxy saw the reset and closed its side. Then: no whole request reached the upstream.
+    await proxyClosed;
+    expect(pub.seen.filter((x) => x.url === "/upload").length).toBe(before);
     await stillServing();
   });
   it("garbage instead of HTTP ⇒ 400 or close", async () => {
@@ -149,7 +152,9 @@ describe("h2 stream floods", () => {
       } catch { break; }
       if (i % 100 === 99) await new Promise((r) => setImmediate(r));
     }
-    await new Promise((r) => setTimeout(r, 300));
+    // A PING is answered after every frame before it was read: the proxy has seen the whole flood
+    // (or it closed the session, which also ends the wait).
+    await new Promise<void>((r) => { if (s.closed || s.destroyed || !s.ping(() => r())) r(); s.once("close", () => r()); });
     s.destroy();
     expect(sent).toBeGreaterThan(0);
     expect(pub.seen.filter((x) => x.url.startsWith("/flood/")).length).toBeLessThanOrEqual(sent);

@@ -3,7 +3,7 @@
 // while serving, connection cap, and drain (in-flight request finishes, new connections refused).
 import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startAdminServer } from "../../pkg/proxy/admin-server.ts";
 import { createHttpEngine } from "../../pkg/proxy/engine.ts";
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
@@ -101,7 +101,7 @@ describe("config swap and drain", () => {
     const hold = connect(p.port, "127.0.0.1");
     hold.on("error", () => {});
     await new Promise((r) => hold.once("connect", r));
-    await new Promise((r) => setTimeout(r, 50));
+    await vi.waitFor(() => expect(p.engine.metrics.connections.value).toBe(1), { timeout: 10_000, interval: 10 });
     try {
       const { closed, data } = await rawUntilClose(p.port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 2000);
       expect(closed).toBe(true);
@@ -112,8 +112,7 @@ describe("config swap and drain", () => {
   it("drain lets the in-flight request finish and refuses new connections", async () => {
     const p = await startProxy(meshIR([cluster("s", [endpoint(slow.port)])]), undefined, { ctx: { defaultCluster: "s" } });
     const inflight = h1(p.port, "/slow");
-    await new Promise((r) => setTimeout(r, 100));
-    expect(p.engine.inflight()).toBe(1);
+    await vi.waitFor(() => expect(p.engine.inflight()).toBe(1), { timeout: 10_000, interval: 10 });
     const drained = p.engine.drain(5000);
     const late = await rawUntilClose(p.port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 2000);
     const r = await inflight;

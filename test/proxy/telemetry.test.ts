@@ -1,7 +1,7 @@
 // telemetry: the engine continues the caller's trace (W3C traceparent) and propagates a client span per
 // upstream attempt, starts a new trace when none came in, and feeds the shared pkg/telemetry proxy
 // metric set (requests by route/backend/code, gRPC codes counted as gRPC).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createAccessLog, createMetricsRegistry, initTracing, registerProxyMetrics, type Tracing } from "../../pkg/telemetry/index.ts";
 import { h1 } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
@@ -49,8 +49,7 @@ describe("tracing and shared metrics", () => {
   });
   it("writes one access-log line per request with route, backend, request id and trace id, no header values", async () => {
     await h1(proxy.port, "/logged?token=supersecret", { headers: { "x-request-id": "rid-42", authorization: "Bearer hunter2" } });
-    await new Promise((r) => setTimeout(r, 50));
-    const line = accessLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.request_id === "rid-42");
+    const line = await vi.waitUntil(() => accessLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.request_id === "rid-42"), { timeout: 10_000, interval: 10 });
     expect(line).toMatchObject({ status: 200, route: "HTTPRoute/default/r0", backend: "ns/up:80", method: "GET", face: "gateway" });
     expect(String(line?.trace_id)).toMatch(/^[0-9a-f]{32}$/);
     expect(Number(line?.bytes)).toBeGreaterThan(0);
