@@ -31,10 +31,17 @@ describe("parseManifests fuzz", () => {
     }), { numRuns: 300 });
   });
 
-  it("never throws on arbitrary JSON values", () => {
+  it("never throws on arbitrary JSON values, and never drops one silently: null and [] are empty input, anything else yields an object or an issue", () => {
     fc.assert(fc.property(fc.jsonValue({ maxDepth: 4 }), (v) => {
       const out = parseManifests(JSON.stringify(v), "fuzz.json");
-      expect(out.objects.length + out.errors.length + out.warnings.length).toBeGreaterThanOrEqual(0);
+      const issues = [...out.errors, ...out.warnings];
+      const empty = v === null || (Array.isArray(v) && v.length === 0);
+      if (empty) expect(out.objects.length + issues.length).toBe(0);
+      else expect(out.objects.length + issues.length).toBeGreaterThan(0);
+      for (const i of issues) {
+        expect(i).toMatchObject({ source: "fuzz.json", document: 0 });
+        expect(i.message).not.toBe("");
+      }
     }), { numRuns: 300 });
   });
 

@@ -40,7 +40,9 @@ afterAll(async () => {
   await server.close(0);
 });
 
-function tlsClient(bundlePem: string, pod: string, onConfig: () => void): DistributionClient {
+type Log = NonNullable<Parameters<typeof createDistributionClient>[0]["log"]>;
+
+function tlsClient(bundlePem: string, pod: string, onConfig: () => void, log?: Log): DistributionClient {
   const c = createDistributionClient({
     address: `127.0.0.1:${port}`,
     identity: { namespace: "shop", serviceAccount: "web", pod, kind: "sidecar" },
@@ -49,6 +51,7 @@ function tlsClient(bundlePem: string, pod: string, onConfig: () => void): Distri
     token: () => "t-web",
     onConfig,
     backoff: { initialMs: 20, maxMs: 200 },
+    ...(log === undefined ? {} : { log }),
   });
   clients.push(c);
   return c;
@@ -77,9 +80,12 @@ describe("distribution over TLS with the mesh CA", () => {
   it("a proxy trusting a foreign bundle never connects and gets no config", async () => {
     const foreign = createMeshCa({ trustDomain: TD });
     let configs = 0;
-    const c = tlsClient(foreign.trustBundle(), "web-2", () => void configs++);
+    const failures: unknown[] = [];
+    const c = tlsClient(foreign.trustBundle(), "web-2", () => void configs++, (_level, msg, fields) => { if (msg === "distribution stream failed") failures.push(fields); });
     await c.start();
-    await new Promise((r) => setTimeout(r, 500));
+    // The event first: two connection attempts failed (the handshake refused the server's chain).
+    expect(await waitFor(() => failures.length >= 2)).toBe(true);
+    expect(failures[0]).toMatchObject({ code: 14 });
     expect(configs).toBe(0);
     expect(c.connected()).toBe(false);
     expect(server.proxies().map((p) => p.identity.pod)).toEqual(["web-1"]);

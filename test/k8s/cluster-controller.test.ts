@@ -75,8 +75,12 @@ clusterTier.describe("controller on a real API server", () => {
     await replicas.stop(old, true);
     const fresh = await replica("restarted", false);
     await waitFor("ready", async () => (fresh.ready() ? true : undefined));
-    await fresh.pipeline.idle();
-    await new Promise((r) => setTimeout(r, 1_000));
+    // The event first: a finished pass (translate, then status planned and written) over every object.
+    await waitFor("a finished pass covering both routes and the Gateway", async () => {
+      await fresh.pipeline.idle();
+      const targets = new Set(fresh.pipeline.lastResult()?.statuses.map((s) => `${s.target.kind}/${s.target.name}`));
+      return ["HTTPRoute/local", "HTTPRoute/cross", "Gateway/gw"].every((t) => targets.has(t)) ? true : undefined;
+    });
     await fresh.pipeline.idle();
     expect(fresh.pipeline.passes()).toBeGreaterThan(0);
     expect(fresh.writer?.totalWrites()).toBe(0);

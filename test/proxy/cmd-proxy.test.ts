@@ -18,6 +18,7 @@ let dir: string;
 let a: Echo, b: Echo;
 let child: ChildProcess;
 let gwPort = 0, adminPort = 0;
+let output = "";
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -50,8 +51,8 @@ beforeAll(async () => {
   gwPort = await freePort();
   adminPort = await freePort();
   child = spawn(node, [join(root, "cmd/weft.ts"), "proxy", "--mode", "gateway", "--gateway", "gw/web", "--config", join(dir, "ir.json"),
-    "--bind", "127.0.0.1", "--port-map", `80=${gwPort}`, "--admin-port", String(adminPort), "--drain-ms", "2000"], { stdio: ["ignore", "ignore", "pipe"] });
-  child.stderr?.resume();
+    "--bind", "127.0.0.1", "--port-map", `80=${gwPort}`, "--admin-port", String(adminPort), "--drain-ms", "2000"], { stdio: ["ignore", "pipe", "pipe"] });
+  for (const s of [child.stdout, child.stderr]) s?.on("data", (d: Buffer) => { output += d.toString(); });
   await until(async () => ((await h1(adminPort, "/ready")).status === 200 ? true : undefined));
 });
 
@@ -69,8 +70,11 @@ describe("weft proxy --mode gateway", () => {
   it("reloads an edited config and keeps the last good one on a broken file", { timeout: 60_000 }, async () => {
     writeFileSync(join(dir, "ir.json"), JSON.stringify(irFor("ns/b:80")));
     await until(async () => (JSON.parse((await h1(gwPort, "/x")).body).server === "b" ? true : undefined));
+    const seen = output.length;
     writeFileSync(join(dir, "ir.json"), "{ not json");
-    await new Promise((r) => setTimeout(r, 1500));
+    // The event first: the proxy read the broken file and said it keeps the last good config.
+    await until(async () => (/config rejected; keeping the last good one/.test(output.slice(seen)) ? true : undefined));
+    expect(output.slice(seen)).toContain(join(dir, "ir.json"));
     expect(JSON.parse((await h1(gwPort, "/x")).body).server).toBe("b");
   });
   it("drains and exits 0 on SIGTERM", { timeout: 60_000 }, async () => {

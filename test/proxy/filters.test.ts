@@ -2,7 +2,7 @@
 // header modifiers at rule and backend level, RequestRedirect (status, scheme/host/port/path rules),
 // URLRewrite (host and prefix), RequestMirror (one copy to the mirror cluster, response ignored),
 // CORS (preflight answered by the proxy, actual responses decorated), Unsupported ⇒ 500.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { FilterIR } from "../../pkg/ir/types.ts";
 import { h1, h2, h2session } from "./client.ts";
 import { backend, cluster, endpoint, exact, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
@@ -114,8 +114,7 @@ describe("RequestMirror", () => {
     const r = await h1(proxy.port, "/mirror/path", { method: "POST", body: "payload" });
     expect(r.status).toBe(200);
     expect(JSON.parse(r.body).headers["x-before-mirror"]).toBe("1");
-    for (let i = 0; i < 50 && m.seen.length === before; i++) await new Promise((res) => setTimeout(res, 20));
-    expect(m.seen.length).toBe(before + 1);
+    await vi.waitFor(() => expect(m.seen.length).toBe(before + 1), { timeout: 10_000, interval: 10 });
     expect(m.seen.at(-1)).toMatchObject({ url: "/mirror/path", body: "payload", method: "POST" });
   });
 });

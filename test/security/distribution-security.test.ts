@@ -139,15 +139,19 @@ describe("trust replacement on the client", () => {
   it("a client that started with the wrong roots connects once given the CA's bundle", async () => {
     const foreign = createMeshCa({ trustDomain: "cluster.local" });
     let configs = 0;
+    let failures = 0;
     const c = createDistributionClient({
       address: ctl.address, identity: { ...web, pod: "web-rot" }, credentials: tlsCreds(foreign.trustBundle()),
       channelOptions: { "grpc.ssl_target_name_override": CONTROLLER_HOST },
       token: () => TOKENS.web, onConfig: () => { configs++; }, backoff: { initialMs: 50, maxMs: 200 },
+      log: (_level, msg) => { if (msg === "distribution stream failed") failures++; },
     });
     clients.push(c);
     await c.start();
-    await new Promise((r) => setTimeout(r, 400));
+    // The event first: a connection attempt with the wrong roots failed; only then the absence of config.
+    expect(await waitFor(() => failures >= 1)).toBe(true);
     expect(configs).toBe(0);
+    expect(c.connected()).toBe(false);
     c.setCredentials(tlsCreds(bundle));
     expect(await waitFor(() => configs === 1)).toBe(true);
     expect(c.connected()).toBe(true);
