@@ -103,6 +103,20 @@ export class H1Exchange implements Downstream {
     if (this.bodyStream !== undefined && !this.bodyStream.destroyed) this.bodyStream.push(null);
   }
 
+  /**
+   * Connection: the request body broke off (malformed framing, body timeout) after this exchange was
+   * handed on. Answers `status` itself when no answer started (the connection then closes), and fails
+   * the body stream so whoever forwards it aborts its upstream attempt.
+   */
+  requestBroken(status: number, kind: string): void {
+    if (!this.started()) {
+      this.head(status, { "content-length": 0, "x-weft-error": kind });
+      this.end();
+    }
+    const b = this.bodyStream;
+    if (b !== undefined && !b.destroyed) b.destroy(Object.assign(new Error("request body broken"), { code: "WEFT_BODY_BROKEN", kind }));
+  }
+
   hasBody(): boolean { return this.bodyStream !== undefined; }
   started(): boolean { return this.done || this.headSet; }
   finished(): boolean { return this.done; }

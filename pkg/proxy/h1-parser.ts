@@ -15,6 +15,8 @@ export interface LlhttpParser {
   execute(data: Buffer): number | ParseError;
   finish(): number | ParseError | undefined;
   consume(handle: object): void;
+  /** Un-pause after a head callback returned HPE_PAUSED (21). */
+  resume(): void;
   unconsume(): void;
   getCurrentBuffer(): Buffer;
   close(): void;
@@ -127,6 +129,12 @@ export class SocketReads {
   }
 
   get consumed(): boolean { return this.handle !== undefined; }
+
+  /** Reading is stopped (pause(), not yet resume()). */
+  get paused(): boolean {
+    const h = this.handle;
+    return h === undefined ? this.socket.isPaused() : h.reading === false;
+  }
 
   pause(): void {
     const h = this.handle;

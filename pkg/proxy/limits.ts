@@ -16,6 +16,8 @@ export interface Limits {
   readonly headersTimeoutMs: number;
   /** Time allowed to receive a whole request (h1). */
   readonly requestTimeoutMs: number;
+  /** h1: a request body that sends nothing for this long (while we read) ⇒ 408 body_timeout. */
+  readonly bodyIdleTimeoutMs: number;
   /** Idle keep-alive connection lifetime. */
   readonly idleTimeoutMs: number;
   /** h2: max concurrent streams per connection. */
@@ -34,6 +36,7 @@ export const defaultLimits: Limits = Object.freeze({
   maxConnections: 10_000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 300_000,
+  bodyIdleTimeoutMs: 60_000,
   idleTimeoutMs: 60_000,
   maxConcurrentStreams: 250,
   detectTimeoutMs: 10_000,

@@ -4,12 +4,14 @@
 // its Content-Length in the same write, a streamed body with the client's Content-Length or chunked. The
 // response streams out with backpressure (the connection pauses until the body is read). A request on a
 // kept-alive connection the peer closed before answering is sent once more on a fresh connection when its
-// body is replayable and its method idempotent (RFC 9110 §9.2.2). Errors go through the caller's classify().
+// body is replayable and its method idempotent (RFC 9110 §9.2.2). Errors go through the caller's classify();
+// abort() settles an unanswered attempt with a failure.
 // Must not: leave a request running after abort(), or retry a body it cannot replay.
 import { H1Answer } from "./h1-answer.ts";
 import { checkValue, fieldLines, headersOf } from "./h1-headers.ts";
 import type { H1UpstreamConn, ResponseSink } from "./h1-upstream-conn.ts";
 import type { H1Pool } from "./pool-h1.ts";
+import { failure } from "./rescue.ts";
 import type { Attempt, UpstreamRequest, UpstreamResponse } from "./upstream.ts";
 
 const idempotent = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
@@ -99,11 +101,13 @@ export function sendH1(pool: H1Pool, address: string, port: number, req: Upstrea
       streamed.once("error", onError);
     };
     abort = () => {
+      const unanswered = !settled;
       settled = true;
       detach();
       cancelOpen?.();
       if (answer !== undefined) answer.abandon();
       else conn?.abort();
+      if (unanswered) reject(failure("upstream_reset", "upstream attempt aborted"));
     };
     const idle = pool.idle(address, port);
     if (idle !== undefined) start(idle);

@@ -1,7 +1,8 @@
 // upstream: one attempt to one endpoint over HTTP/1.1 (keep-alive pool) or HTTP/2 (multiplexed
 // sessions; h2c, or TLS with our mesh certificate when the endpoint has an identity, verifying the
 // peer's SPIFFE URI SAN equals endpoint.identity instead of a hostname).
-// Takes a target and a request; gives a promise of the response head plus abort().
+// Takes a target and a request; gives a promise of the response head plus abort() (which settles an
+// unanswered attempt with a failure, so no caller waits forever).
 // Errors are ProxyFailureError: upstream_connect (never reached the peer), upstream_reset, upstream_tls.
 // Must not: leave sockets or streams dangling after abort, or log key material.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
@@ -195,7 +196,12 @@ export class Upstream {
         }
       }
       const st = stream;
-      abort = () => { settled = true; if (!st.destroyed) st.close(h2c.NGHTTP2_CANCEL); };
+      abort = () => {
+        const unanswered = !settled;
+        settled = true;
+        if (!st.destroyed) st.close(h2c.NGHTTP2_CANCEL);
+        if (unanswered) reject(failure("upstream_reset", "upstream attempt aborted"));
+      };
       st.on("trailers", (t) => { trailers = t; });
       st.once("response", (h, flags) => {
         settled = true;

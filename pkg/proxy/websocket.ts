@@ -1,6 +1,7 @@
 // websocket: HTTP/1.1 Upgrade passthrough for WebSocket (RFC 6455) to `ws` and `http1` clusters (and the
-// local app); meshed endpoints are reached over mesh mTLS (ALPN http/1.1 + weft-http/1.1). The route, filters and backend are chosen like any request; the upstream 101 and then the
-// raw bytes are relayed both ways. Other Upgrade tokens (h2c, …) are refused with 400.
+// local app); meshed endpoints are reached over mesh mTLS (ALPN http/1.1 + weft-http/1.1). The route,
+// filters and backend are chosen like any request; the upstream 101 and then the raw bytes are relayed
+// both ways. (Other Upgrade offers never get here: the HTTP/1.1 front serves them as plain requests.)
 // Takes the upgrade request, socket and plan; gives a relayed tunnel. Must not: relay before the upstream
 // agreed (101), or keep either side open after the other closed.
 import { request as h1Request, type IncomingHttpHeaders } from "node:http";

@@ -69,3 +69,26 @@ export function rawUntilClose(port: number, data: string | Buffer, ms = 3000, en
     if (endAfterWrite) s.end();
   });
 }
+
+/**
+ * Send `bytes` cut at `cuts` (positions modulo the length) as separate writes `gapMs` apart; collect what
+ * comes back until the peer closes or `ms` passes (then `closed` is false).
+ */
+export function sendInPieces(port: number, bytes: Buffer, cuts: readonly number[], ms = 5000, gapMs = 3): Promise<{ data: Buffer; closed: boolean }> {
+  const points = [...new Set(cuts.map((c) => c % Math.max(1, bytes.length)))].filter((c) => c > 0).sort((a, b) => a - b);
+  const pieces: Buffer[] = [];
+  let at = 0;
+  for (const p of [...points, bytes.length]) { pieces.push(bytes.subarray(at, p)); at = p; }
+  return new Promise((resolve) => {
+    const s = netConnect(port, "127.0.0.1");
+    s.setNoDelay(true);
+    const got: Buffer[] = [];
+    const t = setTimeout(() => { s.destroy(); resolve({ data: Buffer.concat(got), closed: false }); }, ms);
+    s.on("data", (d: Buffer) => got.push(d));
+    s.on("close", () => { clearTimeout(t); resolve({ data: Buffer.concat(got), closed: true }); });
+    s.on("error", () => {});
+    let i = 0;
+    const next = () => { if (i < pieces.length && !s.destroyed) { s.write(pieces[i++]!); setTimeout(next, gapMs); } };
+    next();
+  });
+}

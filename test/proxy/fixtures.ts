@@ -135,6 +135,60 @@ export async function startH2Echo(name: string, behave?: Behaviour): Promise<Ech
   };
 }
 
+/** One request as a logging backend saw it: logged at its head, `complete` once its body ended. */
+export interface LoggedRequest { id: string; url: string; complete: boolean; aborted: boolean }
+
+export interface LoggingBackend {
+  port: number;
+  logged: LoggedRequest[];
+  /** Requests open at the backend now, and the most at once since `resetMax()`. */
+  readonly inFlight: number;
+  readonly maxInFlight: number;
+  resetMax(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A backend that logs every request at its head (before any body, so a request whose body never ends is
+ * logged too) by its `x-id`, and answers `id=<x-id>;` once the body ended; `/slow/<ms>` answers later.
+ */
+export async function startLoggingBackend(): Promise<LoggingBackend> {
+  const logged: LoggedRequest[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const server = createH1((req, res) => {
+    const entry: LoggedRequest = { id: String(req.headers["x-id"] ?? ""), url: req.url ?? "", complete: false, aborted: false };
+    logged.push(entry);
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    req.on("aborted", () => { entry.aborted = true; });
+    req.on("close", () => { inFlight--; });
+    req.resume();
+    req.on("end", () => {
+      entry.complete = true;
+      const text = `id=${entry.id};`;
+      const answer = () => { res.writeHead(200, { "content-length": String(Buffer.byteLength(text)) }); res.end(text); };
+      const slow = /^\/slow\/(\d+)/.exec(entry.url);
+      if (slow !== null) setTimeout(answer, Number(slow[1])); else answer();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    port: (server.address() as AddressInfo).port, logged,
+    get inFlight() { return inFlight; },
+    get maxInFlight() { return maxInFlight; },
+    resetMax: () => { maxInFlight = inFlight; },
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+/** Waits (bounded by `ms`) until `cond` holds; callers then assert on the state, never on the time. */
+export async function until(cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+}
+
 // ---- a proxy on loopback ---------------------------------------------------------------------
 export interface ProxyUnderTest {
   port: number;

@@ -3,8 +3,8 @@
 // sent piece by piece; whatever the cuts, every request reaches the upstream whole (method, path, body,
 // a header from the end of a long head) and the answers, long heads included, come back in request order.
 import fc from "fast-check";
-import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sendInPieces } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
 
 let echo: Echo;
@@ -48,30 +48,6 @@ function expected(r: Req): string {
   return `${r.kind === "get" ? "GET" : "POST"} ${r.path} ${r.kind === "get" ? "" : r.body} tail=t${r.path.length}`;
 }
 
-async function sendInPieces(data: string, cuts: number[]): Promise<string> {
-  const bytes = Buffer.from(data, "latin1");
-  const points = [...new Set(cuts.map((c) => c % bytes.length))].filter((c) => c > 0).sort((a, b) => a - b);
-  const pieces: Buffer[] = [];
-  let at = 0;
-  for (const p of [...points, bytes.length]) { pieces.push(bytes.subarray(at, p)); at = p; }
-  return new Promise((resolve) => {
-    const s = connect(proxy.port, "127.0.0.1");
-    s.setNoDelay(true);
-    const got: Buffer[] = [];
-    const timer = setTimeout(() => s.destroy(), 5000);
-    s.on("data", (d: Buffer) => got.push(d));
-    s.on("close", () => { clearTimeout(timer); resolve(Buffer.concat(got).toString("latin1")); });
-    s.on("error", () => {});
-    let i = 0;
-    const next = () => {
-      if (i >= pieces.length || s.destroyed) return;
-      s.write(pieces[i++]!);
-      setTimeout(next, 3);
-    };
-    next();
-  });
-}
-
 const reqArb: fc.Arbitrary<Req> = fc.record({
   kind: fc.constantFrom("get" as const, "cl" as const, "chunked" as const),
   path: fc.stringMatching(/^\/[a-z0-9]{0,12}$/),
@@ -83,7 +59,7 @@ describe("HTTP/1.x front: request boundaries never matter", () => {
   it("pipelined requests cut at random points arrive whole, answered in order", { timeout: 120_000 }, async () => {
     await fc.assert(fc.asyncProperty(fc.array(reqArb, { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength: 12 }), async (reqs, cuts) => {
       const data = reqs.map((r, i) => wire(r, i === reqs.length - 1)).join("");
-      const out = await sendInPieces(data, cuts);
+      const out = (await sendInPieces(proxy.port, Buffer.from(data, "latin1"), cuts)).data.toString("latin1");
       const answers = out.split(/HTTP\/1\.1 /).slice(1);
       expect(answers.length).toBe(reqs.length);
       reqs.forEach((r, i) => {

@@ -1,4 +1,5 @@
-// lifecycle: WebSocket upgrade passthrough to a ws cluster, non-WebSocket upgrades refused, the admin
+// lifecycle: WebSocket upgrade passthrough to a ws cluster, an h2c Upgrade offer ignored (served over
+// HTTP/1.1), CONNECT refused, the admin
 // server (/live, /ready before and after config, /config with keys redacted, /metrics), config swap
 // while serving, connection cap, and drain (in-flight request finishes, new connections refused).
 import { createServer, type Server } from "node:http";
@@ -55,8 +56,18 @@ describe("WebSocket passthrough", () => {
     expect(got.toLowerCase()).toContain("x-path: /ws/chat");
     expect(got).toContain("echo:ping");
   });
-  it("refuses other upgrade tokens", async () => {
-    const { data } = await rawUntilClose(proxy.port, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n");
+  it("ignores an h2c Upgrade offer: the request is answered over HTTP/1.1, and the next one on the connection too", async () => {
+    const { data } = await rawUntilClose(proxy.port, "GET /h2c HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n"
+      + "GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    expect([...data.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1])).toEqual(["200", "200"]);
+    const seen = fast.seen.slice(-2);
+    expect(seen.map((x) => x.url)).toEqual(["/h2c", "/after"]);
+    // The offer is hop-by-hop: the backend sees neither Upgrade nor HTTP2-Settings.
+    expect(seen[0]!.headers.upgrade).toBeUndefined();
+    expect(seen[0]!.headers["http2-settings"]).toBeUndefined();
+  });
+  it("refuses CONNECT", async () => {
+    const { data } = await rawUntilClose(proxy.port, "CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n");
     expect(data).toMatch(/^HTTP\/1\.1 400 /);
   });
 });
