@@ -7,6 +7,7 @@ import { stringify } from "yaml";
 import { buildSnapshot, parseManifests } from "../../pkg/api/index.ts";
 import { translate } from "../../pkg/translate/index.ts";
 import { snapshotArb } from "../support/arbitraries.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 function paths(v: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   if (prefix.length > 0) out.push(prefix);
@@ -28,7 +29,7 @@ describe("parseManifests fuzz", () => {
     fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: "grapheme", maxLength: 200 }), fc.constantFrom("---", "- [", "a: *b", "{", "[[]", "kind: List\nitems: 3")), (text) => {
       const out = parseManifests(text, "fuzz");
       expect(Array.isArray(out.objects) && Array.isArray(out.errors) && Array.isArray(out.warnings)).toBe(true);
-    }), { numRuns: 300 });
+    }), fcParams(300));
   });
 
   it("never throws on arbitrary JSON values, and never drops one silently: null and [] are empty input, anything else yields an object or an issue", () => {
@@ -42,7 +43,7 @@ describe("parseManifests fuzz", () => {
         expect(i).toMatchObject({ source: "fuzz.json", document: 0 });
         expect(i.message).not.toBe("");
       }
-    }), { numRuns: 300 });
+    }), fcParams(300));
   });
 
   it("one field of a valid object replaced by a random value: a located error, or a translation without internal errors", () => {
@@ -72,6 +73,6 @@ describe("parseManifests fuzz", () => {
       }
       const r = translate(buildSnapshot(out.objects));
       expect(r.diagnostics.filter((d) => /InternalError$/.test(d.code))).toEqual([]);
-    }), { numRuns: 150 });
+    }), fcParams(150));
   });
 });

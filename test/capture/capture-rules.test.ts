@@ -10,6 +10,7 @@ import {
   DEFAULT_CAPTURE_CONFIG, buildCaptureRules, checkCommandFor, isEnsureCommand, validateCaptureConfig, type CaptureConfig,
 } from "../../injector/capture-rules.ts";
 import { expectGolden } from "../support/golden.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 const goldenDir = join(import.meta.dirname, "golden");
 
@@ -141,7 +142,7 @@ describe("capture rules evaluated for random packets", () => {
       const included = cfg.includeOutboundCidrs === "*" || cfg.includeOutboundCidrs.some((x) => inCidr(p.dst, x));
       const expected: Verdict = p.oif === "lo" || loopbackDst || excluded || !included ? "accept" : { redirect: cfg.outboundPort };
       expect(v).toEqual(expected);
-    }), { numRuns: 400 });
+    }), fcParams(400));
   });
 
   it("inbound capture skips the proxy's own ports and excluded ports and redirects the rest to the inbound port", () => {
@@ -150,7 +151,7 @@ describe("capture rules evaluated for random packets", () => {
       const r = evaluate(buildCaptureRules(cfg).iptables, "PREROUTING", { uid: 0, dst: "10.244.1.2", dport, oif: "eth0" });
       const skip = [cfg.inboundPort, cfg.outboundPort, cfg.adminPort].includes(dport) || excl.includes(dport);
       expect(r).toEqual(skip ? "return" : { redirect: cfg.inboundPort });
-    }), { numRuns: 300 });
+    }), fcParams(300));
   });
 
   it("IPv6 rules use ::1 for loopback and only IPv6 CIDRs; IPv4 rules only IPv4 CIDRs", () => {

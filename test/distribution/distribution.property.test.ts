@@ -12,6 +12,7 @@ import { NOTHING_HELD, buildSnapshot, buildUpdate, type HeldState } from "../../
 import { validateSlice } from "../../pkg/distribution/validate-slice.ts";
 import { canonicalJson } from "../../pkg/util/canonical-json.ts";
 import { meshIrArb, proxyArb } from "./ir-arbitrary.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 const same = (a: ProxySlice, b: ProxySlice): boolean => canonicalJson(a) === canonicalJson(b);
 
@@ -40,7 +41,7 @@ describe("encode/decode", () => {
         expect(canonicalJson(assembleSlice(values))).toBe(canonicalJson(slice));
         expect(versionOf(enc.resources)).toBe(enc.version);
       }),
-      { numRuns: 150 },
+      fcParams(150),
     );
   });
 
@@ -55,7 +56,7 @@ describe("encode/decode", () => {
         payload[i] = payload[i]! ^ 0x01;
         expect(() => decodeResource({ ...r, payload })).toThrow();
       }),
-      { numRuns: 100 },
+      fcParams(100),
     );
   });
 });
@@ -96,7 +97,7 @@ describe("update sequences (pure protocol model: the server's buildUpdate + the 
         expect(accepted).toBeDefined();
         expect(same(accepted!, sliceForProxy(last, proxy))).toBe(true);
       }),
-      { numRuns: 150 },
+      fcParams(150),
     );
   });
 });
@@ -142,7 +143,7 @@ describe("update sequences over loopback gRPC", () => {
         while (!server.proxies().every((p) => p.inSync) && Date.now() < until2) await new Promise((r) => setTimeout(r, 5));
         expect(server.proxies().map((p) => p.inSync)).toEqual([true, true, true]);
       }),
-      { numRuns: 12 },
+      fcParams(12),
     );
   });
 });

@@ -11,6 +11,7 @@ import { encodeSlice } from "../../pkg/distribution/resources.ts";
 import { clustersOfTables, sliceForProxy } from "../../pkg/distribution/slice.ts";
 import { meshIrArb, proxyArb } from "./ir-arbitrary.ts";
 import { sampleIr } from "./ir-fixtures.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "weft-dist-units-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -74,7 +75,7 @@ describe("slice isolation (property)", () => {
           expect(s.clusters.map((c) => c.id).sort()).toEqual([...used].filter((id) => ir.clusters.some((c) => c.id === id)).sort());
         }
       }),
-      { numRuns: 200 },
+      fcParams(200),
     );
   });
 });

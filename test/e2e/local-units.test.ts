@@ -15,6 +15,7 @@ import { plannedAddresses } from "../../cmd/lib/local-run.ts";
 import { bannerCommands } from "../../cmd/lib/local-banner.ts";
 import { summarizeTrace, type CollectedSpan } from "../../cmd/lib/local-traces.ts";
 import { NODE_BIN_PATH, REPO } from "./support/e2e-helpers.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 const EXAMPLES = join(REPO, "examples/local");
 type Obj = { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: { clusterIP?: string; ports?: { port: number }[] }; status?: { podIP?: string } };
@@ -73,7 +74,7 @@ describe("local dev tokens", () => {
         expect(msg).toMatch(/^--local-dev-tokens: /);
         expect(msg).not.toContain("Q7z!");
       }
-    }), { numRuns: 100, examples: [["name", ""]] });
+    }), { ...fcParams(100), examples: [["name", ""]] });
   });
 
   it("the controller refuses --local-dev-tokens with the kube provider", () => {

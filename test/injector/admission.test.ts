@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Namespace, Pod } from "../../pkg/api/index.ts";
 import { applyJsonPatch, DEFAULT_INJECTOR_CONFIG, reviewResponse, type NamespaceLookup } from "../../injector/index.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 const namespaces: Record<string, Namespace> = {
   shop: { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels: { "weft.dev/inject": "enabled" } } },
@@ -133,6 +134,6 @@ describe("reviewResponse", () => {
         expect([200, 400, 413]).toContain(r.httpStatus);
         expect(() => JSON.parse(r.body)).not.toThrow();
       },
-    ), { numRuns: 300 });
+    ), fcParams(300));
   });
 });

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Namespace, Pod } from "../../pkg/api/index.ts";
 import { applyJsonPatch, DEFAULT_INJECTOR_CONFIG, mutate, type InjectorConfig } from "../../injector/index.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 type Obj = Record<string, any>;
 
@@ -121,7 +122,7 @@ describe("mutate over generated pods", () => {
 
       const again = mutate(out as unknown as Pod, b.ns, b.config);
       expect(again).toEqual({ patch: [], report: { injected: false, reason: "already-injected" } });
-    }), { numRuns: 400 });
+    }), fcParams(400));
   });
 
   it("never throws on arbitrary weft.dev annotation values, and never patches when one is refused", () => {
@@ -135,13 +136,13 @@ describe("mutate over generated pods", () => {
       } else {
         expect(r.report.injected).toBe(true);
       }
-    }), { numRuns: 500 });
+    }), fcParams(500));
   });
 
   it("never throws on garbage pods", () => {
     fc.assert(fc.property(fc.anything(), fc.anything(), (spec, metadata) => {
       const r = mutate({ apiVersion: "v1", kind: "Pod", metadata, spec } as unknown as Pod, undefined, DEFAULT_INJECTOR_CONFIG);
       expect(typeof r.report.reason).toBe("string");
-    }), { numRuns: 500 });
+    }), fcParams(500));
   });
 });

@@ -7,6 +7,7 @@ import { connect } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { h1 } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 let pub: Echo; let proxy: ProxyUnderTest;
 beforeAll(async () => {
   pub = await startEcho("public");
@@ -32,6 +33,6 @@ it("random requests cut at random reads, with tight bounds: never a crash, only 
     const chunks: Buffer[] = []; let at = 0; for (const p of [...pts, bytes.length]) { chunks.push(bytes.subarray(at, p)); at = p; }
     const data = await send(chunks, 2, 700, halfClose);
     if (data.length > 0) expect(data).toMatch(/^HTTP\/1\.1 \d{3} /);
-  }), { numRuns: 300, seed: 7 });
+  }), fcParams(300, 7));
   expect((await h1(proxy.port, "/health")).status).toBe(200);
 });

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendInPieces } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 let echo: Echo;
 let proxy: ProxyUnderTest;
@@ -67,6 +68,6 @@ describe("HTTP/1.x front: request boundaries never matter", () => {
         expect(answers[i]!.endsWith(expected(r))).toBe(true);
         if (r.padding > 0) expect(answers[i]).toContain(`x-r-39: ${"r".repeat(40)}`);
       });
-    }), { numRuns: 25, seed: 20261122 });
+    }), fcParams(25, 20261122));
   });
 });

@@ -8,6 +8,7 @@ import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { h1, h2, h2session, raw, rawUntilClose } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 let pub: Echo, secret: Echo;
 let proxy: ProxyUnderTest;
@@ -187,7 +188,7 @@ describe("property: hostile byte soup", () => {
       const payload = parts.join("").replace(/\/admin/g, "/adm1n");
       const data = await raw(proxy.port, payload, 250);
       if (data.length > 0) expect(data).toMatch(/^HTTP\/1\.1 \d{3} /);
-    }), { numRuns: 50, seed: 42 });
+    }), fcParams(50, 42));
     expect(secret.seen.length).toBe(before);
     await stillServing();
   }, 60_000);

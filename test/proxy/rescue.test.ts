@@ -7,6 +7,7 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { Downstream } from "../../pkg/proxy/downstream.ts";
 import { failure, rescue, type FailureKind } from "../../pkg/proxy/rescue.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 class RecordingDownstream implements Downstream {
   readonly h2: boolean;
@@ -71,6 +72,6 @@ describe("rescue", () => {
       expect(terminal).toHaveLength(1);
       if (streaming) expect(d.events.map((e) => e.kind)).toEqual(["reset"]);
       else expect(d.events.filter((e) => e.kind === "head" || e.kind === "trailersOnly")).toHaveLength(1);
-    }), { numRuns: 300, seed: 11 });
+    }), fcParams(300, 11));
   });
 });

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { h1 } from "./client.ts";
 import { backend, cluster, endpoint, exact, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 const routes: [kind: "exact" | "prefix", value: string, server: string][] = [
   ["exact", "/a", "exact-a"], ["prefix", "/a/b", "prefix-ab"], ["prefix", "/c", "prefix-c"], ["prefix", "/", "root"],
@@ -54,6 +55,6 @@ describe("property: requests reach the predicted backend or are refused", () => 
       const seen = JSON.parse(r.body) as { server: string; url: string };
       expect(seen.server).toBe(want.server);
       expect(seen.url).toBe(want.path);
-    }), { numRuns: 150, seed: 2024 });
+    }), fcParams(150, 2024));
   });
 });

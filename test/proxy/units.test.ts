@@ -14,6 +14,7 @@ import { verdictOf, h2Preface } from "../../pkg/proxy/protocol-detect.ts";
 import { redirectLocation } from "../../pkg/proxy/redirect.ts";
 import { RetryBudget } from "../../pkg/proxy/retry-budget.ts";
 import { seeded } from "./fixtures.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 describe("normalizePath", () => {
   it("resolves dot segments, rejects escapes above the root", () => {
@@ -36,12 +37,12 @@ describe("normalizePath", () => {
       const parts = out.split("/").map((p) => p.replace(/%2e/gi, "."));
       expect(parts.includes(".") || parts.includes("..")).toBe(false);
       expect(normalizePath(out)).toBe(out);
-    }), { numRuns: 500, seed: 7 });
+    }), fcParams(500, 7));
   });
   it("property: a path that climbs above the root is always rejected", () => {
     fc.assert(fc.property(fc.array(fc.constantFrom("a", "b"), { maxLength: 5 }), (segs) => {
       expect(normalizePath("/" + [...segs, ...segs.map(() => ".."), ".."].join("/"))).toBeUndefined();
-    }), { numRuns: 100, seed: 8 });
+    }), fcParams(100, 8));
   });
 });
 
@@ -107,7 +108,7 @@ describe("redirect Location (spec §10 port rules)", () => {
         const expectedPort = port ?? (scheme === "https" ? 443 : scheme === "http" ? 80 : 8080);
         const shownPort = u.port === "" ? (u.protocol === "https:" ? 443 : 80) : Number(u.port);
         expect(shownPort).toBe(expectedPort);
-      }), { numRuns: 200, seed: 3 });
+      }), fcParams(200, 3));
   });
 });
 
@@ -145,7 +146,7 @@ describe("balancers", () => {
       const i = pickP2cEwma(eps.slice(0, n), eps.slice(0, n).map(() => new EndpointStats()), () => r, undefined);
       expect(i).toBeGreaterThanOrEqual(0);
       expect(i).toBeLessThan(n);
-    }), { numRuns: 300, seed: 5 });
+    }), fcParams(300, 5));
   });
   it("round robin cycles over every endpoint", () => {
     const c = new RoundRobinCursor();

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { GatewayIR, MeshServiceIR, RouteTablesIR } from "../../pkg/ir/types.ts";
 import { compileGateway, compileMesh, compileRoutes, lookupMeshDestination, matchRoute, selectListener } from "../../pkg/router/index.ts";
 import { httpTables, request } from "./builders.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 const good = httpTables([{ path: { type: "PathPrefix", value: "/" } }]).http;
 
@@ -40,7 +41,7 @@ describe("malformed IR", () => {
         // Junk is not a route: the only thing that may match is the good catch-all (last entry).
         expect(hit?.rule.id).toBe(good.rules[0]!.id);
       }),
-      { numRuns: 300 },
+      fcParams(300),
     );
   });
 
@@ -50,7 +51,7 @@ describe("malformed IR", () => {
         const tables = { http: { kind: "http", entries: junk, rules: [good.rules[0]] }, grpc: { kind: "grpc", entries: junk, rules: [good.rules[0]] } } as unknown as RouteTablesIR;
         expect(() => matchRoute(compileRoutes(tables), request({ path, query: "a=1", headers: { x: "1" }, grpc: true }))).not.toThrow();
       }),
-      { numRuns: 300 },
+      fcParams(300),
     );
   });
 

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { BackendIR } from "../../pkg/ir/types.ts";
 import { pickBackend } from "../../pkg/router/index.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 const cluster = (name: string, weight: number): BackendIR => ({ kind: "cluster", weight, cluster: name, filters: [] });
 const invalid = (weight: number): BackendIR => ({ kind: "invalid", weight, status: 500, reason: "BackendNotFound", message: "no svc" });
@@ -44,7 +45,7 @@ describe("pickBackend", () => {
         if (weights.every((w) => w <= 0)) expect(got).toBeUndefined();
         else expect(got !== undefined && got.weight > 0).toBe(true);
       }),
-      { numRuns: 2000 },
+      fcParams(2000),
     );
   });
 
@@ -80,7 +81,7 @@ describe("pickBackend", () => {
           expect(Math.abs(counts[i]! / draws - want)).toBeLessThan(0.03);
         });
       }),
-      { numRuns: 30 },
+      fcParams(30),
     );
   });
 });

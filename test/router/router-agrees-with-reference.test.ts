@@ -8,6 +8,7 @@ import { compileRoutes, matchRoute } from "../../pkg/router/index.ts";
 import { grpcEntries, httpMatch, request, rule, type RequestSpec } from "./builders.ts";
 import { header, methods, pathValue, routeTablesArb, segment } from "./route-table-arbitraries.ts";
 import { referenceMatch } from "./reference-matcher.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 const tablesArb = routeTablesArb();
 
@@ -82,7 +83,7 @@ describe("compiled router vs naive linear scan", () => {
           expect(got).toBe(referenceMatch(tables, request(spec)));
         }
       }),
-      { numRuns: 500 },
+      fcParams(500),
     );
   });
 
@@ -97,7 +98,7 @@ describe("compiled router vs naive linear scan", () => {
           expect(got).toBe(referenceMatch(tables, request(spec)));
         }
       }),
-      { numRuns: 1000 },
+      fcParams(1000),
     );
   });
 
@@ -109,7 +110,7 @@ describe("compiled router vs naive linear scan", () => {
         total++;
         if (compiledId(tables, spec) !== undefined) hits++;
       }),
-      { numRuns: 300, seed: 42 },
+      fcParams(300, 42),
     );
     expect(hits).toBeGreaterThan(total / 10);
     expect(hits).toBeLessThan(total);

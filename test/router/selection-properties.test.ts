@@ -7,6 +7,7 @@ import type { GatewayIR, ListenerIR } from "../../pkg/ir/types.ts";
 import { compileGateway, listenerForSni, selectListener } from "../../pkg/router/index.ts";
 import { normalizeIp } from "../../pkg/util/ip-address.ts";
 import { httpTables } from "./builders.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 const hostnamePool = ["a.example.com", "b.a.example.com", "*.example.com", "*.a.example.com", "example.com", "*.com", "other.org"];
 const hostPool = ["a.example.com", "b.a.example.com", "c.b.a.example.com", "example.com", "x.example.com", "other.org", "x.com"];
@@ -53,7 +54,7 @@ describe("listener selection property", () => {
         expect(listenerForSni(compiled, 443, host)?.id).toBe(want);
         expect(selectListener(compiled, 80, host)).toBeUndefined();
       }),
-      { numRuns: 500 },
+      fcParams(500),
     );
   });
 });
@@ -86,7 +87,7 @@ describe("normalizeIp property", () => {
         if (mapped) expect(normalizeIp(text)).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
         else expect(normalizeIp(text)).toBe(want);
       }),
-      { numRuns: 2000 },
+      fcParams(2000),
     );
   });
 });

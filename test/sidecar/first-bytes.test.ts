@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { parseClientHello } from "../../pkg/proxy/sidecar/client-hello.ts";
 import { findOriginalDstInConntrack } from "../../pkg/proxy/sidecar/conntrack.ts";
 import { classifyFirstBytes } from "../../pkg/proxy/sidecar/first-bytes.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 const PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
@@ -54,7 +55,7 @@ describe("classifyFirstBytes", () => {
       const first = classifyFirstBytes(Buffer.from(a));
       const more = classifyFirstBytes(Buffer.concat([Buffer.from(a), Buffer.from(b)]));
       if (first !== "need-more") expect(more).toBe(first);
-    }), { numRuns: 2000 });
+    }), fcParams(2000));
     fc.assert(fc.property(fc.constantFrom("GET ", "POST ", PREFACE, "\x16\x03\x01"), fc.uint8Array({ maxLength: 20 }), (p, tail) => {
       const all = Buffer.concat([Buffer.from(p, "latin1"), Buffer.from(tail)]);
       for (let n = 0; n <= all.length; n++) {
@@ -62,7 +63,7 @@ describe("classifyFirstBytes", () => {
         const final = classifyFirstBytes(all);
         if (v !== "need-more") expect(v).toBe(final);
       }
-    }), { numRuns: 300 });
+    }), fcParams(300));
   });
 });
 
@@ -83,11 +84,11 @@ describe("parseClientHello", () => {
       copy[i] = byte;
       const r = parseClientHello(copy);
       expect(["ok", "invalid", "need-more"]).toContain(r.status);
-    }), { numRuns: 2000 });
+    }), fcParams(2000));
     fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => {
       const b = Buffer.concat([Buffer.from([0x16, 0x03, 0x01]), Buffer.from(bytes)]);
       expect(["ok", "invalid", "need-more"]).toContain(parseClientHello(b).status);
-    }), { numRuns: 2000 });
+    }), fcParams(2000));
   });
 
   it("rejects a non-ClientHello handshake and absurd lengths", () => {

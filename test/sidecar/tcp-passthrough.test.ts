@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { passthroughTcp, type PassthroughResult } from "../../pkg/proxy/sidecar/tcp-passthrough.ts";
 import { waitUntil } from "./support/net-helpers.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 let upstream: Server;
 let upstreamPort: number;
@@ -60,7 +61,7 @@ describe("passthroughTcp", () => {
       const r = await roundTrip(chunks);
       expect(r.ended).toBe(true);
       expect(r.data.equals(Buffer.concat([Buffer.from("head:"), ...chunks.map((c) => Buffer.from(c))]))).toBe(true);
-    }), { numRuns: 25 });
+    }), fcParams(25));
   });
 
   it("a reset from the client closes the upstream connection too", async () => {

@@ -2,6 +2,10 @@
 // from small pools (3 namespaces, 4 Services, 2 Gateways, 4 route names) so references resolve AND
 // collide; a share of them is deliberately wrong: unknown enum values, dangling parent/backend refs,
 // missing or mismatched ReferenceGrants, headless/ExternalName Services, bad durations and regexes.
+// Most parentRefs name a Gateway (with its namespace and often a listener) or a Service the snapshot
+// has, listeners are mostly HTTP and admit other namespaces, and listeners share ports, so most
+// snapshots attach routes, routes have several parents, and routes and listeners compete; the
+// translate properties fail when too few generated snapshots do (test/support/translate-coverage.ts).
 // Gives `snapshotArb`, `endpointSlicesArb(services)` and `shuffleSnapshot(snapshot, seed)`.
 // Must not: produce duplicate kind/namespace/name objects (buildSnapshot removes those), or values
 // parseManifests would reject (types and required fields stay valid; only values vary).
@@ -83,10 +87,10 @@ const podsArb: fc.Arbitrary<Pod[]> = fc.subarray(NAMESPACES.flatMap((n) => ["pod
 
 // ---- gateways ------------------------------------------------------------------------------
 const listenerArb = (i: number): fc.Arbitrary<Listener> => fc.record({
-  protocol: fc.constantFrom("HTTP", "HTTP", "HTTPS", "TCP", "Bogus"),
-  port: fc.constantFrom(80, 443, 8080),
-  hostname: maybe(fc.constantFrom(...HOSTNAMES.filter((h) => h !== "example.com")), 0.5),
-  from: maybe(fc.constantFrom("Same", "All", "Selector", "Nowhere"), 0.6),
+  protocol: fc.constantFrom("HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTPS", "TCP", "Bogus"),
+  port: fc.constantFrom(80, 80, 443, 8080),
+  hostname: maybe(fc.constantFrom(...HOSTNAMES.filter((h) => h !== "example.com")), 0.4),
+  from: maybe(fc.constantFrom("Same", "All", "All", "All", "Selector", "Nowhere"), 0.7),
   kinds: maybe(fc.subarray(["HTTPRoute", "GRPCRoute", "TCPRoute"], { minLength: 1 }), 0.2),
   cert: fc.constantFrom("tls", "missing"),
 }).map((l) => clean({
@@ -98,10 +102,10 @@ const listenerArb = (i: number): fc.Arbitrary<Listener> => fc.record({
   }),
 }) as Listener);
 
-const gatewaysArb: fc.Arbitrary<Gateway[]> = fc.subarray(GATEWAY_NAMES.flatMap((g) => NAMESPACES.slice(0, 2).map((n) => [n, g] as const)), { maxLength: 2 })
+const gatewaysArb: fc.Arbitrary<Gateway[]> = fc.subarray(GATEWAY_NAMES.flatMap((g) => NAMESPACES.slice(0, 2).map((n) => [n, g] as const)), { minLength: 1, maxLength: 2 })
   .chain((keys) => fc.tuple(...keys.map(([namespace, name]) => fc.tuple(
-    fc.integer({ min: 1, max: 3 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => listenerArb(i)))),
-    fc.constantFrom("weft", "weft", "other-class"),
+    fc.integer({ min: 1, max: 4 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => listenerArb(i)))),
+    fc.constantFrom("weft", "weft", "weft", "weft", "other-class"),
   ).map(([listeners, cls]) => ({
     apiVersion: GW, kind: "Gateway", metadata: { name, namespace, generation: 1 },
     spec: { gatewayClassName: cls, listeners },
@@ -127,10 +131,25 @@ const grantsArb: fc.Arbitrary<ReferenceGrant[]> = fc.subarray(NAMESPACES.slice()
 }) as ReferenceGrant))));
 
 // ---- routes ----------------------------------------------------------------------------------
-const parentRefArb: fc.Arbitrary<ParentReference> = fc.oneof(
-  fc.record({ name: fc.constantFrom(...GATEWAY_NAMES, "gw-missing"), namespace: maybe(ns, 0.4), sectionName: maybe(fc.constantFrom("l0", "l1", "nope"), 0.2), port: maybe(fc.constantFrom(80, 443, 81), 0.1) }).map(clean),
-  fc.record({ group: fc.constant(""), kind: fc.constant("Service"), name: svcName, namespace: maybe(ns, 0.4), port: maybe(port, 0.3), sectionName: maybe(fc.constantFrom("p80", "p9080", "nope"), 0.1) }).map(clean),
-) as fc.Arbitrary<ParentReference>;
+/** The objects a parentRef can aim at: most refs name one of them (namespace spelled out), some anything. */
+interface Parents { readonly gateways: readonly (readonly [string, string])[]; readonly services: readonly (readonly [string, string])[] }
+
+const parentRefArb = (parents: Parents): fc.Arbitrary<ParentReference> => {
+  const wild = fc.oneof(
+    fc.record({ name: fc.constantFrom(...GATEWAY_NAMES, "gw-missing"), namespace: maybe(ns, 0.4), sectionName: maybe(fc.constantFrom("l0", "l1", "nope"), 0.2), port: maybe(fc.constantFrom(80, 443, 81), 0.1) }).map(clean),
+    fc.record({ group: fc.constant(""), kind: fc.constant("Service"), name: svcName, namespace: maybe(ns, 0.4), port: maybe(port, 0.3), sectionName: maybe(fc.constantFrom("p80", "p9080", "nope"), 0.1) }).map(clean),
+  );
+  const aimed: fc.Arbitrary<object>[] = [];
+  if (parents.gateways.length > 0) {
+    aimed.push(fc.record({ gw: fc.constantFrom(...parents.gateways), sectionName: maybe(fc.constantFrom("l0", "l1", "l2"), 0.3), port: maybe(fc.constantFrom(80, 8080), 0.1) })
+      .map(({ gw, sectionName, port: p }) => clean({ name: gw[1], namespace: gw[0], sectionName, port: p })));
+  }
+  if (parents.services.length > 0) {
+    aimed.push(fc.record({ svc: fc.constantFrom(...parents.services), port: maybe(port, 0.3) })
+      .map(({ svc, port: p }) => clean({ group: "", kind: "Service", name: svc[1], namespace: svc[0], port: p })));
+  }
+  return (aimed.length === 0 ? wild : fc.oneof({ weight: 1, arbitrary: wild }, ...aimed.map((a) => ({ weight: 3, arbitrary: a })))) as fc.Arbitrary<ParentReference>;
+};
 
 const backendRefArb = fc.record({
   name: svcName, namespace: maybe(ns, 0.3), port: maybe(port, 0.9), weight: maybe(fc.constantFrom(0, 1, 3, 70), 0.4),
@@ -181,10 +200,10 @@ const grpcRuleArb = fc.record({
   backendRefs: maybe(fc.array(backendRefArb, { maxLength: 3 }), 0.9),
 }).map(clean);
 
-function routesArb<R>(kind: "HTTPRoute" | "GRPCRoute", rule: fc.Arbitrary<object>, max: number): fc.Arbitrary<R[]> {
+function routesArb<R>(kind: "HTTPRoute" | "GRPCRoute", rule: fc.Arbitrary<object>, max: number, parents: Parents): fc.Arbitrary<R[]> {
   return fc.uniqueArray(fc.tuple(ns, fc.constantFrom(...ROUTE_NAMES)), { maxLength: max, selector: ([n, r]) => `${n}/${r}` })
     .chain((keys) => keys.length === 0 ? fc.constant([]) : fc.tuple(...keys.map(([namespace, name]) => fc.record({
-      parentRefs: fc.array(parentRefArb, { minLength: 1, maxLength: 3 }),
+      parentRefs: fc.array(parentRefArb(parents), { minLength: 1, maxLength: 3 }),
       hostnames: maybe(fc.uniqueArray(fc.constantFrom(...HOSTNAMES), { maxLength: 2 }), 0.4),
       rules: fc.array(rule, { maxLength: 3 }),
       ts: fc.constantFrom(...TIMESTAMPS),
@@ -195,16 +214,23 @@ function routesArb<R>(kind: "HTTPRoute" | "GRPCRoute", rule: fc.Arbitrary<object
     }) as R))));
 }
 
+const keyOf = (o: { metadata: { namespace?: string; name: string } }): readonly [string, string] => [o.metadata.namespace ?? "default", o.metadata.name];
+
 export const snapshotArb: fc.Arbitrary<ResourceSnapshot> = fc.record({
   namespaces: namespacesArb,
   services: servicesArb,
   gateways: gatewaysArb,
   secrets: secretsArb,
   referenceGrants: grantsArb,
-  httpRoutes: routesArb<HTTPRoute>("HTTPRoute", httpRuleArb, 5),
-  grpcRoutes: routesArb<GRPCRoute>("GRPCRoute", grpcRuleArb, 3),
   pods: podsArb,
-}).chain((s) => endpointSlicesArb(s.services).map((endpointSlices) => ({ ...s, gatewayClasses: classes, endpointSlices })));
+}).chain((s) => {
+  const parents: Parents = { gateways: s.gateways.map(keyOf), services: s.services.filter((svc) => svc.spec.type !== "ExternalName").map(keyOf) };
+  return fc.record({
+    httpRoutes: routesArb<HTTPRoute>("HTTPRoute", httpRuleArb, 5, parents),
+    grpcRoutes: routesArb<GRPCRoute>("GRPCRoute", grpcRuleArb, 3, parents),
+    endpointSlices: endpointSlicesArb(s.services),
+  }).map((r) => ({ ...s, ...r, gatewayClasses: classes }));
+});
 
 /** The same snapshot with every list reordered by a seeded permutation (and its objects copied). */
 export function shuffleSnapshot(s: ResourceSnapshot, seed: number): ResourceSnapshot {

@@ -3,6 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createAccessLog, createLogger, REDACTED_KEYS, type Logger } from "../../pkg/telemetry/index.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 function capture(): { lines: () => string[]; dest: { write(s: string): void } } {
   const buf: string[] = [];
@@ -52,7 +53,7 @@ describe("redacting logger", () => {
         expect(line).toBeDefined();
         expect(line).not.toContain(secret);
       },
-    ), { numRuns: 300 });
+    ), fcParams(300));
   });
 
   it("filters by level and survives circular objects", () => {

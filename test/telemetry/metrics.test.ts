@@ -4,6 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createMetricsRegistry, registerControllerMetrics, registerProxyMetrics, REQUEST_DURATION_BUCKETS, type RequestObservation } from "../../pkg/telemetry/index.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 /** Parses Prometheus text into `name{labels}` → value (label order as rendered). */
 function samples(text: string): Map<string, number> {
@@ -49,7 +50,7 @@ describe("proxy metrics", () => {
     const pm = registerProxyMetrics(reg);
     fc.assert(fc.property(fc.string({ maxLength: 20 }), fc.integer({ min: -1000, max: 5000 }), (method, code) => {
       pm.observeRequest({ ...base, method, code });
-    }), { numRuns: 300 });
+    }), fcParams(300));
     pm.observeRequest({ ...base, code: 16, grpc: true, method: "POST" });
     pm.observeRequest({ ...base, code: 99, grpc: true, method: "POST" });
     const s = samples(await reg.renderMetrics());

@@ -4,6 +4,7 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { initTracing, NOOP_SPAN, NOOP_TRACING, type PropagatorName, type SpanHandle, type Tracing } from "../../pkg/telemetry/index.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 const opened: Tracing[] = [];
 function tracer(propagators: PropagatorName[], samplingRatio = 1): Tracing {
@@ -44,7 +45,7 @@ describe("W3C ↔ B3 conversion", () => {
       expect(out["x-b3-spanid"]).toBe(client.spanId);
       expect(out["x-b3-sampled"]).toBe(sampled ? "1" : "0");
       expect(client.spanId).not.toBe(parentId);
-    }), { numRuns: 100 });
+    }), fcParams(100));
   });
 
   it("turns incoming b3 single or multi headers into a traceparent", () => {
@@ -58,7 +59,7 @@ describe("W3C ↔ B3 conversion", () => {
       expect(out["traceparent"]).toBe(`00-${traceId}-${client.spanId}-${sampled ? "01" : "00"}`);
       expect(out["b3"]).toBe(`${traceId}-${client.spanId}-${sampled ? "1" : "0"}`);
       expect(out["x-b3-traceid"]).toBeUndefined();
-    }), { numRuns: 100 });
+    }), fcParams(100));
   });
 
   it("pads a 64-bit B3 trace id to 128 bits for W3C", () => {

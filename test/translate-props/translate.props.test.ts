@@ -3,6 +3,9 @@
 // fast path equals a full translate, every route entry points at a rule of its table, every cluster
 // reference (backend or mirror) names a cluster of the IR, status targets exist, manifests printed
 // as YAML parse back to the same translation, and weftctl's render ignores document order. Failing seeds are pinned as golden cases.
+// The inputs must be meaningful: the first property counts what each snapshot exercised
+// (test/support/translate-coverage.ts) and fails when too few attach routes, have several parents,
+// compete, conflict, or carry several reference problems. Run counts and seeds: FC_* (docs/testing.md).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
@@ -13,8 +16,10 @@ import { translate, translateEndpoints } from "../../pkg/translate/index.ts";
 import { canonicalJson } from "../../pkg/util/canonical-json.ts";
 import { renderOutput, runTranslate } from "../../cmd/lib/translate-output.ts";
 import { endpointSlicesArb, shuffleSnapshot, snapshotArb } from "../support/arbitraries.ts";
+import { coverageOf, type Coverage } from "../support/translate-coverage.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
-const runs = { numRuns: 150 };
+const runs = fcParams(150);
 
 function tablesOf(ir: MeshIR): { where: string; tables: RouteTablesIR }[] {
   const out: { where: string; tables: RouteTablesIR }[] = [];
@@ -43,11 +48,25 @@ function toYaml(s: ResourceSnapshot): string {
 }
 
 describe("translate properties", () => {
-  it("never throws and never reports an internal error", () => {
+  it("never throws and never reports an internal error, over inputs that exercise translate", () => {
+    const seen: Coverage[] = [];
     fc.assert(fc.property(snapshotArb, (s) => {
       const r = translate(s);
       expect(r.diagnostics.filter((d) => /InternalError$/.test(d.code))).toEqual([]);
+      seen.push(coverageOf(s, r));
     }), runs);
+    // Guard: shares measured at 0.77 / 0.36 / 0.71 / 0.38 / 0.16 / 0.17 / 0.63 over 300 snapshots;
+    // the floors sit several standard deviations below, so only a generator gone thin trips them.
+    const share = (f: (c: Coverage) => boolean): number => seen.filter(f).length / seen.length;
+    expect(seen.length).toBe(runs.numRuns);
+    expect(share((c) => c.entries > 0), "snapshots with any route entry").toBeGreaterThan(0.6);
+    expect(share((c) => c.gatewayEntries), "with Gateway route entries").toBeGreaterThan(0.2);
+    expect(share((c) => c.meshEntries), "with mesh route entries").toBeGreaterThan(0.5);
+    expect(share((c) => c.multiParent), "with a route accepted by two or more parents").toBeGreaterThan(0.2);
+    expect(share((c) => c.competing), "with routes competing in one table").toBeGreaterThan(0.06);
+    expect(share((c) => c.listenerConflict), "with a listener conflict").toBeGreaterThan(0.06);
+    expect(share((c) => c.severalRefProblems), "with several reference problems on one parent").toBeGreaterThan(0.3);
+    expect(seen.reduce((a, c) => a + c.entries, 0) / seen.length, "route entries per snapshot").toBeGreaterThan(3);
   });
 
   it("is deterministic under input order (every list shuffled, objects copied)", () => {
@@ -103,7 +122,7 @@ describe("translate properties", () => {
       expect(parsed.errors).toEqual([]);
       expect(parsed.warnings).toEqual([]);
       expect(canonicalJson(translate(buildSnapshot(parsed.objects)))).toBe(canonicalJson(translate(s)));
-    }), { numRuns: 60 });
+    }), fcParams(60));
   });
 
   it("weftctl's rendered document does not depend on the order of documents in the input", () => {
@@ -113,6 +132,6 @@ describe("translate properties", () => {
       const docs = shuffled.split(/^---$/m);
       const rotated = [...docs.slice(seed % docs.length), ...docs.slice(0, seed % docs.length)].join("---\n").replace(/\n---\n\n/g, "\n---\n");
       expect(renderOutput(runTranslate([{ text: rotated, source: "b.yaml" }]))).toBe(renderOutput(runTranslate([{ text, source: "a.yaml" }])));
-    }), { numRuns: 40 });
+    }), fcParams(40));
   });
 });

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { EndpointSlice, Pod } from "../../pkg/api/index.ts";
 import { translate, translateEndpoints } from "../../pkg/translate/index.ts";
 import { httpRoute, pod, service, slice, snap, svcRef } from "./builders.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 const web = service("web", "default", [{ name: "http", port: 80 }, { name: "metrics", port: 9100 }]);
 
@@ -86,7 +87,7 @@ describe("translateEndpoints fast path", () => {
       const prev = translate({ ...base, endpointSlices: before });
       const next = { ...base, endpointSlices: after, pods };
       expect(translateEndpoints(prev, next)).toEqual(translate(next));
-    }), { numRuns: 150 });
+    }), fcParams(150));
   });
   it("actually changes clusters (not a no-op)", () => {
     const prev = translate(base);

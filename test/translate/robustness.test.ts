@@ -9,6 +9,7 @@ import { canonicalJson } from "../../pkg/util/canonical-json.ts";
 import {
   cond, gateway, gatewayClass, grant, grpcRoute, gwRef, httpRoute, listener, namespace, pod, routeStatus, service, slice, snap, svcRef,
 } from "./builders.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 const rich: ResourceSnapshot = snap({
   gatewayClasses: [gatewayClass(), gatewayClass("other", "x.io/other")],
@@ -48,7 +49,7 @@ describe("determinism", () => {
     const expected = canonicalJson(translate(rich));
     fc.assert(fc.property(fc.integer({ min: 1, max: 2 ** 30 }), (seed) => {
       expect(canonicalJson(translate(shuffled(rich, seed)))).toBe(expected);
-    }), { numRuns: 60 });
+    }), fcParams(60));
   });
   it("duplicate objects with the same namespace/name: one wins regardless of order, one status", () => {
     const dupA = httpRoute("dup", { parentRefs: [gwRef()], rules: [{ matches: [{ path: { value: "/a" } }] }] });

@@ -11,6 +11,7 @@ import { compileRoutes, matchRoute } from "../../pkg/router/index.ts";
 import { request, type RequestSpec } from "../router/builders.ts";
 import { pathValue, routeTablesArb } from "../router/route-table-arbitraries.ts";
 import { referenceMatch } from "../router/reference-matcher.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 const tablesArb = routeTablesArb({ http: 20, grpc: 6 });
 
@@ -42,7 +43,7 @@ describe("explain agrees with the router", () => {
           expect(ex.winner?.failures ?? []).toEqual([]);
         }
       }),
-      { numRuns: 800 },
+      fcParams(800),
     );
   });
 
@@ -63,7 +64,7 @@ describe("explain agrees with the router", () => {
           });
         }
       }),
-      { numRuns: 800 },
+      fcParams(800),
     );
   });
 
@@ -76,7 +77,7 @@ describe("explain agrees with the router", () => {
         if (ex.winner !== undefined) winners++;
         if (ex.verdicts.some((v) => v.failures.length > 0)) losers++;
       }),
-      { numRuns: 300, seed: 7 },
+      fcParams(300, 7),
     );
     expect(winners).toBeGreaterThan(30);
     expect(losers).toBeGreaterThan(30);
