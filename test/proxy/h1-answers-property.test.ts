@@ -10,6 +10,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { h1, sendInPieces } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startLoggingBackend, startProxy, tables, until, type LoggingBackend, type ProxyUnderTest } from "./fixtures.ts";
+import { fcParams } from "../support/fast-check-env.ts";
 
 let be: LoggingBackend;
 let proxy: ProxyUnderTest;
@@ -107,6 +108,6 @@ it("for every request the backend logged, the client got its answer, in order", 
     });
     expect(answers.length).toBeLessThanOrEqual(logged.length + 1);
     for (const extra of answers.slice(logged.length)) expect(extra.status).toBeGreaterThanOrEqual(400);
-  }), { numRuns: Number(process.env.RUNS ?? 60), seed: Number(process.env.SEED ?? 20261014) });
+  }), fcParams(60, 20261014));
   expect((await h1(proxy.port, "/health", { headers: { "x-id": "health" } })).status).toBe(200);
 });
