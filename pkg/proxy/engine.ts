@@ -7,6 +7,8 @@ import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 
 import type { Duplex } from "node:stream";
 import { rpcAttributesOf, type AccessLog, type ProxyMetrics as TelemetryProxyMetrics, type SpanHandle, type Tracing } from "../telemetry/index.ts";
 import { EndpointChooser, type BalancerKind } from "./backend-choice.ts";
+import { systemClock, type Clock } from "./clock.ts";
+import { connectionErrorField, connectionErrorMark, marksConnectionErrors } from "./connection-error-mark.ts";
 import { endpointKey } from "./endpoint-stats.ts";
 import { H2Downstream, type Downstream } from "./downstream.ts";
 import type { RouteEntryIR, RuleIR } from "../ir/types.ts";
@@ -43,6 +45,8 @@ export interface HttpEngineOptions {
   readonly tracing?: Tracing;
   /** Structured log sink; never receives header values or key material. */
   readonly log?: (event: string, fields: Record<string, unknown>) => void;
+  /** Time source of the retry path (backoff, attempt latencies, retry budget); tests pass a manual one. */
+  readonly clock?: Clock;
 }
 
 export interface WeftHttpEngine extends HttpEngine {
@@ -73,9 +77,10 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
   const h1Pool = createH1Pool({ idleMs: Math.min(30_000, limits.idleTimeoutMs), connectTimeoutMs: limits.connectTimeoutMs });
   const h2Pool = new H2Pool();
   const upstream = new Upstream(h1Pool, h2Pool, limits.connectTimeoutMs);
+  const clock = options.clock ?? systemClock;
   const deps: ForwardDeps = {
-    chooser, upstream, limits, metrics,
-    budget: new RetryBudget(options.retryBudget ?? {}),
+    chooser, upstream, limits, metrics, clock,
+    budget: new RetryBudget(options.retryBudget ?? {}, clock.now()),
     mirror: new Mirror(chooser, upstream, metrics, random),
     tracing: options.tracing?.enabled === true ? options.tracing : undefined,
     telemetry: options.telemetry,
@@ -146,7 +151,9 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
     const fail = (e: unknown) => {
       if (!(e instanceof ProxyFailureError)) log("proxy.internal_error", { error: e instanceof Error ? e.message : String(e) });
       else if (e.route !== undefined && labels.route === "none") routed(e.route.rule, e.route.entry, current?.version ?? "");
-      const kind = rescue(down, e, grpc);
+      // An inbound sidecar tells its mesh peer which answers stand for a connection error to the app.
+      const mark = marksConnectionErrors(ctx) ? connectionErrorMark(e) : undefined;
+      const kind = rescue(down, e, grpc, mark === undefined ? undefined : { [connectionErrorField]: mark });
       metrics.failures.inc({ face: label, code: kind });
       if (kind === "upstream_timeout") countTimeout();
     };

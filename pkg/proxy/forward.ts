@@ -1,14 +1,21 @@
 // forward: the back half of the stack: timeouts (spec §11: request ⇒ 504, backendRequest per attempt),
-// gRPC deadlines (`grpc-timeout`), retries (spec §12: `attempts` = max RETRIES; listed codes, connection
-// errors and per-attempt timeouts retried; only replayable bodies; budgeted), endpoint choice through
-// the balancer, one upstream attempt at a time, and streaming the answer back with trailers and the
-// response filters. Takes a Plan; resolves when the exchange is over. Throws ProxyFailureError (the
-// caller rescues). Must not: answer twice, or retry a body it cannot replay.
+// gRPC deadlines (`grpc-timeout`), retries (spec §12: `attempts` = max RETRIES, a hard bound: 1 + attempts
+// upstream tries at most; listed codes, connection errors and per-attempt timeouts retried after
+// backoffMs on another endpoint when there is one; only replayable bodies; budgeted), endpoint choice
+// through the balancer, one upstream attempt at a time, and streaming the answer back with trailers and
+// the response filters. Without a retry stanza, an idempotent request whose kept-alive connection died
+// before any answer byte is sent once more (RFC 9110 §9.2.2) — unless this is an inbound sidecar serving
+// a mesh peer, which marks the failure instead and leaves the decision to the peer's policy
+// (connection-error-mark); a marked answer from a meshed endpoint is that connection error here.
+// Takes a Plan; resolves when the exchange is over. Throws ProxyFailureError (the caller rescues).
+// Must not: answer twice, retry a body it cannot replay, or exceed 1 + attempts tries.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { ClusterIR, EndpointIR } from "../ir/types.ts";
 import type { EndpointChooser } from "./backend-choice.ts";
 import { bufferBody, limitBody } from "./body-buffer.ts";
+import type { Clock } from "./clock.ts";
+import { connectionErrorField, failureOfMark } from "./connection-error-mark.ts";
 import { grpcStatusOf, rpcAttributesOf, type ProxyMetrics as TelemetryProxyMetrics, type SpanHandle, type Tracing } from "../telemetry/index.ts";
 import type { Downstream } from "./downstream.ts";
 import type { EngineState } from "./engine-types.ts";
@@ -36,6 +43,8 @@ export interface ForwardDeps {
   readonly tracing: Tracing | undefined;
   /** Shared telemetry metric set: retries and mirrored requests by route and backend. */
   readonly telemetry?: TelemetryProxyMetrics | undefined;
+  /** Time for backoff sleeps, attempt latencies and the retry budget. */
+  readonly clock: Clock;
 }
 
 /** Protocol and mesh identity for one endpoint of a cluster. */
@@ -46,7 +55,8 @@ export function targetOf(cluster: ClusterIR | undefined, ep: EndpointIR, upstrea
   return { address: ep.address, port: ep.port, protocol: h2 ? "h2" : "http1" };
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** RFC 9110 §9.2.2: methods a client may send again after a connection failure. */
+const idempotent = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 
 /** Run `plan` to completion on `down`; `onRequestTimeout` is called when the whole-request (or gRPC) deadline answers it. */
 export async function forward(down: Downstream, plan: Plan, state: EngineState, deps: ForwardDeps, span?: SpanHandle, onRequestTimeout?: () => void): Promise<void> {
@@ -95,8 +105,12 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
     });
   }
 
+  const clock = deps.clock;
   deps.budget.onRequest();
   let retriesLeft = retry?.attempts ?? 0;
+  // No retry stanza: one more try after a stale kept-alive connection, unless a mesh peer owns the policy.
+  let staleReplays = retry === undefined && !plan.marksConnectionErrors && replayable && idempotent.has(plan.method) ? 1 : 0;
+  let tries = 0;
   let avoid: EndpointIR | undefined;
   const cluster = plan.cluster;
   for (;;) {
@@ -115,37 +129,52 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
       stats = pick.stats;
       target = targetOf(cluster, endpoint, deps.upstream, plan.grpc);
     }
-    const started = Date.now();
+    const started = clock.now();
     if (stats !== undefined) stats.inflight++;
     let clientSpan: SpanHandle | undefined;
     if (span !== undefined && deps.tracing !== undefined) {
       clientSpan = deps.tracing.startClientSpan(span, {
-        "weft.attempt": (retry?.attempts ?? 0) - retriesLeft, "server.address": target.address, "server.port": target.port,
+        "weft.attempt": tries, "server.address": target.address, "server.port": target.port,
         "http.request.method": plan.method, ...(plan.grpc ? rpcAttributesOf(plan.path) : {}),
       });
       const headers = plan.headers;
       deps.tracing.inject(clientSpan, (name, value) => { headers[name] = value; });
     }
+    tries++;
     const attempt = deps.upstream.send(target, { method: plan.method, path: pathWithQuery(plan), authority: plan.authority, headers: plan.headers, body });
     current = attempt;
-    let res: UpstreamResponse;
+    let res: UpstreamResponse | undefined;
+    let failed: ProxyFailureError | undefined;
     try {
       res = await withAttemptTimeout(attempt, rule?.timeouts.backendRequestMs);
     } catch (e) {
-      clientSpan?.end({ error: e instanceof ProxyFailureError ? e.kind : "upstream_error" });
-      if (stats !== undefined) { stats.inflight--; stats.observeFailure(Date.now()); }
+      failed = e instanceof ProxyFailureError ? e : failure("upstream_reset", "upstream error");
+    }
+    // A meshed endpoint's inbound sidecar marks an answer that stands for a connection error to its app.
+    if (res !== undefined && target.meshIdentity !== undefined && res.headers[connectionErrorField] !== undefined) {
+      failed = failureOfMark(res.headers[connectionErrorField]);
+      if (failed !== undefined) { res.body.on("error", () => {}); attempt.abort(); res = undefined; }
+    }
+    if (res === undefined) {
+      const f = failed ?? failure("upstream_reset", "upstream error");
+      clientSpan?.end({ error: f.kind });
+      if (stats !== undefined) { stats.inflight--; stats.observeFailure(clock.now()); }
       if (timedOut || down.finished()) return;
-      const f = e instanceof ProxyFailureError ? e : failure("upstream_reset", "upstream error");
+      if (f.staleConnection && staleReplays > 0) {
+        staleReplays--;
+        continue;
+      }
       if (retry !== undefined && retriesLeft > 0 && replayable && f.kind !== "upstream_tls" && canRetry(deps, plan)) {
         retriesLeft--;
         avoid = endpoint;
-        await sleep(retry.backoffMs);
+        await clock.sleep(retry.backoffMs);
         if (timedOut || down.finished()) return;
         continue;
       }
       throw f;
     }
-    if (stats !== undefined) { stats.inflight--; stats.observe(Date.now() - started, Date.now()); }
+    const now = clock.now();
+    if (stats !== undefined) { stats.inflight--; stats.observe(now - started, now); }
     // gRPC: the status comes with the trailers, so the client span ends once the answer was relayed.
     if (!plan.grpc) clientSpan?.end({ httpStatus: res.status });
     if (timedOut || down.finished()) { clientSpan?.end({ httpStatus: res.status }); attempt.abort(); return; }
@@ -155,7 +184,7 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
       attempt.abort();
       retriesLeft--;
       avoid = endpoint;
-      await sleep(retry.backoffMs);
+      await clock.sleep(retry.backoffMs);
       if (timedOut || down.finished()) return;
       continue;
     }
@@ -168,10 +197,11 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
         plan.extraResponseHeaders = extra;
       }
     }
+    const answered = res;
     try {
-      await relay(down, plan, res, attempt);
+      await relay(down, plan, answered, attempt);
     } finally {
-      if (plan.grpc) endGrpcClientSpan(clientSpan, res);
+      if (plan.grpc) endGrpcClientSpan(clientSpan, answered);
     }
     if (overall !== undefined) clearTimeout(overall);
     return;
@@ -191,7 +221,7 @@ function routeLabelOf(plan: Plan): string {
 }
 
 function canRetry(deps: ForwardDeps, plan: Plan): boolean {
-  if (deps.budget.tryRetry()) {
+  if (deps.budget.tryRetry(deps.clock.now())) {
     deps.metrics.retries.inc();
     deps.telemetry?.upstreamRetries.inc({ route: routeLabelOf(plan), backend: plan.cluster?.id ?? (plan.localAppPort !== undefined ? "local-app" : "none") });
     return true;

@@ -1,17 +1,19 @@
 // hygiene: request/response header and path hygiene at the proxy boundary.
 // Takes node header objects and raw paths; gives cleaned copies: hop-by-hop headers dropped (RFC 9110
 // §7.6.1: Connection and the fields it names, keep-alive, proxy-*, te except "trailers",
-// transfer-encoding, upgrade, http2-settings; Expect, answered by the proxy), x-forwarded-for appended, x-forwarded-proto set,
+// transfer-encoding, upgrade, http2-settings, and x-weft-connection-error, a mesh hop's own mark; Expect,
+// answered by the proxy), x-forwarded-for appended, x-forwarded-proto set,
 // x-request-id generated when absent or malformed; paths with dot segments resolved (a ".." above the
 // root is rejected). Must not: mutate its inputs, or decode anything but "%2e" for dot detection.
 // `//` is kept as sent (not merged): routes may not contain "//" (spec §8 validation), so such paths
 // only match prefixes ending before the empty segment; percent-encoded "/" (%2F) is never decoded.
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import { connectionErrorField } from "./connection-error-mark.ts";
 
 const alwaysHopByHop = new Set([
   "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
-  "transfer-encoding", "upgrade", "http2-settings", "trailer",
+  "transfer-encoding", "upgrade", "http2-settings", "trailer", connectionErrorField,
 ]);
 /** Request-only: the proxy already answered `Expect: 100-continue` itself (h1-connection does it). */
 const requestOnly = "expect";

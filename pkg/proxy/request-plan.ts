@@ -7,6 +7,7 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import type { BackendIR, ClusterIR, FilterIR, HeaderModifierIR, RouteEntryIR, RuleIR, SessionPersistenceIR } from "../ir/types.ts";
 import type { RequestView } from "../router/index.ts";
+import { marksConnectionErrors } from "./connection-error-mark.ts";
 import { corsResponseHeaders, isPreflight, preflightAnswer } from "./cors.ts";
 import type { Downstream } from "./downstream.ts";
 import type { EngineState, RouteContext } from "./engine-types.ts";
@@ -41,6 +42,8 @@ export interface Plan {
   readonly session: { readonly sp: SessionPersistenceIR; readonly pin: SessionPin | undefined } | undefined;
   /** Headers the stack adds to the upstream answer (session token). */
   extraResponseHeaders: OutgoingHttpHeaders | undefined;
+  /** Inbound sidecar serving a mesh peer: connection errors to the app are marked, never replayed here. */
+  readonly marksConnectionErrors: boolean;
 }
 
 export interface DirectAnswer {
@@ -104,7 +107,7 @@ export function planRequest(down: Downstream, ctx: RouteContext, state: EngineSt
   const plan: Plan = {
     kind: "forward", grpc, method: down.method, path, query: target.query, authority, headers,
     cluster: undefined, localAppPort: undefined, rule: undefined, entry: undefined, responseModifiers: [], corsHeaders: undefined, mirrors: [],
-    session: undefined, extraResponseHeaders: undefined,
+    session: undefined, extraResponseHeaders: undefined, marksConnectionErrors: marksConnectionErrors(ctx),
   };
   if (routes === undefined) {
     if (ctx.localAppPort !== undefined) {

@@ -45,6 +45,11 @@ export class ProxyFailureError extends WeftError {
   readonly grpcCode: number;
   /** The matched rule when the failure came after routing (invalid backend, no endpoints…), for telemetry. */
   route: { readonly rule: RuleIR; readonly entry: RouteEntryIR } | undefined;
+  /**
+   * A kept-alive upstream connection closed before any answer byte: the peer may never have processed
+   * the request (RFC 9110 §9.2.2 lets an idempotent one be sent again).
+   */
+  staleConnection = false;
   constructor(kind: FailureKind, message: string, status?: number) {
     const spec = table[kind];
     super(spec.code, message, { kind });
@@ -60,8 +65,11 @@ export function failure(kind: FailureKind, message: string = kind.replace(/_/g, 
   return new ProxyFailureError(kind, message, status);
 }
 
-/** Answer `err` on `down` once. Unknown errors become `internal`. Returns the failure kind used. */
-export function rescue(down: Downstream, err: unknown, grpc: boolean): FailureKind {
+/**
+ * Answer `err` on `down` once. Unknown errors become `internal`. `extra` fields are added to the answer
+ * (the connection-error mark). Returns the failure kind used.
+ */
+export function rescue(down: Downstream, err: unknown, grpc: boolean, extra?: Readonly<Record<string, string>>): FailureKind {
   const f = err instanceof ProxyFailureError ? err : failure("internal", "internal error");
   if (down.finished()) return f.kind;
   try {
@@ -73,6 +81,7 @@ export function rescue(down: Downstream, err: unknown, grpc: boolean): FailureKi
         "grpc-status": String(f.grpcCode),
         "grpc-message": encodeGrpcMessage(f.message),
         "x-weft-error": f.kind,
+        ...extra,
       });
     } else {
       const body = `${f.message}\n`;
@@ -80,6 +89,7 @@ export function rescue(down: Downstream, err: unknown, grpc: boolean): FailureKi
         "content-type": "text/plain; charset=utf-8",
         "content-length": Buffer.byteLength(body),
         "x-weft-error": f.kind,
+        ...extra,
       });
       if (down.method !== "HEAD") down.write(Buffer.from(body));
       down.end();

@@ -2,19 +2,18 @@
 // (status, headers, a streamed Readable body, trailers) plus abort(). The request head is rendered here
 // (names must be tokens, values free of CR/LF/NUL: ERR_INVALID_* otherwise); a Buffer body goes out with
 // its Content-Length in the same write, a streamed body with the client's Content-Length or chunked. The
-// response streams out with backpressure (the connection pauses until the body is read). A request on a
-// kept-alive connection the peer closed before answering is sent once more on a fresh connection when its
-// body is replayable and its method idempotent (RFC 9110 §9.2.2). Errors go through the caller's classify();
-// abort() settles an unanswered attempt with a failure.
-// Must not: leave a request running after abort(), or retry a body it cannot replay.
+// response streams out with backpressure (the connection pauses until the body is read). A kept-alive
+// connection the peer closed before any answer byte gives a failure marked `staleConnection`; whether to
+// send the request again is the caller's decision (forward: it counts as a try). Errors go through the
+// caller's classify(); abort() settles an unanswered attempt with a failure.
+// Must not: leave a request running after abort(), or send a request twice.
 import { H1Answer } from "./h1-answer.ts";
 import { checkValue, fieldLines, headersOf } from "./h1-headers.ts";
 import type { H1UpstreamConn, ResponseSink } from "./h1-upstream-conn.ts";
 import type { H1Pool } from "./pool-h1.ts";
-import { failure } from "./rescue.ts";
+import { failure, ProxyFailureError } from "./rescue.ts";
 import type { Attempt, UpstreamRequest, UpstreamResponse } from "./upstream.ts";
 
-const idempotent = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 const staleCodes = new Set(["ECONNRESET", "EPIPE"]);
 
 const notHost = (name: string) => name === "host";
@@ -34,7 +33,7 @@ function requestHead(req: UpstreamRequest, bodyLength: number | undefined, chunk
   return `${text}\r\n`;
 }
 
-export function sendH1(pool: H1Pool, address: string, port: number, req: UpstreamRequest, classify: (e: unknown, connected: boolean) => Error, mayReplayStale = true): Attempt {
+export function sendH1(pool: H1Pool, address: string, port: number, req: UpstreamRequest, classify: (e: unknown, connected: boolean) => ProxyFailureError): Attempt {
   let abort: () => void = () => {};
   const response = new Promise<UpstreamResponse>((resolve, reject) => {
     let settled = false;
@@ -54,11 +53,13 @@ export function sendH1(pool: H1Pool, address: string, port: number, req: Upstrea
       return;
     }
 
-    const fail = (e: unknown, connected: boolean) => {
+    const fail = (e: unknown, connected: boolean, stale = false) => {
       if (settled) return;
       settled = true;
       detach();
-      reject(classify(e, connected));
+      const f = classify(e, connected);
+      if (stale) f.staleConnection = true;
+      reject(f);
     };
     const sink: ResponseSink = {
       head(status, raw) {
@@ -71,16 +72,7 @@ export function sendH1(pool: H1Pool, address: string, port: number, req: Upstrea
       end(t) { answer?.end(t.length > 0 ? headersOf(t) : undefined); },
       fail(err, answered) {
         if (answered) { answer?.fail(err); return; }
-        if (settled) return;
-        const code = (err as { code?: string }).code ?? "";
-        if (mayReplayStale && conn !== undefined && conn.served > 0 && staleCodes.has(code) && streamed === undefined && idempotent.has(req.method)) {
-          settled = true;
-          const again = sendH1(pool, address, port, req, classify, false);
-          abort = again.abort;
-          again.response.then(resolve, reject);
-          return;
-        }
-        fail(err, true);
+        fail(err, true, conn !== undefined && conn.served > 0 && staleCodes.has((err as { code?: string }).code ?? ""));
       },
     };
     const start = (c: H1UpstreamConn) => {

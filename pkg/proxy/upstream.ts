@@ -64,7 +64,8 @@ export interface Attempt {
 const connectCodes = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "ENOTFOUND", "EAI_AGAIN"]);
 const mismatchCode = "WEFT_SPIFFE_MISMATCH";
 
-function classify(err: unknown, connected: boolean): ProxyFailureError {
+/** An upstream error as the failure the stack answers (also for WebSocket tunnels). */
+export function classify(err: unknown, connected: boolean): ProxyFailureError {
   if (err instanceof ProxyFailureError) return err;
   const code = (err as { code?: string } | undefined)?.code ?? "";
   // Headers node refuses to send (a filter set an invalid name or value): our fault, not the peer's.

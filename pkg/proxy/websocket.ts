@@ -1,13 +1,14 @@
 // websocket: HTTP/1.1 Upgrade passthrough for WebSocket (RFC 6455) to `ws` and `http1` clusters (and the
-// local app); meshed endpoints are reached over mesh mTLS (ALPN http/1.1 + weft-http/1.1). The route,
-// filters and backend are chosen like any request; the upstream 101 and then the raw bytes are relayed
-// both ways. (Other Upgrade offers never get here: the HTTP/1.1 front serves them as plain requests.)
+// local app); meshed endpoints are reached over mesh mTLS (ALPN http/1.1 + weft-http/1.1, the peer's
+// SPIFFE id verified: another id ⇒ 503 upstream_tls). The route, filters and backend are chosen like any
+// request; the upstream 101 and then the raw bytes are relayed both ways. (Other Upgrade offers never get
+// here: the HTTP/1.1 front serves them as plain requests.)
 // Takes the upgrade request, socket and plan; gives a relayed tunnel. Must not: relay before the upstream
 // agreed (101), or keep either side open after the other closed.
 import { request as h1Request, type IncomingHttpHeaders } from "node:http";
 import type { Duplex } from "node:stream";
 import type { EndpointChooser } from "./backend-choice.ts";
-import type { Upstream } from "./upstream.ts";
+import { classify, type Upstream } from "./upstream.ts";
 import { forwardResponseHeaders } from "./hygiene.ts";
 import type { Plan } from "./request-plan.ts";
 import { failure, type ProxyFailureError } from "./rescue.ts";
@@ -72,6 +73,9 @@ export function tunnelWebSocket(plan: Plan, chooser: EndpointChooser, upstream: 
     socket.write(rawHead(res.statusCode ?? 502, res.statusMessage ?? "", { ...forwardResponseHeaders(res.headers), connection: "close" }));
     res.pipe(socket);
   });
-  up.on("error", () => writeRawFailure(socket, failure("upstream_connect", "upstream connect failed")));
+  // A peer presenting another SPIFFE id is refused (503 upstream_tls) before any byte of the request.
+  let connected = false;
+  up.once("socket", (s) => s.once(meshIdentity !== undefined ? "secureConnect" : "connect", () => { connected = true; }));
+  up.on("error", (e) => writeRawFailure(socket, classify(e, connected)));
   up.end();
 }

@@ -183,6 +183,15 @@ export async function startLoggingBackend(): Promise<LoggingBackend> {
   };
 }
 
+/** A loopback port nothing listens on (it was just bound and closed): connections to it are refused. */
+export async function refusingPort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
 /** Waits (bounded by `ms`) until `cond` holds; callers then assert on the state, never on the time. */
 export async function until(cond: () => boolean, ms = 3000): Promise<void> {
   const end = Date.now() + ms;

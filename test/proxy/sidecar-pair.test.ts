@@ -10,7 +10,7 @@ import { createHttpEngine, type WeftHttpEngine } from "../../pkg/proxy/engine.ts
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { startSidecar, type Sidecar } from "../../pkg/proxy/sidecar/index.ts";
 import { testCa } from "./certs.ts";
-import { h1 } from "./client.ts";
+import { h1, rawUntilClose } from "./client.ts";
 import { startEcho, type Echo } from "./fixtures.ts";
 
 const td = "cluster.local";
@@ -83,6 +83,23 @@ describe("sidecar pair over mesh mTLS", () => {
     expect(r.status).toBe(503);
     expect(r.headers["x-weft-error"]).toBe("upstream_tls");
     expect(app.seen.length).toBe(before);
+  });
+  it("a WebSocket upgrade to an endpoint presenting another identity is refused before B's app", async () => {
+    nextDst = { address: "10.96.0.11", port: 9080 };
+    bAppPort = (wsApp.address() as AddressInfo).port;
+    let upgrades = 0;
+    const count = () => { upgrades++; };
+    wsApp.on("upgrade", count);
+    try {
+      const { data, closed } = await rawUntilClose(sidecarA.outboundPort, "GET /chat HTTP/1.1\r\nHost: impostor.shop:9080\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", 5000);
+      expect(closed).toBe(true);
+      expect(data).toMatch(/^HTTP\/1\.1 503 /);
+      expect(data).toContain("x-weft-error: upstream_tls");
+      expect(upgrades).toBe(0);
+    } finally {
+      wsApp.off("upgrade", count);
+      bAppPort = app.port;
+    }
   });
   it("WebSocket upgrades cross the mesh over mTLS to B's app", async () => {
     nextDst = { address: "10.96.0.10", port: 9080 };

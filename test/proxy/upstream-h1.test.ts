@@ -1,6 +1,6 @@
 // The HTTP/1.1 upstream (pkg/proxy/upstream-h1.ts over pool-h1 and h1-upstream-conn) on its own: a
-// kept-alive connection the peer closed before answering is replayed once for an idempotent replayable
-// request and never for a streamed body; trailers and streamed bodies pass through; HEAD answers, 1xx
+// kept-alive connection the peer closed before answering fails marked stale, never sent again here (the
+// stack decides and counts it); trailers and streamed bodies pass through; HEAD answers, 1xx
 // interim answers and close-delimited bodies are framed right; a garbage answer is upstream_reset and the
 // connection is not reused; abort() frees the upstream request; a refused endpoint leaves nothing behind.
 import { createServer, type Server } from "node:http";
@@ -61,16 +61,20 @@ async function closesReusedConnections(): Promise<{ port: number; seen: string[]
 }
 
 describe("HTTP/1.1 upstream", () => {
-  it("replays an idempotent request once when the reused connection was closed unanswered", async () => {
+  it("a reused connection closed unanswered fails once, marked stale: sending again is the caller's decision", async () => {
     const { port, seen } = await closesReusedConnections();
     const { up } = upstreamOf();
     const target = { address: "127.0.0.1", port, protocol: "http1" as const };
     const first = await up.send(target, get("/one")).response;
     expect(await text(first.body)).toBe("ok /one host=origin.test x-a=1");
-    const second = await up.send(target, get("/two")).response;
-    expect(second.status).toBe(200);
-    expect(await text(second.body)).toBe("ok /two host=origin.test x-a=1");
-    expect(seen).toEqual(["GET /one #1", "GET /two #2", "GET /two #1"]);
+    const err = await up.send(target, get("/two")).response.then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ProxyFailureError);
+    expect((err as ProxyFailureError).kind).toBe("upstream_reset");
+    expect((err as ProxyFailureError).staleConnection).toBe(true);
+    expect(seen).toEqual(["GET /one #1", "GET /two #2"]);
+    const fresh = await up.send(target, get("/three")).response;
+    expect(await text(fresh.body)).toBe("ok /three host=origin.test x-a=1");
+    expect(seen).toEqual(["GET /one #1", "GET /two #2", "GET /three #1"]);
   });
 
   it("never replays a streamed body or a POST: the failure surfaces as upstream_reset", async () => {
