@@ -112,7 +112,9 @@ describe("compiled router vs naive linear scan", () => {
       }),
       fcParams(300, 42),
     );
-    expect(hits).toBeGreaterThan(total / 10);
+    // Measured share ≈ 10-11% (seeds 1-3, 42); the floor is half that so a changed seed or run count
+    // (FC_*) cannot trip it, while a vacuous property still does.
+    expect(hits).toBeGreaterThan(total / 20);
     expect(hits).toBeLessThan(total);
   });
 });

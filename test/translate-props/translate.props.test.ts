@@ -55,18 +55,20 @@ describe("translate properties", () => {
       expect(r.diagnostics.filter((d) => /InternalError$/.test(d.code))).toEqual([]);
       seen.push(coverageOf(s, r));
     }), runs);
-    // Guard: shares measured at 0.77 / 0.36 / 0.71 / 0.38 / 0.16 / 0.17 / 0.63 over 300 snapshots;
-    // the floors sit several standard deviations below, so only a generator gone thin trips them.
+    // Guard: shares measured inside this property (30, 75, 150 runs; seeds 1-3): any entry 0.63-0.87,
+    // Gateway entries 0.23-0.37, mesh 0.57-0.80, several parents 0.23-0.41, competing 0.13-0.20,
+    // listener conflict 0.12-0.17, several ref problems 0.52-0.67, entries 3.5-5.7. The old generators
+    // gave 0.33 / 0.03 / 0.36 / 0.05 / 0.01 / 0.03 / 0.34 / 1.56; the floors sit between.
     const share = (f: (c: Coverage) => boolean): number => seen.filter(f).length / seen.length;
     expect(seen.length).toBe(runs.numRuns);
-    expect(share((c) => c.entries > 0), "snapshots with any route entry").toBeGreaterThan(0.6);
-    expect(share((c) => c.gatewayEntries), "with Gateway route entries").toBeGreaterThan(0.2);
-    expect(share((c) => c.meshEntries), "with mesh route entries").toBeGreaterThan(0.5);
-    expect(share((c) => c.multiParent), "with a route accepted by two or more parents").toBeGreaterThan(0.2);
-    expect(share((c) => c.competing), "with routes competing in one table").toBeGreaterThan(0.06);
-    expect(share((c) => c.listenerConflict), "with a listener conflict").toBeGreaterThan(0.06);
+    expect(share((c) => c.entries > 0), "snapshots with any route entry").toBeGreaterThan(0.5);
+    expect(share((c) => c.gatewayEntries), "with Gateway route entries").toBeGreaterThan(0.1);
+    expect(share((c) => c.meshEntries), "with mesh route entries").toBeGreaterThan(0.45);
+    expect(share((c) => c.multiParent), "with a route accepted by two or more parents").toBeGreaterThan(0.12);
+    expect(share((c) => c.competing), "with routes competing in one table").toBeGreaterThan(0.05);
+    expect(share((c) => c.listenerConflict), "with a listener conflict").toBeGreaterThan(0.05);
     expect(share((c) => c.severalRefProblems), "with several reference problems on one parent").toBeGreaterThan(0.3);
-    expect(seen.reduce((a, c) => a + c.entries, 0) / seen.length, "route entries per snapshot").toBeGreaterThan(3);
+    expect(seen.reduce((a, c) => a + c.entries, 0) / seen.length, "route entries per snapshot").toBeGreaterThan(2.5);
   });
 
   it("is deterministic under input order (every list shuffled, objects copied)", () => {

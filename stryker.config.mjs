@@ -1,0 +1,35 @@
+// StrykerJS mutation testing (`npm run test:mutation`; not part of `npm test` or .ci/run). Scope: the
+// routing engine (pkg/router), translate (pkg/translate) and the proxy's retry (retry budget and the
+// retry loop of forward.ts), balancing (P2C/EWMA, round robin, endpoint stats, weighted backend
+// choice) and identity (mesh mTLS termination, SPIFFE peer verification) code. Incremental: a re-run
+// only tests mutants whose code or tests changed (reports/mutation/stryker-incremental.json).
+// Scores and the fate of each surviving mutant: docs/mutation.md.
+/** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
+export default {
+  testRunner: "vitest",
+  vitest: { configFile: "test/mutation/vitest.config.ts" },
+  coverageAnalysis: "perTest",
+  mutate: [
+    "pkg/router/**/*.ts",
+    "pkg/translate/**/*.ts",
+    "pkg/proxy/retry-budget.ts",
+    "pkg/proxy/forward.ts:93-200",
+    "pkg/proxy/balancer-p2c-ewma.ts",
+    "pkg/proxy/balancer-round-robin.ts",
+    "pkg/proxy/endpoint-stats.ts",
+    "pkg/proxy/backend-choice.ts",
+    "pkg/proxy/sidecar/mesh-tls.ts",
+    "pkg/ca/peer-verify.ts",
+  ],
+  ignoreStatic: true,
+  incremental: true,
+  incrementalFile: "reports/mutation/stryker-incremental.json",
+  concurrency: 2,
+  timeoutMS: 20000,
+  reporters: ["clear-text", "progress", "json", "html"],
+  jsonReporter: { fileName: "reports/mutation/mutation.json" },
+  htmlReporter: { fileName: "reports/mutation/mutation.html" },
+  thresholds: { high: 85, low: 70, break: null },
+  tempDirName: ".stryker-tmp",
+  cleanTempDir: "always",
+};

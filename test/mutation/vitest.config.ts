@@ -1,0 +1,28 @@
+// The vitest config StrykerJS runs (`npm run test:mutation`, stryker.config.mjs): the project's config
+// narrowed to the tests of the mutated modules — router, translate, and the proxy's retry,
+// balancing and identity code — with no Kubernetes, network-namespace or end-to-end tier.
+import { defineConfig } from "vitest/config";
+import base from "../../vitest.config.ts";
+
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    include: [
+      "test/router/**/*.test.ts",
+      "test/translate/**/*.test.ts",
+      "test/translate-props/**/*.test.ts",
+      "test/golden/golden.test.ts",
+      "test/weftctl/explain-agrees-with-router.test.ts",
+      "test/proxy/units.test.ts",
+      "test/proxy/resilience.test.ts",
+      "test/proxy/mesh-upstream.test.ts",
+      "test/sidecar/inbound-h2-engine.test.ts",
+      "test/sidecar/sidecar-loopback.test.ts",
+      "test/sidecar/mesh-alpn.test.ts",
+      "test/ca/mesh-ca.test.ts",
+    ],
+    // Stryker reports through its own reporters; the summary line and its CI rules are the suite's.
+    reporters: ["dot"],
+  },
+});
