@@ -24,6 +24,7 @@ import { startAdminServer } from "../../pkg/proxy/admin-server.ts";
 import { createHttpEngine } from "../../pkg/proxy/engine.ts";
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { GatewayListeners } from "../../pkg/proxy/gateway-listeners.ts";
+import type { Limits, UnderscoreHeaders } from "../../pkg/proxy/limits.ts";
 import { startSidecar, type Sidecar } from "../../pkg/proxy/sidecar/index.ts";
 import { compileMesh, lookupMeshDestination, type CompiledMesh } from "../../pkg/router/index.ts";
 import { APP_PROBES_ENV, parseAppProbes } from "../../pkg/util/app-probes.ts";
@@ -50,6 +51,7 @@ flags:
   --drain-ms N         drain budget on SIGTERM (default 20000)
   --balancer KIND      p2c-ewma (default) | round-robin
   --max-body-bytes N   reject request bodies larger than N with 413
+  --headers-with-underscores drop|reject|allow   request header names with "_" (default drop; reject ⇒ 400)
   --access-log on|off  one JSON line per request on stdout (default off; env WEFT_ACCESS_LOG)`;
 
 interface Flags { [k: string]: string | undefined }
@@ -146,6 +148,8 @@ async function run(argv: readonly string[]): Promise<number> {
     if (f.mode === "gateway" && !/^[^/]+\/[^/]+$/.test(f.gateway ?? "")) throw new Error("--gateway <ns>/<name> is required");
     if (f.mode === "sidecar" && f.namespace === undefined) throw new Error("--namespace is required in sidecar mode");
     if (f.balancer !== undefined && f.balancer !== "p2c-ewma" && f.balancer !== "round-robin") throw new Error("--balancer must be p2c-ewma or round-robin");
+    const us = f["headers-with-underscores"];
+    if (us !== undefined && us !== "drop" && us !== "reject" && us !== "allow") throw new Error("--headers-with-underscores must be drop, reject or allow");
     portMap = new Map((f["port-map"] ?? "").split(",").filter((x) => x !== "").map((pair) => {
       const [a, b] = pair.split("=").map(Number);
       if (!Number.isInteger(a) || !Number.isInteger(b)) throw new Error(`bad --port-map entry "${pair}"`);
@@ -169,12 +173,16 @@ async function run(argv: readonly string[]): Promise<number> {
   for (const problem of traceCfg.problems) log.warn({ problem }, "tracing config ignored");
   const tracing = initTracing(traceCfg.problems.length === 0 ? traceCfg.config : undefined);
   const maxBody = f["max-body-bytes"] !== undefined ? intFlag(f, "max-body-bytes", 0) : undefined;
+  const limits: Partial<Limits> = {
+    ...(maxBody !== undefined ? { maxBodyBytes: maxBody } : {}),
+    ...(f["headers-with-underscores"] !== undefined ? { headersWithUnderscores: f["headers-with-underscores"] as UnderscoreHeaders } : {}),
+  };
   const engine = createHttpEngine({
     balancer: (f.balancer as "p2c-ewma" | "round-robin" | undefined) ?? "p2c-ewma",
     telemetry,
     tracing,
     ...(["on", "1", "true"].includes(f["access-log"] ?? "") ? { accessLog: createAccessLog() } : {}),
-    ...(maxBody !== undefined ? { limits: { maxBodyBytes: maxBody } } : {}),
+    limits,
     log: (event, fields) => log.warn(fields, event),
   });
   const bind = f.bind ?? "0.0.0.0";

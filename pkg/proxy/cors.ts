@@ -49,8 +49,17 @@ export function preflightAnswer(f: CorsFilter, h: IncomingHttpHeaders): { status
   const headers = f.allowHeaders.includes("*") ? (f.allowCredentials ? reqHeaders : "*") : f.allowHeaders.join(", ");
   if (headers !== "") out["access-control-allow-headers"] = headers;
   out["access-control-max-age"] = String(f.maxAgeSeconds);
+  // The preflight names the exposed headers too, as Gateway API conformance (HTTPRouteCORS) expects.
+  const expose = exposeHeadersValue(f);
+  if (expose !== undefined) out["access-control-expose-headers"] = expose;
   if (f.allowCredentials) out["access-control-allow-credentials"] = "true";
   return { status: 200, headers: out };
+}
+
+/** Access-Control-Expose-Headers; with credentials `*` is no wildcard (Fetch), so it is left out. */
+function exposeHeadersValue(f: CorsFilter): string | undefined {
+  const names = f.allowCredentials ? f.exposeHeaders.filter((x) => x !== "*") : f.exposeHeaders;
+  return names.length > 0 ? names.join(", ") : undefined;
 }
 
 /** Headers added to an actual (non-preflight) response; empty when the origin is absent or not allowed. */
@@ -58,9 +67,8 @@ export function corsResponseHeaders(f: CorsFilter, h: IncomingHttpHeaders): Outg
   const origin = h.origin;
   if (typeof origin !== "string" || !originAllowed(f, origin)) return undefined;
   const out: OutgoingHttpHeaders = { "access-control-allow-origin": allowOriginValue(f, origin), vary: "Origin" };
-  if (f.exposeHeaders.length > 0) {
-    out["access-control-expose-headers"] = f.exposeHeaders.includes("*") && f.allowCredentials ? f.exposeHeaders.filter((x) => x !== "*").join(", ") : f.exposeHeaders.join(", ");
-  }
+  const expose = exposeHeadersValue(f);
+  if (expose !== undefined) out["access-control-expose-headers"] = expose;
   if (f.allowCredentials) out["access-control-allow-credentials"] = "true";
   return out;
 }

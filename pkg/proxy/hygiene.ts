@@ -3,10 +3,13 @@
 // §7.6.1: Connection and the fields it names, keep-alive, proxy-*, te except "trailers",
 // transfer-encoding, upgrade, http2-settings, and x-weft-connection-error, a mesh hop's own mark; Expect,
 // answered by the proxy), x-forwarded-for appended, x-forwarded-proto set,
-// x-request-id generated when absent or malformed; paths with dot segments resolved (a ".." above the
+// x-request-id generated when absent or malformed; names with "_" dropped when asked; paths with dot segments resolved (a ".." above the
 // root is rejected). Must not: mutate its inputs, or decode anything but "%2e" for dot detection.
 // `//` is kept as sent (not merged): routes may not contain "//" (spec §8 validation), so such paths
-// only match prefixes ending before the empty segment; percent-encoded "/" (%2F) is never decoded.
+// only match prefixes ending before the empty segment; percent-encoded "/" (%2F) is never decoded
+// (RFC 3986 §2.2, Envoy's default KEEP_UNCHANGED), but a segment that would hold a dot segment once
+// "%2F", "%5C" or "\" separate ("..%2f") is refused: a backend that decodes them would resolve a
+// different path than the one routed (Envoy's REJECT_REQUEST, narrowed to that case).
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { connectionErrorField } from "./connection-error-mark.ts";
@@ -38,6 +41,14 @@ export interface ForwardInfo {
   readonly keepUpgrade?: boolean;
   /** A field only the proxy may set (a client-sent copy is dropped here). */
   readonly dropField?: string;
+  /** Drop fields whose name holds "_" (Limits.headersWithUnderscores "drop"). */
+  readonly dropUnderscored?: boolean;
+}
+
+/** A header name list (name/value pairs as received) names a field with "_". */
+export function hasUnderscoredName(rawHeaders: readonly string[]): boolean {
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.includes("_")) return true;
+  return false;
 }
 
 /** A `TE` field value lists the "trailers" token: the client takes trailer fields (RFC 9110 §10.1.4). */
@@ -55,6 +66,7 @@ export function forwardRequestHeaders(h: IncomingHttpHeaders, info: ForwardInfo)
     const v = h[name];
     if (v === undefined || name.charCodeAt(0) === 58 /* ":" */ || name === "host") continue;
     if (alwaysHopByHop.has(name) || name === requestOnly || (named !== undefined && named.has(name)) || name.startsWith("proxy-") || name === info.dropField) continue;
+    if (info.dropUnderscored === true && name.includes("_")) continue;
     if (name === "te") {
       if (acceptsTrailers(v)) out.te = "trailers";
       continue;
@@ -109,9 +121,25 @@ export function splitTarget(target: string): { path: string; query: string; auth
   return authority === undefined ? { path, query } : { path, query, authority };
 }
 
-const dotHint = /\/\.|%2e/i;
+/** A path that may hold a dot segment, an encoded "/" or "\\", or a raw "\\" (the slow path below). */
+const dotHint = /\/\.|%2e|%2f|%5c|\\/i;
+const slashLike = /%2f|%5c|\\/i;
 
-/** Resolve "." and ".." segments (also as %2e); undefined when ".." would climb above the root. */
+/**
+ * A segment that holds a dot segment once "%2F", "%5C" or "\\" count as separators ("..%2f", "%2e%2e%5c",
+ * "a\\..\\b"): what it names depends on whether the backend decodes them before resolving dots.
+ */
+function hidesDotSegment(segment: string): boolean {
+  if (!slashLike.test(segment)) return false;
+  for (const part of segment.replace(/%2e/gi, ".").split(/%2f|%5c|\\/i)) if (part === "." || part === "..") return true;
+  return false;
+}
+
+/**
+ * Resolve "." and ".." segments (also as %2e, RFC 3986 §5.2.4); undefined when ".." would climb above the
+ * root, or when a segment hides a dot segment behind an encoded slash or a backslash (hidesDotSegment).
+ * "%2F" itself is data (RFC 3986 §2.2) and stays as sent.
+ */
 export function normalizePath(path: string): string | undefined {
   if (!dotHint.test(path)) return path;
   const segs = path.split("/");
@@ -119,6 +147,7 @@ export function normalizePath(path: string): string | undefined {
   let trailingSlash = false;
   for (let i = 1; i < segs.length; i++) {
     const raw = segs[i]!;
+    if (hidesDotSegment(raw)) return undefined;
     const s = raw.length <= 6 ? raw.replace(/%2e/gi, ".") : raw;
     trailingSlash = false;
     if (s === ".") { trailingSlash = true; continue; }

@@ -5,6 +5,6 @@ export { MESH_ALPN_PROTOCOLS } from "./engine-types.ts";
 export { engineStateOf } from "./engine-state.ts";
 export { GatewayListeners, type GatewayListenersOptions } from "./gateway-listeners.ts";
 export { startAdminServer, redactedConfig, type AdminServer } from "./admin-server.ts";
-export { defaultLimits, type Limits } from "./limits.ts";
+export { defaultLimits, type Limits, type UnderscoreHeaders } from "./limits.ts";
 export { ProxyMetrics } from "./metrics.ts";
 export type { BalancerKind } from "./backend-choice.ts";

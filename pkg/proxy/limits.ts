@@ -26,7 +26,14 @@ export interface Limits {
   readonly detectTimeoutMs: number;
   /** Upstream connect timeout. */
   readonly connectTimeoutMs: number;
+  /**
+   * Request header names with "_" (some backends fold it into "-", so `Transfer_Encoding` could become
+   * a second framing header): "drop" them (default, as nginx), "reject" the request (400), or "allow".
+   */
+  readonly headersWithUnderscores: UnderscoreHeaders;
 }
+
+export type UnderscoreHeaders = "drop" | "reject" | "allow";
 
 export const defaultLimits: Limits = Object.freeze({
   maxHeaderBytes: 16 * 1024,
@@ -41,6 +48,7 @@ export const defaultLimits: Limits = Object.freeze({
   maxConcurrentStreams: 250,
   detectTimeoutMs: 10_000,
   connectTimeoutMs: 5_000,
+  headersWithUnderscores: "drop",
 });
 
 export function resolveLimits(overrides: Partial<Limits> | undefined): Limits {

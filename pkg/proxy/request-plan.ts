@@ -12,7 +12,7 @@ import { corsResponseHeaders, isPreflight, preflightAnswer } from "./cors.ts";
 import type { Downstream } from "./downstream.ts";
 import type { EngineState, RouteContext } from "./engine-types.ts";
 import { applyHeaderModifier } from "./filters-headers.ts";
-import { forwardRequestHeaders, hasDuplicateHost, headerCount, normalizePath, routingHost, splitTarget } from "./hygiene.ts";
+import { forwardRequestHeaders, hasDuplicateHost, hasUnderscoredName, headerCount, normalizePath, routingHost, splitTarget } from "./hygiene.ts";
 import type { Limits } from "./limits.ts";
 import { redirectLocation } from "./redirect.ts";
 import { failure, ProxyFailureError } from "./rescue.ts";
@@ -65,9 +65,11 @@ export function isGrpcRequest(contentType: string | string[] | undefined): boole
   return typeof contentType === "string" && contentType.startsWith("application/grpc");
 }
 
-function firstHeader(down: Downstream): (name: string) => string | undefined {
+function firstHeader(down: Downstream, dropUnderscored: boolean): (name: string) => string | undefined {
   const h = down.headers;
   return (name) => {
+    // A field the proxy drops is not there for routing either.
+    if (dropUnderscored && name.includes("_")) return undefined;
     const v = h[name];
     // Own fields only: a header object's inherited members (e.g. "constructor") are never strings.
     return typeof v === "string" ? v : Array.isArray(v) ? v[0] : undefined;
@@ -77,12 +79,14 @@ function firstHeader(down: Downstream): (name: string) => string | undefined {
 export function planRequest(down: Downstream, ctx: RouteContext, state: EngineState | undefined, limits: Limits, random: () => number): Plan | DirectAnswer {
   if (headerCount(down.rawHeaders) > limits.maxHeaderCount) throw failure("headers_too_large", "too many request headers");
   if (!down.h2 && hasDuplicateHost(down.rawHeaders)) throw failure("bad_request", "more than one Host header");
+  const underscores = limits.headersWithUnderscores;
+  if (underscores === "reject" && hasUnderscoredName(down.rawHeaders)) throw failure("bad_request", "header name with an underscore");
   const h = down.headers;
   const grpc = isGrpcRequest(h["content-type"]);
   const target = splitTarget(down.target);
   if (target === undefined) throw failure("bad_path", "bad request target");
   const path = normalizePath(target.path);
-  if (path === undefined) throw failure("bad_path", "path escapes the root");
+  if (path === undefined) throw failure("bad_path", "path escapes the root or hides a dot segment");
   if (limits.maxBodyBytes !== undefined) {
     const cl = Number(h["content-length"] ?? 0);
     if (cl > limits.maxBodyBytes) throw failure("body_too_large", "request body too large");
@@ -92,7 +96,7 @@ export function planRequest(down: Downstream, ctx: RouteContext, state: EngineSt
   const host = routingHost(authority);
   // The verified mesh peer identity reaches the app only from the inbound sidecar; a client-sent copy
   // is always dropped so it cannot be spoofed.
-  const headers = forwardRequestHeaders(h, { remoteAddress: down.remoteAddress, scheme: ctx.scheme, dropField: peerIdentityHeader });
+  const headers = forwardRequestHeaders(h, { remoteAddress: down.remoteAddress, scheme: ctx.scheme, dropField: peerIdentityHeader, dropUnderscored: underscores === "drop" });
   if (ctx.face === "sidecar-inbound" && ctx.peerIdentity !== undefined) headers[peerIdentityHeader] = ctx.peerIdentity;
 
   let routes = ctx.routes;
@@ -120,7 +124,7 @@ export function planRequest(down: Downstream, ctx: RouteContext, state: EngineSt
     return { ...plan, cluster };
   }
 
-  const view: RequestView = { method: down.method, path, query: target.query, host, header: firstHeader(down), grpc };
+  const view: RequestView = { method: down.method, path, query: target.query, host, header: firstHeader(down, underscores === "drop"), grpc };
   const match = matchRoute(routes, view);
   if (match === undefined) throw failure("no_route", "no matching route");
   try {

@@ -28,6 +28,11 @@ beforeAll(async () => {
     type: "CORS", allowOrigins: ["https://app.example.com", "https://*.trusted.io"], allowMethods: ["GET", "PUT"],
     allowHeaders: ["x-token"], exposeHeaders: ["x-upstream"], allowCredentials: true, maxAgeSeconds: 5,
   };
+  // The filter of Gateway API conformance HTTPRouteCORS, route cors-multiple-origins-methods-headers.
+  const conformanceCors: FilterIR = {
+    type: "CORS", allowOrigins: ["https://www.foo.com", "https://*.bar.com"], allowMethods: ["GET", "OPTIONS"],
+    allowHeaders: ["x-header-1", "x-header-2"], exposeHeaders: ["x-header-3", "x-header-4"], allowCredentials: true, maxAgeSeconds: 3600,
+  };
   proxy = await startProxy(meshIR([cluster("ns/a:80", [endpoint(a.port)]), cluster("ns/m:80", [endpoint(m.port)])]), tables([
     { matches: [prefix("/reqhdr")], backends: [backend("ns/a:80", 1, [{ type: "RequestHeaderModifier", ...hdr([["x-backend", "b1"]]) }])],
       filters: [{ type: "RequestHeaderModifier", ...hdr([["x-set", "s"]], [["x-add", "new"]], ["x-remove"]) }] },
@@ -42,6 +47,7 @@ beforeAll(async () => {
     { matches: [exact("/full")], backends: [backend("ns/a:80")], filters: [{ type: "URLRewrite", path: { type: "ReplaceFullPath", value: "/elsewhere" } }] },
     { matches: [prefix("/mirror")], backends: [backend("ns/a:80")],
       filters: [{ type: "RequestHeaderModifier", ...hdr([["x-before-mirror", "1"]]) }, { type: "RequestMirror", cluster: "ns/m:80", numerator: 100, denominator: 100 }] },
+    { matches: [prefix("/cors-1")], backends: [backend("ns/a:80")], filters: [conformanceCors] },
     { matches: [prefix("/cors")], backends: [backend("ns/a:80")], filters: [cors] },
     { matches: [prefix("/badheader")], backends: [backend("ns/a:80")], filters: [{ type: "RequestHeaderModifier", ...hdr([["x-bad", "line\r\nbreak"]]) }] },
     { matches: [prefix("/unsupported")], backends: [backend("ns/a:80")], filters: [{ type: "Unsupported", status: 500, reason: "ExtensionRef x" }] },
@@ -137,6 +143,20 @@ describe("CORS", () => {
     expect(ok.headers["access-control-allow-origin"]).toBe("https://a.b.trusted.io");
     const no = await h1(proxy.port, "/cors", { method: "OPTIONS", headers: { origin: "https://evil.com", "access-control-request-method": "GET" } });
     expect(no.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+  it("a preflight answers what conformance HTTPRouteCORS expects, Access-Control-Expose-Headers included", async () => {
+    // Values compared without whitespace, in either listed order, as the conformance test does.
+    const valid: Record<string, string[]> = {
+      "access-control-allow-origin": ["https://www.foo.com"],
+      "access-control-allow-methods": ["GET,OPTIONS", "OPTIONS,GET"],
+      "access-control-allow-headers": ["x-header-1,x-header-2", "x-header-2,x-header-1"],
+      "access-control-expose-headers": ["x-header-3,x-header-4", "x-header-4,x-header-3"],
+      "access-control-max-age": ["3600"],
+      "access-control-allow-credentials": ["true"],
+    };
+    const r = await h1(proxy.port, "/cors-1", { method: "OPTIONS", headers: { origin: "https://www.foo.com", "access-control-request-method": "GET", "access-control-request-headers": "x-header-1, x-header-2" } });
+    expect([200, 204]).toContain(r.status);
+    for (const [name, values] of Object.entries(valid)) expect(values, name).toContain(String(r.headers[name] ?? "").replace(/\s+/g, ""));
   });
   it("decorates actual responses for allowed origins", async () => {
     const r = await h1(proxy.port, "/cors", { headers: { origin: "https://app.example.com" } });

@@ -1,0 +1,22 @@
+// cmd-proxy-flags: `weft proxy` validates the data-plane flags it hands to the engine's limits: a bad
+// value exits 2 naming the flag (and the process never starts serving).
+import { spawnSync } from "node:child_process";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = resolve(import.meta.dirname, "../..");
+const node = join(root, "node_modules/.bin/node");
+
+function weftProxy(extra: string[]): { status: number | null; stderr: string } {
+  const r = spawnSync(node, [join(root, "cmd/weft.ts"), "proxy", "--mode", "gateway", "--gateway", "gw/web", "--config", "/nonexistent.json", ...extra],
+    { encoding: "utf8", timeout: 20_000 });
+  return { status: r.status, stderr: r.stderr };
+}
+
+describe("weft proxy data-plane flags", () => {
+  it("--headers-with-underscores takes drop, reject or allow", () => {
+    const bad = weftProxy(["--headers-with-underscores", "fold"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--headers-with-underscores must be drop, reject or allow");
+  });
+});
