@@ -19,6 +19,7 @@ import { readFileSync, unwatchFile, watchFile } from "node:fs";
 import type { IdentityClient } from "../../pkg/ca/index.ts";
 import type { DistributionClient } from "../../pkg/distribution/index.ts";
 import type { Subcommand } from "../dispatch.ts";
+import { validateSlice } from "../../pkg/distribution/validate-slice.ts";
 import type { MeshIR } from "../../pkg/ir/types.ts";
 import { startAdminServer } from "../../pkg/proxy/admin-server.ts";
 import { createHttpEngine } from "../../pkg/proxy/engine.ts";
@@ -52,6 +53,10 @@ flags:
   --balancer KIND      p2c-ewma (default) | round-robin
   --max-body-bytes N   reject request bodies larger than N with 413
   --headers-with-underscores drop|reject|allow   request header names with "_" (default drop; reject ⇒ 400)
+  --backend-max-connections N / --backend-max-pending-requests N / --backend-max-requests N
+                       per-backend caps unless a Service's weft.dev/max-* annotations say otherwise
+                       (default 1024 each; past them ⇒ 503 upstream_overflow)
+  --body-idle-timeout-ms N   a request body that sends nothing this long ⇒ 408 (default 60000)
   --access-log on|off  one JSON line per request on stdout (default off; env WEFT_ACCESS_LOG)`;
 
 interface Flags { [k: string]: string | undefined }
@@ -85,13 +90,31 @@ function parseFlags(argv: readonly string[]): Flags {
   return out;
 }
 
+/** A config file's IR, checked as a slice from the controller is (shapes, bounds, references). */
 function parseIr(text: string): MeshIR {
   const v = JSON.parse(text) as Partial<MeshIR> & { ir?: MeshIR };
   const ir = (v.ir ?? v) as Partial<MeshIR>;
   for (const k of ["gateways", "services", "clusters", "secrets"] as const) {
     if (!Array.isArray(ir[k])) throw new Error(`config: "${k}" must be an array`);
   }
-  return ir as MeshIR;
+  const checked = validateSlice(ir);
+  if (!checked.ok) throw new Error(`config: ${checked.reason}`);
+  return checked.slice;
+}
+
+const backendCapFlags = ["backend-max-connections", "backend-max-pending-requests", "backend-max-requests"] as const;
+
+/** An integer flag within [min, max], or undefined when absent; throws naming the flag. */
+function rangeFlag(f: Flags, name: string, min: number, max: number): number | undefined {
+  const v = f[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < min || n > max) throw new Error(`--${name} must be an integer ${min}-${max}`);
+  return n;
+}
+
+function optional<K extends string>(key: K, v: number | undefined): Partial<Record<K, number>> {
+  return v === undefined ? {} : ({ [key]: v } as Record<K, number>);
 }
 
 function intFlag(f: Flags, name: string, dflt: number): number {
@@ -150,6 +173,8 @@ async function run(argv: readonly string[]): Promise<number> {
     if (f.balancer !== undefined && f.balancer !== "p2c-ewma" && f.balancer !== "round-robin") throw new Error("--balancer must be p2c-ewma or round-robin");
     const us = f["headers-with-underscores"];
     if (us !== undefined && us !== "drop" && us !== "reject" && us !== "allow") throw new Error("--headers-with-underscores must be drop, reject or allow");
+    for (const name of backendCapFlags) rangeFlag(f, name, 1, 1_000_000);
+    rangeFlag(f, "body-idle-timeout-ms", 1, 3_600_000);
     portMap = new Map((f["port-map"] ?? "").split(",").filter((x) => x !== "").map((pair) => {
       const [a, b] = pair.split("=").map(Number);
       if (!Number.isInteger(a) || !Number.isInteger(b)) throw new Error(`bad --port-map entry "${pair}"`);
@@ -175,6 +200,10 @@ async function run(argv: readonly string[]): Promise<number> {
   const maxBody = f["max-body-bytes"] !== undefined ? intFlag(f, "max-body-bytes", 0) : undefined;
   const limits: Partial<Limits> = {
     ...(maxBody !== undefined ? { maxBodyBytes: maxBody } : {}),
+    ...optional("backendMaxConnections", rangeFlag(f, "backend-max-connections", 1, 1_000_000)),
+    ...optional("backendMaxPendingRequests", rangeFlag(f, "backend-max-pending-requests", 1, 1_000_000)),
+    ...optional("backendMaxRequests", rangeFlag(f, "backend-max-requests", 1, 1_000_000)),
+    ...optional("bodyIdleTimeoutMs", rangeFlag(f, "body-idle-timeout-ms", 1, 3_600_000)),
     ...(f["headers-with-underscores"] !== undefined ? { headersWithUnderscores: f["headers-with-underscores"] as UnderscoreHeaders } : {}),
   };
   const engine = createHttpEngine({

@@ -1,7 +1,7 @@
 // validate-slice: structural validation of a ProxySlice received over the wire, before a proxy
 // swaps to it. Takes an unknown value; gives { ok: true, slice } or { ok: false, reason } where
 // reason names the first problem with a path (it travels back to the controller in a NACK).
-// Checks shapes, bounds (ports, weights, rule indices, counts) and that every cluster a route
+// Checks shapes, bounds (ports, weights, rule indices, counts, backend limits) and that every cluster a route
 // references is present in the slice. Semantics (precedence, conditions) belong to translate.
 // Must not: throw on any input, or echo secret material (key PEM) in a reason.
 import type { ProxySlice } from "./slice.ts";
@@ -140,6 +140,10 @@ function checkCluster(v: unknown, p: string): string {
     optStr(eo["zone"], `${ep}.zone`);
     optStr(eo["identity"], `${ep}.identity`);
   });
+  if (o["limits"] !== undefined) {
+    const lo = obj(o["limits"], `${p}.limits`);
+    for (const k of ["maxConnections", "maxPendingRequests", "maxRequests"]) if (lo[k] !== undefined) int(lo[k], `${p}.limits.${k}`, 1, 1_000_000);
+  }
   return id;
 }
 

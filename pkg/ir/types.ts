@@ -233,6 +233,19 @@ export interface EndpointIR {
   readonly identity?: string;
 }
 
+/**
+ * A backend's caps per proxy (Envoy circuit-breaker thresholds); an absent field takes the proxy's
+ * default. Over a cap the proxy answers 503 upstream_overflow instead of loading the backend further.
+ */
+export interface BackendLimitsIR {
+  /** HTTP/1.1 upstream connections in use at once (one request each); past it requests wait. */
+  readonly maxConnections?: number;
+  /** Requests waiting for one of those connections; past it ⇒ 503. */
+  readonly maxPendingRequests?: number;
+  /** Requests in flight at once, any protocol; past it ⇒ 503. */
+  readonly maxRequests?: number;
+}
+
 export interface ClusterIR {
   /** "<ns>/<service>:<servicePort>". */
   readonly id: string;
@@ -242,6 +255,8 @@ export interface ClusterIR {
   readonly protocol: UpstreamProtocol;
   /** Sorted by (address, port). */
   readonly endpoints: readonly EndpointIR[];
+  /** Caps from the Service's weft.dev/max-* annotations; absent = the proxy's defaults. */
+  readonly limits?: BackendLimitsIR;
 }
 
 // ---- the whole IR ------------------------------------------------------------------------

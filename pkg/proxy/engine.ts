@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 
 import type { Duplex } from "node:stream";
 import { rpcAttributesOf, type AccessLog, type ProxyMetrics as TelemetryProxyMetrics, type SpanHandle, type Tracing } from "../telemetry/index.ts";
 import { EndpointChooser, type BalancerKind } from "./backend-choice.ts";
+import { BackendGates } from "./backend-gate.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { connectionErrorField, connectionErrorMark, marksConnectionErrors } from "./connection-error-mark.ts";
 import { endpointKey } from "./endpoint-stats.ts";
@@ -56,6 +57,8 @@ export interface WeftHttpEngine extends HttpEngine {
   state(): EngineState | undefined;
   /** Requests currently being served. */
   inflight(): number;
+  /** One backend's load against its caps (cluster id, or "local:<port>" for the local app). */
+  backendLoad(key: string): { active: number; connections: number; waiting: number };
 }
 
 /** One frozen label set per face for the per-request "forwarded" count (its key is computed once). */
@@ -78,8 +81,11 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
   const h2Pool = new H2Pool();
   const upstream = new Upstream(h1Pool, h2Pool, limits.connectTimeoutMs);
   const clock = options.clock ?? systemClock;
+  const gates = new BackendGates({
+    maxConnections: limits.backendMaxConnections, maxPendingRequests: limits.backendMaxPendingRequests, maxRequests: limits.backendMaxRequests,
+  });
   const deps: ForwardDeps = {
-    chooser, upstream, limits, metrics, clock,
+    chooser, upstream, limits, metrics, clock, gates,
     budget: new RetryBudget(options.retryBudget ?? {}, clock.now()),
     mirror: new Mirror(chooser, upstream, metrics, random),
     tracing: options.tracing?.enabled === true ? options.tracing : undefined,
@@ -211,6 +217,7 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
     limits,
     state: () => current,
     inflight: () => inflight,
+    backendLoad: (key) => gates.load(key),
     serveConnection(socket: Duplex, ctx: RouteContext, head?: Buffer): void {
       socket.on("error", () => {});
       if (draining || connections >= limits.maxConnections) {
@@ -241,6 +248,7 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
       const keep = new Set<string>();
       for (const c of state.clusters.values()) for (const e of c.endpoints) keep.add(endpointKey(e.address, e.port));
       h2Pool.evict((k) => !keep.has(k.slice(k.lastIndexOf("|") + 1)));
+      gates.retain((k) => k.startsWith("local:") || state.clusters.has(k));
     },
     setMeshTls(material: MeshTlsMaterial | undefined): void {
       upstream.setMeshTls(material);

@@ -14,6 +14,7 @@ import type { Readable } from "node:stream";
 import type { ClusterIR, EndpointIR } from "../ir/types.ts";
 import type { EndpointChooser } from "./backend-choice.ts";
 import { bufferBody, limitBody } from "./body-buffer.ts";
+import { BackendSlot, type BackendGates } from "./backend-gate.ts";
 import type { Clock } from "./clock.ts";
 import { connectionErrorField, failureOfMark } from "./connection-error-mark.ts";
 import { grpcStatusOf, rpcAttributesOf, type ProxyMetrics as TelemetryProxyMetrics, type SpanHandle, type Tracing } from "../telemetry/index.ts";
@@ -45,6 +46,8 @@ export interface ForwardDeps {
   readonly telemetry?: TelemetryProxyMetrics | undefined;
   /** Time for backoff sleeps, attempt latencies and the retry budget. */
   readonly clock: Clock;
+  /** Per-backend caps (connections, queue, requests in flight). */
+  readonly gates: BackendGates;
 }
 
 /** Protocol and mesh identity for one endpoint of a cluster. */
@@ -67,11 +70,14 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
   if (grpcDeadline !== undefined && (deadlineMs === undefined || grpcDeadline < deadlineMs)) deadlineMs = grpcDeadline;
 
   let current: Attempt | undefined;
+  /** Gives up a place in a backend's queue (set while waiting for a connection slot). */
+  let leaveQueue: (() => void) | undefined;
   let timedOut = false;
   let overall: NodeJS.Timeout | undefined;
   if (deadlineMs !== undefined && deadlineMs > 0) {
     overall = setTimeout(() => {
       timedOut = true;
+      leaveQueue?.();
       current?.abort();
       rescue(down, failure("request_timeout", "request timeout"), plan.grpc);
       onRequestTimeout?.();
@@ -79,6 +85,7 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
   }
   down.onClose(() => {
     if (overall !== undefined) clearTimeout(overall);
+    leaveQueue?.();
     if (!down.finished()) current?.abort();
   });
 
@@ -129,82 +136,94 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
       stats = pick.stats;
       target = targetOf(cluster, endpoint, deps.upstream, plan.grpc);
     }
-    const started = clock.now();
-    if (stats !== undefined) stats.inflight++;
-    let clientSpan: SpanHandle | undefined;
-    if (span !== undefined && deps.tracing !== undefined) {
-      clientSpan = deps.tracing.startClientSpan(span, {
-        "weft.attempt": tries, "server.address": target.address, "server.port": target.port,
-        "http.request.method": plan.method, ...(plan.grpc ? rpcAttributesOf(plan.path) : {}),
-      });
-      const headers = plan.headers;
-      deps.tracing.inject(clientSpan, (name, value) => { headers[name] = value; });
-    }
-    tries++;
-    const attempt = deps.upstream.send(target, { method: plan.method, path: pathWithQuery(plan), authority: plan.authority, headers: plan.headers, body });
-    current = attempt;
-    let res: UpstreamResponse | undefined;
-    let failed: ProxyFailureError | undefined;
+    // The backend's caps: a slot now, a place in its queue, or 503 upstream_overflow (thrown).
+    const entered = deps.gates.enter(cluster?.id ?? `local:${target.port}`, cluster?.limits, target.protocol === "http1", (cancel) => { leaveQueue = cancel; });
+    const slot = entered instanceof BackendSlot ? entered : await entered;
+    leaveQueue = undefined;
+    if (slot === undefined) return;
+    if (timedOut || down.finished()) { slot.release(); return; }
     try {
-      res = await withAttemptTimeout(attempt, rule?.timeouts.backendRequestMs);
-    } catch (e) {
-      failed = e instanceof ProxyFailureError ? e : failure("upstream_reset", "upstream error");
-    }
-    // A meshed endpoint's inbound sidecar marks an answer that stands for a connection error to its app.
-    if (res !== undefined && target.meshIdentity !== undefined && res.headers[connectionErrorField] !== undefined) {
-      failed = failureOfMark(res.headers[connectionErrorField]);
-      if (failed !== undefined) { res.body.on("error", () => {}); attempt.abort(); res = undefined; }
-    }
-    if (res === undefined) {
-      const f = failed ?? failure("upstream_reset", "upstream error");
-      clientSpan?.end({ error: f.kind });
-      if (stats !== undefined) { stats.inflight--; stats.observeFailure(clock.now()); }
-      if (timedOut || down.finished()) return;
-      if (f.staleConnection && staleReplays > 0) {
-        staleReplays--;
-        continue;
+      const started = clock.now();
+      if (stats !== undefined) stats.inflight++;
+      let clientSpan: SpanHandle | undefined;
+      if (span !== undefined && deps.tracing !== undefined) {
+        clientSpan = deps.tracing.startClientSpan(span, {
+          "weft.attempt": tries, "server.address": target.address, "server.port": target.port,
+          "http.request.method": plan.method, ...(plan.grpc ? rpcAttributesOf(plan.path) : {}),
+        });
+        const headers = plan.headers;
+        deps.tracing.inject(clientSpan, (name, value) => { headers[name] = value; });
       }
-      if (retry !== undefined && retriesLeft > 0 && replayable && f.kind !== "upstream_tls" && canRetry(deps, plan)) {
+      tries++;
+      const attempt = deps.upstream.send(target, { method: plan.method, path: pathWithQuery(plan), authority: plan.authority, headers: plan.headers, body });
+      current = attempt;
+      let res: UpstreamResponse | undefined;
+      let failed: ProxyFailureError | undefined;
+      try {
+        res = await withAttemptTimeout(attempt, rule?.timeouts.backendRequestMs);
+      } catch (e) {
+        failed = e instanceof ProxyFailureError ? e : failure("upstream_reset", "upstream error");
+      }
+      // A meshed endpoint's inbound sidecar marks an answer that stands for a connection error to its app.
+      if (res !== undefined && target.meshIdentity !== undefined && res.headers[connectionErrorField] !== undefined) {
+        failed = failureOfMark(res.headers[connectionErrorField]);
+        if (failed !== undefined) { res.body.on("error", () => {}); attempt.abort(); res = undefined; }
+      }
+      if (res === undefined) {
+        const f = failed ?? failure("upstream_reset", "upstream error");
+        clientSpan?.end({ error: f.kind });
+        if (stats !== undefined) { stats.inflight--; stats.observeFailure(clock.now()); }
+        slot.release();
+        if (timedOut || down.finished()) return;
+        if (f.staleConnection && staleReplays > 0) {
+          staleReplays--;
+          continue;
+        }
+        if (retry !== undefined && retriesLeft > 0 && replayable && f.kind !== "upstream_tls" && canRetry(deps, plan)) {
+          retriesLeft--;
+          avoid = endpoint;
+          await clock.sleep(retry.backoffMs);
+          if (timedOut || down.finished()) return;
+          continue;
+        }
+        throw f;
+      }
+      const now = clock.now();
+      if (stats !== undefined) { stats.inflight--; stats.observe(now - started, now); }
+      // gRPC: the status comes with the trailers, so the client span ends once the answer was relayed.
+      if (!plan.grpc) clientSpan?.end({ httpStatus: res.status });
+      if (timedOut || down.finished()) { clientSpan?.end({ httpStatus: res.status }); attempt.abort(); return; }
+      if (retry !== undefined && retriesLeft > 0 && replayable && retry.codes.includes(res.status) && canRetry(deps, plan)) {
+        clientSpan?.end({ httpStatus: res.status });
+        res.body.on("error", () => {});
+        attempt.abort();
+        slot.release();
         retriesLeft--;
         avoid = endpoint;
         await clock.sleep(retry.backoffMs);
         if (timedOut || down.finished()) return;
         continue;
       }
-      throw f;
-    }
-    const now = clock.now();
-    if (stats !== undefined) { stats.inflight--; stats.observe(now - started, now); }
-    // gRPC: the status comes with the trailers, so the client span ends once the answer was relayed.
-    if (!plan.grpc) clientSpan?.end({ httpStatus: res.status });
-    if (timedOut || down.finished()) { clientSpan?.end({ httpStatus: res.status }); attempt.abort(); return; }
-    if (retry !== undefined && retriesLeft > 0 && replayable && retry.codes.includes(res.status) && canRetry(deps, plan)) {
-      clientSpan?.end({ httpStatus: res.status });
-      res.body.on("error", () => {});
-      attempt.abort();
-      retriesLeft--;
-      avoid = endpoint;
-      await clock.sleep(retry.backoffMs);
-      if (timedOut || down.finished()) return;
-      continue;
-    }
-    if (plan.session !== undefined && endpoint !== undefined && cluster !== undefined) {
-      const key = endpointKey(endpoint.address, endpoint.port);
-      const pin = plan.session.pin;
-      if (pin === undefined || pin.endpoint !== key || pin.cluster !== cluster.id) {
-        const extra: OutgoingHttpHeaders = {};
-        issueToken(plan.session.sp, { cluster: cluster.id, endpoint: key }, Date.now(), extra);
-        plan.extraResponseHeaders = extra;
+      if (plan.session !== undefined && endpoint !== undefined && cluster !== undefined) {
+        const key = endpointKey(endpoint.address, endpoint.port);
+        const pin = plan.session.pin;
+        if (pin === undefined || pin.endpoint !== key || pin.cluster !== cluster.id) {
+          const extra: OutgoingHttpHeaders = {};
+          issueToken(plan.session.sp, { cluster: cluster.id, endpoint: key }, Date.now(), extra);
+          plan.extraResponseHeaders = extra;
+        }
       }
-    }
-    const answered = res;
-    try {
-      await relay(down, plan, answered, attempt);
+      const answered = res;
+      try {
+        await relay(down, plan, answered, attempt);
     } finally {
       if (plan.grpc) endGrpcClientSpan(clientSpan, answered);
     }
     if (overall !== undefined) clearTimeout(overall);
     return;
+    } finally {
+      slot.release();
+    }
   }
 }
 

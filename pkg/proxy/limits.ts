@@ -27,6 +27,14 @@ export interface Limits {
   /** Upstream connect timeout. */
   readonly connectTimeoutMs: number;
   /**
+   * Per backend (cluster, or the local app), unless its ClusterIR.limits say otherwise (Envoy's
+   * circuit-breaker defaults): HTTP/1.1 connections in use, requests waiting for one, requests in
+   * flight. Past them ⇒ 503 upstream_overflow.
+   */
+  readonly backendMaxConnections: number;
+  readonly backendMaxPendingRequests: number;
+  readonly backendMaxRequests: number;
+  /**
    * Request header names with "_" (some backends fold it into "-", so `Transfer_Encoding` could become
    * a second framing header): "drop" them (default, as nginx), "reject" the request (400), or "allow".
    */
@@ -48,6 +56,9 @@ export const defaultLimits: Limits = Object.freeze({
   maxConcurrentStreams: 250,
   detectTimeoutMs: 10_000,
   connectTimeoutMs: 5_000,
+  backendMaxConnections: 1024,
+  backendMaxPendingRequests: 1024,
+  backendMaxRequests: 1024,
   headersWithUnderscores: "drop",
 });
 

@@ -10,7 +10,7 @@ import { encodeGrpcMessage, GrpcCode } from "./grpc-status.ts";
 
 export type FailureKind =
   | "no_route" | "no_listener" | "misdirected" | "invalid_backend" | "no_backends" | "unknown_cluster"
-  | "no_endpoints" | "upstream_timeout" | "request_timeout" | "upstream_connect" | "upstream_reset"
+  | "no_endpoints" | "upstream_timeout" | "request_timeout" | "upstream_connect" | "upstream_reset" | "upstream_overflow"
   | "upstream_tls" | "body_too_large" | "headers_too_large" | "bad_request" | "bad_path"
   | "unsupported_filter" | "draining" | "internal";
 
@@ -28,6 +28,7 @@ const table: Record<FailureKind, FailureSpec> = {
   request_timeout: { status: 504, grpc: GrpcCode.DEADLINE_EXCEEDED, code: "WEFT_ERR_TIMEOUT" },
   upstream_connect: { status: 503, grpc: GrpcCode.UNAVAILABLE, code: "WEFT_ERR_UNAVAILABLE" },
   upstream_reset: { status: 503, grpc: GrpcCode.UNAVAILABLE, code: "WEFT_ERR_UNAVAILABLE" },
+  upstream_overflow: { status: 503, grpc: GrpcCode.UNAVAILABLE, code: "WEFT_ERR_UNAVAILABLE" },
   upstream_tls: { status: 503, grpc: GrpcCode.UNAVAILABLE, code: "WEFT_ERR_UNAUTHENTICATED" },
   body_too_large: { status: 413, grpc: GrpcCode.RESOURCE_EXHAUSTED, code: "WEFT_ERR_LIMIT" },
   headers_too_large: { status: 431, grpc: GrpcCode.RESOURCE_EXHAUSTED, code: "WEFT_ERR_LIMIT" },

@@ -3,10 +3,12 @@
 // labelled kubernetes.io/service-name (manually created slices and headless Services included, IPv4
 // and IPv6); the endpoint port is the slice port whose name equals the Service port's name; ready /
 // serving / terminating are kept (ready and serving default true, terminating false); identity is
-// spiffe://<td>/ns/<ns>/sa/<sa> from the Pod named by targetRef.
+// spiffe://<td>/ns/<ns>/sa/<sa> from the Pod named by targetRef. The Service's weft.dev/max-*
+// annotations become the cluster's limits (backend-limits.ts).
 // Must not: touch route tables: this is the whole of the endpoint fast path.
 import type { EndpointSlice, Service } from "../api/index.ts";
 import type { ClusterIR, EndpointIR, UpstreamProtocol } from "../ir/types.ts";
+import { backendLimitsOf } from "./backend-limits.ts";
 import { findServicePort } from "./backend-refs.ts";
 import type { EndpointIndex } from "./snapshot-index.ts";
 import { nsOf } from "./snapshot-index.ts";
@@ -72,8 +74,13 @@ function addSlice(seen: Map<string, EndpointIR>, slice: EndpointSlice, portName:
 export function buildClusters(specs: readonly ClusterSpec[], services: ReadonlyMap<string, Service>, eps: EndpointIndex, trustDomain: string): ClusterIR[] {
   return [...specs]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((s) => ({
-      id: s.id, namespace: s.namespace, service: s.service, port: s.port, protocol: s.protocol,
-      endpoints: clusterEndpoints(s, services.get(`${s.namespace}/${s.service}`), eps, trustDomain),
-    }));
+    .map((s) => {
+      const svc = services.get(`${s.namespace}/${s.service}`);
+      const limits = backendLimitsOf(svc).limits;
+      return {
+        id: s.id, namespace: s.namespace, service: s.service, port: s.port, protocol: s.protocol,
+        endpoints: clusterEndpoints(s, svc, eps, trustDomain),
+        ...(limits === undefined ? {} : { limits }),
+      };
+    });
 }

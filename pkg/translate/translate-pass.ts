@@ -12,6 +12,7 @@ import type { ClusterDemand, RouteKind } from "./backend-refs.ts";
 import type { Problem } from "./conditions.ts";
 import { Diagnostics, cmp } from "./diagnostics.ts";
 import type { ClusterSpec } from "./endpoints.ts";
+import { backendLimitsOf } from "./backend-limits.ts";
 import { buildClusters } from "./endpoints.ts";
 import { gatewayIR } from "./gateway-ir.ts";
 import { translateGatewayClasses } from "./gateway-class.ts";
@@ -232,6 +233,11 @@ export function translatePass(snapshot: ResourceSnapshot, options: TranslateOpti
     id: d.id, namespace: d.namespace, service: d.service, port: d.port, protocol: d.declared ?? (d.grpc ? "grpc" : "http1"),
   }));
   const clusters = buildClusters(specs, idx.services, indexEndpoints(snapshot), trustDomain);
+  for (const key of new Set(specs.map((c) => `${c.namespace}/${c.service}`))) {
+    for (const p of backendLimitsOf(idx.services.get(key)).problems) {
+      diags.add("warning", "InvalidBackendLimit", `Service/${key}`, p.message, `metadata.annotations["${p.annotation}"]`);
+    }
+  }
 
   statuses.sort((a, b) => cmp(a.target.kind, b.target.kind) || cmp(a.target.namespace, b.target.namespace) || cmp(a.target.name, b.target.name));
   return {

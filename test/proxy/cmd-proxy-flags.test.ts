@@ -19,4 +19,12 @@ describe("weft proxy data-plane flags", () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("--headers-with-underscores must be drop, reject or allow");
   });
+  it("the backend caps and the body idle timeout take integers in range", () => {
+    for (const [flag, value, range] of [["--backend-max-connections", "0", "1-1000000"], ["--backend-max-pending-requests", "x", "1-1000000"],
+      ["--backend-max-requests", "2000000", "1-1000000"], ["--body-idle-timeout-ms", "-5", "1-3600000"]]) {
+      const bad = weftProxy([flag!, value!]);
+      expect(bad.status, flag).toBe(2);
+      expect(bad.stderr).toContain(`${flag} must be an integer ${range}`);
+    }
+  });
 });
