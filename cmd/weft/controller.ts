@@ -5,7 +5,7 @@
 // 2 on a bad flag, 1 when it cannot start.
 // Must not: log secrets; exit on bad user resources (they become status and diagnostics).
 import type { Subcommand } from "../dispatch.ts";
-import { createLogger, parseLogLevel } from "../../pkg/telemetry/index.ts";
+import { createLogger, parseLogLevel, startHeapReclaim } from "../../pkg/telemetry/index.ts";
 import { CONTROLLER_USAGE, parseControllerOptions, type ControllerOptions } from "../lib/controller-options.ts";
 import { startController } from "../lib/controller-runtime.ts";
 
@@ -23,11 +23,14 @@ async function run(argv: readonly string[]): Promise<number> {
   }
   const log = createLogger({ name: "controller", level: parseLogLevel(o.logLevel) ?? "info", base: { identity: o.identity } });
   const handle = await startController(o, log);
+  // A huge or rejected config leaves V8's freed pages resident until something reclaims them.
+  const reclaim = startHeapReclaim({ log: (fields, msg) => log.info(fields, msg) });
   await new Promise<void>((resolve) => {
     process.once("SIGTERM", () => resolve());
     process.once("SIGINT", () => resolve());
   });
   log.info({}, "shutting down");
+  reclaim.stop();
   await handle.stop(true);
   return 0;
 }

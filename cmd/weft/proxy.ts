@@ -13,7 +13,8 @@
 // Admin endpoints on --admin-port. SIGTERM/SIGINT: stop accepting, drain in-flight (bounded by
 // --drain-ms), exit 0. Exit 2 on bad flags, 1 when it cannot start.
 // Must not: log key material or header values.
-// Memory: the controller client (@grpc/grpc-js, protobufjs) and the identity client (pkg/ca) are
+// Memory: heap-reclaim (pkg/telemetry) gives a flood's memory back to the OS once the proxy is quiet.
+// The controller client (@grpc/grpc-js, protobufjs) and the identity client (pkg/ca) are
 // imported only with --controller; a --config proxy never loads them.
 import { readFileSync, unwatchFile, watchFile } from "node:fs";
 import type { IdentityClient } from "../../pkg/ca/index.ts";
@@ -30,7 +31,7 @@ import { startSidecar, type Sidecar } from "../../pkg/proxy/sidecar/index.ts";
 import { compileMesh, lookupMeshDestination, type CompiledMesh } from "../../pkg/router/index.ts";
 import { APP_PROBES_ENV, parseAppProbes } from "../../pkg/util/app-probes.ts";
 import { contentHash } from "../../pkg/util/canonical-json.ts";
-import { createAccessLog, createLogger, createMetricsRegistry, initTracing, parseLogLevel, registerProxyMetrics, tracingConfigFromEnv } from "../../pkg/telemetry/index.ts";
+import { createAccessLog, createLogger, createMetricsRegistry, initTracing, parseLogLevel, registerProxyMetrics, startHeapReclaim, tracingConfigFromEnv } from "../../pkg/telemetry/index.ts";
 
 const USAGE = `usage: weft proxy --mode gateway --gateway <ns>/<name> (--config <ir.json> | --controller <host:port>) [flags]
        weft proxy --mode sidecar --namespace <clientNs> (--config <ir.json> | --controller <host:port>) [flags]
@@ -321,12 +322,14 @@ async function run(argv: readonly string[]): Promise<number> {
   for (const problem of appProbes.problems) log.warn({ problem }, "app probe ignored");
   const admin = await startAdminServer(engine, { port: intFlag(f, "admin-port", 15021), host: bind, extraMetrics: () => registry.renderMetrics(), appProbes: appProbes.probes });
   log.info({ adminPort: admin.port }, "proxy started");
+  const reclaim = startHeapReclaim({ log: (fields, msg) => log.info(fields, msg) });
 
   await new Promise<void>((resolve) => {
     process.once("SIGTERM", () => resolve());
     process.once("SIGINT", () => resolve());
   });
   log.info({}, "draining");
+  reclaim.stop();
   if (configPath !== undefined) unwatchFile(configPath);
   identity?.stop();
   distribution?.close();

@@ -20,7 +20,7 @@
 import type { Duplex } from "node:stream";
 import { H1Exchange, type ExchangeHost } from "./h1-exchange.ts";
 import { headersOf } from "./h1-headers.ts";
-import { METHODS, newRequestParser, SocketReads, type LlhttpParser, type ParseError } from "./h1-parser.ts";
+import { closeParser, METHODS, newRequestParser, SocketReads, type LlhttpParser, type ParseError } from "./h1-parser.ts";
 import type { Limits } from "./limits.ts";
 import { isWebSocketUpgrade } from "./websocket.ts";
 
@@ -194,7 +194,7 @@ class H1Connection implements ExchangeHost {
     this.reads.release();
     this.socket.removeAllListeners("data");
     this.front.forget(this);
-    this.parser.free();
+    closeParser(this.parser);
     this.front.handlers.onUpgrade(ex, this.socket, head, this.tag);
   }
 
@@ -363,7 +363,7 @@ class H1Connection implements ExchangeHost {
     this.receiving = undefined;
     for (const ex of pending) ex.closed(true);
     if (rx !== undefined && !pending.includes(rx)) rx.closed(true);
-    if (!this.freed) { this.freed = true; this.parser.free(); }
+    if (!this.freed) { this.freed = true; closeParser(this.parser); }
   }
 }
 

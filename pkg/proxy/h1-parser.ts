@@ -86,6 +86,21 @@ function newParser(type: number, maxHeaderBytes: number, cb: RequestParserCallba
   return p;
 }
 
+const closing = new WeakSet<LlhttpParser>();
+
+/**
+ * Ends a parser for good (once; later calls do nothing). node's `free()` only emits the destroy hooks of a parser it pools for reuse; the
+ * native parser (and, through its callbacks, the connection with everything it references) stays alive
+ * until `close()` deletes it. The callbacks are dropped at once; `close()` waits for the current stack to
+ * unwind, as node's own freeParser does, since this may be called from inside a parser callback.
+ */
+export function closeParser(p: LlhttpParser): void {
+  if (closing.has(p)) return;
+  closing.add(p);
+  p[P.kOnHeaders] = p[P.kOnHeadersComplete] = p[P.kOnBody] = p[P.kOnMessageComplete] = p[P.kOnExecute] = null;
+  setImmediate(() => p.close());
+}
+
 export interface ResponseParserCallbacks {
   /** Partial header lists of a long head, and trailer fields after a chunked body. */
   onHeadersPartial(headers: string[], url: string): void;

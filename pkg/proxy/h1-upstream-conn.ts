@@ -5,7 +5,7 @@
 // both sides finished cleanly and the peer allows keep-alive. Takes a connected socket; gives run()/abort.
 // Must not: start a second exchange before the first finished, or be reused after any framing doubt.
 import type { Socket } from "node:net";
-import { newResponseParser, SocketReads, type LlhttpParser, type ParseError } from "./h1-parser.ts";
+import { closeParser, newResponseParser, SocketReads, type LlhttpParser, type ParseError } from "./h1-parser.ts";
 
 /** Receives one exchange's answer. */
 export interface ResponseSink {
@@ -118,7 +118,7 @@ export class H1UpstreamConn {
     this.closed = true;
     this.reads.release();
     this.socket.destroy();
-    this.parser.free();
+    closeParser(this.parser);
   }
 
   private takePartial(): string[] {

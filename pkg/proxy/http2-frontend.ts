@@ -1,8 +1,11 @@
 // http2-frontend: the node:http2 server for downstream HTTP/2 (h2c prior knowledge, and TLS sockets that
 // negotiated ALPN h2 at a listener): bounded SETTINGS (concurrent streams, header list size), session
-// memory, and idle session timeout. Takes limits and the stream handler (node's stream API: no compat
-// request/response objects per request); gives the server (fed with
-// emit("connection")). Must not: listen on a port itself.
+// memory, and idle session timeout (idleTimeoutMs with no open stream). The idle timer is our own and is
+// cleared when the session closes: node's session.setTimeout timer is not cleared by destroy() (and
+// setTimeout(0) does nothing on a destroyed session), so it held every closed session, native part
+// included, for the whole timeout (an h2 CONTINUATION flood kept ~9,000 per 15 s).
+// Takes limits and the stream handler (node's stream API: no compat request/response objects per
+// request); gives the server (fed with emit("connection")). Must not: listen on a port itself.
 import { createServer, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from "node:http2";
 import type { Limits } from "./limits.ts";
 
@@ -28,7 +31,23 @@ export function createH2Server(
     onStream(stream, headers, rawHeaders);
   });
   server.on("session", (session) => {
-    session.setTimeout(limits.idleTimeoutMs, () => session.close());
+    let open = 0;
+    let idle: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      idle = setTimeout(() => session.close(), limits.idleTimeoutMs);
+      idle.unref();
+    };
+    arm();
+    session.on("stream", (stream: ServerHttp2Stream) => {
+      open++;
+      if (idle !== undefined) clearTimeout(idle);
+      idle = undefined;
+      stream.once("close", () => { if (--open === 0 && !session.destroyed) arm(); });
+    });
+    session.once("close", () => {
+      if (idle !== undefined) clearTimeout(idle);
+      idle = undefined;
+    });
     session.on("error", () => {});
     onSession(session);
   });

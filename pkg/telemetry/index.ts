@@ -18,3 +18,5 @@ export { createAccessLog, accessLogRecord } from "./access-log.ts";
 export { redact, scrubString, isSecretKey, REDACTED, REDACTED_KEYS } from "./redaction.ts";
 export { tracingConfigFromEnv, TRACING_ENV } from "./tracing-env.ts";
 export { rpcAttributesOf, grpcStatusOf } from "./rpc-attributes.ts";
+export type { HeapReclaim, HeapReclaimOptions } from "./heap-reclaim.ts";
+export { startHeapReclaim, lastResortGc } from "./heap-reclaim.ts";
