@@ -31,8 +31,10 @@ export interface ControllerOptions {
   /** WEFT_INJECTION_CONFIG (JSON) for the injector; defaults when absent. */
   readonly injectionConfigJson?: string;
   readonly certLifetimeMs: number;
-  /** Local mode/dev only (file provider): JSON file of static proxy tokens; an in-memory mesh CA signs for them. */
+  /** Local mode/dev only (file provider): JSON file of static proxy tokens; the mesh CA signs for them. */
   readonly localDevTokens?: string;
+  /** File provider: keep the mesh CA in this directory (created 0700/0600 when empty), so a restart keeps it. */
+  readonly caDir?: string;
   /** Create a Deployment + Service per Gateway of our class (needs RBAC on deployments/services). */
   readonly provisionGateways: boolean;
   readonly gatewayImage: string;
@@ -58,13 +60,14 @@ export const CONTROLLER_USAGE = `usage: weft controller [--provider kube|file] [
   [--provision-gateways[=true|false]] [--gateway-image IMG] [--controller-address host:port]
   [--lease-duration 15s] [--renew-deadline 10s] [--retry-period 2s]
   [--controller-name weft.dev/gateway-controller] [--log-level info]
-  [--local-dev-tokens FILE]  (file provider only: static proxy tokens + in-memory mesh CA, for weft local)`;
+  [--local-dev-tokens FILE]  (file provider only: static proxy tokens + a mesh CA, for weft local)
+  [--ca-dir DIR]  (with --local-dev-tokens: keep the mesh CA in DIR so a restarted controller keeps it; without it the CA lives in memory)`;
 
 const VALUE_FLAGS = new Set([
   "provider", "dir", "kubeconfig", "grpc-address", "grpc-port", "health-port", "admin-port", "lease-namespace", "lease-name", "identity",
   "lease-duration", "renew-deadline", "retry-period", "controller-name", "log-level", "namespace", "trust-domain", "ca-secret",
   "webhook-port", "webhook-config", "webhook-service", "cert-lifetime", "gateway-image", "controller-address", "webhook-dns-names",
-  "local-dev-tokens", "grpc-service", "grpc-dns-names",
+  "local-dev-tokens", "grpc-service", "grpc-dns-names", "ca-dir",
 ]);
 
 export function parseDuration(flag: string, v: string): number {
@@ -108,6 +111,9 @@ export function parseControllerOptions(argv: readonly string[], env: Readonly<Re
   if (provider === "kube" && raw.get("local-dev-tokens") !== undefined) {
     throw new Error("--local-dev-tokens is for local mode only (--provider file); a cluster authenticates proxies with TokenReview");
   }
+  if (raw.get("ca-dir") !== undefined && (provider !== "file" || raw.get("local-dev-tokens") === undefined)) {
+    throw new Error("--ca-dir goes with --provider file and --local-dev-tokens; with --provider kube the CA lives in the Secret named by --ca-secret");
+  }
   const leaseDurationMs = parseDuration("lease-duration", raw.get("lease-duration") ?? "15s");
   const renewDeadlineMs = parseDuration("renew-deadline", raw.get("renew-deadline") ?? "10s");
   const retryPeriodMs = parseDuration("retry-period", raw.get("retry-period") ?? "2s");
@@ -141,6 +147,7 @@ export function parseControllerOptions(argv: readonly string[], env: Readonly<Re
     ...(env["WEFT_INJECTION_CONFIG"] !== undefined ? { injectionConfigJson: env["WEFT_INJECTION_CONFIG"] } : {}),
     certLifetimeMs: parseDuration("cert-lifetime", raw.get("cert-lifetime") ?? "24h"),
     ...opt("local-dev-tokens", "localDevTokens"),
+    ...opt("ca-dir", "caDir"),
     provisionGateways: bools.get("provision-gateways") === true && provider === "kube",
     gatewayImage: raw.get("gateway-image") ?? env["WEFT_PROXY_IMAGE"] ?? "ghcr.io/weft-mesh/weft:latest",
     controllerAddress: raw.get("controller-address") ?? `weft.${namespace}.svc:${raw.get("grpc-port") ?? "15010"}`,

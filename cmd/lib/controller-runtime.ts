@@ -56,7 +56,7 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
   const identity = client !== undefined && o.caSecret !== undefined
     ? await startMeshIdentity(client, { namespace: o.namespace, secretName: o.caSecret, trustDomain: o.trustDomain, certLifetimeMs: o.certLifetimeMs, log })
     : o.provider === "file" && o.localDevTokens !== undefined
-      ? startLocalDevIdentity(readFileSync(o.localDevTokens, "utf8"), { trustDomain: o.trustDomain, certLifetimeMs: o.certLifetimeMs, log })
+      ? startLocalDevIdentity(readFileSync(o.localDevTokens, "utf8"), { trustDomain: o.trustDomain, certLifetimeMs: o.certLifetimeMs, log, ...(o.caDir !== undefined ? { caDir: o.caDir } : {}) })
       : undefined;
   // Proxy ACK/NACKs change route statuses (weft.dev/Programmed): refresh at most once a second, and
   // every 10 s so disconnected proxies drop out of the counts.
@@ -79,6 +79,9 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     ? startDistributionTls({ ca: identity.ca, namespace: o.namespace, service: o.grpcService, controllerAddress: o.controllerAddress, extraDnsNames: o.grpcDnsNames, log })
     : undefined;
   if (tls === undefined) log.warn({ grpcInsecure: o.grpcInsecure }, "distribution port serves plaintext (no mesh CA or --grpc-insecure): development only");
+  // Proxies that take it get the CA's roots over the stream, so a changed CA reaches them without a restart.
+  const pushTrust = (): void => distribution.setTrust(identity?.ca.trustBundle());
+  pushTrust();
   const grpcPort = await distribution.listen(`${o.grpcAddress}:${o.grpcPort}`, tls?.credentials);
   let election: LeaderElection | undefined;
   let leader = (): boolean => true;
@@ -92,7 +95,10 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     : undefined;
   const pipeline = createControllerPipeline({
     translateOptions: { controllerName: o.controllerName, trustDomain: o.trustDomain },
-    setIr: (ir) => distribution.setIr(ir),
+    setIr: (ir) => {
+      pushTrust();
+      distribution.setIr(ir);
+    },
     ...(writer !== undefined ? { statusWriter: writer } : {}),
     decorateStatuses: (st, snap) =>
       withProgrammedConditions(provisioner !== undefined ? withGatewayAddresses(st, snap) : st, (key, gen) => distribution.programmedCount(key, gen)),

@@ -1,5 +1,6 @@
 // local-dev-identity: the controller's mesh identity for local mode and development, with no
-// Kubernetes API. A fresh in-memory mesh CA, and a static token authenticator fed from a JSON file
+// Kubernetes API. The mesh CA from --ca-dir (controller-ca-dir.ts: kept across restarts), or a fresh
+// in-memory one without it, and a static token authenticator fed from a JSON file
 // (`weft controller --local-dev-tokens FILE`, refused with --provider kube):
 //   { "tokens": [ { "token": "<random>", "namespace": "demo", "serviceAccount": "web" } ] }
 // Takes the file text and options; gives the same MeshIdentity shape as the TokenReview-based one
@@ -8,6 +9,7 @@
 import { DISTRIBUTION_AUDIENCE, createMeshCa, createStaticTokenAuthenticator, type StaticToken } from "../../pkg/ca/index.ts";
 import type { Log } from "../../pkg/k8s/index.ts";
 import { meshIdentityOf, type MeshIdentity } from "./controller-ca.ts";
+import { loadOrCreateCaDir } from "./controller-ca-dir.ts";
 
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const MAX_TOKENS = 1000;
@@ -33,9 +35,11 @@ export function parseLocalDevTokens(text: string): Map<string, StaticToken> {
   return out;
 }
 
-export function startLocalDevIdentity(tokensText: string, o: { trustDomain: string; certLifetimeMs: number; log: Log }): MeshIdentity {
+export function startLocalDevIdentity(tokensText: string, o: { trustDomain: string; certLifetimeMs: number; log: Log; caDir?: string }): MeshIdentity {
   const tokens = parseLocalDevTokens(tokensText);
-  const ca = createMeshCa({ trustDomain: o.trustDomain });
-  o.log.warn({ tokens: tokens.size, trustDomain: o.trustDomain }, "local dev identity: in-memory mesh CA and static tokens (not for clusters)");
+  const ca = o.caDir !== undefined ? loadOrCreateCaDir(o.caDir, o.trustDomain, o.log) : createMeshCa({ trustDomain: o.trustDomain });
+  o.log.warn({ tokens: tokens.size, trustDomain: o.trustDomain, ...(o.caDir !== undefined ? { caDir: o.caDir } : {}) },
+    o.caDir !== undefined ? "local dev identity: mesh CA from --ca-dir and static tokens (not for clusters)"
+      : "local dev identity: in-memory mesh CA and static tokens (not for clusters; a restart makes a new CA: give --ca-dir to keep it)");
   return meshIdentityOf(ca, createStaticTokenAuthenticator(tokens), o);
 }

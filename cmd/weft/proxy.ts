@@ -8,8 +8,9 @@
 // WEFT_TOKEN_PATH, WEFT_ADMIN_PORT, WEFT_INBOUND_PORT, WEFT_OUTBOUND_PORT, WEFT_LOG_LEVEL).
 // The controller channel is TLS verified against WEFT_TRUST_BUNDLE (or --trust-bundle FILE) with the
 // controller address's host as the expected name; without a bundle it refuses to start (exit 2)
-// unless --controller-insecure (or WEFT_CONTROLLER_INSECURE=true). The bundle in each Sign response
-// replaces that trust for later connections (root rotation).
+// unless --controller-insecure (or WEFT_CONTROLLER_INSECURE=true). The mesh roots from each Sign
+// response and from the trust bundle the controller pushes (cmd/lib/proxy-mesh-trust.ts: old roots kept
+// while they overlap) replace that trust for later connections, and are what peers are verified against.
 // Admin endpoints on --admin-port. SIGTERM/SIGINT: stop accepting, drain in-flight (bounded by
 // --drain-ms), exit 0. Exit 2 on bad flags, 1 when it cannot start.
 // Must not: log key material or header values.
@@ -23,6 +24,7 @@ import type { Subcommand } from "../dispatch.ts";
 import { validateSlice } from "../../pkg/distribution/validate-slice.ts";
 import type { MeshIR } from "../../pkg/ir/types.ts";
 import { startAdminServer } from "../../pkg/proxy/admin-server.ts";
+import { createProxyMeshTrust, type ProxyMeshTrust } from "../lib/proxy-mesh-trust.ts";
 import { createHttpEngine } from "../../pkg/proxy/engine.ts";
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { GatewayListeners } from "../../pkg/proxy/gateway-listeners.ts";
@@ -221,6 +223,7 @@ async function run(argv: readonly string[]): Promise<number> {
   let sidecar: Sidecar | undefined;
   let distribution: DistributionClient | undefined;
   let identity: IdentityClient | undefined;
+  let meshTrust: ProxyMeshTrust | undefined;
 
   /** Put `ir` in force: engine state first, then listeners (gateway) or the mesh lookup (sidecar). */
   const applyIr = (ir: MeshIR, version: string): Promise<void> => {
@@ -270,25 +273,34 @@ async function run(argv: readonly string[]): Promise<number> {
         },
         ...(f["token-path"] !== undefined ? { token: readToken } : {}),
         ...(trust !== undefined ? { credentials: grpcCredentials.createSsl(Buffer.from(trust)) } : {}),
-        onConfig: ({ version, slice }) => { void applyIr(slice, version).catch((e: unknown) => log.error({ error: String(e) }, "listener apply failed")); },
+        onConfig: ({ version, slice }) => {
+          if (slice.trust !== undefined) meshTrust?.onBundle(slice.trust.rootsPem);
+          void applyIr(slice, version).catch((e: unknown) => log.error({ error: String(e) }, "listener apply failed"));
+        },
         log: (level, msg, fields) => log[level](fields, msg),
       });
       await distribution.start();
       if (f["token-path"] !== undefined && f["service-account"] !== undefined && f.namespace !== undefined) {
         const dist = distribution;
+        const mt = createProxyMeshTrust({
+          apply: (m) => { engine.setMeshTls(m); sidecar?.setMeshTls(m); },
+          ...(trust !== undefined ? {
+            controllerRoots: (pem: string) => {
+              dist.setCredentials(grpcCredentials.createSsl(Buffer.from(pem)));
+              log.info({}, "controller trust bundle replaced by the mesh roots");
+            },
+          } : {}),
+          renew: () => identity!.rotate(),
+          log: (level, msg, fields) => log[level](fields, msg),
+        });
+        meshTrust = mt;
+        const held = dist.current()?.slice.trust;
+        if (held !== undefined) mt.onBundle(held.rootsPem);
         identity = createIdentityClient({
           identity: `spiffe://${f["trust-domain"] ?? "cluster.local"}/ns/${f.namespace}/sa/${f["service-account"]}`,
           requestSign: (csr, token) => dist.sign(csr, token),
           readToken,
-          onMaterial: (m) => {
-            engine.setMeshTls(m);
-            sidecar?.setMeshTls(m);
-            if (trust !== undefined && m.trustBundlePem !== trust && m.trustBundlePem.includes("-----BEGIN CERTIFICATE-----")) {
-              trust = m.trustBundlePem;
-              dist.setCredentials(grpcCredentials.createSsl(Buffer.from(trust)));
-              log.info({}, "controller trust bundle replaced by the one from the CA");
-            }
-          },
+          onMaterial: (m) => mt.onMaterial(m),
           log: (level, msg, fields) => log[level](fields, msg),
         });
         void identity.start().catch((e: unknown) => log.error({ error: String(e) }, "mesh identity unavailable"));
@@ -304,7 +316,7 @@ async function run(argv: readonly string[]): Promise<number> {
         engine, ...(f.bind !== undefined ? { host: f.bind } : {}), outboundBindings, inboundBindings,
         captureListeners: f.capture === undefined ? !explicit : f.capture === "true",
         inboundPort: intFlag(f, "inbound-port", 15006), outboundPort: intFlag(f, "outbound-port", 15001),
-        ...(material !== undefined ? { meshTls: material } : {}),
+        ...(material !== undefined && meshTrust !== undefined ? { meshTls: { ...material, trustBundlePem: meshTrust.rootsPem() } } : {}),
         lookup: (ip, port) => (mesh === undefined ? undefined : lookupMeshDestination(mesh, ip, port)),
         log: (level, event, fields) => log[level](fields, event),
         onMtlsFailure: (reason) => telemetry.mtlsHandshakeFailed(reason),
@@ -332,6 +344,7 @@ async function run(argv: readonly string[]): Promise<number> {
   reclaim.stop();
   if (configPath !== undefined) unwatchFile(configPath);
   identity?.stop();
+  meshTrust?.stop();
   distribution?.close();
   const drainMs = intFlag(f, "drain-ms", 20_000);
   await Promise.all([gateways?.close(), sidecar?.drain(drainMs)]);

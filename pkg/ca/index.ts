@@ -13,3 +13,5 @@ export type { IdentityClient, IdentityClientOptions } from "./identity-client.ts
 export { createCsr, parseCsr } from "./csr.ts";
 export { generateRsaKey, ROOT_KEY_BITS, INTERMEDIATE_KEY_BITS, LEAF_KEY_BITS } from "./ca-certs.ts";
 export type { MeshTlsMaterial } from "./tls-material.ts";
+export { createTrustRoots } from "./trust-roots.ts";
+export type { TrustRoots } from "./trust-roots.ts";

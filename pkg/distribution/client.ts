@@ -3,7 +3,8 @@
 // one stays in force until then), ACKs accepted versions and NACKs rejected ones with a reason
 // (keeping the last good), reconnects with jittered exponential backoff, and keeps serving the
 // last good config through a controller outage. Optional on-disk last-known-good cache.
-// On reconnect the hello carries the held resource hashes, so the server sends only a diff.
+// On reconnect the hello carries the held resource hashes, so the server sends only a diff. The hello
+// announces the trust-bundle feature: slices then carry the mesh CA's roots (`slice.trust`).
 // Must not: apply a partially valid update; log tokens or payloads; crash on server input.
 import * as grpc from "@grpc/grpc-js";
 import { WeftError } from "../errors/weft-error.ts";
@@ -11,7 +12,7 @@ import { EMPTY_CLIENT_STATE, applyUpdate, type ClientState, type SliceValidator 
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { readLkgCache, writeLkgCache } from "./lkg-cache.ts";
 import { loadDistributionProto, type DistributionStub, type ProxyMessage, type ServerMessage } from "./proto.ts";
-import type { ProxyIdentity, ProxySlice } from "./slice.ts";
+import { TRUST_BUNDLE_FEATURE, type ProxyIdentity, type ProxySlice } from "./slice.ts";
 
 export interface DistributionClientOptions {
   readonly address: string;
@@ -166,6 +167,7 @@ export function createDistributionClient(opts: DistributionClientOptions): Distr
         gatewayName: id.gatewayName ?? "",
         version: state.version,
         known: [...state.resources].map(([, r]) => ({ type: r.msg.type, name: r.msg.name, hash: r.hash })),
+        features: [TRUST_BUNDLE_FEATURE],
       },
     });
   };

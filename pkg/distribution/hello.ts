@@ -11,7 +11,9 @@ import type { ProxyIdentity } from "./slice.ts";
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 export const MAX_KNOWN_RESOURCES = 200_000;
 
-export function parseHello(h: HelloMsg | null | undefined): { identity: ProxyIdentity; held: HeldState } {
+const MAX_FEATURES = 32;
+
+export function parseHello(h: HelloMsg | null | undefined): { identity: ProxyIdentity; held: HeldState; features: ReadonlySet<string> } {
   if (h === null || h === undefined) throw invalid("the first message must be a hello");
   const field = (name: string, v: string): string => {
     if (!NAME.test(v)) throw invalid(`hello.${name} ${JSON.stringify(v.slice(0, 64))} is not a valid Kubernetes name`);
@@ -40,7 +42,9 @@ export function parseHello(h: HelloMsg | null | undefined): { identity: ProxyIde
   for (const k of h.known) resources.set(resourceKey(k.type, k.name), { hash: k.hash });
   // A held state counts only when it is self-consistent; otherwise the proxy gets a full update.
   const held = h.version !== "" && versionOf(resources) === h.version ? { version: h.version, resources } : NOTHING_HELD;
-  return { identity, held };
+  const list = h.features ?? [];
+  if (list.length > MAX_FEATURES) throw invalid(`hello.features has more than ${MAX_FEATURES} entries`);
+  return { identity, held, features: new Set(list.filter((f) => f.length <= 64)) };
 }
 
 function invalid(message: string): WeftError {

@@ -23,6 +23,7 @@ export interface HelloMsg {
   gatewayName: string;
   version: string;
   known: ResourceHashMsg[];
+  features?: string[];
 }
 export interface AckMsg {
   version: string;

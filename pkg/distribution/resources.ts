@@ -7,10 +7,12 @@ import { createHash } from "node:crypto";
 import type { ClusterIR, GatewayIR, MeshServiceIR, TlsSecretIR } from "../ir/types.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
 import { WeftError } from "../errors/weft-error.ts";
-import type { ProxySlice } from "./slice.ts";
+import type { ProxySlice, TrustBundle } from "./slice.ts";
 
-export type ResourceType = "gateway" | "service" | "cluster" | "secret";
-export const RESOURCE_TYPES: readonly ResourceType[] = ["gateway", "service", "cluster", "secret"];
+export type ResourceType = "gateway" | "service" | "cluster" | "secret" | "trust";
+export const RESOURCE_TYPES: readonly ResourceType[] = ["gateway", "service", "cluster", "secret", "trust"];
+/** The name of the one `trust` resource. */
+export const TRUST_RESOURCE_NAME = "roots";
 
 /** One encoded resource. `key` is "<type>/<name>". */
 export interface EncodedResource {
@@ -61,6 +63,7 @@ export function encodeSlice(slice: ProxySlice): EncodedSlice {
   for (const s of slice.services) put(encodeResource("service", `${s.namespace}/${s.name}`, s));
   for (const c of slice.clusters) put(encodeResource("cluster", c.id, c));
   for (const s of slice.secrets) put(encodeResource("secret", s.id, s));
+  if (slice.trust !== undefined) put(encodeResource("trust", TRUST_RESOURCE_NAME, slice.trust));
   return { version: versionOf(resources), resources };
 }
 
@@ -96,6 +99,7 @@ export function assembleSlice(values: ReadonlyMap<string, unknown>): ProxySlice 
   const services: MeshServiceIR[] = [];
   const clusters: ClusterIR[] = [];
   const secrets: TlsSecretIR[] = [];
+  let trust: TrustBundle | undefined;
   for (const key of [...values.keys()].sort()) {
     const { type } = splitResourceKey(key);
     const v = values.get(key);
@@ -103,8 +107,9 @@ export function assembleSlice(values: ReadonlyMap<string, unknown>): ProxySlice 
     else if (type === "service") services.push(v as MeshServiceIR);
     else if (type === "cluster") clusters.push(v as ClusterIR);
     else if (type === "secret") secrets.push(v as TlsSecretIR);
+    else if (type === "trust") trust = v as TrustBundle;
   }
-  return { gateways, services, clusters, secrets };
+  return trust === undefined ? { gateways, services, clusters, secrets } : { gateways, services, clusters, secrets, trust };
 }
 
 function hashText(text: string): string {

@@ -5,6 +5,9 @@
 // into the next update (sent on ACK/NACK). A NACKed version is not resent until the IR changes.
 // Snapshots are shared per slice key (sidecars of one namespace, one gateway) so memory per proxy
 // stays small. Versions are content hashes: every replica serves the same versions (no leader).
+// The mesh CA's trust bundle (`setTrust`) travels as one more resource, `trust`, to proxies whose hello
+// announced the trust-bundle feature (older proxies would NACK an unknown type), so a changed CA reaches
+// every proxy without a restart.
 // Must not: log tokens or secret payloads; crash on hostile messages (they end that stream only).
 import * as grpc from "@grpc/grpc-js";
 import { WeftError } from "../errors/weft-error.ts";
@@ -13,7 +16,7 @@ import type { ControllerMetrics } from "../telemetry/controller-metrics.ts";
 import { toGrpcError } from "./grpc-status.ts";
 import { parseHello } from "./hello.ts";
 import { loadDistributionProto, type ProxyMessage, type ServerMessage, type SignRequestMsg, type SignResponseMsg } from "./proto.ts";
-import { EMPTY_SLICE, sliceKeyOf, type ProxyIdentity } from "./slice.ts";
+import { EMPTY_SLICE, TRUST_BUNDLE_FEATURE, sliceKeyOf, type ProxyIdentity, type TrustBundle } from "./slice.ts";
 import { NOTHING_HELD, buildSnapshot, buildUpdate, type HeldState, type SliceSnapshot } from "./snapshot.ts";
 
 export interface SignHandler {
@@ -53,6 +56,8 @@ export interface ProxyStatus {
 
 export interface DistributionServer {
   setIr(ir: MeshIR): void;
+  /** The mesh CA roots (PEM) for proxies that take the trust bundle; unchanged text pushes nothing. */
+  setTrust(rootsPem: string | undefined): void;
   /** Bind and start; address like "127.0.0.1:0". Gives the bound port. */
   listen(address: string, credentials?: grpc.ServerCredentials): Promise<number>;
   /** Add the service to a server the caller owns instead of `listen`. */
@@ -66,6 +71,7 @@ export interface DistributionServer {
 interface Conn {
   readonly id: string;
   readonly identity: ProxyIdentity;
+  /** Slice key, with "+trust" for proxies that take the trust bundle (they get another snapshot). */
   readonly sliceKey: string;
   readonly call: grpc.ServerDuplexStream<ProxyMessage, ServerMessage>;
   readonly connectedAt: number;
@@ -82,6 +88,7 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
   const { service, encodeServerMessage } = loadDistributionProto();
   const conns = new Set<Conn>();
   let ir: MeshIR = EMPTY_SLICE;
+  let trust: TrustBundle | undefined;
   let snapshots = new Map<string, SliceSnapshot>();
   let seq = 0;
   let grpcServer: grpc.Server | undefined;
@@ -103,7 +110,7 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
   const snapshotFor = (identity: ProxyIdentity, key: string): SliceSnapshot => {
     let s = snapshots.get(key);
     if (s === undefined) {
-      s = buildSnapshot(ir, identity, key);
+      s = buildSnapshot(ir, identity, key, key.endsWith("+trust") ? trust : undefined);
       snapshots.set(key, s);
     }
     return s;
@@ -182,14 +189,14 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
         if (conn) return onMessage(conn, m);
         if (starting) throw new WeftError("WEFT_ERR_PROTOCOL", "wait for the first update before acking");
         starting = true;
-        const { identity, held } = parseHello(m.msg === "hello" ? m.hello : undefined);
+        const { identity, held, features } = parseHello(m.msg === "hello" ? m.hello : undefined);
         void admit(call.metadata, identity).then(
           () => {
             if (call.cancelled || call.destroyed) return;
             conn = {
               id: `${identity.namespace}/${identity.pod}#${++seq}`,
               identity,
-              sliceKey: sliceKeyOf(identity),
+              sliceKey: `${sliceKeyOf(identity)}${features.has(TRUST_BUNDLE_FEATURE) ? "+trust" : ""}`,
               call,
               connectedAt: Date.now(),
               held,
@@ -256,14 +263,24 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
 
   const impl = { Stream: stream, Sign: sign } as grpc.UntypedServiceImplementation;
 
+  /** New snapshots for every proxy after the IR or the trust bundle changed, pushed to those behind. */
+  const rebuild = (): void => {
+    snapshots = new Map();
+    const waiting = new Set<Conn>();
+    for (const c of conns) if (c.held.version !== snapshotFor(c.identity, c.sliceKey).encoded.version) waiting.add(c);
+    push = waiting.size > 0 ? { startedAt: performance.now(), waiting } : undefined;
+    for (const c of conns) pump(c);
+  };
+
   return {
     setIr(next) {
       ir = next;
-      snapshots = new Map();
-      const waiting = new Set<Conn>();
-      for (const c of conns) if (c.held.version !== snapshotFor(c.identity, c.sliceKey).encoded.version) waiting.add(c);
-      push = waiting.size > 0 ? { startedAt: performance.now(), waiting } : undefined;
-      for (const c of conns) pump(c);
+      rebuild();
+    },
+    setTrust(rootsPem) {
+      if (rootsPem === trust?.rootsPem) return;
+      trust = rootsPem === undefined ? undefined : { rootsPem };
+      rebuild();
     },
     addTo(server) {
       server.addService(service, impl);

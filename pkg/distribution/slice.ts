@@ -34,8 +34,16 @@ export interface ProxyIdentity {
   readonly gatewayName?: string;
 }
 
-/** A proxy's share of the IR; same shape as MeshIR. */
-export type ProxySlice = MeshIR;
+/** The mesh CA roots a proxy trusts for peers (and the controller), pushed when they change. */
+export interface TrustBundle {
+  readonly rootsPem: string;
+}
+
+/** The hello feature a proxy announces to receive the trust bundle as a `trust` resource. */
+export const TRUST_BUNDLE_FEATURE = "trust-bundle";
+
+/** A proxy's share of the IR (same shape as MeshIR), plus the trust bundle for proxies that take it. */
+export type ProxySlice = MeshIR & { readonly trust?: TrustBundle };
 
 export const EMPTY_SLICE: ProxySlice = { gateways: [], services: [], clusters: [], secrets: [] };
 

@@ -5,7 +5,7 @@
 import type { MeshIR, RouteRef, RouteTablesIR } from "../ir/types.ts";
 import type { ConfigUpdateMsg } from "./proto.ts";
 import { encodeSlice, splitResourceKey, type EncodedResource, type EncodedSlice } from "./resources.ts";
-import { sliceForProxy, type ProxyIdentity } from "./slice.ts";
+import { sliceForProxy, type ProxyIdentity, type TrustBundle } from "./slice.ts";
 
 export interface SliceSnapshot {
   readonly key: string;
@@ -33,8 +33,10 @@ export function routeKeyOf(ref: Pick<RouteRef, "kind" | "namespace" | "name">): 
   return `${ref.kind}/${ref.namespace}/${ref.name}`;
 }
 
-export function buildSnapshot(ir: MeshIR, proxy: ProxyIdentity, key: string): SliceSnapshot {
-  const slice = sliceForProxy(ir, proxy);
+/** `trust`: the bundle to include, for proxies that announced the trust-bundle feature. */
+export function buildSnapshot(ir: MeshIR, proxy: ProxyIdentity, key: string, trust?: TrustBundle): SliceSnapshot {
+  const routing = sliceForProxy(ir, proxy);
+  const slice = trust === undefined ? routing : { ...routing, trust };
   const gens = new Map<string, number>();
   const add = (t: RouteTablesIR): void => {
     for (const table of [t.http, t.grpc]) {

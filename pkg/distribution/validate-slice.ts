@@ -9,6 +9,7 @@ import type { ProxySlice } from "./slice.ts";
 export type SliceValidation = { readonly ok: true; readonly slice: ProxySlice } | { readonly ok: false; readonly reason: string };
 
 const MAX_ITEMS = 100_000;
+const MAX_TRUST_BYTES = 1024 * 1024;
 
 class Invalid extends Error {}
 
@@ -61,6 +62,11 @@ function checkSlice(value: unknown): void {
     if (clusterIds.has(id)) fail(`clusters[${i}].id`, `duplicate cluster ${JSON.stringify(id)}`);
     clusterIds.add(id);
   });
+  if (s["trust"] !== undefined) {
+    const pem = str(obj(s["trust"], "trust")["rootsPem"], "trust.rootsPem");
+    if (pem.length > MAX_TRUST_BYTES) fail("trust.rootsPem", `longer than ${MAX_TRUST_BYTES} characters`);
+    if (!pem.includes("-----BEGIN CERTIFICATE-----")) fail("trust.rootsPem", "holds no PEM certificate");
+  }
   const secretIds = new Set<string>();
   arr(s["secrets"], "secrets").forEach((x, i) => {
     const o = obj(x, `secrets[${i}]`);

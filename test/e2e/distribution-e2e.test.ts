@@ -15,7 +15,7 @@ import { createDistributionServer, type DistributionServer } from "../../pkg/dis
 import type { MeshIR } from "../../pkg/ir/types.ts";
 import { createSupervisor, type Supervisor } from "../../cmd/lib/local-processes.ts";
 import { REPO, eventually, httpGet } from "./support/e2e-helpers.ts";
-import { NS, SVC_IP, startApps, startMesh, writeManifests, type Apps, type Mesh } from "./support/mesh-fixture.ts";
+import { NS, SVC_IP, startApps, startMesh, waitForMesh, writeManifests, type Apps, type Mesh } from "./support/mesh-fixture.ts";
 
 const BASE = 25000 + (process.pid % 50) * 100;
 let apps: Apps | undefined;
@@ -76,21 +76,7 @@ async function expectGeneration(m: Mesh, before: Map<string, string>, gen: numbe
 beforeAll(async () => {
   apps = await startApps(BASE);
   mesh = startMesh(BASE, apps);
-  const m = mesh;
-  let missing = "";
-  const logOf = (name: string): string => { try { return readFileSync(join(m.work, "logs", `${name}.log`), "utf8"); } catch { return ""; } };
-  await eventually("every proxy ready with a mesh certificate", 60_000, async () => {
-    for (const [name, port] of m.proxies) {
-      missing = `${name} /ready`;
-      if ((await httpGet(`http://127.0.0.1:${port}/ready`).catch(() => ({ status: 0 }))).status !== 200) return undefined;
-    }
-    for (const c of m.sup.children) {
-      if (c.exited) throw new Error(`${c.name} exited: ${logOf(c.name).slice(-2000)}`);
-      missing = `${c.name} certificate`;
-      if (c.name !== "controller" && !logOf(c.name).includes("workload certificate issued")) return undefined;
-    }
-    return true;
-  }).catch((e: unknown) => { throw new Error(`${String(e)}; missing ${missing}: ${logOf(missing.split(" ")[0]!).slice(-3000)}`); });
+  await waitForMesh(mesh);
 }, 90_000);
 
 afterAll(async () => {

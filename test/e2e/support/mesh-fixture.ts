@@ -4,24 +4,35 @@
 // GRPCRoute, a GAMMA route on h1), upstream apps in this process (node:http, node:http2, grpc-js),
 // `weft controller --provider file --local-dev-tokens`, a gateway proxy and one sidecar per pod
 // (client-0 owns the outbound face on the ClusterIPs). `gen` is stamped into response headers by the
-// routes so a test can see which config answered.
+// routes so a test can see which config answered. Another test file runs its own mesh on another block
+// of loopback addresses (`MeshOptions.block`), so both can run at once.
 import { Server as GrpcServer, ServerCredentials, loadPackageDefinition } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createH2Server, type Http2Server } from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSupervisor, type LocalChild, type Supervisor } from "../../../cmd/lib/local-processes.ts";
 import { plaintextControllerFlags } from "../../../cmd/lib/local-run.ts";
-import { REPO } from "./e2e-helpers.ts";
+import { REPO, eventually, httpGet } from "./e2e-helpers.ts";
 
 export const NS = "e2e";
 export const SVC_IP = { h1: "127.0.231.1", h2: "127.0.231.2", grpc: "127.0.231.3" } as const;
 const POD_IP = { h1: "127.0.241.1", h2: "127.0.241.2", grpc: "127.0.241.3", client: "127.0.241.4" } as const;
+type SvcIps = { readonly [K in keyof typeof SVC_IP]: string };
+type PodIps = { readonly [K in keyof typeof POD_IP]: string };
 
-export function manifests(gen: number): Record<string, string> {
+/** The Service and pod addresses of mesh `block` (0: SVC_IP, 127.0.241.x; n: 127.0.231+2n.x, 127.0.241+2n.x). */
+export function meshAddresses(block = 0): { svc: SvcIps; pod: PodIps } {
+  const at = (third: number, ips: Record<string, string>) =>
+    Object.fromEntries(Object.entries(ips).map(([k, ip]) => [k, ip.replace(/^127\.0\.\d+\./, `127.0.${third}.`)]));
+  return { svc: at(231 + 2 * block, SVC_IP) as SvcIps, pod: at(241 + 2 * block, POD_IP) as PodIps };
+}
+
+export function manifests(gen: number, block = 0): Record<string, string> {
+  const { svc: SVC_IP, pod: POD_IP } = meshAddresses(block);
   const svc = (name: string, ip: string, port: number, target: number, proto?: string): string => `apiVersion: v1
 kind: Service
 metadata: { name: ${name}, namespace: ${NS} }
@@ -100,8 +111,8 @@ spec:
   };
 }
 
-export function writeManifests(dir: string, gen: number): void {
-  for (const [f, text] of Object.entries(manifests(gen))) writeFileSync(join(dir, f), text);
+export function writeManifests(dir: string, gen: number, block = 0): void {
+  for (const [f, text] of Object.entries(manifests(gen, block))) writeFileSync(join(dir, f), text);
 }
 
 export interface Apps { h1: Server; h2: Http2Server; grpc: GrpcServer; ports: { h1: number; h2: number; grpc: number }; close(): Promise<void> }
@@ -145,15 +156,25 @@ export interface Mesh {
   readonly ports: { grpc: number; controllerAdmin: number; gateway: number };
   /** name → admin port of every proxy. */
   readonly proxies: ReadonlyMap<string, number>;
+  /** name → the command line each proxy was started with (to restart one). */
+  readonly proxyArgs: ReadonlyMap<string, readonly string[]>;
   controller: LocalChild;
 }
 
-export function startMesh(base: number, apps: Apps): Mesh {
+export interface MeshOptions {
+  /** Loopback address block (meshAddresses). */
+  readonly block?: number;
+  /** More `weft controller` flags (e.g. --ca-dir). */
+  readonly controllerFlags?: readonly string[];
+}
+
+export function startMesh(base: number, apps: Apps, opts: MeshOptions = {}): Mesh {
+  const { svc: SVC_IP, pod: POD_IP } = meshAddresses(opts.block);
   const work = mkdtempSync(join(tmpdir(), "weft-e2e-dist-"));
   const dir = join(work, "manifests");
   mkdirSync(join(work, "logs"));
   mkdirSync(dir);
-  writeManifests(dir, 1);
+  writeManifests(dir, 1, opts.block);
   const sup = createSupervisor(join(work, "logs"), false, { WEFT_CONTROLLER_INSECURE: "true" });
   const ids = [["h1", "h1"], ["h2", "h2"], ["grpc", "grpc"], ["client", "client"], ["gw", "weft-gw-gw"]] as const;
   const tokens = ids.map(([, sa]) => ({ namespace: NS, serviceAccount: sa, token: randomBytes(24).toString("base64url") }));
@@ -162,22 +183,46 @@ export function startMesh(base: number, apps: Apps): Mesh {
   const ports = { grpc: base, controllerAdmin: base + 1, gateway: base + 2 };
   const weft = join(REPO, "cmd/weft.ts");
   const controllerArgs = [weft, "controller", "--provider", "file", "--dir", dir, "--grpc-address", "127.0.0.1", "--grpc-port", String(ports.grpc),
-    "--admin-port", String(ports.controllerAdmin), "--local-dev-tokens", join(work, "tokens.json"), "--namespace", "weft-system", ...plaintextControllerFlags()];
+    "--admin-port", String(ports.controllerAdmin), "--local-dev-tokens", join(work, "tokens.json"), "--namespace", "weft-system", ...plaintextControllerFlags(),
+    ...(opts.controllerFlags ?? [])];
   const controller = sup.start("controller", 3, controllerArgs);
   const proxies = new Map<string, number>();
+  const proxyArgs = new Map<string, string[]>();
+  const startProxy = (name: string, args: string[]): void => {
+    proxyArgs.set(name, args);
+    sup.start(name, 1, args);
+  };
   const common = (name: string, sa: string, admin: number): string[] => {
     proxies.set(name, admin);
     return [weft, "proxy", "--controller", `127.0.0.1:${ports.grpc}`, "--admin-port", String(admin), "--bind", "127.0.0.1", "--drain-ms", "1000",
       "--namespace", NS, "--pod", name, "--service-account", sa, "--token-path", join(work, `${sa}.token`)];
   };
-  sup.start("gateway", 1, [...common("gateway", "weft-gw-gw", base + 20), "--mode", "gateway", "--gateway", `${NS}/gw`, "--port-map", `8080=${ports.gateway}`]);
+  startProxy("gateway", [...common("gateway", "weft-gw-gw", base + 20), "--mode", "gateway", "--gateway", `${NS}/gw`, "--port-map", `8080=${ports.gateway}`]);
   const appPort = { h1: apps.ports.h1, h2: apps.ports.h2, grpc: apps.ports.grpc };
   const target = { h1: 8000, h2: 8000, grpc: 7070 };
   (["h1", "h2", "grpc"] as const).forEach((n, i) => {
     const cluster = `${NS}/${n}:${n === "grpc" ? 7070 : 80}`;
-    sup.start(`sidecar-${n}`, 1, [...common(`sidecar-${n}`, n, base + 21 + i), "--mode", "sidecar", "--listen-inbound", `${POD_IP[n]}:${target[n]}=${appPort[n]}@${cluster}`]);
+    startProxy(`sidecar-${n}`, [...common(`sidecar-${n}`, n, base + 21 + i), "--mode", "sidecar", "--listen-inbound", `${POD_IP[n]}:${target[n]}=${appPort[n]}@${cluster}`]);
   });
-  sup.start("sidecar-client", 1, [...common("sidecar-client", "client", base + 24), "--mode", "sidecar",
+  startProxy("sidecar-client", [...common("sidecar-client", "client", base + 24), "--mode", "sidecar",
     "--listen-outbound", `${SVC_IP.h1}:80,${SVC_IP.h2}:80,${SVC_IP.grpc}:7070`]);
-  return { dir, work, sup, controllerArgs, ports, proxies, controller };
+  return { dir, work, sup, controllerArgs, ports, proxies, proxyArgs, controller };
+}
+
+/** Waits until every proxy answers /ready and holds a mesh certificate; names what is missing otherwise. */
+export async function waitForMesh(m: Mesh): Promise<void> {
+  let missing = "";
+  const logOf = (name: string): string => { try { return readFileSync(join(m.work, "logs", `${name}.log`), "utf8"); } catch { return ""; } };
+  await eventually("every proxy ready with a mesh certificate", 60_000, async () => {
+    for (const [name, port] of m.proxies) {
+      missing = `${name} /ready`;
+      if ((await httpGet(`http://127.0.0.1:${port}/ready`).catch(() => ({ status: 0 }))).status !== 200) return undefined;
+    }
+    for (const c of m.sup.children) {
+      if (c.exited) throw new Error(`${c.name} exited: ${logOf(c.name).slice(-2000)}`);
+      missing = `${c.name} certificate`;
+      if (c.name !== "controller" && !logOf(c.name).includes("workload certificate issued")) return undefined;
+    }
+    return true;
+  }).catch((e: unknown) => { throw new Error(`${String(e)}; missing ${missing}: ${logOf(missing.split(" ")[0]!).slice(-3000)}`); });
 }

@@ -1,0 +1,92 @@
+// controller-restart: a controller restart must not cut the mesh (real processes on loopback: the file
+// provider controller with local dev tokens, a gateway and four sidecars, apps in this process).
+// 1. With --ca-dir the restarted controller keeps its CA: after it is SIGKILLed and started again, a
+//    sidecar that restarts gets a certificate its peers accept, and traffic through it recovers.
+// 2. A controller that comes back with another CA (no --ca-dir: a new in-memory CA) heals the mesh
+//    without restarting the other proxies: it pushes its roots over the distribution stream, proxies
+//    trust old and new roots while they overlap and renew their own certificates under the new CA.
+// Every wait is a condition with a deadline.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, httpGet } from "./support/e2e-helpers.ts";
+import { meshAddresses, startApps, startMesh, waitForMesh, type Apps, type Mesh } from "./support/mesh-fixture.ts";
+
+const BASE = 35000 + (process.pid % 50) * 100;
+const BLOCK = 1;
+const SVC = meshAddresses(BLOCK).svc;
+let apps: Apps | undefined;
+let mesh: Mesh | undefined;
+let caHome: string;
+
+beforeAll(async () => {
+  caHome = mkdtempSync(join(tmpdir(), "weft-e2e-ca-"));
+  apps = await startApps(BASE);
+  mesh = startMesh(BASE, apps, { block: BLOCK, controllerFlags: ["--ca-dir", join(caHome, "ca")] });
+  await waitForMesh(mesh);
+}, 90_000);
+
+afterAll(async () => {
+  await mesh?.sup.stopAll(3000);
+  await apps?.close();
+  if (mesh !== undefined) rmSync(mesh.work, { recursive: true, force: true });
+  rmSync(caHome, { recursive: true, force: true });
+});
+
+/** Answers 200 `times` times in a row (each within the deadline). */
+async function recovers(what: string, url: string, ms: number, times = 5): Promise<void> {
+  let streak = 0;
+  let last = "";
+  await eventually(what, ms, async () => {
+    const r = await httpGet(url).catch((e: unknown) => ({ status: 0, body: String(e), headers: {} as Record<string, string> }));
+    last = `${r.status} ${String(r.headers["x-weft-error"] ?? "")}`;
+    streak = r.status === 200 ? streak + 1 : 0;
+    return streak >= times ? true : undefined;
+  }).catch((e: unknown) => { throw new Error(`${String(e)}; last answer: ${last}`); });
+}
+
+async function restartController(m: Mesh, name: string, args: readonly string[]): Promise<void> {
+  const exited = new Promise<void>((r) => (m.controller.exited ? r() : m.controller.proc.once("exit", () => r())));
+  m.controller.proc.kill("SIGKILL");
+  await exited;
+  m.controller = m.sup.start(name, 3, args);
+  await eventually("the controller /ready", 30_000, async () => ((await httpGet(`http://127.0.0.1:${m.ports.controllerAdmin}/ready`).catch(() => ({ status: 0 }))).status === 200 ? true : undefined));
+}
+
+async function restartProxy(m: Mesh, name: string, generation: number): Promise<void> {
+  const old = m.sup.children.find((c) => c.name.startsWith(name) && !c.exited)!;
+  const exited = new Promise<void>((r) => old.proc.once("exit", () => r()));
+  old.proc.kill("SIGKILL");
+  await exited;
+  const child = m.sup.start(`${name}#${generation}`, 1, m.proxyArgs.get(name)!);
+  await m.sup.waitForLine(child, /workload certificate issued/);
+}
+
+describe("a controller restart does not cut the mesh", () => {
+  it("keeps its CA with --ca-dir: a sidecar restarted after it is accepted by its peers", async () => {
+    const m = mesh!;
+    const gw = `http://127.0.0.1:${m.ports.gateway}/h1`;
+    await recovers("gateway → h1 before the restart", gw, 20_000);
+    const root = readFileSync(join(caHome, "ca", "root.crt"), "utf8");
+    await restartController(m, "controller-2", m.controllerArgs);
+    await restartProxy(m, "sidecar-h1", 2);
+    await recovers("gateway → restarted h1 sidecar", gw, 15_000);
+    await recovers("client sidecar → restarted h1 sidecar (east-west)", `http://${SVC.h1}:80/`, 15_000);
+    expect(readFileSync(join(caHome, "ca", "root.crt"), "utf8")).toBe(root);
+  }, 90_000);
+
+  it("heals a CA change without restarting the other proxies: roots pushed, old and new trusted, certificates renewed", async () => {
+    const m = mesh!;
+    const at = m.controllerArgs.indexOf("--ca-dir");
+    const inMemoryCa = m.controllerArgs.filter((_, i) => i !== at && i !== at + 1);
+    await restartController(m, "controller-3", inMemoryCa);
+    await restartProxy(m, "sidecar-h1", 3);
+    await recovers("gateway → h1 sidecar certified by the new CA", `http://127.0.0.1:${m.ports.gateway}/h1`, 30_000);
+    await recovers("client sidecar → h1 sidecar (east-west)", `http://${SVC.h1}:80/`, 30_000);
+    await recovers("gateway → h2 sidecar (not restarted, renewed under the new CA)", `http://127.0.0.1:${m.ports.gateway}/h2`, 30_000);
+    const gwLog = readFileSync(join(m.work, "logs", "gateway.log"), "utf8");
+    expect(gwLog).toContain("mesh trust bundle changed");
+    expect(gwLog).toContain("does not anchor our certificate");
+  }, 120_000);
+});
