@@ -14,7 +14,12 @@ export default {
     "pkg/router/**/*.ts",
     "pkg/translate/**/*.ts",
     "pkg/proxy/retry-budget.ts",
-    "pkg/proxy/forward.ts:93-200",
+    // forward.ts: only the retry loop (tries left, stale-connection replay, endpoint avoidance, backoff,
+    // retry on status or failure) and the budget check; keep these ranges on those lines when it changes.
+    "pkg/proxy/forward.ts:117-121",
+    "pkg/proxy/forward.ts:132-133",
+    "pkg/proxy/forward.ts:176-205",
+    "pkg/proxy/forward.ts:242-249",
     "pkg/proxy/balancer-p2c-ewma.ts",
     "pkg/proxy/balancer-round-robin.ts",
     "pkg/proxy/endpoint-stats.ts",

@@ -1,0 +1,63 @@
+// edges: router helpers at their boundaries, written against mutants that survived the reference
+// properties — hostname normalisation, wildcard matching (never an empty label or the apex),
+// listener specificity order, weighted choice at exact share boundaries and with hostile weights or
+// random sources, and path modifiers on the root path.
+import { describe, expect, it } from "vitest";
+import type { BackendIR } from "../../pkg/ir/types.ts";
+import { hostnameMatches, hostnameSpecificity, normalizeHostname } from "../../pkg/router/hostname.ts";
+import { pickBackend } from "../../pkg/router/pick-backend.ts";
+
+const b = (cluster: string, weight: number): BackendIR => ({ kind: "cluster", cluster, weight, filters: [] });
+const name = (x: BackendIR | undefined): string | undefined => (x?.kind === "cluster" ? x.cluster : x?.kind);
+
+describe("hostnames", () => {
+  it("normalise: lower case, one trailing dot dropped, a lone dot kept", () => {
+    expect(normalizeHostname("Foo.Example.COM.")).toBe("foo.example.com");
+    expect(normalizeHostname("foo.example.com")).toBe("foo.example.com");
+    expect(normalizeHostname(".")).toBe(".");
+    expect(normalizeHostname("a.")).toBe("a");
+    expect(normalizeHostname(".a")).toBe(".a");
+  });
+  it("a wildcard covers one or more labels, never the apex or an empty label", () => {
+    expect(hostnameMatches("*.example.com", "a.example.com")).toBe(true);
+    expect(hostnameMatches("*.example.com", "a.b.example.com")).toBe(true);
+    expect(hostnameMatches("*.example.com", "example.com")).toBe(false);
+    expect(hostnameMatches("*.example.com", ".example.com")).toBe(false);
+    expect(hostnameMatches("*.example.com", "aexample.com")).toBe(false);
+    expect(hostnameMatches("a.example.com", "a.example.com")).toBe(true);
+    expect(hostnameMatches("a.example.com", "b.a.example.com")).toBe(false);
+  });
+  it("specificity: exact beats any wildcard, a longer wildcard beats a shorter, none is last", () => {
+    const order = ["a.b.example.com", "x.io", "*.a.example.com", "*.example.com", undefined];
+    const ranks = order.map((h) => hostnameSpecificity(h));
+    expect([...ranks].sort((x, y) => y - x)).toEqual(ranks);
+    expect(new Set(ranks).size).toBe(ranks.length);
+    expect(hostnameSpecificity("")).toBe(0);
+    expect(hostnameSpecificity(undefined)).toBe(0);
+    expect(hostnameSpecificity("*.io")).toBeGreaterThan(0);
+    expect(hostnameSpecificity("x.io")).toBeGreaterThan(hostnameSpecificity(`*.${"a".repeat(300)}.io`));
+  });
+});
+
+describe("weighted backend choice at its edges", () => {
+  it("splits [0, total) exactly: a point on a share's end belongs to the next backend", () => {
+    const bs = [b("a", 1), b("b", 1)];
+    expect(name(pickBackend(bs, () => 0))).toBe("a");
+    expect(name(pickBackend(bs, () => 0.4999))).toBe("a");
+    expect(name(pickBackend(bs, () => 0.5))).toBe("b");
+    expect(name(pickBackend(bs, () => 0.999999))).toBe("b");
+  });
+  it("never picks weight 0, negative or non-finite weights; none positive ⇒ undefined", () => {
+    const bs = [b("zero", 0), b("neg", -5), b("nan", Number.NaN), b("inf", Number.POSITIVE_INFINITY), b("ok", 2)];
+    for (const r of [0, 0.3, 0.7, 0.999999]) expect(name(pickBackend(bs, () => r))).toBe("ok");
+    expect(pickBackend([b("zero", 0), b("neg", -1)], () => 0)).toBeUndefined();
+    expect(pickBackend([], () => 0)).toBeUndefined();
+  });
+  it("a random source gone wrong (NaN, negative, ≥ 1) still gives a positive-weight backend", () => {
+    const bs = [b("zero", 0), b("a", 1), b("b", 3)];
+    expect(name(pickBackend(bs, () => Number.NaN))).toBe("a");
+    expect(name(pickBackend(bs, () => -1))).toBe("a");
+    expect(name(pickBackend(bs, () => 1))).toBe("b");
+    expect(name(pickBackend(bs, () => 7))).toBe("b");
+  });
+});

@@ -1,0 +1,92 @@
+// mesh-tls-termination: terminateMeshTls, the inbound sidecar's mTLS server side, against real TLS
+// clients on loopback: a mesh peer is accepted with its SPIFFE id and ALPN; refused with the metric
+// reason for no client certificate, a certificate from another CA, one of the right CA without a
+// SPIFFE URI SAN, and a handshake that never comes (timeout). Bytes already read are replayed.
+import { once } from "node:events";
+import { connect as netConnect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { meshSecureContext, terminateMeshTls, type MeshTlsResult } from "../../pkg/proxy/sidecar/mesh-tls.ts";
+import { createTestCa, issueLeaf, type TestCert } from "./support/test-ca.ts";
+
+const SERVER_ID = "spiffe://cluster.local/ns/shop/sa/reviews";
+const CLIENT_ID = "spiffe://cluster.local/ns/shop/sa/productpage";
+let ca: ReturnType<typeof createTestCa>;
+let server: Server;
+let port = 0;
+let results: Promise<MeshTlsResult>[] = [];
+let headBytes = 0;
+
+beforeAll(async () => {
+  ca = createTestCa();
+  const leaf = issueLeaf(ca, SERVER_ID);
+  const ctx = meshSecureContext({ keyPem: leaf.keyPem, certChainPem: leaf.certPem, trustBundlePem: ca.certPem, identity: SERVER_ID });
+  server = createServer((raw: Socket) => {
+    raw.on("error", () => {});
+    // Like the inbound face: the first bytes were read (to look at the ClientHello) and are handed back.
+    raw.once("data", (head: Buffer) => {
+      raw.pause();
+      headBytes = head.length;
+      results.push(terminateMeshTls(raw, head, ctx, 1_000));
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(() => { server.close(); });
+
+async function handshake(client?: TestCert, alpn = ["weft-h2", "h2"]): Promise<{ result: MeshTlsResult; clientAlpn: string | false }> {
+  results = [];
+  const s = tlsConnect({
+    host: "127.0.0.1", port, ca: ca.certPem, ALPNProtocols: alpn, checkServerIdentity: () => undefined,
+    ...(client === undefined ? {} : { cert: client.certPem, key: client.keyPem }),
+  });
+  s.on("error", () => {});
+  let clientAlpn: string | false = false;
+  s.once("secureConnect", () => { clientAlpn = s.alpnProtocol ?? false; });
+  while (results.length === 0) await new Promise((r) => setImmediate(r));
+  const result = await results[0]!;
+  s.destroy();
+  return { result, clientAlpn };
+}
+
+describe("terminateMeshTls", () => {
+  it("accepts a mesh peer: its SPIFFE id, the negotiated ALPN, and the ClientHello bytes read before were used", async () => {
+    const { result } = await handshake(issueLeaf(ca, CLIENT_ID));
+    expect(headBytes).toBeGreaterThan(0);
+    expect(result).toMatchObject({ ok: true, peerIdentity: CLIENT_ID, alpn: "h2" });
+    if (result.ok) { expect(result.socket.authorized).toBe(true); result.socket.destroy(); }
+  });
+
+  it("refuses a client without a certificate", async () => {
+    const { result } = await handshake(undefined);
+    expect(result).toMatchObject({ ok: false, kind: "no_client_cert" });
+  });
+
+  it("refuses a certificate from another CA", async () => {
+    const { result } = await handshake(issueLeaf(createTestCa("other-ca"), CLIENT_ID));
+    expect(result).toMatchObject({ ok: false, kind: "unknown_ca" });
+  });
+
+  it("refuses a certificate of the mesh CA that carries no SPIFFE URI SAN", async () => {
+    const { result } = await handshake(issueLeaf(ca, undefined));
+    expect(result).toEqual({ ok: false, kind: "bad_certificate", reason: "client certificate has no single SPIFFE URI SAN" });
+  });
+
+  it("refuses a certificate whose SPIFFE URI SAN is malformed", async () => {
+    const { result } = await handshake(issueLeaf(ca, "spiffe://cluster.local/ns/shop/sa/"));
+    expect(result).toEqual({ ok: false, kind: "bad_certificate", reason: "client certificate has no single SPIFFE URI SAN" });
+  });
+
+  it("gives up on a handshake that does not finish in time", async () => {
+    results = [];
+    const raw = await new Promise<Socket>((r) => { const c = netConnect(port, "127.0.0.1", () => r(c)); });
+    raw.on("error", () => {});
+    raw.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x40])); // a TLS record header, then nothing
+    while (results.length === 0) await new Promise((r) => setImmediate(r));
+    const result = await results[0]!;
+    expect(result).toMatchObject({ ok: false, reason: "handshake timeout after 1000ms" });
+    raw.destroy();
+  });
+});
