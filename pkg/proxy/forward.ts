@@ -101,8 +101,9 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
     deps.mirror.send(plan.mirrors, state, { method: plan.method, path: pathWithQuery(plan), authority: plan.authority, headers: plan.headers, body: body as Buffer | undefined },
       (mirrorCluster) => deps.telemetry?.mirrorRequests.inc({ route: routeLabelOf(plan), backend: mirrorCluster }));
   }
-  // A streamed body that breaks off (the client went, or its framing broke) ends the upstream attempt.
-  if (body !== undefined && !Buffer.isBuffer(body)) body.once("error", () => current?.abort());
+  // A streamed body that breaks off (the client went, or its framing broke) ends the upstream attempt,
+  // and an answer already under way with it (it cannot be completed honestly).
+  if (body !== undefined && !Buffer.isBuffer(body)) body.once("error", () => { current?.abort(); if (down.started()) down.reset(); });
   if (body !== undefined && !Buffer.isBuffer(body) && deps.limits.maxBodyBytes !== undefined) {
     const streamed = body;
     limitBody(streamed, deps.limits.maxBodyBytes, () => {

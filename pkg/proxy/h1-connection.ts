@@ -279,7 +279,8 @@ class H1Connection implements ExchangeHost {
     if (this.queue[0] !== ex) return;
     while (this.queue.length > 0 && this.queue[0]!.finished()) {
       const done = this.queue.shift()!;
-      done.closed(false);
+      done.closed(done.broken);
+      if (done.broken) { this.destroy(); return; }
       if (done.closeAfter || !done.requestComplete || this.front.draining) {
         this.close();
         return;
@@ -333,6 +334,8 @@ class H1Connection implements ExchangeHost {
   }
 
   destroy(): void {
+    // Answers written this tick (earlier pipelined ones) leave before the reset.
+    this.flushBatch();
     this.socket.destroy();
     this.onClosed();
   }

@@ -17,7 +17,7 @@ export interface ExchangeHost {
   out(data: string | Buffer): boolean;
   /** The exchange ended its response (host flushes/activates the next, or closes). */
   finished(ex: H1Exchange): void;
-  /** Tear the connection down (reset). */
+  /** Tear the connection down (reset) once the output already written has gone out. */
   destroy(): void;
   /** Stop / resume reading the socket (request body backpressure). */
   pauseReading(): void;
@@ -58,6 +58,8 @@ export class H1Exchange implements Downstream {
   requestComplete = false;
   /** The response must close the connection (decided when the head is written). */
   closeAfter = false;
+  /** Reset while earlier answers were pending: the connection is torn down when this one's turn comes. */
+  broken = false;
   private readonly host: ExchangeHost;
   /** This exchange may write to the socket now (earlier pipelined answers are done). */
   private active = false;
@@ -179,7 +181,10 @@ export class H1Exchange implements Downstream {
   reset(): void {
     if (this.done) return;
     this.done = true;
-    this.host.destroy();
+    if (this.active) { this.host.destroy(); return; }
+    // Earlier pipelined answers are still going out: they finish first, then the connection breaks.
+    this.broken = true;
+    this.host.finished(this);
   }
 
   onClose(fn: () => void): void {

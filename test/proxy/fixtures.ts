@@ -150,7 +150,8 @@ export interface LoggingBackend {
 
 /**
  * A backend that logs every request at its head (before any body, so a request whose body never ends is
- * logged too) by its `x-id`, and answers `id=<x-id>;` once the body ended; `/slow/<ms>` answers later.
+ * logged too) by its `x-id`, and answers `id=<x-id>;` once the body ended; `/slow/<ms>` answers later;
+ * `…/early…` sends its head and part of its answer before the body ended.
  */
 export async function startLoggingBackend(): Promise<LoggingBackend> {
   const logged: LoggedRequest[] = [];
@@ -164,8 +165,12 @@ export async function startLoggingBackend(): Promise<LoggingBackend> {
     req.on("aborted", () => { entry.aborted = true; });
     req.on("close", () => { inFlight--; });
     req.resume();
+    // …/early…: the head and a first part of the answer go out before the request body has ended.
+    const early = entry.url.includes("/early");
+    if (early) { res.writeHead(200, { "content-length": "11" }); res.write("early"); }
     req.on("end", () => {
       entry.complete = true;
+      if (early) { res.end("-late;"); return; }
       const text = `id=${entry.id};`;
       const answer = () => { res.writeHead(200, { "content-length": String(Buffer.byteLength(text)) }); res.end(text); };
       const slow = /^\/slow\/(\d+)/.exec(entry.url);
