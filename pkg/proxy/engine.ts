@@ -15,7 +15,7 @@ import { H2Downstream, type Downstream } from "./downstream.ts";
 import type { RouteEntryIR, RuleIR } from "../ir/types.ts";
 import type { EngineState, HttpEngine, MeshTlsMaterial, RouteContext } from "./engine-types.ts";
 import { forward, type ForwardDeps } from "./forward.ts";
-import { H1Front } from "./h1-connection.ts";
+import { H1Front } from "./h1-front.ts";
 import type { H1Exchange } from "./h1-exchange.ts";
 import { createH2Server } from "./http2-frontend.ts";
 import { type Limits, resolveLimits } from "./limits.ts";

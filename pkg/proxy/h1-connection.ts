@@ -1,4 +1,4 @@
-// h1-connection: the downstream HTTP/1.x front. Each connection runs node's strict llhttp parser
+// h1-connection: one downstream HTTP/1.x connection. It runs node's strict llhttp parser
 // (h1-parser), reading straight from the socket handle when it has one, and turns requests into
 // H1Exchanges for the stack. Invariant: a request the stack received (and so may have forwarded) always
 // gets its answer on this connection, in request order, unless the client breaks the connection first.
@@ -11,10 +11,11 @@
 // a request that closes the connection are ignored. At most 32 requests are in the stack per connection:
 // the parser stops at the next head and the socket is not read until one finishes (backpressure). A
 // connection whose first bytes are not an HTTP/1.x request line (an invalid h2c preface, TLS, junk)
-// is closed without an answer. One sweep per front enforces slowloris bounds (head within
-// headersTimeoutMs, whole request within requestTimeoutMs, no body byte for bodyIdleTimeoutMs ⇒ 408)
-// and closes keep-alive connections idle past idleTimeoutMs.
-// Takes limits and handlers; gives serve(socket, bytesAlreadyRead), closeIdle(), closeAll(), draining.
+// is closed without an answer. check() enforces the slowloris bounds (head within headersTimeoutMs,
+// whole request within requestTimeoutMs, no body byte for bodyIdleTimeoutMs ⇒ 408) and closes a
+// keep-alive connection idle past idleTimeoutMs.
+// One sweep per front (h1-front) calls check(). Takes its owner (limits, handlers), a socket and the
+// bytes already read; gives start(), close(), destroy(), idle(), check().
 // Must not: parse leniently, answer out of order, drop the answer to a request it handed on, or keep a
 // connection whose request framing is unknown.
 import type { Duplex } from "node:stream";
@@ -29,18 +30,27 @@ export interface H1Handlers {
   onUpgrade(ex: H1Exchange, socket: Duplex, head: Buffer, tag: unknown): void;
 }
 
+/** What a connection needs from the front that serves it (h1-front). */
+export interface H1Owner {
+  readonly limits: Limits;
+  readonly handlers: H1Handlers;
+  readonly draining: boolean;
+  /** Stop tracking `c` (it closed or went to the upgrade handler). */
+  forget(c: H1Connection): boolean;
+}
+
 const IDLE = 0, HEAD = 1, BODY = 2, WAIT = 3;
 const maxPipelined = 32;
 /** llhttp's HPE_PAUSED: returned from the head callback, it stops the parser right after that head. */
 const PAUSE = 21;
 
-class H1Connection implements ExchangeHost {
+export class H1Connection implements ExchangeHost {
   readonly remoteAddress: string | undefined;
   phase = HEAD;
   since = Date.now();
   /** When the request being received last got body bytes (body idle bound). */
   bodyAt = 0;
-  private readonly front: H1Front;
+  private readonly front: H1Owner;
   private readonly socket: Duplex;
   private readonly tag: unknown;
   private readonly parser: LlhttpParser;
@@ -70,7 +80,7 @@ class H1Connection implements ExchangeHost {
   private batch: Buffer[] | undefined;
   private batchBytes = 0;
 
-  constructor(front: H1Front, socket: Duplex, tag: unknown) {
+  constructor(front: H1Owner, socket: Duplex, tag: unknown) {
     this.front = front;
     this.socket = socket;
     this.tag = tag;
@@ -367,41 +377,5 @@ class H1Connection implements ExchangeHost {
     for (const ex of pending) ex.closed(true);
     if (rx !== undefined && !pending.includes(rx)) rx.closed(true);
     if (!this.freed) { this.freed = true; closeParser(this.parser); }
-  }
-}
-
-export class H1Front {
-  readonly limits: Limits;
-  readonly handlers: H1Handlers;
-  draining = false;
-  private readonly conns = new Set<H1Connection>();
-  private sweep: NodeJS.Timeout | undefined;
-
-  constructor(limits: Limits, handlers: H1Handlers) {
-    this.limits = limits;
-    this.handlers = handlers;
-  }
-
-  /** Serve HTTP/1.x on `socket`; `bytes` were already read from it (protocol detection). */
-  serve(socket: Duplex, bytes: Buffer, tag: unknown): void {
-    const c = new H1Connection(this, socket, tag);
-    this.conns.add(c);
-    if (this.sweep === undefined) {
-      const l = this.limits;
-      const every = Math.max(50, Math.min(1000, Math.floor(Math.min(l.headersTimeoutMs, l.idleTimeoutMs, l.requestTimeoutMs, l.bodyIdleTimeoutMs) / 2)));
-      this.sweep = setInterval(() => { const now = Date.now(); for (const k of this.conns) k.check(now, l); }, every);
-      this.sweep.unref();
-    }
-    c.start(bytes);
-  }
-
-  /** Returns true when the connection was still tracked. */
-  forget(c: H1Connection): boolean { return this.conns.delete(c); }
-
-  closeIdle(): void { for (const c of this.conns) if (c.idle()) c.close(); }
-
-  closeAll(): void {
-    for (const c of this.conns) c.destroy();
-    if (this.sweep !== undefined) { clearInterval(this.sweep); this.sweep = undefined; }
   }
 }

@@ -23,6 +23,20 @@ afterAll(async () => {
 
 const statuses = (data: string) => [...data.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]);
 const ids = (data: string) => [...data.matchAll(/id=([^;]*);/g)].map((m) => m[1]);
+/** Writes `first`; once the backend logged request `id` (and `graceMs` more), writes `then`; collects until close (5 s at most). */
+function sendWhenLogged(first: string, id: string, then: string, graceMs = 0): Promise<{ data: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    const s = connect(proxy.port, "127.0.0.1");
+    let data = "";
+    const t = setTimeout(() => { s.destroy(); resolve({ data, closed: false }); }, 5000);
+    s.on("data", (d: Buffer) => { data += d.toString("latin1"); });
+    s.on("close", () => { clearTimeout(t); resolve({ data, closed: true }); });
+    s.on("error", () => {});
+    s.write(first);
+    void until(() => be.logged.some((l) => l.id === id)).then(() => setTimeout(() => s.write(then), graceMs));
+  });
+}
+
 const seenWith = (prefixId: string) => be.logged.filter((l) => l.id.startsWith(prefixId));
 
 describe("a closing request followed by more bytes in the same write", () => {
@@ -74,17 +88,8 @@ describe("a malformed chunked body after the head went upstream", () => {
     it(`${name}: clean 400, upstream attempt aborted`, async () => {
       const id = `mc-${n++}`;
       const head = `POST /upload HTTP/1.1\r\nHost: x\r\nx-id: ${id}\r\nTransfer-Encoding: chunked\r\n\r\n`;
-      const got = await new Promise<{ data: string; closed: boolean }>((resolve) => {
-        // The head and a good chunk first, the broken part once the backend has the head.
-        const s = connect(proxy.port, "127.0.0.1");
-        let data = "";
-        const t = setTimeout(() => { s.destroy(); resolve({ data, closed: false }); }, 5000);
-        s.on("data", (d: Buffer) => { data += d.toString("latin1"); });
-        s.on("close", () => { clearTimeout(t); resolve({ data, closed: true }); });
-        s.on("error", () => {});
-        s.write(head + good);
-        void until(() => be.logged.some((l) => l.id === id)).then(() => s.write(body.slice(good.length)));
-      });
+      // The head and a good chunk first, the broken part once the backend has the head.
+      const got = await sendWhenLogged(head + good, id, body.slice(good.length));
       expect(be.logged.some((l) => l.id === id)).toBe(true);
       expect(statuses(got.data)).toEqual(["400"]);
       expect(got.data.toLowerCase()).toContain("x-weft-error: bad_request");
@@ -98,16 +103,9 @@ describe("a malformed chunked body after the head went upstream", () => {
 
 describe("a pipelined request whose answer breaks", () => {
   /** brk-1 is slow; brk-2's backend starts its answer before brk-2's body ends, then (after `graceMs`) the body breaks. */
-  const run = (n: number, graceMs: number) => new Promise<{ data: string; closed: boolean }>((resolve) => {
-    const s = connect(proxy.port, "127.0.0.1");
-    let data = "";
-    const t = setTimeout(() => { s.destroy(); resolve({ data, closed: false }); }, 5000);
-    s.on("data", (d: Buffer) => { data += d.toString("latin1"); });
-    s.on("close", () => { clearTimeout(t); resolve({ data, closed: true }); });
-    s.on("error", () => {});
-    s.write(`GET /slow/300 HTTP/1.1\r\nHost: x\r\nx-id: brk${n}-1\r\n\r\nPOST /early HTTP/1.1\r\nHost: x\r\nx-id: brk${n}-2\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n`);
-    void until(() => be.logged.some((l) => l.id === `brk${n}-2`)).then(() => setTimeout(() => s.write("zz\r\n"), graceMs));
-  });
+  const run = (n: number, graceMs: number) => sendWhenLogged(
+    `GET /slow/300 HTTP/1.1\r\nHost: x\r\nx-id: brk${n}-1\r\n\r\nPOST /early HTTP/1.1\r\nHost: x\r\nx-id: brk${n}-2\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n`,
+    `brk${n}-2`, "zz\r\n", graceMs);
   it("earlier answers still go out in full before the connection is torn down", async () => {
     // The case needs brk-2's answer head at the proxy before the broken chunk; a longer grace on a busy machine.
     for (const [n, grace] of [[0, 50], [1, 250], [2, 1000]] as const) {
