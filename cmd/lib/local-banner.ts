@@ -17,6 +17,7 @@ export function bannerCommands(plan: LocalPlan, cwd: string): BannerCommand[] {
   const base = `http://127.0.0.1:${port}`;
   const dir = relative(cwd, plan.dir) || ".";
   const reviews = plan.services.find((s) => s.name === "reviews") ?? plan.services[0];
+  // The real listener: a privileged Service port is served on port + 10000 for a normal user.
   const gwName = gw === undefined ? "demo/public" : `${gw.namespace}/${gw.name}`;
   const call = relative(cwd, new URL("../../examples/apps/grpc-call.ts", import.meta.url).pathname);
   const out: BannerCommand[] = [
@@ -24,7 +25,7 @@ export function bannerCommands(plan: LocalPlan, cwd: string): BannerCommand[] {
     { kind: "weighted-split", command: `for i in $(seq 20); do curl -s ${base}/reviews | grep -o '"version": "v[0-9]*"'; done | sort | uniq -c` },
     { kind: "redirect", command: `curl -si ${base}/old/page` },
   ];
-  if (reviews !== undefined) out.push({ kind: "east-west", command: `curl -s -H 'end-user: jason' http://${reviews.clusterIp}:${reviews.port}/` });
+  if (reviews !== undefined) out.push({ kind: "east-west", command: `curl -s -H 'end-user: jason' http://${reviews.clusterIp}:${reviews.bindPort}/` });
   out.push(
     { kind: "grpc", command: `node ${call} --target 127.0.0.1:${port} --authority grpc.demo.local --message hello` },
     { kind: "explain", command: `npx weftctl explain -f ${dir} --gateway ${gwName} GET http://127.0.0.1:${listenerPort}/reviews -H 'x-version: v2'` },
@@ -50,8 +51,11 @@ export function renderBanner(plan: LocalPlan, traces: string, logDir: string, cw
     lines.push(`  gateway      ${g.namespace}/${g.name}: ${[...g.portMap].map(([l, p]) => `listener ${l} on 127.0.0.1:${p}`).join(", ")}; admin :${g.adminPort}`);
   }
   for (const a of plan.apps) {
-    const out = a.outbound.length > 0 ? `; outbound ${a.outbound.map((o) => `${o.host}:${o.port}`).join(" ")}` : "";
-    lines.push(`  pod          ${a.namespace}/${a.pod} (${a.app}, sa ${a.serviceAccount}): app 127.0.0.1:${a.appPort}, sidecar inbound ${a.inboundPorts.map((p) => `${a.podIp}:${p}`).join(" ")} (mTLS)${out}; admin :${a.adminPort}`);
+    const out = a.outbound.length > 0 ? `; outbound ${a.outbound.map((o) => (o.bindPort === o.port ? `${o.host}:${o.port}` : `${o.host}:${o.bindPort} (for :${o.port})`)).join(" ")}` : "";
+    lines.push(`  pod          ${a.namespace}/${a.pod} (${a.app === "yours" ? "your app" : a.app}, sa ${a.serviceAccount}): app 127.0.0.1:${a.appPort}, sidecar inbound ${a.inboundPorts.map((p) => `${a.podIp}:${p}`).join(" ")} (mTLS)${out}; admin :${a.adminPort}`);
+  }
+  if (plan.apps.some((a) => a.outbound.some((o) => o.bindPort !== o.port))) {
+    lines.push("  (ports below 1024 need root here: each such Service port listens on port + 10000, and is still routed as the Service port)");
   }
   lines.push(`  ${traces}`, `  logs         ${logDir}`, "", "Try (with node 24 first on PATH: export PATH=$PWD/node_modules/.bin:$PATH):", "");
   for (const c of bannerCommands(plan, cwd)) lines.push(`  # ${c.kind}: ${TITLES[c.kind]}`, `  $ ${c.command}`, "");

@@ -22,9 +22,9 @@ const WEFT = join(import.meta.dirname, "../weft.ts");
 const READY_TIMEOUT_MS = 60_000;
 
 /**
- * Local mode talks to its controller in plaintext on loopback: its in-memory CA lives only in the
- * controller process, so proxies could not verify a TLS certificate from it. The controller takes
- * --grpc-insecure for that; proxies read WEFT_CONTROLLER_INSECURE=true.
+ * Local mode talks to its controller in plaintext on loopback (everything is on this machine; its
+ * serving certificate would have to name 127.0.0.1). The controller takes --grpc-insecure for that;
+ * proxies read WEFT_CONTROLLER_INSECURE=true.
  */
 export function plaintextControllerFlags(): string[] {
   return ["--grpc-insecure"];
@@ -45,10 +45,10 @@ export function plannedAddresses(plan: LocalPlan): Address[] {
     out.push({ host: "127.0.0.1", port: g.adminPort, what: `the gateway ${g.name} admin port`, hint: base });
   }
   for (const a of plan.apps) {
-    out.push({ host: "127.0.0.1", port: a.appPort, what: `the app of pod ${a.pod}`, hint: base });
+    if (a.script !== undefined) out.push({ host: "127.0.0.1", port: a.appPort, what: `the app of pod ${a.pod}`, hint: base });
     out.push({ host: "127.0.0.1", port: a.adminPort, what: `the sidecar admin port of pod ${a.pod}`, hint: base });
     for (const p of a.inboundPorts) out.push({ host: a.podIp, port: p, what: `pod ${a.pod}'s inbound listener`, hint: "another weft local (or the e2e tests) may be running; stop it or give the pods other 127.x IPs" });
-    for (const o of a.outbound) out.push({ host: o.host, port: o.port, what: "a Service ClusterIP listener", hint: "another weft local (or the e2e tests) may be running; stop it or give the Services other 127.x ClusterIPs" });
+    for (const o of a.outbound) out.push({ host: o.host, port: o.bindPort, what: `the Service ClusterIP listener for ${o.host}:${o.port}`, hint: "another weft local (or the e2e tests) may be running; stop it or give the Services other 127.x ClusterIPs" });
   }
   return out;
 }
@@ -56,7 +56,10 @@ export function plannedAddresses(plan: LocalPlan): Address[] {
 function isFree(a: Address): Promise<string | undefined> {
   return new Promise((resolve) => {
     const s = createServer();
-    s.once("error", (e: NodeJS.ErrnoException) => resolve(e.code === "EADDRINUSE" ? `${a.host}:${a.port} (${a.what}) is already in use: ${a.hint}` : `${a.host}:${a.port} (${a.what}): ${e.message}`));
+    s.once("error", (e: NodeJS.ErrnoException) => resolve(
+      e.code === "EADDRINUSE" ? `${a.host}:${a.port} (${a.what}) is already in use: ${a.hint}`
+        : e.code === "EADDRNOTAVAIL" ? `${a.host}:${a.port} (${a.what}): ${a.host} is not an address of this machine (only 127.0.0.1 is on loopback, as on macOS); add it once with: sudo ifconfig lo0 alias ${a.host} up`
+          : `${a.host}:${a.port} (${a.what}): ${e.message}`));
     s.listen({ host: a.host, port: a.port, exclusive: true }, () => s.close(() => resolve(undefined)));
   });
 }
@@ -135,11 +138,12 @@ export async function runLocal(o: LocalOptions, signal: Promise<void>): Promise<
     say(`starting the controller (manifests ${plan.dir}; logs in ${logDir})`);
     const controller = sup.start("controller", 3, [WEFT, "controller", "--provider", "file", "--dir", plan.dir,
       "--grpc-address", "127.0.0.1", "--grpc-port", String(plan.controllerGrpcPort), "--admin-port", String(plan.controllerAdminPort),
-      "--local-dev-tokens", tokens.file, "--namespace", "weft-system", ...plaintextControllerFlags()], env);
+      "--local-dev-tokens", tokens.file, "--namespace", "weft-system", ...(o.caDir !== undefined ? ["--ca-dir", o.caDir] : []), ...plaintextControllerFlags()], env);
     await until("the controller /ready", async () => (await httpStatus(`http://127.0.0.1:${plan.controllerAdminPort}/ready`)) === 200, () => failed() ?? (controller.exited ? "controller exited" : undefined));
-    say(`starting ${plan.apps.length} demo apps`);
-    for (const a of plan.apps) sup.start(`app-${a.pod}`, 2, [a.script, ...a.args]);
-    await Promise.all(plan.apps.map((a) => until(`app ${a.pod} on 127.0.0.1:${a.appPort}`, () => tcpOpen(a.appPort), failed)));
+    const started = plan.apps.filter((a) => a.script !== undefined);
+    say(`starting ${started.length} demo apps${started.length < plan.apps.length ? ` (${plan.apps.length - started.length} pods name their own app)` : ""}`);
+    for (const a of started) sup.start(`app-${a.pod}`, 2, [a.script!, ...a.args]);
+    await Promise.all(started.map((a) => until(`app ${a.pod} on 127.0.0.1:${a.appPort}`, () => tcpOpen(a.appPort), failed)));
     const controllerAddr = `127.0.0.1:${plan.controllerGrpcPort}`;
     const proxies: { child: LocalChild; admin: number; cert: Promise<void> }[] = [];
     const startProxy = (name: string, admin: number, args: string[]): void => {
@@ -150,7 +154,7 @@ export async function runLocal(o: LocalOptions, signal: Promise<void>): Promise<
       startProxy(`sidecar-${a.pod}`, a.adminPort, ["--mode", "sidecar", "--namespace", a.namespace, "--pod", a.pod, "--service-account", a.serviceAccount,
         "--token-path", tokens.path(a.namespace, a.serviceAccount),
         ...(a.inboundPorts.length > 0 ? ["--listen-inbound", a.inboundPorts.map((p) => `${a.podIp}:${p}=${a.appPort}${a.inboundClusters.has(p) ? `@${a.inboundClusters.get(p)}` : ""}`).join(",")] : []),
-        ...(a.outbound.length > 0 ? ["--listen-outbound", a.outbound.map((x) => `${x.host}:${x.port}`).join(",")] : []),
+        ...(a.outbound.length > 0 ? ["--listen-outbound", a.outbound.map((x) => (x.bindPort === x.port ? `${x.host}:${x.port}` : `${x.host}:${x.bindPort}=${x.host}:${x.port}`)).join(",")] : []),
         "--capture", "false"]);
     }
     for (const g of plan.gateways) {

@@ -45,7 +45,8 @@ flags:
   --pod NAME           our pod name (distribution identity)
   --trust-domain TD    mesh trust domain (default cluster.local)
   --inbound-port N / --outbound-port N   sidecar capture ports (default 15006 / 15001)
-  --listen-outbound H:P,..       sidecar: explicit outbound listeners (e.g. Service ClusterIP:port), no iptables
+  --listen-outbound H:P[=DH:DP],..  sidecar: explicit outbound listeners (e.g. Service ClusterIP:port), no iptables;
+                                 =DH:DP: the listener stands for original destination DH:DP (e.g. a privileged port moved)
   --listen-inbound H:P[=A][@ns/svc:port],..  sidecar: explicit inbound listeners (pod IP:targetPort; app on
                                  127.0.0.1:A, default P; the cluster's protocol (h2c/grpc ⇒ HTTP/2) is used towards the app)
   --capture true|false           sidecar: open the capture ports too (default: true unless explicit listeners are given)
@@ -64,7 +65,22 @@ flags:
 
 interface Flags { [k: string]: string | undefined }
 
-/** "host:port[=appPort],..." (IPv4 or [IPv6]) into bindings; throws naming the bad entry. */
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d+)$/;
+
+/** "host:port[=destHost:destPort],..." into outbound bindings; throws naming the bad entry. */
+function parseOutboundBindings(v: string | undefined): { host: string; port: number; destination?: { address: string; port: number } }[] {
+  return (v ?? "").split(",").filter((x) => x !== "").map((entry) => {
+    const [bind, dest] = entry.trim().split("=");
+    const b = HOST_PORT.exec(bind ?? "");
+    const d = dest === undefined ? undefined : HOST_PORT.exec(dest);
+    const ok = (m: RegExpExecArray | null | undefined): m is RegExpExecArray => m !== null && m !== undefined && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
+    if (!ok(b) || (dest !== undefined && !ok(d))) throw new Error(`--listen-outbound: bad entry "${entry}" (want host:port or host:port=destHost:destPort)`);
+    const unbracket = (h: string): string => h.replace(/^\[|\]$/g, "");
+    return { host: unbracket(b[1]!), port: Number(b[2]), ...(d !== undefined && d !== null ? { destination: { address: unbracket(d[1]!), port: Number(d[2]) } } : {}) };
+  });
+}
+
+/** "host:port[=appPort][@cluster],..." (IPv4 or [IPv6]) into inbound bindings; throws naming the bad entry. */
 function parseBindings(flag: string, v: string | undefined): { host: string; port: number; appPort?: number; cluster?: string }[] {
   return (v ?? "").split(",").filter((x) => x !== "").map((entry) => {
     const m = /^(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d+)(?:=(\d+))?(?:@([a-z0-9.-]+\/[a-z0-9.-]+:\d+))?$/.exec(entry.trim());
@@ -183,7 +199,7 @@ async function run(argv: readonly string[]): Promise<number> {
       if (!Number.isInteger(a) || !Number.isInteger(b)) throw new Error(`bad --port-map entry "${pair}"`);
       return [a!, b!] as [number, number];
     }));
-    parseBindings("listen-outbound", f["listen-outbound"]);
+    parseOutboundBindings(f["listen-outbound"]);
     parseBindings("listen-inbound", f["listen-inbound"]);
     if (f.capture !== undefined && f.capture !== "true" && f.capture !== "false") throw new Error("--capture must be true or false");
     intFlag(f, "admin-port", 15021);
@@ -308,7 +324,7 @@ async function run(argv: readonly string[]): Promise<number> {
     }
     if (f.mode === "sidecar") {
       const material = identity?.current();
-      const outboundBindings = parseBindings("listen-outbound", f["listen-outbound"]);
+      const outboundBindings = parseOutboundBindings(f["listen-outbound"]);
       const inboundBindings = parseBindings("listen-inbound", f["listen-inbound"]);
       const explicit = outboundBindings.length + inboundBindings.length > 0;
       sidecar = await startSidecar({

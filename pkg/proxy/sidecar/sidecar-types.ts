@@ -24,6 +24,15 @@ export interface SidecarBinding {
   readonly port: number;
 }
 
+/**
+ * An explicit outbound listener; `destination`, when set, is the original destination it stands for
+ * (a Service ClusterIP:port whose port could not be bound, e.g. a privileged port for a normal user),
+ * used instead of the listener's own address.
+ */
+export interface OutboundBinding extends SidecarBinding {
+  readonly destination?: OriginalDestination;
+}
+
 /** An explicit inbound listener (a pod IP and target port); `appPort` is the app's port on 127.0.0.1 (default: `port`). */
 export interface InboundBinding extends SidecarBinding {
   readonly appPort?: number;
@@ -61,7 +70,7 @@ export interface SidecarOptions {
   /** Cap on concurrently open captured connections per listener (default 10,000). */
   readonly maxConnections?: number;
   /** Explicit outbound listeners (e.g. a Service ClusterIP:port); lookups use the listener's own address. */
-  readonly outboundBindings?: readonly SidecarBinding[];
+  readonly outboundBindings?: readonly OutboundBinding[];
   /**
    * Explicit inbound listeners (a pod IP:targetPort). Only meshed peers dial them, so any TLS
    * ClientHello there is mesh mTLS, with or without the mesh ALPN marker.

@@ -79,10 +79,11 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     }
     const explicit = { ...env, originalDestination: localDestination, isSelf: () => false };
     for (const b of options.outboundBindings ?? []) {
-      const server = captureServer(explicit, open, max, handleOutbound, "outbound");
+      const stands = b.destination === undefined ? undefined : { address: normalizeIp(b.destination.address), port: b.destination.port };
+      const server = captureServer(stands === undefined ? explicit : { ...explicit, originalDestination: () => stands }, open, max, handleOutbound, "outbound");
       servers.push(server);
       await listen(server, b.port, b.host);
-      env.log("info", "sidecar.listening", { face: "outbound", address: `${b.host}:${b.port}` });
+      env.log("info", "sidecar.listening", { face: "outbound", address: `${b.host}:${b.port}`, ...(stands !== undefined ? { standsFor: `${stands.address}:${stands.port}` } : {}) });
     }
     for (const b of options.inboundBindings ?? []) {
       const appPort = b.appPort ?? b.port;
