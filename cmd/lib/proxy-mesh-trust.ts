@@ -14,8 +14,10 @@ import { DEFAULT_LEAF_TTL_MS, createTrustRoots, splitPemCertificates, type MeshT
 export interface ProxyMeshTrustOptions {
   /** Puts material in force for mesh peers (engine, sidecar). */
   readonly apply: (material: MeshTlsMaterial) => void;
-  /** The controller channel's roots (TLS only). */
+  /** The controller channel's roots (TLS only): called when the merged roots differ from `initialControllerRoots`. */
   readonly controllerRoots?: (pem: string) => void;
+  /** The roots the controller channel started with (WEFT_TRUST_BUNDLE / --trust-bundle). */
+  readonly initialControllerRoots?: string;
   /** Asks for a new certificate now. */
   readonly renew: () => Promise<unknown>;
   readonly log: (level: "info" | "warn", msg: string, fields: Record<string, unknown>) => void;
@@ -44,14 +46,16 @@ export function createProxyMeshTrust(o: ProxyMeshTrustOptions): ProxyMeshTrust {
   let material: MeshTlsMaterial | undefined;
   let timer: NodeJS.Timeout | undefined;
   let renewing = false;
-  let controllerPem: string | undefined;
+  /** The same certificates in any order and PEM layout are the same roots. */
+  const rootsKey = (pem: string): string => splitPemCertificates(pem).map((c) => c.replace(/\s+/g, "")).sort().join("|");
+  let controllerKey = o.initialControllerRoots === undefined ? undefined : rootsKey(o.initialControllerRoots);
   const roots = createTrustRoots({ graceMs: () => lifetimeOf(material) });
 
   const push = (): void => {
     const pem = roots.pem();
     if (material !== undefined) o.apply({ ...material, trustBundlePem: pem });
-    if (o.controllerRoots !== undefined && pem !== controllerPem) {
-      controllerPem = pem;
+    if (o.controllerRoots !== undefined && rootsKey(pem) !== controllerKey) {
+      controllerKey = rootsKey(pem);
       o.controllerRoots(pem);
     }
     if (timer !== undefined) clearTimeout(timer);

@@ -301,9 +301,10 @@ async function run(argv: readonly string[]): Promise<number> {
         const mt = createProxyMeshTrust({
           apply: (m) => { engine.setMeshTls(m); sidecar?.setMeshTls(m); },
           ...(trust !== undefined ? {
+            initialControllerRoots: trust,
             controllerRoots: (pem: string) => {
               dist.setCredentials(grpcCredentials.createSsl(Buffer.from(pem)));
-              log.info({}, "controller trust bundle replaced by the mesh roots");
+              log.info({}, "controller trust bundle replaced by the one from the CA");
             },
           } : {}),
           renew: () => identity!.rotate(),

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, httpGet } from "./support/e2e-helpers.ts";
 import { meshAddresses, startApps, startMesh, waitForMesh, type Apps, type Mesh } from "./support/mesh-fixture.ts";
 
-const BASE = 35000 + (process.pid % 50) * 100;
+// Below the kernel's ephemeral range (32768+), where a port can be taken by any outgoing connection.
+const BASE = 12000 + (process.pid % 40) * 100;
 const BLOCK = 1;
 const SVC = meshAddresses(BLOCK).svc;
 let apps: Apps | undefined;
