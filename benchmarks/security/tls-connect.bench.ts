@@ -5,8 +5,8 @@
 // figures are the sum of both sides. Bounded: N ≤ 2000 and 60 s per mode.
 // Run: node benchmarks/security/tls-connect.bench.ts [proxies=200]
 import * as grpc from "@grpc/grpc-js";
-import { authorizeProxy } from "../../cmd/lib/controller-distribution-auth.ts";
-import { startDistributionTls } from "../../cmd/lib/controller-distribution-tls.ts";
+import { authorizeProxy } from "../../pkg/controller/distribution-auth.ts";
+import { startDistributionTls } from "../../pkg/controller/distribution-tls.ts";
 import { DISTRIBUTION_AUDIENCE, createMeshCa, createStaticTokenAuthenticator, type StaticToken } from "../../pkg/ca/index.ts";
 import { createDistributionClient, createDistributionServer, type DistributionClient } from "../../pkg/distribution/index.ts";
 import { SILENT_LOG } from "../../pkg/k8s/log.ts";

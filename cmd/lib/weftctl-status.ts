@@ -9,7 +9,7 @@ import type { Condition, GRPCRoute, HTTPRoute, ParentReference, ResourceSnapshot
 import { WEFT_CONTROLLER_NAME } from "../../pkg/api/index.ts";
 import { renderTable } from "./weftctl-output.ts";
 
-import { PROGRAMMED_CONDITION } from "./controller-programmed.ts";
+import { PROGRAMMED_CONDITION } from "../../pkg/status/programmed.ts";
 
 export { PROGRAMMED_CONDITION };
 

@@ -1,13 +1,12 @@
 // controller: `weft controller` — watches resources (Kubernetes or a manifest directory), translates
 // them into the IR, serves it to proxies over gRPC (pkg/distribution) and writes status (leader
 // only, with --leader-elect; without it this replica always writes). Wiring only: the parts are
-// started by cmd/lib/controller-runtime.ts. Exits 0 on SIGTERM/SIGINT after releasing the lease,
+// started by pkg/controller (startController). Exits 0 on SIGTERM/SIGINT after releasing the lease,
 // 2 on a bad flag, 1 when it cannot start.
 // Must not: log secrets; exit on bad user resources (they become status and diagnostics).
 import type { Subcommand } from "../dispatch.ts";
 import { createLogger, parseLogLevel, startHeapReclaim } from "../../pkg/telemetry/index.ts";
-import { CONTROLLER_USAGE, parseControllerOptions, type ControllerOptions } from "../lib/controller-options.ts";
-import { startController } from "../lib/controller-runtime.ts";
+import { CONTROLLER_USAGE, parseControllerOptions, startController, type ControllerOptions } from "../../pkg/controller/index.ts";
 
 async function run(argv: readonly string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {

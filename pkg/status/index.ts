@@ -7,3 +7,7 @@ export { planStatus } from "./plan.ts";
 export type { StatusPlan, LiveObject } from "./plan.ts";
 export { createStatusWriter, statusPath } from "./writer.ts";
 export type { StatusWriter, StatusWriterOptions, WriteReport } from "./writer.ts";
+export { PROGRAMMED_CONDITION, programmedCondition, withProgrammedConditions } from "./programmed.ts";
+export type { ProgrammedCounter } from "./programmed.ts";
+export { decorateStatuses } from "./decorate.ts";
+export type { GatewayAddress, StatusDecoration } from "./decorate.ts";

@@ -21,6 +21,10 @@ const allowed: Record<string, readonly string[]> = {
   "pkg/k8s": ["pkg/api", "pkg/errors", "pkg/util", "pkg/telemetry"],
   "pkg/status": ["pkg/api", "pkg/k8s", "pkg/util", "pkg/telemetry"],
   "injector": ["pkg/api", "pkg/errors", "pkg/util", "pkg/telemetry"],
+  "pkg/controller": [
+    "pkg/api", "pkg/ir", "pkg/translate", "pkg/router", "pkg/distribution", "pkg/ca", "pkg/k8s", "pkg/status",
+    "pkg/telemetry", "pkg/errors", "pkg/util", "injector",
+  ],
 };
 
 /** Only these may touch the network, the file system or child processes. */

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { parseInjectorConfig, DEFAULT_INJECTOR_CONFIG } from "../../injector/index.ts";
-import { parseControllerOptions } from "../../cmd/lib/controller-options.ts";
+import { parseControllerOptions } from "../../pkg/controller/options.ts";
 import { chartDir, helm, helmTier, render, type K8sObject } from "./helm.ts";
 
 const custom = join(import.meta.dirname, "values-custom.yaml");

@@ -6,9 +6,9 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadOrCreateCaDir } from "../../cmd/lib/controller-ca-dir.ts";
-import { parseControllerOptions } from "../../cmd/lib/controller-options.ts";
-import { startController } from "../../cmd/lib/controller-runtime.ts";
+import { loadOrCreateCaDir } from "../../pkg/controller/ca-dir.ts";
+import { parseControllerOptions } from "../../pkg/controller/options.ts";
+import { startController } from "../../pkg/controller/runtime.ts";
 import { SILENT_LOG } from "../../pkg/k8s/log.ts";
 
 const work = mkdtempSync(join(tmpdir(), "weft-ca-dir-"));

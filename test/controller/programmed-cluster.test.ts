@@ -1,8 +1,8 @@
 // programmed-cluster: route status on a real API server carries "applied by N/M proxies" from real
 // distribution clients (simulated sidecars over loopback gRPC) and follows them as they come and go.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseControllerOptions } from "../../cmd/lib/controller-options.ts";
-import { startController, type ControllerHandle } from "../../cmd/lib/controller-runtime.ts";
+import { parseControllerOptions } from "../../pkg/controller/options.ts";
+import { startController, type ControllerHandle } from "../../pkg/controller/runtime.ts";
 import { createDistributionClient, type DistributionClient } from "../../pkg/distribution/index.ts";
 import { createKubeClient, type KubeClient } from "../../pkg/k8s/index.ts";
 import { SILENT_LOG } from "../../pkg/k8s/log.ts";

@@ -1,7 +1,7 @@
 // programmed-condition: the weft.dev/Programmed decoration of route statuses (pure).
 import { describe, expect, it } from "vitest";
 import type { Condition, StatusUpdate } from "../../pkg/api/index.ts";
-import { PROGRAMMED_CONDITION, withProgrammedConditions } from "../../cmd/lib/controller-programmed.ts";
+import { PROGRAMMED_CONDITION, withProgrammedConditions } from "../../pkg/status/programmed.ts";
 
 const accepted: Condition = { type: "Accepted", status: "True", reason: "Accepted", message: "ok", observedGeneration: 3 };
 const rejected: Condition = { type: "Accepted", status: "False", reason: "NoMatchingParent", message: "no", observedGeneration: 3 };

@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import type { Condition } from "../../pkg/api/index.ts";
 import type { KubeClient } from "../../pkg/k8s/index.ts";
-import type { ControllerHandle } from "../../cmd/lib/controller-runtime.ts";
+import type { ControllerHandle } from "../../pkg/controller/runtime.ts";
 import { clusterTier, type TestCluster } from "../support/cluster.ts";
 import { cond, freePort, ourParent, replicaSet, routeReader, useControllerCluster, waitFor, type Obj } from "../support/cluster-helpers.ts";
 

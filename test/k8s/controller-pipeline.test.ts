@@ -1,4 +1,4 @@
-// controller-pipeline and controller-options: the wiring logic without a cluster.
+// pkg/controller pipeline and options: the wiring logic without a cluster.
 // Proves: a full pass publishes the IR and hands statuses to the writer; an endpoints-only batch
 // takes the fast path and writes no status; a translate that fails keeps the last good IR; the
 // newest of several queued snapshots wins; flags are validated (provider, durations ordering).
@@ -10,9 +10,10 @@ import type { MeshIR } from "../../pkg/ir/types.ts";
 import type { Batch } from "../../pkg/k8s/index.ts";
 import { SILENT_LOG } from "../../pkg/k8s/index.ts";
 import type { StatusWriter, WriteReport } from "../../pkg/status/index.ts";
-import { createControllerPipeline } from "../../cmd/lib/controller-pipeline.ts";
-import { parseControllerOptions } from "../../cmd/lib/controller-options.ts";
-import { desiredGatewayObjects, provisionedName, withGatewayAddresses } from "../../cmd/lib/controller-provisioner.ts";
+import { createControllerPipeline } from "../../pkg/controller/pipeline.ts";
+import { parseControllerOptions } from "../../pkg/controller/options.ts";
+import { desiredGatewayObjects, gatewayAddresses, provisionedName } from "../../pkg/controller/provisioner.ts";
+import { decorateStatuses } from "../../pkg/status/index.ts";
 
 const manifests = (host: string) => `
 apiVersion: gateway.networking.k8s.io/v1
@@ -151,7 +152,7 @@ spec: { clusterIP: 10.96.3.4, ports: [{ port: 8080 }] }
       { target: { kind: "Gateway", namespace: "demo", name: "gw", generation: 1 }, conditions: [], listeners: [] },
       { target: { kind: "GatewayClass", namespace: "", name: "weft", generation: 1 }, conditions: [], supportedFeatures: [] },
     ];
-    const out = withGatewayAddresses(updates, snap);
+    const out = decorateStatuses(updates, { programmed: () => ({ programmed: 0, total: 0 }), gatewayAddresses: (ns, name) => gatewayAddresses(snap, ns, name) });
     expect(out[0]).toMatchObject({ addresses: [{ type: "IPAddress", value: "10.96.3.4" }] });
     expect(out[1]).toBe(updates[1]);
   });

@@ -5,7 +5,7 @@ import { X509Certificate } from "node:crypto";
 import { connect } from "node:tls";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDistributionTls, type DistributionTls } from "../../cmd/lib/controller-distribution-tls.ts";
+import { startDistributionTls, type DistributionTls } from "../../pkg/controller/distribution-tls.ts";
 import { createMeshCa, type MeshCa } from "../../pkg/ca/index.ts";
 import { createDistributionClient, createDistributionServer, type DistributionClient, type DistributionServer } from "../../pkg/distribution/index.ts";
 import { sampleIr } from "../distribution/ir-fixtures.ts";

@@ -1,5 +1,5 @@
 // cluster-helpers: shared pieces of the Kubernetes-tier controller tests: polling, free ports,
-// status readers, in-process controller replicas (cmd/lib/controller-runtime) and the base manifests
+// status readers, in-process controller replicas (pkg/controller startController) and the base manifests
 // (namespaces, a GatewayClass of ours, a Gateway, Services, two HTTPRoutes, a ReferenceGrant), and the
 // suite hooks that start a test cluster with them and stop it (useControllerCluster).
 // Must not: assert anything itself (tests do), or leave replicas running (stopAll()).
@@ -7,8 +7,8 @@ import { createServer } from "node:net";
 import { afterAll, beforeAll } from "vitest";
 import type { Condition } from "../../pkg/api/index.ts";
 import { createKubeClient, type KubeClient } from "../../pkg/k8s/index.ts";
-import { parseControllerOptions } from "../../cmd/lib/controller-options.ts";
-import { startController, type ControllerHandle } from "../../cmd/lib/controller-runtime.ts";
+import { parseControllerOptions } from "../../pkg/controller/options.ts";
+import { startController, type ControllerHandle } from "../../pkg/controller/runtime.ts";
 import { startCluster, type TestCluster } from "./cluster.ts";
 
 export const ME = "weft.dev/gateway-controller";

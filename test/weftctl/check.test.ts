@@ -1,9 +1,9 @@
 // check: weftctl check's checks against a fake Kubernetes API (canned GET answers) and the real
-// controller health server (cmd/lib/controller-health.ts) on loopback: PASS on a good install, FAIL
+// controller health server (pkg/controller/health.ts) on loopback: PASS on a good install, FAIL
 // with a hint for each broken part, exit code 1 only for FAIL.
 import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHealthServer } from "../../cmd/lib/controller-health.ts";
+import { startHealthServer } from "../../pkg/controller/health.ts";
 import { checksExitCode, runChecks, type CheckResult } from "../../cmd/lib/weftctl-check.ts";
 import { WeftError } from "../../pkg/errors/weft-error.ts";
 import type { KubeClient } from "../../pkg/k8s/index.ts";

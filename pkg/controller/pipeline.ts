@@ -1,4 +1,4 @@
-// controller-pipeline: snapshot → translate → distribution IR and status writes.
+// pipeline: snapshot → translate → distribution IR and status writes.
 // Takes snapshots with their Batch (from the kube or file provider); runs one pass at a time (a
 // snapshot arriving during a pass is kept and only the newest runs next). Endpoint-only batches
 // take translateEndpoints (no status change, so no status write). A pass whose translate failed
@@ -7,11 +7,11 @@
 // Gives onSnapshot, resyncStatus (after winning leadership), refreshStatus (proxy ACKs changed the
 // decoration), lastResult, lookup, passes, idle().
 // Must not: throw out of onSnapshot, or let a status/distribution failure stop later passes.
-import type { ResourceSnapshot, StatusUpdate } from "../../pkg/api/index.ts";
-import type { Batch, Log } from "../../pkg/k8s/index.ts";
-import type { LiveObject, StatusWriter } from "../../pkg/status/index.ts";
-import type { MeshIR } from "../../pkg/ir/types.ts";
-import { translate, translateEndpoints, type TranslateOptions, type TranslateResult } from "../../pkg/translate/index.ts";
+import type { ResourceSnapshot, StatusUpdate } from "../api/index.ts";
+import type { Batch, Log } from "../k8s/index.ts";
+import type { LiveObject, StatusWriter } from "../status/index.ts";
+import type { MeshIR } from "../ir/types.ts";
+import { translate, translateEndpoints, type TranslateOptions, type TranslateResult } from "../translate/index.ts";
 
 export interface PipelineOptions {
   readonly translateOptions: TranslateOptions;

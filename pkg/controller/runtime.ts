@@ -1,31 +1,30 @@
-// controller-runtime: starts every part of the controller from ControllerOptions and stops them.
+// runtime: starts every part of the controller from ControllerOptions and stops them.
 // Takes options and a Log; gives a handle (ready, isLeader, writes, ports, identity, stop).
 // With the kube provider and --ca-secret (or the file provider and --local-dev-tokens), the
 // distribution server signs CSRs, requires proxies' tokens, authorizes slices and serves TLS with a
-// mesh-CA certificate (controller-distribution-*; plaintext only with --grpc-insecure). `weft controller` and the Kubernetes-tier tests (which run replicas in-process to count
+// mesh-CA certificate (distribution-*.ts; plaintext only with --grpc-insecure). `weft controller` and the Kubernetes-tier tests (which run replicas in-process to count
 // writes) share it.
 // stop(release=false) simulates a crash for leader-election tests: the lease is not released.
 // Must not: exit the process, or write status when --leader-elect is on and we are not leader.
 import { KubeConfig } from "@kubernetes/client-node";
 import { readFileSync } from "node:fs";
-import type { ResourceSnapshot } from "../../pkg/api/index.ts";
-import { createDistributionServer } from "../../pkg/distribution/index.ts";
-import { withProgrammedConditions } from "./controller-programmed.ts";
+import type { ResourceSnapshot } from "../api/index.ts";
+import { createDistributionServer } from "../distribution/index.ts";
 import {
   createKubeClient, startFileProvider, startKubeProvider, startLeaderElection,
   type FileProvider, type KubeProvider, type LeaderElection, type Log,
-} from "../../pkg/k8s/index.ts";
-import { createStatusWriter, type StatusWriter } from "../../pkg/status/index.ts";
-import type { ControllerOptions } from "./controller-options.ts";
-import { createControllerPipeline, type ControllerPipeline } from "./controller-pipeline.ts";
-import { startHealthServer } from "./controller-health.ts";
-import { createProvisioner, withGatewayAddresses } from "./controller-provisioner.ts";
-import { startMeshIdentity, type MeshIdentity } from "./controller-ca.ts";
+} from "../k8s/index.ts";
+import { createStatusWriter, decorateStatuses, type StatusWriter } from "../status/index.ts";
+import type { ControllerOptions } from "./options.ts";
+import { createControllerPipeline, type ControllerPipeline } from "./pipeline.ts";
+import { startHealthServer } from "./health.ts";
+import { createProvisioner, gatewayAddresses } from "./provisioner.ts";
+import { startMeshIdentity, type MeshIdentity } from "./mesh-identity.ts";
 import { startLocalDevIdentity } from "./local-dev-identity.ts";
-import { distributionAccess } from "./controller-distribution-auth.ts";
-import { startDistributionTls, type DistributionTls } from "./controller-distribution-tls.ts";
-import { distributionSecurityProblem } from "./controller-options.ts";
-import { startInjectionWebhook, type InjectionWebhook } from "./controller-webhook.ts";
+import { distributionAccess } from "./distribution-auth.ts";
+import { startDistributionTls, type DistributionTls } from "./distribution-tls.ts";
+import { distributionSecurityProblem } from "./options.ts";
+import { startInjectionWebhook, type InjectionWebhook } from "./webhook-host.ts";
 
 export interface ControllerHandle {
   readonly grpcPort: number;
@@ -100,8 +99,10 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
       distribution.setIr(ir);
     },
     ...(writer !== undefined ? { statusWriter: writer } : {}),
-    decorateStatuses: (st, snap) =>
-      withProgrammedConditions(provisioner !== undefined ? withGatewayAddresses(st, snap) : st, (key, gen) => distribution.programmedCount(key, gen)),
+    decorateStatuses: (st, snap) => decorateStatuses(st, {
+      programmed: (key, gen) => distribution.programmedCount(key, gen),
+      ...(provisioner !== undefined ? { gatewayAddresses: (ns: string, name: string) => gatewayAddresses(snap, ns, name) } : {}),
+    }),
     ...(provisioner !== undefined ? {
       afterPass: async (s) => {
         if (leader()) await provisioner.reconcile(s);

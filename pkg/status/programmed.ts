@@ -1,10 +1,10 @@
-// controller-programmed: adds the `weft.dev/Programmed` condition to route parent statuses — how many
+// programmed: adds the `weft.dev/Programmed` condition to route parent statuses — how many
 // connected proxies that need a route have acknowledged a config holding its current generation
 // ("applied by 47/50 proxies at generation 7"). Accepted=True parents only: a route that is not
 // accepted is not programmed anywhere, and says so through Accepted.
 // Takes statuses and a counter (the distribution server's programmedCount); gives new statuses.
 // Must not: mutate its input, or touch conditions other than weft.dev/Programmed.
-import type { Condition, StatusUpdate } from "../../pkg/api/index.ts";
+import type { Condition, StatusUpdate } from "../api/index.ts";
 
 export const PROGRAMMED_CONDITION = "weft.dev/Programmed";
 
@@ -23,10 +23,10 @@ export function programmedCondition(counts: { programmed: number; total: number 
 
 export function withProgrammedConditions(statuses: readonly StatusUpdate[], count: ProgrammedCounter): readonly StatusUpdate[] {
   return statuses.map((s) => {
-    if (s.target.kind !== "HTTPRoute" && s.target.kind !== "GRPCRoute") return s;
-    const { target } = s;
+    if (!("parents" in s)) return s;
+    const route = s;
+    const { target } = route;
     const key = `${target.kind}/${target.namespace}/${target.name}`;
-    const route = s as Extract<StatusUpdate, { parents: unknown }>;
     let counts: { programmed: number; total: number } | undefined;
     return {
       ...route,

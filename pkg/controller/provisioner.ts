@@ -1,6 +1,6 @@
-// controller-provisioner: gives every Gateway of our GatewayClass its data plane — a
+// provisioner: gives every Gateway of our GatewayClass its data plane — a
 // dedicated ServiceAccount (the only identity the distribution server gives that Gateway's slice and
-// keys to, controller-distribution-auth), a Deployment of `weft proxy --mode gateway` running as it
+// keys to, distribution-auth.ts), a Deployment of `weft proxy --mode gateway` running as it
 // (projected ServiceAccount token for the controller's audience, WEFT_TRUST_BUNDLE = the mesh roots
 // that verify the controller's TLS, NODE_OPTIONS = the proxy's V8 heap flags from
 // pkg/util/proxy-node-options.ts) and a Service exposing the listener ports — owned by the Gateway (so
@@ -11,12 +11,12 @@
 // pure desiredGatewayObjects / gatewayAddresses helpers.
 // Must not: touch objects it does not own, or throw out of reconcile (failures are logged).
 import { createHash } from "node:crypto";
-import type { Gateway, ResourceSnapshot, StatusUpdate } from "../../pkg/api/index.ts";
-import type { KubeClient, Log } from "../../pkg/k8s/index.ts";
-import { apiPath } from "../../pkg/k8s/index.ts";
-import { canonicalJson } from "../../pkg/util/canonical-json.ts";
-import { PROXY_NODE_OPTIONS } from "../../pkg/util/proxy-node-options.ts";
-import { DISTRIBUTION_AUDIENCE } from "../../pkg/ca/index.ts";
+import type { Gateway, ResourceSnapshot } from "../api/index.ts";
+import type { KubeClient, Log } from "../k8s/index.ts";
+import { apiPath } from "../k8s/index.ts";
+import { canonicalJson } from "../util/canonical-json.ts";
+import { PROXY_NODE_OPTIONS } from "../util/proxy-node-options.ts";
+import { DISTRIBUTION_AUDIENCE } from "../ca/index.ts";
 
 export const FIELD_MANAGER = "weft-controller";
 export const GATEWAY_LABEL = "gateway.networking.k8s.io/gateway-name";
@@ -99,15 +99,6 @@ export function gatewayAddresses(snapshot: ResourceSnapshot, namespace: string, 
   const ips = svc?.spec.clusterIPs ?? (svc?.spec.clusterIP !== undefined ? [svc.spec.clusterIP] : []);
   const usable = ips.filter((ip) => ip !== "" && ip !== "None");
   return usable.length === 0 ? undefined : usable.map((value) => ({ type: "IPAddress", value }));
-}
-
-/** Adds provisioned addresses to our Gateway statuses (Programmed stays what translate decided). */
-export function withGatewayAddresses(statuses: readonly StatusUpdate[], snapshot: ResourceSnapshot): StatusUpdate[] {
-  return statuses.map((u) => {
-    if (u.target.kind !== "Gateway") return u;
-    const addresses = gatewayAddresses(snapshot, u.target.namespace, u.target.name);
-    return addresses === undefined ? u : { ...u, addresses } as StatusUpdate;
-  });
 }
 
 function pathOf(o: Record<string, unknown>): string {

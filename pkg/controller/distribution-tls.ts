@@ -1,17 +1,17 @@
-// controller-distribution-tls: TLS for the distribution gRPC port with a serving certificate from
+// distribution-tls: TLS for the distribution gRPC port with a serving certificate from
 // the mesh CA (SPIFFE id spiffe://<td>/ns/<ns>/sa/<service> plus DNS SANs <service>.<ns>.svc,
 // <service>.<ns>.svc.cluster.local, the host of --controller-address when it is a DNS name, and
 // --grpc-dns-names). Re-issued at half-life by the same mechanism as the webhook
-// (controller-serving-cert); the running gRPC server takes the new certificate for new connections
+// (serving-cert.ts); the running gRPC server takes the new certificate for new connections
 // through grpc-js's secure-context watcher.
 // Takes the mesh CA and names; gives ServerCredentials for DistributionServer.listen and stop().
 // Must not: log keys; ask clients for certificates (proxies authenticate with their token).
 import * as grpc from "@grpc/grpc-js";
 import { isIP } from "node:net";
 import type { SecureContextOptions } from "node:tls";
-import type { MeshCa } from "../../pkg/ca/index.ts";
-import type { Log } from "../../pkg/k8s/index.ts";
-import { startServingCertificate, type ServingCert } from "./controller-serving-cert.ts";
+import type { MeshCa } from "../ca/index.ts";
+import type { Log } from "../k8s/index.ts";
+import { startServingCertificate, type ServingCert } from "./serving-cert.ts";
 
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 

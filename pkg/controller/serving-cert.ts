@@ -1,12 +1,12 @@
-// controller-serving-cert: a TLS serving certificate from the mesh CA for one of the controller's
+// serving-cert: a TLS serving certificate from the mesh CA for one of the controller's
 // own endpoints (the injection webhook, the distribution gRPC port), re-issued at half of its
 // remaining lifetime (at least a minute apart) with a fresh key each time.
 // Takes the mesh CA, the SPIFFE id and DNS SANs to put in the certificate, and `onRenew` (called
 // with each re-issued certificate; the caller swaps it into its server). Gives the current
 // certificate and stop().
 // Must not: log keys; keep the process alive (its timer is unref'd).
-import type { MeshCa } from "../../pkg/ca/index.ts";
-import type { Log } from "../../pkg/k8s/index.ts";
+import type { MeshCa } from "../ca/index.ts";
+import type { Log } from "../k8s/index.ts";
 
 export interface ServingCert {
   readonly keyPem: string;

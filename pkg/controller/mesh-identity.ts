@@ -1,4 +1,4 @@
-// controller-ca: the controller's mesh identity services. Loads the mesh CA from its Secret (or
+// mesh-identity: the controller's mesh identity services. Loads the mesh CA from its Secret (or
 // creates and stores one; replicas share it), authenticates proxies' ServiceAccount tokens with a
 // TokenReview against the API server (audience weft.dev/distribution), and signs workload CSRs
 // (pkg/ca createSignHandler, leaf lifetime --cert-lifetime).
@@ -9,8 +9,8 @@
 import {
   DISTRIBUTION_AUDIENCE, createMeshCa, createSignHandler, createTokenReviewAuthenticator, importCa,
   type ExportedCa, type MeshCa, type SignRequestHandler, type TokenAuthenticator, type TokenReviewResult,
-} from "../../pkg/ca/index.ts";
-import { loadOrCreateSecretData, type KubeClient, type Log } from "../../pkg/k8s/index.ts";
+} from "../ca/index.ts";
+import { loadOrCreateSecretData, type KubeClient, type Log } from "../k8s/index.ts";
 
 export interface MeshIdentityOptions {
   readonly namespace: string;

@@ -1,4 +1,4 @@
-// controller-options: parses `weft controller` flags into ControllerOptions.
+// options: parses `weft controller` flags into ControllerOptions.
 // Takes argv and env; gives options or throws a message naming the bad flag (the command prints it
 // and exits 2). Durations accept "15s", "500ms", or a number of milliseconds.
 // Must not: read files or the network.

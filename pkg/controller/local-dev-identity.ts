@@ -1,15 +1,15 @@
 // local-dev-identity: the controller's mesh identity for local mode and development, with no
-// Kubernetes API. The mesh CA from --ca-dir (controller-ca-dir.ts: kept across restarts), or a fresh
+// Kubernetes API. The mesh CA from --ca-dir (ca-dir.ts: kept across restarts), or a fresh
 // in-memory one without it, and a static token authenticator fed from a JSON file
 // (`weft controller --local-dev-tokens FILE`, refused with --provider kube):
 //   { "tokens": [ { "token": "<random>", "namespace": "demo", "serviceAccount": "web" } ] }
 // Takes the file text and options; gives the same MeshIdentity shape as the TokenReview-based one
-// (controller-ca.ts), so the distribution server authenticates streams and signs CSRs alike.
+// (mesh-identity.ts), so the distribution server authenticates streams and signs CSRs alike.
 // Must not: log tokens; accept a malformed file (it throws a message naming the problem, never a token).
-import { DISTRIBUTION_AUDIENCE, createMeshCa, createStaticTokenAuthenticator, type StaticToken } from "../../pkg/ca/index.ts";
-import type { Log } from "../../pkg/k8s/index.ts";
-import { meshIdentityOf, type MeshIdentity } from "./controller-ca.ts";
-import { loadOrCreateCaDir } from "./controller-ca-dir.ts";
+import { DISTRIBUTION_AUDIENCE, createMeshCa, createStaticTokenAuthenticator, type StaticToken } from "../ca/index.ts";
+import type { Log } from "../k8s/index.ts";
+import { meshIdentityOf, type MeshIdentity } from "./mesh-identity.ts";
+import { loadOrCreateCaDir } from "./ca-dir.ts";
 
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const MAX_TOKENS = 1000;

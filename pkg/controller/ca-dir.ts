@@ -1,7 +1,7 @@
-// controller-ca-dir: the mesh CA kept in a directory, for controllers without a Kubernetes Secret (file
+// ca-dir: the mesh CA kept in a directory, for controllers without a Kubernetes Secret (file
 // provider: local mode and file-based setups), so a restarted controller signs with the same CA and the
 // proxies it already certified keep trusting the ones it certifies next.
-// Layout: the CA Secret's keys as files (controller-ca.ts caToSecretData: root.crt, root.key, ca.crt,
+// Layout: the CA Secret's keys as files (mesh-identity.ts caToSecretData: root.crt, root.key, ca.crt,
 // ca.key, previous-roots.pem), each mode 0600 in a 0700 directory. A new CA is written into a private
 // temporary directory beside the target and renamed into place, so two controllers starting at once
 // end up sharing one CA and nobody reads a half-written one. Key files readable by group or others are
@@ -10,9 +10,9 @@
 // material with a wider mode; accept a directory holding a broken CA (it throws naming the file).
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { createMeshCa, type MeshCa } from "../../pkg/ca/index.ts";
-import type { Log } from "../../pkg/k8s/index.ts";
-import { caFromSecretData, caToSecretData } from "./controller-ca.ts";
+import { createMeshCa, type MeshCa } from "../ca/index.ts";
+import type { Log } from "../k8s/index.ts";
+import { caFromSecretData, caToSecretData } from "./mesh-identity.ts";
 
 const FILES = ["root.crt", "root.key", "ca.crt", "ca.key", "previous-roots.pem"] as const;
 const KEYS = new Set(["root.key", "ca.key"]);

@@ -1,4 +1,4 @@
-// controller-distribution-auth: who may receive which slice from the distribution server.
+// distribution-auth: who may receive which slice from the distribution server.
 // Authentication (pkg/distribution server): the stream's bearer token is a projected
 // ServiceAccount token (audience weft.dev/distribution) checked by TokenReview (or the local dev
 // token file); the hello's namespace and ServiceAccount must equal the token's (else
@@ -12,12 +12,12 @@
 // Takes a ProxyIdentity (already authenticated); gives nothing or throws WeftError PERMISSION_DENIED.
 // distributionAccess gives the server's authenticateToken/authorize/sign options.
 // Must not: log or echo tokens; allow a gateway slice to a ServiceAccount other than its own.
-import { DISTRIBUTION_AUDIENCE, createTokenReviewAuthenticator, type TokenReviewResult } from "../../pkg/ca/index.ts";
-import { WeftError } from "../../pkg/errors/weft-error.ts";
-import type { DistributionServerOptions, ProxyIdentity } from "../../pkg/distribution/index.ts";
-import type { KubeClient } from "../../pkg/k8s/index.ts";
-import type { MeshIdentity } from "./controller-ca.ts";
-import { provisionedName } from "./controller-provisioner.ts";
+import { DISTRIBUTION_AUDIENCE, createTokenReviewAuthenticator, type TokenReviewResult } from "../ca/index.ts";
+import { WeftError } from "../errors/weft-error.ts";
+import type { DistributionServerOptions, ProxyIdentity } from "../distribution/index.ts";
+import type { KubeClient } from "../k8s/index.ts";
+import type { MeshIdentity } from "./mesh-identity.ts";
+import { provisionedName } from "./provisioner.ts";
 
 /** The ServiceAccount a Gateway's proxies run as (created by the provisioner). */
 export function gatewayServiceAccount(gatewayName: string): string {

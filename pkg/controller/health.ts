@@ -1,4 +1,4 @@
-// controller-health: the controller's HTTP probe endpoints.
+// health: the controller's HTTP probe endpoints.
 // Takes a port/address and a readiness function; gives a server with GET /live and /healthz (alive,
 // 200) and GET /ready (200 once caches are synced and the first translate ran, else 503), plus
 // GET /status (JSON: ready, leader, passes). Anything else is 404; bodies are never read.

@@ -1,19 +1,19 @@
-// controller-webhook: hosts the injector's mutating webhook in the controller (design §1).
+// webhook-host: hosts the injector's mutating webhook in the controller (design §1).
 // Takes the mesh identity (its CA signs the webhook's serving certificate for
 // <service>.<namespace>.svc plus --webhook-dns-names), the injector config (WEFT_INJECTION_CONFIG,
 // validated; a bad config leaves the webhook off and says why), a namespace lookup (snapshot first,
 // then the API), and the MutatingWebhookConfiguration name whose caBundle it keeps equal to the mesh
 // trust bundle (checked at start and every `resyncMs`; read-modify-write with resourceVersion).
-// Gives { port, stop }. Re-issues the certificate at half its lifetime (controller-serving-cert,
+// Gives { port, stop }. Re-issues the certificate at half its lifetime (serving-cert.ts,
 // setSecureContext). Injected proxies get the CA's current trust bundle (WEFT_TRUST_BUNDLE).
 // Must not: log pod specs or keys; touch webhook configurations other than the one named.
 import type { Server } from "node:https";
-import type { Namespace, ResourceSnapshot } from "../../pkg/api/index.ts";
-import { kubeStatusOf, type KubeClient, type Log } from "../../pkg/k8s/index.ts";
+import type { Namespace, ResourceSnapshot } from "../api/index.ts";
+import { kubeStatusOf, type KubeClient, type Log } from "../k8s/index.ts";
 import { createWebhookServer, DEFAULT_INJECTOR_CONFIG, parseInjectorConfig, type InjectorConfig } from "../../injector/index.ts";
-import type { MeshIdentity } from "./controller-ca.ts";
-import { withTrustBundle } from "./controller-distribution-trust.ts";
-import { startServingCertificate } from "./controller-serving-cert.ts";
+import type { MeshIdentity } from "./mesh-identity.ts";
+import { withTrustBundle } from "./distribution-trust.ts";
+import { startServingCertificate } from "./serving-cert.ts";
 
 export interface WebhookOptions {
   readonly client: KubeClient;

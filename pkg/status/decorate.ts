@@ -1,0 +1,29 @@
+// decorate: the one place where statuses translate built get what only the running controller
+// knows — `weft.dev/Programmed` on route parents (how many proxies applied the route's generation,
+// programmed.ts) and the addresses of a Gateway's provisioned Service. Translate builds every status
+// once; the controller decorates it here, once per write, and nowhere else.
+// Takes statuses and the live facts (a programmed counter, a Gateway address lookup); gives new statuses.
+// Must not: mutate its input, or change any condition but weft.dev/Programmed.
+import type { StatusUpdate } from "../api/index.ts";
+import { withProgrammedConditions, type ProgrammedCounter } from "./programmed.ts";
+
+export interface GatewayAddress {
+  readonly type: string;
+  readonly value: string;
+}
+
+export interface StatusDecoration {
+  /** Proxies that acknowledged a route's generation (the distribution server's programmedCount). */
+  readonly programmed: ProgrammedCounter;
+  /** A Gateway's provisioned addresses; undefined (or no function) keeps what translate wrote. */
+  readonly gatewayAddresses?: (namespace: string, name: string) => readonly GatewayAddress[] | undefined;
+}
+
+export function decorateStatuses(statuses: readonly StatusUpdate[], d: StatusDecoration): readonly StatusUpdate[] {
+  const addressed = d.gatewayAddresses === undefined ? statuses : statuses.map((u) => {
+    if (!("listeners" in u)) return u;
+    const addresses = d.gatewayAddresses?.(u.target.namespace, u.target.name);
+    return addresses === undefined ? u : { ...u, addresses };
+  });
+  return withProgrammedConditions(addressed, d.programmed);
+}
