@@ -4,7 +4,7 @@
 // benchmark runs it beside Weft so the cost of Weft's stack over the bare mechanism is visible.
 // Args: <originPort>. Prints {"port":…, "pid":…}; exits on SIGTERM.
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
-import { METHODS, newRequestParser, newResponseParser, SocketReads } from "../../pkg/proxy/h1-parser.ts";
+import { METHODS, newRequestParser, newResponseParser, SocketReads } from "../../pkg/proxy/h1/h1-parser.ts";
 
 const target = Number(process.argv[2]);
 

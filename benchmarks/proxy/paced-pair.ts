@@ -56,7 +56,7 @@ function compileSidecar(root: string): { entry: string; dir: string } {
   writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
     extends: "../../tsconfig.build.json",
     compilerOptions: { outDir: ".", rootDir: "../.." },
-    include: [], files: ["../../benchmarks/proxy/bench-sidecar.ts"],
+    include: [], files: ["./bench-sidecar.ts"],
   }));
   const r = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(dir, "tsconfig.json")], { encoding: "utf8", timeout: 120_000 });
   if (r.status !== 0) throw new Error(`compiling bench-sidecar failed: ${r.stdout}${r.stderr}`);

@@ -11,7 +11,7 @@
 import type { ClusterIR, FilterIR, MeshIR } from "../../pkg/ir/types.ts";
 import { explainRoutes } from "../../pkg/router/explain-entry.ts";
 import { applyPathModifier, matchRoute } from "../../pkg/router/index.ts";
-import { redirectLocation } from "../../pkg/proxy/redirect.ts";
+import { redirectLocation } from "../../pkg/proxy/stack/redirect.ts";
 import type { TranslateRun } from "./translate-output.ts";
 import { describeBackends, describeFilter, describeMatch, describeRetry, describeTimeouts, type BackendReport } from "./weftctl-describe.ts";
 import { conditionLine, gatewayRouted, meshRouted, type ListenerReport, type ParentKey, type Routed } from "./weftctl-explain-parent.ts";

@@ -2,7 +2,7 @@
 // injector points an app container's HTTP, TCP and gRPC probes at the proxy's admin port, path
 // `/app-health/<container>/<livez|readyz|startupz>`, and hands the original targets to the proxy as JSON
 // in WEFT_APP_PROBES; the proxy's admin server runs the original check against the app on localhost
-// (pkg/proxy/app-probe.ts). Why: a probe sent to a captured port reaches the inbound sidecar, which in
+// (pkg/proxy/admin/app-probe.ts). Why: a probe sent to a captured port reaches the inbound sidecar, which in
 // strict mTLS mode refuses the kubelet's plaintext, and whose accepted TCP connection says nothing about
 // the app. Takes/gives plain data. Must not: do I/O, or accept a target that is not a loopback port.
 import { isRecord } from "./is-record.ts";

@@ -1,8 +1,10 @@
 // module-boundaries: reads every import in pkg/, injector/ and fails when one breaks the module
-// table of the design (data flows one way; pure core, effects at the edges).
-import { readdirSync, readFileSync, statSync } from "node:fs";
+// table of the design (data flows one way; pure core, effects at the edges), or when a file of pkg/proxy
+// imports a part of the proxy it may not (the parts' own table below).
+import { readFileSync } from "node:fs";
 import { join, relative, resolve, dirname, sep } from "node:path";
 import { describe, expect, it } from "vitest";
+import { importsOf, relPath, sourceFiles } from "./import-graph.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 
@@ -31,16 +33,6 @@ const allowed: Record<string, readonly string[]> = {
 const pureModules = ["pkg/api", "pkg/ir", "pkg/translate", "pkg/router", "pkg/util", "pkg/errors"];
 const effectImports = ["node:net", "node:http", "node:http2", "node:https", "node:tls", "node:fs", "node:fs/promises", "node:child_process", "node:dgram"];
 
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...walk(p));
-    else if (p.endsWith(".ts") && !p.endsWith(".test.ts")) out.push(p);
-  }
-  return out;
-}
-
 function moduleOf(file: string): string | undefined {
   const rel = relative(root, file).split(sep).join("/");
   if (rel.startsWith("injector/")) return "injector";
@@ -48,14 +40,7 @@ function moduleOf(file: string): string | undefined {
   return m?.[0];
 }
 
-function importsOf(source: string): string[] {
-  const out: string[] = [];
-  const re = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
-  for (const m of source.matchAll(re)) out.push((m[1] ?? m[2])!);
-  return out;
-}
-
-const files = [...walk(join(root, "pkg")), ...walk(join(root, "injector"))];
+const files = [...sourceFiles(join(root, "pkg")), ...sourceFiles(join(root, "injector"))];
 
 describe("module boundaries (design §3)", () => {
   it("finds source files to check", () => {
@@ -75,6 +60,56 @@ describe("module boundaries (design §3)", () => {
         } else if (pureModules.includes(mod) && effectImports.includes(spec)) {
           bad.push(`${spec} (effect in pure module ${mod})`);
         }
+      }
+      expect(bad).toEqual([]);
+    });
+  }
+});
+
+/**
+ * The parts of pkg/proxy and the parts each may import. "shared" is the proxy's common vocabulary: the
+ * files directly in pkg/proxy except its assembly (engine.ts, runtime.ts, index.ts); shared files import no
+ * part. The engine assembles the front, the stack and what the stack calls; the runtime and index see all.
+ */
+const proxyParts: Record<string, readonly string[]> = {
+  shared: [],
+  h1: ["shared"],
+  front: ["shared", "h1"],
+  upstream: ["shared", "h1"],
+  balance: ["shared"],
+  stack: ["shared", "upstream", "balance"],
+  gateway: ["shared"],
+  sidecar: ["shared", "front"],
+  admin: ["shared"],
+  engine: ["shared", "h1", "front", "upstream", "balance", "stack"],
+  runtime: ["shared", "engine", "gateway", "sidecar", "admin"],
+  index: ["shared", "engine", "runtime", "gateway", "sidecar", "admin", "balance"],
+};
+const assembly: Readonly<Record<string, string>> = { "engine.ts": "engine", "runtime.ts": "runtime", "index.ts": "index" };
+
+/** The part of pkg/proxy a file belongs to, or undefined outside pkg/proxy. */
+function proxyPartOf(file: string): string | undefined {
+  const rel = relPath(root, file);
+  if (!rel.startsWith("pkg/proxy/")) return undefined;
+  const rest = rel.slice("pkg/proxy/".length).split("/");
+  if (rest.length > 1) return rest[0];
+  return assembly[rest[0]!] ?? "shared";
+}
+
+describe("pkg/proxy parts", () => {
+  const proxyFiles = files.filter((f) => proxyPartOf(f) !== undefined);
+  it("every file of pkg/proxy belongs to a known part", () => {
+    expect(proxyFiles.length).toBeGreaterThan(40);
+    expect(proxyFiles.map((f) => proxyPartOf(f)!).filter((p) => proxyParts[p] === undefined)).toEqual([]);
+  });
+  for (const file of proxyFiles) {
+    const part = proxyPartOf(file)!;
+    it(`${relative(root, file)} imports only what the proxy's ${part} part may`, () => {
+      const bad: string[] = [];
+      for (const spec of importsOf(readFileSync(file, "utf8"))) {
+        if (!spec.startsWith(".")) continue;
+        const target = proxyPartOf(resolve(dirname(file), spec));
+        if (target !== undefined && target !== part && !(proxyParts[part] ?? []).includes(target)) bad.push(`${spec} (${target})`);
       }
       expect(bad).toEqual([]);
     });

@@ -9,7 +9,7 @@ import { createServer as createHttpsServer } from "node:https";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAdminServer, type AdminServer } from "../../pkg/proxy/admin-server.ts";
+import { startAdminServer, type AdminServer } from "../../pkg/proxy/admin/admin-server.ts";
 import { createHttpEngine } from "../../pkg/proxy/engine.ts";
 import { parseAppProbes } from "../../pkg/util/app-probes.ts";
 import { testCa } from "./certs.ts";

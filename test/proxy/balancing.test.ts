@@ -4,11 +4,12 @@
 // for endpoints that left, and the retry budget's ratio, floor and cap.
 import { describe, expect, it } from "vitest";
 import type { ClusterIR, EndpointIR } from "../../pkg/ir/types.ts";
-import { EndpointChooser } from "../../pkg/proxy/backend-choice.ts";
-import { pickP2cEwma } from "../../pkg/proxy/balancer-p2c-ewma.ts";
-import { RoundRobinCursor } from "../../pkg/proxy/balancer-round-robin.ts";
-import { endpointKey, EndpointStats, EndpointStatsTable } from "../../pkg/proxy/endpoint-stats.ts";
-import { RetryBudget } from "../../pkg/proxy/retry-budget.ts";
+import { EndpointChooser } from "../../pkg/proxy/balance/endpoint-chooser.ts";
+import { pickP2cEwma } from "../../pkg/proxy/balance/p2c-ewma.ts";
+import { RoundRobinCursor } from "../../pkg/proxy/balance/round-robin.ts";
+import { endpointKey } from "../../pkg/proxy/endpoint-key.ts";
+import { EndpointStats, EndpointStatsTable } from "../../pkg/proxy/balance/endpoint-stats.ts";
+import { RetryBudget } from "../../pkg/proxy/stack/retry-budget.ts";
 
 const ep = (n: number, extra: Partial<EndpointIR> = {}): EndpointIR => ({ address: `10.0.0.${n}`, port: 8080, ready: true, serving: true, terminating: false, ...extra });
 const clusterOf = (endpoints: EndpointIR[]): ClusterIR => ({ id: "ns/svc:80", namespace: "ns", service: "svc", port: 80, protocol: "http1", endpoints });

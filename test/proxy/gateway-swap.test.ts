@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayIR, ListenerIR, RouteTablesIR } from "../../pkg/ir/types.ts";
 import { createHttpEngine, type WeftHttpEngine } from "../../pkg/proxy/engine.ts";
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
-import { GatewayListeners } from "../../pkg/proxy/gateway-listeners.ts";
+import { GatewayListeners } from "../../pkg/proxy/gateway/gateway-listeners.ts";
 import { selfSigned } from "./certs.ts";
 import { h1, rawUntilClose } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startEcho, tables, type Echo } from "./fixtures.ts";

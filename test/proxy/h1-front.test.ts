@@ -5,7 +5,7 @@
 // trailers, and node-compatible header folding (duplicates, set-cookie, cookie, inherited names).
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { headersOf, responseHead } from "../../pkg/proxy/h1-headers.ts";
+import { headersOf, responseHead } from "../../pkg/proxy/h1/h1-headers.ts";
 import { raw, rawUntilClose } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
 

@@ -5,7 +5,7 @@
 import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startAdminServer } from "../../pkg/proxy/admin-server.ts";
+import { startAdminServer } from "../../pkg/proxy/admin/admin-server.ts";
 import { createHttpEngine } from "../../pkg/proxy/engine.ts";
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { h1, rawUntilClose } from "./client.ts";

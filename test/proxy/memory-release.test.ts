@@ -6,9 +6,9 @@
 import { queryObjects } from "node:v8";
 import { connect, constants, createServer as createH2, type ServerHttp2Session } from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { H2Downstream } from "../../pkg/proxy/downstream.ts";
-import { SocketReads } from "../../pkg/proxy/h1-parser.ts";
-import { H1UpstreamConn } from "../../pkg/proxy/h1-upstream-conn.ts";
+import { H2Downstream } from "../../pkg/proxy/front/h2-downstream.ts";
+import { SocketReads } from "../../pkg/proxy/h1/h1-parser.ts";
+import { H1UpstreamConn } from "../../pkg/proxy/upstream/h1-upstream-conn.ts";
 import { h1, h2session } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
 

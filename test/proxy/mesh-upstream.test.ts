@@ -5,9 +5,9 @@
 import { createSecureServer, type Http2SecureServer } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
-import { createH1Pool } from "../../pkg/proxy/pool-h1.ts";
-import { H2Pool } from "../../pkg/proxy/pool-h2.ts";
-import { Upstream } from "../../pkg/proxy/upstream.ts";
+import { createH1Pool } from "../../pkg/proxy/upstream/pool-h1.ts";
+import { H2Pool } from "../../pkg/proxy/upstream/pool-h2.ts";
+import { Upstream } from "../../pkg/proxy/upstream/upstream.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spiffeIdOfSans } from "../../pkg/util/spiffe-san.ts";
 import { testCa } from "./certs.ts";

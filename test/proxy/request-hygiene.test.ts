@@ -3,7 +3,7 @@
 // refused (400) with "reject", over HTTP/1.1 and h2c alike; and paths that hide a dot segment behind an
 // encoded slash or a backslash ("..%2f") are refused 400 bad_path, while "%2F" elsewhere stays as sent.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { normalizePath } from "../../pkg/proxy/hygiene.ts";
+import { normalizePath } from "../../pkg/proxy/stack/hygiene.ts";
 import { h1, h2, h2session, rawUntilClose } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
 

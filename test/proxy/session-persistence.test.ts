@@ -4,7 +4,7 @@
 // malformed token is replaced.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RuleIR } from "../../pkg/ir/types.ts";
-import { encodeToken } from "../../pkg/proxy/session-persistence.ts";
+import { encodeToken } from "../../pkg/proxy/stack/session-persistence.ts";
 import { h1 } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
 

@@ -4,15 +4,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { EndpointIR } from "../../pkg/ir/types.ts";
-import { pickP2cEwma } from "../../pkg/proxy/balancer-p2c-ewma.ts";
-import { RoundRobinCursor } from "../../pkg/proxy/balancer-round-robin.ts";
-import { originAllowed, preflightAnswer, type CorsFilter } from "../../pkg/proxy/cors.ts";
-import { EndpointStats } from "../../pkg/proxy/endpoint-stats.ts";
+import { pickP2cEwma } from "../../pkg/proxy/balance/p2c-ewma.ts";
+import { RoundRobinCursor } from "../../pkg/proxy/balance/round-robin.ts";
+import { originAllowed, preflightAnswer, type CorsFilter } from "../../pkg/proxy/stack/cors.ts";
+import { EndpointStats } from "../../pkg/proxy/balance/endpoint-stats.ts";
 import { parseGrpcTimeout } from "../../pkg/proxy/grpc-status.ts";
-import { forwardRequestHeaders, normalizePath, routingHost, splitTarget } from "../../pkg/proxy/hygiene.ts";
-import { verdictOf, h2Preface } from "../../pkg/proxy/protocol-detect.ts";
-import { redirectLocation } from "../../pkg/proxy/redirect.ts";
-import { RetryBudget } from "../../pkg/proxy/retry-budget.ts";
+import { forwardRequestHeaders, normalizePath, routingHost, splitTarget } from "../../pkg/proxy/stack/hygiene.ts";
+import { verdictOf, h2Preface } from "../../pkg/proxy/front/protocol-detect.ts";
+import { redirectLocation } from "../../pkg/proxy/stack/redirect.ts";
+import { RetryBudget } from "../../pkg/proxy/stack/retry-budget.ts";
 import { seeded } from "./fixtures.ts";
 import { fcParams } from "../support/fast-check-env.ts";
 

@@ -1,4 +1,4 @@
-// The HTTP/1.1 upstream (pkg/proxy/upstream-h1.ts over pool-h1 and h1-upstream-conn) on its own: a
+// The HTTP/1.1 upstream (pkg/proxy/upstream/upstream-h1.ts over pool-h1 and h1-upstream-conn) on its own: a
 // kept-alive connection the peer closed before answering fails marked stale, never sent again here (the
 // stack decides and counts it); trailers and streamed bodies pass through; HEAD answers, 1xx
 // interim answers and close-delimited bodies are framed right; a garbage answer is upstream_reset and the
@@ -7,10 +7,10 @@ import { createServer, type Server } from "node:http";
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { createH1Pool } from "../../pkg/proxy/pool-h1.ts";
-import { H2Pool } from "../../pkg/proxy/pool-h2.ts";
+import { createH1Pool } from "../../pkg/proxy/upstream/pool-h1.ts";
+import { H2Pool } from "../../pkg/proxy/upstream/pool-h2.ts";
 import { ProxyFailureError } from "../../pkg/proxy/rescue.ts";
-import { Upstream, type UpstreamRequest } from "../../pkg/proxy/upstream.ts";
+import { Upstream, type UpstreamRequest } from "../../pkg/proxy/upstream/upstream.ts";
 
 const servers: Server[] = [];
 const closers: (() => void)[] = [];

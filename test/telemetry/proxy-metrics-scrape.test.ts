@@ -9,7 +9,7 @@
 // each engine's /metrics carries the request under its own face label and backend.
 import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAdminServer, type AdminServer } from "../../pkg/proxy/admin-server.ts";
+import { startAdminServer, type AdminServer } from "../../pkg/proxy/admin/admin-server.ts";
 import { createMetricsRegistry, registerProxyMetrics, type MetricsRegistry } from "../../pkg/telemetry/index.ts";
 import { h1 } from "../proxy/client.ts";
 import { startHttpReceiver, type OtlpReceiver } from "../support/otlp/otlp-receiver.ts";

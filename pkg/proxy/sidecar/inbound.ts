@@ -13,7 +13,7 @@ import { MAX_HELLO, parseClientHello, type ClientHelloResult } from "./client-he
 import { classifyFirstBytes } from "./first-bytes.ts";
 import { offersMeshAlpn, terminateMeshTls } from "./mesh-tls.ts";
 import { passthroughTcp } from "./tcp-passthrough.ts";
-import { readFirstBytes } from "../read-first-bytes.ts";
+import { readFirstBytes } from "../front/read-first-bytes.ts";
 
 type InboundVerdict = { readonly kind: "http1" | "h2" | "other" } | { readonly kind: "tls"; readonly hello: ClientHelloResult };
 

@@ -9,7 +9,7 @@ import type { RouteContext } from "../engine-types.ts";
 import type { CaptureEnv } from "./capture-env.ts";
 import { classifyFirstBytes } from "./first-bytes.ts";
 import { passthroughTcp } from "./tcp-passthrough.ts";
-import { readFirstBytes } from "../read-first-bytes.ts";
+import { readFirstBytes } from "../front/read-first-bytes.ts";
 
 /** Service appProtocols that are never HTTP: no peeking, straight passthrough. */
 const OPAQUE_APP_PROTOCOLS = new Set(["tcp", "mysql", "mongo", "mongodb", "redis", "postgres", "postgresql", "kafka", "amqp", "tls"]);

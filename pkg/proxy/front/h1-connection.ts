@@ -1,0 +1,381 @@
+// h1-connection: one downstream HTTP/1.x connection. It runs node's strict llhttp parser
+// (h1-parser), reading straight from the socket handle when it has one, and turns requests into
+// H1Exchanges for the stack. Invariant: a request the stack received (and so may have forwarded) always
+// gets its answer on this connection, in request order, unless the client breaks the connection first.
+// It answers what node:http would: parse errors ⇒ 400 (431 for an oversized head) and close; HTTP/1.1
+// without Host ⇒ 400; HTTP/0.9 ⇒ 400, HTTP/2.0 in a request line ⇒ 505; `Expect: 100-continue` ⇒
+// 100 Continue, any other expectation ⇒ 417; WebSocket upgrades go to the upgrade handler with the bytes
+// after the head, CONNECT ⇒ 400, any other Upgrade offer (h2c, …) is ignored (RFC 9110 §7.8) and
+// answered over HTTP/1.1. A refusal that follows queued requests is written after their answers; a
+// malformed body of a request already handed on answers that request (400 / 408) and closes; bytes after
+// a request that closes the connection are ignored. At most 32 requests are in the stack per connection:
+// the parser stops at the next head and the socket is not read until one finishes (backpressure). A
+// connection whose first bytes are not an HTTP/1.x request line (an invalid h2c preface, TLS, junk)
+// is closed without an answer. check() enforces the slowloris bounds (head within headersTimeoutMs,
+// whole request within requestTimeoutMs, no body byte for bodyIdleTimeoutMs ⇒ 408) and closes a
+// keep-alive connection idle past idleTimeoutMs.
+// One sweep per front (h1-front) calls check(). Takes its owner (limits, handlers), a socket and the
+// bytes already read; gives start(), close(), destroy(), idle(), check().
+// Must not: parse leniently, answer out of order, drop the answer to a request it handed on, or keep a
+// connection whose request framing is unknown.
+import type { Duplex } from "node:stream";
+import { H1Exchange, type ExchangeHost } from "./h1-exchange.ts";
+import { headersOf } from "../h1/h1-headers.ts";
+import { closeParser, METHODS, newRequestParser, SocketReads, type LlhttpParser, type ParseError } from "../h1/h1-parser.ts";
+import type { Limits } from "../limits.ts";
+import { isWebSocketUpgrade } from "./websocket-upgrade.ts";
+
+export interface H1Handlers {
+  onRequest(ex: H1Exchange, tag: unknown): void;
+  onUpgrade(ex: H1Exchange, socket: Duplex, head: Buffer, tag: unknown): void;
+}
+
+/** What a connection needs from the front that serves it (h1-front). */
+export interface H1Owner {
+  readonly limits: Limits;
+  readonly handlers: H1Handlers;
+  readonly draining: boolean;
+  /** Stop tracking `c` (it closed or went to the upgrade handler). */
+  forget(c: H1Connection): boolean;
+}
+
+const IDLE = 0, HEAD = 1, BODY = 2, WAIT = 3;
+const maxPipelined = 32;
+/** llhttp's HPE_PAUSED: returned from the head callback, it stops the parser right after that head. */
+const PAUSE = 21;
+
+export class H1Connection implements ExchangeHost {
+  readonly remoteAddress: string | undefined;
+  phase = HEAD;
+  since = Date.now();
+  /** When the request being received last got body bytes (body idle bound). */
+  bodyAt = 0;
+  private readonly front: H1Owner;
+  private readonly socket: Duplex;
+  private readonly tag: unknown;
+  private readonly parser: LlhttpParser;
+  private readonly reads: SocketReads;
+  private partial: string[] | undefined;
+  private partialUrl = "";
+  private receiving: H1Exchange | undefined;
+  private readonly queue: H1Exchange[] = [];
+  private upgrading: H1Exchange | undefined;
+  /** A parsed head waiting for room in the queue (the parser is paused after it) and the bytes after it. */
+  private held: H1Exchange | undefined;
+  private heldRest: Buffer | undefined;
+  /** The request being received offered an Upgrade we ignore: llhttp stops after it, parse on (reparse). */
+  private ignoredUpgrade = false;
+  private reparse = false;
+  /** Parsing is over (a refusal, or bytes after a closing request): the queue finishes, then we close. */
+  private stopped = false;
+  /** A refusal to write once the queued answers are out. */
+  private refusal: string | undefined;
+  private releasing = false;
+  private requests = 0;
+  private priStart = false;
+  private headInRead = false;
+  private gone = false;
+  private freed = false;
+  /** Output written in the current tick, sent as one write (flushBatch). */
+  private batch: Buffer[] | undefined;
+  private batchBytes = 0;
+
+  constructor(front: H1Owner, socket: Duplex, tag: unknown) {
+    this.front = front;
+    this.socket = socket;
+    this.tag = tag;
+    this.remoteAddress = (socket as { remoteAddress?: string }).remoteAddress;
+    this.parser = newRequestParser(front.limits.maxHeaderBytes, {
+      onHeadersPartial: (h, url) => { (this.partial ??= []).push(...h); this.partialUrl += url; },
+      onHead: (major, minor, headers, method, url, _s, _m, upgrade, keepAlive) => this.onHead(major, minor, headers, method, url, upgrade, keepAlive),
+      onBody: (chunk) => this.onBody(chunk),
+      onMessageComplete: () => this.onMessageComplete(),
+      onExecute: (ret) => this.afterExecute(ret, undefined),
+    });
+    this.reads = new SocketReads(this.parser, socket);
+  }
+
+  get draining(): boolean { return this.front.draining; }
+
+  start(bytes: Buffer): void {
+    const s = this.socket;
+    s.on("close", () => this.onClosed());
+    s.on("drain", () => this.queue[0]?.drained());
+    // A broken h2c preface ("PRI * HTTP/2.0" then something else) is not an HTTP/1.x client either.
+    this.priStart = bytes.length >= 4 && bytes.toString("latin1", 0, 4) === "PRI ";
+    if (bytes.length > 0) this.afterExecute(this.parser.execute(bytes), bytes);
+    if (this.gone || this.upgrading !== undefined) return;
+    // Bytes already buffered in the stream (read before we took over) go through "data"; new reads go
+    // straight from the handle to the parser when the socket has one.
+    s.on("data", (d: Buffer) => this.onData(d));
+    if (this.stopped || this.held !== undefined) { s.pause(); return; }
+    this.reads.consume();
+    s.resume();
+  }
+
+  private onData(d: Buffer): void {
+    if (this.upgrading !== undefined || this.gone || this.stopped) return;
+    if (this.held !== undefined) { this.heldRest = this.heldRest === undefined ? d : Buffer.concat([this.heldRest, d]); return; }
+    this.afterExecute(this.parser.execute(d), d);
+  }
+
+  private onHead(major: number, minor: number, raw: string[] | undefined, methodIndex: number, url: string | undefined, upgrade: boolean, keepAlive: boolean): number {
+    if (raw === undefined) { raw = this.partial ?? []; this.partial = undefined; }
+    if (url === undefined) { url = this.partialUrl; this.partialUrl = ""; }
+    this.headInRead = true;
+    if (this.gone || this.stopped) return PAUSE;
+    if (major !== 1) { this.reject(major === 0 ? "400 Bad Request" : "505 HTTP Version Not Supported", major === 0 ? "bad_request" : "unsupported_version"); return PAUSE; }
+    const headers = headersOf(raw);
+    const http11 = minor === 1;
+    const method = METHODS[methodIndex] ?? "GET";
+    if (upgrade) {
+      if (method === "CONNECT") { this.reject("400 Bad Request", "bad_request"); return PAUSE; }
+      // Only WebSocket is tunnelled; any other offer (h2c, …) is ignored and the request served as HTTP/1.1.
+      if (!isWebSocketUpgrade(headers)) { upgrade = false; this.ignoredUpgrade = true; }
+    }
+    const hasBody = headers["transfer-encoding"] !== undefined || (headers["content-length"] !== undefined && headers["content-length"] !== "0");
+    const ex = new H1Exchange(this, method, url, raw, headers, http11, keepAlive && !upgrade, hasBody && !upgrade);
+    if (http11 && headers.host === undefined) { this.reject("400 Bad Request", "bad_request"); return PAUSE; }
+    if (upgrade) {
+      if (this.queue.length > 0) { this.reject("400 Bad Request", "bad_request"); return PAUSE; }
+      this.upgrading = ex;
+      return 0;
+    }
+    const expect = headers.expect;
+    if (expect !== undefined && expect.toLowerCase() !== "100-continue") { this.reject("417 Expectation Failed", "expectation_failed"); return PAUSE; }
+    if (this.queue.length >= maxPipelined) {
+      // Backpressure: hold this head, stop the parser after it and stop reading until an answer is done.
+      this.held = ex;
+      this.reads.pause();
+      return PAUSE;
+    }
+    this.admit(ex);
+    return 0;
+  }
+
+  /** Hand `ex` to the stack: it joins the queue of answers in request order. */
+  private admit(ex: H1Exchange): void {
+    this.requests++;
+    if (ex.headers.expect !== undefined && this.queue.length === 0 && ex.hasBody()) this.out("HTTP/1.1 100 Continue\r\n\r\n");
+    this.queue.push(ex);
+    if (this.queue.length === 1) ex.activate();
+    // A head that arrived whole on an idle connection starts the request clock now.
+    if (this.phase === IDLE) this.since = Date.now();
+    if (!ex.requestComplete) { this.receiving = ex; this.phase = BODY; this.bodyAt = Date.now(); } else this.phase = WAIT;
+    this.front.handlers.onRequest(ex, this.tag);
+  }
+
+  private onBody(chunk: Buffer): void {
+    const rx = this.receiving;
+    if (rx === undefined) return;
+    this.bodyAt = Date.now();
+    if (!rx.pushBody(chunk)) this.pauseReading();
+  }
+
+  private onMessageComplete(): void {
+    if (this.ignoredUpgrade) { this.ignoredUpgrade = false; this.reparse = true; }
+    const ex = this.receiving;
+    this.receiving = undefined;
+    if (ex !== undefined) ex.endBody();
+    if (this.phase === BODY) this.phase = this.queue.length > 0 ? WAIT : IDLE;
+    if (this.phase === IDLE) this.since = Date.now();
+  }
+
+  private afterExecute(ret: number | ParseError, d: Buffer | undefined): void {
+    if (typeof ret !== "number") {
+      if (ret.code === "HPE_PAUSED") { if (this.held !== undefined) this.heldRest = this.restOf(d, ret.bytesParsed ?? 0); return; }
+      this.parseFailed(ret);
+      return;
+    }
+    // Bytes taken while idle and no head completed in this read: a request has begun (headers timeout
+    // from now). A read that completed a head leaves the phase to the exchange.
+    if (this.phase === IDLE && ret > 0 && !this.headInRead) { this.phase = HEAD; this.since = Date.now(); }
+    this.headInRead = false;
+    if (this.reparse) {
+      // The parser stops after a request that offered an Upgrade; the rest of this read is more requests.
+      this.reparse = false;
+      const rest = this.restOf(d, ret);
+      if (rest.length > 0 && !this.gone && !this.stopped) this.afterExecute(this.parser.execute(rest), rest);
+      return;
+    }
+    const ex = this.upgrading;
+    if (ex === undefined || this.gone) return;
+    const head = this.restOf(d, ret);
+    this.reads.release();
+    this.socket.removeAllListeners("data");
+    this.front.forget(this);
+    closeParser(this.parser);
+    this.front.handlers.onUpgrade(ex, this.socket, head, this.tag);
+  }
+
+  /**
+   * A copy of the bytes from `at` of what the parser just executed: `d` when we called execute ourselves,
+   * else the parser's own buffer (a native read from the handle).
+   */
+  private restOf(d: Buffer | undefined, at: number): Buffer {
+    const buf = d ?? (this.reads.consumed ? this.parser.getCurrentBuffer() : undefined);
+    return buf === undefined || at >= buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(at));
+  }
+
+  private parseFailed(err: ParseError): void {
+    if (this.gone) return;
+    const code = err.code;
+    // Bytes after a request that closes the connection: ignored, as nginx does; the answers still go out.
+    if (code === "HPE_CLOSED_CONNECTION") { this.stop(); if (this.queue.length === 0) this.close(); return; }
+    // The connection's first bytes are no HTTP/1.x request line: we do not know what the peer speaks.
+    if (this.requests === 0 && this.queue.length === 0 && (code === "HPE_INVALID_METHOD" || this.priStart)) { this.stop(); this.close(); return; }
+    const overflow = code === "HPE_HEADER_OVERFLOW";
+    this.reject(overflow ? "431 Request Header Fields Too Large" : "400 Bad Request", overflow ? "headers_too_large" : "bad_request");
+  }
+
+  /** No more parsing on this connection: reads stop; the queued requests still get their answers. */
+  private stop(): void {
+    this.stopped = true;
+    this.reads.pause();
+  }
+
+  /**
+   * Refuse at the framing level and close. A request whose body is still arriving was already handed on:
+   * it gets this answer itself (its upstream attempt is aborted). Otherwise the refusal follows the
+   * answers still queued.
+   */
+  reject(status: string, kind: string): void {
+    if (this.gone) return;
+    this.stop();
+    const rx = this.receiving;
+    if (rx !== undefined) {
+      this.receiving = undefined;
+      rx.requestBroken(Number(status.slice(0, 3)), kind);
+      return;
+    }
+    const text = `HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\nx-weft-error: ${kind}\r\n\r\n`;
+    if (this.queue.length > 0) { this.refusal = text; return; }
+    this.endWith(text);
+  }
+
+  private endWith(text: string): void {
+    const s = this.socket;
+    if (!s.writable) { this.destroy(); return; }
+    this.flushBatch();
+    this.gone = true;
+    this.front.forget(this);
+    this.reads.release();
+    s.end(text, "latin1");
+    setTimeout(() => s.destroy(), 1000).unref();
+  }
+
+  out(data: string | Buffer): boolean {
+    if (this.gone) return true;
+    // Everything written in one tick leaves in one write(2): small answers are head + body.
+    const b = typeof data === "string" ? Buffer.from(data, "latin1") : data;
+    if (this.batch === undefined) {
+      this.batch = [b];
+      process.nextTick(this.flushBatch);
+    } else this.batch.push(b);
+    this.batchBytes += b.length;
+    return this.batchBytes < 65_536 && !this.socket.writableNeedDrain;
+  }
+
+  private readonly flushBatch = (): void => {
+    const b = this.batch;
+    this.batch = undefined;
+    this.batchBytes = 0;
+    if (b === undefined || this.socket.destroyed || this.socket.writableEnded) return;
+    const ok = this.socket.write(b.length === 1 ? b[0]! : Buffer.concat(b));
+    if (ok && this.queue[0] !== undefined) this.queue[0].drained();
+  };
+
+  finished(ex: H1Exchange): void {
+    if (this.queue[0] !== ex) return;
+    while (this.queue.length > 0 && this.queue[0]!.finished()) {
+      const done = this.queue.shift()!;
+      done.closed(done.broken);
+      if (done.broken) { this.destroy(); return; }
+      if (done.closeAfter || !done.requestComplete || this.front.draining) {
+        this.close();
+        return;
+      }
+      const next = this.queue[0];
+      if (next !== undefined) next.activate();
+    }
+    if (this.queue.length === 0 && this.stopped) {
+      if (this.refusal !== undefined) this.endWith(this.refusal);
+      else this.close();
+      return;
+    }
+    // Room again for the held head: admitted from a clean stack (never inside a parser callback).
+    if (this.held !== undefined && !this.releasing) { this.releasing = true; process.nextTick(this.release); return; }
+    if (this.queue.length === 0 && this.receiving === undefined && this.phase !== HEAD) { this.phase = IDLE; this.since = Date.now(); }
+  }
+
+  /** Room in the queue again: admit the held head and parse on from where the parser stopped. */
+  private readonly release = (): void => {
+    this.releasing = false;
+    const ex = this.held;
+    if (ex === undefined || this.gone) return;
+    const rest = this.heldRest;
+    this.held = undefined;
+    this.heldRest = undefined;
+    this.admit(ex);
+    this.parser.resume();
+    if (rest !== undefined && rest.length > 0 && !this.gone && !this.stopped) this.afterExecute(this.parser.execute(rest), rest);
+    if (!this.gone && !this.stopped && this.held === undefined) this.resumeReading();
+  };
+
+  pauseReading(): void { this.reads.pause(); }
+
+  resumeReading(): void {
+    if (this.gone || this.stopped || this.held !== undefined) return;
+    // Time spent paused for backpressure is not the client's idleness.
+    if (this.receiving !== undefined && this.reads.paused) this.bodyAt = Date.now();
+    this.reads.resume();
+  }
+
+  /** Graceful close after the current output (keep-alive refused). */
+  close(): void {
+    if (this.gone) return;
+    this.flushBatch();
+    this.gone = true;
+    this.front.forget(this);
+    this.reads.release();
+    this.socket.end();
+    const s = this.socket;
+    setTimeout(() => s.destroy(), 5000).unref();
+  }
+
+  destroy(): void {
+    // Answers written this tick (earlier pipelined ones) leave before the reset.
+    this.flushBatch();
+    this.socket.destroy();
+    this.onClosed();
+  }
+
+  idle(): boolean { return this.queue.length === 0 && this.receiving === undefined && this.phase !== BODY; }
+
+  /** Sweep: slowloris, body idle and idle-connection bounds. */
+  check(now: number, limits: Limits): void {
+    const age = now - this.since;
+    if (this.phase === IDLE && this.queue.length === 0) {
+      if (age > limits.idleTimeoutMs) this.close();
+    } else if (this.phase === HEAD && this.receiving === undefined) {
+      if (age > limits.headersTimeoutMs) this.reject("408 Request Timeout", "request_timeout");
+    } else if (this.phase === BODY) {
+      if (age > limits.requestTimeoutMs) this.reject("408 Request Timeout", "request_timeout");
+      else if (now - this.bodyAt > limits.bodyIdleTimeoutMs && !this.reads.paused) this.reject("408 Request Timeout", "body_timeout");
+    }
+  }
+
+  private onClosed(): void {
+    this.front.forget(this);
+    this.gone = true;
+    this.reads.release();
+    this.held = undefined;
+    this.heldRest = undefined;
+    const pending = this.queue.splice(0);
+    const rx = this.receiving;
+    this.receiving = undefined;
+    for (const ex of pending) ex.closed(true);
+    if (rx !== undefined && !pending.includes(rx)) rx.closed(true);
+    if (!this.freed) { this.freed = true; closeParser(this.parser); }
+  }
+}

@@ -1,0 +1,238 @@
+// h1-exchange: one HTTP/1.x request/response on a downstream connection (h1-connection), as the stack's
+// Downstream. The request body is a Readable fed by the parser (with backpressure on the socket); the
+// response is framed here: Content-Length bodies as they are, otherwise chunked (HTTP/1.1 client) or
+// delimited by close (HTTP/1.0); no body for HEAD, 204, 304; trailers only when chunked. The head is held
+// until the first body bytes or the end so a small answer leaves in one write. Pipelined exchanges buffer
+// their output until every earlier one has finished (RFC 9112 §9.3.2: responses in request order).
+// Must not: write after end, write a head twice, or let a header value carry CR/LF (h1-headers refuses).
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import { Readable } from "node:stream";
+import type { Downstream } from "../downstream.ts";
+import { httpDate, responseHead, trailerBlock } from "../h1/h1-headers.ts";
+
+/** What an exchange needs from its connection. */
+export interface ExchangeHost {
+  readonly remoteAddress: string | undefined;
+  /** Write bytes now (the exchange is the active one). Returns the socket's write result. */
+  out(data: string | Buffer): boolean;
+  /** The exchange ended its response (host flushes/activates the next, or closes). */
+  finished(ex: H1Exchange): void;
+  /** Tear the connection down (reset) once the output already written has gone out. */
+  destroy(): void;
+  /** Stop / resume reading the socket (request body backpressure). */
+  pauseReading(): void;
+  resumeReading(): void;
+  /** Draining: every response from now on closes its connection. */
+  readonly draining: boolean;
+}
+
+class RequestBody extends Readable {
+  readonly host: ExchangeHost;
+  constructor(host: ExchangeHost) { super(); this.host = host; }
+  override _read(): void { this.host.resumeReading(); }
+  // An aborted request errors only readers that listen for it (as node's IncomingMessage does).
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void { cb(this.listenerCount("error") > 0 ? err : null); }
+}
+
+function ended(): Readable {
+  const r = new Readable({ read() {} });
+  r.push(null);
+  return r;
+}
+
+export class H1Exchange implements Downstream {
+  readonly h2 = false;
+  readonly method: string;
+  readonly target: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly rawHeaders: readonly string[];
+  readonly remoteAddress: string | undefined;
+  /** Client speaks HTTP/1.1 (chunked allowed). */
+  readonly http11: boolean;
+  /** The client allows the connection to stay open after this exchange. */
+  readonly keepAlive: boolean;
+  status = 0;
+  bytes = 0;
+  grpcStatus: number | undefined;
+  /** The request body is completely received. */
+  requestComplete = false;
+  /** The response must close the connection (decided when the head is written). */
+  closeAfter = false;
+  /** Reset while earlier answers were pending: the connection is torn down when this one's turn comes. */
+  broken = false;
+  private readonly host: ExchangeHost;
+  /** This exchange may write to the socket now (earlier pipelined answers are done). */
+  private active = false;
+  private bodyStream: RequestBody | undefined;
+  private emptyStream: Readable | undefined;
+  private headText: string | undefined;
+  private headSet = false;
+  private noBody = false;
+  private chunked = false;
+  private done = false;
+  private aborted = false;
+  private closeFns: (() => void)[] | undefined;
+  private drainFns: (() => void)[] | undefined;
+  private pending: (string | Buffer)[] | undefined;
+  private pendingBytes = 0;
+
+  constructor(host: ExchangeHost, method: string, target: string, raw: string[], headers: IncomingHttpHeaders, http11: boolean, keepAlive: boolean, hasBody: boolean) {
+    this.host = host;
+    this.method = method;
+    this.target = target;
+    this.rawHeaders = raw;
+    this.headers = headers;
+    this.http11 = http11;
+    this.keepAlive = keepAlive;
+    this.remoteAddress = host.remoteAddress;
+    if (hasBody) this.bodyStream = new RequestBody(host);
+    else this.requestComplete = true;
+  }
+
+  get body(): Readable {
+    // Requests without a body get an already-ended stream, made only when someone asks.
+    return this.bodyStream ?? (this.emptyStream ??= ended());
+  }
+
+  /** Parser: request body bytes. Returns false when the reader wants no more for now. */
+  pushBody(chunk: Buffer): boolean {
+    return this.bodyStream === undefined || this.bodyStream.destroyed ? true : this.bodyStream.push(chunk);
+  }
+
+  /** Parser: the request is complete. */
+  endBody(): void {
+    this.requestComplete = true;
+    if (this.bodyStream !== undefined && !this.bodyStream.destroyed) this.bodyStream.push(null);
+  }
+
+  /**
+   * Connection: the request body broke off (malformed framing, body timeout) after this exchange was
+   * handed on. Answers `status` itself when no answer started (the connection then closes), and fails
+   * the body stream so whoever forwards it aborts its upstream attempt.
+   */
+  requestBroken(status: number, kind: string): void {
+    if (!this.started()) {
+      this.head(status, { "content-length": 0, "x-weft-error": kind });
+      this.end();
+    }
+    const b = this.bodyStream;
+    if (b !== undefined && !b.destroyed) b.destroy(Object.assign(new Error("request body broken"), { code: "WEFT_BODY_BROKEN", kind }));
+  }
+
+  hasBody(): boolean { return this.bodyStream !== undefined; }
+  started(): boolean { return this.done || this.headSet; }
+  finished(): boolean { return this.done; }
+
+  head(status: number, headers: OutgoingHttpHeaders): void {
+    if (this.started()) return;
+    const r = responseHead(status, headers);
+    this.headSet = true;
+    this.status = status;
+    this.noBody = this.method === "HEAD" || status === 204 || status === 304 || status < 200;
+    this.chunked = !this.noBody && !r.contentLength && this.http11;
+    this.closeAfter = !this.keepAlive || this.host.draining || !this.requestComplete || (!this.noBody && !r.contentLength && !this.http11);
+    let text = r.text;
+    if (!r.hasDate) text += `date: ${httpDate(Date.now())}\r\n`;
+    if (this.chunked) text += "transfer-encoding: chunked\r\n";
+    if (this.closeAfter) text += "connection: close\r\n";
+    else if (!this.http11) text += "connection: keep-alive\r\n";
+    this.headText = `${text}\r\n`;
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.done) return true;
+    this.bytes += chunk.length;
+    if (this.noBody || chunk.length === 0) return true;
+    const t = this.headText;
+    if (t !== undefined && !this.chunked && chunk.length <= 16_384) {
+      // Head and a small first chunk leave as one buffer.
+      this.headText = undefined;
+      const out = Buffer.allocUnsafe(t.length + chunk.length);
+      chunk.copy(out, out.write(t, 0, "latin1"));
+      return this.emit(out);
+    }
+    this.flushHead();
+    if (this.chunked) {
+      this.emit(`${chunk.length.toString(16)}\r\n`);
+      this.emit(chunk);
+      return this.emit("\r\n");
+    }
+    return this.emit(chunk);
+  }
+
+  onDrain(fn: () => void): void { (this.drainFns ??= []).push(fn); }
+
+  end(trailers?: OutgoingHttpHeaders): void {
+    if (this.done) return;
+    if (!this.headSet) this.head(200, {});
+    this.flushHead();
+    if (this.chunked) this.emit(`0\r\n${trailers !== undefined ? trailerBlock(trailers) : ""}\r\n`);
+    this.done = true;
+    this.host.finished(this);
+  }
+
+  trailersOnly(headers: OutgoingHttpHeaders): void {
+    if (this.started()) return this.reset();
+    this.head(200, headers);
+    this.grpcStatus = Number(headers["grpc-status"] ?? 2);
+    this.end();
+  }
+
+  reset(): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.active) { this.host.destroy(); return; }
+    // Earlier pipelined answers are still going out: they finish first, then the connection breaks.
+    this.broken = true;
+    this.host.finished(this);
+  }
+
+  onClose(fn: () => void): void {
+    if (this.aborted) { fn(); return; }
+    (this.closeFns ??= []).push(fn);
+  }
+
+  // ---- host side ----
+
+  /** The host made this exchange the active writer: flush what it buffered. */
+  activate(): void {
+    this.active = true;
+    const p = this.pending;
+    if (p === undefined) return;
+    this.pending = undefined;
+    this.pendingBytes = 0;
+    for (const d of p) this.host.out(d);
+    this.drained();
+  }
+
+  /** Output went out (or the exchange was aborted): run close callbacks once. */
+  closed(abort: boolean): void {
+    if (abort) {
+      this.aborted = true;
+      this.done = true;
+      if (this.bodyStream !== undefined && !this.requestComplete) this.bodyStream.destroy(new Error("downstream connection closed"));
+    }
+    const fns = this.closeFns;
+    this.closeFns = undefined;
+    if (fns !== undefined) for (const f of fns) f();
+  }
+
+  drained(): void {
+    const fns = this.drainFns;
+    if (fns !== undefined) for (const f of fns) f();
+  }
+
+  private flushHead(): void {
+    const t = this.headText;
+    if (t === undefined) return;
+    this.headText = undefined;
+    this.emit(t);
+  }
+
+  private emit(data: string | Buffer): boolean {
+    if (this.active) return this.host.out(data);
+    (this.pending ??= []).push(data);
+    this.pendingBytes += data.length;
+    return this.pendingBytes < 65_536;
+  }
+}

@@ -1,0 +1,48 @@
+// upstream-types: the shapes of one upstream attempt, shared by the HTTP/1.1 and HTTP/2 senders and the
+// stack: where to (target), what (request), what came back (response, relayed through a sink), and the
+// attempt handle. Must not: hold behaviour.
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import type { Readable } from "node:stream";
+
+export interface UpstreamTarget {
+  readonly address: string;
+  readonly port: number;
+  readonly protocol: "http1" | "h2";
+  /** Set for meshed endpoints: mTLS with our material, peer must present this SPIFFE id. */
+  readonly meshIdentity?: string;
+}
+
+export interface UpstreamRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly authority: string;
+  readonly headers: OutgoingHttpHeaders;
+  /** undefined = no body; Buffer = replayable; Readable = streamed once. */
+  readonly body: Buffer | Readable | undefined;
+}
+
+export interface UpstreamResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Readable;
+  /** h2 HEADERS carried END_STREAM (gRPC trailers-only answer). */
+  readonly endStream: boolean;
+  trailers(): IncomingHttpHeaders | undefined;
+  /** When offered: deliver the body straight to `sink` instead of through `body` (use one or the other). */
+  relayTo?(sink: RelaySink): void;
+}
+
+/** Receives an answer's body chunk by chunk (UpstreamResponse.relayTo). */
+export interface RelaySink {
+  /** Returns false when the reader wants no more until its drain callback runs. */
+  data(chunk: Buffer): boolean;
+  onDrain(fn: () => void): void;
+  end(trailers: IncomingHttpHeaders | undefined): void;
+  /** The answer broke off before its end. */
+  broken(): void;
+}
+
+export interface Attempt {
+  readonly response: Promise<UpstreamResponse>;
+  abort(): void;
+}

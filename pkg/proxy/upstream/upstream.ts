@@ -1,0 +1,201 @@
+// upstream: one attempt to one endpoint over HTTP/1.1 (keep-alive pool) or HTTP/2 (multiplexed
+// sessions; h2c, or TLS with our mesh certificate when the endpoint has an identity, verifying the
+// peer's SPIFFE URI SAN equals endpoint.identity instead of a hostname).
+// Takes a target and a request; gives a promise of the response head plus abort() (which settles an
+// unanswered attempt with a failure, so no caller waits forever).
+// Errors are ProxyFailureError: upstream_connect (never reached the peer), upstream_reset, upstream_tls.
+// Must not: leave sockets or streams dangling after abort, or log key material.
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import { connect as h2Connect, constants as h2c, type ClientHttp2Session } from "node:http2";
+import { connect as netConnect } from "node:net";
+import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from "node:tls";
+import type { ClusterIR, EndpointIR } from "../../ir/types.ts";
+import { sansMatchIdentity } from "../../util/spiffe-san.ts";
+import { MESH_ALPN_PROTOCOLS, type MeshTlsMaterial } from "../engine-types.ts";
+import { endpointKey } from "../endpoint-key.ts";
+import type { H1Pool } from "./pool-h1.ts";
+import type { H2Pool } from "./pool-h2.ts";
+import { failure, ProxyFailureError } from "../rescue.ts";
+import { sendH1 } from "./upstream-h1.ts";
+import type { Attempt, UpstreamRequest, UpstreamResponse, UpstreamTarget } from "./upstream-types.ts";
+
+export type { Attempt, RelaySink, UpstreamRequest, UpstreamResponse, UpstreamTarget } from "./upstream-types.ts";
+
+const connectCodes = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "ENOTFOUND", "EAI_AGAIN"]);
+const mismatchCode = "WEFT_SPIFFE_MISMATCH";
+
+/** An upstream error as the failure the stack answers (also for WebSocket tunnels). */
+export function classify(err: unknown, connected: boolean): ProxyFailureError {
+  if (err instanceof ProxyFailureError) return err;
+  const code = (err as { code?: string } | undefined)?.code ?? "";
+  // Headers node refuses to send (a filter set an invalid name or value): our fault, not the peer's.
+  if (code.startsWith("ERR_INVALID_") || code === "ERR_UNESCAPED_CHARACTERS" || code === "ERR_HTTP2_INVALID_HEADER_VALUE" || code === "ERR_HTTP2_INVALID_CONNECTION_HEADERS") {
+    return failure("internal", "request headers cannot be sent upstream");
+  }
+  if (code === mismatchCode || code.startsWith("ERR_TLS") || code.includes("CERT") || code === "ERR_SSL_WRONG_VERSION_NUMBER") {
+    return failure("upstream_tls", "upstream identity verification failed");
+  }
+  if (!connected || connectCodes.has(code)) return failure("upstream_connect", "upstream connect failed");
+  return failure("upstream_reset", "upstream connection reset");
+}
+
+export class Upstream {
+  private readonly h1: H1Pool;
+  private readonly h2: H2Pool;
+  private readonly connectTimeoutMs: number;
+  private mesh: MeshTlsMaterial | undefined;
+  private meshGeneration = 0;
+  private readonly connectedSessions = new WeakSet<ClientHttp2Session>();
+  /** Why a session died (TLS/identity failures surface here, not on its streams). */
+  private readonly sessionErrors = new WeakMap<ClientHttp2Session, unknown>();
+
+  constructor(h1: H1Pool, h2: H2Pool, connectTimeoutMs: number) {
+    this.h1 = h1;
+    this.h2 = h2;
+    this.connectTimeoutMs = connectTimeoutMs;
+  }
+
+  setMeshTls(m: MeshTlsMaterial | undefined): void {
+    this.mesh = m;
+    this.meshGeneration++;
+    this.h2.evict((k) => k.startsWith("tls|"));
+  }
+
+  meshTlsReady(): boolean {
+    return this.mesh !== undefined;
+  }
+
+  /**
+   * Protocol and mesh identity for one endpoint of a cluster: mesh mTLS over h2 when the endpoint has an
+   * identity and we have material; else h2 for h2c/grpc clusters (or a gRPC request to a cluster of no
+   * known protocol), HTTP/1.1 otherwise.
+   */
+  target(cluster: ClusterIR | undefined, ep: EndpointIR, grpc: boolean): UpstreamTarget {
+    if (ep.identity !== undefined && this.mesh !== undefined) return { address: ep.address, port: ep.port, protocol: "h2", meshIdentity: ep.identity };
+    const proto = cluster?.protocol;
+    const h2 = proto === "h2c" || proto === "grpc" || (proto === undefined && grpc);
+    return { address: ep.address, port: ep.port, protocol: h2 ? "h2" : "http1" };
+  }
+
+  /**
+   * A fresh mesh mTLS socket to a meshed endpoint for HTTP/1.1 (WebSocket tunnels): our certificate,
+   * ALPN ["http/1.1", "weft-http/1.1"], peer SPIFFE id verified. undefined without mesh material.
+   */
+  meshH1Socket(address: string, port: number, identity: string): TLSSocket | undefined {
+    const mesh = this.mesh;
+    if (mesh === undefined) return undefined;
+    return tlsConnect({
+      host: address, port, servername: "", key: mesh.keyPem, cert: mesh.certChainPem, ca: mesh.trustBundlePem,
+      ALPNProtocols: ["http/1.1", ...MESH_ALPN_PROTOCOLS.filter((p) => p === "weft-http/1.1")],
+      checkServerIdentity: (_host: string, cert: PeerCertificate) => (sansMatchIdentity(cert.subjectaltname, identity) ? undefined
+        : Object.assign(new Error("peer SPIFFE id does not match the endpoint identity"), { code: mismatchCode })),
+    });
+  }
+
+  send(target: UpstreamTarget, req: UpstreamRequest): Attempt {
+    if (target.meshIdentity !== undefined || target.protocol === "h2") return this.sendH2(target, req);
+    return sendH1(this.h1, target.address, target.port, req, classify);
+  }
+
+  private session(target: UpstreamTarget): ClientHttp2Session {
+    const base = endpointKey(target.address, target.port);
+    const mesh = target.meshIdentity !== undefined ? this.mesh : undefined;
+    if (target.meshIdentity !== undefined && mesh === undefined) throw failure("upstream_tls", "mesh TLS material not set");
+    const key = mesh !== undefined ? `tls|${this.meshGeneration}|${target.meshIdentity}|${base}` : `h2c|${base}`;
+    return this.h2.get(key, () => {
+      const identity = target.meshIdentity ?? "";
+      const holder: { s?: ClientHttp2Session } = {};
+      // node's http2.connect forces ALPN ["h2"] on its own TLS sockets, so the mesh socket is made here:
+      // inner protocol plus the mesh marker, so the peer's inbound sidecar terminates mTLS (engine-types).
+      const s = mesh !== undefined
+        ? h2Connect(`https://${base}`, {
+            createConnection: () => tlsConnect({
+              host: target.address, port: target.port, servername: "",
+              key: mesh.keyPem, cert: mesh.certChainPem, ca: mesh.trustBundlePem,
+              ALPNProtocols: ["h2", ...MESH_ALPN_PROTOCOLS.filter((p) => p === "weft-h2")],
+              checkServerIdentity: (_host: string, cert: PeerCertificate) => {
+                if (sansMatchIdentity(cert.subjectaltname, identity)) return undefined;
+                const err = Object.assign(new Error("peer SPIFFE id does not match the endpoint identity"), { code: mismatchCode });
+                if (holder.s !== undefined) this.sessionErrors.set(holder.s, err);
+                return err;
+              },
+            }),
+          })
+        : h2Connect(`http://${base}`, {
+            maxSessionMemory: 32,
+            createConnection: () => netConnect({ host: target.address, port: target.port, noDelay: true }),
+          });
+      holder.s = s;
+      const t = setTimeout(() => s.destroy(failure("upstream_connect", "upstream connect timeout")), this.connectTimeoutMs);
+      s.once("connect", () => { clearTimeout(t); this.connectedSessions.add(s); });
+      s.once("close", () => clearTimeout(t));
+      s.on("error", (e) => { if (!this.sessionErrors.has(s)) this.sessionErrors.set(s, e); });
+      return s;
+    });
+  }
+
+  private sendH2(target: UpstreamTarget, req: UpstreamRequest): Attempt {
+    let abort: () => void = () => {};
+    const response = new Promise<UpstreamResponse>((resolve, reject) => {
+      let session: ClientHttp2Session;
+      try { session = this.session(target); } catch (e) { reject(classify(e, false)); return; }
+      const headers: OutgoingHttpHeaders = {
+        ...req.headers,
+        ":method": req.method,
+        ":path": req.path,
+        ":authority": req.authority,
+        ":scheme": target.meshIdentity !== undefined ? "https" : "http",
+      };
+      let settled = false;
+      let trailers: IncomingHttpHeaders | undefined;
+      let stream;
+      try {
+        stream = session.request(headers, { endStream: req.body === undefined });
+      } catch (e) {
+        // A pooled session that just got GOAWAY or died: drop it and open a fresh one once.
+        const code = (e as { code?: string }).code;
+        if (code === "ERR_HTTP2_GOAWAY_SESSION" || code === "ERR_HTTP2_INVALID_SESSION") {
+          this.h2.evict((k) => k.endsWith(`|${endpointKey(target.address, target.port)}`));
+          try {
+            session = this.session(target);
+            stream = session.request(headers, { endStream: req.body === undefined });
+          } catch (e2) {
+            reject(classify(e2, this.connectedSessions.has(session)));
+            return;
+          }
+        } else {
+          reject(classify(e, this.connectedSessions.has(session)));
+          return;
+        }
+      }
+      const st = stream;
+      abort = () => {
+        const unanswered = !settled;
+        settled = true;
+        if (!st.destroyed) st.close(h2c.NGHTTP2_CANCEL);
+        if (unanswered) reject(failure("upstream_reset", "upstream attempt aborted"));
+      };
+      st.on("trailers", (t) => { trailers = t; });
+      st.once("response", (h, flags) => {
+        settled = true;
+        resolve({
+          status: Number(h[":status"] ?? 502), headers: h, body: st,
+          endStream: (flags & h2c.NGHTTP2_FLAG_END_STREAM) !== 0, trailers: () => trailers,
+        });
+      });
+      const fail = (e: unknown) => {
+        if (settled) return;
+        settled = true;
+        if (req.body !== undefined && !Buffer.isBuffer(req.body)) req.body.unpipe(st);
+        // The session's own error (TLS, identity) is emitted after its streams die: wait one turn.
+        setImmediate(() => reject(classify(this.sessionErrors.get(session) ?? e, this.connectedSessions.has(session))));
+      };
+      st.on("error", fail);
+      // Every stream closes; only one that closes unanswered needs the (stack-capturing) Error.
+      st.once("close", () => { if (!settled) fail(Object.assign(new Error(`stream closed (${st.rstCode})`), { code: "ERR_HTTP2_STREAM_CLOSED" })); });
+      if (Buffer.isBuffer(req.body)) st.end(req.body);
+      else if (req.body !== undefined) req.body.pipe(st);
+    });
+    return { response, abort: () => abort() };
+  }
+}
