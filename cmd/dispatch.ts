@@ -4,11 +4,7 @@
 // compiled `dist/` (npm run build).
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-
-export interface Subcommand {
-  readonly summary: string;
-  run(argv: readonly string[]): Promise<number>;
-}
+import type { Subcommand } from "../pkg/cli/index.ts";
 
 const EXT = import.meta.url.endsWith(".js") ? ".js" : ".ts";
 

@@ -4,30 +4,20 @@
 // started by pkg/controller (startController). Exits 0 on SIGTERM/SIGINT after releasing the lease,
 // 2 on a bad flag, 1 when it cannot start.
 // Must not: log secrets; exit on bad user resources (they become status and diagnostics).
-import type { Subcommand } from "../dispatch.ts";
+import { readOptions, type Subcommand } from "../../pkg/cli/index.ts";
+import { CONTROLLER_FLAGS, CONTROLLER_USAGE, controllerOptionsFrom, startController } from "../../pkg/controller/index.ts";
 import { createLogger, parseLogLevel, startHeapReclaim } from "../../pkg/telemetry/index.ts";
-import { CONTROLLER_USAGE, parseControllerOptions, startController, type ControllerOptions } from "../../pkg/controller/index.ts";
+import { untilSignal } from "../signals.ts";
 
 async function run(argv: readonly string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(`${CONTROLLER_USAGE}\n`);
-    return 0;
-  }
-  let o: ControllerOptions;
-  try {
-    o = parseControllerOptions(argv, process.env);
-  } catch (err) {
-    process.stderr.write(`weft controller: ${err instanceof Error ? err.message : String(err)}\n${CONTROLLER_USAGE}\n`);
-    return 2;
-  }
+  const env = process.env;
+  const o = readOptions("weft controller", CONTROLLER_USAGE, argv, CONTROLLER_FLAGS, (line) => controllerOptionsFrom(line.flags, env), { env });
+  if (typeof o === "number") return o;
   const log = createLogger({ name: "controller", level: parseLogLevel(o.logLevel) ?? "info", base: { identity: o.identity } });
   const handle = await startController(o, log);
   // A huge or rejected config leaves V8's freed pages resident until something reclaims them.
   const reclaim = startHeapReclaim({ log: (fields, msg) => log.info(fields, msg) });
-  await new Promise<void>((resolve) => {
-    process.once("SIGTERM", () => resolve());
-    process.once("SIGINT", () => resolve());
-  });
+  await untilSignal();
   log.info({}, "shutting down");
   reclaim.stop();
   await handle.stop(true);

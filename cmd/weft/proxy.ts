@@ -20,7 +20,7 @@
 import { readFileSync, unwatchFile, watchFile } from "node:fs";
 import type { IdentityClient } from "../../pkg/ca/index.ts";
 import type { DistributionClient } from "../../pkg/distribution/index.ts";
-import type { Subcommand } from "../dispatch.ts";
+import type { Subcommand } from "../../pkg/cli/index.ts";
 import { validateSlice } from "../../pkg/distribution/validate-slice.ts";
 import type { MeshIR } from "../../pkg/ir/types.ts";
 import { startAdminServer } from "../../pkg/proxy/admin/admin-server.ts";

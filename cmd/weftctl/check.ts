@@ -4,7 +4,7 @@
 // `weftctl check [--kubeconfig K] [--namespace weft-system] [--controller-admin URL] [-o table|yaml|json]`
 // Exit codes: 0 no FAIL (WARN allowed), 1 some FAIL, 2 usage.
 // Must not: change anything in the cluster (read-only), print credentials.
-import type { Subcommand } from "../dispatch.ts";
+import type { Subcommand } from "../../pkg/cli/index.ts";
 import { checksExitCode, runChecks } from "../lib/weftctl-check.ts";
 import { kubeClientFor } from "../lib/weftctl-kube.ts";
 import { flagValue, OUTPUT_FLAG, renderMachine, renderTable, type FlagSpec } from "../lib/weftctl-output.ts";

@@ -7,7 +7,7 @@
 // no listener), 1 input errors (unreadable or invalid manifests, unknown Gateway/Service/port,
 // cluster unreachable), 2 usage.
 // Must not: print sensitive header values or key material.
-import type { Subcommand } from "../dispatch.ts";
+import type { Subcommand } from "../../pkg/cli/index.ts";
 import { explainExitCode, explainRequest, type ExplainTarget } from "../lib/weftctl-explain.ts";
 import { renderExplainText } from "../lib/weftctl-explain-text.ts";
 import { flagValue, OUTPUT_FLAG, renderMachine, type FlagSpec } from "../lib/weftctl-output.ts";

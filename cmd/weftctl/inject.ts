@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { isMap, isSeq, parseAllDocuments, stringify, type Document } from "yaml";
 import type { Namespace, Pod } from "../../pkg/api/index.ts";
 import { applyJsonPatch, DEFAULT_INJECTOR_CONFIG, mutate, parseInjectorConfig, PROXY_LOG_LEVELS, validateInjectorConfig, type InjectionReport, type InjectorConfig, type JsonPatchOp, type ProxyLogLevel } from "../../injector/index.ts";
-import type { Subcommand } from "../dispatch.ts";
+import type { Subcommand } from "../../pkg/cli/index.ts";
 import { isRecord } from "../../pkg/util/is-record.ts";
 
 const USAGE = "usage: weftctl inject -f <file|-> [-f …] [--config injection.json] [--namespace-labels k=v,…] [--native-sidecars=true|false] [--proxy-image IMG] [--controller-address HOST:PORT] [--trust-bundle roots.pem | --controller-insecure] [--log-level LEVEL] [--namespace NS]\n";

@@ -4,7 +4,7 @@
 // Default: version, route entries per parent in precedence order, clusters with ready endpoints.
 // Exit codes: 0 printed, 1 admin unreachable / not a Weft proxy / no config in force yet, 2 usage.
 // Must not: print key material; follow redirects.
-import type { Subcommand } from "../dispatch.ts";
+import type { Subcommand } from "../../pkg/cli/index.ts";
 import { flagValue, OUTPUT_FLAG, type FlagSpec } from "../lib/weftctl-output.ts";
 import { readCommandLine, timeoutMsFlag } from "../lib/weftctl-command.ts";
 import { fetchProxyConfig, renderProxyConfig, SECTIONS, type Section } from "../lib/weftctl-proxy-config.ts";

@@ -5,7 +5,7 @@
 // Exit codes: 0 all routes Accepted+ResolvedRefs and gateways Accepted+Programmed, 4 some are not,
 // 1 input errors (unreadable manifests, cluster unreachable), 2 usage.
 // Must not: print Secret data (only status is shown).
-import type { Subcommand } from "../dispatch.ts";
+import type { Subcommand } from "../../pkg/cli/index.ts";
 import { flagValue, OUTPUT_FLAG, renderMachine, type FlagSpec } from "../lib/weftctl-output.ts";
 import { readCommandLine } from "../lib/weftctl-command.ts";
 import { kubeClientFor, listSnapshot, STATUS_KINDS } from "../lib/weftctl-kube.ts";

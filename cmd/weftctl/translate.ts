@@ -5,7 +5,7 @@
 // Must not: print key material (see cmd/lib/translate-output.ts).
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Subcommand } from "../dispatch.ts";
+import type { Subcommand } from "../../pkg/cli/index.ts";
 import { formatIssue, PARSE_LIMITS } from "../../pkg/api/index.ts";
 import { renderOutput, runTranslate } from "../lib/translate-output.ts";
 import type { ManifestInput } from "../lib/translate-output.ts";

@@ -3,7 +3,7 @@
 // mesh identity, distribution TLS/auth, gateway provisioner, injection webhook and health endpoints.
 export { startController } from "./runtime.ts";
 export type { ControllerHandle } from "./runtime.ts";
-export { CONTROLLER_USAGE, distributionSecurityProblem, parseControllerOptions, parseDuration } from "./options.ts";
+export { CONTROLLER_FLAGS, CONTROLLER_USAGE, controllerOptionsFrom, distributionSecurityProblem, parseControllerOptions, parseDuration } from "./options.ts";
 export type { ControllerOptions } from "./options.ts";
 export { createControllerPipeline } from "./pipeline.ts";
 export type { ControllerPipeline, PipelineOptions } from "./pipeline.ts";

@@ -1,8 +1,9 @@
 // options: parses `weft controller` flags into ControllerOptions.
-// Takes argv and env; gives options or throws a message naming the bad flag (the command prints it
-// and exits 2). Durations accept "15s", "500ms", or a number of milliseconds.
+// Takes argv and env; gives options or throws a UsageError naming the bad flag (the command prints it
+// and exits 2). Flags are read by pkg/cli's parser from CONTROLLER_FLAGS. Durations accept "15s", "500ms", or a number of milliseconds.
 // Must not: read files or the network.
 import { hostname } from "node:os";
+import { parseCommandLine, UsageError, type FlagTable, type FlagValues } from "../cli/flags.ts";
 
 export interface ControllerOptions {
   readonly provider: "kube" | "file";
@@ -63,101 +64,95 @@ export const CONTROLLER_USAGE = `usage: weft controller [--provider kube|file] [
   [--local-dev-tokens FILE]  (file provider only: static proxy tokens + a mesh CA, for weft local)
   [--ca-dir DIR]  (with --local-dev-tokens: keep the mesh CA in DIR so a restarted controller keeps it; without it the CA lives in memory)`;
 
-const VALUE_FLAGS = new Set([
-  "provider", "dir", "kubeconfig", "grpc-address", "grpc-port", "health-port", "admin-port", "lease-namespace", "lease-name", "identity",
-  "lease-duration", "renew-deadline", "retry-period", "controller-name", "log-level", "namespace", "trust-domain", "ca-secret",
-  "webhook-port", "webhook-config", "webhook-service", "cert-lifetime", "gateway-image", "controller-address", "webhook-dns-names",
-  "local-dev-tokens", "grpc-service", "grpc-dns-names", "ca-dir",
-]);
+const value = { type: "string" } as const;
+const flag = { type: "boolean" } as const;
+/** `weft controller`'s flags (pkg/cli grammar: `--name value`, `--name=value`, booleans `--name[=true|false]`). */
+export const CONTROLLER_FLAGS = {
+  provider: value, dir: value, kubeconfig: { type: "string", env: "KUBECONFIG" }, "grpc-address": value, "grpc-port": value,
+  "grpc-insecure": flag, "grpc-service": value, "grpc-dns-names": value, "admin-port": value, "health-port": value,
+  namespace: { type: "string", env: "POD_NAMESPACE" }, "trust-domain": value, "ca-secret": value, "cert-lifetime": value,
+  "webhook-port": value, "webhook-config": value, "webhook-service": value, "webhook-dns-names": value,
+  "local-dev-tokens": value, "ca-dir": value, "provision-gateways": flag, "gateway-image": { type: "string", env: "WEFT_PROXY_IMAGE" },
+  "controller-address": value, "leader-elect": flag, "lease-namespace": value, "lease-name": value,
+  identity: { type: "string", env: "POD_NAME" }, "lease-duration": value, "renew-deadline": value, "retry-period": value,
+  "controller-name": value, "log-level": { type: "string", env: "WEFT_LOG_LEVEL" },
+} as const satisfies FlagTable;
 
 export function parseDuration(flag: string, v: string): number {
   const m = /^(\d+)(ms|s|m|h)?$/.exec(v.trim());
-  if (m === null) throw new Error(`--${flag}: "${v}" is not a duration (e.g. 15s, 500ms, 24h)`);
+  if (m === null) throw new UsageError(`--${flag}: "${v}" is not a duration (e.g. 15s, 500ms, 24h)`);
   const n = Number(m[1]);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "ms"] ?? 1;
   const ms = n * unit;
-  if (ms < 1 || ms > 366 * 24 * 3_600_000) throw new Error(`--${flag}: ${v} is out of range`);
+  if (ms < 1 || ms > 366 * 24 * 3_600_000) throw new UsageError(`--${flag}: ${v} is out of range`);
   return ms;
 }
 
 function port(flag: string, v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${flag}: "${v}" is not a port`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${flag}: "${v}" is not a port`);
   return n;
 }
 
+const csv = (v: string | undefined): string[] => (v ?? "").split(",").map((x) => x.trim()).filter((x) => x !== "");
+
+/** The options from argv and env, or a UsageError naming the bad flag. */
 export function parseControllerOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ControllerOptions {
-  const raw = new Map<string, string>();
-  const bools = new Map<string, boolean>([["leader-elect", false], ["provision-gateways", false], ["grpc-insecure", false]]);
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i] ?? "");
-    if (m === null) throw new Error(`unexpected argument "${argv[i]}"`);
-    const name = m[1]!;
-    if (bools.has(name)) {
-      if (m[2] !== undefined && m[2] !== "true" && m[2] !== "false") throw new Error(`--${name}=${m[2]}: use true or false`);
-      bools.set(name, m[2] === undefined || m[2] === "true");
-      continue;
-    }
-    if (!VALUE_FLAGS.has(name)) throw new Error(`unknown flag --${name}`);
-    const value = m[2] ?? argv[++i];
-    if (value === undefined) throw new Error(`--${name} needs a value`);
-    raw.set(name, value);
+  return controllerOptionsFrom(parseCommandLine(argv, CONTROLLER_FLAGS, { env }).flags, env);
+}
+
+/** The options from parsed flags (and WEFT_INJECTION_CONFIG), or a UsageError naming the bad flag. */
+export function controllerOptionsFrom(f: FlagValues<typeof CONTROLLER_FLAGS>, env: Readonly<Record<string, string | undefined>>): ControllerOptions {
+  const leaderElect = f["leader-elect"] === true;
+  const provider = f.provider ?? "kube";
+  if (provider !== "kube" && provider !== "file") throw new UsageError(`--provider must be kube or file, not "${provider}"`);
+  if (provider === "file" && f.dir === undefined) throw new UsageError("--provider file needs --dir");
+  if (provider === "file" && leaderElect) throw new UsageError("--leader-elect needs --provider kube");
+  if (provider === "kube" && f["local-dev-tokens"] !== undefined) {
+    throw new UsageError("--local-dev-tokens is for local mode only (--provider file); a cluster authenticates proxies with TokenReview");
   }
-  const leaderElect = bools.get("leader-elect") === true;
-  const provider = raw.get("provider") ?? "kube";
-  if (provider !== "kube" && provider !== "file") throw new Error(`--provider must be kube or file, not "${provider}"`);
-  if (provider === "file" && raw.get("dir") === undefined) throw new Error("--provider file needs --dir");
-  if (provider === "file" && leaderElect) throw new Error("--leader-elect needs --provider kube");
-  if (provider === "kube" && raw.get("local-dev-tokens") !== undefined) {
-    throw new Error("--local-dev-tokens is for local mode only (--provider file); a cluster authenticates proxies with TokenReview");
+  if (f["ca-dir"] !== undefined && (provider !== "file" || f["local-dev-tokens"] === undefined)) {
+    throw new UsageError("--ca-dir goes with --provider file and --local-dev-tokens; with --provider kube the CA lives in the Secret named by --ca-secret");
   }
-  if (raw.get("ca-dir") !== undefined && (provider !== "file" || raw.get("local-dev-tokens") === undefined)) {
-    throw new Error("--ca-dir goes with --provider file and --local-dev-tokens; with --provider kube the CA lives in the Secret named by --ca-secret");
-  }
-  const leaseDurationMs = parseDuration("lease-duration", raw.get("lease-duration") ?? "15s");
-  const renewDeadlineMs = parseDuration("renew-deadline", raw.get("renew-deadline") ?? "10s");
-  const retryPeriodMs = parseDuration("retry-period", raw.get("retry-period") ?? "2s");
+  const leaseDurationMs = parseDuration("lease-duration", f["lease-duration"] ?? "15s");
+  const renewDeadlineMs = parseDuration("renew-deadline", f["renew-deadline"] ?? "10s");
+  const retryPeriodMs = parseDuration("retry-period", f["retry-period"] ?? "2s");
   if (!(retryPeriodMs < renewDeadlineMs && renewDeadlineMs < leaseDurationMs)) {
-    throw new Error("need --retry-period < --renew-deadline < --lease-duration");
+    throw new UsageError("need --retry-period < --renew-deadline < --lease-duration");
   }
-  const kubeconfig = raw.get("kubeconfig") ?? env["KUBECONFIG"];
-  const dir = raw.get("dir");
-  const namespace = raw.get("namespace") ?? env["POD_NAMESPACE"] ?? "weft-system";
-  const opt = (flag: string, key: string): Record<string, string> => {
-    const v = raw.get(flag);
-    return v !== undefined && v !== "" ? { [key]: v } : {};
-  };
+  const namespace = f.namespace ?? "weft-system";
+  const opt = <K extends string>(v: string | undefined, key: K): Partial<Record<K, string>> => (v !== undefined && v !== "" ? ({ [key]: v } as Record<K, string>) : {});
   return {
     provider,
-    ...(dir !== undefined ? { dir } : {}),
-    ...(kubeconfig !== undefined && kubeconfig !== "" ? { kubeconfig } : {}),
-    grpcAddress: raw.get("grpc-address") ?? "0.0.0.0",
-    grpcPort: port("grpc-port", raw.get("grpc-port") ?? "15010"),
-    grpcInsecure: bools.get("grpc-insecure") === true,
-    grpcService: raw.get("grpc-service") ?? raw.get("webhook-service") ?? "weft",
-    grpcDnsNames: (raw.get("grpc-dns-names") ?? "").split(",").map((x) => x.trim()).filter((x) => x !== ""),
-    healthPort: port("admin-port", raw.get("admin-port") ?? raw.get("health-port") ?? "15014"),
+    ...opt(f.dir, "dir"),
+    ...opt(f.kubeconfig, "kubeconfig"),
+    grpcAddress: f["grpc-address"] ?? "0.0.0.0",
+    grpcPort: port("grpc-port", f["grpc-port"] ?? "15010"),
+    grpcInsecure: f["grpc-insecure"] === true,
+    grpcService: f["grpc-service"] ?? f["webhook-service"] ?? "weft",
+    grpcDnsNames: csv(f["grpc-dns-names"]),
+    healthPort: port("admin-port", f["admin-port"] ?? f["health-port"] ?? "15014"),
     namespace,
-    trustDomain: raw.get("trust-domain") ?? "cluster.local",
-    ...opt("ca-secret", "caSecret"),
-    webhookPort: port("webhook-port", raw.get("webhook-port") ?? "15017"),
-    ...opt("webhook-config", "webhookConfig"),
-    ...opt("webhook-service", "webhookService"),
-    webhookDnsNames: (raw.get("webhook-dns-names") ?? "").split(",").map((x) => x.trim()).filter((x) => x !== ""),
+    trustDomain: f["trust-domain"] ?? "cluster.local",
+    ...opt(f["ca-secret"], "caSecret"),
+    webhookPort: port("webhook-port", f["webhook-port"] ?? "15017"),
+    ...opt(f["webhook-config"], "webhookConfig"),
+    ...opt(f["webhook-service"], "webhookService"),
+    webhookDnsNames: csv(f["webhook-dns-names"]),
     ...(env["WEFT_INJECTION_CONFIG"] !== undefined ? { injectionConfigJson: env["WEFT_INJECTION_CONFIG"] } : {}),
-    certLifetimeMs: parseDuration("cert-lifetime", raw.get("cert-lifetime") ?? "24h"),
-    ...opt("local-dev-tokens", "localDevTokens"),
-    ...opt("ca-dir", "caDir"),
-    provisionGateways: bools.get("provision-gateways") === true && provider === "kube",
-    gatewayImage: raw.get("gateway-image") ?? env["WEFT_PROXY_IMAGE"] ?? "ghcr.io/weft-mesh/weft:latest",
-    controllerAddress: raw.get("controller-address") ?? `weft.${namespace}.svc:${raw.get("grpc-port") ?? "15010"}`,
+    certLifetimeMs: parseDuration("cert-lifetime", f["cert-lifetime"] ?? "24h"),
+    ...opt(f["local-dev-tokens"], "localDevTokens"),
+    ...opt(f["ca-dir"], "caDir"),
+    provisionGateways: f["provision-gateways"] === true && provider === "kube",
+    gatewayImage: f["gateway-image"] ?? "ghcr.io/weft-mesh/weft:latest",
+    controllerAddress: f["controller-address"] ?? `weft.${namespace}.svc:${f["grpc-port"] ?? "15010"}`,
     leaderElect,
-    leaseNamespace: raw.get("lease-namespace") ?? namespace,
-    leaseName: raw.get("lease-name") ?? "weft-controller",
-    identity: raw.get("identity") ?? env["POD_NAME"] ?? `${hostname()}-${process.pid}`,
+    leaseNamespace: f["lease-namespace"] ?? namespace,
+    leaseName: f["lease-name"] ?? "weft-controller",
+    identity: f.identity ?? `${hostname()}-${process.pid}`,
     leaseDurationMs, renewDeadlineMs, retryPeriodMs,
-    controllerName: raw.get("controller-name") ?? "weft.dev/gateway-controller",
-    logLevel: raw.get("log-level") ?? env["WEFT_LOG_LEVEL"] ?? "info",
+    controllerName: f["controller-name"] ?? "weft.dev/gateway-controller",
+    logLevel: f["log-level"] ?? "info",
   };
 }
 

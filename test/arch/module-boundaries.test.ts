@@ -25,8 +25,10 @@ const allowed: Record<string, readonly string[]> = {
   "injector": ["pkg/api", "pkg/errors", "pkg/util", "pkg/telemetry"],
   "pkg/controller": [
     "pkg/api", "pkg/ir", "pkg/translate", "pkg/router", "pkg/distribution", "pkg/ca", "pkg/k8s", "pkg/status",
-    "pkg/telemetry", "pkg/errors", "pkg/util", "injector",
+    "pkg/telemetry", "pkg/errors", "pkg/util", "pkg/cli", "injector",
   ],
+  "pkg/cli": [],
+  "pkg/local": ["pkg/controller", "pkg/proxy", "pkg/api", "pkg/util", "pkg/telemetry", "pkg/cli"],
 };
 
 /** Only these may touch the network, the file system or child processes. */

@@ -1,4 +1,4 @@
-// local-run: `weft local` end to end. Plans the processes from the manifests (local-plan.ts), checks
+// run: `weft local` end to end. Plans the processes from the manifests (plan.ts), checks
 // every address is free, writes per-ServiceAccount tokens (0600, in a private temp dir) for the
 // controller's --local-dev-tokens, then starts: the controller (file provider), the demo apps, one
 // sidecar per Pod (explicit inbound listeners on the pod IP; the outbound face on Service ClusterIPs)
@@ -13,12 +13,11 @@ import { request } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { renderBanner } from "./local-banner.ts";
-import { planLocal, type LocalOptions, type LocalPlan } from "./local-plan.ts";
-import { createSupervisor, type LocalChild, type Supervisor } from "./local-processes.ts";
-import { startTraceSink, type TraceSink } from "./local-traces.ts";
+import { renderBanner } from "./banner.ts";
+import { planLocal, type LocalOptions, type LocalPlan } from "./plan.ts";
+import { createSupervisor, type LocalChild, type Supervisor } from "./processes.ts";
+import { startTraceSink, type TraceSink } from "./traces.ts";
 
-const WEFT = join(import.meta.dirname, "../weft.ts");
 const READY_TIMEOUT_MS = 60_000;
 
 /**
@@ -101,7 +100,12 @@ function tcpOpen(port: number): Promise<boolean> {
   });
 }
 
-export async function runLocal(o: LocalOptions, signal: Promise<void>): Promise<number> {
+export interface LocalRunOptions extends LocalOptions {
+  /** The `weft` entry point the controller and proxies run as (cmd/weft.ts, or dist/cmd/weft.js). */
+  readonly weftEntry: string;
+}
+
+export async function runLocal(o: LocalRunOptions, signal: Promise<void>): Promise<number> {
   let plan: LocalPlan;
   try {
     plan = planLocal(o);
@@ -136,7 +140,7 @@ export async function runLocal(o: LocalOptions, signal: Promise<void>): Promise<
     const env = { ...traces.env, WEFT_CONTROLLER_INSECURE: "true" };
     const say = (m: string): void => { process.stderr.write(`weft local: ${m}\n`); };
     say(`starting the controller (manifests ${plan.dir}; logs in ${logDir})`);
-    const controller = sup.start("controller", 3, [WEFT, "controller", "--provider", "file", "--dir", plan.dir,
+    const controller = sup.start("controller", 3, [o.weftEntry, "controller", "--provider", "file", "--dir", plan.dir,
       "--grpc-address", "127.0.0.1", "--grpc-port", String(plan.controllerGrpcPort), "--admin-port", String(plan.controllerAdminPort),
       "--local-dev-tokens", tokens.file, "--namespace", "weft-system", ...(o.caDir !== undefined ? ["--ca-dir", o.caDir] : []), ...plaintextControllerFlags()], env);
     await until("the controller /ready", async () => (await httpStatus(`http://127.0.0.1:${plan.controllerAdminPort}/ready`)) === 200, () => failed() ?? (controller.exited ? "controller exited" : undefined));
@@ -147,7 +151,7 @@ export async function runLocal(o: LocalOptions, signal: Promise<void>): Promise<
     const controllerAddr = `127.0.0.1:${plan.controllerGrpcPort}`;
     const proxies: { child: LocalChild; admin: number; cert: Promise<void> }[] = [];
     const startProxy = (name: string, admin: number, args: string[]): void => {
-      const child = sup.start(name, 1, [WEFT, "proxy", "--controller", controllerAddr, "--admin-port", String(admin), "--bind", "127.0.0.1", "--drain-ms", "3000", ...args], env);
+      const child = sup.start(name, 1, [o.weftEntry, "proxy", "--controller", controllerAddr, "--admin-port", String(admin), "--bind", "127.0.0.1", "--drain-ms", "3000", ...args], env);
       proxies.push({ child, admin, cert: sup.waitForLine(child, /workload certificate issued/) });
     };
     for (const a of plan.apps) {

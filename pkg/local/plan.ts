@@ -1,4 +1,4 @@
-// local-plan: reads a local-mode manifest directory (.yaml, .yml, .json; `kind: List` flattened) and
+// plan: reads a local-mode manifest directory (.yaml, .yml, .json; `kind: List` flattened) and
 // plans the processes of `weft local`: the controller, one app + one sidecar per Pod (loopback pod IP),
 // the outbound face on every loopback Service ClusterIP:port (owned by the Pod annotated
 // local.weft.dev/outbound), and a gateway proxy per Gateway (up to 10). Ports come from a base port
@@ -15,7 +15,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { provisionedName } from "../../pkg/controller/provisioner.ts";
+import { provisionedName } from "../controller/provisioner.ts";
 
 export interface LocalOptions {
   readonly dir: string;

@@ -1,10 +1,10 @@
-// local-processes: starts and stops the child processes of `weft local`. Each child runs in its own
+// processes: starts and stops the child processes of `weft local`. Each child runs in its own
 // process group with the same Node binary; its stdout/stderr lines go to <logDir>/<name>.log (and to
 // our stderr with --verbose, prefixed by the name). Watchers on the output let callers wait for a
 // line (e.g. "workload certificate issued").
 // stopAll: SIGTERM every child (gateway and sidecars first, then apps, then the controller), waits
 // up to graceMs, then SIGKILLs each remaining process group. A child that dies on its own is reported.
-// A watchdog (local-reaper.ts) learns every child's process group over a pipe and kills them if we
+// A watchdog (reaper.ts) learns every child's process group over a pipe and kills them if we
 // die without stopAll (even by SIGKILL: the pipe closes).
 // Must not: leave a child running after stopAll resolves, or kill processes it did not start.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -36,7 +36,7 @@ export function createSupervisor(logDir: string, verbose: boolean, baseEnv: Read
   const children: LocalChild[] = [];
   let stopping = false;
   let unexpected: (c: LocalChild, code: number | null, signal: string | null) => void = () => {};
-  const reaper = spawn(process.execPath, [join(import.meta.dirname, "local-reaper.ts")], { detached: true, stdio: ["pipe", "ignore", "ignore"] });
+  const reaper = spawn(process.execPath, [join(import.meta.dirname, "reaper.ts")], { detached: true, stdio: ["pipe", "ignore", "ignore"] });
   reaper.on("error", () => {});
   reaper.stdin!.on("error", () => {});
   reaper.unref();

@@ -1,9 +1,9 @@
-// local-banner: the text `weft local` prints once everything is ready: what runs where, and the
+// banner: the text `weft local` prints once everything is ready: what runs where, and the
 // commands to try. Each command is one line starting with "  $ " under a "  # <kind>:" line, so
 // tests can find and run them (test/e2e/local-mode.test.ts does).
 // Takes the plan and the trace sink description; gives the text. Must not: print tokens or paths to them.
 import { relative } from "node:path";
-import type { LocalPlan } from "./local-plan.ts";
+import type { LocalPlan } from "./plan.ts";
 
 export interface BannerCommand {
   readonly kind: "header-match" | "weighted-split" | "redirect" | "east-west" | "grpc" | "explain" | "translate";

@@ -1,9 +1,9 @@
-// local-reaper: a tiny watchdog process `weft local` starts first. It reads lines from stdin:
+// reaper: a tiny watchdog process `weft local` starts first. It reads lines from stdin:
 // "add <pgid>" for each child process group, "rm <dir>" for a private directory to delete (only
 // paths inside the OS temp dir named weft-*: the token files), "done" after a clean stop. When
 // stdin ends without "done" (weft local was killed, even with SIGKILL, so the pipe closed), it
 // deletes those directories, sends SIGTERM to every group, then SIGKILL 3 s later, and exits.
-// Run as `node cmd/lib/local-reaper.ts`.
+// Run as `node pkg/local/reaper.ts`.
 // Must not: signal anything it was not told about, or outlive its parent by more than a few seconds.
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";

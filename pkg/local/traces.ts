@@ -1,4 +1,4 @@
-// local-traces: where `weft local` sends traces. If WEFT_TRACING_ENDPOINT is set it is used as is;
+// traces: where `weft local` sends traces. If WEFT_TRACING_ENDPOINT is set it is used as is;
 // else if an OTLP/HTTP collector (e.g. Jaeger) answers on 127.0.0.1:4318 it is used; else a tiny
 // in-process OTLP/HTTP JSON receiver collects spans and prints one readable line per trace once the
 // trace has been quiet for a while: hops (server spans in time order: proxy mode, route, status),
