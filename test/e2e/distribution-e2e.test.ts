@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDistributionServer, type DistributionServer } from "../../pkg/distribution/index.ts";
 import type { MeshIR } from "../../pkg/ir/types.ts";
-import { createSupervisor, type Supervisor } from "../../cmd/lib/local-processes.ts";
+import { createSupervisor, type Supervisor } from "../../pkg/local/processes.ts";
 import { REPO, eventually, httpGet } from "./support/e2e-helpers.ts";
 import { NS, SVC_IP, startApps, startMesh, waitForMesh, writeManifests, type Apps, type Mesh } from "./support/mesh-fixture.ts";
 

@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { renderBanner } from "../../cmd/lib/local-banner.ts";
-import { planLocal } from "../../cmd/lib/local-plan.ts";
-import { plannedAddresses } from "../../cmd/lib/local-run.ts";
+import { renderBanner } from "../../pkg/local/banner.ts";
+import { planLocal } from "../../pkg/local/plan.ts";
+import { plannedAddresses } from "../../pkg/local/run.ts";
 import { REPO } from "./support/e2e-helpers.ts";
 
 const dirs: string[] = [];

@@ -10,10 +10,10 @@ import { parseAllDocuments } from "yaml";
 import { readFileSync, readdirSync } from "node:fs";
 import { parseControllerOptions } from "../../pkg/controller/options.ts";
 import { parseLocalDevTokens } from "../../pkg/controller/local-dev-identity.ts";
-import { planLocal } from "../../cmd/lib/local-plan.ts";
-import { plannedAddresses } from "../../cmd/lib/local-run.ts";
-import { bannerCommands } from "../../cmd/lib/local-banner.ts";
-import { summarizeTrace, type CollectedSpan } from "../../cmd/lib/local-traces.ts";
+import { planLocal } from "../../pkg/local/plan.ts";
+import { plannedAddresses } from "../../pkg/local/run.ts";
+import { bannerCommands } from "../../pkg/local/banner.ts";
+import { summarizeTrace, type CollectedSpan } from "../../pkg/local/traces.ts";
 import { NODE_BIN_PATH, REPO } from "./support/e2e-helpers.ts";
 import { fcParams } from "../support/fast-check-env.ts";
 

@@ -14,8 +14,8 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createH2Server, type Http2Server } from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createSupervisor, type LocalChild, type Supervisor } from "../../../cmd/lib/local-processes.ts";
-import { plaintextControllerFlags } from "../../../cmd/lib/local-run.ts";
+import { createSupervisor, type LocalChild, type Supervisor } from "../../../pkg/local/processes.ts";
+import { plaintextControllerFlags } from "../../../pkg/local/run.ts";
 import { REPO, eventually, httpGet } from "./e2e-helpers.ts";
 
 export const NS = "e2e";
