@@ -4,7 +4,8 @@
 # optional, off-by-default CRD install. Run before packaging the chart; the files are not committed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-version="${GATEWAY_API_VERSION:-v1.6.1}"
+# The version the tests run (tools/test-cluster.env) unless GATEWAY_API_VERSION names another.
+version="${GATEWAY_API_VERSION:-$(sed -n 's/^GATEWAY_API_VERSION=//p' tools/test-cluster.env)}"
 channel="${GATEWAY_API_CHANNEL:-standard}"
 dir=$(GOFLAGS=-mod=mod GOTOOLCHAIN=local go mod download -json "sigs.k8s.io/gateway-api@${version}" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
 [ -d "$dir/config/crd/$channel" ] || { echo "vendor-gateway-api-crds: $dir/config/crd/$channel not found" >&2; exit 1; }

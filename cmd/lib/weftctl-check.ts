@@ -1,7 +1,7 @@
 // weftctl-check: pre/post-install checks for `weftctl check`, each PASS / FAIL / WARN with a precise
 // hint: API server reachable; Gateway API CRDs present with the served versions Weft needs
 // (GatewayClass, Gateway, HTTPRoute, GRPCRoute v1; ReferenceGrant v1 or v1beta1) and one bundle
-// version; controller Deployment ready; injection webhook configured with a caBundle; controller
+// version, no older than the documented minimum (WARN otherwise; the detail names the tested one); controller Deployment ready; injection webhook configured with a caBundle; controller
 // admin /ready and /status (when its URL is given); proxies in sync (weft.dev/Programmed on routes).
 // Takes a KubeClient (pkg/k8s; a fake in tests) and an optional controller admin URL; gives results.
 // Must not: print, mutate the cluster (GET only), or show Secret data or tokens.
@@ -25,6 +25,22 @@ export interface CheckOptions {
 }
 
 const GROUP = "gateway.networking.k8s.io";
+/** The oldest Gateway API release Weft supports (README prerequisites) and the one the tests run. */
+export const MIN_BUNDLE = "v1.2.0";
+export const TESTED_BUNDLE = "v1.6.3";
+
+/** Orders "vMAJOR.MINOR.PATCH[-pre]" release names; undefined when either is not one. */
+function compareRelease(a: string, b: string): number | undefined {
+  const parse = (v: string): number[] | undefined => {
+    const m = /^v(\d+)\.(\d+)\.(\d+)/.exec(v);
+    return m === null ? undefined : [Number(m[1]), Number(m[2]), Number(m[3])];
+  };
+  const x = parse(a);
+  const y = parse(b);
+  if (x === undefined || y === undefined) return undefined;
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return 0;
+}
 const REQUIRED_CRDS: readonly { kind: string; plural: string; versions: readonly string[] }[] = [
   { kind: "GatewayClass", plural: "gatewayclasses", versions: ["v1"] },
   { kind: "Gateway", plural: "gateways", versions: ["v1"] },
@@ -73,12 +89,15 @@ async function checkCrds(client: KubeClient): Promise<CheckResult[]> {
   }
   const found = [...bundles];
   if (found.length > 0) {
-    const one = found.length === 1 && found[0] !== "(none)";
+    const one = found.length === 1 && found[0] !== "(none)" ? found[0]! : undefined;
+    const old = one !== undefined && (compareRelease(one, MIN_BUNDLE) ?? 0) < 0;
+    const tested = one === undefined ? "" : compareRelease(one, TESTED_BUNDLE) === 0 ? " (the version Weft is tested with)" : ` (Weft is tested with ${TESTED_BUNDLE})`;
     out.push({
       check: "CRD bundle version",
-      status: one ? "PASS" : "WARN",
-      detail: one ? `${GROUP}/bundle-version ${found[0]}` : `mixed or missing bundle versions: ${found.sort().join(", ")}`,
-      ...(one ? {} : { hint: "install all Gateway API CRDs from one release bundle" }),
+      status: one !== undefined && !old ? "PASS" : "WARN",
+      detail: one !== undefined ? `${GROUP}/bundle-version ${one}${tested}` : `mixed or missing bundle versions: ${found.sort().join(", ")}`,
+      ...(one === undefined ? { hint: "install all Gateway API CRDs from one release bundle" } : {}),
+      ...(old ? { hint: `Gateway API ${one} is older than ${MIN_BUNDLE}, the oldest Weft supports: upgrade the CRDs (standard channel ${TESTED_BUNDLE})` } : {}),
     });
   }
   return out;

@@ -1,14 +1,13 @@
 // helm: runs the real Helm binary built by scripts/build-test-cluster.sh on mesh-charts/weft.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { kubeDir } from "../support/cluster.ts";
+import { pieceBin, toolsetMissing } from "../../tools/toolset.ts";
 import { requireTier } from "../support/tiers.ts";
 
 export const chartDir = resolve(import.meta.dirname, "../../mesh-charts/weft");
-export const helmBin = kubeDir === undefined ? undefined : join(kubeDir, "bin", "helm");
-export const helmSkipReason = helmBin === undefined || !existsSync(helmBin) ? "helm not built: run scripts/setup-test-deps.sh" : undefined;
+export const helmBin = pieceBin("helm", "helm");
+export const helmSkipReason = helmBin === undefined ? toolsetMissing(["helm"]) ?? "helm not built: run scripts/setup-test-deps.sh" : undefined;
 export const helmTier = requireTier("helm", helmSkipReason);
 
 export interface HelmResult { readonly status: number; readonly stdout: string; readonly stderr: string }

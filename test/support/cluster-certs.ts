@@ -1,7 +1,10 @@
 // cluster-certs: the PKI a throwaway test cluster needs, written to a directory.
 // Takes a directory; gives PEM files: ca.{crt,key} (cluster CA), apiserver.{crt,key} (serving,
 // SANs 127.0.0.1/localhost/kubernetes.default.svc/10.96.0.1), admin.{crt,key} (client cert,
-// O=system:masters), sa.{key,pub} (ServiceAccount token signing). RSA keys come from node:crypto
+// O=system:masters), sa.{key,pub} (ServiceAccount token signing); with a node (real-node clusters) also
+// the serving cert's SAN for the node IP, kubelet.{crt,key} (serving, node IP), and client certs
+// node/kube-proxy/kube-scheduler/kube-controller-manager/apiserver-kubelet.{crt,key} for the identities
+// Kubernetes' Node authorizer and default RBAC know. RSA keys come from node:crypto
 // (native, fast); node-forge builds and signs the certificates.
 // Must not: be used outside tests (keys are unencrypted, validity is 2 days).
 import { generateKeyPairSync, randomBytes } from "node:crypto";
@@ -57,13 +60,18 @@ export interface ClusterPki {
   readonly adminKey: string;
 }
 
-export async function writeClusterPki(dir: string): Promise<ClusterPki> {
+export interface PkiNode {
+  readonly name: string;
+  readonly ip: string;
+}
+
+export async function writeClusterPki(dir: string, node?: PkiNode): Promise<ClusterPki> {
   const caKey = rsa();
   const ca = certificate({ subject: [{ name: "commonName", value: "weft-test-cluster-ca" }], key: caKey, ca: true });
   const serveKey = rsa();
   const serve = certificate({
     subject: [{ name: "commonName", value: "kube-apiserver" }], key: serveKey, issuer: { cert: ca, key: caKey }, extKeyUsage: "server",
-    altNames: { ip: ["127.0.0.1", "10.96.0.1"], dns: ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"] },
+    altNames: { ip: ["127.0.0.1", "10.96.0.1", ...(node === undefined ? [] : [node.ip])], dns: ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"] },
   });
   const adminKey = rsa();
   const admin = certificate({
@@ -78,6 +86,25 @@ export async function writeClusterPki(dir: string): Promise<ClusterPki> {
     "admin.crt": pem(admin), "admin.key": adminKey.privatePem,
     "sa.key": sa.privatePem, "sa.pub": sa.publicPem,
   };
+  if (node !== undefined) {
+    const issuer = { cert: ca, key: caKey };
+    const client = (file: string, cn: string, org?: string): void => {
+      const key = rsa();
+      const subject: forge.pki.CertificateField[] = [{ name: "commonName", value: cn }, ...(org === undefined ? [] : [{ name: "organizationName", value: org }])];
+      files[`${file}.crt`] = pem(certificate({ subject, key, issuer, extKeyUsage: "client" }));
+      files[`${file}.key`] = key.privatePem;
+    };
+    client("node", `system:node:${node.name}`, "system:nodes");
+    client("kube-proxy", "system:kube-proxy");
+    client("kube-scheduler", "system:kube-scheduler");
+    client("kube-controller-manager", "system:kube-controller-manager");
+    client("apiserver-kubelet", "kube-apiserver-kubelet-client", "system:masters");
+    const kubeletKey = rsa();
+    files["kubelet.crt"] = pem(certificate({
+      subject: [{ name: "commonName", value: node.name }], key: kubeletKey, issuer, extKeyUsage: "server", altNames: { ip: [node.ip, "127.0.0.1"], dns: [node.name] },
+    }));
+    files["kubelet.key"] = kubeletKey.privatePem;
+  }
   for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content, { mode: 0o600 });
   return { caCert: files["ca.crt"]!, adminCert: files["admin.crt"]!, adminKey: adminKey.privatePem };
 }

@@ -1,6 +1,6 @@
 // cluster: starts and stops a throwaway Kubernetes control plane for Kubernetes-tier tests.
-// Takes the binaries scripts/build-test-cluster.sh put in ${WEFT_CACHE_DIR:-~/.cache/weft}/kube-<v>/bin
-// and the Gateway API CRDs next to them. Gives { kubeconfigPath, kc, server, stop(),
+// Takes the binaries scripts/build-test-cluster.sh put in ${WEFT_CACHE_DIR:-~/.cache/weft}/k8s-<v>/bin
+// and the Gateway API CRDs of gateway-api-<v>/crds (test/support/toolset.ts finds them). Gives { kubeconfigPath, kc, server, stop(),
 // restartApiServer(), kubectl() }: etcd, kube-apiserver on 127.0.0.1 (free ports, RBAC, admission
 // webhooks on, service CIDR 10.96.0.0/16 — those IPs exist only inside test network namespaces),
 // kube-controller-manager (endpointslice, serviceaccount(-token), namespace, garbage-collector,
@@ -9,34 +9,25 @@
 // gate (test/support/tiers.ts) callers declare their tests with.
 // Must not: listen on anything but 127.0.0.1, or leave processes behind (stop(), and a
 // process-exit hook that kills children if the test process dies first).
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, openSync, closeSync, readFileSync, readdirSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { spawnSync, type ChildProcess } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import https from "node:https";
 import { createServer } from "node:net";
-import { homedir, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
-import { writeClusterPki } from "./cluster-certs.ts";
+import { kill, launch, until } from "./child-processes.ts";
+import { writeClusterPki, type PkiNode } from "./cluster-certs.ts";
+import { pieceBin, pieceDir, toolsetMissing } from "../../tools/toolset.ts";
 import { requireTier } from "./tiers.ts";
 
-const repo = resolve(import.meta.dirname, "../..");
-
-function findKubeDir(): string | undefined {
-  const gomod = join(repo, "tools/kube/go.mod");
-  if (!existsSync(gomod)) return undefined;
-  const m = /k8s\.io\/kubernetes (v1\.\d+\.\d+)/.exec(readFileSync(gomod, "utf8"));
-  if (m === null) return undefined;
-  const dir = join(process.env["WEFT_CACHE_DIR"] ?? join(homedir(), ".cache/weft"), `kube-${m[1]}`);
-  return existsSync(join(dir, "stamp")) ? dir : undefined;
-}
-
-export const kubeDir: string | undefined = findKubeDir();
+const kubeDir: string | undefined = pieceDir("k8s");
+const crdRoot: string | undefined = pieceDir("gateway-api");
 const REQUIRED = ["etcd", "kube-apiserver", "kube-controller-manager", "kubectl"];
 export const clusterSkipReason: string | undefined =
-  kubeDir === undefined || !REQUIRED.every((b) => existsSync(join(kubeDir, "bin", b)))
-    ? "test-cluster binaries not built: run scripts/setup-test-deps.sh (scripts/build-test-cluster.sh)"
-    : undefined;
+  toolsetMissing(["k8s", "gateway-api"]) ??
+  (REQUIRED.every((b) => pieceBin("k8s", b) !== undefined) ? undefined : "test-cluster binaries incomplete: run scripts/build-test-cluster.sh k8s");
 export const clusterTier = requireTier("kube-cluster", clusterSkipReason);
 
 export interface TestCluster {
@@ -56,6 +47,27 @@ export interface ClusterOptions {
   /** "experimental" (default: a superset, includes HTTPRoute retry/session persistence) or "standard". */
   readonly crdChannel?: "standard" | "experimental";
   readonly controllerManager?: boolean;
+  /**
+   * A control plane for a real node (test/support/node/): the caller runs inside the node's network
+   * namespace. The API server listens on every address of it at port 6443, advertises the node IP
+   * (the `kubernetes` Service has an endpoint), authorizes Node,RBAC with NodeRestriction, and can
+   * reach the kubelet; the controller manager runs every default controller as
+   * system:kube-controller-manager; the PKI has the node's certificates (cluster-certs.ts).
+   */
+  readonly node?: PkiNode;
+  /** Where to keep the files (default: a new temp dir, removed by stop() unless WEFT_KEEP_CLUSTER). */
+  readonly dir?: string;
+}
+
+/** Writes a kubeconfig for a client certificate pair of the cluster PKI (files in `dir`). */
+export async function writeKubeconfig(path: string, server: string, dir: string, user: string, namespace = "default"): Promise<void> {
+  const b64 = (f: string): string => readFileSync(join(dir, f)).toString("base64");
+  await writeFile(path, [
+    "apiVersion: v1", "kind: Config", "current-context: weft-test",
+    "clusters:", "- name: weft-test", `  cluster: { server: "${server}", certificate-authority-data: ${b64("ca.crt")} }`,
+    "users:", `- name: ${user}`, `  user: { client-certificate-data: ${b64(`${user}.crt`)}, client-key-data: ${b64(`${user}.key`)} }`,
+    "contexts:", "- name: weft-test", `  context: { cluster: weft-test, user: ${user}, namespace: ${namespace} }`, "",
+  ].join("\n"), { mode: 0o600 });
 }
 
 async function freePort(): Promise<number> {
@@ -67,49 +79,6 @@ async function freePort(): Promise<number> {
       s.close(() => (addr !== null && typeof addr === "object" ? res(addr.port) : rej(new Error("no port"))));
     });
   });
-}
-
-const live = new Set<ChildProcess>();
-let exitHook = false;
-function track(p: ChildProcess): ChildProcess {
-  live.add(p);
-  p.once("exit", () => live.delete(p));
-  if (!exitHook) {
-    exitHook = true;
-    process.once("exit", () => {
-      for (const c of live) c.kill("SIGKILL");
-    });
-  }
-  return p;
-}
-
-function launch(bin: string, args: string[], logFile: string): ChildProcess {
-  const fd = openSync(logFile, "a");
-  const p = spawn(bin, args, { stdio: ["ignore", fd, fd] });
-  closeSync(fd);
-  return track(p);
-}
-
-async function kill(p: ChildProcess | undefined): Promise<void> {
-  if (p === undefined || p.exitCode !== null || p.signalCode !== null) return;
-  const done = new Promise<void>((r) => p.once("exit", () => r()));
-  p.kill("SIGTERM");
-  const timer = setTimeout(() => p.kill("SIGKILL"), 5_000);
-  await done;
-  clearTimeout(timer);
-}
-
-async function until(what: string, fn: () => Promise<boolean>, timeoutMs: number, proc?: ChildProcess, log?: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc !== undefined && proc.exitCode !== null) {
-      const tail = log !== undefined && existsSync(log) ? readFileSync(log, "utf8").split("\n").slice(-15).join("\n") : "";
-      throw new Error(`${what}: process exited with ${proc.exitCode}\n${tail}`);
-    }
-    if (await fn().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what}: not ready after ${timeoutMs} ms`);
 }
 
 function httpsOk(url: string, tls: https.RequestOptions): Promise<boolean> {
@@ -128,12 +97,14 @@ function httpOk(url: string): Promise<boolean> {
 }
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<TestCluster> {
-  if (clusterSkipReason !== undefined || kubeDir === undefined) throw new Error(clusterSkipReason);
+  if (clusterSkipReason !== undefined || kubeDir === undefined || crdRoot === undefined) throw new Error(clusterSkipReason);
   const t0 = Date.now();
   const binDir = join(kubeDir, "bin");
-  const dir = await mkdtemp(join(tmpdir(), "weft-cluster-"));
-  const pki = await writeClusterPki(dir);
-  const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const node = opts.node;
+  const dir = opts.dir ?? await mkdtemp(join(tmpdir(), "weft-cluster-"));
+  await mkdir(dir, { recursive: true });
+  const pki = await writeClusterPki(dir, node);
+  const [etcdClient, etcdPeer, apiPort] = node !== undefined ? [2379, 2380, 6443] : [await freePort(), await freePort(), await freePort()];
   const server = `https://127.0.0.1:${apiPort}`;
   const tls: https.RequestOptions = { ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey };
 
@@ -149,20 +120,23 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
     await kill(procs.kcm);
     await kill(procs.api);
     await kill(procs.etcd);
-    if (process.env["WEFT_KEEP_CLUSTER"] === undefined) await rm(dir, { recursive: true, force: true });
+    if (process.env["WEFT_KEEP_CLUSTER"] === undefined && opts.dir === undefined) await rm(dir, { recursive: true, force: true });
   };
   try {
     await until("etcd", () => httpOk(`http://127.0.0.1:${etcdClient}/health`), 30_000, etcd, etcdLog);
 
     const apiArgs = [
-      `--etcd-servers=http://127.0.0.1:${etcdClient}`, `--secure-port=${apiPort}`, "--bind-address=127.0.0.1",
-      "--advertise-address=127.0.0.1", "--endpoint-reconciler-type=none",
+      `--etcd-servers=http://127.0.0.1:${etcdClient}`, `--secure-port=${apiPort}`,
+      ...(node === undefined
+        ? ["--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--endpoint-reconciler-type=none"]
+        : ["--bind-address=0.0.0.0", `--advertise-address=${node.ip}`, `--kubelet-client-certificate=${join(dir, "apiserver-kubelet.crt")}`,
+          `--kubelet-client-key=${join(dir, "apiserver-kubelet.key")}`, "--kubelet-preferred-address-types=InternalIP"]),
       `--tls-cert-file=${join(dir, "apiserver.crt")}`, `--tls-private-key-file=${join(dir, "apiserver.key")}`,
       `--client-ca-file=${join(dir, "ca.crt")}`, `--cert-dir=${join(dir, "apiserver-certs")}`,
-      "--service-cluster-ip-range=10.96.0.0/16", "--authorization-mode=RBAC",
+      "--service-cluster-ip-range=10.96.0.0/16", `--authorization-mode=${node === undefined ? "RBAC" : "Node,RBAC"}`,
       "--service-account-issuer=https://kubernetes.default.svc", `--service-account-key-file=${join(dir, "sa.pub")}`,
       `--service-account-signing-key-file=${join(dir, "sa.key")}`,
-      "--enable-admission-plugins=MutatingAdmissionWebhook,ValidatingAdmissionWebhook",
+      `--enable-admission-plugins=${node === undefined ? "" : "NodeRestriction,"}MutatingAdmissionWebhook,ValidatingAdmissionWebhook`,
       "--allow-privileged=true", "--enable-aggregator-routing=true", "--v=1",
     ];
     const apiLog = join(dir, "kube-apiserver.log");
@@ -173,21 +147,19 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
     await startApi();
 
     const kubeconfigPath = join(dir, "kubeconfig");
-    const b64 = (s: string) => Buffer.from(s).toString("base64");
-    await writeFile(kubeconfigPath, [
-      "apiVersion: v1", "kind: Config", "current-context: weft-test",
-      "clusters:", `- name: weft-test`, `  cluster: { server: "${server}", certificate-authority-data: ${b64(pki.caCert)} }`,
-      "users:", `- name: admin`, `  user: { client-certificate-data: ${b64(pki.adminCert)}, client-key-data: ${b64(pki.adminKey)} }`,
-      "contexts:", `- name: weft-test`, `  context: { cluster: weft-test, user: admin, namespace: default }`, "",
-    ].join("\n"), { mode: 0o600 });
+    await writeKubeconfig(kubeconfigPath, server, dir, "admin");
 
     if (opts.controllerManager !== false) {
       const kcmLog = join(dir, "kube-controller-manager.log");
+      const kcmKubeconfig = node === undefined ? kubeconfigPath : join(dir, "kube-controller-manager.kubeconfig");
+      if (node !== undefined) await writeKubeconfig(kcmKubeconfig, server, dir, "kube-controller-manager");
       procs.kcm = launch(join(binDir, "kube-controller-manager"), [
-        `--kubeconfig=${kubeconfigPath}`, "--leader-elect=false", "--bind-address=127.0.0.1", `--secure-port=${await freePort()}`,
-        "--controllers=endpointslice-controller,endpointslice-mirroring-controller,serviceaccount-controller,serviceaccount-token-controller,namespace-controller,garbage-collector-controller,deployment-controller,replicaset-controller",
+        `--kubeconfig=${kcmKubeconfig}`, "--leader-elect=false", "--bind-address=127.0.0.1", `--secure-port=${node === undefined ? await freePort() : 10257}`,
+        node === undefined
+          ? "--controllers=endpointslice-controller,endpointslice-mirroring-controller,serviceaccount-controller,serviceaccount-token-controller,namespace-controller,garbage-collector-controller,deployment-controller,replicaset-controller"
+          : "--controllers=*",
         `--service-account-private-key-file=${join(dir, "sa.key")}`, `--root-ca-file=${join(dir, "ca.crt")}`,
-        "--use-service-account-credentials=false", "--v=1",
+        `--use-service-account-credentials=${node !== undefined}`, "--v=1",
       ], kcmLog);
     }
 
@@ -196,7 +168,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
       if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${r.stderr || r.error?.message}`);
       return r.stdout;
     };
-    const crdDir = join(kubeDir, "crds", opts.crdChannel ?? "experimental");
+    const crdDir = join(crdRoot, "crds", opts.crdChannel ?? "experimental");
     const crdFiles = readdirSync(crdDir).filter((f) => f.endsWith(".yaml") && f.startsWith("gateway.networking"));
     for (const f of crdFiles) kubectl(["apply", "--server-side", "-f", join(crdDir, f)]);
     kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);

@@ -25,7 +25,7 @@ function fakeClient(answers: Answers): KubeClient & { paths: string[] } {
   };
 }
 
-const crd = (versions: string[], bundle = "v1.6.1") => ({
+const crd = (versions: string[], bundle = "v1.6.3") => ({
   metadata: { annotations: { "gateway.networking.k8s.io/bundle-version": bundle, "gateway.networking.k8s.io/channel": "standard" } },
   spec: { versions: versions.map((name) => ({ name, served: true })) },
 });
@@ -63,7 +63,7 @@ describe("weftctl check", () => {
     const results = await runChecks(fakeClient(goodCluster()), { namespace: "weft-system", controllerAdmin: `http://127.0.0.1:${health.port}` });
     expect(results.filter((r) => r.status !== "PASS")).toEqual([]);
     expect(byName(results, "CRD ReferenceGrant")?.detail).toContain("served v1beta1");
-    expect(byName(results, "CRD bundle version")?.detail).toContain("v1.6.1");
+    expect(byName(results, "CRD bundle version")?.detail).toBe("gateway.networking.k8s.io/bundle-version v1.6.3 (the version Weft is tested with)");
     expect(byName(results, "controller /status")?.detail).toBe("ready=true, leader=true, passes=3");
     expect(byName(results, "proxies in sync (routes)")?.detail).toContain("1/1");
     expect(checksExitCode(results)).toBe(0);
@@ -90,6 +90,19 @@ describe("weftctl check", () => {
     } finally {
       ready = true;
     }
+  });
+
+  it("warns about one bundle older than the supported minimum, and names the tested version for a newer one", async () => {
+    const bundle = async (v: string): Promise<CheckResult | undefined> => {
+      const a = goodCluster();
+      for (const p of ["gatewayclasses", "gateways", "httproutes", "grpcroutes", "referencegrants"]) a[crdPath(p)] = crd(p === "referencegrants" ? ["v1beta1"] : ["v1"], v);
+      return byName(await runChecks(fakeClient(a), { namespace: "weft-system" }), "CRD bundle version");
+    };
+    const old = await bundle("v1.1.0");
+    expect(old?.status).toBe("WARN");
+    expect(old?.hint).toContain("older than v1.2.0");
+    const other = await bundle("v1.4.1");
+    expect(other).toMatchObject({ status: "PASS", detail: "gateway.networking.k8s.io/bundle-version v1.4.1 (Weft is tested with v1.6.3)" });
   });
 
   it("stops at an unreachable API server; warns when the controller admin is not given", async () => {
