@@ -29,7 +29,7 @@ import { createHttpEngine } from "../../pkg/proxy/engine.ts";
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { GatewayListeners } from "../../pkg/proxy/gateway/gateway-listeners.ts";
 import type { Limits, UnderscoreHeaders } from "../../pkg/proxy/limits.ts";
-import { startSidecar, type Sidecar } from "../../pkg/proxy/sidecar/index.ts";
+import { originalDstMethod, startSidecar, type Sidecar } from "../../pkg/proxy/sidecar/index.ts";
 import { compileMesh, lookupMeshDestination, type CompiledMesh } from "../../pkg/router/index.ts";
 import { APP_PROBES_ENV, parseAppProbes } from "../../pkg/util/app-probes.ts";
 import { contentHash } from "../../pkg/util/canonical-json.ts";
@@ -237,6 +237,7 @@ async function run(argv: readonly string[]): Promise<number> {
   const gateways = f.mode === "gateway" ? new GatewayListeners({ engine, host: bind, portMap: (p) => portMap.get(p) ?? p, log: (e, x) => log.warn(x, e) }) : undefined;
   let mesh: CompiledMesh | undefined;
   let sidecar: Sidecar | undefined;
+  let captureProblem: string | undefined;
   let distribution: DistributionClient | undefined;
   let identity: IdentityClient | undefined;
   let meshTrust: ProxyMeshTrust | undefined;
@@ -328,10 +329,14 @@ async function run(argv: readonly string[]): Promise<number> {
       const outboundBindings = parseOutboundBindings(f["listen-outbound"]);
       const inboundBindings = parseBindings("listen-inbound", f["listen-inbound"]);
       const explicit = outboundBindings.length + inboundBindings.length > 0;
+      const capture = f.capture === undefined ? !explicit : f.capture === "true";
+      // Without original destinations every captured connection would be refused: stay up, never ready, say why.
+      if (capture) captureProblem = captureUnavailable();
+      if (captureProblem !== undefined) log.error({ reason: captureProblem }, "capture unavailable: the sidecar stays not ready");
       sidecar = await startSidecar({
         // Capture listeners default to dual stack ("::"): weft init redirects IPv6 too.
         engine, ...(f.bind !== undefined ? { host: f.bind } : {}), outboundBindings, inboundBindings,
-        captureListeners: f.capture === undefined ? !explicit : f.capture === "true",
+        captureListeners: capture && captureProblem === undefined,
         inboundPort: intFlag(f, "inbound-port", 15006), outboundPort: intFlag(f, "outbound-port", 15001),
         ...(material !== undefined && meshTrust !== undefined ? { meshTls: { ...material, trustBundlePem: meshTrust.rootsPem() } } : {}),
         lookup: (ip, port) => (mesh === undefined ? undefined : lookupMeshDestination(mesh, ip, port)),
@@ -349,7 +354,10 @@ async function run(argv: readonly string[]): Promise<number> {
   // App probes the injector pointed at the admin port (WEFT_APP_PROBES); a bad entry is logged and left out.
   const appProbes = parseAppProbes(process.env[APP_PROBES_ENV]);
   for (const problem of appProbes.problems) log.warn({ problem }, "app probe ignored");
-  const admin = await startAdminServer(engine, { port: intFlag(f, "admin-port", 15021), host: bind, extraMetrics: () => registry.renderMetrics(), appProbes: appProbes.probes });
+  const admin = await startAdminServer(engine, {
+    port: intFlag(f, "admin-port", 15021), host: bind, extraMetrics: () => registry.renderMetrics(), appProbes: appProbes.probes,
+    notReady: () => captureProblem,
+  });
   log.info({ adminPort: admin.port }, "proxy started");
   const reclaim = startHeapReclaim({ log: (fields, msg) => log.info(fields, msg) });
 
@@ -372,6 +380,16 @@ async function run(argv: readonly string[]): Promise<number> {
   // Everything of ours is closed; a handle some library keeps open must not hold the exit.
   setTimeout(() => process.exit(0), 1000).unref();
   return 0;
+}
+
+/** Why captured connections' original destinations cannot be recovered here, or undefined. */
+function captureUnavailable(): string | undefined {
+  try {
+    originalDstMethod();
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
 }
 
 const command: Subcommand = { summary: "run the data plane (gateway or sidecar face)", run };

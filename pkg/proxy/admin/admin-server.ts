@@ -1,5 +1,5 @@
 // admin-server: the proxy's own HTTP endpoints: /live (process up), /ready (200 once a config is in
-// force), /config (version + IR JSON, every secret's keyPem redacted), /metrics (Prometheus text), and
+// force and nothing blocks readiness — else 503 with the reason), /config (version + IR JSON, every secret's keyPem redacted), /metrics (Prometheus text), and
 // /app-health/<container>/<kind> for the app probes the injector pointed here (app-probe.ts; only the
 // configured paths, each checked against the app on localhost).
 // Takes the engine, extra metric text and the app probes; gives a listening server. Must not: expose key
@@ -36,6 +36,14 @@ export interface AdminOptions {
   readonly extraMetrics?: () => Promise<string> | string;
   /** Rewritten app probes by admin path (pkg/util/app-probes.ts parseAppProbes). */
   readonly appProbes?: ReadonlyMap<string, AppProbe>;
+  /** Why the proxy must not be ready whatever its config (e.g. capture cannot work), or undefined. */
+  readonly notReady?: () => string | undefined;
+}
+
+function readiness(engine: WeftHttpEngine, opts: AdminOptions): { status: number; body: string } {
+  const blocked = opts.notReady?.();
+  if (blocked !== undefined) return { status: 503, body: `not ready: ${blocked}\n` };
+  return engine.state() !== undefined ? { status: 200, body: "ready\n" } : { status: 503, body: "no config\n" };
 }
 
 export async function startAdminServer(engine: AdminView, opts: AdminOptions): Promise<AdminServer> {
@@ -48,7 +56,10 @@ export async function startAdminServer(engine: AdminView, opts: AdminOptions): P
     };
     switch (path) {
       case "/live": return send(200, "text/plain", "ok\n");
-      case "/ready": return engine.state() !== undefined ? send(200, "text/plain", "ready\n") : send(503, "text/plain", "no config\n");
+      case "/ready": {
+        const r = readiness(engine, opts);
+        return send(r.status, "text/plain", r.body);
+      }
       case "/config": return send(200, "application/json", JSON.stringify(redactedConfig(engine), null, 2));
       case "/metrics": {
         void Promise.resolve(opts.extraMetrics?.() ?? "").then(

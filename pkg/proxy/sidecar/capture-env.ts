@@ -49,7 +49,16 @@ function isLoopback(ip: string): boolean {
 export function createCaptureEnv(o: SidecarOptions): CaptureEnv {
   let context = o.meshTls === undefined ? undefined : meshSecureContext(o.meshTls);
   const method = o.originalDestination === undefined ? originalDstMethod() : "custom";
-  const recover = o.originalDestination ?? ((s: Socket) => originalDestination(s, method === "conntrack" ? "conntrack" : "addon"));
+  const log = o.log ?? defaultSidecarLog;
+  // A failed recovery (not a socket that simply was not redirected) is logged with its cause.
+  const recover = o.originalDestination ?? ((s: Socket) => {
+    try {
+      return originalDestination(s, method === "conntrack" ? "conntrack" : "addon");
+    } catch (e) {
+      log("error", "original-dst.failed", { reason: e instanceof Error ? e.message : String(e) });
+      return undefined;
+    }
+  });
   const ownPorts = new Set<number>();
   return {
     engine: o.engine,
@@ -63,7 +72,7 @@ export function createCaptureEnv(o: SidecarOptions): CaptureEnv {
     tcpIdleTimeoutMs: o.tcpIdleTimeoutMs ?? 3_600_000,
     handshakeTimeoutMs: o.handshakeTimeoutMs ?? 10_000,
     stats: { outboundHttp: 0, outboundTcp: 0, outboundRefused: 0, inboundMtls: 0, inboundPlainHttp: 0, inboundTcp: 0, inboundRefused: 0 },
-    log: o.log ?? defaultSidecarLog,
+    log,
     ...(o.onMtlsFailure !== undefined ? { onMtlsFailure: o.onMtlsFailure } : {}),
     ownPorts,
     meshContext: () => context,

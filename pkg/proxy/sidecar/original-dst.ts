@@ -1,14 +1,18 @@
 // original-dst: recovers the destination an app dialled before iptables REDIRECT sent the connection
 // to the sidecar. First choice: getsockopt(SO_ORIGINAL_DST / IP6T_SO_ORIGINAL_DST) through the
-// native addon in native/original-dst (loaded lazily; built on first use by scripts/build-native.sh
-// when missing). Fallback, only when the addon cannot be had: /proc/net/nf_conntrack (slow: a scan).
-// Takes: an accepted net.Socket. Gives: { address, port } or undefined when it cannot be known.
-// Must not: throw for a single bad socket (callers close it), or retry a failed build more than once.
+// native addon in native/original-dst under the package root (the image carries it; in a checkout it
+// is built on first use by scripts/build-native.sh when missing). Fallback, only when the addon cannot
+// be had and /proc/net/nf_conntrack is readable (it is not to UID 1337 with capabilities dropped):
+// the conntrack table (slow: a scan). Neither: originalDstMethod() throws, naming both reasons, and the
+// sidecar must not become ready.
+// Takes: an accepted net.Socket. Gives: { address, port }, or undefined when the socket was not
+// redirected (no NAT entry); a failed read throws WEFT_ERR_UNAVAILABLE with its cause.
+// Must not: throw for a socket that simply was not redirected, or retry a failed build more than once.
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Socket } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { WeftError } from "../../errors/weft-error.ts";
 import { normalizeIp } from "../../util/ip-address.ts";
 import { findOriginalDstInConntrack } from "./conntrack.ts";
@@ -25,7 +29,15 @@ interface Addon {
 
 export type OriginalDstMethod = "addon" | "conntrack";
 
-const root = join(import.meta.dirname, "../../..");
+/** The package root: the nearest directory above this file with a package.json (the repo, or /app in the image). */
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    if (dirname(dir) === dir) return join(from, "../../..");
+  }
+}
+
+const root = packageRoot(import.meta.dirname);
 export const ADDON_PATH = join(root, "native/original-dst/build/original_dst.node");
 const BUILD_SCRIPT = join(root, "scripts/build-native.sh");
 const CONNTRACK = "/proc/net/nf_conntrack";
@@ -49,15 +61,43 @@ export function loadOriginalDstAddon(): Addon {
   }
 }
 
-/** Which method this process uses: the addon when it loads, else conntrack when readable; throws if neither. */
-export function originalDstMethod(): OriginalDstMethod {
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Why `path` cannot be read by this process, or undefined when it can (opened and read). */
+function unreadable(path: string): string | undefined {
+  let fd: number | undefined;
   try {
-    loadOriginalDstAddon();
+    fd = openSync(path, "r");
+    readSync(fd, Buffer.alloc(1), 0, 1, null);
+    return undefined;
+  } catch (e) {
+    return errorText(e);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * The method: the addon when `loadAddon` succeeds, else the conntrack table at `conntrackPath` when this
+ * process can read it; otherwise throws WEFT_ERR_UNAVAILABLE naming both reasons.
+ */
+export function chooseOriginalDstMethod(loadAddon: () => unknown, conntrackPath: string): OriginalDstMethod {
+  try {
+    loadAddon();
     return "addon";
   } catch (e) {
-    if (existsSync(CONNTRACK)) return "conntrack";
-    throw e;
+    const conntrack = unreadable(conntrackPath);
+    if (conntrack === undefined) return "conntrack";
+    throw new WeftError("WEFT_ERR_UNAVAILABLE",
+      `original destinations of captured connections cannot be recovered: ${errorText(e)}; conntrack fallback ${conntrackPath}: ${conntrack}`);
   }
+}
+
+/** Which method this process uses (chooseOriginalDstMethod with the addon and /proc/net/nf_conntrack). */
+export function originalDstMethod(): OriginalDstMethod {
+  return chooseOriginalDstMethod(loadOriginalDstAddon, CONNTRACK);
 }
 
 function familyOf(socket: Socket): 4 | 6 {
@@ -75,12 +115,15 @@ export function originalDestination(socket: Socket, method: OriginalDstMethod = 
   if (method === "addon") {
     const fd = fdOf(socket);
     if (fd === undefined) return undefined;
+    let r: { address: string; port: number };
     try {
-      const r = loadOriginalDstAddon().originalDst(fd, familyOf(socket));
-      return { address: normalizeIp(r.address), port: r.port };
-    } catch {
-      return undefined;
+      r = loadOriginalDstAddon().originalDst(fd, familyOf(socket));
+    } catch (e) {
+      // ENOENT: no NAT entry, the connection was not redirected. Anything else is a failure to report.
+      if ((e as { code?: unknown }).code === "ENOENT") return undefined;
+      throw new WeftError("WEFT_ERR_UNAVAILABLE", `original destination: ${errorText(e)}`);
     }
+    return { address: normalizeIp(r.address), port: r.port };
   }
   return originalDestinationFromConntrack(socket);
 }
@@ -91,8 +134,8 @@ export function originalDestinationFromConntrack(socket: Socket): OriginalDestin
   let text: string;
   try {
     text = readFileSync(CONNTRACK, "utf8");
-  } catch {
-    return undefined;
+  } catch (e) {
+    throw new WeftError("WEFT_ERR_UNAVAILABLE", `original destination: cannot read ${CONNTRACK}: ${errorText(e)}`);
   }
   return findOriginalDstInConntrack(text, { localAddress, localPort, remoteAddress, remotePort });
 }
