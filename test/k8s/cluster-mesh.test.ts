@@ -2,8 +2,9 @@
 // Proves: snapshots hold only referenced TLS Secrets plus the CA Secret; one mesh CA is shared by
 // replicas through its Secret and signs a CSR only for a valid ServiceAccount token (TokenReview);
 // the injection webhook serves with a mesh-CA certificate and keeps caBundle current (a Pod comes
-// back injected); the pod runner fills EndpointSlices, and with network namespaces the pods really
-// answer on their endpoint IPs; Gateways get an owned Deployment + Service and an address.
+// back injected); Gateways get an owned Deployment + Service and an address. Pods that really run
+// (ready endpoints, answers on their IPs) are proven on the real node: test/k8s/real-pods.cluster.test.ts,
+// and endpoints reaching a sidecar's config in test/build/image-on-real-node.cluster.test.ts.
 // Skipped (with the reason) when the cluster binaries are not built.
 import { describe, expect, it } from "vitest";
 import { X509Certificate } from "node:crypto";
@@ -11,8 +12,6 @@ import { createCsr } from "../../pkg/ca/csr.ts";
 import { generateRsaKeySync } from "../../pkg/ca/ca-certs.ts";
 import { isWeftError } from "../../pkg/errors/weft-error.ts";
 import { PROXY_CONTAINER } from "../../injector/index.ts";
-import { startPodRunner } from "../support/pod-runner.ts";
-import { createPodNetwork, podNetnsTier } from "../support/cluster-pod-netns.ts";
 import type { Condition } from "../../pkg/api/index.ts";
 import type { KubeClient } from "../../pkg/k8s/index.ts";
 import { clusterTier, type TestCluster } from "../support/cluster.ts";
@@ -110,79 +109,6 @@ clusterTier.describe("controller mesh parts on a real API server", () => {
       await replicas.stop(c, true);
     }
   }, 90_000);
-
-  it("pods of a Deployment become ready endpoints in EndpointSlices and in the IR (pod runner)", async () => {
-    const runner = await startPodRunner(client);
-    const c = await replica("endpoints", false);
-    try {
-      cluster.kubectl(["apply", "-f", "-"], `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: svc, namespace: ${NS} }
-spec:
-  replicas: 2
-  selector: { matchLabels: { app: svc } }
-  template:
-    metadata: { labels: { app: svc } }
-    spec: { containers: [{ name: app, image: example.invalid/app:1, ports: [{ containerPort: 80 }] }] }
-`);
-      const ready = await waitFor("2 ready endpoints", async () => {
-        const l = await client.request<{ items: { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] }[] }>(
-          "GET", `/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices`, { query: { labelSelector: "kubernetes.io/service-name=svc" } });
-        const eps = l.items.flatMap((i) => i.endpoints ?? []).filter((e) => e.conditions?.ready === true);
-        return eps.length === 2 ? eps.flatMap((e) => e.addresses) : undefined;
-      }, 60_000);
-      for (const ip of ready) expect(ip).toMatch(/^10\.244\./);
-      await waitFor("endpoints in the IR", async () => {
-        const ir = JSON.stringify(c.pipeline.lastResult()?.ir ?? {});
-        return ready.every((ip) => ir.includes(ip)) ? true : undefined;
-      });
-    } finally {
-      await runner.stop();
-      await replicas.stop(c, true);
-    }
-  }, 90_000);
-
-  podNetnsTier.it("pods run as processes in their own network namespaces and answer on their endpoint IPs", async () => {
-    const net = createPodNetwork();
-    const runner = await startPodRunner(client, { network: net, logDir: cluster.dir });
-    try {
-      const script = "require('http').createServer((q, s) => s.end(process.env.POD_NAME + ' ' + process.env.POD_IP)).listen(8080)";
-      cluster.kubectl(["apply", "-f", "-"], JSON.stringify({
-        apiVersion: "v1", kind: "List", items: [
-          { apiVersion: "v1", kind: "Service", metadata: { name: "echo", namespace: NS }, spec: { selector: { app: "echo" }, ports: [{ port: 80, targetPort: 8080 }] } },
-          {
-            apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "echo", namespace: NS },
-            spec: {
-              replicas: 2, selector: { matchLabels: { app: "echo" } },
-              template: { metadata: { labels: { app: "echo" } }, spec: { containers: [{ name: "echo", image: "example.invalid/echo:1", command: [process.execPath, "-e", script], ports: [{ containerPort: 8080 }] }] } },
-            },
-          },
-        ],
-      }));
-      const ips = await waitFor("2 ready echo endpoints", async () => {
-        const l = await client.request<{ items: { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] }[] }>(
-          "GET", `/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices`, { query: { labelSelector: "kubernetes.io/service-name=echo" } });
-        const eps = l.items.flatMap((i) => i.endpoints ?? []).filter((e) => e.conditions?.ready === true);
-        return eps.length === 2 ? eps.flatMap((e) => e.addresses) : undefined;
-      }, 60_000);
-      const answers = await Promise.all(ips.map(async (ip) => (await fetch(`http://${ip}:8080/`, { signal: AbortSignal.timeout(5_000) })).text()));
-      const names = new Set(answers.map((a) => a.split(" ")[0]));
-      expect(names.size).toBe(2);
-      for (const [i, a] of answers.entries()) expect(a.split(" ")[1]).toBe(ips[i]);
-      cluster.kubectl(["delete", "deployment", "echo", "-n", NS]);
-      await waitFor("echo pods gone", async () => {
-        const pods = await client.request<{ items: unknown[] }>("GET", `/api/v1/namespaces/${NS}/pods`, { query: { labelSelector: "app=echo" } });
-        return pods.items.length === 0 ? true : undefined;
-      }, 60_000);
-      await waitFor("echo processes stopped", async () => {
-        const alive = await Promise.all(ips.map((ip) => fetch(`http://${ip}:8080/`, { signal: AbortSignal.timeout(500) }).then(() => true, () => false)));
-        return alive.every((a) => !a) ? true : undefined;
-      });
-    } finally {
-      await runner.stop();
-      net.destroy();
-    }
-  }, 120_000);
 
   it("provisions a Deployment and Service per Gateway, reports the address, and the GC removes them with the Gateway", async () => {
     const c = await replica("provisioner", false, ["--provision-gateways", "--gateway-image", "example.invalid/weft:test"]);

@@ -14,6 +14,7 @@ import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { chooseOriginalDstMethod } from "../../pkg/proxy/sidecar/original-dst.ts";
 import { isWeftError } from "../../pkg/errors/weft-error.ts";
 import { meshIR } from "../proxy/fixtures.ts";
+import { netnsTier } from "../capture/support/netns.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "weft-capture-ready-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,7 +46,8 @@ describe("original-destination method", () => {
     expect(() => chooseOriginalDstMethod(noAddon, aDir)).toThrow(/conntrack fallback .*EISDIR/);
   });
 
-  it.skipIf(process.getuid?.() !== 0)("refuses a 0440 root-owned table to UID 1337, as in the image", () => {
+  // Root (to run a child as UID 1337): the netns tier's prerequisite.
+  netnsTier.it("refuses a 0440 root-owned table to UID 1337, as in the image", () => {
     const table = join(dir, "nf_conntrack");
     writeFileSync(table, "ipv4 2 tcp 6 431999 ESTABLISHED\n");
     chmodSync(table, 0o440);

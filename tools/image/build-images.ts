@@ -5,7 +5,8 @@
 //   pause    registry.k8s.io/pause:3.10.1                the k8s.io/kubernetes pause.c (build-test-cluster.sh pause)
 //   coredns  registry.k8s.io/coredns/coredns:<version>   CoreDNS from its Go module (build-test-cluster.sh coredns)
 // Usage: node tools/image/build-images.ts [name...]  (default: all). Run through scripts/build-images.sh,
-// which holds the lock. Gives <cache>/images/<name>.tar and <name>.json ({ ref, key, bytes, seconds }).
+// which holds the lock. Gives <cache>/images/<name>.tar and <name>.json ({ ref, key, bytes, seconds,
+// spec }), and with all of them all.tar (each shared layer once: a node imports it in one go).
 // Must not: rebuild an image whose inputs did not change (its key is in <name>.json).
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -121,6 +122,20 @@ export interface BuiltImage {
   readonly cached: boolean;
 }
 
+/** One archive holding every image (shared layers stored once): what a node imports in one go. */
+export const ALL_IMAGES_TAR = join(imagesDir, "all.tar");
+
+async function writeAllArchive(built: readonly BuiltImage[]): Promise<void> {
+  const key = createHash("sha256").update(built.map((b) => `${b.name}=${b.key}`).join(",")).digest("hex").slice(0, 16);
+  const meta = join(imagesDir, "all.json");
+  const old = existsSync(meta) ? (JSON.parse(readFileSync(meta, "utf8")) as { key?: string }) : {};
+  if (old.key === key && existsSync(ALL_IMAGES_TAR)) return;
+  const specs = built.map((b) => (JSON.parse(readFileSync(join(imagesDir, `${b.name}.json`), "utf8")) as { spec: ImageSpec }).spec);
+  await writeDockerArchive(ALL_IMAGES_TAR, specs);
+  writeFileSync(meta, `${JSON.stringify({ key, refs: specs.map((x) => x.ref) })}\n`);
+  log(`all images in one archive: ${ALL_IMAGES_TAR} (${Math.round(statSync(ALL_IMAGES_TAR).size / 1048576)} MiB)`);
+}
+
 export async function buildImages(names: readonly Name[]): Promise<BuiltImage[]> {
   mkdirSync(imagesDir, { recursive: true });
   const out: BuiltImage[] = [];
@@ -152,6 +167,7 @@ export async function buildImages(names: readonly Name[]): Promise<BuiltImage[]>
     log(`${name} built in ${seconds} s: ${tar} (${Math.round(bytes / 1048576)} MiB)`);
     out.push({ name, ref: spec.ref, key, tar, bytes, seconds, cached: false });
   }
+  if (names.length === Object.keys(IMAGE_REFS).length) await writeAllArchive(out);
   return out;
 }
 

@@ -33,7 +33,8 @@ export function run(cmd: string, args: readonly string[], opts: { cwd?: string; 
 /** Packs `dir` as a layer. `rootOwned` stores every entry as 0:0 (Docker's COPY default). */
 export function packLayer(dir: string, out: string, opts: { rootOwned?: boolean; exclude?: readonly string[] } = {}): void {
   mkdirSync(dirname(out), { recursive: true });
-  const args = ["--create", "--file", out, "--format=gnu", "--sort=name", "--mtime=@0", "--numeric-owner", "--xattrs"];
+  // Overlay upper dirs carry trusted.overlay.* attributes: bookkeeping of the mount, not image content.
+  const args = ["--create", "--file", out, "--format=gnu", "--sort=name", "--mtime=@0", "--numeric-owner", "--xattrs", "--xattrs-exclude=trusted.*"];
   if (opts.rootOwned === true) args.push("--owner=0", "--group=0");
   for (const e of opts.exclude ?? []) args.push(`--exclude=${e}`);
   run("tar", [...args, "-C", dir, "."]);

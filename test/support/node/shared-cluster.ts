@@ -1,0 +1,103 @@
+// shared-cluster: what a *.cluster.test.ts file uses of the run's real-node cluster (global-setup.ts).
+// Gives `realNodeTier`, the "real-node" tier gate (test/support/tiers.ts: the node cannot run on this
+// machine ⇒ a skip with the reason, or under CI a failing test), until() (poll with a deadline, the dump in the error), and sharedCluster() → { kc, kubectl, helm, namespace(), dump() }: kubectl and Helm bound to the
+// cluster's admin kubeconfig, a fresh namespace per suite (deleted after it, not awaited), and a dump
+// of a namespace's pods, events and container logs for a failing step.
+// Must not: start or stop the cluster (the global setup owns it), or touch namespaces it did not create.
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { KubeConfig } from "@kubernetes/client-node";
+import { afterAll, inject } from "vitest";
+import { pieceBin } from "../../../tools/toolset.ts";
+import { requireTier } from "../tiers.ts";
+import type { RealNodeInfo } from "./real-node.ts";
+import "./real-node-context.ts";
+
+const ctx = inject("realNode");
+
+/** The "real-node" tier: missing when this machine cannot run a real node (node-host.ts realNodeMissing). */
+export const realNodeTier = requireTier("real-node", ctx.missing);
+
+export interface SharedCluster {
+  readonly info: RealNodeInfo;
+  readonly kc: KubeConfig;
+  readonly images: NonNullable<typeof ctx.images>;
+  kubectl(args: readonly string[], input?: string, timeoutMs?: number): string;
+  helm(args: readonly string[], timeoutMs?: number): string;
+  /** Creates a namespace named `<prefix>-<random>` (labels applied), deleted when the file's tests end. */
+  namespace(prefix: string, labels?: Readonly<Record<string, string>>): string;
+  /** Pods (wide), events and every container's last log lines in `ns`, for a failure message. */
+  dump(ns: string): string;
+}
+
+/** Polls `fn` until it gives a value, for at most `timeoutMs`; the error carries the last failure and `onFail()`. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number, onFail: () => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e instanceof Error ? e.message : String(e);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last})` : ""}\n${onFail()}`);
+}
+
+function run(cmd: string, args: readonly string[], input: string | undefined, timeoutMs: number): string {
+  const r = spawnSync(cmd, args, { input, encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`${cmd.split("/").at(-1)} ${args.join(" ")} failed: ${(r.stderr || r.error?.message || "").trim()}`);
+  return r.stdout;
+}
+
+let shared: SharedCluster | undefined;
+const created: string[] = [];
+
+// Registered when a test file imports this module: its namespaces go when its tests end.
+afterAll(() => {
+  if (ctx.info === undefined) return;
+  for (const ns of created.splice(0)) spawnSync(ctx.info.kubectl, [`--kubeconfig=${ctx.info.kubeconfig}`, "delete", "namespace", ns, "--wait=false"], { timeout: 30_000 });
+});
+
+export function sharedCluster(): SharedCluster {
+  if (shared !== undefined) return shared;
+  if (ctx.error !== undefined) throw new Error(`the real-node cluster did not start: ${ctx.error}`);
+  if (ctx.info === undefined) throw new Error(`no real-node cluster in this run: ${ctx.missing ?? "unknown reason"}`);
+  const info = ctx.info;
+  const kc = new KubeConfig();
+  kc.loadFromFile(info.kubeconfig);
+  const kubectl = (args: readonly string[], input?: string, timeoutMs = 60_000): string => run(info.kubectl, [`--kubeconfig=${info.kubeconfig}`, ...args], input, timeoutMs);
+  shared = {
+    info, kc, images: ctx.images ?? {}, kubectl,
+    helm: (args, timeoutMs = 300_000) => {
+      const helm = pieceBin("helm", "helm");
+      if (helm === undefined) throw new Error("helm not built: run scripts/build-test-cluster.sh helm");
+      return run(helm, [`--kubeconfig=${info.kubeconfig}`, ...args], undefined, timeoutMs);
+    },
+    namespace: (prefix, labels = {}) => {
+      const ns = `${prefix}-${randomBytes(3).toString("hex")}`;
+      kubectl(["create", "namespace", ns]);
+      created.push(ns);
+      const pairs = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+      if (pairs.length > 0) kubectl(["label", "namespace", ns, ...pairs]);
+      return ns;
+    },
+    dump: (ns) => {
+      const safe = (args: readonly string[]): string => {
+        try {
+          return kubectl(args, undefined, 20_000);
+        } catch (e) {
+          return e instanceof Error ? e.message : String(e);
+        }
+      };
+      const parts = [`--- pods in ${ns}`, safe(["-n", ns, "get", "pods", "-o", "wide"]), `--- events in ${ns}`, safe(["-n", ns, "get", "events", "--sort-by=.lastTimestamp"])];
+      for (const pod of safe(["-n", ns, "get", "pods", "-o", "name"]).split("\n").filter((p) => p.startsWith("pod/"))) {
+        parts.push(`--- ${pod} (all containers, last 40 lines each)`, safe(["-n", ns, "logs", pod, "--all-containers", "--prefix", "--tail=40"]));
+      }
+      return parts.join("\n");
+    },
+  };
+  return shared;
+}

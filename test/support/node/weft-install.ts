@@ -1,0 +1,27 @@
+// weft-install: Weft installed on the shared real-node cluster the way the README tells a platform
+// engineer: `helm install weft mesh-charts/weft -n weft-system --create-namespace --wait`, chart
+// defaults, the locally built image (its real name is the chart's default, present on the node).
+// Files that need the mesh call installWeft(); the first one installs, under a lock, the rest find
+// the release deployed. Takes the SharedCluster; gives the install time (0 when already there).
+// Must not: change the release of another file (it never upgrades or uninstalls).
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { pieceBin, repoRoot } from "../../../tools/toolset.ts";
+import type { SharedCluster } from "./shared-cluster.ts";
+
+export const WEFT_NAMESPACE = "weft-system";
+
+export function installWeft(c: SharedCluster): number {
+  const helm = pieceBin("helm", "helm");
+  if (helm === undefined) throw new Error("helm not built: run scripts/build-test-cluster.sh helm");
+  const t0 = Date.now();
+  const script = [
+    `"$0" --kubeconfig="$1" status weft -n ${WEFT_NAMESPACE} >/dev/null 2>&1 && exit 0`,
+    `exec "$0" --kubeconfig="$1" install weft "$2" -n ${WEFT_NAMESPACE} --create-namespace --wait --timeout 5m`,
+  ].join("\n");
+  const r = spawnSync("flock", [join(c.info.dir, "weft-install.lock"), "sh", "-c", script, helm, c.info.kubeconfig, join(repoRoot, "mesh-charts/weft")], {
+    encoding: "utf8", timeout: 400_000,
+  });
+  if (r.status !== 0) throw new Error(`helm install weft failed: ${r.stdout}${r.stderr}\n${c.dump(WEFT_NAMESPACE)}`);
+  return r.stdout.includes("STATUS: deployed") ? Date.now() - t0 : 0;
+}
