@@ -79,7 +79,7 @@ describe("no way around the gate", () => {
 
   it("scripts/build-test-cluster.sh fails without go and names the tiers it cannot build", () => {
     const r = spawnSync("bash", ["scripts/build-test-cluster.sh"], { cwd: repo, encoding: "utf8", timeout: 30_000, env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent" } });
-    expect(r.stderr).toContain("go not found on PATH: cannot build test tiers kube-cluster and helm");
+    expect(r.stderr).toContain("go not found on PATH: cannot build test tiers kube-cluster, helm and real-node");
     expect(r.status).toBe(1);
   });
 });
