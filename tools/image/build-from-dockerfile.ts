@@ -64,6 +64,13 @@ function copyInto(srcs: readonly string[], dst: string, dstIsDir: boolean): void
   }
 }
 
+/** A COPY's sources on this host: in the context, or (--from) in the stage's dir under its WORKDIR. */
+function copySources(ins: Instruction, o: BuildOptions, stages: ReadonlyMap<string, BuiltStage>): string[] {
+  const from = ins.from === undefined ? undefined : stages.get(ins.from);
+  if (ins.from !== undefined && from === undefined) throw new Error(`Dockerfile:${ins.line}: unknown stage ${ins.from}`);
+  return ins.paths!.slice(0, -1).map((s) => (from === undefined ? join(o.context, s) : join(from.dir, posix.relative(from.workdir, s))));
+}
+
 function workdirOf(stage: Stage, upTo: number): string {
   let wd = "/";
   for (const ins of stage.instructions.slice(0, upTo)) if (ins.op === "WORKDIR") wd = posix.resolve(wd, ins.args);
@@ -107,9 +114,7 @@ function buildStage(stage: Stage, o: BuildOptions, done: ReadonlyMap<string, Bui
     if (ins.op === "WORKDIR") continue;
     if (ins.op === "COPY") {
       const dst = local(posix.resolve(wd, ins.paths!.at(-1)!));
-      const from = ins.from === undefined ? undefined : done.get(ins.from);
-      if (ins.from !== undefined && from === undefined) throw new Error(`Dockerfile:${ins.line}: unknown stage ${ins.from}`);
-      const srcs = ins.paths!.slice(0, -1).map((s) => (from === undefined ? join(o.context, s) : join(from.dir, posix.relative(from.workdir, s))));
+      const srcs = copySources(ins, o, done);
       copyInto(srcs, dst, ins.paths!.at(-1)!.endsWith("/") || srcs.length > 1);
     } else if (ins.op === "RUN") {
       if (/^apt-get\b/.test(ins.args)) {
@@ -166,6 +171,55 @@ interface FinalState {
   user?: string;
 }
 
+/** One final-stage instruction, applied to the mounted root `merged`. */
+function applyFinal(i: Instruction, merged: string, state: FinalState, o: BuildOptions, stages: ReadonlyMap<string, BuiltStage>): void {
+  const inRoot = (p: string): string => join(merged, posix.resolve(state.workdir, p));
+  switch (i.op) {
+    case "WORKDIR":
+      state.workdir = posix.resolve(state.workdir, i.args);
+      mkdirSync(join(merged, state.workdir), { recursive: true });
+      state.config.WorkingDir = state.workdir;
+      break;
+    case "COPY": {
+      const srcs = copySources(i, o, stages);
+      copyInto(srcs, inRoot(i.paths!.at(-1)!), i.paths!.at(-1)!.endsWith("/") || srcs.length > 1);
+      break;
+    }
+    case "RUN": {
+      o.log(`final stage: RUN ${i.args}`);
+      const resolv = join(merged, "etc/resolv.conf");
+      const hadResolv = existsSync(resolv);
+      if (!hadResolv) cpSync("/etc/resolv.conf", resolv, { dereference: true });
+      try {
+        run("chroot", [...(state.user === undefined ? [] : [`--userspec=${state.user}`]), merged, "/bin/sh", "-c", `cd ${state.workdir} && ${i.args}`], {
+          env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root", LANG: "C.UTF-8" },
+        });
+      } finally {
+        if (!hadResolv) rmSync(resolv, { force: true });
+      }
+      break;
+    }
+    case "USER":
+      state.user = i.args;
+      state.config.User = i.args;
+      break;
+    case "ENTRYPOINT":
+      state.config.Entrypoint = i.json!;
+      break;
+    case "CMD":
+      state.config.Cmd = i.json!;
+      break;
+    case "ENV": {
+      const m = /^([A-Za-z_][A-Za-z0-9_]*)[= ](.*)$/.exec(i.args);
+      if (m === null) throw new Error(`Dockerfile:${i.line}: ENV must be NAME=value`);
+      state.config.Env = [...(state.config.Env ?? []).filter((e) => !e.startsWith(`${m[1]}=`)), `${m[1]}=${m[2]}`];
+      break;
+    }
+    default:
+      throw new Error(`Dockerfile:${i.line}: ${i.op} is not supported in the final stage`);
+  }
+}
+
 /** Applies instructions on an overlay (lowers top first) and gives the upper dir as a layer tar. */
 function applyOnOverlay(ins: readonly Instruction[], lowers: readonly string[], out: string, state: FinalState, o: BuildOptions, stages: ReadonlyMap<string, BuiltStage>): void {
   const tmp = mkdtempSync(join(o.imagesDir, ".overlay-"));
@@ -174,55 +228,7 @@ function applyOnOverlay(ins: readonly Instruction[], lowers: readonly string[], 
   try {
     run("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=${lowers.join(":")},upperdir=${upper},workdir=${workdir}`, merged]);
     try {
-    for (const i of ins) {
-      const inRoot = (p: string): string => join(merged, posix.resolve(state.workdir, p));
-      switch (i.op) {
-        case "WORKDIR":
-          state.workdir = posix.resolve(state.workdir, i.args);
-          mkdirSync(join(merged, state.workdir), { recursive: true });
-          state.config.WorkingDir = state.workdir;
-          break;
-        case "COPY": {
-          const from = i.from === undefined ? undefined : stages.get(i.from);
-          if (i.from !== undefined && from === undefined) throw new Error(`Dockerfile:${i.line}: unknown stage ${i.from}`);
-          const srcs = i.paths!.slice(0, -1).map((s) => (from === undefined ? join(o.context, s) : join(from.dir, posix.relative(from.workdir, s))));
-          copyInto(srcs, inRoot(i.paths!.at(-1)!), i.paths!.at(-1)!.endsWith("/") || srcs.length > 1);
-          break;
-        }
-        case "RUN": {
-          o.log(`final stage: RUN ${i.args}`);
-          const resolv = join(merged, "etc/resolv.conf");
-          const hadResolv = existsSync(resolv);
-          if (!hadResolv) cpSync("/etc/resolv.conf", resolv, { dereference: true });
-          try {
-            run("chroot", [...(state.user === undefined ? [] : [`--userspec=${state.user}`]), merged, "/bin/sh", "-c", `cd ${state.workdir} && ${i.args}`], {
-              env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root", LANG: "C.UTF-8" },
-            });
-          } finally {
-            if (!hadResolv) rmSync(resolv, { force: true });
-          }
-          break;
-        }
-        case "USER":
-          state.user = i.args;
-          state.config.User = i.args;
-          break;
-        case "ENTRYPOINT":
-          state.config.Entrypoint = i.json!;
-          break;
-        case "CMD":
-          state.config.Cmd = i.json!;
-          break;
-        case "ENV": {
-          const m = /^([A-Za-z_][A-Za-z0-9_]*)[= ](.*)$/.exec(i.args);
-          if (m === null) throw new Error(`Dockerfile:${i.line}: ENV must be NAME=value`);
-          state.config.Env = [...(state.config.Env ?? []).filter((e) => !e.startsWith(`${m[1]}=`)), `${m[1]}=${m[2]}`];
-          break;
-        }
-        default:
-          throw new Error(`Dockerfile:${i.line}: ${i.op} is not supported in the final stage`);
-      }
-    }
+      for (const i of ins) applyFinal(i, merged, state, o, stages);
     } finally {
       run("umount", [merged]);
     }
