@@ -18,6 +18,7 @@ import { hostChanges, restoreHost, takeHostSnapshot, type HostSnapshot } from ".
 import { cleanupNode, nodeLeftovers } from "./node-cleanup.ts";
 import { HOST_LOCK, HOST_STATE, nodeLayout, type NodeLayout } from "./node-layout.ts";
 import { createNodeNetns } from "./node-netns.ts";
+import type { RunnerArgs } from "./cluster-runner.ts";
 import type { RealNodeInfo } from "./real-node.ts";
 
 const COMMANDS = ["nsenter", "ip", "iptables", "containerd", "containerd-shim-runc-v2", "runc", "ctr", "conntrack", "flock", "debootstrap", "mount", "chroot"];
@@ -48,7 +49,11 @@ export interface NodeHost {
 }
 
 /** Holds HOST_LOCK through a `flock` child until release() or this process's exit (its stdin closes). */
-async function acquireLock(timeoutS: number): Promise<() => void> {
+async function acquireLock(timeoutS: number, log: (line: string) => void): Promise<() => void> {
+  if (spawnSync("flock", ["-n", HOST_LOCK, "true"]).status !== 0) {
+    const holder = existsSync(HOST_STATE) ? ` (run dir ${(JSON.parse(readFileSync(HOST_STATE, "utf8")) as HostState).dir})` : "";
+    log(`waiting up to ${timeoutS} s for ${HOST_LOCK}: another real-node run holds it${holder}`);
+  }
   const child = spawn("flock", ["-w", String(timeoutS), HOST_LOCK, "sh", "-c", "echo locked; exec cat >/dev/null"], { stdio: ["pipe", "pipe", "inherit"] });
   const line = await new Promise<string | undefined>((resolve) => {
     const rl = createInterface({ input: child.stdout! });
@@ -81,7 +86,7 @@ function buildImages(): Record<string, { ref: string; seconds: number; cached: b
 }
 
 export async function startNodeHost(log: (line: string) => void): Promise<NodeHost> {
-  const release = await acquireLock(1800);
+  const release = await acquireLock(1800, log);
   let layout: NodeLayout | undefined;
   let snapshot: HostSnapshot | undefined;
   let runner: ChildProcess | undefined;
@@ -93,7 +98,7 @@ export async function startNodeHost(log: (line: string) => void): Promise<NodeHo
     snapshot = takeHostSnapshot();
     writeFileSync(HOST_STATE, JSON.stringify({ id, dir: layout.dir, snapshot } satisfies HostState));
     createNodeNetns(layout);
-    const args = { id, dir: layout.dir, archive: ALL_IMAGES_TAR, refs: Object.values(images).map((i) => i.ref), corednsImage: IMAGE_REFS.coredns };
+    const args: RunnerArgs = { id, dir: layout.dir, archive: ALL_IMAGES_TAR, refs: Object.values(images).map((i) => i.ref), corednsImage: IMAGE_REFS.coredns, snapshot };
     runner = spawn("nsenter", [`--net=${layout.netnsPath}`, "--", join(repoRoot, "node_modules/.bin/node"), join(import.meta.dirname, "cluster-runner.ts"), JSON.stringify(args)], {
       stdio: ["pipe", "pipe", "inherit"], cwd: repoRoot,
     });
