@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:f
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startAdminServer } from "../../pkg/proxy/admin-server.ts";
+import { startAdminServer } from "../../pkg/proxy/admin/admin-server.ts";
 import { createHttpEngine } from "../../pkg/proxy/engine.ts";
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { chooseOriginalDstMethod } from "../../pkg/proxy/sidecar/original-dst.ts";

@@ -1,5 +1,6 @@
 // admin-server: the proxy's own HTTP endpoints: /live (process up), /ready (200 once a config is in
-// force and nothing blocks readiness — else 503 with the reason), /config (version + IR JSON, every secret's keyPem redacted), /metrics (Prometheus text), and
+// force and nothing blocks readiness — else 503 with the reason), /config (version + IR JSON, every
+// secret's keyPem redacted), /metrics (Prometheus text), and
 // /app-health/<container>/<kind> for the app probes the injector pointed here (app-probe.ts; only the
 // configured paths, each checked against the app on localhost).
 // Takes the engine, extra metric text and the app probes; gives a listening server. Must not: expose key
@@ -40,7 +41,7 @@ export interface AdminOptions {
   readonly notReady?: () => string | undefined;
 }
 
-function readiness(engine: WeftHttpEngine, opts: AdminOptions): { status: number; body: string } {
+function readiness(engine: AdminView, opts: AdminOptions): { status: number; body: string } {
   const blocked = opts.notReady?.();
   if (blocked !== undefined) return { status: 503, body: `not ready: ${blocked}\n` };
   return engine.state() !== undefined ? { status: 200, body: "ready\n" } : { status: 503, body: "no config\n" };
