@@ -108,6 +108,33 @@ describe("verifyPeerIdentity", () => {
     expect(verify(bad.pem, root.pem)).toEqual({ ok: false, reason: 'peer SPIFFE id "spiffe://cluster.local/ns/shop/sa/" is malformed' });
   });
 
+  it("a DNS SAN spelled like a SPIFFE id is no identity", () => {
+    const k = keys[1]!;
+    const cert = forge.pki.createCertificate();
+    cert.publicKey = forge.pki.setRsaPublicKey(k.n, k.e);
+    cert.serialNumber = "7777";
+    cert.validity.notBefore = new Date(T0 - HOUR);
+    cert.validity.notAfter = new Date(T0 + HOUR);
+    cert.setSubject([{ name: "commonName", value: "dns" }]);
+    cert.setIssuer(root.cert.subject.attributes);
+    cert.setExtensions([{ name: "basicConstraints", cA: false }, { name: "subjectAltName", altNames: [{ type: 2, value: ID }] }]);
+    cert.sign(root.key, forge.md.sha256.create());
+    expect(verify(forge.pki.certificateToPem(cert), root.pem)).toEqual({ ok: false, reason: "peer certificate must carry exactly one SPIFFE URI SAN, found 0" });
+  });
+
+  it("finds the issuer among unrelated intermediates, in any order", () => {
+    const mid = make({ cn: "mid-o", issuer: root, ca: true, keyIndex: 2 });
+    const stray = make({ cn: "stray", ca: true, keyIndex: 3 });
+    const viaMid = make({ cn: "web-o", issuer: mid, ca: false, uris: [ID], keyIndex: 1 });
+    expect(verify(viaMid.pem + stray.pem + mid.pem, root.pem).ok).toBe(true);
+  });
+
+  it("quotes at most 200 characters of a malformed id", () => {
+    const long = `spiffe://cluster.local/${"x/".repeat(150)}`;
+    const c = make({ cn: "long", issuer: root, ca: false, uris: [long], keyIndex: 1 });
+    expect(verify(c.pem, root.pem)).toEqual({ ok: false, reason: `peer SPIFFE id ${JSON.stringify(long.slice(0, 200))} is malformed` });
+  });
+
   it("a URI SAN crafted to read as a second entry never yields that id", () => {
     const smuggler = make({ cn: "smuggler", issuer: root, ca: false, uris: [`spiffe://cluster.local/ns/evil/sa/x, URI:${ID}`], keyIndex: 1 });
     expect(verify(smuggler.pem, root.pem).ok).toBe(false);

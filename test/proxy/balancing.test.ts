@@ -94,6 +94,20 @@ describe("P2C over peak-EWMA cost", () => {
     expect(pickP2cEwma(eps, stats(7, 0, 3), seq(0.9, 0.2), undefined)).toBe(2);
     expect(pickP2cEwma(eps, stats(3, 0, 7), seq(0.9, 0.2), undefined)).toBe(0);
   });
+  it("the second draw covers the other n-1 candidates: it never equals the first", () => {
+    const eps = [ep(1), ep(2), ep(3)];
+    // random 0.9 → a = 2; random 0.9 → b = floor(0.9 × 2) = 1 (< a): candidates 2 and 1, 1 is cheaper.
+    expect(pickP2cEwma(eps, stats(0, 1, 9), seq(0.9, 0.9), undefined)).toBe(1);
+  });
+  it("an avoided endpoint that was not drawn changes nothing: the cheaper of the two still wins", () => {
+    const eps = [ep(1), ep(2), ep(3)];
+    expect(pickP2cEwma(eps, stats(0, 9, 1), seq(0.5, 0.5), eps[0])).toBe(2);
+  });
+  it("a random source returning 1 (out of contract) still yields a candidate", () => {
+    const eps = [ep(1), ep(2), ep(3)];
+    expect(pickP2cEwma(eps, stats(5, 0, 5), () => 1, undefined)).toBe(2);
+    expect(pickP2cEwma(eps, stats(5, 9, 0), seq(0.5, 1), undefined)).toBe(2);
+  });
   it("returns the avoided endpoint's rival whichever side it was drawn on", () => {
     const eps = [ep(1), ep(2), ep(3)];
     expect(pickP2cEwma(eps, stats(0, 0, 99), seq(0.5, 0.5), eps[1])).toBe(2);
@@ -128,6 +142,10 @@ describe("peak-EWMA stats", () => {
     expect(s.ewmaMs).toBeCloseTo(before, 9);
     s.observe(before, 10_000); // equal observation (a clock step back counts as no time): unchanged
     expect(s.ewmaMs).toBeCloseTo(before, 9);
+    const t = new EndpointStats();
+    t.observe(200, 0);
+    t.observe(100, 10_000); // a lower latency pulls the average down by weight 1 - e^-1
+    expect(t.ewmaMs).toBeCloseTo(200 * Math.exp(-1) + 100 * (1 - Math.exp(-1)), 6);
   });
   it("a failure counts as max(250 ms, twice the current EWMA)", () => {
     const s = new EndpointStats();
