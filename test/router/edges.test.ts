@@ -51,6 +51,7 @@ describe("weighted backend choice at its edges", () => {
     const bs = [b("zero", 0), b("neg", -5), b("nan", Number.NaN), b("inf", Number.POSITIVE_INFINITY), b("ok", 2)];
     for (const r of [0, 0.3, 0.7, 0.999999]) expect(name(pickBackend(bs, () => r))).toBe("ok");
     expect(pickBackend([b("zero", 0), b("neg", -1)], () => 0)).toBeUndefined();
+    for (const r of [0, 0.3, 0.999999]) expect(name(pickBackend([b("ok", 2), b("inf", Number.POSITIVE_INFINITY)], () => r))).toBe("ok");
     expect(pickBackend([], () => 0)).toBeUndefined();
   });
   it("a random source gone wrong (NaN, negative, ≥ 1) still gives a positive-weight backend", () => {
