@@ -24,7 +24,7 @@ export const TOKEN_FILE = "distribution-token";
 /** PEM roots the proxy verifies the controller's distribution certificate against. */
 export const TRUST_BUNDLE_ENV = "WEFT_TRUST_BUNDLE";
 
-/** `weft init` flags for the capture config (read by cmd/weft/init.ts). */
+/** `weft init` flags for the capture config (read by init-options.ts). */
 export function initArgs(config: InjectorConfig, o: PodOverrides): string[] {
   const args = [
     "init",

@@ -1,18 +1,19 @@
 // import-graph: the source files of the repo's library (pkg/, injector/) and their relative imports, for
 // the architecture tests (module-boundaries, import-cycles). Takes the repository root; gives file lists,
 // each file's import specifiers, the resolved file-to-file graph and its import loops.
-// Must not: execute the code it reads (imports are read as text: `import`, `import type`, `export … from`
-// and `import("…")` all count, since a type-only loop is still a loop in the design).
+// Must not: execute the code it reads (imports are read as text: `import`, `import type`, `export … from`,
+// side-effect `import "…"` and `import("…")` all count, since a type-only loop is still a loop in the design).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 
-/** Every non-test .ts file under `dir`. */
-export function sourceFiles(dir: string): string[] {
+/** Every .ts file under `dir` (test files only with `tests`; node_modules never). */
+export function sourceFiles(dir: string, opts: { readonly tests?: boolean } = {}): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...sourceFiles(p));
-    else if (p.endsWith(".ts") && !p.endsWith(".test.ts")) out.push(p);
+    if (name === "node_modules") continue;
+    if (statSync(p).isDirectory()) out.push(...sourceFiles(p, opts));
+    else if (p.endsWith(".ts") && (opts.tests === true || !p.endsWith(".test.ts"))) out.push(p);
   }
   return out;
 }
@@ -20,8 +21,8 @@ export function sourceFiles(dir: string): string[] {
 /** Import specifiers of one file, as written. */
 export function importsOf(source: string): string[] {
   const out: string[] = [];
-  const re = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
-  for (const m of source.matchAll(re)) out.push((m[1] ?? m[2])!);
+  const re = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|(?:^|\n)\s*import\s+["']([^"']+)["']/g;
+  for (const m of source.matchAll(re)) out.push((m[1] ?? m[2] ?? m[3])!);
   return out;
 }
 

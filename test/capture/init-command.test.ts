@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildCaptureRules } from "../../injector/capture-rules.ts";
-import { envNameFor, parseInitOptions } from "../../cmd/weft/init.ts";
+import { envNameFor, parseInitOptions } from "../../injector/init-options.ts";
 import { inNs, netnsTier, sh } from "./support/netns.ts";
 
 const weft = join(import.meta.dirname, "../../cmd/weft.ts");

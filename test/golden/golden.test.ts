@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { renderOutput, runTranslate } from "../../cmd/lib/translate-output.ts";
+import { renderOutput, runTranslate } from "../../pkg/weftctl/translate-run.ts";
 import { expectGolden } from "../support/golden.ts";
 import { GOLDEN_DIR, goldenCases, OTHER_CORPORA, REPO_ROOT } from "./golden-cases.ts";
 const cases = goldenCases();

@@ -92,7 +92,7 @@ describe("weftctl translate (child process)", () => {
     [[], /at least one -f/],
     [["-f"], /-f needs/],
     [["-f", "x.yaml", "-o", "xml"], /-o must be yaml or json/],
-    [["--bogus"], /unknown argument/],
+    [["--bogus"], /unknown flag --bogus/],
   ])("bad flags %j exit 2", async (args, message) => {
     const out = await weftctl(...(args as string[]));
     expect(out.code).toBe(2);

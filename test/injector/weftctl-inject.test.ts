@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { injectManifests, parseInjectFlags } from "../../cmd/weftctl/inject.ts";
+import { injectManifests } from "../../pkg/weftctl/inject-manifests.ts";
+import { parseInjectFlags } from "../../pkg/weftctl/inject-options.ts";
 import { DEFAULT_INJECTOR_CONFIG } from "../../injector/index.ts";
 
 const manifest = `
@@ -167,7 +168,7 @@ describe("injectManifests", () => {
     expect(parseInjectFlags(["-f", "a", "--namespace-labels", "novalue"])).toMatch(/key=value/);
     expect(parseInjectFlags(["-f", "a", "--native-sidecars=maybe"])).toMatch(/true or false/);
     expect(parseInjectFlags(["-f", "a", "--controller-address", "nope"])).toMatch(/host:port/);
-    expect(parseInjectFlags(["-f", "a", "--bogus"])).toMatch(/unknown argument/);
+    expect(parseInjectFlags(["-f", "a", "--bogus"])).toMatch(/unknown flag --bogus/);
   });
 
   it("puts the mesh roots from --trust-bundle into the proxy's WEFT_TRUST_BUNDLE", () => {

@@ -14,7 +14,7 @@ import type { ResourceSnapshot } from "../../pkg/api/index.ts";
 import type { FilterIR, MeshIR, RouteTablesIR } from "../../pkg/ir/types.ts";
 import { translate, translateEndpoints } from "../../pkg/translate/index.ts";
 import { canonicalJson } from "../../pkg/util/canonical-json.ts";
-import { renderOutput, runTranslate } from "../../cmd/lib/translate-output.ts";
+import { renderOutput, runTranslate } from "../../pkg/weftctl/translate-run.ts";
 import { endpointSlicesArb, shuffleSnapshot, snapshotArb } from "../support/arbitraries.ts";
 import { coverageOf, type Coverage } from "../support/translate-coverage.ts";
 import { fcParams } from "../support/fast-check-env.ts";

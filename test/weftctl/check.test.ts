@@ -4,7 +4,7 @@
 import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHealthServer } from "../../pkg/controller/health.ts";
-import { checksExitCode, runChecks, type CheckResult } from "../../cmd/lib/weftctl-check.ts";
+import { checksExitCode, runChecks, type CheckResult } from "../../pkg/weftctl/check.ts";
 import { WeftError } from "../../pkg/errors/weft-error.ts";
 import type { KubeClient } from "../../pkg/k8s/index.ts";
 

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runTranslate } from "../../cmd/lib/translate-output.ts";
+import { runTranslate } from "../../pkg/weftctl/translate-run.ts";
 import { expectGolden } from "../support/golden.ts";
 
 const root = resolve(import.meta.dirname, "../..");

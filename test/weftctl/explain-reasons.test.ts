@@ -1,10 +1,10 @@
 // explain-reasons: the per-condition messages of pkg/router/explain-entry.ts (the wording users read),
 // request parsing for explain (raw paths, redaction, hostile input) and the gateway TLS/SNI and
-// listener notes of cmd/lib/weftctl-explain.ts on hand-built IR.
+// listener notes of pkg/weftctl/explain.ts on hand-built IR.
 import { describe, expect, it } from "vitest";
-import type { TranslateRun } from "../../cmd/lib/translate-output.ts";
-import { explainRequest, type ExplainReport } from "../../cmd/lib/weftctl-explain.ts";
-import { parseRequest, type ExplainRequest } from "../../cmd/lib/weftctl-request.ts";
+import type { TranslateRun } from "../../pkg/weftctl/translate-run.ts";
+import { explainRequest, type ExplainReport } from "../../pkg/weftctl/explain.ts";
+import { parseRequest, type ExplainRequest } from "../../pkg/weftctl/request.ts";
 import { emptySnapshot } from "../../pkg/api/index.ts";
 import type { MeshIR, RouteEntryIR } from "../../pkg/ir/types.ts";
 import { explainEntry, explainRoutes } from "../../pkg/router/explain-entry.ts";

@@ -1,6 +1,6 @@
 // kube-retry: weftctl's one-shot listing retries transient API answers and gives up on the rest.
 import { describe, expect, it } from "vitest";
-import { withTransientRetry } from "../../cmd/lib/weftctl-kube.ts";
+import { withTransientRetry } from "../../pkg/weftctl/kube.ts";
 import { WeftError } from "../../pkg/errors/weft-error.ts";
 
 const fail = (status: number) => new WeftError("WEFT_ERR_UNAVAILABLE", `HTTP ${status}`, { status });

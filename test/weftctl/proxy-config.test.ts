@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { runTranslate } from "../../cmd/lib/translate-output.ts";
+import { runTranslate } from "../../pkg/weftctl/translate-run.ts";
 import { startAdminServer, type AdminServer } from "../../pkg/proxy/admin/admin-server.ts";
 import { createHttpEngine, engineStateOf, type WeftHttpEngine } from "../../pkg/proxy/index.ts";
 import type { MeshIR } from "../../pkg/ir/types.ts";

@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { ResourceSnapshot } from "../../pkg/api/index.ts";
 import { emptySnapshot } from "../../pkg/api/index.ts";
-import { runTranslate } from "../../cmd/lib/translate-output.ts";
-import { renderStatusTable, statusFromCluster, statusFromTranslate } from "../../cmd/lib/weftctl-status.ts";
+import { runTranslate } from "../../pkg/weftctl/translate-run.ts";
+import { renderStatusTable, statusFromCluster, statusFromTranslate } from "../../pkg/weftctl/status.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const golden = (name: string): string => `test/golden/explain/${name}.in.yaml`;

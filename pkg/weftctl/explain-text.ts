@@ -1,9 +1,9 @@
-// weftctl-explain-text: the default (human) rendering of an ExplainReport: request, parent and why
+// explain-text: the default (human) rendering of an ExplainReport: request, parent and why
 // this table/listener, every candidate in precedence order with ✗ reasons (✓ for the winner), then the
 // matched rule's filters, timeouts, retry, a backend table with shares and endpoints, the predicted
 // response, status conditions and diagnostics. Takes the report; gives text. Must not: print.
-import type { ExplainReport } from "./weftctl-explain.ts";
-import { renderTable } from "./weftctl-output.ts";
+import type { ExplainReport } from "./explain.ts";
+import { renderTable } from "./output.ts";
 
 function section(title: string, lines: readonly string[]): string {
   if (lines.length === 0) return "";

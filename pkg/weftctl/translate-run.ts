@@ -1,4 +1,4 @@
-// translate-output: the offline translate pipeline shared by `weftctl translate` and the golden
+// translate-run: the offline translate pipeline shared by `weftctl translate` and the golden
 // corpus. Takes manifest texts (with a source label); gives the rendered document
 // `{ statuses, ir, diagnostics }` as YAML or JSON with keys sorted (statuses first, then ir, then
 // diagnostics) so equal inputs print equal bytes. Parse errors and warnings become diagnostics
@@ -6,11 +6,11 @@
 // Must not: print key material — TLS private keys in the IR are replaced by a redaction marker.
 import { basename } from "node:path";
 import { stringify } from "yaml";
-import { buildSnapshot, parseManifests } from "../../pkg/api/index.ts";
-import type { ApiObject, ParseIssue, ResourceSnapshot } from "../../pkg/api/index.ts";
-import { translate } from "../../pkg/translate/index.ts";
-import { sortKeys } from "./weftctl-output.ts";
-import type { Diagnostic, TranslateResult } from "../../pkg/translate/result.ts";
+import { buildSnapshot, parseManifests } from "../api/index.ts";
+import type { ApiObject, ParseIssue, ResourceSnapshot } from "../api/index.ts";
+import { translate } from "../translate/index.ts";
+import { sortKeys } from "./output.ts";
+import type { Diagnostic, TranslateResult } from "../translate/result.ts";
 
 export const REDACTED = "[redacted]";
 

@@ -1,15 +1,15 @@
-// weftctl-status: the route and gateway health `weftctl status` shows. Takes either translate's
+// status: the route and gateway health `weftctl status` shows. Takes either translate's
 // computed statuses (offline, -f) or the objects' live .status (cluster), gives one model for both:
 // routes with, per parent, Accepted / ResolvedRefs / PartiallyInvalid / weft.dev/Programmed
 // ("applied by N/M proxies") and the first unhappy message; gateways with their conditions and
 // listeners (attachedRoutes). A route is healthy when every Weft parent is Accepted=True and
 // ResolvedRefs=True; a gateway when Accepted=True and Programmed=True (spec §4, §6).
 // Must not: print, or read anything but status (no Secret data).
-import type { Condition, GRPCRoute, HTTPRoute, ParentReference, ResourceSnapshot, StatusUpdate } from "../../pkg/api/index.ts";
-import { WEFT_CONTROLLER_NAME } from "../../pkg/api/index.ts";
-import { renderTable } from "./weftctl-output.ts";
+import type { Condition, GRPCRoute, HTTPRoute, ParentReference, ResourceSnapshot, StatusUpdate } from "../api/index.ts";
+import { WEFT_CONTROLLER_NAME } from "../api/index.ts";
+import { renderTable } from "./output.ts";
 
-import { PROGRAMMED_CONDITION } from "../../pkg/status/programmed.ts";
+import { PROGRAMMED_CONDITION } from "../status/programmed.ts";
 
 export { PROGRAMMED_CONDITION };
 

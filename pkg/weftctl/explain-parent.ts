@@ -1,4 +1,4 @@
-// weftctl-explain-parent: which parent and which route tables a request meets, for weftctl explain.
+// explain-parent: which parent and which route tables a request meets, for weftctl explain.
 // East-west: the URL host is a Service name or ClusterIP; the client namespace picks consumer routes,
 // else producer routes, else none (passthrough; spec §1.4, §1.8, §2). North-south: the URL port and
 // Host pick the Gateway listener (most specific hostname, spec §7), listener isolation (spec §6),
@@ -6,13 +6,13 @@
 // routes). Uses the router's own compileMesh/lookupMeshDestination/compileGateway/selectListener.
 // Takes a translate run and a parsed request; gives a Routed value or an input error. Must not: print.
 import { isIP } from "node:net";
-import type { Condition } from "../../pkg/api/index.ts";
-import type { MeshPortIR, MeshServiceIR, RouteTablesIR } from "../../pkg/ir/types.ts";
-import { compileGateway, compileMesh, compileRoutes, hostnameMatches, listenerForSni, lookupMeshDestination, selectListener } from "../../pkg/router/index.ts";
-import type { CompiledRoutes } from "../../pkg/router/index.ts";
-import { normalizeIp } from "../../pkg/util/ip-address.ts";
-import type { TranslateRun } from "./translate-output.ts";
-import type { ExplainRequest } from "./weftctl-request.ts";
+import type { Condition } from "../api/index.ts";
+import type { MeshPortIR, MeshServiceIR, RouteTablesIR } from "../ir/types.ts";
+import { compileGateway, compileMesh, compileRoutes, hostnameMatches, listenerForSni, lookupMeshDestination, selectListener } from "../router/index.ts";
+import type { CompiledRoutes } from "../router/index.ts";
+import { normalizeIp } from "../util/ip-address.ts";
+import type { TranslateRun } from "./translate-run.ts";
+import type { ExplainRequest } from "./request.ts";
 
 export interface ListenerReport {
   readonly name: string;

@@ -1,4 +1,4 @@
-// weftctl-kube: one-shot Kubernetes access for weftctl (explain/status/check against a live cluster).
+// kube: one-shot Kubernetes access for weftctl (explain/status/check against a live cluster).
 // Takes a kubeconfig path (or the default: $KUBECONFIG, ~/.kube/config, in-cluster); gives a
 // KubeClient (pkg/k8s) and listSnapshot(): every kind translate reads (pkg/k8s RESOURCE_KINDS), listed
 // once at its preferred served version, as a ResourceSnapshot. Kinds that are not served (CRDs
@@ -6,10 +6,10 @@
 // answers (429, 5xx, network) are retried a few times first.
 // Must not: log credentials or Secret data (only TLS Secrets named by Gateway listeners are kept).
 import { KubeConfig } from "@kubernetes/client-node";
-import type { Gateway, ResourceSnapshot, Secret, SnapshotKind } from "../../pkg/api/index.ts";
-import { emptySnapshot } from "../../pkg/api/index.ts";
-import { apiPath, createBackoff, createKubeClient, discoverVersion, kubeStatusOf, RESOURCE_KINDS } from "../../pkg/k8s/index.ts";
-import type { KubeClient } from "../../pkg/k8s/index.ts";
+import type { Gateway, ResourceSnapshot, Secret, SnapshotKind } from "../api/index.ts";
+import { emptySnapshot } from "../api/index.ts";
+import { apiPath, createBackoff, createKubeClient, discoverVersion, kubeStatusOf, RESOURCE_KINDS } from "../k8s/index.ts";
+import type { KubeClient } from "../k8s/index.ts";
 
 export function loadKubeConfig(path: string | undefined): KubeConfig {
   const kc = new KubeConfig();

@@ -1,12 +1,12 @@
-// weftctl-check: pre/post-install checks for `weftctl check`, each PASS / FAIL / WARN with a precise
+// check: pre/post-install checks for `weftctl check`, each PASS / FAIL / WARN with a precise
 // hint: API server reachable; Gateway API CRDs present with the served versions Weft needs
 // (GatewayClass, Gateway, HTTPRoute, GRPCRoute v1; ReferenceGrant v1 or v1beta1) and one bundle
 // version, no older than the documented minimum (WARN otherwise; the detail names the tested one); controller Deployment ready; injection webhook configured with a caBundle; controller
 // admin /ready and /status (when its URL is given); proxies in sync (weft.dev/Programmed on routes).
 // Takes a KubeClient (pkg/k8s; a fake in tests) and an optional controller admin URL; gives results.
 // Must not: print, mutate the cluster (GET only), or show Secret data or tokens.
-import type { KubeClient } from "../../pkg/k8s/index.ts";
-import { kubeStatusOf } from "../../pkg/k8s/index.ts";
+import type { KubeClient } from "../k8s/index.ts";
+import { kubeStatusOf } from "../k8s/index.ts";
 
 export type CheckStatus = "PASS" | "FAIL" | "WARN";
 

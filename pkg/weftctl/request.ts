@@ -1,11 +1,11 @@
-// weftctl-request: the request `weftctl explain` reasons about. Takes METHOD, URL and `-H 'name: value'`
+// request: the request `weftctl explain` reasons about. Takes METHOD, URL and `-H 'name: value'`
 // strings; gives the RequestView the router matches on (pkg/router/request.ts), the destination
 // (scheme, host, port) and a display form with sensitive header values redacted.
 // The path and query are taken exactly as written (no dot-segment removal or re-encoding: the router
 // matches paths as received). `Host:` overrides the URL host for hostname matching (north-south);
 // `content-type: application/grpc…` (or --grpc) makes it a gRPC request.
 // Must not: accept oversized input (URL ≤ 8 KiB, ≤ 100 headers of ≤ 8 KiB), or show secret values.
-import type { RequestView } from "../../pkg/router/request.ts";
+import type { RequestView } from "../router/request.ts";
 
 export const SENSITIVE_HEADERS: ReadonlySet<string> = new Set(["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"]);
 const MAX_URL = 8192;

@@ -1,9 +1,9 @@
-// weftctl-describe: one-line human descriptions of IR parts for weftctl explain/proxy-config:
+// describe: one-line human descriptions of IR parts for weftctl explain/proxy-config:
 // matches, filters, timeouts, retry, backends (weight, share %, endpoints, what the share answers).
 // Takes IR values (pkg/ir/types.ts); gives plain strings and small records.
 // Must not: print, or show key material (the IR parts described here hold none).
-import type { BackendIR, ClusterIR, FilterIR, GrpcMatchIR, HttpMatchIR, RuleIR } from "../../pkg/ir/types.ts";
-import { formatMs } from "./weftctl-output.ts";
+import type { BackendIR, ClusterIR, FilterIR, GrpcMatchIR, HttpMatchIR, RuleIR } from "../ir/types.ts";
+import { formatMs } from "./output.ts";
 
 function str(type: string, name: string, value: string): string {
   return type === "Exact" ? `${name}=${JSON.stringify(value)}` : `${name}~/${value}/`;

@@ -1,4 +1,4 @@
-// weftctl-explain: builds the explanation `weftctl explain` prints. Takes a translate run (IR,
+// explain: builds the explanation `weftctl explain` prints. Takes a translate run (IR,
 // statuses, diagnostics), a target (east-west: client namespace; north-south: a Gateway) and a
 // parsed request; gives an ExplainReport: which parent and which route table apply and why (GAMMA
 // spec §1.4/§1.8/§2; listener selection and isolation spec §6/§7), every entry tried in precedence
@@ -8,16 +8,16 @@
 // The router itself (matchRoute, selectListener, lookupMeshDestination) is run too; explain's
 // winner must be the router's (`routerAgrees`).
 // Must not: print, or do I/O; show sensitive request header values.
-import type { ClusterIR, FilterIR, MeshIR } from "../../pkg/ir/types.ts";
-import { explainRoutes } from "../../pkg/router/explain-entry.ts";
-import { applyPathModifier, matchRoute } from "../../pkg/router/index.ts";
-import { redirectLocation } from "../../pkg/proxy/stack/redirect.ts";
-import type { TranslateRun } from "./translate-output.ts";
-import { describeBackends, describeFilter, describeMatch, describeRetry, describeTimeouts, type BackendReport } from "./weftctl-describe.ts";
-import { conditionLine, gatewayRouted, meshRouted, type ListenerReport, type ParentKey, type Routed } from "./weftctl-explain-parent.ts";
-import { SENSITIVE_HEADERS, type ExplainRequest } from "./weftctl-request.ts";
+import type { ClusterIR, FilterIR, MeshIR } from "../ir/types.ts";
+import { explainRoutes } from "../router/explain-entry.ts";
+import { applyPathModifier, matchRoute } from "../router/index.ts";
+import { redirectLocation } from "../proxy/stack/redirect.ts";
+import type { TranslateRun } from "./translate-run.ts";
+import { describeBackends, describeFilter, describeMatch, describeRetry, describeTimeouts, type BackendReport } from "./describe.ts";
+import { conditionLine, gatewayRouted, meshRouted, type ListenerReport, type ParentKey, type Routed } from "./explain-parent.ts";
+import { SENSITIVE_HEADERS, type ExplainRequest } from "./request.ts";
 
-export type { ListenerReport } from "./weftctl-explain-parent.ts";
+export type { ListenerReport } from "./explain-parent.ts";
 
 export type ExplainTarget =
   | { readonly mode: "mesh"; readonly fromNamespace: string; readonly workload?: string }

@@ -1,12 +1,12 @@
-// weftctl-source: where explain and status get their resources. Takes `-f` paths (files or
+// source: where explain and status get their resources. Takes `-f` paths (files or
 // directories, read exactly as `weftctl translate` reads them) or a kubeconfig (live cluster, listed
 // once); gives the TranslateRun (snapshot, translate result, parse findings) plus problems (input
-// errors ⇒ exit 1) and notes (kinds not listable). Reuses cmd/lib/translate-output.ts runTranslate.
+// errors ⇒ exit 1) and notes (kinds not listable). Reuses translate-run.ts runTranslate.
 // Must not: print anything (callers choose stderr), or keep Secret data beyond translate's input.
-import { translate } from "../../pkg/translate/index.ts";
-import { readInputs } from "../weftctl/translate.ts";
-import { runTranslate, type TranslateRun } from "./translate-output.ts";
-import { EXPLAIN_KINDS, kubeClientFor, listSnapshot } from "./weftctl-kube.ts";
+import { translate } from "../translate/index.ts";
+import { readInputs } from "./inputs.ts";
+import { runTranslate, type TranslateRun } from "./translate-run.ts";
+import { EXPLAIN_KINDS, kubeClientFor, listSnapshot } from "./kube.ts";
 
 export interface LoadedSource {
   readonly run: TranslateRun;

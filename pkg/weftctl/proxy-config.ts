@@ -1,12 +1,12 @@
-// weftctl-proxy-config: reads a live proxy's admin `/config` (pkg/proxy admin-server: version + IR,
+// proxy-config: reads a live proxy's admin `/config` (pkg/proxy admin-server: version + IR,
 // keys already redacted) and renders it: tables of listeners (gateway ports/listeners, mesh Service
 // ports), route entries per parent in precedence order, clusters with ready endpoint counts, the
 // version; or the raw section as YAML/JSON. Takes the admin base URL; gives text.
 // Must not: follow redirects, accept bodies over 32 MiB, wait more than the timeout, or print key
 // material (keyPem is redacted again here whatever the proxy sent).
-import type { ClusterIR, MeshIR, RouteTablesIR } from "../../pkg/ir/types.ts";
-import { describeMatch } from "./weftctl-describe.ts";
-import { renderMachine, renderTable } from "./weftctl-output.ts";
+import type { ClusterIR, MeshIR, RouteTablesIR } from "../ir/types.ts";
+import { describeMatch } from "./describe.ts";
+import { renderMachine, renderTable } from "./output.ts";
 
 export const SECTIONS = ["routes", "clusters", "listeners", "version"] as const;
 export type Section = (typeof SECTIONS)[number];
