@@ -45,6 +45,11 @@ export interface DistributionClient {
   close(): void;
 }
 
+/** Channel credentials that verify the controller's TLS certificate against `rootsPem` (PEM roots). */
+export function tlsCredentials(rootsPem: string): grpc.ChannelCredentials {
+  return grpc.credentials.createSsl(Buffer.from(rootsPem));
+}
+
 const STABLE_STREAM_MS = 5_000;
 
 export function createDistributionClient(opts: DistributionClientOptions): DistributionClient {

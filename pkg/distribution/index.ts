@@ -2,7 +2,7 @@
 // validation functions). Must not: hold behaviour.
 export { createDistributionServer } from "./server.ts";
 export type { DistributionServer, DistributionServerOptions, ProxyStatus, SignHandler } from "./server.ts";
-export { createDistributionClient } from "./client.ts";
+export { createDistributionClient, tlsCredentials } from "./client.ts";
 export type { DistributionClient, DistributionClientOptions } from "./client.ts";
 export { sliceForProxy, sliceKeyOf, EMPTY_SLICE, TRUST_BUNDLE_FEATURE } from "./slice.ts";
 export type { ProxyIdentity, ProxyKind, ProxySlice, TrustBundle } from "./slice.ts";

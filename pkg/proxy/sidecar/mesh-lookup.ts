@@ -1,6 +1,7 @@
-// mesh-lookup: the sidecar's swappable view of the mesh Services its workload may call. Takes the
+// mesh-lookup: the sidecar's one swappable view of the mesh Services its workload may call. Takes the
 // client namespace and, on every config push, the MeshServiceIR list; gives `lookup(ip, port)` for
 // startSidecar, answering from the latest compiled mesh (pkg/router compileMesh/lookupMeshDestination).
+// The proxy runtime (runtime.ts) and the tests use this one lookup.
 // Must not: compile per connection, or throw on malformed IR (compileMesh does not).
 import type { MeshServiceIR } from "../../ir/types.ts";
 import { compileMesh, lookupMeshDestination, type CompiledMesh } from "../../router/index.ts";

@@ -1,4 +1,4 @@
-// proxy-mesh-trust: how `weft proxy` keeps its mesh trust current. Roots come from two places: the bundle
+// mesh-trust: how the proxy runtime keeps its mesh trust current. Roots come from two places: the bundle
 // in each Sign response (with a new certificate) and the `trust` resource the controller pushes over the
 // distribution stream whenever its CA's roots change (pkg/distribution). Both feed one TrustRoots
 // (pkg/ca/trust-roots.ts: old roots stay trusted for one certificate lifetime after the controller
@@ -9,7 +9,7 @@
 // Takes the apply callbacks and the identity client's renew; gives onMaterial/onBundle/stop.
 // Must not: log keys or certificates; apply a certificate without the roots merged in.
 import { X509Certificate } from "node:crypto";
-import { DEFAULT_LEAF_TTL_MS, createTrustRoots, splitPemCertificates, type MeshTlsMaterial } from "../../pkg/ca/index.ts";
+import { DEFAULT_LEAF_TTL_MS, createTrustRoots, splitPemCertificates, type MeshTlsMaterial } from "../../ca/index.ts";
 
 export interface ProxyMeshTrustOptions {
   /** Puts material in force for mesh peers (engine, sidecar). */
