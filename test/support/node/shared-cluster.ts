@@ -93,8 +93,15 @@ export function sharedCluster(): SharedCluster {
         }
       };
       const parts = [`--- pods in ${ns}`, safe(["-n", ns, "get", "pods", "-o", "wide"]), `--- events in ${ns}`, safe(["-n", ns, "get", "events", "--sort-by=.lastTimestamp"])];
-      for (const pod of safe(["-n", ns, "get", "pods", "-o", "name"]).split("\n").filter((p) => p.startsWith("pod/"))) {
-        parts.push(`--- ${pod} (all containers, last 40 lines each)`, safe(["-n", ns, "logs", pod, "--all-containers", "--prefix", "--tail=40"]));
+      // Container by container: `--all-containers` gives nothing while one of them has not started.
+      const listed = safe(["-n", ns, "get", "pods", "-o", "json"]);
+      const pods = (listed.startsWith("{") ? JSON.parse(listed) : { items: [] }) as {
+        items: { metadata: { name: string }; spec: { initContainers?: { name: string }[]; containers: { name: string }[] } }[];
+      };
+      for (const pod of pods.items) {
+        for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
+          parts.push(`--- ${pod.metadata.name} ${c.name} (last 40 lines)`, safe(["-n", ns, "logs", pod.metadata.name, "-c", c.name, "--tail=40"]));
+        }
       }
       return parts.join("\n");
     },
