@@ -1,5 +1,5 @@
 // apply-update: the proxy-side state machine step. Takes the resources a proxy holds and one
-// ConfigUpdate; gives either the next held state with its assembled, validated ProxySlice, or a
+// ConfigUpdate; gives either the next held state with its assembled ProxySlice, validated by pkg/ir, or a
 // rejection (reason for the NACK; `resync` when the proxy's base does not match the update's).
 // All-or-nothing: a rejected update leaves the held state untouched (last-known-good).
 // Must not: throw on any update content; mutate the held state it was given.
@@ -7,7 +7,7 @@ import { isWeftError } from "../errors/weft-error.ts";
 import type { ConfigUpdateMsg, ResourceMsg } from "./proto.ts";
 import { RESOURCE_TYPES, assembleSlice, decodeResource, resourceKey, versionOf, type ResourceType } from "./resources.ts";
 import type { ProxySlice } from "./slice.ts";
-import { validateSlice } from "./validate-slice.ts";
+import { validateIr } from "../ir/validate.ts";
 
 export const MAX_UPDATE_RESOURCES = 200_000;
 
@@ -56,11 +56,11 @@ export function applyUpdate(held: ClientState, update: ConfigUpdateMsg, extra?: 
   }
   const values = new Map<string, unknown>();
   for (const [k, v] of next) values.set(k, v.value);
-  const checked = validateSlice(assembleSlice(values));
+  const checked = validateIr(assembleSlice(values));
   if (!checked.ok) return { ok: false, resync: false, reason: checked.reason };
-  const reason = safeExtra(extra, checked.slice);
+  const reason = safeExtra(extra, checked.ir);
   if (reason !== undefined) return { ok: false, resync: false, reason };
-  return { ok: true, state: { version, resources: next }, slice: checked.slice };
+  return { ok: true, state: { version, resources: next }, slice: checked.ir };
 }
 
 function safeExtra(extra: SliceValidator | undefined, slice: ProxySlice): string | undefined {

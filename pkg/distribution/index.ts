@@ -1,13 +1,11 @@
 // index: the public surface of pkg/distribution (controller server, proxy client, pure slice and
-// validation functions). Must not: hold behaviour.
+// resource functions; the IR validator is pkg/ir's validateIr). Must not: hold behaviour.
 export { createDistributionServer } from "./server.ts";
 export type { DistributionServer, DistributionServerOptions, ProxyStatus, SignHandler } from "./server.ts";
 export { createDistributionClient, tlsCredentials } from "./client.ts";
 export type { DistributionClient, DistributionClientOptions } from "./client.ts";
 export { sliceForProxy, sliceKeyOf, EMPTY_SLICE, TRUST_BUNDLE_FEATURE } from "./slice.ts";
 export type { ProxyIdentity, ProxyKind, ProxySlice, TrustBundle } from "./slice.ts";
-export { validateSlice } from "./validate-slice.ts";
-export type { SliceValidation } from "./validate-slice.ts";
 export { encodeSlice, decodeResource, assembleSlice, versionOf } from "./resources.ts";
 export { routeKeyOf } from "./snapshot.ts";
 export { applyUpdate } from "./apply-update.ts";

@@ -19,6 +19,7 @@ import type {
   RouteTableIR,
   RouteTablesIR,
   TlsSecretIR,
+  TrustBundleIR,
 } from "../ir/types.ts";
 
 export type ProxyKind = "gateway" | "sidecar";
@@ -35,9 +36,7 @@ export interface ProxyIdentity {
 }
 
 /** The mesh CA roots a proxy trusts for peers (and the controller), pushed when they change. */
-export interface TrustBundle {
-  readonly rootsPem: string;
-}
+export type TrustBundle = TrustBundleIR;
 
 /** The hello feature a proxy announces to receive the trust bundle as a `trust` resource. */
 export const TRUST_BUNDLE_FEATURE = "trust-bundle";

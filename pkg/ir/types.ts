@@ -267,9 +267,16 @@ export interface TlsSecretIR {
   readonly keyPem: string;
 }
 
+/** The mesh CA roots a proxy trusts for peers and the controller (only in a proxy's slice). */
+export interface TrustBundleIR {
+  readonly rootsPem: string;
+}
+
 export interface MeshIR {
   readonly gateways: readonly GatewayIR[];
   readonly services: readonly MeshServiceIR[];
   readonly clusters: readonly ClusterIR[];
   readonly secrets: readonly TlsSecretIR[];
+  /** Set by pkg/distribution in the slices of proxies that announce trust-bundle; translate never sets it. */
+  readonly trust?: TrustBundleIR;
 }

@@ -1,10 +1,11 @@
 // proxy-config: reads a live proxy's admin `/config` (pkg/proxy admin-server: version + IR,
 // keys already redacted) and renders it: tables of listeners (gateway ports/listeners, mesh Service
 // ports), route entries per parent in precedence order, clusters with ready endpoint counts, the
-// version; or the raw section as YAML/JSON. Takes the admin base URL; gives text.
+// version; or the raw section as YAML/JSON. The IR goes through pkg/ir's validator like every other
+// door: a proxy answering something else is an error. Takes the admin base URL; gives text.
 // Must not: follow redirects, accept bodies over 32 MiB, wait more than the timeout, or print key
 // material (keyPem is redacted again here whatever the proxy sent).
-import type { ClusterIR, MeshIR, RouteTablesIR } from "../ir/types.ts";
+import { validateIr, type ClusterIR, type MeshIR, type RouteTablesIR } from "../ir/index.ts";
 import { describeMatch } from "./describe.ts";
 import { renderMachine, renderTable } from "./output.ts";
 
@@ -46,8 +47,13 @@ export async function fetchProxyConfig(admin: string, timeoutMs = 5_000): Promis
   }
   const b = body as { version?: unknown; ir?: unknown };
   if (typeof b !== "object" || b === null || !("ir" in b)) throw new Error(`${url.href} did not answer a Weft config ({version, ir})`);
-  const ir = b.ir as MeshIR | null;
-  const redacted = ir === null ? null : { ...ir, secrets: (ir.secrets ?? []).map((s) => ({ id: s.id, certPem: s.certPem, keyPem: "[redacted]" })) };
+  let ir: MeshIR | null = null;
+  if (b.ir !== null) {
+    const checked = validateIr(b.ir);
+    if (!checked.ok) throw new Error(`${url.href} answered a config that is not valid IR: ${checked.reason} (${checked.problem.code})`);
+    ir = checked.ir;
+  }
+  const redacted = ir === null ? null : { ...ir, secrets: ir.secrets.map((s) => ({ id: s.id, certPem: s.certPem, keyPem: "[redacted]" })) };
   return { version: typeof b.version === "string" ? b.version : null, ir: redacted };
 }
 

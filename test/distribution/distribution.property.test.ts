@@ -9,7 +9,7 @@ import { assembleSlice, decodeResource, encodeSlice, versionOf } from "../../pkg
 import { createDistributionServer, type DistributionServer } from "../../pkg/distribution/server.ts";
 import { sliceForProxy, sliceKeyOf, type ProxyIdentity, type ProxySlice } from "../../pkg/distribution/slice.ts";
 import { NOTHING_HELD, buildSnapshot, buildUpdate, type HeldState } from "../../pkg/distribution/snapshot.ts";
-import { validateSlice } from "../../pkg/distribution/validate-slice.ts";
+import { validateIr } from "../../pkg/ir/index.ts";
 import { canonicalJson } from "../../pkg/util/canonical-json.ts";
 import { meshIrArb, proxyArb } from "./ir-arbitrary.ts";
 import { fcParams } from "../support/fast-check-env.ts";
@@ -34,7 +34,7 @@ describe("encode/decode", () => {
     fc.assert(
       fc.property(meshIrArb, proxyArb, (ir, proxy) => {
         const slice = sliceForProxy(ir, proxy);
-        expect(validateSlice(slice).ok).toBe(true);
+        expect(validateIr(slice).ok).toBe(true);
         const enc = encodeSlice(slice);
         const values = new Map<string, unknown>();
         for (const [key, r] of enc.resources) values.set(key, decodeResource(r));

@@ -1,7 +1,7 @@
-// slice + validate-slice: which parts of the IR each proxy gets, and structural rejection.
+// slice + pkg/ir validateIr: which parts of the IR each proxy gets, and structural rejection.
 import { describe, expect, it } from "vitest";
 import { sliceForProxy } from "../../pkg/distribution/slice.ts";
-import { validateSlice } from "../../pkg/distribution/validate-slice.ts";
+import { validateIr } from "../../pkg/ir/index.ts";
 import { sampleIr } from "./ir-fixtures.ts";
 
 const sidecar = (ns: string) => ({ namespace: ns, serviceAccount: "default", pod: "p", kind: "sidecar" as const });
@@ -39,35 +39,35 @@ describe("sliceForProxy", () => {
   });
 
   it("produces slices that pass validation", () => {
-    for (const p of [sidecar("shop"), sidecar("frontend"), gw]) expect(validateSlice(sliceForProxy(sampleIr(), p)).ok).toBe(true);
+    for (const p of [sidecar("shop"), sidecar("frontend"), gw]) expect(validateIr(sliceForProxy(sampleIr(), p)).ok).toBe(true);
   });
 });
 
-describe("validateSlice", () => {
+describe("validateIr", () => {
   const good = sliceForProxy(sampleIr(), sidecar("frontend"));
 
   it("rejects a route that references a cluster absent from the slice, naming the path", () => {
     const bad = { ...good, clusters: good.clusters.filter((c) => c.id !== "bookinfo/reviews-v3:9080") };
-    const r = validateSlice(bad);
+    const r = validateIr(bad);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toMatch(/consumers\.frontend\.http\.rules\[0\]\.backends\[0\]\.cluster: cluster "bookinfo\/reviews-v3:9080" not in slice/);
   });
 
   it("rejects out-of-range ports, bad rule indices and non-objects without throwing", () => {
     const c0 = good.clusters[0]!;
-    expect(validateSlice({ ...good, clusters: [{ ...c0, port: 70000 }, ...good.clusters.slice(1)] }).ok).toBe(false);
+    expect(validateIr({ ...good, clusters: [{ ...c0, port: 70000 }, ...good.clusters.slice(1)] }).ok).toBe(false);
     const svc = good.services[1]!;
     const port = svc.ports[0]!;
     const table = port.producer!.http;
     const broken = { ...port, producer: { ...port.producer!, http: { ...table, entries: [{ ...table.entries[0]!, rule: 7 }] } } };
-    const r = validateSlice({ ...good, services: [good.services[0]!, { ...svc, ports: [broken] }] });
+    const r = validateIr({ ...good, services: [good.services[0]!, { ...svc, ports: [broken] }] });
     expect(r.ok).toBe(false);
-    for (const v of [null, 42, "x", [], { gateways: {} }]) expect(validateSlice(v).ok).toBe(false);
+    for (const v of [null, 42, "x", [], { gateways: {} }]) expect(validateIr(v).ok).toBe(false);
   });
 
   it("rejects a listener certificate that is not in the slice", () => {
     const s = sliceForProxy(sampleIr(), gw);
-    const r = validateSlice({ ...s, secrets: [] });
+    const r = validateIr({ ...s, secrets: [] });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).not.toContain("KEY");
   });

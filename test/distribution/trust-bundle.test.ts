@@ -9,7 +9,7 @@ import { createDistributionClient } from "../../pkg/distribution/client.ts";
 import { loadDistributionProto, type DistributionStub, type ServerMessage } from "../../pkg/distribution/proto.ts";
 import { createDistributionServer } from "../../pkg/distribution/server.ts";
 import type { ProxySlice } from "../../pkg/distribution/slice.ts";
-import { validateSlice } from "../../pkg/distribution/validate-slice.ts";
+import { validateIr } from "../../pkg/ir/index.ts";
 import { sampleIr } from "./ir-fixtures.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -74,7 +74,7 @@ describe("trust bundle over the distribution stream", () => {
   });
 
   it("refuses a slice whose trust bundle holds no certificate", () => {
-    const r = validateSlice({ gateways: [], services: [], clusters: [], secrets: [], trust: { rootsPem: "not a pem" } });
-    expect(r).toEqual({ ok: false, reason: "trust.rootsPem: holds no PEM certificate" });
+    const r = validateIr({ gateways: [], services: [], clusters: [], secrets: [], trust: { rootsPem: "not a pem" } });
+    expect(r).toEqual({ ok: false, reason: "trust.rootsPem: holds no PEM certificate", problem: { code: "NoCertificate", path: "trust.rootsPem", message: "holds no PEM certificate" } });
   });
 });

@@ -9,7 +9,7 @@ export const GOLDEN_DIR = resolve(import.meta.dirname);
 export const REPO_ROOT = resolve(GOLDEN_DIR, "../..");
 
 /** Directories under test/golden that hold other components' corpora (not translate cases). */
-export const OTHER_CORPORA: ReadonlySet<string> = new Set(["injector", "explain"]);
+export const OTHER_CORPORA: ReadonlySet<string> = new Set(["injector", "explain", "router", "slice"]);
 
 export interface GoldenCase {
   readonly area: string;

@@ -1,5 +1,5 @@
 // translate properties (fast-check) over snapshots from test/support/arbitraries.ts: translate never
-// fails (no throw, no InternalError/ObjectInternalError diagnostic), is deterministic under input order, the endpoint
+// fails (no throw, no InternalError/ObjectInternalError diagnostic), its IR always validates (pkg/ir), is deterministic under input order, the endpoint
 // fast path equals a full translate, every route entry points at a rule of its table, every cluster
 // reference (backend or mirror) names a cluster of the IR, status targets exist, manifests printed
 // as YAML parse back to the same translation, and weftctl's render ignores document order. Failing seeds are pinned as golden cases.
@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { buildSnapshot, parseManifests } from "../../pkg/api/index.ts";
 import type { ResourceSnapshot } from "../../pkg/api/index.ts";
-import type { FilterIR, MeshIR, RouteTablesIR } from "../../pkg/ir/types.ts";
+import { validateIr, type FilterIR, type MeshIR, type RouteTablesIR } from "../../pkg/ir/index.ts";
 import { translate, translateEndpoints } from "../../pkg/translate/index.ts";
 import { canonicalJson } from "../../pkg/util/canonical-json.ts";
 import { renderOutput, runTranslate } from "../../pkg/weftctl/translate-run.ts";
@@ -69,6 +69,13 @@ describe("translate properties", () => {
     expect(share((c) => c.listenerConflict), "with a listener conflict").toBeGreaterThan(0.05);
     expect(share((c) => c.severalRefProblems), "with several reference problems on one parent").toBeGreaterThan(0.3);
     expect(seen.reduce((a, c) => a + c.entries, 0) / seen.length, "route entries per snapshot").toBeGreaterThan(2.5);
+  });
+
+  it("every translate output is valid IR (pkg/ir validateIr, the check every proxy door applies)", () => {
+    fc.assert(fc.property(snapshotArb, (s) => {
+      const checked = validateIr(translate(s).ir);
+      expect(checked.ok ? "valid" : checked.reason).toBe("valid");
+    }), runs);
   });
 
   it("is deterministic under input order (every list shuffled, objects copied)", () => {

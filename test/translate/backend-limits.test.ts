@@ -4,7 +4,7 @@
 // bounds.
 import { describe, expect, it } from "vitest";
 import type { Service } from "../../pkg/api/index.ts";
-import { validateSlice } from "../../pkg/distribution/validate-slice.ts";
+import { validateIr } from "../../pkg/ir/index.ts";
 import { translate, translateEndpoints } from "../../pkg/translate/index.ts";
 import { httpRoute, service, snap, svcRef } from "./builders.ts";
 
@@ -40,9 +40,9 @@ describe("backend limits from Service annotations", () => {
   });
   it("a proxy refuses a slice whose limits are out of bounds", () => {
     const r = translate(snap({ services: [annotated({ "weft.dev/max-connections": "8" })], httpRoutes: [route] }));
-    expect(validateSlice(r.ir).ok).toBe(true);
+    expect(validateIr(r.ir).ok).toBe(true);
     const bad = { ...r.ir, clusters: r.ir.clusters.map((c) => ({ ...c, limits: { maxConnections: 0 } })) };
-    const v = validateSlice(bad);
+    const v = validateIr(bad);
     expect(v.ok).toBe(false);
     if (!v.ok) expect(v.reason).toMatch(/limits\.maxConnections: expected integer in \[1, 1000000\]/);
   });

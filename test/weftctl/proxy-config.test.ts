@@ -1,8 +1,9 @@
 // proxy-config: `weftctl proxy-config` against a real engine admin server (pkg/proxy) started on
 // loopback in this test: default tables, sections as JSON equal to the IR in force, key material never
-// printed, exit 1 before any config / when unreachable, exit 2 on bad flags.
+// printed, exit 1 before any config / when unreachable / when the answer is not valid IR, exit 2 on bad flags.
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -82,5 +83,21 @@ describe("weftctl proxy-config", () => {
     expect(closed.stderr).toContain("cannot reach");
     expect((await weftctl(["proxy-config", "--section", "bogus"])).code).toBe(2);
     expect((await weftctl(["proxy-config", "--admin", "ftp://x"])).code).toBe(1);
+  });
+
+  it("exit 1 naming the problem when the admin answers IR the validator refuses (the same door as --config)", async () => {
+    const fake = createServer((_req, res) => {
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ version: "v1", ir: { gateways: [], services: [], clusters: [{ id: "c", namespace: "n", service: "s", port: 70000, protocol: "http1", endpoints: [] }], secrets: [] } }));
+    });
+    const port = await new Promise<number>((r) => fake.listen(0, "127.0.0.1", () => r((fake.address() as { port: number }).port)));
+    try {
+      const r = await weftctl(["proxy-config", "--admin", `http://127.0.0.1:${port}`]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("answered a config that is not valid IR: clusters[0].port: expected integer in [1, 65535] (OutOfRange)");
+      expect(r.stdout).toBe("");
+    } finally {
+      await new Promise<void>((r) => fake.close(() => r()));
+    }
   });
 });

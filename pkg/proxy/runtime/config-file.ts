@@ -1,30 +1,21 @@
 // config-file: the `--config` door. A static IR file (the IR itself, or an object holding it under "ir"
 // as the admin /config and `weftctl proxy-config` print it) goes through the same full validation as a
-// slice from the controller (pkg/distribution validateSlice: shapes, bounds, references; no shallow check
-// and cast), and is versioned by its content hash. The file is polled once a second for changes.
+// slice from the controller (pkg/ir validateIr: shapes, bounds, references; no shallow check and cast),
+// and is versioned by its content hash (irHash). The file is polled once a second for changes.
 // Takes a path; gives the checked IR and its version, or the reason it was refused.
 // Must not: throw on any file content, or echo key material in a reason.
 import { readFileSync, unwatchFile, watchFile } from "node:fs";
-import { validateSlice } from "../../distribution/validate-slice.ts";
-import type { MeshIR } from "../../ir/types.ts";
-import { contentHash } from "../../util/canonical-json.ts";
+import { decodeIr, irHash, type MeshIR } from "../../ir/index.ts";
 
 export type ConfigRead =
   | { readonly ok: true; readonly ir: MeshIR; readonly version: string }
   | { readonly ok: false; readonly reason: string };
 
-/** Parse and validate config text. */
+/** Parse and validate config text (pkg/ir decodeIr: the IR, or a document holding it under "ir"). */
 export function parseConfig(text: string): ConfigRead {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    return { ok: false, reason: `not JSON (${e instanceof Error ? e.message : "parse error"})` };
-  }
-  const wrapped = value !== null && typeof value === "object" && !Array.isArray(value) && "ir" in value;
-  const checked = validateSlice(wrapped ? (value as { ir: unknown }).ir : value);
-  if (!checked.ok) return { ok: false, reason: `config: ${checked.reason}` };
-  return { ok: true, ir: checked.slice, version: contentHash(checked.slice) };
+  const checked = decodeIr(text);
+  if (!checked.ok) return { ok: false, reason: checked.problem.code === "NotJson" ? `not JSON (${checked.problem.message})` : `config: ${checked.reason}` };
+  return { ok: true, ir: checked.ir, version: irHash(checked.ir) };
 }
 
 /** Read, parse and validate the file at `path`. */
