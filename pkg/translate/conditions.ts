@@ -1,25 +1,13 @@
 // conditions: takes a condition type/status/reason/message and a generation, gives the Condition
-// objects translate puts in status, plus the reason names of spec §4 (route), §6 (listener, gateway).
+// objects translate puts in status; the reasons they may carry are the constants of reasons.ts.
 // Conditions carry no lastTransitionTime: pkg/status sets it when it merges.
 // Must not: decide WHEN a condition applies; callers do.
 import type { Condition } from "../api/index.ts";
+import type { ConditionReason, RouteReason } from "./reasons.ts";
+
+export type { RouteReason } from "./reasons.ts";
 
 export type ConditionStatus = "True" | "False" | "Unknown";
-
-/** Route parent reasons (spec §4 table). "Conflicted" is GEP-1294's mesh route-type conflict. */
-export type RouteReason =
-  | "Accepted"
-  | "NotAllowedByListeners"
-  | "NoMatchingListenerHostname"
-  | "NoMatchingParent"
-  | "UnsupportedValue"
-  | "IncompatibleFilters"
-  | "Conflicted"
-  | "ResolvedRefs"
-  | "RefNotPermitted"
-  | "InvalidKind"
-  | "BackendNotFound"
-  | "UnsupportedProtocol";
 
 /** A problem found while translating: the reason it maps to and a precise human message. */
 export interface Problem {
@@ -34,7 +22,7 @@ export function capMessage(message: string): string {
   return message.length <= MAX_MESSAGE_LENGTH ? message : `${message.slice(0, MAX_MESSAGE_LENGTH - 1)}…`;
 }
 
-export function condition(type: string, status: ConditionStatus, reason: string, message: string, generation: number): Condition {
+export function condition(type: string, status: ConditionStatus, reason: ConditionReason, message: string, generation: number): Condition {
   return { type, status, reason, message: capMessage(message), observedGeneration: generation };
 }
 

@@ -3,7 +3,9 @@
 // isolation, §7 selection), each listener with its own route tables.
 // Must not: include listeners that are not served (conflicted, unresolved certificate, unsupported),
 // nor any listener of a Gateway with unsupported spec.addresses.
-import type { GatewayIR, GatewayPortIR, ListenerIR } from "../ir/types.ts";
+import type { GatewayIR, GatewayPortIR, ListenerIR, TlsSecretIR } from "../ir/types.ts";
+import type { Attachment } from "./attach-routes.ts";
+import { guard, type PassContext } from "./pass-context.ts";
 import { cmp } from "./diagnostics.ts";
 import { compareHostnameSpecificity } from "./hostnames.ts";
 import type { GatewayModel } from "./listeners.ts";
@@ -39,4 +41,17 @@ export function gatewayIR(gw: GatewayModel, members: ReadonlyMap<string, readonl
       listeners: listeners.sort((a, b) => compareHostnameSpecificity(a.hostname, b.hostname) || cmp(a.hostname ?? "", b.hostname ?? "") || cmp(a.name, b.name)),
     }));
   return { namespace: gw.namespace, name: gw.name, ports: out };
+}
+
+/** The "route tables" step for our Gateways: their GatewayIR and the TLS secrets their served listeners use. */
+export function gatewayTables(ctx: PassContext, gateways: ReadonlyMap<string, GatewayModel>, attachment: Attachment): { gateways: GatewayIR[]; secrets: TlsSecretIR[] } {
+  const out: GatewayIR[] = [];
+  const secrets = new Map<string, TlsSecretIR>();
+  for (const gm of gateways.values()) {
+    guard(ctx, `Gateway/${gm.namespace}/${gm.name}`, "translation", () => {
+      out.push(gatewayIR(gm, attachment.listenerMembers));
+      if (gm.unsupportedAddress === undefined) for (const l of gm.listeners) if (isServed(l)) for (const s of l.secrets) secrets.set(s.id, s);
+    });
+  }
+  return { gateways: out, secrets: [...secrets.values()].sort((a, b) => cmp(a.id, b.id)) };
 }

@@ -5,6 +5,8 @@
 // Programmed. spec.addresses (unsupported) ⇒ Accepted=False/UnsupportedAddress, Programmed=False.
 // Must not: build IR.
 import type { Condition, ListenerStatus, StatusUpdate } from "../api/index.ts";
+import type { Attachment } from "./attach-routes.ts";
+import { guard, type PassContext } from "./pass-context.ts";
 import { condition, joinMessages } from "./conditions.ts";
 import type { GatewayModel, ListenerModel } from "./listeners.ts";
 import { isServed } from "./listeners.ts";
@@ -50,4 +52,15 @@ export function gatewayStatus(gw: GatewayModel, attached: ReadonlyMap<string, nu
       : condition("Programmed", "False", "Invalid", "No listener can be served", g),
   ];
   return { target: { kind: "Gateway", namespace: gw.namespace, name: gw.name, generation: g }, conditions, listeners };
+}
+
+/** The "statuses" step for our Gateways: attachedRoutes counts the routes Accepted on each listener. */
+export function gatewayStatuses(ctx: PassContext, gateways: ReadonlyMap<string, GatewayModel>, attachment: Attachment): StatusUpdate[] {
+  const out: StatusUpdate[] = [];
+  for (const gm of gateways.values()) {
+    const status = guard(ctx, `Gateway/${gm.namespace}/${gm.name}`, "translation", () =>
+      gatewayStatus(gm, new Map(gm.listeners.map((l) => [l.id, attachment.attached.get(l.id)?.size ?? 0]))));
+    if (status !== undefined) out.push(status);
+  }
+  return out;
 }

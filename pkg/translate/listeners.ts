@@ -10,6 +10,7 @@ import type { GroupKind, NamespacePolicy } from "./allowed-routes.ts";
 import { listenerKinds, namespacePolicy } from "./allowed-routes.ts";
 import { generationOf } from "./conditions.ts";
 import { checkHostname } from "./hostnames.ts";
+import type { ListenerReason } from "./reasons.ts";
 import type { SnapshotIndex } from "./snapshot-index.ts";
 import { nsOf } from "./snapshot-index.ts";
 import type { SecretCache } from "./tls-certificates.ts";
@@ -17,7 +18,7 @@ import { resolveCertificateRefs } from "./tls-certificates.ts";
 import type { TlsSecretIR } from "../ir/types.ts";
 
 export interface ListenerProblem {
-  readonly reason: string;
+  readonly reason: ListenerReason;
   readonly message: string;
 }
 

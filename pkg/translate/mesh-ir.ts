@@ -10,25 +10,22 @@ import { clusterId, isServiceParentable, protocolOf } from "./backend-refs.ts";
 import { cmp } from "./diagnostics.ts";
 import type { TableMember } from "./route-tables.ts";
 import { buildRouteTables } from "./route-tables.ts";
-import { nsOf } from "./snapshot-index.ts";
+import type { Attachment, MeshMembers } from "./attach-routes.ts";
+import { guard, type PassContext } from "./pass-context.ts";
+import { keyOf, nsOf } from "./snapshot-index.ts";
 
-/** members keyed by "ns/svc:port", then by group ("" = producer, else consumer namespace). */
-export type MeshMembers = ReadonlyMap<string, ReadonlyMap<string, readonly TableMember[]>>;
 
 export function clusterIPsOf(svc: Service): string[] {
   const ips = svc.spec?.clusterIPs ?? (svc.spec?.clusterIP === undefined ? [] : [svc.spec.clusterIP]);
   return [...new Set(ips.filter((ip) => ip !== "" && ip !== "None"))];
 }
 
-export function meshServicesIR(services: readonly Service[], members: MeshMembers, demand: (d: ClusterDemand) => void, onError: (svc: Service, e: unknown) => void): MeshServiceIR[] {
+/** The "route tables" step for mesh Services: one MeshServiceIR per ClusterIP Service; each port's cluster is demanded. */
+export function meshTables(ctx: PassContext, attachment: Attachment): MeshServiceIR[] {
   const out: MeshServiceIR[] = [];
-  for (const svc of services) {
-    try {
-      const ir = meshServiceIR(svc, members, demand);
-      if (ir !== undefined) out.push(ir);
-    } catch (e) {
-      onError(svc, e);
-    }
+  for (const svc of ctx.idx.sortedServices) {
+    const ir = guard(ctx, `Service/${keyOf(svc.metadata)}`, "translation", () => meshServiceIR(svc, attachment.meshMembers, attachment.demands.add));
+    if (ir !== undefined) out.push(ir);
   }
   return out;
 }

@@ -22,6 +22,15 @@ describe("listener protocols", () => {
   });
 });
 
+describe("listener ports", () => {
+  it.each([0, 70000, 1.5])("port %s (a snapshot not from the parser) ⇒ Accepted=False/PortUnavailable, not served", (port) => {
+    const r = translate(baseGateway({}, [{ name: "l", port, protocol: "HTTP" }, { name: "ok", port: 80, protocol: "HTTP" }]));
+    expect(listenerCond(r, "l", "Accepted")).toMatchObject({ status: "False", reason: "PortUnavailable", message: `port ${port} is not a valid port` });
+    expect(listenerCond(r, "l", "Programmed").status).toBe("False");
+    expect(r.ir.gateways[0]?.ports.map((p) => p.port)).toEqual([80]);
+  });
+});
+
 describe("listener conflicts (spec §6)", () => {
   it("same port, different protocol ⇒ later listener ProtocolConflict; Gateway ListenersNotValid but Accepted", () => {
     const r = translate(baseGateway({ secrets: [tlsSecret("cert", "default", pair.certPem, pair.keyPem)] }, [
