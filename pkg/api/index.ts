@@ -10,3 +10,6 @@ export type { ApiObject, ParseIssue, ParseOutcome } from "./parse-types.ts";
 export { PARSE_LIMITS, formatIssue } from "./parse-types.ts";
 export { parseManifests, objectId } from "./parse.ts";
 export { buildSnapshot } from "./parse-snapshot.ts";
+export { isApiObject, SnapshotBuilder, SNAPSHOT_FIELD } from "./snapshot-builder.ts";
+export type { ApiKind } from "./snapshot-builder.ts";
+export { secretsReferencedByGateways } from "./gateway-secrets.ts";

@@ -1,15 +1,10 @@
 // parse-snapshot: buildSnapshot(objects) takes parsed objects (any order, any source) and gives the
 // ResourceSnapshot translate reads. A later object with the same kind/namespace/name replaces an
 // earlier one, reported through `onWarning`.
-// Must not: validate (parseManifests did), or reorder objects beyond the duplicate rule.
+// Assembled by snapshot-builder.ts. Must not: validate (parseManifests did), or reorder objects beyond the duplicate rule.
 import type { ApiObject } from "./parse-types.ts";
-import type { ResourceSnapshot, SnapshotKind } from "./snapshot.ts";
-
-const FIELD: Readonly<Record<ApiObject["kind"], SnapshotKind>> = {
-  GatewayClass: "gatewayClasses", Gateway: "gateways", HTTPRoute: "httpRoutes", GRPCRoute: "grpcRoutes",
-  ReferenceGrant: "referenceGrants", Service: "services", EndpointSlice: "endpointSlices",
-  Namespace: "namespaces", Secret: "secrets", Pod: "pods",
-};
+import type { ResourceSnapshot } from "./snapshot.ts";
+import { SnapshotBuilder } from "./snapshot-builder.ts";
 
 export function buildSnapshot(objects: readonly ApiObject[], onWarning?: (message: string, object: string) => void): ResourceSnapshot {
   const byKey = new Map<string, ApiObject>();
@@ -21,10 +16,5 @@ export function buildSnapshot(objects: readonly ApiObject[], onWarning?: (messag
     }
     byKey.set(key, o);
   }
-  const out: Record<SnapshotKind, ApiObject[]> = {
-    gatewayClasses: [], gateways: [], httpRoutes: [], grpcRoutes: [], referenceGrants: [],
-    services: [], endpointSlices: [], namespaces: [], secrets: [], pods: [],
-  };
-  for (const o of byKey.values()) out[FIELD[o.kind]].push(o);
-  return out as unknown as ResourceSnapshot;
+  return new SnapshotBuilder().addAll(byKey.values()).build();
 }

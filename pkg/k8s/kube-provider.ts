@@ -1,14 +1,14 @@
 // kube-provider: watches every resource translate reads (resource-kinds.ts) and emits immutable
 // ResourceSnapshots through the coalescer (100 ms window, 500 ms cap), each with its Batch
 // (endpointsOnly marks EndpointSlice/Pod-only changes for the translate fast path).
-// Secrets: only kubernetes.io/tls Secrets referenced by a Gateway listener certificateRef, plus the
-// mesh CA Secret when named. Nothing is emitted before every cache has synced; ready() says so.
+// Secrets: only kubernetes.io/tls Secrets referenced by a Gateway listener certificateRef
+// (pkg/api secretsReferencedByGateways), plus the mesh CA Secret when named. Assembled by pkg/api's
+// SnapshotBuilder. Nothing is emitted before every cache has synced; ready() says so.
 // Takes a KubeConfig; gives { ready, whenReady, snapshot, stop }.
 // Must not: emit a snapshot that shares mutable objects with the caches, or crash on a bad object.
 import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
 import type { ResourceSnapshot, SnapshotKind } from "../api/index.ts";
-import { emptySnapshot } from "../api/index.ts";
-import type { Gateway, Secret } from "../api/index.ts";
+import { secretsReferencedByGateways, SnapshotBuilder } from "../api/index.ts";
 import { createCoalescer, type Batch, type CoalescerOptions } from "./coalescer.ts";
 import { createKubeClient, type KubeClient } from "./kube-client.ts";
 import { SILENT_LOG, type Log } from "./log.ts";
@@ -42,20 +42,6 @@ function sortedObjects(list: readonly KubernetesObject[]): KubernetesObject[] {
   return [...list].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
 }
 
-/** TLS Secrets named by some Gateway listener's certificateRefs (namespace defaults to the Gateway's). */
-function referencedSecrets(gateways: readonly Gateway[], secrets: readonly Secret[]): Secret[] {
-  const wanted = new Set<string>();
-  for (const g of gateways) {
-    for (const l of g.spec?.listeners ?? []) {
-      for (const ref of l.tls?.certificateRefs ?? []) {
-        if ((ref.group ?? "") !== "" || (ref.kind ?? "Secret") !== "Secret") continue;
-        wanted.add(`${ref.namespace ?? g.metadata.namespace ?? ""}/${ref.name}`);
-      }
-    }
-  }
-  return secrets.filter((s) => wanted.has(`${s.metadata.namespace ?? ""}/${s.metadata.name}`));
-}
-
 export function startKubeProvider(opts: KubeProviderOptions): KubeProvider {
   const log = opts.log ?? SILENT_LOG;
   const client = opts.client ?? createKubeClient(opts.kc);
@@ -66,14 +52,13 @@ export function startKubeProvider(opts: KubeProviderOptions): KubeProvider {
   const allSynced = (): boolean => sources.every((s) => s.synced()) && (caSource?.synced() ?? true);
 
   const build = (): ResourceSnapshot => {
-    const out: Record<SnapshotKind, KubernetesObject[]> = { ...emptySnapshot() } as unknown as Record<SnapshotKind, KubernetesObject[]>;
-    for (const s of sources) out[s.resource.field] = sortedObjects(s.list());
-    const gateways = out.gateways as unknown as Gateway[];
-    const tls = referencedSecrets(gateways, out.secrets as unknown as Secret[]);
-    const ca = caSource === undefined ? [] : (caSource.list() as unknown as Secret[]);
+    const builder = new SnapshotBuilder();
+    for (const s of sources) builder.addServed(s.resource.kind, sortedObjects(s.list()));
+    const all = builder.build();
+    const tls = secretsReferencedByGateways(all.gateways, all.secrets);
+    const ca = caSource === undefined ? [] : new SnapshotBuilder().addServed("Secret", caSource.list()).build().secrets;
     const seen = new Set(tls.map((s) => keyOf(s)));
-    out.secrets = [...tls, ...ca.filter((s) => !seen.has(keyOf(s)))] as unknown as KubernetesObject[];
-    return freezeSnapshot(out as unknown as ResourceSnapshot);
+    return freezeSnapshot({ ...all, secrets: [...tls, ...ca.filter((s) => !seen.has(keyOf(s)))] });
   };
 
   const coalescer = createCoalescer((batch) => {

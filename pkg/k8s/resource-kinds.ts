@@ -3,12 +3,12 @@
 // and apiPath() to build list/watch/status paths.
 // Gateway API kinds prefer v1; ReferenceGrant falls back to v1beta1 (spec: served as both).
 // Must not: hold state.
-import type { SnapshotKind } from "../api/index.ts";
+import type { ApiKind, SnapshotKind } from "../api/index.ts";
 import { GATEWAY_GROUP } from "../api/index.ts";
 
 export interface ResourceKind {
   readonly field: SnapshotKind;
-  readonly kind: string;
+  readonly kind: ApiKind;
   readonly group: string;
   readonly versions: readonly string[];
   readonly plural: string;

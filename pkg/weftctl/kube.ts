@@ -6,8 +6,8 @@
 // answers (429, 5xx, network) are retried a few times first.
 // Must not: log credentials or Secret data (only TLS Secrets named by Gateway listeners are kept).
 import { KubeConfig } from "@kubernetes/client-node";
-import type { Gateway, ResourceSnapshot, Secret, SnapshotKind } from "../api/index.ts";
-import { emptySnapshot } from "../api/index.ts";
+import type { ResourceSnapshot, SnapshotKind } from "../api/index.ts";
+import { secretsReferencedByGateways, SnapshotBuilder } from "../api/index.ts";
 import { apiPath, createBackoff, createKubeClient, discoverVersion, kubeStatusOf, RESOURCE_KINDS } from "../k8s/index.ts";
 import type { KubeClient } from "../k8s/index.ts";
 
@@ -37,16 +37,6 @@ interface ListBody {
   readonly items?: readonly Record<string, unknown>[];
 }
 
-function listedSecretsFor(gateways: readonly Gateway[], secrets: readonly Secret[]): Secret[] {
-  const wanted = new Set<string>();
-  for (const g of gateways) {
-    for (const l of g.spec?.listeners ?? []) {
-      for (const ref of l.tls?.certificateRefs ?? []) wanted.add(`${ref.namespace ?? g.metadata.namespace ?? ""}/${ref.name}`);
-    }
-  }
-  return secrets.filter((s) => wanted.has(`${s.metadata.namespace ?? ""}/${s.metadata.name}`));
-}
-
 /** Transient API answers worth a retry: throttling, a CRD whose storage is still (re)initializing, gateways. */
 const TRANSIENT = new Set([0, 429, 500, 502, 503, 504]);
 const TRIES = 4;
@@ -70,7 +60,7 @@ export async function withTransientRetry<T>(call: () => Promise<T>, sleep = (ms:
  * the listing (unlisted kinds stay empty: less load, fewer RBAC needs, no Secrets when not needed).
  */
 export async function listSnapshot(client: KubeClient, namespace?: string, kinds?: readonly SnapshotKind[]): Promise<ListedSnapshot> {
-  const out = emptySnapshot() as unknown as Record<SnapshotKind, unknown[]>;
+  const builder = new SnapshotBuilder();
   const notes: string[] = [];
   for (const r of RESOURCE_KINDS) {
     if (kinds !== undefined && !kinds.includes(r.field)) continue;
@@ -84,11 +74,11 @@ export async function listSnapshot(client: KubeClient, namespace?: string, kinds
       const query = r.fieldSelector === undefined ? {} : { fieldSelector: r.fieldSelector };
       const body = await withTransientRetry(() => client.request<ListBody>("GET", apiPath(r.group, version, r.plural, ns), { query }));
       const apiVersion = r.group === "" ? version : `${r.group}/${version}`;
-      out[r.field] = (body?.items ?? []).map((item) => ({ ...item, apiVersion, kind: r.kind }));
+      builder.addServed(r.kind, (body?.items ?? []).map((item) => ({ ...item, apiVersion })));
     } catch (e) {
       notes.push(`${r.kind}: cannot list (${e instanceof Error ? e.message : String(e)})`);
     }
   }
-  out.secrets = listedSecretsFor(out.gateways as Gateway[], out.secrets as Secret[]);
-  return { snapshot: out as unknown as ResourceSnapshot, notes };
+  const listed = builder.build();
+  return { snapshot: { ...listed, secrets: secretsReferencedByGateways(listed.gateways, listed.secrets) }, notes };
 }
