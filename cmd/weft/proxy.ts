@@ -14,11 +14,12 @@
 // Must not: log key material or header values.
 // Memory: heap-reclaim (pkg/telemetry) gives a flood's memory back to the OS once the proxy is quiet.
 import { readFileSync } from "node:fs";
-import type { Subcommand } from "../../pkg/cli/index.ts";
+import { readOptions, UsageError, type FlagTable, type FlagValues, type Subcommand } from "../../pkg/cli/index.ts";
 import type { Limits, UnderscoreHeaders } from "../../pkg/proxy/limits.ts";
 import { startProxy, type ProxyOptions } from "../../pkg/proxy/runtime.ts";
 import { APP_PROBES_ENV, parseAppProbes } from "../../pkg/util/app-probes.ts";
 import { createLogger, parseLogLevel, startHeapReclaim, tracingConfigFromEnv } from "../../pkg/telemetry/index.ts";
+import { untilSignal } from "../signals.ts";
 
 const USAGE = `usage: weft proxy --mode gateway --gateway <ns>/<name> (--config <ir.json> | --controller <host:port>) [flags]
        weft proxy --mode sidecar --namespace <clientNs> (--config <ir.json> | --controller <host:port>) [flags]
@@ -48,7 +49,19 @@ flags:
   --body-idle-timeout-ms N   a request body that sends nothing this long ⇒ 408 (default 60000)
   --access-log on|off  one JSON line per request on stdout (default off; env WEFT_ACCESS_LOG)`;
 
-interface Flags { [k: string]: string | undefined }
+const value = (env?: string) => ({ type: "string", ...(env === undefined ? {} : { env }) }) as const;
+const PROXY_FLAGS = {
+  mode: value("WEFT_PROXY_MODE"), gateway: value("WEFT_GATEWAY"), namespace: value("POD_NAMESPACE"), config: value(),
+  controller: value("WEFT_CONTROLLER_ADDRESS"), "token-path": value("WEFT_TOKEN_PATH"), "trust-bundle": value(),
+  "controller-insecure": { type: "boolean", env: "WEFT_CONTROLLER_INSECURE" }, "service-account": value("SERVICE_ACCOUNT"),
+  pod: value("POD_NAME"), "trust-domain": value(), "inbound-port": value("WEFT_INBOUND_PORT"), "outbound-port": value("WEFT_OUTBOUND_PORT"),
+  "listen-outbound": value(), "listen-inbound": value(), capture: value(), "admin-port": value("WEFT_ADMIN_PORT"), bind: value(),
+  "port-map": value(), "drain-ms": value(), balancer: value(), "max-body-bytes": value(), "headers-with-underscores": value(),
+  "backend-max-connections": value(), "backend-max-pending-requests": value(), "backend-max-requests": value(),
+  "body-idle-timeout-ms": value(), "access-log": value("WEFT_ACCESS_LOG"), "log-level": value("WEFT_LOG_LEVEL"),
+} as const satisfies FlagTable;
+
+type Flags = FlagValues<typeof PROXY_FLAGS>;
 
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d+)$/;
 
@@ -59,7 +72,7 @@ function parseOutboundBindings(v: string | undefined): { host: string; port: num
     const b = HOST_PORT.exec(bind ?? "");
     const d = dest === undefined ? undefined : HOST_PORT.exec(dest);
     const ok = (m: RegExpExecArray | null | undefined): m is RegExpExecArray => m !== null && m !== undefined && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
-    if (!ok(b) || (dest !== undefined && !ok(d))) throw new Error(`--listen-outbound: bad entry "${entry}" (want host:port or host:port=destHost:destPort)`);
+    if (!ok(b) || (dest !== undefined && !ok(d))) throw new UsageError(`--listen-outbound: bad entry "${entry}" (want host:port or host:port=destHost:destPort)`);
     const unbracket = (h: string): string => h.replace(/^\[|\]$/g, "");
     return { host: unbracket(b[1]!), port: Number(b[2]), ...(d !== undefined && d !== null ? { destination: { address: unbracket(d[1]!), port: Number(d[2]) } } : {}) };
   });
@@ -72,34 +85,19 @@ function parseBindings(flag: string, v: string | undefined): { host: string; por
     const port = Number(m?.[2]);
     const appPort = m?.[3] === undefined ? undefined : Number(m[3]);
     if (m === null || port < 1 || port > 65535 || (appPort !== undefined && (appPort < 1 || appPort > 65535))) {
-      throw new Error(`--${flag}: bad entry "${entry}" (want host:port${flag === "listen-inbound" ? "[=appPort]" : ""})`);
+      throw new UsageError(`--${flag}: bad entry "${entry}" (want host:port${flag === "listen-inbound" ? "[=appPort]" : ""})`);
     }
-    if (m[4] !== undefined && flag !== "listen-inbound") throw new Error(`--${flag}: "@cluster" is for --listen-inbound only`);
+    if (m[4] !== undefined && flag !== "listen-inbound") throw new UsageError(`--${flag}: "@cluster" is for --listen-inbound only`);
     return { host: m[1]!.replace(/^\[|\]$/g, ""), port, ...(appPort !== undefined ? { appPort } : {}), ...(m[4] !== undefined ? { cluster: m[4] } : {}) };
   });
 }
 
-function parseFlags(argv: readonly string[]): Flags {
-  const out: Flags = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith("--")) throw new Error(`unexpected argument "${a}"`);
-    const eq = a.indexOf("=");
-    if (eq !== -1) { out[a.slice(2, eq)] = a.slice(eq + 1); continue; }
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith("--")) throw new Error(`flag ${a} needs a value`);
-    out[a.slice(2)] = v;
-    i++;
-  }
-  return out;
-}
-
 /** An integer flag within [min, max], or undefined when absent; throws naming the flag. */
-function rangeFlag(f: Flags, name: string, min: number, max: number): number | undefined {
+function rangeFlag(f: Flags, name: keyof Flags, min: number, max: number): number | undefined {
   const v = f[name];
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!/^\d+$/.test(v) || n < min || n > max) throw new Error(`--${name} must be an integer ${min}-${max}`);
+  if (typeof v !== "string" || !/^\d+$/.test(v) || n < min || n > max) throw new UsageError(`--${name} must be an integer ${min}-${max}`);
   return n;
 }
 
@@ -107,11 +105,11 @@ function optional<K extends string>(key: K, v: number | undefined): Partial<Reco
   return v === undefined ? {} : ({ [key]: v } as Record<K, number>);
 }
 
-function intFlag(f: Flags, name: string, dflt: number): number {
+function intFlag(f: Flags, name: keyof Flags, dflt: number): number {
   const v = f[name];
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer`);
+  if (typeof v !== "string" || !Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer`);
   return n;
 }
 
@@ -120,46 +118,35 @@ function intFlag(f: Flags, name: string, dflt: number): number {
  * precise error. Only checked when dialing a controller.
  */
 function controllerTrust(f: Flags, envBundle: string | undefined): string | undefined {
-  if (f.controller === undefined) return undefined;
-  const insecure = f["controller-insecure"];
-  if (insecure !== undefined && insecure !== "" && insecure !== "true" && insecure !== "false") throw new Error("--controller-insecure takes no value (or true/false)");
-  if (insecure === "true") return undefined;
+  if (f.controller === undefined || f["controller-insecure"] === true) return undefined;
   let pem = envBundle;
   if (f["trust-bundle"] !== undefined) {
     try {
       pem = readFileSync(f["trust-bundle"], "utf8");
     } catch (e) {
-      throw new Error(`--trust-bundle ${f["trust-bundle"]}: cannot read it (${e instanceof Error && "code" in e ? String(e.code) : "error"})`);
+      throw new UsageError(`--trust-bundle ${f["trust-bundle"]}: cannot read it (${e instanceof Error && "code" in e ? String(e.code) : "error"})`);
     }
   }
   if (pem === undefined || pem.trim() === "") {
-    throw new Error(`no trust bundle for the controller at ${f.controller}: set WEFT_TRUST_BUNDLE (the injector and the gateway provisioner do) `
+    throw new UsageError(`no trust bundle for the controller at ${f.controller}: set WEFT_TRUST_BUNDLE (the injector and the gateway provisioner do) `
       + "or --trust-bundle FILE to verify its TLS certificate, or pass --controller-insecure for a plaintext development controller");
   }
-  if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new Error("the controller trust bundle holds no PEM certificate");
+  if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new UsageError("the controller trust bundle holds no PEM certificate");
   return pem;
 }
 
-/** Flags (over the injector's env) into ProxyOptions; throws a precise message on a bad one. */
-function proxyOptionsOf(argv: readonly string[], env: NodeJS.ProcessEnv): { options: ProxyOptions; logLevel: string } {
-  const f: Flags = {
-    mode: env.WEFT_PROXY_MODE, namespace: env.POD_NAMESPACE, pod: env.POD_NAME, "service-account": env.SERVICE_ACCOUNT,
-    controller: env.WEFT_CONTROLLER_ADDRESS, "token-path": env.WEFT_TOKEN_PATH, "admin-port": env.WEFT_ADMIN_PORT,
-    "inbound-port": env.WEFT_INBOUND_PORT, "outbound-port": env.WEFT_OUTBOUND_PORT, gateway: env.WEFT_GATEWAY,
-    "log-level": env.WEFT_LOG_LEVEL, "access-log": env.WEFT_ACCESS_LOG,
-  };
-  f["controller-insecure"] = env.WEFT_CONTROLLER_INSECURE;
-  for (const [k, v] of Object.entries(parseFlags(argv.map((a) => (a === "--controller-insecure" ? "--controller-insecure=true" : a))))) f[k] = v;
+/** Flags (over the injector's env, pkg/cli) into ProxyOptions; throws a UsageError naming a bad one. */
+function proxyOptionsOf(f: Flags, env: NodeJS.ProcessEnv): { options: ProxyOptions; logLevel: string } {
   const trust = controllerTrust(f, env.WEFT_TRUST_BUNDLE);
   const mode = f.mode;
-  if (mode !== "gateway" && mode !== "sidecar") throw new Error("--mode must be gateway or sidecar");
-  if ((f.config === undefined) === (f.controller === undefined)) throw new Error("exactly one of --config and --controller is required");
-  if (mode === "gateway" && !/^[^/]+\/[^/]+$/.test(f.gateway ?? "")) throw new Error("--gateway <ns>/<name> is required");
-  if (mode === "sidecar" && f.namespace === undefined) throw new Error("--namespace is required in sidecar mode");
+  if (mode !== "gateway" && mode !== "sidecar") throw new UsageError("--mode must be gateway or sidecar");
+  if ((f.config === undefined) === (f.controller === undefined)) throw new UsageError("exactly one of --config and --controller is required");
+  if (mode === "gateway" && !/^[^/]+\/[^/]+$/.test(f.gateway ?? "")) throw new UsageError("--gateway <ns>/<name> is required");
+  if (mode === "sidecar" && f.namespace === undefined) throw new UsageError("--namespace is required in sidecar mode");
   const balancer = f.balancer ?? "p2c-ewma";
-  if (balancer !== "p2c-ewma" && balancer !== "round-robin") throw new Error("--balancer must be p2c-ewma or round-robin");
+  if (balancer !== "p2c-ewma" && balancer !== "round-robin") throw new UsageError("--balancer must be p2c-ewma or round-robin");
   const us = f["headers-with-underscores"];
-  if (us !== undefined && us !== "drop" && us !== "reject" && us !== "allow") throw new Error("--headers-with-underscores must be drop, reject or allow");
+  if (us !== undefined && us !== "drop" && us !== "reject" && us !== "allow") throw new UsageError("--headers-with-underscores must be drop, reject or allow");
   const maxBody = f["max-body-bytes"] !== undefined ? intFlag(f, "max-body-bytes", 0) : undefined;
   const limits: Partial<Limits> = {
     ...(maxBody !== undefined ? { maxBodyBytes: maxBody } : {}),
@@ -171,12 +158,12 @@ function proxyOptionsOf(argv: readonly string[], env: NodeJS.ProcessEnv): { opti
   };
   const portMap = new Map((f["port-map"] ?? "").split(",").filter((x) => x !== "").map((pair) => {
     const [a, b] = pair.split("=").map(Number);
-    if (!Number.isInteger(a) || !Number.isInteger(b)) throw new Error(`bad --port-map entry "${pair}"`);
+    if (!Number.isInteger(a) || !Number.isInteger(b)) throw new UsageError(`bad --port-map entry "${pair}"`);
     return [a!, b!] as [number, number];
   }));
   const outboundBindings = parseOutboundBindings(f["listen-outbound"]);
   const inboundBindings = parseBindings("listen-inbound", f["listen-inbound"]);
-  if (f.capture !== undefined && f.capture !== "true" && f.capture !== "false") throw new Error("--capture must be true or false");
+  if (f.capture !== undefined && f.capture !== "true" && f.capture !== "false") throw new UsageError("--capture must be true or false");
   const [gwNs, gwName] = (f.gateway ?? "").split("/");
   const options: ProxyOptions = {
     mode,
@@ -205,14 +192,9 @@ function proxyOptionsOf(argv: readonly string[], env: NodeJS.ProcessEnv): { opti
 }
 
 async function run(argv: readonly string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) { process.stdout.write(`${USAGE}\n`); return 0; }
-  let parsed: { options: ProxyOptions; logLevel: string };
-  try {
-    parsed = proxyOptionsOf(argv, process.env);
-  } catch (e) {
-    process.stderr.write(`weft proxy: ${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`);
-    return 2;
-  }
+  const env = process.env;
+  const parsed = readOptions("weft proxy", USAGE, argv, PROXY_FLAGS, (line) => proxyOptionsOf(line.flags, env), { env });
+  if (typeof parsed === "number") return parsed;
   const o = parsed.options;
   const log = createLogger({ name: "proxy", level: parseLogLevel(parsed.logLevel) ?? "info", base: { mode: o.mode } });
   let proxy;
@@ -223,10 +205,7 @@ async function run(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const reclaim = startHeapReclaim({ log: (fields, msg) => log.info(fields, msg) });
-  await new Promise<void>((resolve) => {
-    process.once("SIGTERM", () => resolve());
-    process.once("SIGINT", () => resolve());
-  });
+  await untilSignal();
   log.info({}, "draining");
   reclaim.stop();
   await proxy.stop();

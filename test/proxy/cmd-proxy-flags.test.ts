@@ -1,5 +1,5 @@
 // cmd-proxy-flags: `weft proxy` validates the data-plane flags it hands to the engine's limits: a bad
-// value exits 2 naming the flag (and the process never starts serving).
+// value, an unknown or a repeated flag exits 2 naming the flag (and the process never starts serving).
 import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -26,5 +26,13 @@ describe("weft proxy data-plane flags", () => {
       expect(bad.status, flag).toBe(2);
       expect(bad.stderr).toContain(`${flag} must be an integer ${range}`);
     }
+  });
+  it("an unknown or repeated flag is a usage error (pkg/cli), never silently ignored", () => {
+    const unknown = weftProxy(["--max-body", "10"]);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("weft proxy: unknown flag --max-body");
+    const twice = weftProxy(["--drain-ms", "5", "--drain-ms=6"]);
+    expect(twice.status).toBe(2);
+    expect(twice.stderr).toContain("--drain-ms given twice");
   });
 });
