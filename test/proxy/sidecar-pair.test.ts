@@ -72,7 +72,8 @@ describe("sidecar pair over mesh mTLS", () => {
     expect(r.status).toBe(200);
     const seen = JSON.parse(r.body);
     expect(seen).toMatchObject({ server: "reviews-app", url: "/reviews/1" });
-    expect(String(seen.headers["x-forwarded-for"]).split(", ").length).toBe(2);
+    // One hop (pod A → pod B), one entry: A's outbound face adds none, B's inbound face adds A's address.
+    expect(seen.headers["x-forwarded-for"]).toBe("127.0.0.1");
     // The app learns the verified caller; the spoofed header the client sent is gone.
     expect(seen.headers["x-weft-peer-identity"]).toBe(idA);
   });

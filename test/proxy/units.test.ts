@@ -62,6 +62,15 @@ describe("hygiene", () => {
   it("appends to an existing x-forwarded-for", () => {
     expect(forwardRequestHeaders({ "x-forwarded-for": "1.1.1.1" }, { remoteAddress: "2.2.2.2", scheme: "http" })["x-forwarded-for"]).toBe("1.1.1.1, 2.2.2.2");
   });
+  it("records an IPv4-mapped IPv6 peer (a dual-stack listener's view of an IPv4 client) as plain IPv4", () => {
+    expect(forwardRequestHeaders({}, { remoteAddress: "::ffff:10.244.0.7", scheme: "http" })["x-forwarded-for"]).toBe("10.244.0.7");
+    expect(forwardRequestHeaders({ "x-forwarded-for": "203.0.113.9" }, { remoteAddress: "::FFFF:10.244.0.7", scheme: "http" })["x-forwarded-for"]).toBe("203.0.113.9, 10.244.0.7");
+    expect(forwardRequestHeaders({}, { remoteAddress: "fd00::7", scheme: "http" })["x-forwarded-for"]).toBe("fd00::7");
+  });
+  it("leaves x-forwarded-for as received when asked not to append (a sidecar's outbound face)", () => {
+    expect(forwardRequestHeaders({ "x-forwarded-for": "203.0.113.9" }, { remoteAddress: "10.244.0.7", appendForwardedFor: false, scheme: "http" })["x-forwarded-for"]).toBe("203.0.113.9");
+    expect(forwardRequestHeaders({}, { remoteAddress: "10.244.0.7", appendForwardedFor: false, scheme: "http" })["x-forwarded-for"]).toBeUndefined();
+  });
   it("routing host drops the port and brackets, lower-cases", () => {
     expect(routingHost("Very.Specific.COM:1234")).toBe("very.specific.com");
     expect(routingHost("[::1]:8080")).toBe("::1");

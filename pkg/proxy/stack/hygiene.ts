@@ -2,7 +2,9 @@
 // Takes node header objects and raw paths; gives cleaned copies: hop-by-hop headers dropped (RFC 9110
 // §7.6.1: Connection and the fields it names, keep-alive, proxy-*, te except "trailers",
 // transfer-encoding, upgrade, http2-settings, and x-weft-connection-error, a mesh hop's own mark; Expect,
-// answered by the proxy), x-forwarded-for appended, x-forwarded-proto set,
+// answered by the proxy), x-forwarded-for appended (one entry per hop: the peer's address, an
+// IPv4-mapped IPv6 peer as plain IPv4; a sidecar's outbound face adds none, as its peer is its own
+// pod's app and the next mesh hop records that pod), x-forwarded-proto set,
 // x-request-id generated when absent or malformed; names with "_" dropped when asked; paths with dot segments resolved (a ".." above the
 // root is rejected). Must not: mutate its inputs, or decode anything but "%2e" for dot detection.
 // `//` is kept as sent (not merged): routes may not contain "//" (spec §8 validation), so such paths
@@ -12,6 +14,7 @@
 // different path than the one routed (Envoy's REJECT_REQUEST, narrowed to that case).
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import { normalizeIp } from "../../util/ip-address.ts";
 import { connectionErrorField } from "./connection-error-mark.ts";
 
 const alwaysHopByHop = new Set([
@@ -34,8 +37,10 @@ function connectionNamed(value: string | string[] | undefined): Set<string> | un
 }
 
 export interface ForwardInfo {
-  /** Address of the downstream peer, appended to x-forwarded-for. */
+  /** Address of the downstream peer, appended to x-forwarded-for (IPv4-mapped IPv6 as plain IPv4). */
   readonly remoteAddress: string | undefined;
+  /** false: leave x-forwarded-for as received (the sidecar's outbound face: its peer is the local app). */
+  readonly appendForwardedFor?: boolean;
   readonly scheme: "http" | "https";
   /** Keep the Upgrade/Connection pair (WebSocket passthrough). */
   readonly keepUpgrade?: boolean;
@@ -77,9 +82,11 @@ export function forwardRequestHeaders(h: IncomingHttpHeaders, info: ForwardInfo)
     out.connection = "upgrade";
     out.upgrade = h.upgrade;
   }
-  const prior = h["x-forwarded-for"];
-  const peer = info.remoteAddress ?? "unknown";
-  out["x-forwarded-for"] = prior === undefined ? peer : `${Array.isArray(prior) ? prior.join(", ") : prior}, ${peer}`;
+  if (info.appendForwardedFor !== false) {
+    const prior = h["x-forwarded-for"];
+    const peer = info.remoteAddress === undefined ? "unknown" : normalizeIp(info.remoteAddress);
+    out["x-forwarded-for"] = prior === undefined ? peer : `${Array.isArray(prior) ? prior.join(", ") : prior}, ${peer}`;
+  }
   out["x-forwarded-proto"] = info.scheme;
   const rid = h["x-request-id"];
   if (typeof rid !== "string" || !validRequestId(rid)) out["x-request-id"] = randomUUID();

@@ -96,7 +96,10 @@ export function planRequest(down: Downstream, ctx: RouteContext, state: EngineSt
   const host = routingHost(authority);
   // The verified mesh peer identity reaches the app only from the inbound sidecar; a client-sent copy
   // is always dropped so it cannot be spoofed.
-  const headers = forwardRequestHeaders(h, { remoteAddress: down.remoteAddress, scheme: ctx.scheme, dropField: peerIdentityHeader, dropUnderscored: underscores === "drop" });
+  const headers = forwardRequestHeaders(h, {
+    remoteAddress: down.remoteAddress, appendForwardedFor: ctx.face !== "sidecar-outbound", scheme: ctx.scheme,
+    dropField: peerIdentityHeader, dropUnderscored: underscores === "drop",
+  });
   if (ctx.face === "sidecar-inbound" && ctx.peerIdentity !== undefined) headers[peerIdentityHeader] = ctx.peerIdentity;
 
   let routes = ctx.routes;
