@@ -1,9 +1,12 @@
 // kube: one-shot Kubernetes access for weftctl (explain/status/check against a live cluster).
 // Takes a kubeconfig path (or the default: $KUBECONFIG, ~/.kube/config, in-cluster); gives a
 // KubeClient (pkg/k8s) and listSnapshot(): every kind translate reads (pkg/k8s RESOURCE_KINDS), listed
-// once at its preferred served version, as a ResourceSnapshot. Kinds that are not served (CRDs
-// missing) or not readable (RBAC) are left empty and reported as notes, never thrown; transient
-// answers (429, 5xx, network) are retried a few times first.
+// once at its preferred served version, as a ResourceSnapshot. An API server that cannot be reached
+// (or refuses the credentials) is an error, thrown before anything is listed: an empty listing must
+// never pass for an empty cluster. Kinds that are not served (CRDs missing) are left empty and noted;
+// kinds that could not be listed (RBAC, errors) are left empty, noted and named in `unlisted`, so a
+// caller that must not guess (status) can fail. Transient answers (429, 5xx, network) are retried a
+// few times first.
 // Must not: log credentials or Secret data (only TLS Secrets named by Gateway listeners are kept).
 import { KubeConfig } from "@kubernetes/client-node";
 import type { ResourceSnapshot, SnapshotKind } from "../api/index.ts";
@@ -29,8 +32,10 @@ export const STATUS_KINDS: readonly SnapshotKind[] = ["gatewayClasses", "gateway
 
 export interface ListedSnapshot {
   readonly snapshot: ResourceSnapshot;
-  /** Human notes about kinds that could not be listed. */
+  /** Human notes about kinds that are not served or could not be listed. */
   readonly notes: readonly string[];
+  /** Kinds that are served but could not be listed, with why ("HTTPRoute: cannot list (…)"). */
+  readonly unlisted: readonly string[];
 }
 
 interface ListBody {
@@ -60,8 +65,10 @@ export async function withTransientRetry<T>(call: () => Promise<T>, sleep = (ms:
  * the listing (unlisted kinds stay empty: less load, fewer RBAC needs, no Secrets when not needed).
  */
 export async function listSnapshot(client: KubeClient, namespace?: string, kinds?: readonly SnapshotKind[]): Promise<ListedSnapshot> {
+  await requireReachable(client);
   const builder = new SnapshotBuilder();
   const notes: string[] = [];
+  const unlisted: string[] = [];
   for (const r of RESOURCE_KINDS) {
     if (kinds !== undefined && !kinds.includes(r.field)) continue;
     try {
@@ -76,9 +83,23 @@ export async function listSnapshot(client: KubeClient, namespace?: string, kinds
       const apiVersion = r.group === "" ? version : `${r.group}/${version}`;
       builder.addServed(r.kind, (body?.items ?? []).map((item) => ({ ...item, apiVersion })));
     } catch (e) {
-      notes.push(`${r.kind}: cannot list (${e instanceof Error ? e.message : String(e)})`);
+      const note = `${r.kind}: cannot list (${e instanceof Error ? e.message : String(e)})`;
+      notes.push(note);
+      unlisted.push(note);
     }
   }
   const listed = builder.build();
-  return { snapshot: { ...listed, secrets: secretsReferencedByGateways(listed.gateways, listed.secrets) }, notes };
+  return { snapshot: { ...listed, secrets: secretsReferencedByGateways(listed.gateways, listed.secrets) }, notes, unlisted };
+}
+
+/** Throws a precise error when the API server does not answer `GET /version` (after transient retries) or refuses the credentials. */
+export async function requireReachable(client: KubeClient): Promise<void> {
+  try {
+    await withTransientRetry(() => client.request("GET", "/version", { timeoutMs: 5_000 }));
+  } catch (e) {
+    const status = kubeStatusOf(e);
+    const why = e instanceof Error ? e.message : String(e);
+    if (status === 401 || status === 403) throw new Error(`the Kubernetes API server refused the credentials (${why}): check the kubeconfig user`);
+    throw new Error(`cannot reach the Kubernetes API server (${why}): check --kubeconfig / the current context and that the cluster is up`);
+  }
 }

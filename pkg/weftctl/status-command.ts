@@ -3,7 +3,8 @@
 // Live mode (default, or --kubeconfig) reads the status the controller wrote; offline mode (-f) shows
 // the status translate computes for the manifests (the same table). Without -n every namespace is shown.
 // Exit codes: 0 all routes Accepted+ResolvedRefs and gateways Accepted+Programmed, 4 some are not,
-// 1 input errors (unreadable manifests, cluster unreachable), 2 usage.
+// 1 input errors (unreadable manifests, API server unreachable, a status kind that could not be
+// listed: health is then unknown, never reported as good), 2 usage.
 // Must not: print Secret data (only status is shown).
 import { readOptions, UsageError, type FlagTable, type Subcommand } from "../cli/index.ts";
 import { OUTPUT_FLAG, outputFormat } from "./command-line.ts";
@@ -43,8 +44,9 @@ export const statusCommand: Subcommand = {
         failed = src.problems.length > 0;
         report = statusFromTranslate(src.run.result.statuses, src.run.snapshot, o.namespace);
       } else {
-        const { snapshot, notes } = await listSnapshot(kubeClientFor(o.kubeconfig), o.namespace, STATUS_KINDS);
-        for (const n of notes) process.stderr.write(`note: ${n}\n`);
+        const { snapshot, notes, unlisted } = await listSnapshot(kubeClientFor(o.kubeconfig), o.namespace, STATUS_KINDS);
+        for (const n of notes) process.stderr.write(`${unlisted.includes(n) ? "error" : "note"}: ${n}\n`);
+        failed = unlisted.length > 0;
         report = statusFromCluster(snapshot, o.namespace);
       }
     } catch (e) {

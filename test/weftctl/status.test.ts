@@ -1,7 +1,11 @@
 // status: weftctl status offline (-f: translate's statuses) and from live objects' .status (only Weft's
-// controllerName entries, weft.dev/Programmed shown), health and exit codes (0 healthy, 4 not, 2 usage).
-import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+// controllerName entries, weft.dev/Programmed shown), health and exit codes (0 healthy, 4 not, 2 usage;
+// 1 when the API server cannot be reached or a status kind cannot be listed).
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -88,5 +92,60 @@ describe("weftctl status from live objects", () => {
     const table = renderStatusTable(report);
     expect(table).toContain("applied by 3/4 proxies");
     expect(statusFromCluster(snapshot(), "other-ns").routes).toEqual([]);
+  });
+});
+
+describe("weftctl status against an API server that does not answer", () => {
+  const kubeconfigFor = (server: string): string => {
+    const dir = mkdtempSync(join(tmpdir(), "weftctl-status-"));
+    const path = join(dir, "kubeconfig");
+    writeFileSync(path, [
+      "apiVersion: v1", "kind: Config", "current-context: c",
+      "clusters: [{name: c, cluster: {server: " + JSON.stringify(server) + ", insecure-skip-tls-verify: true}}]",
+      "users: [{name: u, user: {token: t}}]",
+      "contexts: [{name: c, context: {cluster: c, user: u}}]", "",
+    ].join("\n"));
+    return path;
+  };
+
+  it("exits 1 naming the unreachable API server, never 'all routes healthy'", async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const r = weftctl(["status", "-A", "--kubeconfig", kubeconfigFor(`http://127.0.0.1:${port}`)]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("weftctl status: cannot reach the Kubernetes API server");
+    expect(r.stderr).toContain("ECONNREFUSED");
+    expect(r.stdout).toBe("");
+  });
+
+  it("exits 1 when a kind cannot be listed (forbidden): its health is unknown, not good", async () => {
+    const api = createServer((req, res) => {
+      const url = req.url ?? "";
+      const json = (status: number, body: unknown): void => void res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+      if (url === "/version") return json(200, { gitVersion: "v1.34.4" });
+      if (url.startsWith("/apis/gateway.networking.k8s.io/v1?") || url === "/apis/gateway.networking.k8s.io/v1") {
+        return json(200, { resources: ["gatewayclasses", "gateways", "httproutes", "grpcroutes"].map((name) => ({ name })) });
+      }
+      if (url.includes("/httproutes")) return json(403, { kind: "Status", reason: "Forbidden", message: "httproutes is forbidden: User \"u\" cannot list resource" });
+      if (/\/(gatewayclasses|gateways|grpcroutes)(\?|$)/.test(url)) return json(200, { items: [] });
+      return json(404, { kind: "Status", reason: "NotFound", message: "not found" });
+    });
+    await new Promise<void>((r) => api.listen(0, "127.0.0.1", () => r()));
+    try {
+      const port = (api.address() as AddressInfo).port;
+      const r = await new Promise<{ code: number | null; stderr: string }>((resolveRun) => {
+        const child = spawn(process.execPath, ["cmd/weftctl.ts", "status", "-A", "--kubeconfig", kubeconfigFor(`http://127.0.0.1:${port}`)], { cwd: root });
+        let stderr = "";
+        child.stderr.on("data", (c: Buffer) => { stderr += c.toString(); });
+        child.on("close", (code) => resolveRun({ code, stderr }));
+      });
+      expect(r.stderr).toMatch(/error: HTTPRoute: cannot list \(.*forbidden/);
+      expect(r.code).toBe(1);
+    } finally {
+      await new Promise<void>((r) => api.close(() => r()));
+    }
   });
 });
