@@ -27,8 +27,8 @@ export interface ReviewResult {
   readonly body: string;
   /** What mutate decided, for logs and metrics (absent when no pod was examined). */
   readonly report?: InjectionReport;
-  /** Namespace and name (or generateName) of the pod examined, for logs. */
-  readonly subject?: { readonly namespace: string; readonly name: string };
+  /** The AdmissionReview uid, namespace and name (or generateName*) of the pod examined, for logs. */
+  readonly subject?: { readonly uid: string; readonly namespace: string; readonly name: string };
 }
 
 export interface ReviewOptions {
@@ -96,5 +96,5 @@ export async function reviewResponse(body: Uint8Array | string, config: Injector
     extra["patch"] = Buffer.from(JSON.stringify(patch), "utf8").toString("base64");
   }
   const name = typeof meta?.["name"] === "string" ? meta["name"] : typeof meta?.["generateName"] === "string" ? `${meta["generateName"]}*` : "";
-  return { httpStatus: 200, body: reviewBody(uid, extra), report, subject: { namespace: nsName, name: name.slice(0, 253) } };
+  return { httpStatus: 200, body: reviewBody(uid, extra), report, subject: { uid, namespace: nsName, name: name.slice(0, 253) } };
 }

@@ -2,12 +2,15 @@
 // namespace lookup; gives an https.Server (not yet listening) serving POST /inject (AdmissionReview)
 // and GET /healthz. Effects live here; the decision stays in admission.ts / mutate.ts.
 // Reads bodies with a hard size cap (413 and the connection closed beyond it), times slow clients
-// out, logs one line per decision (namespace, pod name, reason — never the object or tokens).
+// out, logs one line per decision ("injection decision": the AdmissionReview uid, namespace, pod name
+// or generateName*, injected, reason, and for an injected pod its mode, proxy image, capture
+// arguments and rewritten probe paths; for a skipped one the problems — never the object, its
+// annotations' values beyond the quoted bad ones, env or tokens).
 // Rotate certificates with `server.setSecureContext({ key, cert })`.
 // Must not: crash on any request, buffer unbounded bodies, or log pod specs.
 import type { ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
-import type { ControllerMetrics, Logger } from "../pkg/telemetry/index.ts";
+import type { ControllerMetrics } from "../pkg/telemetry/index.ts";
 import { DEFAULT_MAX_BODY_BYTES, reviewResponse, type NamespaceLookup } from "./admission.ts";
 import type { InjectorConfig } from "./injector-config.ts";
 
@@ -18,12 +21,19 @@ export interface WebhookServerOptions {
   readonly nsLookup: NamespaceLookup;
   readonly path?: string;
   readonly maxBodyBytes?: number;
-  readonly logger?: Logger;
+  /** Where decisions are logged (a pino Logger fits, as does the controller's Log). */
+  readonly logger?: DecisionLog;
   /** Counts decisions in weft_injections_total. */
   readonly metrics?: ControllerMetrics;
 }
 
 export const DEFAULT_WEBHOOK_PATH = "/inject";
+
+export interface DecisionLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
 
 function send(res: ServerResponse, status: number, body: string): void {
   if (res.headersSent) return;
@@ -67,7 +77,12 @@ export function createWebhookServer(opts: WebhookServerOptions): Server {
       reviewResponse(Buffer.concat(chunks), opts.config, opts.nsLookup, { maxBodyBytes: max })
         .then((r) => {
           if (r.report !== undefined) {
-            opts.logger?.info({ ...r.subject, injected: r.report.injected, reason: r.report.reason, problems: r.report.problems }, "injection decision");
+            const rep = r.report;
+            opts.logger?.info({
+              ...r.subject, injected: rep.injected, reason: rep.reason,
+              ...(rep.injected ? { mode: rep.mode, proxyImage: rep.proxyImage, captureArgs: rep.captureArgs, rewrittenProbes: rep.rewrittenProbes ?? [] } : {}),
+              ...(rep.problems !== undefined ? { problems: rep.problems } : {}),
+            }, "injection decision");
             opts.metrics?.injections.inc({ injected: String(r.report.injected), reason: r.report.reason });
           } else if (r.httpStatus >= 400) {
             opts.logger?.warn({ status: r.httpStatus, ...r.subject }, "admission request not answered with a decision");
@@ -76,7 +91,7 @@ export function createWebhookServer(opts: WebhookServerOptions): Server {
           send(res, r.httpStatus, r.body);
         })
         .catch((e: unknown) => {
-          opts.logger?.error({ err: e }, "admission review failed");
+          opts.logger?.error({ err: e instanceof Error ? e.message : String(e) }, "admission review failed");
           send(res, 500, "{\"error\":\"internal error\"}");
         });
     });

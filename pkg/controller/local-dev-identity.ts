@@ -8,7 +8,7 @@
 // Must not: log tokens; accept a malformed file (it throws a message naming the problem, never a token).
 import { DISTRIBUTION_AUDIENCE, createMeshCa, createStaticTokenAuthenticator, type StaticToken } from "../ca/index.ts";
 import type { Log } from "../k8s/index.ts";
-import { meshIdentityOf, type MeshIdentity } from "./mesh-identity.ts";
+import { meshIdentityOf, type MeshIdentity, type MeshIdentityOptions } from "./mesh-identity.ts";
 import { loadOrCreateCaDir } from "./ca-dir.ts";
 
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -35,7 +35,7 @@ export function parseLocalDevTokens(text: string): Map<string, StaticToken> {
   return out;
 }
 
-export function startLocalDevIdentity(tokensText: string, o: { trustDomain: string; certLifetimeMs: number; log: Log; caDir?: string }): MeshIdentity {
+export function startLocalDevIdentity(tokensText: string, o: { trustDomain: string; certLifetimeMs: number; log: Log; caDir?: string; metrics?: NonNullable<MeshIdentityOptions["metrics"]> }): MeshIdentity {
   const tokens = parseLocalDevTokens(tokensText);
   const ca = o.caDir !== undefined ? loadOrCreateCaDir(o.caDir, o.trustDomain, o.log) : createMeshCa({ trustDomain: o.trustDomain });
   o.log.warn({ tokens: tokens.size, trustDomain: o.trustDomain, ...(o.caDir !== undefined ? { caDir: o.caDir } : {}) },

@@ -11,6 +11,7 @@ import {
   type ExportedCa, type MeshCa, type SignRequestHandler, type TokenAuthenticator, type TokenReviewResult,
 } from "../ca/index.ts";
 import { loadOrCreateSecretData, type KubeClient, type Log } from "../k8s/index.ts";
+import type { ControllerMetrics } from "../telemetry/index.ts";
 
 export interface MeshIdentityOptions {
   readonly namespace: string;
@@ -18,6 +19,8 @@ export interface MeshIdentityOptions {
   readonly trustDomain: string;
   readonly certLifetimeMs: number;
   readonly log: Log;
+  /** Counts signed certificates (weft_certificates_signed_total). */
+  readonly metrics?: Pick<ControllerMetrics, "certificatesSigned">;
 }
 
 export interface MeshIdentity {
@@ -61,9 +64,9 @@ export async function startMeshIdentity(client: KubeClient, o: MeshIdentityOptio
 }
 
 /** The identity services over a CA and a token authenticator (TokenReview here, static tokens in local mode). */
-export function meshIdentityOf(ca: MeshCa, authenticator: TokenAuthenticator, o: { readonly certLifetimeMs: number; readonly log: Log }): MeshIdentity {
+export function meshIdentityOf(ca: MeshCa, authenticator: TokenAuthenticator, o: Pick<MeshIdentityOptions, "certLifetimeMs" | "log" | "metrics">): MeshIdentity {
   const sign = createSignHandler({
-    ca, authenticator, ttlMs: o.certLifetimeMs,
+    ca, authenticator, ttlMs: o.certLifetimeMs, ...(o.metrics !== undefined ? { metrics: o.metrics } : {}),
     log: (level, msg, fields) => (level === "warn" ? o.log.warn(fields, msg) : o.log.info(fields, msg)),
   });
   return {

@@ -25,6 +25,7 @@ import { distributionAccess } from "./distribution-auth.ts";
 import { startDistributionTls, type DistributionTls } from "./distribution-tls.ts";
 import { distributionSecurityProblem } from "./options.ts";
 import { startInjectionWebhook, type InjectionWebhook } from "./webhook-host.ts";
+import { createMetricsRegistry, registerControllerMetrics } from "../telemetry/index.ts";
 
 export interface ControllerHandle {
   readonly grpcPort: number;
@@ -52,10 +53,13 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     else kc.loadFromDefault();
   }
   const client = kc === undefined ? undefined : createKubeClient(kc);
+  // Served on the admin port's /metrics: every part below counts into this one set.
+  const metricsRegistry = createMetricsRegistry({ processMetrics: true });
+  const metrics = registerControllerMetrics(metricsRegistry);
   const identity = client !== undefined && o.caSecret !== undefined
-    ? await startMeshIdentity(client, { namespace: o.namespace, secretName: o.caSecret, trustDomain: o.trustDomain, certLifetimeMs: o.certLifetimeMs, log })
+    ? await startMeshIdentity(client, { namespace: o.namespace, secretName: o.caSecret, trustDomain: o.trustDomain, certLifetimeMs: o.certLifetimeMs, log, metrics })
     : o.provider === "file" && o.localDevTokens !== undefined
-      ? startLocalDevIdentity(readFileSync(o.localDevTokens, "utf8"), { trustDomain: o.trustDomain, certLifetimeMs: o.certLifetimeMs, log, ...(o.caDir !== undefined ? { caDir: o.caDir } : {}) })
+      ? startLocalDevIdentity(readFileSync(o.localDevTokens, "utf8"), { trustDomain: o.trustDomain, certLifetimeMs: o.certLifetimeMs, log, metrics, ...(o.caDir !== undefined ? { caDir: o.caDir } : {}) })
       : undefined;
   // Proxy ACK/NACKs change route statuses (weft.dev/Programmed): refresh at most once a second, and
   // every 10 s so disconnected proxies drop out of the counts.
@@ -72,6 +76,7 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     onAck: scheduleStatusRefresh,
     onNack: scheduleStatusRefresh,
     log: (level, msg, fields) => (level === "warn" ? log.warn(fields, msg) : log.info(fields, msg)),
+    metrics,
     ...distributionAccess(o.provider, identity, client),
   });
   const tls: DistributionTls | undefined = identity !== undefined && !o.grpcInsecure
@@ -103,6 +108,9 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
       programmed: (key, gen) => distribution.programmedCount(key, gen),
       ...(provisioner !== undefined ? { gatewayAddresses: (ns: string, name: string) => gatewayAddresses(snap, ns, name) } : {}),
     }),
+    onPass: ({ ms, fast, failed }) => {
+      if (!fast && !failed) metrics.translateDuration.observe(ms / 1000);
+    },
     ...(provisioner !== undefined ? {
       afterPass: async (s) => {
         if (leader()) await provisioner.reconcile(s);
@@ -135,13 +143,14 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
       ...(o.webhookConfig !== undefined ? { configName: o.webhookConfig } : {}),
       address: o.grpcAddress, port: o.webhookPort, controllerInsecure: tls === undefined,
       ...(o.injectionConfigJson !== undefined ? { injectionConfigJson: o.injectionConfigJson } : {}),
-      snapshot: () => provider.snapshot(), log,
+      snapshot: () => provider.snapshot(), log, metrics,
     });
   }
   const ready = (): boolean => provider.ready() && pipeline.lastResult() !== undefined;
   const health = await startHealthServer(o.grpcAddress, o.healthPort, {
     ready,
     info: () => ({ leader: leader(), passes: pipeline.passes(), grpcPort, writes: writer?.totalWrites() ?? 0 }),
+    metrics: metricsRegistry,
   });
   log.info({ provider: o.provider, grpcPort, healthPort: health.port, leaderElect: o.leaderElect }, "controller started");
   return {

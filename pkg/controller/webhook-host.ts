@@ -10,6 +10,7 @@
 import type { Server } from "node:https";
 import type { Namespace, ResourceSnapshot } from "../api/index.ts";
 import { kubeStatusOf, type KubeClient, type Log } from "../k8s/index.ts";
+import type { ControllerMetrics } from "../telemetry/index.ts";
 import { createWebhookServer, DEFAULT_INJECTOR_CONFIG, parseInjectorConfig, type InjectorConfig } from "../../injector/index.ts";
 import type { MeshIdentity } from "./mesh-identity.ts";
 import { withTrustBundle } from "./distribution-trust.ts";
@@ -27,6 +28,8 @@ export interface WebhookOptions {
   readonly injectionConfigJson?: string;
   readonly snapshot: () => ResourceSnapshot | undefined;
   readonly log: Log;
+  /** Counts decisions (weft_injections_total). */
+  readonly metrics?: ControllerMetrics;
   readonly resyncMs?: number;
   /** The distribution port is plaintext (--grpc-insecure): injected proxies get WEFT_CONTROLLER_INSECURE, no bundle. */
   readonly controllerInsecure?: boolean;
@@ -92,7 +95,7 @@ export async function startInjectionWebhook(o: WebhookOptions): Promise<Injectio
   };
   const server: Server = createWebhookServer({ keyPem: cert.keyPem, certPem: cert.certChainPem, config: o.controllerInsecure === true
     ? { ...loaded.config, controllerInsecure: true }
-    : withTrustBundle(loaded.config, o.identity.ca), nsLookup });
+    : withTrustBundle(loaded.config, o.identity.ca), nsLookup, logger: o.log, ...(o.metrics !== undefined ? { metrics: o.metrics } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(o.port, o.address, () => resolve());

@@ -2,7 +2,8 @@
 // Proves: snapshots hold only referenced TLS Secrets plus the CA Secret; one mesh CA is shared by
 // replicas through its Secret and signs a CSR only for a valid ServiceAccount token (TokenReview);
 // the injection webhook serves with a mesh-CA certificate and keeps caBundle current (a Pod comes
-// back injected); Gateways get an owned Deployment + Service and an address. Pods that really run
+// back injected, the decision logged and counted on the controller's /metrics); Gateways get an owned
+// Deployment + Service and an address. Pods that really run
 // (ready endpoints, answers on their IPs) are proven on the real node: test/k8s/real-pods.cluster.test.ts,
 // and endpoints reaching a sidecar's config in test/build/image-on-real-node.cluster.test.ts.
 // Skipped (with the reason) when the cluster binaries are not built.
@@ -13,15 +14,29 @@ import { generateRsaKeySync } from "../../pkg/ca/ca-certs.ts";
 import { isWeftError } from "../../pkg/errors/weft-error.ts";
 import { PROXY_CONTAINER } from "../../injector/index.ts";
 import type { Condition } from "../../pkg/api/index.ts";
-import type { KubeClient } from "../../pkg/k8s/index.ts";
+import type { KubeClient, Log } from "../../pkg/k8s/index.ts";
 import { clusterTier, type TestCluster } from "../support/cluster.ts";
 import { cond, freePort, replicaSet, useControllerCluster, waitFor, type Obj } from "../support/cluster-helpers.ts";
 
 const NS = "weft-cm";
+
+/** The controller's admin /metrics (Prometheus text). */
+async function scrape(port: number): Promise<string> {
+  const r = await fetch(`http://127.0.0.1:${port}/metrics`);
+  expect(r.status).toBe(200);
+  expect(r.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+  return r.text();
+}
+
+/** The value of one series (name with its labels as printed), or undefined when absent. */
+function metricValue(text: string, series: string): number | undefined {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
 let cluster: TestCluster;
 let client: KubeClient;
 const replicas = replicaSet(() => cluster, NS);
-const replica = (identity: string, leaderElect: boolean, extra: readonly string[] = []) => replicas.start(identity, leaderElect, extra);
+const replica = (identity: string, leaderElect: boolean, extra: readonly string[] = [], log?: Log) => replicas.start(identity, leaderElect, extra, log);
 
 clusterTier.describe("controller mesh parts on a real API server", () => {
   useControllerCluster(NS, replicas, (c, k) => { cluster = c; client = k; });
@@ -54,6 +69,7 @@ clusterTier.describe("controller mesh parts on a real API server", () => {
 
   it("keeps one mesh CA in a Secret shared by replicas, and signs a CSR only for a valid ServiceAccount token", async () => {
     const a = await replica("ca-a", false, ["--namespace", NS, "--ca-secret", "weft-ca-test"]);
+    expect(metricValue(await scrape(a.healthPort), "weft_certificates_signed_total")).toBe(0);
     const b = await replica("ca-b", false, ["--namespace", NS, "--ca-secret", "weft-ca-test"]);
     try {
       expect(a.identity?.ca.trustBundle()).toBeDefined();
@@ -69,6 +85,8 @@ clusterTier.describe("controller mesh parts on a real API server", () => {
       expect(await a.identity!.authenticateToken(await token("weft.dev/distribution"))).toEqual({ namespace: NS, serviceAccount: "default" });
       await expect(a.identity!.sign({ csrPem, token: await token("https://kubernetes.default.svc") })).rejects.toSatisfy((e: unknown) => isWeftError(e, "WEFT_ERR_UNAUTHENTICATED"));
       await expect(a.identity!.sign({ csrPem, token: "not-a-token" })).rejects.toSatisfy((e: unknown) => isWeftError(e, "WEFT_ERR_UNAUTHENTICATED"));
+      // Only the one good CSR counts; the controller's /metrics says so (issue 15 item 7: it served no /metrics).
+      expect(metricValue(await scrape(a.healthPort), "weft_certificates_signed_total")).toBe(1);
     } finally {
       for (const r of [a, b]) await replicas.stop(r, true);
     }
@@ -90,8 +108,10 @@ clusterTier.describe("controller mesh parts on a real API server", () => {
         },
       ],
     }));
+    const lines: { fields: Record<string, unknown>; msg: string }[] = [];
+    const record = (fields: object, msg: string): void => void lines.push({ fields: fields as Record<string, unknown>, msg });
     const c = await replica("webhook", false, ["--namespace", NS, "--ca-secret", "weft-ca-test", "--webhook-service", "weft-controller",
-      "--webhook-config", "weft-ct-webhook", "--webhook-port", String(port), "--webhook-dns-names", "localhost"]);
+      "--webhook-config", "weft-ct-webhook", "--webhook-port", String(port), "--webhook-dns-names", "localhost"], { info: record, warn: record, error: record });
     try {
       expect(c.webhook?.port).toBe(port);
       const want = Buffer.from(c.identity!.ca.trustBundle()).toString("base64");
@@ -104,6 +124,19 @@ clusterTier.describe("controller mesh parts on a real API server", () => {
         { body: { apiVersion: "v1", kind: "Pod", metadata: { name: `app-${Date.now()}` }, spec: { containers: [{ name: "app", image: "example.invalid/app:1" }] } } }));
       const names = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].map((x) => x.name);
       expect(names).toContain(PROXY_CONTAINER);
+      // The decision is logged precisely (issue 15 item 7: decisions were never logged), without the object.
+      const decision = lines.find((l) => l.msg === "injection decision");
+      expect(decision?.fields).toMatchObject({ namespace: "weft-inj", injected: true, reason: "enabled-by-namespace-label", mode: "native-sidecar" });
+      expect(decision?.fields["uid"]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(decision?.fields["captureArgs"]).toContain("--proxy-uid=1337");
+      expect(JSON.stringify(decision)).not.toMatch(/BEGIN|token|example\.invalid\/app/);
+      const text = await scrape(c.healthPort);
+      expect(metricValue(text, 'weft_injections_total{injected="true",reason="enabled-by-namespace-label"}')).toBe(1);
+      expect(metricValue(text, "weft_translate_duration_seconds_count")).toBeGreaterThanOrEqual(1);
+      expect(metricValue(text, "weft_proxies_connected")).toBe(0);
+      expect(metricValue(text, "weft_config_nacks_total")).toBe(0);
+      expect(text).toContain("# TYPE weft_config_push_duration_seconds histogram");
+      expect(text).toMatch(/^weft_process_process_resident_memory_bytes \d+/m);
     } finally {
       cluster.kubectl(["delete", "mutatingwebhookconfiguration", "weft-ct-webhook"]);
       await replicas.stop(c, true);

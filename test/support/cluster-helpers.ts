@@ -6,7 +6,7 @@
 import { createServer } from "node:net";
 import { afterAll, beforeAll } from "vitest";
 import type { Condition } from "../../pkg/api/index.ts";
-import { createKubeClient, type KubeClient } from "../../pkg/k8s/index.ts";
+import { createKubeClient, type KubeClient, type Log } from "../../pkg/k8s/index.ts";
 import { parseControllerOptions } from "../../pkg/controller/options.ts";
 import { startController, type ControllerHandle } from "../../pkg/controller/runtime.ts";
 import { startCluster, type TestCluster } from "./cluster.ts";
@@ -48,7 +48,7 @@ export function ourParent(o: Obj): { conditions: Condition[] } | undefined {
 export const cond = (list: readonly Condition[] | undefined, type: string): Condition | undefined => list?.find((c) => c.type === type);
 
 export interface Replicas {
-  start(identity: string, leaderElect: boolean, extra?: readonly string[]): Promise<ControllerHandle>;
+  start(identity: string, leaderElect: boolean, extra?: readonly string[], log?: Log): Promise<ControllerHandle>;
   /** Stops one replica (release=true releases its lease) and forgets it. */
   stop(h: ControllerHandle, release?: boolean): Promise<void>;
   stopAll(): Promise<void>;
@@ -57,11 +57,11 @@ export interface Replicas {
 export function replicaSet(cluster: () => TestCluster, leaseNamespace: string): Replicas {
   const live: ControllerHandle[] = [];
   return {
-    async start(identity, leaderElect, extra = []) {
+    async start(identity, leaderElect, extra = [], log = QUIET) {
       // Without a mesh CA the kube provider only serves plaintext when told to (--grpc-insecure).
       const argv = [...extra, ...(extra.includes("--ca-secret") ? [] : ["--grpc-insecure"]), "--grpc-address", "127.0.0.1", "--grpc-port", "0", "--health-port", "0", "--identity", identity, "--lease-namespace", leaseNamespace];
       if (leaderElect) argv.push("--leader-elect", "--lease-duration=3s", "--renew-deadline=2s", "--retry-period=500ms");
-      const h = await startController(parseControllerOptions(argv, {}), QUIET, cluster().kc);
+      const h = await startController(parseControllerOptions(argv, {}), log, cluster().kc);
       live.push(h);
       return h;
     },
