@@ -47,7 +47,7 @@ describe("reviewResponse", () => {
     const out = applyJsonPatch(p, ops) as { spec: { initContainers: { name: string }[] }; metadata: { annotations: Record<string, string> } };
     expect(out.spec.initContainers.map((c) => c.name)).toEqual(["weft-init", "weft-proxy"]);
     expect(JSON.parse(out.metadata.annotations["weft.dev/injection-status"]!).injected).toBe(true);
-    expect(r.subject).toEqual({ namespace: "shop", name: "reviews-*" });
+    expect(r.subject).toEqual({ uid: "705ab4f5-6393-11e8-b7cc-42010a800002", namespace: "shop", name: "reviews-*" });
   });
 
   it("allows without a patch when the namespace is not enabled or unknown", async () => {
