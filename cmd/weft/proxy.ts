@@ -9,8 +9,8 @@
 // The controller channel is TLS verified against WEFT_TRUST_BUNDLE (or --trust-bundle FILE) with the
 // controller address's host as the expected name; without a bundle it refuses to start (exit 2)
 // unless --controller-insecure (or WEFT_CONTROLLER_INSECURE=true).
-// SIGTERM/SIGINT: stop accepting, drain in-flight (bounded by --drain-ms), exit 0. Exit 2 on bad flags,
-// 1 when it cannot start.
+// SIGTERM/SIGINT: not ready, keep serving for --drain-delay-ms, stop accepting, drain in-flight (bounded
+// by --drain-ms), exit 0. Exit 2 on bad flags, 1 when it cannot start.
 // Must not: log key material or header values.
 // Memory: heap-reclaim (pkg/telemetry) gives a flood's memory back to the OS once the proxy is quiet.
 import { readFileSync } from "node:fs";
@@ -39,7 +39,9 @@ flags:
   --admin-port N       admin server port (default 15021, env WEFT_ADMIN_PORT; 0 = ephemeral)
   --bind ADDR          listener bind address (default 0.0.0.0; sidecar capture listeners: dual stack ::)
   --port-map A=B,..    gateway: bind Gateway port A on local port B (e.g. 80=8080,443=8443)
-  --drain-ms N         drain budget on SIGTERM (default 20000)
+  --drain-delay-ms N   on SIGTERM keep serving this long first: /ready answers 503, each response closes
+                       its connection (default 0; provisioned gateways use 5000)
+  --drain-ms N         drain budget on SIGTERM once the listeners are closed (default 20000)
   --balancer KIND      p2c-ewma (default) | round-robin
   --max-body-bytes N   reject request bodies larger than N with 413
   --headers-with-underscores drop|reject|allow   request header names with "_" (default drop; reject ⇒ 400)
@@ -56,7 +58,7 @@ const PROXY_FLAGS = {
   "controller-insecure": { type: "boolean", env: "WEFT_CONTROLLER_INSECURE" }, "service-account": value("SERVICE_ACCOUNT"),
   pod: value("POD_NAME"), "trust-domain": value(), "inbound-port": value("WEFT_INBOUND_PORT"), "outbound-port": value("WEFT_OUTBOUND_PORT"),
   "listen-outbound": value(), "listen-inbound": value(), capture: value(), "admin-port": value("WEFT_ADMIN_PORT"), bind: value(),
-  "port-map": value(), "drain-ms": value(), balancer: value(), "max-body-bytes": value(), "headers-with-underscores": value(),
+  "port-map": value(), "drain-delay-ms": value(), "drain-ms": value(), balancer: value(), "max-body-bytes": value(), "headers-with-underscores": value(),
   "backend-max-connections": value(), "backend-max-pending-requests": value(), "backend-max-requests": value(),
   "body-idle-timeout-ms": value(), "access-log": value("WEFT_ACCESS_LOG"), "log-level": value("WEFT_LOG_LEVEL"),
 } as const satisfies FlagTable;
@@ -177,6 +179,7 @@ function proxyOptionsOf(f: Flags, env: NodeJS.ProcessEnv): { options: ProxyOptio
     ...(f.bind !== undefined ? { bind: f.bind } : {}),
     portMap,
     adminPort: intFlag(f, "admin-port", 15021),
+    drainDelayMs: intFlag(f, "drain-delay-ms", 0),
     drainMs: intFlag(f, "drain-ms", 20_000),
     balancer,
     limits,

@@ -17,7 +17,7 @@ import { WeftError } from "../errors/weft-error.ts";
 import type { DistributionServerOptions, ProxyIdentity } from "../distribution/index.ts";
 import type { KubeClient } from "../k8s/index.ts";
 import type { MeshIdentity } from "./mesh-identity.ts";
-import { provisionedName } from "./provisioner.ts";
+import { provisionedName } from "./gateway-objects.ts";
 
 /** The ServiceAccount a Gateway's proxies run as (created by the provisioner). */
 export function gatewayServiceAccount(gatewayName: string): string {

@@ -7,7 +7,7 @@ export { CONTROLLER_FLAGS, CONTROLLER_USAGE, controllerOptionsFrom, distribution
 export type { ControllerOptions } from "./options.ts";
 export { createControllerPipeline } from "./pipeline.ts";
 export type { ControllerPipeline, PipelineOptions } from "./pipeline.ts";
-export { desiredGatewayObjects, gatewayAddresses, provisionedName } from "./provisioner.ts";
+export { desiredGatewayObjects, gatewayAddresses, provisionedName } from "./gateway-objects.ts";
 export { startHealthServer } from "./health.ts";
 export { loadOrCreateCaDir } from "./ca-dir.ts";
 export { parseLocalDevTokens } from "./local-dev-identity.ts";

@@ -53,6 +53,8 @@ export function createControllerPipeline(opts: PipelineOptions): ControllerPipel
   let running: Promise<void> | undefined;
   let passCount = 0;
   let statusDirty = false;
+  /** A refresh asked for while a pass ran: done once the passes end (the pass may have decorated before the news). */
+  let refreshQueued = false;
 
   const writeStatus = async (statuses: readonly StatusUpdate[]): Promise<void> => {
     if (opts.statusWriter === undefined) return;
@@ -90,6 +92,21 @@ export function createControllerPipeline(opts: PipelineOptions): ControllerPipel
     if (!fast || statusDirty) await writeStatus(opts.decorateStatuses?.(result.statuses, snapshot) ?? result.statuses);
   };
 
+  const refresh = async (): Promise<void> => {
+    if (last === undefined || lastSnapshot === undefined) return;
+    if (running !== undefined) {
+      refreshQueued = true;
+      return;
+    }
+    refreshQueued = false;
+    const snapshot = lastSnapshot;
+    try {
+      await writeStatus(opts.decorateStatuses?.(last.statuses, snapshot) ?? last.statuses);
+    } catch (err) {
+      opts.log.error({ err: err instanceof Error ? err.message : String(err) }, "status refresh failed");
+    }
+  };
+
   const drain = (): void => {
     if (running !== undefined) return;
     running = (async () => {
@@ -104,6 +121,7 @@ export function createControllerPipeline(opts: PipelineOptions): ControllerPipel
       }
     })().finally(() => {
       running = undefined;
+      if (refreshQueued) void refresh();
     });
   };
 
@@ -121,15 +139,7 @@ export function createControllerPipeline(opts: PipelineOptions): ControllerPipel
       pending ??= { snapshot: lastSnapshot, batch: { kinds: new Set(["gateways"]), events: 1, endpointsOnly: false } };
       drain();
     },
-    async refreshStatus(): Promise<void> {
-      if (last === undefined || lastSnapshot === undefined || running !== undefined) return;
-      const snapshot = lastSnapshot;
-      try {
-        await writeStatus(opts.decorateStatuses?.(last.statuses, snapshot) ?? last.statuses);
-      } catch (err) {
-        opts.log.error({ err: err instanceof Error ? err.message : String(err) }, "status refresh failed");
-      }
-    },
+    refreshStatus: () => refresh(),
     lastResult: () => last,
     lookup: (t: Target) => (lastSnapshot === undefined ? undefined : lookupIn(lastSnapshot, t)),
     passes: () => passCount,

@@ -18,7 +18,8 @@ import { createStatusWriter, decorateStatuses, type StatusWriter } from "../stat
 import type { ControllerOptions } from "./options.ts";
 import { createControllerPipeline, type ControllerPipeline } from "./pipeline.ts";
 import { startHealthServer } from "./health.ts";
-import { createProvisioner, gatewayAddresses } from "./provisioner.ts";
+import { createProvisioner } from "./provisioner.ts";
+import { gatewayAddresses } from "./gateway-objects.ts";
 import { startMeshIdentity, type MeshIdentity } from "./mesh-identity.ts";
 import { startLocalDevIdentity } from "./local-dev-identity.ts";
 import { distributionAccess } from "./distribution-auth.ts";
@@ -95,6 +96,8 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
   });
   const provisioner = client !== undefined && o.provisionGateways
     ? createProvisioner({ client, controllerName: o.controllerName, image: o.gatewayImage, controllerAddress: o.controllerAddress, trustDomain: o.trustDomain, log,
+      ...(kc !== undefined ? { kc } : {}),
+      onWorkloadChange: scheduleStatusRefresh,
       ...(tls !== undefined && identity !== undefined ? { trustBundle: () => identity.ca.trustBundle() } : {}) })
     : undefined;
   const pipeline = createControllerPipeline({
@@ -106,7 +109,10 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     ...(writer !== undefined ? { statusWriter: writer } : {}),
     decorateStatuses: (st, snap) => decorateStatuses(st, {
       programmed: (key, gen) => distribution.programmedCount(key, gen),
-      ...(provisioner !== undefined ? { gatewayAddresses: (ns: string, name: string) => gatewayAddresses(snap, ns, name) } : {}),
+      ...(provisioner !== undefined ? {
+        gatewayAddresses: (ns: string, name: string) => gatewayAddresses(snap, ns, name),
+        gatewayDataPlane: { workload: provisioner.workload, proxies: distribution.gatewayProgrammedCount },
+      } : {}),
     }),
     onPass: ({ ms, fast, failed }) => {
       if (!fast && !failed) metrics.translateDuration.observe(ms / 1000);
@@ -167,6 +173,7 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
       clearInterval(refreshTick);
       if (refreshTimer !== undefined) clearTimeout(refreshTimer);
       provider.stop();
+      provisioner?.stop();
       await webhook?.stop();
       await election?.stop(release);
       await pipeline.idle();

@@ -64,6 +64,8 @@ export interface DistributionServer {
   addTo(server: grpc.Server): void;
   proxies(): ProxyStatus[];
   programmedCount(routeKey: string, generation: number): { programmed: number; total: number };
+  /** Gateway ns/name's proxies connected here, and how many acknowledged its current listener set. */
+  gatewayProgrammedCount(namespace: string, name: string): { programmed: number; total: number };
   /** Ends streams and stops; graceMs <= 0 drops every connection at once (crash-like). */
   close(graceMs?: number): Promise<void>;
 }
@@ -310,6 +312,18 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
         if (!snapshotFor(c.identity, c.sliceKey).routeGenerations.has(routeKey)) continue;
         total++;
         if ((c.acked?.routeGenerations.get(routeKey) ?? -1) >= generation) programmed++;
+      }
+      return { programmed, total };
+    },
+    gatewayProgrammedCount(namespace, name) {
+      const key = `${namespace}/${name}`;
+      let programmed = 0;
+      let total = 0;
+      for (const c of conns) {
+        if (c.identity.kind !== "gateway" || c.identity.gatewayNamespace !== namespace || c.identity.gatewayName !== name) continue;
+        total++;
+        const want = snapshotFor(c.identity, c.sliceKey).listenerSets.get(key);
+        if (want !== undefined && c.acked?.listenerSets.get(key) === want) programmed++;
       }
       return { programmed, total };
     },

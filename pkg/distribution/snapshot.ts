@@ -1,8 +1,9 @@
 // snapshot: one encoded slice shared by every proxy with the same slice key, plus the route
-// generations it contains (for "programmed by N/M proxies" status feedback), and the diff between
+// generations it contains (for "programmed by N/M proxies" status feedback), the listener set of each
+// Gateway in it (for a Gateway's Programmed condition: which proxies hold its current listeners), and the diff between
 // what a proxy holds and a snapshot (only changed resources travel).
 // Must not: do I/O; snapshots are immutable once built and shared between proxies.
-import type { MeshIR, RouteRef, RouteTablesIR } from "../ir/types.ts";
+import type { GatewayIR, MeshIR, RouteRef, RouteTablesIR } from "../ir/types.ts";
 import type { ConfigUpdateMsg } from "./proto.ts";
 import { encodeSlice, splitResourceKey, type EncodedResource, type EncodedSlice } from "./resources.ts";
 import { sliceForProxy, type ProxyIdentity, type TrustBundle } from "./slice.ts";
@@ -12,6 +13,8 @@ export interface SliceSnapshot {
   readonly encoded: EncodedSlice;
   /** "<kind>/<ns>/<name>" → generation of that route inside this slice. */
   readonly routeGenerations: ReadonlyMap<string, number>;
+  /** "<ns>/<gateway>" → its listener set (gatewayListenerSet) inside this slice. */
+  readonly listenerSets: ReadonlyMap<string, string>;
   /**
    * Encoded updates to this snapshot already built (server cache), by the base version they start
    * from ("" = full). Proxies of one slice key mostly hold the same version, so each diff is built
@@ -33,6 +36,11 @@ export function routeKeyOf(ref: Pick<RouteRef, "kind" | "namespace" | "name">): 
   return `${ref.kind}/${ref.namespace}/${ref.name}`;
 }
 
+/** A Gateway's listeners as served (ports, protocols, hostnames, certificate ids), routes left out. */
+export function gatewayListenerSet(gw: GatewayIR): string {
+  return gw.ports.map((p) => `${p.port}/${p.protocol}[${p.listeners.map((l) => `${l.id}|${l.hostname ?? ""}|${l.certificates.join(",")}`).join(";")}]`).join(" ");
+}
+
 /** `trust`: the bundle to include, for proxies that announced the trust-bundle feature. */
 export function buildSnapshot(ir: MeshIR, proxy: ProxyIdentity, key: string, trust?: TrustBundle): SliceSnapshot {
   const routing = sliceForProxy(ir, proxy);
@@ -46,14 +54,18 @@ export function buildSnapshot(ir: MeshIR, proxy: ProxyIdentity, key: string, tru
       }
     }
   };
-  for (const gw of slice.gateways) for (const p of gw.ports) for (const l of p.listeners) add(l.routes);
+  const listenerSets = new Map<string, string>();
+  for (const gw of slice.gateways) {
+    listenerSets.set(`${gw.namespace}/${gw.name}`, gatewayListenerSet(gw));
+    for (const p of gw.ports) for (const l of p.listeners) add(l.routes);
+  }
   for (const svc of slice.services) {
     for (const p of svc.ports) {
       if (p.producer !== undefined) add(p.producer);
       for (const t of Object.values(p.consumers)) add(t);
     }
   }
-  return { key, encoded: encodeSlice(slice), routeGenerations: gens, updates: new Map() };
+  return { key, encoded: encodeSlice(slice), routeGenerations: gens, listenerSets, updates: new Map() };
 }
 
 export interface SliceDiff {

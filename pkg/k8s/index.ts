@@ -11,7 +11,7 @@ export type { KubeClient, RequestOptions } from "./kube-client.ts";
 export { createKubeClient, kubeStatusOf, MAX_RESPONSE_BYTES } from "./kube-client.ts";
 export type { ResourceKind } from "./resource-kinds.ts";
 export { RESOURCE_KINDS, apiPath } from "./resource-kinds.ts";
-export type { WatchSource, WatchSourceOptions } from "./watch-source.ts";
+export type { WatchedResource, WatchSource, WatchSourceOptions } from "./watch-source.ts";
 export { startWatchSource, discoverVersion } from "./watch-source.ts";
 export type { KubeProvider, KubeProviderOptions } from "./kube-provider.ts";
 export { startKubeProvider } from "./kube-provider.ts";

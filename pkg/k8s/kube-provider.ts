@@ -12,7 +12,7 @@ import { secretsReferencedByGateways, SnapshotBuilder } from "../api/index.ts";
 import { createCoalescer, type Batch, type CoalescerOptions } from "./coalescer.ts";
 import { createKubeClient, type KubeClient } from "./kube-client.ts";
 import { SILENT_LOG, type Log } from "./log.ts";
-import { RESOURCE_KINDS } from "./resource-kinds.ts";
+import { RESOURCE_KINDS, type ResourceKind } from "./resource-kinds.ts";
 import { freezeSnapshot } from "./snapshot-freeze.ts";
 import { startWatchSource, type WatchSource } from "./watch-source.ts";
 
@@ -47,8 +47,8 @@ export function startKubeProvider(opts: KubeProviderOptions): KubeProvider {
   const client = opts.client ?? createKubeClient(opts.kc);
   let current: ResourceSnapshot | undefined;
   let readyWaiters: (() => void)[] = [];
-  const sources: WatchSource[] = [];
-  let caSource: WatchSource | undefined;
+  const sources: WatchSource<ResourceKind>[] = [];
+  let caSource: WatchSource<ResourceKind> | undefined;
   const allSynced = (): boolean => sources.every((s) => s.synced()) && (caSource?.synced() ?? true);
 
   const build = (): ResourceSnapshot => {

@@ -3,7 +3,8 @@
 // after ANY error the watch restarts with jittered exponential backoff; the served version is
 // discovered first (e.g. ReferenceGrant v1, else v1beta1) and a resource whose CRD is absent
 // counts as synced-empty and is re-discovered every `rediscoverMs`.
-// Takes a KubeConfig, a KubeClient, a ResourceKind, optional namespace/field selector, onEvent.
+// Takes a KubeConfig, a KubeClient, a resource (a snapshot ResourceKind, or any other watched
+// resource such as the provisioner's Deployments), optional namespace/field/label selectors, onEvent.
 // Gives synced() (first list done), list() (current objects, raw JSON), stop().
 // Must not: throw from callbacks, or report synced before the first list's objects are in the cache.
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
@@ -11,22 +12,32 @@ import { createBackoff } from "./backoff.ts";
 import type { KubeClient } from "./kube-client.ts";
 import { kubeStatusOf } from "./kube-client.ts";
 import type { Log } from "./log.ts";
-import { apiPath, type ResourceKind } from "./resource-kinds.ts";
+import { apiPath } from "./resource-kinds.ts";
 
-export interface WatchSourceOptions {
+/** What a watch needs to know of a resource (ResourceKind has it, and more). */
+export interface WatchedResource {
+  readonly group: string;
+  /** Candidate versions in preference order. */
+  readonly versions: readonly string[];
+  readonly plural: string;
+  readonly fieldSelector?: string;
+}
+
+export interface WatchSourceOptions<R extends WatchedResource> {
   readonly kc: KubeConfig;
   readonly client: KubeClient;
-  readonly resource: ResourceKind;
+  readonly resource: R;
   readonly namespace?: string;
   readonly fieldSelector?: string;
+  readonly labelSelector?: string;
   readonly onEvent: () => void;
   readonly log: Log;
   readonly rediscoverMs?: number;
   readonly backoff?: { readonly baseMs?: number; readonly maxMs?: number };
 }
 
-export interface WatchSource {
-  readonly resource: ResourceKind;
+export interface WatchSource<R extends WatchedResource = WatchedResource> {
+  readonly resource: R;
   synced(): boolean;
   /** The version being watched, "" while unknown or absent. */
   version(): string;
@@ -34,7 +45,7 @@ export interface WatchSource {
   stop(): void;
 }
 
-export async function discoverVersion(client: KubeClient, r: ResourceKind): Promise<string | undefined> {
+export async function discoverVersion(client: KubeClient, r: WatchedResource): Promise<string | undefined> {
   if (r.group === "") return r.versions[0];
   for (const v of r.versions) {
     try {
@@ -47,7 +58,7 @@ export async function discoverVersion(client: KubeClient, r: ResourceKind): Prom
   return undefined;
 }
 
-export function startWatchSource(opts: WatchSourceOptions): WatchSource {
+export function startWatchSource<R extends WatchedResource>(opts: WatchSourceOptions<R>): WatchSource<R> {
   const r = opts.resource;
   const backoff = createBackoff({ baseMs: opts.backoff?.baseMs ?? 250, maxMs: opts.backoff?.maxMs ?? 30_000 });
   let lw: ListWatch<KubernetesObject> | undefined;
@@ -56,6 +67,7 @@ export function startWatchSource(opts: WatchSourceOptions): WatchSource {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const fieldSelector = opts.fieldSelector ?? r.fieldSelector;
+  const labelSelector = opts.labelSelector;
   const where = { resource: r.plural, namespace: opts.namespace ?? "*" };
 
   const schedule = (fn: () => void, ms: number): void => {
@@ -96,7 +108,7 @@ export function startWatchSource(opts: WatchSourceOptions): WatchSource {
     version = v;
     const path = apiPath(r.group, v, r.plural, opts.namespace);
     const listFn = async (): Promise<KubernetesListObject<KubernetesObject>> => {
-      const list = await opts.client.request<KubernetesListObject<KubernetesObject>>("GET", path, { query: { fieldSelector } });
+      const list = await opts.client.request<KubernetesListObject<KubernetesObject>>("GET", path, { query: { fieldSelector, labelSelector } });
       backoff.reset();
       setImmediate(() => {
         if (stopped) return;
@@ -106,7 +118,7 @@ export function startWatchSource(opts: WatchSourceOptions): WatchSource {
       });
       return list;
     };
-    lw = new ListWatch<KubernetesObject>(path, new Watch(opts.kc), listFn, false, undefined, fieldSelector);
+    lw = new ListWatch<KubernetesObject>(path, new Watch(opts.kc), listFn, false, labelSelector, fieldSelector);
     lw.on("change", () => {
       backoff.reset();
       opts.onEvent();

@@ -15,7 +15,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { provisionedName } from "../controller/provisioner.ts";
+import { provisionedName } from "../controller/gateway-objects.ts";
 
 export interface LocalOptions {
   readonly dir: string;

@@ -74,6 +74,13 @@ export interface HttpEngine {
   setState(state: EngineState): void;
   /** Set or rotate mesh mTLS material used for upstream connections to meshed endpoints. */
   setMeshTls(material: MeshTlsMaterial | undefined): void;
+  /**
+   * A drain is coming: every response from now on closes its connection (HTTP/1.x `connection: close`;
+   * open HTTP/2 sessions get GOAWAY and finish their streams) and new connections are still served —
+   * so clients reconnect, through a Service that no longer lists us. Idle connections stay open until
+   * drain() (closing one now would race a client's next request on it).
+   */
+  announceDrain(): void;
   /** Stop taking new requests, finish in-flight ones (bounded by `graceMs`), close pools. */
   drain(graceMs: number): Promise<void>;
 }

@@ -255,6 +255,10 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
     setMeshTls(material: MeshTlsMaterial | undefined): void {
       upstream.setMeshTls(material);
     },
+    announceDrain(): void {
+      h1.draining = true;
+      for (const s of sessions) s.close();
+    },
     async drain(graceMs: number): Promise<void> {
       draining = true;
       h1.draining = true;

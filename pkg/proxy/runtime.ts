@@ -5,6 +5,10 @@
 // config-file.ts: fully validated, reloaded when it changes, a bad file keeps the last good config) or the
 // controller (runtime/controller-link.ts: distribution client and mesh identity, loaded only then); and
 // the admin server. `weft proxy` (cmd/weft/proxy.ts) parses flags into ProxyOptions and calls this.
+// Readiness (/ready): 503 until a config is in force, while a gateway port of that config is not bound
+// (e.g. EACCES on :80), and from stop() on. stop() announces the drain and keeps serving for
+// drainDelayMs (the pod's endpoint leaves every node's Service rules meanwhile; each response closes
+// its connection), then closes the listeners and drains in-flight requests for drainMs.
 // Takes options and a logger; gives a handle (engine, ports, stop). Throws when it cannot start, after
 // closing what it opened.
 // Must not: exit the process, handle signals, or log key material or header values.
@@ -29,7 +33,7 @@ export interface ProxyHandle {
   boundPort(gatewayPort: number): number | undefined;
   /** Sidecar mode: the capture listeners. */
   readonly sidecar: Sidecar | undefined;
-  /** Stop accepting, drain in-flight requests (bounded by drainMs), close everything. */
+  /** Not ready, keep serving for drainDelayMs, stop accepting, drain in-flight requests (bounded by drainMs), close everything. */
   stop(): Promise<void>;
 }
 
@@ -57,6 +61,15 @@ export async function startProxy(o: ProxyOptions, log: Logger): Promise<ProxyHan
   let captureProblem: string | undefined;
   let link: ControllerLink | undefined;
   let unwatch: (() => void) | undefined;
+  let stopping = false;
+  /** Why this proxy must not take traffic now, or undefined. */
+  const notReady = (): string | undefined => {
+    if (stopping) return "draining";
+    if (captureProblem !== undefined) return captureProblem;
+    const failed = gateways?.bindFailures();
+    if (failed === undefined || failed.size === 0) return undefined;
+    return `gateway listeners not bound: ${[...failed].map(([port, error]) => `${port} (${error})`).join(", ")}`;
+  };
 
   /** Put `ir` in force: engine state first, then listeners (gateway) or the mesh lookup (sidecar). */
   const applyIr = (ir: MeshIR, version: string): Promise<void> => {
@@ -133,7 +146,7 @@ export async function startProxy(o: ProxyOptions, log: Logger): Promise<ProxyHan
     for (const problem of o.appProbes.problems) log.warn({ problem }, "app probe ignored");
     admin = await startAdminServer(engine, {
       port: o.adminPort, host: bind, extraMetrics: () => registry.renderMetrics(), appProbes: o.appProbes.probes,
-      notReady: () => captureProblem,
+      notReady,
     });
   } catch (e) {
     await close(0);
@@ -147,6 +160,12 @@ export async function startProxy(o: ProxyOptions, log: Logger): Promise<ProxyHan
     boundPort: (p) => gateways?.boundPort(p),
     get sidecar() { return sidecar; },
     stop: async () => {
+      stopping = true;
+      if (o.drainDelayMs > 0) {
+        log.info({ drainDelayMs: o.drainDelayMs }, "drain announced; still serving");
+        engine.announceDrain();
+        await new Promise((r) => setTimeout(r, o.drainDelayMs));
+      }
       await close(o.drainMs);
       await admin.close();
       await tracing.shutdown().catch(() => {});

@@ -1,10 +1,13 @@
 // decorate: the one place where statuses translate built get what only the running controller
 // knows — `weft.dev/Programmed` on route parents (how many proxies applied the route's generation,
-// programmed.ts) and the addresses of a Gateway's provisioned Service. Translate builds every status
-// once; the controller decorates it here, once per write, and nowhere else.
-// Takes statuses and the live facts (a programmed counter, a Gateway address lookup); gives new statuses.
-// Must not: mutate its input, or change any condition but weft.dev/Programmed.
+// programmed.ts), the addresses of a Gateway's provisioned Service, and a provisioned Gateway's
+// Programmed condition from its Deployment and proxies (gateway-programmed.ts). Translate builds every
+// status once; the controller decorates it here, once per write, and nowhere else.
+// Takes statuses and the live facts (a programmed counter, a Gateway address lookup, the gateways'
+// data plane); gives new statuses.
+// Must not: mutate its input, or change any condition but weft.dev/Programmed and a Gateway's Programmed.
 import type { StatusUpdate } from "../api/index.ts";
+import { withGatewayProgrammed, type GatewayDataPlane } from "./gateway-programmed.ts";
 import { withProgrammedConditions, type ProgrammedCounter } from "./programmed.ts";
 
 export interface GatewayAddress {
@@ -17,6 +20,8 @@ export interface StatusDecoration {
   readonly programmed: ProgrammedCounter;
   /** A Gateway's provisioned addresses; undefined (or no function) keeps what translate wrote. */
   readonly gatewayAddresses?: (namespace: string, name: string) => readonly GatewayAddress[] | undefined;
+  /** Provisioned Gateways' Deployments and proxies; absent (no provisioner) keeps translate's Programmed. */
+  readonly gatewayDataPlane?: GatewayDataPlane;
 }
 
 export function decorateStatuses(statuses: readonly StatusUpdate[], d: StatusDecoration): readonly StatusUpdate[] {
@@ -25,5 +30,6 @@ export function decorateStatuses(statuses: readonly StatusUpdate[], d: StatusDec
     const addresses = d.gatewayAddresses?.(u.target.namespace, u.target.name);
     return addresses === undefined ? u : { ...u, addresses };
   });
-  return withProgrammedConditions(addressed, d.programmed);
+  const gatewaysProgrammed = d.gatewayDataPlane === undefined ? addressed : withGatewayProgrammed(addressed, d.gatewayDataPlane);
+  return withProgrammedConditions(gatewaysProgrammed, d.programmed);
 }

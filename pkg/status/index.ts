@@ -11,3 +11,5 @@ export { PROGRAMMED_CONDITION, programmedCondition, withProgrammedConditions } f
 export type { ProgrammedCounter } from "./programmed.ts";
 export { decorateStatuses } from "./decorate.ts";
 export type { GatewayAddress, StatusDecoration } from "./decorate.ts";
+export { GATEWAY_PROGRAMMED_REASONS, gatewayProgrammedCondition, withGatewayProgrammed } from "./gateway-programmed.ts";
+export type { GatewayDataPlane, GatewayWorkload } from "./gateway-programmed.ts";

@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Gateway, Namespace, Pod } from "../../pkg/api/index.ts";
 import { applyJsonPatch, DEFAULT_INJECTOR_CONFIG, mutate, PROXY_CONTAINER } from "../../injector/index.ts";
-import { desiredGatewayObjects } from "../../pkg/controller/provisioner.ts";
+import { desiredGatewayObjects } from "../../pkg/controller/gateway-objects.ts";
 import { NODE_ARGS_ENV, PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../../pkg/util/proxy-node-options.ts";
 
 const root = resolve(import.meta.dirname, "../..");

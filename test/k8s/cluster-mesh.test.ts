@@ -166,7 +166,13 @@ spec:
         return addrs.length > 0 ? { g, addrs } : undefined;
       });
       expect(gw.addrs).toEqual([{ type: "IPAddress", value: svc.spec.clusterIP }]);
-      expect(cond(gw.g.status?.["conditions"] as Condition[], "Programmed")?.status).toBe("True");
+      // No kubelet here, so no pod is ever ready: the Gateway is not Programmed, and says why.
+      const programmed = await waitFor("Programmed=False/Pending", async () => {
+        const g = await client.request<Obj>("GET", `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/gateways/prov`);
+        const p = cond(g.status?.["conditions"] as Condition[], "Programmed");
+        return p?.status === "False" ? p : undefined;
+      });
+      expect(programmed).toMatchObject({ reason: "Pending", message: `waiting for the gateway's pods: 0/1 pods ready (Deployment ${NS}/weft-gw-prov)` });
       cluster.kubectl(["delete", "gateway", "prov", "-n", NS]);
       await waitFor("garbage collection of the Service", async () => {
         try {

@@ -12,7 +12,7 @@ import { SILENT_LOG } from "../../pkg/k8s/index.ts";
 import type { StatusWriter, WriteReport } from "../../pkg/status/index.ts";
 import { createControllerPipeline } from "../../pkg/controller/pipeline.ts";
 import { parseControllerOptions } from "../../pkg/controller/options.ts";
-import { desiredGatewayObjects, gatewayAddresses, provisionedName } from "../../pkg/controller/provisioner.ts";
+import { desiredGatewayObjects, gatewayAddresses, provisionedName } from "../../pkg/controller/gateway-objects.ts";
 import { decorateStatuses } from "../../pkg/status/index.ts";
 
 const manifests = (host: string) => `

@@ -2,6 +2,9 @@
 // The --config door validates a file exactly as a slice from the controller (a deep reference error is
 // refused, not cast), a bad file keeps the last good config, an edited file is picked up; the sidecar face
 // answers from the one mesh lookup (createMeshLookup) that every config swaps; stop() closes everything.
+// Readiness follows the gateway listeners (a port that cannot be bound keeps /ready at 503, naming it),
+// and stop() with a drain delay keeps serving — not ready, each response closing its connection — before
+// it closes (issue 15: a failed listener left the pod Ready; rollouts dropped connections).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -28,7 +31,7 @@ function gatewayIr(target: string): MeshIR {
 
 function options(o: Partial<ProxyOptions> & Pick<ProxyOptions, "mode" | "config">): ProxyOptions {
   return {
-    trustDomain: "cluster.local", bind: "127.0.0.1", portMap: new Map(), adminPort: 0, drainMs: 500, balancer: "p2c-ewma", limits: {},
+    trustDomain: "cluster.local", bind: "127.0.0.1", portMap: new Map(), adminPort: 0, drainDelayMs: 0, drainMs: 500, balancer: "p2c-ewma", limits: {},
     accessLog: false, tracing: { config: undefined, problems: [] }, appProbes: { probes: new Map(), problems: [] },
     sidecar: { inboundPort: 0, outboundPort: 0, outboundBindings: [], inboundBindings: [], captureListeners: false },
     ...o,
@@ -133,6 +136,51 @@ describe("startProxy", () => {
     } finally {
       await proxy.stop();
     }
+  });
+
+  it("gateway: a port it cannot bind keeps /ready at 503 naming it; the next config binds it and the proxy is ready", { timeout: 30_000 }, async () => {
+    const path = join(dir, "unbound.json");
+    writeFileSync(path, JSON.stringify(gatewayIr("ns/a:80")));
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, "127.0.0.1", r));
+    const port = (busy.address() as AddressInfo).port;
+    const seen = lines.length;
+    const proxy = await startProxy(options({ mode: "gateway", gateway: { namespace: "gw", name: "web" }, config: { kind: "file", path }, portMap: new Map([[80, port]]) }), log);
+    try {
+      await logged(seen, "gateway.listener_bind_failed");
+      expect(proxy.engine.state()).toBeDefined();
+      const notReady = await h1(proxy.adminPort, "/ready");
+      expect(notReady.status).toBe(503);
+      expect(notReady.body).toMatch(/^not ready: gateway listeners not bound: 80 \(listen EADDRINUSE/);
+      await new Promise<void>((r) => busy.close(() => r()));
+      const next = gatewayIr("ns/b:80");
+      const before = lines.length;
+      writeFileSync(path, JSON.stringify(next));
+      await logged(before, "gateway listeners");
+      expect((await h1(proxy.adminPort, "/ready")).status).toBe(200);
+      expect(serverOf((await h1(port, "/x")).body)).toBe("b");
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it("gateway: stop() with a drain delay is not ready at once, keeps serving (closing each connection after its answer), then closes", { timeout: 30_000 }, async () => {
+    const path = join(dir, "drain.json");
+    writeFileSync(path, JSON.stringify(gatewayIr("ns/a:80")));
+    const port = await freePort();
+    const proxy = await startProxy(options({ mode: "gateway", gateway: { namespace: "gw", name: "web" }, config: { kind: "file", path }, portMap: new Map([[80, port]]), drainDelayMs: 3_000 }), log);
+    expect((await h1(proxy.adminPort, "/ready")).status).toBe(200);
+    const seen = lines.length;
+    const stopped = proxy.stop();
+    await logged(seen, "drain announced; still serving");
+    const ready = await h1(proxy.adminPort, "/ready");
+    expect(ready).toMatchObject({ status: 503, body: "not ready: draining\n" });
+    const during = await h1(port, "/x");
+    expect(during.status).toBe(200);
+    expect(serverOf(during.body)).toBe("a");
+    expect(during.headers["connection"]).toBe("close");
+    await stopped;
+    await expect(h1(port, "/x")).rejects.toThrow();
   });
 
   it("throws when it cannot start, after closing what it opened", async () => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { distributionAccess, authorizeProxy } from "../../pkg/controller/distribution-auth.ts";
 import { distributionDnsNames } from "../../pkg/controller/distribution-tls.ts";
 import { distributionSecurityProblem, parseControllerOptions } from "../../pkg/controller/options.ts";
-import { desiredGatewayObjects } from "../../pkg/controller/provisioner.ts";
+import { desiredGatewayObjects } from "../../pkg/controller/gateway-objects.ts";
 import { startInjectionWebhook, type InjectionWebhook } from "../../pkg/controller/webhook-host.ts";
 import { startLocalDevIdentity } from "../../pkg/controller/local-dev-identity.ts";
 import { startController } from "../../pkg/controller/runtime.ts";
@@ -104,7 +104,7 @@ describe("provisioned gateways", () => {
     expect(pod.serviceAccountName).toBe("weft-gw-public");
     const c = pod.containers[0]!;
     expect(c.args[c.args.indexOf("--service-account") + 1]).toBe("weft-gw-public");
-    expect(c.env?.filter((e) => e.name !== "NODE_OPTIONS")).toEqual([{ name: "WEFT_TRUST_BUNDLE", value: "PEM-ROOTS" }]);
+    expect(c.env?.filter((e) => e.name !== "NODE_OPTIONS" && e.name !== "POD_NAME")).toEqual([{ name: "WEFT_TRUST_BUNDLE", value: "PEM-ROOTS" }]);
     expect(c.args).not.toContain("--controller-insecure");
   });
 
@@ -112,7 +112,7 @@ describe("provisioned gateways", () => {
     const objs = desiredGatewayObjects(gw, { image: "img", controllerAddress: "weft.weft-system.svc:15010", trustDomain: "cluster.local" }) as Obj[];
     const c = objs.find((o) => o.kind === "Deployment")!.spec!.template!.spec.containers[0]!;
     expect(c.args).toContain("--controller-insecure");
-    expect(c.env?.filter((e) => e.name !== "NODE_OPTIONS")).toEqual([]);
+    expect(c.env?.filter((e) => e.name !== "NODE_OPTIONS" && e.name !== "POD_NAME")).toEqual([]);
   });
 });
 

@@ -3,9 +3,11 @@
 // by SNI (SNICallback over ir.secrets; ALPN h2 + http/1.1) and hand the TLS socket on. Each request is
 // routed only with the routes of the listener selected by its Host (listener isolation, spec §6/§7:
 // no listener ⇒ 404); on HTTPS a Host whose best listener differs from the SNI-chosen one ⇒ 421.
-// Config swaps keep open listeners whose port and protocol are unchanged. Takes the engine and IR;
-// gives bound ports and close(). Must not: log key material, or serve a certificate for a name no
-// listener claims.
+// Config swaps keep open listeners whose port and protocol are unchanged. A port that cannot be bound
+// (EACCES below ip_unprivileged_port_start, EADDRINUSE) is logged and reported by bindFailures() — the
+// proxy is not ready while one is — and tried again at the next apply.
+// Takes the engine and IR; gives bound ports, bind failures and close(). Must not: log key material,
+// or serve a certificate for a name no listener claims.
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
 import { createSecureContext, createServer as createTlsServer, type SecureContext, type Server as TlsServer, type TLSSocket } from "node:tls";
 import type { GatewayIR, ListenerIR, TlsSecretIR } from "../../ir/types.ts";
@@ -34,6 +36,7 @@ export class GatewayListeners {
   private secrets = new Map<string, TlsSecretIR>();
   private contexts = new Map<string, SecureContext>();
   private readonly open = new Map<number, OpenPort>();
+  private readonly failed = new Map<number, string>();
 
   constructor(opts: GatewayListenersOptions) {
     this.opts = opts;
@@ -44,12 +47,18 @@ export class GatewayListeners {
     return this.open.get(gatewayPort)?.boundPort;
   }
 
-  /** Bring listeners in line with `gw`; resolves when new ports are bound. */
+  /** Gateway ports of the last apply that could not be bound, with the error ("EACCES: permission denied 0.0.0.0:80"). */
+  bindFailures(): ReadonlyMap<number, string> {
+    return this.failed;
+  }
+
+  /** Bring listeners in line with `gw`; resolves when every new port is bound or has failed (bindFailures). */
   async apply(gw: GatewayIR, secrets: readonly TlsSecretIR[]): Promise<void> {
     this.compiled = compileGateway(gw);
     this.secrets = new Map(secrets.map((s) => [s.id, s]));
     this.contexts = new Map();
     const wanted = new Map(gw.ports.map((p) => [p.port, p.protocol]));
+    this.failed.clear();
     for (const [port, o] of this.open) {
       if (wanted.get(port) !== o.protocol) {
         o.server.close();
@@ -62,9 +71,14 @@ export class GatewayListeners {
       const server = protocol === "HTTPS" ? this.httpsServer(port) : this.httpServer(port);
       const o: OpenPort = { port, protocol, server, boundPort: 0 };
       this.open.set(port, o);
-      opening.push(new Promise<void>((resolve, reject) => {
+      opening.push(new Promise<void>((resolve) => {
         // A port that cannot be bound is forgotten, so the next apply tries it again.
-        server.once("error", (e) => { if (this.open.get(port) === o) this.open.delete(port); reject(e); });
+        server.once("error", (e) => {
+          if (this.open.get(port) === o) this.open.delete(port);
+          this.failed.set(port, e.message);
+          this.opts.log?.("gateway.listener_bind_failed", { port, error: e.message });
+          resolve();
+        });
         server.listen((this.opts.portMap ?? ((p) => p))(port), this.opts.host ?? "0.0.0.0", () => {
           server.removeAllListeners("error");
           server.on("error", (e) => this.opts.log?.("gateway.listener_error", { port, error: e.message }));

@@ -37,7 +37,9 @@ export interface ProxyOptions {
   /** Gateway port → local port to bind (unprivileged runs). */
   readonly portMap: ReadonlyMap<number, number>;
   readonly adminPort: number;
-  /** Drain budget on stop. */
+  /** On stop: keep serving this long first (not ready, connections closed after each response). */
+  readonly drainDelayMs: number;
+  /** Drain budget on stop, once the listeners are closed. */
   readonly drainMs: number;
   readonly balancer: BalancerKind;
   readonly limits: Partial<Limits>;

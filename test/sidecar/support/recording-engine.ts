@@ -43,6 +43,7 @@ export function createRecordingEngine(): RecordingEngine {
     },
     setState(_state: EngineState): void {},
     setMeshTls(_material: MeshTlsMaterial | undefined): void {},
+    announceDrain(): void {},
     async drain(): Promise<void> {
       server.closeAllConnections();
     },

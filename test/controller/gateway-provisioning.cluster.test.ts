@@ -1,0 +1,175 @@
+// gateway-provisioning (real node): a Gateway of class weft, provisioned by the installed chart's
+// controller, in a namespace that enforces Pod Security `restricted` (issue 15 items 4-6):
+// - its pod is admitted and binds :80 as UID 1337 (every capability dropped) and serves the route (to a
+//   meshed backend in another namespace, over mTLS, allowed by a ReferenceGrant);
+// - Programmed is never True while its Deployment has no ready pod (it was True from the spec alone);
+// - its proxy registers with the controller under its real pod name (it was <ns>/unknown#N);
+// - a rollout of its Deployment under load fails no request, over new and kept-alive connections;
+// - in a namespace whose ResourceQuota admits no pod, Programmed=False/NoResources carries the
+//   Deployment's reason (the same path as Pod Security rejecting the ReplicaSet's pods).
+// Load is bounded in count and time; traffic goes only to the Gateway's ClusterIP inside the node's netns.
+import { Agent, get as httpGet } from "node:http";
+import { expect, it } from "vitest";
+import { IMAGE_REFS } from "../../tools/image/build-images.ts";
+import { realNodeTier, sharedCluster, until, type SharedCluster } from "../support/node/shared-cluster.ts";
+import { installWeft, WEFT_NAMESPACE } from "../support/node/weft-install.ts";
+
+const RESTRICTED = { runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
+
+function backend(ns: string): string {
+  return JSON.stringify({
+    apiVersion: "v1", kind: "List", items: [
+      { apiVersion: "v1", kind: "Service", metadata: { name: "web", namespace: ns }, spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 8080 }] } },
+      {
+        apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: ns },
+        spec: {
+          replicas: 1, selector: { matchLabels: { app: "web" } },
+          template: {
+            metadata: { labels: { app: "web" } },
+            spec: {
+              containers: [{
+                name: "web", image: IMAGE_REFS.demo, imagePullPolicy: "IfNotPresent",
+                args: ["/app/examples/apps/http-demo.ts", "--host", "0.0.0.0", "--port", "8080", "--service", "web", "--pod", "$(POD_NAME)"],
+                env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
+                ports: [{ containerPort: 8080 }],
+                readinessProbe: { httpGet: { path: "/", port: 8080 }, periodSeconds: 1 },
+                resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "96Mi" } },
+                securityContext: RESTRICTED,
+              }],
+            },
+          },
+        },
+      },
+    ],
+  });
+}
+
+function gateway(ns: string, backendNs?: string): string {
+  return JSON.stringify({
+    apiVersion: "v1", kind: "List", items: [
+      { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "public", namespace: ns },
+        spec: { gatewayClassName: "weft", listeners: [{ name: "http", protocol: "HTTP", port: 80 }] } },
+      ...(backendNs !== undefined ? [
+        { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "web", namespace: ns },
+          spec: { parentRefs: [{ name: "public" }], rules: [{ backendRefs: [{ name: "web", namespace: backendNs, port: 80 }] }] } },
+        { apiVersion: "gateway.networking.k8s.io/v1beta1", kind: "ReferenceGrant", metadata: { name: "from-gateway", namespace: backendNs },
+          spec: { from: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", namespace: ns }], to: [{ group: "", kind: "Service" }] } },
+      ] : []),
+    ],
+  });
+}
+
+interface Condition { type: string; status: string; reason: string; message: string }
+interface GatewayView { status?: { conditions?: Condition[]; addresses?: { value: string }[] } }
+
+function programmedOf(c: SharedCluster, ns: string): { condition: Condition | undefined; address: string | undefined } {
+  const gw = JSON.parse(c.kubectl(["-n", ns, "get", "gateway", "public", "-o", "json"])) as GatewayView;
+  return { condition: gw.status?.conditions?.find((x) => x.type === "Programmed"), address: gw.status?.addresses?.[0]?.value };
+}
+
+function readyReplicas(c: SharedCluster, ns: string): number | undefined {
+  const out = c.kubectl(["-n", ns, "get", "deployment", "weft-gw-public", "-o", "jsonpath={.status.readyReplicas}"], undefined, 20_000).trim();
+  return out === "" ? 0 : Number(out);
+}
+
+function request(url: string, agent: Agent | false): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { agent, timeout: 5_000 }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+  });
+}
+
+/** Sequential requests until stop() (bounded: at most `max` requests, `ms` milliseconds); counts failures. */
+function load(url: string, agent: Agent | false, max: number, ms: number): { stop(): Promise<{ ok: number; failed: string[] }> } {
+  let stopped = false;
+  const failed: string[] = [];
+  let ok = 0;
+  const end = Date.now() + ms;
+  const done = (async () => {
+    for (let i = 0; i < max && !stopped && Date.now() < end; i++) {
+      try {
+        const status = await request(url, agent);
+        if (status === 200) ok++;
+        else failed.push(`HTTP ${status}`);
+      } catch (e) {
+        failed.push(e instanceof Error ? `${(e as NodeJS.ErrnoException).code ?? ""} ${e.message}` : String(e));
+      }
+    }
+  })();
+  return { stop: async () => { stopped = true; await done; return { ok, failed }; } };
+}
+
+realNodeTier.describe("a provisioned Gateway on a real node", () => {
+  it("runs under Pod Security restricted, is Programmed only with a ready pod, registers by pod name and rolls without failing a request", async () => {
+    const c = sharedCluster();
+    installWeft(c);
+    const ns = c.namespace("gwprov", { "pod-security.kubernetes.io/enforce": "restricted" });
+    const apps = c.namespace("gwapps", { "weft.dev/inject": "enabled" });
+    const dump = (): string => `${c.dump(ns)}\n${c.dump(apps)}\n${c.dump(WEFT_NAMESPACE)}`;
+    c.kubectl(["apply", "-f", "-"], backend(apps));
+    c.kubectl(["apply", "-f", "-"], gateway(ns, apps));
+
+    // Sample Programmed and the Deployment's readiness together until Programmed is True.
+    const seen: string[] = [];
+    const address = await until("Gateway Programmed=True", () => {
+      const p = programmedOf(c, ns);
+      const ready = readyReplicas(c, ns) ?? 0;
+      if (p.condition !== undefined) seen.push(`${p.condition.status}/${p.condition.reason} with ${ready} ready`);
+      if (p.condition?.status === "True" && ready < 1) throw new Error(`Programmed=True while the Deployment has no ready pod: ${p.condition.message}`);
+      return p.condition?.status === "True" ? p.address : undefined;
+    }, 150_000, dump).catch((e: unknown) => { throw new Error(`${String(e)}\nseen: ${seen.join(", ")}`); });
+    // Unknown/Pending is the CRD default before the controller writes; ours is False/Pending until a pod is ready.
+    expect(seen[0], `first Programmed seen (all: ${seen.join(", ")})`).toMatch(/^(Unknown|False)\/Pending with 0 ready/);
+    expect(seen).toContain("False/Pending with 0 ready");
+    expect(address).toMatch(/^10\.96\./);
+
+    const url = `http://${address}/hello`;
+    await until("an answer through the Gateway on port 80", async () => {
+      const status = await request(url, false);
+      if (status !== 200) throw new Error(`HTTP ${status}`);
+      return true;
+    }, 60_000, dump);
+
+    const pod = c.kubectl(["-n", ns, "get", "pods", "-l", "gateway.networking.k8s.io/gateway-name=public", "-o", "jsonpath={.items[0].metadata.name}"]).trim();
+    const registered = await until("the gateway proxy's registration in a controller's log", () => {
+      const logs = c.kubectl(["-n", WEFT_NAMESPACE, "logs", "-l", "app.kubernetes.io/name=weft", "--tail=-1", "--prefix"], undefined, 30_000);
+      return logs.split("\n").find((l) => l.includes("proxy connected") && l.includes(`"kind":"gateway"`) && l.includes(`"${ns}/`));
+    }, 30_000, dump);
+    expect(registered).toContain(`"proxy":"${ns}/${pod}#`);
+
+    // Roll the gateway under load: fresh connections and one kept-alive connection, bounded.
+    const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
+    const loads = [load(url, false, 5_000, 150_000), load(url, keepAlive, 5_000, 150_000)];
+    try {
+      c.kubectl(["-n", ns, "rollout", "restart", "deployment/weft-gw-public"]);
+      c.kubectl(["-n", ns, "rollout", "status", "deployment/weft-gw-public", "--timeout=120s"], undefined, 130_000);
+      await until("the old gateway pod gone", () => {
+        const names = c.kubectl(["-n", ns, "get", "pods", "-l", "gateway.networking.k8s.io/gateway-name=public", "-o", "jsonpath={.items[*].metadata.name}"]).trim().split(/\s+/);
+        return names.includes(pod) ? undefined : true;
+      }, 60_000, dump);
+    } finally {
+      const results = await Promise.all(loads.map((l) => l.stop()));
+      keepAlive.destroy();
+      const failed = results.flatMap((r) => r.failed);
+      expect(failed, `requests failed during the rollout: ${failed.slice(0, 5).join("; ")}`).toEqual([]);
+      expect(results.every((r) => r.ok > 20)).toBe(true);
+      process.stdout.write(`${JSON.stringify({ figure: "gateway-rollout", freshConnections: results[0]!.ok, keptAlive: results[1]!.ok, failed: failed.length })}\n`);
+    }
+
+    // Pods that cannot be created: Programmed says so, with the Deployment's reason.
+    const full = c.namespace("gwquota");
+    c.kubectl(["-n", full, "create", "quota", "no-pods", "--hard=pods=0"]);
+    c.kubectl(["apply", "-f", "-"], gateway(full));
+    const refused = await until("Programmed=False/NoResources", () => {
+      const p = programmedOf(c, full).condition;
+      return p?.reason === "NoResources" ? p : undefined;
+    }, 120_000, () => c.dump(full));
+    expect(refused.status).toBe("False");
+    expect(refused.message).toMatch(/^the gateway's pods cannot be created \(Deployment gwquota-[0-9a-f]+\/weft-gw-public\): .*exceeded quota: no-pods/);
+  }, 420_000);
+});
