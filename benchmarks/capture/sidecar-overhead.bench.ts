@@ -10,7 +10,7 @@ import type { MeshIR } from "../../pkg/ir/types.ts";
 import { loadOriginalDstAddon } from "../../pkg/proxy/sidecar/index.ts";
 import { engineOffersMeshAlpn } from "../../test/capture/support/engine-probe.ts";
 import { captureToolsMissing, createPodPair, daemonInNs, inNs, nodeInNs, NODE, type Daemon } from "../../test/capture/support/netns.ts";
-import { createTestCa, issueLeaf } from "../../test/sidecar/support/test-ca.ts";
+import { testCa, issueLeaf } from "../../test/support/certs.ts";
 
 const COUNT = process.env.BENCH_COUNT ?? "3000";
 const CONNS = process.env.BENCH_CONNS ?? "8";
@@ -47,7 +47,7 @@ const tmp = mkdtempSync(join(tmpdir(), "weft-bench-"));
 const daemons: Daemon[] = [];
 try {
   chmodSync(tmp, 0o755);
-  const ca = createTestCa();
+  const ca = testCa();
   const material = (id: string) => { const l = issueLeaf(ca, id); return { keyPem: l.keyPem, certChainPem: l.certPem, trustBundlePem: ca.certPem, identity: id }; };
   writeFileSync(join(tmp, "sidecar.json"), JSON.stringify({ uid: 1337, gid: 1337, clientNamespace: "bench", ir, meshTls: material("spiffe://cluster.local/ns/bench/sa/client") }), { mode: 0o644 });
   writeFileSync(join(tmp, "sidecar-b.json"), JSON.stringify({ uid: 1337, gid: 1337, clientNamespace: "bench", ir: { gateways: [], services: [], clusters: [], secrets: [] }, meshTls: material(B_ID) }), { mode: 0o644 });

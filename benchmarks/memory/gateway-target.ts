@@ -5,20 +5,16 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
-import { createServer as createNetServer, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { MeshIR } from "../../pkg/ir/types.ts";
 import { PROXY_NODE_OPTIONS } from "../../pkg/util/proxy-node-options.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 
-export async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const p = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
+import { freePort } from "../../test/support/free-port.ts";
+
+export { freePort };
 
 export function httpGet(port: number, path: string): Promise<number> {
   return new Promise((resolve) => {

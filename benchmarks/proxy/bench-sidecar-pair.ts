@@ -7,7 +7,7 @@ import { createHttpEngine } from "../../pkg/proxy/engine.ts";
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { startSidecar } from "../../pkg/proxy/sidecar/index.ts";
 import type { MeshIR, MeshServiceIR } from "../../pkg/ir/types.ts";
-import { testCa } from "../../test/proxy/certs.ts";
+import { testCa } from "../../test/support/certs.ts";
 
 const originPort = Number(process.argv[2]);
 const td = "cluster.local";

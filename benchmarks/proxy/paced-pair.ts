@@ -25,7 +25,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../../pkg/util/proxy-node-options.ts";
-import { testCa } from "../../test/proxy/certs.ts";
+import { testCa } from "../../test/support/certs.ts";
 import { procKb } from "./proc-kb.ts";
 import { nginxHead } from "./reference-proxies.ts";
 

@@ -15,13 +15,13 @@
 // (OTLP to an in-bench receiver): added p50/p99/p99.9 latency over direct, CPU µs/request and RSS per proxy.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { pacedSideBySide } from "./paced-pair.ts";
 import { procKb } from "./proc-kb.ts";
 import { haproxyH2, haproxyHttp1, nginxH2, nginxHttp1 } from "./reference-proxies.ts";
+import { freePort } from "../../test/support/free-port.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const nodeBin = process.execPath;
@@ -38,13 +38,6 @@ function emit(o: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(o)}\n`);
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const p = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 
 function startChild(cmd: string, args: string[]): ChildProcess {
   const c = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });

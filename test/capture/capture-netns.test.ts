@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClusterIR, MeshIR, RouteTablesIR, RuleIR } from "../../pkg/ir/types.ts";
 import { loadOriginalDstAddon, type SidecarStats } from "../../pkg/proxy/sidecar/index.ts";
-import { createTestCa, issueLeaf } from "../sidecar/support/test-ca.ts";
+import { testCa, issueLeaf } from "../support/certs.ts";
 import { createPodPair, daemonInNs, inNs, nodeInNs, NODE, netnsTier, type Daemon, type PodPair } from "./support/netns.ts";
 
 const root = join(import.meta.dirname, "../..");
@@ -69,7 +69,7 @@ netnsTier.describe("transparent capture in network namespaces", { timeout: 60_00
   let sidecar: Daemon;
   let initOutput = "";
   let natAfterFirstInit = "";
-  const ca = createTestCa();
+  const ca = testCa();
 
   let statsSeq = 0;
   async function stats(): Promise<SidecarStats> {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { MeshIR } from "../../pkg/ir/types.ts";
 import { loadOriginalDstAddon, type SidecarStats } from "../../pkg/proxy/sidecar/index.ts";
-import { createTestCa, issueLeaf } from "../sidecar/support/test-ca.ts";
+import { testCa, issueLeaf } from "../support/certs.ts";
 import { createPodPair, daemonInNs, inNs, netnsTier, nodeInNs, NODE, type Daemon, type PodPair } from "./support/netns.ts";
 
 const root = join(import.meta.dirname, "../..");
@@ -35,7 +35,7 @@ netnsTier.describe("sidecar → sidecar over mesh mTLS", { timeout: 60_000 }, ()
     pair = createPodPair(`wq${process.pid.toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`, []);
     tmp = mkdtempSync(join(tmpdir(), "weft-pair-"));
     chmodSync(tmp, 0o755);
-    const ca = createTestCa();
+    const ca = testCa();
     const leafA = issueLeaf(ca, A_ID);
     const leafB = issueLeaf(ca, B_ID);
     const irA: MeshIR = {

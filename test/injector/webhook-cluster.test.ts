@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Namespace } from "../../pkg/api/index.ts";
 import { createWebhookServer, DEFAULT_INJECTOR_CONFIG, type InjectorConfig } from "../../injector/index.ts";
 import { clusterTier, startCluster, type TestCluster } from "../support/cluster.ts";
-import { loopbackServingCert } from "./webhook-cert.ts";
+import { loopbackServingCert } from "../support/certs.ts";
 
 type Obj = Record<string, any>;
 

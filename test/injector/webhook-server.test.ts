@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Namespace } from "../../pkg/api/index.ts";
 import { createWebhookServer, DEFAULT_INJECTOR_CONFIG } from "../../injector/index.ts";
 import { createLogger, createMetricsRegistry, registerControllerMetrics } from "../../pkg/telemetry/index.ts";
-import { selfSigned } from "../translate/certs.ts";
+import { selfSigned } from "../support/certs.ts";
 
 const tls = selfSigned("weft-webhook.weft-system.svc");
 const logLines: string[] = [];

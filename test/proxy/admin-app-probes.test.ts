@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAdminServer, type AdminServer } from "../../pkg/proxy/admin/admin-server.ts";
 import { createHttpEngine } from "../../pkg/proxy/engine.ts";
 import { parseAppProbes } from "../../pkg/util/app-probes.ts";
-import { testCa } from "./certs.ts";
+import { testCa } from "../support/certs.ts";
 import { h1 } from "./client.ts";
 
 let app: Server;

@@ -3,7 +3,6 @@
 // exits 0 after draining on SIGTERM. Flags errors exit 2.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +10,7 @@ import type { GatewayIR, MeshIR } from "../../pkg/ir/types.ts";
 import { createDistributionServer } from "../../pkg/distribution/index.ts";
 import { h1 } from "./client.ts";
 import { backend, cluster, endpoint, prefix, startEcho, tables, type Echo } from "./fixtures.ts";
+import { freePort } from "../support/free-port.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const node = join(root, "node_modules/.bin/node");
@@ -20,13 +20,6 @@ let child: ChildProcess;
 let gwPort = 0, adminPort = 0;
 let output = "";
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const p = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 
 function irFor(target: string): MeshIR {
   const gw: GatewayIR = { namespace: "gw", name: "web", ports: [{ port: 80, protocol: "HTTP", listeners: [

@@ -6,7 +6,7 @@ import type { GatewayIR, ListenerIR, RouteTablesIR } from "../../pkg/ir/types.ts
 import { createHttpEngine, type WeftHttpEngine } from "../../pkg/proxy/engine.ts";
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { GatewayListeners } from "../../pkg/proxy/gateway/gateway-listeners.ts";
-import { selfSigned } from "./certs.ts";
+import { selfSigned } from "../support/certs.ts";
 import { h1, rawUntilClose } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startEcho, tables, type Echo } from "./fixtures.ts";
 

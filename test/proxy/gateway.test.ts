@@ -11,7 +11,7 @@ import type { GatewayIR, ListenerIR, RouteTablesIR } from "../../pkg/ir/types.ts
 import { createHttpEngine, type WeftHttpEngine } from "../../pkg/proxy/engine.ts";
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { GatewayListeners } from "../../pkg/proxy/gateway/gateway-listeners.ts";
-import { selfSigned, type Pem } from "./certs.ts";
+import { selfSigned, type Pem } from "../support/certs.ts";
 import { h1, type Reply } from "./client.ts";
 import { backend, cluster, endpoint, grpcMethod, meshIR, prefix, startEcho, tables, type Echo } from "./fixtures.ts";
 import { EchoClient, startGrpcEcho, unary, type GrpcEcho } from "./grpc-fixture.ts";

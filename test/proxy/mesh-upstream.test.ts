@@ -10,7 +10,7 @@ import { H2Pool } from "../../pkg/proxy/upstream/pool-h2.ts";
 import { Upstream } from "../../pkg/proxy/upstream/upstream.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spiffeIdOfSans } from "../../pkg/util/spiffe-san.ts";
-import { testCa } from "./certs.ts";
+import { testCa } from "../support/certs.ts";
 import { h1 } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startProxy, tables, type ProxyUnderTest } from "./fixtures.ts";
 

@@ -15,7 +15,7 @@ import { createHttpEngine, type WeftHttpEngine } from "../../pkg/proxy/engine.ts
 import type { MeshTlsMaterial } from "../../pkg/proxy/engine-types.ts";
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { startSidecar, type Sidecar } from "../../pkg/proxy/sidecar/index.ts";
-import { testCa } from "./certs.ts";
+import { testCa } from "../support/certs.ts";
 import { h1, type Reply } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, refusingPort, startProxy, tables, until, type ProxyUnderTest } from "./fixtures.ts";
 import { ManualClock } from "./manual-clock.ts";

@@ -9,7 +9,7 @@ import type { MeshIR, MeshServiceIR } from "../../pkg/ir/types.ts";
 import { createHttpEngine, type WeftHttpEngine } from "../../pkg/proxy/engine.ts";
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { startSidecar, type Sidecar } from "../../pkg/proxy/sidecar/index.ts";
-import { testCa } from "./certs.ts";
+import { testCa } from "../support/certs.ts";
 import { h1, rawUntilClose } from "./client.ts";
 import { startEcho, type Echo } from "./fixtures.ts";
 

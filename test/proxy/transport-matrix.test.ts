@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { connect as h2connect, type ClientHttp2Session } from "node:http2";
 import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { selfSigned } from "./certs.ts";
+import { selfSigned } from "../support/certs.ts";
 import { h1, h2, h2session, type Reply } from "./client.ts";
 import { backend, cluster, endpoint, invalidBackend, meshIR, prefix, startEcho, startH2Echo, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
 

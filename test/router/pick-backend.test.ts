@@ -2,6 +2,7 @@
 // over many seeded draws each backend's share stays within tolerance of weight / sum.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../support/seeded-random.ts";
 import type { BackendIR } from "../../pkg/ir/types.ts";
 import { pickBackend } from "../../pkg/router/index.ts";
 import { fcParams } from "../support/fast-check-env.ts";
@@ -9,17 +10,6 @@ import { fcParams } from "../support/fast-check-env.ts";
 const cluster = (name: string, weight: number): BackendIR => ({ kind: "cluster", weight, cluster: name, filters: [] });
 const invalid = (weight: number): BackendIR => ({ kind: "invalid", weight, status: 500, reason: "BackendNotFound", message: "no svc" });
 
-/** mulberry32: small seeded PRNG so the share test is deterministic. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const nameOf = (b: BackendIR | undefined): string | undefined => (b === undefined ? undefined : b.kind === "cluster" ? b.cluster : "invalid");
 
@@ -51,7 +41,7 @@ describe("pickBackend", () => {
 
   it("shares stay within tolerance of weight / sum over many seeded draws, invalid share included", () => {
     const bs = [cluster("a", 70), cluster("b", 20), cluster("zero", 0), invalid(10)];
-    const random = seeded(7);
+    const random = seededRandom(7);
     const counts = new Map<string, number>();
     const draws = 100_000;
     for (let i = 0; i < draws; i++) {
@@ -69,7 +59,7 @@ describe("pickBackend", () => {
       fc.property(fc.array(fc.integer({ min: 0, max: 10 }), { minLength: 1, maxLength: 5 }), fc.integer(), (weights, seed) => {
         const total = weights.reduce((a, b) => a + b, 0);
         const bs = weights.map((w, i) => cluster(`c${i}`, w));
-        const random = seeded(seed);
+        const random = seededRandom(seed);
         const counts = weights.map(() => 0);
         const draws = 20_000;
         for (let i = 0; i < draws; i++) {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { parseControllerOptions } from "../../pkg/controller/options.ts";
 import { startController, type ControllerHandle } from "../../pkg/controller/runtime.ts";
 import { loadDistributionProto, type DistributionStub, type ServerMessage } from "../../pkg/distribution/proto.ts";
-import { selfSigned } from "../translate/certs.ts";
+import { selfSigned } from "../support/certs.ts";
 import type { Log } from "../../pkg/k8s/index.ts";
 
 export const TOKENS = {

@@ -9,9 +9,9 @@ import { connect as tlsConnect } from "node:tls";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createHttpEngine, type WeftHttpEngine } from "../../pkg/proxy/index.ts";
 import { startSidecar, type Sidecar } from "../../pkg/proxy/sidecar/index.ts";
-import { createTestCa, issueLeaf } from "./support/test-ca.ts";
+import { testCa, issueLeaf } from "../support/certs.ts";
 
-const ca = createTestCa();
+const ca = testCa();
 const client = issueLeaf(ca, "spiffe://cluster.local/ns/shop/sa/productpage");
 const server = issueLeaf(ca, "spiffe://cluster.local/ns/shop/sa/reviews");
 let app: Server;

@@ -7,18 +7,18 @@ import { connect as netConnect, createServer, type AddressInfo, type Server, typ
 import { connect as tlsConnect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { meshSecureContext, terminateMeshTls, type MeshTlsResult } from "../../pkg/proxy/sidecar/mesh-tls.ts";
-import { createTestCa, issueLeaf, type TestCert } from "./support/test-ca.ts";
+import { testCa, issueLeaf, type Pem } from "../support/certs.ts";
 
 const SERVER_ID = "spiffe://cluster.local/ns/shop/sa/reviews";
 const CLIENT_ID = "spiffe://cluster.local/ns/shop/sa/productpage";
-let ca: ReturnType<typeof createTestCa>;
+let ca: ReturnType<typeof testCa>;
 let server: Server;
 let port = 0;
 let results: Promise<MeshTlsResult>[] = [];
 let headBytes = 0;
 
 beforeAll(async () => {
-  ca = createTestCa();
+  ca = testCa();
   const leaf = issueLeaf(ca, SERVER_ID);
   const ctx = meshSecureContext({ keyPem: leaf.keyPem, certChainPem: leaf.certPem, trustBundlePem: ca.certPem, identity: SERVER_ID });
   server = createServer((raw: Socket) => {
@@ -36,7 +36,7 @@ beforeAll(async () => {
 });
 afterAll(() => { server.close(); });
 
-async function handshake(client?: TestCert, alpn = ["weft-h2", "h2"]): Promise<{ result: MeshTlsResult; clientAlpn: string | false }> {
+async function handshake(client?: Pem, alpn = ["weft-h2", "h2"]): Promise<{ result: MeshTlsResult; clientAlpn: string | false }> {
   results = [];
   const s = tlsConnect({
     host: "127.0.0.1", port, ca: ca.certPem, ALPNProtocols: alpn, checkServerIdentity: () => undefined,
@@ -65,7 +65,7 @@ describe("terminateMeshTls", () => {
   });
 
   it("refuses a certificate from another CA", async () => {
-    const { result } = await handshake(issueLeaf(createTestCa("other-ca"), CLIENT_ID));
+    const { result } = await handshake(issueLeaf(testCa("other-ca"), CLIENT_ID));
     expect(result).toMatchObject({ ok: false, kind: "unknown_ca" });
   });
 

@@ -12,11 +12,11 @@ import { startSidecar, type Sidecar, type SidecarDestination } from "../../pkg/p
 import type { OriginalDestination } from "../../pkg/proxy/sidecar/original-dst.ts";
 import { exchange, exchangeNoFin, rawHttp, startEchoServer, tlsFrom, tlsHttp, waitUntil } from "./support/net-helpers.ts";
 import { createRecordingEngine } from "./support/recording-engine.ts";
-import { createTestCa, issueLeaf } from "./support/test-ca.ts";
+import { testCa, issueLeaf } from "../support/certs.ts";
 
 const CLIENT_ID = "spiffe://cluster.local/ns/shop/sa/frontend";
-const ca = createTestCa();
-const otherCa = createTestCa("rogue-ca");
+const ca = testCa();
+const otherCa = testCa("rogue-ca");
 const serverLeaf = issueLeaf(ca, "spiffe://cluster.local/ns/shop/sa/reviews");
 const clientLeaf = issueLeaf(ca, CLIENT_ID);
 const rogueLeaf = issueLeaf(otherCa, "spiffe://cluster.local/ns/shop/sa/frontend");

@@ -3,7 +3,6 @@
 // (namespaces, a GatewayClass of ours, a Gateway, Services, two HTTPRoutes, a ReferenceGrant), and the
 // suite hooks that start a test cluster with them and stop it (useControllerCluster).
 // Must not: assert anything itself (tests do), or leave replicas running (stopAll()).
-import { createServer } from "node:net";
 import { afterAll, beforeAll } from "vitest";
 import type { Condition } from "../../pkg/api/index.ts";
 import { createKubeClient, type KubeClient, type Log } from "../../pkg/k8s/index.ts";
@@ -29,14 +28,7 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>,
   throw new Error(`timed out waiting for ${what}${lastErr instanceof Error ? `: ${lastErr.message}` : ""}`);
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().listen(0, "127.0.0.1", () => {
-      const a = srv.address();
-      srv.close(() => (a !== null && typeof a === "object" ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
-}
+export { freePort } from "./free-port.ts";
 
 export type Obj = { metadata: { generation?: number; resourceVersion?: string }; status?: Record<string, unknown> };
 

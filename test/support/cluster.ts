@@ -13,7 +13,6 @@ import { spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import https from "node:https";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -21,6 +20,7 @@ import { kill, launch, until } from "./child-processes.ts";
 import { writeClusterPki, type PkiNode } from "./cluster-certs.ts";
 import { pieceBin, pieceDir, toolsetMissing } from "../../tools/toolset.ts";
 import { requireTier } from "./tiers.ts";
+import { freePort } from "./free-port.ts";
 
 const kubeDir: string | undefined = pieceDir("k8s");
 const crdRoot: string | undefined = pieceDir("gateway-api");
@@ -70,16 +70,6 @@ export async function writeKubeconfig(path: string, server: string, dir: string,
   ].join("\n"), { mode: 0o600 });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      s.close(() => (addr !== null && typeof addr === "object" ? res(addr.port) : rej(new Error("no port"))));
-    });
-  });
-}
 
 function httpsOk(url: string, tls: https.RequestOptions): Promise<boolean> {
   return new Promise((res) => {

@@ -11,7 +11,7 @@ import { createHttpEngine, type WeftHttpEngine } from "../../pkg/proxy/engine.ts
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { startSidecar, type Sidecar } from "../../pkg/proxy/sidecar/index.ts";
 import { initTracing, type PropagatorName, type ProxyMetrics, type Tracing } from "../../pkg/telemetry/index.ts";
-import { testCa } from "../proxy/certs.ts";
+import { testCa } from "../support/certs.ts";
 import { backend, cluster, endpoint, grpcMethod, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "../proxy/fixtures.ts";
 import { EchoClient, startGrpcEcho, type GrpcEcho } from "../proxy/grpc-fixture.ts";
 import type { OtlpReceiver, ReceivedSpan } from "../support/otlp/otlp-receiver.ts";

@@ -9,7 +9,7 @@ import { createHttpEngine, type WeftHttpEngine } from "../../pkg/proxy/engine.ts
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { startSidecar, type Sidecar } from "../../pkg/proxy/sidecar/index.ts";
 import { createMetricsRegistry, registerProxyMetrics, type MtlsFailureReason } from "../../pkg/telemetry/index.ts";
-import { testCa, type Pem } from "../proxy/certs.ts";
+import { testCa, type Pem } from "../support/certs.ts";
 import { startEcho, type Echo } from "../proxy/fixtures.ts";
 
 const ID_SERVER = "spiffe://cluster.local/ns/shop/sa/reviews";

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Listener } from "../../pkg/api/index.ts";
 import { translate } from "../../pkg/translate/index.ts";
 import { baseGateway, gatewayStatusOf, grant, listenerCond, tlsSecret } from "./builders.ts";
-import { selfSigned } from "./certs.ts";
+import { selfSigned } from "../support/certs.ts";
 
 const pair = selfSigned();
 const other = selfSigned("other.com");

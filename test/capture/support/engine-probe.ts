@@ -7,7 +7,7 @@ import type { MeshIR } from "../../../pkg/ir/types.ts";
 import { MESH_ALPN_PROTOCOLS } from "../../../pkg/proxy/engine-types.ts";
 import { createHttpEngine } from "../../../pkg/proxy/index.ts";
 import { parseClientHello } from "../../../pkg/proxy/sidecar/client-hello.ts";
-import { createTestCa, issueLeaf } from "../../sidecar/support/test-ca.ts";
+import { testCa, issueLeaf } from "../../support/certs.ts";
 
 const listen = (s: Server): Promise<number> => new Promise((r) => s.listen(0, "127.0.0.1", () => r((s.address() as AddressInfo).port)));
 
@@ -28,7 +28,7 @@ export async function engineOffersMeshAlpn(): Promise<{ offers: boolean; alpn: r
   const engine = createHttpEngine({});
   try {
     const port = await listen(endpoint);
-    const ca = createTestCa();
+    const ca = testCa();
     const leaf = issueLeaf(ca, "spiffe://cluster.local/ns/probe/sa/client");
     engine.setMeshTls({ keyPem: leaf.keyPem, certChainPem: leaf.certPem, trustBundlePem: ca.certPem, identity: "spiffe://cluster.local/ns/probe/sa/client" });
     const ir: MeshIR = {
