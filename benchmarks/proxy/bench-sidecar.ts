@@ -4,7 +4,8 @@
 // to B's inbound port, SPIFFE-verified). Tracing: ratio "off" or 0..1, spans exported over OTLP/HTTP to
 // the bench's in-process receiver. Loopback only.
 // Args: <config.json> with {role, port (origin port for inbound, B's inbound port for outbound), mat:
-// {keyPem, certChainPem, trustBundlePem, identity}, peerIdentity, ratio, otlpPort}.
+// {keyPem, certChainPem, trustBundlePem, identity}, peerIdentity, ratio, otlpPort, protocol ("http1", the
+// default, or "grpc": the Service's cluster protocol, as appProtocol gives it)}.
 // Prints {"port":…, "pid":…} (the port to send to); exits on SIGTERM.
 import { readFileSync } from "node:fs";
 import { createHttpEngine } from "../../pkg/proxy/engine.ts";
@@ -20,6 +21,7 @@ interface Config {
   peerIdentity: string;
   ratio: "off" | number;
   otlpPort: number;
+  protocol?: "http1" | "grpc";
 }
 const cfg = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as Config;
 const tracing = cfg.ratio === "off" ? undefined : initTracing({
@@ -40,7 +42,7 @@ if (cfg.role === "inbound") {
   const svc: MeshServiceIR = { namespace: "bench", name: "reviews", clusterIPs: ["10.96.0.10"], ports: [{ port: 9080, cluster: "bench/reviews:9080", consumers: {} }] };
   const ir: MeshIR = {
     gateways: [], secrets: [], services: [svc],
-    clusters: [{ id: "bench/reviews:9080", namespace: "bench", service: "reviews", port: 9080, protocol: "http1",
+    clusters: [{ id: "bench/reviews:9080", namespace: "bench", service: "reviews", port: 9080, protocol: cfg.protocol ?? "http1",
       endpoints: [{ address: "127.0.0.1", port: cfg.port, ready: true, serving: true, terminating: false, identity: cfg.peerIdentity }] }],
   };
   const engine = createHttpEngine({ limits, ...(tracing !== undefined ? { tracing } : {}) });

@@ -1,20 +1,26 @@
-// proc-kb: one memory figure (kB) summed over processes, read from /proc: `VmRSS`, `RssAnon` (status)
-// or `Pss` (smaps_rollup). A process that is gone counts 0. Linux only; benchmarks only.
+// proc-kb: one memory figure (kB) summed over processes, read from /proc: `VmRSS`, `RssAnon` (status),
+// `Pss` or `Private` (smaps_rollup). A process that is gone counts 0. Linux only; benchmarks only.
 import { readFileSync } from "node:fs";
 
-const files = { VmRSS: "status", RssAnon: "status", Pss: "smaps_rollup" } as const;
+const files = { VmRSS: "status", RssAnon: "status", Pss: "smaps_rollup", Private: "smaps_rollup" } as const;
+/** The /proc lines each figure sums. */
+const lines: Readonly<Record<keyof typeof files, readonly string[]>> = {
+  VmRSS: ["VmRSS"], RssAnon: ["RssAnon"], Pss: ["Pss"], Private: ["Private_Clean", "Private_Dirty"],
+};
 
 /**
- * `VmRSS`: resident set. `RssAnon`: its anonymous (process-private) part, without the file-backed
- * pages (mostly the node binary), which every process running the same binary shares. `Pss`: private
- * pages plus each shared page divided by the number of processes mapping it.
+ * `VmRSS`: resident set. `RssAnon`: its anonymous part, without the file-backed pages (mostly the node
+ * binary), which every process running the same binary shares. `Pss`: private pages plus each shared
+ * page divided by the number of processes mapping it. `Private`: pages mapped by this process only,
+ * anonymous or file-backed (smaps_rollup Private_Clean + Private_Dirty): what the process costs on its own.
  */
 export function procKb(pids: readonly number[], field: keyof typeof files): number {
-  const line = new RegExp(`^${field}:\\s+(\\d+)`, "m");
+  const patterns = lines[field].map((l) => new RegExp(`^${l}:\\s+(\\d+)`, "m"));
   let kb = 0;
   for (const p of pids) {
     try {
-      kb += Number(line.exec(readFileSync(`/proc/${p}/${files[field]}`, "utf8"))?.[1] ?? 0);
+      const text = readFileSync(`/proc/${p}/${files[field]}`, "utf8");
+      for (const re of patterns) kb += Number(re.exec(text)?.[1] ?? 0);
     } catch { /* gone */ }
   }
   return kb;

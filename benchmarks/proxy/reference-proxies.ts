@@ -69,3 +69,77 @@ backend be_grpc
   server origin 127.0.0.1:${origins.grpc} proto h2
 `;
 }
+
+/** Files of an mTLS pair: the CA bundle, and each side's certificate and key (haproxy: `pem`, both in one file). */
+export interface PairFiles {
+  readonly ca: string;
+  readonly server: { readonly crt: string; readonly key: string; readonly pem: string };
+  readonly client: { readonly crt: string; readonly key: string; readonly pem: string };
+}
+
+/**
+ * The nginx mTLS pair, two configurations (one nginx each): the client side listens in plaintext
+ * (HTTP/1.1, or h2c for gRPC) and forwards over TLS with a client certificate, verifying the server
+ * against the CA as `server.bench`; the server side requires a client certificate (`ssl_verify_client`)
+ * and forwards to the origin. HTTP/1.1: `proxy_pass https` keep-alive both hops; gRPC: `grpc_pass grpcs`
+ * (HTTP/2 over TLS between the sides) and `grpc_pass grpc` to the origin.
+ */
+export function nginxMtlsPair(dir: string, kind: "http1" | "grpc", ports: { client: number; server: number; origin: number }, f: PairFiles): { client: string; server: string } {
+  const head = (n: string) => `${nginxHead(dir, n)}http { access_log off; keepalive_requests 100000;`;
+  const tag = kind === "grpc" ? "-grpc" : "";
+  if (kind === "http1") {
+    return {
+      server: `${head(`ngx-server${tag}`)}
+  upstream origin { server 127.0.0.1:${ports.origin}; keepalive 64; keepalive_requests 100000; }
+  server { listen 127.0.0.1:${ports.server} ssl; ssl_certificate ${f.server.crt}; ssl_certificate_key ${f.server.key};
+  ssl_client_certificate ${f.ca}; ssl_verify_client on; ssl_protocols TLSv1.2 TLSv1.3;
+  location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
+`,
+      client: `${head(`ngx-client${tag}`)}
+  upstream mesh { server 127.0.0.1:${ports.server}; keepalive 64; keepalive_requests 100000; }
+  server { listen 127.0.0.1:${ports.client};
+  location / { proxy_pass https://mesh; proxy_http_version 1.1; proxy_set_header Connection "";
+    proxy_ssl_certificate ${f.client.crt}; proxy_ssl_certificate_key ${f.client.key};
+    proxy_ssl_trusted_certificate ${f.ca}; proxy_ssl_verify on; proxy_ssl_name server.bench; proxy_ssl_session_reuse on; } } }
+`,
+    };
+  }
+  return {
+    server: `${head(`ngx-server${tag}`)}
+  upstream origin { server 127.0.0.1:${ports.origin}; keepalive 64; keepalive_requests 100000; }
+  server { listen 127.0.0.1:${ports.server} ssl http2; ssl_certificate ${f.server.crt}; ssl_certificate_key ${f.server.key};
+  ssl_client_certificate ${f.ca}; ssl_verify_client on; ssl_protocols TLSv1.2 TLSv1.3;
+  location / { grpc_pass grpc://origin; } } }
+`,
+    client: `${head(`ngx-client${tag}`)}
+  upstream mesh { server 127.0.0.1:${ports.server}; keepalive 64; keepalive_requests 100000; }
+  server { listen 127.0.0.1:${ports.client} http2;
+  location / { grpc_pass grpcs://mesh;
+    grpc_ssl_certificate ${f.client.crt}; grpc_ssl_certificate_key ${f.client.key};
+    grpc_ssl_trusted_certificate ${f.ca}; grpc_ssl_verify on; grpc_ssl_name server.bench; grpc_ssl_session_reuse on; } } }
+`,
+  };
+}
+
+/**
+ * The haproxy mTLS pair, two configurations (one haproxy each), the same shape as nginxMtlsPair: client
+ * side plaintext in, `ssl crt` out verifying the server as `server.bench`; server side `verify required`.
+ * gRPC: HTTP/2 on every hop (`proto h2` in, `alpn h2` between the sides, `proto h2` to the origin).
+ */
+export function haproxyMtlsPair(kind: "http1" | "grpc", ports: { client: number; server: number; origin: number }, f: PairFiles): { client: string; server: string } {
+  const h2 = kind === "grpc";
+  return {
+    server: `${haproxyHead(false)}frontend fe
+  bind 127.0.0.1:${ports.server} ssl crt ${f.server.pem} ca-file ${f.ca} verify required${h2 ? " alpn h2" : ""}
+  default_backend be
+backend be
+  server origin 127.0.0.1:${ports.origin}${h2 ? " proto h2" : ""}
+`,
+    client: `${haproxyHead(false)}frontend fe
+  bind 127.0.0.1:${ports.client}${h2 ? " proto h2" : ""}
+  default_backend be
+backend be
+  server mesh 127.0.0.1:${ports.server} ssl crt ${f.client.pem} ca-file ${f.ca} verify required verifyhost server.bench sni str(server.bench)${h2 ? " alpn h2" : ""}
+`,
+  };
+}

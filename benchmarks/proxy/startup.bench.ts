@@ -1,0 +1,150 @@
+// startup.bench: how long a sidecar takes from process start to ready — config in force AND its mesh
+// certificate issued AND /ready answering 200 — against a local controller (file provider, plaintext
+// gRPC, --local-dev-tokens, the mesh CA in memory), as `weft local` runs them. Both run as shipped: the
+// `npm run build` emit (compiled into .cache/) and, for the sidecar, the injected V8 flags. The sidecar
+// has one explicit inbound listener (no capture: that needs root and netfilter). Per start, one JSON line:
+// ms from spawn to "config in force", to "workload certificate issued", to the first /ready 200 (polled
+// every 5 ms), ready = the latest of the three, and RSS / private / PSS (kB) once ready. Beside it the
+// floor: a bare `node -e` that exits at once, and the same sidecar from a static --config file (no
+// controller, no certificate). Then one "proxy-startup-goal" line: median ready ≤ 300 ms (`met`).
+// Env: BENCH_STARTS (default 7) starts of each.
+// Bounded: every start waits at most 30 s; every child is stopped after its start.
+// Must not: listen or connect anywhere but loopback; print tokens.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { get } from "node:http";
+import { loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../../pkg/util/proxy-node-options.ts";
+import { freePort } from "../../test/support/free-port.ts";
+import { median } from "./paced-goals.ts";
+import { procKb } from "./proc-kb.ts";
+
+const root = resolve(import.meta.dirname, "../..");
+const starts = Math.max(1, Number(process.env.BENCH_STARTS ?? 7));
+const work = mkdtempSync(join(tmpdir(), "weft-startup-bench-"));
+const out = join(root, ".cache", `bench-startup-${process.pid}`);
+const children = new Set<ChildProcess>();
+const emit = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ ...o, loadavg: loadavg().map((x) => Math.round(x * 100) / 100) })}\n`);
+const shipped = `${PROXY_NODE_OPTIONS} ${SIDECAR_NODE_ARGS}`.split(" ").filter((x) => x !== "");
+
+function status(port: number, path: string): Promise<number> {
+  return new Promise((r) => {
+    const req = get({ host: "127.0.0.1", port, path, timeout: 1000 }, (res) => { res.resume(); r(res.statusCode ?? 0); });
+    req.on("error", () => r(0));
+    req.on("timeout", () => { req.destroy(); r(0); });
+  });
+}
+
+/** Spawns `args`; resolves the ms (from spawn) at which each of `lines` first appeared on its output and /ready answered 200. */
+async function timeStart(args: string[], env: NodeJS.ProcessEnv, adminPort: number, lines: Record<string, RegExp>): Promise<{ child: ChildProcess; at: Record<string, number> }> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
+  const at: Record<string, number> = {};
+  for (const s of [child.stdout!, child.stderr!]) {
+    createInterface({ input: s }).on("line", (l) => {
+      for (const [k, re] of Object.entries(lines)) if (at[k] === undefined && re.test(l)) at[k] = performance.now() - t0;
+    });
+  }
+  const deadline = t0 + 30_000;
+  while (performance.now() < deadline && child.exitCode === null) {
+    if (at.ready === undefined && (await status(adminPort, "/ready")) === 200) at.ready = performance.now() - t0;
+    if (at.ready !== undefined && Object.keys(lines).every((k) => at[k] !== undefined)) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  for (const k of ["ready", ...Object.keys(lines)]) if (at[k] === undefined) throw new Error(`start ${args.join(" ")}: no ${k} within 30 s (exit ${child.exitCode})`);
+  return { child, at };
+}
+
+async function stop(c: ChildProcess): Promise<void> {
+  children.delete(c);
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  const gone = new Promise<void>((r) => c.once("exit", () => r()));
+  c.kill("SIGTERM");
+  const t = setTimeout(() => c.kill("SIGKILL"), 5000);
+  await gone;
+  clearTimeout(t);
+}
+
+try {
+  mkdirSync(out, { recursive: true });
+  const tsc = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json"), "--outDir", out], { cwd: root, encoding: "utf8", timeout: 300_000 });
+  if (tsc.status !== 0) throw new Error(`build failed: ${tsc.stdout}${tsc.stderr}`);
+  cpSync(join(root, "pkg/distribution/weft-distribution.proto"), join(out, "pkg/distribution/weft-distribution.proto"));
+  const weft = join(out, "cmd/weft.js");
+
+  // A controller over an empty mesh but one Service (file provider), with one proxy token.
+  const manifests = join(work, "manifests");
+  mkdirSync(manifests);
+  writeFileSync(join(manifests, "services.yaml"), `apiVersion: v1
+kind: Namespace
+metadata: { name: bench }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: reviews, namespace: bench }
+spec: { clusterIP: 10.96.0.10, ports: [{ name: http, port: 9080 }] }
+`);
+  const token = "startup-bench-token-0123456789abcdef";
+  const tokenPath = join(work, "bench.token");
+  writeFileSync(tokenPath, token, { mode: 0o600 });
+  const tokens = join(work, "tokens.json");
+  writeFileSync(tokens, JSON.stringify({ tokens: [{ namespace: "bench", serviceAccount: "reviews", token }] }), { mode: 0o600 });
+  const grpcPort = await freePort();
+  const ctlAdmin = await freePort();
+  const controller = spawn(process.execPath, [weft, "controller", "--provider", "file", "--dir", manifests, "--grpc-address", "127.0.0.1", "--grpc-port", String(grpcPort),
+    "--admin-port", String(ctlAdmin), "--local-dev-tokens", tokens, "--namespace", "weft-system", "--grpc-insecure"], { stdio: ["ignore", "ignore", "ignore"] });
+  children.add(controller);
+  const ctlDeadline = performance.now() + 60_000;
+  while ((await status(ctlAdmin, "/ready")) !== 200) {
+    if (performance.now() > ctlDeadline || controller.exitCode !== null) throw new Error("the controller did not get ready");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const staticIr = join(work, "ir.json");
+  writeFileSync(staticIr, JSON.stringify({ gateways: [], services: [], clusters: [], secrets: [] }));
+  const env = { ...process.env, WEFT_CONTROLLER_INSECURE: "true" };
+
+  const results: Record<string, number[]> = { controller: [], static: [], bare: [] };
+  const memory: { rss: number[]; priv: number[]; pss: number[] } = { rss: [], priv: [], pss: [] };
+  for (let i = 1; i <= starts; i++) {
+    // Interleaved: bare node, the static-config sidecar, the controller sidecar.
+    const t0 = performance.now();
+    spawnSync(process.execPath, ["-e", ""]);
+    const bare = performance.now() - t0;
+    results.bare!.push(bare);
+    emit({ bench: "proxy-startup", kind: "bare-node", start: i, exit_ms: Math.round(bare) });
+
+    const common = async () => ["--mode", "sidecar", "--namespace", "bench", "--admin-port", String(await freePort()), "--bind", "127.0.0.1",
+      "--capture", "false", "--listen-inbound", `127.0.0.1:${await freePort()}=${await freePort()}`, "--drain-ms", "0"];
+    const sArgs = await common();
+    const s = await timeStart([...shipped, weft, "proxy", ...sArgs, "--config", staticIr], env, Number(sArgs[5]), { config: /config in force/ });
+    const sReady = Math.max(...Object.values(s.at));
+    results.static!.push(sReady);
+    emit({ bench: "proxy-startup", kind: "sidecar-static-config", start: i, config_ms: Math.round(s.at.config!), ready_probe_ms: Math.round(s.at.ready!), ready_ms: Math.round(sReady) });
+    await stop(s.child);
+
+    const cArgs = await common();
+    const c = await timeStart([...shipped, weft, "proxy", ...cArgs, "--controller", `127.0.0.1:${grpcPort}`, "--pod", `reviews-${i}`, "--service-account", "reviews", "--token-path", tokenPath],
+      env, Number(cArgs[5]), { config: /config in force/, certificate: /workload certificate issued/ });
+    const ready = Math.max(...Object.values(c.at));
+    results.controller!.push(ready);
+    const pid = [c.child.pid!];
+    const mem = { rss_kb: procKb(pid, "VmRSS"), private_kb: procKb(pid, "Private"), pss_kb: procKb(pid, "Pss") };
+    memory.rss.push(mem.rss_kb); memory.priv.push(mem.private_kb); memory.pss.push(mem.pss_kb);
+    emit({ bench: "proxy-startup", kind: "sidecar-controller", start: i, config_ms: Math.round(c.at.config!), certificate_ms: Math.round(c.at.certificate!),
+      ready_probe_ms: Math.round(c.at.ready!), ready_ms: Math.round(ready), ...mem });
+    await stop(c.child);
+  }
+  const med = (xs: number[]) => Math.round(median(xs));
+  emit({ bench: "proxy-startup-goal", goal: "sidecar from process start to ready (config in force, certificate issued) <= 300 ms", starts,
+    ready_ms_median: med(results.controller!), ready_ms_rounds: results.controller!.map(Math.round),
+    static_config_ready_ms_median: med(results.static!), floor: "bare node -e ''", floor_ms_median: med(results.bare!),
+    ready_rss_kb_median: med(memory.rss), ready_private_kb_median: med(memory.priv), ready_pss_kb_median: med(memory.pss),
+    met: median(results.controller!) <= 300 });
+} finally {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+  rmSync(out, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
+}
