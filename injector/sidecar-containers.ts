@@ -8,6 +8,7 @@
 // gives plain Kubernetes JSON.
 // Must not: mount the weft token into app containers, or give the proxy any capability.
 // Spec: native sidecars = init container with restartPolicy Always (KEP-753, Kubernetes ≥ 1.29).
+import { WEFT_PROXY_CONTAINER } from "../pkg/api/index.ts";
 import { TRACING_ENV } from "../pkg/telemetry/tracing-env.ts";
 import { APP_PROBES_ENV, type AppProbe } from "../pkg/util/app-probes.ts";
 import { canonicalJson } from "../pkg/util/canonical-json.ts";
@@ -15,7 +16,7 @@ import { NODE_ARGS_ENV, PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../pkg/uti
 import type { PodOverrides } from "./annotations.ts";
 import type { InjectorConfig } from "./injector-config.ts";
 
-export const PROXY_CONTAINER = "weft-proxy";
+export const PROXY_CONTAINER = WEFT_PROXY_CONTAINER;
 export const INIT_CONTAINER = "weft-init";
 export const TOKEN_VOLUME = "weft-token";
 export const SCRATCH_VOLUME = "weft-tmp";

@@ -13,3 +13,4 @@ export { buildSnapshot } from "./parse-snapshot.ts";
 export { isApiObject, SnapshotBuilder, SNAPSHOT_FIELD } from "./snapshot-builder.ts";
 export type { ApiKind } from "./snapshot-builder.ts";
 export { secretsReferencedByGateways } from "./gateway-secrets.ts";
+export { podRunsWeftSidecar, WEFT_PROXY_CONTAINER } from "./mesh-pod.ts";

@@ -50,6 +50,8 @@ export interface ControllerOptions {
   readonly retryPeriodMs: number;
   readonly controllerName: string;
   readonly logLevel: string;
+  /** Which Pods' endpoints are dialled over mesh mTLS: those running a Weft sidecar, or all (local mode runs one per Pod). */
+  readonly meshedPods: "with-sidecar" | "all";
 }
 
 export const CONTROLLER_USAGE = `usage: weft controller [--provider kube|file] [--dir D] [--kubeconfig K]
@@ -61,6 +63,7 @@ export const CONTROLLER_USAGE = `usage: weft controller [--provider kube|file] [
   [--provision-gateways[=true|false]] [--gateway-image IMG] [--controller-address host:port]
   [--lease-duration 15s] [--renew-deadline 10s] [--retry-period 2s]
   [--controller-name weft.dev/gateway-controller] [--log-level info]
+  [--meshed-pods with-sidecar|all]  (whose endpoints get mTLS: Pods running a Weft sidecar (default), or every Pod — local mode)
   [--local-dev-tokens FILE]  (file provider only: static proxy tokens + a mesh CA, for weft local)
   [--ca-dir DIR]  (with --local-dev-tokens: keep the mesh CA in DIR so a restarted controller keeps it; without it the CA lives in memory)`;
 
@@ -75,7 +78,7 @@ export const CONTROLLER_FLAGS = {
   "local-dev-tokens": value, "ca-dir": value, "provision-gateways": flag, "gateway-image": { type: "string", env: "WEFT_PROXY_IMAGE" },
   "controller-address": value, "leader-elect": flag, "lease-namespace": value, "lease-name": value,
   identity: { type: "string", env: "POD_NAME" }, "lease-duration": value, "renew-deadline": value, "retry-period": value,
-  "controller-name": value, "log-level": { type: "string", env: "WEFT_LOG_LEVEL" },
+  "controller-name": value, "log-level": { type: "string", env: "WEFT_LOG_LEVEL" }, "meshed-pods": value,
 } as const satisfies FlagTable;
 
 export function parseDuration(flag: string, v: string): number {
@@ -121,6 +124,8 @@ export function controllerOptionsFrom(f: FlagValues<typeof CONTROLLER_FLAGS>, en
     throw new UsageError("need --retry-period < --renew-deadline < --lease-duration");
   }
   const namespace = f.namespace ?? "weft-system";
+  const meshedPods = f["meshed-pods"] ?? "with-sidecar";
+  if (meshedPods !== "with-sidecar" && meshedPods !== "all") throw new UsageError(`--meshed-pods must be with-sidecar or all, not "${meshedPods.slice(0, 40)}"`);
   const opt = <K extends string>(v: string | undefined, key: K): Partial<Record<K, string>> => (v !== undefined && v !== "" ? ({ [key]: v } as Record<K, string>) : {});
   return {
     provider,
@@ -153,6 +158,7 @@ export function controllerOptionsFrom(f: FlagValues<typeof CONTROLLER_FLAGS>, en
     leaseDurationMs, renewDeadlineMs, retryPeriodMs,
     controllerName: f["controller-name"] ?? "weft.dev/gateway-controller",
     logLevel: f["log-level"] ?? "info",
+    meshedPods,
   };
 }
 

@@ -20,6 +20,7 @@ import { createControllerPipeline, type ControllerPipeline } from "./pipeline.ts
 import { startHealthServer } from "./health.ts";
 import { createProvisioner } from "./provisioner.ts";
 import { gatewayAddresses } from "./gateway-objects.ts";
+import { backendTransportLookup } from "./backend-transport.ts";
 import { startMeshIdentity, type MeshIdentity } from "./mesh-identity.ts";
 import { startLocalDevIdentity } from "./local-dev-identity.ts";
 import { distributionAccess } from "./distribution-auth.ts";
@@ -101,7 +102,7 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
       ...(tls !== undefined && identity !== undefined ? { trustBundle: () => identity.ca.trustBundle() } : {}) })
     : undefined;
   const pipeline = createControllerPipeline({
-    translateOptions: { controllerName: o.controllerName, trustDomain: o.trustDomain },
+    translateOptions: { controllerName: o.controllerName, trustDomain: o.trustDomain, meshedPods: o.meshedPods },
     setIr: (ir) => {
       pushTrust();
       distribution.setIr(ir);
@@ -109,6 +110,10 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     ...(writer !== undefined ? { statusWriter: writer } : {}),
     decorateStatuses: (st, snap) => decorateStatuses(st, {
       programmed: (key, gen) => distribution.programmedCount(key, gen),
+      backendTransport: (key) => {
+        const ir = pipeline.lastResult()?.ir;
+        return ir === undefined ? undefined : backendTransportLookup(ir)(key);
+      },
       ...(provisioner !== undefined ? {
         gatewayAddresses: (ns: string, name: string) => gatewayAddresses(snap, ns, name),
         gatewayDataPlane: { workload: provisioner.workload, proxies: distribution.gatewayProgrammedCount },

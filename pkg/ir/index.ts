@@ -4,3 +4,4 @@ export type * from "./types.ts";
 export { IR_PROBLEM_CODES, validateIr } from "./validate.ts";
 export type { IrProblem, IrProblemCode, IrValidation } from "./validate.ts";
 export { decodeIr, encodeIr, irHash } from "./codec.ts";
+export { routeBackendClusters } from "./route-backends.ts";

@@ -142,7 +142,8 @@ export async function runLocal(o: LocalRunOptions, signal: Promise<void>): Promi
     say(`starting the controller (manifests ${plan.dir}; logs in ${logDir})`);
     const controller = sup.start("controller", 3, [o.weftEntry, "controller", "--provider", "file", "--dir", plan.dir,
       "--grpc-address", "127.0.0.1", "--grpc-port", String(plan.controllerGrpcPort), "--admin-port", String(plan.controllerAdminPort),
-      "--local-dev-tokens", tokens.file, "--namespace", "weft-system", ...(o.caDir !== undefined ? ["--ca-dir", o.caDir] : []), ...plaintextControllerFlags()], env);
+      // Every Pod runs a sidecar here (one per Pod, this plan's own): all endpoints are reached over mTLS.
+      "--local-dev-tokens", tokens.file, "--namespace", "weft-system", "--meshed-pods", "all", ...(o.caDir !== undefined ? ["--ca-dir", o.caDir] : []), ...plaintextControllerFlags()], env);
     await until("the controller /ready", async () => (await httpStatus(`http://127.0.0.1:${plan.controllerAdminPort}/ready`)) === 200, () => failed() ?? (controller.exited ? "controller exited" : undefined));
     const started = plan.apps.filter((a) => a.script !== undefined);
     say(`starting ${started.length} demo apps${started.length < plan.apps.length ? ` (${plan.apps.length - started.length} pods name their own app)` : ""}`);

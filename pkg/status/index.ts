@@ -13,3 +13,5 @@ export { decorateStatuses } from "./decorate.ts";
 export type { GatewayAddress, StatusDecoration } from "./decorate.ts";
 export { GATEWAY_PROGRAMMED_REASONS, gatewayProgrammedCondition, withGatewayProgrammed } from "./gateway-programmed.ts";
 export type { GatewayDataPlane, GatewayWorkload } from "./gateway-programmed.ts";
+export { MESH_TLS_CONDITION, meshTlsCondition, withMeshTlsConditions } from "./mesh-tls.ts";
+export type { BackendTransport, BackendTransportLookup } from "./mesh-tls.ts";

@@ -32,7 +32,7 @@ export class ClusterDemands {
 /** The "clusters" step: every demanded cluster with its endpoints; a bad weft.dev/max-* annotation is a diagnostic. */
 export function passClusters(ctx: PassContext, demands: ClusterDemands): ClusterIR[] {
   const specs = demands.specs();
-  const clusters = buildClusters(specs, ctx.idx.services, indexEndpoints(ctx.snapshot), ctx.trustDomain);
+  const clusters = buildClusters(specs, ctx.idx.services, indexEndpoints(ctx.snapshot), ctx.identity);
   for (const key of new Set(specs.map((c) => `${c.namespace}/${c.service}`))) {
     for (const p of backendLimitsOf(ctx.idx.services.get(key)).problems) {
       ctx.diags.add("warning", "InvalidBackendLimit", `Service/${key}`, p.message, `metadata.annotations["${p.annotation}"]`);

@@ -3,10 +3,13 @@
 // labelled kubernetes.io/service-name (manually created slices and headless Services included, IPv4
 // and IPv6); the endpoint port is the slice port whose name equals the Service port's name; ready /
 // serving / terminating are kept (ready and serving default true, terminating false); identity is
-// spiffe://<td>/ns/<ns>/sa/<sa> from the Pod named by targetRef. The Service's weft.dev/max-*
+// spiffe://<td>/ns/<ns>/sa/<sa> from the Pod named by targetRef, and only when that Pod runs a Weft
+// sidecar (pkg/api podRunsWeftSidecar; `meshedPods: "all"` for local mode, where every Pod runs one):
+// an endpoint without identity is dialled in plaintext, so a meshed client reaches unmeshed pods (and
+// gateway pods) as the app alone would. The Service's weft.dev/max-*
 // annotations become the cluster's limits (backend-limits.ts).
 // Must not: touch route tables: this is the whole of the endpoint fast path.
-import type { EndpointSlice, Service } from "../api/index.ts";
+import { podRunsWeftSidecar, type EndpointSlice, type Service } from "../api/index.ts";
 import type { ClusterIR, EndpointIR, UpstreamProtocol } from "../ir/types.ts";
 import { backendLimitsOf } from "./backend-limits.ts";
 import { findServicePort } from "./backend-refs.ts";
@@ -14,6 +17,15 @@ import type { EndpointIndex } from "./snapshot-index.ts";
 import { nsOf } from "./snapshot-index.ts";
 
 export const MAX_ENDPOINTS_PER_CLUSTER = 10_000;
+
+/** Which Pods are meshed: those running a Weft sidecar container (a cluster), or all (local mode). */
+export type MeshedPods = "with-sidecar" | "all";
+
+/** How endpoints get their expected SPIFFE identity. */
+export interface IdentityPolicy {
+  readonly trustDomain: string;
+  readonly meshedPods: MeshedPods;
+}
 
 export interface ClusterSpec {
   readonly id: string;
@@ -23,15 +35,15 @@ export interface ClusterSpec {
   readonly protocol: UpstreamProtocol;
 }
 
-function identityOf(eps: EndpointIndex, sliceNs: string, targetRef: { kind?: string; namespace?: string; name?: string } | undefined, trustDomain: string): string | undefined {
+function identityOf(eps: EndpointIndex, sliceNs: string, targetRef: { kind?: string; namespace?: string; name?: string } | undefined, policy: IdentityPolicy): string | undefined {
   if (targetRef?.kind !== "Pod" || targetRef.name === undefined) return undefined;
   const ns = targetRef.namespace ?? sliceNs;
   const pod = eps.pods.get(`${ns}/${targetRef.name}`);
-  if (pod === undefined) return undefined;
-  return `spiffe://${trustDomain}/ns/${ns}/sa/${pod.spec?.serviceAccountName ?? "default"}`;
+  if (pod === undefined || (policy.meshedPods === "with-sidecar" && !podRunsWeftSidecar(pod))) return undefined;
+  return `spiffe://${policy.trustDomain}/ns/${ns}/sa/${pod.spec?.serviceAccountName ?? "default"}`;
 }
 
-export function clusterEndpoints(spec: ClusterSpec, svc: Service | undefined, eps: EndpointIndex, trustDomain: string): EndpointIR[] {
+export function clusterEndpoints(spec: ClusterSpec, svc: Service | undefined, eps: EndpointIndex, policy: IdentityPolicy): EndpointIR[] {
   if (svc === undefined) return [];
   const sp = findServicePort(svc, spec.port);
   if (sp === undefined) return [];
@@ -39,7 +51,7 @@ export function clusterEndpoints(spec: ClusterSpec, svc: Service | undefined, ep
   const seen = new Map<string, EndpointIR>();
   for (const slice of eps.slicesByService.get(`${spec.namespace}/${spec.service}`) ?? []) {
     try {
-      addSlice(seen, slice, portName, eps, trustDomain);
+      addSlice(seen, slice, portName, eps, policy);
     } catch {
       // A malformed slice contributes no endpoints; the others still do.
     }
@@ -47,7 +59,7 @@ export function clusterEndpoints(spec: ClusterSpec, svc: Service | undefined, ep
   return [...seen.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));
 }
 
-function addSlice(seen: Map<string, EndpointIR>, slice: EndpointSlice, portName: string, eps: EndpointIndex, trustDomain: string): void {
+function addSlice(seen: Map<string, EndpointIR>, slice: EndpointSlice, portName: string, eps: EndpointIndex, policy: IdentityPolicy): void {
   if (slice.addressType !== "IPv4" && slice.addressType !== "IPv6") return;
   const slicePort = (slice.ports ?? []).find((p) => (p.name ?? "") === portName);
   const port = slicePort?.port;
@@ -58,7 +70,7 @@ function addSlice(seen: Map<string, EndpointIR>, slice: EndpointSlice, portName:
     const ready = ep.conditions?.ready ?? true;
     const serving = ep.conditions?.serving ?? ready;
     const terminating = ep.conditions?.terminating ?? false;
-    const identity = identityOf(eps, sliceNs, ep.targetRef, trustDomain);
+    const identity = identityOf(eps, sliceNs, ep.targetRef, policy);
     for (const address of ep.addresses ?? []) {
       const key = `${address}|${port}`;
       if (seen.has(key) || seen.size >= MAX_ENDPOINTS_PER_CLUSTER) continue;
@@ -71,7 +83,7 @@ function addSlice(seen: Map<string, EndpointIR>, slice: EndpointSlice, portName:
   }
 }
 
-export function buildClusters(specs: readonly ClusterSpec[], services: ReadonlyMap<string, Service>, eps: EndpointIndex, trustDomain: string): ClusterIR[] {
+export function buildClusters(specs: readonly ClusterSpec[], services: ReadonlyMap<string, Service>, eps: EndpointIndex, policy: IdentityPolicy): ClusterIR[] {
   return [...specs]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map((s) => {
@@ -79,7 +91,7 @@ export function buildClusters(specs: readonly ClusterSpec[], services: ReadonlyM
       const limits = backendLimitsOf(svc).limits;
       return {
         id: s.id, namespace: s.namespace, service: s.service, port: s.port, protocol: s.protocol,
-        endpoints: clusterEndpoints(s, svc, eps, trustDomain),
+        endpoints: clusterEndpoints(s, svc, eps, policy),
         ...(limits === undefined ? {} : { limits }),
       };
     });

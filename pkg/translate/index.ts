@@ -11,7 +11,8 @@ import { buildClusters } from "./endpoints.ts";
 import type { TranslateResult } from "./result.ts";
 import { indexEndpoints, keyOf, uniqueObjects } from "./snapshot-index.ts";
 import type { TranslateOptions } from "./translate-pass.ts";
-import { DEFAULT_TRUST_DOMAIN, PASS_INTERNAL_ERROR, translatePass } from "./translate-pass.ts";
+import { PASS_INTERNAL_ERROR, translatePass } from "./translate-pass.ts";
+import { identityPolicy } from "./pass-context.ts";
 
 export type { Diagnostic, TranslateResult } from "./result.ts";
 export type { TranslateOptions } from "./translate-pass.ts";
@@ -39,7 +40,7 @@ export function translateEndpoints(previous: TranslateResult, snapshot: Resource
   try {
     const services = new Map<string, Service>();
     for (const s of uniqueObjects(snapshot.services ?? [])) services.set(keyOf(s.metadata), s);
-    const clusters = buildClusters(previous.ir.clusters, services, indexEndpoints(snapshot), options?.trustDomain ?? DEFAULT_TRUST_DOMAIN);
+    const clusters = buildClusters(previous.ir.clusters, services, indexEndpoints(snapshot), identityPolicy(options));
     return { ...previous, ir: { ...previous.ir, clusters } };
   } catch {
     return translate(snapshot, options);

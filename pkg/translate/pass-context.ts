@@ -1,15 +1,18 @@
 // pass-context: what every step of one translate pass shares — the indexed snapshot, the diagnostics,
-// the controller name and trust domain — and the one way a step keeps a bug in one object from
+// the controller name and the endpoint identity policy — and the one way a step keeps a bug in one object from
 // failing the pass (guard: the object gets an "ObjectInternalError" diagnostic, the pass goes on).
 // Must not: hold results of steps (each step returns its own), read the clock, or perform I/O.
 import type { ResourceSnapshot } from "../api/index.ts";
 import { WEFT_CONTROLLER_NAME } from "../api/index.ts";
 import { Diagnostics } from "./diagnostics.ts";
 import { indexSnapshot, type SnapshotIndex } from "./snapshot-index.ts";
+import type { IdentityPolicy, MeshedPods } from "./endpoints.ts";
 
 export interface TranslateOptions {
   readonly controllerName?: string;
   readonly trustDomain?: string;
+  /** Which Pods' endpoints get a SPIFFE identity (mTLS): "with-sidecar" (default) or "all" (local mode). */
+  readonly meshedPods?: MeshedPods;
 }
 
 export const DEFAULT_TRUST_DOMAIN = "cluster.local";
@@ -24,7 +27,13 @@ export interface PassContext {
   readonly idx: SnapshotIndex;
   readonly diags: Diagnostics;
   readonly controllerName: string;
-  readonly trustDomain: string;
+  /** Trust domain and which Pods are meshed: how endpoints get their SPIFFE identity. */
+  readonly identity: IdentityPolicy;
+}
+
+/** The endpoint identity policy the options ask for. */
+export function identityPolicy(options: TranslateOptions | undefined): IdentityPolicy {
+  return { trustDomain: options?.trustDomain ?? DEFAULT_TRUST_DOMAIN, meshedPods: options?.meshedPods ?? "with-sidecar" };
 }
 
 export function startPass(snapshot: ResourceSnapshot, options: TranslateOptions): PassContext {
@@ -33,7 +42,7 @@ export function startPass(snapshot: ResourceSnapshot, options: TranslateOptions)
     idx: indexSnapshot(snapshot),
     diags: new Diagnostics(),
     controllerName: options.controllerName ?? WEFT_CONTROLLER_NAME,
-    trustDomain: options.trustDomain ?? DEFAULT_TRUST_DOMAIN,
+    identity: identityPolicy(options),
   };
 }
 

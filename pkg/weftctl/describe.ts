@@ -89,9 +89,21 @@ export interface BackendReport {
   readonly protocol?: string;
   readonly readyEndpoints?: number;
   readonly totalEndpoints?: number;
+  /** Ready endpoints that run a Weft sidecar (reached over mesh mTLS); the others are reached in plaintext. */
+  readonly mtlsEndpoints?: number;
+  /** How this backend is reached: "mTLS", "plaintext (no Weft sidecar)", "mTLS 2, plaintext 1", or "-" (no ready endpoint). */
+  readonly transport?: string;
   /** What this share gets: "forwarded", "503 no ready endpoints", "500 BackendNotFound: …". */
   readonly answer: string;
   readonly filters: readonly string[];
+}
+
+/** How ready endpoints are reached: endpoints with a SPIFFE identity run a Weft sidecar (mTLS), the others get plaintext. */
+export function transportOf(ready: number, mtls: number): string {
+  if (ready === 0) return "-";
+  if (mtls === ready) return "mTLS";
+  if (mtls === 0) return "plaintext (no Weft sidecar)";
+  return `mTLS ${mtls}, plaintext ${ready - mtls}`;
 }
 
 /** Backends with their weighted share (spec §3: invalid backends keep their weight; their share gets 500). */
@@ -109,9 +121,10 @@ export function describeBackends(backends: readonly BackendIR[], clusters: Reado
     const filters = (b.filters ?? []).map(describeFilter);
     if (c === undefined) return { kind: "cluster", weight: b.weight, share, target: b.cluster, answer: "503 cluster not in the configuration", filters };
     const ready = c.endpoints.filter((e) => e.ready).length;
+    const mtls = c.endpoints.filter((e) => e.ready && e.identity !== undefined).length;
     return {
       kind: "cluster", weight: b.weight, share, target: b.cluster, protocol: c.protocol,
-      readyEndpoints: ready, totalEndpoints: c.endpoints.length,
+      readyEndpoints: ready, totalEndpoints: c.endpoints.length, mtlsEndpoints: mtls, transport: transportOf(ready, mtls),
       answer: b.weight <= 0 ? "never chosen (weight 0)" : ready === 0 ? "503 no ready endpoints" : "forwarded",
       filters,
     };

@@ -25,8 +25,8 @@ export function kubeClientFor(path: string | undefined): KubeClient {
   return createKubeClient(loadKubeConfig(path));
 }
 
-/** What explain needs: everything translate reads except Pods (endpoint identities do not change routing). */
-export const EXPLAIN_KINDS: readonly SnapshotKind[] = ["gatewayClasses", "gateways", "httpRoutes", "grpcRoutes", "referenceGrants", "services", "endpointSlices", "namespaces", "secrets"];
+/** What explain needs: everything translate reads (Pods tell which endpoints run a Weft sidecar: mTLS or plaintext). */
+export const EXPLAIN_KINDS: readonly SnapshotKind[] = ["gatewayClasses", "gateways", "httpRoutes", "grpcRoutes", "referenceGrants", "services", "endpointSlices", "namespaces", "secrets", "pods"];
 /** What status needs: the objects that carry Gateway API status. */
 export const STATUS_KINDS: readonly SnapshotKind[] = ["gatewayClasses", "gateways", "httpRoutes", "grpcRoutes"];
 

@@ -1,7 +1,8 @@
 // status: the route and gateway health `weftctl status` shows. Takes either translate's
 // computed statuses (offline, -f) or the objects' live .status (cluster), gives one model for both:
 // routes with, per parent, Accepted / ResolvedRefs / PartiallyInvalid / weft.dev/Programmed
-// ("applied by N/M proxies") and the first unhappy message; gateways with their conditions and
+// ("applied by N/M proxies"), weft.dev/MeshTLS as the backends' transport (mTLS, or which are reached in
+// plaintext; information, never health) and the first unhappy message; gateways with their conditions and
 // listeners (attachedRoutes). A route is healthy when every Weft parent is Accepted=True and
 // ResolvedRefs=True; a gateway when Accepted=True and Programmed=True (spec §4, §6).
 // Must not: print, or read anything but status (no Secret data).
@@ -10,6 +11,7 @@ import { WEFT_CONTROLLER_NAME } from "../api/index.ts";
 import { renderTable } from "./output.ts";
 
 import { PROGRAMMED_CONDITION } from "../status/programmed.ts";
+import { MESH_TLS_CONDITION } from "../status/mesh-tls.ts";
 
 export { PROGRAMMED_CONDITION };
 
@@ -19,6 +21,8 @@ export interface RouteParentStatus {
   readonly resolvedRefs: string;
   readonly partiallyInvalid?: string;
   readonly programmed?: string;
+  /** weft.dev/MeshTLS: "mTLS", "plaintext (…)" naming the backends without a sidecar, or "-": information, not health. */
+  readonly transport?: string;
   readonly message: string;
   readonly healthy: boolean;
 }
@@ -56,8 +60,11 @@ function cond(conditions: readonly Condition[], type: string): string {
 /** Conditions whose True means trouble (spec §4, §6). */
 const NEGATIVE: ReadonlySet<string> = new Set(["PartiallyInvalid", "Conflicted"]);
 
+/** Conditions that inform but never make an object unhappy: backends partly in plaintext are a choice (incremental adoption). */
+const INFORMATIONAL: ReadonlySet<string> = new Set([MESH_TLS_CONDITION]);
+
 function firstUnhappy(conditions: readonly Condition[]): string {
-  const bad = conditions.find((c) => (NEGATIVE.has(c.type) ? c.status === "True" : c.status !== "True"));
+  const bad = conditions.find((c) => !INFORMATIONAL.has(c.type) && (NEGATIVE.has(c.type) ? c.status === "True" : c.status !== "True"));
   const m = bad?.message ?? "";
   return m.length > 100 ? `${m.slice(0, 100)}…` : m;
 }
@@ -75,12 +82,14 @@ function parentText(ref: ParentReference, routeNs: string): string {
 function parentStatus(ref: ParentReference, routeNs: string, conditions: readonly Condition[]): RouteParentStatus {
   const programmed = conditions.find((c) => c.type === PROGRAMMED_CONDITION);
   const pi = conditions.find((c) => c.type === "PartiallyInvalid");
+  const tls = conditions.find((c) => c.type === MESH_TLS_CONDITION);
   return {
     parent: parentText(ref, routeNs),
     accepted: cond(conditions, "Accepted"),
     resolvedRefs: cond(conditions, "ResolvedRefs"),
     ...(pi !== undefined ? { partiallyInvalid: `${pi.status} (${pi.reason})` } : {}),
     ...(programmed !== undefined ? { programmed: programmed.message === "" ? programmed.status : programmed.message } : {}),
+    ...(tls !== undefined ? { transport: tls.status === "True" ? "mTLS" : tls.status === "False" ? tls.message : "-" } : {}),
     message: firstUnhappy(conditions),
     healthy: isTrue(conditions, "Accepted") && isTrue(conditions, "ResolvedRefs"),
   };
@@ -174,11 +183,11 @@ export function renderStatusTable(r: StatusReport): string {
     if (out !== "") out += "\n";
     out += "ROUTES\n";
     out += renderTable(
-      ["NAMESPACE", "KIND", "NAME", "PARENT", "ACCEPTED", "RESOLVEDREFS", "PROGRAMMED", "MESSAGE"],
+      ["NAMESPACE", "KIND", "NAME", "PARENT", "ACCEPTED", "RESOLVEDREFS", "PROGRAMMED", "TRANSPORT", "MESSAGE"],
       r.routes.flatMap((route) =>
         route.parents.map((p, i) => [
           i === 0 ? route.namespace : "", i === 0 ? route.kind : "", i === 0 ? route.name : "", p.parent, p.accepted, p.resolvedRefs,
-          p.programmed ?? "-", `${p.partiallyInvalid !== undefined ? `PartiallyInvalid ${p.partiallyInvalid}: ` : ""}${p.message}`,
+          p.programmed ?? "-", p.transport ?? "-", `${p.partiallyInvalid !== undefined ? `PartiallyInvalid ${p.partiallyInvalid}: ` : ""}${p.message}`,
         ]),
       ),
     );

@@ -54,8 +54,18 @@ export function slice(name: string, svc: string, ns: string, endpoints: NonNulla
   return { apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", metadata: { name, namespace: ns, labels: { "kubernetes.io/service-name": svc } }, addressType, endpoints, ports };
 }
 
-export function pod(name: string, ns: string, serviceAccountName?: string): Pod {
-  return { apiVersion: "v1", kind: "Pod", metadata: { name, namespace: ns }, spec: { containers: [], ...(serviceAccountName === undefined ? {} : { serviceAccountName }) } };
+/** A Pod; `sidecar` adds the Weft native sidecar (init container weft-proxy, restartPolicy Always) as the injector does. */
+export function pod(name: string, ns: string, serviceAccountName?: string, sidecar: "native" | "container" | "none" = "native"): Pod {
+  const proxy = { name: "weft-proxy", image: "ghcr.io/weft-mesh/weft:0.1.0" };
+  const app = { name: "app", image: "app" };
+  return {
+    apiVersion: "v1", kind: "Pod", metadata: { name, namespace: ns },
+    spec: {
+      containers: sidecar === "container" ? [proxy, app] : [app],
+      ...(sidecar === "native" ? { initContainers: [{ name: "weft-init", image: proxy.image }, { ...proxy, restartPolicy: "Always" }] } : {}),
+      ...(serviceAccountName === undefined ? {} : { serviceAccountName }),
+    },
+  };
 }
 
 export function tlsSecret(name: string, ns: string, certPem: string, keyPem: string, type = "kubernetes.io/tls"): Secret {

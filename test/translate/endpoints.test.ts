@@ -50,6 +50,24 @@ describe("clusters from EndpointSlices", () => {
       "spiffe://mesh.example/ns/default/sa/web-sa", "spiffe://mesh.example/ns/default/sa/default", undefined,
     ]);
   });
+  it("only Pods running a Weft sidecar get an identity; the rest are reached in plaintext (issue 15 item 2)", () => {
+    const pods = [
+      pod("native", "default", "a", "native"), pod("legacy", "default", "a", "container"), pod("plain", "default", "a", "none"),
+      // A weft-proxy init container that is not a sidecar (no restartPolicy Always) runs to completion: no proxy serves the pod.
+      { ...pod("init-only", "default", "a", "none"), spec: { serviceAccountName: "a", containers: [{ name: "app" }], initContainers: [{ name: "weft-proxy" }] } },
+      // The injection-status annotation is not the signal: anyone who may patch a pod can change it.
+      { ...pod("annotated", "default", "a", "none"), metadata: { name: "annotated", namespace: "default", annotations: { "weft.dev/injection-status": "{\"injected\":true}" } } },
+    ] as Pod[];
+    const slices = [slice("a", "web", "default", pods.map((p, i) => ({ addresses: [`10.0.0.${i + 1}`], targetRef: { kind: "Pod", name: p.metadata.name } })))];
+    const idOf = (r: ReturnType<typeof translate>) => cluster(r, "default/web:80")?.endpoints.map((e) => e.identity ?? "plaintext");
+    const sa = "spiffe://cluster.local/ns/default/sa/a";
+    expect(idOf(translate(snap({ services: [web], pods, endpointSlices: slices })))).toEqual([sa, sa, "plaintext", "plaintext", "plaintext"]);
+    // Local mode runs a sidecar per Pod: every Pod is meshed.
+    expect(idOf(translate(snap({ services: [web], pods, endpointSlices: slices }), { meshedPods: "all" }))).toEqual([sa, sa, sa, sa, sa]);
+    // The endpoint fast path applies the same rule.
+    const first = translate(snap({ services: [web], pods: [], endpointSlices: slices }));
+    expect(idOf(translateEndpoints(first, snap({ services: [web], pods, endpointSlices: slices })))).toEqual([sa, sa, "plaintext", "plaintext", "plaintext"]);
+  });
   it("headless Service as a backend: cluster from its (manually created) slices; not a mesh parent", () => {
     const hl = service("hl", "default", [{ name: "http", port: 80 }], { clusterIP: "None" });
     const r = translate(snap({ services: [web, hl],

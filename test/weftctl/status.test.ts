@@ -93,6 +93,17 @@ describe("weftctl status from live objects", () => {
     expect(table).toContain("applied by 3/4 proxies");
     expect(statusFromCluster(snapshot(), "other-ns").routes).toEqual([]);
   });
+
+  it("shows the backends' transport from weft.dev/MeshTLS; plaintext backends are information, not ill health", () => {
+    const s = snapshot() as unknown as { httpRoutes: { status: { parents: { conditions: unknown[] }[] } }[] };
+    s.httpRoutes[0]!.status.parents[0]!.conditions.push({ type: "weft.dev/MeshTLS", status: "False", reason: "PlaintextEndpoints", message: "plaintext (no Weft sidecar): legacy/web:80 1/1" });
+    const report = statusFromCluster(s as unknown as ResourceSnapshot);
+    const p = report.routes[0]!.parents[0]!;
+    expect(p).toMatchObject({ transport: "plaintext (no Weft sidecar): legacy/web:80 1/1", healthy: true, message: "" });
+    const table = renderStatusTable(report);
+    expect(table).toMatch(/TRANSPORT/);
+    expect(table).toContain("plaintext (no Weft sidecar): legacy/web:80 1/1");
+  });
 });
 
 describe("weftctl status against an API server that does not answer", () => {

@@ -183,7 +183,7 @@ export function startMesh(base: number, apps: Apps, opts: MeshOptions = {}): Mes
   const ports = { grpc: base, controllerAdmin: base + 1, gateway: base + 2 };
   const weft = join(REPO, "cmd/weft.ts");
   const controllerArgs = [weft, "controller", "--provider", "file", "--dir", dir, "--grpc-address", "127.0.0.1", "--grpc-port", String(ports.grpc),
-    "--admin-port", String(ports.controllerAdmin), "--local-dev-tokens", join(work, "tokens.json"), "--namespace", "weft-system", ...plaintextControllerFlags(),
+    "--admin-port", String(ports.controllerAdmin), "--local-dev-tokens", join(work, "tokens.json"), "--namespace", "weft-system", "--meshed-pods", "all", ...plaintextControllerFlags(),
     ...(opts.controllerFlags ?? [])];
   const controller = sup.start("controller", 3, controllerArgs);
   const proxies = new Map<string, number>();
