@@ -21,6 +21,8 @@ import { startHealthServer } from "./health.ts";
 import { createProvisioner } from "./provisioner.ts";
 import { gatewayAddresses } from "./gateway-objects.ts";
 import { backendTransportLookup } from "./backend-transport.ts";
+import { combineProgrammed } from "./replica-report.ts";
+import { startReplicaReports, type ReplicaReports } from "./replica-reports.ts";
 import { startMeshIdentity, type MeshIdentity } from "./mesh-identity.ts";
 import { startLocalDevIdentity } from "./local-dev-identity.ts";
 import { distributionAccess } from "./distribution-auth.ts";
@@ -109,7 +111,8 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     },
     ...(writer !== undefined ? { statusWriter: writer } : {}),
     decorateStatuses: (st, snap) => decorateStatuses(st, {
-      programmed: (key, gen) => distribution.programmedCount(key, gen),
+      // Every replica's proxies: this one's, plus what the others report through the API.
+      programmed: (key, gen) => combineProgrammed(distribution.programmedCount(key, gen), reports?.peers() ?? [], key, gen),
       backendTransport: (key) => {
         const ir = pipeline.lastResult()?.ir;
         return ir === undefined ? undefined : backendTransportLookup(ir)(key);
@@ -138,7 +141,12 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
       ...(o.caSecret !== undefined ? { caSecret: { namespace: o.namespace, name: o.caSecret } } : {}),
     });
   }
+  let reports: ReplicaReports | undefined;
   if (o.leaderElect && client !== undefined) {
+    reports = startReplicaReports({
+      client, namespace: o.leaseNamespace, leaseName: `${o.leaseName}-proxies`, identity: o.identity, log,
+      isLeader: () => leader(), localReport: () => distribution.programmedReport(), onPeersChanged: scheduleStatusRefresh,
+    });
     const e = startLeaderElection({
       client, namespace: o.leaseNamespace, name: o.leaseName, identity: o.identity, log,
       leaseDurationMs: o.leaseDurationMs, renewDeadlineMs: o.renewDeadlineMs, retryPeriodMs: o.retryPeriodMs,
@@ -180,6 +188,7 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
       provider.stop();
       provisioner?.stop();
       await webhook?.stop();
+      await reports?.stop(release);
       await election?.stop(release);
       await pipeline.idle();
       await new Promise<void>((r) => health.server.close(() => r()));

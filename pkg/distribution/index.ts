@@ -1,7 +1,7 @@
 // index: the public surface of pkg/distribution (controller server, proxy client, pure slice and
 // resource functions; the IR validator is pkg/ir's validateIr). Must not: hold behaviour.
 export { createDistributionServer } from "./server.ts";
-export type { DistributionServer, DistributionServerOptions, ProxyStatus, SignHandler } from "./server.ts";
+export type { DistributionServer, DistributionServerOptions, ProxyStatus, RouteProgrammed, SignHandler } from "./server.ts";
 export { createDistributionClient, tlsCredentials } from "./client.ts";
 export type { DistributionClient, DistributionClientOptions } from "./client.ts";
 export { sliceForProxy, sliceKeyOf, EMPTY_SLICE, TRUST_BUNDLE_FEATURE } from "./slice.ts";

@@ -1,6 +1,7 @@
 // server: the controller side of distribution. Takes MeshIR versions (`setIr`), proxies' streams
 // and Sign calls; gives each proxy only the changed resources of its slice, tracks ACK/NACK per
-// proxy (state table) and answers `programmedCount(routeKey, generation)` for route status.
+// proxy (state table) and answers `programmedCount(routeKey, generation)` for route status, and
+// `programmedReport()` (every route's counts at its current generation) for other controller replicas.
 // Flow control: at most one unacknowledged update per proxy; changes arriving meanwhile are merged
 // into the next update (sent on ACK/NACK). A NACKed version is not resent until the IR changes.
 // Snapshots are shared per slice key (sidecars of one namespace, one gateway) so memory per proxy
@@ -66,8 +67,20 @@ export interface DistributionServer {
   programmedCount(routeKey: string, generation: number): { programmed: number; total: number };
   /** Gateway ns/name's proxies connected here, and how many acknowledged its current listener set. */
   gatewayProgrammedCount(namespace: string, name: string): { programmed: number; total: number };
+  /**
+   * Every route some connected proxy needs, with its generation in the current IR, how many connected
+   * proxies need it and how many acknowledged that generation (or a newer one): what this replica
+   * tells the leader (pkg/controller replica reports).
+   */
+  programmedReport(): ReadonlyMap<string, RouteProgrammed>;
   /** Ends streams and stops; graceMs <= 0 drops every connection at once (crash-like). */
   close(graceMs?: number): Promise<void>;
+}
+
+export interface RouteProgrammed {
+  readonly generation: number;
+  readonly total: number;
+  readonly programmed: number;
 }
 
 interface Conn {
@@ -326,6 +339,20 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
         if (want !== undefined && c.acked?.listenerSets.get(key) === want) programmed++;
       }
       return { programmed, total };
+    },
+    programmedReport() {
+      const out = new Map<string, { generation: number; total: number; programmed: number }>();
+      for (const c of conns) {
+        for (const [key, generation] of snapshotFor(c.identity, c.sliceKey).routeGenerations) {
+          let e = out.get(key);
+          if (e === undefined) out.set(key, (e = { generation, total: 0, programmed: 0 }));
+          // Slices of one IR carry one generation per route; keep the highest should two ever differ.
+          if (generation > e.generation) e.generation = generation;
+          e.total++;
+          if ((c.acked?.routeGenerations.get(key) ?? -1) >= generation) e.programmed++;
+        }
+      }
+      return out;
     },
     close(graceMs = 1000) {
       const server = grpcServer;

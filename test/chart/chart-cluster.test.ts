@@ -2,7 +2,8 @@
 // Proves: every rendered object passes server-side dry-run (schemas, CRD validation, admission) for
 // default and non-default values; the chart's RBAC is ENOUGH — the controller, authenticated as the
 // chart's ServiceAccount and run with the chart's own arguments, creates its CA Secret, takes its
-// Lease, keeps the webhook caBundle and writes route status with no "forbidden" error — and NO
+// Lease, publishes its proxy report on the report Lease, keeps the webhook caBundle and writes route
+// status with no "forbidden" error — and NO
 // BROADER: a list of actions it must not be able to do is denied by the API server.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
@@ -113,6 +114,11 @@ tier.describe("chart on a real API server", () => {
       return ours?.conditions.find((c) => c.type === "Accepted");
     });
     expect(accepted.status).toBe("True");
+    // Its proxy report (weft.dev/Programmed across replicas) lands on the report Lease, created by it.
+    await waitFor("this replica's proxy report on the report Lease", async () => {
+      const lease = await admin.request<{ metadata: { annotations?: Record<string, string> } }>("GET", "/apis/coordination.k8s.io/v1/namespaces/weft-system/leases/weft-controller-proxies");
+      return Object.keys(lease.metadata.annotations ?? {}).some((k) => k.startsWith("weft.dev/proxies-")) ? true : undefined;
+    });
     expect(problems.filter((p) => /forbidden|403/i.test(p))).toEqual([]);
   }, 120_000);
 
@@ -129,6 +135,9 @@ tier.describe("chart on a real API server", () => {
       ["create", "clusterrolebindings"],
       ["patch", "mutatingwebhookconfigurations/someone-else"],
       ["update", "leases.coordination.k8s.io/other-lease", "-n", "weft-system"],
+      ["delete", "leases.coordination.k8s.io/weft-controller-proxies", "-n", "weft-system"],
+      ["list", "leases.coordination.k8s.io", "-n", "weft-system"],
+      ["patch", "leases.coordination.k8s.io/weft-controller-proxies", "-n", APP_NS],
       ["create", "leases.coordination.k8s.io", "-n", APP_NS],
       ["get", "configmaps", "-n", APP_NS],
     ];
@@ -137,6 +146,7 @@ tier.describe("chart on a real API server", () => {
       ["patch", "httproutes.gateway.networking.k8s.io", "--subresource=status", "-n", APP_NS],
       ["create", "tokenreviews.authentication.k8s.io"],
       ["update", "leases.coordination.k8s.io/weft-controller", "-n", "weft-system"],
+      ["patch", "leases.coordination.k8s.io/weft-controller-proxies", "-n", "weft-system"],
       ["patch", "mutatingwebhookconfigurations/weft-injector.weft.dev"],
     ];
     // `kubectl auth can-i` prints yes/no on stdout and exits 1 for "no".

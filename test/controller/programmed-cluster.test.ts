@@ -1,5 +1,7 @@
 // programmed-cluster: route status on a real API server carries "applied by N/M proxies" from real
-// distribution clients (simulated sidecars over loopback gRPC) and follows them as they come and go.
+// distribution clients (simulated sidecars over loopback gRPC) and follows them as they come and go;
+// with two replicas (leader election) the count covers the proxies of both, shared through the report
+// Lease (issue 15 item 3: the leader counted only its own), and a stopped replica's proxies leave it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseControllerOptions } from "../../pkg/controller/options.ts";
 import { startController, type ControllerHandle } from "../../pkg/controller/runtime.ts";
@@ -33,9 +35,9 @@ async function waitForMessage(expected: string, timeoutMs = 30_000): Promise<voi
   throw new Error(`weft.dev/Programmed is "${last}", expected "${expected}"`);
 }
 
-function sidecar(pod: string): DistributionClient {
+function sidecar(pod: string, via: ControllerHandle = controller!): DistributionClient {
   const c = createDistributionClient({
-    address: `127.0.0.1:${controller!.grpcPort}`,
+    address: `127.0.0.1:${via.grpcPort}`,
     identity: { namespace: NS, serviceAccount: "default", pod, kind: "sidecar" },
     onConfig: () => {},
     token: () => token,
@@ -81,4 +83,34 @@ clusterTier.describe("route status counts proxies", () => {
     await waitForMessage("applied by 1/1 proxies at generation 2");
     expect(await programmedMessage()).toBe("applied by 1/1 proxies at generation 2");
   }, 90_000);
+
+  it("with two replicas, counts the proxies connected to each, and drops a stopped replica's", async () => {
+    await controller?.stop(true);
+    controller = undefined;
+    for (const p of proxies.splice(0)) p.close();
+    const replica = (id: string) => startController(parseControllerOptions([
+      "--provider=kube", "--grpc-insecure", "--grpc-address=127.0.0.1", "--grpc-port=0", "--admin-port=0", `--identity=${id}`, `--lease-namespace=${NS}`,
+      "--leader-elect", "--lease-duration=3s", "--renew-deadline=2s", "--retry-period=500ms",
+    ], {}), SILENT_LOG, cluster.kc);
+    const leader = await replica("rep-1");
+    const deadline = Date.now() + 20_000;
+    while (!leader.isLeader() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(leader.isLeader()).toBe(true);
+    const follower = await replica("rep-2");
+    try {
+      expect(follower.isLeader()).toBe(false);
+      sidecar("c-0", leader);
+      const onFollower = [sidecar("c-1", follower), sidecar("c-2", follower)];
+      await waitForMessage("applied by 3/3 proxies at generation 2");
+      // A new generation is counted once the follower's proxies acknowledge it too.
+      cluster.kubectl(["patch", "httproute", "cart", "-n", NS, "--type=merge", "-p", JSON.stringify({ spec: { rules: [{ backendRefs: [{ name: "cart", port: 80, weight: 3 }] }] } })]);
+      await waitForMessage("applied by 3/3 proxies at generation 3");
+      for (const p of onFollower) p.close();
+      await follower.stop(true);
+      await waitForMessage("applied by 1/1 proxies at generation 3");
+    } finally {
+      await follower.stop(true).catch(() => undefined);
+      await leader.stop(true);
+    }
+  }, 120_000);
 });
