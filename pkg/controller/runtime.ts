@@ -92,6 +92,8 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
   pushTrust();
   const grpcPort = await distribution.listen(`${o.grpcAddress}:${o.grpcPort}`, tls?.credentials);
   let election: LeaderElection | undefined;
+  /** Other replicas' proxy counts (leader election on): set below, read when status is decorated. */
+  let reports: ReplicaReports | undefined;
   let leader = (): boolean => true;
   const writer = client === undefined ? undefined : createStatusWriter({
     client, controllerName: o.controllerName, isLeader: () => leader(), log,
@@ -119,7 +121,10 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
       },
       ...(provisioner !== undefined ? {
         gatewayAddresses: (ns: string, name: string) => gatewayAddresses(snap, ns, name),
-        gatewayDataPlane: { workload: provisioner.workload, proxies: distribution.gatewayProgrammedCount },
+        gatewayDataPlane: {
+          workload: provisioner.workload,
+          proxies: (ns: string, name: string) => combineProgrammed(distribution.gatewayProgrammedCount(ns, name), reports?.peers() ?? [], `Gateway/${ns}/${name}`, 0),
+        },
       } : {}),
     }),
     onPass: ({ ms, fast, failed }) => {
@@ -141,7 +146,6 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
       ...(o.caSecret !== undefined ? { caSecret: { namespace: o.namespace, name: o.caSecret } } : {}),
     });
   }
-  let reports: ReplicaReports | undefined;
   if (o.leaderElect && client !== undefined) {
     reports = startReplicaReports({
       client, namespace: o.leaseNamespace, leaseName: `${o.leaseName}-proxies`, identity: o.identity, log,

@@ -69,8 +69,9 @@ export interface DistributionServer {
   gatewayProgrammedCount(namespace: string, name: string): { programmed: number; total: number };
   /**
    * Every route some connected proxy needs, with its generation in the current IR, how many connected
-   * proxies need it and how many acknowledged that generation (or a newer one): what this replica
-   * tells the leader (pkg/controller replica reports).
+   * proxies need it and how many acknowledged that generation (or a newer one), and every Gateway with
+   * proxies here as "Gateway/<ns>/<name>" (generation 0; programmed = acknowledged its current
+   * listeners, as gatewayProgrammedCount): what this replica tells the leader (pkg/controller replica reports).
    */
   programmedReport(): ReadonlyMap<string, RouteProgrammed>;
   /** Ends streams and stops; graceMs <= 0 drops every connection at once (crash-like). */
@@ -350,6 +351,16 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
           if (generation > e.generation) e.generation = generation;
           e.total++;
           if ((c.acked?.routeGenerations.get(key) ?? -1) >= generation) e.programmed++;
+        }
+        if (c.identity.kind === "gateway") {
+          // "Gateway/<ns>/<name>" (generation 0): how many acknowledged its current listener set.
+          const gw = `${c.identity.gatewayNamespace}/${c.identity.gatewayName}`;
+          const key = `Gateway/${gw}`;
+          let e = out.get(key);
+          if (e === undefined) out.set(key, (e = { generation: 0, total: 0, programmed: 0 }));
+          e.total++;
+          const want = snapshotFor(c.identity, c.sliceKey).listenerSets.get(gw);
+          if (want !== undefined && c.acked?.listenerSets.get(gw) === want) e.programmed++;
         }
       }
       return out;

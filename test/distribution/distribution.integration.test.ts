@@ -99,7 +99,7 @@ describe("distribution over loopback gRPC", () => {
     expect(hs[0]!.configs.length).toBe(2);
   });
 
-  it("gatewayProgrammedCount counts a Gateway's own proxies that acknowledged its current listeners", async () => {
+  it("gatewayProgrammedCount (and the replica report) counts a Gateway's own proxies that acknowledged its current listeners", async () => {
     const ir1 = sampleIr(1, 100);
     const { server, port } = await startServer(ir1);
     // This gateway proxy refuses a second port: the Gateway's new listeners are then held by no proxy.
@@ -109,11 +109,14 @@ describe("distribution over loopback gRPC", () => {
     await waitFor("both in sync", () => sameAsServer(gw, ir1) && server.proxies().length === 2 && server.proxies().every((p) => p.inSync));
     expect(server.gatewayProgrammedCount("gw", "edge")).toEqual({ programmed: 1, total: 1 });
     expect(server.gatewayProgrammedCount("gw", "other")).toEqual({ programmed: 0, total: 0 });
+    // The same count goes into the report other controller replicas' leader adds up.
+    expect(server.programmedReport().get("Gateway/gw/edge")).toEqual({ generation: 0, total: 1, programmed: 1 });
     const edge = ir1.gateways[0]!;
     const ir2: MeshIR = { ...ir1, gateways: [{ ...edge, ports: [...edge.ports, { ...edge.ports[0]!, port: 8443 }] }] };
     server.setIr(ir2);
     await waitFor("the NACK", () => server.proxies().some((p) => p.lastNack?.reason === "second port refused"));
     expect(server.gatewayProgrammedCount("gw", "edge")).toEqual({ programmed: 0, total: 1 });
+    expect(server.programmedReport().get("Gateway/gw/edge")).toEqual({ generation: 0, total: 1, programmed: 0 });
     server.setIr(ir1);
     await waitFor("listeners held again", () => server.gatewayProgrammedCount("gw", "edge").programmed === 1);
   });
