@@ -21,7 +21,11 @@ export const ANNOTATION = {
   proxyMemoryLimit: "weft.dev/proxy-memory-limit",
   proxyLogLevel: "weft.dev/proxy-log-level",
   rewriteAppProbes: "weft.dev/rewrite-app-probes",
+  inboundMtls: "weft.dev/inbound-mtls",
 } as const;
+
+/** What the sidecar does with plaintext (non-mesh) inbound connections: accept them, or refuse them. */
+export type InboundMtlsMode = "permissive" | "strict";
 
 export const NAMESPACE_LABEL = "weft.dev/inject";
 
@@ -37,6 +41,8 @@ export interface PodOverrides {
   readonly logLevel: ProxyLogLevel;
   /** Point the app's HTTP, TCP and gRPC kubelet probes at the proxy's admin port (app-probes.ts); default: the config's rewriteAppProbes, else true. */
   readonly rewriteAppProbes: boolean;
+  /** weft.dev/inbound-mtls: "strict" refuses plaintext inbound connections (default permissive). */
+  readonly inboundMtls: InboundMtlsMode;
 }
 
 function listOf(name: string, value: string, problems: string[]): string[] {
@@ -104,6 +110,10 @@ export function readPodOverrides(annotations: Readonly<Record<string, string>>, 
   if (rewriteRaw !== undefined && rewriteRaw !== "true" && rewriteRaw !== "false") {
     problems.push(`${ANNOTATION.rewriteAppProbes}: "${rewriteRaw.slice(0, 64)}" must be true or false`);
   }
+  const mtlsRaw = a(ANNOTATION.inboundMtls)?.trim().toLowerCase();
+  if (mtlsRaw !== undefined && mtlsRaw !== "strict" && mtlsRaw !== "permissive") {
+    problems.push(`${ANNOTATION.inboundMtls}: "${mtlsRaw.slice(0, 64)}" must be strict or permissive`);
+  }
   return {
     overrides: {
       excludeOutboundPorts: union(config.excludeOutboundPorts, portsOf(ANNOTATION.excludeOutboundPorts, a(ANNOTATION.excludeOutboundPorts), problems)),
@@ -113,6 +123,7 @@ export function readPodOverrides(annotations: Readonly<Record<string, string>>, 
       resources,
       logLevel,
       rewriteAppProbes: rewriteRaw === undefined ? config.rewriteAppProbes !== false : rewriteRaw === "true",
+      inboundMtls: mtlsRaw === "strict" ? "strict" : "permissive",
     },
     problems,
   };

@@ -4,7 +4,7 @@
 // token for the controller audience, an in-memory scratch dir; WEFT_TRUST_BUNDLE when the config
 // carries the mesh trust bundle; NODE_OPTIONS and WEFT_NODE_ARGS = the sidecar's V8 heap/GC flags,
 // pkg/util/proxy-node-options.ts, which keep its RSS down under load; WEFT_APP_PROBES when app probes were
-// pointed at the proxy, injector/app-probes.ts). Takes config + per-pod overrides;
+// pointed at the proxy, injector/app-probes.ts; WEFT_INBOUND_MTLS=strict for weft.dev/inbound-mtls: strict). Takes config + per-pod overrides;
 // gives plain Kubernetes JSON.
 // Must not: mount the weft token into app containers, or give the proxy any capability.
 // Spec: native sidecars = init container with restartPolicy Always (KEP-753, Kubernetes ≥ 1.29).
@@ -24,6 +24,8 @@ export const TOKEN_MOUNT_PATH = "/var/run/secrets/weft.dev/tokens";
 export const TOKEN_FILE = "distribution-token";
 /** PEM roots the proxy verifies the controller's distribution certificate against. */
 export const TRUST_BUNDLE_ENV = "WEFT_TRUST_BUNDLE";
+/** `weft proxy --inbound-mtls`: strict refuses plaintext inbound connections. */
+export const INBOUND_MTLS_ENV = "WEFT_INBOUND_MTLS";
 
 /** `weft init` flags for the capture config (read by init-options.ts). */
 export function initArgs(config: InjectorConfig, o: PodOverrides): string[] {
@@ -117,6 +119,7 @@ export function proxyContainer(config: InjectorConfig, o: PodOverrides, native: 
       ...(config.trustBundlePem === undefined ? [] : [env(TRUST_BUNDLE_ENV, config.trustBundlePem)]),
       ...(config.controllerInsecure === true ? [env("WEFT_CONTROLLER_INSECURE", "true")] : []),
       ...(Object.keys(appProbes).length > 0 ? [env(APP_PROBES_ENV, canonicalJson(appProbes))] : []),
+      ...(o.inboundMtls === "strict" ? [env(INBOUND_MTLS_ENV, "strict")] : []),
     ],
     resources: { requests: { ...o.resources.requests }, limits: { ...o.resources.limits } },
     securityContext: {

@@ -4,7 +4,7 @@
 // last good config) or from the controller (`--controller`; with a ServiceAccount token the mesh identity
 // is fetched and rotated). Wiring only: flags and the env the injector sets (WEFT_PROXY_MODE,
 // POD_NAMESPACE, POD_NAME, SERVICE_ACCOUNT, WEFT_CONTROLLER_ADDRESS, WEFT_TOKEN_PATH, WEFT_ADMIN_PORT,
-// WEFT_INBOUND_PORT, WEFT_OUTBOUND_PORT, WEFT_LOG_LEVEL, WEFT_ACCESS_LOG, WEFT_APP_PROBES, tracing) become
+// WEFT_INBOUND_PORT, WEFT_OUTBOUND_PORT, WEFT_INBOUND_MTLS, WEFT_LOG_LEVEL, WEFT_ACCESS_LOG, WEFT_APP_PROBES, tracing) become
 // ProxyOptions, and pkg/proxy/runtime.ts (startProxy) starts every part.
 // The controller channel is TLS verified against WEFT_TRUST_BUNDLE (or --trust-bundle FILE) with the
 // controller address's host as the expected name; without a bundle it refuses to start (exit 2)
@@ -35,6 +35,8 @@ flags:
                                  =DH:DP: the listener stands for original destination DH:DP (e.g. a privileged port moved)
   --listen-inbound H:P[=A][@ns/svc:port],..  sidecar: explicit inbound listeners (pod IP:targetPort; app on
                                  127.0.0.1:A, default P; the cluster's protocol (h2c/grpc ⇒ HTTP/2) is used towards the app)
+  --inbound-mtls permissive|strict  sidecar: accept plaintext (non-mesh) inbound connections, or refuse them
+                                 (default permissive; env WEFT_INBOUND_MTLS, set by the weft.dev/inbound-mtls annotation)
   --capture true|false           sidecar: open the capture ports too (default: true unless explicit listeners are given)
   --admin-port N       admin server port (default 15021, env WEFT_ADMIN_PORT; 0 = ephemeral)
   --bind ADDR          listener bind address (default 0.0.0.0; sidecar capture listeners: dual stack ::)
@@ -57,6 +59,7 @@ const PROXY_FLAGS = {
   controller: value("WEFT_CONTROLLER_ADDRESS"), "token-path": value("WEFT_TOKEN_PATH"), "trust-bundle": value(),
   "controller-insecure": { type: "boolean", env: "WEFT_CONTROLLER_INSECURE" }, "service-account": value("SERVICE_ACCOUNT"),
   pod: value("POD_NAME"), "trust-domain": value(), "inbound-port": value("WEFT_INBOUND_PORT"), "outbound-port": value("WEFT_OUTBOUND_PORT"),
+  "inbound-mtls": value("WEFT_INBOUND_MTLS"),
   "listen-outbound": value(), "listen-inbound": value(), capture: value(), "admin-port": value("WEFT_ADMIN_PORT"), bind: value(),
   "port-map": value(), "drain-delay-ms": value(), "drain-ms": value(), balancer: value(), "max-body-bytes": value(), "headers-with-underscores": value(),
   "backend-max-connections": value(), "backend-max-pending-requests": value(), "backend-max-requests": value(),
@@ -166,6 +169,8 @@ function proxyOptionsOf(f: Flags, env: NodeJS.ProcessEnv): { options: ProxyOptio
   const outboundBindings = parseOutboundBindings(f["listen-outbound"]);
   const inboundBindings = parseBindings("listen-inbound", f["listen-inbound"]);
   if (f.capture !== undefined && f.capture !== "true" && f.capture !== "false") throw new UsageError("--capture must be true or false");
+  const inboundMode = f["inbound-mtls"] ?? "permissive";
+  if (inboundMode !== "permissive" && inboundMode !== "strict") throw new UsageError("--inbound-mtls must be permissive or strict");
   const [gwNs, gwName] = (f.gateway ?? "").split("/");
   const options: ProxyOptions = {
     mode,
@@ -189,6 +194,7 @@ function proxyOptionsOf(f: Flags, env: NodeJS.ProcessEnv): { options: ProxyOptio
     sidecar: {
       inboundPort: intFlag(f, "inbound-port", 15006), outboundPort: intFlag(f, "outbound-port", 15001), outboundBindings, inboundBindings,
       captureListeners: f.capture === undefined ? outboundBindings.length + inboundBindings.length === 0 : f.capture === "true",
+      inboundMode,
     },
   };
   return { options, logLevel: f["log-level"] ?? "info" };

@@ -137,6 +137,7 @@ export async function startProxy(o: ProxyOptions, log: Logger): Promise<ProxyHan
         // Capture listeners default to dual stack ("::"): weft init redirects IPv6 too.
         engine, ...(o.bind !== undefined ? { host: o.bind } : {}), outboundBindings: s.outboundBindings, inboundBindings: s.inboundBindings,
         captureListeners: s.captureListeners && captureProblem === undefined, inboundPort: s.inboundPort, outboundPort: s.outboundPort,
+        ...(s.inboundMode !== undefined ? { inboundMode: s.inboundMode } : {}),
         ...(material !== undefined ? { meshTls: material } : {}),
         lookup: mesh.lookup,
         log: (level, event, fields) => log[level](fields, event),

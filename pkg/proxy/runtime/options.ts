@@ -6,7 +6,7 @@ import type { AppProbe } from "../../util/app-probes.ts";
 import type { TracingConfig } from "../../telemetry/index.ts";
 import type { BalancerKind } from "../balance/endpoint-chooser.ts";
 import type { Limits } from "../limits.ts";
-import type { InboundBinding, OutboundBinding } from "../sidecar/index.ts";
+import type { InboundBinding, InboundMode, OutboundBinding } from "../sidecar/index.ts";
 
 /** Where config comes from: a static IR file (reloaded when it changes) or the controller. */
 export type ConfigSource =
@@ -57,5 +57,7 @@ export interface ProxyOptions {
     readonly inboundBindings: readonly InboundBinding[];
     /** Open the capture ports (default: only when no explicit listener is given). */
     readonly captureListeners: boolean;
+    /** Plaintext (non-mesh) inbound connections: accepted (permissive) or refused (strict). */
+    readonly inboundMode?: InboundMode;
   };
 }
