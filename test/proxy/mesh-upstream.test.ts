@@ -1,7 +1,9 @@
-// mesh-upstream: upstream connections to meshed endpoints use mTLS with the material from setMeshTls,
-// ALPN h2, and verify the peer's SPIFFE URI SAN against endpoint.identity (not the hostname); a peer
-// presenting another identity is refused (503 upstream_tls) and never receives the request; the HTTP/1.1
-// mesh socket WebSocket tunnels use makes the same check.
+// mesh-upstream: upstream connections to meshed endpoints use mTLS with the material from setMeshTls and
+// verify the peer's SPIFFE URI SAN against endpoint.identity (not the hostname); a peer presenting another
+// identity is refused (503 upstream_tls) and never receives the request. HTTP/1.1 traffic crosses on a
+// pool of long-lived mTLS connections speaking HTTP/1.1 (ALPN http/1.1 + weft-http/1.1), reused from
+// request to request and replaced when the mesh material rotates; h2c and gRPC clusters keep HTTP/2 (ALPN
+// h2 + weft-h2). The HTTP/1.1 mesh socket WebSocket tunnels use makes the same identity check.
 import { createSecureServer, type Http2SecureServer } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
@@ -20,27 +22,40 @@ const frontendId = `spiffe://${td}/ns/default/sa/frontend`;
 let server: Http2SecureServer;
 let port = 0;
 const seenPeers: (string | undefined)[] = [];
+/** Per request: the HTTP version and the ALPN protocol of the connection it came on. */
+const seenProtocols: { version: string; alpn: string | false }[] = [];
+/** TLS connections the server accepted. */
+let handshakes = 0;
+const serverSockets: TLSSocket[] = [];
 let proxy: ProxyUnderTest;
+let material: { frontend: { keyPem: string; certPem: string }; caPem: string; other: { keyPem: string; certPem: string } };
 
 beforeAll(async () => {
   const ca = testCa();
   const srv = ca.leaf({ cn: "reviews", uris: [reviewsId] });
   const cli = ca.leaf({ cn: "frontend", uris: [frontendId] });
-  server = createSecureServer({ key: srv.keyPem, cert: srv.certPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true, ALPNProtocols: ["h2"] }, (req, res) => {
-    const peer = (req.stream.session?.socket as TLSSocket | undefined)?.getPeerCertificate();
-    seenPeers.push(spiffeIdOfSans(peer?.subjectaltname));
+  // Both protocols, as an inbound sidecar negotiates them (and the mesh markers, which it reads as mTLS).
+  server = createSecureServer({ key: srv.keyPem, cert: srv.certPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true,
+    allowHTTP1: true, ALPNProtocols: ["h2", "http/1.1"] }, (req, res) => {
+    const socket = (req.httpVersion === "2.0" ? req.stream.session?.socket : req.socket) as TLSSocket | undefined;
+    seenPeers.push(spiffeIdOfSans(socket?.getPeerCertificate().subjectaltname));
+    seenProtocols.push({ version: req.httpVersion, alpn: socket?.alpnProtocol ?? false });
     res.writeHead(200, { "content-type": "text/plain" });
     res.end(`mesh ok ${req.url}`);
   });
+  server.on("secureConnection", (s: TLSSocket) => { handshakes++; serverSockets.push(s); });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   port = (server.address() as AddressInfo).port;
   proxy = await startProxy(meshIR([
     cluster("ns/reviews:9080", [endpoint(port, { identity: reviewsId })]),
+    cluster("ns/reviews-h2c:9080", [endpoint(port, { identity: reviewsId })], "h2c"),
     cluster("ns/impostor:9080", [endpoint(port, { identity: `spiffe://${td}/ns/default/sa/ratings` })]),
   ]), tables([
     { matches: [prefix("/reviews")], backends: [backend("ns/reviews:9080")] },
+    { matches: [prefix("/h2c")], backends: [backend("ns/reviews-h2c:9080")] },
     { matches: [prefix("/impostor")], backends: [backend("ns/impostor:9080")] },
   ]));
+  material = { frontend: cli, caPem: ca.certPem, other: ca.leaf({ cn: "frontend-rotated", uris: [frontendId] }) };
   proxy.engine.setMeshTls({ keyPem: cli.keyPem, certChainPem: cli.certPem, trustBundlePem: ca.certPem, identity: frontendId });
 });
 
@@ -55,6 +70,40 @@ describe("meshed upstream (mTLS, SPIFFE verification)", () => {
     expect(r.status).toBe(200);
     expect(r.body).toBe("mesh ok /reviews/1");
     expect(seenPeers.at(-1)).toBe(frontendId);
+  });
+  it("carries HTTP/1.1 traffic as HTTP/1.1 over mTLS (ALPN http/1.1), one pooled connection for sequential requests", async () => {
+    const before = handshakes;
+    for (let i = 0; i < 3; i++) {
+      const r = await h1(proxy.port, `/reviews/seq-${i}`);
+      expect(r.status).toBe(200);
+      expect(r.body).toBe(`mesh ok /reviews/seq-${i}`);
+      expect(seenProtocols.at(-1)).toEqual({ version: "1.1", alpn: "http/1.1" });
+    }
+    // The connection of an earlier test may still be pooled: at most one new one, never one per request.
+    expect(handshakes - before).toBeLessThanOrEqual(1);
+  });
+  it("keeps HTTP/2 (ALPN h2) for an h2c cluster", async () => {
+    const r = await h1(proxy.port, "/h2c/1");
+    expect(r.status).toBe(200);
+    expect(seenProtocols.at(-1)).toEqual({ version: "2.0", alpn: "h2" });
+  });
+  it("opens new mTLS connections once the mesh material rotates and closes the idle ones of the old material", async () => {
+    expect((await h1(proxy.port, "/reviews/warm")).status).toBe(200);
+    const before = handshakes;
+    const old = serverSockets.filter((x) => !x.destroyed);
+    expect(old.length).toBeGreaterThan(0);
+    proxy.engine.setMeshTls({ keyPem: material.other.keyPem, certChainPem: material.other.certPem, trustBundlePem: material.caPem, identity: frontendId });
+    try {
+      const r = await h1(proxy.port, "/reviews/rotated");
+      expect(r.status).toBe(200);
+      expect(handshakes - before).toBe(1);
+      // Pooled connections of the old material are closed (HTTP/1.1 at once; h2 sessions gracefully).
+      const deadline = Date.now() + 5000;
+      while (old.some((x) => !x.destroyed) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+      expect(old.filter((x) => !x.destroyed)).toHaveLength(0);
+    } finally {
+      proxy.engine.setMeshTls({ keyPem: material.frontend.keyPem, certChainPem: material.frontend.certPem, trustBundlePem: material.caPem, identity: frontendId });
+    }
   });
   it("refuses a peer whose SPIFFE id differs from endpoint.identity", async () => {
     const before = seenPeers.length;

@@ -17,7 +17,7 @@ async function traceOf(mesh: Mesh, receiver: OtlpReceiver, send: () => Promise<v
   return chainOf(await spansOf(mesh, receiver, send));
 }
 
-function expectWeftHops(chain: ReceivedSpan[], mesh: Mesh, route: string, appPort: number): void {
+function expectWeftHops(chain: ReceivedSpan[], mesh: Mesh, route: string, appPort: number, meshHop: "1.1" | "2"): void {
   const [gwServer, gwClient, aServer, aClient, bServer, bClient] = chain as [ReceivedSpan, ReceivedSpan, ReceivedSpan, ReceivedSpan, ReceivedSpan, ReceivedSpan];
   expect(gwServer.attributes).toMatchObject({ "weft.route": route, "weft.rule": `${route}/0`, "weft.backend": GATEWAY_CLUSTER, "weft.config.version": "v1" });
   expect(gwServer.attributes["weft.peer.identity"]).toBeUndefined();
@@ -27,8 +27,8 @@ function expectWeftHops(chain: ReceivedSpan[], mesh: Mesh, route: string, appPor
   expect(gwClient.attributes).toMatchObject({ "server.address": "127.0.0.1", "server.port": mesh.sidecarA.outboundPort, "weft.attempt": 0 });
   expect(aClient.attributes).toMatchObject({ "server.address": "127.0.0.1", "server.port": mesh.sidecarB.inboundPort, "weft.attempt": 0 });
   expect(bClient.attributes).toMatchObject({ "server.address": "127.0.0.1", "server.port": appPort, "weft.attempt": 0 });
-  // The hop between the sidecars is mesh mTLS h2 whatever the client spoke.
-  expect(bServer.attributes["network.protocol.version"]).toBe("2");
+  // The hop between the sidecars is mesh mTLS: HTTP/1.1 for an HTTP/1.1 cluster, h2 for h2c and gRPC ones.
+  expect(bServer.attributes["network.protocol.version"]).toBe(meshHop);
   for (const s of chain) expect(s.statusCode, `${s.serviceName} ${s.kind}`).not.toBe(2);
 }
 
@@ -55,7 +55,7 @@ for (const exportProtocol of ["http", "grpc"] as const) {
         const r = await h1(m.gateway.port, "/reviews/1", { headers: { host: "reviews.example" } });
         expect(r.status).toBe(200);
       });
-      expectWeftHops(chain, m, "HTTPRoute/default/r0", m.app!.port);
+      expectWeftHops(chain, m, "HTTPRoute/default/r0", m.app!.port, "1.1");
       for (const s of chain) expect(s.attributes).toMatchObject({ "http.request.method": "GET", "http.response.status_code": 200 });
       expect(chain[0]!.attributes["network.protocol.version"]).toBe("1.1");
       // The gateway routed by its PathPrefix "/" rule; the sidecars served the Service without a route table.
@@ -74,7 +74,7 @@ for (const exportProtocol of ["http", "grpc"] as const) {
           const r = await h2(session, "/reviews/2", { method: "POST", body: "{}", authority: "reviews.example" });
           expect(r.status).toBe(200);
         });
-        expectWeftHops(chain, m, "HTTPRoute/default/r0", m.app!.port);
+        expectWeftHops(chain, m, "HTTPRoute/default/r0", m.app!.port, "2");
         for (const s of chain) expect(s.attributes).toMatchObject({ "http.request.method": "POST", "http.response.status_code": 200 });
         expect(chain[0]!.attributes["network.protocol.version"]).toBe("2");
         expect(chain[2]!.attributes["network.protocol.version"]).toBe("2");
@@ -93,7 +93,7 @@ for (const exportProtocol of ["http", "grpc"] as const) {
       afterAll(() => client?.close());
 
       const expectRpc = (chain: ReceivedSpan[], method: string) => {
-        expectWeftHops(chain, m, "GRPCRoute/default/r0", m.grpcApp!.port);
+        expectWeftHops(chain, m, "GRPCRoute/default/r0", m.grpcApp!.port, "2");
         for (const s of chain) {
           expect(s.attributes, `${s.serviceName} ${s.kind}`).toMatchObject({ "rpc.system": "grpc", "rpc.service": "test.Echo", "rpc.method": method, "rpc.grpc.status_code": 0 });
           expect(s.name).toBe(`test.Echo/${method}`);

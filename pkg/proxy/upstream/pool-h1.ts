@@ -1,21 +1,36 @@
 // pool-h1: kept-alive HTTP/1.1 connections to upstream endpoints (h1-upstream-conn), one idle stack per
-// endpoint (host:port), most recently used first so a burst's extra connections age out. A connection
-// that sat idle past idleMs, or that the peer closed, is dropped; at most maxIdlePerEndpoint idle
-// connections are kept. Takes limits; gives acquire(endpoint) (an idle connection or a new one with a
-// connect timeout) and close(). Must not: share a connection between endpoints or between two exchanges
-// at once, or keep idle sockets forever.
-import { connect } from "node:net";
+// key (a plain endpoint "host:port", or a mesh key naming the identity and the mesh material's
+// generation too), most recently used first so a burst's extra connections age out. A connection that
+// sat idle past idleMs, or that the peer closed, is dropped; at most maxIdlePerEndpoint idle connections
+// are kept per key. Takes limits; gives acquire (an idle connection, or a new one from the caller's dial:
+// plain TCP or mesh mTLS, with a connect timeout), evict(keys) and close().
+// Must not: share a connection between keys or between two exchanges at once, keep idle sockets
+// forever, or reuse a connection whose key was evicted (its TLS material was replaced).
+import { connect, type Socket } from "node:net";
 import { endpointKey } from "../endpoint-key.ts";
 import { H1UpstreamConn } from "./h1-upstream-conn.ts";
 
+/** A new socket and the event that says it is usable ("secureConnect" for TLS: handshake and peer check done). */
+export interface Dialed {
+  readonly socket: Socket;
+  readonly ready: "connect" | "secureConnect";
+}
+
 export interface H1Pool {
-  /** An idle connection to the endpoint, or undefined when a new one must be opened. */
-  idle(address: string, port: number): H1UpstreamConn | undefined;
-  /** Open a new connection; `connected` runs once it is usable, `failed` on error or connect timeout. */
-  open(address: string, port: number, connected: (c: H1UpstreamConn) => void, failed: (e: Error) => void): () => void;
-  /** Idle connections held now (all endpoints). */
+  /** An idle connection under `key`, or undefined when a new one must be opened. */
+  idle(key: string): H1UpstreamConn | undefined;
+  /** Open a new connection under `key`; `connected` runs once it is usable, `failed` on error or connect timeout. */
+  open(key: string, dial: () => Dialed, connected: (c: H1UpstreamConn) => void, failed: (e: Error) => void): () => void;
+  /** Close the idle connections whose key matches; busy ones close when their exchange ends. */
+  evict(predicate: (key: string) => boolean): void;
+  /** Idle connections held now (all keys). */
   idleCount(): number;
   close(): void;
+}
+
+/** Plain TCP to address:port, keyed by the endpoint. */
+export function plainDial(address: string, port: number): { key: string; dial: () => Dialed } {
+  return { key: endpointKey(address, port), dial: () => ({ socket: connect({ host: address, port, noDelay: true }), ready: "connect" }) };
 }
 
 export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: number; connectTimeoutMs?: number } = {}): H1Pool {
@@ -24,10 +39,12 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
   const connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
   const stacks = new Map<string, H1UpstreamConn[]>();
   const open = new Set<H1UpstreamConn>();
+  /** Busy connections whose key was evicted: retired when released. */
+  const doomed = new WeakSet<H1UpstreamConn>();
   let idleTotal = 0;
   let closed = false;
 
-  /** Take an idle connection off its endpoint's stack. */
+  /** Take an idle connection off its key's stack. */
   const unstack = (c: H1UpstreamConn): void => {
     const st = stacks.get(c.key);
     const i = st === undefined ? -1 : st.lastIndexOf(c);
@@ -41,7 +58,7 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
 
   const release = (c: H1UpstreamConn, reusable: boolean) => {
     if (c.idleSince !== 0) unstack(c);
-    if (!reusable || closed) { retire(c); return; }
+    if (!reusable || closed || doomed.has(c)) { retire(c); return; }
     let st = stacks.get(c.key);
     if (st === undefined) { st = []; stacks.set(c.key, st); }
     if (st.length >= maxIdle) { retire(c); return; }
@@ -59,8 +76,8 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
   sweep.unref();
 
   return {
-    idle(address: string, port: number): H1UpstreamConn | undefined {
-      const st = stacks.get(endpointKey(address, port));
+    idle(key: string): H1UpstreamConn | undefined {
+      const st = stacks.get(key);
       while (st !== undefined && st.length > 0) {
         const c = st.pop()!;
         c.idleSince = 0;
@@ -71,9 +88,11 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
       }
       return undefined;
     },
-    open(address: string, port: number, connected: (c: H1UpstreamConn) => void, failed: (e: Error) => void): () => void {
-      const socket = connect({ host: address, port, noDelay: true });
-      const conn = new H1UpstreamConn(socket, endpointKey(address, port), release);
+    open(key: string, dial: () => Dialed, connected: (c: H1UpstreamConn) => void, failed: (e: Error) => void): () => void {
+      let d: Dialed;
+      try { d = dial(); } catch (e) { failed(e instanceof Error ? e : new Error(String(e))); return () => {}; }
+      const socket = d.socket;
+      const conn = new H1UpstreamConn(socket, key, release);
       open.add(conn);
       let done = false;
       const timer = setTimeout(() => {
@@ -82,7 +101,7 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
         retire(conn);
         failed(Object.assign(new Error("upstream connect timeout"), { code: "ETIMEDOUT" }));
       }, connectTimeoutMs);
-      socket.once("connect", () => {
+      socket.once(d.ready, () => {
         if (done) return;
         done = true;
         clearTimeout(timer);
@@ -97,6 +116,12 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
         failed(e);
       });
       return () => { if (!done) { done = true; clearTimeout(timer); retire(conn); } };
+    },
+    evict(predicate: (key: string) => boolean): void {
+      for (const c of [...open]) {
+        if (!predicate(c.key)) continue;
+        if (c.idleSince !== 0) { unstack(c); retire(c); } else doomed.add(c);
+      }
     },
     idleCount: () => idleTotal,
     close(): void {

@@ -1,4 +1,5 @@
-// upstream-h1: one HTTP/1.1 attempt over the kept-alive pool (pool-h1): a promise of the response head
+// upstream-h1: one HTTP/1.1 attempt over the kept-alive pool (pool-h1; plain TCP, or mesh mTLS to a
+// meshed endpoint, as the caller dials): a promise of the response head
 // (status, headers, a streamed Readable body, trailers) plus abort(). The request head is rendered here
 // (names must be tokens, values free of CR/LF/NUL: ERR_INVALID_* otherwise); a Buffer body goes out with
 // its Content-Length in the same write, a streamed body with the client's Content-Length or chunked. The
@@ -10,7 +11,7 @@
 import { H1Answer } from "./h1-answer.ts";
 import { checkValue, fieldLines, headersOf } from "../h1/h1-headers.ts";
 import type { H1UpstreamConn, ResponseSink } from "./h1-upstream-conn.ts";
-import type { H1Pool } from "./pool-h1.ts";
+import type { Dialed, H1Pool } from "./pool-h1.ts";
 import { failure, ProxyFailureError } from "../rescue.ts";
 import type { Attempt, UpstreamRequest, UpstreamResponse } from "./upstream-types.ts";
 
@@ -33,7 +34,8 @@ function requestHead(req: UpstreamRequest, bodyLength: number | undefined, chunk
   return `${text}\r\n`;
 }
 
-export function sendH1(pool: H1Pool, address: string, port: number, req: UpstreamRequest, classify: (e: unknown, connected: boolean) => ProxyFailureError): Attempt {
+/** One attempt over a pooled connection under `key` (a new one from `dial` when none is idle). */
+export function sendH1(pool: H1Pool, key: string, dial: () => Dialed, req: UpstreamRequest, classify: (e: unknown, connected: boolean) => ProxyFailureError): Attempt {
   let abort: () => void = () => {};
   const response = new Promise<UpstreamResponse>((resolve, reject) => {
     let settled = false;
@@ -101,9 +103,9 @@ export function sendH1(pool: H1Pool, address: string, port: number, req: Upstrea
       else conn?.abort();
       if (unanswered) reject(failure("upstream_reset", "upstream attempt aborted"));
     };
-    const idle = pool.idle(address, port);
+    const idle = pool.idle(key);
     if (idle !== undefined) start(idle);
-    else cancelOpen = pool.open(address, port, (c) => { if (settled) c.destroy(); else start(c); }, (e) => fail(e, false));
+    else cancelOpen = pool.open(key, dial, (c) => { if (settled) c.destroy(); else start(c); }, (e) => fail(e, false));
   });
   return { response, abort: () => abort() };
 }

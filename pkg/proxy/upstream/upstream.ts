@@ -1,6 +1,9 @@
 // upstream: one attempt to one endpoint over HTTP/1.1 (keep-alive pool) or HTTP/2 (multiplexed
-// sessions; h2c, or TLS with our mesh certificate when the endpoint has an identity, verifying the
-// peer's SPIFFE URI SAN equals endpoint.identity instead of a hostname).
+// sessions). An endpoint with an identity (a meshed pod) is reached over mTLS with our mesh certificate,
+// verifying the peer's SPIFFE URI SAN equals endpoint.identity instead of a hostname, and the protocol
+// inside is chosen as for any endpoint: HTTP/2 for h2c and gRPC clusters (and gRPC requests to a
+// cluster of no known protocol), HTTP/1.1 otherwise — a pool of long-lived mTLS connections, ALPN
+// ["http/1.1", "weft-http/1.1"], which every Weft inbound sidecar negotiates (docs/proxy.md, "The mesh hop").
 // Takes a target and a request; gives a promise of the response head plus abort() (which settles an
 // unanswered attempt with a failure, so no caller waits forever).
 // Errors are ProxyFailureError: upstream_connect (never reached the peer), upstream_reset, upstream_tls.
@@ -13,7 +16,7 @@ import type { ClusterIR, EndpointIR } from "../../ir/types.ts";
 import { sansMatchIdentity } from "../../util/spiffe-san.ts";
 import { MESH_ALPN_PROTOCOLS, type MeshTlsMaterial } from "../engine-types.ts";
 import { endpointKey } from "../endpoint-key.ts";
-import type { H1Pool } from "./pool-h1.ts";
+import { plainDial, type Dialed, type H1Pool } from "./pool-h1.ts";
 import type { H2Pool } from "./pool-h2.ts";
 import { failure, ProxyFailureError } from "../rescue.ts";
 import { sendH1 } from "./upstream-h1.ts";
@@ -59,6 +62,7 @@ export class Upstream {
     this.mesh = m;
     this.meshGeneration++;
     this.h2.evict((k) => k.startsWith("tls|"));
+    this.h1.evict((k) => k.startsWith("tls|"));
   }
 
   meshTlsReady(): boolean {
@@ -66,20 +70,22 @@ export class Upstream {
   }
 
   /**
-   * Protocol and mesh identity for one endpoint of a cluster: mesh mTLS over h2 when the endpoint has an
-   * identity and we have material; else h2 for h2c/grpc clusters (or a gRPC request to a cluster of no
-   * known protocol), HTTP/1.1 otherwise.
+   * Protocol and mesh identity for one endpoint of a cluster: h2 for h2c/grpc clusters (or a gRPC request
+   * to a cluster of no known protocol), HTTP/1.1 otherwise; over mesh mTLS when the endpoint has an
+   * identity and we have material.
    */
   target(cluster: ClusterIR | undefined, ep: EndpointIR, grpc: boolean): UpstreamTarget {
-    if (ep.identity !== undefined && this.mesh !== undefined) return { address: ep.address, port: ep.port, protocol: "h2", meshIdentity: ep.identity };
     const proto = cluster?.protocol;
     const h2 = proto === "h2c" || proto === "grpc" || (proto === undefined && grpc);
-    return { address: ep.address, port: ep.port, protocol: h2 ? "h2" : "http1" };
+    const protocol = h2 ? "h2" : "http1";
+    if (ep.identity !== undefined && this.mesh !== undefined) return { address: ep.address, port: ep.port, protocol, meshIdentity: ep.identity };
+    return { address: ep.address, port: ep.port, protocol };
   }
 
   /**
-   * A fresh mesh mTLS socket to a meshed endpoint for HTTP/1.1 (WebSocket tunnels): our certificate,
-   * ALPN ["http/1.1", "weft-http/1.1"], peer SPIFFE id verified. undefined without mesh material.
+   * A fresh mesh mTLS socket to a meshed endpoint for HTTP/1.1 (the pool's connections, WebSocket
+   * tunnels): our certificate, ALPN ["http/1.1", "weft-http/1.1"], peer SPIFFE id verified. undefined
+   * without mesh material.
    */
   meshH1Socket(address: string, port: number, identity: string): TLSSocket | undefined {
     const mesh = this.mesh;
@@ -93,8 +99,22 @@ export class Upstream {
   }
 
   send(target: UpstreamTarget, req: UpstreamRequest): Attempt {
-    if (target.meshIdentity !== undefined || target.protocol === "h2") return this.sendH2(target, req);
-    return sendH1(this.h1, target.address, target.port, req, classify);
+    if (target.protocol === "h2") return this.sendH2(target, req);
+    const identity = target.meshIdentity;
+    if (identity === undefined) {
+      const { key, dial } = plainDial(target.address, target.port);
+      return sendH1(this.h1, key, dial, req, classify);
+    }
+    const key = `tls|${this.meshGeneration}|${identity}|${endpointKey(target.address, target.port)}`;
+    return sendH1(this.h1, key, () => this.meshH1Dial(target.address, target.port, identity), req, classify);
+  }
+
+  /** A pooled mesh connection: the mesh socket, usable once the handshake and the SPIFFE check passed. */
+  private meshH1Dial(address: string, port: number, identity: string): Dialed {
+    const socket = this.meshH1Socket(address, port, identity);
+    if (socket === undefined) throw failure("upstream_tls", "mesh TLS material not set");
+    socket.setNoDelay(true);
+    return { socket, ready: "secureConnect" };
   }
 
   private session(target: UpstreamTarget): ClientHttp2Session {
