@@ -10,7 +10,7 @@
 // channels; OK only when the answer's grpc-status trailer is 0).
 // Bounded: stops after <warmup>+<count> requests or <maxSeconds>, whichever first; in-flight requests are capped.
 // Args: <port> <rate> <count> <maxSeconds> [warmup=0] [protocol=http1]. Loopback only. Prints one JSON line
-// {requests, errors, non2xx (non-OK for gRPC), late (sent > 2 ms after due), p50_us, p99_us, p999_us, max_us,
+// {requests, errors, non2xx (non-OK for gRPC; not_ok counts them by status), late (sent > 2 ms after due), p50_us, p99_us, p999_us, max_us,
 // due_p99_us, due_p999_us} and exits.
 import { connect, type ClientHttp2Session } from "node:http2";
 import { Pool } from "undici";
@@ -34,8 +34,11 @@ const deadline = t0 + maxSeconds * 1000;
 const total = warmup + count;
 let measuredFrom = t0;
 
-/** One request: `done(ok)` once its answer is complete, `failed()` when it broke. */
-type Send = (done: (ok: boolean) => void, failed: () => void) => void;
+/** Answers that were not OK, by status (HTTP status, or "grpc-<status>"). */
+const bad: Record<string, number> = {};
+/** One request: `done(status)` once its answer is complete ("200"/"grpc-0" are OK), `failed()` when it broke. */
+type Send = (done: (status: string) => void, failed: () => void) => void;
+const okStatus = (s: string) => s === "grpc-0" || /^2\d\d$/.test(s);
 
 function http1Sender(): { send: Send; close(): Promise<void> } {
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 64, pipelining: 1, connect: { noDelay: true } });
@@ -43,7 +46,7 @@ function http1Sender(): { send: Send; close(): Promise<void> } {
     send: (done, failed) => {
       pool.request({ path: "/", method: "GET", headers: { host: "reviews.bench.svc:9080" } }).then(async (r) => {
         await r.body.dump();
-        done(r.statusCode >= 200 && r.statusCode <= 299);
+        done(String(r.statusCode));
       }, failed);
     },
     close: () => pool.destroy(),
@@ -70,7 +73,7 @@ function grpcSender(): { send: Send; close(): Promise<void> } {
       st.on("response", (h) => { if (h["grpc-status"] !== undefined) status = String(h["grpc-status"]); });
       st.on("trailers", (t) => { status = String(t["grpc-status"] ?? ""); });
       st.on("data", () => {});
-      st.on("end", () => done(status === "0"));
+      st.on("end", () => done(`grpc-${status}`));
       st.on("error", failed);
       st.end(frame);
     },
@@ -85,12 +88,12 @@ function fire(due: number, counted: boolean): void {
   const sent = performance.now();
   if (counted && sent - due > 2) late++;
   let settled = false;
-  sender.send((ok) => {
+  sender.send((status) => {
     if (settled) return;
     settled = true;
     inflight--;
     if (!counted) return;
-    if (!ok) non2xx++;
+    if (!okStatus(status)) { non2xx++; bad[status] = (bad[status] ?? 0) + 1; }
     const end = performance.now();
     lat.push((end - sent) * 1000);
     dueLat.push((end - due) * 1000);
@@ -120,6 +123,6 @@ while (inflight > 0 && performance.now() < drainBy) await new Promise((r) => set
 lat.sort((a, b) => a - b);
 dueLat.sort((a, b) => a - b);
 const pct = (p: number, a = lat) => Math.round(a[Math.min(a.length - 1, Math.floor((p / 100) * a.length))] ?? NaN);
-process.stdout.write(`${JSON.stringify({ requests: lat.length, errors, non2xx, late, duration_s: Math.round((performance.now() - measuredFrom) / 10) / 100, p50_us: pct(50), p99_us: pct(99), p999_us: pct(99.9), max_us: Math.round(lat[lat.length - 1] ?? NaN), due_p99_us: pct(99, dueLat), due_p999_us: pct(99.9, dueLat) })}\n`);
+process.stdout.write(`${JSON.stringify({ requests: lat.length, errors, non2xx, late, duration_s: Math.round((performance.now() - measuredFrom) / 10) / 100, p50_us: pct(50), p99_us: pct(99), p999_us: pct(99.9), max_us: Math.round(lat[lat.length - 1] ?? NaN), due_p99_us: pct(99, dueLat), due_p999_us: pct(99.9, dueLat), ...(non2xx > 0 ? { not_ok: bad } : {}) })}\n`);
 await sender.close();
 process.exit(0);

@@ -12,8 +12,10 @@
 // The sidecars run as shipped: compiled JS (the same tsc emit as `npm run build`, into .cache/) with the
 // sidecar's V8 flags (pkg/util/proxy-node-options.ts). BENCH_FLAG_SETS="-;--max-semi-space-size=1;..."
 // adds one tracing-off compiled pair per set of V8 flags ("-" = Node's defaults; NAME=value entries set
-// the environment, e.g. MALLOC_ARENA_MAX=2); BENCH_FLAG_SETS_ONLY=1 runs only those. BENCH_PACED_PROTOCOLS
-// (default "http1,grpc") picks the protocols. Certificates come from a test CA made here.
+// the environment, e.g. MALLOC_ARENA_MAX=2); BENCH_FLAG_SETS_ONLY=1 runs only those. BENCH_PACED_BASELINE=<dir>
+// adds the tracing-off pairs built from another checkout (e.g. a worktree of main before a change), run
+// in every round beside this checkout's. BENCH_PACED_PROTOCOLS
+// (default "http1,grpc") picks the protocols, BENCH_PACED_ONLY=<scenario,...> the scenarios. Certificates come from a test CA made here.
 // BENCH_PACED_ROUNDS (default 3) rounds of all scenarios in the same order; per scenario and round one JSON
 // line: latency percentiles, added latency over that round's direct run of the same protocol, CPU µs per
 // request, idle and peak RSS (kB), peak anonymous RSS, peak private (smaps_rollup Private_*) and peak PSS
@@ -48,8 +50,8 @@ export interface PacedDeps {
 type Proxies = Record<string, number[]>;
 type Protocol = "http1" | "grpc";
 
-/** One Weft sidecar pair configuration: protocol, tracing, V8 flags, environment. */
-interface Variant { name: string; protocol: Protocol; ratio: "off" | number; flags: string[]; env?: Record<string, string> }
+/** One Weft sidecar pair configuration: protocol, tracing, V8 flags, environment, the checkout it is built from. */
+interface Variant { name: string; protocol: Protocol; ratio: "off" | number; flags: string[]; env?: Record<string, string>; baseline?: boolean }
 
 /**
  * Compiles bench-sidecar.ts and the pkg/ files it imports with tsconfig.build.json (the `npm run build`
@@ -79,6 +81,13 @@ function variantsOf(env: NodeJS.ProcessEnv, protocols: readonly Protocol[]): Var
       { name: "weft-sidecar-pair-tracing-100%", protocol: "http1", ratio: 1, flags: SHIPPED });
   }
   if (env.BENCH_FLAG_SETS_ONLY !== "1" && protocols.includes("grpc")) out.push({ name: "weft-sidecar-pair-grpc", protocol: "grpc", ratio: "off", flags: SHIPPED });
+  // BENCH_PACED_BASELINE=<another checkout>: the same tracing-off pairs built from that checkout, right
+  // in every round beside this one's (before/after in the same run).
+  if (env.BENCH_PACED_BASELINE !== undefined && env.BENCH_PACED_BASELINE !== "") {
+    for (const p of protocols) {
+      out.push({ name: p === "grpc" ? "weft-sidecar-pair-grpc-baseline" : "weft-sidecar-pair-tracing-off-baseline", protocol: p, ratio: "off", flags: SHIPPED, baseline: true });
+    }
+  }
   // BENCH_FLAG_SETS="--max-semi-space-size=1;MALLOC_ARENA_MAX=2 --max-semi-space-size=2;-": one more
   // tracing-off compiled HTTP/1.1 pair per set of V8 flags and NAME=value entries ("-" = Node's defaults).
   for (const set of (env.BENCH_FLAG_SETS ?? "").split(";").map((x) => x.trim()).filter((x) => x !== "")) {
@@ -153,6 +162,9 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
   let round = 0;
   /** Per scenario, one entry per round. */
   const results = new Map<string, RoundResult[]>();
+  // BENCH_PACED_ONLY="weft-sidecar-pair-tracing-off,nginx-mtls-pair": run only those scenarios (the direct runs always).
+  const only = process.env.BENCH_PACED_ONLY?.split(",").map((x) => x.trim()).filter((x) => x !== "");
+  const chosen = (name: string) => only === undefined || only.length === 0 || name.startsWith("direct") || only.includes(name);
   const scenario = async (name: string, protocol: Protocol, port: number, proxies: Proxies, extra: Record<string, unknown> = {}, spans?: () => number) => {
     const idle = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, procKb(p, "VmRSS")]));
     const spans0 = spans?.() ?? 0;
@@ -192,6 +204,7 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
 
   const variants = variantsOf(process.env, protocols);
   const build = compileSidecar(d.root);
+  const baselineBuild = variants.some((v) => v.baseline === true) ? compileSidecar(process.env.BENCH_PACED_BASELINE!) : undefined;
   // OTLP/HTTP receiver: counts export calls, answers an empty ExportTraceServiceResponse.
   let exports = 0;
   const receiver = createServer((req, res) => {
@@ -224,6 +237,7 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
   /** A reference pair (nginx or haproxy): two processes, client side then server side, on free ports. */
   const referencePair = async (name: "nginx" | "haproxy", protocol: Protocol) => {
     const scenarioName = `${name}${protocol === "grpc" ? "-grpc" : ""}-mtls-pair`;
+    if (!chosen(scenarioName)) return;
     if (!d.has(name)) { if (round === 1) d.emit({ bench: "proxy-paced", scenario: scenarioName, skipped: `${name} not installed` }); return; }
     const ports = { client: await d.freePort(), server: await d.freePort(), origin: originOf(protocol) };
     const conf = name === "nginx" ? nginxMtlsPair(d.dir, protocol, ports, files) : haproxyMtlsPair(protocol, ports, files);
@@ -245,16 +259,17 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
         // Direct: this round's baseline for the added latencies (CPU/RSS are the origin's).
         delete direct[protocol];
         direct[protocol] = await scenario(protocol === "grpc" ? "direct-grpc" : "direct", protocol, originOf(protocol), { origin: [d.origin.pid] });
-        for (const { name, ratio, flags, env, protocol: vp } of variants.filter((v) => v.protocol === protocol)) {
+        for (const { name, ratio, flags, env, protocol: vp, baseline } of variants.filter((v) => v.protocol === protocol && chosen(v.name))) {
+          const entry = baseline === true ? baselineBuild!.entry : build.entry;
           const mat = (leaf: { keyPem: string; certPem: string }, identity: string) => ({ keyPem: leaf.keyPem, certChainPem: leaf.certPem, trustBundlePem: ca.certPem, identity });
           const cfgB = f(`sidecar-b-${name}.json`, JSON.stringify({ role: "inbound", port: originOf(vp), mat: mat(leafB, idB), peerIdentity: idA, ratio, otlpPort, protocol: vp }));
           // startChild spawns with this process's environment: a variant's entries are set around its spawns.
           const saved = Object.fromEntries(Object.keys(env ?? {}).map((k) => [k, process.env[k]]));
           Object.assign(process.env, env);
-          const b = d.startChild(d.nodeBin, [...flags, build.entry, cfgB]);
+          const b = d.startChild(d.nodeBin, [...flags, entry, cfgB]);
           const { port: bPort, pid: bPid } = await d.firstJsonLine(b);
           const cfgA = f(`sidecar-a-${name}.json`, JSON.stringify({ role: "outbound", port: bPort, mat: mat(leafA, idA), peerIdentity: idB, ratio, otlpPort, protocol: vp }));
-          const a = d.startChild(d.nodeBin, [...flags, build.entry, cfgA]);
+          const a = d.startChild(d.nodeBin, [...flags, entry, cfgA]);
           for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
           const { port: aPort, pid: aPid } = await d.firstJsonLine(a);
           // Let startup garbage settle before the idle RSS is read.
@@ -263,7 +278,7 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
           await stop(a);
           await stop(b);
         }
-        if (protocol === "http1" && process.env.BENCH_FLAG_SETS_ONLY !== "1") {
+        if (protocol === "http1" && process.env.BENCH_FLAG_SETS_ONLY !== "1" && chosen("node-minimal-mtls-pair")) {
           // The floor for any Node sidecar pair: bare node:http → node:http2 mTLS → node:http2 → node:http.
           const mb = d.startChild(d.nodeBin, [minEntry, minB]);
           const { port: mbPort, pid: mbPid } = await d.firstJsonLine(mb);
@@ -281,6 +296,7 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
     emitPacedGoals(results, d.emit);
   } finally {
     rmSync(build.dir, { recursive: true, force: true });
+    if (baselineBuild !== undefined) rmSync(baselineBuild.dir, { recursive: true, force: true });
     await new Promise<void>((r) => receiver.close(() => r()));
   }
 }
