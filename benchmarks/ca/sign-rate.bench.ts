@@ -4,7 +4,8 @@
 // handler (token check, rate limit, CSR identity check). Bounded by count and by 5 s per case.
 // Prints JSON lines. Usage: node benchmarks/ca/sign-rate.bench.ts
 import { loadavg } from "node:os";
-import { generateRsaKeySync, prepareIssuer, issueLeaf } from "../../pkg/ca/ca-certs.ts";
+import { prepareIssuer, issueLeaf } from "../../pkg/ca/ca-certs.ts";
+import { generateRsaKeySync } from "../../pkg/ca/rsa-keys.ts";
 import { createCsr, parseCsr } from "../../pkg/ca/csr.ts";
 import { createMeshCa, importCa } from "../../pkg/ca/mesh-ca.ts";
 import { DISTRIBUTION_AUDIENCE, createSignHandler } from "../../pkg/ca/sign-handler.ts";

@@ -7,40 +7,15 @@
 // several times faster than 3072 and is the common workload-CA size), leaf 2048 bits.
 // Keys are generated with node:crypto (OpenSSL) — forge's JS key generation takes seconds.
 // Must not: log keys; issue a leaf that outlives its issuer.
-import { generateKeyPair, generateKeyPairSync, randomBytes } from "node:crypto";
-import { promisify } from "node:util";
+import { randomBytes } from "node:crypto";
 import forge from "node-forge";
+import { INTERMEDIATE_KEY_BITS, ROOT_KEY_BITS, generateRsaKeySync } from "./rsa-keys.ts";
 import { signCertificate, signingKeyFromPem, type SignerKind, type SigningKey } from "./rsa-sign.ts";
 
 const { pki } = forge;
 
-export const ROOT_KEY_BITS = 3072;
-export const INTERMEDIATE_KEY_BITS = 2048;
-export const LEAF_KEY_BITS = 2048;
 /** Clock-skew allowance: certificates are valid from a minute before issue. */
 const BACKDATE_MS = 60_000;
-
-export interface KeyPairPem {
-  readonly privateKeyPem: string;
-  readonly publicKeyPem: string;
-}
-
-const keyEncoding = {
-  publicKeyEncoding: { type: "spki", format: "pem" },
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-} as const;
-
-export function generateRsaKeySync(bits: number): KeyPairPem {
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: bits, ...keyEncoding });
-  return { privateKeyPem: privateKey as unknown as string, publicKeyPem: publicKey as unknown as string };
-}
-
-const generateKeyPairAsync = promisify(generateKeyPair);
-
-export async function generateRsaKey(bits: number): Promise<KeyPairPem> {
-  const { privateKey, publicKey } = await generateKeyPairAsync("rsa", { modulusLength: bits, ...keyEncoding });
-  return { privateKeyPem: privateKey as unknown as string, publicKeyPem: publicKey as unknown as string };
-}
 
 export function randomSerial(): string {
   const b = randomBytes(16);

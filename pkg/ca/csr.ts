@@ -1,11 +1,13 @@
-// csr: workload certificate signing requests. `parseCsr` takes hostile PEM and gives the public
-// key and the single SPIFFE id it asks for, after checking proof of possession and key size, or
-// a WEFT_ERR_VALIDATION error with a precise message. `createCsr` builds one for a proxy.
+// csr: workload certificate signing requests, the CA's side. `parseCsr` takes hostile PEM and gives the
+// public key and the single SPIFFE id it asks for, after checking proof of possession and key size, or
+// a WEFT_ERR_VALIDATION error with a precise message. (A proxy builds its CSR with csr-build.ts.)
 // Must not: accept non-RSA or short keys, several URI SANs, or a CSR whose signature fails.
 import forge from "node-forge";
 import { WeftError } from "../errors/weft-error.ts";
 import { parseSpiffeId } from "../util/spiffe.ts";
-import { signCsr, signingKeyFromPem, verifyCsrSignature, type SignerKind } from "./rsa-sign.ts";
+import { verifyCsrSignature, type SignerKind } from "./rsa-sign.ts";
+
+export { createCsr } from "./csr-build.ts";
 
 const { pki } = forge;
 
@@ -48,16 +50,6 @@ function requestedUris(csr: forge.pki.CertificateSigningRequest): string[] {
     for (const alt of ext.altNames ?? []) if (alt.type === 6) out.push(alt.value);
   }
   return out;
-}
-
-/** Build a CSR for `spiffeId` signed with the given PKCS#1/PKCS#8 PEM private key. */
-export function createCsr(privateKeyPem: string, publicKeyPem: string, spiffeId: string): string {
-  const csr = pki.createCertificationRequest();
-  csr.publicKey = pki.publicKeyFromPem(publicKeyPem);
-  csr.setSubject([{ name: "organizationName", value: "weft" }]);
-  csr.setAttributes([{ name: "extensionRequest", extensions: [{ name: "subjectAltName", altNames: [{ type: 6, value: spiffeId }] }] }]);
-  signCsr(csr, signingKeyFromPem(privateKeyPem));
-  return pki.certificationRequestToPem(csr);
 }
 
 function invalid(message: string): WeftError {

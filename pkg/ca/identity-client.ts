@@ -7,8 +7,8 @@
 // Must not: log keys, tokens or certificates; emit material that failed its checks.
 import { X509Certificate, createPublicKey } from "node:crypto";
 import { WeftError } from "../errors/weft-error.ts";
-import { LEAF_KEY_BITS, generateRsaKey } from "./ca-certs.ts";
-import { createCsr } from "./csr.ts";
+import { createCsr } from "./csr-build.ts";
+import { LEAF_KEY_BITS, generateRsaKey } from "./rsa-keys.ts";
 import { splitPemCertificates, verifyPeerIdentity } from "./peer-verify.ts";
 import type { MeshTlsMaterial } from "./tls-material.ts";
 import { parseSpiffeId } from "../util/spiffe.ts";

@@ -8,11 +8,12 @@ import { X509Certificate, createPrivateKey, createPublicKey } from "node:crypto"
 import { WeftError } from "../errors/weft-error.ts";
 import { isValidTrustDomain, parseSpiffeId } from "../util/spiffe.ts";
 import forge from "node-forge";
-import { LEAF_KEY_BITS, createIntermediateCa, createRootCa, generateRsaKeySync, issueLeaf, prepareIssuer, type IssuedCa, type LeafIssuer } from "./ca-certs.ts";
+import { createIntermediateCa, createRootCa, issueLeaf, prepareIssuer, type IssuedCa, type LeafIssuer } from "./ca-certs.ts";
+import { LEAF_KEY_BITS, generateRsaKeySync } from "./rsa-keys.ts";
 import { parseCsr, type ParsedCsr } from "./csr.ts";
 import type { SignerKind } from "./rsa-sign.ts";
+import { DEFAULT_LEAF_TTL_MS } from "./tls-material.ts";
 
-export const DEFAULT_LEAF_TTL_MS = 24 * 3600_000;
 export const MAX_LEAF_TTL_MS = 7 * 24 * 3600_000;
 export const ROOT_TTL_MS = 10 * 365 * 24 * 3600_000;
 export const INTERMEDIATE_TTL_MS = 365 * 24 * 3600_000;

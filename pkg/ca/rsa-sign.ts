@@ -12,7 +12,6 @@ const { pki, asn1, md } = forge;
 /** Functions node-forge exports but its type definitions omit. */
 const pkiExt = pki as typeof pki & {
   getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1;
-  getCertificationRequestInfo(csr: forge.pki.CertificateSigningRequest): forge.asn1.Asn1;
 };
 
 /** A private key usable by both signers (parsed once). */
@@ -36,16 +35,6 @@ export function signCertificate(cert: forge.pki.Certificate, key: SigningKey, si
   cert.tbsCertificate = pkiExt.getTBSCertificate(cert);
   const der = Buffer.from(asn1.toDer(cert.tbsCertificate).getBytes(), "binary");
   cert.signature = cryptoSign("sha256", der, key.native).toString("binary");
-}
-
-export function signCsr(csr: forge.pki.CertificateSigningRequest, key: SigningKey): void {
-  const oid = pki.oids["sha256WithRSAEncryption"]!;
-  csr.signatureOid = oid;
-  csr.siginfo.algorithmOid = oid;
-  const info = pkiExt.getCertificationRequestInfo(csr);
-  csr.certificationRequestInfo = info;
-  const der = Buffer.from(asn1.toDer(info).getBytes(), "binary");
-  csr.signature = cryptoSign("sha256", der, key.native).toString("binary");
 }
 
 const DIGEST_BY_OID: Record<string, string> = {

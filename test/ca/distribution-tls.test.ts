@@ -3,7 +3,7 @@
 import { X509Certificate } from "node:crypto";
 import { credentials, ServerCredentials } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateRsaKeySync } from "../../pkg/ca/ca-certs.ts";
+import { generateRsaKeySync } from "../../pkg/ca/rsa-keys.ts";
 import { createCsr } from "../../pkg/ca/csr.ts";
 import { createMeshCa, type MeshCa } from "../../pkg/ca/mesh-ca.ts";
 import { verifyPeerIdentity } from "../../pkg/ca/peer-verify.ts";

@@ -2,7 +2,7 @@
 // the peer checks a proxy relies on (foreign CA, expiry, identity mismatch).
 import { X509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { generateRsaKeySync } from "../../pkg/ca/ca-certs.ts";
+import { generateRsaKeySync } from "../../pkg/ca/rsa-keys.ts";
 import { createCsr } from "../../pkg/ca/csr.ts";
 import { createMeshCa, importCa, type MeshCa } from "../../pkg/ca/mesh-ca.ts";
 import { splitPemCertificates, verifyPeerIdentity } from "../../pkg/ca/peer-verify.ts";

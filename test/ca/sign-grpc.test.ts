@@ -3,7 +3,7 @@
 // (issue, verify, automatic rotation at about half-life); the TokenReview authenticator.
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateRsaKeySync } from "../../pkg/ca/ca-certs.ts";
+import { generateRsaKeySync } from "../../pkg/ca/rsa-keys.ts";
 import { createCsr } from "../../pkg/ca/csr.ts";
 import { createIdentityClient } from "../../pkg/ca/identity-client.ts";
 import { createMeshCa, type MeshCa } from "../../pkg/ca/mesh-ca.ts";

@@ -10,7 +10,7 @@
 import { describe, expect, it } from "vitest";
 import { X509Certificate } from "node:crypto";
 import { createCsr } from "../../pkg/ca/csr.ts";
-import { generateRsaKeySync } from "../../pkg/ca/ca-certs.ts";
+import { generateRsaKeySync } from "../../pkg/ca/rsa-keys.ts";
 import { isWeftError } from "../../pkg/errors/weft-error.ts";
 import { PROXY_CONTAINER } from "../../injector/index.ts";
 import type { Condition } from "../../pkg/api/index.ts";

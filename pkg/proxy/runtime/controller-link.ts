@@ -7,7 +7,7 @@
 // Takes the address, trust, our identity and callbacks; gives the current material and stop().
 // Must not: log tokens, keys or certificates.
 import type { Logger } from "../../telemetry/index.ts";
-import { createIdentityClient, type IdentityClient } from "../../ca/index.ts";
+import { createIdentityClient, type IdentityClient } from "../../ca/workload.ts";
 import { createDistributionClient, tlsCredentials, type DistributionClient, type ProxyIdentity, type ProxySlice } from "../../distribution/index.ts";
 import type { MeshIR } from "../../ir/types.ts";
 import type { MeshTlsMaterial } from "../engine-types.ts";

@@ -9,7 +9,7 @@
 // Takes the apply callbacks and the identity client's renew; gives onMaterial/onBundle/stop.
 // Must not: log keys or certificates; apply a certificate without the roots merged in.
 import { X509Certificate } from "node:crypto";
-import { DEFAULT_LEAF_TTL_MS, createTrustRoots, splitPemCertificates, type MeshTlsMaterial } from "../../ca/index.ts";
+import { DEFAULT_LEAF_TTL_MS, createTrustRoots, splitPemCertificates, type MeshTlsMaterial } from "../../ca/workload.ts";
 
 export interface ProxyMeshTrustOptions {
   /** Puts material in force for mesh peers (engine, sidecar). */
