@@ -20,6 +20,7 @@ import { createHttpEngine, type WeftHttpEngine } from "./engine.ts";
 import { engineStateOf } from "./engine-state.ts";
 import { GatewayListeners } from "./gateway/gateway-listeners.ts";
 import { readConfigFile, watchConfigFile } from "./runtime/config-file.ts";
+import type { KeyPairPem } from "../ca/workload.ts";
 import type { ControllerLink } from "./runtime/controller-link.ts";
 import type { ProxyOptions } from "./runtime/options.ts";
 import { createMeshLookup, originalDstMethod, startSidecar, type Sidecar } from "./sidecar/index.ts";
@@ -109,9 +110,17 @@ export async function startProxy(o: ProxyOptions, log: Logger): Promise<ProxyHan
       await load();
       unwatch = watchConfigFile(source.path, () => { void load().catch((e: unknown) => log.error({ error: String(e) }, "config apply failed")); });
     } else {
+      const readToken = o.tokenPath === undefined ? undefined : tokenReader(o.tokenPath);
+      const meshed = readToken !== undefined && o.serviceAccount !== undefined && o.namespace !== undefined;
+      // The workload key (RSA, on libuv's thread pool) is made while the controller link loads.
+      let firstKey: Promise<KeyPairPem> | undefined;
+      if (meshed) {
+        const { generateRsaKey, LEAF_KEY_BITS } = await import("../ca/workload.ts");
+        firstKey = generateRsaKey(LEAF_KEY_BITS);
+        firstKey.catch(() => {});
+      }
       const { connectController } = await import("./runtime/controller-link.ts");
       const namespace = o.namespace ?? gateway?.namespace ?? "";
-      const readToken = o.tokenPath === undefined ? undefined : tokenReader(o.tokenPath);
       link = await connectController({
         address: source.address,
         trustPem: source.trustPem,
@@ -120,8 +129,8 @@ export async function startProxy(o: ProxyOptions, log: Logger): Promise<ProxyHan
           ...(gateway !== undefined ? { gatewayNamespace: gateway.namespace, gatewayName: gateway.name } : {}),
         },
         ...(readToken !== undefined ? { readToken } : {}),
-        ...(readToken !== undefined && o.serviceAccount !== undefined && o.namespace !== undefined
-          ? { meshIdentity: `spiffe://${o.trustDomain}/ns/${o.namespace}/sa/${o.serviceAccount}` } : {}),
+        ...(meshed ? { meshIdentity: `spiffe://${o.trustDomain}/ns/${o.namespace}/sa/${o.serviceAccount}` } : {}),
+        ...(firstKey !== undefined ? { firstKey } : {}),
         onConfig: (ir, version) => { void applyIr(ir, version).catch((e: unknown) => log.error({ error: String(e) }, "listener apply failed")); },
         applyMeshTls: (m) => { engine.setMeshTls(m); sidecar?.setMeshTls(m); },
         log,

@@ -165,6 +165,22 @@ describe("identity client", () => {
     expect(verifyPeerIdentity(got[1]!.certChainPem, got[1]!.trustBundlePem, id).ok).toBe(true);
   });
 
+  it("uses a key generated early (firstKey) for its first request only", async () => {
+    const id = `spiffe://${TD}/ns/shop/sa/early`;
+    const early = generateRsaKeySync(2048);
+    const handler = createSignHandler({ ca, authenticator: createStaticTokenAuthenticator(new Map([["t-early", tok("shop", "early")]])) });
+    const ic = createIdentityClient({
+      identity: id, requestSign: (csrPem, token) => handler({ csrPem, token }), readToken: () => "t-early",
+      onMaterial: () => {}, firstKey: Promise.resolve(early),
+    });
+    try {
+      expect((await ic.start()).keyPem).toBe(early.privateKeyPem);
+      expect((await ic.rotate()).keyPem).not.toBe(early.privateKeyPem);
+    } finally {
+      ic.stop();
+    }
+  });
+
   it("refuses a signed certificate that names another identity", async () => {
     const id = `spiffe://${TD}/ns/shop/sa/web`;
     const liar = createIdentityClient({
