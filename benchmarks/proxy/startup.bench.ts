@@ -7,7 +7,8 @@
 // every 5 ms), ready = the latest of the three, and RSS / private / PSS (kB) once ready. Beside it the
 // floor: a bare `node -e` that exits at once, and the same sidecar from a static --config file (no
 // controller, no certificate). Then one "proxy-startup-goal" line: median ready ≤ 300 ms (`met`).
-// Env: BENCH_STARTS (default 7) starts of each.
+// Env: BENCH_STARTS (default 7) starts of each; BENCH_STARTUP_BASELINE=<another checkout> adds that
+// checkout's sidecar (built the same way, against the same controller) to every round, for before/after.
 // Bounded: every start waits at most 30 s; every child is stopped after its start.
 // Must not: listen or connect anywhere but loopback; print tokens.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -25,6 +26,8 @@ const root = resolve(import.meta.dirname, "../..");
 const starts = Math.max(1, Number(process.env.BENCH_STARTS ?? 7));
 const work = mkdtempSync(join(tmpdir(), "weft-startup-bench-"));
 const out = join(root, ".cache", `bench-startup-${process.pid}`);
+const baselineRoot = process.env.BENCH_STARTUP_BASELINE !== undefined && process.env.BENCH_STARTUP_BASELINE !== "" ? resolve(process.env.BENCH_STARTUP_BASELINE) : undefined;
+const baselineOut = baselineRoot === undefined ? undefined : join(baselineRoot, ".cache", `bench-startup-${process.pid}`);
 const children = new Set<ChildProcess>();
 const emit = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ ...o, loadavg: loadavg().map((x) => Math.round(x * 100) / 100) })}\n`);
 const shipped = `${PROXY_NODE_OPTIONS} ${SIDECAR_NODE_ARGS}`.split(" ").filter((x) => x !== "");
@@ -68,12 +71,18 @@ async function stop(c: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
+/** The `npm run build` emit of `checkout` into `dir`; gives its cmd/weft.js. */
+function build(checkout: string, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const tsc = spawnSync(process.execPath, [join(checkout, "node_modules/typescript/bin/tsc"), "-p", join(checkout, "tsconfig.build.json"), "--outDir", dir], { cwd: checkout, encoding: "utf8", timeout: 300_000 });
+  if (tsc.status !== 0) throw new Error(`build of ${checkout} failed: ${tsc.stdout}${tsc.stderr}`);
+  cpSync(join(checkout, "pkg/distribution/weft-distribution.proto"), join(dir, "pkg/distribution/weft-distribution.proto"));
+  return join(dir, "cmd/weft.js");
+}
+
 try {
-  mkdirSync(out, { recursive: true });
-  const tsc = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json"), "--outDir", out], { cwd: root, encoding: "utf8", timeout: 300_000 });
-  if (tsc.status !== 0) throw new Error(`build failed: ${tsc.stdout}${tsc.stderr}`);
-  cpSync(join(root, "pkg/distribution/weft-distribution.proto"), join(out, "pkg/distribution/weft-distribution.proto"));
-  const weft = join(out, "cmd/weft.js");
+  const weft = build(root, out);
+  const baselineWeft = baselineRoot === undefined ? undefined : build(baselineRoot, baselineOut!);
 
   // A controller over an empty mesh but one Service (file provider), with one proxy token.
   const manifests = join(work, "manifests");
@@ -106,7 +115,7 @@ spec: { clusterIP: 10.96.0.10, ports: [{ name: http, port: 9080 }] }
   writeFileSync(staticIr, JSON.stringify({ gateways: [], services: [], clusters: [], secrets: [] }));
   const env = { ...process.env, WEFT_CONTROLLER_INSECURE: "true" };
 
-  const results: Record<string, number[]> = { controller: [], static: [], bare: [] };
+  const results: Record<string, number[]> = { "sidecar-controller": [], static: [], bare: [] };
   const memory: { rss: number[]; priv: number[]; pss: number[] } = { rss: [], priv: [], pss: [] };
   for (let i = 1; i <= starts; i++) {
     // Interleaved: bare node, the static-config sidecar, the controller sidecar.
@@ -125,26 +134,32 @@ spec: { clusterIP: 10.96.0.10, ports: [{ name: http, port: 9080 }] }
     emit({ bench: "proxy-startup", kind: "sidecar-static-config", start: i, config_ms: Math.round(s.at.config!), ready_probe_ms: Math.round(s.at.ready!), ready_ms: Math.round(sReady) });
     await stop(s.child);
 
-    const cArgs = await common();
-    const c = await timeStart([...shipped, weft, "proxy", ...cArgs, "--controller", `127.0.0.1:${grpcPort}`, "--pod", `reviews-${i}`, "--service-account", "reviews", "--token-path", tokenPath],
-      env, Number(cArgs[5]), { config: /config in force/, certificate: /workload certificate issued/ });
-    const ready = Math.max(...Object.values(c.at));
-    results.controller!.push(ready);
-    const pid = [c.child.pid!];
-    const mem = { rss_kb: procKb(pid, "VmRSS"), private_kb: procKb(pid, "Private"), pss_kb: procKb(pid, "Pss") };
-    memory.rss.push(mem.rss_kb); memory.priv.push(mem.private_kb); memory.pss.push(mem.pss_kb);
-    emit({ bench: "proxy-startup", kind: "sidecar-controller", start: i, config_ms: Math.round(c.at.config!), certificate_ms: Math.round(c.at.certificate!),
-      ready_probe_ms: Math.round(c.at.ready!), ready_ms: Math.round(ready), ...mem });
-    await stop(c.child);
+    const sidecars: [string, string][] = [["sidecar-controller", weft], ...(baselineWeft !== undefined ? [["sidecar-controller-baseline", baselineWeft] as [string, string]] : [])];
+    // With a baseline, the order flips every round.
+    for (const [kind, entry] of i % 2 === 0 ? sidecars.reverse() : sidecars) {
+      const cArgs = await common();
+      const c = await timeStart([...shipped, entry, "proxy", ...cArgs, "--controller", `127.0.0.1:${grpcPort}`, "--pod", `reviews-${i}`, "--service-account", "reviews", "--token-path", tokenPath],
+        env, Number(cArgs[5]), { config: /config in force/, certificate: /workload certificate issued/ });
+      const ready = Math.max(...Object.values(c.at));
+      (results[kind] ??= []).push(ready);
+      const pid = [c.child.pid!];
+      const mem = { rss_kb: procKb(pid, "VmRSS"), private_kb: procKb(pid, "Private"), pss_kb: procKb(pid, "Pss") };
+      if (kind === "sidecar-controller") { memory.rss.push(mem.rss_kb); memory.priv.push(mem.private_kb); memory.pss.push(mem.pss_kb); }
+      emit({ bench: "proxy-startup", kind, start: i, config_ms: Math.round(c.at.config!), certificate_ms: Math.round(c.at.certificate!),
+        ready_probe_ms: Math.round(c.at.ready!), ready_ms: Math.round(ready), ...mem });
+      await stop(c.child);
+    }
   }
   const med = (xs: number[]) => Math.round(median(xs));
   emit({ bench: "proxy-startup-goal", goal: "sidecar from process start to ready (config in force, certificate issued) <= 300 ms", starts,
-    ready_ms_median: med(results.controller!), ready_ms_rounds: results.controller!.map(Math.round),
+    ready_ms_median: med(results["sidecar-controller"]!), ready_ms_rounds: results["sidecar-controller"]!.map(Math.round),
+    ...(results["sidecar-controller-baseline"] !== undefined ? { baseline: baselineRoot, baseline_ready_ms_median: med(results["sidecar-controller-baseline"]), baseline_ready_ms_rounds: results["sidecar-controller-baseline"].map(Math.round) } : {}),
     static_config_ready_ms_median: med(results.static!), floor: "bare node -e ''", floor_ms_median: med(results.bare!),
     ready_rss_kb_median: med(memory.rss), ready_private_kb_median: med(memory.priv), ready_pss_kb_median: med(memory.pss),
-    met: median(results.controller!) <= 300 });
+    met: median(results["sidecar-controller"]!) <= 300 });
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
   rmSync(out, { recursive: true, force: true });
+  if (baselineOut !== undefined) rmSync(baselineOut, { recursive: true, force: true });
   rmSync(work, { recursive: true, force: true });
 }
