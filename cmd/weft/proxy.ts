@@ -18,7 +18,7 @@ import { readOptions, UsageError, type FlagTable, type FlagValues, type Subcomma
 import type { Limits, UnderscoreHeaders } from "../../pkg/proxy/limits.ts";
 import { startProxy, type ProxyOptions } from "../../pkg/proxy/runtime.ts";
 import { APP_PROBES_ENV, parseAppProbes } from "../../pkg/util/app-probes.ts";
-import { createLogger, parseLogLevel, startHeapReclaim, tracingConfigFromEnv } from "../../pkg/telemetry/index.ts";
+import { WORKLOAD_ENV, createLogger, parseLogLevel, parseWorkloadRef, processResource, startHeapReclaim, tracingConfigFromEnv } from "../../pkg/telemetry/index.ts";
 import { untilSignal } from "../signals.ts";
 
 const USAGE = `usage: weft proxy --mode gateway --gateway <ns>/<name> (--config <ir.json> | --controller <host:port>) [flags]
@@ -189,7 +189,7 @@ function proxyOptionsOf(f: Flags, env: NodeJS.ProcessEnv): { options: ProxyOptio
     balancer,
     limits,
     accessLog: ["on", "1", "true"].includes(f["access-log"] ?? ""),
-    tracing: tracingConfigFromEnv(env, "weft-proxy", { "weft.proxy.mode": mode }),
+    tracing: tracingOf(env, mode, f.namespace, f.pod, mode === "gateway" ? { namespace: gwNs!, name: gwName! } : undefined),
     appProbes: parseAppProbes(env[APP_PROBES_ENV]),
     sidecar: {
       inboundPort: intFlag(f, "inbound-port", 15006), outboundPort: intFlag(f, "outbound-port", 15001), outboundBindings, inboundBindings,
@@ -198,6 +198,26 @@ function proxyOptionsOf(f: Flags, env: NodeJS.ProcessEnv): { options: ProxyOptio
     },
   };
   return { options, logLevel: f["log-level"] ?? "info" };
+}
+
+/** The Weft release this program belongs to (service.version): the package.json of the checkout, or of the image (/app above dist/). */
+function weftVersion(): string | undefined {
+  for (const up of ["../../package.json", "../../../package.json"]) {
+    try {
+      return (JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as { version?: string }).version;
+    } catch { /* not there: try the next */ }
+  }
+  return undefined;
+}
+
+/** Tracing with this proxy's resource: one service per workload (pod facts from the downward API). */
+function tracingOf(env: Readonly<Record<string, string | undefined>>, mode: "gateway" | "sidecar", namespace: string | undefined, pod: string | undefined,
+  gateway: { namespace: string; name: string } | undefined): ProxyOptions["tracing"] {
+  const r = processResource({
+    role: mode, namespace, pod, gateway, node: env["NODE_NAME"], workload: parseWorkloadRef(env[WORKLOAD_ENV]),
+    container: mode === "sidecar" ? "weft-proxy" : "proxy", version: weftVersion(),
+  });
+  return tracingConfigFromEnv(env, r.serviceName, r.attributes);
 }
 
 async function run(argv: readonly string[]): Promise<number> {

@@ -23,6 +23,9 @@ export interface Downstream {
   readonly grpcStatus: number | undefined;
   /** True once a status line/HEADERS frame went out (or the exchange was reset). */
   started(): boolean;
+  /** When the answer was completed or reset on our side (spanClockMs), before its last bytes go out: the
+   *  end of the request's server span, so it never ends after the caller's client span. */
+  readonly endedAt?: number | undefined;
   /** True once the exchange is over on our side (ended or reset). */
   finished(): boolean;
   /** `expectTrailers`: trailers may follow the body (h2 then holds the stream open for them). */

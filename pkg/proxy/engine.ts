@@ -5,7 +5,7 @@
 // Must not: listen on ports (listeners do), or crash on anything a peer sends.
 import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from "node:http2";
 import type { Duplex } from "node:stream";
-import { rpcAttributesOf, type AccessLog, type ProxyMetrics as TelemetryProxyMetrics, type SpanHandle, type Tracing } from "../telemetry/index.ts";
+import { inboundSpanName, requestIdAttributes, rpcAttributesOf, serverRequestAttributes, type AccessLog, type ProxyMetrics as TelemetryProxyMetrics, type SpanHandle, type Tracing } from "../telemetry/index.ts";
 import { EndpointChooser, type BalancerKind } from "./balance/endpoint-chooser.ts";
 import { BackendGates } from "./upstream/backend-gate.ts";
 import { systemClock, type Clock } from "./clock.ts";
@@ -134,14 +134,20 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
     if (tracing !== undefined) {
       const h = down.headers;
       span = tracing.startServerSpan((name) => h[name], {
-        "http.request.method": down.method, "url.scheme": ctx?.scheme ?? "http",
+        "http.request.method": down.method,
         "network.protocol.version": down.h2 ? "2" : "1.1", ...(grpc ? rpcAttributesOf(down.target) : {}), ...(ctx?.peerIdentity !== undefined ? { "weft.peer.identity": ctx.peerIdentity } : {}),
-      });
+      }, ctx?.face === "sidecar-inbound" && !grpc ? inboundSpanName(down.method, ctx.destinationPort) : undefined);
+      if (span.sampled) {
+        span.setAttributes(serverRequestAttributes({
+          target: down.target, scheme: ctx?.scheme ?? "http", mtls: ctx?.peerIdentity !== undefined, remoteAddress: down.remoteAddress,
+          userAgent: h["user-agent"], forwardedFor: h["x-forwarded-for"],
+        }));
+      }
     }
     down.onClose(() => {
       if (closed) return;
       closed = true;
-      span?.end(grpc && down.grpcStatus !== undefined ? { grpcStatus: down.grpcStatus } : { httpStatus: down.status });
+      span?.end(grpc && down.grpcStatus !== undefined ? { grpcStatus: down.grpcStatus, httpStatus: down.status } : { httpStatus: down.status }, down.endedAt);
       finishOne(down, ctx, started, labels, grpc, span);
     });
     const countTimeout = () => telemetry?.requestTimeouts.inc({ route: labels.route, face: ctx?.face ?? "gateway" });
@@ -161,6 +167,8 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
       else if (e.route !== undefined && labels.route === "none") routed(e.route.rule, e.route.entry, current?.version ?? "");
       // An inbound sidecar tells its mesh peer which answers stand for a connection error to the app.
       const mark = marksConnectionErrors(ctx) ? connectionErrorMark(e) : undefined;
+      // Before the answer: it may end the exchange (and the span) at once.
+      span?.recordReason(e instanceof ProxyFailureError ? e.kind : "internal");
       const kind = rescue(down, e, grpc, mark === undefined ? undefined : { [connectionErrorField]: mark });
       metrics.failures.inc({ face: label, code: kind });
       if (kind === "upstream_timeout") countTimeout();
@@ -180,7 +188,10 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
       }
       metrics.requests.inc(forwardedLabels(label));
       const rid = plan.headers["x-request-id"] ?? down.headers["x-request-id"];
-      if (typeof rid === "string") labels.requestId = rid;
+      if (typeof rid === "string") {
+        labels.requestId = rid;
+        if (span?.sampled === true) span.setAttributes(requestIdAttributes(rid));
+      }
       forward(down, plan, state!, deps, span, countTimeout).catch(fail);
     } catch (e) {
       fail(e);

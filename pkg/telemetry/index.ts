@@ -1,9 +1,13 @@
 // index: the public surface of pkg/telemetry — tracing facade, metrics sets, logs, access log.
-export type { SpanAttributes, SpanOutcome, SpanRole, AttributeScalar } from "./span-attributes.ts";
-export { isErrorOutcome, spanNameOf } from "./span-attributes.ts";
+export type { SpanAttributes, SpanOutcome, SpanRole, AttributeScalar, AttributeValue } from "./span-attributes.ts";
+export { errorTypeOf, isErrorOutcome, spanNameOf } from "./span-attributes.ts";
+export type { ServerRequestFacts, ClientCallFacts } from "./request-attributes.ts";
+export { clientCall, inboundSpanName, requestIdAttributes, serverRequestAttributes, upstreamReasonOf, urlAttributes } from "./request-attributes.ts";
+export type { ProcessIdentity, ProcessResource, WorkloadRef } from "./resource.ts";
+export { CONTROLLER_SERVICE_NAME, WORKLOAD_ENV, parseWorkloadRef, processResource } from "./resource.ts";
 export type { TracingConfig, PropagatorName, HeaderGetter, HeaderSetter, SpanHandle, Tracing } from "./tracing-types.ts";
 export { PROPAGATOR_NAMES, validateTracingConfig, headerGetterOf, headerSetterOf } from "./tracing-types.ts";
-export { initTracing, NOOP_SPAN, NOOP_TRACING } from "./tracing.ts";
+export { initTracing, spanClockMs, NOOP_SPAN, NOOP_TRACING } from "./tracing.ts";
 export type { MetricsRegistry, MetricsRegistryOptions } from "./metrics-registry.ts";
 export { createMetricsRegistry } from "./metrics-registry.ts";
 export type { ProxyMetrics, ProxyFace, MtlsFailureReason, RequestObservation } from "./proxy-metrics.ts";

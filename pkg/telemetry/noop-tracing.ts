@@ -9,6 +9,7 @@ export const NOOP_SPAN: SpanHandle = Object.freeze({
   spanId: "",
   setAttributes(): void {},
   setRoute(): void {},
+  recordReason(): void {},
   end(): void {},
 });
 

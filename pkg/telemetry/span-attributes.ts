@@ -6,6 +6,8 @@
 // (server: UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS = error).
 
 export type AttributeScalar = string | number | boolean;
+/** A value a span attribute may hold: a scalar, or a list of strings (semconv request headers). */
+export type AttributeValue = AttributeScalar | string[];
 
 /** Attributes a hot path may set. Known keys are typed; other keys are allowed for extension. */
 export interface SpanAttributes {
@@ -15,7 +17,14 @@ export interface SpanAttributes {
   "server.address"?: string;
   "server.port"?: number;
   "url.path"?: string;
+  "url.query"?: string;
   "url.scheme"?: string;
+  "client.address"?: string;
+  "network.peer.address"?: string;
+  "user_agent.original"?: string;
+  "http.request.header.x-request-id"?: string[];
+  /** OTel semconv: why the request failed (Weft's reason, e.g. no_endpoints; else the status code). */
+  "error.type"?: string;
   "network.protocol.version"?: string;
   "rpc.system"?: "grpc";
   "rpc.service"?: string;
@@ -33,7 +42,9 @@ export interface SpanAttributes {
   "weft.config.version"?: string;
   /** retry number on a client span: 0 for the first try. */
   "weft.attempt"?: number;
-  [key: string]: AttributeScalar | undefined;
+  /** Weft's reason for an answer a proxy made itself (its x-weft-error code: no_route, no_endpoints, …). */
+  "weft.error"?: string;
+  [key: string]: AttributeValue | undefined;
 }
 
 /** How a span ended; all fields optional. */
@@ -42,6 +53,9 @@ export interface SpanOutcome {
   readonly grpcStatus?: number;
   /** A short error description (no secrets); marks the span as an error. */
   readonly error?: string;
+  /** Weft's reason for an answer a proxy made (x-weft-error code): `weft.error` always, `error.type`
+   *  when the span is an error by its status (a 404 no_route server span is tagged but not an error). */
+  readonly reason?: string;
 }
 
 export type SpanRole = "server" | "client";
@@ -56,6 +70,11 @@ export function isErrorOutcome(role: SpanRole, outcome: SpanOutcome): boolean {
   }
   if (outcome.httpStatus !== undefined) return role === "client" ? outcome.httpStatus >= 400 : outcome.httpStatus >= 500;
   return false;
+}
+
+/** `error.type` of a failed span: the error, else Weft's reason, else the status code (semconv). */
+export function errorTypeOf(outcome: SpanOutcome): string {
+  return outcome.error ?? outcome.reason ?? (outcome.grpcStatus !== undefined ? String(outcome.grpcStatus) : String(outcome.httpStatus ?? "_OTHER"));
 }
 
 /** Span name per semconv: `{rpc.service}/{rpc.method}` for gRPC, `{method} {http.route}` for HTTP. */

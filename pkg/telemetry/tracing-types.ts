@@ -45,8 +45,11 @@ export interface SpanHandle {
    * attribute and renames an HTTP server span `{method} {route}` (gRPC spans keep `{service}/{method}`).
    */
   setRoute(route: string): void;
-  /** Ends the span once; sets status code attributes and error status from the outcome. */
-  end(outcome?: SpanOutcome): void;
+  /** Records Weft's reason for the answer (an x-weft-error code, also one relayed from the next hop): the
+   *  end sets `weft.error`, and `error.type` when the span ends as an error. */
+  recordReason(reason: string): void;
+  /** Ends the span once, at `atMs` (spanClockMs) or now; sets status code attributes and error status from the outcome. */
+  end(outcome?: SpanOutcome, atMs?: number): void;
 }
 
 export interface Tracing {

@@ -7,6 +7,11 @@
 // light UnsampledSpanHandle, which propagates the same context at a fraction of the cost.
 // The OpenTelemetry packages load when tracing is turned on (otel-modules.ts), never at import:
 // only the exporter of the configured protocol loads (gRPC's pulls @grpc/grpc-js).
+// Every span starts and ends on one clock, `performance.timeOrigin + performance.now()`: monotonic and
+// sub-millisecond (the SDK's default start, Date.now(), is cut to whole milliseconds while its durations
+// are not, so a child could start before or end after its parent).
+// The resource: the SDK's default (telemetry.sdk.*), host.name, the process's own attributes and service
+// name (resource.ts), then OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME (the SDK's env detector), which win.
 // Must not: register global providers/propagators, throw on a request path, or log secrets.
 import type * as Api from "@opentelemetry/api";
 import type { Context, Span, Tracer, TextMapPropagator } from "@opentelemetry/api";
@@ -15,11 +20,16 @@ import { otelApi, otelResources, otelSdk, otlpGrpcExporter, otlpHttpExporter } f
 import { NOOP_SPAN, NOOP_TRACING } from "./noop-tracing.ts";
 import { buildPropagator, headerFnGetter, headerFnSetter } from "./propagation.ts";
 import { PooledIdGenerator, UnsampledSpanHandle, randomHexId } from "./unsampled-span.ts";
-import { isErrorOutcome, spanNameOf, type SpanAttributes, type SpanOutcome, type SpanRole } from "./span-attributes.ts";
+import { errorTypeOf, isErrorOutcome, spanNameOf, type SpanAttributes, type SpanOutcome, type SpanRole } from "./span-attributes.ts";
 import { validateTracingConfig, type HeaderGetter, type HeaderSetter, type SpanHandle, type Tracing, type TracingConfig } from "./tracing-types.ts";
 
 /** Longest string attribute value exported; longer values are cut. */
 export const MAX_ATTRIBUTE_LENGTH = 1024;
+
+/** Now in epoch milliseconds with sub-millisecond precision, on the monotonic clock. */
+export function spanClockMs(): number {
+  return performance.timeOrigin + performance.now();
+}
 
 class SdkSpanHandle implements SpanHandle {
   readonly span: Span;
@@ -31,10 +41,17 @@ class SdkSpanHandle implements SpanHandle {
   readonly api: typeof Api;
   /** The request method of an HTTP server span (renamed `{method} {route}` by setRoute); else undefined. */
   private readonly httpServerMethod: string | undefined;
+  /** Weft's reason recorded before the end (recordReason). */
+  private reason: string | undefined;
+  /** The span this one was started under in this process (a client span's server span). */
+  private readonly parentHandle: SdkSpanHandle | undefined;
+  /** When the span ended (spanClockMs). */
+  endedAtMs: number | undefined;
   ended = false;
 
-  constructor(api: typeof Api, span: Span, parentContext: Context, role: SpanRole, attrs: SpanAttributes) {
+  constructor(api: typeof Api, span: Span, parentContext: Context, role: SpanRole, attrs: SpanAttributes, parentHandle?: SdkSpanHandle) {
     this.api = api;
+    this.parentHandle = parentHandle;
     this.span = span;
     this.parentContext = parentContext;
     this.role = role;
@@ -62,19 +79,31 @@ class SdkSpanHandle implements SpanHandle {
     if (this.httpServerMethod !== undefined) this.span.updateName(spanNameOf({ "http.request.method": this.httpServerMethod, "http.route": route }, this.httpServerMethod));
   }
 
-  end(outcome?: SpanOutcome): void {
+  recordReason(reason: string): void {
+    if (this.sampled && !this.ended) this.reason = reason;
+  }
+
+  end(outcome?: SpanOutcome, atMs?: number): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.sampled && outcome !== undefined) {
-      if (outcome.httpStatus !== undefined) this.span.setAttribute("http.response.status_code", outcome.httpStatus);
-      if (outcome.grpcStatus !== undefined) this.span.setAttribute("rpc.grpc.status_code", outcome.grpcStatus);
-      if (isErrorOutcome(this.role, outcome)) {
+    const o = this.reason === undefined || outcome?.reason !== undefined ? outcome : { ...outcome, reason: this.reason };
+    if (this.sampled && o !== undefined) {
+      if (o.httpStatus !== undefined) this.span.setAttribute("http.response.status_code", o.httpStatus);
+      if (o.grpcStatus !== undefined) this.span.setAttribute("rpc.grpc.status_code", o.grpcStatus);
+      if (o.reason !== undefined) this.span.setAttribute("weft.error", o.reason);
+      if (isErrorOutcome(this.role, o)) {
         const code = this.api.SpanStatusCode.ERROR;
-        this.span.setStatus(outcome.error === undefined ? { code } : { code, message: outcome.error });
-        if (outcome.error !== undefined) this.span.setAttribute("error.type", outcome.error);
+        const message = o.error ?? o.reason;
+        this.span.setStatus(message === undefined ? { code } : { code, message });
+        this.span.setAttribute("error.type", errorTypeOf(o));
       }
     }
-    this.span.end();
+    // A child never outlives its parent: when the request's answer closed first (the client hung up once
+    // it had every byte, before the upstream's end was seen), the client span ends with it.
+    const parentEnd = this.parentHandle?.endedAtMs;
+    const at = atMs ?? spanClockMs();
+    this.endedAtMs = parentEnd !== undefined && parentEnd < at ? parentEnd : at;
+    this.span.end(this.endedAtMs);
   }
 }
 
@@ -99,8 +128,12 @@ class SdkTracing implements Tracing {
     const { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } = this.sdk;
     const exporter = exporterOf(cfg);
     const processors: SpanProcessor[] = exporter === undefined ? [] : [new BatchSpanProcessor(exporter, { scheduledDelayMillis: cfg.exportDelayMs ?? 5000 })];
+    const { defaultResource, detectResources, envDetector, hostDetector, resourceFromAttributes } = otelResources();
     this.provider = new BasicTracerProvider({
-      resource: otelResources().resourceFromAttributes({ ...cfg.resourceAttributes, "service.name": cfg.serviceName }),
+      resource: defaultResource()
+        .merge(detectResources({ detectors: [hostDetector] }))
+        .merge(resourceFromAttributes({ ...cfg.resourceAttributes, "service.name": cfg.serviceName }))
+        .merge(detectResources({ detectors: [envDetector] })),
       sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(cfg.samplingRatio) }),
       idGenerator: this.ids,
       // Request-derived values (paths, hosts) are attacker-sized: cap what a span carries.
@@ -113,7 +146,7 @@ class SdkTracing implements Tracing {
   }
 
   /** A span under `parent` (an extracted or span context): SDK span when sampled, light otherwise. */
-  private start(parent: Context, role: SpanRole, attrs: SpanAttributes, name: string | undefined): SpanHandle {
+  private start(parent: Context, role: SpanRole, attrs: SpanAttributes, name: string | undefined, parentHandle?: SdkSpanHandle): SpanHandle {
     const api = this.api;
     const sc = api.trace.getSpanContext(parent);
     if (sc !== undefined && api.isSpanContextValid(sc)) {
@@ -125,8 +158,8 @@ class SdkTracing implements Tracing {
     }
     const kind = role === "server" ? api.SpanKind.SERVER : api.SpanKind.CLIENT;
     try {
-      const span = this.tracer.startSpan(name ?? spanNameOf(attrs, role === "server" ? "request" : "upstream"), { kind, attributes: attrs }, parent);
-      return new SdkSpanHandle(api, span, parent, role, attrs);
+      const span = this.tracer.startSpan(name ?? spanNameOf(attrs, role === "server" ? "request" : "upstream"), { kind, attributes: attrs, startTime: spanClockMs() }, parent);
+      return new SdkSpanHandle(api, span, parent, role, attrs, parentHandle);
     } finally {
       this.ids.pendingTraceId = undefined;
     }
@@ -138,7 +171,7 @@ class SdkTracing implements Tracing {
 
   startClientSpan(parent: SpanHandle, attrs: SpanAttributes, name?: string): SpanHandle {
     if (parent instanceof UnsampledSpanHandle) return parent.child();
-    return this.start(parent instanceof SdkSpanHandle ? parent.context : this.api.ROOT_CONTEXT, "client", attrs, name);
+    return parent instanceof SdkSpanHandle ? this.start(parent.context, "client", attrs, name, parent) : this.start(this.api.ROOT_CONTEXT, "client", attrs, name);
   }
 
   inject(span: SpanHandle, setter: HeaderSetter): void {

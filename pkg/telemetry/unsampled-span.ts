@@ -80,5 +80,6 @@ export class UnsampledSpanHandle implements SpanHandle {
 
   setAttributes(_attrs: SpanAttributes): void {}
   setRoute(_route: string): void {}
+  recordReason(_reason: string): void {}
   end(): void {}
 }

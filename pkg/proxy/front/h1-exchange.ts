@@ -8,6 +8,7 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { Readable } from "node:stream";
 import type { Downstream } from "../downstream.ts";
+import { spanClockMs } from "../../telemetry/index.ts";
 import { httpDate, responseHead, trailerBlock } from "../h1/h1-headers.ts";
 
 /** What an exchange needs from its connection. */
@@ -52,6 +53,7 @@ export class H1Exchange implements Downstream {
   /** The client allows the connection to stay open after this exchange. */
   readonly keepAlive: boolean;
   status = 0;
+  endedAt: number | undefined;
   bytes = 0;
   grpcStatus: number | undefined;
   /** The request body is completely received. */
@@ -164,6 +166,7 @@ export class H1Exchange implements Downstream {
 
   end(trailers?: OutgoingHttpHeaders): void {
     if (this.done) return;
+    this.endedAt = spanClockMs();
     if (!this.headSet) this.head(200, {});
     this.flushHead();
     if (this.chunked) this.emit(`0\r\n${trailers !== undefined ? trailerBlock(trailers) : ""}\r\n`);
@@ -181,6 +184,7 @@ export class H1Exchange implements Downstream {
   reset(): void {
     if (this.done) return;
     this.done = true;
+    this.endedAt = spanClockMs();
     if (this.active) { this.host.destroy(); return; }
     // Earlier pipelined answers are still going out: they finish first, then the connection breaks.
     this.broken = true;

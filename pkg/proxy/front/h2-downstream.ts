@@ -5,6 +5,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import type { ServerHttp2Stream } from "node:http2";
 import type { Readable } from "node:stream";
 import type { Downstream } from "../downstream.ts";
+import { spanClockMs } from "../../telemetry/index.ts";
 
 export class H2Downstream implements Downstream {
   readonly h2 = true;
@@ -18,6 +19,7 @@ export class H2Downstream implements Downstream {
   private done = false;
   private trailers: OutgoingHttpHeaders | undefined;
   status = 0;
+  endedAt: number | undefined;
   bytes = 0;
   grpcStatus: number | undefined;
   constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: readonly string[]) {
@@ -50,6 +52,7 @@ export class H2Downstream implements Downstream {
   end(trailers?: OutgoingHttpHeaders): void {
     if (this.done) return;
     this.done = true;
+    this.endedAt = spanClockMs();
     const st = this.stream;
     if (st.destroyed) return;
     if (!st.headersSent) this.head(200, {});
@@ -62,6 +65,7 @@ export class H2Downstream implements Downstream {
   trailersOnly(headers: OutgoingHttpHeaders): void {
     if (this.started()) return this.reset();
     this.done = true;
+    this.endedAt = spanClockMs();
     this.status = 200;
     this.grpcStatus = Number(headers["grpc-status"] ?? 2);
     const st = this.stream;
@@ -71,6 +75,7 @@ export class H2Downstream implements Downstream {
   reset(): void {
     if (this.done) return;
     this.done = true;
+    this.endedAt = spanClockMs();
     // destroy(err) sends RST_STREAM(INTERNAL_ERROR) at once; close(code) would first end the writable
     // side, and a stream not waiting for trailers would then look complete to the client.
     if (!this.stream.destroyed) this.stream.destroy(Object.assign(new Error("exchange reset"), { code: "ERR_HTTP2_STREAM_ERROR" }));

@@ -17,7 +17,7 @@ import { bufferBody, limitBody } from "./body-buffer.ts";
 import { BackendSlot, type BackendGates } from "../upstream/backend-gate.ts";
 import type { Clock } from "../clock.ts";
 import { connectionErrorField, failureOfMark } from "./connection-error-mark.ts";
-import { grpcStatusOf, rpcAttributesOf, type ProxyMetrics as TelemetryProxyMetrics, type SpanHandle, type Tracing } from "../../telemetry/index.ts";
+import { clientCall, grpcStatusOf, spanClockMs, upstreamReasonOf, type ProxyMetrics as TelemetryProxyMetrics, type SpanHandle, type Tracing } from "../../telemetry/index.ts";
 import type { Downstream } from "../downstream.ts";
 import type { EngineState } from "../engine-types.ts";
 import { applyHeaderModifier } from "./filters-headers.ts";
@@ -140,10 +140,11 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
       if (stats !== undefined) stats.inflight++;
       let clientSpan: SpanHandle | undefined;
       if (span !== undefined && deps.tracing !== undefined) {
-        clientSpan = deps.tracing.startClientSpan(span, {
-          "weft.attempt": tries, "server.address": target.address, "server.port": target.port,
-          "http.request.method": plan.method, ...(plan.grpc ? rpcAttributesOf(plan.path) : {}),
-        });
+        const call = span.sampled ? clientCall({
+          method: plan.method, path: pathWithQuery(plan), grpc: plan.grpc, address: target.address, port: target.port,
+          mtls: target.meshIdentity !== undefined, backend: cluster?.id, attempt: tries,
+        }) : undefined;
+        clientSpan = deps.tracing.startClientSpan(span, call?.attributes ?? {}, call?.name);
         const headers = plan.headers;
         deps.tracing.inject(clientSpan, (name, value) => { headers[name] = value; });
       }
@@ -181,10 +182,10 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
         }
         throw f;
       }
+      const reason = clientSpan?.sampled === true ? upstreamReasonOf(res.headers) : undefined;
+      if (reason !== undefined) clientSpan!.recordReason(reason);
       const now = clock.now();
       if (stats !== undefined) { stats.inflight--; stats.observe(now - started, now); }
-      // gRPC: the status comes with the trailers, so the client span ends once the answer was relayed.
-      if (!plan.grpc) clientSpan?.end({ httpStatus: res.status });
       if (timedOut || down.finished()) { clientSpan?.end({ httpStatus: res.status }); attempt.abort(); return; }
       if (retry !== undefined && retriesLeft > 0 && replayable && retry.codes.includes(res.status) && canRetry(deps, plan)) {
         clientSpan?.end({ httpStatus: res.status });
@@ -207,10 +208,16 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
         }
       }
       const answered = res;
+      // The answer relayed is the next hop's: so is its reason (e.g. no_endpoints two hops down).
+      if (reason !== undefined) span?.recordReason(reason);
+      // The client span ends when the answer is complete (gRPC: with its trailers' status), stamped before
+      // it is handed on, so it holds the next hop's server span and ends inside this request's.
+      let completeAt: number | undefined;
+      const stamp = clientSpan?.sampled === true ? () => { completeAt = spanClockMs(); } : undefined;
       try {
-        await relay(down, plan, answered, attempt);
+        await relay(down, plan, answered, attempt, stamp);
     } finally {
-      if (plan.grpc) endGrpcClientSpan(clientSpan, answered);
+      endClientSpan(clientSpan, answered, plan.grpc, completeAt);
     }
     if (overall !== undefined) clearTimeout(overall);
     return;
@@ -220,10 +227,11 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
   }
 }
 
-function endGrpcClientSpan(span: SpanHandle | undefined, res: UpstreamResponse): void {
+function endClientSpan(span: SpanHandle | undefined, res: UpstreamResponse, grpc: boolean, atMs: number | undefined): void {
   if (span === undefined) return;
+  if (!grpc) { span.end({ httpStatus: res.status }, atMs); return; }
   const status = grpcStatusOf(res.trailers(), res.headers);
-  span.end(status === undefined ? { httpStatus: res.status, error: "grpc_status_missing" } : { httpStatus: res.status, grpcStatus: status });
+  span.end(status === undefined ? { httpStatus: res.status, error: "grpc_status_missing" } : { httpStatus: res.status, grpcStatus: status }, atMs);
 }
 
 /** The `route` label the engine uses for the request (`<kind>/<ns>/<name>`, or "none"). */
@@ -275,10 +283,12 @@ function cutShort(body: Readable): boolean {
 }
 
 /** Stream the upstream answer to the downstream, trailers included; resets on mid-body failure. */
-function relay(down: Downstream, plan: Plan, res: UpstreamResponse, attempt: Attempt): Promise<void> {
+/** `complete` is called once the upstream answer is complete, before the downstream is ended or reset. */
+function relay(down: Downstream, plan: Plan, res: UpstreamResponse, attempt: Attempt, complete?: () => void): Promise<void> {
   const headers = responseHeaders(plan, res);
   try {
     if (res.endStream) {
+      complete?.();
       if (down.h2 && res.status === 200) down.trailersOnly(headers);
       else { down.head(res.status, headers); down.end(); }
       return Promise.resolve();
@@ -300,10 +310,11 @@ function relay(down: Downstream, plan: Plan, res: UpstreamResponse, attempt: Att
       end: (t) => {
         if (ended) return;
         ended = true;
+        complete?.();
         down.end(t !== undefined && Object.keys(t).length > 0 ? forwardResponseHeaders(t) : undefined);
         resolve();
       },
-      broken: () => { if (ended) return; ended = true; down.reset(); resolve(); },
+      broken: () => { if (ended) return; ended = true; complete?.(); down.reset(); resolve(); },
     };
     if (res.relayTo !== undefined) res.relayTo(sink);
     else pipeBody(res.body, () => res.trailers(), sink);
