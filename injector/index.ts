@@ -11,4 +11,5 @@ export type { WebhookServerOptions } from "./webhook-server.ts";
 export { createWebhookServer, DEFAULT_WEBHOOK_PATH } from "./webhook-server.ts";
 export type { JsonPatchOp } from "./json-patch.ts";
 export { applyJsonPatch, escapePointer } from "./json-patch.ts";
-export { INIT_CONTAINER, PROXY_CONTAINER } from "./sidecar-containers.ts";
+export { INIT_CONTAINER, PROXY_CONTAINER, proxyTracingEnv } from "./sidecar-containers.ts";
+export { workloadOf } from "./workload.ts";

@@ -15,6 +15,7 @@ import { escapePointer, type JsonPatchOp } from "./json-patch.ts";
 import { rewriteAppProbes } from "./app-probes.ts";
 import { INIT_CONTAINER, PROXY_CONTAINER, SCRATCH_VOLUME, TOKEN_VOLUME, initArgs, initContainer, proxyContainer, proxyVolumes } from "./sidecar-containers.ts";
 import { isRecord } from "../pkg/util/is-record.ts";
+import { workloadOf } from "./workload.ts";
 
 export type InjectionReason =
   | "enabled-by-namespace-label"
@@ -137,7 +138,7 @@ export function mutate(pod: Pod, namespace: Namespace | undefined, config: Injec
     ...(rewritten.length > 0 ? { rewrittenProbes: rewritten } : {}),
   };
   const init = initContainer(config, overrides);
-  const proxy = proxyContainer(config, overrides, native, probes.probes);
+  const proxy = proxyContainer(config, overrides, native, probes.probes, workloadOf(pod));
   const patch: JsonPatchOp[] = [...probes.patch];
 
   const hasInits = Array.isArray(spec["initContainers"]);

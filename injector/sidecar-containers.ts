@@ -1,7 +1,8 @@
 // sidecar-containers: the objects mutate adds to a pod — the `weft init` container (only
 // NET_ADMIN + NET_RAW, root only for it), the proxy container (UID 1337, non-root, read-only
 // root, no privilege escalation, drop ALL), and the proxy-only volumes (projected ServiceAccount
-// token for the controller audience, an in-memory scratch dir; WEFT_TRUST_BUNDLE when the config
+// token for the controller audience, an in-memory scratch dir; the pod's facts through the downward API and
+// WEFT_WORKLOAD (its traces' resource, pkg/telemetry resource.ts); WEFT_TRUST_BUNDLE when the config
 // carries the mesh trust bundle; NODE_OPTIONS and WEFT_NODE_ARGS = the sidecar's V8 heap/GC flags,
 // pkg/util/proxy-node-options.ts, which keep its RSS down under load; WEFT_APP_PROBES when app probes were
 // pointed at the proxy, injector/app-probes.ts; WEFT_INBOUND_MTLS=strict for weft.dev/inbound-mtls: strict). Takes config + per-pod overrides;
@@ -9,12 +10,13 @@
 // Must not: mount the weft token into app containers, or give the proxy any capability.
 // Spec: native sidecars = init container with restartPolicy Always (KEP-753, Kubernetes ≥ 1.29).
 import { WEFT_PROXY_CONTAINER } from "../pkg/api/index.ts";
+import { WORKLOAD_ENV } from "../pkg/telemetry/resource.ts";
 import { TRACING_ENV } from "../pkg/telemetry/tracing-env.ts";
 import { APP_PROBES_ENV, type AppProbe } from "../pkg/util/app-probes.ts";
 import { canonicalJson } from "../pkg/util/canonical-json.ts";
 import { NODE_ARGS_ENV, PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../pkg/util/proxy-node-options.ts";
 import type { PodOverrides } from "./annotations.ts";
-import type { InjectorConfig } from "./injector-config.ts";
+import type { InjectorConfig, ProxyTracing } from "./injector-config.ts";
 
 export const PROXY_CONTAINER = WEFT_PROXY_CONTAINER;
 export const INIT_CONTAINER = "weft-init";
@@ -79,8 +81,11 @@ function fieldEnv(name: string, fieldPath: string): Record<string, unknown> {
 }
 
 function tracingEnv(config: InjectorConfig): Record<string, unknown>[] {
-  const t = config.tracing;
-  if (t === undefined) return [];
+  return config.tracing === undefined ? [] : proxyTracingEnv(config.tracing);
+}
+
+/** The WEFT_TRACING_* env a proxy reads (pkg/telemetry tracingConfigFromEnv) for these settings. */
+export function proxyTracingEnv(t: ProxyTracing): Record<string, unknown>[] {
   return [
     env(TRACING_ENV.endpoint, t.endpoint),
     ...(t.protocol === undefined ? [] : [env(TRACING_ENV.protocol, t.protocol)]),
@@ -89,8 +94,9 @@ function tracingEnv(config: InjectorConfig): Record<string, unknown>[] {
   ];
 }
 
-/** `appProbes`: the app probes pointed at this proxy (admin path → original target), handed over as WEFT_APP_PROBES. */
-export function proxyContainer(config: InjectorConfig, o: PodOverrides, native: boolean, appProbes: Readonly<Record<string, AppProbe>> = {}): Record<string, unknown> {
+/** `appProbes`: the app probes pointed at this proxy (admin path → original target), handed over as WEFT_APP_PROBES;
+ *  `workload`: the pod's workload (`<Kind>/<name>`, workload.ts) as WEFT_WORKLOAD, its traces' service name. */
+export function proxyContainer(config: InjectorConfig, o: PodOverrides, native: boolean, appProbes: Readonly<Record<string, AppProbe>> = {}, workload?: string): Record<string, unknown> {
   const ready = (): Record<string, unknown> => ({ httpGet: { path: "/ready", port: config.adminPort } });
   const c: Record<string, unknown> = {
     name: PROXY_CONTAINER,
@@ -107,6 +113,7 @@ export function proxyContainer(config: InjectorConfig, o: PodOverrides, native: 
       fieldEnv("POD_IP", "status.podIP"),
       fieldEnv("NODE_NAME", "spec.nodeName"),
       env("WEFT_PROXY_MODE", "sidecar"),
+      ...(workload === undefined ? [] : [env(WORKLOAD_ENV, workload)]),
       env("WEFT_CONTROLLER_ADDRESS", config.controllerAddress),
       env("WEFT_TOKEN_PATH", `${TOKEN_MOUNT_PATH}/${TOKEN_FILE}`),
       env("WEFT_ADMIN_PORT", String(config.adminPort)),

@@ -22,6 +22,8 @@ import { createHash } from "node:crypto";
 import type { Gateway, ResourceSnapshot } from "../api/index.ts";
 import { PROXY_NODE_OPTIONS } from "../util/proxy-node-options.ts";
 import { DISTRIBUTION_AUDIENCE } from "../ca/index.ts";
+import { proxyTracingEnv, type ProxyTracing } from "../../injector/index.ts";
+import { WORKLOAD_ENV } from "../telemetry/index.ts";
 
 export const GATEWAY_LABEL = "gateway.networking.k8s.io/gateway-name";
 /** Labels every provisioned object carries (the provisioner watches its Deployments by them). */
@@ -42,6 +44,8 @@ export interface GatewayObjectSettings {
   readonly trustDomain: string;
   /** Mesh CA roots for WEFT_TRUST_BUNDLE; absent ⇒ the controller serves plaintext (proxies get --controller-insecure). */
   readonly trustBundle?: () => string;
+  /** Tracing for the gateway proxies (WEFT_TRACING_*), the controller's own. */
+  readonly tracing?: ProxyTracing;
 }
 
 const TOKEN_DIR = "/var/run/secrets/weft";
@@ -66,6 +70,10 @@ function proxyContainer(gw: Gateway, ns: string, name: string, ports: readonly n
     ],
     env: [
       { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+      // Its traces' resource (pkg/telemetry resource.ts): pod, node and the Deployment it belongs to.
+      { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
+      { name: WORKLOAD_ENV, value: `Deployment/${name}` },
+      ...(o.tracing === undefined ? [] : proxyTracingEnv(o.tracing)),
       ...(o.trustBundle === undefined ? [] : [{ name: "WEFT_TRUST_BUNDLE", value: o.trustBundle() }]),
       { name: "NODE_OPTIONS", value: PROXY_NODE_OPTIONS },
     ],

@@ -4,6 +4,8 @@
 // Must not: read files or the network.
 import { hostname } from "node:os";
 import { parseCommandLine, UsageError, type FlagTable, type FlagValues } from "../cli/flags.ts";
+import type { ProxyTracing } from "../../injector/index.ts";
+import { tracingConfigFromEnv } from "../telemetry/index.ts";
 
 export interface ControllerOptions {
   readonly provider: "kube" | "file";
@@ -31,6 +33,9 @@ export interface ControllerOptions {
   readonly webhookDnsNames: readonly string[];
   /** WEFT_INJECTION_CONFIG (JSON) for the injector; defaults when absent. */
   readonly injectionConfigJson?: string;
+  /** The controller's WEFT_TRACING_* (the chart's tracing values): passed on to injected sidecars (unless
+   *  WEFT_INJECTION_CONFIG has its own) and provisioned gateways. */
+  readonly proxyTracing?: ProxyTracing;
   readonly certLifetimeMs: number;
   /** Local mode/dev only (file provider): JSON file of static proxy tokens; the mesh CA signs for them. */
   readonly localDevTokens?: string;
@@ -104,6 +109,14 @@ export function parseControllerOptions(argv: readonly string[], env: Readonly<Re
   return controllerOptionsFrom(parseCommandLine(argv, CONTROLLER_FLAGS, { env }).flags, env);
 }
 
+/** The proxies' tracing from the controller's WEFT_TRACING_* env; a UsageError names a bad value. */
+function proxyTracingOf(env: Readonly<Record<string, string | undefined>>): { proxyTracing?: ProxyTracing } {
+  const { config, problems } = tracingConfigFromEnv(env, "weft-proxy");
+  if (problems.length > 0) throw new UsageError(`WEFT_TRACING_*: ${problems.join("; ")}`);
+  if (config?.otlpEndpoint === undefined) return {};
+  return { proxyTracing: { endpoint: config.otlpEndpoint, protocol: config.protocol, samplingRatio: config.samplingRatio, propagators: config.propagators } };
+}
+
 /** The options from parsed flags (and WEFT_INJECTION_CONFIG), or a UsageError naming the bad flag. */
 export function controllerOptionsFrom(f: FlagValues<typeof CONTROLLER_FLAGS>, env: Readonly<Record<string, string | undefined>>): ControllerOptions {
   const leaderElect = f["leader-elect"] === true;
@@ -145,6 +158,7 @@ export function controllerOptionsFrom(f: FlagValues<typeof CONTROLLER_FLAGS>, en
     ...opt(f["webhook-service"], "webhookService"),
     webhookDnsNames: csv(f["webhook-dns-names"]),
     ...(env["WEFT_INJECTION_CONFIG"] !== undefined ? { injectionConfigJson: env["WEFT_INJECTION_CONFIG"] } : {}),
+    ...proxyTracingOf(env),
     certLifetimeMs: parseDuration("cert-lifetime", f["cert-lifetime"] ?? "24h"),
     ...opt(f["local-dev-tokens"], "localDevTokens"),
     ...opt(f["ca-dir"], "caDir"),

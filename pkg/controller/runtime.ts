@@ -103,6 +103,7 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     ? createProvisioner({ client, controllerName: o.controllerName, image: o.gatewayImage, controllerAddress: o.controllerAddress, trustDomain: o.trustDomain, log,
       ...(kc !== undefined ? { kc } : {}),
       onWorkloadChange: scheduleStatusRefresh,
+      ...(o.proxyTracing !== undefined ? { tracing: o.proxyTracing } : {}),
       ...(tls !== undefined && identity !== undefined ? { trustBundle: () => identity.ca.trustBundle() } : {}) })
     : undefined;
   const pipeline = createControllerPipeline({
@@ -166,6 +167,7 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
       ...(o.webhookConfig !== undefined ? { configName: o.webhookConfig } : {}),
       address: o.grpcAddress, port: o.webhookPort, controllerInsecure: tls === undefined,
       ...(o.injectionConfigJson !== undefined ? { injectionConfigJson: o.injectionConfigJson } : {}),
+      ...(o.proxyTracing !== undefined ? { proxyTracing: o.proxyTracing } : {}),
       snapshot: () => provider.snapshot(), log, metrics,
     });
   }

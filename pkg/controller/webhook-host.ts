@@ -11,7 +11,7 @@ import type { Server } from "node:https";
 import type { Namespace, ResourceSnapshot } from "../api/index.ts";
 import { kubeStatusOf, type KubeClient, type Log } from "../k8s/index.ts";
 import type { ControllerMetrics } from "../telemetry/index.ts";
-import { createWebhookServer, DEFAULT_INJECTOR_CONFIG, parseInjectorConfig, type InjectorConfig } from "../../injector/index.ts";
+import { createWebhookServer, DEFAULT_INJECTOR_CONFIG, parseInjectorConfig, type InjectorConfig, type ProxyTracing } from "../../injector/index.ts";
 import type { MeshIdentity } from "./mesh-identity.ts";
 import { withTrustBundle } from "./distribution-trust.ts";
 import { startServingCertificate } from "./serving-cert.ts";
@@ -33,6 +33,8 @@ export interface WebhookOptions {
   readonly resyncMs?: number;
   /** The distribution port is plaintext (--grpc-insecure): injected proxies get WEFT_CONTROLLER_INSECURE, no bundle. */
   readonly controllerInsecure?: boolean;
+  /** Tracing for injected proxies when WEFT_INJECTION_CONFIG names none (the controller's own WEFT_TRACING_*). */
+  readonly proxyTracing?: ProxyTracing;
 }
 
 export interface InjectionWebhook {
@@ -71,11 +73,12 @@ export async function syncCaBundle(client: KubeClient, name: string, bundlePem: 
 }
 
 export async function startInjectionWebhook(o: WebhookOptions): Promise<InjectionWebhook | undefined> {
-  const loaded = loadInjectorConfig(o.injectionConfigJson);
-  if (loaded.config === undefined) {
-    o.log.error({ problems: loaded.problems }, "WEFT_INJECTION_CONFIG is invalid; the injection webhook is not served");
+  const read = loadInjectorConfig(o.injectionConfigJson);
+  if (read.config === undefined) {
+    o.log.error({ problems: read.problems }, "WEFT_INJECTION_CONFIG is invalid; the injection webhook is not served");
     return undefined;
   }
+  const loaded = { config: read.config.tracing === undefined && o.proxyTracing !== undefined ? { ...read.config, tracing: o.proxyTracing } : read.config };
   const dnsNames = [`${o.service}.${o.namespace}.svc`, `${o.service}.${o.namespace}.svc.cluster.local`, ...o.extraDnsNames];
   const spiffe = `spiffe://${o.identity.ca.trustDomain}/ns/${o.namespace}/sa/${o.service}`;
   const serving = startServingCertificate({

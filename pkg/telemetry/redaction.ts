@@ -32,7 +32,8 @@ const QUERY_SECRET = /([?&;](?:[^=&;#\s]*?(?:token|key|password|secret|signature
 
 /** A string with credentials, JWTs, PEM private keys and secret query values replaced. */
 export function scrubString(s: string): string {
-  if (s.length < 8) return s;
+  // The shortest thing redacted is a secret query name with its "=": `?sig=`, `&key=`.
+  if (s.length < 5) return s;
   return s
     .replace(PEM_BLOCK, `-----${REDACTED}-----`)
     .replace(AUTH_SCHEME, `$1 ${REDACTED}`)

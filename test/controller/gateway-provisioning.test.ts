@@ -29,8 +29,8 @@ interface DeploymentSpec {
   template: { metadata: { annotations?: Record<string, string> }; spec: PodSpec };
 }
 
-function deployment(): DeploymentSpec {
-  const objs = desiredGatewayObjects(gw, { image: "img", controllerAddress: "weft.weft-system.svc:15010", trustDomain: "cluster.local", trustBundle: () => "PEM" });
+function deployment(extra: Partial<Parameters<typeof desiredGatewayObjects>[1]> = {}): DeploymentSpec {
+  const objs = desiredGatewayObjects(gw, { image: "img", controllerAddress: "weft.weft-system.svc:15010", trustDomain: "cluster.local", trustBundle: () => "PEM", ...extra });
   return (objs.find((o) => o["kind"] === "Deployment") as { spec: DeploymentSpec }).spec;
 }
 
@@ -64,6 +64,16 @@ describe("the provisioned gateway Deployment", () => {
     expect(c.resources?.limits?.["memory"]).toBe("512Mi");
     expect(c.env.find((e) => e.name === "POD_NAME")).toEqual({ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } });
     expect(d.template.metadata.annotations).toEqual({ "weft.dev/inject": "disabled" });
+  });
+
+  it("exports traces where the controller does, as its Gateway's service, with its pod, node and Deployment", () => {
+    const env = (d: DeploymentSpec) => Object.fromEntries(d.template.spec.containers[0]!.env.map((e) => [e.name, e.value ?? e.valueFrom?.fieldRef.fieldPath]));
+    expect(env(deployment())).toMatchObject({ POD_NAME: "metadata.name", NODE_NAME: "spec.nodeName", WEFT_WORKLOAD: `Deployment/weft-gw-${gw.metadata.name}` });
+    expect(env(deployment())["WEFT_TRACING_ENDPOINT"]).toBeUndefined();
+    const traced = env(deployment({ tracing: { endpoint: "http://jaeger.observability:4317", protocol: "grpc", samplingRatio: 0.1, propagators: ["tracecontext", "b3"] } }));
+    expect(traced).toMatchObject({
+      WEFT_TRACING_ENDPOINT: "http://jaeger.observability:4317", WEFT_TRACING_PROTOCOL: "grpc", WEFT_TRACING_SAMPLING_RATIO: "0.1", WEFT_TRACING_PROPAGATORS: "tracecontext,b3",
+    });
   });
 });
 

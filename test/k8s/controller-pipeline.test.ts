@@ -109,6 +109,11 @@ describe("controller options", () => {
     expect(o.provider).toBe("kube");
     expect([o.grpcPort, o.healthPort, o.leaseDurationMs, o.renewDeadlineMs, o.retryPeriodMs]).toEqual([15010, 15014, 15000, 10000, 2000]);
     expect(parseControllerOptions(["--provider", "file", "--dir=/x", "--grpc-port", "0"], {}).grpcPort).toBe(0);
+    // The chart's tracing values reach the controller as WEFT_TRACING_*: passed on to injected and provisioned proxies.
+    expect(parseControllerOptions([], {}).proxyTracing).toBeUndefined();
+    expect(parseControllerOptions([], { WEFT_TRACING_ENDPOINT: "http://jaeger.observability:4317", WEFT_TRACING_SAMPLING_RATIO: "0.1" }).proxyTracing)
+      .toEqual({ endpoint: "http://jaeger.observability:4317", protocol: "grpc", samplingRatio: 0.1, propagators: ["tracecontext", "baggage", "b3"] });
+    expect(() => parseControllerOptions([], { WEFT_TRACING_ENDPOINT: "http://j:4317", WEFT_TRACING_SAMPLING_RATIO: "2" })).toThrow(/WEFT_TRACING_\*: samplingRatio/);
     expect(() => parseControllerOptions(["--provider", "file"], {})).toThrow(/--dir/);
     expect(() => parseControllerOptions(["--provider", "etcd"], {})).toThrow(/kube or file/);
     expect(() => parseControllerOptions(["--lease-duration", "1s"], {})).toThrow(/renew-deadline/);

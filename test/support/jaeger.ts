@@ -58,9 +58,11 @@ export interface Jaeger {
   services(): Promise<string[]>;
   /** Traces with a span of `service` in the last hour (newest first, at most `limit`). */
   traces(service: string, limit?: number): Promise<JaegerTrace[]>;
+  /** Traces of every service Jaeger knows, each once (at most `limit` per service). */
+  allTraces(limit?: number): Promise<JaegerTrace[]>;
   trace(traceId: string): Promise<JaegerTrace | undefined>;
-  /** Polls traces(service) until `ok` holds for what came back, or fails after timeoutMs naming what it saw. */
-  waitForTraces(service: string, ok: (traces: readonly JaegerTrace[]) => boolean, timeoutMs?: number): Promise<JaegerTrace[]>;
+  /** Polls traces(service) (allTraces() when undefined) until `ok` holds for what came back, or fails after timeoutMs naming what it saw. */
+  waitForTraces(service: string | undefined, ok: (traces: readonly JaegerTrace[]) => boolean, timeoutMs?: number): Promise<JaegerTrace[]>;
   stop(): Promise<void>;
 }
 
@@ -193,12 +195,19 @@ export async function startJaeger(): Promise<Jaeger> {
     const body = await getJson<{ data: RawTrace[] | null }>(`${queryUrl}/api/traces?service=${encodeURIComponent(service)}&limit=${limit}&lookback=1h`);
     return (body.data ?? []).map(parseJaegerTrace);
   };
+  const services = async (): Promise<string[]> => ((await getJson<{ data: string[] | null }>(`${queryUrl}/api/services`)).data ?? []).sort();
+  const allTraces = async (limit = 100): Promise<JaegerTrace[]> => {
+    const byId = new Map<string, JaegerTrace>();
+    for (const s of await services()) for (const t of await traces(s, limit)) byId.set(t.traceId, t);
+    return [...byId.values()];
+  };
   return {
     otlpHttp: `http://127.0.0.1:${ports.http}`,
     otlpGrpc: `http://127.0.0.1:${ports.grpc}`,
     queryUrl,
-    services: async () => ((await getJson<{ data: string[] | null }>(`${queryUrl}/api/services`)).data ?? []).sort(),
+    services,
     traces,
+    allTraces,
     trace: async (id) => {
       const res = await fetch(`${queryUrl}/api/traces/${id}`, { signal: AbortSignal.timeout(5_000) });
       if (res.status === 404) return undefined;
@@ -209,11 +218,11 @@ export async function startJaeger(): Promise<Jaeger> {
       const deadline = Date.now() + timeoutMs;
       let last: JaegerTrace[] = [];
       while (Date.now() < deadline) {
-        last = await traces(service).catch(() => last);
+        last = await (service === undefined ? allTraces() : traces(service)).catch(() => last);
         if (ok(last)) return last;
         await new Promise((r) => setTimeout(r, 200));
       }
-      throw new Error(`jaeger: traces of ${service} did not reach the expected state in ${timeoutMs} ms; got ${last.length}: ${last.map((t) => `${t.traceId} (${t.spans.length} spans)`).join(", ")}`);
+      throw new Error(`jaeger: traces of ${service ?? "every service"} did not reach the expected state in ${timeoutMs} ms; got ${last.length}: ${last.map((t) => `${t.traceId} (${t.spans.length} spans)`).join(", ")}`);
     },
     stop,
   };

@@ -23,6 +23,10 @@ export interface ReceivedSpan {
   readonly statusCode: number;
   readonly statusMessage: string;
   readonly attributes: Readonly<Record<string, AttrValue>>;
+  /** The resource's attributes (service.name included). */
+  readonly resource: Readonly<Record<string, AttrValue>>;
+  readonly startNs: bigint;
+  readonly endNs: bigint;
 }
 
 export interface OtlpReceiver {
@@ -37,6 +41,7 @@ export interface OtlpReceiver {
 interface RawKeyValue { key?: string; value?: Record<string, unknown> }
 interface RawSpan {
   traceId?: unknown; spanId?: unknown; parentSpanId?: unknown; traceState?: string; name?: string; kind?: number;
+  startTimeUnixNano?: string | number; endTimeUnixNano?: string | number;
   status?: { code?: number; message?: string }; attributes?: RawKeyValue[];
 }
 interface RawRequest { resourceSpans?: { resource?: { attributes?: RawKeyValue[] }; scopeSpans?: { spans?: RawSpan[] }[] }[] }
@@ -62,7 +67,8 @@ function attrsOf(kvs: RawKeyValue[] | undefined): Record<string, AttrValue> {
 function normalise(req: RawRequest): ReceivedSpan[] {
   const out: ReceivedSpan[] = [];
   for (const rs of req.resourceSpans ?? []) {
-    const serviceName = String(attrsOf(rs.resource?.attributes)["service.name"] ?? "");
+    const resource = attrsOf(rs.resource?.attributes);
+    const serviceName = String(resource["service.name"] ?? "");
     for (const ss of rs.scopeSpans ?? []) {
       for (const s of ss.spans ?? []) {
         out.push({
@@ -76,6 +82,9 @@ function normalise(req: RawRequest): ReceivedSpan[] {
           statusCode: Number(s.status?.code ?? 0),
           statusMessage: s.status?.message ?? "",
           attributes: attrsOf(s.attributes),
+          resource,
+          startNs: BigInt(s.startTimeUnixNano ?? 0),
+          endNs: BigInt(s.endTimeUnixNano ?? 0),
         });
       }
     }
