@@ -9,6 +9,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { Readable } from "node:stream";
 import type { Downstream } from "../downstream.ts";
 import { spanClockMs } from "../../telemetry/index.ts";
+import { declaredLength, endOnLength } from "./answer-end.ts";
 import { httpDate, responseHead, trailerBlock } from "../h1/h1-headers.ts";
 
 /** What an exchange needs from its connection. */
@@ -54,6 +55,8 @@ export class H1Exchange implements Downstream {
   readonly keepAlive: boolean;
   status = 0;
   endedAt: number | undefined;
+  /** The answer's Content-Length, when declared (answer-end.ts). */
+  private declared: number | undefined;
   bytes = 0;
   grpcStatus: number | undefined;
   /** The request body is completely received. */
@@ -128,6 +131,7 @@ export class H1Exchange implements Downstream {
   head(status: number, headers: OutgoingHttpHeaders): void {
     if (this.started()) return;
     const r = responseHead(status, headers);
+    this.declared = declaredLength(headers);
     this.headSet = true;
     this.status = status;
     this.noBody = this.method === "HEAD" || status === 204 || status === 304 || status < 200;
@@ -144,6 +148,7 @@ export class H1Exchange implements Downstream {
   write(chunk: Buffer): boolean {
     if (this.done) return true;
     this.bytes += chunk.length;
+    this.endedAt = endOnLength(this.endedAt, this.declared, this.bytes);
     if (this.noBody || chunk.length === 0) return true;
     const t = this.headText;
     if (t !== undefined && !this.chunked && chunk.length <= 16_384) {
@@ -166,7 +171,7 @@ export class H1Exchange implements Downstream {
 
   end(trailers?: OutgoingHttpHeaders): void {
     if (this.done) return;
-    this.endedAt = spanClockMs();
+    this.endedAt ??= spanClockMs();
     if (!this.headSet) this.head(200, {});
     this.flushHead();
     if (this.chunked) this.emit(`0\r\n${trailers !== undefined ? trailerBlock(trailers) : ""}\r\n`);
@@ -184,7 +189,7 @@ export class H1Exchange implements Downstream {
   reset(): void {
     if (this.done) return;
     this.done = true;
-    this.endedAt = spanClockMs();
+    this.endedAt ??= spanClockMs();
     if (this.active) { this.host.destroy(); return; }
     // Earlier pipelined answers are still going out: they finish first, then the connection breaks.
     this.broken = true;

@@ -6,6 +6,7 @@ import type { ServerHttp2Stream } from "node:http2";
 import type { Readable } from "node:stream";
 import type { Downstream } from "../downstream.ts";
 import { spanClockMs } from "../../telemetry/index.ts";
+import { declaredLength, endOnLength } from "./answer-end.ts";
 
 export class H2Downstream implements Downstream {
   readonly h2 = true;
@@ -20,6 +21,8 @@ export class H2Downstream implements Downstream {
   private trailers: OutgoingHttpHeaders | undefined;
   status = 0;
   endedAt: number | undefined;
+  /** The answer's Content-Length, when declared (answer-end.ts). */
+  private declared: number | undefined;
   bytes = 0;
   grpcStatus: number | undefined;
   constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: readonly string[]) {
@@ -38,6 +41,7 @@ export class H2Downstream implements Downstream {
     const st = this.stream;
     if (this.started() || st.destroyed) return;
     this.status = status;
+    this.declared = declaredLength(headers);
     if (!expectTrailers) { st.respond({ ...headers, ":status": status }); return; }
     // Trailers (gRPC status) are sent when the body ends: the stream waits for them.
     st.respond({ ...headers, ":status": status }, { waitForTrailers: true });
@@ -46,13 +50,14 @@ export class H2Downstream implements Downstream {
   write(chunk: Buffer): boolean {
     if (this.done || this.stream.destroyed) return true;
     this.bytes += chunk.length;
+    this.endedAt = endOnLength(this.endedAt, this.declared, this.bytes);
     return this.stream.write(chunk);
   }
   onDrain(fn: () => void): void { this.stream.on("drain", fn); }
   end(trailers?: OutgoingHttpHeaders): void {
     if (this.done) return;
     this.done = true;
-    this.endedAt = spanClockMs();
+    this.endedAt ??= spanClockMs();
     const st = this.stream;
     if (st.destroyed) return;
     if (!st.headersSent) this.head(200, {});
@@ -65,7 +70,7 @@ export class H2Downstream implements Downstream {
   trailersOnly(headers: OutgoingHttpHeaders): void {
     if (this.started()) return this.reset();
     this.done = true;
-    this.endedAt = spanClockMs();
+    this.endedAt ??= spanClockMs();
     this.status = 200;
     this.grpcStatus = Number(headers["grpc-status"] ?? 2);
     const st = this.stream;
@@ -75,7 +80,7 @@ export class H2Downstream implements Downstream {
   reset(): void {
     if (this.done) return;
     this.done = true;
-    this.endedAt = spanClockMs();
+    this.endedAt ??= spanClockMs();
     // destroy(err) sends RST_STREAM(INTERNAL_ERROR) at once; close(code) would first end the writable
     // side, and a stream not waiting for trailers would then look complete to the client.
     if (!this.stream.destroyed) this.stream.destroy(Object.assign(new Error("exchange reset"), { code: "ERR_HTTP2_STREAM_ERROR" }));

@@ -217,7 +217,8 @@ export async function forward(down: Downstream, plan: Plan, state: EngineState, 
       try {
         await relay(down, plan, answered, attempt, stamp);
     } finally {
-      endClientSpan(clientSpan, answered, plan.grpc, completeAt);
+      // …or when our own answer was complete, if that came first (its last byte written before the upstream's end was seen).
+      endClientSpan(clientSpan, answered, plan.grpc, completeAt === undefined || down.endedAt === undefined ? completeAt ?? down.endedAt : Math.min(completeAt, down.endedAt));
     }
     if (overall !== undefined) clearTimeout(overall);
     return;
