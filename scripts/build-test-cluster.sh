@@ -7,6 +7,7 @@
 #   k8s-<v>/bin/{kube-apiserver,kube-controller-manager,kube-scheduler,kubectl,kubelet,kube-proxy,etcd}
 #   helm-<v>/bin/helm            gateway-api-<v>/crds/{standard,experimental}/*.yaml + VERSION
 #   coredns-<v>/bin/coredns      jaeger-<v>/bin/jaeger      promtool-<v>/bin/promtool
+#   h2spec-<v>/bin/h2spec        (the HTTP/2 conformance suite the proxy's HTTP/2 faces are run against)
 #   pause-<k8s v>/bin/pause      (build/pause/linux/pause.c of the k8s.io/kubernetes module, gcc -static)
 #   and one line per build in <cache>/build-times.log.
 # Exits 1 when go is missing (the tiers cannot be built).
@@ -111,6 +112,10 @@ build_promtool() {
     "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_VERSION")
 }
 
+build_h2spec() {
+  (cd "$1" && CGO_ENABLED=0 GOBIN="$1/bin" go install -trimpath -ldflags "-s -w" "github.com/summerwind/h2spec/cmd/h2spec@$H2SPEC_VERSION")
+}
+
 build_pause() {
   local src
   src="$(module_dir "$1" "k8s.io/kubernetes@$kube_version")/build/pause/linux/pause.c"
@@ -120,7 +125,7 @@ build_pause() {
   strip "$1/bin/pause"
 }
 
-all=(k8s helm gateway-api coredns jaeger promtool pause)
+all=(k8s helm gateway-api coredns jaeger promtool h2spec pause)
 wanted=("$@")
 [ "${#wanted[@]}" -gt 0 ] || wanted=("${all[@]}")
 t_all=$(now)
@@ -132,6 +137,7 @@ for p in "${wanted[@]}"; do
     coredns) piece coredns "$COREDNS_VERSION" "coredns $COREDNS_VERSION cgo=0" build_coredns ;;
     jaeger) piece jaeger "$JAEGER_VERSION" "jaeger $JAEGER_VERSION cgo=0" build_jaeger ;;
     promtool) piece promtool "$PROMETHEUS_VERSION" "promtool $PROMETHEUS_VERSION cgo=0" build_promtool ;;
+    h2spec) piece h2spec "$H2SPEC_VERSION" "h2spec $H2SPEC_VERSION cgo=0" build_h2spec ;;
     pause) piece pause "$kube_version" "pause $kube_version $(${CC:-gcc} --version | head -1)" build_pause ;;
     *) echo "build-test-cluster: unknown piece '$p' (pieces: ${all[*]})" >&2; exit 2 ;;
   esac

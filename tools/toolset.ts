@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 
 export const repoRoot = resolve(import.meta.dirname, "..");
 
-export type Piece = "k8s" | "helm" | "gateway-api" | "coredns" | "jaeger" | "promtool" | "pause";
+export type Piece = "k8s" | "helm" | "gateway-api" | "coredns" | "jaeger" | "promtool" | "h2spec" | "pause";
 
 function readPins(): Record<string, string> {
   const pins: Record<string, string> = {};
@@ -19,7 +19,7 @@ function readPins(): Record<string, string> {
   const env = join(repoRoot, "tools/test-cluster.env");
   if (existsSync(env)) {
     for (const line of readFileSync(env, "utf8").split("\n")) {
-      const m = /^([A-Z_]+)=(\S+)$/.exec(line.trim());
+      const m = /^([A-Z][A-Z0-9_]*)=(\S+)$/.exec(line.trim());
       if (m !== null) pins[m[1]!] = m[2]!;
     }
   }
@@ -30,7 +30,7 @@ export const pins: Readonly<Record<string, string>> = readPins();
 
 const VERSION_KEY: Record<Piece, string> = {
   k8s: "KUBE_VERSION", helm: "HELM_VERSION", "gateway-api": "GATEWAY_API_VERSION", coredns: "COREDNS_VERSION",
-  jaeger: "JAEGER_VERSION", promtool: "PROMETHEUS_VERSION", pause: "KUBE_VERSION",
+  jaeger: "JAEGER_VERSION", promtool: "PROMETHEUS_VERSION", h2spec: "H2SPEC_VERSION", pause: "KUBE_VERSION",
 };
 
 export const cacheRoot: string = process.env["WEFT_CACHE_DIR"] ?? join(homedir(), ".cache/weft");
