@@ -93,7 +93,11 @@ export function validateInjectorConfig(c: InjectorConfig): string[] {
   if (new Set([c.adminPort, c.inboundPort, c.outboundPort]).size !== 3) problems.push("adminPort, inboundPort and outboundPort must differ");
   if (!PROXY_LOG_LEVELS.includes(c.logLevel)) problems.push(`logLevel must be one of ${PROXY_LOG_LEVELS.join(", ")}`);
   for (const [kind, list] of [["requests", c.resources.requests], ["limits", c.resources.limits]] as const) {
-    for (const [res, q] of Object.entries(list)) if (q !== undefined && !isQuantity(q)) problems.push(`resources.${kind}.${res}: "${q}" is not a Kubernetes quantity`);
+    // Parsed JSON may carry other resources (ephemeral-storage, …): every entry is checked.
+    const entries: [string, string | undefined][] = Object.entries(list as Readonly<Record<string, string | undefined>>);
+    for (const [res, q] of entries) {
+      if (q !== undefined && !isQuantity(q)) problems.push(`resources.${kind}.${res}: ${JSON.stringify(q)} is not a Kubernetes quantity`);
+    }
   }
   problems.push(...requestsWithinLimits(c.resources, "resources"));
   if (!c.tokenAudience) problems.push("tokenAudience must be set");
@@ -160,7 +164,7 @@ export function parseInjectorConfig(json: string, base: InjectorConfig = DEFAULT
     ...base,
     ...known,
     ...(res === undefined ? {} : { resources: { requests: res.requests ?? {}, limits: res.limits ?? {} } }),
-  } as InjectorConfig;
+  };
   const invalid = validateInjectorConfig(config);
   return invalid.length > 0 ? { problems: invalid, warnings } : { config, problems: [], warnings };
 }

@@ -18,7 +18,7 @@ const csr = createCsr(keys.privateKeyPem, keys.publicKeyPem, ID);
 const ca = createMeshCa({ trustDomain: TD });
 const forgeCa = importCa(ca.exportCa(), { trustDomain: TD, signer: "forge" });
 
-async function rate(name: string, maxCount: number, fn: () => unknown | Promise<unknown>, extra: Record<string, unknown> = {}): Promise<void> {
+async function rate(name: string, maxCount: number, fn: () => unknown, extra: Record<string, unknown> = {}): Promise<void> {
   for (let i = 0; i < 3; i++) await fn();
   const t0 = performance.now();
   const c0 = process.cpuUsage();

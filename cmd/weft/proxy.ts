@@ -15,7 +15,7 @@
 // Memory: heap-reclaim (pkg/telemetry) gives a flood's memory back to the OS once the proxy is quiet.
 import { readFileSync } from "node:fs";
 import { readOptions, UsageError, type FlagTable, type FlagValues, type Subcommand } from "../../pkg/cli/index.ts";
-import type { Limits, UnderscoreHeaders } from "../../pkg/proxy/limits.ts";
+import type { Limits } from "../../pkg/proxy/limits.ts";
 import { startProxy, type ProxyOptions } from "../../pkg/proxy/runtime.ts";
 import { APP_PROBES_ENV, parseAppProbes } from "../../pkg/util/app-probes.ts";
 import { WORKLOAD_ENV, createLogger, parseLogLevel, parseWorkloadRef, processResource, startHeapReclaim, tracingConfigFromEnv } from "../../pkg/telemetry/index.ts";
@@ -159,7 +159,7 @@ function proxyOptionsOf(f: Flags, env: NodeJS.ProcessEnv): { options: ProxyOptio
     ...optional("backendMaxPendingRequests", rangeFlag(f, "backend-max-pending-requests", 1, 1_000_000)),
     ...optional("backendMaxRequests", rangeFlag(f, "backend-max-requests", 1, 1_000_000)),
     ...optional("bodyIdleTimeoutMs", rangeFlag(f, "body-idle-timeout-ms", 1, 3_600_000)),
-    ...(us !== undefined ? { headersWithUnderscores: us as UnderscoreHeaders } : {}),
+    ...(us !== undefined ? { headersWithUnderscores: us } : {}),
   };
   const portMap = new Map((f["port-map"] ?? "").split(",").filter((x) => x !== "").map((pair) => {
     const [a, b] = pair.split("=").map(Number);

@@ -49,7 +49,7 @@ export function parseManifests(text: string, source: string): ParseOutcome {
       const locate = (path: readonly PathSeg[]): Partial<ParseIssue> => {
         if (located === undefined) {
           const first = parseAllDocuments(text, { lineCounter: lines })[0];
-          located = first === undefined || Array.isArray(first) ? () => ({}) : locator(first as Document.Parsed, lines);
+          located = first === undefined || Array.isArray(first) ? () => ({}) : locator(first, lines);
         }
         return located(path);
       };
@@ -174,7 +174,7 @@ function parseObject(raw: Record<string, unknown>, base: readonly PathSeg[], doc
     return;
   }
   if (typeof apiVersion !== "string" || !info.apiVersions.includes(apiVersion)) {
-    sink.errors.push(at(["apiVersion"], `${apiVersion === undefined ? "is required" : `"${String(apiVersion)}" is not recognised`} for ${kind}; expected one of ${info.apiVersions.join(", ")}`));
+    sink.errors.push(at(["apiVersion"], `${apiVersion === undefined ? "is required" : `${JSON.stringify(apiVersion)} is not recognised`} for ${kind}; expected one of ${info.apiVersions.join(", ")}`));
     return;
   }
   const checked = checkShape(raw, info.schema, [], PARSE_LIMITS.maxErrorsPerObject);

@@ -8,7 +8,7 @@ import { X509Certificate, createPrivateKey, createPublicKey } from "node:crypto"
 import { WeftError } from "../errors/weft-error.ts";
 import { isValidTrustDomain, parseSpiffeId } from "../util/spiffe.ts";
 import forge from "node-forge";
-import { createIntermediateCa, createRootCa, issueLeaf, prepareIssuer, type IssuedCa, type LeafIssuer } from "./ca-certs.ts";
+import { createIntermediateCa, createRootCa, issueLeaf, prepareIssuer, type IssuedCa } from "./ca-certs.ts";
 import { LEAF_KEY_BITS, generateRsaKeySync } from "./rsa-keys.ts";
 import { parseCsr, type ParsedCsr } from "./csr.ts";
 import type { SignerKind } from "./rsa-sign.ts";
@@ -107,7 +107,7 @@ function buildCa(opts: MeshCaOptions, rootCertPem: string, rootKeyPem: string | 
   const td = opts.trustDomain;
   const signer = opts.signer ?? "native";
   const now = opts.now ?? Date.now;
-  let state = { rootCertPem, rootKeyPem, inter, issuer: prepareIssuer(inter) as LeafIssuer, previous };
+  let state = { rootCertPem, rootKeyPem, inter, issuer: prepareIssuer(inter), previous };
   const checkRequest = (identity: string, ttlMs: number): void => {
     const id = parseSpiffeId(identity);
     if (id === undefined || id.trustDomain !== td) {

@@ -62,7 +62,7 @@ export function loadOrCreateCaDir(dir: string, trustDomain: string, log: Log): M
   try {
     ca = caFromSecretData(data, trustDomain);
   } catch (e) {
-    throw new Error(`--ca-dir ${dir}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`--ca-dir ${dir}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   log.info({ caDir: dir, created, trustDomain }, created ? "mesh CA created and stored" : "mesh CA loaded");
   return ca;

@@ -42,7 +42,9 @@ type Access = Pick<DistributionServerOptions, "authenticateToken" | "authorize" 
 
 /** The distribution server's security options for this controller. */
 export function distributionAccess(provider: "kube" | "file", identity: MeshIdentity | undefined, client: KubeClient | undefined): Access {
-  if (identity !== undefined) return { authenticateToken: identity.authenticateToken, authorize: authorizeProxy, sign: identity.sign };
+  if (identity !== undefined) {
+    return { authenticateToken: (token) => identity.authenticateToken(token), authorize: authorizeProxy, sign: identity.sign };
+  }
   if (provider !== "kube" || client === undefined) return {};
   const reviews = createTokenReviewAuthenticator((review) =>
     client.request<TokenReviewResult>("POST", "/apis/authentication.k8s.io/v1/tokenreviews", { body: review }));

@@ -3,34 +3,16 @@
 // <service>.<ns>.svc.cluster.local, the host of --controller-address when it is a DNS name, and
 // --grpc-dns-names). Re-issued at half-life by the same mechanism as the webhook
 // (serving-cert.ts); the running gRPC server takes the new certificate for new connections
-// through grpc-js's secure-context watcher.
+// (pkg/distribution rotatingServerCredentials).
 // Takes the mesh CA and names; gives ServerCredentials for DistributionServer.listen and stop().
 // Must not: log keys; ask clients for certificates (proxies authenticate with their token).
-import * as grpc from "@grpc/grpc-js";
 import { isIP } from "node:net";
-import type { SecureContextOptions } from "node:tls";
 import type { MeshCa } from "../ca/index.ts";
+import { rotatingServerCredentials, type RotatingServerCredentials, type ServerCredentials } from "../distribution/index.ts";
 import type { Log } from "../k8s/index.ts";
 import { startServingCertificate, type ServingCert } from "./serving-cert.ts";
 
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
-
-/** ServerCredentials whose key and certificate can be swapped while the server runs. */
-class RotatingServerCredentials extends grpc.ServerCredentials {
-  constructor(cert: ServingCert) {
-    super({ minVersion: "TLSv1.2" }, contextOf(cert));
-  }
-  replace(cert: ServingCert): void {
-    this.updateSecureContextOptions(contextOf(cert));
-  }
-  _equals(other: grpc.ServerCredentials): boolean {
-    return other === this;
-  }
-}
-
-function contextOf(cert: ServingCert): SecureContextOptions {
-  return { key: Buffer.from(cert.keyPem), cert: Buffer.from(cert.certChainPem) };
-}
 
 export interface DistributionTlsOptions {
   readonly ca: MeshCa;
@@ -47,7 +29,7 @@ export interface DistributionTlsOptions {
 }
 
 export interface DistributionTls {
-  readonly credentials: grpc.ServerCredentials;
+  readonly credentials: ServerCredentials;
   readonly dnsNames: readonly string[];
   current(): ServingCert;
   stop(): void;
@@ -67,8 +49,9 @@ export function startDistributionTls(o: DistributionTlsOptions): DistributionTls
   const serving = startServingCertificate({
     ca: o.ca, spiffeId: `spiffe://${o.ca.trustDomain}/ns/${o.namespace}/sa/${o.service}`, dnsNames, what: "distribution", log: o.log,
     ...(o.certTtlMs !== undefined ? { ttlMs: o.certTtlMs } : {}), ...(o.minRenewMs !== undefined ? { minDelayMs: o.minRenewMs } : {}),
-    onRenew: (c) => creds?.replace(c),
+    onRenew: (c) => creds?.replace(c.keyPem, c.certChainPem),
   });
-  creds = new RotatingServerCredentials(serving.current());
-  return { credentials: creds, dnsNames, current: () => serving.current(), stop: () => serving.stop() };
+  const first = serving.current();
+  creds = rotatingServerCredentials(first.keyPem, first.certChainPem);
+  return { credentials: creds.credentials, dnsNames, current: () => serving.current(), stop: () => serving.stop() };
 }

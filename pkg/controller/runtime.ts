@@ -6,12 +6,12 @@
 // writes) share it.
 // stop(release=false) simulates a crash for leader-election tests: the lease is not released.
 // Must not: exit the process, or write status when --leader-elect is on and we are not leader.
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { readFileSync } from "node:fs";
 import type { ResourceSnapshot } from "../api/index.ts";
 import { createDistributionServer } from "../distribution/index.ts";
 import {
-  createKubeClient, startFileProvider, startKubeProvider, startLeaderElection,
+  createKubeClient, loadKubeConfig, startFileProvider, startKubeProvider, startLeaderElection,
   type FileProvider, type KubeProvider, type LeaderElection, type Log,
 } from "../k8s/index.ts";
 import { createStatusWriter, decorateStatuses, type StatusWriter } from "../status/index.ts";
@@ -50,12 +50,7 @@ export interface ControllerHandle {
 export async function startController(o: ControllerOptions, log: Log, kcIn?: KubeConfig): Promise<ControllerHandle> {
   const insecureProblem = distributionSecurityProblem(o);
   if (insecureProblem !== undefined) throw new Error(insecureProblem);
-  let kc = kcIn;
-  if (kc === undefined && o.provider === "kube") {
-    kc = new KubeConfig();
-    if (o.kubeconfig !== undefined) kc.loadFromFile(o.kubeconfig);
-    else kc.loadFromDefault();
-  }
+  const kc = kcIn ?? (o.provider === "kube" ? loadKubeConfig(o.kubeconfig) : undefined);
   const client = kc === undefined ? undefined : createKubeClient(kc);
   // Served on the admin port's /metrics: every part below counts into this one set.
   const metricsRegistry = createMetricsRegistry({ processMetrics: true });

@@ -1,6 +1,8 @@
 // index: the public surface of pkg/distribution (controller server, proxy client, pure slice and
 // resource functions; the IR validator is pkg/ir's validateIr). Must not: hold behaviour.
 export { createDistributionServer } from "./server.ts";
+export { rotatingServerCredentials } from "./server-credentials.ts";
+export type { RotatingServerCredentials, ServerCredentials } from "./server-credentials.ts";
 export type { DistributionServer, DistributionServerOptions, ProxyStatus, RouteProgrammed, SignHandler } from "./server.ts";
 export { createDistributionClient, tlsCredentials } from "./client.ts";
 export type { DistributionClient, DistributionClientOptions } from "./client.ts";

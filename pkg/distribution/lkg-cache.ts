@@ -37,10 +37,12 @@ export async function readLkgCache(path: string): Promise<{ version: string; res
     return undefined;
   }
   try {
-    const f = JSON.parse(text) as Partial<CacheFile>;
+    const f = JSON.parse(text) as { readonly format?: unknown; readonly version?: unknown; readonly resources?: unknown };
     if (f.format !== "weft-lkg/v1" || typeof f.version !== "string" || !Array.isArray(f.resources)) return undefined;
+    const listed: readonly (Partial<Record<"type" | "name" | "hash" | "json", unknown>> | null)[] = f.resources;
     const resources: ResourceMsg[] = [];
-    for (const r of f.resources) {
+    for (const r of listed) {
+      if (r === null || typeof r !== "object") return undefined;
       if (typeof r.type !== "string" || typeof r.name !== "string" || typeof r.hash !== "string" || typeof r.json !== "string") {
         return undefined;
       }

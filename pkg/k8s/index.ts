@@ -8,7 +8,7 @@ export { SILENT_LOG } from "./log.ts";
 export type { FileProvider, FileProviderOptions } from "./file-provider.ts";
 export { startFileProvider } from "./file-provider.ts";
 export type { KubeClient, RequestOptions } from "./kube-client.ts";
-export { createKubeClient, kubeStatusOf, MAX_RESPONSE_BYTES } from "./kube-client.ts";
+export { createKubeClient, kubeStatusOf, loadKubeConfig, MAX_RESPONSE_BYTES } from "./kube-client.ts";
 export type { ResourceKind } from "./resource-kinds.ts";
 export { RESOURCE_KINDS, apiPath } from "./resource-kinds.ts";
 export type { WatchedResource, WatchSource, WatchSourceOptions } from "./watch-source.ts";

@@ -1,6 +1,6 @@
 // kube-client: a small JSON client for the Kubernetes API over node:https, authenticated from a
 // @kubernetes/client-node KubeConfig (client certs, tokens, CA via applyToHTTPSOptions).
-// Takes a KubeConfig; gives request(method, path, {body, contentType, query}) → parsed JSON, raw
+// loadKubeConfig reads a kubeconfig (or the default one). Takes a KubeConfig; gives request(method, path, {body, contentType, query}) → parsed JSON, raw
 // (no model classes, so list results and watch events have the same shape), over one keep-alive
 // agent; credentials are re-read every minute (the old agent is closed a minute later).
 // Errors are WeftErrors carrying details.status (HTTP code, 0 for network errors) and the API
@@ -8,7 +8,7 @@
 // Must not: log or put credentials or Secret data into error messages.
 import https from "node:https";
 import http from "node:http";
-import type { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "@kubernetes/client-node";
 import { WeftError, type WeftErrorCode } from "../errors/weft-error.ts";
 
 export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -42,6 +42,14 @@ export function kubeStatusOf(err: unknown): number | undefined {
 
 /** Credentials (and thus bearer tokens from exec/auth plugins) are re-read this often. */
 const CREDENTIAL_TTL_MS = 60_000;
+
+/** A kubeconfig file, or the default ($KUBECONFIG, ~/.kube/config, in-cluster) when no path is given. */
+export function loadKubeConfig(path?: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (path !== undefined && path !== "") kc.loadFromFile(path);
+  else kc.loadFromDefault();
+  return kc;
+}
 
 export function createKubeClient(kc: KubeConfig): KubeClient {
   const server = kc.getCurrentCluster()?.server;

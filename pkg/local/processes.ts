@@ -38,7 +38,7 @@ export function createSupervisor(logDir: string, verbose: boolean, baseEnv: Read
   let unexpected: (c: LocalChild, code: number | null, signal: string | null) => void = () => {};
   const reaper = spawn(process.execPath, [join(import.meta.dirname, "reaper.ts")], { detached: true, stdio: ["pipe", "ignore", "ignore"] });
   reaper.on("error", () => {});
-  reaper.stdin!.on("error", () => {});
+  reaper.stdin.on("error", () => {});
   reaper.unref();
   (reaper.stdin as unknown as { unref?: () => void }).unref?.();
   const pipeLines = (child: LocalChild, stream: NodeJS.ReadableStream): void => {
@@ -69,9 +69,9 @@ export function createSupervisor(logDir: string, verbose: boolean, baseEnv: Read
       });
       const child: LocalChild = { name, order, proc, log: createWriteStream(join(logDir, `${name}.log`), { mode: 0o600 }), exited: false, watchers: [] };
       children.push(child);
-      if (proc.pid !== undefined) reaper.stdin!.write(`add ${proc.pid}\n`);
-      pipeLines(child, proc.stdout!);
-      pipeLines(child, proc.stderr!);
+      if (proc.pid !== undefined) reaper.stdin.write(`add ${proc.pid}\n`);
+      pipeLines(child, proc.stdout);
+      pipeLines(child, proc.stderr);
       proc.on("error", (e) => child.log.write(`spawn error: ${e.message}\n`));
       proc.on("exit", (code, signal) => {
         child.exited = true;
@@ -83,7 +83,7 @@ export function createSupervisor(logDir: string, verbose: boolean, baseEnv: Read
       return new Promise((resolve) => child.watchers.push({ re, resolve }));
     },
     onUnexpectedExit(cb) { unexpected = cb; },
-    removeOnCrash(dir) { reaper.stdin!.write(`rm ${dir}\n`); },
+    removeOnCrash(dir) { reaper.stdin.write(`rm ${dir}\n`); },
     async stopAll(graceMs) {
       stopping = true;
       const orders = [...new Set(children.map((c) => c.order))].sort((a, b) => a - b);
@@ -92,7 +92,7 @@ export function createSupervisor(logDir: string, verbose: boolean, baseEnv: Read
         await Promise.all(group.map((c) => stopOne(c, graceMs)));
       }
       await Promise.all(children.map((c) => new Promise<void>((r) => c.log.end(() => r()))));
-      reaper.stdin!.end("done\n");
+      reaper.stdin.end("done\n");
     },
   };
 }

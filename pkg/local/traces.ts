@@ -99,7 +99,7 @@ export async function startTraceSink(port: number, print: (line: string) => void
       chunks.push(c);
     });
     req.on("end", () => {
-      let spans: CollectedSpan[] = [];
+      let spans: CollectedSpan[];
       try { spans = spansOf(JSON.parse(Buffer.concat(chunks).toString("utf8")) as OtlpBody); } catch { res.writeHead(400).end(); return; }
       for (const s of spans) {
         let t = traces.get(s.traceId);

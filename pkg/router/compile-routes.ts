@@ -92,8 +92,8 @@ function prepare<M extends HttpMatchIR | GrpcMatchIR, P, I extends CandidateInde
 }
 
 function compileTable<M extends HttpMatchIR | GrpcMatchIR, P, I extends CandidateIndex>(table: RouteTableIR | undefined, k: TableKind<M, P, I>): CompiledTable {
-  const entries = Array.isArray(table?.entries) ? table.entries : [];
-  const rules = Array.isArray(table?.rules) ? table.rules : [];
+  const entries: readonly (RouteEntryIR | null | undefined)[] = Array.isArray(table?.entries) ? table.entries : [];
+  const rules: readonly (RuleIR | undefined)[] = Array.isArray(table?.rules) ? table.rules : [];
   const results: (RouteMatch | undefined)[] = [];
   const checks: EntryCheck[] = [];
   const exactHosts = new Map<string, I>();
@@ -111,7 +111,7 @@ function compileTable<M extends HttpMatchIR | GrpcMatchIR, P, I extends Candidat
     const entry = entries[i];
     const rule = entry === undefined || entry === null ? undefined : rules[entry.rule];
     const prepared = rule === undefined || entry?.match?.kind !== k.kind ? undefined : prepare(k, entry);
-    if (entry === undefined || rule === undefined || prepared === undefined) {
+    if (entry === undefined || entry === null || rule === undefined || prepared === undefined) {
       // Malformed entry: never a candidate, never matches.
       results.push(undefined);
       checks.push(alwaysTrue);

@@ -153,8 +153,8 @@ export function explainEntry(kind: "http" | "grpc", entry: RouteEntryIR, rule: R
 }
 
 function explainTable(kind: "http" | "grpc", table: RouteTableIR | undefined, req: RequestView, into: EntryVerdict[]): { winner: EntryVerdict | undefined; rest: number } {
-  const entries = Array.isArray(table?.entries) ? table.entries : [];
-  const rules = Array.isArray(table?.rules) ? table.rules : [];
+  const entries: readonly (RouteEntryIR | null | undefined)[] = Array.isArray(table?.entries) ? table.entries : [];
+  const rules: readonly (RuleIR | undefined)[] = Array.isArray(table?.rules) ? table.rules : [];
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
     const rule = entry === null || entry === undefined ? undefined : rules[entry.rule];

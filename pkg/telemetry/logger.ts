@@ -50,6 +50,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const logger = opts.destination === undefined ? pino(options) : pino(options, opts.destination);
   // pino serialises child bindings once, without the log hook: redact them on the way in. Children
   // inherit this method through their prototype, so grandchildren are covered too.
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with each (grand)child logger as `this` below
   const pinoChild = logger.child as unknown as (this: Logger, b: Record<string, unknown>, o?: object) => Logger;
   const redactingChild = function (this: Logger, bindings: Record<string, unknown>, childOpts?: object): Logger {
     return pinoChild.call(this, redact(bindings) as Record<string, unknown>, childOpts);

@@ -19,7 +19,7 @@ export function rpcAttributesOf(path: string): SpanAttributes {
 export function grpcStatusOf(...sources: (Readonly<Record<string, unknown>> | undefined)[]): number | undefined {
   for (const h of sources) {
     const v = h?.["grpc-status"];
-    const s = Array.isArray(v) ? v[0] : v;
+    const s: unknown = Array.isArray(v) ? v[0] : v;
     if (typeof s === "string" ? !/^\d{1,2}$/.test(s) : typeof s !== "number") continue;
     const n = Number(s);
     if (Number.isInteger(n) && n >= 0 && n <= 16) return n;

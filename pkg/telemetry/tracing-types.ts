@@ -73,7 +73,7 @@ export function validateTracingConfig(cfg: TracingConfig): string[] {
     problems.push(`samplingRatio must be a number in [0, 1], got ${String(cfg.samplingRatio)}`);
   }
   if (!Array.isArray(cfg.propagators) || cfg.propagators.length === 0) problems.push("propagators must be a non-empty list");
-  else for (const p of cfg.propagators) if (!PROPAGATOR_NAMES.includes(p)) problems.push(`unknown propagator "${String(p)}" (known: ${PROPAGATOR_NAMES.join(", ")})`);
+  else for (const p of cfg.propagators as readonly unknown[]) if (!(PROPAGATOR_NAMES as readonly unknown[]).includes(p)) problems.push(`unknown propagator "${String(p)}" (known: ${PROPAGATOR_NAMES.join(", ")})`);
   if (cfg.otlpEndpoint !== undefined) {
     let url: URL | undefined;
     try { url = new URL(cfg.otlpEndpoint); } catch { url = undefined; }

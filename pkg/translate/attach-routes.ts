@@ -58,7 +58,7 @@ function verdictOf(w: RouteWork, p: ParentOutcome): ParentVerdict {
 /** One member per route and table; a route attached twice to a table gets the union of its hostnames ([] = any). */
 function addMember(map: Map<string, Map<string, TableMember>>, key: string, route: CompiledRoute, hostnames: readonly string[]): void {
   let byRoute = map.get(key);
-  if (byRoute === undefined) map.set(key, (byRoute = new Map()));
+  if (byRoute === undefined) map.set(key, (byRoute = new Map<string, TableMember>()));
   const rk = `${route.ref.namespace}/${route.ref.name}`;
   const prev = byRoute.get(rk);
   const merged = prev === undefined ? hostnames
@@ -74,7 +74,7 @@ function groupMesh(meshMembers: ReadonlyMap<string, ReadonlyMap<string, TableMem
     for (const member of byRoute.values()) {
       const group = member.route.ref.namespace === serviceNamespace ? "" : member.route.ref.namespace;
       let groups = grouped.get(portKey);
-      if (groups === undefined) grouped.set(portKey, (groups = new Map()));
+      if (groups === undefined) grouped.set(portKey, (groups = new Map<string, TableMember[]>()));
       const list = groups.get(group);
       if (list) list.push(member);
       else groups.set(group, [member]);

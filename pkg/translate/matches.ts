@@ -37,10 +37,11 @@ export function normalisePrefix(value: string): string {
   return v;
 }
 
-function stringMatchType(type: string | undefined, where: string): StringMatchType | string {
+/** The match type, or a problem message. */
+function stringMatchType(type: string | undefined, where: string): StringMatchType | { readonly problem: string } {
   const t = type ?? "Exact";
   if (t === "Exact" || t === "RegularExpression") return t;
-  return `${where}: unsupported match type "${String(t).slice(0, 64)}" (Exact, RegularExpression)`;
+  return { problem: `${where}: unsupported match type "${String(t).slice(0, 64)}" (Exact, RegularExpression)` };
 }
 
 function compileHeaders(list: readonly (HTTPHeaderMatch | GRPCHeaderMatch)[] | undefined, where: string): HeaderMatchIR[] | string {
@@ -51,7 +52,7 @@ function compileHeaders(list: readonly (HTTPHeaderMatch | GRPCHeaderMatch)[] | u
   for (const [i, h] of src.entries()) {
     const at = `${where}.headers[${i}]`;
     const type = stringMatchType(h.type, at);
-    if (type !== "Exact" && type !== "RegularExpression") return type;
+    if (typeof type !== "string") return type.problem;
     if (typeof h.name !== "string" || !headerNameRe.test(h.name)) return `${at}: invalid header name "${String(h.name).slice(0, 64)}"`;
     if (typeof h.value !== "string" || h.value.length > LIMITS.headerValueLength) return `${at}: header value missing or over ${LIMITS.headerValueLength} characters`;
     if (type === "RegularExpression") {
@@ -74,7 +75,7 @@ function compileQuery(list: readonly HTTPQueryParamMatch[] | undefined, where: s
   for (const [i, q] of src.entries()) {
     const at = `${where}.queryParams[${i}]`;
     const type = stringMatchType(q.type, at);
-    if (type !== "Exact" && type !== "RegularExpression") return type;
+    if (typeof type !== "string") return type.problem;
     if (typeof q.name !== "string" || q.name.length === 0 || q.name.length > 256) return `${at}: query param name must be 1-256 characters`;
     if (typeof q.value !== "string" || q.value.length > LIMITS.headerValueLength) return `${at}: value missing or over ${LIMITS.headerValueLength} characters`;
     if (type === "RegularExpression") {
@@ -125,7 +126,7 @@ export function compileHttpMatches(matches: readonly HTTPRouteMatch[] | undefine
 function compileGrpcMethod(m: GRPCRouteMatch, at: string): GrpcMatchIR["method"] | string | null {
   if (m.method === undefined) return null;
   const type = stringMatchType(m.method.type, `${at}.method`);
-  if (type !== "Exact" && type !== "RegularExpression") return type;
+  if (typeof type !== "string") return type.problem;
   const { service, method } = m.method;
   if ((service === undefined || service === "") && (method === undefined || method === "")) return `${at}.method: one of service or method is required`;
   for (const [field, v, re] of [["service", service, grpcServiceRe], ["method", method, grpcMethodRe]] as const) {

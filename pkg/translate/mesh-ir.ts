@@ -8,7 +8,6 @@ import type { MeshPortIR, MeshServiceIR, RouteTablesIR } from "../ir/types.ts";
 import type { ClusterDemand } from "./backend-refs.ts";
 import { clusterId, isServiceParentable, protocolOf } from "./backend-refs.ts";
 import { cmp } from "./diagnostics.ts";
-import type { TableMember } from "./route-tables.ts";
 import { buildRouteTables } from "./route-tables.ts";
 import type { Attachment, MeshMembers } from "./attach-routes.ts";
 import { guard, type PassContext } from "./pass-context.ts";

@@ -4,7 +4,7 @@
 // Accepted while one rule remains; limits (maxItems) ⇒ UnsupportedValue; RequestRedirect with
 // backendRefs ⇒ IncompatibleFilters; a rule with no backendRefs and no filters answers 500.
 // Must not: attach routes to parents or sort entries (parent-refs.ts, precedence.ts do).
-import type { GRPCRoute, GRPCRouteRule, HTTPRoute, HTTPRouteFilter, HTTPRouteRule } from "../api/index.ts";
+import type { GRPCRoute, GRPCRouteRule, HTTPRoute, HTTPRouteRule } from "../api/index.ts";
 import type { BackendIR, GrpcMatchIR, HttpMatchIR, RouteRef, RuleIR } from "../ir/types.ts";
 import type { BackendContext, ClusterDemand, RouteKind } from "./backend-refs.ts";
 import { resolveBackendRef } from "./backend-refs.ts";
@@ -60,7 +60,7 @@ function compileBackends(rule: HTTPRouteRule | GRPCRouteRule, matches: readonly 
     const what = `backendRef ${j} of rule ${i}`;
     const weight = ref.weight ?? 1;
     if (!Number.isInteger(weight) || weight < 0 || weight > 1_000_000) return { reason: "UnsupportedValue", message: `${what}: weight ${weight} is not an integer 0-1000000` };
-    const filters = compileFilters(ref.filters as readonly HTTPRouteFilter[] | undefined, matches, ctx, `${what}`);
+    const filters = compileFilters(ref.filters, matches, ctx, `${what}`);
     if (!filters.ok) return filters.problem;
     const res = resolveBackendRef(ref, ctx, what);
     if (!res.ok) {
@@ -82,7 +82,7 @@ function compileRule(kind: RouteKind, ref: RouteRef, rule: HTTPRouteRule | GRPCR
   const m = kind === "HTTPRoute" ? compileHttpMatches((rule as HTTPRouteRule).matches, where) : compileGrpcMatches((rule as GRPCRouteRule).matches, where);
   if (!m.ok) return m.problem;
   const local: RuleAcc = { demands: [], refProblems: [], notes: [] };
-  const filters = compileFilters(rule.filters as readonly HTTPRouteFilter[] | undefined, m.matches, ctx, where);
+  const filters = compileFilters(rule.filters, m.matches, ctx, where);
   if (!filters.ok) return filters.problem;
   const hasRedirect = filters.filters.some((f) => f.type === "RequestRedirect");
   if (hasRedirect && (rule.backendRefs ?? []).length > 0) {

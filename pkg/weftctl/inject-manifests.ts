@@ -68,7 +68,10 @@ export function injectManifests(text: string, source: string, opts: InjectOption
   const errors: string[] = [];
   for (const d of docs) for (const e of d.errors) errors.push(`${source}: ${e.message.split("\n")[0]}`);
   if (errors.length > 0) return { output: "", reports: [], errors };
-  const objects: unknown[] = docs.map((d) => d.toJS({ maxAliasCount: 100 }));
+  const objects = docs.map((d): unknown => {
+    const js: unknown = d.toJS({ maxAliasCount: 100 });
+    return js;
+  });
 
   const namespaces = new Map<string, Namespace>();
   for (const o of objects) {
@@ -95,7 +98,7 @@ export function injectManifests(text: string, source: string, opts: InjectOption
       const meta = isRecord(obj["metadata"]) ? obj["metadata"] : {};
       const ns = typeof meta["namespace"] === "string" ? meta["namespace"] : opts.defaultNamespace;
       const { patch, report } = mutate(template as Pod, nsFor(ns), opts.config);
-      reports.push({ object: `${String(obj["kind"])} ${ns}/${String(meta["name"] ?? "")}`, report });
+      reports.push({ object: `${String(obj["kind"])} ${ns}/${typeof meta["name"] === "string" ? meta["name"] : ""}`, report });
       if (patch.length > 0) edits.push({ path: [...at, ...path], patch });
     }
     if (edits.length === 0) { out.push(doc.toString({ lineWidth: 0 })); return; }

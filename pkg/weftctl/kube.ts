@@ -8,18 +8,10 @@
 // caller that must not guess (status) can fail. Transient answers (429, 5xx, network) are retried a
 // few times first.
 // Must not: log credentials or Secret data (only TLS Secrets named by Gateway listeners are kept).
-import { KubeConfig } from "@kubernetes/client-node";
 import type { ResourceSnapshot, SnapshotKind } from "../api/index.ts";
 import { secretsReferencedByGateways, SnapshotBuilder } from "../api/index.ts";
-import { apiPath, createBackoff, createKubeClient, discoverVersion, kubeStatusOf, RESOURCE_KINDS } from "../k8s/index.ts";
+import { apiPath, createBackoff, createKubeClient, discoverVersion, kubeStatusOf, loadKubeConfig, RESOURCE_KINDS } from "../k8s/index.ts";
 import type { KubeClient } from "../k8s/index.ts";
-
-export function loadKubeConfig(path: string | undefined): KubeConfig {
-  const kc = new KubeConfig();
-  if (path !== undefined && path !== "") kc.loadFromFile(path);
-  else kc.loadFromDefault();
-  return kc;
-}
 
 export function kubeClientFor(path: string | undefined): KubeClient {
   return createKubeClient(loadKubeConfig(path));

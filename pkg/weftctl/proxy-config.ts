@@ -32,7 +32,7 @@ export async function fetchProxyConfig(admin: string, timeoutMs = 5_000): Promis
     res = await fetch(url, { redirect: "error", signal: AbortSignal.timeout(timeoutMs) });
   } catch (e) {
     const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : e instanceof Error ? `: ${e.message}` : "";
-    throw new Error(`cannot reach the proxy admin at ${url.origin}${cause}`);
+    throw new Error(`cannot reach the proxy admin at ${url.origin}${cause}`, { cause: e });
   }
   if (res.status !== 200) throw new Error(`${url.href} answered HTTP ${res.status}`);
   const length = Number(res.headers.get("content-length") ?? "0");

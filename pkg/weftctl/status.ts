@@ -161,7 +161,8 @@ export function statusFromCluster(snapshot: ResourceSnapshot, namespace?: string
     const ns = g.metadata.namespace ?? "default";
     if (!ours.has(g.spec.gatewayClassName) || !inNamespace(ns, namespace)) continue;
     const st = (g.status ?? {}) as LiveGatewayStatus;
-    const listeners = (Array.isArray(st.listeners) ? st.listeners : []).map((l) => ({ name: String(l.name ?? ""), attachedRoutes: Number(l.attachedRoutes ?? 0), conditions: l.conditions ?? [] }));
+    const live: LiveGatewayStatus["listeners"] = Array.isArray(st.listeners) ? st.listeners : [];
+    const listeners = (live ?? []).map((l) => ({ name: String(l.name ?? ""), attachedRoutes: Number(l.attachedRoutes ?? 0), conditions: l.conditions ?? [] }));
     gateways.push(gatewayRow(ns, g.metadata.name, g.spec.gatewayClassName, Array.isArray(st.conditions) ? st.conditions : [], listeners));
   }
   return finish(routes, gateways);

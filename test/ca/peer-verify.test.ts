@@ -17,7 +17,7 @@ let serial = 1;
 
 function key(): forge.pki.rsa.PrivateKey {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
-  return forge.pki.privateKeyFromPem(privateKey.export({ type: "pkcs1", format: "pem" }).toString()) as forge.pki.rsa.PrivateKey;
+  return forge.pki.privateKeyFromPem(privateKey.export({ type: "pkcs1", format: "pem" }).toString());
 }
 
 function make(o: { cn: string; issuer?: Made; ca: boolean; uris?: string[]; from?: number; to?: number; keyIndex?: number }): Made {

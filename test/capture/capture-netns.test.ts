@@ -8,7 +8,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { ClusterIR, MeshIR, RouteTablesIR, RuleIR } from "../../pkg/ir/types.ts";
 import { loadOriginalDstAddon, type SidecarStats } from "../../pkg/proxy/sidecar/index.ts";
 import { testCa, issueLeaf } from "../support/certs.ts";

@@ -5,7 +5,7 @@
 // Lease, publishes its proxy report on the report Lease, keeps the webhook caBundle and writes route
 // status with no "forbidden" error — and NO
 // BROADER: a list of actions it must not be able to do is denied by the API server.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";

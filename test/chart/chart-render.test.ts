@@ -1,7 +1,7 @@
 // chart-render: mesh-charts/weft linted and rendered by the real Helm binary, default and non-default
 // values; the rendered objects are checked for least privilege, wiring to the controller's flags
 // and the values schema. Skipped (with the reason) when Helm is not built.
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { join } from "node:path";
 import { parseInjectorConfig, DEFAULT_INJECTOR_CONFIG } from "../../injector/index.ts";
 import { parseControllerOptions } from "../../pkg/controller/options.ts";

@@ -199,7 +199,10 @@ describe("distribution over loopback gRPC", () => {
     const load = (async () => {
       for (let tick = 0; tick < 3000 && !stop && Date.now() < loadUntil; tick++) {
         const codes = await Promise.all(workloads.map(get));
-        for (const c of codes) (c === 200 ? served++ : failed++);
+        for (const c of codes) {
+          if (c === 200) served++;
+          else failed++;
+        }
       }
     })();
     await waitFor("load running", () => served > 0);

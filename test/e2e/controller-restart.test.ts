@@ -40,7 +40,8 @@ async function recovers(what: string, url: string, ms: number, times = 5): Promi
   let streak = 0;
   let last = "";
   await eventually(what, ms, async () => {
-    const r = await httpGet(url).catch((e: unknown) => ({ status: 0, body: String(e), headers: {} as Record<string, string> }));
+    const failed = (e: unknown): { status: number; body: string; headers: Record<string, string> } => ({ status: 0, body: String(e), headers: {} });
+    const r = await httpGet(url).catch(failed);
     last = `${r.status} ${String(r.headers["x-weft-error"] ?? "")}`;
     streak = r.status === 200 ? streak + 1 : 0;
     return streak >= times ? true : undefined;

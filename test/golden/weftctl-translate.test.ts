@@ -94,7 +94,7 @@ describe("weftctl translate (child process)", () => {
     [["-f", "x.yaml", "-o", "xml"], /-o must be yaml or json/],
     [["--bogus"], /unknown flag --bogus/],
   ])("bad flags %j exit 2", async (args, message) => {
-    const out = await weftctl(...(args as string[]));
+    const out = await weftctl(...(args));
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(message);
   });

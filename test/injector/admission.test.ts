@@ -3,7 +3,7 @@
 // enabled namespace gets a base64 JSONPatch that applies, refused annotations become warnings.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Namespace, Pod } from "../../pkg/api/index.ts";
+import type { Namespace } from "../../pkg/api/index.ts";
 import { applyJsonPatch, DEFAULT_INJECTOR_CONFIG, reviewResponse, type NamespaceLookup } from "../../injector/index.ts";
 import { fcParams } from "../support/fast-check-env.ts";
 

@@ -22,7 +22,7 @@ function inject(pod: Pod, native: boolean): { pod: Obj; probesEnv: string | unde
   const out = applyJsonPatch(pod, r.patch) as Obj;
   const proxy = [...(out.spec.initContainers ?? []), ...out.spec.containers].find((c: Obj) => c.name === "weft-proxy");
   const probesEnv = proxy.env.find((e: Obj) => e.name === APP_PROBES_ENV)?.value as string | undefined;
-  return { pod: out, probesEnv, report: r.report as Obj };
+  return { pod: out, probesEnv, report: r.report };
 }
 
 const app = (): Obj => ({

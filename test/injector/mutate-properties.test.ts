@@ -70,7 +70,7 @@ describe("mutate over generated pods", () => {
       if (!report.injected) { expect(patch).toEqual([]); return; }
 
       const out = applyJsonPatch(b.pod, patch) as Obj;
-      const before = containersOf(b.pod as unknown as Obj);
+      const before = containersOf(b.pod);
       const { init, main } = containersOf(out);
       const all = [...init, ...main];
       expect(all.filter((c) => c["name"] === "weft-proxy")).toHaveLength(1);

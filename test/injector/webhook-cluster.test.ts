@@ -10,7 +10,7 @@ import type { Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { CoreV1Api } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Namespace } from "../../pkg/api/index.ts";
 import { createWebhookServer, DEFAULT_INJECTOR_CONFIG, type InjectorConfig } from "../../injector/index.ts";
 import { clusterTier, startCluster, type TestCluster } from "../support/cluster.ts";

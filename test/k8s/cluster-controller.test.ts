@@ -5,7 +5,7 @@
 // zero writes; watches survive an apiserver restart; a killed leader is replaced within the lease
 // time and a stopped one releases the Lease; `weft controller` as a process serves /ready and exits
 // 0 on SIGTERM. Skipped (with the reason) when the cluster binaries are not built.
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import type { Condition } from "../../pkg/api/index.ts";

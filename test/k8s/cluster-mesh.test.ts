@@ -7,7 +7,7 @@
 // (ready endpoints, answers on their IPs) are proven on the real node: test/k8s/real-pods.cluster.test.ts,
 // and endpoints reaching a sidecar's config in test/build/image-on-real-node.cluster.test.ts.
 // Skipped (with the reason) when the cluster binaries are not built.
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { X509Certificate } from "node:crypto";
 import { createCsr } from "../../pkg/ca/csr.ts";
 import { generateRsaKeySync } from "../../pkg/ca/rsa-keys.ts";

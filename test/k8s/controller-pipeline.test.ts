@@ -85,7 +85,7 @@ describe("controller pipeline", () => {
     const good = p.lastResult();
     const broken = { ...snapshotOf(manifests("b.example.com")) };
     Object.defineProperty(broken, "httpRoutes", { get() { throw new Error("boom"); } });
-    p.onSnapshot(broken as ResourceSnapshot, full);
+    p.onSnapshot(broken, full);
     await p.idle();
     expect(p.passes()).toBe(2);
     expect(irs).toHaveLength(1);

@@ -52,7 +52,7 @@ async function fakeApi(script: Script): Promise<{ kc: KubeConfig; log: string[] 
     return json(200, { metadata: { resourceVersion: String(10 * lists) }, items: names.map((name) => ({ metadata: { name, namespace: "a", resourceVersion: "1" } })) });
   });
   await new Promise<void>((r) => server!.listen(0, "127.0.0.1", () => r()));
-  const port = (server!.address() as { port: number }).port;
+  const port = (server.address() as { port: number }).port;
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: "fake", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],

@@ -38,13 +38,12 @@ function trickle(port: number, path: string, bytes: number, gapMs: number): Prom
     const s = connect(port, "127.0.0.1");
     let got = "";
     let sent = 0;
-    let timer: NodeJS.Timeout | undefined;
     const stop = setTimeout(() => s.destroy(), 10_000);
     s.on("data", (d: Buffer) => { got += d.toString("latin1"); });
     s.on("close", () => { clearTimeout(stop); clearInterval(timer); resolve(got); });
     s.on("error", () => {});
     s.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${bytes}\r\nConnection: close\r\n\r\n`);
-    timer = setInterval(() => { if (sent < bytes && !s.destroyed) { s.write("x"); sent++; } else clearInterval(timer); }, gapMs);
+    const timer = setInterval(() => { if (sent < bytes && !s.destroyed) { s.write("x"); sent++; } else clearInterval(timer); }, gapMs);
   });
 }
 

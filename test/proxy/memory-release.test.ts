@@ -28,7 +28,7 @@ afterAll(async () => {
   await echo.close();
 });
 
-const live = (ctor: new (...a: never[]) => unknown): number => queryObjects(ctor, { format: "count" }) as number;
+const live = (ctor: new (...a: never[]) => unknown): number => queryObjects(ctor, { format: "count" });
 
 /** node:http2 does not export the server session class: take it from a session of a throwaway server. */
 async function serverSessionClass(): Promise<new (...a: never[]) => unknown> {

@@ -54,7 +54,7 @@ async function closesReusedConnections(): Promise<{ port: number; seen: string[]
     perSocket.set(req.socket, n);
     seen.push(`${req.method} ${req.url} #${n}`);
     req.resume();
-    req.on("end", () => { if (n > 1) req.socket.destroy(); else res.end(`ok ${req.url} host=${req.headers.host} x-a=${req.headers["x-a"]}`); });
+    req.on("end", () => { if (n > 1) req.socket.destroy(); else res.end(`ok ${req.url} host=${req.headers.host} x-a=${String(req.headers["x-a"])}`); });
   });
   s.keepAliveTimeout = 60_000;
   return { port: await listen(s), seen };

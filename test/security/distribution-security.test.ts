@@ -3,7 +3,7 @@
 // (UNAUTHENTICATED without a token), hello ↔ token identity (PERMISSION_DENIED), gateway slices
 // only for the Gateway's own ServiceAccount (a sidecar token receives no listener key bytes), and
 // trust replacement on the client (setCredentials).
-import { X509Certificate } from "node:crypto";
+import type { X509Certificate } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMeshCa } from "../../pkg/ca/index.ts";

@@ -43,8 +43,8 @@ function gatewayProxy(bundle: string): Promise<{ child: ChildProcess; adminPort:
         resolve({ child, adminPort: Number(m[1]), output: () => out });
       }
     };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
     child.on("exit", (code) => { clearTimeout(t); reject(new Error(`proxy exited ${code}: ${out.slice(-2000)}`)); });
   });
 }

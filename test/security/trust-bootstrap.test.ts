@@ -93,7 +93,7 @@ describe("provisioned gateways", () => {
     apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway",
     metadata: { name: "public", namespace: "shop", uid: "u-gw" },
     spec: { gatewayClassName: "weft", listeners: [{ name: "http", protocol: "HTTP", port: 80 }] },
-  } as Gateway;
+  };
   type Obj = { kind: string; metadata: { name: string }; spec?: { template?: { spec: { serviceAccountName?: string; containers: { args: string[]; env?: { name: string; value: string }[] }[] } } } };
 
   it("run as a dedicated ServiceAccount with the trust bundle", () => {

@@ -57,7 +57,7 @@ it("serves HTTP/2 over mesh mTLS through the real engine to the app, with the cl
       req.on("response", (h) => { status = Number(h[":status"]); });
       req.on("data", (d: Buffer) => { body += d.toString(); });
       req.on("end", () => { clearTimeout(timer); resolve({ status, body }); });
-      req.on("error", (e) => { clearTimeout(timer); reject(e); });
+      req.on("error", (e: Error) => { clearTimeout(timer); reject(e); });
       req.end();
     })));
     expect(bodies).toEqual([1, 2, 3].map((i) => ({ status: 200, body: `app saw GET /h2/${i}` })));

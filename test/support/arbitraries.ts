@@ -81,9 +81,9 @@ export function endpointSlicesArb(services: readonly Service[]): fc.Arbitrary<En
 }
 
 const podsArb: fc.Arbitrary<Pod[]> = fc.subarray(NAMESPACES.flatMap((n) => ["pod-0", "pod-1"].map((p) => [n, p] as const)))
-  .map((keys) => keys.map(([namespace, name]) => ({
+  .map((keys) => keys.map(([namespace, name]): Pod => ({
     apiVersion: "v1", kind: "Pod", metadata: { name, namespace }, spec: { serviceAccountName: `sa-${name}`, containers: [{ name: "app" }] },
-  }) as Pod));
+  })));
 
 // ---- gateways ------------------------------------------------------------------------------
 const listenerArb = (i: number): fc.Arbitrary<Listener> => fc.record({
@@ -106,10 +106,10 @@ const gatewaysArb: fc.Arbitrary<Gateway[]> = fc.subarray(GATEWAY_NAMES.flatMap((
   .chain((keys) => fc.tuple(...keys.map(([namespace, name]) => fc.tuple(
     fc.integer({ min: 1, max: 4 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => listenerArb(i)))),
     fc.constantFrom("weft", "weft", "weft", "weft", "other-class"),
-  ).map(([listeners, cls]) => ({
+  ).map(([listeners, cls]): Gateway => ({
     apiVersion: GW, kind: "Gateway", metadata: { name, namespace, generation: 1 },
     spec: { gatewayClassName: cls, listeners },
-  }) as Gateway))));
+  })))));
 
 const classes: GatewayClass[] = [
   { apiVersion: GW, kind: "GatewayClass", metadata: { name: "weft" }, spec: { controllerName: "weft.dev/gateway-controller" } },
@@ -117,10 +117,10 @@ const classes: GatewayClass[] = [
 ];
 
 // The certificate's validity does not matter to the properties; an invalid one exercises InvalidCertificateRef.
-const secretsArb: fc.Arbitrary<Secret[]> = fc.subarray(NAMESPACES.slice(0, 2)).map((nss) => nss.map((namespace) => ({
+const secretsArb: fc.Arbitrary<Secret[]> = fc.subarray(NAMESPACES.slice(0, 2)).map((nss) => nss.map((namespace): Secret => ({
   apiVersion: "v1", kind: "Secret", metadata: { name: "tls", namespace }, type: "kubernetes.io/tls",
   data: { "tls.crt": Buffer.from("not a certificate").toString("base64"), "tls.key": Buffer.from("not a key").toString("base64") },
-}) as Secret));
+})));
 
 const grantsArb: fc.Arbitrary<ReferenceGrant[]> = fc.subarray(NAMESPACES.slice()).chain((nss) => fc.tuple(...nss.map((namespace) => fc.record({
   fromKind: fc.constantFrom("HTTPRoute", "GRPCRoute", "Gateway"), fromNs: ns,

@@ -3,7 +3,7 @@
 // receiver. Proves one trace with an unbroken parent chain across real HTTP hops, a B3-only hop in
 // the middle, and a downstream hop with ratio 0 following the upstream decision. (The same chain
 // through the real proxy needs the proxy to call pkg/telemetry; see docs/telemetry.md.)
-import { createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { headerGetterOf, initTracing, type PropagatorName, type Tracing } from "../../pkg/telemetry/index.ts";
@@ -31,7 +31,7 @@ function forward(port: number, headers: Record<string, string>): Promise<number>
 async function makeHop(name: string, ratio: number, propagators: PropagatorName[], next: () => number): Promise<Hop> {
   const tracing = initTracing({ serviceName: name, protocol: "http", otlpEndpoint: receiver.endpoint, samplingRatio: ratio, propagators, exportDelayMs: 50 });
   const server = createServer((req, res) => {
-    const span = tracing.startServerSpan(headerGetterOf(req.headers as IncomingHttpHeaders), { "http.request.method": req.method ?? "GET", "http.route": "/reviews/{id}", "url.path": req.url ?? "/", "weft.route": `HTTPRoute/default/${name}` });
+    const span = tracing.startServerSpan(headerGetterOf(req.headers), { "http.request.method": req.method ?? "GET", "http.route": "/reviews/{id}", "url.path": req.url ?? "/", "weft.route": `HTTPRoute/default/${name}` });
     const client = tracing.startClientSpan(span, { "weft.backend": `default/next-of-${name}`, "weft.attempt": 0 });
     const out: Record<string, string> = {};
     tracing.inject(client, (k, v) => { out[k] = v; });

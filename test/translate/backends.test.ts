@@ -34,7 +34,7 @@ describe("backendRefs (spec §3)", () => {
     [{ name: "far", namespace: "other", port: 80 }, "RefNotPermitted", "no ReferenceGrant"],
     [{ name: "wss", port: 80 }, "UnsupportedProtocol", "kubernetes.io/wss"],
   ])("%j ⇒ invalid backend %s, route still Accepted", (ref, reason, msg) => {
-    const { r, backends } = run([{ ...ref, weight: 3 } as HTTPBackendRef, { name: "foo", port: 80 }]);
+    const { r, backends } = run([{ ...ref, weight: 3 }, { name: "foo", port: 80 }]);
     expect(backends[0]).toEqual({ kind: "invalid", weight: 3, status: 500, reason, message: expect.stringContaining(msg) });
     expect(backends[0]?.kind === "invalid" && backends[0].message.startsWith("backendRef 0 of rule 0: ")).toBe(true);
     expect(backends[1]).toMatchObject({ kind: "cluster", cluster: "default/foo:80" });

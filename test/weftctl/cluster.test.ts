@@ -4,7 +4,7 @@
 // status --kubeconfig shows nothing unhealthy when no controller wrote status.
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { clusterTier, startCluster, type TestCluster } from "../support/cluster.ts";
 
 const root = resolve(import.meta.dirname, "../..");

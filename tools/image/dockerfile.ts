@@ -61,7 +61,7 @@ function instruction(text: string, line: number): Instruction {
       throw new Error(`Dockerfile:${line}: ${op} must use the JSON form`);
     }
     if (!Array.isArray(json) || !json.every((x) => typeof x === "string")) throw new Error(`Dockerfile:${line}: ${op} must be a JSON array of strings`);
-    return { op: op as Op, args, json, line };
+    return { op: op, args, json, line };
   }
   if (op === "COPY") {
     const words = args.split(/\s+/);

@@ -65,8 +65,8 @@ export function daemonInNs(ns: string, script: string, args: readonly string[]):
     lines.push(line);
     for (const w of [...waiters]) if (w.pred(line)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(line); }
   };
-  createInterface({ input: child.stdout! }).on("line", onLine);
-  createInterface({ input: child.stderr! }).on("line", (l) => onLine(`stderr: ${l}`));
+  createInterface({ input: child.stdout }).on("line", onLine);
+  createInterface({ input: child.stderr }).on("line", (l) => onLine(`stderr: ${l}`));
   return {
     child, lines,
     waitFor(pred) {

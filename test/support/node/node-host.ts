@@ -56,7 +56,7 @@ async function acquireLock(timeoutS: number, log: (line: string) => void): Promi
   }
   const child = spawn("flock", ["-w", String(timeoutS), HOST_LOCK, "sh", "-c", "echo locked; exec cat >/dev/null"], { stdio: ["pipe", "pipe", "inherit"] });
   const line = await new Promise<string | undefined>((resolve) => {
-    const rl = createInterface({ input: child.stdout! });
+    const rl = createInterface({ input: child.stdout });
     rl.once("line", (l) => resolve(l));
     child.once("exit", () => resolve(undefined));
   });
@@ -107,7 +107,7 @@ export async function startNodeHost(log: (line: string) => void): Promise<NodeHo
       lines.once("line", (l) => resolve(JSON.parse(l) as Record<string, unknown>));
       runner!.once("exit", (code) => resolve({ error: `cluster runner exited with ${code}` }));
     });
-    if (first["error"] !== undefined) throw new Error(`real node did not start: ${String(first["error"])}`);
+    if (first["error"] !== undefined) throw new Error(`real node did not start: ${JSON.stringify(first["error"])}`);
     const info = first["ready"] as RealNodeInfo;
     const l = layout;
     const r = runner;

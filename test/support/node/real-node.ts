@@ -82,7 +82,7 @@ export async function startRealNode(l: NodeLayout, images: NodeImages, corednsIm
     const kubeconfigs: Record<string, string> = {};
     for (const user of ["node", "kube-proxy", "kube-scheduler"]) {
       kubeconfigs[user] = join(pki, `${user}.kubeconfig`);
-      await writeKubeconfig(kubeconfigs[user]!, `https://${NODE_IP}:${API_PORT}`, pki, user);
+      await writeKubeconfig(kubeconfigs[user], `https://${NODE_IP}:${API_PORT}`, pki, user);
     }
     procs["kube-scheduler"] = launch(bin("kube-scheduler"), [
       `--kubeconfig=${kubeconfigs["kube-scheduler"]}`, "--leader-elect=false", "--bind-address=127.0.0.1", "--secure-port=10259", "--v=1",
@@ -128,7 +128,7 @@ export async function startRealNode(l: NodeLayout, images: NodeImages, corednsIm
   } catch (e) {
     const detail = ["kubelet", "containerd", "kube-proxy"].map((n) => `--- ${n}.log (tail)\n${tail(join(l.logsDir, `${n}.log`), 12)}`).join("\n");
     await stop();
-    throw new Error(`${e instanceof Error ? e.message : String(e)}\n${detail}`);
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\n${detail}`, { cause: e });
   }
 }
 
