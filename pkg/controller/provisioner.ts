@@ -93,7 +93,7 @@ export function createProvisioner(opts: ProvisionerOptions): Provisioner {
     workload(namespace: string, gatewayName: string): GatewayWorkload | undefined {
       const name = provisionedName(gatewayName);
       const d = watch?.list().find((o) => o.metadata?.namespace === namespace && o.metadata.name === name);
-      return d === undefined ? undefined : workloadOf(d as DeploymentView);
+      return d === undefined ? undefined : workloadOf(d);
     },
     stop(): void {
       watch?.stop();

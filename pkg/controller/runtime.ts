@@ -118,7 +118,7 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
       ...(provisioner !== undefined ? {
         gatewayAddresses: (ns: string, name: string) => gatewayAddresses(snap, ns, name),
         gatewayDataPlane: {
-          workload: provisioner.workload,
+          workload: (ns: string, name: string) => provisioner.workload(ns, name),
           proxies: (ns: string, name: string) => combineProgrammed(distribution.gatewayProgrammedCount(ns, name), reports?.peers() ?? [], `Gateway/${ns}/${name}`, 0),
         },
       } : {}),

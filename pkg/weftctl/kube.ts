@@ -91,7 +91,7 @@ export async function requireReachable(client: KubeClient): Promise<void> {
   } catch (e) {
     const status = kubeStatusOf(e);
     const why = e instanceof Error ? e.message : String(e);
-    if (status === 401 || status === 403) throw new Error(`the Kubernetes API server refused the credentials (${why}): check the kubeconfig user`);
-    throw new Error(`cannot reach the Kubernetes API server (${why}): check --kubeconfig / the current context and that the cluster is up`);
+    if (status === 401 || status === 403) throw new Error(`the Kubernetes API server refused the credentials (${why}): check the kubeconfig user`, { cause: e });
+    throw new Error(`cannot reach the Kubernetes API server (${why}): check --kubeconfig / the current context and that the cluster is up`, { cause: e });
   }
 }

@@ -36,7 +36,7 @@ export const statusCommand: Subcommand = {
     });
     if (typeof o === "number") return o;
     let report: StatusReport;
-    let failed = false;
+    let failed: boolean;
     try {
       if (o.files.length > 0) {
         const src = loadManifests(o.files);

@@ -287,7 +287,7 @@ export class H1Connection implements ExchangeHost {
 
   finished(ex: H1Exchange): void {
     if (this.queue[0] !== ex) return;
-    while (this.queue.length > 0 && this.queue[0]!.finished()) {
+    while (this.queue.length > 0 && this.queue[0].finished()) {
       const done = this.queue.shift()!;
       done.closed(done.broken);
       if (done.broken) { this.destroy(); return; }

@@ -73,7 +73,7 @@ export class GatewayListeners {
       this.open.set(port, o);
       opening.push(new Promise<void>((resolve) => {
         // A port that cannot be bound is forgotten, so the next apply tries it again.
-        server.once("error", (e) => {
+        server.once("error", (e: Error) => {
           if (this.open.get(port) === o) this.open.delete(port);
           this.failed.set(port, e.message);
           this.opts.log?.("gateway.listener_bind_failed", { port, error: e.message });
@@ -81,7 +81,7 @@ export class GatewayListeners {
         });
         server.listen((this.opts.portMap ?? ((p) => p))(port), this.opts.host ?? "0.0.0.0", () => {
           server.removeAllListeners("error");
-          server.on("error", (e) => this.opts.log?.("gateway.listener_error", { port, error: e.message }));
+          server.on("error", (e: Error) => this.opts.log?.("gateway.listener_error", { port, error: e.message }));
           o.boundPort = (server.address() as AddressInfo).port;
           resolve();
         });

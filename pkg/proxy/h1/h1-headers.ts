@@ -31,7 +31,7 @@ export function headersOf(raw: readonly string[]): IncomingHttpHeaders {
       out[name] = value;
     }
   }
-  return out as IncomingHttpHeaders;
+  return out;
 }
 
 /** Cached IMF-fixdate for the Date field, refreshed at most once a second. */

@@ -49,7 +49,8 @@ interface HttpCommon {
 
 const common = createRequire(import.meta.url)("_http_common") as HttpCommon;
 const P = common.HTTPParser;
-if (typeof P !== "function" || typeof P.prototype.consume !== "function" || typeof P.kOnHeadersComplete !== "number") {
+const binding: unknown = P;
+if (typeof binding !== "function" || typeof (P.prototype as { consume?: unknown }).consume !== "function" || typeof P.kOnHeadersComplete !== "number") {
   throw new Error("node's llhttp binding (_http_common.HTTPParser) is not available in this node version");
 }
 
@@ -60,14 +61,15 @@ export const METHODS: readonly string[] = common.methods;
 export type OnRequestHead = (versionMajor: number, versionMinor: number, headers: string[] | undefined, method: number, url: string | undefined,
   statusCode: undefined, statusMessage: undefined, upgrade: boolean, shouldKeepAlive: boolean) => number | void;
 
+/** Plain functions, not methods: llhttp calls them with the parser as `this`. */
 export interface RequestParserCallbacks {
   /** A head split over several reads arrives first as partial header lists (then headers = undefined below). */
-  onHeadersPartial(headers: string[], url: string): void;
+  onHeadersPartial: (headers: string[], url: string) => void;
   onHead: OnRequestHead;
-  onBody(chunk: Buffer): void;
-  onMessageComplete(): void;
+  onBody: (chunk: Buffer) => void;
+  onMessageComplete: () => void;
   /** Only when consuming a handle: the result of each native read (bytes parsed or the parse error). */
-  onExecute(ret: number | ParseError): void;
+  onExecute: (ret: number | ParseError) => void;
 }
 
 export function newRequestParser(maxHeaderBytes: number, cb: RequestParserCallbacks): LlhttpParser {
@@ -103,13 +105,13 @@ export function closeParser(p: LlhttpParser): void {
 
 export interface ResponseParserCallbacks {
   /** Partial header lists of a long head, and trailer fields after a chunked body. */
-  onHeadersPartial(headers: string[], url: string): void;
+  onHeadersPartial: (headers: string[], url: string) => void;
   onHead: (versionMajor: number, versionMinor: number, headers: string[] | undefined, method: undefined, url: undefined,
     statusCode: number, statusMessage: string, upgrade: boolean, shouldKeepAlive: boolean) => number;
-  onBody(chunk: Buffer): void;
-  onMessageComplete(): void;
+  onBody: (chunk: Buffer) => void;
+  onMessageComplete: () => void;
   /** Only when consuming a handle: the result of each native read (bytes parsed or the parse error). */
-  onExecute(ret: number | ParseError): void;
+  onExecute: (ret: number | ParseError) => void;
 }
 
 /** Upstream answers: 64 KiB of head at most (as the upstream pool always allowed). */

@@ -259,7 +259,7 @@ function withAttemptTimeout(attempt: Attempt, ms: number | undefined): Promise<U
   if (ms === undefined || ms <= 0) return attempt.response;
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => { attempt.abort(); reject(failure("upstream_timeout", "upstream timeout")); }, ms);
-    attempt.response.then((r) => { clearTimeout(t); resolve(r); }, (e: unknown) => { clearTimeout(t); reject(e); });
+    attempt.response.finally(() => clearTimeout(t)).then(resolve, reject);
   });
 }
 

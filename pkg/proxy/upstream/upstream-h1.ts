@@ -21,6 +21,7 @@ const notHost = (name: string) => name === "host";
 const notHostOrLength = (name: string) => name === "host" || name === "content-length";
 
 /** A request target may not carry whitespace or control characters (a rewrite could otherwise split the line). */
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose
 const badTarget = /[\s\x00-\x1f\x7f]/;
 
 function requestHead(req: UpstreamRequest, bodyLength: number | undefined, chunked: boolean): string {

@@ -9,7 +9,7 @@
 // Errors are ProxyFailureError: upstream_connect (never reached the peer), upstream_reset, upstream_tls.
 // Must not: leave sockets or streams dangling after abort, or log key material.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
-import { connect as h2Connect, constants as h2c, type ClientHttp2Session } from "node:http2";
+import { connect as h2Connect, constants as h2c, type ClientHttp2Session, type ClientHttp2Stream } from "node:http2";
 import { connect as netConnect } from "node:net";
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from "node:tls";
 import type { ClusterIR, EndpointIR } from "../../ir/types.ts";
@@ -168,7 +168,7 @@ export class Upstream {
       };
       let settled = false;
       let trailers: IncomingHttpHeaders | undefined;
-      let stream;
+      let stream: ClientHttp2Stream;
       try {
         stream = session.request(headers, { endStream: req.body === undefined });
       } catch (e) {
@@ -195,7 +195,7 @@ export class Upstream {
         if (!st.destroyed) st.close(h2c.NGHTTP2_CANCEL);
         if (unanswered) reject(failure("upstream_reset", "upstream attempt aborted"));
       };
-      st.on("trailers", (t) => { trailers = t; });
+      st.on("trailers", (t: IncomingHttpHeaders) => { trailers = t; });
       st.once("response", (h, flags) => {
         settled = true;
         resolve({
