@@ -21,8 +21,12 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: "cluster", include: clusterFiles, pool: netnsPool, globalSetup: ["./test/support/node/global-setup.ts"],
-          testTimeout: 120_000, hookTimeout: 300_000,
+          name: "cluster",
+          include: clusterFiles,
+          pool: netnsPool,
+          globalSetup: ["./test/support/node/global-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
         },
       },
     ],

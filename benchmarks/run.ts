@@ -26,7 +26,10 @@ function runOne(file: string): Promise<string | undefined> {
     const child = spawn(process.execPath, [file], { cwd: join(ROOT, ".."), stdio: ["ignore", "pipe", "inherit"] });
     const timer = setTimeout(() => child.kill("SIGKILL"), LIMIT_MS);
     child.stdout.on("data", (chunk: Buffer) => process.stdout.write(chunk));
-    child.on("error", (e) => { clearTimeout(timer); resolve(e.message); });
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      resolve(e.message);
+    });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       resolve(code === 0 ? undefined : signal !== null ? `killed by ${signal}${signal === "SIGKILL" ? ` (over ${LIMIT_MS / 1000} s)` : ""}` : `exit code ${code}`);

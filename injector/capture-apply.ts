@@ -9,7 +9,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { buildCaptureRules, buildCleanupCommands, checkCommandFor, isEnsureCommand, validateCaptureConfig } from "./capture-rules.ts";
 import type { InitOptions } from "./init-options.ts";
 
-interface RunResult { readonly status: number; readonly stderr: string }
+interface RunResult {
+  readonly status: number;
+  readonly stderr: string;
+}
 
 function exec(bin: string, args: readonly string[]): RunResult {
   const r = spawnSync(bin, ["-w", "5", ...args], { encoding: "utf8", timeout: 15_000 });
@@ -64,7 +67,10 @@ export function applyCapture(options: InitOptions): number {
   }
   const plan: [string, string[][]][] = opts.cleanup
     ? [["iptables", buildCleanupCommands()], ...(opts.config.ipv6 === false ? [] : [["ip6tables", buildCleanupCommands()] as [string, string[][]]])]
-    : (() => { const r = buildCaptureRules(opts.config); return [["iptables", r.iptables], ["ip6tables", r.ip6tables]] as [string, string[][]][]; })();
+    : (() => {
+      const r = buildCaptureRules(opts.config);
+      return [["iptables", r.iptables], ["ip6tables", r.ip6tables]] as [string, string[][]][];
+    })();
   if (opts.dryRun) {
     for (const [bin, cmds] of plan) for (const c of cmds) out(`${bin} ${c.join(" ")}`);
     return 0;
@@ -83,4 +89,3 @@ export function applyCapture(options: InitOptions): number {
   out(opts.cleanup ? "weft init: capture removed" : `weft init: capture installed (outbound → :${c.outboundPort}, inbound → :${c.inboundPort}, proxy uid ${c.proxyUid})`);
   return 0;
 }
-

@@ -87,9 +87,9 @@ export function validateCaptureConfig(cfg: CaptureConfig): string[] {
   if (cfg.outboundPort === cfg.inboundPort) problems.push(`outboundPort and inboundPort must differ (both ${cfg.inboundPort})`);
   const lists = [["excludeOutboundPorts", cfg.excludeOutboundPorts], ["excludeInboundPorts", cfg.excludeInboundPorts]] as const;
   for (const [name, ports] of lists) for (const p of ports) if (!isPort(p)) problems.push(`${name}: ${p} is not a port 1..65535`);
-  if (cfg.includeInboundPorts !== "*") for (const p of cfg.includeInboundPorts) if (!isPort(p)) problems.push(`includeInboundPorts: ${p} is not a port 1..65535`);
+  if (cfg.includeInboundPorts !== "*") { for (const p of cfg.includeInboundPorts) if (!isPort(p)) problems.push(`includeInboundPorts: ${p} is not a port 1..65535`); }
   for (const c of cfg.excludeOutboundCidrs) if (cidrFamily(c) === undefined) problems.push(`excludeOutboundCidrs: "${c}" is not an IP or CIDR`);
-  if (cfg.includeOutboundCidrs !== "*") for (const c of cfg.includeOutboundCidrs) if (cidrFamily(c) === undefined) problems.push(`includeOutboundCidrs: "${c}" is not an IP or CIDR`);
+  if (cfg.includeOutboundCidrs !== "*") { for (const c of cfg.includeOutboundCidrs) if (cidrFamily(c) === undefined) problems.push(`includeOutboundCidrs: "${c}" is not an IP or CIDR`); }
   return problems;
 }
 

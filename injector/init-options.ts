@@ -14,11 +14,19 @@ const value = (flag: string) => ({ type: "string", env: envNameFor(flag) }) as c
 const bool = (flag: string) => ({ type: "boolean", env: envNameFor(flag) }) as const;
 
 export const INIT_FLAGS = {
-  "proxy-uid": value("proxy-uid"), "proxy-gid": value("proxy-gid"), "outbound-port": value("outbound-port"),
-  "inbound-port": value("inbound-port"), "admin-port": value("admin-port"),
-  "exclude-outbound-ports": value("exclude-outbound-ports"), "exclude-inbound-ports": value("exclude-inbound-ports"),
-  "include-inbound-ports": value("include-inbound-ports"), "exclude-outbound-cidrs": value("exclude-outbound-cidrs"),
-  "include-outbound-cidrs": value("include-outbound-cidrs"), ipv6: bool("ipv6"), "dry-run": bool("dry-run"), cleanup: bool("cleanup"),
+  "proxy-uid": value("proxy-uid"),
+  "proxy-gid": value("proxy-gid"),
+  "outbound-port": value("outbound-port"),
+  "inbound-port": value("inbound-port"),
+  "admin-port": value("admin-port"),
+  "exclude-outbound-ports": value("exclude-outbound-ports"),
+  "exclude-inbound-ports": value("exclude-inbound-ports"),
+  "include-inbound-ports": value("include-inbound-ports"),
+  "exclude-outbound-cidrs": value("exclude-outbound-cidrs"),
+  "include-outbound-cidrs": value("include-outbound-cidrs"),
+  ipv6: bool("ipv6"),
+  "dry-run": bool("dry-run"),
+  cleanup: bool("cleanup"),
 } as const satisfies FlagTable;
 
 export const INIT_USAGE = `usage: weft init [--proxy-uid N] [--proxy-gid N] [--outbound-port N] [--inbound-port N] [--admin-port N]
@@ -49,10 +57,11 @@ export function initOptionsFrom(f: FlagValues<typeof INIT_FLAGS>): InitOptions {
     const v = f[name];
     return typeof v !== "string" ? undefined : v.split(",").map((s) => s.trim()).filter((s) => s !== "");
   };
-  const ports = (name: keyof typeof INIT_FLAGS): number[] | undefined => list(name)?.map((p) => {
-    if (!/^\d+$/.test(p)) throw new UsageError(`--${name}: "${p}" is not a port`);
-    return Number(p);
-  });
+  const ports = (name: keyof typeof INIT_FLAGS): number[] | undefined =>
+    list(name)?.map((p) => {
+      if (!/^\d+$/.test(p)) throw new UsageError(`--${name}: "${p}" is not a port`);
+      return Number(p);
+    });
   const d = DEFAULT_CAPTURE_CONFIG;
   const includeIn = f["include-inbound-ports"]?.trim() === "*" ? "*" : ports("include-inbound-ports") ?? d.includeInboundPorts;
   const includeOut = f["include-outbound-cidrs"]?.trim() === "*" ? "*" : list("include-outbound-cidrs") ?? d.includeOutboundCidrs;

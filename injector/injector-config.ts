@@ -127,16 +127,36 @@ export function requestsWithinLimits(r: ProxyResources, where: string): string[]
 }
 
 const CONFIG_KEYS = new Set<string>([
-  "proxyImage", "initImage", "imagePullPolicy", "controllerAddress", "nativeSidecars", "proxyUid", "adminPort", "inboundPort",
-  "outboundPort", "logLevel", "resources", "tokenAudience", "tokenExpirationSeconds", "excludedNamespaces",
-  "excludeOutboundPorts", "excludeInboundPorts", "excludeOutboundCidrs", "tracing", "rewriteAppProbes",
+  "proxyImage",
+  "initImage",
+  "imagePullPolicy",
+  "controllerAddress",
+  "nativeSidecars",
+  "proxyUid",
+  "adminPort",
+  "inboundPort",
+  "outboundPort",
+  "logLevel",
+  "resources",
+  "tokenAudience",
+  "tokenExpirationSeconds",
+  "excludedNamespaces",
+  "excludeOutboundPorts",
+  "excludeInboundPorts",
+  "excludeOutboundCidrs",
+  "tracing",
+  "rewriteAppProbes",
 ]);
 
 /** An InjectorConfig from JSON (the chart's WEFT_INJECTION_CONFIG) over `base`. Wrong types and
  *  invalid values are problems (no config); unknown keys are warnings (newer charts may add keys). */
 export function parseInjectorConfig(json: string, base: InjectorConfig = DEFAULT_INJECTOR_CONFIG): { config?: InjectorConfig; problems: string[]; warnings: string[] } {
   let raw: unknown;
-  try { raw = JSON.parse(json); } catch (e) { return { problems: [`injector config is not valid JSON: ${e instanceof Error ? e.message : String(e)}`], warnings: [] }; }
+  try {
+    raw = JSON.parse(json);
+  } catch (e) {
+    return { problems: [`injector config is not valid JSON: ${e instanceof Error ? e.message : String(e)}`], warnings: [] };
+  }
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return { problems: ["injector config must be a JSON object"], warnings: [] };
   const obj = raw as Record<string, unknown>;
   const warnings = Object.keys(obj).filter((k) => !CONFIG_KEYS.has(k)).map((k) => `unknown injector config key "${k}" ignored`);
@@ -155,7 +175,8 @@ export function parseInjectorConfig(json: string, base: InjectorConfig = DEFAULT
   expect("excludeOutboundCidrs", isList(isStr), "a list of strings");
   for (const k of ["excludeOutboundPorts", "excludeInboundPorts"]) expect(k, isList(isNum), "a list of numbers");
   const lists = (v: unknown): boolean => v === undefined || (v !== null && typeof v === "object" && Object.values(v).every(isStr));
-  expect("resources", (v) => v !== null && typeof v === "object" && lists((v as Record<string, unknown>)["requests"]) && lists((v as Record<string, unknown>)["limits"]), "{ requests?: {cpu?, memory?}, limits?: {cpu?, memory?} }");
+  expect("resources", (v) => v !== null && typeof v === "object" && lists((v as Record<string, unknown>)["requests"]) && lists((v as Record<string, unknown>)["limits"]),
+    "{ requests?: {cpu?, memory?}, limits?: {cpu?, memory?} }");
   expect("tracing", (v) => v !== null && typeof v === "object" && isStr((v as Record<string, unknown>)["endpoint"]), "{ endpoint, protocol?, samplingRatio?, propagators? }");
   if (problems.length > 0) return { problems, warnings };
   const known = Object.fromEntries(Object.entries(obj).filter(([k]) => CONFIG_KEYS.has(k)));

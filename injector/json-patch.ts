@@ -35,8 +35,14 @@ export function applyJsonPatch(doc: unknown, ops: readonly JsonPatchOp[]): unkno
     const segs = segmentsOf(op.path);
     if (segs.some((s) => s === "__proto__" || s === "constructor" || s === "prototype")) fail(op, "forbidden segment");
     if (segs.length === 0) {
-      if (op.op === "add" || op.op === "replace") { root = clone(op.value); continue; }
-      if (op.op === "test") { if (JSON.stringify(root) !== JSON.stringify(op.value)) fail(op, "test failed"); continue; }
+      if (op.op === "add" || op.op === "replace") {
+        root = clone(op.value);
+        continue;
+      }
+      if (op.op === "test") {
+        if (JSON.stringify(root) !== JSON.stringify(op.value)) fail(op, "test failed");
+        continue;
+      }
       fail(op, "cannot remove the root");
     }
     let parent: unknown = root;

@@ -62,7 +62,7 @@ function namesOf(list: unknown): string[] {
 
 function stringMap(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  if (isRecord(v)) for (const [k, x] of Object.entries(v)) if (typeof x === "string") out[k] = x;
+  if (isRecord(v)) { for (const [k, x] of Object.entries(v)) if (typeof x === "string") out[k] = x; }
   return out;
 }
 
@@ -156,7 +156,7 @@ export function mutate(pod: Pod, namespace: Namespace | undefined, config: Injec
   }
 
   const volumes = proxyVolumes(config);
-  if (Array.isArray(spec["volumes"])) for (const v of volumes) patch.push({ op: "add", path: "/spec/volumes/-", value: v });
+  if (Array.isArray(spec["volumes"])) { for (const v of volumes) patch.push({ op: "add", path: "/spec/volumes/-", value: v }); }
   else patch.push({ op: "add", path: "/spec/volumes", value: volumes });
 
   const newAnnotations: Record<string, string> = { [ANNOTATION.status]: canonicalJson(report) };

@@ -46,9 +46,19 @@ export function createWebhookServer(opts: WebhookServerOptions): Server {
   const max = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const server = createServer({ key: opts.keyPem, cert: opts.certPem, minVersion: "TLSv1.2", requestTimeout: 10_000, headersTimeout: 5_000 }, (req, res) => {
     const url = (req.url ?? "").split("?")[0];
-    if (req.method === "GET" && url === "/healthz") { send(res, 200, "{\"ok\":true}"); return; }
-    if (url !== path) { send(res, 404, "{\"error\":\"not found\"}"); return; }
-    if (req.method !== "POST") { res.setHeader("allow", "POST"); send(res, 405, "{\"error\":\"method not allowed\"}"); return; }
+    if (req.method === "GET" && url === "/healthz") {
+      send(res, 200, '{"ok":true}');
+      return;
+    }
+    if (url !== path) {
+      send(res, 404, '{"error":"not found"}');
+      return;
+    }
+    if (req.method !== "POST") {
+      res.setHeader("allow", "POST");
+      send(res, 405, '{"error":"method not allowed"}');
+      return;
+    }
     const declared = Number(req.headers["content-length"] ?? "0");
     if (declared > max) {
       res.setHeader("connection", "close");
@@ -71,7 +81,9 @@ export function createWebhookServer(opts: WebhookServerOptions): Server {
       }
       chunks.push(c);
     });
-    req.on("error", () => { aborted = true; });
+    req.on("error", () => {
+      aborted = true;
+    });
     req.on("end", () => {
       if (aborted) return;
       reviewResponse(Buffer.concat(chunks), opts.config, opts.nsLookup, { maxBodyBytes: max })
@@ -79,7 +91,9 @@ export function createWebhookServer(opts: WebhookServerOptions): Server {
           if (r.report !== undefined) {
             const rep = r.report;
             opts.logger?.info({
-              ...r.subject, injected: rep.injected, reason: rep.reason,
+              ...r.subject,
+              injected: rep.injected,
+              reason: rep.reason,
               ...(rep.injected ? { mode: rep.mode, proxyImage: rep.proxyImage, captureArgs: rep.captureArgs, rewrittenProbes: rep.rewrittenProbes ?? [] } : {}),
               ...(rep.problems !== undefined ? { problems: rep.problems } : {}),
             }, "injection decision");
@@ -92,10 +106,12 @@ export function createWebhookServer(opts: WebhookServerOptions): Server {
         })
         .catch((e: unknown) => {
           opts.logger?.error({ err: e instanceof Error ? e.message : String(e) }, "admission review failed");
-          send(res, 500, "{\"error\":\"internal error\"}");
+          send(res, 500, '{"error":"internal error"}');
         });
     });
   });
-  server.on("clientError", (_e, socket) => { socket.destroy(); });
+  server.on("clientError", (_e, socket) => {
+    socket.destroy();
+  });
   return server;
 }

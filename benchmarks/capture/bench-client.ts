@@ -11,8 +11,14 @@ const started = process.hrtime.bigint();
 while (done + failed < count && Date.now() < deadline) {
   const ok = await new Promise<boolean>((resolve) => {
     const s = connect({ host, port: Number(port) });
-    s.setTimeout(2_000, () => { s.destroy(); resolve(false); });
-    s.once("data", () => { s.destroy(); resolve(true); });
+    s.setTimeout(2_000, () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once("data", () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once("error", () => resolve(false));
   });
   if (ok) done++;

@@ -6,7 +6,10 @@
 import { createServer, type Socket } from "node:net";
 import { createInterface } from "node:readline";
 import {
-  loadOriginalDstAddon, originalDestination, originalDestinationFromConntrack, setTransparent,
+  loadOriginalDstAddon,
+  originalDestination,
+  originalDestinationFromConntrack,
+  setTransparent,
 } from "../../pkg/proxy/sidecar/original-dst.ts";
 
 const [redirectPort = "15001", tproxyPort = "15006"] = process.argv.slice(2);
@@ -62,8 +65,15 @@ lines.on("line", (line) => {
     const mean = sorted.length === 0 ? 0 : sorted.reduce((a, b) => a + b, 0) / sorted.length;
     return { accepts: sorted.length, p50: at(0.5), p99: at(0.99), mean: Number(mean.toFixed(2)) };
   };
-  process.stdout.write(`${JSON.stringify({
-    report: ++reports, addon: summary(samples.addon), conntrack: summary(samples.conntrack), tproxy: summary(samples.tproxy), mismatches, misses,
-  })}\n`);
+  process.stdout.write(`${
+    JSON.stringify({
+      report: ++reports,
+      addon: summary(samples.addon),
+      conntrack: summary(samples.conntrack),
+      tproxy: summary(samples.tproxy),
+      mismatches,
+      misses,
+    })
+  }\n`);
 });
 lines.on("close", () => process.exit(0));

@@ -23,7 +23,10 @@ function one(): Promise<void> {
       });
     });
     req.setTimeout(5_000, () => req.destroy());
-    req.on("error", () => { failed++; resolve(); });
+    req.on("error", () => {
+      failed++;
+      resolve();
+    });
     req.end();
   });
 }

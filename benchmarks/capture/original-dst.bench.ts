@@ -39,7 +39,11 @@ try {
     server.child.stdin?.write("report\n");
     type Summary = { accepts: number; p50: number; p99: number; mean: number };
     const report = JSON.parse(await server.waitFor((l) => l.startsWith('{"report":1,'))) as {
-      addon: Summary; conntrack: Summary; tproxy: Summary; mismatches: number; misses: number;
+      addon: Summary;
+      conntrack: Summary;
+      tproxy: Summary;
+      mismatches: number;
+      misses: number;
     };
     const us = (x: Summary) => ({ usPerAcceptP50: x.p50, usPerAcceptP99: x.p99, usPerAcceptMean: x.mean, accepts: x.accepts });
     const common = { bench: "capture/original-dst", node: process.version, connectionsPerMode: COUNT };

@@ -97,7 +97,10 @@ function lightProxy(port: number, i: number): { close(): void } {
     msg: "hello",
     hello: { namespace: `ns${i % NAMESPACES}`, serviceAccount: "default", pod: `pod-${i}`, kind: "sidecar", gatewayNamespace: "", gatewayName: "", version: "", known: [] },
   });
-  return { close: () => { call.cancel(); stub.close(); } };
+  return { close: () => {
+    call.cancel();
+    stub.close();
+  } };
 }
 
 /** A client process: `count` proxies starting at index `first`, all connected to `port`. */
@@ -132,7 +135,8 @@ async function main(): Promise<void> {
 }
 
 async function run(mode: "light" | "full", proxies: number, changes: number): Promise<void> {
-  const child = fork(import.meta.filename, ["--server"], { execArgv: ["--expose-gc", ...(process.env["WEFT_BENCH_PROF"] ? ["--cpu-prof", `--cpu-prof-dir=${process.env["WEFT_BENCH_PROF"]}`] : [])], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(import.meta.filename, ["--server"], { execArgv: ["--expose-gc", ...(process.env["WEFT_BENCH_PROF"] ? ["--cpu-prof", `--cpu-prof-dir=${process.env["WEFT_BENCH_PROF"]}`] : [])],
+    stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const workers: ChildProcess[] = [];
   const deadline = setTimeout(() => {
     child.kill("SIGKILL");

@@ -18,7 +18,11 @@ export function buildIr(change: number): MeshIR {
       for (const id of ids) {
         const svc = id.slice(ns.length + 1, -3);
         clusters.push({
-          id, namespace: ns, service: svc, port: 80, protocol: "http1",
+          id,
+          namespace: ns,
+          service: svc,
+          port: 80,
+          protocol: "http1",
           endpoints: [1, 2, 3].map((i) => ({ address: `10.${n}.${s}.${i}`, port: 8080, ready: true, serving: true, terminating: false })),
         });
       }
@@ -26,15 +30,23 @@ export function buildIr(change: number): MeshIR {
       const w = n === 0 && s === 0 ? change % 100 : 50;
       const route = { kind: "HTTPRoute" as const, namespace: ns, name: `${name}-split`, generation: n === 0 && s === 0 ? change + 1 : 1 };
       services.push({
-        namespace: ns, name, clusterIPs: [`10.96.${n}.${s}`],
+        namespace: ns,
+        name,
+        clusterIPs: [`10.96.${n}.${s}`],
         ports: [{
-          port: 80, cluster: ids[0]!, consumers: {},
+          port: 80,
+          cluster: ids[0]!,
+          consumers: {},
           producer: {
             http: {
               kind: "http",
               entries: [{ hostnames: [], match: { kind: "http", path: { type: "PathPrefix", value: "/" }, headers: [], queryParams: [] }, rule: 0, matchIndex: 0 }],
               rules: [{
-                id: `HTTPRoute/${ns}/${name}-split/0`, route, ruleIndex: 0, filters: [], timeouts: {},
+                id: `HTTPRoute/${ns}/${name}-split/0`,
+                route,
+                ruleIndex: 0,
+                filters: [],
+                timeouts: {},
                 backends: [
                   { kind: "cluster", cluster: ids[0]!, weight: w, filters: [] },
                   { kind: "cluster", cluster: ids[1]!, weight: 100 - w, filters: [] },
@@ -49,4 +61,3 @@ export function buildIr(change: number): MeshIR {
   }
   return { gateways: [], services, clusters, secrets: [] };
 }
-

@@ -40,7 +40,12 @@ function run(name: string, n: number, fn: () => void): void {
     rounds++;
   }
   const ms = (performance.now() - t0) / rounds;
-  process.stdout.write(`${JSON.stringify({ bench: "k8s/status-plan", case: name, objects: n, msPerPass: Number(ms.toFixed(3)), usPerObject: Number(((ms * 1000) / n).toFixed(2)), rounds, load1: Number(loadavg()[0]!.toFixed(2)) })}\n`);
+  process.stdout.write(
+    `${
+      JSON.stringify({ bench: "k8s/status-plan", case: name, objects: n, msPerPass: Number(ms.toFixed(3)), usPerObject: Number(((ms * 1000) / n).toFixed(2)), rounds,
+        load1: Number(loadavg()[0]!.toFixed(2)) })
+    }\n`,
+  );
 }
 
 for (const n of [1_000, 10_000]) {

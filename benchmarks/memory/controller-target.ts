@@ -35,16 +35,21 @@ export async function startControllerTarget(work: string): Promise<ControllerTar
   const dir = join(work, "manifests");
   cpSync(join(ROOT, "examples/local"), dir, { recursive: true });
   const [grpc, admin] = [await freePort(), await freePort()];
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, "cmd/weft.ts"), "controller", "--provider", "file", "--dir", dir,
-    "--grpc-address", "127.0.0.1", "--grpc-port", String(grpc), "--admin-port", String(admin), "--log-level", "info"],
-  { stdio: ["ignore", "pipe", "inherit"] });
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, "cmd/weft.ts"), "controller", "--provider", "file", "--dir", dir, "--grpc-address", "127.0.0.1", "--grpc-port", String(grpc),
+    "--admin-port", String(admin), "--log-level", "info"], { stdio: ["ignore", "pipe", "inherit"] });
   const watchers: { text: string; resolve: () => void }[] = [];
   createInterface({ input: child.stdout! }).on("line", (line) => {
-    for (const w of [...watchers]) if (line.includes(w.text)) { watchers.splice(watchers.indexOf(w), 1); w.resolve(); }
+    for (const w of [...watchers])
+      if (line.includes(w.text)) {
+        watchers.splice(watchers.indexOf(w), 1);
+        w.resolve();
+      }
   });
   await until("the controller", async () => (await status(admin))?.ready === true);
   const client: DistributionClient = createDistributionClient({
-    address: `127.0.0.1:${grpc}`, identity: { namespace: "demo", serviceAccount: "web", pod: "bench-0", kind: "sidecar" }, onConfig: () => {},
+    address: `127.0.0.1:${grpc}`,
+    identity: { namespace: "demo", serviceAccount: "web", pod: "bench-0", kind: "sidecar" },
+    onConfig: () => {},
   });
   await client.start();
   await until("a distribution stream", async () => client.current() !== undefined);

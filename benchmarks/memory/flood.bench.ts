@@ -38,11 +38,23 @@ async function round(target: string, pid: number, baseline: number, name: string
   }
   const settled = mb(pid);
   const ok = await healthy();
-  process.stdout.write(`${JSON.stringify({
-    bench: "memory-flood", target, flood: name, flood_ms: floodMs, ...info,
-    rss_baseline_mb: baseline, rss_before_mb: before, rss_after_mb: after, rss_peak_mb: peak, [`rss_after_${Math.round(SETTLE_MS / 1000)}s_mb`]: settled,
-    growth_pct: Math.round((settled / baseline - 1) * 1000) / 10, goal_met: settled <= baseline * GOAL, serving_after: ok,
-  })}\n`);
+  process.stdout.write(`${
+    JSON.stringify({
+      bench: "memory-flood",
+      target,
+      flood: name,
+      flood_ms: floodMs,
+      ...info,
+      rss_baseline_mb: baseline,
+      rss_before_mb: before,
+      rss_after_mb: after,
+      rss_peak_mb: peak,
+      [`rss_after_${Math.round(SETTLE_MS / 1000)}s_mb`]: settled,
+      growth_pct: Math.round((settled / baseline - 1) * 1000) / 10,
+      goal_met: settled <= baseline * GOAL,
+      serving_after: ok,
+    })
+  }\n`);
 }
 
 const work = mkdtempSync(join(tmpdir(), "weft-flood-"));

@@ -79,7 +79,9 @@ async function runConnections(name: string, o: FloodOptions, writer: Writer): Pr
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
-      await writer(socket, () => budget() && !socket.destroyed && socket.writable, (n) => { frames += n; });
+      await writer(socket, () => budget() && !socket.destroyed && socket.writable, (n) => {
+        frames += n;
+      });
       socket.destroy();
     }
   };
@@ -89,8 +91,15 @@ async function runConnections(name: string, o: FloodOptions, writer: Writer): Pr
 
 function writeAndWait(socket: Socket, data: Buffer): Promise<void> {
   return new Promise((resolve) => {
-    if (socket.write(data)) { resolve(); return; }
-    const done = (): void => { socket.off("drain", done); socket.off("close", done); resolve(); };
+    if (socket.write(data)) {
+      resolve();
+      return;
+    }
+    const done = (): void => {
+      socket.off("drain", done);
+      socket.off("close", done);
+      resolve();
+    };
     socket.once("drain", done);
     socket.once("close", done);
   });

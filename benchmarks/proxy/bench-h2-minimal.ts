@@ -15,7 +15,9 @@ const sessionTo = (port: number): ClientHttp2Session => {
   if (s !== undefined && !s.closed && !s.destroyed) return s;
   const fresh = connect(`http://127.0.0.1:${port}`);
   fresh.on("error", () => {});
-  fresh.once("close", () => { if (sessions.get(port) === fresh) sessions.delete(port); });
+  fresh.once("close", () => {
+    if (sessions.get(port) === fresh) sessions.delete(port);
+  });
   sessions.set(port, fresh);
   return fresh;
 };
@@ -33,16 +35,27 @@ server.on("stream", (down, headers) => {
     return o;
   };
   let trailers: OutgoingHttpHeaders = {};
-  up.on("trailers", (t) => { trailers = copy(t); });
+  up.on("trailers", (t) => {
+    trailers = copy(t);
+  });
   up.on("response", (h) => {
-    if (down.destroyed) { up.close(); return; }
+    if (down.destroyed) {
+      up.close();
+      return;
+    }
     down.respond(copy(h), { waitForTrailers: grpc });
     if (grpc) down.once("wantTrailers", () => down.sendTrailers(trailers));
     up.pipe(down);
   });
-  up.on("error", () => { if (down.destroyed) return; if (!down.headersSent) down.respond({ ":status": 502 }); down.end(); });
+  up.on("error", () => {
+    if (down.destroyed) return;
+    if (!down.headersSent) down.respond({ ":status": 502 });
+    down.end();
+  });
   down.on("error", () => {});
-  down.on("close", () => { if (!up.closed) up.close(); });
+  down.on("close", () => {
+    if (!up.closed) up.close();
+  });
   if (!down.readableEnded) down.pipe(up);
 });
 await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

@@ -21,9 +21,17 @@ function newUp(): Up {
   const up: Up = { sock, onHead: undefined, onBody: undefined, onDone: undefined };
   const parser = newResponseParser({
     onHeadersPartial: () => {},
-    onHead: (_ma, _mi, raw, _m, _u, status) => { up.onHead?.(status, raw ?? []); return 0; },
+    onHead: (_ma, _mi, raw, _m, _u, status) => {
+      up.onHead?.(status, raw ?? []);
+      return 0;
+    },
     onBody: (b) => up.onBody?.(b),
-    onMessageComplete: () => { const d = up.onDone; up.onHead = up.onBody = up.onDone = undefined; idle.push(up); d?.(); },
+    onMessageComplete: () => {
+      const d = up.onDone;
+      up.onHead = up.onBody = up.onDone = undefined;
+      idle.push(up);
+      d?.();
+    },
     onExecute: () => {},
   });
   sock.on("data", (d: Buffer) => parser.execute(d));
@@ -48,19 +56,29 @@ const server = createServer({ noDelay: true }, (sock) => {
     onHead: (_ma, _mi, raw, method, url) => {
       const u = idle.pop() ?? newUp();
       up = u;
-      u.onHead = (status, rh) => { sock.cork(); sock.write(headText(`HTTP/1.1 ${status} OK\r\n`, rh, ""), "latin1"); };
+      u.onHead = (status, rh) => {
+        sock.cork();
+        sock.write(headText(`HTTP/1.1 ${status} OK\r\n`, rh, ""), "latin1");
+      };
       u.onBody = (b) => sock.write(b);
       u.onDone = () => sock.uncork();
       u.sock.write(headText(`${METHODS[method]} ${url} HTTP/1.1\r\n`, raw ?? [], "x-forwarded-for: 127.0.0.1\r\n"), "latin1");
       return 0;
     },
-    onBody: (b) => { up?.sock.write(b); },
+    onBody: (b) => {
+      up?.sock.write(b);
+    },
     onMessageComplete: () => {},
-    onExecute: (ret) => { if (typeof ret !== "number") sock.destroy(); },
+    onExecute: (ret) => {
+      if (typeof ret !== "number") sock.destroy();
+    },
   });
   const reads = new SocketReads(parser, sock);
   reads.consume();
-  if (!reads.consumed) sock.on("data", (d: Buffer) => { if (typeof parser.execute(d) !== "number") sock.destroy(); });
+  if (!reads.consumed)
+    sock.on("data", (d: Buffer) => {
+      if (typeof parser.execute(d) !== "number") sock.destroy();
+    });
   sock.on("error", () => {});
 });
 await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

@@ -11,7 +11,13 @@ import { Agent, createServer, request } from "node:http";
 import { connect, createSecureServer, type ClientHttp2Session } from "node:http2";
 import type { AddressInfo } from "node:net";
 
-interface Config { role: "inbound" | "outbound"; port: number; keyPem: string; certPem: string; caPem: string }
+interface Config {
+  role: "inbound" | "outbound";
+  port: number;
+  keyPem: string;
+  certPem: string;
+  caPem: string;
+}
 const cfg = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as Config;
 const hop = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "host"]);
 let port: number;
@@ -28,7 +34,10 @@ if (cfg.role === "inbound") {
       stream.respond(h);
       r.pipe(stream);
     });
-    up.on("error", () => { if (!stream.headersSent) stream.respond({ ":status": 502 }); stream.end(); });
+    up.on("error", () => {
+      if (!stream.headersSent) stream.respond({ ":status": 502 });
+      stream.end();
+    });
     stream.pipe(up);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -39,7 +48,9 @@ if (cfg.role === "inbound") {
     if (session !== undefined && !session.closed && !session.destroyed) return session;
     const s = connect(`https://127.0.0.1:${cfg.port}`, { key: cfg.keyPem, cert: cfg.certPem, ca: cfg.caPem, servername: "server.bench" });
     s.on("error", () => {});
-    s.once("close", () => { if (session === s) session = undefined; });
+    s.once("close", () => {
+      if (session === s) session = undefined;
+    });
     session = s;
     return s;
   };
@@ -53,7 +64,10 @@ if (cfg.role === "inbound") {
       res.writeHead(Number(rh[":status"] ?? 502), out);
       st.pipe(res);
     });
-    st.on("error", () => { if (!res.headersSent) res.writeHead(502); res.end(); });
+    st.on("error", () => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
     if (!st.writableEnded) req.pipe(st);
     else req.resume();
   });

@@ -11,7 +11,10 @@ const server = createServer((req, res) => {
     res.writeHead(r.statusCode ?? 502, r.headers);
     r.pipe(res);
   });
-  up.on("error", () => { if (!res.headersSent) res.writeHead(502); res.end(); });
+  up.on("error", () => {
+    if (!res.headersSent) res.writeHead(502);
+    res.end();
+  });
   req.pipe(up);
 });
 server.keepAliveTimeout = 60_000;

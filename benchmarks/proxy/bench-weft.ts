@@ -12,8 +12,12 @@ const h2Port = Number(process.argv[3]);
 const grpcPort = Number(process.argv[4]);
 const ep = (port: number) => ({ address: "127.0.0.1", port, ready: true, serving: true, terminating: false });
 const rule = (i: number, cluster: string) => ({
-  id: `HTTPRoute/bench/r/${i}`, route: { kind: "HTTPRoute" as const, namespace: "bench", name: "r", generation: 1 }, ruleIndex: i,
-  filters: [], backends: [{ kind: "cluster" as const, cluster, weight: 1, filters: [] }], timeouts: {},
+  id: `HTTPRoute/bench/r/${i}`,
+  route: { kind: "HTTPRoute" as const, namespace: "bench", name: "r", generation: 1 },
+  ruleIndex: i,
+  filters: [],
+  backends: [{ kind: "cluster" as const, cluster, weight: 1, filters: [] }],
+  timeouts: {},
 });
 const tables: RouteTablesIR = {
   http: {
@@ -32,7 +36,9 @@ const tables: RouteTablesIR = {
 };
 const engine = createHttpEngine({ limits: { maxConnections: 100_000 } });
 engine.setState(engineStateOf({
-  gateways: [], services: [], secrets: [],
+  gateways: [],
+  services: [],
+  secrets: [],
   clusters: [
     { id: "bench/origin:80", namespace: "bench", service: "origin", port: 80, protocol: "http1", endpoints: [ep(h1Port)] },
     { id: "bench/origin-h2:80", namespace: "bench", service: "origin-h2", port: 80, protocol: "h2c", endpoints: [ep(h2Port)] },

@@ -31,13 +31,18 @@ async function run(mode: "plaintext" | "tls+tokens"): Promise<void> {
   const t0 = performance.now();
   for (let i = 0; i < N; i++) {
     const c = createDistributionClient({
-      address: `127.0.0.1:${port}`, identity: { namespace: "shop", serviceAccount: `sa-${i}`, pod: `p-${i}`, kind: "sidecar" },
-      onConfig: () => { configured++; },
-      ...(secure ? {
-        credentials: grpc.credentials.createSsl(Buffer.from(ca.trustBundle())),
-        channelOptions: { "grpc.ssl_target_name_override": HOST },
-        token: () => `token-${i}-0123456789abcdef`,
-      } : {}),
+      address: `127.0.0.1:${port}`,
+      identity: { namespace: "shop", serviceAccount: `sa-${i}`, pod: `p-${i}`, kind: "sidecar" },
+      onConfig: () => {
+        configured++;
+      },
+      ...(secure ?
+        {
+          credentials: grpc.credentials.createSsl(Buffer.from(ca.trustBundle())),
+          channelOptions: { "grpc.ssl_target_name_override": HOST },
+          token: () => `token-${i}-0123456789abcdef`,
+        } :
+        {}),
       backoff: { initialMs: 100, maxMs: 1000 },
     });
     clients.push(c);
@@ -50,11 +55,17 @@ async function run(mode: "plaintext" | "tls+tokens"): Promise<void> {
   for (const c of clients) c.close();
   tls?.stop();
   await server.close(0);
-  process.stdout.write(`${JSON.stringify({
-    bench: "distribution-connect", mode, proxies: N, configured,
-    wallMs: Math.round(wallMs), cpuMsTotal: Math.round((cpu.user + cpu.system) / 1000),
-    cpuMsPerProxy: Number(((cpu.user + cpu.system) / 1000 / N).toFixed(2)),
-  })}\n`);
+  process.stdout.write(`${
+    JSON.stringify({
+      bench: "distribution-connect",
+      mode,
+      proxies: N,
+      configured,
+      wallMs: Math.round(wallMs),
+      cpuMsTotal: Math.round((cpu.user + cpu.system) / 1000),
+      cpuMsPerProxy: Number(((cpu.user + cpu.system) / 1000 / N).toFixed(2)),
+    })
+  }\n`);
 }
 
 await run("plaintext");

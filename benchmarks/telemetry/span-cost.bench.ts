@@ -12,7 +12,10 @@ const ITERATIONS = 50_000;
 const TIME_LIMIT_MS = 8_000;
 const WARMUP = 5_000;
 
-const sink = createServer((req, res) => { req.resume(); req.on("end", () => res.writeHead(200).end("{}")); });
+const sink = createServer((req, res) => {
+  req.resume();
+  req.on("end", () => res.writeHead(200).end("{}"));
+});
 await new Promise<void>((r) => sink.listen(0, "127.0.0.1", r));
 const addr = sink.address();
 const endpoint = `http://127.0.0.1:${typeof addr === "object" && addr !== null ? addr.port : 0}`;
@@ -23,7 +26,9 @@ function oneRequest(t: Tracing, headersIn: Record<string, string>): void {
   const server = t.startServerSpan((n) => headersIn[n], { "http.request.method": "GET", "http.route": "/reviews", "url.path": "/reviews/1", "weft.route": "HTTPRoute/default/reviews" });
   const client = t.startClientSpan(server, { "weft.backend": "default/reviews-v1:9080", "weft.attempt": 0 });
   const out: Record<string, string> = {};
-  t.inject(client, (k, v) => { out[k] = v; });
+  t.inject(client, (k, v) => {
+    out[k] = v;
+  });
   client.end({ httpStatus: 200 });
   server.end({ httpStatus: 200 });
 }
@@ -38,7 +43,9 @@ function measure(name: string, fn: (i: number) => void): void {
   const ns = Number(process.hrtime.bigint() - start);
   const cpu = process.cpuUsage(cpu0);
   const cpuNs = (cpu.user + cpu.system) * 1000;
-  process.stdout.write(`${JSON.stringify({ bench: "telemetry", case: name, iterations: n, ns_per_op: Math.round(ns / n), cpu_ns_per_op: Math.round(cpuNs / n), ops_per_sec: Math.round((n * 1e9) / ns) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ bench: "telemetry", case: name, iterations: n, ns_per_op: Math.round(ns / n), cpu_ns_per_op: Math.round(cpuNs / n), ops_per_sec: Math.round((n * 1e9) / ns) })}\n`,
+  );
 }
 
 // Reference under the same machine load: only the header plumbing a proxy does anyway.
@@ -59,7 +66,8 @@ for (const [name, t] of modes) {
 }
 
 const pm = registerProxyMetrics(createMetricsRegistry());
-measure("metrics-observeRequest", (i) => pm.observeRequest({ face: "gateway", route: "HTTPRoute/default/reviews", rule: "0", backend: `default/reviews-v${i % 3}:9080`, method: "GET", code: 200, durationSeconds: 0.004 }));
+measure("metrics-observeRequest",
+  (i) => pm.observeRequest({ face: "gateway", route: "HTTPRoute/default/reviews", rule: "0", backend: `default/reviews-v${i % 3}:9080`, method: "GET", code: 200, durationSeconds: 0.004 }));
 
 sink.closeAllConnections();
 sink.close();

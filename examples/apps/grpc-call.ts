@@ -11,7 +11,7 @@ const { values } = parseArgs({
 });
 type EchoClient = Client & { Say(req: { message: string }, opts: { deadline: number }, cb: (e: ServiceError | null, r?: unknown) => void): void };
 const def = loadPackageDefinition(loadSync(join(import.meta.dirname, "echo.proto")));
-const Echo = (def.weft as unknown as Record<string, Record<string, new (t: string, c: ReturnType<typeof credentials.createInsecure>, o: object) => EchoClient>>).demo!.Echo!;
+const Echo = (def.weft as unknown as Record<string, Record<string, new(t: string, c: ReturnType<typeof credentials.createInsecure>, o: object) => EchoClient>>).demo!.Echo!;
 const client = new Echo(values.target, credentials.createInsecure(), values.authority !== undefined ? { "grpc.default_authority": values.authority } : {});
 client.Say({ message: values.message }, { deadline: Date.now() + 5000 }, (err, reply) => {
   client.close();

@@ -23,8 +23,7 @@ interface Sink {
 
 export function parseManifests(text: string, source: string): ParseOutcome {
   const sink: Sink = { source, objects: [], errors: [], warnings: [] };
-  const issue = (document: number, message: string, extra: Partial<ParseIssue> = {}): ParseIssue =>
-    ({ source, document, object: "(unnamed)", path: "", message, ...extra });
+  const issue = (document: number, message: string, extra: Partial<ParseIssue> = {}): ParseIssue => ({ source, document, object: "(unnamed)", path: "", message, ...extra });
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes > PARSE_LIMITS.maxInputBytes) {
     sink.errors.push(issue(0, `input is ${bytes} bytes, at most ${PARSE_LIMITS.maxInputBytes} allowed`));
@@ -162,8 +161,7 @@ function parseObject(raw: Record<string, unknown>, base: readonly PathSeg[], doc
   const kind = raw["kind"];
   const apiVersion = raw["apiVersion"];
   const object = objectId(raw);
-  const at = (path: readonly PathSeg[], message: string): ParseIssue =>
-    issue(document, message, { object, path: formatPath([...base, ...path]), ...locate([...base, ...path]) });
+  const at = (path: readonly PathSeg[], message: string): ParseIssue => issue(document, message, { object, path: formatPath([...base, ...path]), ...locate([...base, ...path]) });
   if (typeof kind !== "string" || kind === "") {
     sink.errors.push(at(["kind"], "is required (a non-empty string)"));
     return;
@@ -242,6 +240,10 @@ function findDeepFlow(text: string, max: number): number | undefined {
 function positionOf(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let last = -1;
-  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) { line++; last = i; }
+  for (let i = 0; i < offset; i++)
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      last = i;
+    }
   return { line, column: offset - last };
 }

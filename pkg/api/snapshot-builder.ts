@@ -13,9 +13,16 @@ export type ApiKind = ApiObject["kind"];
 
 /** The snapshot field each kind goes to. */
 export const SNAPSHOT_FIELD: { readonly [K in ApiKind]: SnapshotKind } = {
-  GatewayClass: "gatewayClasses", Gateway: "gateways", HTTPRoute: "httpRoutes", GRPCRoute: "grpcRoutes",
-  ReferenceGrant: "referenceGrants", Service: "services", EndpointSlice: "endpointSlices",
-  Namespace: "namespaces", Secret: "secrets", Pod: "pods",
+  GatewayClass: "gatewayClasses",
+  Gateway: "gateways",
+  HTTPRoute: "httpRoutes",
+  GRPCRoute: "grpcRoutes",
+  ReferenceGrant: "referenceGrants",
+  Service: "services",
+  EndpointSlice: "endpointSlices",
+  Namespace: "namespaces",
+  Secret: "secrets",
+  Pod: "pods",
 };
 
 export function isApiObject(value: unknown): value is ApiObject {
@@ -39,16 +46,36 @@ export class SnapshotBuilder {
 
   add(o: ApiObject): this {
     switch (o.kind) {
-      case "GatewayClass": this.#gatewayClasses.push(o); break;
-      case "Gateway": this.#gateways.push(o); break;
-      case "HTTPRoute": this.#httpRoutes.push(o); break;
-      case "GRPCRoute": this.#grpcRoutes.push(o); break;
-      case "ReferenceGrant": this.#referenceGrants.push(o); break;
-      case "Service": this.#services.push(o); break;
-      case "EndpointSlice": this.#endpointSlices.push(o); break;
-      case "Namespace": this.#namespaces.push(o); break;
-      case "Secret": this.#secrets.push(o); break;
-      case "Pod": this.#pods.push(o); break;
+      case "GatewayClass":
+        this.#gatewayClasses.push(o);
+        break;
+      case "Gateway":
+        this.#gateways.push(o);
+        break;
+      case "HTTPRoute":
+        this.#httpRoutes.push(o);
+        break;
+      case "GRPCRoute":
+        this.#grpcRoutes.push(o);
+        break;
+      case "ReferenceGrant":
+        this.#referenceGrants.push(o);
+        break;
+      case "Service":
+        this.#services.push(o);
+        break;
+      case "EndpointSlice":
+        this.#endpointSlices.push(o);
+        break;
+      case "Namespace":
+        this.#namespaces.push(o);
+        break;
+      case "Secret":
+        this.#secrets.push(o);
+        break;
+      case "Pod":
+        this.#pods.push(o);
+        break;
     }
     return this;
   }
@@ -69,9 +96,16 @@ export class SnapshotBuilder {
 
   build(): ResourceSnapshot {
     return {
-      gatewayClasses: [...this.#gatewayClasses], gateways: [...this.#gateways], httpRoutes: [...this.#httpRoutes],
-      grpcRoutes: [...this.#grpcRoutes], referenceGrants: [...this.#referenceGrants], services: [...this.#services],
-      endpointSlices: [...this.#endpointSlices], namespaces: [...this.#namespaces], secrets: [...this.#secrets], pods: [...this.#pods],
+      gatewayClasses: [...this.#gatewayClasses],
+      gateways: [...this.#gateways],
+      httpRoutes: [...this.#httpRoutes],
+      grpcRoutes: [...this.#grpcRoutes],
+      referenceGrants: [...this.#referenceGrants],
+      services: [...this.#services],
+      endpointSlices: [...this.#endpointSlices],
+      namespaces: [...this.#namespaces],
+      secrets: [...this.#secrets],
+      pods: [...this.#pods],
     };
   }
 }

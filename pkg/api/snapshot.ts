@@ -22,7 +22,15 @@ export type SnapshotKind = keyof ResourceSnapshot;
 
 export function emptySnapshot(): ResourceSnapshot {
   return {
-    gatewayClasses: [], gateways: [], httpRoutes: [], grpcRoutes: [], referenceGrants: [],
-    services: [], endpointSlices: [], namespaces: [], secrets: [], pods: [],
+    gatewayClasses: [],
+    gateways: [],
+    httpRoutes: [],
+    grpcRoutes: [],
+    referenceGrants: [],
+    services: [],
+    endpointSlices: [],
+    namespaces: [],
+    secrets: [],
+    pods: [],
   };
 }

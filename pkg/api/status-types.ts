@@ -22,12 +22,12 @@ export interface ListenerStatus {
 export type StatusUpdate =
   | { readonly target: StatusTarget & { readonly kind: "GatewayClass" }; readonly conditions: readonly Condition[]; readonly supportedFeatures: readonly string[] }
   | {
-      readonly target: StatusTarget & { readonly kind: "Gateway" };
-      readonly conditions: readonly Condition[];
-      readonly listeners: readonly ListenerStatus[];
-      readonly addresses?: readonly { readonly type: string; readonly value: string }[];
-    }
+    readonly target: StatusTarget & { readonly kind: "Gateway" };
+    readonly conditions: readonly Condition[];
+    readonly listeners: readonly ListenerStatus[];
+    readonly addresses?: readonly { readonly type: string; readonly value: string }[];
+  }
   | {
-      readonly target: StatusTarget & { readonly kind: "HTTPRoute" | "GRPCRoute" };
-      readonly parents: readonly { readonly parentRef: ParentReference; readonly controllerName: string; readonly conditions: readonly Condition[] }[];
-    };
+    readonly target: StatusTarget & { readonly kind: "HTTPRoute" | "GRPCRoute" };
+    readonly parents: readonly { readonly parentRef: ParentReference; readonly controllerName: string; readonly conditions: readonly Condition[] }[];
+  };

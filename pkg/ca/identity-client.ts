@@ -101,7 +101,7 @@ export function createIdentityClient(opts: IdentityClientOptions): IdentityClien
   };
 
   const rotateWithRetry = async (attempt: number): Promise<MeshTlsMaterial> => {
-    for (let a = attempt; ; a++) {
+    for (let a = attempt;; a++) {
       if (stopped) throw new WeftError("WEFT_ERR_UNAVAILABLE", "identity client stopped");
       try {
         return await rotate();

@@ -46,7 +46,12 @@ export function readCommandLine<T extends FlagTable>(name: string, usageText: st
  * `build` is printed like a parse error (exit 2); -h/--help prints the usage (exit 0).
  */
 export function readOptions<T extends FlagTable, O extends object>(
-  name: string, usageText: string, argv: readonly string[], table: T, build: (line: CommandLine<T>) => O, opts: ParseOptions = {},
+  name: string,
+  usageText: string,
+  argv: readonly string[],
+  table: T,
+  build: (line: CommandLine<T>) => O,
+  opts: ParseOptions = {},
 ): O | number {
   const line = readCommandLine(name, usageText, argv, table, opts);
   if (typeof line === "number") return line;

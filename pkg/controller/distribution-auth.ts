@@ -46,8 +46,7 @@ export function distributionAccess(provider: "kube" | "file", identity: MeshIden
     return { authenticateToken: (token) => identity.authenticateToken(token), authorize: authorizeProxy, sign: identity.sign };
   }
   if (provider !== "kube" || client === undefined) return {};
-  const reviews = createTokenReviewAuthenticator((review) =>
-    client.request<TokenReviewResult>("POST", "/apis/authentication.k8s.io/v1/tokenreviews", { body: review }));
+  const reviews = createTokenReviewAuthenticator((review) => client.request<TokenReviewResult>("POST", "/apis/authentication.k8s.io/v1/tokenreviews", { body: review }));
   return {
     authenticateToken: async (token) => {
       const who = await reviews.authenticate(token, DISTRIBUTION_AUDIENCE);

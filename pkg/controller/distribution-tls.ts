@@ -47,8 +47,13 @@ export function startDistributionTls(o: DistributionTlsOptions): DistributionTls
   const dnsNames = distributionDnsNames(o);
   let creds: RotatingServerCredentials | undefined;
   const serving = startServingCertificate({
-    ca: o.ca, spiffeId: `spiffe://${o.ca.trustDomain}/ns/${o.namespace}/sa/${o.service}`, dnsNames, what: "distribution", log: o.log,
-    ...(o.certTtlMs !== undefined ? { ttlMs: o.certTtlMs } : {}), ...(o.minRenewMs !== undefined ? { minDelayMs: o.minRenewMs } : {}),
+    ca: o.ca,
+    spiffeId: `spiffe://${o.ca.trustDomain}/ns/${o.namespace}/sa/${o.service}`,
+    dnsNames,
+    what: "distribution",
+    log: o.log,
+    ...(o.certTtlMs !== undefined ? { ttlMs: o.certTtlMs } : {}),
+    ...(o.minRenewMs !== undefined ? { minDelayMs: o.minRenewMs } : {}),
     onRenew: (c) => creds?.replace(c.keyPem, c.certChainPem),
   });
   const first = serving.current();

@@ -35,11 +35,13 @@ export function parseLocalDevTokens(text: string): Map<string, StaticToken> {
   return out;
 }
 
-export function startLocalDevIdentity(tokensText: string, o: { trustDomain: string; certLifetimeMs: number; log: Log; caDir?: string; metrics?: NonNullable<MeshIdentityOptions["metrics"]> }): MeshIdentity {
+export function startLocalDevIdentity(tokensText: string,
+  o: { trustDomain: string; certLifetimeMs: number; log: Log; caDir?: string; metrics?: NonNullable<MeshIdentityOptions["metrics"]> }): MeshIdentity
+{
   const tokens = parseLocalDevTokens(tokensText);
   const ca = o.caDir !== undefined ? loadOrCreateCaDir(o.caDir, o.trustDomain, o.log) : createMeshCa({ trustDomain: o.trustDomain });
-  o.log.warn({ tokens: tokens.size, trustDomain: o.trustDomain, ...(o.caDir !== undefined ? { caDir: o.caDir } : {}) },
-    o.caDir !== undefined ? "local dev identity: mesh CA from --ca-dir and static tokens (not for clusters)"
-      : "local dev identity: in-memory mesh CA and static tokens (not for clusters; a restart makes a new CA: give --ca-dir to keep it)");
+  o.log.warn({ tokens: tokens.size, trustDomain: o.trustDomain, ...(o.caDir !== undefined ? { caDir: o.caDir } : {}) }, o.caDir !== undefined ?
+    "local dev identity: mesh CA from --ca-dir and static tokens (not for clusters)"
+    : "local dev identity: in-memory mesh CA and static tokens (not for clusters; a restart makes a new CA: give --ca-dir to keep it)");
   return meshIdentityOf(ca, createStaticTokenAuthenticator(tokens), o);
 }

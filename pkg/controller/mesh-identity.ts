@@ -7,8 +7,16 @@
 // Takes a KubeClient and options; gives { sign, authenticateToken, trustBundle }.
 // Must not: log tokens, keys or CSRs.
 import {
-  DISTRIBUTION_AUDIENCE, createMeshCa, createSignHandler, createTokenReviewAuthenticator, importCa,
-  type ExportedCa, type MeshCa, type SignRequestHandler, type TokenAuthenticator, type TokenReviewResult,
+  DISTRIBUTION_AUDIENCE,
+  createMeshCa,
+  createSignHandler,
+  createTokenReviewAuthenticator,
+  importCa,
+  type ExportedCa,
+  type MeshCa,
+  type SignRequestHandler,
+  type TokenAuthenticator,
+  type TokenReviewResult,
 } from "../ca/index.ts";
 import { loadOrCreateSecretData, type KubeClient, type Log } from "../k8s/index.ts";
 import type { ControllerMetrics } from "../telemetry/index.ts";
@@ -54,19 +62,22 @@ export function caFromSecretData(d: Readonly<Record<string, string>>, trustDomai
 }
 
 export async function startMeshIdentity(client: KubeClient, o: MeshIdentityOptions): Promise<MeshIdentity> {
-  const data = await loadOrCreateSecretData(client, o.namespace, o.secretName,
-    () => caToSecretData(createMeshCa({ trustDomain: o.trustDomain }).exportCa()), { "app.kubernetes.io/managed-by": "weft" });
+  const data = await loadOrCreateSecretData(client, o.namespace, o.secretName, () => caToSecretData(createMeshCa({ trustDomain: o.trustDomain }).exportCa()), {
+    "app.kubernetes.io/managed-by": "weft",
+  });
   const ca = caFromSecretData(data, o.trustDomain);
   o.log.info({ secret: `${o.namespace}/${o.secretName}`, trustDomain: o.trustDomain }, "mesh CA loaded");
-  const authenticator = createTokenReviewAuthenticator((review) =>
-    client.request<TokenReviewResult>("POST", "/apis/authentication.k8s.io/v1/tokenreviews", { body: review }));
+  const authenticator = createTokenReviewAuthenticator((review) => client.request<TokenReviewResult>("POST", "/apis/authentication.k8s.io/v1/tokenreviews", { body: review }));
   return meshIdentityOf(ca, authenticator, o);
 }
 
 /** The identity services over a CA and a token authenticator (TokenReview here, static tokens in local mode). */
 export function meshIdentityOf(ca: MeshCa, authenticator: TokenAuthenticator, o: Pick<MeshIdentityOptions, "certLifetimeMs" | "log" | "metrics">): MeshIdentity {
   const sign = createSignHandler({
-    ca, authenticator, ttlMs: o.certLifetimeMs, ...(o.metrics !== undefined ? { metrics: o.metrics } : {}),
+    ca,
+    authenticator,
+    ttlMs: o.certLifetimeMs,
+    ...(o.metrics !== undefined ? { metrics: o.metrics } : {}),
     log: (level, msg, fields) => (level === "warn" ? o.log.warn(fields, msg) : o.log.info(fields, msg)),
   });
   return {

@@ -41,8 +41,13 @@ export interface ControllerPipeline {
 type Target = StatusUpdate["target"];
 
 function lookupIn(snapshot: ResourceSnapshot, t: Target): LiveObject | undefined {
-  const list: readonly { metadata: { name: string; namespace?: string } }[] =
-    t.kind === "GatewayClass" ? snapshot.gatewayClasses : t.kind === "Gateway" ? snapshot.gateways : t.kind === "HTTPRoute" ? snapshot.httpRoutes : snapshot.grpcRoutes;
+  const list: readonly { metadata: { name: string; namespace?: string } }[] = t.kind === "GatewayClass"
+    ? snapshot.gatewayClasses
+    : t.kind === "Gateway"
+    ? snapshot.gateways
+    : t.kind === "HTTPRoute"
+    ? snapshot.httpRoutes
+    : snapshot.grpcRoutes;
   return list.find((o) => o.metadata.name === t.name && (t.kind === "GatewayClass" || (o.metadata.namespace ?? "") === t.namespace));
 }
 

@@ -61,7 +61,10 @@ const DEPLOYMENTS = { group: "apps", versions: ["v1"], plural: "deployments" } a
 export function createProvisioner(opts: ProvisionerOptions): Provisioner {
   const applied = new Map<string, string>();
   const watch: WatchSource | undefined = opts.kc === undefined ? undefined : startWatchSource({
-    kc: opts.kc, client: opts.client, resource: DEPLOYMENTS, log: opts.log,
+    kc: opts.kc,
+    client: opts.client,
+    resource: DEPLOYMENTS,
+    log: opts.log,
     labelSelector: Object.entries(MANAGED_LABELS).map(([k, v]) => `${k}=${v}`).join(","),
     onEvent: () => opts.onWorkloadChange?.(),
   });
@@ -79,7 +82,9 @@ export function createProvisioner(opts: ProvisionerOptions): Provisioner {
           if (applied.get(path) === hash) continue;
           try {
             await opts.client.request("PATCH", path, {
-              body: obj, contentType: "application/apply-patch+yaml", query: { fieldManager: FIELD_MANAGER, force: "true" },
+              body: obj,
+              contentType: "application/apply-patch+yaml",
+              query: { fieldManager: FIELD_MANAGER, force: "true" },
             });
             applied.set(path, hash);
             writes++;

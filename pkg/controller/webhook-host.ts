@@ -82,7 +82,11 @@ export async function startInjectionWebhook(o: WebhookOptions): Promise<Injectio
   const dnsNames = [`${o.service}.${o.namespace}.svc`, `${o.service}.${o.namespace}.svc.cluster.local`, ...o.extraDnsNames];
   const spiffe = `spiffe://${o.identity.ca.trustDomain}/ns/${o.namespace}/sa/${o.service}`;
   const serving = startServingCertificate({
-    ca: o.identity.ca, spiffeId: spiffe, dnsNames, what: "webhook", log: o.log,
+    ca: o.identity.ca,
+    spiffeId: spiffe,
+    dnsNames,
+    what: "webhook",
+    log: o.log,
     onRenew: (c) => server.setSecureContext({ key: c.keyPem, cert: c.certChainPem }),
   });
   const cert = serving.current();
@@ -110,7 +114,9 @@ export async function startInjectionWebhook(o: WebhookOptions): Promise<Injectio
   if (configName !== undefined) {
     const sync = (): void => {
       void syncCaBundle(o.client, configName, o.identity.ca.trustBundle()).then(
-        (wrote) => { if (wrote) o.log.info({ webhook: configName }, "webhook caBundle updated"); },
+        (wrote) => {
+          if (wrote) o.log.info({ webhook: configName }, "webhook caBundle updated");
+        },
         (err: unknown) => o.log.warn({ webhook: configName, err: err instanceof Error ? err.message : String(err) }, "cannot update webhook caBundle"),
       );
     };

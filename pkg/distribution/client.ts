@@ -54,13 +54,14 @@ const STABLE_STREAM_MS = 5_000;
 
 export function createDistributionClient(opts: DistributionClientOptions): DistributionClient {
   const { Client } = loadDistributionProto();
-  const newStub = (creds: grpc.ChannelCredentials): DistributionStub => new Client(opts.address, creds, {
-    "grpc.max_receive_message_length": 256 * 1024 * 1024,
-    "grpc.keepalive_time_ms": 20_000,
-    "grpc.keepalive_timeout_ms": 10_000,
-    "grpc.keepalive_permit_without_calls": 1,
-    ...opts.channelOptions,
-  }) as unknown as DistributionStub;
+  const newStub = (creds: grpc.ChannelCredentials): DistributionStub =>
+    new Client(opts.address, creds, {
+      "grpc.max_receive_message_length": 256 * 1024 * 1024,
+      "grpc.keepalive_time_ms": 20_000,
+      "grpc.keepalive_timeout_ms": 10_000,
+      "grpc.keepalive_permit_without_calls": 1,
+      ...opts.channelOptions,
+    }) as unknown as DistributionStub;
   let stub = newStub(opts.credentials ?? grpc.credentials.createInsecure());
   /** Channels replaced by setCredentials whose stream has not ended yet. */
   const retired = new Set<DistributionStub>();

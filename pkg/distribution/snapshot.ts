@@ -96,4 +96,3 @@ export function buildUpdate(held: HeldState, target: EncodedSlice): ConfigUpdate
     removed: full ? [] : diff.removed,
   };
 }
-

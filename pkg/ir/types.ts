@@ -67,53 +67,53 @@ export type FilterIR =
   | ({ readonly type: "RequestHeaderModifier" } & HeaderModifierIR)
   | ({ readonly type: "ResponseHeaderModifier" } & HeaderModifierIR)
   | {
-      readonly type: "RequestRedirect";
-      readonly scheme?: "http" | "https";
-      readonly hostname?: string;
-      /** Resolved per spec §10 port rules at translate time where possible; absent = keep request/listener port. */
-      readonly port?: number;
-      readonly path?: PathModifierIR;
-      readonly statusCode: 301 | 302 | 303 | 307 | 308;
-    }
+    readonly type: "RequestRedirect";
+    readonly scheme?: "http" | "https";
+    readonly hostname?: string;
+    /** Resolved per spec §10 port rules at translate time where possible; absent = keep request/listener port. */
+    readonly port?: number;
+    readonly path?: PathModifierIR;
+    readonly statusCode: 301 | 302 | 303 | 307 | 308;
+  }
   | { readonly type: "URLRewrite"; readonly hostname?: string; readonly path?: PathModifierIR }
   | {
-      readonly type: "RequestMirror";
-      /** Cluster id to mirror to; a mirror whose ref did not resolve is not configured at all. */
-      readonly cluster: string;
-      /** Fraction of requests mirrored: numerator/denominator (100/100 = all). */
-      readonly numerator: number;
-      readonly denominator: number;
-    }
+    readonly type: "RequestMirror";
+    /** Cluster id to mirror to; a mirror whose ref did not resolve is not configured at all. */
+    readonly cluster: string;
+    /** Fraction of requests mirrored: numerator/denominator (100/100 = all). */
+    readonly numerator: number;
+    readonly denominator: number;
+  }
   | {
-      readonly type: "CORS";
-      readonly allowOrigins: readonly string[];
-      readonly allowMethods: readonly string[];
-      readonly allowHeaders: readonly string[];
-      readonly exposeHeaders: readonly string[];
-      readonly allowCredentials: boolean;
-      readonly maxAgeSeconds: number;
-    }
+    readonly type: "CORS";
+    readonly allowOrigins: readonly string[];
+    readonly allowMethods: readonly string[];
+    readonly allowHeaders: readonly string[];
+    readonly exposeHeaders: readonly string[];
+    readonly allowCredentials: boolean;
+    readonly maxAgeSeconds: number;
+  }
   /** A filter that cannot be honoured (unresolvable ExtensionRef): requests hitting it get `status`. */
   | { readonly type: "Unsupported"; readonly status: 500; readonly reason: string };
 
 // ---- backends ----------------------------------------------------------------------
 export type BackendIR =
   | {
-      readonly kind: "cluster";
-      readonly weight: number;
-      /** Cluster id, see ClusterIR.id. */
-      readonly cluster: string;
-      readonly filters: readonly FilterIR[];
-    }
+    readonly kind: "cluster";
+    readonly weight: number;
+    /** Cluster id, see ClusterIR.id. */
+    readonly cluster: string;
+    readonly filters: readonly FilterIR[];
+  }
   | {
-      /** Kept with its weight so its share is answered with an error (spec §3). */
-      readonly kind: "invalid";
-      readonly weight: number;
-      /** 500 for HTTP (gRPC: UNAVAILABLE). */
-      readonly status: 500;
-      readonly reason: "BackendNotFound" | "InvalidKind" | "RefNotPermitted" | "UnsupportedProtocol" | "UnsupportedValue";
-      readonly message: string;
-    };
+    /** Kept with its weight so its share is answered with an error (spec §3). */
+    readonly kind: "invalid";
+    readonly weight: number;
+    /** 500 for HTTP (gRPC: UNAVAILABLE). */
+    readonly status: 500;
+    readonly reason: "BackendNotFound" | "InvalidKind" | "RefNotPermitted" | "UnsupportedProtocol" | "UnsupportedValue";
+    readonly message: string;
+  };
 
 export interface TimeoutsIR {
   /** Whole request incl. retries; absent = no limit (spec §11: "0s" disables). */

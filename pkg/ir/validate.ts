@@ -90,7 +90,8 @@ export function validateIr(value: unknown): IrValidation {
     checkIr(value);
     return { ok: true, ir: value as MeshIR };
   } catch (e) {
-    const problem: IrProblem = e instanceof Invalid ? e.problem
+    const problem: IrProblem = e instanceof Invalid ?
+      e.problem
       : { code: "ValidatorError", path: "ir", message: `${e instanceof Error ? e.name : "error"} during validation` };
     return { ok: false, problem, reason: `${problem.path}: ${problem.message}` };
   }

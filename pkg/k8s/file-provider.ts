@@ -24,9 +24,16 @@ const MANIFEST = /\.(ya?ml|json)$/i;
 const MAX_FILES = 5_000;
 
 const KIND_FIELD: Readonly<Record<ApiObject["kind"], SnapshotKind>> = {
-  GatewayClass: "gatewayClasses", Gateway: "gateways", HTTPRoute: "httpRoutes", GRPCRoute: "grpcRoutes",
-  ReferenceGrant: "referenceGrants", Service: "services", EndpointSlice: "endpointSlices",
-  Namespace: "namespaces", Secret: "secrets", Pod: "pods",
+  GatewayClass: "gatewayClasses",
+  Gateway: "gateways",
+  HTTPRoute: "httpRoutes",
+  GRPCRoute: "grpcRoutes",
+  ReferenceGrant: "referenceGrants",
+  Service: "services",
+  EndpointSlice: "endpointSlices",
+  Namespace: "namespaces",
+  Secret: "secrets",
+  Pod: "pods",
 };
 
 export interface FileProviderOptions {

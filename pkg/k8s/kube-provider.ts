@@ -86,8 +86,13 @@ export function startKubeProvider(opts: KubeProviderOptions): KubeProvider {
   if (opts.caSecret !== undefined) {
     const secretKind = RESOURCE_KINDS.find((r) => r.field === "secrets")!;
     caSource = startWatchSource({
-      kc: opts.kc, client, resource: secretKind, namespace: opts.caSecret.namespace,
-      fieldSelector: `metadata.name=${opts.caSecret.name}`, onEvent: onEvent("secrets"), log,
+      kc: opts.kc,
+      client,
+      resource: secretKind,
+      namespace: opts.caSecret.namespace,
+      fieldSelector: `metadata.name=${opts.caSecret.name}`,
+      onEvent: onEvent("secrets"),
+      log,
       ...(opts.backoff ? { backoff: opts.backoff } : {}),
     });
   }

@@ -52,7 +52,11 @@ export function renderBanner(plan: LocalPlan, traces: string, logDir: string, cw
   }
   for (const a of plan.apps) {
     const out = a.outbound.length > 0 ? `; outbound ${a.outbound.map((o) => (o.bindPort === o.port ? `${o.host}:${o.port}` : `${o.host}:${o.bindPort} (for :${o.port})`)).join(" ")}` : "";
-    lines.push(`  pod          ${a.namespace}/${a.pod} (${a.app === "yours" ? "your app" : a.app}, sa ${a.serviceAccount}): app 127.0.0.1:${a.appPort}, sidecar inbound ${a.inboundPorts.map((p) => `${a.podIp}:${p}`).join(" ")} (mTLS)${out}; admin :${a.adminPort}`);
+    lines.push(
+      `  pod          ${a.namespace}/${a.pod} (${a.app === "yours" ? "your app" : a.app}, sa ${a.serviceAccount}): app 127.0.0.1:${a.appPort}, sidecar inbound ${
+        a.inboundPorts.map((p) => `${a.podIp}:${p}`).join(" ")
+      } (mTLS)${out}; admin :${a.adminPort}`,
+    );
   }
   if (plan.apps.some((a) => a.outbound.some((o) => o.bindPort !== o.port))) {
     lines.push("  (ports below 1024 need root here: each such Service port listens on port + 10000, and is still routed as the Service port)");

@@ -67,7 +67,8 @@ export interface LocalPlan {
   readonly services: readonly { namespace: string; name: string; clusterIp: string; port: number; bindPort: number }[];
 }
 
-type Obj = { kind?: string; metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: Record<string, unknown>; status?: Record<string, unknown>; [k: string]: unknown };
+type Obj = { kind?: string; metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: Record<string, unknown>;
+  status?: Record<string, unknown>; [k: string]: unknown };
 
 export const APPS_DIR = join(import.meta.dirname, "../../examples/apps");
 const IMAGE_APPS: Readonly<Record<string, string>> = { "weft-demo/web": "http-demo", "weft-demo/reviews": "http-demo", "weft-demo/echo-grpc": "grpc-echo" };
@@ -118,10 +119,15 @@ export function planLocal(o: LocalOptions): LocalPlan {
   const services = of("Service").flatMap((s) => {
     const ip = s.spec?.["clusterIP"];
     const ports = (s.spec?.["ports"] as { port?: number }[] | undefined) ?? [];
-    return isLoopback(ip) ? ports.filter((p) => typeof p.port === "number").map((p) => ({
-      namespace: s.metadata?.namespace ?? "default", name: s.metadata?.name ?? "", clusterIp: ip, port: p.port!,
-      bindPort: p.port! < low ? p.port! + PRIVILEGED_PORT_SHIFT : p.port!,
-    })) : [];
+    return isLoopback(ip) ?
+      ports.filter((p) => typeof p.port === "number").map((p) => ({
+        namespace: s.metadata?.namespace ?? "default",
+        name: s.metadata?.name ?? "",
+        clusterIp: ip,
+        port: p.port!,
+        bindPort: p.port! < low ? p.port! + PRIVILEGED_PORT_SHIFT : p.port!,
+      })) :
+      [];
   });
   const taken = new Set<string>();
   for (const s of services) {
@@ -141,7 +147,9 @@ export function planLocal(o: LocalOptions): LocalPlan {
     const own = ann["local.weft.dev/app-address"];
     const app = own !== undefined ? "yours" : ann["local.weft.dev/app"] ?? IMAGE_APPS[image] ?? "";
     if (own === undefined && (!/^[a-z0-9-]+$/.test(app) || !existsSync(join(APPS_DIR, `${app}.ts`)))) {
-      throw new Error(`Pod ${ns}/${name}: no local app (set annotation local.weft.dev/app to one of examples/apps: http-demo, grpc-echo, or local.weft.dev/app-address to 127.0.0.1:PORT where your app runs)`);
+      throw new Error(
+        `Pod ${ns}/${name}: no local app (set annotation local.weft.dev/app to one of examples/apps: http-demo, grpc-echo, or local.weft.dev/app-address to 127.0.0.1:PORT where your app runs)`,
+      );
     }
     const podIp = p.status!["podIP"] as string;
     const inboundClusters = new Map<number, string>();
@@ -159,7 +167,9 @@ export function planLocal(o: LocalOptions): LocalPlan {
     }))].sort((x, y) => x - y);
     const privileged = inboundPorts.filter((p) => p < low);
     if (privileged.length > 0) {
-      throw new Error(`Pod ${ns}/${name}: target port ${privileged.join(", ")} is below ${low}, which only root can bind here; give its Service a targetPort (and its EndpointSlice a port) of 1024 or more`);
+      throw new Error(
+        `Pod ${ns}/${name}: target port ${privileged.join(", ")} is below ${low}, which only root can bind here; give its Service a targetPort (and its EndpointSlice a port) of 1024 or more`,
+      );
     }
     const appPort = own !== undefined ? appAddressPort(own, `${ns}/${name}`) : b + 10 + i;
     const labels = p.metadata?.labels ?? {};
@@ -168,8 +178,16 @@ export function planLocal(o: LocalOptions): LocalPlan {
         ...(ann["local.weft.dev/upstream"] !== undefined ? ["--upstream", ann["local.weft.dev/upstream"]] : [])]
       : ["--host", "127.0.0.1", "--port", String(appPort), "--pod", name];
     return {
-      pod: name, namespace: ns, serviceAccount: (p.spec?.["serviceAccountName"] as string | undefined) ?? "default",
-      app, script: own !== undefined ? undefined : join(APPS_DIR, `${app}.ts`), args: own !== undefined ? [] : args, appPort, podIp, inboundPorts, inboundClusters,
+      pod: name,
+      namespace: ns,
+      serviceAccount: (p.spec?.["serviceAccountName"] as string | undefined) ?? "default",
+      app,
+      script: own !== undefined ? undefined : join(APPS_DIR, `${app}.ts`),
+      args: own !== undefined ? [] : args,
+      appPort,
+      podIp,
+      inboundPorts,
+      inboundClusters,
       outbound: p === outboundOwner ? services.map((s) => ({ host: s.clusterIp, port: s.port, bindPort: s.bindPort })) : [],
       adminPort: b + 50 + i,
     };

@@ -65,7 +65,9 @@ export function createSupervisor(logDir: string, verbose: boolean, baseEnv: Read
     children,
     start(name, order, args, env) {
       const proc = spawn(process.execPath, args, {
-        detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...baseEnv, ...env },
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, ...baseEnv, ...env },
       });
       const child: LocalChild = { name, order, proc, log: createWriteStream(join(logDir, `${name}.log`), { mode: 0o600 }), exited: false, watchers: [] };
       children.push(child);
@@ -82,8 +84,12 @@ export function createSupervisor(logDir: string, verbose: boolean, baseEnv: Read
     waitForLine(child, re) {
       return new Promise((resolve) => child.watchers.push({ re, resolve }));
     },
-    onUnexpectedExit(cb) { unexpected = cb; },
-    removeOnCrash(dir) { reaper.stdin.write(`rm ${dir}\n`); },
+    onUnexpectedExit(cb) {
+      unexpected = cb;
+    },
+    removeOnCrash(dir) {
+      reaper.stdin.write(`rm ${dir}\n`);
+    },
     async stopAll(graceMs) {
       stopping = true;
       const orders = [...new Set(children.map((c) => c.order))].sort((a, b) => a - b);
@@ -103,7 +109,9 @@ function signalGroup(c: LocalChild, sig: NodeJS.Signals): void {
   try {
     process.kill(-pid, sig);
   } catch {
-    try { c.proc.kill(sig); } catch { /* already gone */ }
+    try {
+      c.proc.kill(sig);
+    } catch { /* already gone */ }
   }
 }
 
@@ -114,9 +122,14 @@ function stopOne(c: LocalChild, graceMs: number): Promise<void> {
       signalGroup(c, "SIGKILL");
       resolve();
     };
-    if (c.exited) { done(); return; }
+    if (c.exited) {
+      done();
+      return;
+    }
     c.proc.once("exit", done);
-    const timer = setTimeout(() => { signalGroup(c, "SIGKILL"); }, graceMs);
+    const timer = setTimeout(() => {
+      signalGroup(c, "SIGKILL");
+    }, graceMs);
     signalGroup(c, "SIGTERM");
   });
 }

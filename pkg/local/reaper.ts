@@ -32,16 +32,23 @@ process.stdin.on("data", (chunk: string) => {
 
 function signalAll(sig: NodeJS.Signals): void {
   for (const g of groups) {
-    try { process.kill(-g, sig); } catch { /* already gone */ }
+    try {
+      process.kill(-g, sig);
+    } catch { /* already gone */ }
   }
 }
 
 process.stdin.on("end", () => {
   if (done) process.exit(0);
   for (const d of dirs) {
-    try { rmSync(d, { recursive: true, force: true }); } catch { /* best effort */ }
+    try {
+      rmSync(d, { recursive: true, force: true });
+    } catch { /* best effort */ }
   }
   if (groups.size === 0) process.exit(0);
   signalAll("SIGTERM");
-  setTimeout(() => { signalAll("SIGKILL"); process.exit(0); }, 3000);
+  setTimeout(() => {
+    signalAll("SIGKILL");
+    process.exit(0);
+  }, 3000);
 });

@@ -7,17 +7,34 @@
 // Must not: accept bodies over 4 MiB, keep more than 1,000 open traces, or print header values.
 import { createServer, request, type Server } from "node:http";
 
-interface AnyValue { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number }
+interface AnyValue {
+  stringValue?: string;
+  intValue?: string | number;
+  boolValue?: boolean;
+  doubleValue?: number;
+}
 interface OtlpSpan {
-  traceId?: string; spanId?: string; parentSpanId?: string; name?: string; kind?: number;
-  startTimeUnixNano?: string | number; endTimeUnixNano?: string | number;
+  traceId?: string;
+  spanId?: string;
+  parentSpanId?: string;
+  name?: string;
+  kind?: number;
+  startTimeUnixNano?: string | number;
+  endTimeUnixNano?: string | number;
   attributes?: { key: string; value: AnyValue }[];
 }
-interface OtlpBody { resourceSpans?: { resource?: { attributes?: { key: string; value: AnyValue }[] }; scopeSpans?: { spans?: OtlpSpan[] }[] }[] }
+interface OtlpBody {
+  resourceSpans?: { resource?: { attributes?: { key: string; value: AnyValue }[] }; scopeSpans?: { spans?: OtlpSpan[] }[] }[];
+}
 
 export interface CollectedSpan {
-  readonly traceId: string; readonly spanId: string; readonly parentSpanId: string; readonly name: string;
-  readonly server: boolean; readonly startNs: bigint; readonly endNs: bigint;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string;
+  readonly name: string;
+  readonly server: boolean;
+  readonly startNs: bigint;
+  readonly endNs: bigint;
   readonly attrs: Readonly<Record<string, string>>;
 }
 
@@ -38,8 +55,14 @@ export function spansOf(body: OtlpBody): CollectedSpan[] {
         const attrs: Record<string, string> = { ...res };
         for (const a of s.attributes ?? []) attrs[a.key] = valueOf(a.value);
         out.push({
-          traceId: s.traceId ?? "", spanId: s.spanId ?? "", parentSpanId: s.parentSpanId ?? "", name: s.name ?? "",
-          server: s.kind === 2, startNs: BigInt(s.startTimeUnixNano ?? 0), endNs: BigInt(s.endTimeUnixNano ?? 0), attrs,
+          traceId: s.traceId ?? "",
+          spanId: s.spanId ?? "",
+          parentSpanId: s.parentSpanId ?? "",
+          name: s.name ?? "",
+          server: s.kind === 2,
+          startNs: BigInt(s.startTimeUnixNano ?? 0),
+          endNs: BigInt(s.endTimeUnixNano ?? 0),
+          attrs,
         });
       }
     }
@@ -67,7 +90,10 @@ export interface TraceSink {
 
 function answers(url: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request(url, { method: "POST", headers: { "content-type": "application/json" }, timeout: 500 }, (res) => { res.resume(); resolve(true); });
+    const req = request(url, { method: "POST", headers: { "content-type": "application/json" }, timeout: 500 }, (res) => {
+      res.resume();
+      resolve(true);
+    });
     req.on("timeout", () => req.destroy());
     req.on("error", () => resolve(false));
     req.end("{}");
@@ -81,7 +107,8 @@ export async function startTraceSink(port: number, print: (line: string) => void
     return { env: { ...base, WEFT_TRACING_ENDPOINT: configured }, description: `traces → ${configured} (WEFT_TRACING_ENDPOINT)`, stop: async () => {} };
   }
   if (await answers("http://127.0.0.1:4318/v1/traces")) {
-    return { env: { ...base, WEFT_TRACING_ENDPOINT: "http://127.0.0.1:4318", WEFT_TRACING_PROTOCOL: "http" }, description: "traces → OTLP/HTTP collector on 127.0.0.1:4318 (e.g. Jaeger UI on :16686)", stop: async () => {} };
+    return { env: { ...base, WEFT_TRACING_ENDPOINT: "http://127.0.0.1:4318", WEFT_TRACING_PROTOCOL: "http" }, description: "traces → OTLP/HTTP collector on 127.0.0.1:4318 (e.g. Jaeger UI on :16686)",
+      stop: async () => {} };
   }
   const traces = new Map<string, { spans: CollectedSpan[]; timer: NodeJS.Timeout }>();
   const flush = (id: string): void => {
@@ -90,17 +117,29 @@ export async function startTraceSink(port: number, print: (line: string) => void
     if (t !== undefined && t.spans.length > 0) print(summarizeTrace(t.spans));
   };
   const server: Server = createServer((req, res) => {
-    if (req.method !== "POST" || !(req.url ?? "").startsWith("/v1/traces")) { res.writeHead(404).end(); return; }
+    if (req.method !== "POST" || !(req.url ?? "").startsWith("/v1/traces")) {
+      res.writeHead(404).end();
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) { res.writeHead(413).end(); req.destroy(); return; }
+      if (size > MAX_BODY) {
+        res.writeHead(413).end();
+        req.destroy();
+        return;
+      }
       chunks.push(c);
     });
     req.on("end", () => {
       let spans: CollectedSpan[];
-      try { spans = spansOf(JSON.parse(Buffer.concat(chunks).toString("utf8")) as OtlpBody); } catch { res.writeHead(400).end(); return; }
+      try {
+        spans = spansOf(JSON.parse(Buffer.concat(chunks).toString("utf8")) as OtlpBody);
+      } catch {
+        res.writeHead(400).end();
+        return;
+      }
       for (const s of spans) {
         let t = traces.get(s.traceId);
         if (t === undefined) {
@@ -114,12 +153,18 @@ export async function startTraceSink(port: number, print: (line: string) => void
       res.writeHead(200, { "content-type": "application/json" }).end("{}");
     });
   });
-  await new Promise<void>((resolve, reject) => { server.once("error", reject); server.listen(port, "127.0.0.1", () => resolve()); });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
   return {
     env: { ...base, WEFT_TRACING_ENDPOINT: `http://127.0.0.1:${port}`, WEFT_TRACING_PROTOCOL: "http" },
     description: `traces → built-in receiver on 127.0.0.1:${port} (one line per trace below; set WEFT_TRACING_ENDPOINT or run Jaeger on :4318 to export)`,
     stop: async () => {
-      for (const [id, t] of traces) { clearTimeout(t.timer); flush(id); }
+      for (const [id, t] of traces) {
+        clearTimeout(t.timer);
+        flush(id);
+      }
       await new Promise<void>((r) => server.close(() => r()));
     },
   };

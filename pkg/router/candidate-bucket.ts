@@ -39,7 +39,7 @@ export class CandidateBucket {
   seal(): void {
     if (this.#all.length < SPLIT_MIN_ENTRIES) return;
     const counts = new Map<string, number>();
-    for (const h of this.#headers) if (h !== undefined) for (const name of h.keys()) counts.set(name, (counts.get(name) ?? 0) + 1);
+    for (const h of this.#headers) if (h !== undefined) { for (const name of h.keys()) counts.set(name, (counts.get(name) ?? 0) + 1); }
     let header: string | undefined;
     let best = 0;
     for (const [name, n] of counts) {

@@ -24,7 +24,7 @@ export function mergeGatewayStatus(live: unknown, ours: GatewayUpdate, now: stri
   const generation = ours.target.generation;
   const liveListeners = new Map<string, unknown>();
   const ll = base["listeners"];
-  if (Array.isArray(ll)) for (const l of ll) liveListeners.set(String(record(l)["name"]), l);
+  if (Array.isArray(ll)) { for (const l of ll) liveListeners.set(String(record(l)["name"]), l); }
   const listeners = ours.listeners.map((l: ListenerStatus) => ({
     name: l.name,
     supportedKinds: l.supportedKinds.map((k) => ({ group: k.group, kind: k.kind })),

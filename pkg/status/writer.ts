@@ -14,7 +14,10 @@ import { SILENT_LOG } from "../k8s/index.ts";
 import { planStatus, type LiveObject } from "./plan.ts";
 
 const PLURAL: Readonly<Record<StatusUpdate["target"]["kind"], string>> = {
-  GatewayClass: "gatewayclasses", Gateway: "gateways", HTTPRoute: "httproutes", GRPCRoute: "grpcroutes",
+  GatewayClass: "gatewayclasses",
+  Gateway: "gateways",
+  HTTPRoute: "httproutes",
+  GRPCRoute: "grpcroutes",
 };
 
 export interface StatusWriterOptions {

@@ -23,8 +23,10 @@ export const CONTROL_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 export function registerControllerMetrics(m: MetricsRegistry): ControllerMetrics {
   const registers = [m.registry];
   return {
-    translateDuration: new Histogram({ name: "weft_translate_duration_seconds", help: "Duration of a full translate of the resource snapshot, in seconds.", buckets: CONTROL_DURATION_BUCKETS, registers }),
-    configPushDuration: new Histogram({ name: "weft_config_push_duration_seconds", help: "Time from a new config version to its acknowledgement by the connected proxies, in seconds.", buckets: CONTROL_DURATION_BUCKETS, registers }),
+    translateDuration: new Histogram({ name: "weft_translate_duration_seconds", help: "Duration of a full translate of the resource snapshot, in seconds.", buckets: CONTROL_DURATION_BUCKETS,
+      registers }),
+    configPushDuration: new Histogram({ name: "weft_config_push_duration_seconds", help: "Time from a new config version to its acknowledgement by the connected proxies, in seconds.",
+      buckets: CONTROL_DURATION_BUCKETS, registers }),
     proxiesConnected: new Gauge({ name: "weft_proxies_connected", help: "Proxies currently connected to the distribution server.", registers }),
     configNacks: new Counter({ name: "weft_config_nacks_total", help: "Config versions rejected (NACKed) by a proxy.", registers }),
     certificatesSigned: new Counter({ name: "weft_certificates_signed_total", help: "Workload certificates signed by the mesh CA.", registers }),

@@ -48,7 +48,10 @@ export function lastResortGc(): () => void {
 
 export function startHeapReclaim(o: HeapReclaimOptions = {}): HeapReclaim {
   const rss = o.rss ?? (() => process.memoryUsage.rss());
-  const cpu = o.cpuMicros ?? (() => { const u = process.cpuUsage(); return u.user + u.system; });
+  const cpu = o.cpuMicros ?? (() => {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  });
   const now = o.now ?? Date.now;
   const intervalMs = o.intervalMs ?? 2_000;
   const baseCooldown = o.cooldownMs ?? 10_000;

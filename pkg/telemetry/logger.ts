@@ -52,7 +52,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   // inherit this method through their prototype, so grandchildren are covered too.
   // eslint-disable-next-line @typescript-eslint/unbound-method -- called with each (grand)child logger as `this` below
   const pinoChild = logger.child as unknown as (this: Logger, b: Record<string, unknown>, o?: object) => Logger;
-  const redactingChild = function (this: Logger, bindings: Record<string, unknown>, childOpts?: object): Logger {
+  const redactingChild = function(this: Logger, bindings: Record<string, unknown>, childOpts?: object): Logger {
     return pinoChild.call(this, redact(bindings) as Record<string, unknown>, childOpts);
   };
   (logger as unknown as { child: typeof redactingChild }).child = redactingChild;

@@ -12,10 +12,14 @@ function propagatorOf(name: PropagatorName): TextMapPropagator {
   const { W3CBaggagePropagator, W3CTraceContextPropagator } = otelCore();
   const { B3InjectEncoding, B3Propagator } = otelB3();
   switch (name) {
-    case "tracecontext": return new W3CTraceContextPropagator();
-    case "baggage": return new W3CBaggagePropagator();
-    case "b3": return new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER });
-    case "b3multi": return new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER });
+    case "tracecontext":
+      return new W3CTraceContextPropagator();
+    case "baggage":
+      return new W3CBaggagePropagator();
+    case "b3":
+      return new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER });
+    case "b3multi":
+      return new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER });
   }
 }
 
@@ -28,9 +32,15 @@ class TraceStateKeeping implements TextMapPropagator {
   private readonly inner: TextMapPropagator;
   private readonly w3c = new (otelCore().W3CTraceContextPropagator)();
   private readonly api = otelApi();
-  constructor(inner: TextMapPropagator) { this.inner = inner; }
-  inject(context: Context, carrier: unknown, setter: TextMapSetter): void { this.inner.inject(context, carrier, setter); }
-  fields(): string[] { return this.inner.fields(); }
+  constructor(inner: TextMapPropagator) {
+    this.inner = inner;
+  }
+  inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    this.inner.inject(context, carrier, setter);
+  }
+  fields(): string[] {
+    return this.inner.fields();
+  }
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     const out = this.inner.extract(context, carrier, getter);
     const { trace, ROOT_CONTEXT } = this.api;
@@ -59,5 +69,7 @@ export const headerFnGetter: TextMapGetter<HeaderGetter> = {
 };
 
 export const headerFnSetter: TextMapSetter<HeaderSetter> = {
-  set(carrier, key, value) { carrier(key.toLowerCase(), value); },
+  set(carrier, key, value) {
+    carrier(key.toLowerCase(), value);
+  },
 };

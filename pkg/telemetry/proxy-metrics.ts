@@ -44,22 +44,39 @@ export const REQUEST_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05
 
 export function registerProxyMetrics(m: MetricsRegistry): ProxyMetrics {
   const registers = [m.registry];
-  const requests = new Counter({ name: "weft_requests_total", help: "Requests handled by the proxy, by matched route, rule, backend cluster, method, response code and proxy face.", labelNames: ["route", "rule", "backend", "method", "code", "face"] as const, registers });
-  const requestDuration = new Histogram({ name: "weft_request_duration_seconds", help: "Time from request received to response finished, in seconds.", labelNames: ["route", "backend", "face"] as const, buckets: REQUEST_DURATION_BUCKETS, registers });
+  const requests = new Counter({ name: "weft_requests_total", help: "Requests handled by the proxy, by matched route, rule, backend cluster, method, response code and proxy face.",
+    labelNames: ["route", "rule", "backend", "method", "code", "face"] as const, registers });
+  const requestDuration = new Histogram({ name: "weft_request_duration_seconds", help: "Time from request received to response finished, in seconds.",
+    labelNames: ["route", "backend", "face"] as const, buckets: REQUEST_DURATION_BUCKETS, registers });
   const upstreamRetries = new Counter({ name: "weft_upstream_retries_total", help: "Upstream retry attempts (not counting the first try).", labelNames: ["route", "backend"] as const, registers });
-  const requestTimeouts = new Counter({ name: "weft_request_timeouts_total", help: "Requests answered with a timeout (route request or backendRequest timeout).", labelNames: ["route", "face"] as const, registers });
+  const requestTimeouts = new Counter({ name: "weft_request_timeouts_total", help: "Requests answered with a timeout (route request or backendRequest timeout).",
+    labelNames: ["route", "face"] as const, registers });
   const mirrorRequests = new Counter({ name: "weft_mirror_requests_total", help: "Mirrored requests sent (RequestMirror filter).", labelNames: ["route", "backend"] as const, registers });
   const connectionsActive = new Gauge({ name: "weft_connections_active", help: "Downstream connections currently open.", labelNames: ["face"] as const, registers });
   const connectionsTotal = new Counter({ name: "weft_connections_total", help: "Downstream connections accepted.", labelNames: ["face"] as const, registers });
   const mtlsHandshakeFailures = new Counter({ name: "weft_mtls_handshake_failures_total", help: "Failed mTLS handshakes, by reason.", labelNames: ["reason"] as const, registers });
   return {
-    requests, requestDuration, upstreamRetries, requestTimeouts, mirrorRequests, connectionsActive, connectionsTotal, mtlsHandshakeFailures,
+    requests,
+    requestDuration,
+    upstreamRetries,
+    requestTimeouts,
+    mirrorRequests,
+    connectionsActive,
+    connectionsTotal,
+    mtlsHandshakeFailures,
     observeRequest(r) {
       requests.inc({ route: r.route, rule: r.rule, backend: r.backend, method: methodLabel(r.method), code: codeLabel(r.code, r.grpc === true ? "grpc" : "http"), face: r.face });
       if (Number.isFinite(r.durationSeconds) && r.durationSeconds >= 0) requestDuration.observe({ route: r.route, backend: r.backend, face: r.face }, r.durationSeconds);
     },
-    connectionOpened(face) { connectionsActive.inc({ face }); connectionsTotal.inc({ face }); },
-    connectionClosed(face) { connectionsActive.dec({ face }); },
-    mtlsHandshakeFailed(reason) { mtlsHandshakeFailures.inc({ reason }); },
+    connectionOpened(face) {
+      connectionsActive.inc({ face });
+      connectionsTotal.inc({ face });
+    },
+    connectionClosed(face) {
+      connectionsActive.dec({ face });
+    },
+    mtlsHandshakeFailed(reason) {
+      mtlsHandshakeFailures.inc({ reason });
+    },
   };
 }

@@ -8,9 +8,28 @@ export const REDACTED = "[REDACTED]";
 
 /** Keys whose values never reach a log (compared lower-case). */
 export const REDACTED_KEYS: readonly string[] = [
-  "authorization", "proxy-authorization", "cookie", "set-cookie", "token", "key", "password", "passwd",
-  "keypem", "csr", "csrpem", "secret", "privatekey", "private_key", "apikey", "api_key", "x-api-key",
-  "client_secret", "access_token", "refresh_token", "id_token", "x-auth-token",
+  "authorization",
+  "proxy-authorization",
+  "cookie",
+  "set-cookie",
+  "token",
+  "key",
+  "password",
+  "passwd",
+  "keypem",
+  "csr",
+  "csrpem",
+  "secret",
+  "privatekey",
+  "private_key",
+  "apikey",
+  "api_key",
+  "x-api-key",
+  "client_secret",
+  "access_token",
+  "refresh_token",
+  "id_token",
+  "x-auth-token",
 ];
 /** Key suffixes that also redact (serviceAccountToken, dbPassword, tls.keyPem, …). */
 export const REDACTED_KEY_SUFFIXES: readonly string[] = ["token", "password", "keypem", "privatekey", "secret", "csr"];

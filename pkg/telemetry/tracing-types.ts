@@ -73,10 +73,15 @@ export function validateTracingConfig(cfg: TracingConfig): string[] {
     problems.push(`samplingRatio must be a number in [0, 1], got ${String(cfg.samplingRatio)}`);
   }
   if (!Array.isArray(cfg.propagators) || cfg.propagators.length === 0) problems.push("propagators must be a non-empty list");
-  else for (const p of cfg.propagators as readonly unknown[]) if (!(PROPAGATOR_NAMES as readonly unknown[]).includes(p)) problems.push(`unknown propagator "${String(p)}" (known: ${PROPAGATOR_NAMES.join(", ")})`);
+  else for (const p of cfg.propagators as readonly unknown[])
+      if (!(PROPAGATOR_NAMES as readonly unknown[]).includes(p)) problems.push(`unknown propagator "${String(p)}" (known: ${PROPAGATOR_NAMES.join(", ")})`);
   if (cfg.otlpEndpoint !== undefined) {
     let url: URL | undefined;
-    try { url = new URL(cfg.otlpEndpoint); } catch { url = undefined; }
+    try {
+      url = new URL(cfg.otlpEndpoint);
+    } catch {
+      url = undefined;
+    }
     if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) problems.push(`otlpEndpoint must be an http(s) URL, got "${cfg.otlpEndpoint}"`);
   }
   if (cfg.exportDelayMs !== undefined && !(Number.isInteger(cfg.exportDelayMs) && cfg.exportDelayMs > 0)) problems.push("exportDelayMs must be a positive integer");
@@ -92,5 +97,7 @@ export function headerGetterOf(headers: Readonly<Record<string, string | readonl
 }
 
 export function headerSetterOf(headers: Record<string, string | string[] | number | undefined>): HeaderSetter {
-  return (name, value) => { headers[name] = value; };
+  return (name, value) => {
+    headers[name] = value;
+  };
 }

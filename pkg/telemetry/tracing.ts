@@ -178,8 +178,12 @@ class SdkTracing implements Tracing {
     if (span instanceof SdkSpanHandle || span instanceof UnsampledSpanHandle) this.propagator.inject(span.context, setter, headerFnSetter);
   }
 
-  forceFlush(): Promise<void> { return this.provider.forceFlush(); }
-  shutdown(): Promise<void> { return this.provider.shutdown(); }
+  forceFlush(): Promise<void> {
+    return this.provider.forceFlush();
+  }
+  shutdown(): Promise<void> {
+    return this.provider.shutdown();
+  }
 }
 
 /** The tracing facade for `cfg`; throws RangeError listing every problem of an invalid config

@@ -50,7 +50,9 @@ function verdictOf(w: RouteWork, p: ParentOutcome): ParentVerdict {
     acceptedMessage = `Route is accepted on listener${ls.length > 1 ? "s" : ""} ${ls.map((l) => l.listener.listener.name).join(", ")} of Gateway ${p.gateway.namespace}/${p.gateway.name}`;
   } else if (notAccepted === undefined && p.mesh?.ok === true) {
     const m = p.mesh;
-    acceptedMessage = `Route is accepted on Service ${keyOf(m.service.metadata)} port${m.ports.length > 1 ? "s" : ""} ${m.ports.map((sp) => sp.port).join(", ")} as a ${m.group === "" ? "producer route" : `consumer route for namespace ${m.group}`}`;
+    acceptedMessage = `Route is accepted on Service ${keyOf(m.service.metadata)} port${m.ports.length > 1 ? "s" : ""} ${m.ports.map((sp) => sp.port).join(", ")} as a ${
+      m.group === "" ? "producer route" : `consumer route for namespace ${m.group}`
+    }`;
   }
   return { pref: p.pref, compiled: p.compiled, notAccepted, acceptedMessage };
 }
@@ -58,11 +60,14 @@ function verdictOf(w: RouteWork, p: ParentOutcome): ParentVerdict {
 /** One member per route and table; a route attached twice to a table gets the union of its hostnames ([] = any). */
 function addMember(map: Map<string, Map<string, TableMember>>, key: string, route: CompiledRoute, hostnames: readonly string[]): void {
   let byRoute = map.get(key);
-  if (byRoute === undefined) map.set(key, (byRoute = new Map<string, TableMember>()));
+  if (byRoute === undefined) map.set(key, byRoute = new Map<string, TableMember>());
   const rk = `${route.ref.namespace}/${route.ref.name}`;
   const prev = byRoute.get(rk);
-  const merged = prev === undefined ? hostnames
-    : prev.hostnames.length === 0 || hostnames.length === 0 ? [] : [...new Set([...prev.hostnames, ...hostnames])].sort();
+  const merged = prev === undefined ?
+    hostnames
+    : prev.hostnames.length === 0 || hostnames.length === 0
+    ? []
+    : [...new Set([...prev.hostnames, ...hostnames])].sort();
   byRoute.set(rk, { route, hostnames: merged });
 }
 
@@ -74,7 +79,7 @@ function groupMesh(meshMembers: ReadonlyMap<string, ReadonlyMap<string, TableMem
     for (const member of byRoute.values()) {
       const group = member.route.ref.namespace === serviceNamespace ? "" : member.route.ref.namespace;
       let groups = grouped.get(portKey);
-      if (groups === undefined) grouped.set(portKey, (groups = new Map<string, TableMember[]>()));
+      if (groups === undefined) grouped.set(portKey, groups = new Map<string, TableMember[]>());
       const list = groups.get(group);
       if (list) list.push(member);
       else groups.set(group, [member]);
@@ -97,7 +102,7 @@ export function attachRoutes(works: readonly RouteWork[]): Attachment {
         for (const l of p.gatewayAttachment.listeners) {
           addMember(listenerMembers, l.listener.id, p.compiled, l.hostnames);
           let set = attached.get(l.listener.id);
-          if (set === undefined) attached.set(l.listener.id, (set = new Set()));
+          if (set === undefined) attached.set(l.listener.id, set = new Set());
           set.add(w.object);
         }
         p.compiled.demands.forEach(demands.add);

@@ -85,7 +85,8 @@ export function resolveBackendRef(ref: BackendObjectReference, ctx: BackendConte
       { group: "", kind: "Service", namespace, name: ref.name },
     );
     if (!permitted) {
-      return { ok: false, reason: "RefNotPermitted", message: `${what}: Service ${namespace}/${ref.name} is in another namespace and no ReferenceGrant in ${namespace} allows ${ctx.routeKind} from ${ctx.routeNamespace}` };
+      return { ok: false, reason: "RefNotPermitted",
+        message: `${what}: Service ${namespace}/${ref.name} is in another namespace and no ReferenceGrant in ${namespace} allows ${ctx.routeKind} from ${ctx.routeNamespace}` };
     }
   }
   const svc = ctx.index.services.get(`${namespace}/${ref.name}`);
@@ -101,8 +102,12 @@ export function resolveBackendRef(ref: BackendObjectReference, ctx: BackendConte
     return { ok: false, reason: "UnsupportedProtocol", message: `${what}: Service ${namespace}/${ref.name} port ${ref.port} has appProtocol "${sp.appProtocol}", which a ${ctx.routeKind} cannot use` };
   }
   const demand: ClusterDemand = {
-    id: clusterId(namespace, ref.name, ref.port), namespace, service: ref.name, port: ref.port,
-    grpc: ctx.routeKind === "GRPCRoute", ...(declared === undefined ? {} : { declared }),
+    id: clusterId(namespace, ref.name, ref.port),
+    namespace,
+    service: ref.name,
+    port: ref.port,
+    grpc: ctx.routeKind === "GRPCRoute",
+    ...(declared === undefined ? {} : { declared }),
   };
   return { ok: true, demand };
 }

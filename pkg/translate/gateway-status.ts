@@ -40,17 +40,19 @@ export function gatewayStatus(gw: GatewayModel, attached: ReadonlyMap<string, nu
   const invalid = gw.listeners.filter((l) => l.notAccepted !== undefined || l.conflicted !== undefined || l.refProblems.length > 0);
   const served = gw.listeners.filter(isServed);
   const invalidMsg = `Listeners ${invalid.map((l) => l.listener.name).join(", ")} are not valid`;
-  const conditions: Condition[] = gw.unsupportedAddress !== undefined ? [
-    condition("Accepted", "False", "UnsupportedAddress", gw.unsupportedAddress, g),
-    condition("Programmed", "False", "AddressNotUsable", "Gateway is not served while spec.addresses is set", g),
-  ] : [
-    invalid.length === 0 && served.length > 0
-      ? condition("Accepted", "True", "Accepted", "Gateway is accepted", g)
-      : condition("Accepted", served.length > 0 ? "True" : "False", "ListenersNotValid", gw.listeners.length === 0 ? "Gateway has no listeners" : invalidMsg, g),
-    served.length > 0
-      ? condition("Programmed", "True", "Programmed", `${served.length} of ${gw.listeners.length} listeners are programmed`, g)
-      : condition("Programmed", "False", "Invalid", "No listener can be served", g),
-  ];
+  const conditions: Condition[] = gw.unsupportedAddress !== undefined ?
+    [
+      condition("Accepted", "False", "UnsupportedAddress", gw.unsupportedAddress, g),
+      condition("Programmed", "False", "AddressNotUsable", "Gateway is not served while spec.addresses is set", g),
+    ] :
+    [
+      invalid.length === 0 && served.length > 0
+        ? condition("Accepted", "True", "Accepted", "Gateway is accepted", g)
+        : condition("Accepted", served.length > 0 ? "True" : "False", "ListenersNotValid", gw.listeners.length === 0 ? "Gateway has no listeners" : invalidMsg, g),
+      served.length > 0
+        ? condition("Programmed", "True", "Programmed", `${served.length} of ${gw.listeners.length} listeners are programmed`, g)
+        : condition("Programmed", "False", "Invalid", "No listener can be served", g),
+    ];
   return { target: { kind: "Gateway", namespace: gw.namespace, name: gw.name, generation: g }, conditions, listeners };
 }
 
@@ -58,8 +60,7 @@ export function gatewayStatus(gw: GatewayModel, attached: ReadonlyMap<string, nu
 export function gatewayStatuses(ctx: PassContext, gateways: ReadonlyMap<string, GatewayModel>, attachment: Attachment): StatusUpdate[] {
   const out: StatusUpdate[] = [];
   for (const gm of gateways.values()) {
-    const status = guard(ctx, `Gateway/${gm.namespace}/${gm.name}`, "translation", () =>
-      gatewayStatus(gm, new Map(gm.listeners.map((l) => [l.id, attachment.attached.get(l.id)?.size ?? 0]))));
+    const status = guard(ctx, `Gateway/${gm.namespace}/${gm.name}`, "translation", () => gatewayStatus(gm, new Map(gm.listeners.map((l) => [l.id, attachment.attached.get(l.id)?.size ?? 0]))));
     if (status !== undefined) out.push(status);
   }
   return out;

@@ -75,7 +75,13 @@ function modelListener(index: SnapshotIndex, cache: SecretCache, ns: string, gwN
     refProblems.push(...certs.problems);
   }
   return {
-    listener: l, id, protocol, refProblems, supportedKinds: kinds.supportedKinds, policy, secrets,
+    listener: l,
+    id,
+    protocol,
+    refProblems,
+    supportedKinds: kinds.supportedKinds,
+    policy,
+    secrets,
     ...(notAccepted === undefined ? {} : { notAccepted }),
   };
 }
@@ -114,10 +120,17 @@ export function modelGateway(index: SnapshotIndex, cache: SecretCache, gw: Gatew
     .map((l) => modelListener(index, cache, namespace, gw.metadata.name, l));
   markConflicts(listeners);
   const addresses = gw.spec?.addresses ?? [];
-  const unsupportedAddress = addresses.length === 0 ? undefined
-    : `spec.addresses (${addresses.slice(0, 4).map((a) => `${a?.type ?? "IPAddress"} ${String(a?.value).slice(0, 64)}`).join(", ")}) are not supported: Weft assigns Gateway addresses through its Service`;
+  const unsupportedAddress = addresses.length === 0 ?
+    undefined
+    : `spec.addresses (${
+      addresses.slice(0, 4).map((a) => `${a?.type ?? "IPAddress"} ${String(a?.value).slice(0, 64)}`).join(", ")
+    }) are not supported: Weft assigns Gateway addresses through its Service`;
   return {
-    gateway: gw, namespace, name: gw.metadata.name, generation: generationOf(gw.metadata), listeners,
+    gateway: gw,
+    namespace,
+    name: gw.metadata.name,
+    generation: generationOf(gw.metadata),
+    listeners,
     ...(unsupportedAddress === undefined ? {} : { unsupportedAddress }),
   };
 }

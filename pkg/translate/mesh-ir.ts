@@ -13,7 +13,6 @@ import type { Attachment, MeshMembers } from "./attach-routes.ts";
 import { guard, type PassContext } from "./pass-context.ts";
 import { keyOf, nsOf } from "./snapshot-index.ts";
 
-
 export function clusterIPsOf(svc: Service): string[] {
   const ips = svc.spec?.clusterIPs ?? (svc.spec?.clusterIP === undefined ? [] : [svc.spec.clusterIP]);
   return [...new Set(ips.filter((ip) => ip !== "" && ip !== "None"))];

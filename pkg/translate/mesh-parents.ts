@@ -26,11 +26,18 @@ export function attachToService(svc: Service, p: ParentReference, routeNamespace
   if (svc.spec?.clusterIP === "None") {
     return { ok: false, problem: { reason: "NoMatchingParent", message: `${name} is headless (clusterIP: None); only ClusterIP Services can be mesh parents (GEP-1294)` } };
   }
-  const ports = (svc.spec?.ports ?? []).filter((sp) => sp !== null && typeof sp === "object" && (sp.protocol ?? "TCP") === "TCP" &&
-    (p.port === undefined || sp.port === p.port) && (p.sectionName === undefined || sp.name === p.sectionName));
+  const ports = (svc.spec?.ports ?? []).filter((sp) =>
+    sp !== null && typeof sp === "object" && (sp.protocol ?? "TCP") === "TCP" &&
+    (p.port === undefined || sp.port === p.port) && (p.sectionName === undefined || sp.name === p.sectionName)
+  );
   if (ports.length === 0) {
-    const what = p.port !== undefined && p.sectionName !== undefined ? `port ${p.port} named "${p.sectionName}"`
-      : p.port !== undefined ? `port ${p.port}` : p.sectionName !== undefined ? `port named "${p.sectionName}"` : "ports";
+    const what = p.port !== undefined && p.sectionName !== undefined ?
+      `port ${p.port} named "${p.sectionName}"`
+      : p.port !== undefined
+      ? `port ${p.port}`
+      : p.sectionName !== undefined
+      ? `port named "${p.sectionName}"`
+      : "ports";
     return { ok: false, problem: { reason: "NoMatchingParent", message: `${name} has no ${what}` } };
   }
   return { ok: true, service: svc, ports, group: meshGroup(ns, routeNamespace) };

@@ -53,11 +53,15 @@ export function attachToGateway(
   route: { readonly kind: RouteKind; readonly namespace: string; readonly hostnames: readonly string[] },
 ): GatewayAttachment {
   const gwName = `Gateway ${gw.namespace}/${gw.name}`;
-  const candidates = gw.listeners.filter((l) =>
-    (p.sectionName === undefined || l.listener.name === p.sectionName) && (p.port === undefined || l.listener.port === p.port));
+  const candidates = gw.listeners.filter((l) => (p.sectionName === undefined || l.listener.name === p.sectionName) && (p.port === undefined || l.listener.port === p.port));
   if (candidates.length === 0) {
-    const what = p.sectionName !== undefined && p.port !== undefined ? `listener "${p.sectionName}" on port ${p.port}`
-      : p.sectionName !== undefined ? `listener "${p.sectionName}"` : p.port !== undefined ? `listener on port ${p.port}` : "listener";
+    const what = p.sectionName !== undefined && p.port !== undefined ?
+      `listener "${p.sectionName}" on port ${p.port}`
+      : p.sectionName !== undefined
+      ? `listener "${p.sectionName}"`
+      : p.port !== undefined
+      ? `listener on port ${p.port}`
+      : "listener";
     return fail("NoMatchingParent", `${gwName} has no ${what}`);
   }
   const kindOk = candidates.filter((l) => l.supportedKinds.some((k) => k.group === GATEWAY_GROUP && k.kind === route.kind));

@@ -50,7 +50,6 @@ export function resolveMeshConflicts(works: readonly RouteWork[], diags: Diagnos
   }
 }
 
-
 function hostsIntersect(a: readonly string[], b: readonly string[]): boolean {
   if (a.length === 0 || b.length === 0) return true;
   return a.some((x) => b.some((y) => intersectHostname(x, y) !== undefined));
@@ -82,7 +81,7 @@ export function resolveListenerConflicts(works: readonly RouteWork[], diags: Dia
         if (list) list.push(c);
         else byListener.set(a.listener.id, [c]);
         let ks = kinds.get(a.listener.id);
-        if (ks === undefined) kinds.set(a.listener.id, (ks = new Set()));
+        if (ks === undefined) kinds.set(a.listener.id, ks = new Set());
         ks.add(w.kind);
       }
     }
@@ -98,7 +97,7 @@ export function resolveListenerConflicts(works: readonly RouteWork[], diags: Dia
         continue;
       }
       let l = lost.get(c.parent);
-      if (l === undefined) lost.set(c.parent, (l = { listeners: new Set(), winners: [] }));
+      if (l === undefined) lost.set(c.parent, l = { listeners: new Set(), winners: [] });
       l.listeners.add(id);
       l.winners.push(`${winner.work.kind} ${winner.parent.compiled.ref.namespace}/${winner.parent.compiled.ref.name} on listener ${winner.attachment.listener.listener.name}`);
     }

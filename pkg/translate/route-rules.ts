@@ -152,10 +152,11 @@ function routeLevelProblem(route: AnyRoute, rules: readonly (HTTPRouteRule | GRP
 export function compileRoute(route: AnyRoute, kind: RouteKind, ctx: BackendContext): CompiledRoute {
   const ref: RouteRef = { kind, namespace: nsOf(route.metadata), name: route.metadata.name, generation: generationOf(route.metadata) };
   const specRules = route.spec?.rules;
-  const rules: readonly (HTTPRouteRule | GRPCRouteRule)[] =
-    specRules === undefined || specRules.length === 0 ? (kind === "HTTPRoute" ? DEFAULT_HTTP_RULES : []) : specRules;
+  const rules: readonly (HTTPRouteRule | GRPCRouteRule)[] = specRules === undefined || specRules.length === 0 ? (kind === "HTTPRoute" ? DEFAULT_HTTP_RULES : []) : specRules;
   const base = {
-    kind, ref, creationTimestamp: route.metadata.creationTimestamp ?? "",
+    kind,
+    ref,
+    creationTimestamp: route.metadata.creationTimestamp ?? "",
     hostnames: ctx.mesh ? [] : [...new Set(route.spec?.hostnames ?? [])].slice(0, LIMITS.hostnames),
   };
   const acc: RuleAcc = { demands: [], refProblems: [], notes: [] };

@@ -37,7 +37,9 @@ export function routeStatuses(ctx: PassContext, attachment: Attachment): StatusU
     guard(ctx, r.object, "status", () => {
       if (r.parents.length === 0) return;
       const parents = r.parents.map((p) => ({
-        parentRef: echoParentRef(p.pref), controllerName: ctx.controllerName, conditions: routeParentConditions(p.compiled, p.notAccepted, p.acceptedMessage),
+        parentRef: echoParentRef(p.pref),
+        controllerName: ctx.controllerName,
+        conditions: routeParentConditions(p.compiled, p.notAccepted, p.acceptedMessage),
       }));
       const ref = r.parents[0]!.compiled.ref;
       out.push({ target: { kind: r.kind, namespace: ref.namespace, name: ref.name, generation: ref.generation }, parents });

@@ -25,4 +25,3 @@ export interface RouteWork {
   readonly tooMany?: Problem;
   readonly parents: ParentOutcome[];
 }
-

@@ -3,7 +3,17 @@
 // 1,000 Services must stay linear).
 // Must not: change objects; it only indexes them.
 import type {
-  EndpointSlice, Gateway, GatewayClass, GRPCRoute, HTTPRoute, Namespace, Pod, ReferenceGrant, ResourceSnapshot, Secret, Service,
+  EndpointSlice,
+  Gateway,
+  GatewayClass,
+  GRPCRoute,
+  HTTPRoute,
+  Namespace,
+  Pod,
+  ReferenceGrant,
+  ResourceSnapshot,
+  Secret,
+  Service,
 } from "../api/index.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
 import { cmp } from "./diagnostics.ts";
@@ -40,7 +50,8 @@ export function sortObjects<T extends { readonly metadata: { readonly namespace?
   return [...(items ?? [])].filter((o) => typeof o?.metadata?.name === "string").sort((a, b) =>
     cmp(nsOf(a.metadata), nsOf(b.metadata)) || cmp(a.metadata.name, b.metadata.name) ||
     cmp(a.metadata.uid ?? "", b.metadata.uid ?? "") || cmp(a.metadata.creationTimestamp ?? "", b.metadata.creationTimestamp ?? "") ||
-    cmp(tieKey(a), tieKey(b)));
+    cmp(tieKey(a), tieKey(b))
+  );
 }
 
 /** Last tie-break between objects with equal identity: their canonical JSON ("" when unserialisable). */

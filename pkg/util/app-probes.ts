@@ -25,14 +25,14 @@ export function appProbePath(container: string, kind: ProbeKind): string {
 /** One original probe target, checked against 127.0.0.1. */
 export type AppProbe =
   | {
-      readonly kind: "http";
-      readonly port: number;
-      /** Path and query as the probe gave them (kubelet's default "/"). */
-      readonly path: string;
-      readonly scheme: "HTTP" | "HTTPS";
-      readonly headers: readonly { readonly name: string; readonly value: string }[];
-      readonly timeoutSeconds: number;
-    }
+    readonly kind: "http";
+    readonly port: number;
+    /** Path and query as the probe gave them (kubelet's default "/"). */
+    readonly path: string;
+    readonly scheme: "HTTP" | "HTTPS";
+    readonly headers: readonly { readonly name: string; readonly value: string }[];
+    readonly timeoutSeconds: number;
+  }
   | { readonly kind: "tcp"; readonly port: number; readonly timeoutSeconds: number }
   /** grpc.health.v1 Check of `service` ("" = the server as a whole), plaintext, as the kubelet's gRPC probe. */
   | { readonly kind: "grpc"; readonly port: number; readonly service: string; readonly timeoutSeconds: number };
@@ -85,11 +85,21 @@ export function parseAppProbes(json: string | undefined): { probes: Map<string, 
   const problems: string[] = [];
   if (json === undefined || json.trim() === "") return { probes, problems };
   let doc: unknown;
-  try { doc = JSON.parse(json); } catch { return { probes, problems: [`${APP_PROBES_ENV} is not JSON`] }; }
+  try {
+    doc = JSON.parse(json);
+  } catch {
+    return { probes, problems: [`${APP_PROBES_ENV} is not JSON`] };
+  }
   if (!isRecord(doc)) return { probes, problems: [`${APP_PROBES_ENV} must be a JSON object`] };
   for (const [path, v] of Object.entries(doc)) {
-    if (probes.size >= MAX_PROBES) { problems.push(`${APP_PROBES_ENV}: more than ${MAX_PROBES} probes; the rest are ignored`); break; }
-    if (!path.startsWith(APP_HEALTH_PREFIX) || !pathRe.test(path)) { problems.push(`${APP_PROBES_ENV}: "${path.slice(0, 80)}" is not under ${APP_HEALTH_PREFIX}`); continue; }
+    if (probes.size >= MAX_PROBES) {
+      problems.push(`${APP_PROBES_ENV}: more than ${MAX_PROBES} probes; the rest are ignored`);
+      break;
+    }
+    if (!path.startsWith(APP_HEALTH_PREFIX) || !pathRe.test(path)) {
+      problems.push(`${APP_PROBES_ENV}: "${path.slice(0, 80)}" is not under ${APP_HEALTH_PREFIX}`);
+      continue;
+    }
     const p = probeOf(v);
     if (typeof p === "string") problems.push(`${APP_PROBES_ENV} ${path.slice(0, 80)}: ${p}`);
     else probes.set(path, p);

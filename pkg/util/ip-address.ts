@@ -82,7 +82,7 @@ function isIpv4Mapped(g: readonly number[]): boolean {
 function formatIpv6(g: readonly number[]): string {
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;

@@ -26,7 +26,9 @@ export const checkCommand: Subcommand = {
   summary: "pre/post-install checks: API server, CRDs, controller, webhook, proxies",
   async run(argv) {
     const o = readOptions("weftctl check", USAGE, argv, FLAGS, ({ flags }) => ({
-      format: outputFormat(flags.output), timeoutMs: timeoutMs(flags["timeout-ms"]), flags,
+      format: outputFormat(flags.output),
+      timeoutMs: timeoutMs(flags["timeout-ms"]),
+      flags,
     }));
     if (typeof o === "number") return o;
     const { flags, format } = o;

@@ -81,7 +81,8 @@ async function checkCrds(client: KubeClient): Promise<CheckResult[]> {
     } catch (e) {
       const missing = kubeStatusOf(e) === 404;
       out.push({
-        check: `CRD ${c.kind}`, status: "FAIL",
+        check: `CRD ${c.kind}`,
+        status: "FAIL",
         detail: missing ? `${name} not installed` : `cannot read ${name}: ${reason(e)}`,
         hint: missing ? INSTALL_HINT : "check that your credentials may get customresourcedefinitions",
       });
@@ -104,7 +105,8 @@ async function checkCrds(client: KubeClient): Promise<CheckResult[]> {
 }
 
 interface DeploymentList {
-  readonly items?: readonly { readonly metadata: { readonly name: string }; readonly spec?: { readonly replicas?: number }; readonly status?: { readonly readyReplicas?: number; readonly updatedReplicas?: number } }[];
+  readonly items?: readonly { readonly metadata: { readonly name: string }; readonly spec?: { readonly replicas?: number };
+    readonly status?: { readonly readyReplicas?: number; readonly updatedReplicas?: number } }[];
 }
 
 async function checkController(client: KubeClient, ns: string): Promise<CheckResult> {
@@ -113,12 +115,15 @@ async function checkController(client: KubeClient, ns: string): Promise<CheckRes
       query: { labelSelector: "app.kubernetes.io/name=weft,app.kubernetes.io/component=controller" },
     });
     const d = list.items?.[0];
-    if (d === undefined) return { check: "controller Deployment", status: "FAIL", detail: `no Weft controller Deployment in namespace ${ns}`, hint: `${INSTALL_HINT} (or pass --namespace where it is installed)` };
+    if (d === undefined)
+      return { check: "controller Deployment", status: "FAIL", detail: `no Weft controller Deployment in namespace ${ns}`, hint: `${INSTALL_HINT} (or pass --namespace where it is installed)` };
     const want = d.spec?.replicas ?? 1;
     const ready = d.status?.readyReplicas ?? 0;
     const ok = ready >= want && ready > 0;
     return {
-      check: "controller Deployment", status: ok ? "PASS" : "FAIL", detail: `${ns}/${d.metadata.name}: ${ready}/${want} ready`,
+      check: "controller Deployment",
+      status: ok ? "PASS" : "FAIL",
+      detail: `${ns}/${d.metadata.name}: ${ready}/${want} ready`,
       ...(ok ? {} : { hint: `kubectl -n ${ns} describe deployment ${d.metadata.name}; kubectl -n ${ns} logs deployment/${d.metadata.name}` }),
     };
   } catch (e) {
@@ -138,7 +143,8 @@ async function checkWebhook(client: KubeClient): Promise<CheckResult> {
     const hooks = cfg.webhooks ?? [];
     const empty = hooks.filter((h) => (h.clientConfig?.caBundle ?? "") === "").map((h) => h.name);
     if (hooks.length === 0 || empty.length > 0) {
-      return { check: "injection webhook", status: "FAIL", detail: `${cfg.metadata.name}: caBundle not set${empty.length > 0 ? ` for ${empty.join(", ")}` : ""}`, hint: "the controller writes caBundle when it starts: check that it runs and may patch mutatingwebhookconfigurations" };
+      return { check: "injection webhook", status: "FAIL", detail: `${cfg.metadata.name}: caBundle not set${empty.length > 0 ? ` for ${empty.join(", ")}` : ""}`,
+        hint: "the controller writes caBundle when it starts: check that it runs and may patch mutatingwebhookconfigurations" };
     }
     return { check: "injection webhook", status: "PASS", detail: `${cfg.metadata.name}: ${hooks.length} webhook(s), caBundle set` };
   } catch (e) {
@@ -148,7 +154,8 @@ async function checkWebhook(client: KubeClient): Promise<CheckResult> {
 
 async function checkAdmin(base: string | undefined, timeoutMs: number): Promise<CheckResult[]> {
   if (base === undefined) {
-    return [{ check: "controller admin", status: "WARN", detail: "not checked", hint: "kubectl -n weft-system port-forward deploy/weft-controller 15014, then pass --controller-admin http://127.0.0.1:15014" }];
+    return [{ check: "controller admin", status: "WARN", detail: "not checked",
+      hint: "kubectl -n weft-system port-forward deploy/weft-controller 15014, then pass --controller-admin http://127.0.0.1:15014" }];
   }
   const get = async (path: string): Promise<{ status: number; body: string }> => {
     const res = await fetch(new URL(path, base), { redirect: "error", signal: AbortSignal.timeout(timeoutMs) });
@@ -158,7 +165,9 @@ async function checkAdmin(base: string | undefined, timeoutMs: number): Promise<
   try {
     const ready = await get("/ready");
     const out: CheckResult[] = [{
-      check: "controller /ready", status: ready.status === 200 ? "PASS" : "FAIL", detail: `HTTP ${ready.status} ${ready.body.trim().slice(0, 100)}`,
+      check: "controller /ready",
+      status: ready.status === 200 ? "PASS" : "FAIL",
+      detail: `HTTP ${ready.status} ${ready.body.trim().slice(0, 100)}`,
       ...(ready.status === 200 ? {} : { hint: "the controller has not synced its caches or finished a first translate: check its logs" }),
     }];
     const status = await get("/status");
@@ -173,7 +182,8 @@ async function checkAdmin(base: string | undefined, timeoutMs: number): Promise<
       out.push({ check: "controller /status", status: "PASS", detail: shown.join(", ") || "reported" });
       if (typeof info["proxies"] === "number" && typeof info["proxiesInSync"] === "number") {
         const ok = info["proxiesInSync"] === info["proxies"];
-        out.push({ check: "proxies in sync (controller)", status: ok ? "PASS" : "WARN", detail: `${String(info["proxiesInSync"])}/${String(info["proxies"])} proxies acknowledged the current config` });
+        out.push({ check: "proxies in sync (controller)", status: ok ? "PASS" : "WARN",
+          detail: `${String(info["proxiesInSync"])}/${String(info["proxies"])} proxies acknowledged the current config` });
       }
     } else {
       out.push({ check: "controller /status", status: "WARN", detail: `HTTP ${status.status}` });
@@ -186,7 +196,11 @@ async function checkAdmin(base: string | undefined, timeoutMs: number): Promise<
 }
 
 interface RouteList {
-  readonly items?: readonly { readonly status?: { readonly parents?: readonly { readonly controllerName?: string; readonly conditions?: readonly { readonly type: string; readonly status: string; readonly message?: string }[] }[] } }[];
+  readonly items?: readonly {
+    readonly status?: {
+      readonly parents?: readonly { readonly controllerName?: string; readonly conditions?: readonly { readonly type: string; readonly status: string; readonly message?: string }[] }[];
+    };
+  }[];
 }
 
 /** Proxies in sync, as routes report it: weft.dev/Programmed ("applied by N/M proxies") on every Weft parent. */
@@ -214,10 +228,13 @@ async function checkProgrammed(client: KubeClient): Promise<CheckResult> {
     }
   }
   if (total === 0) return { check: "proxies in sync (routes)", status: "PASS", detail: "no routes handled by Weft yet" };
-  if (reported === 0) return { check: "proxies in sync (routes)", status: "WARN", detail: `${total} route parent(s), none reports weft.dev/Programmed`, hint: "this controller does not report proxy acknowledgements on routes; use weftctl proxy-config on a proxy" };
+  if (reported === 0)
+    return { check: "proxies in sync (routes)", status: "WARN", detail: `${total} route parent(s), none reports weft.dev/Programmed`,
+      hint: "this controller does not report proxy acknowledgements on routes; use weftctl proxy-config on a proxy" };
   const ok = programmed === reported;
   return {
-    check: "proxies in sync (routes)", status: ok ? "PASS" : "WARN",
+    check: "proxies in sync (routes)",
+    status: ok ? "PASS" : "WARN",
     detail: `${programmed}/${reported} route parents programmed on their proxies${lagging.length > 0 ? `: ${lagging.join("; ")}` : ""}`,
     ...(ok ? {} : { hint: "weftctl status shows which routes; weftctl proxy-config --admin <proxy> shows what a proxy has" }),
   };
@@ -232,7 +249,9 @@ export async function runChecks(client: KubeClient, opts: CheckOptions): Promise
   } catch (e) {
     const status = kubeStatusOf(e);
     out.push({
-      check: "API server", status: "FAIL", detail: reason(e),
+      check: "API server",
+      status: "FAIL",
+      detail: reason(e),
       hint: status === 401 || status === 403 ? "your credentials are refused: check the kubeconfig user" : "check --kubeconfig / the current context and that the cluster is up",
     });
     out.push(...(await checkAdmin(opts.controllerAdmin, opts.timeoutMs ?? 5_000)));

@@ -84,4 +84,3 @@ export const explainCommand: Subcommand = {
     return source.problems.length > 0 ? 1 : explainExitCode(result.report);
   },
 };
-

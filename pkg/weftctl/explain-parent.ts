@@ -43,7 +43,9 @@ export interface Routed {
   readonly shadowed: readonly { readonly compiled: CompiledRoutes; readonly why: string }[];
 }
 
-export function meshRouted(run: TranslateRun, req: ExplainRequest, fromNs: string, workload: string | undefined): Routed | { error: string } | { passthrough: { parent: ParentKey; text: string; selection: string[]; port: MeshPortIR } } {
+export function meshRouted(run: TranslateRun, req: ExplainRequest, fromNs: string, workload: string | undefined): Routed | { error: string } | {
+  passthrough: { parent: ParentKey; text: string; selection: string[]; port: MeshPortIR };
+} {
   const services = run.result.ir.services;
   let svc: MeshServiceIR | undefined;
   if (isIP(req.host) !== 0) {
@@ -59,14 +61,20 @@ export function meshRouted(run: TranslateRun, req: ExplainRequest, fromNs: strin
     if (svc === undefined) {
       const raw = run.snapshot.services.find((s) => s.metadata.namespace === ns && s.metadata.name === name);
       if (raw === undefined) return { error: `Service ${ns}/${name} not found` };
-      return { error: `Service ${ns}/${name} (type ${raw.spec?.type ?? "ClusterIP"}, clusterIP ${raw.spec?.clusterIP ?? "unset"}) is not a mesh parent: only ClusterIP Services with a ClusterIP are (spec §1.2)` };
+      return {
+        error: `Service ${ns}/${name} (type ${raw.spec?.type ?? "ClusterIP"}, clusterIP ${
+          raw.spec?.clusterIP ?? "unset"
+        }) is not a mesh parent: only ClusterIP Services with a ClusterIP are (spec §1.2)`,
+      };
     }
   }
   const port = svc.ports.find((p) => p.port === req.port);
   const parent: ParentKey = { kind: "Service", namespace: svc.namespace, name: svc.name };
   if (port === undefined) return { error: `Service ${svc.namespace}/${svc.name} has no port ${req.port} (ports: ${svc.ports.map((p) => p.port).join(", ")})` };
   const text = `Service ${svc.namespace}/${svc.name} port ${port.port}${port.name !== undefined ? ` (${port.name})` : ""}, ClusterIP ${svc.clusterIPs.join(", ") || "none"}`;
-  const selection = [`matched by destination ClusterIP:port, not by Host header (spec §1.4); client namespace ${fromNs}${workload === undefined ? "" : ` (workload ${workload}; routes apply per namespace, spec §2)`}`];
+  const selection = [
+    `matched by destination ClusterIP:port, not by Host header (spec §1.4); client namespace ${fromNs}${workload === undefined ? "" : ` (workload ${workload}; routes apply per namespace, spec §2)`}`,
+  ];
   const consumers = Object.keys(port.consumers ?? {}).sort();
   const consumer = Object.hasOwn(port.consumers ?? {}, fromNs) ? port.consumers[fromNs] : undefined;
   let tables: RouteTablesIR | undefined;
@@ -95,7 +103,9 @@ export function meshRouted(run: TranslateRun, req: ExplainRequest, fromNs: strin
   return { parent, parentText: text, selection, tables, compiled, shadowed };
 }
 
-export function gatewayRouted(run: TranslateRun, req: ExplainRequest, ns: string, name: string): Routed | { error: string } | { noListener: { parent: ParentKey; text: string; selection: string[]; listeners: ListenerReport[] } } {
+export function gatewayRouted(run: TranslateRun, req: ExplainRequest, ns: string, name: string): Routed | { error: string } | {
+  noListener: { parent: ParentKey; text: string; selection: string[]; listeners: ListenerReport[] };
+} {
   const gw = run.result.ir.gateways.find((g) => g.namespace === ns && g.name === name);
   const parent: ParentKey = { kind: "Gateway", namespace: ns, name };
   if (gw === undefined) {
@@ -116,7 +126,9 @@ export function gatewayRouted(run: TranslateRun, req: ExplainRequest, ns: string
     const matches = l.hostname === undefined || hostnameMatches(l.hostname, req.view.host);
     const why = selected
       ? `selected: most specific hostname matching ${req.view.host} (spec §7)`
-      : matches ? `matches ${req.view.host} but is less specific than ${chosen?.listener.name ?? "?"}` : `hostname ${l.hostname ?? "*"} does not match ${req.view.host}`;
+      : matches
+      ? `matches ${req.view.host} but is less specific than ${chosen?.listener.name ?? "?"}`
+      : `hostname ${l.hostname ?? "*"} does not match ${req.view.host}`;
     return { name: l.listener.name, hostname: l.hostname ?? "(any)", protocol: l.listener.protocol, selected, why };
   });
   if (chosen === undefined) {

@@ -97,7 +97,9 @@ function rejectedRoutes(run: TranslateRun, parent: ParentKey): string[] {
       if (!refersTo(p.parentRef, s.target.namespace, parent)) continue;
       const accepted = p.conditions.find((c) => c.type === "Accepted");
       if (accepted === undefined || accepted.status === "True") continue;
-      const where = [p.parentRef.sectionName !== undefined ? `section ${p.parentRef.sectionName}` : "", p.parentRef.port !== undefined ? `port ${p.parentRef.port}` : ""].filter((x) => x !== "").join(" ");
+      const where = [p.parentRef.sectionName !== undefined ? `section ${p.parentRef.sectionName}` : "", p.parentRef.port !== undefined ? `port ${p.parentRef.port}` : ""].filter((x) => x !== "").join(
+        " ",
+      );
       out.push(`${s.target.kind}/${s.target.namespace}/${s.target.name}${where === "" ? "" : ` (${where})`}: ${conditionLine(accepted)}`);
     }
   }
@@ -140,7 +142,9 @@ function predictResponse(req: ExplainRequest, m: MatchedReport, filters: readonl
   return `forwarded by weight: ${parts.join("; ")}`;
 }
 
-function explainTables(run: TranslateRun, req: ExplainRequest, routed: Routed, base: Omit<ExplainReport, "tablesTried" | "candidates" | "notTried" | "outcome" | "response" | "status" | "diagnostics" | "routerAgrees" | "selection" | "parent">): ExplainReport {
+function explainTables(run: TranslateRun, req: ExplainRequest, routed: Routed,
+  base: Omit<ExplainReport, "tablesTried" | "candidates" | "notTried" | "outcome" | "response" | "status" | "diagnostics" | "routerAgrees" | "selection" | "parent">): ExplainReport
+{
   const ex = explainRoutes(routed.tables, req.view);
   const hit = matchRoute(routed.compiled, req.view);
   const routerAgrees = hit?.entry === ex.winner?.entry;
@@ -229,7 +233,8 @@ export function explainRequest(run: TranslateRun, target: ExplainTarget, req: Ex
 }
 
 function explainParent(run: TranslateRun, target: ExplainTarget, req: ExplainRequest): { error: string } | { report: ExplainReport; parentKey: ParentKey } {
-  const request = { method: req.method, url: `${req.scheme}://${req.host.includes(":") ? `[${req.host}]` : req.host}:${req.port}${req.path}${req.query === "" ? "" : `?${req.query}`}`, grpc: req.grpc, headers: req.shownHeaders };
+  const request = { method: req.method, url: `${req.scheme}://${req.host.includes(":") ? `[${req.host}]` : req.host}:${req.port}${req.path}${req.query === "" ? "" : `?${req.query}`}`, grpc: req.grpc,
+    headers: req.shownHeaders };
   const base = { request };
   const routed = target.mode === "mesh" ? meshRouted(run, req, target.fromNamespace, target.workload) : gatewayRouted(run, req, target.namespace, target.name);
   if ("error" in routed) return { error: routed.error };
@@ -240,10 +245,18 @@ function explainParent(run: TranslateRun, target: ExplainTarget, req: ExplainReq
     return {
       parentKey: p.parent,
       report: {
-        ...base, parent: p.text, selection: p.selection, tablesTried: [], candidates: [], notTried: 0, outcome: "passthrough",
+        ...base,
+        parent: p.text,
+        selection: p.selection,
+        tablesTried: [],
+        candidates: [],
+        notTried: 0,
+        outcome: "passthrough",
         response: b === undefined || b.answer === "forwarded" ? `forwarded to ${p.port.cluster}` : b.answer,
-        passthrough: { cluster: p.port.cluster, backends }, status: [],
-        diagnostics: diagnosticsFor(run, [`Service/${p.parent.namespace}/${p.parent.name}`]), routerAgrees: true,
+        passthrough: { cluster: p.port.cluster, backends },
+        status: [],
+        diagnostics: diagnosticsFor(run, [`Service/${p.parent.namespace}/${p.parent.name}`]),
+        routerAgrees: true,
       },
     };
   }
@@ -252,9 +265,18 @@ function explainParent(run: TranslateRun, target: ExplainTarget, req: ExplainReq
     return {
       parentKey: n.parent,
       report: {
-        ...base, parent: n.text, selection: n.selection, listeners: n.listeners, tablesTried: [], candidates: [], notTried: 0,
-        outcome: "no-listener", response: n.listeners.length === 0 ? "connection refused (no listener on this port)" : "404 Not Found: no listener for this host",
-        status: [], diagnostics: diagnosticsFor(run, [`Gateway/${n.parent.namespace}/${n.parent.name}`]), routerAgrees: true,
+        ...base,
+        parent: n.text,
+        selection: n.selection,
+        listeners: n.listeners,
+        tablesTried: [],
+        candidates: [],
+        notTried: 0,
+        outcome: "no-listener",
+        response: n.listeners.length === 0 ? "connection refused (no listener on this port)" : "404 Not Found: no listener for this host",
+        status: [],
+        diagnostics: diagnosticsFor(run, [`Gateway/${n.parent.namespace}/${n.parent.name}`]),
+        routerAgrees: true,
       },
     };
   }

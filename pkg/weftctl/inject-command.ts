@@ -40,7 +40,9 @@ export const injectCommand: Subcommand = {
     }
     process.stdout.write(outputs.join("---\n"));
     if (parsed.opts.config.trustBundlePem === undefined && parsed.opts.config.controllerInsecure !== true) {
-      process.stderr.write("weftctl inject: note: no --trust-bundle given, so injected proxies carry no WEFT_TRUST_BUNDLE and refuse to dial the controller; pass the mesh CA roots (docs/security.md)\n");
+      process.stderr.write(
+        "weftctl inject: note: no --trust-bundle given, so injected proxies carry no WEFT_TRUST_BUNDLE and refuse to dial the controller; pass the mesh CA roots (docs/security.md)\n",
+      );
     }
     return 0;
   },

@@ -87,7 +87,10 @@ export function injectManifests(text: string, source: string, opts: InjectOption
     doc.directives.docStart = null;
     // Workloads in this document: the object itself, or each item of a v1 List (kubectl get -o yaml).
     const targets: { obj: Record<string, unknown>; at: string[] }[] = [];
-    if (isRecord(o) && o["kind"] === "List" && Array.isArray(o["items"])) o["items"].forEach((item, n) => { if (isRecord(item)) targets.push({ obj: item, at: ["items", String(n)] }); });
+    if (isRecord(o) && o["kind"] === "List" && Array.isArray(o["items"]))
+      o["items"].forEach((item, n) => {
+        if (isRecord(item)) targets.push({ obj: item, at: ["items", String(n)] });
+      });
     else if (isRecord(o)) targets.push({ obj: o, at: [] });
     const edits: { path: string[]; patch: readonly JsonPatchOp[] }[] = [];
     for (const { obj, at } of targets) {
@@ -101,7 +104,10 @@ export function injectManifests(text: string, source: string, opts: InjectOption
       reports.push({ object: `${String(obj["kind"])} ${ns}/${typeof meta["name"] === "string" ? meta["name"] : ""}`, report });
       if (patch.length > 0) edits.push({ path: [...at, ...path], patch });
     }
-    if (edits.length === 0) { out.push(doc.toString({ lineWidth: 0 })); return; }
+    if (edits.length === 0) {
+      out.push(doc.toString({ lineWidth: 0 }));
+      return;
+    }
     const expected = applyJsonPatch(o, edits.flatMap((e) => e.patch.map((op) => ({ ...op, path: `${e.path.map((seg) => `/${seg}`).join("")}${op.path}` }))));
     try {
       for (const e of edits) patchDocument(doc, e.path, e.patch);

@@ -10,7 +10,8 @@ import { DEFAULT_INJECTOR_CONFIG, parseInjectorConfig, PROXY_LOG_LEVELS, validat
 import { parseCommandLine, UsageError, type FlagTable, type FlagValues } from "../cli/index.ts";
 import type { InjectOptions } from "./inject-manifests.ts";
 
-export const INJECT_USAGE = "usage: weftctl inject -f <file|-> [-f …] [--config injection.json] [--namespace-labels k=v,…] [--native-sidecars=true|false] [--proxy-image IMG] [--controller-address HOST:PORT] [--trust-bundle roots.pem | --controller-insecure] [--log-level LEVEL] [--namespace NS]\n";
+export const INJECT_USAGE =
+  "usage: weftctl inject -f <file|-> [-f …] [--config injection.json] [--namespace-labels k=v,…] [--native-sidecars=true|false] [--proxy-image IMG] [--controller-address HOST:PORT] [--trust-bundle roots.pem | --controller-insecure] [--log-level LEVEL] [--namespace NS]\n";
 
 export const INJECT_FLAGS = {
   filename: { type: "list", short: "f" },

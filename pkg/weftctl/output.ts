@@ -26,8 +26,7 @@ export function renderMachine(doc: unknown, format: "yaml" | "json"): string {
 /** Aligned columns separated by two spaces; the last column is not padded. */
 export function renderTable(header: readonly string[], rows: readonly (readonly string[])[], indent = ""): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]): string =>
-    indent + cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd();
+  const line = (cells: readonly string[]): string => indent + cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd();
   return [line(header), ...rows.map(line)].map((l) => `${l}\n`).join("");
 }
 

@@ -29,7 +29,9 @@ export const proxyConfigCommand: Subcommand = {
   summary: "print the configuration a live proxy has in force (routes, clusters, listeners, version)",
   async run(argv) {
     const o = readOptions("weftctl proxy-config", USAGE, argv, FLAGS, ({ flags }) => ({
-      format: outputFormat(flags.output), section: sectionOf(flags.section), timeoutMs: timeoutMs(flags["timeout-ms"]),
+      format: outputFormat(flags.output),
+      section: sectionOf(flags.section),
+      timeoutMs: timeoutMs(flags["timeout-ms"]),
       admin: flags.admin ?? "http://127.0.0.1:15020",
     }));
     if (typeof o === "number") return o;

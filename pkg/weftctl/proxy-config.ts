@@ -87,8 +87,9 @@ function routesTable(ir: MeshIR): string {
       t.entries.forEach((e, i) => {
         const rule = t.rules[e.rule];
         const backends = (rule?.backends ?? []).map((b) => (b.kind === "cluster" ? `${b.cluster}×${b.weight}` : `invalid(${b.reason})×${b.weight}`)).join(" ");
-        rows.push([parent, kind === "grpc" ? "GRPCRoute" : "HTTPRoute", String(i + 1), rule === undefined ? "(malformed)" : `${rule.route.namespace}/${rule.route.name}#${rule.ruleIndex}.${e.matchIndex}`,
-          e.hostnames.length === 0 ? "*" : e.hostnames.join(","), describeMatch(e.match), backends === "" ? "-" : backends]);
+        rows.push([parent, kind === "grpc" ? "GRPCRoute" : "HTTPRoute", String(i + 1),
+          rule === undefined ? "(malformed)" : `${rule.route.namespace}/${rule.route.name}#${rule.ruleIndex}.${e.matchIndex}`, e.hostnames.length === 0 ? "*" : e.hostnames.join(","),
+          describeMatch(e.match), backends === "" ? "-" : backends]);
       });
     }
   }
@@ -107,14 +108,31 @@ function clustersTable(clusters: readonly ClusterIR[]): string {
 
 function listenersTable(ir: MeshIR): string {
   let out = "";
-  const gw = (ir.gateways ?? []).flatMap((g) => g.ports.flatMap((p) => p.listeners.map((l) => [
-    `${g.namespace}/${g.name}`, String(p.port), l.protocol, l.name, l.hostname ?? "*", String(l.routes.http.entries.length + l.routes.grpc.entries.length), l.certificates.join(",") || "-",
-  ])));
+  const gw = (ir.gateways ?? []).flatMap((g) =>
+    g.ports.flatMap((p) =>
+      p.listeners.map((l) => [
+        `${g.namespace}/${g.name}`,
+        String(p.port),
+        l.protocol,
+        l.name,
+        l.hostname ?? "*",
+        String(l.routes.http.entries.length + l.routes.grpc.entries.length),
+        l.certificates.join(",") || "-",
+      ])
+    )
+  );
   if (gw.length > 0) out += renderTable(["GATEWAY", "PORT", "PROTOCOL", "LISTENER", "HOSTNAME", "ENTRIES", "CERTIFICATES"], gw);
-  const mesh = (ir.services ?? []).flatMap((s) => s.ports.map((p) => [
-    `${s.namespace}/${s.name}`, s.clusterIPs.join(",") || "-", String(p.port), p.appProtocol ?? p.name ?? "-",
-    p.producer === undefined ? "-" : String(p.producer.http.entries.length + p.producer.grpc.entries.length), Object.keys(p.consumers ?? {}).sort().join(",") || "-", p.cluster,
-  ]));
+  const mesh = (ir.services ?? []).flatMap((s) =>
+    s.ports.map((p) => [
+      `${s.namespace}/${s.name}`,
+      s.clusterIPs.join(",") || "-",
+      String(p.port),
+      p.appProtocol ?? p.name ?? "-",
+      p.producer === undefined ? "-" : String(p.producer.http.entries.length + p.producer.grpc.entries.length),
+      Object.keys(p.consumers ?? {}).sort().join(",") || "-",
+      p.cluster,
+    ])
+  );
   if (mesh.length > 0) out += `${out === "" ? "" : "\n"}${renderTable(["SERVICE", "CLUSTER-IPS", "PORT", "PROTOCOL", "PRODUCER-ENTRIES", "CONSUMER-NAMESPACES", "DEFAULT-CLUSTER"], mesh)}`;
   return out === "" ? "no listeners\n" : out;
 }

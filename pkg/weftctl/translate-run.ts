@@ -72,4 +72,3 @@ export function renderOutput(run: TranslateRun, format: "yaml" | "json" = "yaml"
   if (format === "json") return `${JSON.stringify(doc, null, 2)}\n`;
   return stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
 }
-

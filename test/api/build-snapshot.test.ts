@@ -8,7 +8,9 @@ const svc = (ns: string, name: string, port: number) => `apiVersion: v1\nkind: S
 
 describe("buildSnapshot", () => {
   it("sorts objects into their kind's field", () => {
-    const text = [svc("a", "s", 80), "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n", "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: g}\nspec: {}\n"].join("---\n");
+    const text = [svc("a", "s", 80), "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n", "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: g}\nspec: {}\n"].join(
+      "---\n",
+    );
     const snap = buildSnapshot(parseManifests(text, "x").objects);
     expect(snap.services.map((s) => s.metadata.name)).toEqual(["s"]);
     expect(snap.namespaces.map((s) => s.metadata.name)).toEqual(["a"]);
@@ -44,7 +46,9 @@ describe("SnapshotBuilder.addServed (objects the API server served)", () => {
 
 describe("secretsReferencedByGateways (the controller's and weftctl's one answer)", () => {
   const gw = (ns: string, refs: { name: string; namespace?: string; group?: string; kind?: string }[]): Gateway => ({
-    apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "gw", namespace: ns },
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "Gateway",
+    metadata: { name: "gw", namespace: ns },
     spec: { gatewayClassName: "weft", listeners: [{ name: "https", port: 443, protocol: "HTTPS", tls: { mode: "Terminate", certificateRefs: refs } }] },
   });
   const secret = (ns: string, name: string): Secret => ({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace: ns }, type: "kubernetes.io/tls", data: {} });
@@ -54,7 +58,8 @@ describe("secretsReferencedByGateways (the controller's and weftctl's one answer
     expect(got.map((s) => `${s.metadata.namespace}/${s.metadata.name}`)).toEqual(["infra/b", "infra/a", "certs/c"]);
   });
   it("a reference of another group or kind selects no Secret (weftctl used to list those too)", () => {
-    const got = secretsReferencedByGateways([gw("infra", [{ name: "a", group: "cert-manager.io", kind: "Certificate" }, { name: "b", kind: "ConfigMap" }])], [secret("infra", "a"), secret("infra", "b")]);
+    const got = secretsReferencedByGateways([gw("infra", [{ name: "a", group: "cert-manager.io", kind: "Certificate" }, { name: "b", kind: "ConfigMap" }])], [secret("infra", "a"),
+      secret("infra", "b")]);
     expect(got).toEqual([]);
   });
 });

@@ -12,7 +12,7 @@ import { fcParams } from "../support/fast-check-env.ts";
 function paths(v: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   if (prefix.length > 0) out.push(prefix);
   if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...prefix, i], out));
-  else if (v !== null && typeof v === "object") for (const [k, x] of Object.entries(v)) paths(x, [...prefix, k], out);
+  else if (v !== null && typeof v === "object") { for (const [k, x] of Object.entries(v)) paths(x, [...prefix, k], out); }
   return out;
 }
 
@@ -26,10 +26,13 @@ function setAt(root: unknown, path: readonly (string | number)[], value: unknown
 
 describe("parseManifests fuzz", () => {
   it("never throws on arbitrary text", () => {
-    fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: "grapheme", maxLength: 200 }), fc.constantFrom("---", "- [", "a: *b", "{", "[[]", "kind: List\nitems: 3")), (text) => {
-      const out = parseManifests(text, "fuzz");
-      expect(Array.isArray(out.objects) && Array.isArray(out.errors) && Array.isArray(out.warnings)).toBe(true);
-    }), fcParams(300));
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: "grapheme", maxLength: 200 }), fc.constantFrom("---", "- [", "a: *b", "{", "[[]", "kind: List\nitems: 3")), (text) => {
+        const out = parseManifests(text, "fuzz");
+        expect(Array.isArray(out.objects) && Array.isArray(out.errors) && Array.isArray(out.warnings)).toBe(true);
+      }),
+      fcParams(300),
+    );
   });
 
   it("never throws on arbitrary JSON values, and never drops one silently: null and [] are empty input, anything else yields an object or an issue", () => {

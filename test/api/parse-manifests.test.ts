@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { parseManifests, PARSE_LIMITS } from "../../pkg/api/index.ts";
 import type { HTTPRoute } from "../../pkg/api/index.ts";
 
-const route = (name: string, extra = ""): string => `apiVersion: gateway.networking.k8s.io/v1
+const route = (name: string, extra = ""): string =>
+  `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata:
   name: ${name}
@@ -102,10 +103,14 @@ describe("parseManifests: errors are precise and local", () => {
     ["backendRef.name", route("r").replace("    - name: svc\n", "    - kind: Service\n"), "spec.rules[0].backendRefs[0].name"],
     ["metadata.name", route("r").replace("  name: r\n", "  namespace: x\n"), "metadata.name"],
     ["spec", "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g}\n", "spec"],
-    ["listener protocol", "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec: {gatewayClassName: c, listeners: [{name: l, port: 80}]}\n", "spec.listeners[0].protocol"],
-    ["listener port range", "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec: {gatewayClassName: c, listeners: [{name: l, port: 70000, protocol: HTTP}]}\n", "spec.listeners[0].port"],
+    ["listener protocol", "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec: {gatewayClassName: c, listeners: [{name: l, port: 80}]}\n",
+      "spec.listeners[0].protocol"],
+    ["listener port range", "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec: {gatewayClassName: c, listeners: [{name: l, port: 70000, protocol: HTTP}]}\n",
+      "spec.listeners[0].port"],
     ["header value", route("r").replace("  - backendRefs:", "  - matches: [{headers: [{name: x}]}]\n    backendRefs:"), "spec.rules[0].matches[0].headers[0].value"],
-    ["refgrant from.namespace", "apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {name: g}\nspec: {from: [{group: gateway.networking.k8s.io, kind: HTTPRoute}], to: [{group: '', kind: Service}]}\n", "spec.from[0].namespace"],
+    ["refgrant from.namespace",
+      "apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {name: g}\nspec: {from: [{group: gateway.networking.k8s.io, kind: HTTPRoute}], to: [{group: '', kind: Service}]}\n",
+      "spec.from[0].namespace"],
     ["weight range", route("r").replace("port: 80", "port: 80\n      weight: -1"), "spec.rules[0].backendRefs[0].weight"],
   ])("required/typed field %s", (_label, text, path) => {
     const out = parseManifests(text, "x");
@@ -216,7 +221,8 @@ describe("parseManifests: hostile input", () => {
   });
 
   it("billion laughs: alias expansion is limited", () => {
-    const text = `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n  annotations:\n    a: &a [x,x,x,x,x,x,x,x,x]\n    b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n    c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n    d: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n`;
+    const text =
+      `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n  annotations:\n    a: &a [x,x,x,x,x,x,x,x,x]\n    b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n    c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n    d: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n`;
     const out = parseManifests(text, "x");
     expect(out.objects).toEqual([]);
     expect(out.errors[0]?.message).toMatch(/alias/i);

@@ -56,17 +56,23 @@ describe("production build (tsconfig.build.json)", () => {
   it("weft proxy (sidecar, static config) starts from the build and is ready", async () => {
     const cfg = join(out, "ir.json");
     writeFileSync(cfg, JSON.stringify({ gateways: [], services: [], clusters: [], secrets: [] }));
-    proxy = spawn(node, [join(out, "cmd/weft.js"), "proxy", "--mode", "sidecar", "--namespace", "t", "--config", cfg,
-      "--admin-port", "0", "--inbound-port", "0", "--outbound-port", "0", "--bind", "127.0.0.1"], { stdio: ["ignore", "pipe", "pipe"] });
+    proxy = spawn(node, [join(out, "cmd/weft.js"), "proxy", "--mode", "sidecar", "--namespace", "t", "--config", cfg, "--admin-port", "0", "--inbound-port", "0", "--outbound-port", "0", "--bind",
+      "127.0.0.1"], { stdio: ["ignore", "pipe", "pipe"] });
     proxy.stderr!.resume();
     let adminPort: number | undefined;
     for await (const line of createInterface({ input: proxy.stdout! })) {
       const m = /"adminPort":(\d+)/.exec(line);
-      if (m !== null) { adminPort = Number(m[1]); break; }
+      if (m !== null) {
+        adminPort = Number(m[1]);
+        break;
+      }
     }
     expect(adminPort).toBeGreaterThan(0);
     const status = await new Promise<number>((res, rej) => {
-      get({ host: "127.0.0.1", port: adminPort, path: "/ready" }, (r) => { r.resume(); res(r.statusCode ?? 0); }).on("error", rej);
+      get({ host: "127.0.0.1", port: adminPort, path: "/ready" }, (r) => {
+        r.resume();
+        res(r.statusCode ?? 0);
+      }).on("error", rej);
     });
     expect(status).toBe(200);
   });

@@ -37,12 +37,14 @@ describe("the repo's Dockerfile", () => {
 
 describe("parseDockerfile", () => {
   it("joins continuation lines, drops comments, reads COPY --from and JSON ENTRYPOINT", () => {
-    const [s] = parseDockerfile("# c\nFROM a:1 AS x\nRUN one \\\n  && two\n# between\nCOPY --from=y /a/b ./c/\nENTRYPOINT [\"n\", \"m\"]\n");
+    const [s] = parseDockerfile('# c\nFROM a:1 AS x\nRUN one \\\n  && two\n# between\nCOPY --from=y /a/b ./c/\nENTRYPOINT ["n", "m"]\n');
     expect(s).toEqual({
-      from: "a:1", name: "x", instructions: [
+      from: "a:1",
+      name: "x",
+      instructions: [
         { op: "RUN", args: "one && two", line: 3 },
         { op: "COPY", args: "--from=y /a/b ./c/", from: "y", paths: ["/a/b", "./c/"], line: 6 },
-        { op: "ENTRYPOINT", args: "[\"n\", \"m\"]", json: ["n", "m"], line: 7 },
+        { op: "ENTRYPOINT", args: '["n", "m"]', json: ["n", "m"], line: 7 },
       ],
     });
   });

@@ -18,14 +18,19 @@ const DEMO = IMAGE_REFS.demo;
 
 function demoDeployment(ns: string, name: string): string {
   return JSON.stringify({
-    apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace: ns },
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name, namespace: ns },
     spec: {
-      replicas: 1, selector: { matchLabels: { app: name } },
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
       template: {
         metadata: { labels: { app: name } },
         spec: {
           containers: [{
-            name: "app", image: DEMO, imagePullPolicy: "IfNotPresent",
+            name: "app",
+            image: DEMO,
+            imagePullPolicy: "IfNotPresent",
             args: ["/app/examples/apps/http-demo.ts", "--host", "0.0.0.0", "--port", "8080", "--service", name, "--pod", "$(POD_NAME)"],
             env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
             ports: [{ name: "http", containerPort: 8080 }],
@@ -67,7 +72,9 @@ realNodeTier.describe("the built Weft image on a real node", () => {
     c.kubectl(["apply", "-f", "-"], demoDeployment(ns, "server"));
     c.kubectl(["apply", "-f", "-"], demoDeployment(ns, "client"));
     c.kubectl(["-n", ns, "apply", "-f", "-"], JSON.stringify({
-      apiVersion: "v1", kind: "Service", metadata: { name: "server", namespace: ns },
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "server", namespace: ns },
       spec: { selector: { app: "server" }, ports: [{ name: "http", port: 80, targetPort: 8080, appProtocol: "http" }] },
     }));
     const server = await until("the server pod Ready", () => readyPod(c, ns, "server"), 150_000, dump);
@@ -83,8 +90,8 @@ realNodeTier.describe("the built Weft image on a real node", () => {
     const script = `fetch("http://server.${ns}.svc.cluster.local/hello", { signal: AbortSignal.timeout(5000) })` +
       `.then(async (r) => { console.log(r.status, await r.text()); }, (e) => { console.log("error", e.cause?.code ?? e.message); process.exitCode = 1; })`;
     const config = await until("the server pod's IP as a ready endpoint in the client sidecar's config", () => {
-      const out = c.kubectl(["-n", ns, "exec", client.metadata.name, "-c", "app", "--", "node", "-e",
-        `fetch("http://127.0.0.1:15020/config").then(async (r) => console.log(await r.text()))`], undefined, 30_000);
+      const out = c.kubectl(["-n", ns, "exec", client.metadata.name, "-c", "app", "--", "node", "-e", `fetch("http://127.0.0.1:15020/config").then(async (r) => console.log(await r.text()))`],
+        undefined, 30_000);
       return out.includes(`"${server.status?.podIP}"`) ? out : undefined;
     }, 30_000, dump);
     expect(config).toContain(`${ns}/server`);
@@ -104,10 +111,15 @@ realNodeTier.describe("the built Weft image on a real node", () => {
     expect(clientSidecarLog + c.kubectl(["-n", ns, "logs", client.metadata.name, "-c", "weft-proxy"])).not.toMatch(/outbound\.refused|original-dst\.failed/);
 
     const memory = workingSetBytes(c, ns, server.metadata.name, "weft-proxy");
-    process.stdout.write(`${JSON.stringify({
-      figure: "real-node-pod", chartInstallMs: installMs, podWithSidecarReadyMs: readyMs,
-      sidecarWorkingSetMiB: memory === undefined ? null : Math.round((memory / 1048576) * 10) / 10,
-      clusterStartMs: c.info.timings["total"], clusterTimings: c.info.timings,
-    })}\n`);
+    process.stdout.write(`${
+      JSON.stringify({
+        figure: "real-node-pod",
+        chartInstallMs: installMs,
+        podWithSidecarReadyMs: readyMs,
+        sidecarWorkingSetMiB: memory === undefined ? null : Math.round((memory / 1048576) * 10) / 10,
+        clusterStartMs: c.info.timings["total"],
+        clusterTimings: c.info.timings,
+      })
+    }\n`);
   }, 300_000);
 });

@@ -69,8 +69,8 @@ describe("proxy V8 flags where the proxy runs", () => {
     const gw = { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "public", namespace: "edge", uid: "u1" },
       spec: { gatewayClassName: "weft", listeners: [{ name: "http", protocol: "HTTP", port: 80 }] } } as Gateway;
     for (const trustBundle of [undefined, () => "PEM"]) {
-      const objs = desiredGatewayObjects(gw, { image: "img", controllerAddress: "c:15010", trustDomain: "cluster.local", ...(trustBundle ? { trustBundle } : {}) }) as
-        { kind: string; spec?: { template?: { spec: { containers: Container[] } } } }[];
+      const objs = desiredGatewayObjects(gw, { image: "img", controllerAddress: "c:15010", trustDomain: "cluster.local", ...(trustBundle ? { trustBundle } : {}) }) as { kind: string;
+        spec?: { template?: { spec: { containers: Container[] } } } }[];
       const c = objs.find((o) => o.kind === "Deployment")!.spec!.template!.spec.containers[0]!;
       expect(c.env?.filter((e) => e.name === "NODE_OPTIONS")).toEqual([{ name: "NODE_OPTIONS", value: PROXY_NODE_OPTIONS }]);
     }

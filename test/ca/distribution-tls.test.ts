@@ -81,7 +81,9 @@ describe("distribution over TLS with the mesh CA", () => {
     const foreign = createMeshCa({ trustDomain: TD });
     let configs = 0;
     const failures: unknown[] = [];
-    const c = tlsClient(foreign.trustBundle(), "web-2", () => void configs++, (_level, msg, fields) => { if (msg === "distribution stream failed") failures.push(fields); });
+    const c = tlsClient(foreign.trustBundle(), "web-2", () => void configs++, (_level, msg, fields) => {
+      if (msg === "distribution stream failed") failures.push(fields);
+    });
     await c.start();
     // The event first: two connection attempts failed (the handshake refused the server's chain).
     expect(await waitFor(() => failures.length >= 2)).toBe(true);

@@ -11,7 +11,11 @@ const ID = "spiffe://cluster.local/ns/shop/sa/web";
 const T0 = Date.UTC(2030, 0, 1);
 const HOUR = 3600_000;
 
-interface Made { readonly cert: forge.pki.Certificate; readonly key: forge.pki.rsa.PrivateKey; readonly pem: string }
+interface Made {
+  readonly cert: forge.pki.Certificate;
+  readonly key: forge.pki.rsa.PrivateKey;
+  readonly pem: string;
+}
 const keys: forge.pki.rsa.PrivateKey[] = [];
 let serial = 1;
 
@@ -45,8 +49,7 @@ beforeAll(() => {
   leaf = make({ cn: "web", issuer: root, ca: false, uris: [ID], keyIndex: 1 });
 });
 
-const verify = (peer: string, bundle: string, now = T0, intermediates?: string) =>
-  verifyPeerIdentity(peer, bundle, ID, { now, ...(intermediates === undefined ? {} : { intermediates }) });
+const verify = (peer: string, bundle: string, now = T0, intermediates?: string) => verifyPeerIdentity(peer, bundle, ID, { now, ...(intermediates === undefined ? {} : { intermediates }) });
 
 describe("verifyPeerIdentity", () => {
   it("accepts a leaf of the bundle's root, also with the bundle as X509Certificate objects", () => {
@@ -88,7 +91,10 @@ describe("verifyPeerIdentity", () => {
   it("follows up to four intermediates, given in the chain or separately, and refuses a fifth", () => {
     const chain: Made[] = [];
     let issuer = root;
-    for (let i = 0; i < 5; i++) { issuer = make({ cn: `mid-${i}`, issuer, ca: true, keyIndex: (i + 2) % 4 }); chain.unshift(issuer); }
+    for (let i = 0; i < 5; i++) {
+      issuer = make({ cn: `mid-${i}`, issuer, ca: true, keyIndex: (i + 2) % 4 });
+      chain.unshift(issuer);
+    }
     const deep = make({ cn: "deep", issuer: chain[0]!, ca: false, uris: [ID], keyIndex: 1 });
     const four = chain.slice(1).map((m) => m.pem).join("");
     const underFour = make({ cn: "deep4", issuer: chain[1]!, ca: false, uris: [ID], keyIndex: 1 });

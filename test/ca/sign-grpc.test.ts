@@ -129,7 +129,10 @@ describe("global signing limit", () => {
     let reviews = 0;
     const handler = createSignHandler({
       ca,
-      authenticator: { authenticate: async () => { reviews++; throw new Error("not reached in this test"); } },
+      authenticator: { authenticate: async () => {
+        reviews++;
+        throw new Error("not reached in this test");
+      } },
       globalRateLimit: { burst: 2, perMinute: 0 },
     });
     for (let i = 0; i < 2; i++) await handler({ csrPem: "x", token: "bad" }).catch(() => {});

@@ -7,7 +7,12 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  DEFAULT_CAPTURE_CONFIG, buildCaptureRules, checkCommandFor, isEnsureCommand, validateCaptureConfig, type CaptureConfig,
+  DEFAULT_CAPTURE_CONFIG,
+  buildCaptureRules,
+  checkCommandFor,
+  isEnsureCommand,
+  validateCaptureConfig,
+  type CaptureConfig,
 } from "../../injector/capture-rules.ts";
 import { expectGolden } from "../support/golden.ts";
 import { fcParams } from "../support/fast-check-env.ts";
@@ -34,8 +39,12 @@ describe("capture rules golden files", () => {
 describe("capture config validation", () => {
   it("reports every problem precisely and refuses to build", () => {
     const bad: CaptureConfig = {
-      ...DEFAULT_CAPTURE_CONFIG, proxyUid: -1, inboundPort: 70000, excludeOutboundPorts: [0],
-      excludeOutboundCidrs: ["10.0.0.0/33", "300.1.1.1", "fe80::1::2"], includeOutboundCidrs: ["nope"],
+      ...DEFAULT_CAPTURE_CONFIG,
+      proxyUid: -1,
+      inboundPort: 70000,
+      excludeOutboundPorts: [0],
+      excludeOutboundCidrs: ["10.0.0.0/33", "300.1.1.1", "fe80::1::2"],
+      includeOutboundCidrs: ["nope"],
     };
     const problems = validateCaptureConfig(bad);
     expect(problems).toEqual([
@@ -61,7 +70,12 @@ describe("capture config validation", () => {
 });
 
 // ---- a small evaluator of the generated nat chains (IPv4), for properties ---------------------------
-interface Packet { uid: number; dst: string; dport: number; oif: "lo" | "eth0" }
+interface Packet {
+  uid: number;
+  dst: string;
+  dport: number;
+  oif: "lo" | "eth0";
+}
 type Verdict = { redirect: number } | "accept";
 
 function ipToInt(ip: string): number {
@@ -88,16 +102,37 @@ function evaluate(rules: string[][], chain: string, p: Packet, depth = 0): Verdi
       const k = a[i];
       const v = a[i + 1] ?? "";
       let hit: boolean | undefined;
-      if (k === "-p") { hit = v === "tcp"; i++; }
-      else if (k === "-o") { hit = p.oif === v; i++; }
-      else if (k === "-d") { hit = inCidr(p.dst, v); i++; }
-      else if (k === "--dport") { hit = p.dport === Number(v); i++; }
-      else if (k === "-m") { i++; continue; }
-      else if (k === "--uid-owner" || k === "--gid-owner") { hit = p.uid === Number(v); i++; }
-      else if (k === "-j") { target = v; i++; continue; }
-      else if (k === "--to-ports") { toPort = Number(v); i++; continue; }
-      else throw new Error(`evaluator does not know ${k}`);
-      if (neg ? hit : !hit) { ok = false; break; }
+      if (k === "-p") {
+        hit = v === "tcp";
+        i++;
+      } else if (k === "-o") {
+        hit = p.oif === v;
+        i++;
+      } else if (k === "-d") {
+        hit = inCidr(p.dst, v);
+        i++;
+      } else if (k === "--dport") {
+        hit = p.dport === Number(v);
+        i++;
+      } else if (k === "-m") {
+        i++;
+        continue;
+      } else if (k === "--uid-owner" || k === "--gid-owner") {
+        hit = p.uid === Number(v);
+        i++;
+      } else if (k === "-j") {
+        target = v;
+        i++;
+        continue;
+      } else if (k === "--to-ports") {
+        toPort = Number(v);
+        i++;
+        continue;
+      } else throw new Error(`evaluator does not know ${k}`);
+      if (neg ? hit : !hit) {
+        ok = false;
+        break;
+      }
     }
     if (!ok) continue;
     if (target === "RETURN") return "return";

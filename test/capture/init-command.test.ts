@@ -8,18 +8,24 @@ import { envNameFor, parseInitOptions } from "../../injector/init-options.ts";
 import { inNs, netnsTier, sh } from "./support/netns.ts";
 
 const weft = join(import.meta.dirname, "../../cmd/weft.ts");
-const runWeft = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, [weft, "init", ...args], { encoding: "utf8", timeout: 30_000, env: { ...process.env, ...env } });
+const runWeft = (args: string[], env: Record<string, string> = {}) => spawnSync(process.execPath, [weft, "init", ...args], { encoding: "utf8", timeout: 30_000, env: { ...process.env, ...env } });
 
 describe("weft init options", () => {
   it("reads WEFT_* env, and flags win over env", () => {
     expect(envNameFor("exclude-outbound-ports")).toBe("WEFT_EXCLUDE_OUTBOUND_PORTS");
     const o = parseInitOptions(["--exclude-inbound-ports=22,15090", "--proxy-uid", "2000", "--ipv6=false"], {
-      WEFT_PROXY_UID: "1500", WEFT_EXCLUDE_OUTBOUND_PORTS: "5432, 6379", WEFT_INCLUDE_OUTBOUND_CIDRS: "10.96.0.0/12",
+      WEFT_PROXY_UID: "1500",
+      WEFT_EXCLUDE_OUTBOUND_PORTS: "5432, 6379",
+      WEFT_INCLUDE_OUTBOUND_CIDRS: "10.96.0.0/12",
     });
     expect(o.config).toMatchObject({
-      proxyUid: 2000, excludeInboundPorts: [22, 15090], excludeOutboundPorts: [5432, 6379], includeOutboundCidrs: ["10.96.0.0/12"], ipv6: false,
-      outboundPort: 15001, inboundPort: 15006,
+      proxyUid: 2000,
+      excludeInboundPorts: [22, 15090],
+      excludeOutboundPorts: [5432, 6379],
+      includeOutboundCidrs: ["10.96.0.0/12"],
+      ipv6: false,
+      outboundPort: 15001,
+      inboundPort: 15006,
     });
     expect(o.dryRun).toBe(false);
     expect(parseInitOptions(["--include-inbound-ports", "*"], {}).config.includeInboundPorts).toBe("*");

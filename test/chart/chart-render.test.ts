@@ -10,11 +10,18 @@ import { chartDir, helm, helmTier, render, type K8sObject } from "./helm.ts";
 const custom = join(import.meta.dirname, "values-custom.yaml");
 const find = (objs: K8sObject[], kind: string) => objs.filter((o) => o.kind === kind);
 
-interface PolicyRule { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }
-interface Container { args: string[]; env: { name: string; value?: string }[] }
+interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+interface Container {
+  args: string[];
+  env: { name: string; value?: string }[];
+}
 const rulesOf = (o: K8sObject) => (o["rules"] as PolicyRule[]);
-const controllerContainer = (objs: K8sObject[]): Container =>
-  ((find(objs, "Deployment")[0]!["spec"] as { template: { spec: { containers: Container[] } } }).template.spec.containers[0]!);
+const controllerContainer = (objs: K8sObject[]): Container => ((find(objs, "Deployment")[0]!["spec"] as { template: { spec: { containers: Container[] } } }).template.spec.containers[0]!);
 
 helmTier.describe("chart with real Helm", () => {
   it("lints strictly with default and non-default values", () => {
@@ -28,8 +35,16 @@ helmTier.describe("chart with real Helm", () => {
   it("renders every part of the install with default values", () => {
     const { objects } = render();
     expect(objects.map((o) => o.kind).sort()).toEqual([
-      "ClusterRole", "ClusterRoleBinding", "Deployment", "GatewayClass", "MutatingWebhookConfiguration",
-      "PodDisruptionBudget", "Role", "RoleBinding", "Service", "ServiceAccount",
+      "ClusterRole",
+      "ClusterRoleBinding",
+      "Deployment",
+      "GatewayClass",
+      "MutatingWebhookConfiguration",
+      "PodDisruptionBudget",
+      "Role",
+      "RoleBinding",
+      "Service",
+      "ServiceAccount",
     ]);
     const dep = find(objects, "Deployment")[0]!;
     expect((dep["spec"] as { replicas: number }).replicas).toBe(2);
@@ -66,7 +81,7 @@ helmTier.describe("chart with real Helm", () => {
     expect(inj.proxyUid).toBe(2337);
     expect(inj.rewriteAppProbes).toBe(false);
     expect(inj.excludeOutboundPorts).toEqual([5432]);
-    const hooks = (find(objects, "MutatingWebhookConfiguration")[0]!["webhooks"] as { failurePolicy: string }[]);
+    const hooks = find(objects, "MutatingWebhookConfiguration")[0]!["webhooks"] as { failurePolicy: string }[];
     expect(hooks.map((h) => h.failurePolicy)).toEqual(["Ignore", "Ignore"]);
   });
 
@@ -77,8 +92,7 @@ helmTier.describe("chart with real Helm", () => {
     for (const r of [...cluster, ...ns]) {
       expect([...r.apiGroups, ...r.resources, ...r.verbs]).not.toContain("*");
     }
-    const writes = (rules: PolicyRule[], resource: string) =>
-      rules.filter((r) => r.resources.includes(resource) && r.verbs.some((v) => ["create", "update", "patch", "delete"].includes(v)));
+    const writes = (rules: PolicyRule[], resource: string) => rules.filter((r) => r.resources.includes(resource) && r.verbs.some((v) => ["create", "update", "patch", "delete"].includes(v)));
     // Gateway API objects: only their status subresources are writable.
     for (const res of ["gatewayclasses", "gateways", "httproutes", "grpcroutes", "referencegrants"]) expect(writes(cluster, res)).toEqual([]);
     // Secrets are never writable cluster-wide; in the release namespace only create and the CA Secret by name.

@@ -10,14 +10,23 @@ export const helmBin = pieceBin("helm", "helm");
 export const helmSkipReason = helmBin === undefined ? toolsetMissing(["helm"]) ?? "helm not built: run scripts/setup-test-deps.sh" : undefined;
 export const helmTier = requireTier("helm", helmSkipReason);
 
-export interface HelmResult { readonly status: number; readonly stdout: string; readonly stderr: string }
+export interface HelmResult {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
 
 export function helm(args: readonly string[]): HelmResult {
   const r = spawnSync(helmBin!, [...args], { encoding: "utf8", timeout: 60_000 });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-export interface K8sObject { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown }
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  [k: string]: unknown;
+}
 
 /** `helm template` for release "weft" in weft-system; throws with Helm's stderr on failure. */
 export function render(extra: readonly string[] = []): { text: string; objects: K8sObject[] } {

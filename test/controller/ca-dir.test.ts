@@ -20,8 +20,8 @@ const manifests = join(work, "manifests");
 mkdirSync(manifests);
 
 async function bundleOfAFreshController(caDir: string | undefined): Promise<string> {
-  const argv = ["--provider", "file", "--dir", manifests, "--grpc-address", "127.0.0.1", "--grpc-port", "0", "--admin-port", "0",
-    "--local-dev-tokens", tokens, "--grpc-insecure", ...(caDir !== undefined ? ["--ca-dir", caDir] : [])];
+  const argv = ["--provider", "file", "--dir", manifests, "--grpc-address", "127.0.0.1", "--grpc-port", "0", "--admin-port", "0", "--local-dev-tokens", tokens, "--grpc-insecure",
+    ...(caDir !== undefined ? ["--ca-dir", caDir] : [])];
   const h = await startController(parseControllerOptions(argv, {}), SILENT_LOG);
   try {
     return h.identity!.ca.trustBundle();

@@ -18,17 +18,24 @@ const RESTRICTED = { runAsNonRoot: true, allowPrivilegeEscalation: false, capabi
 
 function backend(ns: string): string {
   return JSON.stringify({
-    apiVersion: "v1", kind: "List", items: [
+    apiVersion: "v1",
+    kind: "List",
+    items: [
       { apiVersion: "v1", kind: "Service", metadata: { name: "web", namespace: ns }, spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 8080 }] } },
       {
-        apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: ns },
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "web", namespace: ns },
         spec: {
-          replicas: 1, selector: { matchLabels: { app: "web" } },
+          replicas: 1,
+          selector: { matchLabels: { app: "web" } },
           template: {
             metadata: { labels: { app: "web" } },
             spec: {
               containers: [{
-                name: "web", image: IMAGE_REFS.demo, imagePullPolicy: "IfNotPresent",
+                name: "web",
+                image: IMAGE_REFS.demo,
+                imagePullPolicy: "IfNotPresent",
                 args: ["/app/examples/apps/http-demo.ts", "--host", "0.0.0.0", "--port", "8080", "--service", "web", "--pod", "$(POD_NAME)"],
                 env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
                 ports: [{ containerPort: 8080 }],
@@ -46,21 +53,32 @@ function backend(ns: string): string {
 
 function gateway(ns: string, backendNs?: string): string {
   return JSON.stringify({
-    apiVersion: "v1", kind: "List", items: [
+    apiVersion: "v1",
+    kind: "List",
+    items: [
       { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "public", namespace: ns },
         spec: { gatewayClassName: "weft", listeners: [{ name: "http", protocol: "HTTP", port: 80 }] } },
-      ...(backendNs !== undefined ? [
-        { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "web", namespace: ns },
-          spec: { parentRefs: [{ name: "public" }], rules: [{ backendRefs: [{ name: "web", namespace: backendNs, port: 80 }] }] } },
-        { apiVersion: "gateway.networking.k8s.io/v1beta1", kind: "ReferenceGrant", metadata: { name: "from-gateway", namespace: backendNs },
-          spec: { from: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", namespace: ns }], to: [{ group: "", kind: "Service" }] } },
-      ] : []),
+      ...(backendNs !== undefined ?
+        [
+          { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "web", namespace: ns },
+            spec: { parentRefs: [{ name: "public" }], rules: [{ backendRefs: [{ name: "web", namespace: backendNs, port: 80 }] }] } },
+          { apiVersion: "gateway.networking.k8s.io/v1beta1", kind: "ReferenceGrant", metadata: { name: "from-gateway", namespace: backendNs },
+            spec: { from: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", namespace: ns }], to: [{ group: "", kind: "Service" }] } },
+        ] :
+        []),
     ],
   });
 }
 
-interface Condition { type: string; status: string; reason: string; message: string }
-interface GatewayView { status?: { conditions?: Condition[]; addresses?: { value: string }[] } }
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+interface GatewayView {
+  status?: { conditions?: Condition[]; addresses?: { value: string }[] };
+}
 
 function programmedOf(c: SharedCluster, ns: string): { condition: Condition | undefined; address: string | undefined } {
   const gw = JSON.parse(c.kubectl(["-n", ns, "get", "gateway", "public", "-o", "json"])) as GatewayView;
@@ -101,7 +119,11 @@ function load(url: string, agent: Agent | false, max: number, ms: number): { sto
       }
     }
   })();
-  return { stop: async () => { stopped = true; await done; return { ok, failed }; } };
+  return { stop: async () => {
+    stopped = true;
+    await done;
+    return { ok, failed };
+  } };
 }
 
 realNodeTier.describe("a provisioned Gateway on a real node", () => {
@@ -122,7 +144,9 @@ realNodeTier.describe("a provisioned Gateway on a real node", () => {
       if (p.condition !== undefined) seen.push(`${p.condition.status}/${p.condition.reason} with ${ready} ready`);
       if (p.condition?.status === "True" && ready < 1) throw new Error(`Programmed=True while the Deployment has no ready pod: ${p.condition.message}`);
       return p.condition?.status === "True" ? p.address : undefined;
-    }, 150_000, dump).catch((e: unknown) => { throw new Error(`${String(e)}\nseen: ${seen.join(", ")}`); });
+    }, 150_000, dump).catch((e: unknown) => {
+      throw new Error(`${String(e)}\nseen: ${seen.join(", ")}`);
+    });
     // Unknown/Pending is the CRD default before the controller writes; ours is False/Pending until a pod is ready.
     expect(seen[0], `first Programmed seen (all: ${seen.join(", ")})`).toMatch(/^(Unknown|False)\/Pending with 0 ready/);
     expect(seen).toContain("False/Pending with 0 ready");

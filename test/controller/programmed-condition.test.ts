@@ -23,7 +23,11 @@ describe("weft.dev/Programmed", () => {
     });
     const [a, b] = parents(out!);
     expect(a!.conditions.find((c) => c.type === PROGRAMMED_CONDITION)).toEqual({
-      type: PROGRAMMED_CONDITION, status: "False", reason: "Pending", message: "applied by 47/50 proxies at generation 3", observedGeneration: 3,
+      type: PROGRAMMED_CONDITION,
+      status: "False",
+      reason: "Pending",
+      message: "applied by 47/50 proxies at generation 3",
+      observedGeneration: 3,
     });
     expect(b!.conditions.map((c) => c.type)).toEqual(["Accepted"]);
     expect(calls).toEqual(["HTTPRoute/shop/cart@3"]);

@@ -132,10 +132,11 @@ describe("update sequences over loopback gRPC", () => {
           if (pause > 0) await new Promise((r) => setTimeout(r, pause));
         }
         const last = seq[seq.length - 1]![0];
-        const converged = () => clients.every((c, i) => {
-          const cur = c.current();
-          return cur !== undefined && same(cur.slice, sliceForProxy(last, proxies[i]!));
-        });
+        const converged = () =>
+          clients.every((c, i) => {
+            const cur = c.current();
+            return cur !== undefined && same(cur.slice, sliceForProxy(last, proxies[i]!));
+          });
         const until = Date.now() + 10_000;
         while (!converged() && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
         expect(converged()).toBe(true);

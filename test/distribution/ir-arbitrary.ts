@@ -40,7 +40,7 @@ const rulesArb = (routeNs: string): fc.Arbitrary<RuleIR[]> =>
       filters: [],
       backends: r.backends,
       timeouts: {},
-    })),
+    }))
   );
 
 const tablesArb = (routeNs: string): fc.Arbitrary<RouteTablesIR> =>
@@ -60,9 +60,9 @@ const serviceArb = (ns: string, name: string): fc.Arbitrary<MeshServiceIR> =>
         fc.record({
           producer: fc.option(tablesArb(ns), { nil: undefined }),
           consumers: fc.subarray([...NAMESPACES]).chain((nss) => fc.tuple(...nss.map((c) => tablesArb(c))).map((ts) => Object.fromEntries(nss.map((c, i) => [c, ts[i]!])))),
-        }).map((p) => ({ port, cluster: `${ns}/${name}:${port}`, consumers: p.consumers, ...(p.producer ? { producer: p.producer } : {}) })),
+        }).map((p) => ({ port, cluster: `${ns}/${name}:${port}`, consumers: p.consumers, ...(p.producer ? { producer: p.producer } : {}) }))
       ),
-    ).map((ps) => ({ namespace: ns, name, clusterIPs: ["10.96.0.1"], ports: ps })),
+    ).map((ps) => ({ namespace: ns, name, clusterIPs: ["10.96.0.1"], ports: ps }))
   );
 
 const gatewayArb = (name: string): fc.Arbitrary<GatewayIR> =>

@@ -37,8 +37,10 @@ describe("trust bundle over the distribution stream", () => {
     cleanups.push(() => server.close(0));
     const configs: { version: string; slice: ProxySlice }[] = [];
     const client = createDistributionClient({
-      address: `127.0.0.1:${port}`, identity: { namespace: "shop", serviceAccount: "default", pod: "p1", kind: "sidecar" },
-      backoff: { initialMs: 20, maxMs: 200 }, onConfig: (c) => configs.push(c),
+      address: `127.0.0.1:${port}`,
+      identity: { namespace: "shop", serviceAccount: "default", pod: "p1", kind: "sidecar" },
+      backoff: { initialMs: 20, maxMs: 200 },
+      onConfig: (c) => configs.push(c),
     });
     cleanups.push(() => client.close());
     await client.start();
@@ -64,7 +66,10 @@ describe("trust bundle over the distribution stream", () => {
     cleanups.push(() => stub.close());
     const update = await new Promise<ServerMessage>((resolve) => {
       const call = stub.Stream();
-      call.on("data", (m: ServerMessage) => { resolve(m); call.cancel(); });
+      call.on("data", (m: ServerMessage) => {
+        resolve(m);
+        call.cancel();
+      });
       call.on("error", () => {});
       call.write({ msg: "hello", hello: { namespace: "shop", serviceAccount: "default", pod: "old", kind: "sidecar", gatewayNamespace: "", gatewayName: "", version: "", known: [] } });
     });

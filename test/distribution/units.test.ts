@@ -19,14 +19,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("backoffDelay", () => {
   it("stays within [d/2, d] for d = min(max, initial·2^attempt), never 0", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 100 }), fc.double({ min: 0, max: 0.999999, noNaN: true }), fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 100_000 }), (attempt, r, initialMs, maxExtra) => {
-        const maxMs = initialMs + maxExtra;
-        const d = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
-        const got = backoffDelay(attempt, { initialMs, maxMs }, () => r);
-        expect(got).toBeGreaterThanOrEqual(Math.floor(d / 2));
-        expect(got).toBeLessThanOrEqual(Math.ceil(d));
-        expect(got).toBeGreaterThan(0);
-      }),
+      fc.property(fc.integer({ min: 0, max: 100 }), fc.double({ min: 0, max: 0.999999, noNaN: true }), fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 100_000 }),
+        (attempt, r, initialMs, maxExtra) => {
+          const maxMs = initialMs + maxExtra;
+          const d = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+          const got = backoffDelay(attempt, { initialMs, maxMs }, () => r);
+          expect(got).toBeGreaterThanOrEqual(Math.floor(d / 2));
+          expect(got).toBeLessThanOrEqual(Math.ceil(d));
+          expect(got).toBeGreaterThan(0);
+        }),
     );
   });
   it("spreads a herd: different random draws give different delays at the same attempt", () => {

@@ -45,7 +45,9 @@ async function recovers(what: string, url: string, ms: number, times = 5): Promi
     last = `${r.status} ${String(r.headers["x-weft-error"] ?? "")}`;
     streak = r.status === 200 ? streak + 1 : 0;
     return streak >= times ? true : undefined;
-  }).catch((e: unknown) => { throw new Error(`${String(e)}; last answer: ${last}`); });
+  }).catch((e: unknown) => {
+    throw new Error(`${String(e)}; last answer: ${last}`);
+  });
 }
 
 async function restartController(m: Mesh, name: string, args: readonly string[]): Promise<void> {

@@ -24,9 +24,15 @@ let mesh: Mesh | undefined;
 type EchoClient = Client & { Say(req: { message: string }, opts: { deadline: number }, cb: (e: ServiceError | null, r?: { message: string; pod: string }) => void): void };
 function grpcSay(port: number, message: string): Promise<{ message: string; pod: string }> {
   const def = loadPackageDefinition(loadSync(join(REPO, "examples/apps/echo.proto")));
-  const Echo = (def.weft as unknown as Record<string, Record<string, new (t: string, c: unknown, o: object) => EchoClient>>).demo!.Echo!;
+  const Echo = (def.weft as unknown as Record<string, Record<string, new(t: string, c: unknown, o: object) => EchoClient>>).demo!.Echo!;
   const c = new Echo(`127.0.0.1:${port}`, credentials.createInsecure(), { "grpc.default_authority": "grpc.e2e.local" });
-  return new Promise((resolve, reject) => c.Say({ message }, { deadline: Date.now() + 5000 }, (e, r) => { c.close(); if (e !== null) reject(e); else resolve(r!); }));
+  return new Promise((resolve, reject) =>
+    c.Say({ message }, { deadline: Date.now() + 5000 }, (e, r) => {
+      c.close();
+      if (e !== null) reject(e);
+      else resolve(r!);
+    })
+  );
 }
 
 function h2cGet(url: string): Promise<{ status: number; body: string }> {
@@ -37,9 +43,16 @@ function h2cGet(url: string): Promise<{ status: number; body: string }> {
     const r = s.request({ ":path": u.pathname });
     let body = "";
     let status = 0;
-    r.on("response", (h) => { status = Number(h[":status"]); });
-    r.on("data", (c: Buffer) => { body += c.toString(); });
-    r.on("end", () => { s.close(); resolve({ status, body }); });
+    r.on("response", (h) => {
+      status = Number(h[":status"]);
+    });
+    r.on("data", (c: Buffer) => {
+      body += c.toString();
+    });
+    r.on("end", () => {
+      s.close();
+      resolve({ status, body });
+    });
     r.on("error", reject);
     r.setTimeout(5000, () => r.close());
     r.end();
@@ -88,7 +101,10 @@ afterAll(async () => {
 describe("distribution end to end (controller → proxies → upstreams)", () => {
   it("serves every path: gateway → h1 and h2c, gRPC, east-west; inbound sidecars see SPIFFE-verified mTLS peers", async () => {
     const m = mesh!;
-    const a = await eventually("gateway /h1", 20_000, async () => { const r = await httpGet(`http://127.0.0.1:${m.ports.gateway}/h1`); return r.status === 200 ? r : undefined; });
+    const a = await eventually("gateway /h1", 20_000, async () => {
+      const r = await httpGet(`http://127.0.0.1:${m.ports.gateway}/h1`);
+      return r.status === 200 ? r : undefined;
+    });
     expect(JSON.parse(a.body)).toMatchObject({ app: "h1" });
     expect(a.headers["x-gen"]).toBe("1");
     const b = await httpGet(`http://127.0.0.1:${m.ports.gateway}/h2`);
@@ -101,8 +117,9 @@ describe("distribution end to end (controller → proxies → upstreams)", () =>
     const ew = await httpGet(`http://${SVC_IP.h1}:80/`);
     expect(ew.headers["x-mesh-gen"]).toBe("1");
     // The sidecars are other processes: their log lines reach the files after the answers did.
-    const logged = (file: string, id: string) => eventually(`${file} logs peer ${id}`, 10_000, async () =>
-      (readFileSync(join(m.work, "logs", file), "utf8").includes(`"peerIdentity":"spiffe://cluster.local/ns/${NS}/sa/${id}"`) ? true : undefined));
+    const logged = (file: string, id: string) =>
+      eventually(`${file} logs peer ${id}`, 10_000,
+        async () => (readFileSync(join(m.work, "logs", file), "utf8").includes(`"peerIdentity":"spiffe://cluster.local/ns/${NS}/sa/${id}"`) ? true : undefined));
     await logged("sidecar-h1.log", "weft-gw-gw");
     await logged("sidecar-h1.log", "client");
     await logged("sidecar-grpc.log", "weft-gw-gw");
@@ -160,19 +177,24 @@ describe("NACK end to end (in-test distribution server → real weft proxy)", ()
     const translated = (JSON.parse(out) as { ir: MeshIR }).ir;
     // This proxy has no mesh identity (no CA here): its h1 cluster points at the app itself, so the
     // last good config must answer 200, through its route (x-gen), not a 503.
-    const good: MeshIR = { ...translated, clusters: translated.clusters.map((c) => c.service !== "h1" ? c : {
-      ...c, endpoints: [{ address: "127.0.0.1", port: apps!.ports.h1, ready: true, serving: true, terminating: false }],
-    }) };
+    const good: MeshIR = { ...translated, clusters: translated.clusters.map((c) =>
+      c.service !== "h1" ? c : {
+        ...c,
+        endpoints: [{ address: "127.0.0.1", port: apps!.ports.h1, ready: true, serving: true, terminating: false }],
+      }
+    ) };
     expect(good.clusters.some((c) => c.service === "h1")).toBe(true);
     const nacks: string[] = [];
-    server = createDistributionServer({ onNack: (s) => { if (s.lastNack !== undefined) nacks.push(s.lastNack.reason); } });
+    server = createDistributionServer({ onNack: (s) => {
+      if (s.lastNack !== undefined) nacks.push(s.lastNack.reason);
+    } });
     const port = await server.listen("127.0.0.1:0");
     server.setIr(good);
     sup = createSupervisor(join(mesh!.work, "logs"), false, { WEFT_CONTROLLER_INSECURE: "true" });
     const admin = BASE + 40;
     const gwPort = BASE + 41;
-    sup.start("nack-gateway", 1, [join(REPO, "cmd/weft.ts"), "proxy", "--mode", "gateway", "--gateway", `${NS}/gw`, "--controller", `127.0.0.1:${port}`,
-      "--admin-port", String(admin), "--bind", "127.0.0.1", "--port-map", `8080=${gwPort}`, "--drain-ms", "500"]);
+    sup.start("nack-gateway", 1, [join(REPO, "cmd/weft.ts"), "proxy", "--mode", "gateway", "--gateway", `${NS}/gw`, "--controller", `127.0.0.1:${port}`, "--admin-port", String(admin), "--bind",
+      "127.0.0.1", "--port-map", `8080=${gwPort}`, "--drain-ms", "500"]);
     const goodVersion = await eventually("the proxy on the good config", 30_000, async () => {
       const v = (JSON.parse((await httpGet(`http://127.0.0.1:${admin}/config`)).body) as { version: string | null }).version;
       return v ?? undefined;

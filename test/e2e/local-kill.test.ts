@@ -15,7 +15,11 @@ let kids: number[] = [];
 let work = "";
 
 afterAll(() => {
-  for (const k of kids) { try { process.kill(k, "SIGKILL"); } catch { /* gone */ } }
+  for (const k of kids) {
+    try {
+      process.kill(k, "SIGKILL");
+    } catch { /* gone */ }
+  }
   if (dir !== "") rmSync(dir, { recursive: true, force: true });
   if (work.includes("weft-local-")) rmSync(work, { recursive: true, force: true });
 });
@@ -30,9 +34,13 @@ describe("weft local killed with SIGKILL", () => {
     }
     let out = "";
     proc = spawn(process.execPath, ["cmd/weft.ts", "local", "--dir", dir, "--base-port", String(BASE), "--gateway-port", String(BASE + 95)], {
-      cwd: REPO, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PATH: NODE_BIN_PATH, WEFT_TRACING_ENDPOINT: "" },
+      cwd: REPO,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, PATH: NODE_BIN_PATH, WEFT_TRACING_ENDPOINT: "" },
     });
-    proc.stdout!.on("data", (c: Buffer) => { out += c.toString(); });
+    proc.stdout!.on("data", (c: Buffer) => {
+      out += c.toString();
+    });
     proc.stderr!.resume();
     await eventually("the banner", 90_000, async () => (out.includes("Ctrl-C stops everything") ? true : undefined));
     kids = descendants(proc.pid!);

@@ -37,14 +37,22 @@ beforeAll(async () => {
     writeFileSync(p, readFileSync(p, "utf8").replaceAll("127.0.10.", "127.0.210.").replaceAll("127.0.20.", "127.0.220."));
   }
   proc = spawn(process.execPath, ["cmd/weft.ts", "local", "--dir", dir, "--base-port", String(BASE), "--gateway-port", String(GATEWAY_PORT)], {
-    cwd: REPO, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PATH: NODE_BIN_PATH, WEFT_TRACING_ENDPOINT: "" },
+    cwd: REPO,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, PATH: NODE_BIN_PATH, WEFT_TRACING_ENDPOINT: "" },
   });
-  proc.stdout!.on("data", (c: Buffer) => { stdout += c.toString(); });
-  proc.stderr!.on("data", (c: Buffer) => { stderr += c.toString(); });
+  proc.stdout!.on("data", (c: Buffer) => {
+    stdout += c.toString();
+  });
+  proc.stderr!.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
   const exited = new Promise<never>((_, reject) => proc!.once("exit", (code) => reject(new Error(`weft local exited ${code}: ${stderr}`))));
   exited.catch(() => {});
   await Promise.race([exited, eventually("the local-mode banner", 90_000, async () => (stdout.includes("Ctrl-C stops everything") ? true : undefined))
-    .catch((e: unknown) => { throw new Error(`${String(e)}\nstdout: ${stdout}\nstderr: ${stderr}`); })]);
+    .catch((e: unknown) => {
+      throw new Error(`${String(e)}\nstdout: ${stdout}\nstderr: ${stderr}`);
+    })]);
   const lines = stdout.split("\n");
   lines.forEach((l, i) => {
     const m = /^ {2}# ([a-z-]+):/.exec(l);
@@ -57,7 +65,14 @@ afterAll(async () => {
   if (proc !== undefined && proc.exitCode === null) {
     const kids = descendants(proc.pid!);
     proc.kill("SIGKILL");
-    for (const k of kids) { try { process.kill(-k, "SIGKILL"); } catch { /* gone */ } try { process.kill(k, "SIGKILL"); } catch { /* gone */ } }
+    for (const k of kids) {
+      try {
+        process.kill(-k, "SIGKILL");
+      } catch { /* gone */ }
+      try {
+        process.kill(k, "SIGKILL");
+      } catch { /* gone */ }
+    }
   }
   if (dir !== "") rmSync(dir, { recursive: true, force: true });
 });
@@ -125,7 +140,8 @@ describe("weft local, driven through its banner", () => {
   }, 60_000);
 
   it("prints a one-line summary per trace (built-in receiver): gateway → mTLS sidecar hops with route and status", async () => {
-    const line = await eventually("a trace summary line", 25_000, async () => /^trace [0-9a-f]{8} \d+ hops [\d.]+ ms status 200 route HTTPRoute\/demo\/web: gateway GET \/\S* 200 → sidecar\(mTLS\) GET 200/m.exec(stdout)?.[0]);
+    const line = await eventually("a trace summary line", 25_000,
+      async () => /^trace [0-9a-f]{8} \d+ hops [\d.]+ ms status 200 route HTTPRoute\/demo\/web: gateway GET \/\S* 200 → sidecar\(mTLS\) GET 200/m.exec(stdout)?.[0]);
     expect(line).toBeDefined();
   }, 30_000);
 
@@ -148,8 +164,8 @@ describe("weft local, driven through its banner", () => {
     expect(logs).toBeDefined();
     const file = join(dir, "20-routes.yaml");
     writeFileSync(file, `${readFileSync(file, "utf8")}\n---\nkind: HTTPRoute\napiVersion: gateway.networking.k8s.io/v1\nmetadata: {{ broken\n`);
-    await eventually("the controller to report the broken file", 20_000, async () =>
-      (readFileSync(join(logs!, "controller.log"), "utf8").includes("keeping the last good objects of this file") ? true : undefined));
+    await eventually("the controller to report the broken file", 20_000,
+      async () => (readFileSync(join(logs!, "controller.log"), "utf8").includes("keeping the last good objects of this file") ? true : undefined));
     for (let i = 0; i < 5; i++) {
       const r = await runCurl(commands.get("header-match")!);
       expect(r.status).toBe(200);

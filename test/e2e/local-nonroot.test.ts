@@ -24,7 +24,7 @@ const NODE = join(REPO, "node_modules/.bin/node");
 function openAncestors(): () => void {
   const changed: { path: string; mode: number }[] = [];
   if (asRoot) {
-    for (let p = REPO; ; p = dirname(p)) {
+    for (let p = REPO;; p = dirname(p)) {
       const mode = statSync(p).mode & 0o7777;
       if ((mode & 0o001) === 0) {
         chmodSync(p, mode | 0o001);
@@ -33,14 +33,20 @@ function openAncestors(): () => void {
       if (dirname(p) === p) break;
     }
   }
-  return () => { for (const c of changed) chmodSync(c.path, c.mode); };
+  return () => {
+    for (const c of changed) chmodSync(c.path, c.mode);
+  };
 }
 const restoreAncestors = openAncestors();
 const reachable = spawnSync(NODE, ["-e", "require('node:fs').accessSync(process.argv[1] + '/cmd/weft.ts')", REPO], { ...ids, cwd: "/", encoding: "utf8" });
 const skip = reachable.status !== 0 ? `the checkout is not readable by uid ${asRoot ? 65534 : process.getuid?.()}: ${(reachable.stderr || String(reachable.error)).slice(0, 200)}` : undefined;
 const tier = requireTier("unprivileged-user", skip);
 const unprivilegedStart = ((): number => {
-  try { return Number(readFileSync("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").trim()); } catch { return 1024; }
+  try {
+    return Number(readFileSync("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").trim());
+  } catch {
+    return 1024;
+  }
 })();
 
 let work = "";
@@ -63,21 +69,37 @@ beforeAll(async () => {
   }
   chmodSync(work, 0o755);
   proc = spawn(NODE, ["cmd/weft.ts", "local", "--dir", dir, "--base-port", String(BASE), "--gateway-port", String(GATEWAY_PORT), "--ca-dir", join(work, "state", "ca")], {
-    ...ids, cwd: REPO, stdio: ["ignore", "pipe", "pipe"], env: { PATH: `${join(REPO, "node_modules/.bin")}:/usr/bin:/bin`, HOME: work, WEFT_TRACING_ENDPOINT: "" },
+    ...ids,
+    cwd: REPO,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { PATH: `${join(REPO, "node_modules/.bin")}:/usr/bin:/bin`, HOME: work, WEFT_TRACING_ENDPOINT: "" },
   });
-  proc.stdout!.on("data", (c: Buffer) => { stdout += c.toString(); });
-  proc.stderr!.on("data", (c: Buffer) => { stderr += c.toString(); });
+  proc.stdout!.on("data", (c: Buffer) => {
+    stdout += c.toString();
+  });
+  proc.stderr!.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
   const exited = new Promise<never>((_, reject) => proc!.once("exit", (code) => reject(new Error(`weft local exited ${code}: ${stderr}`))));
   exited.catch(() => {});
   await Promise.race([exited, eventually("the local-mode banner", 90_000, async () => (stdout.includes("Ctrl-C stops everything") ? true : undefined))
-    .catch((e: unknown) => { throw new Error(`${String(e)}\nstdout: ${stdout}\nstderr: ${stderr}`); })]);
+    .catch((e: unknown) => {
+      throw new Error(`${String(e)}\nstdout: ${stdout}\nstderr: ${stderr}`);
+    })]);
 }, 120_000);
 
 afterAll(async () => {
   if (proc !== undefined && proc.exitCode === null) {
     const kids = descendants(proc.pid!);
     proc.kill("SIGKILL");
-    for (const k of kids) { try { process.kill(-k, "SIGKILL"); } catch { /* gone */ } try { process.kill(k, "SIGKILL"); } catch { /* gone */ } }
+    for (const k of kids) {
+      try {
+        process.kill(-k, "SIGKILL");
+      } catch { /* gone */ }
+      try {
+        process.kill(k, "SIGKILL");
+      } catch { /* gone */ }
+    }
   }
   if (work !== "") rmSync(work, { recursive: true, force: true });
   restoreAncestors();

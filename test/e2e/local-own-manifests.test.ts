@@ -14,7 +14,9 @@ import { plannedAddresses } from "../../pkg/local/run.ts";
 import { REPO } from "./support/e2e-helpers.ts";
 
 const dirs: string[] = [];
-afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 function manifestDir(files: Record<string, string>): string {
   const d = mkdtempSync(join(tmpdir(), "weft-local-own-"));
@@ -24,19 +26,31 @@ function manifestDir(files: Record<string, string>): string {
 }
 
 const gateway = (name: string, ports: number[]) => ({
-  apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name, namespace: "shop" },
+  apiVersion: "gateway.networking.k8s.io/v1",
+  kind: "Gateway",
+  metadata: { name, namespace: "shop" },
   spec: { gatewayClassName: "weft", listeners: ports.map((port, i) => ({ name: `l${i}`, protocol: "HTTP", port })) },
 });
 const service = (name: string, ip: string, port: number, targetPort: number) => ({
-  apiVersion: "v1", kind: "Service", metadata: { name, namespace: "shop" }, spec: { clusterIP: ip, ports: [{ name: "http", port, targetPort }] },
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name, namespace: "shop" },
+  spec: { clusterIP: ip, ports: [{ name: "http", port, targetPort }] },
 });
 const slice = (name: string, podIp: string, pod: string, port: number) => ({
-  apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", metadata: { name: `${name}-s`, namespace: "shop", labels: { "kubernetes.io/service-name": name } },
-  addressType: "IPv4", ports: [{ name: "http", port }],
+  apiVersion: "discovery.k8s.io/v1",
+  kind: "EndpointSlice",
+  metadata: { name: `${name}-s`, namespace: "shop", labels: { "kubernetes.io/service-name": name } },
+  addressType: "IPv4",
+  ports: [{ name: "http", port }],
   endpoints: [{ addresses: [podIp], conditions: { ready: true }, targetRef: { kind: "Pod", namespace: "shop", name: pod } }],
 });
 const pod = (name: string, ip: string, annotations: Record<string, string>) => ({
-  apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "shop", annotations }, spec: { serviceAccountName: name, containers: [{ name: "c", image: "mine" }] }, status: { podIP: ip },
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name, namespace: "shop", annotations },
+  spec: { serviceAccountName: name, containers: [{ name: "c", image: "mine" }] },
+  status: { podIP: ip },
 });
 
 function ownDir(): string {
@@ -83,7 +97,8 @@ describe("weft local on a user's own manifests", () => {
 
   it("refuses, naming the object, a privileged pod port for a normal user and an app address off loopback", () => {
     const privileged = manifestDir({
-      "all.yaml": [service("web", "127.0.117.1", 80, 80), slice("web", "127.0.127.1", "web-0", 80), pod("web-0", "127.0.127.1", { "local.weft.dev/app": "http-demo" })].map((o) => JSON.stringify(o)).join("\n---\n"),
+      "all.yaml": [service("web", "127.0.117.1", 80, 80), slice("web", "127.0.127.1", "web-0", 80), pod("web-0", "127.0.127.1", { "local.weft.dev/app": "http-demo" })].map((o) => JSON.stringify(o))
+        .join("\n---\n"),
     });
     expect(() => planLocal({ dir: privileged, basePort: 41000, gatewayPort: 41900, verbose: false, privilegedBelow: 1024 }))
       .toThrow("Pod shop/web-0: target port 80 is below 1024, which only root can bind here; give its Service a targetPort (and its EndpointSlice a port) of 1024 or more");

@@ -70,7 +70,11 @@ describe("local dev tokens", () => {
       ];
       for (const text of bad) {
         let msg = "";
-        try { parseLocalDevTokens(text); } catch (e) { msg = (e as Error).message; }
+        try {
+          parseLocalDevTokens(text);
+        } catch (e) {
+          msg = (e as Error).message;
+        }
         expect(msg).toMatch(/^--local-dev-tokens: /);
         expect(msg).not.toContain("Q7z!");
       }
@@ -86,8 +90,14 @@ describe("local dev tokens", () => {
 describe("trace summary", () => {
   it("orders hops by start, takes the root's status and duration and the first route", () => {
     const span = (id: string, parent: string, start: number, end: number, mode: string, attrs: Record<string, string> = {}): CollectedSpan => ({
-      traceId: "abcdef0123456789", spanId: id, parentSpanId: parent, name: "GET", server: true,
-      startNs: BigInt(start) * 1_000_000n, endNs: BigInt(end) * 1_000_000n, attrs: { "weft.proxy.mode": mode, "http.response.status_code": "200", ...attrs },
+      traceId: "abcdef0123456789",
+      spanId: id,
+      parentSpanId: parent,
+      name: "GET",
+      server: true,
+      startNs: BigInt(start) * 1_000_000n,
+      endNs: BigInt(end) * 1_000_000n,
+      attrs: { "weft.proxy.mode": mode, "http.response.status_code": "200", ...attrs },
     });
     const line = summarizeTrace([
       span("b", "a", 3, 9, "sidecar", { "weft.peer.identity": "spiffe://cluster.local/ns/demo/sa/web" }),
@@ -99,13 +109,18 @@ describe("trace summary", () => {
 
 describe("weft local refuses a busy gateway port", () => {
   let busy: Server | undefined;
-  afterAll(async () => { await new Promise<void>((r) => (busy ? busy.close(() => r()) : r())); });
+  afterAll(async () => {
+    await new Promise<void>((r) => (busy ? busy.close(() => r()) : r()));
+  });
 
   it("exits 1 naming the address and the flag to change it", async () => {
     busy = createServer();
     const port = await new Promise<number>((r) => busy!.listen(0, "127.0.0.1", () => r((busy!.address() as { port: number }).port)));
     const res = spawnSync(process.execPath, ["cmd/weft.ts", "local", "--base-port", "31000", "--gateway-port", String(port)], {
-      cwd: REPO, env: { ...process.env, PATH: NODE_BIN_PATH }, encoding: "utf8", timeout: 30_000,
+      cwd: REPO,
+      env: { ...process.env, PATH: NODE_BIN_PATH },
+      encoding: "utf8",
+      timeout: 30_000,
     });
     expect(res.status).toBe(1);
     expect(res.stderr).toContain(`127.0.0.1:${port} (the gateway demo/public listener 8080) is already in use: use --gateway-port N (or WEFT_LOCAL_GATEWAY_PORT)`);

@@ -10,7 +10,11 @@ import { parse } from "yaml";
 import { conditionEntries } from "../../pkg/translate/reasons.ts";
 import { goldenCases, hasOutput, REPO_ROOT } from "./golden-cases.ts";
 
-interface Cond { type?: string; status?: string; reason?: string }
+interface Cond {
+  type?: string;
+  status?: string;
+  reason?: string;
+}
 interface StatusDoc {
   target?: { kind?: string };
   conditions?: Cond[];
@@ -50,7 +54,8 @@ describe("golden coverage of status reasons (pkg/translate/reasons.ts)", () => {
   const table = conditionEntries().filter((e) => NOT_FROM_MANIFESTS[e] === undefined);
   it("the reason table lists the conditions of spec §4 and §6", () => {
     expect(table.length).toBeGreaterThan(30);
-    for (const e of ["Accepted=False/NotAllowedByListeners", "ResolvedRefs=False/RefNotPermitted", "Listener Conflicted=True/HostnameConflict", "Gateway Programmed=True/Programmed"]) expect(table).toContain(e);
+    for (const e of ["Accepted=False/NotAllowedByListeners", "ResolvedRefs=False/RefNotPermitted", "Listener Conflicted=True/HostnameConflict", "Gateway Programmed=True/Programmed"])
+      expect(table).toContain(e);
     expect(Object.keys(NOT_FROM_MANIFESTS).filter((e) => !conditionEntries().includes(e)), "exceptions that are not in the table").toEqual([]);
   });
   it("every condition of the table has a golden case", () => {

@@ -27,7 +27,8 @@ export function goldenCases(): GoldenCase[] {
     for (const file of readdirSync(dir).filter((f) => f.endsWith(".in.yaml")).sort()) {
       const name = file.slice(0, -".in.yaml".length);
       out.push({
-        area, name,
+        area,
+        name,
         input: relative(REPO_ROOT, join(dir, file)),
         output: relative(REPO_ROOT, join(dir, `${name}.out.yaml`)),
       });

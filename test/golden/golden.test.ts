@@ -14,7 +14,9 @@ describe("golden corpus", () => {
   it("has at least 90 cases over the required areas", () => {
     expect(cases.length).toBeGreaterThanOrEqual(90);
     const areas = new Set(cases.map((c) => c.area));
-    for (const area of ["gatewayclass", "listeners", "attachment", "hostnames", "refgrant", "gamma", "consumer-producer", "backends", "endpoints", "matching", "precedence", "filters", "redirect", "rewrite", "mirror", "cors", "timeouts", "retry", "grpc", "invalid-input"]) {
+    for (const area of ["gatewayclass", "listeners", "attachment", "hostnames", "refgrant", "gamma", "consumer-producer", "backends", "endpoints", "matching", "precedence", "filters", "redirect",
+      "rewrite", "mirror", "cors", "timeouts", "retry", "grpc", "invalid-input"])
+    {
       expect(areas, `area ${area}`).toContain(area);
     }
   });

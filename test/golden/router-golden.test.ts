@@ -33,8 +33,12 @@ interface RouterCase extends Record<string, unknown> {
 function viewOf(r: CaseRequest): RequestView {
   const headers = new Map(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   return {
-    method: r.method ?? (r.grpc === true ? "POST" : "GET"), path: r.path, query: r.query ?? "",
-    host: (r.host ?? "").toLowerCase(), header: (n) => headers.get(n), grpc: r.grpc === true,
+    method: r.method ?? (r.grpc === true ? "POST" : "GET"),
+    path: r.path,
+    query: r.query ?? "",
+    host: (r.host ?? "").toLowerCase(),
+    header: (n) => headers.get(n),
+    grpc: r.grpc === true,
   };
 }
 

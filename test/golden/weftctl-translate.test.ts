@@ -12,7 +12,11 @@ import { REPO_ROOT } from "./golden-cases.ts";
 
 const run = promisify(execFile);
 
-interface Outcome { code: number; stdout: string; stderr: string }
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 async function weftctl(...args: string[]): Promise<Outcome> {
   try {
@@ -94,7 +98,7 @@ describe("weftctl translate (child process)", () => {
     [["-f", "x.yaml", "-o", "xml"], /-o must be yaml or json/],
     [["--bogus"], /unknown flag --bogus/],
   ])("bad flags %j exit 2", async (args, message) => {
-    const out = await weftctl(...(args));
+    const out = await weftctl(...args);
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(message);
   });

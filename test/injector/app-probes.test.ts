@@ -26,7 +26,9 @@ function inject(pod: Pod, native: boolean): { pod: Obj; probesEnv: string | unde
 }
 
 const app = (): Obj => ({
-  name: "web", image: "web:1", ports: [{ name: "http", containerPort: 8080 }, { name: "admin", containerPort: 9901 }],
+  name: "web",
+  image: "web:1",
+  ports: [{ name: "http", containerPort: 8080 }, { name: "admin", containerPort: 9901 }],
   livenessProbe: { httpGet: { path: "/healthz", port: "http", httpHeaders: [{ name: "X-Probe", value: "live" }] }, initialDelaySeconds: 3, periodSeconds: 7, timeoutSeconds: 2, failureThreshold: 4 },
   readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 5 },
   startupProbe: { httpGet: { path: "/started", port: 8080, scheme: "HTTPS" }, failureThreshold: 30 },
@@ -67,7 +69,8 @@ describe("app probe rewriting", () => {
   });
 
   it("points gRPC probes at the admin port too, keeping the service name", () => {
-    const c = { name: "g", image: "g", ports: [{ containerPort: 7070 }], livenessProbe: { grpc: { port: 7070, service: "weft.demo.Echo" }, periodSeconds: 3 }, readinessProbe: { grpc: { port: 7070 } } };
+    const c = { name: "g", image: "g", ports: [{ containerPort: 7070 }], livenessProbe: { grpc: { port: 7070, service: "weft.demo.Echo" }, periodSeconds: 3 },
+      readinessProbe: { grpc: { port: 7070 } } };
     const { pod, probesEnv } = inject(podWith([c]), true);
     expect(pod.spec.containers[0].livenessProbe).toEqual({ httpGet: { path: "/app-health/g/livez", port: admin, scheme: "HTTP" }, periodSeconds: 3 });
     expect(Object.fromEntries(parseAppProbes(probesEnv).probes)).toEqual({
@@ -91,7 +94,7 @@ describe("app probe rewriting", () => {
     expect(optedIn.report.rewrittenProbes).toHaveLength(3);
   });
 
-  it("is switched off per pod with weft.dev/rewrite-app-probes: \"false\", and refuses other values", () => {
+  it('is switched off per pod with weft.dev/rewrite-app-probes: "false", and refuses other values', () => {
     const { pod, probesEnv } = inject(podWith([app()], { "weft.dev/rewrite-app-probes": "false" }), true);
     expect(pod.spec.containers[0]).toEqual(app());
     expect(probesEnv).toBeUndefined();

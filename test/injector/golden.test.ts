@@ -16,7 +16,11 @@ const CASES = join(DIR, "cases");
 const base = parse(readFileSync(join(DIR, "base-config.yaml"), "utf8")) as InjectorConfig;
 const names = readdirSync(CASES).filter((f) => f.endsWith(".in.yaml")).map((f) => f.slice(0, -".in.yaml".length)).sort();
 
-interface CaseInput { config?: Partial<InjectorConfig>; namespace?: Namespace | null; pod: Pod }
+interface CaseInput {
+  config?: Partial<InjectorConfig>;
+  namespace?: Namespace | null;
+  pod: Pod;
+}
 
 function runCase(name: string): { input: CaseInput; config: InjectorConfig; result: ReturnType<typeof mutate> } {
   const input = parse(readFileSync(join(CASES, `${name}.in.yaml`), "utf8")) as CaseInput;
@@ -34,7 +38,8 @@ describe("injector golden cases", () => {
       reasons.add(result.report.reason);
       if (result.report.mode) modes.add(result.report.mode);
     }
-    const all: InjectionReason[] = ["enabled-by-namespace-label", "enabled-by-pod-annotation", "enabled-by-pod-label", "already-injected", "disabled-by-pod-annotation", "disabled-by-pod-label", "namespace-not-enabled", "excluded-namespace", "host-network", "unsupported-os", "invalid-annotation", "invalid-pod"];
+    const all: InjectionReason[] = ["enabled-by-namespace-label", "enabled-by-pod-annotation", "enabled-by-pod-label", "already-injected", "disabled-by-pod-annotation", "disabled-by-pod-label",
+      "namespace-not-enabled", "excluded-namespace", "host-network", "unsupported-os", "invalid-annotation", "invalid-pod"];
     expect([...reasons].sort()).toEqual([...all].sort());
     expect([...modes].sort()).toEqual(["native-sidecar", "sidecar-container"]);
   });

@@ -36,7 +36,10 @@ describe("applyJsonPatch (RFC 6902 appendix A)", () => {
 
 describe("Kubernetes quantities", () => {
   it("accepts the apimachinery forms and computes their values", () => {
-    const ok: [string, number][] = [["100m", 0.1], ["0.5", 0.5], ["1", 1], ["2k", 2000], ["64Mi", 64 * 2 ** 20], ["1Gi", 2 ** 30], ["1e3", 1000], ["1.5E2", 150], [".5", 0.5], ["250u", 0.00025], ["128M", 128e6]];
+    const ok: [string, number][] = [["100m", 0.1], ["0.5", 0.5], ["1", 1], ["2k", 2000], ["64Mi", 64 * 2 ** 20], ["1Gi", 2 ** 30], ["1e3", 1000], ["1.5E2", 150], [".5", 0.5], ["250u", 0.00025], [
+      "128M",
+      128e6,
+    ]];
     for (const [q, v] of ok) {
       expect(isQuantity(q), q).toBe(true);
       expect(quantityValue(q)).toBeCloseTo(v, 9);
@@ -61,7 +64,10 @@ describe("non-native readiness wait (postStart)", () => {
       const code = await new Promise<number | null>((resolve) => {
         const child = spawn(process.execPath, ["-e", waitReadyScript(port)], { stdio: "ignore" });
         const kill = setTimeout(() => child.kill("SIGKILL"), 15_000);
-        child.on("exit", (c) => { clearTimeout(kill); resolve(c); });
+        child.on("exit", (c) => {
+          clearTimeout(kill);
+          resolve(c);
+        });
       });
       expect(code).toBe(0);
       expect(hits).toBeGreaterThanOrEqual(3);

@@ -5,9 +5,16 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_INJECTOR_CONFIG, parseInjectorConfig, validateInjectorConfig } from "../../injector/index.ts";
 
 const chartJson = JSON.stringify({
-  proxyUid: 1337, outboundPort: 15001, inboundPort: 15006, adminPort: 15020, logLevel: "info",
+  proxyUid: 1337,
+  outboundPort: 15001,
+  inboundPort: 15006,
+  adminPort: 15020,
+  logLevel: "info",
   resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
-  nativeSidecars: true, excludeOutboundPorts: [], excludeInboundPorts: [], excludeOutboundCidrs: [],
+  nativeSidecars: true,
+  excludeOutboundPorts: [],
+  excludeInboundPorts: [],
+  excludeOutboundCidrs: [],
   controllerAddress: "weft-controller.weft-system.svc:15010",
 });
 
@@ -27,9 +34,15 @@ describe("parseInjectorConfig", () => {
     const types = parseInjectorConfig(JSON.stringify({ proxyUid: "1337", nativeSidecars: "yes", excludeOutboundPorts: ["80"], resources: { requests: { cpu: 1 } } }));
     expect(types.config).toBeUndefined();
     expect(types.problems).toEqual(expect.arrayContaining([
-      "proxyUid must be a number", "nativeSidecars must be true or false", "excludeOutboundPorts must be a list of numbers", expect.stringMatching(/^resources must be/),
+      "proxyUid must be a number",
+      "nativeSidecars must be true or false",
+      "excludeOutboundPorts must be a list of numbers",
+      expect.stringMatching(/^resources must be/),
     ]));
-    const values = parseInjectorConfig(JSON.stringify({ proxyUid: 0, adminPort: 15001, excludeOutboundCidrs: ["10.0.0.0/33"], resources: { requests: { memory: "1Gi" }, limits: { memory: "64Mi" } }, tracing: { endpoint: "collector:4317" } }));
+    const values = parseInjectorConfig(
+      JSON.stringify({ proxyUid: 0, adminPort: 15001, excludeOutboundCidrs: ["10.0.0.0/33"], resources: { requests: { memory: "1Gi" }, limits: { memory: "64Mi" } },
+        tracing: { endpoint: "collector:4317" } }),
+    );
     expect(values.config).toBeUndefined();
     expect(values.problems.join("\n")).toMatch(/proxyUid must be a positive integer/);
     expect(values.problems.join("\n")).toMatch(/must differ/);

@@ -31,7 +31,15 @@ const podArb = fc.record({
   native: fc.boolean(),
 });
 
-interface Built { pod: Pod; ns: Namespace; config: InjectorConfig; podChoice: string | undefined; nsChoice: string | undefined; nsName: string; hostNetwork: boolean | undefined }
+interface Built {
+  pod: Pod;
+  ns: Namespace;
+  config: InjectorConfig;
+  podChoice: string | undefined;
+  nsChoice: string | undefined;
+  nsName: string;
+  hostNetwork: boolean | undefined;
+}
 
 type Generated = typeof podArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -45,7 +53,8 @@ function build(g: Generated): Built {
   const metadata: Obj = { name: "p", namespace: g.nsName };
   if (g.otherAnnotations !== undefined || g.podChoice !== undefined) metadata["annotations"] = annotations;
   const ns: Namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: g.nsName, labels: g.nsChoice === undefined ? {} : { "weft.dev/inject": g.nsChoice } } };
-  return { pod: { apiVersion: "v1", kind: "Pod", metadata, spec } as unknown as Pod, ns, config: { ...DEFAULT_INJECTOR_CONFIG, nativeSidecars: g.native }, podChoice: g.podChoice, nsChoice: g.nsChoice, nsName: g.nsName, hostNetwork: g.hostNetwork };
+  return { pod: { apiVersion: "v1", kind: "Pod", metadata, spec } as unknown as Pod, ns, config: { ...DEFAULT_INJECTOR_CONFIG, nativeSidecars: g.native }, podChoice: g.podChoice, nsChoice: g.nsChoice,
+    nsName: g.nsName, hostNetwork: g.hostNetwork };
 }
 
 /** The selection rule of issue 6, written independently of mutate. */
@@ -67,7 +76,10 @@ describe("mutate over generated pods", () => {
       const b = build(g);
       const { patch, report } = mutate(b.pod, b.ns, b.config);
       expect(report.injected).toBe(expectedInjected(b));
-      if (!report.injected) { expect(patch).toEqual([]); return; }
+      if (!report.injected) {
+        expect(patch).toEqual([]);
+        return;
+      }
 
       const out = applyJsonPatch(b.pod, patch) as Obj;
       const before = containersOf(b.pod);
@@ -126,7 +138,8 @@ describe("mutate over generated pods", () => {
   });
 
   it("never throws on arbitrary weft.dev annotation values, and never patches when one is refused", () => {
-    const keys = ["weft.dev/exclude-outbound-ports", "weft.dev/exclude-inbound-ports", "weft.dev/include-inbound-ports", "weft.dev/exclude-outbound-cidrs", "weft.dev/proxy-cpu", "weft.dev/proxy-memory", "weft.dev/proxy-cpu-limit", "weft.dev/proxy-memory-limit", "weft.dev/proxy-log-level"];
+    const keys = ["weft.dev/exclude-outbound-ports", "weft.dev/exclude-inbound-ports", "weft.dev/include-inbound-ports", "weft.dev/exclude-outbound-cidrs", "weft.dev/proxy-cpu",
+      "weft.dev/proxy-memory", "weft.dev/proxy-cpu-limit", "weft.dev/proxy-memory-limit", "weft.dev/proxy-log-level"];
     fc.assert(fc.property(fc.dictionary(fc.constantFrom(...keys), fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom("80,443", "10.0.0.0/8", "100m", "1Gi", "debug", "*", "-1", "1e3"))), (ann) => {
       const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", annotations: { ...ann, "weft.dev/inject": "enabled" } }, spec: { containers: [{ name: "app" }] } } as unknown as Pod;
       const r = mutate(pod, undefined, DEFAULT_INJECTOR_CONFIG);

@@ -121,7 +121,8 @@ describe("injectManifests", () => {
   });
 
   it("falls back to re-emitting a document that uses YAML aliases, with the same result", () => {
-    const aliased = "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: shop, labels: &l {app: a}, annotations: {copy: x}}\nspec:\n  containers: [{name: app, image: a:1}]\n  nodeSelector: *l\n";
+    const aliased =
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: shop, labels: &l {app: a}, annotations: {copy: x}}\nspec:\n  containers: [{name: app, image: a:1}]\n  nodeSelector: *l\n";
     const r = injectManifests(aliased, "a.yaml", opts);
     const pod = parseAllDocuments(r.output)[0]!.toJS();
     expect(initNames(pod)).toEqual(["weft-init", "weft-proxy"]);
@@ -130,7 +131,9 @@ describe("injectManifests", () => {
 
   it("injects the workloads inside a v1 List (kubectl get -o yaml output)", () => {
     const list = JSON.stringify({
-      apiVersion: "v1", kind: "List", items: [
+      apiVersion: "v1",
+      kind: "List",
+      items: [
         { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "a", namespace: "shop" }, spec: { template: { spec: { containers: [{ name: "app", image: "a:1" }] } } } },
         { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cfg", namespace: "shop" }, data: { k: "v" } },
         { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "shop" }, spec: { containers: [{ name: "app", image: "p:1" }] } },
@@ -160,7 +163,11 @@ describe("injectManifests", () => {
     }
     expect(parseInjectFlags([])).toMatch(/-f is required/);
     const files: Record<string, string> = { "inj.json": JSON.stringify({ adminPort: 15020, nativeSidecars: false, excludeOutboundPorts: [5432] }), "bad.json": JSON.stringify({ proxyUid: "x" }) };
-    const read = (p: string): string => { const t = files[p]; if (t === undefined) throw new Error("ENOENT"); return t; };
+    const read = (p: string): string => {
+      const t = files[p];
+      if (t === undefined) throw new Error("ENOENT");
+      return t;
+    };
     const withConfig = parseInjectFlags(["-f", "a", "--config", "inj.json", "--native-sidecars=true"], read);
     expect(typeof withConfig === "object" && withConfig.opts.config).toMatchObject({ adminPort: 15020, nativeSidecars: true, excludeOutboundPorts: [5432] });
     expect(parseInjectFlags(["-f", "a", "--config=bad.json"], read)).toMatch(/proxyUid must be a number/);
@@ -173,7 +180,11 @@ describe("injectManifests", () => {
 
   it("puts the mesh roots from --trust-bundle into the proxy's WEFT_TRUST_BUNDLE", () => {
     const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
-    const read = (p: string): string => { if (p === "roots.pem") return pem; if (p === "junk.pem") return "not a cert"; throw new Error("ENOENT"); };
+    const read = (p: string): string => {
+      if (p === "roots.pem") return pem;
+      if (p === "junk.pem") return "not a cert";
+      throw new Error("ENOENT");
+    };
     const parsed = parseInjectFlags(["-f", "a", "--trust-bundle", "roots.pem"], read);
     if (typeof parsed === "string") throw new Error(parsed);
     const out = injectManifests(manifest, "m.yaml", parsed.opts).output;

@@ -23,7 +23,10 @@ let solo: ControllerHandle | undefined;
 const replica = (identity: string, leaderElect: boolean, extra: readonly string[] = []) => replicas.start(identity, leaderElect, extra);
 
 clusterTier.describe("controller on a real API server", () => {
-  useControllerCluster(NS, replicas, (c, k) => { cluster = c; client = k; });
+  useControllerCluster(NS, replicas, (c, k) => {
+    cluster = c;
+    client = k;
+  });
 
   it("writes Accepted/ResolvedRefs on routes, and conditions on Gateway and GatewayClass", async () => {
     const c = await replica("solo", false);
@@ -52,7 +55,8 @@ clusterTier.describe("controller on a real API server", () => {
   }, 60_000);
 
   it("bumps observedGeneration after an edit, and keeps another controller's parent entry", async () => {
-    const other = { parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", name: "elsewhere" }, controllerName: "example.com/other", conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "theirs", lastTransitionTime: "2026-01-01T00:00:00Z" }] };
+    const other = { parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", name: "elsewhere" }, controllerName: "example.com/other",
+      conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "theirs", lastTransitionTime: "2026-01-01T00:00:00Z" }] };
     await waitFor("another controller's status write", async () => {
       const before = await route("local");
       const parents = [...((before.status?.["parents"] ?? []) as unknown[]), other];
@@ -139,11 +143,12 @@ spec:
   it("`weft controller` runs as a process: /ready turns 200, SIGTERM exits 0 and releases the lease", async () => {
     const port = await freePort();
     const repo = resolve(import.meta.dirname, "../..");
-    const child = spawn(process.execPath, [join(repo, "cmd/weft.ts"), "controller", "--kubeconfig", cluster.kubeconfigPath, "--grpc-insecure", "--grpc-address", "127.0.0.1",
-      "--grpc-port", "0", "--admin-port", String(port), "--leader-elect", "--namespace", NS, "--lease-name", "weft-cli", "--identity", "cli",
-      "--log-level", "warn"], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [join(repo, "cmd/weft.ts"), "controller", "--kubeconfig", cluster.kubeconfigPath, "--grpc-insecure", "--grpc-address", "127.0.0.1", "--grpc-port", "0",
+      "--admin-port", String(port), "--leader-elect", "--namespace", NS, "--lease-name", "weft-cli", "--identity", "cli", "--log-level", "warn"], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
-    child.stderr.on("data", (c: Buffer) => { stderr += c.toString(); });
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
     try {
       await waitFor("/ready", async () => ((await fetch(`http://127.0.0.1:${port}/ready`).catch(() => undefined))?.status === 200 ? true : undefined), 60_000);

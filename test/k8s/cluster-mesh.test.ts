@@ -39,19 +39,28 @@ const replicas = replicaSet(() => cluster, NS);
 const replica = (identity: string, leaderElect: boolean, extra: readonly string[] = [], log?: Log) => replicas.start(identity, leaderElect, extra, log);
 
 clusterTier.describe("controller mesh parts on a real API server", () => {
-  useControllerCluster(NS, replicas, (c, k) => { cluster = c; client = k; });
+  useControllerCluster(NS, replicas, (c, k) => {
+    cluster = c;
+    client = k;
+  });
 
   it("snapshots carry only TLS Secrets a Gateway listener references, plus the CA Secret", async () => {
     const c = await replica("secrets", false, ["--namespace", NS, "--ca-secret", "mesh-ca"]);
     try {
       const tls = (name: string) => ({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace: NS }, type: "kubernetes.io/tls", data: { "tls.crt": "", "tls.key": "" } });
       cluster.kubectl(["apply", "-f", "-"], JSON.stringify({
-        apiVersion: "v1", kind: "List", items: [
-          tls("used-cert"), tls("unused-cert"),
+        apiVersion: "v1",
+        kind: "List",
+        items: [
+          tls("used-cert"),
+          tls("unused-cert"),
           { apiVersion: "v1", kind: "Secret", metadata: { name: "other-opaque", namespace: NS }, type: "Opaque", data: { x: "" } },
           {
-            apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "tls-gw", namespace: NS },
-            spec: { gatewayClassName: "weft-ct", listeners: [{ name: "https", protocol: "HTTPS", port: 443, hostname: "s.example.com", tls: { mode: "Terminate", certificateRefs: [{ name: "used-cert" }] } }] },
+            apiVersion: "gateway.networking.k8s.io/v1",
+            kind: "Gateway",
+            metadata: { name: "tls-gw", namespace: NS },
+            spec: { gatewayClassName: "weft-ct",
+              listeners: [{ name: "https", protocol: "HTTPS", port: 443, hostname: "s.example.com", tls: { mode: "Terminate", certificateRefs: [{ name: "used-cert" }] } }] },
           },
         ],
       }));
@@ -74,9 +83,13 @@ clusterTier.describe("controller mesh parts on a real API server", () => {
     try {
       expect(a.identity?.ca.trustBundle()).toBeDefined();
       expect(b.identity?.ca.trustBundle()).toBe(a.identity?.ca.trustBundle());
-      const token = async (audience: string) => (await waitFor("a ServiceAccount token", () => client.request<{ status: { token: string } }>(
-        "POST", `/api/v1/namespaces/${NS}/serviceaccounts/default/token`,
-        { body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { audiences: [audience], expirationSeconds: 600 } } }))).status.token;
+      const token = async (audience: string) =>
+        (await waitFor("a ServiceAccount token", () =>
+          client.request<{ status: { token: string } }>(
+            "POST",
+            `/api/v1/namespaces/${NS}/serviceaccounts/default/token`,
+            { body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { audiences: [audience], expirationSeconds: 600 } } },
+          ))).status.token;
       const key = generateRsaKeySync(2048);
       const id = `spiffe://cluster.local/ns/${NS}/sa/default`;
       const csrPem = createCsr(key.privateKeyPem, key.publicKeyPem, id);
@@ -95,12 +108,20 @@ clusterTier.describe("controller mesh parts on a real API server", () => {
   it("serves the injection webhook with a mesh-CA certificate and keeps its caBundle current", async () => {
     const port = await freePort();
     cluster.kubectl(["apply", "-f", "-"], JSON.stringify({
-      apiVersion: "v1", kind: "List", items: [
+      apiVersion: "v1",
+      kind: "List",
+      items: [
         { apiVersion: "v1", kind: "Namespace", metadata: { name: "weft-inj", labels: { "weft.dev/inject": "enabled" } } },
         {
-          apiVersion: "admissionregistration.k8s.io/v1", kind: "MutatingWebhookConfiguration", metadata: { name: "weft-ct-webhook" },
+          apiVersion: "admissionregistration.k8s.io/v1",
+          kind: "MutatingWebhookConfiguration",
+          metadata: { name: "weft-ct-webhook" },
           webhooks: [{
-            name: "inject.weft.dev", admissionReviewVersions: ["v1"], sideEffects: "None", failurePolicy: "Fail", timeoutSeconds: 10,
+            name: "inject.weft.dev",
+            admissionReviewVersions: ["v1"],
+            sideEffects: "None",
+            failurePolicy: "Fail",
+            timeoutSeconds: 10,
             clientConfig: { url: `https://localhost:${port}/inject` },
             rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" }],
             namespaceSelector: { matchLabels: { "weft.dev/inject": "enabled" } },
@@ -110,8 +131,8 @@ clusterTier.describe("controller mesh parts on a real API server", () => {
     }));
     const lines: { fields: Record<string, unknown>; msg: string }[] = [];
     const record = (fields: object, msg: string): void => void lines.push({ fields: fields as Record<string, unknown>, msg });
-    const c = await replica("webhook", false, ["--namespace", NS, "--ca-secret", "weft-ca-test", "--webhook-service", "weft-controller",
-      "--webhook-config", "weft-ct-webhook", "--webhook-port", String(port), "--webhook-dns-names", "localhost"], { info: record, warn: record, error: record });
+    const c = await replica("webhook", false, ["--namespace", NS, "--ca-secret", "weft-ca-test", "--webhook-service", "weft-controller", "--webhook-config", "weft-ct-webhook", "--webhook-port",
+      String(port), "--webhook-dns-names", "localhost"], { info: record, warn: record, error: record });
     try {
       expect(c.webhook?.port).toBe(port);
       const want = Buffer.from(c.identity!.ca.trustBundle()).toString("base64");
@@ -119,9 +140,12 @@ clusterTier.describe("controller mesh parts on a real API server", () => {
         const cfg = await client.request<{ webhooks: { clientConfig: { caBundle?: string } }[] }>("GET", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/weft-ct-webhook");
         return cfg.webhooks[0]?.clientConfig.caBundle === want ? true : undefined;
       });
-      const pod = await waitFor("injected pod", () => client.request<{ spec: { containers: { name: string }[]; initContainers?: { name: string }[] } }>(
-        "POST", "/api/v1/namespaces/weft-inj/pods",
-        { body: { apiVersion: "v1", kind: "Pod", metadata: { name: `app-${Date.now()}` }, spec: { containers: [{ name: "app", image: "example.invalid/app:1" }] } } }));
+      const pod = await waitFor("injected pod", () =>
+        client.request<{ spec: { containers: { name: string }[]; initContainers?: { name: string }[] } }>(
+          "POST",
+          "/api/v1/namespaces/weft-inj/pods",
+          { body: { apiVersion: "v1", kind: "Pod", metadata: { name: `app-${Date.now()}` }, spec: { containers: [{ name: "app", image: "example.invalid/app:1" }] } } },
+        ));
       const names = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].map((x) => x.name);
       expect(names).toContain(PROXY_CONTAINER);
       // The decision is logged precisely (issue 15 item 7: decisions were never logged), without the object.
@@ -153,9 +177,14 @@ spec:
   gatewayClassName: weft-ct
   listeners: [{ name: http, protocol: HTTP, port: 80 }, { name: alt, protocol: HTTP, port: 8081 }]
 `);
-      const svc = await waitFor("provisioned Service", () => client.request<{ spec: { clusterIP: string; ports: { port: number }[] }; metadata: { ownerReferences?: { kind: string; name: string }[] } }>(
-        "GET", `/api/v1/namespaces/${NS}/services/weft-gw-prov`));
-      expect(svc.spec.ports.map((p) => p.port)).toEqual([80, 8081]);
+      const svc = await waitFor("provisioned Service", () =>
+        client.request<{ spec: { clusterIP: string; ports: { port: number }[] }; metadata: { ownerReferences?: { kind: string; name: string }[] } }>(
+          "GET",
+          `/api/v1/namespaces/${NS}/services/weft-gw-prov`,
+        ));
+      expect(svc.spec.ports.map((p) =>
+        p.port
+      )).toEqual([80, 8081]);
       expect(svc.metadata.ownerReferences?.[0]).toMatchObject({ kind: "Gateway", name: "prov" });
       const dep = await client.request<{ spec: { template: { spec: { containers: { image: string; args: string[] }[] } } } }>("GET", `/apis/apps/v1/namespaces/${NS}/deployments/weft-gw-prov`);
       expect(dep.spec.template.spec.containers[0]?.image).toBe("example.invalid/weft:test");
@@ -186,5 +215,4 @@ spec:
       await replicas.stop(c, true);
     }
   }, 120_000);
-
 });

@@ -68,7 +68,10 @@ describe("createCoalescer", () => {
   it("does not emit after close and survives a throwing consumer", () => {
     const errors: unknown[] = [];
     let calls = 0;
-    const c = createCoalescer(() => { calls++; throw new Error("boom"); }, { onError: (e) => errors.push(e) });
+    const c = createCoalescer(() => {
+      calls++;
+      throw new Error("boom");
+    }, { onError: (e) => errors.push(e) });
     c.touch("pods");
     vi.advanceTimersByTime(100);
     expect(calls).toBe(1);

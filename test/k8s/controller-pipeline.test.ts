@@ -54,7 +54,10 @@ const endpointsOnly: Batch = { kinds: new Set(["endpointSlices"]), events: 1, en
 function recordingWriter(): StatusWriter & { calls: (readonly StatusUpdate[])[] } {
   const calls: (readonly StatusUpdate[])[] = [];
   const report: WriteReport = { written: 0, unchanged: 0, stale: 0, missing: 0, conflicts: 0, failed: 0, skippedNotLeader: false };
-  return { calls, write: async (u) => { calls.push(u); return report; }, totalWrites: () => 0 };
+  return { calls, write: async (u) => {
+    calls.push(u);
+    return report;
+  }, totalWrites: () => 0 };
 }
 
 describe("controller pipeline", () => {
@@ -84,7 +87,9 @@ describe("controller pipeline", () => {
     await p.idle();
     const good = p.lastResult();
     const broken = { ...snapshotOf(manifests("b.example.com")) };
-    Object.defineProperty(broken, "httpRoutes", { get() { throw new Error("boom"); } });
+    Object.defineProperty(broken, "httpRoutes", { get() {
+      throw new Error("boom");
+    } });
     p.onSnapshot(broken, full);
     await p.idle();
     expect(p.passes()).toBe(2);
@@ -118,9 +123,9 @@ describe("controller options", () => {
     expect(() => parseControllerOptions(["--provider", "etcd"], {})).toThrow(/kube or file/);
     expect(() => parseControllerOptions(["--lease-duration", "1s"], {})).toThrow(/renew-deadline/);
     expect(() => parseControllerOptions(["--bogus"], {})).toThrow(/unknown flag/);
-    const chart = parseControllerOptions(["--provider=kube", "--namespace=weft-system", "--grpc-port=15010", "--webhook-port=15017", "--admin-port=15014",
-      "--leader-elect=false", "--lease-name=weft", "--lease-duration=15s", "--renew-deadline=10s", "--retry-period=2s", "--trust-domain=example.org",
-      "--cert-lifetime=24h", "--ca-secret=weft-ca", "--webhook-config=weft", "--webhook-service=weft", "--log-level=info"], {});
+    const chart = parseControllerOptions(["--provider=kube", "--namespace=weft-system", "--grpc-port=15010", "--webhook-port=15017", "--admin-port=15014", "--leader-elect=false", "--lease-name=weft",
+      "--lease-duration=15s", "--renew-deadline=10s", "--retry-period=2s", "--trust-domain=example.org", "--cert-lifetime=24h", "--ca-secret=weft-ca", "--webhook-config=weft",
+      "--webhook-service=weft", "--log-level=info"], {});
     expect([chart.leaderElect, chart.trustDomain, chart.caSecret, chart.certLifetimeMs, chart.leaseNamespace]).toEqual([false, "example.org", "weft-ca", 86_400_000, "weft-system"]);
     expect(() => parseControllerOptions(["--leader-elect=maybe"], {})).toThrow(/true or false/);
     expect(parseControllerOptions(["--leader-elect", "--lease-duration=3s", "--renew-deadline=2s", "--retry-period=500ms"], {}).leaseDurationMs).toBe(3000);
@@ -139,8 +144,12 @@ describe("gateway provisioning (pure parts)", () => {
   it("owns a Deployment and a Service exposing each distinct listener port once", () => {
     const snap = snapshotOf(manifests("a.example.com"));
     const gw = { ...snap.gateways[0]!, metadata: { ...snap.gateways[0]!.metadata, uid: "u-1" },
-      spec: { ...snap.gateways[0]!.spec, listeners: [{ name: "a", protocol: "HTTP", port: 8080 }, { name: "b", protocol: "HTTP", port: 8080, hostname: "x" }, { name: "c", protocol: "HTTPS", port: 443 }] } };
-    const [dep, svc] = desiredGatewayObjects(gw, { image: "img", controllerAddress: "weft.weft-system.svc:15010", trustDomain: "cluster.local" }) as { metadata: { ownerReferences: { uid: string; controller: boolean }[] }; spec: { ports?: { port: number }[] } }[];
+      spec: { ...snap.gateways[0]!.spec,
+        listeners: [{ name: "a", protocol: "HTTP", port: 8080 }, { name: "b", protocol: "HTTP", port: 8080, hostname: "x" }, { name: "c", protocol: "HTTPS", port: 443 }] } };
+    const [dep, svc] = desiredGatewayObjects(gw, { image: "img", controllerAddress: "weft.weft-system.svc:15010", trustDomain: "cluster.local" }) as {
+      metadata: { ownerReferences: { uid: string; controller: boolean }[] };
+      spec: { ports?: { port: number }[] };
+    }[];
     expect(dep!.metadata.ownerReferences).toEqual([expect.objectContaining({ uid: "u-1", controller: true })]);
     expect(svc!.spec.ports!.map((p) => p.port)).toEqual([443, 8080]);
   });

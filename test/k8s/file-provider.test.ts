@@ -11,7 +11,8 @@ import { isWeftError } from "../../pkg/errors/weft-error.ts";
 import { startFileProvider, type FileProvider } from "../../pkg/k8s/file-provider.ts";
 import type { Log } from "../../pkg/k8s/log.ts";
 
-const route = (name: string, host: string) => `apiVersion: gateway.networking.k8s.io/v1
+const route = (name: string, host: string) =>
+  `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: ${name}, namespace: demo }
 spec:

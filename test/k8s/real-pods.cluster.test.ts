@@ -35,17 +35,24 @@ realNodeTier.describe("pods on the real node", () => {
     const ns = c.namespace("pods");
     const dump = (): string => c.dump(ns);
     c.kubectl(["apply", "-f", "-"], JSON.stringify({
-      apiVersion: "v1", kind: "List", items: [
+      apiVersion: "v1",
+      kind: "List",
+      items: [
         { apiVersion: "v1", kind: "Service", metadata: { name: "echo", namespace: ns }, spec: { selector: { app: "echo" }, ports: [{ port: 80, targetPort: 8080 }] } },
         {
-          apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "echo", namespace: ns },
+          apiVersion: "apps/v1",
+          kind: "Deployment",
+          metadata: { name: "echo", namespace: ns },
           spec: {
-            replicas: 2, selector: { matchLabels: { app: "echo" } },
+            replicas: 2,
+            selector: { matchLabels: { app: "echo" } },
             template: {
               metadata: { labels: { app: "echo" } },
               spec: {
                 containers: [{
-                  name: "echo", image: IMAGE_REFS.demo, imagePullPolicy: "IfNotPresent",
+                  name: "echo",
+                  image: IMAGE_REFS.demo,
+                  imagePullPolicy: "IfNotPresent",
                   args: ["/app/examples/apps/http-demo.ts", "--host", "0.0.0.0", "--port", "8080", "--service", "echo", "--pod", "$(POD_NAME)"],
                   env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
                   ports: [{ containerPort: 8080 }],

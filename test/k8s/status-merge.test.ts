@@ -116,7 +116,8 @@ describe("planStatus", () => {
     const gw: Extract<StatusUpdate, { target: { kind: "Gateway" } }> = {
       target: { kind: "Gateway", namespace: "a", name: "g", generation: 1 },
       conditions: [{ type: "Programmed", status: "True", reason: "Programmed", message: "" }],
-      listeners: [{ name: "http", supportedKinds: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute" }], attachedRoutes: 2, conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "" }] }],
+      listeners: [{ name: "http", supportedKinds: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute" }], attachedRoutes: 2,
+        conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "" }] }],
     };
     const once = mergeGatewayStatus(undefined, gw, T1);
     const again = mergeGatewayStatus(once, gw, T2);
@@ -133,7 +134,8 @@ describe("parentRef spelling", () => {
     const cond: Condition = { type: "Accepted", status: "True", reason: "Accepted", message: "", observedGeneration: 3, lastTransitionTime: T1 };
     const stored = { group: "gateway.networking.k8s.io", kind: "Gateway", name: "gw" };
     const live = { metadata: { namespace: "a", generation: 3 }, status: { parents: [{ parentRef: stored, controllerName: ME, conditions: [cond] }] } };
-    const plan = planStatus(live, { target: { kind: "HTTPRoute", namespace: "a", name: "r", generation: 3 }, parents: [{ parentRef: { name: "gw" }, controllerName: ME, conditions: [cond] }] }, ME, T2);
+    const plan = planStatus(live, { target: { kind: "HTTPRoute", namespace: "a", name: "r", generation: 3 }, parents: [{ parentRef: { name: "gw" }, controllerName: ME, conditions: [cond] }] }, ME,
+      T2);
     expect(plan).toEqual({ write: false, reason: "unchanged" });
   });
 });

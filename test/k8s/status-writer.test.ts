@@ -11,7 +11,10 @@ import { createStatusWriter } from "../../pkg/status/index.ts";
 
 const ME = "weft.dev/gateway-controller";
 
-interface Stored { metadata: { name: string; namespace: string; generation: number; resourceVersion: string }; status?: Record<string, unknown> | undefined }
+interface Stored {
+  metadata: { name: string; namespace: string; generation: number; resourceVersion: string };
+  status?: Record<string, unknown> | undefined;
+}
 
 function fakeApi(objects: Record<string, Stored>) {
   const calls: string[] = [];
@@ -35,7 +38,9 @@ function fakeApi(objects: Record<string, Stored>) {
       throw fail(405);
     },
   };
-  return { client, calls, reset: () => { calls.length = 0; } };
+  return { client, calls, reset: () => {
+    calls.length = 0;
+  } };
 }
 
 const routePath = (name: string) => `/apis/gateway.networking.k8s.io/v1/namespaces/a/httproutes/${name}`;

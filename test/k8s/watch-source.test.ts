@@ -56,7 +56,9 @@ async function fakeApi(script: Script): Promise<{ kc: KubeConfig; log: string[] 
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: "fake", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: "u" }], contexts: [{ name: "c", cluster: "fake", user: "u" }], currentContext: "c",
+    users: [{ name: "u" }],
+    contexts: [{ name: "c", cluster: "fake", user: "u" }],
+    currentContext: "c",
   });
   return { kc, log };
 }

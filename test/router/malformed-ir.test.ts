@@ -22,7 +22,8 @@ const shapedJunk = fc.record(
     match: fc.record({
       kind: fc.constantFrom("http", "grpc"),
       path: fc.oneof(fc.anything({ maxDepth: 1 }), fc.record({ type: fc.constantFrom("Exact", "PathPrefix", "RegularExpression", "Bogus"), value: fc.anything({ maxDepth: 0 }) })),
-      headers: fc.oneof(fc.array(fc.record({ type: fc.constantFrom("Exact", "RegularExpression"), name: fc.anything({ maxDepth: 0 }), value: fc.anything({ maxDepth: 0 }) }), { maxLength: 2 }), fc.anything({ maxDepth: 1 })),
+      headers: fc.oneof(fc.array(fc.record({ type: fc.constantFrom("Exact", "RegularExpression"), name: fc.anything({ maxDepth: 0 }), value: fc.anything({ maxDepth: 0 }) }), { maxLength: 2 }),
+        fc.anything({ maxDepth: 1 })),
       queryParams: fc.array(fc.anything({ maxDepth: 1 }), { maxLength: 2 }),
       method: fc.anything({ maxDepth: 1 }),
     }),
@@ -58,7 +59,9 @@ describe("malformed IR", () => {
   it("missing tables, listeners and ports compile to 'no match'", () => {
     const noTables = compileRoutes({} as RouteTablesIR);
     expect(matchRoute(noTables, request({ grpc: true }))).toBeUndefined();
-    const gw = compileGateway({ namespace: "a", name: "g", ports: [{ port: 80, protocol: "HTTP", listeners: [{ id: "a/g/l", name: "l", protocol: "HTTP", certificates: [] }] }] } as unknown as GatewayIR);
+    const gw = compileGateway(
+      { namespace: "a", name: "g", ports: [{ port: 80, protocol: "HTTP", listeners: [{ id: "a/g/l", name: "l", protocol: "HTTP", certificates: [] }] }] } as unknown as GatewayIR,
+    );
     const sel = selectListener(gw, 80, "x");
     expect(sel?.listener.name).toBe("l");
     expect(matchRoute(sel!.routes, request({}))).toBeUndefined();

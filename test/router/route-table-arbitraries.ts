@@ -17,8 +17,24 @@ export const pathValue = fc.oneof(
   { arbitrary: fc.constant("/"), weight: 1 },
 );
 const regexPath = fc.constantFrom(
-  "/a/.*", "/[ab]+", "/a(/.*)?", "/(a|b)/c", "(", ".*", "/c/?", "/a/b/[a-c]+", "/ab/c.*", "/a/b|/c",
-  "/a/b+", "/a\\/b", "/a/b?", "/a/b{0,1}/c", "/a/b*", "/a/b/c", "/ab/?c", "/a/?b",
+  "/a/.*",
+  "/[ab]+",
+  "/a(/.*)?",
+  "/(a|b)/c",
+  "(",
+  ".*",
+  "/c/?",
+  "/a/b/[a-c]+",
+  "/ab/c.*",
+  "/a/b|/c",
+  "/a/b+",
+  "/a\\/b",
+  "/a/b?",
+  "/a/b{0,1}/c",
+  "/a/b*",
+  "/a/b/c",
+  "/ab/?c",
+  "/a/?b",
 );
 const httpPath = fc.oneof(
   fc.record({ type: fc.constant("Exact" as const), value: pathValue }),
@@ -47,7 +63,8 @@ const httpEntry = fc.record({
 const grpcMethod = fc.option(
   fc.oneof(
     fc.record({ type: fc.constant("Exact" as const), service: fc.option(fc.constantFrom("svc.A", "svc.B"), { nil: undefined }), method: fc.option(fc.constantFrom("M1", "M2"), { nil: undefined }) }),
-    fc.record({ type: fc.constant("RegularExpression" as const), service: fc.option(fc.constantFrom("svc\\..*", "svc.A"), { nil: undefined }), method: fc.option(fc.constantFrom("M[12]", "M.*"), { nil: undefined }) }),
+    fc.record({ type: fc.constant("RegularExpression" as const), service: fc.option(fc.constantFrom("svc\\..*", "svc.A"), { nil: undefined }),
+      method: fc.option(fc.constantFrom("M[12]", "M.*"), { nil: undefined }) }),
   ),
   { nil: undefined },
 );

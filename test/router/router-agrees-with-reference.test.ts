@@ -12,7 +12,6 @@ import { fcParams } from "../support/fast-check-env.ts";
 
 const tablesArb = routeTablesArb();
 
-
 const requestPath = fc.oneof(
   { arbitrary: pathValue, weight: 2 },
   { arbitrary: fc.tuple(pathValue, fc.constantFrom("/a", "/b/c", "/", "c")).map(([p, tail]) => p + tail), weight: 2 },
@@ -58,7 +57,9 @@ const denseTables: fc.Arbitrary<RouteTablesIR> = fc
   .map((hs) => ({
     http: {
       kind: "http",
-      entries: hs.map((h, i) => ({ hostnames: [], match: httpMatch({ path: h.path, headers: [...h.tenant, ...h.other], ...(h.method !== undefined ? { method: h.method } : {}) }), rule: i, matchIndex: 0 })),
+      entries: hs.map((h, i) => ({ hostnames: [], match: httpMatch({ path: h.path, headers: [...h.tenant, ...h.other], ...(h.method !== undefined ? { method: h.method } : {}) }), rule: i,
+        matchIndex: 0 })
+      ),
       rules: hs.map((_, i) => rule(`d${i}`)),
     },
     grpc: { kind: "grpc", ...grpcEntries(hs.map((h) => ({ headers: h.tenant }))) },

@@ -40,7 +40,7 @@ const listenersArb = fc.array(fc.option(fc.constantFrom(...hostnamePool), { nil:
       certificates: [],
       routes: httpTables([]),
     }),
-  ),
+  )
 );
 
 describe("listener selection property", () => {

@@ -37,14 +37,17 @@ const gatewayHello = (serviceAccount: string) => ({ namespace: "demo", serviceAc
 
 describe("TLS on the distribution port", () => {
   it("serves a mesh-CA certificate for the controller Service names and --grpc-dns-names", async () => {
-    const sock = await import("node:tls").then((tls) => new Promise<X509Certificate>((resolve, reject) => {
-      const s = tls.connect({ host: "127.0.0.1", port: ctl.handle.grpcPort, servername: CONTROLLER_HOST, ca: bundle, ALPNProtocols: ["h2"] }, () => {
-        const cert = s.getPeerX509Certificate();
-        s.destroy();
-        if (cert === undefined) reject(new Error("no certificate")); else resolve(cert);
-      });
-      s.on("error", reject);
-    }));
+    const sock = await import("node:tls").then((tls) =>
+      new Promise<X509Certificate>((resolve, reject) => {
+        const s = tls.connect({ host: "127.0.0.1", port: ctl.handle.grpcPort, servername: CONTROLLER_HOST, ca: bundle, ALPNProtocols: ["h2"] }, () => {
+          const cert = s.getPeerX509Certificate();
+          s.destroy();
+          if (cert === undefined) reject(new Error("no certificate"));
+          else resolve(cert);
+        });
+        s.on("error", reject);
+      })
+    );
     expect(sock.subjectAltName).toContain(`DNS:${CONTROLLER_HOST}`);
     expect(sock.subjectAltName).toContain("DNS:weft.weft-system.svc.cluster.local");
     expect(sock.subjectAltName).toContain("DNS:localhost");
@@ -123,9 +126,15 @@ describe("authentication and authorization", () => {
   it("a sidecar with a matching token gets its slice, which holds no gateway and no secret", async () => {
     let slice: ProxySlice | undefined;
     const c = createDistributionClient({
-      address: ctl.address, identity: { ...web, pod: "web-0" }, credentials: tlsCreds(bundle),
+      address: ctl.address,
+      identity: { ...web, pod: "web-0" },
+      credentials: tlsCreds(bundle),
       channelOptions: { "grpc.ssl_target_name_override": CONTROLLER_HOST },
-      token: () => TOKENS.web, onConfig: (u) => { slice = u.slice; }, backoff: { initialMs: 50, maxMs: 200 },
+      token: () => TOKENS.web,
+      onConfig: (u) => {
+        slice = u.slice;
+      },
+      backoff: { initialMs: 50, maxMs: 200 },
     });
     clients.push(c);
     await c.start();
@@ -141,10 +150,18 @@ describe("trust replacement on the client", () => {
     let configs = 0;
     let failures = 0;
     const c = createDistributionClient({
-      address: ctl.address, identity: { ...web, pod: "web-rot" }, credentials: tlsCreds(foreign.trustBundle()),
+      address: ctl.address,
+      identity: { ...web, pod: "web-rot" },
+      credentials: tlsCreds(foreign.trustBundle()),
       channelOptions: { "grpc.ssl_target_name_override": CONTROLLER_HOST },
-      token: () => TOKENS.web, onConfig: () => { configs++; }, backoff: { initialMs: 50, maxMs: 200 },
-      log: (_level, msg) => { if (msg === "distribution stream failed") failures++; },
+      token: () => TOKENS.web,
+      onConfig: () => {
+        configs++;
+      },
+      backoff: { initialMs: 50, maxMs: 200 },
+      log: (_level, msg) => {
+        if (msg === "distribution stream failed") failures++;
+      },
     });
     clients.push(c);
     await c.start();

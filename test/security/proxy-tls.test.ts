@@ -26,10 +26,10 @@ afterAll(async () => {
 
 /** Starts a gateway proxy; resolves its admin port from the "proxy started" log line. */
 function gatewayProxy(bundle: string): Promise<{ child: ChildProcess; adminPort: number; output: () => string }> {
-  const child = spawn(process.execPath, [WEFT, "proxy", "--mode", "gateway", "--gateway", "demo/public", "--controller", `localhost:${ctl.handle.grpcPort}`,
-    "--namespace", "demo", "--service-account", "weft-gw-public", "--pod", "gw-0", "--token-path", join(ctl.dir, "gw.token"),
-    "--admin-port", "0", "--bind", "127.0.0.1", "--port-map", "8443=0", "--drain-ms", "200"], {
-    env: { ...process.env, WEFT_TRUST_BUNDLE: bundle, WEFT_CONTROLLER_INSECURE: "" }, stdio: ["ignore", "pipe", "pipe"],
+  const child = spawn(process.execPath, [WEFT, "proxy", "--mode", "gateway", "--gateway", "demo/public", "--controller", `localhost:${ctl.handle.grpcPort}`, "--namespace", "demo", "--service-account",
+    "weft-gw-public", "--pod", "gw-0", "--token-path", join(ctl.dir, "gw.token"), "--admin-port", "0", "--bind", "127.0.0.1", "--port-map", "8443=0", "--drain-ms", "200"], {
+    env: { ...process.env, WEFT_TRUST_BUNDLE: bundle, WEFT_CONTROLLER_INSECURE: "" },
+    stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
   let out = "";
@@ -45,13 +45,19 @@ function gatewayProxy(bundle: string): Promise<{ child: ChildProcess; adminPort:
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
-    child.on("exit", (code) => { clearTimeout(t); reject(new Error(`proxy exited ${code}: ${out.slice(-2000)}`)); });
+    child.on("exit", (code) => {
+      clearTimeout(t);
+      reject(new Error(`proxy exited ${code}: ${out.slice(-2000)}`));
+    });
   });
 }
 
 function status(port: number, path: string): Promise<number> {
   return new Promise((resolve) => {
-    get({ host: "127.0.0.1", port, path, agent: false }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on("error", () => resolve(0));
+    get({ host: "127.0.0.1", port, path, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on("error", () => resolve(0));
   });
 }
 

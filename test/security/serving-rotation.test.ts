@@ -48,9 +48,14 @@ describe("distribution certificate rotation", () => {
     expect(await servedSerial()).toBe(first);
     let configs = 0;
     const c = createDistributionClient({
-      address: `127.0.0.1:${port}`, identity: { namespace: "shop", serviceAccount: "web", pod: "web-0", kind: "sidecar" },
-      credentials: grpc.credentials.createSsl(Buffer.from(ca.trustBundle())), channelOptions: { "grpc.ssl_target_name_override": HOST },
-      onConfig: () => { configs++; }, backoff: { initialMs: 50, maxMs: 200 },
+      address: `127.0.0.1:${port}`,
+      identity: { namespace: "shop", serviceAccount: "web", pod: "web-0", kind: "sidecar" },
+      credentials: grpc.credentials.createSsl(Buffer.from(ca.trustBundle())),
+      channelOptions: { "grpc.ssl_target_name_override": HOST },
+      onConfig: () => {
+        configs++;
+      },
+      backoff: { initialMs: 50, maxMs: 200 },
     });
     clients.push(c);
     await c.start();

@@ -31,8 +31,15 @@ let webhook: InjectionWebhook;
 beforeAll(async () => {
   identity = startLocalDevIdentity(JSON.stringify({ tokens: [] }), { trustDomain: "cluster.local", certLifetimeMs: 3_600_000, log: CAPTURE_LOG });
   webhook = (await startInjectionWebhook({
-    client: noCluster, identity, namespace: "weft-system", service: "weft", extraDnsNames: [], address: "127.0.0.1", port: 0,
-    snapshot: () => ({ namespaces: [NS_ENABLED] }) as never, log: CAPTURE_LOG,
+    client: noCluster,
+    identity,
+    namespace: "weft-system",
+    service: "weft",
+    extraDnsNames: [],
+    address: "127.0.0.1",
+    port: 0,
+    snapshot: () => ({ namespaces: [NS_ENABLED] }) as never,
+    log: CAPTURE_LOG,
   }))!;
 });
 afterAll(async () => {
@@ -41,26 +48,38 @@ afterAll(async () => {
 
 function inject(): Promise<{ name: string; value?: string }[]> {
   const body = JSON.stringify({
-    apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview",
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
     request: {
-      uid: "u-1", kind: { group: "", version: "v1", kind: "Pod" }, resource: { group: "", version: "v1", resource: "pods" },
-      namespace: "shop", operation: "CREATE",
+      uid: "u-1",
+      kind: { group: "", version: "v1", kind: "Pod" },
+      resource: { group: "", version: "v1", resource: "pods" },
+      namespace: "shop",
+      operation: "CREATE",
       object: { apiVersion: "v1", kind: "Pod", metadata: { name: "web-0" }, spec: { containers: [{ name: "app", image: "web:1" }] } },
     },
   });
   return new Promise((resolve, reject) => {
     const req = request({
-      host: "127.0.0.1", port: webhook.port, method: "POST", path: "/inject", servername: "weft.weft-system.svc",
-      ca: identity.ca.trustBundle(), agent: false, headers: { "content-type": "application/json" },
+      host: "127.0.0.1",
+      port: webhook.port,
+      method: "POST",
+      path: "/inject",
+      servername: "weft.weft-system.svc",
+      ca: identity.ca.trustBundle(),
+      agent: false,
+      headers: { "content-type": "application/json" },
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
         const review = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { response: { patch?: string } };
         const ops = JSON.parse(Buffer.from(review.response.patch ?? "", "base64").toString("utf8")) as { path: string; value: unknown }[];
-        const containers = ops.filter((o) => o.path.includes("ontainers")).flatMap((o) => (Array.isArray(o.value) ? o.value : [o.value])) as { name: string; env?: { name: string; value?: string }[] }[];
+        const containers = ops.filter((o) => o.path.includes("ontainers")).flatMap((o) => (Array.isArray(o.value) ? o.value : [o.value])) as { name: string;
+          env?: { name: string; value?: string }[] }[];
         const proxy = containers.find((c) => c.name === "weft-proxy");
-        if (proxy === undefined) reject(new Error("no weft-proxy container in the patch")); else resolve(proxy.env ?? []);
+        if (proxy === undefined) reject(new Error("no weft-proxy container in the patch"));
+        else resolve(proxy.env ?? []);
       });
     });
     req.on("error", reject);
@@ -90,7 +109,8 @@ describe("trust bundle for injected proxies", () => {
 
 describe("provisioned gateways", () => {
   const gw: Gateway = {
-    apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway",
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "Gateway",
     metadata: { name: "public", namespace: "shop", uid: "u-gw" },
     spec: { gatewayClassName: "weft", listeners: [{ name: "http", protocol: "HTTP", port: 80 }] },
   };
@@ -150,7 +170,8 @@ describe("controller options", () => {
   });
 
   it("distribution SANs: Service names, the --controller-address host, extra names; never an IP", () => {
-    const o = parseControllerOptions(["--ca-secret", "c", "--webhook-service", "weft-controller", "--namespace", "mesh", "--controller-address", "ctl.example.com:15010", "--grpc-dns-names", "a.example,b.example"], {});
+    const o = parseControllerOptions(["--ca-secret", "c", "--webhook-service", "weft-controller", "--namespace", "mesh", "--controller-address", "ctl.example.com:15010", "--grpc-dns-names",
+      "a.example,b.example"], {});
     expect(distributionDnsNames({ namespace: o.namespace, service: o.grpcService, controllerAddress: o.controllerAddress, extraDnsNames: o.grpcDnsNames }))
       .toEqual(["weft-controller.mesh.svc", "weft-controller.mesh.svc.cluster.local", "a.example", "b.example", "ctl.example.com"]);
     expect(distributionDnsNames({ namespace: "n", service: "s", controllerAddress: "10.0.0.1:15010", extraDnsNames: [] })).toEqual(["s.n.svc", "s.n.svc.cluster.local"]);

@@ -18,7 +18,9 @@ import { netnsTier } from "../capture/support/netns.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "weft-capture-ready-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const noAddon = (): never => { throw new Error("original-dst addon unavailable (/nowhere): not built"); };
+const noAddon = (): never => {
+  throw new Error("original-dst addon unavailable (/nowhere): not built");
+};
 
 describe("original-destination method", () => {
   it("uses the addon when it loads", () => {
@@ -53,7 +55,9 @@ describe("original-destination method", () => {
     chmodSync(table, 0o440);
     chmodSync(dir, 0o755);
     const mod = resolve(import.meta.dirname, "../../pkg/proxy/sidecar/original-dst.ts");
-    const script = `import(${JSON.stringify(mod)}).then((m) => { try { console.log(m.chooseOriginalDstMethod(() => { throw new Error("no addon"); }, ${JSON.stringify(table)})); } catch (e) { console.log("refused: " + e.message); } });`;
+    const script = `import(${JSON.stringify(mod)}).then((m) => { try { console.log(m.chooseOriginalDstMethod(() => { throw new Error("no addon"); }, ${
+      JSON.stringify(table)
+    })); } catch (e) { console.log("refused: " + e.message); } });`;
     const r = spawnSync(resolve(import.meta.dirname, "../../node_modules/.bin/node"), ["-e", script], { uid: 1337, gid: 1337, encoding: "utf8", timeout: 20_000 });
     expect(r.stderr).toBe("");
     expect(r.stdout).toMatch(/^refused: .*no addon.*conntrack fallback .*EACCES/);

@@ -15,7 +15,10 @@ const PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 async function captureHello(opts: { servername?: string; ALPNProtocols?: string[] }): Promise<Buffer> {
   const chunks: Buffer[] = [];
   const server = createServer((s) => {
-    s.on("data", (c: Buffer) => { chunks.push(c); setTimeout(() => s.destroy(), 50); });
+    s.on("data", (c: Buffer) => {
+      chunks.push(c);
+      setTimeout(() => s.destroy(), 50);
+    });
     s.on("error", () => {});
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

@@ -6,7 +6,10 @@ import { createMeshLookup } from "../../pkg/proxy/sidecar/index.ts";
 
 const empty: RouteTablesIR = { http: { kind: "http", entries: [], rules: [] }, grpc: { kind: "grpc", entries: [], rules: [] } };
 const svc = (name: string, ips: string[], port: number, extra: Partial<MeshServiceIR["ports"][number]> = {}): MeshServiceIR => ({
-  namespace: "shop", name, clusterIPs: ips, ports: [{ port, cluster: `shop/${name}:${port}`, consumers: {}, ...extra }],
+  namespace: "shop",
+  name,
+  clusterIPs: ips,
+  ports: [{ port, cluster: `shop/${name}:${port}`, consumers: {}, ...extra }],
 });
 
 describe("createMeshLookup", () => {

@@ -10,20 +10,35 @@ it("drain: refuses new connections, closes lingering passthrough connections aft
   const echo = await startEchoServer();
   const engine = createRecordingEngine();
   const sidecar = await startSidecar({
-    engine, host: "127.0.0.1", outboundPort: 0, inboundPort: 0, lookup: () => undefined, log: () => {},
+    engine,
+    host: "127.0.0.1",
+    outboundPort: 0,
+    inboundPort: 0,
+    lookup: () => undefined,
+    log: () => {},
     originalDestination: () => ({ address: "127.0.0.1", port: echo.port }),
   });
   try {
     const lingering = connect({ host: "127.0.0.1", port: sidecar.outboundPort });
     lingering.on("error", () => {});
-    await new Promise<void>((r) => { lingering.once("connect", () => { lingering.write("x"); }); lingering.once("data", () => r()); });
+    await new Promise<void>((r) => {
+      lingering.once("connect", () => {
+        lingering.write("x");
+      });
+      lingering.once("data", () => r());
+    });
     const closed = new Promise<void>((r) => lingering.once("close", () => r()));
     let lingeringClosedBeforeDrainEnded = false;
-    void closed.then(() => { lingeringClosedBeforeDrainEnded = true; });
+    void closed.then(() => {
+      lingeringClosedBeforeDrainEnded = true;
+    });
     const draining = sidecar.drain(1_000);
     const refused = await new Promise<string>((resolve) => {
       const s = connect({ host: "127.0.0.1", port: sidecar.outboundPort });
-      s.on("connect", () => { s.destroy(); resolve("connected"); });
+      s.on("connect", () => {
+        s.destroy();
+        resolve("connected");
+      });
       s.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? "error"));
     });
     expect(refused).toBe("ECONNREFUSED");

@@ -49,9 +49,14 @@ function roundTrip(chunks: readonly Uint8Array[]): Promise<{ data: Buffer; ended
       s.end();
     });
     s.on("data", (d: Buffer) => got.push(d));
-    s.on("end", () => { ended = true; });
+    s.on("end", () => {
+      ended = true;
+    });
     s.on("error", () => {});
-    s.on("close", () => { clearTimeout(timer); resolve({ data: Buffer.concat(got), ended }); });
+    s.on("close", () => {
+      clearTimeout(timer);
+      resolve({ data: Buffer.concat(got), ended });
+    });
   });
 }
 
@@ -68,7 +73,9 @@ describe("passthroughTcp", () => {
     const s = connect({ host: "127.0.0.1", port: frontPort });
     await new Promise<void>((r) => s.once("data", () => r()));
     expect(upstreamSockets.size).toBeGreaterThan(0);
-    const closedUpstream = new Promise<void>((r) => { for (const u of upstreamSockets) u.once("close", () => r()); });
+    const closedUpstream = new Promise<void>((r) => {
+      for (const u of upstreamSockets) u.once("close", () => r());
+    });
     s.resetAndDestroy();
     await closedUpstream;
     expect(upstreamSockets.size).toBe(0);

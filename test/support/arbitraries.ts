@@ -11,8 +11,19 @@
 // parseManifests would reject (types and required fields stay valid; only values vary).
 import fc from "fast-check";
 import type {
-  EndpointSlice, Gateway, GatewayClass, GRPCRoute, HTTPRoute, Listener, Namespace, ParentReference,
-  Pod, ReferenceGrant, ResourceSnapshot, Secret, Service,
+  EndpointSlice,
+  Gateway,
+  GatewayClass,
+  GRPCRoute,
+  HTTPRoute,
+  Listener,
+  Namespace,
+  ParentReference,
+  Pod,
+  ReferenceGrant,
+  ResourceSnapshot,
+  Secret,
+  Service,
 } from "../../pkg/api/index.ts";
 
 export const NAMESPACES = ["default", "team-a", "team-b"] as const;
@@ -37,23 +48,26 @@ function clean<T extends object>(o: T): T {
 
 // ---- core ------------------------------------------------------------------------------
 const namespacesArb: fc.Arbitrary<Namespace[]> = fc.tuple(...NAMESPACES.map((n) => fc.tuple(fc.constant(n), fc.boolean(), fc.boolean())))
-  .map((xs) => xs.filter(([, present]) => present).map(([name, , exposed]) =>
-    ({ apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { expose: exposed ? "true" : "false" } } })));
+  .map((xs) => xs.filter(([, present]) => present).map(([name, , exposed]) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { expose: exposed ? "true" : "false" } } })));
 
 const serviceArb = (namespace: string, name: string, index: number): fc.Arbitrary<Service> =>
   fc.record({
     kind: fc.constantFrom("ClusterIP", "ClusterIP", "ClusterIP", "ClusterIP", "Headless", "ExternalName"),
     ports: fc.uniqueArray(port, { minLength: 1, maxLength: 3 }),
     appProtocol: maybe(fc.constantFrom("kubernetes.io/h2c", "grpc", "mysql", "kubernetes.io/ws"), 0.3),
-  }).map(({ kind, ports, appProtocol }) => ({
-    apiVersion: "v1", kind: "Service", metadata: { name, namespace },
-    spec: clean({
-      type: kind === "ExternalName" ? "ExternalName" : undefined,
-      externalName: kind === "ExternalName" ? "example.org" : undefined,
-      clusterIP: kind === "ExternalName" ? undefined : kind === "Headless" ? "None" : `10.96.${index >> 8}.${index & 255}`,
-      ports: ports.map((p, i) => clean({ name: `p${p}`, port: p, targetPort: p + 1000, appProtocol: i === 0 ? appProtocol : undefined })),
-    }),
-  }) as Service);
+  }).map(({ kind, ports, appProtocol }) =>
+    ({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name, namespace },
+      spec: clean({
+        type: kind === "ExternalName" ? "ExternalName" : undefined,
+        externalName: kind === "ExternalName" ? "example.org" : undefined,
+        clusterIP: kind === "ExternalName" ? undefined : kind === "Headless" ? "None" : `10.96.${index >> 8}.${index & 255}`,
+        ports: ports.map((p, i) => clean({ name: `p${p}`, port: p, targetPort: p + 1000, appProtocol: i === 0 ? appProtocol : undefined })),
+      }),
+    }) as Service
+  );
 
 const servicesArb: fc.Arbitrary<Service[]> = fc.subarray(NAMESPACES.flatMap((n) => SERVICE_NAMES.map((s) => [n, s] as const)), { minLength: 1 })
   .chain((keys) => fc.tuple(...keys.map(([n, s], i) => serviceArb(n, s, i + 1))));
@@ -62,54 +76,78 @@ const servicesArb: fc.Arbitrary<Service[]> = fc.subarray(NAMESPACES.flatMap((n) 
 export function endpointSlicesArb(services: readonly Service[]): fc.Arbitrary<EndpointSlice[]> {
   const endpoint = fc.record({
     last: fc.integer({ min: 1, max: 6 }),
-    ready: maybe(fc.boolean(), 0.8), serving: maybe(fc.boolean(), 0.3), terminating: maybe(fc.boolean(), 0.3),
+    ready: maybe(fc.boolean(), 0.8),
+    serving: maybe(fc.boolean(), 0.3),
+    terminating: maybe(fc.boolean(), 0.3),
     pod: maybe(fc.constantFrom("pod-0", "pod-1"), 0.4),
   });
   const perService = (svc: Service): fc.Arbitrary<EndpointSlice[]> =>
-    fc.array(fc.tuple(fc.array(endpoint, { maxLength: 3 }), fc.boolean()), { maxLength: 2 }).map((slices) => slices.map(([eps, v6], i) => ({
-      apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice",
-      metadata: { name: `${svc.metadata.name}-${i}`, namespace: svc.metadata.namespace ?? "default", labels: { "kubernetes.io/service-name": svc.metadata.name } },
-      addressType: v6 ? "IPv6" : "IPv4",
-      endpoints: eps.map((e) => clean({
-        addresses: [v6 ? `fd00::${e.last}` : `10.244.0.${e.last}`],
-        conditions: clean({ ready: e.ready, serving: e.serving, terminating: e.terminating }),
-        targetRef: e.pod === undefined ? undefined : { kind: "Pod", namespace: svc.metadata.namespace ?? "default", name: e.pod },
-      })),
-      ports: (svc.spec.ports ?? []).map((p) => clean({ name: p.name, port: p.port + 1000, protocol: "TCP" })),
-    } as EndpointSlice)));
+    fc.array(fc.tuple(fc.array(endpoint, { maxLength: 3 }), fc.boolean()), { maxLength: 2 }).map((slices) =>
+      slices.map(([eps, v6], i) => ({
+        apiVersion: "discovery.k8s.io/v1",
+        kind: "EndpointSlice",
+        metadata: { name: `${svc.metadata.name}-${i}`, namespace: svc.metadata.namespace ?? "default", labels: { "kubernetes.io/service-name": svc.metadata.name } },
+        addressType: v6 ? "IPv6" : "IPv4",
+        endpoints: eps.map((e) =>
+          clean({
+            addresses: [v6 ? `fd00::${e.last}` : `10.244.0.${e.last}`],
+            conditions: clean({ ready: e.ready, serving: e.serving, terminating: e.terminating }),
+            targetRef: e.pod === undefined ? undefined : { kind: "Pod", namespace: svc.metadata.namespace ?? "default", name: e.pod },
+          })
+        ),
+        ports: (svc.spec.ports ?? []).map((p) => clean({ name: p.name, port: p.port + 1000, protocol: "TCP" })),
+      } as EndpointSlice))
+    );
   return services.length === 0 ? fc.constant([]) : fc.tuple(...services.map(perService)).map((xs) => xs.flat());
 }
 
 const podsArb: fc.Arbitrary<Pod[]> = fc.subarray(NAMESPACES.flatMap((n) => ["pod-0", "pod-1"].map((p) => [n, p] as const)))
-  .map((keys) => keys.map(([namespace, name]): Pod => ({
-    apiVersion: "v1", kind: "Pod", metadata: { name, namespace }, spec: { serviceAccountName: `sa-${name}`, containers: [{ name: "app" }] },
-  })));
+  .map((keys) =>
+    keys.map(([namespace, name]): Pod => ({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name, namespace },
+      spec: { serviceAccountName: `sa-${name}`, containers: [{ name: "app" }] },
+    }))
+  );
 
 // ---- gateways ------------------------------------------------------------------------------
-const listenerArb = (i: number): fc.Arbitrary<Listener> => fc.record({
-  protocol: fc.constantFrom("HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTPS", "TCP", "Bogus"),
-  port: fc.constantFrom(80, 80, 443, 8080),
-  hostname: maybe(fc.constantFrom(...HOSTNAMES.filter((h) => h !== "example.com")), 0.4),
-  from: maybe(fc.constantFrom("Same", "All", "All", "All", "Selector", "Nowhere"), 0.7),
-  kinds: maybe(fc.subarray(["HTTPRoute", "GRPCRoute", "TCPRoute"], { minLength: 1 }), 0.2),
-  cert: fc.constantFrom("tls", "missing"),
-}).map((l) => clean({
-  name: `l${i}`, port: l.port, protocol: l.protocol, hostname: l.hostname,
-  tls: l.protocol === "HTTPS" ? { certificateRefs: [{ name: l.cert }] } : undefined,
-  allowedRoutes: l.from === undefined && l.kinds === undefined ? undefined : clean({
-    namespaces: l.from === undefined ? undefined : clean({ from: l.from, selector: l.from === "Selector" ? { matchLabels: { expose: "true" } } : undefined }),
-    kinds: l.kinds?.map((kind) => ({ kind })),
-  }),
-}) as Listener);
+const listenerArb = (i: number): fc.Arbitrary<Listener> =>
+  fc.record({
+    protocol: fc.constantFrom("HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTPS", "TCP", "Bogus"),
+    port: fc.constantFrom(80, 80, 443, 8080),
+    hostname: maybe(fc.constantFrom(...HOSTNAMES.filter((h) => h !== "example.com")), 0.4),
+    from: maybe(fc.constantFrom("Same", "All", "All", "All", "Selector", "Nowhere"), 0.7),
+    kinds: maybe(fc.subarray(["HTTPRoute", "GRPCRoute", "TCPRoute"], { minLength: 1 }), 0.2),
+    cert: fc.constantFrom("tls", "missing"),
+  }).map((l) =>
+    clean({
+      name: `l${i}`,
+      port: l.port,
+      protocol: l.protocol,
+      hostname: l.hostname,
+      tls: l.protocol === "HTTPS" ? { certificateRefs: [{ name: l.cert }] } : undefined,
+      allowedRoutes: l.from === undefined && l.kinds === undefined ? undefined : clean({
+        namespaces: l.from === undefined ? undefined : clean({ from: l.from, selector: l.from === "Selector" ? { matchLabels: { expose: "true" } } : undefined }),
+        kinds: l.kinds?.map((kind) => ({ kind })),
+      }),
+    }) as Listener
+  );
 
 const gatewaysArb: fc.Arbitrary<Gateway[]> = fc.subarray(GATEWAY_NAMES.flatMap((g) => NAMESPACES.slice(0, 2).map((n) => [n, g] as const)), { minLength: 1, maxLength: 2 })
-  .chain((keys) => fc.tuple(...keys.map(([namespace, name]) => fc.tuple(
-    fc.integer({ min: 1, max: 4 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => listenerArb(i)))),
-    fc.constantFrom("weft", "weft", "weft", "weft", "other-class"),
-  ).map(([listeners, cls]): Gateway => ({
-    apiVersion: GW, kind: "Gateway", metadata: { name, namespace, generation: 1 },
-    spec: { gatewayClassName: cls, listeners },
-  })))));
+  .chain((keys) =>
+    fc.tuple(...keys.map(([namespace, name]) =>
+      fc.tuple(
+        fc.integer({ min: 1, max: 4 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => listenerArb(i)))),
+        fc.constantFrom("weft", "weft", "weft", "weft", "other-class"),
+      ).map(([listeners, cls]): Gateway => ({
+        apiVersion: GW,
+        kind: "Gateway",
+        metadata: { name, namespace, generation: 1 },
+        spec: { gatewayClassName: cls, listeners },
+      }))
+    ))
+  );
 
 const classes: GatewayClass[] = [
   { apiVersion: GW, kind: "GatewayClass", metadata: { name: "weft" }, spec: { controllerName: "weft.dev/gateway-controller" } },
@@ -117,27 +155,47 @@ const classes: GatewayClass[] = [
 ];
 
 // The certificate's validity does not matter to the properties; an invalid one exercises InvalidCertificateRef.
-const secretsArb: fc.Arbitrary<Secret[]> = fc.subarray(NAMESPACES.slice(0, 2)).map((nss) => nss.map((namespace): Secret => ({
-  apiVersion: "v1", kind: "Secret", metadata: { name: "tls", namespace }, type: "kubernetes.io/tls",
-  data: { "tls.crt": Buffer.from("not a certificate").toString("base64"), "tls.key": Buffer.from("not a key").toString("base64") },
-})));
+const secretsArb: fc.Arbitrary<Secret[]> = fc.subarray(NAMESPACES.slice(0, 2)).map((nss) =>
+  nss.map((namespace): Secret => ({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "tls", namespace },
+    type: "kubernetes.io/tls",
+    data: { "tls.crt": Buffer.from("not a certificate").toString("base64"), "tls.key": Buffer.from("not a key").toString("base64") },
+  }))
+);
 
-const grantsArb: fc.Arbitrary<ReferenceGrant[]> = fc.subarray(NAMESPACES.slice()).chain((nss) => fc.tuple(...nss.map((namespace) => fc.record({
-  fromKind: fc.constantFrom("HTTPRoute", "GRPCRoute", "Gateway"), fromNs: ns,
-  toKind: fc.constantFrom("Service", "Secret"), toName: maybe(svcName, 0.3),
-}).map((g) => ({
-  apiVersion: GW, kind: "ReferenceGrant", metadata: { name: "grant", namespace },
-  spec: { from: [{ group: "gateway.networking.k8s.io", kind: g.fromKind, namespace: g.fromNs }], to: [clean({ group: "", kind: g.toKind, name: g.toName })] },
-}) as ReferenceGrant))));
+const grantsArb: fc.Arbitrary<ReferenceGrant[]> = fc.subarray(NAMESPACES.slice()).chain((nss) =>
+  fc.tuple(...nss.map((namespace) =>
+    fc.record({
+      fromKind: fc.constantFrom("HTTPRoute", "GRPCRoute", "Gateway"),
+      fromNs: ns,
+      toKind: fc.constantFrom("Service", "Secret"),
+      toName: maybe(svcName, 0.3),
+    }).map((g) =>
+      ({
+        apiVersion: GW,
+        kind: "ReferenceGrant",
+        metadata: { name: "grant", namespace },
+        spec: { from: [{ group: "gateway.networking.k8s.io", kind: g.fromKind, namespace: g.fromNs }], to: [clean({ group: "", kind: g.toKind, name: g.toName })] },
+      }) as ReferenceGrant
+    )
+  ))
+);
 
 // ---- routes ----------------------------------------------------------------------------------
 /** The objects a parentRef can aim at: most refs name one of them (namespace spelled out), some anything. */
-interface Parents { readonly gateways: readonly (readonly [string, string])[]; readonly services: readonly (readonly [string, string])[] }
+interface Parents {
+  readonly gateways: readonly (readonly [string, string])[];
+  readonly services: readonly (readonly [string, string])[];
+}
 
 const parentRefArb = (parents: Parents): fc.Arbitrary<ParentReference> => {
   const wild = fc.oneof(
-    fc.record({ name: fc.constantFrom(...GATEWAY_NAMES, "gw-missing"), namespace: maybe(ns, 0.4), sectionName: maybe(fc.constantFrom("l0", "l1", "nope"), 0.2), port: maybe(fc.constantFrom(80, 443, 81), 0.1) }).map(clean),
-    fc.record({ group: fc.constant(""), kind: fc.constant("Service"), name: svcName, namespace: maybe(ns, 0.4), port: maybe(port, 0.3), sectionName: maybe(fc.constantFrom("p80", "p9080", "nope"), 0.1) }).map(clean),
+    fc.record({ name: fc.constantFrom(...GATEWAY_NAMES, "gw-missing"), namespace: maybe(ns, 0.4), sectionName: maybe(fc.constantFrom("l0", "l1", "nope"), 0.2),
+      port: maybe(fc.constantFrom(80, 443, 81), 0.1) }).map(clean),
+    fc.record({ group: fc.constant(""), kind: fc.constant("Service"), name: svcName, namespace: maybe(ns, 0.4), port: maybe(port, 0.3),
+      sectionName: maybe(fc.constantFrom("p80", "p9080", "nope"), 0.1) }).map(clean),
   );
   const aimed: fc.Arbitrary<object>[] = [];
   if (parents.gateways.length > 0) {
@@ -152,14 +210,23 @@ const parentRefArb = (parents: Parents): fc.Arbitrary<ParentReference> => {
 };
 
 const backendRefArb = fc.record({
-  name: svcName, namespace: maybe(ns, 0.3), port: maybe(port, 0.9), weight: maybe(fc.constantFrom(0, 1, 3, 70), 0.4),
+  name: svcName,
+  namespace: maybe(ns, 0.3),
+  port: maybe(port, 0.9),
+  weight: maybe(fc.constantFrom(0, 1, 3, 70), 0.4),
   kind: maybe(fc.constantFrom("Service", "Bucket"), 0.1),
 }).map(clean);
 
-const headerMatch = fc.record({ type: maybe(fc.constantFrom("Exact", "RegularExpression", "Glob"), 0.3), name: fc.constantFrom("X-Env", "version", "x-env"), value: fc.constantFrom("prod", "a.*", "(*") }).map(clean);
+const headerMatch = fc.record({ type: maybe(fc.constantFrom("Exact", "RegularExpression", "Glob"), 0.3), name: fc.constantFrom("X-Env", "version", "x-env"),
+  value: fc.constantFrom("prod", "a.*", "(*") }).map(clean);
 
 const httpMatchArb = fc.record({
-  path: maybe(fc.record({ type: maybe(fc.constantFrom("Exact", "PathPrefix", "RegularExpression", "Fuzzy"), 0.8), value: maybe(fc.constantFrom("/", "/a", "/a/", "/a/b", "/a//b", "abc", "/v[0-9]+"), 0.9) }).map(clean), 0.8),
+  path: maybe(
+    fc.record({ type: maybe(fc.constantFrom("Exact", "PathPrefix", "RegularExpression", "Fuzzy"), 0.8), value: maybe(fc.constantFrom("/", "/a", "/a/", "/a/b", "/a//b", "abc", "/v[0-9]+"), 0.9) }).map(
+      clean,
+    ),
+    0.8,
+  ),
   headers: maybe(fc.array(headerMatch, { maxLength: 2 }), 0.4),
   queryParams: maybe(fc.array(fc.record({ name: fc.constantFrom("q", "Q"), value: fc.constantFrom("1", "2") }), { maxLength: 2 }), 0.3),
   method: maybe(fc.constantFrom("GET", "PATCH", "BREW"), 0.3),
@@ -189,7 +256,11 @@ const httpRuleArb = fc.record({
 
 const grpcRuleArb = fc.record({
   matches: maybe(fc.array(fc.record({
-    method: maybe(fc.record({ type: maybe(fc.constantFrom("Exact", "RegularExpression", "Prefix"), 0.3), service: maybe(fc.constantFrom("svc.A", "svc.Longer", "bad/name"), 0.8), method: maybe(fc.constantFrom("Get", "GetMore"), 0.7) }).map(clean), 0.8),
+    method: maybe(
+      fc.record({ type: maybe(fc.constantFrom("Exact", "RegularExpression", "Prefix"), 0.3), service: maybe(fc.constantFrom("svc.A", "svc.Longer", "bad/name"), 0.8),
+        method: maybe(fc.constantFrom("Get", "GetMore"), 0.7) }).map(clean),
+      0.8,
+    ),
     headers: maybe(fc.array(headerMatch, { maxLength: 2 }), 0.3),
   }).map(clean), { maxLength: 2 }), 0.7),
   filters: maybe(fc.array(fc.constantFrom(
@@ -202,16 +273,24 @@ const grpcRuleArb = fc.record({
 
 function routesArb<R>(kind: "HTTPRoute" | "GRPCRoute", rule: fc.Arbitrary<object>, max: number, parents: Parents): fc.Arbitrary<R[]> {
   return fc.uniqueArray(fc.tuple(ns, fc.constantFrom(...ROUTE_NAMES)), { maxLength: max, selector: ([n, r]) => `${n}/${r}` })
-    .chain((keys) => keys.length === 0 ? fc.constant([]) : fc.tuple(...keys.map(([namespace, name]) => fc.record({
-      parentRefs: fc.array(parentRefArb(parents), { minLength: 1, maxLength: 3 }),
-      hostnames: maybe(fc.uniqueArray(fc.constantFrom(...HOSTNAMES), { maxLength: 2 }), 0.4),
-      rules: fc.array(rule, { maxLength: 3 }),
-      ts: fc.constantFrom(...TIMESTAMPS),
-      generation: fc.integer({ min: 1, max: 3 }),
-    }).map((r) => ({
-      apiVersion: GW, kind, metadata: { name, namespace, creationTimestamp: r.ts, generation: r.generation },
-      spec: clean({ parentRefs: r.parentRefs, hostnames: r.hostnames, rules: r.rules }),
-    }) as R))));
+    .chain((keys) =>
+      keys.length === 0 ? fc.constant([]) : fc.tuple(...keys.map(([namespace, name]) =>
+        fc.record({
+          parentRefs: fc.array(parentRefArb(parents), { minLength: 1, maxLength: 3 }),
+          hostnames: maybe(fc.uniqueArray(fc.constantFrom(...HOSTNAMES), { maxLength: 2 }), 0.4),
+          rules: fc.array(rule, { maxLength: 3 }),
+          ts: fc.constantFrom(...TIMESTAMPS),
+          generation: fc.integer({ min: 1, max: 3 }),
+        }).map((r) =>
+          ({
+            apiVersion: GW,
+            kind,
+            metadata: { name, namespace, creationTimestamp: r.ts, generation: r.generation },
+            spec: clean({ parentRefs: r.parentRefs, hostnames: r.hostnames, rules: r.rules }),
+          }) as R
+        )
+      ))
+    );
 }
 
 const keyOf = (o: { metadata: { namespace?: string; name: string } }): readonly [string, string] => [o.metadata.namespace ?? "default", o.metadata.name];
@@ -236,9 +315,11 @@ export const snapshotArb: fc.Arbitrary<ResourceSnapshot> = fc.record({
 export function shuffleSnapshot(s: ResourceSnapshot, seed: number): ResourceSnapshot {
   let state = (seed >>> 0) || 1;
   const next = (): number => {
-    state ^= state << 13; state >>>= 0;
+    state ^= state << 13;
+    state >>>= 0;
     state ^= state >>> 17;
-    state ^= state << 5; state >>>= 0;
+    state ^= state << 5;
+    state >>>= 0;
     return state;
   };
   const shuffle = <T>(xs: readonly T[]): T[] => {
@@ -250,8 +331,15 @@ export function shuffleSnapshot(s: ResourceSnapshot, seed: number): ResourceSnap
     return out;
   };
   return {
-    gatewayClasses: shuffle(s.gatewayClasses), gateways: shuffle(s.gateways), httpRoutes: shuffle(s.httpRoutes),
-    grpcRoutes: shuffle(s.grpcRoutes), referenceGrants: shuffle(s.referenceGrants), services: shuffle(s.services),
-    endpointSlices: shuffle(s.endpointSlices), namespaces: shuffle(s.namespaces), secrets: shuffle(s.secrets), pods: shuffle(s.pods),
+    gatewayClasses: shuffle(s.gatewayClasses),
+    gateways: shuffle(s.gateways),
+    httpRoutes: shuffle(s.httpRoutes),
+    grpcRoutes: shuffle(s.grpcRoutes),
+    referenceGrants: shuffle(s.referenceGrants),
+    services: shuffle(s.services),
+    endpointSlices: shuffle(s.endpointSlices),
+    namespaces: shuffle(s.namespaces),
+    secrets: shuffle(s.secrets),
+    pods: shuffle(s.pods),
   };
 }

@@ -70,21 +70,31 @@ export async function writeClusterPki(dir: string, node?: PkiNode): Promise<Clus
   const ca = certificate({ subject: [{ name: "commonName", value: "weft-test-cluster-ca" }], key: caKey, ca: true });
   const serveKey = rsa();
   const serve = certificate({
-    subject: [{ name: "commonName", value: "kube-apiserver" }], key: serveKey, issuer: { cert: ca, key: caKey }, extKeyUsage: "server",
-    altNames: { ip: ["127.0.0.1", "10.96.0.1", ...(node === undefined ? [] : [node.ip])], dns: ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"] },
+    subject: [{ name: "commonName", value: "kube-apiserver" }],
+    key: serveKey,
+    issuer: { cert: ca, key: caKey },
+    extKeyUsage: "server",
+    altNames: { ip: ["127.0.0.1", "10.96.0.1", ...(node === undefined ? [] : [node.ip])],
+      dns: ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"] },
   });
   const adminKey = rsa();
   const admin = certificate({
     subject: [{ name: "commonName", value: "weft-test-admin" }, { name: "organizationName", value: "system:masters" }],
-    key: adminKey, issuer: { cert: ca, key: caKey }, extKeyUsage: "client",
+    key: adminKey,
+    issuer: { cert: ca, key: caKey },
+    extKeyUsage: "client",
   });
   const sa = rsa();
   const pem = (c: forge.pki.Certificate) => forge.pki.certificateToPem(c);
   const files: Record<string, string> = {
-    "ca.crt": pem(ca), "ca.key": caKey.privatePem,
-    "apiserver.crt": pem(serve), "apiserver.key": serveKey.privatePem,
-    "admin.crt": pem(admin), "admin.key": adminKey.privatePem,
-    "sa.key": sa.privatePem, "sa.pub": sa.publicPem,
+    "ca.crt": pem(ca),
+    "ca.key": caKey.privatePem,
+    "apiserver.crt": pem(serve),
+    "apiserver.key": serveKey.privatePem,
+    "admin.crt": pem(admin),
+    "admin.key": adminKey.privatePem,
+    "sa.key": sa.privatePem,
+    "sa.pub": sa.publicPem,
   };
   if (node !== undefined) {
     const issuer = { cert: ca, key: caKey };
@@ -101,7 +111,11 @@ export async function writeClusterPki(dir: string, node?: PkiNode): Promise<Clus
     client("apiserver-kubelet", "kube-apiserver-kubelet-client", "system:masters");
     const kubeletKey = rsa();
     files["kubelet.crt"] = pem(certificate({
-      subject: [{ name: "commonName", value: node.name }], key: kubeletKey, issuer, extKeyUsage: "server", altNames: { ip: [node.ip, "127.0.0.1"], dns: [node.name] },
+      subject: [{ name: "commonName", value: node.name }],
+      key: kubeletKey,
+      issuer,
+      extKeyUsage: "server",
+      altNames: { ip: [node.ip, "127.0.0.1"], dns: [node.name] },
     }));
     files["kubelet.key"] = kubeletKey.privatePem;
   }

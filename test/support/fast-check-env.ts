@@ -28,7 +28,8 @@ export function readFcEnv(env: NodeJS.ProcessEnv = process.env): FcEnv {
   const seed = env["FC_SEED"] === undefined || env["FC_SEED"] === "" ? undefined : Number(env["FC_SEED"]);
   if (seed !== undefined && !Number.isInteger(seed)) throw new Error(`FC_SEED=${JSON.stringify(env["FC_SEED"])} must be an integer`);
   const path = env["FC_PATH"] === "" ? undefined : env["FC_PATH"];
-  return { ...(numRuns === undefined ? {} : { numRuns: Math.round(numRuns) }), scale: num("FC_RUNS_SCALE", env) ?? 1, ...(seed === undefined ? {} : { seed }), ...(path === undefined ? {} : { path }) };
+  return { ...(numRuns === undefined ? {} : { numRuns: Math.round(numRuns) }), scale: num("FC_RUNS_SCALE", env) ?? 1, ...(seed === undefined ? {} : { seed }),
+    ...(path === undefined ? {} : { path }) };
 }
 
 export function fcParamsFrom(e: FcEnv, defaultRuns: number, pinnedSeed?: number): { numRuns: number; seed?: number; path?: string } {

@@ -32,7 +32,8 @@ export function expectGolden(file: string, actual: string, opts: GoldenOptions):
   const update = goldenUpdateMode(opts.env);
   const name = relative(repo, file);
   const expected = existsSync(file) ? readFileSync(file, "utf8") : undefined;
-  const same = (): boolean => expected !== undefined &&
+  const same = (): boolean =>
+    expected !== undefined &&
     (opts.parse === undefined ? actual === expected : isDeepStrictEqual(opts.parse(actual), opts.parse(expected)));
   if (update) {
     if (same()) return;

@@ -39,8 +39,14 @@ export function requireTier(tier: string, missing: string | undefined, env: Node
   if (missing === undefined) {
     return {
       present: true,
-      describe: (name, o, b) => { const { options, body } = split(o, b); vDescribe(name, options, body); },
-      it: (name, o, b) => { const { options, body } = split(o, b); vIt(name, options, body); },
+      describe: (name, o, b) => {
+        const { options, body } = split(o, b);
+        vDescribe(name, options, body);
+      },
+      it: (name, o, b) => {
+        const { options, body } = split(o, b);
+        vIt(name, options, body);
+      },
     };
   }
   const note = `${tier}: ${missing}`;
@@ -58,7 +64,13 @@ export function requireTier(tier: string, missing: string | undefined, env: Node
   const title = (name: string): string => `${name} [tier ${tier} missing: ${missing}]`;
   return {
     present: false,
-    describe: (name, o, b) => { const { options, body } = split(o, b); vDescribe.skip(title(name), { ...options, meta: { tierMissing: note } }, body); },
-    it: (name, o, b) => { const { options, body } = split(o, b); vIt.skip(title(name), { ...options, meta: { tierMissing: note } }, body); },
+    describe: (name, o, b) => {
+      const { options, body } = split(o, b);
+      vDescribe.skip(title(name), { ...options, meta: { tierMissing: note } }, body);
+    },
+    it: (name, o, b) => {
+      const { options, body } = split(o, b);
+      vIt.skip(title(name), { ...options, meta: { tierMissing: note } }, body);
+    },
   };
 }

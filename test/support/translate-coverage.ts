@@ -20,10 +20,11 @@ export interface Coverage {
 function tables(ir: MeshIR): { mesh: boolean; t: RouteTablesIR }[] {
   const out: { mesh: boolean; t: RouteTablesIR }[] = [];
   for (const g of ir.gateways) for (const p of g.ports) for (const l of p.listeners) out.push({ mesh: false, t: l.routes });
-  for (const s of ir.services) for (const p of s.ports) {
-    if (p.producer !== undefined) out.push({ mesh: true, t: p.producer });
-    for (const t of Object.values(p.consumers)) out.push({ mesh: true, t });
-  }
+  for (const s of ir.services)
+    for (const p of s.ports) {
+      if (p.producer !== undefined) out.push({ mesh: true, t: p.producer });
+      for (const t of Object.values(p.consumers)) out.push({ mesh: true, t });
+    }
   return out;
 }
 
@@ -54,7 +55,7 @@ export function coverageOf(_s: ResourceSnapshot, r: TranslateResult): Coverage {
         if (rr?.status === "False" && rr.message.includes("; backendRef")) severalRefProblems = true;
       }
     }
-    if ("listeners" in st) for (const l of st.listeners) if (l.conditions.some((c) => c.type === "Conflicted" && c.status === "True")) listenerConflict = true;
+    if ("listeners" in st) { for (const l of st.listeners) if (l.conditions.some((c) => c.type === "Conflicted" && c.status === "True")) listenerConflict = true; }
   }
   return { entries, gatewayEntries, meshEntries, multiParent, competing, listenerConflict, severalRefProblems };
 }

@@ -13,9 +13,16 @@ const MB = 1024 * 1024;
 function fakeProcess() {
   const p = { rss: 100 * MB, cpu: 0, t: 0, collected: 0, afterCollect: 100 * MB };
   const reclaim = startHeapReclaim({
-    intervalMs: 3_600_000, cooldownMs: 10_000, maxCooldownMs: 80_000,
-    rss: () => p.rss, cpuMicros: () => p.cpu, now: () => p.t,
-    collect: () => { p.collected++; p.rss = p.afterCollect; },
+    intervalMs: 3_600_000,
+    cooldownMs: 10_000,
+    maxCooldownMs: 80_000,
+    rss: () => p.rss,
+    cpuMicros: () => p.cpu,
+    now: () => p.t,
+    collect: () => {
+      p.collected++;
+      p.rss = p.afterCollect;
+    },
   });
   /** Advance 2 s at the given CPU share and RSS, then sample. */
   const step = (share: number, rssMb: number): void => {

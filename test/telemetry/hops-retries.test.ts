@@ -14,7 +14,9 @@ let mesh: Mesh;
 beforeAll(async () => {
   receiver = await startHttpReceiver();
   mesh = await startMesh({
-    receiver, exportProtocol: "http", hop: "http1",
+    receiver,
+    exportProtocol: "http",
+    hop: "http1",
     gatewayRetry: { codes: [503], attempts: 2, backoffMs: 1 },
     appBehaviour: (_req, res, _body, n) => {
       if (n > 2) return false;

@@ -43,8 +43,7 @@ describe("grpcStatusOf", () => {
 });
 
 describe("tracestate across a tracecontext + b3 hop", () => {
-  const extract = (headers: Record<string, string>) =>
-    trace.getSpanContext(buildPropagator(["tracecontext", "b3"]).extract(ROOT_CONTEXT, (n: string) => headers[n], headerFnGetter));
+  const extract = (headers: Record<string, string>) => trace.getSpanContext(buildPropagator(["tracecontext", "b3"]).extract(ROOT_CONTEXT, (n: string) => headers[n], headerFnGetter));
 
   it("kept when traceparent and b3 name the same span", () => {
     fc.assert(fc.property(hexId(32), hexId(16), tracestate, (tid, sid, ts) => {

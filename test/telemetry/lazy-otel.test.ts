@@ -9,8 +9,8 @@ import { describe, expect, it } from "vitest";
 
 const root = resolve(import.meta.dirname, "../..");
 const node = join(root, "node_modules/.bin/node");
-const HEAVY = ["@opentelemetry/sdk-trace-base", "@opentelemetry/core", "@opentelemetry/resources", "@opentelemetry/propagator-b3",
-  "@opentelemetry/exporter-trace-otlp-http", "@opentelemetry/exporter-trace-otlp-grpc", "@grpc/grpc-js"];
+const HEAVY = ["@opentelemetry/sdk-trace-base", "@opentelemetry/core", "@opentelemetry/resources", "@opentelemetry/propagator-b3", "@opentelemetry/exporter-trace-otlp-http",
+  "@opentelemetry/exporter-trace-otlp-grpc", "@grpc/grpc-js"];
 
 /** Packages of HEAVY the script loaded; the script gets `t` = pkg/telemetry/index.ts. */
 function loadedBy(script: string): string[] {

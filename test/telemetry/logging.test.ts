@@ -7,7 +7,9 @@ import { fcParams } from "../support/fast-check-env.ts";
 
 function capture(): { lines: () => string[]; dest: { write(s: string): void } } {
   const buf: string[] = [];
-  return { lines: () => buf.join("").split("\n").filter((l) => l !== ""), dest: { write: (s) => { buf.push(s); } } };
+  return { lines: () => buf.join("").split("\n").filter((l) => l !== ""), dest: { write: (s) => {
+    buf.push(s);
+  } } };
 }
 
 const TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJlLXNlY3JldA";
@@ -75,11 +77,13 @@ describe("access log", () => {
   it("writes one JSON line with the documented fields and a scrubbed, capped path", () => {
     const c = capture();
     const al = createAccessLog(c.dest);
-    al.log({ method: "GET", path: `/reviews/1?access_token=${TOKEN}&page=2`, status: 200, route: "HTTPRoute/default/reviews", backend: "default/reviews-v1:9080", durationMs: 12.34567, bytes: 512, requestId: "req-1", traceId: "4bf92f3577b34da6a3ce929d0e0e4736", peerIdentity: "spiffe://cluster.local/ns/default/sa/web", face: "sidecar-inbound" });
+    al.log({ method: "GET", path: `/reviews/1?access_token=${TOKEN}&page=2`, status: 200, route: "HTTPRoute/default/reviews", backend: "default/reviews-v1:9080", durationMs: 12.34567, bytes: 512,
+      requestId: "req-1", traceId: "4bf92f3577b34da6a3ce929d0e0e4736", peerIdentity: "spiffe://cluster.local/ns/default/sa/web", face: "sidecar-inbound" });
     al.log({ method: "POST", path: `/${"x".repeat(5000)}`, status: 504, route: "none", backend: "none", durationMs: 1, bytes: 0 });
     const [a, b] = c.lines().map((l) => JSON.parse(l));
     expect(Object.keys(a).sort()).toEqual(["backend", "bytes", "duration_ms", "face", "level", "log", "method", "path", "peer_identity", "request_id", "route", "status", "time", "trace_id"]);
-    expect(a).toMatchObject({ log: "access", method: "GET", path: "/reviews/1?access_token=[REDACTED]&page=2", status: 200, duration_ms: 12.346, bytes: 512, request_id: "req-1", trace_id: "4bf92f3577b34da6a3ce929d0e0e4736", peer_identity: "spiffe://cluster.local/ns/default/sa/web" });
+    expect(a).toMatchObject({ log: "access", method: "GET", path: "/reviews/1?access_token=[REDACTED]&page=2", status: 200, duration_ms: 12.346, bytes: 512, request_id: "req-1",
+      trace_id: "4bf92f3577b34da6a3ce929d0e0e4736", peer_identity: "spiffe://cluster.local/ns/default/sa/web" });
     expect(Number.isNaN(Date.parse(a.time))).toBe(false);
     expect(b.path.length).toBeLessThanOrEqual(1025);
     expect(b.trace_id).toBeUndefined();

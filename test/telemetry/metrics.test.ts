@@ -102,11 +102,20 @@ describe("controller metrics and registries", () => {
     cm.certificatesSigned.inc(3);
     const text = await reg.renderMetrics();
     const names: [string, string][] = [
-      ["weft_requests_total", "counter"], ["weft_request_duration_seconds", "histogram"], ["weft_upstream_retries_total", "counter"],
-      ["weft_request_timeouts_total", "counter"], ["weft_mirror_requests_total", "counter"], ["weft_connections_active", "gauge"],
-      ["weft_connections_total", "counter"], ["weft_mtls_handshake_failures_total", "counter"], ["weft_translate_duration_seconds", "histogram"],
-      ["weft_config_push_duration_seconds", "histogram"], ["weft_proxies_connected", "gauge"], ["weft_config_nacks_total", "counter"],
-      ["weft_certificates_signed_total", "counter"], ["weft_injections_total", "counter"],
+      ["weft_requests_total", "counter"],
+      ["weft_request_duration_seconds", "histogram"],
+      ["weft_upstream_retries_total", "counter"],
+      ["weft_request_timeouts_total", "counter"],
+      ["weft_mirror_requests_total", "counter"],
+      ["weft_connections_active", "gauge"],
+      ["weft_connections_total", "counter"],
+      ["weft_mtls_handshake_failures_total", "counter"],
+      ["weft_translate_duration_seconds", "histogram"],
+      ["weft_config_push_duration_seconds", "histogram"],
+      ["weft_proxies_connected", "gauge"],
+      ["weft_config_nacks_total", "counter"],
+      ["weft_certificates_signed_total", "counter"],
+      ["weft_injections_total", "counter"],
     ];
     for (const [n, type] of names) {
       expect(text).toContain(`# HELP ${n} `);

@@ -24,8 +24,14 @@ describe.each([
     tracing = initTracing({ serviceName: `weft-test-${protocol}`, protocol, otlpEndpoint: receiver.endpoint, samplingRatio: 0, propagators: ["tracecontext", "baggage"], exportDelayMs: 50 });
     const incoming: Record<string, string> = { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`, tracestate: "vendor=abc,other=1" };
     const server = tracing.startServerSpan((n) => incoming[n], {
-      "http.request.method": "GET", "http.route": "/reviews", "url.path": "/reviews/1", "server.address": "reviews.default",
-      "weft.route": "HTTPRoute/default/reviews", "weft.rule": 0, "weft.config.version": "v42", "weft.peer.identity": "spiffe://cluster.local/ns/default/sa/web",
+      "http.request.method": "GET",
+      "http.route": "/reviews",
+      "url.path": "/reviews/1",
+      "server.address": "reviews.default",
+      "weft.route": "HTTPRoute/default/reviews",
+      "weft.rule": 0,
+      "weft.config.version": "v42",
+      "weft.peer.identity": "spiffe://cluster.local/ns/default/sa/web",
     });
     const client = tracing.startClientSpan(server, { "http.request.method": "GET", "weft.backend": "default/reviews-v1:9080", "weft.attempt": 1 });
     client.end({ httpStatus: 503 });
@@ -43,8 +49,14 @@ describe.each([
     expect(s!.traceState).toBe("vendor=abc,other=1");
     expect(s!.name).toBe("GET /reviews");
     expect(s!.attributes).toMatchObject({
-      "http.request.method": "GET", "http.route": "/reviews", "url.path": "/reviews/1", "server.address": "reviews.default",
-      "http.response.status_code": 200, "weft.route": "HTTPRoute/default/reviews", "weft.rule": 0, "weft.config.version": "v42",
+      "http.request.method": "GET",
+      "http.route": "/reviews",
+      "url.path": "/reviews/1",
+      "server.address": "reviews.default",
+      "http.response.status_code": 200,
+      "weft.route": "HTTPRoute/default/reviews",
+      "weft.rule": 0,
+      "weft.config.version": "v42",
       "weft.peer.identity": "spiffe://cluster.local/ns/default/sa/web",
     });
     expect(s!.statusCode).toBe(0);

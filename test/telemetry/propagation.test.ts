@@ -12,11 +12,15 @@ function tracer(propagators: PropagatorName[], samplingRatio = 1): Tracing {
   opened.push(t);
   return t;
 }
-afterAll(async () => { await Promise.all(opened.map((t) => t.shutdown())); });
+afterAll(async () => {
+  await Promise.all(opened.map((t) => t.shutdown()));
+});
 
 function outgoing(t: Tracing, span: SpanHandle): Record<string, string> {
   const h: Record<string, string> = {};
-  t.inject(span, (k, v) => { h[k] = v; });
+  t.inject(span, (k, v) => {
+    h[k] = v;
+  });
   return h;
 }
 

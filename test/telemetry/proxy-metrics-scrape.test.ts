@@ -16,7 +16,11 @@ import { startHttpReceiver, type OtlpReceiver } from "../support/otlp/otlp-recei
 import { GATEWAY_CLUSTER, REVIEWS_CLUSTER, startMesh, type Mesh } from "./hops-mesh.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "../proxy/fixtures.ts";
 
-interface Sample { readonly name: string; readonly labels: Readonly<Record<string, string>>; readonly value: number }
+interface Sample {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
 
 /** Parses Prometheus text exposition format 0.0.4 (comments skipped; label values unescaped). */
 function parsePrometheus(text: string): Sample[] {
@@ -52,7 +56,10 @@ function series(samples: Sample[], name: string, only?: readonly string[]): Reco
 }
 
 const keyOf = (labels: Record<string, string>) => Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(",");
-const add = (into: Record<string, number>, labels: Record<string, string>, by = 1) => { const k = keyOf(labels); into[k] = (into[k] ?? 0) + by; };
+const add = (into: Record<string, number>, labels: Record<string, string>, by = 1) => {
+  const k = keyOf(labels);
+  into[k] = (into[k] ?? 0) + by;
+};
 
 const OK = "default/ok:8080";
 const EMPTY = "default/empty:8080";
@@ -91,7 +98,15 @@ afterAll(async () => {
   for (const e of [ok, flaky, mirror]) await e?.close();
 });
 
-interface Planned { path: string; method: string; status: number; route: string; backend: string; retries: number; mirrors: number }
+interface Planned {
+  path: string;
+  method: string;
+  status: number;
+  route: string;
+  backend: string;
+  retries: number;
+  mirrors: number;
+}
 
 const route = (i: number) => `HTTPRoute/default/r${i}`;
 const MIX: Planned[] = [
@@ -148,7 +163,9 @@ describe("metrics of every face through gateway → sidecar → mesh mTLS → si
   beforeAll(async () => {
     receiver = await startHttpReceiver();
     mesh = await startMesh({
-      receiver, exportProtocol: "http", hop: "http1",
+      receiver,
+      exportProtocol: "http",
+      hop: "http1",
       telemetry: { gateway: registerProxyMetrics(registries.gateway), a: registerProxyMetrics(registries.a), b: registerProxyMetrics(registries.b) },
       appBehaviour: (req, res) => {
         if (!(req.url ?? "").startsWith("/missing")) return false;
@@ -204,7 +221,10 @@ describe("timeouts through a live proxy", () => {
   beforeAll(async () => {
     // Answers after 400 ms, far beyond the 60 ms the routes allow.
     slow = await startEcho("slow", (_req, res) => {
-      const t = setTimeout(() => { (res as ServerResponse).writeHead(200); res.end("late"); }, 400);
+      const t = setTimeout(() => {
+        (res as ServerResponse).writeHead(200);
+        res.end("late");
+      }, 400);
       res.on("close", () => clearTimeout(t));
       return true;
     });

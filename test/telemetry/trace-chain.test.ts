@@ -9,7 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { headerGetterOf, initTracing, type PropagatorName, type Tracing } from "../../pkg/telemetry/index.ts";
 import { startHttpReceiver, type OtlpReceiver } from "../support/otlp/otlp-receiver.ts";
 
-interface Hop { name: string; tracing: Tracing; server: Server; port: number }
+interface Hop {
+  name: string;
+  tracing: Tracing;
+  server: Server;
+  port: number;
+}
 
 let receiver: OtlpReceiver;
 const hops: Hop[] = [];
@@ -22,7 +27,10 @@ function listen(s: Server): Promise<number> {
 
 function forward(port: number, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path: "/reviews/1", method: "GET", headers, agent: false }, (res) => { res.resume(); res.on("end", () => resolve(res.statusCode ?? 0)); });
+    const req = request({ host: "127.0.0.1", port, path: "/reviews/1", method: "GET", headers, agent: false }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
     req.on("error", reject);
     req.end();
   });
@@ -31,10 +39,13 @@ function forward(port: number, headers: Record<string, string>): Promise<number>
 async function makeHop(name: string, ratio: number, propagators: PropagatorName[], next: () => number): Promise<Hop> {
   const tracing = initTracing({ serviceName: name, protocol: "http", otlpEndpoint: receiver.endpoint, samplingRatio: ratio, propagators, exportDelayMs: 50 });
   const server = createServer((req, res) => {
-    const span = tracing.startServerSpan(headerGetterOf(req.headers), { "http.request.method": req.method ?? "GET", "http.route": "/reviews/{id}", "url.path": req.url ?? "/", "weft.route": `HTTPRoute/default/${name}` });
+    const span = tracing.startServerSpan(headerGetterOf(req.headers), { "http.request.method": req.method ?? "GET", "http.route": "/reviews/{id}", "url.path": req.url ?? "/",
+      "weft.route": `HTTPRoute/default/${name}` });
     const client = tracing.startClientSpan(span, { "weft.backend": `default/next-of-${name}`, "weft.attempt": 0 });
     const out: Record<string, string> = {};
-    tracing.inject(client, (k, v) => { out[k] = v; });
+    tracing.inject(client, (k, v) => {
+      out[k] = v;
+    });
     forward(next(), out).then((status) => {
       client.end({ httpStatus: status });
       span.end({ httpStatus: status });
@@ -78,9 +89,12 @@ describe("trace across three HTTP hops", () => {
     expect(new Set(spans.map((s) => s.traceId)).size).toBe(1);
     const byService = (svc: string, kind: number) => spans.find((s) => s.serviceName === svc && s.kind === kind)!;
     const chain = [
-      byService("gateway", 2), byService("gateway", 3),
-      byService("sidecar-outbound", 2), byService("sidecar-outbound", 3),
-      byService("sidecar-inbound", 2), byService("sidecar-inbound", 3),
+      byService("gateway", 2),
+      byService("gateway", 3),
+      byService("sidecar-outbound", 2),
+      byService("sidecar-outbound", 3),
+      byService("sidecar-inbound", 2),
+      byService("sidecar-inbound", 3),
     ];
     expect(chain.every((s) => s !== undefined)).toBe(true);
     expect(chain[0]!.parentSpanId).toBe("");

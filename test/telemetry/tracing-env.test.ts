@@ -10,10 +10,16 @@ describe("tracingConfigFromEnv", () => {
 
   it("fills defaults and reads every variable", () => {
     expect(tracingConfigFromEnv({ WEFT_TRACING_ENDPOINT: "http://c:4317" }, "weft-proxy").config).toEqual({
-      serviceName: "weft-proxy", otlpEndpoint: "http://c:4317", protocol: "grpc", samplingRatio: 0.01, propagators: ["tracecontext", "baggage", "b3"],
+      serviceName: "weft-proxy",
+      otlpEndpoint: "http://c:4317",
+      protocol: "grpc",
+      samplingRatio: 0.01,
+      propagators: ["tracecontext", "baggage", "b3"],
     });
-    const { config } = tracingConfigFromEnv({ WEFT_TRACING_ENDPOINT: "http://c:4318", WEFT_TRACING_PROTOCOL: "http", WEFT_TRACING_SAMPLING_RATIO: "1", WEFT_TRACING_PROPAGATORS: "b3multi, tracecontext" }, "gw", { "k8s.pod.name": "gw-1" });
-    expect(config).toEqual({ serviceName: "gw", otlpEndpoint: "http://c:4318", protocol: "http", samplingRatio: 1, propagators: ["b3multi", "tracecontext"], resourceAttributes: { "k8s.pod.name": "gw-1" } });
+    const { config } = tracingConfigFromEnv({ WEFT_TRACING_ENDPOINT: "http://c:4318", WEFT_TRACING_PROTOCOL: "http", WEFT_TRACING_SAMPLING_RATIO: "1",
+      WEFT_TRACING_PROPAGATORS: "b3multi, tracecontext" }, "gw", { "k8s.pod.name": "gw-1" });
+    expect(config).toEqual({ serviceName: "gw", otlpEndpoint: "http://c:4318", protocol: "http", samplingRatio: 1, propagators: ["b3multi", "tracecontext"],
+      resourceAttributes: { "k8s.pod.name": "gw-1" } });
     expect(initTracing(config).enabled).toBe(true);
   });
 

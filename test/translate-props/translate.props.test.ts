@@ -24,20 +24,29 @@ const runs = fcParams(150);
 function tablesOf(ir: MeshIR): { where: string; tables: RouteTablesIR }[] {
   const out: { where: string; tables: RouteTablesIR }[] = [];
   for (const g of ir.gateways) for (const p of g.ports) for (const l of p.listeners) out.push({ where: l.id, tables: l.routes });
-  for (const s of ir.services) for (const p of s.ports) {
-    if (p.producer !== undefined) out.push({ where: `${s.namespace}/${s.name}:${p.port} producer`, tables: p.producer });
-    for (const [ns, t] of Object.entries(p.consumers)) out.push({ where: `${s.namespace}/${s.name}:${p.port} consumer ${ns}`, tables: t });
-  }
+  for (const s of ir.services)
+    for (const p of s.ports) {
+      if (p.producer !== undefined) out.push({ where: `${s.namespace}/${s.name}:${p.port} producer`, tables: p.producer });
+      for (const [ns, t] of Object.entries(p.consumers)) out.push({ where: `${s.namespace}/${s.name}:${p.port} consumer ${ns}`, tables: t });
+    }
   return out;
 }
 
 function clusterRefs(ir: MeshIR): string[] {
   const refs: string[] = [];
-  const fromFilters = (fs: readonly FilterIR[]): void => { for (const f of fs) if (f.type === "RequestMirror") refs.push(f.cluster); };
-  for (const { tables } of tablesOf(ir)) for (const t of [tables.http, tables.grpc]) for (const r of t.rules) {
-    fromFilters(r.filters);
-    for (const b of r.backends) if (b.kind === "cluster") { refs.push(b.cluster); fromFilters(b.filters); }
-  }
+  const fromFilters = (fs: readonly FilterIR[]): void => {
+    for (const f of fs) if (f.type === "RequestMirror") refs.push(f.cluster);
+  };
+  for (const { tables } of tablesOf(ir))
+    for (const t of [tables.http, tables.grpc])
+      for (const r of t.rules) {
+        fromFilters(r.filters);
+        for (const b of r.backends)
+          if (b.kind === "cluster") {
+            refs.push(b.cluster);
+            fromFilters(b.filters);
+          }
+      }
   for (const s of ir.services) for (const p of s.ports) refs.push(p.cluster);
   return refs;
 }
@@ -120,7 +129,7 @@ describe("translate properties", () => {
       const exists = new Set([...s.httpRoutes, ...s.grpcRoutes, ...s.gateways, ...s.gatewayClasses].map((o) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`));
       for (const st of translate(s).statuses) {
         expect(exists.has(`${st.target.kind}/${st.target.namespace}/${st.target.name}`), JSON.stringify(st.target)).toBe(true);
-        if ("parents" in st) for (const p of st.parents) expect(p.controllerName).toBe("weft.dev/gateway-controller");
+        if ("parents" in st) { for (const p of st.parents) expect(p.controllerName).toBe("weft.dev/gateway-controller"); }
       }
     }), runs);
   });

@@ -4,7 +4,19 @@
 import { describe, expect, it } from "vitest";
 import { translate } from "../../pkg/translate/index.ts";
 import {
-  baseGateway, cond, gateway, gatewayClass, gatewayStatusOf, grpcRoute, gwRef, httpRoute, listener, namespace, routeStatus, service, snap,
+  baseGateway,
+  cond,
+  gateway,
+  gatewayClass,
+  gatewayStatusOf,
+  grpcRoute,
+  gwRef,
+  httpRoute,
+  listener,
+  namespace,
+  routeStatus,
+  service,
+  snap,
 } from "./builders.ts";
 
 const all = { namespaces: { from: "All" } };
@@ -83,7 +95,9 @@ describe("hostnames on listeners (spec §7)", () => {
     const ls = r.ir.gateways[0]!.ports[0]!.listeners;
     expect(ls.map((l) => l.name)).toEqual(["exact", "wild", "any"]);
     expect(ls.map((l) => l.routes.http.entries.map((e) => e.hostnames[0]))).toEqual([
-      ["a.example.com"], ["a.example.com", "*.example.com"], ["a.example.com", "*.example.com"],
+      ["a.example.com"],
+      ["a.example.com", "*.example.com"],
+      ["a.example.com", "*.example.com"],
     ]);
   });
 });
@@ -101,7 +115,9 @@ describe("parents we do not own (spec §4)", () => {
     expect(r.ir.gateways.map((g) => g.name)).toEqual(["gw"]);
   });
   it("a nonexistent Gateway and a missing GatewayClass are explained by diagnostics", () => {
-    const r = translate(snap({ gatewayClasses: [gatewayClass()], gateways: [gateway("orphan", [listener("http")], "default", "nope")], httpRoutes: [httpRoute("r", { parentRefs: [gwRef("ghost"), gwRef("orphan")] })] }));
+    const r = translate(
+      snap({ gatewayClasses: [gatewayClass()], gateways: [gateway("orphan", [listener("http")], "default", "nope")], httpRoutes: [httpRoute("r", { parentRefs: [gwRef("ghost"), gwRef("orphan")] })] }),
+    );
     expect(routeStatus(r, "r")).toBeUndefined();
     expect(r.diagnostics.map((d) => d.code).sort()).toEqual(["ParentClassNotFound", "ParentNotFound"]);
   });

@@ -4,7 +4,13 @@ import { parseDuration } from "../../pkg/translate/durations.ts";
 
 describe("parseDuration (GEP-2257)", () => {
   it.each([
-    ["0s", 0], ["1s", 1000], ["500ms", 500], ["1h30m", 5_400_000], ["1h2m3s4ms", 3_723_004], ["99999ms", 99_999], ["10m", 600_000],
+    ["0s", 0],
+    ["1s", 1000],
+    ["500ms", 500],
+    ["1h30m", 5_400_000],
+    ["1h2m3s4ms", 3_723_004],
+    ["99999ms", 99_999],
+    ["10m", 600_000],
   ])("%s = %i ms", (text, ms) => {
     expect(parseDuration(text)).toEqual({ ok: true, ms });
   });

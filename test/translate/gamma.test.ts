@@ -30,7 +30,7 @@ describe("GAMMA parent selection (spec §1)", () => {
     const r = translate(snap({ services: [reviews], httpRoutes: [httpRoute("r", { parentRefs: [svcRef("reviews", { port: 80, sectionName: "admin" })] })] }));
     const c = cond(r, "r", "Accepted");
     expect([c.status, c.reason]).toEqual(["False", "NoMatchingParent"]);
-    expect(c.message).toContain("port 80 named \"admin\"");
+    expect(c.message).toContain('port 80 named "admin"');
   });
   it("UDP ports are not parents: a parentRef naming only a UDP port ⇒ NoMatchingParent; no port ⇒ only TCP ports", () => {
     const dns = service("dns", "default", [{ name: "dns", port: 53, protocol: "UDP" }, { name: "http", port: 80 }]);
@@ -98,9 +98,10 @@ describe("producer vs consumer routes (spec §2)", () => {
 
 describe("route-type conflict on a Service port (spec §1.9)", () => {
   it("GRPCRoute beats HTTPRoute on the same port; the loser gets Accepted=False/Conflicted", () => {
-    const r = translate(snap({ services: [reviews],
-      httpRoutes: [httpRoute("h", { parentRefs: [svcRef("reviews", { port: 80 })] })],
-      grpcRoutes: [grpcRoute("g", { parentRefs: [svcRef("reviews", { port: 80 })], rules: [{}] })] }));
+    const r = translate(
+      snap({ services: [reviews], httpRoutes: [httpRoute("h", { parentRefs: [svcRef("reviews", { port: 80 })] })],
+        grpcRoutes: [grpcRoute("g", { parentRefs: [svcRef("reviews", { port: 80 })], rules: [{}] })] }),
+    );
     expect(cond(r, "h", "Accepted")).toMatchObject({ status: "False", reason: "Conflicted" });
     expect(cond(r, "g", "Accepted", 0, "GRPCRoute").status).toBe("True");
     const p = meshPort(r, "reviews", 80);
@@ -108,23 +109,26 @@ describe("route-type conflict on a Service port (spec §1.9)", () => {
     expect(p?.producer?.grpc.rules).toHaveLength(1);
   });
   it("an HTTPRoute on all ports keeps the ports where no GRPCRoute is attached", () => {
-    const r = translate(snap({ services: [reviews],
-      httpRoutes: [httpRoute("h", { parentRefs: [svcRef("reviews")] })],
-      grpcRoutes: [grpcRoute("g", { parentRefs: [svcRef("reviews", { port: 80 })], rules: [{}] })] }));
+    const r = translate(
+      snap({ services: [reviews], httpRoutes: [httpRoute("h", { parentRefs: [svcRef("reviews")] })], grpcRoutes: [grpcRoute("g", { parentRefs: [svcRef("reviews", { port: 80 })], rules: [{}] })] }),
+    );
     expect(cond(r, "h", "Accepted").status).toBe("True");
     expect(meshPort(r, "reviews", 80)?.producer?.http.rules).toEqual([]);
     expect(meshPort(r, "reviews", 9090)?.producer?.http.rules).toHaveLength(1);
   });
   it("a consumer GRPCRoute does not conflict with a producer HTTPRoute (different groups)", () => {
-    const r = translate(snap({ services: [reviews],
-      httpRoutes: [httpRoute("h", { parentRefs: [svcRef("reviews", { port: 80 })] })],
-      grpcRoutes: [grpcRoute("g", { parentRefs: [svcRef("reviews", { port: 80, namespace: "default" })], rules: [{}] }, "client")] }));
+    const r = translate(
+      snap({ services: [reviews], httpRoutes: [httpRoute("h", { parentRefs: [svcRef("reviews", { port: 80 })] })],
+        grpcRoutes: [grpcRoute("g", { parentRefs: [svcRef("reviews", { port: 80, namespace: "default" })], rules: [{}] }, "client")] }),
+    );
     expect(cond(r, "h", "Accepted").status).toBe("True");
   });
   it("GRPCRoute backends default to protocol grpc; HTTPRoute backends to http1; appProtocol wins", () => {
-    const r = translate(snap({ services: [service("g"), service("h"), service("w", "default", [{ name: "http", port: 80, appProtocol: "kubernetes.io/ws" }])],
-      httpRoutes: [httpRoute("hr", { parentRefs: [svcRef("h")], rules: [{ backendRefs: [{ name: "h", port: 80 }, { name: "w", port: 80 }] }] })],
-      grpcRoutes: [grpcRoute("gr", { parentRefs: [svcRef("g")], rules: [{ backendRefs: [{ name: "g", port: 80 }] }] })] }));
+    const r = translate(
+      snap({ services: [service("g"), service("h"), service("w", "default", [{ name: "http", port: 80, appProtocol: "kubernetes.io/ws" }])],
+        httpRoutes: [httpRoute("hr", { parentRefs: [svcRef("h")], rules: [{ backendRefs: [{ name: "h", port: 80 }, { name: "w", port: 80 }] }] })],
+        grpcRoutes: [grpcRoute("gr", { parentRefs: [svcRef("g")], rules: [{ backendRefs: [{ name: "g", port: 80 }] }] })] }),
+    );
     expect(Object.fromEntries(r.ir.clusters.map((c) => [c.id, c.protocol]))).toEqual({ "default/g:80": "grpc", "default/h:80": "http1", "default/w:80": "ws" });
   });
 });

@@ -44,7 +44,9 @@ describe("HTTP precedence (spec §7, §8)", () => {
     expect(order(t)).toEqual(["b/0.0", "a/0.0"]);
   });
   it("§8.2 trailing slash does not count (normalised)", () => {
-    const t = table({ http: [r("a", [{ path: { value: "/abc/" } }], {}, { creationTimestamp: "2024-01-02T00:00:00Z" }), r("b", [{ path: { value: "/abc" } }], {}, { creationTimestamp: "2024-01-01T00:00:00Z" })] });
+    const t = table({
+      http: [r("a", [{ path: { value: "/abc/" } }], {}, { creationTimestamp: "2024-01-02T00:00:00Z" }), r("b", [{ path: { value: "/abc" } }], {}, { creationTimestamp: "2024-01-01T00:00:00Z" })],
+    });
     expect(order(t)).toEqual(["b/0.0", "a/0.0"]);
     expect(t.entries.every((e) => e.match.kind === "http" && e.match.path.value === "/abc")).toBe(true);
   });
@@ -116,7 +118,10 @@ describe("gRPC precedence (spec §9)", () => {
     expect(order(t)).toEqual(["b/0.0", "a/0.0"]);
   });
   it("then oldest route, then namespace/name", () => {
-    const t = table({ grpc: [g("a", [{}], {}, { creationTimestamp: "2025-01-01T00:00:00Z" }), g("c", [{}], {}, { creationTimestamp: "2020-01-01T00:00:00Z" }), g("b", [{}], {}, { creationTimestamp: "2025-01-01T00:00:00Z" })] }, "grpc");
+    const t = table({
+      grpc: [g("a", [{}], {}, { creationTimestamp: "2025-01-01T00:00:00Z" }), g("c", [{}], {}, { creationTimestamp: "2020-01-01T00:00:00Z" }),
+        g("b", [{}], {}, { creationTimestamp: "2025-01-01T00:00:00Z" })],
+    }, "grpc");
     expect(order(t)).toEqual(["c/0.0", "a/0.0", "b/0.0"]);
   });
   it("an entry without a method match comes after method matches", () => {

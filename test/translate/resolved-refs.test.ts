@@ -13,7 +13,8 @@ import { translate } from "../../pkg/translate/index.ts";
 import { baseGateway, cond, grpcRoute, gwRef, httpRoute, service } from "./builders.ts";
 
 const services = [
-  service("foo"), service("far", "other"),
+  service("foo"),
+  service("far", "other"),
   service("wss", "default", [{ name: "http", port: 80, appProtocol: "kubernetes.io/wss" }]),
   service("h1", "default", [{ name: "http", port: 80, appProtocol: "http" }]),
 ];
@@ -64,7 +65,8 @@ describe("ResolvedRefs with several reference problems", () => {
     const mirror = { type: "RequestMirror", requestMirror: { backendRef: MISSING } } as NonNullable<HTTPRouteRule["filters"]>[number];
     const c = resolvedRefs([{ backendRefs: [{ ...KIND, filters: [mirror] }] }]);
     expect(c.reason).toBe("InvalidKind");
-    expect(parts(c.message)).toEqual([expect.stringContaining("example.com/Bucket"), "backendRef 0 of rule 0.filters[0] (RequestMirror) backendRef: Service default/nope not found; mirror not configured"]);
+    expect(parts(c.message)).toEqual([expect.stringContaining("example.com/Bucket"),
+      "backendRef 0 of rule 0.filters[0] (RequestMirror) backendRef: Service default/nope not found; mirror not configured"]);
   });
 
   it("one reference with several problems gets the first check's reason: an ungranted cross-namespace Service is RefNotPermitted even when it does not exist", () => {

@@ -7,7 +7,21 @@ import type { ResourceSnapshot } from "../../pkg/api/index.ts";
 import { translate } from "../../pkg/translate/index.ts";
 import { canonicalJson } from "../../pkg/util/canonical-json.ts";
 import {
-  cond, gateway, gatewayClass, grant, grpcRoute, gwRef, httpRoute, listener, namespace, pod, routeStatus, service, slice, snap, svcRef,
+  cond,
+  gateway,
+  gatewayClass,
+  grant,
+  grpcRoute,
+  gwRef,
+  httpRoute,
+  listener,
+  namespace,
+  pod,
+  routeStatus,
+  service,
+  slice,
+  snap,
+  svcRef,
 } from "./builders.ts";
 import { fcParams } from "../support/fast-check-env.ts";
 
@@ -23,7 +37,8 @@ const rich: ResourceSnapshot = snap({
   endpointSlices: [slice("foo-a", "foo", "default", [{ addresses: ["10.0.0.2"], targetRef: { kind: "Pod", name: "p" } }]), slice("bar-a", "bar", "apps", [{ addresses: ["10.0.1.2"] }])],
   pods: [pod("p", "default", "sa")],
   httpRoutes: [
-    httpRoute("a", { parentRefs: [gwRef(), svcRef("foo")], hostnames: ["a.example.com"], rules: [{ matches: [{ path: { value: "/a" } }], backendRefs: [{ name: "bar", namespace: "apps", port: 80 }] }] }, "default", { creationTimestamp: "2024-01-01T00:00:00Z" }),
+    httpRoute("a", { parentRefs: [gwRef(), svcRef("foo")], hostnames: ["a.example.com"],
+      rules: [{ matches: [{ path: { value: "/a" } }], backendRefs: [{ name: "bar", namespace: "apps", port: 80 }] }] }, "default", { creationTimestamp: "2024-01-01T00:00:00Z" }),
     httpRoute("b", { parentRefs: [gwRef()], rules: [{ matches: [{ path: { value: "/a" } }], backendRefs: [{ name: "foo", port: 80 }] }] }, "default", { creationTimestamp: "2024-01-01T00:00:00Z" }),
     httpRoute("c", { parentRefs: [gwRef("gw", { namespace: "default" }), svcRef("bar", { namespace: "apps" })], rules: [{ matches: [{ method: "BAD" }] }, {}] }, "apps"),
   ],
@@ -80,7 +95,8 @@ describe("never throws", () => {
       ],
       gateways: [...rich.gateways, { kind: "Gateway", metadata: { name: "jg" }, spec: { gatewayClassName: "weft", listeners: [null, { name: "x" }] } }],
       services: [...rich.services, { kind: "Service", metadata: { name: "js" }, spec: { ports: [null] } }],
-      endpointSlices: [...rich.endpointSlices, { kind: "EndpointSlice", metadata: { name: "je", labels: { "kubernetes.io/service-name": "foo" } }, addressType: "IPv4", endpoints: [null], ports: [{ name: "http", port: 1 }] }],
+      endpointSlices: [...rich.endpointSlices, { kind: "EndpointSlice", metadata: { name: "je", labels: { "kubernetes.io/service-name": "foo" } }, addressType: "IPv4", endpoints: [null],
+        ports: [{ name: "http", port: 1 }] }],
     } as unknown as ResourceSnapshot;
     const r = translate(junk);
     expect(r.diagnostics.filter((d) => d.code === "InternalError" || d.code === "ObjectInternalError")).toEqual([]);

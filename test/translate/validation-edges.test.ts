@@ -23,7 +23,10 @@ describe("hostname limits", () => {
     expect(checkHostname(`*.${label(64)}.com`)).toMatch(/is not a valid lower-case DNS name/);
   });
   it("an over-long route hostname refuses the route (UnsupportedValue), it does not crash or match", () => {
-    const r = translate(baseGateway({ services: [service("foo")], httpRoutes: [httpRoute("r", { parentRefs: [gwRef()], hostnames: [`${label(64)}.example.com`], rules: [{ backendRefs: [{ name: "foo", port: 80 }] }] })] }));
+    const r = translate(
+      baseGateway({ services: [service("foo")],
+        httpRoutes: [httpRoute("r", { parentRefs: [gwRef()], hostnames: [`${label(64)}.example.com`], rules: [{ backendRefs: [{ name: "foo", port: 80 }] }] })] }),
+    );
     expect(cond(r, "r", "Accepted")).toMatchObject({ status: "False", reason: "UnsupportedValue" });
   });
 });

@@ -40,8 +40,12 @@ function goodCluster(): Answers {
     [crdPath("grpcroutes")]: crd(["v1"]),
     [crdPath("referencegrants")]: crd(["v1beta1"]),
     "/apis/apps/v1/namespaces/weft-system/deployments": { items: [{ metadata: { name: "weft-controller" }, spec: { replicas: 1 }, status: { readyReplicas: 1 } }] },
-    "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations": { items: [{ metadata: { name: "weft-injector.weft.dev" }, webhooks: [{ name: "weft-injector.weft.dev", clientConfig: { caBundle: "LS0t" } }] }] },
-    "/apis/gateway.networking.k8s.io/v1/httproutes": { items: [{ status: { parents: [{ controllerName: "weft.dev/gateway-controller", conditions: [{ type: "weft.dev/Programmed", status: "True", message: "applied by 2/2 proxies" }] }] } }] },
+    "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations": {
+      items: [{ metadata: { name: "weft-injector.weft.dev" }, webhooks: [{ name: "weft-injector.weft.dev", clientConfig: { caBundle: "LS0t" } }] }],
+    },
+    "/apis/gateway.networking.k8s.io/v1/httproutes": {
+      items: [{ status: { parents: [{ controllerName: "weft.dev/gateway-controller", conditions: [{ type: "weft.dev/Programmed", status: "True", message: "applied by 2/2 proxies" }] }] } }],
+    },
     "/apis/gateway.networking.k8s.io/v1/grpcroutes": { items: [] },
   };
 }

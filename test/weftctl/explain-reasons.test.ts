@@ -10,15 +10,15 @@ import type { MeshIR, RouteEntryIR } from "../../pkg/ir/types.ts";
 import { explainEntry, explainRoutes } from "../../pkg/router/explain-entry.ts";
 import { httpMatch, httpTables, request, rule } from "../router/builders.ts";
 
-const messages = (entry: RouteEntryIR, spec: Parameters<typeof request>[0], kind: "http" | "grpc" = "http") =>
-  explainEntry(kind, entry, rule("r"), request(spec)).map((f) => f.message);
+const messages = (entry: RouteEntryIR, spec: Parameters<typeof request>[0], kind: "http" | "grpc" = "http") => explainEntry(kind, entry, rule("r"), request(spec)).map((f) => f.message);
 
 const entry = (m: RouteEntryIR["match"], hostnames: string[] = []): RouteEntryIR => ({ hostnames, match: m, rule: 0, matchIndex: 0 });
 
 describe("explain-entry reasons", () => {
   it("names every failed condition of an HTTP match", () => {
     const e = entry(httpMatch({
-      path: { type: "PathPrefix", value: "/v1" }, method: "PATCH",
+      path: { type: "PathPrefix", value: "/v1" },
+      method: "PATCH",
       headers: [{ type: "Exact", name: "X-Version", value: "2" }, { type: "RegularExpression", name: "x-tenant", value: "gold|silver" }],
       query: [{ type: "Exact", name: "debug", value: "1" }],
     }), ["b.com"]);
@@ -83,16 +83,20 @@ describe("explain on a gateway (hand-built IR)", () => {
   const routes = httpTables([{ path: { type: "PathPrefix", value: "/" } }]);
   const ir: MeshIR = {
     gateways: [{
-      namespace: "infra", name: "gw",
+      namespace: "infra",
+      name: "gw",
       ports: [{
-        port: 443, protocol: "HTTPS",
+        port: 443,
+        protocol: "HTTPS",
         listeners: [
           { id: "infra/gw/a", name: "a", hostname: "a.example.com", protocol: "HTTPS", certificates: ["infra/a"], routes },
           { id: "infra/gw/wild", name: "wild", hostname: "*.example.com", protocol: "HTTPS", certificates: ["infra/w"], routes },
         ],
       }],
     }],
-    services: [], clusters: [], secrets: [],
+    services: [],
+    clusters: [],
+    secrets: [],
   };
   const run = { snapshot: emptySnapshot(), result: { ir, statuses: [], diagnostics: [] }, errors: [], warnings: [], diagnostics: [] } as unknown as TranslateRun;
   const explain = (url: string, headers: string[] = []): ExplainReport => {

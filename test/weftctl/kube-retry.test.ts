@@ -17,11 +17,17 @@ describe("withTransientRetry", () => {
   it("does not retry 403 or 404, and stops after 4 tries of a transient error", async () => {
     for (const status of [403, 404]) {
       let calls = 0;
-      await expect(withTransientRetry(async () => { calls++; throw fail(status); }, noSleep)).rejects.toThrow(`HTTP ${status}`);
+      await expect(withTransientRetry(async () => {
+        calls++;
+        throw fail(status);
+      }, noSleep)).rejects.toThrow(`HTTP ${status}`);
       expect(calls).toBe(1);
     }
     let calls = 0;
-    await expect(withTransientRetry(async () => { calls++; throw fail(429); }, noSleep)).rejects.toThrow("HTTP 429");
+    await expect(withTransientRetry(async () => {
+      calls++;
+      throw fail(429);
+    }, noSleep)).rejects.toThrow("HTTP 429");
     expect(calls).toBe(4);
   });
 });

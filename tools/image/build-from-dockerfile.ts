@@ -46,7 +46,7 @@ function hashPath(h: ReturnType<typeof createHash>, path: string): void {
 
 function contentKey(prev: string, ins: Instruction, context: string): string {
   const h = createHash("sha256").update(`${prev}\n${ins.op} ${ins.args}\n`);
-  if (ins.op === "COPY" && ins.from === undefined) for (const src of ins.paths!.slice(0, -1)) hashPath(h, join(context, src));
+  if (ins.op === "COPY" && ins.from === undefined) { for (const src of ins.paths!.slice(0, -1)) hashPath(h, join(context, src)); }
   return h.digest("hex").slice(0, 16);
 }
 

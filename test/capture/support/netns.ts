@@ -63,27 +63,46 @@ export function daemonInNs(ns: string, script: string, args: readonly string[]):
   const waiters: { pred: (l: string) => boolean; resolve: (l: string) => void }[] = [];
   const onLine = (line: string): void => {
     lines.push(line);
-    for (const w of [...waiters]) if (w.pred(line)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(line); }
+    for (const w of [...waiters])
+      if (w.pred(line)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
   };
   createInterface({ input: child.stdout }).on("line", onLine);
   createInterface({ input: child.stderr }).on("line", (l) => onLine(`stderr: ${l}`));
   return {
-    child, lines,
+    child,
+    lines,
     waitFor(pred) {
       const seen = lines.find(pred);
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const w = { pred, resolve: (l: string) => { clearTimeout(t); resolve(l); } };
-        const t = setTimeout(() => { waiters.splice(waiters.indexOf(w), 1); reject(new Error(`timeout waiting in ${script}; output:\n${lines.join("\n")}`)); }, 20_000);
+        const w = { pred, resolve: (l: string) => {
+          clearTimeout(t);
+          resolve(l);
+        } };
+        const t = setTimeout(() => {
+          waiters.splice(waiters.indexOf(w), 1);
+          reject(new Error(`timeout waiting in ${script}; output:\n${lines.join("\n")}`));
+        }, 20_000);
         waiters.push(w);
-        child.once("exit", () => { clearTimeout(t); reject(new Error(`${script} exited; output:\n${lines.join("\n")}`)); });
+        child.once("exit", () => {
+          clearTimeout(t);
+          reject(new Error(`${script} exited; output:\n${lines.join("\n")}`));
+        });
       });
     },
     stop() {
       return new Promise((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const t = setTimeout(() => { child.kill("SIGKILL"); }, 3_000);
-        child.once("exit", () => { clearTimeout(t); resolve(); });
+        const t = setTimeout(() => {
+          child.kill("SIGKILL");
+        }, 3_000);
+        child.once("exit", () => {
+          clearTimeout(t);
+          resolve();
+        });
         child.stdin?.end();
       });
     },
@@ -106,7 +125,9 @@ export function createPodPair(prefix: string, clusterIps: readonly string[]): Po
   const peer = `${prefix}u`;
   const cleanup = (): void => {
     for (const ns of [pod, peer]) {
-      try { sh("ip", ["netns", "del", ns]); } catch { /* already gone */ }
+      try {
+        sh("ip", ["netns", "del", ns]);
+      } catch { /* already gone */ }
     }
   };
   try {

@@ -7,7 +7,11 @@ import { request } from "node:http";
 export const REPO = new URL("../../..", import.meta.url).pathname.replace(/\/$/, "");
 export const NODE_BIN_PATH = `${REPO}/node_modules/.bin:${process.env["PATH"] ?? ""}`;
 
-export interface HttpAnswer { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
 
 export function httpGet(url: string, headers: Record<string, string> = {}, timeoutMs = 5000): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
@@ -32,15 +36,24 @@ export function shellWords(cmd: string): string[] {
     if (quote !== undefined) {
       if (ch === quote) quote = undefined;
       else cur += ch;
-    } else if (ch === "'" || ch === '"') { quote = ch; has = true; }
-    else if (ch === " ") { if (has || cur !== "") out.push(cur); cur = ""; has = false; }
-    else cur += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      has = true;
+    } else if (ch === " ") {
+      if (has || cur !== "") out.push(cur);
+      cur = "";
+      has = false;
+    } else cur += ch;
   }
   if (has || cur !== "") out.push(cur);
   return out;
 }
 
-export interface CurlCall { url: string; headers: Record<string, string>; includeHeaders: boolean }
+export interface CurlCall {
+  url: string;
+  headers: Record<string, string>;
+  includeHeaders: boolean;
+}
 
 /** Interprets `curl [-s] [-i|-si] [-H 'k: v']... URL`; throws on anything else. */
 export function parseCurl(cmd: string): CurlCall {
@@ -73,7 +86,11 @@ export function descendants(pid: number): number[] {
   const rows = execFileSync("ps", ["-eo", "pid=,ppid="], { encoding: "utf8" }).trim().split("\n").map((l) => l.trim().split(/\s+/).map(Number));
   const out: number[] = [];
   const walk = (p: number): void => {
-    for (const [c, pp] of rows) if (pp === p && c !== undefined) { out.push(c); walk(c); }
+    for (const [c, pp] of rows)
+      if (pp === p && c !== undefined) {
+        out.push(c);
+        walk(c);
+      }
   };
   walk(pid);
   return out;
@@ -97,7 +114,9 @@ export async function eventually<T>(what: string, ms: number, f: () => Promise<T
     try {
       const v = await f();
       if (v !== undefined) return v;
-    } catch (e) { last = e; }
+    } catch (e) {
+      last = e;
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`timed out waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ""}`);

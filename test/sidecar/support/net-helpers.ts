@@ -26,7 +26,9 @@ export function exchange(port: number, localAddress: string, data: string, host 
       if (data.length > 0) s.write(data, "latin1");
       s.end();
     });
-    s.on("data", (c: Buffer) => { received += c.toString("latin1"); });
+    s.on("data", (c: Buffer) => {
+      received += c.toString("latin1");
+    });
     s.on("end", () => done("end"));
     s.on("error", () => done("closed"));
     s.on("close", () => done("closed"));
@@ -40,9 +42,14 @@ export function exchangeNoFin(port: number, localAddress: string, data: string):
     let received = "";
     const timer = setTimeout(() => s.destroy(), 5_000);
     s.on("connect", () => s.write(data, "latin1"));
-    s.on("data", (c: Buffer) => { received += c.toString("latin1"); });
+    s.on("data", (c: Buffer) => {
+      received += c.toString("latin1");
+    });
     s.on("error", () => {});
-    s.on("close", () => { clearTimeout(timer); resolve(received); });
+    s.on("close", () => {
+      clearTimeout(timer);
+      resolve(received);
+    });
   });
 }
 
@@ -65,7 +72,9 @@ export function tlsFrom(host: string, port: number, localAddress: string, opts: 
 
 /** HTTP/1.1 over TLS with the given options; status 0 when the handshake or connection failed. */
 export function tlsHttp(
-  target: { host: string; port: number; localAddress: string }, opts: ConnectionOptions, path = "/",
+  target: { host: string; port: number; localAddress: string },
+  opts: ConnectionOptions,
+  path = "/",
 ): Promise<{ status: number; body: string; error?: string }> {
   return new Promise((resolve) => {
     const s = tlsFrom(target.host, target.port, target.localAddress, opts);
@@ -81,7 +90,9 @@ export function tlsHttp(
     };
     const timer = setTimeout(() => done("timeout"), 5_000);
     s.on("secureConnect", () => s.write(`GET ${path} HTTP/1.1\r\nHost: svc.test\r\nConnection: close\r\n\r\n`));
-    s.on("data", (c: Buffer) => { received += c.toString("latin1"); });
+    s.on("data", (c: Buffer) => {
+      received += c.toString("latin1");
+    });
     s.on("end", () => done());
     s.on("error", (e) => done(e.message));
     s.on("close", () => done("closed"));

@@ -22,9 +22,16 @@ export function createRecordingEngine(): RecordingEngine {
     const ctx = contexts.get(req.socket);
     res.setHeader("content-type", "application/json");
     res.end(JSON.stringify({
-      face: ctx?.face, label: ctx?.label, peerIdentity: ctx?.peerIdentity ?? null, localAppPort: ctx?.localAppPort ?? null,
-      destinationPort: ctx?.destinationPort, defaultCluster: ctx?.defaultCluster ?? null, hasRoutes: ctx?.routes !== undefined,
-      method: req.method, url: req.url, host: req.headers.host ?? null,
+      face: ctx?.face,
+      label: ctx?.label,
+      peerIdentity: ctx?.peerIdentity ?? null,
+      localAppPort: ctx?.localAppPort ?? null,
+      destinationPort: ctx?.destinationPort,
+      defaultCluster: ctx?.defaultCluster ?? null,
+      hasRoutes: ctx?.routes !== undefined,
+      method: req.method,
+      url: req.url,
+      host: req.headers.host ?? null,
     }));
   });
   return {

@@ -26,7 +26,11 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   }
   process.env["WEFT_TEST_NETNS"] = host.layout.netnsPath;
   const t = host.info.timings;
-  log(`up in ${t["total"]} ms (control plane ${t["controlPlane"]}, containerd ${t["containerd"]}, images ${t["imageImport"]}, node Ready ${t["nodeReady"]}, DNS ${t["dnsReady"]}); logs in ${host.info.logsDir}`);
+  log(
+    `up in ${t["total"]} ms (control plane ${t["controlPlane"]}, containerd ${t["containerd"]}, images ${t["imageImport"]}, node Ready ${t["nodeReady"]}, DNS ${
+      t["dnsReady"]
+    }); logs in ${host.info.logsDir}`,
+  );
   project.provide("realNode", { info: host.info, images: host.images, netnsPath: host.layout.netnsPath } satisfies RealNodeContext);
   return async () => {
     delete process.env["WEFT_TEST_NETNS"];

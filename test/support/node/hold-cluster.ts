@@ -17,7 +17,8 @@ process.stdout.write([
   `  kubectl:   ${enter} ${host.info.kubectl} --kubeconfig=${host.info.kubeconfig} get pods -A`,
   `  a shell:   ${enter} bash   (pod IPs, ClusterIPs and the API server at 127.0.0.1:6443 are reachable there)`,
   `  logs:      ${host.info.logsDir} (kubelet, containerd, kube-proxy, kube-scheduler), control plane: ${host.info.dir}/control-plane`,
-  "Ctrl-C stops it and restores the host.", "",
+  "Ctrl-C stops it and restores the host.",
+  "",
 ].join("\n"));
 await new Promise<void>((resolve) => {
   process.once("SIGINT", () => resolve());

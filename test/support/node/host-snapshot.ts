@@ -10,16 +10,32 @@ import { join } from "node:path";
 
 /** Kernel-wide (not per network namespace) settings a kubelet or kube-proxy writes. */
 const SYSCTLS = [
-  "vm/overcommit_memory", "vm/panic_on_oom", "kernel/panic", "kernel/panic_on_oops",
-  "kernel/keys/root_maxkeys", "kernel/keys/root_maxbytes", "net/netfilter/nf_conntrack_max",
-  "net/ipv4/ip_forward", "net/ipv4/conf/all/route_localnet", "net/bridge/bridge-nf-call-iptables",
-  "net/bridge/bridge-nf-call-ip6tables", "fs/inotify/max_user_watches", "fs/inotify/max_user_instances",
+  "vm/overcommit_memory",
+  "vm/panic_on_oom",
+  "kernel/panic",
+  "kernel/panic_on_oops",
+  "kernel/keys/root_maxkeys",
+  "kernel/keys/root_maxbytes",
+  "net/netfilter/nf_conntrack_max",
+  "net/ipv4/ip_forward",
+  "net/ipv4/conf/all/route_localnet",
+  "net/bridge/bridge-nf-call-iptables",
+  "net/bridge/bridge-nf-call-ip6tables",
+  "fs/inotify/max_user_watches",
+  "fs/inotify/max_user_instances",
 ];
 
 /** Host directories the node's programs write into at fixed paths. */
 const WATCHED = [
-  "/var/lib/kubelet", "/var/log/containers", "/var/log/pods", "/var/lib/cni", "/run/containerd",
-  "/etc/cni", "/opt/cni", "/opt/containerd", "/var/lib/containerd",
+  "/var/lib/kubelet",
+  "/var/log/containers",
+  "/var/log/pods",
+  "/var/lib/cni",
+  "/run/containerd",
+  "/etc/cni",
+  "/opt/cni",
+  "/opt/containerd",
+  "/var/lib/containerd",
 ];
 
 export interface HostSnapshot {

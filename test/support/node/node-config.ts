@@ -54,14 +54,20 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 }
 
 export function cniConfig(l: NodeLayout): string {
-  return `${JSON.stringify({
-    cniVersion: "1.0.0",
-    name: "weft-node",
-    plugins: [{
-      type: "bridge", bridge: "cni0", isGateway: true, ipMasq: false, hairpinMode: true,
-      ipam: { type: "host-local", ranges: [[{ subnet: POD_CIDR }]], routes: [{ dst: "0.0.0.0/0" }], dataDir: l.cniDataDir },
-    }],
-  }, null, 2)}\n`;
+  return `${
+    JSON.stringify({
+      cniVersion: "1.0.0",
+      name: "weft-node",
+      plugins: [{
+        type: "bridge",
+        bridge: "cni0",
+        isGateway: true,
+        ipMasq: false,
+        hairpinMode: true,
+        ipam: { type: "host-local", ranges: [[{ subnet: POD_CIDR }]], routes: [{ dst: "0.0.0.0/0" }], dataDir: l.cniDataDir },
+      }],
+    }, null, 2)
+  }\n`;
 }
 
 export function kubeletConfig(l: NodeLayout, pki: string): string {

@@ -48,8 +48,12 @@ export interface NodeLayout {
 export function nodeLayout(id: string, dir: string): NodeLayout {
   const netns = `weft-node-${id}`;
   return {
-    id, dir, netns, netnsPath: `/run/netns/${netns}`,
-    link: "wnode0", peer: "wnode0-peer",
+    id,
+    dir,
+    netns,
+    netnsPath: `/run/netns/${netns}`,
+    link: "wnode0",
+    peer: "wnode0-peer",
     controlPlaneDir: join(dir, "control-plane"),
     containerdRoot: join(dir, "containerd/root"),
     containerdState: join(dir, "containerd/state"),

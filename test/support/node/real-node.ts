@@ -85,14 +85,18 @@ export async function startRealNode(l: NodeLayout, images: NodeImages, corednsIm
       await writeKubeconfig(kubeconfigs[user], `https://${NODE_IP}:${API_PORT}`, pki, user);
     }
     procs["kube-scheduler"] = launch(bin("kube-scheduler"), [
-      `--kubeconfig=${kubeconfigs["kube-scheduler"]}`, "--leader-elect=false", "--bind-address=127.0.0.1", "--secure-port=10259", "--v=1",
+      `--kubeconfig=${kubeconfigs["kube-scheduler"]}`,
+      "--leader-elect=false",
+      "--bind-address=127.0.0.1",
+      "--secure-port=10259",
+      "--v=1",
     ], join(l.logsDir, "kube-scheduler.log"));
 
     writeFileSync(l.containerdConfig, containerdConfig(l));
     writeFileSync(join(l.cniConfDir, "10-weft-node.conflist"), cniConfig(l));
     procs["containerd"] = launch("containerd", ["--config", l.containerdConfig], join(l.logsDir, "containerd.log"));
-    await until("containerd", async () => spawnSync("ctr", ["--address", l.containerdSocket, "version"], { timeout: 5_000 }).status === 0,
-      30_000, procs["containerd"], join(l.logsDir, "containerd.log"));
+    await until("containerd", async () => spawnSync("ctr", ["--address", l.containerdSocket, "version"], { timeout: 5_000 }).status === 0, 30_000, procs["containerd"],
+      join(l.logsDir, "containerd.log"));
     t = mark("containerd", t);
     ctr(l, ["images", "import", images.archive]);
     const listed = ctr(l, ["images", "list", "-q"]).split("\n");
@@ -103,14 +107,19 @@ export async function startRealNode(l: NodeLayout, images: NodeImages, corednsIm
     writeFileSync(l.resolvConf, "");
     writeFileSync(l.kubeletConfig, kubeletConfig(l, pki));
     procs["kubelet"] = launch(bin("kubelet"), [
-      `--config=${l.kubeletConfig}`, `--kubeconfig=${kubeconfigs["node"]}`, `--root-dir=${l.kubeletRoot}`, `--cert-dir=${join(l.kubeletRoot, "pki")}`,
-      `--node-ip=${NODE_IP}`, `--hostname-override=${NODE_NAME}`, "--v=1",
+      `--config=${l.kubeletConfig}`,
+      `--kubeconfig=${kubeconfigs["node"]}`,
+      `--root-dir=${l.kubeletRoot}`,
+      `--cert-dir=${join(l.kubeletRoot, "pki")}`,
+      `--node-ip=${NODE_IP}`,
+      `--hostname-override=${NODE_NAME}`,
+      "--v=1",
     ], join(l.logsDir, "kubelet.log"));
     writeFileSync(l.kubeProxyConfig, kubeProxyConfig(kubeconfigs["kube-proxy"]!));
     procs["kube-proxy"] = launch(bin("kube-proxy"), [`--config=${l.kubeProxyConfig}`, "--v=1"], join(l.logsDir, "kube-proxy.log"));
     const c = cluster;
-    await until("Node Ready", async () => /True/.test(c.kubectl(["get", "node", NODE_NAME, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"])),
-      120_000, procs["kubelet"], join(l.logsDir, "kubelet.log"));
+    await until("Node Ready", async () => /True/.test(c.kubectl(["get", "node", NODE_NAME, "-o", 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])), 120_000, procs["kubelet"],
+      join(l.logsDir, "kubelet.log"));
     t = mark("nodeReady", t);
 
     c.kubectl(["apply", "-f", "-"], corednsManifests(corednsImage));
@@ -142,7 +151,7 @@ function createCgroupRoot(l: NodeLayout): void {
     if (!existsSync(join(root, "cgroup.procs"))) continue;
     const dir = join(root, l.cgroupRoot);
     mkdirSync(dir, { recursive: true });
-    if (h === "cpuset") for (const f of ["cpuset.cpus", "cpuset.mems"]) writeFileSync(join(dir, f), readFileSync(join(root, f)));
+    if (h === "cpuset") { for (const f of ["cpuset.cpus", "cpuset.mems"]) writeFileSync(join(dir, f), readFileSync(join(root, f))); }
   }
 }
 

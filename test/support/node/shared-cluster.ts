@@ -70,7 +70,10 @@ export function sharedCluster(): SharedCluster {
   kc.loadFromFile(info.kubeconfig);
   const kubectl = (args: readonly string[], input?: string, timeoutMs = 60_000): string => run(info.kubectl, [`--kubeconfig=${info.kubeconfig}`, ...args], input, timeoutMs);
   shared = {
-    info, kc, images: ctx.images ?? {}, kubectl,
+    info,
+    kc,
+    images: ctx.images ?? {},
+    kubectl,
     helm: (args, timeoutMs = 300_000) => {
       const helm = pieceBin("helm", "helm");
       if (helm === undefined) throw new Error("helm not built: run scripts/build-test-cluster.sh helm");

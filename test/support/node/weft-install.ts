@@ -20,7 +20,8 @@ export function installWeft(c: SharedCluster): number {
     `exec "$0" --kubeconfig="$1" install weft "$2" -n ${WEFT_NAMESPACE} --create-namespace --wait --timeout 5m`,
   ].join("\n");
   const r = spawnSync("flock", [join(c.info.dir, "weft-install.lock"), "sh", "-c", script, helm, c.info.kubeconfig, join(repoRoot, "mesh-charts/weft")], {
-    encoding: "utf8", timeout: 400_000,
+    encoding: "utf8",
+    timeout: 400_000,
   });
   if (r.status !== 0) throw new Error(`helm install weft failed: ${r.stdout}${r.stderr}\n${c.dump(WEFT_NAMESPACE)}`);
   return r.stdout.includes("STATUS: deployed") ? Date.now() - t0 : 0;

@@ -38,13 +38,25 @@ export interface OtlpReceiver {
   close(): Promise<void>;
 }
 
-interface RawKeyValue { key?: string; value?: Record<string, unknown> }
-interface RawSpan {
-  traceId?: unknown; spanId?: unknown; parentSpanId?: unknown; traceState?: string; name?: string; kind?: number;
-  startTimeUnixNano?: string | number; endTimeUnixNano?: string | number;
-  status?: { code?: number; message?: string }; attributes?: RawKeyValue[];
+interface RawKeyValue {
+  key?: string;
+  value?: Record<string, unknown>;
 }
-interface RawRequest { resourceSpans?: { resource?: { attributes?: RawKeyValue[] }; scopeSpans?: { spans?: RawSpan[] }[] }[] }
+interface RawSpan {
+  traceId?: unknown;
+  spanId?: unknown;
+  parentSpanId?: unknown;
+  traceState?: string;
+  name?: string;
+  kind?: number;
+  startTimeUnixNano?: string | number;
+  endTimeUnixNano?: string | number;
+  status?: { code?: number; message?: string };
+  attributes?: RawKeyValue[];
+}
+interface RawRequest {
+  resourceSpans?: { resource?: { attributes?: RawKeyValue[] }; scopeSpans?: { spans?: RawSpan[] }[] }[];
+}
 
 function hexOf(id: unknown): string {
   if (id === undefined || id === null) return "";
@@ -114,7 +126,10 @@ export async function startHttpReceiver(): Promise<OtlpReceiver> {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      if (req.method !== "POST" || req.url !== "/v1/traces") { res.writeHead(404).end(); return; }
+      if (req.method !== "POST" || req.url !== "/v1/traces") {
+        res.writeHead(404).end();
+        return;
+      }
       try {
         spans.push(...normalise(JSON.parse(Buffer.concat(chunks).toString("utf8")) as RawRequest));
         res.writeHead(200, { "content-type": "application/json" }).end("{}");
@@ -126,7 +141,11 @@ export async function startHttpReceiver(): Promise<OtlpReceiver> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const addr = server.address();
   const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-  return receiverOf(`http://127.0.0.1:${port}`, spans, () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  return receiverOf(`http://127.0.0.1:${port}`, spans, () =>
+    new Promise((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }));
 }
 
 export async function startGrpcReceiver(): Promise<OtlpReceiver> {
