@@ -13,6 +13,7 @@ import { PARSE_LIMITS } from "./parse-types.ts";
 import { checkShape, formatPath, isPlainObject } from "./parse-schema.ts";
 import type { PathSeg } from "./parse-schema.ts";
 import { KIND_SCHEMAS } from "./parse-schemas.ts";
+import { isApiObject } from "./snapshot-builder.ts";
 
 interface Sink {
   readonly source: string;
@@ -181,7 +182,10 @@ function parseObject(raw: Record<string, unknown>, base: readonly PathSeg[], doc
     for (const e of checked.errors) sink.errors.push(at(e.path, e.message));
     return;
   }
-  sink.objects.push(withDefaults(checked.value as Record<string, unknown>, info.namespaced) as unknown as ApiObject);
+  const o = withDefaults(checked.value as Record<string, unknown>, info.namespaced);
+  // The schema check proved the shape; isApiObject tells the type system (kind and name).
+  if (isApiObject(o)) sink.objects.push(o);
+  else sink.errors.push(at([], `is not a ${kind} Weft can read`));
 }
 
 function withDefaults(o: Record<string, unknown>, namespaced: boolean): Record<string, unknown> {

@@ -4,15 +4,16 @@
 // gives the snapshot. isApiObject is the check at the API-server boundary: an object served for a
 // kind we read, with its kind and a metadata.name (the API server validated the rest against its schema).
 // Must not: validate fields (parseManifests and the API server do), reorder objects, or copy them.
-import type { EndpointSlice, Namespace, Pod, Secret, Service } from "./core-types.ts";
-import type { Gateway, GatewayClass, GRPCRoute, HTTPRoute, ReferenceGrant } from "./gateway-types.ts";
 import type { ApiObject } from "./parse-types.ts";
 import type { ResourceSnapshot, SnapshotKind } from "./snapshot.ts";
 
 export type ApiKind = ApiObject["kind"];
 
-/** The snapshot field each kind goes to. */
-export const SNAPSHOT_FIELD: { readonly [K in ApiKind]: SnapshotKind } = {
+/** The snapshot list whose objects are of kind K (never: no list holds it). */
+type FieldOf<K extends ApiKind> = { [F in SnapshotKind]: ResourceSnapshot[F][number] extends { readonly kind: K } ? F : never }[SnapshotKind];
+
+/** The snapshot field each kind goes to (typed so a kind can only name the list of its own type). */
+export const SNAPSHOT_FIELD: { readonly [K in ApiKind]: FieldOf<K> } = {
   GatewayClass: "gatewayClasses",
   Gateway: "gateways",
   HTTPRoute: "httpRoutes",
@@ -33,50 +34,12 @@ export function isApiObject(value: unknown): value is ApiObject {
 }
 
 export class SnapshotBuilder {
-  readonly #gatewayClasses: GatewayClass[] = [];
-  readonly #gateways: Gateway[] = [];
-  readonly #httpRoutes: HTTPRoute[] = [];
-  readonly #grpcRoutes: GRPCRoute[] = [];
-  readonly #referenceGrants: ReferenceGrant[] = [];
-  readonly #services: Service[] = [];
-  readonly #endpointSlices: EndpointSlice[] = [];
-  readonly #namespaces: Namespace[] = [];
-  readonly #secrets: Secret[] = [];
-  readonly #pods: Pod[] = [];
+  readonly #lists: { readonly [F in SnapshotKind]: Array<ResourceSnapshot[F][number]> } = emptyLists();
 
   add(o: ApiObject): this {
-    switch (o.kind) {
-      case "GatewayClass":
-        this.#gatewayClasses.push(o);
-        break;
-      case "Gateway":
-        this.#gateways.push(o);
-        break;
-      case "HTTPRoute":
-        this.#httpRoutes.push(o);
-        break;
-      case "GRPCRoute":
-        this.#grpcRoutes.push(o);
-        break;
-      case "ReferenceGrant":
-        this.#referenceGrants.push(o);
-        break;
-      case "Service":
-        this.#services.push(o);
-        break;
-      case "EndpointSlice":
-        this.#endpointSlices.push(o);
-        break;
-      case "Namespace":
-        this.#namespaces.push(o);
-        break;
-      case "Secret":
-        this.#secrets.push(o);
-        break;
-      case "Pod":
-        this.#pods.push(o);
-        break;
-    }
+    // SNAPSHOT_FIELD's type ties each kind to the list of its own type.
+    const list: ApiObject[] = this.#lists[SNAPSHOT_FIELD[o.kind]];
+    list.push(o);
     return this;
   }
 
@@ -95,17 +58,22 @@ export class SnapshotBuilder {
   }
 
   build(): ResourceSnapshot {
+    const l = this.#lists;
     return {
-      gatewayClasses: [...this.#gatewayClasses],
-      gateways: [...this.#gateways],
-      httpRoutes: [...this.#httpRoutes],
-      grpcRoutes: [...this.#grpcRoutes],
-      referenceGrants: [...this.#referenceGrants],
-      services: [...this.#services],
-      endpointSlices: [...this.#endpointSlices],
-      namespaces: [...this.#namespaces],
-      secrets: [...this.#secrets],
-      pods: [...this.#pods],
+      gatewayClasses: [...l.gatewayClasses],
+      gateways: [...l.gateways],
+      httpRoutes: [...l.httpRoutes],
+      grpcRoutes: [...l.grpcRoutes],
+      referenceGrants: [...l.referenceGrants],
+      services: [...l.services],
+      endpointSlices: [...l.endpointSlices],
+      namespaces: [...l.namespaces],
+      secrets: [...l.secrets],
+      pods: [...l.pods],
     };
   }
+}
+
+function emptyLists(): { [F in SnapshotKind]: Array<ResourceSnapshot[F][number]> } {
+  return { gatewayClasses: [], gateways: [], httpRoutes: [], grpcRoutes: [], referenceGrants: [], services: [], endpointSlices: [], namespaces: [], secrets: [], pods: [] };
 }

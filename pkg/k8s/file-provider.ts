@@ -11,6 +11,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { parseManifests } from "../api/parse.ts";
 import { buildSnapshot } from "../api/parse-snapshot.ts";
+import { SNAPSHOT_FIELD } from "../api/snapshot-builder.ts";
 import type { ApiObject } from "../api/parse-types.ts";
 import { formatIssue } from "../api/parse-types.ts";
 import type { ResourceSnapshot, SnapshotKind } from "../api/index.ts";
@@ -22,19 +23,6 @@ import { SILENT_LOG, type Log } from "./log.ts";
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 const MAX_FILES = 5_000;
-
-const KIND_FIELD: Readonly<Record<ApiObject["kind"], SnapshotKind>> = {
-  GatewayClass: "gatewayClasses",
-  Gateway: "gateways",
-  HTTPRoute: "httpRoutes",
-  GRPCRoute: "grpcRoutes",
-  ReferenceGrant: "referenceGrants",
-  Service: "services",
-  EndpointSlice: "endpointSlices",
-  Namespace: "namespaces",
-  Secret: "secrets",
-  Pod: "pods",
-};
 
 export interface FileProviderOptions {
   readonly dir: string;
@@ -72,7 +60,7 @@ async function listManifests(dir: string): Promise<string[]> {
 function kindsOf(objects: readonly ApiObject[]): Map<SnapshotKind, string> {
   const by = new Map<SnapshotKind, ApiObject[]>();
   for (const o of objects) {
-    const k = KIND_FIELD[o.kind];
+    const k = SNAPSHOT_FIELD[o.kind];
     const list = by.get(k) ?? [];
     list.push(o);
     by.set(k, list);
