@@ -34,11 +34,9 @@ export function emitPacedGoals(results: ReadonlyMap<string, readonly RoundResult
   for (const [name, list] of results) {
     emit({ bench: "proxy-paced-summary", scenario: name, rounds: list.length, p99_us_median: median(list.map((x) => x.p99)),
       ...(name.startsWith("direct") ? {} : { added_p99_us_median: median(list.map((x) => x.addedP99)), added_p99_us_rounds: list.map((x) => x.addedP99) }),
-      cpu_us_per_req_total_median: median(list.map((x) => x.cpuTotal)), failed_requests: list.reduce((a, x) => a + x.failed, 0),
-      // Of the scenario's busiest process (kB), median over the rounds.
-      rss_kb_idle_median: median(list.map((x) => x.rssIdle)), rss_kb_peak_median: median(list.map((x) => x.rssPeak)),
-      rss_anon_kb_peak_median: median(list.map((x) => x.anonPeak)), private_kb_peak_median: median(list.map((x) => x.privatePeak)),
-      pss_kb_peak_median: median(list.map((x) => x.pssPeak)), loadavg: load() });
+      cpu_us_per_req_total_median: median(list.map((x) => x.cpuTotal)), failed_requests: list.reduce((a, x) => a + x.failed, 0), // Of the scenario's busiest process (kB), median over the rounds.
+      rss_kb_idle_median: median(list.map((x) => x.rssIdle)), rss_kb_peak_median: median(list.map((x) => x.rssPeak)), rss_anon_kb_peak_median: median(list.map((x) => x.anonPeak)),
+      private_kb_peak_median: median(list.map((x) => x.privatePeak)), pss_kb_peak_median: median(list.map((x) => x.pssPeak)), loadavg: load() });
   }
   const of = (name: string) => results.get(name);
   const p99 = (name: string) => median((of(name) ?? []).map((x) => x.addedP99));
@@ -51,39 +49,41 @@ export function emitPacedGoals(results: ReadonlyMap<string, readonly RoundResult
   if (weftName !== undefined && of("nginx-mtls-pair") !== undefined) {
     const wp = p99(weftName), np = p99("nginx-mtls-pair"), wc = cpu(weftName), nc = cpu("nginx-mtls-pair");
     emit({ bench: "proxy-paced-goal", goal: "sidecar pair, HTTP/1.1, 1,000 req/s: added p99 <= the nginx mTLS pair's (median of rounds), CPU of both sidecars <= 2x the nginx pair's",
-      scenario: weftName, weft_added_p99_us_median: wp, nginx_added_p99_us_median: np, weft_cpu_us_per_req_total_median: wc, nginx_cpu_us_per_req_total_median: nc,
-      p99_ratio: ratio(wp, np), cpu_ratio: ratio(wc, nc), rounds_weft_not_worse: notWorse(weftName, "nginx-mtls-pair"), rounds: of(weftName)!.length,
-      references: refs(["haproxy-mtls-pair"]), floor: refs(["node-minimal-mtls-pair"]), loadavg: load(),
-      met: wp <= np && wc <= 2 * nc });
+      scenario: weftName, weft_added_p99_us_median: wp, nginx_added_p99_us_median: np, weft_cpu_us_per_req_total_median: wc, nginx_cpu_us_per_req_total_median: nc, p99_ratio: ratio(wp, np),
+      cpu_ratio: ratio(wc, nc), rounds_weft_not_worse: notWorse(weftName, "nginx-mtls-pair"), rounds: of(weftName)!.length, references: refs(["haproxy-mtls-pair"]),
+      floor: refs(["node-minimal-mtls-pair"]), loadavg: load(), met: wp <= np && wc <= 2 * nc });
   }
   if (of("weft-sidecar-pair-grpc") !== undefined && of("nginx-grpc-mtls-pair") !== undefined) {
     const wp = p99("weft-sidecar-pair-grpc"), np = p99("nginx-grpc-mtls-pair");
-    emit({ bench: "proxy-paced-grpc-goal", goal: "sidecar pair, gRPC unary, 1,000 req/s: added p99 <= 1.5x the nginx grpc_pass mTLS pair's (median of rounds)",
-      weft_added_p99_us_median: wp, nginx_added_p99_us_median: np, p99_ratio: ratio(wp, np),
-      weft_cpu_us_per_req_total_median: cpu("weft-sidecar-pair-grpc"), nginx_cpu_us_per_req_total_median: cpu("nginx-grpc-mtls-pair"),
+    emit({ bench: "proxy-paced-grpc-goal", goal: "sidecar pair, gRPC unary, 1,000 req/s: added p99 <= 1.5x the nginx grpc_pass mTLS pair's (median of rounds)", weft_added_p99_us_median: wp,
+      nginx_added_p99_us_median: np, p99_ratio: ratio(wp, np), weft_cpu_us_per_req_total_median: cpu("weft-sidecar-pair-grpc"), nginx_cpu_us_per_req_total_median: cpu("nginx-grpc-mtls-pair"),
       rounds: of("weft-sidecar-pair-grpc")!.length, references: refs(["haproxy-grpc-mtls-pair"]), loadavg: load(), met: wp <= 1.5 * np });
   }
   if (weftName !== undefined) {
     const w = of(weftName)!;
     const priv = median(w.map((x) => x.privatePeak)), pss = median(w.map((x) => x.pssPeak));
     const grpc = of("weft-sidecar-pair-grpc");
-    const mem = (name: string) => of(name) === undefined ? undefined : { private_kb_peak_median: median(of(name)!.map((x) => x.privatePeak)), pss_kb_peak_median: median(of(name)!.map((x) => x.pssPeak)), rss_kb_peak_median: median(of(name)!.map((x) => x.rssPeak)) };
-    emit({ bench: "proxy-memory-goal", goal: "memory per sidecar at 1,000 req/s: private <= 32 MB and PSS <= 45 MB (peak of the busiest side, median of rounds)",
-      scenario: weftName, private_kb_peak_median: priv, pss_kb_peak_median: pss, rss_kb_peak_median: median(w.map((x) => x.rssPeak)),
-      rss_anon_kb_peak_median: median(w.map((x) => x.anonPeak)), rss_kb_idle_median: median(w.map((x) => x.rssIdle)),
-      ...(grpc !== undefined ? { grpc: mem("weft-sidecar-pair-grpc") } : {}),
-      references: Object.fromEntries(["nginx-mtls-pair", "haproxy-mtls-pair"].filter((n) => of(n) !== undefined).map((n) => [n, mem(n)])),
-      floor: mem("node-minimal-mtls-pair"),
-      kubelet_working_set: "measured on the real test node only (docs/proxy.md)", loadavg: load(),
-      met: priv <= 32 * 1024 && (grpc === undefined || median(grpc.map((x) => x.privatePeak)) <= 32 * 1024) && pss <= 45 * 1024 });
+    const mem = (name: string) =>
+      of(name) === undefined
+        ? undefined
+        : { private_kb_peak_median: median(of(name)!.map((x) => x.privatePeak)), pss_kb_peak_median: median(of(name)!.map((x) => x.pssPeak)), rss_kb_peak_median: median(of(name)!.map((x) =>
+          x.rssPeak
+        )) };
+    emit({ bench: "proxy-memory-goal", goal: "memory per sidecar at 1,000 req/s: private <= 32 MB and PSS <= 45 MB (peak of the busiest side, median of rounds)", scenario: weftName,
+      private_kb_peak_median: priv, pss_kb_peak_median: pss, rss_kb_peak_median: median(w.map((x) => x.rssPeak)), rss_anon_kb_peak_median: median(w.map((x) => x.anonPeak)),
+      rss_kb_idle_median: median(w.map((x) => x.rssIdle)), ...(grpc !== undefined ? { grpc: mem("weft-sidecar-pair-grpc") } : {}),
+      references: Object.fromEntries(["nginx-mtls-pair", "haproxy-mtls-pair"].filter((n) => of(n) !== undefined).map((n) => [n, mem(n)])), floor: mem("node-minimal-mtls-pair"),
+      kubelet_working_set: "measured on the real test node only (docs/proxy.md)", loadavg: load(), met: priv <= 32 * 1024 && (grpc === undefined || median(grpc.map((x) =>
+            x.privatePeak
+          )) <= 32 * 1024) &&
+        pss <= 45 * 1024 });
   }
   const t1 = of("weft-sidecar-pair-tracing-1%"), t100 = of("weft-sidecar-pair-tracing-100%");
   if (weftName !== undefined && t1 !== undefined && t100 !== undefined) {
     const off = p99(weftName), one = p99("weft-sidecar-pair-tracing-1%"), all = p99("weft-sidecar-pair-tracing-100%");
-    emit({ bench: "proxy-tracing-goal", goal: "sidecar pair, 1,000 req/s: added p99 with 1% sampling within 0.5 ms of tracing off, with 100% within 2 ms",
-      off_added_p99_us_median: off, one_percent_added_p99_us_median: one, all_added_p99_us_median: all,
-      one_percent_over_off_us: one - off, all_over_off_us: all - off,
-      cpu_us_per_req_total_median: { off: cpu(weftName), one_percent: cpu("weft-sidecar-pair-tracing-1%"), all: cpu("weft-sidecar-pair-tracing-100%") },
-      loadavg: load(), met: one - off <= 500 && all - off <= 2000 });
+    emit({ bench: "proxy-tracing-goal", goal: "sidecar pair, 1,000 req/s: added p99 with 1% sampling within 0.5 ms of tracing off, with 100% within 2 ms", off_added_p99_us_median: off,
+      one_percent_added_p99_us_median: one, all_added_p99_us_median: all, one_percent_over_off_us: one - off, all_over_off_us: all - off,
+      cpu_us_per_req_total_median: { off: cpu(weftName), one_percent: cpu("weft-sidecar-pair-tracing-1%"), all: cpu("weft-sidecar-pair-tracing-100%") }, loadavg: load(),
+      met: one - off <= 500 && all - off <= 2000 });
   }
 }

@@ -36,7 +36,7 @@ import { haproxyMtlsPair, nginxMtlsPair, type PairFiles } from "./reference-prox
 
 export interface PacedDeps {
   root: string; dir: string; nodeBin: string; origin: { h1Port: number; grpcPort: number; pid: number };
-  emit(o: Record<string, unknown>): void;
+  emit: (o: Record<string, unknown>) => void;
   startChild(cmd: string, args: string[]): ChildProcess;
   firstJsonLine(c: ChildProcess): Promise<Record<string, number>>;
   freePort(): Promise<number>;

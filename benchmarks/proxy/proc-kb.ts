@@ -5,7 +5,10 @@ import { readFileSync } from "node:fs";
 const files = { VmRSS: "status", RssAnon: "status", Pss: "smaps_rollup", Private: "smaps_rollup" } as const;
 /** The /proc lines each figure sums. */
 const lines: Readonly<Record<keyof typeof files, readonly string[]>> = {
-  VmRSS: ["VmRSS"], RssAnon: ["RssAnon"], Pss: ["Pss"], Private: ["Private_Clean", "Private_Dirty"],
+  VmRSS: ["VmRSS"],
+  RssAnon: ["RssAnon"],
+  Pss: ["Pss"],
+  Private: ["Private_Clean", "Private_Dirty"],
 };
 
 /**

@@ -23,7 +23,7 @@ function compute(ir: MeshIR): ReadonlyMap<string, readonly BackendTransport[]> {
 
 export function backendTransportLookup(ir: MeshIR): BackendTransportLookup {
   let table = cache.get(ir);
-  if (table === undefined) cache.set(ir, (table = compute(ir)));
+  if (table === undefined) cache.set(ir, table = compute(ir));
   const t = table;
   return (routeKey) => t.get(routeKey);
 }

@@ -13,7 +13,7 @@ export function routeBackendClusters(ir: MeshIR): ReadonlyMap<string, readonly s
       for (const rule of table.rules) {
         const key = `${rule.route.kind}/${rule.route.namespace}/${rule.route.name}`;
         let set = byRoute.get(key);
-        if (set === undefined) byRoute.set(key, (set = new Set()));
+        if (set === undefined) byRoute.set(key, set = new Set());
         for (const b of rule.backends) if (b.kind === "cluster") set.add(b.cluster);
       }
     }

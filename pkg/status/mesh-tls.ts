@@ -35,7 +35,8 @@ export function meshTlsCondition(backends: readonly BackendTransport[], generati
   }
   const plain = live.filter((b) => b.mtls < b.ready);
   if (plain.length === 0) {
-    return { type: MESH_TLS_CONDITION, status: "True", reason: "AllEndpointsMeshed", message: `every ready endpoint of ${listed(live.map((b) => b.cluster))} runs a Weft sidecar (mTLS)`, observedGeneration: generation };
+    return { type: MESH_TLS_CONDITION, status: "True", reason: "AllEndpointsMeshed", message: `every ready endpoint of ${listed(live.map((b) => b.cluster))} runs a Weft sidecar (mTLS)`,
+      observedGeneration: generation };
   }
   const meshed = live.filter((b) => b.mtls > 0);
   const message = `plaintext (no Weft sidecar): ${listed(plain.map((b) => `${b.cluster} ${b.ready - b.mtls}/${b.ready}`))}`

@@ -23,10 +23,16 @@ const parents = (s: StatusUpdate) => (s as Extract<StatusUpdate, { parents: unkn
 describe("weft.dev/MeshTLS", () => {
   it("True when every ready endpoint runs a sidecar, False naming the plaintext ones, Unknown with none ready", () => {
     expect(meshTlsCondition([{ cluster: "shop/a:80", ready: 2, mtls: 2 }], 2)).toEqual({
-      type: MESH_TLS_CONDITION, status: "True", reason: "AllEndpointsMeshed", message: "every ready endpoint of shop/a:80 runs a Weft sidecar (mTLS)", observedGeneration: 2,
+      type: MESH_TLS_CONDITION,
+      status: "True",
+      reason: "AllEndpointsMeshed",
+      message: "every ready endpoint of shop/a:80 runs a Weft sidecar (mTLS)",
+      observedGeneration: 2,
     });
     expect(meshTlsCondition([{ cluster: "shop/a:80", ready: 2, mtls: 2 }, { cluster: "legacy/web:80", ready: 1, mtls: 0 }, { cluster: "shop/b:80", ready: 3, mtls: 1 }], 2)).toMatchObject({
-      status: "False", reason: "PlaintextEndpoints", message: "plaintext (no Weft sidecar): legacy/web:80 1/1, shop/b:80 2/3; mTLS: shop/a:80 2/2, shop/b:80 1/3",
+      status: "False",
+      reason: "PlaintextEndpoints",
+      message: "plaintext (no Weft sidecar): legacy/web:80 1/1, shop/b:80 2/3; mTLS: shop/a:80 2/2, shop/b:80 1/3",
     });
     expect(meshTlsCondition([{ cluster: "shop/a:80", ready: 0, mtls: 0 }], 2)).toMatchObject({ status: "Unknown", reason: "NoReadyEndpoints", message: "no ready endpoint behind shop/a:80 yet" });
   });
@@ -62,7 +68,8 @@ describe("weft.dev/MeshTLS", () => {
     }));
     expect(routeBackendClusters(r.ir).get("HTTPRoute/shop/cart")).toEqual(["legacy/web:80", "shop/cart-v1:80"]);
     expect(backendTransportLookup(r.ir)("HTTPRoute/shop/cart")).toEqual([
-      { cluster: "legacy/web:80", ready: 1, mtls: 0 }, { cluster: "shop/cart-v1:80", ready: 1, mtls: 1 },
+      { cluster: "legacy/web:80", ready: 1, mtls: 0 },
+      { cluster: "shop/cart-v1:80", ready: 1, mtls: 1 },
     ]);
     expect(backendTransportLookup(r.ir)("HTTPRoute/shop/other")).toBeUndefined();
   });

@@ -2,7 +2,7 @@
 // distribution clients (simulated sidecars over loopback gRPC) and follows them as they come and go;
 // with two replicas (leader election) the count covers the proxies of both, shared through the report
 // Lease (issue 15 item 3: the leader counted only its own), and a stopped replica's proxies leave it.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { parseControllerOptions } from "../../pkg/controller/options.ts";
 import { startController, type ControllerHandle } from "../../pkg/controller/runtime.ts";
 import { createDistributionClient, type DistributionClient } from "../../pkg/distribution/index.ts";

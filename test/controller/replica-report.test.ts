@@ -29,14 +29,23 @@ describe("replica reports", () => {
   it("refuses anything that is not a well-formed report, without throwing", () => {
     const enc = (v: unknown) => gzipSync(JSON.stringify(v)).toString("base64");
     for (const bad of [
-      "", "not base64 !!", Buffer.from("plain").toString("base64"), enc(null), enc({ v: 2, id: "a", at: 1, r: [] }),
-      enc({ v: 1, id: 5, at: 1, r: [] }), enc({ v: 1, id: "a", at: -1, r: [] }), enc({ v: 1, id: "a", at: 1, r: [["k", 1, 1, 2]] }),
-      enc({ v: 1, id: "a", at: 1, r: [["k", 1.5, 1, 1]] }), enc({ v: 1, id: "a", at: 1, r: [[1, 1, 1, 1]] }), "A".repeat(MAX_REPORT_CHARS * 3),
+      "",
+      "not base64 !!",
+      Buffer.from("plain").toString("base64"),
+      enc(null),
+      enc({ v: 2, id: "a", at: 1, r: [] }),
+      enc({ v: 1, id: 5, at: 1, r: [] }),
+      enc({ v: 1, id: "a", at: -1, r: [] }),
+      enc({ v: 1, id: "a", at: 1, r: [["k", 1, 1, 2]] }),
+      enc({ v: 1, id: "a", at: 1, r: [["k", 1.5, 1, 1]] }),
+      enc({ v: 1, id: "a", at: 1, r: [[1, 1, 1, 1]] }),
+      "A".repeat(MAX_REPORT_CHARS * 3),
     ]) expect(decodeReport(bad)).toBeUndefined();
   });
 
   it("adds peers at the leader's generation: a peer behind counts none programmed, one ahead counts its own", () => {
-    const peer = (gen: number, total: number, programmed: number) => ({ identity: `p${gen}`, at: 1, truncated: false, routes: new Map([["HTTPRoute/shop/cart", { generation: gen, total, programmed }]]) });
+    const peer = (gen: number, total: number, programmed: number) => ({ identity: `p${gen}`, at: 1, truncated: false,
+      routes: new Map([["HTTPRoute/shop/cart", { generation: gen, total, programmed }]]) });
     expect(combineProgrammed({ programmed: 1, total: 1 }, [peer(3, 2, 2)], "HTTPRoute/shop/cart", 3)).toEqual({ programmed: 3, total: 3 });
     expect(combineProgrammed({ programmed: 1, total: 1 }, [peer(2, 2, 2)], "HTTPRoute/shop/cart", 3)).toEqual({ programmed: 1, total: 3 });
     expect(combineProgrammed({ programmed: 1, total: 1 }, [peer(4, 2, 1)], "HTTPRoute/shop/cart", 3)).toEqual({ programmed: 2, total: 3 });
