@@ -4,7 +4,7 @@
 // params collide often; a few entries point at a rule that does not exist (malformed IR must never match).
 import fc from "fast-check";
 import type { HeaderMatchIR, QueryParamMatchIR, RouteEntryIR, RouteTablesIR } from "../../pkg/ir/types.ts";
-import { grpcEntries, httpMatch, rule } from "./builders.ts";
+import { grpcEntries, httpMatch, rule, type RequestSpec } from "./builders.ts";
 
 export const segment = fc.constantFrom("a", "b", "ab", "c", "");
 export const pathValue = fc.oneof(
@@ -89,4 +89,50 @@ export function routeTablesArb(sizes: { http: number; grpc: number } = { http: 2
 
 function cleanMethod(m: { type: "Exact" | "RegularExpression"; service: string | undefined; method: string | undefined }) {
   return { type: m.type, ...(m.service !== undefined ? { service: m.service } : {}), ...(m.method !== undefined ? { method: m.method } : {}) };
+}
+
+/**
+ * Requests aimed at `tables`: three in four take one entry's own path, method, host, headers and query
+ * parameters (so most reach a rule, and the entries ranked above it are near misses with real reasons);
+ * the rest come from `other`. Whether a request matches is still decided by the code under test and
+ * the reference, never assumed here.
+ */
+export function aimedRequestArb(tables: RouteTablesIR, other: fc.Arbitrary<RequestSpec>): fc.Arbitrary<RequestSpec> {
+  const targets = [...tables.http.entries.map((entry) => ({ entry, grpc: false })), ...tables.grpc.entries.map((entry) => ({ entry, grpc: true }))];
+  if (targets.length === 0) return other;
+  return fc.oneof({ arbitrary: fc.constantFrom(...targets).chain((t) => requestFor(t.entry, t.grpc)), weight: 3 }, { arbitrary: other, weight: 1 });
+}
+
+const regexPathHit = fc.constantFrom("/a/b", "/a/b/c", "/ab/c", "/a/", "/c", "/b/c", "/ab");
+const regexValueHit = fc.constantFrom("1", "2", "3", "a b");
+
+function requestFor(entry: RouteEntryIR, grpc: boolean): fc.Arbitrary<RequestSpec> {
+  const host = entry.hostnames.length === 0 ? fc.constant("a.example.com") : fc.constantFrom(...entry.hostnames).map((h) => h.replace(/^\*\./, "b."));
+  // Only the first condition per name counts (header names fold case, query names do not).
+  const conditions = (list: readonly { readonly type: string; readonly name: string; readonly value: string }[], key: (name: string) => string) =>
+    fc.tuple(...list.map((c) => (c.type === "Exact" ? fc.constant(c.value) : regexValueHit))).map((values) => {
+      const out: Record<string, string> = {};
+      list.forEach((c, i) => {
+        out[key(c.name)] ??= values[i]!;
+      });
+      return out;
+    });
+  const headers = conditions(entry.match.headers, (n) => n.toLowerCase());
+  const m = entry.match;
+  if (m.kind === "grpc") {
+    const path = m.method === undefined
+      ? fc.constantFrom("/svc.A/M1", "/svc.B/M2")
+      : m.method.type === "Exact"
+      ? fc.constant(`/${m.method.service ?? "svc.A"}/${m.method.method ?? "M1"}`)
+      : fc.constantFrom("/svc.A/M1", "/svc.B/M2", "/svc.A/M2");
+    return fc.record({ method: fc.constant("POST"), path, host, headers, grpc: fc.constant(grpc) });
+  }
+  const path = m.path.type === "Exact"
+    ? fc.constant(m.path.value)
+    : m.path.type === "PathPrefix"
+    ? fc.constantFrom("", "c").map((tail) => (tail === "" ? m.path.value : `${m.path.value}${m.path.value.endsWith("/") ? "" : "/"}${tail}`))
+    : regexPathHit;
+  const query = conditions(m.queryParams, (n) => n).map((q) => Object.entries(q).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&"));
+  const method = m.method !== undefined ? fc.constant(m.method) : fc.constantFrom("GET", "POST");
+  return fc.record({ method, path, query, host, headers, grpc: fc.constant(grpc) });
 }

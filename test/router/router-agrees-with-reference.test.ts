@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { HeaderMatchIR, RouteTablesIR } from "../../pkg/ir/types.ts";
 import { compileRoutes, matchRoute } from "../../pkg/router/index.ts";
 import { grpcEntries, httpMatch, request, rule, type RequestSpec } from "./builders.ts";
-import { header, methods, pathValue, routeTablesArb, segment } from "./route-table-arbitraries.ts";
+import { aimedRequestArb, header, methods, pathValue, routeTablesArb, segment } from "./route-table-arbitraries.ts";
 import { referenceMatch } from "./reference-matcher.ts";
 import { fcParams } from "../support/fast-check-env.ts";
 
@@ -72,50 +72,43 @@ const denseRequest: fc.Arbitrary<RequestSpec> = fc.record({
   grpc: fc.boolean(),
 });
 
+/** The compiled router returns exactly the entry the naive linear scan returns, for every request. */
+function expectAgrees(tables: RouteTablesIR, reqs: readonly RequestSpec[]): void {
+  const compiled = compileRoutes(tables);
+  for (const spec of reqs) {
+    const hit = matchRoute(compiled, request(spec));
+    const table = hit?.table === "grpc" ? tables.grpc : tables.http;
+    const got = hit === undefined ? undefined : `${hit.table}:${table.entries.indexOf(hit.entry)}`;
+    expect(got).toBe(referenceMatch(tables, request(spec)));
+  }
+}
+
+/** Tables with requests aimed at their own entries (and some random ones). */
+const tablesWithRequests = (count: { minLength: number; maxLength: number }) => tablesArb.chain((tables) => fc.tuple(fc.constant(tables), fc.array(aimedRequestArb(tables, requestArb), count)));
+
 describe("compiled router vs naive linear scan", () => {
   it("agrees on dense header-routed tables (candidate buckets split by header value)", () => {
-    fc.assert(
-      fc.property(denseTables, fc.array(denseRequest, { minLength: 1, maxLength: 10 }), (tables, reqs) => {
-        const compiled = compileRoutes(tables);
-        for (const spec of reqs) {
-          const hit = matchRoute(compiled, request(spec));
-          const table = hit?.table === "grpc" ? tables.grpc : tables.http;
-          const got = hit === undefined ? undefined : `${hit.table}:${table.entries.indexOf(hit.entry)}`;
-          expect(got).toBe(referenceMatch(tables, request(spec)));
-        }
-      }),
-      fcParams(500),
-    );
+    fc.assert(fc.property(denseTables, fc.array(denseRequest, { minLength: 1, maxLength: 10 }), expectAgrees), fcParams(500));
   });
 
-  it("returns the same entry for random tables and requests", () => {
-    fc.assert(
-      fc.property(tablesArb, fc.array(requestArb, { minLength: 1, maxLength: 15 }), (tables, reqs) => {
-        const compiled = compileRoutes(tables);
-        for (const spec of reqs) {
-          const hit = matchRoute(compiled, request(spec));
-          const table = hit?.table === "grpc" ? tables.grpc : tables.http;
-          const got = hit === undefined ? undefined : `${hit.table}:${table.entries.indexOf(hit.entry)}`;
-          expect(got).toBe(referenceMatch(tables, request(spec)));
-        }
-      }),
-      fcParams(1000),
-    );
+  it("returns the same entry for random tables and requests aimed at their entries", () => {
+    fc.assert(fc.property(tablesWithRequests({ minLength: 1, maxLength: 15 }), ([tables, reqs]) => expectAgrees(tables, reqs)), fcParams(1000));
   });
 
   it("finds a match in a sizeable share of generated cases (the property is not vacuous)", () => {
     let hits = 0;
     let total = 0;
     fc.assert(
-      fc.property(tablesArb, requestArb, (tables, spec) => {
+      fc.property(tablesWithRequests({ minLength: 1, maxLength: 1 }), ([tables, [spec]]) => {
         total++;
-        if (compiledId(tables, spec) !== undefined) hits++;
+        if (compiledId(tables, spec!) !== undefined) hits++;
       }),
       fcParams(300, 42),
     );
-    // Measured share ≈ 10-11% (seeds 1-3, 42); the floor is half that so a changed seed or run count
-    // (FC_*) cannot trip it, while a vacuous property still does.
-    expect(hits).toBeGreaterThan(total / 20);
+    // Requests aimed at the tables' own entries hit in 44-54% of cases (seeds 1-3, 7, 42; random requests
+    // alone: about 10%, the floor this guard had). A quarter holds for any seed or FC_RUNS_SCALE while
+    // a generator that stops aiming fails it.
+    expect(hits).toBeGreaterThan(total / 4);
     expect(hits).toBeLessThan(total);
   });
 });

@@ -9,7 +9,7 @@ import type { RouteTablesIR } from "../../pkg/ir/types.ts";
 import { explainEntry, explainRoutes } from "../../pkg/router/explain-entry.ts";
 import { compileRoutes, matchRoute } from "../../pkg/router/index.ts";
 import { request, type RequestSpec } from "../router/builders.ts";
-import { pathValue, routeTablesArb } from "../router/route-table-arbitraries.ts";
+import { aimedRequestArb, pathValue, routeTablesArb } from "../router/route-table-arbitraries.ts";
 import { referenceMatch } from "../router/reference-matcher.ts";
 import { fcParams } from "../support/fast-check-env.ts";
 
@@ -24,6 +24,9 @@ const requestArb: fc.Arbitrary<RequestSpec> = fc.record({
   grpc: fc.boolean(),
 });
 
+/** Tables with requests aimed at their own entries (and some random ones). */
+const tablesWithRequests = (count: { minLength: number; maxLength: number }) => tablesArb.chain((tables) => fc.tuple(fc.constant(tables), fc.array(aimedRequestArb(tables, requestArb), count)));
+
 function routerId(tables: RouteTablesIR, spec: RequestSpec): string | undefined {
   const hit = matchRoute(compileRoutes(tables), request(spec));
   if (hit === undefined) return undefined;
@@ -33,7 +36,7 @@ function routerId(tables: RouteTablesIR, spec: RequestSpec): string | undefined 
 describe("explain agrees with the router", () => {
   it("chooses matchRoute's entry; every entry ranked above it has a failed condition", () => {
     fc.assert(
-      fc.property(tablesArb, fc.array(requestArb, { minLength: 1, maxLength: 10 }), (tables, reqs) => {
+      fc.property(tablesWithRequests({ minLength: 1, maxLength: 10 }), ([tables, reqs]) => {
         for (const spec of reqs) {
           const ex = explainRoutes(tables, request(spec));
           const got = ex.winner === undefined ? undefined : `${ex.winner.table}:${ex.winner.index}`;
@@ -49,8 +52,8 @@ describe("explain agrees with the router", () => {
 
   it("each entry's verdict equals the reference matcher on that entry alone", () => {
     fc.assert(
-      fc.property(tablesArb, requestArb, (tables, spec) => {
-        const req = request(spec);
+      fc.property(tablesWithRequests({ minLength: 1, maxLength: 1 }), ([tables, [spec]]) => {
+        const req = request(spec!);
         for (const kind of ["http", "grpc"] as const) {
           const table = tables[kind];
           table.entries.forEach((entry) => {
@@ -73,16 +76,18 @@ describe("explain agrees with the router", () => {
     let losers = 0;
     let total = 0;
     fc.assert(
-      fc.property(tablesArb, requestArb, (tables, spec) => {
+      fc.property(tablesWithRequests({ minLength: 1, maxLength: 1 }), ([tables, [spec]]) => {
         total++;
-        const ex = explainRoutes(tables, request(spec));
+        const ex = explainRoutes(tables, request(spec!));
         if (ex.winner !== undefined) winners++;
         if (ex.verdicts.some((v) => v.failures.length > 0)) losers++;
       }),
       fcParams(300, 7),
     );
-    // Shares, not counts, so the guard holds for any FC_RUNS_SCALE (winners measured ≈ 10%).
-    expect(winners).toBeGreaterThan(total / 20);
-    expect(losers).toBeGreaterThan(total / 20);
+    // Shares, not counts, so the guard holds for any FC_RUNS_SCALE. Requests aimed at the tables' own
+    // entries find a winner in 41-51% of cases and losers with reasons in 77-83% (seeds 1-3, 7, 42;
+    // random requests alone: winners about 10%, the floor this guard had).
+    expect(winners).toBeGreaterThan(total / 4);
+    expect(losers).toBeGreaterThan(total / 2);
   });
 });
