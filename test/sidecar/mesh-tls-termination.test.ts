@@ -6,7 +6,7 @@ import { once } from "node:events";
 import { connect as netConnect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { meshSecureContext, terminateMeshTls, type MeshTlsResult } from "../../pkg/proxy/sidecar/mesh-tls.ts";
+import { failureKindOf, meshSecureContext, NO_CLIENT_CERT, NO_VERDICT, terminateMeshTls, tlsErrorKindOf, type MeshTlsResult } from "../../pkg/proxy/sidecar/mesh-tls.ts";
 import { testCa, issueLeaf, type Pem } from "../support/certs.ts";
 
 const SERVER_ID = "spiffe://cluster.local/ns/shop/sa/reviews";
@@ -79,6 +79,30 @@ describe("terminateMeshTls", () => {
     expect(result).toEqual({ ok: false, kind: "bad_certificate", reason: "client certificate has no single SPIFFE URI SAN" });
   });
 
+  it("refuses an expired certificate of the mesh CA as expired", async () => {
+    const { result } = await handshake(ca.leaf({ cn: "workload", uris: [CLIENT_ID], validForMs: -30_000 }));
+    expect(result).toEqual({ ok: false, kind: "expired", reason: "client certificate not trusted: CERT_HAS_EXPIRED" });
+  });
+
+  it("accepts a mesh peer that offers no ALPN: the protocol is empty, not false", async () => {
+    const { result } = await handshake(issueLeaf(ca, CLIENT_ID), []);
+    expect(result).toMatchObject({ ok: true, peerIdentity: CLIENT_ID, alpn: "" });
+    if (result.ok) result.socket.destroy();
+  });
+
+  it("settles at once when the peer closes during the handshake (not at the timeout)", async () => {
+    results = [];
+    const raw = await new Promise<Socket>((r) => {
+      const c = netConnect(port, "127.0.0.1", () => r(c));
+    });
+    raw.on("error", () => {});
+    raw.end(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x40])); // a TLS record header, then the end
+    while (results.length === 0) await new Promise((r) => setImmediate(r));
+    const result = await results[0]!;
+    expect(result.ok).toBe(false);
+    expect(result).not.toMatchObject({ reason: "handshake timeout after 1000ms" });
+  });
+
   it("gives up on a handshake that does not finish in time", async () => {
     results = [];
     const raw = await new Promise<Socket>((r) => { const c = netConnect(port, "127.0.0.1", () => r(c)); });
@@ -88,5 +112,38 @@ describe("terminateMeshTls", () => {
     const result = await results[0]!;
     expect(result).toMatchObject({ ok: false, reason: "handshake timeout after 1000ms" });
     raw.destroy();
+  });
+});
+
+// The metric reason of each refusal (weft_mtls_failures_total{reason}): OpenSSL's handshake error codes
+// and the chain verdicts read back after the handshake, one by one.
+describe("mTLS failure reasons", () => {
+  it("a handshake error by its OpenSSL code", () => {
+    const kind = (code?: unknown) => tlsErrorKindOf(Object.assign(new Error("handshake"), code === undefined ? {} : { code }));
+    expect(kind()).toBe("protocol");
+    expect(kind(42)).toBe("protocol");
+    expect(kind("ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE")).toBe("no_client_cert");
+    expect(kind("ERR_SSL_TLSV1_ALERT_UNKNOWN_CA")).toBe("unknown_ca");
+    for (const code of ["UNABLE_TO_VERIFY_LEAF_SIGNATURE", "UNABLE_TO_GET_ISSUER_CERT", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT"]) {
+      expect(kind(code), code).toBe("unknown_ca");
+    }
+    expect(kind("ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED")).toBe("expired");
+    expect(kind("CERT_HAS_EXPIRED")).toBe("expired");
+    expect(kind("CERT_HAS_EXPIRED_NOT")).toBe("protocol");
+    expect(kind("ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE")).toBe("bad_certificate");
+    expect(kind("ERR_SSL_CERTIFICATE_VERIFY_FAILED")).toBe("bad_certificate");
+    expect(kind("ERR_SSL_WRONG_VERSION_NUMBER")).toBe("protocol");
+  });
+
+  it("a chain verdict read back after the handshake", () => {
+    expect(failureKindOf(NO_CLIENT_CERT)).toBe("no_client_cert");
+    for (const code of ["UNABLE_TO_VERIFY_LEAF_SIGNATURE", "UNABLE_TO_GET_ISSUER_CERT", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT"]) {
+      expect(failureKindOf(code), code).toBe("unknown_ca");
+    }
+    expect(failureKindOf("CERT_HAS_EXPIRED")).toBe("expired");
+    expect(failureKindOf("CERT_NOT_YET_VALID")).toBe("expired");
+    expect(failureKindOf(NO_VERDICT)).toBe("other");
+    expect(failureKindOf("CERT_SIGNATURE_FAILURE")).toBe("bad_certificate");
+    expect(failureKindOf("UNKNOWN_CA")).toBe("bad_certificate");
   });
 });

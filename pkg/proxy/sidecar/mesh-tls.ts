@@ -61,12 +61,12 @@ export function terminateMeshTls(raw: Socket, head: Buffer, context: SecureConte
   });
 }
 
-const NO_CLIENT_CERT = "no client certificate";
-const NO_VERDICT = "cannot read the verification result";
+export const NO_CLIENT_CERT = "no client certificate";
+export const NO_VERDICT = "cannot read the verification result";
 const UNKNOWN_CA_CODES = new Set(["UNABLE_TO_VERIFY_LEAF_SIGNATURE", "UNABLE_TO_GET_ISSUER_CERT", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT"]);
 
 /** The metric reason of a handshake error OpenSSL raised (e.g. no certificate when one was required). */
-function tlsErrorKindOf(e: Error): MtlsFailureReason {
+export function tlsErrorKindOf(e: Error): MtlsFailureReason {
   const code = (e as { code?: unknown }).code;
   if (typeof code !== "string") return "protocol";
   if (code.includes("PEER_DID_NOT_RETURN_A_CERTIFICATE")) return "no_client_cert";
@@ -77,7 +77,7 @@ function tlsErrorKindOf(e: Error): MtlsFailureReason {
 }
 
 /** The metric reason (pkg/telemetry MtlsFailureReason) of a verifyPeer verdict. */
-function failureKindOf(verdict: string): MtlsFailureReason {
+export function failureKindOf(verdict: string): MtlsFailureReason {
   if (verdict === NO_CLIENT_CERT) return "no_client_cert";
   if (UNKNOWN_CA_CODES.has(verdict)) return "unknown_ca";
   if (verdict === "CERT_HAS_EXPIRED" || verdict === "CERT_NOT_YET_VALID") return "expired";
