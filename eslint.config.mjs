@@ -25,7 +25,7 @@ function restrict(...allowed) {
 }
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "dist/**", "**/*.js", "**/*.mjs", "**/*.cjs"] },
+  { ignores: ["node_modules/**", "dist/**", ".stryker-tmp/**", "reports/**", ".cache/**", "coverage/**", "tmp/**", "**/*.js", "**/*.mjs", "**/*.cjs"] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

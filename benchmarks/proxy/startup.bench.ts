@@ -34,9 +34,15 @@ const shipped = `${PROXY_NODE_OPTIONS} ${SIDECAR_NODE_ARGS}`.split(" ").filter((
 
 function status(port: number, path: string): Promise<number> {
   return new Promise((r) => {
-    const req = get({ host: "127.0.0.1", port, path, timeout: 1000 }, (res) => { res.resume(); r(res.statusCode ?? 0); });
+    const req = get({ host: "127.0.0.1", port, path, timeout: 1000 }, (res) => {
+      res.resume();
+      r(res.statusCode ?? 0);
+    });
     req.on("error", () => r(0));
-    req.on("timeout", () => { req.destroy(); r(0); });
+    req.on("timeout", () => {
+      req.destroy();
+      r(0);
+    });
   });
 }
 
@@ -46,7 +52,7 @@ async function timeStart(args: string[], env: NodeJS.ProcessEnv, adminPort: numb
   const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   children.add(child);
   const at: Record<string, number> = {};
-  for (const s of [child.stdout!, child.stderr!]) {
+  for (const s of [child.stdout, child.stderr]) {
     createInterface({ input: s }).on("line", (l) => {
       for (const [k, re] of Object.entries(lines)) if (at[k] === undefined && re.test(l)) at[k] = performance.now() - t0;
     });
@@ -74,7 +80,8 @@ async function stop(c: ChildProcess): Promise<void> {
 /** The `npm run build` emit of `checkout` into `dir`; gives its cmd/weft.js. */
 function build(checkout: string, dir: string): string {
   mkdirSync(dir, { recursive: true });
-  const tsc = spawnSync(process.execPath, [join(checkout, "node_modules/typescript/bin/tsc"), "-p", join(checkout, "tsconfig.build.json"), "--outDir", dir], { cwd: checkout, encoding: "utf8", timeout: 300_000 });
+  const tsc = spawnSync(process.execPath, [join(checkout, "node_modules/typescript/bin/tsc"), "-p", join(checkout, "tsconfig.build.json"), "--outDir", dir], { cwd: checkout, encoding: "utf8",
+    timeout: 300_000 });
   if (tsc.status !== 0) throw new Error(`build of ${checkout} failed: ${tsc.stdout}${tsc.stderr}`);
   cpSync(join(checkout, "pkg/distribution/weft-distribution.proto"), join(dir, "pkg/distribution/weft-distribution.proto"));
   return join(dir, "cmd/weft.js");
@@ -103,8 +110,8 @@ spec: { clusterIP: 10.96.0.10, ports: [{ name: http, port: 9080 }] }
   writeFileSync(tokens, JSON.stringify({ tokens: [{ namespace: "bench", serviceAccount: "reviews", token }] }), { mode: 0o600 });
   const grpcPort = await freePort();
   const ctlAdmin = await freePort();
-  const controller = spawn(process.execPath, [weft, "controller", "--provider", "file", "--dir", manifests, "--grpc-address", "127.0.0.1", "--grpc-port", String(grpcPort),
-    "--admin-port", String(ctlAdmin), "--local-dev-tokens", tokens, "--namespace", "weft-system", "--grpc-insecure"], { stdio: ["ignore", "ignore", "ignore"] });
+  const controller = spawn(process.execPath, [weft, "controller", "--provider", "file", "--dir", manifests, "--grpc-address", "127.0.0.1", "--grpc-port", String(grpcPort), "--admin-port",
+    String(ctlAdmin), "--local-dev-tokens", tokens, "--namespace", "weft-system", "--grpc-insecure"], { stdio: ["ignore", "ignore", "ignore"] });
   children.add(controller);
   const ctlDeadline = performance.now() + 60_000;
   while ((await status(ctlAdmin, "/ready")) !== 200) {
@@ -125,8 +132,9 @@ spec: { clusterIP: 10.96.0.10, ports: [{ name: http, port: 9080 }] }
     results.bare!.push(bare);
     emit({ bench: "proxy-startup", kind: "bare-node", start: i, exit_ms: Math.round(bare) });
 
-    const common = async () => ["--mode", "sidecar", "--namespace", "bench", "--admin-port", String(await freePort()), "--bind", "127.0.0.1",
-      "--capture", "false", "--listen-inbound", `127.0.0.1:${await freePort()}=${await freePort()}`, "--drain-ms", "0"];
+    const common =
+      async () => ["--mode", "sidecar", "--namespace", "bench", "--admin-port", String(await freePort()), "--bind", "127.0.0.1", "--capture", "false", "--listen-inbound",
+        `127.0.0.1:${await freePort()}=${await freePort()}`, "--drain-ms", "0"];
     const sArgs = await common();
     const s = await timeStart([...shipped, weft, "proxy", ...sArgs, "--config", staticIr], env, Number(sArgs[5]), { config: /config in force/ });
     const sReady = Math.max(...Object.values(s.at));
@@ -144,19 +152,22 @@ spec: { clusterIP: 10.96.0.10, ports: [{ name: http, port: 9080 }] }
       (results[kind] ??= []).push(ready);
       const pid = [c.child.pid!];
       const mem = { rss_kb: procKb(pid, "VmRSS"), private_kb: procKb(pid, "Private"), pss_kb: procKb(pid, "Pss") };
-      if (kind === "sidecar-controller") { memory.rss.push(mem.rss_kb); memory.priv.push(mem.private_kb); memory.pss.push(mem.pss_kb); }
-      emit({ bench: "proxy-startup", kind, start: i, config_ms: Math.round(c.at.config!), certificate_ms: Math.round(c.at.certificate!),
-        ready_probe_ms: Math.round(c.at.ready!), ready_ms: Math.round(ready), ...mem });
+      if (kind === "sidecar-controller") {
+        memory.rss.push(mem.rss_kb);
+        memory.priv.push(mem.private_kb);
+        memory.pss.push(mem.pss_kb);
+      }
+      emit({ bench: "proxy-startup", kind, start: i, config_ms: Math.round(c.at.config!), certificate_ms: Math.round(c.at.certificate!), ready_probe_ms: Math.round(c.at.ready!),
+        ready_ms: Math.round(ready), ...mem });
       await stop(c.child);
     }
   }
   const med = (xs: number[]) => Math.round(median(xs));
-  emit({ bench: "proxy-startup-goal", goal: "sidecar from process start to ready (config in force, certificate issued) <= 300 ms", starts,
-    ready_ms_median: med(results["sidecar-controller"]!), ready_ms_rounds: results["sidecar-controller"]!.map(Math.round),
-    ...(results["sidecar-controller-baseline"] !== undefined ? { baseline: baselineRoot, baseline_ready_ms_median: med(results["sidecar-controller-baseline"]), baseline_ready_ms_rounds: results["sidecar-controller-baseline"].map(Math.round) } : {}),
-    static_config_ready_ms_median: med(results.static!), floor: "bare node -e ''", floor_ms_median: med(results.bare!),
-    ready_rss_kb_median: med(memory.rss), ready_private_kb_median: med(memory.priv), ready_pss_kb_median: med(memory.pss),
-    met: median(results["sidecar-controller"]!) <= 300 });
+  emit({ bench: "proxy-startup-goal", goal: "sidecar from process start to ready (config in force, certificate issued) <= 300 ms", starts, ready_ms_median: med(results["sidecar-controller"]!),
+    ready_ms_rounds: results["sidecar-controller"]!.map(Math.round), ...(results["sidecar-controller-baseline"] !== undefined
+      ? { baseline: baselineRoot, baseline_ready_ms_median: med(results["sidecar-controller-baseline"]), baseline_ready_ms_rounds: results["sidecar-controller-baseline"].map(Math.round) }
+      : {}), static_config_ready_ms_median: med(results.static!), floor: "bare node -e ''", floor_ms_median: med(results.bare!), ready_rss_kb_median: med(memory.rss),
+    ready_private_kb_median: med(memory.priv), ready_pss_kb_median: med(memory.pss), met: median(results["sidecar-controller"]!) <= 300 });
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
   rmSync(out, { recursive: true, force: true });

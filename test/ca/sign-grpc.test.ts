@@ -173,8 +173,11 @@ describe("identity client", () => {
     const early = generateRsaKeySync(2048);
     const handler = createSignHandler({ ca, authenticator: createStaticTokenAuthenticator(new Map([["t-early", tok("shop", "early")]])) });
     const ic = createIdentityClient({
-      identity: id, requestSign: (csrPem, token) => handler({ csrPem, token }), readToken: () => "t-early",
-      onMaterial: () => {}, firstKey: Promise.resolve(early),
+      identity: id,
+      requestSign: (csrPem, token) => handler({ csrPem, token }),
+      readToken: () => "t-early",
+      onMaterial: () => {},
+      firstKey: Promise.resolve(early),
     });
     try {
       expect((await ic.start()).keyPem).toBe(early.privateKeyPem);

@@ -12,7 +12,7 @@ import { H1Answer } from "./h1-answer.ts";
 import { checkValue, fieldLines, headersOf } from "../h1/h1-headers.ts";
 import type { H1UpstreamConn, ResponseSink } from "./h1-upstream-conn.ts";
 import type { Dialed, H1Pool } from "./pool-h1.ts";
-import { failure, ProxyFailureError } from "../rescue.ts";
+import { failure, type ProxyFailureError } from "../rescue.ts";
 import type { Attempt, UpstreamRequest, UpstreamResponse } from "./upstream-types.ts";
 
 const staleCodes = new Set(["ECONNRESET", "EPIPE"]);
