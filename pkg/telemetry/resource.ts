@@ -12,7 +12,10 @@ export const WORKLOAD_ENV = "WEFT_WORKLOAD";
 export const CONTROLLER_SERVICE_NAME = "weft-controller";
 
 /** The workload owning a pod, `<Kind>/<name>` (Deployment/reviews-v2, StatefulSet/db, Pod/web-0). */
-export interface WorkloadRef { readonly kind: string; readonly name: string }
+export interface WorkloadRef {
+  readonly kind: string;
+  readonly name: string;
+}
 
 export interface ProcessIdentity {
   readonly role: "gateway" | "sidecar" | "controller";
@@ -43,8 +46,12 @@ export function parseWorkloadRef(value: string | undefined): WorkloadRef | undef
 
 /** k8s.<kind>.name for the workload kinds the semantic conventions name. */
 const KIND_ATTRIBUTE: Readonly<Record<string, string>> = {
-  Deployment: "k8s.deployment.name", StatefulSet: "k8s.statefulset.name", DaemonSet: "k8s.daemonset.name",
-  ReplicaSet: "k8s.replicaset.name", Job: "k8s.job.name", CronJob: "k8s.cronjob.name",
+  Deployment: "k8s.deployment.name",
+  StatefulSet: "k8s.statefulset.name",
+  DaemonSet: "k8s.daemonset.name",
+  ReplicaSet: "k8s.replicaset.name",
+  Job: "k8s.job.name",
+  CronJob: "k8s.cronjob.name",
 };
 
 const present = (v: string | undefined): v is string => v !== undefined && v !== "";
@@ -56,7 +63,10 @@ export function processResource(p: ProcessIdentity): ProcessResource {
   const workloadName = p.role === "gateway" ? p.gateway?.name : p.workload?.name ?? p.pod;
   const base = p.role === "controller" ? CONTROLLER_SERVICE_NAME : workloadName ?? `weft-${p.role}`;
   const serviceName = p.role !== "controller" && present(namespace) && present(workloadName) ? `${base}.${namespace}` : base;
-  if (present(namespace)) { attrs["service.namespace"] = namespace; attrs["k8s.namespace.name"] = namespace; }
+  if (present(namespace)) {
+    attrs["service.namespace"] = namespace;
+    attrs["k8s.namespace.name"] = namespace;
+  }
   if (present(p.pod)) attrs["k8s.pod.name"] = p.pod;
   if (present(p.container)) attrs["k8s.container.name"] = p.container;
   if (present(p.node)) attrs["k8s.node.name"] = p.node;

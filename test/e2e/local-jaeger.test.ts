@@ -43,7 +43,6 @@ let stdout = "";
 let stderr = "";
 let traces: JaegerTrace[] = [];
 
-const tagOf = (s: JaegerSpan, k: string): unknown => s.tags[k];
 const byPath = (path: string): JaegerTrace => {
   const t = traces.find((x) => x.spans.some((s) => s.parentId === "" && s.tags["url.path"] === path));
   if (t === undefined) throw new Error(`no trace whose root has url.path ${path}; roots: ${traces.map((x) => x.spans.find((s) => s.parentId === "")?.name).join(", ")}`);
@@ -53,8 +52,8 @@ const root = (t: JaegerTrace): JaegerSpan => t.spans.find((s) => s.parentId === 
 
 function grpcCall(authority: string, extra: string[] = []): Promise<string> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["examples/apps/grpc-call.ts", "--target", `127.0.0.1:${GATEWAY_PORT}`, "--authority", authority, ...extra],
-      { cwd: REPO, env: { ...process.env, PATH: NODE_BIN_PATH }, timeout: 20_000 }, (_e, out, err) => resolve(`${out}${err}`));
+    execFile(process.execPath, ["examples/apps/grpc-call.ts", "--target", `127.0.0.1:${GATEWAY_PORT}`, "--authority", authority, ...extra], { cwd: REPO, env: { ...process.env, PATH: NODE_BIN_PATH },
+      timeout: 20_000 }, (_e, out, err) => resolve(`${out}${err}`));
   });
 }
 
@@ -69,13 +68,20 @@ jaegerTier.describe("weft local traces in a real Jaeger", () => {
       writeFileSync(p, readFileSync(p, "utf8").replaceAll("127.0.10.", "127.0.216.").replaceAll("127.0.20.", "127.0.226."));
     }
     proc = spawn(process.execPath, ["cmd/weft.ts", "local", "--dir", dir, "--base-port", String(BASE), "--gateway-port", String(GATEWAY_PORT)], {
-      cwd: REPO, stdio: ["ignore", "pipe", "pipe"],
+      cwd: REPO,
+      stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, PATH: NODE_BIN_PATH, WEFT_TRACING_ENDPOINT: jaeger.otlpHttp, WEFT_TRACING_PROTOCOL: "http", OTEL_SERVICE_NAME: "", OTEL_RESOURCE_ATTRIBUTES: "" },
     });
-    proc.stdout!.on("data", (c: Buffer) => { stdout += c.toString(); });
-    proc.stderr!.on("data", (c: Buffer) => { stderr += c.toString(); });
+    proc.stdout!.on("data", (c: Buffer) => {
+      stdout += c.toString();
+    });
+    proc.stderr!.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
     await eventually("the local-mode banner", 90_000, async () => (stdout.includes("Ctrl-C stops everything") ? true : undefined))
-      .catch((e: unknown) => { throw new Error(`${String(e)}\nstdout: ${stdout}\nstderr: ${stderr}`); });
+      .catch((e: unknown) => {
+        throw new Error(`${String(e)}\nstdout: ${stdout}\nstderr: ${stderr}`);
+      });
     // The banner's requests (bounded: 24 in all), then the refused ones.
     for (let i = 0; i < 6; i++) {
       expect((await httpGet(`${GW}/`, { "user-agent": "weft-e2e/1", "x-request-id": `rid-web-${i}` })).status).toBe(200);
@@ -89,8 +95,11 @@ jaegerTier.describe("weft local traces in a real Jaeger", () => {
     expect((await httpGet(`${GW}/reviews?token=s3cret&page=2`, { "x-version": "v2" })).status).toBe(200);
     // Every request has its trace once the batch exporters (5 s) flushed: 18 + 1 + 3 + 1.
     // A trace is complete once every client span that reached a pod (not its own app on 127.0.0.1) has that pod's server span under it.
-    const complete = (t: JaegerTrace): boolean => t.spans.every((s) => s.tags["span.kind"] !== "client" || s.tags["server.address"] === "127.0.0.1"
-      || s.tags["http.response.status_code"] === undefined || t.spans.some((c) => c.parentId === s.spanId));
+    const complete = (t: JaegerTrace): boolean =>
+      t.spans.every((s) =>
+        s.tags["span.kind"] !== "client" || s.tags["server.address"] === "127.0.0.1"
+        || s.tags["http.response.status_code"] === undefined || t.spans.some((c) => c.parentId === s.spanId)
+      );
     traces = await jaeger.waitForTraces(undefined, (ts) => ts.length >= 23 && ts.every(complete), 30_000);
   }, 240_000);
 
@@ -98,7 +107,14 @@ jaegerTier.describe("weft local traces in a real Jaeger", () => {
     if (proc !== undefined && proc.exitCode === null) {
       const kids = descendants(proc.pid!);
       proc.kill("SIGKILL");
-      for (const k of kids) { try { process.kill(-k, "SIGKILL"); } catch { /* gone */ } try { process.kill(k, "SIGKILL"); } catch { /* gone */ } }
+      for (const k of kids) {
+        try {
+          process.kill(-k, "SIGKILL");
+        } catch { /* gone */ }
+        try {
+          process.kill(k, "SIGKILL");
+        } catch { /* gone */ }
+      }
     }
     if (dir !== "") rmSync(dir, { recursive: true, force: true });
     await jaeger?.stop();
@@ -122,7 +138,8 @@ jaegerTier.describe("weft local traces in a real Jaeger", () => {
 
   jaegerTier.it("true timelines: no clock-skew warning, every child inside its parent", () => {
     const problems = traces.flatMap((t) => traceProblems(t).map((p) => `${t.traceId}: ${p}`));
-    for (const t of traces.filter((x) => traceProblems(x).length > 0).slice(0, 2)) console.log(t.spans.map((s) => `${s.service} ${s.name} start=${s.startUs} end=${s.startUs + s.durationUs} ${JSON.stringify(s.tags)}`).join("\n"));
+    for (const t of traces.filter((x) => traceProblems(x).length > 0).slice(0, 2))
+      console.log(t.spans.map((s) => `${s.service} ${s.name} start=${s.startUs} end=${s.startUs + s.durationUs} ${JSON.stringify(s.tags)}`).join("\n"));
     expect(problems).toEqual([]);
     expect(traces.reduce((n, t) => n + t.spans.length, 0)).toBeGreaterThan(100);
   });

@@ -8,7 +8,9 @@ const owner = (kind: string, name: string, controller = true) => ({ apiVersion: 
 
 describe("workloadOf", () => {
   it("names a Deployment's pod after the Deployment (its ReplicaSet minus the pod-template-hash)", () => {
-    expect(workloadOf(pod({ name: "", generateName: "reviews-v2-5d8f9-", labels: { "pod-template-hash": "5d8f9" }, ownerReferences: [owner("ReplicaSet", "reviews-v2-5d8f9")] }))).toBe("Deployment/reviews-v2");
+    expect(workloadOf(pod({ name: "", generateName: "reviews-v2-5d8f9-", labels: { "pod-template-hash": "5d8f9" }, ownerReferences: [owner("ReplicaSet", "reviews-v2-5d8f9")] }))).toBe(
+      "Deployment/reviews-v2",
+    );
     expect(workloadOf(pod({ name: "x", ownerReferences: [owner("ReplicaSet", "plain-rs")] }))).toBe("ReplicaSet/plain-rs");
   });
   it("names other owned pods after their controller, bare pods after themselves", () => {

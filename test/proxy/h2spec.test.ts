@@ -34,7 +34,7 @@ function h2spec(port: number, tls: boolean, dir: string, name: string): Promise<
     const args = ["-h", "127.0.0.1", "-p", String(port), "-o", "3", "-j", report, ...(tls ? ["-t", "-k"] : [])];
     const child = spawn(h2specBin!, args, { stdio: ["ignore", "ignore", "pipe"] });
     let err = "";
-    child.stderr!.on("data", (d: Buffer) => { err += d.toString(); });
+    child.stderr.on("data", (d: Buffer) => { err += d.toString(); });
     const timer = setTimeout(() => child.kill("SIGKILL"), 240_000);
     child.once("exit", () => {
       clearTimeout(timer);
