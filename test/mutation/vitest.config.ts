@@ -4,10 +4,14 @@
 import { defineConfig } from "vitest/config";
 import base from "../../vitest.config.ts";
 
+// The suite's projects (unit, cluster) each carry their own include: kept, they would run every test
+// file (and start the cluster tier) instead of the list below.
+const { projects: _projects, ...suite } = base.test ?? {};
+
 export default defineConfig({
   ...base,
   test: {
-    ...base.test,
+    ...suite,
     include: [
       "test/router/**/*.test.ts",
       "test/translate/**/*.test.ts",
