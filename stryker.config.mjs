@@ -17,9 +17,9 @@ export default {
     // forward.ts: only the retry loop (tries left, stale-connection replay, endpoint avoidance, backoff,
     // retry on status or failure) and the budget check; keep these ranges on those lines when it changes.
     "pkg/proxy/stack/forward.ts:109-113",
-    "pkg/proxy/stack/forward.ts:124-125",
-    "pkg/proxy/stack/forward.ts:168-197",
-    "pkg/proxy/stack/forward.ts:234-241",
+    "pkg/proxy/stack/forward.ts:124-126",
+    "pkg/proxy/stack/forward.ts:166-200",
+    "pkg/proxy/stack/forward.ts:244-252",
     "pkg/proxy/balance/p2c-ewma.ts",
     "pkg/proxy/balance/round-robin.ts",
     "pkg/proxy/balance/endpoint-stats.ts",
