@@ -1,4 +1,4 @@
-// retry-loop: two decisions of the forward retry loop that the retry-policy tests do not reach.
+// retry-loop: decisions of the forward retry loop that the retry-policy tests do not reach.
 // - A retry leaves a session's pinned endpoint: the pin chooses the first try only; the retry avoids the
 //   endpoint that failed even when the request's session token names it (and the answer re-pins).
 // - The retry budget is fed by requests: with no time-based floor, each request deposits the tokens its
@@ -6,13 +6,16 @@
 // - A request waiting out its backoff holds no backend slot: under maxRequests 1 another request is
 //   answered while the first one's backoff is still pending (on an injected clock), whether its first try
 //   got a retryable status or a connection error.
+// - Each attempt feeds the balancer's endpoint figures (power of two choices over peak-EWMA × in-flight,
+//   random() = 0 so endpoints 0 and 1 are weighed and a tie goes to 0, time on an injected clock): an
+//   answered attempt leaves nothing in flight, its latency counts, a failed one counts as slow.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RetryIR, RuleIR } from "../../pkg/ir/types.ts";
 import { encodeToken } from "../../pkg/proxy/stack/session-persistence.ts";
 import { h1 } from "./client.ts";
-import { backend, cluster, endpoint, meshIR, prefix, startProxy, tables, until, type ProxyUnderTest } from "./fixtures.ts";
+import { backend, cluster, endpoint, meshIR, prefix, refusingPort, startProxy, tables, until, type ProxyUnderTest } from "./fixtures.ts";
 import { ManualClock } from "./manual-clock.ts";
 
 const seen: string[] = [];
@@ -134,4 +137,49 @@ describe("a request waiting out its backoff holds no backend slot", () => {
       expect(triesOf(`/retried/${cause}`)).toEqual([`capped /retried/${cause}`, `capped /retried/${cause}`]);
     });
   }
+});
+
+describe("each attempt feeds the balancer's endpoint figures", () => {
+  const clock = new ManualClock();
+  let held: (() => void) | undefined;
+  let proxy: ProxyUnderTest;
+  let refusing: ProxyUnderTest;
+  beforeAll(async () => {
+    const fast = await serve("fast", () => 200);
+    // Answers once the test lets it, so an attempt's latency is what the test advanced the clock by.
+    const slow = createServer((req, res) => {
+      seen.push(`slow ${req.url}`);
+      req.resume();
+      held = () => {
+        held = undefined;
+        res.writeHead(200);
+        res.end("slow");
+      };
+    });
+    servers.push(slow);
+    await new Promise<void>((r) => slow.listen(0, "127.0.0.1", r));
+    const slowPort = (slow.address() as AddressInfo).port;
+    const route = tables([{ matches: [prefix("/")], backends: [backend("ns/two:80")] }]);
+    proxy = await startProxy(meshIR([cluster("ns/two:80", [endpoint(fast), endpoint(slowPort)])]), route, { clock, random: () => 0 });
+    refusing = await startProxy(meshIR([cluster("ns/two:80", [endpoint(await refusingPort()), endpoint(slowPort)])]), route, { clock, random: () => 0 });
+  });
+  afterAll(async () => {
+    await Promise.all([proxy.close(), refusing.close()]);
+  });
+
+  it("answered attempts leave nothing in flight: at equal cost the tie keeps going to endpoint 0", async () => {
+    for (const n of [1, 2, 3]) expect((await h1(proxy.port, `/tie/${n}`)).body).toBe("fast");
+  });
+
+  it("a refused attempt counts as slow (250 ms) and leaves nothing in flight; an answered one counts its latency", async () => {
+    expect((await h1(refusing.port, "/r1")).status).toBe(503); // endpoint 0 refuses: 250 ms from now on
+    const r2 = h1(refusing.port, "/r2"); // endpoint 1 costs less: it takes the request
+    await until(() => held !== undefined);
+    clock.advance(300);
+    held!();
+    expect((await r2).body).toBe("slow"); // endpoint 1 took 300 ms
+    // 250 × 1 in flight beats 300: endpoint 0 again (were its refused attempt still in flight, 250 × 3 would lose).
+    expect((await h1(refusing.port, "/r3")).status).toBe(503);
+    expect(seen.filter((x) => x.startsWith("slow /r"))).toEqual(["slow /r2"]);
+  });
 });
