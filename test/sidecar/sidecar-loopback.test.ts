@@ -4,7 +4,7 @@
 // server-first protocols, loop and unknown-destination refusal, inbound mTLS with SPIFFE peer id,
 // strict/permissive plaintext, the app's own TLS passing through, and mTLS material rotation.
 import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
-import type { AddressInfo, Server } from "node:net";
+import { connect, type AddressInfo, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MeshPortIR, MeshServiceIR } from "../../pkg/ir/types.ts";
 import type { MeshTlsMaterial } from "../../pkg/proxy/engine-types.ts";
@@ -84,6 +84,31 @@ describe("sidecar outbound face", () => {
     expect(body).toMatchObject({ face: "sidecar-outbound", label: "shop/reviews:9080", defaultCluster: "shop/reviews:9080", destinationPort: 9080, url: "/ratings?x=1" });
     const call = engine.calls[before];
     expect(call?.head.startsWith("GET ")).toBe(true);
+  });
+
+  it("reads the routes in force on every request: a kept-alive connection follows a config swap", async () => {
+    const key = "10.96.0.11|9080";
+    meshByKey.set(key, service("ratings", "10.96.0.11", 9080));
+    const socket = connect({ port: sidecar.outboundPort, host: "127.0.0.1", localAddress: sourceFor({ address: "10.96.0.11", port: 9080 }) });
+    let received = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (d: string) => { received += d; });
+    const ask = async (): Promise<Record<string, unknown>> => {
+      received = "";
+      socket.write("GET / HTTP/1.1\r\nHost: ratings\r\n\r\n");
+      expect(await waitUntil(() => /\r\n\r\n\{.*\}$/s.test(received))).toBe(true);
+      return JSON.parse(received.slice(received.indexOf("\r\n\r\n") + 4)) as Record<string, unknown>;
+    };
+    try {
+      expect(await ask()).toMatchObject({ hasRoutes: false, defaultCluster: "shop/ratings:9080" });
+      // A route attached (any compiled table) and the Service's cluster renamed, on the same connection.
+      const swapped = service("ratings", "10.96.0.11", 9080);
+      meshByKey.set(key, { ...swapped, port: { ...swapped.port, cluster: "shop/ratings-v2:9080" }, routes: { rules: [] } as never });
+      expect(await ask()).toMatchObject({ hasRoutes: true, defaultCluster: "shop/ratings-v2:9080" });
+    } finally {
+      socket.destroy();
+      meshByKey.delete(key);
+    }
   });
 
   it("hands an HTTP/2 prior-knowledge preface to the engine", async () => {

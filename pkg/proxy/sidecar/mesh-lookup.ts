@@ -9,7 +9,7 @@ import type { SidecarDestination } from "./sidecar-types.ts";
 
 export interface MeshLookup {
   readonly lookup: (ip: string, port: number) => SidecarDestination | undefined;
-  /** Swap in a new Service list (atomic: connections accepted afterwards see it). */
+  /** Swap in a new Service list (atomic: the next request sees it, on new and kept-alive connections). */
   update(services: readonly MeshServiceIR[]): void;
 }
 

@@ -2,6 +2,8 @@
 // the address it dialled, map it to a mesh Service port (GAMMA: east-west traffic is matched by its
 // original destination, not the Host header), and either hand HTTP to the engine with that Service's
 // routes, or pass opaque TCP / unknown destinations straight through to where the app was going.
+// The routes are read per request from the lookup in force (a getter on the context), so a kept-alive
+// connection follows a route edit on its next request instead of keeping the table it was accepted with.
 // Takes: an accepted socket (paused) and the capture environment. Gives: nothing; it owns the socket.
 // Must not: connect back into the sidecar itself (loop), or throw.
 import type { Socket } from "node:net";
@@ -47,10 +49,12 @@ export async function handleOutbound(socket: Socket, env: CaptureEnv): Promise<v
     if (first.stop === "error" || socket.destroyed) return;
     if (first.verdict === "http1" || first.verdict === "h2") {
       env.stats.outboundHttp++;
+      // The Service as the config in force sees it now; the accept-time view when it left the mesh.
+      const current = (): typeof dest => env.lookup(dst.address, dst.port) ?? dest;
       const ctx: RouteContext = {
         face: "sidecar-outbound",
-        routes: dest.routes,
-        defaultCluster: dest.port.cluster,
+        get routes() { return current().routes; },
+        get defaultCluster() { return current().port.cluster; },
         destinationPort: dst.port,
         scheme: "http",
         label: `${dest.service.namespace}/${dest.service.name}:${dest.port.port}`,
