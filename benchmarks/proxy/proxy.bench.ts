@@ -9,6 +9,8 @@
 // Bounded: every load run has a fixed duration; every child process is killed at the end.
 // Run: sh benchmarks/proxy/setup.sh && node benchmarks/proxy/proxy.bench.ts  (env BENCH_SECONDS, BENCH_WARM_SECONDS, BENCH_CONNS,
 // BENCH_RATE and BENCH_PACED_SECONDS for the paced part, BENCH_ONLY=weft:http1,paced:http1,paced:grpc,...)
+// BENCH_BASELINE=<another checkout> runs only the interleaved A/B of this checkout's proxy against that one's
+// (ab-compare.ts: both at once, runs alternating, BENCH_AB_ROUNDS, BENCH_AB_SECONDS, BENCH_AB_RATE, BENCH_AB_PACED).
 // Also: a sidecar pair over mesh mTLS (bench-sidecar-pair.ts: two sidecars, original destination from the
 // sidecar's test hook, loopback only), and the paced side-by-side of pairs (paced-pair.ts): at a FIXED
 // 1,000 requests/s, HTTP/1.1 and gRPC unary, direct vs nginx and haproxy mTLS pairs vs the Weft sidecar
@@ -19,6 +21,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { abCompare } from "./ab-compare.ts";
 import { pacedSideBySide } from "./paced-pair.ts";
 import { procKb } from "./proc-kb.ts";
 import { haproxyH2, haproxyHttp1, nginxH2, nginxHttp1 } from "./reference-proxies.ts";
@@ -97,8 +100,8 @@ writeFileSync(wrkLua, `done = function(summary, latency, requests)
 end
 `);
 
-function wrk(port: number, path: string): Record<string, number> {
-  const r = spawnSync("wrk", ["-t1", `-c${conns}`, `-d${seconds}s`, "--timeout", "5s", "-s", wrkLua, `http://127.0.0.1:${port}${path}`], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
+function wrk(port: number, path: string, secs = seconds): Record<string, number> {
+  const r = spawnSync("wrk", ["-t1", `-c${conns}`, `-d${secs}s`, "--timeout", "5s", "-s", wrkLua, `http://127.0.0.1:${port}${path}`], { encoding: "utf8", timeout: (secs + 30) * 1000 });
   const line = r.stdout.split("\n").find((l) => l.startsWith("{"));
   if (line === undefined) throw new Error(`wrk gave no report: ${r.stderr}`);
   return JSON.parse(line) as Record<string, number>;
@@ -120,11 +123,11 @@ function warmH2(port: number, path: string, grpcUnary = false): void {
 }
 
 let h2logs = 0;
-function h2load(port: number, path: string, grpcUnary = false): Record<string, number> {
+function h2load(port: number, path: string, grpcUnary = false, secs = seconds): Record<string, number> {
   const extra = grpcUnary ? ["-d", grpcBody, "-H", "content-type: application/grpc", "-H", "te: trailers"] : [];
   // Per-request log (start µs, status, µs to the end of the answer) for the latency percentiles.
   const log = join(dir, `h2load-${++h2logs}.tsv`);
-  const r = spawnSync("h2load", ["-c", String(Math.min(conns, 8)), "-m", "16", "-D", String(seconds), `--log-file=${log}`, ...extra, `http://127.0.0.1:${port}${path}`], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
+  const r = spawnSync("h2load", ["-c", String(Math.min(conns, 8)), "-m", "16", "-D", String(secs), `--log-file=${log}`, ...extra, `http://127.0.0.1:${port}${path}`], { encoding: "utf8", timeout: (secs + 30) * 1000 });
   const rps = Number(/finished in [^,]+, ([\d.]+) req\/s/.exec(r.stdout)?.[1] ?? NaN);
   const done = Number(/requests: \d+ total, \d+ started, (\d+) done/.exec(r.stdout)?.[1] ?? NaN);
   const ok = Number(/status codes: (\d+) 2xx/.exec(r.stdout)?.[1] ?? NaN);
@@ -198,6 +201,12 @@ async function main(): Promise<void> {
   }
   const origin = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-upstream.ts")]);
   const { h1Port, h2Port, grpcPort, pid: originPid } = await firstJsonLine(origin);
+  const baseline = process.env.BENCH_BASELINE;
+  if (baseline !== undefined && baseline !== "") {
+    if (!has("h2load")) { emit({ bench: "proxy-ab", error: "h2load missing: run benchmarks/proxy/setup.sh" }); return; }
+    await abCompare({ root, nodeBin, origin: { h1Port: h1Port!, h2Port: h2Port!, grpcPort: grpcPort! }, emit, startChild, firstJsonLine, cpuTicks, ticksPerSecond, wrk, h2load }, resolve(baseline));
+    return;
+  }
   const weft = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-weft.ts"), String(h1Port), String(h2Port), String(grpcPort)]);
   const { port: weftPort, pid: weftPid } = await firstJsonLine(weft);
 
