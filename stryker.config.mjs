@@ -1,6 +1,6 @@
 // StrykerJS mutation testing (`npm run test:mutation`; not part of `npm test` or .ci/run). Scope: the
 // routing engine (pkg/router), translate (pkg/translate) and the proxy's retry (retry budget and the
-// retry loop of forward.ts), balancing (P2C/EWMA, round robin, endpoint stats, weighted backend
+// retry layer of its stack), balancing (P2C/EWMA, round robin, endpoint stats, weighted backend
 // choice) and identity (mesh mTLS termination, SPIFFE peer verification) code; not message text.
 // Incremental: a re-run
 // only tests mutants whose code or tests changed (reports/mutation/stryker-incremental.json).
@@ -14,12 +14,9 @@ export default {
     "pkg/router/**/*.ts",
     "pkg/translate/**/*.ts",
     "pkg/proxy/stack/retry-budget.ts",
-    // forward.ts: only the retry loop (tries left, stale-connection replay, endpoint avoidance, backoff,
-    // retry on status or failure) and the budget check; keep these ranges on those lines when it changes.
-    "pkg/proxy/stack/forward.ts:109-113",
-    "pkg/proxy/stack/forward.ts:124-126",
-    "pkg/proxy/stack/forward.ts:166-200",
-    "pkg/proxy/stack/forward.ts:244-252",
+    // The retry layer: tries left, the stale-connection replay, endpoint avoidance, backoff, retry on
+    // status or failure, and the budget check.
+    "pkg/proxy/stack/retry-layer.ts",
     "pkg/proxy/balance/p2c-ewma.ts",
     "pkg/proxy/balance/round-robin.ts",
     "pkg/proxy/balance/endpoint-stats.ts",

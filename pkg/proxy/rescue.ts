@@ -4,7 +4,6 @@
 // After headers went out the only honest answer is a reset. Must not: answer twice, throw, or echo
 // request data or secrets into the answer.
 import { WeftError, type WeftErrorCode } from "../errors/weft-error.ts";
-import type { RouteEntryIR, RuleIR } from "../ir/types.ts";
 import type { Downstream } from "./downstream.ts";
 import { encodeGrpcMessage, GrpcCode } from "./grpc-status.ts";
 
@@ -44,8 +43,6 @@ export class ProxyFailureError extends WeftError {
   readonly kind: FailureKind;
   readonly status: number;
   readonly grpcCode: number;
-  /** The matched rule when the failure came after routing (invalid backend, no endpoints…), for telemetry. */
-  route: { readonly rule: RuleIR; readonly entry: RouteEntryIR } | undefined;
   /**
    * A kept-alive upstream connection closed before any answer byte: the peer may never have processed
    * the request (RFC 9110 §9.2.2 lets an idempotent one be sent again).
@@ -58,7 +55,6 @@ export class ProxyFailureError extends WeftError {
     this.kind = kind;
     this.status = status ?? spec.status;
     this.grpcCode = spec.grpc;
-    this.route = undefined;
   }
 }
 

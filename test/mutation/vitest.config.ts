@@ -22,6 +22,7 @@ export default defineConfig({
       "test/proxy/balancing.test.ts",
       "test/proxy/resilience.test.ts",
       "test/proxy/retry-policy.test.ts",
+      "test/proxy/stack/dispatch-layers.test.ts",
       "test/proxy/mesh-upstream.test.ts",
       "test/sidecar/inbound-h2-engine.test.ts",
       "test/sidecar/sidecar-loopback.test.ts",

@@ -1,4 +1,5 @@
-// retry-loop: decisions of the forward retry loop that the retry-policy tests do not reach.
+// retry-loop: decisions of the retry layer (stack/retry-layer.ts) and the layers below it that the
+// retry-policy tests do not reach.
 // - A retry leaves a session's pinned endpoint: the pin chooses the first try only; the retry avoids the
 //   endpoint that failed even when the request's session token names it (and the answer re-pins).
 // - The retry budget is fed by requests: with no time-based floor, each request deposits the tokens its

@@ -34,9 +34,17 @@ export function bufferBody(body: Readable, bound: number, maxBody: number | unde
         resolve(pass);
       }
     };
-    const onEnd = () => { cleanup(); resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)); };
-    const onError = (e: unknown) => { cleanup(); reject(failure("bad_request", e instanceof Error ? "request body aborted" : "request body error")); };
-    const onClose = () => { if (!body.readableEnded) onError(new Error("closed")); };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (e: unknown) => {
+      cleanup();
+      reject(failure("bad_request", e instanceof Error ? "request body aborted" : "request body error"));
+    };
+    const onClose = () => {
+      if (!body.readableEnded) onError(new Error("closed"));
+    };
     body.on("data", onData);
     body.on("end", onEnd);
     body.on("error", onError);

@@ -18,8 +18,16 @@ import { normalizeIp } from "../../util/ip-address.ts";
 import { connectionErrorField } from "./connection-error-mark.ts";
 
 const alwaysHopByHop = new Set([
-  "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
-  "transfer-encoding", "upgrade", "http2-settings", "trailer", connectionErrorField,
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "transfer-encoding",
+  "upgrade",
+  "http2-settings",
+  "trailer",
+  connectionErrorField,
 ]);
 /** Request-only: the proxy already answered `Expect: 100-continue` itself (h1-connection does it). */
 const requestOnly = "expect";
@@ -29,10 +37,11 @@ function connectionNamed(value: string | string[] | undefined): Set<string> | un
   // Fast path for the common values: they name nothing beyond the always-dropped fields.
   if (value === undefined || value === "keep-alive" || value === "close" || value === "Keep-Alive") return undefined;
   const s = new Set<string>();
-  for (const v of Array.isArray(value) ? value : [value]) for (const n of v.split(",")) {
-    const t = n.trim().toLowerCase();
-    if (t !== "") s.add(t);
-  }
+  for (const v of Array.isArray(value) ? value : [value])
+    for (const n of v.split(",")) {
+      const t = n.trim().toLowerCase();
+      if (t !== "") s.add(t);
+    }
   return s;
 }
 
@@ -157,7 +166,10 @@ export function normalizePath(path: string): string | undefined {
     if (hidesDotSegment(raw)) return undefined;
     const s = raw.length <= 6 ? raw.replace(/%2e/gi, ".") : raw;
     trailingSlash = false;
-    if (s === ".") { trailingSlash = true; continue; }
+    if (s === ".") {
+      trailingSlash = true;
+      continue;
+    }
     if (s === "..") {
       if (out.length === 0) return undefined;
       out.pop();

@@ -1,14 +1,16 @@
 // mirror: RequestMirror (spec §10): copies of a request go to ONE endpoint of the mirror cluster, the
 // share given by numerator/denominator; responses and errors are ignored. Only replayable (buffered)
 // bodies are mirrored; in-flight copies are capped so mirroring cannot amplify load without bound.
-// Takes the plan's mirror filters and the final request; gives nothing back. Must not: delay or alter
-// the primary request.
+// mirrorLayer sends the copies once per request (not per try), after every filter shaped the request.
+// Takes the mirror filters and the request as it goes upstream; gives nothing back (the layer: the next
+// Exchange, unchanged). Must not: delay or alter the primary request.
 import type { OutgoingHttpHeaders } from "node:http";
 import type { FilterIR } from "../../ir/types.ts";
 import type { EndpointChooser } from "../balance/endpoint-chooser.ts";
 import type { EngineState } from "../engine-types.ts";
 import type { ProxyMetrics } from "../metrics.ts";
 import type { Upstream } from "../upstream/upstream.ts";
+import type { Exchange, ProxyRequest } from "./request.ts";
 
 type MirrorFilter = Extract<FilterIR, { type: "RequestMirror" }>;
 
@@ -28,7 +30,9 @@ export class Mirror {
   }
 
   /** `onSent(cluster)` is called once per copy actually sent (for per-route telemetry). */
-  send(filters: readonly MirrorFilter[], state: EngineState, req: { method: string; path: string; authority: string; headers: OutgoingHttpHeaders; body: Buffer | undefined }, onSent?: (cluster: string) => void): void {
+  send(filters: readonly MirrorFilter[], state: EngineState, req: { method: string; path: string; authority: string; headers: OutgoingHttpHeaders; body: Buffer | undefined },
+    onSent?: (cluster: string) => void): void
+  {
     for (const f of filters) {
       if (f.denominator <= 0 || this.random() * f.denominator >= f.numerator) continue;
       if (this.inflight >= this.max) continue;
@@ -46,9 +50,34 @@ export class Mirror {
       );
       const timer = setTimeout(() => attempt.abort(), 30_000);
       attempt.response.then(
-        (res) => { res.body.on("error", () => {}); res.body.resume(); res.body.once("close", () => { this.inflight--; clearTimeout(timer); }); },
-        () => { this.inflight--; clearTimeout(timer); },
+        (res) => {
+          res.body.on("error", () => {});
+          res.body.resume();
+          res.body.once("close", () => {
+            this.inflight--;
+            clearTimeout(timer);
+          });
+        },
+        () => {
+          this.inflight--;
+          clearTimeout(timer);
+        },
       );
     }
   }
+}
+
+/**
+ * The layer: copies of the request to the mirror clusters (when its body is replayable: none or buffered),
+ * then `next`. No mirror filters: `next` itself.
+ */
+export function mirrorLayer(mirror: Mirror, filters: readonly MirrorFilter[], onSent: (req: ProxyRequest, cluster: string) => void, next: Exchange): Exchange {
+  if (filters.length === 0) return next;
+  return (req) => {
+    const body = req.body;
+    if (body === undefined || Buffer.isBuffer(body)) {
+      mirror.send(filters, req.state!, { method: req.method, path: req.pathWithQuery(), authority: req.authority, headers: req.headers, body }, (cluster) => onSent(req, cluster));
+    }
+    return next(req);
+  };
 }

@@ -14,7 +14,11 @@ export interface SessionPin {
   readonly endpoint: string;
 }
 
-interface Token { readonly c: string; readonly e: string; readonly t: number }
+interface Token {
+  readonly c: string;
+  readonly e: string;
+  readonly t: number;
+}
 
 export function encodeToken(pin: SessionPin, now: number): string {
   const t: Token = { c: pin.cluster, e: pin.endpoint, t: Math.floor(now / 1000) };
@@ -24,7 +28,11 @@ export function encodeToken(pin: SessionPin, now: number): string {
 export function decodeToken(value: string, sp: SessionPersistenceIR, now: number): SessionPin | undefined {
   if (value.length === 0 || value.length > 1024 || !/^[A-Za-z0-9_-]+$/.test(value)) return undefined;
   let t: unknown;
-  try { t = JSON.parse(Buffer.from(value, "base64url").toString("utf8")); } catch { return undefined; }
+  try {
+    t = JSON.parse(Buffer.from(value, "base64url").toString("utf8"));
+  } catch {
+    return undefined;
+  }
   if (typeof t !== "object" || t === null) return undefined;
   const { c, e, t: issued } = t as Partial<Token>;
   if (typeof c !== "string" || typeof e !== "string" || typeof issued !== "number") return undefined;
@@ -45,7 +53,11 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 export function readPin(sp: SessionPersistenceIR, h: IncomingHttpHeaders, now: number): SessionPin | undefined {
   const raw = sp.type === "Cookie"
     ? cookieValue(Array.isArray(h.cookie) ? h.cookie.join("; ") : h.cookie, sp.name)
-    : (() => { const k = sp.name.toLowerCase(); const v = Object.hasOwn(h, k) ? h[k] : undefined; return Array.isArray(v) ? v[0] : v; })();
+    : (() => {
+      const k = sp.name.toLowerCase();
+      const v = Object.hasOwn(h, k) ? h[k] : undefined;
+      return Array.isArray(v) ? v[0] : v;
+    })();
   return raw === undefined ? undefined : decodeToken(raw, sp, now);
 }
 

@@ -3,18 +3,21 @@
 // SPIFFE id verified: another id ⇒ 503 upstream_tls). The route, filters and backend are chosen like any
 // request; the upstream 101 and then the raw bytes are relayed both ways. (Other Upgrade offers never get
 // here: the HTTP/1.1 front serves them as plain requests.)
-// Takes the upgrade request, socket and plan; gives a relayed tunnel. Must not: relay before the upstream
+// Takes the upgrade request as the stack decided it (route, filters, backend) and the socket; gives a relayed tunnel. Must not: relay before the upstream
 // agreed (101), or keep either side open after the other closed.
 import { request as h1Request } from "node:http";
 import type { Duplex } from "node:stream";
 import type { EndpointChooser } from "../balance/endpoint-chooser.ts";
 import { classify, type Upstream } from "../upstream/upstream.ts";
 import { forwardResponseHeaders } from "./hygiene.ts";
-import type { Plan } from "./request-plan.ts";
+import type { Destination, ProxyRequest } from "./request.ts";
 import { failure, type ProxyFailureError } from "../rescue.ts";
 
 export function writeRawFailure(socket: Duplex, f: ProxyFailureError): void {
-  if (!socket.writable) { socket.destroy(); return; }
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
   const body = `${f.message}\n`;
   socket.end(`HTTP/1.1 ${f.status} ${f.kind}\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-weft-error: ${f.kind}\r\n\r\n${body}`);
 }
@@ -28,14 +31,14 @@ function rawHead(status: number, message: string, headers: Record<string, unknow
   return s + "\r\n";
 }
 
-export function tunnelWebSocket(plan: Plan, chooser: EndpointChooser, upstream: Upstream, socket: Duplex, head: Buffer): void {
+export function tunnelWebSocket(req: ProxyRequest, destination: Destination, chooser: EndpointChooser, upstream: Upstream, socket: Duplex, head: Buffer): void {
   let address = "127.0.0.1";
   let port: number;
   let identity: string | undefined;
-  if (plan.localAppPort !== undefined) {
-    port = plan.localAppPort;
+  if (destination.localAppPort !== undefined) {
+    port = destination.localAppPort;
   } else {
-    const cluster = plan.cluster;
+    const cluster = destination.cluster;
     if (cluster === undefined) throw failure("unknown_cluster", "no cluster");
     if (cluster.protocol !== "ws" && cluster.protocol !== "http1") throw failure("bad_request", "upgrade not supported for this backend");
     const pick = chooser.choose(cluster);
@@ -46,14 +49,20 @@ export function tunnelWebSocket(plan: Plan, chooser: EndpointChooser, upstream: 
   }
   // Meshed endpoints get the tunnel over mesh mTLS (the peer's inbound sidecar terminates it).
   const meshIdentity = identity !== undefined && upstream.meshTlsReady() ? identity : undefined;
-  const path = plan.query === "" ? plan.path : `${plan.path}?${plan.query}`;
   const up = h1Request({
-    host: address, port, method: plan.method, path, setHost: false,
-    headers: { ...plan.headers, host: plan.authority, connection: "Upgrade", upgrade: "websocket" },
+    host: address,
+    port,
+    method: req.method,
+    path: req.pathWithQuery(),
+    setHost: false,
+    headers: { ...req.headers, host: req.authority, connection: "Upgrade", upgrade: "websocket" },
     // node uses createConnection only when no agent is given; plaintext tunnels get a private agent.
     ...(meshIdentity !== undefined ? { createConnection: () => upstream.meshH1Socket(address, port, meshIdentity)! } : { agent: false }),
   });
-  const closeBoth = () => { socket.destroy(); up.destroy(); };
+  const closeBoth = () => {
+    socket.destroy();
+    up.destroy();
+  };
   socket.on("error", closeBoth);
   up.on("upgrade", (res, upSocket, upHead) => {
     socket.write(rawHead(101, "Switching Protocols", { ...forwardResponseHeaders(res.headers), connection: "Upgrade", upgrade: res.headers.upgrade ?? "websocket" }));
@@ -71,7 +80,10 @@ export function tunnelWebSocket(plan: Plan, chooser: EndpointChooser, upstream: 
   });
   // A peer presenting another SPIFFE id is refused (503 upstream_tls) before any byte of the request.
   let connected = false;
-  up.once("socket", (s) => s.once(meshIdentity !== undefined ? "secureConnect" : "connect", () => { connected = true; }));
+  up.once("socket", (s) =>
+    s.once(meshIdentity !== undefined ? "secureConnect" : "connect", () => {
+      connected = true;
+    }));
   up.on("error", (e) => writeRawFailure(socket, classify(e, connected)));
   up.end();
 }

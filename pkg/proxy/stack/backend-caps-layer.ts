@@ -1,0 +1,40 @@
+// backend-caps-layer: a try takes a place on its backend (upstream/backend-gate: HTTP/1.1 connections in
+// use, requests waiting for one, requests in flight; the cluster's limits over the proxy's defaults) —
+// at once, after a wait in the backend's queue (the deadline or a leaving client gives the place up), or
+// refused with 503 upstream_overflow — and keeps it (`req.slot`) until the try ends (`req.endTry`: it
+// failed, or its answer was relayed or dropped).
+// Takes the gates, the backend's key and limits, and the next Dispatch; gives a Dispatch.
+// Must not: hold a place after the answer is let go or the try failed, or admit past a cap.
+import type { BackendLimitsIR } from "../../ir/types.ts";
+import { BackendSlot, type BackendGates } from "../upstream/backend-gate.ts";
+import type { Dispatch, ProxyRequest } from "./request.ts";
+import type { UpstreamResponse } from "../upstream/upstream-types.ts";
+
+/** `key`: the cluster id, or "local:<port>" for the local app without a cluster. */
+export function backendCapsLayer(gates: BackendGates, key: string, limits: BackendLimitsIR | undefined, next: Dispatch): Dispatch {
+  const admitted = (req: ProxyRequest, slot: BackendSlot): Promise<UpstreamResponse | undefined> => {
+    if (req.over()) {
+      slot.release();
+      return Promise.resolve(undefined);
+    }
+    req.slot = slot;
+    return next(req);
+  };
+  return (req) => {
+    const target = req.target!;
+    let entered: BackendSlot | Promise<BackendSlot | undefined>;
+    try {
+      entered = gates.enter(key, limits, target.protocol === "http1", (cancel) => {
+        req.leaveQueue = cancel;
+      });
+    } catch (e) {
+      // A full backend: enter throws upstream_overflow; this layer's refusals are rejections.
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    if (entered instanceof BackendSlot) return admitted(req, entered);
+    return entered.then((slot) => {
+      req.leaveQueue = undefined;
+      return slot === undefined ? undefined : admitted(req, slot);
+    });
+  };
+}

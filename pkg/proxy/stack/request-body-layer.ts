@@ -1,0 +1,41 @@
+// request-body-layer: the request body the layers below send. When a retry or a mirror may replay it (the
+// stack says so when it is composed), a non-gRPC body up to `replayBufferBytes` is buffered (a longer one
+// streams, and is then neither retried nor mirrored); otherwise it streams as it comes. A streamed body
+// that breaks off (the client went, its framing broke) stops the attempt and resets an answer already
+// under way (it cannot be completed honestly); one past maxBodyBytes is answered 413.
+// Takes the limits, whether to buffer for replay, and the next Exchange; gives an Exchange.
+// Must not: hold more than replayBufferBytes, or send a body twice.
+import type { Readable } from "node:stream";
+import type { Limits } from "../limits.ts";
+import { failure, rescue } from "../rescue.ts";
+import { bufferBody, limitBody } from "./body-buffer.ts";
+import type { Exchange, ProxyRequest } from "./request.ts";
+
+export function requestBodyLayer(limits: Limits, replay: boolean, next: Exchange): Exchange {
+  const go = (req: ProxyRequest, body: Buffer | Readable | undefined): Promise<void> => {
+    req.body = body;
+    if (req.over()) return Promise.resolve();
+    if (body !== undefined && !Buffer.isBuffer(body)) guardStream(req, body, limits.maxBodyBytes);
+    return next(req);
+  };
+  return (req) => {
+    const down = req.down;
+    if (!down.hasBody()) return go(req, undefined);
+    if (!replay || req.grpc) return go(req, down.body);
+    return bufferBody(down.body, limits.replayBufferBytes, limits.maxBodyBytes).then((body) => go(req, body));
+  };
+}
+
+function guardStream(req: ProxyRequest, body: Readable, maxBodyBytes: number | undefined): void {
+  const down = req.down;
+  body.once("error", () => {
+    req.attempt?.abort();
+    if (down.started()) down.reset();
+  });
+  if (maxBodyBytes === undefined) return;
+  limitBody(body, maxBodyBytes, () => {
+    req.attempt?.abort();
+    rescue(down, failure("body_too_large", "request body too large"), req.grpc);
+    body.resume();
+  });
+}
