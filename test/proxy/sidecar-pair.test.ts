@@ -1,8 +1,9 @@
 // sidecar-pair: the engine behind task E's sidecar capture faces, end to end on loopback: client → A
-// outbound (original destination = Service VIP via the sidecar's hook) → A's engine → mesh mTLS h2 with
-// the weft ALPN marker and SPIFFE verification → B inbound (strict mTLS) → B's engine → B's local app.
-// A wrong endpoint identity never reaches B's app.
-import { createServer as createHttpServer, type Server } from "node:http";
+// outbound (original destination = Service VIP via the sidecar's hook) → A's engine → mesh mTLS (HTTP/1.1
+// on pooled connections for this http1 cluster) with the weft ALPN marker and SPIFFE verification → B
+// inbound (strict mTLS) → B's engine → B's local app. A wrong endpoint identity never reaches B's app;
+// concurrent requests on the pooled connections each get their own answer.
+import { Agent, createServer as createHttpServer, request, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MeshIR, MeshServiceIR } from "../../pkg/ir/types.ts";
@@ -76,6 +77,35 @@ describe("sidecar pair over mesh mTLS", () => {
     expect(seen.headers["x-forwarded-for"]).toBe("127.0.0.1");
     // The app learns the verified caller; the spoofed header the client sent is gone.
     expect(seen.headers["x-weft-peer-identity"]).toBe(idA);
+  });
+  it("concurrent requests with bodies, in bursts over the pooled mesh connections, each get their own answer", async () => {
+    nextDst = { address: "10.96.0.10", port: 9080 };
+    const agent = new Agent({ keepAlive: true, maxSockets: 40 });
+    const post = (i: number) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const body = `payload-${i}-${"x".repeat(i * 37 % 3000)}`;
+      const req = request({ host: "127.0.0.1", port: sidecarA.outboundPort, method: "POST", path: `/burst/${i}`, agent,
+        headers: { host: "reviews.shop:9080", "content-type": "text/plain", "content-length": Buffer.byteLength(body) } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+    try {
+      for (let burst = 0; burst < 3; burst++) {
+        const ids = Array.from({ length: 40 }, (_, k) => burst * 40 + k);
+        const answers = await Promise.all(ids.map(post));
+        for (const [k, a] of answers.entries()) {
+          expect(a.status).toBe(200);
+          const seen = JSON.parse(a.body) as { url: string; body: string; method: string };
+          expect(seen).toMatchObject({ url: `/burst/${ids[k]}`, method: "POST" });
+          expect(seen.body).toBe(`payload-${ids[k]}-${"x".repeat(ids[k]! * 37 % 3000)}`);
+        }
+      }
+    } finally {
+      agent.destroy();
+    }
   });
   it("an endpoint presenting another identity is refused before B's app", async () => {
     nextDst = { address: "10.96.0.11", port: 9080 };
