@@ -3,9 +3,11 @@
 // identity is refused (503 upstream_tls) and never receives the request. HTTP/1.1 traffic crosses on a
 // pool of long-lived mTLS connections speaking HTTP/1.1 (ALPN http/1.1 + weft-http/1.1), reused from
 // request to request and replaced when the mesh material rotates; h2c and gRPC clusters keep HTTP/2 (ALPN
-// h2 + weft-h2). The HTTP/1.1 mesh socket WebSocket tunnels use makes the same identity check.
+// h2 + weft-h2). A new mesh connection the peer closes before the handshake (an inbound sidecar that gave
+// up waiting for the ClientHello) is dialled once more: the request had not left. The HTTP/1.1 mesh
+// socket WebSocket tunnels use makes the same identity check.
 import { createSecureServer, type Http2SecureServer } from "node:http2";
-import type { AddressInfo } from "node:net";
+import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { createH1Pool } from "../../pkg/proxy/upstream/pool-h1.ts";
 import { H2Pool } from "../../pkg/proxy/upstream/pool-h2.ts";
@@ -141,6 +143,40 @@ describe("the HTTP/1.1 mesh socket (WebSocket tunnels) checks the peer's SPIFFE 
     } finally {
       pool.close();
       tlsServer.close();
+    }
+  });
+});
+
+describe("a new mesh connection closed by the peer before it was usable", () => {
+  it("is dialled once more and the request (a POST) is answered; closed twice, the attempt fails upstream_connect", async () => {
+    // In front of the mTLS server: closes the first `drop` connections it accepts at once, relays the rest.
+    let drop = 1;
+    let accepted = 0;
+    const front = createNetServer((s: Socket) => {
+      accepted++;
+      if (drop > 0) { drop--; s.destroy(); return; }
+      const back = netConnect(port, "127.0.0.1");
+      s.pipe(back).pipe(s);
+      s.on("error", () => back.destroy());
+      back.on("error", () => s.destroy());
+    });
+    await new Promise<void>((r) => front.listen(0, "127.0.0.1", r));
+    const frontPort = (front.address() as AddressInfo).port;
+    const up = new Upstream(createH1Pool(), new H2Pool(), 2000);
+    up.setMeshTls({ keyPem: material.frontend.keyPem, certChainPem: material.frontend.certPem, trustBundlePem: material.caPem, identity: frontendId });
+    const target = { address: "127.0.0.1", port: frontPort, protocol: "http1" as const, meshIdentity: reviewsId };
+    const post = () => up.send(target, { method: "POST", path: "/redial", authority: "reviews", headers: {}, body: Buffer.from("once") }).response;
+    try {
+      const res = await post();
+      expect(res.status).toBe(200);
+      res.body.resume();
+      expect(accepted).toBe(2);
+      expect(seenProtocols.at(-1)).toEqual({ version: "1.1", alpn: "http/1.1" });
+      up.setMeshTls({ keyPem: material.frontend.keyPem, certChainPem: material.frontend.certPem, trustBundlePem: material.caPem, identity: frontendId });
+      drop = 2;
+      await expect(post()).rejects.toMatchObject({ kind: "upstream_connect" });
+    } finally {
+      front.close();
     }
   });
 });

@@ -6,7 +6,8 @@
 // response streams out with backpressure (the connection pauses until the body is read). A kept-alive
 // connection the peer closed before any answer byte gives a failure marked `staleConnection`; whether to
 // send the request again is the caller's decision (forward: it counts as a try). Errors go through the
-// caller's classify(); abort() settles an unanswered attempt with a failure.
+// caller's classify(); abort() settles an unanswered attempt with a failure. A new connection the peer
+// closed before it was usable is dialled once more (no request byte had left).
 // Must not: leave a request running after abort(), or send a request twice.
 import { H1Answer } from "./h1-answer.ts";
 import { checkValue, fieldLines, headersOf } from "../h1/h1-headers.ts";
@@ -15,7 +16,8 @@ import type { Dialed, H1Pool } from "./pool-h1.ts";
 import { failure, type ProxyFailureError } from "../rescue.ts";
 import type { Attempt, UpstreamRequest, UpstreamResponse } from "./upstream-types.ts";
 
-const staleCodes = new Set(["ECONNRESET", "EPIPE"]);
+/** The peer closed the connection: on a kept-alive one before any answer byte (stale), or on a new one before it was usable. */
+const closedCodes = new Set(["ECONNRESET", "EPIPE"]);
 
 const notHost = (name: string) => name === "host";
 const notHostOrLength = (name: string) => name === "host" || name === "content-length";
@@ -75,7 +77,7 @@ export function sendH1(pool: H1Pool, key: string, dial: () => Dialed, req: Upstr
       end(t) { answer?.end(t.length > 0 ? headersOf(t) : undefined); },
       fail(err, answered) {
         if (answered) { answer?.fail(err); return; }
-        fail(err, true, conn !== undefined && conn.served > 0 && staleCodes.has((err as { code?: string }).code ?? ""));
+        fail(err, true, conn !== undefined && conn.served > 0 && closedCodes.has((err as { code?: string }).code ?? ""));
       },
     };
     const start = (c: H1UpstreamConn) => {
@@ -105,8 +107,18 @@ export function sendH1(pool: H1Pool, key: string, dial: () => Dialed, req: Upstr
       if (unanswered) reject(failure("upstream_reset", "upstream attempt aborted"));
     };
     const idle = pool.idle(key);
+    // A new connection the peer closed before it was usable (e.g. an inbound sidecar that gave up waiting
+    // for a ClientHello on a starved machine) carried no request byte: it is dialled once more, whatever
+    // the method.
+    let redials = 1;
+    const open = (): void => {
+      cancelOpen = pool.open(key, dial, (c) => { if (settled) c.destroy(); else start(c); }, (e) => {
+        if (redials > 0 && !settled && closedCodes.has((e as { code?: string }).code ?? "")) { redials--; open(); return; }
+        fail(e, false);
+      });
+    };
     if (idle !== undefined) start(idle);
-    else cancelOpen = pool.open(key, dial, (c) => { if (settled) c.destroy(); else start(c); }, (e) => fail(e, false));
+    else open();
   });
   return { response, abort: () => abort() };
 }
