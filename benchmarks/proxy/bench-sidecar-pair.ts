@@ -1,8 +1,11 @@
 // bench-sidecar-pair: two Weft sidecars in one process (client side A, server side B) for the benchmark:
-// client → A outbound (original destination supplied as the Service VIP) → A's engine → mesh mTLS h2
-// (SPIFFE-verified) → B inbound → B's engine → the origin as B's local app. The original destination is
+// client → A outbound (original destination supplied as the Service VIP) → A's engine → mesh mTLS
+// (HTTP/1.1, SPIFFE-verified) → B inbound → B's engine → the origin as B's local app. The original destination is
 // given by the sidecar's test hook instead of iptables, so the pair runs on loopback without netns.
-// Args: <originH1Port>. Prints {"port":…, "pid":…}; exits on SIGTERM.
+// Args: <originH1Port>.
+// The Service VIP is a loopback address (127.0.0.10) where nothing listens: a connection the outbound
+// sidecar cannot tell is HTTP (first bytes later than its peek window) is passed through to it and
+// refused, instead of leaving the machine. Prints {"port":…, "pid":…}; exits on SIGTERM.
 import { createHttpEngine } from "../../pkg/proxy/engine.ts";
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { startSidecar } from "../../pkg/proxy/sidecar/index.ts";
@@ -27,7 +30,7 @@ const sidecarB = await startSidecar({
   originalDestination: () => ({ address: "127.0.0.1", port: originPort }),
 });
 
-const svc: MeshServiceIR = { namespace: "bench", name: "reviews", clusterIPs: ["10.96.0.10"], ports: [{ port: 9080, cluster: "bench/reviews:9080", consumers: {} }] };
+const svc: MeshServiceIR = { namespace: "bench", name: "reviews", clusterIPs: ["127.0.0.10"], ports: [{ port: 9080, cluster: "bench/reviews:9080", consumers: {} }] };
 const ir: MeshIR = {
   gateways: [], secrets: [], services: [svc],
   clusters: [{ id: "bench/reviews:9080", namespace: "bench", service: "reviews", port: 9080, protocol: "http1",
@@ -38,8 +41,8 @@ engineA.setState(engineStateOf(ir, "a"));
 engineA.setMeshTls(matA);
 const sidecarA = await startSidecar({
   engine: engineA, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", meshTls: matA,
-  lookup: (ip, port) => (ip === "10.96.0.10" && port === 9080 ? { service: svc, port: svc.ports[0]!, routes: undefined } : undefined),
-  originalDestination: () => ({ address: "10.96.0.10", port: 9080 }),
+  lookup: (ip, port) => (ip === "127.0.0.10" && port === 9080 ? { service: svc, port: svc.ports[0]!, routes: undefined } : undefined),
+  originalDestination: () => ({ address: "127.0.0.10", port: 9080 }),
 });
 process.stdout.write(`${JSON.stringify({ port: sidecarA.outboundPort, pid: process.pid })}\n`);
 process.on("SIGTERM", () => process.exit(0));

@@ -1,8 +1,11 @@
 // bench-sidecar: ONE Weft sidecar per process for the paced side-by-side benchmark, so CPU and RSS are
-// per proxy. Role "inbound" (server side B: mesh mTLS h2 in → the origin as its local app) or "outbound"
-// (client side A: plaintext in, original destination = the Service VIP from the test hook → mesh mTLS h2
-// to B's inbound port, SPIFFE-verified). Tracing: ratio "off" or 0..1, spans exported over OTLP/HTTP to
+// per proxy. Role "inbound" (server side B: mesh mTLS in → the origin as its local app) or "outbound"
+// (client side A: plaintext in, original destination = the Service VIP from the test hook → mesh mTLS
+// to B's inbound port, SPIFFE-verified: HTTP/1.1 for an http1 Service, h2 for grpc). Tracing: ratio "off" or 0..1, spans exported over OTLP/HTTP to
 // the bench's in-process receiver. Loopback only.
+// The Service VIP is a loopback address (127.0.0.10) where nothing listens: a connection the outbound
+// sidecar cannot tell is HTTP (first bytes later than its peek window) is passed through to it and
+// refused, instead of leaving the machine.
 // Args: <config.json> with {role, port (origin port for inbound, B's inbound port for outbound), mat:
 // {keyPem, certChainPem, trustBundlePem, identity}, peerIdentity, ratio, otlpPort, protocol ("http1", the
 // default, or "grpc": the Service's cluster protocol, as appProtocol gives it)}.
@@ -39,7 +42,7 @@ if (cfg.role === "inbound") {
   });
   port = sc.inboundPort;
 } else {
-  const svc: MeshServiceIR = { namespace: "bench", name: "reviews", clusterIPs: ["10.96.0.10"], ports: [{ port: 9080, cluster: "bench/reviews:9080", consumers: {} }] };
+  const svc: MeshServiceIR = { namespace: "bench", name: "reviews", clusterIPs: ["127.0.0.10"], ports: [{ port: 9080, cluster: "bench/reviews:9080", consumers: {} }] };
   const ir: MeshIR = {
     gateways: [], secrets: [], services: [svc],
     clusters: [{ id: "bench/reviews:9080", namespace: "bench", service: "reviews", port: 9080, protocol: cfg.protocol ?? "http1",
@@ -50,8 +53,8 @@ if (cfg.role === "inbound") {
   engine.setMeshTls(cfg.mat);
   const sc = await startSidecar({
     engine, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", meshTls: cfg.mat,
-    lookup: (ip, p) => (ip === "10.96.0.10" && p === 9080 ? { service: svc, port: svc.ports[0]!, routes: undefined } : undefined),
-    originalDestination: () => ({ address: "10.96.0.10", port: 9080 }),
+    lookup: (ip, p) => (ip === "127.0.0.10" && p === 9080 ? { service: svc, port: svc.ports[0]!, routes: undefined } : undefined),
+    originalDestination: () => ({ address: "127.0.0.10", port: 9080 }),
   });
   port = sc.outboundPort;
 }

@@ -80,13 +80,13 @@ beforeAll(async () => {
   gateway = new GatewayListeners({ engine, host: "127.0.0.1", portMap: () => 0 });
   await gateway.apply(gw, ir.secrets);
   // The sidecar: outbound to a Service whose endpoint is the echo app; inbound (permissive) to the same app.
-  const svc: MeshServiceIR = { namespace: "ns", name: "app", clusterIPs: ["10.96.0.10"], ports: [{ port: 80, cluster: "ns/app:80", consumers: {} }] };
+  const svc: MeshServiceIR = { namespace: "ns", name: "app", clusterIPs: ["127.0.0.10"], ports: [{ port: 80, cluster: "ns/app:80", consumers: {} }] };
   sidecarEngine = createHttpEngine();
   sidecarEngine.setState(engineStateOf({ ...meshIR([cluster("ns/app:80", [endpoint(echo.port)])]), services: [svc] }, "s1"));
   sidecar = await startSidecar({
     engine: sidecarEngine, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", inboundMode: "permissive",
-    lookup: (ip, port) => (ip === "10.96.0.10" && port === 80 ? { service: svc, port: svc.ports[0]!, routes: undefined } : undefined),
-    originalDestination: (socket) => (socket.localPort === sidecar.inboundPort ? { address: "127.0.0.1", port: echo.port } : { address: "10.96.0.10", port: 80 }),
+    lookup: (ip, port) => (ip === "127.0.0.10" && port === 80 ? { service: svc, port: svc.ports[0]!, routes: undefined } : undefined),
+    originalDestination: (socket) => (socket.localPort === sidecar.inboundPort ? { address: "127.0.0.1", port: echo.port } : { address: "127.0.0.10", port: 80 }),
   });
 });
 

@@ -21,8 +21,8 @@ let app: Echo;
 let engineA: WeftHttpEngine, engineB: WeftHttpEngine;
 let sidecarA: Sidecar, sidecarB: Sidecar;
 const svc = (name: string, ip: string): MeshServiceIR => ({ namespace: "shop", name, clusterIPs: [ip], ports: [{ port: 9080, cluster: `shop/${name}:9080`, consumers: {} }] });
-const reviews = svc("reviews", "10.96.0.10");
-const impostor = svc("impostor", "10.96.0.11");
+const reviews = svc("reviews", "127.0.0.10");
+const impostor = svc("impostor", "127.0.0.11");
 let nextDst: { address: string; port: number } = { address: reviews.clusterIPs[0]!, port: 9080 };
 let bAppPort = 0;
 let wsApp: Server;
@@ -68,7 +68,7 @@ afterAll(async () => {
 
 describe("sidecar pair over mesh mTLS", () => {
   it("delivers the request to B's app through both engines", async () => {
-    nextDst = { address: "10.96.0.10", port: 9080 };
+    nextDst = { address: "127.0.0.10", port: 9080 };
     const r = await h1(sidecarA.outboundPort, "/reviews/1", { headers: { host: "reviews.shop:9080", "x-weft-peer-identity": "spiffe://cluster.local/ns/kube-system/sa/admin" } });
     expect(r.status).toBe(200);
     const seen = JSON.parse(r.body);
@@ -79,7 +79,7 @@ describe("sidecar pair over mesh mTLS", () => {
     expect(seen.headers["x-weft-peer-identity"]).toBe(idA);
   });
   it("concurrent requests with bodies, in bursts over the pooled mesh connections, each get their own answer", async () => {
-    nextDst = { address: "10.96.0.10", port: 9080 };
+    nextDst = { address: "127.0.0.10", port: 9080 };
     const agent = new Agent({ keepAlive: true, maxSockets: 40 });
     const post = (i: number) => new Promise<{ status: number; body: string }>((resolve, reject) => {
       const body = `payload-${i}-${"x".repeat(i * 37 % 3000)}`;
@@ -108,7 +108,7 @@ describe("sidecar pair over mesh mTLS", () => {
     }
   });
   it("an endpoint presenting another identity is refused before B's app", async () => {
-    nextDst = { address: "10.96.0.11", port: 9080 };
+    nextDst = { address: "127.0.0.11", port: 9080 };
     const before = app.seen.length;
     const r = await h1(sidecarA.outboundPort, "/x", { headers: { host: "impostor.shop:9080" } });
     expect(r.status).toBe(503);
@@ -116,7 +116,7 @@ describe("sidecar pair over mesh mTLS", () => {
     expect(app.seen.length).toBe(before);
   });
   it("a WebSocket upgrade to an endpoint presenting another identity is refused before B's app", async () => {
-    nextDst = { address: "10.96.0.11", port: 9080 };
+    nextDst = { address: "127.0.0.11", port: 9080 };
     bAppPort = (wsApp.address() as AddressInfo).port;
     let upgrades = 0;
     const count = () => { upgrades++; };
@@ -133,7 +133,7 @@ describe("sidecar pair over mesh mTLS", () => {
     }
   });
   it("WebSocket upgrades cross the mesh over mTLS to B's app", async () => {
-    nextDst = { address: "10.96.0.10", port: 9080 };
+    nextDst = { address: "127.0.0.10", port: 9080 };
     bAppPort = (wsApp.address() as AddressInfo).port;
     try {
       const got = await new Promise<string>((resolve, reject) => {
