@@ -13,8 +13,8 @@
 // sidecar's V8 flags (pkg/util/proxy-node-options.ts). BENCH_FLAG_SETS="-;--max-semi-space-size=1;..."
 // adds one tracing-off compiled pair per set of V8 flags ("-" = Node's defaults; NAME=value entries set
 // the environment, e.g. MALLOC_ARENA_MAX=2); BENCH_FLAG_SETS_ONLY=1 runs only those. BENCH_PACED_BASELINE=<dir>
-// adds the tracing-off pairs built from another checkout (e.g. a worktree of main before a change), run
-// in every round beside this checkout's. BENCH_PACED_PROTOCOLS
+// adds the pairs built from another checkout (e.g. a worktree of main before a change: HTTP/1.1 with tracing
+// off, 1% and 100%, and gRPC), run in every round beside this checkout's. BENCH_PACED_PROTOCOLS
 // (default "http1,grpc") picks the protocols, BENCH_PACED_ONLY=<scenario,...> the scenarios. Certificates come from a test CA made here.
 // BENCH_PACED_ROUNDS (default 3) rounds of all scenarios in the same order; per scenario and round one JSON
 // line: latency percentiles, added latency over that round's direct run of the same protocol, CPU µs per
@@ -81,11 +81,14 @@ function variantsOf(env: NodeJS.ProcessEnv, protocols: readonly Protocol[]): Var
       { name: "weft-sidecar-pair-tracing-100%", protocol: "http1", ratio: 1, flags: SHIPPED });
   }
   if (env.BENCH_FLAG_SETS_ONLY !== "1" && protocols.includes("grpc")) out.push({ name: "weft-sidecar-pair-grpc", protocol: "grpc", ratio: "off", flags: SHIPPED });
-  // BENCH_PACED_BASELINE=<another checkout>: the same tracing-off pairs built from that checkout, right
-  // in every round beside this one's (before/after in the same run).
+  // BENCH_PACED_BASELINE=<another checkout>: the same pairs (HTTP/1.1 with tracing off, 1% and 100%; gRPC)
+  // built from that checkout, right in every round beside this one's (before/after in the same run).
   if (env.BENCH_PACED_BASELINE !== undefined && env.BENCH_PACED_BASELINE !== "") {
     for (const p of protocols) {
-      out.push({ name: p === "grpc" ? "weft-sidecar-pair-grpc-baseline" : "weft-sidecar-pair-tracing-off-baseline", protocol: p, ratio: "off", flags: SHIPPED, baseline: true });
+      if (p === "grpc") { out.push({ name: "weft-sidecar-pair-grpc-baseline", protocol: p, ratio: "off", flags: SHIPPED, baseline: true }); continue; }
+      out.push({ name: "weft-sidecar-pair-tracing-off-baseline", protocol: p, ratio: "off", flags: SHIPPED, baseline: true },
+        { name: "weft-sidecar-pair-tracing-1%-baseline", protocol: p, ratio: 0.01, flags: SHIPPED, baseline: true },
+        { name: "weft-sidecar-pair-tracing-100%-baseline", protocol: p, ratio: 1, flags: SHIPPED, baseline: true });
     }
   }
   // BENCH_FLAG_SETS="--max-semi-space-size=1;MALLOC_ARENA_MAX=2 --max-semi-space-size=2;-": one more

@@ -1,7 +1,7 @@
 // traces: where `weft local` sends traces. If WEFT_TRACING_ENDPOINT is set it is used as is;
 // else if an OTLP/HTTP collector (e.g. Jaeger) answers on 127.0.0.1:4318 it is used; else a tiny
 // in-process OTLP/HTTP JSON receiver collects spans and prints one readable line per trace once the
-// trace has been quiet for a while: hops (server spans in time order: proxy mode, route, status),
+// trace has been quiet for a while: hops (server spans in time order: service, name, status),
 // route, status and duration.
 // Takes the receiver port and a print function; gives the env for children and a stop function.
 // Must not: accept bodies over 4 MiB, keep more than 1,000 open traces, or print header values.
@@ -76,7 +76,7 @@ export function summarizeTrace(spans: readonly CollectedSpan[]): string {
   const root = spans.find((s) => s.parentSpanId === "" || !ids.has(s.parentSpanId)) ?? spans[0]!;
   const servers = spans.filter((s) => s.server).sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0));
   const status = (s: CollectedSpan): string => s.attrs["rpc.grpc.status_code"] !== undefined ? `grpc=${s.attrs["rpc.grpc.status_code"]}` : s.attrs["http.response.status_code"] ?? "?";
-  const hop = (s: CollectedSpan): string => `${s.attrs["weft.proxy.mode"] ?? s.attrs["service.name"] ?? "?"}${s.attrs["weft.peer.identity"] !== undefined ? "(mTLS)" : ""} ${s.name} ${status(s)}`;
+  const hop = (s: CollectedSpan): string => `${s.attrs["service.name"] ?? s.attrs["weft.proxy.mode"] ?? "?"}${s.attrs["weft.peer.identity"] !== undefined ? "(mTLS)" : ""} ${s.name} ${status(s)}`;
   const route = spans.map((s) => s.attrs["weft.route"]).find((r) => r !== undefined && r !== "" && r !== "none") ?? "-";
   const ms = Number(root.endNs - root.startNs) / 1e6;
   return `trace ${root.traceId.slice(0, 8)} ${servers.length} hops ${ms.toFixed(1)} ms status ${status(root)} route ${route}: ${servers.map(hop).join(" → ")}`;

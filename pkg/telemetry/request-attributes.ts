@@ -6,7 +6,8 @@
 // Takes plain request facts (no proxy types); gives attribute maps and names. Callers compute them only for
 // sampled spans (a dropped request pays nothing).
 // Must not: put secrets on a span — paths and queries pass through the log redaction (secret-looking query
-// values, credentials, JWTs become [REDACTED]); no header other than user-agent and x-request-id is read.
+// values, credentials, JWTs become [REDACTED]); no header other than user-agent, x-forwarded-for and
+// x-request-id is read (none of them carries a credential; the access log keeps the request id as is too).
 import { scrubString } from "./redaction.ts";
 import { rpcAttributesOf } from "./rpc-attributes.ts";
 import type { SpanAttributes } from "./span-attributes.ts";
@@ -37,30 +38,35 @@ function originalClient(xff: Header): string | undefined {
   return c === "" ? undefined : c;
 }
 
+/** Sets url.path/url.query of a request target on `out`, redacted as the access log redacts its path. */
+function setUrl(out: SpanAttributes, target: string): SpanAttributes {
+  const q = target.indexOf("?");
+  out["url.path"] = scrubString(q < 0 ? target : target.slice(0, q));
+  if (q >= 0 && q < target.length - 1) out["url.query"] = scrubString(target.slice(q)).slice(1);
+  return out;
+}
+
 /** url.path/url.query of a request target, redacted as the access log redacts its path. */
 export function urlAttributes(target: string): SpanAttributes {
-  const q = target.indexOf("?");
-  if (q < 0) return { "url.path": scrubString(target) };
-  const query = target.slice(q + 1);
-  return { "url.path": scrubString(target.slice(0, q)), ...(query === "" ? {} : { "url.query": scrubString(`?${query}`).slice(1) }) };
+  return setUrl({}, target);
 }
 
 export function serverRequestAttributes(f: ServerRequestFacts): SpanAttributes {
+  const out = setUrl({}, f.target);
+  out["url.scheme"] = f.mtls ? "https" : f.scheme;
   const peer = plainAddress(f.remoteAddress);
   const client = originalClient(f.forwardedFor) ?? peer;
+  if (client !== undefined) out["client.address"] = client;
+  // The immediate peer only when it is not the client already (a proxy or load balancer in between).
+  if (peer !== undefined && peer !== client) out["network.peer.address"] = peer;
   const ua = first(f.userAgent);
-  return {
-    ...urlAttributes(f.target),
-    "url.scheme": f.mtls ? "https" : f.scheme,
-    ...(client === undefined ? {} : { "client.address": client }),
-    ...(peer === undefined ? {} : { "network.peer.address": peer }),
-    ...(ua === undefined ? {} : { "user_agent.original": scrubString(ua) }),
-  };
+  if (ua !== undefined) out["user_agent.original"] = ua;
+  return out;
 }
 
 /** The request id a proxy forwards (received or made), as the semconv request-header attribute. */
 export function requestIdAttributes(id: string | undefined): SpanAttributes {
-  return id === undefined || id === "" ? {} : { "http.request.header.x-request-id": [scrubString(id)] };
+  return id === undefined || id === "" ? {} : { "http.request.header.x-request-id": [id] };
 }
 
 /** Name of the server span of the inbound face: no route decides there, the app's port does. */
@@ -83,27 +89,20 @@ export interface ClientCallFacts {
 
 /** A client span's name and attributes: named for what it calls. */
 export function clientCall(f: ClientCallFacts): { name: string; attributes: SpanAttributes } {
-  const rpc = f.grpc ? rpcAttributesOf(f.path) : {};
-  const callee = f.backend ?? `${f.address}:${f.port}`;
-  const name = rpc["rpc.service"] !== undefined ? `${rpc["rpc.service"]}/${rpc["rpc.method"]}` : `${f.method} ${callee}`;
-  return {
-    name,
-    attributes: {
-      "http.request.method": f.method,
-      "server.address": f.address,
-      "server.port": f.port,
-      "url.scheme": f.mtls ? "https" : "http",
-      ...urlAttributes(f.path),
-      "weft.attempt": f.attempt,
-      ...(f.backend === undefined ? {} : { "weft.backend": f.backend }),
-      ...rpc,
-    },
-  };
+  const out: SpanAttributes = { "http.request.method": f.method, "server.address": f.address, "server.port": f.port, "url.scheme": f.mtls ? "https" : "http", "weft.attempt": f.attempt };
+  setUrl(out, f.path);
+  if (f.backend !== undefined) out["weft.backend"] = f.backend;
+  const rpc = f.grpc ? rpcAttributesOf(f.path) : undefined;
+  if (rpc?.["rpc.service"] !== undefined) {
+    Object.assign(out, rpc);
+    return { name: `${rpc["rpc.service"]}/${rpc["rpc.method"]}`, attributes: out };
+  }
+  return { name: `${f.method} ${f.backend ?? `${f.address}:${f.port}`}`, attributes: out };
 }
 
 /** Weft's reason on an answer from the next hop (its x-weft-error), when it is one of ours in shape. */
 export function upstreamReasonOf(headers: Readonly<Record<string, unknown>>): string | undefined {
   const v = headers["x-weft-error"];
-  const s: unknown = Array.isArray(v) ? v[0] : v;
+  const s = Array.isArray(v) ? v[0] : v;
   return typeof s === "string" && /^[a-z][a-z0-9_]{0,39}$/.test(s) ? s : undefined;
 }

@@ -26,9 +26,12 @@ import { validateTracingConfig, type HeaderGetter, type HeaderSetter, type SpanH
 /** Longest string attribute value exported; longer values are cut. */
 export const MAX_ATTRIBUTE_LENGTH = 1024;
 
+/** The process's start in epoch milliseconds, µs-precise (read once: the getter is not free). */
+const TIME_ORIGIN = performance.timeOrigin;
+
 /** Now in epoch milliseconds with sub-millisecond precision, on the monotonic clock. */
 export function spanClockMs(): number {
-  return performance.timeOrigin + performance.now();
+  return TIME_ORIGIN + performance.now();
 }
 
 class SdkSpanHandle implements SpanHandle {
