@@ -72,13 +72,18 @@ export async function syncCaBundle(client: KubeClient, name: string, bundlePem: 
   throw new Error(`caBundle of ${name}: too many conflicts`);
 }
 
+/** The injector config with the controller's tracing for injected proxies, unless it names its own. */
+export function withProxyTracing(config: InjectorConfig, tracing: ProxyTracing | undefined): InjectorConfig {
+  return config.tracing === undefined && tracing !== undefined ? { ...config, tracing } : config;
+}
+
 export async function startInjectionWebhook(o: WebhookOptions): Promise<InjectionWebhook | undefined> {
   const read = loadInjectorConfig(o.injectionConfigJson);
   if (read.config === undefined) {
     o.log.error({ problems: read.problems }, "WEFT_INJECTION_CONFIG is invalid; the injection webhook is not served");
     return undefined;
   }
-  const loaded = { config: read.config.tracing === undefined && o.proxyTracing !== undefined ? { ...read.config, tracing: o.proxyTracing } : read.config };
+  const loaded = { config: withProxyTracing(read.config, o.proxyTracing) };
   const dnsNames = [`${o.service}.${o.namespace}.svc`, `${o.service}.${o.namespace}.svc.cluster.local`, ...o.extraDnsNames];
   const spiffe = `spiffe://${o.identity.ca.trustDomain}/ns/${o.namespace}/sa/${o.service}`;
   const serving = startServingCertificate({

@@ -12,6 +12,8 @@ import { SILENT_LOG } from "../../pkg/k8s/index.ts";
 import type { StatusWriter, WriteReport } from "../../pkg/status/index.ts";
 import { createControllerPipeline } from "../../pkg/controller/pipeline.ts";
 import { parseControllerOptions } from "../../pkg/controller/options.ts";
+import { withProxyTracing } from "../../pkg/controller/webhook-host.ts";
+import { DEFAULT_INJECTOR_CONFIG } from "../../injector/index.ts";
 import { desiredGatewayObjects, gatewayAddresses, provisionedName } from "../../pkg/controller/gateway-objects.ts";
 import { decorateStatuses } from "../../pkg/status/index.ts";
 
@@ -119,6 +121,10 @@ describe("controller options", () => {
     expect(parseControllerOptions([], { WEFT_TRACING_ENDPOINT: "http://jaeger.observability:4317", WEFT_TRACING_SAMPLING_RATIO: "0.1" }).proxyTracing)
       .toEqual({ endpoint: "http://jaeger.observability:4317", protocol: "grpc", samplingRatio: 0.1, propagators: ["tracecontext", "baggage", "b3"] });
     expect(() => parseControllerOptions([], { WEFT_TRACING_ENDPOINT: "http://j:4317", WEFT_TRACING_SAMPLING_RATIO: "2" })).toThrow(/WEFT_TRACING_\*: samplingRatio/);
+    const tracing = { endpoint: "http://jaeger.observability:4317" };
+    expect(withProxyTracing(DEFAULT_INJECTOR_CONFIG, tracing).tracing).toEqual(tracing);
+    expect(withProxyTracing({ ...DEFAULT_INJECTOR_CONFIG, tracing: { endpoint: "http://own:4318" } }, tracing).tracing).toEqual({ endpoint: "http://own:4318" });
+    expect(withProxyTracing(DEFAULT_INJECTOR_CONFIG, undefined).tracing).toBeUndefined();
     expect(() => parseControllerOptions(["--provider", "file"], {})).toThrow(/--dir/);
     expect(() => parseControllerOptions(["--provider", "etcd"], {})).toThrow(/kube or file/);
     expect(() => parseControllerOptions(["--lease-duration", "1s"], {})).toThrow(/renew-deadline/);
