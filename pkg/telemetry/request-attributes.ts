@@ -103,6 +103,6 @@ export function clientCall(f: ClientCallFacts): { name: string; attributes: Span
 /** Weft's reason on an answer from the next hop (its x-weft-error), when it is one of ours in shape. */
 export function upstreamReasonOf(headers: Readonly<Record<string, unknown>>): string | undefined {
   const v = headers["x-weft-error"];
-  const s = Array.isArray(v) ? v[0] : v;
+  const s: unknown = Array.isArray(v) ? (v as unknown[])[0] : v;
   return typeof s === "string" && /^[a-z][a-z0-9_]{0,39}$/.test(s) ? s : undefined;
 }

@@ -4,19 +4,32 @@
 // after its parent, Weft's reason on the span, and the request attributes (redacted where they must be).
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
-  clientCall, initTracing, parseWorkloadRef, processResource, requestIdAttributes, serverRequestAttributes, spanClockMs, upstreamReasonOf,
+  clientCall,
+  initTracing,
+  parseWorkloadRef,
+  processResource,
+  requestIdAttributes,
+  serverRequestAttributes,
+  spanClockMs,
+  upstreamReasonOf,
   type Tracing,
 } from "../../pkg/telemetry/index.ts";
 import { startHttpReceiver, type OtlpReceiver } from "../support/otlp/otlp-receiver.ts";
 
 describe("processResource: one service per workload", () => {
   it("names a sidecar after its workload and namespace, with the pod's facts", () => {
-    const r = processResource({ role: "sidecar", namespace: "shop", pod: "reviews-v2-5d8f9c7b4-x2k9q", container: "weft-proxy", node: "node-1",
-      workload: parseWorkloadRef("Deployment/reviews-v2"), version: "0.1.0" });
+    const r = processResource({ role: "sidecar", namespace: "shop", pod: "reviews-v2-5d8f9c7b4-x2k9q", container: "weft-proxy", node: "node-1", workload: parseWorkloadRef("Deployment/reviews-v2"),
+      version: "0.1.0" });
     expect(r.serviceName).toBe("reviews-v2.shop");
     expect(r.attributes).toEqual({
-      "weft.proxy.mode": "sidecar", "service.namespace": "shop", "k8s.namespace.name": "shop", "k8s.pod.name": "reviews-v2-5d8f9c7b4-x2k9q",
-      "k8s.container.name": "weft-proxy", "k8s.node.name": "node-1", "service.version": "0.1.0", "k8s.deployment.name": "reviews-v2",
+      "weft.proxy.mode": "sidecar",
+      "service.namespace": "shop",
+      "k8s.namespace.name": "shop",
+      "k8s.pod.name": "reviews-v2-5d8f9c7b4-x2k9q",
+      "k8s.container.name": "weft-proxy",
+      "k8s.node.name": "node-1",
+      "service.version": "0.1.0",
+      "k8s.deployment.name": "reviews-v2",
       "service.instance.id": "shop.reviews-v2-5d8f9c7b4-x2k9q.weft-proxy",
     });
   });
@@ -36,14 +49,20 @@ describe("processResource: one service per workload", () => {
 
 describe("request attributes", () => {
   it("server: path and query (secrets redacted), https over mTLS, the original client, user agent", () => {
-    expect(serverRequestAttributes({ target: "/reviews/1?token=abc&page=2", scheme: "http", mtls: true, remoteAddress: "::ffff:10.244.0.7",
-      userAgent: "curl/8", forwardedFor: "203.0.113.9, 10.0.0.1" })).toEqual({
-      "url.path": "/reviews/1", "url.query": "token=[REDACTED]&page=2", "url.scheme": "https", "client.address": "203.0.113.9",
-      "network.peer.address": "10.244.0.7", "user_agent.original": "curl/8",
+    expect(
+      serverRequestAttributes({ target: "/reviews/1?token=abc&page=2", scheme: "http", mtls: true, remoteAddress: "::ffff:10.244.0.7", userAgent: "curl/8", forwardedFor: "203.0.113.9, 10.0.0.1" }),
+    ).toEqual({
+      "url.path": "/reviews/1",
+      "url.query": "token=[REDACTED]&page=2",
+      "url.scheme": "https",
+      "client.address": "203.0.113.9",
+      "network.peer.address": "10.244.0.7",
+      "user_agent.original": "curl/8",
     });
     expect(serverRequestAttributes({ target: "/", scheme: "https", mtls: false, remoteAddress: "127.0.0.1", userAgent: undefined, forwardedFor: undefined }))
       .toEqual({ "url.path": "/", "url.scheme": "https", "client.address": "127.0.0.1" });
-    expect(serverRequestAttributes({ target: "/x?", scheme: "http", mtls: false, remoteAddress: undefined, userAgent: undefined, forwardedFor: undefined })).toEqual({ "url.path": "/x", "url.scheme": "http" });
+    expect(serverRequestAttributes({ target: "/x?", scheme: "http", mtls: false, remoteAddress: undefined, userAgent: undefined, forwardedFor: undefined })).toEqual({ "url.path": "/x",
+      "url.scheme": "http" });
     expect(requestIdAttributes("r-1")).toEqual({ "http.request.header.x-request-id": ["r-1"] });
     expect(requestIdAttributes("")).toEqual({});
   });
@@ -71,8 +90,8 @@ describe("spans exported", () => {
   });
   const start = async (): Promise<Tracing> => {
     receiver = await startHttpReceiver();
-    tracing = initTracing({ serviceName: "web-0.demo", protocol: "http", otlpEndpoint: receiver.endpoint, samplingRatio: 1, propagators: ["tracecontext"],
-      exportDelayMs: 50, resourceAttributes: { "k8s.pod.name": "web-0", "service.namespace": "demo" } });
+    tracing = initTracing({ serviceName: "web-0.demo", protocol: "http", otlpEndpoint: receiver.endpoint, samplingRatio: 1, propagators: ["tracecontext"], exportDelayMs: 50,
+      resourceAttributes: { "k8s.pod.name": "web-0", "service.namespace": "demo" } });
     return tracing;
   };
 
@@ -81,7 +100,8 @@ describe("spans exported", () => {
     t.startServerSpan(() => undefined, { "http.request.method": "GET" }).end({ httpStatus: 200 });
     await t.forceFlush();
     const [s] = await receiver!.waitForSpans(1);
-    expect(s!.resource).toMatchObject({ "service.name": "web-0.demo", "k8s.pod.name": "web-0", "service.namespace": "demo", "telemetry.sdk.language": "nodejs", "telemetry.sdk.name": "opentelemetry" });
+    expect(s!.resource).toMatchObject({ "service.name": "web-0.demo", "k8s.pod.name": "web-0", "service.namespace": "demo", "telemetry.sdk.language": "nodejs",
+      "telemetry.sdk.name": "opentelemetry" });
     expect(typeof s!.resource["host.name"]).toBe("string");
   });
 
@@ -146,7 +166,8 @@ describe("spans exported", () => {
     const by = (id: string) => spans.find((s) => s.spanId === id)!;
     expect(by(noRoute.spanId)).toMatchObject({ statusCode: 0, attributes: { "weft.error": "no_route", "http.response.status_code": 404 } });
     expect(by(noRoute.spanId).attributes["error.type"]).toBeUndefined();
-    for (const s of [by(call.spanId), by(down.spanId)]) expect(s).toMatchObject({ statusCode: 2, statusMessage: "no_endpoints", attributes: { "weft.error": "no_endpoints", "error.type": "no_endpoints" } });
+    for (const s of [by(call.spanId), by(down.spanId)])
+      expect(s).toMatchObject({ statusCode: 2, statusMessage: "no_endpoints", attributes: { "weft.error": "no_endpoints", "error.type": "no_endpoints" } });
     expect(by(app500.spanId)).toMatchObject({ statusCode: 2, attributes: { "error.type": "500" } });
     expect(by(grpc.spanId)).toMatchObject({ statusCode: 2, attributes: { "rpc.grpc.status_code": 14, "http.response.status_code": 200, "error.type": "14" } });
   });
