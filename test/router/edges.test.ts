@@ -1,11 +1,13 @@
 // edges: router helpers at their boundaries, written against mutants that survived the reference
 // properties — hostname normalisation, wildcard matching (never an empty label or the apex),
 // listener specificity order, weighted choice at exact share boundaries and with hostile weights or
-// random sources, and path modifiers on the root path.
+// random sources, path modifiers on the root path, and entries filed in the other kind's table.
 import { describe, expect, it } from "vitest";
-import type { BackendIR } from "../../pkg/ir/types.ts";
+import type { BackendIR, RouteEntryIR } from "../../pkg/ir/types.ts";
+import { compileRoutes, matchRoute } from "../../pkg/router/index.ts";
 import { hostnameMatches, hostnameSpecificity, normalizeHostname } from "../../pkg/router/hostname.ts";
 import { pickBackend } from "../../pkg/router/pick-backend.ts";
+import { httpMatch, request, rule } from "./builders.ts";
 
 const b = (cluster: string, weight: number): BackendIR => ({ kind: "cluster", cluster, weight, filters: [] });
 const name = (x: BackendIR | undefined): string | undefined => (x?.kind === "cluster" ? x.cluster : x?.kind);
@@ -60,5 +62,20 @@ describe("weighted backend choice at its edges", () => {
     expect(name(pickBackend(bs, () => -1))).toBe("a");
     expect(name(pickBackend(bs, () => 1))).toBe("b");
     expect(name(pickBackend(bs, () => 7))).toBe("b");
+  });
+});
+
+describe("an entry filed in the other kind's table (malformed IR)", () => {
+  it("never matches: an HTTP entry in the gRPC table is not a gRPC entry that takes every method", () => {
+    const r = rule("r0");
+    const httpEntry: RouteEntryIR = { hostnames: [], match: httpMatch({ path: { type: "PathPrefix", value: "/" } }), rule: 0, matchIndex: 0 };
+    const grpcEntry: RouteEntryIR = { hostnames: [], match: { kind: "grpc", headers: [] }, rule: 0, matchIndex: 0 };
+    const misfiled = compileRoutes({ http: { kind: "http", entries: [grpcEntry], rules: [r] }, grpc: { kind: "grpc", entries: [httpEntry], rules: [r] } });
+    expect(matchRoute(misfiled, request({ path: "/svc.A/M1", method: "POST", grpc: true }))).toBeUndefined();
+    expect(matchRoute(misfiled, request({ path: "/", method: "GET" }))).toBeUndefined();
+    // Filed where they belong, the same entries match.
+    const filed = compileRoutes({ http: { kind: "http", entries: [httpEntry], rules: [r] }, grpc: { kind: "grpc", entries: [grpcEntry], rules: [r] } });
+    expect(matchRoute(filed, request({ path: "/svc.A/M1", method: "POST", grpc: true }))?.table).toBe("grpc");
+    expect(matchRoute(filed, request({ path: "/", method: "GET" }))?.table).toBe("http");
   });
 });

@@ -37,9 +37,11 @@ const regexPath = fc.constantFrom(
   "/a/?b",
 );
 const httpPath = fc.oneof(
-  fc.record({ type: fc.constant("Exact" as const), value: pathValue }),
-  fc.record({ type: fc.constant("PathPrefix" as const), value: pathValue }),
-  fc.record({ type: fc.constant("RegularExpression" as const), value: regexPath }),
+  { arbitrary: fc.record({ type: fc.constant("Exact" as const), value: pathValue }), weight: 4 },
+  { arbitrary: fc.record({ type: fc.constant("PathPrefix" as const), value: pathValue }), weight: 4 },
+  { arbitrary: fc.record({ type: fc.constant("RegularExpression" as const), value: regexPath }), weight: 4 },
+  // Valid IR need not start a path with "/": such entries are not indexed and check their path themselves.
+  { arbitrary: fc.record({ type: fc.constantFrom("Exact" as const, "PathPrefix" as const), value: fc.constantFrom("*", "a", "ab/", "", "a/b") }), weight: 1 },
 );
 export const header: fc.Arbitrary<HeaderMatchIR> = fc.oneof(
   fc.record({ type: fc.constant("Exact" as const), name: fc.constantFrom("x-a", "x-b", "X-B"), value: fc.constantFrom("1", "2") }),
