@@ -22,7 +22,9 @@ const queryPart = fc.tuple(fc.constantFrom("q", "Q", "r", "%71"), fc.constantFro
 const requestArb: fc.Arbitrary<RequestSpec> = fc.record({
   method: fc.constantFrom("GET", "POST", "get"),
   path: requestPath,
-  query: fc.array(queryPart, { maxLength: 3 }).map((ps) => ps.map(([k, v, eq]) => (eq ? `${k}=${v}` : k)).join("&")),
+  // Empty parts too: a leading, doubled or trailing "&".
+  query: fc.tuple(fc.array(queryPart, { maxLength: 3 }), fc.constantFrom("", "&"), fc.constantFrom("&", "&&"), fc.constantFrom("", "&"))
+    .map(([ps, lead, sep, tail]) => `${lead}${ps.map(([k, v, eq]) => (eq ? `${k}=${v}` : k)).join(sep)}${tail}`),
   host: fc.constantFrom("a.example.com", "b.a.example.com", "example.com", "other.org", "x.other.org", "b.example.com", "a.example.com.", "."),
   headers: fc.dictionary(fc.constantFrom("x-a", "x-b"), fc.constantFrom("1", "2", "3")),
   grpc: fc.boolean(),
