@@ -9,9 +9,9 @@
 // Prints one JSON line of figures: chart install, pod-with-sidecar Ready, sidecar memory (working set,
 // from the kubelet's cgroup stats) at idle. Figures are reported, never asserted.
 import { expect, it } from "vitest";
-import { realNodeTier, sharedCluster, until, type SharedCluster } from "../support/node/shared-cluster.ts";
+import { realNodeTier, sharedCluster, until } from "../support/node/shared-cluster.ts";
 import { installWeft } from "../support/node/weft-install.ts";
-import { NODE_NAME } from "../support/node/node-layout.ts";
+import { mib, readyPod, workingSetBytes } from "../support/node/pod-views.ts";
 import { IMAGE_REFS } from "../../tools/image/build-images.ts";
 
 const DEMO = IMAGE_REFS.demo;
@@ -42,24 +42,6 @@ function demoDeployment(ns: string, name: string): string {
       },
     },
   });
-}
-
-interface PodView {
-  metadata: { name: string };
-  spec: { initContainers?: { name: string; restartPolicy?: string }[]; containers: { name: string }[] };
-  status?: { podIP?: string; conditions?: { type: string; status: string }[] };
-}
-
-function readyPod(c: SharedCluster, ns: string, app: string): PodView | undefined {
-  const pods = JSON.parse(c.kubectl(["-n", ns, "get", "pods", "-l", `app=${app}`, "-o", "json"])) as { items: PodView[] };
-  return pods.items.find((p) => p.status?.conditions?.some((x) => x.type === "Ready" && x.status === "True"));
-}
-
-function workingSetBytes(c: SharedCluster, ns: string, pod: string, container: string): number | undefined {
-  const summary = JSON.parse(c.kubectl(["get", "--raw", `/api/v1/nodes/${NODE_NAME}/proxy/stats/summary`])) as {
-    pods: { podRef: { name: string; namespace: string }; containers: { name: string; memory?: { workingSetBytes?: number } }[] }[];
-  };
-  return summary.pods.find((p) => p.podRef.namespace === ns && p.podRef.name === pod)?.containers.find((x) => x.name === container)?.memory?.workingSetBytes;
 }
 
 realNodeTier.describe("the built Weft image on a real node", () => {
@@ -116,7 +98,7 @@ realNodeTier.describe("the built Weft image on a real node", () => {
         figure: "real-node-pod",
         chartInstallMs: installMs,
         podWithSidecarReadyMs: readyMs,
-        sidecarWorkingSetMiB: memory === undefined ? null : Math.round((memory / 1048576) * 10) / 10,
+        sidecarWorkingSetMiB: mib(memory),
         clusterStartMs: c.info.timings["total"],
         clusterTimings: c.info.timings,
       })

@@ -8,10 +8,11 @@
 // - in a namespace whose ResourceQuota admits no pod, Programmed=False/NoResources carries the
 //   Deployment's reason (the same path as Pod Security rejecting the ReplicaSet's pods).
 // Load is bounded in count and time; traffic goes only to the Gateway's ClusterIP inside the node's netns.
-import { Agent, get as httpGet } from "node:http";
+import { Agent } from "node:http";
 import { expect, it } from "vitest";
 import { IMAGE_REFS } from "../../tools/image/build-images.ts";
 import { realNodeTier, sharedCluster, until, type SharedCluster } from "../support/node/shared-cluster.ts";
+import { load, request } from "../support/node/http-load.ts";
 import { installWeft, WEFT_NAMESPACE } from "../support/node/weft-install.ts";
 
 const RESTRICTED = { runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
@@ -90,42 +91,6 @@ function readyReplicas(c: SharedCluster, ns: string): number | undefined {
   return out === "" ? 0 : Number(out);
 }
 
-function request(url: string, agent: Agent | false): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = httpGet(url, { agent, timeout: 5_000 }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-      res.on("error", reject);
-    });
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-  });
-}
-
-/** Sequential requests until stop() (bounded: at most `max` requests, `ms` milliseconds); counts failures. */
-function load(url: string, agent: Agent | false, max: number, ms: number): { stop(): Promise<{ ok: number; failed: string[] }> } {
-  let stopped = false;
-  const failed: string[] = [];
-  let ok = 0;
-  const end = Date.now() + ms;
-  const done = (async () => {
-    for (let i = 0; i < max && !stopped && Date.now() < end; i++) {
-      try {
-        const status = await request(url, agent);
-        if (status === 200) ok++;
-        else failed.push(`HTTP ${status}`);
-      } catch (e) {
-        failed.push(e instanceof Error ? `${(e as NodeJS.ErrnoException).code ?? ""} ${e.message}` : String(e));
-      }
-    }
-  })();
-  return { stop: async () => {
-    stopped = true;
-    await done;
-    return { ok, failed };
-  } };
-}
-
 realNodeTier.describe("a provisioned Gateway on a real node", () => {
   it("runs under Pod Security restricted, is Programmed only with a ready pod, registers by pod name and rolls without failing a request", async () => {
     const c = sharedCluster();
@@ -154,7 +119,7 @@ realNodeTier.describe("a provisioned Gateway on a real node", () => {
 
     const url = `http://${address}/hello`;
     await until("an answer through the Gateway on port 80", async () => {
-      const status = await request(url, false);
+      const { status } = await request(url, false);
       if (status !== 200) throw new Error(`HTTP ${status}`);
       return true;
     }, 60_000, dump);

@@ -6,7 +6,10 @@
 // Gives: services(), traces(service), trace(id), waitForTraces(service, ok, timeoutMs) and traceProblems(trace)
 // — the checks a readable trace passes: no span warnings (clock skew adjustments), every child inside its parent,
 // every parent present (no orphans).
-// Must not: listen on anything but 127.0.0.1, or leave Jaeger running after stop() (an exit hook kills it too).
+// startJaeger({ host, ports }) serves OTLP on another address of the test's own network namespace (the
+// real node's IP, so pods can export to it), at fixed ports when given; the query API stays on 127.0.0.1.
+// Must not: listen on anything but 127.0.0.1 or the address it is given, or leave Jaeger running after
+// stop() (an exit hook kills it too).
 import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -121,7 +124,9 @@ export function spanTree(t: JaegerTrace, keys: readonly string[] = []): string {
   return lines.join("\n");
 }
 
-function configYaml(p: { grpc: number; http: number; query: number; queryGrpc: number; health: number }): string {
+interface JaegerPorts { grpc: number; http: number; query: number; queryGrpc: number; health: number }
+
+function configYaml(p: JaegerPorts, host: string): string {
   return `service:
   extensions: [jaeger_storage, jaeger_query, healthcheckv2]
   pipelines:
@@ -155,9 +160,9 @@ receivers:
   otlp:
     protocols:
       grpc:
-        endpoint: 127.0.0.1:${p.grpc}
+        endpoint: ${host}:${p.grpc}
       http:
-        endpoint: 127.0.0.1:${p.http}
+        endpoint: ${host}:${p.http}
 processors:
   batch:
     timeout: 100ms
@@ -173,20 +178,29 @@ async function getJson<T>(url: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** Starts Jaeger on loopback; throws (with its log's tail) when it does not answer within 60 s. */
-export async function startJaeger(): Promise<Jaeger> {
+export interface JaegerOptions {
+  /** Where the OTLP receivers listen (default 127.0.0.1). */
+  readonly host?: string;
+  /** Fixed OTLP ports (default: free ones). */
+  readonly otlpGrpcPort?: number;
+  readonly otlpHttpPort?: number;
+}
+
+/** Starts Jaeger on loopback (OTLP on `o.host`); throws (with its log's tail) when it does not answer within 60 s. */
+export async function startJaeger(o: JaegerOptions = {}): Promise<Jaeger> {
   if (jaegerBin === undefined) throw new Error(jaegerSkipReason ?? "jaeger missing");
   const dir = await mkdtemp(join(tmpdir(), "weft-jaeger-"));
-  const ports = { grpc: await freePort(), http: await freePort(), query: await freePort(), queryGrpc: await freePort(), health: await freePort() };
+  const host = o.host ?? "127.0.0.1";
+  const ports = { grpc: o.otlpGrpcPort ?? await freePort(), http: o.otlpHttpPort ?? await freePort(), query: await freePort(), queryGrpc: await freePort(), health: await freePort() };
   const config = join(dir, "config.yaml");
-  await writeFile(config, configYaml(ports));
+  await writeFile(config, configYaml(ports, host));
   const log = join(dir, "jaeger.log");
   const proc: ChildProcess = launch(jaegerBin, ["--config", config], log, { PATH: process.env["PATH"] ?? "", HOME: dir });
   const queryUrl = `http://127.0.0.1:${ports.query}`;
   const stop = async (): Promise<void> => { await kill(proc); await rm(dir, { recursive: true, force: true }); };
   try {
     await until("jaeger query API", async () => (await fetch(`${queryUrl}/api/services`)).ok, 60_000, proc, log);
-    await until("jaeger OTLP/HTTP receiver", async () => (await fetch(`http://127.0.0.1:${ports.http}/v1/traces`, {
+    await until("jaeger OTLP/HTTP receiver", async () => (await fetch(`http://${host}:${ports.http}/v1/traces`, {
       method: "POST", headers: { "content-type": "application/json" }, body: "{}",
     })).ok, 30_000, proc, log);
   } catch (e) {
@@ -204,8 +218,8 @@ export async function startJaeger(): Promise<Jaeger> {
     return [...byId.values()];
   };
   return {
-    otlpHttp: `http://127.0.0.1:${ports.http}`,
-    otlpGrpc: `http://127.0.0.1:${ports.grpc}`,
+    otlpHttp: `http://${host}:${ports.http}`,
+    otlpGrpc: `http://${host}:${ports.grpc}`,
     queryUrl,
     services,
     traces,

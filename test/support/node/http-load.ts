@@ -1,0 +1,60 @@
+// http-load: bounded HTTP load for real-node tests, from the test process (inside the node's network
+// namespace) to a Gateway's or a pod's address. request() does one GET (a new connection with agent
+// false) and gives the status and body; load() runs sequential requests until stopped, at most `max`
+// requests and `ms` milliseconds, and counts what failed (transport errors or a status other than 200,
+// or what `check` refuses).
+// Must not: send anywhere but the address it is given, or run unbounded.
+import { Agent, get as httpGet } from "node:http";
+
+export interface Answer {
+  readonly status: number;
+  readonly body: string;
+}
+
+export function request(url: string, agent: Agent | false, headers: Readonly<Record<string, string>> = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { agent, timeout: 5_000, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+  });
+}
+
+export interface LoadResult {
+  readonly ok: number;
+  readonly failed: readonly string[];
+  /** Answers that passed, in order (bodies kept only with keepBodies). */
+  readonly bodies: readonly string[];
+}
+
+export interface Load {
+  stop(): Promise<LoadResult>;
+}
+
+/** Sequential requests until stop() (bounded: at most `max` requests, `ms` milliseconds); counts failures. */
+export function load(url: string, agent: Agent | false, max: number, ms: number, o: { check?: (a: Answer) => string | undefined; keepBodies?: boolean } = {}): Load {
+  let stopped = false;
+  const failed: string[] = [];
+  const bodies: string[] = [];
+  let ok = 0;
+  const end = Date.now() + ms;
+  const done = (async () => {
+    for (let i = 0; i < max && !stopped && Date.now() < end; i++) {
+      try {
+        const a = await request(url, agent);
+        const problem = a.status !== 200 ? `HTTP ${a.status}` : o.check?.(a);
+        if (problem === undefined) {
+          ok++;
+          if (o.keepBodies === true) bodies.push(a.body);
+        } else failed.push(problem);
+      } catch (e) {
+        failed.push(e instanceof Error ? `${(e as NodeJS.ErrnoException).code ?? ""} ${e.message}` : String(e));
+      }
+    }
+  })();
+  return { stop: async () => { stopped = true; await done; return { ok, failed, bodies }; } };
+}
