@@ -68,16 +68,22 @@ realNodeTier.describe("the user journey on a real node", () => {
       return await fn();
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
-      let admins: string[] = [];
-      try { admins = proxies(); } catch { admins = []; }
+      let admins: string[];
+      try {
+        admins = proxies();
+      } catch {
+        admins = [];
+      }
       const namespaces = n === undefined ? [WEFT_NAMESPACE] : [n.shop, n.client, n.legacy, WEFT_NAMESPACE];
-      throw new Error(`journey step "${name}" failed: ${msg}\n${failureReport(c, { namespaces, proxyAdmins: admins, routes: n === undefined ? [] : routes() })}`);
+      throw new Error(`journey step "${name}" failed: ${msg}\n${failureReport(c, { namespaces, proxyAdmins: admins, routes: n === undefined ? [] : routes() })}`, { cause: e });
     }
   };
   const viaGateway = async (headers: Record<string, string> = {}): Promise<{ status: number; web: string; upstream: number; version: string; pod: string }> => {
     const a = await request(gatewayUrl, false, headers);
     let b: { service?: string; upstream?: { status?: number; body?: { version?: string; pod?: string } } } = {};
-    try { b = JSON.parse(a.body); } catch { /* not JSON: reported through status */ }
+    try {
+      b = JSON.parse(a.body);
+    } catch { /* not JSON: reported through status */ }
     return { status: a.status, web: b.service ?? "", upstream: b.upstream?.status ?? 0, version: b.upstream?.body?.version ?? "", pod: b.upstream?.body?.pod ?? "" };
   };
   const counts = (ns: string, from: string, url: string, times: number, headers: Record<string, string> = {}): Counts =>
@@ -95,114 +101,119 @@ realNodeTier.describe("the user journey on a real node", () => {
     process.stdout.write(`${JSON.stringify({ figure: "real-node-journey", ...figures })}\n`);
   });
 
-  it("1. helm install: the controller becomes Ready and GatewayClass weft is Accepted", () => step("install", async () => {
-    figures["chartInstallMs"] = installWeft(c);
-    await until("both controller replicas Ready", () => (c.kubectl(["-n", WEFT_NAMESPACE, "get", "deploy", "weft-controller", "-o", "jsonpath={.status.readyReplicas}"]).trim() === "2" ? true : undefined), 120_000, none);
-    await until("GatewayClass weft Accepted", () => {
-      const gc = JSON.parse(c.kubectl(["get", "gatewayclass", "weft", "-o", "json"])) as { status?: { conditions?: { type: string; status: string }[] } };
-      return gc.status?.conditions?.some((x) => x.type === "Accepted" && x.status === "True") === true ? true : undefined;
-    }, 60_000, none);
-  }), 420_000);
-
-  it("2. labelled namespaces: Deployments come up injected, capturing, probed through the sidecar, with the chart's limits", () => step("workloads", async () => {
-    const inject = { "weft.dev/inject": "enabled" };
-    n = { shop: c.namespace("shop", inject), client: c.namespace("client", inject), legacy: c.namespace("legacy") };
-    const applied = Date.now();
-    c.kubectl(["apply", "-f", "-"], workloads(n));
-    await until("the web pod Ready", () => readyPod(c, n.shop, "web"), 180_000, none);
-    figures["podWithSidecarReadyMs"] = Date.now() - applied;
-    for (const ns of [n.shop, n.client, n.legacy]) c.kubectl(["-n", ns, "wait", "--for=condition=Available", "deployment", "--all", "--timeout=240s"], undefined, 250_000);
-    figures["allWorkloadsReadyMs"] = Date.now() - applied;
-
-    for (const ns of [n.shop, n.client]) {
-      for (const p of JSON.parse(c.kubectl(["-n", ns, "get", "pods", "-o", "json"])).items as PodView[]) {
-        const init = p.spec.initContainers ?? [];
-        expect(init.map((x) => x.name), p.metadata.name).toEqual(["weft-init", "weft-proxy"]);
-        const sidecar = init[1]!;
-        expect(sidecar.restartPolicy).toBe("Always");
-        expect(sidecar.resources).toEqual({ requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } });
-        const app = p.spec.containers.find((x) => x.name === "app")!;
-        expect(app.readinessProbe?.httpGet?.port, `${p.metadata.name} readiness probe points at the sidecar`).toBe(SIDECAR_ADMIN);
-        expect(app.livenessProbe?.httpGet?.port).toBe(SIDECAR_ADMIN);
-        expect(isReady(p), `${p.metadata.name} Ready`).toBe(true);
-        const log = c.kubectl(["-n", ns, "logs", p.metadata.name, "-c", "weft-proxy"]);
-        expect(log, `${p.metadata.name}: capture recovers original destinations through the image's addon`).toMatch(/"originalDst":"addon"/);
-      }
-    }
-    const secure = pod(n.shop, "secure").spec.initContainers!.find((x) => x.name === "weft-proxy")!;
-    expect(secure.env?.find((e) => e.name === "WEFT_INBOUND_MTLS")?.value).toBe("strict");
-    const legacy = pod(n.legacy, "legacy");
-    expect([...(legacy.spec.initContainers ?? []), ...legacy.spec.containers].map((x) => x.name)).toEqual(["app"]);
-    const web = pod(n.shop, "web");
-    figures["sidecarIdleWorkingSetMiB"] = mib(await until("the web sidecar's working set", () => workingSetBytes(c, n.shop, web.metadata.name, "weft-proxy"), 60_000, none));
-  }), 420_000);
-
-  it("3. a Gateway of class weft is provisioned, Programmed and reachable at its status address", () => step("gateway", async () => {
-    c.kubectl(["apply", "-f", "-"], gateway(n));
-    const address = await until("Gateway public Programmed with an address", () => {
-      const gw = JSON.parse(c.kubectl(["-n", n.shop, "get", "gateway", "public", "-o", "json"])) as { status?: { conditions?: { type: string; status: string }[]; addresses?: { value: string }[] } };
-      return gw.status?.conditions?.some((x) => x.type === "Programmed" && x.status === "True") === true ? gw.status.addresses?.[0]?.value : undefined;
-    }, 180_000, none);
-    gatewayUrl = `http://${address}/`;
-    const first = await until("an answer from web through the Gateway", async () => {
-      const a = await viaGateway();
-      return a.status === 200 && a.web === "web" ? a : undefined;
-    }, 60_000, none);
-    expect(first.upstream, "web reached reviews through its sidecar").toBe(200);
-  }, proxyAdmins), 300_000);
-
-  it("4-5. producer split with a header override, consumer route, GRPCRoute by method, mTLS, strict mode, route status", () => step("routes", async () => {
-    c.kubectl(["apply", "-f", "-"], producerRoute(n, 90));
-    c.kubectl(["apply", "-f", "-"], consumerAndGrpcRoutes(n));
-    for (const r of routes()) {
-      await until(`${r.kind} ${r.ns}/${r.name} Accepted, ResolvedRefs and Programmed by every proxy serving it`, async () => {
-        const cond = routeConditions(c, r.ns, r.kind, r.name);
-        const want = await proxiesServing(clusterProxyAdmins(c), r.key);
-        const programmed = cond.find((x) => x.type === "weft.dev/Programmed");
-        const ok = cond.some((x) => x.type === "Accepted" && x.status === "True") && cond.some((x) => x.type === "ResolvedRefs" && x.status === "True")
-          && want > 0 && programmed?.status === "True" && programmed.message.startsWith(`applied by ${want}/${want} proxies`);
-        if (!ok) throw new Error(`${want} proxies serve it; conditions: ${JSON.stringify(cond)}`);
-        return true;
+  it("1. helm install: the controller becomes Ready and GatewayClass weft is Accepted", () =>
+    step("install", async () => {
+      figures["chartInstallMs"] = installWeft(c);
+      await until("both controller replicas Ready",
+        () => (c.kubectl(["-n", WEFT_NAMESPACE, "get", "deploy", "weft-controller", "-o", "jsonpath={.status.readyReplicas}"]).trim() === "2" ? true : undefined), 120_000, none);
+      await until("GatewayClass weft Accepted", () => {
+        const gc = JSON.parse(c.kubectl(["get", "gatewayclass", "weft", "-o", "json"])) as { status?: { conditions?: { type: string; status: string }[] } };
+        return gc.status?.conditions?.some((x) => x.type === "Accepted" && x.status === "True") === true ? true : undefined;
       }, 60_000, none);
-    }
-    // From outside: the gateway → web (its sidecar applies the shop namespace's producer route to reviews).
-    const versions: Record<string, number> = {};
-    for (let i = 0; i < 200; i++) {
-      const a = await viaGateway();
-      expect([a.status, a.upstream], `request ${i}`).toEqual([200, 200]);
-      versions[a.version] = (versions[a.version] ?? 0) + 1;
-    }
-    figures["split200"] = versions;
-    // 90/10 (without the route, kube-proxy's spread over 1 v1 and 2 v2 pods would give v1 about a third).
-    expect(versions["v1"]).toBeGreaterThanOrEqual(150);
-    expect(versions["v2"]).toBeGreaterThanOrEqual(3);
-    for (let i = 0; i < 20; i++) expect((await viaGateway({ "x-version": "v2" })).version, "x-version: v2 overrides the split").toBe("v2");
+    }), 420_000);
 
-    // Pod to pod by Service DNS name: the client namespace's consumer route wins for its clients.
-    const fromClient = counts(n.client, "client", `http://reviews.${n.shop}.svc.cluster.local/`, 30);
-    expect(fromClient).toMatchObject({ statuses: { 200: 30 }, versions: { v2: 30 }, errors: [] });
-    // GRPCRoute by method: Say goes to echo-v2, not to the Service's own pods.
-    for (let i = 0; i < 3; i++) {
-      const out = c.kubectl(["-n", n.client, "exec", pod(n.client, "client").metadata.name, "-c", "app", "--", "node", "/app/examples/apps/grpc-call.ts",
-        "--target", `echo.${n.shop}.svc.cluster.local:7070`, "--message", `m${i}`], undefined, 30_000);
-      expect(JSON.parse(out)).toMatchObject({ message: `m${i}`, pod: expect.stringMatching(/^echo-v2-/) });
-    }
-    // Over mTLS: the reviews sidecars saw web's and the client's SPIFFE identities.
-    const reviewsLogs = pods(c, n.shop, "app=reviews").map((p) => c.kubectl(["-n", n.shop, "logs", p.metadata.name, "-c", "weft-proxy"])).join("\n");
-    expect(reviewsLogs).toContain(`"peerIdentity":"spiffe://cluster.local/ns/${n.shop}/sa/default"`);
-    expect(reviewsLogs).toContain(`"peerIdentity":"spiffe://cluster.local/ns/${n.client}/sa/default"`);
-    // Meshed client → unmeshed service: plaintext, answered.
-    expect(counts(n.client, "client", `http://legacy.${n.legacy}.svc.cluster.local/`, 5)).toMatchObject({ statuses: { 200: 5 }, errors: [] });
-    // Strict mode: plaintext from the unmeshed pod is refused; the meshed client gets through; a permissive pod answers plaintext.
-    const secureIp = pod(n.shop, "secure").status?.podIP;
-    const plain = counts(n.legacy, "legacy", `http://${secureIp}:8080/`, 3);
-    expect(plain.statuses, "plaintext to a strict pod must not be answered").toEqual({});
-    expect(plain.errors).toHaveLength(3);
-    expect(counts(n.legacy, "legacy", `http://secure.${n.shop}.svc.cluster.local/`, 2).errors).toHaveLength(2);
-    expect(counts(n.legacy, "legacy", `http://web.${n.shop}.svc.cluster.local/`, 2)).toMatchObject({ statuses: { 200: 2 } });
-    expect(counts(n.client, "client", `http://secure.${n.shop}.svc.cluster.local/`, 3)).toMatchObject({ statuses: { 200: 3 }, errors: [] });
-    expect(c.kubectl(["-n", n.shop, "logs", pod(n.shop, "secure").metadata.name, "-c", "weft-proxy"])).toMatch(/inbound\.refused.*strict mTLS/);
-  }, proxyAdmins), 300_000);
+  it("2. labelled namespaces: Deployments come up injected, capturing, probed through the sidecar, with the chart's limits", () =>
+    step("workloads", async () => {
+      const inject = { "weft.dev/inject": "enabled" };
+      n = { shop: c.namespace("shop", inject), client: c.namespace("client", inject), legacy: c.namespace("legacy") };
+      const applied = Date.now();
+      c.kubectl(["apply", "-f", "-"], workloads(n));
+      await until("the web pod Ready", () => readyPod(c, n.shop, "web"), 180_000, none);
+      figures["podWithSidecarReadyMs"] = Date.now() - applied;
+      for (const ns of [n.shop, n.client, n.legacy]) c.kubectl(["-n", ns, "wait", "--for=condition=Available", "deployment", "--all", "--timeout=240s"], undefined, 250_000);
+      figures["allWorkloadsReadyMs"] = Date.now() - applied;
+
+      for (const ns of [n.shop, n.client]) {
+        for (const p of JSON.parse(c.kubectl(["-n", ns, "get", "pods", "-o", "json"])).items as PodView[]) {
+          const init = p.spec.initContainers ?? [];
+          expect(init.map((x) => x.name), p.metadata.name).toEqual(["weft-init", "weft-proxy"]);
+          const sidecar = init[1]!;
+          expect(sidecar.restartPolicy).toBe("Always");
+          expect(sidecar.resources).toEqual({ requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } });
+          const app = p.spec.containers.find((x) => x.name === "app")!;
+          expect(app.readinessProbe?.httpGet?.port, `${p.metadata.name} readiness probe points at the sidecar`).toBe(SIDECAR_ADMIN);
+          expect(app.livenessProbe?.httpGet?.port).toBe(SIDECAR_ADMIN);
+          expect(isReady(p), `${p.metadata.name} Ready`).toBe(true);
+          const log = c.kubectl(["-n", ns, "logs", p.metadata.name, "-c", "weft-proxy"]);
+          expect(log, `${p.metadata.name}: capture recovers original destinations through the image's addon`).toMatch(/"originalDst":"addon"/);
+        }
+      }
+      const secure = pod(n.shop, "secure").spec.initContainers!.find((x) => x.name === "weft-proxy")!;
+      expect(secure.env?.find((e) => e.name === "WEFT_INBOUND_MTLS")?.value).toBe("strict");
+      const legacy = pod(n.legacy, "legacy");
+      expect([...(legacy.spec.initContainers ?? []), ...legacy.spec.containers].map((x) => x.name)).toEqual(["app"]);
+      const web = pod(n.shop, "web");
+      figures["sidecarIdleWorkingSetMiB"] = mib(await until("the web sidecar's working set", () => workingSetBytes(c, n.shop, web.metadata.name, "weft-proxy"), 60_000, none));
+    }), 420_000);
+
+  it("3. a Gateway of class weft is provisioned, Programmed and reachable at its status address", () =>
+    step("gateway", async () => {
+      c.kubectl(["apply", "-f", "-"], gateway(n));
+      const address = await until("Gateway public Programmed with an address", () => {
+        const gw = JSON.parse(c.kubectl(["-n", n.shop, "get", "gateway", "public", "-o", "json"])) as { status?: { conditions?: { type: string; status: string }[]; addresses?: { value: string }[] } };
+        return gw.status?.conditions?.some((x) => x.type === "Programmed" && x.status === "True") === true ? gw.status.addresses?.[0]?.value : undefined;
+      }, 180_000, none);
+      gatewayUrl = `http://${address}/`;
+      const first = await until("an answer from web through the Gateway", async () => {
+        const a = await viaGateway();
+        return a.status === 200 && a.web === "web" ? a : undefined;
+      }, 60_000, none);
+      expect(first.upstream, "web reached reviews through its sidecar").toBe(200);
+    }, proxyAdmins), 300_000);
+
+  it("4-5. producer split with a header override, consumer route, GRPCRoute by method, mTLS, strict mode, route status", () =>
+    step("routes", async () => {
+      c.kubectl(["apply", "-f", "-"], producerRoute(n, 90));
+      c.kubectl(["apply", "-f", "-"], consumerAndGrpcRoutes(n));
+      for (const r of routes()) {
+        await until(`${r.kind} ${r.ns}/${r.name} Accepted, ResolvedRefs and Programmed by every proxy serving it`, async () => {
+          const cond = routeConditions(c, r.ns, r.kind, r.name);
+          const want = await proxiesServing(clusterProxyAdmins(c), r.key);
+          const programmed = cond.find((x) => x.type === "weft.dev/Programmed");
+          const ok = cond.some((x) => x.type === "Accepted" && x.status === "True") && cond.some((x) => x.type === "ResolvedRefs" && x.status === "True")
+            && want > 0 && programmed?.status === "True" && programmed.message.startsWith(`applied by ${want}/${want} proxies`);
+          if (!ok) throw new Error(`${want} proxies serve it; conditions: ${JSON.stringify(cond)}`);
+          return true;
+        }, 60_000, none);
+      }
+      // From outside: the gateway → web (its sidecar applies the shop namespace's producer route to reviews).
+      const versions: Record<string, number> = {};
+      for (let i = 0; i < 200; i++) {
+        const a = await viaGateway();
+        expect([a.status, a.upstream], `request ${i}`).toEqual([200, 200]);
+        versions[a.version] = (versions[a.version] ?? 0) + 1;
+      }
+      figures["split200"] = versions;
+      // 90/10 (without the route, kube-proxy's spread over 1 v1 and 2 v2 pods would give v1 about a third).
+      expect(versions["v1"]).toBeGreaterThanOrEqual(150);
+      expect(versions["v2"]).toBeGreaterThanOrEqual(3);
+      for (let i = 0; i < 20; i++) expect((await viaGateway({ "x-version": "v2" })).version, "x-version: v2 overrides the split").toBe("v2");
+
+      // Pod to pod by Service DNS name: the client namespace's consumer route wins for its clients.
+      const fromClient = counts(n.client, "client", `http://reviews.${n.shop}.svc.cluster.local/`, 30);
+      expect(fromClient).toMatchObject({ statuses: { 200: 30 }, versions: { v2: 30 }, errors: [] });
+      // GRPCRoute by method: Say goes to echo-v2, not to the Service's own pods.
+      for (let i = 0; i < 3; i++) {
+        const out = c.kubectl(["-n", n.client, "exec", pod(n.client, "client").metadata.name, "-c", "app", "--", "node", "/app/examples/apps/grpc-call.ts", "--target",
+          `echo.${n.shop}.svc.cluster.local:7070`, "--message", `m${i}`], undefined, 30_000);
+        expect(JSON.parse(out)).toMatchObject({ message: `m${i}`, pod: expect.stringMatching(/^echo-v2-/) });
+      }
+      // Over mTLS: the reviews sidecars saw web's and the client's SPIFFE identities.
+      const reviewsLogs = pods(c, n.shop, "app=reviews").map((p) => c.kubectl(["-n", n.shop, "logs", p.metadata.name, "-c", "weft-proxy"])).join("\n");
+      expect(reviewsLogs).toContain(`"peerIdentity":"spiffe://cluster.local/ns/${n.shop}/sa/default"`);
+      expect(reviewsLogs).toContain(`"peerIdentity":"spiffe://cluster.local/ns/${n.client}/sa/default"`);
+      // Meshed client → unmeshed service: plaintext, answered.
+      expect(counts(n.client, "client", `http://legacy.${n.legacy}.svc.cluster.local/`, 5)).toMatchObject({ statuses: { 200: 5 }, errors: [] });
+      // Strict mode: plaintext from the unmeshed pod is refused; the meshed client gets through; a permissive pod answers plaintext.
+      const secureIp = pod(n.shop, "secure").status?.podIP;
+      const plain = counts(n.legacy, "legacy", `http://${secureIp}:8080/`, 3);
+      expect(plain.statuses, "plaintext to a strict pod must not be answered").toEqual({});
+      expect(plain.errors).toHaveLength(3);
+      expect(counts(n.legacy, "legacy", `http://secure.${n.shop}.svc.cluster.local/`, 2).errors).toHaveLength(2);
+      expect(counts(n.legacy, "legacy", `http://web.${n.shop}.svc.cluster.local/`, 2)).toMatchObject({ statuses: { 200: 2 } });
+      expect(counts(n.client, "client", `http://secure.${n.shop}.svc.cluster.local/`, 3)).toMatchObject({ statuses: { 200: 3 }, errors: [] });
+      expect(c.kubectl(["-n", n.shop, "logs", pod(n.shop, "secure").metadata.name, "-c", "weft-proxy"])).toMatch(/inbound\.refused.*strict mTLS/);
+    }, proxyAdmins), 300_000);
 
   it("6. one trace per request, gateway → sidecar → sidecar, in Jaeger; promtool passes every /metrics", async () => {
     if (jaeger === undefined && isCi()) throw new Error(`Jaeger is required in CI: ${jaegerSkipReason}`);
@@ -221,7 +232,7 @@ realNodeTier.describe("the user journey on a real node", () => {
           }, 30_000, none);
           const routesSeen = new Set(trace.spans.map((s) => String(s.tags["weft.route"] ?? "")));
           expect([...routesSeen].some((r) => r.includes("web")), `route names on spans: ${[...routesSeen].join(", ")}`).toBe(true);
-          expect([...routesSeen].some((r) => r.includes("reviews"))).toBe(true);
+          expect([...routesSeen].some((r) => r.includes("reviews")), `route names on spans: ${[...routesSeen].join(", ")}`).toBe(true);
           expect(new Set(trace.spans.map((s) => s.traceId))).toEqual(new Set([traceId]));
           if (i === 0) figures["traceTree"] = spanTree(trace, ["weft.route"]).split("\n");
         }
@@ -236,104 +247,115 @@ realNodeTier.describe("the user journey on a real node", () => {
     }, proxyAdmins);
   }, 180_000);
 
-  it("7. a route edit takes effect; the controller and the gateway restart under load without a failed request; a killed backend is left", () => step("operations", async () => {
-    // Edit: all of reviews to v2.
-    c.kubectl(["apply", "-f", "-"], producerRoute(n, 0));
-    const edited = Date.now();
-    let streak = 0;
-    let firstOfStreak = 0;
-    await until("20 answers in a row from v2 after the edit", async () => {
-      const a = await viaGateway();
-      if (a.version === "v2") { if (streak++ === 0) firstOfStreak = Date.now(); } else streak = 0;
-      return streak >= 20 ? true : undefined;
-    }, 30_000, none);
-    figures["routeEditEffectiveMs"] = firstOfStreak - edited;
+  it("7. a route edit takes effect; the controller and the gateway restart under load without a failed request; a killed backend is left", () =>
+    step("operations", async () => {
+      // Edit: all of reviews to v2.
+      c.kubectl(["apply", "-f", "-"], producerRoute(n, 0));
+      const edited = Date.now();
+      let streak = 0;
+      let firstOfStreak = 0;
+      await until("20 answers in a row from v2 after the edit", async () => {
+        const a = await viaGateway();
+        if (a.version === "v2") { if (streak++ === 0) firstOfStreak = Date.now(); }
+        else streak = 0;
+        return streak >= 20 ? true : undefined;
+      }, 30_000, none);
+      figures["routeEditEffectiveMs"] = firstOfStreak - edited;
 
-    // Delete the leading controller pod under load.
-    const check = (a: { body: string }): string | undefined => ((JSON.parse(a.body) as { upstream?: { status?: number } }).upstream?.status === 200 ? undefined : `upstream ${a.body.slice(0, 120)}`);
-    const lease = c.kubectl(["-n", WEFT_NAMESPACE, "get", "lease", "weft-controller", "-o", "jsonpath={.spec.holderIdentity}"]).trim();
-    const controllers = pods(c, WEFT_NAMESPACE, "app.kubernetes.io/name=weft").map((p) => p.metadata.name);
-    const victim = controllers.find((p) => lease.startsWith(`${p}-`)) ?? controllers[0]!;
-    const duringControllerLoss = load(gatewayUrl, false, 3_000, 120_000, { check });
-    c.kubectl(["-n", WEFT_NAMESPACE, "delete", "pod", victim, "--wait=false"]);
-    await until("a replacement controller Ready and the deleted one gone", () => {
-      const now = pods(c, WEFT_NAMESPACE, "app.kubernetes.io/name=weft");
-      return now.filter(isReady).length === 2 && !now.some((p) => p.metadata.name === victim) ? true : undefined;
-    }, 120_000, none);
-    await until("every proxy connected again (both replicas' weft_proxies_connected add up)", async () => {
-      const admins = clusterProxyAdmins(c);
-      let sum = 0;
-      for (const p of pods(c, WEFT_NAMESPACE, "app.kubernetes.io/name=weft").filter(isReady)) {
-        const text = await (await fetch(`http://${p.status?.podIP}:${CONTROLLER_ADMIN}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
-        sum += Number(/^weft_proxies_connected (\d+)/m.exec(text)?.[1] ?? 0);
-      }
-      if (sum !== admins.length) throw new Error(`${sum} proxies connected, ${admins.length} running`);
-      return true;
-    }, 60_000, none);
-    for (const r of routes()) {
-      await until(`${r.kind} ${r.name} programmed by every proxy serving it after the controller restart`, async () => {
-        const want = await proxiesServing(clusterProxyAdmins(c), r.key);
-        const p = routeConditions(c, r.ns, r.kind, r.name).find((x) => x.type === "weft.dev/Programmed");
-        if (p?.status !== "True" || !p.message.startsWith(`applied by ${want}/${want} proxies`)) throw new Error(`want ${want}/${want}, status says ${p?.message}`);
+      // Delete the leading controller pod under load.
+      const check = (a: { body: string }): string | undefined => ((JSON.parse(a.body) as { upstream?: { status?: number } }).upstream?.status === 200 ? undefined : `upstream ${a.body.slice(0, 120)}`);
+      const lease = c.kubectl(["-n", WEFT_NAMESPACE, "get", "lease", "weft-controller", "-o", "jsonpath={.spec.holderIdentity}"]).trim();
+      const controllers = pods(c, WEFT_NAMESPACE, "app.kubernetes.io/name=weft").map((p) => p.metadata.name);
+      const victim = controllers.find((p) => lease.startsWith(`${p}-`)) ?? controllers[0]!;
+      const duringControllerLoss = load(gatewayUrl, false, 3_000, 120_000, { check });
+      c.kubectl(["-n", WEFT_NAMESPACE, "delete", "pod", victim, "--wait=false"]);
+      await until("a replacement controller Ready and the deleted one gone", () => {
+        const now = pods(c, WEFT_NAMESPACE, "app.kubernetes.io/name=weft");
+        return now.filter(isReady).length === 2 && !now.some((p) => p.metadata.name === victim) ? true : undefined;
+      }, 120_000, none);
+      await until("every proxy connected again (both replicas' weft_proxies_connected add up)", async () => {
+        const admins = clusterProxyAdmins(c);
+        let sum = 0;
+        for (const p of pods(c, WEFT_NAMESPACE, "app.kubernetes.io/name=weft").filter(isReady)) {
+          const text = await (await fetch(`http://${p.status?.podIP}:${CONTROLLER_ADMIN}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+          sum += Number(/^weft_proxies_connected (\d+)/m.exec(text)?.[1] ?? 0);
+        }
+        if (sum !== admins.length) throw new Error(`${sum} proxies connected, ${admins.length} running`);
         return true;
       }, 60_000, none);
-    }
-    const controllerLoss = await duringControllerLoss.stop();
-    expect(controllerLoss.failed, `failed while the controller restarted: ${controllerLoss.failed.slice(0, 5).join("; ")}`).toEqual([]);
-    figures["controllerRestart"] = { ok: controllerLoss.ok, failed: controllerLoss.failed.length };
+      for (const r of routes()) {
+        await until(`${r.kind} ${r.name} programmed by every proxy serving it after the controller restart`, async () => {
+          const want = await proxiesServing(clusterProxyAdmins(c), r.key);
+          const p = routeConditions(c, r.ns, r.kind, r.name).find((x) => x.type === "weft.dev/Programmed");
+          if (p?.status !== "True" || !p.message.startsWith(`applied by ${want}/${want} proxies`)) throw new Error(`want ${want}/${want}, status says ${p?.message}`);
+          return true;
+        }, 60_000, none);
+      }
+      const controllerLoss = await duringControllerLoss.stop();
+      expect(controllerLoss.failed, `failed while the controller restarted: ${controllerLoss.failed.slice(0, 5).join("; ")}`).toEqual([]);
+      figures["controllerRestart"] = { ok: controllerLoss.ok, failed: controllerLoss.failed.length };
 
-    // Roll the gateway under load (new connections and one kept alive), sampling web's sidecar memory.
-    const gwPods = pods(c, n.shop, "gateway.networking.k8s.io/gateway-name=public").map((p) => p.metadata.name);
-    const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
-    const loads = [load(gatewayUrl, false, 5_000, 150_000, { check }), load(gatewayUrl, keepAlive, 5_000, 150_000, { check })];
-    const web = pod(n.shop, "web").metadata.name;
-    let peak = 0;
-    const sampler = setInterval(() => { try { peak = Math.max(peak, workingSetBytes(c, n.shop, web, "weft-proxy") ?? 0); } catch { /* next sample */ } }, 2_000);
-    try {
-      c.kubectl(["-n", n.shop, "rollout", "restart", "deployment/weft-gw-public"]);
-      c.kubectl(["-n", n.shop, "rollout", "status", "deployment/weft-gw-public", "--timeout=120s"], undefined, 130_000);
-      await until("the old gateway pod gone", () => (pods(c, n.shop, "gateway.networking.k8s.io/gateway-name=public").some((p) => gwPods.includes(p.metadata.name)) ? undefined : true), 60_000, none);
-    } finally {
-      clearInterval(sampler);
-      const results = await Promise.all(loads.map((l) => l.stop()));
-      keepAlive.destroy();
-      const failed = results.flatMap((r) => r.failed);
-      figures["gatewayRoll"] = { fresh: results[0]!.ok, keptAlive: results[1]!.ok, failed: failed.length };
-      figures["sidecarUnderLoadWorkingSetMiB"] = mib(peak);
-      expect(failed, `failed during the gateway rollout: ${failed.slice(0, 5).join("; ")}`).toEqual([]);
-    }
+      // Roll the gateway under load (new connections and one kept alive), sampling web's sidecar memory.
+      const gwPods = pods(c, n.shop, "gateway.networking.k8s.io/gateway-name=public").map((p) => p.metadata.name);
+      const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
+      const loads = [load(gatewayUrl, false, 5_000, 150_000, { check }), load(gatewayUrl, keepAlive, 5_000, 150_000, { check })];
+      const web = pod(n.shop, "web").metadata.name;
+      let peak = 0;
+      const sampler = setInterval(() => {
+        try {
+          peak = Math.max(peak, workingSetBytes(c, n.shop, web, "weft-proxy") ?? 0);
+        } catch { /* next sample */ }
+      }, 2_000);
+      try {
+        c.kubectl(["-n", n.shop, "rollout", "restart", "deployment/weft-gw-public"]);
+        c.kubectl(["-n", n.shop, "rollout", "status", "deployment/weft-gw-public", "--timeout=120s"], undefined, 130_000);
+        await until("the old gateway pod gone", () => (pods(c, n.shop, "gateway.networking.k8s.io/gateway-name=public").some((p) => gwPods.includes(p.metadata.name)) ? undefined : true), 60_000,
+          none);
+      } finally {
+        clearInterval(sampler);
+        const results = await Promise.all(loads.map((l) => l.stop()));
+        keepAlive.destroy();
+        const failed = results.flatMap((r) => r.failed);
+        figures["gatewayRoll"] = { fresh: results[0]!.ok, keptAlive: results[1]!.ok, failed: failed.length };
+        figures["sidecarUnderLoadWorkingSetMiB"] = mib(peak);
+        expect(failed, `failed during the gateway rollout: ${failed.slice(0, 5).join("; ")}`).toEqual([]);
+      }
 
-    // Kill one of the two v2 pods (all traffic goes to v2 now): its peers stop sending to it.
-    const v2 = pods(c, n.shop, "app=reviews,version=v2").filter(isReady).map((p) => p.metadata.name);
-    expect(v2).toHaveLength(2);
-    const killed = v2[0]!;
-    c.kubectl(["-n", n.shop, "delete", "pod", killed, "--grace-period=0", "--force"]);
-    const tKill = Date.now();
-    let clean = 0;
-    let failures = 0;
-    await until(`30 answers in a row, none from ${killed}`, async () => {
-      const a = await viaGateway().catch(() => undefined);
-      if (a !== undefined && a.status === 200 && a.upstream === 200 && a.pod !== killed) clean++;
-      else { clean = 0; failures++; }
-      return clean >= 30 ? true : undefined;
-    }, 60_000, none);
-    figures["backendKill"] = { recoveredMs: Date.now() - tKill, failedMeanwhile: failures };
-  }, proxyAdmins), 480_000);
+      // Kill one of the two v2 pods (all traffic goes to v2 now): its peers stop sending to it.
+      const v2 = pods(c, n.shop, "app=reviews,version=v2").filter(isReady).map((p) => p.metadata.name);
+      expect(v2).toHaveLength(2);
+      const killed = v2[0]!;
+      c.kubectl(["-n", n.shop, "delete", "pod", killed, "--grace-period=0", "--force"]);
+      const tKill = Date.now();
+      let clean = 0;
+      let failures = 0;
+      await until(`30 answers in a row, none from ${killed}`, async () => {
+        const a = await viaGateway().catch(() => undefined);
+        if (a !== undefined && a.status === 200 && a.upstream === 200 && a.pod !== killed) clean++;
+        else {
+          clean = 0;
+          failures++;
+        }
+        return clean >= 30 ? true : undefined;
+      }, 60_000, none);
+      figures["backendKill"] = { recoveredMs: Date.now() - tKill, failedMeanwhile: failures };
+    }, proxyAdmins), 480_000);
 
-  it("8. the namespace un-labelled and web restarted: no sidecar, traffic still flows", () => step("un-label", async () => {
-    const before = pod(n.shop, "web").metadata.name;
-    c.kubectl(["label", "namespace", n.shop, "weft.dev/inject-"]);
-    c.kubectl(["-n", n.shop, "rollout", "restart", "deployment/web"]);
-    c.kubectl(["-n", n.shop, "rollout", "status", "deployment/web", "--timeout=180s"], undefined, 190_000);
-    const after = await until("the new web pod Ready and the old one gone", () => {
-      const all = pods(c, n.shop, "app=web");
-      return all.length === 1 && all[0]!.metadata.name !== before && isReady(all[0]!) ? all[0] : undefined;
-    }, 120_000, none);
-    expect([...(after.spec.initContainers ?? []), ...after.spec.containers].map((x) => x.name)).toEqual(["app"]);
-    await until("web answers through the Gateway in plaintext and reaches reviews", async () => {
-      const a = await viaGateway();
-      return a.status === 200 && a.upstream === 200 ? true : undefined;
-    }, 60_000, none);
-    for (let i = 0; i < 10; i++) expect(await viaGateway().then((a) => [a.status, a.upstream])).toEqual([200, 200]);
-  }, proxyAdmins), 300_000);
+  it("8. the namespace un-labelled and web restarted: no sidecar, traffic still flows", () =>
+    step("un-label", async () => {
+      const before = pod(n.shop, "web").metadata.name;
+      c.kubectl(["label", "namespace", n.shop, "weft.dev/inject-"]);
+      c.kubectl(["-n", n.shop, "rollout", "restart", "deployment/web"]);
+      c.kubectl(["-n", n.shop, "rollout", "status", "deployment/web", "--timeout=180s"], undefined, 190_000);
+      const after = await until("the new web pod Ready and the old one gone", () => {
+        const all = pods(c, n.shop, "app=web");
+        return all.length === 1 && all[0]!.metadata.name !== before && isReady(all[0]!) ? all[0] : undefined;
+      }, 120_000, none);
+      expect([...(after.spec.initContainers ?? []), ...after.spec.containers].map((x) => x.name)).toEqual(["app"]);
+      await until("web answers through the Gateway in plaintext and reaches reviews", async () => {
+        const a = await viaGateway();
+        return a.status === 200 && a.upstream === 200 ? true : undefined;
+      }, 60_000, none);
+      for (let i = 0; i < 10; i++) expect(await viaGateway().then((a) => [a.status, a.upstream])).toEqual([200, 200]);
+    }, proxyAdmins), 300_000);
 });

@@ -30,20 +30,27 @@ interface AppSpec {
 function deployment(ns: string, a: AppSpec): Record<string, unknown> {
   const probe = a.probe === "http" ? { httpGet: { path: "/", port: a.port } } : { tcpSocket: { port: a.port } };
   return {
-    apiVersion: "apps/v1", kind: "Deployment", metadata: { name: a.name, namespace: ns },
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: a.name, namespace: ns },
     spec: {
-      replicas: a.replicas ?? 1, selector: { matchLabels: a.labels },
+      replicas: a.replicas ?? 1,
+      selector: { matchLabels: a.labels },
       template: {
         metadata: { labels: a.labels, ...(a.annotations !== undefined ? { annotations: a.annotations } : {}) },
         spec: {
           terminationGracePeriodSeconds: 5,
           containers: [{
-            name: "app", image: IMAGE_REFS.demo, imagePullPolicy: "IfNotPresent", args: a.args,
+            name: "app",
+            image: IMAGE_REFS.demo,
+            imagePullPolicy: "IfNotPresent",
+            args: a.args,
             env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
             ports: [{ name: "serve", containerPort: a.port }],
             readinessProbe: { ...probe, periodSeconds: 2 },
             livenessProbe: { ...probe, periodSeconds: 10, failureThreshold: 3 },
-            resources: APP_RESOURCES, securityContext: APP_SECURITY,
+            resources: APP_RESOURCES,
+            securityContext: APP_SECURITY,
           }],
         },
       },
@@ -79,8 +86,7 @@ export function workloads(n: JourneyNamespaces): string {
     deployment(n.shop, { name: "echo-v2", labels: { app: "echo-v2" }, args: GRPC_ECHO, port: 7070, probe: "tcp" }),
     service(n.shop, "echo", { app: "echo" }, 7070, 7070, "kubernetes.io/h2c"),
     service(n.shop, "echo-v2", { app: "echo-v2" }, 7070, 7070, "kubernetes.io/h2c"),
-    deployment(n.shop, { name: "secure", labels: { app: "secure" }, args: httpDemo("secure", "secure", "v1"), port: 8080, probe: "http",
-      annotations: { "weft.dev/inbound-mtls": "strict" } }),
+    deployment(n.shop, { name: "secure", labels: { app: "secure" }, args: httpDemo("secure", "secure", "v1"), port: 8080, probe: "http", annotations: { "weft.dev/inbound-mtls": "strict" } }),
     service(n.shop, "secure", { app: "secure" }, 80, 8080, "http"),
     deployment(n.client, { name: "client", labels: { app: "client" }, args: httpDemo("client", "client", "v1"), port: 8080, probe: "http" }),
     deployment(n.legacy, { name: "legacy", labels: { app: "legacy" }, args: httpDemo("legacy", "legacy", "v1"), port: 8080, probe: "http" }),
@@ -101,7 +107,9 @@ export function gateway(n: JourneyNamespaces): string {
 /** Step 4: the producer split (v1 `v1Weight`, v2 `100 - v1Weight`) with the x-version: v2 override. */
 export function producerRoute(n: JourneyNamespaces, v1Weight: number): string {
   return JSON.stringify({
-    apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "reviews", namespace: n.shop },
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "HTTPRoute",
+    metadata: { name: "reviews", namespace: n.shop },
     spec: {
       parentRefs: [{ group: "", kind: "Service", name: "reviews", port: 80 }],
       rules: [
@@ -116,13 +124,11 @@ export function producerRoute(n: JourneyNamespaces, v1Weight: number): string {
 export function consumerAndGrpcRoutes(n: JourneyNamespaces): string {
   return list([
     { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "reviews-v2-only", namespace: n.client },
-      spec: { parentRefs: [{ group: "", kind: "Service", name: "reviews", namespace: n.shop, port: 80 }],
-        rules: [{ backendRefs: [{ name: "reviews-v2", namespace: n.shop, port: 80 }] }] } },
+      spec: { parentRefs: [{ group: "", kind: "Service", name: "reviews", namespace: n.shop, port: 80 }], rules: [{ backendRefs: [{ name: "reviews-v2", namespace: n.shop, port: 80 }] }] } },
     { apiVersion: "gateway.networking.k8s.io/v1", kind: "GRPCRoute", metadata: { name: "echo", namespace: n.shop },
-      spec: { parentRefs: [{ group: "", kind: "Service", name: "echo", port: 7070 }],
-        rules: [
-          { matches: [{ method: { service: "weft.demo.Echo", method: "Say" } }], backendRefs: [{ name: "echo-v2", port: 7070 }] },
-          { backendRefs: [{ name: "echo", port: 7070 }] },
-        ] } },
+      spec: { parentRefs: [{ group: "", kind: "Service", name: "echo", port: 7070 }], rules: [
+        { matches: [{ method: { service: "weft.demo.Echo", method: "Say" } }], backendRefs: [{ name: "echo-v2", port: 7070 }] },
+        { backendRefs: [{ name: "echo", port: 7070 }] },
+      ] } },
   ]);
 }

@@ -43,7 +43,12 @@ export interface Counts {
   errors: string[];
 }
 
-export interface RouteCondition { type: string; status: string; reason: string; message: string }
+export interface RouteCondition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
 
 /** The conditions of a route's first parent status (ours), or []. */
 export function routeConditions(c: SharedCluster, ns: string, kind: "httproute" | "grpcroute", name: string): RouteCondition[] {

@@ -4,7 +4,7 @@
 // requests and `ms` milliseconds, and counts what failed (transport errors or a status other than 200,
 // or what `check` refuses).
 // Must not: send anywhere but the address it is given, or run unbounded.
-import { Agent, get as httpGet } from "node:http";
+import { get as httpGet, type Agent } from "node:http";
 
 export interface Answer {
   readonly status: number;
@@ -56,5 +56,9 @@ export function load(url: string, agent: Agent | false, max: number, ms: number,
       }
     }
   })();
-  return { stop: async () => { stopped = true; await done; return { ok, failed, bodies }; } };
+  return { stop: async () => {
+    stopped = true;
+    await done;
+    return { ok, failed, bodies };
+  } };
 }

@@ -24,7 +24,7 @@ export function installWeft(c: SharedCluster): number {
   const script = [
     `"$0" --kubeconfig="$1" status weft -n ${WEFT_NAMESPACE} >/dev/null 2>&1 && exit 0`,
     `exec "$0" --kubeconfig="$1" install weft "$2" -n ${WEFT_NAMESPACE} --create-namespace --wait --timeout 5m`
-      + ` --set tracing.enabled=true --set tracing.endpoint=http://${TRACE_COLLECTOR.host}:${TRACE_COLLECTOR.otlpGrpcPort}`,
+    + ` --set tracing.enabled=true --set tracing.endpoint=http://${TRACE_COLLECTOR.host}:${TRACE_COLLECTOR.otlpGrpcPort}`,
   ].join("\n");
   const r = spawnSync("flock", [join(c.info.dir, "weft-install.lock"), "sh", "-c", script, helm, c.info.kubeconfig, join(repoRoot, "mesh-charts/weft")], {
     encoding: "utf8",
