@@ -1,5 +1,6 @@
 // metrics: a minimal Prometheus registry for the proxy (counters and one latency histogram) until
-// pkg/telemetry provides the shared one. Takes increments; gives the text exposition format.
+// pkg/telemetry provides the shared one. Takes increments (latency observed in milliseconds); gives the
+// text exposition format in base units (the histogram in seconds, as promtool check metrics requires).
 // Must not: put unbounded values (paths, ids) into labels.
 
 type Labels = Readonly<Record<string, string>>;
@@ -69,9 +70,9 @@ export class Histogram {
     let acc = 0;
     for (let i = 0; i < bucketsMs.length; i++) {
       acc += this.counts[i]!;
-      out += `${this.name}_bucket{le="${bucketsMs[i]}"} ${acc}\n`;
+      out += `${this.name}_bucket{le="${bucketsMs[i]! / 1000}"} ${acc}\n`;
     }
-    out += `${this.name}_bucket{le="+Inf"} ${this.count}\n${this.name}_sum ${this.sum}\n${this.name}_count ${this.count}\n`;
+    out += `${this.name}_bucket{le="+Inf"} ${this.count}\n${this.name}_sum ${this.sum / 1000}\n${this.name}_count ${this.count}\n`;
     return out;
   }
 }
@@ -84,7 +85,7 @@ export class ProxyMetrics {
   readonly mirrors = new Counter("weft_proxy_mirrored_requests_total", "Requests copied to a mirror cluster.");
   readonly connections = new Gauge("weft_proxy_downstream_connections", "Open downstream connections.");
   readonly rejectedConnections = new Counter("weft_proxy_rejected_connections_total", "Connections closed by the connection cap or protocol detection.");
-  readonly latency = new Histogram("weft_proxy_request_duration_ms", "Downstream request duration in milliseconds.");
+  readonly latency = new Histogram("weft_proxy_request_duration_seconds", "Downstream request duration in seconds.");
   render(): string {
     return [this.requests, this.failures, this.retries, this.retryBudgetExhausted, this.mirrors, this.connections, this.rejectedConnections, this.latency]
       .map((m) => m.render()).join("");
