@@ -9,7 +9,8 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { routeBackendClusters } from "../../../pkg/ir/index.ts";
 import { fetchProxyConfig } from "../../../pkg/weftctl/proxy-config.ts";
-import { pieceBin, repoRoot } from "../../../tools/toolset.ts";
+import { repoRoot } from "../../../tools/toolset.ts";
+import { promtoolCheck } from "../../support/promtool.ts";
 import type { SharedCluster } from "../../support/node/shared-cluster.ts";
 
 const NODE = join(repoRoot, "node_modules/.bin/node");
@@ -88,14 +89,9 @@ export async function proxiesServing(admins: readonly string[], routeKey: string
 
 /** `promtool check metrics` on the text a /metrics endpoint serves; gives promtool's complaints ("" when clean). */
 export async function promtoolProblems(metricsUrl: string): Promise<string> {
-  const promtool = pieceBin("promtool", "promtool");
-  if (promtool === undefined) throw new Error("promtool not built: run scripts/build-test-cluster.sh promtool");
   const res = await fetch(metricsUrl, { signal: AbortSignal.timeout(5_000) });
   if (!res.ok) throw new Error(`GET ${metricsUrl}: HTTP ${res.status}`);
-  const text = await res.text();
-  if (!/^# HELP /m.test(text)) throw new Error(`GET ${metricsUrl} served no metric families`);
-  const r = spawnSync(promtool, ["check", "metrics"], { input: text, encoding: "utf8", timeout: 30_000 });
-  return r.status === 0 ? "" : `${r.stdout}${r.stderr}`.trim() || `promtool exited ${r.status}`;
+  return promtoolCheck(await res.text());
 }
 
 function safe(fn: () => string): string {
