@@ -87,6 +87,9 @@ function inject(): Promise<{ name: string; value?: string }[]> {
   });
 }
 
+/** What every gateway pod carries besides trust material: node flags and its traces' resource (pod, node, workload). */
+const IDENTITY_ENV = new Set(["NODE_OPTIONS", "POD_NAME", "NODE_NAME", "WEFT_WORKLOAD"]);
+
 describe("trust bundle for injected proxies", () => {
   it("the injected proxy carries WEFT_TRUST_BUNDLE equal to the CA's bundle", async () => {
     const env = await inject();
@@ -124,7 +127,7 @@ describe("provisioned gateways", () => {
     expect(pod.serviceAccountName).toBe("weft-gw-public");
     const c = pod.containers[0]!;
     expect(c.args[c.args.indexOf("--service-account") + 1]).toBe("weft-gw-public");
-    expect(c.env?.filter((e) => e.name !== "NODE_OPTIONS" && e.name !== "POD_NAME")).toEqual([{ name: "WEFT_TRUST_BUNDLE", value: "PEM-ROOTS" }]);
+    expect(c.env?.filter((e) => !IDENTITY_ENV.has(e.name))).toEqual([{ name: "WEFT_TRUST_BUNDLE", value: "PEM-ROOTS" }]);
     expect(c.args).not.toContain("--controller-insecure");
   });
 
@@ -132,7 +135,7 @@ describe("provisioned gateways", () => {
     const objs = desiredGatewayObjects(gw, { image: "img", controllerAddress: "weft.weft-system.svc:15010", trustDomain: "cluster.local" }) as Obj[];
     const c = objs.find((o) => o.kind === "Deployment")!.spec!.template!.spec.containers[0]!;
     expect(c.args).toContain("--controller-insecure");
-    expect(c.env?.filter((e) => e.name !== "NODE_OPTIONS" && e.name !== "POD_NAME")).toEqual([]);
+    expect(c.env?.filter((e) => !IDENTITY_ENV.has(e.name))).toEqual([]);
   });
 });
 
