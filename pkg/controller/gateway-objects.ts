@@ -10,6 +10,7 @@
 //   an added NET_BIND_SERVICE never reaches a non-root process's effective set under the CRI);
 // - a readiness probe on the proxy's /ready (503 until a config is in force and every listener is
 //   bound, and from SIGTERM on), so a rollout waits for the new pod and kube-proxy stops sending to it;
+//   liveness on /live only once a startup probe passed (a slow start on a busy node is no failure);
 // - maxUnavailable 0 / maxSurge 1; on SIGTERM the proxy keeps serving for --drain-delay-ms (endpoint
 //   removal reaches every node meanwhile; each response closes its connection) and then drains
 //   in-flight requests for --drain-ms, within terminationGracePeriodSeconds;
@@ -82,6 +83,9 @@ function proxyContainer(gw: Gateway, ns: string, name: string, ports: readonly n
       ...ports.map((p) => ({ name: `l-${p}`, containerPort: p, protocol: "TCP" })),
       { name: "admin", containerPort: GATEWAY_ADMIN_PORT, protocol: "TCP" },
     ],
+    // The admin server answers once the proxy has started, which takes a while on a busy node: liveness
+    // counts only after the startup probe passed (up to 2 minutes).
+    startupProbe: { ...probe("/live"), periodSeconds: 1, failureThreshold: 120, timeoutSeconds: 2 },
     readinessProbe: { ...probe("/ready"), periodSeconds: 2, failureThreshold: 1, timeoutSeconds: 2 },
     livenessProbe: { ...probe("/live"), periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 },
     resources: GATEWAY_RESOURCES,

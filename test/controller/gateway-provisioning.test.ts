@@ -19,7 +19,7 @@ interface PodSpec {
   terminationGracePeriodSeconds: number;
   containers: {
     args: string[]; env: { name: string; value?: string; valueFrom?: { fieldRef: { fieldPath: string } } }[];
-    readinessProbe?: Probe; livenessProbe?: Probe; ports: { containerPort: number }[];
+    readinessProbe?: Probe; livenessProbe?: Probe; startupProbe?: Probe & { periodSeconds: number; failureThreshold: number }; ports: { containerPort: number }[];
     resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
     securityContext: { runAsUser: number; runAsNonRoot: boolean; allowPrivilegeEscalation: boolean; capabilities?: { drop?: string[]; add?: string[] } };
   }[];
@@ -50,6 +50,8 @@ describe("the provisioned gateway Deployment", () => {
     const c = d.template.spec.containers[0]!;
     expect(c.readinessProbe?.httpGet).toEqual({ path: "/ready", port: GATEWAY_ADMIN_PORT });
     expect(c.livenessProbe?.httpGet).toEqual({ path: "/live", port: GATEWAY_ADMIN_PORT });
+    // A slow start on a busy node is not a failed liveness check: liveness counts after startup.
+    expect(c.startupProbe).toMatchObject({ httpGet: { path: "/live", port: GATEWAY_ADMIN_PORT }, periodSeconds: 1, failureThreshold: 120 });
     expect(d.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
     const arg = (flag: string): number => Number(c.args[c.args.indexOf(flag) + 1]);
     expect(arg("--drain-delay-ms")).toBe(GATEWAY_DRAIN_DELAY_MS);
