@@ -9,6 +9,10 @@
 #   coredns-<v>/bin/coredns      jaeger-<v>/bin/jaeger      promtool-<v>/bin/promtool
 #   h2spec-<v>/bin/h2spec        (the HTTP/2 conformance suite the proxy's HTTP/2 faces are run against)
 #   pause-<k8s v>/bin/pause      (build/pause/linux/pause.c of the k8s.io/kubernetes module, gcc -static)
+#   conformance-<gateway-api v>/bin/{conformance.test,echo-basic}   the Gateway API conformance suite
+#                                (go test -c, from the wrapper module tools/conformance) and its backend
+#   istio-echo-<pseudo v>/bin/{server,client} + certs/{cert.crt,cert.key}   Istio's echo (the suite's
+#                                echo-advanced image) and the pair from Istio's testdata it serves TLS with
 #   and one line per build in <cache>/build-times.log.
 # Exits 1 when go is missing (the tiers cannot be built).
 # Must not: rebuild a piece whose stamp matches (a fully cached run exits in well under a second),
@@ -116,6 +120,32 @@ build_h2spec() {
   (cd "$1" && CGO_ENABLED=0 GOBIN="$1/bin" go install -trimpath -ldflags "-s -w" "github.com/summerwind/h2spec/cmd/h2spec@$H2SPEC_VERSION")
 }
 
+# The suite's test binary and echo-basic, from tools/conformance (its go.mod requires gateway-api and
+# gateway-api/conformance at GATEWAY_API_VERSION: the CRDs and the suite must be one version).
+build_conformance() {
+  local m
+  for m in sigs.k8s.io/gateway-api sigs.k8s.io/gateway-api/conformance; do
+    grep -Eq "(^require|^	)[[:space:]]*$m $GATEWAY_API_VERSION( |\$)" tools/conformance/go.mod \
+      || { echo "build-test-cluster: tools/conformance/go.mod does not require $m $GATEWAY_API_VERSION (GATEWAY_API_VERSION in tools/test-cluster.env)" >&2; return 1; }
+  done
+  mkdir -p "$1/bin"
+  (cd tools/conformance && go test -c -trimpath -ldflags "-s -w" -o "$1/bin/conformance.test" sigs.k8s.io/gateway-api/conformance)
+  (cd tools/conformance && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$1/bin/echo-basic" sigs.k8s.io/gateway-api/conformance/echo-basic)
+}
+
+# Istio's echo server and client (istio.io/istio has no semver tags: a pinned pseudo-version), and
+# the certificate pair its image carries at /cert.crt and /cert.key (tests/testdata/certs/dns).
+build_istio_echo() {
+  local src
+  (cd "$1" && CGO_ENABLED=0 GOBIN="$1/bin" go install -trimpath -ldflags "-s -w" \
+    "istio.io/istio/pkg/test/echo/cmd/server@$ISTIO_ECHO_VERSION" "istio.io/istio/pkg/test/echo/cmd/client@$ISTIO_ECHO_VERSION")
+  src="$(module_dir "$1" "istio.io/istio@$ISTIO_ECHO_VERSION")/tests/testdata/certs/dns"
+  mkdir -p "$1/certs"
+  cp "$src/cert-chain.pem" "$1/certs/cert.crt"
+  cp "$src/key.pem" "$1/certs/cert.key"
+  chmod 0644 "$1/certs/cert.crt" "$1/certs/cert.key"
+}
+
 build_pause() {
   local src
   src="$(module_dir "$1" "k8s.io/kubernetes@$kube_version")/build/pause/linux/pause.c"
@@ -125,7 +155,7 @@ build_pause() {
   strip "$1/bin/pause"
 }
 
-all=(k8s helm gateway-api coredns jaeger promtool h2spec pause)
+all=(k8s helm gateway-api coredns jaeger promtool h2spec pause conformance istio-echo)
 wanted=("$@")
 [ "${#wanted[@]}" -gt 0 ] || wanted=("${all[@]}")
 t_all=$(now)
@@ -139,6 +169,8 @@ for p in "${wanted[@]}"; do
     promtool) piece promtool "$PROMETHEUS_VERSION" "promtool $PROMETHEUS_VERSION cgo=0" build_promtool ;;
     h2spec) piece h2spec "$H2SPEC_VERSION" "h2spec $H2SPEC_VERSION cgo=0" build_h2spec ;;
     pause) piece pause "$kube_version" "pause $kube_version $(${CC:-gcc} --version | head -1)" build_pause ;;
+    conformance) piece conformance "$GATEWAY_API_VERSION" "$(cat tools/conformance/go.mod tools/conformance/go.sum tools/conformance/tools.go) cgo-echo=0" build_conformance ;;
+    istio-echo) piece istio-echo "$ISTIO_ECHO_VERSION" "istio-echo $ISTIO_ECHO_VERSION cgo=0" build_istio_echo ;;
     *) echo "build-test-cluster: unknown piece '$p' (pieces: ${all[*]})" >&2; exit 2 ;;
   esac
 done

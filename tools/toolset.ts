@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 
 export const repoRoot = resolve(import.meta.dirname, "..");
 
-export type Piece = "k8s" | "helm" | "gateway-api" | "coredns" | "jaeger" | "promtool" | "h2spec" | "pause";
+export type Piece = "k8s" | "helm" | "gateway-api" | "coredns" | "jaeger" | "promtool" | "h2spec" | "pause" | "conformance" | "istio-echo";
 
 function readPins(): Record<string, string> {
   const pins: Record<string, string> = {};
@@ -31,6 +31,7 @@ export const pins: Readonly<Record<string, string>> = readPins();
 const VERSION_KEY: Record<Piece, string> = {
   k8s: "KUBE_VERSION", helm: "HELM_VERSION", "gateway-api": "GATEWAY_API_VERSION", coredns: "COREDNS_VERSION",
   jaeger: "JAEGER_VERSION", promtool: "PROMETHEUS_VERSION", h2spec: "H2SPEC_VERSION", pause: "KUBE_VERSION",
+  conformance: "GATEWAY_API_VERSION", "istio-echo": "ISTIO_ECHO_VERSION",
 };
 
 export const cacheRoot: string = process.env["WEFT_CACHE_DIR"] ?? join(homedir(), ".cache/weft");
