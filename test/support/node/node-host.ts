@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { repoRoot, toolsetMissing } from "../../../tools/toolset.ts";
-import { ALL_IMAGES_TAR, IMAGE_REFS, imagesDir } from "../../../tools/image/build-images.ts";
+import { ALL_IMAGES_TAR, IMAGE_ALIASES, IMAGE_REFS, imagesDir } from "../../../tools/image/build-images.ts";
 import { hostChanges, restoreHost, takeHostSnapshot, type HostSnapshot } from "./host-snapshot.ts";
 import { cleanupNode, nodeLeftovers } from "./node-cleanup.ts";
 import { HOST_LOCK, HOST_STATE, nodeLayout, type NodeLayout } from "./node-layout.ts";
@@ -31,7 +31,7 @@ export function realNodeMissing(): string | undefined {
     if (spawnSync("sh", ["-c", `command -v ${c}`]).status !== 0) return `${c} not installed: run scripts/setup-test-deps.sh`;
   }
   if (!existsSync("/usr/lib/cni/bridge")) return "containernetworking-plugins not installed: run scripts/setup-test-deps.sh";
-  return toolsetMissing(["k8s", "gateway-api", "coredns", "pause", "helm"]);
+  return toolsetMissing(["k8s", "gateway-api", "coredns", "pause", "helm", "conformance", "istio-echo"]);
 }
 
 interface HostState {
@@ -98,7 +98,7 @@ export async function startNodeHost(log: (line: string) => void): Promise<NodeHo
     snapshot = takeHostSnapshot();
     writeFileSync(HOST_STATE, JSON.stringify({ id, dir: layout.dir, snapshot } satisfies HostState));
     createNodeNetns(layout);
-    const args: RunnerArgs = { id, dir: layout.dir, archive: ALL_IMAGES_TAR, refs: Object.values(images).map((i) => i.ref), corednsImage: IMAGE_REFS.coredns, snapshot };
+    const args: RunnerArgs = { id, dir: layout.dir, archive: ALL_IMAGES_TAR, refs: [...Object.values(images).map((i) => i.ref), ...Object.values(IMAGE_ALIASES).flat()], corednsImage: IMAGE_REFS.coredns, snapshot };
     runner = spawn("nsenter", [`--net=${layout.netnsPath}`, "--", join(repoRoot, "node_modules/.bin/node"), join(import.meta.dirname, "cluster-runner.ts"), JSON.stringify(args)], {
       stdio: ["pipe", "pipe", "inherit"], cwd: repoRoot,
     });
