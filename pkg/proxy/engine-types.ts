@@ -17,6 +17,11 @@ export interface RouteContext {
   readonly defaultCluster?: string;
   /** sidecar-inbound: forward to the app at 127.0.0.1:<this port>. */
   readonly localAppPort?: number;
+  /**
+   * sidecar-inbound without a `defaultCluster`: the pod address the client dialled (original destination).
+   * The Service port whose endpoints hold <this>:<localAppPort> says how to talk to the app (h2c/grpc ⇒ HTTP/2).
+   */
+  readonly localAppAddress?: string;
   /** Port the client addressed (listener port or original destination port). */
   readonly destinationPort: number;
   /** "http" | "https" as seen by the client (for redirects and x-forwarded-proto). */
@@ -61,6 +66,8 @@ export interface EngineState {
   readonly version: string;
   readonly ir: MeshIR;
   readonly clusters: ReadonlyMap<string, ClusterIR>;
+  /** endpointKey(address, port) → the cluster (Service port) targeting that endpoint (engineStateOf). */
+  readonly endpointClusters?: ReadonlyMap<string, ClusterIR>;
 }
 
 export interface HttpEngine {

@@ -40,7 +40,9 @@ export async function handleInbound(socket: Socket, env: CaptureEnv): Promise<vo
   const port = dst.port;
   const appPort = env.appPortOf?.(port) ?? port;
   const appCluster = env.appClusterOf?.(port);
-  const protocolOf = appCluster !== undefined ? { defaultCluster: appCluster } : {};
+  // The app's protocol: an explicit binding names its cluster; a captured port is looked up by the pod
+  // address and port the client dialled (the Service port targeting it, e.g. appProtocol kubernetes.io/h2c).
+  const protocolOf = appCluster !== undefined ? { defaultCluster: appCluster } : { localAppAddress: dst.address };
   const mode = env.inboundPortModes[port] ?? env.inboundMode;
   const first = await readFirstBytes(socket, judgeInbound, env.peekTimeoutMs, MAX_HELLO + 64);
   if (first.stop === "error" || socket.destroyed) return;

@@ -7,6 +7,7 @@
 // Must not: do I/O, or decide anything a rule's own layers decide.
 import type { ClusterIR, RuleIR } from "../../ir/types.ts";
 import type { RequestView } from "../../router/index.ts";
+import { endpointKey } from "../endpoint-key.ts";
 import { failure } from "../rescue.ts";
 import { matchRoute } from "../router-bridge.ts";
 import type { Decide, Destination, ProxyRequest } from "./request.ts";
@@ -44,7 +45,10 @@ export function routeLayer(stacksOf: (req: ProxyRequest) => CompiledStacks, drop
     if (state === undefined) throw failure("draining", "no configuration in force");
     if (routes === undefined) {
       if (ctx.localAppPort !== undefined) {
-        const cluster = ctx.defaultCluster !== undefined ? state.clusters.get(ctx.defaultCluster) : undefined;
+        // The app's protocol: the binding's cluster, else the Service port targeting the dialled pod port.
+        const cluster = ctx.defaultCluster !== undefined
+          ? state.clusters.get(ctx.defaultCluster)
+          : ctx.localAppAddress !== undefined ? state.endpointClusters?.get(endpointKey(ctx.localAppAddress, ctx.localAppPort)) : undefined;
         return stacksOf(req).defaultDestination(cluster, ctx.localAppPort);
       }
       if (ctx.defaultCluster === undefined) throw failure("no_route", "no route");
