@@ -58,7 +58,9 @@ export interface Gateway {
   readonly spec: {
     readonly gatewayClassName: string;
     readonly listeners: readonly Listener[];
-    readonly addresses?: readonly { readonly type?: string; readonly value: string }[];
+    readonly addresses?: readonly { readonly type?: string; readonly value?: string }[];
+    /** Labels and annotations for the resources an implementation creates for this Gateway. */
+    readonly infrastructure?: { readonly labels?: Readonly<Record<string, string>>; readonly annotations?: Readonly<Record<string, string>> };
   };
   readonly status?: unknown;
 }

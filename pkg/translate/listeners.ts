@@ -3,7 +3,7 @@
 // Spec §6: HTTP/HTTPS only (TLS/TCP/UDP ⇒ Accepted=False/UnsupportedProtocol); listeners sharing a
 // port must share a protocol (ProtocolConflict) and differ in hostname (HostnameConflict): the first
 // in list order keeps the port, later ones are Conflicted; invalid kinds ⇒ InvalidRouteKinds.
-// spec.addresses are not supported (the gateway's Service gets its address): noted for status.
+// spec.addresses with a value (or not of type IPAddress) are not supported (the gateway's Service gets its address): noted for status.
 // Must not: attach routes (parent-refs.ts) or write status (gateway-status.ts).
 import type { Gateway, Listener } from "../api/index.ts";
 import type { GroupKind, NamespacePolicy } from "./allowed-routes.ts";
@@ -119,12 +119,11 @@ export function modelGateway(index: SnapshotIndex, cache: SecretCache, gw: Gatew
     .filter((l) => l !== null && typeof l === "object" && typeof l.name === "string")
     .map((l) => modelListener(index, cache, namespace, gw.metadata.name, l));
   markConflicts(listeners);
-  const addresses = gw.spec?.addresses ?? [];
-  const unsupportedAddress = addresses.length === 0 ?
-    undefined
-    : `spec.addresses (${
-      addresses.slice(0, 4).map((a) => `${a?.type ?? "IPAddress"} ${String(a?.value).slice(0, 64)}`).join(", ")
-    }) are not supported: Weft assigns Gateway addresses through its Service`;
+  // An IPAddress entry without a value asks for any address (GatewayAddressEmpty): the Service's cluster
+  // IP is one. A given value, or another type, cannot be honoured.
+  const addresses = (gw.spec?.addresses ?? []).filter((a) => !((a?.type ?? "IPAddress") === "IPAddress" && (a?.value ?? "") === ""));
+  const unsupportedAddress = addresses.length === 0 ? undefined
+    : `spec.addresses (${addresses.slice(0, 4).map((a) => `${a?.type ?? "IPAddress"} ${String(a?.value).slice(0, 64)}`).join(", ")}) are not supported: Weft assigns Gateway addresses through its Service`;
   return {
     gateway: gw,
     namespace,

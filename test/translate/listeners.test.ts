@@ -104,4 +104,13 @@ describe("Gateway spec.addresses", () => {
     ]);
     expect(r.ir.gateways[0]?.ports).toEqual([]);
   });
+  it("an IPAddress entry without a value asks for any address: accepted and served (GatewayAddressEmpty)", () => {
+    const base = baseGateway();
+    const gw = base.gateways[0]!;
+    const r = translate({ ...base, gateways: [{ ...gw, spec: { ...gw.spec, addresses: [{ type: "IPAddress" }, {}] } }] });
+    expect(gatewayStatusOf(r)?.conditions).toMatchObject([{ type: "Accepted", status: "True" }, { type: "Programmed", status: "True" }]);
+    expect(r.ir.gateways[0]?.ports).not.toEqual([]);
+    const withValue = translate({ ...base, gateways: [{ ...gw, spec: { ...gw.spec, addresses: [{ type: "IPAddress" }, { type: "IPAddress", value: "10.0.0.1" }] } }] });
+    expect(gatewayStatusOf(withValue)?.conditions[0]).toMatchObject({ status: "False", reason: "UnsupportedAddress", message: expect.stringContaining("IPAddress 10.0.0.1") });
+  });
 });
