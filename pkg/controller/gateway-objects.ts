@@ -16,7 +16,9 @@
 //   in-flight requests for --drain-ms, within terminationGracePeriodSeconds;
 // - resource requests (the scheduler counts them), a memory limit;
 // - POD_NAME from the downward API, so its proxies register as <ns>/<pod> with the controller;
-// - weft.dev/inject: disabled (the gateway proxy is itself the mesh client; a sidecar would capture it).
+// - weft.dev/inject: disabled (the gateway proxy is itself the mesh client; a sidecar would capture it);
+// - spec.infrastructure labels and annotations on every object and the pod (GatewayInfrastructure); ours
+//   win over a clash (the selector label, managed-by, weft.dev/inject).
 // Takes a Gateway and the provisioner's settings; gives plain objects for server-side apply.
 // Must not: do I/O, or put anything secret in the objects (the trust bundle holds public roots only).
 import { createHash } from "node:crypto";
@@ -96,13 +98,20 @@ function proxyContainer(gw: Gateway, ns: string, name: string, ports: readonly n
   };
 }
 
+/** The string entries of a label or annotation map (the API server validates keys and values). */
+function stringMap(m: Readonly<Record<string, unknown>> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(m ?? {}).filter((e): e is [string, string] => typeof e[1] === "string"));
+}
+
 export function desiredGatewayObjects(gw: Gateway, o: GatewayObjectSettings): Record<string, unknown>[] {
   const ns = gw.metadata.namespace ?? "default";
   const name = provisionedName(gw.metadata.name);
-  const labels = { [GATEWAY_LABEL]: gw.metadata.name, ...MANAGED_LABELS };
+  const infra = gw.spec.infrastructure;
+  const labels = { ...stringMap(infra?.labels), [GATEWAY_LABEL]: gw.metadata.name, ...MANAGED_LABELS };
+  const annotations = stringMap(infra?.annotations);
   const owner = [{ apiVersion: gw.apiVersion, kind: "Gateway", name: gw.metadata.name, uid: gw.metadata.uid ?? "", controller: true, blockOwnerDeletion: true }];
   const ports = [...new Set(gw.spec.listeners.map((l) => l.port))].sort((a, b) => a - b);
-  const metadata = { name, namespace: ns, labels, ownerReferences: owner };
+  const metadata = { name, namespace: ns, labels, ...(Object.keys(annotations).length > 0 ? { annotations } : {}), ownerReferences: owner };
   return [
     {
       apiVersion: "apps/v1", kind: "Deployment", metadata,
@@ -111,7 +120,7 @@ export function desiredGatewayObjects(gw: Gateway, o: GatewayObjectSettings): Re
         selector: { matchLabels: { [GATEWAY_LABEL]: gw.metadata.name } },
         strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
         template: {
-          metadata: { labels, annotations: { "weft.dev/inject": "disabled" } },
+          metadata: { labels, annotations: { ...annotations, "weft.dev/inject": "disabled" } },
           spec: {
             serviceAccountName: name,
             automountServiceAccountToken: false,

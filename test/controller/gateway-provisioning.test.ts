@@ -4,7 +4,7 @@
 // <ns>/unknown#N).
 import { describe, expect, it } from "vitest";
 import type { Condition, Gateway, StatusUpdate } from "../../pkg/api/index.ts";
-import { GATEWAY_ADMIN_PORT, GATEWAY_DRAIN_DELAY_MS, desiredGatewayObjects } from "../../pkg/controller/gateway-objects.ts";
+import { GATEWAY_ADMIN_PORT, GATEWAY_DRAIN_DELAY_MS, GATEWAY_LABEL, desiredGatewayObjects } from "../../pkg/controller/gateway-objects.ts";
 import { workloadOf } from "../../pkg/controller/provisioner.ts";
 import { withGatewayProgrammed, type GatewayDataPlane, type GatewayWorkload } from "../../pkg/status/index.ts";
 
@@ -76,6 +76,20 @@ describe("the provisioned gateway Deployment", () => {
     expect(traced).toMatchObject({
       WEFT_TRACING_ENDPOINT: "http://jaeger.observability:4317", WEFT_TRACING_PROTOCOL: "grpc", WEFT_TRACING_SAMPLING_RATIO: "0.1", WEFT_TRACING_PROPAGATORS: "tracecontext,b3",
     });
+  });
+
+  it("carries spec.infrastructure labels and annotations on every object and the pod, ours winning a clash", () => {
+    const infra = { labels: { team: "payments", [GATEWAY_LABEL]: "other" }, annotations: { "example.com/cost": "a", "weft.dev/inject": "enabled" } };
+    const objs = desiredGatewayObjects({ ...gw, spec: { ...gw.spec, infrastructure: infra } }, { image: "img", controllerAddress: "c:1", trustDomain: "cluster.local", trustBundle: () => "PEM" });
+    type Meta = { labels: Record<string, string>; annotations?: Record<string, string> };
+    const metas = objs.map((o) => (o as { metadata: Meta }).metadata);
+    const pod = (objs.find((o) => o["kind"] === "Deployment") as { spec: { template: { metadata: Meta } } }).spec.template.metadata;
+    expect(objs.map((o) => o["kind"]).sort()).toEqual(["Deployment", "Service", "ServiceAccount"]);
+    for (const m of [...metas, pod]) {
+      expect(m.labels).toMatchObject({ team: "payments", [GATEWAY_LABEL]: "public" });
+      expect(m.annotations?.["example.com/cost"]).toBe("a");
+    }
+    expect(pod.annotations?.["weft.dev/inject"]).toBe("disabled");
   });
 });
 
