@@ -60,7 +60,11 @@ export interface Gateway {
     readonly listeners: readonly Listener[];
     readonly addresses?: readonly { readonly type?: string; readonly value?: string }[];
     /** Labels and annotations for the resources an implementation creates for this Gateway. */
-    readonly infrastructure?: { readonly labels?: Readonly<Record<string, string>>; readonly annotations?: Readonly<Record<string, string>> };
+    readonly infrastructure?: {
+      readonly labels?: Readonly<Record<string, string>>;
+      readonly annotations?: Readonly<Record<string, string>>;
+      readonly parametersRef?: { readonly group: string; readonly kind: string; readonly name: string };
+    };
   };
   readonly status?: unknown;
 }

@@ -2,7 +2,7 @@
 // ports ascending, each with its listeners most specific hostname first (spec §6 listener
 // isolation, §7 selection), each listener with its own route tables.
 // Must not: include listeners that are not served (conflicted, unresolved certificate, unsupported),
-// nor any listener of a Gateway with unsupported spec.addresses.
+// nor any listener of a Gateway with unsupported spec.addresses or a parametersRef.
 import type { GatewayIR, GatewayPortIR, ListenerIR, TlsSecretIR } from "../ir/types.ts";
 import type { Attachment } from "./attach-routes.ts";
 import { guard, type PassContext } from "./pass-context.ts";
@@ -13,11 +13,16 @@ import { isServed } from "./listeners.ts";
 import type { TableMember } from "./route-tables.ts";
 import { buildRouteTables } from "./route-tables.ts";
 
+/** A Gateway that is not Accepted as a whole (its addresses or parameters) serves no listener. */
+function refused(gw: GatewayModel): boolean {
+  return gw.unsupportedAddress !== undefined || gw.invalidParameters !== undefined;
+}
+
 export function gatewayIR(gw: GatewayModel, members: ReadonlyMap<string, readonly TableMember[]>): GatewayIR {
   const ports = new Map<number, ListenerIR[]>();
   const protocols = new Map<number, "HTTP" | "HTTPS">();
   for (const l of gw.listeners) {
-    if (gw.unsupportedAddress !== undefined || !isServed(l) || l.protocol === undefined) continue;
+    if (refused(gw) || !isServed(l) || l.protocol === undefined) continue;
     const ir: ListenerIR = {
       id: l.id,
       name: l.listener.name,
@@ -50,7 +55,7 @@ export function gatewayTables(ctx: PassContext, gateways: ReadonlyMap<string, Ga
   for (const gm of gateways.values()) {
     guard(ctx, `Gateway/${gm.namespace}/${gm.name}`, "translation", () => {
       out.push(gatewayIR(gm, attachment.listenerMembers));
-      if (gm.unsupportedAddress === undefined) { for (const l of gm.listeners) if (isServed(l)) { for (const s of l.secrets) secrets.set(s.id, s); } }
+      if (!refused(gm)) for (const l of gm.listeners) if (isServed(l)) for (const s of l.secrets) secrets.set(s.id, s);
     });
   }
   return { gateways: out, secrets: [...secrets.values()].sort((a, b) => cmp(a.id, b.id)) };

@@ -2,7 +2,8 @@
 // Gateway StatusUpdate. Spec §6: listener Accepted / Conflicted / ResolvedRefs / Programmed,
 // supportedKinds, attachedRoutes (counted even when the listener is not Accepted); Gateway Accepted
 // (ListenersNotValid when any listener is invalid: True while one listener serves, else False) and
-// Programmed. spec.addresses (unsupported) ⇒ Accepted=False/UnsupportedAddress, Programmed=False.
+// Programmed. spec.addresses (unsupported) ⇒ Accepted=False/UnsupportedAddress; any spec.infrastructure.parametersRef
+// (Weft has no Gateway parameters) ⇒ Accepted=False/InvalidParameters; either ⇒ Programmed=False.
 // Must not: build IR.
 import type { Condition, ListenerStatus, StatusUpdate } from "../api/index.ts";
 import type { Attachment } from "./attach-routes.ts";
@@ -40,19 +41,20 @@ export function gatewayStatus(gw: GatewayModel, attached: ReadonlyMap<string, nu
   const invalid = gw.listeners.filter((l) => l.notAccepted !== undefined || l.conflicted !== undefined || l.refProblems.length > 0);
   const served = gw.listeners.filter(isServed);
   const invalidMsg = `Listeners ${invalid.map((l) => l.listener.name).join(", ")} are not valid`;
-  const conditions: Condition[] = gw.unsupportedAddress !== undefined ?
-    [
-      condition("Accepted", "False", "UnsupportedAddress", gw.unsupportedAddress, g),
-      condition("Programmed", "False", "AddressNotUsable", "Gateway is not served while spec.addresses is set", g),
-    ] :
-    [
-      invalid.length === 0 && served.length > 0
-        ? condition("Accepted", "True", "Accepted", "Gateway is accepted", g)
-        : condition("Accepted", served.length > 0 ? "True" : "False", "ListenersNotValid", gw.listeners.length === 0 ? "Gateway has no listeners" : invalidMsg, g),
-      served.length > 0
-        ? condition("Programmed", "True", "Programmed", `${served.length} of ${gw.listeners.length} listeners are programmed`, g)
-        : condition("Programmed", "False", "Invalid", "No listener can be served", g),
-    ];
+  const conditions: Condition[] = gw.invalidParameters !== undefined ? [
+    condition("Accepted", "False", "InvalidParameters", gw.invalidParameters, g),
+    condition("Programmed", "False", "Invalid", "Gateway is not served while its parametersRef is invalid", g),
+  ] : gw.unsupportedAddress !== undefined ? [
+    condition("Accepted", "False", "UnsupportedAddress", gw.unsupportedAddress, g),
+    condition("Programmed", "False", "AddressNotUsable", "Gateway is not served while spec.addresses is set", g),
+  ] : [
+    invalid.length === 0 && served.length > 0
+      ? condition("Accepted", "True", "Accepted", "Gateway is accepted", g)
+      : condition("Accepted", served.length > 0 ? "True" : "False", "ListenersNotValid", gw.listeners.length === 0 ? "Gateway has no listeners" : invalidMsg, g),
+    served.length > 0
+      ? condition("Programmed", "True", "Programmed", `${served.length} of ${gw.listeners.length} listeners are programmed`, g)
+      : condition("Programmed", "False", "Invalid", "No listener can be served", g),
+  ];
   return { target: { kind: "Gateway", namespace: gw.namespace, name: gw.name, generation: g }, conditions, listeners };
 }
 

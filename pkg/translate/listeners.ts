@@ -42,6 +42,8 @@ export interface GatewayModel {
   readonly listeners: readonly ListenerModel[];
   /** Set when spec.addresses asks for something Weft cannot provide (conformance: Accepted=False). */
   readonly unsupportedAddress?: string;
+  /** Set when spec.infrastructure.parametersRef names anything: Weft has no Gateway parameters kind. */
+  readonly invalidParameters?: string;
 }
 
 /** Served = gets a ListenerIR and traffic. */
@@ -124,6 +126,9 @@ export function modelGateway(index: SnapshotIndex, cache: SecretCache, gw: Gatew
   const addresses = (gw.spec?.addresses ?? []).filter((a) => !((a?.type ?? "IPAddress") === "IPAddress" && (a?.value ?? "") === ""));
   const unsupportedAddress = addresses.length === 0 ? undefined
     : `spec.addresses (${addresses.slice(0, 4).map((a) => `${a?.type ?? "IPAddress"} ${String(a?.value).slice(0, 64)}`).join(", ")}) are not supported: Weft assigns Gateway addresses through its Service`;
+  const ref = gw.spec?.infrastructure?.parametersRef;
+  const invalidParameters = ref === undefined || ref === null ? undefined
+    : `spec.infrastructure.parametersRef (${String(ref.group).slice(0, 64)}/${String(ref.kind).slice(0, 64)} ${String(ref.name).slice(0, 64)}) is not supported by Weft; remove it`;
   return {
     gateway: gw,
     namespace,
@@ -131,5 +136,6 @@ export function modelGateway(index: SnapshotIndex, cache: SecretCache, gw: Gatew
     generation: generationOf(gw.metadata),
     listeners,
     ...(unsupportedAddress === undefined ? {} : { unsupportedAddress }),
+    ...(invalidParameters === undefined ? {} : { invalidParameters }),
   };
 }

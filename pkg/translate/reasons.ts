@@ -12,7 +12,7 @@ export const CONDITION_REASONS = {
   },
   Gateway: {
     // ListenersNotValid: True while one listener serves, False when none does.
-    Accepted: { True: ["Accepted", "ListenersNotValid"], False: ["ListenersNotValid", "UnsupportedAddress"] },
+    Accepted: { True: ["Accepted", "ListenersNotValid"], False: ["ListenersNotValid", "UnsupportedAddress", "InvalidParameters"] },
     Programmed: { True: ["Programmed"], False: ["Invalid", "AddressNotUsable"] },
   },
   Listener: {
