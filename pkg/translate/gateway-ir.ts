@@ -55,7 +55,7 @@ export function gatewayTables(ctx: PassContext, gateways: ReadonlyMap<string, Ga
   for (const gm of gateways.values()) {
     guard(ctx, `Gateway/${gm.namespace}/${gm.name}`, "translation", () => {
       out.push(gatewayIR(gm, attachment.listenerMembers));
-      if (!refused(gm)) for (const l of gm.listeners) if (isServed(l)) for (const s of l.secrets) secrets.set(s.id, s);
+      if (!refused(gm)) { for (const l of gm.listeners) if (isServed(l)) { for (const s of l.secrets) secrets.set(s.id, s); } }
     });
   }
   return { gateways: out, secrets: [...secrets.values()].sort((a, b) => cmp(a.id, b.id)) };

@@ -41,20 +41,24 @@ export function gatewayStatus(gw: GatewayModel, attached: ReadonlyMap<string, nu
   const invalid = gw.listeners.filter((l) => l.notAccepted !== undefined || l.conflicted !== undefined || l.refProblems.length > 0);
   const served = gw.listeners.filter(isServed);
   const invalidMsg = `Listeners ${invalid.map((l) => l.listener.name).join(", ")} are not valid`;
-  const conditions: Condition[] = gw.invalidParameters !== undefined ? [
-    condition("Accepted", "False", "InvalidParameters", gw.invalidParameters, g),
-    condition("Programmed", "False", "Invalid", "Gateway is not served while its parametersRef is invalid", g),
-  ] : gw.unsupportedAddress !== undefined ? [
-    condition("Accepted", "False", "UnsupportedAddress", gw.unsupportedAddress, g),
-    condition("Programmed", "False", "AddressNotUsable", "Gateway is not served while spec.addresses is set", g),
-  ] : [
-    invalid.length === 0 && served.length > 0
-      ? condition("Accepted", "True", "Accepted", "Gateway is accepted", g)
-      : condition("Accepted", served.length > 0 ? "True" : "False", "ListenersNotValid", gw.listeners.length === 0 ? "Gateway has no listeners" : invalidMsg, g),
-    served.length > 0
-      ? condition("Programmed", "True", "Programmed", `${served.length} of ${gw.listeners.length} listeners are programmed`, g)
-      : condition("Programmed", "False", "Invalid", "No listener can be served", g),
-  ];
+  const conditions: Condition[] = gw.invalidParameters !== undefined ?
+    [
+      condition("Accepted", "False", "InvalidParameters", gw.invalidParameters, g),
+      condition("Programmed", "False", "Invalid", "Gateway is not served while its parametersRef is invalid", g),
+    ] :
+    gw.unsupportedAddress !== undefined ?
+    [
+      condition("Accepted", "False", "UnsupportedAddress", gw.unsupportedAddress, g),
+      condition("Programmed", "False", "AddressNotUsable", "Gateway is not served while spec.addresses is set", g),
+    ] :
+    [
+      invalid.length === 0 && served.length > 0
+        ? condition("Accepted", "True", "Accepted", "Gateway is accepted", g)
+        : condition("Accepted", served.length > 0 ? "True" : "False", "ListenersNotValid", gw.listeners.length === 0 ? "Gateway has no listeners" : invalidMsg, g),
+      served.length > 0
+        ? condition("Programmed", "True", "Programmed", `${served.length} of ${gw.listeners.length} listeners are programmed`, g)
+        : condition("Programmed", "False", "Invalid", "No listener can be served", g),
+    ];
   return { target: { kind: "Gateway", namespace: gw.namespace, name: gw.name, generation: g }, conditions, listeners };
 }
 

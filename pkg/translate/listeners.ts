@@ -124,10 +124,14 @@ export function modelGateway(index: SnapshotIndex, cache: SecretCache, gw: Gatew
   // An IPAddress entry without a value asks for any address (GatewayAddressEmpty): the Service's cluster
   // IP is one. A given value, or another type, cannot be honoured.
   const addresses = (gw.spec?.addresses ?? []).filter((a) => !((a?.type ?? "IPAddress") === "IPAddress" && (a?.value ?? "") === ""));
-  const unsupportedAddress = addresses.length === 0 ? undefined
-    : `spec.addresses (${addresses.slice(0, 4).map((a) => `${a?.type ?? "IPAddress"} ${String(a?.value).slice(0, 64)}`).join(", ")}) are not supported: Weft assigns Gateway addresses through its Service`;
+  const unsupportedAddress = addresses.length === 0 ?
+    undefined
+    : `spec.addresses (${
+      addresses.slice(0, 4).map((a) => `${a?.type ?? "IPAddress"} ${String(a?.value).slice(0, 64)}`).join(", ")
+    }) are not supported: Weft assigns Gateway addresses through its Service`;
   const ref = gw.spec?.infrastructure?.parametersRef;
-  const invalidParameters = ref === undefined || ref === null ? undefined
+  const invalidParameters = ref === undefined || ref === null ?
+    undefined
     : `spec.infrastructure.parametersRef (${String(ref.group).slice(0, 64)}/${String(ref.kind).slice(0, 64)} ${String(ref.name).slice(0, 64)}) is not supported by Weft; remove it`;
   return {
     gateway: gw,

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { claimedFeatures, conformanceArgs, PROFILES, reportProblems, type ConformanceReport, type ProfileReport } from "./conformance-run.ts";
 
 const passing = (name: string): ProfileReport => ({
-  name, core: { result: "success", statistics: { Passed: 5, Failed: 0, Skipped: 0 } },
+  name,
+  core: { result: "success", statistics: { Passed: 5, Failed: 0, Skipped: 0 } },
   extended: { result: "success", statistics: { Passed: 3, Failed: 0, Skipped: 0 }, supportedFeatures: ["HTTPRouteQueryParamMatching"], unsupportedFeatures: ["TLSRoute"] },
 });
 const report = (profiles: ProfileReport[]): ConformanceReport => ({ gatewayAPIVersion: "v1.6.3", profiles });

@@ -17,7 +17,10 @@ import { MESH_SUPPORTED_FEATURES, SUPPORTED_FEATURES } from "../../pkg/translate
 export const PROFILES = ["GATEWAY-HTTP", "GATEWAY-GRPC", "MESH-HTTP", "MESH-GRPC"] as const;
 /** What the report's implementation block says. */
 export const IMPLEMENTATION = {
-  organization: "weft-mesh", project: "weft", url: "https://github.com/weft-mesh/weft", contact: "@weft-mesh/maintainers",
+  organization: "weft-mesh",
+  project: "weft",
+  url: "https://github.com/weft-mesh/weft",
+  contact: "@weft-mesh/maintainers",
 } as const;
 /** The suite's tests marked Parallel run this many at a time (Go's default is GOMAXPROCS: 2 here). */
 const PARALLEL = 8;
@@ -28,10 +31,22 @@ const PARALLEL = 8;
  * a route change to reach every proxy). Each value is seconds; nothing else of the suite is changed.
  */
 export const TIMEOUT_OVERRIDES: Readonly<Record<string, number>> = {
-  NamespacesMustBeReady: 1200, GatewayMustHaveAddress: 600, GatewayMustHaveCondition: 600, GWCMustBeAccepted: 300,
-  GatewayStatusMustHaveListeners: 180, GatewayListenersMustHaveConditions: 180, HTTPRouteMustHaveCondition: 180,
-  HTTPRouteMustNotHaveParents: 180, RouteMustHaveParents: 180, LatestObservedGenerationSet: 180,
-  MaxTimeToConsistency: 120, CreateTimeout: 180, DeleteTimeout: 60, GetTimeout: 30, RequestTimeout: 30, DefaultTestTimeout: 180,
+  NamespacesMustBeReady: 1200,
+  GatewayMustHaveAddress: 600,
+  GatewayMustHaveCondition: 600,
+  GWCMustBeAccepted: 300,
+  GatewayStatusMustHaveListeners: 180,
+  GatewayListenersMustHaveConditions: 180,
+  HTTPRouteMustHaveCondition: 180,
+  HTTPRouteMustNotHaveParents: 180,
+  RouteMustHaveParents: 180,
+  LatestObservedGenerationSet: 180,
+  MaxTimeToConsistency: 120,
+  CreateTimeout: 180,
+  DeleteTimeout: 60,
+  GetTimeout: 30,
+  RequestTimeout: 30,
+  DefaultTestTimeout: 180,
 };
 
 /** Every feature Weft claims, Gateway side and mesh side, as the suite's -supported-features. */
@@ -41,15 +56,37 @@ export function claimedFeatures(): string[] {
 
 export function conformanceArgs(o: { readonly reportPath: string; readonly version: string; readonly gatewayClass: string }): string[] {
   return [
-    "-test.v", "-test.run", "^TestConformance$", "-test.timeout", "60m", "-test.parallel", String(PARALLEL),
-    "-gateway-class", o.gatewayClass,
-    "-conformance-profiles", PROFILES.join(","),
-    "-supported-features", claimedFeatures().join(","),
-    "-namespace-labels", "weft.dev/inject=enabled",
-    "-timeout-config-overrides", Object.entries(TIMEOUT_OVERRIDES).map(([k, v]) => `${k}:${v}`).join(";"),
-    "-report-output", o.reportPath,
-    "-organization", IMPLEMENTATION.organization, "-project", IMPLEMENTATION.project, "-url", IMPLEMENTATION.url,
-    "-version", o.version, "-contact", IMPLEMENTATION.contact, "-mode", "default",
+    "-test.v",
+    "-test.run",
+    "^TestConformance$",
+    "-test.timeout",
+    "60m",
+    "-test.parallel",
+    String(PARALLEL),
+    "-gateway-class",
+    o.gatewayClass,
+    "-conformance-profiles",
+    PROFILES.join(","),
+    "-supported-features",
+    claimedFeatures().join(","),
+    "-namespace-labels",
+    "weft.dev/inject=enabled",
+    "-timeout-config-overrides",
+    Object.entries(TIMEOUT_OVERRIDES).map(([k, v]) => `${k}:${v}`).join(";"),
+    "-report-output",
+    o.reportPath,
+    "-organization",
+    IMPLEMENTATION.organization,
+    "-project",
+    IMPLEMENTATION.project,
+    "-url",
+    IMPLEMENTATION.url,
+    "-version",
+    o.version,
+    "-contact",
+    IMPLEMENTATION.contact,
+    "-mode",
+    "default",
   ];
 }
 
@@ -79,8 +116,17 @@ export function runConformance(binary: string, args: readonly string[], env: Nod
   });
 }
 
-interface Statistics { Passed?: number; Failed?: number; Skipped?: number }
-interface Level { result?: string; statistics?: Statistics; skippedTests?: string[]; failedTests?: string[] }
+interface Statistics {
+  Passed?: number;
+  Failed?: number;
+  Skipped?: number;
+}
+interface Level {
+  result?: string;
+  statistics?: Statistics;
+  skippedTests?: string[];
+  failedTests?: string[];
+}
 export interface ProfileReport {
   readonly name: string;
   readonly core: Level;
@@ -103,7 +149,10 @@ export function reportProblems(r: ConformanceReport, gatewayApiVersion: string):
   const claimed = new Set(claimedFeatures());
   for (const name of PROFILES) {
     const p = r.profiles?.find((x) => x.name === name);
-    if (p === undefined) { problems.push(`${name}: no profile report`); continue; }
+    if (p === undefined) {
+      problems.push(`${name}: no profile report`);
+      continue;
+    }
     if (p.core.result !== "success") problems.push(`${name}: core ${p.core.result ?? "missing"} (failed: ${(p.core.failedTests ?? []).join(", ") || "none listed"})`);
     if ((p.core.statistics?.Skipped ?? 0) > 0 || (p.core.skippedTests ?? []).length > 0) problems.push(`${name}: core tests skipped: ${(p.core.skippedTests ?? []).join(", ")}`);
     const ext = p.extended;

@@ -40,14 +40,24 @@ realNodeTier.describe("Gateway API conformance", () => {
     const failed = verdicts.filter((v) => v.startsWith("--- FAIL")).map((v) => v.replace(/^--- FAIL: (\S+).*$/, "$1").replace(/^TestConformance\//, ""));
     const report = parseReport(readFileSync(reportPath, "utf8"));
     const problems = reportProblems(report, pins["GATEWAY_API_VERSION"] ?? "?");
-    process.stdout.write(`${JSON.stringify({
-      figure: "gateway-api-conformance", ms: run.ms, exitCode: run.exitCode, report: reportPath,
-      profiles: Object.fromEntries((report.profiles ?? []).map((p) => [p.name, {
-        core: p.core.result, corePassed: p.core.statistics?.Passed, coreSkipped: p.core.statistics?.Skipped,
-        extended: p.extended?.result, extendedPassed: p.extended?.statistics?.Passed, extendedSkipped: p.extended?.statistics?.Skipped,
-        claimed: p.extended?.supportedFeatures?.length ?? 0, unclaimed: p.extended?.unsupportedFeatures?.length ?? 0,
-      }])),
-    })}\n`);
+    process.stdout.write(`${
+      JSON.stringify({
+        figure: "gateway-api-conformance",
+        ms: run.ms,
+        exitCode: run.exitCode,
+        report: reportPath,
+        profiles: Object.fromEntries((report.profiles ?? []).map((p) => [p.name, {
+          core: p.core.result,
+          corePassed: p.core.statistics?.Passed,
+          coreSkipped: p.core.statistics?.Skipped,
+          extended: p.extended?.result,
+          extendedPassed: p.extended?.statistics?.Passed,
+          extendedSkipped: p.extended?.statistics?.Skipped,
+          claimed: p.extended?.supportedFeatures?.length ?? 0,
+          unclaimed: p.extended?.unsupportedFeatures?.length ?? 0,
+        }])),
+      })
+    }\n`);
     const why = `suite log: ${logPath}\nfailed: ${failed.join(", ") || "none"}\n${failedTestLogs(log, failed.filter((f) => f !== "TestConformance"))}`;
     expect(problems, why).toEqual([]);
     expect(run.exitCode, why).toBe(0);

@@ -24,7 +24,11 @@ let sidecar: Sidecar;
 let dialled = 0;
 
 const cluster = (service: string, protocol: UpstreamProtocol, port: number): ClusterIR => ({
-  id: `shop/${service}:80`, namespace: "shop", service, port: 80, protocol,
+  id: `shop/${service}:80`,
+  namespace: "shop",
+  service,
+  port: 80,
+  protocol,
   endpoints: [{ address: POD_IP, port, ready: true, serving: true, terminating: false }],
 });
 
@@ -40,7 +44,12 @@ beforeAll(async () => {
   const clusters = [cluster("plain", "http1", h1Port), cluster("echo", "h2c", h2cPort), cluster("echo-any", "http1", h2cPort)];
   engine.setState(engineStateOf({ gateways: [], services: [], clusters, secrets: [] }, "t"));
   sidecar = await startSidecar({
-    engine, host: "127.0.0.1", outboundPort: 0, inboundPort: 0, lookup: () => undefined, inboundMode: "strict",
+    engine,
+    host: "127.0.0.1",
+    outboundPort: 0,
+    inboundPort: 0,
+    lookup: () => undefined,
+    inboundMode: "strict",
     meshTls: { keyPem: server.keyPem, certChainPem: server.certPem, trustBundlePem: ca.certPem, identity: "spiffe://cluster.local/ns/shop/sa/echo" },
     originalDestination: () => ({ address: POD_IP, port: dialled }),
     log: () => {},
@@ -58,10 +67,16 @@ afterAll(async () => {
 async function meshGet(port: number): Promise<{ status: number; body: string }> {
   dialled = port;
   const session = h2connect(`https://127.0.0.1:${sidecar.inboundPort}`, {
-    createConnection: () => tlsConnect({
-      host: "127.0.0.1", port: sidecar.inboundPort, key: client.keyPem, cert: client.certPem, ca: ca.certPem,
-      ALPNProtocols: ["h2", "weft-h2"], checkServerIdentity: () => undefined,
-    }),
+    createConnection: () =>
+      tlsConnect({
+        host: "127.0.0.1",
+        port: sidecar.inboundPort,
+        key: client.keyPem,
+        cert: client.certPem,
+        ca: ca.certPem,
+        ALPNProtocols: ["h2", "weft-h2"],
+        checkServerIdentity: () => undefined,
+      }),
   });
   session.on("error", () => {});
   try {
@@ -70,10 +85,20 @@ async function meshGet(port: number): Promise<{ status: number; body: string }> 
       let status = 0;
       let body = "";
       const timer = setTimeout(() => reject(new Error("no answer within 10 s")), 10_000);
-      req.on("response", (h) => { status = Number(h[":status"]); });
-      req.on("data", (d: Buffer) => { body += d.toString(); });
-      req.on("end", () => { clearTimeout(timer); resolve({ status, body }); });
-      req.on("error", (e) => { clearTimeout(timer); reject(e); });
+      req.on("response", (h) => {
+        status = Number(h[":status"]);
+      });
+      req.on("data", (d: Buffer) => {
+        body += d.toString();
+      });
+      req.on("end", () => {
+        clearTimeout(timer);
+        resolve({ status, body });
+      });
+      req.on("error", (e: Error) => {
+        clearTimeout(timer);
+        reject(e);
+      });
       req.end();
     });
   } finally {

@@ -48,7 +48,9 @@ export function routeLayer(stacksOf: (req: ProxyRequest) => CompiledStacks, drop
         // The app's protocol: the binding's cluster, else the Service port targeting the dialled pod port.
         const cluster = ctx.defaultCluster !== undefined
           ? state.clusters.get(ctx.defaultCluster)
-          : ctx.localAppAddress !== undefined ? state.endpointClusters?.get(endpointKey(ctx.localAppAddress, ctx.localAppPort)) : undefined;
+          : ctx.localAppAddress !== undefined
+          ? state.endpointClusters?.get(endpointKey(ctx.localAppAddress, ctx.localAppPort))
+          : undefined;
         return stacksOf(req).defaultDestination(cluster, ctx.localAppPort);
       }
       if (ctx.defaultCluster === undefined) throw failure("no_route", "no route");
