@@ -17,10 +17,12 @@ promtoolTier.describe("promtool check metrics", () => {
     expect(promtoolCheck(text)).toBe("");
   });
 
-  promtoolTier.it("passes the proxy's and the controller's telemetry registries", async () => {
-    const reg = createMetricsRegistry();
+  promtoolTier.it("passes the proxy's and the controller's telemetry registries, process metrics included", async () => {
+    const reg = createMetricsRegistry({ processMetrics: true });
     registerProxyMetrics(reg).observeRequest({ face: "gateway", route: "HTTPRoute/default/web", rule: "0", backend: "default/web:80", method: "GET", code: 200, durationSeconds: 0.004 });
     registerControllerMetrics(reg).proxiesConnected.set(3);
-    expect(promtoolCheck(await reg.renderMetrics())).toBe("");
+    const text = await reg.renderMetrics();
+    expect(text).toContain("weft_process_nodejs_active_handles{");
+    expect(promtoolCheck(text)).toBe("");
   });
 });
