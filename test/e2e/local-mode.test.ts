@@ -139,9 +139,9 @@ describe("weft local, driven through its banner", () => {
     expect(tr.out).toContain("Route is accepted on listener grpc of Gateway demo/public");
   }, 60_000);
 
-  it("prints a one-line summary per trace (built-in receiver): gateway → mTLS sidecar hops with route and status", async () => {
+  it("prints a one-line summary per trace (built-in receiver): the Gateway's service → mTLS sidecar hops (their pods' services) with route and status", async () => {
     const line = await eventually("a trace summary line", 25_000,
-      async () => /^trace [0-9a-f]{8} \d+ hops [\d.]+ ms status 200 route HTTPRoute\/demo\/web: gateway GET \/\S* 200 → sidecar\(mTLS\) GET 200/m.exec(stdout)?.[0]);
+      async () => /^trace [0-9a-f]{8} \d+ hops [\d.]+ ms status 200 route HTTPRoute\/demo\/web: public\.demo GET \/\S* 200 → [a-z0-9-]+\.demo\(mTLS\) GET inbound:\d+ 200/m.exec(stdout)?.[0]);
     expect(line).toBeDefined();
   }, 30_000);
 
