@@ -8,7 +8,7 @@ import { selfSigned } from "../support/certs.ts";
 
 const pair = selfSigned();
 const other = selfSigned("other.com");
-const https = (name: string, refs: { name: string; namespace?: string }[], extra: Partial<Listener> = {}): Listener =>
+const https = (name: string, refs: { name: string; namespace?: string; group?: string; kind?: string }[], extra: Partial<Listener> = {}): Listener =>
   ({ name, port: 443, protocol: "HTTPS", tls: { mode: "Terminate", certificateRefs: refs }, ...extra });
 
 describe("listener protocols", () => {
@@ -79,12 +79,24 @@ describe("HTTPS certificates", () => {
     ["wrong type", [tlsSecret("cert", "default", pair.certPem, pair.keyPem, "Opaque")], "not kubernetes.io/tls"],
     ["garbage PEM", [tlsSecret("cert", "default", "not a cert", "not a key")], "not a valid PEM"],
     ["key of another certificate", [tlsSecret("cert", "default", pair.certPem, other.keyPem)], "does not match"],
+    ["no tls.key", [tlsSecret("cert", "default", pair.certPem, "")], "lacks tls.crt or tls.key"],
+    ["no tls.crt", [tlsSecret("cert", "default", "", pair.keyPem)], "lacks tls.crt or tls.key"],
+    ["tls.crt over 1 MiB", [tlsSecret("cert", "default", pair.certPem + " ".repeat(1_100_000), pair.keyPem)], "lacks tls.crt or tls.key"],
   ])("%s ⇒ ResolvedRefs=False/InvalidCertificateRef, listener not served", (_n, secrets, msg) => {
     const r = translate(baseGateway({ secrets }, [https("tls", [{ name: "cert" }])]));
     expect(listenerCond(r, "tls", "ResolvedRefs")).toMatchObject({ status: "False", reason: "InvalidCertificateRef", message: expect.stringContaining(msg) });
     expect(listenerCond(r, "tls", "Programmed").status).toBe("False");
     expect(r.ir.gateways[0]?.ports).toEqual([]);
     expect(JSON.stringify(r.statuses)).not.toContain("PRIVATE KEY");
+  });
+  it("a certificateRef to anything but a core Secret ⇒ InvalidCertificateRef naming the kind, listener not served", () => {
+    const secrets = [tlsSecret("cert", "default", pair.certPem, pair.keyPem)];
+    for (const [ref, shown] of [[{ name: "cert", kind: "ConfigMap" }, "ConfigMap"], [{ name: "cert", group: "example.com", kind: "Secret" }, "example.com/Secret"]] as const) {
+      const r = translate(baseGateway({ secrets }, [https("tls", [ref])]));
+      expect(listenerCond(r, "tls", "ResolvedRefs")).toMatchObject({ status: "False", reason: "InvalidCertificateRef", message: expect.stringContaining(`kind ${shown} is not supported`) });
+      expect(r.ir.gateways[0]?.ports).toEqual([]);
+    }
+    expect(listenerCond(translate(baseGateway({ secrets }, [https("tls", [{ name: "cert", group: "", kind: "Secret" }])])), "tls", "ResolvedRefs").status).toBe("True");
   });
   it("HTTPS without certificateRefs ⇒ InvalidCertificateRef; Passthrough ⇒ UnsupportedProtocol", () => {
     const r = translate(baseGateway({}, [https("a", []), https("b", [], { port: 444, tls: { mode: "Passthrough" } })]));
