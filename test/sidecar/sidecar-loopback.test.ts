@@ -1,5 +1,6 @@
 // sidecar-loopback: the sidecar's capture faces on loopback, with the original destination supplied by
 // the test (keyed by the client's 127.0.0.x source address) instead of iptables, and a recording engine.
+// Service VIPs are 127.0.1.x: a passthrough (peek timeout on a starved machine) must stay on loopback.
 // Proves: what each face hands to the engine (context, replayed bytes), TCP passthrough with half-close,
 // server-first protocols, loop and unknown-destination refusal, inbound mTLS with SPIFFE peer id,
 // strict/permissive plaintext, the app's own TLS passing through, and mTLS material rotation.
@@ -55,7 +56,7 @@ beforeAll(async () => {
   appTls = createTlsServer({ key: serverLeaf.keyPem, cert: serverLeaf.certPem }, (s) => s.end("app-tls-ok"));
   await new Promise<void>((r) => appTls.listen(0, "127.0.0.1", r));
   appTlsPort = (appTls.address() as AddressInfo).port;
-  meshByKey.set("10.96.0.10|9080", service("reviews", "10.96.0.10", 9080));
+  meshByKey.set("127.0.1.10|9080", service("reviews", "127.0.1.10", 9080));
   meshByKey.set(`127.0.0.1|${echo.port}`, service("echo", "127.0.0.1", echo.port));
   meshByKey.set(`127.0.0.1|${banner.port}`, service("banner", "127.0.0.1", banner.port));
   sidecar = await startSidecar({
@@ -78,7 +79,7 @@ afterAll(async () => {
 describe("sidecar outbound face", () => {
   it("hands HTTP/1 for a mesh Service to the engine with the Service's context and the peeked bytes", async () => {
     const before = engine.calls.length;
-    const r = await rawHttp(sidecar.outboundPort, sourceFor({ address: "10.96.0.10", port: 9080 }), "/ratings?x=1");
+    const r = await rawHttp(sidecar.outboundPort, sourceFor({ address: "127.0.1.10", port: 9080 }), "/ratings?x=1");
     expect(r.status).toBe(200);
     const body = JSON.parse(r.body) as Record<string, unknown>;
     expect(body).toMatchObject({ face: "sidecar-outbound", label: "shop/reviews:9080", defaultCluster: "shop/reviews:9080", destinationPort: 9080, url: "/ratings?x=1" });
@@ -87,9 +88,9 @@ describe("sidecar outbound face", () => {
   });
 
   it("reads the routes in force on every request: a kept-alive connection follows a config swap", async () => {
-    const key = "10.96.0.11|9080";
-    meshByKey.set(key, service("ratings", "10.96.0.11", 9080));
-    const socket = connect({ port: sidecar.outboundPort, host: "127.0.0.1", localAddress: sourceFor({ address: "10.96.0.11", port: 9080 }) });
+    const key = "127.0.1.11|9080";
+    meshByKey.set(key, service("ratings", "127.0.1.11", 9080));
+    const socket = connect({ port: sidecar.outboundPort, host: "127.0.0.1", localAddress: sourceFor({ address: "127.0.1.11", port: 9080 }) });
     let received = "";
     socket.setEncoding("latin1");
     socket.on("data", (d: string) => { received += d; });
@@ -102,7 +103,7 @@ describe("sidecar outbound face", () => {
     try {
       expect(await ask()).toMatchObject({ hasRoutes: false, defaultCluster: "shop/ratings:9080" });
       // A route attached (any compiled table) and the Service's cluster renamed, on the same connection.
-      const swapped = service("ratings", "10.96.0.11", 9080);
+      const swapped = service("ratings", "127.0.1.11", 9080);
       meshByKey.set(key, { ...swapped, port: { ...swapped.port, cluster: "shop/ratings-v2:9080" }, routes: { rules: [] } as never });
       expect(await ask()).toMatchObject({ hasRoutes: true, defaultCluster: "shop/ratings-v2:9080" });
     } finally {
@@ -113,7 +114,7 @@ describe("sidecar outbound face", () => {
 
   it("hands an HTTP/2 prior-knowledge preface to the engine", async () => {
     const before = engine.calls.length;
-    await exchange(sidecar.outboundPort, sourceFor({ address: "10.96.0.10", port: 9080 }), "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0");
+    await exchange(sidecar.outboundPort, sourceFor({ address: "127.0.1.10", port: 9080 }), "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0");
     expect(engine.calls.length).toBe(before + 1);
     expect(engine.calls[before]?.head.startsWith("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")).toBe(true);
     expect(engine.calls[before]?.ctx.face).toBe("sidecar-outbound");
