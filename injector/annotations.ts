@@ -46,9 +46,15 @@ export interface PodOverrides {
 }
 
 function listOf(name: string, value: string, problems: string[]): string[] {
-  if (value.length > MAX_VALUE_LENGTH) { problems.push(`${name}: value longer than ${MAX_VALUE_LENGTH} characters`); return []; }
+  if (value.length > MAX_VALUE_LENGTH) {
+    problems.push(`${name}: value longer than ${MAX_VALUE_LENGTH} characters`);
+    return [];
+  }
   const items = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
-  if (items.length > MAX_LIST_ITEMS) { problems.push(`${name}: more than ${MAX_LIST_ITEMS} entries`); return []; }
+  if (items.length > MAX_LIST_ITEMS) {
+    problems.push(`${name}: more than ${MAX_LIST_ITEMS} entries`);
+    return [];
+  }
   return items;
 }
 

@@ -29,9 +29,16 @@ function readPins(): Record<string, string> {
 export const pins: Readonly<Record<string, string>> = readPins();
 
 const VERSION_KEY: Record<Piece, string> = {
-  k8s: "KUBE_VERSION", helm: "HELM_VERSION", "gateway-api": "GATEWAY_API_VERSION", coredns: "COREDNS_VERSION",
-  jaeger: "JAEGER_VERSION", promtool: "PROMETHEUS_VERSION", h2spec: "H2SPEC_VERSION", pause: "KUBE_VERSION",
-  conformance: "GATEWAY_API_VERSION", "istio-echo": "ISTIO_ECHO_VERSION",
+  k8s: "KUBE_VERSION",
+  helm: "HELM_VERSION",
+  "gateway-api": "GATEWAY_API_VERSION",
+  coredns: "COREDNS_VERSION",
+  jaeger: "JAEGER_VERSION",
+  promtool: "PROMETHEUS_VERSION",
+  h2spec: "H2SPEC_VERSION",
+  pause: "KUBE_VERSION",
+  conformance: "GATEWAY_API_VERSION",
+  "istio-echo": "ISTIO_ECHO_VERSION",
 };
 
 export const cacheRoot: string = process.env["WEFT_CACHE_DIR"] ?? join(homedir(), ".cache/weft");

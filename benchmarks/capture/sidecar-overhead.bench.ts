@@ -24,18 +24,27 @@ const root = join(import.meta.dirname, "../..");
 const fixtures = join(root, "test/capture/fixtures");
 const B_ID = "spiffe://cluster.local/ns/bench/sa/server";
 const ir: MeshIR = {
-  gateways: [], secrets: [],
+  gateways: [],
+  secrets: [],
   services: [
     { namespace: "bench", name: "svc", clusterIPs: ["10.96.0.10"], ports: [{ port: 9080, cluster: "bench/svc:9080", consumers: {} }] },
     { namespace: "bench", name: "meshed", clusterIPs: ["10.96.0.10"], ports: [{ port: 9443, cluster: "bench/meshed:9443", consumers: {} }] },
   ],
   clusters: [
     {
-      id: "bench/svc:9080", namespace: "bench", service: "svc", port: 9080, protocol: "http1",
+      id: "bench/svc:9080",
+      namespace: "bench",
+      service: "svc",
+      port: 9080,
+      protocol: "http1",
       endpoints: [{ address: "10.244.1.1", port: 8081, ready: true, serving: true, terminating: false }],
     },
     {
-      id: "bench/meshed:9443", namespace: "bench", service: "meshed", port: 9443, protocol: "http1",
+      id: "bench/meshed:9443",
+      namespace: "bench",
+      service: "meshed",
+      port: 9443,
+      protocol: "http1",
       endpoints: [{ address: "10.244.1.1", port: 8082, ready: true, serving: true, terminating: false, identity: B_ID }],
     },
   ],
@@ -48,9 +57,13 @@ const daemons: Daemon[] = [];
 try {
   chmodSync(tmp, 0o755);
   const ca = testCa();
-  const material = (id: string) => { const l = issueLeaf(ca, id); return { keyPem: l.keyPem, certChainPem: l.certPem, trustBundlePem: ca.certPem, identity: id }; };
+  const material = (id: string) => {
+    const l = issueLeaf(ca, id);
+    return { keyPem: l.keyPem, certChainPem: l.certPem, trustBundlePem: ca.certPem, identity: id };
+  };
   writeFileSync(join(tmp, "sidecar.json"), JSON.stringify({ uid: 1337, gid: 1337, clientNamespace: "bench", ir, meshTls: material("spiffe://cluster.local/ns/bench/sa/client") }), { mode: 0o644 });
-  writeFileSync(join(tmp, "sidecar-b.json"), JSON.stringify({ uid: 1337, gid: 1337, clientNamespace: "bench", ir: { gateways: [], services: [], clusters: [], secrets: [] }, meshTls: material(B_ID) }), { mode: 0o644 });
+  writeFileSync(join(tmp, "sidecar-b.json"), JSON.stringify({ uid: 1337, gid: 1337, clientNamespace: "bench", ir: { gateways: [], services: [], clusters: [], secrets: [] }, meshTls: material(B_ID) }),
+    { mode: 0o644 });
   inNs(pair.pod, NODE, [join(root, "cmd/weft.ts"), "init", "--exclude-outbound-ports", "7000"]);
   // Pod B captures inbound only on the meshed app port; the direct and plain endpoints stay uncaptured.
   inNs(pair.peer, NODE, [join(root, "cmd/weft.ts"), "init", "--include-inbound-ports", "8082", "--include-outbound-cidrs", "10.96.0.0/12"]);

@@ -18,7 +18,10 @@ export { freePort };
 
 export function httpGet(port: number, path: string): Promise<number> {
   return new Promise((resolve) => {
-    const req = request({ host: "127.0.0.1", port, path, agent: false, timeout: 2000 }, (res) => { res.resume(); res.on("end", () => resolve(res.statusCode ?? 0)); });
+    const req = request({ host: "127.0.0.1", port, path, agent: false, timeout: 2000 }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
     req.on("timeout", () => req.destroy());
     req.on("error", () => resolve(0));
     req.end();
@@ -35,15 +38,17 @@ export async function until(what: string, ok: () => Promise<boolean>, ms = 30_00
 }
 
 function gatewayIr(originPort: number): MeshIR {
-  const rule = { id: "HTTPRoute/bench/web/0", route: { kind: "HTTPRoute" as const, namespace: "bench", name: "web", generation: 1 }, ruleIndex: 0,
-    filters: [], backends: [{ kind: "cluster" as const, cluster: "bench/origin:80", weight: 1, filters: [] }], timeouts: {} };
+  const rule = { id: "HTTPRoute/bench/web/0", route: { kind: "HTTPRoute" as const, namespace: "bench", name: "web", generation: 1 }, ruleIndex: 0, filters: [],
+    backends: [{ kind: "cluster" as const, cluster: "bench/origin:80", weight: 1, filters: [] }], timeouts: {} };
   const routes = {
-    http: { kind: "http" as const, entries: [{ hostnames: [], match: { kind: "http" as const, path: { type: "PathPrefix" as const, value: "/" }, headers: [], queryParams: [] }, rule: 0, matchIndex: 0 }], rules: [rule] },
+    http: { kind: "http" as const,
+      entries: [{ hostnames: [], match: { kind: "http" as const, path: { type: "PathPrefix" as const, value: "/" }, headers: [], queryParams: [] }, rule: 0, matchIndex: 0 }], rules: [rule] },
     grpc: { kind: "grpc" as const, entries: [], rules: [] },
   };
   return {
     gateways: [{ namespace: "bench", name: "gw", ports: [{ port: 80, protocol: "HTTP", listeners: [{ id: "bench/gw/http", name: "http", protocol: "HTTP", certificates: [], routes }] }] }],
-    services: [], secrets: [],
+    services: [],
+    secrets: [],
     clusters: [{ id: "bench/origin:80", namespace: "bench", service: "origin", port: 80, protocol: "http1",
       endpoints: [{ address: "127.0.0.1", port: originPort, ready: true, serving: true, terminating: false }] }],
   };
@@ -61,9 +66,9 @@ export async function startGatewayTarget(work: string, nodeArgs: readonly string
   const irPath = join(work, "gateway-ir.json");
   writeFileSync(irPath, JSON.stringify(gatewayIr((origin.address() as AddressInfo).port)));
   const [port, admin] = [await freePort(), await freePort()];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(ROOT, "cmd/weft.ts"), "proxy", "--mode", "gateway", "--gateway", "bench/gw",
-    "--config", irPath, "--bind", "127.0.0.1", "--port-map", `80=${port}`, "--admin-port", String(admin), "--drain-ms", "1000", "--log-level", "error"],
-  { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, NODE_OPTIONS: PROXY_NODE_OPTIONS } });
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(ROOT, "cmd/weft.ts"), "proxy", "--mode", "gateway", "--gateway", "bench/gw", "--config", irPath, "--bind", "127.0.0.1",
+    "--port-map", `80=${port}`, "--admin-port", String(admin), "--drain-ms", "1000", "--log-level", "error"], { stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, NODE_OPTIONS: PROXY_NODE_OPTIONS } });
   await until("the gateway", async () => (await httpGet(port, "/")) === 200);
   return {
     pid: child.pid!,

@@ -68,16 +68,27 @@ function grpcSender(): { send: Send; close(): Promise<void> } {
     send: (done, failed) => {
       const s = sessions[next++ % sessions.length]!;
       let st;
-      try { st = s.request(headers); } catch { failed(); return; }
+      try {
+        st = s.request(headers);
+      } catch {
+        failed();
+        return;
+      }
       let status = "";
-      st.on("response", (h) => { if (h["grpc-status"] !== undefined) status = String(h["grpc-status"]); });
-      st.on("trailers", (t) => { status = String(t["grpc-status"] ?? ""); });
+      st.on("response", (h) => {
+        if (h["grpc-status"] !== undefined) status = String(h["grpc-status"]);
+      });
+      st.on("trailers", (t) => {
+        status = String(t["grpc-status"] ?? "");
+      });
       st.on("data", () => {});
       st.on("end", () => done(`grpc-${status}`));
       st.on("error", failed);
       st.end(frame);
     },
-    close: async () => { for (const s of sessions) s.close(); },
+    close: async () => {
+      for (const s of sessions) s.close();
+    },
   };
 }
 
@@ -93,7 +104,10 @@ function fire(due: number, counted: boolean): void {
     settled = true;
     inflight--;
     if (!counted) return;
-    if (!okStatus(status)) { non2xx++; bad[status] = (bad[status] ?? 0) + 1; }
+    if (!okStatus(status)) {
+      non2xx++;
+      bad[status] = (bad[status] ?? 0) + 1;
+    }
     const end = performance.now();
     lat.push((end - sent) * 1000);
     dueLat.push((end - due) * 1000);
@@ -108,9 +122,15 @@ function fire(due: number, counted: boolean): void {
 await new Promise<void>((done) => {
   const tick = () => {
     const now = performance.now();
-    if (issued >= total || now > deadline) { done(); return; }
+    if (issued >= total || now > deadline) {
+      done();
+      return;
+    }
     while (issued < total && t0 + (issued * 1000) / rate <= now && inflight < maxInflight) {
-      if (issued === warmup) { measuredFrom = performance.now(); process.stdout.write("warm\n"); }
+      if (issued === warmup) {
+        measuredFrom = performance.now();
+        process.stdout.write("warm\n");
+      }
       fire(t0 + (issued * 1000) / rate, issued >= warmup);
       issued++;
     }
@@ -123,6 +143,11 @@ while (inflight > 0 && performance.now() < drainBy) await new Promise((r) => set
 lat.sort((a, b) => a - b);
 dueLat.sort((a, b) => a - b);
 const pct = (p: number, a = lat) => Math.round(a[Math.min(a.length - 1, Math.floor((p / 100) * a.length))] ?? NaN);
-process.stdout.write(`${JSON.stringify({ requests: lat.length, errors, non2xx, late, duration_s: Math.round((performance.now() - measuredFrom) / 10) / 100, p50_us: pct(50), p99_us: pct(99), p999_us: pct(99.9), max_us: Math.round(lat[lat.length - 1] ?? NaN), due_p99_us: pct(99, dueLat), due_p999_us: pct(99.9, dueLat), ...(non2xx > 0 ? { not_ok: bad } : {}) })}\n`);
+process.stdout.write(
+  `${
+    JSON.stringify({ requests: lat.length, errors, non2xx, late, duration_s: Math.round((performance.now() - measuredFrom) / 10) / 100, p50_us: pct(50), p99_us: pct(99), p999_us: pct(99.9),
+      max_us: Math.round(lat[lat.length - 1] ?? NaN), due_p99_us: pct(99, dueLat), due_p999_us: pct(99.9, dueLat), ...(non2xx > 0 ? { not_ok: bad } : {}) })
+  }\n`,
+);
 await sender.close();
 process.exit(0);

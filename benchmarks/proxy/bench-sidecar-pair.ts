@@ -25,14 +25,21 @@ const matB = { keyPem: leafB.keyPem, certChainPem: leafB.certPem, trustBundlePem
 const engineB = createHttpEngine({ limits: { maxConnections: 100_000 } });
 engineB.setState(engineStateOf({ gateways: [], services: [], clusters: [], secrets: [] }, "b"));
 const sidecarB = await startSidecar({
-  engine: engineB, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", meshTls: matB, inboundMode: "strict",
+  engine: engineB,
+  outboundPort: 0,
+  inboundPort: 0,
+  host: "127.0.0.1",
+  meshTls: matB,
+  inboundMode: "strict",
   lookup: () => undefined,
   originalDestination: () => ({ address: "127.0.0.1", port: originPort }),
 });
 
 const svc: MeshServiceIR = { namespace: "bench", name: "reviews", clusterIPs: ["127.0.0.10"], ports: [{ port: 9080, cluster: "bench/reviews:9080", consumers: {} }] };
 const ir: MeshIR = {
-  gateways: [], secrets: [], services: [svc],
+  gateways: [],
+  secrets: [],
+  services: [svc],
   clusters: [{ id: "bench/reviews:9080", namespace: "bench", service: "reviews", port: 9080, protocol: "http1",
     endpoints: [{ address: "127.0.0.1", port: sidecarB.inboundPort, ready: true, serving: true, terminating: false, identity: idB }] }],
 };
@@ -40,7 +47,11 @@ const engineA = createHttpEngine({ limits: { maxConnections: 100_000 } });
 engineA.setState(engineStateOf(ir, "a"));
 engineA.setMeshTls(matA);
 const sidecarA = await startSidecar({
-  engine: engineA, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", meshTls: matA,
+  engine: engineA,
+  outboundPort: 0,
+  inboundPort: 0,
+  host: "127.0.0.1",
+  meshTls: matA,
   lookup: (ip, port) => (ip === "127.0.0.10" && port === 9080 ? { service: svc, port: svc.ports[0]!, routes: undefined } : undefined),
   originalDestination: () => ({ address: "127.0.0.10", port: 9080 }),
 });

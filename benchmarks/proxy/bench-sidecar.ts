@@ -28,8 +28,13 @@ interface Config {
 }
 const cfg = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as Config;
 const tracing = cfg.ratio === "off" ? undefined : initTracing({
-  enabled: true, serviceName: `bench-${cfg.role}`, otlpEndpoint: `http://127.0.0.1:${cfg.otlpPort}`, protocol: "http",
-  samplingRatio: cfg.ratio, propagators: ["tracecontext"], exportDelayMs: 1000,
+  enabled: true,
+  serviceName: `bench-${cfg.role}`,
+  otlpEndpoint: `http://127.0.0.1:${cfg.otlpPort}`,
+  protocol: "http",
+  samplingRatio: cfg.ratio,
+  propagators: ["tracecontext"],
+  exportDelayMs: 1000,
 });
 const limits = { maxConnections: 100_000 };
 let port: number;
@@ -37,14 +42,22 @@ if (cfg.role === "inbound") {
   const engine = createHttpEngine({ limits, ...(tracing !== undefined ? { tracing } : {}) });
   engine.setState(engineStateOf({ gateways: [], services: [], clusters: [], secrets: [] }, "b"));
   const sc = await startSidecar({
-    engine, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", meshTls: cfg.mat, inboundMode: "strict",
-    lookup: () => undefined, originalDestination: () => ({ address: "127.0.0.1", port: cfg.port }),
+    engine,
+    outboundPort: 0,
+    inboundPort: 0,
+    host: "127.0.0.1",
+    meshTls: cfg.mat,
+    inboundMode: "strict",
+    lookup: () => undefined,
+    originalDestination: () => ({ address: "127.0.0.1", port: cfg.port }),
   });
   port = sc.inboundPort;
 } else {
   const svc: MeshServiceIR = { namespace: "bench", name: "reviews", clusterIPs: ["127.0.0.10"], ports: [{ port: 9080, cluster: "bench/reviews:9080", consumers: {} }] };
   const ir: MeshIR = {
-    gateways: [], secrets: [], services: [svc],
+    gateways: [],
+    secrets: [],
+    services: [svc],
     clusters: [{ id: "bench/reviews:9080", namespace: "bench", service: "reviews", port: 9080, protocol: cfg.protocol ?? "http1",
       endpoints: [{ address: "127.0.0.1", port: cfg.port, ready: true, serving: true, terminating: false, identity: cfg.peerIdentity }] }],
   };
@@ -52,7 +65,11 @@ if (cfg.role === "inbound") {
   engine.setState(engineStateOf(ir, "a"));
   engine.setMeshTls(cfg.mat);
   const sc = await startSidecar({
-    engine, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", meshTls: cfg.mat,
+    engine,
+    outboundPort: 0,
+    inboundPort: 0,
+    host: "127.0.0.1",
+    meshTls: cfg.mat,
     lookup: (ip, p) => (ip === "127.0.0.10" && p === 9080 ? { service: svc, port: svc.ports[0]!, routes: undefined } : undefined),
     originalDestination: () => ({ address: "127.0.0.10", port: 9080 }),
   });

@@ -35,7 +35,10 @@ import { procKb } from "./proc-kb.ts";
 import { haproxyMtlsPair, nginxMtlsPair, type PairFiles } from "./reference-proxies.ts";
 
 export interface PacedDeps {
-  root: string; dir: string; nodeBin: string; origin: { h1Port: number; grpcPort: number; pid: number };
+  root: string;
+  dir: string;
+  nodeBin: string;
+  origin: { h1Port: number; grpcPort: number; pid: number };
   emit: (o: Record<string, unknown>) => void;
   startChild(cmd: string, args: string[]): ChildProcess;
   firstJsonLine(c: ChildProcess): Promise<Record<string, number>>;
@@ -51,7 +54,14 @@ type Proxies = Record<string, number[]>;
 type Protocol = "http1" | "grpc";
 
 /** One Weft sidecar pair configuration: protocol, tracing, V8 flags, environment, the checkout it is built from. */
-interface Variant { name: string; protocol: Protocol; ratio: "off" | number; flags: string[]; env?: Record<string, string>; baseline?: boolean }
+interface Variant {
+  name: string;
+  protocol: Protocol;
+  ratio: "off" | number;
+  flags: string[];
+  env?: Record<string, string>;
+  baseline?: boolean;
+}
 
 /**
  * Compiles bench-sidecar.ts and the pkg/ files it imports with tsconfig.build.json (the `npm run build`
@@ -63,7 +73,8 @@ function compileSidecar(root: string): { entry: string; dir: string } {
   writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
     extends: "../../tsconfig.build.json",
     compilerOptions: { outDir: ".", rootDir: "../.." },
-    include: [], files: ["../../benchmarks/proxy/bench-sidecar.ts"],
+    include: [],
+    files: ["../../benchmarks/proxy/bench-sidecar.ts"],
   }));
   const r = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(dir, "tsconfig.json")], { encoding: "utf8", timeout: 120_000 });
   if (r.status !== 0) throw new Error(`compiling bench-sidecar failed: ${r.stdout}${r.stderr}`);
@@ -76,19 +87,24 @@ const SHIPPED = `${PROXY_NODE_OPTIONS} ${SIDECAR_NODE_ARGS}`.split(" ").filter((
 function variantsOf(env: NodeJS.ProcessEnv, protocols: readonly Protocol[]): Variant[] {
   const out: Variant[] = [];
   if (env.BENCH_FLAG_SETS_ONLY !== "1" && protocols.includes("http1")) {
-    out.push({ name: "weft-sidecar-pair-tracing-off", protocol: "http1", ratio: "off", flags: SHIPPED },
-      { name: "weft-sidecar-pair-tracing-1%", protocol: "http1", ratio: 0.01, flags: SHIPPED },
-      { name: "weft-sidecar-pair-tracing-100%", protocol: "http1", ratio: 1, flags: SHIPPED });
+    out.push({ name: "weft-sidecar-pair-tracing-off", protocol: "http1", ratio: "off", flags: SHIPPED }, { name: "weft-sidecar-pair-tracing-1%", protocol: "http1", ratio: 0.01, flags: SHIPPED }, {
+      name: "weft-sidecar-pair-tracing-100%",
+      protocol: "http1",
+      ratio: 1,
+      flags: SHIPPED,
+    });
   }
   if (env.BENCH_FLAG_SETS_ONLY !== "1" && protocols.includes("grpc")) out.push({ name: "weft-sidecar-pair-grpc", protocol: "grpc", ratio: "off", flags: SHIPPED });
   // BENCH_PACED_BASELINE=<another checkout>: the same pairs (HTTP/1.1 with tracing off, 1% and 100%; gRPC)
   // built from that checkout, right in every round beside this one's (before/after in the same run).
   if (env.BENCH_PACED_BASELINE !== undefined && env.BENCH_PACED_BASELINE !== "") {
     for (const p of protocols) {
-      if (p === "grpc") { out.push({ name: "weft-sidecar-pair-grpc-baseline", protocol: p, ratio: "off", flags: SHIPPED, baseline: true }); continue; }
-      out.push({ name: "weft-sidecar-pair-tracing-off-baseline", protocol: p, ratio: "off", flags: SHIPPED, baseline: true },
-        { name: "weft-sidecar-pair-tracing-1%-baseline", protocol: p, ratio: 0.01, flags: SHIPPED, baseline: true },
-        { name: "weft-sidecar-pair-tracing-100%-baseline", protocol: p, ratio: 1, flags: SHIPPED, baseline: true });
+      if (p === "grpc") {
+        out.push({ name: "weft-sidecar-pair-grpc-baseline", protocol: p, ratio: "off", flags: SHIPPED, baseline: true });
+        continue;
+      }
+      out.push({ name: "weft-sidecar-pair-tracing-off-baseline", protocol: p, ratio: "off", flags: SHIPPED, baseline: true }, { name: "weft-sidecar-pair-tracing-1%-baseline", protocol: p, ratio: 0.01,
+        flags: SHIPPED, baseline: true }, { name: "weft-sidecar-pair-tracing-100%-baseline", protocol: p, ratio: 1, flags: SHIPPED, baseline: true });
     }
   }
   // BENCH_FLAG_SETS="--max-semi-space-size=1;MALLOC_ARENA_MAX=2 --max-semi-space-size=2;-": one more
@@ -132,7 +148,9 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
   const warm = Math.round(rate * Number(process.env.BENCH_PACED_WARM_SECONDS ?? 5));
   const paced = async (port: number, protocol: Protocol, proxies: Proxies) => {
     let before: Record<string, number> = {};
-    const snapshot = () => { before = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, d.cpuTicks(p)])); };
+    const snapshot = () => {
+      before = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, d.cpuTicks(p)]));
+    };
     snapshot();
     const peak: Record<string, number> = {}, peakAnon: Record<string, number> = {}, peakPss: Record<string, number> = {}, peakPrivate: Record<string, number> = {};
     const sample = () => {
@@ -144,7 +162,9 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
       }
     };
     const sampler = setInterval(sample, 250);
-    const child = spawn(d.nodeBin, [join(d.root, "benchmarks/proxy/bench-paced.ts"), String(port), String(rate), String(count), String((count + warm) / rate + 10), String(warm), protocol], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(d.nodeBin, [join(d.root, "benchmarks/proxy/bench-paced.ts"), String(port), String(rate), String(count), String((count + warm) / rate + 10), String(warm), protocol], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     child.stderr.resume();
     let out = "";
     child.stdout.on("data", (c: Buffer) => {
@@ -191,9 +211,8 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
     d.emit(out);
     const list = results.get(name) ?? [];
     const most = (r: Record<string, number>) => Math.max(0, ...Object.values(r));
-    list.push({ addedP99: (out.added_p99_us as number | undefined) ?? 0, p99: res.p99_us ?? NaN, cpuTotal: out.cpu_us_per_req_total as number,
-      rssIdle: most(idle), rssPeak: most(peak), anonPeak: most(peakAnon), pssPeak: most(peakPss), privatePeak: most(peakPrivate),
-      failed: (res.errors ?? 0) + (res.non2xx ?? 0) });
+    list.push({ addedP99: (out.added_p99_us as number | undefined) ?? 0, p99: res.p99_us ?? NaN, cpuTotal: out.cpu_us_per_req_total as number, rssIdle: most(idle), rssPeak: most(peak),
+      anonPeak: most(peakAnon), pssPeak: most(peakPss), privatePeak: most(peakPrivate), failed: (res.errors ?? 0) + (res.non2xx ?? 0) });
     results.set(name, list);
     return res;
   };
@@ -226,7 +245,11 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
   // certificate, their client side verifies the server's name against the CA.
   const srv = ca.leaf({ cn: "server.bench", dns: ["server.bench"] });
   const cli = ca.leaf({ cn: "client.bench", dns: ["client.bench"] });
-  const f = (name: string, text: string) => { const p = join(d.dir, name); writeFileSync(p, text, { mode: 0o600 }); return p; };
+  const f = (name: string, text: string) => {
+    const p = join(d.dir, name);
+    writeFileSync(p, text, { mode: 0o600 });
+    return p;
+  };
   const files: PairFiles = {
     ca: f("paced-ca.crt", ca.certPem),
     server: { crt: f("pair-server.crt", srv.certPem), key: f("pair-server.key", srv.keyPem), pem: f("pair-server.pem", srv.certPem + srv.keyPem) },
@@ -241,7 +264,10 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
   const referencePair = async (name: "nginx" | "haproxy", protocol: Protocol) => {
     const scenarioName = `${name}${protocol === "grpc" ? "-grpc" : ""}-mtls-pair`;
     if (!chosen(scenarioName)) return;
-    if (!d.has(name)) { if (round === 1) d.emit({ bench: "proxy-paced", scenario: scenarioName, skipped: `${name} not installed` }); return; }
+    if (!d.has(name)) {
+      if (round === 1) d.emit({ bench: "proxy-paced", scenario: scenarioName, skipped: `${name} not installed` });
+      return;
+    }
     const ports = { client: await d.freePort(), server: await d.freePort(), origin: originOf(protocol) };
     const conf = name === "nginx" ? nginxMtlsPair(d.dir, protocol, ports, files) : haproxyMtlsPair(protocol, ports, files);
     const sConf = f(`${scenarioName}-server.conf`, conf.server);
@@ -273,11 +299,14 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
           const { port: bPort, pid: bPid } = await d.firstJsonLine(b);
           const cfgA = f(`sidecar-a-${name}.json`, JSON.stringify({ role: "outbound", port: bPort, mat: mat(leafA, idA), peerIdentity: idB, ratio, otlpPort, protocol: vp }));
           const a = d.startChild(d.nodeBin, [...flags, entry, cfgA]);
-          for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+          for (const [k, v] of Object.entries(saved))
+            if (v === undefined) delete process.env[k];
+            else process.env[k] = v;
           const { port: aPort, pid: aPid } = await d.firstJsonLine(a);
           // Let startup garbage settle before the idle RSS is read.
           await new Promise((r) => setTimeout(r, 1000));
-          await scenario(name, vp, aPort!, { outbound: [aPid!], inbound: [bPid!] }, { sampling: ratio, node_flags: flags, ...(env !== undefined ? { env } : {}) }, ratio === "off" ? undefined : () => exports);
+          await scenario(name, vp, aPort!, { outbound: [aPid!], inbound: [bPid!] }, { sampling: ratio, node_flags: flags, ...(env !== undefined ? { env } : {}) }, ratio === "off" ? undefined : () =>
+            exports);
           await stop(a);
           await stop(b);
         }

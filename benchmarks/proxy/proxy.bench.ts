@@ -42,7 +42,6 @@ function emit(o: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(o)}\n`);
 }
 
-
 function startChild(cmd: string, args: string[]): ChildProcess {
   const c = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
   c.stderr?.resume();
@@ -59,7 +58,10 @@ async function firstJsonLine(c: ChildProcess): Promise<Record<string, number>> {
 async function waitPort(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise<boolean>((r) => {
-      const s = require_net().connect(port, "127.0.0.1", () => { s.destroy(); r(true); });
+      const s = require_net().connect(port, "127.0.0.1", () => {
+        s.destroy();
+        r(true);
+      });
       s.on("error", () => r(false));
     });
     if (ok) return;
@@ -68,7 +70,9 @@ async function waitPort(port: number): Promise<void> {
   throw new Error(`port ${port} never opened`);
 }
 import * as netModule from "node:net";
-function require_net() { return netModule; }
+function require_net() {
+  return netModule;
+}
 
 /** All pids of a process tree (nginx master + workers). */
 function treePids(pid: number): number[] {
@@ -127,7 +131,8 @@ function h2load(port: number, path: string, grpcUnary = false, secs = seconds): 
   const extra = grpcUnary ? ["-d", grpcBody, "-H", "content-type: application/grpc", "-H", "te: trailers"] : [];
   // Per-request log (start µs, status, µs to the end of the answer) for the latency percentiles.
   const log = join(dir, `h2load-${++h2logs}.tsv`);
-  const r = spawnSync("h2load", ["-c", String(Math.min(conns, 8)), "-m", "16", "-D", String(secs), `--log-file=${log}`, ...extra, `http://127.0.0.1:${port}${path}`], { encoding: "utf8", timeout: (secs + 30) * 1000 });
+  const r = spawnSync("h2load", ["-c", String(Math.min(conns, 8)), "-m", "16", "-D", String(secs), `--log-file=${log}`, ...extra, `http://127.0.0.1:${port}${path}`], { encoding: "utf8",
+    timeout: (secs + 30) * 1000 });
   const rps = Number(/finished in [^,]+, ([\d.]+) req\/s/.exec(r.stdout)?.[1] ?? NaN);
   const done = Number(/requests: \d+ total, \d+ started, (\d+) done/.exec(r.stdout)?.[1] ?? NaN);
   const ok = Number(/status codes: (\d+) 2xx/.exec(r.stdout)?.[1] ?? NaN);
@@ -184,8 +189,13 @@ function emitCpuGoals(): void {
     const floor = measured.get(`${floorOf[protocol]}:${protocol}`);
     const haproxy = measured.get(`haproxy:${protocol}`);
     emit({
-      bench: "proxy-cpu-goal", protocol, goal: `one Weft proxy: CPU per request at most ${cpuGoal[protocol]}x nginx's`,
-      weft_cpu_us_per_req: weft.cpu, nginx_cpu_us_per_req: nginx.cpu, cpu_ratio: ratio(weft.cpu, nginx.cpu), rps_share: ratio(weft.rps, nginx.rps),
+      bench: "proxy-cpu-goal",
+      protocol,
+      goal: `one Weft proxy: CPU per request at most ${cpuGoal[protocol]}x nginx's`,
+      weft_cpu_us_per_req: weft.cpu,
+      nginx_cpu_us_per_req: nginx.cpu,
+      cpu_ratio: ratio(weft.cpu, nginx.cpu),
+      rps_share: ratio(weft.rps, nginx.rps),
       ...(haproxy !== undefined ? { haproxy_cpu_us_per_req: haproxy.cpu, haproxy_cpu_ratio: ratio(haproxy.cpu, nginx.cpu) } : {}),
       ...(floor !== undefined ? { floor: floorOf[protocol], floor_cpu_us_per_req: floor.cpu, floor_cpu_ratio: ratio(floor.cpu, nginx.cpu) } : {}),
       loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
@@ -203,7 +213,10 @@ async function main(): Promise<void> {
   const { h1Port, h2Port, grpcPort, pid: originPid } = await firstJsonLine(origin);
   const baseline = process.env.BENCH_BASELINE;
   if (baseline !== undefined && baseline !== "") {
-    if (!has("h2load")) { emit({ bench: "proxy-ab", error: "h2load missing: run benchmarks/proxy/setup.sh" }); return; }
+    if (!has("h2load")) {
+      emit({ bench: "proxy-ab", error: "h2load missing: run benchmarks/proxy/setup.sh" });
+      return;
+    }
     await abCompare({ root, nodeBin, origin: { h1Port: h1Port!, h2Port: h2Port!, grpcPort: grpcPort! }, emit, startChild, firstJsonLine, cpuTicks, ticksPerSecond, wrk, h2load }, resolve(baseline));
     return;
   }
@@ -229,7 +242,8 @@ async function main(): Promise<void> {
     measure("llhttp-minimal", "http1", [floorPid!], () => wrk(floorPort!, "/"));
   }
 
-  if (!wanted("nginx", "http1")) { /* filtered out */ } else if (has("nginx")) {
+  if (!wanted("nginx", "http1")) { /* filtered out */ }
+  else if (has("nginx")) {
     const port = await freePort();
     const conf = join(dir, "nginx.conf");
     writeFileSync(conf, nginxHttp1(dir, port, h1Port!));
@@ -239,7 +253,8 @@ async function main(): Promise<void> {
     measure("nginx", "http1", treePids(ng.pid!), () => wrk(port, "/"));
   } else emit({ bench: "proxy", scenario: "nginx", skipped: "nginx not installed" });
 
-  if (!wanted("haproxy", "http1")) { /* filtered out */ } else if (has("haproxy")) {
+  if (!wanted("haproxy", "http1")) { /* filtered out */ }
+  else if (has("haproxy")) {
     const port = await freePort();
     const conf = join(dir, "haproxy.cfg");
     writeFileSync(conf, haproxyHttp1(port, h1Port!));
@@ -269,7 +284,10 @@ async function main(): Promise<void> {
     const origins = { h2c: h2Port!, grpc: grpcPort! };
     const reference = async (name: "nginx" | "haproxy") => {
       if (!wanted(name, "h2c") && !wanted(name, "grpc-unary")) return;
-      if (!has(name)) { emit({ bench: "proxy", scenario: name, protocol: "h2c", skipped: `${name} not installed` }); return; }
+      if (!has(name)) {
+        emit({ bench: "proxy", scenario: name, protocol: "h2c", skipped: `${name} not installed` });
+        return;
+      }
       const ports = { h2c: await freePort(), grpc: await freePort() };
       const conf = join(dir, `${name}-h2.conf`);
       writeFileSync(conf, name === "nginx" ? nginxH2(dir, ports, origins) : haproxyH2(ports, origins));
@@ -297,7 +315,8 @@ async function main(): Promise<void> {
   const pacedProtocols = (process.env.BENCH_PACED_PROTOCOLS ?? "http1,grpc").split(",").map((x) => x.trim())
     .filter((p): p is "http1" | "grpc" => (p === "http1" || p === "grpc") && wanted("paced", p));
   if (pacedProtocols.length > 0) {
-    await pacedSideBySide({ root, dir, nodeBin, origin: { h1Port: h1Port!, grpcPort: grpcPort!, pid: originPid! }, emit, startChild, firstJsonLine, freePort, waitPort, treePids, cpuTicks, has, ticksPerSecond }, pacedProtocols);
+    await pacedSideBySide({ root, dir, nodeBin, origin: { h1Port: h1Port!, grpcPort: grpcPort!, pid: originPid! }, emit, startChild, firstJsonLine, freePort, waitPort, treePids, cpuTicks, has,
+      ticksPerSecond }, pacedProtocols);
   }
 }
 

@@ -55,15 +55,37 @@ flags:
 
 const value = (env?: string) => ({ type: "string", ...(env === undefined ? {} : { env }) }) as const;
 const PROXY_FLAGS = {
-  mode: value("WEFT_PROXY_MODE"), gateway: value("WEFT_GATEWAY"), namespace: value("POD_NAMESPACE"), config: value(),
-  controller: value("WEFT_CONTROLLER_ADDRESS"), "token-path": value("WEFT_TOKEN_PATH"), "trust-bundle": value(),
-  "controller-insecure": { type: "boolean", env: "WEFT_CONTROLLER_INSECURE" }, "service-account": value("SERVICE_ACCOUNT"),
-  pod: value("POD_NAME"), "trust-domain": value(), "inbound-port": value("WEFT_INBOUND_PORT"), "outbound-port": value("WEFT_OUTBOUND_PORT"),
+  mode: value("WEFT_PROXY_MODE"),
+  gateway: value("WEFT_GATEWAY"),
+  namespace: value("POD_NAMESPACE"),
+  config: value(),
+  controller: value("WEFT_CONTROLLER_ADDRESS"),
+  "token-path": value("WEFT_TOKEN_PATH"),
+  "trust-bundle": value(),
+  "controller-insecure": { type: "boolean", env: "WEFT_CONTROLLER_INSECURE" },
+  "service-account": value("SERVICE_ACCOUNT"),
+  pod: value("POD_NAME"),
+  "trust-domain": value(),
+  "inbound-port": value("WEFT_INBOUND_PORT"),
+  "outbound-port": value("WEFT_OUTBOUND_PORT"),
   "inbound-mtls": value("WEFT_INBOUND_MTLS"),
-  "listen-outbound": value(), "listen-inbound": value(), capture: value(), "admin-port": value("WEFT_ADMIN_PORT"), bind: value(),
-  "port-map": value(), "drain-delay-ms": value(), "drain-ms": value(), balancer: value(), "max-body-bytes": value(), "headers-with-underscores": value(),
-  "backend-max-connections": value(), "backend-max-pending-requests": value(), "backend-max-requests": value(),
-  "body-idle-timeout-ms": value(), "access-log": value("WEFT_ACCESS_LOG"), "log-level": value("WEFT_LOG_LEVEL"),
+  "listen-outbound": value(),
+  "listen-inbound": value(),
+  capture: value(),
+  "admin-port": value("WEFT_ADMIN_PORT"),
+  bind: value(),
+  "port-map": value(),
+  "drain-delay-ms": value(),
+  "drain-ms": value(),
+  balancer: value(),
+  "max-body-bytes": value(),
+  "headers-with-underscores": value(),
+  "backend-max-connections": value(),
+  "backend-max-pending-requests": value(),
+  "backend-max-requests": value(),
+  "body-idle-timeout-ms": value(),
+  "access-log": value("WEFT_ACCESS_LOG"),
+  "log-level": value("WEFT_LOG_LEVEL"),
 } as const satisfies FlagTable;
 
 type Flags = FlagValues<typeof PROXY_FLAGS>;
@@ -192,7 +214,10 @@ function proxyOptionsOf(f: Flags, env: NodeJS.ProcessEnv): { options: ProxyOptio
     tracing: tracingOf(env, mode, f.namespace, f.pod, mode === "gateway" ? { namespace: gwNs!, name: gwName! } : undefined),
     appProbes: parseAppProbes(env[APP_PROBES_ENV]),
     sidecar: {
-      inboundPort: intFlag(f, "inbound-port", 15006), outboundPort: intFlag(f, "outbound-port", 15001), outboundBindings, inboundBindings,
+      inboundPort: intFlag(f, "inbound-port", 15006),
+      outboundPort: intFlag(f, "outbound-port", 15001),
+      outboundBindings,
+      inboundBindings,
       captureListeners: f.capture === undefined ? outboundBindings.length + inboundBindings.length === 0 : f.capture === "true",
       inboundMode,
     },
@@ -212,10 +237,17 @@ function weftVersion(): string | undefined {
 
 /** Tracing with this proxy's resource: one service per workload (pod facts from the downward API). */
 function tracingOf(env: Readonly<Record<string, string | undefined>>, mode: "gateway" | "sidecar", namespace: string | undefined, pod: string | undefined,
-  gateway: { namespace: string; name: string } | undefined): ProxyOptions["tracing"] {
+  gateway: { namespace: string; name: string } | undefined): ProxyOptions["tracing"]
+{
   const r = processResource({
-    role: mode, namespace, pod, gateway, node: env["NODE_NAME"], workload: parseWorkloadRef(env[WORKLOAD_ENV]),
-    container: mode === "sidecar" ? "weft-proxy" : "proxy", version: weftVersion(),
+    role: mode,
+    namespace,
+    pod,
+    gateway,
+    node: env["NODE_NAME"],
+    workload: parseWorkloadRef(env[WORKLOAD_ENV]),
+    container: mode === "sidecar" ? "weft-proxy" : "proxy",
+    version: weftVersion(),
   });
   return tracingConfigFromEnv(env, r.serviceName, r.attributes);
 }

@@ -64,11 +64,30 @@ export function provisionedName(gatewayName: string): string {
 function proxyContainer(gw: Gateway, ns: string, name: string, ports: readonly number[], o: GatewayObjectSettings): Record<string, unknown> {
   const probe = (path: string) => ({ httpGet: { path, port: GATEWAY_ADMIN_PORT } });
   return {
-    name: "proxy", image: o.image,
+    name: "proxy",
+    image: o.image,
     args: [
-      "proxy", "--mode", "gateway", "--gateway", `${ns}/${gw.metadata.name}`, "--controller", o.controllerAddress,
-      "--namespace", ns, "--service-account", name, "--trust-domain", o.trustDomain, "--token-path", `${TOKEN_DIR}/token`,
-      "--admin-port", String(GATEWAY_ADMIN_PORT), "--drain-delay-ms", String(GATEWAY_DRAIN_DELAY_MS), "--drain-ms", String(GATEWAY_DRAIN_MS),
+      "proxy",
+      "--mode",
+      "gateway",
+      "--gateway",
+      `${ns}/${gw.metadata.name}`,
+      "--controller",
+      o.controllerAddress,
+      "--namespace",
+      ns,
+      "--service-account",
+      name,
+      "--trust-domain",
+      o.trustDomain,
+      "--token-path",
+      `${TOKEN_DIR}/token`,
+      "--admin-port",
+      String(GATEWAY_ADMIN_PORT),
+      "--drain-delay-ms",
+      String(GATEWAY_DRAIN_DELAY_MS),
+      "--drain-ms",
+      String(GATEWAY_DRAIN_MS),
       ...(o.trustBundle === undefined ? ["--controller-insecure"] : []),
     ],
     env: [
@@ -92,7 +111,11 @@ function proxyContainer(gw: Gateway, ns: string, name: string, ports: readonly n
     livenessProbe: { ...probe("/live"), periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 },
     resources: GATEWAY_RESOURCES,
     securityContext: {
-      runAsNonRoot: true, runAsUser: 1337, runAsGroup: 1337, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      runAsUser: 1337,
+      runAsGroup: 1337,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
       capabilities: { drop: ["ALL"] },
     },
   };
@@ -114,7 +137,9 @@ export function desiredGatewayObjects(gw: Gateway, o: GatewayObjectSettings): Re
   const metadata = { name, namespace: ns, labels, ...(Object.keys(annotations).length > 0 ? { annotations } : {}), ownerReferences: owner };
   return [
     {
-      apiVersion: "apps/v1", kind: "Deployment", metadata,
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata,
       spec: {
         replicas: 1,
         selector: { matchLabels: { [GATEWAY_LABEL]: gw.metadata.name } },
@@ -126,7 +151,8 @@ export function desiredGatewayObjects(gw: Gateway, o: GatewayObjectSettings): Re
             automountServiceAccountToken: false,
             terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
             securityContext: {
-              runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" },
+              runAsNonRoot: true,
+              seccompProfile: { type: "RuntimeDefault" },
               sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }],
             },
             containers: [proxyContainer(gw, ns, name, ports, o)],
@@ -136,7 +162,9 @@ export function desiredGatewayObjects(gw: Gateway, o: GatewayObjectSettings): Re
       },
     },
     {
-      apiVersion: "v1", kind: "Service", metadata,
+      apiVersion: "v1",
+      kind: "Service",
+      metadata,
       spec: {
         type: "ClusterIP",
         selector: { [GATEWAY_LABEL]: gw.metadata.name },

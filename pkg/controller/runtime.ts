@@ -11,8 +11,15 @@ import { readFileSync } from "node:fs";
 import type { ResourceSnapshot } from "../api/index.ts";
 import { createDistributionServer } from "../distribution/index.ts";
 import {
-  createKubeClient, loadKubeConfig, startFileProvider, startKubeProvider, startLeaderElection,
-  type FileProvider, type KubeProvider, type LeaderElection, type Log,
+  createKubeClient,
+  loadKubeConfig,
+  startFileProvider,
+  startKubeProvider,
+  startLeaderElection,
+  type FileProvider,
+  type KubeProvider,
+  type LeaderElection,
+  type Log,
 } from "../k8s/index.ts";
 import { createStatusWriter, decorateStatuses, type StatusWriter } from "../status/index.ts";
 import type { ControllerOptions } from "./options.ts";
@@ -58,8 +65,9 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
   const identity = client !== undefined && o.caSecret !== undefined
     ? await startMeshIdentity(client, { namespace: o.namespace, secretName: o.caSecret, trustDomain: o.trustDomain, certLifetimeMs: o.certLifetimeMs, log, metrics })
     : o.provider === "file" && o.localDevTokens !== undefined
-      ? startLocalDevIdentity(readFileSync(o.localDevTokens, "utf8"), { trustDomain: o.trustDomain, certLifetimeMs: o.certLifetimeMs, log, metrics, ...(o.caDir !== undefined ? { caDir: o.caDir } : {}) })
-      : undefined;
+    ? startLocalDevIdentity(readFileSync(o.localDevTokens, "utf8"), { trustDomain: o.trustDomain, certLifetimeMs: o.certLifetimeMs, log, metrics,
+      ...(o.caDir !== undefined ? { caDir: o.caDir } : {}) })
+    : undefined;
   // Proxy ACK/NACKs change route statuses (weft.dev/Programmed): refresh at most once a second, and
   // every 10 s so disconnected proxies drop out of the counts.
   let refreshTimer: NodeJS.Timeout | undefined;
@@ -91,14 +99,15 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
   let reports: ReplicaReports | undefined;
   let leader = (): boolean => true;
   const writer = client === undefined ? undefined : createStatusWriter({
-    client, controllerName: o.controllerName, isLeader: () => leader(), log,
+    client,
+    controllerName: o.controllerName,
+    isLeader: () => leader(),
+    log,
     lookup: (t) => pipeline.lookup(t),
   });
   const provisioner = client !== undefined && o.provisionGateways
-    ? createProvisioner({ client, controllerName: o.controllerName, image: o.gatewayImage, controllerAddress: o.controllerAddress, trustDomain: o.trustDomain, log,
-      ...(kc !== undefined ? { kc } : {}),
-      onWorkloadChange: scheduleStatusRefresh,
-      ...(o.proxyTracing !== undefined ? { tracing: o.proxyTracing } : {}),
+    ? createProvisioner({ client, controllerName: o.controllerName, image: o.gatewayImage, controllerAddress: o.controllerAddress, trustDomain: o.trustDomain, log, ...(kc !== undefined ? { kc } : {}),
+      onWorkloadChange: scheduleStatusRefresh, ...(o.proxyTracing !== undefined ? { tracing: o.proxyTracing } : {}),
       ...(tls !== undefined && identity !== undefined ? { trustBundle: () => identity.ca.trustBundle() } : {}) })
     : undefined;
   const pipeline = createControllerPipeline({
@@ -108,29 +117,34 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
       distribution.setIr(ir);
     },
     ...(writer !== undefined ? { statusWriter: writer } : {}),
-    decorateStatuses: (st, snap) => decorateStatuses(st, {
-      // Every replica's proxies: this one's, plus what the others report through the API.
-      programmed: (key, gen) => combineProgrammed(distribution.programmedCount(key, gen), reports?.peers() ?? [], key, gen),
-      backendTransport: (key) => {
-        const ir = pipeline.lastResult()?.ir;
-        return ir === undefined ? undefined : backendTransportLookup(ir)(key);
-      },
-      ...(provisioner !== undefined ? {
-        gatewayAddresses: (ns: string, name: string) => gatewayAddresses(snap, ns, name),
-        gatewayDataPlane: {
-          workload: (ns: string, name: string) => provisioner.workload(ns, name),
-          proxies: (ns: string, name: string) => combineProgrammed(distribution.gatewayProgrammedCount(ns, name), reports?.peers() ?? [], `Gateway/${ns}/${name}`, 0),
+    decorateStatuses: (st, snap) =>
+      decorateStatuses(st, {
+        // Every replica's proxies: this one's, plus what the others report through the API.
+        programmed: (key, gen) => combineProgrammed(distribution.programmedCount(key, gen), reports?.peers() ?? [], key, gen),
+        backendTransport: (key) => {
+          const ir = pipeline.lastResult()?.ir;
+          return ir === undefined ? undefined : backendTransportLookup(ir)(key);
         },
-      } : {}),
-    }),
+        ...(provisioner !== undefined ?
+          {
+            gatewayAddresses: (ns: string, name: string) => gatewayAddresses(snap, ns, name),
+            gatewayDataPlane: {
+              workload: (ns: string, name: string) => provisioner.workload(ns, name),
+              proxies: (ns: string, name: string) => combineProgrammed(distribution.gatewayProgrammedCount(ns, name), reports?.peers() ?? [], `Gateway/${ns}/${name}`, 0),
+            },
+          } :
+          {}),
+      }),
     onPass: ({ ms, fast, failed }) => {
       if (!fast && !failed) metrics.translateDuration.observe(ms / 1000);
     },
-    ...(provisioner !== undefined ? {
-      afterPass: async (s) => {
-        if (leader()) await provisioner.reconcile(s);
-      },
-    } : {}),
+    ...(provisioner !== undefined ?
+      {
+        afterPass: async (s) => {
+          if (leader()) await provisioner.reconcile(s);
+        },
+      } :
+      {}),
     log,
   });
   let provider: FileProvider | KubeProvider;
@@ -138,18 +152,33 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
     provider = await startFileProvider({ dir: o.dir ?? ".", log, onSnapshot: (s, b) => pipeline.onSnapshot(s, b) });
   } else {
     provider = startKubeProvider({
-      kc: kc!, client: client!, log, onSnapshot: (s, b) => pipeline.onSnapshot(s, b),
+      kc: kc!,
+      client: client!,
+      log,
+      onSnapshot: (s, b) => pipeline.onSnapshot(s, b),
       ...(o.caSecret !== undefined ? { caSecret: { namespace: o.namespace, name: o.caSecret } } : {}),
     });
   }
   if (o.leaderElect && client !== undefined) {
     reports = startReplicaReports({
-      client, namespace: o.leaseNamespace, leaseName: `${o.leaseName}-proxies`, identity: o.identity, log,
-      isLeader: () => leader(), localReport: () => distribution.programmedReport(), onPeersChanged: scheduleStatusRefresh,
+      client,
+      namespace: o.leaseNamespace,
+      leaseName: `${o.leaseName}-proxies`,
+      identity: o.identity,
+      log,
+      isLeader: () => leader(),
+      localReport: () => distribution.programmedReport(),
+      onPeersChanged: scheduleStatusRefresh,
     });
     const e = startLeaderElection({
-      client, namespace: o.leaseNamespace, name: o.leaseName, identity: o.identity, log,
-      leaseDurationMs: o.leaseDurationMs, renewDeadlineMs: o.renewDeadlineMs, retryPeriodMs: o.retryPeriodMs,
+      client,
+      namespace: o.leaseNamespace,
+      name: o.leaseName,
+      identity: o.identity,
+      log,
+      leaseDurationMs: o.leaseDurationMs,
+      renewDeadlineMs: o.renewDeadlineMs,
+      retryPeriodMs: o.retryPeriodMs,
       onStartedLeading: () => pipeline.resyncStatus(),
     });
     election = e;
@@ -158,12 +187,20 @@ export async function startController(o: ControllerOptions, log: Log, kcIn?: Kub
   let webhook: InjectionWebhook | undefined;
   if (identity !== undefined && client !== undefined && o.webhookService !== undefined) {
     webhook = await startInjectionWebhook({
-      client, identity, namespace: o.namespace, service: o.webhookService, extraDnsNames: o.webhookDnsNames,
+      client,
+      identity,
+      namespace: o.namespace,
+      service: o.webhookService,
+      extraDnsNames: o.webhookDnsNames,
       ...(o.webhookConfig !== undefined ? { configName: o.webhookConfig } : {}),
-      address: o.grpcAddress, port: o.webhookPort, controllerInsecure: tls === undefined,
+      address: o.grpcAddress,
+      port: o.webhookPort,
+      controllerInsecure: tls === undefined,
       ...(o.injectionConfigJson !== undefined ? { injectionConfigJson: o.injectionConfigJson } : {}),
       ...(o.proxyTracing !== undefined ? { proxyTracing: o.proxyTracing } : {}),
-      snapshot: () => provider.snapshot(), log, metrics,
+      snapshot: () => provider.snapshot(),
+      log,
+      metrics,
     });
   }
   const ready = (): boolean => provider.ready() && pipeline.lastResult() !== undefined;

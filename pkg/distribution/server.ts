@@ -346,7 +346,7 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
       for (const c of conns) {
         for (const [key, generation] of snapshotFor(c.identity, c.sliceKey).routeGenerations) {
           let e = out.get(key);
-          if (e === undefined) out.set(key, (e = { generation, total: 0, programmed: 0 }));
+          if (e === undefined) out.set(key, e = { generation, total: 0, programmed: 0 });
           // Slices of one IR carry one generation per route; keep the highest should two ever differ.
           if (generation > e.generation) e.generation = generation;
           e.total++;
@@ -357,7 +357,7 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
           const gw = `${c.identity.gatewayNamespace}/${c.identity.gatewayName}`;
           const key = `Gateway/${gw}`;
           let e = out.get(key);
-          if (e === undefined) out.set(key, (e = { generation: 0, total: 0, programmed: 0 }));
+          if (e === undefined) out.set(key, e = { generation: 0, total: 0, programmed: 0 });
           e.total++;
           const want = snapshotFor(c.identity, c.sliceKey).listenerSets.get(gw);
           if (want !== undefined && c.acked?.listenerSets.get(gw) === want) e.programmed++;
@@ -391,4 +391,3 @@ export function createDistributionServer(opts: DistributionServerOptions = {}): 
     },
   };
 }
-

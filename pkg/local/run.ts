@@ -29,7 +29,12 @@ export function plaintextControllerFlags(): string[] {
   return ["--grpc-insecure"];
 }
 
-interface Address { host: string; port: number; what: string; hint: string }
+interface Address {
+  host: string;
+  port: number;
+  what: string;
+  hint: string;
+}
 
 export function plannedAddresses(plan: LocalPlan): Address[] {
   const base = "pick another range with --base-port N (or WEFT_LOCAL_BASE_PORT)";
@@ -39,15 +44,19 @@ export function plannedAddresses(plan: LocalPlan): Address[] {
   ];
   for (const g of plan.gateways) {
     for (const [l, p] of g.portMap) {
-      out.push({ host: "127.0.0.1", port: p, what: `the gateway ${g.namespace}/${g.name} listener ${l}`, hint: p === [...g.portMap.values()][0] ? "use --gateway-port N (or WEFT_LOCAL_GATEWAY_PORT)" : base });
+      out.push({ host: "127.0.0.1", port: p, what: `the gateway ${g.namespace}/${g.name} listener ${l}`,
+        hint: p === [...g.portMap.values()][0] ? "use --gateway-port N (or WEFT_LOCAL_GATEWAY_PORT)" : base });
     }
     out.push({ host: "127.0.0.1", port: g.adminPort, what: `the gateway ${g.name} admin port`, hint: base });
   }
   for (const a of plan.apps) {
     if (a.script !== undefined) out.push({ host: "127.0.0.1", port: a.appPort, what: `the app of pod ${a.pod}`, hint: base });
     out.push({ host: "127.0.0.1", port: a.adminPort, what: `the sidecar admin port of pod ${a.pod}`, hint: base });
-    for (const p of a.inboundPorts) out.push({ host: a.podIp, port: p, what: `pod ${a.pod}'s inbound listener`, hint: "another weft local (or the e2e tests) may be running; stop it or give the pods other 127.x IPs" });
-    for (const o of a.outbound) out.push({ host: o.host, port: o.bindPort, what: `the Service ClusterIP listener for ${o.host}:${o.port}`, hint: "another weft local (or the e2e tests) may be running; stop it or give the Services other 127.x ClusterIPs" });
+    for (const p of a.inboundPorts)
+      out.push({ host: a.podIp, port: p, what: `pod ${a.pod}'s inbound listener`, hint: "another weft local (or the e2e tests) may be running; stop it or give the pods other 127.x IPs" });
+    for (const o of a.outbound)
+      out.push({ host: o.host, port: o.bindPort, what: `the Service ClusterIP listener for ${o.host}:${o.port}`,
+        hint: "another weft local (or the e2e tests) may be running; stop it or give the Services other 127.x ClusterIPs" });
   }
   return out;
 }
@@ -55,10 +64,14 @@ export function plannedAddresses(plan: LocalPlan): Address[] {
 function isFree(a: Address): Promise<string | undefined> {
   return new Promise((resolve) => {
     const s = createServer();
-    s.once("error", (e: NodeJS.ErrnoException) => resolve(
-      e.code === "EADDRINUSE" ? `${a.host}:${a.port} (${a.what}) is already in use: ${a.hint}`
-        : e.code === "EADDRNOTAVAIL" ? `${a.host}:${a.port} (${a.what}): ${a.host} is not an address of this machine (only 127.0.0.1 is on loopback, as on macOS); add it once with: sudo ifconfig lo0 alias ${a.host} up`
-          : `${a.host}:${a.port} (${a.what}): ${e.message}`));
+    s.once("error", (e: NodeJS.ErrnoException) =>
+      resolve(
+        e.code === "EADDRINUSE" ?
+          `${a.host}:${a.port} (${a.what}) is already in use: ${a.hint}`
+          : e.code === "EADDRNOTAVAIL" ?
+          `${a.host}:${a.port} (${a.what}): ${a.host} is not an address of this machine (only 127.0.0.1 is on loopback, as on macOS); add it once with: sudo ifconfig lo0 alias ${a.host} up`
+          : `${a.host}:${a.port} (${a.what}): ${e.message}`,
+      ));
     s.listen({ host: a.host, port: a.port, exclusive: true }, () => s.close(() => resolve(undefined)));
   });
 }
@@ -74,7 +87,10 @@ export async function checkAddresses(plan: LocalPlan): Promise<string[]> {
 
 export function httpStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve) => {
-    const req = request(url, { headers, timeout: 2000, agent: false }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+    const req = request(url, { headers, timeout: 2000, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
     req.on("timeout", () => req.destroy());
     req.on("error", () => resolve(0));
     req.end();
@@ -125,7 +141,9 @@ export async function runLocal(o: LocalRunOptions, signal: Promise<void>): Promi
   let traces: TraceSink | undefined;
   let died: string | undefined;
   let onDeath = (): void => {};
-  const death = new Promise<void>((resolve) => { onDeath = resolve; });
+  const death = new Promise<void>((resolve) => {
+    onDeath = resolve;
+  });
   sup.onUnexpectedExit((c, code, sig) => {
     died = `${c.name} exited (${sig ?? `code ${code}`}); see ${join(logDir, `${c.name}.log`)}`;
     process.stderr.write(`weft local: ${died}\n`);
@@ -138,13 +156,15 @@ export async function runLocal(o: LocalRunOptions, signal: Promise<void>): Promi
     const tokens = writeTokens(work, plan);
     sup.removeOnCrash(join(work, "tokens"));
     const env = { ...traces.env, WEFT_CONTROLLER_INSECURE: "true" };
-    const say = (m: string): void => { process.stderr.write(`weft local: ${m}\n`); };
+    const say = (m: string): void => {
+      process.stderr.write(`weft local: ${m}\n`);
+    };
     say(`starting the controller (manifests ${plan.dir}; logs in ${logDir})`);
-    const controller = sup.start("controller", 3, [o.weftEntry, "controller", "--provider", "file", "--dir", plan.dir,
-      "--grpc-address", "127.0.0.1", "--grpc-port", String(plan.controllerGrpcPort), "--admin-port", String(plan.controllerAdminPort),
-      // Every Pod runs a sidecar here (one per Pod, this plan's own): all endpoints are reached over mTLS.
+    const controller = sup.start("controller", 3, [o.weftEntry, "controller", "--provider", "file", "--dir", plan.dir, "--grpc-address", "127.0.0.1", "--grpc-port", String(plan.controllerGrpcPort),
+      "--admin-port", String(plan.controllerAdminPort), // Every Pod runs a sidecar here (one per Pod, this plan's own): all endpoints are reached over mTLS.
       "--local-dev-tokens", tokens.file, "--namespace", "weft-system", "--meshed-pods", "all", ...(o.caDir !== undefined ? ["--ca-dir", o.caDir] : []), ...plaintextControllerFlags()], env);
-    await until("the controller /ready", async () => (await httpStatus(`http://127.0.0.1:${plan.controllerAdminPort}/ready`)) === 200, () => failed() ?? (controller.exited ? "controller exited" : undefined));
+    await until("the controller /ready", async () => (await httpStatus(`http://127.0.0.1:${plan.controllerAdminPort}/ready`)) === 200, () =>
+      failed() ?? (controller.exited ? "controller exited" : undefined));
     const started = plan.apps.filter((a) => a.script !== undefined);
     say(`starting ${started.length} demo apps${started.length < plan.apps.length ? ` (${plan.apps.length - started.length} pods name their own app)` : ""}`);
     for (const a of started) sup.start(`app-${a.pod}`, 2, [a.script!, ...a.args]);
@@ -156,22 +176,24 @@ export async function runLocal(o: LocalRunOptions, signal: Promise<void>): Promi
       proxies.push({ child, admin, cert: sup.waitForLine(child, /workload certificate issued/) });
     };
     for (const a of plan.apps) {
-      startProxy(`sidecar-${a.pod}`, a.adminPort, ["--mode", "sidecar", "--namespace", a.namespace, "--pod", a.pod, "--service-account", a.serviceAccount,
-        "--token-path", tokens.path(a.namespace, a.serviceAccount),
-        ...(a.inboundPorts.length > 0 ? ["--listen-inbound", a.inboundPorts.map((p) => `${a.podIp}:${p}=${a.appPort}${a.inboundClusters.has(p) ? `@${a.inboundClusters.get(p)}` : ""}`).join(",")] : []),
+      startProxy(`sidecar-${a.pod}`, a.adminPort, ["--mode", "sidecar", "--namespace", a.namespace, "--pod", a.pod, "--service-account", a.serviceAccount, "--token-path",
+        tokens.path(a.namespace, a.serviceAccount), ...(a.inboundPorts.length > 0
+          ? ["--listen-inbound", a.inboundPorts.map((p) => `${a.podIp}:${p}=${a.appPort}${a.inboundClusters.has(p) ? `@${a.inboundClusters.get(p)}` : ""}`).join(",")]
+          : []),
         ...(a.outbound.length > 0 ? ["--listen-outbound", a.outbound.map((x) => (x.bindPort === x.port ? `${x.host}:${x.port}` : `${x.host}:${x.bindPort}=${x.host}:${x.port}`)).join(",")] : []),
         "--capture", "false"]);
     }
     for (const g of plan.gateways) {
-      startProxy(`gateway-${g.name}`, g.adminPort, ["--mode", "gateway", "--gateway", `${g.namespace}/${g.name}`, "--namespace", g.namespace,
-        "--pod", `${g.name}-gateway`, "--service-account", g.serviceAccount, "--token-path", tokens.path(g.namespace, g.serviceAccount),
-        "--port-map", [...g.portMap].map(([l, p]) => `${l}=${p}`).join(",")]);
+      startProxy(`gateway-${g.name}`, g.adminPort, ["--mode", "gateway", "--gateway", `${g.namespace}/${g.name}`, "--namespace", g.namespace, "--pod", `${g.name}-gateway`, "--service-account",
+        g.serviceAccount, "--token-path", tokens.path(g.namespace, g.serviceAccount), "--port-map", [...g.portMap].map(([l, p]) => `${l}=${p}`).join(",")]);
     }
     say(`waiting for ${proxies.length} proxies (config in force and mesh certificate issued)`);
     await Promise.all(proxies.map(async (p) => {
       await until(`${p.child.name} /ready`, async () => (await httpStatus(`http://127.0.0.1:${p.admin}/ready`)) === 200, failed);
       let got = false;
-      void p.cert.then(() => { got = true; });
+      void p.cert.then(() => {
+        got = true;
+      });
       await until(`${p.child.name}'s mesh certificate`, async () => got, failed);
     }));
     const gw = plan.gateways[0];

@@ -71,7 +71,9 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
   const upstream = new Upstream(h1Pool, h2Pool, limits.connectTimeoutMs);
   const clock = options.clock ?? systemClock;
   const gates = new BackendGates({
-    maxConnections: limits.backendMaxConnections, maxPendingRequests: limits.backendMaxPendingRequests, maxRequests: limits.backendMaxRequests,
+    maxConnections: limits.backendMaxConnections,
+    maxPendingRequests: limits.backendMaxPendingRequests,
+    maxRequests: limits.backendMaxRequests,
   });
   let current: EngineState | undefined;
   let draining = false;
@@ -85,7 +87,15 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
   const telemetry = options.telemetry;
 
   const path = requestPath({
-    limits, random, chooser, upstream, gates, clock, metrics, telemetry, log,
+    limits,
+    random,
+    chooser,
+    upstream,
+    gates,
+    clock,
+    metrics,
+    telemetry,
+    log,
     budget: new RetryBudget(options.retryBudget ?? {}, clock.now()),
     mirror: new Mirror(chooser, upstream, metrics, random),
     tracing: options.tracing?.enabled === true ? options.tracing : undefined,
@@ -93,7 +103,11 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
     state: () => current,
     onDone: () => {
       inflight--;
-      if (inflight === 0 && idleWaiters.length > 0) { const w = idleWaiters; idleWaiters = []; for (const f of w) f(); }
+      if (inflight === 0 && idleWaiters.length > 0) {
+        const w = idleWaiters;
+        idleWaiters = [];
+        for (const f of w) f();
+      }
     },
   });
   const serve = (down: H1Exchange | H2Downstream, ctx: RouteContext | undefined): void => {
@@ -145,13 +159,26 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
       metrics.connections.value = connections;
       sockets.add(socket);
       telemetry?.connectionOpened(ctx.face);
-      socket.once("close", () => { connections--; metrics.connections.value = connections; sockets.delete(socket); telemetry?.connectionClosed(ctx.face); });
+      socket.once("close", () => {
+        connections--;
+        metrics.connections.value = connections;
+        sockets.delete(socket);
+        telemetry?.connectionClosed(ctx.face);
+      });
       detectProtocol(socket, head, limits.detectTimeoutMs, (verdict, bytes) => {
-        if (verdict === "closed") { metrics.rejectedConnections.inc(); socket.destroy(); return; }
+        if (verdict === "closed") {
+          metrics.rejectedConnections.inc();
+          socket.destroy();
+          return;
+        }
         if (verdict === "h2") {
           if (bytes.length > 0) socket.unshift(bytes);
           pendingCtx = ctx;
-          try { h2.emit("connection", socket); } finally { pendingCtx = undefined; }
+          try {
+            h2.emit("connection", socket);
+          } finally {
+            pendingCtx = undefined;
+          }
         } else {
           h1.serve(socket, bytes, ctx);
         }
@@ -182,7 +209,10 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
       if (inflight > 0) {
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, graceMs);
-          idleWaiters.push(() => { clearTimeout(t); resolve(); });
+          idleWaiters.push(() => {
+            clearTimeout(t);
+            resolve();
+          });
         });
       }
       h1.closeAll();

@@ -31,13 +31,23 @@ export function parseGrpcTimeout(value: string | undefined): number | undefined 
 /** Map an HTTP status (from a proxy decision or a non-gRPC upstream) to a gRPC code. */
 export function grpcCodeForHttp(status: number): number {
   switch (status) {
-    case 400: return GrpcCode.INTERNAL;
-    case 401: return GrpcCode.UNAUTHENTICATED;
-    case 403: return GrpcCode.PERMISSION_DENIED;
-    case 404: return GrpcCode.UNIMPLEMENTED;
-    case 413: return GrpcCode.RESOURCE_EXHAUSTED;
-    case 429: case 502: case 503: case 504: return GrpcCode.UNAVAILABLE;
-    default: return GrpcCode.UNKNOWN;
+    case 400:
+      return GrpcCode.INTERNAL;
+    case 401:
+      return GrpcCode.UNAUTHENTICATED;
+    case 403:
+      return GrpcCode.PERMISSION_DENIED;
+    case 404:
+      return GrpcCode.UNIMPLEMENTED;
+    case 413:
+      return GrpcCode.RESOURCE_EXHAUSTED;
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return GrpcCode.UNAVAILABLE;
+    default:
+      return GrpcCode.UNKNOWN;
   }
 }
 

@@ -28,12 +28,17 @@ export class Counter {
   readonly name: string;
   readonly help: string;
   private readonly values = new Map<string, number>();
-  constructor(name: string, help: string) { this.name = name; this.help = help; }
+  constructor(name: string, help: string) {
+    this.name = name;
+    this.help = help;
+  }
   inc(labels: Labels = {}, by = 1): void {
     const k = labelKey(labels);
     this.values.set(k, (this.values.get(k) ?? 0) + by);
   }
-  get(labels: Labels = {}): number { return this.values.get(labelKey(labels)) ?? 0; }
+  get(labels: Labels = {}): number {
+    return this.values.get(labelKey(labels)) ?? 0;
+  }
   render(): string {
     let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} counter\n`;
     for (const [k, v] of this.values) out += `${this.name}${k === "" ? "" : `{${k}}`} ${v}\n`;
@@ -45,8 +50,13 @@ export class Gauge {
   readonly name: string;
   readonly help: string;
   value = 0;
-  constructor(name: string, help: string) { this.name = name; this.help = help; }
-  render(): string { return `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} gauge\n${this.name} ${this.value}\n`; }
+  constructor(name: string, help: string) {
+    this.name = name;
+    this.help = help;
+  }
+  render(): string {
+    return `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} gauge\n${this.name} ${this.value}\n`;
+  }
 }
 
 const bucketsMs = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
@@ -57,7 +67,10 @@ export class Histogram {
   private readonly counts = new Array<number>(bucketsMs.length + 1).fill(0);
   private sum = 0;
   private count = 0;
-  constructor(name: string, help: string) { this.name = name; this.help = help; }
+  constructor(name: string, help: string) {
+    this.name = name;
+    this.help = help;
+  }
   observe(ms: number): void {
     let i = 0;
     while (i < bucketsMs.length && ms > bucketsMs[i]!) i++;

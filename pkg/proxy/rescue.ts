@@ -7,13 +7,14 @@ import { WeftError, type WeftErrorCode } from "../errors/weft-error.ts";
 import type { Downstream } from "./downstream.ts";
 import { encodeGrpcMessage, GrpcCode } from "./grpc-status.ts";
 
-export type FailureKind =
-  | "no_route" | "no_listener" | "misdirected" | "invalid_backend" | "no_backends" | "unknown_cluster"
-  | "no_endpoints" | "upstream_timeout" | "request_timeout" | "upstream_connect" | "upstream_reset" | "upstream_overflow"
-  | "upstream_tls" | "body_too_large" | "headers_too_large" | "bad_request" | "bad_path"
-  | "unsupported_filter" | "draining" | "internal";
+export type FailureKind = "no_route" | "no_listener" | "misdirected" | "invalid_backend" | "no_backends" | "unknown_cluster" | "no_endpoints" | "upstream_timeout" | "request_timeout"
+  | "upstream_connect" | "upstream_reset" | "upstream_overflow" | "upstream_tls" | "body_too_large" | "headers_too_large" | "bad_request" | "bad_path" | "unsupported_filter" | "draining" | "internal";
 
-interface FailureSpec { readonly status: number; readonly grpc: number; readonly code: WeftErrorCode }
+interface FailureSpec {
+  readonly status: number;
+  readonly grpc: number;
+  readonly code: WeftErrorCode;
+}
 
 const table: Record<FailureKind, FailureSpec> = {
   no_route: { status: 404, grpc: GrpcCode.UNIMPLEMENTED, code: "WEFT_ERR_NOT_FOUND" },

@@ -2,6 +2,13 @@
 // the matcher (compileRoutes/matchRoute, gateway listener selection, weighted pick, path modifiers).
 // Must not: add routing policy of its own.
 export {
-  applyPathModifier, compileGateway, compileRoutes, listenerForSni, matchRoute, pickBackend, routeTemplateOf, selectListener,
+  applyPathModifier,
+  compileGateway,
+  compileRoutes,
+  listenerForSni,
+  matchRoute,
+  pickBackend,
+  routeTemplateOf,
+  selectListener,
 } from "../router/index.ts";
 export type { CompiledGateway, CompiledRoutes, RouteMatch } from "../router/index.ts";

@@ -108,7 +108,9 @@ export async function startProxy(o: ProxyOptions, log: Logger): Promise<ProxyHan
         await applyIr(read.ir, read.version);
       };
       await load();
-      unwatch = watchConfigFile(source.path, () => { void load().catch((e: unknown) => log.error({ error: String(e) }, "config apply failed")); });
+      unwatch = watchConfigFile(source.path, () => {
+        void load().catch((e: unknown) => log.error({ error: String(e) }, "config apply failed"));
+      });
     } else {
       const readToken = o.tokenPath === undefined ? undefined : tokenReader(o.tokenPath);
       const meshed = readToken !== undefined && o.serviceAccount !== undefined && o.namespace !== undefined;
@@ -125,14 +127,22 @@ export async function startProxy(o: ProxyOptions, log: Logger): Promise<ProxyHan
         address: source.address,
         trustPem: source.trustPem,
         identity: {
-          namespace, serviceAccount: o.serviceAccount ?? "default", pod: o.pod ?? "unknown", kind: o.mode,
+          namespace,
+          serviceAccount: o.serviceAccount ?? "default",
+          pod: o.pod ?? "unknown",
+          kind: o.mode,
           ...(gateway !== undefined ? { gatewayNamespace: gateway.namespace, gatewayName: gateway.name } : {}),
         },
         ...(readToken !== undefined ? { readToken } : {}),
         ...(meshed ? { meshIdentity: `spiffe://${o.trustDomain}/ns/${o.namespace}/sa/${o.serviceAccount}` } : {}),
         ...(firstKey !== undefined ? { firstKey } : {}),
-        onConfig: (ir, version) => { void applyIr(ir, version).catch((e: unknown) => log.error({ error: String(e) }, "listener apply failed")); },
-        applyMeshTls: (m) => { engine.setMeshTls(m); sidecar?.setMeshTls(m); },
+        onConfig: (ir, version) => {
+          void applyIr(ir, version).catch((e: unknown) => log.error({ error: String(e) }, "listener apply failed"));
+        },
+        applyMeshTls: (m) => {
+          engine.setMeshTls(m);
+          sidecar?.setMeshTls(m);
+        },
         log,
       });
     }
@@ -144,8 +154,13 @@ export async function startProxy(o: ProxyOptions, log: Logger): Promise<ProxyHan
       if (captureProblem !== undefined) log.error({ reason: captureProblem }, "capture unavailable: the sidecar stays not ready");
       sidecar = await startSidecar({
         // Capture listeners default to dual stack ("::"): weft init redirects IPv6 too.
-        engine, ...(o.bind !== undefined ? { host: o.bind } : {}), outboundBindings: s.outboundBindings, inboundBindings: s.inboundBindings,
-        captureListeners: s.captureListeners && captureProblem === undefined, inboundPort: s.inboundPort, outboundPort: s.outboundPort,
+        engine,
+        ...(o.bind !== undefined ? { host: o.bind } : {}),
+        outboundBindings: s.outboundBindings,
+        inboundBindings: s.inboundBindings,
+        captureListeners: s.captureListeners && captureProblem === undefined,
+        inboundPort: s.inboundPort,
+        outboundPort: s.outboundPort,
         ...(s.inboundMode !== undefined ? { inboundMode: s.inboundMode } : {}),
         ...(material !== undefined ? { meshTls: material } : {}),
         lookup: mesh.lookup,
@@ -155,7 +170,10 @@ export async function startProxy(o: ProxyOptions, log: Logger): Promise<ProxyHan
     }
     for (const problem of o.appProbes.problems) log.warn({ problem }, "app probe ignored");
     admin = await startAdminServer(engine, {
-      port: o.adminPort, host: bind, extraMetrics: () => registry.renderMetrics(), appProbes: o.appProbes.probes,
+      port: o.adminPort,
+      host: bind,
+      extraMetrics: () => registry.renderMetrics(),
+      appProbes: o.appProbes.probes,
       notReady,
     });
   } catch (e) {
@@ -168,7 +186,9 @@ export async function startProxy(o: ProxyOptions, log: Logger): Promise<ProxyHan
     engine,
     adminPort: admin.port,
     boundPort: (p) => gateways?.boundPort(p),
-    get sidecar() { return sidecar; },
+    get sidecar() {
+      return sidecar;
+    },
     stop: async () => {
       stopping = true;
       if (o.drainDelayMs > 0) {

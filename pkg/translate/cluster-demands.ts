@@ -24,7 +24,11 @@ export class ClusterDemands {
 
   specs(): ClusterSpec[] {
     return [...this.#byId.values()].map((d) => ({
-      id: d.id, namespace: d.namespace, service: d.service, port: d.port, protocol: d.declared ?? (d.grpc ? "grpc" : "http1"),
+      id: d.id,
+      namespace: d.namespace,
+      service: d.service,
+      port: d.port,
+      protocol: d.declared ?? (d.grpc ? "grpc" : "http1"),
     }));
   }
 }

@@ -75,7 +75,11 @@ function addSlice(seen: Map<string, EndpointIR>, slice: EndpointSlice, portName:
       const key = `${address}|${port}`;
       if (seen.has(key) || seen.size >= MAX_ENDPOINTS_PER_CLUSTER) continue;
       seen.set(key, {
-        address, port, ready, serving, terminating,
+        address,
+        port,
+        ready,
+        serving,
+        terminating,
         ...(ep.zone === undefined ? {} : { zone: ep.zone }),
         ...(identity === undefined ? {} : { identity }),
       });
@@ -90,7 +94,11 @@ export function buildClusters(specs: readonly ClusterSpec[], services: ReadonlyM
       const svc = services.get(`${s.namespace}/${s.service}`);
       const limits = backendLimitsOf(svc).limits;
       return {
-        id: s.id, namespace: s.namespace, service: s.service, port: s.port, protocol: s.protocol,
+        id: s.id,
+        namespace: s.namespace,
+        service: s.service,
+        port: s.port,
+        protocol: s.protocol,
         endpoints: clusterEndpoints(s, svc, eps, policy),
         ...(limits === undefined ? {} : { limits }),
       };

@@ -22,7 +22,7 @@ export function describeMatch(m: HttpMatchIR | GrpcMatchIR): string {
     parts.push(`gRPC ${re ? "~" : ""}/${m.method.service ?? "*"}/${m.method.method ?? "*"}`);
   }
   for (const h of m.headers ?? []) parts.push(`header ${str(h.type, h.name, h.value)}`);
-  if (m.kind === "http") for (const q of m.queryParams ?? []) parts.push(`query ${str(q.type, q.name, q.value)}`);
+  if (m.kind === "http") { for (const q of m.queryParams ?? []) parts.push(`query ${str(q.type, q.name, q.value)}`); }
   return parts.join(", ");
 }
 
@@ -113,8 +113,12 @@ export function describeBackends(backends: readonly BackendIR[], clusters: Reado
     const share = total === 0 || b.weight <= 0 ? "0.0" : ((b.weight / total) * 100).toFixed(1);
     if (b.kind === "invalid") {
       return {
-        kind: "invalid", weight: b.weight, share, target: "(invalid)",
-        answer: `${grpc ? "500 (gRPC UNAVAILABLE)" : "500"} ${b.reason}: ${b.message}`, filters: [],
+        kind: "invalid",
+        weight: b.weight,
+        share,
+        target: "(invalid)",
+        answer: `${grpc ? "500 (gRPC UNAVAILABLE)" : "500"} ${b.reason}: ${b.message}`,
+        filters: [],
       };
     }
     const c = clusters.get(b.cluster);
@@ -123,8 +127,15 @@ export function describeBackends(backends: readonly BackendIR[], clusters: Reado
     const ready = c.endpoints.filter((e) => e.ready).length;
     const mtls = c.endpoints.filter((e) => e.ready && e.identity !== undefined).length;
     return {
-      kind: "cluster", weight: b.weight, share, target: b.cluster, protocol: c.protocol,
-      readyEndpoints: ready, totalEndpoints: c.endpoints.length, mtlsEndpoints: mtls, transport: transportOf(ready, mtls),
+      kind: "cluster",
+      weight: b.weight,
+      share,
+      target: b.cluster,
+      protocol: c.protocol,
+      readyEndpoints: ready,
+      totalEndpoints: c.endpoints.length,
+      mtlsEndpoints: mtls,
+      transport: transportOf(ready, mtls),
       answer: b.weight <= 0 ? "never chosen (weight 0)" : ready === 0 ? "503 no ready endpoints" : "forwarded",
       filters,
     };

@@ -53,7 +53,10 @@ export function renderExplainText(r: ExplainReport): string {
     out += renderTable(
       ["WEIGHT", "SHARE", "BACKEND", "PROTOCOL", "ENDPOINTS", "ANSWER"],
       backends.map((b) => [
-        String(b.weight), `${b.share}%`, b.target, b.protocol ?? "-",
+        String(b.weight),
+        `${b.share}%`,
+        b.target,
+        b.protocol ?? "-",
         b.readyEndpoints === undefined ? "-" : `${b.readyEndpoints}/${b.totalEndpoints ?? 0} ready${b.readyEndpoints > 0 ? `, ${b.transport ?? "-"}` : ""}`,
         b.answer + (b.filters.length > 0 ? ` [filters: ${b.filters.join("; ")}]` : ""),
       ]),

@@ -41,7 +41,7 @@ const TRIES = 4;
 /** Runs one request, retrying transient failures with jittered backoff (4 tries, about 2 s at most). */
 export async function withTransientRetry<T>(call: () => Promise<T>, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))): Promise<T> {
   const backoff = createBackoff({ baseMs: 200, maxMs: 1_000 });
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 1;; attempt++) {
     try {
       return await call();
     } catch (e) {

@@ -42,7 +42,8 @@ export interface GatewayStatusRow {
   readonly programmed: string;
   readonly message: string;
   readonly healthy: boolean;
-  readonly listeners: readonly { readonly name: string; readonly attachedRoutes: number; readonly accepted: string; readonly programmed: string; readonly resolvedRefs: string; readonly message: string }[];
+  readonly listeners: readonly { readonly name: string; readonly attachedRoutes: number; readonly accepted: string; readonly programmed: string; readonly resolvedRefs: string;
+    readonly message: string }[];
 }
 
 export interface StatusReport {
@@ -123,16 +124,23 @@ export function statusFromTranslate(statuses: readonly StatusUpdate[], snapshot:
   return finish(routes, gateways);
 }
 
-function gatewayRow(namespace: string, name: string, className: string, conditions: readonly Condition[], listeners: readonly { name: string; attachedRoutes: number; conditions: readonly Condition[] }[]): GatewayStatusRow {
+function gatewayRow(namespace: string, name: string, className: string, conditions: readonly Condition[],
+  listeners: readonly { name: string; attachedRoutes: number; conditions: readonly Condition[] }[]): GatewayStatusRow
+{
   return {
-    namespace, name, className,
+    namespace,
+    name,
+    className,
     accepted: cond(conditions, "Accepted"),
     programmed: cond(conditions, "Programmed"),
     message: firstUnhappy(conditions),
     healthy: isTrue(conditions, "Accepted") && isTrue(conditions, "Programmed"),
     listeners: listeners.map((l) => ({
-      name: l.name, attachedRoutes: l.attachedRoutes,
-      accepted: cond(l.conditions, "Accepted"), programmed: cond(l.conditions, "Programmed"), resolvedRefs: cond(l.conditions, "ResolvedRefs"),
+      name: l.name,
+      attachedRoutes: l.attachedRoutes,
+      accepted: cond(l.conditions, "Accepted"),
+      programmed: cond(l.conditions, "Programmed"),
+      resolvedRefs: cond(l.conditions, "ResolvedRefs"),
       message: firstUnhappy(l.conditions),
     })),
   };
@@ -176,7 +184,9 @@ export function renderStatusTable(r: StatusReport): string {
       ["NAMESPACE", "NAME", "CLASS", "LISTENER", "ATTACHED", "ACCEPTED", "PROGRAMMED", "MESSAGE"],
       r.gateways.flatMap((g) => [
         [g.namespace, g.name, g.className, "*", String(g.listeners.reduce((s, l) => s + l.attachedRoutes, 0)), g.accepted, g.programmed, g.message],
-        ...g.listeners.map((l) => ["", "", "", l.name, String(l.attachedRoutes), l.accepted, l.programmed, l.resolvedRefs === "True" || l.resolvedRefs === "-" ? l.message : `ResolvedRefs ${l.resolvedRefs} ${l.message}`]),
+        ...g.listeners.map((
+          l,
+        ) => ["", "", "", l.name, String(l.attachedRoutes), l.accepted, l.programmed, l.resolvedRefs === "True" || l.resolvedRefs === "-" ? l.message : `ResolvedRefs ${l.resolvedRefs} ${l.message}`]),
       ]),
     );
   }
@@ -187,9 +197,16 @@ export function renderStatusTable(r: StatusReport): string {
       ["NAMESPACE", "KIND", "NAME", "PARENT", "ACCEPTED", "RESOLVEDREFS", "PROGRAMMED", "TRANSPORT", "MESSAGE"],
       r.routes.flatMap((route) =>
         route.parents.map((p, i) => [
-          i === 0 ? route.namespace : "", i === 0 ? route.kind : "", i === 0 ? route.name : "", p.parent, p.accepted, p.resolvedRefs,
-          p.programmed ?? "-", p.transport ?? "-", `${p.partiallyInvalid !== undefined ? `PartiallyInvalid ${p.partiallyInvalid}: ` : ""}${p.message}`,
-        ]),
+          i === 0 ? route.namespace : "",
+          i === 0 ? route.kind : "",
+          i === 0 ? route.name : "",
+          p.parent,
+          p.accepted,
+          p.resolvedRefs,
+          p.programmed ?? "-",
+          p.transport ?? "-",
+          `${p.partiallyInvalid !== undefined ? `PartiallyInvalid ${p.partiallyInvalid}: ` : ""}${p.message}`,
+        ])
       ),
     );
   }

@@ -20,8 +20,12 @@ const CLIENT_ID = "spiffe://cluster.local/ns/shop/sa/productpage";
 
 function rule(i: number, cluster: string): RuleIR {
   return {
-    id: `HTTPRoute/shop/reviews-split/${i}`, route: { kind: "HTTPRoute", namespace: "shop", name: "reviews-split", generation: 1 },
-    ruleIndex: i, filters: [], backends: [{ kind: "cluster", weight: 1, cluster, filters: [] }], timeouts: {},
+    id: `HTTPRoute/shop/reviews-split/${i}`,
+    route: { kind: "HTTPRoute", namespace: "shop", name: "reviews-split", generation: 1 },
+    ruleIndex: i,
+    filters: [],
+    backends: [{ kind: "cluster", weight: 1, cluster, filters: [] }],
+    timeouts: {},
   };
 }
 
@@ -39,7 +43,11 @@ const producer: RouteTablesIR = {
 
 function cluster(id: string, service: string, port: number, epPort: number): ClusterIR {
   return {
-    id, namespace: "shop", service, port, protocol: "http1",
+    id,
+    namespace: "shop",
+    service,
+    port,
+    protocol: "http1",
     endpoints: [{ address: "10.244.1.1", port: epPort, ready: true, serving: true, terminating: false }],
   };
 }
@@ -59,8 +67,15 @@ const ir: MeshIR = {
   secrets: [],
 };
 
-interface HttpOut { status: number; body: string; error?: string }
-interface TcpOut { received: string; how: string }
+interface HttpOut {
+  status: number;
+  body: string;
+  error?: string;
+}
+interface TcpOut {
+  received: string;
+  how: string;
+}
 
 netnsTier.describe("transparent capture in network namespaces", { timeout: 60_000 }, () => {
   let pair: PodPair;
@@ -94,13 +109,20 @@ netnsTier.describe("transparent capture in network namespaces", { timeout: 60_00
     writeFileSync(join(tmp, "client-mtls.json"), JSON.stringify({ ...clientLeaf, caPem: ca.certPem }), { mode: 0o644 });
     writeFileSync(join(tmp, "client-plain-tls.json"), JSON.stringify({ caPem: ca.certPem }), { mode: 0o644 });
     writeFileSync(join(tmp, "sidecar.json"), JSON.stringify({
-      uid: 1337, gid: 1337, clientNamespace: "shop", ir, inboundPortModes: { 8443: "strict" },
+      uid: 1337,
+      gid: 1337,
+      clientNamespace: "shop",
+      ir,
+      inboundPortModes: { 8443: "strict" },
       meshTls: { keyPem: serverLeaf.keyPem, certChainPem: serverLeaf.certPem, trustBundlePem: ca.certPem, identity: "spiffe://cluster.local/ns/shop/sa/reviews" },
     }), { mode: 0o644 });
 
     const upstream = daemonInNs(pair.peer, join(fixtures, "servers.ts"), [
-      "http:10.96.0.10:9080:uncaptured-clusterip", "http:10.244.1.1:8081:reviews-v1", "http:10.244.1.1:8082:reviews-v2",
-      "http:10.96.0.10:7000:excluded-direct", "echo:0.0.0.0:9000",
+      "http:10.96.0.10:9080:uncaptured-clusterip",
+      "http:10.244.1.1:8081:reviews-v1",
+      "http:10.244.1.1:8082:reviews-v2",
+      "http:10.96.0.10:7000:excluded-direct",
+      "echo:0.0.0.0:9000",
     ]);
     const app = daemonInNs(pair.pod, join(fixtures, "servers.ts"), ["http:0.0.0.0:8080:app", "http:0.0.0.0:8443:app-strict"]);
     daemons.push(upstream, app);
@@ -138,8 +160,7 @@ netnsTier.describe("transparent capture in network namespaces", { timeout: 60_00
   it("routes the app's request to the ClusterIP through the sidecar by the Service's HTTPRoute (header split)", async () => {
     const before = await stats();
     const n = 6;
-    const results = await Promise.all(Array.from({ length: n }, (_, i) =>
-      i % 2 === 0 ? appHttp("10.96.0.10", 9080, `/r${i}`, "x-version=v2") : appHttp("10.96.0.10", 9080, `/r${i}`)));
+    const results = await Promise.all(Array.from({ length: n }, (_, i) => i % 2 === 0 ? appHttp("10.96.0.10", 9080, `/r${i}`, "x-version=v2") : appHttp("10.96.0.10", 9080, `/r${i}`)));
     for (const [i, r] of results.entries()) {
       expect(r.status).toBe(200);
       const body = JSON.parse(r.body) as { server: string; path: string; remote: string };

@@ -39,17 +39,24 @@ netnsTier.describe("sidecar → sidecar over mesh mTLS", { timeout: 60_000 }, ()
     const leafA = issueLeaf(ca, A_ID);
     const leafB = issueLeaf(ca, B_ID);
     const irA: MeshIR = {
-      gateways: [], secrets: [],
+      gateways: [],
+      secrets: [],
       services: [{ namespace: "shop", name: "reviews", clusterIPs: ["10.96.0.20"], ports: [{ port: 9080, cluster: "shop/reviews:9080", consumers: {} }] }],
       clusters: [{
-        id: "shop/reviews:9080", namespace: "shop", service: "reviews", port: 9080, protocol: "http1",
+        id: "shop/reviews:9080",
+        namespace: "shop",
+        service: "reviews",
+        port: 9080,
+        protocol: "http1",
         endpoints: [{ address: "10.244.1.1", port: 8080, ready: true, serving: true, terminating: false, identity: B_ID }],
       }],
     };
     const irB: MeshIR = { gateways: [], secrets: [], services: [], clusters: [] };
     const material = (leaf: { certPem: string; keyPem: string }, identity: string) => ({ keyPem: leaf.keyPem, certChainPem: leaf.certPem, trustBundlePem: ca.certPem, identity });
     writeFileSync(join(tmp, "a.json"), JSON.stringify({ uid: 1337, gid: 1337, clientNamespace: "shop", ir: irA, meshTls: material(leafA, A_ID) }), { mode: 0o644 });
-    writeFileSync(join(tmp, "b.json"), JSON.stringify({ uid: 1337, gid: 1337, clientNamespace: "shop", ir: irB, meshTls: material(leafB, B_ID), inboundPortModes: { 8080: "strict" } }), { mode: 0o644 });
+    writeFileSync(join(tmp, "b.json"), JSON.stringify({ uid: 1337, gid: 1337, clientNamespace: "shop", ir: irB, meshTls: material(leafB, B_ID), inboundPortModes: { 8080: "strict" } }), {
+      mode: 0o644,
+    });
     for (const ns of [pair.pod, pair.peer]) inNs(ns, NODE, [join(root, "cmd/weft.ts"), "init"]);
     const appB = daemonInNs(pair.peer, join(fixtures, "servers.ts"), ["http:0.0.0.0:8080:reviews-app"]);
     sidecarA = daemonInNs(pair.pod, join(fixtures, "sidecar-main.ts"), [join(tmp, "a.json")]);

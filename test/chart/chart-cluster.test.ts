@@ -25,8 +25,12 @@ let controller: ControllerHandle | undefined;
 const problems: string[] = [];
 const recordingLog: Log = {
   info() {},
-  warn(obj, msg) { problems.push(`${msg} ${JSON.stringify(obj)}`); },
-  error(obj, msg) { problems.push(`${msg} ${JSON.stringify(obj)}`); },
+  warn(obj, msg) {
+    problems.push(`${msg} ${JSON.stringify(obj)}`);
+  },
+  error(obj, msg) {
+    problems.push(`${msg} ${JSON.stringify(obj)}`);
+  },
 };
 
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
@@ -36,7 +40,9 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
     try {
       const v = await fn();
       if (v !== undefined) return v;
-    } catch (e) { last = e; }
+    } catch (e) {
+      last = e;
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}\nlog problems:\n${problems.join("\n")}`);
@@ -83,15 +89,19 @@ tier.describe("chart on a real API server", () => {
     const webhookHooks = objects.find((o) => o.kind === "MutatingWebhookConfiguration")!;
     // The webhook is installed with Ignore so this test's own pod-less namespace work never depends on it.
     const installed = objects.filter((o) => wanted.has(o.kind)).map((o) => (o === webhookHooks
-      ? { ...o, webhooks: (o["webhooks"] as object[]).map((h) => ({ ...h, failurePolicy: "Ignore" })) } : o));
+      ? { ...o, webhooks: (o["webhooks"] as object[]).map((h) => ({ ...h, failurePolicy: "Ignore" })) } :
+      o)
+    );
     cluster.kubectl(["apply", "-f", "-"], docs(installed));
     const token = cluster.kubectl(["create", "token", "weft-controller", "-n", "weft-system", "--duration=1h"]).trim();
 
     const dep = objects.find((o) => o.kind === "Deployment")!;
     const args = (dep["spec"] as { template: { spec: { containers: { args: string[] }[] } } }).template.spec.containers[0]!.args.slice(1);
-    const loopback = ["--grpc-address=127.0.0.1", "--grpc-port=0", "--admin-port=0", "--webhook-port=0", "--identity=chart-rbac-test",
-      "--lease-duration=3s", "--renew-deadline=2s", "--retry-period=500ms", "--provision-gateways=false"];
-    const opts = parseControllerOptions([...args.filter((a) => !/^--(grpc-port|admin-port|webhook-port|lease-duration|renew-deadline|retry-period|provision-gateways)=/.test(a)), ...loopback], { POD_NAMESPACE: "weft-system" });
+    const loopback = ["--grpc-address=127.0.0.1", "--grpc-port=0", "--admin-port=0", "--webhook-port=0", "--identity=chart-rbac-test", "--lease-duration=3s", "--renew-deadline=2s",
+      "--retry-period=500ms", "--provision-gateways=false"];
+    const opts = parseControllerOptions([...args.filter((a) => !/^--(grpc-port|admin-port|webhook-port|lease-duration|renew-deadline|retry-period|provision-gateways)=/.test(a)), ...loopback], {
+      POD_NAMESPACE: "weft-system",
+    });
     controller = await startController(opts, recordingLog, serviceAccountKubeConfig(token));
 
     const admin = createKubeClient(cluster.kc);
@@ -109,7 +119,9 @@ tier.describe("chart on a real API server", () => {
     ].map((o) => JSON.stringify(o)).join("\n"));
     const accepted = await waitFor("route status written by the controller", async () => {
       const r = await admin.request<{ status?: { parents?: { controllerName: string; conditions: { type: string; status: string }[] }[] } }>(
-        "GET", `/apis/gateway.networking.k8s.io/v1/namespaces/${APP_NS}/httproutes/api`);
+        "GET",
+        `/apis/gateway.networking.k8s.io/v1/namespaces/${APP_NS}/httproutes/api`,
+      );
       const ours = r.status?.parents?.find((p) => p.controllerName === "weft.dev/gateway-controller");
       return ours?.conditions.find((c) => c.type === "Accepted");
     });

@@ -9,17 +9,25 @@ import { workloadOf } from "../../pkg/controller/provisioner.ts";
 import { withGatewayProgrammed, type GatewayDataPlane, type GatewayWorkload } from "../../pkg/status/index.ts";
 
 const gw = {
-  apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "public", namespace: "shop", uid: "u1" },
+  apiVersion: "gateway.networking.k8s.io/v1",
+  kind: "Gateway",
+  metadata: { name: "public", namespace: "shop", uid: "u1" },
   spec: { gatewayClassName: "weft", listeners: [{ name: "http", protocol: "HTTP", port: 80 }, { name: "https", protocol: "HTTPS", port: 443 }] },
 } as Gateway;
 
-interface Probe { httpGet: { path: string; port: number } }
+interface Probe {
+  httpGet: { path: string; port: number };
+}
 interface PodSpec {
   securityContext: { runAsNonRoot?: boolean; seccompProfile?: { type: string }; sysctls?: { name: string; value: string }[] };
   terminationGracePeriodSeconds: number;
   containers: {
-    args: string[]; env: { name: string; value?: string; valueFrom?: { fieldRef: { fieldPath: string } } }[];
-    readinessProbe?: Probe; livenessProbe?: Probe; startupProbe?: Probe & { periodSeconds: number; failureThreshold: number }; ports: { containerPort: number }[];
+    args: string[];
+    env: { name: string; value?: string; valueFrom?: { fieldRef: { fieldPath: string } } }[];
+    readinessProbe?: Probe;
+    livenessProbe?: Probe;
+    startupProbe?: Probe & { periodSeconds: number; failureThreshold: number };
+    ports: { containerPort: number }[];
     resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
     securityContext: { runAsUser: number; runAsNonRoot: boolean; allowPrivilegeEscalation: boolean; capabilities?: { drop?: string[]; add?: string[] } };
   }[];
@@ -74,7 +82,10 @@ describe("the provisioned gateway Deployment", () => {
     expect(env(deployment())["WEFT_TRACING_ENDPOINT"]).toBeUndefined();
     const traced = env(deployment({ tracing: { endpoint: "http://jaeger.observability:4317", protocol: "grpc", samplingRatio: 0.1, propagators: ["tracecontext", "b3"] } }));
     expect(traced).toMatchObject({
-      WEFT_TRACING_ENDPOINT: "http://jaeger.observability:4317", WEFT_TRACING_PROTOCOL: "grpc", WEFT_TRACING_SAMPLING_RATIO: "0.1", WEFT_TRACING_PROPAGATORS: "tracecontext,b3",
+      WEFT_TRACING_ENDPOINT: "http://jaeger.observability:4317",
+      WEFT_TRACING_PROTOCOL: "grpc",
+      WEFT_TRACING_SAMPLING_RATIO: "0.1",
+      WEFT_TRACING_PROPAGATORS: "tracecontext,b3",
     });
   });
 
@@ -98,8 +109,11 @@ describe("a Deployment's status as the Gateway's workload", () => {
     expect(workloadOf({ metadata: { namespace: "shop", name: "weft-gw-public" }, spec: { replicas: 1 }, status: { readyReplicas: 1 } }))
       .toEqual({ deployment: "shop/weft-gw-public", replicas: 1, readyReplicas: 1 });
     const rejected = workloadOf({
-      metadata: { namespace: "shop", name: "weft-gw-public" }, spec: { replicas: 1 },
-      status: { conditions: [{ type: "Available", status: "False" }, { type: "ReplicaFailure", status: "True", message: 'pods "weft-gw-public-x" is forbidden: violates PodSecurity "restricted:latest"' }] },
+      metadata: { namespace: "shop", name: "weft-gw-public" },
+      spec: { replicas: 1 },
+      status: {
+        conditions: [{ type: "Available", status: "False" }, { type: "ReplicaFailure", status: "True", message: 'pods "weft-gw-public-x" is forbidden: violates PodSecurity "restricted:latest"' }],
+      },
     });
     expect(rejected).toEqual({ deployment: "shop/weft-gw-public", replicas: 1, readyReplicas: 0, replicaFailure: 'pods "weft-gw-public-x" is forbidden: violates PodSecurity "restricted:latest"' });
     expect(workloadOf({ metadata: { namespace: "a", name: "b" }, status: { conditions: [{ type: "ReplicaFailure", status: "False" }] } }).replicaFailure).toBeUndefined();
@@ -108,7 +122,8 @@ describe("a Deployment's status as the Gateway's workload", () => {
 
 describe("Gateway Programmed follows its data plane", () => {
   const translated = (status: "True" | "False", reason: string): StatusUpdate => ({
-    target: { kind: "Gateway", namespace: "shop", name: "public", generation: 3 }, listeners: [],
+    target: { kind: "Gateway", namespace: "shop", name: "public", generation: 3 },
+    listeners: [],
     conditions: [
       { type: "Accepted", status: "True", reason: "Accepted", message: "Gateway is accepted", observedGeneration: 3 },
       { type: "Programmed", status, reason, message: "2 of 2 listeners are programmed", observedGeneration: 3 },
@@ -120,8 +135,10 @@ describe("Gateway Programmed follows its data plane", () => {
   const w = (ready: number, extra: Partial<GatewayWorkload> = {}): GatewayWorkload => ({ deployment: "shop/weft-gw-public", replicas: 1, readyReplicas: ready, ...extra });
 
   it("is Pending until the Deployment exists and has a ready pod", () => {
-    expect(programmed(translated("True", "Programmed"), plane(undefined))).toMatchObject({ status: "False", reason: "Pending", message: expect.stringMatching(/^waiting for the gateway Deployment to be created/) });
-    expect(programmed(translated("True", "Programmed"), plane(w(0)))).toMatchObject({ status: "False", reason: "Pending", message: "waiting for the gateway's pods: 0/1 pods ready (Deployment shop/weft-gw-public)" });
+    expect(programmed(translated("True", "Programmed"), plane(undefined))).toMatchObject({ status: "False", reason: "Pending",
+      message: expect.stringMatching(/^waiting for the gateway Deployment to be created/) });
+    expect(programmed(translated("True", "Programmed"), plane(w(0)))).toMatchObject({ status: "False", reason: "Pending",
+      message: "waiting for the gateway's pods: 0/1 pods ready (Deployment shop/weft-gw-public)" });
   });
 
   it("is NoResources with the Deployment's message when its pods cannot be created", () => {
@@ -132,10 +149,15 @@ describe("Gateway Programmed follows its data plane", () => {
 
   it("waits for a proxy to acknowledge the listeners, then is Programmed with the counts", () => {
     expect(programmed(translated("True", "Programmed"), plane(w(1), { programmed: 0, total: 1 }))).toMatchObject({
-      status: "False", reason: "Pending", message: "waiting for the gateway's proxies to apply its listeners: 0/1 proxies, 1/1 pods ready",
+      status: "False",
+      reason: "Pending",
+      message: "waiting for the gateway's proxies to apply its listeners: 0/1 proxies, 1/1 pods ready",
     });
     expect(programmed(translated("True", "Programmed"), plane(w(1), { programmed: 1, total: 1 }))).toMatchObject({
-      status: "True", reason: "Programmed", message: "2 of 2 listeners are programmed; applied by 1/1 proxies, 1/1 pods ready", observedGeneration: 3,
+      status: "True",
+      reason: "Programmed",
+      message: "2 of 2 listeners are programmed; applied by 1/1 proxies, 1/1 pods ready",
+      observedGeneration: 3,
     });
     expect(programmed(translated("True", "Programmed"), plane(w(1)))).toMatchObject({ status: "True", message: expect.stringMatching(/its proxies report to another controller replica$/) });
   });

@@ -20,7 +20,9 @@ let token = "";
 
 async function programmedMessage(): Promise<string | undefined> {
   const r = await client.request<{ status?: { parents?: { conditions: { type: string; message: string }[] }[] } }>(
-    "GET", `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes/cart`);
+    "GET",
+    `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes/cart`,
+  );
   return r.status?.parents?.[0]?.conditions.find((c) => c.type === "weft.dev/Programmed")?.message;
 }
 
@@ -54,11 +56,13 @@ clusterTier.describe("route status counts proxies", () => {
     client = createKubeClient(cluster.kc);
     cluster.kubectl(["create", "namespace", NS]);
     cluster.kubectl(["create", "serviceaccount", "default", "-n", NS]);
-    token = (await client.request<{ status: { token: string } }>("POST", `/api/v1/namespaces/${NS}/serviceaccounts/default/token`,
-      { body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { audiences: ["weft.dev/distribution"], expirationSeconds: 3600 } } })).status.token;
+    token = (await client.request<{ status: { token: string } }>("POST", `/api/v1/namespaces/${NS}/serviceaccounts/default/token`, {
+      body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { audiences: ["weft.dev/distribution"], expirationSeconds: 3600 } },
+    })).status.token;
     controller = await startController(parseControllerOptions(
       ["--provider=kube", "--grpc-insecure", "--grpc-address=127.0.0.1", "--grpc-port=0", "--admin-port=0", "--identity=prog", `--lease-namespace=${NS}`],
-      {}), SILENT_LOG, cluster.kc);
+      {},
+    ), SILENT_LOG, cluster.kc);
   }, 180_000);
 
   afterAll(async () => {
@@ -88,10 +92,20 @@ clusterTier.describe("route status counts proxies", () => {
     await controller?.stop(true);
     controller = undefined;
     for (const p of proxies.splice(0)) p.close();
-    const replica = (id: string) => startController(parseControllerOptions([
-      "--provider=kube", "--grpc-insecure", "--grpc-address=127.0.0.1", "--grpc-port=0", "--admin-port=0", `--identity=${id}`, `--lease-namespace=${NS}`,
-      "--leader-elect", "--lease-duration=3s", "--renew-deadline=2s", "--retry-period=500ms",
-    ], {}), SILENT_LOG, cluster.kc);
+    const replica = (id: string) =>
+      startController(parseControllerOptions([
+        "--provider=kube",
+        "--grpc-insecure",
+        "--grpc-address=127.0.0.1",
+        "--grpc-port=0",
+        "--admin-port=0",
+        `--identity=${id}`,
+        `--lease-namespace=${NS}`,
+        "--leader-elect",
+        "--lease-duration=3s",
+        "--renew-deadline=2s",
+        "--retry-period=500ms",
+      ], {}), SILENT_LOG, cluster.kc);
     const leader = await replica("rep-1");
     const deadline = Date.now() + 20_000;
     while (!leader.isLeader() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

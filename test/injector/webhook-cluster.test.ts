@@ -29,10 +29,17 @@ clusterTier.describe("injector webhook on a real API server", () => {
       const child = spawn(join(cluster.binDir, "kubectl"), [`--kubeconfig=${cluster.kubeconfigPath}`, ...args], { stdio: ["pipe", "pipe", "pipe"] });
       let stdout = "";
       let stderr = "";
-      child.stdout.on("data", (c: Buffer) => { stdout += c.toString("utf8"); });
-      child.stderr.on("data", (c: Buffer) => { stderr += c.toString("utf8"); });
+      child.stdout.on("data", (c: Buffer) => {
+        stdout += c.toString("utf8");
+      });
+      child.stderr.on("data", (c: Buffer) => {
+        stderr += c.toString("utf8");
+      });
       const kill = setTimeout(() => child.kill("SIGKILL"), 60_000);
-      child.on("close", (status) => { clearTimeout(kill); resolve({ status, stdout, stderr }); });
+      child.on("close", (status) => {
+        clearTimeout(kill);
+        resolve({ status, stdout, stderr });
+      });
       child.stdin.end(input ?? "");
     });
   }
@@ -40,7 +47,9 @@ clusterTier.describe("injector webhook on a real API server", () => {
   async function startWebhook(config: InjectorConfig): Promise<number> {
     const api = cluster.kc.makeApiClient(CoreV1Api);
     const server = createWebhookServer({
-      keyPem: tls.keyPem, certPem: tls.certPem, config,
+      keyPem: tls.keyPem,
+      certPem: tls.certPem,
+      config,
       nsLookup: async (name) => (await api.readNamespace({ name })) as unknown as Namespace,
     });
     servers.push(server);
@@ -50,9 +59,15 @@ clusterTier.describe("injector webhook on a real API server", () => {
 
   function webhookConfig(name: string, port: number, namespace: string, failurePolicy: "Fail" | "Ignore" = "Fail"): Obj {
     return {
-      apiVersion: "admissionregistration.k8s.io/v1", kind: "MutatingWebhookConfiguration", metadata: { name },
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "MutatingWebhookConfiguration",
+      metadata: { name },
       webhooks: [{
-        name: `${name}.weft.dev`, admissionReviewVersions: ["v1"], sideEffects: "None", failurePolicy, timeoutSeconds: 10,
+        name: `${name}.weft.dev`,
+        admissionReviewVersions: ["v1"],
+        sideEffects: "None",
+        failurePolicy,
+        timeoutSeconds: 10,
         clientConfig: { url: `https://127.0.0.1:${port}/inject`, caBundle: Buffer.from(tls.certPem).toString("base64") },
         rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" }],
         namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },

@@ -17,7 +17,9 @@ const server = createWebhookServer({
   config: DEFAULT_INJECTOR_CONFIG,
   nsLookup: (n): Namespace | undefined => (n === "shop" ? { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels: { "weft.dev/inject": "enabled" } } } : undefined),
   maxBodyBytes: 64 * 1024,
-  logger: createLogger({ destination: { write: (s: string) => { logLines.push(s); } } }),
+  logger: createLogger({ destination: { write: (s: string) => {
+    logLines.push(s);
+  } } }),
   metrics: registerControllerMetrics(registry),
 });
 let port = 0;
@@ -33,11 +35,12 @@ afterAll(async () => {
 
 function call(method: string, path: string, body?: string | ((write: (s: string) => boolean) => void)): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method, path, ca: tls.certPem, servername: "weft-webhook.weft-system.svc", agent: false, headers: { "content-type": "application/json" } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-    });
+    const req = request({ host: "127.0.0.1", port, method, path, ca: tls.certPem, servername: "weft-webhook.weft-system.svc", agent: false, headers: { "content-type": "application/json" } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      });
     req.on("error", reject);
     if (typeof body === "function") body((s) => req.write(s));
     else if (body !== undefined) req.write(body);
@@ -49,8 +52,11 @@ const review = JSON.stringify({
   apiVersion: "admission.k8s.io/v1",
   kind: "AdmissionReview",
   request: {
-    uid: "u-1", kind: { group: "", version: "v1", kind: "Pod" }, resource: { group: "", version: "v1", resource: "pods" },
-    namespace: "shop", operation: "CREATE",
+    uid: "u-1",
+    kind: { group: "", version: "v1", kind: "Pod" },
+    resource: { group: "", version: "v1", resource: "pods" },
+    namespace: "shop",
+    operation: "CREATE",
     object: { apiVersion: "v1", kind: "Pod", metadata: { name: "reviews-1", annotations: { token: "do-not-log-me" } }, spec: { containers: [{ name: "app", image: "reviews:1" }] } },
   },
 });
@@ -63,8 +69,8 @@ describe("webhook server", () => {
     expect(body.response.uid).toBe("u-1");
     expect(body.response.patchType).toBe("JSONPatch");
     const log = logLines.join("");
-    expect(log).toContain("\"reason\":\"enabled-by-namespace-label\"");
-    expect(log).toContain("\"name\":\"reviews-1\"");
+    expect(log).toContain('"reason":"enabled-by-namespace-label"');
+    expect(log).toContain('"name":"reviews-1"');
     expect(log).not.toContain("do-not-log-me");
     expect(await registry.renderMetrics()).toContain('weft_injections_total{injected="true",reason="enabled-by-namespace-label"} 1');
   });

@@ -30,26 +30,35 @@ const askedServices: string[] = [];
 const engine = createHttpEngine();
 
 const listen = (s: { listen(port: number, host: string, cb: () => void): unknown; address(): unknown }): Promise<number> =>
-  new Promise((r) => { s.listen(0, "127.0.0.1", () => r((s.address() as AddressInfo).port)); });
+  new Promise((r) => {
+    s.listen(0, "127.0.0.1", () => r((s.address() as AddressInfo).port));
+  });
 
 beforeAll(async () => {
   app = createServer((req, res) => {
     seen = req.headers;
     const status = Number(new URL(req.url ?? "/", "http://x").searchParams.get("status") ?? 200);
-    if (req.url?.startsWith("/slow")) { setTimeout(() => res.end("late"), 2500); return; }
+    if (req.url?.startsWith("/slow")) {
+      setTimeout(() => res.end("late"), 2500);
+      return;
+    }
     res.writeHead(status, status === 301 ? { location: "/elsewhere" } : {});
     res.end("app");
   });
   appPort = await listen(app);
   const ca = testCa("admin-probe-ca");
   const leaf = ca.leaf({ cn: "app.local", dns: ["app.local"] });
-  tlsApp = createHttpsServer({ key: leaf.keyPem, cert: leaf.certPem }, (_req, res) => { res.end("secure"); });
+  tlsApp = createHttpsServer({ key: leaf.keyPem, cert: leaf.certPem }, (_req, res) => {
+    res.end("secure");
+  });
   tlsPort = await listen(tlsApp);
   // grpc.health.v1.Health/Check, wire format by hand: request field 1 = service (string); response
   // field 1 = status enum (1 SERVING, 2 NOT_SERVING, 3 SERVICE_UNKNOWN).
   grpcServer = new grpc.Server();
   const raw = (b: Buffer) => b;
-  grpcServer.addService({ Check: { path: "/grpc.health.v1.Health/Check", requestStream: false, responseStream: false, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw } }, {
+  grpcServer.addService({
+    Check: { path: "/grpc.health.v1.Health/Check", requestStream: false, responseStream: false, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw },
+  }, {
     Check: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
       const req = call.request;
       const service = req.length >= 2 && req[0] === 0x0a ? req.subarray(2, 2 + req[1]!).toString() : "";

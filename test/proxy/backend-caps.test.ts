@@ -11,10 +11,19 @@ import { h1, h2, h2session, rawUntilClose } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startH2Echo, startProxy, tables, until, type Echo, type ProxyUnderTest } from "./fixtures.ts";
 
 /** A backend that counts the connections it accepted and has open; answers once the body ended (…/slow…: 300 ms later). */
-interface Counting { port: number; accepted: number; open: number; maxOpen: number; aborted: number; server: Server }
+interface Counting {
+  port: number;
+  accepted: number;
+  open: number;
+  maxOpen: number;
+  aborted: number;
+  server: Server;
+}
 async function countingBackend(): Promise<Counting> {
   const c: Counting = { port: 0, accepted: 0, open: 0, maxOpen: 0, aborted: 0, server: createServer((req, res) => {
-    req.on("aborted", () => { c.aborted++; });
+    req.on("aborted", () => {
+      c.aborted++;
+    });
     req.resume();
     req.on("end", () => setTimeout(() => res.end(`ok ${req.url}`), req.url?.includes("/slow") === true ? 300 : 0));
   }) };
@@ -23,7 +32,9 @@ async function countingBackend(): Promise<Counting> {
     c.accepted++;
     c.open++;
     c.maxOpen = Math.max(c.maxOpen, c.open);
-    s.on("close", () => { c.open--; });
+    s.on("close", () => {
+      c.open--;
+    });
   });
   await new Promise<void>((r) => c.server.listen(0, "127.0.0.1", r));
   c.port = (c.server.address() as AddressInfo).port;
@@ -39,11 +50,22 @@ function trickle(port: number, path: string, bytes: number, gapMs: number): Prom
     let got = "";
     let sent = 0;
     const stop = setTimeout(() => s.destroy(), 10_000);
-    s.on("data", (d: Buffer) => { got += d.toString("latin1"); });
-    s.on("close", () => { clearTimeout(stop); clearInterval(timer); resolve(got); });
+    s.on("data", (d: Buffer) => {
+      got += d.toString("latin1");
+    });
+    s.on("close", () => {
+      clearTimeout(stop);
+      clearInterval(timer);
+      resolve(got);
+    });
     s.on("error", () => {});
     s.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${bytes}\r\nConnection: close\r\n\r\n`);
-    const timer = setInterval(() => { if (sent < bytes && !s.destroyed) { s.write("x"); sent++; } else clearInterval(timer); }, gapMs);
+    const timer = setInterval(() => {
+      if (sent < bytes && !s.destroyed) {
+        s.write("x");
+        sent++;
+      } else clearInterval(timer);
+    }, gapMs);
   });
 }
 
@@ -56,7 +78,10 @@ describe("per-backend caps", () => {
   let defaults: ProxyUnderTest;
   beforeAll(async () => {
     be = await countingBackend();
-    h2be = await startH2Echo("h2", (_req, res) => { setTimeout(() => res.end("late"), 300); return true; });
+    h2be = await startH2Echo("h2", (_req, res) => {
+      setTimeout(() => res.end("late"), 300);
+      return true;
+    });
     proxy = await startProxy(meshIR([
       limited("ns/capped:80", be.port, { maxConnections: 4, maxPendingRequests: 8 }),
       limited("ns/queue1:80", be.port, { maxConnections: 1, maxPendingRequests: 1 }),
@@ -66,8 +91,9 @@ describe("per-backend caps", () => {
       { matches: [prefix("/queue1")], backends: [backend("ns/queue1:80")] },
       { matches: [prefix("/h2")], backends: [backend("ns/h2:80")] },
     ]), { limits: { bodyIdleTimeoutMs: 5_000 } });
-    defaults = await startProxy(meshIR([cluster("ns/d:80", [endpoint(be.port)])]), tables([{ matches: [prefix("/")], backends: [backend("ns/d:80")] }]),
-      { limits: { backendMaxConnections: 2, backendMaxPendingRequests: 0, bodyIdleTimeoutMs: 300 } });
+    defaults = await startProxy(meshIR([cluster("ns/d:80", [endpoint(be.port)])]), tables([{ matches: [prefix("/")], backends: [backend("ns/d:80")] }]), {
+      limits: { backendMaxConnections: 2, backendMaxPendingRequests: 0, bodyIdleTimeoutMs: 300 },
+    });
   });
   afterAll(async () => {
     await Promise.all([proxy.close(), defaults.close()]);
@@ -114,7 +140,9 @@ describe("per-backend caps", () => {
       const rs = await Promise.all(Array.from({ length: 5 }, (_, i) => h2(s, `/h2/${i}`)));
       expect(rs.map((r) => r.status).sort()).toEqual([200, 200, 503, 503, 503]);
       expect(rs.filter((r) => r.status === 503).every((r) => r.headers["x-weft-error"] === "upstream_overflow")).toBe(true);
-    } finally { s.close(); }
+    } finally {
+      s.close();
+    }
   });
 
   it("the engine's defaults apply to a cluster without limits", async () => {

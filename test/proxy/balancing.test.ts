@@ -14,7 +14,10 @@ import { RetryBudget } from "../../pkg/proxy/stack/retry-budget.ts";
 const ep = (n: number, extra: Partial<EndpointIR> = {}): EndpointIR => ({ address: `10.0.0.${n}`, port: 8080, ready: true, serving: true, terminating: false, ...extra });
 const clusterOf = (endpoints: EndpointIR[]): ClusterIR => ({ id: "ns/svc:80", namespace: "ns", service: "svc", port: 80, protocol: "http1", endpoints });
 /** A random source that returns the given values in turn. */
-const seq = (...xs: number[]): (() => number) => { let i = 0; return () => xs[i++ % xs.length]!; };
+const seq = (...xs: number[]): () => number => {
+  let i = 0;
+  return () => xs[i++ % xs.length]!;
+};
 
 describe("usable endpoints", () => {
   it("are the ready, non-terminating ones; when none is, the serving ones; else none", () => {
@@ -83,7 +86,12 @@ describe("round robin", () => {
 });
 
 describe("P2C over peak-EWMA cost", () => {
-  const stats = (...costs: number[]): EndpointStats[] => costs.map((ms) => { const s = new EndpointStats(); s.ewmaMs = ms; return s; });
+  const stats = (...costs: number[]): EndpointStats[] =>
+    costs.map((ms) => {
+      const s = new EndpointStats();
+      s.ewmaMs = ms;
+      return s;
+    });
   it("draws two distinct candidates and takes the cheaper (ties to the first)", () => {
     const eps = [ep(1), ep(2), ep(3)];
     // random 0.5 → a = 1; random 0.5 → b = floor(0.5 × 2) = 1 ≥ a ⇒ 2.
@@ -120,11 +128,12 @@ describe("P2C over peak-EWMA cost", () => {
   });
   it("never leaves the candidates, for random() up to just below 1", () => {
     const eps = [ep(1), ep(2), ep(3), ep(4)];
-    for (const r of [0, 0.25, 0.5, 0.75, 0.999999]) for (const r2 of [0, 0.5, 0.999999]) {
-      const i = pickP2cEwma(eps, stats(1, 2, 3, 4), seq(r, r2), undefined);
-      expect(i).toBeGreaterThanOrEqual(0);
-      expect(i).toBeLessThan(4);
-    }
+    for (const r of [0, 0.25, 0.5, 0.75, 0.999999])
+      for (const r2 of [0, 0.5, 0.999999]) {
+        const i = pickP2cEwma(eps, stats(1, 2, 3, 4), seq(r, r2), undefined);
+        expect(i).toBeGreaterThanOrEqual(0);
+        expect(i).toBeLessThan(4);
+      }
   });
 });
 

@@ -4,7 +4,12 @@ import { request, Agent, type OutgoingHttpHeaders, type IncomingHttpHeaders } fr
 import { connect as h2connect, type ClientHttp2Session } from "node:http2";
 import { connect as netConnect } from "node:net";
 
-export interface Reply { status: number; headers: IncomingHttpHeaders; body: string; trailers?: IncomingHttpHeaders }
+export interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  trailers?: IncomingHttpHeaders;
+}
 
 const agent = new Agent({ keepAlive: false });
 
@@ -29,13 +34,20 @@ export function h2session(port: number): ClientHttp2Session {
 
 export function h2(session: ClientHttp2Session, path: string, opts: { method?: string; headers?: OutgoingHttpHeaders; body?: string; authority?: string } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const st = session.request({ ":path": path, ":method": opts.method ?? "GET", ...(opts.authority ? { ":authority": opts.authority } : {}), ...opts.headers }, { endStream: opts.body === undefined });
+    const st = session.request({ ":path": path, ":method": opts.method ?? "GET", ...(opts.authority ? { ":authority": opts.authority } : {}), ...opts.headers }, {
+      endStream: opts.body === undefined,
+    });
     let status = 0;
     let headers: IncomingHttpHeaders = {};
     let trailers: IncomingHttpHeaders | undefined;
     const chunks: Buffer[] = [];
-    st.on("response", (h) => { status = Number(h[":status"]); headers = h; });
-    st.on("trailers", (t) => { trailers = t; });
+    st.on("response", (h) => {
+      status = Number(h[":status"]);
+      headers = h;
+    });
+    st.on("trailers", (t) => {
+      trailers = t;
+    });
     st.on("data", (c: Buffer) => chunks.push(c));
     st.on("end", () => resolve({ status, headers, body: Buffer.concat(chunks).toString(), ...(trailers ? { trailers } : {}) }));
     st.on("error", reject);
@@ -48,9 +60,15 @@ export function raw(port: number, data: string | Buffer, ms = 2000): Promise<str
   return new Promise((resolve) => {
     const s = netConnect(port, "127.0.0.1");
     const chunks: Buffer[] = [];
-    const t = setTimeout(() => { s.destroy(); resolve(Buffer.concat(chunks).toString("latin1")); }, ms);
+    const t = setTimeout(() => {
+      s.destroy();
+      resolve(Buffer.concat(chunks).toString("latin1"));
+    }, ms);
     s.on("data", (c: Buffer) => chunks.push(c));
-    s.on("close", () => { clearTimeout(t); resolve(Buffer.concat(chunks).toString("latin1")); });
+    s.on("close", () => {
+      clearTimeout(t);
+      resolve(Buffer.concat(chunks).toString("latin1"));
+    });
     s.on("error", () => {});
     s.write(data);
   });
@@ -61,9 +79,15 @@ export function rawUntilClose(port: number, data: string | Buffer, ms = 3000, en
   return new Promise((resolve) => {
     const s = netConnect(port, "127.0.0.1");
     const chunks: Buffer[] = [];
-    const t = setTimeout(() => { s.destroy(); resolve({ data: Buffer.concat(chunks).toString("latin1"), closed: false }); }, ms);
+    const t = setTimeout(() => {
+      s.destroy();
+      resolve({ data: Buffer.concat(chunks).toString("latin1"), closed: false });
+    }, ms);
     s.on("data", (c: Buffer) => chunks.push(c));
-    s.on("close", () => { clearTimeout(t); resolve({ data: Buffer.concat(chunks).toString("latin1"), closed: true }); });
+    s.on("close", () => {
+      clearTimeout(t);
+      resolve({ data: Buffer.concat(chunks).toString("latin1"), closed: true });
+    });
     s.on("error", () => {});
     s.write(data);
     if (endAfterWrite) s.end();
@@ -78,17 +102,31 @@ export function sendInPieces(port: number, bytes: Buffer, cuts: readonly number[
   const points = [...new Set(cuts.map((c) => c % Math.max(1, bytes.length)))].filter((c) => c > 0).sort((a, b) => a - b);
   const pieces: Buffer[] = [];
   let at = 0;
-  for (const p of [...points, bytes.length]) { pieces.push(bytes.subarray(at, p)); at = p; }
+  for (const p of [...points, bytes.length]) {
+    pieces.push(bytes.subarray(at, p));
+    at = p;
+  }
   return new Promise((resolve) => {
     const s = netConnect(port, "127.0.0.1");
     s.setNoDelay(true);
     const got: Buffer[] = [];
-    const t = setTimeout(() => { s.destroy(); resolve({ data: Buffer.concat(got), closed: false }); }, ms);
+    const t = setTimeout(() => {
+      s.destroy();
+      resolve({ data: Buffer.concat(got), closed: false });
+    }, ms);
     s.on("data", (d: Buffer) => got.push(d));
-    s.on("close", () => { clearTimeout(t); resolve({ data: Buffer.concat(got), closed: true }); });
+    s.on("close", () => {
+      clearTimeout(t);
+      resolve({ data: Buffer.concat(got), closed: true });
+    });
     s.on("error", () => {});
     let i = 0;
-    const next = () => { if (i < pieces.length && !s.destroyed) { s.write(pieces[i++]!); setTimeout(next, gapMs); } };
+    const next = () => {
+      if (i < pieces.length && !s.destroyed) {
+        s.write(pieces[i++]!);
+        setTimeout(next, gapMs);
+      }
+    };
     next();
   });
 }

@@ -8,8 +8,7 @@ const root = resolve(import.meta.dirname, "../..");
 const node = join(root, "node_modules/.bin/node");
 
 function weftProxy(extra: string[]): { status: number | null; stderr: string } {
-  const r = spawnSync(node, [join(root, "cmd/weft.ts"), "proxy", "--mode", "gateway", "--gateway", "gw/web", "--config", "/nonexistent.json", ...extra],
-    { encoding: "utf8", timeout: 20_000 });
+  const r = spawnSync(node, [join(root, "cmd/weft.ts"), "proxy", "--mode", "gateway", "--gateway", "gw/web", "--config", "/nonexistent.json", ...extra], { encoding: "utf8", timeout: 20_000 });
   return { status: r.status, stderr: r.stderr };
 }
 
@@ -20,8 +19,11 @@ describe("weft proxy data-plane flags", () => {
     expect(bad.stderr).toContain("--headers-with-underscores must be drop, reject or allow");
   });
   it("the backend caps and the body idle timeout take integers in range", () => {
-    for (const [flag, value, range] of [["--backend-max-connections", "0", "1-1000000"], ["--backend-max-pending-requests", "x", "1-1000000"],
-      ["--backend-max-requests", "2000000", "1-1000000"], ["--body-idle-timeout-ms", "-5", "1-3600000"]]) {
+    for (const [flag, value, range] of [["--backend-max-connections", "0", "1-1000000"], ["--backend-max-pending-requests", "x", "1-1000000"], ["--backend-max-requests", "2000000", "1-1000000"], [
+      "--body-idle-timeout-ms",
+      "-5",
+      "1-3600000",
+    ]]) {
       const bad = weftProxy([flag!, value!]);
       expect(bad.status, flag).toBe(2);
       expect(bad.stderr).toContain(`${flag} must be an integer ${range}`);

@@ -20,7 +20,6 @@ let child: ChildProcess;
 let gwPort = 0, adminPort = 0;
 let output = "";
 
-
 function irFor(target: string): MeshIR {
   const gw: GatewayIR = { namespace: "gw", name: "web", ports: [{ port: 80, protocol: "HTTP", listeners: [
     { id: "gw/web/http", name: "http", protocol: "HTTP", certificates: [], routes: tables([{ matches: [prefix("/")], backends: [backend(target)] }]) },
@@ -43,9 +42,12 @@ beforeAll(async () => {
   writeFileSync(join(dir, "ir.json"), JSON.stringify(irFor("ns/a:80")));
   gwPort = await freePort();
   adminPort = await freePort();
-  child = spawn(node, [join(root, "cmd/weft.ts"), "proxy", "--mode", "gateway", "--gateway", "gw/web", "--config", join(dir, "ir.json"),
-    "--bind", "127.0.0.1", "--port-map", `80=${gwPort}`, "--admin-port", String(adminPort), "--drain-ms", "2000"], { stdio: ["ignore", "pipe", "pipe"] });
-  for (const s of [child.stdout, child.stderr]) s?.on("data", (d: Buffer) => { output += d.toString(); });
+  child = spawn(node, [join(root, "cmd/weft.ts"), "proxy", "--mode", "gateway", "--gateway", "gw/web", "--config", join(dir, "ir.json"), "--bind", "127.0.0.1", "--port-map", `80=${gwPort}`,
+    "--admin-port", String(adminPort), "--drain-ms", "2000"], { stdio: ["ignore", "pipe", "pipe"] });
+  for (const s of [child.stdout, child.stderr])
+    s?.on("data", (d: Buffer) => {
+      output += d.toString();
+    });
   await until(async () => ((await h1(adminPort, "/ready")).status === 200 ? true : undefined));
 });
 
@@ -89,8 +91,8 @@ describe("weft proxy --controller (distribution client)", () => {
     const ctlPort = await server.listen("127.0.0.1:0");
     const port = await freePort();
     const admin = await freePort();
-    const p = spawn(node, [join(root, "cmd/weft.ts"), "proxy", "--mode", "gateway", "--gateway", "gw/web", "--controller", `127.0.0.1:${ctlPort}`,
-      "--bind", "127.0.0.1", "--port-map", `80=${port}`, "--admin-port", String(admin), "--drain-ms", "500"], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, POD_NAMESPACE: "gw", WEFT_CONTROLLER_INSECURE: "true" } });
+    const p = spawn(node, [join(root, "cmd/weft.ts"), "proxy", "--mode", "gateway", "--gateway", "gw/web", "--controller", `127.0.0.1:${ctlPort}`, "--bind", "127.0.0.1", "--port-map", `80=${port}`,
+      "--admin-port", String(admin), "--drain-ms", "500"], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, POD_NAMESPACE: "gw", WEFT_CONTROLLER_INSECURE: "true" } });
     p.stderr?.resume();
     try {
       await until(async () => ((await h1(admin, "/ready")).status === 200 ? true : undefined));

@@ -70,7 +70,8 @@ describe("routing over HTTP/1.1", () => {
     let ok = 0, bad = 0;
     for (let i = 0; i < 200; i++) {
       const r = await h1(proxy.port, "/half-invalid");
-      if (r.status === 200) ok++; else if (r.status === 500) bad++;
+      if (r.status === 200) ok++;
+      else if (r.status === 500) bad++;
     }
     expect(ok + bad).toBe(200);
     expect(ok).toBeGreaterThan(70);
@@ -88,7 +89,9 @@ describe("routing over HTTP/1.1", () => {
     expect(Math.abs(counts.b! / 500 - 0.3)).toBeLessThanOrEqual(0.05);
   });
   it("adds forwarding headers and strips hop-by-hop ones", async () => {
-    const r = await h1(proxy.port, "/b", { headers: { connection: "keep-alive, x-secret-hop", "x-secret-hop": "1", "keep-alive": "5", "x-keep": "yes", "x-weft-peer-identity": "spiffe://x/ns/a/sa/b" } });
+    const r = await h1(proxy.port, "/b", {
+      headers: { connection: "keep-alive, x-secret-hop", "x-secret-hop": "1", "keep-alive": "5", "x-keep": "yes", "x-weft-peer-identity": "spiffe://x/ns/a/sa/b" },
+    });
     const seen = JSON.parse(r.body).headers as Record<string, string>;
     expect(seen["x-keep"]).toBe("yes");
     expect(seen["x-secret-hop"]).toBeUndefined();

@@ -8,7 +8,9 @@ import { h1, h2, h2session } from "./client.ts";
 import { backend, cluster, endpoint, exact, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
 
 const hdr = (set: [string, string][], add: [string, string][] = [], remove: string[] = []) => ({
-  set: set.map(([name, value]) => ({ name, value })), add: add.map(([name, value]) => ({ name, value })), remove,
+  set: set.map(([name, value]) => ({ name, value })),
+  add: add.map(([name, value]) => ({ name, value })),
+  remove,
 });
 
 let a: Echo, m: Echo;
@@ -23,15 +25,29 @@ beforeAll(async () => {
     }
     return false;
   });
-  m = await startEcho("mirror", (_req, res) => { (res as import("node:http").ServerResponse).writeHead(500); res.end("mirror says no"); return true; });
+  m = await startEcho("mirror", (_req, res) => {
+    (res as import("node:http").ServerResponse).writeHead(500);
+    res.end("mirror says no");
+    return true;
+  });
   const cors: FilterIR = {
-    type: "CORS", allowOrigins: ["https://app.example.com", "https://*.trusted.io"], allowMethods: ["GET", "PUT"],
-    allowHeaders: ["x-token"], exposeHeaders: ["x-upstream"], allowCredentials: true, maxAgeSeconds: 5,
+    type: "CORS",
+    allowOrigins: ["https://app.example.com", "https://*.trusted.io"],
+    allowMethods: ["GET", "PUT"],
+    allowHeaders: ["x-token"],
+    exposeHeaders: ["x-upstream"],
+    allowCredentials: true,
+    maxAgeSeconds: 5,
   };
   // The filter of Gateway API conformance HTTPRouteCORS, route cors-multiple-origins-methods-headers.
   const conformanceCors: FilterIR = {
-    type: "CORS", allowOrigins: ["https://www.foo.com", "https://*.bar.com"], allowMethods: ["GET", "OPTIONS"],
-    allowHeaders: ["x-header-1", "x-header-2"], exposeHeaders: ["x-header-3", "x-header-4"], allowCredentials: true, maxAgeSeconds: 3600,
+    type: "CORS",
+    allowOrigins: ["https://www.foo.com", "https://*.bar.com"],
+    allowMethods: ["GET", "OPTIONS"],
+    allowHeaders: ["x-header-1", "x-header-2"],
+    exposeHeaders: ["x-header-3", "x-header-4"],
+    allowCredentials: true,
+    maxAgeSeconds: 3600,
   };
   proxy = await startProxy(meshIR([cluster("ns/a:80", [endpoint(a.port)]), cluster("ns/m:80", [endpoint(m.port)])]), tables([
     { matches: [prefix("/reqhdr")], backends: [backend("ns/a:80", 1, [{ type: "RequestHeaderModifier", ...hdr([["x-backend", "b1"]]) }])],
@@ -69,7 +85,14 @@ describe("header modifiers", () => {
     expect(seen["x-backend"]).toBe("b1");
   });
   it("rule and backend response modifiers apply over h2c too", async () => {
-    for (const r of [await h1(proxy.port, "/resp"), await (async () => { const s = h2session(proxy.port); try { return await h2(s, "/resp"); } finally { s.close(); } })()]) {
+    for (const r of [await h1(proxy.port, "/resp"), await (async () => {
+      const s = h2session(proxy.port);
+      try {
+        return await h2(s, "/resp");
+      } finally {
+        s.close();
+      }
+    })()]) {
       expect(r.headers["x-set-resp"]).toBe("v");
       expect(r.headers["x-multi"]).toBe("one,two");
       expect(r.headers["x-drop"]).toBeUndefined();
@@ -154,7 +177,8 @@ describe("CORS", () => {
       "access-control-max-age": ["3600"],
       "access-control-allow-credentials": ["true"],
     };
-    const r = await h1(proxy.port, "/cors-1", { method: "OPTIONS", headers: { origin: "https://www.foo.com", "access-control-request-method": "GET", "access-control-request-headers": "x-header-1, x-header-2" } });
+    const r = await h1(proxy.port, "/cors-1", { method: "OPTIONS",
+      headers: { origin: "https://www.foo.com", "access-control-request-method": "GET", "access-control-request-headers": "x-header-1, x-header-2" } });
     expect([200, 204]).toContain(r.status);
     for (const [name, values] of Object.entries(valid)) expect(values, name).toContain(String(r.headers[name] ?? "").replace(/\s+/g, ""));
   });

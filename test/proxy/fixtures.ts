@@ -4,7 +4,19 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import { createServer as createH1, type IncomingMessage, type Server as H1Server, type ServerResponse } from "node:http";
 import { createServer as createH2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import type {
-  BackendIR, ClusterIR, EndpointIR, FilterIR, GrpcMatchIR, HttpMatchIR, MeshIR, RouteEntryIR, RouteTablesIR, RuleIR, TimeoutsIR, RetryIR, UpstreamProtocol,
+  BackendIR,
+  ClusterIR,
+  EndpointIR,
+  FilterIR,
+  GrpcMatchIR,
+  HttpMatchIR,
+  MeshIR,
+  RouteEntryIR,
+  RouteTablesIR,
+  RuleIR,
+  TimeoutsIR,
+  RetryIR,
+  UpstreamProtocol,
 } from "../../pkg/ir/types.ts";
 import { compileRoutes } from "../../pkg/proxy/router-bridge.ts";
 import { createHttpEngine, type HttpEngineOptions, type WeftHttpEngine } from "../../pkg/proxy/engine.ts";
@@ -60,8 +72,12 @@ export function tables(rules: RuleSpec[]): RouteTablesIR {
       const ruleIndex = rs.length;
       const routeKind = kind === "http" ? "HTTPRoute" : "GRPCRoute";
       const rule: RuleIR = {
-        id: `${routeKind}/default/r${i}/0`, route: { kind: routeKind, namespace: "default", name: `r${i}`, generation: 1 }, ruleIndex: 0,
-        filters: r.filters ?? [], backends: r.backends ?? [], timeouts: r.timeouts ?? {},
+        id: `${routeKind}/default/r${i}/0`,
+        route: { kind: routeKind, namespace: "default", name: `r${i}`, generation: 1 },
+        ruleIndex: 0,
+        filters: r.filters ?? [],
+        backends: r.backends ?? [],
+        timeouts: r.timeouts ?? {},
         ...(r.retry !== undefined ? { retry: r.retry } : {}),
       };
       rs.push(rule);
@@ -77,7 +93,13 @@ export function meshIR(clusters: ClusterIR[]): MeshIR {
 }
 
 // ---- loopback servers ------------------------------------------------------------------------
-export interface Seen { server: string; method: string; url: string; headers: Record<string, unknown>; body: string }
+export interface Seen {
+  server: string;
+  method: string;
+  url: string;
+  headers: Record<string, unknown>;
+  body: string;
+}
 
 export interface Echo {
   port: number;
@@ -107,8 +129,13 @@ export async function startEcho(name: string, behave?: Behaviour): Promise<Echo>
   server.keepAliveTimeout = 5000;
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {
-    port: (server.address() as AddressInfo).port, seen,
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    port: (server.address() as AddressInfo).port,
+    seen,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -127,16 +154,29 @@ export async function startH2Echo(name: string, behave?: Behaviour): Promise<Ech
     });
   });
   const sessions = new Set<import("node:http2").ServerHttp2Session>();
-  server.on("session", (s) => { sessions.add(s); s.on("close", () => sessions.delete(s)); });
+  server.on("session", (s) => {
+    sessions.add(s);
+    s.on("close", () => sessions.delete(s));
+  });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {
-    port: (server.address() as AddressInfo).port, seen,
-    close: () => new Promise((r) => { for (const s of sessions) s.destroy(); server.close(() => r()); }),
+    port: (server.address() as AddressInfo).port,
+    seen,
+    close: () =>
+      new Promise((r) => {
+        for (const s of sessions) s.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
 /** One request as a logging backend saw it: logged at its head, `complete` once its body ended. */
-export interface LoggedRequest { id: string; url: string; complete: boolean; aborted: boolean }
+export interface LoggedRequest {
+  id: string;
+  url: string;
+  complete: boolean;
+  aborted: boolean;
+}
 
 export interface LoggingBackend {
   port: number;
@@ -162,29 +202,54 @@ export async function startLoggingBackend(): Promise<LoggingBackend> {
     logged.push(entry);
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
-    req.on("aborted", () => { entry.aborted = true; });
-    req.on("close", () => { inFlight--; });
+    req.on("aborted", () => {
+      entry.aborted = true;
+    });
+    req.on("close", () => {
+      inFlight--;
+    });
     req.resume();
     // …/early…: the head and a first part of the answer go out before the request body has ended.
     const early = entry.url.includes("/early");
-    if (early) { res.writeHead(200, { "content-length": "11" }); res.write("early"); }
+    if (early) {
+      res.writeHead(200, { "content-length": "11" });
+      res.write("early");
+    }
     req.on("end", () => {
       entry.complete = true;
-      if (early) { res.end("-late;"); return; }
+      if (early) {
+        res.end("-late;");
+        return;
+      }
       const text = `id=${entry.id};`;
-      const answer = () => { res.writeHead(200, { "content-length": String(Buffer.byteLength(text)) }); res.end(text); };
+      const answer = () => {
+        res.writeHead(200, { "content-length": String(Buffer.byteLength(text)) });
+        res.end(text);
+      };
       const slow = /^\/slow\/(\d+)/.exec(entry.url);
-      if (slow !== null) setTimeout(answer, Number(slow[1])); else answer();
+      if (slow !== null) setTimeout(answer, Number(slow[1]));
+      else answer();
     });
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {
-    port: (server.address() as AddressInfo).port, logged,
-    get inFlight() { return inFlight; },
-    get maxInFlight() { return maxInFlight; },
-    resetMax: () => { maxInFlight = inFlight; },
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    port: (server.address() as AddressInfo).port,
+    logged,
+    get inFlight() {
+      return inFlight;
+    },
+    get maxInFlight() {
+      return maxInFlight;
+    },
+    resetMax: () => {
+      maxInFlight = inFlight;
+    },
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -228,7 +293,10 @@ export async function startProxy(
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   port = (server.address() as AddressInfo).port;
   return {
-    port, engine, routes, server,
+    port,
+    engine,
+    routes,
+    server,
     close: async () => {
       server.close();
       await engine.drain(100);

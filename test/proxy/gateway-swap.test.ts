@@ -37,15 +37,16 @@ describe("GatewayListeners.apply", () => {
     const p80 = gl.boundPort(80)!;
     const p81 = gl.boundPort(81)!;
     expect(JSON.parse((await h1(p80, "/")).body).server).toBe("a");
-    await gl.apply(gw([{ port: 80, protocol: "HTTP", listeners: [l("HTTP", to("ns/b:80"))] }, { port: 81, protocol: "HTTPS", listeners: [l("HTTPS", to("ns/b:80"))] }]),
-      [{ id: "gw/c", ...cert }]);
+    await gl.apply(gw([{ port: 80, protocol: "HTTP", listeners: [l("HTTP", to("ns/b:80"))] }, { port: 81, protocol: "HTTPS", listeners: [l("HTTPS", to("ns/b:80"))] }]), [{ id: "gw/c", ...cert }]);
     expect(gl.boundPort(80)).toBe(p80);
     expect(JSON.parse((await h1(p80, "/")).body).server).toBe("b");
     const newP81 = gl.boundPort(81)!;
     const r = await new Promise<string>((resolve, reject) => {
       httpsRequest({ host: "127.0.0.1", port: newP81, path: "/", servername: "swap.example.com", ca: cert.certPem, headers: { host: "swap.example.com" }, agent: false }, (res) => {
         let body = "";
-        res.on("data", (c: Buffer) => { body += c.toString(); });
+        res.on("data", (c: Buffer) => {
+          body += c.toString();
+        });
         res.on("end", () => resolve(body));
       }).on("error", reject).end();
     });

@@ -23,7 +23,12 @@ let certA: Pem, certB: Pem, certAny: Pem;
 let httpPort = 0, httpsPort = 0;
 
 const listener = (name: string, protocol: "HTTP" | "HTTPS", routes: RouteTablesIR, hostname?: string, certificates: string[] = []): ListenerIR => ({
-  id: `gw/web/${name}`, name, protocol, certificates, routes, ...(hostname !== undefined ? { hostname } : {}),
+  id: `gw/web/${name}`,
+  name,
+  protocol,
+  certificates,
+  routes,
+  ...(hostname !== undefined ? { hostname } : {}),
 });
 
 beforeAll(async () => {
@@ -32,7 +37,8 @@ beforeAll(async () => {
   certB = selfSigned(["*.b.example.com"]);
   certAny = selfSigned(["default.example.net"]);
   const gw: GatewayIR = {
-    namespace: "gw", name: "web",
+    namespace: "gw",
+    name: "web",
     ports: [
       { port: 80, protocol: "HTTP", listeners: [
         listener("http-a", "HTTP", tables([
@@ -52,8 +58,8 @@ beforeAll(async () => {
       ] },
     ],
   };
-  const ir = { ...meshIR([cluster("ns/a:80", [endpoint(a.port)]), cluster("ns/b:80", [endpoint(b.port)]), cluster("ns/g:50051", [endpoint(g.port)], "grpc")]),
-    gateways: [gw], secrets: [{ id: "gw/cert-a", ...certA }, { id: "gw/cert-b", ...certB }, { id: "gw/cert-any", ...certAny }] };
+  const ir = { ...meshIR([cluster("ns/a:80", [endpoint(a.port)]), cluster("ns/b:80", [endpoint(b.port)]), cluster("ns/g:50051", [endpoint(g.port)], "grpc")]), gateways: [gw],
+    secrets: [{ id: "gw/cert-a", ...certA }, { id: "gw/cert-b", ...certB }, { id: "gw/cert-any", ...certAny }] };
   engine = createHttpEngine();
   engine.setState(engineStateOf(ir, "v1"));
   gl = new GatewayListeners({ engine, host: "127.0.0.1", portMap: () => 0 });
@@ -92,9 +98,16 @@ function httpsH2(servername: string, authority: string, path: string, ca: string
     let status = 0;
     let headers = {};
     const chunks: Buffer[] = [];
-    st.on("response", (h) => { status = Number(h[":status"]); headers = h; });
+    st.on("response", (h) => {
+      status = Number(h[":status"]);
+      headers = h;
+    });
     st.on("data", (c: Buffer) => chunks.push(c));
-    st.on("end", () => { const alpn = s.alpnProtocol; s.close(); resolve({ status, headers, body: Buffer.concat(chunks).toString(), alpn }); });
+    st.on("end", () => {
+      const alpn = s.alpnProtocol;
+      s.close();
+      resolve({ status, headers, body: Buffer.concat(chunks).toString(), alpn });
+    });
     st.on("error", reject);
   });
 }
@@ -125,14 +138,18 @@ describe("gRPC on an HTTP listener (h2c prior knowledge, spec §9)", () => {
       const r = await unary(client, "Unary", { text: "plain" });
       expect(r.err).toBeNull();
       expect(r.res?.text).toBe("g:plain");
-    } finally { client.close(); }
+    } finally {
+      client.close();
+    }
   });
   it("another listener's host gets UNIMPLEMENTED (isolation)", async () => {
     const client = new EchoClient(`127.0.0.1:${httpPort}`, grpc.credentials.createInsecure(), { "grpc.default_authority": "other.example.org" });
     try {
       const r = await unary(client, "Unary", { text: "x" });
       expect(r.err?.code).toBe(grpc.status.UNIMPLEMENTED);
-    } finally { client.close(); }
+    } finally {
+      client.close();
+    }
   });
 });
 
@@ -170,13 +187,16 @@ describe("HTTPS listeners", () => {
   });
   it("gRPC over TLS h2", async () => {
     const client = new EchoClient(`127.0.0.1:${httpsPort}`, grpc.credentials.createSsl(Buffer.from(certB.certPem)), {
-      "grpc.ssl_target_name_override": "svc.b.example.com", "grpc.default_authority": "svc.b.example.com",
+      "grpc.ssl_target_name_override": "svc.b.example.com",
+      "grpc.default_authority": "svc.b.example.com",
     });
     try {
       const r = await unary(client, "Unary", { text: "tls" });
       expect(r.err).toBeNull();
       expect(r.res?.text).toBe("g:tls");
       expect(r.trailers?.get("x-trail")).toEqual(["t-g"]);
-    } finally { client.close(); }
+    } finally {
+      client.close();
+    }
   });
 });

@@ -6,8 +6,13 @@ type Msg = { text: string; n?: number };
 const ser = (v: Msg) => Buffer.from(JSON.stringify(v));
 const de = (b: Buffer) => JSON.parse(b.toString()) as Msg;
 const m = (name: string, requestStream: boolean, responseStream: boolean) => ({
-  path: `/test.Echo/${name}`, requestStream, responseStream,
-  requestSerialize: ser, requestDeserialize: de, responseSerialize: ser, responseDeserialize: de,
+  path: `/test.Echo/${name}`,
+  requestStream,
+  responseStream,
+  requestSerialize: ser,
+  requestDeserialize: de,
+  responseSerialize: ser,
+  responseDeserialize: de,
   originalName: name,
 });
 
@@ -22,7 +27,13 @@ export const echoService = {
 
 export const EchoClient = grpc.makeGenericClientConstructor(echoService, "Echo");
 
-export interface GrpcEcho { port: number; name: string; cancelled: number; calls: number; close(): Promise<void> }
+export interface GrpcEcho {
+  port: number;
+  name: string;
+  cancelled: number;
+  calls: number;
+  close(): Promise<void>;
+}
 
 export async function startGrpcEcho(name: string): Promise<GrpcEcho> {
   const server = new grpc.Server();
@@ -38,7 +49,10 @@ export async function startGrpcEcho(name: string): Promise<GrpcEcho> {
     Slow: (call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) => {
       state.calls++;
       const t = setTimeout(() => cb(null, { text: "late" }), 3000);
-      call.on("cancelled", () => { state.cancelled++; clearTimeout(t); });
+      call.on("cancelled", () => {
+        state.cancelled++;
+        clearTimeout(t);
+      });
     },
     Fail: (_call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) => {
       state.calls++;
@@ -61,20 +75,26 @@ export async function startGrpcEcho(name: string): Promise<GrpcEcho> {
       call.on("end", () => call.end());
     },
   });
-  state.port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  state.port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
   state.close = () => new Promise((r) => server.tryShutdown(() => r()));
   return state;
 }
 
-export function unary(client: grpc.Client, method: "Unary" | "Slow" | "Fail", msg: Msg, opts: { deadlineMs?: number; metadata?: grpc.Metadata } = {}):
-  Promise<{ err: grpc.ServiceError | null; res: Msg | undefined; trailers: grpc.Metadata | undefined }> {
+export function unary(client: grpc.Client, method: "Unary" | "Slow" | "Fail", msg: Msg,
+  opts: { deadlineMs?: number; metadata?: grpc.Metadata } = {}): Promise<{ err: grpc.ServiceError | null; res: Msg | undefined; trailers: grpc.Metadata | undefined }>
+{
   return new Promise((resolve) => {
     let trailers: grpc.Metadata | undefined;
     const callOpts: grpc.CallOptions = opts.deadlineMs !== undefined ? { deadline: Date.now() + opts.deadlineMs } : {};
     const c = (client as unknown as Record<string, (...a: unknown[]) => grpc.ClientUnaryCall>)[method]!.call(
-      client, msg, opts.metadata ?? new grpc.Metadata(), callOpts,
-      (err: grpc.ServiceError | null, res?: Msg) => setImmediate(() => resolve({ err, res, trailers })));
-    c.on("status", (s: grpc.StatusObject) => { trailers = s.metadata; });
+      client,
+      msg,
+      opts.metadata ?? new grpc.Metadata(),
+      callOpts,
+      (err: grpc.ServiceError | null, res?: Msg) => setImmediate(() => resolve({ err, res, trailers })),
+    );
+    c.on("status", (s: grpc.StatusObject) => {
+      trailers = s.metadata;
+    });
   });
 }

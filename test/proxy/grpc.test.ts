@@ -19,11 +19,9 @@ beforeAll(async () => {
   proxy = await startProxy(meshIR([cluster("ns/g:50051", [endpoint(up.port)], "grpc"), cluster("ns/g2:50051", [endpoint(up2.port)], "grpc")]), tables([
     { matches: [grpcMethod("test.Weighted", "Unary")], backends: [backend("ns/g:50051", 70), backend("ns/g2:50051", 30), invalidBackend(0)],
       filters: [{ type: "URLRewrite", path: { type: "ReplaceFullPath", value: "/test.Echo/Unary" } }] },
-    { matches: [grpcMethod("test.Echo", "Unary")], backends: [backend("ns/g:50051")],
-      filters: [{ type: "RequestHeaderModifier", set: [{ name: "x-added", value: "yes" }], add: [], remove: [] }] },
+    { matches: [grpcMethod("test.Echo", "Unary")], backends: [backend("ns/g:50051")], filters: [{ type: "RequestHeaderModifier", set: [{ name: "x-added", value: "yes" }], add: [], remove: [] }] },
     { matches: [grpcMethod("test.Echo", "Slow")], backends: [backend("ns/g:50051")], timeouts: { requestMs: 300 } },
-    { matches: [grpcMethod("test.Echo2", "Slow")], backends: [backend("ns/g:50051")],
-      filters: [{ type: "URLRewrite", path: { type: "ReplaceFullPath", value: "/test.Echo/Slow" } }] },
+    { matches: [grpcMethod("test.Echo2", "Slow")], backends: [backend("ns/g:50051")], filters: [{ type: "URLRewrite", path: { type: "ReplaceFullPath", value: "/test.Echo/Slow" } }] },
     { matches: [grpcMethod("test.Echo", "Fail"), grpcMethod("test.Echo", "ServerStream"), grpcMethod("test.Echo", "ClientStream"), grpcMethod("test.Echo", "Bidi")],
       backends: [backend("ns/g:50051")] },
     { matches: [grpcMethod("test.Broken")], backends: [invalidBackend()] },
@@ -75,7 +73,8 @@ describe("gRPC through the proxy (h2c)", () => {
       let i = 0;
       call.on("data", (d: { text: string }) => {
         got.push(d.text);
-        if (++i < 3) call.write({ text: String(i) }); else call.end();
+        if (++i < 3) call.write({ text: String(i) });
+        else call.end();
       });
       call.on("end", () => resolve());
       call.on("error", reject);
@@ -125,16 +124,22 @@ describe("gRPC through the proxy (h2c)", () => {
   it("splits 70/30 over 500 calls within ±5%; the weight-0 invalid backend gets nothing (GRPCRouteWeight)", { timeout: 60_000 }, async () => {
     const counts: Record<string, number> = {};
     const other = new grpc.Client(`127.0.0.1:${proxy.port}`, grpc.credentials.createInsecure());
-    const call = () => new Promise<string>((resolve, reject) => {
-      other.makeUnaryRequest("/test.Weighted/Unary", (v: Buffer) => v, (b: Buffer) => b, Buffer.from(JSON.stringify({ text: "w" })),
-        (e, r) => (e ? reject(e) : resolve(JSON.parse(r!.toString()).text as string)));
-    });
+    const call = () =>
+      new Promise<string>((resolve, reject) => {
+        other.makeUnaryRequest("/test.Weighted/Unary", (v: Buffer) => v, (b: Buffer) => b, Buffer.from(JSON.stringify({ text: "w" })),
+          (e, r) => (e ? reject(e) : resolve(JSON.parse(r!.toString()).text as string)));
+      });
     try {
       for (let i = 0; i < 500; i += 10) {
         const batch = await Promise.all(Array.from({ length: 10 }, call));
-        for (const t of batch) { const who = t.split(":")[0]!; counts[who] = (counts[who] ?? 0) + 1; }
+        for (const t of batch) {
+          const who = t.split(":")[0]!;
+          counts[who] = (counts[who] ?? 0) + 1;
+        }
       }
-    } finally { other.close(); }
+    } finally {
+      other.close();
+    }
     expect((counts.g1 ?? 0) + (counts.g2 ?? 0)).toBe(500);
     expect(Math.abs((counts.g1 ?? 0) / 500 - 0.7)).toBeLessThanOrEqual(0.05);
   });

@@ -17,8 +17,9 @@ let proxy: ProxyUnderTest;
 
 beforeAll(async () => {
   be = await startLoggingBackend();
-  proxy = await startProxy(meshIR([cluster("ns/b:80", [endpoint(be.port)])]), tables([{ matches: [prefix("/")], backends: [backend("ns/b:80")] }]),
-    { limits: { headersTimeoutMs: 400, bodyIdleTimeoutMs: 300, requestTimeoutMs: 2000, idleTimeoutMs: 2000 } });
+  proxy = await startProxy(meshIR([cluster("ns/b:80", [endpoint(be.port)])]), tables([{ matches: [prefix("/")], backends: [backend("ns/b:80")] }]), {
+    limits: { headersTimeoutMs: 400, bodyIdleTimeoutMs: 300, requestTimeoutMs: 2000, idleTimeoutMs: 2000 },
+  });
 });
 
 afterAll(async () => {
@@ -33,8 +34,8 @@ type Item =
   | { kind: "badChunked"; bad: string }
   | { kind: "junk"; bytes: Uint8Array };
 
-const badChunks = ["ffffffffffffffffffff\r\n", "0x5\r\nhello\r\n0\r\n\r\n", "-5\r\nhello\r\n0\r\n\r\n", " 5\r\nhello\r\n0\r\n\r\n",
-  `5;${"e".repeat(20_000)}\r\nhello\r\n0\r\n\r\n`, "5\nhello\n0\n\n", "5\r\nhelloXX0\r\n\r\n", "0\r\ncontent-length: 5\r\n\r\n"];
+const badChunks = ["ffffffffffffffffffff\r\n", "0x5\r\nhello\r\n0\r\n\r\n", "-5\r\nhello\r\n0\r\n\r\n", " 5\r\nhello\r\n0\r\n\r\n", `5;${"e".repeat(20_000)}\r\nhello\r\n0\r\n\r\n`, "5\nhello\n0\n\n",
+  "5\r\nhelloXX0\r\n\r\n", "0\r\ncontent-length: 5\r\n\r\n"];
 
 const itemArb: fc.Arbitrary<Item> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant("get" as const), close: fc.boolean(), http10: fc.boolean(), h2c: fc.boolean() }) },
@@ -53,13 +54,25 @@ function render(items: Item[], tag: string): Buffer {
     let s = "";
     switch (it.kind) {
       case "get":
-        s = head("GET", `${it.close ? "Connection: close\r\n" : it.http10 ? "Connection: keep-alive\r\n" : ""}${it.h2c ? "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABk\r\n" : ""}`, it.http10 ? "1.0" : "1.1");
+        s = head("GET",
+          `${it.close ? "Connection: close\r\n" : it.http10 ? "Connection: keep-alive\r\n" : ""}${it.h2c ? "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABk\r\n" : ""}`,
+          it.http10 ? "1.0" : "1.1");
         break;
-      case "cl": s = head("POST", `Content-Length: ${it.body.length}\r\n`) + it.body; break;
-      case "chunked": s = head("POST", "Transfer-Encoding: chunked\r\n") + `${it.body.length.toString(16)}\r\n${it.body}\r\n0\r\n\r\n`; break;
-      case "burst": for (let i = 0; i < it.n; i++) s += head("GET", ""); break;
-      case "badChunked": s = head("POST", "Transfer-Encoding: chunked\r\n") + `3\r\nabc\r\n${it.bad}`; break;
-      case "junk": parts.push(Buffer.from(it.bytes)); continue;
+      case "cl":
+        s = head("POST", `Content-Length: ${it.body.length}\r\n`) + it.body;
+        break;
+      case "chunked":
+        s = head("POST", "Transfer-Encoding: chunked\r\n") + `${it.body.length.toString(16)}\r\n${it.body}\r\n0\r\n\r\n`;
+        break;
+      case "burst":
+        for (let i = 0; i < it.n; i++) s += head("GET", "");
+        break;
+      case "badChunked":
+        s = head("POST", "Transfer-Encoding: chunked\r\n") + `3\r\nabc\r\n${it.bad}`;
+        break;
+      case "junk":
+        parts.push(Buffer.from(it.bytes));
+        continue;
     }
     parts.push(Buffer.from(s, "latin1"));
   }
@@ -67,7 +80,10 @@ function render(items: Item[], tag: string): Buffer {
   return Buffer.concat(parts);
 }
 
-interface Answer { status: number; id: string | undefined }
+interface Answer {
+  status: number;
+  id: string | undefined;
+}
 
 /** The HTTP/1.1 answers in `data`, in order (interim 1xx skipped); a cut-short last answer is dropped. */
 function answersOf(data: Buffer): Answer[] {

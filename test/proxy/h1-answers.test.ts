@@ -28,9 +28,17 @@ function sendWhenLogged(first: string, id: string, then: string, graceMs = 0): P
   return new Promise((resolve) => {
     const s = connect(proxy.port, "127.0.0.1");
     let data = "";
-    const t = setTimeout(() => { s.destroy(); resolve({ data, closed: false }); }, 5000);
-    s.on("data", (d: Buffer) => { data += d.toString("latin1"); });
-    s.on("close", () => { clearTimeout(t); resolve({ data, closed: true }); });
+    const t = setTimeout(() => {
+      s.destroy();
+      resolve({ data, closed: false });
+    }, 5000);
+    s.on("data", (d: Buffer) => {
+      data += d.toString("latin1");
+    });
+    s.on("close", () => {
+      clearTimeout(t);
+      resolve({ data, closed: true });
+    });
     s.on("error", () => {});
     s.write(first);
     void until(() => be.logged.some((l) => l.id === id)).then(() => setTimeout(() => s.write(then), graceMs));
@@ -41,16 +49,14 @@ const seenWith = (prefixId: string) => be.logged.filter((l) => l.id.startsWith(p
 
 describe("a closing request followed by more bytes in the same write", () => {
   it("Connection: close: the first request is answered, the rest ignored", async () => {
-    const { data, closed } = await rawUntilClose(proxy.port,
-      "GET /a HTTP/1.1\r\nHost: x\r\nx-id: cc-1\r\nConnection: close\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nx-id: cc-2\r\n\r\n");
+    const { data, closed } = await rawUntilClose(proxy.port, "GET /a HTTP/1.1\r\nHost: x\r\nx-id: cc-1\r\nConnection: close\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nx-id: cc-2\r\n\r\n");
     expect(statuses(data)).toEqual(["200"]);
     expect(ids(data)).toEqual(["cc-1"]);
     expect(closed).toBe(true);
     expect(seenWith("cc-").map((l) => l.id)).toEqual(["cc-1"]);
   });
   it("HTTP/1.0: the first request is answered, the rest ignored", async () => {
-    const { data, closed } = await rawUntilClose(proxy.port,
-      "GET /a HTTP/1.0\r\nHost: x\r\nx-id: ten-1\r\n\r\nGET /b HTTP/1.0\r\nHost: x\r\nx-id: ten-2\r\n\r\n");
+    const { data, closed } = await rawUntilClose(proxy.port, "GET /a HTTP/1.0\r\nHost: x\r\nx-id: ten-1\r\n\r\nGET /b HTTP/1.0\r\nHost: x\r\nx-id: ten-2\r\n\r\n");
     expect(statuses(data)).toEqual(["200"]);
     expect(ids(data)).toEqual(["ten-1"]);
     expect(closed).toBe(true);
@@ -103,9 +109,13 @@ describe("a malformed chunked body after the head went upstream", () => {
 
 describe("a pipelined request whose answer breaks", () => {
   /** brk-1 is slow; brk-2's backend starts its answer before brk-2's body ends, then (after `graceMs`) the body breaks. */
-  const run = (n: number, graceMs: number) => sendWhenLogged(
-    `GET /slow/300 HTTP/1.1\r\nHost: x\r\nx-id: brk${n}-1\r\n\r\nPOST /early HTTP/1.1\r\nHost: x\r\nx-id: brk${n}-2\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n`,
-    `brk${n}-2`, "zz\r\n", graceMs);
+  const run = (n: number, graceMs: number) =>
+    sendWhenLogged(
+      `GET /slow/300 HTTP/1.1\r\nHost: x\r\nx-id: brk${n}-1\r\n\r\nPOST /early HTTP/1.1\r\nHost: x\r\nx-id: brk${n}-2\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n`,
+      `brk${n}-2`,
+      "zz\r\n",
+      graceMs,
+    );
   it("earlier answers still go out in full before the connection is torn down", async () => {
     // The case needs brk-2's answer head at the proxy before the broken chunk; a longer grace on a busy machine.
     for (const [n, grace] of [[0, 50], [1, 250], [2, 1000]] as const) {

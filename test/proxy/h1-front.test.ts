@@ -30,8 +30,9 @@ beforeAll(async () => {
     r.end(req.method === "HEAD" ? undefined : `${req.method} ${req.url} ${body}`);
     return true;
   });
-  proxy = await startProxy(meshIR([cluster("ns/e:80", [endpoint(echo.port)])]), tables([{ matches: [prefix("/")], backends: [backend("ns/e:80")] }]),
-    { limits: { idleTimeoutMs: 400, headersTimeoutMs: 900 } });
+  proxy = await startProxy(meshIR([cluster("ns/e:80", [endpoint(echo.port)])]), tables([{ matches: [prefix("/")], backends: [backend("ns/e:80")] }]), {
+    limits: { idleTimeoutMs: 400, headersTimeoutMs: 900 },
+  });
 });
 
 afterAll(async () => {
@@ -87,10 +88,16 @@ describe("HTTP/1.x front on the wire", () => {
       s.on("data", (d: Buffer) => {
         all += d.toString("latin1");
         if (all.startsWith("HTTP/1.1 100 Continue\r\n\r\n") && !all.includes("POST")) s.write("hello");
-        if (all.includes("POST /c hello")) { s.destroy(); resolve(all); }
+        if (all.includes("POST /c hello")) {
+          s.destroy();
+          resolve(all);
+        }
       });
       s.write("POST /c HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
-      setTimeout(() => { s.destroy(); resolve(all); }, 3000);
+      setTimeout(() => {
+        s.destroy();
+        resolve(all);
+      }, 3000);
     });
     expect(got.startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200")).toBe(true);
     const { data } = await rawUntilClose(proxy.port, "POST /c HTTP/1.1\r\nHost: a\r\nExpect: something-else\r\nContent-Length: 1\r\n\r\nx");
@@ -119,7 +126,10 @@ describe("slowloris on a kept-alive connection", () => {
           partialAt = Date.now();
           const bytes = "GET /second HTTP/1.1\r\nHost: a\r\nX-Slow: ";
           let i = 0;
-          const drip = setInterval(() => { if (i < bytes.length && !s.destroyed) s.write(bytes[i++]!); else clearInterval(drip); }, 100);
+          const drip = setInterval(() => {
+            if (i < bytes.length && !s.destroyed) s.write(bytes[i++]!);
+            else clearInterval(drip);
+          }, 100);
         }
       });
       s.on("close", () => resolve({ data, partialAt, closedAt: Date.now() }));
@@ -135,8 +145,9 @@ describe("slowloris on a kept-alive connection", () => {
 
 describe("request bound on a kept-alive connection", () => {
   it("counts from the request's head, not from when the connection went idle", async () => {
-    const p2 = await startProxy(meshIR([cluster("ns/e:80", [endpoint(echo.port)])]), tables([{ matches: [prefix("/")], backends: [backend("ns/e:80")] }]),
-      { limits: { idleTimeoutMs: 10_000, headersTimeoutMs: 5_000, requestTimeoutMs: 800 } });
+    const p2 = await startProxy(meshIR([cluster("ns/e:80", [endpoint(echo.port)])]), tables([{ matches: [prefix("/")], backends: [backend("ns/e:80")] }]), {
+      limits: { idleTimeoutMs: 10_000, headersTimeoutMs: 5_000, requestTimeoutMs: 800 },
+    });
     try {
       const data = await new Promise<string>((resolve) => {
         const s = connect(p2.port, "127.0.0.1");

@@ -8,29 +8,52 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { h1 } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
 import { fcParams } from "../support/fast-check-env.ts";
-let pub: Echo; let proxy: ProxyUnderTest;
+let pub: Echo;
+let proxy: ProxyUnderTest;
 beforeAll(async () => {
   pub = await startEcho("public");
-  proxy = await startProxy(meshIR([cluster("ns/pub:80", [endpoint(pub.port)])]), tables([{ matches: [prefix("/")], backends: [backend("ns/pub:80")] }]),
-    { limits: { headersTimeoutMs: 300, requestTimeoutMs: 600, idleTimeoutMs: 300, maxHeaderBytes: 2048, maxHeaderCount: 20 } });
+  proxy = await startProxy(meshIR([cluster("ns/pub:80", [endpoint(pub.port)])]), tables([{ matches: [prefix("/")], backends: [backend("ns/pub:80")] }]), {
+    limits: { headersTimeoutMs: 300, requestTimeoutMs: 600, idleTimeoutMs: 300, maxHeaderBytes: 2048, maxHeaderCount: 20 },
+  });
 });
-afterAll(async () => { await proxy.close(); await pub.close(); });
+afterAll(async () => {
+  await proxy.close();
+  await pub.close();
+});
 function send(pieces: Buffer[], gapMs: number, ms: number, halfClose: boolean): Promise<string> {
   return new Promise((resolve) => {
-    const s = connect(proxy.port, "127.0.0.1"); const got: Buffer[] = [];
+    const s = connect(proxy.port, "127.0.0.1");
+    const got: Buffer[] = [];
     const t = setTimeout(() => s.destroy(), ms);
-    s.on("data", (d: Buffer) => got.push(d)); s.on("error", () => {});
-    s.on("close", () => { clearTimeout(t); resolve(Buffer.concat(got).toString("latin1")); });
-    let i = 0; const next = () => { if (i < pieces.length && !s.destroyed) { s.write(pieces[i++]!); setTimeout(next, gapMs); } else if (halfClose) s.end(); }; next();
+    s.on("data", (d: Buffer) => got.push(d));
+    s.on("error", () => {});
+    s.on("close", () => {
+      clearTimeout(t);
+      resolve(Buffer.concat(got).toString("latin1"));
+    });
+    let i = 0;
+    const next = () => {
+      if (i < pieces.length && !s.destroyed) {
+        s.write(pieces[i++]!);
+        setTimeout(next, gapMs);
+      } else if (halfClose) s.end();
+    };
+    next();
   });
 }
 it("random requests cut at random reads, with tight bounds: never a crash, only well-formed answers or a close", { timeout: 120_000 }, async () => {
   const pieces = ["GET", "POST", "HEAD", "PUT", " ", "/", "/x", "HTTP/1.1", "HTTP/1.0", "\r\n", "\r\n\r\n", "\n", "\r", ":", "Host: x", "Content-Length: ", "Content-Length: 3", "Content-Length: 0",
-    "Transfer-Encoding: chunked", "0", "3", "5", "-1", "\u0000", "\t", "Connection: close", "Connection: upgrade", "Upgrade: websocket", "Expect: 100-continue", "Expect: x", "\u00ff", "abc", "%2e%2e", "/..", "x-a: b", "PRI * HTTP/2.0"];
+    "Transfer-Encoding: chunked", "0", "3", "5", "-1", "\u0000", "\t", "Connection: close", "Connection: upgrade", "Upgrade: websocket", "Expect: 100-continue", "Expect: x", "\u00ff", "abc", "%2e%2e",
+    "/..", "x-a: b", "PRI * HTTP/2.0"];
   await fc.assert(fc.asyncProperty(fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 40 }), fc.array(fc.nat(), { maxLength: 6 }), fc.boolean(), async (parts, cuts, halfClose) => {
     const bytes = Buffer.from(parts.join(""), "latin1");
     const pts = [...new Set(cuts.map((c) => c % Math.max(1, bytes.length)))].filter((c) => c > 0).sort((a, b) => a - b);
-    const chunks: Buffer[] = []; let at = 0; for (const p of [...pts, bytes.length]) { chunks.push(bytes.subarray(at, p)); at = p; }
+    const chunks: Buffer[] = [];
+    let at = 0;
+    for (const p of [...pts, bytes.length]) {
+      chunks.push(bytes.subarray(at, p));
+      at = p;
+    }
     const data = await send(chunks, 2, 700, halfClose);
     if (data.length > 0) expect(data).toMatch(/^HTTP\/1\.1 \d{3} /);
   }), fcParams(300, 7));

@@ -17,7 +17,7 @@ beforeAll(async () => {
     const text = `${req.method} ${req.url} ${body} tail=${String(req.headers["x-tail"] ?? "")}`;
     // A long request head gets a long answer head too (more than 32 fields: the upstream partial-head path).
     const many: Record<string, string> = {};
-    if (req.headers["x-pad-0"] !== undefined) for (let i = 0; i < 40; i++) many[`x-r-${i}`] = "r".repeat(40);
+    if (req.headers["x-pad-0"] !== undefined) { for (let i = 0; i < 40; i++) many[`x-r-${i}`] = "r".repeat(40); }
     r.writeHead(200, { ...many, "content-length": String(Buffer.byteLength(text)) });
     r.end(text);
     return true;
@@ -30,7 +30,12 @@ afterAll(async () => {
   await echo.close();
 });
 
-interface Req { kind: "get" | "cl" | "chunked"; path: string; body: string; padding: number }
+interface Req {
+  kind: "get" | "cl" | "chunked";
+  path: string;
+  body: string;
+  padding: number;
+}
 
 function wire(r: Req, last: boolean): string {
   // More than 32 fields: node's binding hands a long head over in parts (the partial-head path).

@@ -18,7 +18,10 @@ let resets = 0;
 let proxy: ProxyUnderTest;
 // The proxy's own client sessions (it runs in this process), seen through node:http2's diagnostics channel.
 const proxySessions = new Set<Http2Session>();
-const onStream = (m: unknown): void => { const s = (m as { stream: ClientHttp2Stream }).stream.session; if (s !== undefined) proxySessions.add(s); };
+const onStream = (m: unknown): void => {
+  const s = (m as { stream: ClientHttp2Stream }).stream.session;
+  if (s !== undefined) proxySessions.add(s);
+};
 
 beforeAll(async () => {
   subscribe("http2.client.stream.created", onStream);
@@ -40,7 +43,10 @@ beforeAll(async () => {
     res.end(`ok ${req.url}`);
     if (req.url.startsWith("/goaway")) res.stream.session?.goaway();
   });
-  server.on("session", (s) => { sessions.add(s); s.on("close", () => sessions.delete(s)); });
+  server.on("session", (s) => {
+    sessions.add(s);
+    s.on("close", () => sessions.delete(s));
+  });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   port = (server.address() as AddressInfo).port;
   proxy = await startProxy(meshIR([cluster("ns/h2:80", [endpoint(port)], "h2c")]), tables([
@@ -91,7 +97,9 @@ describe("h2 upstream pool", () => {
       expect(plain.status).toBe(200);
       expect(plain.body).toBe("part 1, part 2");
       expect(plain.trailers).toBeUndefined();
-    } finally { s.close(); }
+    } finally {
+      s.close();
+    }
   });
   it("relays unannounced trailers to an HTTP/1.1 client on a chunked answer", async () => {
     const r = await h1(proxy.port, "/trailers/3");

@@ -25,7 +25,10 @@ import { backend, cluster, endpoint, meshIR, prefix, startEcho, tables, type Ech
 const h2specBin = pieceBin("h2spec", "h2spec");
 const tier = requireTier("h2spec", toolsetMissing(["h2spec"]) ?? (h2specBin === undefined ? "h2spec binary missing: run scripts/build-test-cluster.sh h2spec" : undefined));
 
-interface Outcome { readonly passed: number; readonly failed: readonly string[] }
+interface Outcome {
+  readonly passed: number;
+  readonly failed: readonly string[];
+}
 
 /** Runs h2spec against one port; gives the ids ("http2/5.1 Sends a DATA frame") of the cases that failed. */
 function h2spec(port: number, tls: boolean, dir: string, name: string): Promise<Outcome> {
@@ -34,12 +37,19 @@ function h2spec(port: number, tls: boolean, dir: string, name: string): Promise<
     const args = ["-h", "127.0.0.1", "-p", String(port), "-o", "3", "-j", report, ...(tls ? ["-t", "-k"] : [])];
     const child = spawn(h2specBin!, args, { stdio: ["ignore", "ignore", "pipe"] });
     let err = "";
-    child.stderr.on("data", (d: Buffer) => { err += d.toString(); });
+    child.stderr.on("data", (d: Buffer) => {
+      err += d.toString();
+    });
     const timer = setTimeout(() => child.kill("SIGKILL"), 240_000);
     child.once("exit", () => {
       clearTimeout(timer);
       let xml: string;
-      try { xml = readFileSync(report, "utf8"); } catch { reject(new Error(`h2spec ${name}: no report (${err.slice(0, 500)})`)); return; }
+      try {
+        xml = readFileSync(report, "utf8");
+      } catch {
+        reject(new Error(`h2spec ${name}: no report (${err.slice(0, 500)})`));
+        return;
+      }
       const failed: string[] = [];
       let passed = 0;
       for (const m of xml.matchAll(/<testcase package="([^"]*)" classname="([^"]*)"[^>]*>([\s\S]*?)<\/testcase>/g)) {
@@ -63,12 +73,15 @@ beforeAll(async () => {
   if (!tier.present) return;
   dir = mkdtempSync(join(tmpdir(), "weft-h2spec-"));
   echo = await startEcho("app");
-  reference = createServer((_req, res) => { res.end("ok"); });
+  reference = createServer((_req, res) => {
+    res.end("ok");
+  });
   await new Promise<void>((r) => reference.listen(0, "127.0.0.1", r));
   const cert = selfSigned(["h2spec.example"]);
   const routes = tables([{ matches: [prefix("/")], backends: [backend("ns/app:80")] }]);
   const gw: GatewayIR = {
-    namespace: "gw", name: "web",
+    namespace: "gw",
+    name: "web",
     ports: [
       { port: 80, protocol: "HTTP", listeners: [{ id: "gw/web/http", name: "http", protocol: "HTTP", certificates: [], routes }] },
       { port: 443, protocol: "HTTPS", listeners: [{ id: "gw/web/https", name: "https", protocol: "HTTPS", certificates: ["gw/cert"], routes }] },
@@ -84,7 +97,11 @@ beforeAll(async () => {
   sidecarEngine = createHttpEngine();
   sidecarEngine.setState(engineStateOf({ ...meshIR([cluster("ns/app:80", [endpoint(echo.port)])]), services: [svc] }, "s1"));
   sidecar = await startSidecar({
-    engine: sidecarEngine, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", inboundMode: "permissive",
+    engine: sidecarEngine,
+    outboundPort: 0,
+    inboundPort: 0,
+    host: "127.0.0.1",
+    inboundMode: "permissive",
     lookup: (ip, port) => (ip === "127.0.0.10" && port === 80 ? { service: svc, port: svc.ports[0]!, routes: undefined } : undefined),
     originalDestination: (socket) => (socket.localPort === sidecar.inboundPort ? { address: "127.0.0.1", port: echo.port } : { address: "127.0.0.10", port: 80 }),
   });

@@ -124,16 +124,26 @@ describe("abrupt clients", () => {
     const { closed } = await rawUntilClose(proxy.port, Buffer.concat([Buffer.from(preface), badSettings, bogusFrame]), 3000);
     expect(closed).toBe(true);
     const s = h2session(proxy.port);
-    try { expect((await h2(s, "/h2-ok")).status).toBe(200); } finally { s.close(); }
+    try {
+      expect((await h2(s, "/h2-ok")).status).toBe(200);
+    } finally {
+      s.close();
+    }
   });
   it("h2 headers frame with a huge header list is refused, session survives for others", async () => {
     const s = h2session(proxy.port);
     try {
       const big = await h2(s, "/x", { headers: { "x-big": "b".repeat(20_000) } }).then((r) => r.status, () => -1);
       expect(big === 431 || big === -1).toBe(true);
-    } finally { s.destroy(); }
+    } finally {
+      s.destroy();
+    }
     const s2 = h2session(proxy.port);
-    try { expect((await h2(s2, "/after")).status).toBe(200); } finally { s2.close(); }
+    try {
+      expect((await h2(s2, "/after")).status).toBe(200);
+    } finally {
+      s2.close();
+    }
   });
 });
 
@@ -150,23 +160,33 @@ describe("h2 stream floods", () => {
         st.on("error", () => {});
         st.close(constants.NGHTTP2_CANCEL);
         sent++;
-      } catch { break; }
+      } catch {
+        break;
+      }
       if (i % 100 === 99) await new Promise((r) => setImmediate(r));
     }
     // A PING is answered after every frame before it was read: the proxy has seen the whole flood
     // (or it closed the session, which also ends the wait).
-    await new Promise<void>((r) => { if (s.closed || s.destroyed || !s.ping(() => r())) r(); s.once("close", () => r()); });
+    await new Promise<void>((r) => {
+      if (s.closed || s.destroyed || !s.ping(() => r())) r();
+      s.once("close", () => r());
+    });
     s.destroy();
     expect(sent).toBeGreaterThan(0);
     expect(pub.seen.filter((x) => x.url.startsWith("/flood/")).length).toBeLessThanOrEqual(sent);
     await stillServing();
     const s2 = h2session(proxy.port);
-    try { expect((await h2(s2, "/after-flood")).status).toBe(200); } finally { s2.close(); }
+    try {
+      expect((await h2(s2, "/after-flood")).status).toBe(200);
+    } finally {
+      s2.close();
+    }
   });
   it("more concurrent streams than SETTINGS allow are refused, not served", async () => {
     const { connect: h2c } = await import("node:http2");
-    const small = await startProxy(meshIR([cluster("ns/pub:80", [endpoint(pub.port)])]), tables([{ matches: [prefix("/")], backends: [backend("ns/pub:80")] }]),
-      { limits: { maxConcurrentStreams: 5 } });
+    const small = await startProxy(meshIR([cluster("ns/pub:80", [endpoint(pub.port)])]), tables([{ matches: [prefix("/")], backends: [backend("ns/pub:80")] }]), {
+      limits: { maxConcurrentStreams: 5 },
+    });
     const s = h2c(`http://127.0.0.1:${small.port}`);
     s.on("error", () => {});
     try {
@@ -181,8 +201,8 @@ describe("h2 stream floods", () => {
 
 describe("property: hostile byte soup", () => {
   it("never crashes, answers only with a well-formed status line or closes, never reaches the secret backend", async () => {
-    const pieces = ["GET", "POST", " ", "/", "/admin", "HTTP/1.1", "HTTP/1.0", "\r\n", "\n", "\r", ":", "Host: x", "Content-Length: ",
-      "Transfer-Encoding: chunked", "0", "5", "-1", "\u0000", "\t", "Connection: close", "\u00ff", "abc", "%2e%2e", "/.."];
+    const pieces = ["GET", "POST", " ", "/", "/admin", "HTTP/1.1", "HTTP/1.0", "\r\n", "\n", "\r", ":", "Host: x", "Content-Length: ", "Transfer-Encoding: chunked", "0", "5", "-1", "\u0000", "\t",
+      "Connection: close", "\u00ff", "abc", "%2e%2e", "/.."];
     const before = secret.seen.length;
     await fc.assert(fc.asyncProperty(fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 30 }), async (parts) => {
       const payload = parts.join("").replace(/\/admin/g, "/adm1n");

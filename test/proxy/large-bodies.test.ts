@@ -24,7 +24,10 @@ function behave(req: { url?: string }, res: unknown, body: string): boolean {
       while (off < size) {
         const chunk = payload.subarray(off, off + 65536);
         off += chunk.length;
-        if (!r.write(chunk)) { r.once("drain", pump); return; }
+        if (!r.write(chunk)) {
+          r.once("drain", pump);
+          return;
+        }
       }
       r.end();
     };
@@ -80,7 +83,9 @@ describe("large bodies stream intact", () => {
         expect(sha(got)).toBe(expected);
         const r = await h2(s, `/${up}/upload`, { method: "POST", body: payload.toString("latin1") });
         expect(r.body).toBe(`${size}:${expected}`);
-      } finally { s.close(); }
+      } finally {
+        s.close();
+      }
     });
   }
 });

@@ -17,14 +17,22 @@ let slow: Echo, fast: Echo;
 let proxy: ProxyUnderTest;
 
 beforeAll(async () => {
-  wsServer = createServer((_req, res) => { res.writeHead(426); res.end(); });
+  wsServer = createServer((_req, res) => {
+    res.writeHead(426);
+    res.end();
+  });
   wsServer.on("upgrade", (req, socket) => {
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Path: ${req.url}\r\n\r\n`);
     socket.on("data", (d: Buffer) => socket.write(Buffer.concat([Buffer.from("echo:"), d])));
   });
   await new Promise<void>((r) => wsServer.listen(0, "127.0.0.1", r));
   wsPort = (wsServer.address() as AddressInfo).port;
-  slow = await startEcho("slow", (_req, res) => { setTimeout(() => { res.end("slow done"); }, 400); return true; });
+  slow = await startEcho("slow", (_req, res) => {
+    setTimeout(() => {
+      res.end("slow done");
+    }, 400);
+    return true;
+  });
   fast = await startEcho("fast");
   proxy = await startProxy(meshIR([cluster("ns/ws:80", [endpoint(wsPort)], "ws"), cluster("ns/slow:80", [endpoint(slow.port)]), cluster("ns/fast:80", [endpoint(fast.port)])]), tables([
     { matches: [prefix("/ws")], backends: [backend("ns/ws:80")] },
@@ -48,7 +56,10 @@ describe("WebSocket passthrough", () => {
       s.on("data", (d: Buffer) => {
         buf += d.toString();
         if (buf.includes("\r\n\r\n") && !buf.includes("echo:")) s.write("ping");
-        if (buf.includes("echo:ping")) { s.destroy(); resolve(buf); }
+        if (buf.includes("echo:ping")) {
+          s.destroy();
+          resolve(buf);
+        }
       });
       s.write("GET /ws/chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
     });
@@ -105,7 +116,9 @@ describe("config swap and drain", () => {
       const r = await h1(p.port, "/x");
       expect(r.status).toBe(503);
       expect(r.headers["x-weft-error"]).toBe("no_endpoints");
-    } finally { await p.close(); }
+    } finally {
+      await p.close();
+    }
   });
   it("connection cap closes sockets beyond the limit", async () => {
     const p = await startProxy(meshIR([cluster("c", [endpoint(fast.port)])]), undefined, { ctx: { defaultCluster: "c" }, limits: { maxConnections: 1 } });
@@ -118,7 +131,10 @@ describe("config swap and drain", () => {
       expect(closed).toBe(true);
       expect(data).toBe("");
       expect(p.engine.metrics.rejectedConnections.get()).toBeGreaterThan(0);
-    } finally { hold.destroy(); await p.close(); }
+    } finally {
+      hold.destroy();
+      await p.close();
+    }
   });
   it("drain lets the in-flight request finish and refuses new connections", async () => {
     const p = await startProxy(meshIR([cluster("s", [endpoint(slow.port)])]), undefined, { ctx: { defaultCluster: "s" } });

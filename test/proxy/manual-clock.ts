@@ -3,31 +3,49 @@
 // deadline pending and how long it is.
 import type { Clock } from "../../pkg/proxy/clock.ts";
 
-interface Sleeper { readonly due: number; readonly ms: number; readonly wake: () => void }
-interface Timer { readonly due: number; readonly ms: number; readonly fire: () => void }
+interface Sleeper {
+  readonly due: number;
+  readonly ms: number;
+  readonly wake: () => void;
+}
+interface Timer {
+  readonly due: number;
+  readonly ms: number;
+  readonly fire: () => void;
+}
 
 export class ManualClock implements Clock {
   private t = 1_000_000;
   private sleepers: Sleeper[] = [];
   private timers: Timer[] = [];
 
-  now(): number { return this.t; }
+  now(): number {
+    return this.t;
+  }
 
   sleep(ms: number): Promise<void> {
-    return new Promise((wake) => { this.sleepers.push({ due: this.t + ms, ms, wake }); });
+    return new Promise((wake) => {
+      this.sleepers.push({ due: this.t + ms, ms, wake });
+    });
   }
 
   after(ms: number, fn: () => void): () => void {
     const timer: Timer = { due: this.t + ms, ms, fire: fn };
     this.timers.push(timer);
-    return () => { this.timers = this.timers.filter((x) => x !== timer); };
+    return () => {
+      this.timers = this.timers.filter((x) => x !== timer);
+    };
   }
 
   /** Durations (ms) of the sleeps not yet over. */
-  pending(): number[] { return this.sleepers.map((s) => s.ms); }
+  pending(): number[] {
+    return this.sleepers.map((s) => s.ms);
+  }
 
   /** Durations (ms) of the timers neither fired nor cancelled. */
-  timersPending(): number[] { return this.timers.map((x) => x.ms); }
+  timersPending(): number[] {
+    return this.timers.map((x) => x.ms);
+  }
 
   advance(ms: number): void {
     this.t += ms;

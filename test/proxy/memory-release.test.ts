@@ -28,17 +28,17 @@ afterAll(async () => {
   await echo.close();
 });
 
-const live = (ctor: new (...a: never[]) => unknown): number => queryObjects(ctor, { format: "count" });
+const live = (ctor: new(...a: never[]) => unknown): number => queryObjects(ctor, { format: "count" });
 
 /** node:http2 does not export the server session class: take it from a session of a throwaway server. */
-async function serverSessionClass(): Promise<new (...a: never[]) => unknown> {
+async function serverSessionClass(): Promise<new(...a: never[]) => unknown> {
   const server = createH2();
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const got = new Promise<ServerHttp2Session>((r) => server.once("session", r));
   const client = connect(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
   client.on("error", () => {});
   const session = await got;
-  const ctor = session.constructor as new (...a: never[]) => unknown;
+  const ctor = session.constructor as new(...a: never[]) => unknown;
   client.destroy();
   session.destroy();
   await new Promise<void>((r) => server.close(() => r()));
@@ -61,7 +61,10 @@ describe("the proxy frees HTTP/1.1 connections it is done with", () => {
     for (let i = 0; i < 30; i++) {
       const st = session.request({ ":path": `/reset/${i}` });
       st.on("error", () => {});
-      reset.push(new Promise((r) => { st.once("close", () => r()); setTimeout(() => st.close(constants.NGHTTP2_CANCEL), 20); }));
+      reset.push(new Promise((r) => {
+        st.once("close", () => r());
+        setTimeout(() => st.close(constants.NGHTTP2_CANCEL), 20);
+      }));
     }
     await Promise.all(reset);
     session.close();
@@ -78,7 +81,10 @@ describe("the proxy frees HTTP/1.1 connections it is done with", () => {
       const s = h2session(p.port);
       const st = s.request({ ":path": `/s/${i}` });
       st.on("error", () => {});
-      await new Promise<void>((r) => { st.once("close", () => r()); st.resume(); });
+      await new Promise<void>((r) => {
+        st.once("close", () => r());
+        st.resume();
+      });
       s.close();
       await new Promise<void>((r) => s.once("close", () => r()));
     }

@@ -37,15 +37,17 @@ beforeAll(async () => {
   const srv = ca.leaf({ cn: "reviews", uris: [reviewsId] });
   const cli = ca.leaf({ cn: "frontend", uris: [frontendId] });
   // Both protocols, as an inbound sidecar negotiates them (and the mesh markers, which it reads as mTLS).
-  server = createSecureServer({ key: srv.keyPem, cert: srv.certPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true,
-    allowHTTP1: true, ALPNProtocols: ["h2", "http/1.1"] }, (req, res) => {
+  server = createSecureServer({ key: srv.keyPem, cert: srv.certPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true, allowHTTP1: true, ALPNProtocols: ["h2", "http/1.1"] }, (req, res) => {
     const socket = (req.httpVersion === "2.0" ? req.stream.session?.socket : req.socket) as TLSSocket | undefined;
     seenPeers.push(spiffeIdOfSans(socket?.getPeerCertificate().subjectaltname));
     seenProtocols.push({ version: req.httpVersion, alpn: socket?.alpnProtocol ?? false });
     res.writeHead(200, { "content-type": "text/plain" });
     res.end(`mesh ok ${req.url}`);
   });
-  server.on("secureConnection", (s: TLSSocket) => { handshakes++; serverSockets.push(s); });
+  server.on("secureConnection", (s: TLSSocket) => {
+    handshakes++;
+    serverSockets.push(s);
+  });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   port = (server.address() as AddressInfo).port;
   proxy = await startProxy(meshIR([
@@ -131,11 +133,15 @@ describe("the HTTP/1.1 mesh socket (WebSocket tunnels) checks the peer's SPIFFE 
     const pool = createH1Pool();
     const up = new Upstream(pool, new H2Pool(), 2000);
     up.setMeshTls({ keyPem: cli.keyPem, certChainPem: cli.certPem, trustBundlePem: ca.certPem, identity: frontendId });
-    const attempt = (identity: string) => new Promise<string>((resolve) => {
-      const sock = up.meshH1Socket("127.0.0.1", tlsPort, identity)!;
-      sock.once("secureConnect", () => { sock.end("GET / HTTP/1.1\r\nHost: x\r\n\r\n"); resolve("connected"); });
-      sock.once("error", (e: Error & { code?: string }) => resolve(e.code ?? e.message));
-    });
+    const attempt = (identity: string) =>
+      new Promise<string>((resolve) => {
+        const sock = up.meshH1Socket("127.0.0.1", tlsPort, identity)!;
+        sock.once("secureConnect", () => {
+          sock.end("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+          resolve("connected");
+        });
+        sock.once("error", (e: Error & { code?: string }) => resolve(e.code ?? e.message));
+      });
     try {
       expect(await attempt(`spiffe://${td}/ns/default/sa/ratings`)).toBe("WEFT_SPIFFE_MISMATCH");
       expect(received).toHaveLength(0);
@@ -154,7 +160,11 @@ describe("a new mesh connection closed by the peer before it was usable", () => 
     let accepted = 0;
     const front = createNetServer((s: Socket) => {
       accepted++;
-      if (drop > 0) { drop--; s.destroy(); return; }
+      if (drop > 0) {
+        drop--;
+        s.destroy();
+        return;
+      }
       const back = netConnect(port, "127.0.0.1");
       s.pipe(back).pipe(s);
       s.on("error", () => back.destroy());

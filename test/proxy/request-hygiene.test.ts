@@ -43,7 +43,9 @@ describe("header names with an underscore", () => {
     try {
       const r2 = await h2(s, "/u2", { headers: underscored });
       expect(Object.keys(JSON.parse(r2.body).headers).filter((k) => k.includes("_"))).toEqual([]);
-    } finally { s.close(); }
+    } finally {
+      s.close();
+    }
   });
   it("are kept with headersWithUnderscores: allow", async () => {
     const r = await h1(allow.port, "/u", { headers: { ...underscored, "x_route": "secret" } });

@@ -23,29 +23,62 @@ class RecordingDownstream implements Downstream {
   events: { kind: string; status?: number; headers?: OutgoingHttpHeaders }[] = [];
   private sent = false;
   private done = false;
-  constructor(h2: boolean) { this.h2 = h2; }
-  hasBody() { return false; }
-  started() { return this.sent || this.done; }
-  finished() { return this.done; }
-  head(status: number, headers: OutgoingHttpHeaders) { if (this.sent) throw new Error("second head"); this.sent = true; this.status = status; this.events.push({ kind: "head", status, headers }); }
-  write(c: Buffer) { this.bytes += c.length; return true; }
+  constructor(h2: boolean) {
+    this.h2 = h2;
+  }
+  hasBody() {
+    return false;
+  }
+  started() {
+    return this.sent || this.done;
+  }
+  finished() {
+    return this.done;
+  }
+  head(status: number, headers: OutgoingHttpHeaders) {
+    if (this.sent) throw new Error("second head");
+    this.sent = true;
+    this.status = status;
+    this.events.push({ kind: "head", status, headers });
+  }
+  write(c: Buffer) {
+    this.bytes += c.length;
+    return true;
+  }
   onDrain() {}
-  end() { if (this.done) throw new Error("second end"); this.done = true; this.events.push({ kind: "end" }); }
-  trailersOnly(headers: OutgoingHttpHeaders) { if (this.sent) throw new Error("trailers after head"); this.sent = true; this.done = true; this.events.push({ kind: "trailersOnly", headers }); }
-  reset() { this.done = true; this.events.push({ kind: "reset" }); }
+  end() {
+    if (this.done) throw new Error("second end");
+    this.done = true;
+    this.events.push({ kind: "end" });
+  }
+  trailersOnly(headers: OutgoingHttpHeaders) {
+    if (this.sent) throw new Error("trailers after head");
+    this.sent = true;
+    this.done = true;
+    this.events.push({ kind: "trailersOnly", headers });
+  }
+  reset() {
+    this.done = true;
+    this.events.push({ kind: "reset" });
+  }
   onClose() {}
   /** Pretend the upstream answer already started. */
-  startStreaming() { this.head(200, {}); this.events = []; }
+  startStreaming() {
+    this.head(200, {});
+    this.events = [];
+  }
 }
 
-const kinds: FailureKind[] = ["no_route", "no_listener", "misdirected", "invalid_backend", "no_backends", "unknown_cluster", "no_endpoints",
-  "upstream_timeout", "request_timeout", "upstream_connect", "upstream_reset", "upstream_tls", "body_too_large", "headers_too_large",
-  "bad_request", "bad_path", "unsupported_filter", "draining", "internal"];
+const kinds: FailureKind[] = ["no_route", "no_listener", "misdirected", "invalid_backend", "no_backends", "unknown_cluster", "no_endpoints", "upstream_timeout", "request_timeout", "upstream_connect",
+  "upstream_reset", "upstream_tls", "body_too_large", "headers_too_large", "bad_request", "bad_path", "unsupported_filter", "draining", "internal"];
 
 describe("rescue", () => {
   it("maps the spec'd kinds to their HTTP status and gRPC code", () => {
-    const cases: [FailureKind, number, number][] = [["no_route", 404, 12], ["invalid_backend", 500, 14], ["no_endpoints", 503, 14],
-      ["request_timeout", 504, 4], ["upstream_timeout", 504, 4], ["misdirected", 421, 14], ["body_too_large", 413, 8]];
+    const cases: [FailureKind, number, number][] = [["no_route", 404, 12], ["invalid_backend", 500, 14], ["no_endpoints", 503, 14], ["request_timeout", 504, 4], ["upstream_timeout", 504, 4], [
+      "misdirected",
+      421,
+      14,
+    ], ["body_too_large", 413, 8]];
     for (const [kind, status, code] of cases) {
       const h = new RecordingDownstream(false);
       rescue(h, failure(kind), false);

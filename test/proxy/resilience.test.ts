@@ -26,15 +26,23 @@ beforeAll(async () => {
     if (n <= failCount) {
       const slow = Number(req.headers["x-slow-ms"] ?? 0);
       const status = Number(req.headers["x-fail-status"] ?? 500);
-      const answer = () => { if (!res.writableEnded && !(res as ServerResponse).destroyed) { (res as ServerResponse).writeHead(status); res.end(`fail ${n}`); } };
-      if (slow > 0) setTimeout(answer, slow); else answer();
+      const answer = () => {
+        if (!res.writableEnded && !(res as ServerResponse).destroyed) {
+          (res as ServerResponse).writeHead(status);
+          res.end(`fail ${n}`);
+        }
+      };
+      if (slow > 0) setTimeout(answer, slow);
+      else answer();
       return true;
     }
     (res as ServerResponse).writeHead(200);
     res.end(`ok ${n}`);
     return true;
   });
-  resetter = createServer((s) => { s.once("data", () => s.resetAndDestroy()); });
+  resetter = createServer((s) => {
+    s.once("data", () => s.resetAndDestroy());
+  });
   await new Promise<void>((r) => resetter.listen(0, "127.0.0.1", r));
   resetPort = (resetter.address() as AddressInfo).port;
   const dead = createServer();
@@ -81,7 +89,9 @@ describe("timeouts", () => {
     try {
       const r2 = await h2(s, "/req-timeout", k("rt2", 1, { "x-slow-ms": "1500" }));
       expect(r2.status).toBe(504);
-    } finally { s.close(); }
+    } finally {
+      s.close();
+    }
   });
   it("a timed-out attempt is retried (backendRequest per attempt)", async () => {
     const r = await h1(proxy.port, "/backend-timeout-retry", k("bt1", 1, { "x-slow-ms": "1500" }));

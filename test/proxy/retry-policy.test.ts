@@ -26,11 +26,17 @@ function behave(req: IncomingMessage, res: ServerResponse): void {
   const key = String(req.headers["x-key"] ?? "none");
   const n = (tries.get(key) ?? 0) + 1;
   tries.set(key, n);
-  if (n <= Number(req.headers["x-reset-first"] ?? 0)) { req.socket.resetAndDestroy(); return; }
+  if (n <= Number(req.headers["x-reset-first"] ?? 0)) {
+    req.socket.resetAndDestroy();
+    return;
+  }
   req.resume();
   req.on("end", () => {
     const spoof = req.headers["x-spoof"] !== undefined ? { "x-weft-connection-error": "upstream_reset" } : {};
-    setTimeout(() => { res.writeHead(200, { "content-type": "text/plain", ...spoof }); res.end(`ok ${n}`); }, req.url?.startsWith("/slow") === true ? 50 : 0);
+    setTimeout(() => {
+      res.writeHead(200, { "content-type": "text/plain", ...spoof });
+      res.end(`ok ${n}`);
+    }, req.url?.startsWith("/slow") === true ? 50 : 0);
   });
 }
 
@@ -59,7 +65,10 @@ describe("attempts is a hard bound on upstream tries", () => {
       perSocket.set(req.socket, n);
       closingSeen.push(`${req.method} ${req.url}`);
       req.resume();
-      req.on("end", () => { if (n > 1) req.socket.destroy(); else res.end("ok"); });
+      req.on("end", () => {
+        if (n > 1) req.socket.destroy();
+        else res.end("ok");
+      });
     });
     const [appPort, closingPort] = [await listen(app), await listen(closing)];
     proxy = await startProxy(meshIR([cluster("ns/app:80", [endpoint(appPort)]), cluster("ns/closing:80", [endpoint(closingPort)])]), tables([
@@ -70,7 +79,10 @@ describe("attempts is a hard bound on upstream tries", () => {
   });
   afterAll(async () => {
     await proxy.close();
-    for (const s of [app, closing]) { s.closeAllConnections(); s.close(); }
+    for (const s of [app, closing]) {
+      s.closeAllConnections();
+      s.close();
+    }
   });
 
   it("attempts 3, a backend resetting its first 4 tries on kept-alive connections: 4 tries, then 503 upstream_reset", async () => {
@@ -125,8 +137,8 @@ describe("the same retry route against a meshed and an unmeshed backend", () => 
     engineB = createHttpEngine();
     engineB.setState(engineStateOf(meshIR([]), "b"));
     sidecarB = await startSidecar({ engine: engineB, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", inboundMode: "strict",
-      meshTls: { keyPem: leafB.keyPem, certChainPem: leafB.certPem, trustBundlePem: ca.certPem, identity: idB },
-      lookup: () => undefined, originalDestination: () => ({ address: "127.0.0.1", port: appTarget }), log: () => {} });
+      meshTls: { keyPem: leafB.keyPem, certChainPem: leafB.certPem, trustBundlePem: ca.certPem, identity: idB }, lookup: () => undefined,
+      originalDestination: () => ({ address: "127.0.0.1", port: appTarget }), log: () => {} });
     proxy = await startProxy(meshIR([
       cluster("ns/meshed:80", [endpoint(sidecarB.inboundPort, { identity: idB })]),
       cluster("ns/plain:80", [endpoint(appPort)]),
@@ -208,9 +220,22 @@ describe("backoff and endpoint choice, on an injected clock", () => {
   let proxy: ProxyUnderTest;
   let rr: ProxyUnderTest;
   beforeAll(async () => {
-    const flaky = createServer((req, res) => { seen.push(`flaky ${req.url}`); const n = seen.filter((s) => s === `flaky ${req.url}`).length; res.writeHead(n === 1 ? 500 : 200); res.end(`try ${n}`); });
-    const failing = createServer((req, res) => { seen.push(`e0 ${req.url}`); res.writeHead(503); res.end("e0"); });
-    const healthy = createServer((req, res) => { seen.push(`e1 ${req.url}`); res.writeHead(200); res.end("e1"); });
+    const flaky = createServer((req, res) => {
+      seen.push(`flaky ${req.url}`);
+      const n = seen.filter((s) => s === `flaky ${req.url}`).length;
+      res.writeHead(n === 1 ? 500 : 200);
+      res.end(`try ${n}`);
+    });
+    const failing = createServer((req, res) => {
+      seen.push(`e0 ${req.url}`);
+      res.writeHead(503);
+      res.end("e0");
+    });
+    const healthy = createServer((req, res) => {
+      seen.push(`e1 ${req.url}`);
+      res.writeHead(200);
+      res.end("e1");
+    });
     servers = [flaky, failing, healthy];
     const [fp, e0, e1] = [await listen(flaky), await listen(failing), await listen(healthy)];
     // random() = 0: power-of-two-choices always weighs endpoints 0 and 1, a tie going to 0.
@@ -225,7 +250,10 @@ describe("backoff and endpoint choice, on an injected clock", () => {
   });
   afterAll(async () => {
     await Promise.all([proxy.close(), rr.close()]);
-    for (const s of servers) { s.closeAllConnections(); s.close(); }
+    for (const s of servers) {
+      s.closeAllConnections();
+      s.close();
+    }
   });
 
   it("the retry waits backoffMs: nothing is sent again until the clock has passed it", async () => {

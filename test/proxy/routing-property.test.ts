@@ -9,7 +9,10 @@ import { backend, cluster, endpoint, exact, meshIR, prefix, startEcho, startProx
 import { fcParams } from "../support/fast-check-env.ts";
 
 const routes: [kind: "exact" | "prefix", value: string, server: string][] = [
-  ["exact", "/a", "exact-a"], ["prefix", "/a/b", "prefix-ab"], ["prefix", "/c", "prefix-c"], ["prefix", "/", "root"],
+  ["exact", "/a", "exact-a"],
+  ["prefix", "/a/b", "prefix-ab"],
+  ["prefix", "/c", "prefix-c"],
+  ["prefix", "/", "root"],
 ];
 let servers: Echo[];
 let proxy: ProxyUnderTest;
@@ -31,7 +34,10 @@ function model(raw: string): { status: 400 } | { server: string; path: string } 
   let depth = 0;
   for (const seg of raw.split("/").slice(1)) {
     const s = seg.replace(/%2e/gi, ".");
-    if (s === "..") { depth--; if (depth < 0) return { status: 400 }; } else if (s !== ".") depth++;
+    if (s === "..") {
+      depth--;
+      if (depth < 0) return { status: 400 };
+    } else if (s !== ".") depth++;
   }
   const path = new URL(`http://model.invalid${raw}`).pathname;
   for (const [kind, value, server] of routes) {

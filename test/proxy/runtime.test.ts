@@ -31,8 +31,17 @@ function gatewayIr(target: string): MeshIR {
 
 function options(o: Partial<ProxyOptions> & Pick<ProxyOptions, "mode" | "config">): ProxyOptions {
   return {
-    trustDomain: "cluster.local", bind: "127.0.0.1", portMap: new Map(), adminPort: 0, drainDelayMs: 0, drainMs: 500, balancer: "p2c-ewma", limits: {},
-    accessLog: false, tracing: { config: undefined, problems: [] }, appProbes: { probes: new Map(), problems: [] },
+    trustDomain: "cluster.local",
+    bind: "127.0.0.1",
+    portMap: new Map(),
+    adminPort: 0,
+    drainDelayMs: 0,
+    drainMs: 500,
+    balancer: "p2c-ewma",
+    limits: {},
+    accessLog: false,
+    tracing: { config: undefined, problems: [] },
+    appProbes: { probes: new Map(), problems: [] },
     sidecar: { inboundPort: 0, outboundPort: 0, outboundBindings: [], inboundBindings: [], captureListeners: false },
     ...o,
   };
@@ -40,7 +49,9 @@ function options(o: Partial<ProxyOptions> & Pick<ProxyOptions, "mode" | "config"
 
 /** Every log line the proxies under test write, parsed. */
 const lines: { msg: string; version?: string; path?: string }[] = [];
-const log = createLogger({ name: "proxy-test", level: "info", destination: { write: (l: string) => { lines.push(JSON.parse(l) as { msg: string }); } } });
+const log = createLogger({ name: "proxy-test", level: "info", destination: { write: (l: string) => {
+  lines.push(JSON.parse(l) as { msg: string });
+} } });
 /** Waits (bounded) until a line with `msg` (and `version`, when given) was logged after line `since`. */
 async function logged(since: number, msg: string, version?: string): Promise<void> {
   const seen = () => lines.slice(since).some((l) => l.msg === msg && (version === undefined || l.version === version));
@@ -73,7 +84,7 @@ describe("the --config door", () => {
     expect(parseConfig("{ not json").ok).toBe(false);
     expect(readConfigFile(join(dir, "absent.json"))).toEqual({ ok: false, reason: "cannot read it (ENOENT)" });
   });
-  it("takes the IR alone or under \"ir\" (as the admin /config prints it), versioned by its content hash", () => {
+  it('takes the IR alone or under "ir" (as the admin /config prints it), versioned by its content hash', () => {
     const ir = gatewayIr("ns/a:80");
     const plain = parseConfig(JSON.stringify(ir));
     const wrapped = parseConfig(JSON.stringify({ version: "x", ir }));
@@ -115,14 +126,18 @@ describe("startProxy", () => {
   it("sidecar: an explicit outbound listener routes by the mesh lookup each config swaps in", { timeout: 30_000 }, async () => {
     const vipPort = await freePort();
     const service = (target: string): MeshServiceIR => ({
-      namespace: "shop", name: "reviews", clusterIPs: ["127.0.0.1"],
+      namespace: "shop",
+      name: "reviews",
+      clusterIPs: ["127.0.0.1"],
       ports: [{ port: vipPort, cluster: "ns/a:80", producer: tables([{ matches: [prefix("/")], backends: [backend(target)] }]), consumers: {} }],
     });
     const irOf = (target: string): MeshIR => ({ gateways: [], secrets: [], services: [service(target)], clusters: gatewayIr("ns/a:80").clusters });
     const path = join(dir, "sidecar.json");
     writeFileSync(path, JSON.stringify(irOf("ns/a:80")));
     const proxy = await startProxy(options({
-      mode: "sidecar", namespace: "shop", config: { kind: "file", path },
+      mode: "sidecar",
+      namespace: "shop",
+      config: { kind: "file", path },
       sidecar: { inboundPort: 0, outboundPort: 0, outboundBindings: [{ host: "127.0.0.1", port: vipPort }], inboundBindings: [], captureListeners: false },
     }), log);
     try {
@@ -191,7 +206,9 @@ describe("startProxy", () => {
     await new Promise<void>((r) => busy.listen(0, "127.0.0.1", r));
     const adminPort = (busy.address() as AddressInfo).port;
     try {
-      await expect(startProxy(options({ mode: "gateway", gateway: { namespace: "gw", name: "web" }, config: { kind: "file", path }, portMap: new Map([[80, port]]), adminPort }), log)).rejects.toThrow(/EADDRINUSE/);
+      await expect(startProxy(options({ mode: "gateway", gateway: { namespace: "gw", name: "web" }, config: { kind: "file", path }, portMap: new Map([[80, port]]), adminPort }), log)).rejects.toThrow(
+        /EADDRINUSE/,
+      );
       // The gateway listener it had opened is closed again.
       await expect(h1(port, "/x")).rejects.toThrow();
     } finally {

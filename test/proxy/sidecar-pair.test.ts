@@ -30,7 +30,10 @@ let wsApp: Server;
 beforeAll(async () => {
   app = await startEcho("reviews-app");
   bAppPort = app.port;
-  wsApp = createHttpServer((_q, r) => { r.writeHead(426); r.end(); });
+  wsApp = createHttpServer((_q, r) => {
+    r.writeHead(426);
+    r.end();
+  });
   wsApp.on("upgrade", (_req, sock) => {
     sock.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
     sock.on("data", (d: Buffer) => sock.write(Buffer.concat([Buffer.from("mesh-echo:"), d])));
@@ -43,8 +46,8 @@ beforeAll(async () => {
   const matB = { keyPem: leafB.keyPem, certChainPem: leafB.certPem, trustBundlePem: ca.certPem, identity: idB };
   engineB = createHttpEngine();
   engineB.setState(engineStateOf({ gateways: [], services: [], clusters: [], secrets: [] }, "b"));
-  sidecarB = await startSidecar({ engine: engineB, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", meshTls: matB, inboundMode: "strict",
-    lookup: () => undefined, originalDestination: () => ({ address: "127.0.0.1", port: bAppPort }), log: () => {} });
+  sidecarB = await startSidecar({ engine: engineB, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", meshTls: matB, inboundMode: "strict", lookup: () => undefined,
+    originalDestination: () => ({ address: "127.0.0.1", port: bAppPort }), log: () => {} });
   const ep = (identity: string) => [{ address: "127.0.0.1", port: sidecarB.inboundPort, ready: true, serving: true, terminating: false, identity }];
   const ir: MeshIR = { gateways: [], secrets: [], services: [reviews, impostor], clusters: [
     { id: "shop/reviews:9080", namespace: "shop", service: "reviews", port: 9080, protocol: "http1", endpoints: ep(idB) },
@@ -53,9 +56,10 @@ beforeAll(async () => {
   engineA = createHttpEngine();
   engineA.setState(engineStateOf(ir, "a"));
   engineA.setMeshTls(matA);
-  sidecarA = await startSidecar({ engine: engineA, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", meshTls: matA,
-    lookup: (ip) => { const s = [reviews, impostor].find((x) => x.clusterIPs[0] === ip); return s === undefined ? undefined : { service: s, port: s.ports[0]!, routes: undefined }; },
-    originalDestination: () => nextDst, log: () => {} });
+  sidecarA = await startSidecar({ engine: engineA, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", meshTls: matA, lookup: (ip) => {
+    const s = [reviews, impostor].find((x) => x.clusterIPs[0] === ip);
+    return s === undefined ? undefined : { service: s, port: s.ports[0]!, routes: undefined };
+  }, originalDestination: () => nextDst, log: () => {} });
 });
 
 afterAll(async () => {
@@ -81,17 +85,18 @@ describe("sidecar pair over mesh mTLS", () => {
   it("concurrent requests with bodies, in bursts over the pooled mesh connections, each get their own answer", async () => {
     nextDst = { address: "127.0.0.10", port: 9080 };
     const agent = new Agent({ keepAlive: true, maxSockets: 40 });
-    const post = (i: number) => new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const body = `payload-${i}-${"x".repeat(i * 37 % 3000)}`;
-      const req = request({ host: "127.0.0.1", port: sidecarA.outboundPort, method: "POST", path: `/burst/${i}`, agent,
-        headers: { host: "reviews.shop:9080", "content-type": "text/plain", "content-length": Buffer.byteLength(body) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+    const post = (i: number) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const body = `payload-${i}-${"x".repeat(i * 37 % 3000)}`;
+        const req = request({ host: "127.0.0.1", port: sidecarA.outboundPort, method: "POST", path: `/burst/${i}`, agent,
+          headers: { host: "reviews.shop:9080", "content-type": "text/plain", "content-length": Buffer.byteLength(body) } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        });
+        req.on("error", reject);
+        req.end(body);
       });
-      req.on("error", reject);
-      req.end(body);
-    });
     try {
       for (let burst = 0; burst < 3; burst++) {
         const ids = Array.from({ length: 40 }, (_, k) => burst * 40 + k);
@@ -119,10 +124,13 @@ describe("sidecar pair over mesh mTLS", () => {
     nextDst = { address: "127.0.0.11", port: 9080 };
     bAppPort = (wsApp.address() as AddressInfo).port;
     let upgrades = 0;
-    const count = () => { upgrades++; };
+    const count = () => {
+      upgrades++;
+    };
     wsApp.on("upgrade", count);
     try {
-      const { data, closed } = await rawUntilClose(sidecarA.outboundPort, "GET /chat HTTP/1.1\r\nHost: impostor.shop:9080\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", 5000);
+      const { data, closed } = await rawUntilClose(sidecarA.outboundPort,
+        "GET /chat HTTP/1.1\r\nHost: impostor.shop:9080\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", 5000);
       expect(closed).toBe(true);
       expect(data).toMatch(/^HTTP\/1\.1 503 /);
       expect(data).toContain("x-weft-error: upstream_tls");
@@ -139,11 +147,18 @@ describe("sidecar pair over mesh mTLS", () => {
       const got = await new Promise<string>((resolve, reject) => {
         const s = connect(sidecarA.outboundPort, "127.0.0.1");
         let buf = "";
-        const t = setTimeout(() => { s.destroy(); reject(new Error(`no echo: ${buf}`)); }, 5000);
+        const t = setTimeout(() => {
+          s.destroy();
+          reject(new Error(`no echo: ${buf}`));
+        }, 5000);
         s.on("data", (d: Buffer) => {
           buf += d.toString();
           if (buf.includes("\r\n\r\n") && !buf.includes("mesh-echo:")) s.write("hello");
-          if (buf.includes("mesh-echo:hello")) { clearTimeout(t); s.destroy(); resolve(buf); }
+          if (buf.includes("mesh-echo:hello")) {
+            clearTimeout(t);
+            s.destroy();
+            resolve(buf);
+          }
         });
         s.on("error", reject);
         s.write("GET /chat HTTP/1.1\r\nHost: reviews.shop:9080\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");

@@ -12,7 +12,9 @@ let tracing: Tracing;
 const registry = createMetricsRegistry({});
 const pm = registerProxyMetrics(registry);
 const accessLines: string[] = [];
-const accessLog = createAccessLog({ write: (line: string) => { accessLines.push(line); } });
+const accessLog = createAccessLog({ write: (line: string) => {
+  accessLines.push(line);
+} });
 
 beforeAll(async () => {
   up = await startEcho("up");

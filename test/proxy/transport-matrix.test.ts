@@ -29,7 +29,12 @@ function behave(name: string) {
       r.end(`${name} try ${n}`);
       return true;
     }
-    if (req.url?.startsWith("/slow")) { setTimeout(() => { if (!r.destroyed) r.end("late"); }, 1500); return true; }
+    if (req.url?.startsWith("/slow")) {
+      setTimeout(() => {
+        if (!r.destroyed) r.end("late");
+      }, 1500);
+      return true;
+    }
     if (req.url?.startsWith("/cut")) {
       r.writeHead(200, { "content-type": "text/plain" });
       r.write("partial-");
@@ -78,7 +83,10 @@ type Send = (path: string, opts?: { headers?: Record<string, string> }) => Promi
 function sessionSend(make: () => ClientHttp2Session): { send: Send; close: () => void } {
   let s: ClientHttp2Session | undefined;
   return {
-    send: (path, opts = {}) => { s ??= make(); return h2(s, path, { ...opts, authority: "proxy.test" }); },
+    send: (path, opts = {}) => {
+      s ??= make();
+      return h2(s, path, { ...opts, authority: "proxy.test" });
+    },
     close: () => s?.close(),
   };
 }
@@ -87,10 +95,17 @@ describe.each(["h1", "h2c", "tls-h2"] as const)("over %s", (transport) => {
   let send: Send;
   let close = () => {};
   beforeAll(() => {
-    if (transport === "h1") { send = (p, o = {}) => h1(proxy.port, p, { headers: { host: "proxy.test", ...o.headers } }); return; }
+    if (transport === "h1") {
+      send = (p, o = {}) => h1(proxy.port, p, { headers: { host: "proxy.test", ...o.headers } });
+      return;
+    }
     const made = transport === "h2c"
       ? sessionSend(() => h2session(proxy.port))
-      : sessionSend(() => { const c = h2connect(`https://127.0.0.1:${tlsPort}`, { ca: cert.certPem, servername: "proxy.test" }); c.on("error", () => {}); return c; });
+      : sessionSend(() => {
+        const c = h2connect(`https://127.0.0.1:${tlsPort}`, { ca: cert.certPem, servername: "proxy.test" });
+        c.on("error", () => {});
+        return c;
+      });
     send = made.send;
     close = made.close;
   });

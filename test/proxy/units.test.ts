@@ -52,8 +52,16 @@ describe("normalizePath", () => {
 describe("hygiene", () => {
   it("drops hop-by-hop and Connection-named headers, keeps te: trailers only", () => {
     const out = forwardRequestHeaders({
-      connection: "close, x-hop", "x-hop": "1", "keep-alive": "t=5", "proxy-authorization": "secret", te: "trailers, deflate",
-      "transfer-encoding": "chunked", upgrade: "websocket", "x-end": "ok", ":path": "/p", host: "h",
+      connection: "close, x-hop",
+      "x-hop": "1",
+      "keep-alive": "t=5",
+      "proxy-authorization": "secret",
+      te: "trailers, deflate",
+      "transfer-encoding": "chunked",
+      upgrade: "websocket",
+      "x-end": "ok",
+      ":path": "/p",
+      host: "h",
     }, { remoteAddress: "10.0.0.1", scheme: "https" });
     expect(Object.keys(out).sort()).toEqual(["te", "x-end", "x-forwarded-for", "x-forwarded-proto", "x-request-id"]);
     expect(out.te).toBe("trailers");
@@ -112,20 +120,24 @@ describe("redirect Location (spec §10 port rules)", () => {
     expect(redirectLocation({ type: "RequestRedirect", port: 443, statusCode: 301 }, base).location).toBe("http://h.example:443/p");
   });
   it("property: the status is the filter's and the location always parses as a URL", () => {
-    fc.assert(fc.property(fc.constantFrom(301, 302, 303, 307, 308), fc.option(fc.constantFrom<"http" | "https">("http", "https"), { nil: undefined }),
-      fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }), (statusCode, scheme, port) => {
+    fc.assert(
+      fc.property(fc.constantFrom(301, 302, 303, 307, 308), fc.option(fc.constantFrom<"http" | "https">("http", "https"), { nil: undefined }),
+        fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }), (statusCode, scheme, port) => {
         const r = redirectLocation({ type: "RequestRedirect", statusCode: statusCode, ...(scheme ? { scheme } : {}), ...(port ? { port } : {}) }, base);
         expect(r.status).toBe(statusCode);
         const u = new URL(r.location);
         const expectedPort = port ?? (scheme === "https" ? 443 : scheme === "http" ? 80 : 8080);
         const shownPort = u.port === "" ? (u.protocol === "https:" ? 443 : 80) : Number(u.port);
         expect(shownPort).toBe(expectedPort);
-      }), fcParams(200, 3));
+      }),
+      fcParams(200, 3),
+    );
   });
 });
 
 describe("CORS", () => {
-  const f: CorsFilter = { type: "CORS", allowOrigins: ["https://*.example.com", "http://exact.test:8080"], allowMethods: ["*"], allowHeaders: ["*"], exposeHeaders: [], allowCredentials: true, maxAgeSeconds: 5 };
+  const f: CorsFilter = { type: "CORS", allowOrigins: ["https://*.example.com", "http://exact.test:8080"], allowMethods: ["*"], allowHeaders: ["*"], exposeHeaders: [], allowCredentials: true,
+    maxAgeSeconds: 5 };
   it("wildcard host labels match one or more labels, not the apex or another scheme", () => {
     expect(originAllowed(f, "https://a.example.com")).toBe(true);
     expect(originAllowed(f, "https://a.b.example.com")).toBe(true);

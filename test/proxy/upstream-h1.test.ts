@@ -16,7 +16,10 @@ const servers: Server[] = [];
 const closers: (() => void)[] = [];
 afterEach(async () => {
   for (const c of closers.splice(0)) c();
-  for (const s of servers.splice(0)) { s.closeAllConnections(); await new Promise<void>((r) => s.close(() => r())); }
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
 });
 
 async function listen(s: Server): Promise<number> {
@@ -54,7 +57,10 @@ async function closesReusedConnections(): Promise<{ port: number; seen: string[]
     perSocket.set(req.socket, n);
     seen.push(`${req.method} ${req.url} #${n}`);
     req.resume();
-    req.on("end", () => { if (n > 1) req.socket.destroy(); else res.end(`ok ${req.url} host=${req.headers.host} x-a=${String(req.headers["x-a"])}`); });
+    req.on("end", () => {
+      if (n > 1) req.socket.destroy();
+      else res.end(`ok ${req.url} host=${req.headers.host} x-a=${String(req.headers["x-a"])}`);
+    });
   });
   s.keepAliveTimeout = 60_000;
   return { port: await listen(s), seen };
@@ -112,15 +118,26 @@ describe("HTTP/1.1 upstream", () => {
 
   it("abort() before the answer closes the upstream request", async () => {
     let closed!: () => void;
-    const gone = new Promise<void>((r) => { closed = r; });
+    const gone = new Promise<void>((r) => {
+      closed = r;
+    });
     let arrived!: () => void;
-    const reached = new Promise<void>((r) => { arrived = r; });
-    const s = createServer((req) => { req.socket.once("close", () => closed()); arrived(); });
+    const reached = new Promise<void>((r) => {
+      arrived = r;
+    });
+    const s = createServer((req) => {
+      req.socket.once("close", () => closed());
+      arrived();
+    });
     const port = await listen(s);
     const { up } = upstreamOf();
     const attempt = up.send({ address: "127.0.0.1", port, protocol: "http1" }, get("/slow"));
     let state = "pending";
-    attempt.response.then(() => { state = "resolved"; }, () => { state = "rejected"; });
+    attempt.response.then(() => {
+      state = "resolved";
+    }, () => {
+      state = "rejected";
+    });
     await reached;
     attempt.abort();
     await gone;
@@ -144,7 +161,10 @@ describe("HTTP/1.1 upstream", () => {
 
   it("keeps one connection for sequential requests and hands it back only after a clean exchange", async () => {
     const sockets = new Set<Socket>();
-    const s = createServer((req, res) => { sockets.add(req.socket); res.end(`n=${sockets.size}`); });
+    const s = createServer((req, res) => {
+      sockets.add(req.socket);
+      res.end(`n=${sockets.size}`);
+    });
     const port = await listen(s);
     const { pool, up } = upstreamOf();
     const target = { address: "127.0.0.1", port, protocol: "http1" as const };
@@ -194,7 +214,10 @@ describe("HTTP/1.1 upstream", () => {
 
   it("a header value with CR/LF, or a target with whitespace, is refused before anything is sent", async () => {
     let reached = 0;
-    const s = createServer((_req, res) => { reached++; res.end(); });
+    const s = createServer((_req, res) => {
+      reached++;
+      res.end();
+    });
     const port = await listen(s);
     const { up } = upstreamOf();
     const err = await up.send({ address: "127.0.0.1", port, protocol: "http1" }, { ...get("/"), headers: { "x-a": "1\r\nx-injected: yes" } }).response.then(() => undefined, (e: unknown) => e);

@@ -10,7 +10,6 @@ import { fcParams } from "../support/fast-check-env.ts";
 const cluster = (name: string, weight: number): BackendIR => ({ kind: "cluster", weight, cluster: name, filters: [] });
 const invalid = (weight: number): BackendIR => ({ kind: "invalid", weight, status: 500, reason: "BackendNotFound", message: "no svc" });
 
-
 const nameOf = (b: BackendIR | undefined): string | undefined => (b === undefined ? undefined : b.kind === "cluster" ? b.cluster : "invalid");
 
 describe("pickBackend", () => {

@@ -21,7 +21,9 @@ export const LISTENER = selfSigned("shop.example.com");
 
 /** Every controller log line (message and fields) of this process, to check nothing secret is logged. */
 export const LOG_LINES: string[] = [];
-const record = (obj: object, msg: string): void => { LOG_LINES.push(`${msg} ${JSON.stringify(obj)}`); };
+const record = (obj: object, msg: string): void => {
+  LOG_LINES.push(`${msg} ${JSON.stringify(obj)}`);
+};
 export const CAPTURE_LOG: Log = { info: record, warn: record, error: record };
 
 function manifests(): string {
@@ -76,13 +78,15 @@ export async function startSecureController(extra: readonly string[] = []): Prom
   }), { mode: 0o600 });
   mkdirSync(manifestDir);
   writeFileSync(join(manifestDir, "all.yaml"), manifests());
-  const argv = ["--provider", "file", "--dir", manifestDir, "--grpc-address", "127.0.0.1", "--grpc-port", "0", "--admin-port", "0",
-    "--local-dev-tokens", join(dir, "tokens.json"), "--namespace", "weft-system", "--grpc-dns-names", "localhost", ...extra];
+  const argv = ["--provider", "file", "--dir", manifestDir, "--grpc-address", "127.0.0.1", "--grpc-port", "0", "--admin-port", "0", "--local-dev-tokens", join(dir, "tokens.json"), "--namespace",
+    "weft-system", "--grpc-dns-names", "localhost", ...extra];
   const handle = await startController(parseControllerOptions(argv, {}), CAPTURE_LOG);
   const until = Date.now() + 10_000;
   while (!handle.ready() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   return {
-    handle, dir, address: `127.0.0.1:${handle.grpcPort}`,
+    handle,
+    dir,
+    address: `127.0.0.1:${handle.grpcPort}`,
     async stop() {
       await handle.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -101,7 +105,10 @@ export interface StreamOutcome {
 
 /** Opens one Stream, sends `hello`, and collects what comes back until an update, an error or `waitMs`. */
 export function rawStream(o: {
-  address: string; credentials: grpc.ChannelCredentials; token?: string; waitMs?: number;
+  address: string;
+  credentials: grpc.ChannelCredentials;
+  token?: string;
+  waitMs?: number;
   hello: { namespace: string; serviceAccount: string; pod?: string; kind: "sidecar" | "gateway"; gatewayNamespace?: string; gatewayName?: string };
 }): Promise<StreamOutcome> {
   const { Client } = loadDistributionProto();
@@ -123,7 +130,9 @@ export function rawStream(o: {
       resolve({ messages, received, code, details, headers });
     };
     const timer = setTimeout(() => finish(undefined, "timeout"), o.waitMs ?? 5_000);
-    call.on("metadata", () => { headers = true; });
+    call.on("metadata", () => {
+      headers = true;
+    });
     call.on("data", (m: ServerMessage) => {
       messages.push(m);
       finish(undefined, "update");
@@ -133,8 +142,14 @@ export function rawStream(o: {
     call.write({
       msg: "hello",
       hello: {
-        namespace: o.hello.namespace, serviceAccount: o.hello.serviceAccount, pod: o.hello.pod ?? "p-1", kind: o.hello.kind,
-        gatewayNamespace: o.hello.gatewayNamespace ?? "", gatewayName: o.hello.gatewayName ?? "", version: "", known: [],
+        namespace: o.hello.namespace,
+        serviceAccount: o.hello.serviceAccount,
+        pod: o.hello.pod ?? "p-1",
+        kind: o.hello.kind,
+        gatewayNamespace: o.hello.gatewayNamespace ?? "",
+        gatewayName: o.hello.gatewayName ?? "",
+        version: "",
+        known: [],
       },
     });
   });

@@ -34,17 +34,25 @@ beforeAll(async () => {
   await once(server, "listening");
   port = (server.address() as AddressInfo).port;
 });
-afterAll(() => { server.close(); });
+afterAll(() => {
+  server.close();
+});
 
 async function handshake(client?: Pem, alpn = ["weft-h2", "h2"]): Promise<{ result: MeshTlsResult; clientAlpn: string | false }> {
   results = [];
   const s = tlsConnect({
-    host: "127.0.0.1", port, ca: ca.certPem, ALPNProtocols: alpn, checkServerIdentity: () => undefined,
+    host: "127.0.0.1",
+    port,
+    ca: ca.certPem,
+    ALPNProtocols: alpn,
+    checkServerIdentity: () => undefined,
     ...(client === undefined ? {} : { cert: client.certPem, key: client.keyPem }),
   });
   s.on("error", () => {});
   let clientAlpn: string | false = false;
-  s.once("secureConnect", () => { clientAlpn = s.alpnProtocol ?? false; });
+  s.once("secureConnect", () => {
+    clientAlpn = s.alpnProtocol ?? false;
+  });
   while (results.length === 0) await new Promise((r) => setImmediate(r));
   const result = await results[0]!;
   s.destroy();
@@ -56,7 +64,10 @@ describe("terminateMeshTls", () => {
     const { result } = await handshake(issueLeaf(ca, CLIENT_ID));
     expect(headBytes).toBeGreaterThan(0);
     expect(result).toMatchObject({ ok: true, peerIdentity: CLIENT_ID, alpn: "h2" });
-    if (result.ok) { expect(result.socket.authorized).toBe(true); result.socket.destroy(); }
+    if (result.ok) {
+      expect(result.socket.authorized).toBe(true);
+      result.socket.destroy();
+    }
   });
 
   it("refuses a client without a certificate", async () => {
@@ -105,7 +116,9 @@ describe("terminateMeshTls", () => {
 
   it("gives up on a handshake that does not finish in time", async () => {
     results = [];
-    const raw = await new Promise<Socket>((r) => { const c = netConnect(port, "127.0.0.1", () => r(c)); });
+    const raw = await new Promise<Socket>((r) => {
+      const c = netConnect(port, "127.0.0.1", () => r(c));
+    });
     raw.on("error", () => {});
     raw.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x40])); // a TLS record header, then nothing
     while (results.length === 0) await new Promise((r) => setImmediate(r));

@@ -23,7 +23,10 @@ const clientLeaf = issueLeaf(ca, CLIENT_ID);
 const rogueLeaf = issueLeaf(otherCa, "spiffe://cluster.local/ns/shop/sa/frontend");
 const noSanLeaf = issueLeaf(ca, undefined);
 const material: MeshTlsMaterial = {
-  keyPem: serverLeaf.keyPem, certChainPem: serverLeaf.certPem, trustBundlePem: ca.certPem, identity: "spiffe://cluster.local/ns/shop/sa/reviews",
+  keyPem: serverLeaf.keyPem,
+  certChainPem: serverLeaf.certPem,
+  trustBundlePem: ca.certPem,
+  identity: "spiffe://cluster.local/ns/shop/sa/reviews",
 };
 
 function service(name: string, ip: string, port: number, appProtocol?: string): SidecarDestination {
@@ -60,11 +63,18 @@ beforeAll(async () => {
   meshByKey.set(`127.0.0.1|${echo.port}`, service("echo", "127.0.0.1", echo.port));
   meshByKey.set(`127.0.0.1|${banner.port}`, service("banner", "127.0.0.1", banner.port));
   sidecar = await startSidecar({
-    engine, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", meshTls: material, peekTimeoutMs: 150,
+    engine,
+    outboundPort: 0,
+    inboundPort: 0,
+    host: "127.0.0.1",
+    meshTls: material,
+    peekTimeoutMs: 150,
     inboundPortModes: { 8443: "strict" },
     lookup: (ip, port) => meshByKey.get(`${ip}|${port}`),
     originalDestination: (s) => dstBySource.get(s.remoteAddress ?? ""),
-    log: (_level, event, fields) => { logs.push({ event, fields }); },
+    log: (_level, event, fields) => {
+      logs.push({ event, fields });
+    },
   });
 });
 
@@ -93,7 +103,9 @@ describe("sidecar outbound face", () => {
     const socket = connect({ port: sidecar.outboundPort, host: "127.0.0.1", localAddress: sourceFor({ address: "127.0.1.11", port: 9080 }) });
     let received = "";
     socket.setEncoding("latin1");
-    socket.on("data", (d: string) => { received += d; });
+    socket.on("data", (d: string) => {
+      received += d;
+    });
     const ask = async (): Promise<Record<string, unknown>> => {
       received = "";
       socket.write("GET / HTTP/1.1\r\nHost: ratings\r\n\r\n");
@@ -159,10 +171,11 @@ describe("sidecar outbound face", () => {
 });
 
 describe("sidecar inbound face", () => {
-  const mtls = (port: number, leaf: { certPem: string; keyPem: string } | undefined, alpn = ["weft-http/1.1"]) => tlsHttp(
-    { host: "127.0.0.1", port: sidecar.inboundPort, localAddress: sourceFor({ address: "10.244.0.7", port }) },
-    { ca: ca.certPem, ALPNProtocols: alpn, ...(leaf === undefined ? {} : { cert: leaf.certPem, key: leaf.keyPem }) },
-  );
+  const mtls = (port: number, leaf: { certPem: string; keyPem: string } | undefined, alpn = ["weft-http/1.1"]) =>
+    tlsHttp(
+      { host: "127.0.0.1", port: sidecar.inboundPort, localAddress: sourceFor({ address: "10.244.0.7", port }) },
+      { ca: ca.certPem, ALPNProtocols: alpn, ...(leaf === undefined ? {} : { cert: leaf.certPem, key: leaf.keyPem }) },
+    );
 
   it("terminates mesh mTLS and hands the engine the peer's SPIFFE id and the app port", async () => {
     const r = await mtls(8080, clientLeaf);
@@ -170,14 +183,20 @@ describe("sidecar inbound face", () => {
     expect(JSON.parse(r.body)).toMatchObject({ face: "sidecar-inbound", peerIdentity: CLIENT_ID, localAppPort: 8080, destinationPort: 8080 });
   });
 
-  it("a mesh client offering [\"h2\", \"weft-h2\"] negotiates h2 and reaches the engine with its identity", async () => {
+  it('a mesh client offering ["h2", "weft-h2"] negotiates h2 and reaches the engine with its identity', async () => {
     const before = engine.calls.length;
     const alpn = await new Promise<string | false | undefined>((resolve) => {
       const s = tlsFrom("127.0.0.1", sidecar.inboundPort, sourceFor({ address: "10.244.0.7", port: 9090 }), {
-        ca: ca.certPem, cert: clientLeaf.certPem, key: clientLeaf.keyPem, ALPNProtocols: ["h2", "weft-h2"],
+        ca: ca.certPem,
+        cert: clientLeaf.certPem,
+        key: clientLeaf.keyPem,
+        ALPNProtocols: ["h2", "weft-h2"],
       });
       let negotiated: string | false | undefined;
-      s.on("secureConnect", () => { negotiated = s.alpnProtocol ?? undefined; s.end(); });
+      s.on("secureConnect", () => {
+        negotiated = s.alpnProtocol ?? undefined;
+        s.end();
+      });
       s.on("close", () => resolve(negotiated));
       s.on("error", () => resolve(negotiated));
     });
@@ -231,10 +250,13 @@ describe("sidecar inbound face", () => {
     const raw = await new Promise<string>((resolve) => {
       {
         const s = tlsFrom("127.0.0.1", sidecar.inboundPort, sourceFor({ address: "10.244.0.7", port: appTlsPort }), {
-          ca: ca.certPem, ALPNProtocols: ["h2", "http/1.1"],
+          ca: ca.certPem,
+          ALPNProtocols: ["h2", "http/1.1"],
         });
         let got = "";
-        s.on("data", (c: Buffer) => { got += c.toString(); });
+        s.on("data", (c: Buffer) => {
+          got += c.toString();
+        });
         s.on("close", () => resolve(got));
         s.on("error", () => resolve(got));
       }

@@ -73,7 +73,10 @@ export interface TestCa extends IssuedCert {
 
 export function testCa(name = "weft-test-ca"): TestCa {
   const ca = issueCert({ cn: name, isCa: true });
-  return { ...ca, leaf: (o) => { const l = issueCert({ ...o, issuer: ca }); return { certPem: l.certPem, keyPem: l.keyPem }; } };
+  return { ...ca, leaf: (o) => {
+    const l = issueCert({ ...o, issuer: ca });
+    return { certPem: l.certPem, keyPem: l.keyPem };
+  } };
 }
 
 /** A leaf for `spiffeId` (omit for a certificate without URI SAN), signed by `ca`. */

@@ -51,7 +51,8 @@ export function replicaSet(cluster: () => TestCluster, leaseNamespace: string): 
   return {
     async start(identity, leaderElect, extra = [], log = QUIET) {
       // Without a mesh CA the kube provider only serves plaintext when told to (--grpc-insecure).
-      const argv = [...extra, ...(extra.includes("--ca-secret") ? [] : ["--grpc-insecure"]), "--grpc-address", "127.0.0.1", "--grpc-port", "0", "--health-port", "0", "--identity", identity, "--lease-namespace", leaseNamespace];
+      const argv = [...extra, ...(extra.includes("--ca-secret") ? [] : ["--grpc-insecure"]), "--grpc-address", "127.0.0.1", "--grpc-port", "0", "--health-port", "0", "--identity", identity,
+        "--lease-namespace", leaseNamespace];
       if (leaderElect) argv.push("--leader-elect", "--lease-duration=3s", "--renew-deadline=2s", "--retry-period=500ms");
       const h = await startController(parseControllerOptions(argv, {}), log, cluster().kc);
       live.push(h);

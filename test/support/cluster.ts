@@ -25,8 +25,7 @@ import { freePort } from "./free-port.ts";
 const kubeDir: string | undefined = pieceDir("k8s");
 const crdRoot: string | undefined = pieceDir("gateway-api");
 const REQUIRED = ["etcd", "kube-apiserver", "kube-controller-manager", "kubectl"];
-export const clusterSkipReason: string | undefined =
-  toolsetMissing(["k8s", "gateway-api"]) ??
+export const clusterSkipReason: string | undefined = toolsetMissing(["k8s", "gateway-api"]) ??
   (REQUIRED.every((b) => pieceBin("k8s", b) !== undefined) ? undefined : "test-cluster binaries incomplete: run scripts/build-test-cluster.sh k8s");
 export const clusterTier = requireTier("kube-cluster", clusterSkipReason);
 
@@ -63,13 +62,21 @@ export interface ClusterOptions {
 export async function writeKubeconfig(path: string, server: string, dir: string, user: string, namespace = "default"): Promise<void> {
   const b64 = (f: string): string => readFileSync(join(dir, f)).toString("base64");
   await writeFile(path, [
-    "apiVersion: v1", "kind: Config", "current-context: weft-test",
-    "clusters:", "- name: weft-test", `  cluster: { server: "${server}", certificate-authority-data: ${b64("ca.crt")} }`,
-    "users:", `- name: ${user}`, `  user: { client-certificate-data: ${b64(`${user}.crt`)}, client-key-data: ${b64(`${user}.key`)} }`,
-    "contexts:", "- name: weft-test", `  context: { cluster: weft-test, user: ${user}, namespace: ${namespace} }`, "",
+    "apiVersion: v1",
+    "kind: Config",
+    "current-context: weft-test",
+    "clusters:",
+    "- name: weft-test",
+    `  cluster: { server: "${server}", certificate-authority-data: ${b64("ca.crt")} }`,
+    "users:",
+    `- name: ${user}`,
+    `  user: { client-certificate-data: ${b64(`${user}.crt`)}, client-key-data: ${b64(`${user}.key`)} }`,
+    "contexts:",
+    "- name: weft-test",
+    `  context: { cluster: weft-test, user: ${user}, namespace: ${namespace} }`,
+    "",
   ].join("\n"), { mode: 0o600 });
 }
-
 
 function httpsOk(url: string, tls: https.RequestOptions): Promise<boolean> {
   return new Promise((res) => {
@@ -100,10 +107,15 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
 
   const etcdLog = join(dir, "etcd.log");
   const etcd = launch(join(binDir, "etcd"), [
-    "--name=weft-test", `--data-dir=${join(dir, "etcd")}`,
-    `--listen-client-urls=http://127.0.0.1:${etcdClient}`, `--advertise-client-urls=http://127.0.0.1:${etcdClient}`,
-    `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`, `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
-    `--initial-cluster=weft-test=http://127.0.0.1:${etcdPeer}`, "--unsafe-no-fsync", "--log-level=warn",
+    "--name=weft-test",
+    `--data-dir=${join(dir, "etcd")}`,
+    `--listen-client-urls=http://127.0.0.1:${etcdClient}`,
+    `--advertise-client-urls=http://127.0.0.1:${etcdClient}`,
+    `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+    `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+    `--initial-cluster=weft-test=http://127.0.0.1:${etcdPeer}`,
+    "--unsafe-no-fsync",
+    "--log-level=warn",
   ], etcdLog);
   const procs: { etcd: ChildProcess; api?: ChildProcess; kcm?: ChildProcess } = { etcd };
   const stop = async (): Promise<void> => {
@@ -116,18 +128,25 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
     await until("etcd", () => httpOk(`http://127.0.0.1:${etcdClient}/health`), 30_000, etcd, etcdLog);
 
     const apiArgs = [
-      `--etcd-servers=http://127.0.0.1:${etcdClient}`, `--secure-port=${apiPort}`,
+      `--etcd-servers=http://127.0.0.1:${etcdClient}`,
+      `--secure-port=${apiPort}`,
       ...(node === undefined
         ? ["--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--endpoint-reconciler-type=none"]
         : ["--bind-address=0.0.0.0", `--advertise-address=${node.ip}`, `--kubelet-client-certificate=${join(dir, "apiserver-kubelet.crt")}`,
           `--kubelet-client-key=${join(dir, "apiserver-kubelet.key")}`, "--kubelet-preferred-address-types=InternalIP"]),
-      `--tls-cert-file=${join(dir, "apiserver.crt")}`, `--tls-private-key-file=${join(dir, "apiserver.key")}`,
-      `--client-ca-file=${join(dir, "ca.crt")}`, `--cert-dir=${join(dir, "apiserver-certs")}`,
-      "--service-cluster-ip-range=10.96.0.0/16", `--authorization-mode=${node === undefined ? "RBAC" : "Node,RBAC"}`,
-      "--service-account-issuer=https://kubernetes.default.svc", `--service-account-key-file=${join(dir, "sa.pub")}`,
+      `--tls-cert-file=${join(dir, "apiserver.crt")}`,
+      `--tls-private-key-file=${join(dir, "apiserver.key")}`,
+      `--client-ca-file=${join(dir, "ca.crt")}`,
+      `--cert-dir=${join(dir, "apiserver-certs")}`,
+      "--service-cluster-ip-range=10.96.0.0/16",
+      `--authorization-mode=${node === undefined ? "RBAC" : "Node,RBAC"}`,
+      "--service-account-issuer=https://kubernetes.default.svc",
+      `--service-account-key-file=${join(dir, "sa.pub")}`,
       `--service-account-signing-key-file=${join(dir, "sa.key")}`,
       `--enable-admission-plugins=${node === undefined ? "" : "NodeRestriction,"}MutatingAdmissionWebhook,ValidatingAdmissionWebhook`,
-      "--allow-privileged=true", "--enable-aggregator-routing=true", "--v=1",
+      "--allow-privileged=true",
+      "--enable-aggregator-routing=true",
+      "--v=1",
     ];
     const apiLog = join(dir, "kube-apiserver.log");
     const startApi = async (): Promise<void> => {
@@ -144,12 +163,17 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
       const kcmKubeconfig = node === undefined ? kubeconfigPath : join(dir, "kube-controller-manager.kubeconfig");
       if (node !== undefined) await writeKubeconfig(kcmKubeconfig, server, dir, "kube-controller-manager");
       procs.kcm = launch(join(binDir, "kube-controller-manager"), [
-        `--kubeconfig=${kcmKubeconfig}`, "--leader-elect=false", "--bind-address=127.0.0.1", `--secure-port=${node === undefined ? await freePort() : 10257}`,
+        `--kubeconfig=${kcmKubeconfig}`,
+        "--leader-elect=false",
+        "--bind-address=127.0.0.1",
+        `--secure-port=${node === undefined ? await freePort() : 10257}`,
         node === undefined
           ? "--controllers=endpointslice-controller,endpointslice-mirroring-controller,serviceaccount-controller,serviceaccount-token-controller,namespace-controller,garbage-collector-controller,deployment-controller,replicaset-controller"
           : "--controllers=*",
-        `--service-account-private-key-file=${join(dir, "sa.key")}`, `--root-ca-file=${join(dir, "ca.crt")}`,
-        `--use-service-account-credentials=${node !== undefined}`, "--v=1",
+        `--service-account-private-key-file=${join(dir, "sa.key")}`,
+        `--root-ca-file=${join(dir, "ca.crt")}`,
+        `--use-service-account-credentials=${node !== undefined}`,
+        "--v=1",
       ], kcmLog);
     }
 
@@ -166,7 +190,13 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfigPath);
     return {
-      kubeconfigPath, kc, server, dir, binDir, startupMs: Date.now() - t0, kubectl,
+      kubeconfigPath,
+      kc,
+      server,
+      dir,
+      binDir,
+      startupMs: Date.now() - t0,
+      kubectl,
       async restartApiServer(): Promise<void> {
         await kill(procs.api);
         await startApi();

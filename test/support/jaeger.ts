@@ -20,8 +20,7 @@ import { freePort } from "./free-port.ts";
 import { requireTier } from "./tiers.ts";
 
 export const jaegerBin: string | undefined = pieceBin("jaeger", "jaeger");
-export const jaegerSkipReason: string | undefined =
-  toolsetMissing(["jaeger"]) ?? (jaegerBin === undefined ? "jaeger binary missing: run scripts/build-test-cluster.sh jaeger" : undefined);
+export const jaegerSkipReason: string | undefined = toolsetMissing(["jaeger"]) ?? (jaegerBin === undefined ? "jaeger binary missing: run scripts/build-test-cluster.sh jaeger" : undefined);
 export const jaegerTier = requireTier("jaeger", jaegerSkipReason);
 
 export type TagValue = string | number | boolean;
@@ -69,12 +68,28 @@ export interface Jaeger {
   stop(): Promise<void>;
 }
 
-interface RawTag { key: string; type: string; value: TagValue }
-interface RawSpan {
-  traceID: string; spanID: string; operationName: string; references?: { refType: string; spanID: string }[] | null;
-  startTime: number; duration: number; tags?: RawTag[] | null; processID: string; warnings?: string[] | null;
+interface RawTag {
+  key: string;
+  type: string;
+  value: TagValue;
 }
-interface RawTrace { traceID: string; spans: RawSpan[]; processes: Record<string, { serviceName: string; tags?: RawTag[] | null }>; warnings?: string[] | null }
+interface RawSpan {
+  traceID: string;
+  spanID: string;
+  operationName: string;
+  references?: { refType: string; spanID: string }[] | null;
+  startTime: number;
+  duration: number;
+  tags?: RawTag[] | null;
+  processID: string;
+  warnings?: string[] | null;
+}
+interface RawTrace {
+  traceID: string;
+  spans: RawSpan[];
+  processes: Record<string, { serviceName: string; tags?: RawTag[] | null }>;
+  warnings?: string[] | null;
+}
 
 const tagsOf = (tags: RawTag[] | null | undefined): Record<string, TagValue> => Object.fromEntries((tags ?? []).map((t) => [t.key, t.value]));
 
@@ -82,9 +97,16 @@ export function parseJaegerTrace(raw: RawTrace): JaegerTrace {
   const spans = raw.spans.map((s): JaegerSpan => {
     const p = raw.processes[s.processID];
     return {
-      traceId: s.traceID, spanId: s.spanID, parentId: (s.references ?? []).find((r) => r.refType === "CHILD_OF")?.spanID ?? "",
-      name: s.operationName, service: p?.serviceName ?? "", process: tagsOf(p?.tags), tags: tagsOf(s.tags),
-      startUs: s.startTime, durationUs: s.duration, warnings: s.warnings ?? [],
+      traceId: s.traceID,
+      spanId: s.spanID,
+      parentId: (s.references ?? []).find((r) => r.refType === "CHILD_OF")?.spanID ?? "",
+      name: s.operationName,
+      service: p?.serviceName ?? "",
+      process: tagsOf(p?.tags),
+      tags: tagsOf(s.tags),
+      startUs: s.startTime,
+      durationUs: s.duration,
+      warnings: s.warnings ?? [],
     };
   });
   return { traceId: raw.traceID, spans, warnings: raw.warnings ?? [] };
@@ -100,7 +122,10 @@ export function traceProblems(t: JaegerTrace): string[] {
     for (const w of s.warnings) problems.push(`${label(s)}: warning ${w}`);
     if (s.parentId === "") continue;
     const p = byId.get(s.parentId);
-    if (p === undefined) { problems.push(`${label(s)}: parent ${s.parentId} missing`); continue; }
+    if (p === undefined) {
+      problems.push(`${label(s)}: parent ${s.parentId} missing`);
+      continue;
+    }
     if (s.startUs < p.startUs) problems.push(`${label(s)} starts ${p.startUs - s.startUs} µs before its parent ${label(p)}`);
     // Jaeger keeps whole µs, rounding start and duration apart: equal ends may differ by 1 µs.
     const over = s.startUs + s.durationUs - (p.startUs + p.durationUs);
@@ -124,7 +149,13 @@ export function spanTree(t: JaegerTrace, keys: readonly string[] = []): string {
   return lines.join("\n");
 }
 
-interface JaegerPorts { grpc: number; http: number; query: number; queryGrpc: number; health: number }
+interface JaegerPorts {
+  grpc: number;
+  http: number;
+  query: number;
+  queryGrpc: number;
+  health: number;
+}
 
 function configYaml(p: JaegerPorts, host: string): string {
   return `service:
@@ -197,12 +228,18 @@ export async function startJaeger(o: JaegerOptions = {}): Promise<Jaeger> {
   const log = join(dir, "jaeger.log");
   const proc: ChildProcess = launch(jaegerBin, ["--config", config], log, { PATH: process.env["PATH"] ?? "", HOME: dir });
   const queryUrl = `http://127.0.0.1:${ports.query}`;
-  const stop = async (): Promise<void> => { await kill(proc); await rm(dir, { recursive: true, force: true }); };
+  const stop = async (): Promise<void> => {
+    await kill(proc);
+    await rm(dir, { recursive: true, force: true });
+  };
   try {
     await until("jaeger query API", async () => (await fetch(`${queryUrl}/api/services`)).ok, 60_000, proc, log);
-    await until("jaeger OTLP/HTTP receiver", async () => (await fetch(`http://${host}:${ports.http}/v1/traces`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: "{}",
-    })).ok, 30_000, proc, log);
+    await until("jaeger OTLP/HTTP receiver", async () =>
+      (await fetch(`http://${host}:${ports.http}/v1/traces`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      })).ok, 30_000, proc, log);
   } catch (e) {
     await stop();
     throw e;
@@ -238,7 +275,11 @@ export async function startJaeger(o: JaegerOptions = {}): Promise<Jaeger> {
         if (ok(last)) return last;
         await new Promise((r) => setTimeout(r, 200));
       }
-      throw new Error(`jaeger: traces of ${service ?? "every service"} did not reach the expected state in ${timeoutMs} ms; got ${last.length}: ${last.map((t) => `${t.traceId} (${t.spans.length} spans)`).join(", ")}`);
+      throw new Error(
+        `jaeger: traces of ${service ?? "every service"} did not reach the expected state in ${timeoutMs} ms; got ${last.length}: ${
+          last.map((t) => `${t.traceId} (${t.spans.length} spans)`).join(", ")
+        }`,
+      );
     },
     stop,
   };

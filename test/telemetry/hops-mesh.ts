@@ -88,8 +88,8 @@ export async function startMesh(o: MeshOptions): Promise<Mesh> {
 
   const engineB: WeftHttpEngine = createHttpEngine({ tracing: tracer("reviews-sidecar", o.sidecarRatio ?? 1, sidecarProps), ...(o.telemetry?.b !== undefined ? { telemetry: o.telemetry.b } : {}) });
   engineB.setState(engineStateOf({ gateways: [], services: [], clusters: [], secrets: [] }, "cfg-b"));
-  const sidecarB = await startSidecar({ engine: engineB, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", meshTls: matB, inboundMode: "strict",
-    lookup: () => undefined, originalDestination: () => ({ address: "127.0.0.1", port: appPort }), log: () => {} });
+  const sidecarB = await startSidecar({ engine: engineB, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", meshTls: matB, inboundMode: "strict", lookup: () => undefined,
+    originalDestination: () => ({ address: "127.0.0.1", port: appPort }), log: () => {} });
 
   const irA: MeshIR = { gateways: [], secrets: [], services: [reviews], clusters: [
     { id: REVIEWS_CLUSTER, namespace: "shop", service: "reviews", port: 9080, protocol: o.hop,
@@ -99,8 +99,8 @@ export async function startMesh(o: MeshOptions): Promise<Mesh> {
   engineA.setState(engineStateOf(irA, "cfg-a"));
   engineA.setMeshTls(matA);
   const sidecarA = await startSidecar({ engine: engineA, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", meshTls: matA,
-    lookup: (ip) => (ip === REVIEWS_VIP ? { service: reviews, port: reviews.ports[0]!, routes: undefined } : undefined),
-    originalDestination: () => ({ address: REVIEWS_VIP, port: 9080 }), log: () => {} });
+    lookup: (ip) => (ip === REVIEWS_VIP ? { service: reviews, port: reviews.ports[0]!, routes: undefined } : undefined), originalDestination: () => ({ address: REVIEWS_VIP, port: 9080 }),
+    log: () => {} });
 
   const rules = o.hop === "grpc"
     ? tables([{ matches: [grpcMethod("test.Echo")], backends: [backend(GATEWAY_CLUSTER)] }])
@@ -111,8 +111,17 @@ export async function startMesh(o: MeshOptions): Promise<Mesh> {
   });
 
   return {
-    gateway, sidecarA, sidecarB, engineA, engineB, app, grpcApp, tracers,
-    flush: async () => { await Promise.all(tracers.map((t) => t.forceFlush())); },
+    gateway,
+    sidecarA,
+    sidecarB,
+    engineA,
+    engineB,
+    app,
+    grpcApp,
+    tracers,
+    flush: async () => {
+      await Promise.all(tracers.map((t) => t.forceFlush()));
+    },
     close: async () => {
       await gateway.close();
       await Promise.all([sidecarA.close(), sidecarB.close()]);
@@ -131,7 +140,12 @@ export function grpcClient(port: number): grpc.Client {
 
 /** The span chain server→client→server→client→server→client of one request, by service and kind. */
 export const CHAIN: readonly (readonly [string, number])[] = [
-  ["weft-gateway", 2], ["weft-gateway", 3], ["frontend-sidecar", 2], ["frontend-sidecar", 3], ["reviews-sidecar", 2], ["reviews-sidecar", 3],
+  ["weft-gateway", 2],
+  ["weft-gateway", 3],
+  ["frontend-sidecar", 2],
+  ["frontend-sidecar", 3],
+  ["reviews-sidecar", 2],
+  ["reviews-sidecar", 3],
 ];
 
 /** Checks the six spans of one request form the chain above (one trace id, each parented by the

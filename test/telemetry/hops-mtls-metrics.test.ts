@@ -34,9 +34,15 @@ beforeAll(async () => {
   engine = createHttpEngine({ telemetry });
   engine.setState(engineStateOf({ gateways: [], services: [], clusters: [], secrets: [] }, "m"));
   sidecar = await startSidecar({
-    engine, outboundPort: 0, inboundPort: 0, host: "127.0.0.1", inboundMode: "strict",
+    engine,
+    outboundPort: 0,
+    inboundPort: 0,
+    host: "127.0.0.1",
+    inboundMode: "strict",
     meshTls: { keyPem: server.keyPem, certChainPem: server.certPem, trustBundlePem: ca.certPem, identity: ID_SERVER },
-    lookup: () => undefined, originalDestination: () => ({ address: "127.0.0.1", port: app.port }), log: () => {},
+    lookup: () => undefined,
+    originalDestination: () => ({ address: "127.0.0.1", port: app.port }),
+    log: () => {},
     onMtlsFailure: (reason) => telemetry.mtlsHandshakeFailed(reason),
   });
 });
@@ -60,15 +66,25 @@ async function failures(): Promise<Record<string, number>> {
 function meshClient(cert: Pem | undefined): Promise<string> {
   return new Promise((resolve) => {
     const s = tlsConnect({
-      host: "127.0.0.1", port: sidecar.inboundPort, ca: caPem, rejectUnauthorized: false, ALPNProtocols: ["http/1.1", "weft-http/1.1"],
+      host: "127.0.0.1",
+      port: sidecar.inboundPort,
+      ca: caPem,
+      rejectUnauthorized: false,
+      ALPNProtocols: ["http/1.1", "weft-http/1.1"],
       ...(cert !== undefined ? { cert: cert.certPem, key: cert.keyPem } : {}),
     });
     const chunks: Buffer[] = [];
-    const t = setTimeout(() => { s.destroy(); resolve(Buffer.concat(chunks).toString()); }, 5000);
+    const t = setTimeout(() => {
+      s.destroy();
+      resolve(Buffer.concat(chunks).toString());
+    }, 5000);
     s.on("secureConnect", () => s.write("GET /x HTTP/1.1\r\nHost: reviews\r\nConnection: close\r\n\r\n"));
     s.on("data", (c: Buffer) => chunks.push(c));
     s.on("error", () => {});
-    s.on("close", () => { clearTimeout(t); resolve(Buffer.concat(chunks).toString()); });
+    s.on("close", () => {
+      clearTimeout(t);
+      resolve(Buffer.concat(chunks).toString());
+    });
   });
 }
 

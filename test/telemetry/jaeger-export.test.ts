@@ -7,15 +7,24 @@ import { jaegerTier, spanTree, startJaeger, traceProblems, type Jaeger } from ".
 
 jaegerTier.describe("a real Jaeger receives Weft's spans", () => {
   let jaeger: Jaeger;
-  beforeAll(async () => { jaeger = await startJaeger(); }, 90_000);
-  afterAll(async () => { await jaeger?.stop(); });
+  beforeAll(async () => {
+    jaeger = await startJaeger();
+  }, 90_000);
+  afterAll(async () => {
+    await jaeger?.stop();
+  });
 
   for (const protocol of ["http", "grpc"] as const) {
     jaegerTier.it(`over OTLP/${protocol}: one service, its process tags, server → client chained`, async () => {
       const service = `export-${protocol}`;
       const tracing = initTracing({
-        serviceName: service, otlpEndpoint: protocol === "http" ? jaeger.otlpHttp : jaeger.otlpGrpc, protocol, samplingRatio: 1,
-        propagators: ["tracecontext"], resourceAttributes: { "k8s.pod.name": "web-0" }, exportDelayMs: 50,
+        serviceName: service,
+        otlpEndpoint: protocol === "http" ? jaeger.otlpHttp : jaeger.otlpGrpc,
+        protocol,
+        samplingRatio: 1,
+        propagators: ["tracecontext"],
+        resourceAttributes: { "k8s.pod.name": "web-0" },
+        exportDelayMs: 50,
       });
       const server = tracing.startServerSpan(() => undefined, { "http.request.method": "GET" });
       const client = tracing.startClientSpan(server, { "http.request.method": "GET" });

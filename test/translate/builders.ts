@@ -1,8 +1,20 @@
 // builders: small constructors for translate test inputs (snapshots, routes, services, slices).
 // Takes partial objects, gives typed api objects with sensible defaults. Test support only.
 import type {
-  EndpointSlice, Gateway, GatewayClass, GRPCRoute, HTTPRoute, Listener, Namespace, ParentReference, Pod, ReferenceGrant,
-  ResourceSnapshot, Secret, Service, ServicePort,
+  EndpointSlice,
+  Gateway,
+  GatewayClass,
+  GRPCRoute,
+  HTTPRoute,
+  Listener,
+  Namespace,
+  ParentReference,
+  Pod,
+  ReferenceGrant,
+  ResourceSnapshot,
+  Secret,
+  Service,
+  ServicePort,
 } from "../../pkg/api/index.ts";
 import { emptySnapshot, WEFT_CONTROLLER_NAME } from "../../pkg/api/index.ts";
 
@@ -50,7 +62,9 @@ export function grant(ns: string, from: { group: string; kind: string; namespace
   return { apiVersion: "gateway.networking.k8s.io/v1beta1", kind: "ReferenceGrant", metadata: { name, namespace: ns }, spec: { from, to } };
 }
 
-export function slice(name: string, svc: string, ns: string, endpoints: NonNullable<EndpointSlice["endpoints"]>, ports: EndpointSlice["ports"] = [{ name: "http", port: 8080 }], addressType = "IPv4"): EndpointSlice {
+export function slice(name: string, svc: string, ns: string, endpoints: NonNullable<EndpointSlice["endpoints"]>, ports: EndpointSlice["ports"] = [{ name: "http", port: 8080 }],
+  addressType = "IPv4"): EndpointSlice
+{
   return { apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", metadata: { name, namespace: ns, labels: { "kubernetes.io/service-name": svc } }, addressType, endpoints, ports };
 }
 
@@ -59,7 +73,9 @@ export function pod(name: string, ns: string, serviceAccountName?: string, sidec
   const proxy = { name: "weft-proxy", image: "ghcr.io/weft-mesh/weft:0.1.0" };
   const app = { name: "app", image: "app" };
   return {
-    apiVersion: "v1", kind: "Pod", metadata: { name, namespace: ns },
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: ns },
     spec: {
       containers: sidecar === "container" ? [proxy, app] : [app],
       ...(sidecar === "native" ? { initContainers: [{ name: "weft-init", image: proxy.image }, { ...proxy, restartPolicy: "Always" }] } : {}),
@@ -70,7 +86,10 @@ export function pod(name: string, ns: string, serviceAccountName?: string, sidec
 
 export function tlsSecret(name: string, ns: string, certPem: string, keyPem: string, type = "kubernetes.io/tls"): Secret {
   return {
-    apiVersion: "v1", kind: "Secret", metadata: { name, namespace: ns }, type,
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name, namespace: ns },
+    type,
     data: { "tls.crt": Buffer.from(certPem).toString("base64"), "tls.key": Buffer.from(keyPem).toString("base64") },
   };
 }

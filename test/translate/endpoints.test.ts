@@ -47,16 +47,20 @@ describe("clusters from EndpointSlices", () => {
       { addresses: ["10.0.0.3"], targetRef: { kind: "Pod", name: "gone" } },
     ])] }), { trustDomain: "mesh.example" });
     expect(cluster(r, "default/web:80")?.endpoints.map((e) => e.identity)).toEqual([
-      "spiffe://mesh.example/ns/default/sa/web-sa", "spiffe://mesh.example/ns/default/sa/default", undefined,
+      "spiffe://mesh.example/ns/default/sa/web-sa",
+      "spiffe://mesh.example/ns/default/sa/default",
+      undefined,
     ]);
   });
   it("only Pods running a Weft sidecar get an identity; the rest are reached in plaintext (issue 15 item 2)", () => {
     const pods = [
-      pod("native", "default", "a", "native"), pod("legacy", "default", "a", "container"), pod("plain", "default", "a", "none"),
+      pod("native", "default", "a", "native"),
+      pod("legacy", "default", "a", "container"),
+      pod("plain", "default", "a", "none"),
       // A weft-proxy init container that is not a sidecar (no restartPolicy Always) runs to completion: no proxy serves the pod.
       { ...pod("init-only", "default", "a", "none"), spec: { serviceAccountName: "a", containers: [{ name: "app" }], initContainers: [{ name: "weft-proxy" }] } },
       // The injection-status annotation is not the signal: anyone who may patch a pod can change it.
-      { ...pod("annotated", "default", "a", "none"), metadata: { name: "annotated", namespace: "default", annotations: { "weft.dev/injection-status": "{\"injected\":true}" } } },
+      { ...pod("annotated", "default", "a", "none"), metadata: { name: "annotated", namespace: "default", annotations: { "weft.dev/injection-status": '{"injected":true}' } } },
     ] as Pod[];
     const slices = [slice("a", "web", "default", pods.map((p, i) => ({ addresses: [`10.0.0.${i + 1}`], targetRef: { kind: "Pod", name: p.metadata.name } })))];
     const idOf = (r: ReturnType<typeof translate>) => cluster(r, "default/web:80")?.endpoints.map((e) => e.identity ?? "plaintext");
@@ -70,9 +74,10 @@ describe("clusters from EndpointSlices", () => {
   });
   it("headless Service as a backend: cluster from its (manually created) slices; not a mesh parent", () => {
     const hl = service("hl", "default", [{ name: "http", port: 80 }], { clusterIP: "None" });
-    const r = translate(snap({ services: [web, hl],
-      endpointSlices: [slice("manual", "hl", "default", [{ addresses: ["10.9.0.1"] }])],
-      httpRoutes: [httpRoute("r", { parentRefs: [svcRef("web", { port: 80 })], rules: [{ backendRefs: [{ name: "hl", port: 80 }] }] })] }));
+    const r = translate(
+      snap({ services: [web, hl], endpointSlices: [slice("manual", "hl", "default", [{ addresses: ["10.9.0.1"] }])],
+        httpRoutes: [httpRoute("r", { parentRefs: [svcRef("web", { port: 80 })], rules: [{ backendRefs: [{ name: "hl", port: 80 }] }] })] }),
+    );
     expect(cluster(r, "default/hl:80")?.endpoints.map((e) => e.address)).toEqual(["10.9.0.1"]);
     expect(r.ir.services.map((s) => s.name)).toEqual(["web"]);
   });

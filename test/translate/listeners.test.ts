@@ -8,8 +8,8 @@ import { selfSigned } from "../support/certs.ts";
 
 const pair = selfSigned();
 const other = selfSigned("other.com");
-const https = (name: string, refs: { name: string; namespace?: string; group?: string; kind?: string }[], extra: Partial<Listener> = {}): Listener =>
-  ({ name, port: 443, protocol: "HTTPS", tls: { mode: "Terminate", certificateRefs: refs }, ...extra });
+const https = (name: string, refs: { name: string; namespace?: string; group?: string; kind?: string }[], extra: Partial<Listener> = {}): Listener => ({ name, port: 443, protocol: "HTTPS",
+  tls: { mode: "Terminate", certificateRefs: refs }, ...extra });
 
 describe("listener protocols", () => {
   it.each(["TLS", "TCP", "UDP", "QUIC"])("%s ⇒ Accepted=False/UnsupportedProtocol, not programmed, no supportedKinds", (protocol) => {
@@ -34,7 +34,8 @@ describe("listener ports", () => {
 describe("listener conflicts (spec §6)", () => {
   it("same port, different protocol ⇒ later listener ProtocolConflict; Gateway ListenersNotValid but Accepted", () => {
     const r = translate(baseGateway({ secrets: [tlsSecret("cert", "default", pair.certPem, pair.keyPem)] }, [
-      { name: "a", port: 8000, protocol: "HTTP" }, https("b", [{ name: "cert" }], { port: 8000 }),
+      { name: "a", port: 8000, protocol: "HTTP" },
+      https("b", [{ name: "cert" }], { port: 8000 }),
     ]));
     expect(listenerCond(r, "a", "Conflicted").status).toBe("False");
     expect(listenerCond(r, "b", "Conflicted")).toMatchObject({ status: "True", reason: "ProtocolConflict" });
@@ -66,11 +67,17 @@ describe("HTTPS certificates", () => {
     const denied = translate(baseGateway({ secrets }, [https("tls", [{ name: "cert", namespace: "certs" }])]));
     expect(listenerCond(denied, "tls", "ResolvedRefs")).toMatchObject({ status: "False", reason: "RefNotPermitted" });
     expect(denied.ir.secrets).toEqual([]);
-    const wrongKind = translate(baseGateway({ secrets, referenceGrants: [grant("certs", [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", namespace: "default" }], [{ group: "", kind: "Secret" }])] },
-      [https("tls", [{ name: "cert", namespace: "certs" }])]));
+    const wrongKind = translate(
+      baseGateway({ secrets, referenceGrants: [grant("certs", [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", namespace: "default" }], [{ group: "", kind: "Secret" }])] }, [
+        https("tls", [{ name: "cert", namespace: "certs" }]),
+      ]),
+    );
     expect(listenerCond(wrongKind, "tls", "ResolvedRefs").reason).toBe("RefNotPermitted");
-    const ok = translate(baseGateway({ secrets, referenceGrants: [grant("certs", [{ group: "gateway.networking.k8s.io", kind: "Gateway", namespace: "default" }], [{ group: "", kind: "Secret", name: "cert" }])] },
-      [https("tls", [{ name: "cert", namespace: "certs" }])]));
+    const ok = translate(
+      baseGateway({ secrets, referenceGrants: [grant("certs", [{ group: "gateway.networking.k8s.io", kind: "Gateway", namespace: "default" }], [{ group: "", kind: "Secret", name: "cert" }])] }, [
+        https("tls", [{ name: "cert", namespace: "certs" }]),
+      ]),
+    );
     expect(listenerCond(ok, "tls", "ResolvedRefs").status).toBe("True");
     expect(ok.ir.secrets.map((s) => s.id)).toEqual(["certs/cert"]);
   });

@@ -55,32 +55,37 @@ describe("weftctl status offline", () => {
 });
 
 describe("weftctl status from live objects", () => {
-  const snapshot = (): ResourceSnapshot => ({
-    ...emptySnapshot(),
-    gatewayClasses: [{ apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: { name: "weft" }, spec: { controllerName: "weft.dev/gateway-controller" } }],
-    gateways: [{
-      apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "gw", namespace: "infra" },
-      spec: { gatewayClassName: "weft", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] },
-      status: {
-        conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "" }, { type: "Programmed", status: "False", reason: "Invalid", message: "No listener can be served" }],
-        listeners: [{ name: "http", attachedRoutes: 2, supportedKinds: [], conditions: [{ type: "Conflicted", status: "True", reason: "HostnameConflict", message: "clash" }] }],
-      },
-    }],
-    httpRoutes: [{
-      apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "r", namespace: "app" },
-      spec: { parentRefs: [{ name: "gw", namespace: "infra" }] },
-      status: {
-        parents: [
-          { parentRef: { name: "gw", namespace: "infra" }, controllerName: "weft.dev/gateway-controller", conditions: [
-            { type: "Accepted", status: "True", reason: "Accepted", message: "" },
-            { type: "ResolvedRefs", status: "True", reason: "ResolvedRefs", message: "" },
-            { type: "weft.dev/Programmed", status: "True", reason: "Programmed", message: "applied by 3/4 proxies" },
-          ] },
-          { parentRef: { name: "other" }, controllerName: "example.com/other", conditions: [{ type: "Accepted", status: "False", reason: "NotAllowed", message: "" }] },
-        ],
-      },
-    }],
-  }) as unknown as ResourceSnapshot;
+  const snapshot = (): ResourceSnapshot =>
+    ({
+      ...emptySnapshot(),
+      gatewayClasses: [{ apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: { name: "weft" }, spec: { controllerName: "weft.dev/gateway-controller" } }],
+      gateways: [{
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "Gateway",
+        metadata: { name: "gw", namespace: "infra" },
+        spec: { gatewayClassName: "weft", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] },
+        status: {
+          conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "" }, { type: "Programmed", status: "False", reason: "Invalid", message: "No listener can be served" }],
+          listeners: [{ name: "http", attachedRoutes: 2, supportedKinds: [], conditions: [{ type: "Conflicted", status: "True", reason: "HostnameConflict", message: "clash" }] }],
+        },
+      }],
+      httpRoutes: [{
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        metadata: { name: "r", namespace: "app" },
+        spec: { parentRefs: [{ name: "gw", namespace: "infra" }] },
+        status: {
+          parents: [
+            { parentRef: { name: "gw", namespace: "infra" }, controllerName: "weft.dev/gateway-controller", conditions: [
+              { type: "Accepted", status: "True", reason: "Accepted", message: "" },
+              { type: "ResolvedRefs", status: "True", reason: "ResolvedRefs", message: "" },
+              { type: "weft.dev/Programmed", status: "True", reason: "Programmed", message: "applied by 3/4 proxies" },
+            ] },
+            { parentRef: { name: "other" }, controllerName: "example.com/other", conditions: [{ type: "Accepted", status: "False", reason: "NotAllowed", message: "" }] },
+          ],
+        },
+      }],
+    }) as unknown as ResourceSnapshot;
 
   it("shows only Weft's parent entries, Programmed by proxies, and unhealthy gateways", () => {
     const report = statusFromCluster(snapshot());
@@ -111,10 +116,13 @@ describe("weftctl status against an API server that does not answer", () => {
     const dir = mkdtempSync(join(tmpdir(), "weftctl-status-"));
     const path = join(dir, "kubeconfig");
     writeFileSync(path, [
-      "apiVersion: v1", "kind: Config", "current-context: c",
+      "apiVersion: v1",
+      "kind: Config",
+      "current-context: c",
       "clusters: [{name: c, cluster: {server: " + JSON.stringify(server) + ", insecure-skip-tls-verify: true}}]",
       "users: [{name: u, user: {token: t}}]",
-      "contexts: [{name: c, context: {cluster: c, user: u}}]", "",
+      "contexts: [{name: c, context: {cluster: c, user: u}}]",
+      "",
     ].join("\n"));
     return path;
   };
@@ -140,7 +148,7 @@ describe("weftctl status against an API server that does not answer", () => {
       if (url.startsWith("/apis/gateway.networking.k8s.io/v1?") || url === "/apis/gateway.networking.k8s.io/v1") {
         return json(200, { resources: ["gatewayclasses", "gateways", "httproutes", "grpcroutes"].map((name) => ({ name })) });
       }
-      if (url.includes("/httproutes")) return json(403, { kind: "Status", reason: "Forbidden", message: "httproutes is forbidden: User \"u\" cannot list resource" });
+      if (url.includes("/httproutes")) return json(403, { kind: "Status", reason: "Forbidden", message: 'httproutes is forbidden: User "u" cannot list resource' });
       if (/\/(gatewayclasses|gateways|grpcroutes)(\?|$)/.test(url)) return json(200, { items: [] });
       return json(404, { kind: "Status", reason: "NotFound", message: "not found" });
     });
@@ -150,7 +158,9 @@ describe("weftctl status against an API server that does not answer", () => {
       const r = await new Promise<{ code: number | null; stderr: string }>((resolveRun) => {
         const child = spawn(process.execPath, ["cmd/weftctl.ts", "status", "-A", "--kubeconfig", kubeconfigFor(`http://127.0.0.1:${port}`)], { cwd: root });
         let stderr = "";
-        child.stderr.on("data", (c: Buffer) => { stderr += c.toString(); });
+        child.stderr.on("data", (c: Buffer) => {
+          stderr += c.toString();
+        });
         child.on("close", (code) => resolveRun({ code, stderr }));
       });
       expect(r.stderr).toMatch(/error: HTTPRoute: cannot list \(.*forbidden/);

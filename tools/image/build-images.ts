@@ -71,7 +71,7 @@ function weftKey(): string {
   const h = createHash("sha256").update(`${RECIPE} node ${nodeVersion}\n`).update(readFileSync(dockerfile));
   hashTree(h, import.meta.dirname);
   for (const s of parseDockerfile(readFileSync(dockerfile, "utf8"))) {
-    for (const i of s.instructions) if (i.op === "COPY" && i.from === undefined) for (const src of i.paths!.slice(0, -1)) hashTree(h, join(repoRoot, src));
+    for (const i of s.instructions) if (i.op === "COPY" && i.from === undefined) { for (const src of i.paths!.slice(0, -1)) hashTree(h, join(repoRoot, src)); }
   }
   return h.digest("hex").slice(0, 16);
 }
@@ -191,7 +191,9 @@ export async function buildImages(names: readonly Name[]): Promise<BuiltImage[]>
     const meta = join(imagesDir, "weft.json");
     const old = existsSync(meta) ? (JSON.parse(readFileSync(meta, "utf8")) as { key?: string; spec?: ImageSpec }) : {};
     if (old.key === builders.weft.key() && old.spec !== undefined && old.spec.layers.every((l) => existsSync(l))) return (weftSpec = old.spec);
-    return (weftSpec = builders.weft.spec(() => { throw new Error("unreachable"); }));
+    return (weftSpec = builders.weft.spec(() => {
+      throw new Error("unreachable");
+    }));
   };
   for (const name of names) {
     const t0 = Date.now();

@@ -78,7 +78,9 @@ export async function writeDockerArchive(out: string, images: readonly ImageSpec
         layers.push(`${d}/layer.tar`);
       }
       const config = JSON.stringify({
-        architecture: "amd64", os: "linux", created: "1970-01-01T00:00:00Z",
+        architecture: "amd64",
+        os: "linux",
+        created: "1970-01-01T00:00:00Z",
         config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], ...img.config },
         rootfs: { type: "layers", diff_ids: diffIds },
       });

@@ -49,23 +49,30 @@ function readiness(engine: AdminView, opts: AdminOptions): { status: number; bod
 
 export async function startAdminServer(engine: AdminView, opts: AdminOptions): Promise<AdminServer> {
   const server: Server = createServer((req, res) => {
-    if (req.method !== "GET" && req.method !== "HEAD") { res.writeHead(405, { allow: "GET, HEAD" }); res.end(); return; }
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: "GET, HEAD" });
+      res.end();
+      return;
+    }
     const path = (req.url ?? "/").split("?")[0];
     const send = (status: number, type: string, body: string) => {
       res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(body), "cache-control": "no-store" });
       res.end(req.method === "HEAD" ? undefined : body);
     };
     switch (path) {
-      case "/live": return send(200, "text/plain", "ok\n");
+      case "/live":
+        return send(200, "text/plain", "ok\n");
       case "/ready": {
         const r = readiness(engine, opts);
         return send(r.status, "text/plain", r.body);
       }
-      case "/config": return send(200, "application/json", JSON.stringify(redactedConfig(engine), null, 2));
+      case "/config":
+        return send(200, "application/json", JSON.stringify(redactedConfig(engine), null, 2));
       case "/metrics": {
         void Promise.resolve(opts.extraMetrics?.() ?? "").then(
           (extra) => send(200, "text/plain; version=0.0.4", engine.metrics.render() + extra),
-          () => send(200, "text/plain; version=0.0.4", engine.metrics.render()));
+          () => send(200, "text/plain; version=0.0.4", engine.metrics.render()),
+        );
         return;
       }
       default: {
@@ -85,6 +92,10 @@ export async function startAdminServer(engine: AdminView, opts: AdminOptions): P
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

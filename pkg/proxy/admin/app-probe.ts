@@ -22,11 +22,22 @@ export function runAppProbe(p: AppProbe): Promise<ProbeResult> {
   const ms = p.timeoutSeconds * 1000;
   return new Promise((resolve) => {
     let done = false;
-    const finish = (status: number, reason: string) => { if (!done) { done = true; resolve({ status, reason }); } };
+    const finish = (status: number, reason: string) => {
+      if (!done) {
+        done = true;
+        resolve({ status, reason });
+      }
+    };
     if (p.kind === "tcp") {
       const s = connect({ host: LOOPBACK, port: p.port });
-      s.setTimeout(ms, () => { s.destroy(); finish(503, `tcp ${p.port}: timed out after ${p.timeoutSeconds}s`); });
-      s.once("connect", () => { s.destroy(); finish(200, `tcp ${p.port}: connected`); });
+      s.setTimeout(ms, () => {
+        s.destroy();
+        finish(503, `tcp ${p.port}: timed out after ${p.timeoutSeconds}s`);
+      });
+      s.once("connect", () => {
+        s.destroy();
+        finish(200, `tcp ${p.port}: connected`);
+      });
       s.once("error", (e: NodeJS.ErrnoException) => finish(503, `tcp ${p.port}: ${e.code ?? "connect failed"}`));
       return;
     }
@@ -34,7 +45,8 @@ export function runAppProbe(p: AppProbe): Promise<ProbeResult> {
       const what = `grpc ${p.port}${p.service === "" ? "" : ` ${p.service.slice(0, 80)}`}`;
       grpcHealthCheck(p.port, p.service, ms).then(
         (s) => finish(s === "SERVING" ? 200 : 503, `${what}: ${s}`),
-        () => finish(503, `${what}: health check failed`));
+        () => finish(503, `${what}: health check failed`),
+      );
       return;
     }
     const headers: Record<string, string> = { "user-agent": "kube-probe/weft", accept: "*/*" };
@@ -47,7 +59,10 @@ export function runAppProbe(p: AppProbe): Promise<ProbeResult> {
       finish(code >= 200 && code < 400 ? 200 : code >= 400 && code < 600 ? code : 503, `${what}${p.path.slice(0, 80)}: ${code}`);
       req.destroy();
     });
-    req.once("timeout", () => { req.destroy(); finish(503, `${what}: timed out after ${p.timeoutSeconds}s`); });
+    req.once("timeout", () => {
+      req.destroy();
+      finish(503, `${what}: timed out after ${p.timeoutSeconds}s`);
+    });
     req.once("error", (e: NodeJS.ErrnoException) => finish(503, `${what}: ${e.code ?? "request failed"}`));
     req.end();
   });

@@ -20,7 +20,10 @@ const HEALTH_PROTO = {
 type HealthClient = GrpcJs.Client & {
   Check(req: { service: string }, opts: GrpcJs.CallOptions, cb: (err: GrpcJs.ServiceError | null, res?: { status?: string }) => void): void;
 };
-interface Loaded { grpc: typeof GrpcJs; Health: new (address: string, creds: GrpcJs.ChannelCredentials) => HealthClient }
+interface Loaded {
+  grpc: typeof GrpcJs;
+  Health: new(address: string, creds: GrpcJs.ChannelCredentials) => HealthClient;
+}
 
 let loaded: Promise<Loaded> | undefined;
 

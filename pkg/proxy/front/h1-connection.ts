@@ -86,7 +86,10 @@ export class H1Connection implements ExchangeHost {
     this.tag = tag;
     this.remoteAddress = (socket as { remoteAddress?: string }).remoteAddress;
     this.parser = newRequestParser(front.limits.maxHeaderBytes, {
-      onHeadersPartial: (h, url) => { (this.partial ??= []).push(...h); this.partialUrl += url; },
+      onHeadersPartial: (h, url) => {
+        (this.partial ??= []).push(...h);
+        this.partialUrl += url;
+      },
       onHead: (major, minor, headers, method, url, _s, _m, upgrade, keepAlive) => this.onHead(major, minor, headers, method, url, upgrade, keepAlive),
       onBody: (chunk) => this.onBody(chunk),
       onMessageComplete: () => this.onMessageComplete(),
@@ -95,7 +98,9 @@ export class H1Connection implements ExchangeHost {
     this.reads = new SocketReads(this.parser, socket);
   }
 
-  get draining(): boolean { return this.front.draining; }
+  get draining(): boolean {
+    return this.front.draining;
+  }
 
   start(bytes: Buffer): void {
     const s = this.socket;
@@ -108,41 +113,71 @@ export class H1Connection implements ExchangeHost {
     // Bytes already buffered in the stream (read before we took over) go through "data"; new reads go
     // straight from the handle to the parser when the socket has one.
     s.on("data", (d: Buffer) => this.onData(d));
-    if (this.stopped || this.held !== undefined) { s.pause(); return; }
+    if (this.stopped || this.held !== undefined) {
+      s.pause();
+      return;
+    }
     this.reads.consume();
     s.resume();
   }
 
   private onData(d: Buffer): void {
     if (this.upgrading !== undefined || this.gone || this.stopped) return;
-    if (this.held !== undefined) { this.heldRest = this.heldRest === undefined ? d : Buffer.concat([this.heldRest, d]); return; }
+    if (this.held !== undefined) {
+      this.heldRest = this.heldRest === undefined ? d : Buffer.concat([this.heldRest, d]);
+      return;
+    }
     this.afterExecute(this.parser.execute(d), d);
   }
 
   private onHead(major: number, minor: number, raw: string[] | undefined, methodIndex: number, url: string | undefined, upgrade: boolean, keepAlive: boolean): number {
-    if (raw === undefined) { raw = this.partial ?? []; this.partial = undefined; }
-    if (url === undefined) { url = this.partialUrl; this.partialUrl = ""; }
+    if (raw === undefined) {
+      raw = this.partial ?? [];
+      this.partial = undefined;
+    }
+    if (url === undefined) {
+      url = this.partialUrl;
+      this.partialUrl = "";
+    }
     this.headInRead = true;
     if (this.gone || this.stopped) return PAUSE;
-    if (major !== 1) { this.reject(major === 0 ? "400 Bad Request" : "505 HTTP Version Not Supported", major === 0 ? "bad_request" : "unsupported_version"); return PAUSE; }
+    if (major !== 1) {
+      this.reject(major === 0 ? "400 Bad Request" : "505 HTTP Version Not Supported", major === 0 ? "bad_request" : "unsupported_version");
+      return PAUSE;
+    }
     const headers = headersOf(raw);
     const http11 = minor === 1;
     const method = METHODS[methodIndex] ?? "GET";
     if (upgrade) {
-      if (method === "CONNECT") { this.reject("400 Bad Request", "bad_request"); return PAUSE; }
+      if (method === "CONNECT") {
+        this.reject("400 Bad Request", "bad_request");
+        return PAUSE;
+      }
       // Only WebSocket is tunnelled; any other offer (h2c, …) is ignored and the request served as HTTP/1.1.
-      if (!isWebSocketUpgrade(headers)) { upgrade = false; this.ignoredUpgrade = true; }
+      if (!isWebSocketUpgrade(headers)) {
+        upgrade = false;
+        this.ignoredUpgrade = true;
+      }
     }
     const hasBody = headers["transfer-encoding"] !== undefined || (headers["content-length"] !== undefined && headers["content-length"] !== "0");
     const ex = new H1Exchange(this, method, url, raw, headers, http11, keepAlive && !upgrade, hasBody && !upgrade);
-    if (http11 && headers.host === undefined) { this.reject("400 Bad Request", "bad_request"); return PAUSE; }
+    if (http11 && headers.host === undefined) {
+      this.reject("400 Bad Request", "bad_request");
+      return PAUSE;
+    }
     if (upgrade) {
-      if (this.queue.length > 0) { this.reject("400 Bad Request", "bad_request"); return PAUSE; }
+      if (this.queue.length > 0) {
+        this.reject("400 Bad Request", "bad_request");
+        return PAUSE;
+      }
       this.upgrading = ex;
       return 0;
     }
     const expect = headers.expect;
-    if (expect !== undefined && expect.toLowerCase() !== "100-continue") { this.reject("417 Expectation Failed", "expectation_failed"); return PAUSE; }
+    if (expect !== undefined && expect.toLowerCase() !== "100-continue") {
+      this.reject("417 Expectation Failed", "expectation_failed");
+      return PAUSE;
+    }
     if (this.queue.length >= maxPipelined) {
       // Backpressure: hold this head, stop the parser after it and stop reading until an answer is done.
       this.held = ex;
@@ -161,7 +196,11 @@ export class H1Connection implements ExchangeHost {
     if (this.queue.length === 1) ex.activate();
     // A head that arrived whole on an idle connection starts the request clock now.
     if (this.phase === IDLE) this.since = Date.now();
-    if (!ex.requestComplete) { this.receiving = ex; this.phase = BODY; this.bodyAt = Date.now(); } else this.phase = WAIT;
+    if (!ex.requestComplete) {
+      this.receiving = ex;
+      this.phase = BODY;
+      this.bodyAt = Date.now();
+    } else this.phase = WAIT;
     this.front.handlers.onRequest(ex, this.tag);
   }
 
@@ -173,7 +212,10 @@ export class H1Connection implements ExchangeHost {
   }
 
   private onMessageComplete(): void {
-    if (this.ignoredUpgrade) { this.ignoredUpgrade = false; this.reparse = true; }
+    if (this.ignoredUpgrade) {
+      this.ignoredUpgrade = false;
+      this.reparse = true;
+    }
     const ex = this.receiving;
     this.receiving = undefined;
     if (ex !== undefined) ex.endBody();
@@ -183,13 +225,19 @@ export class H1Connection implements ExchangeHost {
 
   private afterExecute(ret: number | ParseError, d: Buffer | undefined): void {
     if (typeof ret !== "number") {
-      if (ret.code === "HPE_PAUSED") { if (this.held !== undefined) this.heldRest = this.restOf(d, ret.bytesParsed ?? 0); return; }
+      if (ret.code === "HPE_PAUSED") {
+        if (this.held !== undefined) this.heldRest = this.restOf(d, ret.bytesParsed ?? 0);
+        return;
+      }
       this.parseFailed(ret);
       return;
     }
     // Bytes taken while idle and no head completed in this read: a request has begun (headers timeout
     // from now). A read that completed a head leaves the phase to the exchange.
-    if (this.phase === IDLE && ret > 0 && !this.headInRead) { this.phase = HEAD; this.since = Date.now(); }
+    if (this.phase === IDLE && ret > 0 && !this.headInRead) {
+      this.phase = HEAD;
+      this.since = Date.now();
+    }
     this.headInRead = false;
     if (this.reparse) {
       // The parser stops after a request that offered an Upgrade; the rest of this read is more requests.
@@ -221,9 +269,17 @@ export class H1Connection implements ExchangeHost {
     if (this.gone) return;
     const code = err.code;
     // Bytes after a request that closes the connection: ignored, as nginx does; the answers still go out.
-    if (code === "HPE_CLOSED_CONNECTION") { this.stop(); if (this.queue.length === 0) this.close(); return; }
+    if (code === "HPE_CLOSED_CONNECTION") {
+      this.stop();
+      if (this.queue.length === 0) this.close();
+      return;
+    }
     // The connection's first bytes are no HTTP/1.x request line: we do not know what the peer speaks.
-    if (this.requests === 0 && this.queue.length === 0 && (code === "HPE_INVALID_METHOD" || this.priStart)) { this.stop(); this.close(); return; }
+    if (this.requests === 0 && this.queue.length === 0 && (code === "HPE_INVALID_METHOD" || this.priStart)) {
+      this.stop();
+      this.close();
+      return;
+    }
     const overflow = code === "HPE_HEADER_OVERFLOW";
     this.reject(overflow ? "431 Request Header Fields Too Large" : "400 Bad Request", overflow ? "headers_too_large" : "bad_request");
   }
@@ -249,13 +305,19 @@ export class H1Connection implements ExchangeHost {
       return;
     }
     const text = `HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\nx-weft-error: ${kind}\r\n\r\n`;
-    if (this.queue.length > 0) { this.refusal = text; return; }
+    if (this.queue.length > 0) {
+      this.refusal = text;
+      return;
+    }
     this.endWith(text);
   }
 
   private endWith(text: string): void {
     const s = this.socket;
-    if (!s.writable) { this.destroy(); return; }
+    if (!s.writable) {
+      this.destroy();
+      return;
+    }
     this.flushBatch();
     this.gone = true;
     this.front.forget(this);
@@ -290,7 +352,10 @@ export class H1Connection implements ExchangeHost {
     while (this.queue.length > 0 && this.queue[0].finished()) {
       const done = this.queue.shift()!;
       done.closed(done.broken);
-      if (done.broken) { this.destroy(); return; }
+      if (done.broken) {
+        this.destroy();
+        return;
+      }
       if (done.closeAfter || !done.requestComplete || this.front.draining) {
         this.close();
         return;
@@ -304,8 +369,15 @@ export class H1Connection implements ExchangeHost {
       return;
     }
     // Room again for the held head: admitted from a clean stack (never inside a parser callback).
-    if (this.held !== undefined && !this.releasing) { this.releasing = true; process.nextTick(this.release); return; }
-    if (this.queue.length === 0 && this.receiving === undefined && this.phase !== HEAD) { this.phase = IDLE; this.since = Date.now(); }
+    if (this.held !== undefined && !this.releasing) {
+      this.releasing = true;
+      process.nextTick(this.release);
+      return;
+    }
+    if (this.queue.length === 0 && this.receiving === undefined && this.phase !== HEAD) {
+      this.phase = IDLE;
+      this.since = Date.now();
+    }
   }
 
   /** Room in the queue again: admit the held head and parse on from where the parser stopped. */
@@ -322,7 +394,9 @@ export class H1Connection implements ExchangeHost {
     if (!this.gone && !this.stopped && this.held === undefined) this.resumeReading();
   };
 
-  pauseReading(): void { this.reads.pause(); }
+  pauseReading(): void {
+    this.reads.pause();
+  }
 
   resumeReading(): void {
     if (this.gone || this.stopped || this.held !== undefined) return;
@@ -350,7 +424,9 @@ export class H1Connection implements ExchangeHost {
     this.onClosed();
   }
 
-  idle(): boolean { return this.queue.length === 0 && this.receiving === undefined && this.phase !== BODY; }
+  idle(): boolean {
+    return this.queue.length === 0 && this.receiving === undefined && this.phase !== BODY;
+  }
 
   /** Sweep: slowloris, body idle and idle-connection bounds. */
   check(now: number, limits: Limits): void {
@@ -376,6 +452,9 @@ export class H1Connection implements ExchangeHost {
     this.receiving = undefined;
     for (const ex of pending) ex.closed(true);
     if (rx !== undefined && !pending.includes(rx)) rx.closed(true);
-    if (!this.freed) { this.freed = true; closeParser(this.parser); }
+    if (!this.freed) {
+      this.freed = true;
+      closeParser(this.parser);
+    }
   }
 }

@@ -30,10 +30,17 @@ export interface ExchangeHost {
 
 class RequestBody extends Readable {
   readonly host: ExchangeHost;
-  constructor(host: ExchangeHost) { super(); this.host = host; }
-  override _read(): void { this.host.resumeReading(); }
+  constructor(host: ExchangeHost) {
+    super();
+    this.host = host;
+  }
+  override _read(): void {
+    this.host.resumeReading();
+  }
   // An aborted request errors only readers that listen for it (as node's IncomingMessage does).
-  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void { cb(this.listenerCount("error") > 0 ? err : null); }
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    cb(this.listenerCount("error") > 0 ? err : null);
+  }
 }
 
 function ended(): Readable {
@@ -124,9 +131,15 @@ export class H1Exchange implements Downstream {
     if (b !== undefined && !b.destroyed) b.destroy(Object.assign(new Error("request body broken"), { code: "WEFT_BODY_BROKEN", kind }));
   }
 
-  hasBody(): boolean { return this.bodyStream !== undefined; }
-  started(): boolean { return this.done || this.headSet; }
-  finished(): boolean { return this.done; }
+  hasBody(): boolean {
+    return this.bodyStream !== undefined;
+  }
+  started(): boolean {
+    return this.done || this.headSet;
+  }
+  finished(): boolean {
+    return this.done;
+  }
 
   head(status: number, headers: OutgoingHttpHeaders): void {
     if (this.started()) return;
@@ -167,7 +180,9 @@ export class H1Exchange implements Downstream {
     return this.emit(chunk);
   }
 
-  onDrain(fn: () => void): void { (this.drainFns ??= []).push(fn); }
+  onDrain(fn: () => void): void {
+    (this.drainFns ??= []).push(fn);
+  }
 
   end(trailers?: OutgoingHttpHeaders): void {
     if (this.done) return;
@@ -190,14 +205,20 @@ export class H1Exchange implements Downstream {
     if (this.done) return;
     this.done = true;
     this.endedAt ??= spanClockMs();
-    if (this.active) { this.host.destroy(); return; }
+    if (this.active) {
+      this.host.destroy();
+      return;
+    }
     // Earlier pipelined answers are still going out: they finish first, then the connection breaks.
     this.broken = true;
     this.host.finished(this);
   }
 
   onClose(fn: () => void): void {
-    if (this.aborted) { fn(); return; }
+    if (this.aborted) {
+      fn();
+      return;
+    }
     (this.closeFns ??= []).push(fn);
   }
 
@@ -223,12 +244,12 @@ export class H1Exchange implements Downstream {
     }
     const fns = this.closeFns;
     this.closeFns = undefined;
-    if (fns !== undefined) for (const f of fns) f();
+    if (fns !== undefined) { for (const f of fns) f(); }
   }
 
   drained(): void {
     const fns = this.drainFns;
-    if (fns !== undefined) for (const f of fns) f();
+    if (fns !== undefined) { for (const f of fns) f(); }
   }
 
   private flushHead(): void {

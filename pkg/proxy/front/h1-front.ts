@@ -28,19 +28,29 @@ export class H1Front implements H1Owner {
     if (this.sweep === undefined) {
       const l = this.limits;
       const every = Math.max(50, Math.min(1000, Math.floor(Math.min(l.headersTimeoutMs, l.idleTimeoutMs, l.requestTimeoutMs, l.bodyIdleTimeoutMs) / 2)));
-      this.sweep = setInterval(() => { const now = Date.now(); for (const k of this.conns) k.check(now, l); }, every);
+      this.sweep = setInterval(() => {
+        const now = Date.now();
+        for (const k of this.conns) k.check(now, l);
+      }, every);
       this.sweep.unref();
     }
     c.start(bytes);
   }
 
   /** Returns true when the connection was still tracked. */
-  forget(c: H1Connection): boolean { return this.conns.delete(c); }
+  forget(c: H1Connection): boolean {
+    return this.conns.delete(c);
+  }
 
-  closeIdle(): void { for (const c of this.conns) if (c.idle()) c.close(); }
+  closeIdle(): void {
+    for (const c of this.conns) if (c.idle()) c.close();
+  }
 
   closeAll(): void {
     for (const c of this.conns) c.destroy();
-    if (this.sweep !== undefined) { clearInterval(this.sweep); this.sweep = undefined; }
+    if (this.sweep !== undefined) {
+      clearInterval(this.sweep);
+      this.sweep = undefined;
+    }
   }
 }

@@ -34,18 +34,29 @@ export class H2Downstream implements Downstream {
     this.remoteAddress = stream.session?.socket?.remoteAddress;
     this.stream = stream;
   }
-  hasBody(): boolean { return !this.stream.endAfterHeaders && !this.stream.readableEnded; }
-  started(): boolean { return this.done || this.stream.headersSent; }
-  finished(): boolean { return this.done; }
+  hasBody(): boolean {
+    return !this.stream.endAfterHeaders && !this.stream.readableEnded;
+  }
+  started(): boolean {
+    return this.done || this.stream.headersSent;
+  }
+  finished(): boolean {
+    return this.done;
+  }
   head(status: number, headers: OutgoingHttpHeaders, expectTrailers = false): void {
     const st = this.stream;
     if (this.started() || st.destroyed) return;
     this.status = status;
     this.declared = declaredLength(headers);
-    if (!expectTrailers) { st.respond({ ...headers, ":status": status }); return; }
+    if (!expectTrailers) {
+      st.respond({ ...headers, ":status": status });
+      return;
+    }
     // Trailers (gRPC status) are sent when the body ends: the stream waits for them.
     st.respond({ ...headers, ":status": status }, { waitForTrailers: true });
-    st.once("wantTrailers", () => { if (!st.destroyed) st.sendTrailers(this.trailers ?? {}); });
+    st.once("wantTrailers", () => {
+      if (!st.destroyed) st.sendTrailers(this.trailers ?? {});
+    });
   }
   write(chunk: Buffer): boolean {
     if (this.done || this.stream.destroyed) return true;
@@ -53,7 +64,9 @@ export class H2Downstream implements Downstream {
     this.endedAt = endOnLength(this.endedAt, this.declared, this.bytes);
     return this.stream.write(chunk);
   }
-  onDrain(fn: () => void): void { this.stream.on("drain", fn); }
+  onDrain(fn: () => void): void {
+    this.stream.on("drain", fn);
+  }
   end(trailers?: OutgoingHttpHeaders): void {
     if (this.done) return;
     this.done = true;
@@ -85,5 +98,7 @@ export class H2Downstream implements Downstream {
     // side, and a stream not waiting for trailers would then look complete to the client.
     if (!this.stream.destroyed) this.stream.destroy(Object.assign(new Error("exchange reset"), { code: "ERR_HTTP2_STREAM_ERROR" }));
   }
-  onClose(fn: () => void): void { this.stream.once("close", fn); }
+  onClose(fn: () => void): void {
+    this.stream.once("close", fn);
+  }
 }

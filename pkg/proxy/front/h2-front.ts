@@ -42,7 +42,9 @@ export function createH2Server(
       open++;
       if (idle !== undefined) clearTimeout(idle);
       idle = undefined;
-      stream.once("close", () => { if (--open === 0 && !session.destroyed) arm(); });
+      stream.once("close", () => {
+        if (--open === 0 && !session.destroyed) arm();
+      });
     });
     session.once("close", () => {
       if (idle !== undefined) clearTimeout(idle);

@@ -18,7 +18,11 @@ export interface FirstBytes<T> {
 }
 
 export function readFirstBytesThen<T>(
-  socket: Duplex, initial: Buffer | undefined, judge: (head: Buffer) => T | undefined, timeoutMs: number, maxBytes: number,
+  socket: Duplex,
+  initial: Buffer | undefined,
+  judge: (head: Buffer) => T | undefined,
+  timeoutMs: number,
+  maxBytes: number,
   done: (r: FirstBytes<T>) => void,
 ): void {
   let head: Buffer = initial ?? Buffer.alloc(0);

@@ -122,7 +122,11 @@ export class GatewayListeners {
 
   private httpServer(port: number): NetServer {
     const ctx: RouteContext = {
-      face: "gateway", routes: undefined, destinationPort: port, scheme: "http", label: `gateway:${port}`,
+      face: "gateway",
+      routes: undefined,
+      destinationPort: port,
+      scheme: "http",
+      label: `gateway:${port}`,
       resolveRoutes: this.resolver(port, undefined),
     };
     return createNetServer({ noDelay: true }, (socket: Socket) => this.opts.engine.serveConnection(socket, ctx));
@@ -165,7 +169,11 @@ export class GatewayListeners {
       const sni = typeof socket.servername === "string" ? socket.servername : undefined;
       const l = gw === undefined ? undefined : listenerForSni(gw, port, sni ?? "");
       const ctx: RouteContext = {
-        face: "gateway", routes: undefined, destinationPort: port, scheme: "https", label: `gateway:${port}`,
+        face: "gateway",
+        routes: undefined,
+        destinationPort: port,
+        scheme: "https",
+        label: `gateway:${port}`,
         resolveRoutes: this.resolver(port, l),
       };
       this.opts.engine.serveConnection(socket, ctx);

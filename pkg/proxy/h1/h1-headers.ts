@@ -9,9 +9,24 @@ import { STATUS_CODES, validateHeaderName, validateHeaderValue, type IncomingHtt
 
 /** Fields node:http keeps only the first of (duplicates are dropped, RFC 9110 singletons). */
 const firstWins = new Set([
-  "age", "authorization", "content-length", "content-type", "etag", "expires", "from", "host",
-  "if-modified-since", "if-unmodified-since", "last-modified", "location", "max-forwards",
-  "proxy-authorization", "referer", "retry-after", "server", "user-agent",
+  "age",
+  "authorization",
+  "content-length",
+  "content-type",
+  "etag",
+  "expires",
+  "from",
+  "host",
+  "if-modified-since",
+  "if-unmodified-since",
+  "last-modified",
+  "location",
+  "max-forwards",
+  "proxy-authorization",
+  "referer",
+  "retry-after",
+  "server",
+  "user-agent",
 ]);
 
 export function headersOf(raw: readonly string[]): IncomingHttpHeaders {
@@ -39,7 +54,10 @@ let dateSecond = 0;
 let dateText = "";
 export function httpDate(now: number): string {
   const s = Math.floor(now / 1000);
-  if (s !== dateSecond) { dateSecond = s; dateText = new Date(s * 1000).toUTCString(); }
+  if (s !== dateSecond) {
+    dateSecond = s;
+    dateText = new Date(s * 1000).toUTCString();
+  }
   return dateText;
 }
 
@@ -70,7 +88,10 @@ export function fieldLines(headers: OutgoingHttpHeaders, omit?: (name: string) =
     if (v === undefined || (omit !== undefined && omit(name))) continue;
     checkName(name);
     if (Array.isArray(v)) {
-      for (const one of v) { checkValue(name, one); text += `${name}: ${one}\r\n`; }
+      for (const one of v) {
+        checkValue(name, one);
+        text += `${name}: ${one}\r\n`;
+      }
     } else {
       const s = typeof v === "string" ? v : String(v);
       checkValue(name, s);

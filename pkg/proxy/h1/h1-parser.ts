@@ -33,7 +33,7 @@ export interface ParseError extends Error {
 
 interface HttpCommon {
   HTTPParser: {
-    new (): LlhttpParser;
+    new(): LlhttpParser;
     REQUEST: number;
     RESPONSE: number;
     kOnMessageBegin: number;
@@ -58,8 +58,8 @@ if (typeof binding !== "function" || typeof (P.prototype as { consume?: unknown 
 export const METHODS: readonly string[] = common.methods;
 
 /** Called once a request head is parsed: `headers` is the flat name/value list as received. */
-export type OnRequestHead = (versionMajor: number, versionMinor: number, headers: string[] | undefined, method: number, url: string | undefined,
-  statusCode: undefined, statusMessage: undefined, upgrade: boolean, shouldKeepAlive: boolean) => number | void;
+export type OnRequestHead = (versionMajor: number, versionMinor: number, headers: string[] | undefined, method: number, url: string | undefined, statusCode: undefined, statusMessage: undefined,
+  upgrade: boolean, shouldKeepAlive: boolean) => number | void;
 
 /** Plain functions, not methods: llhttp calls them with the parser as `this`. */
 export interface RequestParserCallbacks {
@@ -99,15 +99,20 @@ const closing = new WeakSet<LlhttpParser>();
 export function closeParser(p: LlhttpParser): void {
   if (closing.has(p)) return;
   closing.add(p);
-  p[P.kOnHeaders] = p[P.kOnHeadersComplete] = p[P.kOnBody] = p[P.kOnMessageComplete] = p[P.kOnExecute] = null;
+  p[P.kOnHeaders] =
+    p[P.kOnHeadersComplete] =
+    p[P.kOnBody] =
+    p[P.kOnMessageComplete] =
+    p[P.kOnExecute] =
+      null;
   setImmediate(() => p.close());
 }
 
 export interface ResponseParserCallbacks {
   /** Partial header lists of a long head, and trailer fields after a chunked body. */
   onHeadersPartial: (headers: string[], url: string) => void;
-  onHead: (versionMajor: number, versionMinor: number, headers: string[] | undefined, method: undefined, url: undefined,
-    statusCode: number, statusMessage: string, upgrade: boolean, shouldKeepAlive: boolean) => number;
+  onHead: (versionMajor: number, versionMinor: number, headers: string[] | undefined, method: undefined, url: undefined, statusCode: number, statusMessage: string, upgrade: boolean,
+    shouldKeepAlive: boolean) => number;
   onBody: (chunk: Buffer) => void;
   onMessageComplete: () => void;
   /** Only when consuming a handle: the result of each native read (bytes parsed or the parse error). */
@@ -119,7 +124,13 @@ export function newResponseParser(cb: ResponseParserCallbacks): LlhttpParser {
   return newParser(P.RESPONSE, 64 * 1024, cb);
 }
 
-interface StreamHandle { readStart(): number; readStop(): number; reading?: boolean; isStreamBase?: boolean; _consumed?: boolean }
+interface StreamHandle {
+  readStart(): number;
+  readStop(): number;
+  reading?: boolean;
+  isStreamBase?: boolean;
+  _consumed?: boolean;
+}
 
 /**
  * How a parser gets a socket's bytes: straight from the socket's native handle when it has one
@@ -145,7 +156,9 @@ export class SocketReads {
     this.handle = h;
   }
 
-  get consumed(): boolean { return this.handle !== undefined; }
+  get consumed(): boolean {
+    return this.handle !== undefined;
+  }
 
   /** Reading is stopped (pause(), not yet resume()). */
   get paused(): boolean {
@@ -156,13 +169,19 @@ export class SocketReads {
   pause(): void {
     const h = this.handle;
     if (h === undefined) this.socket.pause();
-    else if (h.reading !== false) { h.reading = false; h.readStop(); }
+    else if (h.reading !== false) {
+      h.reading = false;
+      h.readStop();
+    }
   }
 
   resume(): void {
     const h = this.handle;
     if (h === undefined) { if (this.socket.isPaused()) this.socket.resume(); }
-    else if (h.reading === false) { h.reading = true; h.readStart(); }
+    else if (h.reading === false) {
+      h.reading = true;
+      h.readStart();
+    }
   }
 
   /** Hand the handle back to the socket (upgrade, close): later bytes arrive as "data" again. */
@@ -170,7 +189,9 @@ export class SocketReads {
     const h = this.handle;
     if (h === undefined) return;
     this.handle = undefined;
-    try { this.parser.unconsume(); } catch { /* the parser is already gone */ }
+    try {
+      this.parser.unconsume();
+    } catch { /* the parser is already gone */ }
     h._consumed = false;
   }
 }

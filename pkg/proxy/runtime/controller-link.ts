@@ -67,13 +67,15 @@ export async function connectController(o: ControllerLinkOptions): Promise<Contr
     const trustPem = o.trustPem;
     const mt = createProxyMeshTrust({
       apply: o.applyMeshTls,
-      ...(trustPem !== undefined ? {
-        initialControllerRoots: trustPem,
-        controllerRoots: (pem: string) => {
-          distribution.setCredentials(tlsCredentials(pem));
-          log.info({}, "controller trust bundle replaced by the one from the CA");
-        },
-      } : {}),
+      ...(trustPem !== undefined ?
+        {
+          initialControllerRoots: trustPem,
+          controllerRoots: (pem: string) => {
+            distribution.setCredentials(tlsCredentials(pem));
+            log.info({}, "controller trust bundle replaced by the one from the CA");
+          },
+        } :
+        {}),
       renew: () => identity!.rotate(),
       log: (level, msg, fields) => log[level](fields, msg),
     });

@@ -61,7 +61,9 @@ export function createProxyMeshTrust(o: ProxyMeshTrustOptions): ProxyMeshTrust {
     if (timer !== undefined) clearTimeout(timer);
     const next = roots.nextExpiry();
     if (next !== undefined) {
-      timer = setTimeout(() => { if (roots.prune()) push(); }, Math.min(2 ** 31 - 1, Math.max(1000, next - Date.now())));
+      timer = setTimeout(() => {
+        if (roots.prune()) push();
+      }, Math.min(2 ** 31 - 1, Math.max(1000, next - Date.now())));
       timer.unref();
     }
   };
@@ -71,7 +73,9 @@ export function createProxyMeshTrust(o: ProxyMeshTrustOptions): ProxyMeshTrust {
     renewing = true;
     o.log("info", "the controller's trust bundle does not anchor our certificate: renewing it", { identity: material.identity });
     o.renew().catch((e: unknown) => o.log("warn", "certificate renewal failed", { error: e instanceof Error ? e.message : "error" }))
-      .finally(() => { renewing = false; });
+      .finally(() => {
+        renewing = false;
+      });
   };
 
   return {

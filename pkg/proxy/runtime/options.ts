@@ -12,12 +12,12 @@ import type { InboundBinding, InboundMode, OutboundBinding } from "../sidecar/in
 export type ConfigSource =
   | { readonly kind: "file"; readonly path: string }
   | {
-      readonly kind: "controller";
-      /** host:port of the distribution server. */
-      readonly address: string;
-      /** PEM roots that verify the controller's TLS certificate; undefined = plaintext (development only). */
-      readonly trustPem: string | undefined;
-    };
+    readonly kind: "controller";
+    /** host:port of the distribution server. */
+    readonly address: string;
+    /** PEM roots that verify the controller's TLS certificate; undefined = plaintext (development only). */
+    readonly trustPem: string | undefined;
+  };
 
 export interface ProxyOptions {
   readonly mode: "gateway" | "sidecar";

@@ -76,7 +76,9 @@ export function createCaptureEnv(o: SidecarOptions): CaptureEnv {
     ...(o.onMtlsFailure !== undefined ? { onMtlsFailure: o.onMtlsFailure } : {}),
     ownPorts,
     meshContext: () => context,
-    setMeshTls: (m) => { context = m === undefined ? undefined : meshSecureContext(m); },
+    setMeshTls: (m) => {
+      context = m === undefined ? undefined : meshSecureContext(m);
+    },
     isSelf: (dst, socket) => {
       if (!ownPorts.has(dst.port)) return false;
       const addr = normalizeIp(dst.address);

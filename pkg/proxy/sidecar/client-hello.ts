@@ -72,7 +72,7 @@ function parseHelloBody(b: Buffer): ClientHelloResult {
 function readAlpn(e: Buffer): string[] | undefined {
   if (e.length < 2 || e.readUInt16BE(0) !== e.length - 2) return undefined;
   const out: string[] = [];
-  for (let p = 2; p < e.length; ) {
+  for (let p = 2; p < e.length;) {
     const n = e[p] ?? 0;
     if (n === 0 || p + 1 + n > e.length) return undefined;
     out.push(e.subarray(p + 1, p + 1 + n).toString("latin1"));

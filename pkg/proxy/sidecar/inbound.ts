@@ -59,8 +59,14 @@ export async function handleInbound(socket: Socket, env: CaptureEnv): Promise<vo
     env.stats.inboundMtls++;
     env.log("info", "inbound.mtls", { port, from, peerIdentity: tls.peerIdentity, alpn: tls.alpn });
     const ctx: RouteContext = {
-      face: "sidecar-inbound", routes: undefined, localAppPort: appPort, destinationPort: port, ...protocolOf,
-      scheme: "http", peerIdentity: tls.peerIdentity, label,
+      face: "sidecar-inbound",
+      routes: undefined,
+      localAppPort: appPort,
+      destinationPort: port,
+      ...protocolOf,
+      scheme: "http",
+      peerIdentity: tls.peerIdentity,
+      label,
     };
     env.engine.serveConnection(tls.socket, ctx, undefined);
     return;
@@ -76,7 +82,10 @@ export async function handleInbound(socket: Socket, env: CaptureEnv): Promise<vo
   }
   env.stats.inboundTcp++;
   const r = await passthroughTcp(socket, first.head, first.ended, {
-    host: APP_HOST, port: appPort, connectTimeoutMs: env.connectTimeoutMs, idleTimeoutMs: env.tcpIdleTimeoutMs,
+    host: APP_HOST,
+    port: appPort,
+    connectTimeoutMs: env.connectTimeoutMs,
+    idleTimeoutMs: env.tcpIdleTimeoutMs,
   });
   if (r.error !== undefined && !r.connected) env.log("warn", "inbound.tcp-failed", { port, from, reason: r.error });
 }

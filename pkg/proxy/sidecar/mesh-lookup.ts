@@ -17,6 +17,8 @@ export function createMeshLookup(clientNamespace: string, services: readonly Mes
   let mesh: CompiledMesh = compileMesh(services, clientNamespace);
   return {
     lookup: (ip, port) => lookupMeshDestination(mesh, ip, port),
-    update: (next) => { mesh = compileMesh(next, clientNamespace); },
+    update: (next) => {
+      mesh = compileMesh(next, clientNamespace);
+    },
   };
 }

@@ -31,7 +31,10 @@ export function terminateMeshTls(raw: Socket, head: Buffer, context: SecureConte
   return new Promise((resolve) => {
     if (head.length > 0) raw.unshift(head);
     const tls = new TLSSocket(raw, {
-      isServer: true, secureContext: context, requestCert: true, rejectUnauthorized: true,
+      isServer: true,
+      secureContext: context,
+      requestCert: true,
+      rejectUnauthorized: true,
       ALPNProtocols: NEGOTIATED_ALPN,
     });
     let settled = false;

@@ -31,7 +31,7 @@ export type OriginalDstMethod = "addon" | "conntrack";
 
 /** The package root: the nearest directory above this file with a package.json (the repo, or /app in the image). */
 function packageRoot(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
+  for (let dir = from;; dir = dirname(dir)) {
     if (existsSync(join(dir, "package.json"))) return dir;
     if (dirname(dir) === dir) return join(from, "../../..");
   }
@@ -90,8 +90,7 @@ export function chooseOriginalDstMethod(loadAddon: () => unknown, conntrackPath:
   } catch (e) {
     const conntrack = unreadable(conntrackPath);
     if (conntrack === undefined) return "conntrack";
-    throw new WeftError("WEFT_ERR_UNAVAILABLE",
-      `original destinations of captured connections cannot be recovered: ${errorText(e)}; conntrack fallback ${conntrackPath}: ${conntrack}`);
+    throw new WeftError("WEFT_ERR_UNAVAILABLE", `original destinations of captured connections cannot be recovered: ${errorText(e)}; conntrack fallback ${conntrackPath}: ${conntrack}`);
   }
 }
 

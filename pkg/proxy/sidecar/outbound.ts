@@ -53,8 +53,12 @@ export async function handleOutbound(socket: Socket, env: CaptureEnv): Promise<v
       const current = (): typeof dest => env.lookup(dst.address, dst.port) ?? dest;
       const ctx: RouteContext = {
         face: "sidecar-outbound",
-        get routes() { return current().routes; },
-        get defaultCluster() { return current().port.cluster; },
+        get routes() {
+          return current().routes;
+        },
+        get defaultCluster() {
+          return current().port.cluster;
+        },
         destinationPort: dst.port,
         scheme: "http",
         label: `${dest.service.namespace}/${dest.service.name}:${dest.port.port}`,
@@ -67,7 +71,10 @@ export async function handleOutbound(socket: Socket, env: CaptureEnv): Promise<v
   }
   env.stats.outboundTcp++;
   const r = await passthroughTcp(socket, head, ended, {
-    host: dst.address, port: dst.port, connectTimeoutMs: env.connectTimeoutMs, idleTimeoutMs: env.tcpIdleTimeoutMs,
+    host: dst.address,
+    port: dst.port,
+    connectTimeoutMs: env.connectTimeoutMs,
+    idleTimeoutMs: env.tcpIdleTimeoutMs,
   });
   if (r.error !== undefined && !r.connected) {
     env.log("warn", "outbound.tcp-failed", { to: `${dst.address}:${dst.port}`, from, reason: r.error });

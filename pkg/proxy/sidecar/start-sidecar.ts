@@ -97,7 +97,10 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     for (const s of servers) s.close();
     throw e;
   }
-  const closeServer = (s: Server): Promise<void> => new Promise((resolve) => { s.close(() => resolve()); });
+  const closeServer = (s: Server): Promise<void> =>
+    new Promise((resolve) => {
+      s.close(() => resolve());
+    });
   const closeAll = (): Promise<void[]> => Promise.all(servers.map(closeServer));
   return {
     outboundPort,

@@ -27,7 +27,10 @@ export function passthroughTcp(down: Socket, head: Buffer, downEnded: boolean, t
   return new Promise((resolve) => {
     const up = connect({
       // Nagle off, as on every upstream socket: bytes go on as the app wrote them, without waiting for an ACK.
-      host: target.host, port: target.port, allowHalfOpen: true, noDelay: true,
+      host: target.host,
+      port: target.port,
+      allowHalfOpen: true,
+      noDelay: true,
       ...(target.localAddress === undefined ? {} : { localAddress: target.localAddress }),
     });
     let connected = false;

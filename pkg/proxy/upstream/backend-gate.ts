@@ -16,7 +16,9 @@ export interface BackendCaps {
   readonly maxRequests: number;
 }
 
-interface Waiter { settle: ((slot: BackendSlot | undefined) => void) | undefined }
+interface Waiter {
+  settle: ((slot: BackendSlot | undefined) => void) | undefined;
+}
 
 class Gate {
   active = 0;
@@ -24,14 +26,20 @@ class Gate {
   readonly waiting: Waiter[] = [];
   caps: BackendCaps;
   limits: BackendLimitsIR | undefined;
-  constructor(caps: BackendCaps, limits: BackendLimitsIR | undefined) { this.caps = caps; this.limits = limits; }
+  constructor(caps: BackendCaps, limits: BackendLimitsIR | undefined) {
+    this.caps = caps;
+    this.limits = limits;
+  }
 }
 
 /** One admitted attempt; release() once it is over (idempotent). */
 export class BackendSlot {
   private gate: Gate | undefined;
   private readonly h1: boolean;
-  constructor(gate: Gate, h1: boolean) { this.gate = gate; this.h1 = h1; }
+  constructor(gate: Gate, h1: boolean) {
+    this.gate = gate;
+    this.h1 = h1;
+  }
   release(): void {
     const g = this.gate;
     if (g === undefined) return;
@@ -39,7 +47,12 @@ export class BackendSlot {
     if (this.h1) {
       // The first waiter takes the freed HTTP/1.1 slot as it is (counts unchanged).
       const next = g.waiting.shift();
-      if (next?.settle !== undefined) { const settle = next.settle; next.settle = undefined; settle(new BackendSlot(g, true)); return; }
+      if (next?.settle !== undefined) {
+        const settle = next.settle;
+        next.settle = undefined;
+        settle(new BackendSlot(g, true));
+        return;
+      }
       g.connections--;
     }
     g.active--;
@@ -59,7 +72,9 @@ export class BackendGates {
   private readonly gates = new Map<string, Gate>();
   private readonly defaults: BackendCaps;
 
-  constructor(defaults: BackendCaps) { this.defaults = defaults; }
+  constructor(defaults: BackendCaps) {
+    this.defaults = defaults;
+  }
 
   /**
    * Admit one attempt to backend `key`: a slot at once; or, when its HTTP/1.1 connections are all in use,

@@ -12,8 +12,13 @@ import type { RelaySink, UpstreamResponse } from "./upstream-types.ts";
 class AnswerBody extends Readable {
   readonly answer: H1Answer;
   complete = false;
-  constructor(answer: H1Answer) { super(); this.answer = answer; }
-  override _read(): void { this.answer.conn?.resume(); }
+  constructor(answer: H1Answer) {
+    super();
+    this.answer = answer;
+  }
+  override _read(): void {
+    this.answer.conn?.resume();
+  }
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
     if (!this.complete) this.answer.abandon();
     cb(err);
@@ -39,7 +44,9 @@ export class H1Answer implements UpstreamResponse {
     this.conn = conn;
   }
 
-  trailers(): IncomingHttpHeaders | undefined { return this.trailerFields; }
+  trailers(): IncomingHttpHeaders | undefined {
+    return this.trailerFields;
+  }
 
   get body(): Readable {
     if (this.stream !== undefined) return this.stream;
@@ -47,7 +54,10 @@ export class H1Answer implements UpstreamResponse {
     this.stream = s;
     for (const c of this.takeHeld()) s.push(c);
     if (this.failure !== undefined) s.destroy(this.failure);
-    else if (this.ended) { s.complete = true; s.push(null); }
+    else if (this.ended) {
+      s.complete = true;
+      s.push(null);
+    }
     return s;
   }
 
@@ -73,7 +83,10 @@ export class H1Answer implements UpstreamResponse {
     this.trailerFields = trailers;
     this.ended = true;
     if (this.sink !== undefined) this.sink.end(trailers);
-    else if (this.stream !== undefined) { this.stream.complete = true; this.stream.push(null); }
+    else if (this.stream !== undefined) {
+      this.stream.complete = true;
+      this.stream.push(null);
+    }
   }
 
   fail(err: Error): void {

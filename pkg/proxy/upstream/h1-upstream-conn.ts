@@ -42,11 +42,17 @@ export class H1UpstreamConn {
     this.key = key;
     this.onRelease = onRelease;
     this.parser = newResponseParser({
-      onHeadersPartial: (h) => { this.trailers.push(...h); },
+      onHeadersPartial: (h) => {
+        this.trailers.push(...h);
+      },
       onHead: (_ma, _mi, raw, _m, _u, status, _msg, upgrade, keepAlive) => this.onHead(raw ?? this.takePartial(), status, upgrade, keepAlive),
-      onBody: (chunk) => { if (this.sink !== undefined && !this.sink.data(chunk)) this.pause(); },
+      onBody: (chunk) => {
+        if (this.sink !== undefined && !this.sink.data(chunk)) this.pause();
+      },
       onMessageComplete: () => this.onComplete(),
-      onExecute: (ret) => { if (typeof ret !== "number") this.die(ret); },
+      onExecute: (ret) => {
+        if (typeof ret !== "number") this.die(ret);
+      },
     });
     this.reads = new SocketReads(this.parser, socket);
     socket.on("data", this.onData);
@@ -54,7 +60,10 @@ export class H1UpstreamConn {
       // EOF ends a close-delimited body; anywhere else it is a cut-short answer.
       if (this.sink !== undefined) {
         const r = this.parser.finish();
-        if (r !== undefined && typeof r !== "number") { this.die(r); return; }
+        if (r !== undefined && typeof r !== "number") {
+          this.die(r);
+          return;
+        }
       }
       this.die(Object.assign(new Error("upstream closed the connection"), { code: "ECONNRESET" }));
     });
@@ -72,8 +81,12 @@ export class H1UpstreamConn {
     if (!this.closed) this.reads.consume();
   }
 
-  get busy(): boolean { return this.sink !== undefined; }
-  get alive(): boolean { return !this.closed && !this.socket.destroyed; }
+  get busy(): boolean {
+    return this.sink !== undefined;
+  }
+  get alive(): boolean {
+    return !this.closed && !this.socket.destroyed;
+  }
 
   /** Start an exchange: `head` is the request head text, `body` a whole body sent in the same write. */
   run(sink: ResponseSink, head: string, headRequest: boolean, body?: Buffer): void {
@@ -87,7 +100,10 @@ export class H1UpstreamConn {
     this.trailers = [];
     // The previous answer's reader may have left the socket paused after its last chunk.
     this.resume();
-    if (body === undefined || body.length === 0) { this.socket.write(head, "latin1"); return; }
+    if (body === undefined || body.length === 0) {
+      this.socket.write(head, "latin1");
+      return;
+    }
     const out = Buffer.allocUnsafe(Buffer.byteLength(head, "latin1") + body.length);
     body.copy(out, out.write(head, 0, "latin1"));
     this.socket.write(out);
@@ -103,9 +119,13 @@ export class H1UpstreamConn {
     if (this.responseDone) this.release();
   }
 
-  resume(): void { if (!this.closed) this.reads.resume(); }
+  resume(): void {
+    if (!this.closed) this.reads.resume();
+  }
 
-  pause(): void { if (!this.closed) this.reads.pause(); }
+  pause(): void {
+    if (!this.closed) this.reads.pause();
+  }
 
   /** Abandon the exchange: the connection cannot be trusted any more. */
   abort(): void {
@@ -128,9 +148,15 @@ export class H1UpstreamConn {
   }
 
   private onHead(raw: string[], status: number, upgrade: boolean, keepAlive: boolean): number {
-    if (status >= 100 && status < 200 && status !== 101) { this.informational = true; return 0; }
+    if (status >= 100 && status < 200 && status !== 101) {
+      this.informational = true;
+      return 0;
+    }
     const sink = this.sink;
-    if (sink === undefined || upgrade) { this.die(Object.assign(new Error("unexpected upstream answer"), { code: "HPE_UNEXPECTED" })); return 0; }
+    if (sink === undefined || upgrade) {
+      this.die(Object.assign(new Error("unexpected upstream answer"), { code: "HPE_UNEXPECTED" }));
+      return 0;
+    }
     this.answered = true;
     this.keepAlive = keepAlive;
     sink.head(status, raw);
@@ -139,7 +165,10 @@ export class H1UpstreamConn {
   }
 
   private onComplete(): void {
-    if (this.informational) { this.informational = false; return; }
+    if (this.informational) {
+      this.informational = false;
+      return;
+    }
     const sink = this.sink;
     if (sink === undefined) return;
     this.responseDone = true;

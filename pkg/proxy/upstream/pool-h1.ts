@@ -54,14 +54,26 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
     idleTotal--;
     if (st!.length === 0) stacks.delete(c.key);
   };
-  const retire = (c: H1UpstreamConn): void => { open.delete(c); c.destroy(); };
+  const retire = (c: H1UpstreamConn): void => {
+    open.delete(c);
+    c.destroy();
+  };
 
   const release = (c: H1UpstreamConn, reusable: boolean) => {
     if (c.idleSince !== 0) unstack(c);
-    if (!reusable || closed || doomed.has(c)) { retire(c); return; }
+    if (!reusable || closed || doomed.has(c)) {
+      retire(c);
+      return;
+    }
     let st = stacks.get(c.key);
-    if (st === undefined) { st = []; stacks.set(c.key, st); }
-    if (st.length >= maxIdle) { retire(c); return; }
+    if (st === undefined) {
+      st = [];
+      stacks.set(c.key, st);
+    }
+    if (st.length >= maxIdle) {
+      retire(c);
+      return;
+    }
     c.idleSince = Date.now();
     st.push(c);
     idleTotal++;
@@ -70,7 +82,10 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
   const sweep = setInterval(() => {
     const cutoff = Date.now() - idleMs;
     for (const st of [...stacks.values()]) {
-      for (const c of st.filter((x) => x.idleSince < cutoff)) { unstack(c); retire(c); }
+      for (const c of st.filter((x) => x.idleSince < cutoff)) {
+        unstack(c);
+        retire(c);
+      }
     }
   }, Math.max(100, Math.min(5_000, Math.floor(idleMs / 2))));
   sweep.unref();
@@ -90,7 +105,12 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
     },
     open(key: string, dial: () => Dialed, connected: (c: H1UpstreamConn) => void, failed: (e: Error) => void): () => void {
       let d: Dialed;
-      try { d = dial(); } catch (e) { failed(e instanceof Error ? e : new Error(String(e))); return () => {}; }
+      try {
+        d = dial();
+      } catch (e) {
+        failed(e instanceof Error ? e : new Error(String(e)));
+        return () => {};
+      }
       const socket = d.socket;
       const conn = new H1UpstreamConn(socket, key, release);
       open.add(conn);
@@ -115,12 +135,21 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
         open.delete(conn);
         failed(e);
       });
-      return () => { if (!done) { done = true; clearTimeout(timer); retire(conn); } };
+      return () => {
+        if (!done) {
+          done = true;
+          clearTimeout(timer);
+          retire(conn);
+        }
+      };
     },
     evict(predicate: (key: string) => boolean): void {
       for (const c of [...open]) {
         if (!predicate(c.key)) continue;
-        if (c.idleSince !== 0) { unstack(c); retire(c); } else doomed.add(c);
+        if (c.idleSince !== 0) {
+          unstack(c);
+          retire(c);
+        } else doomed.add(c);
       }
     },
     idleCount: () => idleTotal,

@@ -12,7 +12,9 @@ export class H2Pool {
     if (s !== undefined && !s.closed && !s.destroyed) return s;
     const fresh = connect();
     this.sessions.set(key, fresh);
-    const forget = () => { if (this.sessions.get(key) === fresh) this.sessions.delete(key); };
+    const forget = () => {
+      if (this.sessions.get(key) === fresh) this.sessions.delete(key);
+    };
     fresh.once("close", forget);
     fresh.once("goaway", forget);
     fresh.once("error", forget);
@@ -22,7 +24,11 @@ export class H2Pool {
 
   /** Drop (gracefully close) every session whose key matches: mesh TLS rotated, or GOAWAY seen. */
   evict(predicate: (key: string) => boolean): void {
-    for (const [k, s] of this.sessions) if (predicate(k)) { this.sessions.delete(k); if (!s.closed && !s.destroyed) s.close(); }
+    for (const [k, s] of this.sessions)
+      if (predicate(k)) {
+        this.sessions.delete(k);
+        if (!s.closed && !s.destroyed) s.close();
+      }
   }
 
   close(): void {

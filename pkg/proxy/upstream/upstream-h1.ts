@@ -73,10 +73,17 @@ export function sendH1(pool: H1Pool, key: string, dial: () => Dialed, req: Upstr
         answer = new H1Answer(status, headersOf(raw), conn);
         resolve(answer);
       },
-      data(chunk) { return answer === undefined ? true : answer.data(chunk); },
-      end(t) { answer?.end(t.length > 0 ? headersOf(t) : undefined); },
+      data(chunk) {
+        return answer === undefined ? true : answer.data(chunk);
+      },
+      end(t) {
+        answer?.end(t.length > 0 ? headersOf(t) : undefined);
+      },
       fail(err, answered) {
-        if (answered) { answer?.fail(err); return; }
+        if (answered) {
+          answer?.fail(err);
+          return;
+        }
         fail(err, true, conn !== undefined && conn.served > 0 && closedCodes.has((err as { code?: string }).code ?? ""));
       },
     };
@@ -84,15 +91,32 @@ export function sendH1(pool: H1Pool, key: string, dial: () => Dialed, req: Upstr
       conn = c;
       cancelOpen = undefined;
       c.run(sink, head, req.method === "HEAD", buffered);
-      if (streamed === undefined) { c.requestFinished(); return; }
+      if (streamed === undefined) {
+        c.requestFinished();
+        return;
+      }
       const onData = (chunk: Buffer) => {
         if (chunk.length === 0) return;
         const ok = chunked ? (c.write(`${chunk.length.toString(16)}\r\n`), c.write(chunk), c.write("\r\n")) : c.write(chunk);
-        if (!ok) { streamed.pause(); c.socket.once("drain", () => streamed.resume()); }
+        if (!ok) {
+          streamed.pause();
+          c.socket.once("drain", () => streamed.resume());
+        }
       };
-      const onEnd = () => { detach(); if (chunked) c.write("0\r\n\r\n"); c.requestFinished(); };
-      const onError = () => { detach(); c.abort(); };
-      detach = () => { streamed.off("data", onData); streamed.off("end", onEnd); streamed.off("error", onError); };
+      const onEnd = () => {
+        detach();
+        if (chunked) c.write("0\r\n\r\n");
+        c.requestFinished();
+      };
+      const onError = () => {
+        detach();
+        c.abort();
+      };
+      detach = () => {
+        streamed.off("data", onData);
+        streamed.off("end", onEnd);
+        streamed.off("error", onError);
+      };
       streamed.on("data", onData);
       streamed.once("end", onEnd);
       streamed.once("error", onError);
@@ -112,8 +136,15 @@ export function sendH1(pool: H1Pool, key: string, dial: () => Dialed, req: Upstr
     // the method.
     let redials = 1;
     const open = (): void => {
-      cancelOpen = pool.open(key, dial, (c) => { if (settled) c.destroy(); else start(c); }, (e) => {
-        if (redials > 0 && !settled && closedCodes.has((e as { code?: string }).code ?? "")) { redials--; open(); return; }
+      cancelOpen = pool.open(key, dial, (c) => {
+        if (settled) c.destroy();
+        else start(c);
+      }, (e) => {
+        if (redials > 0 && !settled && closedCodes.has((e as { code?: string }).code ?? "")) {
+          redials--;
+          open();
+          return;
+        }
         fail(e, false);
       });
     };

@@ -91,9 +91,15 @@ export class Upstream {
     const mesh = this.mesh;
     if (mesh === undefined) return undefined;
     return tlsConnect({
-      host: address, port, servername: "", key: mesh.keyPem, cert: mesh.certChainPem, ca: mesh.trustBundlePem,
+      host: address,
+      port,
+      servername: "",
+      key: mesh.keyPem,
+      cert: mesh.certChainPem,
+      ca: mesh.trustBundlePem,
       ALPNProtocols: ["http/1.1", ...MESH_ALPN_PROTOCOLS.filter((p) => p === "weft-http/1.1")],
-      checkServerIdentity: (_host: string, cert: PeerCertificate) => (sansMatchIdentity(cert.subjectaltname, identity) ? undefined
+      checkServerIdentity: (_host: string, cert: PeerCertificate) => (sansMatchIdentity(cert.subjectaltname, identity) ?
+        undefined
         : Object.assign(new Error("peer SPIFFE id does not match the endpoint identity"), { code: mismatchCode })),
     });
   }
@@ -129,9 +135,14 @@ export class Upstream {
       // inner protocol plus the mesh marker, so the peer's inbound sidecar terminates mTLS (engine-types).
       const s = mesh !== undefined
         ? h2Connect(`https://${base}`, {
-            createConnection: () => tlsConnect({
-              host: target.address, port: target.port, servername: "",
-              key: mesh.keyPem, cert: mesh.certChainPem, ca: mesh.trustBundlePem,
+          createConnection: () =>
+            tlsConnect({
+              host: target.address,
+              port: target.port,
+              servername: "",
+              key: mesh.keyPem,
+              cert: mesh.certChainPem,
+              ca: mesh.trustBundlePem,
               ALPNProtocols: ["h2", ...MESH_ALPN_PROTOCOLS.filter((p) => p === "weft-h2")],
               checkServerIdentity: (_host: string, cert: PeerCertificate) => {
                 if (sansMatchIdentity(cert.subjectaltname, identity)) return undefined;
@@ -140,16 +151,21 @@ export class Upstream {
                 return err;
               },
             }),
-          })
+        })
         : h2Connect(`http://${base}`, {
-            maxSessionMemory: 32,
-            createConnection: () => netConnect({ host: target.address, port: target.port, noDelay: true }),
-          });
+          maxSessionMemory: 32,
+          createConnection: () => netConnect({ host: target.address, port: target.port, noDelay: true }),
+        });
       holder.s = s;
       const t = setTimeout(() => s.destroy(failure("upstream_connect", "upstream connect timeout")), this.connectTimeoutMs);
-      s.once("connect", () => { clearTimeout(t); this.connectedSessions.add(s); });
+      s.once("connect", () => {
+        clearTimeout(t);
+        this.connectedSessions.add(s);
+      });
       s.once("close", () => clearTimeout(t));
-      s.on("error", (e) => { if (!this.sessionErrors.has(s)) this.sessionErrors.set(s, e); });
+      s.on("error", (e) => {
+        if (!this.sessionErrors.has(s)) this.sessionErrors.set(s, e);
+      });
       return s;
     });
   }
@@ -158,7 +174,12 @@ export class Upstream {
     let abort: () => void = () => {};
     const response = new Promise<UpstreamResponse>((resolve, reject) => {
       let session: ClientHttp2Session;
-      try { session = this.session(target); } catch (e) { reject(classify(e, false)); return; }
+      try {
+        session = this.session(target);
+      } catch (e) {
+        reject(classify(e, false));
+        return;
+      }
       const headers: OutgoingHttpHeaders = {
         ...req.headers,
         ":method": req.method,
@@ -195,12 +216,17 @@ export class Upstream {
         if (!st.destroyed) st.close(h2c.NGHTTP2_CANCEL);
         if (unanswered) reject(failure("upstream_reset", "upstream attempt aborted"));
       };
-      st.on("trailers", (t: IncomingHttpHeaders) => { trailers = t; });
+      st.on("trailers", (t: IncomingHttpHeaders) => {
+        trailers = t;
+      });
       st.once("response", (h, flags) => {
         settled = true;
         resolve({
-          status: Number(h[":status"] ?? 502), headers: h, body: st,
-          endStream: (flags & h2c.NGHTTP2_FLAG_END_STREAM) !== 0, trailers: () => trailers,
+          status: Number(h[":status"] ?? 502),
+          headers: h,
+          body: st,
+          endStream: (flags & h2c.NGHTTP2_FLAG_END_STREAM) !== 0,
+          trailers: () => trailers,
         });
       });
       const fail = (e: unknown) => {
@@ -212,7 +238,9 @@ export class Upstream {
       };
       st.on("error", fail);
       // Every stream closes; only one that closes unanswered needs the (stack-capturing) Error.
-      st.once("close", () => { if (!settled) fail(Object.assign(new Error(`stream closed (${st.rstCode})`), { code: "ERR_HTTP2_STREAM_CLOSED" })); });
+      st.once("close", () => {
+        if (!settled) fail(Object.assign(new Error(`stream closed (${st.rstCode})`), { code: "ERR_HTTP2_STREAM_CLOSED" }));
+      });
       if (Buffer.isBuffer(req.body)) st.end(req.body);
       else if (req.body !== undefined) req.body.pipe(st);
     });

@@ -14,7 +14,9 @@ const listen = (s: Server): Promise<number> => new Promise((r) => s.listen(0, "1
 export async function engineOffersMeshAlpn(): Promise<{ offers: boolean; alpn: readonly string[] }> {
   let seen: readonly string[] = [];
   let resolveHello: () => void = () => {};
-  const gotHello = new Promise<void>((r) => { resolveHello = r; });
+  const gotHello = new Promise<void>((r) => {
+    resolveHello = r;
+  });
   const endpoint = createServer((s) => {
     s.on("error", () => {});
     s.once("data", (d: Buffer) => {
@@ -32,16 +34,28 @@ export async function engineOffersMeshAlpn(): Promise<{ offers: boolean; alpn: r
     const leaf = issueLeaf(ca, "spiffe://cluster.local/ns/probe/sa/client");
     engine.setMeshTls({ keyPem: leaf.keyPem, certChainPem: leaf.certPem, trustBundlePem: ca.certPem, identity: "spiffe://cluster.local/ns/probe/sa/client" });
     const ir: MeshIR = {
-      gateways: [], services: [], secrets: [],
+      gateways: [],
+      services: [],
+      secrets: [],
       clusters: [{
-        id: "probe/svc:80", namespace: "probe", service: "svc", port: 80, protocol: "http1",
+        id: "probe/svc:80",
+        namespace: "probe",
+        service: "svc",
+        port: 80,
+        protocol: "http1",
         endpoints: [{ address: "127.0.0.1", port, ready: true, serving: true, terminating: false, identity: "spiffe://cluster.local/ns/probe/sa/server" }],
       }],
     };
     engine.setState({ version: "probe", ir, clusters: new Map(ir.clusters.map((c) => [c.id, c])) });
-    front.on("connection", (s) => engine.serveConnection(s, {
-      face: "sidecar-outbound", routes: undefined, defaultCluster: "probe/svc:80", destinationPort: 80, scheme: "http", label: "probe",
-    }));
+    front.on("connection", (s) =>
+      engine.serveConnection(s, {
+        face: "sidecar-outbound",
+        routes: undefined,
+        defaultCluster: "probe/svc:80",
+        destinationPort: 80,
+        scheme: "http",
+        label: "probe",
+      }));
     const frontPort = await listen(front);
     const client = connect({ host: "127.0.0.1", port: frontPort }, () => client.write("GET / HTTP/1.1\r\nHost: probe\r\n\r\n"));
     client.on("error", () => {});

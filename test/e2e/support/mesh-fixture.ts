@@ -26,14 +26,14 @@ type PodIps = { readonly [K in keyof typeof POD_IP]: string };
 
 /** The Service and pod addresses of mesh `block` (0: SVC_IP, 127.0.241.x; n: 127.0.231+2n.x, 127.0.241+2n.x). */
 export function meshAddresses(block = 0): { svc: SvcIps; pod: PodIps } {
-  const at = (third: number, ips: Record<string, string>) =>
-    Object.fromEntries(Object.entries(ips).map(([k, ip]) => [k, ip.replace(/^127\.0\.\d+\./, `127.0.${third}.`)]));
+  const at = (third: number, ips: Record<string, string>) => Object.fromEntries(Object.entries(ips).map(([k, ip]) => [k, ip.replace(/^127\.0\.\d+\./, `127.0.${third}.`)]));
   return { svc: at(231 + 2 * block, SVC_IP) as SvcIps, pod: at(241 + 2 * block, POD_IP) as PodIps };
 }
 
 export function manifests(gen: number, block = 0): Record<string, string> {
   const { svc: SVC_IP, pod: POD_IP } = meshAddresses(block);
-  const svc = (name: string, ip: string, port: number, target: number, proto?: string): string => `apiVersion: v1
+  const svc = (name: string, ip: string, port: number, target: number, proto?: string): string =>
+    `apiVersion: v1
 kind: Service
 metadata: { name: ${name}, namespace: ${NS} }
 spec:
@@ -51,7 +51,8 @@ endpoints:
     targetRef: { kind: Pod, namespace: ${NS}, name: ${name}-0 }
 ---
 `;
-  const pod = (name: string): string => `apiVersion: v1
+  const pod = (name: string): string =>
+    `apiVersion: v1
 kind: Pod
 metadata: { name: ${name}-0, namespace: ${NS} }
 spec: { serviceAccountName: ${name}, containers: [{ name: c, image: none }] }
@@ -115,7 +116,13 @@ export function writeManifests(dir: string, gen: number, block = 0): void {
   for (const [f, text] of Object.entries(manifests(gen, block))) writeFileSync(join(dir, f), text);
 }
 
-export interface Apps { h1: Server; h2: Http2Server; grpc: GrpcServer; ports: { h1: number; h2: number; grpc: number }; close(): Promise<void> }
+export interface Apps {
+  h1: Server;
+  h2: Http2Server;
+  grpc: GrpcServer;
+  ports: { h1: number; h2: number; grpc: number };
+  close(): Promise<void>;
+}
 
 export async function startApps(base: number): Promise<Apps> {
   const ports = { h1: base + 10, h2: base + 11, grpc: base + 12 };
@@ -135,12 +142,18 @@ export async function startApps(base: number): Promise<Apps> {
   await new Promise<void>((r) => h2.listen(ports.h2, "127.0.0.1", () => r()));
   await new Promise<void>((r, j) => grpc.bindAsync(`127.0.0.1:${ports.grpc}`, ServerCredentials.createInsecure(), (e) => (e ? j(e) : r())));
   return {
-    h1, h2, grpc, ports,
+    h1,
+    h2,
+    grpc,
+    ports,
     close: async () => {
       h1.closeAllConnections();
       await Promise.all([
         new Promise<void>((r) => h1.close(() => r())),
-        new Promise<void>((r) => { h2.close(() => r()); setTimeout(r, 500); }),
+        new Promise<void>((r) => {
+          h2.close(() => r());
+          setTimeout(r, 500);
+        }),
         new Promise<void>((r) => grpc.tryShutdown(() => r())),
       ]);
       grpc.forceShutdown();
@@ -182,9 +195,8 @@ export function startMesh(base: number, apps: Apps, opts: MeshOptions = {}): Mes
   writeFileSync(join(work, "tokens.json"), JSON.stringify({ tokens }), { mode: 0o600 });
   const ports = { grpc: base, controllerAdmin: base + 1, gateway: base + 2 };
   const weft = join(REPO, "cmd/weft.ts");
-  const controllerArgs = [weft, "controller", "--provider", "file", "--dir", dir, "--grpc-address", "127.0.0.1", "--grpc-port", String(ports.grpc),
-    "--admin-port", String(ports.controllerAdmin), "--local-dev-tokens", join(work, "tokens.json"), "--namespace", "weft-system", "--meshed-pods", "all", ...plaintextControllerFlags(),
-    ...(opts.controllerFlags ?? [])];
+  const controllerArgs = [weft, "controller", "--provider", "file", "--dir", dir, "--grpc-address", "127.0.0.1", "--grpc-port", String(ports.grpc), "--admin-port", String(ports.controllerAdmin),
+    "--local-dev-tokens", join(work, "tokens.json"), "--namespace", "weft-system", "--meshed-pods", "all", ...plaintextControllerFlags(), ...(opts.controllerFlags ?? [])];
   const controller = sup.start("controller", 3, controllerArgs);
   const proxies = new Map<string, number>();
   const proxyArgs = new Map<string, string[]>();
@@ -194,8 +206,8 @@ export function startMesh(base: number, apps: Apps, opts: MeshOptions = {}): Mes
   };
   const common = (name: string, sa: string, admin: number): string[] => {
     proxies.set(name, admin);
-    return [weft, "proxy", "--controller", `127.0.0.1:${ports.grpc}`, "--admin-port", String(admin), "--bind", "127.0.0.1", "--drain-ms", "1000",
-      "--namespace", NS, "--pod", name, "--service-account", sa, "--token-path", join(work, `${sa}.token`)];
+    return [weft, "proxy", "--controller", `127.0.0.1:${ports.grpc}`, "--admin-port", String(admin), "--bind", "127.0.0.1", "--drain-ms", "1000", "--namespace", NS, "--pod", name, "--service-account",
+      sa, "--token-path", join(work, `${sa}.token`)];
   };
   startProxy("gateway", [...common("gateway", "weft-gw-gw", base + 20), "--mode", "gateway", "--gateway", `${NS}/gw`, "--port-map", `8080=${ports.gateway}`]);
   const appPort = { h1: apps.ports.h1, h2: apps.ports.h2, grpc: apps.ports.grpc };
@@ -204,15 +216,20 @@ export function startMesh(base: number, apps: Apps, opts: MeshOptions = {}): Mes
     const cluster = `${NS}/${n}:${n === "grpc" ? 7070 : 80}`;
     startProxy(`sidecar-${n}`, [...common(`sidecar-${n}`, n, base + 21 + i), "--mode", "sidecar", "--listen-inbound", `${POD_IP[n]}:${target[n]}=${appPort[n]}@${cluster}`]);
   });
-  startProxy("sidecar-client", [...common("sidecar-client", "client", base + 24), "--mode", "sidecar",
-    "--listen-outbound", `${SVC_IP.h1}:80,${SVC_IP.h2}:80,${SVC_IP.grpc}:7070`]);
+  startProxy("sidecar-client", [...common("sidecar-client", "client", base + 24), "--mode", "sidecar", "--listen-outbound", `${SVC_IP.h1}:80,${SVC_IP.h2}:80,${SVC_IP.grpc}:7070`]);
   return { dir, work, sup, controllerArgs, ports, proxies, proxyArgs, controller };
 }
 
 /** Waits until every proxy answers /ready and holds a mesh certificate; names what is missing otherwise. */
 export async function waitForMesh(m: Mesh): Promise<void> {
   let missing = "";
-  const logOf = (name: string): string => { try { return readFileSync(join(m.work, "logs", `${name}.log`), "utf8"); } catch { return ""; } };
+  const logOf = (name: string): string => {
+    try {
+      return readFileSync(join(m.work, "logs", `${name}.log`), "utf8");
+    } catch {
+      return "";
+    }
+  };
   await eventually("every proxy ready with a mesh certificate", 60_000, async () => {
     for (const [name, port] of m.proxies) {
       missing = `${name} /ready`;
@@ -224,5 +241,7 @@ export async function waitForMesh(m: Mesh): Promise<void> {
       if (c.name !== "controller" && !logOf(c.name).includes("workload certificate issued")) return undefined;
     }
     return true;
-  }).catch((e: unknown) => { throw new Error(`${String(e)}; missing ${missing}: ${logOf(missing.split(" ")[0]!).slice(-3000)}`); });
+  }).catch((e: unknown) => {
+    throw new Error(`${String(e)}; missing ${missing}: ${logOf(missing.split(" ")[0]!).slice(-3000)}`);
+  });
 }

@@ -98,9 +98,11 @@ export async function startNodeHost(log: (line: string) => void): Promise<NodeHo
     snapshot = takeHostSnapshot();
     writeFileSync(HOST_STATE, JSON.stringify({ id, dir: layout.dir, snapshot } satisfies HostState));
     createNodeNetns(layout);
-    const args: RunnerArgs = { id, dir: layout.dir, archive: ALL_IMAGES_TAR, refs: [...Object.values(images).map((i) => i.ref), ...Object.values(IMAGE_ALIASES).flat()], corednsImage: IMAGE_REFS.coredns, snapshot };
+    const args: RunnerArgs = { id, dir: layout.dir, archive: ALL_IMAGES_TAR, refs: [...Object.values(images).map((i) => i.ref), ...Object.values(IMAGE_ALIASES).flat()],
+      corednsImage: IMAGE_REFS.coredns, snapshot };
     runner = spawn("nsenter", [`--net=${layout.netnsPath}`, "--", join(repoRoot, "node_modules/.bin/node"), join(import.meta.dirname, "cluster-runner.ts"), JSON.stringify(args)], {
-      stdio: ["pipe", "pipe", "inherit"], cwd: repoRoot,
+      stdio: ["pipe", "pipe", "inherit"],
+      cwd: repoRoot,
     });
     const lines = createInterface({ input: runner.stdout! });
     const first = await new Promise<Record<string, unknown>>((resolve) => {
@@ -113,7 +115,9 @@ export async function startNodeHost(log: (line: string) => void): Promise<NodeHo
     const r = runner;
     const snap = snapshot;
     return {
-      layout: l, info, images,
+      layout: l,
+      info,
+      images,
       async stop(): Promise<string[]> {
         const exited = new Promise<void>((resolve) => (r.exitCode !== null ? resolve() : r.once("exit", () => resolve())));
         r.stdin?.end();
