@@ -19,6 +19,7 @@ import { basename, dirname, join, posix } from "node:path";
 import { parseDockerfile, type Instruction, type Stage } from "./dockerfile.ts";
 import { packLayer, run, type ImageConfig, type ImageSpec } from "./image-archive.ts";
 import type { BaseRootfs } from "./base-rootfs.ts";
+import { markUsed, pruneStage } from "./stage-cache.ts";
 
 const RECIPE = "dockerfile-1";
 
@@ -97,6 +98,7 @@ function buildStage(stage: Stage, o: BuildOptions, done: ReadonlyMap<string, Bui
   for (let i = keys.length; i > 0; i--) {
     if (existsSync(join(cacheOf(keys[i - 1]!), ".done"))) {
       cpSync(cacheOf(keys[i - 1]!), dir, { recursive: true, verbatimSymlinks: true });
+      markUsed(cacheOf(keys[i - 1]!));
       start = i;
       break;
     }
@@ -129,6 +131,7 @@ function buildStage(stage: Stage, o: BuildOptions, done: ReadonlyMap<string, Bui
         rmSync(cache, { recursive: true, force: true });
         cpSync(dir, cache, { recursive: true, verbatimSymlinks: true });
         writeFileSync(join(cache, ".done"), "");
+        for (const n of pruneStage(join(o.imagesDir, "stages"), name)) o.log(`stage ${name}: removed the old snapshot ${n}`);
       }
     } else {
       throw new Error(`Dockerfile:${ins.line}: ${ins.op} in a builder stage is not supported by the image builder`);
