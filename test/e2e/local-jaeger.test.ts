@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
 import { jaegerTier, spanTree, startJaeger, traceProblems, type Jaeger, type JaegerSpan, type JaegerTrace } from "../support/jaeger.ts";
-import { NODE_BIN_PATH, REPO, descendants, eventually, httpGet } from "./support/e2e-helpers.ts";
+import { NODE_BIN_PATH, REPO, eventually, httpGet, killTree } from "./support/e2e-helpers.ts";
 
 // Below the kernel's ephemeral range and apart from the other local-mode e2e files' ports and IPs.
 const BASE = 16000 + (process.pid % 10) * 200;
@@ -104,18 +104,7 @@ jaegerTier.describe("weft local traces in a real Jaeger", () => {
   }, 240_000);
 
   afterAll(async () => {
-    if (proc !== undefined && proc.exitCode === null) {
-      const kids = descendants(proc.pid!);
-      proc.kill("SIGKILL");
-      for (const k of kids) {
-        try {
-          process.kill(-k, "SIGKILL");
-        } catch { /* gone */ }
-        try {
-          process.kill(k, "SIGKILL");
-        } catch { /* gone */ }
-      }
-    }
+    killTree(proc);
     if (dir !== "") rmSync(dir, { recursive: true, force: true });
     await jaeger?.stop();
   });

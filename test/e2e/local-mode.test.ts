@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NODE_BIN_PATH, REPO, alive, descendants, eventually, httpGet, parseCurl, runCurl } from "./support/e2e-helpers.ts";
+import { NODE_BIN_PATH, REPO, alive, descendants, eventually, httpGet, killTree, parseCurl, runCurl } from "./support/e2e-helpers.ts";
 
 // Below the kernel's ephemeral range (32768+), so no outgoing connection of another test holds one of ours.
 const BASE = 20000 + (process.pid % 50) * 100;
@@ -62,18 +62,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (proc !== undefined && proc.exitCode === null) {
-    const kids = descendants(proc.pid!);
-    proc.kill("SIGKILL");
-    for (const k of kids) {
-      try {
-        process.kill(-k, "SIGKILL");
-      } catch { /* gone */ }
-      try {
-        process.kill(k, "SIGKILL");
-      } catch { /* gone */ }
-    }
-  }
+  killTree(proc);
   if (dir !== "") rmSync(dir, { recursive: true, force: true });
 });
 

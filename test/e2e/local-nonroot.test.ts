@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
 import { requireTier } from "../support/tiers.ts";
-import { descendants, eventually, httpGet, parseCurl, REPO } from "./support/e2e-helpers.ts";
+import { eventually, httpGet, killTree, parseCurl, REPO } from "./support/e2e-helpers.ts";
 
 // Below the kernel's ephemeral range (32768+); local mode uses base … base+159.
 const BASE = 18000 + (process.pid % 10) * 200;
@@ -89,18 +89,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (proc !== undefined && proc.exitCode === null) {
-    const kids = descendants(proc.pid!);
-    proc.kill("SIGKILL");
-    for (const k of kids) {
-      try {
-        process.kill(-k, "SIGKILL");
-      } catch { /* gone */ }
-      try {
-        process.kill(k, "SIGKILL");
-      } catch { /* gone */ }
-    }
-  }
+  killTree(proc);
   if (work !== "") rmSync(work, { recursive: true, force: true });
   restoreAncestors();
 });

@@ -1,7 +1,7 @@
 // e2e-helpers: bounded loopback clients and process helpers for the end-to-end tests: an HTTP GET,
 // a tiny shell-word splitter and curl-line interpreter (the banner's curl lines are run with
 // node:http, not curl), descendants of a pid, and a bounded poll.
-import { execFileSync } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { request } from "node:http";
 
 export const REPO = new URL("../../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -94,6 +94,21 @@ export function descendants(pid: number): number[] {
   };
   walk(pid);
   return out;
+}
+
+/** SIGKILLs a still-running child and every process under it (their process groups too). */
+export function killTree(proc: ChildProcess | undefined): void {
+  if (proc === undefined || proc.exitCode !== null) return;
+  const kids = descendants(proc.pid!);
+  proc.kill("SIGKILL");
+  for (const k of kids) {
+    try {
+      process.kill(-k, "SIGKILL");
+    } catch { /* gone */ }
+    try {
+      process.kill(k, "SIGKILL");
+    } catch { /* gone */ }
+  }
 }
 
 export function alive(pid: number): boolean {
