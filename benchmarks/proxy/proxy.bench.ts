@@ -24,6 +24,7 @@ import { createInterface } from "node:readline";
 import { abCompare } from "./ab-compare.ts";
 import { pacedSideBySide } from "./paced-pair.ts";
 import { procKb } from "./proc-kb.ts";
+import { emitPeerGoals, nodePeers } from "./peer-goals.ts";
 import { haproxyH2, haproxyHttp1, nginxH2, nginxHttp1 } from "./reference-proxies.ts";
 import { freePort } from "../../test/support/free-port.ts";
 
@@ -151,7 +152,7 @@ const only = process.env.BENCH_ONLY?.split(",").map((x) => x.trim()).filter((x) 
 const wanted = (scenario: string, protocol: string) => only === undefined || only.includes(`${scenario}:${protocol}`);
 
 /** CPU µs per request and requests/s of every measured proxy, by "scenario:protocol" (for the goal lines). */
-const measured = new Map<string, { cpu: number; rps: number }>();
+const measured = new Map<string, { cpu: number; rps: number; p99: number }>();
 
 function measure(scenario: string, protocol: string, pids: number[] | undefined, run: () => Record<string, number>): void {
   if (!wanted(scenario, protocol)) return;
@@ -164,7 +165,7 @@ function measure(scenario: string, protocol: string, pids: number[] | undefined,
   if (pids) {
     out.cpu_us_per_req = Math.round(((after - before) / ticksPerSecond) * 1e6 / Math.max(1, res.requests!) * 10) / 10;
     out.rss_kb = procKb(pids, "VmRSS");
-    measured.set(`${scenario}:${protocol}`, { cpu: out.cpu_us_per_req as number, rps });
+    measured.set(`${scenario}:${protocol}`, { cpu: out.cpu_us_per_req as number, rps, p99: res.p99_us ?? NaN });
   }
   emit(out);
 }
@@ -204,6 +205,27 @@ function emitCpuGoals(): void {
   }
 }
 
+/** The Node reverse proxies a user would pick instead (bench-node-peers.ts) on the same HTTP/1.1 and h2c work. */
+async function measurePeers(): Promise<void> {
+  for (const peer of nodePeers) {
+    if (!wanted(peer, "http1") && !wanted(peer, "h2c")) continue;
+    const child = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-node-peers.ts"), peer, String(originPorts.h1), String(originPorts.h2)]);
+    const { port, h2cPort, pid } = await firstJsonLine(child);
+    if (wanted(peer, "http1")) {
+      warmH1(port!);
+      measure(peer, "http1", [pid!], () => wrk(port!, "/"));
+    }
+    if (!wanted(peer, "h2c")) continue;
+    if (h2cPort === undefined) emit({ bench: "proxy", scenario: peer, protocol: "h2c", skipped: `${peer} speaks HTTP/1.1 only` });
+    else if (has("h2load")) {
+      warmH2(h2cPort, "/");
+      measure(peer, "h2c", [pid!], () => h2load(h2cPort, "/"));
+    }
+  }
+}
+
+const originPorts = { h1: 0, h2: 0 };
+
 async function main(): Promise<void> {
   if (!has("wrk")) {
     emit({ bench: "proxy", error: "wrk missing: run benchmarks/proxy/setup.sh" });
@@ -211,6 +233,8 @@ async function main(): Promise<void> {
   }
   const origin = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-upstream.ts")]);
   const { h1Port, h2Port, grpcPort, pid: originPid } = await firstJsonLine(origin);
+  originPorts.h1 = h1Port!;
+  originPorts.h2 = h2Port!;
   const baseline = process.env.BENCH_BASELINE;
   if (baseline !== undefined && baseline !== "") {
     if (!has("h2load")) {
@@ -302,7 +326,9 @@ async function main(): Promise<void> {
     await reference("haproxy");
   } else emit({ bench: "proxy", protocol: "h2c", skipped: "h2load not installed" });
 
+  await measurePeers();
   emitCpuGoals();
+  emitPeerGoals(measured, emit);
 
   if (wanted("sidecar-pair-mtls", "http1")) {
     // Two sidecars (one process, so CPU is for both hops): client → outbound → mTLS h2 → inbound → origin.
