@@ -15,7 +15,8 @@
 // the environment, e.g. MALLOC_ARENA_MAX=2); BENCH_FLAG_SETS_ONLY=1 runs only those. BENCH_PACED_BASELINE=<dir>
 // adds the pairs built from another checkout (e.g. a worktree of main before a change: HTTP/1.1 with tracing
 // off, 1% and 100%, and gRPC), run in every round beside this checkout's. BENCH_PACED_PROTOCOLS
-// (default "http1,grpc") picks the protocols, BENCH_PACED_ONLY=<scenario,...> the scenarios. Certificates come from a test CA made here.
+// (default "http1,grpc") picks the protocols, BENCH_PACED_ONLY=<scenario,...> the scenarios, BENCH_CPU_PROF=<dir>
+// has every Weft sidecar write a V8 CPU profile under <dir>/<scenario>/<role>/. Certificates come from a test CA made here.
 // BENCH_PACED_ROUNDS (default 3) rounds of all scenarios in the same order; per scenario and round one JSON
 // line: latency percentiles, added latency over that round's direct run of the same protocol, CPU µs per
 // request, idle and peak RSS (kB), peak anonymous RSS, peak private (smaps_rollup Private_*) and peak PSS
@@ -122,6 +123,12 @@ function variantsOf(env: NodeJS.ProcessEnv, protocols: readonly Protocol[]): Var
     out.push({ name: `weft-sidecar-pair-tracing-off-flags${label}`, protocol: "http1", ratio: "off", flags, ...(Object.keys(vars).length > 0 ? { env: vars } : {}) });
   }
   return out;
+}
+
+/** BENCH_CPU_PROF=<dir>: each Weft sidecar writes a V8 CPU profile to <dir>/<scenario>/<role>/ when it stops. */
+function cpuProf(scenario: string, role: "inbound" | "outbound"): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir === undefined || dir === "" ? [] : ["--cpu-prof", `--cpu-prof-dir=${join(dir, scenario, role)}`];
 }
 
 async function stop(c: ChildProcess): Promise<void> {
@@ -295,10 +302,10 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
           // startChild spawns with this process's environment: a variant's entries are set around its spawns.
           const saved = Object.fromEntries(Object.keys(env ?? {}).map((k) => [k, process.env[k]]));
           Object.assign(process.env, env);
-          const b = d.startChild(d.nodeBin, [...flags, entry, cfgB]);
+          const b = d.startChild(d.nodeBin, [...flags, ...cpuProf(name, "inbound"), entry, cfgB]);
           const { port: bPort, pid: bPid } = await d.firstJsonLine(b);
           const cfgA = f(`sidecar-a-${name}.json`, JSON.stringify({ role: "outbound", port: bPort, mat: mat(leafA, idA), peerIdentity: idB, ratio, otlpPort, protocol: vp }));
-          const a = d.startChild(d.nodeBin, [...flags, entry, cfgA]);
+          const a = d.startChild(d.nodeBin, [...flags, ...cpuProf(name, "outbound"), entry, cfgA]);
           for (const [k, v] of Object.entries(saved))
             if (v === undefined) delete process.env[k];
             else process.env[k] = v;
