@@ -2,6 +2,7 @@
 // uid, resources, log level, native sidecars or not — with defaults and validation.
 // Takes nothing; gives the config type, DEFAULT_INJECTOR_CONFIG and `validateInjectorConfig`.
 // Must not: read the environment or the cluster (cmd/ and the chart fill the config).
+import { OTEL_ENV, type OtelEnvName } from "../pkg/telemetry/tracing-env.ts";
 import { cidrFamily } from "./capture-rules.ts";
 import { isQuantity, quantityValue } from "./quantity.ts";
 
@@ -61,6 +62,8 @@ export interface ProxyTracing {
   readonly protocol?: "grpc" | "http";
   readonly samplingRatio?: number;
   readonly propagators?: readonly string[];
+  /** Standard OpenTelemetry variables for the proxy (OTEL_ENV only), set as they are. */
+  readonly otelEnv?: Readonly<Partial<Record<OtelEnvName, string>>>;
 }
 
 export const DEFAULT_INJECTOR_CONFIG: InjectorConfig = {
@@ -109,6 +112,10 @@ export function validateInjectorConfig(c: InjectorConfig): string[] {
     if (!/^https?:\/\//.test(c.tracing.endpoint)) problems.push(`tracing.endpoint must be an http(s) URL, got "${c.tracing.endpoint}"`);
     const r = c.tracing.samplingRatio;
     if (r !== undefined && !(r >= 0 && r <= 1)) problems.push(`tracing.samplingRatio must be in [0, 1], got ${r}`);
+    for (const [k, v] of Object.entries(c.tracing.otelEnv ?? {})) {
+      if (!(OTEL_ENV as readonly string[]).includes(k)) problems.push(`tracing.otelEnv: ${JSON.stringify(k.slice(0, 60))} is not one of ${OTEL_ENV.join(", ")}`);
+      else if (typeof v !== "string") problems.push(`tracing.otelEnv.${k} must be a string`);
+    }
   }
   if (!Number.isInteger(c.tokenExpirationSeconds) || c.tokenExpirationSeconds < 600) problems.push("tokenExpirationSeconds must be an integer ≥ 600 (Kubernetes minimum)");
   return problems;
@@ -177,7 +184,7 @@ export function parseInjectorConfig(json: string, base: InjectorConfig = DEFAULT
   const lists = (v: unknown): boolean => v === undefined || (v !== null && typeof v === "object" && Object.values(v).every(isStr));
   expect("resources", (v) => v !== null && typeof v === "object" && lists((v as Record<string, unknown>)["requests"]) && lists((v as Record<string, unknown>)["limits"]),
     "{ requests?: {cpu?, memory?}, limits?: {cpu?, memory?} }");
-  expect("tracing", (v) => v !== null && typeof v === "object" && isStr((v as Record<string, unknown>)["endpoint"]), "{ endpoint, protocol?, samplingRatio?, propagators? }");
+  expect("tracing", (v) => v !== null && typeof v === "object" && isStr((v as Record<string, unknown>)["endpoint"]), "{ endpoint, protocol?, samplingRatio?, propagators?, otelEnv? }");
   if (problems.length > 0) return { problems, warnings };
   const known = Object.fromEntries(Object.entries(obj).filter(([k]) => CONFIG_KEYS.has(k)));
   const res = obj["resources"] as { requests?: ResourceList; limits?: ResourceList } | undefined;

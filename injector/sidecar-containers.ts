@@ -11,7 +11,7 @@
 // Spec: native sidecars = init container with restartPolicy Always (KEP-753, Kubernetes ≥ 1.29).
 import { WEFT_PROXY_CONTAINER } from "../pkg/api/index.ts";
 import { WORKLOAD_ENV } from "../pkg/telemetry/resource.ts";
-import { TRACING_ENV } from "../pkg/telemetry/tracing-env.ts";
+import { OTEL_ENV, TRACING_ENV } from "../pkg/telemetry/tracing-env.ts";
 import { APP_PROBES_ENV, type AppProbe } from "../pkg/util/app-probes.ts";
 import { canonicalJson } from "../pkg/util/canonical-json.ts";
 import { NODE_ARGS_ENV, PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../pkg/util/proxy-node-options.ts";
@@ -84,13 +84,19 @@ function tracingEnv(config: InjectorConfig): Record<string, unknown>[] {
   return config.tracing === undefined ? [] : proxyTracingEnv(config.tracing);
 }
 
-/** The WEFT_TRACING_* env a proxy reads (pkg/telemetry tracingConfigFromEnv) for these settings. */
+/** The WEFT_TRACING_* env a proxy reads (pkg/telemetry tracingConfigFromEnv) for these settings, then the
+ *  standard OTEL_* ones given (OTEL_ENV order), which win in the proxy. */
 export function proxyTracingEnv(t: ProxyTracing): Record<string, unknown>[] {
+  const otel = t.otelEnv ?? {};
   return [
     env(TRACING_ENV.endpoint, t.endpoint),
     ...(t.protocol === undefined ? [] : [env(TRACING_ENV.protocol, t.protocol)]),
     ...(t.samplingRatio === undefined ? [] : [env(TRACING_ENV.samplingRatio, String(t.samplingRatio))]),
     ...(t.propagators === undefined ? [] : [env(TRACING_ENV.propagators, t.propagators.join(","))]),
+    ...OTEL_ENV.flatMap((k) => {
+      const v = otel[k];
+      return v === undefined ? [] : [env(k, v)];
+    }),
   ];
 }
 

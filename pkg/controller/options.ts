@@ -5,7 +5,7 @@
 import { hostname } from "node:os";
 import { parseCommandLine, UsageError, type FlagTable, type FlagValues } from "../cli/flags.ts";
 import type { ProxyTracing } from "../../injector/index.ts";
-import { tracingConfigFromEnv } from "../telemetry/index.ts";
+import { otelEnvOf, tracingConfigFromEnv } from "../telemetry/index.ts";
 
 export interface ControllerOptions {
   readonly provider: "kube" | "file";
@@ -33,8 +33,8 @@ export interface ControllerOptions {
   readonly webhookDnsNames: readonly string[];
   /** WEFT_INJECTION_CONFIG (JSON) for the injector; defaults when absent. */
   readonly injectionConfigJson?: string;
-  /** The controller's WEFT_TRACING_* (the chart's tracing values): passed on to injected sidecars (unless
-   *  WEFT_INJECTION_CONFIG has its own) and provisioned gateways. */
+  /** The controller's WEFT_TRACING_* and OTEL_ENV variables (the chart's tracing values): passed on to injected
+   *  sidecars (unless WEFT_INJECTION_CONFIG has its own) and provisioned gateways. */
   readonly proxyTracing?: ProxyTracing;
   readonly certLifetimeMs: number;
   /** Local mode/dev only (file provider): JSON file of static proxy tokens; the mesh CA signs for them. */
@@ -134,12 +134,21 @@ export function parseControllerOptions(argv: readonly string[], env: Readonly<Re
   return controllerOptionsFrom(parseCommandLine(argv, CONTROLLER_FLAGS, { env }).flags, env);
 }
 
-/** The proxies' tracing from the controller's WEFT_TRACING_* env; a UsageError names a bad value. */
+/** The proxies' tracing from the controller's WEFT_TRACING_* and OTEL_* env; a UsageError names a bad value. */
 function proxyTracingOf(env: Readonly<Record<string, string | undefined>>): { proxyTracing?: ProxyTracing } {
   const { config, problems } = tracingConfigFromEnv(env, "weft-proxy");
-  if (problems.length > 0) throw new UsageError(`WEFT_TRACING_*: ${problems.join("; ")}`);
+  if (problems.length > 0) throw new UsageError(`WEFT_TRACING_*, OTEL_TRACES_SAMPLER*: ${problems.join("; ")}`);
   if (config?.otlpEndpoint === undefined) return {};
-  return { proxyTracing: { endpoint: config.otlpEndpoint, protocol: config.protocol, samplingRatio: config.samplingRatio, propagators: config.propagators } };
+  const otelEnv = otelEnvOf(env);
+  return {
+    proxyTracing: {
+      endpoint: config.otlpEndpoint,
+      protocol: config.protocol,
+      samplingRatio: config.samplingRatio,
+      propagators: config.propagators,
+      ...(Object.keys(otelEnv).length > 0 ? { otelEnv } : {}),
+    },
+  };
 }
 
 /** The options from parsed flags (and WEFT_INJECTION_CONFIG), or a UsageError naming the bad flag. */

@@ -66,7 +66,7 @@ helmTier.describe("chart with real Helm", () => {
     }
   });
 
-  it("maps non-default values: one replica without PDB or leader election, Ignore policy, tracing env", () => {
+  it("maps non-default values: one replica without PDB or leader election, Ignore policy, tracing env with OTEL_* passed on", () => {
     const { objects } = render(["-f", custom]);
     expect(find(objects, "PodDisruptionBudget")).toHaveLength(0);
     expect(find(objects, "GatewayClass")).toHaveLength(0);
@@ -77,6 +77,11 @@ helmTier.describe("chart with real Helm", () => {
     const env = Object.fromEntries(c.env.map((e) => [e.name, e.value]));
     expect(env["WEFT_TRACING_ENDPOINT"]).toBe("http://jaeger-collector.observability:4317");
     expect(env["WEFT_TRACING_SAMPLING_RATIO"]).toBe("0.1");
+    // tracing.otelEnv: set on the controller, which passes them on to its gateways and sidecars.
+    const otelEnv = { OTEL_RESOURCE_ATTRIBUTES: "deployment.environment.name=staging,team=payments", OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.25" };
+    expect(Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("OTEL_")))).toEqual(otelEnv);
+    const opts = parseControllerOptions(c.args.slice(1), { ...env, POD_NAMESPACE: "weft-system" });
+    expect(opts.proxyTracing).toMatchObject({ samplingRatio: 0.25, otelEnv });
     const inj = JSON.parse(env["WEFT_INJECTION_CONFIG"]!) as { proxyUid: number; excludeOutboundPorts: number[]; rewriteAppProbes: boolean };
     expect(inj.proxyUid).toBe(2337);
     expect(inj.rewriteAppProbes).toBe(false);
@@ -115,6 +120,9 @@ helmTier.describe("chart with real Helm", () => {
       ["tracing.samplingRatio=2", "/tracing/samplingRatio"],
       ["mesh.certificateLifetime=one-day", "/mesh/certificateLifetime"],
       ["controller.unknownKey=1", "controller"],
+      ["tracing.otelEnv.OTEL_EXPORTER_OTLP_HEADERS=api-key=x", "/tracing/otelEnv"],
+      ["tracing.otelEnv.OTEL_TRACES_SAMPLER=always_on", "/tracing/otelEnv/OTEL_TRACES_SAMPLER"],
+      ["tracing.otelEnv.OTEL_TRACES_SAMPLER_ARG=1.5", "/tracing/otelEnv/OTEL_TRACES_SAMPLER_ARG"],
     ];
     for (const [set, field] of bad) {
       const r = helm(["template", "weft", chartDir, "--kube-version", "1.34.0", "--set", set]);

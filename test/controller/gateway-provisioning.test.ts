@@ -87,6 +87,10 @@ describe("the provisioned gateway Deployment", () => {
       WEFT_TRACING_SAMPLING_RATIO: "0.1",
       WEFT_TRACING_PROPAGATORS: "tracecontext,b3",
     });
+    // The controller's OTEL_* (the chart's tracing.otelEnv) go to its gateways as they are.
+    const otel = env(deployment({ tracing: { endpoint: "http://j:4317", otelEnv: { OTEL_RESOURCE_ATTRIBUTES: "deployment.environment.name=prod", OTEL_TRACES_SAMPLER: "parentbased_always_on" } } }));
+    expect(otel).toMatchObject({ OTEL_RESOURCE_ATTRIBUTES: "deployment.environment.name=prod", OTEL_TRACES_SAMPLER: "parentbased_always_on" });
+    expect(Object.keys(env(deployment())).filter((k) => k.startsWith("OTEL_"))).toEqual([]);
   });
 
   it("carries spec.infrastructure labels and annotations on every object and the pod, ours winning a clash", () => {

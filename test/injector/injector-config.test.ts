@@ -2,7 +2,7 @@
 // from mesh-charts/weft/templates/controller.yaml), keeps defaults for absent keys, names wrong
 // types and invalid values, and only warns on unknown keys.
 import { describe, expect, it } from "vitest";
-import { DEFAULT_INJECTOR_CONFIG, parseInjectorConfig, validateInjectorConfig } from "../../injector/index.ts";
+import { DEFAULT_INJECTOR_CONFIG, parseInjectorConfig, proxyTracingEnv, validateInjectorConfig } from "../../injector/index.ts";
 
 const chartJson = JSON.stringify({
   proxyUid: 1337,
@@ -49,6 +49,18 @@ describe("parseInjectorConfig", () => {
     expect(values.problems.join("\n")).toMatch(/10\.0\.0\.0\/33/);
     expect(values.problems.join("\n")).toMatch(/memory request 1Gi exceeds limit 64Mi/);
     expect(values.problems.join("\n")).toMatch(/tracing.endpoint/);
+  });
+
+  it("takes the standard OTEL_* variables for the proxy's tracing, only those Weft honours, and sets them on the sidecar", () => {
+    const otelEnv = { OTEL_RESOURCE_ATTRIBUTES: "deployment.environment.name=staging", OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.25" };
+    const r = parseInjectorConfig(JSON.stringify({ tracing: { endpoint: "http://collector:4317", otelEnv } }));
+    expect(r.problems).toEqual([]);
+    const env = proxyTracingEnv(r.config!.tracing!);
+    expect(env.slice(1)).toEqual(Object.entries(otelEnv).map(([name, value]) => ({ name, value })));
+    const headers = parseInjectorConfig(JSON.stringify({ tracing: { endpoint: "http://collector:4317", otelEnv: { OTEL_EXPORTER_OTLP_HEADERS: "api-key=x" } } }));
+    expect(headers.config).toBeUndefined();
+    expect(headers.problems.join("\n")).toMatch(/tracing.otelEnv: "OTEL_EXPORTER_OTLP_HEADERS" is not one of OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES/);
+    expect(parseInjectorConfig(JSON.stringify({ tracing: { endpoint: "http://c:4317", otelEnv: { OTEL_SERVICE_NAME: 7 } } })).problems.join()).toMatch(/OTEL_SERVICE_NAME must be a string/);
   });
 
   it("warns about unknown keys but still gives a config", () => {

@@ -120,7 +120,12 @@ describe("controller options", () => {
     expect(parseControllerOptions([], {}).proxyTracing).toBeUndefined();
     expect(parseControllerOptions([], { WEFT_TRACING_ENDPOINT: "http://jaeger.observability:4317", WEFT_TRACING_SAMPLING_RATIO: "0.1" }).proxyTracing)
       .toEqual({ endpoint: "http://jaeger.observability:4317", protocol: "grpc", samplingRatio: 0.1, propagators: ["tracecontext", "baggage", "b3"] });
-    expect(() => parseControllerOptions([], { WEFT_TRACING_ENDPOINT: "http://j:4317", WEFT_TRACING_SAMPLING_RATIO: "2" })).toThrow(/WEFT_TRACING_\*: samplingRatio/);
+    expect(() => parseControllerOptions([], { WEFT_TRACING_ENDPOINT: "http://j:4317", WEFT_TRACING_SAMPLING_RATIO: "2" })).toThrow(/WEFT_TRACING_\*, OTEL_TRACES_SAMPLER\*: samplingRatio/);
+    // …and so do the standard OTEL_* it honours (the chart's tracing.otelEnv); others stay with the controller.
+    const otel = { OTEL_SERVICE_NAME: "shop-mesh", OTEL_RESOURCE_ATTRIBUTES: "deployment.environment.name=prod", OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.5" };
+    expect(parseControllerOptions([], { WEFT_TRACING_ENDPOINT: "http://j:4317", ...otel, OTEL_EXPORTER_OTLP_HEADERS: "api-key=secret" }).proxyTracing)
+      .toEqual({ endpoint: "http://j:4317", protocol: "grpc", samplingRatio: 0.5, propagators: ["tracecontext", "baggage", "b3"], otelEnv: otel });
+    expect(() => parseControllerOptions([], { WEFT_TRACING_ENDPOINT: "http://j:4317", OTEL_TRACES_SAMPLER: "always_on" })).toThrow(/OTEL_TRACES_SAMPLER="always_on" is not supported/);
     const tracing = { endpoint: "http://jaeger.observability:4317" };
     expect(withProxyTracing(DEFAULT_INJECTOR_CONFIG, tracing).tracing).toEqual(tracing);
     expect(withProxyTracing({ ...DEFAULT_INJECTOR_CONFIG, tracing: { endpoint: "http://own:4318" } }, tracing).tracing).toEqual({ endpoint: "http://own:4318" });
