@@ -3,13 +3,14 @@
 // HTTP API (/api/services, /api/traces: the API the UI itself calls, clock-skew adjustment included).
 // startJaeger() runs it on 127.0.0.1 with free ports: OTLP/gRPC and OTLP/HTTP receivers, the query API,
 // in-memory storage. `jaegerTier` gates tests on the binary ("jaeger" tier, tests/support/tiers.ts).
+// jaegerApi(queryUrl) reads the same API of a Jaeger running elsewhere (the real node's in-cluster one,
+// test/support/node/cluster-jaeger.ts).
+// sendClientSpan(otlpHttp, span) exports one client span over OTLP/HTTP (JSON): a test that sends a sampled
+// `traceparent` is a traced client, and its span is the trace's root (else the first hop's parent is missing).
 // Gives: services(), traces(service), trace(id), waitForTraces(service, ok, timeoutMs) and traceProblems(trace)
 // — the checks a readable trace passes: no span warnings (clock skew adjustments), every child inside its parent,
 // every parent present (no orphans).
-// startJaeger({ host, ports }) serves OTLP on another address of the test's own network namespace (the
-// real node's IP, so pods can export to it), at fixed ports when given; the query API stays on 127.0.0.1.
-// Must not: listen on anything but 127.0.0.1 or the address it is given, or leave Jaeger running after
-// stop() (an exit hook kills it too).
+// Must not: listen on anything but 127.0.0.1, or leave Jaeger running after stop() (an exit hook kills it too).
 import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -50,11 +51,8 @@ export interface JaegerTrace {
   readonly warnings: readonly string[];
 }
 
-export interface Jaeger {
-  /** OTLP/HTTP base (`WEFT_TRACING_ENDPOINT` with protocol http; /v1/traces is appended by the exporter). */
-  readonly otlpHttp: string;
-  /** OTLP/gRPC endpoint. */
-  readonly otlpGrpc: string;
+/** Jaeger's HTTP query API (the one its UI calls), wherever that Jaeger runs. */
+export interface JaegerApi {
   /** The query API and UI base. */
   readonly queryUrl: string;
   services(): Promise<string[]>;
@@ -65,6 +63,14 @@ export interface Jaeger {
   trace(traceId: string): Promise<JaegerTrace | undefined>;
   /** Polls traces(service) (allTraces() when undefined) until `ok` holds for what came back, or fails after timeoutMs naming what it saw. */
   waitForTraces(service: string | undefined, ok: (traces: readonly JaegerTrace[]) => boolean, timeoutMs?: number): Promise<JaegerTrace[]>;
+}
+
+/** A Jaeger this process started (startJaeger). */
+export interface Jaeger extends JaegerApi {
+  /** OTLP/HTTP base (`WEFT_TRACING_ENDPOINT` with protocol http; /v1/traces is appended by the exporter). */
+  readonly otlpHttp: string;
+  /** OTLP/gRPC endpoint. */
+  readonly otlpGrpc: string;
   stop(): Promise<void>;
 }
 
@@ -209,20 +215,12 @@ async function getJson<T>(url: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-export interface JaegerOptions {
-  /** Where the OTLP receivers listen (default 127.0.0.1). */
-  readonly host?: string;
-  /** Fixed OTLP ports (default: free ones). */
-  readonly otlpGrpcPort?: number;
-  readonly otlpHttpPort?: number;
-}
-
-/** Starts Jaeger on loopback (OTLP on `o.host`); throws (with its log's tail) when it does not answer within 60 s. */
-export async function startJaeger(o: JaegerOptions = {}): Promise<Jaeger> {
+/** Starts Jaeger on loopback; throws (with its log's tail) when it does not answer within 60 s. */
+export async function startJaeger(): Promise<Jaeger> {
   if (jaegerBin === undefined) throw new Error(jaegerSkipReason ?? "jaeger missing");
   const dir = await mkdtemp(join(tmpdir(), "weft-jaeger-"));
-  const host = o.host ?? "127.0.0.1";
-  const ports = { grpc: o.otlpGrpcPort ?? await freePort(), http: o.otlpHttpPort ?? await freePort(), query: await freePort(), queryGrpc: await freePort(), health: await freePort() };
+  const host = "127.0.0.1";
+  const ports = { grpc: await freePort(), http: await freePort(), query: await freePort(), queryGrpc: await freePort(), health: await freePort() };
   const config = join(dir, "config.yaml");
   await writeFile(config, configYaml(ports, host));
   const log = join(dir, "jaeger.log");
@@ -244,6 +242,50 @@ export async function startJaeger(o: JaegerOptions = {}): Promise<Jaeger> {
     await stop();
     throw e;
   }
+  return {
+    ...jaegerApi(queryUrl),
+    otlpHttp: `http://${host}:${ports.http}`,
+    otlpGrpc: `http://${host}:${ports.grpc}`,
+    stop,
+  };
+}
+
+/** A client span of the test itself; times on spanClockMs() (pkg/telemetry), the proxies' clock. */
+export interface ClientSpan {
+  readonly service: string;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly name: string;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly httpStatus: number;
+}
+
+/** Exports `s` to the OTLP/HTTP receiver at `otlpHttp` (http://host:4318). */
+export async function sendClientSpan(otlpHttp: string, s: ClientSpan): Promise<void> {
+  const nanos = (ms: number): string => (BigInt(Math.round(ms * 1000)) * 1000n).toString();
+  const body = {
+    resourceSpans: [{
+      resource: { attributes: [{ key: "service.name", value: { stringValue: s.service } }] },
+      scopeSpans: [{
+        spans: [{
+          traceId: s.traceId,
+          spanId: s.spanId,
+          name: s.name,
+          kind: 3,
+          startTimeUnixNano: nanos(s.startMs),
+          endTimeUnixNano: nanos(s.endMs),
+          attributes: [{ key: "http.response.status_code", value: { intValue: String(s.httpStatus) } }],
+        }],
+      }],
+    }],
+  };
+  const res = await fetch(`${otlpHttp}/v1/traces`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(5_000) });
+  if (!res.ok) throw new Error(`OTLP export to ${otlpHttp}: ${res.status} ${await res.text()}`);
+}
+
+/** The query API at `queryUrl` (http://host:16686). */
+export function jaegerApi(queryUrl: string): JaegerApi {
   const traces = async (service: string, limit = 100): Promise<JaegerTrace[]> => {
     const body = await getJson<{ data: RawTrace[] | null }>(`${queryUrl}/api/traces?service=${encodeURIComponent(service)}&limit=${limit}&lookback=1h`);
     return (body.data ?? []).map(parseJaegerTrace);
@@ -255,8 +297,6 @@ export async function startJaeger(o: JaegerOptions = {}): Promise<Jaeger> {
     return [...byId.values()];
   };
   return {
-    otlpHttp: `http://${host}:${ports.http}`,
-    otlpGrpc: `http://${host}:${ports.grpc}`,
     queryUrl,
     services,
     traces,
@@ -281,6 +321,6 @@ export async function startJaeger(o: JaegerOptions = {}): Promise<Jaeger> {
         }`,
       );
     },
-    stop,
   };
 }
+

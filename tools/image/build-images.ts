@@ -9,6 +9,9 @@
 //                 suite's backend, from its module (build-test-cluster.sh conformance)
 //   echoAdvanced  registry.k8s.io/gateway-api/echo-advanced:v1.5.1   the suite's mesh image: Istio's echo
 //                 server and client, /cert.crt and /cert.key (build-test-cluster.sh istio-echo)
+//   jaeger   weft.local/jaeger:<JAEGER_VERSION>   Jaeger (cmd/jaeger) from its Go module (build-test-cluster.sh jaeger),
+//            laid out as the official jaegertracing/jaeger image; no UI (the module build serves a placeholder):
+//            the real-node journey deploys examples/jaeger with it
 // Usage: node tools/image/build-images.ts [name...]  (default: all). Run through scripts/build-images.sh,
 // which holds the lock. Gives <cache>/images/<name>.tar and <name>.json ({ ref, key, bytes, seconds,
 // spec }), and with all of them all.tar (each shared layer once: a node imports it in one go).
@@ -32,6 +35,8 @@ export const IMAGE_REFS = {
   coredns: `registry.k8s.io/coredns/coredns:${pins["COREDNS_VERSION"] ?? "v0"}`,
   echoBasic: "registry.k8s.io/gateway-api/echo-basic:v1.6.0-dev.2",
   echoAdvanced: "registry.k8s.io/gateway-api/echo-advanced:v1.5.1",
+  // Not the official name: this build lacks the official image's UI.
+  jaeger: `weft.local/jaeger:${pins["JAEGER_VERSION"] ?? "v0"}`,
 } as const;
 type Name = keyof typeof IMAGE_REFS;
 /**
@@ -94,7 +99,7 @@ function filesImage(name: Name, files: Readonly<Record<string, string>>, config:
   }
 }
 
-type FilePiece = "pause" | "coredns" | "conformance" | "istio-echo";
+type FilePiece = "pause" | "coredns" | "conformance" | "istio-echo" | "jaeger";
 
 function need(piece: FilePiece, path: string): string {
   const dir = pieceDir(piece);
@@ -155,6 +160,17 @@ const builders: Record<Name, { key: () => string; spec: (weft: () => ImageSpec) 
   echoAdvanced: {
     key: () => filesKey("echoAdvanced", Object.values(istioEcho())),
     spec: () => filesImage("echoAdvanced", istioEcho(), { Entrypoint: ["/usr/local/bin/server"], User: "1338" }),
+  },
+  // As Jaeger's cmd/jaeger/Dockerfile: the binary at /cmd/jaeger/jaeger-linux, user 10001, JAEGER_LISTEN_HOST=0.0.0.0
+  // (its default all-in-one config listens on localhost otherwise).
+  jaeger: {
+    key: () => filesKey("jaeger", [need("jaeger", "bin/jaeger")]),
+    spec: () =>
+      filesImage("jaeger", { "cmd/jaeger/jaeger-linux": need("jaeger", "bin/jaeger") }, {
+        Entrypoint: ["/cmd/jaeger/jaeger-linux"],
+        User: "10001",
+        Env: ["JAEGER_LISTEN_HOST=0.0.0.0"],
+      }),
   },
 };
 

@@ -94,13 +94,17 @@ export function workloads(n: JourneyNamespaces): string {
   ]);
 }
 
-/** Step 3: the Gateway and the route sending outside requests to web. */
+/** Step 3: the Gateway and the route sending outside requests to web, but /ghost to a Service without endpoints (step 6's refused request). */
 export function gateway(n: JourneyNamespaces): string {
   return list([
     { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "public", namespace: n.shop },
       spec: { gatewayClassName: "weft", listeners: [{ name: "http", protocol: "HTTP", port: 80 }] } },
+    service(n.shop, "ghost", { app: "ghost" }, 80, 8080, "http"),
     { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "web", namespace: n.shop },
-      spec: { parentRefs: [{ name: "public" }], rules: [{ backendRefs: [{ name: "web", port: 80 }] }] } },
+      spec: { parentRefs: [{ name: "public" }], rules: [
+        { matches: [{ path: { type: "PathPrefix", value: "/ghost" } }], backendRefs: [{ name: "ghost", port: 80 }] },
+        { backendRefs: [{ name: "web", port: 80 }] },
+      ] } },
   ]);
 }
 

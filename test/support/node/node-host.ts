@@ -31,7 +31,7 @@ export function realNodeMissing(): string | undefined {
     if (spawnSync("sh", ["-c", `command -v ${c}`]).status !== 0) return `${c} not installed: run scripts/setup-test-deps.sh`;
   }
   if (!existsSync("/usr/lib/cni/bridge")) return "containernetworking-plugins not installed: run scripts/setup-test-deps.sh";
-  return toolsetMissing(["k8s", "gateway-api", "coredns", "pause", "helm", "conformance", "istio-echo"]);
+  return toolsetMissing(["k8s", "gateway-api", "coredns", "pause", "helm", "conformance", "istio-echo", "jaeger"]);
 }
 
 interface HostState {

@@ -3,21 +3,19 @@
 // defaults but the sidecar's CPU request (SIDECAR_CPU_REQUEST: the node has 2 CPUs, and at the chart's
 // 50m the scheduler fits only about 30 meshed pods — fewer than the Gateway API conformance suite runs),
 // the locally built image (its real name is the chart's default, present on the node), and
-// tracing on (`tracing.enabled`, chart-default sampling) towards TRACE_COLLECTOR: the node IP inside the
-// node's own network namespace, where the journey (test/e2e/journey.cluster.test.ts) runs a real Jaeger;
-// while none listens there, the proxies' few sampled spans are dropped.
+// tracing on (`tracing.enabled`, chart-default sampling) towards the in-cluster Jaeger of examples/jaeger
+// (TRACE_ENDPOINT, cluster-jaeger.ts), which the journey (test/e2e/journey.cluster.test.ts) deploys;
+// while it is not there, the proxies' few sampled spans are dropped.
 // Files that need the mesh call installWeft(); the first one installs, under a lock, the rest find
 // the release deployed. Takes the SharedCluster; gives the install time (0 when already there).
 // Must not: change the release of another file (it never upgrades or uninstalls).
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { pieceBin, repoRoot } from "../../../tools/toolset.ts";
-import { NODE_IP } from "./node-layout.ts";
+import { TRACE_ENDPOINT } from "./cluster-jaeger.ts";
 import type { SharedCluster } from "./shared-cluster.ts";
 
 export const WEFT_NAMESPACE = "weft-system";
-/** Where the installed proxies send OTLP/gRPC spans. */
-export const TRACE_COLLECTOR = { host: NODE_IP, otlpGrpcPort: 4317 } as const;
 /** The sidecar's CPU request on the 2-CPU test node (chart default 50m; a CPU request only weights CPU shares). */
 export const SIDECAR_CPU_REQUEST = "5m";
 
@@ -28,7 +26,7 @@ export function installWeft(c: SharedCluster): number {
   const script = [
     `"$0" --kubeconfig="$1" status weft -n ${WEFT_NAMESPACE} >/dev/null 2>&1 && exit 0`,
     `exec "$0" --kubeconfig="$1" install weft "$2" -n ${WEFT_NAMESPACE} --create-namespace --wait --timeout 5m`
-    + ` --set tracing.enabled=true --set tracing.endpoint=http://${TRACE_COLLECTOR.host}:${TRACE_COLLECTOR.otlpGrpcPort}`
+    + ` --set tracing.enabled=true --set tracing.endpoint=${TRACE_ENDPOINT}`
     + ` --set proxy.resources.requests.cpu=${SIDECAR_CPU_REQUEST}`,
   ].join("\n");
   const r = spawnSync("flock", [join(c.info.dir, "weft-install.lock"), "sh", "-c", script, helm, c.info.kubeconfig, join(repoRoot, "mesh-charts/weft")], {
