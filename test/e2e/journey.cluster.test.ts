@@ -13,7 +13,8 @@
 //  6. the in-cluster Jaeger of examples/jaeger (deployed as-is but for its image, the Go-module build) gets one
 //     trace per request gateway → sidecar → sidecar and passes the checks of test/support/jaeger.ts: one
 //     service per workload, pod and namespace on every process, no clock-skew warning, every child inside its
-//     parent, Weft's reason on the error span; promtool passes the proxies' and the controllers' /metrics;
+//     parent, Weft's reason on the error span, and the chart's tracing.otelEnv resource attribute on every
+//     process; promtool passes the proxies' and the controllers' /metrics;
 //  7. a route edit takes effect; a controller pod deleted under load (no request fails, every proxy back,
 //     counts right with two replicas); the gateway rolled under load (no request fails); a backend pod
 //     killed (its peers stop sending to it);
@@ -30,7 +31,7 @@ import { applyExampleJaeger, deleteExampleJaeger, exampleJaeger } from "../suppo
 import { load, request } from "../support/node/http-load.ts";
 import { isReady, mib, pods, readyPod, workingSetBytes, type PodView } from "../support/node/pod-views.ts";
 import { realNodeTier, sharedCluster, until, type SharedCluster } from "../support/node/shared-cluster.ts";
-import { installWeft, SIDECAR_CPU_REQUEST, WEFT_NAMESPACE } from "../support/node/weft-install.ts";
+import { installWeft, SIDECAR_CPU_REQUEST, TRACE_ENVIRONMENT, WEFT_NAMESPACE } from "../support/node/weft-install.ts";
 import { consumerAndGrpcRoutes, gateway, producerRoute, workloads, type JourneyNamespaces } from "./support/journey-manifests.ts";
 import { clusterProxyAdmins, countScript, failureReport, inPod, promtoolProblems, proxiesServing, routeConditions, type Counts } from "./support/journey-probes.ts";
 
@@ -258,9 +259,10 @@ realNodeTier.describe("the user journey on a real node", () => {
         traces.push(
           await until(`trace ${traceId} from the client through the gateway, web and reviews-${version}`, async () => {
             const t = await jaeger.trace(traceId);
-            if (t === undefined) return undefined;
+            if (t === undefined) throw new Error("not in Jaeger yet");
             const last = t.spans.some((s) => s.service === `reviews-${version}.${S}` && t.spans.some((x) => x.parentId === s.spanId));
-            return roots(t).length === 1 && roots(t)[0]!.service === CLIENT && last ? t : undefined;
+            if (roots(t).length !== 1 || roots(t)[0]!.service !== CLIENT || !last) throw new Error(`${t.spans.length} spans so far:\n${spanTree(t)}`);
+            return t;
           }, 30_000, none),
         );
       }
@@ -279,6 +281,8 @@ realNodeTier.describe("the user journey on a real node", () => {
         const p = sp.process;
         const label = `${sp.service} "${sp.name}" ${JSON.stringify(p)}`;
         expect(p["k8s.namespace.name"], label).toBe(S);
+        // The chart's tracing.otelEnv reached the gateway and every sidecar (through the controller).
+        expect(p["deployment.environment.name"], label).toBe(TRACE_ENVIRONMENT);
         expect(podNames.has(String(p["k8s.pod.name"])), `${label}: k8s.pod.name is a pod of ${S}`).toBe(true);
         if (p["weft.proxy.mode"] === "gateway") {
           expect(sp.service, label).toBe(`public.${S}`);
