@@ -41,7 +41,11 @@ function otelSamplerRatio(env: Readonly<Record<string, string | undefined>>): { 
   const sampler = env["OTEL_TRACES_SAMPLER"]?.trim().toLowerCase();
   if (sampler === undefined || sampler === "") return {};
   if (!(sampler in PARENT_BASED_SAMPLERS)) {
-    return { problem: `OTEL_TRACES_SAMPLER=${JSON.stringify(sampler.slice(0, 40))} is not supported: every Weft hop follows its caller's sampling decision, so use ${Object.keys(PARENT_BASED_SAMPLERS).join(", ")}` };
+    return {
+      problem: `OTEL_TRACES_SAMPLER=${JSON.stringify(sampler.slice(0, 40))} is not supported: every Weft hop follows its caller's sampling decision, so use ${
+        Object.keys(PARENT_BASED_SAMPLERS).join(", ")
+      }`,
+    };
   }
   const fixed = PARENT_BASED_SAMPLERS[sampler];
   if (fixed !== undefined) return { ratio: fixed };

@@ -223,108 +223,109 @@ realNodeTier.describe("the user journey on a real node", () => {
       expect(secureLog.filter((l) => l.includes("inbound.refused") && l.includes("strict mTLS")), "the secure sidecar logs its refusals").not.toHaveLength(0);
     }, proxyAdmins), 300_000);
 
-  it("6. traces in the in-cluster Jaeger (examples/jaeger): one per request, a service per workload, true timelines, reasons; promtool passes every /metrics", () =>
-    step("traces and metrics", async () => {
-      const t0 = Date.now();
-      const jaeger = await exampleJaeger(c);
-      figures["jaegerReadyWaitMs"] = Date.now() - t0;
-      const S = n.shop;
-      // The test is a traced client: its span (service CLIENT) is each trace's root, the gateway's span its child.
-      const traced = async (path: string, headers: Record<string, string> = {}): Promise<{ traceId: string; status: number; body: string }> => {
-        const traceId = randomBytes(16).toString("hex");
-        const spanId = randomBytes(8).toString("hex");
-        const startMs = spanClockMs();
-        const a = await request(`${gatewayUrl}${path}`, false, { ...headers, traceparent: `00-${traceId}-${spanId}-01` });
-        const endMs = spanClockMs();
-        await sendClientSpan(jaeger.otlpHttp, { service: CLIENT, traceId, spanId, name: `GET /${path}`, startMs, endMs, httpStatus: a.status });
-        return { traceId, ...a };
-      };
-      // Through the gateway to web → reviews (the split, and v2 by header), and to a Service without endpoints.
-      const sent: { traceId: string; version: string }[] = [];
-      const asks: Record<string, string>[] = [{}, {}, {}, {}, { "x-version": "v2" }, { "x-version": "v2" }, { "x-version": "v2" }];
-      for (const headers of asks) {
-        const a = await traced("", headers);
-        const b = JSON.parse(a.body) as { upstream?: { status?: number; body?: { version?: string } } };
-        expect([a.status, b.upstream?.status]).toEqual([200, 200]);
-        sent.push({ traceId: a.traceId, version: b.upstream?.body?.version ?? "" });
-      }
-      const refused = await traced("ghost");
-      expect(refused.status).toBe(503);
-
-      const waited = Date.now();
-      const roots = (t: JaegerTrace): JaegerSpan[] => t.spans.filter((s) => !t.spans.some((p) => p.spanId === s.parentId));
-      const traces: JaegerTrace[] = [];
-      for (const { traceId, version } of sent) {
-        // Complete: one root (the client's), and the reviews sidecar's inbound span has its call to the app under it.
-        traces.push(
-          await until(`trace ${traceId} from the client through the gateway, web and reviews-${version}`, async () => {
-            const t = await jaeger.trace(traceId);
-            if (t === undefined) throw new Error("not in Jaeger yet");
-            const last = t.spans.some((s) => s.service === `reviews-${version}.${S}` && t.spans.some((x) => x.parentId === s.spanId));
-            if (roots(t).length !== 1 || roots(t)[0]!.service !== CLIENT || !last) throw new Error(`${t.spans.length} spans so far:\n${spanTree(t)}`);
-            return t;
-          }, 30_000, none),
-        );
-      }
-      const ghost = await until(`trace ${refused.traceId} of the request to a Service without endpoints`, async () => {
-        const t = await jaeger.trace(refused.traceId);
-        return t !== undefined && t.spans.length >= 2 && roots(t).length === 1 ? t : undefined;
-      }, 30_000, none);
-      figures["traceWaitMs"] = Date.now() - waited;
-
-      // True timelines: no clock-skew adjustment, no orphan, every child inside its parent.
-      expect([...traces, ghost].flatMap((t) => traceProblems(t).map((p) => `${t.traceId}: ${p}`))).toEqual([]);
-      // One service per workload, `<workload>.<namespace>`; the pod and the namespace on every process.
-      const podNames = new Set((JSON.parse(c.kubectl(["-n", S, "get", "pods", "-o", "json"])).items as PodView[]).map((p) => p.metadata.name));
-      const meshSpans = [...traces, ghost].flatMap((t) => t.spans).filter((sp) => sp.service !== CLIENT);
-      for (const sp of meshSpans) {
-        const p = sp.process;
-        const label = `${sp.service} "${sp.name}" ${JSON.stringify(p)}`;
-        expect(p["k8s.namespace.name"], label).toBe(S);
-        // The chart's tracing.otelEnv reached the gateway and every sidecar (through the controller).
-        expect(p["deployment.environment.name"], label).toBe(TRACE_ENVIRONMENT);
-        expect(podNames.has(String(p["k8s.pod.name"])), `${label}: k8s.pod.name is a pod of ${S}`).toBe(true);
-        if (p["weft.proxy.mode"] === "gateway") {
-          expect(sp.service, label).toBe(`public.${S}`);
-          expect(String(p["k8s.pod.name"]), label).toMatch(/^weft-gw-public-/);
-        } else {
-          expect(sp.service, label).toBe(`${String(p["k8s.deployment.name"])}.${S}`);
-          expect(String(p["k8s.pod.name"]).startsWith(`${String(p["k8s.deployment.name"])}-`), label).toBe(true);
+  it("6. traces in the in-cluster Jaeger (examples/jaeger): one per request, a service per workload, true timelines, reasons; promtool passes every /metrics",
+    () =>
+      step("traces and metrics", async () => {
+        const t0 = Date.now();
+        const jaeger = await exampleJaeger(c);
+        figures["jaegerReadyWaitMs"] = Date.now() - t0;
+        const S = n.shop;
+        // The test is a traced client: its span (service CLIENT) is each trace's root, the gateway's span its child.
+        const traced = async (path: string, headers: Record<string, string> = {}): Promise<{ traceId: string; status: number; body: string }> => {
+          const traceId = randomBytes(16).toString("hex");
+          const spanId = randomBytes(8).toString("hex");
+          const startMs = spanClockMs();
+          const a = await request(`${gatewayUrl}${path}`, false, { ...headers, traceparent: `00-${traceId}-${spanId}-01` });
+          const endMs = spanClockMs();
+          await sendClientSpan(jaeger.otlpHttp, { service: CLIENT, traceId, spanId, name: `GET /${path}`, startMs, endMs, httpStatus: a.status });
+          return { traceId, ...a };
+        };
+        // Through the gateway to web → reviews (the split, and v2 by header), and to a Service without endpoints.
+        const sent: { traceId: string; version: string }[] = [];
+        const asks: Record<string, string>[] = [{}, {}, {}, {}, { "x-version": "v2" }, { "x-version": "v2" }, { "x-version": "v2" }];
+        for (const headers of asks) {
+          const a = await traced("", headers);
+          const b = JSON.parse(a.body) as { upstream?: { status?: number; body?: { version?: string } } };
+          expect([a.status, b.upstream?.status]).toEqual([200, 200]);
+          sent.push({ traceId: a.traceId, version: b.upstream?.body?.version ?? "" });
         }
-      }
-      const seen = [...new Set(traces.flatMap((t) => t.spans.map((sp) => sp.service)).filter((x) => x !== CLIENT))].sort();
-      expect(seen).toEqual([...new Set([`public.${S}`, `web.${S}`, ...sent.map((x) => `reviews-${x.version}.${S}`)])].sort());
-      const services = await jaeger.services();
-      figures["jaegerServices"] = services;
-      expect(services).toEqual(expect.arrayContaining(seen));
-      const workloads = ["public", "web", "reviews-v1", "reviews-v2", "echo", "echo-v2", "secure", "client"];
-      for (const name of services.filter((x) => x.endsWith(`.${S}`) || x.endsWith(`.${n.client}`))) {
-        expect(workloads, `Jaeger service ${name} is one of the journey's workloads`).toContain(name.slice(0, name.lastIndexOf(".")));
-      }
-      expect(services).not.toContain("weft-proxy");
-      // The request's story: each hop names its route; the refused request says why.
-      for (const t of traces) {
-        const routesSeen = new Set(t.spans.map((sp) => String(sp.tags["weft.route"] ?? "")));
-        expect([...routesSeen].some((r) => r.includes("web")), `route names on spans: ${[...routesSeen].join(", ")}`).toBe(true);
-        expect([...routesSeen].some((r) => r.includes("reviews")), `route names on spans: ${[...routesSeen].join(", ")}`).toBe(true);
-      }
-      const ghostGateway = ghost.spans.find((sp) => sp.parentId === roots(ghost)[0]!.spanId);
-      expect(ghostGateway?.service).toBe(`public.${S}`);
-      expect(ghostGateway?.tags).toMatchObject({ "http.response.status_code": 503, "weft.error": "no_endpoints", "error.type": "no_endpoints", error: true });
-      for (const sp of meshSpans.filter((x) => x.tags["error"] === true)) {
-        expect(sp.tags["error.type"], `${sp.service} "${sp.name}" is an error span with a reason`).toBe(sp.tags["weft.error"]);
-      }
-      figures["traceTree"] = spanTree(traces[0]!, ["http.route", "url.path", "url.scheme", "http.response.status_code", "weft.backend", "weft.peer.identity"]).split("\n");
-      figures["ghostTree"] = spanTree(ghost, ["http.response.status_code", "weft.error", "error.type"]).split("\n");
+        const refused = await traced("ghost");
+        expect(refused.status).toBe(503);
 
-      const targets = [
-        `http://${pod(n.shop, "web").status?.podIP}:${SIDECAR_ADMIN}/metrics`,
-        ...pods(c, n.shop, "gateway.networking.k8s.io/gateway-name=public").filter(isReady).map((p) => `http://${p.status?.podIP}:${GATEWAY_ADMIN}/metrics`),
-        ...pods(c, WEFT_NAMESPACE, "app.kubernetes.io/name=weft").filter(isReady).map((p) => `http://${p.status?.podIP}:${CONTROLLER_ADMIN}/metrics`),
-      ];
-      expect(targets.length).toBeGreaterThanOrEqual(4);
-      for (const url of targets) expect(await promtoolProblems(url), `promtool check metrics ${url}`).toBe("");
-    }, proxyAdmins), 180_000);
+        const waited = Date.now();
+        const roots = (t: JaegerTrace): JaegerSpan[] => t.spans.filter((s) => !t.spans.some((p) => p.spanId === s.parentId));
+        const traces: JaegerTrace[] = [];
+        for (const { traceId, version } of sent) {
+          // Complete: one root (the client's), and the reviews sidecar's inbound span has its call to the app under it.
+          traces.push(
+            await until(`trace ${traceId} from the client through the gateway, web and reviews-${version}`, async () => {
+              const t = await jaeger.trace(traceId);
+              if (t === undefined) throw new Error("not in Jaeger yet");
+              const last = t.spans.some((s) => s.service === `reviews-${version}.${S}` && t.spans.some((x) => x.parentId === s.spanId));
+              if (roots(t).length !== 1 || roots(t)[0]!.service !== CLIENT || !last) throw new Error(`${t.spans.length} spans so far:\n${spanTree(t)}`);
+              return t;
+            }, 30_000, none),
+          );
+        }
+        const ghost = await until(`trace ${refused.traceId} of the request to a Service without endpoints`, async () => {
+          const t = await jaeger.trace(refused.traceId);
+          return t !== undefined && t.spans.length >= 2 && roots(t).length === 1 ? t : undefined;
+        }, 30_000, none);
+        figures["traceWaitMs"] = Date.now() - waited;
+
+        // True timelines: no clock-skew adjustment, no orphan, every child inside its parent.
+        expect([...traces, ghost].flatMap((t) => traceProblems(t).map((p) => `${t.traceId}: ${p}`))).toEqual([]);
+        // One service per workload, `<workload>.<namespace>`; the pod and the namespace on every process.
+        const podNames = new Set((JSON.parse(c.kubectl(["-n", S, "get", "pods", "-o", "json"])).items as PodView[]).map((p) => p.metadata.name));
+        const meshSpans = [...traces, ghost].flatMap((t) => t.spans).filter((sp) => sp.service !== CLIENT);
+        for (const sp of meshSpans) {
+          const p = sp.process;
+          const label = `${sp.service} "${sp.name}" ${JSON.stringify(p)}`;
+          expect(p["k8s.namespace.name"], label).toBe(S);
+          // The chart's tracing.otelEnv reached the gateway and every sidecar (through the controller).
+          expect(p["deployment.environment.name"], label).toBe(TRACE_ENVIRONMENT);
+          expect(podNames.has(String(p["k8s.pod.name"])), `${label}: k8s.pod.name is a pod of ${S}`).toBe(true);
+          if (p["weft.proxy.mode"] === "gateway") {
+            expect(sp.service, label).toBe(`public.${S}`);
+            expect(String(p["k8s.pod.name"]), label).toMatch(/^weft-gw-public-/);
+          } else {
+            expect(sp.service, label).toBe(`${String(p["k8s.deployment.name"])}.${S}`);
+            expect(String(p["k8s.pod.name"]).startsWith(`${String(p["k8s.deployment.name"])}-`), label).toBe(true);
+          }
+        }
+        const seen = [...new Set(traces.flatMap((t) => t.spans.map((sp) => sp.service)).filter((x) => x !== CLIENT))].sort();
+        expect(seen).toEqual([...new Set([`public.${S}`, `web.${S}`, ...sent.map((x) => `reviews-${x.version}.${S}`)])].sort());
+        const services = await jaeger.services();
+        figures["jaegerServices"] = services;
+        expect(services).toEqual(expect.arrayContaining(seen));
+        const workloads = ["public", "web", "reviews-v1", "reviews-v2", "echo", "echo-v2", "secure", "client"];
+        for (const name of services.filter((x) => x.endsWith(`.${S}`) || x.endsWith(`.${n.client}`))) {
+          expect(workloads, `Jaeger service ${name} is one of the journey's workloads`).toContain(name.slice(0, name.lastIndexOf(".")));
+        }
+        expect(services).not.toContain("weft-proxy");
+        // The request's story: each hop names its route; the refused request says why.
+        for (const t of traces) {
+          const routesSeen = new Set(t.spans.map((sp) => String(sp.tags["weft.route"] ?? "")));
+          expect([...routesSeen].some((r) => r.includes("web")), `route names on spans: ${[...routesSeen].join(", ")}`).toBe(true);
+          expect([...routesSeen].some((r) => r.includes("reviews")), `route names on spans: ${[...routesSeen].join(", ")}`).toBe(true);
+        }
+        const ghostGateway = ghost.spans.find((sp) => sp.parentId === roots(ghost)[0]!.spanId);
+        expect(ghostGateway?.service).toBe(`public.${S}`);
+        expect(ghostGateway?.tags).toMatchObject({ "http.response.status_code": 503, "weft.error": "no_endpoints", "error.type": "no_endpoints", error: true });
+        for (const sp of meshSpans.filter((x) => x.tags["error"] === true)) {
+          expect(sp.tags["error.type"], `${sp.service} "${sp.name}" is an error span with a reason`).toBe(sp.tags["weft.error"]);
+        }
+        figures["traceTree"] = spanTree(traces[0]!, ["http.route", "url.path", "url.scheme", "http.response.status_code", "weft.backend", "weft.peer.identity"]).split("\n");
+        figures["ghostTree"] = spanTree(ghost, ["http.response.status_code", "weft.error", "error.type"]).split("\n");
+
+        const targets = [
+          `http://${pod(n.shop, "web").status?.podIP}:${SIDECAR_ADMIN}/metrics`,
+          ...pods(c, n.shop, "gateway.networking.k8s.io/gateway-name=public").filter(isReady).map((p) => `http://${p.status?.podIP}:${GATEWAY_ADMIN}/metrics`),
+          ...pods(c, WEFT_NAMESPACE, "app.kubernetes.io/name=weft").filter(isReady).map((p) => `http://${p.status?.podIP}:${CONTROLLER_ADMIN}/metrics`),
+        ];
+        expect(targets.length).toBeGreaterThanOrEqual(4);
+        for (const url of targets) expect(await promtoolProblems(url), `promtool check metrics ${url}`).toBe("");
+      }, proxyAdmins), 180_000);
 
   it("7. a route edit takes effect; the controller and the gateway restart under load without a failed request; a killed backend is left", () =>
     step("operations", async () => {

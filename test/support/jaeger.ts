@@ -323,4 +323,3 @@ export function jaegerApi(queryUrl: string): JaegerApi {
     },
   };
 }
-

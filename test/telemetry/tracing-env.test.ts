@@ -24,7 +24,8 @@ describe("tracingConfigFromEnv", () => {
   });
 
   it("takes the sampler from OTEL_TRACES_SAMPLER(_ARG), which wins over WEFT_TRACING_SAMPLING_RATIO; parent-based samplers only", () => {
-    const ratio = (env: Record<string, string>): number | undefined => tracingConfigFromEnv({ WEFT_TRACING_ENDPOINT: "http://c:4317", WEFT_TRACING_SAMPLING_RATIO: "0.1", ...env }, "x").config?.samplingRatio;
+    const ratio = (env: Record<string, string>): number | undefined =>
+      tracingConfigFromEnv({ WEFT_TRACING_ENDPOINT: "http://c:4317", WEFT_TRACING_SAMPLING_RATIO: "0.1", ...env }, "x").config?.samplingRatio;
     expect(ratio({})).toBe(0.1);
     expect(ratio({ OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.25" })).toBe(0.25);
     expect(ratio({ OTEL_TRACES_SAMPLER: "parentbased_traceidratio" })).toBe(1);

@@ -100,11 +100,10 @@ export function gateway(n: JourneyNamespaces): string {
     { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "public", namespace: n.shop },
       spec: { gatewayClassName: "weft", listeners: [{ name: "http", protocol: "HTTP", port: 80 }] } },
     service(n.shop, "ghost", { app: "ghost" }, 80, 8080, "http"),
-    { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "web", namespace: n.shop },
-      spec: { parentRefs: [{ name: "public" }], rules: [
-        { matches: [{ path: { type: "PathPrefix", value: "/ghost" } }], backendRefs: [{ name: "ghost", port: 80 }] },
-        { backendRefs: [{ name: "web", port: 80 }] },
-      ] } },
+    { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "web", namespace: n.shop }, spec: { parentRefs: [{ name: "public" }], rules: [
+      { matches: [{ path: { type: "PathPrefix", value: "/ghost" } }], backendRefs: [{ name: "ghost", port: 80 }] },
+      { backendRefs: [{ name: "web", port: 80 }] },
+    ] } },
   ]);
 }
 
