@@ -1,13 +1,14 @@
 // edges: router helpers at their boundaries, written against mutants that survived the reference
 // properties — hostname normalisation, wildcard matching (never an empty label or the apex),
 // listener specificity order, weighted choice at exact share boundaries and with hostile weights or
-// random sources, path modifiers on the root path, and entries filed in the other kind's table.
+// random sources, path modifiers on the root path, entries filed in the other kind's table, and the
+// merge of candidates from several host groups.
 import { describe, expect, it } from "vitest";
 import type { BackendIR, RouteEntryIR } from "../../pkg/ir/types.ts";
 import { compileRoutes, matchRoute } from "../../pkg/router/index.ts";
 import { hostnameMatches, hostnameSpecificity, normalizeHostname } from "../../pkg/router/hostname.ts";
 import { pickBackend } from "../../pkg/router/pick-backend.ts";
-import { httpMatch, request, rule } from "./builders.ts";
+import { httpMatch, httpTables, request, rule } from "./builders.ts";
 
 const b = (cluster: string, weight: number): BackendIR => ({ kind: "cluster", cluster, weight, filters: [] });
 const name = (x: BackendIR | undefined): string | undefined => (x?.kind === "cluster" ? x.cluster : x?.kind);
@@ -77,5 +78,22 @@ describe("an entry filed in the other kind's table (malformed IR)", () => {
     const filed = compileRoutes({ http: { kind: "http", entries: [httpEntry], rules: [r] }, grpc: { kind: "grpc", entries: [grpcEntry], rules: [r] } });
     expect(matchRoute(filed, request({ path: "/svc.A/M1", method: "POST", grpc: true }))?.table).toBe("grpc");
     expect(matchRoute(filed, request({ path: "/", method: "GET" }))?.table).toBe("http");
+  });
+});
+
+describe("candidates from several host groups (compile-routes' merge by table order)", () => {
+  // A request to a.example.com collects one sorted list per host group — hostname-less [0, 3], exact
+  // [1], wildcard [2] — and the answer is the lowest entry whose check holds, as a linear scan finds it.
+  const q = (value: string) => [{ type: "Exact" as const, name: "q", value }];
+  const routes = compileRoutes(httpTables([{ query: q("skip") }, { hostnames: ["a.example.com"], query: q("1") }, { hostnames: ["*.example.com"] }, {}]));
+  const winner = (host: string, query = ""): string | undefined => matchRoute(routes, request({ host, path: "/", query }))?.rule.id;
+
+  it("takes the lowest holding entry across the lists, skipping none, and starts from the lists' heads on every request", () => {
+    expect(winner("a.example.com", "q=1")).toBe("e1");
+    expect(winner("a.example.com", "q=0")).toBe("e2");
+    expect(winner("a.example.com", "q=1")).toBe("e1");
+    expect(winner("b.example.com", "q=1")).toBe("e2");
+    expect(winner("other.io", "q=1")).toBe("e3");
+    expect(winner("other.io", "q=skip")).toBe("e0");
   });
 });

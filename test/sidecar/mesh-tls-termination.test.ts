@@ -1,7 +1,8 @@
 // mesh-tls-termination: terminateMeshTls, the inbound sidecar's mTLS server side, against real TLS
 // clients on loopback: a mesh peer is accepted with its SPIFFE id and ALPN; refused with the metric
 // reason for no client certificate, a certificate from another CA, one of the right CA without a
-// SPIFFE URI SAN, and a handshake that never comes (timeout). Bytes already read are replayed.
+// SPIFFE URI SAN, and a handshake that never comes (timeout); a refused client sees its connection
+// closed. Bytes already read are replayed.
 import { once } from "node:events";
 import { connect as netConnect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
@@ -124,7 +125,20 @@ describe("terminateMeshTls", () => {
     while (results.length === 0) await new Promise((r) => setImmediate(r));
     const result = await results[0]!;
     expect(result).toMatchObject({ ok: false, reason: "handshake timeout after 1000ms" });
-    raw.destroy();
+    // The refusal closes the connection: the client is not left holding it.
+    await once(raw, "close", { signal: AbortSignal.timeout(5_000) });
+  });
+
+  it("the client of a handshake refused after OpenSSL accepted its chain sees the connection closed", async () => {
+    // No SPIFFE URI SAN: the client's side of the handshake finished; only the close tells it it was refused.
+    results = [];
+    const leaf = issueLeaf(ca, undefined);
+    const s = tlsConnect({ host: "127.0.0.1", port, ca: ca.certPem, ALPNProtocols: ["weft-h2"], checkServerIdentity: () => undefined, cert: leaf.certPem, key: leaf.keyPem });
+    s.on("error", () => {});
+    const closed = once(s, "close", { signal: AbortSignal.timeout(5_000) });
+    while (results.length === 0) await new Promise((r) => setImmediate(r));
+    expect(await results[0]!).toMatchObject({ ok: false, kind: "bad_certificate" });
+    await closed;
   });
 });
 

@@ -1,5 +1,6 @@
-// listeners: protocol support, conflicts, HTTPS certificates (same-ns, cross-ns grant, invalid PEM,
-// wrong type), Gateway Accepted/Programmed and secrets in the IR (spec §5, §6; task rules).
+// listeners: protocol support, ports at their edges, conflicts (a refused listener takes no port), the
+// 64-listener bound, HTTPS certificates (same-ns, cross-ns grant, invalid PEM, wrong type), Gateway
+// Accepted/Programmed, spec.addresses and secrets in the IR (spec §5, §6; task rules).
 import { describe, expect, it } from "vitest";
 import type { Listener } from "../../pkg/api/index.ts";
 import { translate } from "../../pkg/translate/index.ts";
@@ -28,6 +29,35 @@ describe("listener ports", () => {
     expect(listenerCond(r, "l", "Accepted")).toMatchObject({ status: "False", reason: "PortUnavailable", message: `port ${port} is not a valid port` });
     expect(listenerCond(r, "l", "Programmed").status).toBe("False");
     expect(r.ir.gateways[0]?.ports.map((p) => p.port)).toEqual([80]);
+  });
+});
+
+describe("listener edges", () => {
+  it("ports 1 and 65535 are served; an HTTPS listener without tls.mode terminates", () => {
+    const secrets = [tlsSecret("cert", "default", pair.certPem, pair.keyPem)];
+    const r = translate(baseGateway({ secrets }, [
+      { name: "low", port: 1, protocol: "HTTP" },
+      { name: "high", port: 65535, protocol: "HTTP" },
+      { name: "tls", port: 443, protocol: "HTTPS", tls: { certificateRefs: [{ name: "cert" }] } },
+    ]));
+    for (const l of ["low", "high", "tls"]) expect(listenerCond(r, l, "Programmed").status, l).toBe("True");
+    expect(r.ir.gateways[0]?.ports.map((p) => p.port).sort((a, b) => a - b)).toEqual([1, 443, 65535]);
+  });
+  it("a listener that is not accepted takes no port: the next one on it is neither conflicted nor refused", () => {
+    const r = translate(baseGateway({}, [{ name: "tcp", port: 80, protocol: "TCP" }, { name: "http", port: 80, protocol: "HTTP", hostname: "a.com" }, {
+      name: "http2",
+      port: 80,
+      protocol: "HTTP",
+      hostname: "b.com",
+    }]));
+    expect(listenerCond(r, "http", "Conflicted").status).toBe("False");
+    expect(listenerCond(r, "http2", "Conflicted").status).toBe("False");
+    expect(r.ir.gateways[0]?.ports[0]?.listeners.map((l) => l.name)).toEqual(["http", "http2"]);
+  });
+  it("the first 64 listeners are read, the rest ignored", () => {
+    const many = Array.from({ length: 65 }, (_, i): Listener => ({ name: `l${i}`, port: 1000 + i, protocol: "HTTP" }));
+    const r = translate(baseGateway({}, many));
+    expect(gatewayStatusOf(r)?.listeners.map((l) => l.name)).toEqual(many.slice(0, 64).map((l) => l.name));
   });
 });
 
@@ -131,5 +161,7 @@ describe("Gateway spec.addresses", () => {
     expect(r.ir.gateways[0]?.ports).not.toEqual([]);
     const withValue = translate({ ...base, gateways: [{ ...gw, spec: { ...gw.spec, addresses: [{ type: "IPAddress" }, { type: "IPAddress", value: "10.0.0.1" }] } }] });
     expect(gatewayStatusOf(withValue)?.conditions[0]).toMatchObject({ status: "False", reason: "UnsupportedAddress", message: expect.stringContaining("IPAddress 10.0.0.1") });
+    const hostname = translate({ ...base, gateways: [{ ...gw, spec: { ...gw.spec, addresses: [{ type: "Hostname" }] } }] });
+    expect(gatewayStatusOf(hostname)?.conditions[0]).toMatchObject({ status: "False", reason: "UnsupportedAddress" });
   });
 });

@@ -1,9 +1,10 @@
 // dispatch-layers: the layers that obtain one upstream answer, each alone over a fake next, time on a
 // manual clock — retry (a listed status or a try failure retried after backoff on another endpoint, within
-// attempts and the budget; never a refusal before any try, an identity failure or a streamed body), the
-// stale-connection replay without a policy, the balancer (avoidance, session pins and tokens, the local
-// app), backend caps (a place held until the answer is let go, a queue, overflow) and the endpoint attempt
-// (what is sent, per-try timeout, load figures, a mesh peer's connection-error mark).
+// attempts and the budget; never a refusal before any try, an identity failure or a streamed body; nothing
+// more once the exchange is over), the stale-connection replay without a policy, the balancer (avoidance,
+// session pins and tokens, the local app), backend caps (a place held until the answer is let go, a
+// queue, overflow) and the endpoint attempt (what is sent, per-try timeout, load figures, a mesh peer's
+// connection-error mark).
 import { describe, expect, it } from "vitest";
 import { EndpointChooser } from "../../../pkg/proxy/balance/endpoint-chooser.ts";
 import { EndpointStats } from "../../../pkg/proxy/balance/endpoint-stats.ts";
@@ -104,7 +105,7 @@ describe("retry layer (a rule's policy)", () => {
     expect(next.calls).toHaveLength(3);
   });
 
-  it("retries try failures, but not an identity failure or a refusal before any try", async () => {
+  it("retries try failures, but not an identity failure, a refusal before any try, or an error that is no proxy failure", async () => {
     const { clock, deps } = retryDeps();
     const ok = answerOf(200);
     const connect = scripted<UpstreamResponse>(failure("upstream_connect"), ok);
@@ -116,6 +117,10 @@ describe("retry layer (a rule's policy)", () => {
       await expect(retryLayer(deps, policy, next)(requestOf())).rejects.toMatchObject({ kind });
       expect(next.calls).toHaveLength(1);
     }
+    const bug = new TypeError("a fault below the retry layer");
+    const next = scripted<UpstreamResponse>(bug, answerOf(200));
+    await expect(retryLayer(deps, policy, next)(requestOf())).rejects.toBe(bug);
+    expect(next.calls).toHaveLength(1);
   });
 
   it("no retry for a streamed body, nor past the budget (counted)", async () => {
@@ -145,16 +150,41 @@ describe("retry layer (a rule's policy)", () => {
     expect(late.outcomes).toEqual([]);
   });
 
-  it("gives up quietly when the exchange ends during the backoff", async () => {
-    const { clock, deps } = retryDeps();
-    const next = scripted<UpstreamResponse>(failure("upstream_reset"));
-    const req = requestOf();
-    const p = retryLayer(deps, policy, next)(req);
-    await settle();
-    expect(clock.pending()).toEqual([25]);
-    fakeOf(req).reset();
-    clock.advance(25);
-    expect(await p).toBeUndefined();
+  it("gives up quietly when the exchange ends during the backoff, after a failure or a listed status (not relaying the dropped answer)", async () => {
+    for (const first of [failure("upstream_reset"), answerOf(503)]) {
+      const { clock, deps } = retryDeps();
+      const next = scripted<UpstreamResponse>(first);
+      const req = requestOf();
+      const p = retryLayer(deps, policy, next)(req);
+      await settle();
+      expect(clock.pending()).toEqual([25]);
+      fakeOf(req).reset();
+      clock.advance(25);
+      expect(await p).toBeUndefined();
+      expect(next.calls).toHaveLength(1);
+    }
+  });
+
+  it("a try that fails after the exchange ended is neither retried nor rethrown, and spends no budget", async () => {
+    for (const attempts of [0, 2]) {
+      const { clock, counts, deps } = retryDeps();
+      const next = scripted<UpstreamResponse>(failure("upstream_reset"), answerOf(200));
+      const p = retryLayer(deps, { ...policy, attempts }, (r) => {
+        fakeOf(r).reset();
+        return next(r);
+      })(requestOf());
+      await settle();
+      expect(clock.pending(), `attempts ${attempts}`).toEqual([]);
+      expect(await p).toBeUndefined();
+      expect(next.calls).toHaveLength(1);
+      expect(counts.retries).toBe(0);
+    }
+  });
+
+  it("a try that ends with nothing to relay (its place in a backend's queue given up) ends the request's tries", async () => {
+    const { deps } = retryDeps();
+    const next = scripted<UpstreamResponse | undefined>(undefined);
+    expect(await retryLayer(deps, policy, next)(requestOf())).toBeUndefined();
     expect(next.calls).toHaveLength(1);
   });
 });
@@ -170,10 +200,24 @@ describe("stale-connection replay (no policy)", () => {
     expect(counts.deposits).toBe(2);
   });
 
-  it("a POST, another failure, or an inbound sidecar serving a mesh peer gets no replay", async () => {
+  it("a stale connection found after the exchange ended is not replayed", async () => {
     const { deps } = retryDeps();
+    const next = scripted<UpstreamResponse>(stale(), answerOf(200));
+    const p = staleReplayLayer(deps, (r) => {
+      fakeOf(r).reset();
+      return next(r);
+    })(requestOf());
+    expect(await p).toBeUndefined();
+    expect(next.calls).toHaveLength(1);
+  });
+
+  it("a POST, a streamed body, another failure, or an inbound sidecar serving a mesh peer gets no replay", async () => {
+    const { deps } = retryDeps();
+    const streamed = requestOf();
+    streamed.body = fakeOf(streamed).body;
     for (const [req, f] of [
       [requestOf({ method: "POST" }), stale()],
+      [streamed, stale()],
       [requestOf(), failure("upstream_connect")],
       [requestOf({}, { ctx: { face: "sidecar-inbound", peerIdentity: "spiffe://td/ns/a/sa/b" } }), stale()],
     ] as const) {
