@@ -5,8 +5,9 @@
 // config-file.ts: fully validated, reloaded when it changes, a bad file keeps the last good config) or the
 // controller (runtime/controller-link.ts: distribution client and mesh identity, loaded only then); and
 // the admin server. `weft proxy` (cmd/weft/proxy.ts) parses flags into ProxyOptions and calls this.
-// Readiness (/ready): 503 until a config is in force, while a gateway port of that config is not bound
-// (e.g. EACCES on :80), and from stop() on. stop() announces the drain and keeps serving for
+// Readiness (/ready): 503 until a config is in force, until the workload certificate is issued when the
+// proxy has a mesh identity (a ServiceAccount token: its mesh traffic is mTLS), while a gateway port of
+// that config is not bound (e.g. EACCES on :80), and from stop() on. stop() announces the drain and keeps serving for
 // drainDelayMs (the pod's endpoint leaves every node's Service rules meanwhile; each response closes
 // its connection), then closes the listeners and drains in-flight requests for drainMs.
 // Takes options and a logger; gives a handle (engine, ports, stop). Throws when it cannot start, after
@@ -61,12 +62,15 @@ export async function startProxy(o: ProxyOptions, log: Logger): Promise<ProxyHan
   /** Sidecar: why captured connections cannot be served here (no original-destination recovery), or undefined. */
   let captureProblem: string | undefined;
   let link: ControllerLink | undefined;
+  /** Our SPIFFE id when the proxy has a mesh identity (its certificate is part of readiness), else undefined. */
+  let meshIdentity: string | undefined;
   let unwatch: (() => void) | undefined;
   let stopping = false;
   /** Why this proxy must not take traffic now, or undefined. */
   const notReady = (): string | undefined => {
     if (stopping) return "draining";
     if (captureProblem !== undefined) return captureProblem;
+    if (meshIdentity !== undefined && link?.material() === undefined) return `no workload certificate yet for ${meshIdentity}`;
     const failed = gateways?.bindFailures();
     if (failed === undefined || failed.size === 0) return undefined;
     return `gateway listeners not bound: ${[...failed].map(([port, error]) => `${port} (${error})`).join(", ")}`;
@@ -114,6 +118,7 @@ export async function startProxy(o: ProxyOptions, log: Logger): Promise<ProxyHan
     } else {
       const readToken = o.tokenPath === undefined ? undefined : tokenReader(o.tokenPath);
       const meshed = readToken !== undefined && o.serviceAccount !== undefined && o.namespace !== undefined;
+      if (meshed) meshIdentity = `spiffe://${o.trustDomain}/ns/${o.namespace}/sa/${o.serviceAccount}`;
       // The workload key (RSA, on libuv's thread pool) is made while the controller link loads.
       let firstKey: Promise<KeyPairPem> | undefined;
       if (meshed) {
@@ -134,7 +139,7 @@ export async function startProxy(o: ProxyOptions, log: Logger): Promise<ProxyHan
           ...(gateway !== undefined ? { gatewayNamespace: gateway.namespace, gatewayName: gateway.name } : {}),
         },
         ...(readToken !== undefined ? { readToken } : {}),
-        ...(meshed ? { meshIdentity: `spiffe://${o.trustDomain}/ns/${o.namespace}/sa/${o.serviceAccount}` } : {}),
+        ...(meshIdentity !== undefined ? { meshIdentity } : {}),
         ...(firstKey !== undefined ? { firstKey } : {}),
         onConfig: (ir, version) => {
           void applyIr(ir, version).catch((e: unknown) => log.error({ error: String(e) }, "listener apply failed"));
