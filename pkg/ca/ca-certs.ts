@@ -1,16 +1,18 @@
-// ca-certs: builds the mesh certificates with node-forge (RSA only).
+// ca-certs: builds the mesh certificates with node-forge (RSA CA keys; a leaf may carry an EC P-256 key).
 // Takes keys, names and lifetimes; gives PEM. Root: self-signed CA; intermediate: CA with
 // pathLen 0 signed by the root; leaf (X509-SVID): one SPIFFE URI SAN, keyUsage
 // digitalSignature+keyEncipherment, extKeyUsage serverAuth+clientAuth, CA:false.
 // Key sizes (node-forge cannot do ECDSA, so RSA): root 3072 bits (128-bit security, used only to
 // sign intermediates, long-lived), intermediate 2048 bits (signs every leaf: 2048 keeps signing
-// several times faster than 3072 and is the common workload-CA size), leaf 2048 bits.
+// several times faster than 3072 and is the common workload-CA size); a workload leaf carries the key of
+// its CSR (EC P-256 from proxies, workload-key.ts), the controller's serving leaf RSA 2048 bits.
 // Keys are generated with node:crypto (OpenSSL) — forge's JS key generation takes seconds.
 // Must not: log keys; issue a leaf that outlives its issuer.
 import { randomBytes } from "node:crypto";
 import forge from "node-forge";
 import { INTERMEDIATE_KEY_BITS, ROOT_KEY_BITS, generateRsaKeySync } from "./rsa-keys.ts";
 import { signCertificate, signingKeyFromPem, type SignerKind, type SigningKey } from "./rsa-sign.ts";
+import { isEcPublicKey, type ParsedCsr } from "./csr.ts";
 
 const { pki } = forge;
 
@@ -94,7 +96,7 @@ export function prepareIssuer(ca: IssuedCa): LeafIssuer {
 
 export function issueLeaf(
   issuer: LeafIssuer,
-  publicKey: forge.pki.rsa.PublicKey,
+  publicKey: ParsedCsr["publicKey"],
   spiffeId: string,
   trustDomain: string,
   ttlMs: number,
@@ -103,7 +105,9 @@ export function issueLeaf(
   dnsNames: readonly string[] = [],
 ): { certPem: string; notAfterMs: number } {
   const cert = pki.createCertificate();
-  cert.publicKey = publicKey;
+  const ec = isEcPublicKey(publicKey);
+  // node-forge encodes RSA keys only: an EC key's SPKI replaces this one in the signed structure.
+  cert.publicKey = ec ? issuer.cert.publicKey : publicKey;
   cert.serialNumber = randomSerial();
   const notAfter = Math.min(now + ttlMs, issuer.notAfterMs);
   setValidity(cert, now, notAfter);
@@ -111,12 +115,13 @@ export function issueLeaf(
   cert.setIssuer(issuer.cert.subject.attributes);
   cert.setExtensions([
     { name: "basicConstraints", cA: false, critical: true },
-    { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
+    // keyEncipherment is RSA key transport; an EC key only signs (RFC 8813).
+    { name: "keyUsage", digitalSignature: true, ...(ec ? {} : { keyEncipherment: true }), critical: true },
     { name: "extKeyUsage", serverAuth: true, clientAuth: true },
     { name: "subjectAltName", altNames: [{ type: 6, value: spiffeId }, ...dnsNames.map((value) => ({ type: 2, value }))] },
     { name: "authorityKeyIdentifier", keyIdentifier: issuer.keyId },
   ]);
-  signCertificate(cert, issuer.key, signer);
+  signCertificate(cert, issuer.key, signer, ec ? publicKey.spkiDer : undefined);
   return { certPem: pki.certificateToPem(cert), notAfterMs: notAfter };
 }
 

@@ -1,4 +1,4 @@
-// identity-client: the proxy's workload identity. Makes a fresh RSA key and CSR for its SPIFFE id,
+// identity-client: the proxy's workload identity. Makes a fresh key (EC P-256, workload-key.ts) and CSR for its SPIFFE id,
 // asks the controller to sign it (injected `requestSign`: the distribution client's Sign RPC, so
 // pkg/ca does not depend on pkg/distribution) with its projected ServiceAccount token, checks the
 // answer (chain verifies to the returned bundle, SAN is our id, cert carries our key), emits
@@ -8,7 +8,7 @@
 import { X509Certificate, createPublicKey } from "node:crypto";
 import { WeftError } from "../errors/weft-error.ts";
 import { createCsr } from "./csr-build.ts";
-import { LEAF_KEY_BITS, generateRsaKey, type KeyPairPem } from "./rsa-keys.ts";
+import { generateWorkloadKey } from "./workload-key.ts";
 import { splitPemCertificates, verifyPeerIdentity } from "./peer-verify.ts";
 import type { MeshTlsMaterial } from "./tls-material.ts";
 import { parseSpiffeId } from "../util/spiffe.ts";
@@ -20,8 +20,6 @@ export interface IdentityClientOptions {
   /** Reads the projected token at each request (kubelet rotates the file). */
   readonly readToken: () => string | Promise<string>;
   readonly onMaterial: (material: MeshTlsMaterial) => void;
-  /** The key of the first request, when the caller started generating it early (startup); later ones are made here. */
-  readonly firstKey?: Promise<KeyPairPem>;
   /** Fraction of the lifetime after which to rotate. Default 0.5. */
   readonly rotateAt?: number;
   /** ± fraction of jitter on the rotation point. Default 0.1. */
@@ -57,11 +55,8 @@ export function createIdentityClient(opts: IdentityClientOptions): IdentityClien
   let retryTimer: NodeJS.Timeout | undefined;
   let wake: (() => void) | undefined;
 
-  let firstKey = opts.firstKey;
   const fetchOnce = async (): Promise<{ material: MeshTlsMaterial; notAfter: number }> => {
-    const early = firstKey;
-    firstKey = undefined;
-    const keys = await (early ?? generateRsaKey(LEAF_KEY_BITS));
+    const keys = await generateWorkloadKey();
     const csr = createCsr(keys.privateKeyPem, keys.publicKeyPem, opts.identity);
     const token = await opts.readToken();
     const res = await opts.requestSign(csr, token);

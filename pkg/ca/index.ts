@@ -14,6 +14,7 @@ export type { IdentityClient, IdentityClientOptions } from "./identity-client.ts
 export { parseCsr } from "./csr.ts";
 export { createCsr } from "./csr-build.ts";
 export { generateRsaKey, ROOT_KEY_BITS, INTERMEDIATE_KEY_BITS, LEAF_KEY_BITS } from "./rsa-keys.ts";
+export { generateWorkloadKey } from "./workload-key.ts";
 export type { MeshTlsMaterial } from "./tls-material.ts";
 export { createTrustRoots } from "./trust-roots.ts";
 export type { TrustRoots } from "./trust-roots.ts";

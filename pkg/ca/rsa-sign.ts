@@ -1,4 +1,5 @@
-// rsa-sign: RSA signatures for certificates and CSRs built with node-forge. Two signers:
+// rsa-sign: RSA signatures for certificates and CSRs built with node-forge (the subject's key may be EC:
+// its SPKI goes into the signed structure as DER). Two signers:
 //  - "native": forge builds the TBS structure, node:crypto signs its DER (OpenSSL, ~10-50x faster);
 //  - "forge": node-forge's pure-JS RSA (kept for comparison in benchmarks/ca).
 // Both give byte-identical certificate structure (sha256WithRSAEncryption).
@@ -25,16 +26,42 @@ export function signingKeyFromPem(pem: string): SigningKey {
   return { pem, native: createPrivateKey(pem), forge: pki.privateKeyFromPem(pem) };
 }
 
-export function signCertificate(cert: forge.pki.Certificate, key: SigningKey, signer: SignerKind): void {
-  if (signer === "forge") {
+/**
+ * Signs `cert` with the issuer's key. `subjectKeySpki`: the SPKI DER the certificate carries instead of
+ * cert.publicKey (an EC key, which node-forge cannot encode; native signer only).
+ */
+export function signCertificate(cert: forge.pki.Certificate, key: SigningKey, signer: SignerKind, subjectKeySpki?: Buffer): void {
+  if (signer === "forge" && subjectKeySpki === undefined) {
     cert.sign(key.forge, md.sha256.create());
     return;
   }
   cert.signatureOid = pki.oids["sha256WithRSAEncryption"]!;
   cert.siginfo.algorithmOid = cert.signatureOid;
   cert.tbsCertificate = pkiExt.getTBSCertificate(cert);
+  if (subjectKeySpki !== undefined) replaceSubjectKey(cert.tbsCertificate, subjectKeySpki);
   const der = Buffer.from(asn1.toDer(cert.tbsCertificate).getBytes(), "binary");
   cert.signature = cryptoSign("sha256", der, key.native).toString("binary");
+}
+
+/** RFC 5280 4.1: subjectPublicKeyInfo is the TBSCertificate's 7th field (node-forge always writes the version). */
+function replaceSubjectKey(tbs: forge.asn1.Asn1, spkiDer: Buffer): void {
+  const fields = tbs.value;
+  const version = Array.isArray(fields) ? fields[0] : undefined;
+  if (!Array.isArray(fields) || version === undefined || !isContextTag(version, 0) || fields.length < 7) {
+    throw new Error("unexpected TBSCertificate layout");
+  }
+  fields[6] = parseDer(spkiDer.toString("binary"));
+}
+
+/** A context-specific element [tag] (its `type` is then the tag number, not a universal type). */
+export function isContextTag(n: forge.asn1.Asn1, tag: number): boolean {
+  return n.tagClass === asn1.Class.CONTEXT_SPECIFIC && (n.type as number) === tag;
+}
+
+/** DER bytes (a binary string) as node-forge's ASN.1 tree: strict, all bytes, BIT STRINGs left as bytes. Throws on bad DER. */
+export function parseDer(bytes: string): forge.asn1.Asn1 {
+  const fromDer = asn1.fromDer as unknown as (b: string, o: { strict: boolean; parseAllBytes: boolean; decodeBitStrings: boolean }) => forge.asn1.Asn1;
+  return fromDer(bytes, { strict: true, parseAllBytes: true, decodeBitStrings: false });
 }
 
 const DIGEST_BY_OID: Record<string, string> = {

@@ -6,5 +6,6 @@ export { createIdentityClient } from "./identity-client.ts";
 export type { IdentityClient, IdentityClientOptions } from "./identity-client.ts";
 export { DEFAULT_LEAF_TTL_MS, type MeshTlsMaterial } from "./tls-material.ts";
 export { createTrustRoots } from "./trust-roots.ts";
-export { LEAF_KEY_BITS, generateRsaKey, type KeyPairPem } from "./rsa-keys.ts";
+export type { KeyPairPem } from "./rsa-keys.ts";
+export { generateWorkloadKey } from "./workload-key.ts";
 export { splitPemCertificates } from "./peer-verify.ts";

@@ -21,7 +21,6 @@ import { createHttpEngine, type WeftHttpEngine } from "./engine.ts";
 import { engineStateOf } from "./engine-state.ts";
 import { GatewayListeners } from "./gateway/gateway-listeners.ts";
 import { readConfigFile, watchConfigFile } from "./runtime/config-file.ts";
-import type { KeyPairPem } from "../ca/workload.ts";
 import type { ControllerLink } from "./runtime/controller-link.ts";
 import type { ProxyOptions } from "./runtime/options.ts";
 import { createMeshLookup, originalDstMethod, startSidecar, type Sidecar } from "./sidecar/index.ts";
@@ -119,13 +118,6 @@ export async function startProxy(o: ProxyOptions, log: Logger): Promise<ProxyHan
       const readToken = o.tokenPath === undefined ? undefined : tokenReader(o.tokenPath);
       const meshed = readToken !== undefined && o.serviceAccount !== undefined && o.namespace !== undefined;
       if (meshed) meshIdentity = `spiffe://${o.trustDomain}/ns/${o.namespace}/sa/${o.serviceAccount}`;
-      // The workload key (RSA, on libuv's thread pool) is made while the controller link loads.
-      let firstKey: Promise<KeyPairPem> | undefined;
-      if (meshed) {
-        const { generateRsaKey, LEAF_KEY_BITS } = await import("../ca/workload.ts");
-        firstKey = generateRsaKey(LEAF_KEY_BITS);
-        firstKey.catch(() => {});
-      }
       const { connectController } = await import("./runtime/controller-link.ts");
       const namespace = o.namespace ?? gateway?.namespace ?? "";
       link = await connectController({
@@ -140,7 +132,6 @@ export async function startProxy(o: ProxyOptions, log: Logger): Promise<ProxyHan
         },
         ...(readToken !== undefined ? { readToken } : {}),
         ...(meshIdentity !== undefined ? { meshIdentity } : {}),
-        ...(firstKey !== undefined ? { firstKey } : {}),
         onConfig: (ir, version) => {
           void applyIr(ir, version).catch((e: unknown) => log.error({ error: String(e) }, "listener apply failed"));
         },

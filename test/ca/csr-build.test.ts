@@ -1,12 +1,20 @@
-// csr-build: the proxy's CSR, built with node:crypto, is what the CA accepts — parseCsr (node-forge, the
-// controller's side) reads its single SPIFFE URI and its key and verifies its signature with either
-// signer; a CSR signed by a key other than the one it carries fails proof of possession. And the proxy's
-// side of pkg/ca (the controller link a `weft proxy --controller` loads) never loads node-forge.
+// csr-build: the proxy's CSR, built with node:crypto, is what the CA accepts — parseCsr (the controller's
+// side) reads its single SPIFFE URI and its key and verifies its signature with either signer, for RSA
+// keys (older proxies) and the EC P-256 workload key proxies make now (its leaf carries that key and two such
+// leaves complete an mTLS handshake); a CSR signed by a key other than the one it carries, an EC key on another
+// curve or a damaged signature fail. And the proxy's side of pkg/ca (the controller link a `weft proxy
+// --controller` loads) never loads node-forge.
 import { spawnSync } from "node:child_process";
+import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { connect as tlsConnect, createServer as createTlsServer } from "node:tls";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createCsr } from "../../pkg/ca/csr-build.ts";
-import { parseCsr } from "../../pkg/ca/csr.ts";
+import { isEcPublicKey, parseCsr } from "../../pkg/ca/csr.ts";
+import { createMeshCa } from "../../pkg/ca/mesh-ca.ts";
+import { verifyPeerIdentity } from "../../pkg/ca/peer-verify.ts";
+import { generateWorkloadKey } from "../../pkg/ca/workload-key.ts";
 import { generateRsaKeySync } from "../../pkg/ca/rsa-keys.ts";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -20,7 +28,7 @@ describe("CSR built with node:crypto", () => {
     for (const signer of ["native", "forge"] as const) {
       const parsed = parseCsr(pem, signer);
       expect(parsed.spiffeId).toBe(id);
-      expect(parsed.publicKey.n.bitLength()).toBe(2048);
+      expect(isEcPublicKey(parsed.publicKey) ? 0 : parsed.publicKey.n.bitLength()).toBe(2048);
     }
   });
 
@@ -33,6 +41,58 @@ describe("CSR built with node:crypto", () => {
   it("long ids (multi-byte DER lengths) round-trip", () => {
     const long = `spiffe://cluster.local/ns/${"n".repeat(60)}/sa/${"s".repeat(150)}`;
     expect(parseCsr(createCsr(keys.privateKeyPem, keys.publicKeyPem, long)).spiffeId).toBe(long);
+  });
+});
+
+describe("EC P-256 workload keys", () => {
+  it("the proxy's key is EC P-256; its CSR is read by the CA, and the leaf the CA signs carries that key, for signing only", async () => {
+    const ec = await generateWorkloadKey();
+    const key = createPrivateKey(ec.privateKeyPem);
+    expect({ type: key.asymmetricKeyType, curve: key.asymmetricKeyDetails?.namedCurve }).toEqual({ type: "ec", curve: "prime256v1" });
+    const pem = createCsr(ec.privateKeyPem, ec.publicKeyPem, id);
+    for (const signer of ["native", "forge"] as const) {
+      const parsed = parseCsr(pem, signer);
+      expect(parsed.spiffeId).toBe(id);
+      expect(isEcPublicKey(parsed.publicKey)).toBe(true);
+    }
+    const ca = createMeshCa({ trustDomain: "cluster.local" });
+    const leaf = ca.sign(pem, id);
+    expect(verifyPeerIdentity(leaf.certChainPem, ca.trustBundle(), id)).toEqual({ ok: true, identity: id });
+    const cert = new X509Certificate(leaf.leafPem);
+    expect(cert.publicKey.export({ type: "spki", format: "der" })).toEqual(createPublicKey(ec.publicKeyPem).export({ type: "spki", format: "der" }));
+    // node's keyUsage lists the extended key usages: server and client authentication.
+    expect(cert.keyUsage).toEqual(["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"]);
+    // Two such leaves complete an mTLS handshake (TLS 1.3, each side verifying the other to the bundle).
+    const peer = await generateWorkloadKey();
+    const peerId = "spiffe://cluster.local/ns/shop/sa/ratings";
+    const peerLeaf = ca.sign(createCsr(peer.privateKeyPem, peer.publicKeyPem, peerId), peerId);
+    const server = createTlsServer({ key: ec.privateKeyPem, cert: leaf.certChainPem, ca: ca.trustBundle(), requestCert: true, rejectUnauthorized: true }, (s) => s.end("ok"));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const c = tlsConnect({ host: "127.0.0.1", port: (server.address() as AddressInfo).port, key: peer.privateKeyPem, cert: peerLeaf.certChainPem, ca: ca.trustBundle(), checkServerIdentity: () =>
+          undefined }, () => c.setEncoding("utf8"));
+        let got = "";
+        c.on("data", (d: string) => (got += d));
+        c.on("end", () => resolve(got));
+        c.on("error", reject);
+      });
+      expect(answer).toBe("ok");
+    } finally {
+      server.close();
+    }
+  });
+
+  it("refuses an EC CSR signed by another key, on another curve, or with a damaged signature", async () => {
+    const ec = await generateWorkloadKey();
+    const other = await generateWorkloadKey();
+    expect(() => parseCsr(createCsr(other.privateKeyPem, ec.publicKeyPem, id))).toThrow(/proof of possession/);
+    const p384 = generateKeyPairSync("ec", { namedCurve: "secp384r1", publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } });
+    expect(() => parseCsr(createCsr(p384.privateKey, p384.publicKey, id))).toThrow("CSR EC key must be on curve P-256");
+    const der = Buffer.from(createCsr(ec.privateKeyPem, ec.publicKeyPem, id).replace(/-----[A-Z ]+-----|\n/g, ""), "base64");
+    der[der.length - 3]! ^= 0x01;
+    const damaged = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString("base64")}\n-----END CERTIFICATE REQUEST-----\n`;
+    expect(() => parseCsr(damaged)).toThrow(/proof of possession|not a valid PEM certification request/);
   });
 });
 

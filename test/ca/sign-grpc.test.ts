@@ -1,7 +1,8 @@
 // Signing over the distribution gRPC Sign RPC: the sign handler behind a real loopback server,
 // each rejection with its gRPC status and a precise message; the identity client end to end
-// (issue, verify, automatic rotation at about half-life); the TokenReview authenticator.
+// (issue with an EC P-256 key, verify, automatic rotation at about half-life); the TokenReview authenticator.
 import { status } from "@grpc/grpc-js";
+import { createPrivateKey } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateRsaKeySync } from "../../pkg/ca/rsa-keys.ts";
 import { createCsr } from "../../pkg/ca/csr.ts";
@@ -156,6 +157,8 @@ describe("identity client", () => {
     });
     const first = await ic.start();
     expect(first.identity).toBe(id);
+    // The workload key is EC P-256 (cheap to make on every sidecar start), not RSA.
+    expect(createPrivateKey(first.keyPem).asymmetricKeyDetails?.namedCurve).toBe("prime256v1");
     expect(verifyPeerIdentity(first.certChainPem, first.trustBundlePem, id).ok).toBe(true);
     const next = ic.nextRotationInMs()!;
     expect(next).toBeGreaterThan(500);
@@ -166,25 +169,6 @@ describe("identity client", () => {
     expect(got.length).toBeGreaterThanOrEqual(2);
     expect(got[1]!.keyPem).not.toBe(got[0]!.keyPem);
     expect(verifyPeerIdentity(got[1]!.certChainPem, got[1]!.trustBundlePem, id).ok).toBe(true);
-  });
-
-  it("uses a key generated early (firstKey) for its first request only", async () => {
-    const id = `spiffe://${TD}/ns/shop/sa/early`;
-    const early = generateRsaKeySync(2048);
-    const handler = createSignHandler({ ca, authenticator: createStaticTokenAuthenticator(new Map([["t-early", tok("shop", "early")]])) });
-    const ic = createIdentityClient({
-      identity: id,
-      requestSign: (csrPem, token) => handler({ csrPem, token }),
-      readToken: () => "t-early",
-      onMaterial: () => {},
-      firstKey: Promise.resolve(early),
-    });
-    try {
-      expect((await ic.start()).keyPem).toBe(early.privateKeyPem);
-      expect((await ic.rotate()).keyPem).not.toBe(early.privateKeyPem);
-    } finally {
-      ic.stop();
-    }
   });
 
   it("refuses a signed certificate that names another identity", async () => {

@@ -7,7 +7,7 @@
 // Takes the address, trust, our identity and callbacks; gives the current material and stop().
 // Must not: log tokens, keys or certificates.
 import type { Logger } from "../../telemetry/index.ts";
-import { createIdentityClient, type IdentityClient, type KeyPairPem } from "../../ca/workload.ts";
+import { createIdentityClient, type IdentityClient } from "../../ca/workload.ts";
 import { createDistributionClient, tlsCredentials, type DistributionClient, type ProxyIdentity, type ProxySlice } from "../../distribution/index.ts";
 import type { MeshIR } from "../../ir/types.ts";
 import type { MeshTlsMaterial } from "../engine-types.ts";
@@ -22,8 +22,6 @@ export interface ControllerLinkOptions {
   readonly readToken?: () => string;
   /** Our SPIFFE id, when the proxy has a token, a ServiceAccount and a namespace: then it gets mesh certificates. */
   readonly meshIdentity?: string;
-  /** The key of the first certificate request, generated while the proxy was still loading (startup time). */
-  readonly firstKey?: Promise<KeyPairPem>;
   /** A validated config from the controller: put it in force. */
   readonly onConfig: (ir: MeshIR, version: string) => void;
   /** Mesh material (with the merged roots) to put in force for peers. */
@@ -87,7 +85,6 @@ export async function connectController(o: ControllerLinkOptions): Promise<Contr
       requestSign: (csr, token) => distribution.sign(csr, token),
       readToken: o.readToken,
       onMaterial: (m) => mt.onMaterial(m),
-      ...(o.firstKey !== undefined ? { firstKey: o.firstKey } : {}),
       log: (level, msg, fields) => log[level](fields, msg),
     });
     void identity.start().catch((e: unknown) => log.error({ error: String(e) }, "mesh identity unavailable"));
