@@ -28,6 +28,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY cmd ./cmd
 COPY pkg ./pkg
 COPY injector ./injector
+COPY tools/bundle-proxy.ts ./tools/
 RUN npm run build
 COPY native ./native
 COPY scripts/build-native.sh ./scripts/
@@ -46,9 +47,10 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/native/original-dst/build/original_dst.node ./native/original-dst/build/
 # `weft` / `weftctl` on PATH: the injector's containers run `weft proxy` and `weft init`. The `weft`
 # launcher puts $WEFT_NODE_ARGS (space-separated node flags the injector sets for a sidecar, e.g.
-# --single-threaded-gc, which Node refuses in NODE_OPTIONS) on node's command line.
+# --single-threaded-gc, which Node refuses in NODE_OPTIONS) on node's command line, and runs `weft proxy`
+# from the proxy bundle (dist/cmd/weft-proxy.js, one file: tools/bundle-proxy.ts) — a sidecar's start.
 RUN chmod 0755 dist/cmd/weftctl.js \
- && printf '#!/bin/sh\n# shellcheck disable=SC2086\nexec node $WEFT_NODE_ARGS /app/dist/cmd/weft.js "$@"\n' > /usr/local/bin/weft \
+ && printf '#!/bin/sh\n# shellcheck disable=SC2086\nif [ "$1" = proxy ]; then shift; exec node $WEFT_NODE_ARGS /app/dist/cmd/weft-proxy.js "$@"; fi\nexec node $WEFT_NODE_ARGS /app/dist/cmd/weft.js "$@"\n' > /usr/local/bin/weft \
  && chmod 0755 /usr/local/bin/weft \
  && ln -s /app/dist/cmd/weftctl.js /usr/local/bin/weftctl
 USER 10001

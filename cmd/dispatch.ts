@@ -1,5 +1,6 @@
 // dispatch: shared entry logic for `weft` and `weftctl`: finds cmd/<tool>/<sub>.ts, runs its
-// `run(argv)` and exits with the code it returns. Unknown subcommands print usage and exit 2.
+// `run(argv)` and exits with the code it returns (runSubcommand; cmd/weft-proxy.ts runs `weft proxy` with
+// it alone). Unknown subcommands print usage and exit 2.
 // Subcommand files carry the extension this file runs under: `.ts` from source, `.js` from the
 // compiled `dist/` (npm run build).
 import { readdirSync } from "node:fs";
@@ -22,10 +23,15 @@ export async function dispatch(tool: string, dir: string, argv: readonly string[
     process.exit(sub === undefined || ["help", "--help", "-h"].includes(sub) ? 0 : 2);
   }
   const mod = (await import(join(dir, `${sub}${EXT}`))) as { default: Subcommand };
+  return runSubcommand(`${tool} ${sub}`, mod.default, rest);
+}
+
+/** Runs one subcommand and sets the exit code it returns (1, with its message, when it throws). */
+export async function runSubcommand(name: string, command: Subcommand, argv: readonly string[]): Promise<never> {
   try {
-    process.exitCode = await mod.default.run(rest);
+    process.exitCode = await command.run(argv);
   } catch (e) {
-    process.stderr.write(`${tool} ${sub}: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`${name}: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exitCode = 1;
   }
   return undefined as never;

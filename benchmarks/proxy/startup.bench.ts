@@ -1,7 +1,9 @@
 // startup.bench: how long a sidecar takes from process start to ready — config in force AND its mesh
 // certificate issued AND /ready answering 200 — against a local controller (file provider, plaintext
 // gRPC, --local-dev-tokens, the mesh CA in memory), as `weft local` runs them. Both run as shipped: the
-// `npm run build` emit (compiled into .cache/) and, for the sidecar, the injected V8 flags. The sidecar
+// `npm run build` output (compiled into .cache/: the controller from the tsc emit, the sidecar from the
+// proxy bundle, dist/cmd/weft-proxy.js, where the checkout has tools/bundle-proxy.ts) and, for the
+// sidecar, the injected V8 flags. The sidecar
 // has one explicit inbound listener (no capture: that needs root and netfilter). Per start, one JSON line:
 // ms from spawn to "config in force", to "workload certificate issued", to the first /ready 200 (polled
 // every 5 ms), ready = the latest of the three, and RSS / private / PSS (kB) once ready. Beside it the
@@ -12,7 +14,7 @@
 // Bounded: every start waits at most 30 s; every child is stopped after its start.
 // Must not: listen or connect anywhere but loopback; print tokens.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { get } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -77,19 +79,23 @@ async function stop(c: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
-/** The `npm run build` emit of `checkout` into `dir`; gives its cmd/weft.js. */
-function build(checkout: string, dir: string): string {
+/** The `npm run build` output of `checkout` into `dir`; gives its cmd/weft.js and the proxy's command (the bundle, or `weft.js proxy` before there was one). */
+function build(checkout: string, dir: string): { weft: string; proxy: string[] } {
   mkdirSync(dir, { recursive: true });
   const tsc = spawnSync(process.execPath, [join(checkout, "node_modules/typescript/bin/tsc"), "-p", join(checkout, "tsconfig.build.json"), "--outDir", dir], { cwd: checkout, encoding: "utf8",
     timeout: 300_000 });
   if (tsc.status !== 0) throw new Error(`build of ${checkout} failed: ${tsc.stdout}${tsc.stderr}`);
   cpSync(join(checkout, "pkg/distribution/weft-distribution.proto"), join(dir, "pkg/distribution/weft-distribution.proto"));
-  return join(dir, "cmd/weft.js");
+  const weft = join(dir, "cmd/weft.js");
+  if (!existsSync(join(checkout, "tools/bundle-proxy.ts"))) return { weft, proxy: [weft, "proxy"] };
+  const bundle = spawnSync(process.execPath, [join(checkout, "tools/bundle-proxy.ts"), dir], { cwd: checkout, encoding: "utf8", timeout: 120_000 });
+  if (bundle.status !== 0) throw new Error(`proxy bundle of ${checkout} failed: ${bundle.stdout}${bundle.stderr}`);
+  return { weft, proxy: [join(dir, "cmd/weft-proxy.js")] };
 }
 
 try {
-  const weft = build(root, out);
-  const baselineWeft = baselineRoot === undefined ? undefined : build(baselineRoot, baselineOut!);
+  const { weft, proxy } = build(root, out);
+  const baseline = baselineRoot === undefined ? undefined : build(baselineRoot, baselineOut!);
 
   // A controller over an empty mesh but one Service (file provider), with one proxy token.
   const manifests = join(work, "manifests");
@@ -136,18 +142,18 @@ spec: { clusterIP: 10.96.0.10, ports: [{ name: http, port: 9080 }] }
       async () => ["--mode", "sidecar", "--namespace", "bench", "--admin-port", String(await freePort()), "--bind", "127.0.0.1", "--capture", "false", "--listen-inbound",
         `127.0.0.1:${await freePort()}=${await freePort()}`, "--drain-ms", "0"];
     const sArgs = await common();
-    const s = await timeStart([...shipped, weft, "proxy", ...sArgs, "--config", staticIr], env, Number(sArgs[5]), { config: /config in force/ });
+    const s = await timeStart([...shipped, ...proxy, ...sArgs, "--config", staticIr], env, Number(sArgs[5]), { config: /config in force/ });
     const sReady = Math.max(...Object.values(s.at));
     results.static!.push(sReady);
     emit({ bench: "proxy-startup", kind: "sidecar-static-config", start: i, config_ms: Math.round(s.at.config!), ready_probe_ms: Math.round(s.at.ready!), ready_ms: Math.round(sReady) });
     await stop(s.child);
 
-    const sidecars: [string, string][] = [["sidecar-controller", weft], ...(baselineWeft !== undefined ? [["sidecar-controller-baseline", baselineWeft] as [string, string]] : [])];
+    const sidecars: [string, string[]][] = [["sidecar-controller", proxy], ...(baseline !== undefined ? [["sidecar-controller-baseline", baseline.proxy] as [string, string[]]] : [])];
     // With a baseline, the order flips every round.
     for (const [kind, entry] of i % 2 === 0 ? sidecars.reverse() : sidecars) {
       const cArgs = await common();
-      const c = await timeStart([...shipped, entry, "proxy", ...cArgs, "--controller", `127.0.0.1:${grpcPort}`, "--pod", `reviews-${i}`, "--service-account", "reviews", "--token-path", tokenPath],
-        env, Number(cArgs[5]), { config: /config in force/, certificate: /workload certificate issued/ });
+      const c = await timeStart([...shipped, ...entry, ...cArgs, "--controller", `127.0.0.1:${grpcPort}`, "--pod", `reviews-${i}`, "--service-account", "reviews", "--token-path", tokenPath], env,
+        Number(cArgs[5]), { config: /config in force/, certificate: /workload certificate issued/ });
       const ready = Math.max(...Object.values(c.at));
       (results[kind] ??= []).push(ready);
       const pid = [c.child.pid!];

@@ -8,8 +8,10 @@
 // - the pod binds listener ports below 1024 as UID 1337 with every capability dropped, through the
 //   namespaced sysctl net.ipv4.ip_unprivileged_port_start=0 (allowed by PSS baseline and restricted;
 //   an added NET_BIND_SERVICE never reaches a non-root process's effective set under the CRI);
-// - a readiness probe on the proxy's /ready (503 until a config is in force and every listener is
-//   bound, and from SIGTERM on), so a rollout waits for the new pod and kube-proxy stops sending to it;
+// - `weft proxy` through the image's `weft` launcher, which runs it from the proxy bundle (Dockerfile);
+// - a readiness probe on the proxy's /ready (503 until a config is in force, its mesh certificate is
+//   issued and every listener is bound, and from SIGTERM on), so a rollout waits for the new pod and
+//   kube-proxy stops sending to it;
 //   liveness on /live only once a startup probe passed (a slow start on a busy node is no failure);
 // - maxUnavailable 0 / maxSurge 1; on SIGTERM the proxy keeps serving for --drain-delay-ms (endpoint
 //   removal reaches every node meanwhile; each response closes its connection) and then drains
@@ -66,6 +68,7 @@ function proxyContainer(gw: Gateway, ns: string, name: string, ports: readonly n
   return {
     name: "proxy",
     image: o.image,
+    command: ["weft"],
     args: [
       "proxy",
       "--mode",

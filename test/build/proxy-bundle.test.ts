@@ -1,0 +1,87 @@
+// proxy-bundle: the proxy's one-file bundle (tools/bundle-proxy.ts: cmd/weft-proxy.ts with its packages,
+// what the image's `weft proxy` and `weft local` run) holds grpc-js but not @kubernetes/client-node,
+// node-forge or the OpenTelemetry SDK, and runs alone: bundled into a directory with nothing else in it (no tsc
+// emit beside it), a sidecar from it gets its config from a loopback distribution server, its workload
+// certificate from that server's Sign RPC, answers /ready 200 only then, and exits 0 on SIGTERM.
+// The bundle goes to a directory of its own under .cache/ (inside the repo, as dist/ is), removed afterwards.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { get } from "node:http";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMeshCa } from "../../pkg/ca/mesh-ca.ts";
+import { DISTRIBUTION_AUDIENCE, createSignHandler } from "../../pkg/ca/sign-handler.ts";
+import { createStaticTokenAuthenticator } from "../../pkg/ca/token-authenticator.ts";
+import { createDistributionServer, type DistributionServer } from "../../pkg/distribution/index.ts";
+import { bundleProxy, type ProxyBundle } from "../../tools/bundle-proxy.ts";
+import { freePort } from "../support/free-port.ts";
+
+const root = resolve(import.meta.dirname, "../..");
+const node = join(root, "node_modules/.bin/node");
+const out = join(root, ".cache", `test-proxy-bundle-${process.pid}`);
+let bundle: ProxyBundle;
+let server: DistributionServer;
+let grpcPort = 0;
+let child: ChildProcess | undefined;
+
+beforeAll(async () => {
+  bundle = await bundleProxy(out);
+  const ca = createMeshCa({ trustDomain: "cluster.local" });
+  const sign = createSignHandler({
+    ca,
+    authenticator: createStaticTokenAuthenticator(
+      new Map([["t-reviews", { namespace: "bench", serviceAccount: "reviews", audiences: [DISTRIBUTION_AUDIENCE], expiresAt: Date.now() + 3600_000 }]]),
+    ),
+  });
+  server = createDistributionServer({ sign });
+  server.setIr({ gateways: [], services: [], clusters: [], secrets: [] });
+  grpcPort = await server.listen("127.0.0.1:0");
+  writeFileSync(join(out, "token"), "t-reviews", { mode: 0o600 });
+}, 60_000);
+
+afterAll(async () => {
+  if (child !== undefined && child.exitCode === null) child.kill("SIGKILL");
+  await server?.close(0);
+  rmSync(out, { recursive: true, force: true });
+});
+
+function readyStatus(port: number): Promise<number> {
+  return new Promise((r) => {
+    get({ host: "127.0.0.1", port, path: "/ready", timeout: 2000 }, (res) => {
+      res.resume();
+      r(res.statusCode ?? 0);
+    }).on("error", () => r(0));
+  });
+}
+
+describe("the proxy bundle", () => {
+  it("holds grpc-js and the proxy's sources, and none of @kubernetes/client-node, node-forge, the OpenTelemetry SDK", () => {
+    expect(bundle.file).toBe(join(out, "cmd/weft-proxy.js"));
+    expect(bundle.inputs).toContain("cmd/weft/proxy.ts");
+    expect(bundle.inputs.some((f) => f.startsWith("node_modules/@grpc/grpc-js/"))).toBe(true);
+    expect(bundle.inputs.filter((f) => /node_modules\/(@kubernetes|node-forge|@opentelemetry\/(sdk|exporter|resources|core|propagator))/.test(f))).toEqual([]);
+    // Alone in its directory: the file, the .proto it reads beside itself, and this test's token.
+    expect(readdirSync(join(out, "cmd")).sort()).toEqual(["weft-distribution.proto", "weft-proxy.js"]);
+  });
+
+  it("runs a sidecar alone: config and certificate from the controller, then ready; exit 0 on SIGTERM", { timeout: 90_000 }, async () => {
+    const admin = await freePort();
+    child = spawn(node, [bundle.file, "--mode", "sidecar", "--namespace", "bench", "--pod", "reviews-1", "--service-account", "reviews", "--token-path", join(out, "token"), "--controller",
+      `127.0.0.1:${grpcPort}`, "--admin-port", String(admin), "--bind", "127.0.0.1", "--capture", "false", "--listen-inbound", `127.0.0.1:${await freePort()}=${await freePort()}`, "--drain-ms", "0"],
+      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WEFT_CONTROLLER_INSECURE: "true" } });
+    const seen: string[] = [];
+    for (const s of [child.stdout!, child.stderr!]) createInterface({ input: s }).on("line", (l) => seen.push(l));
+    const end = Date.now() + 60_000;
+    let status = 0;
+    while (Date.now() < end && child.exitCode === null && (status = await readyStatus(admin)) !== 200) await new Promise((r) => setTimeout(r, 50));
+    expect(status, seen.join("\n")).toBe(200);
+    const logged = (msg: string) => seen.some((l) => l.includes(msg));
+    while (Date.now() < end && !(logged("config in force") && logged("workload certificate issued"))) await new Promise((r) => setTimeout(r, 20));
+    expect(seen.some((l) => l.includes("config in force"))).toBe(true);
+    expect(seen.some((l) => l.includes("workload certificate issued"))).toBe(true);
+    const exited = new Promise<number | null>((r) => child!.once("exit", (code) => r(code)));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  });
+});
