@@ -1,5 +1,6 @@
 // proc-kb: one memory figure (kB) summed over processes, read from /proc: `VmRSS`, `RssAnon` (status),
-// `Pss` or `Private` (smaps_rollup). A process that is gone counts 0. Linux only; benchmarks only.
+// `Pss` or `Private` (smaps_rollup); and their CPU time so far (user + system clock ticks, stat). A
+// process that is gone counts 0. Linux only; benchmarks only.
 import { readFileSync } from "node:fs";
 
 const files = { VmRSS: "status", RssAnon: "status", Pss: "smaps_rollup", Private: "smaps_rollup" } as const;
@@ -27,4 +28,17 @@ export function procKb(pids: readonly number[], field: keyof typeof files): numb
     } catch { /* gone */ }
   }
   return kb;
+}
+
+/** User + system CPU time of `pids` so far, in clock ticks (getconf CLK_TCK a second). */
+export function cpuTicks(pids: readonly number[]): number {
+  let t = 0;
+  for (const p of pids) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      t += Number(f[11]) + Number(f[12]);
+    } catch { /* gone */ }
+  }
+  return t;
 }

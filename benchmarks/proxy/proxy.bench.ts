@@ -23,7 +23,7 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { abCompare } from "./ab-compare.ts";
 import { pacedSideBySide } from "./paced-pair.ts";
-import { procKb } from "./proc-kb.ts";
+import { cpuTicks, procKb } from "./proc-kb.ts";
 import { emitPeerGoals, nodePeers } from "./peer-goals.ts";
 import { haproxyH2, haproxyHttp1, nginxH2, nginxHttp1 } from "./reference-proxies.ts";
 import { freePort } from "../../test/support/free-port.ts";
@@ -81,18 +81,6 @@ function treePids(pid: number): number[] {
   const r = spawnSync("pgrep", ["-P", String(pid)], { encoding: "utf8" });
   for (const l of r.stdout.split("\n")) if (l.trim() !== "") out.push(...treePids(Number(l)));
   return out;
-}
-
-function cpuTicks(pids: number[]): number {
-  let t = 0;
-  for (const p of pids) {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      t += Number(f[11]) + Number(f[12]);
-    } catch { /* gone */ }
-  }
-  return t;
 }
 
 const ticksPerSecond = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim() || 100);
