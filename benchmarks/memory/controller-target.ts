@@ -8,6 +8,7 @@ import { cpSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { createDistributionClient, type DistributionClient } from "../../pkg/distribution/index.ts";
+import { kill } from "../../test/support/child-processes.ts";
 import { freePort, until } from "./gateway-target.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -61,11 +62,7 @@ export async function startControllerTarget(work: string): Promise<ControllerTar
     logged: (text) => new Promise((resolve) => watchers.push({ text, resolve })),
     async stop() {
       client.close();
-      const exited = new Promise<void>((r) => child.once("exit", () => r()));
-      child.kill("SIGTERM");
-      const t = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(t);
+      await kill(child);
     },
   };
 }

@@ -12,6 +12,7 @@ import { PROXY_NODE_OPTIONS } from "../../pkg/util/proxy-node-options.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 
+import { kill } from "../../test/support/child-processes.ts";
 import { freePort } from "../../test/support/free-port.ts";
 
 export { freePort };
@@ -74,11 +75,7 @@ export async function startGatewayTarget(work: string, nodeArgs: readonly string
     pid: child.pid!,
     port,
     async stop() {
-      const exited = new Promise<void>((r) => child.once("exit", () => r()));
-      child.kill("SIGTERM");
-      const t = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(t);
+      await kill(child);
       await new Promise<void>((r) => origin.close(() => r()));
     },
   };

@@ -37,43 +37,32 @@ const tracing = cfg.ratio === "off" ? undefined : initTracing({
   exportDelayMs: 1000,
 });
 const limits = { maxConnections: 100_000 };
-let port: number;
-if (cfg.role === "inbound") {
-  const engine = createHttpEngine({ limits, ...(tracing !== undefined ? { tracing } : {}) });
-  engine.setState(engineStateOf({ gateways: [], services: [], clusters: [], secrets: [] }, "b"));
-  const sc = await startSidecar({
-    engine,
-    outboundPort: 0,
-    inboundPort: 0,
-    host: "127.0.0.1",
-    meshTls: cfg.mat,
-    inboundMode: "strict",
-    lookup: () => undefined,
-    originalDestination: () => ({ address: "127.0.0.1", port: cfg.port }),
-  });
-  port = sc.inboundPort;
-} else {
-  const svc: MeshServiceIR = { namespace: "bench", name: "reviews", clusterIPs: ["127.0.0.10"], ports: [{ port: 9080, cluster: "bench/reviews:9080", consumers: {} }] };
-  const ir: MeshIR = {
-    gateways: [],
-    secrets: [],
-    services: [svc],
-    clusters: [{ id: "bench/reviews:9080", namespace: "bench", service: "reviews", port: 9080, protocol: cfg.protocol ?? "http1",
-      endpoints: [{ address: "127.0.0.1", port: cfg.port, ready: true, serving: true, terminating: false, identity: cfg.peerIdentity }] }],
-  };
-  const engine = createHttpEngine({ limits, ...(tracing !== undefined ? { tracing } : {}) });
-  engine.setState(engineStateOf(ir, "a"));
-  engine.setMeshTls(cfg.mat);
-  const sc = await startSidecar({
-    engine,
-    outboundPort: 0,
-    inboundPort: 0,
-    host: "127.0.0.1",
-    meshTls: cfg.mat,
-    lookup: (ip, p) => (ip === "127.0.0.10" && p === 9080 ? { service: svc, port: svc.ports[0]!, routes: undefined } : undefined),
-    originalDestination: () => ({ address: "127.0.0.10", port: 9080 }),
-  });
-  port = sc.outboundPort;
-}
+const inbound = cfg.role === "inbound";
+// Outbound: the Service VIP's one port, whose cluster is B's inbound port (mesh mTLS, B's identity).
+const svc: MeshServiceIR = { namespace: "bench", name: "reviews", clusterIPs: ["127.0.0.10"], ports: [{ port: 9080, cluster: "bench/reviews:9080", consumers: {} }] };
+const ir: MeshIR = inbound ? { gateways: [], services: [], clusters: [], secrets: [] } : {
+  gateways: [],
+  secrets: [],
+  services: [svc],
+  clusters: [{ id: "bench/reviews:9080", namespace: "bench", service: "reviews", port: 9080, protocol: cfg.protocol ?? "http1",
+    endpoints: [{ address: "127.0.0.1", port: cfg.port, ready: true, serving: true, terminating: false, identity: cfg.peerIdentity }] }],
+};
+const engine = createHttpEngine({ limits, ...(tracing !== undefined ? { tracing } : {}) });
+engine.setState(engineStateOf(ir, inbound ? "b" : "a"));
+if (!inbound) engine.setMeshTls(cfg.mat);
+const sc = await startSidecar({
+  engine,
+  outboundPort: 0,
+  inboundPort: 0,
+  host: "127.0.0.1",
+  meshTls: cfg.mat,
+  ...(inbound ?
+    { inboundMode: "strict" as const, lookup: () => undefined, originalDestination: () => ({ address: "127.0.0.1", port: cfg.port }) } :
+    {
+      lookup: (ip: string, p: number) => (ip === "127.0.0.10" && p === 9080 ? { service: svc, port: svc.ports[0]!, routes: undefined } : undefined),
+      originalDestination: () => ({ address: "127.0.0.10", port: 9080 }),
+    }),
+});
+const port = inbound ? sc.inboundPort : sc.outboundPort;
 process.stdout.write(`${JSON.stringify({ port, pid: process.pid })}\n`);
 process.on("SIGTERM", () => process.exit(0));

@@ -21,6 +21,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../../pkg/util/proxy-node-options.ts";
+import { kill } from "../../test/support/child-processes.ts";
 import { freePort } from "../../test/support/free-port.ts";
 import { median } from "./paced-goals.ts";
 import { cpuTicks, procKb } from "./proc-kb.ts";
@@ -70,14 +71,9 @@ async function timeStart(args: string[], env: NodeJS.ProcessEnv, adminPort: numb
   return { child, at };
 }
 
-async function stop(c: ChildProcess): Promise<void> {
+function stop(c: ChildProcess): Promise<void> {
   children.delete(c);
-  if (c.exitCode !== null || c.signalCode !== null) return;
-  const gone = new Promise<void>((r) => c.once("exit", () => r()));
-  c.kill("SIGTERM");
-  const t = setTimeout(() => c.kill("SIGKILL"), 5000);
-  await gone;
-  clearTimeout(t);
+  return kill(c);
 }
 
 /** The `npm run build` output of `checkout` into `dir`; gives its cmd/weft.js and the proxy's command (the bundle, or `weft.js proxy` before there was one). */

@@ -14,6 +14,7 @@ import { startController, type ControllerHandle } from "../../pkg/controller/run
 import { createKubeClient } from "../../pkg/k8s/index.ts";
 import type { Log } from "../../pkg/k8s/log.ts";
 import { clusterTier, startCluster, type TestCluster } from "../support/cluster.ts";
+import { pollFor } from "../support/poll.ts";
 import { helmTier, render, type K8sObject } from "./helm.ts";
 
 const tier = clusterTier.present ? helmTier : clusterTier;
@@ -33,19 +34,8 @@ const recordingLog: Log = {
   },
 };
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}\nlog problems:\n${problems.join("\n")}`);
+function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
+  return pollFor(what, fn, { timeoutMs, intervalMs: 250, detail: () => `\nlog problems:\n${problems.join("\n")}` });
 }
 
 function serviceAccountKubeConfig(token: string): KubeConfig {

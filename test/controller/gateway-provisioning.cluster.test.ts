@@ -10,47 +10,14 @@
 // Load is bounded in count and time; traffic goes only to the Gateway's ClusterIP inside the node's netns.
 import { Agent } from "node:http";
 import { expect, it } from "vitest";
-import { IMAGE_REFS } from "../../tools/image/build-images.ts";
 import { realNodeTier, sharedCluster, until, type SharedCluster } from "../support/node/shared-cluster.ts";
 import { load, request } from "../support/node/http-load.ts";
+import { demoApp } from "../support/node/demo-app.ts";
 import { installWeft, WEFT_NAMESPACE } from "../support/node/weft-install.ts";
 
 const RESTRICTED = { runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
 
-function backend(ns: string): string {
-  return JSON.stringify({
-    apiVersion: "v1",
-    kind: "List",
-    items: [
-      { apiVersion: "v1", kind: "Service", metadata: { name: "web", namespace: ns }, spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 8080 }] } },
-      {
-        apiVersion: "apps/v1",
-        kind: "Deployment",
-        metadata: { name: "web", namespace: ns },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: "web" } },
-          template: {
-            metadata: { labels: { app: "web" } },
-            spec: {
-              containers: [{
-                name: "web",
-                image: IMAGE_REFS.demo,
-                imagePullPolicy: "IfNotPresent",
-                args: ["/app/examples/apps/http-demo.ts", "--host", "0.0.0.0", "--port", "8080", "--service", "web", "--pod", "$(POD_NAME)"],
-                env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
-                ports: [{ containerPort: 8080 }],
-                readinessProbe: { httpGet: { path: "/", port: 8080 }, periodSeconds: 1 },
-                resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "96Mi" } },
-                securityContext: RESTRICTED,
-              }],
-            },
-          },
-        },
-      },
-    ],
-  });
-}
+const backend = (ns: string): string => demoApp(ns, "web", 1, RESTRICTED);
 
 function gateway(ns: string, backendNs?: string): string {
   return JSON.stringify({

@@ -2,23 +2,16 @@
 // lookup from an IR — which backends of a route are reached over mTLS (endpoints of Pods running a Weft
 // sidecar) and which in plaintext (issue 15 item 2: route status must tell which).
 import { describe, expect, it } from "vitest";
-import type { Condition, StatusUpdate } from "../../pkg/api/index.ts";
+import type { Condition } from "../../pkg/api/index.ts";
 import { backendTransportLookup } from "../../pkg/controller/backend-transport.ts";
 import { routeBackendClusters } from "../../pkg/ir/index.ts";
 import { decorateStatuses, MESH_TLS_CONDITION, meshTlsCondition, withMeshTlsConditions } from "../../pkg/status/index.ts";
 import { translate } from "../../pkg/translate/index.ts";
 import { httpRoute, pod, service, slice, snap } from "../translate/builders.ts";
+import { acceptedConditions, parents, routeStatus } from "./route-status-fixture.ts";
 
-const accepted: Condition = { type: "Accepted", status: "True", reason: "Accepted", message: "ok", observedGeneration: 2 };
-const rejected: Condition = { type: "Accepted", status: "False", reason: "NotAllowedByListeners", message: "no", observedGeneration: 2 };
-
-function route(conditions: Condition[][]): StatusUpdate {
-  return {
-    target: { kind: "HTTPRoute", namespace: "shop", name: "cart", generation: 2 },
-    parents: conditions.map((c, i) => ({ parentRef: { group: "", kind: "Service", name: `svc${i}` }, controllerName: "weft.dev/gateway-controller", conditions: c })),
-  };
-}
-const parents = (s: StatusUpdate) => (s as Extract<StatusUpdate, { parents: unknown }>).parents;
+const { accepted, rejected } = acceptedConditions(2, "NotAllowedByListeners");
+const route = (conditions: Condition[][]) => routeStatus(conditions, 2);
 
 describe("weft.dev/MeshTLS", () => {
   it("True when every ready endpoint runs a sidecar, False naming the plaintext ones, Unknown with none ready", () => {

@@ -2,17 +2,10 @@
 import { describe, expect, it } from "vitest";
 import type { Condition, StatusUpdate } from "../../pkg/api/index.ts";
 import { PROGRAMMED_CONDITION, withProgrammedConditions } from "../../pkg/status/programmed.ts";
+import { acceptedConditions, parents, routeStatus } from "./route-status-fixture.ts";
 
-const accepted: Condition = { type: "Accepted", status: "True", reason: "Accepted", message: "ok", observedGeneration: 3 };
-const rejected: Condition = { type: "Accepted", status: "False", reason: "NoMatchingParent", message: "no", observedGeneration: 3 };
-
-function route(conditions: Condition[][]): StatusUpdate {
-  return {
-    target: { kind: "HTTPRoute", namespace: "shop", name: "cart", generation: 3 },
-    parents: conditions.map((c, i) => ({ parentRef: { group: "", kind: "Service", name: `svc${i}` }, controllerName: "weft.dev/gateway-controller", conditions: c })),
-  };
-}
-const parents = (s: StatusUpdate) => (s as Extract<StatusUpdate, { parents: unknown }>).parents;
+const { accepted, rejected } = acceptedConditions(3, "NoMatchingParent");
+const route = (conditions: Condition[][]) => routeStatus(conditions, 3);
 
 describe("weft.dev/Programmed", () => {
   it("says how many proxies applied the route's generation, per accepted parent", () => {

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMPTY_CLIENT_STATE, applyUpdate, type ClientState } from "../../pkg/distribution/apply-update.ts";
 import { createDistributionClient, type DistributionClient } from "../../pkg/distribution/client.ts";
-import { parseHello } from "../../pkg/distribution/hello.ts";
+import { helloOf, parseHello } from "../../pkg/distribution/hello.ts";
 import { assembleSlice, decodeResource, encodeSlice, versionOf } from "../../pkg/distribution/resources.ts";
 import { createDistributionServer, type DistributionServer } from "../../pkg/distribution/server.ts";
 import { sliceForProxy, sliceKeyOf, type ProxyIdentity, type ProxySlice } from "../../pkg/distribution/slice.ts";
@@ -16,18 +16,7 @@ import { fcParams } from "../support/fast-check-env.ts";
 
 const same = (a: ProxySlice, b: ProxySlice): boolean => canonicalJson(a) === canonicalJson(b);
 
-function helloFrom(proxy: ProxyIdentity, st: ClientState) {
-  return parseHello({
-    namespace: proxy.namespace,
-    serviceAccount: proxy.serviceAccount,
-    pod: proxy.pod,
-    kind: proxy.kind,
-    gatewayNamespace: proxy.gatewayNamespace ?? "",
-    gatewayName: proxy.gatewayName ?? "",
-    version: st.version,
-    known: [...st.resources.values()].map((r) => ({ type: r.msg.type, name: r.msg.name, hash: r.hash })),
-  });
-}
+const helloFrom = (proxy: ProxyIdentity, st: ClientState) => parseHello(helloOf(proxy, st));
 
 describe("encode/decode", () => {
   it("round-trips every slice: decoded resources reassemble to the same slice and version", () => {

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createMeshCa } from "../../pkg/ca/index.ts";
 import { createDistributionClient } from "../../pkg/distribution/client.ts";
 import { loadDistributionProto, type DistributionStub, type ServerMessage } from "../../pkg/distribution/proto.ts";
-import { createDistributionServer } from "../../pkg/distribution/server.ts";
+import { createDistributionServer, type DistributionServer } from "../../pkg/distribution/server.ts";
 import type { ProxySlice } from "../../pkg/distribution/slice.ts";
 import { validateIr } from "../../pkg/ir/index.ts";
 import { sampleIr } from "./ir-fixtures.ts";
@@ -28,13 +28,19 @@ async function waitFor(what: string, cond: () => boolean, limitMs = 10_000): Pro
 const caA = createMeshCa({ trustDomain: "cluster.local" });
 const caB = createMeshCa({ trustDomain: "cluster.local" });
 
+/** A distribution server on loopback with the sample IR and caA's roots, closed after the test. */
+async function serving(): Promise<{ server: DistributionServer; port: number }> {
+  const server = createDistributionServer();
+  server.setIr(sampleIr());
+  server.setTrust(caA.trustBundle());
+  const port = await server.listen("127.0.0.1:0");
+  cleanups.push(() => server.close(0));
+  return { server, port };
+}
+
 describe("trust bundle over the distribution stream", () => {
   it("pushes the roots to proxies that take them, and a changed bundle without an IR change", async () => {
-    const server = createDistributionServer();
-    server.setIr(sampleIr());
-    server.setTrust(caA.trustBundle());
-    const port = await server.listen("127.0.0.1:0");
-    cleanups.push(() => server.close(0));
+    const { server, port } = await serving();
     const configs: { version: string; slice: ProxySlice }[] = [];
     const client = createDistributionClient({
       address: `127.0.0.1:${port}`,
@@ -56,11 +62,7 @@ describe("trust bundle over the distribution stream", () => {
   });
 
   it("sends no trust resource to a proxy whose hello does not announce the feature", async () => {
-    const server = createDistributionServer();
-    server.setIr(sampleIr());
-    server.setTrust(caA.trustBundle());
-    const port = await server.listen("127.0.0.1:0");
-    cleanups.push(() => server.close(0));
+    const { port } = await serving();
     const { Client } = loadDistributionProto();
     const stub = new Client(`127.0.0.1:${port}`, credentials.createInsecure()) as unknown as DistributionStub;
     cleanups.push(() => stub.close());

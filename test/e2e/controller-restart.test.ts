@@ -9,31 +9,20 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { eventually, httpGet } from "./support/e2e-helpers.ts";
-import { meshAddresses, startApps, startMesh, waitForMesh, type Apps, type Mesh } from "./support/mesh-fixture.ts";
+import { meshAddresses, meshPerFile, type Mesh } from "./support/mesh-fixture.ts";
 
 // Below the kernel's ephemeral range (32768+), where a port can be taken by any outgoing connection.
 const BASE = 12000 + (process.pid % 40) * 100;
 const BLOCK = 1;
 const SVC = meshAddresses(BLOCK).svc;
-let apps: Apps | undefined;
-let mesh: Mesh | undefined;
-let caHome: string;
-
-beforeAll(async () => {
-  caHome = mkdtempSync(join(tmpdir(), "weft-e2e-ca-"));
-  apps = await startApps(BASE);
-  mesh = startMesh(BASE, apps, { block: BLOCK, controllerFlags: ["--ca-dir", join(caHome, "ca")] });
-  await waitForMesh(mesh);
-}, 90_000);
-
-afterAll(async () => {
-  await mesh?.sup.stopAll(3000);
-  await apps?.close();
-  if (mesh !== undefined) rmSync(mesh.work, { recursive: true, force: true });
+const caHome = mkdtempSync(join(tmpdir(), "weft-e2e-ca-"));
+// Registered before the mesh's hooks, so it runs after the mesh stopped (after-hooks run in reverse).
+afterAll(() => {
   rmSync(caHome, { recursive: true, force: true });
 });
+const fixture = meshPerFile(BASE, () => ({ block: BLOCK, controllerFlags: ["--ca-dir", join(caHome, "ca")] }));
 
 /** Answers 200 `times` times in a row (each within the deadline). */
 async function recovers(what: string, url: string, ms: number, times = 5): Promise<void> {
@@ -69,7 +58,7 @@ async function restartProxy(m: Mesh, name: string, generation: number): Promise<
 
 describe("a controller restart does not cut the mesh", () => {
   it("keeps its CA with --ca-dir: a sidecar restarted after it is accepted by its peers", async () => {
-    const m = mesh!;
+    const m = fixture.mesh;
     const gw = `http://127.0.0.1:${m.ports.gateway}/h1`;
     await recovers("gateway → h1 before the restart", gw, 20_000);
     const root = readFileSync(join(caHome, "ca", "root.crt"), "utf8");
@@ -81,7 +70,7 @@ describe("a controller restart does not cut the mesh", () => {
   }, 90_000);
 
   it("heals a CA change without restarting the other proxies: roots pushed, old and new trusted, certificates renewed", async () => {
-    const m = mesh!;
+    const m = fixture.mesh;
     const at = m.controllerArgs.indexOf("--ca-dir");
     const inMemoryCa = m.controllerArgs.filter((_, i) => i !== at && i !== at + 1);
     await restartController(m, "controller-3", inMemoryCa);

@@ -7,19 +7,18 @@
 import { credentials, loadPackageDefinition, type Client, type ServiceError } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { execFileSync } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { connect as h2connect } from "node:http2";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createDistributionServer, type DistributionServer } from "../../pkg/distribution/index.ts";
 import type { MeshIR } from "../../pkg/ir/types.ts";
 import { createSupervisor, type Supervisor } from "../../pkg/local/processes.ts";
 import { REPO, eventually, httpGet } from "./support/e2e-helpers.ts";
-import { NS, SVC_IP, startApps, startMesh, waitForMesh, writeManifests, type Apps, type Mesh } from "./support/mesh-fixture.ts";
+import { meshPerFile, NS, SVC_IP, writeManifests, type Mesh } from "./support/mesh-fixture.ts";
 
 const BASE = 25000 + (process.pid % 50) * 100;
-let apps: Apps | undefined;
-let mesh: Mesh | undefined;
+const fixture = meshPerFile(BASE);
 
 type EchoClient = Client & { Say(req: { message: string }, opts: { deadline: number }, cb: (e: ServiceError | null, r?: { message: string; pod: string }) => void): void };
 function grpcSay(port: number, message: string): Promise<{ message: string; pod: string }> {
@@ -86,21 +85,9 @@ async function expectGeneration(m: Mesh, before: Map<string, string>, gen: numbe
   expect(JSON.parse(ew.body)).toMatchObject({ app: "h1" });
 }
 
-beforeAll(async () => {
-  apps = await startApps(BASE);
-  mesh = startMesh(BASE, apps);
-  await waitForMesh(mesh);
-}, 90_000);
-
-afterAll(async () => {
-  await mesh?.sup.stopAll(3000);
-  await apps?.close();
-  if (mesh !== undefined) rmSync(mesh.work, { recursive: true, force: true });
-});
-
 describe("distribution end to end (controller → proxies → upstreams)", () => {
   it("serves every path: gateway → h1 and h2c, gRPC, east-west; inbound sidecars see SPIFFE-verified mTLS peers", async () => {
-    const m = mesh!;
+    const m = fixture.mesh;
     const a = await eventually("gateway /h1", 20_000, async () => {
       const r = await httpGet(`http://127.0.0.1:${m.ports.gateway}/h1`);
       return r.status === 200 ? r : undefined;
@@ -126,7 +113,7 @@ describe("distribution end to end (controller → proxies → upstreams)", () =>
   }, 40_000);
 
   it("a route change reaches every proxy (/config version) and the traffic", async () => {
-    const m = mesh!;
+    const m = fixture.mesh;
     const before = await versions(m);
     expect(before.size).toBe(5);
     writeManifests(m.dir, 2);
@@ -134,7 +121,7 @@ describe("distribution end to end (controller → proxies → upstreams)", () =>
   }, 60_000);
 
   it("a controller SIGKILLed under load loses zero requests; proxies resync when it returns", async () => {
-    const m = mesh!;
+    const m = fixture.mesh;
     const before = await versions(m);
     const results: { ok: boolean; what: string }[] = [];
     const deadline = Date.now() + 20_000;
@@ -173,14 +160,14 @@ describe("NACK end to end (in-test distribution server → real weft proxy)", ()
   });
 
   it("a config the proxy rejects is NACKed and the proxy keeps serving the last good one", async () => {
-    const out = execFileSync(process.execPath, [join(REPO, "cmd/weftctl.ts"), "translate", "-f", mesh!.dir, "-o", "json"], { encoding: "utf8" });
+    const out = execFileSync(process.execPath, [join(REPO, "cmd/weftctl.ts"), "translate", "-f", fixture.mesh.dir, "-o", "json"], { encoding: "utf8" });
     const translated = (JSON.parse(out) as { ir: MeshIR }).ir;
     // This proxy has no mesh identity (no CA here): its h1 cluster points at the app itself, so the
     // last good config must answer 200, through its route (x-gen), not a 503.
     const good: MeshIR = { ...translated, clusters: translated.clusters.map((c) =>
       c.service !== "h1" ? c : {
         ...c,
-        endpoints: [{ address: "127.0.0.1", port: apps!.ports.h1, ready: true, serving: true, terminating: false }],
+        endpoints: [{ address: "127.0.0.1", port: fixture.apps.ports.h1, ready: true, serving: true, terminating: false }],
       }
     ) };
     expect(good.clusters.some((c) => c.service === "h1")).toBe(true);
@@ -190,7 +177,7 @@ describe("NACK end to end (in-test distribution server → real weft proxy)", ()
     } });
     const port = await server.listen("127.0.0.1:0");
     server.setIr(good);
-    sup = createSupervisor(join(mesh!.work, "logs"), false, { WEFT_CONTROLLER_INSECURE: "true" });
+    sup = createSupervisor(join(fixture.mesh.work, "logs"), false, { WEFT_CONTROLLER_INSECURE: "true" });
     const admin = BASE + 40;
     const gwPort = BASE + 41;
     sup.start("nack-gateway", 1, [join(REPO, "cmd/weft.ts"), "proxy", "--mode", "gateway", "--gateway", `${NS}/gw`, "--controller", `127.0.0.1:${port}`, "--admin-port", String(admin), "--bind",

@@ -5,13 +5,14 @@
 // - one Jaeger service per workload (each demo pod, the Gateway), each process carrying its pod and namespace;
 // - no span with a warning (clock-skew adjustment) and every child inside its parent;
 // - span names and attributes per the HTTP/RPC conventions, and Weft's reason on every refused request.
-import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
 import { jaegerTier, spanTree, startJaeger, traceProblems, type Jaeger, type JaegerSpan, type JaegerTrace } from "../support/jaeger.ts";
-import { NODE_BIN_PATH, REPO, eventually, httpGet, killTree } from "./support/e2e-helpers.ts";
+import { NODE_BIN_PATH, REPO, httpGet, killTree } from "./support/e2e-helpers.ts";
+import { copyLocalExample, startWeftLocal, type WeftLocalRun } from "./support/weft-local.ts";
 
 // Below the kernel's ephemeral range and apart from the other local-mode e2e files' ports and IPs.
 const BASE = 16000 + (process.pid % 10) * 200;
@@ -38,9 +39,7 @@ const KEYS = ["http.route", "url.path", "url.scheme", "http.response.status_code
 
 let dir = "";
 let jaeger: Jaeger | undefined;
-let proc: ChildProcess | undefined;
-let stdout = "";
-let stderr = "";
+let run: WeftLocalRun | undefined;
 let traces: JaegerTrace[] = [];
 
 const byPath = (path: string): JaegerTrace => {
@@ -61,27 +60,12 @@ jaegerTier.describe("weft local traces in a real Jaeger", () => {
   beforeAll(async () => {
     jaeger = await startJaeger();
     dir = mkdtempSync(join(tmpdir(), "weft-e2e-jaeger-"));
-    cpSync(join(REPO, "examples/local"), dir, { recursive: true });
+    copyLocalExample(dir, "127.0.216.", "127.0.226.");
     writeFileSync(join(dir, "40-broken.yaml"), EXTRA);
-    for (const f of readdirSync(dir)) {
-      const p = join(dir, f);
-      writeFileSync(p, readFileSync(p, "utf8").replaceAll("127.0.10.", "127.0.216.").replaceAll("127.0.20.", "127.0.226."));
-    }
-    proc = spawn(process.execPath, ["cmd/weft.ts", "local", "--dir", dir, "--base-port", String(BASE), "--gateway-port", String(GATEWAY_PORT)], {
-      cwd: REPO,
-      stdio: ["ignore", "pipe", "pipe"],
+    run = startWeftLocal(process.execPath, ["--dir", dir, "--base-port", String(BASE), "--gateway-port", String(GATEWAY_PORT)], {
       env: { ...process.env, PATH: NODE_BIN_PATH, WEFT_TRACING_ENDPOINT: jaeger.otlpHttp, WEFT_TRACING_PROTOCOL: "http", OTEL_SERVICE_NAME: "", OTEL_RESOURCE_ATTRIBUTES: "" },
     });
-    proc.stdout!.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    proc.stderr!.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    await eventually("the local-mode banner", 90_000, async () => (stdout.includes("Ctrl-C stops everything") ? true : undefined))
-      .catch((e: unknown) => {
-        throw new Error(`${String(e)}\nstdout: ${stdout}\nstderr: ${stderr}`);
-      });
+    await run.banner;
     // The banner's requests (bounded: 24 in all), then the refused ones.
     for (let i = 0; i < 6; i++) {
       expect((await httpGet(`${GW}/`, { "user-agent": "weft-e2e/1", "x-request-id": `rid-web-${i}` })).status).toBe(200);
@@ -104,7 +88,7 @@ jaegerTier.describe("weft local traces in a real Jaeger", () => {
   }, 240_000);
 
   afterAll(async () => {
-    killTree(proc);
+    killTree(run?.proc);
     if (dir !== "") rmSync(dir, { recursive: true, force: true });
     await jaeger?.stop();
   });

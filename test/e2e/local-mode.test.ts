@@ -3,20 +3,19 @@
 // lines through node:http, the gRPC and weftctl lines as printed) and checks their outcomes; then
 // edits the copied manifests and sees the route change take effect; then stops it with SIGTERM and
 // checks that no child process survives.
-import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NODE_BIN_PATH, REPO, alive, descendants, eventually, httpGet, killTree, parseCurl, runCurl } from "./support/e2e-helpers.ts";
+import { copyLocalExample, startWeftLocal, type WeftLocalRun } from "./support/weft-local.ts";
 
 // Below the kernel's ephemeral range (32768+), so no outgoing connection of another test holds one of ours.
 const BASE = 20000 + (process.pid % 50) * 100;
 const GATEWAY_PORT = BASE + 95;
 let dir = "";
-let proc: ChildProcess | undefined;
-let stdout = "";
-let stderr = "";
+let run: WeftLocalRun | undefined;
 const commands = new Map<string, string>();
 
 function sh(cmd: string): Promise<{ code: number; out: string; err: string }> {
@@ -31,29 +30,12 @@ const versionOf = (body: string): string => (JSON.parse(body) as { version: stri
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "weft-e2e-local-"));
-  cpSync(join(REPO, "examples/local"), dir, { recursive: true });
-  for (const f of readdirSync(dir)) {
-    const p = join(dir, f);
-    writeFileSync(p, readFileSync(p, "utf8").replaceAll("127.0.10.", "127.0.210.").replaceAll("127.0.20.", "127.0.220."));
-  }
-  proc = spawn(process.execPath, ["cmd/weft.ts", "local", "--dir", dir, "--base-port", String(BASE), "--gateway-port", String(GATEWAY_PORT)], {
-    cwd: REPO,
-    stdio: ["ignore", "pipe", "pipe"],
+  copyLocalExample(dir, "127.0.210.", "127.0.220.");
+  run = startWeftLocal(process.execPath, ["--dir", dir, "--base-port", String(BASE), "--gateway-port", String(GATEWAY_PORT)], {
     env: { ...process.env, PATH: NODE_BIN_PATH, WEFT_TRACING_ENDPOINT: "" },
   });
-  proc.stdout!.on("data", (c: Buffer) => {
-    stdout += c.toString();
-  });
-  proc.stderr!.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const exited = new Promise<never>((_, reject) => proc!.once("exit", (code) => reject(new Error(`weft local exited ${code}: ${stderr}`))));
-  exited.catch(() => {});
-  await Promise.race([exited, eventually("the local-mode banner", 90_000, async () => (stdout.includes("Ctrl-C stops everything") ? true : undefined))
-    .catch((e: unknown) => {
-      throw new Error(`${String(e)}\nstdout: ${stdout}\nstderr: ${stderr}`);
-    })]);
-  const lines = stdout.split("\n");
+  await run.banner;
+  const lines = run.stdout.split("\n");
   lines.forEach((l, i) => {
     const m = /^ {2}# ([a-z-]+):/.exec(l);
     const next = lines[i + 1] ?? "";
@@ -62,7 +44,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  killTree(proc);
+  killTree(run?.proc);
   if (dir !== "") rmSync(dir, { recursive: true, force: true });
 });
 
@@ -130,7 +112,7 @@ describe("weft local, driven through its banner", () => {
 
   it("prints a one-line summary per trace (built-in receiver): the Gateway's service → mTLS sidecar hops (their pods' services) with route and status", async () => {
     const line = await eventually("a trace summary line", 25_000,
-      async () => /^trace [0-9a-f]{8} \d+ hops [\d.]+ ms status 200 route HTTPRoute\/demo\/web: public\.demo GET \/\S* 200 → [a-z0-9-]+\.demo\(mTLS\) GET inbound:\d+ 200/m.exec(stdout)?.[0]);
+      async () => /^trace [0-9a-f]{8} \d+ hops [\d.]+ ms status 200 route HTTPRoute\/demo\/web: public\.demo GET \/\S* 200 → [a-z0-9-]+\.demo\(mTLS\) GET inbound:\d+ 200/m.exec(run!.stdout)?.[0]);
     expect(line).toBeDefined();
   }, 30_000);
 
@@ -149,7 +131,7 @@ describe("weft local, driven through its banner", () => {
   }, 40_000);
 
   it("a broken manifest edit is reported and the last good routes keep serving", async () => {
-    const logs = /^ {2}logs +(\S+)$/m.exec(stdout)?.[1];
+    const logs = /^ {2}logs +(\S+)$/m.exec(run!.stdout)?.[1];
     expect(logs).toBeDefined();
     const file = join(dir, "20-routes.yaml");
     writeFileSync(file, `${readFileSync(file, "utf8")}\n---\nkind: HTTPRoute\napiVersion: gateway.networking.k8s.io/v1\nmetadata: {{ broken\n`);
@@ -164,10 +146,10 @@ describe("weft local, driven through its banner", () => {
   }, 30_000);
 
   it("SIGTERM stops everything: exit 0 and no child survives", async () => {
-    const kids = descendants(proc!.pid!);
+    const kids = descendants(run!.proc.pid!);
     expect(kids.length).toBeGreaterThanOrEqual(10);
-    const exited = new Promise<number | null>((r) => proc!.once("exit", (code) => r(code)));
-    proc!.kill("SIGTERM");
+    const exited = new Promise<number | null>((r) => run!.proc.once("exit", (code) => r(code)));
+    run!.proc.kill("SIGTERM");
     expect(await exited).toBe(0);
     await eventually("every child to be gone", 10_000, async () => (kids.every((k) => !alive(k)) ? true : undefined));
   }, 40_000);

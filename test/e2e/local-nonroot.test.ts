@@ -5,13 +5,14 @@
 // to it is still routed as web:80 (original destination). The printed east-west command answers too.
 // As root, directories above the checkout that other users cannot traverse get o+x for the run (restored
 // after); the tier "unprivileged-user" is missing when the checkout is still not readable by uid 65534.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
 import { requireTier } from "../support/tiers.ts";
-import { eventually, httpGet, killTree, parseCurl, REPO } from "./support/e2e-helpers.ts";
+import { httpGet, killTree, parseCurl, REPO } from "./support/e2e-helpers.ts";
+import { copyLocalExample, startWeftLocal, type WeftLocalRun } from "./support/weft-local.ts";
 
 // Below the kernel's ephemeral range (32768+); local mode uses base … base+159.
 const BASE = 18000 + (process.pid % 10) * 200;
@@ -50,46 +51,27 @@ const unprivilegedStart = ((): number => {
 })();
 
 let work = "";
-let proc: ChildProcess | undefined;
-let stdout = "";
-let stderr = "";
+let run: WeftLocalRun | undefined;
 
 beforeAll(async () => {
   if (!tier.present) return;
   work = mkdtempSync(join(tmpdir(), "weft-e2e-nonroot-"));
   const dir = join(work, "manifests");
-  cpSync(join(REPO, "examples/local"), dir, { recursive: true });
-  for (const f of readdirSync(dir)) {
-    const p = join(dir, f);
-    writeFileSync(p, readFileSync(p, "utf8").replaceAll("127.0.10.", "127.0.214.").replaceAll("127.0.20.", "127.0.224."));
-  }
+  copyLocalExample(dir, "127.0.214.", "127.0.224.");
   mkdirSync(join(work, "state"));
   if (asRoot) {
     for (const p of [work, dir, join(work, "state"), ...readdirSync(dir).map((f) => join(dir, f))]) chownSync(p, 65534, 65534);
   }
   chmodSync(work, 0o755);
-  proc = spawn(NODE, ["cmd/weft.ts", "local", "--dir", dir, "--base-port", String(BASE), "--gateway-port", String(GATEWAY_PORT), "--ca-dir", join(work, "state", "ca")], {
+  run = startWeftLocal(NODE, ["--dir", dir, "--base-port", String(BASE), "--gateway-port", String(GATEWAY_PORT), "--ca-dir", join(work, "state", "ca")], {
     ...ids,
-    cwd: REPO,
-    stdio: ["ignore", "pipe", "pipe"],
     env: { PATH: `${join(REPO, "node_modules/.bin")}:/usr/bin:/bin`, HOME: work, WEFT_TRACING_ENDPOINT: "" },
   });
-  proc.stdout!.on("data", (c: Buffer) => {
-    stdout += c.toString();
-  });
-  proc.stderr!.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const exited = new Promise<never>((_, reject) => proc!.once("exit", (code) => reject(new Error(`weft local exited ${code}: ${stderr}`))));
-  exited.catch(() => {});
-  await Promise.race([exited, eventually("the local-mode banner", 90_000, async () => (stdout.includes("Ctrl-C stops everything") ? true : undefined))
-    .catch((e: unknown) => {
-      throw new Error(`${String(e)}\nstdout: ${stdout}\nstderr: ${stderr}`);
-    })]);
+  await run.banner;
 }, 120_000);
 
 afterAll(async () => {
-  killTree(proc);
+  killTree(run?.proc);
   if (work !== "") rmSync(work, { recursive: true, force: true });
   restoreAncestors();
 });
@@ -98,14 +80,14 @@ tier.describe("weft local as a normal user", () => {
   tier.it("serves privileged Service ports on port + 10000, routed by original destination, and prints the real address", async () => {
     const moved = 80 < unprivilegedStart;
     const web = moved ? "127.0.214.1:10080" : "127.0.214.1:80";
-    if (moved) expect(stdout).toContain("127.0.214.1:10080 (for :80)");
+    if (moved) expect(run!.stdout).toContain("127.0.214.1:10080 (for :80)");
     const r = await httpGet(`http://${web}/`);
     expect(r.status).toBe(200);
     expect(JSON.parse(r.body)).toMatchObject({ service: "web" });
   }, 30_000);
 
   tier.it("answers the printed east-west and gateway commands", async () => {
-    const lines = stdout.split("\n");
+    const lines = run!.stdout.split("\n");
     const cmd = (kind: string): string => lines[lines.findIndex((l) => l.startsWith(`  # ${kind}:`)) + 1]!.slice(4);
     const ew = parseCurl(cmd("east-west"));
     const a = await httpGet(ew.url, ew.headers);
@@ -117,8 +99,8 @@ tier.describe("weft local as a normal user", () => {
   }, 30_000);
 
   tier.it("stops cleanly on SIGTERM", async () => {
-    const code = new Promise<number | null>((r) => proc!.once("exit", (c) => r(c)));
-    proc!.kill("SIGTERM");
+    const code = new Promise<number | null>((r) => run!.proc.once("exit", (c) => r(c)));
+    run!.proc.kill("SIGTERM");
     expect(await code).toBe(0);
   }, 30_000);
 });

@@ -3,14 +3,9 @@
 // request, what the compiled router (pkg/router, the code the proxy runs) decides: the rule and match
 // entry, or why there is none (no listener for the host, no mesh Service at the destination, no route
 // attached, no rule matching). Compared with <case>.out.yaml through test/support/golden.ts.
-import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { parse, stringify } from "yaml";
 import type { MeshIR } from "../../pkg/ir/index.ts";
 import { compileGateway, compileMesh, lookupMeshDestination, matchRoute, selectListener, type CompiledRoutes, type RequestView } from "../../pkg/router/index.ts";
-import { expectGolden } from "../support/golden.ts";
-import { irCases, readIrCase } from "./ir-golden-cases.ts";
-import { REPO_ROOT } from "./golden-cases.ts";
+import { irGoldenSuite, readIrCase } from "./ir-golden-cases.ts";
 
 interface CaseRequest {
   readonly method?: string;
@@ -73,17 +68,7 @@ function decide(ir: MeshIR, c: RouterCase): unknown[] {
   });
 }
 
-const cases = irCases("router");
-
-describe("router golden corpus (IR + requests → rule or no route)", () => {
-  it("has cases for both faces and for an IR the validator refuses", () => {
-    expect(cases.length).toBeGreaterThanOrEqual(4);
-  });
-  for (const c of cases) {
-    it(c.name, () => {
-      const input = readIrCase<RouterCase>(c, ["proxy", "requests"]);
-      const out = "invalid" in input ? { invalidIr: input.invalid } : { decisions: decide(input.ir, input.rest) };
-      expectGolden(join(REPO_ROOT, c.output), stringify(out, { lineWidth: 0 }), { parse, rerun: "test/golden/router-golden.test.ts" });
-    });
-  }
+irGoldenSuite("router", "router golden corpus (IR + requests → rule or no route)", "has cases for both faces and for an IR the validator refuses", 4, (c) => {
+  const input = readIrCase<RouterCase>(c, ["proxy", "requests"]);
+  return "invalid" in input ? { invalidIr: input.invalid } : { decisions: decide(input.ir, input.rest) };
 });

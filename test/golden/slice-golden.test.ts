@@ -2,29 +2,16 @@
 // proxy identity; the output is the slice pkg/distribution's sliceForProxy gives that proxy (what the
 // controller sends it), compared with <case>.out.yaml through test/support/golden.ts. Key material in
 // the slice is printed as given (the cases hold placeholder text, never real keys).
-import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { parse, stringify } from "yaml";
+import { expect } from "vitest";
 import { sliceForProxy, type ProxyIdentity } from "../../pkg/distribution/index.ts";
 import { validateIr } from "../../pkg/ir/index.ts";
-import { expectGolden } from "../support/golden.ts";
-import { irCases, readIrCase } from "./ir-golden-cases.ts";
-import { REPO_ROOT } from "./golden-cases.ts";
+import { irGoldenSuite, readIrCase } from "./ir-golden-cases.ts";
 
-const cases = irCases("slice");
-
-describe("slice golden corpus (IR + identity → slice)", () => {
-  it("has cases for sidecars and gateways", () => {
-    expect(cases.length).toBeGreaterThanOrEqual(3);
-  });
-  for (const c of cases) {
-    it(c.name, () => {
-      const input = readIrCase<{ proxy: ProxyIdentity }>(c, ["proxy"]);
-      if ("invalid" in input) throw new Error(`${c.input}: the IR does not validate: ${input.invalid.path}: ${input.invalid.message}`);
-      const slice = sliceForProxy(input.ir, input.rest.proxy);
-      const checked = validateIr(slice);
-      expect(checked.ok ? "valid" : checked.reason, "a slice is valid IR").toBe("valid");
-      expectGolden(join(REPO_ROOT, c.output), stringify({ slice }, { lineWidth: 0 }), { parse, rerun: "test/golden/slice-golden.test.ts" });
-    });
-  }
+irGoldenSuite("slice", "slice golden corpus (IR + identity → slice)", "has cases for sidecars and gateways", 3, (c) => {
+  const input = readIrCase<{ proxy: ProxyIdentity }>(c, ["proxy"]);
+  if ("invalid" in input) throw new Error(`${c.input}: the IR does not validate: ${input.invalid.path}: ${input.invalid.message}`);
+  const slice = sliceForProxy(input.ir, input.rest.proxy);
+  const checked = validateIr(slice);
+  expect(checked.ok ? "valid" : checked.reason, "a slice is valid IR").toBe("valid");
+  return { slice };
 });

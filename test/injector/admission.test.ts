@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Namespace } from "../../pkg/api/index.ts";
 import { applyJsonPatch, DEFAULT_INJECTOR_CONFIG, reviewResponse, type NamespaceLookup } from "../../injector/index.ts";
+import { admissionReview, podCreateRequest } from "../support/admission-review.ts";
 import { fcParams } from "../support/fast-check-env.ts";
 
 const namespaces: Record<string, Namespace> = {
@@ -18,19 +19,8 @@ function pod(annotations?: Record<string, string>): Record<string, unknown> {
   return { apiVersion: "v1", kind: "Pod", metadata: { generateName: "reviews-", ...(annotations ? { annotations } : {}) }, spec: { containers: [{ name: "app", image: "reviews:1" }] } };
 }
 
-function review(request: Record<string, unknown>): string {
-  return JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request });
-}
-
-const podRequest = (object: unknown, extra: Record<string, unknown> = {}) => ({
-  uid: "705ab4f5-6393-11e8-b7cc-42010a800002",
-  kind: { group: "", version: "v1", kind: "Pod" },
-  resource: { group: "", version: "v1", resource: "pods" },
-  namespace: "shop",
-  operation: "CREATE",
-  object,
-  ...extra,
-});
+const review = admissionReview;
+const podRequest = (object: unknown, extra: Record<string, unknown> = {}) => podCreateRequest(object, { uid: "705ab4f5-6393-11e8-b7cc-42010a800002", ...extra });
 
 describe("reviewResponse", () => {
   it("injects a pod of an enabled namespace with a base64 JSONPatch that applies", async () => {

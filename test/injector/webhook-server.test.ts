@@ -1,11 +1,11 @@
 // webhook-server: the HTTPS edge on loopback — AdmissionReview round trip with a patch, health
 // endpoint, wrong path/method, oversized bodies cut off (declared and streamed), malformed JSON.
-import { request } from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Namespace } from "../../pkg/api/index.ts";
 import { createWebhookServer, DEFAULT_INJECTOR_CONFIG } from "../../injector/index.ts";
 import { createLogger, createMetricsRegistry, registerControllerMetrics } from "../../pkg/telemetry/index.ts";
+import { admissionReview, podCreateRequest, webhookCall } from "../support/admission-review.ts";
 import { selfSigned } from "../support/certs.ts";
 
 const tls = selfSigned("weft-webhook.weft-system.svc");
@@ -33,33 +33,12 @@ afterAll(async () => {
   await new Promise<void>((r) => server.close(() => r()));
 });
 
-function call(method: string, path: string, body?: string | ((write: (s: string) => boolean) => void)): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method, path, ca: tls.certPem, servername: "weft-webhook.weft-system.svc", agent: false, headers: { "content-type": "application/json" } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-      });
-    req.on("error", reject);
-    if (typeof body === "function") body((s) => req.write(s));
-    else if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
+const call = (method: string, path: string, body?: string | ((write: (s: string) => boolean) => void)) =>
+  webhookCall({ port, ca: tls.certPem, servername: "weft-webhook.weft-system.svc" }, method, path, body);
 
-const review = JSON.stringify({
-  apiVersion: "admission.k8s.io/v1",
-  kind: "AdmissionReview",
-  request: {
-    uid: "u-1",
-    kind: { group: "", version: "v1", kind: "Pod" },
-    resource: { group: "", version: "v1", resource: "pods" },
-    namespace: "shop",
-    operation: "CREATE",
-    object: { apiVersion: "v1", kind: "Pod", metadata: { name: "reviews-1", annotations: { token: "do-not-log-me" } }, spec: { containers: [{ name: "app", image: "reviews:1" }] } },
-  },
-});
+const review = admissionReview(
+  podCreateRequest({ apiVersion: "v1", kind: "Pod", metadata: { name: "reviews-1", annotations: { token: "do-not-log-me" } }, spec: { containers: [{ name: "app", image: "reviews:1" }] } }),
+);
 
 describe("webhook server", () => {
   it("answers an AdmissionReview over TLS with a patch and logs the decision without the object", async () => {

@@ -16,20 +16,10 @@ import { withProxyTracing } from "../../pkg/controller/webhook-host.ts";
 import { DEFAULT_INJECTOR_CONFIG } from "../../injector/index.ts";
 import { desiredGatewayObjects, gatewayAddresses, provisionedName } from "../../pkg/controller/gateway-objects.ts";
 import { decorateStatuses } from "../../pkg/status/index.ts";
+import { weftGatewayYaml } from "../support/gateway-yaml.ts";
 
 const manifests = (host: string) => `
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: weft }
-spec: { controllerName: weft.dev/gateway-controller }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: gw, namespace: demo, generation: 1 }
-spec:
-  gatewayClassName: weft
-  listeners: [{ name: http, protocol: HTTP, port: 8080 }]
----
+${weftGatewayYaml({ name: "gw", namespace: "demo", generation: 1 }, "[{ name: http, protocol: HTTP, port: 8080 }]")}---
 apiVersion: v1
 kind: Service
 metadata: { name: svc, namespace: demo }

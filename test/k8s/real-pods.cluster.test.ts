@@ -6,7 +6,7 @@
 // empties the slices. No sidecar here: the namespace is not labelled for injection.
 import { get as httpGet } from "node:http";
 import { expect, it } from "vitest";
-import { IMAGE_REFS } from "../../tools/image/build-images.ts";
+import { demoApp } from "../support/node/demo-app.ts";
 import { realNodeTier, sharedCluster, until, type SharedCluster } from "../support/node/shared-cluster.ts";
 
 function readyEndpoints(c: SharedCluster, ns: string): string[] {
@@ -34,37 +34,7 @@ realNodeTier.describe("pods on the real node", () => {
     const c = sharedCluster();
     const ns = c.namespace("pods");
     const dump = (): string => c.dump(ns);
-    c.kubectl(["apply", "-f", "-"], JSON.stringify({
-      apiVersion: "v1",
-      kind: "List",
-      items: [
-        { apiVersion: "v1", kind: "Service", metadata: { name: "echo", namespace: ns }, spec: { selector: { app: "echo" }, ports: [{ port: 80, targetPort: 8080 }] } },
-        {
-          apiVersion: "apps/v1",
-          kind: "Deployment",
-          metadata: { name: "echo", namespace: ns },
-          spec: {
-            replicas: 2,
-            selector: { matchLabels: { app: "echo" } },
-            template: {
-              metadata: { labels: { app: "echo" } },
-              spec: {
-                containers: [{
-                  name: "echo",
-                  image: IMAGE_REFS.demo,
-                  imagePullPolicy: "IfNotPresent",
-                  args: ["/app/examples/apps/http-demo.ts", "--host", "0.0.0.0", "--port", "8080", "--service", "echo", "--pod", "$(POD_NAME)"],
-                  env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
-                  ports: [{ containerPort: 8080 }],
-                  readinessProbe: { httpGet: { path: "/", port: 8080 }, periodSeconds: 1 },
-                  resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "96Mi" } },
-                }],
-              },
-            },
-          },
-        },
-      ],
-    }));
+    c.kubectl(["apply", "-f", "-"], demoApp(ns, "echo", 2));
     const ips = await until("2 ready endpoints", () => {
       const eps = readyEndpoints(c, ns);
       return eps.length === 2 ? eps : undefined;

@@ -94,11 +94,8 @@ export function rawUntilClose(port: number, data: string | Buffer, ms = 3000, en
   });
 }
 
-/**
- * Send `bytes` cut at `cuts` (positions modulo the length) as separate writes `gapMs` apart; collect what
- * comes back until the peer closes or `ms` passes (then `closed` is false).
- */
-export function sendInPieces(port: number, bytes: Buffer, cuts: readonly number[], ms = 5000, gapMs = 3): Promise<{ data: Buffer; closed: boolean }> {
+/** `bytes` cut at `cuts` (positions modulo the length; repeats and 0 ignored), in order. */
+export function cutAt(bytes: Buffer, cuts: readonly number[]): Buffer[] {
   const points = [...new Set(cuts.map((c) => c % Math.max(1, bytes.length)))].filter((c) => c > 0).sort((a, b) => a - b);
   const pieces: Buffer[] = [];
   let at = 0;
@@ -106,6 +103,15 @@ export function sendInPieces(port: number, bytes: Buffer, cuts: readonly number[
     pieces.push(bytes.subarray(at, p));
     at = p;
   }
+  return pieces;
+}
+
+/**
+ * Send `bytes` cut at `cuts` (cutAt) as separate writes `gapMs` apart; collect what comes back until the
+ * peer closes or `ms` passes (then `closed` is false).
+ */
+export function sendInPieces(port: number, bytes: Buffer, cuts: readonly number[], ms = 5000, gapMs = 3): Promise<{ data: Buffer; closed: boolean }> {
+  const pieces = cutAt(bytes, cuts);
   return new Promise((resolve) => {
     const s = netConnect(port, "127.0.0.1");
     s.setNoDelay(true);

@@ -192,22 +192,19 @@ describe("CORS", () => {
   });
 });
 
-describe("a filter producing an unsendable header", () => {
-  it("answers 500 internal instead of crashing or blaming the upstream", async () => {
-    const before = a.seen.length;
-    const r = await h1(proxy.port, "/badheader");
-    expect(r.status).toBe(500);
-    expect(r.headers["x-weft-error"]).toBe("internal");
-    expect(a.seen.length).toBe(before);
+// [what, the promise, path, x-weft-error]: the request is answered 500 by the proxy and never reaches the backend.
+const refused = [
+  ["a filter producing an unsendable header", "answers 500 internal instead of crashing or blaming the upstream", "/badheader", "internal"],
+  ["Unsupported filter", "answers 500 and never reaches the backend", "/unsupported", "unsupported_filter"],
+] as const;
+for (const [what, promise, path, error] of refused) {
+  describe(what, () => {
+    it(promise, async () => {
+      const before = a.seen.length;
+      const r = await h1(proxy.port, path);
+      expect(r.status).toBe(500);
+      expect(r.headers["x-weft-error"]).toBe(error);
+      expect(a.seen.length).toBe(before);
+    });
   });
-});
-
-describe("Unsupported filter", () => {
-  it("answers 500 and never reaches the backend", async () => {
-    const before = a.seen.length;
-    const r = await h1(proxy.port, "/unsupported");
-    expect(r.status).toBe(500);
-    expect(r.headers["x-weft-error"]).toBe("unsupported_filter");
-    expect(a.seen.length).toBe(before);
-  });
-});
+}

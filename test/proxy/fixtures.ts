@@ -109,10 +109,9 @@ export interface Echo {
 
 type Behaviour = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse, body: string, n: number) => boolean | void;
 
-/** An echo server: answers JSON describing the request; `behave` may take over the answer (return true). */
-export async function startEcho(name: string, behave?: Behaviour): Promise<Echo> {
-  const seen: Seen[] = [];
-  const handler = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
+/** The echo answer: records the request in `seen` and answers JSON describing it, unless `behave` takes over (returns true). */
+function echoHandler(name: string, seen: Seen[], behave: Behaviour | undefined) {
+  return (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -125,49 +124,41 @@ export async function startEcho(name: string, behave?: Behaviour): Promise<Echo>
       res.end(out);
     });
   };
-  const server: H1Server = createH1(handler);
-  server.keepAliveTimeout = 5000;
+}
+
+/** Listens on 127.0.0.1 (ephemeral port); close() cuts what `dropConnections` cuts, then closes the server. */
+async function listenLoopback(server: NetServer, dropConnections: () => void): Promise<{ port: number; close(): Promise<void> }> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {
     port: (server.address() as AddressInfo).port,
-    seen,
     close: () =>
       new Promise((r) => {
-        server.closeAllConnections();
+        dropConnections();
         server.close(() => r());
       }),
   };
 }
 
+/** An echo server: answers JSON describing the request; `behave` may take over the answer (return true). */
+export async function startEcho(name: string, behave?: Behaviour): Promise<Echo> {
+  const seen: Seen[] = [];
+  const server: H1Server = createH1(echoHandler(name, seen, behave));
+  server.keepAliveTimeout = 5000;
+  return { ...(await listenLoopback(server, () => server.closeAllConnections())), seen };
+}
+
 export async function startH2Echo(name: string, behave?: Behaviour): Promise<Echo> {
   const seen: Seen[] = [];
-  const server: Http2Server = createH2Server((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks).toString();
-      const s: Seen = { server: name, method: req.method, url: req.url, headers: { ...req.headers }, body };
-      seen.push(s);
-      if (behave?.(req, res, body, seen.length) === true) return;
-      res.writeHead(200, { "content-type": "application/json", "x-server": name });
-      res.end(JSON.stringify(s));
-    });
-  });
+  const server: Http2Server = createH2Server(echoHandler(name, seen, behave));
   const sessions = new Set<import("node:http2").ServerHttp2Session>();
   server.on("session", (s) => {
     sessions.add(s);
     s.on("close", () => sessions.delete(s));
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    port: (server.address() as AddressInfo).port,
-    seen,
-    close: () =>
-      new Promise((r) => {
-        for (const s of sessions) s.destroy();
-        server.close(() => r());
-      }),
-  };
+  const listening = await listenLoopback(server, () => {
+    for (const s of sessions) s.destroy();
+  });
+  return { ...listening, seen };
 }
 
 /** One request as a logging backend saw it: logged at its head, `complete` once its body ended. */
@@ -232,9 +223,9 @@ export async function startLoggingBackend(): Promise<LoggingBackend> {
     });
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port, close } = await listenLoopback(server, () => server.closeAllConnections());
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     logged,
     get inFlight() {
       return inFlight;
@@ -245,11 +236,7 @@ export async function startLoggingBackend(): Promise<LoggingBackend> {
     resetMax: () => {
       maxInFlight = inFlight;
     },
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
+    close,
   };
 }
 

@@ -48,20 +48,20 @@ function sendWhenLogged(first: string, id: string, then: string, graceMs = 0): P
 const seenWith = (prefixId: string) => be.logged.filter((l) => l.id.startsWith(prefixId));
 
 describe("a closing request followed by more bytes in the same write", () => {
-  it("Connection: close: the first request is answered, the rest ignored", async () => {
-    const { data, closed } = await rawUntilClose(proxy.port, "GET /a HTTP/1.1\r\nHost: x\r\nx-id: cc-1\r\nConnection: close\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nx-id: cc-2\r\n\r\n");
-    expect(statuses(data)).toEqual(["200"]);
-    expect(ids(data)).toEqual(["cc-1"]);
-    expect(closed).toBe(true);
-    expect(seenWith("cc-").map((l) => l.id)).toEqual(["cc-1"]);
-  });
-  it("HTTP/1.0: the first request is answered, the rest ignored", async () => {
-    const { data, closed } = await rawUntilClose(proxy.port, "GET /a HTTP/1.0\r\nHost: x\r\nx-id: ten-1\r\n\r\nGET /b HTTP/1.0\r\nHost: x\r\nx-id: ten-2\r\n\r\n");
-    expect(statuses(data)).toEqual(["200"]);
-    expect(ids(data)).toEqual(["ten-1"]);
-    expect(closed).toBe(true);
-    expect(seenWith("ten-").map((l) => l.id)).toEqual(["ten-1"]);
-  });
+  // [what closes, the bytes (two requests), their x-id prefix]
+  const closing = [
+    ["Connection: close", "GET /a HTTP/1.1\r\nHost: x\r\nx-id: cc-1\r\nConnection: close\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nx-id: cc-2\r\n\r\n", "cc-"],
+    ["HTTP/1.0", "GET /a HTTP/1.0\r\nHost: x\r\nx-id: ten-1\r\n\r\nGET /b HTTP/1.0\r\nHost: x\r\nx-id: ten-2\r\n\r\n", "ten-"],
+  ] as const;
+  for (const [what, bytes, prefix] of closing) {
+    it(`${what}: the first request is answered, the rest ignored`, async () => {
+      const { data, closed } = await rawUntilClose(proxy.port, bytes);
+      expect(statuses(data)).toEqual(["200"]);
+      expect(ids(data)).toEqual([`${prefix}1`]);
+      expect(closed).toBe(true);
+      expect(seenWith(prefix).map((l) => l.id)).toEqual([`${prefix}1`]);
+    });
+  }
 });
 
 describe("more than 32 pipelined requests", () => {

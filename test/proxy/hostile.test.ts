@@ -34,6 +34,16 @@ async function stillServing(): Promise<void> {
   expect(r.status).toBe(200);
 }
 
+/** A new h2c session still gets `path` answered 200. */
+async function stillServingH2(path: string): Promise<void> {
+  const s = h2session(proxy.port);
+  try {
+    expect((await h2(s, path)).status).toBe(200);
+  } finally {
+    s.close();
+  }
+}
+
 describe("request smuggling is refused", () => {
   const cases: Record<string, string> = {
     "CL + TE": `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${smuggled}`,
@@ -123,12 +133,7 @@ describe("abrupt clients", () => {
     const badSettings = Buffer.from([0x00, 0x00, 0x05, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 1, 2, 3, 4, 5]);
     const { closed } = await rawUntilClose(proxy.port, Buffer.concat([Buffer.from(preface), badSettings, bogusFrame]), 3000);
     expect(closed).toBe(true);
-    const s = h2session(proxy.port);
-    try {
-      expect((await h2(s, "/h2-ok")).status).toBe(200);
-    } finally {
-      s.close();
-    }
+    await stillServingH2("/h2-ok");
   });
   it("h2 headers frame with a huge header list is refused, session survives for others", async () => {
     const s = h2session(proxy.port);
@@ -138,12 +143,7 @@ describe("abrupt clients", () => {
     } finally {
       s.destroy();
     }
-    const s2 = h2session(proxy.port);
-    try {
-      expect((await h2(s2, "/after")).status).toBe(200);
-    } finally {
-      s2.close();
-    }
+    await stillServingH2("/after");
   });
 });
 
@@ -175,12 +175,7 @@ describe("h2 stream floods", () => {
     expect(sent).toBeGreaterThan(0);
     expect(pub.seen.filter((x) => x.url.startsWith("/flood/")).length).toBeLessThanOrEqual(sent);
     await stillServing();
-    const s2 = h2session(proxy.port);
-    try {
-      expect((await h2(s2, "/after-flood")).status).toBe(200);
-    } finally {
-      s2.close();
-    }
+    await stillServingH2("/after-flood");
   });
   it("more concurrent streams than SETTINGS allow are refused, not served", async () => {
     const { connect: h2c } = await import("node:http2");

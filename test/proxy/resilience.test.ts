@@ -107,27 +107,21 @@ describe("timeouts", () => {
 });
 
 describe("retries (attempts = max retries)", () => {
-  it("attempts 3 succeeds when the first 2 tries fail", async () => {
-    const r = await h1(proxy.port, "/retry3", k("r1", 2));
-    expect(r.status).toBe(200);
-    expect(tries.get("r1")).toBe(3);
-  });
-  it("attempts 3 fails with the backend's last status when the first 4 fail", async () => {
-    const r = await h1(proxy.port, "/retry3", k("r2", 4, { "x-fail-status": "503" }));
-    expect(r.status).toBe(503);
-    expect(r.body).toBe("fail 4");
-    expect(tries.get("r2")).toBe(4);
-  });
-  it("attempts 2 fails when the first 3 fail", async () => {
-    const r = await h1(proxy.port, "/retry2", k("r3", 3));
-    expect(r.status).toBe(500);
-    expect(tries.get("r3")).toBe(3);
-  });
-  it("codes not listed are not retried", async () => {
-    const r = await h1(proxy.port, "/retry500only", k("r4", 2, { "x-fail-status": "503" }));
-    expect(r.status).toBe(503);
-    expect(tries.get("r4")).toBe(1);
-  });
+  // [what, path, key, tries that fail, their status (default 500), the answer's status, tries seen, the answer's body]
+  const outcomes: [string, string, string, number, string | undefined, number, number, string | undefined][] = [
+    ["attempts 3 succeeds when the first 2 tries fail", "/retry3", "r1", 2, undefined, 200, 3, undefined],
+    ["attempts 3 fails with the backend's last status when the first 4 fail", "/retry3", "r2", 4, "503", 503, 4, "fail 4"],
+    ["attempts 2 fails when the first 3 fail", "/retry2", "r3", 3, undefined, 500, 3, undefined],
+    ["codes not listed are not retried", "/retry500only", "r4", 2, "503", 503, 1, undefined],
+  ];
+  for (const [what, path, key, failing, failStatus, status, seen, body] of outcomes) {
+    it(what, async () => {
+      const r = await h1(proxy.port, path, k(key, failing, failStatus === undefined ? {} : { "x-fail-status": failStatus }));
+      expect(r.status).toBe(status);
+      if (body !== undefined) expect(r.body).toBe(body);
+      expect(tries.get(key)).toBe(seen);
+    });
+  }
   it("POST bodies are replayed on retry", async () => {
     const r = await h1(proxy.port, "/retry3", { method: "POST", body: "data-123", ...k("r5", 1) });
     expect(r.status).toBe(200);

@@ -9,6 +9,7 @@ import { parseControllerOptions } from "../../pkg/controller/options.ts";
 import { startController, type ControllerHandle } from "../../pkg/controller/runtime.ts";
 import { loadDistributionProto, type DistributionStub, type ServerMessage } from "../../pkg/distribution/proto.ts";
 import { selfSigned } from "../support/certs.ts";
+import { weftGatewayYaml } from "../support/gateway-yaml.ts";
 import type { Log } from "../../pkg/k8s/index.ts";
 
 export const TOKENS = {
@@ -32,23 +33,15 @@ function manifests(): string {
 kind: Namespace
 metadata: { name: demo }
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: weft }
-spec: { controllerName: weft.dev/gateway-controller }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: public, namespace: demo }
-spec:
-  gatewayClassName: weft
-  listeners:
+${
+    weftGatewayYaml({ name: "public", namespace: "demo" }, `
     - name: https
       protocol: HTTPS
       port: 8443
       hostname: shop.example.com
       tls: { mode: Terminate, certificateRefs: [{ name: shop-tls }] }
----
+`)
+  }---
 apiVersion: v1
 kind: Secret
 metadata: { name: shop-tls, namespace: demo }

@@ -4,7 +4,6 @@
 // ServiceAccount with the bundle; `weft proxy` refuses to dial a controller without a bundle (exit 2);
 // the kube provider refuses plaintext without --grpc-insecure; authorization rules as a unit.
 import { spawnSync } from "node:child_process";
-import { request } from "node:https";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { distributionAccess, authorizeProxy } from "../../pkg/controller/distribution-auth.ts";
@@ -18,6 +17,7 @@ import type { MeshIdentity } from "../../pkg/controller/mesh-identity.ts";
 import type { Gateway } from "../../pkg/api/index.ts";
 import { isWeftError } from "../../pkg/errors/weft-error.ts";
 import type { KubeClient } from "../../pkg/k8s/index.ts";
+import { admissionReview, podCreateRequest, webhookCall } from "../support/admission-review.ts";
 import { CAPTURE_LOG } from "./support.ts";
 
 const REPO = join(import.meta.dirname, "../..");
@@ -46,45 +46,15 @@ afterAll(async () => {
   await webhook.stop();
 });
 
-function inject(): Promise<{ name: string; value?: string }[]> {
-  const body = JSON.stringify({
-    apiVersion: "admission.k8s.io/v1",
-    kind: "AdmissionReview",
-    request: {
-      uid: "u-1",
-      kind: { group: "", version: "v1", kind: "Pod" },
-      resource: { group: "", version: "v1", resource: "pods" },
-      namespace: "shop",
-      operation: "CREATE",
-      object: { apiVersion: "v1", kind: "Pod", metadata: { name: "web-0" }, spec: { containers: [{ name: "app", image: "web:1" }] } },
-    },
-  });
-  return new Promise((resolve, reject) => {
-    const req = request({
-      host: "127.0.0.1",
-      port: webhook.port,
-      method: "POST",
-      path: "/inject",
-      servername: "weft.weft-system.svc",
-      ca: identity.ca.trustBundle(),
-      agent: false,
-      headers: { "content-type": "application/json" },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const review = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { response: { patch?: string } };
-        const ops = JSON.parse(Buffer.from(review.response.patch ?? "", "base64").toString("utf8")) as { path: string; value: unknown }[];
-        const containers = ops.filter((o) => o.path.includes("ontainers")).flatMap((o) => (Array.isArray(o.value) ? o.value : [o.value])) as { name: string;
-          env?: { name: string; value?: string }[] }[];
-        const proxy = containers.find((c) => c.name === "weft-proxy");
-        if (proxy === undefined) reject(new Error("no weft-proxy container in the patch"));
-        else resolve(proxy.env ?? []);
-      });
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
+async function inject(): Promise<{ name: string; value?: string }[]> {
+  const body = admissionReview(podCreateRequest({ apiVersion: "v1", kind: "Pod", metadata: { name: "web-0" }, spec: { containers: [{ name: "app", image: "web:1" }] } }));
+  const answer = await webhookCall({ port: webhook.port, ca: identity.ca.trustBundle(), servername: "weft.weft-system.svc" }, "POST", "/inject", body);
+  const review = JSON.parse(answer.body) as { response: { patch?: string } };
+  const ops = JSON.parse(Buffer.from(review.response.patch ?? "", "base64").toString("utf8")) as { path: string; value: unknown }[];
+  const containers = ops.filter((o) => o.path.includes("ontainers")).flatMap((o) => (Array.isArray(o.value) ? o.value : [o.value])) as { name: string; env?: { name: string; value?: string }[] }[];
+  const proxy = containers.find((c) => c.name === "weft-proxy");
+  if (proxy === undefined) throw new Error("no weft-proxy container in the patch");
+  return proxy.env ?? [];
 }
 
 /** What every gateway pod carries besides trust material: node flags and its traces' resource (pod, node, workload). */

@@ -3,15 +3,15 @@
 // kubernetes.io/h2c ⇒ HTTP/2 cleartext, none ⇒ HTTP/1.1. Regression (Gateway API conformance
 // HTTPRouteBackendProtocolH2C): a meshed h2c backend got HTTP/1.1 and answered 400 "Expected h2c request".
 import { createServer, type Server } from "node:http";
-import { connect as h2connect, createServer as createH2cServer, type Http2Server } from "node:http2";
+import { createServer as createH2cServer, type Http2Server } from "node:http2";
 import type { AddressInfo } from "node:net";
-import { connect as tlsConnect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClusterIR, UpstreamProtocol } from "../../pkg/ir/types.ts";
 import { createHttpEngine, type WeftHttpEngine } from "../../pkg/proxy/index.ts";
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
-import { startSidecar, type Sidecar } from "../../pkg/proxy/sidecar/index.ts";
+import type { Sidecar } from "../../pkg/proxy/sidecar/index.ts";
 import { issueLeaf, testCa } from "../support/certs.ts";
+import { meshH2Get, meshH2Session, startStrictInbound } from "./support/mesh-h2.ts";
 
 const POD_IP = "10.244.0.9";
 const ca = testCa();
@@ -43,14 +43,11 @@ beforeAll(async () => {
   // Two Service ports target the h2c port (one without appProtocol): the declared protocol wins.
   const clusters = [cluster("plain", "http1", h1Port), cluster("echo", "h2c", h2cPort), cluster("echo-any", "http1", h2cPort)];
   engine.setState(engineStateOf({ gateways: [], services: [], clusters, secrets: [] }, "t"));
-  sidecar = await startSidecar({
+  sidecar = await startStrictInbound({
     engine,
-    host: "127.0.0.1",
-    outboundPort: 0,
-    inboundPort: 0,
-    lookup: () => undefined,
-    inboundMode: "strict",
-    meshTls: { keyPem: server.keyPem, certChainPem: server.certPem, trustBundlePem: ca.certPem, identity: "spiffe://cluster.local/ns/shop/sa/echo" },
+    ca,
+    leaf: server,
+    identity: "spiffe://cluster.local/ns/shop/sa/echo",
     originalDestination: () => ({ address: POD_IP, port: dialled }),
     log: () => {},
   });
@@ -66,41 +63,9 @@ afterAll(async () => {
 /** One GET over mesh mTLS (HTTP/2, as a proxy dials an h2c or gRPC backend) to the captured `port`. */
 async function meshGet(port: number): Promise<{ status: number; body: string }> {
   dialled = port;
-  const session = h2connect(`https://127.0.0.1:${sidecar.inboundPort}`, {
-    createConnection: () =>
-      tlsConnect({
-        host: "127.0.0.1",
-        port: sidecar.inboundPort,
-        key: client.keyPem,
-        cert: client.certPem,
-        ca: ca.certPem,
-        ALPNProtocols: ["h2", "weft-h2"],
-        checkServerIdentity: () => undefined,
-      }),
-  });
-  session.on("error", () => {});
+  const session = meshH2Session(sidecar.inboundPort, ca, client);
   try {
-    return await new Promise((resolve, reject) => {
-      const req = session.request({ ":path": "/" });
-      let status = 0;
-      let body = "";
-      const timer = setTimeout(() => reject(new Error("no answer within 10 s")), 10_000);
-      req.on("response", (h) => {
-        status = Number(h[":status"]);
-      });
-      req.on("data", (d: Buffer) => {
-        body += d.toString();
-      });
-      req.on("end", () => {
-        clearTimeout(timer);
-        resolve({ status, body });
-      });
-      req.on("error", (e: Error) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-      req.end();
-    });
+    return await meshH2Get(session, "/");
   } finally {
     session.destroy();
   }

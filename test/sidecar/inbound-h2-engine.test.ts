@@ -3,13 +3,12 @@
 // it and the engine forwards to the app on 127.0.0.1:<original port>. Regression: a TLSSocket we
 // wrap ourselves must look established to node:http2 (secureConnecting=false), or requests hang.
 import { createServer, type Server } from "node:http";
-import { connect as h2connect } from "node:http2";
 import type { AddressInfo } from "node:net";
-import { connect as tlsConnect } from "node:tls";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createHttpEngine, type WeftHttpEngine } from "../../pkg/proxy/index.ts";
-import { startSidecar, type Sidecar } from "../../pkg/proxy/sidecar/index.ts";
+import type { Sidecar } from "../../pkg/proxy/sidecar/index.ts";
 import { testCa, issueLeaf } from "../support/certs.ts";
+import { meshH2Get, meshH2Session, startStrictInbound } from "./support/mesh-h2.ts";
 
 const ca = testCa();
 const client = issueLeaf(ca, "spiffe://cluster.local/ns/shop/sa/productpage");
@@ -26,14 +25,11 @@ beforeAll(async () => {
   appPort = (app.address() as AddressInfo).port;
   engine = createHttpEngine({});
   engine.setState({ version: "t", ir: { gateways: [], services: [], clusters: [], secrets: [] }, clusters: new Map() });
-  sidecar = await startSidecar({
+  sidecar = await startStrictInbound({
     engine,
-    host: "127.0.0.1",
-    outboundPort: 0,
-    inboundPort: 0,
-    lookup: () => undefined,
-    inboundMode: "strict",
-    meshTls: { keyPem: server.keyPem, certChainPem: server.certPem, trustBundlePem: ca.certPem, identity: "spiffe://cluster.local/ns/shop/sa/reviews" },
+    ca,
+    leaf: server,
+    identity: "spiffe://cluster.local/ns/shop/sa/reviews",
     originalDestination: () => ({ address: "10.244.0.9", port: appPort }),
     log: (_l, event, fields) => {
       if (event === "inbound.mtls") seen.push(String(fields.peerIdentity));
@@ -48,43 +44,9 @@ afterAll(async () => {
 });
 
 it("serves HTTP/2 over mesh mTLS through the real engine to the app, with the client's identity verified", async () => {
-  const session = h2connect(`https://127.0.0.1:${sidecar.inboundPort}`, {
-    createConnection: () =>
-      tlsConnect({
-        host: "127.0.0.1",
-        port: sidecar.inboundPort,
-        key: client.keyPem,
-        cert: client.certPem,
-        ca: ca.certPem,
-        ALPNProtocols: ["h2", "weft-h2"],
-        checkServerIdentity: () => undefined,
-      }),
-  });
-  session.on("error", () => {});
+  const session = meshH2Session(sidecar.inboundPort, ca, client);
   try {
-    const bodies = await Promise.all([1, 2, 3].map((i) =>
-      new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = session.request({ ":path": `/h2/${i}` });
-        let status = 0;
-        let body = "";
-        const timer = setTimeout(() => reject(new Error("no answer within 10 s")), 10_000);
-        req.on("response", (h) => {
-          status = Number(h[":status"]);
-        });
-        req.on("data", (d: Buffer) => {
-          body += d.toString();
-        });
-        req.on("end", () => {
-          clearTimeout(timer);
-          resolve({ status, body });
-        });
-        req.on("error", (e: Error) => {
-          clearTimeout(timer);
-          reject(e);
-        });
-        req.end();
-      })
-    ));
+    const bodies = await Promise.all([1, 2, 3].map((i) => meshH2Get(session, `/h2/${i}`)));
     expect(bodies).toEqual([1, 2, 3].map((i) => ({ status: 200, body: `app saw GET /h2/${i}` })));
     expect(seen).toEqual(["spiffe://cluster.local/ns/shop/sa/productpage"]);
     expect(sidecar.stats.inboundMtls).toBe(1);

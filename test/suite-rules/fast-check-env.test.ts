@@ -2,12 +2,9 @@
 // so CI can run more and a failure can be replayed: the environment is read as documented, the
 // global defaults are set, and no test file writes its own `numRuns:`.
 import fc from "fast-check";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fcParamsFrom, readFcEnv } from "../support/fast-check-env.ts";
-
-const repo = join(import.meta.dirname, "../..");
+import { testSourcesMatching } from "./test-sources.ts";
 
 describe("FC_* environment", () => {
   it("scales, overrides, seeds and replays", () => {
@@ -35,18 +32,6 @@ describe("FC_* environment", () => {
   });
 });
 
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    if (statSync(p).isDirectory()) return f === "node_modules" ? [] : sources(p);
-    return p.endsWith(".ts") ? [p] : [];
-  });
-}
-
 it("no test file sets numRuns itself (it goes through fcParams)", () => {
-  const offenders = [...sources(join(repo, "test")), ...sources(join(repo, "injector"))]
-    .filter((f) => !f.endsWith("support/fast-check-env.ts") && !f.endsWith("suite-rules/fast-check-env.test.ts"))
-    .filter((f) => /numRuns\s*:/.test(readFileSync(f, "utf8")))
-    .map((f) => relative(repo, f));
-  expect(offenders).toEqual([]);
+  expect(testSourcesMatching(/numRuns\s*:/, (f) => f.endsWith("support/fast-check-env.ts") || f.endsWith("suite-rules/fast-check-env.test.ts"))).toEqual([]);
 });

@@ -2,14 +2,14 @@
 // vitest on a fixture: a missing expected file fails (and is not created), UPDATE_GOLDEN rewrites a
 // differing file and the run ends red, UPDATE_GOLDEN under CI refuses to run; and no test reads
 // UPDATE_GOLDEN but that helper.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { goldenUpdateMode } from "../support/golden.ts";
 import { runFixture } from "./run-fixture.ts";
+import { testSourcesMatching } from "./test-sources.ts";
 
-const repo = join(import.meta.dirname, "../..");
 const tmp = mkdtempSync(join(tmpdir(), "weft-golden-rules-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -52,18 +52,6 @@ describe("golden files under test/support/golden.ts", { timeout: 60_000 }, () =>
   });
 });
 
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    if (statSync(p).isDirectory()) return f === "node_modules" ? [] : sources(p);
-    return p.endsWith(".ts") ? [p] : [];
-  });
-}
-
 it("no test reads UPDATE_GOLDEN except test/support/golden.ts", () => {
-  const offenders = [...sources(join(repo, "test")), ...sources(join(repo, "injector"))]
-    .filter((f) => !f.endsWith("test/support/golden.ts"))
-    .filter((f) => /env(\.UPDATE_GOLDEN|\[["']UPDATE_GOLDEN)/.test(readFileSync(f, "utf8")))
-    .map((f) => relative(repo, f));
-  expect(offenders).toEqual([]);
+  expect(testSourcesMatching(/env(\.UPDATE_GOLDEN|\[["']UPDATE_GOLDEN)/, (f) => f.endsWith("test/support/golden.ts"))).toEqual([]);
 });

@@ -14,33 +14,28 @@ import { runFixture } from "./run-fixture.ts";
 const repo = join(import.meta.dirname, "../..");
 
 describe("skips and tiers under the summary reporter", { timeout: 60_000 }, () => {
-  it("under CI a missing tier fails, naming the tier and why", () => {
-    const r = runFixture("missing-tier.fixture.ts", true);
-    expect(r.out).toContain('test tier "fixture-tier" is missing in CI: the fixture never has it');
-    expect(r.out).toContain("tier missing in CI: fixture-tier: the fixture never has it (1 test failed)");
-    expect(r.last).toBe("1 passed, 1 failed, 0 skipped");
-    expect(r.status).toBe(1);
-  });
-
-  it("outside CI a missing tier skips its tests, counted and explained", () => {
-    const r = runFixture("missing-tier.fixture.ts", false);
-    expect(r.out).toContain("tier missing: fixture-tier: the fixture never has it (2 tests skipped)");
-    expect(r.last).toBe("1 passed, 0 failed, 2 skipped");
-    expect(r.status).toBe(0);
-  });
-
-  it("under CI a skip that test/allowed-skips.json does not list fails the run", () => {
-    const r = runFixture("raw-skip.fixture.ts", true);
-    expect(r.out).toContain("skipped under CI and not in test/allowed-skips.json: test/suite-rules/fixtures/raw-skip.fixture.ts > is skipped without a reason anyone allowed");
-    expect(r.last).toBe("1 passed, 1 failed, 0 skipped");
-    expect(r.status).toBe(1);
-  });
-
-  it("outside CI the same skip is counted on the closing line", () => {
-    const r = runFixture("raw-skip.fixture.ts", false);
-    expect(r.last).toBe("1 passed, 0 failed, 1 skipped");
-    expect(r.status).toBe(0);
-  });
+  // [what, fixture, under CI, what the output says, the closing line, the exit status]
+  const runs: [string, string, boolean, string[], string, number][] = [
+    ["under CI a missing tier fails, naming the tier and why", "missing-tier.fixture.ts", true, [
+      'test tier "fixture-tier" is missing in CI: the fixture never has it',
+      "tier missing in CI: fixture-tier: the fixture never has it (1 test failed)",
+    ], "1 passed, 1 failed, 0 skipped", 1],
+    ["outside CI a missing tier skips its tests, counted and explained", "missing-tier.fixture.ts", false, [
+      "tier missing: fixture-tier: the fixture never has it (2 tests skipped)",
+    ], "1 passed, 0 failed, 2 skipped", 0],
+    ["under CI a skip that test/allowed-skips.json does not list fails the run", "raw-skip.fixture.ts", true, [
+      "skipped under CI and not in test/allowed-skips.json: test/suite-rules/fixtures/raw-skip.fixture.ts > is skipped without a reason anyone allowed",
+    ], "1 passed, 1 failed, 0 skipped", 1],
+    ["outside CI the same skip is counted on the closing line", "raw-skip.fixture.ts", false, [], "1 passed, 0 failed, 1 skipped", 0],
+  ];
+  for (const [what, fixture, ci, says, last, status] of runs) {
+    it(what, () => {
+      const r = runFixture(fixture, ci);
+      for (const s of says) expect(r.out).toContain(s);
+      expect(r.last).toBe(last);
+      expect(r.status).toBe(status);
+    });
+  }
 });
 
 describe("the allow-list", () => {

@@ -1,5 +1,6 @@
 // child-processes: long-running programs a test cluster starts: launched with their output in a log
-// file, stopped with SIGTERM then SIGKILL after 5 s, and killed when this process exits first.
+// file, stopped with SIGTERM then SIGKILL after 5 s (kill(): any child, the benchmarks' too), and killed
+// when this process exits first.
 // Takes a program, its arguments and a log path; gives the ChildProcess, kill() and until() (poll a
 // readiness check with a deadline, failing early with the log's tail when the program exits).
 // Must not: leave a launched program running after this process exits (an exit hook kills them).
@@ -27,11 +28,12 @@ export function launch(bin: string, args: readonly string[], logFile: string, en
   return track(p);
 }
 
-export async function kill(p: ChildProcess | undefined): Promise<void> {
+/** SIGTERM, then SIGKILL when it is still running after `graceMs`; resolves once it exited. */
+export async function kill(p: ChildProcess | undefined, graceMs = 5_000): Promise<void> {
   if (p === undefined || p.exitCode !== null || p.signalCode !== null) return;
   const done = new Promise<void>((r) => p.once("exit", () => r()));
   p.kill("SIGTERM");
-  const timer = setTimeout(() => p.kill("SIGKILL"), 5_000);
+  const timer = setTimeout(() => p.kill("SIGKILL"), graceMs);
   await done;
   clearTimeout(timer);
 }

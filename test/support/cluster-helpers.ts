@@ -9,23 +9,13 @@ import { createKubeClient, type KubeClient, type Log } from "../../pkg/k8s/index
 import { parseControllerOptions } from "../../pkg/controller/options.ts";
 import { startController, type ControllerHandle } from "../../pkg/controller/runtime.ts";
 import { startCluster, type TestCluster } from "./cluster.ts";
+import { pollFor } from "./poll.ts";
 
 export const ME = "weft.dev/gateway-controller";
 export const QUIET = { info() {}, warn() {}, error() {} };
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      lastErr = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${lastErr instanceof Error ? `: ${lastErr.message}` : ""}`);
+export function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  return pollFor(what, fn, { timeoutMs, intervalMs: 200 });
 }
 
 export { freePort } from "./free-port.ts";

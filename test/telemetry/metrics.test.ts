@@ -17,6 +17,11 @@ function samples(text: string): Map<string, number> {
   return out;
 }
 
+/** Each sample named in `expected` has exactly that value. */
+function expectSamples(s: Map<string, number>, expected: Readonly<Record<string, number>>): void {
+  for (const [name, value] of Object.entries(expected)) expect(s.get(name), name).toBe(value);
+}
+
 function sumWhere(s: Map<string, number>, name: string, needle: string): number {
   let total = 0;
   for (const [k, v] of s) if (k.startsWith(`${name}{`) && k.includes(needle)) total += v;
@@ -34,9 +39,11 @@ describe("proxy metrics", () => {
     pm.observeRequest({ ...base, code: 503, durationSeconds: 0.01 });
     pm.observeRequest({ ...base, face: "sidecar-outbound", method: "post", durationSeconds: 0.01 });
     const s = samples(await reg.renderMetrics());
-    expect(s.get('weft_requests_total{route="HTTPRoute/default/reviews",rule="0",backend="default/reviews-v1:9080",method="GET",code="200",face="gateway"}')).toBe(9);
-    expect(s.get('weft_requests_total{route="HTTPRoute/default/reviews",rule="0",backend="default/reviews-v1:9080",method="GET",code="503",face="gateway"}')).toBe(1);
-    expect(s.get('weft_requests_total{route="HTTPRoute/default/reviews",rule="0",backend="default/reviews-v1:9080",method="POST",code="200",face="sidecar-outbound"}')).toBe(1);
+    expectSamples(s, {
+      'weft_requests_total{route="HTTPRoute/default/reviews",rule="0",backend="default/reviews-v1:9080",method="GET",code="200",face="gateway"}': 9,
+      'weft_requests_total{route="HTTPRoute/default/reviews",rule="0",backend="default/reviews-v1:9080",method="GET",code="503",face="gateway"}': 1,
+      'weft_requests_total{route="HTTPRoute/default/reviews",rule="0",backend="default/reviews-v1:9080",method="POST",code="200",face="sidecar-outbound"}': 1,
+    });
     const h = (le: string) => s.get(`weft_request_duration_seconds_bucket{le="${le}",route="HTTPRoute/default/reviews",backend="default/reviews-v1:9080",face="gateway"}`);
     const all = [...durations, 0.01];
     for (const le of REQUEST_DURATION_BUCKETS) expect(h(String(le))).toBe(all.filter((d) => d <= le).length);
@@ -79,13 +86,15 @@ describe("proxy metrics", () => {
     pm.mtlsHandshakeFailed("unknown_ca");
     pm.mtlsHandshakeFailed("identity_mismatch");
     const s = samples(await reg.renderMetrics());
-    expect(s.get('weft_connections_active{face="sidecar-inbound"}')).toBe(2);
-    expect(s.get('weft_connections_total{face="sidecar-inbound"}')).toBe(5);
-    expect(s.get('weft_upstream_retries_total{route="r",backend="b"}')).toBe(2);
-    expect(s.get('weft_request_timeouts_total{route="r",face="gateway"}')).toBe(1);
-    expect(s.get('weft_mirror_requests_total{route="r",backend="m"}')).toBe(1);
-    expect(s.get('weft_mtls_handshake_failures_total{reason="unknown_ca"}')).toBe(2);
-    expect(s.get('weft_mtls_handshake_failures_total{reason="identity_mismatch"}')).toBe(1);
+    expectSamples(s, {
+      'weft_connections_active{face="sidecar-inbound"}': 2,
+      'weft_connections_total{face="sidecar-inbound"}': 5,
+      'weft_upstream_retries_total{route="r",backend="b"}': 2,
+      'weft_request_timeouts_total{route="r",face="gateway"}': 1,
+      'weft_mirror_requests_total{route="r",backend="m"}': 1,
+      'weft_mtls_handshake_failures_total{reason="unknown_ca"}': 2,
+      'weft_mtls_handshake_failures_total{reason="identity_mismatch"}': 1,
+    });
   });
 });
 
@@ -122,12 +131,14 @@ describe("controller metrics and registries", () => {
       expect(text).toContain(`# TYPE ${n} ${type}`);
     }
     const s = samples(text);
-    expect(s.get('weft_translate_duration_seconds_count{component="controller"}')).toBe(2);
-    expect(s.get('weft_translate_duration_seconds_bucket{le="0.025",component="controller"}')).toBe(1);
-    expect(s.get('weft_config_push_duration_seconds_count{component="controller"}')).toBe(1);
-    expect(s.get('weft_proxies_connected{component="controller"}')).toBe(7);
-    expect(s.get('weft_config_nacks_total{component="controller"}')).toBe(1);
-    expect(s.get('weft_certificates_signed_total{component="controller"}')).toBe(3);
+    expectSamples(s, {
+      'weft_translate_duration_seconds_count{component="controller"}': 2,
+      'weft_translate_duration_seconds_bucket{le="0.025",component="controller"}': 1,
+      'weft_config_push_duration_seconds_count{component="controller"}': 1,
+      'weft_proxies_connected{component="controller"}': 7,
+      'weft_config_nacks_total{component="controller"}': 1,
+      'weft_certificates_signed_total{component="controller"}': 3,
+    });
     expect(reg.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
   });
 

@@ -3,25 +3,33 @@ import { describe, expect, it } from "vitest";
 import { checkHostname, compareHostnameSpecificity, effectiveHostnames, intersectHostname } from "../../pkg/translate/hostnames.ts";
 
 describe("intersectHostname (spec §7)", () => {
-  it("precise/precise must be equal", () => {
-    expect(intersectHostname("a.example.com", "a.example.com")).toBe("a.example.com");
-    expect(intersectHostname("a.example.com", "b.example.com")).toBeUndefined();
-  });
-  it("wildcard listener vs precise route: route name if it matches one or more labels", () => {
-    expect(intersectHostname("*.example.com", "a.example.com")).toBe("a.example.com");
-    expect(intersectHostname("*.example.com", "a.b.example.com")).toBe("a.b.example.com");
-    expect(intersectHostname("*.example.com", "example.com")).toBeUndefined();
-    expect(intersectHostname("*.example.com", "aexample.com")).toBeUndefined();
-  });
-  it("precise listener vs wildcard route: the listener name", () => {
-    expect(intersectHostname("very.specific.com", "*.specific.com")).toBe("very.specific.com");
-    expect(intersectHostname("specific.com", "*.specific.com")).toBeUndefined();
-  });
-  it("wildcard/wildcard: the more specific when one covers the other", () => {
-    expect(intersectHostname("*.example.com", "*.foo.example.com")).toBe("*.foo.example.com");
-    expect(intersectHostname("*.foo.example.com", "*.example.com")).toBe("*.foo.example.com");
-    expect(intersectHostname("*.foo.com", "*.bar.com")).toBeUndefined();
-  });
+  // [listener hostname, route hostname, the intersection or undefined]
+  const cases: Record<string, [string, string, string | undefined][]> = {
+    "precise/precise must be equal": [
+      ["a.example.com", "a.example.com", "a.example.com"],
+      ["a.example.com", "b.example.com", undefined],
+    ],
+    "wildcard listener vs precise route: route name if it matches one or more labels": [
+      ["*.example.com", "a.example.com", "a.example.com"],
+      ["*.example.com", "a.b.example.com", "a.b.example.com"],
+      ["*.example.com", "example.com", undefined],
+      ["*.example.com", "aexample.com", undefined],
+    ],
+    "precise listener vs wildcard route: the listener name": [
+      ["very.specific.com", "*.specific.com", "very.specific.com"],
+      ["specific.com", "*.specific.com", undefined],
+    ],
+    "wildcard/wildcard: the more specific when one covers the other": [
+      ["*.example.com", "*.foo.example.com", "*.foo.example.com"],
+      ["*.foo.example.com", "*.example.com", "*.foo.example.com"],
+      ["*.foo.com", "*.bar.com", undefined],
+    ],
+  };
+  for (const [name, rows] of Object.entries(cases)) {
+    it(name, () => {
+      for (const [listener, route, want] of rows) expect(intersectHostname(listener, route), `${listener} ∩ ${route}`).toBe(want);
+    });
+  }
 });
 
 describe("effectiveHostnames", () => {

@@ -3,6 +3,7 @@
 // node:http, not curl), descendants of a pid, and a bounded poll.
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { request } from "node:http";
+import { pollFor } from "../../support/poll.ts";
 
 export const REPO = new URL("../../..", import.meta.url).pathname.replace(/\/$/, "");
 export const NODE_BIN_PATH = `${REPO}/node_modules/.bin:${process.env["PATH"] ?? ""}`;
@@ -122,17 +123,6 @@ export function alive(pid: number): boolean {
 }
 
 /** Polls `f` every 200 ms until it gives a value or `ms` pass (then throws naming `what`). */
-export async function eventually<T>(what: string, ms: number, f: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ""}`);
+export function eventually<T>(what: string, ms: number, f: () => Promise<T | undefined>): Promise<T> {
+  return pollFor(what, f, { timeoutMs: ms, intervalMs: 200 });
 }

@@ -5,17 +5,20 @@
 // `weft controller --provider file --local-dev-tokens`, a gateway proxy and one sidecar per pod
 // (client-0 owns the outbound face on the ClusterIPs). `gen` is stamped into response headers by the
 // routes so a test can see which config answered. Another test file runs its own mesh on another block
-// of loopback addresses (`MeshOptions.block`), so both can run at once.
+// of loopback addresses (`MeshOptions.block`), so both can run at once. `meshPerFile` registers a test
+// file's hooks that start the apps and the mesh before its tests and stop them after.
 import { Server as GrpcServer, ServerCredentials, loadPackageDefinition } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createH2Server, type Http2Server } from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSupervisor, type LocalChild, type Supervisor } from "../../../pkg/local/processes.ts";
+import { afterAll, beforeAll } from "vitest";
 import { plaintextControllerFlags } from "../../../pkg/local/run.ts";
+import { weftGatewayYaml } from "../../support/gateway-yaml.ts";
 import { REPO, eventually, httpGet } from "./e2e-helpers.ts";
 
 export const NS = "e2e";
@@ -64,20 +67,12 @@ status: { podIP: ${POD_IP[name as keyof typeof POD_IP]} }
 kind: Namespace
 metadata: { name: ${NS} }
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: weft }
-spec: { controllerName: weft.dev/gateway-controller }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: gw, namespace: ${NS} }
-spec:
-  gatewayClassName: weft
-  listeners:
+${
+      weftGatewayYaml({ name: "gw", namespace: NS }, `
     - { name: http, protocol: HTTP, port: 8080 }
     - { name: grpc, protocol: HTTP, port: 8080, hostname: grpc.e2e.local, allowedRoutes: { kinds: [{ kind: GRPCRoute }] } }
-`,
+`)
+    }`,
     "10-services.yaml": svc("h1", SVC_IP.h1, 80, 8000) + svc("h2", SVC_IP.h2, 80, 8000, "kubernetes.io/h2c") + svc("grpc", SVC_IP.grpc, 7070, 7070, "kubernetes.io/h2c"),
     "20-routes.yaml": `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -244,4 +239,32 @@ export async function waitForMesh(m: Mesh): Promise<void> {
   }).catch((e: unknown) => {
     throw new Error(`${String(e)}; missing ${missing}: ${logOf(missing.split(" ")[0]!).slice(-3000)}`);
   });
+}
+
+/** One test file's mesh: apps and mesh started and ready before its tests (90 s), stopped and removed after them. */
+export function meshPerFile(base: number, opts: () => MeshOptions = () => ({})): { readonly apps: Apps; readonly mesh: Mesh } {
+  let apps: Apps | undefined;
+  let mesh: Mesh | undefined;
+  beforeAll(async () => {
+    apps = await startApps(base);
+    mesh = startMesh(base, apps, opts());
+    await waitForMesh(mesh);
+  }, 90_000);
+  afterAll(async () => {
+    await mesh?.sup.stopAll(3000);
+    await apps?.close();
+    if (mesh !== undefined) rmSync(mesh.work, { recursive: true, force: true });
+  });
+  const started = <T>(x: T | undefined): T => {
+    if (x === undefined) throw new Error("the mesh of this file did not start");
+    return x;
+  };
+  return {
+    get apps() {
+      return started(apps);
+    },
+    get mesh() {
+      return started(mesh);
+    },
+  };
 }

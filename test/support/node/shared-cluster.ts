@@ -10,6 +10,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, inject } from "vitest";
 import { pieceBin } from "../../../tools/toolset.ts";
 import { requireTier } from "../tiers.ts";
+import { pollFor } from "../poll.ts";
 import type { RealNodeInfo } from "./real-node.ts";
 import "./real-node-context.ts";
 
@@ -31,19 +32,8 @@ export interface SharedCluster {
 }
 
 /** Polls `fn` until it gives a value, for at most `timeoutMs`; the error carries the last failure and `onFail()`. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number, onFail: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e instanceof Error ? e.message : String(e);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last})` : ""}\n${onFail()}`);
+export function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number, onFail: () => string): Promise<T> {
+  return pollFor(what, async () => fn(), { timeoutMs, intervalMs: 250, detail: () => `\n${onFail()}` });
 }
 
 function run(cmd: string, args: readonly string[], input: string | undefined, timeoutMs: number): string {
