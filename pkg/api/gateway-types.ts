@@ -138,21 +138,29 @@ export interface LocalObjectReference {
   readonly name: string;
 }
 
-export interface HTTPRouteFilter {
-  readonly type: string; // RequestHeaderModifier | ResponseHeaderModifier | RequestRedirect | URLRewrite | RequestMirror | CORS | ExternalAuth | ExtensionRef
+/** The filters HTTPRoute and GRPCRoute share (GRPCRoute: RequestHeaderModifier | ResponseHeaderModifier | RequestMirror | ExtensionRef). */
+export interface RouteFilterBase {
+  readonly type: string;
   readonly requestHeaderModifier?: HeaderModifier;
   readonly responseHeaderModifier?: HeaderModifier;
-  readonly requestRedirect?: HTTPRequestRedirectFilter;
-  readonly urlRewrite?: HTTPURLRewriteFilter;
   readonly requestMirror?: HTTPRequestMirrorFilter;
-  readonly cors?: HTTPCORSFilter;
   readonly extensionRef?: LocalObjectReference;
 }
 
-export interface HTTPBackendRef extends BackendObjectReference {
-  readonly weight?: number; // default 1, 0..1_000_000
-  readonly filters?: readonly HTTPRouteFilter[];
+/** type: RequestHeaderModifier | ResponseHeaderModifier | RequestRedirect | URLRewrite | RequestMirror | CORS | ExternalAuth | ExtensionRef. */
+export interface HTTPRouteFilter extends RouteFilterBase {
+  readonly requestRedirect?: HTTPRequestRedirectFilter;
+  readonly urlRewrite?: HTTPURLRewriteFilter;
+  readonly cors?: HTTPCORSFilter;
 }
+
+/** A route's backendRef: weight default 1, 0..1_000_000, and the filters of its route kind. */
+export interface RouteBackendRef<F> extends BackendObjectReference {
+  readonly weight?: number;
+  readonly filters?: readonly F[];
+}
+
+export type HTTPBackendRef = RouteBackendRef<HTTPRouteFilter>;
 
 export interface RouteParentStatus {
   readonly parentRef: ParentReference;
@@ -170,17 +178,15 @@ export interface HTTPPathMatch {
   readonly value?: string; // default "/"
 }
 
-export interface HTTPHeaderMatch {
+/** A header (HTTPRoute, GRPCRoute) or query parameter (HTTPRoute) match. */
+export interface NameValueMatch {
   readonly type?: string; // Exact (default) | RegularExpression
   readonly name: string;
   readonly value: string;
 }
 
-export interface HTTPQueryParamMatch {
-  readonly type?: string; // Exact (default) | RegularExpression
-  readonly name: string;
-  readonly value: string;
-}
+export type HTTPHeaderMatch = NameValueMatch;
+export type HTTPQueryParamMatch = NameValueMatch;
 
 export interface HTTPRouteMatch {
   readonly path?: HTTPPathMatch;
@@ -208,27 +214,34 @@ export interface SessionPersistence {
   readonly cookieConfig?: { readonly lifetimeType?: string };
 }
 
-export interface HTTPRouteRule {
+/** What a rule of HTTPRoute and of GRPCRoute has, over its kind's matches, filters and backendRefs. */
+export interface RouteRuleBase<M, F> {
   readonly name?: string;
-  readonly matches?: readonly HTTPRouteMatch[];
-  readonly filters?: readonly HTTPRouteFilter[];
-  readonly backendRefs?: readonly HTTPBackendRef[];
-  readonly timeouts?: HTTPRouteTimeouts;
-  readonly retry?: HTTPRouteRetry;
+  readonly matches?: readonly M[];
+  readonly filters?: readonly F[];
+  readonly backendRefs?: readonly RouteBackendRef<F>[];
   readonly sessionPersistence?: SessionPersistence;
 }
 
-export interface HTTPRoute {
+/** HTTPRoute and GRPCRoute: the same object but for their kind and rules. */
+export interface RouteObject<K extends string, R> {
   readonly apiVersion: string;
-  readonly kind: "HTTPRoute";
+  readonly kind: K;
   readonly metadata: ObjectMeta;
   readonly spec: {
     readonly parentRefs?: readonly ParentReference[];
     readonly hostnames?: readonly string[];
-    readonly rules?: readonly HTTPRouteRule[];
+    readonly rules?: readonly R[];
   };
   readonly status?: RouteStatus;
 }
+
+export interface HTTPRouteRule extends RouteRuleBase<HTTPRouteMatch, HTTPRouteFilter> {
+  readonly timeouts?: HTTPRouteTimeouts;
+  readonly retry?: HTTPRouteRetry;
+}
+
+export type HTTPRoute = RouteObject<"HTTPRoute", HTTPRouteRule>;
 
 // ---- GRPCRoute -------------------------------------------------------------
 export interface GRPCMethodMatch {
@@ -237,49 +250,17 @@ export interface GRPCMethodMatch {
   readonly method?: string;
 }
 
-export interface GRPCHeaderMatch {
-  readonly type?: string;
-  readonly name: string;
-  readonly value: string;
-}
+export type GRPCHeaderMatch = NameValueMatch;
 
 export interface GRPCRouteMatch {
   readonly method?: GRPCMethodMatch;
   readonly headers?: readonly GRPCHeaderMatch[];
 }
 
-export interface GRPCRouteFilter {
-  readonly type: string; // RequestHeaderModifier | ResponseHeaderModifier | RequestMirror | ExtensionRef
-  readonly requestHeaderModifier?: HeaderModifier;
-  readonly responseHeaderModifier?: HeaderModifier;
-  readonly requestMirror?: HTTPRequestMirrorFilter;
-  readonly extensionRef?: LocalObjectReference;
-}
-
-export interface GRPCBackendRef extends BackendObjectReference {
-  readonly weight?: number;
-  readonly filters?: readonly GRPCRouteFilter[];
-}
-
-export interface GRPCRouteRule {
-  readonly name?: string;
-  readonly matches?: readonly GRPCRouteMatch[];
-  readonly filters?: readonly GRPCRouteFilter[];
-  readonly backendRefs?: readonly GRPCBackendRef[];
-  readonly sessionPersistence?: SessionPersistence;
-}
-
-export interface GRPCRoute {
-  readonly apiVersion: string;
-  readonly kind: "GRPCRoute";
-  readonly metadata: ObjectMeta;
-  readonly spec: {
-    readonly parentRefs?: readonly ParentReference[];
-    readonly hostnames?: readonly string[];
-    readonly rules?: readonly GRPCRouteRule[];
-  };
-  readonly status?: RouteStatus;
-}
+export type GRPCRouteFilter = RouteFilterBase;
+export type GRPCBackendRef = RouteBackendRef<GRPCRouteFilter>;
+export type GRPCRouteRule = RouteRuleBase<GRPCRouteMatch, GRPCRouteFilter>;
+export type GRPCRoute = RouteObject<"GRPCRoute", GRPCRouteRule>;
 
 // ---- ReferenceGrant (v1 and v1beta1 have the same shape) ----------------------
 export interface ReferenceGrant {

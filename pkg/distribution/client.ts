@@ -12,7 +12,8 @@ import { EMPTY_CLIENT_STATE, applyUpdate, type ClientState, type SliceValidator 
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { readLkgCache, writeLkgCache } from "./lkg-cache.ts";
 import { loadDistributionProto, type DistributionStub, type ProxyMessage, type ServerMessage } from "./proto.ts";
-import { TRUST_BUNDLE_FEATURE, type ProxyIdentity, type ProxySlice } from "./slice.ts";
+import { helloOf } from "./hello.ts";
+import type { ProxyIdentity, ProxySlice } from "./slice.ts";
 
 export interface DistributionClientOptions {
   readonly address: string;
@@ -161,21 +162,7 @@ export function createDistributionClient(opts: DistributionClientOptions): Distr
     });
     c.on("end", finish);
     c.on("close", finish);
-    const id = opts.identity;
-    c.write({
-      msg: "hello",
-      hello: {
-        namespace: id.namespace,
-        serviceAccount: id.serviceAccount,
-        pod: id.pod,
-        kind: id.kind,
-        gatewayNamespace: id.gatewayNamespace ?? "",
-        gatewayName: id.gatewayName ?? "",
-        version: state.version,
-        known: [...state.resources].map(([, r]) => ({ type: r.msg.type, name: r.msg.name, hash: r.hash })),
-        features: [TRUST_BUNDLE_FEATURE],
-      },
-    });
+    c.write({ msg: "hello", hello: helloOf(opts.identity, state) });
   };
 
   const loadCache = async (): Promise<void> => {

@@ -1,17 +1,34 @@
-// hello: checks a proxy's Hello message (hostile input) and turns it into a ProxyIdentity plus the
-// state the proxy says it already holds. Takes the decoded message; gives the identity or a
+// hello: the first message of a proxy's stream, both ways. helloOf: the proxy's identity and the state
+// it holds → the Hello it sends (announcing the trust-bundle feature). parseHello: checks a Hello (hostile
+// input) and turns it into a ProxyIdentity plus the state the proxy says it already holds, or a
 // WEFT_ERR_VALIDATION error with a precise message (answered as gRPC INVALID_ARGUMENT).
 // Must not: trust sizes or names from the wire without bounds.
 import { WeftError } from "../errors/weft-error.ts";
+import type { ClientState } from "./apply-update.ts";
 import type { HelloMsg } from "./proto.ts";
 import { resourceKey, versionOf } from "./resources.ts";
 import { NOTHING_HELD, type HeldState } from "./snapshot.ts";
-import type { ProxyIdentity } from "./slice.ts";
+import { TRUST_BUNDLE_FEATURE, type ProxyIdentity } from "./slice.ts";
 
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 export const MAX_KNOWN_RESOURCES = 200_000;
 
 const MAX_FEATURES = 32;
+
+/** The Hello a proxy with `id` holding `state` sends: its held resources' hashes, so the server sends only a diff. */
+export function helloOf(id: ProxyIdentity, state: ClientState): HelloMsg {
+  return {
+    namespace: id.namespace,
+    serviceAccount: id.serviceAccount,
+    pod: id.pod,
+    kind: id.kind,
+    gatewayNamespace: id.gatewayNamespace ?? "",
+    gatewayName: id.gatewayName ?? "",
+    version: state.version,
+    known: [...state.resources.values()].map((r) => ({ type: r.msg.type, name: r.msg.name, hash: r.hash })),
+    features: [TRUST_BUNDLE_FEATURE],
+  };
+}
 
 export function parseHello(h: HelloMsg | null | undefined): { identity: ProxyIdentity; held: HeldState; features: ReadonlySet<string> } {
   if (h === null || h === undefined) throw invalid("the first message must be a hello");

@@ -103,24 +103,32 @@ function compilePath(m: HTTPRouteMatch, where: string): PathMatchIR | string {
   return { type, value: type === "PathPrefix" ? normalisePrefix(value) : value };
 }
 
-export function compileHttpMatches(matches: readonly HTTPRouteMatch[] | undefined, where: string): MatchesResult<HttpMatchIR> {
-  const src = matches === undefined || matches.length === 0 ? [{}] : matches;
+/** A rule's matches one by one (none given: the one match-all `none`), within the per-rule limit; the first problem wins. */
+function compileEach<M, T>(matches: readonly M[] | undefined, none: M, where: string, compileOne: (m: M, at: string) => T | string): MatchesResult<T> {
+  const src = matches === undefined || matches.length === 0 ? [none] : matches;
   if (src.length > LIMITS.matchesPerRule) return bad(`${where}: ${src.length} matches, over the limit of ${LIMITS.matchesPerRule}`);
-  const out: HttpMatchIR[] = [];
+  const out: T[] = [];
   for (const [i, m] of src.entries()) {
-    const at = `${where}.matches[${i}]`;
-    const path = compilePath(m, at);
-    if (typeof path === "string") return bad(path);
-    const headers = compileHeaders(m.headers, at);
-    if (typeof headers === "string") return bad(headers);
-    const queryParams = compileQuery(m.queryParams, at);
-    if (typeof queryParams === "string") return bad(queryParams);
-    if (m.method !== undefined && !(HTTP_METHODS as readonly string[]).includes(m.method)) {
-      return bad(`${at}.method: unsupported method "${String(m.method).slice(0, 32)}" (${HTTP_METHODS.join(", ")})`);
-    }
-    out.push(m.method === undefined ? { kind: "http", path, headers, queryParams } : { kind: "http", path, headers, queryParams, method: m.method });
+    const compiled = compileOne(m, `${where}.matches[${i}]`);
+    if (typeof compiled === "string") return bad(compiled);
+    out.push(compiled);
   }
   return { ok: true, matches: out };
+}
+
+export function compileHttpMatches(matches: readonly HTTPRouteMatch[] | undefined, where: string): MatchesResult<HttpMatchIR> {
+  return compileEach<HTTPRouteMatch, HttpMatchIR>(matches, {}, where, (m, at) => {
+    const path = compilePath(m, at);
+    if (typeof path === "string") return path;
+    const headers = compileHeaders(m.headers, at);
+    if (typeof headers === "string") return headers;
+    const queryParams = compileQuery(m.queryParams, at);
+    if (typeof queryParams === "string") return queryParams;
+    if (m.method !== undefined && !(HTTP_METHODS as readonly string[]).includes(m.method)) {
+      return `${at}.method: unsupported method "${String(m.method).slice(0, 32)}" (${HTTP_METHODS.join(", ")})`;
+    }
+    return m.method === undefined ? { kind: "http", path, headers, queryParams } : { kind: "http", path, headers, queryParams, method: m.method };
+  });
 }
 
 function compileGrpcMethod(m: GRPCRouteMatch, at: string): GrpcMatchIR["method"] | string | null {
@@ -146,16 +154,11 @@ function compileGrpcMethod(m: GRPCRouteMatch, at: string): GrpcMatchIR["method"]
 }
 
 export function compileGrpcMatches(matches: readonly GRPCRouteMatch[] | undefined, where: string): MatchesResult<GrpcMatchIR> {
-  const src = matches === undefined || matches.length === 0 ? [{}] : matches;
-  if (src.length > LIMITS.matchesPerRule) return bad(`${where}: ${src.length} matches, over the limit of ${LIMITS.matchesPerRule}`);
-  const out: GrpcMatchIR[] = [];
-  for (const [i, m] of src.entries()) {
-    const at = `${where}.matches[${i}]`;
+  return compileEach<GRPCRouteMatch, GrpcMatchIR>(matches, {}, where, (m, at) => {
     const method = compileGrpcMethod(m, at);
-    if (typeof method === "string") return bad(method);
+    if (typeof method === "string") return method;
     const headers = compileHeaders(m.headers, at);
-    if (typeof headers === "string") return bad(headers);
-    out.push(method === null || method === undefined ? { kind: "grpc", headers } : { kind: "grpc", method, headers });
-  }
-  return { ok: true, matches: out };
+    if (typeof headers === "string") return headers;
+    return method === null || method === undefined ? { kind: "grpc", headers } : { kind: "grpc", method, headers };
+  });
 }

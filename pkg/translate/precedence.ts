@@ -47,31 +47,26 @@ function tieBreak(a: EntryCandidate, b: EntryCandidate): number {
     a.ruleIndex - b.ruleIndex || a.matchIndex - b.matchIndex || a.tableRule - b.tableRule;
 }
 
-export function compareHttpEntries(a: EntryCandidate, b: EntryCandidate): number {
-  const host = compareHostnameSpecificity(a.hostname, b.hostname);
-  if (host !== 0) return host;
-  const ma = a.match as HttpMatchIR;
-  const mb = b.match as HttpMatchIR;
-  return pathRank(ma) - pathRank(mb) ||
-    mb.path.value.length - ma.path.value.length ||
-    Number(mb.method !== undefined) - Number(ma.method !== undefined) ||
-    mb.headers.length - ma.headers.length ||
-    mb.queryParams.length - ma.queryParams.length ||
-    tieBreak(a, b);
+/** Hostname specificity first, then the route kind's ranking of the two matches, then the tie-breaks. */
+function entryOrder<M extends HttpMatchIR | GrpcMatchIR>(rankMatches: (ma: M, mb: M) => number): (a: EntryCandidate, b: EntryCandidate) => number {
+  return (a, b) => compareHostnameSpecificity(a.hostname, b.hostname) || rankMatches(a.match as M, b.match as M) || tieBreak(a, b);
 }
+
+export const compareHttpEntries = entryOrder<HttpMatchIR>((ma, mb) =>
+  pathRank(ma) - pathRank(mb) ||
+  mb.path.value.length - ma.path.value.length ||
+  Number(mb.method !== undefined) - Number(ma.method !== undefined) ||
+  mb.headers.length - ma.headers.length ||
+  mb.queryParams.length - ma.queryParams.length
+);
 
 function methodRank(m: GrpcMatchIR): number {
   return m.method === undefined ? 2 : m.method.type === "Exact" ? 0 : 1;
 }
 
-export function compareGrpcEntries(a: EntryCandidate, b: EntryCandidate): number {
-  const host = compareHostnameSpecificity(a.hostname, b.hostname);
-  if (host !== 0) return host;
-  const ma = a.match as GrpcMatchIR;
-  const mb = b.match as GrpcMatchIR;
-  return methodRank(ma) - methodRank(mb) ||
-    (mb.method?.service?.length ?? 0) - (ma.method?.service?.length ?? 0) ||
-    (mb.method?.method?.length ?? 0) - (ma.method?.method?.length ?? 0) ||
-    mb.headers.length - ma.headers.length ||
-    tieBreak(a, b);
-}
+export const compareGrpcEntries = entryOrder<GrpcMatchIR>((ma, mb) =>
+  methodRank(ma) - methodRank(mb) ||
+  (mb.method?.service?.length ?? 0) - (ma.method?.service?.length ?? 0) ||
+  (mb.method?.method?.length ?? 0) - (ma.method?.method?.length ?? 0) ||
+  mb.headers.length - ma.headers.length
+);

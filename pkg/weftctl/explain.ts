@@ -23,24 +23,23 @@ export type ExplainTarget =
   | { readonly mode: "mesh"; readonly fromNamespace: string; readonly workload?: string }
   | { readonly mode: "gateway"; readonly namespace: string; readonly name: string };
 
-export interface CandidateReport {
-  readonly rank: number;
+/** A route table entry as the report names it: its route, rule (index and name), match index and conditions. */
+export interface EntryReport {
   readonly route: string;
   readonly rule: number;
   readonly ruleName?: string;
   readonly match: number;
   readonly conditions: string;
+}
+
+export interface CandidateReport extends EntryReport {
+  readonly rank: number;
   readonly hostnames: readonly string[];
   readonly matched: boolean;
   readonly reasons: readonly string[];
 }
 
-export interface MatchedReport {
-  readonly route: string;
-  readonly rule: number;
-  readonly ruleName?: string;
-  readonly match: number;
-  readonly conditions: string;
+export interface MatchedReport extends EntryReport {
   readonly filters: readonly string[];
   readonly timeouts: string;
   readonly retry: string;

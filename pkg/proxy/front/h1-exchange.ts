@@ -9,7 +9,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { Readable } from "node:stream";
 import type { Downstream } from "../downstream.ts";
 import { spanClockMs } from "../../telemetry/index.ts";
-import { declaredLength, endOnLength } from "./answer-end.ts";
+import { ExchangeBase } from "./exchange-base.ts";
 import { httpDate, responseHead, trailerBlock } from "../h1/h1-headers.ts";
 
 /** What an exchange needs from its connection. */
@@ -49,23 +49,12 @@ function ended(): Readable {
   return r;
 }
 
-export class H1Exchange implements Downstream {
+export class H1Exchange extends ExchangeBase implements Downstream {
   readonly h2 = false;
-  readonly method: string;
-  readonly target: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly rawHeaders: readonly string[];
-  readonly remoteAddress: string | undefined;
   /** Client speaks HTTP/1.1 (chunked allowed). */
   readonly http11: boolean;
   /** The client allows the connection to stay open after this exchange. */
   readonly keepAlive: boolean;
-  status = 0;
-  endedAt: number | undefined;
-  /** The answer's Content-Length, when declared (answer-end.ts). */
-  private declared: number | undefined;
-  bytes = 0;
-  grpcStatus: number | undefined;
   /** The request body is completely received. */
   requestComplete = false;
   /** The response must close the connection (decided when the head is written). */
@@ -81,7 +70,6 @@ export class H1Exchange implements Downstream {
   private headSet = false;
   private noBody = false;
   private chunked = false;
-  private done = false;
   private aborted = false;
   private closeFns: (() => void)[] | undefined;
   private drainFns: (() => void)[] | undefined;
@@ -89,14 +77,10 @@ export class H1Exchange implements Downstream {
   private pendingBytes = 0;
 
   constructor(host: ExchangeHost, method: string, target: string, raw: string[], headers: IncomingHttpHeaders, http11: boolean, keepAlive: boolean, hasBody: boolean) {
+    super(method, target, headers, raw, host.remoteAddress);
     this.host = host;
-    this.method = method;
-    this.target = target;
-    this.rawHeaders = raw;
-    this.headers = headers;
     this.http11 = http11;
     this.keepAlive = keepAlive;
-    this.remoteAddress = host.remoteAddress;
     if (hasBody) this.bodyStream = new RequestBody(host);
     else this.requestComplete = true;
   }
@@ -137,16 +121,12 @@ export class H1Exchange implements Downstream {
   started(): boolean {
     return this.done || this.headSet;
   }
-  finished(): boolean {
-    return this.done;
-  }
 
   head(status: number, headers: OutgoingHttpHeaders): void {
     if (this.started()) return;
     const r = responseHead(status, headers);
-    this.declared = declaredLength(headers);
+    this.answered(status, headers);
     this.headSet = true;
-    this.status = status;
     this.noBody = this.method === "HEAD" || status === 204 || status === 304 || status < 200;
     this.chunked = !this.noBody && !r.contentLength && this.http11;
     this.closeAfter = !this.keepAlive || this.host.draining || !this.requestComplete || (!this.noBody && !r.contentLength && !this.http11);
@@ -160,8 +140,7 @@ export class H1Exchange implements Downstream {
 
   write(chunk: Buffer): boolean {
     if (this.done) return true;
-    this.bytes += chunk.length;
-    this.endedAt = endOnLength(this.endedAt, this.declared, this.bytes);
+    this.counted(chunk);
     if (this.noBody || chunk.length === 0) return true;
     const t = this.headText;
     if (t !== undefined && !this.chunked && chunk.length <= 16_384) {
@@ -203,8 +182,7 @@ export class H1Exchange implements Downstream {
 
   reset(): void {
     if (this.done) return;
-    this.done = true;
-    this.endedAt ??= spanClockMs();
+    this.ending();
     if (this.active) {
       this.host.destroy();
       return;

@@ -5,33 +5,16 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import type { ServerHttp2Stream } from "node:http2";
 import type { Readable } from "node:stream";
 import type { Downstream } from "../downstream.ts";
-import { spanClockMs } from "../../telemetry/index.ts";
-import { declaredLength, endOnLength } from "./answer-end.ts";
+import { ExchangeBase } from "./exchange-base.ts";
 
-export class H2Downstream implements Downstream {
+export class H2Downstream extends ExchangeBase implements Downstream {
   readonly h2 = true;
-  readonly method: string;
-  readonly target: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly rawHeaders: readonly string[];
   readonly body: Readable;
-  readonly remoteAddress: string | undefined;
   private readonly stream: ServerHttp2Stream;
-  private done = false;
   private trailers: OutgoingHttpHeaders | undefined;
-  status = 0;
-  endedAt: number | undefined;
-  /** The answer's Content-Length, when declared (answer-end.ts). */
-  private declared: number | undefined;
-  bytes = 0;
-  grpcStatus: number | undefined;
   constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: readonly string[]) {
-    this.method = String(headers[":method"] ?? "GET");
-    this.target = String(headers[":path"] ?? "");
-    this.headers = headers;
-    this.rawHeaders = rawHeaders;
+    super(String(headers[":method"] ?? "GET"), String(headers[":path"] ?? ""), headers, rawHeaders, stream.session?.socket?.remoteAddress);
     this.body = stream;
-    this.remoteAddress = stream.session?.socket?.remoteAddress;
     this.stream = stream;
   }
   hasBody(): boolean {
@@ -40,14 +23,10 @@ export class H2Downstream implements Downstream {
   started(): boolean {
     return this.done || this.stream.headersSent;
   }
-  finished(): boolean {
-    return this.done;
-  }
   head(status: number, headers: OutgoingHttpHeaders, expectTrailers = false): void {
     const st = this.stream;
     if (this.started() || st.destroyed) return;
-    this.status = status;
-    this.declared = declaredLength(headers);
+    this.answered(status, headers);
     if (!expectTrailers) {
       st.respond({ ...headers, ":status": status });
       return;
@@ -60,8 +39,7 @@ export class H2Downstream implements Downstream {
   }
   write(chunk: Buffer): boolean {
     if (this.done || this.stream.destroyed) return true;
-    this.bytes += chunk.length;
-    this.endedAt = endOnLength(this.endedAt, this.declared, this.bytes);
+    this.counted(chunk);
     return this.stream.write(chunk);
   }
   onDrain(fn: () => void): void {
@@ -69,8 +47,7 @@ export class H2Downstream implements Downstream {
   }
   end(trailers?: OutgoingHttpHeaders): void {
     if (this.done) return;
-    this.done = true;
-    this.endedAt ??= spanClockMs();
+    this.ending();
     const st = this.stream;
     if (st.destroyed) return;
     if (!st.headersSent) this.head(200, {});
@@ -82,8 +59,7 @@ export class H2Downstream implements Downstream {
   }
   trailersOnly(headers: OutgoingHttpHeaders): void {
     if (this.started()) return this.reset();
-    this.done = true;
-    this.endedAt ??= spanClockMs();
+    this.ending();
     this.status = 200;
     this.grpcStatus = Number(headers["grpc-status"] ?? 2);
     const st = this.stream;
@@ -92,8 +68,7 @@ export class H2Downstream implements Downstream {
   }
   reset(): void {
     if (this.done) return;
-    this.done = true;
-    this.endedAt ??= spanClockMs();
+    this.ending();
     // destroy(err) sends RST_STREAM(INTERNAL_ERROR) at once; close(code) would first end the writable
     // side, and a stream not waiting for trailers would then look complete to the client.
     if (!this.stream.destroyed) this.stream.destroy(Object.assign(new Error("exchange reset"), { code: "ERR_HTTP2_STREAM_ERROR" }));

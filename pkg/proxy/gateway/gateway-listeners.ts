@@ -120,15 +120,13 @@ export class GatewayListeners {
     };
   }
 
+  /** The context of a connection to `port`: its routes come from the listener its Host (and SNI, over TLS) selects. */
+  private contextOf(port: number, scheme: "http" | "https", sniListener: ListenerIR | undefined): RouteContext {
+    return { face: "gateway", routes: undefined, destinationPort: port, scheme, label: `gateway:${port}`, resolveRoutes: this.resolver(port, sniListener) };
+  }
+
   private httpServer(port: number): NetServer {
-    const ctx: RouteContext = {
-      face: "gateway",
-      routes: undefined,
-      destinationPort: port,
-      scheme: "http",
-      label: `gateway:${port}`,
-      resolveRoutes: this.resolver(port, undefined),
-    };
+    const ctx = this.contextOf(port, "http", undefined);
     return createNetServer({ noDelay: true }, (socket: Socket) => this.opts.engine.serveConnection(socket, ctx));
   }
 
@@ -168,15 +166,7 @@ export class GatewayListeners {
       const gw = this.compiled;
       const sni = typeof socket.servername === "string" ? socket.servername : undefined;
       const l = gw === undefined ? undefined : listenerForSni(gw, port, sni ?? "");
-      const ctx: RouteContext = {
-        face: "gateway",
-        routes: undefined,
-        destinationPort: port,
-        scheme: "https",
-        label: `gateway:${port}`,
-        resolveRoutes: this.resolver(port, l),
-      };
-      this.opts.engine.serveConnection(socket, ctx);
+      this.opts.engine.serveConnection(socket, this.contextOf(port, "https", l));
     });
     server.on("tlsClientError", () => {});
     return server;

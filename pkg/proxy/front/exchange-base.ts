@@ -1,0 +1,54 @@
+// exchange-base: what both Downstreams (h1-exchange, h2-downstream) keep alike — the request as parsed
+// (method, target, headers, the client's address) and the answer's accounting: status, body bytes,
+// grpc-status, the declared Content-Length and the end stamp of the server span (answer-end.ts). Takes the
+// request's parts; gives a base class whose subclasses frame and write the answer and call answered /
+// counted / ending as they do. Must not: write to a socket or stream, or decide an answer.
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import { spanClockMs } from "../../telemetry/index.ts";
+import { declaredLength, endOnLength } from "./answer-end.ts";
+
+export abstract class ExchangeBase {
+  readonly method: string;
+  readonly target: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly rawHeaders: readonly string[];
+  readonly remoteAddress: string | undefined;
+  status = 0;
+  endedAt: number | undefined;
+  bytes = 0;
+  grpcStatus: number | undefined;
+  /** The answer's Content-Length, when declared (answer-end.ts). */
+  protected declared: number | undefined;
+  /** The exchange is over on our side (ended or reset). */
+  protected done = false;
+
+  constructor(method: string, target: string, headers: IncomingHttpHeaders, rawHeaders: readonly string[], remoteAddress: string | undefined) {
+    this.method = method;
+    this.target = target;
+    this.headers = headers;
+    this.rawHeaders = rawHeaders;
+    this.remoteAddress = remoteAddress;
+  }
+
+  finished(): boolean {
+    return this.done;
+  }
+
+  /** The answer's head: its status, and the length its headers declare. */
+  protected answered(status: number, headers: OutgoingHttpHeaders): void {
+    this.status = status;
+    this.declared = declaredLength(headers);
+  }
+
+  /** `chunk` of the answer's body is written: counted, and the span ends once the declared length is reached. */
+  protected counted(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    this.endedAt = endOnLength(this.endedAt, this.declared, this.bytes);
+  }
+
+  /** The answer ends or is reset now: over on our side, stamped unless its last declared byte stamped it. */
+  protected ending(): void {
+    this.done = true;
+    this.endedAt ??= spanClockMs();
+  }
+}
