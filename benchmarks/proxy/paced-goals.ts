@@ -6,6 +6,8 @@
 //   proxy-paced-grpc-goal  gRPC unary pair: added p99 ≤ 1.5× the nginx grpc_pass mTLS pair's
 //   proxy-memory-goal      per sidecar at this load: private ≤ 32 MB and PSS ≤ 45 MB (peak, busiest side)
 //   proxy-tracing-goal     added p99 with 1% sampling within 0.5 ms of tracing off, with 100% within 2 ms
+// and, for every pair run beside its build from another checkout (BENCH_PACED_BASELINE), one
+// "proxy-paced-ab-summary" line: both medians and the median of the per-round ratios (same round, same load).
 // Takes the results and an emitter; gives nothing. Must not: measure anything itself.
 import { loadavg } from "node:os";
 
@@ -85,5 +87,26 @@ export function emitPacedGoals(results: ReadonlyMap<string, readonly RoundResult
       one_percent_added_p99_us_median: one, all_added_p99_us_median: all, one_percent_over_off_us: one - off, all_over_off_us: all - off,
       cpu_us_per_req_total_median: { off: cpu(weftName), one_percent: cpu("weft-sidecar-pair-tracing-1%"), all: cpu("weft-sidecar-pair-tracing-100%") }, loadavg: load(),
       met: one - off <= 500 && all - off <= 2000 });
+  }
+}
+
+/**
+ * One "proxy-paced-ab-summary" line per scenario that has a "<scenario>-baseline" twin: p99, added p99 and
+ * CPU of both pairs (medians over the rounds), the median of each round's this/baseline ratio and the rounds
+ * in which this checkout's pair was not worse.
+ */
+export function emitPacedAb(results: ReadonlyMap<string, readonly RoundResult[]>, baseline: string, emit: (o: Record<string, unknown>) => void): void {
+  const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+  for (const [name, a] of results) {
+    const b = results.get(`${name}-baseline`);
+    if (name.endsWith("-baseline") || b === undefined) continue;
+    const paired = (f: (x: RoundResult) => number) => r3(median(a.map((x, i) => (b[i] === undefined ? NaN : f(x) / f(b[i])))));
+    const notWorse = (f: (x: RoundResult) => number) => a.filter((x, i) => b[i] !== undefined && f(x) <= f(b[i])).length;
+    const p99 = (x: RoundResult) => x.p99, cpu = (x: RoundResult) => x.cpuTotal;
+    emit({ bench: "proxy-paced-ab-summary", scenario: name, baseline, rounds: Math.min(a.length, b.length), weft_p99_us_median: median(a.map(p99)), baseline_p99_us_median: median(b.map(p99)),
+      p99_paired_ratio_median: paired(p99), rounds_weft_p99_not_more: notWorse(p99), weft_added_p99_us_median: median(a.map((x) => x.addedP99)), baseline_added_p99_us_median: median(b.map((x) =>
+        x.addedP99
+      )), weft_cpu_us_per_req_total_median: median(a.map(cpu)), baseline_cpu_us_per_req_total_median: median(b.map(cpu)), cpu_paired_ratio_median: paired(cpu), rounds_weft_cpu_not_more: notWorse(cpu),
+      failed_requests: [...a, ...b].reduce((n, x) => n + x.failed, 0), loadavg: load() });
   }
 }

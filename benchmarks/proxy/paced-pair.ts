@@ -14,7 +14,8 @@
 // adds one tracing-off compiled pair per set of V8 flags ("-" = Node's defaults; NAME=value entries set
 // the environment, e.g. MALLOC_ARENA_MAX=2); BENCH_FLAG_SETS_ONLY=1 runs only those. BENCH_PACED_BASELINE=<dir>
 // adds the pairs built from another checkout (e.g. a worktree of main before a change: HTTP/1.1 with tracing
-// off, 1% and 100%, and gRPC), run in every round beside this checkout's. BENCH_PACED_PROTOCOLS
+// off, 1% and 100%, and gRPC), run in every round beside this checkout's (which goes first alternates by round),
+// with a "proxy-paced-ab-summary" line per pair (paced-goals.ts). BENCH_PACED_PROTOCOLS
 // (default "http1,grpc") picks the protocols, BENCH_PACED_ONLY=<scenario,...> the scenarios, BENCH_CPU_PROF=<dir>
 // has every Weft sidecar write a V8 CPU profile under <dir>/<scenario>/<role>/. Certificates come from a test CA made here.
 // BENCH_PACED_ROUNDS (default 3) rounds of all scenarios in the same order; per scenario and round one JSON
@@ -31,7 +32,8 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../../pkg/util/proxy-node-options.ts";
 import { testCa } from "../../test/support/certs.ts";
-import { emitPacedGoals, type RoundResult } from "./paced-goals.ts";
+import { kill } from "../../test/support/child-processes.ts";
+import { emitPacedAb, emitPacedGoals, type RoundResult } from "./paced-goals.ts";
 import { procKb } from "./proc-kb.ts";
 import { haproxyMtlsPair, nginxMtlsPair, type PairFiles } from "./reference-proxies.ts";
 
@@ -131,14 +133,7 @@ function cpuProf(scenario: string, role: "inbound" | "outbound"): string[] {
   return dir === undefined || dir === "" ? [] : ["--cpu-prof", `--cpu-prof-dir=${join(dir, scenario, role)}`];
 }
 
-async function stop(c: ChildProcess): Promise<void> {
-  if (c.exitCode !== null || c.signalCode !== null) return;
-  const gone = new Promise<void>((r) => c.once("exit", () => r()));
-  c.kill("SIGTERM");
-  const t = setTimeout(() => c.kill("SIGKILL"), 2000);
-  await gone;
-  clearTimeout(t);
-}
+const stop = (c: ChildProcess): Promise<void> => kill(c, 2000);
 
 export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol[]): Promise<void> {
   const rate = Number(process.env.BENCH_RATE ?? 1000);
@@ -295,7 +290,10 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
         // Direct: this round's baseline for the added latencies (CPU/RSS are the origin's).
         delete direct[protocol];
         direct[protocol] = await scenario(protocol === "grpc" ? "direct-grpc" : "direct", protocol, originOf(protocol), { origin: [d.origin.pid] });
-        for (const { name, ratio, flags, env, protocol: vp, baseline } of variants.filter((v) => v.protocol === protocol && chosen(v.name))) {
+        // This checkout's pairs and their baseline builds take turns going first (A B, then B A, ...).
+        const mine = variants.filter((v) => v.protocol === protocol && chosen(v.name));
+        const ordered = round % 2 === 0 ? [...mine.filter((v) => v.baseline === true), ...mine.filter((v) => v.baseline !== true)] : mine;
+        for (const { name, ratio, flags, env, protocol: vp, baseline } of ordered) {
           const entry = baseline === true ? baselineBuild!.entry : build.entry;
           const mat = (leaf: { keyPem: string; certPem: string }, identity: string) => ({ keyPem: leaf.keyPem, certChainPem: leaf.certPem, trustBundlePem: ca.certPem, identity });
           const cfgB = f(`sidecar-b-${name}.json`, JSON.stringify({ role: "inbound", port: originOf(vp), mat: mat(leafB, idB), peerIdentity: idA, ratio, otlpPort, protocol: vp }));
@@ -333,6 +331,7 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
       }
     }
     emitPacedGoals(results, d.emit);
+    if (baselineBuild !== undefined) emitPacedAb(results, process.env.BENCH_PACED_BASELINE!, d.emit);
   } finally {
     rmSync(build.dir, { recursive: true, force: true });
     if (baselineBuild !== undefined) rmSync(baselineBuild.dir, { recursive: true, force: true });

@@ -10,7 +10,9 @@
 // Run: sh benchmarks/proxy/setup.sh && node benchmarks/proxy/proxy.bench.ts  (env BENCH_SECONDS, BENCH_WARM_SECONDS, BENCH_CONNS,
 // BENCH_RATE and BENCH_PACED_SECONDS for the paced part, BENCH_ONLY=weft:http1,paced:http1,paced:grpc,...)
 // BENCH_BASELINE=<another checkout> runs only the interleaved A/B of this checkout's proxy against that one's
-// (ab-compare.ts: both at once, runs alternating, BENCH_AB_ROUNDS, BENCH_AB_SECONDS, BENCH_AB_RATE, BENCH_AB_PACED).
+// (ab-compare.ts: both at once, runs alternating, BENCH_AB_ROUNDS, BENCH_AB_SECONDS, BENCH_AB_RATE, BENCH_AB_PACED),
+// then the paced sidecar pairs (HTTP/1.1 tracing off and gRPC) of both checkouts taking turns in each of
+// BENCH_PACED_ROUNDS rounds, summed up in "proxy-paced-ab-summary" lines (BENCH_AB_PAIRS=0 skips them).
 // Also: a sidecar pair over mesh mTLS (bench-sidecar-pair.ts: two sidecars, original destination from the
 // sidecar's test hook, loopback only), and the paced side-by-side of pairs (paced-pair.ts): at a FIXED
 // 1,000 requests/s, HTTP/1.1 and gRPC unary, direct vs nginx and haproxy mTLS pairs vs the Weft sidecar
@@ -230,6 +232,13 @@ async function main(): Promise<void> {
       return;
     }
     await abCompare({ root, nodeBin, origin: { h1Port: h1Port!, h2Port: h2Port!, grpcPort: grpcPort! }, emit, startChild, firstJsonLine, cpuTicks, ticksPerSecond, wrk, h2load }, resolve(baseline));
+    if (process.env.BENCH_AB_PAIRS === "0") return;
+    // Then the paced sidecar pairs of both checkouts (paced-pair.ts), HTTP/1.1 (tracing off) and gRPC, taking
+    // turns in every round, with their "proxy-paced-ab-summary" lines.
+    process.env.BENCH_PACED_BASELINE ??= resolve(baseline);
+    process.env.BENCH_PACED_ONLY ??= ["weft-sidecar-pair-tracing-off", "weft-sidecar-pair-grpc"].flatMap((n) => [n, `${n}-baseline`]).join(",");
+    await pacedSideBySide({ root, dir, nodeBin, origin: { h1Port: h1Port!, grpcPort: grpcPort!, pid: originPid! }, emit, startChild, firstJsonLine, freePort, waitPort, treePids, cpuTicks, has,
+      ticksPerSecond }, ["http1", "grpc"]);
     return;
   }
   const weft = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-weft.ts"), String(h1Port), String(h2Port), String(grpcPort)]);
