@@ -3,7 +3,7 @@
 // first duplicate wins; query names exact; PathPrefix trailing "/" dropped; path value rules; enum
 // values checked. Spec §9: gRPC service/method charset, at least one of them; no matches ⇒ any.
 // Must not: compile regexes for matching (router does); it only validates them (regex.ts).
-import type { GRPCHeaderMatch, GRPCRouteMatch, HTTPHeaderMatch, HTTPQueryParamMatch, HTTPRouteMatch } from "../api/index.ts";
+import type { GRPCRouteMatch, HTTPQueryParamMatch, HTTPRouteMatch, NameValueMatch } from "../api/index.ts";
 import type { GrpcMatchIR, HeaderMatchIR, HttpMatchIR, PathMatchIR, QueryParamMatchIR, StringMatchType } from "../ir/types.ts";
 import type { Problem } from "./conditions.ts";
 import { LIMITS } from "./limits.ts";
@@ -44,7 +44,7 @@ function stringMatchType(type: string | undefined, where: string): StringMatchTy
   return { problem: `${where}: unsupported match type "${String(t).slice(0, 64)}" (Exact, RegularExpression)` };
 }
 
-function compileHeaders(list: readonly (HTTPHeaderMatch | GRPCHeaderMatch)[] | undefined, where: string): HeaderMatchIR[] | string {
+function compileHeaders(list: readonly NameValueMatch[] | undefined, where: string): HeaderMatchIR[] | string {
   const src = list ?? [];
   if (src.length > LIMITS.headerMatches) return `${where}: ${src.length} header matches, over the limit of ${LIMITS.headerMatches}`;
   const out: HeaderMatchIR[] = [];

@@ -223,9 +223,9 @@ export async function startLoggingBackend(): Promise<LoggingBackend> {
     });
   });
   server.keepAliveTimeout = 60_000;
-  const { port, close } = await listenLoopback(server, () => server.closeAllConnections());
+  const listening = await listenLoopback(server, () => server.closeAllConnections());
   return {
-    port,
+    port: listening.port,
     logged,
     get inFlight() {
       return inFlight;
@@ -236,7 +236,7 @@ export async function startLoggingBackend(): Promise<LoggingBackend> {
     resetMax: () => {
       maxInFlight = inFlight;
     },
-    close,
+    close: () => listening.close(),
   };
 }
 

@@ -23,5 +23,5 @@ export async function pollFor<T>(what: string, probe: () => Promise<T | undefine
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs));
   }
-  throw new Error(`timed out after ${opts.timeoutMs} ms waiting for ${what}${last === undefined ? "" : `: ${last instanceof Error ? last.message : String(last)}`}${opts.detail?.() ?? ""}`);
+  throw new Error(`timed out after ${opts.timeoutMs} ms waiting for ${what}${last === undefined ? "" : `: ${last instanceof Error ? last.message : JSON.stringify(last)}`}${opts.detail?.() ?? ""}`);
 }

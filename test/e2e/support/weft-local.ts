@@ -31,10 +31,10 @@ export function startWeftLocal(node: string, args: readonly string[], options: P
   const proc = spawn(node, ["cmd/weft.ts", "local", ...args], { ...options, cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
-  proc.stdout!.on("data", (c: Buffer) => {
+  proc.stdout.on("data", (c: Buffer) => {
     stdout += c.toString();
   });
-  proc.stderr!.on("data", (c: Buffer) => {
+  proc.stderr.on("data", (c: Buffer) => {
     stderr += c.toString();
   });
   const exited = new Promise<never>((_, reject) => proc.once("exit", (code) => reject(new Error(`weft local exited ${code}: ${stderr}`))));
