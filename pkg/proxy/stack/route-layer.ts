@@ -31,6 +31,17 @@ function headerOf(req: ProxyRequest, dropUnderscored: boolean): (name: string) =
   };
 }
 
+/** The `route` label of metrics, logs and spans: "<kind>/<ns>/<name>", made once per rule of a config. */
+const routeLabels = new WeakMap<RuleIR, string>();
+export function routeLabelOf(rule: RuleIR): string {
+  let label = routeLabels.get(rule);
+  if (label === undefined) {
+    label = `${rule.route.kind}/${rule.route.namespace}/${rule.route.name}`;
+    routeLabels.set(rule, label);
+  }
+  return label;
+}
+
 export function routeLayer(stacksOf: (req: ProxyRequest) => CompiledStacks, dropUnderscored: boolean): Decide {
   return (req) => {
     const ctx = req.ctx;
@@ -65,7 +76,7 @@ export function routeLayer(stacksOf: (req: ProxyRequest) => CompiledStacks, drop
     // From here on a refusal still names its route (metrics, access log, span).
     req.rule = rule;
     req.entry = match.entry;
-    req.routeLabel = `${rule.route.kind}/${rule.route.namespace}/${rule.route.name}`;
+    req.routeLabel = routeLabelOf(rule);
     return stacksOf(req).rule(rule)(req);
   };
 }

@@ -26,6 +26,7 @@ import { routeTemplateOf } from "../router-bridge.ts";
 import { isGrpcRequest } from "./admit.ts";
 import { connectionErrorField, connectionErrorMark, marksConnectionErrors } from "./connection-error-mark.ts";
 import type { Decide, ProxyRequest } from "./request.ts";
+import { routeLabelOf } from "./route-layer.ts";
 
 export interface TelemetryDeps {
   readonly metrics: ProxyMetrics;
@@ -134,7 +135,7 @@ export function telemetryLayer(
     /** The matched rule, once known: route labels and span route (also for answers and refusals). */
     const routed = (rule: RuleIR | undefined, entry: RouteEntryIR | undefined, version: string): void => {
       if (rule !== undefined) {
-        labels.route = `${rule.route.kind}/${rule.route.namespace}/${rule.route.name}`;
+        labels.route = routeLabelOf(rule);
         labels.rule = rule.id;
       }
       if (span === undefined) return;

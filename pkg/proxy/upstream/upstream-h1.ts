@@ -131,9 +131,13 @@ export function sendH1(pool: H1Pool, key: string, dial: () => Dialed, req: Upstr
       if (unanswered) reject(failure("upstream_reset", "upstream attempt aborted"));
     };
     const idle = pool.idle(key);
+    if (idle !== undefined) {
+      start(idle);
+      return;
+    }
     // A new connection the peer closed before it was usable (e.g. an inbound sidecar that gave up waiting
     // for a ClientHello on a starved machine) carried no request byte: it is dialled once more, whatever
-    // the method.
+    // the method. (Made here, not for every request: most take an idle connection.)
     let redials = 1;
     const open = (): void => {
       cancelOpen = pool.open(key, dial, (c) => {
@@ -148,8 +152,7 @@ export function sendH1(pool: H1Pool, key: string, dial: () => Dialed, req: Upstr
         fail(e, false);
       });
     };
-    if (idle !== undefined) start(idle);
-    else open();
+    open();
   });
   return { response, abort: () => abort() };
 }
