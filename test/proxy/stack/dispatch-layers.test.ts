@@ -200,15 +200,18 @@ describe("stale-connection replay (no policy)", () => {
     expect(counts.deposits).toBe(2);
   });
 
-  it("a stale connection found after the exchange ended is not replayed", async () => {
+  it("a stale connection found after the exchange ended is not replayed; a fault that is no proxy failure still goes up", async () => {
     const { deps } = retryDeps();
-    const next = scripted<UpstreamResponse>(stale(), answerOf(200));
-    const p = staleReplayLayer(deps, (r) => {
+    /** A next layer whose try ends the exchange before it fails. */
+    const endingFirst = (next: ReturnType<typeof scripted<UpstreamResponse>>) => (r: ProxyRequest) => {
       fakeOf(r).reset();
       return next(r);
-    })(requestOf());
-    expect(await p).toBeUndefined();
+    };
+    const next = scripted<UpstreamResponse>(stale(), answerOf(200));
+    expect(await staleReplayLayer(deps, endingFirst(next))(requestOf())).toBeUndefined();
     expect(next.calls).toHaveLength(1);
+    const bug = new TypeError("a fault below the replay layer");
+    await expect(staleReplayLayer(deps, endingFirst(scripted<UpstreamResponse>(bug)))(requestOf())).rejects.toBe(bug);
   });
 
   it("a POST, a streamed body, another failure, or an inbound sidecar serving a mesh peer gets no replay", async () => {
