@@ -52,6 +52,7 @@ describe("match limits (spec §8, §9)", () => {
     expect(http({ headers: [{ type: "RegularExpression", name: "x-a", value: "(" }] })).toMatch(/headers\[0\]: invalid RE2/);
     expect(http({ queryParams: [{ type: "RegularExpression", name: "q", value: "(" }] })).toMatch(/queryParams\[0\]: invalid RE2/);
     expect(http({ headers: [{ name: "x-a", value: "(" }], queryParams: [{ name: "q", value: "(" }] })).toBe("ok");
+    expect(http({ headers: [{ type: "RegularExpression", name: "x-a", value: "a.*" }], queryParams: [{ type: "RegularExpression", name: "q", value: "b+" }] })).toBe("ok");
     expect(http({ queryParams: [{ type: "Prefix", name: "q", value: "v" }] })).toMatch(/unsupported match type "Prefix"/);
   });
 
@@ -76,8 +77,13 @@ describe("match limits (spec §8, §9)", () => {
   });
 
   it("gRPC: an empty service or method counts as absent; names up to 1024 characters; only Exact names are checked as names", () => {
-    const out = compileGrpcMatches([{ method: { service: "", method: "Get" } }, { method: { service: "pkg.Svc", method: "" } }], "r");
-    expect(out.ok && out.matches.map((m) => m.method)).toEqual([{ type: "Exact", method: "Get" }, { type: "Exact", service: "pkg.Svc" }]);
+    const out = compileGrpcMatches([{ method: { service: "", method: "Get" } }, { method: { service: "pkg.Svc", method: "" } }, { method: { method: "Get" } }, { method: { service: "pkg.Svc" } }],
+      "r");
+    // Strict: an absent name is no key at all, not a key holding undefined.
+    expect(out.ok && out.matches.map((m) => m.method)).toStrictEqual([{ type: "Exact", method: "Get" }, { type: "Exact", service: "pkg.Svc" }, { type: "Exact", method: "Get" }, {
+      type: "Exact",
+      service: "pkg.Svc",
+    }]);
     expect(grpc({ method: { service: "", method: "" } })).toMatch(/one of service or method is required/);
     expect(grpc({ method: { service: "s".repeat(1024) } })).toBe("ok");
     expect(grpc({ method: { service: "s".repeat(1025) } })).toMatch(/method\.service: over 1024 characters/);
