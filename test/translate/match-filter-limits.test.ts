@@ -137,6 +137,9 @@ describe("filter limits (spec §10)", () => {
     expect(one({ type: "RequestRedirect", requestRedirect: { hostname: "*.example.com" } })).toMatch(/hostname: wildcards are not allowed/);
     expect(one({ type: "URLRewrite", urlRewrite: { hostname: "*.example.com" } })).toMatch(/hostname: wildcards are not allowed/);
     expect(one({ type: "URLRewrite", urlRewrite: { hostname: "Bad_Host" } })).toMatch(/hostname: .*not a valid lower-case DNS name/);
+    expect(one({ type: "RequestRedirect", requestRedirect: { hostname: "Bad_Host" } })).toMatch(/hostname: .*not a valid lower-case DNS name/);
+    // Strict: what is not set is no key at all (scheme, hostname, port, path), not a key holding undefined.
+    expect(filters([{ type: "RequestRedirect", requestRedirect: {} }])).toStrictEqual({ ok: true, filters: [{ type: "RequestRedirect", statusCode: 302 }], demands: [], refProblems: [], notes: [] });
     for (const statusCode of [301, 302, 303, 307, 308]) expect(filters([{ type: "RequestRedirect", requestRedirect: { statusCode } }])).toMatchObject({ ok: true, filters: [{ statusCode }] });
   });
 
