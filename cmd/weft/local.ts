@@ -2,11 +2,14 @@
 // the controller with the file provider, the demo apps of examples/apps as processes, a sidecar per
 // Pod and the gateway proxy, all on loopback (pkg/local; flags in pkg/local/options.ts, docs/local-mode.md).
 // The proxies run the proxy bundle, as in the image: dist/cmd/weft-proxy.js beside this file, or, from
-// the sources, one bundled at start (tools/bundle-proxy.ts) into a directory of this run under .cache/
-// (inside the repo, so node_modules resolve for tracing), removed at exit.
+// the sources, one bundled at start (tools/bundle-proxy.ts) into a temporary directory of this run
+// (beside a link to the repo's node_modules, so the packages kept out of the bundle resolve for tracing;
+// the repo itself may not be writable by the user running it), removed at exit.
 // Exit 0 after Ctrl-C/SIGTERM stopped everything, 1 when something could not start, 2 on a bad flag.
 // Must not: leave child processes behind.
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readOptions, type Subcommand } from "../../pkg/cli/index.ts";
 import { LOCAL_FLAGS, LOCAL_USAGE, localOptionsFrom, runLocal } from "../../pkg/local/index.ts";
@@ -19,7 +22,8 @@ const WEFT_ENTRY = fileURLToPath(new URL(FROM_DIST ? "../weft.js" : "../weft.ts"
 /** The proxy bundle the sidecars and the gateway proxy run, and how to remove it when it was made for this run. */
 async function proxyBundle(): Promise<{ file: string; dispose: () => void }> {
   if (FROM_DIST) return { file: fileURLToPath(new URL("../weft-proxy.js", import.meta.url)), dispose: () => {} };
-  const dir = fileURLToPath(new URL(`../../.cache/weft-local-${process.pid}`, import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), "weft-local-proxy-"));
+  symlinkSync(fileURLToPath(new URL("../../node_modules", import.meta.url)), join(dir, "node_modules"), "dir");
   // A development tool (esbuild is a dev dependency): loaded by URL, so the build does not carry it.
   const tool = new URL("../../tools/bundle-proxy.ts", import.meta.url).href;
   const { bundleProxy } = (await import(tool)) as { bundleProxy: (out: string) => Promise<{ file: string }> };

@@ -46,20 +46,28 @@ describe("proxy V8 flags where the proxy runs", () => {
     expect(m).not.toBeNull();
     const dir = mkdtempSync(join(tmpdir(), "weft-launcher-"));
     try {
-      const probe = join(dir, "probe.js");
-      writeFileSync(probe, "process.stdout.write(JSON.stringify({ execArgv: process.execArgv, argv: process.argv.slice(2) }));");
+      // One probe per entry the launcher may start: each prints which it is, node's flags and its arguments.
+      const probe = (name: string) => {
+        const file = join(dir, `${name}.js`);
+        writeFileSync(file, `process.stdout.write(JSON.stringify({ entry: ${JSON.stringify(name)}, execArgv: process.execArgv, argv: process.argv.slice(2) }));`);
+        return file;
+      };
       const launcher = join(dir, "weft");
       const text = spawnSync("sh", ["-c", `printf '${m![1]}'`], { encoding: "utf8" }).stdout;
       expect(text).toContain("/app/dist/cmd/weft.js");
-      writeFileSync(launcher, text.replace("/app/dist/cmd/weft.js", probe));
+      expect(text).toContain("/app/dist/cmd/weft-proxy.js");
+      writeFileSync(launcher, text.replace("/app/dist/cmd/weft-proxy.js", probe("weft-proxy")).replace("/app/dist/cmd/weft.js", probe("weft")));
       chmodSync(launcher, 0o755);
       const env = { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH ?? ""}`, NODE_OPTIONS: PROXY_NODE_OPTIONS };
-      const run = (extra: Record<string, string>) => spawnSync(launcher, ["proxy", "--mode", "a b"], { env: { ...env, ...extra }, encoding: "utf8", timeout: 20_000 });
-      const withArgs = run({ [NODE_ARGS_ENV]: SIDECAR_NODE_ARGS });
+      const run = (args: string[], extra: Record<string, string>) => spawnSync(launcher, args, { env: { ...env, ...extra }, encoding: "utf8", timeout: 20_000 });
+      // `weft proxy …` runs the proxy bundle with the rest of the arguments; anything else runs weft.js with all of them.
+      const withArgs = run(["proxy", "--mode", "a b"], { [NODE_ARGS_ENV]: SIDECAR_NODE_ARGS });
       expect(withArgs.stderr).toBe("");
-      expect(JSON.parse(withArgs.stdout)).toEqual({ execArgv: SIDECAR_NODE_ARGS.split(" "), argv: ["proxy", "--mode", "a b"] });
-      const without = run({ [NODE_ARGS_ENV]: "" });
-      expect(JSON.parse(without.stdout)).toEqual({ execArgv: [], argv: ["proxy", "--mode", "a b"] });
+      expect(JSON.parse(withArgs.stdout)).toEqual({ entry: "weft-proxy", execArgv: SIDECAR_NODE_ARGS.split(" "), argv: ["--mode", "a b"] });
+      const without = run(["proxy", "--mode", "a b"], { [NODE_ARGS_ENV]: "" });
+      expect(JSON.parse(without.stdout)).toEqual({ entry: "weft-proxy", execArgv: [], argv: ["--mode", "a b"] });
+      const controller = run(["controller", "--x", "y z"], { [NODE_ARGS_ENV]: "" });
+      expect(JSON.parse(controller.stdout)).toEqual({ entry: "weft", execArgv: [], argv: ["controller", "--x", "y z"] });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
