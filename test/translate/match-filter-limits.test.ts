@@ -215,3 +215,26 @@ describe("filter limits (spec §10)", () => {
     });
   });
 });
+
+describe("filters: the last survivors of the mutation run (docs/mutation.md)", () => {
+  it("a URLRewrite with a hostname only carries no path key", () => {
+    expect(filters([{ type: "URLRewrite", urlRewrite: { hostname: "a.example.com" } }])).toStrictEqual({
+      ok: true,
+      filters: [{ type: "URLRewrite", hostname: "a.example.com" }],
+      demands: [],
+      refProblems: [],
+      notes: [],
+    });
+  });
+
+  it("a mirror fraction 0/0 is refused (the denominator is at least 1 even when the numerator fits under it)", () => {
+    const mirror = (fraction: object) => one({ type: "RequestMirror", requestMirror: { backendRef: { name: "m", port: 80 }, fraction } });
+    expect(mirror({ numerator: 0, denominator: 0 })).toMatch(/fraction: need integers/);
+  });
+
+  it("a CORS origin must start with its scheme: anything before it is refused", () => {
+    const c = (o: string) => one({ type: "CORS", cors: { allowOrigins: [o] } });
+    expect(c("https://a.example.com")).toBe("ok");
+    for (const o of ["xhttps://a.example.com", " https://a.example.com", "evil.com/https://a.example.com"]) expect(c(o), o).toMatch(/is not scheme:\/\/host\[:port\]/);
+  });
+});
