@@ -228,8 +228,8 @@ describe("filters: the last survivors of the mutation run (docs/mutation.md)", (
   });
 
   it("a mirror fraction 0/0 is refused (the denominator is at least 1 even when the numerator fits under it)", () => {
-    const mirror = (fraction: object) => one({ type: "RequestMirror", requestMirror: { backendRef: { name: "m", port: 80 }, fraction } });
-    expect(mirror({ numerator: 0, denominator: 0 })).toMatch(/fraction: need integers/);
+    const mirror = (m: object) => one({ type: "RequestMirror", requestMirror: { backendRef: { name: "m", port: 80 }, ...m } });
+    expect(mirror({ fraction: { numerator: 0, denominator: 0 } })).toMatch(/fraction: need integers/);
   });
 
   it("a CORS origin must start with its scheme: anything before it is refused", () => {
