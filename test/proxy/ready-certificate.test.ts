@@ -16,6 +16,7 @@ import { startProxy, type ProxyOptions } from "../../pkg/proxy/runtime.ts";
 import { createLogger } from "../../pkg/telemetry/index.ts";
 import { h1 } from "./client.ts";
 import { until } from "./fixtures.ts";
+import { proxyOptions } from "./proxy-options.ts";
 
 const ID = "spiffe://cluster.local/ns/shop/sa/web";
 const log = createLogger({ name: "proxy-test", level: "error", destination: { write: () => {} } });
@@ -56,26 +57,15 @@ afterAll(async () => {
 });
 
 function sidecarOptions(): ProxyOptions {
-  return {
+  return proxyOptions({
     mode: "sidecar",
     namespace: "shop",
     serviceAccount: "web",
     pod: "web-1",
     tokenPath: join(dir, "token"),
     config: { kind: "controller", address: `127.0.0.1:${port}`, trustPem: undefined },
-    trustDomain: "cluster.local",
-    bind: "127.0.0.1",
-    portMap: new Map(),
-    adminPort: 0,
-    drainDelayMs: 0,
     drainMs: 200,
-    balancer: "p2c-ewma",
-    limits: {},
-    accessLog: false,
-    tracing: { config: undefined, problems: [] },
-    appProbes: { probes: new Map(), problems: [] },
-    sidecar: { inboundPort: 0, outboundPort: 0, outboundBindings: [], inboundBindings: [], captureListeners: false },
-  };
+  });
 }
 
 /** Polls /ready (bounded) until it answers `status`; gives the last answer. */

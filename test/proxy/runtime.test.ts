@@ -12,12 +12,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayIR, MeshIR, MeshServiceIR } from "../../pkg/ir/types.ts";
 import { parseConfig, readConfigFile } from "../../pkg/proxy/runtime/config-file.ts";
-import { startProxy, type ProxyOptions } from "../../pkg/proxy/runtime.ts";
+import { startProxy } from "../../pkg/proxy/runtime.ts";
 import { createLogger } from "../../pkg/telemetry/index.ts";
 import { contentHash } from "../../pkg/util/canonical-json.ts";
 import { h1 } from "./client.ts";
 import { freePort } from "../support/cluster-helpers.ts";
 import { backend, cluster, endpoint, prefix, startEcho, tables, until, type Echo } from "./fixtures.ts";
+import { proxyOptions } from "./proxy-options.ts";
 
 let dir: string;
 let a: Echo, b: Echo;
@@ -27,24 +28,6 @@ function gatewayIr(target: string): MeshIR {
     { id: "gw/web/http", name: "http", protocol: "HTTP", certificates: [], routes: tables([{ matches: [prefix("/")], backends: [backend(target)] }]) },
   ] }] };
   return { gateways: [gw], services: [], clusters: [cluster("ns/a:80", [endpoint(a.port)]), cluster("ns/b:80", [endpoint(b.port)])], secrets: [] };
-}
-
-function options(o: Partial<ProxyOptions> & Pick<ProxyOptions, "mode" | "config">): ProxyOptions {
-  return {
-    trustDomain: "cluster.local",
-    bind: "127.0.0.1",
-    portMap: new Map(),
-    adminPort: 0,
-    drainDelayMs: 0,
-    drainMs: 500,
-    balancer: "p2c-ewma",
-    limits: {},
-    accessLog: false,
-    tracing: { config: undefined, problems: [] },
-    appProbes: { probes: new Map(), problems: [] },
-    sidecar: { inboundPort: 0, outboundPort: 0, outboundBindings: [], inboundBindings: [], captureListeners: false },
-    ...o,
-  };
 }
 
 /** Every log line the proxies under test write, parsed. */
@@ -98,7 +81,7 @@ describe("startProxy", () => {
     const path = join(dir, "gateway.json");
     writeFileSync(path, JSON.stringify(gatewayIr("ns/a:80")));
     const port = await freePort();
-    const proxy = await startProxy(options({ mode: "gateway", gateway: { namespace: "gw", name: "web" }, config: { kind: "file", path }, portMap: new Map([[80, port]]) }), log);
+    const proxy = await startProxy(proxyOptions({ mode: "gateway", gateway: { namespace: "gw", name: "web" }, config: { kind: "file", path }, portMap: new Map([[80, port]]) }), log);
     try {
       expect(proxy.boundPort(80)).toBe(port);
       expect(serverOf((await h1(port, "/x")).body)).toBe("a");
@@ -134,7 +117,7 @@ describe("startProxy", () => {
     const irOf = (target: string): MeshIR => ({ gateways: [], secrets: [], services: [service(target)], clusters: gatewayIr("ns/a:80").clusters });
     const path = join(dir, "sidecar.json");
     writeFileSync(path, JSON.stringify(irOf("ns/a:80")));
-    const proxy = await startProxy(options({
+    const proxy = await startProxy(proxyOptions({
       mode: "sidecar",
       namespace: "shop",
       config: { kind: "file", path },
@@ -160,7 +143,7 @@ describe("startProxy", () => {
     await new Promise<void>((r) => busy.listen(0, "127.0.0.1", r));
     const port = (busy.address() as AddressInfo).port;
     const seen = lines.length;
-    const proxy = await startProxy(options({ mode: "gateway", gateway: { namespace: "gw", name: "web" }, config: { kind: "file", path }, portMap: new Map([[80, port]]) }), log);
+    const proxy = await startProxy(proxyOptions({ mode: "gateway", gateway: { namespace: "gw", name: "web" }, config: { kind: "file", path }, portMap: new Map([[80, port]]) }), log);
     try {
       await logged(seen, "gateway.listener_bind_failed");
       expect(proxy.engine.state()).toBeDefined();
@@ -183,7 +166,8 @@ describe("startProxy", () => {
     const path = join(dir, "drain.json");
     writeFileSync(path, JSON.stringify(gatewayIr("ns/a:80")));
     const port = await freePort();
-    const proxy = await startProxy(options({ mode: "gateway", gateway: { namespace: "gw", name: "web" }, config: { kind: "file", path }, portMap: new Map([[80, port]]), drainDelayMs: 3_000 }), log);
+    const proxy = await startProxy(proxyOptions({ mode: "gateway", gateway: { namespace: "gw", name: "web" }, config: { kind: "file", path }, portMap: new Map([[80, port]]), drainDelayMs: 3_000 }),
+      log);
     expect((await h1(proxy.adminPort, "/ready")).status).toBe(200);
     const seen = lines.length;
     const stopped = proxy.stop();
@@ -206,9 +190,10 @@ describe("startProxy", () => {
     await new Promise<void>((r) => busy.listen(0, "127.0.0.1", r));
     const adminPort = (busy.address() as AddressInfo).port;
     try {
-      await expect(startProxy(options({ mode: "gateway", gateway: { namespace: "gw", name: "web" }, config: { kind: "file", path }, portMap: new Map([[80, port]]), adminPort }), log)).rejects.toThrow(
-        /EADDRINUSE/,
-      );
+      await expect(startProxy(proxyOptions({ mode: "gateway", gateway: { namespace: "gw", name: "web" }, config: { kind: "file", path }, portMap: new Map([[80, port]]), adminPort }), log)).rejects
+        .toThrow(
+          /EADDRINUSE/,
+        );
       // The gateway listener it had opened is closed again.
       await expect(h1(port, "/x")).rejects.toThrow();
     } finally {
