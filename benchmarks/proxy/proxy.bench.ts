@@ -196,10 +196,10 @@ function emitCpuGoals(): void {
 }
 
 /** The Node reverse proxies a user would pick instead (bench-node-peers.ts) on the same HTTP/1.1 and h2c work. */
-async function measurePeers(): Promise<void> {
+async function measurePeers(origin: { h1: number; h2: number }): Promise<void> {
   for (const peer of nodePeers) {
     if (!wanted(peer, "http1") && !wanted(peer, "h2c")) continue;
-    const child = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-node-peers.ts"), peer, String(originPorts.h1), String(originPorts.h2)]);
+    const child = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-node-peers.ts"), peer, String(origin.h1), String(origin.h2)]);
     const { port, h2cPort, pid } = await firstJsonLine(child);
     if (wanted(peer, "http1")) {
       warmH1(port!);
@@ -214,8 +214,6 @@ async function measurePeers(): Promise<void> {
   }
 }
 
-const originPorts = { h1: 0, h2: 0 };
-
 async function main(): Promise<void> {
   if (!has("wrk")) {
     emit({ bench: "proxy", error: "wrk missing: run benchmarks/proxy/setup.sh" });
@@ -223,8 +221,6 @@ async function main(): Promise<void> {
   }
   const origin = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-upstream.ts")]);
   const { h1Port, h2Port, grpcPort, pid: originPid } = await firstJsonLine(origin);
-  originPorts.h1 = h1Port!;
-  originPorts.h2 = h2Port!;
   const baseline = process.env.BENCH_BASELINE;
   if (baseline !== undefined && baseline !== "") {
     if (!has("h2load")) {
@@ -323,7 +319,7 @@ async function main(): Promise<void> {
     await reference("haproxy");
   } else emit({ bench: "proxy", protocol: "h2c", skipped: "h2load not installed" });
 
-  await measurePeers();
+  await measurePeers({ h1: h1Port!, h2: h2Port! });
   emitCpuGoals();
   emitPeerGoals(measured, emit);
 
