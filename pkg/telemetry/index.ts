@@ -7,7 +7,8 @@ export type { ProcessIdentity, ProcessResource, WorkloadRef } from "./resource.t
 export { CONTROLLER_SERVICE_NAME, WORKLOAD_ENV, parseWorkloadRef, processResource } from "./resource.ts";
 export type { TracingConfig, PropagatorName, HeaderGetter, HeaderSetter, SpanHandle, Tracing } from "./tracing-types.ts";
 export { PROPAGATOR_NAMES, validateTracingConfig, headerGetterOf, headerSetterOf } from "./tracing-types.ts";
-export { initTracing, spanClockMs, NOOP_SPAN, NOOP_TRACING } from "./tracing.ts";
+export { initTracing, NOOP_SPAN, NOOP_TRACING } from "./tracing.ts";
+export { spanClockMs } from "./span-clock.ts";
 export type { MetricsRegistry, MetricsRegistryOptions } from "./metrics-registry.ts";
 export { createMetricsRegistry } from "./metrics-registry.ts";
 export type { ProxyMetrics, ProxyFace, MtlsFailureReason, RequestObservation } from "./proxy-metrics.ts";

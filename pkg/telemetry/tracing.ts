@@ -7,9 +7,9 @@
 // light UnsampledSpanHandle, which propagates the same context at a fraction of the cost.
 // The OpenTelemetry packages load when tracing is turned on (otel-modules.ts), never at import:
 // only the exporter of the configured protocol loads (gRPC's pulls @grpc/grpc-js).
-// Every span starts and ends on one clock, `performance.timeOrigin + performance.now()`: monotonic and
-// sub-millisecond (the SDK's default start, Date.now(), is cut to whole milliseconds while its durations
-// are not, so a child could start before or end after its parent).
+// Every span starts and ends on one clock, spanClockMs() (span-clock.ts): sub-millisecond, monotonic between
+// wall-clock steps, re-anchored after one (the SDK's default start, Date.now(), is cut to whole milliseconds
+// while its durations are not, so a child could start before or end after its parent).
 // The resource: the SDK's default (telemetry.sdk.*), host.name, the process's own attributes and service
 // name (resource.ts), then OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME (the SDK's env detector), which win.
 // Must not: register global providers/propagators, throw on a request path, or log secrets.
@@ -19,20 +19,13 @@ import type { BasicTracerProvider, SpanExporter, SpanProcessor, TraceIdRatioBase
 import { otelApi, otelResources, otelSdk, otlpGrpcExporter, otlpHttpExporter } from "./otel-modules.ts";
 import { NOOP_SPAN, NOOP_TRACING } from "./noop-tracing.ts";
 import { buildPropagator, headerFnGetter, headerFnSetter } from "./propagation.ts";
+import { spanClockMs } from "./span-clock.ts";
 import { PooledIdGenerator, UnsampledSpanHandle, randomHexId } from "./unsampled-span.ts";
 import { errorTypeOf, isErrorOutcome, spanNameOf, type SpanAttributes, type SpanOutcome, type SpanRole } from "./span-attributes.ts";
 import { validateTracingConfig, type HeaderGetter, type HeaderSetter, type SpanHandle, type Tracing, type TracingConfig } from "./tracing-types.ts";
 
 /** Longest string attribute value exported; longer values are cut. */
 export const MAX_ATTRIBUTE_LENGTH = 1024;
-
-/** The process's start in epoch milliseconds, µs-precise (read once: the getter is not free). */
-const TIME_ORIGIN = performance.timeOrigin;
-
-/** Now in epoch milliseconds with sub-millisecond precision, on the monotonic clock. */
-export function spanClockMs(): number {
-  return TIME_ORIGIN + performance.now();
-}
 
 class SdkSpanHandle implements SpanHandle {
   readonly span: Span;
