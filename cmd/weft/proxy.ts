@@ -43,6 +43,9 @@ flags:
   --port-map A=B,..    gateway: bind Gateway port A on local port B (e.g. 80=8080,443=8443)
   --drain-delay-ms N   on SIGTERM keep serving this long first: /ready answers 503, each response closes
                        its connection (default 0; provisioned gateways use 5000)
+  --drain-delay-max-ms N  ...and keep serving past it while new connections still arrive (one within the
+                       last second: some node's Service rules still list the pod), up to N ms (default:
+                       --drain-delay-ms; provisioned gateways use 12000)
   --drain-ms N         drain budget on SIGTERM once the listeners are closed (default 20000)
   --balancer KIND      p2c-ewma (default) | round-robin
   --max-body-bytes N   reject request bodies larger than N with 413
@@ -76,6 +79,7 @@ const PROXY_FLAGS = {
   bind: value(),
   "port-map": value(),
   "drain-delay-ms": value(),
+  "drain-delay-max-ms": value(),
   "drain-ms": value(),
   balancer: value(),
   "max-body-bytes": value(),
@@ -207,6 +211,7 @@ function proxyOptionsOf(f: Flags, env: NodeJS.ProcessEnv): { options: ProxyOptio
     portMap,
     adminPort: intFlag(f, "admin-port", 15021),
     drainDelayMs: intFlag(f, "drain-delay-ms", 0),
+    ...(f["drain-delay-max-ms"] !== undefined ? { drainDelayMaxMs: intFlag(f, "drain-delay-max-ms", 0) } : {}),
     drainMs: intFlag(f, "drain-ms", 20_000),
     balancer,
     limits,

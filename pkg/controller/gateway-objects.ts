@@ -14,7 +14,8 @@
 //   kube-proxy stops sending to it;
 //   liveness on /live only once a startup probe passed (a slow start on a busy node is no failure);
 // - maxUnavailable 0 / maxSurge 1; on SIGTERM the proxy keeps serving for --drain-delay-ms (endpoint
-//   removal reaches every node meanwhile; each response closes its connection) and then drains
+//   removal reaches every node meanwhile; each response closes its connection), on while new
+//   connections still arrive up to --drain-delay-max-ms, and then drains
 //   in-flight requests for --drain-ms, within terminationGracePeriodSeconds;
 // - resource requests (the scheduler counts them), a memory limit;
 // - POD_NAME from the downward API, so its proxies register as <ns>/<pod> with the controller;
@@ -37,6 +38,8 @@ export const MANAGED_LABELS = { "app.kubernetes.io/managed-by": "weft", "app.kub
 export const GATEWAY_ADMIN_PORT = 15021;
 /** How long a terminating gateway proxy keeps serving before it closes its listeners. */
 export const GATEWAY_DRAIN_DELAY_MS = 5_000;
+/** ...and up to this long while new connections still arrive (a node's kube-proxy is late). */
+export const GATEWAY_DRAIN_DELAY_MAX_MS = 12_000;
 /** In-flight requests get this long once the listeners are closed. */
 export const GATEWAY_DRAIN_MS = 15_000;
 const TERMINATION_GRACE_SECONDS = 30;
@@ -89,6 +92,8 @@ function proxyContainer(gw: Gateway, ns: string, name: string, ports: readonly n
       String(GATEWAY_ADMIN_PORT),
       "--drain-delay-ms",
       String(GATEWAY_DRAIN_DELAY_MS),
+      "--drain-delay-max-ms",
+      String(GATEWAY_DRAIN_DELAY_MAX_MS),
       "--drain-ms",
       String(GATEWAY_DRAIN_MS),
       ...(o.trustBundle === undefined ? ["--controller-insecure"] : []),

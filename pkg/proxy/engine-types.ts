@@ -88,6 +88,8 @@ export interface HttpEngine {
    * drain() (closing one now would race a client's next request on it).
    */
   announceDrain(): void;
+  /** When the last connection was accepted (performance.now()), or undefined before the first. */
+  lastConnectionAt(): number | undefined;
   /** Stop taking new requests, finish in-flight ones (bounded by `graceMs`), close pools. */
   drain(graceMs: number): Promise<void>;
 }

@@ -79,6 +79,7 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
   let draining = false;
   let inflight = 0;
   let connections = 0;
+  let lastConnectionAt: number | undefined;
   const sockets = new Set<Duplex>();
   const sessions = new Set<ServerHttp2Session>();
   const contexts = new WeakMap<object, RouteContext>();
@@ -156,6 +157,7 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
         return;
       }
       connections++;
+      lastConnectionAt = performance.now();
       metrics.connections.value = connections;
       sockets.add(socket);
       telemetry?.connectionOpened(ctx.face);
@@ -197,6 +199,7 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
     setMeshTls(material: MeshTlsMaterial | undefined): void {
       upstream.setMeshTls(material);
     },
+    lastConnectionAt: () => lastConnectionAt,
     announceDrain(): void {
       h1.draining = true;
       for (const s of sessions) s.close();

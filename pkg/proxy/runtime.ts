@@ -9,7 +9,7 @@
 // proxy has a mesh identity (a ServiceAccount token: its mesh traffic is mTLS), while a gateway port of
 // that config is not bound (e.g. EACCES on :80), and from stop() on. stop() announces the drain and keeps serving for
 // drainDelayMs (the pod's endpoint leaves every node's Service rules meanwhile; each response closes
-// its connection), then closes the listeners and drains in-flight requests for drainMs.
+// its connection) and on while new connections still arrive, up to drainDelayMaxMs (runtime/drain-delay.ts), then closes the listeners and drains in-flight requests for drainMs.
 // Takes options and a logger; gives a handle (engine, ports, stop). Throws when it cannot start, after
 // closing what it opened.
 // Must not: exit the process, handle signals, or log key material or header values.
@@ -22,6 +22,7 @@ import { engineStateOf } from "./engine-state.ts";
 import { GatewayListeners } from "./gateway/gateway-listeners.ts";
 import { readConfigFile, watchConfigFile } from "./runtime/config-file.ts";
 import type { ControllerLink } from "./runtime/controller-link.ts";
+import { DRAIN_QUIET_MS, waitDrainDelay } from "./runtime/drain-delay.ts";
 import type { ProxyOptions } from "./runtime/options.ts";
 import { createMeshLookup, originalDstMethod, startSidecar, type Sidecar } from "./sidecar/index.ts";
 
@@ -188,9 +189,12 @@ export async function startProxy(o: ProxyOptions, log: Logger): Promise<ProxyHan
     stop: async () => {
       stopping = true;
       if (o.drainDelayMs > 0) {
-        log.info({ drainDelayMs: o.drainDelayMs }, "drain announced; still serving");
+        const delay = { minMs: o.drainDelayMs, maxMs: o.drainDelayMaxMs ?? o.drainDelayMs, quietMs: DRAIN_QUIET_MS };
+        log.info({ drainDelayMs: delay.minMs, drainDelayMaxMs: delay.maxMs }, "drain announced; still serving");
         engine.announceDrain();
-        await new Promise((r) => setTimeout(r, o.drainDelayMs));
+        const servedMs = Math.round(await waitDrainDelay(delay, () => engine.lastConnectionAt()));
+        const last = engine.lastConnectionAt();
+        log.info({ servedMs, lastConnectionAgoMs: last === undefined ? undefined : Math.round(performance.now() - last) }, "drain delay over; closing listeners");
       }
       await close(o.drainMs);
       await admin.close();

@@ -182,6 +182,36 @@ describe("startProxy", () => {
     await expect(h1(port, "/x")).rejects.toThrow();
   });
 
+  it("gateway: stop() keeps serving past the drain delay while new connections still arrive, up to its maximum", { timeout: 30_000 }, async () => {
+    const path = join(dir, "drain-busy.json");
+    writeFileSync(path, JSON.stringify(gatewayIr("ns/a:80")));
+    const port = await freePort();
+    const proxy = await startProxy(
+      proxyOptions({ mode: "gateway", gateway: { namespace: "gw", name: "web" }, config: { kind: "file", path }, portMap: new Map([[80, port]]), drainDelayMs: 500, drainDelayMaxMs: 20_000 }),
+      log,
+    );
+    const seen = lines.length;
+    const stopAt = performance.now();
+    let stoppedAt: number | undefined;
+    const stopped = proxy.stop().then(() => (stoppedAt = performance.now()));
+    await logged(seen, "drain announced; still serving");
+    // A fresh connection every 100 ms for 2 s (a node whose Service rules still list the pod): all served.
+    const answers: number[] = [];
+    while (performance.now() - stopAt < 2_000) {
+      answers.push((await h1(port, "/x")).status);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(stoppedAt).toBeUndefined();
+    expect(answers.length).toBeGreaterThan(5);
+    expect(answers.every((s) => s === 200)).toBe(true);
+    // Then quiet: it stops on its own, long before its maximum.
+    await stopped;
+    const over = lines.slice(seen).find((l) => l.msg === "drain delay over; closing listeners") as { servedMs?: number } | undefined;
+    expect(over?.servedMs).toBeGreaterThanOrEqual(2_000);
+    expect(over?.servedMs).toBeLessThan(20_000);
+    await expect(h1(port, "/x")).rejects.toThrow();
+  });
+
   it("throws when it cannot start, after closing what it opened", async () => {
     const path = join(dir, "busy.json");
     writeFileSync(path, JSON.stringify(gatewayIr("ns/a:80")));

@@ -39,6 +39,8 @@ export interface ProxyOptions {
   readonly adminPort: number;
   /** On stop: keep serving this long first (not ready, connections closed after each response). */
   readonly drainDelayMs: number;
+  /** ...and beyond it, while connections keep arriving (one within DRAIN_QUIET_MS), up to this long; default drainDelayMs. */
+  readonly drainDelayMaxMs?: number;
   /** Drain budget on stop, once the listeners are closed. */
   readonly drainMs: number;
   readonly balancer: BalancerKind;

@@ -51,6 +51,7 @@ export function createRecordingEngine(): RecordingEngine {
     setState(_state: EngineState): void {},
     setMeshTls(_material: MeshTlsMaterial | undefined): void {},
     announceDrain(): void {},
+    lastConnectionAt: () => undefined,
     async drain(): Promise<void> {
       server.closeAllConnections();
     },
