@@ -50,7 +50,7 @@ describe("allowedRoutes.namespaces (spec §6)", () => {
     expect(gatewayStatusOf(r)?.listeners[0]?.attachedRoutes).toBe(0);
   });
   it("an unknown from (None is for ListenerSets only) is refused the same way", () => {
-    const r = withAllowed({ namespaces: { from: "None" as "All" } });
+    const r = withAllowed({ namespaces: { from: "None" } });
     expect(listenerCond(r, "http", "Accepted")).toMatchObject({ status: "False", reason: "UnsupportedValue", message: expect.stringContaining('from: unsupported value "None"') });
     expect(cond(r, "r", "Accepted").reason).toBe("NotAllowedByListeners");
   });

@@ -75,7 +75,7 @@ describe("timeouts, retry and session persistence at their edges", () => {
     expect(compileSessionPersistence({ absoluteTimeout: "10s" }, "r")).toStrictEqual({ type: "Cookie", name: "weft-session", lifetimeType: "Session", absoluteTimeoutMs: 10_000 });
   });
   it("an unknown lifetimeType and a malformed absoluteTimeout are refused", () => {
-    expect(compileSessionPersistence({ cookieConfig: { lifetimeType: "Forever" as "Session" } }, "r")).toMatchObject({
+    expect(compileSessionPersistence({ cookieConfig: { lifetimeType: "Forever" } }, "r")).toMatchObject({
       reason: "UnsupportedValue",
       message: expect.stringContaining("r.sessionPersistence.cookieConfig.lifetimeType"),
     });
