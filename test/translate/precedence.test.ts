@@ -135,3 +135,38 @@ describe("gRPC precedence (spec §9)", () => {
     expect(routes.grpc.rules.map((x) => x.route.kind)).toEqual(["GRPCRoute"]);
   });
 });
+
+describe("tie-breaks at their edges", () => {
+  it("gRPC: an Exact method beats a RegularExpression method, which beats no method (spec §9)", () => {
+    const t = table({ grpc: [
+      g("a", [{}]),
+      g("b", [{ method: { type: "RegularExpression", service: "s\\..*", method: "M.*" } }]),
+      g("c", [{ method: { type: "Exact", service: "s.S", method: "M" } }]),
+    ] }, "grpc");
+    expect(order(t)).toEqual(["c/0.0", "b/0.0", "a/0.0"]);
+  });
+  it("gRPC: a match naming only a method counts no service characters", () => {
+    const t = table({ grpc: [g("a", [{ method: { method: "LongMethodName" } }]), g("b", [{ method: { service: "s.S" } }])] }, "grpc");
+    expect(order(t)).toEqual(["b/0.0", "a/0.0"]);
+  });
+  it("an unparsable creationTimestamp counts as newest, like a missing one", () => {
+    const t = table({ http: [r("a-bad", [{}], {}, { creationTimestamp: "yesterday" }), r("b", [{}], {}, { creationTimestamp: "2024-01-01T00:00:00Z" }), r("c-none", [{}])] });
+    expect(order(t)).toEqual(["b/0.0", "a-bad/0.0", "c-none/0.0"]);
+  });
+  it("the route's age decides before its namespace and name; the rule before the match", () => {
+    const t = table({ http: [
+      r("a", [{}], {}, { creationTimestamp: "2024-02-01T00:00:00Z" }),
+      r("z", [{}], {}, { creationTimestamp: "2024-01-01T00:00:00Z", namespace: "zz" }),
+    ] });
+    expect(order(t)).toEqual(["z/0.0", "a/0.0"]);
+    const ts = { creationTimestamp: "2024-01-01T00:00:00Z" };
+    const a = httpRoute("a", { parentRefs: [gwRef()], rules: [{ matches: [{ path: { type: "Exact", value: "/only-a" } }], backendRefs: be }, { backendRefs: be }] }, "default", ts);
+    expect(order(table({ http: [r("b", [{}], {}, ts), a] }))).toEqual(["a/0.0", "a/1.0", "b/0.0"]);
+    const route = httpRoute("x", { parentRefs: [gwRef()], rules: [
+      { matches: [{ path: { value: "/a" } }, { path: { value: "/b" } }, { path: { value: "/c" } }], backendRefs: be },
+      { matches: [{ path: { value: "/d" } }, { path: { value: "/e" } }], backendRefs: be },
+      { matches: [{ path: { value: "/f" } }], backendRefs: be },
+    ] });
+    expect(order(table({ http: [route] }))).toEqual(["x/0.0", "x/0.1", "x/0.2", "x/1.0", "x/1.1", "x/2.0"]);
+  });
+});
