@@ -1,8 +1,8 @@
 // bench-sidecar: ONE Weft sidecar per process for the paced side-by-side benchmark, so CPU and RSS are
 // per proxy. Role "inbound" (server side B: mesh mTLS in → the origin as its local app) or "outbound"
 // (client side A: plaintext in, original destination = the Service VIP from the test hook → mesh mTLS
-// to B's inbound port, SPIFFE-verified: HTTP/1.1 for an http1 Service, h2 for grpc). Tracing: ratio "off" or 0..1, spans exported over OTLP/HTTP to
-// the bench's in-process receiver. Loopback only.
+// to B's inbound port, SPIFFE-verified: HTTP/1.1 for an http1 Service, h2 for grpc). Tracing: ratio "off" or 0..1, the shipped propagators (tracecontext,
+// baggage, b3), spans exported over OTLP/HTTP to the bench's in-process receiver. Loopback only.
 // The Service VIP is a loopback address (127.0.0.10) where nothing listens: a connection the outbound
 // sidecar cannot tell is HTTP (first bytes later than its peek window) is passed through to it and
 // refused, instead of leaving the machine.
@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import { createHttpEngine } from "../../pkg/proxy/engine.ts";
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { startSidecar } from "../../pkg/proxy/sidecar/index.ts";
-import { initTracing } from "../../pkg/telemetry/index.ts";
+import { DEFAULT_PROPAGATORS, initTracing } from "../../pkg/telemetry/index.ts";
 import type { MeshIR, MeshServiceIR } from "../../pkg/ir/types.ts";
 
 interface Config {
@@ -33,7 +33,8 @@ const tracing = cfg.ratio === "off" ? undefined : initTracing({
   otlpEndpoint: `http://127.0.0.1:${cfg.otlpPort}`,
   protocol: "http",
   samplingRatio: cfg.ratio,
-  propagators: ["tracecontext"],
+  // As shipped (WEFT_TRACING_PROPAGATORS unset): every hop extracts and injects W3C, baggage and B3.
+  propagators: DEFAULT_PROPAGATORS,
   exportDelayMs: 1000,
 });
 const limits = { maxConnections: 100_000 };

@@ -21,7 +21,7 @@ export { createLogger, parseLogLevel, LOG_LEVELS } from "./logger.ts";
 export type { AccessLog, AccessLogEntry } from "./access-log.ts";
 export { createAccessLog, accessLogRecord } from "./access-log.ts";
 export { redact, scrubString, isSecretKey, REDACTED, REDACTED_KEYS } from "./redaction.ts";
-export { OTEL_ENV, otelEnvOf, tracingConfigFromEnv, TRACING_ENV, type OtelEnvName } from "./tracing-env.ts";
+export { DEFAULT_PROPAGATORS, OTEL_ENV, otelEnvOf, tracingConfigFromEnv, TRACING_ENV, type OtelEnvName } from "./tracing-env.ts";
 export { rpcAttributesOf, grpcStatusOf } from "./rpc-attributes.ts";
 export type { HeapReclaim, HeapReclaimOptions } from "./heap-reclaim.ts";
 export { startHeapReclaim, lastResortGc } from "./heap-reclaim.ts";

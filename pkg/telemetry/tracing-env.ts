@@ -17,6 +17,9 @@ export const TRACING_ENV = {
   propagators: "WEFT_TRACING_PROPAGATORS",
 } as const;
 
+/** The propagators a process uses when WEFT_TRACING_PROPAGATORS is unset. */
+export const DEFAULT_PROPAGATORS: readonly PropagatorName[] = ["tracecontext", "baggage", "b3"];
+
 /** The standard OpenTelemetry variables Weft honours: on every process, and passed on by the controller. */
 export const OTEL_ENV = ["OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"] as const;
 export type OtelEnvName = (typeof OTEL_ENV)[number];
@@ -66,8 +69,9 @@ export function tracingConfigFromEnv(
   const otel = otelSamplerRatio(env);
   const ratio = otel.ratio ?? (ratioRaw === undefined || ratioRaw === "" ? 0.01 : RATIO.test(ratioRaw) ? Number(ratioRaw) : Number.NaN);
   const propagatorsRaw = env[TRACING_ENV.propagators]?.trim();
-  const propagators = (propagatorsRaw === undefined || propagatorsRaw === "" ? "tracecontext,baggage,b3" : propagatorsRaw)
-    .split(",").map((p) => p.trim()).filter((p) => p !== "") as PropagatorName[];
+  const propagators = propagatorsRaw === undefined || propagatorsRaw === "" ?
+    DEFAULT_PROPAGATORS :
+    propagatorsRaw.split(",").map((p) => p.trim()).filter((p) => p !== "") as PropagatorName[];
   const config: TracingConfig = {
     serviceName,
     otlpEndpoint: endpoint,
