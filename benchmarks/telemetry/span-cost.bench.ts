@@ -4,9 +4,14 @@
 // recording the request metrics and a baseline measured in the same run (the machine is shared, so
 // compare cases within one run, not across runs; cpu_ns_per_op is process CPU time, which includes
 // the exporter's background work and is less distorted by other processes than wall time). Prints one JSON object per line. Each mode is bounded by an
-// iteration count and a time limit.
+// iteration count and a time limit. The tracers use the shipped propagators (tracecontext, baggage, b3); the
+// propagated case is what a Weft hop receives from the previous one (traceparent and b3, not sampled).
+// BENCH_BASELINE=<another checkout>: that checkout's pkg/telemetry is loaded into the same process and every
+// tracing case runs for both builds, alternating, BENCH_ROUNDS times (default 3), with a "telemetry-ab" line
+// per case (medians over the rounds): a before/after side by side under the same load.
 import { createServer } from "node:http";
-import { createMetricsRegistry, initTracing, registerProxyMetrics, type Tracing } from "../../pkg/telemetry/index.ts";
+import { join, resolve } from "node:path";
+import { createMetricsRegistry, DEFAULT_PROPAGATORS, initTracing, registerProxyMetrics, type Tracing } from "../../pkg/telemetry/index.ts";
 
 const ITERATIONS = 50_000;
 const TIME_LIMIT_MS = 8_000;
@@ -20,7 +25,7 @@ await new Promise<void>((r) => sink.listen(0, "127.0.0.1", r));
 const addr = sink.address();
 const endpoint = `http://127.0.0.1:${typeof addr === "object" && addr !== null ? addr.port : 0}`;
 
-const incoming: Record<string, string> = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00" };
+const incoming: Record<string, string> = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00", b3: "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0" };
 
 function oneRequest(t: Tracing, headersIn: Record<string, string>): void {
   const server = t.startServerSpan((n) => headersIn[n], { "http.request.method": "GET", "http.route": "/reviews", "url.path": "/reviews/1", "weft.route": "HTTPRoute/default/reviews" });
@@ -33,7 +38,7 @@ function oneRequest(t: Tracing, headersIn: Record<string, string>): void {
   server.end({ httpStatus: 200 });
 }
 
-function measure(name: string, fn: (i: number) => void): void {
+function measure(name: string, fn: (i: number) => void, extra: Record<string, unknown> = {}): { cpu_ns_per_op: number; ns_per_op: number } {
   for (let i = 0; i < WARMUP; i++) fn(i);
   const cpu0 = process.cpuUsage();
   const start = process.hrtime.bigint();
@@ -43,9 +48,9 @@ function measure(name: string, fn: (i: number) => void): void {
   const ns = Number(process.hrtime.bigint() - start);
   const cpu = process.cpuUsage(cpu0);
   const cpuNs = (cpu.user + cpu.system) * 1000;
-  process.stdout.write(
-    `${JSON.stringify({ bench: "telemetry", case: name, iterations: n, ns_per_op: Math.round(ns / n), cpu_ns_per_op: Math.round(cpuNs / n), ops_per_sec: Math.round((n * 1e9) / ns) })}\n`,
-  );
+  const r = { ns_per_op: Math.round(ns / n), cpu_ns_per_op: Math.round(cpuNs / n) };
+  process.stdout.write(`${JSON.stringify({ bench: "telemetry", case: name, ...extra, iterations: n, ...r, ops_per_sec: Math.round((n * 1e9) / ns) })}\n`);
+  return r;
 }
 
 // Reference under the same machine load: only the header plumbing a proxy does anyway.
@@ -54,15 +59,43 @@ measure("baseline/header-get+outgoing-object", () => {
   out["x-request-id"] = incoming["traceparent"] ?? "";
 });
 
-const modes: [string, Tracing][] = [
-  ["tracing-off", initTracing(undefined)],
-  ["sampling-1pct", initTracing({ serviceName: "bench", protocol: "http", otlpEndpoint: endpoint, samplingRatio: 0.01, propagators: ["tracecontext", "b3"], exportDelayMs: 200 })],
-  ["sampling-100pct", initTracing({ serviceName: "bench", protocol: "http", otlpEndpoint: endpoint, samplingRatio: 1, propagators: ["tracecontext", "b3"], exportDelayMs: 200 })],
-];
-for (const [name, t] of modes) {
-  measure(`span-server+client+inject+end/${name}/new-trace`, () => oneRequest(t, {}));
-  if (t.enabled) measure(`span-server+client+inject+end/${name}/propagated-unsampled`, () => oneRequest(t, incoming));
-  await t.shutdown();
+type Init = typeof initTracing;
+const baselineDir = process.env.BENCH_BASELINE;
+const builds: [string, Init][] = [["this", initTracing]];
+if (baselineDir !== undefined && baselineDir !== "") {
+  const mod = (await import(join(resolve(baselineDir), "pkg/telemetry/index.ts"))) as { initTracing: Init };
+  builds.push(["baseline", mod.initTracing]);
+}
+const rounds = builds.length > 1 ? Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3)) : 1;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const modes: [string, number | undefined][] = [["tracing-off", undefined], ["sampling-1pct", 0.01], ["sampling-100pct", 1]];
+const figures = new Map<string, number[]>();
+for (let round = 1; round <= rounds; round++) {
+  for (const [mode, ratio] of modes) {
+    for (const [build, init] of round % 2 === 0 ? [...builds].reverse() : builds) {
+      const t = init(ratio === undefined ? undefined : { serviceName: "bench", protocol: "http", otlpEndpoint: endpoint, samplingRatio: ratio, propagators: DEFAULT_PROPAGATORS, exportDelayMs: 200 });
+      const cases: [string, Record<string, string>][] = t.enabled ? [["new-trace", {}], ["propagated-unsampled", incoming]] : [["new-trace", {}]];
+      for (const [c, headersIn] of cases) {
+        const name = `span-server+client+inject+end/${mode}/${c}`;
+        const r = measure(name, () => oneRequest(t, headersIn), builds.length > 1 ? { build, round } : {});
+        figures.set(`${name}|${build}`, [...(figures.get(`${name}|${build}`) ?? []), r.cpu_ns_per_op]);
+      }
+      await t.shutdown();
+    }
+  }
+}
+if (builds.length > 1) {
+  for (const [key, mine] of figures) {
+    const [name, build] = key.split("|");
+    const base = figures.get(`${name}|baseline`);
+    if (build !== "this" || base === undefined) continue;
+    process.stdout.write(
+      `${
+        JSON.stringify({ bench: "telemetry-ab", case: name, baseline: baselineDir, rounds, cpu_ns_per_op_median: median(mine), baseline_cpu_ns_per_op_median: median(base),
+          ratio: Math.round((median(mine) / median(base)) * 100) / 100 })
+      }\n`,
+    );
+  }
 }
 
 const pm = registerProxyMetrics(createMetricsRegistry());

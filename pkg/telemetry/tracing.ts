@@ -3,8 +3,10 @@
 // parent-based ratio sampler, an OTLP exporter (gRPC or HTTP/JSON) behind a batch processor, and
 // the configured propagators; contexts are passed explicitly (no global context manager).
 // The sampling decision is taken here first (parent's sampled flag, else the SDK ratio sampler on
-// a pre-drawn trace id that the SDK then uses): sampled requests get SDK spans, dropped ones the
-// light UnsampledSpanHandle, which propagates the same context at a fraction of the cost.
+// a pre-drawn trace id that the SDK then uses): sampled requests get SDK spans, dropped ones a light
+// handle that propagates the same context at a fraction of the cost. The headers are read first by
+// header-context.ts (no OpenTelemetry object per request); a dropped request whose headers it could read
+// never touches the OpenTelemetry propagators; any other request goes through them.
 // The OpenTelemetry packages load when tracing is turned on (otel-modules.ts), never at import:
 // only the exporter of the configured protocol loads (gRPC's pulls @grpc/grpc-js).
 // Every span starts and ends on one clock, spanClockMs() (span-clock.ts): sub-millisecond, monotonic between
@@ -21,6 +23,7 @@ import { NOOP_SPAN, NOOP_TRACING } from "./noop-tracing.ts";
 import { buildPropagator, headerFnGetter, headerFnSetter } from "./propagation.ts";
 import { spanClockMs } from "./span-clock.ts";
 import { PooledIdGenerator, UnsampledSpanHandle, randomHexId } from "./unsampled-span.ts";
+import { headerFormatsOf, LightUnsampledSpan, newHeaderReading, readHeaderContext, type HeaderFormats } from "./header-context.ts";
 import { errorTypeOf, isErrorOutcome, spanNameOf, type SpanAttributes, type SpanOutcome, type SpanRole } from "./span-attributes.ts";
 import { validateTracingConfig, type HeaderGetter, type HeaderSetter, type SpanHandle, type Tracing, type TracingConfig } from "./tracing-types.ts";
 
@@ -119,6 +122,9 @@ class SdkTracing implements Tracing {
   readonly propagator: TextMapPropagator;
   readonly ratio: TraceIdRatioBasedSampler;
   readonly ids = new PooledIdGenerator();
+  readonly formats: HeaderFormats;
+  /** readHeaderContext's result, reused by every request (the request path is synchronous). */
+  private readonly reading = newHeaderReading();
 
   constructor(cfg: TracingConfig) {
     const { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } = this.sdk;
@@ -139,17 +145,20 @@ class SdkTracing implements Tracing {
     this.ratio = new TraceIdRatioBasedSampler(cfg.samplingRatio);
     this.tracer = this.provider.getTracer("weft");
     this.propagator = buildPropagator(cfg.propagators);
+    this.formats = headerFormatsOf(cfg.propagators);
   }
 
   /** A span under `parent` (an extracted or span context): SDK span when sampled, light otherwise. */
-  private start(parent: Context, role: SpanRole, attrs: SpanAttributes, name: string | undefined, parentHandle?: SdkSpanHandle): SpanHandle {
+  /** `sampledTraceId`: a new trace's id already drawn and sampled (startServerSpan). */
+  private start(parent: Context, role: SpanRole, attrs: SpanAttributes, name: string | undefined, parentHandle?: SdkSpanHandle, sampledTraceId?: string): SpanHandle {
     const api = this.api;
     const sc = api.trace.getSpanContext(parent);
     if (sc !== undefined && api.isSpanContextValid(sc)) {
       if ((sc.traceFlags & api.TraceFlags.SAMPLED) === 0) return new UnsampledSpanHandle(sc.traceId, sc.traceState, parent);
-    } else {
+    } else if (sampledTraceId !== undefined) this.ids.pendingTraceId = sampledTraceId;
+    else {
       const traceId = randomHexId(16);
-      if (this.ratio.shouldSample(parent, traceId).decision !== this.sdk.SamplingDecision.RECORD_AND_SAMPLED) return new UnsampledSpanHandle(traceId, undefined, parent);
+      if (!this.samplesNew(traceId)) return new UnsampledSpanHandle(traceId, undefined, parent);
       this.ids.pendingTraceId = traceId;
     }
     const kind = role === "server" ? api.SpanKind.SERVER : api.SpanKind.CLIENT;
@@ -161,17 +170,32 @@ class SdkTracing implements Tracing {
     }
   }
 
+  /** The ratio sampler's decision for a new trace. */
+  private samplesNew(traceId: string): boolean {
+    return this.ratio.shouldSample(this.api.ROOT_CONTEXT, traceId).decision === this.sdk.SamplingDecision.RECORD_AND_SAMPLED;
+  }
+
   startServerSpan(carrier: HeaderGetter, attrs: SpanAttributes, name?: string): SpanHandle {
+    const r = this.reading;
+    if (readHeaderContext(this.formats, carrier, r)) {
+      if (r.traceId !== "" && !r.sampled) return new LightUnsampledSpan(r.traceId, r.traceState, r.baggage);
+      if (r.traceId === "") {
+        const traceId = randomHexId(16);
+        if (!this.samplesNew(traceId)) return new LightUnsampledSpan(traceId, undefined, r.baggage);
+        return this.start(this.propagator.extract(this.api.ROOT_CONTEXT, carrier, headerFnGetter), "server", attrs, name, undefined, traceId);
+      }
+    }
     return this.start(this.propagator.extract(this.api.ROOT_CONTEXT, carrier, headerFnGetter), "server", attrs, name);
   }
 
   startClientSpan(parent: SpanHandle, attrs: SpanAttributes, name?: string): SpanHandle {
-    if (parent instanceof UnsampledSpanHandle) return parent.child();
+    if (parent instanceof LightUnsampledSpan || parent instanceof UnsampledSpanHandle) return parent.child();
     return parent instanceof SdkSpanHandle ? this.start(parent.context, "client", attrs, name, parent) : this.start(this.api.ROOT_CONTEXT, "client", attrs, name);
   }
 
   inject(span: SpanHandle, setter: HeaderSetter): void {
-    if (span instanceof SdkSpanHandle || span instanceof UnsampledSpanHandle) this.propagator.inject(span.context, setter, headerFnSetter);
+    if (span instanceof LightUnsampledSpan) span.inject(this.formats, setter);
+    else if (span instanceof SdkSpanHandle || span instanceof UnsampledSpanHandle) this.propagator.inject(span.context, setter, headerFnSetter);
   }
 
   forceFlush(): Promise<void> {
