@@ -46,6 +46,7 @@ export function emitPacedGoals(results: ReadonlyMap<string, readonly RoundResult
   // The shipped pair, or the only flag-set pair when BENCH_FLAG_SETS_ONLY=1 ran one.
   const weftName = of("weft-sidecar-pair-tracing-off") !== undefined ? "weft-sidecar-pair-tracing-off" : [...results.keys()].find((k) => k.startsWith("weft-sidecar-pair-tracing-off-flags"));
   const refs = (names: string[]) => Object.fromEntries(names.filter((n) => of(n) !== undefined).map((n) => [n, { added_p99_us_median: p99(n), cpu_us_per_req_total_median: cpu(n) }]));
+  const complete = (name: string) => (of(name) ?? []).filter((x) => Number.isFinite(x.addedP99)).length;
   const notWorse = (a: string, b: string) => (of(a) ?? []).filter((w, i) => of(b)?.[i] !== undefined && w.addedP99 <= of(b)![i]!.addedP99).length;
 
   if (weftName !== undefined && of("nginx-mtls-pair") !== undefined) {
@@ -85,7 +86,8 @@ export function emitPacedGoals(results: ReadonlyMap<string, readonly RoundResult
     const off = p99(weftName), one = p99("weft-sidecar-pair-tracing-1%"), all = p99("weft-sidecar-pair-tracing-100%");
     emit({ bench: "proxy-tracing-goal", goal: "sidecar pair, 1,000 req/s: added p99 with 1% sampling within 0.5 ms of tracing off, with 100% within 2 ms", off_added_p99_us_median: off,
       one_percent_added_p99_us_median: one, all_added_p99_us_median: all, one_percent_over_off_us: one - off, all_over_off_us: all - off,
-      cpu_us_per_req_total_median: { off: cpu(weftName), one_percent: cpu("weft-sidecar-pair-tracing-1%"), all: cpu("weft-sidecar-pair-tracing-100%") }, loadavg: load(),
+      cpu_us_per_req_total_median: { off: cpu(weftName), one_percent: cpu("weft-sidecar-pair-tracing-1%"), all: cpu("weft-sidecar-pair-tracing-100%") }, // Rounds whose run answered every request (the others have no latency figures and are left out).
+      rounds_complete: { off: complete(weftName), one_percent: complete("weft-sidecar-pair-tracing-1%"), all: complete("weft-sidecar-pair-tracing-100%") }, loadavg: load(),
       met: one - off <= 500 && all - off <= 2000 });
   }
 }

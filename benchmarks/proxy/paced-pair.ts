@@ -196,7 +196,11 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
     const { res, cpu, peak, peakAnon, peakPss, peakPrivate } = await paced(port, protocol, proxies);
     const base = direct[protocol];
     const out: Record<string, unknown> = { bench: "proxy-paced", scenario: name, protocol, round, rate, ...extra, ...res };
-    if (base !== undefined) {
+    // A run that did not answer every request (a stalled machine, a broken proxy) has no latency figures:
+    // its added latency stays out of the medians and no goal is met on it.
+    const complete = (r: Record<string, number> | undefined) => r !== undefined && r.requests === count && Number.isFinite(r.p99_us);
+    if (!complete(res)) out.incomplete = true;
+    if (base !== undefined && complete(base) && complete(res)) {
       out.added_p50_us = res.p50_us! - base.p50_us!;
       out.added_p99_us = res.p99_us! - base.p99_us!;
       out.added_p999_us = res.p999_us! - base.p999_us!;
@@ -213,8 +217,9 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
     d.emit(out);
     const list = results.get(name) ?? [];
     const most = (r: Record<string, number>) => Math.max(0, ...Object.values(r));
-    list.push({ addedP99: (out.added_p99_us as number | undefined) ?? 0, p99: res.p99_us ?? NaN, cpuTotal: out.cpu_us_per_req_total as number, rssIdle: most(idle), rssPeak: most(peak),
-      anonPeak: most(peakAnon), pssPeak: most(peakPss), privatePeak: most(peakPrivate), failed: (res.errors ?? 0) + (res.non2xx ?? 0) });
+    list.push({ addedP99: (out.added_p99_us as number | undefined) ?? (name.startsWith("direct") ? 0 : NaN), p99: complete(res) ? res.p99_us! : NaN,
+      cpuTotal: complete(res) ? (out.cpu_us_per_req_total as number) : NaN, rssIdle: most(idle), rssPeak: most(peak), anonPeak: most(peakAnon), pssPeak: most(peakPss), privatePeak: most(peakPrivate),
+      failed: (res.errors ?? 0) + (res.non2xx ?? 0) });
     results.set(name, list);
     return res;
   };
