@@ -24,6 +24,9 @@ export interface AttemptDeps {
   readonly tracing: Tracing | undefined;
 }
 
+/** A dropped request's client span records no attribute. */
+const NO_ATTRIBUTES = Object.freeze({});
+
 /** `backend`: the cluster's id (the client span's backend), undefined for the local app. */
 export function attemptLayer(deps: AttemptDeps, backendRequestMs: number | undefined, backend: string | undefined): Dispatch {
   const { upstream, clock, tracing } = deps;
@@ -53,8 +56,9 @@ export function attemptLayer(deps: AttemptDeps, backendRequestMs: number | undef
       stats.inflight--;
       stats.observe(now - started, now);
     }
-    if (span !== undefined) {
-      const reason = span.sampled ? upstreamReasonOf(res.headers) : undefined;
+    // A dropped (unsampled) span records nothing: no end handler for it.
+    if (span?.sampled === true) {
+      const reason = upstreamReasonOf(res.headers);
       if (reason !== undefined) span.recordReason(reason);
       req.onTryEnd = clientSpanEnd(req, span, res, reason);
     }
@@ -83,7 +87,7 @@ export function attemptLayer(deps: AttemptDeps, backendRequestMs: number | undef
             attempt: req.tries,
           }) :
           undefined;
-        span = tracing.startClientSpan(req.span, call?.attributes ?? {}, call?.name);
+        span = tracing.startClientSpan(req.span, call?.attributes ?? NO_ATTRIBUTES, call?.name);
         const headers = req.headers;
         tracing.inject(span, (name, value) => {
           headers[name] = value;

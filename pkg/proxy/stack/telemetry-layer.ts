@@ -138,7 +138,7 @@ export function telemetryLayer(
         labels.route = routeLabelOf(rule);
         labels.rule = rule.id;
       }
-      if (span === undefined) return;
+      if (span === undefined || !span.sampled) return;
       span.setAttributes({ "weft.route": labels.route, "weft.rule": labels.rule, "weft.backend": labels.backend, "weft.config.version": version });
       const m = entry?.match;
       if (m?.kind === "http") span.setRoute(routeTemplateOf(m.path));
