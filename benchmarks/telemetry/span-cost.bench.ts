@@ -8,10 +8,12 @@
 // propagated case is what a Weft hop receives from the previous one (traceparent and b3, not sampled).
 // BENCH_BASELINE=<another checkout>: that checkout's pkg/telemetry is loaded into the same process and every
 // tracing case runs for both builds, alternating, BENCH_ROUNDS times (default 3), with a "telemetry-ab" line
-// per case (medians over the rounds): a before/after side by side under the same load.
+// per case (medians over the rounds): a before/after side by side under the same load. Then the event-loop
+// stall of one export by batch size, OTLP/HTTP JSON vs OTLP/gRPC protobuf ("export-sync" cases).
 import { createServer } from "node:http";
 import { join, resolve } from "node:path";
 import { createMetricsRegistry, DEFAULT_PROPAGATORS, initTracing, registerProxyMetrics, type Tracing } from "../../pkg/telemetry/index.ts";
+import { otelSdk, otlpGrpcExporter, otlpHttpExporter } from "../../pkg/telemetry/otel-modules.ts";
 
 const ITERATIONS = 50_000;
 const TIME_LIMIT_MS = 8_000;
@@ -96,6 +98,49 @@ if (builds.length > 1) {
       }\n`,
     );
   }
+}
+
+// What one export costs the event loop: the synchronous part of the exporter's export() (serialization;
+// the send is asynchronous) for batches of sidecar-like server spans, OTLP/HTTP JSON vs OTLP/gRPC protobuf,
+// median of 40 exports to a closed loopback port. This is the stall a request arriving meanwhile waits out.
+{
+  const sdk = otelSdk();
+  const memory = new sdk.InMemorySpanExporter();
+  const provider = new sdk.BasicTracerProvider({ spanProcessors: [new sdk.SimpleSpanProcessor(memory)] });
+  const tracer = provider.getTracer("bench");
+  for (let i = 0; i < 512; i++) {
+    tracer.startSpan("GET /reviews/*", {
+      kind: 1,
+      attributes: { "http.request.method": "GET", "http.route": "/reviews/*", "url.path": `/reviews/${i}`, "url.scheme": "https", "client.address": "10.0.0.1", "user_agent.original": "curl/8.5.0",
+        "weft.route": "HTTPRoute/default/reviews", "weft.rule": "0", "weft.backend": "default/reviews-v1:9080", "weft.config.version": "12",
+        "weft.peer.identity": "spiffe://cluster.local/ns/bench/sa/client", "network.protocol.version": "1.1", "http.request.header.x-request-id": "4bf92f3577b34da6a3ce929d0e0e4736",
+        "http.response.status_code": 200 },
+    }).end();
+  }
+  const spans = memory.getFinishedSpans();
+  const exporters = { "http-json": () => new (otlpHttpExporter().OTLPTraceExporter)({ url: "http://127.0.0.1:9/v1/traces" }),
+    "grpc-protobuf": () => new (otlpGrpcExporter().OTLPTraceExporter)({ url: "http://127.0.0.1:9" }) };
+  for (const size of [32, 64, 128, 512]) {
+    for (const [name, make] of Object.entries(exporters)) {
+      const e = make();
+      const batch = spans.slice(0, size);
+      const ms: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        const t0 = performance.now();
+        e.export(batch, () => {});
+        ms.push(performance.now() - t0);
+      }
+      const m = median(ms);
+      process.stdout.write(
+        `${
+          JSON.stringify({ bench: "telemetry", case: `export-sync/${name}/batch-${size}`, exports: ms.length, stall_ms_median: Math.round(m * 1000) / 1000,
+            us_per_span: Math.round((m / size) * 1e4) / 10 })
+        }\n`,
+      );
+      await e.shutdown().catch(() => {});
+    }
+  }
+  await provider.shutdown();
 }
 
 const pm = registerProxyMetrics(createMetricsRegistry());

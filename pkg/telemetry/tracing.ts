@@ -27,6 +27,20 @@ import { headerFormatsOf, LightUnsampledSpan, newHeaderReading, readHeaderContex
 import { errorTypeOf, isErrorOutcome, spanNameOf, type SpanAttributes, type SpanOutcome, type SpanRole } from "./span-attributes.ts";
 import { validateTracingConfig, type HeaderGetter, type HeaderSetter, type SpanHandle, type Tracing, type TracingConfig } from "./tracing-types.ts";
 
+/**
+ * Spans per export. The exporter serializes a batch on the event loop, in one piece: on a sidecar (2 MB
+ * semi-space) a 512-span batch (the SDK's default) stalls the loop 7–11 ms (14–21 µs a span, the young
+ * generation overflows), a 64-span one ~0.3 ms (≈4 µs a span); requests that arrive meanwhile wait. Measured
+ * by benchmarks/telemetry/span-cost.bench.ts (export-sync cases); docs/telemetry.md.
+ */
+export const EXPORT_BATCH_SIZE = 64;
+/** Spans the batch processor holds (the SDK's default); beyond it new spans are dropped. */
+const EXPORT_QUEUE_SIZE = 2048;
+/** Exports in flight at most: a flush (forceFlush, shutdown) sends the whole queue at once, one export per
+ *  batch, beside the batch already on its way, and the exporter fails every export beyond its limit (the
+ *  SDK's default, 30, is less than 2048 / 64: those spans were lost). Twice the queue's batches. */
+const EXPORT_CONCURRENCY = (2 * EXPORT_QUEUE_SIZE) / EXPORT_BATCH_SIZE;
+
 /** Longest string attribute value exported; longer values are cut. */
 export const MAX_ATTRIBUTE_LENGTH = 1024;
 
@@ -108,9 +122,9 @@ class SdkSpanHandle implements SpanHandle {
 
 function exporterOf(cfg: TracingConfig): SpanExporter | undefined {
   if (cfg.otlpEndpoint === undefined) return undefined;
-  if (cfg.protocol === "grpc") return new (otlpGrpcExporter().OTLPTraceExporter)({ url: cfg.otlpEndpoint });
+  if (cfg.protocol === "grpc") return new (otlpGrpcExporter().OTLPTraceExporter)({ url: cfg.otlpEndpoint, concurrencyLimit: EXPORT_CONCURRENCY });
   const base = cfg.otlpEndpoint.replace(/\/+$/, "");
-  return new (otlpHttpExporter().OTLPTraceExporter)({ url: base.endsWith("/v1/traces") ? base : `${base}/v1/traces` });
+  return new (otlpHttpExporter().OTLPTraceExporter)({ url: base.endsWith("/v1/traces") ? base : `${base}/v1/traces`, concurrencyLimit: EXPORT_CONCURRENCY });
 }
 
 class SdkTracing implements Tracing {
@@ -129,7 +143,9 @@ class SdkTracing implements Tracing {
   constructor(cfg: TracingConfig) {
     const { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } = this.sdk;
     const exporter = exporterOf(cfg);
-    const processors: SpanProcessor[] = exporter === undefined ? [] : [new BatchSpanProcessor(exporter, { scheduledDelayMillis: cfg.exportDelayMs ?? 5000 })];
+    const processors: SpanProcessor[] = exporter === undefined
+      ? []
+      : [new BatchSpanProcessor(exporter, { scheduledDelayMillis: cfg.exportDelayMs ?? 5000, maxExportBatchSize: EXPORT_BATCH_SIZE, maxQueueSize: EXPORT_QUEUE_SIZE })];
     const { defaultResource, detectResources, envDetector, hostDetector, resourceFromAttributes } = otelResources();
     this.provider = new BasicTracerProvider({
       resource: defaultResource()

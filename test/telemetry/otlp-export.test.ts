@@ -1,6 +1,6 @@
 // Spans reach a real OTLP receiver (HTTP/JSON and gRPC) with the parent/child chain continued
 // from the incoming traceparent, tracestate kept, semantic-convention and weft.* attributes, and
-// error status per the semconv rules.
+// error status per the semconv rules; a flush of a full queue delivers every span.
 import { afterEach, describe, expect, it } from "vitest";
 import { initTracing, type Tracing } from "../../pkg/telemetry/index.ts";
 import { startGrpcReceiver, startHttpReceiver, type OtlpReceiver } from "../support/otlp/otlp-receiver.ts";
@@ -108,5 +108,12 @@ describe.each([
     await tracing.forceFlush();
     const spans = await receiver.waitForSpans(1);
     expect(spans.map((x) => x.spanId)).toEqual([marker.spanId]);
+  });
+  it("a flush of a full queue (2048 spans, one export per 64-span batch) delivers every span", async () => {
+    receiver = await start();
+    tracing = initTracing({ serviceName: `weft-test-${protocol}`, protocol, otlpEndpoint: receiver.endpoint, samplingRatio: 1, propagators: ["tracecontext"], exportDelayMs: 60_000 });
+    for (let i = 0; i < 2048; i++) tracing.startServerSpan(() => undefined, { "http.request.method": "GET" }).end({ httpStatus: 200 });
+    await tracing.forceFlush();
+    expect((await receiver.waitForSpans(2048)).length).toBe(2048);
   });
 });
