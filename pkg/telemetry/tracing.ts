@@ -28,10 +28,10 @@ import { errorTypeOf, isErrorOutcome, spanNameOf, type SpanAttributes, type Span
 import { validateTracingConfig, type HeaderGetter, type HeaderSetter, type SpanHandle, type Tracing, type TracingConfig } from "./tracing-types.ts";
 
 /**
- * Spans per export. The exporter serializes a batch on the event loop, in one piece: on a sidecar (2 MB
- * semi-space) a 512-span batch (the SDK's default) stalls the loop 7–11 ms (14–21 µs a span, the young
- * generation overflows), a 64-span one ~0.3 ms (≈4 µs a span); requests that arrive meanwhile wait. Measured
- * by benchmarks/telemetry/span-cost.bench.ts (export-sync cases); docs/telemetry.md.
+ * Spans per export. The exporter serializes a batch on the event loop, in one piece, and requests that
+ * arrive meanwhile wait: a 512-span batch (the SDK's default) stalls the loop 4–11 ms (9–21 µs a span), a
+ * 64-span one 0.25–0.35 ms (4–5 µs a span). Measured by benchmarks/telemetry/span-cost.bench.ts
+ * (export-sync cases); docs/telemetry.md.
  */
 export const EXPORT_BATCH_SIZE = 64;
 /** Spans the batch processor holds (the SDK's default); beyond it new spans are dropped. */
