@@ -18,3 +18,15 @@ describe("parseDuration (GEP-2257)", () => {
     expect(parseDuration(text).ok).toBe(false);
   });
 });
+
+describe("parseDuration at its edges", () => {
+  it("five digits a part and four parts are the most; ms is not read as m then s", () => {
+    expect(parseDuration("99999h")).toStrictEqual({ ok: true, ms: 99_999 * 3_600_000 });
+    expect(parseDuration("1h1m1s1ms")).toStrictEqual({ ok: true, ms: 3_661_001 });
+    expect(parseDuration("1ms1m")).toStrictEqual({ ok: true, ms: 60_001 });
+    expect(parseDuration("00010s")).toStrictEqual({ ok: true, ms: 10_000 });
+    for (const text of ["100000h", "1h1m1s1ms1h", "1s ", "s1", "1m1", "1hh"]) {
+      expect(parseDuration(text), text).toStrictEqual({ ok: false, message: `"${text}" is not a GEP-2257 duration (e.g. "1h30m", "500ms")` });
+    }
+  });
+});
