@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { Service } from "../../pkg/api/index.ts";
 import { validateIr } from "../../pkg/ir/index.ts";
+import { backendLimitsOf } from "../../pkg/translate/backend-limits.ts";
 import { translate, translateEndpoints } from "../../pkg/translate/index.ts";
 import { httpRoute, service, snap, svcRef } from "./builders.ts";
 
@@ -45,5 +46,25 @@ describe("backend limits from Service annotations", () => {
     const v = validateIr(bad);
     expect(v.ok).toBe(false);
     if (!v.ok) expect(v.reason).toMatch(/limits\.maxConnections: expected integer in \[1, 1000000\]/);
+  });
+});
+
+describe("backendLimitsOf at its bounds", () => {
+  const one = (v: string) => backendLimitsOf(annotated({ "weft.dev/max-requests": v }));
+  it("1 and 1000000 are read, surrounding spaces ignored", () => {
+    expect(one("1")).toStrictEqual({ limits: { maxRequests: 1 }, problems: [] });
+    expect(one(" 1000000 ")).toStrictEqual({ limits: { maxRequests: 1_000_000 }, problems: [] });
+  });
+  it.each(["0", "1000001", "99999999", "-5", "1.5", "1e3", "0x10", "", " "])("%j is ignored and named", (v) => {
+    expect(one(v)).toStrictEqual({
+      limits: undefined,
+      problems: [{ annotation: "weft.dev/max-requests", message: `weft.dev/max-requests: ${JSON.stringify(v)} is not an integer 1-1000000; the proxy's default applies` }],
+    });
+  });
+  it("a long bad value is quoted by its first 40 characters; no annotations or none of ours give no limits", () => {
+    expect(one("9".repeat(100)).problems[0]?.message).toContain(JSON.stringify("9".repeat(40)) + " is not");
+    expect(backendLimitsOf(service("web"))).toStrictEqual({ limits: undefined, problems: [] });
+    expect(backendLimitsOf(annotated({ "example.com/other": "1" }))).toStrictEqual({ limits: undefined, problems: [] });
+    expect(backendLimitsOf(undefined)).toStrictEqual({ limits: undefined, problems: [] });
   });
 });
