@@ -28,5 +28,6 @@ describe("parseDuration at its edges", () => {
     for (const text of ["100000h", "1h1m1s1ms1h", "1s ", "s1", "1m1", "1hh"]) {
       expect(parseDuration(text), text).toStrictEqual({ ok: false, message: `"${text}" is not a GEP-2257 duration (e.g. "1h30m", "500ms")` });
     }
+    expect(parseDuration("9".repeat(100))).toStrictEqual({ ok: false, message: `"${"9".repeat(64)}" is not a GEP-2257 duration (e.g. "1h30m", "500ms")` });
   });
 });
