@@ -5,14 +5,15 @@
 // request to request and replaced when the mesh material rotates; h2c and gRPC clusters keep HTTP/2 (ALPN
 // h2 + weft-h2). A new mesh connection the peer closes before the handshake (an inbound sidecar that gave
 // up waiting for the ClientHello) is dialled once more: the request had not left. The HTTP/1.1 mesh
-// socket WebSocket tunnels use makes the same identity check.
+// socket WebSocket tunnels use makes the same identity check. Every mesh connection of one material shares
+// one TLS secure context (node would parse the key, chain and bundle into a new one per connection).
 import { createSecureServer, type Http2SecureServer } from "node:http2";
 import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
-import { createServer as createTlsServer, type TLSSocket } from "node:tls";
+import tls, { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { createH1Pool } from "../../pkg/proxy/upstream/pool-h1.ts";
 import { H2Pool } from "../../pkg/proxy/upstream/pool-h2.ts";
 import { Upstream } from "../../pkg/proxy/upstream/upstream.ts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { spiffeIdOfSans } from "../../pkg/util/spiffe-san.ts";
 import { testCa } from "../support/certs.ts";
 import { h1 } from "./client.ts";
@@ -149,6 +150,45 @@ describe("the HTTP/1.1 mesh socket (WebSocket tunnels) checks the peer's SPIFFE 
     } finally {
       pool.close();
       tlsServer.close();
+    }
+  });
+});
+
+describe("mesh connections share the material's secure context", () => {
+  it("dials with the context built once by setMeshTls: node builds none per connection, for HTTP/1.1 and h2", async () => {
+    const ca = testCa();
+    const srv = ca.leaf({ cn: "reviews", uris: [reviewsId] });
+    const cli = ca.leaf({ cn: "frontend", uris: [frontendId] });
+    const h2Server = createSecureServer({ key: srv.keyPem, cert: srv.certPem, ca: ca.certPem, requestCert: true, allowHTTP1: true, ALPNProtocols: ["h2", "http/1.1"] }, (_req, res) => {
+      res.end("ok");
+    });
+    await new Promise<void>((r) => h2Server.listen(0, "127.0.0.1", r));
+    const p = (h2Server.address() as AddressInfo).port;
+    const pool = createH1Pool();
+    const h2 = new H2Pool();
+    const up = new Upstream(pool, h2, 2000);
+    up.setMeshTls({ keyPem: cli.keyPem, certChainPem: cli.certPem, trustBundlePem: ca.certPem, identity: frontendId });
+    // node's tls.connect calls the module's createSecureContext for every socket not given a context.
+    const perConnection = vi.spyOn(tls, "createSecureContext");
+    try {
+      const connected = (s: TLSSocket) =>
+        new Promise<string>((resolve) => {
+          s.once("secureConnect", () => resolve(typeof s.alpnProtocol === "string" ? s.alpnProtocol : ""));
+          s.once("error", (e: Error) => resolve(e.message));
+        });
+      const sockets = [0, 1, 2].map(() => up.meshH1Socket("127.0.0.1", p, reviewsId)!);
+      expect(await Promise.all(sockets.map(connected))).toEqual(["http/1.1", "http/1.1", "http/1.1"]);
+      for (const s of sockets) s.destroy();
+      const h2Answer = await up.send({ address: "127.0.0.1", port: p, protocol: "h2", meshIdentity: reviewsId }, { method: "GET", path: "/", authority: "reviews", headers: {}, body: undefined })
+        .response;
+      h2Answer.body.resume();
+      expect(h2Answer.status).toBe(200);
+      expect(perConnection).not.toHaveBeenCalled();
+    } finally {
+      perConnection.mockRestore();
+      pool.close();
+      h2.close();
+      h2Server.close();
     }
   });
 });

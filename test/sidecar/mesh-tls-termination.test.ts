@@ -7,7 +7,8 @@ import { once } from "node:events";
 import { connect as netConnect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { failureKindOf, meshSecureContext, NO_CLIENT_CERT, NO_VERDICT, terminateMeshTls, tlsErrorKindOf, type MeshTlsResult } from "../../pkg/proxy/sidecar/mesh-tls.ts";
+import { meshSecureContext } from "../../pkg/proxy/mesh-secure-context.ts";
+import { failureKindOf, NO_CLIENT_CERT, NO_VERDICT, terminateMeshTls, tlsErrorKindOf, type MeshTlsResult } from "../../pkg/proxy/sidecar/mesh-tls.ts";
 import { testCa, issueLeaf, type Pem } from "../support/certs.ts";
 
 const SERVER_ID = "spiffe://cluster.local/ns/shop/sa/reviews";

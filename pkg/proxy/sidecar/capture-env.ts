@@ -4,7 +4,7 @@ import type { Socket } from "node:net";
 import type { SecureContext } from "node:tls";
 import { normalizeIp } from "../../util/ip-address.ts";
 import type { HttpEngine, MeshTlsMaterial } from "../engine-types.ts";
-import { meshSecureContext } from "./mesh-tls.ts";
+import { meshSecureContext } from "../mesh-secure-context.ts";
 import { originalDestination, originalDstMethod, type OriginalDestination } from "./original-dst.ts";
 import type { InboundMode, SidecarDestination, SidecarLog, SidecarOptions, SidecarStats } from "./sidecar-types.ts";
 

@@ -6,18 +6,14 @@
 // Must not: accept an unauthorised or identity-less peer, or log certificate or key material.
 // Chain verification is OpenSSL's (requestCert + the bundle as `ca`), read back with verifyPeer.
 import type { Socket } from "node:net";
-import { TLSSocket, createSecureContext, type SecureContext } from "node:tls";
+import { TLSSocket, type SecureContext } from "node:tls";
 import { parseSpiffeId } from "../../util/spiffe.ts";
 import { spiffeIdOfSans } from "../../util/spiffe-san.ts";
-import { MESH_ALPN_PROTOCOLS, type MeshTlsMaterial } from "../engine-types.ts";
+import { MESH_ALPN_PROTOCOLS } from "../engine-types.ts";
 import type { MtlsFailureReason } from "../../telemetry/index.ts";
 
 /** Server preference: the inner protocol when the client offers it (["h2", "weft-h2"] ⇒ "h2"), else the marker. */
 const NEGOTIATED_ALPN = ["h2", "http/1.1", ...MESH_ALPN_PROTOCOLS];
-
-export function meshSecureContext(m: MeshTlsMaterial): SecureContext {
-  return createSecureContext({ key: m.keyPem, cert: m.certChainPem, ca: m.trustBundlePem, minVersion: "TLSv1.2" });
-}
 
 export function offersMeshAlpn(alpn: readonly string[]): boolean {
   return alpn.some((p) => MESH_ALPN_PROTOCOLS.includes(p));

@@ -11,11 +11,12 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { connect as h2Connect, constants as h2c, type ClientHttp2Session, type ClientHttp2Stream } from "node:http2";
 import { connect as netConnect } from "node:net";
-import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from "node:tls";
+import { connect as tlsConnect, type PeerCertificate, type SecureContext, type TLSSocket } from "node:tls";
 import type { ClusterIR, EndpointIR } from "../../ir/types.ts";
 import { sansMatchIdentity } from "../../util/spiffe-san.ts";
 import { MESH_ALPN_PROTOCOLS, type MeshTlsMaterial } from "../engine-types.ts";
 import { endpointKey } from "../endpoint-key.ts";
+import { meshSecureContext } from "../mesh-secure-context.ts";
 import { plainDial, type Dialed, type H1Pool } from "./pool-h1.ts";
 import type { H2Pool } from "./pool-h2.ts";
 import { failure, ProxyFailureError } from "../rescue.ts";
@@ -46,7 +47,8 @@ export class Upstream {
   private readonly h1: H1Pool;
   private readonly h2: H2Pool;
   private readonly connectTimeoutMs: number;
-  private mesh: MeshTlsMaterial | undefined;
+  /** Our mesh material's secure context, one per material generation, shared by every mesh connection. */
+  private mesh: SecureContext | undefined;
   private meshGeneration = 0;
   private readonly connectedSessions = new WeakSet<ClientHttp2Session>();
   /** Why a session died (TLS/identity failures surface here, not on its streams). */
@@ -59,7 +61,7 @@ export class Upstream {
   }
 
   setMeshTls(m: MeshTlsMaterial | undefined): void {
-    this.mesh = m;
+    this.mesh = m === undefined ? undefined : meshSecureContext(m);
     this.meshGeneration++;
     this.h2.evict((k) => k.startsWith("tls|"));
     this.h1.evict((k) => k.startsWith("tls|"));
@@ -94,9 +96,7 @@ export class Upstream {
       host: address,
       port,
       servername: "",
-      key: mesh.keyPem,
-      cert: mesh.certChainPem,
-      ca: mesh.trustBundlePem,
+      secureContext: mesh,
       ALPNProtocols: ["http/1.1", ...MESH_ALPN_PROTOCOLS.filter((p) => p === "weft-http/1.1")],
       checkServerIdentity: (_host: string, cert: PeerCertificate) => (sansMatchIdentity(cert.subjectaltname, identity) ?
         undefined
@@ -140,9 +140,7 @@ export class Upstream {
               host: target.address,
               port: target.port,
               servername: "",
-              key: mesh.keyPem,
-              cert: mesh.certChainPem,
-              ca: mesh.trustBundlePem,
+              secureContext: mesh,
               ALPNProtocols: ["h2", ...MESH_ALPN_PROTOCOLS.filter((p) => p === "weft-h2")],
               checkServerIdentity: (_host: string, cert: PeerCertificate) => {
                 if (sansMatchIdentity(cert.subjectaltname, identity)) return undefined;
