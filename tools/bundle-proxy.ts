@@ -7,11 +7,18 @@
 // which prom-client imports, is inside) and the original-dst addon (native/ under the package root). The distribution .proto is copied beside the file
 // (pkg/distribution/proto.ts reads it next to itself). CommonJS packages inside call `require`, which an
 // ES module lacks: the banner gives them one.
-// Takes the output directory (default dist); gives the file and the inputs it holds (for tests).
+// Memory: the file's text stays in the sidecar's memory for its whole life (V8 compiles functions lazily
+// from it). Whitespace and comments are left out (minifyWhitespace, minifySyntax; names are kept, so stack
+// traces still name functions, and weft-proxy.js.map beside the file maps them back for --enable-source-maps),
+// and the text must hold no character beyond Latin-1: one such character (a "⇒" in a doc comment) made
+// V8 hold all of it as two bytes per character. 1.8 MB of text held as 3.5 MB before, 1.2 MB after
+// (docs/proxy.md, "Memory").
+// Takes the output directory (default dist) and the entry (default cmd/weft-proxy.ts; the benchmarks bundle
+// their own sidecar entry the same way); gives the file and the inputs it holds (for tests).
 // Must not: bundle @kubernetes/client-node, node-forge or the OpenTelemetry SDK (the proxy does not use
 // the first two; the third loads only when tracing is on), or write outside <out>/cmd.
-import { copyFileSync, mkdirSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import { basename, join, relative, resolve } from "node:path";
 import { build } from "esbuild";
 
 const root = resolve(import.meta.dirname, "..");
@@ -19,19 +26,25 @@ const root = resolve(import.meta.dirname, "..");
 export const NOT_IN_PROXY = /^node_modules\/(@kubernetes\/client-node|node-forge|@opentelemetry\/(?!api\/))/;
 
 export interface ProxyBundle {
-  /** The bundled entry, <out>/cmd/weft-proxy.js. */
+  /** The bundled entry, <out>/cmd/weft-proxy.js (its source map beside it). */
   readonly file: string;
   /** Files inside it, relative to the repo (node_modules/… for packages). */
   readonly inputs: readonly string[];
 }
 
-export async function bundleProxy(outDir: string): Promise<ProxyBundle> {
+/** The first character beyond Latin-1 in `text` (V8 would hold the whole text as two-byte), with its offset. */
+export function beyondLatin1(text: string): { offset: number; char: string } | undefined {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0xff) return { offset: i, char: String.fromCodePoint(text.codePointAt(i)!) };
+  return undefined;
+}
+
+export async function bundleProxy(outDir: string, entry = "cmd/weft-proxy.ts"): Promise<ProxyBundle> {
   const dir = join(resolve(outDir), "cmd");
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, "weft-proxy.js");
+  const file = join(dir, `${basename(entry, ".ts")}.js`);
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [join(root, "cmd/weft-proxy.ts")],
+    entryPoints: [join(root, entry)],
     outfile: file,
     bundle: true,
     platform: "node",
@@ -41,15 +54,20 @@ export async function bundleProxy(outDir: string): Promise<ProxyBundle> {
     metafile: true,
     logLevel: "warning",
     legalComments: "eof",
+    minifyWhitespace: true,
+    minifySyntax: true,
+    sourcemap: "linked",
   });
   const inputs = Object.keys(result.metafile.inputs).map((f) => relative(root, resolve(root, f)));
   const forbidden = inputs.filter((f) => NOT_IN_PROXY.test(f));
   if (forbidden.length > 0) throw new Error(`the proxy bundle would hold ${forbidden.slice(0, 3).join(", ")}: the proxy must not load them at start`);
+  const wide = beyondLatin1(readFileSync(file, "utf8"));
+  if (wide !== undefined) throw new Error(`the proxy bundle holds "${wide.char}" at offset ${wide.offset}: V8 would keep all its text at two bytes per character (escape it or drop it)`);
   copyFileSync(join(root, "pkg/distribution/weft-distribution.proto"), join(dir, "weft-distribution.proto"));
   return { file, inputs };
 }
 
 if (import.meta.main) {
-  const out = await bundleProxy(process.argv[2] ?? join(root, "dist"));
+  const out = await bundleProxy(process.argv[2] ?? join(root, "dist"), process.argv[3]);
   process.stdout.write(`${relative(process.cwd(), out.file)}: ${out.inputs.length} files\n`);
 }

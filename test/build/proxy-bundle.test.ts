@@ -2,10 +2,12 @@
 // what the image's `weft proxy` and `weft local` run) holds grpc-js but not @kubernetes/client-node,
 // node-forge or the OpenTelemetry SDK, and runs alone: bundled into a directory with nothing else in it (no tsc
 // emit beside it), a sidecar from it gets its config from a loopback distribution server, its workload
-// certificate from that server's Sign RPC, answers /ready 200 only then, and exits 0 on SIGTERM.
+// certificate from that server's Sign RPC, answers /ready 200 only then, and exits 0 on SIGTERM. Its text is
+// whitespace-minified and holds no character beyond Latin-1 (V8 keeps such a text at one byte per character
+// for the process's life); the bundler refuses one that does.
 // The bundle goes to a directory of its own under .cache/ (inside the repo, as dist/ is), removed afterwards.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get } from "node:http";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -14,7 +16,7 @@ import { createMeshCa } from "../../pkg/ca/mesh-ca.ts";
 import { DISTRIBUTION_AUDIENCE, createSignHandler } from "../../pkg/ca/sign-handler.ts";
 import { createStaticTokenAuthenticator } from "../../pkg/ca/token-authenticator.ts";
 import { createDistributionServer, type DistributionServer } from "../../pkg/distribution/index.ts";
-import { bundleProxy, type ProxyBundle } from "../../tools/bundle-proxy.ts";
+import { beyondLatin1, bundleProxy, type ProxyBundle } from "../../tools/bundle-proxy.ts";
 import { freePort } from "../support/free-port.ts";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -61,8 +63,19 @@ describe("the proxy bundle", () => {
     expect(bundle.inputs).toContain("cmd/weft/proxy.ts");
     expect(bundle.inputs.some((f) => f.startsWith("node_modules/@grpc/grpc-js/"))).toBe(true);
     expect(bundle.inputs.filter((f) => /node_modules\/(@kubernetes|node-forge|@opentelemetry\/(sdk|exporter|resources|core|propagator))/.test(f))).toEqual([]);
-    // Alone in its directory: the file, the .proto it reads beside itself, and this test's token.
-    expect(readdirSync(join(out, "cmd")).sort()).toEqual(["weft-distribution.proto", "weft-proxy.js"]);
+    // Alone in its directory: the file, its source map, and the .proto it reads beside itself.
+    expect(readdirSync(join(out, "cmd")).sort()).toEqual(["weft-distribution.proto", "weft-proxy.js", "weft-proxy.js.map"]);
+  });
+
+  it("is text V8 holds at one byte per character, without the sources' comments and indentation", () => {
+    const text = readFileSync(bundle.file, "utf8");
+    expect(beyondLatin1(text)).toBeUndefined();
+    // The sources' doc comments (one held a "⇒") are not in it; their code is, on few long lines.
+    expect(text).not.toContain("Exchanges completed on this connection");
+    expect(text).toContain("sidecar.listening");
+    expect(text.split("\n").length).toBeLessThan(1000);
+    expect(beyondLatin1("plain ascii, é ©")).toBeUndefined();
+    expect(beyondLatin1("a ⇒ b")).toEqual({ offset: 2, char: "⇒" });
   });
 
   it("runs a sidecar alone: config and certificate from the controller, then ready; exit 0 on SIGTERM", { timeout: 90_000 }, async () => {
