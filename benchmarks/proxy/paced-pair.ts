@@ -9,9 +9,9 @@
 //     requires one);
 //   gRPC unary (h2c from the client, a @grpc/grpc-js origin): direct vs the Weft pair (cluster protocol
 //     grpc) vs the nginx grpc_pass mTLS pair vs the haproxy h2 mTLS pair.
-// The sidecars run as shipped: compiled JS (the same tsc emit as `npm run build`, into .cache/) with the
-// sidecar's V8 flags (pkg/util/proxy-node-options.ts). BENCH_FLAG_SETS="-;--max-semi-space-size=1;..."
-// adds one tracing-off compiled pair per set of V8 flags ("-" = Node's defaults; NAME=value entries set
+// The sidecars run as shipped: one esbuild bundle made like the image's dist/cmd/weft-proxy.js
+// (tools/bundle-proxy.ts, into .cache/) with the sidecar's V8 flags (pkg/util/proxy-node-options.ts). BENCH_FLAG_SETS="-;--max-semi-space-size=1;..."
+// adds one tracing-off bundled pair per set of V8 flags ("-" = Node's defaults; NAME=value entries set
 // the environment, e.g. MALLOC_ARENA_MAX=2); BENCH_FLAG_SETS_ONLY=1 runs only those. BENCH_PACED_BASELINE=<dir>
 // adds the pairs built from another checkout (e.g. a worktree of main before a change: HTTP/1.1 with tracing
 // off, 1% and 100%, and gRPC), run in every round beside this checkout's (which goes first alternates by round),
@@ -25,7 +25,7 @@
 // Bounded: each paced run is <count> requests and at most seconds+10 s; every child is stopped after its run.
 // Must not: send anywhere but loopback.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadavg } from "node:os";
@@ -67,12 +67,20 @@ interface Variant {
 }
 
 /**
- * Compiles bench-sidecar.ts and the pkg/ files it imports with tsconfig.build.json (the `npm run build`
- * emit) under <root>/.cache (inside the repo so node_modules resolve); gives the .js entry and its dir.
+ * Builds bench-sidecar.ts the way the image builds the proxy: one esbuild bundle made by the checkout's
+ * tools/bundle-proxy.ts (same options as dist/cmd/weft-proxy.js), under <root>/.cache (inside the repo so the
+ * OpenTelemetry SDK, loaded by path when tracing is on, resolves). A checkout whose bundler takes no entry
+ * (before the sidecar ran from a bundle) gets the tsc emit of tsconfig.build.json instead. Gives the .js entry and its dir.
  */
 function compileSidecar(root: string): { entry: string; dir: string } {
   const dir = join(root, ".cache", `bench-build-${process.pid}`);
   mkdirSync(dir, { recursive: true });
+  const bundler = join(root, "tools/bundle-proxy.ts");
+  if (existsSync(bundler) && readFileSync(bundler, "utf8").includes("process.argv[3]")) {
+    const r = spawnSync(process.execPath, [bundler, dir, "benchmarks/proxy/bench-sidecar.ts"], { cwd: root, encoding: "utf8", timeout: 120_000 });
+    if (r.status !== 0) throw new Error(`bundling bench-sidecar failed: ${r.stdout}${r.stderr}`);
+    return { entry: join(dir, "cmd/bench-sidecar.js"), dir };
+  }
   writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
     extends: "../../tsconfig.build.json",
     compilerOptions: { outDir: ".", rootDir: "../.." },
@@ -111,7 +119,7 @@ function variantsOf(env: NodeJS.ProcessEnv, protocols: readonly Protocol[]): Var
     }
   }
   // BENCH_FLAG_SETS="--max-semi-space-size=1;MALLOC_ARENA_MAX=2 --max-semi-space-size=2;-": one more
-  // tracing-off compiled HTTP/1.1 pair per set of V8 flags and NAME=value entries ("-" = Node's defaults).
+  // tracing-off bundled HTTP/1.1 pair per set of V8 flags and NAME=value entries ("-" = Node's defaults).
   for (const set of (env.BENCH_FLAG_SETS ?? "").split(";").map((x) => x.trim()).filter((x) => x !== "")) {
     const tokens = set === "-" ? [] : set.split(/\s+/);
     const flags = tokens.filter((t) => t.startsWith("--"));
