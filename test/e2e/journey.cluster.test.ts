@@ -17,7 +17,8 @@
 //     process; promtool passes the proxies' and the controllers' /metrics;
 //  7. a route edit takes effect; a controller pod deleted under load (no request fails, every proxy back,
 //     counts right with two replicas); the gateway rolled under load (no request fails); a backend pod
-//     killed (its peers stop sending to it);
+//     killed (its peers stop sending to it); web's sidecar's working set at 1,000 req/s through the Gateway
+//     printed beside its idle figure (not judged);
 //  8. the namespace un-labelled and web restarted: no sidecar, traffic still flows.
 // A failing step prints pods, events, logs, `weftctl proxy-config` of the proxies involved and the routes'
 // status (journey-probes.ts failureReport). Prints one JSON line of figures. Load is bounded in count and
@@ -28,7 +29,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { spanClockMs } from "../../pkg/telemetry/index.ts";
 import { sendClientSpan, spanTree, traceProblems, type JaegerSpan, type JaegerTrace } from "../support/jaeger.ts";
 import { applyExampleJaeger, deleteExampleJaeger, exampleJaeger } from "../support/node/cluster-jaeger.ts";
-import { load, request } from "../support/node/http-load.ts";
+import { load, pacedLoad, request } from "../support/node/http-load.ts";
 import { isReady, mib, pods, readyPod, workingSetBytes, type PodView } from "../support/node/pod-views.ts";
 import { realNodeTier, sharedCluster, until, type SharedCluster } from "../support/node/shared-cluster.ts";
 import { installWeft, SIDECAR_CPU_REQUEST, TRACE_ENVIRONMENT, WEFT_NAMESPACE } from "../support/node/weft-install.ts";
@@ -399,6 +400,24 @@ realNodeTier.describe("the user journey on a real node", () => {
         figures["gatewayRoll"] = { fresh: results[0]!.ok, keptAlive: results[1]!.ok, failed: failed.length };
         figures["sidecarUnderLoadWorkingSetMiB"] = mib(peak);
         expect(failed, `failed during the gateway rollout: ${failed.slice(0, 5).join("; ")}`).toEqual([]);
+      }
+
+      // Printed, not judged (issue 18 goal 4): web's sidecar working set as the kubelet reports it at 1,000
+      // req/s through the Gateway for 20 s (gateway → web's sidecar → web → its sidecar → reviews), beside
+      // the idle figure of step 2 and the rate the node answered.
+      const paced = new Agent({ keepAlive: true, maxSockets: 64 });
+      let pacedPeak = 0;
+      const pacedSampler = setInterval(() => {
+        try {
+          pacedPeak = Math.max(pacedPeak, workingSetBytes(c, n.shop, web, "weft-proxy") ?? 0);
+        } catch { /* next sample */ }
+      }, 2_000);
+      try {
+        const r = await pacedLoad(gatewayUrl, paced, 1_000, 20_000);
+        figures["sidecarAt1000rps"] = { idleWorkingSetMiB: figures["sidecarIdleWorkingSetMiB"], peakWorkingSetMiB: mib(pacedPeak), ...r };
+      } finally {
+        clearInterval(pacedSampler);
+        paced.destroy();
       }
 
       // Kill one of the two v2 pods (all traffic goes to v2 now): its peers stop sending to it.

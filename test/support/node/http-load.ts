@@ -62,3 +62,39 @@ export function load(url: string, agent: Agent | false, max: number, ms: number,
     return { ok, failed, bodies };
   } };
 }
+
+export interface PacedResult {
+  readonly sent: number;
+  readonly ok: number;
+  readonly failed: number;
+  /** Answers (ok or not) per second over the run. */
+  readonly answeredPerSecond: number;
+}
+
+/**
+ * GETs at a fixed rate (open loop: request i is due at i/rate s) over `agent` for `ms` milliseconds, with
+ * at most `maxInflight` outstanding (a due request waits for a free slot). Bounded: at most rate*ms/1000
+ * requests, and it gives up waiting for answers 10 s after the last one was due.
+ */
+export function pacedLoad(url: string, agent: Agent, rate: number, ms: number, maxInflight = 64): Promise<PacedResult> {
+  const total = Math.floor((rate * ms) / 1000);
+  const start = Date.now();
+  let sent = 0, ok = 0, failed = 0, inflight = 0;
+  return new Promise((resolve) => {
+    const finish = (): void => {
+      clearInterval(tick);
+      resolve({ sent, ok, failed, answeredPerSecond: Math.round(((ok + failed) * 1000) / Math.max(1, Date.now() - start)) });
+    };
+    const tick = setInterval(() => {
+      const due = Math.min(total, Math.floor(((Date.now() - start) * rate) / 1000));
+      while (sent < due && inflight < maxInflight) {
+        sent++;
+        inflight++;
+        request(url, agent).then((a) => (a.status === 200 ? ok++ : failed++), () => failed++).finally(() => {
+          inflight--;
+        });
+      }
+      if ((sent === total && inflight === 0) || Date.now() - start > ms + 10_000) finish();
+    }, 5);
+  });
+}
