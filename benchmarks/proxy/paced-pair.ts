@@ -21,7 +21,7 @@
 // BENCH_PACED_ROUNDS (default 3) rounds of all scenarios in the same order; per scenario and round one JSON
 // line: latency percentiles, added latency over that round's direct run of the same protocol, CPU µs per
 // request, idle and peak RSS (kB), peak anonymous RSS, peak private (smaps_rollup Private_*) and peak PSS
-// of each proxy, spans received, the load average. Then the summary and goal lines (paced-goals.ts).
+// of each proxy, its peak open file descriptors, spans received, the load average. Then the summary and goal lines (paced-goals.ts).
 // Bounded: each paced run is <count> requests and at most seconds+10 s; every child is stopped after its run.
 // Must not: send anywhere but loopback.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -34,7 +34,7 @@ import { PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../../pkg/util/proxy-node
 import { testCa } from "../../test/support/certs.ts";
 import { kill } from "../../test/support/child-processes.ts";
 import { emitPacedAb, emitPacedGoals, type RoundResult } from "./paced-goals.ts";
-import { procKb } from "./proc-kb.ts";
+import { openFds, procKb } from "./proc-kb.ts";
 import { haproxyMtlsPair, nginxMtlsPair, type PairFiles } from "./reference-proxies.ts";
 
 export interface PacedDeps {
@@ -162,13 +162,15 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
       before = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, d.cpuTicks(p)]));
     };
     snapshot();
-    const peak: Record<string, number> = {}, peakAnon: Record<string, number> = {}, peakPss: Record<string, number> = {}, peakPrivate: Record<string, number> = {};
+    const peak: Record<string, number> = {}, peakAnon: Record<string, number> = {}, peakPss: Record<string, number> = {}, peakPrivate: Record<string, number> = {},
+      peakFds: Record<string, number> = {};
     const sample = () => {
       for (const [k, p] of Object.entries(proxies)) {
         peak[k] = Math.max(peak[k] ?? 0, procKb(p, "VmRSS"));
         peakAnon[k] = Math.max(peakAnon[k] ?? 0, procKb(p, "RssAnon"));
         peakPss[k] = Math.max(peakPss[k] ?? 0, procKb(p, "Pss"));
         peakPrivate[k] = Math.max(peakPrivate[k] ?? 0, procKb(p, "Private"));
+        peakFds[k] = Math.max(peakFds[k] ?? 0, openFds(p));
       }
     };
     const sampler = setInterval(sample, 250);
@@ -188,7 +190,7 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
     const res = JSON.parse(out.split("\n").find((l) => l.startsWith("{")) ?? "{}") as Record<string, number>;
     const cpu: Record<string, number> = {};
     for (const [k, p] of Object.entries(proxies)) cpu[k] = Math.round(((d.cpuTicks(p) - before[k]!) / d.ticksPerSecond) * 1e6 / Math.max(1, res.requests ?? 0) * 10) / 10;
-    return { res, cpu, peak, peakAnon, peakPss, peakPrivate };
+    return { res, cpu, peak, peakAnon, peakPss, peakPrivate, peakFds };
   };
 
   const direct: Partial<Record<Protocol, Record<string, number>>> = {};
@@ -201,7 +203,7 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
   const scenario = async (name: string, protocol: Protocol, port: number, proxies: Proxies, extra: Record<string, unknown> = {}, spans?: () => number) => {
     const idle = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, procKb(p, "VmRSS")]));
     const spans0 = spans?.() ?? 0;
-    const { res, cpu, peak, peakAnon, peakPss, peakPrivate } = await paced(port, protocol, proxies);
+    const { res, cpu, peak, peakAnon, peakPss, peakPrivate, peakFds } = await paced(port, protocol, proxies);
     const base = direct[protocol];
     const out: Record<string, unknown> = { bench: "proxy-paced", scenario: name, protocol, round, rate, ...extra, ...res };
     // A run that did not answer every request (a stalled machine, a broken proxy) has no latency figures:
@@ -220,6 +222,9 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
     out.rss_anon_kb_peak = peakAnon;
     out.private_kb_peak = peakPrivate;
     out.pss_kb_peak = peakPss;
+    // Connections explain most of a proxy's peak: a stalled generator opens up to 64, each side of a pair
+    // then holds one downstream and one upstream socket per request in flight (docs/proxy.md, "Memory").
+    out.fds_peak = peakFds;
     if (spans !== undefined) out.otlp_exports = spans() - spans0;
     out.loadavg = loadavg().map((x) => Math.round(x * 100) / 100);
     d.emit(out);

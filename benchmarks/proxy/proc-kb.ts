@@ -1,7 +1,7 @@
 // proc-kb: one memory figure (kB) summed over processes, read from /proc: `VmRSS`, `RssAnon` (status),
-// `Pss` or `Private` (smaps_rollup); and their CPU time so far (user + system clock ticks, stat). A
+// `Pss` or `Private` (smaps_rollup); their open file descriptors; and their CPU time so far (user + system clock ticks, stat). A
 // process that is gone counts 0. Linux only; benchmarks only.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 const files = { VmRSS: "status", RssAnon: "status", Pss: "smaps_rollup", Private: "smaps_rollup" } as const;
 /** The /proc lines each figure sums. */
@@ -28,6 +28,17 @@ export function procKb(pids: readonly number[], field: keyof typeof files): numb
     } catch { /* gone */ }
   }
   return kb;
+}
+
+/** Open file descriptors of `pids` (sockets, mostly: a proxy's memory grows with its connections). */
+export function openFds(pids: readonly number[]): number {
+  let n = 0;
+  for (const p of pids) {
+    try {
+      n += readdirSync(`/proc/${p}/fd`).length;
+    } catch { /* gone */ }
+  }
+  return n;
 }
 
 /** User + system CPU time of `pids` so far, in clock ticks (getconf CLK_TCK a second). */
