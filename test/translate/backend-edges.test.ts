@@ -61,7 +61,7 @@ describe("rule IR keys", () => {
         }],
       })],
     }));
-    expect(cond(r, "r", "PartiallyInvalid")).toMatchObject({ status: "True", message: 'Dropped Rule 1: backendRef 0 of rule 1.filters[0].set: invalid header name "bad name"' });
+    expect(cond(r, "r", "PartiallyInvalid")).toMatchObject({ status: "True", message: 'Dropped Rule 1: backendRef 0 of rule 1.filters[0].set: invalid header name "bad name" (UnsupportedValue)' });
   });
   it("an HTTPRoute with an empty rules list gets the default rule (PathPrefix /, no backend); a GRPCRoute gets none", () => {
     const r = translate(baseGateway({ httpRoutes: [httpRoute("h", { parentRefs: [gwRef()], rules: [] })] }));
