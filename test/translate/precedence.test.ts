@@ -149,6 +149,14 @@ describe("tie-breaks at their edges", () => {
     const t = table({ grpc: [g("a", [{ method: { method: "LongMethodName" } }]), g("b", [{ method: { service: "s.S" } }])] }, "grpc");
     expect(order(t)).toEqual(["b/0.0", "a/0.0"]);
   });
+  it("a method match beats more headers whichever route comes first by name", () => {
+    const t = table({ http: [r("b", [{ headers: [{ name: "x", value: "1" }, { name: "y", value: "2" }] }]), r("a", [{ method: "GET" }])] });
+    expect(order(t)).toEqual(["a/0.0", "b/0.0"]);
+  });
+  it("gRPC: a method-only match compared from either side counts no service characters", () => {
+    const t = table({ grpc: [g("b", [{ method: { method: "LongMethodName" } }]), g("a", [{ method: { service: "s.S" } }])] }, "grpc");
+    expect(order(t)).toEqual(["a/0.0", "b/0.0"]);
+  });
   it("an unparsable creationTimestamp counts as newest, like a missing one", () => {
     const t = table({ http: [r("a-bad", [{}], {}, { creationTimestamp: "yesterday" }), r("b", [{}], {}, { creationTimestamp: "2024-01-01T00:00:00Z" }), r("c-none", [{}])] });
     expect(order(t)).toEqual(["b/0.0", "a-bad/0.0", "c-none/0.0"]);
