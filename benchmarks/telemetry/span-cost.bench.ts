@@ -9,7 +9,8 @@
 // BENCH_BASELINE=<another checkout>: that checkout's pkg/telemetry is loaded into the same process and every
 // tracing case runs for both builds, alternating, BENCH_ROUNDS times (default 3), with a "telemetry-ab" line
 // per case (medians over the rounds): a before/after side by side under the same load. Then the event-loop
-// stall of one export by batch size, OTLP/HTTP JSON vs OTLP/gRPC protobuf ("export-sync" cases).
+// stall of one export by batch size, OTLP/HTTP JSON vs OTLP/gRPC protobuf ("export-sync" cases), and the
+// CPU per span of exporting by batch size ("export-cpu" cases).
 import { createServer } from "node:http";
 import { join, resolve } from "node:path";
 import { createMetricsRegistry, DEFAULT_PROPAGATORS, initTracing, registerProxyMetrics, type Tracing } from "../../pkg/telemetry/index.ts";
@@ -139,6 +140,20 @@ if (builds.length > 1) {
       );
       await e.shutdown().catch(() => {});
     }
+  }
+  // What exporting costs in all, by batch size: process CPU (exporter and the loopback sink) per span for
+  // 512 × 40 spans sent one export after the other, as the batch processor sends them.
+  for (const size of [64, 128, 512]) {
+    const e = new (otlpHttpExporter().OTLPTraceExporter)({ url: `${endpoint}/v1/traces` });
+    const batch = spans.slice(0, size);
+    const total = 512 * 40;
+    const cpu0 = process.cpuUsage();
+    for (let n = 0; n < total; n += size) await new Promise<void>((done) => e.export(batch, () => done()));
+    const cpu = process.cpuUsage(cpu0);
+    process.stdout.write(
+      `${JSON.stringify({ bench: "telemetry", case: `export-cpu/http-json/batch-${size}`, spans: total, cpu_us_per_span: Math.round(((cpu.user + cpu.system) / total) * 10) / 10 })}\n`,
+    );
+    await e.shutdown();
   }
   await provider.shutdown();
 }

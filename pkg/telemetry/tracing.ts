@@ -29,16 +29,18 @@ import { validateTracingConfig, type HeaderGetter, type HeaderSetter, type SpanH
 
 /**
  * Spans per export. The exporter serializes a batch on the event loop, in one piece, and requests that
- * arrive meanwhile wait: a 512-span batch (the SDK's default) stalls the loop 4–11 ms (9–21 µs a span), a
- * 64-span one 0.25–0.35 ms (4–5 µs a span). Measured by benchmarks/telemetry/span-cost.bench.ts
- * (export-sync cases); docs/telemetry.md.
+ * arrive meanwhile wait: a 512-span batch (the SDK's default) stalls the loop 4–11 ms, a 128-span one
+ * 0.7–1 ms, a 64-span one 0.25–0.4 ms. Each export is also an HTTP request: per span exported, 64-span
+ * batches cost about twice the CPU of 512-span ones, 128-span ones 1.2–1.3×. 128 keeps the stall about
+ * a millisecond for a fraction of 64's extra CPU. Measured by benchmarks/telemetry/span-cost.bench.ts
+ * (export-sync and export-cpu cases); docs/telemetry.md.
  */
-export const EXPORT_BATCH_SIZE = 64;
+export const EXPORT_BATCH_SIZE = 128;
 /** Spans the batch processor holds (the SDK's default); beyond it new spans are dropped. */
 const EXPORT_QUEUE_SIZE = 2048;
 /** Exports in flight at most: a flush (forceFlush, shutdown) sends the whole queue at once, one export per
  *  batch, beside the batch already on its way, and the exporter fails every export beyond its limit (the
- *  SDK's default, 30, is less than 2048 / 64: those spans were lost). Twice the queue's batches. */
+ *  SDK's default, 30, is about 2048 / 64: spans beyond it were lost). Twice the queue's batches. */
 const EXPORT_CONCURRENCY = (2 * EXPORT_QUEUE_SIZE) / EXPORT_BATCH_SIZE;
 
 /** Longest string attribute value exported; longer values are cut. */
