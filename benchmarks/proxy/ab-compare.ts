@@ -8,7 +8,8 @@
 // uncounted) — latency percentiles measured from when each request was due, and CPU µs per request at
 // that rate. On a shared machine the load drifts by the minute and the whole VM stalls now and then:
 // bursts seconds apart see the same drift, and paced runs at the same time see the same stalls, so each
-// round pairs the two under the same conditions. One "proxy-ab" line per run, one "proxy-ab-summary" line
+// round pairs the two under the same conditions. BENCH_AB_PROTOCOLS (default
+// "http1,h2c,grpc-unary,paced-http1,paced-grpc") runs only the listed parts. One "proxy-ab" line per run, one "proxy-ab-summary" line
 // per protocol (medians, the median over rounds of the round's new/baseline ratio, in how many rounds the
 // new one was not worse) and the load average before and after.
 // Bounded: every burst has a fixed duration, every paced run a fixed count and a time limit; the proxies
@@ -79,7 +80,9 @@ export async function abCompare(d: AbDeps, baselineRoot: string): Promise<void> 
     if (protocol === "http1") return d.wrk(port, "/", secs);
     return protocol === "h2c" ? d.h2load(port, "/h2", false, secs) : d.h2load(port, "/bench.Echo/Unary", true, secs);
   };
-  const protocols: Protocol[] = ["http1", "h2c", "grpc-unary"];
+  const parts = (process.env.BENCH_AB_PROTOCOLS ?? "http1,h2c,grpc-unary,paced-http1,paced-grpc").split(",").map((x) => x.trim());
+  const protocols = (["http1", "h2c", "grpc-unary"] as const).filter((p) => parts.includes(p));
+  const pacedProtocols = (["http1", "grpc"] as const).filter((p) => parts.includes(`paced-${p}`));
   // Warm both on every protocol first (V8 optimizes for several seconds).
   for (const protocol of protocols) for (const name of Object.keys(proxies)) run(name, protocol, 5);
   const cpu: Record<string, number[]> = {};
@@ -98,7 +101,7 @@ export async function abCompare(d: AbDeps, baselineRoot: string): Promise<void> 
         d.emit({ bench: "proxy-ab", scenario: name, protocol, round, seconds, requests, rps: Math.round(res.rps ?? requests / seconds), cpu_us_per_req: cpuPerReq, p99_us: res.p99_us });
       }
     }
-    for (const protocol of ["http1", "grpc"] as const) {
+    for (const protocol of pacedProtocols) {
       const results = await Promise.all(order.map((name) => paced(d, proxies[name]!.port, proxies[name]!.pid, protocol, rate, count)));
       order.forEach((name, i) => {
         const res = results[i]!;
@@ -108,7 +111,7 @@ export async function abCompare(d: AbDeps, baselineRoot: string): Promise<void> 
       });
     }
   }
-  for (const protocol of [...protocols, "paced-http1", "paced-grpc"]) {
+  for (const protocol of [...protocols, ...pacedProtocols.map((p) => `paced-${p}`)]) {
     const a = cpu[`weft:${protocol}`] ?? [];
     const b = cpu[`weft-baseline:${protocol}`] ?? [];
     const pa = p99[`weft:${protocol}`];

@@ -1,8 +1,10 @@
 // exchange-base: what both Downstreams (h1-exchange, h2-downstream) keep alike — the request as parsed
 // (method, target, headers, the client's address) and the answer's accounting: status, body bytes,
-// grpc-status, the declared Content-Length and the end stamp of the server span (answer-end.ts). Takes the
-// request's parts; gives a base class whose subclasses frame and write the answer and call answered /
-// counted / ending as they do. Must not: write to a socket or stream, or decide an answer.
+// grpc-status, the declared Content-Length and the end stamp of the server span (answer-end.ts) — and the
+// callbacks to run once the exchange goes away (onClose: kept in a list, so the layers that each register
+// one cost no event listener apiece). Takes the request's parts; gives a base class whose subclasses frame
+// and write the answer and call answered / counted / ending / wentAway as they do. Must not: write to a
+// socket or stream, or decide an answer.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { spanClockMs } from "../../telemetry/index.ts";
 import { declaredLength, endOnLength } from "./answer-end.ts";
@@ -21,6 +23,9 @@ export abstract class ExchangeBase {
   protected declared: number | undefined;
   /** The exchange is over on our side (ended or reset). */
   protected done = false;
+  /** Close callbacks not run yet; `gone` once they ran (one registered later runs at once). */
+  private closeFns: (() => void)[] | undefined;
+  private gone = false;
 
   constructor(method: string, target: string, headers: IncomingHttpHeaders, rawHeaders: readonly string[], remoteAddress: string | undefined) {
     this.method = method;
@@ -32,6 +37,15 @@ export abstract class ExchangeBase {
 
   finished(): boolean {
     return this.done;
+  }
+
+  /** `fn` runs once when the exchange goes away (completed or aborted); at once if it is gone already. */
+  onClose(fn: () => void): void {
+    if (this.gone) {
+      fn();
+      return;
+    }
+    (this.closeFns ??= []).push(fn);
   }
 
   /** The answer's head: its status, and the length its headers declare. */
@@ -50,5 +64,13 @@ export abstract class ExchangeBase {
   protected ending(): void {
     this.done = true;
     this.endedAt ??= spanClockMs();
+  }
+
+  /** The exchange went away (its output went out, or it was aborted): run the close callbacks, once. */
+  protected wentAway(): void {
+    this.gone = true;
+    const fns = this.closeFns;
+    this.closeFns = undefined;
+    if (fns !== undefined) { for (const f of fns) f(); }
   }
 }

@@ -70,8 +70,6 @@ export class H1Exchange extends ExchangeBase implements Downstream {
   private headSet = false;
   private noBody = false;
   private chunked = false;
-  private aborted = false;
-  private closeFns: (() => void)[] | undefined;
   private drainFns: (() => void)[] | undefined;
   private pending: (string | Buffer)[] | undefined;
   private pendingBytes = 0;
@@ -192,14 +190,6 @@ export class H1Exchange extends ExchangeBase implements Downstream {
     this.host.finished(this);
   }
 
-  onClose(fn: () => void): void {
-    if (this.aborted) {
-      fn();
-      return;
-    }
-    (this.closeFns ??= []).push(fn);
-  }
-
   // ---- host side ----
 
   /** The host made this exchange the active writer: flush what it buffered. */
@@ -216,13 +206,10 @@ export class H1Exchange extends ExchangeBase implements Downstream {
   /** Output went out (or the exchange was aborted): run close callbacks once. */
   closed(abort: boolean): void {
     if (abort) {
-      this.aborted = true;
       this.done = true;
       if (this.bodyStream !== undefined && !this.requestComplete) this.bodyStream.destroy(new Error("downstream connection closed"));
     }
-    const fns = this.closeFns;
-    this.closeFns = undefined;
-    if (fns !== undefined) { for (const f of fns) f(); }
+    this.wentAway();
   }
 
   drained(): void {

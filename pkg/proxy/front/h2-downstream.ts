@@ -16,6 +16,8 @@ export class H2Downstream extends ExchangeBase implements Downstream {
     super(String(headers[":method"] ?? "GET"), String(headers[":path"] ?? ""), headers, rawHeaders, stream.session?.socket?.remoteAddress);
     this.body = stream;
     this.stream = stream;
+    // One listener for every close callback (ExchangeBase.onClose); a stream emits "close" once.
+    stream.on("close", () => this.wentAway());
   }
   hasBody(): boolean {
     return !this.stream.endAfterHeaders && !this.stream.readableEnded;
@@ -72,8 +74,5 @@ export class H2Downstream extends ExchangeBase implements Downstream {
     // destroy(err) sends RST_STREAM(INTERNAL_ERROR) at once; close(code) would first end the writable
     // side, and a stream not waiting for trailers would then look complete to the client.
     if (!this.stream.destroyed) this.stream.destroy(Object.assign(new Error("exchange reset"), { code: "ERR_HTTP2_STREAM_ERROR" }));
-  }
-  onClose(fn: () => void): void {
-    this.stream.once("close", fn);
   }
 }

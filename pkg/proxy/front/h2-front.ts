@@ -9,6 +9,9 @@
 import { createServer, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from "node:http2";
 import type { Limits } from "../limits.ts";
 
+/** Stream and session errors end them (node closes them); nothing else to do with one. */
+const ignore = (): void => {};
+
 export function createH2Server(
   limits: Limits,
   onStream: (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[]) => void,
@@ -27,7 +30,7 @@ export function createH2Server(
     peerMaxConcurrentStreams: 1000,
   });
   server.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
-    stream.on("error", () => {});
+    stream.on("error", ignore);
     onStream(stream, headers, rawHeaders);
   });
   server.on("session", (session) => {
@@ -50,9 +53,9 @@ export function createH2Server(
       if (idle !== undefined) clearTimeout(idle);
       idle = undefined;
     });
-    session.on("error", () => {});
+    session.on("error", ignore);
     onSession(session);
   });
-  server.on("sessionError", () => {});
+  server.on("sessionError", ignore);
   return server;
 }
