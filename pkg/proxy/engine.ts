@@ -82,7 +82,8 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
   let lastConnectionAt: number | undefined;
   const sockets = new Set<Duplex>();
   const sessions = new Set<ServerHttp2Session>();
-  const contexts = new WeakMap<object, RouteContext>();
+  /** Per h2 session: its connection's context and the client's address (read once, not per stream). */
+  const h2Sessions = new WeakMap<object, { readonly ctx: RouteContext | undefined; readonly remoteAddress: string | undefined }>();
   let pendingCtx: RouteContext | undefined;
   let idleWaiters: (() => void)[] = [];
   const telemetry = options.telemetry;
@@ -133,10 +134,11 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
   const h2 = createH2Server(
     limits,
     (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[]) => {
-      serve(new H2Downstream(stream, headers, rawHeaders), contexts.get(stream.session as object));
+      const s = h2Sessions.get(stream.session as object);
+      serve(new H2Downstream(stream, headers, rawHeaders, s?.remoteAddress), s?.ctx);
     },
     (session) => {
-      if (pendingCtx !== undefined) contexts.set(session, pendingCtx);
+      h2Sessions.set(session, { ctx: pendingCtx, remoteAddress: session.socket?.remoteAddress });
       sessions.add(session);
       session.once("close", () => sessions.delete(session));
       if (draining) session.close();

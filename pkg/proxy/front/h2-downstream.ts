@@ -12,8 +12,9 @@ export class H2Downstream extends ExchangeBase implements Downstream {
   readonly body: Readable;
   private readonly stream: ServerHttp2Stream;
   private trailers: OutgoingHttpHeaders | undefined;
-  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: readonly string[]) {
-    super(String(headers[":method"] ?? "GET"), String(headers[":path"] ?? ""), headers, rawHeaders, stream.session?.socket?.remoteAddress);
+  /** `remoteAddress`: the client's, read once per session by the caller (node's session.socket is a Proxy). */
+  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: readonly string[], remoteAddress: string | undefined) {
+    super(String(headers[":method"] ?? "GET"), String(headers[":path"] ?? ""), headers, rawHeaders, remoteAddress);
     this.body = stream;
     this.stream = stream;
     // One listener for every close callback (ExchangeBase.onClose); a stream emits "close" once.

@@ -45,7 +45,8 @@ export function createH2Server(
       open++;
       if (idle !== undefined) clearTimeout(idle);
       idle = undefined;
-      stream.once("close", () => {
+      // "close" comes once per stream: on(), not once() (a wrapper and its removal per stream).
+      stream.on("close", () => {
         if (--open === 0 && !session.destroyed) arm();
       });
     });

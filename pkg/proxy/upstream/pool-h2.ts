@@ -7,9 +7,15 @@ import type { ClientHttp2Session } from "node:http2";
 export class H2Pool {
   private readonly sessions = new Map<string, ClientHttp2Session>();
 
-  get(key: string, connect: () => ClientHttp2Session): ClientHttp2Session {
+  /** The live session of `key`, if there is one. */
+  live(key: string): ClientHttp2Session | undefined {
     const s = this.sessions.get(key);
-    if (s !== undefined && !s.closed && !s.destroyed) return s;
+    return s !== undefined && !s.closed && !s.destroyed ? s : undefined;
+  }
+
+  get(key: string, connect: () => ClientHttp2Session): ClientHttp2Session {
+    const s = this.live(key);
+    if (s !== undefined) return s;
     const fresh = connect();
     this.sessions.set(key, fresh);
     const forget = () => {

@@ -128,6 +128,9 @@ export class Upstream {
     const mesh = target.meshIdentity !== undefined ? this.mesh : undefined;
     if (target.meshIdentity !== undefined && mesh === undefined) throw failure("upstream_tls", "mesh TLS material not set");
     const key = mesh !== undefined ? `tls|${this.meshGeneration}|${target.meshIdentity}|${base}` : `h2c|${base}`;
+    // Nearly always the pooled session: the dial closure is made only when there is none.
+    const live = this.h2.live(key);
+    if (live !== undefined) return live;
     return this.h2.get(key, () => {
       const identity = target.meshIdentity ?? "";
       const holder: { s?: ClientHttp2Session } = {};
