@@ -34,7 +34,7 @@ export function relayLayer(responseModifiers: readonly HeaderModifierIR[], next:
           relay(req, res, responseModifiers, resolve);
         } catch (e) {
           req.endTry("relayed");
-          reject(e);
+          reject(e instanceof Error ? e : new Error(String(e)));
         }
       }, reject);
     });
