@@ -10,7 +10,8 @@
 // Run: sh benchmarks/proxy/setup.sh && node benchmarks/proxy/proxy.bench.ts  (env BENCH_SECONDS, BENCH_WARM_SECONDS, BENCH_CONNS,
 // BENCH_RATE and BENCH_PACED_SECONDS for the paced part, BENCH_ONLY=weft:http1,paced:http1,paced:grpc,...)
 // BENCH_BASELINE=<another checkout> runs only the interleaved A/B of this checkout's proxy against that one's
-// (ab-compare.ts: both at once, runs alternating, BENCH_AB_ROUNDS, BENCH_AB_SECONDS, BENCH_AB_RATE, BENCH_AB_PACED),
+// (ab-compare.ts: both at once, runs alternating, BENCH_AB_ROUNDS, BENCH_AB_SECONDS, BENCH_AB_RATE, BENCH_AB_PACED,
+// BENCH_AB_PROTOCOLS=h2c,... for some of its parts),
 // then the paced sidecar pairs (HTTP/1.1 tracing off and gRPC) of both checkouts taking turns in each of
 // BENCH_PACED_ROUNDS rounds, summed up in "proxy-paced-ab-summary" lines (BENCH_AB_PAIRS=0 skips them).
 // Also: a sidecar pair over mesh mTLS (bench-sidecar-pair.ts: two sidecars, original destination from the
