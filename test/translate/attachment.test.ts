@@ -161,6 +161,36 @@ describe("HTTPRoute vs GRPCRoute on one listener (spec §6)", () => {
     expect([cond(r, "h1", "Accepted").status, cond(r, "g", "Accepted", 0, "GRPCRoute").reason, cond(r, "h2", "Accepted").status]).toEqual(["True", "Conflicted", "True"]);
     expect(gatewayStatusOf(r)?.listeners[0]?.attachedRoutes).toBe(2);
   });
+  it("equal age: the namespace, then the name, then the kind (GRPCRoute first) pick the accepted route", () => {
+    const same = { creationTimestamp: "2024-01-01T00:00:00Z" };
+    const run = (h: [string, string], g: [string, string]) =>
+      translate(baseGateway({
+        httpRoutes: [httpRoute(h[1], { parentRefs: [gwRef("gw", { namespace: "default" })] }, h[0], same)],
+        grpcRoutes: [grpcRoute(g[1], { parentRefs: [gwRef("gw", { namespace: "default" })], rules: [{}] }, g[0], same)],
+      }));
+    const verdict = (h: [string, string], g: [string, string]): string[] => {
+      const r = run(h, g);
+      return [cond(r, h[1], "Accepted", 0, "HTTPRoute", h[0]).reason, cond(r, g[1], "Accepted", 0, "GRPCRoute", g[0]).reason];
+    };
+    expect(verdict(["a", "z"], ["b", "a"])).toEqual(["Accepted", "Conflicted"]);
+    expect(verdict(["b", "a"], ["a", "z"])).toEqual(["Conflicted", "Accepted"]);
+    expect(verdict(["default", "a"], ["default", "b"])).toEqual(["Accepted", "Conflicted"]);
+    expect(verdict(["default", "b"], ["default", "a"])).toEqual(["Conflicted", "Accepted"]);
+    expect(verdict(["default", "r"], ["default", "r"])).toEqual(["Conflicted", "Accepted"]);
+  });
+  it("losing on one listener only: the warning names the winner and its listener", () => {
+    const r = translate(baseGateway({
+      httpRoutes: [httpRoute("h", { parentRefs: [gwRef("gw", { sectionName: "a" })] }, "default", { creationTimestamp: "2024-01-01T00:00:00Z" })],
+      grpcRoutes: [grpcRoute("g", { parentRefs: [gwRef()], rules: [{}] }, "default", { creationTimestamp: "2024-06-01T00:00:00Z" })],
+    }, [listener("a", 80, { allowedRoutes: all }), listener("b", 8080, { allowedRoutes: all })]));
+    expect(r.diagnostics.filter((d) => d.code === "Conflicted")).toEqual([
+      expect.objectContaining({
+        severity: "warning",
+        object: "GRPCRoute/default/g",
+        message: "not attached to some listeners: an older route with intersecting hostnames is accepted instead: HTTPRoute default/h on listener a",
+      }),
+    ]);
+  });
   it("disjoint hostnames: both accepted", () => {
     const r = translate(baseGateway({
       httpRoutes: [httpRoute("h", { parentRefs: [gwRef()], hostnames: ["a.example.com"] })],
