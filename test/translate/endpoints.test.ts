@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { EndpointSlice, Pod } from "../../pkg/api/index.ts";
 import { translate, translateEndpoints } from "../../pkg/translate/index.ts";
+import { MAX_ENDPOINTS_PER_CLUSTER } from "../../pkg/translate/endpoints.ts";
 import { httpRoute, pod, service, slice, snap, svcRef } from "./builders.ts";
 import { fcParams } from "../support/fast-check-env.ts";
 
@@ -29,6 +30,22 @@ describe("clusters from EndpointSlices", () => {
       slice("d", "web", "default", [{ addresses: ["10.0.0.1"] }]),
     ] }));
     expect(cluster(r, "default/web:80")?.endpoints.map((e) => e.address)).toEqual(["10.0.0.1", "10.0.0.9", "fd00::1"]);
+  });
+  it("one address on two ports is two endpoints, sorted by port", () => {
+    const r = translate(snap({ services: [web], endpointSlices: [
+      slice("a", "web", "default", [{ addresses: ["10.0.0.1"] }], [{ name: "http", port: 9090 }]),
+      slice("b", "web", "default", [{ addresses: ["10.0.0.1"] }], [{ name: "http", port: 8080 }]),
+    ] }));
+    expect(cluster(r, "default/web:80")?.endpoints.map((e) => `${e.address}:${e.port}`)).toEqual(["10.0.0.1:8080", "10.0.0.1:9090"]);
+  });
+  it("a cluster keeps at most MAX_ENDPOINTS_PER_CLUSTER endpoints; a repeated address does not count twice", () => {
+    const addr = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    const many = Array.from({ length: MAX_ENDPOINTS_PER_CLUSTER + 1 }, (_, i) => ({ addresses: [addr(i + 1)] }));
+    const full = translate(snap({ services: [web], endpointSlices: [slice("a", "web", "default", many)] }));
+    expect(cluster(full, "default/web:80")?.endpoints.length).toBe(MAX_ENDPOINTS_PER_CLUSTER);
+    const repeated = [{ addresses: [addr(1)] }, ...many.slice(0, MAX_ENDPOINTS_PER_CLUSTER - 1)];
+    const r = translate(snap({ services: [web], endpointSlices: [slice("a", "web", "default", repeated)] }));
+    expect(cluster(r, "default/web:80")?.endpoints.length).toBe(MAX_ENDPOINTS_PER_CLUSTER - 1);
   });
   it("conditions: ready/serving default true, terminating false; explicit values kept", () => {
     const r = translate(snap({ services: [web], endpointSlices: [slice("a", "web", "default", [
