@@ -30,7 +30,7 @@ import { spanClockMs } from "../../pkg/telemetry/index.ts";
 import { sendClientSpan, spanTree, traceProblems, type JaegerSpan, type JaegerTrace } from "../support/jaeger.ts";
 import { applyExampleJaeger, deleteExampleJaeger, exampleJaeger } from "../support/node/cluster-jaeger.ts";
 import { load, pacedLoad, request } from "../support/node/http-load.ts";
-import { isReady, mib, pods, readyPod, workingSetBytes, type PodView } from "../support/node/pod-views.ts";
+import { isReady, mib, pods, readyPod, workingSetBytes, workingSetPeak, type PodView } from "../support/node/pod-views.ts";
 import { realNodeTier, sharedCluster, until, type SharedCluster } from "../support/node/shared-cluster.ts";
 import { installWeft, SIDECAR_CPU_REQUEST, TRACE_ENVIRONMENT, WEFT_NAMESPACE } from "../support/node/weft-install.ts";
 import { consumerAndGrpcRoutes, gateway, producerRoute, workloads, type JourneyNamespaces } from "./support/journey-manifests.ts";
@@ -381,19 +381,14 @@ realNodeTier.describe("the user journey on a real node", () => {
       const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
       const loads = [load(gatewayUrl, false, 5_000, 150_000, { check }), load(gatewayUrl, keepAlive, 5_000, 150_000, { check })];
       const web = pod(n.shop, "web").metadata.name;
-      let peak = 0;
-      const sampler = setInterval(() => {
-        try {
-          peak = Math.max(peak, workingSetBytes(c, n.shop, web, "weft-proxy") ?? 0);
-        } catch { /* next sample */ }
-      }, 2_000);
+      const sampler = workingSetPeak(c, n.shop, web, "weft-proxy");
       try {
         c.kubectl(["-n", n.shop, "rollout", "restart", "deployment/weft-gw-public"]);
         c.kubectl(["-n", n.shop, "rollout", "status", "deployment/weft-gw-public", "--timeout=120s"], undefined, 130_000);
         await until("the old gateway pod gone", () => (pods(c, n.shop, "gateway.networking.k8s.io/gateway-name=public").some((p) => gwPods.includes(p.metadata.name)) ? undefined : true), 60_000,
           none);
       } finally {
-        clearInterval(sampler);
+        const peak = sampler.stop();
         const results = await Promise.all(loads.map((l) => l.stop()));
         keepAlive.destroy();
         const failed = results.flatMap((r) => r.failed);
@@ -406,17 +401,12 @@ realNodeTier.describe("the user journey on a real node", () => {
       // req/s through the Gateway for 20 s (gateway → web's sidecar → web → its sidecar → reviews), beside
       // the idle figure of step 2 and the rate the node answered.
       const paced = new Agent({ keepAlive: true, maxSockets: 64 });
-      let pacedPeak = 0;
-      const pacedSampler = setInterval(() => {
-        try {
-          pacedPeak = Math.max(pacedPeak, workingSetBytes(c, n.shop, web, "weft-proxy") ?? 0);
-        } catch { /* next sample */ }
-      }, 2_000);
+      const pacedSampler = workingSetPeak(c, n.shop, web, "weft-proxy");
       try {
         const r = await pacedLoad(gatewayUrl, paced, 1_000, 20_000);
-        figures["sidecarAt1000rps"] = { idleWorkingSetMiB: figures["sidecarIdleWorkingSetMiB"], peakWorkingSetMiB: mib(pacedPeak), ...r };
+        figures["sidecarAt1000rps"] = { idleWorkingSetMiB: figures["sidecarIdleWorkingSetMiB"], peakWorkingSetMiB: mib(pacedSampler.stop()), ...r };
       } finally {
-        clearInterval(pacedSampler);
+        pacedSampler.stop();
         paced.destroy();
       }
 

@@ -39,4 +39,21 @@ export function workingSetBytes(c: SharedCluster, ns: string, pod: string, conta
   return summary.pods.find((p) => p.podRef.namespace === ns && p.podRef.name === pod)?.containers.find((x) => x.name === container)?.memory?.workingSetBytes;
 }
 
+/** Samples a container's working set every 2 s until stop(), which gives the peak seen (0 if none). A failed
+ *  sample (the summary API busy) is skipped. */
+export function workingSetPeak(c: SharedCluster, ns: string, pod: string, container: string): { stop(): number } {
+  let peak = 0;
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, workingSetBytes(c, ns, pod, container) ?? 0);
+    } catch { /* next sample */ }
+  }, 2_000);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
 export const mib = (bytes: number | undefined): number | null => (bytes === undefined ? null : Math.round((bytes / 1048576) * 10) / 10);
