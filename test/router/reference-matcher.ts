@@ -1,6 +1,7 @@
 // reference-matcher: the naive router the compiled one must agree with — a plain linear scan over
 // the pre-sorted entries, written from the spec (§7, §8, §9) without any index or shared helper.
-// Takes: RouteTablesIR and a RequestView. Gives: "<table>:<entry index>" of the first hit, or undefined.
+// Takes: RouteTablesIR and a RequestView. Gives: "<table>:<entry index>" of the first hit, or undefined;
+// and, for one match alone, whether its path, its gRPC method, or all its conditions hold (hostnames aside).
 // Must not: import pkg/router (it is the oracle). Regexes use JS RegExp anchored as ^(?:p)$, which
 // equals RE2 full-match for the simple patterns the tests generate.
 import type { GrpcMatchIR, HttpMatchIR, RouteEntryIR, RouteTableIR, RouteTablesIR } from "../../pkg/ir/types.ts";
@@ -48,7 +49,7 @@ function firstQueryValue(query: string, name: string): string | undefined {
   return undefined;
 }
 
-function pathOk(m: HttpMatchIR, path: string): boolean {
+export function pathOk(m: HttpMatchIR, path: string): boolean {
   const { type, value } = m.path;
   if (type === "Exact") return path === value;
   if (type === "RegularExpression") return full(value, path);
@@ -66,21 +67,24 @@ function headersOk(headers: GrpcMatchIR["headers"], req: RequestView): boolean {
   return firstOfEachName(headers, true).every((h) => str(h.type, h.value, req.header(h.name.toLowerCase())));
 }
 
-function httpOk(m: HttpMatchIR, req: RequestView): boolean {
+export function httpOk(m: HttpMatchIR, req: RequestView): boolean {
   if (!pathOk(m, req.path)) return false;
   if (m.method !== undefined && m.method !== req.method) return false;
   if (!headersOk(m.headers, req)) return false;
   return firstOfEachName(m.queryParams, false).every((q) => str(q.type, q.value, firstQueryValue(req.query, q.name)));
 }
 
-function grpcOk(m: GrpcMatchIR, req: RequestView): boolean {
-  if (m.method !== undefined) {
-    const parts = req.path.split("/");
-    if (parts.length !== 3 || parts[0] !== "" || parts[1] === "" || parts[2] === "") return false;
-    if (m.method.service !== undefined && !str(m.method.type, m.method.service, parts[1])) return false;
-    if (m.method.method !== undefined && !str(m.method.type, m.method.method, parts[2])) return false;
-  }
-  return headersOk(m.headers, req);
+/** The gRPC method condition alone (spec §9): "/<service>/<method>", both parts non-empty. */
+export function grpcMethodOk(m: GrpcMatchIR, path: string): boolean {
+  if (m.method === undefined) return true;
+  const parts = path.split("/");
+  if (parts.length !== 3 || parts[0] !== "" || parts[1] === "" || parts[2] === "") return false;
+  if (m.method.service !== undefined && !str(m.method.type, m.method.service, parts[1])) return false;
+  return m.method.method === undefined || str(m.method.type, m.method.method, parts[2]);
+}
+
+export function grpcOk(m: GrpcMatchIR, req: RequestView): boolean {
+  return grpcMethodOk(m, req.path) && headersOk(m.headers, req);
 }
 
 function scan(table: RouteTableIR, kind: "http" | "grpc", req: RequestView): string | undefined {

@@ -93,6 +93,25 @@ function cleanMethod(m: { type: "Exact" | "RegularExpression"; service: string |
   return { type: m.type, ...(m.service !== undefined ? { service: m.service } : {}), ...(m.method !== undefined ? { method: m.method } : {}) };
 }
 
+const requestPath = fc.oneof(
+  { arbitrary: pathValue, weight: 2 },
+  { arbitrary: fc.tuple(pathValue, fc.constantFrom("/a", "/b/c", "/", "c")).map(([p, tail]) => p + tail), weight: 2 },
+  fc.array(segment, { maxLength: 4 }).map((s) => `/${s.join("/")}`),
+  fc.constantFrom("/svc.A/M1", "/svc.B/M2", "/svc.A/M3", "/svc.A/M1/x", "", "*", "/a//b", "/abc"),
+);
+const queryPart = fc.tuple(fc.constantFrom("q", "Q", "r", "%71"), fc.constantFrom("1", "2", "a%20b", "a+b", "a b", "%zz", "", "%31"), fc.boolean());
+/** Random requests over the same small pools: paths with and without a leading "/", gRPC-like paths, empty query parts. */
+export const randomRequestArb: fc.Arbitrary<RequestSpec> = fc.record({
+  method: fc.constantFrom("GET", "POST", "get"),
+  path: requestPath,
+  // Empty parts too: a leading, doubled or trailing "&".
+  query: fc.tuple(fc.array(queryPart, { maxLength: 3 }), fc.constantFrom("", "&"), fc.constantFrom("&", "&&"), fc.constantFrom("", "&"))
+    .map(([ps, lead, sep, tail]) => `${lead}${ps.map(([k, v, eq]) => (eq ? `${k}=${v}` : k)).join(sep)}${tail}`),
+  host: fc.constantFrom("a.example.com", "b.a.example.com", "example.com", "other.org", "x.other.org", "b.example.com", "a.example.com.", "."),
+  headers: fc.dictionary(fc.constantFrom("x-a", "x-b"), fc.constantFrom("1", "2", "3")),
+  grpc: fc.boolean(),
+});
+
 /**
  * Requests aimed at `tables`: three in four take one entry's own path, method, host, headers and query
  * parameters (so most reach a rule, and the entries ranked above it are near misses with real reasons);

@@ -6,29 +6,11 @@ import { describe, expect, it } from "vitest";
 import type { HeaderMatchIR, RouteTablesIR } from "../../pkg/ir/types.ts";
 import { compileRoutes, matchRoute } from "../../pkg/router/index.ts";
 import { grpcEntries, httpMatch, request, rule, type RequestSpec } from "./builders.ts";
-import { aimedRequestArb, header, methods, pathValue, routeTablesArb, segment } from "./route-table-arbitraries.ts";
+import { aimedRequestArb, header, methods, randomRequestArb as requestArb, routeTablesArb } from "./route-table-arbitraries.ts";
 import { referenceMatch } from "./reference-matcher.ts";
 import { fcParams } from "../support/fast-check-env.ts";
 
 const tablesArb = routeTablesArb();
-
-const requestPath = fc.oneof(
-  { arbitrary: pathValue, weight: 2 },
-  { arbitrary: fc.tuple(pathValue, fc.constantFrom("/a", "/b/c", "/", "c")).map(([p, tail]) => p + tail), weight: 2 },
-  fc.array(segment, { maxLength: 4 }).map((s) => `/${s.join("/")}`),
-  fc.constantFrom("/svc.A/M1", "/svc.B/M2", "/svc.A/M3", "/svc.A/M1/x", "", "*", "/a//b", "/abc"),
-);
-const queryPart = fc.tuple(fc.constantFrom("q", "Q", "r", "%71"), fc.constantFrom("1", "2", "a%20b", "a+b", "a b", "%zz", "", "%31"), fc.boolean());
-const requestArb: fc.Arbitrary<RequestSpec> = fc.record({
-  method: fc.constantFrom("GET", "POST", "get"),
-  path: requestPath,
-  // Empty parts too: a leading, doubled or trailing "&".
-  query: fc.tuple(fc.array(queryPart, { maxLength: 3 }), fc.constantFrom("", "&"), fc.constantFrom("&", "&&"), fc.constantFrom("", "&"))
-    .map(([ps, lead, sep, tail]) => `${lead}${ps.map(([k, v, eq]) => (eq ? `${k}=${v}` : k)).join(sep)}${tail}`),
-  host: fc.constantFrom("a.example.com", "b.a.example.com", "example.com", "other.org", "x.other.org", "b.example.com", "a.example.com.", "."),
-  headers: fc.dictionary(fc.constantFrom("x-a", "x-b"), fc.constantFrom("1", "2", "3")),
-  grpc: fc.boolean(),
-});
 
 function compiledId(tables: RouteTablesIR, spec: RequestSpec): string | undefined {
   const hit = matchRoute(compileRoutes(tables), request(spec));
