@@ -7,18 +7,42 @@ import type { Readable } from "node:stream";
 import type { Downstream } from "../downstream.ts";
 import { ExchangeBase } from "./exchange-base.ts";
 
+/**
+ * What a server stream carries for its listeners, which are shared functions (`this` is the stream), not
+ * closures per stream: its downstream, and the trailers to send when it asks for them.
+ */
+const downstreamOf = Symbol("weft.h2Downstream");
+const trailersOf = Symbol("weft.h2Trailers");
+type ServedStream = ServerHttp2Stream & { [downstreamOf]?: H2Downstream | undefined; [trailersOf]?: OutgoingHttpHeaders };
+
+/** A stream emits "close" once: every close callback runs from this one listener (ExchangeBase.onClose). */
+function streamClosed(this: ServedStream): void {
+  const down = this[downstreamOf];
+  // The stream may outlive its close inside node for a while: it no longer holds the exchange.
+  this[downstreamOf] = undefined;
+  down?.closed();
+}
+
+/** Trailers (gRPC status) go out when the stream asks for them, once the body ended. */
+function wantTrailers(this: ServedStream): void {
+  if (!this.destroyed) this.sendTrailers(this[trailersOf] ?? {});
+}
+
 export class H2Downstream extends ExchangeBase implements Downstream {
   readonly h2 = true;
   readonly body: Readable;
   private readonly stream: ServerHttp2Stream;
-  private trailers: OutgoingHttpHeaders | undefined;
   /** `remoteAddress`: the client's, read once per session by the caller (node's session.socket is a Proxy). */
   constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: readonly string[], remoteAddress: string | undefined) {
     super(String(headers[":method"] ?? "GET"), String(headers[":path"] ?? ""), headers, rawHeaders, remoteAddress);
     this.body = stream;
     this.stream = stream;
-    // One listener for every close callback (ExchangeBase.onClose); a stream emits "close" once.
-    stream.on("close", () => this.wentAway());
+    (stream as ServedStream)[downstreamOf] = this;
+    stream.on("close", streamClosed);
+  }
+  /** The stream closed (its one close listener calls this): the close callbacks run. */
+  closed(): void {
+    this.wentAway();
   }
   hasBody(): boolean {
     return !this.stream.endAfterHeaders && !this.stream.readableEnded;
@@ -36,9 +60,7 @@ export class H2Downstream extends ExchangeBase implements Downstream {
     }
     // Trailers (gRPC status) are sent when the body ends: the stream waits for them.
     st.respond({ ...headers, ":status": status }, { waitForTrailers: true });
-    st.once("wantTrailers", () => {
-      if (!st.destroyed) st.sendTrailers(this.trailers ?? {});
-    });
+    st.on("wantTrailers", wantTrailers);
   }
   write(chunk: Buffer): boolean {
     if (this.done || this.stream.destroyed) return true;
@@ -56,7 +78,7 @@ export class H2Downstream extends ExchangeBase implements Downstream {
     if (!st.headersSent) this.head(200, {});
     if (trailers !== undefined) {
       if (trailers["grpc-status"] !== undefined) this.grpcStatus = Number(trailers["grpc-status"]);
-      this.trailers = trailers;
+      (st as ServedStream)[trailersOf] = trailers;
     }
     st.end();
   }

@@ -41,14 +41,16 @@ export function createH2Server(
       idle.unref();
     };
     arm();
+    // One close listener for every stream of the session, not a closure per stream. "close" comes once
+    // per stream: on(), not once() (a wrapper and its removal per stream).
+    const streamClosed = (): void => {
+      if (--open === 0 && !session.destroyed) arm();
+    };
     session.on("stream", (stream: ServerHttp2Stream) => {
       open++;
       if (idle !== undefined) clearTimeout(idle);
       idle = undefined;
-      // "close" comes once per stream: on(), not once() (a wrapper and its removal per stream).
-      stream.on("close", () => {
-        if (--open === 0 && !session.destroyed) arm();
-      });
+      stream.on("close", streamClosed);
     });
     session.once("close", () => {
       if (idle !== undefined) clearTimeout(idle);

@@ -85,53 +85,84 @@ function relay(req: ProxyRequest, res: UpstreamResponse, modifiers: readonly Hea
     req.attempt?.abort();
     throw failure("internal", e instanceof Error && (e as { code?: string }).code?.startsWith("ERR_") === true ? "response headers cannot be sent" : "internal error");
   }
-  let ended = false;
-  // The try ends once the upstream answer is over, before its end is handed on (its span ends then).
-  const over = (): void => {
-    ended = true;
-    req.endTry("relayed");
-  };
-  const sink: RelaySink = {
-    data: (c) => down.write(c),
-    onDrain: (fn) => down.onDrain(fn),
-    end: (t) => {
-      if (ended) return;
-      over();
-      down.end(t !== undefined && Object.keys(t).length > 0 ? forwardResponseHeaders(t) : undefined);
-      done();
-    },
-    broken: () => {
-      if (ended) return;
-      over();
-      down.reset();
-      done();
-    },
-  };
+  const sink = new Relayed(req, down, done);
   if (res.relayTo !== undefined) res.relayTo(sink);
-  else pipeBody(res.body, () => res.trailers(), sink);
-  down.onClose(() => {
-    if (!ended) {
-      req.attempt?.abort();
-      over();
-      done();
-    }
-  });
+  else pipeBody(res.body, res, sink);
+  down.onClose(() => sink.clientGone());
 }
 
-/** Feeds a streamed answer body (h2 upstreams) into a relay sink, with backpressure. */
-function pipeBody(body: Readable, trailers: () => IncomingHttpHeaders | undefined, sink: RelaySink): void {
+/**
+ * The relay of one answer's body, as the sink the upstream feeds: one object with methods instead of a
+ * closure per callback (they all live as long as the exchange). The try ends once the upstream answer is
+ * over, before its end is handed on (its span ends then).
+ */
+class Relayed implements RelaySink {
+  private ended = false;
+  private readonly req: ProxyRequest;
+  private readonly down: Downstream;
+  private readonly done: () => void;
+
+  constructor(req: ProxyRequest, down: Downstream, done: () => void) {
+    this.req = req;
+    this.down = down;
+    this.done = done;
+  }
+
+  data(c: Buffer): boolean {
+    return this.down.write(c);
+  }
+
+  onDrain(fn: () => void): void {
+    this.down.onDrain(fn);
+  }
+
+  end(t: IncomingHttpHeaders | undefined): void {
+    if (!this.over()) return;
+    this.down.end(t !== undefined && Object.keys(t).length > 0 ? forwardResponseHeaders(t) : undefined);
+    this.done();
+  }
+
+  broken(): void {
+    if (!this.over()) return;
+    this.down.reset();
+    this.done();
+  }
+
+  /** The client went away before the answer's end: stop the attempt. */
+  clientGone(): void {
+    if (this.ended) return;
+    this.req.attempt?.abort();
+    this.over();
+    this.done();
+  }
+
+  /** The answer is over (once): the try ends. False when it was over already. */
+  private over(): boolean {
+    if (this.ended) return false;
+    this.ended = true;
+    this.req.endTry("relayed");
+    return true;
+  }
+}
+
+/**
+ * Feeds a streamed answer body (h2 upstreams) into a relay sink, with backpressure. "end", "error" and
+ * "close" come at most once per stream and the sink acts once: on(), not once() (a wrapper per listener,
+ * held to the stream's end).
+ */
+function pipeBody(body: Readable, res: UpstreamResponse, sink: RelaySink): void {
   body.on("data", (c: Buffer) => {
     if (!sink.data(c)) body.pause();
   });
   sink.onDrain(() => body.resume());
   // node ends a stream that the peer cut short too (h2 RST_STREAM, h1 socket closed mid-body):
   // forwarding that as a clean end would hand the client a truncated answer as complete.
-  body.once("end", () => {
+  body.on("end", () => {
     if (cutShort(body)) sink.broken();
-    else sink.end(trailers());
+    else sink.end(res.trailers());
   });
-  body.once("error", () => sink.broken());
-  body.once("close", () => {
+  body.on("error", () => sink.broken());
+  body.on("close", () => {
     if (!body.readableEnded) sink.broken();
   });
 }

@@ -220,7 +220,8 @@ export class Upstream {
       st.on("trailers", (t: IncomingHttpHeaders) => {
         trailers = t;
       });
-      st.once("response", (h, flags) => {
+      // "response" and "close" come once per stream: on(), not once() (a wrapper per listener, held to the stream's end).
+      st.on("response", (h, flags) => {
         settled = true;
         resolve({
           status: Number(h[":status"] ?? 502),
@@ -239,7 +240,7 @@ export class Upstream {
       };
       st.on("error", fail);
       // Every stream closes; only one that closes unanswered needs the (stack-capturing) Error.
-      st.once("close", () => {
+      st.on("close", () => {
         if (!settled) fail(Object.assign(new Error(`stream closed (${st.rstCode})`), { code: "ERR_HTTP2_STREAM_CLOSED" }));
       });
       if (Buffer.isBuffer(req.body)) st.end(req.body);
