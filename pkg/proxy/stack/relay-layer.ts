@@ -97,8 +97,8 @@ function relay(req: ProxyRequest, res: UpstreamResponse, modifiers: readonly Hea
  * over, before its end is handed on (its span ends then).
  */
 class Relayed implements RelaySink {
-  private ended = false;
-  private readonly req: ProxyRequest;
+  /** The request until the answer is over, then undefined: what the upstream's stream still holds is this small object. */
+  private req: ProxyRequest | undefined;
   private readonly down: Downstream;
   private readonly done: () => void;
 
@@ -130,17 +130,18 @@ class Relayed implements RelaySink {
 
   /** The client went away before the answer's end: stop the attempt. */
   clientGone(): void {
-    if (this.ended) return;
+    if (this.req === undefined) return;
     this.req.attempt?.abort();
     this.over();
     this.done();
   }
 
-  /** The answer is over (once): the try ends. False when it was over already. */
+  /** The answer is over (once): the try ends and the request is let go of. False when it was over already. */
   private over(): boolean {
-    if (this.ended) return false;
-    this.ended = true;
-    this.req.endTry("relayed");
+    const req = this.req;
+    if (req === undefined) return false;
+    this.req = undefined;
+    req.endTry("relayed");
     return true;
   }
 }
@@ -151,10 +152,17 @@ class Relayed implements RelaySink {
  * held to the stream's end).
  */
 function pipeBody(body: Readable, res: UpstreamResponse, sink: RelaySink): void {
+  let resumes = false;
   body.on("data", (c: Buffer) => {
-    if (!sink.data(c)) body.pause();
+    if (sink.data(c)) return;
+    body.pause();
+    // Registered the first time the client falls behind (most answers never do): no listener and no
+    // closure on the client's stream per request otherwise.
+    if (!resumes) {
+      resumes = true;
+      sink.onDrain(() => body.resume());
+    }
   });
-  sink.onDrain(() => body.resume());
   // node ends a stream that the peer cut short too (h2 RST_STREAM, h1 socket closed mid-body):
   // forwarding that as a clean end would hand the client a truncated answer as complete.
   body.on("end", () => {

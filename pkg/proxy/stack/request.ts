@@ -133,8 +133,14 @@ export class ProxyRequest {
     this.attempt?.abort();
   }
 
-  /** The current try is over (failed, or its answer relayed or dropped): let go of what it holds, once. */
+  /**
+   * The current try is over (failed, or its answer relayed or dropped): let go of what it holds, once. Its
+   * attempt too, unless a request body still streams into it (a body that breaks off stops it): the
+   * upstream stream and what it holds need not live as long as the exchange.
+   */
   endTry(outcome: TryOutcome): void {
+    const body = this.body;
+    if (body === undefined || Buffer.isBuffer(body) || body.readableEnded) this.attempt = undefined;
     const end = this.onTryEnd;
     this.onTryEnd = undefined;
     end?.(outcome);

@@ -100,6 +100,38 @@ export function telemetryLayer(
     deps.onDone();
   };
 
+  /** The matched rule, once known: route labels and span route (also for answers and refusals). */
+  const routed = (labels: RequestLabels, span: SpanHandle | undefined, rule: RuleIR | undefined, entry: RouteEntryIR | undefined, version: string): void => {
+    if (rule !== undefined) {
+      labels.route = routeLabelOf(rule);
+      labels.rule = rule.id;
+    }
+    if (span === undefined || !span.sampled) return;
+    span.setAttributes({ "weft.route": labels.route, "weft.rule": labels.rule, "weft.backend": labels.backend, "weft.config.version": version });
+    const m = entry?.match;
+    if (m?.kind === "http") span.setRoute(routeTemplateOf(m.path));
+  };
+
+  /** A refusal or failure from below becomes exactly one answer (rescue), counted by its code. */
+  const fail = (down: Downstream, ctx: RouteContext | undefined, grpc: boolean, labels: RequestLabels, span: SpanHandle | undefined, req: ProxyRequest | undefined, e: unknown): void => {
+    if (!(e instanceof ProxyFailureError)) log("proxy.internal_error", { error: e instanceof Error ? e.message : String(e) });
+    else if (req?.rule !== undefined && labels.route === "none") routed(labels, span, req.rule, req.entry, req.state?.version ?? "");
+    // An inbound sidecar tells its mesh peer which answers stand for a connection error to the app.
+    const mark = marksConnectionErrors(ctx) ? connectionErrorMark(e) : undefined;
+    // Before the answer: it may end the exchange (and the span) at once.
+    span?.recordReason(e instanceof ProxyFailureError ? e.kind : "internal");
+    const kind = rescue(down, e, grpc, mark === undefined ? undefined : { [connectionErrorField]: mark });
+    metrics.failures.inc({ face: ctx?.face ?? "unknown", code: kind });
+    if (kind === "upstream_timeout") telemetry?.requestTimeouts.inc({ route: labels.route, face: ctx?.face ?? "gateway" });
+  };
+
+  /**
+   * The rejection handler of a forwarded request's exchange. Made here, not in the request's own scope:
+   * the close callback there lives until the exchange closes and must not hold the request with it.
+   */
+  const failureOf = (down: Downstream, ctx: RouteContext | undefined, grpc: boolean, labels: RequestLabels, span: SpanHandle | undefined, req: ProxyRequest) => (e: unknown): void =>
+    fail(down, ctx, grpc, labels, span, req, e);
+
   return (down, ctx) => {
     const started = Date.now();
     let closed = false;
@@ -132,29 +164,7 @@ export function telemetryLayer(
       span?.end(grpc && down.grpcStatus !== undefined ? { grpcStatus: down.grpcStatus, httpStatus: down.status } : { httpStatus: down.status }, down.endedAt);
       finish(down, ctx, started, labels, grpc, span);
     });
-    /** The matched rule, once known: route labels and span route (also for answers and refusals). */
-    const routed = (rule: RuleIR | undefined, entry: RouteEntryIR | undefined, version: string): void => {
-      if (rule !== undefined) {
-        labels.route = routeLabelOf(rule);
-        labels.rule = rule.id;
-      }
-      if (span === undefined || !span.sampled) return;
-      span.setAttributes({ "weft.route": labels.route, "weft.rule": labels.rule, "weft.backend": labels.backend, "weft.config.version": version });
-      const m = entry?.match;
-      if (m?.kind === "http") span.setRoute(routeTemplateOf(m.path));
-    };
     let req: ProxyRequest | undefined;
-    const fail = (e: unknown): void => {
-      if (!(e instanceof ProxyFailureError)) log("proxy.internal_error", { error: e instanceof Error ? e.message : String(e) });
-      else if (req?.rule !== undefined && labels.route === "none") routed(req.rule, req.entry, req.state?.version ?? "");
-      // An inbound sidecar tells its mesh peer which answers stand for a connection error to the app.
-      const mark = marksConnectionErrors(ctx) ? connectionErrorMark(e) : undefined;
-      // Before the answer: it may end the exchange (and the span) at once.
-      span?.recordReason(e instanceof ProxyFailureError ? e.kind : "internal");
-      const kind = rescue(down, e, grpc, mark === undefined ? undefined : { [connectionErrorField]: mark });
-      metrics.failures.inc({ face, code: kind });
-      if (kind === "upstream_timeout") telemetry?.requestTimeouts.inc({ route: labels.route, face: ctx?.face ?? "gateway" });
-    };
     try {
       if (ctx === undefined) throw failure("internal", "connection without context");
       const r = admit(down, ctx, span);
@@ -162,7 +172,7 @@ export function telemetryLayer(
       const destination = route(r);
       // The route is known once decided, also when a filter answered (redirect, CORS preflight).
       if (destination !== undefined) labels.backend = r.backendLabel = destination.label;
-      routed(r.rule, r.entry, r.state!.version);
+      routed(labels, span, r.rule, r.entry, r.state!.version);
       const answer = r.answer;
       if (destination === undefined) {
         if (answer === undefined) throw failure("internal", "request neither answered nor forwarded");
@@ -178,9 +188,9 @@ export function telemetryLayer(
         if (span?.sampled === true) span.setAttributes(requestIdAttributes(rid));
       }
       r.forwarded = true;
-      destination.forward(r).catch(fail);
+      destination.forward(r).catch(failureOf(down, ctx, grpc, labels, span, r));
     } catch (e) {
-      fail(e);
+      fail(down, ctx, grpc, labels, span, req, e);
     }
   };
 }

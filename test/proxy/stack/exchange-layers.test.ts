@@ -2,8 +2,9 @@
 // on a manual clock — deadline (request timeout and grpc-timeout, what it stops, a leaving client), request
 // body (buffered for replay or streamed, a broken or oversized stream), mirror (once, only replayable
 // bodies, no filters ⇒ no layer) and relay (answer-side filters in order, trailers-only, a body cut short,
-// an answer after the exchange is over).
+// an answer after the exchange is over, the attempt let go of once relayed).
 import type { OutgoingHttpHeaders } from "node:http";
+import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { FilterIR } from "../../../pkg/ir/types.ts";
 import type { UpstreamResponse } from "../../../pkg/proxy/upstream/upstream-types.ts";
@@ -225,6 +226,25 @@ describe("relay layer", () => {
     rst.response.body.end("part");
     await q;
     expect(fakeOf(req2).events).toEqual(["head 200", "part", "reset"]);
+  });
+
+  it("once the answer is relayed the request lets go of its attempt, unless a request body still streams into it", async () => {
+    const t = answerOf(200);
+    const req = requestOf();
+    const p = relayLayer([], scripted<UpstreamResponse>(t))(req);
+    await settle();
+    expect(req.attempt).toBe(t.attempt);
+    t.response.body.end("done");
+    await p;
+    expect([t.outcomes, req.attempt]).toEqual([["relayed"], undefined]);
+    const streaming = answerOf(200);
+    const req2 = requestOf();
+    req2.body = new PassThrough();
+    const q = relayLayer([], scripted<UpstreamResponse>(streaming))(req2);
+    await settle();
+    streaming.response.body.end("done");
+    await q;
+    expect([streaming.outcomes, req2.attempt]).toEqual([["relayed"], streaming.attempt]);
   });
 
   it("an answer that comes after the exchange is over is dropped unread; none at all is nothing to relay", async () => {
