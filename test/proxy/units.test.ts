@@ -74,6 +74,9 @@ describe("hygiene", () => {
     expect(forwardRequestHeaders({}, { remoteAddress: "::ffff:10.244.0.7", scheme: "http" })["x-forwarded-for"]).toBe("10.244.0.7");
     expect(forwardRequestHeaders({ "x-forwarded-for": "203.0.113.9" }, { remoteAddress: "::FFFF:10.244.0.7", scheme: "http" })["x-forwarded-for"]).toBe("203.0.113.9, 10.244.0.7");
     expect(forwardRequestHeaders({}, { remoteAddress: "fd00::7", scheme: "http" })["x-forwarded-for"]).toBe("fd00::7");
+    // The last address is kept normalized: each request still gets its own client's address.
+    const peers = ["::ffff:10.0.0.1", "::ffff:10.0.0.1", "10.0.0.2", "FD00::0:8", "::ffff:10.0.0.1"].map((a) => forwardRequestHeaders({}, { remoteAddress: a, scheme: "http" })["x-forwarded-for"]);
+    expect(peers).toEqual(["10.0.0.1", "10.0.0.1", "10.0.0.2", "fd00::8", "10.0.0.1"]);
   });
   it("leaves x-forwarded-for as received when asked not to append (a sidecar's outbound face)", () => {
     expect(forwardRequestHeaders({ "x-forwarded-for": "203.0.113.9" }, { remoteAddress: "10.244.0.7", appendForwardedFor: false, scheme: "http" })["x-forwarded-for"]).toBe("203.0.113.9");

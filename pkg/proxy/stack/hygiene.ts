@@ -72,6 +72,21 @@ export function acceptsTrailers(te: string | string[] | undefined): boolean {
   return false;
 }
 
+/**
+ * The client's address as x-forwarded-for names it (normalizeIp), kept for the last address seen:
+ * requests come in runs from one connection or session, and normalizing is a split, four regex tests
+ * and a join per request otherwise.
+ */
+let lastRemote: string | undefined;
+let lastPeer = "";
+function forwardedPeer(remoteAddress: string): string {
+  if (remoteAddress !== lastRemote) {
+    lastPeer = normalizeIp(remoteAddress);
+    lastRemote = remoteAddress;
+  }
+  return lastPeer;
+}
+
 /** Copy request headers for the upstream: no pseudo headers, no host (the caller sets authority). */
 export function forwardRequestHeaders(h: IncomingHttpHeaders, info: ForwardInfo): OutgoingHttpHeaders {
   const named = connectionNamed(h.connection);
@@ -93,7 +108,7 @@ export function forwardRequestHeaders(h: IncomingHttpHeaders, info: ForwardInfo)
   }
   if (info.appendForwardedFor !== false) {
     const prior = h["x-forwarded-for"];
-    const peer = info.remoteAddress === undefined ? "unknown" : normalizeIp(info.remoteAddress);
+    const peer = info.remoteAddress === undefined ? "unknown" : forwardedPeer(info.remoteAddress);
     out["x-forwarded-for"] = prior === undefined ? peer : `${Array.isArray(prior) ? prior.join(", ") : prior}, ${peer}`;
   }
   out["x-forwarded-proto"] = info.scheme;
