@@ -85,7 +85,7 @@ function prepare<M extends HttpMatchIR | GrpcMatchIR, P, I extends CandidateInde
     const place = k.place(m);
     const hostnames = new Set<string>();
     for (const h of entry.hostnames ?? []) hostnames.add(normalizeHostname(h));
-    return { check: k.compileCheck(m, place), place, headers: exactHeadersOf(m.headers ?? []), hostnames };
+    return { check: k.compileCheck(m, place), place, headers: exactHeadersOf(m.headers), hostnames };
   } catch {
     return undefined;
   }

@@ -6,7 +6,8 @@
 // method, headers (first condition per name, case-insensitive), query params (first per name,
 // case-sensitive, decoded), gRPC service/method (spec §9); regexes are anchored RE2.
 // A gRPC request tries the GRPCRoute table first, then the HTTPRoute table; others only HTTPRoute.
-// Must not: throw on malformed IR (such entries are reported "malformed" and never match), do I/O.
+// Must not: throw on malformed IR (such entries are reported "malformed" and never match, as in the
+// router: a match without its header or query list is malformed, not one without conditions), do I/O.
 import type { GrpcMatchIR, HeaderMatchIR, HttpMatchIR, QueryParamMatchIR, RouteEntryIR, RouteTableIR, RouteTablesIR, RuleIR, StringMatchType } from "../ir/types.ts";
 import { compileRegex, parseQuery, splitGrpcPath } from "./conditions.ts";
 import { hostnameMatches, normalizeHostname } from "./hostname.ts";
@@ -142,9 +143,9 @@ export function explainEntry(kind: "http" | "grpc", entry: RouteEntryIR, rule: R
     if (m.kind === "http") {
       out.push(...pathFailure(m, req.path));
       if (m.method !== undefined && req.method !== m.method) out.push({ condition: "method", message: `method ${shown(req.method)} ≠ ${m.method}` });
-      out.push(...headerFailures(m.headers ?? [], req), ...queryFailures(m.queryParams ?? [], req));
+      out.push(...headerFailures(m.headers, req), ...queryFailures(m.queryParams, req));
     } else {
-      out.push(...grpcFailures(m, req), ...headerFailures(m.headers ?? [], req));
+      out.push(...grpcFailures(m, req), ...headerFailures(m.headers, req));
     }
     return out;
   } catch {
