@@ -98,6 +98,9 @@ describe("where an entry is filed", () => {
       ["/a/?b", "/"], // the "/" before "?" is optional: "/ab" matches
       ["/a/b*", "/a"],
       ["/a/b{0,1}/c", "/a"],
+      ["/a/{0,1}b", "/"], // the "/" before "{" is optional too
+      ["/*", undefined], // may match the empty path
+      ["/?a", undefined],
       ["/a//*c", "/a"],
       ["/a/b/c", "/a/b"],
       ["/a/b/", "/a/b"],
@@ -163,11 +166,18 @@ describe("the indexes at their edges", () => {
     expect(collected(index, at("ab/cd"))).toEqual([5]);
     expect(collected(index, at(""))).toEqual([5]);
   });
-  it("path index with prefix '/' alone never walks below the root; an empty index gives nothing", () => {
+  it("path index with prefix '/' alone never walks below the root; an empty last segment is a child of its own; an empty index gives nothing", () => {
     const root = new PathIndex();
     root.add(0, { type: "PathPrefix", value: "/" }, undefined);
     root.seal();
     expect(collected(root, at("/x/y"))).toEqual([0]);
+    // "/a//" is the prefix "/a/" (one trailing "/" dropped): under "a", a child named "".
+    const emptySegment = new PathIndex();
+    emptySegment.add(0, { type: "PathPrefix", value: "/a//" }, undefined);
+    emptySegment.seal();
+    expect(collected(emptySegment, at("/a"))).toEqual([]);
+    expect(collected(emptySegment, at("/a/"))).toEqual([0]);
+    expect(collected(emptySegment, at("/a//b"))).toEqual([0]);
     const empty = new PathIndex();
     empty.seal();
     expect(collected(empty, at("/x"))).toEqual([]);
@@ -180,7 +190,7 @@ describe("the indexes at their edges", () => {
     index.seal();
     expect(collected(index, at("/s.A/M"))).toEqual([2, 1, 0]);
     expect(collected(index, at("/s.A/N"))).toEqual([2, 0]);
-    for (const p of ["/s.A/", "/s.A", "/s.A/M/x", "s.A/M", "//s.A/M", "/s.AM", ""]) expect(collected(index, at(p)), p).toEqual([2]);
+    for (const p of ["/s.A/", "/s.A", "/s.A/M/x", "s.A/M", "xs.A/M", "//s.A/M", "/s.AM", ""]) expect(collected(index, at(p)), p).toEqual([2]);
   });
   it("a bucket splits by a header only when 4 entries require an exact value of it; the rest list stays; order kept", () => {
     const h = (v: string) => exactHeadersOf([{ type: "Exact", name: "X-T", value: v }]);

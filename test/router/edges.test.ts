@@ -1,12 +1,16 @@
 // edges: router helpers at their boundaries, written against mutants that survived the reference
 // properties — hostname normalisation, wildcard matching (never an empty label or the apex),
 // listener specificity order, weighted choice at exact share boundaries and with hostile weights or
-// random sources, path modifiers on the root path, entries filed in the other kind's table, and the
-// merge of candidates from several host groups.
+// random sources, path modifiers on the root path, entries filed in the other kind's table, the
+// merge of candidates from several host groups, the host ".", header names folded as the lookup
+// folds them, paths the index does not hold (no leading "/"), and the query string's parts.
 import { describe, expect, it } from "vitest";
 import type { BackendIR, RouteEntryIR } from "../../pkg/ir/types.ts";
 import { compileRoutes, matchRoute } from "../../pkg/router/index.ts";
+import { parseQuery } from "../../pkg/router/conditions.ts";
+import { explainRoutes } from "../../pkg/router/explain-entry.ts";
 import { hostnameMatches, hostnameSpecificity, normalizeHostname } from "../../pkg/router/hostname.ts";
+import { applyPathModifier } from "../../pkg/router/path-modifier.ts";
 import { pickBackend } from "../../pkg/router/pick-backend.ts";
 import { httpMatch, httpTables, request, rule } from "./builders.ts";
 
@@ -57,6 +61,11 @@ describe("weighted backend choice at its edges", () => {
     for (const r of [0, 0.3, 0.999999]) expect(name(pickBackend([b("ok", 2), b("inf", Number.POSITIVE_INFINITY)], () => r))).toBe("ok");
     expect(pickBackend([], () => 0)).toBeUndefined();
   });
+  it("a negative weight before positive ones shifts no share", () => {
+    const bs = [b("neg", -5), b("a", 1), b("b", 1)];
+    expect(name(pickBackend(bs, () => 0.25))).toBe("a");
+    expect(name(pickBackend(bs, () => 0.75))).toBe("b");
+  });
   it("a random source gone wrong (NaN, negative, ≥ 1) still gives a positive-weight backend", () => {
     const bs = [b("zero", 0), b("a", 1), b("b", 3)];
     expect(name(pickBackend(bs, () => Number.NaN))).toBe("a");
@@ -95,5 +104,54 @@ describe("candidates from several host groups (compile-routes' merge by table or
     expect(winner("b.example.com", "q=1")).toBe("e2");
     expect(winner("other.io", "q=1")).toBe("e3");
     expect(winner("other.io", "q=skip")).toBe("e0");
+  });
+});
+
+describe("requests and entries at the router's edges", () => {
+  /** The router's entry and explain's winner, as rule ids; they must be the same. */
+  const both = (tables: ReturnType<typeof httpTables>, spec: Parameters<typeof request>[0]): string | undefined => {
+    const routed = matchRoute(compileRoutes(tables), request(spec))?.rule.id;
+    const ex = explainRoutes(tables, request(spec));
+    expect(ex.winner?.rule?.id).toBe(routed);
+    return routed;
+  };
+
+  it('the host "." is a name of its own (its dot is not dropped): an entry for "." takes it, an entry for "" does not', () => {
+    expect(both(httpTables([{ hostnames: ["."] }]), { host: "." })).toBe("e0");
+    expect(both(httpTables([{ hostnames: [""] }, {}]), { host: "." })).toBe("e1");
+    expect(explainRoutes(httpTables([{ hostnames: ["x.io"] }]), request({ host: "." })).verdicts[0]?.failures[0]?.message).toBe("hostname . not in [x.io]");
+  });
+
+  it("header conditions are one name when their lower-case forms are equal (Kelvin sign K and k): only the first counts", () => {
+    const headers = [{ type: "Exact" as const, name: "\u212A", value: "1" }, { type: "Exact" as const, name: "k", value: "2" }];
+    expect(both(httpTables([{ headers }]), { headers: { k: "1" } })).toBe("e0");
+    expect(both(httpTables([{ headers }]), { headers: { k: "2" } })).toBeUndefined();
+  });
+
+  it("paths the index does not hold (no leading '/') are checked by the entry: Exact is whole, PathPrefix by segment", () => {
+    const t = httpTables([{ path: { type: "Exact", value: "a" } }, { path: { type: "PathPrefix", value: "b/" } }]);
+    expect(both(t, { path: "a" })).toBe("e0");
+    expect(both(t, { path: "a/b" })).toBeUndefined();
+    expect(both(t, { path: "b/c" })).toBe("e1");
+    expect(both(t, { path: "b" })).toBe("e1");
+    expect(both(t, { path: "bc" })).toBeUndefined();
+  });
+
+  it("the query string: first value per name, empty parts skipped, a part without '=' is the empty value", () => {
+    const parsed = (q: string) => Object.fromEntries(parseQuery(q));
+    expect(parsed("")).toEqual({});
+    expect(parsed("&q=1")).toEqual({ q: "1" });
+    expect(parsed("a&b=1")).toEqual({ a: "", b: "1" });
+    expect(parsed("a&&b&")).toEqual({ a: "", b: "" });
+    expect(parsed("=1&q=2")).toEqual({ "": "1", q: "2" });
+    expect(parsed("q=1=2&q=3")).toEqual({ q: "1=2" });
+    expect(parsed("q=a%20b&%71=x")).toEqual({ q: "a b" });
+    const q = (name: string, value: string) => ({ query: [{ type: "Exact" as const, name, value }] });
+    expect(both(httpTables([q("q", "1")]), { query: "&q=1" })).toBe("e0");
+    expect(both(httpTables([q("a", "")]), { query: "a&b=1" })).toBe("e0");
+  });
+
+  it("ReplaceFullPath with an empty value gives '/'", () => {
+    expect(applyPathModifier("/x/y", { type: "ReplaceFullPath", value: "" })).toBe("/");
   });
 });

@@ -76,6 +76,8 @@ describe("explain: the failures of each entry", () => {
       { condition: "header", message: `header x-a: "${"b".repeat(120)}…" ≠ "1"` },
     ]]);
     expect(failuresOf(t, { path: "/y", headers: { "x-a": "b".repeat(120) } })[0]![1]!.message).toBe(`header x-a: "${"b".repeat(120)}" ≠ "1"`);
+    const exactly = `/${"a".repeat(119)}`;
+    expect(failuresOf(t, { path: exactly, headers: { "x-a": "1" } })[0]![0]!.message).toBe(`path ${exactly} does not match Exact /x`);
   });
 
   it("gRPC: not a method path, service and method each; a malformed entry says why it never matches", () => {

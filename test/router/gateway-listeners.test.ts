@@ -87,6 +87,13 @@ describe("listenerForSni", () => {
     expect(listenerForSni(compiled, 443, undefined)?.name).toBe("any");
     expect(listenerForSni(compiled, 443, "")?.name).toBe("any");
     expect(listenerForSni(compiled, 80, undefined)).toBeUndefined();
+    expect(listenerForSni(compiled, 8443, undefined)).toBeUndefined();
+  });
+
+  it('a listener hostname "" is no hostname: it takes any Host and the handshake without SNI', () => {
+    const blank = compileGateway({ namespace: "ns", name: "gw", ports: [{ port: 443, protocol: "HTTPS", listeners: [listener("exact", "foo.example.com"), listener("blank", "")] }] });
+    expect(selectListener(blank, 443, "other.example.com")?.listener.name).toBe("blank");
+    expect(listenerForSni(blank, 443, undefined)?.name).toBe("blank");
   });
 
   it("lets the proxy detect a misdirected request (SNI listener ≠ Host listener)", () => {

@@ -1,9 +1,12 @@
 // malformed-ir: bad input never crashes the proxy — compiling and matching garbage IR neither throws
-// nor matches the garbage, and well-formed entries next to it keep working.
+// nor matches the garbage, and well-formed entries next to it keep working; `weftctl explain` over the
+// same garbage neither throws nor disagrees with the router.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { GatewayIR, MeshServiceIR, RouteTablesIR } from "../../pkg/ir/types.ts";
-import { compileGateway, compileMesh, compileRoutes, lookupMeshDestination, matchRoute, selectListener } from "../../pkg/router/index.ts";
+import { explainRoutes } from "../../pkg/router/explain-entry.ts";
+import { compileGateway, compileMesh, compileRoutes, listenerForSni, lookupMeshDestination, matchRoute, selectListener } from "../../pkg/router/index.ts";
+import type { RequestView } from "../../pkg/router/request.ts";
 import { httpTables, request } from "./builders.ts";
 import { fcParams } from "../support/fast-check-env.ts";
 
@@ -33,6 +36,15 @@ const shapedJunk = fc.record(
   { requiredKeys: ["match", "rule"] },
 );
 
+/** The router's answer and explain's winner as "<table>:<index>"; explain must not throw. */
+function bothAnswers(tables: RouteTablesIR, req: RequestView): [string | undefined, string | undefined] {
+  const hit = matchRoute(compileRoutes(tables), req);
+  const table = hit?.table === "grpc" ? tables?.grpc : tables?.http;
+  const routed = hit === undefined ? undefined : `${hit.table}:${table.entries.indexOf(hit.entry)}`;
+  const ex = explainRoutes(tables, req);
+  return [routed, ex.winner === undefined ? undefined : `${ex.winner.table}:${ex.winner.index}`];
+}
+
 describe("malformed IR", () => {
   it("arbitrary junk entries neither throw nor shadow the good entry after them", () => {
     fc.assert(
@@ -56,6 +68,59 @@ describe("malformed IR", () => {
     );
   });
 
+  it("explain over junk and route-shaped junk never throws and names the router's entry", () => {
+    fc.assert(
+      fc.property(garbageTables, fc.array(shapedJunk, { maxLength: 4 }), fc.constantFrom("/", "/a", "/a.S/M"), fc.boolean(), (garbage, junk, path, grpc) => {
+        const shaped = { http: { kind: "http", entries: junk, rules: [good.rules[0]] }, grpc: { kind: "grpc", entries: junk, rules: [good.rules[0]] } } as unknown as RouteTablesIR;
+        for (const tables of [garbage, shaped]) {
+          const [routed, explained] = bothAnswers(tables, request({ path, query: "a=1", headers: { x: "1" }, grpc }));
+          expect(explained).toBe(routed);
+        }
+      }),
+      fcParams(300),
+    );
+  });
+
+  it("explain: null or missing entries, matches, tables and rule lists; a match without its header or query list", () => {
+    const entry = good.entries[0]!;
+    const noHeaders = { ...entry, match: { kind: "http", path: { type: "PathPrefix", value: "/" }, queryParams: [] } };
+    const noQuery = { ...entry, match: { kind: "http", path: { type: "PathPrefix", value: "/" }, headers: [] } };
+    const grpcNoHeaders = { ...entry, match: { kind: "grpc" } };
+    const cases: [string, unknown, boolean][] = [
+      ["a null entry", { http: { kind: "http", entries: [null, entry], rules: good.rules } }, false],
+      ["an undefined entry", { http: { kind: "http", entries: [undefined, entry], rules: good.rules } }, false],
+      ["an entry without a match", { http: { kind: "http", entries: [{ rule: 0 }, entry], rules: good.rules } }, false],
+      ["an entry with a null match", { http: { kind: "http", entries: [{ rule: 0, match: null }, entry], rules: good.rules } }, false],
+      ["a match without headers", { http: { kind: "http", entries: [noHeaders, entry], rules: good.rules } }, false],
+      ["a match without queryParams", { http: { kind: "http", entries: [noQuery, entry], rules: good.rules } }, false],
+      ["a gRPC match without headers", { grpc: { kind: "grpc", entries: [grpcNoHeaders], rules: good.rules }, http: good }, true],
+      ["no tables", undefined, true],
+      ["null tables", null, false],
+      ["no HTTP table", { grpc: { kind: "grpc", entries: [], rules: [] } }, false],
+      ["an HTTP table without entries", { http: { kind: "http", rules: good.rules } }, false],
+      ["an HTTP table without rules", { http: { kind: "http", entries: [entry] } }, false],
+      ["a gRPC winner with no HTTP table", { grpc: { kind: "grpc", entries: [{ ...entry, match: { kind: "grpc", headers: [] } }], rules: good.rules } }, true],
+      ["a gRPC winner with an HTTP table without entries", { grpc: { kind: "grpc", entries: [{ ...entry, match: { kind: "grpc", headers: [] } }], rules: good.rules }, http: {} }, true],
+    ];
+    for (const [what, tables, grpc] of cases) {
+      const [routed, explained] = bothAnswers(tables as RouteTablesIR, request({ path: "/a.S/M", grpc }));
+      expect(explained, what).toBe(routed);
+    }
+    expect(bothAnswers({ http: { kind: "http", entries: [noHeaders], rules: good.rules } } as unknown as RouteTablesIR, request({}))).toEqual([undefined, undefined]);
+    expect(explainRoutes({ http: { kind: "http", entries: [noHeaders], rules: good.rules } } as unknown as RouteTablesIR, request({})).verdicts[0]?.failures).toEqual([
+      { condition: "malformed", message: "malformed entry (never matches)" },
+    ]);
+    expect(explainRoutes({ http: { kind: "http", rules: good.rules } } as unknown as RouteTablesIR, request({})).verdicts).toEqual([]);
+    const grpcWin = { grpc: { kind: "grpc", entries: [{ ...entry, match: { kind: "grpc", headers: [] } }], rules: good.rules } } as unknown as RouteTablesIR;
+    expect(explainRoutes(grpcWin, request({ grpc: true })).notTried).toBe(0);
+  });
+
+  it("an entry without a hostnames list takes any host, in the router and in explain", () => {
+    const { hostnames: _, ...entry } = good.entries[0]!;
+    const tables = { http: { ...good, entries: [entry] }, grpc: { kind: "grpc", entries: [], rules: [] } } as unknown as RouteTablesIR;
+    expect(bothAnswers(tables, request({ host: "any.example" }))).toEqual(["http:0", "http:0"]);
+  });
+
   it("missing tables, listeners and ports compile to 'no match'", () => {
     const noTables = compileRoutes({} as RouteTablesIR);
     expect(matchRoute(noTables, request({ grpc: true }))).toBeUndefined();
@@ -65,7 +130,11 @@ describe("malformed IR", () => {
     const sel = selectListener(gw, 80, "x");
     expect(sel?.listener.name).toBe("l");
     expect(matchRoute(sel!.routes, request({}))).toBeUndefined();
+    const noListeners = compileGateway({ namespace: "a", name: "g", ports: [{ port: 80, protocol: "HTTP" }] } as unknown as GatewayIR);
+    expect(selectListener(noListeners, 80, "x")).toBeUndefined();
+    expect(listenerForSni(noListeners, 80, undefined)).toBeUndefined();
     const mesh = compileMesh([{ namespace: "a", name: "s", ports: [{ port: 1, cluster: "c" }] }] as unknown as MeshServiceIR[], "a");
     expect(lookupMeshDestination(mesh, "10.0.0.1", 1)).toBeUndefined();
+    expect(mesh.destinations.size).toBe(0);
   });
 });
