@@ -13,7 +13,7 @@
 // connection whose first bytes are not an HTTP/1.x request line (an invalid h2c preface, TLS, junk)
 // is closed without an answer. check() enforces the slowloris bounds (head within headersTimeoutMs,
 // whole request within requestTimeoutMs, no body byte for bodyIdleTimeoutMs ⇒ 408) and closes a
-// keep-alive connection idle past idleTimeoutMs.
+// keep-alive connection idle past idleTimeoutMs; a client's EOF between requests closes it at once.
 // One sweep per front (h1-front) calls check(). Takes its owner (limits, handlers), a socket and the
 // bytes already read; gives start(), close(), destroy(), idle(), check().
 // Must not: parse leniently, answer out of order, drop the answer to a request it handed on, or keep a
@@ -105,6 +105,7 @@ export class H1Connection implements ExchangeHost {
   start(bytes: Buffer): void {
     const s = this.socket;
     s.on("close", () => this.onClosed());
+    s.on("end", () => this.onPeerEnd());
     s.on("drain", () => this.queue[0]?.drained());
     // A broken h2c preface ("PRI * HTTP/2.0" then something else) is not an HTTP/1.x client either.
     this.priStart = bytes.length >= 4 && bytes.toString("latin1", 0, 4) === "PRI ";
@@ -282,6 +283,18 @@ export class H1Connection implements ExchangeHost {
     }
     const overflow = code === "HPE_HEADER_OVERFLOW";
     this.reject(overflow ? "431 Request Header Fields Too Large" : "400 Bad Request", overflow ? "headers_too_large" : "bad_request");
+  }
+
+  /**
+   * The client finished sending (EOF; the capture faces accept sockets half-open, for TCP pass-through):
+   * no request can follow. Between requests the connection closes now, instead of lingering half-closed
+   * until the idle timeout; with answers still queued, once they are out. A request still arriving keeps
+   * its own bounds (body and request timeouts).
+   */
+  private onPeerEnd(): void {
+    if (this.gone || this.upgrading !== undefined || this.receiving !== undefined || this.held !== undefined) return;
+    this.stop();
+    if (this.queue.length === 0) this.close();
   }
 
   /** No more parsing on this connection: reads stop; the queued requests still get their answers. */
