@@ -1,9 +1,12 @@
 // pool-h1: kept-alive HTTP/1.1 connections to upstream endpoints (h1-upstream-conn), one idle stack per
 // key (a plain endpoint "host:port", or a mesh key naming the identity and the mesh material's
-// generation too), most recently used first so a burst's extra connections age out. A connection that
-// sat idle past idleMs, or that the peer closed, is dropped; at most maxIdlePerEndpoint idle connections
-// are kept per key. Takes limits; gives acquire (an idle connection, or a new one from the caller's dial:
-// plain TCP or mesh mTLS, with a connect timeout), evict(keys) and close().
+// generation too), most recently used first so a burst's extra connections age out. An open connection
+// costs memory for as long as it lives (a mesh mTLS one ~100 kB on each side of the hop, OpenSSL's and
+// node's buffers included; docs/proxy.md "Memory"), so the pool keeps few: at most maxIdlePerEndpoint
+// idle per key; the warmIdlePerEndpoint most recently used ones for idleMs, the older ones (what a
+// burst left) for surplusIdleMs; a connection the peer closed is dropped at once.
+// Takes limits (and a clock, for tests); gives acquire (an idle connection, or a new one from the
+// caller's dial: plain TCP or mesh mTLS, with a connect timeout), evict(keys), sweep() and close().
 // Must not: share a connection between keys or between two exchanges at once, keep idle sockets
 // forever, or reuse a connection whose key was evicted (its TLS material was replaced).
 import { connect, type Socket } from "node:net";
@@ -23,6 +26,10 @@ export interface H1Pool {
   open(key: string, dial: () => Dialed, connected: (c: H1UpstreamConn) => void, failed: (e: Error) => void): () => void;
   /** Close the idle connections whose key matches; busy ones close when their exchange ends. */
   evict(predicate: (key: string) => boolean): void;
+  /** Close the idle connections past their time (a timer runs it; tests call it). */
+  sweep(): void;
+  /** Idle connections held now under `key`. */
+  idleOf(key: string): number;
   /** Idle connections held now (all keys). */
   idleCount(): number;
   close(): void;
@@ -33,9 +40,25 @@ export function plainDial(address: string, port: number): { key: string; dial: (
   return { key: endpointKey(address, port), dial: () => ({ socket: connect({ host: address, port, noDelay: true }), ready: "connect" }) };
 }
 
-export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: number; connectTimeoutMs?: number } = {}): H1Pool {
-  const maxIdle = opts.maxIdlePerEndpoint ?? 256;
+export interface H1PoolOptions {
+  /** Idle connections kept per key; one released beyond them is closed. Default 64. */
+  readonly maxIdlePerEndpoint?: number;
+  /** How long a key's warmIdlePerEndpoint most recently used idle connections are kept. Default 30 s. */
+  readonly idleMs?: number;
+  /** Idle connections per key kept for idleMs; older idle ones are surplus. Default 4. */
+  readonly warmIdlePerEndpoint?: number;
+  /** How long a surplus idle connection is kept. Default 5 s (never longer than idleMs). */
+  readonly surplusIdleMs?: number;
+  readonly connectTimeoutMs?: number;
+  readonly now?: () => number;
+}
+
+export function createH1Pool(opts: H1PoolOptions = {}): H1Pool {
+  const maxIdle = opts.maxIdlePerEndpoint ?? 64;
   const idleMs = opts.idleMs ?? 30_000;
+  const warm = opts.warmIdlePerEndpoint ?? 4;
+  const surplusMs = Math.min(idleMs, opts.surplusIdleMs ?? 5_000);
+  const now = opts.now ?? Date.now;
   const connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
   const stacks = new Map<string, H1UpstreamConn[]>();
   const open = new Set<H1UpstreamConn>();
@@ -74,21 +97,24 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
       retire(c);
       return;
     }
-    c.idleSince = Date.now();
+    c.idleSince = now();
     st.push(c);
     idleTotal++;
   };
 
-  const sweep = setInterval(() => {
-    const cutoff = Date.now() - idleMs;
+  const sweep = (): void => {
+    const t = now();
     for (const st of [...stacks.values()]) {
-      for (const c of st.filter((x) => x.idleSince < cutoff)) {
+      // The stack's bottom is the least recently used: all but the top `warm` are surplus.
+      const surplus = st.length - warm;
+      for (const c of st.filter((x, i) => t - x.idleSince > (i < surplus ? surplusMs : idleMs))) {
         unstack(c);
         retire(c);
       }
     }
-  }, Math.max(100, Math.min(5_000, Math.floor(idleMs / 2))));
-  sweep.unref();
+  };
+  const sweeper = setInterval(sweep, Math.max(100, Math.min(5_000, Math.floor(surplusMs / 2))));
+  sweeper.unref();
 
   return {
     idle(key: string): H1UpstreamConn | undefined {
@@ -152,10 +178,12 @@ export function createH1Pool(opts: { maxIdlePerEndpoint?: number; idleMs?: numbe
         } else doomed.add(c);
       }
     },
+    sweep,
+    idleOf: (key) => stacks.get(key)?.length ?? 0,
     idleCount: () => idleTotal,
     close(): void {
       closed = true;
-      clearInterval(sweep);
+      clearInterval(sweeper);
       for (const c of open) c.destroy();
       open.clear();
       stacks.clear();
