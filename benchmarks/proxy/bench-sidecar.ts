@@ -8,14 +8,14 @@
 // refused, instead of leaving the machine.
 // Args: <config.json> with {role, port (origin port for inbound, B's inbound port for outbound), mat:
 // {keyPem, certChainPem, trustBundlePem, identity}, peerIdentity, ratio, otlpPort, protocol ("http1", the
-// default, or "grpc": the Service's cluster protocol, as appProtocol gives it)}.
+// default, or "grpc": the Service's cluster protocol, as appProtocol gives it), clusterLimits (optional)}.
 // Prints {"port":…, "pid":…} (the port to send to); exits on SIGTERM.
 import { readFileSync } from "node:fs";
 import { createHttpEngine } from "../../pkg/proxy/engine.ts";
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { startSidecar } from "../../pkg/proxy/sidecar/index.ts";
 import { DEFAULT_PROPAGATORS, initTracing } from "../../pkg/telemetry/index.ts";
-import type { MeshIR, MeshServiceIR } from "../../pkg/ir/types.ts";
+import type { BackendLimitsIR, MeshIR, MeshServiceIR } from "../../pkg/ir/types.ts";
 
 interface Config {
   role: "inbound" | "outbound";
@@ -25,6 +25,8 @@ interface Config {
   ratio: "off" | number;
   otlpPort: number;
   protocol?: "http1" | "grpc";
+  /** The outbound cluster's limits, e.g. {"maxConnections": 8} (paced-pair.ts, BENCH_PACED_MAX_CONNECTIONS). */
+  clusterLimits?: BackendLimitsIR;
 }
 const cfg = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as Config;
 const tracing = cfg.ratio === "off" ? undefined : initTracing({
@@ -46,6 +48,7 @@ const ir: MeshIR = inbound ? { gateways: [], services: [], clusters: [], secrets
   secrets: [],
   services: [svc],
   clusters: [{ id: "bench/reviews:9080", namespace: "bench", service: "reviews", port: 9080, protocol: cfg.protocol ?? "http1",
+    ...(cfg.clusterLimits !== undefined ? { limits: cfg.clusterLimits } : {}),
     endpoints: [{ address: "127.0.0.1", port: cfg.port, ready: true, serving: true, terminating: false, identity: cfg.peerIdentity }] }],
 };
 const engine = createHttpEngine({ limits, ...(tracing !== undefined ? { tracing } : {}) });

@@ -16,7 +16,8 @@
 // adds the pairs built from another checkout (e.g. a worktree of main before a change: HTTP/1.1 with tracing
 // off, 1% and 100%, and gRPC), run in every round beside this checkout's (which goes first alternates by round),
 // with a "proxy-paced-ab-summary" line per pair (paced-goals.ts). BENCH_PACED_PROTOCOLS
-// (default "http1,grpc") picks the protocols, BENCH_PACED_ONLY=<scenario,...> the scenarios, BENCH_CPU_PROF=<dir>
+// (default "http1,grpc") picks the protocols, BENCH_PACED_ONLY=<scenario,...> the scenarios, BENCH_PACED_MAX_CONNECTIONS=N
+// adds an HTTP/1.1 pair whose Service caps the outbound's connections at N, BENCH_CPU_PROF=<dir>
 // has every Weft sidecar write a V8 CPU profile under <dir>/<scenario>/<role>/. Certificates come from a test CA made here.
 // BENCH_PACED_ROUNDS (default 3) rounds of all scenarios in the same order; per scenario and round one JSON
 // line: latency percentiles, added latency over that round's direct run of the same protocol, CPU µs per
@@ -64,6 +65,8 @@ interface Variant {
   flags: string[];
   env?: Record<string, string>;
   baseline?: boolean;
+  /** The outbound cluster's limits (BackendLimitsIR, as a Service's weft.dev/max-connections gives them). */
+  clusterLimits?: { maxConnections: number };
 }
 
 /**
@@ -106,6 +109,12 @@ function variantsOf(env: NodeJS.ProcessEnv, protocols: readonly Protocol[]): Var
     });
   }
   if (env.BENCH_FLAG_SETS_ONLY !== "1" && protocols.includes("grpc")) out.push({ name: "weft-sidecar-pair-grpc", protocol: "grpc", ratio: "off", flags: SHIPPED });
+  // BENCH_PACED_MAX_CONNECTIONS=8: one more tracing-off HTTP/1.1 pair whose Service caps the outbound
+  // sidecar's connections to it at 8 (requests past them wait; weft.dev/max-connections).
+  const maxConns = Number(env.BENCH_PACED_MAX_CONNECTIONS ?? "");
+  if (Number.isInteger(maxConns) && maxConns > 0 && protocols.includes("http1")) {
+    out.push({ name: `weft-sidecar-pair-tracing-off-max-connections-${maxConns}`, protocol: "http1", ratio: "off", flags: SHIPPED, clusterLimits: { maxConnections: maxConns } });
+  }
   // BENCH_PACED_BASELINE=<another checkout>: the same pairs (HTTP/1.1 with tracing off, 1% and 100%; gRPC)
   // built from that checkout, right in every round beside this one's (before/after in the same run).
   if (env.BENCH_PACED_BASELINE !== undefined && env.BENCH_PACED_BASELINE !== "") {
@@ -311,7 +320,7 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
         // This checkout's pairs and their baseline builds take turns going first (A B, then B A, ...).
         const mine = variants.filter((v) => v.protocol === protocol && chosen(v.name));
         const ordered = round % 2 === 0 ? [...mine.filter((v) => v.baseline === true), ...mine.filter((v) => v.baseline !== true)] : mine;
-        for (const { name, ratio, flags, env, protocol: vp, baseline } of ordered) {
+        for (const { name, ratio, flags, env, protocol: vp, baseline, clusterLimits } of ordered) {
           const entry = baseline === true ? baselineBuild!.entry : build.entry;
           const mat = (leaf: { keyPem: string; certPem: string }, identity: string) => ({ keyPem: leaf.keyPem, certChainPem: leaf.certPem, trustBundlePem: ca.certPem, identity });
           const cfgB = f(`sidecar-b-${name}.json`, JSON.stringify({ role: "inbound", port: originOf(vp), mat: mat(leafB, idB), peerIdentity: idA, ratio, otlpPort, protocol: vp }));
@@ -320,7 +329,7 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
           Object.assign(process.env, env);
           const b = d.startChild(d.nodeBin, [...flags, ...cpuProf(name, "inbound"), entry, cfgB]);
           const { port: bPort, pid: bPid } = await d.firstJsonLine(b);
-          const cfgA = f(`sidecar-a-${name}.json`, JSON.stringify({ role: "outbound", port: bPort, mat: mat(leafA, idA), peerIdentity: idB, ratio, otlpPort, protocol: vp }));
+          const cfgA = f(`sidecar-a-${name}.json`, JSON.stringify({ role: "outbound", port: bPort, mat: mat(leafA, idA), peerIdentity: idB, ratio, otlpPort, protocol: vp, clusterLimits }));
           const a = d.startChild(d.nodeBin, [...flags, ...cpuProf(name, "outbound"), entry, cfgA]);
           for (const [k, v] of Object.entries(saved))
             if (v === undefined) delete process.env[k];
