@@ -1,5 +1,6 @@
 // large-bodies: multi-megabyte request and response bodies stream through the engine intact (hash
-// compared) over h1 and h2c, to h1 and h2c upstreams, with backpressure (no buffering requirement).
+// compared) over h1 and h2c, to h1 and h2c upstreams, with backpressure (no buffering requirement; a client
+// that stops reading for a while is caught up with once it reads again).
 import { createHash } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -83,6 +84,37 @@ describe("large bodies stream intact", () => {
         expect(sha(got)).toBe(expected);
         const r = await h2(s, `/${up}/upload`, { method: "POST", body: payload.toString("latin1") });
         expect(r.body).toBe(`${size}:${expected}`);
+      } finally {
+        s.close();
+      }
+    });
+    // The proxy's writes to a client that stopped reading fill up: it pauses the upstream answer and
+    // must resume it when the client drains (the relay registers that callback only once it falls behind).
+    it(`a client that stops reading for a while still gets the whole answer via ${up} (h1 and h2c)`, { timeout: 20_000 }, async () => {
+      const { request } = await import("node:http");
+      const viaH1 = await new Promise<Buffer>((resolve, reject) => {
+        request({ host: "127.0.0.1", port: proxy.port, path: `/${up}/download` }, (res) => {
+          const chunks: Buffer[] = [];
+          res.pause();
+          setTimeout(() => res.resume(), 300);
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve(Buffer.concat(chunks)));
+          res.on("error", reject);
+        }).on("error", reject).end();
+      });
+      expect(sha(viaH1)).toBe(expected);
+      const s = h2session(proxy.port);
+      try {
+        const viaH2 = await new Promise<Buffer>((resolve, reject) => {
+          const st = s.request({ ":path": `/${up}/download` });
+          const chunks: Buffer[] = [];
+          st.pause();
+          setTimeout(() => st.resume(), 300);
+          st.on("data", (c: Buffer) => chunks.push(c));
+          st.on("end", () => resolve(Buffer.concat(chunks)));
+          st.on("error", reject);
+        });
+        expect(sha(viaH2)).toBe(expected);
       } finally {
         s.close();
       }

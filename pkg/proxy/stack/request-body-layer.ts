@@ -28,7 +28,8 @@ export function requestBodyLayer(limits: Limits, replay: boolean, next: Exchange
 
 function guardStream(req: ProxyRequest, body: Readable, maxBodyBytes: number | undefined): void {
   const down = req.down;
-  body.once("error", () => {
+  // "error" comes at most once per stream: on(), not once() (a wrapper per request, held to the stream's end).
+  body.on("error", () => {
     req.attempt?.abort();
     if (down.started()) down.reset();
   });

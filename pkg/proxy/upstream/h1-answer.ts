@@ -37,6 +37,8 @@ export class H1Answer implements UpstreamResponse {
   private sink: RelaySink | undefined;
   private stream: AnswerBody | undefined;
   private gone = false;
+  /** The drain callback is registered (behind). */
+  private resumes = false;
 
   constructor(status: number, headers: IncomingHttpHeaders, conn: H1UpstreamConn | undefined) {
     this.status = status;
@@ -63,17 +65,25 @@ export class H1Answer implements UpstreamResponse {
 
   relayTo(sink: RelaySink): void {
     this.sink = sink;
-    sink.onDrain(() => this.conn?.resume());
     let ok = true;
-    for (const c of this.takeHeld()) ok = sink.data(c);
+    const held = this.held;
+    this.held = undefined;
+    if (held !== undefined) { for (const c of held) ok = sink.data(c); }
     if (this.failure !== undefined) sink.broken();
     else if (this.ended) sink.end(this.trailerFields);
-    else if (!ok) this.conn?.pause();
+    else if (!ok) {
+      this.conn?.pause();
+      this.behind(sink);
+    }
   }
 
-  /** Upstream side: body bytes. Returns false when the reader wants no more for now. */
+  /** Upstream side: body bytes. Returns false when the reader wants no more for now (the connection pauses). */
   data(chunk: Buffer): boolean {
-    if (this.sink !== undefined) return this.sink.data(chunk);
+    if (this.sink !== undefined) {
+      if (this.sink.data(chunk)) return true;
+      this.behind(this.sink);
+      return false;
+    }
     if (this.stream !== undefined) return this.stream.destroyed ? true : this.stream.push(chunk);
     (this.held ??= []).push(chunk);
     return true;
@@ -101,6 +111,16 @@ export class H1Answer implements UpstreamResponse {
     if (this.gone) return;
     this.gone = true;
     if (!this.ended) this.conn?.abort();
+  }
+
+  /**
+   * The reader fell behind: the connection resumes when it drains. Registered the first time (most
+   * answers never fall behind), so a relayed answer costs no drain callback otherwise.
+   */
+  private behind(sink: RelaySink): void {
+    if (this.resumes) return;
+    this.resumes = true;
+    sink.onDrain(() => this.conn?.resume());
   }
 
   private takeHeld(): Buffer[] {
