@@ -15,7 +15,7 @@
 import type { TextMapGetter, TextMapPropagator } from "@opentelemetry/api";
 import { otelApi, otelCore } from "./otel-modules.ts";
 import type { SpanAttributes } from "./span-attributes.ts";
-import type { HeaderGetter, HeaderSetter, PropagatorName, SpanHandle } from "./tracing-types.ts";
+import type { HeaderGetter, HeaderSetter, HeaderTarget, PropagatorName, SpanHandle } from "./tracing-types.ts";
 import { randomHexId } from "./unsampled-span.ts";
 
 /** Which formats a tracer reads and writes, from its configured propagator names (in extract order). */
@@ -166,24 +166,35 @@ export function readHeaderContext(f: HeaderFormats, get: HeaderGetter, out: Head
 }
 
 const rawGetter: TextMapGetter<string> = { get: (carrier) => carrier, keys: () => [] };
-const setterOf: { set(carrier: HeaderSetter, key: string, value: string): void } = { set: (carrier, key, value) => carrier(key, value) };
+const setterOf: { set(carrier: HeaderSetter | HeaderTarget, key: string, value: string): void } = { set: (carrier, key, value) => put(carrier, key, value) };
+
+/** Writes one header through a setter or straight into a header object. */
+export function put(target: HeaderSetter | HeaderTarget, name: string, value: string): void {
+  if (typeof target === "function") target(name, value);
+  else target[name] = value;
+}
 
 /**
  * A dropped request's span made from headers read by readHeaderContext: records nothing, and writes the
- * same trace id, a fresh span id per hop, flags 00, and the tracestate and baggage it was given.
+ * same trace id, a fresh span id per hop, flags 00, and the tracestate and baggage it was given. Its own
+ * span id is drawn only when read: a dropped request's server span is never written anywhere (its client
+ * span, `child()`, is what the next hop sees as its parent).
  */
 export class LightUnsampledSpan implements SpanHandle {
   readonly sampled = false;
   readonly traceId: string;
-  readonly spanId: string;
+  private id: string | undefined;
   readonly traceState: string | undefined;
   readonly baggage: string | undefined;
 
   constructor(traceId: string, traceState: string | undefined, baggage: string | undefined) {
     this.traceId = traceId;
-    this.spanId = randomHexId(8);
     this.traceState = traceState;
     this.baggage = baggage;
+  }
+
+  get spanId(): string {
+    return (this.id ??= randomHexId(8));
   }
 
   child(): LightUnsampledSpan {
@@ -191,23 +202,23 @@ export class LightUnsampledSpan implements SpanHandle {
   }
 
   /** Writes this span's context with every configured format, in order, as OpenTelemetry's inject would. */
-  inject(f: HeaderFormats, set: HeaderSetter): void {
+  inject(f: HeaderFormats, target: HeaderSetter | HeaderTarget): void {
     for (const name of f.order) {
       switch (name) {
         case "tracecontext":
-          set("traceparent", `00-${this.traceId}-${this.spanId}-00`);
-          if (this.traceState !== undefined) set("tracestate", new (otelCore().TraceState)(this.traceState).serialize());
+          put(target, "traceparent", `00-${this.traceId}-${this.spanId}-00`);
+          if (this.traceState !== undefined) put(target, "tracestate", new (otelCore().TraceState)(this.traceState).serialize());
           break;
         case "baggage":
-          if (this.baggage !== undefined) f.baggagePropagator!.inject(f.baggagePropagator!.extract(otelApi().ROOT_CONTEXT, this.baggage, rawGetter), set, setterOf);
+          if (this.baggage !== undefined) f.baggagePropagator!.inject(f.baggagePropagator!.extract(otelApi().ROOT_CONTEXT, this.baggage, rawGetter), target, setterOf);
           break;
         case "b3":
-          set("b3", `${this.traceId}-${this.spanId}-0`);
+          put(target, "b3", `${this.traceId}-${this.spanId}-0`);
           break;
         case "b3multi":
-          set("x-b3-traceid", this.traceId);
-          set("x-b3-spanid", this.spanId);
-          set("x-b3-sampled", "0");
+          put(target, "x-b3-traceid", this.traceId);
+          put(target, "x-b3-spanid", this.spanId);
+          put(target, "x-b3-sampled", "0");
           break;
       }
     }

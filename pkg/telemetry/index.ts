@@ -5,7 +5,7 @@ export type { ServerRequestFacts, ClientCallFacts } from "./request-attributes.t
 export { clientCall, inboundSpanName, requestIdAttributes, serverRequestAttributes, upstreamReasonOf, urlAttributes } from "./request-attributes.ts";
 export type { ProcessIdentity, ProcessResource, WorkloadRef } from "./resource.ts";
 export { CONTROLLER_SERVICE_NAME, WORKLOAD_ENV, parseWorkloadRef, processResource } from "./resource.ts";
-export type { TracingConfig, PropagatorName, HeaderGetter, HeaderSetter, SpanHandle, Tracing } from "./tracing-types.ts";
+export type { TracingConfig, PropagatorName, HeaderGetter, HeaderRecord, HeaderSetter, HeaderTarget, SpanAttributesOf, SpanHandle, Tracing } from "./tracing-types.ts";
 export { PROPAGATOR_NAMES, validateTracingConfig, headerGetterOf, headerSetterOf } from "./tracing-types.ts";
 export { initTracing, NOOP_SPAN, NOOP_TRACING } from "./tracing.ts";
 export { spanClockMs } from "./span-clock.ts";

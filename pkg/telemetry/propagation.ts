@@ -6,7 +6,7 @@
 // The OpenTelemetry packages are loaded when a propagator is built (otel-modules.ts), not at import.
 import type { Context, TextMapGetter, TextMapPropagator, TextMapSetter } from "@opentelemetry/api";
 import { otelApi, otelB3, otelCore } from "./otel-modules.ts";
-import type { HeaderGetter, HeaderSetter, PropagatorName } from "./tracing-types.ts";
+import type { HeaderGetter, HeaderSetter, HeaderTarget, PropagatorName } from "./tracing-types.ts";
 
 function propagatorOf(name: PropagatorName): TextMapPropagator {
   const { W3CBaggagePropagator, W3CTraceContextPropagator } = otelCore();
@@ -71,5 +71,12 @@ export const headerFnGetter: TextMapGetter<HeaderGetter> = {
 export const headerFnSetter: TextMapSetter<HeaderSetter> = {
   set(carrier, key, value) {
     carrier(key.toLowerCase(), value);
+  },
+};
+
+/** Writes straight into an outgoing request's header object (lower-case names, as node sends them). */
+export const headerRecordSetter: TextMapSetter<HeaderTarget> = {
+  set(carrier, key, value) {
+    carrier[key.toLowerCase()] = value;
   },
 };

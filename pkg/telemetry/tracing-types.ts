@@ -30,6 +30,13 @@ export interface TracingConfig {
 export type HeaderGetter = (name: string) => string | readonly string[] | undefined;
 /** Writes one header on an outgoing request. */
 export type HeaderSetter = (name: string, value: string) => void;
+/** A request's headers by lower-case name, as node:http / http2 give them: read in place, no getter per request. */
+export type HeaderRecord = Readonly<Record<string, string | readonly string[] | number | undefined>>;
+/** An outgoing request's header object, written in place. */
+export type HeaderTarget = Record<string, string | string[] | number | undefined>;
+/** A server span's start attributes, or a function giving them that only a sampled request calls (a
+ *  dropped one builds no attribute object). */
+export type SpanAttributesOf = SpanAttributes | (() => SpanAttributes);
 
 export interface SpanHandle {
   /** Whether the span is sampled (recorded and exported). */
@@ -54,12 +61,13 @@ export interface SpanHandle {
 
 export interface Tracing {
   readonly enabled: boolean;
-  /** A server span continuing the context found in the request headers (or a new trace). */
-  startServerSpan(carrier: HeaderGetter, attrs: SpanAttributes, name?: string): SpanHandle;
+  /** A server span continuing the context found in the request headers (or a new trace). `attrs` and
+   *  `name` given as functions are called only when the span is sampled. */
+  startServerSpan(carrier: HeaderGetter | HeaderRecord, attrs: SpanAttributesOf, name?: string | (() => string | undefined)): SpanHandle;
   /** A client span (one per upstream attempt) under `parent`. */
   startClientSpan(parent: SpanHandle, attrs: SpanAttributes, name?: string): SpanHandle;
   /** Writes the span's context on an outgoing request with every configured propagator. */
-  inject(span: SpanHandle, setter: HeaderSetter): void;
+  inject(span: SpanHandle, setter: HeaderSetter | HeaderTarget): void;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
 }

@@ -2,11 +2,14 @@
 // shared no-op facade and creates no SDK object. On, it builds a BasicTracerProvider with a
 // parent-based ratio sampler, an OTLP exporter (gRPC or HTTP/JSON) behind a batch processor, and
 // the configured propagators; contexts are passed explicitly (no global context manager).
-// The sampling decision is taken here first (parent's sampled flag, else the SDK ratio sampler on
-// a pre-drawn trace id that the SDK then uses): sampled requests get SDK spans, dropped ones a light
-// handle that propagates the same context at a fraction of the cost. The headers are read first by
-// header-context.ts (no OpenTelemetry object per request); a dropped request whose headers it could read
-// never touches the OpenTelemetry propagators; any other request goes through them.
+// The sampling decision is taken here first (parent's sampled flag, else the ratio sampler's arithmetic on
+// a pre-drawn trace id that the SDK then uses, ratio-sampling.ts): sampled requests get SDK spans, dropped
+// ones a light handle that propagates the same context at a fraction of the cost. The headers are read
+// first by header-context.ts (no OpenTelemetry object per request); a dropped request whose headers it
+// could read never touches the OpenTelemetry propagators or sampler; any other request goes through them.
+// A dropped request costs what propagation must: no attribute object (they are built by a function only a
+// sampled request calls), no getter or setter closure (header objects are read and written in place), no
+// context, and nothing kept after the call (docs/telemetry.md, "Cost of an unsampled request").
 // The OpenTelemetry packages load when tracing is turned on (otel-modules.ts), never at import:
 // only the exporter of the configured protocol loads (gRPC's pulls @grpc/grpc-js).
 // Every span starts and ends on one clock, spanClockMs() (span-clock.ts): sub-millisecond, monotonic between
@@ -17,15 +20,26 @@
 // Must not: register global providers/propagators, throw on a request path, or log secrets.
 import type * as Api from "@opentelemetry/api";
 import type { Context, Span, Tracer, TextMapPropagator } from "@opentelemetry/api";
-import type { BasicTracerProvider, SpanExporter, SpanProcessor, TraceIdRatioBasedSampler } from "@opentelemetry/sdk-trace-base";
+import type { BasicTracerProvider, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { otelApi, otelResources, otelSdk, otlpGrpcExporter, otlpHttpExporter } from "./otel-modules.ts";
 import { NOOP_SPAN, NOOP_TRACING } from "./noop-tracing.ts";
-import { buildPropagator, headerFnGetter, headerFnSetter } from "./propagation.ts";
+import { buildPropagator, headerFnGetter, headerFnSetter, headerRecordSetter } from "./propagation.ts";
+import { ratioSamples, ratioUpperBound } from "./ratio-sampling.ts";
 import { spanClockMs } from "./span-clock.ts";
 import { PooledIdGenerator, UnsampledSpanHandle, randomHexId } from "./unsampled-span.ts";
 import { headerFormatsOf, LightUnsampledSpan, newHeaderReading, readHeaderContext, type HeaderFormats } from "./header-context.ts";
 import { errorTypeOf, isErrorOutcome, spanNameOf, type SpanAttributes, type SpanOutcome, type SpanRole } from "./span-attributes.ts";
-import { validateTracingConfig, type HeaderGetter, type HeaderSetter, type SpanHandle, type Tracing, type TracingConfig } from "./tracing-types.ts";
+import {
+  validateTracingConfig,
+  type HeaderGetter,
+  type HeaderRecord,
+  type HeaderSetter,
+  type HeaderTarget,
+  type SpanAttributesOf,
+  type SpanHandle,
+  type Tracing,
+  type TracingConfig,
+} from "./tracing-types.ts";
 
 /**
  * Spans per export. The exporter serializes a batch on the event loop, in one piece, and requests that
@@ -136,11 +150,19 @@ class SdkTracing implements Tracing {
   readonly provider: BasicTracerProvider;
   readonly tracer: Tracer;
   readonly propagator: TextMapPropagator;
-  readonly ratio: TraceIdRatioBasedSampler;
+  /** The ratio sampler's bound for new traces (ratio-sampling.ts). */
+  readonly upperBound: number;
   readonly ids = new PooledIdGenerator();
   readonly formats: HeaderFormats;
   /** readHeaderContext's result, reused by every request (the request path is synchronous). */
   private readonly reading = newHeaderReading();
+  /** The header object startServerSpan is reading, only during the call. */
+  private record: HeaderRecord | undefined;
+  /** Reads `record` (one getter for the tracer's life instead of a closure per request). */
+  private readonly readRecord: HeaderGetter = (name) => {
+    const v = this.record?.[name];
+    return typeof v === "number" ? String(v) : v;
+  };
 
   constructor(cfg: TracingConfig) {
     const { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } = this.sdk;
@@ -160,7 +182,7 @@ class SdkTracing implements Tracing {
       spanLimits: { attributeValueLengthLimit: MAX_ATTRIBUTE_LENGTH, attributeCountLimit: 64 },
       spanProcessors: processors,
     });
-    this.ratio = new TraceIdRatioBasedSampler(cfg.samplingRatio);
+    this.upperBound = ratioUpperBound(cfg.samplingRatio);
     this.tracer = this.provider.getTracer("weft");
     this.propagator = buildPropagator(cfg.propagators);
     this.formats = headerFormatsOf(cfg.propagators);
@@ -168,7 +190,14 @@ class SdkTracing implements Tracing {
 
   /** A span under `parent` (an extracted or span context): SDK span when sampled, light otherwise. */
   /** `sampledTraceId`: a new trace's id already drawn and sampled (startServerSpan). */
-  private start(parent: Context, role: SpanRole, attrs: SpanAttributes, name: string | undefined, parentHandle?: SdkSpanHandle, sampledTraceId?: string): SpanHandle {
+  private start(
+    parent: Context,
+    role: SpanRole,
+    attrsOf: SpanAttributesOf,
+    nameOf: string | (() => string | undefined) | undefined,
+    parentHandle?: SdkSpanHandle,
+    sampledTraceId?: string,
+  ): SpanHandle {
     const api = this.api;
     const sc = api.trace.getSpanContext(parent);
     if (sc !== undefined && api.isSpanContextValid(sc)) {
@@ -176,9 +205,11 @@ class SdkTracing implements Tracing {
     } else if (sampledTraceId !== undefined) this.ids.pendingTraceId = sampledTraceId;
     else {
       const traceId = randomHexId(16);
-      if (!this.samplesNew(traceId)) return new UnsampledSpanHandle(traceId, undefined, parent);
+      if (!ratioSamples(traceId, this.upperBound)) return new UnsampledSpanHandle(traceId, undefined, parent);
       this.ids.pendingTraceId = traceId;
     }
+    const attrs = typeof attrsOf === "function" ? attrsOf() : attrsOf;
+    const name = typeof nameOf === "function" ? nameOf() : nameOf;
     const kind = role === "server" ? api.SpanKind.SERVER : api.SpanKind.CLIENT;
     try {
       const span = this.tracer.startSpan(name ?? spanNameOf(attrs, role === "server" ? "request" : "upstream"), { kind, attributes: attrs, startTime: spanClockMs() }, parent);
@@ -188,22 +219,30 @@ class SdkTracing implements Tracing {
     }
   }
 
-  /** The ratio sampler's decision for a new trace. */
-  private samplesNew(traceId: string): boolean {
-    return this.ratio.shouldSample(this.api.ROOT_CONTEXT, traceId).decision === this.sdk.SamplingDecision.RECORD_AND_SAMPLED;
-  }
-
-  startServerSpan(carrier: HeaderGetter, attrs: SpanAttributes, name?: string): SpanHandle {
-    const r = this.reading;
-    if (readHeaderContext(this.formats, carrier, r)) {
-      if (r.traceId !== "" && !r.sampled) return new LightUnsampledSpan(r.traceId, r.traceState, r.baggage);
-      if (r.traceId === "") {
-        const traceId = randomHexId(16);
-        if (!this.samplesNew(traceId)) return new LightUnsampledSpan(traceId, undefined, r.baggage);
-        return this.start(this.propagator.extract(this.api.ROOT_CONTEXT, carrier, headerFnGetter), "server", attrs, name, undefined, traceId);
-      }
+  startServerSpan(carrier: HeaderGetter | HeaderRecord, attrs: SpanAttributesOf, name?: string | (() => string | undefined)): SpanHandle {
+    let get: HeaderGetter;
+    if (typeof carrier === "function") get = carrier;
+    else {
+      this.record = carrier;
+      get = this.readRecord;
     }
-    return this.start(this.propagator.extract(this.api.ROOT_CONTEXT, carrier, headerFnGetter), "server", attrs, name);
+    const r = this.reading;
+    try {
+      if (readHeaderContext(this.formats, get, r)) {
+        if (r.traceId !== "" && !r.sampled) return new LightUnsampledSpan(r.traceId, r.traceState, r.baggage);
+        if (r.traceId === "") {
+          const traceId = randomHexId(16);
+          if (!ratioSamples(traceId, this.upperBound)) return new LightUnsampledSpan(traceId, undefined, r.baggage);
+          return this.start(this.propagator.extract(this.api.ROOT_CONTEXT, get, headerFnGetter), "server", attrs, name, undefined, traceId);
+        }
+      }
+      return this.start(this.propagator.extract(this.api.ROOT_CONTEXT, get, headerFnGetter), "server", attrs, name);
+    } finally {
+      // Nothing of this request stays reachable from the tracer.
+      this.record = undefined;
+      r.traceState = r.baggage = undefined;
+      r.traceId = r.spanId = "";
+    }
   }
 
   startClientSpan(parent: SpanHandle, attrs: SpanAttributes, name?: string): SpanHandle {
@@ -211,9 +250,12 @@ class SdkTracing implements Tracing {
     return parent instanceof SdkSpanHandle ? this.start(parent.context, "client", attrs, name, parent) : this.start(this.api.ROOT_CONTEXT, "client", attrs, name);
   }
 
-  inject(span: SpanHandle, setter: HeaderSetter): void {
-    if (span instanceof LightUnsampledSpan) span.inject(this.formats, setter);
-    else if (span instanceof SdkSpanHandle || span instanceof UnsampledSpanHandle) this.propagator.inject(span.context, setter, headerFnSetter);
+  inject(span: SpanHandle, target: HeaderSetter | HeaderTarget): void {
+    if (span instanceof LightUnsampledSpan) span.inject(this.formats, target);
+    else if (span instanceof SdkSpanHandle || span instanceof UnsampledSpanHandle) {
+      if (typeof target === "function") this.propagator.inject(span.context, target, headerFnSetter);
+      else this.propagator.inject(span.context, target, headerRecordSetter);
+    }
   }
 
   forceFlush(): Promise<void> {

@@ -14,24 +14,18 @@ const POOL_BYTES = 8192;
 const pool = Buffer.alloc(POOL_BYTES);
 let offset = POOL_BYTES;
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
-/** `bytes` random bytes as lower-case hex, never all zeros (an invalid id in W3C and B3). */
+/** `bytes` random bytes as lower-case hex, never all zeros (an invalid id in W3C and B3). One flat string
+ *  made by node's hex encoder: hex digits appended one by one made a chain of 8 or 16 string pieces per id,
+ *  flattened again when the id was first read or written. */
 export function randomHexId(bytes: 8 | 16): string {
   for (;;) {
     if (offset + bytes > POOL_BYTES) {
       randomFillSync(pool);
       offset = 0;
     }
-    let id = "";
-    let any = 0;
-    for (let i = offset; i < offset + bytes; i++) {
-      const b = pool[i]!;
-      any |= b;
-      id += HEX[b]!;
-    }
+    const from = offset;
     offset += bytes;
-    if (any !== 0) return id;
+    for (let i = from; i < offset; i++) if (pool[i] !== 0) return pool.toString("hex", from, offset);
   }
 }
 

@@ -88,10 +88,7 @@ export function attemptLayer(deps: AttemptDeps, backendRequestMs: number | undef
           }) :
           undefined;
         span = tracing.startClientSpan(req.span, call?.attributes ?? NO_ATTRIBUTES, call?.name);
-        const headers = req.headers;
-        tracing.inject(span, (name, value) => {
-          headers[name] = value;
-        });
+        tracing.inject(span, req.headers);
       }
       req.tries++;
       attempt = upstream.send(target, { method: req.method, path: req.pathWithQuery(), authority: req.authority, headers: req.headers, body: req.body });

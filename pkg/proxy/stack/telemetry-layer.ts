@@ -141,12 +141,13 @@ export function telemetryLayer(
     let span: SpanHandle | undefined;
     if (tracing !== undefined) {
       const h = down.headers;
-      span = tracing.startServerSpan((name) => h[name], {
+      // The headers are read in place, and the attributes and name are built only for a sampled request.
+      span = tracing.startServerSpan(h, () => ({
         "http.request.method": down.method,
         "network.protocol.version": down.h2 ? "2" : "1.1",
         ...(grpc ? rpcAttributesOf(down.target) : {}),
         ...(ctx?.peerIdentity !== undefined ? { "weft.peer.identity": ctx.peerIdentity } : {}),
-      }, ctx?.face === "sidecar-inbound" && !grpc ? inboundSpanName(down.method, ctx.destinationPort) : undefined);
+      }), ctx?.face === "sidecar-inbound" && !grpc ? () => inboundSpanName(down.method, ctx.destinationPort) : undefined);
       if (span.sampled) {
         span.setAttributes(serverRequestAttributes({
           target: down.target,
@@ -161,7 +162,8 @@ export function telemetryLayer(
     down.onClose(() => {
       if (closed) return;
       closed = true;
-      span?.end(grpc && down.grpcStatus !== undefined ? { grpcStatus: down.grpcStatus, httpStatus: down.status } : { httpStatus: down.status }, down.endedAt);
+      // A dropped request's span records nothing: no outcome object for it.
+      if (span?.sampled === true) span.end(grpc && down.grpcStatus !== undefined ? { grpcStatus: down.grpcStatus, httpStatus: down.status } : { httpStatus: down.status }, down.endedAt);
       finish(down, ctx, started, labels, grpc, span);
     });
     let req: ProxyRequest | undefined;
