@@ -3,7 +3,9 @@
 // WEFT_NODE_ARGS = SIDECAR_NODE_ARGS, the provisioned gateway Deployment NODE_OPTIONS — Node honours
 // NODE_OPTIONS (under an allocation loop the young generation stays small with it and grows far larger
 // without), and the image's `weft` launcher (the printf in the Dockerfile, run here with sh) puts
-// WEFT_NODE_ARGS on node's command line ahead of the script and passes the arguments through.
+// WEFT_NODE_ARGS on node's command line ahead of the script and passes the arguments through; those
+// arguments stop V8 from pretenuring allocation sites (a burst no longer moves per-request objects to the
+// old generation for good).
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,6 +32,21 @@ function injectedProxy(nativeSidecars: boolean): Container | undefined {
 describe("proxy V8 flags where the proxy runs", () => {
   it("are real flags: a young-generation cap", () => {
     expect(PROXY_NODE_OPTIONS).toMatch(/--max-semi-space-size=\d+/);
+  });
+
+  it("a sidecar's node arguments stop V8 pretenuring: a burst of objects alive at a young GC tenures their site without them, not with them", () => {
+    // Every object made stays alive, as a burst of requests in flight does at a scavenge: V8 decides to allocate
+    // such a site in the old generation (proxy-node-options.ts says why a sidecar must not).
+    const burst = "const keep = []; const make = (i) => ({ i, a: [i] }); for (let i = 0; i < 400000; i++) keep.push(make(i)); process.stdout.write(String(keep.length));";
+    const tenured = (args: string[]) => {
+      // Interpreted only: optimized code may skip the allocation mementos V8 counts, and when it is ready is a race.
+      const r = spawnSync(node, [...args, "--no-opt", "--no-maglev", "--no-sparkplug", "--trace-pretenuring-statistics", "-e", burst], { encoding: "utf8", timeout: 60_000 });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain("400000");
+      return r.stdout.split("\n").filter((l) => l.includes("=> tenure")).length;
+    };
+    expect(tenured([])).toBeGreaterThan(0);
+    expect(tenured(SIDECAR_NODE_ARGS.split(" "))).toBe(0);
   });
 
   it("the injected proxy container carries NODE_OPTIONS (native sidecar and legacy container)", () => {
