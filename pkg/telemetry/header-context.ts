@@ -10,8 +10,8 @@
 // tracestate and baggage are kept as received and written back through OpenTelemetry's own TraceState and
 // W3CBaggagePropagator, so their parsing, limits and encoding stay OpenTelemetry's. Only the header is
 // read by us; those objects are made only for a request that carries one.
-// Takes header getters/setters and the propagator names; gives HeaderReading, readHeaderContext and
-// LightUnsampledSpan. Must not: throw on any header value, or read a header differently from OpenTelemetry.
+// Takes header getters/setters (or header objects, written in place) and the propagator names; gives
+// HeaderReading, readHeaderContext, put and LightUnsampledSpan. Must not: throw on any header value, or read a header differently from OpenTelemetry.
 import type { TextMapGetter, TextMapPropagator } from "@opentelemetry/api";
 import { otelApi, otelCore } from "./otel-modules.ts";
 import type { SpanAttributes } from "./span-attributes.ts";
