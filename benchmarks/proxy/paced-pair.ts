@@ -18,7 +18,8 @@
 // with a "proxy-paced-ab-summary" line per pair (paced-goals.ts). BENCH_PACED_PROTOCOLS
 // (default "http1,grpc") picks the protocols, BENCH_PACED_ONLY=<scenario,...> the scenarios, BENCH_PACED_MAX_CONNECTIONS=N
 // adds an HTTP/1.1 pair whose Service caps the outbound's connections at N, BENCH_CPU_PROF=<dir>
-// has every Weft sidecar write a V8 CPU profile under <dir>/<scenario>/<role>/. Certificates come from a test CA made here.
+// has every Weft sidecar write a V8 CPU profile under <dir>/<scenario>/<role>/, BENCH_GC_TRACE=1 adds each Weft sidecar's
+// promoted bytes per request, GC pauses and collections (gc-tally.ts) to its lines. Certificates come from a test CA made here.
 // BENCH_PACED_ROUNDS (default 3) rounds of all scenarios in the same order; per scenario and round one JSON
 // line: latency percentiles, added latency over that round's direct run of the same protocol, CPU µs per
 // request, idle and peak RSS (kB), peak anonymous RSS, peak private (smaps_rollup Private_*) and peak PSS
@@ -34,6 +35,7 @@ import { join } from "node:path";
 import { PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../../pkg/util/proxy-node-options.ts";
 import { testCa } from "../../test/support/certs.ts";
 import { kill } from "../../test/support/child-processes.ts";
+import { GC_TRACE_FLAG, gcTally, type GcTally } from "./gc-tally.ts";
 import { emitPacedAb, emitPacedGoals, type RoundResult } from "./paced-goals.ts";
 import { openFds, procKb } from "./proc-kb.ts";
 import { haproxyMtlsPair, nginxMtlsPair, type PairFiles } from "./reference-proxies.ts";
@@ -150,6 +152,9 @@ function cpuProf(scenario: string, role: "inbound" | "outbound"): string[] {
   return dir === undefined || dir === "" ? [] : ["--cpu-prof", `--cpu-prof-dir=${join(dir, scenario, role)}`];
 }
 
+/** BENCH_GC_TRACE=1: each Weft sidecar runs with --trace-gc-nvp and its line gives promoted bytes per request, GC pauses and counts (gc-tally.ts). */
+const gcTrace = (): string[] => (process.env.BENCH_GC_TRACE === "1" ? [GC_TRACE_FLAG] : []);
+
 const stop = (c: ChildProcess): Promise<void> => kill(c, 2000);
 
 export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol[]): Promise<void> {
@@ -165,10 +170,11 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
   // keeps optimizing a sidecar for several seconds at this rate, and 1 s left its CPU still falling) warm the
   // generator, its connections and the proxies on the same schedule; CPU counts from its "warm" line.
   const warm = Math.round(rate * Number(process.env.BENCH_PACED_WARM_SECONDS ?? 5));
-  const paced = async (port: number, protocol: Protocol, proxies: Proxies) => {
+  const paced = async (port: number, protocol: Protocol, proxies: Proxies, gc: Record<string, GcTally>) => {
     let before: Record<string, number> = {};
     const snapshot = () => {
       before = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, d.cpuTicks(p)]));
+      for (const t of Object.values(gc)) t.mark();
     };
     snapshot();
     const peak: Record<string, number> = {}, peakAnon: Record<string, number> = {}, peakPss: Record<string, number> = {}, peakPrivate: Record<string, number> = {},
@@ -209,10 +215,10 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
   // BENCH_PACED_ONLY="weft-sidecar-pair-tracing-off,nginx-mtls-pair": run only those scenarios (the direct runs always).
   const only = process.env.BENCH_PACED_ONLY?.split(",").map((x) => x.trim()).filter((x) => x !== "");
   const chosen = (name: string) => only === undefined || only.length === 0 || name.startsWith("direct") || only.includes(name);
-  const scenario = async (name: string, protocol: Protocol, port: number, proxies: Proxies, extra: Record<string, unknown> = {}, spans?: () => number) => {
+  const scenario = async (name: string, protocol: Protocol, port: number, proxies: Proxies, extra: Record<string, unknown> = {}, spans?: () => number, gc: Record<string, GcTally> = {}) => {
     const idle = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, procKb(p, "VmRSS")]));
     const spans0 = spans?.() ?? 0;
-    const { res, cpu, peak, peakAnon, peakPss, peakPrivate, peakFds } = await paced(port, protocol, proxies);
+    const { res, cpu, peak, peakAnon, peakPss, peakPrivate, peakFds } = await paced(port, protocol, proxies, gc);
     const base = direct[protocol];
     const out: Record<string, unknown> = { bench: "proxy-paced", scenario: name, protocol, round, rate, ...extra, ...res };
     // A run that did not answer every request (a stalled machine, a broken proxy) has no latency figures:
@@ -235,6 +241,7 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
     // then holds one downstream and one upstream socket per request in flight (docs/proxy.md, "Memory").
     out.fds_peak = peakFds;
     if (spans !== undefined) out.otlp_exports = spans() - spans0;
+    if (Object.keys(gc).length > 0) out.gc = Object.fromEntries(Object.entries(gc).map(([k, t]) => [k, t.since(res.requests ?? 0)]));
     out.loadavg = loadavg().map((x) => Math.round(x * 100) / 100);
     d.emit(out);
     const list = results.get(name) ?? [];
@@ -327,18 +334,20 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
           // startChild spawns with this process's environment: a variant's entries are set around its spawns.
           const saved = Object.fromEntries(Object.keys(env ?? {}).map((k) => [k, process.env[k]]));
           Object.assign(process.env, env);
-          const b = d.startChild(d.nodeBin, [...flags, ...cpuProf(name, "inbound"), entry, cfgB]);
+          const b = d.startChild(d.nodeBin, [...flags, ...gcTrace(), ...cpuProf(name, "inbound"), entry, cfgB]);
           const { port: bPort, pid: bPid } = await d.firstJsonLine(b);
           const cfgA = f(`sidecar-a-${name}.json`, JSON.stringify({ role: "outbound", port: bPort, mat: mat(leafA, idA), peerIdentity: idB, ratio, otlpPort, protocol: vp, clusterLimits }));
-          const a = d.startChild(d.nodeBin, [...flags, ...cpuProf(name, "outbound"), entry, cfgA]);
+          const a = d.startChild(d.nodeBin, [...flags, ...gcTrace(), ...cpuProf(name, "outbound"), entry, cfgA]);
           for (const [k, v] of Object.entries(saved))
             if (v === undefined) delete process.env[k];
             else process.env[k] = v;
           const { port: aPort, pid: aPid } = await d.firstJsonLine(a);
+          // After both first lines: from here the tallies read the rest of each sidecar's stdout.
+          const gc = gcTrace().length > 0 ? { outbound: gcTally(a), inbound: gcTally(b) } : {};
           // Let startup garbage settle before the idle RSS is read.
           await new Promise((r) => setTimeout(r, 1000));
           await scenario(name, vp, aPort!, { outbound: [aPid!], inbound: [bPid!] }, { sampling: ratio, node_flags: flags, ...(env !== undefined ? { env } : {}) }, ratio === "off" ? undefined : () =>
-            exports);
+            exports, gc);
           await stop(a);
           await stop(b);
         }

@@ -55,7 +55,8 @@ function startChild(cmd: string, args: string[]): ChildProcess {
 
 async function firstJsonLine(c: ChildProcess): Promise<Record<string, number>> {
   const rl = createInterface({ input: c.stdout! });
-  for await (const line of rl) return JSON.parse(line) as Record<string, number>;
+  // The first JSON line; a child traced with --trace-gc-nvp (BENCH_GC_TRACE) may print GC lines before it.
+  for await (const line of rl) if (line.startsWith("{")) return JSON.parse(line) as Record<string, number>;
   throw new Error("child printed nothing");
 }
 
