@@ -1,13 +1,14 @@
 // The HTTP/1.1 upstream pool's idle connections (pkg/proxy/upstream/pool-h1.ts), with an injected clock:
 // at most maxIdlePerEndpoint (64 by default, 256 before) idle per endpoint after a burst, the most
 // recently used one reused first, the surplus (all but the warmIdlePerEndpoint most recent) closed after
-// surplusIdleMs, the warm ones after idleMs. Each open connection costs memory on both sides of the hop
-// (docs/proxy.md "Memory").
+// surplusIdleMs, the warm ones after idleMs; a queued open (mesh connections) past maxConnectingPerEndpoint
+// connections being opened takes a connection that comes back instead of dialling. Each open connection
+// costs memory on both sides of the hop (docs/proxy.md "Memory").
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { classify, type UpstreamRequest } from "../../pkg/proxy/upstream/upstream.ts";
-import { createH1Pool, plainDial, type H1PoolOptions } from "../../pkg/proxy/upstream/pool-h1.ts";
+import { createH1Pool, plainDial, type Dialed, type H1PoolOptions } from "../../pkg/proxy/upstream/pool-h1.ts";
 import { sendH1 } from "../../pkg/proxy/upstream/upstream-h1.ts";
 import { until } from "./fixtures.ts";
 
@@ -117,5 +118,34 @@ describe("HTTP/1.1 upstream pool: idle connections", () => {
     expect(pool.idleOf(key)).toBe(0);
     await until(() => origin.open() === 0, 5000);
     expect(origin.open()).toBe(0);
+  });
+
+  it("a queued open waits while maxConnectingPerEndpoint connections are being opened, and takes one that comes back", async () => {
+    const origin = await holdingOrigin();
+    const { pool } = poolWithClock({ maxConnectingPerEndpoint: 1 });
+    // One kept-alive connection, busy with request A.
+    const warmUp = await burst(pool, origin.port, origin, 1);
+    await answerInOrder(origin, warmUp.answers);
+    const { key, dial } = plainDial("127.0.0.1", origin.port);
+    const a = sendH1(pool, key, dial, get, classify, true);
+    await until(() => origin.held.length === 1, 5000);
+    const portOfA = origin.held[0]!.from;
+    // B's connection is being opened and never becomes ready (a TLS handshake that does not end).
+    const stuck: Dialed = { socket: connect({ host: "127.0.0.1", port: origin.port }), ready: "secureConnect" };
+    const b = sendH1(pool, key, () => stuck, get, classify, true);
+    b.response.catch(() => {});
+    // C waits: one connection of the key is being opened already.
+    let dialledForC = 0;
+    const c = sendH1(pool, key, () => (dialledForC++, dial()), get, classify, true);
+    expect(pool.idleOf(key)).toBe(0);
+    origin.held.splice(0)[0]!.res.end("a");
+    for await (const _ of (await a.response).body) { /* drain */ }
+    // A's connection goes to C.
+    await until(() => origin.held.length === 1, 5000);
+    expect(origin.held[0]!.from).toBe(portOfA);
+    expect(dialledForC).toBe(0);
+    origin.held.splice(0)[0]!.res.end("c");
+    for await (const _ of (await c.response).body) { /* drain */ }
+    b.abort();
   });
 });

@@ -7,7 +7,8 @@
 // connection the peer closed before any answer byte gives a failure marked `staleConnection`; whether to
 // send the request again is the caller's decision (forward: it counts as a try). Errors go through the
 // caller's classify(); abort() settles an unanswered attempt with a failure. A new connection the peer
-// closed before it was usable is dialled once more (no request byte had left).
+// closed before it was usable is dialled once more (no request byte had left). `queued` (mesh
+// connections): the pool may hand the attempt a connection that comes back instead of dialling (pool-h1).
 // Must not: leave a request running after abort(), or send a request twice.
 import { H1Answer } from "./h1-answer.ts";
 import { checkValue, fieldLines, headersOf } from "../h1/h1-headers.ts";
@@ -38,7 +39,7 @@ function requestHead(req: UpstreamRequest, bodyLength: number | undefined, chunk
 }
 
 /** One attempt over a pooled connection under `key` (a new one from `dial` when none is idle). */
-export function sendH1(pool: H1Pool, key: string, dial: () => Dialed, req: UpstreamRequest, classify: (e: unknown, connected: boolean) => ProxyFailureError): Attempt {
+export function sendH1(pool: H1Pool, key: string, dial: () => Dialed, req: UpstreamRequest, classify: (e: unknown, connected: boolean) => ProxyFailureError, queued = false): Attempt {
   let abort: () => void = () => {};
   const response = new Promise<UpstreamResponse>((resolve, reject) => {
     let settled = false;
@@ -139,20 +140,20 @@ export function sendH1(pool: H1Pool, key: string, dial: () => Dialed, req: Upstr
     // for a ClientHello on a starved machine) carried no request byte: it is dialled once more, whatever
     // the method. (Made here, not for every request: most take an idle connection.)
     let redials = 1;
-    const open = (): void => {
+    const open = (first: boolean): void => {
       cancelOpen = pool.open(key, dial, (c) => {
         if (settled) c.destroy();
         else start(c);
       }, (e) => {
         if (redials > 0 && !settled && closedCodes.has((e as { code?: string }).code ?? "")) {
           redials--;
-          open();
+          open(false);
           return;
         }
         fail(e, false);
-      });
+      }, queued && first);
     };
-    open();
+    open(true);
   });
   return { response, abort: () => abort() };
 }

@@ -112,7 +112,7 @@ export class Upstream {
       return sendH1(this.h1, key, dial, req, classify);
     }
     const key = `tls|${this.meshGeneration}|${identity}|${endpointKey(target.address, target.port)}`;
-    return sendH1(this.h1, key, () => this.meshH1Dial(target.address, target.port, identity), req, classify);
+    return sendH1(this.h1, key, () => this.meshH1Dial(target.address, target.port, identity), req, classify, true);
   }
 
   /** A pooled mesh connection: the mesh socket, usable once the handshake and the SPIFFE check passed. */
