@@ -136,5 +136,6 @@ describe("malformed IR", () => {
     const mesh = compileMesh([{ namespace: "a", name: "s", ports: [{ port: 1, cluster: "c" }] }] as unknown as MeshServiceIR[], "a");
     expect(lookupMeshDestination(mesh, "10.0.0.1", 1)).toBeUndefined();
     expect(mesh.destinations.size).toBe(0);
+    expect(compileMesh([{ namespace: "a", name: "s", clusterIPs: ["10.0.0.1"] }] as unknown as MeshServiceIR[], "a").destinations.size).toBe(0);
   });
 });
