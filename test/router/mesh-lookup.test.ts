@@ -69,6 +69,12 @@ describe("compileMesh / lookupMeshDestination", () => {
     expect(ruleFor("__proto__", "10.96.0.11", 80)).toBeUndefined();
   });
 
+  it("an address and port listed by two Services (misconfigured) stay with the first in input order", () => {
+    const twin: MeshServiceIR = { namespace: "shop", name: "twin", clusterIPs: ["10.96.0.11"], ports: [{ port: 80, cluster: "shop/twin:80", consumers: {} }] };
+    expect(lookupMeshDestination(compileMesh([...services, twin], "frontend"), "10.96.0.11", 80)?.service.name).toBe("ratings");
+    expect(lookupMeshDestination(compileMesh([twin, ...services], "frontend"), "10.96.0.11", 80)?.service.name).toBe("twin");
+  });
+
   it("headless services (no clusterIPs) are never destinations", () => {
     const mesh = compileMesh([{ namespace: "a", name: "h", clusterIPs: [], ports: [{ port: 80, cluster: "a/h:80", consumers: {} }] }], "a");
     expect(mesh.destinations.size).toBe(0);
