@@ -2,11 +2,12 @@
 // neither Gateway nor Service, a list that is not a list — each a diagnostic that names it while the
 // route's other parentRefs still attach; no diagnostic for a route without parentRefs; exactly 32
 // parentRefs accepted (the CRD's maxItems); and snapshot lists with holes (a null object, a slice
-// without labels) and two ReferenceGrants in one namespace, both in force.
+// without labels, a Gateway without spec), a Namespace listed twice (the first after sorting by uid
+// counts) and two ReferenceGrants in one namespace, both in force.
 import { describe, expect, it } from "vitest";
 import type { HTTPRoute, ParentReference, ResourceSnapshot } from "../../pkg/api/index.ts";
 import { translate } from "../../pkg/translate/index.ts";
-import { baseGateway, cond, grant, gwRef, httpRoute, listener, routeStatus, service, slice } from "./builders.ts";
+import { baseGateway, cond, grant, gwRef, httpRoute, listener, namespace, routeStatus, service, slice } from "./builders.ts";
 
 const all = { namespaces: { from: "All" as const } };
 const internal = (r: ReturnType<typeof translate>) => r.diagnostics.filter((d) => d.code === "InternalError" || d.code === "ObjectInternalError");
@@ -62,6 +63,22 @@ describe("snapshot lists with holes", () => {
     const r = translate({ ...snapshot, httpRoutes: [null, ...snapshot.httpRoutes], services: [...snapshot.services, null] } as unknown as ResourceSnapshot);
     expect(internal(r)).toEqual([]);
     expect(cond(r, "r", "Accepted").status).toBe("True");
+  });
+  it("a Gateway without spec is nobody's: a route naming it gets a diagnostic, the others are translated", () => {
+    const noSpec = { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "bare", namespace: "default" } };
+    const base = baseGateway({ httpRoutes: [httpRoute("r", { parentRefs: [gwRef("bare"), gwRef()] })] });
+    const r = translate({ ...base, gateways: [...base.gateways, noSpec] } as unknown as ResourceSnapshot);
+    expect(internal(r)).toEqual([]);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["ParentClassNotFound"]);
+    expect(cond(r, "r", "Accepted").status).toBe("True");
+  });
+  it("a Namespace listed twice: the one with the lower uid is the one whose labels count", () => {
+    const sel = { namespaces: { from: "Selector" as const, selector: { matchLabels: { team: "a" } } } };
+    const ns = (uid: string, team: string) => ({ ...namespace("apps", { team }), metadata: { name: "apps", uid, labels: { team } } });
+    for (const namespaces of [[ns("u1", "a"), ns("u2", "b")], [ns("u2", "b"), ns("u1", "a")]]) {
+      const r = translate(baseGateway({ namespaces, httpRoutes: [httpRoute("r", { parentRefs: [gwRef("gw", { namespace: "default" })] }, "apps")] }, [listener("http", 80, { allowedRoutes: sel })]));
+      expect(cond(r, "r", "Accepted", 0, "HTTPRoute", "apps").status).toBe("True");
+    }
   });
   it("two ReferenceGrants in one namespace are both in force", () => {
     const from = [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", namespace: "default" }];
