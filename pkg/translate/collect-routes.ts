@@ -88,7 +88,7 @@ function collectRoute(ctx: PassContext, gateways: ReadonlyMap<string, GatewayMod
       meshCompiled ??= compileRoute(route, kind, { index: idx, routeKind: kind, routeNamespace: ns, mesh: true });
       parents.push({ pref: p, compiled: meshCompiled, mesh: attachToService(svc, p, ns) });
     } else {
-      diags.add("warning", "UnsupportedParentKind", object, `parentRef kind ${p.group ?? ""}/${p.kind ?? ""} is not a Gateway or Service; ignored`, path);
+      diags.add("warning", "UnsupportedParentKind", object, `parentRef group "${p.group ?? GATEWAY_GROUP}" kind "${p.kind ?? "Gateway"}" is not a Gateway or Service; ignored`, path);
     }
   }
   for (const c of [gwCompiled, meshCompiled]) {

@@ -27,12 +27,14 @@ describe("parentRefs translate cannot use", () => {
     ]));
   });
   it("a kind that is neither Gateway nor Service: UnsupportedParentKind naming group and kind, no status entry", () => {
-    const parentRefs: ParentReference[] = [{ group: "example.com", kind: "Mesh", name: "m" }, { kind: "Mesh", name: "m2" }, gwRef()];
+    const parentRefs: ParentReference[] = [{ group: "example.com", kind: "Mesh", name: "m" }, { kind: "Mesh", name: "m2" }, { group: "", kind: "Pod", name: "p" }, gwRef()];
     const r = translate(baseGateway({ httpRoutes: [httpRoute("r", { parentRefs })] }));
     expect(routeStatus(r, "r")?.parents.map((p) => p.parentRef.name)).toEqual(["gw"]);
     expect(r.diagnostics.filter((d) => d.code !== "MalformedParentRef").map((d) => [d.code, d.severity, d.message, d.path])).toEqual([
-      ["UnsupportedParentKind", "warning", "parentRef kind example.com/Mesh is not a Gateway or Service; ignored", "spec.parentRefs[0]"],
-      ["UnsupportedParentKind", "warning", "parentRef kind /Mesh is not a Gateway or Service; ignored", "spec.parentRefs[1]"],
+      ["UnsupportedParentKind", "warning", 'parentRef group "example.com" kind "Mesh" is not a Gateway or Service; ignored', "spec.parentRefs[0]"],
+      // An absent group is the Gateway API group (the CRD's default), not the core group.
+      ["UnsupportedParentKind", "warning", 'parentRef group "gateway.networking.k8s.io" kind "Mesh" is not a Gateway or Service; ignored', "spec.parentRefs[1]"],
+      ["UnsupportedParentKind", "warning", 'parentRef group "" kind "Pod" is not a Gateway or Service; ignored', "spec.parentRefs[2]"],
     ]);
   });
   it("parentRefs that is not a list: that route fails alone (ObjectInternalError), the others are translated", () => {

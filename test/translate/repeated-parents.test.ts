@@ -7,8 +7,8 @@
 import { describe, expect, it } from "vitest";
 import type { HTTPRoute, ParentReference } from "../../pkg/api/index.ts";
 import { translate } from "../../pkg/translate/index.ts";
-import { sortObjects } from "../../pkg/translate/snapshot-index.ts";
-import { baseGateway, cond, gatewayStatusOf, gwRef, httpRoute, listener, routeStatus, service, snap, svcRef } from "./builders.ts";
+import { indexEndpoints, indexSnapshot, sortObjects } from "../../pkg/translate/snapshot-index.ts";
+import { baseGateway, cond, gatewayStatusOf, gwRef, httpRoute, listener, pod, routeStatus, service, slice, snap, svcRef, tlsSecret } from "./builders.ts";
 
 const GW = "gateway.networking.k8s.io";
 const all = { namespaces: { from: "All" as const } };
@@ -104,5 +104,24 @@ describe("objects with the same namespace/name", () => {
     const want = ["a/z/-/-", "b/x/-/-", "default/x/-/-", "default/x/u1/-", "default/x/u1/t1", "default/x/u1/t2", "default/x/u2/-", "-/y/-/-"];
     expect(keys(sortObjects(items))).toEqual(want);
     expect(keys(sortObjects([...items].reverse()))).toEqual(want);
+  });
+  it("a Secret or Pod listed twice: the lower uid's copy is the one looked up, whatever the input order", () => {
+    const withUid = <T extends { metadata: object }>(o: T, uid: string): T => ({ ...o, metadata: { ...o.metadata, uid } });
+    const secrets = [withUid(tlsSecret("cert", "default", "second", "k"), "uid-2"), withUid(tlsSecret("cert", "default", "first", "k"), "uid-1")];
+    const pods = [withUid(pod("p", "default", "second"), "uid-2"), withUid(pod("p", "default", "first"), "uid-1")];
+    for (const order of [(xs: unknown[]) => xs, (xs: unknown[]) => [...xs].reverse()]) {
+      const s = snap({ secrets: order(secrets) as typeof secrets, pods: order(pods) as typeof pods });
+      expect(indexSnapshot(s).secrets.get("default/cert")?.metadata.uid).toBe("uid-1");
+      expect(indexEndpoints(s).pods.get("default/p")?.spec?.serviceAccountName).toBe("first");
+    }
+  });
+});
+
+describe("an EndpointSlice without the kubernetes.io/service-name label", () => {
+  it('belongs to no Service, not even one named "undefined"', () => {
+    const unlabelled = { ...slice("orphan", "x", "default", [{ addresses: ["10.0.0.9"] }]), metadata: { name: "orphan", namespace: "default" } };
+    const index = indexEndpoints(snap({ endpointSlices: [unlabelled, slice("web-1", "web", "default", [{ addresses: ["10.0.0.1"] }])] }));
+    expect([...index.slicesByService.keys()]).toEqual(["default/web"]);
+    expect(index.slicesByService.get("default/undefined")).toBeUndefined();
   });
 });
