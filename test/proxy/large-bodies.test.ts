@@ -3,6 +3,7 @@
 // that stops reading for a while is caught up with once it reads again).
 import { createHash } from "node:crypto";
 import type { ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { h1, h2, h2session } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startEcho, startH2Echo, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
@@ -15,6 +16,16 @@ const expected = sha(payload);
 
 let up1: Echo, up2: Echo;
 let proxy: ProxyUnderTest;
+
+/** A client that stops reading for 300 ms, then reads the whole answer. */
+function readAfterStall(stream: Readable, resolve: (b: Buffer) => void, reject: (e: Error) => void): void {
+  const chunks: Buffer[] = [];
+  stream.pause();
+  setTimeout(() => stream.resume(), 300);
+  stream.on("data", (c: Buffer) => chunks.push(c));
+  stream.on("end", () => resolve(Buffer.concat(chunks)));
+  stream.on("error", reject);
+}
 
 function behave(req: { url?: string }, res: unknown, body: string): boolean {
   const r = res as ServerResponse;
@@ -93,26 +104,13 @@ describe("large bodies stream intact", () => {
     it(`a client that stops reading for a while still gets the whole answer via ${up} (h1 and h2c)`, { timeout: 20_000 }, async () => {
       const { request } = await import("node:http");
       const viaH1 = await new Promise<Buffer>((resolve, reject) => {
-        request({ host: "127.0.0.1", port: proxy.port, path: `/${up}/download` }, (res) => {
-          const chunks: Buffer[] = [];
-          res.pause();
-          setTimeout(() => res.resume(), 300);
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => resolve(Buffer.concat(chunks)));
-          res.on("error", reject);
-        }).on("error", reject).end();
+        request({ host: "127.0.0.1", port: proxy.port, path: `/${up}/download` }, (res) => readAfterStall(res, resolve, reject)).on("error", reject).end();
       });
       expect(sha(viaH1)).toBe(expected);
       const s = h2session(proxy.port);
       try {
         const viaH2 = await new Promise<Buffer>((resolve, reject) => {
-          const st = s.request({ ":path": `/${up}/download` });
-          const chunks: Buffer[] = [];
-          st.pause();
-          setTimeout(() => st.resume(), 300);
-          st.on("data", (c: Buffer) => chunks.push(c));
-          st.on("end", () => resolve(Buffer.concat(chunks)));
-          st.on("error", reject);
+          readAfterStall(s.request({ ":path": `/${up}/download` }), resolve, reject);
         });
         expect(sha(viaH2)).toBe(expected);
       } finally {

@@ -51,41 +51,33 @@ function indexOf(tables: RouteTablesIR, kind: "http" | "grpc"): { index: Candida
 
 const tablesWithRequests = routeTablesArb().chain((tables) => fc.tuple(fc.constant(tables), fc.array(aimedRequestArb(tables, randomRequestArb), { minLength: 1, maxLength: 12 })));
 
+/** For each generated table and request: every entry the reference matches is a candidate, and an entry filed by its exact
+ * path or method (`exact`) is a candidate only when that part holds (`partOk`). `candidates` checks that the lists ascend. */
+function agreesWithReference<M>(kind: "http" | "grpc", matches: (m: M, req: RequestView) => boolean, partOk: (m: M, path: string) => boolean, label: (m: M) => unknown): void {
+  fc.assert(
+    fc.property(tablesWithRequests, ([tables, specs]) => {
+      const { index, exact } = indexOf(tables, kind);
+      for (const spec of specs) {
+        const req = request(spec);
+        const got = new Set(candidates(index, req));
+        tables[kind].entries.forEach((e, i) => {
+          const m = e.match as M;
+          if (matches(m, req)) expect(got.has(i), `entry ${i} ${JSON.stringify(label(m))} for ${spec.path}`).toBe(true);
+          if (got.has(i) && exact.has(i)) expect(partOk(m, req.path), `entry ${i} ${JSON.stringify(label(m))} for ${spec.path}`).toBe(true);
+        });
+      }
+    }),
+    fcParams(600),
+  );
+}
+
 describe("candidate indexes against the reference matcher", () => {
   it("path index: every matching entry is a candidate, lists ascend, an exactly filed path is a candidate only when it holds", () => {
-    fc.assert(
-      fc.property(tablesWithRequests, ([tables, specs]) => {
-        const { index, exact } = indexOf(tables, "http");
-        for (const spec of specs) {
-          const req = request(spec);
-          const got = new Set(candidates(index, req));
-          tables.http.entries.forEach((e, i) => {
-            const m = e.match as HttpMatchIR;
-            if (httpOk(m, req)) expect(got.has(i), `entry ${i} ${JSON.stringify(m.path)} for ${spec.path}`).toBe(true);
-            if (got.has(i) && exact.has(i)) expect(pathOk(m, req.path), `entry ${i} ${JSON.stringify(m.path)} for ${spec.path}`).toBe(true);
-          });
-        }
-      }),
-      fcParams(600),
-    );
+    agreesWithReference<HttpMatchIR>("http", httpOk, pathOk, (m) => m.path);
   });
 
   it("method index: every matching entry is a candidate, lists ascend, an exactly filed method is a candidate only when it holds", () => {
-    fc.assert(
-      fc.property(tablesWithRequests, ([tables, specs]) => {
-        const { index, exact } = indexOf(tables, "grpc");
-        for (const spec of specs) {
-          const req = request(spec);
-          const got = new Set(candidates(index, req));
-          tables.grpc.entries.forEach((e, i) => {
-            const m = e.match as GrpcMatchIR;
-            if (grpcOk(m, req)) expect(got.has(i), `entry ${i} ${JSON.stringify(m.method)} for ${spec.path}`).toBe(true);
-            if (got.has(i) && exact.has(i)) expect(grpcMethodOk(m, req.path), `entry ${i} ${JSON.stringify(m.method)} for ${spec.path}`).toBe(true);
-          });
-        }
-      }),
-      fcParams(600),
-    );
+    agreesWithReference<GrpcMatchIR>("grpc", grpcOk, grpcMethodOk, (m) => m.method);
   });
 });
 
