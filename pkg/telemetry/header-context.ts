@@ -11,11 +11,12 @@
 // W3CBaggagePropagator, so their parsing, limits and encoding stay OpenTelemetry's. Only the header is
 // read by us; those objects are made only for a request that carries one.
 // Takes header getters/setters (or header objects, written in place) and the propagator names; gives
-// HeaderReading, readHeaderContext, put and LightUnsampledSpan. Must not: throw on any header value, or read a header differently from OpenTelemetry.
+// HeaderReading, readHeaderContext and LightUnsampledSpan. Must not: throw on any header value, or read a header differently from OpenTelemetry.
 import type { TextMapGetter, TextMapPropagator } from "@opentelemetry/api";
 import { otelApi, otelCore } from "./otel-modules.ts";
 import type { SpanAttributes } from "./span-attributes.ts";
-import type { HeaderGetter, HeaderSetter, HeaderTarget, PropagatorName, SpanHandle } from "./tracing-types.ts";
+import { headerSetter } from "./propagation.ts";
+import { putHeader, type HeaderGetter, type HeaderSetter, type HeaderTarget, type PropagatorName, type SpanHandle } from "./tracing-types.ts";
 import { randomHexId } from "./unsampled-span.ts";
 
 /** Which formats a tracer reads and writes, from its configured propagator names (in extract order). */
@@ -166,13 +167,6 @@ export function readHeaderContext(f: HeaderFormats, get: HeaderGetter, out: Head
 }
 
 const rawGetter: TextMapGetter<string> = { get: (carrier) => carrier, keys: () => [] };
-const setterOf: { set(carrier: HeaderSetter | HeaderTarget, key: string, value: string): void } = { set: (carrier, key, value) => put(carrier, key, value) };
-
-/** Writes one header through a setter or straight into a header object. */
-export function put(target: HeaderSetter | HeaderTarget, name: string, value: string): void {
-  if (typeof target === "function") target(name, value);
-  else target[name] = value;
-}
 
 /**
  * A dropped request's span made from headers read by readHeaderContext: records nothing, and writes the
@@ -206,19 +200,19 @@ export class LightUnsampledSpan implements SpanHandle {
     for (const name of f.order) {
       switch (name) {
         case "tracecontext":
-          put(target, "traceparent", `00-${this.traceId}-${this.spanId}-00`);
-          if (this.traceState !== undefined) put(target, "tracestate", new (otelCore().TraceState)(this.traceState).serialize());
+          putHeader(target, "traceparent", `00-${this.traceId}-${this.spanId}-00`);
+          if (this.traceState !== undefined) putHeader(target, "tracestate", new (otelCore().TraceState)(this.traceState).serialize());
           break;
         case "baggage":
-          if (this.baggage !== undefined) f.baggagePropagator!.inject(f.baggagePropagator!.extract(otelApi().ROOT_CONTEXT, this.baggage, rawGetter), target, setterOf);
+          if (this.baggage !== undefined) f.baggagePropagator!.inject(f.baggagePropagator!.extract(otelApi().ROOT_CONTEXT, this.baggage, rawGetter), target, headerSetter);
           break;
         case "b3":
-          put(target, "b3", `${this.traceId}-${this.spanId}-0`);
+          putHeader(target, "b3", `${this.traceId}-${this.spanId}-0`);
           break;
         case "b3multi":
-          put(target, "x-b3-traceid", this.traceId);
-          put(target, "x-b3-spanid", this.spanId);
-          put(target, "x-b3-sampled", "0");
+          putHeader(target, "x-b3-traceid", this.traceId);
+          putHeader(target, "x-b3-spanid", this.spanId);
+          putHeader(target, "x-b3-sampled", "0");
           break;
       }
     }

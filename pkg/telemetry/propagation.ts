@@ -6,7 +6,7 @@
 // The OpenTelemetry packages are loaded when a propagator is built (otel-modules.ts), not at import.
 import type { Context, TextMapGetter, TextMapPropagator, TextMapSetter } from "@opentelemetry/api";
 import { otelApi, otelB3, otelCore } from "./otel-modules.ts";
-import type { HeaderGetter, HeaderSetter, HeaderTarget, PropagatorName } from "./tracing-types.ts";
+import { putHeader, type HeaderGetter, type HeaderSetter, type HeaderTarget, type PropagatorName } from "./tracing-types.ts";
 
 function propagatorOf(name: PropagatorName): TextMapPropagator {
   const { W3CBaggagePropagator, W3CTraceContextPropagator } = otelCore();
@@ -68,15 +68,9 @@ export const headerFnGetter: TextMapGetter<HeaderGetter> = {
   keys: () => [],
 };
 
-export const headerFnSetter: TextMapSetter<HeaderSetter> = {
+/** Writes through a header setter or straight into an outgoing request's header object (lower-case names, as node sends them). */
+export const headerSetter: TextMapSetter<HeaderSetter | HeaderTarget> = {
   set(carrier, key, value) {
-    carrier(key.toLowerCase(), value);
-  },
-};
-
-/** Writes straight into an outgoing request's header object (lower-case names, as node sends them). */
-export const headerRecordSetter: TextMapSetter<HeaderTarget> = {
-  set(carrier, key, value) {
-    carrier[key.toLowerCase()] = value;
+    putHeader(carrier, key.toLowerCase(), value);
   },
 };

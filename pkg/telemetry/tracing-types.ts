@@ -104,6 +104,12 @@ export function headerGetterOf(headers: Readonly<Record<string, string | readonl
   };
 }
 
+/** Writes one header through a setter or straight into a header object. */
+export function putHeader(target: HeaderSetter | HeaderTarget, name: string, value: string): void {
+  if (typeof target === "function") target(name, value);
+  else target[name] = value;
+}
+
 export function headerSetterOf(headers: Record<string, string | string[] | number | undefined>): HeaderSetter {
   return (name, value) => {
     headers[name] = value;

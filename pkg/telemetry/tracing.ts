@@ -23,7 +23,7 @@ import type { Context, Span, Tracer, TextMapPropagator } from "@opentelemetry/ap
 import type { BasicTracerProvider, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { otelApi, otelResources, otelSdk, otlpGrpcExporter, otlpHttpExporter } from "./otel-modules.ts";
 import { NOOP_SPAN, NOOP_TRACING } from "./noop-tracing.ts";
-import { buildPropagator, headerFnGetter, headerFnSetter, headerRecordSetter } from "./propagation.ts";
+import { buildPropagator, headerFnGetter, headerSetter } from "./propagation.ts";
 import { ratioSamples, ratioUpperBound } from "./ratio-sampling.ts";
 import { spanClockMs } from "./span-clock.ts";
 import { PooledIdGenerator, UnsampledSpanHandle, randomHexId } from "./unsampled-span.ts";
@@ -252,10 +252,7 @@ class SdkTracing implements Tracing {
 
   inject(span: SpanHandle, target: HeaderSetter | HeaderTarget): void {
     if (span instanceof LightUnsampledSpan) span.inject(this.formats, target);
-    else if (span instanceof SdkSpanHandle || span instanceof UnsampledSpanHandle) {
-      if (typeof target === "function") this.propagator.inject(span.context, target, headerFnSetter);
-      else this.propagator.inject(span.context, target, headerRecordSetter);
-    }
+    else if (span instanceof SdkSpanHandle || span instanceof UnsampledSpanHandle) this.propagator.inject(span.context, target, headerSetter);
   }
 
   forceFlush(): Promise<void> {

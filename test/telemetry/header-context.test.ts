@@ -11,7 +11,7 @@ import type { Context } from "@opentelemetry/api";
 import { headerFormatsOf, LightUnsampledSpan, newHeaderReading, readHeaderContext } from "../../pkg/telemetry/header-context.ts";
 import { initTracing, PROPAGATOR_NAMES, type PropagatorName, type Tracing } from "../../pkg/telemetry/index.ts";
 import { otelApi } from "../../pkg/telemetry/otel-modules.ts";
-import { buildPropagator, headerFnGetter, headerFnSetter } from "../../pkg/telemetry/propagation.ts";
+import { buildPropagator, headerFnGetter, headerSetter } from "../../pkg/telemetry/propagation.ts";
 import { fcParams } from "../support/fast-check-env.ts";
 
 type Headers = Record<string, string | string[]>;
@@ -59,7 +59,7 @@ const getterOf = (h: Headers) => (name: string) => h[name];
 function otelInject(prop: ReturnType<typeof buildPropagator>, base: Context, traceId: string, spanId: string, traceState: ReturnType<typeof api.trace.getSpanContext>): Record<string, string> {
   const out: Record<string, string> = {};
   const ctx = api.trace.setSpanContext(base, { traceId, spanId, traceFlags: api.TraceFlags.NONE, ...(traceState?.traceState === undefined ? {} : { traceState: traceState.traceState }) });
-  prop.inject(ctx, (k: string, v: string) => (out[k] = v), headerFnSetter);
+  prop.inject(ctx, (k: string, v: string) => (out[k] = v), headerSetter);
   return out;
 }
 
