@@ -8,7 +8,8 @@
 // - the pod binds listener ports below 1024 as UID 1337 with every capability dropped, through the
 //   namespaced sysctl net.ipv4.ip_unprivileged_port_start=0 (allowed by PSS baseline and restricted;
 //   an added NET_BIND_SERVICE never reaches a non-root process's effective set under the CRI);
-// - `weft proxy` through the image's `weft` launcher, which runs it from the proxy bundle (Dockerfile);
+// - `weft proxy` through the image's `weft` launcher, which runs it from the proxy bundle (Dockerfile)
+//   with the proxy's node arguments from WEFT_NODE_ARGS (no V8 pretenuring, pkg/util/proxy-node-options.ts);
 // - a readiness probe on the proxy's /ready (503 until a config is in force, its mesh certificate is
 //   issued and every listener is bound, and from SIGTERM on), so a rollout waits for the new pod and
 //   kube-proxy stops sending to it;
@@ -26,7 +27,7 @@
 // Must not: do I/O, or put anything secret in the objects (the trust bundle holds public roots only).
 import { createHash } from "node:crypto";
 import type { Gateway, ResourceSnapshot } from "../api/index.ts";
-import { PROXY_NODE_OPTIONS } from "../util/proxy-node-options.ts";
+import { NODE_ARGS_ENV, PROXY_NODE_ARGS, PROXY_NODE_OPTIONS } from "../util/proxy-node-options.ts";
 import { DISTRIBUTION_AUDIENCE } from "../ca/index.ts";
 import { proxyTracingEnv, type ProxyTracing } from "../../injector/index.ts";
 import { WORKLOAD_ENV } from "../telemetry/index.ts";
@@ -106,6 +107,8 @@ function proxyContainer(gw: Gateway, ns: string, name: string, ports: readonly n
       ...(o.tracing === undefined ? [] : proxyTracingEnv(o.tracing)),
       ...(o.trustBundle === undefined ? [] : [{ name: "WEFT_TRUST_BUNDLE", value: o.trustBundle() }]),
       { name: "NODE_OPTIONS", value: PROXY_NODE_OPTIONS },
+      // Node arguments NODE_OPTIONS refuses (no pretenuring), put on node's command line by the `weft` launcher.
+      { name: NODE_ARGS_ENV, value: PROXY_NODE_ARGS },
     ],
     volumeMounts: [{ name: "weft-token", mountPath: TOKEN_DIR, readOnly: true }],
     ports: [

@@ -5,7 +5,7 @@
 // sidecar's RSS climb to ~130-160 MB (compiled) at 1,000 req/s; a 2 MB semi-space keeps it ~35 MB lower
 // at the same CPU per request. A sidecar (CPU-limited, many per node) also runs its GC on the main thread only:
 // without GC helper threads its peak RSS is ~5-7 MB lower (median/mean of 24 peaks), again at the same CPU.
-// A sidecar does not let V8 pretenure (--no-allocation-site-pretenuring): when a burst leaves many requests in
+// No proxy (sidecar or gateway) lets V8 pretenure (--no-allocation-site-pretenuring): when a burst leaves many requests in
 // flight at one young-generation GC (a stalled process catching up), V8 marks their allocation sites "tenure"
 // and from then on allocates those per-request objects in the old generation, where they keep every young
 // object they point to alive through each scavenge; the whole request is then promoted (~4 kB per request
@@ -14,12 +14,15 @@
 // often with tracing on (docs/telemetry.md, "Cost of an unsampled request"). A proxy's long-lived data (its
 // config) is built rarely and can be promoted the ordinary way.
 // Node refuses both flags in NODE_OPTIONS, so they travel as node arguments in WEFT_NODE_ARGS, which the
-// image's `weft` launcher puts on node's command line (Dockerfile).
+// image's `weft` launcher puts on node's command line (Dockerfile). A gateway gets the pretenuring flag only:
+// it runs GC helper threads (its Deployment is sized by its owner, not one of many per node).
 // Must not: set --max-old-space-size low (an old-space limit that is hit kills the process; the
 // proxy's live set grows with the mesh config).
 /** NODE_OPTIONS for every proxy process (sidecar and gateway). */
 export const PROXY_NODE_OPTIONS = "--max-semi-space-size=2";
-/** Extra node arguments for a sidecar proxy (not accepted in NODE_OPTIONS). */
-export const SIDECAR_NODE_ARGS = "--single-threaded-gc --no-allocation-site-pretenuring";
+/** Node arguments for every proxy process (not accepted in NODE_OPTIONS): the gateway Deployment's. */
+export const PROXY_NODE_ARGS = "--no-allocation-site-pretenuring";
+/** Node arguments for a sidecar proxy: every proxy's, and GC on the main thread only. */
+export const SIDECAR_NODE_ARGS = `--single-threaded-gc ${PROXY_NODE_ARGS}`;
 /** The environment variable the image's `weft` launcher reads node arguments from. */
 export const NODE_ARGS_ENV = "WEFT_NODE_ARGS";

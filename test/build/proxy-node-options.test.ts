@@ -1,6 +1,7 @@
 // proxy-node-options: the proxy's V8 flags reach every place a proxy runs — the injected sidecar
 // container (native sidecar and legacy container) carries NODE_OPTIONS = PROXY_NODE_OPTIONS and
-// WEFT_NODE_ARGS = SIDECAR_NODE_ARGS, the provisioned gateway Deployment NODE_OPTIONS — Node honours
+// WEFT_NODE_ARGS = SIDECAR_NODE_ARGS, the provisioned gateway Deployment NODE_OPTIONS and WEFT_NODE_ARGS =
+// PROXY_NODE_ARGS (no pretenuring there either) — Node honours
 // NODE_OPTIONS (under an allocation loop the young generation stays small with it and grows far larger
 // without), and the image's `weft` launcher (the printf in the Dockerfile, run here with sh) puts
 // WEFT_NODE_ARGS on node's command line ahead of the script and passes the arguments through; those
@@ -14,7 +15,7 @@ import { describe, expect, it } from "vitest";
 import type { Gateway, Namespace, Pod } from "../../pkg/api/index.ts";
 import { applyJsonPatch, DEFAULT_INJECTOR_CONFIG, mutate, PROXY_CONTAINER } from "../../injector/index.ts";
 import { desiredGatewayObjects } from "../../pkg/controller/gateway-objects.ts";
-import { NODE_ARGS_ENV, PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../../pkg/util/proxy-node-options.ts";
+import { NODE_ARGS_ENV, PROXY_NODE_ARGS, PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../../pkg/util/proxy-node-options.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const node = join(root, "node_modules/.bin/node");
@@ -47,6 +48,7 @@ describe("proxy V8 flags where the proxy runs", () => {
     };
     expect(tenured([])).toBeGreaterThan(0);
     expect(tenured(SIDECAR_NODE_ARGS.split(" "))).toBe(0);
+    expect(tenured(PROXY_NODE_ARGS.split(" "))).toBe(0);
   });
 
   it("the injected proxy container carries NODE_OPTIONS (native sidecar and legacy container)", () => {
@@ -90,7 +92,7 @@ describe("proxy V8 flags where the proxy runs", () => {
     }
   });
 
-  it("the provisioned gateway Deployment carries NODE_OPTIONS, with and without a trust bundle", () => {
+  it("the provisioned gateway Deployment carries NODE_OPTIONS and the no-pretenuring node arguments, with and without a trust bundle", () => {
     const gw = { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "public", namespace: "edge", uid: "u1" },
       spec: { gatewayClassName: "weft", listeners: [{ name: "http", protocol: "HTTP", port: 80 }] } } as Gateway;
     for (const trustBundle of [undefined, () => "PEM"]) {
@@ -98,6 +100,10 @@ describe("proxy V8 flags where the proxy runs", () => {
         spec?: { template?: { spec: { containers: Container[] } } } }[];
       const c = objs.find((o) => o.kind === "Deployment")!.spec!.template!.spec.containers[0]!;
       expect(c.env?.filter((e) => e.name === "NODE_OPTIONS")).toEqual([{ name: "NODE_OPTIONS", value: PROXY_NODE_OPTIONS }]);
+      expect(c.env?.filter((e) => e.name === NODE_ARGS_ENV)).toEqual([{ name: NODE_ARGS_ENV, value: PROXY_NODE_ARGS }]);
+      expect(PROXY_NODE_ARGS.split(" ")).toContain("--no-allocation-site-pretenuring");
+      // Through the launcher (the Deployment's command), not around it.
+      expect((c as Container & { command?: string[] }).command).toEqual(["weft"]);
     }
   });
 

@@ -58,7 +58,7 @@ async function inject(): Promise<{ name: string; value?: string }[]> {
 }
 
 /** What every gateway pod carries besides trust material: node flags and its traces' resource (pod, node, workload). */
-const IDENTITY_ENV = new Set(["NODE_OPTIONS", "POD_NAME", "NODE_NAME", "WEFT_WORKLOAD"]);
+const IDENTITY_ENV = new Set(["NODE_OPTIONS", "WEFT_NODE_ARGS", "POD_NAME", "NODE_NAME", "WEFT_WORKLOAD"]);
 
 describe("trust bundle for injected proxies", () => {
   it("the injected proxy carries WEFT_TRUST_BUNDLE equal to the CA's bundle", async () => {
