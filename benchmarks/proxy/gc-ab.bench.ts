@@ -21,7 +21,7 @@ const root = resolve(import.meta.dirname, "../..");
 const baselines = (process.env.BENCH_BASELINE ?? "").split(":").filter((d) => d !== "").map((d) => resolve(d));
 const requests = Math.max(1000, Number(process.env.BENCH_GC_REQUESTS ?? 40_000));
 const rounds = Math.max(1, Number(process.env.BENCH_GC_ROUNDS ?? 6));
-const protocol = process.env.BENCH_GC_PROTOCOL === "grpc" ? "grpc" : "h2c";
+const protocol = process.env.BENCH_GC_PROTOCOL === "grpc" || process.env.BENCH_GC_PROTOCOL === "http1" ? process.env.BENCH_GC_PROTOCOL : "h2c";
 const emit = (o: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
 const median = (xs: number[]): number => {
   const a = [...xs].sort((x, y) => x - y);
@@ -54,8 +54,9 @@ const grpcBody = join(tmpdir(), `weft-gc-ab-${process.pid}.bin`);
 writeFileSync(grpcBody, Buffer.concat([Buffer.from([0, 0, 0, 0, 64]), Buffer.alloc(64, "g")]));
 function h2load(port: number): number {
   const extra = protocol === "grpc" ? ["-d", grpcBody, "-H", "content-type: application/grpc", "-H", "te: trailers"] : [];
-  const path = protocol === "grpc" ? "/bench.Echo/Unary" : "/h2";
-  const r = spawnSync("h2load", ["-c", "8", "-m", "16", "-n", String(requests), ...extra, `http://127.0.0.1:${port}${path}`], { encoding: "utf8", timeout: 120_000 });
+  const path = protocol === "grpc" ? "/bench.Echo/Unary" : protocol === "http1" ? "/" : "/h2";
+  const conns = protocol === "http1" ? ["--h1", "-c", "32", "-m", "1"] : ["-c", "8", "-m", "16"];
+  const r = spawnSync("h2load", [...conns, "-n", String(requests), ...extra, `http://127.0.0.1:${port}${path}`], { encoding: "utf8", timeout: 120_000 });
   return Number(/status codes: (\d+) 2xx/.exec(r.stdout ?? "")?.[1] ?? 0);
 }
 /** utime + stime of a process, in clock ticks (100 per second). */

@@ -15,6 +15,7 @@ import { checkValue, fieldLines, headersOf } from "../h1/h1-headers.ts";
 import type { H1UpstreamConn, ResponseSink } from "./h1-upstream-conn.ts";
 import type { Dialed, H1Pool } from "./pool-h1.ts";
 import { failure, type ProxyFailureError } from "../rescue.ts";
+import type { Readable } from "node:stream";
 import type { Attempt, UpstreamRequest, UpstreamResponse } from "./upstream-types.ts";
 
 /** The peer closed the connection: on a kept-alive one before any answer byte (stale), or on a new one before it was usable. */
@@ -40,120 +41,163 @@ function requestHead(req: UpstreamRequest, bodyLength: number | undefined, chunk
 
 /** One attempt over a pooled connection under `key` (a new one from `dial` when none is idle). */
 export function sendH1(pool: H1Pool, key: string, dial: () => Dialed, req: UpstreamRequest, classify: (e: unknown, connected: boolean) => ProxyFailureError, queued = false): Attempt {
-  let abort: () => void = () => {};
-  const response = new Promise<UpstreamResponse>((resolve, reject) => {
-    let settled = false;
-    let conn: H1UpstreamConn | undefined;
-    let answer: H1Answer | undefined;
-    let cancelOpen: (() => void) | undefined;
-    const streamed = req.body !== undefined && !Buffer.isBuffer(req.body) ? req.body : undefined;
-    let detach = () => {};
-    const buffered = Buffer.isBuffer(req.body) ? req.body : undefined;
-    // A streamed body keeps the client's Content-Length, or goes chunked without one.
-    const chunked = streamed !== undefined && req.headers["content-length"] === undefined;
-    let head: string;
+  return new H1Try(pool, key, dial, req, classify, queued);
+}
+
+/**
+ * One try, as one object: the attempt the stack holds and the sink its connection reports to (on the path
+ * of every HTTP/1.1 request, where a closure per callback showed in the allocation per request).
+ */
+class H1Try implements Attempt, ResponseSink {
+  readonly response: Promise<UpstreamResponse>;
+  private resolve!: (r: UpstreamResponse) => void;
+  private reject!: (e: unknown) => void;
+  private readonly pool: H1Pool;
+  private readonly key: string;
+  private readonly dial: () => Dialed;
+  private readonly req: UpstreamRequest;
+  private readonly classify: (e: unknown, connected: boolean) => ProxyFailureError;
+  private readonly queued: boolean;
+  private requestText = "";
+  private settled = false;
+  private conn: H1UpstreamConn | undefined;
+  private answer: H1Answer | undefined;
+  private cancelOpen: (() => void) | undefined;
+  /** Removes the streamed body's listeners (set while a streamed body is being sent). */
+  private detach: (() => void) | undefined;
+  /**
+   * A new connection the peer closed before it was usable (e.g. an inbound sidecar that gave up waiting
+   * for a ClientHello on a starved machine) carried no request byte: it is dialled once more, whatever
+   * the method.
+   */
+  private redials = 1;
+
+  constructor(pool: H1Pool, key: string, dial: () => Dialed, req: UpstreamRequest, classify: (e: unknown, connected: boolean) => ProxyFailureError, queued: boolean) {
+    this.response = new Promise<UpstreamResponse>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.pool = pool;
+    this.key = key;
+    this.dial = dial;
+    this.req = req;
+    this.classify = classify;
+    this.queued = queued;
     try {
-      head = requestHead(req, buffered?.length, chunked);
+      const body = req.body;
+      // A streamed body keeps the client's Content-Length, or goes chunked without one.
+      const chunked = body !== undefined && !Buffer.isBuffer(body) && req.headers["content-length"] === undefined;
+      this.requestText = requestHead(req, Buffer.isBuffer(body) ? body.length : undefined, chunked);
     } catch (e) {
-      reject(classify(e, false));
+      this.settled = true;
+      this.reject(classify(e, false));
       return;
     }
+    const idle = pool.idle(key);
+    if (idle !== undefined) this.start(idle);
+    else this.open(true);
+  }
 
-    const fail = (e: unknown, connected: boolean, stale = false) => {
-      if (settled) return;
-      settled = true;
-      detach();
-      const f = classify(e, connected);
-      if (stale) f.staleConnection = true;
-      reject(f);
-    };
-    const sink: ResponseSink = {
-      head(status, raw) {
-        if (settled) return;
-        settled = true;
-        answer = new H1Answer(status, headersOf(raw), conn);
-        resolve(answer);
-      },
-      data(chunk) {
-        return answer === undefined ? true : answer.data(chunk);
-      },
-      end(t) {
-        answer?.end(t.length > 0 ? headersOf(t) : undefined);
-      },
-      fail(err, answered) {
-        if (answered) {
-          answer?.fail(err);
-          return;
-        }
-        fail(err, true, conn !== undefined && conn.served > 0 && closedCodes.has((err as { code?: string }).code ?? ""));
-      },
-    };
-    const start = (c: H1UpstreamConn) => {
-      conn = c;
-      cancelOpen = undefined;
-      c.run(sink, head, req.method === "HEAD", buffered);
-      if (streamed === undefined) {
-        c.requestFinished();
+  abort(): void {
+    const unanswered = !this.settled;
+    this.settled = true;
+    this.detach?.();
+    this.cancelOpen?.();
+    if (this.answer !== undefined) this.answer.abandon();
+    else this.conn?.abort();
+    if (unanswered) this.reject(failure("upstream_reset", "upstream attempt aborted"));
+  }
+
+  // ---- the connection's report (ResponseSink)
+
+  head(status: number, raw: string[]): void {
+    if (this.settled) return;
+    this.settled = true;
+    const answer = new H1Answer(status, headersOf(raw), this.conn);
+    this.answer = answer;
+    this.resolve(answer);
+  }
+
+  data(chunk: Buffer): boolean {
+    return this.answer === undefined ? true : this.answer.data(chunk);
+  }
+
+  end(t: string[]): void {
+    this.answer?.end(t.length > 0 ? headersOf(t) : undefined);
+  }
+
+  fail(err: Error, answered: boolean): void {
+    if (answered) {
+      this.answer?.fail(err);
+      return;
+    }
+    const conn = this.conn;
+    this.failed(err, true, conn !== undefined && conn.served > 0 && closedCodes.has((err as { code?: string }).code ?? ""));
+  }
+
+  private failed(e: unknown, connected: boolean, stale = false): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.detach?.();
+    const f = this.classify(e, connected);
+    if (stale) f.staleConnection = true;
+    this.reject(f);
+  }
+
+  private open(first: boolean): void {
+    this.cancelOpen = this.pool.open(this.key, this.dial, (c) => {
+      if (this.settled) c.destroy();
+      else this.start(c);
+    }, (e) => {
+      if (this.redials > 0 && !this.settled && closedCodes.has((e as { code?: string }).code ?? "")) {
+        this.redials--;
+        this.open(false);
         return;
       }
-      const onData = (chunk: Buffer) => {
-        if (chunk.length === 0) return;
-        const ok = chunked ? (c.write(`${chunk.length.toString(16)}\r\n`), c.write(chunk), c.write("\r\n")) : c.write(chunk);
-        if (!ok) {
-          streamed.pause();
-          c.socket.once("drain", () => streamed.resume());
-        }
-      };
-      const onEnd = () => {
-        detach();
-        if (chunked) c.write("0\r\n\r\n");
-        c.requestFinished();
-      };
-      const onError = () => {
-        detach();
-        c.abort();
-      };
-      detach = () => {
-        streamed.off("data", onData);
-        streamed.off("end", onEnd);
-        streamed.off("error", onError);
-      };
-      streamed.on("data", onData);
-      streamed.once("end", onEnd);
-      streamed.once("error", onError);
-    };
-    abort = () => {
-      const unanswered = !settled;
-      settled = true;
-      detach();
-      cancelOpen?.();
-      if (answer !== undefined) answer.abandon();
-      else conn?.abort();
-      if (unanswered) reject(failure("upstream_reset", "upstream attempt aborted"));
-    };
-    const idle = pool.idle(key);
-    if (idle !== undefined) {
-      start(idle);
+      this.failed(e, false);
+    }, this.queued && first);
+  }
+
+  private start(c: H1UpstreamConn): void {
+    this.conn = c;
+    this.cancelOpen = undefined;
+    const body = this.req.body;
+    if (body === undefined || Buffer.isBuffer(body)) {
+      c.run(this, this.requestText, this.req.method === "HEAD", body);
+      c.requestFinished();
       return;
     }
-    // A new connection the peer closed before it was usable (e.g. an inbound sidecar that gave up waiting
-    // for a ClientHello on a starved machine) carried no request byte: it is dialled once more, whatever
-    // the method. (Made here, not for every request: most take an idle connection.)
-    let redials = 1;
-    const open = (first: boolean): void => {
-      cancelOpen = pool.open(key, dial, (c) => {
-        if (settled) c.destroy();
-        else start(c);
-      }, (e) => {
-        if (redials > 0 && !settled && closedCodes.has((e as { code?: string }).code ?? "")) {
-          redials--;
-          open(false);
-          return;
-        }
-        fail(e, false);
-      }, queued && first);
+    c.run(this, this.requestText, this.req.method === "HEAD");
+    this.stream(c, body);
+  }
+
+  /** Sends a streamed body: as it comes with the client's Content-Length, else chunked. */
+  private stream(c: H1UpstreamConn, streamed: Readable): void {
+    const chunked = this.req.headers["content-length"] === undefined;
+    const onData = (chunk: Buffer) => {
+      if (chunk.length === 0) return;
+      const ok = chunked ? (c.write(`${chunk.length.toString(16)}\r\n`), c.write(chunk), c.write("\r\n")) : c.write(chunk);
+      if (!ok) {
+        streamed.pause();
+        c.socket.once("drain", () => streamed.resume());
+      }
     };
-    open(true);
-  });
-  return { response, abort: () => abort() };
+    const onEnd = () => {
+      this.detach?.();
+      if (chunked) c.write("0\r\n\r\n");
+      c.requestFinished();
+    };
+    const onError = () => {
+      this.detach?.();
+      c.abort();
+    };
+    this.detach = () => {
+      streamed.off("data", onData);
+      streamed.off("end", onEnd);
+      streamed.off("error", onError);
+    };
+    streamed.on("data", onData);
+    streamed.once("end", onEnd);
+    streamed.once("error", onError);
+  }
 }

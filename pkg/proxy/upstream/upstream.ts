@@ -53,6 +53,8 @@ export class Upstream {
   private readonly connectedSessions = new WeakSet<ClientHttp2Session>();
   /** Why a session died (TLS/identity failures surface here, not on its streams). */
   private readonly sessionErrors = new WeakMap<ClientHttp2Session, unknown>();
+  /** Plain endpoints' pool keys and dialers, by address and port (made once, not per request); bounded. */
+  private readonly plainDials = new Map<string, Map<number, { key: string; dial: () => Dialed }>>();
 
   constructor(h1: H1Pool, h2: H2Pool, connectTimeoutMs: number) {
     this.h1 = h1;
@@ -108,11 +110,27 @@ export class Upstream {
     if (target.protocol === "h2") return this.sendH2(target, req);
     const identity = target.meshIdentity;
     if (identity === undefined) {
-      const { key, dial } = plainDial(target.address, target.port);
+      const { key, dial } = this.plainDialOf(target.address, target.port);
       return sendH1(this.h1, key, dial, req, classify);
     }
     const key = `tls|${this.meshGeneration}|${identity}|${endpointKey(target.address, target.port)}`;
     return sendH1(this.h1, key, () => this.meshH1Dial(target.address, target.port, identity), req, classify, true);
+  }
+
+  private plainDialOf(address: string, port: number): { key: string; dial: () => Dialed } {
+    let byPort = this.plainDials.get(address);
+    if (byPort === undefined) {
+      // Endpoints come and go with their pods: past a few thousand addresses, start over.
+      if (this.plainDials.size >= 4096) this.plainDials.clear();
+      byPort = new Map();
+      this.plainDials.set(address, byPort);
+    }
+    let d = byPort.get(port);
+    if (d === undefined) {
+      d = plainDial(address, port);
+      byPort.set(port, d);
+    }
+    return d;
   }
 
   /** A pooled mesh connection: the mesh socket, usable once the handshake and the SPIFFE check passed. */
