@@ -30,6 +30,11 @@ export interface Downstream {
   finished(): boolean;
   /** `expectTrailers`: trailers may follow the body (h2 then holds the stream open for them). */
   head(status: number, headers: OutgoingHttpHeaders, expectTrailers?: boolean): void;
+  /**
+   * HTTP/1.x only: instead of head(), an upstream HTTP/1.1 answer's head that nothing changes, its fields
+   * (name/value pairs from the strict parser) passed on as received, minus those `drop` names.
+   */
+  headAsReceived?(status: number, raw: readonly string[], drop: (name: string) => boolean): void;
   write(chunk: Buffer): boolean;
   onDrain(fn: () => void): void;
   end(trailers?: OutgoingHttpHeaders): void;

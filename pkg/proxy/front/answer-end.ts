@@ -9,7 +9,11 @@ import { spanClockMs } from "../../telemetry/index.ts";
 /** The Content-Length an answer declares, when it is one plain decimal number. */
 export function declaredLength(headers: OutgoingHttpHeaders): number | undefined {
   const v = headers["content-length"];
-  const s = typeof v === "number" ? String(v) : Array.isArray(v) ? undefined : v;
+  return lengthOf(typeof v === "number" ? String(v) : Array.isArray(v) ? undefined : v);
+}
+
+/** A Content-Length value as a number, when it is one plain decimal number. */
+export function lengthOf(s: string | undefined): number | undefined {
   return s !== undefined && /^\d{1,15}$/.test(s) ? Number(s) : undefined;
 }
 

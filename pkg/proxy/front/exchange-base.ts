@@ -7,7 +7,7 @@
 // socket or stream, or decide an answer.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { spanClockMs } from "../../telemetry/index.ts";
-import { declaredLength, endOnLength } from "./answer-end.ts";
+import { declaredLength, endOnLength, lengthOf } from "./answer-end.ts";
 
 export abstract class ExchangeBase {
   readonly method: string;
@@ -52,6 +52,12 @@ export abstract class ExchangeBase {
   protected answered(status: number, headers: OutgoingHttpHeaders): void {
     this.status = status;
     this.declared = declaredLength(headers);
+  }
+
+  /** The answer's head, passed on as received: its status, and its Content-Length value. */
+  protected answeredWithLength(status: number, contentLength: string | undefined): void {
+    this.status = status;
+    this.declared = lengthOf(contentLength);
   }
 
   /** `chunk` of the answer's body is written: counted, and the span ends once the declared length is reached. */

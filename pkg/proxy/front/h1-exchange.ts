@@ -10,7 +10,7 @@ import { Readable } from "node:stream";
 import type { Downstream } from "../downstream.ts";
 import { spanClockMs } from "../../telemetry/index.ts";
 import { ExchangeBase } from "./exchange-base.ts";
-import { httpDate, responseHead, trailerBlock } from "../h1/h1-headers.ts";
+import { httpDate, passThroughFields, responseHead, statusLine, trailerBlock } from "../h1/h1-headers.ts";
 
 /** What an exchange needs from its connection. */
 export interface ExchangeHost {
@@ -124,12 +124,25 @@ export class H1Exchange extends ExchangeBase implements Downstream {
     if (this.started()) return;
     const r = responseHead(status, headers);
     this.answered(status, headers);
+    this.frame(status, r.text, r.contentLength, r.hasDate);
+  }
+
+  /** An upstream HTTP/1.1 answer's head with nothing to change: its fields go out as received (passThroughFields). */
+  headAsReceived(status: number, raw: readonly string[], drop: (name: string) => boolean): void {
+    if (this.started()) return;
+    const f = passThroughFields(raw, drop);
+    this.answeredWithLength(status, f.contentLength);
+    this.frame(status, `${statusLine(status)}${f.text}`, f.contentLength !== undefined, f.hasDate);
+  }
+
+  /** The head's framing (body or none, chunked, close) around the status line and fields in `text`. */
+  private frame(status: number, fields: string, contentLength: boolean, hasDate: boolean): void {
     this.headSet = true;
     this.noBody = this.method === "HEAD" || status === 204 || status === 304 || status < 200;
-    this.chunked = !this.noBody && !r.contentLength && this.http11;
-    this.closeAfter = !this.keepAlive || this.host.draining || !this.requestComplete || (!this.noBody && !r.contentLength && !this.http11);
-    let text = r.text;
-    if (!r.hasDate) text += `date: ${httpDate(Date.now())}\r\n`;
+    this.chunked = !this.noBody && !contentLength && this.http11;
+    this.closeAfter = !this.keepAlive || this.host.draining || !this.requestComplete || (!this.noBody && !contentLength && !this.http11);
+    let text = fields;
+    if (!hasDate) text += `date: ${httpDate(Date.now())}\r\n`;
     if (this.chunked) text += "transfer-encoding: chunked\r\n";
     if (this.closeAfter) text += "connection: close\r\n";
     else if (!this.http11) text += "connection: keep-alive\r\n";

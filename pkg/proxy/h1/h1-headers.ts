@@ -3,7 +3,8 @@
 // lower-cased; duplicates combined as node:http does: set-cookie kept as a list, cookie joined with "; ",
 // fields that may appear once keep the first, others joined with ", "). responseHead renders a status
 // line and header block, refusing (ERR_INVALID_*) a name that is not a token or a value with CR, LF or
-// NUL — a filter can never inject a header line.
+// NUL — a filter can never inject a header line. passThroughFields renders a received head's fields as
+// they came (the strict parser already refused what the checks would), minus the ones the caller drops.
 // Must not: do I/O.
 import { STATUS_CODES, validateHeaderName, validateHeaderValue, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
 
@@ -28,6 +29,9 @@ const firstWins = new Set([
   "server",
   "user-agent",
 ]);
+
+/** Each first-wins field's bit, for passThroughFields' repeats (fewer than 32 fields). */
+const firstWinsBit = new Map([...firstWins].map((name, i) => [name, 1 << i]));
 
 export function headersOf(raw: readonly string[]): IncomingHttpHeaders {
   // A plain object (fast properties, as node's own): inherited names like "constructor" are not strings,
@@ -101,13 +105,54 @@ export function fieldLines(headers: OutgoingHttpHeaders, omit?: (name: string) =
   return text;
 }
 
+/** An HTTP/1.1 status line. */
+export function statusLine(status: number): string {
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
+}
+
 /** Status line plus the given fields (checked as fieldLines does). */
 export function responseHead(status: number, headers: OutgoingHttpHeaders): { text: string; contentLength: boolean; hasDate: boolean } {
   return {
-    text: `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n${fieldLines(headers)}`,
+    text: `${statusLine(status)}${fieldLines(headers)}`,
     contentLength: headers["content-length"] !== undefined,
     hasDate: headers.date !== undefined,
   };
+}
+
+/** A received head's fields as passThroughFields renders them, with what framing needs from them. */
+export interface PassedFields {
+  /** "name: value" lines, names lower-cased. */
+  readonly text: string;
+  /** The (first) Content-Length value, when there is one. */
+  readonly contentLength: string | undefined;
+  readonly hasDate: boolean;
+}
+
+/**
+ * A received head's fields (name/value pairs from the strict parser, which refuses a name that is not a
+ * token and a value with CR, LF, NUL or another control character: nothing to check again) as lines, as
+ * they came: without the fields `drop` names (given the lower-cased name) and without the repeats of a
+ * field that may appear once (the first wins, as in headersOf). Other repeated fields stay separate lines
+ * (RFC 9110 §5.3: the same as one combined line).
+ */
+export function passThroughFields(raw: readonly string[], drop: (name: string) => boolean): PassedFields {
+  let text = "";
+  let contentLength: string | undefined;
+  let hasDate = false;
+  let seen = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (drop(name)) continue;
+    const value = raw[i + 1]!;
+    const bit = firstWinsBit.get(name);
+    if (bit !== undefined) {
+      if ((seen & bit) !== 0) continue;
+      seen |= bit;
+      if (name === "content-length") contentLength = value;
+    } else if (name === "date") hasDate = true;
+    text += `${name}: ${value}\r\n`;
+  }
+  return { text, contentLength, hasDate };
 }
 
 /** Trailer fields as a chunked-encoding trailer section (after the last chunk, before the final CRLF). */

@@ -127,11 +127,28 @@ export function forwardResponseHeaders(h: IncomingHttpHeaders): OutgoingHttpHead
   const out: OutgoingHttpHeaders = {};
   for (const name in h) {
     const v = h[name];
-    if (v === undefined || name.charCodeAt(0) === 58 || alwaysHopByHop.has(name) || name === "te") continue;
+    if (v === undefined || droppedFromResponse(name)) continue;
     if (named !== undefined && named.has(name)) continue;
     out[name] = v;
   }
   return out;
+}
+
+/** What forwardResponseHeaders drops whatever Connection says (lower-case names). */
+const droppedFromResponse = (name: string): boolean => name.charCodeAt(0) === 58 || alwaysHopByHop.has(name) || name === "te";
+
+/**
+ * forwardResponseHeaders' rule for a head passed on as received (name/value pairs): a predicate over
+ * lower-cased names, the fields its Connection fields name included.
+ */
+export function responseFieldDrop(raw: readonly string[]): (name: string) => boolean {
+  let connection: string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const n = raw[i]!;
+    if (n.length === 10 && n.toLowerCase() === "connection") (connection ??= []).push(raw[i + 1]!);
+  }
+  const named = connectionNamed(connection === undefined || connection.length > 1 ? connection : connection[0]);
+  return named === undefined ? droppedFromResponse : (name) => droppedFromResponse(name) || named.has(name);
 }
 
 /** Split a request target into path and query; undefined when it is not origin-form (or absolute-form). */

@@ -4,7 +4,9 @@
 // can come and the client takes them (gRPC, an announced `Trailer`, `TE: trailers`, RFC 9110 §10.1.4);
 // the body streams with backpressure. An answer cut short upstream (RST_STREAM, a socket closed mid-body)
 // resets the exchange instead of ending it cleanly; a client that leaves stops the attempt. An answer that
-// arrives after the exchange is over is dropped.
+// arrives after the exchange is over is dropped. An HTTP/1.1 answer to an HTTP/1.x client that no filter,
+// CORS or session token changes keeps its fields as received (hop-by-hop ones dropped by the same rule),
+// instead of being turned into a header object and rendered again.
 // Takes the response modifiers and the next Dispatch; gives an Exchange. Must not: answer twice, or
 // hand a truncated answer to the client as complete.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
@@ -14,7 +16,7 @@ import type { Downstream } from "../downstream.ts";
 import { failure } from "../rescue.ts";
 import type { RelaySink } from "../upstream/upstream-types.ts";
 import { applyHeaderModifier } from "./filters-headers.ts";
-import { acceptsTrailers, forwardResponseHeaders } from "./hygiene.ts";
+import { acceptsTrailers, forwardResponseHeaders, responseFieldDrop } from "./hygiene.ts";
 import type { Dispatch, Exchange, ProxyRequest } from "./request.ts";
 import type { UpstreamResponse } from "../upstream/upstream-types.ts";
 
@@ -67,9 +69,12 @@ function cutShort(body: Readable): boolean {
  */
 function relay(req: ProxyRequest, res: UpstreamResponse, modifiers: readonly HeaderModifierIR[], done: () => void): void {
   const down: Downstream = req.down;
-  const headers = responseHeaders(req, res, modifiers);
+  const raw = res.rawHeaders;
+  const asReceived = raw !== undefined && !res.endStream && down.headAsReceived !== undefined && modifiers.length === 0 && req.corsHeaders === undefined && req.sessionHeaders === undefined;
+  const headers = asReceived ? undefined : responseHeaders(req, res, modifiers);
   try {
-    if (res.endStream) {
+    if (headers === undefined) down.headAsReceived!(res.status, raw!, responseFieldDrop(raw!));
+    else if (res.endStream) {
       req.endTry("relayed");
       if (down.h2 && res.status === 200) down.trailersOnly(headers);
       else {
@@ -78,8 +83,7 @@ function relay(req: ProxyRequest, res: UpstreamResponse, modifiers: readonly Hea
       }
       done();
       return;
-    }
-    down.head(res.status, headers, req.grpc || res.headers.trailer !== undefined || acceptsTrailers(down.headers.te));
+    } else down.head(res.status, headers, req.grpc || res.headers.trailer !== undefined || acceptsTrailers(down.headers.te));
   } catch (e) {
     // Headers node refuses to send (e.g. a response filter set an invalid value): free the upstream.
     req.attempt?.abort();

@@ -1,10 +1,12 @@
 // h1-answer: an HTTP/1.1 upstream answer (upstream-h1) as an UpstreamResponse. Its body reaches the
 // downstream one of two ways: relayTo(sink) hands each chunk straight to the sink (no stream in between,
 // the relay's common case), or `body` makes a Readable on first use (retry drain, mirror, tests). Chunks
-// that arrive before either is attached are held; backpressure pauses the upstream connection.
+// that arrive before either is attached are held; backpressure pauses the upstream connection. The head's
+// fields stay as received (rawHeaders); the header object is made when someone reads it.
 // Must not: deliver a chunk twice, or both ways at once.
 import type { IncomingHttpHeaders } from "node:http";
 import { Readable } from "node:stream";
+import { headersOf } from "../h1/h1-headers.ts";
 import type { H1UpstreamConn } from "./h1-upstream-conn.ts";
 import type { RelaySink, UpstreamResponse } from "./upstream-types.ts";
 
@@ -27,7 +29,7 @@ class AnswerBody extends Readable {
 
 export class H1Answer implements UpstreamResponse {
   readonly status: number;
-  readonly headers: IncomingHttpHeaders;
+  readonly rawHeaders: readonly string[];
   readonly endStream = false;
   conn: H1UpstreamConn | undefined;
   private trailerFields: IncomingHttpHeaders | undefined;
@@ -37,13 +39,18 @@ export class H1Answer implements UpstreamResponse {
   private sink: RelaySink | undefined;
   private stream: AnswerBody | undefined;
   private gone = false;
+  private fields: IncomingHttpHeaders | undefined;
   /** The drain callback is registered (behind). */
   private resumes = false;
 
-  constructor(status: number, headers: IncomingHttpHeaders, conn: H1UpstreamConn | undefined) {
+  constructor(status: number, rawHeaders: readonly string[], conn: H1UpstreamConn | undefined) {
     this.status = status;
-    this.headers = headers;
+    this.rawHeaders = rawHeaders;
     this.conn = conn;
+  }
+
+  get headers(): IncomingHttpHeaders {
+    return (this.fields ??= headersOf(this.rawHeaders));
   }
 
   trailers(): IncomingHttpHeaders | undefined {

@@ -113,7 +113,7 @@ class H1Try implements Attempt, ResponseSink {
   head(status: number, raw: string[]): void {
     if (this.settled) return;
     this.settled = true;
-    const answer = new H1Answer(status, headersOf(raw), this.conn);
+    const answer = new H1Answer(status, raw, this.conn);
     this.answer = answer;
     this.resolve(answer);
   }

@@ -24,6 +24,8 @@ export interface UpstreamRequest {
 export interface UpstreamResponse {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
+  /** HTTP/1.1 answers: the head's fields as the strict parser gave them (name/value pairs), to pass on unchanged. */
+  readonly rawHeaders?: readonly string[];
   readonly body: Readable;
   /** h2 HEADERS carried END_STREAM (gRPC trailers-only answer). */
   readonly endStream: boolean;
