@@ -1,7 +1,7 @@
 // tracing: `initTracing(cfg)` gives the tracing facade. Off (no cfg or enabled=false) gives the
 // shared no-op facade and creates no SDK object. On, it builds a BasicTracerProvider with a
-// parent-based ratio sampler, an OTLP exporter (gRPC or HTTP/JSON) behind a batch processor, and
-// the configured propagators; contexts are passed explicitly (no global context manager).
+// parent-based ratio sampler, an OTLP export (HTTP/JSON: spans encoded at their end, encoded-span-export.ts;
+// gRPC: the SDK's batch processor and exporter), and the configured propagators; contexts are passed explicitly (no global context manager).
 // The sampling decision is taken here first (parent's sampled flag, else the ratio sampler's arithmetic on
 // a pre-drawn trace id that the SDK then uses, ratio-sampling.ts): sampled requests get SDK spans, dropped
 // ones a light handle that propagates the same context at a fraction of the cost. The headers are read
@@ -20,8 +20,10 @@
 // Must not: register global providers/propagators, throw on a request path, or log secrets.
 import type * as Api from "@opentelemetry/api";
 import type { Context, Span, Tracer, TextMapPropagator } from "@opentelemetry/api";
-import type { BasicTracerProvider, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { otelApi, otelResources, otelSdk, otlpGrpcExporter, otlpHttpExporter } from "./otel-modules.ts";
+import type * as SdkTraceBase from "@opentelemetry/sdk-trace-base";
+import type { BasicTracerProvider, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { EncodedSpanProcessor } from "./encoded-span-export.ts";
+import { otelApi, otelResources, otelSdk, otlpGrpcExporter } from "./otel-modules.ts";
 import { NOOP_SPAN, NOOP_TRACING } from "./noop-tracing.ts";
 import { buildPropagator, headerFnGetter, headerSetter } from "./propagation.ts";
 import { ratioSamples, ratioUpperBound } from "./ratio-sampling.ts";
@@ -136,11 +138,18 @@ class SdkSpanHandle implements SpanHandle {
   }
 }
 
-function exporterOf(cfg: TracingConfig): SpanExporter | undefined {
+/** The span processor exporting to the configured endpoint, if any. OTLP/HTTP: spans encoded at their end
+ *  (encoded-span-export.ts); OTLP/gRPC: the SDK's batch processor and gRPC exporter. */
+function processorOf(sdk: typeof SdkTraceBase, cfg: TracingConfig): SpanProcessor | undefined {
   if (cfg.otlpEndpoint === undefined) return undefined;
-  if (cfg.protocol === "grpc") return new (otlpGrpcExporter().OTLPTraceExporter)({ url: cfg.otlpEndpoint, concurrencyLimit: EXPORT_CONCURRENCY });
+  const delayMs = cfg.exportDelayMs ?? 5000;
+  if (cfg.protocol === "grpc") {
+    const exporter = new (otlpGrpcExporter().OTLPTraceExporter)({ url: cfg.otlpEndpoint, concurrencyLimit: EXPORT_CONCURRENCY });
+    return new sdk.BatchSpanProcessor(exporter, { scheduledDelayMillis: delayMs, maxExportBatchSize: EXPORT_BATCH_SIZE, maxQueueSize: EXPORT_QUEUE_SIZE });
+  }
   const base = cfg.otlpEndpoint.replace(/\/+$/, "");
-  return new (otlpHttpExporter().OTLPTraceExporter)({ url: base.endsWith("/v1/traces") ? base : `${base}/v1/traces`, concurrencyLimit: EXPORT_CONCURRENCY });
+  const url = base.endsWith("/v1/traces") ? base : `${base}/v1/traces`;
+  return new EncodedSpanProcessor({ url, maxBatchSpans: EXPORT_BATCH_SIZE, delayMs, concurrencyLimit: EXPORT_CONCURRENCY });
 }
 
 class SdkTracing implements Tracing {
@@ -165,11 +174,9 @@ class SdkTracing implements Tracing {
   };
 
   constructor(cfg: TracingConfig) {
-    const { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } = this.sdk;
-    const exporter = exporterOf(cfg);
-    const processors: SpanProcessor[] = exporter === undefined
-      ? []
-      : [new BatchSpanProcessor(exporter, { scheduledDelayMillis: cfg.exportDelayMs ?? 5000, maxExportBatchSize: EXPORT_BATCH_SIZE, maxQueueSize: EXPORT_QUEUE_SIZE })];
+    const { BasicTracerProvider, ParentBasedSampler, TraceIdRatioBasedSampler } = this.sdk;
+    const processor = processorOf(this.sdk, cfg);
+    const processors: SpanProcessor[] = processor === undefined ? [] : [processor];
     const { defaultResource, detectResources, envDetector, hostDetector, resourceFromAttributes } = otelResources();
     this.provider = new BasicTracerProvider({
       resource: defaultResource()

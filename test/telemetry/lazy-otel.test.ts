@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 const root = resolve(import.meta.dirname, "../..");
 const node = join(root, "node_modules/.bin/node");
 const HEAVY = ["@opentelemetry/sdk-trace-base", "@opentelemetry/core", "@opentelemetry/resources", "@opentelemetry/propagator-b3", "@opentelemetry/exporter-trace-otlp-http",
-  "@opentelemetry/exporter-trace-otlp-grpc", "@grpc/grpc-js"];
+  "@opentelemetry/exporter-trace-otlp-grpc", "@opentelemetry/otlp-exporter-base", "@opentelemetry/otlp-transformer", "@grpc/grpc-js"];
 
 /** Packages of HEAVY the script loaded; the script gets `t` = pkg/telemetry/index.ts. */
 function loadedBy(script: string): string[] {
@@ -38,13 +38,13 @@ describe("pkg/telemetry loads OpenTelemetry only when tracing is on", () => {
     `)).toEqual([]);
   });
 
-  it("tracing on over OTLP/HTTP: SDK, core and the HTTP exporter, not the gRPC exporter nor grpc-js", () => {
+  it("tracing on over OTLP/HTTP: SDK, core, the OTLP HTTP transport and transform, not the gRPC exporter nor grpc-js", () => {
     const loaded = loadedBy(`
       const tracing = t.initTracing({ serviceName: "x", protocol: "http", otlpEndpoint: "http://127.0.0.1:9", samplingRatio: 0, propagators: ["tracecontext"] });
       tracing.startServerSpan(() => undefined, {}).end();
       await tracing.shutdown().catch(() => {});
     `);
-    expect(loaded).toEqual(expect.arrayContaining(["@opentelemetry/sdk-trace-base", "@opentelemetry/core", "@opentelemetry/exporter-trace-otlp-http"]));
+    expect(loaded).toEqual(expect.arrayContaining(["@opentelemetry/sdk-trace-base", "@opentelemetry/core", "@opentelemetry/otlp-exporter-base", "@opentelemetry/otlp-transformer"]));
     expect(loaded).not.toContain("@opentelemetry/exporter-trace-otlp-grpc");
     expect(loaded).not.toContain("@grpc/grpc-js");
   });
