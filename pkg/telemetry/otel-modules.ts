@@ -14,6 +14,7 @@ import type * as SdkTraceBase from "@opentelemetry/sdk-trace-base";
 import type * as OtlpGrpc from "@opentelemetry/exporter-trace-otlp-grpc";
 import type * as OtlpHttp from "@opentelemetry/exporter-trace-otlp-http";
 import type * as OtlpHttpBase from "@opentelemetry/otlp-exporter-base/node-http";
+import type * as OtlpGrpcBase from "@opentelemetry/otlp-grpc-exporter-base";
 import type * as OtlpTransformer from "@opentelemetry/otlp-transformer";
 import type * as OtlpTraceInternal from "@opentelemetry/otlp-transformer/build/src/trace/internal.js";
 import type * as OtlpEncoders from "@opentelemetry/otlp-transformer/build/src/common/utils.js";
@@ -28,6 +29,7 @@ let sdk: typeof SdkTraceBase | undefined;
 let otlpGrpc: typeof OtlpGrpc | undefined;
 let otlpHttp: typeof OtlpHttp | undefined;
 let httpBase: typeof OtlpHttpBase | undefined;
+let grpcBase: typeof OtlpGrpcBase | undefined;
 let transformer: typeof OtlpTransformer | undefined;
 let transformerInternal: (typeof OtlpTraceInternal & Pick<typeof OtlpEncoders, "JSON_ENCODER">) | undefined;
 
@@ -39,11 +41,11 @@ export const otelSdk = (): typeof SdkTraceBase => (sdk ??= load("@opentelemetry/
 export const otlpGrpcExporter = (): typeof OtlpGrpc => (otlpGrpc ??= load("@opentelemetry/exporter-trace-otlp-grpc") as typeof OtlpGrpc);
 export const otlpHttpExporter = (): typeof OtlpHttp => (otlpHttp ??= load("@opentelemetry/exporter-trace-otlp-http") as typeof OtlpHttp);
 export const otlpHttpBase = (): typeof OtlpHttpBase => (httpBase ??= load("@opentelemetry/otlp-exporter-base/node-http") as typeof OtlpHttpBase);
+export const otlpGrpcBase = (): typeof OtlpGrpcBase => (grpcBase ??= load("@opentelemetry/otlp-grpc-exporter-base") as typeof OtlpGrpcBase);
 export const otlpTransformer = (): typeof OtlpTransformer => (transformer ??= load("@opentelemetry/otlp-transformer") as typeof OtlpTransformer);
 /** The per-span transform and JSON encoder the OTLP/HTTP exporter uses (not in the package's index; the
  *  version is pinned in package.json, and encoded-span-export's test compares its output with the exporter's). */
-export const otlpTransformerInternal = (): typeof OtlpTraceInternal & Pick<typeof OtlpEncoders, "JSON_ENCODER"> =>
-  (transformerInternal ??= {
-    ...(load("@opentelemetry/otlp-transformer/build/src/trace/internal.js") as typeof OtlpTraceInternal),
-    JSON_ENCODER: (load("@opentelemetry/otlp-transformer/build/src/common/utils.js") as typeof OtlpEncoders).JSON_ENCODER,
-  });
+export const otlpTransformerInternal = (): typeof OtlpTraceInternal & Pick<typeof OtlpEncoders, "JSON_ENCODER"> => (transformerInternal ??= {
+  ...(load("@opentelemetry/otlp-transformer/build/src/trace/internal.js") as typeof OtlpTraceInternal),
+  JSON_ENCODER: (load("@opentelemetry/otlp-transformer/build/src/common/utils.js") as typeof OtlpEncoders).JSON_ENCODER,
+});

@@ -1,7 +1,7 @@
 // tracing: `initTracing(cfg)` gives the tracing facade. Off (no cfg or enabled=false) gives the
 // shared no-op facade and creates no SDK object. On, it builds a BasicTracerProvider with a
-// parent-based ratio sampler, an OTLP export (HTTP/JSON: spans encoded at their end, encoded-span-export.ts;
-// gRPC: the SDK's batch processor and exporter), and the configured propagators; contexts are passed explicitly (no global context manager).
+// parent-based ratio sampler, an OTLP export (HTTP/JSON or gRPC) of spans encoded at their end
+// (encoded-span-export.ts), and the configured propagators; contexts are passed explicitly (no global context manager).
 // The sampling decision is taken here first (parent's sampled flag, else the ratio sampler's arithmetic on
 // a pre-drawn trace id that the SDK then uses, ratio-sampling.ts): sampled requests get SDK spans, dropped
 // ones a light handle that propagates the same context at a fraction of the cost. The headers are read
@@ -11,7 +11,7 @@
 // sampled request calls), no getter or setter closure (header objects are read and written in place), no
 // context, and nothing kept after the call (docs/telemetry.md, "Cost of an unsampled request").
 // The OpenTelemetry packages load when tracing is turned on (otel-modules.ts), never at import:
-// only the exporter of the configured protocol loads (gRPC's pulls @grpc/grpc-js).
+// only the export transport of the configured protocol loads (gRPC's pulls @grpc/grpc-js).
 // Every span starts and ends on one clock, spanClockMs() (span-clock.ts): sub-millisecond, monotonic between
 // wall-clock steps, re-anchored after one (the SDK's default start, Date.now(), is cut to whole milliseconds
 // while its durations are not, so a child could start before or end after its parent).
@@ -20,10 +20,9 @@
 // Must not: register global providers/propagators, throw on a request path, or log secrets.
 import type * as Api from "@opentelemetry/api";
 import type { Context, Span, Tracer, TextMapPropagator } from "@opentelemetry/api";
-import type * as SdkTraceBase from "@opentelemetry/sdk-trace-base";
 import type { BasicTracerProvider, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { EncodedSpanProcessor } from "./encoded-span-export.ts";
-import { otelApi, otelResources, otelSdk, otlpGrpcExporter } from "./otel-modules.ts";
+import { otelApi, otelResources, otelSdk } from "./otel-modules.ts";
 import { NOOP_SPAN, NOOP_TRACING } from "./noop-tracing.ts";
 import { buildPropagator, headerFnGetter, headerSetter } from "./propagation.ts";
 import { ratioSamples, ratioUpperBound } from "./ratio-sampling.ts";
@@ -44,19 +43,17 @@ import {
 } from "./tracing-types.ts";
 
 /**
- * Spans per export. The exporter serializes a batch on the event loop, in one piece, and requests that
- * arrive meanwhile wait: a 512-span batch (the SDK's default) stalls the loop 4–11 ms, a 128-span one
- * 0.7–1 ms, a 64-span one 0.25–0.4 ms. Each export is also an HTTP request: per span exported, 64-span
- * batches cost about twice the CPU of 512-span ones, 128-span ones 1.2–1.3×. 128 keeps the stall about
- * a millisecond for a fraction of 64's extra CPU. Measured by benchmarks/telemetry/span-cost.bench.ts
- * (export-sync and export-cpu cases); docs/telemetry.md.
+ * Spans per export. Spans are encoded when they end (encoded-span-export.ts), so an export no longer
+ * serializes its batch on the event loop (with the SDK's exporter a 128-span batch stalled the loop
+ * 0.7–1 ms, a 512-span one 4–11 ms). Each export is still an HTTP request or gRPC call: per span exported,
+ * 64-span batches cost about twice the CPU of 512-span ones, 128-span ones 1.2–1.3×. Measured by
+ * benchmarks/telemetry/span-cost.bench.ts (export-sync and export-cpu cases); docs/telemetry.md.
  */
 export const EXPORT_BATCH_SIZE = 128;
-/** Spans the batch processor holds (the SDK's default); beyond it new spans are dropped. */
+/** Spans that may wait for their export: 2,048, as the SDK's batch queue held. */
 const EXPORT_QUEUE_SIZE = 2048;
-/** Exports in flight at most: a flush (forceFlush, shutdown) sends the whole queue at once, one export per
- *  batch, beside the batch already on its way, and the exporter fails every export beyond its limit (the
- *  SDK's default, 30, is about 2048 / 64: spans beyond it were lost). Twice the queue's batches. */
+/** Exports in flight at most: the export delegate fails every export beyond its limit (spans lost). Twice the
+ *  queue's batches, so a flush (forceFlush, shutdown) beside exports already on their way still fits. */
 const EXPORT_CONCURRENCY = (2 * EXPORT_QUEUE_SIZE) / EXPORT_BATCH_SIZE;
 
 /** Longest string attribute value exported; longer values are cut. */
@@ -138,18 +135,13 @@ class SdkSpanHandle implements SpanHandle {
   }
 }
 
-/** The span processor exporting to the configured endpoint, if any. OTLP/HTTP: spans encoded at their end
- *  (encoded-span-export.ts); OTLP/gRPC: the SDK's batch processor and gRPC exporter. */
-function processorOf(sdk: typeof SdkTraceBase, cfg: TracingConfig): SpanProcessor | undefined {
+/** The span processor exporting to the configured endpoint, if any: spans encoded at their end (encoded-span-export.ts). */
+function processorOf(cfg: TracingConfig): SpanProcessor | undefined {
   if (cfg.otlpEndpoint === undefined) return undefined;
-  const delayMs = cfg.exportDelayMs ?? 5000;
-  if (cfg.protocol === "grpc") {
-    const exporter = new (otlpGrpcExporter().OTLPTraceExporter)({ url: cfg.otlpEndpoint, concurrencyLimit: EXPORT_CONCURRENCY });
-    return new sdk.BatchSpanProcessor(exporter, { scheduledDelayMillis: delayMs, maxExportBatchSize: EXPORT_BATCH_SIZE, maxQueueSize: EXPORT_QUEUE_SIZE });
-  }
+  const common = { maxBatchSpans: EXPORT_BATCH_SIZE, delayMs: cfg.exportDelayMs ?? 5000, concurrencyLimit: EXPORT_CONCURRENCY };
+  if (cfg.protocol === "grpc") return new EncodedSpanProcessor({ url: cfg.otlpEndpoint, protocol: "grpc", ...common });
   const base = cfg.otlpEndpoint.replace(/\/+$/, "");
-  const url = base.endsWith("/v1/traces") ? base : `${base}/v1/traces`;
-  return new EncodedSpanProcessor({ url, maxBatchSpans: EXPORT_BATCH_SIZE, delayMs, concurrencyLimit: EXPORT_CONCURRENCY });
+  return new EncodedSpanProcessor({ url: base.endsWith("/v1/traces") ? base : `${base}/v1/traces`, protocol: "http", ...common });
 }
 
 class SdkTracing implements Tracing {
@@ -175,7 +167,7 @@ class SdkTracing implements Tracing {
 
   constructor(cfg: TracingConfig) {
     const { BasicTracerProvider, ParentBasedSampler, TraceIdRatioBasedSampler } = this.sdk;
-    const processor = processorOf(this.sdk, cfg);
+    const processor = processorOf(cfg);
     const processors: SpanProcessor[] = processor === undefined ? [] : [processor];
     const { defaultResource, detectResources, envDetector, hostDetector, resourceFromAttributes } = otelResources();
     this.provider = new BasicTracerProvider({

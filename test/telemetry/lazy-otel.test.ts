@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 const root = resolve(import.meta.dirname, "../..");
 const node = join(root, "node_modules/.bin/node");
 const HEAVY = ["@opentelemetry/sdk-trace-base", "@opentelemetry/core", "@opentelemetry/resources", "@opentelemetry/propagator-b3", "@opentelemetry/exporter-trace-otlp-http",
-  "@opentelemetry/exporter-trace-otlp-grpc", "@opentelemetry/otlp-exporter-base", "@opentelemetry/otlp-transformer", "@grpc/grpc-js"];
+  "@opentelemetry/exporter-trace-otlp-grpc", "@opentelemetry/otlp-exporter-base", "@opentelemetry/otlp-grpc-exporter-base", "@opentelemetry/otlp-transformer", "@grpc/grpc-js"];
 
 /** Packages of HEAVY the script loaded; the script gets `t` = pkg/telemetry/index.ts. */
 function loadedBy(script: string): string[] {
@@ -46,15 +46,16 @@ describe("pkg/telemetry loads OpenTelemetry only when tracing is on", () => {
     `);
     expect(loaded).toEqual(expect.arrayContaining(["@opentelemetry/sdk-trace-base", "@opentelemetry/core", "@opentelemetry/otlp-exporter-base", "@opentelemetry/otlp-transformer"]));
     expect(loaded).not.toContain("@opentelemetry/exporter-trace-otlp-grpc");
+    expect(loaded).not.toContain("@opentelemetry/otlp-grpc-exporter-base");
     expect(loaded).not.toContain("@grpc/grpc-js");
   });
 
-  it("tracing on over OTLP/gRPC: the gRPC exporter, not the HTTP one; b3 propagator only when configured", () => {
+  it("tracing on over OTLP/gRPC: the OTLP gRPC transport, not the HTTP exporter; b3 propagator only when configured", () => {
     const loaded = loadedBy(`
       const tracing = t.initTracing({ serviceName: "x", protocol: "grpc", otlpEndpoint: "http://127.0.0.1:9", samplingRatio: 0, propagators: ["b3"] });
       await tracing.shutdown().catch(() => {});
     `);
-    expect(loaded).toEqual(expect.arrayContaining(["@opentelemetry/exporter-trace-otlp-grpc", "@opentelemetry/propagator-b3"]));
+    expect(loaded).toEqual(expect.arrayContaining(["@opentelemetry/otlp-grpc-exporter-base", "@opentelemetry/propagator-b3"]));
     expect(loaded).not.toContain("@opentelemetry/exporter-trace-otlp-http");
   });
 });
