@@ -19,7 +19,8 @@
 // (default "http1,grpc") picks the protocols, BENCH_PACED_ONLY=<scenario,...> the scenarios, BENCH_PACED_MAX_CONNECTIONS=N
 // adds an HTTP/1.1 pair whose Service caps the outbound's connections at N, BENCH_CPU_PROF=<dir>
 // has every Weft sidecar write a V8 CPU profile under <dir>/<scenario>/<role>/, BENCH_GC_TRACE=1 adds each Weft sidecar's
-// promoted bytes per request, GC pauses and collections (gc-tally.ts) to its lines. Certificates come from a test CA made here.
+// promoted bytes per request, GC pauses and collections (gc-tally.ts) to its lines; a Weft pair's line counts the mesh mTLS
+// handshakes of its measured part (mesh_handshakes, mesh-tally.ts). Certificates come from a test CA made here.
 // BENCH_PACED_ROUNDS (default 3) rounds of all scenarios in the same order; per scenario and round one JSON
 // line: latency percentiles, added latency over that round's direct run of the same protocol, CPU µs per
 // request, idle and peak RSS (kB), peak anonymous RSS, peak private (smaps_rollup Private_*) and peak PSS
@@ -36,6 +37,7 @@ import { PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../../pkg/util/proxy-node
 import { testCa } from "../../test/support/certs.ts";
 import { kill } from "../../test/support/child-processes.ts";
 import { GC_TRACE_FLAG, gcTally, type GcTally } from "./gc-tally.ts";
+import { meshTally, type MeshTally } from "./mesh-tally.ts";
 import { emitPacedAb, emitPacedGoals, type RoundResult } from "./paced-goals.ts";
 import { openFds, procKb } from "./proc-kb.ts";
 import { haproxyMtlsPair, nginxMtlsPair, type PairFiles } from "./reference-proxies.ts";
@@ -170,11 +172,12 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
   // keeps optimizing a sidecar for several seconds at this rate, and 1 s left its CPU still falling) warm the
   // generator, its connections and the proxies on the same schedule; CPU counts from its "warm" line.
   const warm = Math.round(rate * Number(process.env.BENCH_PACED_WARM_SECONDS ?? 5));
-  const paced = async (port: number, protocol: Protocol, proxies: Proxies, gc: Record<string, GcTally>) => {
+  const paced = async (port: number, protocol: Protocol, proxies: Proxies, gc: Record<string, GcTally>, mesh: MeshTally | undefined) => {
     let before: Record<string, number> = {};
     const snapshot = () => {
       before = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, d.cpuTicks(p)]));
       for (const t of Object.values(gc)) t.mark();
+      mesh?.mark();
     };
     snapshot();
     const peak: Record<string, number> = {}, peakAnon: Record<string, number> = {}, peakPss: Record<string, number> = {}, peakPrivate: Record<string, number> = {},
@@ -215,10 +218,11 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
   // BENCH_PACED_ONLY="weft-sidecar-pair-tracing-off,nginx-mtls-pair": run only those scenarios (the direct runs always).
   const only = process.env.BENCH_PACED_ONLY?.split(",").map((x) => x.trim()).filter((x) => x !== "");
   const chosen = (name: string) => only === undefined || only.length === 0 || name.startsWith("direct") || only.includes(name);
-  const scenario = async (name: string, protocol: Protocol, port: number, proxies: Proxies, extra: Record<string, unknown> = {}, spans?: () => number, gc: Record<string, GcTally> = {}) => {
+  const scenario = async (name: string, protocol: Protocol, port: number, proxies: Proxies, extra: Record<string, unknown> = {}, spans?: () => number, gc: Record<string, GcTally> = {},
+    mesh?: MeshTally) => {
     const idle = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, procKb(p, "VmRSS")]));
     const spans0 = spans?.() ?? 0;
-    const { res, cpu, peak, peakAnon, peakPss, peakPrivate, peakFds } = await paced(port, protocol, proxies, gc);
+    const { res, cpu, peak, peakAnon, peakPss, peakPrivate, peakFds } = await paced(port, protocol, proxies, gc, mesh);
     const base = direct[protocol];
     const out: Record<string, unknown> = { bench: "proxy-paced", scenario: name, protocol, round, rate, ...extra, ...res };
     // A run that did not answer every request (a stalled machine, a broken proxy) has no latency figures:
@@ -241,6 +245,8 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
     // then holds one downstream and one upstream socket per request in flight (docs/proxy.md, "Memory").
     out.fds_peak = peakFds;
     if (spans !== undefined) out.otlp_exports = spans() - spans0;
+    // New mesh mTLS connections (full handshakes) during the measured part (mesh-tally.ts).
+    if (mesh !== undefined) out.mesh_handshakes = mesh.since();
     if (Object.keys(gc).length > 0) out.gc = Object.fromEntries(Object.entries(gc).map(([k, t]) => [k, t.since(res.requests ?? 0)]));
     out.loadavg = loadavg().map((x) => Math.round(x * 100) / 100);
     d.emit(out);
@@ -344,10 +350,11 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
           const { port: aPort, pid: aPid } = await d.firstJsonLine(a);
           // After both first lines: from here the tallies read the rest of each sidecar's stdout.
           const gc = gcTrace().length > 0 ? { outbound: gcTally(a), inbound: gcTally(b) } : {};
+          const mesh = meshTally(b);
           // Let startup garbage settle before the idle RSS is read.
           await new Promise((r) => setTimeout(r, 1000));
           await scenario(name, vp, aPort!, { outbound: [aPid!], inbound: [bPid!] }, { sampling: ratio, node_flags: flags, ...(env !== undefined ? { env } : {}) }, ratio === "off" ? undefined : () =>
-            exports, gc);
+            exports, gc, mesh);
           await stop(a);
           await stop(b);
         }
