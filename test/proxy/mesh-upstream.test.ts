@@ -230,3 +230,34 @@ describe("a new mesh connection closed by the peer before it was usable", () => 
     }
   });
 });
+
+describe("an endpoint's upstream targets are made once per mesh material", () => {
+  it("gives the same target for every request to an endpoint, and new ones (mesh identity, pool key) once the material changes", async () => {
+    const up = new Upstream(createH1Pool(), new H2Pool(), 2000);
+    const ep = endpoint(port, { identity: reviewsId });
+    const c = cluster("default/reviews:80", [ep]);
+    const plain = up.target(c, ep, false);
+    expect(plain).toEqual({ address: "127.0.0.1", port, protocol: "http1" });
+    expect(up.target(c, ep, false)).toBe(plain);
+    up.setMeshTls({ keyPem: material.frontend.keyPem, certChainPem: material.frontend.certPem, trustBundlePem: material.caPem, identity: frontendId });
+    const meshed = up.target(c, ep, false);
+    expect(meshed).toEqual({ address: "127.0.0.1", port, protocol: "http1", meshIdentity: reviewsId });
+    expect(up.target(c, ep, false)).toBe(meshed);
+    expect(up.target(cluster("default/reviews:80", [ep], "grpc"), ep, true)).toEqual({ ...meshed, protocol: "h2" });
+    const get = async () => {
+      const res = await up.send(meshed, { method: "GET", path: "/once", authority: "reviews", headers: {}, body: undefined }).response;
+      res.body.resume();
+      await new Promise((r) => res.body.once("end", r));
+    };
+    const before = handshakes;
+    await get();
+    await get();
+    // One connection for both requests; the rotated material's next request opens a new one under the new key.
+    expect(handshakes - before).toBe(1);
+    up.setMeshTls({ keyPem: material.frontend.keyPem, certChainPem: material.frontend.certPem, trustBundlePem: material.caPem, identity: frontendId });
+    const rotated = up.target(c, ep, false);
+    expect(rotated).not.toBe(meshed);
+    await get();
+    expect(handshakes - before).toBe(2);
+  });
+});

@@ -43,6 +43,13 @@ export function classify(err: unknown, connected: boolean): ProxyFailureError {
   return failure("upstream_reset", "upstream connection reset");
 }
 
+/** Where a mesh target's connections live in the HTTP/1.1 pool, and how a new one is opened. */
+interface MeshDial {
+  readonly generation: number;
+  readonly key: string;
+  readonly dial: () => Dialed;
+}
+
 export class Upstream {
   private readonly h1: H1Pool;
   private readonly h2: H2Pool;
@@ -55,6 +62,10 @@ export class Upstream {
   private readonly sessionErrors = new WeakMap<ClientHttp2Session, unknown>();
   /** Plain endpoints' pool keys and dialers, by address and port (made once, not per request); bounded. */
   private readonly plainDials = new Map<string, Map<number, { key: string; dial: () => Dialed }>>();
+  /** Per endpoint, its targets as of one mesh generation (whether it is reached over mesh mTLS depends on our material). */
+  private readonly targets = new WeakMap<EndpointIR, { readonly generation: number; readonly http1: UpstreamTarget; readonly h2: UpstreamTarget }>();
+  /** Per mesh target, its pool key and dialer as of one mesh generation. */
+  private readonly meshDials = new WeakMap<UpstreamTarget, MeshDial>();
 
   constructor(h1: H1Pool, h2: H2Pool, connectTimeoutMs: number) {
     this.h1 = h1;
@@ -76,14 +87,23 @@ export class Upstream {
   /**
    * Protocol and mesh identity for one endpoint of a cluster: h2 for h2c/grpc clusters (or a gRPC request
    * to a cluster of no known protocol), HTTP/1.1 otherwise; over mesh mTLS when the endpoint has an
-   * identity and we have material.
+   * identity and we have material. The same objects for every request to the endpoint until the mesh
+   * material changes (made once, not per request).
    */
   target(cluster: ClusterIR | undefined, ep: EndpointIR, grpc: boolean): UpstreamTarget {
     const proto = cluster?.protocol;
     const h2 = proto === "h2c" || proto === "grpc" || (proto === undefined && grpc);
-    const protocol = h2 ? "h2" : "http1";
-    if (ep.identity !== undefined && this.mesh !== undefined) return { address: ep.address, port: ep.port, protocol, meshIdentity: ep.identity };
-    return { address: ep.address, port: ep.port, protocol };
+    let t = this.targets.get(ep);
+    if (t === undefined || t.generation !== this.meshGeneration) {
+      const mesh = ep.identity !== undefined && this.mesh !== undefined ? { meshIdentity: ep.identity } : {};
+      t = {
+        generation: this.meshGeneration,
+        http1: { address: ep.address, port: ep.port, protocol: "http1", ...mesh },
+        h2: { address: ep.address, port: ep.port, protocol: "h2", ...mesh },
+      };
+      this.targets.set(ep, t);
+    }
+    return h2 ? t.h2 : t.http1;
   }
 
   /**
@@ -113,8 +133,22 @@ export class Upstream {
       const { key, dial } = this.plainDialOf(target.address, target.port);
       return sendH1(this.h1, key, dial, req, classify);
     }
-    const key = `tls|${this.meshGeneration}|${identity}|${endpointKey(target.address, target.port)}`;
-    return sendH1(this.h1, key, () => this.meshH1Dial(target.address, target.port, identity), req, classify, true);
+    const { key, dial } = this.meshDialOf(target, identity);
+    return sendH1(this.h1, key, dial, req, classify, true);
+  }
+
+  /** A mesh target's pool key (identity, endpoint and material generation) and dialer, made once per target and generation. */
+  private meshDialOf(target: UpstreamTarget, identity: string): MeshDial {
+    const known = this.meshDials.get(target);
+    if (known !== undefined && known.generation === this.meshGeneration) return known;
+    const { address, port } = target;
+    const d: MeshDial = {
+      generation: this.meshGeneration,
+      key: `tls|${this.meshGeneration}|${identity}|${endpointKey(address, port)}`,
+      dial: () => this.meshH1Dial(address, port, identity),
+    };
+    this.meshDials.set(target, d);
+    return d;
   }
 
   private plainDialOf(address: string, port: number): { key: string; dial: () => Dialed } {
