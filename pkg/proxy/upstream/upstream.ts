@@ -60,8 +60,8 @@ export class Upstream {
   private readonly connectedSessions = new WeakSet<ClientHttp2Session>();
   /** Why a session died (TLS/identity failures surface here, not on its streams). */
   private readonly sessionErrors = new WeakMap<ClientHttp2Session, unknown>();
-  /** Plain endpoints' pool keys and dialers, by address and port (made once, not per request); bounded. */
-  private readonly plainDials = new Map<string, Map<number, { key: string; dial: () => Dialed }>>();
+  /** Per plain target, its pool key and dialer (made once per target, not per request). */
+  private readonly plainDials = new WeakMap<UpstreamTarget, { readonly key: string; readonly dial: () => Dialed }>();
   /** Per endpoint, its targets as of one mesh generation (whether it is reached over mesh mTLS depends on our material). */
   private readonly targets = new WeakMap<EndpointIR, { readonly generation: number; readonly http1: UpstreamTarget; readonly h2: UpstreamTarget }>();
   /** Per mesh target, its pool key and dialer as of one mesh generation. */
@@ -130,7 +130,7 @@ export class Upstream {
     if (target.protocol === "h2") return this.sendH2(target, req);
     const identity = target.meshIdentity;
     if (identity === undefined) {
-      const { key, dial } = this.plainDialOf(target.address, target.port);
+      const { key, dial } = this.plainDialOf(target);
       return sendH1(this.h1, key, dial, req, classify);
     }
     const { key, dial } = this.meshDialOf(target, identity);
@@ -151,18 +151,11 @@ export class Upstream {
     return d;
   }
 
-  private plainDialOf(address: string, port: number): { key: string; dial: () => Dialed } {
-    let byPort = this.plainDials.get(address);
-    if (byPort === undefined) {
-      // Endpoints come and go with their pods: past a few thousand addresses, start over.
-      if (this.plainDials.size >= 4096) this.plainDials.clear();
-      byPort = new Map();
-      this.plainDials.set(address, byPort);
-    }
-    let d = byPort.get(port);
+  private plainDialOf(target: UpstreamTarget): { readonly key: string; readonly dial: () => Dialed } {
+    let d = this.plainDials.get(target);
     if (d === undefined) {
-      d = plainDial(address, port);
-      byPort.set(port, d);
+      d = plainDial(target.address, target.port);
+      this.plainDials.set(target, d);
     }
     return d;
   }
