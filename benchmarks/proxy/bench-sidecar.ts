@@ -11,6 +11,7 @@
 // default, or "grpc": the Service's cluster protocol, as appProtocol gives it), clusterLimits (optional)}.
 // Prints {"port":…, "pid":…} (the port to send to); exits on SIGTERM.
 import { readFileSync } from "node:fs";
+import { getHeapSpaceStatistics } from "node:v8";
 import { createHttpEngine } from "../../pkg/proxy/engine.ts";
 import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { startSidecar } from "../../pkg/proxy/sidecar/index.ts";
@@ -70,3 +71,8 @@ const sc = await startSidecar({
 const port = inbound ? sc.inboundPort : sc.outboundPort;
 process.stdout.write(`${JSON.stringify({ port, pid: process.pid })}\n`);
 process.on("SIGTERM", () => process.exit(0));
+// SIGUSR2: one JSON line with the V8 heap and node's memory figures (benchmarks/proxy/conn-cost.bench.ts).
+process.on("SIGUSR2", () => {
+  const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size }]));
+  process.stdout.write(`${JSON.stringify({ memory: process.memoryUsage(), spaces })}\n`);
+});

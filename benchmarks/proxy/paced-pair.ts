@@ -14,7 +14,7 @@
 // adds one tracing-off bundled pair per set of V8 flags ("-" = Node's defaults; NAME=value entries set
 // the environment, e.g. MALLOC_ARENA_MAX=2); BENCH_FLAG_SETS_ONLY=1 runs only those. BENCH_PACED_BASELINE=<dir>
 // adds the pairs built from another checkout (e.g. a worktree of main before a change: HTTP/1.1 with tracing
-// off, 1% and 100%, and gRPC), run in every round beside this checkout's (which goes first alternates by round),
+// off, 1% and 100%, and gRPC; with the V8 flags that checkout ships), run in every round beside this checkout's (which goes first alternates by round),
 // with a "proxy-paced-ab-summary" line per pair (paced-goals.ts). BENCH_PACED_PROTOCOLS
 // (default "http1,grpc") picks the protocols, BENCH_PACED_ONLY=<scenario,...> the scenarios, BENCH_PACED_MAX_CONNECTIONS=N
 // adds an HTTP/1.1 pair whose Service caps the outbound's connections at N, BENCH_CPU_PROF=<dir>
@@ -100,9 +100,11 @@ function compileSidecar(root: string): { entry: string; dir: string } {
 }
 
 /** What the injector gives a sidecar: NODE_OPTIONS plus the launcher's WEFT_NODE_ARGS, here as node arguments. */
-const SHIPPED = `${PROXY_NODE_OPTIONS} ${SIDECAR_NODE_ARGS}`.split(" ").filter((x) => x !== "");
+const shippedOf = (o: { PROXY_NODE_OPTIONS: string; SIDECAR_NODE_ARGS?: string }) => `${o.PROXY_NODE_OPTIONS} ${o.SIDECAR_NODE_ARGS ?? ""}`.split(" ").filter((x) => x !== "");
+const SHIPPED = shippedOf({ PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS });
 
-function variantsOf(env: NodeJS.ProcessEnv, protocols: readonly Protocol[]): Variant[] {
+/** `baselineShipped`: the flags the baseline checkout ships (its pkg/util/proxy-node-options.ts), so a flag change is A/B'd too. */
+function variantsOf(env: NodeJS.ProcessEnv, protocols: readonly Protocol[], baselineShipped: string[] = SHIPPED): Variant[] {
   const out: Variant[] = [];
   if (env.BENCH_FLAG_SETS_ONLY !== "1" && protocols.includes("http1")) {
     out.push({ name: "weft-sidecar-pair-tracing-off", protocol: "http1", ratio: "off", flags: SHIPPED }, { name: "weft-sidecar-pair-tracing-1%", protocol: "http1", ratio: 0.01, flags: SHIPPED }, {
@@ -124,11 +126,16 @@ function variantsOf(env: NodeJS.ProcessEnv, protocols: readonly Protocol[]): Var
   if (env.BENCH_PACED_BASELINE !== undefined && env.BENCH_PACED_BASELINE !== "") {
     for (const p of protocols) {
       if (p === "grpc") {
-        out.push({ name: "weft-sidecar-pair-grpc-baseline", protocol: p, ratio: "off", flags: SHIPPED, baseline: true });
+        out.push({ name: "weft-sidecar-pair-grpc-baseline", protocol: p, ratio: "off", flags: baselineShipped, baseline: true });
         continue;
       }
-      out.push({ name: "weft-sidecar-pair-tracing-off-baseline", protocol: p, ratio: "off", flags: SHIPPED, baseline: true }, { name: "weft-sidecar-pair-tracing-1%-baseline", protocol: p, ratio: 0.01,
-        flags: SHIPPED, baseline: true }, { name: "weft-sidecar-pair-tracing-100%-baseline", protocol: p, ratio: 1, flags: SHIPPED, baseline: true });
+      out.push({ name: "weft-sidecar-pair-tracing-off-baseline", protocol: p, ratio: "off", flags: baselineShipped, baseline: true }, {
+        name: "weft-sidecar-pair-tracing-1%-baseline",
+        protocol: p,
+        ratio: 0.01,
+        flags: baselineShipped,
+        baseline: true,
+      }, { name: "weft-sidecar-pair-tracing-100%-baseline", protocol: p, ratio: 1, flags: baselineShipped, baseline: true });
     }
   }
   // BENCH_FLAG_SETS="--max-semi-space-size=1;MALLOC_ARENA_MAX=2 --max-semi-space-size=2;-": one more
@@ -266,7 +273,11 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
   const leafA = ca.leaf({ cn: "client", uris: [idA] });
   const leafB = ca.leaf({ cn: "reviews", uris: [idB] });
 
-  const variants = variantsOf(process.env, protocols);
+  const baselineDir = process.env.BENCH_PACED_BASELINE;
+  const baselineFlags = baselineDir !== undefined && baselineDir !== "" && existsSync(join(baselineDir, "pkg/util/proxy-node-options.ts")) ?
+    shippedOf(await import(join(baselineDir, "pkg/util/proxy-node-options.ts")) as { PROXY_NODE_OPTIONS: string; SIDECAR_NODE_ARGS?: string })
+    : undefined;
+  const variants = variantsOf(process.env, protocols, baselineFlags);
   const build = compileSidecar(d.root);
   const baselineBuild = variants.some((v) => v.baseline === true) ? compileSidecar(process.env.BENCH_PACED_BASELINE!) : undefined;
   // OTLP/HTTP receiver: counts export calls, answers an empty ExportTraceServiceResponse.
@@ -330,9 +341,10 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
         // Direct: this round's baseline for the added latencies (CPU/RSS are the origin's).
         delete direct[protocol];
         direct[protocol] = await scenario(protocol === "grpc" ? "direct-grpc" : "direct", protocol, originOf(protocol), { origin: [d.origin.pid] });
-        // This checkout's pairs and their baseline builds take turns going first (A B, then B A, ...).
+        // The pairs run in one order in odd rounds and the reverse in even ones (A B, then B A, ...): this
+        // checkout's pairs and their baseline builds, or the flag sets, take turns going first.
         const mine = variants.filter((v) => v.protocol === protocol && chosen(v.name));
-        const ordered = round % 2 === 0 ? [...mine.filter((v) => v.baseline === true), ...mine.filter((v) => v.baseline !== true)] : mine;
+        const ordered = round % 2 === 0 ? [...mine].reverse() : mine;
         for (const { name, ratio, flags, env, protocol: vp, baseline, clusterLimits } of ordered) {
           const entry = baseline === true ? baselineBuild!.entry : build.entry;
           const mat = (leaf: { keyPem: string; certPem: string }, identity: string) => ({ keyPem: leaf.keyPem, certChainPem: leaf.certPem, trustBundlePem: ca.certPem, identity });

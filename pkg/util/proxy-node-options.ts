@@ -13,7 +13,12 @@
 // GC in the outbound sidecar 128 -> 441 ms, 3.7-4.5 kB promoted per request instead of 3-50 bytes, most
 // often with tracing on (docs/telemetry.md, "Cost of an unsampled request"). A proxy's long-lived data (its
 // config) is built rarely and can be promoted the ordinary way.
-// Node refuses both flags in NODE_OPTIONS, so they travel as node arguments in WEFT_NODE_ARGS, which the
+// A sidecar compiles optimized code on the main thread (--no-concurrent-recompilation): V8's Maglev and
+// Turbofan jobs otherwise run on its worker threads, each with its own malloc arena, and the zones a warming
+// sidecar compiles in stay there as freed-but-resident memory: ~7 MB of private memory per sidecar after
+// its first seconds of traffic (benchmarks/proxy/conn-cost.bench.ts: 30.0-32.0 -> 22.7-23.0 MB before any
+// burst). The same work then runs between requests instead of beside them; paced A/B in docs/proxy.md.
+// Node refuses these flags in NODE_OPTIONS, so they travel as node arguments in WEFT_NODE_ARGS, which the
 // image's `weft` launcher puts on node's command line (Dockerfile). A gateway gets the pretenuring flag only:
 // it runs GC helper threads (its Deployment is sized by its owner, not one of many per node).
 // Must not: set --max-old-space-size low (an old-space limit that is hit kills the process; the
@@ -22,7 +27,7 @@
 export const PROXY_NODE_OPTIONS = "--max-semi-space-size=2";
 /** Node arguments for every proxy process (not accepted in NODE_OPTIONS): the gateway Deployment's. */
 export const PROXY_NODE_ARGS = "--no-allocation-site-pretenuring";
-/** Node arguments for a sidecar proxy: every proxy's, and GC on the main thread only. */
-export const SIDECAR_NODE_ARGS = `--single-threaded-gc ${PROXY_NODE_ARGS}`;
+/** Node arguments for a sidecar proxy: every proxy's, GC on the main thread only, optimizing compiles on the main thread. */
+export const SIDECAR_NODE_ARGS = `--single-threaded-gc ${PROXY_NODE_ARGS} --no-concurrent-recompilation`;
 /** The environment variable the image's `weft` launcher reads node arguments from. */
 export const NODE_ARGS_ENV = "WEFT_NODE_ARGS";
