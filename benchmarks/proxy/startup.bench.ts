@@ -11,7 +11,7 @@
 // floor: a bare `node -e` that exits at once, and the same sidecar from a static --config file (no
 // controller, no certificate). Then one "proxy-startup-goal" line: median ready ≤ 300 ms (`met`).
 // Env: BENCH_STARTS (default 7) starts of each; BENCH_STARTUP_BASELINE=<another checkout> adds that
-// checkout's sidecar (built the same way, against the same controller) to every round, for before/after.
+// checkout's sidecar (built the same way, with the V8 flags it ships, against the same controller) to every round, for before/after.
 // Bounded: every start waits at most 30 s; every child is stopped after its start.
 // Must not: listen or connect anywhere but loopback; print tokens.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -34,7 +34,12 @@ const baselineRoot = process.env.BENCH_STARTUP_BASELINE !== undefined && process
 const baselineOut = baselineRoot === undefined ? undefined : join(baselineRoot, ".cache", `bench-startup-${process.pid}`);
 const children = new Set<ChildProcess>();
 const emit = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ ...o, loadavg: loadavg().map((x) => Math.round(x * 100) / 100) })}\n`);
-const shipped = `${PROXY_NODE_OPTIONS} ${SIDECAR_NODE_ARGS}`.split(" ").filter((x) => x !== "");
+const flagsOf = (o: { PROXY_NODE_OPTIONS: string; SIDECAR_NODE_ARGS?: string }) => `${o.PROXY_NODE_OPTIONS} ${o.SIDECAR_NODE_ARGS ?? ""}`.split(" ").filter((x) => x !== "");
+const shipped = flagsOf({ PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS });
+/** The flags the baseline checkout ships (its pkg/util/proxy-node-options.ts), so a flag change is measured too. */
+const baselineShipped = baselineRoot !== undefined && existsSync(join(baselineRoot, "pkg/util/proxy-node-options.ts")) ?
+  flagsOf(await import(join(baselineRoot, "pkg/util/proxy-node-options.ts")) as { PROXY_NODE_OPTIONS: string; SIDECAR_NODE_ARGS?: string })
+  : shipped;
 
 function status(port: number, path: string): Promise<number> {
   return new Promise((r) => {
@@ -155,8 +160,8 @@ spec: { clusterIP: 10.96.0.10, ports: [{ name: http, port: 9080 }] }
     for (const [kind, entry] of i % 2 === 0 ? sidecars.reverse() : sidecars) {
       const cArgs = await common();
       const sa = kind === "sidecar-controller" ? `reviews-${i}` : `reviews-${i}-baseline`;
-      const c = await timeStart([...shipped, ...entry, ...cArgs, "--controller", `127.0.0.1:${grpcPort}`, "--pod", `reviews-${i}`, "--service-account", sa, "--token-path", tokenPath(sa)], env,
-        Number(cArgs[5]), { config: /config in force/, certificate: /workload certificate issued/ });
+      const c = await timeStart([...(kind === "sidecar-controller" ? shipped : baselineShipped), ...entry, ...cArgs, "--controller", `127.0.0.1:${grpcPort}`, "--pod", `reviews-${i}`,
+        "--service-account", sa, "--token-path", tokenPath(sa)], env, Number(cArgs[5]), { config: /config in force/, certificate: /workload certificate issued/ });
       const ready = Math.max(...Object.values(c.at));
       (results[kind] ??= []).push(ready);
       const pid = [c.child.pid!];
