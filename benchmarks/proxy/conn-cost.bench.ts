@@ -1,12 +1,15 @@
 // conn-cost: what a connection through a Weft sidecar pair costs in memory, per side. Starts the paced
 // bench's sidecar pair (bench-sidecar.ts bundled as shipped, with the sidecar's V8 flags) in front of an
-// origin in this process, then holds N requests at the origin at once (N client connections, N mesh mTLS
-// connections, N connections from the inbound to the origin: "busy"), releases them ("idle": every
-// connection kept alive, nothing in flight), and closes the client's ("closed": what the sidecars keep).
-// Per phase and side one JSON line: private and anonymous memory (smaps_rollup), malloc's main heap
-// ([heap] in smaps), open fds, and the sidecar's own figures (process.memoryUsage, V8 heap spaces; its SIGUSR2 line).
-// Env: CONN_COST_N (default 64), CONN_COST_FLAGS (node flags instead of the shipped ones; "-" for none),
-// CONN_COST_ROUNDS (default 1). Bounded: N ≤ 512, every wait has a deadline. Loopback only.
+// origin in this process. Phases: "start" (1 s after both are up), "warm" (2,000 requests one after the
+// other over one connection), "busy" (N requests held at the origin at once: N client connections, N mesh
+// mTLS connections, N from the inbound to the origin), "idle" (answered; every connection kept alive),
+// "idle-after-traffic" (10 × N more requests over the open connections), "client-closed" (the client's
+// connections closed: what the sidecars keep). Per phase and side one JSON line: private and anonymous
+// memory (smaps_rollup, status), malloc's main heap ([heap] in smaps), open fds, and the sidecar's own
+// figures (process.memoryUsage, V8 heap spaces: its SIGUSR2 line).
+// Env: CONN_COST_N (default 64, at most 512), CONN_COST_FLAGS (node flags instead of the shipped ones; "-"
+// for none), CONN_COST_ROUNDS (default 1), CONN_COST_SMAPS=<dir> (a copy of each side's smaps per phase).
+// Bounded: every wait has a deadline; the sidecars are stopped after each round. Loopback only.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, createServer, request, type ServerResponse } from "node:http";
