@@ -1,5 +1,6 @@
 // read-first-bytes: reads a fresh connection's first bytes until a judge decides what they are, the
-// timeout passes (server-first protocols send nothing), the byte cap is hit, or the client ends. The one
+// timeout passes (server-first protocols send nothing; bytes that arrived in time but wait behind a
+// blocked event loop still count), the byte cap is hit, or the client ends. The one
 // reader behind HTTP/2-preface detection in the engine and the sidecars' capture decisions.
 // Takes: a stream in its initial (paused) state, bytes already read from it, a judge, a timeout and a cap.
 // Gives (to `done`, synchronously when the bytes already read decide): the bytes read (`head`, to be
@@ -56,7 +57,11 @@ export function readFirstBytesThen<T>(
   };
   const onError = (): void => finish("error", undefined);
   const onClose = (): void => finish("error", undefined);
-  const timer = setTimeout(() => finish("timeout", undefined), timeoutMs);
+  // The window closes only after the reads already pending are taken: a loop turn runs its timers before
+  // it polls sockets, so after a stall longer than the window (a long compile or GC pause, a starved CPU)
+  // the timer would fire ahead of bytes that arrived in time, and an HTTP connection would be passed
+  // through as opaque TCP. setImmediate runs after this turn's poll has delivered them.
+  const timer = setTimeout(() => setImmediate(() => finish("timeout", undefined)), timeoutMs);
   socket.on("data", onData);
   socket.on("end", onEnd);
   socket.on("error", onError);
