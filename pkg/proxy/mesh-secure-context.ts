@@ -9,5 +9,8 @@ import { createSecureContext, type SecureContext } from "node:tls";
 import type { MeshTlsMaterial } from "./engine-types.ts";
 
 export function meshSecureContext(m: MeshTlsMaterial): SecureContext {
-  return createSecureContext({ key: m.keyPem, cert: m.certChainPem, ca: m.trustBundlePem, minVersion: "TLSv1.2" });
+  // As a server (inbound sidecar) it resumes sessions of its own tickets (upstream/mesh-sessions.ts): OpenSSL
+  // resumes nothing for a server that asks for client certificates without a session id context, and a
+  // ticket is good for 5 minutes (node's tls.Server default), not OpenSSL's 2 hours.
+  return createSecureContext({ key: m.keyPem, cert: m.certChainPem, ca: m.trustBundlePem, minVersion: "TLSv1.2", sessionIdContext: "weft-mesh", sessionTimeout: 300 });
 }

@@ -7,12 +7,14 @@
 // connection the peer closed before any answer byte gives a failure marked `staleConnection`; whether to
 // send the request again is the caller's decision (forward: it counts as a try). Errors go through the
 // caller's classify(); abort() settles an unanswered attempt with a failure. A new connection the peer
-// closed before it was usable is dialled once more (no request byte had left). `queued` (mesh
+// closed before it was usable, or whose peer could not resume the TLS session it offered (mesh-sessions.ts),
+// is dialled once more (no request byte had left). `queued` (mesh
 // connections): the pool may hand the attempt a connection that comes back instead of dialling (pool-h1).
 // Must not: leave a request running after abort(), or send a request twice.
 import { H1Answer } from "./h1-answer.ts";
 import { checkValue, fieldLines, headersOf } from "../h1/h1-headers.ts";
 import type { H1UpstreamConn, ResponseSink } from "./h1-upstream-conn.ts";
+import { resumptionRefused } from "./mesh-sessions.ts";
 import type { Dialed, H1Pool } from "./pool-h1.ts";
 import { failure, type ProxyFailureError } from "../rescue.ts";
 import type { Readable } from "node:stream";
@@ -149,7 +151,7 @@ class H1Try implements Attempt, ResponseSink {
       if (this.settled) c.destroy();
       else this.start(c);
     }, (e) => {
-      if (this.redials > 0 && !this.settled && closedCodes.has((e as { code?: string }).code ?? "")) {
+      if (this.redials > 0 && !this.settled && (closedCodes.has((e as { code?: string }).code ?? "") || resumptionRefused(e))) {
         this.redials--;
         this.open(false);
         return;

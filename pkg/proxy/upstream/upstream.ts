@@ -20,6 +20,7 @@ import { meshSecureContext } from "../mesh-secure-context.ts";
 import { plainDial, type Dialed, type H1Pool } from "./pool-h1.ts";
 import type { H2Pool } from "./pool-h2.ts";
 import { failure, ProxyFailureError } from "../rescue.ts";
+import { MeshSessions } from "./mesh-sessions.ts";
 import { sendH1 } from "./upstream-h1.ts";
 import type { Attempt, UpstreamRequest, UpstreamResponse, UpstreamTarget } from "./upstream-types.ts";
 
@@ -66,6 +67,8 @@ export class Upstream {
   private readonly targets = new WeakMap<EndpointIR, { readonly generation: number; readonly http1: UpstreamTarget; readonly h2: UpstreamTarget }>();
   /** Per mesh target, its pool key and dialer as of one mesh generation. */
   private readonly meshDials = new WeakMap<UpstreamTarget, MeshDial>();
+  /** The last TLS session per mesh pool key, offered by the next connection under it. */
+  private readonly meshSessions = new MeshSessions();
 
   constructor(h1: H1Pool, h2: H2Pool, connectTimeoutMs: number) {
     this.h1 = h1;
@@ -76,6 +79,7 @@ export class Upstream {
   setMeshTls(m: MeshTlsMaterial | undefined): void {
     this.mesh = m === undefined ? undefined : meshSecureContext(m);
     this.meshGeneration++;
+    this.meshSessions.clear();
     this.h2.evict((k) => k.startsWith("tls|"));
     this.h1.evict((k) => k.startsWith("tls|"));
   }
@@ -111,7 +115,7 @@ export class Upstream {
    * tunnels): our certificate, ALPN ["http/1.1", "weft-http/1.1"], peer SPIFFE id verified. undefined
    * without mesh material.
    */
-  meshH1Socket(address: string, port: number, identity: string): TLSSocket | undefined {
+  meshH1Socket(address: string, port: number, identity: string, session?: Buffer): TLSSocket | undefined {
     const mesh = this.mesh;
     if (mesh === undefined) return undefined;
     return tlsConnect({
@@ -119,6 +123,7 @@ export class Upstream {
       port,
       servername: "",
       secureContext: mesh,
+      ...(session !== undefined ? { session } : {}),
       ALPNProtocols: ["http/1.1", ...MESH_ALPN_PROTOCOLS.filter((p) => p === "weft-http/1.1")],
       checkServerIdentity: (_host: string, cert: PeerCertificate) => (sansMatchIdentity(cert.subjectaltname, identity) ?
         undefined
@@ -142,11 +147,8 @@ export class Upstream {
     const known = this.meshDials.get(target);
     if (known !== undefined && known.generation === this.meshGeneration) return known;
     const { address, port } = target;
-    const d: MeshDial = {
-      generation: this.meshGeneration,
-      key: `tls|${this.meshGeneration}|${identity}|${endpointKey(address, port)}`,
-      dial: () => this.meshH1Dial(address, port, identity),
-    };
+    const key = `tls|${this.meshGeneration}|${identity}|${endpointKey(address, port)}`;
+    const d: MeshDial = { generation: this.meshGeneration, key, dial: () => this.meshH1Dial(address, port, identity, key) };
     this.meshDials.set(target, d);
     return d;
   }
@@ -160,10 +162,15 @@ export class Upstream {
     return d;
   }
 
-  /** A pooled mesh connection: the mesh socket, usable once the handshake and the SPIFFE check passed. */
-  private meshH1Dial(address: string, port: number, identity: string): Dialed {
-    const socket = this.meshH1Socket(address, port, identity);
+  /**
+   * A pooled mesh connection under `key`: the mesh socket, usable once the handshake and the SPIFFE check
+   * passed; it offers the key's last TLS session (mesh-sessions.ts).
+   */
+  private meshH1Dial(address: string, port: number, identity: string, key: string): Dialed {
+    const offered = this.meshSessions.offer(key);
+    const socket = this.meshH1Socket(address, port, identity, offered);
     if (socket === undefined) throw failure("upstream_tls", "mesh TLS material not set");
+    this.meshSessions.track(key, socket, offered);
     socket.setNoDelay(true);
     return { socket, ready: "secureConnect" };
   }
