@@ -116,6 +116,24 @@ describe("HTTP/1.1 upstream", () => {
     expect(res.trailers()?.["x-sum"]).toBe("70005");
   });
 
+  it("frames a streamed body without Content-Length as chunks: size line, data, CRLF each, then the last chunk", async () => {
+    let got = Buffer.alloc(0);
+    const s = createNetServer((sock: Socket) => {
+      sock.on("data", (d: Buffer) => {
+        got = Buffer.concat([got, d]);
+        if (got.includes("0\r\n\r\n")) sock.end("HTTP/1.1 204 No Content\r\n\r\n");
+      });
+    });
+    const port = await listenNet(s);
+    const { up } = upstreamOf();
+    const chunks = ["a".repeat(70_000), "", "b".repeat(5)].map((x) => Buffer.from(x));
+    const res = await up.send({ address: "127.0.0.1", port, protocol: "http1" }, { ...get("/up"), method: "PUT", body: Readable.from(chunks) }).response;
+    expect(res.status).toBe(204);
+    const wire = got.toString("latin1");
+    expect(wire).toMatch(/\r\ntransfer-encoding: chunked\r\n/);
+    expect(wire.slice(wire.indexOf("\r\n\r\n") + 4)).toBe(`11170\r\n${"a".repeat(70_000)}\r\n5\r\nbbbbb\r\n0\r\n\r\n`);
+  });
+
   it("abort() before the answer closes the upstream request", async () => {
     let closed!: () => void;
     const gone = new Promise<void>((r) => {

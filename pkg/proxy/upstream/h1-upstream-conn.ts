@@ -113,6 +113,17 @@ export class H1UpstreamConn {
     return typeof chunk === "string" ? this.socket.write(chunk, "latin1") : this.socket.write(chunk);
   }
 
+  /** One chunk of a chunked request body — size line, data, CRLF — in one write (writev), not three. */
+  writeChunk(chunk: Buffer): boolean {
+    const s = this.socket;
+    s.cork();
+    s.write(`${chunk.length.toString(16)}\r\n`, "latin1");
+    s.write(chunk);
+    const ok = s.write("\r\n", "latin1");
+    s.uncork();
+    return ok;
+  }
+
   /** The request (head and body) is completely written. */
   requestFinished(): void {
     this.requestDone = true;

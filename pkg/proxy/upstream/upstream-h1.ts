@@ -178,7 +178,7 @@ class H1Try implements Attempt, ResponseSink {
     const chunked = this.req.headers["content-length"] === undefined;
     const onData = (chunk: Buffer) => {
       if (chunk.length === 0) return;
-      const ok = chunked ? (c.write(`${chunk.length.toString(16)}\r\n`), c.write(chunk), c.write("\r\n")) : c.write(chunk);
+      const ok = chunked ? c.writeChunk(chunk) : c.write(chunk);
       if (!ok) {
         streamed.pause();
         c.socket.once("drain", () => streamed.resume());
