@@ -11,7 +11,7 @@
 //     grpc) vs the nginx grpc_pass mTLS pair vs the haproxy h2 mTLS pair.
 // The sidecars run as shipped: one esbuild bundle made like the image's dist/cmd/weft-proxy.js
 // (tools/bundle-proxy.ts, into .cache/) with the sidecar's V8 flags (pkg/util/proxy-node-options.ts). BENCH_FLAG_SETS="-;--max-semi-space-size=1;..."
-// adds one tracing-off bundled pair per set of V8 flags ("-" = Node's defaults; NAME=value entries set
+// adds one tracing-off bundled pair per set of V8 flags and protocol ("-" = Node's defaults; NAME=value entries set
 // the environment, e.g. MALLOC_ARENA_MAX=2); BENCH_FLAG_SETS_ONLY=1 runs only those. BENCH_PACED_BASELINE=<dir>
 // adds the pairs built from another checkout (e.g. a worktree of main before a change: HTTP/1.1 with tracing
 // off, 1% and 100%, and gRPC; with the V8 flags that checkout ships), run in every round beside this checkout's (which goes first alternates by round),
@@ -139,7 +139,7 @@ function variantsOf(env: NodeJS.ProcessEnv, protocols: readonly Protocol[], base
     }
   }
   // BENCH_FLAG_SETS="--max-semi-space-size=1;MALLOC_ARENA_MAX=2 --max-semi-space-size=2;-": one more
-  // tracing-off bundled HTTP/1.1 pair per set of V8 flags and NAME=value entries ("-" = Node's defaults).
+  // tracing-off bundled pair per protocol and set of V8 flags and NAME=value entries ("-" = Node's defaults).
   for (const set of (env.BENCH_FLAG_SETS ?? "").split(";").map((x) => x.trim()).filter((x) => x !== "")) {
     const tokens = set === "-" ? [] : set.split(/\s+/);
     const flags = tokens.filter((t) => t.startsWith("--"));
@@ -150,7 +150,9 @@ function variantsOf(env: NodeJS.ProcessEnv, protocols: readonly Protocol[], base
     }));
     for (const f of flags) if (!/^--[a-z0-9-]+(=[0-9]+)?$/.test(f)) throw new Error(`BENCH_FLAG_SETS: bad flag "${f}"`);
     const label = tokens.length === 0 ? "-default" : tokens.map((t) => `-${t.replace(/^--/, "").toLowerCase()}`).join("");
-    out.push({ name: `weft-sidecar-pair-tracing-off-flags${label}`, protocol: "http1", ratio: "off", flags, ...(Object.keys(vars).length > 0 ? { env: vars } : {}) });
+    const setEnv = Object.keys(vars).length > 0 ? { env: vars } : {};
+    if (protocols.includes("http1")) out.push({ name: `weft-sidecar-pair-tracing-off-flags${label}`, protocol: "http1", ratio: "off", flags, ...setEnv });
+    if (protocols.includes("grpc")) out.push({ name: `weft-sidecar-pair-grpc-flags${label}`, protocol: "grpc", ratio: "off", flags, ...setEnv });
   }
   return out;
 }
