@@ -7,6 +7,7 @@
 import { cidrFamily } from "./capture-rules.ts";
 import { PROXY_LOG_LEVELS, requestsWithinLimits, type InjectorConfig, type ProxyLogLevel, type ProxyResources } from "./injector-config.ts";
 import { isQuantity } from "./quantity.ts";
+import { PROXY_TUNINGS, type ProxyTuning } from "../pkg/util/proxy-node-options.ts";
 
 export const ANNOTATION = {
   inject: "weft.dev/inject",
@@ -20,6 +21,7 @@ export const ANNOTATION = {
   proxyCpuLimit: "weft.dev/proxy-cpu-limit",
   proxyMemoryLimit: "weft.dev/proxy-memory-limit",
   proxyLogLevel: "weft.dev/proxy-log-level",
+  proxyTuning: "weft.dev/proxy-tuning",
   rewriteAppProbes: "weft.dev/rewrite-app-probes",
   inboundMtls: "weft.dev/inbound-mtls",
 } as const;
@@ -39,6 +41,8 @@ export interface PodOverrides {
   readonly excludeOutboundCidrs: readonly string[];
   readonly resources: ProxyResources;
   readonly logLevel: ProxyLogLevel;
+  /** weft.dev/proxy-tuning: the sidecar's V8 flags, "memory" (default) or "latency" (pkg/util/proxy-node-options.ts). */
+  readonly proxyTuning: ProxyTuning;
   /** Point the app's HTTP, TCP and gRPC kubelet probes at the proxy's admin port (app-probes.ts); default: the config's rewriteAppProbes, else true. */
   readonly rewriteAppProbes: boolean;
   /** weft.dev/inbound-mtls: "strict" refuses plaintext inbound connections (default permissive). */
@@ -112,6 +116,13 @@ export function readPodOverrides(annotations: Readonly<Record<string, string>>, 
     if (found === undefined) problems.push(`${ANNOTATION.proxyLogLevel}: "${levelRaw.slice(0, 64)}" is not one of ${PROXY_LOG_LEVELS.join(", ")}`);
     else logLevel = found;
   }
+  const tuningRaw = a(ANNOTATION.proxyTuning);
+  let proxyTuning: ProxyTuning = PROXY_TUNINGS[0];
+  if (tuningRaw !== undefined) {
+    const found = PROXY_TUNINGS.find((t) => t === tuningRaw.trim().toLowerCase());
+    if (found === undefined) problems.push(`${ANNOTATION.proxyTuning}: "${tuningRaw.slice(0, 64)}" is not one of ${PROXY_TUNINGS.join(", ")}`);
+    else proxyTuning = found;
+  }
   const rewriteRaw = a(ANNOTATION.rewriteAppProbes)?.trim().toLowerCase();
   if (rewriteRaw !== undefined && rewriteRaw !== "true" && rewriteRaw !== "false") {
     problems.push(`${ANNOTATION.rewriteAppProbes}: "${rewriteRaw.slice(0, 64)}" must be true or false`);
@@ -128,6 +139,7 @@ export function readPodOverrides(annotations: Readonly<Record<string, string>>, 
       excludeOutboundCidrs: union(config.excludeOutboundCidrs, cidrsOf(ANNOTATION.excludeOutboundCidrs, a(ANNOTATION.excludeOutboundCidrs), problems)),
       resources,
       logLevel,
+      proxyTuning,
       rewriteAppProbes: rewriteRaw === undefined ? config.rewriteAppProbes !== false : rewriteRaw === "true",
       inboundMtls: mtlsRaw === "strict" ? "strict" : "permissive",
     },

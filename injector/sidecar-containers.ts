@@ -4,7 +4,7 @@
 // token for the controller audience, an in-memory scratch dir; the pod's facts through the downward API and
 // WEFT_WORKLOAD (its traces' resource, pkg/telemetry resource.ts); WEFT_TRUST_BUNDLE when the config
 // carries the mesh trust bundle; NODE_OPTIONS and WEFT_NODE_ARGS = the sidecar's V8 heap/GC flags,
-// pkg/util/proxy-node-options.ts, which keep its RSS down under load; WEFT_APP_PROBES when app probes were
+// pkg/util/proxy-node-options.ts, which keep its RSS down under load (WEFT_NODE_ARGS per weft.dev/proxy-tuning); WEFT_APP_PROBES when app probes were
 // pointed at the proxy, injector/app-probes.ts; WEFT_INBOUND_MTLS=strict for weft.dev/inbound-mtls: strict). Takes config + per-pod overrides;
 // gives plain Kubernetes JSON.
 // Must not: mount the weft token into app containers, or give the proxy any capability.
@@ -14,7 +14,7 @@ import { WORKLOAD_ENV } from "../pkg/telemetry/resource.ts";
 import { OTEL_ENV, TRACING_ENV } from "../pkg/telemetry/tracing-env.ts";
 import { APP_PROBES_ENV, type AppProbe } from "../pkg/util/app-probes.ts";
 import { canonicalJson } from "../pkg/util/canonical-json.ts";
-import { NODE_ARGS_ENV, PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../pkg/util/proxy-node-options.ts";
+import { NODE_ARGS_ENV, PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS_BY_TUNING } from "../pkg/util/proxy-node-options.ts";
 import type { PodOverrides } from "./annotations.ts";
 import type { InjectorConfig, ProxyTracing } from "./injector-config.ts";
 
@@ -127,7 +127,7 @@ export function proxyContainer(config: InjectorConfig, o: PodOverrides, native: 
       env("WEFT_OUTBOUND_PORT", String(config.outboundPort)),
       env("WEFT_LOG_LEVEL", o.logLevel),
       env("NODE_OPTIONS", PROXY_NODE_OPTIONS),
-      env(NODE_ARGS_ENV, SIDECAR_NODE_ARGS),
+      env(NODE_ARGS_ENV, SIDECAR_NODE_ARGS_BY_TUNING[o.proxyTuning]),
       ...tracingEnv(config),
       ...(config.trustBundlePem === undefined ? [] : [env(TRUST_BUNDLE_ENV, config.trustBundlePem)]),
       ...(config.controllerInsecure === true ? [env("WEFT_CONTROLLER_INSECURE", "true")] : []),

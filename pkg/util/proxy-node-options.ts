@@ -18,6 +18,11 @@
 // sidecar compiles in stay there as freed-but-resident memory: ~7 MB of private memory per sidecar after
 // its first seconds of traffic (benchmarks/proxy/conn-cost.bench.ts: 30.0-32.0 -> 22.7-23.0 MB before any
 // burst). The same work then runs between requests instead of beside them; paced A/B in docs/proxy.md.
+// That trade is the pod owner's (weft.dev/proxy-tuning, injector/annotations.ts): "memory" (the default) is
+// SIDECAR_NODE_ARGS; "latency" is the same flags without --no-concurrent-recompilation. Quiet interleaved A/B
+// (HTTP/1.1 sidecar pair, 1,000 req/s, 8 rounds, load 0.4-1.4): memory adds p99 7.4 ms (median; rounds
+// 4.8-12.9), 313 us CPU/req, 29.7 MB private peak; latency 5.6 ms (4.7-6.7), 314 us, ~39 MB (36.5-42.5);
+// memory had the higher p99 in 7 of 8 paired rounds (nginx mTLS pair: 2.5 ms, 137 us, 4.1 MB).
 // Node refuses these flags in NODE_OPTIONS, so they travel as node arguments in WEFT_NODE_ARGS, which the
 // image's `weft` launcher puts on node's command line (Dockerfile). A gateway gets the pretenuring flag only:
 // it runs GC helper threads (its Deployment is sized by its owner, not one of many per node).
@@ -27,7 +32,14 @@
 export const PROXY_NODE_OPTIONS = "--max-semi-space-size=2";
 /** Node arguments for every proxy process (not accepted in NODE_OPTIONS): the gateway Deployment's. */
 export const PROXY_NODE_ARGS = "--no-allocation-site-pretenuring";
-/** Node arguments for a sidecar proxy: every proxy's, GC on the main thread only, optimizing compiles on the main thread. */
-export const SIDECAR_NODE_ARGS = `--single-threaded-gc ${PROXY_NODE_ARGS} --no-concurrent-recompilation`;
+/** Node arguments for a sidecar proxy tuned for latency: every proxy's, GC on the main thread only. */
+export const SIDECAR_LATENCY_NODE_ARGS = `--single-threaded-gc ${PROXY_NODE_ARGS}`;
+/** Node arguments for a sidecar proxy (the default, tuned for memory): the latency ones plus optimizing compiles on the main thread. */
+export const SIDECAR_NODE_ARGS = `${SIDECAR_LATENCY_NODE_ARGS} --no-concurrent-recompilation`;
+/** The values of weft.dev/proxy-tuning, the default first. */
+export const PROXY_TUNINGS = ["memory", "latency"] as const;
+export type ProxyTuning = (typeof PROXY_TUNINGS)[number];
+/** A sidecar's node arguments for each tuning. */
+export const SIDECAR_NODE_ARGS_BY_TUNING: Readonly<Record<ProxyTuning, string>> = { memory: SIDECAR_NODE_ARGS, latency: SIDECAR_LATENCY_NODE_ARGS };
 /** The environment variable the image's `weft` launcher reads node arguments from. */
 export const NODE_ARGS_ENV = "WEFT_NODE_ARGS";

@@ -139,17 +139,21 @@ describe("mutate over generated pods", () => {
 
   it("never throws on arbitrary weft.dev annotation values, and never patches when one is refused", () => {
     const keys = ["weft.dev/exclude-outbound-ports", "weft.dev/exclude-inbound-ports", "weft.dev/include-inbound-ports", "weft.dev/exclude-outbound-cidrs", "weft.dev/proxy-cpu",
-      "weft.dev/proxy-memory", "weft.dev/proxy-cpu-limit", "weft.dev/proxy-memory-limit", "weft.dev/proxy-log-level"];
-    fc.assert(fc.property(fc.dictionary(fc.constantFrom(...keys), fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom("80,443", "10.0.0.0/8", "100m", "1Gi", "debug", "*", "-1", "1e3"))), (ann) => {
-      const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", annotations: { ...ann, "weft.dev/inject": "enabled" } }, spec: { containers: [{ name: "app" }] } } as unknown as Pod;
-      const r = mutate(pod, undefined, DEFAULT_INJECTOR_CONFIG);
-      if (r.report.reason === "invalid-annotation") {
-        expect(r.patch).toEqual([]);
-        expect(r.report.problems!.length).toBeGreaterThan(0);
-      } else {
-        expect(r.report.injected).toBe(true);
-      }
-    }), fcParams(500));
+      "weft.dev/proxy-memory", "weft.dev/proxy-cpu-limit", "weft.dev/proxy-memory-limit", "weft.dev/proxy-log-level", "weft.dev/proxy-tuning"];
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...keys), fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom("80,443", "10.0.0.0/8", "100m", "1Gi", "debug", "latency", "*", "-1", "1e3"))),
+        (ann) => {
+          const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", annotations: { ...ann, "weft.dev/inject": "enabled" } }, spec: { containers: [{ name: "app" }] } } as unknown as Pod;
+          const r = mutate(pod, undefined, DEFAULT_INJECTOR_CONFIG);
+          if (r.report.reason === "invalid-annotation") {
+            expect(r.patch).toEqual([]);
+            expect(r.report.problems!.length).toBeGreaterThan(0);
+          } else {
+            expect(r.report.injected).toBe(true);
+          }
+        }),
+      fcParams(500),
+    );
   });
 
   it("never throws on garbage pods", () => {
