@@ -66,6 +66,18 @@ function spansOf(bodies: string[]): Map<string, unknown> {
   return out;
 }
 
+/** A sampled remote parent with a trace state, as a sidecar receives it in traceparent/tracestate. */
+function remoteParent() {
+  const api = otelApi();
+  return api.trace.setSpanContext(api.ROOT_CONTEXT, {
+    traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+    spanId: "00f067aa0ba902b7",
+    traceFlags: 1,
+    isRemote: true,
+    traceState: new (otelCore().TraceState)("vendor=abc,other=1"),
+  });
+}
+
 describe("spans encoded at their end, exported over OTLP/HTTP", () => {
   let sink: Sink | undefined;
   afterEach(async () => {
@@ -77,13 +89,7 @@ describe("spans encoded at their end, exported over OTLP/HTTP", () => {
     sink = await startSink();
     const { provider, memory, tracer } = setup(sink);
     const api = otelApi();
-    const parent = api.trace.setSpanContext(api.ROOT_CONTEXT, {
-      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
-      spanId: "00f067aa0ba902b7",
-      traceFlags: 1,
-      isRemote: true,
-      traceState: new (otelCore().TraceState)("vendor=abc,other=1"),
-    });
+    const parent = remoteParent();
     const server = tracer.startSpan("GET /reviews/{id}", { kind: api.SpanKind.SERVER, attributes: { "http.request.method": "GET", "url.path": '/reviews/1?q=\u00e9"', "weft.rule": 0 } }, parent);
     const client = tracer.startSpan("GET", { kind: api.SpanKind.CLIENT, attributes: { "weft.attempt": 1, "weft.backend": "default/reviews-v1:9080" },
       links: [{ context: server.spanContext(), attributes: { why: "retry" } }] }, api.trace.setSpan(parent, server));
@@ -178,13 +184,7 @@ describe("the OTLP protobuf codec (gRPC export)", () => {
     });
     const tracer = provider.getTracer("weft", "1.2.3");
     const api = otelApi();
-    const parent = api.trace.setSpanContext(api.ROOT_CONTEXT, {
-      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
-      spanId: "00f067aa0ba902b7",
-      traceFlags: 1,
-      isRemote: true,
-      traceState: new (otelCore().TraceState)("vendor=abc,other=1"),
-    });
+    const parent = remoteParent();
     const server = tracer.startSpan("GET /reviews/{id}", { kind: api.SpanKind.SERVER, attributes: { "http.request.method": "GET", "url.path": "/r/1?q=\u00e9", "weft.rule": 0 } }, parent);
     const client = tracer.startSpan("GET", { kind: api.SpanKind.CLIENT, attributes: { "weft.attempt": 1 }, links: [{ context: server.spanContext(), attributes: { why: "retry" } }] },
       api.trace.setSpan(parent, server));
