@@ -92,6 +92,14 @@ function quantityOf(name: string, value: string | undefined, fallback: string | 
 }
 
 /** Overrides from annotations; `problems` is empty when every weft.dev value is valid. */
+/** One of `choices` (trimmed, case-insensitive), else `fallback`; a value that is none of them is a problem. */
+function choiceOf<T extends string>(name: string, value: string | undefined, choices: readonly T[], fallback: T, problems: string[]): T {
+  if (value === undefined) return fallback;
+  const found = choices.find((c) => c === value.trim().toLowerCase());
+  if (found === undefined) problems.push(`${name}: "${value.slice(0, 64)}" is not one of ${choices.join(", ")}`);
+  return found ?? fallback;
+}
+
 export function readPodOverrides(annotations: Readonly<Record<string, string>>, config: InjectorConfig): { overrides: PodOverrides; problems: string[] } {
   const problems: string[] = [];
   const a = (k: string): string | undefined => (typeof annotations[k] === "string" ? annotations[k] : undefined);
@@ -109,20 +117,8 @@ export function readPodOverrides(annotations: Readonly<Record<string, string>>, 
     }),
   };
   problems.push(...requestsWithinLimits(resources, "proxy resources"));
-  const levelRaw = a(ANNOTATION.proxyLogLevel);
-  let logLevel = config.logLevel;
-  if (levelRaw !== undefined) {
-    const found = PROXY_LOG_LEVELS.find((l) => l === levelRaw.trim().toLowerCase());
-    if (found === undefined) problems.push(`${ANNOTATION.proxyLogLevel}: "${levelRaw.slice(0, 64)}" is not one of ${PROXY_LOG_LEVELS.join(", ")}`);
-    else logLevel = found;
-  }
-  const tuningRaw = a(ANNOTATION.proxyTuning);
-  let proxyTuning: ProxyTuning = PROXY_TUNINGS[0];
-  if (tuningRaw !== undefined) {
-    const found = PROXY_TUNINGS.find((t) => t === tuningRaw.trim().toLowerCase());
-    if (found === undefined) problems.push(`${ANNOTATION.proxyTuning}: "${tuningRaw.slice(0, 64)}" is not one of ${PROXY_TUNINGS.join(", ")}`);
-    else proxyTuning = found;
-  }
+  const logLevel = choiceOf(ANNOTATION.proxyLogLevel, a(ANNOTATION.proxyLogLevel), PROXY_LOG_LEVELS, config.logLevel, problems);
+  const proxyTuning: ProxyTuning = choiceOf(ANNOTATION.proxyTuning, a(ANNOTATION.proxyTuning), PROXY_TUNINGS, PROXY_TUNINGS[0], problems);
   const rewriteRaw = a(ANNOTATION.rewriteAppProbes)?.trim().toLowerCase();
   if (rewriteRaw !== undefined && rewriteRaw !== "true" && rewriteRaw !== "false") {
     problems.push(`${ANNOTATION.rewriteAppProbes}: "${rewriteRaw.slice(0, 64)}" must be true or false`);
