@@ -151,30 +151,56 @@ class Relayed implements RelaySink {
 }
 
 /**
- * Feeds a streamed answer body (h2 upstreams) into a relay sink, with backpressure. "end", "error" and
+ * Feeds a streamed answer body (h2 upstreams) into a relay sink, with backpressure. The listeners are
+ * shared functions (`this` is the body) reading the relay from the body, which lets go of it when it
+ * closes: node keeps a closed h2 stream (through its native handle) until a full GC, and what it still
+ * reached then — the sink, the exchange — lived as long (upstream.ts, H2Call). "end", "error" and
  * "close" come at most once per stream and the sink acts once: on(), not once() (a wrapper per listener,
  * held to the stream's end).
  */
 function pipeBody(body: Readable, res: UpstreamResponse, sink: RelaySink): void {
-  let resumes = false;
-  body.on("data", (c: Buffer) => {
-    if (sink.data(c)) return;
-    body.pause();
-    // Registered the first time the client falls behind (most answers never do): no listener and no
-    // closure on the client's stream per request otherwise.
-    if (!resumes) {
-      resumes = true;
-      sink.onDrain(() => body.resume());
-    }
-  });
+  (body as PipedBody)[pipeOf] = { res, sink, resumes: false };
+  body.on("data", pipeData);
   // node ends a stream that the peer cut short too (h2 RST_STREAM, h1 socket closed mid-body):
   // forwarding that as a clean end would hand the client a truncated answer as complete.
-  body.on("end", () => {
-    if (cutShort(body)) sink.broken();
-    else sink.end(res.trailers());
-  });
-  body.on("error", () => sink.broken());
-  body.on("close", () => {
-    if (!body.readableEnded) sink.broken();
-  });
+  body.on("end", pipeEnd);
+  body.on("error", pipeError);
+  body.on("close", pipeClose);
+}
+
+const pipeOf = Symbol("weft.relayPipe");
+interface BodyPipe {
+  readonly res: UpstreamResponse;
+  readonly sink: RelaySink;
+  /** The drain callback is registered (the first time the client falls behind; most answers never do). */
+  resumes: boolean;
+}
+type PipedBody = Readable & { [pipeOf]?: BodyPipe | undefined };
+
+function pipeData(this: PipedBody, c: Buffer): void {
+  const p = this[pipeOf];
+  if (p === undefined || p.sink.data(c)) return;
+  this.pause();
+  if (!p.resumes) {
+    p.resumes = true;
+    // Bound to the body alone: the client's stream keeps its listeners as long as node keeps it.
+    p.sink.onDrain(this.resume.bind(this));
+  }
+}
+
+function pipeEnd(this: PipedBody): void {
+  const p = this[pipeOf];
+  if (p === undefined) return;
+  if (cutShort(this)) p.sink.broken();
+  else p.sink.end(p.res.trailers());
+}
+
+function pipeError(this: PipedBody): void {
+  this[pipeOf]?.sink.broken();
+}
+
+function pipeClose(this: PipedBody): void {
+  const p = this[pipeOf];
+  this[pipeOf] = undefined;
+  if (p !== undefined && !this.readableEnded) p.sink.broken();
 }

@@ -11,6 +11,7 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { connect as h2Connect, constants as h2c, type ClientHttp2Session, type ClientHttp2Stream } from "node:http2";
 import { connect as netConnect } from "node:net";
+import type { Readable } from "node:stream";
 import { connect as tlsConnect, type PeerCertificate, type SecureContext, type TLSSocket } from "node:tls";
 import type { ClusterIR, EndpointIR } from "../../ir/types.ts";
 import { sansMatchIdentity } from "../../util/spiffe-san.ts";
@@ -223,8 +224,11 @@ export class Upstream {
     });
   }
 
+  /** Why an h2 attempt on `session` failed: the session's own error (TLS, identity) when it had one. */
+  private readonly h2Failure = (session: ClientHttp2Session, e: unknown): ProxyFailureError => classify(this.sessionErrors.get(session) ?? e, this.connectedSessions.has(session));
+
   private sendH2(target: UpstreamTarget, req: UpstreamRequest): Attempt {
-    let abort: () => void = () => {};
+    let call: H2Call | undefined;
     const response = new Promise<UpstreamResponse>((resolve, reject) => {
       let session: ClientHttp2Session;
       try {
@@ -240,8 +244,6 @@ export class Upstream {
         ":authority": req.authority,
         ":scheme": target.meshIdentity !== undefined ? "https" : "http",
       };
-      let settled = false;
-      let trailers: IncomingHttpHeaders | undefined;
       let stream: ClientHttp2Stream;
       try {
         stream = session.request(headers, { endStream: req.body === undefined });
@@ -262,42 +264,98 @@ export class Upstream {
           return;
         }
       }
-      const st = stream;
-      abort = () => {
-        const unanswered = !settled;
-        settled = true;
-        if (!st.destroyed) st.close(h2c.NGHTTP2_CANCEL);
-        if (unanswered) reject(failure("upstream_reset", "upstream attempt aborted"));
-      };
-      st.on("trailers", (t: IncomingHttpHeaders) => {
-        trailers = t;
-      });
-      // "response" and "close" come once per stream: on(), not once() (a wrapper per listener, held to the stream's end).
-      st.on("response", (h, flags) => {
-        settled = true;
-        resolve({
-          status: Number(h[":status"] ?? 502),
-          headers: h,
-          body: st,
-          endStream: (flags & h2c.NGHTTP2_FLAG_END_STREAM) !== 0,
-          trailers: () => trailers,
-        });
-      });
-      const fail = (e: unknown) => {
-        if (settled) return;
-        settled = true;
-        if (req.body !== undefined && !Buffer.isBuffer(req.body)) req.body.unpipe(st);
-        // The session's own error (TLS, identity) is emitted after its streams die: wait one turn.
-        setImmediate(() => reject(classify(this.sessionErrors.get(session) ?? e, this.connectedSessions.has(session))));
-      };
-      st.on("error", fail);
-      // Every stream closes; only one that closes unanswered needs the (stack-capturing) Error.
-      st.on("close", () => {
-        if (!settled) fail(Object.assign(new Error(`stream closed (${st.rstCode})`), { code: "ERR_HTTP2_STREAM_CLOSED" }));
-      });
-      if (Buffer.isBuffer(req.body)) st.end(req.body);
-      else if (req.body !== undefined) req.body.pipe(st);
+      call = new H2Call(stream, session, req.body, resolve, reject, this.h2Failure);
     });
-    return { response, abort: () => abort() };
+    return { response, abort: () => call?.abort() };
   }
+}
+
+/**
+ * What an upstream h2 stream's listeners act on: its attempt, until the stream closes. The listeners are
+ * shared functions (`this` is the stream), not closures per stream: node keeps a stream's native handle,
+ * and with it the stream and whatever its listeners hold, until a full GC (a scavenge counts the handle as
+ * a root), so a closed stream must no longer reach the attempt, the request or the exchange above it.
+ */
+const callOf = Symbol("weft.h2Call");
+type CalledStream = ClientHttp2Stream & { [callOf]?: H2Call | undefined };
+
+class H2Call {
+  settled = false;
+  trailers: IncomingHttpHeaders | undefined;
+  private readonly stream: CalledStream;
+  private readonly session: ClientHttp2Session;
+  private readonly body: Buffer | Readable | undefined;
+  private readonly resolve: (r: UpstreamResponse) => void;
+  private readonly reject: (e: ProxyFailureError) => void;
+  private readonly why: (session: ClientHttp2Session, e: unknown) => ProxyFailureError;
+
+  constructor(
+    stream: CalledStream,
+    session: ClientHttp2Session,
+    body: Buffer | Readable | undefined,
+    resolve: (r: UpstreamResponse) => void,
+    reject: (e: ProxyFailureError) => void,
+    why: (session: ClientHttp2Session, e: unknown) => ProxyFailureError,
+  ) {
+    this.stream = stream;
+    this.session = session;
+    this.body = body;
+    this.resolve = resolve;
+    this.reject = reject;
+    this.why = why;
+    stream[callOf] = this;
+    stream.on("trailers", streamTrailers);
+    // "response" and "close" come once per stream: on(), not once() (a wrapper per listener, held to the stream's end).
+    stream.on("response", streamResponse);
+    stream.on("error", streamError);
+    stream.on("close", streamClose);
+    if (Buffer.isBuffer(body)) stream.end(body);
+    else if (body !== undefined) body.pipe(stream);
+  }
+
+  answered(h: IncomingHttpHeaders, flags: number): void {
+    this.settled = true;
+    this.resolve({
+      status: Number(h[":status"] ?? 502),
+      headers: h,
+      body: this.stream,
+      endStream: (flags & h2c.NGHTTP2_FLAG_END_STREAM) !== 0,
+      trailers: () => this.trailers,
+    });
+  }
+
+  fail(e: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.body !== undefined && !Buffer.isBuffer(this.body)) this.body.unpipe(this.stream);
+    // The session's own error (TLS, identity) is emitted after its streams die: wait one turn.
+    setImmediate(() => this.reject(this.why(this.session, e)));
+  }
+
+  abort(): void {
+    const unanswered = !this.settled;
+    this.settled = true;
+    if (!this.stream.destroyed) this.stream.close(h2c.NGHTTP2_CANCEL);
+    if (unanswered) this.reject(failure("upstream_reset", "upstream attempt aborted"));
+  }
+}
+
+function streamTrailers(this: CalledStream, t: IncomingHttpHeaders): void {
+  const call = this[callOf];
+  if (call !== undefined) call.trailers = t;
+}
+
+function streamResponse(this: CalledStream, h: IncomingHttpHeaders, flags: number): void {
+  this[callOf]?.answered(h, flags);
+}
+
+function streamError(this: CalledStream, e: unknown): void {
+  this[callOf]?.fail(e);
+}
+
+/** Every stream closes (once); only one that closes unanswered needs the (stack-capturing) Error. */
+function streamClose(this: CalledStream): void {
+  const call = this[callOf];
+  this[callOf] = undefined;
+  if (call !== undefined && !call.settled) call.fail(Object.assign(new Error(`stream closed (${this.rstCode})`), { code: "ERR_HTTP2_STREAM_CLOSED" }));
 }
