@@ -12,7 +12,7 @@
 // Must not: throw from onEnd (a request path), keep an SDK span after onEnd, or hold more than one open batch.
 import type { Context } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { otelApi, otelCore, otlpGrpcBase, otlpHttpBase, otlpTransformer } from "./otel-modules.ts";
+import { otelApi, otelCore, otlpGrpcBase, otlpHttpBase, otlpTraceSerializers } from "./otel-modules.ts";
 import { jsonCodec, protobufCodec, scopeKeyOf, type Envelope, type SpanCodec } from "./otlp-span-codecs.ts";
 
 /** One export's body and how many spans it carries. */
@@ -40,14 +40,14 @@ const METRICS_HELPER = { name: "span" as const, countItems: (b: EncodedBatch) =>
 function delegateOf(o: EncodedExportOptions, codec: SpanCodec) {
   if (o.protocol === "grpc") {
     const { createOtlpGrpcExportDelegate, convertLegacyOtlpGrpcOptions } = otlpGrpcBase();
-    const pb = otlpTransformer().ProtobufTraceSerializer;
+    const pb = otlpTraceSerializers().ProtobufTraceSerializer;
     return createOtlpGrpcExportDelegate(convertLegacyOtlpGrpcOptions({ url: o.url, concurrencyLimit: o.concurrencyLimit }, "TRACES"), {
       serializeRequest: (b: EncodedBatch) => b.body,
       deserializeResponse: (data: Uint8Array) => pb.deserializeResponse(data),
     }, "otlp_grpc_span_exporter", METRICS_HELPER, undefined, "TraceExportService", "/opentelemetry.proto.collector.trace.v1.TraceService/Export");
   }
   const { createOtlpHttpExportDelegate, convertLegacyHttpOptions } = otlpHttpBase();
-  const json = otlpTransformer().JsonTraceSerializer;
+  const json = otlpTraceSerializers().JsonTraceSerializer;
   return createOtlpHttpExportDelegate(
     convertLegacyHttpOptions({ url: o.url, concurrencyLimit: o.concurrencyLimit }, "TRACES", "v1/traces", { "Content-Type": codec.contentType }),
     { serializeRequest: (b: EncodedBatch) => b.body, deserializeResponse: (data: Uint8Array) => json.deserializeResponse(data) },

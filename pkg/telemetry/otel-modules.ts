@@ -15,11 +15,14 @@ import type * as OtlpGrpc from "@opentelemetry/exporter-trace-otlp-grpc";
 import type * as OtlpHttp from "@opentelemetry/exporter-trace-otlp-http";
 import type * as OtlpHttpBase from "@opentelemetry/otlp-exporter-base/node-http";
 import type * as OtlpGrpcBase from "@opentelemetry/otlp-grpc-exporter-base";
-import type * as OtlpTransformer from "@opentelemetry/otlp-transformer";
+import type * as OtlpTraceJson from "@opentelemetry/otlp-transformer/build/src/trace/json/index.js";
+import type * as OtlpTraceProtobuf from "@opentelemetry/otlp-transformer/build/src/trace/protobuf/index.js";
 import type * as OtlpTraceInternal from "@opentelemetry/otlp-transformer/build/src/trace/internal.js";
 import type * as OtlpEncoders from "@opentelemetry/otlp-transformer/build/src/common/utils.js";
 
 const load = createRequire(import.meta.url);
+
+type TraceSerializers = Pick<typeof OtlpTraceJson, "JsonTraceSerializer"> & Pick<typeof OtlpTraceProtobuf, "ProtobufTraceSerializer">;
 
 let api: typeof Api | undefined;
 let core: typeof Core | undefined;
@@ -30,7 +33,7 @@ let otlpGrpc: typeof OtlpGrpc | undefined;
 let otlpHttp: typeof OtlpHttp | undefined;
 let httpBase: typeof OtlpHttpBase | undefined;
 let grpcBase: typeof OtlpGrpcBase | undefined;
-let transformer: typeof OtlpTransformer | undefined;
+let traceSerializers: TraceSerializers | undefined;
 let transformerInternal: (typeof OtlpTraceInternal & Pick<typeof OtlpEncoders, "JSON_ENCODER">) | undefined;
 
 export const otelApi = (): typeof Api => (api ??= load("@opentelemetry/api") as typeof Api);
@@ -42,7 +45,13 @@ export const otlpGrpcExporter = (): typeof OtlpGrpc => (otlpGrpc ??= load("@open
 export const otlpHttpExporter = (): typeof OtlpHttp => (otlpHttp ??= load("@opentelemetry/exporter-trace-otlp-http") as typeof OtlpHttp);
 export const otlpHttpBase = (): typeof OtlpHttpBase => (httpBase ??= load("@opentelemetry/otlp-exporter-base/node-http") as typeof OtlpHttpBase);
 export const otlpGrpcBase = (): typeof OtlpGrpcBase => (grpcBase ??= load("@opentelemetry/otlp-grpc-exporter-base") as typeof OtlpGrpcBase);
-export const otlpTransformer = (): typeof OtlpTransformer => (transformer ??= load("@opentelemetry/otlp-transformer") as typeof OtlpTransformer);
+/** OpenTelemetry's OTLP trace serializers (JSON and protobuf), from their own modules: the package's index also
+ *  loads its metrics and logs serializers, and with them @opentelemetry/sdk-metrics and api-logs (~90 modules
+ *  that a proxy never runs; docs/telemetry.md, "Memory of tracing"). */
+export const otlpTraceSerializers = (): TraceSerializers => (traceSerializers ??= {
+  JsonTraceSerializer: (load("@opentelemetry/otlp-transformer/build/src/trace/json/index.js") as typeof OtlpTraceJson).JsonTraceSerializer,
+  ProtobufTraceSerializer: (load("@opentelemetry/otlp-transformer/build/src/trace/protobuf/index.js") as typeof OtlpTraceProtobuf).ProtobufTraceSerializer,
+});
 /** The per-span transform and JSON encoder the OTLP/HTTP exporter uses (not in the package's index; the
  *  version is pinned in package.json, and encoded-span-export's test compares its output with the exporter's). */
 export const otlpTransformerInternal = (): typeof OtlpTraceInternal & Pick<typeof OtlpEncoders, "JSON_ENCODER"> => (transformerInternal ??= {

@@ -9,7 +9,7 @@
 // Takes SDK ReadableSpans; gives SpanCodec (jsonCodec, protobufCodec).
 // Must not: keep a span, or build a request the SDK's serializer would not decode to the same content.
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import { otelResources, otlpTransformer, otlpTransformerInternal } from "./otel-modules.ts";
+import { otelResources, otlpTraceSerializers, otlpTransformerInternal } from "./otel-modules.ts";
 
 /** A request's fixed parts for one resource and scope; `wrap` puts them around `count` encoded spans. */
 export interface Envelope {
@@ -108,7 +108,7 @@ function partsOf(req: Uint8Array): { rs: Field[]; ss: Field[] } {
 }
 
 export function protobufCodec(): SpanCodec {
-  const pb = otlpTransformer().ProtobufTraceSerializer;
+  const pb = otlpTraceSerializers().ProtobufTraceSerializer;
   const emptyResource = otelResources().emptyResource();
   const one = (span: ReadableSpan): Uint8Array => {
     const b = pb.serializeRequest([span]);

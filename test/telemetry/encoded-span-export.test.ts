@@ -12,7 +12,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
 import { EncodedSpanProcessor } from "../../pkg/telemetry/encoded-span-export.ts";
-import { otelApi, otelCore, otelResources, otelSdk, otlpTransformer } from "../../pkg/telemetry/otel-modules.ts";
+import { otelApi, otelCore, otelResources, otelSdk, otlpTraceSerializers } from "../../pkg/telemetry/otel-modules.ts";
 import { protobufCodec } from "../../pkg/telemetry/otlp-span-codecs.ts";
 
 interface Sink {
@@ -105,7 +105,7 @@ describe("spans encoded at their end, exported over OTLP/HTTP", () => {
     expect(sink.bodies.length).toBe(1);
     const finished = memory.getFinishedSpans();
     expect(finished.length).toBe(3);
-    const expected = spansOf([Buffer.from(otlpTransformer().JsonTraceSerializer.serializeRequest(finished)!).toString("utf8")]);
+    const expected = spansOf([Buffer.from(otlpTraceSerializers().JsonTraceSerializer.serializeRequest(finished)!).toString("utf8")]);
     const got = spansOf(sink.bodies);
     expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
     for (const [id, e] of expected) expect(got.get(id)).toEqual(e);
@@ -199,7 +199,7 @@ describe("the OTLP protobuf codec (gRPC export)", () => {
     const codec = protobufCodec();
     const pieces = Buffer.concat(spans.map((s) => Buffer.from(codec.encode(s) as Uint8Array)));
     const body = codec.envelope(spans[0]!).wrap(pieces, spans.length);
-    const expected = decode(otlpTransformer().ProtobufTraceSerializer.serializeRequest(spans)!);
+    const expected = decode(otlpTraceSerializers().ProtobufTraceSerializer.serializeRequest(spans)!);
     expect(decode(body)).toEqual(expected);
     expect((expected as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] }).resourceSpans[0]!.scopeSpans[0]!.spans.length).toBe(3);
     await provider.shutdown();

@@ -2,7 +2,9 @@
 // is turned on (memory: a proxy with tracing off never pays for them), and then only the exporter of the
 // configured protocol. Runs each case in a fresh node process and reads which packages it loaded
 // (require.cache: Node gives these packages' CommonJS build to import and require alike).
-// prom-client loads @opentelemetry/api itself (exemplars), so the API package is not checked.
+// prom-client loads @opentelemetry/api itself (exemplars), so the API package is not checked. With tracing on
+// (a span sampled, encoded and ended), the OTLP trace serializers load without the metrics SDK and logs API
+// that otlp-transformer's index would pull in (~80 modules, ~1 MB private at idle: docs/telemetry.md).
 import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -10,7 +12,10 @@ import { describe, expect, it } from "vitest";
 const root = resolve(import.meta.dirname, "../..");
 const node = join(root, "node_modules/.bin/node");
 const HEAVY = ["@opentelemetry/sdk-trace-base", "@opentelemetry/core", "@opentelemetry/resources", "@opentelemetry/propagator-b3", "@opentelemetry/exporter-trace-otlp-http",
-  "@opentelemetry/exporter-trace-otlp-grpc", "@opentelemetry/otlp-exporter-base", "@opentelemetry/otlp-grpc-exporter-base", "@opentelemetry/otlp-transformer", "@grpc/grpc-js"];
+  "@opentelemetry/exporter-trace-otlp-grpc", "@opentelemetry/otlp-exporter-base", "@opentelemetry/otlp-grpc-exporter-base", "@opentelemetry/otlp-transformer", "@grpc/grpc-js",
+  "@opentelemetry/sdk-metrics", "@opentelemetry/api-logs"];
+/** What otlp-transformer's index pulls in beside the trace serializers (its metrics and logs ones): never wanted by a tracer. */
+const NOT_FOR_TRACES = ["@opentelemetry/sdk-metrics", "@opentelemetry/api-logs"];
 
 /** Packages of HEAVY the script loaded; the script gets `t` = pkg/telemetry/index.ts. */
 function loadedBy(script: string): string[] {
@@ -40,7 +45,7 @@ describe("pkg/telemetry loads OpenTelemetry only when tracing is on", () => {
 
   it("tracing on over OTLP/HTTP: SDK, core, the OTLP HTTP transport and transform, not the gRPC exporter nor grpc-js", () => {
     const loaded = loadedBy(`
-      const tracing = t.initTracing({ serviceName: "x", protocol: "http", otlpEndpoint: "http://127.0.0.1:9", samplingRatio: 0, propagators: ["tracecontext"] });
+      const tracing = t.initTracing({ serviceName: "x", protocol: "http", otlpEndpoint: "http://127.0.0.1:9", samplingRatio: 1, propagators: ["tracecontext"] });
       tracing.startServerSpan(() => undefined, {}).end();
       await tracing.shutdown().catch(() => {});
     `);
@@ -48,14 +53,17 @@ describe("pkg/telemetry loads OpenTelemetry only when tracing is on", () => {
     expect(loaded).not.toContain("@opentelemetry/exporter-trace-otlp-grpc");
     expect(loaded).not.toContain("@opentelemetry/otlp-grpc-exporter-base");
     expect(loaded).not.toContain("@grpc/grpc-js");
+    for (const p of NOT_FOR_TRACES) expect(loaded).not.toContain(p);
   });
 
   it("tracing on over OTLP/gRPC: the OTLP gRPC transport, not the HTTP exporter; b3 propagator only when configured", () => {
     const loaded = loadedBy(`
-      const tracing = t.initTracing({ serviceName: "x", protocol: "grpc", otlpEndpoint: "http://127.0.0.1:9", samplingRatio: 0, propagators: ["b3"] });
+      const tracing = t.initTracing({ serviceName: "x", protocol: "grpc", otlpEndpoint: "http://127.0.0.1:9", samplingRatio: 1, propagators: ["b3"] });
+      tracing.startServerSpan(() => undefined, {}).end();
       await tracing.shutdown().catch(() => {});
     `);
-    expect(loaded).toEqual(expect.arrayContaining(["@opentelemetry/otlp-grpc-exporter-base", "@opentelemetry/propagator-b3"]));
+    expect(loaded).toEqual(expect.arrayContaining(["@opentelemetry/otlp-grpc-exporter-base", "@opentelemetry/propagator-b3", "@opentelemetry/otlp-transformer"]));
+    for (const p of NOT_FOR_TRACES) expect(loaded).not.toContain(p);
     expect(loaded).not.toContain("@opentelemetry/exporter-trace-otlp-http");
   });
 });
