@@ -5,10 +5,11 @@
 // benchmarks/proxy/gc-ab.bench.ts). The tests hold the streams themselves, as node's handle does, and
 // count what is still alive after a full GC (v8.queryObjects).
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
-import type { ClientHttp2Stream } from "node:http2";
+import type { ClientHttp2Stream, ServerHttp2Stream } from "node:http2";
 import { queryObjects } from "node:v8";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { H2Downstream } from "../../pkg/proxy/front/h2-downstream.ts";
+import { ProxyRequest } from "../../pkg/proxy/stack/request.ts";
 import { createH1Pool } from "../../pkg/proxy/upstream/pool-h1.ts";
 import { H2Pool } from "../../pkg/proxy/upstream/pool-h2.ts";
 import { Upstream } from "../../pkg/proxy/upstream/upstream.ts";
@@ -20,15 +21,20 @@ let proxy: ProxyUnderTest;
 /** Every client stream made in this process (the proxy's upstream ones among them), held strongly. */
 const held: ClientHttp2Stream[] = [];
 const hold = (m: unknown): void => void held.push((m as { stream: ClientHttp2Stream }).stream);
+/** Every server stream made in this process (the proxy's downstream ones), held strongly. */
+const served: ServerHttp2Stream[] = [];
+const serve = (m: unknown): void => void served.push((m as { stream: ServerHttp2Stream }).stream);
 
 beforeAll(async () => {
   subscribe("http2.client.stream.created", hold);
+  subscribe("http2.server.stream.created", serve);
   echo = await startH2Echo("h2");
   proxy = await startProxy(meshIR([cluster("ns/h2:80", [endpoint(echo.port)], "h2c")]), tables([{ matches: [prefix("/")], backends: [backend("ns/h2:80")] }]));
 });
 
 afterAll(async () => {
   unsubscribe("http2.client.stream.created", hold);
+  unsubscribe("http2.server.stream.created", serve);
   await proxy.close();
   await echo.close();
 });
@@ -78,5 +84,17 @@ describe("closed HTTP/2 streams let go of their exchange", () => {
     await until("every client stream closed", () => held.length >= 20 && held.every((s) => s.destroyed));
     expect(live(H2Downstream)).toBe(0);
     expect(held.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it("the proxy's streams no longer hold the exchange of a request with a body once they closed", { timeout: 20_000 }, async () => {
+    held.length = 0;
+    served.length = 0;
+    const session = h2session(proxy.port);
+    for (let i = 0; i < 10; i++) expect((await h2(session, `/upload/${i}`, { method: "POST", body: `body ${i}` })).status).toBe(200);
+    session.close();
+    await until("every stream closed", () => held.length >= 20 && held.every((s) => s.destroyed) && served.length >= 20 && served.every((s) => s.destroyed));
+    expect(live(ProxyRequest)).toBe(0);
+    expect(live(H2Downstream)).toBe(0);
+    expect(served.length).toBeGreaterThanOrEqual(20);
   });
 });

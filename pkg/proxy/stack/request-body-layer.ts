@@ -26,17 +26,41 @@ export function requestBodyLayer(limits: Limits, replay: boolean, next: Exchange
   };
 }
 
+/**
+ * The request a streamed body guards, read from the body by its listeners (shared functions: `this` is
+ * the body) until the body closes. An h2 request's body is its server stream, which node keeps
+ * (through its native handle) until a full GC: a listener closing over the request kept the whole
+ * exchange alive as long (h2-stream-release.test.ts).
+ */
+const guardOf = Symbol("weft.bodyGuard");
+type GuardedBody = Readable & { [guardOf]?: ProxyRequest | undefined };
+
+function bodyFailed(this: GuardedBody): void {
+  const req = this[guardOf];
+  if (req === undefined) return;
+  req.attempt?.abort();
+  if (req.down.started()) req.down.reset();
+}
+
+/** The body is over: it no longer holds its request. */
+function bodyClosed(this: GuardedBody): void {
+  this[guardOf] = undefined;
+}
+
 function guardStream(req: ProxyRequest, body: Readable, maxBodyBytes: number | undefined): void {
-  const down = req.down;
-  // "error" comes at most once per stream: on(), not once() (a wrapper per request, held to the stream's end).
-  body.on("error", () => {
-    req.attempt?.abort();
-    if (down.started()) down.reset();
-  });
+  const guarded = body as GuardedBody;
+  guarded[guardOf] = req;
+  // "error" and "close" come at most once per stream, "error" first: on(), not once() (a wrapper per
+  // request, held to the stream's end).
+  body.on("error", bodyFailed);
+  body.on("close", bodyClosed);
   if (maxBodyBytes === undefined) return;
   limitBody(body, maxBodyBytes, () => {
-    req.attempt?.abort();
-    rescue(down, failure("body_too_large", "request body too large"), req.grpc);
+    const r = guarded[guardOf];
+    if (r !== undefined) {
+      r.attempt?.abort();
+      rescue(r.down, failure("body_too_large", "request body too large"), r.grpc);
+    }
     body.resume();
   });
 }
