@@ -1,7 +1,10 @@
-// header-context: the dropped request's fast path. Reads the propagated trace context straight from a
-// request's headers for the configured propagators, and writes an unsampled span's context on an outgoing
-// request, with the same result as OpenTelemetry's propagators (propagation.ts) but without a Context,
-// SpanContext, TraceState or Baggage object per request. It reads only the plain forms every hop writes —
+// header-context: the propagation fast path. Reads the propagated trace context straight from a
+// request's headers for the configured propagators, and writes a span's context on an outgoing request,
+// with the same result as OpenTelemetry's propagators (propagation.ts). A dropped request gets no Context,
+// SpanContext, TraceState or Baggage object at all; a sampled one gets the Context the propagators would
+// have extracted (`contextOfReading`, made directly: no header is parsed twice) and its spans' headers are
+// written directly too (`injectSampled`), without running the propagators, each of which read or wrote
+// every header of its own format again. It reads only the plain forms every hop writes —
 // traceparent `00-<32 hex>-<16 hex>-<2 hex>`; b3 `<16|32 hex>-<16 hex>[-0|-1[-<16 hex>]]`; X-B3-TraceId
 // (16|32 hex), X-B3-SpanId and X-B3-Sampled (0/1/true/false/True/False) without X-B3-Flags — each header
 // once; lower-case hex, ids not all zeros. Anything else present among the configured headers (a debug
@@ -11,8 +14,8 @@
 // W3CBaggagePropagator, so their parsing, limits and encoding stay OpenTelemetry's. Only the header is
 // read by us; those objects are made only for a request that carries one.
 // Takes header getters/setters (or header objects, written in place) and the propagator names; gives
-// HeaderReading, readHeaderContext and LightUnsampledSpan. Must not: throw on any header value, or read a header differently from OpenTelemetry.
-import type { TextMapGetter, TextMapPropagator } from "@opentelemetry/api";
+// HeaderReading, readHeaderContext, contextOfReading, injectSampled and LightUnsampledSpan. Must not: throw on any header value, or read a header differently from OpenTelemetry.
+import type { Context, SpanContext, TextMapGetter, TextMapPropagator } from "@opentelemetry/api";
 import { otelApi, otelCore } from "./otel-modules.ts";
 import type { SpanAttributes } from "./span-attributes.ts";
 import { headerSetter } from "./propagation.ts";
@@ -56,13 +59,15 @@ export interface HeaderReading {
   traceId: string;
   spanId: string;
   sampled: boolean;
+  /** The trace flags OpenTelemetry extracts: traceparent's whole flags byte, B3's sampled bit. */
+  flags: number;
   /** tracestate as received, when it travels with the context found. */
   traceState: string | undefined;
   /** baggage as received. */
   baggage: string | undefined;
 }
 
-export const newHeaderReading = (): HeaderReading => ({ traceId: "", spanId: "", sampled: false, traceState: undefined, baggage: undefined });
+export const newHeaderReading = (): HeaderReading => ({ traceId: "", spanId: "", sampled: false, flags: 0, traceState: undefined, baggage: undefined });
 
 /** Whether s[from, from+len) is lower-case hex and not all zeros. */
 function hexId(s: string, from: number, len: number): boolean {
@@ -97,9 +102,10 @@ export function readHeaderContext(f: HeaderFormats, get: HeaderGetter, out: Head
   out.traceId = "";
   out.spanId = "";
   out.sampled = false;
+  out.flags = 0;
   out.traceState = undefined;
   out.baggage = undefined;
-  let w3cTrace = "", w3cSpan = "", w3cSampled = false, traceState: string | undefined;
+  let w3cTrace = "", w3cSpan = "", w3cFlags = 0, traceState: string | undefined;
   if (f.w3c) {
     const tp = single(get, "traceparent");
     if (tp === null) return false;
@@ -109,7 +115,7 @@ export function readHeaderContext(f: HeaderFormats, get: HeaderGetter, out: Head
       if (hi < 0 || lo < 0) return false;
       w3cTrace = tp.slice(3, 35);
       w3cSpan = tp.slice(36, 52);
-      w3cSampled = (lo & 1) === 1;
+      w3cFlags = hi * 16 + lo;
       const ts = single(get, "tracestate");
       if (ts === null) return false;
       if (ts !== undefined && ts !== "") traceState = ts;
@@ -156,17 +162,57 @@ export function readHeaderContext(f: HeaderFormats, get: HeaderGetter, out: Head
     out.traceId = b3Trace;
     out.spanId = b3Span;
     out.sampled = b3Sampled;
+    out.flags = b3Sampled ? 1 : 0;
     out.traceState = b3Trace === w3cTrace && b3Span === w3cSpan ? traceState : undefined;
   } else if (w3cTrace !== "") {
     out.traceId = w3cTrace;
     out.spanId = w3cSpan;
-    out.sampled = w3cSampled;
+    out.sampled = (w3cFlags & 1) === 1;
+    out.flags = w3cFlags;
     out.traceState = traceState;
   }
   return true;
 }
 
 const rawGetter: TextMapGetter<string> = { get: (carrier) => carrier, keys: () => [] };
+
+/** The Context OpenTelemetry's propagators extract from the headers `r` was read from (readHeaderContext answered true):
+ *  the remote span context, if any, with its flags and tracestate, and the baggage, if any. */
+export function contextOfReading(f: HeaderFormats, r: HeaderReading): Context {
+  const api = otelApi();
+  const ctx = r.baggage === undefined ? api.ROOT_CONTEXT : f.baggagePropagator!.extract(api.ROOT_CONTEXT, r.baggage, rawGetter);
+  if (r.traceId === "") return ctx;
+  const sc: SpanContext = { traceId: r.traceId, spanId: r.spanId, traceFlags: r.flags, isRemote: true };
+  if (r.traceState !== undefined) sc.traceState = new (otelCore().TraceState)(r.traceState);
+  return api.trace.setSpanContext(ctx, sc);
+}
+
+/**
+ * Writes a sampled span's context (`sc`, trace flags exactly SAMPLED) with every configured format, in order,
+ * as OpenTelemetry's inject writes it for `context` (the span's parent context: its baggage) when that context
+ * was made by contextOfReading or is the root one (no B3 debug flag, tracing not suppressed).
+ */
+export function injectSampled(f: HeaderFormats, sc: SpanContext, context: Context, target: HeaderSetter | HeaderTarget): void {
+  for (const name of f.order) {
+    switch (name) {
+      case "tracecontext":
+        putHeader(target, "traceparent", `00-${sc.traceId}-${sc.spanId}-01`);
+        if (sc.traceState !== undefined) putHeader(target, "tracestate", sc.traceState.serialize());
+        break;
+      case "baggage":
+        f.baggagePropagator!.inject(context, target, headerSetter);
+        break;
+      case "b3":
+        putHeader(target, "b3", `${sc.traceId}-${sc.spanId}-1`);
+        break;
+      case "b3multi":
+        putHeader(target, "x-b3-traceid", sc.traceId);
+        putHeader(target, "x-b3-spanid", sc.spanId);
+        putHeader(target, "x-b3-sampled", "1");
+        break;
+    }
+  }
+}
 
 /**
  * A dropped request's span made from headers read by readHeaderContext: records nothing, and writes the

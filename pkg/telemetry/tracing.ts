@@ -6,7 +6,9 @@
 // a pre-drawn trace id that the SDK then uses, ratio-sampling.ts): sampled requests get SDK spans, dropped
 // ones a light handle that propagates the same context at a fraction of the cost. The headers are read
 // first by header-context.ts (no OpenTelemetry object per request); a dropped request whose headers it
-// could read never touches the OpenTelemetry propagators or sampler; any other request goes through them.
+// could read never touches the OpenTelemetry propagators or sampler; a sampled one gets its parent context
+// from that reading and its headers written by header-context.ts too (the propagators' result, without
+// running them); a request whose headers it could not read goes through the propagators both ways.
 // A dropped request costs what propagation must: no attribute object (they are built by a function only a
 // sampled request calls), no getter or setter closure (header objects are read and written in place), no
 // context, and nothing kept after the call (docs/telemetry.md, "Cost of an unsampled request").
@@ -28,7 +30,7 @@ import { buildPropagator, headerFnGetter, headerSetter } from "./propagation.ts"
 import { ratioSamples, ratioUpperBound } from "./ratio-sampling.ts";
 import { spanClockMs } from "./span-clock.ts";
 import { PooledIdGenerator, UnsampledSpanHandle, randomHexId } from "./unsampled-span.ts";
-import { headerFormatsOf, LightUnsampledSpan, newHeaderReading, readHeaderContext, type HeaderFormats } from "./header-context.ts";
+import { contextOfReading, headerFormatsOf, injectSampled, LightUnsampledSpan, newHeaderReading, readHeaderContext, type HeaderFormats } from "./header-context.ts";
 import { errorTypeOf, isErrorOutcome, spanNameOf, type SpanAttributes, type SpanOutcome, type SpanRole } from "./span-attributes.ts";
 import {
   validateTracingConfig,
@@ -73,12 +75,15 @@ class SdkSpanHandle implements SpanHandle {
   private reason: string | undefined;
   /** The span this one was started under in this process (a client span's server span). */
   private readonly parentHandle: SdkSpanHandle | undefined;
+  /** The parent context was made by contextOfReading (or is the root): injectSampled writes what the propagators would. */
+  readonly plain: boolean;
   /** When the span ended (spanClockMs). */
   endedAtMs: number | undefined;
   ended = false;
 
-  constructor(api: typeof Api, span: Span, parentContext: Context, role: SpanRole, attrs: SpanAttributes, parentHandle?: SdkSpanHandle) {
+  constructor(api: typeof Api, span: Span, parentContext: Context, role: SpanRole, attrs: SpanAttributes, plain: boolean, parentHandle?: SdkSpanHandle) {
     this.api = api;
+    this.plain = plain;
     this.parentHandle = parentHandle;
     this.span = span;
     this.parentContext = parentContext;
@@ -188,12 +193,14 @@ class SdkTracing implements Tracing {
   }
 
   /** A span under `parent` (an extracted or span context): SDK span when sampled, light otherwise. */
+  /** `plain`: `parent` was made by contextOfReading or is the root (SdkSpanHandle.plain). */
   /** `sampledTraceId`: a new trace's id already drawn and sampled (startServerSpan). */
   private start(
     parent: Context,
     role: SpanRole,
     attrsOf: SpanAttributesOf,
     nameOf: string | (() => string | undefined) | undefined,
+    plain: boolean,
     parentHandle?: SdkSpanHandle,
     sampledTraceId?: string,
   ): SpanHandle {
@@ -212,7 +219,7 @@ class SdkTracing implements Tracing {
     const kind = role === "server" ? api.SpanKind.SERVER : api.SpanKind.CLIENT;
     try {
       const span = this.tracer.startSpan(name ?? spanNameOf(attrs, role === "server" ? "request" : "upstream"), { kind, attributes: attrs, startTime: spanClockMs() }, parent);
-      return new SdkSpanHandle(api, span, parent, role, attrs, parentHandle);
+      return new SdkSpanHandle(api, span, parent, role, attrs, plain, parentHandle);
     } finally {
       this.ids.pendingTraceId = undefined;
     }
@@ -232,10 +239,11 @@ class SdkTracing implements Tracing {
         if (r.traceId === "") {
           const traceId = randomHexId(16);
           if (!ratioSamples(traceId, this.upperBound)) return new LightUnsampledSpan(traceId, undefined, r.baggage);
-          return this.start(this.propagator.extract(this.api.ROOT_CONTEXT, get, headerFnGetter), "server", attrs, name, undefined, traceId);
+          return this.start(contextOfReading(this.formats, r), "server", attrs, name, true, undefined, traceId);
         }
+        return this.start(contextOfReading(this.formats, r), "server", attrs, name, true);
       }
-      return this.start(this.propagator.extract(this.api.ROOT_CONTEXT, get, headerFnGetter), "server", attrs, name);
+      return this.start(this.propagator.extract(this.api.ROOT_CONTEXT, get, headerFnGetter), "server", attrs, name, false);
     } finally {
       // Nothing of this request stays reachable from the tracer.
       this.record = undefined;
@@ -246,12 +254,14 @@ class SdkTracing implements Tracing {
 
   startClientSpan(parent: SpanHandle, attrs: SpanAttributes, name?: string): SpanHandle {
     if (parent instanceof LightUnsampledSpan || parent instanceof UnsampledSpanHandle) return parent.child();
-    return parent instanceof SdkSpanHandle ? this.start(parent.context, "client", attrs, name, parent) : this.start(this.api.ROOT_CONTEXT, "client", attrs, name);
+    return parent instanceof SdkSpanHandle ? this.start(parent.context, "client", attrs, name, parent.plain, parent) : this.start(this.api.ROOT_CONTEXT, "client", attrs, name, true);
   }
 
   inject(span: SpanHandle, target: HeaderSetter | HeaderTarget): void {
     if (span instanceof LightUnsampledSpan) span.inject(this.formats, target);
-    else if (span instanceof SdkSpanHandle || span instanceof UnsampledSpanHandle) this.propagator.inject(span.context, target, headerSetter);
+    else if (span instanceof SdkSpanHandle && span.plain && span.span.spanContext().traceFlags === Number(this.api.TraceFlags.SAMPLED)) {
+      injectSampled(this.formats, span.span.spanContext(), span.parentContext, target);
+    } else if (span instanceof SdkSpanHandle || span instanceof UnsampledSpanHandle) this.propagator.inject(span.context, target, headerSetter);
   }
 
   forceFlush(): Promise<void> {

@@ -3,12 +3,15 @@
 // ones (malformed, oversized, upper-case, repeated traceparent, tracestate, baggage, b3 and X-B3-* headers)
 // — the reader either declines (the caller then uses OpenTelemetry) or reads exactly what OpenTelemetry
 // extracts, and the light span writes exactly the headers OpenTelemetry's inject writes for that context
-// (same trace id, tracestate and baggage carried). Also: plain headers are read without OpenTelemetry's
-// context objects, and a mesh hop keeps baggage and b3 through the fast path.
+// (same trace id, tracestate and baggage carried); for a read that succeeds, contextOfReading gives the Context
+// OpenTelemetry extracts (span context with flags and tracestate, baggage) and injectSampled writes what
+// OpenTelemetry injects for a sampled child span under it. Also: plain headers are read without OpenTelemetry's
+// context objects, a mesh hop keeps baggage and b3 through the fast path, and a sampled request with plain
+// headers runs neither propagator yet exports the spans and writes the headers the propagators gave.
 import fc from "fast-check";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import type { Context } from "@opentelemetry/api";
-import { headerFormatsOf, LightUnsampledSpan, newHeaderReading, readHeaderContext } from "../../pkg/telemetry/header-context.ts";
+import { contextOfReading, headerFormatsOf, injectSampled, LightUnsampledSpan, newHeaderReading, readHeaderContext } from "../../pkg/telemetry/header-context.ts";
 import { initTracing, PROPAGATOR_NAMES, type PropagatorName, type Tracing } from "../../pkg/telemetry/index.ts";
 import { otelApi } from "../../pkg/telemetry/otel-modules.ts";
 import { buildPropagator, headerFnGetter, headerSetter } from "../../pkg/telemetry/propagation.ts";
@@ -63,6 +66,15 @@ function otelInject(prop: ReturnType<typeof buildPropagator>, base: Context, tra
   return out;
 }
 
+/** What a Context carries for tracing: the span context (every field, tracestate serialized) and the baggage entries. */
+function contextFacts(ctx: Context) {
+  const sc = api.trace.getSpanContext(ctx);
+  return {
+    span: sc === undefined ? undefined : { ...sc, traceState: sc.traceState?.serialize() },
+    baggage: api.propagation.getBaggage(ctx)?.getAllEntries().map(([k, e]) => [k, e.value, e.metadata?.toString()]),
+  };
+}
+
 describe("header-context against OpenTelemetry's propagators", () => {
   it("reads what OpenTelemetry extracts, or declines; the light span writes what OpenTelemetry injects (hostile headers included)", () => {
     let read = 0, declined = 0;
@@ -89,6 +101,14 @@ describe("header-context against OpenTelemetry's propagators", () => {
       const out: Record<string, string> = {};
       light.inject(formats, (k, v) => (out[k] = v));
       expect(out).toEqual(otelInject(prop, base, traceId, light.spanId, sc));
+      // The sampled path: the Context made from the reading is the one extracted, and a sampled child under it is written alike.
+      const made = contextOfReading(formats, reading);
+      expect(contextFacts(made)).toEqual(contextFacts(base));
+      const child = { traceId, spanId: "b7ad6b7169203331", traceFlags: api.TraceFlags.SAMPLED, ...(sc?.traceState === undefined ? {} : { traceState: sc.traceState }) };
+      const fast: Record<string, string> = {}, oracle: Record<string, string> = {};
+      injectSampled(formats, child, made, (k, v) => (fast[k] = v));
+      prop.inject(api.trace.setSpanContext(base, child), (k: string, v: string) => (oracle[k] = v), headerSetter);
+      expect(fast).toEqual(oracle);
     }), fcParams(2000));
     // Both branches were exercised: the plain forms are read, the hostile ones are declined.
     expect(read).toBeGreaterThan(100);
@@ -175,6 +195,39 @@ describe("the dropped request's fast path in the tracer", () => {
     const third = hop(t, { ...second.out, baggage: "tenant=blue,user=al%20ice;p=1" });
     expect(third.out["baggage"]).toBe("tenant=blue,user=al%20ice;p=1");
     expect(third.out["tracestate"]).toBe("congo=t61rcWkgMzE");
+  });
+
+  it("a sampled request with plain headers runs neither propagator: its parent is what they extract, its upstream headers what they inject", () => {
+    const t = tracer(0);
+    const prop = (t as unknown as { propagator: ReturnType<typeof buildPropagator> }).propagator;
+    const extract = vi.spyOn(prop, "extract"), inject = vi.spyOn(prop, "inject");
+    const oracle = buildPropagator(["tracecontext", "baggage", "b3"]);
+    const tid = "4bf92f3577b34da6a3ce929d0e0e4736", sid = "00f067aa0ba902b7";
+    for (
+      const incoming of [
+        { traceparent: `00-${tid}-${sid}-01`, b3: `${tid}-${sid}-1` },
+        { traceparent: `00-${tid}-${sid}-03`, tracestate: "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", baggage: "tenant=blue,user=al%20ice;p=1" },
+        { b3: `${tid.slice(16)}-${sid}-1-b7ad6b7169203331`, baggage: "tenant=blue" },
+      ] as Headers[]
+    ) {
+      const { server, client, out } = hop(t, incoming);
+      expect(server.sampled).toBe(true);
+      const base = oracle.extract(api.ROOT_CONTEXT, getterOf(incoming), headerFnGetter);
+      const parent = (server as unknown as { span: { parentSpanContext?: object } }).span.parentSpanContext;
+      expect(contextFacts(api.trace.setSpanContext(api.ROOT_CONTEXT, parent as never)).span).toEqual(contextFacts(base).span);
+      const clientSpan = (client as unknown as { span: Parameters<typeof api.trace.setSpan>[1] }).span;
+      const want: Record<string, string> = {};
+      oracle.inject(api.trace.setSpan(base, clientSpan), (k: string, v: string) => (want[k] = v), headerSetter);
+      expect(out).toEqual(want);
+      expect(out["traceparent"]).toBe(`00-${client.traceId}-${client.spanId}-01`);
+    }
+    expect(extract).not.toHaveBeenCalled();
+    expect(inject).not.toHaveBeenCalled();
+    // A header the reader leaves to OpenTelemetry (B3's debug flag) still goes through both propagators.
+    const debug = hop(t, { b3: `${tid}-${sid}-d` });
+    expect(debug.out["b3"]).toBe(`${tid}-${debug.client.spanId}-d`);
+    expect(extract).toHaveBeenCalledTimes(1);
+    expect(inject).toHaveBeenCalledTimes(1);
   });
 
   it("a sampled decision still makes SDK spans: ratio 1 samples every new trace, and a propagated sampled flag is followed by a ratio-0 hop", () => {
