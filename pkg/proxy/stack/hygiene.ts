@@ -13,6 +13,7 @@
 // "%2F", "%5C" or "\" separate ("..%2f") is refused: a backend that decodes them would resolve a
 // different path than the one routed (Envoy's REJECT_REQUEST, narrowed to that case).
 import { randomUUID } from "node:crypto";
+import { sensitiveHeaders } from "node:http2";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { normalizeIp } from "../../util/ip-address.ts";
 import { connectionErrorField } from "./connection-error-mark.ts";
@@ -114,7 +115,27 @@ export function forwardRequestHeaders(h: IncomingHttpHeaders, info: ForwardInfo)
   out["x-forwarded-proto"] = info.scheme;
   const rid = h["x-request-id"];
   if (typeof rid !== "string" || !validRequestId(rid)) out["x-request-id"] = randomUUID();
+  keepNeverIndexed(h, out);
   return out;
+}
+
+type Flagged = { [sensitiveHeaders]?: readonly string[] };
+
+/**
+ * HTTP/2: the fields the peer sent as never-indexed literals (node lists them under `sensitiveHeaders`)
+ * go on never-indexed, as RFC 7541 §6.2.3 requires of an intermediary: a field a client keeps out of
+ * compression contexts must not enter the upstream session's, which every client's requests share (and
+ * an answer's, the client's session).
+ */
+function keepNeverIndexed(h: IncomingHttpHeaders, out: OutgoingHttpHeaders): void {
+  const received = (h as Flagged)[sensitiveHeaders];
+  if (received === undefined || received.length === 0) return;
+  let names: string[] | undefined;
+  for (const n of received) {
+    const name = n.toLowerCase();
+    if (out[name] !== undefined) (names ??= []).push(name);
+  }
+  if (names !== undefined) (out as Flagged)[sensitiveHeaders] = names;
 }
 
 function validRequestId(v: string): boolean {
@@ -131,6 +152,7 @@ export function forwardResponseHeaders(h: IncomingHttpHeaders): OutgoingHttpHead
     if (named !== undefined && named.has(name)) continue;
     out[name] = v;
   }
+  keepNeverIndexed(h, out);
   return out;
 }
 
