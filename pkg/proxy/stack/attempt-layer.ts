@@ -12,10 +12,10 @@ import { clientCall, grpcStatusOf, spanClockMs, upstreamReasonOf, type SpanHandl
 import type { Clock } from "../clock.ts";
 import { failure, ProxyFailureError } from "../rescue.ts";
 import type { Upstream } from "../upstream/upstream.ts";
-import type { Attempt, UpstreamResponse } from "../upstream/upstream-types.ts";
+import type { Attempt, AttemptReport, UpstreamResponse } from "../upstream/upstream-types.ts";
 import { connectionErrorField, failureOfMark } from "./connection-error-mark.ts";
 import type { EndpointStats } from "../balance/endpoint-stats.ts";
-import type { Dispatch, ProxyRequest, TryOutcome } from "./request.ts";
+import type { Dispatch, DispatchReport, ProxyRequest, TryOutcome } from "./request.ts";
 
 export interface AttemptDeps {
   readonly upstream: Upstream;
@@ -30,43 +30,9 @@ const NO_ATTRIBUTES = Object.freeze({});
 /** `backend`: the cluster's id (the client span's backend), undefined for the local app. */
 export function attemptLayer(deps: AttemptDeps, backendRequestMs: number | undefined, backend: string | undefined): Dispatch {
   const { upstream, clock, tracing } = deps;
-  /** The try failed: its span and load figures say so, it lets go of what it holds, and the failure goes up. */
-  const failed = (req: ProxyRequest, stats: EndpointStats | undefined, span: SpanHandle | undefined, f: ProxyFailureError): never => {
-    span?.end({ error: f.kind });
-    if (stats !== undefined) {
-      stats.inflight--;
-      stats.observeFailure(clock.now());
-    }
-    req.endTry("dropped");
-    throw f;
-  };
-  /** The answer's head came: a marked one stands for a connection error; else the load figures and the span's end. */
-  const answered = (req: ProxyRequest, attempt: Attempt, stats: EndpointStats | undefined, span: SpanHandle | undefined, started: number, res: UpstreamResponse): UpstreamResponse => {
-    // A meshed endpoint's inbound sidecar marks an answer that stands for a connection error to its app.
-    if (req.target!.meshIdentity !== undefined && res.headers[connectionErrorField] !== undefined) {
-      const marked = failureOfMark(res.headers[connectionErrorField]);
-      if (marked !== undefined) {
-        res.body.on("error", () => {});
-        attempt.abort();
-        return failed(req, stats, span, marked);
-      }
-    }
-    const now = clock.now();
-    if (stats !== undefined) {
-      stats.inflight--;
-      stats.observe(now - started, now);
-    }
-    // A dropped (unsampled) span records nothing: no end handler for it.
-    if (span?.sampled === true) {
-      const reason = upstreamReasonOf(res.headers);
-      if (reason !== undefined) span.recordReason(reason);
-      req.onTryEnd = clientSpanEnd(req, span, res, reason);
-    }
-    return res;
-  };
-  // Then handlers, not an async function: this layer is on the path of every forwarded request, and an
-  // async frame per request shows in the benchmark (allocation, CPU per request).
-  return (req) => {
+  // Handlers and one object per try, not an async function or promises: this layer is on the path of every
+  // forwarded request, and an async frame or a promise hop per request shows in the benchmark.
+  return (req, to) => {
     const target = req.target!;
     const stats = req.stats;
     const started = clock.now();
@@ -97,15 +63,103 @@ export function attemptLayer(deps: AttemptDeps, backendRequestMs: number | undef
       if (stats !== undefined) stats.inflight--;
       span?.end({ error: "internal" });
       req.endTry("dropped");
-      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      to.fail(e instanceof Error ? e : new Error(String(e)));
+      return;
     }
     req.attempt = attempt;
-    const tried = attempt;
-    return withTimeout(clock, attempt, backendRequestMs).then(
-      (res) => answered(req, tried, stats, span, started, res),
-      (e: unknown) => failed(req, stats, span, e instanceof ProxyFailureError ? e : failure("upstream_reset", "upstream error")),
-    );
+    const t = new EndpointTry(clock, req, attempt, stats, span, started, to);
+    // The rule's backendRequest timeout (spec §11): the attempt is stopped and the try fails as upstream_timeout.
+    if (backendRequestMs !== undefined && backendRequestMs > 0) t.stop = clock.after(backendRequestMs, () => t.timedOut());
+    attempt.report(t);
   };
+}
+
+/**
+ * One try's outcome, as the attempt reports it: the answer goes up as it comes (a marked one stands for a
+ * connection error); a failure or the timeout settles it once, a turn later (as a rejected promise
+ * would), with the span, the load figures and what the try holds let go of first.
+ */
+class EndpointTry implements AttemptReport {
+  /** Cancels the backendRequest timer (set when the rule has one). */
+  stop: (() => void) | undefined = undefined;
+  private settled = false;
+  private readonly clock: Clock;
+  private readonly req: ProxyRequest;
+  private readonly attempt: Attempt;
+  private readonly stats: EndpointStats | undefined;
+  private readonly span: SpanHandle | undefined;
+  private readonly started: number;
+  private readonly to: DispatchReport;
+
+  constructor(clock: Clock, req: ProxyRequest, attempt: Attempt, stats: EndpointStats | undefined, span: SpanHandle | undefined, started: number, to: DispatchReport) {
+    this.clock = clock;
+    this.req = req;
+    this.attempt = attempt;
+    this.stats = stats;
+    this.span = span;
+    this.started = started;
+    this.to = to;
+  }
+
+  /** The answer's head came: a marked one stands for a connection error; else the load figures and the span's end. */
+  answer(res: UpstreamResponse): void {
+    if (!this.settle()) return;
+    const { req, stats, span } = this;
+    // A meshed endpoint's inbound sidecar marks an answer that stands for a connection error to its app.
+    if (req.target!.meshIdentity !== undefined && res.headers[connectionErrorField] !== undefined) {
+      const marked = failureOfMark(res.headers[connectionErrorField]);
+      if (marked !== undefined) {
+        res.body.on("error", () => {});
+        this.attempt.abort();
+        queueMicrotask(() => this.failed(marked));
+        return;
+      }
+    }
+    const now = this.clock.now();
+    if (stats !== undefined) {
+      stats.inflight--;
+      stats.observe(now - this.started, now);
+    }
+    // A dropped (unsampled) span records nothing: no end handler for it.
+    if (span?.sampled === true) {
+      const reason = upstreamReasonOf(res.headers);
+      if (reason !== undefined) span.recordReason(reason);
+      req.onTryEnd = clientSpanEnd(req, span, res, reason);
+    }
+    this.to.answer(res);
+  }
+
+  fail(e: unknown): void {
+    if (!this.settle()) return;
+    queueMicrotask(() => this.failed(e instanceof ProxyFailureError ? e : failure("upstream_reset", "upstream error")));
+  }
+
+  /** The backendRequest timeout came first: the attempt stops. */
+  timedOut(): void {
+    if (!this.settle()) return;
+    this.attempt.abort();
+    queueMicrotask(() => this.failed(failure("upstream_timeout", "upstream timeout")));
+  }
+
+  /** The first outcome wins (a late answer or failure after the timeout is ignored). */
+  private settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.stop?.();
+    return true;
+  }
+
+  /** The try failed: its span and load figures say so, it lets go of what it holds, and the failure goes up. */
+  private failed(f: ProxyFailureError): void {
+    this.span?.end({ error: f.kind });
+    const stats = this.stats;
+    if (stats !== undefined) {
+      stats.inflight--;
+      stats.observeFailure(this.clock.now());
+    }
+    this.req.endTry("dropped");
+    this.to.fail(f);
+  }
 }
 
 /**
@@ -130,15 +184,4 @@ function clientSpanEnd(req: ProxyRequest, span: SpanHandle, res: UpstreamRespons
     const status = grpcStatusOf(res.trailers(), res.headers);
     span.end(status === undefined ? { httpStatus: res.status, error: "grpc_status_missing" } : { httpStatus: res.status, grpcStatus: status }, at);
   };
-}
-
-function withTimeout(clock: Clock, attempt: Attempt, ms: number | undefined): Promise<UpstreamResponse> {
-  if (ms === undefined || ms <= 0) return attempt.response;
-  return new Promise((resolve, reject) => {
-    const stop = clock.after(ms, () => {
-      attempt.abort();
-      reject(failure("upstream_timeout", "upstream timeout"));
-    });
-    attempt.response.finally(stop).then(resolve, reject);
-  });
 }

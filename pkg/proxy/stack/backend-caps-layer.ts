@@ -7,20 +7,19 @@
 // Must not: hold a place after the answer is let go or the try failed, or admit past a cap.
 import type { BackendLimitsIR } from "../../ir/types.ts";
 import { BackendSlot, type BackendGates } from "../upstream/backend-gate.ts";
-import type { Dispatch, ProxyRequest } from "./request.ts";
-import type { UpstreamResponse } from "../upstream/upstream-types.ts";
+import type { Dispatch, DispatchReport, ProxyRequest } from "./request.ts";
 
 /** `key`: the cluster id, or "local:<port>" for the local app without a cluster. */
 export function backendCapsLayer(gates: BackendGates, key: string, limits: BackendLimitsIR | undefined, next: Dispatch): Dispatch {
-  const admitted = (req: ProxyRequest, slot: BackendSlot): Promise<UpstreamResponse | undefined> => {
+  const admitted = (req: ProxyRequest, slot: BackendSlot, to: DispatchReport): void => {
     if (req.over()) {
       slot.release();
-      return Promise.resolve(undefined);
+      return to.answer(undefined);
     }
     req.slot = slot;
-    return next(req);
+    next(req, to);
   };
-  return (req) => {
+  return (req, to) => {
     const target = req.target!;
     let entered: BackendSlot | Promise<BackendSlot | undefined>;
     try {
@@ -28,13 +27,14 @@ export function backendCapsLayer(gates: BackendGates, key: string, limits: Backe
         req.leaveQueue = cancel;
       });
     } catch (e) {
-      // A full backend: enter throws upstream_overflow; this layer's refusals are rejections.
-      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      // A full backend: enter throws upstream_overflow; this layer's refusals are reported.
+      return to.fail(e instanceof Error ? e : new Error(String(e)));
     }
-    if (entered instanceof BackendSlot) return admitted(req, entered);
-    return entered.then((slot) => {
+    if (entered instanceof BackendSlot) return admitted(req, entered, to);
+    entered.then((slot) => {
       req.leaveQueue = undefined;
-      return slot === undefined ? undefined : admitted(req, slot);
-    });
+      if (slot === undefined) to.answer(undefined);
+      else admitted(req, slot, to);
+    }, (e: unknown) => to.fail(e));
   };
 }

@@ -29,18 +29,21 @@ export function balancerLayer(chooser: EndpointChooser, upstream: Upstream, clus
     issueToken(session.sp, { cluster: cluster.id, endpoint: key }, Date.now(), extra);
     req.sessionHeaders = extra;
   };
-  return (req) => {
+  return (req, to) => {
     const avoid = req.avoid;
     const pin = avoid === undefined ? req.session?.pin : undefined;
     const pick = (pin !== undefined ? chooser.find(cluster, pin.endpoint) : undefined) ?? chooser.choose(cluster, avoid);
-    if (pick === undefined) return Promise.reject(failure("no_endpoints", "no ready endpoints"));
+    if (pick === undefined) return to.fail(failure("no_endpoints", "no ready endpoints"));
     req.endpoint = pick.endpoint;
     req.stats = pick.stats;
     req.target = upstream.target(cluster, pick.endpoint, req.grpc);
-    if (req.session === undefined) return next(req);
-    return next(req).then((res) => {
-      if (res !== undefined) sessionToken(req);
-      return res;
+    if (req.session === undefined) return next(req, to);
+    next(req, {
+      answer: (res) => {
+        if (res !== undefined) sessionToken(req);
+        to.answer(res);
+      },
+      fail: (e) => to.fail(e),
     });
   };
 }
@@ -51,10 +54,10 @@ export function localAppLayer(port: number, cluster: ClusterIR | undefined, next
   const h2 = proto === "h2c" || proto === "grpc";
   const plain: UpstreamTarget = { address: "127.0.0.1", port, protocol: h2 ? "h2" : "http1" };
   const grpc: UpstreamTarget = { address: "127.0.0.1", port, protocol: h2 || proto === undefined ? "h2" : "http1" };
-  return (req) => {
+  return (req, to) => {
     req.endpoint = undefined;
     req.stats = undefined;
     req.target = req.grpc ? grpc : plain;
-    return next(req);
+    next(req, to);
   };
 }

@@ -10,7 +10,7 @@ import { failure, rescue } from "../rescue.ts";
 import type { Exchange, ProxyRequest } from "./request.ts";
 
 export function deadlineLayer(clock: Clock, requestMs: number | undefined, onTimeout: (req: ProxyRequest) => void, next: Exchange): Exchange {
-  return (req) => {
+  return (req, to) => {
     const down = req.down;
     let ms = requestMs;
     if (req.grpc) {
@@ -30,11 +30,17 @@ export function deadlineLayer(clock: Clock, requestMs: number | undefined, onTim
       req.leaveQueue?.();
       if (!down.finished()) req.attempt?.abort();
     });
-    if (stop === undefined) return next(req);
+    if (stop === undefined) return next(req, to);
     const cancel = stop;
-    return next(req).then(cancel, (e: unknown) => {
-      cancel();
-      throw e;
+    next(req, {
+      done: () => {
+        cancel();
+        to.done();
+      },
+      fail: (e) => {
+        cancel();
+        to.fail(e);
+      },
     });
   };
 }

@@ -73,11 +73,11 @@ export class Mirror {
  */
 export function mirrorLayer(mirror: Mirror, filters: readonly MirrorFilter[], onSent: (req: ProxyRequest, cluster: string) => void, next: Exchange): Exchange {
   if (filters.length === 0) return next;
-  return (req) => {
+  return (req, to) => {
     const body = req.body;
     if (body === undefined || Buffer.isBuffer(body)) {
       mirror.send(filters, req.state!, { method: req.method, path: req.pathWithQuery(), authority: req.authority, headers: req.headers, body }, (cluster) => onSent(req, cluster));
     }
-    return next(req);
+    next(req, to);
   };
 }

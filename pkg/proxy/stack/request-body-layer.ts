@@ -9,20 +9,20 @@ import type { Readable } from "node:stream";
 import type { Limits } from "../limits.ts";
 import { failure, rescue } from "../rescue.ts";
 import { bufferBody, limitBody } from "./body-buffer.ts";
-import type { Exchange, ProxyRequest } from "./request.ts";
+import type { Exchange, ExchangeReport, ProxyRequest } from "./request.ts";
 
 export function requestBodyLayer(limits: Limits, replay: boolean, next: Exchange): Exchange {
-  const go = (req: ProxyRequest, body: Buffer | Readable | undefined): Promise<void> => {
+  const go = (req: ProxyRequest, body: Buffer | Readable | undefined, to: ExchangeReport): void => {
     req.body = body;
-    if (req.over()) return Promise.resolve();
+    if (req.over()) return to.done();
     if (body !== undefined && !Buffer.isBuffer(body)) guardStream(req, body, limits.maxBodyBytes);
-    return next(req);
+    next(req, to);
   };
-  return (req) => {
+  return (req, to) => {
     const down = req.down;
-    if (!down.hasBody()) return go(req, undefined);
-    if (!replay || req.grpc) return go(req, down.body);
-    return bufferBody(down.body, limits.replayBufferBytes, limits.maxBodyBytes).then((body) => go(req, body));
+    if (!down.hasBody()) return go(req, undefined, to);
+    if (!replay || req.grpc) return go(req, down.body, to);
+    bufferBody(down.body, limits.replayBufferBytes, limits.maxBodyBytes).then((body) => go(req, body, to), (e: unknown) => to.fail(e));
   };
 }
 

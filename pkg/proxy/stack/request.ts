@@ -31,15 +31,34 @@ export interface Destination {
 /** Chooses where the request goes; undefined when a layer answered it (`req.answer`: a redirect, a CORS preflight). Throws refusals. */
 export type Decide = (req: ProxyRequest) => Destination | undefined;
 
-/** Serves the request to its end (the answer written, or the exchange over); rejects with a refusal to rescue. */
-export type Exchange = (req: ProxyRequest) => Promise<void>;
+/** Where an Exchange reports, once: the exchange is over (answered, or ended otherwise), or a refusal or failure to rescue. */
+export interface ExchangeReport {
+  done(): void;
+  fail(e: unknown): void;
+}
 
 /**
- * One upstream answer (its head; the body still to come) for the request, or undefined when the exchange
- * ended meanwhile (deadline, client gone). Until it is relayed or dropped the try holds what
- * `req.endTry` lets go of.
+ * Serves the request to its end (the answer written, or the exchange over) and reports to `to` — through
+ * callbacks, not a promise per exchange (on the path of every forwarded request). Must not throw.
  */
-export type Dispatch = (req: ProxyRequest) => Promise<UpstreamResponse | undefined>;
+export type Exchange = (req: ProxyRequest, to: ExchangeReport) => void;
+
+/**
+ * Where a Dispatch reports, once: one upstream answer (its head; the body still to come) for the request,
+ * or undefined when the exchange ended meanwhile (deadline, client gone); or a refusal or failure. Until
+ * the answer is relayed or dropped the try holds what `req.endTry` lets go of.
+ */
+export interface DispatchReport {
+  answer(res: UpstreamResponse | undefined): void;
+  fail(e: unknown): void;
+}
+
+/**
+ * Obtains one upstream answer for the request and reports it to `to` — through callbacks, not a promise
+ * per layer: these layers are on the path of every forwarded request, where each promise hop showed in
+ * the CPU and allocation per request. A report may come before the call returns. Must not throw.
+ */
+export type Dispatch = (req: ProxyRequest, to: DispatchReport) => void;
 
 /** How a try's answer was let go: relayed to the client, or dropped unread (a retry on its status, an exchange already over). */
 export type TryOutcome = "relayed" | "dropped";

@@ -25,7 +25,7 @@ import { failure, ProxyFailureError, rescue } from "../rescue.ts";
 import { routeTemplateOf } from "../router-bridge.ts";
 import { isGrpcRequest } from "./admit.ts";
 import { connectionErrorField, connectionErrorMark, marksConnectionErrors } from "./connection-error-mark.ts";
-import type { Decide, ProxyRequest } from "./request.ts";
+import type { Decide, ExchangeReport, ProxyRequest } from "./request.ts";
 import { routeLabelOf } from "./route-layer.ts";
 
 export interface TelemetryDeps {
@@ -125,13 +125,6 @@ export function telemetryLayer(
     if (kind === "upstream_timeout") telemetry?.requestTimeouts.inc({ route: labels.route, face: ctx?.face ?? "gateway" });
   };
 
-  /**
-   * The rejection handler of a forwarded request's exchange. Made here, not in the request's own scope:
-   * the close callback there lives until the exchange closes and must not hold the request with it.
-   */
-  const failureOf = (down: Downstream, ctx: RouteContext | undefined, grpc: boolean, labels: RequestLabels, span: SpanHandle | undefined, req: ProxyRequest) => (e: unknown): void =>
-    fail(down, ctx, grpc, labels, span, req, e);
-
   return (down, ctx) => {
     const started = Date.now();
     let closed = false;
@@ -190,9 +183,40 @@ export function telemetryLayer(
         if (span?.sampled === true) span.setAttributes(requestIdAttributes(rid));
       }
       r.forwarded = true;
-      destination.forward(r).catch(failureOf(down, ctx, grpc, labels, span, r));
+      // Where the exchange reports: one object made here, not a closure in this scope (the close
+      // callback above lives until the exchange closes and must not hold the request with it).
+      destination.forward(r, new ForwardEnd(fail, down, ctx, grpc, labels, span, r));
     } catch (e) {
       fail(down, ctx, grpc, labels, span, req, e);
     }
   };
+}
+
+type Fail = (down: Downstream, ctx: RouteContext | undefined, grpc: boolean, labels: RequestLabels, span: SpanHandle | undefined, req: ProxyRequest | undefined, e: unknown) => void;
+
+/** A forwarded request's exchange report: a served one needs nothing more (its close callback counts it); a failure is rescued. */
+class ForwardEnd implements ExchangeReport {
+  private readonly failed: Fail;
+  private readonly down: Downstream;
+  private readonly ctx: RouteContext | undefined;
+  private readonly grpc: boolean;
+  private readonly labels: RequestLabels;
+  private readonly span: SpanHandle | undefined;
+  private readonly req: ProxyRequest;
+
+  constructor(failed: Fail, down: Downstream, ctx: RouteContext | undefined, grpc: boolean, labels: RequestLabels, span: SpanHandle | undefined, req: ProxyRequest) {
+    this.failed = failed;
+    this.down = down;
+    this.ctx = ctx;
+    this.grpc = grpc;
+    this.labels = labels;
+    this.span = span;
+    this.req = req;
+  }
+
+  done(): void {}
+
+  fail(e: unknown): void {
+    this.failed(this.down, this.ctx, this.grpc, this.labels, this.span, this.req, e);
+  }
 }

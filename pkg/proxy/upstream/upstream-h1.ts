@@ -1,6 +1,6 @@
 // upstream-h1: one HTTP/1.1 attempt over the kept-alive pool (pool-h1; plain TCP, or mesh mTLS to a
-// meshed endpoint, as the caller dials): a promise of the response head
-// (status, headers, a streamed Readable body, trailers) plus abort(). The request head is rendered here
+// meshed endpoint, as the caller dials): the response head (status, headers, a streamed Readable body,
+// trailers), reported as the connection reads it (or as a promise), plus abort(). The request head is rendered here
 // (names must be tokens, values free of CR/LF/NUL: ERR_INVALID_* otherwise); a Buffer body goes out with
 // its Content-Length in the same write, a streamed body with the client's Content-Length or chunked. The
 // response streams out with backpressure (the connection pauses until the body is read). A kept-alive
@@ -18,7 +18,7 @@ import { resumptionRefused } from "./mesh-sessions.ts";
 import type { Dialed, H1Pool } from "./pool-h1.ts";
 import { failure, type ProxyFailureError } from "../rescue.ts";
 import type { Readable } from "node:stream";
-import type { Attempt, UpstreamRequest, UpstreamResponse } from "./upstream-types.ts";
+import type { Attempt, AttemptReport, UpstreamRequest, UpstreamResponse } from "./upstream-types.ts";
 
 /** The peer closed the connection: on a kept-alive one before any answer byte (stale), or on a new one before it was usable. */
 const closedCodes = new Set(["ECONNRESET", "EPIPE"]);
@@ -48,12 +48,15 @@ export function sendH1(pool: H1Pool, key: string, dial: () => Dialed, req: Upstr
 
 /**
  * One try, as one object: the attempt the stack holds and the sink its connection reports to (on the path
- * of every HTTP/1.1 request, where a closure per callback showed in the allocation per request).
+ * of every HTTP/1.1 request, where a closure per callback showed in the allocation per request). Its
+ * outcome goes to one listener (report(), or the `response` promise made when first read); an outcome
+ * that comes before the listener waits for it.
  */
 class H1Try implements Attempt, ResponseSink {
-  readonly response: Promise<UpstreamResponse>;
-  private resolve!: (r: UpstreamResponse) => void;
-  private reject!: (e: unknown) => void;
+  private to: AttemptReport | undefined;
+  private promised: Promise<UpstreamResponse> | undefined;
+  /** The outcome that came before a listener: the answer, or the failure. */
+  private early: { readonly res?: UpstreamResponse; readonly error?: unknown } | undefined;
   private readonly pool: H1Pool;
   private readonly key: string;
   private readonly dial: () => Dialed;
@@ -75,10 +78,6 @@ class H1Try implements Attempt, ResponseSink {
   private redials = 1;
 
   constructor(pool: H1Pool, key: string, dial: () => Dialed, req: UpstreamRequest, classify: (e: unknown, connected: boolean) => ProxyFailureError, queued: boolean) {
-    this.response = new Promise<UpstreamResponse>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
     this.pool = pool;
     this.key = key;
     this.dial = dial;
@@ -98,6 +97,29 @@ class H1Try implements Attempt, ResponseSink {
     const idle = pool.idle(key);
     if (idle !== undefined) this.start(idle);
     else this.open(true);
+  }
+
+  get response(): Promise<UpstreamResponse> {
+    return (this.promised ??= new Promise<UpstreamResponse>((answer, fail) => this.report({ answer, fail })));
+  }
+
+  report(to: AttemptReport): void {
+    this.to = to;
+    const early = this.early;
+    if (early === undefined) return;
+    this.early = undefined;
+    if (early.res !== undefined) to.answer(early.res);
+    else to.fail(early.error);
+  }
+
+  private resolve(res: UpstreamResponse): void {
+    if (this.to !== undefined) this.to.answer(res);
+    else this.early = { res };
+  }
+
+  private reject(e: unknown): void {
+    if (this.to !== undefined) this.to.fail(e);
+    else this.early = { error: e };
   }
 
   abort(): void {

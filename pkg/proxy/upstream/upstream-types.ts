@@ -44,7 +44,19 @@ export interface RelaySink {
   broken(): void;
 }
 
+/** Where an attempt's outcome goes, once: the answer's head, or why there is none. */
+export interface AttemptReport {
+  answer(res: UpstreamResponse): void;
+  fail(e: unknown): void;
+}
+
 export interface Attempt {
+  /** The outcome as a promise (made when first read). An attempt has one listener: this or report(). */
   readonly response: Promise<UpstreamResponse>;
+  /**
+   * The outcome through `to`, without a promise: an HTTP/1.1 answer's head is reported as its connection
+   * reads it, a failure possibly before report() returns. An attempt has one listener: this or `response`.
+   */
+  report(to: AttemptReport): void;
   abort(): void;
 }

@@ -266,7 +266,7 @@ export class Upstream {
       }
       call = new H2Call(stream, session, req.body, resolve, reject, this.h2Failure);
     });
-    return { response, abort: () => call?.abort() };
+    return { response, report: (to) => void response.then((r) => to.answer(r), (e: unknown) => to.fail(e)), abort: () => call?.abort() };
   }
 }
 

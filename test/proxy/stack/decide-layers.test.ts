@@ -14,7 +14,7 @@ import { weightedBackendLayer } from "../../../pkg/proxy/stack/weighted-backend-
 import { backend, invalidBackend, prefix, tables } from "../fixtures.ts";
 import { clusterOf, requestOf, stateOf } from "./fakes.ts";
 
-const destination = (label: string): Destination => ({ cluster: undefined, localAppPort: undefined, label, forward: () => Promise.resolve() });
+const destination = (label: string): Destination => ({ cluster: undefined, localAppPort: undefined, label, forward: (_req, to) => to.done() });
 
 /** A next Decide that records its requests and gives `label`'s destination. */
 function nextDecide(label = "next"): Decide & { calls: ProxyRequest[] } {

@@ -9,18 +9,26 @@ import { describe, expect, it } from "vitest";
 import { EndpointChooser } from "../../../pkg/proxy/balance/endpoint-chooser.ts";
 import { EndpointStats } from "../../../pkg/proxy/balance/endpoint-stats.ts";
 import { failure, type ProxyFailureError } from "../../../pkg/proxy/rescue.ts";
-import { attemptLayer } from "../../../pkg/proxy/stack/attempt-layer.ts";
-import { backendCapsLayer } from "../../../pkg/proxy/stack/backend-caps-layer.ts";
-import { balancerLayer, localAppLayer } from "../../../pkg/proxy/stack/balancer-layer.ts";
-import type { ProxyRequest } from "../../../pkg/proxy/stack/request.ts";
-import { retryLayer, staleReplayLayer } from "../../../pkg/proxy/stack/retry-layer.ts";
+import { attemptLayer as attemptDispatch } from "../../../pkg/proxy/stack/attempt-layer.ts";
+import { backendCapsLayer as backendCapsDispatch } from "../../../pkg/proxy/stack/backend-caps-layer.ts";
+import { balancerLayer as balancerDispatch, localAppLayer as localAppDispatch } from "../../../pkg/proxy/stack/balancer-layer.ts";
+import type { DispatchReport, ProxyRequest } from "../../../pkg/proxy/stack/request.ts";
+import { retryLayer as retryDispatch, staleReplayLayer as staleReplayDispatch } from "../../../pkg/proxy/stack/retry-layer.ts";
 import { RetryBudget } from "../../../pkg/proxy/stack/retry-budget.ts";
 import { decodeToken } from "../../../pkg/proxy/stack/session-persistence.ts";
 import { BackendGates } from "../../../pkg/proxy/upstream/backend-gate.ts";
 import type { Upstream } from "../../../pkg/proxy/upstream/upstream.ts";
 import type { UpstreamRequest, UpstreamResponse, UpstreamTarget } from "../../../pkg/proxy/upstream/upstream-types.ts";
 import { ManualClock } from "../manual-clock.ts";
-import { answerOf, clusterOf, endpointOf, FakeAttempt, fakeOf, requestOf, responseOf, scripted, settle } from "./fakes.ts";
+import { answerOf, clusterOf, dispatched, endpointOf, FakeAttempt, fakeOf, requestOf, responseOf, scripted, settle } from "./fakes.ts";
+
+// Each layer as a promise of what it reports (its answer, or its failure as a rejection).
+const retryLayer = (...a: Parameters<typeof retryDispatch>) => dispatched(retryDispatch(...a));
+const staleReplayLayer = (...a: Parameters<typeof staleReplayDispatch>) => dispatched(staleReplayDispatch(...a));
+const balancerLayer = (...a: Parameters<typeof balancerDispatch>) => dispatched(balancerDispatch(...a));
+const localAppLayer = (...a: Parameters<typeof localAppDispatch>) => dispatched(localAppDispatch(...a));
+const backendCapsLayer = (...a: Parameters<typeof backendCapsDispatch>) => dispatched(backendCapsDispatch(...a));
+const attemptLayer = (...a: Parameters<typeof attemptDispatch>) => dispatched(attemptDispatch(...a));
 
 const stale = (): ProxyFailureError => {
   const f = failure("upstream_reset", "upstream connection reset");
@@ -71,9 +79,9 @@ describe("retry layer (a rule's policy)", () => {
     const next = scripted<UpstreamResponse>(first, second);
     const req = requestOf();
     const ep = endpointOf(1);
-    const layer = retryLayer(deps, policy, (r) => {
+    const layer = retryLayer(deps, policy, (r, to) => {
       r.endpoint = ep;
-      return next(r);
+      next(r, to);
     });
     const p = layer(req);
     const waited = await runBackoffs(clock, p);
@@ -141,9 +149,9 @@ describe("retry layer (a rule's policy)", () => {
     const late = answerOf(503);
     const req = requestOf();
     const next = scripted<UpstreamResponse>(late);
-    const p = retryLayer(deps, policy, (r) => {
+    const p = retryLayer(deps, policy, (r, to) => {
       fakeOf(r).reset();
-      return next(r);
+      next(r, to);
     })(req);
     expect(await p).toBe(late.response);
     expect(next.calls).toHaveLength(1);
@@ -169,9 +177,9 @@ describe("retry layer (a rule's policy)", () => {
     for (const attempts of [0, 2]) {
       const { clock, counts, deps } = retryDeps();
       const next = scripted<UpstreamResponse>(failure("upstream_reset"), answerOf(200));
-      const p = retryLayer(deps, { ...policy, attempts }, (r) => {
+      const p = retryLayer(deps, { ...policy, attempts }, (r, to) => {
         fakeOf(r).reset();
-        return next(r);
+        next(r, to);
       })(requestOf());
       await settle();
       expect(clock.pending(), `attempts ${attempts}`).toEqual([]);
@@ -203,9 +211,9 @@ describe("stale-connection replay (no policy)", () => {
   it("a stale connection found after the exchange ended is not replayed; a fault that is no proxy failure still goes up", async () => {
     const { deps } = retryDeps();
     /** A next layer whose try ends the exchange before it fails. */
-    const endingFirst = (next: ReturnType<typeof scripted<UpstreamResponse>>) => (r: ProxyRequest) => {
+    const endingFirst = (next: ReturnType<typeof scripted<UpstreamResponse>>) => (r: ProxyRequest, to: DispatchReport) => {
       fakeOf(r).reset();
-      return next(r);
+      next(r, to);
     };
     const next = scripted<UpstreamResponse>(stale(), answerOf(200));
     expect(await staleReplayLayer(deps, endingFirst(next))(requestOf())).toBeUndefined();
@@ -260,7 +268,7 @@ describe("balancer layer", () => {
   it("a session pin sends the first try to its endpoint; an answer from another endpoint carries a fresh token", async () => {
     const cluster = clusterOf("ns/a:80", [1, 2]);
     const sp = { type: "Header" as const, name: "x-s", lifetimeType: "Session" as const };
-    const layer = balancerLayer(new EndpointChooser("round-robin", () => 0), upstream, cluster, () => Promise.resolve(answerOf(200).response));
+    const layer = balancerLayer(new EndpointChooser("round-robin", () => 0), upstream, cluster, (_r, to) => to.answer(answerOf(200).response));
     const pinned = requestOf();
     pinned.session = { sp, pin: { cluster: "ns/a:80", endpoint: "127.0.0.1:2" } };
     await layer(pinned);

@@ -8,24 +8,27 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { FilterIR } from "../../../pkg/ir/types.ts";
 import type { UpstreamResponse } from "../../../pkg/proxy/upstream/upstream-types.ts";
-import { deadlineLayer } from "../../../pkg/proxy/stack/deadline-layer.ts";
+import { deadlineLayer as deadlineExchange } from "../../../pkg/proxy/stack/deadline-layer.ts";
 import { type Mirror, mirrorLayer } from "../../../pkg/proxy/stack/mirror.ts";
-import { relayLayer } from "../../../pkg/proxy/stack/relay-layer.ts";
-import { requestBodyLayer } from "../../../pkg/proxy/stack/request-body-layer.ts";
-import type { Exchange, ProxyRequest } from "../../../pkg/proxy/stack/request.ts";
+import { relayLayer as relayExchange } from "../../../pkg/proxy/stack/relay-layer.ts";
+import { requestBodyLayer as requestBodyExchange } from "../../../pkg/proxy/stack/request-body-layer.ts";
+import type { Exchange, ExchangeReport, ProxyRequest } from "../../../pkg/proxy/stack/request.ts";
 import { resolveLimits } from "../../../pkg/proxy/limits.ts";
 import { ManualClock } from "../manual-clock.ts";
-import { answerOf, FakeAttempt, fakeOf, requestOf, scripted, settle } from "./fakes.ts";
+import { answerOf, exchanged, FakeAttempt, fakeOf, requestOf, scripted, settle } from "./fakes.ts";
+
+// Each layer as a promise of what it reports (its end, or its failure as a rejection).
+const deadlineLayer = (...a: Parameters<typeof deadlineExchange>) => exchanged(deadlineExchange(...a));
+const requestBodyLayer = (...a: Parameters<typeof requestBodyExchange>) => exchanged(requestBodyExchange(...a));
+const relayLayer = (...a: Parameters<typeof relayExchange>) => exchanged(relayExchange(...a));
 
 /** A next Exchange that stays pending until released, recording the requests it got. */
 function pendingExchange(): Exchange & { calls: ProxyRequest[]; release(): void } {
   const calls: ProxyRequest[] = [];
   const waiting: (() => void)[] = [];
-  const f = (req: ProxyRequest) => {
+  const f = (req: ProxyRequest, to: ExchangeReport) => {
     calls.push(req);
-    return new Promise<void>((r) => {
-      waiting.push(r);
-    });
+    waiting.push(() => to.done());
   };
   return Object.assign(f, { calls, release: () => {
     for (const r of waiting.splice(0)) r();
@@ -167,7 +170,7 @@ describe("mirror layer", () => {
     } } as unknown as Mirror;
     const counted: string[] = [];
     const next = scripted<void>(undefined, undefined);
-    const layer = mirrorLayer(mirror, [filter], (req, c) => counted.push(`${req.routeLabel} ${c}`), next);
+    const layer = exchanged(mirrorLayer(mirror, [filter], (req, c) => counted.push(`${req.routeLabel} ${c}`), next));
     const req = requestOf({ target: "/p?q=1" });
     req.body = Buffer.from("b");
     await layer(req);

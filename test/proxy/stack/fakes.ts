@@ -9,8 +9,8 @@ import { engineStateOf } from "../../../pkg/proxy/engine-state.ts";
 import type { EngineState, RouteContext } from "../../../pkg/proxy/engine-types.ts";
 import { defaultLimits, resolveLimits, type Limits } from "../../../pkg/proxy/limits.ts";
 import { admitRequest } from "../../../pkg/proxy/stack/admit.ts";
-import type { ProxyRequest, TryOutcome } from "../../../pkg/proxy/stack/request.ts";
-import type { Attempt, UpstreamResponse } from "../../../pkg/proxy/upstream/upstream-types.ts";
+import type { Dispatch, DispatchReport, Exchange, ExchangeReport, ProxyRequest, TryOutcome } from "../../../pkg/proxy/stack/request.ts";
+import type { Attempt, AttemptReport, UpstreamResponse } from "../../../pkg/proxy/upstream/upstream-types.ts";
 
 export class FakeDownstream implements Downstream {
   h2 = false;
@@ -119,6 +119,9 @@ export class FakeAttempt implements Attempt {
     });
     this.response.catch(() => {});
   }
+  report(to: AttemptReport): void {
+    this.response.then((r) => to.answer(r), (e: unknown) => to.fail(e));
+  }
   abort(): void {
     this.aborted++;
   }
@@ -148,11 +151,11 @@ function isTry(v: unknown): v is Try {
 /**
  * A next layer that records the requests it got and answers from a script: values, errors to throw, or
  * tries (the try becomes the request's current one, as the endpoint attempt makes it, and its response
- * is the answer).
+ * is the answer), reported to the Dispatch's or Exchange's report it is called with.
  */
-export function scripted<T>(...script: (T | Error | Try)[]): ((req: ProxyRequest) => Promise<T>) & { calls: ProxyRequest[] } {
+export function scripted<T>(...script: (T | Error | Try)[]): ((req: ProxyRequest, to: DispatchReport | ExchangeReport) => void) & { calls: ProxyRequest[] } {
   const calls: ProxyRequest[] = [];
-  const f = (req: ProxyRequest): Promise<T> => {
+  const answer = (req: ProxyRequest): Promise<T> => {
     calls.push(req);
     if (script.length === 0) return Promise.reject(new Error("script exhausted"));
     const next = script.shift();
@@ -164,7 +167,20 @@ export function scripted<T>(...script: (T | Error | Try)[]): ((req: ProxyRequest
     }
     return Promise.resolve(next as T);
   };
+  const f = (req: ProxyRequest, to: DispatchReport | ExchangeReport): void => {
+    answer(req).then((r) => ("answer" in to ? to.answer(r as UpstreamResponse | undefined) : to.done()), (e: unknown) => to.fail(e));
+  };
   return Object.assign(f, { calls });
+}
+
+/** An Exchange layer called as a promise of its report (its end, or the failure as a rejection). */
+export function exchanged(layer: Exchange): (req: ProxyRequest) => Promise<void> {
+  return (req) => new Promise((done, fail) => layer(req, { done, fail }));
+}
+
+/** A Dispatch layer called as a promise of its report (the answer, or the failure as a rejection). */
+export function dispatched(layer: Dispatch): (req: ProxyRequest) => Promise<UpstreamResponse | undefined> {
+  return (req) => new Promise((answer, fail) => layer(req, { answer, fail }));
 }
 
 /** Lets pending callbacks run: promise chains, and stream events node emits on the next tick. */
