@@ -12,11 +12,11 @@
 // (RFC 3986 §2.2, Envoy's default KEEP_UNCHANGED), but a segment that would hold a dot segment once
 // "%2F", "%5C" or "\" separate ("..%2f") is refused: a backend that decodes them would resolve a
 // different path than the one routed (Envoy's REJECT_REQUEST, narrowed to that case).
-import { randomUUID } from "node:crypto";
 import { sensitiveHeaders } from "node:http2";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { normalizeIp } from "../../util/ip-address.ts";
 import { connectionErrorField } from "./connection-error-mark.ts";
+import { randomRequestId } from "./request-id.ts";
 
 const alwaysHopByHop = new Set([
   "connection",
@@ -114,7 +114,7 @@ export function forwardRequestHeaders(h: IncomingHttpHeaders, info: ForwardInfo)
   }
   out["x-forwarded-proto"] = info.scheme;
   const rid = h["x-request-id"];
-  if (typeof rid !== "string" || !validRequestId(rid)) out["x-request-id"] = randomUUID();
+  if (typeof rid !== "string" || !validRequestId(rid)) out["x-request-id"] = randomRequestId();
   keepNeverIndexed(h, out);
   return out;
 }
