@@ -8,8 +8,8 @@
 // unanswered attempt with a failure, so no caller waits forever).
 // Errors are ProxyFailureError: upstream_connect (never reached the peer), upstream_reset, upstream_tls.
 // Must not: leave sockets or streams dangling after abort, or log key material.
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
-import { connect as h2Connect, constants as h2c, type ClientHttp2Session, type ClientHttp2Stream } from "node:http2";
+import type { IncomingHttpHeaders } from "node:http";
+import { connect as h2Connect, constants as h2c, sensitiveHeaders, type ClientHttp2Session, type ClientHttp2Stream } from "node:http2";
 import { connect as netConnect } from "node:net";
 import type { Readable } from "node:stream";
 import { connect as tlsConnect, type PeerCertificate, type SecureContext, type TLSSocket } from "node:tls";
@@ -237,13 +237,7 @@ export class Upstream {
         reject(classify(e, false));
         return;
       }
-      const headers: OutgoingHttpHeaders = {
-        ...req.headers,
-        ":method": req.method,
-        ":path": req.path,
-        ":authority": req.authority,
-        ":scheme": target.meshIdentity !== undefined ? "https" : "http",
-      };
+      const headers = requestFieldList(req, target.meshIdentity !== undefined ? "https" : "http");
       let stream: ClientHttp2Stream;
       try {
         stream = session.request(headers, { endStream: req.body === undefined });
@@ -268,6 +262,25 @@ export class Upstream {
     });
     return { response, report: (to) => void response.then((r) => to.answer(r), (e: unknown) => to.fail(e)), abort: () => call?.abort() };
   }
+}
+
+/**
+ * An h2 request's fields as one name/value list, pseudo-fields first. node copies a header object into a
+ * null-prototype (dictionary) object of its own before it builds the field list, and our object was a
+ * copy already; a list it takes as it is. Fields node lists as never-indexed stay so (hygiene.ts).
+ */
+function requestFieldList(req: UpstreamRequest, scheme: "http" | "https"): string[] {
+  const list: string[] = [":method", req.method, ":path", req.path, ":authority", req.authority, ":scheme", scheme];
+  const h = req.headers;
+  for (const name in h) {
+    const v = h[name];
+    if (v === undefined) continue;
+    if (Array.isArray(v)) { for (const one of v) list.push(name, one); }
+    else list.push(name, String(v));
+  }
+  const never = (h as Record<symbol, unknown>)[sensitiveHeaders];
+  if (never !== undefined) (list as unknown as Record<symbol, unknown>)[sensitiveHeaders] = never;
+  return list;
 }
 
 /**
