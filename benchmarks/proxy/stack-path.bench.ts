@@ -5,7 +5,8 @@
 // BENCH_STACK_ROUNDS rounds (default 5) of BENCH_STACK_REQUESTS requests each (default 300,000): CPU time,
 // not wall time, so the load of a shared machine weighs less than on the whole proxy's figures. One
 // "proxy-stack-path" line per measurement and a "proxy-stack-path-summary" line (medians, the median of
-// the per-round ratios). Bounded: a fixed count per child, each child killed after 120 s. No network.
+// the per-round ratios). BENCH_STACK_FACE=sidecar-outbound measures a sidecar's outbound request without
+// routes (stack-path-child.ts). Bounded: a fixed count per child, each child killed after 120 s. No network.
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
