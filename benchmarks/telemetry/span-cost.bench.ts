@@ -5,7 +5,7 @@
 // compare cases within one run, not across runs; cpu_ns_per_op is process CPU time, which includes
 // the exporter's background work and is less distorted by other processes than wall time). Prints one JSON object per line. Each mode is bounded by an
 // iteration count and a time limit. The tracers use the shipped propagators (tracecontext, baggage, b3); the
-// propagated case is what a Weft hop receives from the previous one (traceparent and b3, not sampled).
+// propagated cases are what a Weft hop receives from the previous one (traceparent and b3, not sampled / sampled).
 // BENCH_BASELINE=<another checkout>: that checkout's pkg/telemetry is loaded into the same process and every
 // tracing case runs for both builds, alternating, BENCH_ROUNDS times (default 3), with a "telemetry-ab" line
 // per case (medians over the rounds): a before/after side by side under the same load. Then the event-loop
@@ -29,6 +29,8 @@ const addr = sink.address();
 const endpoint = `http://127.0.0.1:${typeof addr === "object" && addr !== null ? addr.port : 0}`;
 
 const incoming: Record<string, string> = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00", b3: "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0" };
+/** What a hop receives from a sampling one (an inbound sidecar at 100 %). */
+const incomingSampled: Record<string, string> = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", b3: "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1" };
 
 function oneRequest(t: Tracing, headersIn: Record<string, string>): void {
   const server = t.startServerSpan((n) => headersIn[n], { "http.request.method": "GET", "http.route": "/reviews", "url.path": "/reviews/1", "weft.route": "HTTPRoute/default/reviews" });
@@ -77,7 +79,7 @@ for (let round = 1; round <= rounds; round++) {
   for (const [mode, ratio] of modes) {
     for (const [build, init] of round % 2 === 0 ? [...builds].reverse() : builds) {
       const t = init(ratio === undefined ? undefined : { serviceName: "bench", protocol: "http", otlpEndpoint: endpoint, samplingRatio: ratio, propagators: DEFAULT_PROPAGATORS, exportDelayMs: 200 });
-      const cases: [string, Record<string, string>][] = t.enabled ? [["new-trace", {}], ["propagated-unsampled", incoming]] : [["new-trace", {}]];
+      const cases: [string, Record<string, string>][] = t.enabled ? [["new-trace", {}], ["propagated-unsampled", incoming], ["propagated-sampled", incomingSampled]] : [["new-trace", {}]];
       for (const [c, headersIn] of cases) {
         const name = `span-server+client+inject+end/${mode}/${c}`;
         const r = measure(name, () => oneRequest(t, headersIn), builds.length > 1 ? { build, round } : {});
