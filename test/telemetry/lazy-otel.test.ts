@@ -5,6 +5,8 @@
 // prom-client loads @opentelemetry/api itself (exemplars), so the API package is not checked. With tracing on
 // (a span sampled, encoded and ended), the OTLP trace serializers load without the metrics SDK and logs API
 // that otlp-transformer's index would pull in (~80 modules, ~1 MB private at idle: docs/telemetry.md).
+// And one copy of each package: @opentelemetry/propagator-b3 pins core at an older patch, which npm
+// installed as its own nested copy (32 more modules, ~0.6 MB private) until package.json's override.
 import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -54,6 +56,22 @@ describe("pkg/telemetry loads OpenTelemetry only when tracing is on", () => {
     expect(loaded).not.toContain("@opentelemetry/otlp-grpc-exporter-base");
     expect(loaded).not.toContain("@grpc/grpc-js");
     for (const p of NOT_FOR_TRACES) expect(loaded).not.toContain(p);
+  });
+
+  it("tracing on with every propagator: one copy of each OpenTelemetry package (no package's own nested copy of core)", () => {
+    const program = `
+      import { createRequire } from "node:module";
+      const t = await import(${JSON.stringify(join(root, "pkg/telemetry/index.ts"))});
+      const tracing = t.initTracing({ serviceName: "x", protocol: "http", otlpEndpoint: "http://127.0.0.1:9", samplingRatio: 1, propagators: ["tracecontext", "baggage", "b3", "b3multi"] });
+      tracing.startServerSpan(() => undefined, {}).end();
+      await tracing.shutdown().catch(() => {});
+      process.stdout.write(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));
+    `;
+    const r = spawnSync(node, ["--input-type=module", "-e", program], { cwd: root, encoding: "utf8", timeout: 15_000 });
+    if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
+    const files = JSON.parse(r.stdout) as string[];
+    expect(files.some((f) => f.includes("/node_modules/@opentelemetry/propagator-b3/"))).toBe(true);
+    expect(files.filter((f) => /\/node_modules\/@opentelemetry\/[^/]+\/node_modules\//.test(f))).toEqual([]);
   });
 
   it("tracing on over OTLP/gRPC: the OTLP gRPC transport, not the HTTP exporter; b3 propagator only when configured", () => {
