@@ -23,6 +23,13 @@
 // (HTTP/1.1 sidecar pair, 1,000 req/s, 8 rounds, load 0.4-1.4): memory adds p99 7.4 ms (median; rounds
 // 4.8-12.9), 313 us CPU/req, 29.7 MB private peak; latency 5.6 ms (4.7-6.7), 314 us, ~39 MB (36.5-42.5);
 // memory had the higher p99 in 7 of 8 paired rounds (nginx mTLS pair: 2.5 ms, 137 us, 4.1 MB).
+// Compiling on the main thread, a sidecar also inlines less into Turbofan code
+// (--max-inlined-bytecode-size-cumulative=230, V8's default 920): node:http2's hot functions made compiles of
+// up to 24-36 ms that stalled every request behind them; the gRPC sidecar pair's added p99 fell from 24.2 to
+// 15.5 ms and from 23.3 to 15.9 ms (two quiet interleaved runs, 6 of 6 rounds lower each, load 0.8-1.7), at
+// the same private memory (35.5 MB) and CPU (605 vs 612, 599 vs 573 us); the HTTP/1.1 pair level (3.8 vs
+// 4.1 ms, 250 vs 267 us). --no-turbo-inlining cut the tail more (11.2 ms) for 16% more CPU: not kept.
+// "latency" compiles on V8's threads, so it keeps the default inlining.
 // Node refuses these flags in NODE_OPTIONS, so they travel as node arguments in WEFT_NODE_ARGS, which the
 // image's `weft` launcher puts on node's command line (Dockerfile). A gateway gets the pretenuring flag only:
 // it runs GC helper threads (its Deployment is sized by its owner, not one of many per node).
@@ -34,8 +41,8 @@ export const PROXY_NODE_OPTIONS = "--max-semi-space-size=2";
 export const PROXY_NODE_ARGS = "--no-allocation-site-pretenuring";
 /** Node arguments for a sidecar proxy tuned for latency: every proxy's, GC on the main thread only. */
 export const SIDECAR_LATENCY_NODE_ARGS = `--single-threaded-gc ${PROXY_NODE_ARGS}`;
-/** Node arguments for a sidecar proxy (the default, tuned for memory): the latency ones plus optimizing compiles on the main thread. */
-export const SIDECAR_NODE_ARGS = `${SIDECAR_LATENCY_NODE_ARGS} --no-concurrent-recompilation`;
+/** Node arguments for a sidecar proxy (the default, tuned for memory): the latency ones plus optimizing compiles on the main thread, kept short. */
+export const SIDECAR_NODE_ARGS = `${SIDECAR_LATENCY_NODE_ARGS} --no-concurrent-recompilation --max-inlined-bytecode-size-cumulative=230`;
 /** The values of weft.dev/proxy-tuning, the default first. */
 export const PROXY_TUNINGS = ["memory", "latency"] as const;
 export type ProxyTuning = (typeof PROXY_TUNINGS)[number];

@@ -68,6 +68,16 @@ describe("proxy V8 flags where the proxy runs", () => {
     expect(sidecar.filter((m) => m !== "kSynchronous")).toEqual([]);
   });
 
+  it("a sidecar's node arguments keep its main-thread compiles short: Turbofan inlines at most 230 bytes of bytecode per function, V8's 920 without them", () => {
+    const inlineBound = (args: string[]) => {
+      const r = spawnSync(node, [...args, "--print-flag-values", "-e", "0"], { encoding: "utf8", timeout: 60_000 });
+      expect(r.status).toBe(0);
+      return /--max-inlined-bytecode-size-cumulative=(\d+)/.exec(r.stdout)?.[1];
+    };
+    expect(inlineBound([])).toBe("920");
+    expect(inlineBound(SIDECAR_NODE_ARGS.split(" "))).toBe("230");
+  });
+
   it("the injected proxy container carries NODE_OPTIONS (native sidecar and legacy container)", () => {
     for (const native of [true, false]) {
       const proxy = injectedProxy(native);

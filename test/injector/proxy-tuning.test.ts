@@ -1,6 +1,6 @@
 // proxy-tuning (injector): the pod annotation weft.dev/proxy-tuning picks the sidecar's V8 flags
 // (WEFT_NODE_ARGS, pkg/util/proxy-node-options.ts) on both sidecar forms (native and legacy container):
-// "latency" drops --no-concurrent-recompilation and keeps every other flag; "memory" and no annotation give
+// "latency" drops --no-concurrent-recompilation and the inlining bound that goes with it, and keeps every other flag; "memory" and no annotation give
 // SIDECAR_NODE_ARGS; any other value skips injection with the problem named, like every bad weft.dev value.
 import { describe, expect, it } from "vitest";
 import type { Pod } from "../../pkg/api/index.ts";
@@ -28,13 +28,15 @@ function nodeArgs(annotations: Record<string, string>, nativeSidecars: boolean):
 describe("weft.dev/proxy-tuning", () => {
   const shipped = SIDECAR_NODE_ARGS.split(" ");
 
-  it("latency: the sidecar's flags without --no-concurrent-recompilation, every other flag kept", () => {
-    expect(shipped).toContain("--no-concurrent-recompilation");
+  const mainThreadOnly = ["--no-concurrent-recompilation", "--max-inlined-bytecode-size-cumulative=230"];
+
+  it("latency: the sidecar's flags without --no-concurrent-recompilation and its inlining bound, every other flag kept", () => {
+    expect(shipped).toEqual(expect.arrayContaining(mainThreadOnly));
     for (const native of [true, false]) {
       for (const value of ["latency", " Latency "]) {
         const args = nodeArgs({ "weft.dev/proxy-tuning": value }, native);
-        expect(args).not.toContain("--no-concurrent-recompilation");
-        expect(args).toEqual(shipped.filter((f) => f !== "--no-concurrent-recompilation"));
+        for (const f of mainThreadOnly) expect(args).not.toContain(f);
+        expect(args).toEqual(shipped.filter((f) => !mainThreadOnly.includes(f)));
         expect(args).toEqual(expect.arrayContaining(["--single-threaded-gc", "--no-allocation-site-pretenuring"]));
       }
     }
@@ -45,7 +47,7 @@ describe("weft.dev/proxy-tuning", () => {
       expect(nodeArgs({ "weft.dev/proxy-tuning": "memory" }, native)).toEqual(shipped);
       expect(nodeArgs({}, native)).toEqual(shipped);
     }
-    expect(shipped).toEqual(["--single-threaded-gc", "--no-allocation-site-pretenuring", "--no-concurrent-recompilation"]);
+    expect(shipped).toEqual(["--single-threaded-gc", "--no-allocation-site-pretenuring", ...mainThreadOnly]);
   });
 
   it("refuses any other value: no injection, the problem named", () => {
