@@ -3,12 +3,14 @@
 // node proxy on node:http and on the mechanism Weft's HTTP/1.1 path uses), through nginx and haproxy configured as equivalent keep-alive reverse proxies (one
 // worker/thread each, as Weft is one event loop). HTTP/1.1 with wrk (fixed connections and duration),
 // and h2c and gRPC unary (@grpc/grpc-js origin) with h2load when installed (direct vs Weft vs a bare node:http2
-// pass-through (bench-h2-minimal.ts, the floor for node's HTTP/2) vs nginx vs haproxy). Prints one JSON object per line: requests/s,
+// pass-through (bench-h2-minimal.ts, the floor for node's HTTP/2) vs the same pass-through on own HTTP/2 framing
+// (bench-h2-own-minimal.ts, scenario "h2own": a benchmark prototype, BENCH_ONLY=h2own:h2c,h2own:grpc-unary) vs nginx vs haproxy). Prints one JSON object per line: requests/s,
 // p50/p99/p99.9 latency (µs), CPU µs per request and RSS (kB) of the proxy process(es) — for "direct"
 // of the origin itself.
 // Bounded: every load run has a fixed duration; every child process is killed at the end.
 // Run: sh benchmarks/proxy/setup.sh && node benchmarks/proxy/proxy.bench.ts  (env BENCH_SECONDS, BENCH_WARM_SECONDS, BENCH_CONNS,
-// BENCH_RATE and BENCH_PACED_SECONDS for the paced part, BENCH_ONLY=weft:http1,paced:http1,paced:grpc,...)
+// BENCH_RATE and BENCH_PACED_SECONDS for the paced part, BENCH_ONLY=weft:http1,paced:http1,paced:grpc,...,
+// BENCH_H2_RPS=<total requests/s> for h2load at a fixed rate instead of closed-loop)
 // BENCH_BASELINE=<another checkout> runs only the interleaved A/B of this checkout's proxy against that one's
 // (ab-compare.ts: both at once, runs alternating, BENCH_AB_ROUNDS, BENCH_AB_SECONDS, BENCH_AB_RATE, BENCH_AB_PACED,
 // BENCH_AB_PROTOCOLS=h2c,... for some of its parts),
@@ -114,9 +116,14 @@ function warmH1(port: number): void {
   spawnSync("wrk", ["-t1", `-c${conns}`, `-d${warmSeconds}s`, `http://127.0.0.1:${port}/`], { timeout: (warmSeconds + 30) * 1000 });
 }
 
+// BENCH_H2_RPS: h2load at that many requests/s in all (spread over its connections) instead of as fast as the
+// proxy answers — CPU per request at the same load for every proxy, with less batching per read.
+const h2Rate = Number(process.env.BENCH_H2_RPS ?? 0);
+const h2Paced = (): string[] => (h2Rate > 0 ? [`--rps=${h2Rate / Math.min(conns, 8)}`] : []);
+
 function warmH2(port: number, path: string, grpcUnary = false): void {
   const extra = grpcUnary ? ["-d", grpcBody, "-H", "content-type: application/grpc", "-H", "te: trailers"] : [];
-  spawnSync("h2load", ["-c", String(Math.min(conns, 8)), "-m", "16", "-D", String(warmSeconds), ...extra, `http://127.0.0.1:${port}${path}`], { timeout: (warmSeconds + 30) * 1000 });
+  spawnSync("h2load", ["-c", String(Math.min(conns, 8)), "-m", "16", "-D", String(warmSeconds), ...h2Paced(), ...extra, `http://127.0.0.1:${port}${path}`], { timeout: (warmSeconds + 30) * 1000 });
 }
 
 let h2logs = 0;
@@ -124,7 +131,7 @@ function h2load(port: number, path: string, grpcUnary = false, secs = seconds): 
   const extra = grpcUnary ? ["-d", grpcBody, "-H", "content-type: application/grpc", "-H", "te: trailers"] : [];
   // Per-request log (start µs, status, µs to the end of the answer) for the latency percentiles.
   const log = join(dir, `h2load-${++h2logs}.tsv`);
-  const r = spawnSync("h2load", ["-c", String(Math.min(conns, 8)), "-m", "16", "-D", String(secs), `--log-file=${log}`, ...extra, `http://127.0.0.1:${port}${path}`], { encoding: "utf8",
+  const r = spawnSync("h2load", ["-c", String(Math.min(conns, 8)), "-m", "16", "-D", String(secs), `--log-file=${log}`, ...h2Paced(), ...extra, `http://127.0.0.1:${port}${path}`], { encoding: "utf8",
     timeout: (secs + 30) * 1000 });
   const rps = Number(/finished in [^,]+, ([\d.]+) req\/s/.exec(r.stdout)?.[1] ?? NaN);
   const done = Number(/requests: \d+ total, \d+ started, (\d+) done/.exec(r.stdout)?.[1] ?? NaN);
@@ -171,7 +178,8 @@ const cpuGoal: Readonly<Record<string, number>> = { http1: 1.25, h2c: 1.5, "grpc
 /**
  * One "proxy-cpu-goal" line per protocol measured for both Weft and nginx: Weft's CPU per request at most
  * 1.25x nginx's on HTTP/1.1 and 1.5x on h2c and gRPC unary, with haproxy beside them as the higher mark.
- * The floor's ratio to nginx says how much of that budget node itself takes before Weft does anything.
+ * The floor's ratio to nginx says how much of that budget node itself takes before Weft does anything;
+ * `own_framing_prototype` (h2c, gRPC) the same for a pass-through on own HTTP/2 framing instead of node:http2.
  */
 function emitCpuGoals(): void {
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
@@ -181,6 +189,7 @@ function emitCpuGoals(): void {
     if (weft === undefined || nginx === undefined) continue;
     const floor = measured.get(`${floorOf[protocol]}:${protocol}`);
     const haproxy = measured.get(`haproxy:${protocol}`);
+    const own = protocol === "http1" ? undefined : measured.get(`h2own:${protocol}`);
     emit({
       bench: "proxy-cpu-goal",
       protocol,
@@ -191,6 +200,9 @@ function emitCpuGoals(): void {
       rps_share: ratio(weft.rps, nginx.rps),
       ...(haproxy !== undefined ? { haproxy_cpu_us_per_req: haproxy.cpu, haproxy_cpu_ratio: ratio(haproxy.cpu, nginx.cpu) } : {}),
       ...(floor !== undefined ? { floor: floorOf[protocol], floor_cpu_us_per_req: floor.cpu, floor_cpu_ratio: ratio(floor.cpu, nginx.cpu) } : {}),
+      // A benchmark prototype (own HTTP/2 framing, bench-h2-own-minimal.ts), not production framing: what
+      // the floor would be without node:http2. Not part of `met`.
+      ...(own !== undefined ? { own_framing_prototype: { cpu_us_per_req: own.cpu, cpu_ratio: ratio(own.cpu, nginx.cpu), rps_share: ratio(own.rps, nginx.rps), p99_us: own.p99 } } : {}),
       loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
       met: weft.cpu <= cpuGoal[protocol]! * nginx.cpu,
     });
@@ -243,7 +255,7 @@ async function main(): Promise<void> {
   const { port: weftPort, pid: weftPid } = await firstJsonLine(weft);
 
   // Warm up (JIT, pools), then measure.
-  warmH1(weftPort!);
+  if (wanted("weft", "http1")) warmH1(weftPort!);
   // For "direct" the CPU and RSS figures are the origin's own (what a bare node:http server costs).
   measure("direct", "http1", [originPid!], () => wrk(h1Port!, "/"));
   measure("weft", "http1", [weftPid!], () => wrk(weftPort!, "/"));
@@ -284,13 +296,13 @@ async function main(): Promise<void> {
   } else emit({ bench: "proxy", scenario: "haproxy", skipped: "haproxy not installed" });
 
   if (has("h2load")) {
-    warmH2(h2Port!, "/");
+    if (wanted("direct", "h2c")) warmH2(h2Port!, "/");
     measure("direct", "h2c", [originPid!], () => h2load(h2Port!, "/"));
-    warmH2(weftPort!, "/h2");
+    if (wanted("weft", "h2c")) warmH2(weftPort!, "/h2");
     measure("weft", "h2c", [weftPid!], () => h2load(weftPort!, "/h2"));
-    warmH2(grpcPort!, "/bench.Echo/Unary", true);
+    if (wanted("direct", "grpc-unary")) warmH2(grpcPort!, "/bench.Echo/Unary", true);
     measure("direct", "grpc-unary", [originPid!], () => h2load(grpcPort!, "/bench.Echo/Unary", true));
-    warmH2(weftPort!, "/bench.Echo/Unary", true);
+    if (wanted("weft", "grpc-unary")) warmH2(weftPort!, "/bench.Echo/Unary", true);
     measure("weft", "grpc-unary", [weftPid!], () => h2load(weftPort!, "/bench.Echo/Unary", true));
     if (wanted("h2-minimal", "h2c") || wanted("h2-minimal", "grpc-unary")) {
       const floor = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-h2-minimal.ts"), String(h2Port), String(grpcPort)]);
@@ -298,6 +310,15 @@ async function main(): Promise<void> {
       warmH2(fPort!, "/");
       measure("h2-minimal", "h2c", [fPid!], () => h2load(fPort!, "/"));
       measure("h2-minimal", "grpc-unary", [fPid!], () => h2load(fPort!, "/bench.Echo/Unary", true));
+    }
+    // The same pass-through on own HTTP/2 framing (a benchmark prototype, not production framing:
+    // bench-h2-own-minimal.ts), to measure what leaving node:http2 could save (issue #18 goal 3).
+    if (wanted("h2own", "h2c") || wanted("h2own", "grpc-unary")) {
+      const own = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-h2-own-minimal.ts"), String(h2Port), String(grpcPort)]);
+      const { port: oPort, pid: oPid } = await firstJsonLine(own);
+      warmH2(oPort!, "/");
+      measure("h2own", "h2c", [oPid!], () => h2load(oPort!, "/"));
+      measure("h2own", "grpc-unary", [oPid!], () => h2load(oPort!, "/bench.Echo/Unary", true));
     }
     // The same h2c and gRPC paths through nginx (grpc_pass) and haproxy (proto h2 both sides).
     const origins = { h2c: h2Port!, grpc: grpcPort! };
