@@ -13,7 +13,7 @@ import type { Clock } from "../clock.ts";
 import { failure, ProxyFailureError } from "../rescue.ts";
 import type { Upstream } from "../upstream/upstream.ts";
 import type { Attempt, AttemptReport, UpstreamResponse } from "../upstream/upstream-types.ts";
-import { connectionErrorField, failureOfMark } from "./connection-error-mark.ts";
+import { failureOfMark, markFieldOf } from "./connection-error-mark.ts";
 import type { EndpointStats } from "../balance/endpoint-stats.ts";
 import type { Dispatch, DispatchReport, ProxyRequest, TryOutcome } from "./request.ts";
 
@@ -106,8 +106,9 @@ class EndpointTry implements AttemptReport {
     if (!this.settle()) return;
     const { req, stats, span } = this;
     // A meshed endpoint's inbound sidecar marks an answer that stands for a connection error to its app.
-    if (req.target!.meshIdentity !== undefined && res.headers[connectionErrorField] !== undefined) {
-      const marked = failureOfMark(res.headers[connectionErrorField]);
+    const mark = req.target!.meshIdentity !== undefined ? markFieldOf(res) : undefined;
+    if (mark !== undefined) {
+      const marked = failureOfMark(mark);
       if (marked !== undefined) {
         res.body.on("error", () => {});
         this.attempt.abort();

@@ -7,6 +7,7 @@
 // every answer relayed (hygiene), so an app can never set it.
 // Takes failures, contexts and field values; gives the mark or the failure it stands for.
 // Must not: trust a mark from anything but a verified mesh hop (the caller checks).
+import type { IncomingHttpHeaders } from "node:http";
 import type { RouteContext } from "../engine-types.ts";
 import { failure, type FailureKind, ProxyFailureError } from "../rescue.ts";
 
@@ -29,6 +30,23 @@ export function marksConnectionErrors(ctx: RouteContext | undefined): boolean {
 export function connectionErrorMark(f: unknown): string | undefined {
   if (!(f instanceof ProxyFailureError) || !marked.has(f.kind)) return undefined;
   return f.staleConnection ? `${f.kind}; stale` : f.kind;
+}
+
+/**
+ * The mark field's value on an answer, as its header object would give it (repeats joined with ", "): read
+ * from the raw name/value list when the answer has one, so an HTTP/1.1 answer (every mesh answer the
+ * outbound sidecar relays) makes no header object for it.
+ */
+export function markFieldOf(res: { readonly rawHeaders?: readonly string[]; readonly headers: IncomingHttpHeaders }): string | string[] | undefined {
+  const raw = res.rawHeaders;
+  if (raw === undefined) return res.headers[connectionErrorField];
+  let value: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length !== connectionErrorField.length || name.toLowerCase() !== connectionErrorField) continue;
+    value = value === undefined ? raw[i + 1]! : `${value}, ${raw[i + 1]!}`;
+  }
+  return value;
 }
 
 /** The connection error a mark stands for, or undefined for a value that is no mark we set. */

@@ -17,6 +17,7 @@ import { retryLayer as retryDispatch, staleReplayLayer as staleReplayDispatch } 
 import { RetryBudget } from "../../../pkg/proxy/stack/retry-budget.ts";
 import { decodeToken } from "../../../pkg/proxy/stack/session-persistence.ts";
 import { BackendGates } from "../../../pkg/proxy/upstream/backend-gate.ts";
+import { H1Answer } from "../../../pkg/proxy/upstream/h1-answer.ts";
 import type { Upstream } from "../../../pkg/proxy/upstream/upstream.ts";
 import type { UpstreamRequest, UpstreamResponse, UpstreamTarget } from "../../../pkg/proxy/upstream/upstream-types.ts";
 import { ManualClock } from "../manual-clock.ts";
@@ -413,5 +414,25 @@ describe("endpoint attempt layer", () => {
     const q = attemptLayer({ upstream: fakeUpstream(plain), clock, tracing: undefined }, undefined, "ns/a:80")(ready(requestOf()));
     plain.resolve(responseOf(503, { "x-weft-connection-error": "upstream_connect" }));
     expect((await q)?.status).toBe(503);
+  });
+
+  it("a meshed endpoint's HTTP/1.1 answer is checked for the mark in its raw fields: an unmarked one makes no header object, a marked one is read as received", async () => {
+    const clock = new ManualClock();
+    const mesh = "spiffe://td/ns/b/sa/b";
+    const plain = new FakeAttempt();
+    const p = attemptLayer({ upstream: fakeUpstream(plain), clock, tracing: undefined }, undefined, "ns/a:80")(ready(requestOf(), mesh));
+    const unmarked = new H1Answer(200, ["Content-Length", "2", "Content-Type", "text/plain"], undefined);
+    plain.resolve(unmarked);
+    expect(await p).toBe(unmarked);
+    expect((unmarked as unknown as { fields: unknown }).fields).toBeUndefined();
+    const marked = new FakeAttempt();
+    const q = attemptLayer({ upstream: fakeUpstream(marked), clock, tracing: undefined }, undefined, "ns/a:80")(ready(requestOf(), mesh));
+    marked.resolve(new H1Answer(503, ["Content-Length", "0", "X-Weft-Connection-Error", "upstream_reset; stale"], undefined));
+    await expect(q).rejects.toMatchObject({ kind: "upstream_reset", staleConnection: true });
+    // Repeated fields are joined as the header object joins them: two marks are no mark.
+    const twice = new FakeAttempt();
+    const r = attemptLayer({ upstream: fakeUpstream(twice), clock, tracing: undefined }, undefined, "ns/a:80")(ready(requestOf(), mesh));
+    twice.resolve(new H1Answer(503, ["x-weft-connection-error", "upstream_reset", "x-weft-connection-error", "upstream_connect"], undefined));
+    expect((await r)?.status).toBe(503);
   });
 });
