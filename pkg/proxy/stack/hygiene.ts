@@ -235,9 +235,20 @@ export function normalizePath(path: string): string | undefined {
   return "/" + out.join("/") + (trailingSlash && out.length > 0 ? "/" : "");
 }
 
+/** The last authority routingHost was given and its answer: requests come in runs with the same Host. */
+let lastAuthority = "";
+let lastHost = "";
+
 /** Host for routing: Host/:authority without port, lower-cased; IPv6 brackets kept off. */
 export function routingHost(authority: string | undefined): string {
   if (authority === undefined || authority === "") return "";
+  if (authority === lastAuthority) return lastHost;
+  lastHost = hostOf(authority);
+  lastAuthority = authority;
+  return lastHost;
+}
+
+function hostOf(authority: string): string {
   let a = authority;
   if (a.charCodeAt(0) === 91 /* "[" */) {
     const end = a.indexOf("]");

@@ -121,7 +121,7 @@ interface Stacks extends CompiledStacks {
 /** The stacks of one config: per rule, per backend, and the destinations used without routes. */
 export function compileStacks(state: EngineState, deps: StackDeps): Stacks {
   const rules = new WeakMap<RuleIR, Decide>();
-  const defaults = new Map<string, Destination>();
+  const defaults = new Map<ClusterIR | undefined, Map<number | undefined, Destination>>();
 
   /** route ⇒ filters ⇒ weighted backend ⇒ (the chosen backend's stack). */
   const ruleStack = (rule: RuleIR): Decide => {
@@ -189,12 +189,17 @@ export function compileStacks(state: EngineState, deps: StackDeps): Stacks {
       return s;
     },
     defaultDestination: (cluster, localAppPort) => {
-      const key = `${cluster?.id ?? ""}|${localAppPort ?? ""}`;
-      let d = defaults.get(key);
+      // Looked up by the cluster object and the port, as they come: no key string made per request.
+      let byPort = defaults.get(cluster);
+      if (byPort === undefined) {
+        byPort = new Map();
+        defaults.set(cluster, byPort);
+      }
+      let d = byPort.get(localAppPort);
       if (d === undefined) {
         const label = cluster?.id ?? (localAppPort !== undefined ? "local-app" : "none");
         d = { cluster, localAppPort, label, forward: exchangeStack(undefined, [], cluster, localAppPort) };
-        defaults.set(key, d);
+        byPort.set(localAppPort, d);
       }
       return d;
     },
