@@ -193,22 +193,31 @@ export function contextOfReading(f: HeaderFormats, r: HeaderReading): Context {
  * was made by contextOfReading or is the root one (no B3 debug flag, tracing not suppressed).
  */
 export function injectSampled(f: HeaderFormats, sc: SpanContext, context: Context, target: HeaderSetter | HeaderTarget): void {
+  writeContext(f, target, sc.traceId, sc.spanId, "1", f.w3c && sc.traceState !== undefined ? sc.traceState.serialize() : undefined, context);
+}
+
+/**
+ * The one format loop of both injects: traceparent (and tracestate), baggage (from `baggage`, a Context, when
+ * given), b3 and the B3 multi headers, in the configured order; `sampled` is "1" or "0". Plain values in, no
+ * callback: it runs on every forwarded request of a traced proxy.
+ */
+function writeContext(f: HeaderFormats, target: HeaderSetter | HeaderTarget, traceId: string, spanId: string, sampled: "1" | "0", traceState: string | undefined, baggage: Context | undefined): void {
   for (const name of f.order) {
     switch (name) {
       case "tracecontext":
-        putHeader(target, "traceparent", `00-${sc.traceId}-${sc.spanId}-01`);
-        if (sc.traceState !== undefined) putHeader(target, "tracestate", sc.traceState.serialize());
+        putHeader(target, "traceparent", `00-${traceId}-${spanId}-0${sampled}`);
+        if (traceState !== undefined) putHeader(target, "tracestate", traceState);
         break;
       case "baggage":
-        f.baggagePropagator!.inject(context, target, headerSetter);
+        if (baggage !== undefined) f.baggagePropagator!.inject(baggage, target, headerSetter);
         break;
       case "b3":
-        putHeader(target, "b3", `${sc.traceId}-${sc.spanId}-1`);
+        putHeader(target, "b3", `${traceId}-${spanId}-${sampled}`);
         break;
       case "b3multi":
-        putHeader(target, "x-b3-traceid", sc.traceId);
-        putHeader(target, "x-b3-spanid", sc.spanId);
-        putHeader(target, "x-b3-sampled", "1");
+        putHeader(target, "x-b3-traceid", traceId);
+        putHeader(target, "x-b3-spanid", spanId);
+        putHeader(target, "x-b3-sampled", sampled);
         break;
     }
   }
@@ -243,25 +252,11 @@ export class LightUnsampledSpan implements SpanHandle {
 
   /** Writes this span's context with every configured format, in order, as OpenTelemetry's inject would. */
   inject(f: HeaderFormats, target: HeaderSetter | HeaderTarget): void {
-    for (const name of f.order) {
-      switch (name) {
-        case "tracecontext":
-          putHeader(target, "traceparent", `00-${this.traceId}-${this.spanId}-00`);
-          if (this.traceState !== undefined) putHeader(target, "tracestate", new (otelCore().TraceState)(this.traceState).serialize());
-          break;
-        case "baggage":
-          if (this.baggage !== undefined) f.baggagePropagator!.inject(f.baggagePropagator!.extract(otelApi().ROOT_CONTEXT, this.baggage, rawGetter), target, headerSetter);
-          break;
-        case "b3":
-          putHeader(target, "b3", `${this.traceId}-${this.spanId}-0`);
-          break;
-        case "b3multi":
-          putHeader(target, "x-b3-traceid", this.traceId);
-          putHeader(target, "x-b3-spanid", this.spanId);
-          putHeader(target, "x-b3-sampled", "0");
-          break;
-      }
-    }
+    // Its span id is drawn only when a format writes it; tracestate and baggage are parsed only when written.
+    const spanId = f.w3c || f.b3Single || f.b3Multi ? this.spanId : "";
+    const traceState = f.w3c && this.traceState !== undefined ? new (otelCore().TraceState)(this.traceState).serialize() : undefined;
+    const baggage = f.baggage && this.baggage !== undefined ? f.baggagePropagator!.extract(otelApi().ROOT_CONTEXT, this.baggage, rawGetter) : undefined;
+    writeContext(f, target, this.traceId, spanId, "0", traceState, baggage);
   }
 
   setAttributes(_attrs: SpanAttributes): void {}
