@@ -28,6 +28,11 @@ export interface Downstream {
   readonly endedAt?: number | undefined;
   /** True once the exchange is over on our side (ended or reset). */
   finished(): boolean;
+  /**
+   * True when the client went away before the exchange was over on our side (an h1 exchange is then
+   * finished at once, so that nothing writes to it any more; whoever still waits must stop).
+   */
+  readonly left?: boolean;
   /** `expectTrailers`: trailers may follow the body (h2 then holds the stream open for them). */
   head(status: number, headers: OutgoingHttpHeaders, expectTrailers?: boolean): void;
   /**

@@ -23,6 +23,8 @@ export abstract class ExchangeBase {
   protected declared: number | undefined;
   /** The exchange is over on our side (ended or reset). */
   protected done = false;
+  /** The client went away before the exchange was over on our side (set by the h1 exchange, finished at once then). */
+  left = false;
   /** Close callbacks not run yet; `gone` once they ran (one registered later runs at once). */
   private closeFns: (() => void)[] | undefined;
   private gone = false;

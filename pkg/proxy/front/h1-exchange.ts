@@ -219,6 +219,7 @@ export class H1Exchange extends ExchangeBase implements Downstream {
   /** Output went out (or the exchange was aborted): run close callbacks once. */
   closed(abort: boolean): void {
     if (abort) {
+      if (!this.done) this.left = true;
       this.done = true;
       if (this.bodyStream !== undefined && !this.requestComplete) this.bodyStream.destroy(new Error("downstream connection closed"));
     }

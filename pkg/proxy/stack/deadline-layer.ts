@@ -28,7 +28,8 @@ export function deadlineLayer(clock: Clock, requestMs: number | undefined, onTim
     down.onClose(() => {
       stop?.();
       req.leaveQueue?.();
-      if (!down.finished()) req.attempt?.abort();
+      // A client gone before the answer was over: stop the attempt (an h1 exchange is finished by then).
+      if (!down.finished() || down.left === true) req.attempt?.abort();
     });
     if (stop === undefined) return next(req, to);
     const cancel = stop;
