@@ -2,7 +2,8 @@
 // kept-alive connection the peer closed before answering fails marked stale, never sent again here (the
 // stack decides and counts it); trailers and streamed bodies pass through; HEAD answers, 1xx
 // interim answers and close-delimited bodies are framed right; a garbage answer is upstream_reset and the
-// connection is not reused; abort() frees the upstream request; a refused endpoint leaves nothing behind.
+// connection is not reused; abort() frees the upstream request and the pool lets go of its connection; a
+// refused endpoint leaves nothing behind.
 import { createServer, type Server } from "node:http";
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
 import { Readable } from "node:stream";
@@ -148,7 +149,7 @@ describe("HTTP/1.1 upstream", () => {
       arrived();
     });
     const port = await listen(s);
-    const { up } = upstreamOf();
+    const { pool, up } = upstreamOf();
     const attempt = up.send({ address: "127.0.0.1", port, protocol: "http1" }, get("/slow"));
     let state = "pending";
     attempt.response.then(() => {
@@ -162,6 +163,13 @@ describe("HTTP/1.1 upstream", () => {
     await new Promise((r) => setImmediate(r));
     // Settling after abort is not required; if it did settle it must not be a success.
     expect(state).not.toBe("resolved");
+    // The pool let go of the aborted connection (evict() is asked about every connection it holds).
+    const held: string[] = [];
+    pool.evict((key) => {
+      held.push(key);
+      return false;
+    });
+    expect(held).toEqual([]);
   });
 
   it("a refused endpoint is upstream_connect and leaves no connection behind", async () => {

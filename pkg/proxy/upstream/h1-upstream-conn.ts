@@ -138,10 +138,12 @@ export class H1UpstreamConn {
     if (!this.closed) this.reads.pause();
   }
 
-  /** Abandon the exchange: the connection cannot be trusted any more. */
+  /** Abandon the exchange: the connection cannot be trusted any more (the pool lets go of it). */
   abort(): void {
     this.sink = undefined;
+    const wasClosed = this.closed;
     this.destroy();
+    if (!wasClosed) this.onRelease(this, false);
   }
 
   destroy(): void {

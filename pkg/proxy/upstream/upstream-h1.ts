@@ -170,7 +170,7 @@ class H1Try implements Attempt, ResponseSink {
 
   private open(first: boolean): void {
     this.cancelOpen = this.pool.open(this.key, this.dial, (c) => {
-      if (this.settled) c.destroy();
+      if (this.settled) c.abort();
       else this.start(c);
     }, (e) => {
       if (this.redials > 0 && !this.settled && (closedCodes.has((e as { code?: string }).code ?? "") || resumptionRefused(e))) {
