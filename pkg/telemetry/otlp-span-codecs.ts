@@ -10,6 +10,7 @@
 // Must not: keep a span, or build a request the SDK's serializer would not decode to the same content.
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { otelResources, otlpTraceSerializers, otlpTransformerInternal } from "./otel-modules.ts";
+import { SampledSpan } from "./sampled-span.ts";
 
 /** A request's fixed parts for one resource and scope; `wrap` puts them around `count` encoded spans. */
 export interface Envelope {
@@ -119,8 +120,18 @@ export function protobufCodec(): SpanCodec {
     contentType: "application/x-protobuf",
     separator: undefined,
     encode(span) {
-      // The same span read under an empty resource: only the span's own field is kept.
-      const b = one(Object.create(span, { resource: { value: emptyResource } }) as ReadableSpan);
+      // The same span read under an empty resource: only the span's own field is kept. A SampledSpan (ours)
+      // lends itself for the call; any other span is read through an object that shadows its resource.
+      let b: Uint8Array;
+      if (span instanceof SampledSpan) {
+        const resource = span.resource;
+        span.resource = emptyResource;
+        try {
+          b = one(span);
+        } finally {
+          span.resource = resource;
+        }
+      } else b = one(Object.create(span, { resource: { value: emptyResource } }) as ReadableSpan);
       const spans = partsOf(b).ss.filter((f) => f.tag === 2);
       if (spans.length !== 1) throw new Error("unexpected OTLP protobuf request shape");
       return b.subarray(spans[0]!.start, spans[0]!.end);

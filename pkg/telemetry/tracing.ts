@@ -1,12 +1,15 @@
 // tracing: `initTracing(cfg)` gives the tracing facade. Off (no cfg or enabled=false) gives the
-// shared no-op facade and creates no SDK object. On, it builds a BasicTracerProvider with a
-// parent-based ratio sampler, an OTLP export (HTTP/JSON or gRPC) of spans encoded at their end
-// (encoded-span-export.ts), and the configured propagators; contexts are passed explicitly (no global context manager).
-// The sampling decision is taken here first (parent's sampled flag, else the ratio sampler's arithmetic on
-// a pre-drawn trace id that the SDK then uses, ratio-sampling.ts): sampled requests get SDK spans, dropped
-// ones a light handle that propagates the same context at a fraction of the cost. The headers are read
+// shared no-op facade and creates no OpenTelemetry object. On, it takes the parent-based ratio decision
+// itself and records sampled spans as SampledSpans (sampled-span.ts: plain objects shaped as the SDK's
+// ReadableSpan, with the SDK Span's attribute limits, times and status rules), which an OTLP export (HTTP/JSON
+// or gRPC) encodes at their end (encoded-span-export.ts); the OpenTelemetry SDK's tracer and Span are not used.
+// Contexts are passed explicitly (no global context manager).
+// The sampling decision, as ParentBased(TraceIdRatioBased(ratio)) takes it: a valid parent span context's
+// sampled flag, else the ratio sampler's arithmetic on the new trace's id (ratio-sampling.ts); a sampled span's
+// trace flags are exactly SAMPLED and it inherits the parent's trace state. Dropped requests get a light handle
+// that propagates the same context at a fraction of the cost. The headers are read
 // first by header-context.ts (no OpenTelemetry object per request); a dropped request whose headers it
-// could read never touches the OpenTelemetry propagators or sampler; a sampled one gets its parent context
+// could read never touches the OpenTelemetry propagators; a sampled one gets its parent context
 // from that reading and its headers written by header-context.ts too (the propagators' result, without
 // running them); a request whose headers it could not read goes through the propagators both ways.
 // A dropped request costs what propagation must: no attribute object (they are built by a function only a
@@ -20,18 +23,17 @@
 // The resource: the SDK's default (telemetry.sdk.*), host.name, the process's own attributes and service
 // name (resource.ts), then OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME (the SDK's env detector), which win.
 // Must not: register global providers/propagators, throw on a request path, or log secrets.
-import type * as Api from "@opentelemetry/api";
-import type { Context, Span, Tracer, TextMapPropagator } from "@opentelemetry/api";
-import type { BasicTracerProvider, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { Context, SpanContext, TextMapPropagator } from "@opentelemetry/api";
 import { EncodedSpanProcessor } from "./encoded-span-export.ts";
-import { otelApi, otelResources, otelSdk } from "./otel-modules.ts";
+import { otelApi, otelResources } from "./otel-modules.ts";
 import { NOOP_SPAN, NOOP_TRACING } from "./noop-tracing.ts";
 import { buildPropagator, headerFnGetter, headerSetter } from "./propagation.ts";
 import { ratioSamples, ratioUpperBound } from "./ratio-sampling.ts";
 import { spanClockMs } from "./span-clock.ts";
-import { PooledIdGenerator, UnsampledSpanHandle, randomHexId } from "./unsampled-span.ts";
+import { SampledSpan, type SampledSpanShared } from "./sampled-span.ts";
+import { UnsampledSpanHandle, randomHexId } from "./unsampled-span.ts";
 import { contextOfReading, headerFormatsOf, injectSampled, LightUnsampledSpan, newHeaderReading, readHeaderContext, type HeaderFormats } from "./header-context.ts";
-import { errorTypeOf, isErrorOutcome, spanNameOf, type SpanAttributes, type SpanOutcome, type SpanRole } from "./span-attributes.ts";
+import { spanNameOf, type SpanAttributes, type SpanRole } from "./span-attributes.ts";
 import {
   validateTracingConfig,
   type HeaderGetter,
@@ -60,88 +62,11 @@ const EXPORT_CONCURRENCY = (2 * EXPORT_QUEUE_SIZE) / EXPORT_BATCH_SIZE;
 
 /** Longest string attribute value exported; longer values are cut. */
 export const MAX_ATTRIBUTE_LENGTH = 1024;
-
-class SdkSpanHandle implements SpanHandle {
-  readonly span: Span;
-  readonly parentContext: Context;
-  readonly role: SpanRole;
-  readonly sampled: boolean;
-  readonly traceId: string;
-  readonly spanId: string;
-  readonly api: typeof Api;
-  /** The request method of an HTTP server span (renamed `{method} {route}` by setRoute); else undefined. */
-  private readonly httpServerMethod: string | undefined;
-  /** Weft's reason recorded before the end (recordReason). */
-  private reason: string | undefined;
-  /** The span this one was started under in this process (a client span's server span). */
-  private readonly parentHandle: SdkSpanHandle | undefined;
-  /** The parent context was made by contextOfReading (or is the root): injectSampled writes what the propagators would. */
-  readonly plain: boolean;
-  /** When the span ended (spanClockMs). */
-  endedAtMs: number | undefined;
-  ended = false;
-
-  constructor(api: typeof Api, span: Span, parentContext: Context, role: SpanRole, attrs: SpanAttributes, plain: boolean, parentHandle?: SdkSpanHandle) {
-    this.api = api;
-    this.plain = plain;
-    this.parentHandle = parentHandle;
-    this.span = span;
-    this.parentContext = parentContext;
-    this.role = role;
-    const method = attrs["http.request.method"];
-    this.httpServerMethod = role === "server" && attrs["rpc.service"] === undefined && typeof method === "string" ? method : undefined;
-    const sc = span.spanContext();
-    this.sampled = span.isRecording();
-    this.traceId = sc.traceId;
-    this.spanId = sc.spanId;
-  }
-
-  /** The context carrying this span, made only when a child span or an inject needs it. */
-  get context(): Context {
-    return this.api.trace.setSpan(this.parentContext, this.span);
-  }
-
-  setAttributes(attrs: SpanAttributes): void {
-    // The SDK skips undefined values silently.
-    if (this.sampled && !this.ended) this.span.setAttributes(attrs);
-  }
-
-  setRoute(route: string): void {
-    if (!this.sampled || this.ended) return;
-    this.span.setAttribute("http.route", route);
-    if (this.httpServerMethod !== undefined) this.span.updateName(spanNameOf({ "http.request.method": this.httpServerMethod, "http.route": route }, this.httpServerMethod));
-  }
-
-  recordReason(reason: string): void {
-    if (this.sampled && !this.ended) this.reason = reason;
-  }
-
-  end(outcome?: SpanOutcome, atMs?: number): void {
-    if (this.ended) return;
-    this.ended = true;
-    const o = this.reason === undefined || outcome?.reason !== undefined ? outcome : { ...outcome, reason: this.reason };
-    if (this.sampled && o !== undefined) {
-      if (o.httpStatus !== undefined) this.span.setAttribute("http.response.status_code", o.httpStatus);
-      if (o.grpcStatus !== undefined) this.span.setAttribute("rpc.grpc.status_code", o.grpcStatus);
-      if (o.reason !== undefined) this.span.setAttribute("weft.error", o.reason);
-      if (isErrorOutcome(this.role, o)) {
-        const code = this.api.SpanStatusCode.ERROR;
-        const message = o.error ?? o.reason;
-        this.span.setStatus(message === undefined ? { code } : { code, message });
-        this.span.setAttribute("error.type", errorTypeOf(o));
-      }
-    }
-    // A child never outlives its parent: when the request's answer closed first (the client hung up once
-    // it had every byte, before the upstream's end was seen), the client span ends with it.
-    const parentEnd = this.parentHandle?.endedAtMs;
-    const at = atMs ?? spanClockMs();
-    this.endedAtMs = parentEnd !== undefined && parentEnd < at ? parentEnd : at;
-    this.span.end(this.endedAtMs);
-  }
-}
+/** Most attributes a span carries; later new keys are dropped (and counted). */
+export const MAX_ATTRIBUTE_COUNT = 64;
 
 /** The span processor exporting to the configured endpoint, if any: spans encoded at their end (encoded-span-export.ts). */
-function processorOf(cfg: TracingConfig): SpanProcessor | undefined {
+function processorOf(cfg: TracingConfig): EncodedSpanProcessor | undefined {
   if (cfg.otlpEndpoint === undefined) return undefined;
   const common = { maxBatchSpans: EXPORT_BATCH_SIZE, delayMs: cfg.exportDelayMs ?? 5000, concurrencyLimit: EXPORT_CONCURRENCY };
   if (cfg.protocol === "grpc") return new EncodedSpanProcessor({ url: cfg.otlpEndpoint, protocol: "grpc", ...common });
@@ -152,13 +77,13 @@ function processorOf(cfg: TracingConfig): SpanProcessor | undefined {
 class SdkTracing implements Tracing {
   readonly enabled = true;
   readonly api = otelApi();
-  readonly sdk = otelSdk();
-  readonly provider: BasicTracerProvider;
-  readonly tracer: Tracer;
+  /** Where sampled spans go at their end; undefined without an endpoint (spans are made and propagated, not exported). */
+  readonly processor: EncodedSpanProcessor | undefined;
+  /** What every sampled span shares: resource, scope, attribute limits, the processor. */
+  readonly shared: SampledSpanShared;
   readonly propagator: TextMapPropagator;
   /** The ratio sampler's bound for new traces (ratio-sampling.ts). */
   readonly upperBound: number;
-  readonly ids = new PooledIdGenerator();
   readonly formats: HeaderFormats;
   /** readHeaderContext's result, reused by every request (the request path is synchronous). */
   private readonly reading = newHeaderReading();
@@ -171,58 +96,59 @@ class SdkTracing implements Tracing {
   };
 
   constructor(cfg: TracingConfig) {
-    const { BasicTracerProvider, ParentBasedSampler, TraceIdRatioBasedSampler } = this.sdk;
-    const processor = processorOf(cfg);
-    const processors: SpanProcessor[] = processor === undefined ? [] : [processor];
+    this.processor = processorOf(cfg);
+    const processor = this.processor;
     const { defaultResource, detectResources, envDetector, hostDetector, resourceFromAttributes } = otelResources();
-    this.provider = new BasicTracerProvider({
+    this.shared = {
       resource: defaultResource()
         .merge(detectResources({ detectors: [hostDetector] }))
         .merge(resourceFromAttributes({ ...cfg.resourceAttributes, "service.name": cfg.serviceName }))
         .merge(detectResources({ detectors: [envDetector] })),
-      sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(cfg.samplingRatio) }),
-      idGenerator: this.ids,
+      // The scope the SDK's provider.getTracer("weft") gave.
+      scope: { name: "weft" },
       // Request-derived values (paths, hosts) are attacker-sized: cap what a span carries.
-      spanLimits: { attributeValueLengthLimit: MAX_ATTRIBUTE_LENGTH, attributeCountLimit: 64 },
-      spanProcessors: processors,
-    });
+      attributeCountLimit: MAX_ATTRIBUTE_COUNT,
+      attributeValueLengthLimit: MAX_ATTRIBUTE_LENGTH,
+      onEnd: processor === undefined ? undefined : (span) => processor.onEnd(span),
+    };
     this.upperBound = ratioUpperBound(cfg.samplingRatio);
-    this.tracer = this.provider.getTracer("weft");
     this.propagator = buildPropagator(cfg.propagators);
     this.formats = headerFormatsOf(cfg.propagators);
   }
 
-  /** A span under `parent` (an extracted or span context): SDK span when sampled, light otherwise. */
-  /** `plain`: `parent` was made by contextOfReading or is the root (SdkSpanHandle.plain). */
-  /** `sampledTraceId`: a new trace's id already drawn and sampled (startServerSpan). */
+  /**
+   * A span under `parent` (an extracted context, or the parent span's own parent context with `parentSpan`):
+   * a SampledSpan when sampled, a light handle otherwise. The parent-based ratio decision: a valid parent
+   * span context's sampled flag, else the ratio on the new trace's id (`sampledTraceId`: one already drawn
+   * and sampled, startServerSpan). `plain`: `parent` was made by contextOfReading or is the root.
+   */
   private start(
     parent: Context,
     role: SpanRole,
     attrsOf: SpanAttributesOf,
     nameOf: string | (() => string | undefined) | undefined,
     plain: boolean,
-    parentHandle?: SdkSpanHandle,
+    parentSpan?: SampledSpan,
     sampledTraceId?: string,
   ): SpanHandle {
     const api = this.api;
-    const sc = api.trace.getSpanContext(parent);
+    const sc = parentSpan !== undefined ? parentSpan.spanContext() : api.trace.getSpanContext(parent);
+    let traceId: string;
+    let parentSc: SpanContext | undefined;
     if (sc !== undefined && api.isSpanContextValid(sc)) {
       if ((sc.traceFlags & api.TraceFlags.SAMPLED) === 0) return new UnsampledSpanHandle(sc.traceId, sc.traceState, parent);
-    } else if (sampledTraceId !== undefined) this.ids.pendingTraceId = sampledTraceId;
+      traceId = sc.traceId;
+      parentSc = sc;
+    } else if (sampledTraceId !== undefined) traceId = sampledTraceId;
     else {
-      const traceId = randomHexId(16);
+      traceId = randomHexId(16);
       if (!ratioSamples(traceId, this.upperBound)) return new UnsampledSpanHandle(traceId, undefined, parent);
-      this.ids.pendingTraceId = traceId;
     }
     const attrs = typeof attrsOf === "function" ? attrsOf() : attrsOf;
     const name = typeof nameOf === "function" ? nameOf() : nameOf;
-    const kind = role === "server" ? api.SpanKind.SERVER : api.SpanKind.CLIENT;
-    try {
-      const span = this.tracer.startSpan(name ?? spanNameOf(attrs, role === "server" ? "request" : "upstream"), { kind, attributes: attrs, startTime: spanClockMs() }, parent);
-      return new SdkSpanHandle(api, span, parent, role, attrs, plain, parentHandle);
-    } finally {
-      this.ids.pendingTraceId = undefined;
-    }
+    const ctx: SpanContext = { traceId, spanId: randomHexId(8), traceFlags: api.TraceFlags.SAMPLED };
+    if (parentSc?.traceState !== undefined) ctx.traceState = parentSc.traceState;
+    return new SampledSpan(this.shared, name ?? spanNameOf(attrs, role === "server" ? "request" : "upstream"), role, ctx, parentSc, attrs, spanClockMs(), parent, plain, parentSpan);
   }
 
   startServerSpan(carrier: HeaderGetter | HeaderRecord, attrs: SpanAttributesOf, name?: string | (() => string | undefined)): SpanHandle {
@@ -254,21 +180,22 @@ class SdkTracing implements Tracing {
 
   startClientSpan(parent: SpanHandle, attrs: SpanAttributes, name?: string): SpanHandle {
     if (parent instanceof LightUnsampledSpan || parent instanceof UnsampledSpanHandle) return parent.child();
-    return parent instanceof SdkSpanHandle ? this.start(parent.context, "client", attrs, name, parent.plain, parent) : this.start(this.api.ROOT_CONTEXT, "client", attrs, name, true);
+    return parent instanceof SampledSpan ? this.start(parent.parentContext, "client", attrs, name, parent.plain, parent) : this.start(this.api.ROOT_CONTEXT, "client", attrs, name, true);
   }
 
   inject(span: SpanHandle, target: HeaderSetter | HeaderTarget): void {
     if (span instanceof LightUnsampledSpan) span.inject(this.formats, target);
-    else if (span instanceof SdkSpanHandle && span.plain && span.span.spanContext().traceFlags === Number(this.api.TraceFlags.SAMPLED)) {
-      injectSampled(this.formats, span.span.spanContext(), span.parentContext, target);
-    } else if (span instanceof SdkSpanHandle || span instanceof UnsampledSpanHandle) this.propagator.inject(span.context, target, headerSetter);
+    else if (span instanceof SampledSpan) {
+      if (span.plain) injectSampled(this.formats, span.spanContext(), span.parentContext, target);
+      else this.propagator.inject(this.api.trace.setSpanContext(span.parentContext, span.spanContext()), target, headerSetter);
+    } else if (span instanceof UnsampledSpanHandle) this.propagator.inject(span.context, target, headerSetter);
   }
 
   forceFlush(): Promise<void> {
-    return this.provider.forceFlush();
+    return this.processor?.forceFlush() ?? Promise.resolve();
   }
   shutdown(): Promise<void> {
-    return this.provider.shutdown();
+    return this.processor?.shutdown() ?? Promise.resolve();
   }
 }
 

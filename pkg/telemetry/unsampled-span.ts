@@ -29,20 +29,6 @@ export function randomHexId(bytes: 8 | 16): string {
   }
 }
 
-/** SDK IdGenerator that hands out a trace id chosen in advance (so the sampling decision made on
- *  it holds) and pooled random ids otherwise. */
-export class PooledIdGenerator {
-  pendingTraceId: string | undefined;
-  generateTraceId(): string {
-    const t = this.pendingTraceId;
-    this.pendingTraceId = undefined;
-    return t ?? randomHexId(16);
-  }
-  generateSpanId(): string {
-    return randomHexId(8);
-  }
-}
-
 export class UnsampledSpanHandle implements SpanHandle {
   readonly sampled = false;
   readonly traceId: string;

@@ -1,6 +1,6 @@
 // lazy-otel: pkg/telemetry must not load the OpenTelemetry SDK, propagators or exporters until tracing
 // is turned on (memory: a proxy with tracing off never pays for them), and then only the exporter of the
-// configured protocol. Runs each case in a fresh node process and reads which packages it loaded
+// configured protocol, never the SDK's tracer package (sampled spans are SampledSpans). Runs each case in a fresh node process and reads which packages it loaded
 // (require.cache: Node gives these packages' CommonJS build to import and require alike).
 // prom-client loads @opentelemetry/api itself (exemplars), so the API package is not checked. With tracing on
 // (a span sampled, encoded and ended), the OTLP trace serializers load without the metrics SDK and logs API
@@ -13,9 +13,9 @@ import { describe, expect, it } from "vitest";
 
 const root = resolve(import.meta.dirname, "../..");
 const node = join(root, "node_modules/.bin/node");
-const HEAVY = ["@opentelemetry/sdk-trace-base", "@opentelemetry/core", "@opentelemetry/resources", "@opentelemetry/propagator-b3", "@opentelemetry/exporter-trace-otlp-http",
-  "@opentelemetry/exporter-trace-otlp-grpc", "@opentelemetry/otlp-exporter-base", "@opentelemetry/otlp-grpc-exporter-base", "@opentelemetry/otlp-transformer", "@grpc/grpc-js",
-  "@opentelemetry/sdk-metrics", "@opentelemetry/api-logs"];
+const HEAVY = ["@opentelemetry/sdk-trace-base", "@opentelemetry/sdk-trace", "@opentelemetry/core", "@opentelemetry/resources", "@opentelemetry/propagator-b3",
+  "@opentelemetry/exporter-trace-otlp-http", "@opentelemetry/exporter-trace-otlp-grpc", "@opentelemetry/otlp-exporter-base", "@opentelemetry/otlp-grpc-exporter-base",
+  "@opentelemetry/otlp-transformer", "@grpc/grpc-js", "@opentelemetry/sdk-metrics", "@opentelemetry/api-logs"];
 /** What otlp-transformer's index pulls in beside the trace serializers (its metrics and logs ones): never wanted by a tracer. */
 const NOT_FOR_TRACES = ["@opentelemetry/sdk-metrics", "@opentelemetry/api-logs"];
 
@@ -45,13 +45,16 @@ describe("pkg/telemetry loads OpenTelemetry only when tracing is on", () => {
     `)).toEqual([]);
   });
 
-  it("tracing on over OTLP/HTTP: SDK, core, the OTLP HTTP transport and transform, not the gRPC exporter nor grpc-js", () => {
+  it("tracing on over OTLP/HTTP: core, the OTLP HTTP transport and transform, not the SDK's tracer, the gRPC exporter nor grpc-js", () => {
     const loaded = loadedBy(`
       const tracing = t.initTracing({ serviceName: "x", protocol: "http", otlpEndpoint: "http://127.0.0.1:9", samplingRatio: 1, propagators: ["tracecontext"] });
       tracing.startServerSpan(() => undefined, {}).end();
       await tracing.shutdown().catch(() => {});
     `);
-    expect(loaded).toEqual(expect.arrayContaining(["@opentelemetry/sdk-trace-base", "@opentelemetry/core", "@opentelemetry/otlp-exporter-base", "@opentelemetry/otlp-transformer"]));
+    expect(loaded).toEqual(expect.arrayContaining(["@opentelemetry/core", "@opentelemetry/otlp-exporter-base", "@opentelemetry/otlp-transformer"]));
+    // A sampled span is a SampledSpan (sampled-span.ts), not the SDK's Span: its tracer package never loads.
+    expect(loaded).not.toContain("@opentelemetry/sdk-trace-base");
+    expect(loaded).not.toContain("@opentelemetry/sdk-trace");
     expect(loaded).not.toContain("@opentelemetry/exporter-trace-otlp-grpc");
     expect(loaded).not.toContain("@opentelemetry/otlp-grpc-exporter-base");
     expect(loaded).not.toContain("@grpc/grpc-js");

@@ -1,5 +1,5 @@
 // unsampled-path: what a request the sampler drops costs with tracing on — only the propagation it must
-// do. A dropped new trace never reaches OpenTelemetry's sampler or tracer (the decision is the ratio
+// do. A dropped new trace never reaches the span start or OpenTelemetry's sampler (the decision is the ratio
 // sampler's own arithmetic, ratio-sampling.ts, checked here against the SDK's sampler on random ids);
 // attributes and span names given as functions are never called for it; header objects are read and
 // written in place; and what it writes is the context the next hop needs: the same trace id, a fresh
@@ -7,12 +7,12 @@
 // started with attribute and name functions (not built objects) and its client span's context is
 // written straight into the upstream request's headers (no setter closure), and the app still gets it.
 // (docs/telemetry.md, "Cost of an unsampled request".)
-import type { Tracer as OtelTracer } from "@opentelemetry/api";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { initTracing, type HeaderSetter, type HeaderTarget, type SpanHandle, type Tracing } from "../../pkg/telemetry/index.ts";
 import { otelApi, otelSdk } from "../../pkg/telemetry/otel-modules.ts";
 import { ratioSamples, ratioUpperBound } from "../../pkg/telemetry/ratio-sampling.ts";
+import { SampledSpan } from "../../pkg/telemetry/sampled-span.ts";
 import { h1 } from "../proxy/client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "../proxy/fixtures.ts";
 import { fcParams } from "../support/fast-check-env.ts";
@@ -30,8 +30,9 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** The OpenTelemetry tracer inside an enabled facade (tracing.ts SdkTracing.tracer). */
-const sdkTracerOf = (t: Tracing) => (t as unknown as { tracer: OtelTracer }).tracer;
+/** The enabled facade's span start (tracing.ts SdkTracing.start: the sampling decision, then a SampledSpan when sampled). */
+type Start = (...args: unknown[]) => SpanHandle;
+const spanStartOf = (t: Tracing) => t as unknown as { start: Start };
 
 const hexId = (len: number) => fc.stringMatching(new RegExp(`^[0-9a-f]{${len}}$`)).filter((s) => !/^0+$/.test(s));
 
@@ -39,7 +40,7 @@ describe("a dropped request with tracing on", () => {
   it("a new trace dropped at ratio 0: no SDK sampler call, no span started, no attribute or name built; the context is propagated", () => {
     const t = tracer(0);
     const sampler = vi.spyOn(otelSdk().TraceIdRatioBasedSampler.prototype, "shouldSample");
-    const startSpan = vi.spyOn(sdkTracerOf(t), "startSpan");
+    const startSpan = vi.spyOn(spanStartOf(t), "start");
     const attrs = vi.fn(() => ({ "http.request.method": "GET" }));
     const name = vi.fn(() => "GET inbound:8080");
     const incoming: Record<string, string> = { host: "reviews" };
@@ -94,14 +95,15 @@ describe("a dropped request with tracing on", () => {
     const t = tracer(1);
     const attrs = vi.fn(() => ({ "http.request.method": "POST" }));
     const name = vi.fn(() => "POST inbound:9080");
-    const startSpan = vi.spyOn(sdkTracerOf(t), "startSpan");
+    const startSpan = vi.spyOn(spanStartOf(t), "start");
     const server = t.startServerSpan({}, attrs, name);
     expect(server.sampled).toBe(true);
     expect(attrs).toHaveBeenCalledTimes(1);
     expect(name).toHaveBeenCalledTimes(1);
     expect(startSpan).toHaveBeenCalledTimes(1);
-    expect(startSpan.mock.calls[0]![0]).toBe("POST inbound:9080");
-    expect(startSpan.mock.calls[0]![1]?.attributes).toEqual({ "http.request.method": "POST" });
+    expect(server).toBeInstanceOf(SampledSpan);
+    expect((server as SampledSpan).name).toBe("POST inbound:9080");
+    expect((server as SampledSpan).attributes).toEqual({ "http.request.method": "POST" });
     const out: HeaderTarget = {};
     t.inject(t.startClientSpan(server, {}), out);
     expect(out.traceparent).toMatch(new RegExp(`^00-${server.traceId}-[0-9a-f]{16}-01$`));
