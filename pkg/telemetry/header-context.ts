@@ -2,7 +2,8 @@
 // request's headers for the configured propagators, and writes a span's context on an outgoing request,
 // with the same result as OpenTelemetry's propagators (propagation.ts). A dropped request gets no Context,
 // SpanContext, TraceState or Baggage object at all; a sampled one gets the Context the propagators would
-// have extracted (`contextOfReading`, made directly: no header is parsed twice) and its spans' headers are
+// have extracted (`contextOfReading`, made directly: no header is parsed twice; the tracer takes its two parts,
+// `spanContextOfReading` and `baggageContextOfReading`, and makes no Context for them) and its spans' headers are
 // written directly too (`injectSampled`), without running the propagators, each of which read or wrote
 // every header of its own format again. It reads only the plain forms every hop writes —
 // traceparent `00-<32 hex>-<16 hex>-<2 hex>`; b3 `<16|32 hex>-<16 hex>[-0|-1[-<16 hex>]]`; X-B3-TraceId
@@ -14,7 +15,7 @@
 // W3CBaggagePropagator, so their parsing, limits and encoding stay OpenTelemetry's. Only the header is
 // read by us; those objects are made only for a request that carries one.
 // Takes header getters/setters (or header objects, written in place) and the propagator names; gives
-// HeaderReading, readHeaderContext, contextOfReading, injectSampled and LightUnsampledSpan. Must not: throw on any header value, or read a header differently from OpenTelemetry.
+// HeaderReading, readHeaderContext, contextOfReading (and its two parts), injectSampled and LightUnsampledSpan. Must not: throw on any header value, or read a header differently from OpenTelemetry.
 import type { Context, SpanContext, TextMapGetter, TextMapPropagator } from "@opentelemetry/api";
 import { otelApi, otelCore } from "./otel-modules.ts";
 import type { SpanAttributes } from "./span-attributes.ts";
@@ -179,12 +180,23 @@ const rawGetter: TextMapGetter<string> = { get: (carrier) => carrier, keys: () =
 /** The Context OpenTelemetry's propagators extract from the headers `r` was read from (readHeaderContext answered true):
  *  the remote span context, if any, with its flags and tracestate, and the baggage, if any. */
 export function contextOfReading(f: HeaderFormats, r: HeaderReading): Context {
+  const ctx = baggageContextOfReading(f, r);
+  const sc = spanContextOfReading(r);
+  return sc === undefined ? ctx : otelApi().trace.setSpanContext(ctx, sc);
+}
+
+/** contextOfReading's baggage alone: the root Context, or one carrying the baggage read. */
+export function baggageContextOfReading(f: HeaderFormats, r: HeaderReading): Context {
   const api = otelApi();
-  const ctx = r.baggage === undefined ? api.ROOT_CONTEXT : f.baggagePropagator!.extract(api.ROOT_CONTEXT, r.baggage, rawGetter);
-  if (r.traceId === "") return ctx;
+  return r.baggage === undefined ? api.ROOT_CONTEXT : f.baggagePropagator!.extract(api.ROOT_CONTEXT, r.baggage, rawGetter);
+}
+
+/** contextOfReading's remote span context alone, undefined when none was read (a new trace). */
+export function spanContextOfReading(r: HeaderReading): SpanContext | undefined {
+  if (r.traceId === "") return undefined;
   const sc: SpanContext = { traceId: r.traceId, spanId: r.spanId, traceFlags: r.flags, isRemote: true };
   if (r.traceState !== undefined) sc.traceState = new (otelCore().TraceState)(r.traceState);
-  return api.trace.setSpanContext(ctx, sc);
+  return sc;
 }
 
 /**

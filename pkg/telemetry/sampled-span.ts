@@ -73,7 +73,7 @@ export class SampledSpan implements SpanHandle, ReadableSpan {
   ended = false;
   /** The parent Context this span was started under (its baggage, for inject). */
   readonly parentContext: Context;
-  /** The parent Context was made by contextOfReading (or is the root): injectSampled writes what the propagators would. */
+  /** The parent Context holds nothing but baggage read by readHeaderContext (or is the root): injectSampled writes what the propagators would. */
   readonly plain: boolean;
   /** When the span ended (spanClockMs). */
   endedAtMs: number | undefined;

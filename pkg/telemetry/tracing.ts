@@ -32,7 +32,7 @@ import { ratioSamples, ratioUpperBound } from "./ratio-sampling.ts";
 import { spanClockMs } from "./span-clock.ts";
 import { SampledSpan, type SampledSpanShared } from "./sampled-span.ts";
 import { UnsampledSpanHandle, randomHexId } from "./unsampled-span.ts";
-import { contextOfReading, headerFormatsOf, injectSampled, LightUnsampledSpan, newHeaderReading, readHeaderContext, type HeaderFormats } from "./header-context.ts";
+import { baggageContextOfReading, headerFormatsOf, injectSampled, LightUnsampledSpan, newHeaderReading, readHeaderContext, spanContextOfReading, type HeaderFormats } from "./header-context.ts";
 import { spanNameOf, type SpanAttributes, type SpanRole } from "./span-attributes.ts";
 import {
   validateTracingConfig,
@@ -117,13 +117,16 @@ class SdkTracing implements Tracing {
   }
 
   /**
-   * A span under `parent` (an extracted context, or the parent span's own parent context with `parentSpan`):
-   * a SampledSpan when sampled, a light handle otherwise. The parent-based ratio decision: a valid parent
-   * span context's sampled flag, else the ratio on the new trace's id (`sampledTraceId`: one already drawn
-   * and sampled, startServerSpan). `plain`: `parent` was made by contextOfReading or is the root.
+   * A span under the parent span context `sc` (undefined: none, a new trace), found in `parent` (an extracted
+   * context, or the context the parent span was started under): a SampledSpan when sampled, a light handle
+   * otherwise. The parent-based ratio decision: a valid parent span context's sampled flag, else the ratio on
+   * the new trace's id (`sampledTraceId`: one already drawn and sampled, startServerSpan). `plain`: `parent`
+   * holds nothing but baggage read by readHeaderContext (or is the root): injectSampled writes what the
+   * propagators would.
    */
   private start(
     parent: Context,
+    sc: SpanContext | undefined,
     role: SpanRole,
     attrsOf: SpanAttributesOf,
     nameOf: string | (() => string | undefined) | undefined,
@@ -132,7 +135,6 @@ class SdkTracing implements Tracing {
     sampledTraceId?: string,
   ): SpanHandle {
     const api = this.api;
-    const sc = parentSpan !== undefined ? parentSpan.spanContext() : api.trace.getSpanContext(parent);
     let traceId: string;
     let parentSc: SpanContext | undefined;
     if (sc !== undefined && api.isSpanContextValid(sc)) {
@@ -162,14 +164,16 @@ class SdkTracing implements Tracing {
     try {
       if (readHeaderContext(this.formats, get, r)) {
         if (r.traceId !== "" && !r.sampled) return new LightUnsampledSpan(r.traceId, r.traceState, r.baggage);
+        // The parent span context and the baggage as contextOfReading has them, without a Context around the span context.
         if (r.traceId === "") {
           const traceId = randomHexId(16);
           if (!ratioSamples(traceId, this.upperBound)) return new LightUnsampledSpan(traceId, undefined, r.baggage);
-          return this.start(contextOfReading(this.formats, r), "server", attrs, name, true, undefined, traceId);
+          return this.start(baggageContextOfReading(this.formats, r), undefined, "server", attrs, name, true, undefined, traceId);
         }
-        return this.start(contextOfReading(this.formats, r), "server", attrs, name, true);
+        return this.start(baggageContextOfReading(this.formats, r), spanContextOfReading(r), "server", attrs, name, true);
       }
-      return this.start(this.propagator.extract(this.api.ROOT_CONTEXT, get, headerFnGetter), "server", attrs, name, false);
+      const extracted = this.propagator.extract(this.api.ROOT_CONTEXT, get, headerFnGetter);
+      return this.start(extracted, this.api.trace.getSpanContext(extracted), "server", attrs, name, false);
     } finally {
       // Nothing of this request stays reachable from the tracer.
       this.record = undefined;
@@ -180,7 +184,9 @@ class SdkTracing implements Tracing {
 
   startClientSpan(parent: SpanHandle, attrs: SpanAttributes, name?: string): SpanHandle {
     if (parent instanceof LightUnsampledSpan || parent instanceof UnsampledSpanHandle) return parent.child();
-    return parent instanceof SampledSpan ? this.start(parent.parentContext, "client", attrs, name, parent.plain, parent) : this.start(this.api.ROOT_CONTEXT, "client", attrs, name, true);
+    return parent instanceof SampledSpan ?
+      this.start(parent.parentContext, parent.spanContext(), "client", attrs, name, parent.plain, parent) :
+      this.start(this.api.ROOT_CONTEXT, undefined, "client", attrs, name, true);
   }
 
   inject(span: SpanHandle, target: HeaderSetter | HeaderTarget): void {
