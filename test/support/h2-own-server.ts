@@ -1,6 +1,7 @@
 // h2-own-server: a small h2c server on Weft's own HTTP/2 framing (pkg/proxy/h2) for conformance and
 // hostile-input tests — GET (and any request without a body) is answered 200 with a short body once the
-// request ends, a request with a body gets it echoed back (streamed as it arrives). Counts requests
+// request ends, a request with a body gets it echoed back (streamed as it arrives; the request's receive
+// window reopens only as its echo leaves, so a peer that does not read holds at most one window a stream). Counts requests
 // answered and keeps every live connection so tests can look at them.
 // Takes optional limits; gives the port, the connections and a close function. Runs in-process or, as a
 // script (`node test/support/h2-own-server.ts`), prints {"port":…} for h2spec. Loopback only.
@@ -31,10 +32,21 @@ export async function startOwnH2Server(limits?: Partial<H2Limits>): Promise<OwnH
   const handler: H2ServerHandler = {
     onRequest(s, _fields, endStream) {
       if (endStream) answer(s, false);
+      else {
+        // Echo with back-pressure: the request's window reopens only as its echo leaves.
+        s.autoConsume = false;
+        s.data = 0;
+      }
     },
     onData(s, buf, start, end, endStream) {
       answer(s, true);
       s.conn.write(s, buf, start, end, endStream);
+      if (s.pending === null) s.conn.consume(s, end - start);
+      else s.data = (s.data as number) + end - start;
+    },
+    onWritable(s) {
+      s.conn.consume(s, s.data as number);
+      s.data = 0;
     },
     onTrailers(s) {
       if (!s.headersSent) answer(s, false);

@@ -14,7 +14,7 @@ export interface H2Limits {
   readonly headerTableSize: number;
   /** CONTINUATION frames allowed after one HEADERS (nghttp2's max_continuations); more ⇒ GOAWAY ENHANCE_YOUR_CALM. */
   readonly maxContinuations: number;
-  /** Our receive window per stream (SETTINGS_INITIAL_WINDOW_SIZE) and for the connection. */
+  /** Our receive window per stream (SETTINGS_INITIAL_WINDOW_SIZE, node's 65,535) and for the connection (1 MiB: one WINDOW_UPDATE per 512 KiB received, not per 32 KiB). */
   readonly initialWindowSize: number;
   readonly connectionWindowSize: number;
   /** Entries in one SETTINGS frame (node's maxSettings); more ⇒ GOAWAY ENHANCE_YOUR_CALM. */
@@ -36,7 +36,7 @@ export const defaultH2Limits: H2Limits = Object.freeze({
   maxHeaderFields: 108,
   headerTableSize: 4096,
   maxContinuations: 8,
-  initialWindowSize: 1 << 20,
+  initialWindowSize: 65535,
   connectionWindowSize: 1 << 20,
   maxSettingsEntries: 32,
   maxOutboundAcks: 1000,

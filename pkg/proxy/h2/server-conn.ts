@@ -76,6 +76,8 @@ export class H2ServerStream {
   pending: Buffer[] | null = null;
   pendingBytes = 0;
   pendingEnd = false;
+  /** false: the receive window reopens only as conn.consume(s, n) is called (back-pressure to the peer). */
+  autoConsume = true;
   /** For the user. */
   data: unknown = undefined;
   constructor(conn: H2ServerConn, id: number, head: RequestHead, sendWindow: number, recvWindow: number) {
@@ -96,6 +98,8 @@ export interface H2ServerHandler {
   onTrailers(s: H2ServerStream, fields: string[]): void;
   /** The stream was reset by the peer, or its connection went away before it ended. */
   onReset(s: H2ServerStream, code: number): void;
+  /** DATA queued on s while its send window was shut has all gone out. */
+  onWritable?(s: H2ServerStream): void;
 }
 
 /** How a recently closed stream closed: a late frame on it is answered accordingly. */
@@ -312,7 +316,7 @@ export class H2ServerConn {
       else q[0] = chunk.subarray(n);
     }
     s.pending = null;
-    this.blocked.delete(s);
+    const wasBlocked = this.blocked.delete(s);
     const t = this.queueTrailers.get(s);
     if (t !== undefined) {
       this.queueTrailers.delete(s);
@@ -320,6 +324,19 @@ export class H2ServerConn {
       this.endLocal(s);
     } else if (s.pendingEnd) this.endLocal(s);
     this.markDirty();
+    if (wasBlocked) this.h.onWritable?.(s);
+  }
+
+  /** n bytes of s's DATA were used up: its receive window reopens by them (once half of it is used). */
+  consume(s: H2ServerStream, n: number): void {
+    if (this.closed || s.remoteEnded || n <= 0 || this.streams.get(s.id) !== s) return;
+    s.recvUnacked += n;
+    if (s.recvUnacked >= this.limits.initialWindowSize / 2) {
+      this.w.windowUpdate(s.id, s.recvUnacked);
+      s.recvWindow += s.recvUnacked;
+      s.recvUnacked = 0;
+      this.markDirty();
+    }
   }
 
   /** RST_STREAM on s (no-op once the stream is gone). */
@@ -591,15 +608,7 @@ export class H2ServerConn {
     const cl = s.head.contentLength;
     if (cl >= 0 && (s.received > cl || (endStream && s.received !== cl))) throw new H2StreamError(id, PROTOCOL_ERROR, "content-length mismatch");
     if (endStream) s.remoteEnded = true;
-    else {
-      s.recvUnacked += len;
-      if (s.recvUnacked >= this.limits.initialWindowSize / 2) {
-        this.w.windowUpdate(id, s.recvUnacked);
-        s.recvWindow += s.recvUnacked;
-        s.recvUnacked = 0;
-        this.markDirty();
-      }
-    }
+    else this.consume(s, s.autoConsume ? len : len - (e - st)); // padding is consumed at once
     this.h.onData(s, buf, st, e, endStream);
     if (endStream && s.localEnded) this.close(s, CLOSED_ENDED);
   }
