@@ -4,7 +4,9 @@
 //   HTTP/1.1: direct (client → origin) vs the Weft sidecar pair (outbound sidecar → mesh mTLS → inbound
 //     sidecar → origin, one process per sidecar) with tracing off, 1% and 100% sampling (OTLP/HTTP to a
 //     receiver in this process) vs the floor for any Node sidecar pair (bench-node-minimal-pair.ts: bare
-//     node:http → node:http2 mTLS → node:http2 → node:http, no Weft) vs an nginx mTLS pair and an haproxy
+//     node:http → node:http2 mTLS → node:http2 → node:http, no Weft) vs the floor for a pair built as Weft's
+//     (bench-llhttp-minimal-pair.ts, scenario llhttp-minimal-mtls-pair: llhttp on both sides, pooled HTTP/1.1
+//     over mTLS between them, the sidecar's V8 flags, no Weft) vs an nginx mTLS pair and an haproxy
 //     mTLS pair (reference-proxies.ts: client side forwards over TLS with a client certificate, server side
 //     requires one);
 //   gRPC unary (h2c from the client, a @grpc/grpc-js origin): direct vs the Weft pair (cluster protocol
@@ -314,6 +316,7 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
   const minB = join(d.dir, "min-b.json");
   writeFileSync(minB, JSON.stringify({ role: "inbound", port: d.origin.h1Port, keyPem: srv.keyPem, certPem: srv.certPem, caPem: ca.certPem }), { mode: 0o600 });
   const minEntry = join(d.root, "benchmarks/proxy/bench-node-minimal-pair.ts");
+  const llEntry = join(d.root, "benchmarks/proxy/bench-llhttp-minimal-pair.ts");
 
   /** A reference pair (nginx or haproxy): two processes, client side then server side, on free ports. */
   const referencePair = async (name: "nginx" | "haproxy", protocol: Protocol) => {
@@ -382,6 +385,17 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
           await scenario("node-minimal-mtls-pair", "http1", maPort!, { outbound: [maPid!], inbound: [mbPid!] });
           await stop(ma);
           await stop(mb);
+        }
+        if (protocol === "http1" && process.env.BENCH_FLAG_SETS_ONLY !== "1" && chosen("llhttp-minimal-mtls-pair")) {
+          // The floor for a pair built as Weft's is: llhttp on both sides, pooled HTTP/1.1 over mTLS between them.
+          const lb = d.startChild(d.nodeBin, [...SHIPPED, llEntry, minB]);
+          const { port: lbPort, pid: lbPid } = await d.firstJsonLine(lb);
+          const llA = f("ll-a.json", JSON.stringify({ role: "outbound", port: lbPort, keyPem: cli.keyPem, certPem: cli.certPem, caPem: ca.certPem }));
+          const la = d.startChild(d.nodeBin, [...SHIPPED, llEntry, llA]);
+          const { port: laPort, pid: laPid } = await d.firstJsonLine(la);
+          await scenario("llhttp-minimal-mtls-pair", "http1", laPort!, { outbound: [laPid!], inbound: [lbPid!] });
+          await stop(la);
+          await stop(lb);
         }
         await referencePair("nginx", protocol);
         await referencePair("haproxy", protocol);
