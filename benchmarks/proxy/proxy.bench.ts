@@ -4,7 +4,7 @@
 // worker/thread each, as Weft is one event loop). HTTP/1.1 with wrk (fixed connections and duration),
 // and h2c and gRPC unary (@grpc/grpc-js origin) with h2load when installed (direct vs Weft vs a bare node:http2
 // pass-through (bench-h2-minimal.ts, the floor for node's HTTP/2) vs the same pass-through on own HTTP/2 framing
-// (bench-h2-own-minimal.ts, scenario "h2own": a benchmark prototype, BENCH_ONLY=h2own:h2c,h2own:grpc-unary) vs nginx vs haproxy). Prints one JSON object per line: requests/s,
+// (bench-h2-own-minimal.ts, scenario "h2own": a benchmark prototype, BENCH_ONLY=h2own:h2c,h2own:grpc-unary; "h2ownprod": the same with pkg/proxy/h2's server framing downstream) vs nginx vs haproxy). Prints one JSON object per line: requests/s,
 // p50/p99/p99.9 latency (µs), CPU µs per request and RSS (kB) of the proxy process(es) — for "direct"
 // of the origin itself.
 // Bounded: every load run has a fixed duration; every child process is killed at the end.
@@ -190,6 +190,7 @@ function emitCpuGoals(): void {
     const floor = measured.get(`${floorOf[protocol]}:${protocol}`);
     const haproxy = measured.get(`haproxy:${protocol}`);
     const own = protocol === "http1" ? undefined : measured.get(`h2own:${protocol}`);
+    const prod = protocol === "http1" ? undefined : measured.get(`h2ownprod:${protocol}`);
     emit({
       bench: "proxy-cpu-goal",
       protocol,
@@ -203,6 +204,8 @@ function emitCpuGoals(): void {
       // A benchmark prototype (own HTTP/2 framing, bench-h2-own-minimal.ts), not production framing: what
       // the floor would be without node:http2. Not part of `met`.
       ...(own !== undefined ? { own_framing_prototype: { cpu_us_per_req: own.cpu, cpu_ratio: ratio(own.cpu, nginx.cpu), rps_share: ratio(own.rps, nginx.rps), p99_us: own.p99 } } : {}),
+      // The same with the production server framing (pkg/proxy/h2) downstream (bench-h2-own-prod.ts). Not part of `met`.
+      ...(prod !== undefined ? { own_framing_production_server: { cpu_us_per_req: prod.cpu, cpu_ratio: ratio(prod.cpu, nginx.cpu), rps_share: ratio(prod.rps, nginx.rps), p99_us: prod.p99 } } : {}),
       loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
       met: weft.cpu <= cpuGoal[protocol]! * nginx.cpu,
     });
@@ -319,6 +322,14 @@ async function main(): Promise<void> {
       warmH2(oPort!, "/");
       measure("h2own", "h2c", [oPid!], () => h2load(oPort!, "/"));
       measure("h2own", "grpc-unary", [oPid!], () => h2load(oPort!, "/bench.Echo/Unary", true));
+    }
+    // The same with Weft's production server framing (pkg/proxy/h2) as the downstream face (bench-h2-own-prod.ts).
+    if (wanted("h2ownprod", "h2c") || wanted("h2ownprod", "grpc-unary")) {
+      const prod = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-h2-own-prod.ts"), String(h2Port), String(grpcPort)]);
+      const { port: pPort, pid: pPid } = await firstJsonLine(prod);
+      warmH2(pPort!, "/");
+      measure("h2ownprod", "h2c", [pPid!], () => h2load(pPort!, "/"));
+      measure("h2ownprod", "grpc-unary", [pPid!], () => h2load(pPort!, "/bench.Echo/Unary", true));
     }
     // The same h2c and gRPC paths through nginx (grpc_pass) and haproxy (proto h2 both sides).
     const origins = { h2c: h2Port!, grpc: grpcPort! };

@@ -104,7 +104,7 @@ export interface H2ServerHandler {
 
 /** How a recently closed stream closed: a late frame on it is answered accordingly. */
 const CLOSED_ENDED = 1, CLOSED_BY_PEER_RESET = 2, CLOSED_BY_US = 3;
-/** Recently closed streams remembered (ids beyond are treated as closed long ago). */
+/** Recently closed streams remembered, in a ring by id (older ones are treated as closed long ago). */
 const CLOSED_MEMORY = 1024;
 
 const dirty: H2ServerConn[] = [];
@@ -135,7 +135,9 @@ export class H2ServerConn {
   private recvWindow: number;
   private recvUnacked = 0;
   private lastPeerId = 0;
-  private readonly closedStreams = new Map<number, number>();
+  /** Ring of recently closed stream ids and how each closed (slot: (id >> 1) % CLOSED_MEMORY): no allocation. */
+  private readonly closedIds = new Int32Array(CLOSED_MEMORY);
+  private readonly closedHow = new Uint8Array(CLOSED_MEMORY);
   // Reading.
   private rest: Buffer | null = null;
   private prefaceLeft = PREFACE.length;
@@ -366,8 +368,15 @@ export class H2ServerConn {
   }
 
   private remember(id: number, how: number): void {
-    this.closedStreams.set(id, how);
-    if (this.closedStreams.size > CLOSED_MEMORY) this.closedStreams.delete(this.closedStreams.keys().next().value!);
+    const slot = (id >>> 1) % CLOSED_MEMORY;
+    this.closedIds[slot] = id;
+    this.closedHow[slot] = how;
+  }
+
+  /** How stream id closed, if it is still remembered. */
+  private closedAs(id: number): number | undefined {
+    const slot = (id >>> 1) % CLOSED_MEMORY;
+    return this.closedIds[slot] === id ? this.closedHow[slot] : undefined;
   }
 
   /** Graceful GOAWAY: no new stream is accepted, the open ones are answered, then the socket closes. */
@@ -534,7 +543,7 @@ export class H2ServerConn {
     this.ack();
     this.w.settingsAck();
     // DATA a larger window lets out goes after the ACK (the peer reads them in that order).
-    if (grown) { for (const s of [...this.blocked]) if (s.pending !== null) this.drain(s); }
+    if (grown && this.blocked.size > 0) { for (const s of [...this.blocked]) if (s.pending !== null) this.drain(s); }
   }
 
   private onWindowUpdate(id: number, inc: number): void {
@@ -542,7 +551,7 @@ export class H2ServerConn {
       if (inc === 0) throw new H2ConnectionError(PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
       this.sendWindow += inc;
       if (this.sendWindow > MAX_WINDOW) throw new H2ConnectionError(FLOW_CONTROL_ERROR, "connection window overflow");
-      for (const s of [...this.blocked]) if (s.pending !== null) this.drain(s);
+      if (this.blocked.size > 0) { for (const s of [...this.blocked]) if (s.pending !== null) this.drain(s); }
       return;
     }
     const s = this.streams.get(id);
@@ -574,7 +583,7 @@ export class H2ServerConn {
   /** A frame on stream id that is not open: the error §5.1 gives it (DATA / HEADERS), or none (ignored). */
   private notOpen(id: number, what: string): void {
     if (this.isIdle(id)) throw new H2ConnectionError(PROTOCOL_ERROR, `${what} on an idle stream`);
-    const how = this.closedStreams.get(id);
+    const how = this.closedAs(id);
     if (how === undefined) throw new H2ConnectionError(PROTOCOL_ERROR, `${what} on a stream never opened or long closed`);
     if (how === CLOSED_BY_US) return; // frames in flight when we reset it
     if (how === CLOSED_BY_PEER_RESET) throw new H2StreamError(id, STREAM_CLOSED, `${what} after RST_STREAM`);
