@@ -167,6 +167,35 @@ describe("own h2 framing: stream floods", () => {
   });
 });
 
+describe("own h2 framing: rejected and invalid streams", () => {
+  it("past 100 refused streams (node's maxSessionRejectedStreams) ⇒ GOAWAY ENHANCE_YOUR_CALM", async () => {
+    const small = await startOwnH2Server({ maxConcurrentStreams: 1 });
+    try {
+      // Stream 1 stays open; 3, 5, … are each refused.
+      const parts = [headers(1, GET(), false)];
+      for (let i = 1; i <= 101; i++) parts.push(headers(1 + 2 * i, GET(), false));
+      const x = await raw(small.port, Buffer.concat(parts));
+      expect(x.rst(3)).toBe(REFUSED_STREAM);
+      expect(x.rst(201)).toBe(REFUSED_STREAM);
+      expect(x.rst(203)).toBeUndefined();
+      expect(x.goaway).toBe(ENHANCE_YOUR_CALM);
+      await stillServing(small.port);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it("past 1,000 malformed requests (node's maxSessionInvalidFrames) ⇒ GOAWAY ENHANCE_YOUR_CALM", async () => {
+    const parts: Buffer[] = [];
+    for (let i = 0; i < 1001; i++) parts.push(headers(1 + 2 * i, [...GET(), "te", "gzip"]));
+    const x = await raw(server.port, Buffer.concat(parts));
+    expect(x.rst(1)).toBe(PROTOCOL_ERROR);
+    expect(x.rst(1999)).toBe(PROTOCOL_ERROR);
+    expect(x.goaway).toBe(ENHANCE_YOUR_CALM);
+    await stillServing();
+  });
+});
+
 describe("own h2 framing: header blocks", () => {
   it("CONTINUATION flood (HEADERS then endless CONTINUATION) ⇒ GOAWAY ENHANCE_YOUR_CALM after 8", async () => {
     const hb = block(GET());

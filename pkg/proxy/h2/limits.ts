@@ -28,6 +28,10 @@ export interface H2Limits {
   readonly maxSessionMemory: number;
   /** Frames that carry nothing (empty DATA without END_STREAM, PRIORITY, unknown types) in a row before a useful one; more ⇒ GOAWAY ENHANCE_YOUR_CALM (nghttp2's and node's empty-frame bound). */
   readonly maxEmptyFrames: number;
+  /** Streams refused at their opening (too many, session memory, 431) before the connection ends (node's maxSessionRejectedStreams); more ⇒ GOAWAY ENHANCE_YOUR_CALM. */
+  readonly maxRejectedStreams: number;
+  /** Stream errors the peer causes (RST_STREAM sent for a malformed request or frame) before the connection ends (node's maxSessionInvalidFrames); more ⇒ GOAWAY ENHANCE_YOUR_CALM. */
+  readonly maxInvalidFrames: number;
 }
 
 export const defaultH2Limits: H2Limits = Object.freeze({
@@ -44,6 +48,8 @@ export const defaultH2Limits: H2Limits = Object.freeze({
   resetsPerSecond: 33,
   maxSessionMemory: 16 * 1024 * 1024,
   maxEmptyFrames: 10_000,
+  maxRejectedStreams: 100,
+  maxInvalidFrames: 1000,
 });
 
 export function resolveH2Limits(overrides: Partial<H2Limits> | undefined): H2Limits {

@@ -153,6 +153,8 @@ export class H2ServerConn {
   private resetTokens: number;
   private resetStamp = performance.now();
   private emptyFrames = 0;
+  private rejected = 0;
+  private invalid = 0;
   private blocked = new Set<H2ServerStream>();
   private pendingBytes = 0;
   private readPaused = false;
@@ -405,6 +407,9 @@ export class H2ServerConn {
   }
 
   private streamError(id: number, code: number): void {
+    if (code === REFUSED_STREAM || code === ENHANCE_YOUR_CALM ? ++this.rejected > this.limits.maxRejectedStreams : ++this.invalid > this.limits.maxInvalidFrames) {
+      return this.fail(ENHANCE_YOUR_CALM);
+    }
     const s = this.streams.get(id);
     this.w.rstStream(id, code);
     this.markDirty();
@@ -680,6 +685,7 @@ export class H2ServerConn {
     if (tooLarge) {
       // As node:http2: 431, and the rest of the request is not read.
       this.resetCounted();
+      if (++this.rejected > this.limits.maxRejectedStreams) throw new H2ConnectionError(ENHANCE_YOUR_CALM, "too many rejected streams");
       this.headerBlock(id, [":status", "431"], true);
       if (!endStream) this.w.rstStream(id, NO_ERROR);
       this.remember(id, CLOSED_BY_US);
