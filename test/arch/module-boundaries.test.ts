@@ -138,6 +138,8 @@ describe("cmd/ is wiring only: nothing imports it", () => {
 const proxyParts: Record<string, readonly string[]> = {
   shared: [],
   h1: ["shared"],
+  // Own HTTP/2 framing (not served on yet): self-contained, node's built-ins only.
+  h2: [],
   front: ["shared", "h1"],
   upstream: ["shared", "h1"],
   balance: ["shared"],
