@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # build-test-cluster: builds the test cluster's programs from Go modules, piece by piece, with a cache.
 # Takes: tools/kube/go.mod + go.sum (k8s.io/kubernetes pinned, staging modules replaced by published tags),
-#   tools/test-cluster.env (the other pins), WEFT_CACHE_DIR (default ~/.cache/weft), and optionally the
+#   tools/promlint (Prometheus's metrics linter, client_golang pinned), tools/test-cluster.env (the other pins), WEFT_CACHE_DIR (default ~/.cache/weft), and optionally the
 #   names of the pieces to build (default: all of them).
 # Gives, each piece in its own stamped dir <cache>/<piece>-<version>/:
 #   k8s-<v>/bin/{kube-apiserver,kube-controller-manager,kube-scheduler,kubectl,kubelet,kube-proxy,etcd}
 #   helm-<v>/bin/helm            gateway-api-<v>/crds/{standard,experimental}/*.yaml + VERSION
-#   coredns-<v>/bin/coredns      jaeger-<v>/bin/jaeger      promtool-<v>/bin/promtool
+#   coredns-<v>/bin/coredns      jaeger-<v>/bin/jaeger
+#   promlint-<client_golang v>/bin/promlint   the check `promtool check metrics` runs (client_golang's
+#                                promlint), from tools/promlint: not Prometheus's whole module graph
 #   h2spec-<v>/bin/h2spec        (the HTTP/2 conformance suite the proxy's HTTP/2 faces are run against)
 #   pause-<k8s v>/bin/pause      (build/pause/linux/pause.c of the k8s.io/kubernetes module, gcc -static)
 #   conformance-<gateway-api v>/bin/{conformance.test,echo-basic}   the Gateway API conformance suite
@@ -23,13 +25,15 @@ cd "$(dirname "$0")/.."
 RECIPE=2
 export GOTOOLCHAIN=local
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
-command -v go >/dev/null 2>&1 || { echo "build-test-cluster: go not found on PATH: cannot build test tiers kube-cluster, helm and real-node (Kubernetes binaries, helm, Gateway API CRDs, CoreDNS, Jaeger, promtool)" >&2; exit 1; }
+command -v go >/dev/null 2>&1 || { echo "build-test-cluster: go not found on PATH: cannot build test tiers kube-cluster, helm and real-node (Kubernetes binaries, helm, Gateway API CRDs, CoreDNS, Jaeger, Prometheus's metrics linter)" >&2; exit 1; }
 # shellcheck source=../tools/test-cluster.env
 . tools/test-cluster.env
 
 kube_version="$(awk '$1=="k8s.io/kubernetes" && $2 ~ /^v1\./ {print $2; exit}' tools/kube/go.mod)"
 [ -n "$kube_version" ] || kube_version="$(sed -n 's/^require k8s.io\/kubernetes \(v1[.0-9]*\)$/\1/p' tools/kube/go.mod)"
 [ -n "$kube_version" ] || { echo "build-test-cluster: cannot read the k8s.io/kubernetes version from tools/kube/go.mod" >&2; exit 1; }
+promlint_version="$(awk '$1=="github.com/prometheus/client_golang" {print $2; exit}' tools/promlint/go.mod)"
+[ -n "$promlint_version" ] || { echo "build-test-cluster: cannot read the client_golang version from tools/promlint/go.mod" >&2; exit 1; }
 cache_root="${WEFT_CACHE_DIR:-${HOME:-/tmp}/.cache/weft}"
 goversion="$(go env GOVERSION)"
 now() { date +%s; }
@@ -111,9 +115,11 @@ build_jaeger() {
   rm -rf "$1/src"
 }
 
-build_promtool() {
-  (cd "$1" && CGO_ENABLED=0 GOBIN="$1/bin" go install -trimpath -ldflags "-s -w" \
-    "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_VERSION")
+# What `promtool check metrics` runs, from tools/promlint (its go.mod pins the libraries at the
+# versions Prometheus's release pins): a few modules instead of Prometheus's whole graph.
+build_promlint() {
+  mkdir -p "$1/bin"
+  (cd tools/promlint && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$1/bin/promlint" .)
 }
 
 build_h2spec() {
@@ -155,7 +161,7 @@ build_pause() {
   strip "$1/bin/pause"
 }
 
-all=(k8s helm gateway-api coredns jaeger promtool h2spec pause conformance istio-echo)
+all=(k8s helm gateway-api coredns jaeger promlint h2spec pause conformance istio-echo)
 wanted=("$@")
 [ "${#wanted[@]}" -gt 0 ] || wanted=("${all[@]}")
 t_all=$(now)
@@ -166,7 +172,7 @@ for p in "${wanted[@]}"; do
     gateway-api) piece gateway-api "$GATEWAY_API_VERSION" "gateway-api $GATEWAY_API_VERSION" build_gateway_api ;;
     coredns) piece coredns "$COREDNS_VERSION" "coredns $COREDNS_VERSION cgo=0" build_coredns ;;
     jaeger) piece jaeger "$JAEGER_VERSION" "jaeger $JAEGER_VERSION cgo=0" build_jaeger ;;
-    promtool) piece promtool "$PROMETHEUS_VERSION" "promtool $PROMETHEUS_VERSION cgo=0" build_promtool ;;
+    promlint) piece promlint "$promlint_version" "$(cat tools/promlint/go.mod tools/promlint/go.sum tools/promlint/main.go) cgo=0" build_promlint ;;
     h2spec) piece h2spec "$H2SPEC_VERSION" "h2spec $H2SPEC_VERSION cgo=0" build_h2spec ;;
     pause) piece pause "$kube_version" "pause $kube_version $(${CC:-gcc} --version | head -1)" build_pause ;;
     conformance) piece conformance "$GATEWAY_API_VERSION" "$(cat tools/conformance/go.mod tools/conformance/go.sum tools/conformance/tools.go) cgo-echo=0" build_conformance ;;

@@ -1,5 +1,6 @@
 // toolset: where scripts/build-test-cluster.sh put each piece of the test cluster for this checkout's pins.
-// Takes tools/kube/go.mod (the Kubernetes version) and tools/test-cluster.env (the other versions), and
+// Takes tools/kube/go.mod (the Kubernetes version), tools/promlint/go.mod (client_golang's, the metrics
+// linter's) and tools/test-cluster.env (the other versions), and
 // ${WEFT_CACHE_DIR:-~/.cache/weft}. Gives the directory of each built piece (undefined when its stamp is
 // missing) and `toolsetMissing(pieces)`: a reason naming the first missing piece, or undefined.
 // Must not: build anything or read a piece that has no stamp (a build in progress has none yet).
@@ -9,13 +10,16 @@ import { join, resolve } from "node:path";
 
 export const repoRoot = resolve(import.meta.dirname, "..");
 
-export type Piece = "k8s" | "helm" | "gateway-api" | "coredns" | "jaeger" | "promtool" | "h2spec" | "pause" | "conformance" | "istio-echo";
+export type Piece = "k8s" | "helm" | "gateway-api" | "coredns" | "jaeger" | "promlint" | "h2spec" | "pause" | "conformance" | "istio-echo";
 
 function readPins(): Record<string, string> {
   const pins: Record<string, string> = {};
   const gomod = join(repoRoot, "tools/kube/go.mod");
   const kube = existsSync(gomod) ? /k8s\.io\/kubernetes (v1\.\d+\.\d+)/.exec(readFileSync(gomod, "utf8"))?.[1] : undefined;
   if (kube !== undefined) pins["KUBE_VERSION"] = kube;
+  const lintmod = join(repoRoot, "tools/promlint/go.mod");
+  const clientGolang = existsSync(lintmod) ? /^\s*github\.com\/prometheus\/client_golang (v\S+)/m.exec(readFileSync(lintmod, "utf8"))?.[1] : undefined;
+  if (clientGolang !== undefined) pins["CLIENT_GOLANG_VERSION"] = clientGolang;
   const env = join(repoRoot, "tools/test-cluster.env");
   if (existsSync(env)) {
     for (const line of readFileSync(env, "utf8").split("\n")) {
@@ -34,7 +38,7 @@ const VERSION_KEY: Record<Piece, string> = {
   "gateway-api": "GATEWAY_API_VERSION",
   coredns: "COREDNS_VERSION",
   jaeger: "JAEGER_VERSION",
-  promtool: "PROMETHEUS_VERSION",
+  promlint: "CLIENT_GOLANG_VERSION",
   h2spec: "H2SPEC_VERSION",
   pause: "KUBE_VERSION",
   conformance: "GATEWAY_API_VERSION",

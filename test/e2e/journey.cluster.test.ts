@@ -14,7 +14,7 @@
 //     trace per request gateway → sidecar → sidecar and passes the checks of test/support/jaeger.ts: one
 //     service per workload, pod and namespace on every process, no clock-skew warning, every child inside its
 //     parent, Weft's reason on the error span, and the chart's tracing.otelEnv resource attribute on every
-//     process; promtool passes the proxies' and the controllers' /metrics;
+//     process; Prometheus's metrics linter (promtool check metrics) passes the proxies' and the controllers' /metrics;
 //  7. a route edit takes effect; a controller pod deleted under load (no request fails, every proxy back,
 //     counts right with two replicas); the gateway rolled under load (no request fails); a backend pod
 //     killed (its peers stop sending to it); web's sidecar's working set at 1,000 req/s through the Gateway
@@ -34,7 +34,7 @@ import { isReady, mib, pods, readyPod, workingSetBytes, workingSetPeak, type Pod
 import { realNodeTier, sharedCluster, until, type SharedCluster } from "../support/node/shared-cluster.ts";
 import { installWeft, SIDECAR_CPU_REQUEST, TRACE_ENVIRONMENT, WEFT_NAMESPACE } from "../support/node/weft-install.ts";
 import { consumerAndGrpcRoutes, gateway, producerRoute, workloads, type JourneyNamespaces } from "./support/journey-manifests.ts";
-import { clusterProxyAdmins, countScript, failureReport, inPod, promtoolProblems, proxiesServing, routeConditions, type Counts } from "./support/journey-probes.ts";
+import { clusterProxyAdmins, countScript, failureReport, inPod, promlintProblems, proxiesServing, routeConditions, type Counts } from "./support/journey-probes.ts";
 
 const SIDECAR_ADMIN = 15020;
 const GATEWAY_ADMIN = 15021;
@@ -224,7 +224,7 @@ realNodeTier.describe("the user journey on a real node", () => {
       expect(secureLog.filter((l) => l.includes("inbound.refused") && l.includes("strict mTLS")), "the secure sidecar logs its refusals").not.toHaveLength(0);
     }, proxyAdmins), 300_000);
 
-  it("6. traces in the in-cluster Jaeger (examples/jaeger): one per request, a service per workload, true timelines, reasons; promtool passes every /metrics",
+  it("6. traces in the in-cluster Jaeger (examples/jaeger): one per request, a service per workload, true timelines, reasons; Prometheus's metrics linter passes every /metrics",
     () =>
       step("traces and metrics", async () => {
         const t0 = Date.now();
@@ -325,7 +325,7 @@ realNodeTier.describe("the user journey on a real node", () => {
           ...pods(c, WEFT_NAMESPACE, "app.kubernetes.io/name=weft").filter(isReady).map((p) => `http://${p.status?.podIP}:${CONTROLLER_ADMIN}/metrics`),
         ];
         expect(targets.length).toBeGreaterThanOrEqual(4);
-        for (const url of targets) expect(await promtoolProblems(url), `promtool check metrics ${url}`).toBe("");
+        for (const url of targets) expect(await promlintProblems(url), `promlint (promtool check metrics) ${url}`).toBe("");
       }, proxyAdmins), 180_000);
 
   it("7. a route edit takes effect; the controller and the gateway restart under load without a failed request; a killed backend is left", () =>

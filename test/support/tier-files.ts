@@ -3,7 +3,7 @@
 // declares such a gate itself, or names a gate a support module exports (`export const clusterTier =
 // requireTier(…)`; a file names it to declare tests through it — lint allows no unused import). Groups: "cluster" — files needing a Kubernetes API server, Helm or the real node
 // (kube-cluster, helm, real-node, and every *.cluster.test.ts); "e2e" — whole processes and network
-// namespaces (netns, unprivileged-user, jaeger, h2spec, promtool, and everything under test/e2e); "unit" — the rest: no
+// namespaces (netns, unprivileged-user, jaeger, h2spec, promlint, and everything under test/e2e); "unit" — the rest: no
 // prerequisite outside node_modules. `npm run test:unit|test:cluster|test:e2e` run one group; `npm test` runs all.
 // Takes the repository root; gives the test files of a group (repo-relative, sorted).
 // Must not: run anything, or decide a file's group from anything but its gates and its path.
@@ -21,7 +21,7 @@ export const TIER_GROUPS: Readonly<Record<string, TierGroup>> = {
   "unprivileged-user": "e2e",
   jaeger: "e2e",
   h2spec: "e2e",
-  promtool: "e2e",
+  promlint: "e2e",
 };
 
 function walk(dir: string, keep: (p: string) => boolean): string[] {

@@ -1,7 +1,7 @@
 // journey-probes: what the user journey (journey.cluster.test.ts) looks at, the way a user would —
 // running a script in an app container (kubectl exec), a route's status conditions, the proxies' own
 // config (the admin /config that `weftctl proxy-config` reads) to know which proxies serve a route, their
-// /metrics through promtool, and, for a failing step, the report issue 15 item 4 asks for: pod status,
+// /metrics through Prometheus's metrics linter, and, for a failing step, the report issue 15 item 4 asks for: pod status,
 // events and container logs of the namespaces involved, `weftctl proxy-config` of the relevant proxies
 // and the routes' status.
 // Takes the SharedCluster; gives plain values and text. Must not: change the cluster's objects.
@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { routeBackendClusters } from "../../../pkg/ir/index.ts";
 import { fetchProxyConfig } from "../../../pkg/weftctl/proxy-config.ts";
 import { repoRoot } from "../../../tools/toolset.ts";
-import { promtoolCheck } from "../../support/promtool.ts";
+import { promlintCheck } from "../../support/promlint.ts";
 import type { SharedCluster } from "../../support/node/shared-cluster.ts";
 
 const NODE = join(repoRoot, "node_modules/.bin/node");
@@ -87,11 +87,11 @@ export async function proxiesServing(admins: readonly string[], routeKey: string
   return n;
 }
 
-/** `promtool check metrics` on the text a /metrics endpoint serves; gives promtool's complaints ("" when clean). */
-export async function promtoolProblems(metricsUrl: string): Promise<string> {
+/** Prometheus's metrics linter (`promtool check metrics`'s check) on the text a /metrics endpoint serves; gives its complaints ("" when clean). */
+export async function promlintProblems(metricsUrl: string): Promise<string> {
   const res = await fetch(metricsUrl, { signal: AbortSignal.timeout(5_000) });
   if (!res.ok) throw new Error(`GET ${metricsUrl}: HTTP ${res.status}`);
-  return promtoolCheck(await res.text());
+  return promlintCheck(await res.text());
 }
 
 function safe(fn: () => string): string {
