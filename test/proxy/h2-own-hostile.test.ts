@@ -329,6 +329,33 @@ describe("own h2 framing: flow-control abuse", () => {
   });
 });
 
+describe("own h2 framing: timeouts", () => {
+  it("an idle connection (no open stream) gets GOAWAY NO_ERROR and is closed", async () => {
+    const small = await startOwnH2Server({ idleTimeoutMs: 300 });
+    try {
+      const x = await raw(small.port, headers(1, GET()), 3000);
+      expect(x.statuses().get(1)).toBe("200");
+      expect(x.goaway).toBe(0);
+      expect(x.closed).toBe(true);
+      await stillServing(small.port);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it("a header block left unfinished (slowloris) ⇒ GOAWAY PROTOCOL_ERROR", async () => {
+    const small = await startOwnH2Server({ headersTimeoutMs: 300 });
+    try {
+      const x = await raw(small.port, frame(HEADERS, END_STREAM, 1, block(GET()).subarray(0, 3)), 3000);
+      expect(x.goaway).toBe(PROTOCOL_ERROR);
+      expect(x.closed).toBe(true);
+      await stillServing(small.port);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
 describe("own h2 framing: stream id misuse", () => {
   it("an even stream id from the client ⇒ GOAWAY PROTOCOL_ERROR", async () => {
     const x = await raw(server.port, headers(2, GET()));

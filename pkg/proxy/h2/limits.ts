@@ -32,6 +32,10 @@ export interface H2Limits {
   readonly maxRejectedStreams: number;
   /** Stream errors the peer causes (RST_STREAM sent for a malformed request or frame) before the connection ends (node's maxSessionInvalidFrames); more ⇒ GOAWAY ENHANCE_YOUR_CALM. */
   readonly maxInvalidFrames: number;
+  /** A connection with no open stream this long gets GOAWAY NO_ERROR and closes (the h2 front's idleTimeoutMs). */
+  readonly idleTimeoutMs: number;
+  /** A header block unfinished (HEADERS without END_HEADERS) this long ⇒ GOAWAY PROTOCOL_ERROR (headersTimeoutMs). */
+  readonly headersTimeoutMs: number;
 }
 
 export const defaultH2Limits: H2Limits = Object.freeze({
@@ -50,6 +54,8 @@ export const defaultH2Limits: H2Limits = Object.freeze({
   maxEmptyFrames: 10_000,
   maxRejectedStreams: 100,
   maxInvalidFrames: 1000,
+  idleTimeoutMs: 60_000,
+  headersTimeoutMs: 10_000,
 });
 
 export function resolveH2Limits(overrides: Partial<H2Limits> | undefined): H2Limits {

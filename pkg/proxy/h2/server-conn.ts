@@ -117,6 +117,32 @@ function flushAll(): void {
 
 const EMPTY: Buffer = Buffer.alloc(0);
 
+/**
+ * Timeouts by one coarse sweep (every SWEEP_MS) over the live connections, not a timer per connection or
+ * stream: a connection notes the sweep's clock when it goes idle or starts a header block (a number
+ * store per request), and the sweep ends the ones past their limits.
+ */
+const SWEEP_MS = 250;
+const live = new Set<H2ServerConn>();
+let sweepTimer: NodeJS.Timeout | undefined;
+let sweepClock = performance.now();
+function sweep(): void {
+  sweepClock = performance.now();
+  for (const c of live) c.checkTimeouts(sweepClock);
+  if (live.size === 0 && sweepTimer !== undefined) {
+    clearInterval(sweepTimer);
+    sweepTimer = undefined;
+  }
+}
+function track(c: H2ServerConn): void {
+  live.add(c);
+  if (sweepTimer === undefined) {
+    sweepClock = performance.now();
+    sweepTimer = setInterval(sweep, SWEEP_MS);
+    sweepTimer.unref();
+  }
+}
+
 export class H2ServerConn {
   readonly socket: Socket;
   readonly limits: H2Limits;
@@ -160,6 +186,9 @@ export class H2ServerConn {
   private readPaused = false;
   // Closing.
   private goawaySent = false;
+  /** The sweep's clock when the last stream closed (or the connection opened), and when a header block began. */
+  private idleSince = sweepClock;
+  private blockSince = 0;
   closed = false;
   /** Why the connection ended with an error (its GOAWAY code), for tests and logs. */
   errorCode = -1;
@@ -186,6 +215,7 @@ export class H2ServerConn {
     socket.on("error", () => {});
     socket.on("close", () => this.gone());
     socket.on("drain", () => this.drained());
+    track(this);
   }
 
   // --- writing ---
@@ -366,7 +396,10 @@ export class H2ServerConn {
     }
     this.blocked.delete(s);
     this.queueTrailers.delete(s);
-    if (this.goawaySent && this.streams.size === 0) this.end();
+    if (this.streams.size === 0) {
+      this.idleSince = sweepClock;
+      if (this.goawaySent) this.end();
+    }
   }
 
   private remember(id: number, how: number): void {
@@ -636,6 +669,7 @@ export class H2ServerConn {
     this.blockBytes = body.end - body.start;
     this.blockId = id;
     this.blockEnd = endStream;
+    this.blockSince = sweepClock;
     this.blockSelfDependent = body.selfDependent;
     this.continuations = 0;
   }
@@ -701,7 +735,18 @@ export class H2ServerConn {
   }
 
   /** The socket closed: every open stream is reset for the handler. */
+  /** Called by the sweep: an idle connection is closed gracefully, an unfinished header block (slowloris) with an error. */
+  checkTimeouts(now: number): void {
+    if (this.closed) {
+      live.delete(this);
+      return;
+    }
+    if (this.block !== null && now - this.blockSince > this.limits.headersTimeoutMs) return this.fail(PROTOCOL_ERROR);
+    if (this.streams.size === 0 && !this.goawaySent && now - this.idleSince > this.limits.idleTimeoutMs) this.shutdown();
+  }
+
   private gone(): void {
+    live.delete(this);
     if (this.streams.size === 0 && this.closed) return;
     this.closed = true;
     const open = [...this.streams.values()];
