@@ -239,7 +239,7 @@ describe("own h2 framing fuzz: frames and the server connection", () => {
   it("the unmutated sequence is served (the property's base case is valid)", () => {
     const sock = new FakeSocket();
     let requests = 0;
-    const conn = new H2ServerConn(sock as unknown as Socket, { ...handler, onRequest: (s, f, e) => (requests++, handler.onRequest(s, f, e)) }, limits);
+    const conn = new H2ServerConn(sock as unknown as Socket, { ...handler, onRequest: (s, f, e, n) => (requests++, handler.onRequest(s, f, e, n)) }, limits);
     sock.emit("data", Buffer.concat([PREFACE, ...validFrames()]));
     conn.flush();
     expect(conn.errorCode).toBe(-1);

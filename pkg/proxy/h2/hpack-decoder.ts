@@ -4,7 +4,7 @@
 // (RFC 9113 §6.5.2: name + value + 32 per field) passes maxListSize, or its field count maxFields, no more
 // strings are kept (the block is still decoded to the end so the dynamic table stays in step with the
 // peer's), so a small block naming a large table entry many times (an HPACK bomb) costs no memory.
-// Takes complete header blocks; gives flat [name, value, …] latin1 lists, or `tooLarge`. Must not: throw
+// Takes complete header blocks; gives flat [name, value, …] latin1 lists (and the names sent never-indexed), or `tooLarge`. Must not: throw
 // anything but H2ConnectionError COMPRESSION_ERROR, or hold more than the advertised table size in entries.
 import { COMPRESSION_ERROR, H2ConnectionError } from "./errors.ts";
 import { huffmanDecode, type Latin1 } from "./huffman.ts";
@@ -24,6 +24,8 @@ export class HpackDecoder {
   private pos = 0;
   /** Whether the last decoded block's header list passed the bounds (its list is then incomplete). */
   tooLarge = false;
+  /** Names of the last decoded block's never-indexed literals (RFC 7541 §6.2.3), or null when there were none. */
+  neverIndexed: string[] | null = null;
 
   private readonly limit: number;
   private readonly maxListSize: number;
@@ -49,6 +51,7 @@ export class HpackDecoder {
     let listSize = 0;
     let keep = true;
     let fieldSeen = false;
+    let never: string[] | null = null;
     this.pos = start;
     while (this.pos < end) {
       const b = buf[this.pos]!;
@@ -75,6 +78,7 @@ export class HpackDecoder {
         const idx = this.int(buf, end, 4);
         name = idx === 0 ? this.str(buf, end) : this.nameAt(idx);
         value = this.str(buf, end);
+        if (b >= 0x10 && keep) (never ??= []).push(name);
       }
       fieldSeen = true;
       if (!keep) continue;
@@ -87,6 +91,7 @@ export class HpackDecoder {
       out.push(name, value);
     }
     this.tooLarge = !keep;
+    this.neverIndexed = keep ? never : null;
     return out;
   }
 

@@ -3,7 +3,8 @@
 // shorter and `huffman` is set. No dynamic table, so the encoder keeps no state and any
 // SETTINGS_HEADER_TABLE_SIZE of the peer's (even 0) is honoured without a size update.
 // Takes a flat [name, value, …] latin1 list and a byte sink; gives the block written at sink.pos. Must not:
-// index anything into the peer's dynamic table (never-indexed fields stay unindexed by construction).
+// index anything into the peer's dynamic table. Fields named in `never` go out as never-indexed literals
+// (RFC 7541 §6.2.3: an intermediary sends a field it received never-indexed the same way).
 import { huffmanEncode, huffmanLength, type Latin1 } from "./huffman.ts";
 import { STATIC_EXACT, STATIC_NAME } from "./static-table.ts";
 
@@ -45,21 +46,22 @@ function writeStr(w: ByteSink, s: string, huffman: boolean): void {
 /** The most bytes encodeHeaders may write for one field (room is reserved per field before writing). */
 export const fieldRoom = (name: string, value: string): number => name.length + value.length + 12;
 
-/** Encodes a flat name/value list as one header block at w.pos. */
-export function encodeHeaders(w: ByteSink, fields: readonly string[], huffman = false): void {
+/** Encodes a flat name/value list as one header block at w.pos; names in `never` as never-indexed literals. */
+export function encodeHeaders(w: ByteSink, fields: readonly string[], huffman = false, never?: readonly string[]): void {
   for (let i = 0; i < fields.length; i += 2) {
     const name = fields[i]!;
     const value = fields[i + 1]!;
     w.ensure(fieldRoom(name, value));
-    const full = STATIC_EXACT.get(name)?.get(value);
+    const first = never !== undefined && never.includes(name) ? 0x10 : 0;
+    const full = first === 0 ? STATIC_EXACT.get(name)?.get(value) : undefined;
     if (full !== undefined) {
       writeInt(w, 0x80, 7, full);
       continue;
     }
     const idx = STATIC_NAME.get(name);
-    if (idx !== undefined) writeInt(w, 0, 4, idx);
+    if (idx !== undefined) writeInt(w, first, 4, idx);
     else {
-      w.buf[w.pos++] = 0;
+      w.buf[w.pos++] = first;
       writeStr(w, name, huffman);
     }
     writeStr(w, value, huffman);

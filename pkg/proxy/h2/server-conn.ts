@@ -90,8 +90,8 @@ export class H2ServerStream {
 }
 
 export interface H2ServerHandler {
-  /** A request's header list (validated; fields flat [name, value, …] including the pseudo-fields). */
-  onRequest(s: H2ServerStream, fields: string[], endStream: boolean): void;
+  /** A request's header list (validated; fields flat [name, value, …] including the pseudo-fields); `never`: the names the peer sent never-indexed. */
+  onRequest(s: H2ServerStream, fields: string[], endStream: boolean, never: string[] | null): void;
   /** DATA payload buf[start, end): valid only during the call. */
   onData(s: H2ServerStream, buf: Buffer, start: number, end: number, endStream: boolean): void;
   /** Trailers (validated), which end the request. */
@@ -258,14 +258,14 @@ export class H2ServerConn {
     return this.socket.writableLength + this.w.pending + this.pendingBytes + this.blockBytes + (this.rest?.length ?? 0);
   }
 
-  private headerBlock(id: number, fields: readonly string[], endStream: boolean): void {
+  private headerBlock(id: number, fields: readonly string[], endStream: boolean, never?: readonly string[]): void {
     let room = FRAME_HEADER;
     for (let i = 0; i < fields.length; i += 2) room += fieldRoom(fields[i]!, fields[i + 1]!);
     this.w.ensure(room);
     const w = this.w;
     const at = w.pos;
     w.pos += FRAME_HEADER;
-    encodeHeaders(w, fields);
+    encodeHeaders(w, fields, false, never);
     const len = w.pos - at - FRAME_HEADER;
     if (len <= this.peerMaxFrame) {
       w.headAt(at, len, HEADERS, END_HEADERS | (endStream ? END_STREAM : 0), id);
@@ -283,28 +283,30 @@ export class H2ServerConn {
     }
   }
 
-  /** The answer's header list (":status" first); endStream when there is no body. */
-  respond(s: H2ServerStream, fields: readonly string[], endStream: boolean): void {
+  /** The answer's header list (":status" first); endStream when there is no body; names in `never` go never-indexed. */
+  respond(s: H2ServerStream, fields: readonly string[], endStream: boolean, never?: readonly string[]): void {
     if (this.closed || s.localEnded || s.headersSent || this.streams.get(s.id) !== s) return;
     s.headersSent = true;
-    this.headerBlock(s.id, fields, endStream);
+    this.headerBlock(s.id, fields, endStream, never);
     if (endStream) this.endLocal(s);
     this.markDirty();
   }
 
-  /** Trailers, which end the answer (after any DATA still waiting for a window). */
-  trailers(s: H2ServerStream, fields: readonly string[]): void {
+  /** Trailers, which end the answer (after any DATA still waiting for a window); names in `never` go never-indexed. */
+  trailers(s: H2ServerStream, fields: readonly string[], never?: readonly string[]): void {
     if (this.closed || s.localEnded || this.streams.get(s.id) !== s) return;
     if (s.pending !== null) {
       // Trailers go after the queued DATA: kept as the queue's end.
       this.queueTrailers.set(s, fields);
+      this.queueNever.set(s, never);
       return;
     }
-    this.headerBlock(s.id, fields, true);
+    this.headerBlock(s.id, fields, true, never);
     this.endLocal(s);
     this.markDirty();
   }
   private readonly queueTrailers = new Map<H2ServerStream, readonly string[]>();
+  private readonly queueNever = new Map<H2ServerStream, readonly string[] | undefined>();
 
   /**
    * DATA buf[start, end) on s, within the send windows (copied and queued while they are shut). Gives
@@ -339,7 +341,7 @@ export class H2ServerConn {
         this.markDirty();
         return;
       }
-      const n = Math.min(room, chunk.length);
+      const n = Math.max(0, Math.min(room, chunk.length)); // a window the peer shrank below 0 sends nothing
       const last = n === chunk.length && q.length === 1;
       this.w.data(s.id, chunk, 0, n, last && s.pendingEnd && !this.queueTrailers.has(s));
       s.sendWindow -= n;
@@ -354,7 +356,9 @@ export class H2ServerConn {
     const t = this.queueTrailers.get(s);
     if (t !== undefined) {
       this.queueTrailers.delete(s);
-      this.headerBlock(s.id, t, true);
+      const never = this.queueNever.get(s);
+      this.queueNever.delete(s);
+      this.headerBlock(s.id, t, true, never);
       this.endLocal(s);
     } else if (s.pendingEnd) this.endLocal(s);
     this.markDirty();
@@ -396,6 +400,7 @@ export class H2ServerConn {
     }
     this.blocked.delete(s);
     this.queueTrailers.delete(s);
+    this.queueNever.delete(s);
     if (this.streams.size === 0) {
       this.idleSince = sweepClock;
       if (this.goawaySent) this.end();
@@ -690,6 +695,7 @@ export class H2ServerConn {
     // Decoded whatever becomes of the stream: the dynamic table must stay in step with the peer's encoder.
     const fields = this.decoder.decode(buf, start, end);
     const tooLarge = this.decoder.tooLarge;
+    const never = this.decoder.neverIndexed;
     if (selfDependent) throw new H2StreamError(id, PROTOCOL_ERROR, "stream depends on itself");
     const s = this.streams.get(id);
     if (s !== undefined) {
@@ -731,7 +737,7 @@ export class H2ServerConn {
     const fresh = new H2ServerStream(this, id, head, this.peerInitialWindow, this.limits.initialWindowSize);
     this.streams.set(id, fresh);
     fresh.remoteEnded = endStream;
-    this.h.onRequest(fresh, fields, endStream);
+    this.h.onRequest(fresh, fields, endStream, never);
   }
 
   /** The socket closed: every open stream is reset for the handler. */
@@ -753,6 +759,7 @@ export class H2ServerConn {
     this.streams.clear();
     this.blocked.clear();
     this.queueTrailers.clear();
+    this.queueNever.clear();
     this.pendingBytes = 0;
     for (const s of open) this.h.onReset(s, CANCEL);
   }
