@@ -1,5 +1,6 @@
 // bench-weft: one Weft proxy as a child process for the benchmark: an engine with a small route table
 // (so routing is measured) in front of the origin's h1, h2c and gRPC ports. Args: <h1Port> <h2Port> <grpcPort>.
+// BENCH_H2_FACE=own|node picks the downstream HTTP/2 face (limits.h2Face; unset: the engine's default).
 // Prints {"port":…, "pid":…}; exits on SIGTERM.
 import { createServer, type AddressInfo } from "node:net";
 import type { RouteTablesIR } from "../../pkg/ir/types.ts";
@@ -34,7 +35,8 @@ const tables: RouteTablesIR = {
     rules: [{ ...rule(0, "bench/origin-grpc:50051"), id: "GRPCRoute/bench/g/0", route: { kind: "GRPCRoute", namespace: "bench", name: "g", generation: 1 } }],
   },
 };
-const engine = createHttpEngine({ limits: { maxConnections: 100_000 } });
+const face = process.env.BENCH_H2_FACE;
+const engine = createHttpEngine({ limits: { maxConnections: 100_000, ...(face === "own" || face === "node" ? { h2Face: face } : {}) } });
 engine.setState(engineStateOf({
   gateways: [],
   services: [],

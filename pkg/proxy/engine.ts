@@ -16,6 +16,8 @@ import { H1Front } from "./front/h1-front.ts";
 import type { H1Exchange } from "./front/h1-exchange.ts";
 import { H2Downstream } from "./front/h2-downstream.ts";
 import { createH2Server } from "./front/h2-front.ts";
+import { H2OwnFront } from "./front/h2-own-front.ts";
+import type { H2OwnDownstream } from "./front/h2-own-downstream.ts";
 import { detectProtocol } from "./front/protocol-detect.ts";
 import { isWebSocketUpgrade } from "./front/websocket-upgrade.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
@@ -112,7 +114,7 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
       }
     },
   });
-  const serve = (down: H1Exchange | H2Downstream, ctx: RouteContext | undefined): void => {
+  const serve = (down: H1Exchange | H2Downstream | H2OwnDownstream, ctx: RouteContext | undefined): void => {
     inflight++;
     path.serve(down, ctx);
   };
@@ -144,6 +146,9 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
       if (draining) session.close();
     },
   );
+
+  /** The own-framing HTTP/2 face, when limits.h2Face is "own" (else node:http2's server above serves). */
+  const own = limits.h2Face === "own" ? new H2OwnFront(limits, (down, tag) => serve(down, tag as RouteContext | undefined)) : undefined;
 
   const engine: WeftHttpEngine = {
     metrics,
@@ -177,6 +182,10 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
         }
         if (verdict === "h2") {
           if (bytes.length > 0) socket.unshift(bytes);
+          if (own !== undefined) {
+            own.serve(socket, ctx);
+            return;
+          }
           pendingCtx = ctx;
           try {
             h2.emit("connection", socket);
@@ -204,11 +213,13 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
     lastConnectionAt: () => lastConnectionAt,
     announceDrain(): void {
       h1.draining = true;
+      own?.announce();
       for (const s of sessions) s.close();
     },
     async drain(graceMs: number): Promise<void> {
       draining = true;
       h1.draining = true;
+      own?.close();
       for (const s of sessions) s.close();
       h1.closeIdle();
       if (inflight > 0) {
@@ -222,6 +233,7 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
       }
       h1.closeAll();
       for (const s of sessions) s.destroy();
+      own?.destroy();
       for (const s of sockets) s.destroy();
       h1Pool.close();
       h2Pool.destroy();

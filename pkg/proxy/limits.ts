@@ -39,7 +39,14 @@ export interface Limits {
    * a second framing header): "drop" them (default, as nginx), "reject" the request (400), or "allow".
    */
   readonly headersWithUnderscores: UnderscoreHeaders;
+  /**
+   * The downstream HTTP/2 face: "node" (node:http2's server, front/h2-front.ts) or "own" (Weft's own
+   * framing, pkg/proxy/h2 via front/h2-own-front.ts). Same limits and stream handling either way.
+   */
+  readonly h2Face: H2Face;
 }
+
+export type H2Face = "node" | "own";
 
 export type UnderscoreHeaders = "drop" | "reject" | "allow";
 
@@ -60,6 +67,7 @@ export const defaultLimits: Limits = Object.freeze({
   backendMaxPendingRequests: 1024,
   backendMaxRequests: 1024,
   headersWithUnderscores: "drop",
+  h2Face: "node",
 });
 
 export function resolveLimits(overrides: Partial<Limits> | undefined): Limits {

@@ -140,7 +140,7 @@ const proxyParts: Record<string, readonly string[]> = {
   h1: ["shared"],
   // Own HTTP/2 framing (not served on yet): self-contained, node's built-ins only.
   h2: [],
-  front: ["shared", "h1"],
+  front: ["shared", "h1", "h2"],
   upstream: ["shared", "h1"],
   balance: ["shared"],
   stack: ["shared", "upstream", "balance"],

@@ -1,14 +1,16 @@
 // h2-never-indexed: a field an HTTP/2 peer sends as a never-indexed literal (HPACK, RFC 7541 §6.2.3) goes
 // on never-indexed through the proxy, both ways: the upstream session carries every client's requests, so
 // a secret let into its compression context could be probed by another client's through the sizes.
-// node lists such fields under `http2.sensitiveHeaders` on both ends; the test reads them there.
+// node lists such fields under `http2.sensitiveHeaders` on both ends; the test reads them there. Both
+// downstream HTTP/2 faces (node:http2's server and the own framing, limits.h2Face) are held to it.
 import { sensitiveHeaders, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { h2session } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startH2Echo, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
 
 let echo: Echo;
-let proxy: ProxyUnderTest;
+const proxies = new Map<string, ProxyUnderTest>();
+const faces = ["node", "own"] as const;
 const flagged = (h: unknown): readonly string[] => (h as { [sensitiveHeaders]?: readonly string[] })[sensitiveHeaders] ?? [];
 
 beforeAll(async () => {
@@ -19,17 +21,20 @@ beforeAll(async () => {
     stream.end("ok");
     return true;
   });
-  proxy = await startProxy(meshIR([cluster("ns/h2:80", [endpoint(echo.port)], "h2c")]), tables([{ matches: [prefix("/")], backends: [backend("ns/h2:80")] }]));
+  for (const face of faces) {
+    proxies.set(face,
+      await startProxy(meshIR([cluster("ns/h2:80", [endpoint(echo.port)], "h2c")]), tables([{ matches: [prefix("/")], backends: [backend("ns/h2:80")] }]), { limits: { h2Face: face } }));
+  }
 });
 
 afterAll(async () => {
-  await proxy.close();
+  for (const p of proxies.values()) await p.close();
   await echo.close();
 });
 
 describe("never-indexed HTTP/2 fields stay never-indexed through the proxy", () => {
-  it("a request field the client sent never-indexed reaches the upstream never-indexed, the others as before", { timeout: 10_000 }, async () => {
-    const session = h2session(proxy.port);
+  it.each(faces)("%s face: a request field the client sent never-indexed reaches the upstream never-indexed, the others as before", { timeout: 10_000 }, async (face) => {
+    const session = h2session(proxies.get(face)!.port);
     const answer = await new Promise<IncomingHttpHeaders>((resolve, reject) => {
       const st = session.request({ ":path": "/secret", "x-api-key": "k3y", "x-other": "o", [sensitiveHeaders]: ["x-api-key"] });
       st.on("response", resolve);

@@ -3,7 +3,8 @@
 // GC (a scavenge counts the handle as a root): what a closed stream still reached was copied by every
 // scavenge and promoted under load (h2c: 7.4 kB per request survived a scavenge, against 4.9 once let go;
 // benchmarks/proxy/gc-ab.bench.ts). The tests hold the streams themselves, as node's handle does, and
-// count what is still alive after a full GC (v8.queryObjects).
+// count what is still alive after a full GC (v8.queryObjects). The proxy here serves on node:http2's face
+// (limits.h2Face "node"); the own face's equivalent is in h2-own-face.test.ts.
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import type { ClientHttp2Stream, ServerHttp2Stream } from "node:http2";
 import { queryObjects } from "node:v8";
@@ -29,7 +30,9 @@ beforeAll(async () => {
   subscribe("http2.client.stream.created", hold);
   subscribe("http2.server.stream.created", serve);
   echo = await startH2Echo("h2");
-  proxy = await startProxy(meshIR([cluster("ns/h2:80", [endpoint(echo.port)], "h2c")]), tables([{ matches: [prefix("/")], backends: [backend("ns/h2:80")] }]));
+  proxy = await startProxy(meshIR([cluster("ns/h2:80", [endpoint(echo.port)], "h2c")]), tables([{ matches: [prefix("/")], backends: [backend("ns/h2:80")] }]), {
+    limits: { h2Face: "node" },
+  });
 });
 
 afterAll(async () => {
