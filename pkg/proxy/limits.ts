@@ -40,8 +40,8 @@ export interface Limits {
    */
   readonly headersWithUnderscores: UnderscoreHeaders;
   /**
-   * The downstream HTTP/2 face: "node" (node:http2's server, front/h2-front.ts) or "own" (Weft's own
-   * framing, pkg/proxy/h2 via front/h2-own-front.ts). Same limits and stream handling either way.
+   * The downstream HTTP/2 face: "own" (default: Weft's own framing, pkg/proxy/h2 via front/h2-own-front.ts)
+   * or "node" (node:http2's server, front/h2-front.ts). Same limits and stream handling either way.
    */
   readonly h2Face: H2Face;
 }
@@ -67,7 +67,7 @@ export const defaultLimits: Limits = Object.freeze({
   backendMaxPendingRequests: 1024,
   backendMaxRequests: 1024,
   headersWithUnderscores: "drop",
-  h2Face: "node",
+  h2Face: "own",
 });
 
 export function resolveLimits(overrides: Partial<Limits> | undefined): Limits {
