@@ -10,7 +10,7 @@ import { connect as netConnect, createServer as netServer, type AddressInfo, typ
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { H2Conn, type H2Handler } from "../../benchmarks/proxy/h2-own/frames.ts";
 import { HpackDecoder } from "../../benchmarks/proxy/h2-own/hpack.ts";
-import { HUFFMAN_CODES, HUFFMAN_LENGTHS, huffmanDecode } from "../../benchmarks/proxy/h2-own/huffman.ts";
+import { HUFFMAN_CODES, HUFFMAN_LENGTHS, huffmanDecode } from "../../pkg/proxy/h2/huffman.ts";
 import { startOwnPassThrough, type PassThrough } from "../../benchmarks/proxy/h2-own/pass-through.ts";
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");

@@ -9,72 +9,11 @@
 // fields), the "size update only at the start of a block" rule, never-indexed fields kept never-indexed on
 // the way out, an acknowledged HEADER_TABLE_SIZE change of the peer's decoder, Huffman encoding, and fuzzing
 // against a reference implementation (nghttp2).
-import { huffmanDecode, type Latin1 } from "./huffman.ts";
+// The Huffman code and the static table are pkg/proxy/h2's (pure data and one decode loop, the same in both).
+import { huffmanDecode, type Latin1 } from "../../../pkg/proxy/h2/huffman.ts";
+import { STATIC_TABLE } from "../../../pkg/proxy/h2/static-table.ts";
 
-/** RFC 7541 Appendix A, index 1..61 at [index - 1]. */
-export const STATIC_TABLE: readonly (readonly [string, string])[] = [
-  [":authority", ""],
-  [":method", "GET"],
-  [":method", "POST"],
-  [":path", "/"],
-  [":path", "/index.html"],
-  [":scheme", "http"],
-  [":scheme", "https"],
-  [":status", "200"],
-  [":status", "204"],
-  [":status", "206"],
-  [":status", "304"],
-  [":status", "400"],
-  [":status", "404"],
-  [":status", "500"],
-  ["accept-charset", ""],
-  ["accept-encoding", "gzip, deflate"],
-  ["accept-language", ""],
-  ["accept-ranges", ""],
-  ["accept", ""],
-  ["access-control-allow-origin", ""],
-  ["age", ""],
-  ["allow", ""],
-  ["authorization", ""],
-  ["cache-control", ""],
-  ["content-disposition", ""],
-  ["content-encoding", ""],
-  ["content-language", ""],
-  ["content-length", ""],
-  ["content-location", ""],
-  ["content-range", ""],
-  ["content-type", ""],
-  ["cookie", ""],
-  ["date", ""],
-  ["etag", ""],
-  ["expect", ""],
-  ["expires", ""],
-  ["from", ""],
-  ["host", ""],
-  ["if-match", ""],
-  ["if-modified-since", ""],
-  ["if-none-match", ""],
-  ["if-range", ""],
-  ["if-unmodified-since", ""],
-  ["last-modified", ""],
-  ["link", ""],
-  ["location", ""],
-  ["max-forwards", ""],
-  ["proxy-authenticate", ""],
-  ["proxy-authorization", ""],
-  ["range", ""],
-  ["referer", ""],
-  ["refresh", ""],
-  ["retry-after", ""],
-  ["server", ""],
-  ["set-cookie", ""],
-  ["strict-transport-security", ""],
-  ["transfer-encoding", ""],
-  ["user-agent", ""],
-  ["vary", ""],
-  ["via", ""],
-  ["www-authenticate", ""],
-];
+export { STATIC_TABLE };
 
 /** The HPACK decoder of one connection direction: its dynamic table lives as long as the connection. */
 export class HpackDecoder {
