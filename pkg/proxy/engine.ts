@@ -133,22 +133,35 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
       }
     },
   });
-  const h2 = createH2Server(
-    limits,
-    (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[]) => {
-      const s = h2Sessions.get(stream.session as object);
-      serve(new H2Downstream(stream, headers, rawHeaders, s?.remoteAddress), s?.ctx);
-    },
-    (session) => {
-      h2Sessions.set(session, { ctx: pendingCtx, remoteAddress: session.socket?.remoteAddress });
-      sessions.add(session);
-      session.once("close", () => sessions.delete(session));
-      if (draining) session.close();
-    },
-  );
-
-  /** The own-framing HTTP/2 face, when limits.h2Face is "own" (else node:http2's server above serves). */
+  /** The own-framing HTTP/2 face, when limits.h2Face is "own". */
   const own = limits.h2Face === "own" ? new H2OwnFront(limits, (down, tag) => serve(down, tag as RouteContext | undefined)) : undefined;
+
+  /** node:http2's server as the HTTP/2 face (limits.h2Face "node"; made only then): gives what serves a socket. */
+  const nodeH2Face = (): (socket: Duplex, ctx: RouteContext) => void => {
+    const h2 = createH2Server(
+      limits,
+      (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[]) => {
+        const s = h2Sessions.get(stream.session as object);
+        serve(new H2Downstream(stream, headers, rawHeaders, s?.remoteAddress), s?.ctx);
+      },
+      (session) => {
+        h2Sessions.set(session, { ctx: pendingCtx, remoteAddress: session.socket?.remoteAddress });
+        sessions.add(session);
+        session.once("close", () => sessions.delete(session));
+        if (draining) session.close();
+      },
+    );
+    return (socket, ctx) => {
+      pendingCtx = ctx;
+      try {
+        h2.emit("connection", socket);
+      } finally {
+        pendingCtx = undefined;
+      }
+    };
+  };
+  /** Serves a socket that speaks HTTP/2 (prior knowledge or ALPN h2) on the configured face. */
+  const serveH2 = own !== undefined ? (socket: Duplex, ctx: RouteContext) => own.serve(socket, ctx) : nodeH2Face();
 
   const engine: WeftHttpEngine = {
     metrics,
@@ -182,16 +195,7 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
         }
         if (verdict === "h2") {
           if (bytes.length > 0) socket.unshift(bytes);
-          if (own !== undefined) {
-            own.serve(socket, ctx);
-            return;
-          }
-          pendingCtx = ctx;
-          try {
-            h2.emit("connection", socket);
-          } finally {
-            pendingCtx = undefined;
-          }
+          serveH2(socket, ctx);
         } else {
           h1.serve(socket, bytes, ctx);
         }
