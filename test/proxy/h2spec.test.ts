@@ -5,8 +5,7 @@
 // HTTP/2 is node's (nghttp2), so the goal is: no case fails on a Weft face that node's own server passes.
 // The cases node itself fails are listed in docs/proxy.md (HTTP/2 conformance).
 // Bounded: every h2spec run has a per-case timeout and the process a deadline. Loopback only.
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Http2Server } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -17,49 +16,9 @@ import { engineStateOf } from "../../pkg/proxy/engine-state.ts";
 import { GatewayListeners } from "../../pkg/proxy/gateway/gateway-listeners.ts";
 import { startSidecar, type Sidecar } from "../../pkg/proxy/sidecar/index.ts";
 import type { GatewayIR, MeshServiceIR } from "../../pkg/ir/types.ts";
-import { pieceBin, toolsetMissing } from "../../tools/toolset.ts";
 import { selfSigned } from "../support/certs.ts";
-import { requireTier } from "../support/tiers.ts";
+import { h2specTier as tier, runH2spec, type H2specOutcome } from "../support/h2spec.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startEcho, tables, type Echo } from "./fixtures.ts";
-
-const h2specBin = pieceBin("h2spec", "h2spec");
-const tier = requireTier("h2spec", toolsetMissing(["h2spec"]) ?? (h2specBin === undefined ? "h2spec binary missing: run scripts/build-test-cluster.sh h2spec" : undefined));
-
-interface Outcome {
-  readonly passed: number;
-  readonly failed: readonly string[];
-}
-
-/** Runs h2spec against one port; gives the ids ("http2/5.1 Sends a DATA frame") of the cases that failed. */
-function h2spec(port: number, tls: boolean, dir: string, name: string): Promise<Outcome> {
-  const report = join(dir, `${name}.xml`);
-  return new Promise((resolve, reject) => {
-    const args = ["-h", "127.0.0.1", "-p", String(port), "-o", "3", "-j", report, ...(tls ? ["-t", "-k"] : [])];
-    const child = spawn(h2specBin!, args, { stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
-    child.stderr.on("data", (d: Buffer) => {
-      err += d.toString();
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 240_000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      let xml: string;
-      try {
-        xml = readFileSync(report, "utf8");
-      } catch {
-        reject(new Error(`h2spec ${name}: no report (${err.slice(0, 500)})`));
-        return;
-      }
-      const failed: string[] = [];
-      let passed = 0;
-      for (const m of xml.matchAll(/<testcase package="([^"]*)" classname="([^"]*)"[^>]*>([\s\S]*?)<\/testcase>/g)) {
-        if (m[3]!.includes("<failure") || m[3]!.includes("<error")) failed.push(`${m[1]} ${m[2]}`);
-        else if (!m[3]!.includes("<skipped")) passed++;
-      }
-      resolve({ passed, failed });
-    });
-  });
-}
 
 let dir: string;
 let echo: Echo;
@@ -127,8 +86,8 @@ tier.describe("h2spec against every HTTP/2 face", () => {
       ["sidecar-outbound", sidecar.outboundPort, false],
       ["sidecar-inbound", sidecar.inboundPort, false],
     ];
-    const results = await Promise.all(faces.map(([name, port, tls]) => h2spec(port, tls, dir, name)));
-    const [node, ...weft] = results as [Outcome, ...Outcome[]];
+    const results = await Promise.all(faces.map(([name, port, tls]) => runH2spec(port, join(dir, `${name}.xml`), tls)));
+    const [node, ...weft] = results as [H2specOutcome, ...H2specOutcome[]];
     // h2spec ran its whole suite: most cases pass everywhere.
     expect(node.passed).toBeGreaterThan(100);
     for (const [i, r] of weft.entries()) {
