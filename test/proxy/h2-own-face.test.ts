@@ -5,12 +5,12 @@
 // request body's bytes reopen the client's window only as they are read. Counts use v8.queryObjects after
 // a full GC. Loopback only.
 import type { ClientHttp2Stream } from "node:http2";
-import { queryObjects } from "node:v8";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { H2OwnDownstream } from "../../pkg/proxy/front/h2-own-downstream.ts";
 import { ProxyRequest } from "../../pkg/proxy/stack/request.ts";
 import { h2, h2session } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startH2Echo, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
+import { liveCount as live, untilTrue as until } from "../support/live-objects.ts";
 
 let echo: Echo;
 let proxy: ProxyUnderTest;
@@ -26,16 +26,6 @@ afterAll(async () => {
   await proxy.close();
   await echo.close();
 });
-
-const live = (ctor: new(...a: never[]) => unknown): number => queryObjects(ctor, { format: "count" });
-
-async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("the own HTTP/2 face", () => {
   it("answered streams, with and without a request body, hold no exchange while the session stays open", { timeout: 20_000 }, async () => {

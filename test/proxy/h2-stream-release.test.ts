@@ -7,7 +7,6 @@
 // (limits.h2Face "node"); the own face's equivalent is in h2-own-face.test.ts.
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import type { ClientHttp2Stream, ServerHttp2Stream } from "node:http2";
-import { queryObjects } from "node:v8";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { H2Downstream } from "../../pkg/proxy/front/h2-downstream.ts";
 import { ProxyRequest } from "../../pkg/proxy/stack/request.ts";
@@ -16,6 +15,7 @@ import { H2Pool } from "../../pkg/proxy/upstream/pool-h2.ts";
 import { Upstream } from "../../pkg/proxy/upstream/upstream.ts";
 import { h2, h2session } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startH2Echo, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
+import { liveCount as live, untilTrue as until } from "../support/live-objects.ts";
 
 let echo: Echo;
 let proxy: ProxyUnderTest;
@@ -41,16 +41,6 @@ afterAll(async () => {
   await proxy.close();
   await echo.close();
 });
-
-const live = (ctor: new(...a: never[]) => unknown): number => queryObjects(ctor, { format: "count" });
-
-async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** What the test hands the upstream as a request: a class, so its live instances can be counted. */
 class ProbeRequest {

@@ -3,7 +3,6 @@
 // downstream and upstream, with the exchange, promises and h2 stream reachable from it: an h2 rapid-reset
 // flood left ~38 MB of them per 20 M frames (benchmarks/memory/flood.bench.ts). Counts live objects by
 // constructor after a full GC (v8.queryObjects) once plain, closed and reset exchanges are over.
-import { queryObjects } from "node:v8";
 import { connect, constants, createServer as createH2, type ServerHttp2Session } from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { H2Downstream } from "../../pkg/proxy/front/h2-downstream.ts";
@@ -11,6 +10,7 @@ import { SocketReads } from "../../pkg/proxy/h1/h1-parser.ts";
 import { H1UpstreamConn } from "../../pkg/proxy/upstream/h1-upstream-conn.ts";
 import { h1, h2session } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "./fixtures.ts";
+import { liveCount as live, untilTrue as until } from "../support/live-objects.ts";
 
 let echo: Echo;
 let proxy: ProxyUnderTest;
@@ -28,8 +28,6 @@ afterAll(async () => {
   await echo.close();
 });
 
-const live = (ctor: new(...a: never[]) => unknown): number => queryObjects(ctor, { format: "count" });
-
 /** node:http2 does not export the server session class: take it from a session of a throwaway server. */
 async function serverSessionClass(): Promise<new(...a: never[]) => unknown> {
   const server = createH2();
@@ -43,14 +41,6 @@ async function serverSessionClass(): Promise<new(...a: never[]) => unknown> {
   session.destroy();
   await new Promise<void>((r) => server.close(() => r()));
   return ctor;
-}
-
-async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("the proxy frees HTTP/1.1 connections it is done with", () => {
