@@ -1,15 +1,24 @@
 // Hostile input against Weft's own HTTP/2 server framing (pkg/proxy/h2, test/support/h2-own-server.ts):
 // rapid reset, CONTINUATION flood, HPACK bombs (dynamic table and header list), oversized frames, flow-control
 // abuse (window overflow, a receive window exceeded, a zero-window stall), SETTINGS and PING floods, too many
-// settings, stream id misuse and too many streams. Each case asserts the exact GOAWAY / RST_STREAM code (or
+// settings, our SETTINGS never acknowledged, stream id misuse and too many streams. Each case asserts the exact GOAWAY / RST_STREAM code (or
 // the 431 node:http2 answers) and that the server still answers a fresh connection. test/proxy/hostile.test.ts
 // holds node:http2's face to the same floods; here the codes are exact, not "closed or refused".
 // Loopback only; every raw exchange is bounded by a deadline.
 import { connect as h2connect } from "node:http2";
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CANCEL, COMPRESSION_ERROR, ENHANCE_YOUR_CALM, FLOW_CONTROL_ERROR, FRAME_SIZE_ERROR, PROTOCOL_ERROR, REFUSED_STREAM } from "../../pkg/proxy/h2/errors.ts";
-import { CONTINUATION, DATA, END_HEADERS, END_STREAM, HEADERS, PING, PREFACE, RST_STREAM, SETTINGS, WINDOW_UPDATE } from "../../pkg/proxy/h2/frames.ts";
+import {
+  CANCEL,
+  COMPRESSION_ERROR,
+  ENHANCE_YOUR_CALM,
+  FLOW_CONTROL_ERROR,
+  FRAME_SIZE_ERROR,
+  PROTOCOL_ERROR,
+  REFUSED_STREAM,
+  SETTINGS_TIMEOUT,
+} from "../../pkg/proxy/h2/errors.ts";
+import { ACK, CONTINUATION, DATA, END_HEADERS, END_STREAM, HEADERS, PING, PREFACE, RST_STREAM, SETTINGS, WINDOW_UPDATE } from "../../pkg/proxy/h2/frames.ts";
 import { HpackDecoder } from "../../pkg/proxy/h2/hpack-decoder.ts";
 import { encodeHeaders } from "../../pkg/proxy/h2/hpack-encoder.ts";
 import { OWN_BODY, startOwnH2Server, type OwnH2Server } from "../support/h2-own-server.ts";
@@ -35,6 +44,7 @@ function block(fields: string[]): Buffer {
 const GET = (path = "/"): string[] => [":method", "GET", ":scheme", "http", ":path", path, ":authority", "x"];
 const POST = (): string[] => [":method", "POST", ":scheme", "http", ":path", "/echo", ":authority", "x"];
 const headers = (id: number, fields: string[], end = true): Buffer => frame(HEADERS, END_HEADERS | (end ? END_STREAM : 0), id, block(fields));
+const settingsAck = (): Buffer => frame(SETTINGS, ACK, 0);
 const settings = (entries: [number, number][] = []): Buffer => frame(SETTINGS, 0, 0, Buffer.concat(entries.map(([k, v]) => Buffer.concat([Buffer.from([k >> 8, k & 0xff]), u32(v)]))));
 
 interface Seen {
@@ -338,6 +348,35 @@ describe("own h2 framing: timeouts", () => {
       expect(x.goaway).toBe(0);
       expect(x.closed).toBe(true);
       await stillServing(small.port);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it("our SETTINGS never acknowledged ⇒ GOAWAY SETTINGS_TIMEOUT, even with a stream open", async () => {
+    const small = await startOwnH2Server({ settingsTimeoutMs: 300 });
+    try {
+      const x = await raw(small.port, headers(1, POST(), false), 3000);
+      expect(x.goaway).toBe(SETTINGS_TIMEOUT);
+      expect(x.closed).toBe(true);
+      // A client that acknowledges keeps its connection past the timeout.
+      const y = await raw(small.port, [settingsAck(), headers(1, POST(), false)], 1000);
+      expect(y.goaway).toBeUndefined();
+      expect(y.closed).toBe(false);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it("a connection opened after a quiet spell (no connection live, the sweep stopped) gets its full idle time", async () => {
+    const small = await startOwnH2Server({ idleTimeoutMs: 1000 });
+    try {
+      expect((await raw(small.port, headers(1, GET()), 300)).statuses().get(1)).toBe("200");
+      // No connection live: the sweep stops, and with it its clock.
+      await new Promise((r) => setTimeout(r, 1500));
+      const x = await raw(small.port, settingsAck(), 600);
+      expect(x.goaway).toBeUndefined();
+      expect(x.closed).toBe(false);
     } finally {
       await small.close();
     }

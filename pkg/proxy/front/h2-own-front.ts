@@ -1,8 +1,9 @@
 // h2-own-front: the downstream HTTP/2 face on Weft's own server framing (pkg/proxy/h2), the counterpart of
 // h2-front.ts (node:http2) for h2c prior knowledge and TLS sockets that negotiated ALPN h2: the same bounds
 // (concurrent streams, header list size and field count, 16 MB session memory, 32 settings a frame), the
-// idle session timeout (idleTimeoutMs with no open stream: GOAWAY NO_ERROR) and the unfinished header block
-// timeout (headersTimeoutMs), both kept by the server connection's sweep, and close() / destroy() for the
+// idle session timeout (idleTimeoutMs with no open stream: GOAWAY NO_ERROR), the unfinished header block
+// timeout (headersTimeoutMs) and the SETTINGS ACK timeout (headersTimeoutMs too: GOAWAY SETTINGS_TIMEOUT),
+// all kept by the server connection's sweep, and close() / destroy() for the
 // engine's drain (graceful GOAWAY: the open streams are answered, then the socket closes).
 // Each request becomes an H2OwnDownstream (h2-own-downstream.ts) handed to the stream handler.
 // Takes limits and the stream handler; gives serve(socket, tag) per connection. Must not: listen on a port,
@@ -66,6 +67,7 @@ export class H2OwnFront {
       maxHeaderFields: limits.maxHeaderCount + 8,
       idleTimeoutMs: limits.idleTimeoutMs,
       headersTimeoutMs: limits.headersTimeoutMs,
+      settingsTimeoutMs: limits.headersTimeoutMs,
     });
   }
 

@@ -36,6 +36,8 @@ export interface H2Limits {
   readonly idleTimeoutMs: number;
   /** A header block unfinished (HEADERS without END_HEADERS) this long ⇒ GOAWAY PROTOCOL_ERROR (headersTimeoutMs). */
   readonly headersTimeoutMs: number;
+  /** Our SETTINGS unacknowledged this long ⇒ GOAWAY SETTINGS_TIMEOUT (RFC 9113 §6.5.3; node:http2 waits for ever). The h2 front sets it to headersTimeoutMs: what a peer starts must be finished in that long. */
+  readonly settingsTimeoutMs: number;
 }
 
 export const defaultH2Limits: H2Limits = Object.freeze({
@@ -56,6 +58,7 @@ export const defaultH2Limits: H2Limits = Object.freeze({
   maxInvalidFrames: 1000,
   idleTimeoutMs: 60_000,
   headersTimeoutMs: 10_000,
+  settingsTimeoutMs: 10_000,
 });
 
 export function resolveH2Limits(overrides: Partial<H2Limits> | undefined): H2Limits {

@@ -1,8 +1,8 @@
 // server-conn: one server-side HTTP/2 connection (RFC 9113) on own framing over a node:net (or TLS) socket —
 // the connection preface and first SETTINGS, the stream state machine of §5.1 (idle, open, half-closed,
 // closed; odd, increasing peer stream ids; recently closed streams remembered so a late frame gets the
-// right error), SETTINGS (ranges, ACK), PING, GOAWAY (graceful: close() answers the streams already open,
-// and on error), RST_STREAM, flow control both ways (windows bounded at 2^31-1, receive windows enforced,
+// right error), SETTINGS (ranges, ACK, a timeout on the peer's ACK of ours), PING, GOAWAY (graceful: close()
+// answers the streams already open, and on error), RST_STREAM, flow control both ways (windows bounded at 2^31-1, receive windows enforced,
 // DATA queued while a send window is shut), request field validation (fields.ts) and content-length vs
 // DATA, and the limits of limits.ts (concurrent streams, header list size and fields, CONTINUATION count,
 // SETTINGS entries, unanswered ACKs, reset rate, session memory, empty frames).
@@ -22,6 +22,7 @@ import {
   NO_ERROR,
   PROTOCOL_ERROR,
   REFUSED_STREAM,
+  SETTINGS_TIMEOUT,
   STREAM_CLOSED,
 } from "./errors.ts";
 import { checkRequest, checkTrailers, type RequestHead } from "./fields.ts";
@@ -187,8 +188,11 @@ export class H2ServerConn {
   // Closing.
   private goawaySent = false;
   /** The sweep's clock when the last stream closed (or the connection opened), and when a header block began. */
-  private idleSince = sweepClock;
+  private idleSince = 0;
   private blockSince = 0;
+  /** Our SETTINGS not acknowledged yet (sent when the connection opened, at idleSince's first value). */
+  private settingsUnacked = true;
+  private readonly settingsSince: number;
   closed = false;
   /** Why the connection ended with an error (its GOAWAY code), for tests and logs. */
   errorCode = -1;
@@ -215,7 +219,9 @@ export class H2ServerConn {
     socket.on("error", () => {});
     socket.on("close", () => this.gone());
     socket.on("drain", () => this.drained());
+    // After track(): the sweep's clock is current (it stands still while no connection is live).
     track(this);
+    this.idleSince = this.settingsSince = sweepClock;
   }
 
   // --- writing ---
@@ -551,7 +557,11 @@ export class H2ServerConn {
   }
 
   private onSettings(flags: number, buf: Buffer, start: number, end: number): void {
-    if ((flags & ACK) !== 0) return this.empty();
+    if ((flags & ACK) !== 0) {
+      if (this.settingsUnacked) this.settingsUnacked = false;
+      else this.empty();
+      return;
+    }
     if ((end - start) / 6 > this.limits.maxSettingsEntries) throw new H2ConnectionError(ENHANCE_YOUR_CALM, "too many settings");
     let grown = false;
     for (let p = start; p < end; p += 6) {
@@ -740,17 +750,21 @@ export class H2ServerConn {
     this.h.onRequest(fresh, fields, endStream, never);
   }
 
-  /** The socket closed: every open stream is reset for the handler. */
-  /** Called by the sweep: an idle connection is closed gracefully, an unfinished header block (slowloris) with an error. */
+  /**
+   * Called by the sweep: an idle connection is closed gracefully; an unfinished header block (slowloris)
+   * or our SETTINGS left unacknowledged (§6.5.3) end it with an error.
+   */
   checkTimeouts(now: number): void {
     if (this.closed) {
       live.delete(this);
       return;
     }
     if (this.block !== null && now - this.blockSince > this.limits.headersTimeoutMs) return this.fail(PROTOCOL_ERROR);
+    if (this.settingsUnacked && now - this.settingsSince > this.limits.settingsTimeoutMs) return this.fail(SETTINGS_TIMEOUT);
     if (this.streams.size === 0 && !this.goawaySent && now - this.idleSince > this.limits.idleTimeoutMs) this.shutdown();
   }
 
+  /** The socket closed: every open stream is reset for the handler. */
   private gone(): void {
     live.delete(this);
     if (this.streams.size === 0 && this.closed) return;
