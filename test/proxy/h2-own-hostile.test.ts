@@ -1,7 +1,9 @@
 // Hostile input against Weft's own HTTP/2 server framing (pkg/proxy/h2, test/support/h2-own-server.ts):
 // rapid reset, CONTINUATION flood, HPACK bombs (dynamic table and header list), oversized frames, flow-control
 // abuse (window overflow, a receive window exceeded, a zero-window stall), SETTINGS and PING floods, too many
-// settings, our SETTINGS never acknowledged, stream id misuse and too many streams. Each case asserts the exact GOAWAY / RST_STREAM code (or
+// settings, our SETTINGS never acknowledged, stream id misuse and too many streams — and, the other way, late
+// frames a well-behaved client sends on streams closed long ago (more than the 1,024 the connection
+// remembers), which must not end its connection. Each case asserts the exact GOAWAY / RST_STREAM code (or
 // the 431 node:http2 answers) and that the server still answers a fresh connection. test/proxy/hostile.test.ts
 // holds node:http2's face to the same floods; here the codes are exact, not "closed or refused".
 // Loopback only; every raw exchange is bounded by a deadline.
@@ -17,6 +19,7 @@ import {
   PROTOCOL_ERROR,
   REFUSED_STREAM,
   SETTINGS_TIMEOUT,
+  STREAM_CLOSED,
 } from "../../pkg/proxy/h2/errors.ts";
 import { ACK, CONTINUATION, DATA, END_HEADERS, END_STREAM, HEADERS, PING, PREFACE, RST_STREAM, SETTINGS, WINDOW_UPDATE } from "../../pkg/proxy/h2/frames.ts";
 import { HpackDecoder } from "../../pkg/proxy/h2/hpack-decoder.ts";
@@ -418,5 +421,62 @@ describe("own h2 framing: stream id misuse", () => {
     const x = await raw(server.port, [headers(1, [...GET(), "connection", "close"]), headers(3, GET())], 500);
     expect(x.rst(1)).toBe(PROTOCOL_ERROR);
     expect(x.statuses().get(3)).toBe("200");
+  });
+});
+
+describe("own h2 framing: late frames on closed streams", () => {
+  /** `n` GET requests with END_STREAM from stream id `from` on, each answered and closed. */
+  const gets = (from: number, n: number): Buffer => Buffer.concat(Array.from({ length: n }, (_, i) => headers(from + 2 * i, GET(`/g${i}`))));
+  const trailers = (id: number): Buffer => frame(HEADERS, END_HEADERS | END_STREAM, id, block(["x-trailer", "late"]));
+
+  it("DATA, trailers, WINDOW_UPDATE and RST_STREAM on a stream we reset 1,100 streams ago are ignored", async () => {
+    const x = await raw(server.port, [
+      // Stream 1 sends more than its content-length: we reset it.
+      headers(1, [...POST(), "content-length", "1"], false),
+      frame(DATA, 0, 1, Buffer.from("xx")),
+      gets(3, 1100),
+      // What the client had in flight when our RST_STREAM crossed it.
+      frame(DATA, 0, 1, Buffer.from("late")),
+      trailers(1),
+      frame(WINDOW_UPDATE, 0, 1, u32(100)),
+      frame(RST_STREAM, 0, 1, u32(CANCEL)),
+      headers(2203, GET()),
+    ], 1500);
+    expect(x.rst(1)).toBe(PROTOCOL_ERROR);
+    expect(x.goaway).toBeUndefined();
+    expect(x.statuses().get(2203)).toBe("200");
+  });
+
+  it("a long-lived stream closing after 1,000 others does not push a newer one out of memory", async () => {
+    const x = await raw(server.port, [
+      headers(1, [...POST(), "content-length", "1"], false),
+      gets(3, 1023),
+      // Stream 2049 shares stream 1's slot in the ring: we reset it (a malformed request)…
+      headers(2049, [...GET(), "te", "gzip"]),
+      // …then stream 1, open all along, is reset too.
+      frame(DATA, 0, 1, Buffer.from("xx")),
+      // Late DATA on both.
+      frame(DATA, END_STREAM, 2049, Buffer.from("late")),
+      frame(DATA, END_STREAM, 1, Buffer.from("late")),
+      headers(2051, GET()),
+    ], 1500);
+    expect(x.rst(2049)).toBe(PROTOCOL_ERROR);
+    expect(x.rst(1)).toBe(PROTOCOL_ERROR);
+    expect(x.goaway).toBeUndefined();
+    expect(x.statuses().get(2051)).toBe("200");
+  });
+
+  it("a real violation still ends the connection: HEADERS on a skipped lower id after the ring wrapped ⇒ GOAWAY PROTOCOL_ERROR", async () => {
+    const x = await raw(server.port, [gets(1, 1101), headers(2205, GET()), headers(2203, GET())], 1500);
+    expect(x.statuses().get(2205)).toBe("200");
+    expect(x.goaway).toBe(PROTOCOL_ERROR);
+    await stillServing();
+  });
+
+  it("a real violation still ends the connection: DATA on a stream the client ended ⇒ GOAWAY STREAM_CLOSED", async () => {
+    const x = await raw(server.port, [gets(1, 3), frame(DATA, 0, 3, Buffer.from("x"))], 1500);
+    expect(x.statuses().get(3)).toBe("200");
+    expect(x.goaway).toBe(STREAM_CLOSED);
+    await stillServing();
   });
 });

@@ -1,8 +1,9 @@
 // server-conn: one server-side HTTP/2 connection (RFC 9113) on own framing over a node:net (or TLS) socket —
 // the connection preface and first SETTINGS, the stream state machine of §5.1 (idle, open, half-closed,
-// closed; odd, increasing peer stream ids; recently closed streams remembered so a late frame gets the
-// right error), SETTINGS (ranges, ACK, a timeout on the peer's ACK of ours), PING, GOAWAY (graceful: close()
-// answers the streams already open, and on error), RST_STREAM, flow control both ways (windows bounded at 2^31-1, receive windows enforced,
+// closed; odd, increasing peer stream ids; recently closed streams remembered in a fixed ring so a late frame
+// gets the right error, one on a stream closed too long ago ignored), SETTINGS (ranges, ACK, a timeout on
+// the peer's ACK of ours), PING, GOAWAY (graceful: close() answers the streams already open, and on error),
+// RST_STREAM, flow control both ways (windows bounded at 2^31-1, receive windows enforced,
 // DATA queued while a send window is shut), request field validation (fields.ts) and content-length vs
 // DATA, and the limits of limits.ts (concurrent streams, header list size and fields, CONTINUATION count,
 // SETTINGS entries, unanswered ACKs, reset rate, session memory, empty frames).
@@ -103,9 +104,13 @@ export interface H2ServerHandler {
   onWritable?(s: H2ServerStream): void;
 }
 
-/** How a recently closed stream closed: a late frame on it is answered accordingly. */
-const CLOSED_ENDED = 1, CLOSED_BY_PEER_RESET = 2, CLOSED_BY_US = 3;
-/** Recently closed streams remembered, in a ring by id (older ones are treated as closed long ago). */
+/**
+ * How a closed stream closed: a late frame on it is answered accordingly. NEVER_OPENED: an id below the
+ * last one the peer used that it skipped (closed at once, §5.1.1); FORGOTTEN: its ring slot went to a
+ * later stream, so how it closed is not known any more.
+ */
+const CLOSED_ENDED = 1, CLOSED_BY_PEER_RESET = 2, CLOSED_BY_US = 3, NEVER_OPENED = 4, FORGOTTEN = 5;
+/** Closed streams remembered, in a ring by id (slot (id >> 1) % CLOSED_MEMORY, ids only growing in a slot). */
 const CLOSED_MEMORY = 1024;
 
 const dirty: H2ServerConn[] = [];
@@ -413,16 +418,22 @@ export class H2ServerConn {
     }
   }
 
+  /**
+   * A slot only ever takes a higher id: a long-lived stream that closes after a later one of its slot is
+   * not remembered (it reads as FORGOTTEN), and an id above the one its slot holds was never opened.
+   */
   private remember(id: number, how: number): void {
     const slot = (id >>> 1) % CLOSED_MEMORY;
+    if (id < this.closedIds[slot]!) return;
     this.closedIds[slot] = id;
     this.closedHow[slot] = how;
   }
 
-  /** How stream id closed, if it is still remembered. */
-  private closedAs(id: number): number | undefined {
+  /** How stream id (not idle, not open) closed: one of the CLOSED_* kinds, NEVER_OPENED or FORGOTTEN. */
+  private closedAs(id: number): number {
     const slot = (id >>> 1) % CLOSED_MEMORY;
-    return this.closedIds[slot] === id ? this.closedHow[slot] : undefined;
+    const held = this.closedIds[slot]!;
+    return held === id ? this.closedHow[slot]! : held > id ? FORGOTTEN : NEVER_OPENED;
   }
 
   /** Graceful GOAWAY: no new stream is accepted, the open ones are answered, then the socket closes. */
@@ -633,12 +644,16 @@ export class H2ServerConn {
     this.resetCounted();
   }
 
-  /** A frame on stream id that is not open: the error §5.1 gives it (DATA / HEADERS), or none (ignored). */
+  /**
+   * A frame on stream id that is not open: the error §5.1 gives it (DATA / HEADERS), or none (ignored).
+   * A stream closed too long ago to be remembered is given the benefit of the doubt, as nghttp2 does: the
+   * frame may have crossed our RST_STREAM (§5.1: it may be ignored).
+   */
   private notOpen(id: number, what: string): void {
     if (this.isIdle(id)) throw new H2ConnectionError(PROTOCOL_ERROR, `${what} on an idle stream`);
     const how = this.closedAs(id);
-    if (how === undefined) throw new H2ConnectionError(PROTOCOL_ERROR, `${what} on a stream never opened or long closed`);
-    if (how === CLOSED_BY_US) return; // frames in flight when we reset it
+    if (how === NEVER_OPENED) throw new H2ConnectionError(PROTOCOL_ERROR, `${what} on a stream never opened`);
+    if (how === CLOSED_BY_US || how === FORGOTTEN) return; // frames in flight when we reset it
     if (how === CLOSED_BY_PEER_RESET) throw new H2StreamError(id, STREAM_CLOSED, `${what} after RST_STREAM`);
     throw new H2ConnectionError(STREAM_CLOSED, `${what} on a closed stream`);
   }
