@@ -1,10 +1,12 @@
 // h2-downstream: an HTTP/2 server stream (node's stream API, without the compat request/response objects)
-// as the stack's Downstream. Takes the stream and its request headers; gives head/write/end/trailers-only/
+// as the stack's Downstream; the request's trailers, if any, go with its body to the upstream
+// (request-trailers.ts). Takes the stream and its request headers; gives head/write/end/trailers-only/
 // reset with a single-response guarantee. Must not: decide anything about routing or status codes.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import type { ServerHttp2Stream } from "node:http2";
 import type { Readable } from "node:stream";
 import type { Downstream } from "../downstream.ts";
+import { keepRequestTrailers } from "../request-trailers.ts";
 import { ExchangeBase } from "./exchange-base.ts";
 
 /**
@@ -23,6 +25,11 @@ function streamClosed(this: ServedStream): void {
   down?.closed();
 }
 
+/** The request's trailers (emitted before its body's end): kept with the body for the upstream. */
+function trailersIn(this: ServedStream, trailers: IncomingHttpHeaders): void {
+  keepRequestTrailers(this, trailers);
+}
+
 /** Trailers (gRPC status) go out when the stream asks for them, once the body ended. */
 function wantTrailers(this: ServedStream): void {
   if (!this.destroyed) this.sendTrailers(this[trailersOf] ?? {});
@@ -39,6 +46,7 @@ export class H2Downstream extends ExchangeBase implements Downstream {
     this.stream = stream;
     (stream as ServedStream)[downstreamOf] = this;
     stream.on("close", streamClosed);
+    if (!stream.endAfterHeaders) stream.on("trailers", trailersIn);
   }
   /** The stream closed (its one close listener calls this): the close callbacks run. */
   closed(): void {

@@ -1,6 +1,7 @@
 // h2-own-downstream: a stream of Weft's own HTTP/2 server framing (pkg/proxy/h2) as the stack's Downstream,
 // the counterpart of h2-downstream.ts (node:http2). The request body is a Readable whose bytes reopen the
-// stream's receive window only as they are read (back-pressure to the client); the answer goes out as
+// stream's receive window only as they are read (back-pressure to the client), and carries the request's
+// trailers, if it had any, to the upstream (request-trailers.ts); the answer goes out as
 // HEADERS (:status first), DATA within the send windows (write() gives false while a window is shut or the
 // connection holds its session memory; onDrain runs once it opens), and trailers (gRPC) or trailers-only.
 // Fields the client sent never-indexed are listed under node's `sensitiveHeaders` on the request headers, as
@@ -13,6 +14,7 @@ import { Readable } from "node:stream";
 import type { Downstream } from "../downstream.ts";
 import { CANCEL, INTERNAL_ERROR, NO_ERROR } from "../h2/errors.ts";
 import type { H2ServerStream } from "../h2/server-conn.ts";
+import { keepRequestTrailers } from "../request-trailers.ts";
 import { ExchangeBase } from "./exchange-base.ts";
 
 const ignore = (): void => {};
@@ -129,6 +131,8 @@ export class H2OwnDownstream extends ExchangeBase implements Downstream {
   /** Data received before anyone asked for the body (rare: the body is asked for at once). */
   private early: Buffer[] | undefined;
   private earlyEnd = false;
+  /** Trailers that ended the request before anyone asked for the body. */
+  private earlyTrailers: string[] | undefined;
   private drainFns: (() => void)[] | undefined;
   private isClosed = false;
   /** head() said trailers may follow: only then does end() send the ones it is given (as node's waitForTrailers). */
@@ -152,6 +156,7 @@ export class H2OwnDownstream extends ExchangeBase implements Downstream {
       const early = this.early;
       this.early = undefined;
       if (early !== undefined) { for (const c of early) this.pushData(b, c); }
+      if (this.earlyTrailers !== undefined) keepRequestTrailers(b, headersOf(this.earlyTrailers, null));
       if (this.earlyEnd) b.push(null);
     }
     return b;
@@ -175,8 +180,11 @@ export class H2OwnDownstream extends ExchangeBase implements Downstream {
     else b.held += chunk.length;
   }
 
-  /** The request's trailers arrived: its body is over (the trailers themselves are not passed on). */
-  trailersIn(): void {
+  /** The request's trailers arrived: its body is over; they go with it (request-trailers.ts) to the upstream. */
+  trailersIn(fields: string[]): void {
+    const b = this.bodyStream;
+    if (b !== undefined) keepRequestTrailers(b, headersOf(fields, null));
+    else this.earlyTrailers = fields;
     this.data(EMPTY, true);
   }
 

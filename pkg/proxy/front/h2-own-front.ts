@@ -40,8 +40,8 @@ class OwnConn implements H2ServerHandler {
     // The buffer is the socket's read: the body keeps its own copy.
     of(s)?.data(Buffer.from(buf.subarray(start, end)), endStream);
   }
-  onTrailers(s: H2ServerStream, _fields: string[]): void {
-    of(s)?.trailersIn();
+  onTrailers(s: H2ServerStream, fields: string[]): void {
+    of(s)?.trailersIn(fields);
   }
   onReset(s: H2ServerStream, code: number): void {
     of(s)?.resetByPeer(code);

@@ -36,7 +36,7 @@ export interface H2Limits {
   readonly idleTimeoutMs: number;
   /** A header block unfinished (HEADERS without END_HEADERS) this long ⇒ GOAWAY PROTOCOL_ERROR (headersTimeoutMs). */
   readonly headersTimeoutMs: number;
-  /** Our SETTINGS unacknowledged this long ⇒ GOAWAY SETTINGS_TIMEOUT (RFC 9113 §6.5.3; node:http2 waits for ever). The h2 front sets it to headersTimeoutMs: what a peer starts must be finished in that long. */
+  /** Our SETTINGS unacknowledged this long ⇒ GOAWAY SETTINGS_TIMEOUT (RFC 9113 §6.5.3; node:http2 has no such timeout). The h2 front sets it to headersTimeoutMs: what a peer starts must be finished in that long. */
   readonly settingsTimeoutMs: number;
 }
 

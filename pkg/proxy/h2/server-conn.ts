@@ -105,6 +105,19 @@ export interface H2ServerHandler {
 }
 
 /**
+ * A content-length in trailers, as nghttp2 (node's face) reads it: a second one when the head had one, else
+ * it must give the body's length (a stream error otherwise).
+ */
+function trailerLength(id: number, fields: readonly string[], headLength: number, received: number): void {
+  for (let i = 0; i < fields.length; i += 2) {
+    if (fields[i] !== "content-length") continue;
+    const v = fields[i + 1]!;
+    if (headLength >= 0 || !/^[0-9]{1,15}$/.test(v) || Number(v) !== received) throw new H2StreamError(id, PROTOCOL_ERROR, "content-length in trailers");
+    headLength = received;
+  }
+}
+
+/**
  * How a closed stream closed: a late frame on it is answered accordingly. NEVER_OPENED: an id below the
  * last one the peer used that it skipped (closed at once, §5.1.1); FORGOTTEN: its ring slot went to a
  * later stream, so how it closed is not known any more.
@@ -730,6 +743,7 @@ export class H2ServerConn {
       if (tooLarge) throw new H2StreamError(id, PROTOCOL_ERROR, "trailers too large");
       checkTrailers(id, fields);
       if (s.head.contentLength >= 0 && s.received !== s.head.contentLength) throw new H2StreamError(id, PROTOCOL_ERROR, "content-length mismatch");
+      trailerLength(id, fields, s.head.contentLength, s.received);
       s.remoteEnded = true;
       this.h.onTrailers(s, fields);
       if (s.localEnded) this.close(s, CLOSED_ENDED);

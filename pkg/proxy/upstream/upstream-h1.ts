@@ -2,7 +2,8 @@
 // meshed endpoint, as the caller dials): the response head (status, headers, a streamed Readable body,
 // trailers), reported as the connection reads it (or as a promise), plus abort(). The request head is rendered here
 // (names must be tokens, values free of CR/LF/NUL: ERR_INVALID_* otherwise); a Buffer body goes out with
-// its Content-Length in the same write, a streamed body with the client's Content-Length or chunked. The
+// its Content-Length in the same write, a streamed body with the client's Content-Length or chunked (then
+// with the request's trailers, request-trailers.ts, in its last chunk). The
 // response streams out with backpressure (the connection pauses until the body is read). A kept-alive
 // connection the peer closed before any answer byte gives a failure marked `staleConnection`; whether to
 // send the request again is the caller's decision (forward: it counts as a try). Errors go through the
@@ -15,6 +16,7 @@ import { H1Answer } from "./h1-answer.ts";
 import { checkValue, fieldLines, headersOf } from "../h1/h1-headers.ts";
 import type { H1UpstreamConn, ResponseSink } from "./h1-upstream-conn.ts";
 import { resumptionRefused } from "./mesh-sessions.ts";
+import { requestTrailers } from "../request-trailers.ts";
 import type { Dialed, H1Pool } from "./pool-h1.ts";
 import { failure, type ProxyFailureError } from "../rescue.ts";
 import type { Readable } from "node:stream";
@@ -39,6 +41,17 @@ function requestHead(req: UpstreamRequest, bodyLength: number | undefined, chunk
   if (bodyLength !== undefined) text += `content-length: ${bodyLength}\r\n`;
   if (chunked) text += "transfer-encoding: chunked\r\n";
   return `${text}\r\n`;
+}
+
+/** The request's trailers (request-trailers.ts) as the last chunk's trailer section; none when a field would not render. */
+function trailerLines(body: Readable): string {
+  const t = requestTrailers(body);
+  if (t === undefined) return "";
+  try {
+    return fieldLines(t);
+  } catch {
+    return "";
+  }
 }
 
 /** One attempt over a pooled connection under `key` (a new one from `dial` when none is idle). */
@@ -208,7 +221,7 @@ class H1Try implements Attempt, ResponseSink {
     };
     const onEnd = () => {
       this.detach?.();
-      if (chunked) c.write("0\r\n\r\n");
+      if (chunked) c.write(`0\r\n${trailerLines(streamed)}\r\n`);
       c.requestFinished();
     };
     const onError = () => {

@@ -4,6 +4,8 @@
 // inside is chosen as for any endpoint: HTTP/2 for h2c and gRPC clusters (and gRPC requests to a
 // cluster of no known protocol), HTTP/1.1 otherwise — a pool of long-lived mTLS connections, ALPN
 // ["http/1.1", "weft-http/1.1"], which every Weft inbound sidecar negotiates (docs/proxy.md, "The mesh hop").
+// A streamed request body that is not gRPC's (gRPC requests carry no trailers) ends with the request's
+// trailers (request-trailers.ts), or an empty END_STREAM DATA frame when it had none.
 // Takes a target and a request; gives a promise of the response head plus abort() (which settles an
 // unanswered attempt with a failure, so no caller waits forever).
 // Errors are ProxyFailureError: upstream_connect (never reached the peer), upstream_reset, upstream_tls.
@@ -18,6 +20,7 @@ import { sansMatchIdentity } from "../../util/spiffe-san.ts";
 import { MESH_ALPN_PROTOCOLS, type MeshTlsMaterial } from "../engine-types.ts";
 import { endpointKey } from "../endpoint-key.ts";
 import { meshSecureContext } from "../mesh-secure-context.ts";
+import { requestTrailers } from "../request-trailers.ts";
 import { plainDial, type Dialed, type H1Pool } from "./pool-h1.ts";
 import type { H2Pool } from "./pool-h2.ts";
 import { failure, ProxyFailureError } from "../rescue.ts";
@@ -238,9 +241,15 @@ export class Upstream {
         return;
       }
       const headers = requestFieldList(req, target.meshIdentity !== undefined ? "https" : "http");
+      const ct = req.headers["content-type"];
+      const options = {
+        endStream: req.body === undefined,
+        // A streamed body may end with trailers (not gRPC's): the stream waits for them.
+        waitForTrailers: req.body !== undefined && !Buffer.isBuffer(req.body) && !(typeof ct === "string" && ct.startsWith("application/grpc")),
+      };
       let stream: ClientHttp2Stream;
       try {
-        stream = session.request(headers, { endStream: req.body === undefined });
+        stream = session.request(headers, options);
       } catch (e) {
         // A pooled session that just got GOAWAY or died: drop it and open a fresh one once.
         const code = (e as { code?: string }).code;
@@ -248,7 +257,7 @@ export class Upstream {
           this.h2.evict((k) => k.endsWith(`|${endpointKey(target.address, target.port)}`));
           try {
             session = this.session(target);
-            stream = session.request(headers, { endStream: req.body === undefined });
+            stream = session.request(headers, options);
           } catch (e2) {
             reject(classify(e2, this.connectedSessions.has(session)));
             return;
@@ -259,6 +268,7 @@ export class Upstream {
         }
       }
       call = new H2Call(stream, session, req.body, resolve, reject, this.h2Failure);
+      if (options.waitForTrailers) stream.on("wantTrailers", streamWantTrailers);
     });
     return { response, report: (to) => void response.then((r) => to.answer(r), (e: unknown) => to.fail(e)), abort: () => call?.abort() };
   }
@@ -297,7 +307,7 @@ class H2Call {
   trailers: IncomingHttpHeaders | undefined;
   private readonly stream: CalledStream;
   private readonly session: ClientHttp2Session;
-  private readonly body: Buffer | Readable | undefined;
+  readonly body: Buffer | Readable | undefined;
   private readonly resolve: (r: UpstreamResponse) => void;
   private readonly reject: (e: ProxyFailureError) => void;
   private readonly why: (session: ClientHttp2Session, e: unknown) => ProxyFailureError;
@@ -360,6 +370,22 @@ function streamTrailers(this: CalledStream, t: IncomingHttpHeaders): void {
 
 function streamResponse(this: CalledStream, h: IncomingHttpHeaders, flags: number): void {
   this[callOf]?.answered(h, flags);
+}
+
+/** The streamed body ended: its request's trailers, or none (node then ends the stream with an empty DATA frame). */
+function streamWantTrailers(this: CalledStream): void {
+  const body = this[callOf]?.body;
+  const t = body !== undefined && !Buffer.isBuffer(body) ? requestTrailers(body) : undefined;
+  try {
+    this.sendTrailers(t ?? {});
+  } catch {
+    // A field node refuses: the stream still ends, without trailers (or it closed meanwhile).
+    try {
+      this.sendTrailers({});
+    } catch {
+      // The stream closed meanwhile: nothing to end.
+    }
+  }
 }
 
 function streamError(this: CalledStream, e: unknown): void {
