@@ -11,7 +11,10 @@
 // Bounded: stops after <warmup>+<count> requests or <maxSeconds>, whichever first; in-flight requests are capped.
 // Args: <port> <rate> <count> <maxSeconds> [warmup=0] [protocol=http1]. Loopback only. Prints one JSON line
 // {requests, errors, non2xx (non-OK for gRPC; not_ok counts them by status), late (sent > 2 ms after due), p50_us, p99_us, p999_us, max_us,
-// due_p99_us, due_p999_us} and exits.
+// due_p99_us, due_p999_us} and exits. BENCH_TAIL_REQS=<file>: also writes one line per measured request,
+// "<sent µs on the monotonic clock> <latency µs> <requests sent in the same tick> <in flight before it>"
+// (tail-tally.ts matches the slowest to the sidecars' GC pauses).
+import { writeFileSync } from "node:fs";
 import { connect, type ClientHttp2Session } from "node:http2";
 import { Pool } from "undici";
 
@@ -33,6 +36,11 @@ const t0 = performance.now();
 const deadline = t0 + maxSeconds * 1000;
 const total = warmup + count;
 let measuredFrom = t0;
+const tailFile = process.env.BENCH_TAIL_REQS;
+/** BENCH_TAIL_REQS: per measured request, sent (monotonic µs), latency µs, batch size, in flight before it. */
+const tail: string[] = [];
+const originUs = Number(process.hrtime.bigint() / 1000n) - performance.now() * 1000;
+let batch = 0;
 
 /** Answers that were not OK, by status (HTTP status, or "grpc-<status>"). */
 const bad: Record<string, number> = {};
@@ -95,6 +103,7 @@ function grpcSender(): { send: Send; close(): Promise<void> } {
 const sender = protocol === "grpc" ? grpcSender() : http1Sender();
 
 function fire(due: number, counted: boolean): void {
+  const before = inflight, inBatch = batch;
   inflight++;
   const sent = performance.now();
   if (counted && sent - due > 2) late++;
@@ -110,6 +119,7 @@ function fire(due: number, counted: boolean): void {
     }
     const end = performance.now();
     lat.push((end - sent) * 1000);
+    if (tailFile !== undefined) tail.push(`${Math.round(originUs + sent * 1000)} ${Math.round((end - sent) * 1000)} ${inBatch} ${before}`);
     dueLat.push((end - due) * 1000);
   }, () => {
     if (settled) return;
@@ -126,6 +136,9 @@ await new Promise<void>((done) => {
       done();
       return;
     }
+    let due = issued;
+    while (due < total && t0 + (due * 1000) / rate <= now) due++;
+    batch = Math.min(due, total) - issued;
     while (issued < total && t0 + (issued * 1000) / rate <= now && inflight < maxInflight) {
       if (issued === warmup) {
         measuredFrom = performance.now();
@@ -149,5 +162,6 @@ process.stdout.write(
       max_us: Math.round(lat[lat.length - 1] ?? NaN), due_p99_us: pct(99, dueLat), due_p999_us: pct(99.9, dueLat), ...(non2xx > 0 ? { not_ok: bad } : {}) })
   }\n`,
 );
+if (tailFile !== undefined && tailFile !== "") writeFileSync(tailFile, `${tail.join("\n")}\n`);
 await sender.close();
 process.exit(0);

@@ -22,7 +22,10 @@
 // adds an HTTP/1.1 pair whose Service caps the outbound's connections at N, BENCH_CPU_PROF=<dir>
 // has every Weft sidecar write a V8 CPU profile under <dir>/<scenario>/<role>/, BENCH_GC_TRACE=1 adds each Weft sidecar's
 // promoted bytes per request, GC pauses and collections (gc-tally.ts) to its lines; a Weft pair's line counts the mesh mTLS
-// handshakes of its measured part (mesh_handshakes, mesh-tally.ts). Certificates come from a test CA made here.
+// handshakes of its measured part (mesh_handshakes, mesh-tally.ts). Every line gives each proxy's time
+// waiting for a CPU per request (run_queue_wait_us_per_req, /proc schedstat). BENCH_TAIL_TRACE=<dir> has the generator
+// record every measured request and each Weft sidecar, the llhttp floor's processes and the generator record their GC
+// pauses (tail-probe.ts), and adds what the slowest 1% have in common to the line (tail, tail-tally.ts). Certificates come from a test CA made here.
 // BENCH_PACED_ROUNDS (default 3) rounds of all scenarios in the same order; per scenario and round one JSON
 // line: latency percentiles, added latency over that round's direct run of the same protocol, CPU µs per
 // request, idle and peak RSS (kB), peak anonymous RSS, peak private (smaps_rollup Private_*) and peak PSS
@@ -41,8 +44,9 @@ import { kill } from "../../test/support/child-processes.ts";
 import { GC_TRACE_FLAG, gcTally, type GcTally } from "./gc-tally.ts";
 import { meshTally, type MeshTally } from "./mesh-tally.ts";
 import { emitPacedAb, emitPacedGoals, type RoundResult } from "./paced-goals.ts";
-import { openFds, procKb } from "./proc-kb.ts";
+import { openFds, procKb, runQueueWaitUs, smapsKb } from "./proc-kb.ts";
 import { haproxyMtlsPair, nginxMtlsPair, type PairFiles } from "./reference-proxies.ts";
+import { tailTally } from "./tail-tally.ts";
 
 export interface PacedDeps {
   root: string;
@@ -170,6 +174,15 @@ const gcTrace = (): string[] => (process.env.BENCH_GC_TRACE === "1" ? [GC_TRACE_
 
 const stop = (c: ChildProcess): Promise<void> => kill(c, 2000);
 
+/** BENCH_PACED_SMAPS: how often private memory and PSS are read ("peak", the default; "every"; "alternate"). */
+const smapsMode = (): string => process.env.BENCH_PACED_SMAPS ?? "peak";
+
+/** BENCH_TAIL_TRACE=<dir>: the directory for the tail records, or undefined. */
+const tailDir = (): string | undefined => (process.env.BENCH_TAIL_TRACE === undefined || process.env.BENCH_TAIL_TRACE === "" ? undefined : process.env.BENCH_TAIL_TRACE);
+const PROBE = join(import.meta.dirname, "tail-probe.ts");
+/** Node arguments that preload the GC probe (BENCH_TAIL_TRACE only). */
+const tailArgs = (): string[] => (tailDir() === undefined ? [] : ["--import", PROBE]);
+
 export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol[]): Promise<void> {
   const rate = Number(process.env.BENCH_RATE ?? 1000);
   const seconds = Number(process.env.BENCH_PACED_SECONDS ?? 5);
@@ -183,28 +196,49 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
   // keeps optimizing a sidecar for several seconds at this rate, and 1 s left its CPU still falling) warm the
   // generator, its connections and the proxies on the same schedule; CPU counts from its "warm" line.
   const warm = Math.round(rate * Number(process.env.BENCH_PACED_WARM_SECONDS ?? 5));
-  const paced = async (port: number, protocol: Protocol, proxies: Proxies, gc: Record<string, GcTally>, mesh: MeshTally | undefined) => {
+  const paced = async (port: number, protocol: Protocol, proxies: Proxies, gc: Record<string, GcTally>, mesh: MeshTally | undefined, tail: string | undefined) => {
     let before: Record<string, number> = {};
+    let waitBefore: Record<string, number> = {};
+    const waits = () => Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, runQueueWaitUs(p)]));
     const snapshot = () => {
       before = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, d.cpuTicks(p)]));
+      waitBefore = waits();
       for (const t of Object.values(gc)) t.mark();
       mesh?.mark();
     };
     snapshot();
     const peak: Record<string, number> = {}, peakAnon: Record<string, number> = {}, peakPss: Record<string, number> = {}, peakPrivate: Record<string, number> = {},
       peakFds: Record<string, number> = {};
-    const sample = () => {
+    // BENCH_TAIL_TRACE: when the sampler read /proc (smaps_rollup of a node process takes ~1.4 ms of kernel time).
+    const samples: string[] = [];
+    // Private memory and PSS come from smaps_rollup, whose read costs a node process ~2 ms of kernel time
+    // (smapsKb): read at the first sample, whenever a proxy's anonymous RSS (cheap, /proc status) is 256 kB
+    // above where it was at its last smaps read, and at the end, not every 250 ms (BENCH_PACED_SMAPS=every:
+    // every sample, as before; "alternate": every sample in odd rounds only, for an A/B of the two).
+    const smapsEvery = smapsMode() === "every" || (smapsMode() === "alternate" && round % 2 === 1);
+    const anonAtSmaps: Record<string, number> = {};
+    const sample = (last = false) => {
+      const t0 = tail === undefined ? 0 : Number(process.hrtime.bigint() / 1000n);
       for (const [k, p] of Object.entries(proxies)) {
         peak[k] = Math.max(peak[k] ?? 0, procKb(p, "VmRSS"));
-        peakAnon[k] = Math.max(peakAnon[k] ?? 0, procKb(p, "RssAnon"));
-        peakPss[k] = Math.max(peakPss[k] ?? 0, procKb(p, "Pss"));
-        peakPrivate[k] = Math.max(peakPrivate[k] ?? 0, procKb(p, "Private"));
+        const anon = procKb(p, "RssAnon");
+        peakAnon[k] = Math.max(peakAnon[k] ?? 0, anon);
+        if (smapsEvery || last || anonAtSmaps[k] === undefined || anon > anonAtSmaps[k] + 256) {
+          anonAtSmaps[k] = anon;
+          const m = smapsKb(p);
+          peakPss[k] = Math.max(peakPss[k] ?? 0, m.pss);
+          peakPrivate[k] = Math.max(peakPrivate[k] ?? 0, m.private);
+        }
         peakFds[k] = Math.max(peakFds[k] ?? 0, openFds(p));
       }
+      if (tail !== undefined) samples.push(`${t0} ${Number(process.hrtime.bigint() / 1000n) - t0} p`);
     };
-    const sampler = setInterval(sample, 250);
-    const child = spawn(d.nodeBin, [join(d.root, "benchmarks/proxy/bench-paced.ts"), String(port), String(rate), String(count), String((count + warm) / rate + 10), String(warm), protocol], {
+    const sampler = setInterval(() => sample(), 250);
+    const tailEnv = tail === undefined ? {} : { env: { ...process.env, BENCH_TAIL_REQS: `${tail}-reqs`, BENCH_TAIL_OUT: `${tail}-generator` } };
+    const child = spawn(d.nodeBin, [...(tail === undefined ? [] : tailArgs()), join(d.root, "benchmarks/proxy/bench-paced.ts"), String(port), String(rate), String(count),
+      String((count + warm) / rate + 10), String(warm), protocol], {
       stdio: ["ignore", "pipe", "pipe"],
+      ...tailEnv,
     });
     child.stderr.resume();
     let out = "";
@@ -213,17 +247,37 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
       out += c.toString();
       if (!had && out.includes("warm\n")) snapshot();
     });
+    // Read as the generator's result arrives (the end of the measured part).
+    let waitAfter: Record<string, number> = {};
+    child.stdout.on("data", () => {
+      if (out.includes("}\n")) waitAfter = waits();
+    });
     await new Promise<void>((r) => child.once("exit", () => r()));
     clearInterval(sampler);
-    sample();
+    sample(true);
+    if (tail !== undefined) writeFileSync(`${tail}-sampler`, `${samples.join("\n")}\n`);
     const res = JSON.parse(out.split("\n").find((l) => l.startsWith("{")) ?? "{}") as Record<string, number>;
     const cpu: Record<string, number> = {};
     for (const [k, p] of Object.entries(proxies)) cpu[k] = Math.round(((d.cpuTicks(p) - before[k]!) / d.ticksPerSecond) * 1e6 / Math.max(1, res.requests ?? 0) * 10) / 10;
-    return { res, cpu, peak, peakAnon, peakPss, peakPrivate, peakFds };
+    const wait = Object.fromEntries(Object.entries(waitAfter).map(([k, v]) => [k, Math.round(((v - (waitBefore[k] ?? 0)) / Math.max(1, res.requests ?? 0)) * 10) / 10]));
+    return { res, cpu, peak, peakAnon, peakPss, peakPrivate, peakFds, wait };
   };
 
   const direct: Partial<Record<Protocol, Record<string, number>>> = {};
   let round = 0;
+  /** BENCH_TAIL_TRACE: the path prefix of a scenario's tail records in this round. */
+  const tailOf = (name: string): string | undefined => {
+    const dir = tailDir();
+    if (dir === undefined) return undefined;
+    mkdirSync(dir, { recursive: true });
+    return join(dir, `${name.replace(/[^\w.-]/g, "_")}-r${round}`);
+  };
+  /** Sets BENCH_TAIL_OUT for a process of `name`'s pair about to be spawned (startChild passes this process's environment). */
+  const probeOut = (name: string, role: string) => {
+    const t = tailOf(name);
+    if (t === undefined) delete process.env.BENCH_TAIL_OUT;
+    else process.env.BENCH_TAIL_OUT = `${t}-${role}`;
+  };
   /** Per scenario, one entry per round. */
   const results = new Map<string, RoundResult[]>();
   // BENCH_PACED_ONLY="weft-sidecar-pair-tracing-off,nginx-mtls-pair": run only those scenarios (the direct runs always).
@@ -233,7 +287,8 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
     mesh?: MeshTally) => {
     const idle = Object.fromEntries(Object.entries(proxies).map(([k, p]) => [k, procKb(p, "VmRSS")]));
     const spans0 = spans?.() ?? 0;
-    const { res, cpu, peak, peakAnon, peakPss, peakPrivate, peakFds } = await paced(port, protocol, proxies, gc, mesh);
+    const tail = tailOf(name);
+    const { res, cpu, peak, peakAnon, peakPss, peakPrivate, peakFds, wait } = await paced(port, protocol, proxies, gc, mesh, tail);
     const base = direct[protocol];
     const out: Record<string, unknown> = { bench: "proxy-paced", scenario: name, protocol, round, rate, ...extra, ...res };
     // A run that did not answer every request (a stalled machine, a broken proxy) has no latency figures:
@@ -247,6 +302,8 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
     }
     out.cpu_us_per_req = cpu;
     out.cpu_us_per_req_total = Math.round(Object.values(cpu).reduce((a, b) => a + b, 0) * 10) / 10;
+    // Time each process (all its threads) waited for a CPU, per request: the scheduler's share of the latency.
+    out.run_queue_wait_us_per_req = wait;
     out.rss_kb_idle = idle;
     out.rss_kb_peak = peak;
     out.rss_anon_kb_peak = peakAnon;
@@ -259,6 +316,13 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
     // New mesh mTLS connections (full handshakes) during the measured part (mesh-tally.ts).
     if (mesh !== undefined) out.mesh_handshakes = mesh.since();
     if (Object.keys(gc).length > 0) out.gc = Object.fromEntries(Object.entries(gc).map(([k, t]) => [k, t.since(res.requests ?? 0)]));
+    if (tail !== undefined) {
+      // The probes flush every 100 ms.
+      await new Promise((r) => setTimeout(r, 300));
+      out.tail = tailTally(`${tail}-reqs`, { ...Object.fromEntries(Object.keys(proxies).map((k) => [k, `${tail}-${k}`])), generator: `${tail}-generator`, origin: join(tailDir()!, "origin"),
+        sampler: `${tail}-sampler` });
+    }
+    if (smapsMode() !== "peak") out.smaps_sampling = smapsMode() === "every" || round % 2 === 1 ? "every" : "peak";
     out.loadavg = loadavg().map((x) => Math.round(x * 100) / 100);
     d.emit(out);
     const list = results.get(name) ?? [];
@@ -357,10 +421,13 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
           // startChild spawns with this process's environment: a variant's entries are set around its spawns.
           const saved = Object.fromEntries(Object.keys(env ?? {}).map((k) => [k, process.env[k]]));
           Object.assign(process.env, env);
-          const b = d.startChild(d.nodeBin, [...flags, ...gcTrace(), ...cpuProf(name, "inbound"), entry, cfgB]);
+          probeOut(name, "inbound");
+          const b = d.startChild(d.nodeBin, [...flags, ...gcTrace(), ...tailArgs(), ...cpuProf(name, "inbound"), entry, cfgB]);
           const { port: bPort, pid: bPid } = await d.firstJsonLine(b);
           const cfgA = f(`sidecar-a-${name}.json`, JSON.stringify({ role: "outbound", port: bPort, mat: mat(leafA, idA), peerIdentity: idB, ratio, otlpPort, protocol: vp, clusterLimits }));
-          const a = d.startChild(d.nodeBin, [...flags, ...gcTrace(), ...cpuProf(name, "outbound"), entry, cfgA]);
+          probeOut(name, "outbound");
+          const a = d.startChild(d.nodeBin, [...flags, ...gcTrace(), ...tailArgs(), ...cpuProf(name, "outbound"), entry, cfgA]);
+          delete process.env.BENCH_TAIL_OUT;
           for (const [k, v] of Object.entries(saved))
             if (v === undefined) delete process.env[k];
             else process.env[k] = v;
@@ -388,10 +455,13 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
         }
         if (protocol === "http1" && process.env.BENCH_FLAG_SETS_ONLY !== "1" && chosen("llhttp-minimal-mtls-pair")) {
           // The floor for a pair built as Weft's is: llhttp on both sides, pooled HTTP/1.1 over mTLS between them.
-          const lb = d.startChild(d.nodeBin, [...SHIPPED, llEntry, minB]);
+          probeOut("llhttp-minimal-mtls-pair", "inbound");
+          const lb = d.startChild(d.nodeBin, [...SHIPPED, ...tailArgs(), llEntry, minB]);
           const { port: lbPort, pid: lbPid } = await d.firstJsonLine(lb);
           const llA = f("ll-a.json", JSON.stringify({ role: "outbound", port: lbPort, keyPem: cli.keyPem, certPem: cli.certPem, caPem: ca.certPem }));
-          const la = d.startChild(d.nodeBin, [...SHIPPED, llEntry, llA]);
+          probeOut("llhttp-minimal-mtls-pair", "outbound");
+          const la = d.startChild(d.nodeBin, [...SHIPPED, ...tailArgs(), llEntry, llA]);
+          delete process.env.BENCH_TAIL_OUT;
           const { port: laPort, pid: laPid } = await d.firstJsonLine(la);
           await scenario("llhttp-minimal-mtls-pair", "http1", laPort!, { outbound: [laPid!], inbound: [lbPid!] });
           await stop(la);

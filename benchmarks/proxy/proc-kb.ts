@@ -53,3 +53,41 @@ export function cpuTicks(pids: readonly number[]): number {
   }
   return t;
 }
+
+/**
+ * Time `pids` (all their threads) spent waiting on a run queue so far, in µs (/proc/<pid>/task/<tid>/schedstat,
+ * second field): on a shared machine, the part of a request's latency that is the scheduler's, not the
+ * process's. Threads that ended are not counted.
+ */
+export function runQueueWaitUs(pids: readonly number[]): number {
+  let ns = 0;
+  for (const p of pids) {
+    try {
+      for (const t of readdirSync(`/proc/${p}/task`)) {
+        try {
+          ns += Number(readFileSync(`/proc/${p}/task/${t}/schedstat`, "utf8").split(" ")[1] ?? 0);
+        } catch { /* gone */ }
+      }
+    } catch { /* gone */ }
+  }
+  return Math.round(ns / 1000);
+}
+
+/**
+ * `Pss` and `Private` (as procKb gives them) from ONE read of smaps_rollup per process. That read walks the
+ * page tables of the whole address space: ~2 ms of kernel time for a node process (its V8 heap
+ * reservation is over 1 GB of mappings), ~0.1 ms for nginx, so a sampler that reads it often slows the
+ * proxies it measures, node's far more than nginx's (docs/proxy.md, "What the pair's tail is made of").
+ */
+export function smapsKb(pids: readonly number[]): { pss: number; private: number } {
+  let pss = 0, priv = 0;
+  for (const p of pids) {
+    try {
+      const text = readFileSync(`/proc/${p}/smaps_rollup`, "utf8");
+      const kb = (l: string) => Number(new RegExp(`^${l}:\\s+(\\d+)`, "m").exec(text)?.[1] ?? 0);
+      pss += kb("Pss");
+      priv += kb("Private_Clean") + kb("Private_Dirty");
+    } catch { /* gone */ }
+  }
+  return { pss, private: priv };
+}

@@ -22,7 +22,7 @@
 // pair (HTTP/1.1 with tracing off / 1% / 100%, OTLP to an in-bench receiver): added p50/p99/p99.9 latency
 // over direct, CPU µs/request, RSS, private memory and PSS per proxy, and the goal lines (paced-goals.ts).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -236,7 +236,15 @@ async function main(): Promise<void> {
     emit({ bench: "proxy", error: "wrk missing: run benchmarks/proxy/setup.sh" });
     return;
   }
-  const origin = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-upstream.ts")]);
+  // BENCH_TAIL_TRACE (paced-pair.ts): the origin records its GC pauses too (tail-probe.ts).
+  const tailDir = process.env.BENCH_TAIL_TRACE;
+  if (tailDir !== undefined && tailDir !== "") {
+    mkdirSync(tailDir, { recursive: true });
+    process.env.BENCH_TAIL_OUT = join(tailDir, "origin");
+  }
+  const origin = startChild(nodeBin, [...(process.env.BENCH_TAIL_OUT === undefined ? [] : ["--import", join(root, "benchmarks/proxy/tail-probe.ts")]),
+    join(root, "benchmarks/proxy/bench-upstream.ts")]);
+  delete process.env.BENCH_TAIL_OUT;
   const { h1Port, h2Port, grpcPort, pid: originPid } = await firstJsonLine(origin);
   const baseline = process.env.BENCH_BASELINE;
   if (baseline !== undefined && baseline !== "") {
