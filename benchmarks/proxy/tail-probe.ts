@@ -5,9 +5,14 @@
 // "w" (weak callbacks); and "new_space <bytes>" each time V8's young generation (read at each flush) is larger
 // than before. Lines are buffered and appended every 100 ms (timer unref'd) and at exit, so the
 // bench can read them ~0.2 s after a run. tail-tally.ts matches them to the slowest requests.
+// BENCH_ALLOC_PROF=<seconds>: also V8's sampling heap profiler from that many seconds after start (past the
+// paced warm-up: 6 with the defaults) until exit, counting objects a GC has since collected (what makes
+// scavenges, not what stays), one sample per 2 kB allocated, written as <BENCH_TAIL_OUT>.heapprofile
+// (Chrome DevTools' format; heap-top.ts lists the functions that allocate most).
 // Takes BENCH_TAIL_OUT; gives nothing to the process it runs in. Must not: change what the process does
 // beyond the observer and the flush timer (a diagnostic, not part of the goal runs).
-import { appendFileSync } from "node:fs";
+import { appendFileSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector";
 import { getHeapSpaceStatistics } from "node:v8";
 import { constants, type PerformanceEntry, PerformanceObserver, performance } from "node:perf_hooks";
 
@@ -41,4 +46,18 @@ if (out !== undefined && out !== "") {
   };
   setInterval(flush, 100).unref();
   process.on("exit", flush);
+  const allocAfter = Number(process.env.BENCH_ALLOC_PROF ?? NaN);
+  if (Number.isFinite(allocAfter)) {
+    const session = new Session();
+    session.connect();
+    setTimeout(() => {
+      session.post("HeapProfiler.startSampling", { samplingInterval: 2048, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    }, allocAfter * 1000).unref();
+    // A session on this thread answers synchronously, so the profile is written before the process ends.
+    process.on("exit", () => {
+      session.post("HeapProfiler.stopSampling", (err, r) => {
+        if (err === null) writeFileSync(`${out}.heapprofile`, JSON.stringify(r.profile));
+      });
+    });
+  }
 }
