@@ -206,11 +206,11 @@ export class H2ServerConn {
   // Closing.
   private goawaySent = false;
   /** The sweep's clock when the last stream closed (or the connection opened), and when a header block began. */
-  private idleSince = 0;
+  private idleSince = sweepClock;
   private blockSince = 0;
   /** Our SETTINGS not acknowledged yet (sent when the connection opened, at idleSince's first value). */
   private settingsUnacked = true;
-  private readonly settingsSince: number;
+  private settingsSince = sweepClock;
   closed = false;
   /** Why the connection ended with an error (its GOAWAY code), for tests and logs. */
   errorCode = -1;
