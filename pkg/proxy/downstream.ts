@@ -26,6 +26,8 @@ export interface Downstream {
   /** When the answer was completed or reset on our side (spanClockMs), before its last bytes go out: the
    *  end of the request's server span, so it never ends after the caller's client span. */
   readonly endedAt?: number | undefined;
+  /** Stamp endedAt from now on (a sampled server span reads it; unasked, an answer costs no clock read). */
+  stampEnd?(): void;
   /** True once the exchange is over on our side (ended or reset). */
   finished(): boolean;
   /**

@@ -1,6 +1,7 @@
 // exchange-base: what both Downstreams (h1-exchange, h2-downstream) keep alike — the request as parsed
 // (method, target, headers, the client's address) and the answer's accounting: status, body bytes,
-// grpc-status, the declared Content-Length and the end stamp of the server span (answer-end.ts) — and the
+// grpc-status, the declared Content-Length and the end stamp of the server span (answer-end.ts; taken only
+// once stampEnd() asked for it: a sampled span reads it, and nothing else does) — and the
 // callbacks to run once the exchange goes away (onClose: kept in a list, so the layers that each register
 // one cost no event listener apiece). Takes the request's parts; gives a base class whose subclasses frame
 // and write the answer and call answered / counted / ending / wentAway as they do. Must not: write to a
@@ -25,6 +26,8 @@ export abstract class ExchangeBase {
   protected done = false;
   /** The client went away before the exchange was over on our side (set by the h1 exchange, finished at once then). */
   left = false;
+  /** The end is stamped (endedAt): only for a sampled server span, the one reader (a clock read per answer otherwise). */
+  private stamps = false;
   /** Close callbacks not run yet; `gone` once they ran (one registered later runs at once). */
   private closeFns: (() => void)[] | undefined;
   private gone = false;
@@ -39,6 +42,11 @@ export abstract class ExchangeBase {
 
   finished(): boolean {
     return this.done;
+  }
+
+  /** Stamp the answer's end (endedAt) from now on: the request's server span is sampled and ends then. */
+  stampEnd(): void {
+    this.stamps = true;
   }
 
   /** `fn` runs once when the exchange goes away (completed or aborted); at once if it is gone already. */
@@ -65,13 +73,18 @@ export abstract class ExchangeBase {
   /** `chunk` of the answer's body is written: counted, and the span ends once the declared length is reached. */
   protected counted(chunk: Buffer): void {
     this.bytes += chunk.length;
-    this.endedAt = endOnLength(this.endedAt, this.declared, this.bytes);
+    if (this.stamps) this.endedAt = endOnLength(this.endedAt, this.declared, this.bytes);
   }
 
   /** The answer ends or is reset now: over on our side, stamped unless its last declared byte stamped it. */
   protected ending(): void {
     this.done = true;
-    this.endedAt ??= spanClockMs();
+    this.stampEnded();
+  }
+
+  /** The answer ends now: stamped (when asked), unless its last declared byte stamped it. */
+  protected stampEnded(): void {
+    if (this.stamps) this.endedAt ??= spanClockMs();
   }
 
   /** The exchange went away (its output went out, or it was aborted): run the close callbacks, once. */

@@ -8,7 +8,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { Readable } from "node:stream";
 import type { Downstream } from "../downstream.ts";
-import { spanClockMs } from "../../telemetry/index.ts";
 import { ExchangeBase } from "./exchange-base.ts";
 import { httpDate, passThroughFields, responseHead, statusLine, trailerBlock } from "../h1/h1-headers.ts";
 
@@ -176,7 +175,7 @@ export class H1Exchange extends ExchangeBase implements Downstream {
 
   end(trailers?: OutgoingHttpHeaders): void {
     if (this.done) return;
-    this.endedAt ??= spanClockMs();
+    this.stampEnded();
     if (!this.headSet) this.head(200, {});
     this.flushHead();
     if (this.chunked) this.emit(`0\r\n${trailers !== undefined ? trailerBlock(trailers) : ""}\r\n`);

@@ -142,6 +142,7 @@ export function telemetryLayer(
         ...(ctx?.peerIdentity !== undefined ? { "weft.peer.identity": ctx.peerIdentity } : {}),
       }), ctx?.face === "sidecar-inbound" && !grpc ? () => inboundSpanName(down.method, ctx.destinationPort) : undefined);
       if (span.sampled) {
+        down.stampEnd?.();
         span.setAttributes(serverRequestAttributes({
           target: down.target,
           scheme: ctx?.scheme ?? "http",
