@@ -42,7 +42,11 @@ export interface Downstream {
    * (name/value pairs from the strict parser) passed on as received, minus those `drop` names.
    */
   headAsReceived?(status: number, raw: readonly string[], drop: (name: string) => boolean): void;
-  write(chunk: Buffer): boolean;
+  /**
+   * `endFollowsLength`: once this chunk completes the declared Content-Length the caller ends the exchange
+   * (end() or reset()) before its call returns, so h1 may leave the sending to the end.
+   */
+  write(chunk: Buffer, endFollowsLength?: boolean): boolean;
   onDrain(fn: () => void): void;
   end(trailers?: OutgoingHttpHeaders): void;
   /** gRPC trailers-only: one HEADERS frame with END_STREAM (h2); h1 falls back to head+end. */

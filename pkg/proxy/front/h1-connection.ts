@@ -79,6 +79,8 @@ export class H1Connection implements ExchangeHost {
   /** Output written in the current tick, sent as one write (flushBatch). */
   private batch: Buffer[] | undefined;
   private batchBytes = 0;
+  /** A flushBatch is scheduled (next tick). */
+  private flushing = false;
 
   constructor(front: H1Owner, socket: Duplex, tag: unknown) {
     this.front = front;
@@ -339,19 +341,23 @@ export class H1Connection implements ExchangeHost {
     setTimeout(() => s.destroy(), 1000).unref();
   }
 
-  out(data: string | Buffer): boolean {
+  out(data: string | Buffer, endFollows = false): boolean {
     if (this.gone) return true;
-    // Everything written in one tick leaves in one write(2): small answers are head + body.
+    // Everything written in one tick leaves in one write(2): small answers are head + body. Output its
+    // exchange's end follows at once (finished) needs no tick of its own: finished() sends it or schedules one.
     const b = typeof data === "string" ? Buffer.from(data, "latin1") : data;
-    if (this.batch === undefined) {
-      this.batch = [b];
+    if (this.batch === undefined) this.batch = [b];
+    else this.batch.push(b);
+    if (!endFollows && !this.flushing) {
+      this.flushing = true;
       process.nextTick(this.flushBatch);
-    } else this.batch.push(b);
+    }
     this.batchBytes += b.length;
     return this.batchBytes < 65_536 && !this.socket.writableNeedDrain;
   }
 
   private readonly flushBatch = (): void => {
+    this.flushing = false;
     const b = this.batch;
     this.batch = undefined;
     this.batchBytes = 0;
@@ -361,6 +367,19 @@ export class H1Connection implements ExchangeHost {
   };
 
   finished(ex: H1Exchange): void {
+    this.settle(ex);
+    // Output no tick was scheduled for (an answer that ended with its last byte): out now when nothing else
+    // is queued on this connection; else with what the next answers write in this tick.
+    if (this.batch !== undefined && !this.flushing) {
+      if (this.queue.length === 0) this.flushBatch();
+      else {
+        this.flushing = true;
+        process.nextTick(this.flushBatch);
+      }
+    }
+  }
+
+  private settle(ex: H1Exchange): void {
     if (this.queue[0] !== ex) return;
     while (this.queue.length > 0 && this.queue[0].finished()) {
       const done = this.queue.shift()!;

@@ -14,8 +14,11 @@ import { httpDate, passThroughFields, responseHead, statusLine, trailerBlock } f
 /** What an exchange needs from its connection. */
 export interface ExchangeHost {
   readonly remoteAddress: string | undefined;
-  /** Write bytes now (the exchange is the active one). Returns the socket's write result. */
-  out(data: string | Buffer): boolean;
+  /**
+   * Write bytes now (the exchange is the active one). Returns the socket's write result. `endFollows`:
+   * the exchange's end (finished) comes before this call stack unwinds, and sends them.
+   */
+  out(data: string | Buffer, endFollows?: boolean): boolean;
   /** The exchange ended its response (host flushes/activates the next, or closes). */
   finished(ex: H1Exchange): void;
   /** Tear the connection down (reset) once the output already written has gone out. */
@@ -148,17 +151,18 @@ export class H1Exchange extends ExchangeBase implements Downstream {
     this.headText = `${text}\r\n`;
   }
 
-  write(chunk: Buffer): boolean {
+  write(chunk: Buffer, endFollowsLength = false): boolean {
     if (this.done) return true;
     this.counted(chunk);
     if (this.noBody || chunk.length === 0) return true;
     const t = this.headText;
     if (t !== undefined && !this.chunked && chunk.length <= 16_384) {
-      // Head and a small first chunk leave as one buffer.
+      // Head and a small first chunk leave as one buffer; when it is the whole declared body and the caller
+      // ends the exchange at once after it, the end sends it (no tick of its own).
       this.headText = undefined;
       const out = Buffer.allocUnsafe(t.length + chunk.length);
       chunk.copy(out, out.write(t, 0, "latin1"));
-      return this.emit(out);
+      return this.emit(out, endFollowsLength && this.declared !== undefined && this.bytes >= this.declared);
     }
     this.flushHead();
     if (this.chunked) {
@@ -237,8 +241,8 @@ export class H1Exchange extends ExchangeBase implements Downstream {
     this.emit(t);
   }
 
-  private emit(data: string | Buffer): boolean {
-    if (this.active) return this.host.out(data);
+  private emit(data: string | Buffer, endFollows = false): boolean {
+    if (this.active) return this.host.out(data, endFollows);
     (this.pending ??= []).push(data);
     this.pendingBytes += data.length;
     return this.pendingBytes < 65_536;

@@ -30,7 +30,10 @@ export interface UpstreamResponse {
   /** h2 HEADERS carried END_STREAM (gRPC trailers-only answer). */
   readonly endStream: boolean;
   trailers(): IncomingHttpHeaders | undefined;
-  /** When offered: deliver the body straight to `sink` instead of through `body` (use one or the other). */
+  /**
+   * When offered: deliver the body straight to `sink` instead of through `body` (use one or the other). The
+   * sink's end comes in the same call as the last byte of a declared Content-Length (the relay relies on it).
+   */
   relayTo?(sink: RelaySink): void;
 }
 
