@@ -18,6 +18,9 @@ export interface ResponseSink {
   fail(err: Error, answered: boolean): void;
 }
 
+/** No fields (shared; frozen, so nothing can add to it). */
+const NO_FIELDS: string[] = Object.freeze([]) as unknown as string[];
+
 export class H1UpstreamConn {
   readonly socket: Socket;
   readonly key: string;
@@ -32,7 +35,8 @@ export class H1UpstreamConn {
   private keepAlive = true;
   private requestDone = false;
   private responseDone = false;
-  private trailers: string[] = [];
+  /** Partial header lists of a long head, or trailer fields; undefined while there are none (most answers). */
+  private trailers: string[] | undefined;
   private closed = false;
   private readonly reads: SocketReads;
   private readonly onRelease: (c: H1UpstreamConn, reusable: boolean) => void;
@@ -43,7 +47,7 @@ export class H1UpstreamConn {
     this.onRelease = onRelease;
     this.parser = newResponseParser({
       onHeadersPartial: (h) => {
-        this.trailers.push(...h);
+        (this.trailers ??= []).push(...h);
       },
       onHead: (_ma, _mi, raw, _m, _u, status, _msg, upgrade, keepAlive) => this.onHead(raw ?? this.takePartial(), status, upgrade, keepAlive),
       onBody: (chunk) => {
@@ -97,7 +101,7 @@ export class H1UpstreamConn {
     this.keepAlive = true;
     this.requestDone = false;
     this.responseDone = false;
-    this.trailers = [];
+    this.trailers = undefined;
     // The previous answer's reader may have left the socket paused after its last chunk.
     this.resume();
     if (body === undefined || body.length === 0) {
@@ -155,8 +159,8 @@ export class H1UpstreamConn {
   }
 
   private takePartial(): string[] {
-    const t = this.trailers;
-    this.trailers = [];
+    const t = this.trailers ?? NO_FIELDS;
+    this.trailers = undefined;
     return t;
   }
 
