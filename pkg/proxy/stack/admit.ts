@@ -21,6 +21,9 @@ export const peerIdentityHeader = "x-weft-peer-identity";
 /** RFC 3986 authority without userinfo: reg-name / IP-literal characters and an optional port. */
 const authorityRe = /^[A-Za-z0-9._~%!$&'()*+,;=:[\]-]{0,255}$/;
 
+/** The last authority that passed authorityRe: requests come in runs with the same Host. */
+let lastGoodAuthority: string | undefined;
+
 export function isGrpcRequest(contentType: string | string[] | undefined): boolean {
   return typeof contentType === "string" && contentType.startsWith("application/grpc");
 }
@@ -40,7 +43,10 @@ export function admitRequest(down: Downstream, ctx: RouteContext, state: EngineS
     if (cl > limits.maxBodyBytes) throw failure("body_too_large", "request body too large");
   }
   const authority = target.authority ?? (down.h2 ? (h[":authority"] as string | undefined) ?? h.host : h.host) ?? "";
-  if (!authorityRe.test(authority)) throw failure("bad_request", "malformed Host");
+  if (authority !== lastGoodAuthority) {
+    if (!authorityRe.test(authority)) throw failure("bad_request", "malformed Host");
+    lastGoodAuthority = authority;
+  }
   // x-forwarded-for: one entry per hop; a sidecar's outbound face adds none (its peer is its own pod's app).
   const headers = forwardRequestHeaders(h, {
     remoteAddress: down.remoteAddress,
