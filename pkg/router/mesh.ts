@@ -43,7 +43,22 @@ export function compileMesh(services: readonly MeshServiceIR[], clientNamespace:
   return { __compiled: "mesh", clientNamespace, destinations };
 }
 
+/**
+ * Per compiled mesh, its last lookup and answer: a sidecar's requests come in runs to one destination and
+ * each asks more than once (its routes, its cluster), which built a key string and hashed it every time.
+ */
+const lastLookup = new WeakMap<CompiledMesh, { ip: string; port: number; dest: MeshDestination | undefined }>();
+
 /** The mesh destination behind original destination `ip`:`port`, or undefined (not a mesh Service). */
 export function lookupMeshDestination(mesh: CompiledMesh, ip: string, port: number): MeshDestination | undefined {
-  return mesh.destinations.get(keyOf(ip, port)) ?? mesh.destinations.get(keyOf(normalizeIp(ip), port));
+  const last = lastLookup.get(mesh);
+  if (last !== undefined && last.ip === ip && last.port === port) return last.dest;
+  const dest = mesh.destinations.get(keyOf(ip, port)) ?? mesh.destinations.get(keyOf(normalizeIp(ip), port));
+  if (last === undefined) lastLookup.set(mesh, { ip, port, dest });
+  else {
+    last.ip = ip;
+    last.port = port;
+    last.dest = dest;
+  }
+  return dest;
 }
