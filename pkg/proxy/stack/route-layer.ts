@@ -55,17 +55,19 @@ export function routeLayer(stacksOf: (req: ProxyRequest) => CompiledStacks, drop
     const state = req.state;
     if (state === undefined) throw failure("draining", "no configuration in force");
     if (routes === undefined) {
+      // Read once: a sidecar's context may look it up per read (outbound.ts).
+      const defaultCluster = ctx.defaultCluster;
       if (ctx.localAppPort !== undefined) {
         // The app's protocol: the binding's cluster, else the Service port targeting the dialled pod port.
-        const cluster = ctx.defaultCluster !== undefined
-          ? state.clusters.get(ctx.defaultCluster)
+        const cluster = defaultCluster !== undefined
+          ? state.clusters.get(defaultCluster)
           : ctx.localAppAddress !== undefined
           ? state.endpointClusters?.get(endpointKey(ctx.localAppAddress, ctx.localAppPort))
           : undefined;
         return stacksOf(req).defaultDestination(cluster, ctx.localAppPort);
       }
-      if (ctx.defaultCluster === undefined) throw failure("no_route", "no route");
-      const cluster = state.clusters.get(ctx.defaultCluster);
+      if (defaultCluster === undefined) throw failure("no_route", "no route");
+      const cluster = state.clusters.get(defaultCluster);
       if (cluster === undefined) throw failure("unknown_cluster", "unknown cluster");
       return stacksOf(req).defaultDestination(cluster, undefined);
     }
