@@ -22,6 +22,18 @@ describe("createMeshLookup", () => {
     expect(m.lookup("10.96.0.11", 9080)).toBeUndefined();
   });
 
+  it("answers each destination as itself when asked over and over in turns (the last answer is kept per mesh)", () => {
+    const m = createMeshLookup("shop", [svc("reviews", ["10.96.0.10"], 9080), svc("ratings", ["10.96.0.11"], 9080)]);
+    for (let i = 0; i < 3; i++) {
+      expect(m.lookup("10.96.0.10", 9080)?.service.name).toBe("reviews");
+      expect(m.lookup("10.96.0.10", 9080)?.service.name).toBe("reviews");
+      expect(m.lookup("10.96.0.10", 9081)).toBeUndefined();
+      expect(m.lookup("10.96.0.11", 9080)?.service.name).toBe("ratings");
+      expect(m.lookup("::ffff:10.96.0.11", 9080)?.service.name).toBe("ratings");
+      expect(m.lookup("10.96.0.12", 9080)).toBeUndefined();
+    }
+  });
+
   it("routes: consumer tables of the client namespace win, then producer, else none (forward to port.cluster)", () => {
     const withBoth = svc("a", ["10.96.0.1"], 80, { producer: empty, consumers: { shop: empty } });
     const producerOnly = svc("b", ["10.96.0.2"], 80, { producer: empty, consumers: { other: empty } });
