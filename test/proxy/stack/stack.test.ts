@@ -15,6 +15,7 @@ import { compileStacks, requestPath, type StackDeps } from "../../../pkg/proxy/s
 import { BackendGates } from "../../../pkg/proxy/upstream/backend-gate.ts";
 import type { Upstream } from "../../../pkg/proxy/upstream/upstream.ts";
 import type { UpstreamRequest, UpstreamTarget } from "../../../pkg/proxy/upstream/upstream-types.ts";
+import type { Tracing } from "../../../pkg/telemetry/index.ts";
 import { backend, prefix, tables } from "../fixtures.ts";
 import { ManualClock } from "../manual-clock.ts";
 import { clusterOf, FakeAttempt, FakeDownstream, gatewayCtx, responseOf, settle, stateOf } from "./fakes.ts";
@@ -57,6 +58,20 @@ function depsWith(upstream: Upstream, clock: ManualClock, state: () => EngineSta
       done.push(1);
     },
   };
+}
+
+/** Tracing whose every span is `sampled` or not, recording nothing. */
+function fakeTracing(sampled: boolean): Tracing {
+  const span = { sampled, traceId: "0af7651916cd43dd8448eb211c80319c", setAttributes() {}, setRoute() {}, recordReason() {}, end() {} };
+  return { startServerSpan: () => span, startClientSpan: () => span, inject() {} } as unknown as Tracing;
+}
+
+/** A downstream that records whether it was asked to stamp its answer's end. */
+class StampingDownstream extends FakeDownstream {
+  stamped = false;
+  stampEnd(): void {
+    this.stamped = true;
+  }
 }
 
 const a = clusterOf("ns/a:80", [1001]);
@@ -102,6 +117,21 @@ describe("the assembled stack", () => {
     expect(down.sentHeaders?.["x-answer"]).toBe("edited");
     expect(clock.timersPending()).toEqual([]);
     expect([deps.metrics.retries.get(), deps.metrics.mirrors.get({ cluster: "ns/m:80" }), deps.metrics.requests.get({ face: "gateway", class: "forwarded" })]).toEqual([1, 1, 1]);
+  });
+
+  it("a sampled request has its downstream stamp the answer's end (its server span ends then); an unsampled one does not", async () => {
+    for (const sampled of [true, false]) {
+      const clock = new ManualClock();
+      const { upstream, sends } = fakeUpstream();
+      const state = stateOf([a]);
+      const t = tables([{ matches: [prefix("/")], backends: [backend("ns/a:80")] }]);
+      const path = requestPath({ ...depsWith(upstream, clock, () => state), tracing: fakeTracing(sampled) });
+      const down = new StampingDownstream();
+      path.serve(down, { ...gatewayCtx, routes: compileRoutes(t) });
+      await settle();
+      expect(sends.length).toBe(1);
+      expect(down.stamped).toBe(sampled);
+    }
   });
 
   it("the whole-request deadline bounds the tries: it answers 504 and stops the attempt under way", async () => {
