@@ -5,7 +5,9 @@
 // "Cost of an unsampled request"). Takes a child process (stdout piped) once the caller has read its first
 // JSON line (firstJsonLine skips GC lines, and its readline pauses the stream when done: the tally resumes
 // it, or a child printing a line per GC would block on a full pipe); gives mark() at the start of the
-// measured part and since(requests) after it.
+// measured part and since(requests) after it. A sidecar also run with --trace-opt (BENCH_FLAG_SETS) has its
+// optimizing compiles counted too: V8's "[completed compiling … - took a, b, c ms]" lines (their sum: the
+// time the compile held the main thread under --no-concurrent-recompilation), and the longest one.
 import type { ChildProcess } from "node:child_process";
 
 /** The V8 flag the tally reads. */
@@ -15,16 +17,31 @@ export interface GcTally {
   /** Marks the start of the measured part. */
   mark(): void;
   /** Since mark(): promoted bytes per request, GC pause ms in all, scavenges and mark-compacts. */
-  since(requests: number): { promoted_bytes_per_req: number; pause_ms: number; scavenges: number; mark_compacts: number };
+  since(requests: number): {
+    promoted_bytes_per_req: number;
+    pause_ms: number;
+    scavenges: number;
+    mark_compacts: number;
+    compiles?: { n: number; ms: number; max_ms: number };
+  };
 }
 
 export function gcTally(child: ChildProcess): GcTally {
   let promoted = 0, pause = 0, scavenges = 0, markCompacts = 0, rest = "";
-  let at = { promoted: 0, pause: 0, scavenges: 0, markCompacts: 0 };
+  let compiles = 0, compileMs = 0, compileMax = 0;
+  let at = { promoted: 0, pause: 0, scavenges: 0, markCompacts: 0, compiles: 0, compileMs: 0 };
   child.stdout!.on("data", (chunk: Buffer) => {
     const lines = (rest + chunk.toString("latin1")).split("\n");
     rest = lines.pop() ?? "";
     for (const l of lines) {
+      const took = /^\[completed compiling .* took ([\d.]+), ([\d.]+), ([\d.]+) ms\]/.exec(l);
+      if (took !== null) {
+        const ms = Number(took[1]) + Number(took[2]) + Number(took[3]);
+        compiles++;
+        compileMs += ms;
+        compileMax = Math.max(compileMax, ms);
+        continue;
+      }
       const gc = / gc=(\w+) /.exec(l)?.[1];
       if (gc === undefined) continue;
       promoted += Number(/ promoted=(\d+)/.exec(l)?.[1] ?? 0);
@@ -36,13 +53,15 @@ export function gcTally(child: ChildProcess): GcTally {
   child.stdout!.resume();
   return {
     mark: () => {
-      at = { promoted, pause, scavenges, markCompacts };
+      at = { promoted, pause, scavenges, markCompacts, compiles, compileMs };
+      compileMax = 0;
     },
     since: (requests) => ({
       promoted_bytes_per_req: Math.round((promoted - at.promoted) / Math.max(1, requests)),
       pause_ms: Math.round(pause - at.pause),
       scavenges: scavenges - at.scavenges,
       mark_compacts: markCompacts - at.markCompacts,
+      ...(compiles > 0 ? { compiles: { n: compiles - at.compiles, ms: Math.round((compileMs - at.compileMs) * 10) / 10, max_ms: Math.round(compileMax * 10) / 10 } } : {}),
     }),
   };
 }
