@@ -6,7 +6,7 @@
 // reused object and bytes in the writer. Must not: throw anything but H2ConnectionError / H2StreamError,
 // allocate per frame when reading, or know about stream states (the connection does).
 import { FRAME_SIZE_ERROR, H2ConnectionError, H2StreamError, PROTOCOL_ERROR } from "./errors.ts";
-import type { ByteSink } from "./hpack-encoder.ts";
+import { encodeHeaders, fieldRoom, type ByteSink } from "./hpack-encoder.ts";
 
 export const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 export const DATA = 0x0, HEADERS = 0x1, PRIORITY = 0x2, RST_STREAM = 0x3, SETTINGS = 0x4, PUSH_PROMISE = 0x5, PING = 0x6, GOAWAY = 0x7, WINDOW_UPDATE = 0x8, CONTINUATION = 0x9;
@@ -24,7 +24,8 @@ const connErr = (code: number, why: string): never => {
 };
 
 /**
- * The checks of §6 on a frame's header alone (type, flags, stream id, length) for frames a server receives.
+ * The checks of §6 on a frame's header alone (type, flags, stream id, length) for frames either side receives (a
+ * PUSH_PROMISE too: our client disables push).
  * Unknown types pass (they are ignored, §5.5).
  */
 export function checkFrameHeader(type: number, flags: number, id: number, len: number): void {
@@ -47,7 +48,8 @@ export function checkFrameHeader(type: number, flags: number, id: number, len: n
       if ((flags & ACK) !== 0 ? len !== 0 : len % 6 !== 0) connErr(FRAME_SIZE_ERROR, "SETTINGS length");
       return;
     case PUSH_PROMISE:
-      connErr(PROTOCOL_ERROR, "PUSH_PROMISE from a client");
+      // Neither side may push: a server never accepts one, and our client sends SETTINGS_ENABLE_PUSH 0.
+      connErr(PROTOCOL_ERROR, "PUSH_PROMISE");
       return;
     case PING:
       if (id !== 0) connErr(PROTOCOL_ERROR, "PING on a stream");
@@ -207,5 +209,33 @@ export class FrameWriter implements ByteSink {
   data(id: number, buf: Buffer, start: number, end: number, endStream: boolean): void {
     this.head(end - start, DATA, endStream ? END_STREAM : 0, id);
     this.pos += buf.copy(this.buf, this.pos, start, end);
+  }
+}
+
+/**
+ * One header block on stream id as HEADERS (+ CONTINUATION frames when it is larger than the peer's
+ * maxFrame), END_STREAM when endStream; names in `never` go never-indexed.
+ */
+export function writeHeaderBlock(w: FrameWriter, id: number, fields: readonly string[], endStream: boolean, maxFrame: number, never?: readonly string[]): void {
+  let room = FRAME_HEADER;
+  for (let i = 0; i < fields.length; i += 2) room += fieldRoom(fields[i]!, fields[i + 1]!);
+  w.ensure(room);
+  const at = w.pos;
+  w.pos += FRAME_HEADER;
+  encodeHeaders(w, fields, false, never);
+  const len = w.pos - at - FRAME_HEADER;
+  if (len <= maxFrame) {
+    w.headAt(at, len, HEADERS, END_HEADERS | (endStream ? END_STREAM : 0), id);
+    return;
+  }
+  // Rare: split into HEADERS + CONTINUATION frames.
+  const block = Buffer.from(w.buf.subarray(at + FRAME_HEADER, w.pos));
+  w.pos = at;
+  for (let off = 0; off < block.length;) {
+    const n = Math.min(maxFrame, block.length - off);
+    const last = off + n === block.length;
+    w.head(n, off === 0 ? HEADERS : CONTINUATION, (last ? END_HEADERS : 0) | (off === 0 && endStream ? END_STREAM : 0), id);
+    w.pos += block.copy(w.buf, w.pos, off, off + n);
+    off += n;
   }
 }

@@ -7,8 +7,7 @@
 // DATA queued while a send window is shut), request field validation (fields.ts) and content-length vs
 // DATA, and the limits of limits.ts (concurrent streams, header list size and fields, CONTINUATION count,
 // SETTINGS entries, unanswered ACKs, reset rate, session memory, empty frames).
-// Everything written in one event-loop turn leaves in one socket write (setImmediate flush of all dirty
-// connections).
+// Everything written in one event-loop turn leaves in one socket write (flush-queue.ts).
 // Takes a socket, limits and a handler; gives streams and the calls to answer on them. Must not: let a
 // peer's bytes throw out of a socket callback, hold more than the limits allow, or open streams itself.
 import type { Socket } from "node:net";
@@ -56,9 +55,10 @@ import {
   SETTINGS_MAX_HEADER_LIST_SIZE,
   u32,
   WINDOW_UPDATE,
+  writeHeaderBlock,
 } from "./frames.ts";
+import { queueFlush } from "./flush-queue.ts";
 import { HpackDecoder } from "./hpack-decoder.ts";
-import { encodeHeaders, fieldRoom } from "./hpack-encoder.ts";
 import { defaultH2Limits, type H2Limits } from "./limits.ts";
 
 /** One peer-opened stream. */
@@ -125,14 +125,6 @@ function trailerLength(id: number, fields: readonly string[], headLength: number
 const CLOSED_ENDED = 1, CLOSED_BY_PEER_RESET = 2, CLOSED_BY_US = 3, NEVER_OPENED = 4, FORGOTTEN = 5;
 /** Closed streams remembered, in a ring by id (slot (id >> 1) % CLOSED_MEMORY, ids only growing in a slot). */
 const CLOSED_MEMORY = 1024;
-
-const dirty: H2ServerConn[] = [];
-let flushScheduled = false;
-function flushAll(): void {
-  flushScheduled = false;
-  for (let i = 0; i < dirty.length; i++) dirty[i]!.flush();
-  dirty.length = 0;
-}
 
 const EMPTY: Buffer = Buffer.alloc(0);
 
@@ -247,11 +239,7 @@ export class H2ServerConn {
   private markDirty(): void {
     if (this.isDirty) return;
     this.isDirty = true;
-    dirty.push(this);
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flushAll);
-    }
+    queueFlush(this);
   }
 
   /** Writes everything queued since the last flush in one socket write. */
@@ -283,28 +271,7 @@ export class H2ServerConn {
   }
 
   private headerBlock(id: number, fields: readonly string[], endStream: boolean, never?: readonly string[]): void {
-    let room = FRAME_HEADER;
-    for (let i = 0; i < fields.length; i += 2) room += fieldRoom(fields[i]!, fields[i + 1]!);
-    this.w.ensure(room);
-    const w = this.w;
-    const at = w.pos;
-    w.pos += FRAME_HEADER;
-    encodeHeaders(w, fields, false, never);
-    const len = w.pos - at - FRAME_HEADER;
-    if (len <= this.peerMaxFrame) {
-      w.headAt(at, len, HEADERS, END_HEADERS | (endStream ? END_STREAM : 0), id);
-      return;
-    }
-    // Rare: split into HEADERS + CONTINUATION frames.
-    const block = Buffer.from(w.buf.subarray(at + FRAME_HEADER, w.pos));
-    w.pos = at;
-    for (let off = 0; off < block.length;) {
-      const n = Math.min(this.peerMaxFrame, block.length - off);
-      const last = off + n === block.length;
-      w.head(n, off === 0 ? HEADERS : CONTINUATION, (last ? END_HEADERS : 0) | (off === 0 && endStream ? END_STREAM : 0), id);
-      w.pos += block.copy(w.buf, w.pos, off, off + n);
-      off += n;
-    }
+    writeHeaderBlock(this.w, id, fields, endStream, this.peerMaxFrame, never);
   }
 
   /** The answer's header list (":status" first); endStream when there is no body; names in `never` go never-indexed. */
