@@ -1,4 +1,4 @@
-// fields: validation of a request's and of trailers' header lists (RFC 9113 §8.2-8.3): names are lowercase
+// fields: validation of a request's, a response's and of trailers' header lists (RFC 9113 §8.2-8.3): names are lowercase
 // tokens, values carry no NUL/CR/LF and no leading or trailing whitespace, pseudo-fields come first, once
 // each, only the request ones (:method, :scheme, :authority, :path), the connection-specific fields are
 // absent, `te` is at most "trailers", :path is not empty, CONNECT has :authority and no :scheme / :path, and
@@ -114,11 +114,48 @@ export function checkRequest(id: number, fields: readonly string[]): RequestHead
   return { method, scheme, authority, path, contentLength };
 }
 
+/**
+ * Validates a response's header list on stream id (what our client receives): one :status first, three
+ * digits, no other pseudo-field, regular fields as in a request. Gives the status.
+ */
+export function checkResponse(id: number, fields: readonly string[]): number {
+  if (fields.length === 0 || fields[0] !== ":status") malformed(id, "no :status first");
+  const v = fields[1]!;
+  if (v.length !== 3) malformed(id, "invalid :status");
+  let status = 0;
+  for (let i = 0; i < 3; i++) {
+    const d = v.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) malformed(id, "invalid :status");
+    status = status * 10 + d;
+  }
+  if (status < 100) malformed(id, "invalid :status");
+  for (let i = 2; i < fields.length; i += 2) {
+    const name = fields[i]!;
+    if (name.charCodeAt(0) === 0x3a) malformed(id, "pseudo-field other than :status, or not first");
+    regular(id, name, fields[i + 1]!);
+  }
+  return status;
+}
+
 /** Validates trailers on stream id: regular fields only. */
 export function checkTrailers(id: number, fields: readonly string[]): void {
   for (let i = 0; i < fields.length; i += 2) {
     const name = fields[i]!;
     if (name.charCodeAt(0) === 0x3a) malformed(id, "pseudo-field in trailers");
     regular(id, name, fields[i + 1]!);
+  }
+}
+
+/**
+ * Validates a request's header list our client sends (pseudo-fields first: their values only; then regular
+ * fields as in trailers). A filter may have set what no peer accepts: the request is not sent.
+ */
+export function checkOutgoing(fields: readonly string[]): void {
+  let i = 0;
+  for (; i < fields.length && fields[i]!.charCodeAt(0) === 0x3a; i += 2) checkValue(0, fields[i + 1]!);
+  for (; i < fields.length; i += 2) {
+    const name = fields[i]!;
+    if (name.charCodeAt(0) === 0x3a) malformed(0, "pseudo-field after a regular field");
+    regular(0, name, fields[i + 1]!);
   }
 }

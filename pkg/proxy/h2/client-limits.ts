@@ -1,0 +1,42 @@
+// client-limits: the bounds one own-framing HTTP/2 client connection (client-conn.ts) holds a hostile
+// upstream to, with node:http2's client defaults as ours: a 64 KiB response header list (node's
+// maxHeaderListSize 65,535) of at most 128 fields (maxHeaderListPairs), a 4 KiB HPACK table, 32 settings a
+// frame, 1,000 unanswered ACKs (nghttp2's max_outbound_ack), 8 CONTINUATION frames a header block, 10,000
+// empty frames in a row, 10 MB of session memory (maxSessionMemory). The receive windows are the own
+// server's (65,535 a stream, 1 MiB the connection). Takes partial overrides; gives a frozen H2ClientLimits.
+// Must not: do I/O.
+
+export interface H2ClientLimits {
+  /** SETTINGS_MAX_HEADER_LIST_SIZE we advertise; a larger response header list (or trailers) ⇒ RST_STREAM, the request fails. */
+  readonly maxHeaderListSize: number;
+  readonly maxHeaderFields: number;
+  /** Our HPACK decoder's table (the default SETTINGS_HEADER_TABLE_SIZE, not advertised); a larger size update ⇒ COMPRESSION_ERROR. */
+  readonly headerTableSize: number;
+  readonly maxContinuations: number;
+  readonly initialWindowSize: number;
+  readonly connectionWindowSize: number;
+  readonly maxSettingsEntries: number;
+  readonly maxOutboundAcks: number;
+  readonly maxSessionMemory: number;
+  readonly maxEmptyFrames: number;
+  /** A response header block unfinished this long ⇒ GOAWAY PROTOCOL_ERROR. */
+  readonly headersTimeoutMs: number;
+}
+
+export const defaultH2ClientLimits: H2ClientLimits = Object.freeze({
+  maxHeaderListSize: 65535,
+  maxHeaderFields: 128,
+  headerTableSize: 4096,
+  maxContinuations: 8,
+  initialWindowSize: 65535,
+  connectionWindowSize: 1 << 20,
+  maxSettingsEntries: 32,
+  maxOutboundAcks: 1000,
+  maxSessionMemory: 10 * 1024 * 1024,
+  maxEmptyFrames: 10_000,
+  headersTimeoutMs: 10_000,
+});
+
+export function resolveH2ClientLimits(overrides: Partial<H2ClientLimits> | undefined): H2ClientLimits {
+  return Object.freeze({ ...defaultH2ClientLimits, ...(overrides ?? {}) });
+}
