@@ -103,6 +103,8 @@ export class H2ClientStream {
   pending: Buffer[] | null = null;
   pendingBytes = 0;
   pendingEnd = false;
+  /** Trailers that end the request once its queued DATA is out. */
+  endTrailers: readonly string[] | null = null;
   /** For the user. */
   data: unknown = undefined;
   constructor(conn: H2ClientConn, handler: H2ClientHandler, fields: readonly string[], never: readonly string[] | undefined) {
@@ -291,6 +293,21 @@ export class H2ClientConn {
     return this.memory() <= this.limits.maxSessionMemory;
   }
 
+  /** Ends s's request with trailers (regular fields, validated by the caller), after any DATA still waiting for a window. */
+  endWithTrailers(s: H2ClientStream, fields: readonly string[]): void {
+    if (this.destroyed || s.localEnded || s.pendingEnd || (s.id !== 0 && this.streams.get(s.id) !== s)) return;
+    if (s.id !== 0 && s.pending === null) {
+      writeHeaderBlock(this.w, s.id, fields, true, this.peerMaxFrame);
+      this.endLocal(s);
+      this.markDirty();
+      return;
+    }
+    s.endTrailers = fields;
+    s.pendingEnd = true;
+    s.pending ??= [];
+    if (s.id !== 0) this.drain(s);
+  }
+
   private drain(s: H2ClientStream): void {
     const q = s.pending!;
     while (q.length > 0) {
@@ -303,7 +320,7 @@ export class H2ClientConn {
       }
       const n = Math.max(0, Math.min(room, chunk.length));
       const last = n === chunk.length && q.length === 1;
-      this.w.data(s.id, chunk, 0, n, last && s.pendingEnd);
+      this.w.data(s.id, chunk, 0, n, last && s.pendingEnd && s.endTrailers === null);
       s.sendWindow -= n;
       this.sendWindow -= n;
       s.pendingBytes -= n;
@@ -313,6 +330,10 @@ export class H2ClientConn {
     }
     s.pending = null;
     const wasBlocked = this.blocked.delete(s);
+    if (s.endTrailers !== null) {
+      writeHeaderBlock(this.w, s.id, s.endTrailers, true, this.peerMaxFrame);
+      s.endTrailers = null;
+    }
     if (s.pendingEnd) this.endLocal(s);
     this.markDirty();
     if (wasBlocked) s.handler.onWritable?.(s);
@@ -406,6 +427,7 @@ export class H2ClientConn {
       s.pendingBytes = 0;
     }
     this.blocked.delete(s);
+    s.endTrailers = null;
   }
 
   /** s leaves the open streams (remembered as closed `how`); false when it had left already. */
