@@ -44,7 +44,15 @@ export interface Limits {
    * or "node" (node:http2's server, front/h2-front.ts). Same limits and stream handling either way.
    */
   readonly h2Face: H2Face;
+  /**
+   * The upstream HTTP/2 client (h2c and gRPC upstreams, the mesh hop for gRPC and h2c): "own" (Weft's own
+   * framing, pkg/proxy/h2/client-conn.ts via upstream/h2-own-call.ts) or "node" (node:http2's client).
+   * Same pooling, limits and failure kinds either way.
+   */
+  readonly h2Client: H2Client;
 }
+
+export type H2Client = "node" | "own";
 
 export type H2Face = "node" | "own";
 
@@ -68,6 +76,7 @@ export const defaultLimits: Limits = Object.freeze({
   backendMaxRequests: 1024,
   headersWithUnderscores: "drop",
   h2Face: "own",
+  h2Client: "node",
 });
 
 export function resolveLimits(overrides: Partial<Limits> | undefined): Limits {

@@ -1,5 +1,6 @@
 // h2-request-trailers: an HTTP/2 client's request trailers (trailing HEADERS with END_STREAM) reach the
-// upstream through either downstream HTTP/2 face (limits.h2Face "node" and "own", with the same result):
+// upstream through either downstream HTTP/2 face (limits.h2Face "node" and "own", with the same result;
+// to an h2c upstream through either HTTP/2 client, limits.h2Client):
 // to an HTTP/1.1 upstream in the last chunk of a chunked body (dropped when the client gave a
 // Content-Length: the body then goes with it, and cannot carry them), to an h2c upstream as trailing HEADERS.
 // Fields that must be read before the content (framing, routing, authentication) or that the proxy sets
@@ -48,7 +49,8 @@ beforeAll(async () => {
   for (const face of ["node", "own"] as H2Face[]) {
     const ir = meshIR([cluster("ns/h1:80", [endpoint(portOf(h1Backend))]), cluster("ns/h2:80", [endpoint(portOf(h2Backend))], "h2c")]);
     const rules = tables([{ matches: [prefix("/h1")], backends: [backend("ns/h1:80")] }, { matches: [prefix("/h2")], backends: [backend("ns/h2:80")] }]);
-    proxies.set(face, await startProxy(ir, rules, { limits: { h2Face: face } }));
+    proxies.set(face, await startProxy(ir, rules, { limits: { h2Face: face, h2Client: "node" } }));
+    if (face === "own") proxies.set("own-client", await startProxy(ir, rules, { limits: { h2Face: face, h2Client: "own" } }));
   }
 });
 
@@ -60,7 +62,7 @@ afterAll(async () => {
 });
 
 /** POSTs `body` with `trailers` after it through the proxy's face; gives what the backend saw. */
-async function send(face: H2Face, path: string, body: string, trailers: Record<string, string>, headers: Record<string, string> = {}): Promise<Saw> {
+async function send(face: H2Face | "own-client", path: string, body: string, trailers: Record<string, string>, headers: Record<string, string> = {}): Promise<Saw> {
   const session = h2session(proxies.get(face)!.port);
   try {
     return await new Promise<Saw>((resolve, reject) => {
@@ -118,4 +120,11 @@ describe("request trailers through the downstream HTTP/2 faces", () => {
       expect(saw.trailers).toEqual({});
     });
   }
+
+  it('own face → h2c upstream through the own HTTP/2 client (limits.h2Client "own"): trailing HEADERS, or none', { timeout: 15_000 }, async () => {
+    const saw = await send("own-client", "/h2/t", "hello", sent);
+    expect(saw.body).toBe("hello");
+    expect(saw.trailers).toEqual({ "x-checksum": "sha256=abc", "x-count": "3" });
+    expect(await send("own-client", "/h2/t", "hello", {})).toEqual({ body: "hello", trailers: {} });
+  });
 });

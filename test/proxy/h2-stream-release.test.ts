@@ -4,7 +4,8 @@
 // scavenge and promoted under load (h2c: 7.4 kB per request survived a scavenge, against 4.9 once let go;
 // benchmarks/proxy/gc-ab.bench.ts). The tests hold the streams themselves, as node's handle does, and
 // count what is still alive after a full GC (v8.queryObjects). The proxy here serves on node:http2's face
-// (limits.h2Face "node"); the own face's equivalent is in h2-own-face.test.ts.
+// (limits.h2Face "node") with node:http2's client (limits.h2Client "node"); the own face's equivalent is in
+// h2-own-face.test.ts.
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import type { ClientHttp2Stream, ServerHttp2Stream } from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,7 +32,7 @@ beforeAll(async () => {
   subscribe("http2.server.stream.created", serve);
   echo = await startH2Echo("h2");
   proxy = await startProxy(meshIR([cluster("ns/h2:80", [endpoint(echo.port)], "h2c")]), tables([{ matches: [prefix("/")], backends: [backend("ns/h2:80")] }]), {
-    limits: { h2Face: "node" },
+    limits: { h2Face: "node", h2Client: "node" },
   });
 });
 
@@ -56,7 +57,7 @@ class ProbeRequest {
 
 describe("closed HTTP/2 streams let go of their exchange", () => {
   it("an upstream h2 stream no longer holds the request once it closed", { timeout: 20_000 }, async () => {
-    const upstream = new Upstream(createH1Pool({ idleMs: 1000, connectTimeoutMs: 1000 }), new H2Pool(), 1000);
+    const upstream = new Upstream(createH1Pool({ idleMs: 1000, connectTimeoutMs: 1000 }), new H2Pool(), 1000, "node");
     const target = { address: "127.0.0.1", port: echo.port, protocol: "h2" as const };
     const bodies: ClientHttp2Stream[] = [];
     for (let i = 0; i < 10; i++) {

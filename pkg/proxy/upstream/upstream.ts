@@ -23,6 +23,10 @@ import { meshSecureContext } from "../mesh-secure-context.ts";
 import { requestTrailers } from "../request-trailers.ts";
 import { plainDial, type Dialed, type H1Pool } from "./pool-h1.ts";
 import type { H2Pool } from "./pool-h2.ts";
+import { H2ClientConn } from "../h2/client-conn.ts";
+import { defaultH2ClientLimits } from "../h2/client-limits.ts";
+import type { H2Client } from "../limits.ts";
+import { H2OwnCall } from "./h2-own-call.ts";
 import { failure, ProxyFailureError } from "../rescue.ts";
 import { MeshSessions } from "./mesh-sessions.ts";
 import { sendH1 } from "./upstream-h1.ts";
@@ -74,10 +78,14 @@ export class Upstream {
   /** The last TLS session per mesh pool key, offered by the next connection under it. */
   private readonly meshSessions = new MeshSessions();
 
-  constructor(h1: H1Pool, h2: H2Pool, connectTimeoutMs: number) {
+  /** Which HTTP/2 client serves h2 targets (limits.h2Client). */
+  private readonly h2Client: H2Client;
+
+  constructor(h1: H1Pool, h2: H2Pool, connectTimeoutMs: number, h2Client: H2Client = "node") {
     this.h1 = h1;
     this.h2 = h2;
     this.connectTimeoutMs = connectTimeoutMs;
+    this.h2Client = h2Client;
   }
 
   setMeshTls(m: MeshTlsMaterial | undefined): void {
@@ -185,28 +193,17 @@ export class Upstream {
     if (target.meshIdentity !== undefined && mesh === undefined) throw failure("upstream_tls", "mesh TLS material not set");
     const key = mesh !== undefined ? `tls|${this.meshGeneration}|${target.meshIdentity}|${base}` : `h2c|${base}`;
     // Nearly always the pooled session: the dial closure is made only when there is none.
-    const live = this.h2.live(key);
+    const live = this.h2.live<ClientHttp2Session>(key);
     if (live !== undefined) return live;
     return this.h2.get(key, () => {
       const identity = target.meshIdentity ?? "";
       const holder: { s?: ClientHttp2Session } = {};
-      // node's http2.connect forces ALPN ["h2"] on its own TLS sockets, so the mesh socket is made here:
-      // inner protocol plus the mesh marker, so the peer's inbound sidecar terminates mTLS (engine-types).
+      // node's http2.connect forces ALPN ["h2"] on its own TLS sockets, so the mesh socket is made here.
       const s = mesh !== undefined
         ? h2Connect(`https://${base}`, {
           createConnection: () =>
-            tlsConnect({
-              host: target.address,
-              port: target.port,
-              servername: "",
-              secureContext: mesh,
-              ALPNProtocols: ["h2", ...MESH_ALPN_PROTOCOLS.filter((p) => p === "weft-h2")],
-              checkServerIdentity: (_host: string, cert: PeerCertificate) => {
-                if (sansMatchIdentity(cert.subjectaltname, identity)) return undefined;
-                const err = Object.assign(new Error("peer SPIFFE id does not match the endpoint identity"), { code: mismatchCode });
-                if (holder.s !== undefined) this.sessionErrors.set(holder.s, err);
-                return err;
-              },
+            this.meshH2Socket(mesh, target.address, target.port, identity, (err) => {
+              if (holder.s !== undefined) this.sessionErrors.set(holder.s, err);
             }),
         })
         : h2Connect(`http://${base}`, {
@@ -224,13 +221,68 @@ export class Upstream {
         if (!this.sessionErrors.has(s)) this.sessionErrors.set(s, e);
       });
       return s;
+    }, watchNodeSession);
+  }
+
+  /**
+   * A mesh mTLS socket for HTTP/2: our certificate, ALPN the inner protocol plus the mesh marker (so the
+   * peer's inbound sidecar terminates mTLS, engine-types), the peer's SPIFFE id verified (a mismatch is
+   * also reported to onMismatch).
+   */
+  private meshH2Socket(mesh: SecureContext, address: string, port: number, identity: string, onMismatch?: (err: Error) => void): TLSSocket {
+    return tlsConnect({
+      host: address,
+      port,
+      servername: "",
+      secureContext: mesh,
+      ALPNProtocols: ["h2", ...MESH_ALPN_PROTOCOLS.filter((p) => p === "weft-h2")],
+      checkServerIdentity: (_host: string, cert: PeerCertificate) => {
+        if (sansMatchIdentity(cert.subjectaltname, identity)) return undefined;
+        const err = Object.assign(new Error("peer SPIFFE id does not match the endpoint identity"), { code: mismatchCode });
+        onMismatch?.(err);
+        return err;
+      },
     });
+  }
+
+  /** The own-framing client connection of an h2 target (pooled as node's sessions are). */
+  private ownConn(target: UpstreamTarget): H2ClientConn {
+    const base = endpointKey(target.address, target.port);
+    const mesh = target.meshIdentity !== undefined ? this.mesh : undefined;
+    if (target.meshIdentity !== undefined && mesh === undefined) throw failure("upstream_tls", "mesh TLS material not set");
+    const key = mesh !== undefined ? `tls|${this.meshGeneration}|${target.meshIdentity}|${base}` : `h2c|${base}`;
+    const live = this.h2.live<H2ClientConn>(key);
+    if (live !== undefined) return live;
+    return this.h2.get(key, () => {
+      const socket = mesh !== undefined
+        ? this.meshH2Socket(mesh, target.address, target.port, target.meshIdentity!)
+        : netConnect({ host: target.address, port: target.port, noDelay: true });
+      const c = new H2ClientConn(socket, defaultH2ClientLimits, mesh !== undefined ? "secureConnect" : "connect");
+      const t = setTimeout(() => {
+        if (!c.connected) c.destroy(failure("upstream_connect", "upstream connect timeout"));
+      }, this.connectTimeoutMs);
+      socket.once("close", () => clearTimeout(t));
+      socket.once(mesh !== undefined ? "secureConnect" : "connect", () => clearTimeout(t));
+      return c;
+    }, watchOwnConn);
+  }
+
+  private sendOwnH2(target: UpstreamTarget, req: UpstreamRequest): Attempt {
+    let conn: H2ClientConn;
+    try {
+      conn = this.ownConn(target);
+    } catch (e) {
+      const err = classify(e, false);
+      return { response: Promise.reject(err), report: (to) => to.fail(err), abort: () => {} };
+    }
+    return new H2OwnCall(conn, req, target.meshIdentity !== undefined ? "https" : "http", classify);
   }
 
   /** Why an h2 attempt on `session` failed: the session's own error (TLS, identity) when it had one. */
   private readonly h2Failure = (session: ClientHttp2Session, e: unknown): ProxyFailureError => classify(this.sessionErrors.get(session) ?? e, this.connectedSessions.has(session));
 
   private sendH2(target: UpstreamTarget, req: UpstreamRequest): Attempt {
+    if (this.h2Client === "own") return this.sendOwnH2(target, req);
     let call: H2Call | undefined;
     const response = new Promise<UpstreamResponse>((resolve, reject) => {
       let session: ClientHttp2Session;
@@ -272,6 +324,17 @@ export class Upstream {
     });
     return { response, report: (to) => void response.then((r) => to.answer(r), (e: unknown) => to.fail(e)), abort: () => call?.abort() };
   }
+}
+
+function watchNodeSession(s: ClientHttp2Session, forget: () => void): void {
+  s.once("close", forget);
+  s.once("goaway", forget);
+  s.once("error", forget);
+  s.on("error", () => {});
+}
+
+function watchOwnConn(c: H2ClientConn, forget: () => void): void {
+  c.onDraining = forget;
 }
 
 /**

@@ -1,0 +1,259 @@
+// h2-own-call: one attempt over Weft's own HTTP/2 client (pkg/proxy/h2/client-conn.ts, limits.h2Client
+// "own"), as one object: the attempt the stack holds, the handler of its stream, and the answer (its body
+// relayed or read as relay-answer.ts does; a reader that falls behind pauses the stream's receive window).
+// The request body goes out within the peer's windows (a streamed body pauses while its DATA waits for
+// one) and a streamed one ends with the request's trailers (request-trailers.ts) when it had any. A stream that ends before its answer fails the way node:http2's client does through classify():
+// upstream_connect before the socket connected, upstream_tls for a TLS or identity failure, otherwise
+// upstream_reset (GOAWAY above the stream's id, REFUSED_STREAM, a reset, a protocol error of the peer's).
+// Takes a connection, the request and classify; gives the attempt. Must not: leave the stream open after
+// abort, or settle twice.
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import { sensitiveHeaders } from "node:http2";
+import type { Readable } from "node:stream";
+import type { H2ClientClose, H2ClientConn, H2ClientHandler, H2ClientStream } from "../h2/client-conn.ts";
+import { checkOutgoing } from "../h2/fields.ts";
+import { headersOf } from "../front/h2-own-downstream.ts";
+import { requestTrailers } from "../request-trailers.ts";
+import { failure, type ProxyFailureError } from "../rescue.ts";
+import { RelayAnswer, type AnswerSource } from "./relay-answer.ts";
+import type { Attempt, AttemptReport, RelaySink, UpstreamRequest, UpstreamResponse } from "./upstream-types.ts";
+
+const NO_BODY: Buffer = Buffer.alloc(0);
+
+/**
+ * A request's fields as one name/value list, pseudo-fields first, names lower-case (as node:http2 sends
+ * them); the names listed never-indexed (hygiene.ts) go out so.
+ */
+function requestFields(req: UpstreamRequest, scheme: "http" | "https"): { fields: string[]; never: readonly string[] | undefined } {
+  const list: string[] = [":method", req.method, ":path", req.path, ":authority", req.authority, ":scheme", scheme];
+  const h = req.headers;
+  for (const key in h) {
+    const v = h[key];
+    if (v === undefined) continue;
+    const name = key.toLowerCase();
+    if (Array.isArray(v)) { for (const one of v) list.push(name, one); }
+    else list.push(name, String(v));
+  }
+  return { fields: list, never: (h as Record<symbol, readonly string[] | undefined>)[sensitiveHeaders] };
+}
+
+/** Request trailers as a field list, or undefined when there are none or one would not be accepted (the stream then ends without them, as on node's client). */
+function trailerFields(t: OutgoingHttpHeaders): string[] | undefined {
+  const list: string[] = [];
+  for (const key in t) {
+    const v = t[key];
+    if (v === undefined) continue;
+    const name = key.toLowerCase();
+    if (Array.isArray(v)) { for (const one of v) list.push(name, one); }
+    else list.push(name, String(v));
+  }
+  if (list.length === 0) return undefined;
+  try {
+    checkOutgoing(list);
+  } catch {
+    return undefined;
+  }
+  return list;
+}
+
+export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, AnswerSource, UpstreamResponse {
+  status = 502;
+  headers: IncomingHttpHeaders = {};
+  endStream = false;
+  private to: AttemptReport | undefined;
+  private promised: Promise<UpstreamResponse> | undefined;
+  private early: { readonly res?: UpstreamResponse; readonly error?: unknown } | undefined;
+  private readonly h2: H2ClientConn;
+  private readonly h2s: H2ClientStream | undefined;
+  private readonly classify: (e: unknown, connected: boolean) => ProxyFailureError;
+  private settled = false;
+  private over = false;
+  private reqBody: Readable | undefined;
+  /** No reader yet (relayTo or body): what arrives is held, and the stream's window stays shut until one comes. */
+  private holding = true;
+  /** The stream is paused for the reader. */
+  private readerBehind = false;
+
+  constructor(h2: H2ClientConn, req: UpstreamRequest, scheme: "http" | "https", classify: (e: unknown, connected: boolean) => ProxyFailureError) {
+    super(undefined);
+    this.conn = this;
+    this.h2 = h2;
+    this.classify = classify;
+    const { fields, never } = requestFields(req, scheme);
+    try {
+      checkOutgoing(fields);
+    } catch {
+      this.settled = true;
+      this.reject(failure("internal", "request headers cannot be sent upstream"));
+      return;
+    }
+    const body = req.body;
+    const s = h2.request(fields, body === undefined, this, never);
+    this.h2s = s;
+    if (body === undefined) return;
+    if (Buffer.isBuffer(body)) {
+      h2.write(s, body, 0, body.length, true);
+      return;
+    }
+    this.reqBody = body;
+    (body as BodyOf)[callOf] = this;
+    body.on("data", bodyData);
+    body.on("end", bodyEnd);
+    body.on("error", bodyError);
+  }
+
+  // ---- Attempt
+
+  get response(): Promise<UpstreamResponse> {
+    return (this.promised ??= new Promise<UpstreamResponse>((answer, fail) => this.report({ answer, fail })));
+  }
+
+  report(to: AttemptReport): void {
+    this.to = to;
+    const early = this.early;
+    if (early === undefined) return;
+    this.early = undefined;
+    if (early.res !== undefined) to.answer(early.res);
+    else to.fail(early.error);
+  }
+
+  private resolve(res: UpstreamResponse): void {
+    if (this.to !== undefined) this.to.answer(res);
+    else this.early = { res };
+  }
+
+  private reject(e: unknown): void {
+    if (this.to !== undefined) this.to.fail(e);
+    else this.early = { error: e };
+  }
+
+  /** The stack gave up the attempt, or the answer's reader went away: the stream is cancelled. */
+  abort(): void {
+    const unanswered = !this.settled;
+    this.settled = true;
+    this.over = true;
+    this.finish();
+    if (this.h2s !== undefined) this.h2.cancel(this.h2s);
+    if (unanswered) this.reject(failure("upstream_reset", "upstream attempt aborted"));
+  }
+
+  // ---- AnswerSource (relay-answer.ts)
+
+  pause(): void {
+    this.readerBehind = true;
+    if (this.h2s !== undefined) this.h2.pause(this.h2s);
+  }
+
+  resume(): void {
+    this.readerBehind = false;
+    if (this.h2s !== undefined) this.h2.resume(this.h2s);
+  }
+
+  override relayTo(sink: RelaySink): void {
+    this.holding = false;
+    this.readerBehind = false;
+    super.relayTo(sink); // pauses the stream again when the sink is behind after the held chunks
+    if (!this.readerBehind) this.resume();
+  }
+
+  override get body(): Readable {
+    this.holding = false; // the Readable's reads resume the stream
+    return super.body;
+  }
+
+  // ---- the stream's handler
+
+  onResponse(_s: H2ClientStream, status: number, fields: string[], endStream: boolean, never: string[] | null): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.status = status;
+    this.headers = headersOf(fields, never);
+    this.endStream = endStream;
+    if (endStream) {
+      this.over = true;
+      this.finish();
+      this.end(undefined);
+    }
+    this.resolve(this);
+  }
+
+  onData(_s: H2ClientStream, buf: Buffer, start: number, end: number, endStream: boolean): void {
+    if (this.over) return;
+    if (end > start && (!this.data(Buffer.from(buf.subarray(start, end))) || this.holding)) this.pause();
+    if (endStream) {
+      this.over = true;
+      this.finish();
+      this.end(undefined);
+    }
+  }
+
+  onTrailers(_s: H2ClientStream, fields: string[], never: string[] | null): void {
+    if (this.over) return;
+    this.over = true;
+    this.finish();
+    this.end(headersOf(fields, never));
+  }
+
+  onClose(_s: H2ClientStream, why: H2ClientClose): void {
+    this.finish();
+    if (this.over) return;
+    this.over = true;
+    const err = this.classify(why.error, this.h2.connected);
+    if (!this.settled) {
+      this.settled = true;
+      this.reject(err);
+    } else this.fail(err);
+  }
+
+  onWritable(): void {
+    this.reqBody?.resume();
+  }
+
+  // ---- the request body
+
+  /** The streamed request body's listeners go (the answer is over, or the attempt given up). */
+  private finish(): void {
+    const b = this.reqBody;
+    if (b === undefined) return;
+    this.reqBody = undefined;
+    (b as BodyOf)[callOf] = undefined;
+    b.off("data", bodyData);
+    b.off("end", bodyEnd);
+    b.off("error", bodyError);
+  }
+
+  bodyChunk(c: Buffer): void {
+    const s = this.h2s!;
+    this.h2.write(s, c, 0, c.length, false);
+    if (s.pending !== null) this.reqBody?.pause();
+  }
+
+  /** The streamed body ended: the request's trailers (request-trailers.ts) end the stream, or an empty END_STREAM DATA frame. */
+  bodyEnd(): void {
+    const t = this.reqBody !== undefined ? requestTrailers(this.reqBody) : undefined;
+    this.finish();
+    const fields = t !== undefined ? trailerFields(t) : undefined;
+    if (fields !== undefined) this.h2.endWithTrailers(this.h2s!, fields);
+    else this.h2.write(this.h2s!, NO_BODY, 0, 0, true);
+  }
+
+  bodyError(): void {
+    this.finish();
+    this.h2.cancel(this.h2s!);
+    this.onClose(this.h2s!, { code: 8, unprocessed: false, error: Object.assign(new Error("request body broke off"), { code: "ERR_HTTP2_STREAM_CANCEL" }) });
+  }
+}
+
+/** The body's listeners are shared functions (`this` is the body), reaching the call until it lets go. */
+const callOf = Symbol("weft.h2OwnCall");
+type BodyOf = Readable & { [callOf]?: H2OwnCall | undefined };
+
+function bodyData(this: BodyOf, c: Buffer): void {
+  this[callOf]?.bodyChunk(c);
+}
+function bodyEnd(this: BodyOf): void {
+  this[callOf]?.bodyEnd();
+}
+function bodyError(this: BodyOf): void {
+  this[callOf]?.bodyError();
+}
