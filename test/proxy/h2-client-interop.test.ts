@@ -25,6 +25,8 @@ let grpc: GrpcEcho;
 const ports = { plain: 0, secure: 0 };
 /** Streams the node servers saw reset by the client, by path. */
 const cancelled: string[] = [];
+/** Request body lengths the /early handler read to their end after answering. */
+const earlyBodies: number[] = [];
 let limited: Http2Server;
 let limitedPort = 0;
 let limitedPeak = 0;
@@ -62,6 +64,15 @@ function handle(st: ServerHttp2Stream, h: Record<string, unknown>): void {
     return;
   }
   if (path === "/never") return; // no answer: the client cancels
+  if (path === "/early") {
+    // Answers at once, then reads the whole request body (the client must go on sending it).
+    st.respond({ ":status": 200 });
+    st.end("early");
+    let n = 0;
+    st.on("data", (c: Buffer) => (n += c.length));
+    st.on("end", () => earlyBodies.push(n));
+    return;
+  }
   if (path === "/goaway") {
     // Answers this one, then tells the client no stream above it was processed.
     st.respond({ ":status": 200 });
@@ -141,6 +152,20 @@ describe.each([
     const a = await answer(send(c, { path: "/echo", headers: { "x-echo": "1" }, body: Readable.from(parts) }).done);
     expect(a.body.equals(Buffer.concat(parts))).toBe(true);
     expect(a.trailers?.["x-trailer"]).toBe("done");
+    c.destroy();
+  });
+
+  it("an answer complete before the request body: the body still goes out to its end", async () => {
+    const c = conn();
+    async function* slowly(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < 5; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        yield Buffer.alloc(1000, i);
+      }
+    }
+    const a = await answer(send(c, { path: "/early", body: Readable.from(slowly()) }).done);
+    expect(a.body.toString()).toBe("early");
+    await expect.poll(() => earlyBodies.at(-1), { timeout: 3000 }).toBe(5000);
     c.destroy();
   });
 

@@ -171,7 +171,6 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
     this.endStream = endStream;
     if (endStream) {
       this.over = true;
-      this.finish();
       this.end(undefined);
     }
     this.resolve(this);
@@ -182,7 +181,6 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
     if (end > start && (!this.data(Buffer.from(buf.subarray(start, end))) || this.holding)) this.pause();
     if (endStream) {
       this.over = true;
-      this.finish();
       this.end(undefined);
     }
   }
@@ -190,7 +188,6 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
   onTrailers(_s: H2ClientStream, fields: string[], never: string[] | null): void {
     if (this.over) return;
     this.over = true;
-    this.finish();
     this.end(headersOf(fields, never));
   }
 
@@ -211,7 +208,11 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
 
   // ---- the request body
 
-  /** The streamed request body's listeners go (the answer is over, or the attempt given up). */
+  /**
+   * The streamed request body's listeners go: it ended, the stream closed, or the attempt was given up. An
+   * answer that is over before the request body is not (the peer answered early) leaves the body going on,
+   * as node's client does, until the peer resets the stream (RFC 9113 §8.1) or the body ends.
+   */
   private finish(): void {
     const b = this.reqBody;
     if (b === undefined) return;
