@@ -76,7 +76,7 @@ export const defaultLimits: Limits = Object.freeze({
   backendMaxRequests: 1024,
   headersWithUnderscores: "drop",
   h2Face: "own",
-  h2Client: "node",
+  h2Client: "own",
 });
 
 export function resolveLimits(overrides: Partial<Limits> | undefined): Limits {
