@@ -17,8 +17,7 @@ beforeAll(async () => {
   server.on("stream", (stream: ServerHttp2Stream, headers, _flags, raw: string[]) => {
     const down = new H2Downstream(stream, headers, raw, "192.0.2.7");
     const calls: string[] = [];
-    down.onClose(() => calls.push("first"));
-    down.onClose(() => calls.push("second"));
+    for (const name of ["first", "second", "third", "fourth", "fifth"]) down.onClose(() => calls.push(name));
     const streamClosed = new Promise<void>((r) => stream.once("close", () => r()));
     served.push({ down, calls, streamClosed });
     down.head(200, { "content-type": "text/plain" });
@@ -46,9 +45,9 @@ describe("H2Downstream", () => {
     expect(body).toBe("ok");
     const s = await pollFor("the server stream", () => Promise.resolve(served[0]), { timeoutMs: 5_000, intervalMs: 10 });
     await s.streamClosed;
-    expect(s.calls).toEqual(["first", "second"]);
+    expect(s.calls).toEqual(["first", "second", "third", "fourth", "fifth"]);
     s.down.onClose(() => s.calls.push("late"));
-    expect(s.calls).toEqual(["first", "second", "late"]);
+    expect(s.calls).toEqual(["first", "second", "third", "fourth", "fifth", "late"]);
     expect(s.down.remoteAddress).toBe("192.0.2.7");
     expect(s.down.status).toBe(200);
     expect(s.down.bytes).toBe(2);

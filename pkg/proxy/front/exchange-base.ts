@@ -2,8 +2,8 @@
 // (method, target, headers, the client's address) and the answer's accounting: status, body bytes,
 // grpc-status, the declared Content-Length and the end stamp of the server span (answer-end.ts; taken only
 // once stampEnd() asked for it: a sampled span reads it, and nothing else does) — and the
-// callbacks to run once the exchange goes away (onClose: kept in a list, so the layers that each register
-// one cost no event listener apiece). Takes the request's parts; gives a base class whose subclasses frame
+// callbacks to run once the exchange goes away (onClose: kept in fields and a list, so the layers that each
+// register one cost no event listener apiece). Takes the request's parts; gives a base class whose subclasses frame
 // and write the answer and call answered / counted / ending / wentAway as they do. Must not: write to a
 // socket or stream, or decide an answer.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
@@ -28,8 +28,15 @@ export abstract class ExchangeBase {
   left = false;
   /** The end is stamped (endedAt): only for a sampled server span, the one reader (a clock read per answer otherwise). */
   private stamps = false;
-  /** Close callbacks not run yet; `gone` once they ran (one registered later runs at once). */
-  private closeFns: (() => void)[] | undefined;
+  /**
+   * Close callbacks not run yet, in the order registered: the first three in fields (a forwarded request
+   * registers three: telemetry, deadline, relay; a list for them cost an array and its 16-slot store per
+   * request), any more in a list; `gone` once they ran (one registered later runs at once).
+   */
+  private close1: (() => void) | undefined;
+  private close2: (() => void) | undefined;
+  private close3: (() => void) | undefined;
+  private closeMore: (() => void)[] | undefined;
   private gone = false;
 
   constructor(method: string, target: string, headers: IncomingHttpHeaders, rawHeaders: readonly string[], remoteAddress: string | undefined) {
@@ -55,7 +62,10 @@ export abstract class ExchangeBase {
       fn();
       return;
     }
-    (this.closeFns ??= []).push(fn);
+    if (this.close1 === undefined) this.close1 = fn;
+    else if (this.close2 === undefined) this.close2 = fn;
+    else if (this.close3 === undefined) this.close3 = fn;
+    else (this.closeMore ??= []).push(fn);
   }
 
   /** The answer's head: its status, and the length its headers declare. */
@@ -90,8 +100,12 @@ export abstract class ExchangeBase {
   /** The exchange went away (its output went out, or it was aborted): run the close callbacks, once. */
   protected wentAway(): void {
     this.gone = true;
-    const fns = this.closeFns;
-    this.closeFns = undefined;
-    if (fns !== undefined) { for (const f of fns) f(); }
+    const a = this.close1, b = this.close2, c = this.close3, more = this.closeMore;
+    this.close1 = this.close2 = this.close3 = undefined;
+    this.closeMore = undefined;
+    a?.();
+    b?.();
+    c?.();
+    if (more !== undefined) { for (const f of more) f(); }
   }
 }
