@@ -105,7 +105,7 @@ function relay(req: ProxyRequest, res: UpstreamResponse, modifiers: readonly Hea
     req.attempt?.abort();
     throw failure("internal", e instanceof Error && (e as { code?: string }).code?.startsWith("ERR_") === true ? "response headers cannot be sent" : "internal error");
   }
-  const sink = new Relayed(req, down, to, res.relayTo !== undefined);
+  const sink = new Relayed(req, down, to, res.endsAtLength === true);
   if (res.relayTo !== undefined) res.relayTo(sink);
   else pipeBody(res.body, res, sink);
   down.onClose(() => sink.clientGone());
@@ -122,8 +122,8 @@ class Relayed implements RelaySink {
   private readonly down: Downstream;
   private readonly to: ExchangeReport;
   /**
-   * The answer's end comes in the same call as its last declared byte (an HTTP/1.1 upstream answer: the
-   * strict parser completes a Content-Length message at that byte), so the downstream may send at the end.
+   * The answer's end comes in the same call as its last declared byte (UpstreamResponse.endsAtLength: an
+   * HTTP/1.1 upstream answer), so the downstream may send at the end.
    */
   private readonly endsAtLength: boolean;
 

@@ -12,6 +12,8 @@ export class H1Answer extends RelayAnswer implements UpstreamResponse {
   readonly status: number;
   readonly rawHeaders: readonly string[];
   readonly endStream = false;
+  /** The strict parser completes a Content-Length answer at its last byte: its end comes in that call. */
+  readonly endsAtLength = true;
   private fields: IncomingHttpHeaders | undefined;
 
   constructor(status: number, rawHeaders: readonly string[], conn: H1UpstreamConn | undefined) {

@@ -30,11 +30,14 @@ export interface UpstreamResponse {
   /** h2 HEADERS carried END_STREAM (gRPC trailers-only answer). */
   readonly endStream: boolean;
   trailers(): IncomingHttpHeaders | undefined;
-  /**
-   * When offered: deliver the body straight to `sink` instead of through `body` (use one or the other). The
-   * sink's end comes in the same call as the last byte of a declared Content-Length (the relay relies on it).
-   */
+  /** When offered: deliver the body straight to `sink` instead of through `body` (use one or the other). */
   relayTo?(sink: RelaySink): void;
+  /**
+   * true: the answer's end (relayTo's sink.end) comes in the same call as the last byte of a declared
+   * Content-Length (HTTP/1.1: the strict parser completes the message at that byte), so the relay lets the
+   * downstream send at the end. Not an HTTP/2 answer: its END_STREAM may come in a later frame.
+   */
+  readonly endsAtLength?: boolean;
 }
 
 /** Receives an answer's body chunk by chunk (UpstreamResponse.relayTo). */
