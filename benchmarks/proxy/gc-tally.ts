@@ -7,7 +7,9 @@
 // it, or a child printing a line per GC would block on a full pipe); gives mark() at the start of the
 // measured part and since(requests) after it. A sidecar also run with --trace-opt (BENCH_FLAG_SETS) has its
 // optimizing compiles counted too: V8's "[completed compiling … - took a, b, c ms]" lines (their sum: the
-// time the compile held the main thread under --no-concurrent-recompilation), and the longest one.
+// time the compile held the main thread under --no-concurrent-recompilation), and the longest one; how many
+// of them targeted Turbofan (`tf`); with --trace-deopt also its deoptimizations (V8's "[bailout (kind: …"
+// lines), so a flag that tiers up sooner shows whether it also deopts more.
 import type { ChildProcess } from "node:child_process";
 
 /** The V8 flag the tally reads. */
@@ -22,14 +24,15 @@ export interface GcTally {
     pause_ms: number;
     scavenges: number;
     mark_compacts: number;
-    compiles?: { n: number; ms: number; max_ms: number };
+    compiles?: { n: number; tf: number; ms: number; max_ms: number };
+    deopts?: number;
   };
 }
 
 export function gcTally(child: ChildProcess): GcTally {
   let promoted = 0, pause = 0, scavenges = 0, markCompacts = 0, rest = "";
-  let compiles = 0, compileMs = 0, compileMax = 0;
-  let at = { promoted: 0, pause: 0, scavenges: 0, markCompacts: 0, compiles: 0, compileMs: 0 };
+  let compiles = 0, turbofan = 0, compileMs = 0, compileMax = 0, deopts = 0;
+  let at = { promoted: 0, pause: 0, scavenges: 0, markCompacts: 0, compiles: 0, turbofan: 0, compileMs: 0, deopts: 0 };
   child.stdout!.on("data", (chunk: Buffer) => {
     const lines = (rest + chunk.toString("latin1")).split("\n");
     rest = lines.pop() ?? "";
@@ -38,8 +41,13 @@ export function gcTally(child: ChildProcess): GcTally {
       if (took !== null) {
         const ms = Number(took[1]) + Number(took[2]) + Number(took[3]);
         compiles++;
+        if (l.includes("(target TURBOFAN")) turbofan++;
         compileMs += ms;
         compileMax = Math.max(compileMax, ms);
+        continue;
+      }
+      if (l.startsWith("[bailout (kind: ")) {
+        deopts++;
         continue;
       }
       const gc = / gc=(\w+) /.exec(l)?.[1];
@@ -53,7 +61,7 @@ export function gcTally(child: ChildProcess): GcTally {
   child.stdout!.resume();
   return {
     mark: () => {
-      at = { promoted, pause, scavenges, markCompacts, compiles, compileMs };
+      at = { promoted, pause, scavenges, markCompacts, compiles, turbofan, compileMs, deopts };
       compileMax = 0;
     },
     since: (requests) => ({
@@ -61,7 +69,8 @@ export function gcTally(child: ChildProcess): GcTally {
       pause_ms: Math.round(pause - at.pause),
       scavenges: scavenges - at.scavenges,
       mark_compacts: markCompacts - at.markCompacts,
-      ...(compiles > 0 ? { compiles: { n: compiles - at.compiles, ms: Math.round((compileMs - at.compileMs) * 10) / 10, max_ms: Math.round(compileMax * 10) / 10 } } : {}),
+      ...(compiles > 0 ? { compiles: { n: compiles - at.compiles, tf: turbofan - at.turbofan, ms: Math.round((compileMs - at.compileMs) * 10) / 10, max_ms: Math.round(compileMax * 10) / 10 } } : {}),
+      ...(deopts > 0 ? { deopts: deopts - at.deopts } : {}),
     }),
   };
 }

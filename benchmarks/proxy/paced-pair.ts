@@ -33,6 +33,7 @@
 // Bounded: each paced run is <count> requests and at most seconds+10 s; every child is stopped after its run.
 // Must not: send anywhere but loopback.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -162,6 +163,9 @@ function variantsOf(env: NodeJS.ProcessEnv, protocols: readonly Protocol[], base
   }
   return out;
 }
+
+/** A scenario name short enough for a file name (a long BENCH_FLAG_SETS label exceeds 255 bytes): its head and a hash of the whole. */
+const fileSafe = (name: string): string => (name.length <= 120 ? name : `${name.slice(0, 80)}-${createHash("sha256").update(name).digest("hex").slice(0, 12)}`);
 
 /** BENCH_CPU_PROF=<dir>: each Weft sidecar writes a V8 CPU profile to <dir>/<scenario>/<role>/ when it stops. */
 function cpuProf(scenario: string, role: "inbound" | "outbound"): string[] {
@@ -417,14 +421,14 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
         for (const { name, ratio, flags, env, protocol: vp, baseline, clusterLimits } of ordered) {
           const entry = baseline === true ? baselineBuild!.entry : build.entry;
           const mat = (leaf: { keyPem: string; certPem: string }, identity: string) => ({ keyPem: leaf.keyPem, certChainPem: leaf.certPem, trustBundlePem: ca.certPem, identity });
-          const cfgB = f(`sidecar-b-${name}.json`, JSON.stringify({ role: "inbound", port: originOf(vp), mat: mat(leafB, idB), peerIdentity: idA, ratio, otlpPort, protocol: vp }));
+          const cfgB = f(`sidecar-b-${fileSafe(name)}.json`, JSON.stringify({ role: "inbound", port: originOf(vp), mat: mat(leafB, idB), peerIdentity: idA, ratio, otlpPort, protocol: vp }));
           // startChild spawns with this process's environment: a variant's entries are set around its spawns.
           const saved = Object.fromEntries(Object.keys(env ?? {}).map((k) => [k, process.env[k]]));
           Object.assign(process.env, env);
           probeOut(name, "inbound");
           const b = d.startChild(d.nodeBin, [...flags, ...gcTrace(), ...tailArgs(), ...cpuProf(name, "inbound"), entry, cfgB]);
           const { port: bPort, pid: bPid } = await d.firstJsonLine(b);
-          const cfgA = f(`sidecar-a-${name}.json`, JSON.stringify({ role: "outbound", port: bPort, mat: mat(leafA, idA), peerIdentity: idB, ratio, otlpPort, protocol: vp, clusterLimits }));
+          const cfgA = f(`sidecar-a-${fileSafe(name)}.json`, JSON.stringify({ role: "outbound", port: bPort, mat: mat(leafA, idA), peerIdentity: idB, ratio, otlpPort, protocol: vp, clusterLimits }));
           probeOut(name, "outbound");
           const a = d.startChild(d.nodeBin, [...flags, ...gcTrace(), ...tailArgs(), ...cpuProf(name, "outbound"), entry, cfgA]);
           delete process.env.BENCH_TAIL_OUT;
