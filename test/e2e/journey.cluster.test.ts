@@ -18,7 +18,8 @@
 //  7. a route edit takes effect; a controller pod deleted under load (no request fails, every proxy back,
 //     counts right with two replicas); the gateway rolled under load (no request fails); a backend pod
 //     killed (its peers stop sending to it); web's sidecar's working set at 1,000 req/s through the Gateway
-//     printed beside its idle figure (not judged);
+//     printed beside its idle figure, with its cgroup's own 250 ms peak split into anonymous, page cache and
+//     kernel memory, the sockets it held and the cgroup's high-water mark (not judged);
 //  8. the namespace un-labelled and web restarted: no sidecar, traffic still flows.
 // A failing step prints pods, events, logs, `weftctl proxy-config` of the proxies involved and the routes'
 // status (journey-probes.ts failureReport). Prints one JSON line of figures. Load is bounded in count and
@@ -29,6 +30,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { spanClockMs } from "../../pkg/telemetry/index.ts";
 import { sendClientSpan, spanTree, traceProblems, type JaegerSpan, type JaegerTrace } from "../support/jaeger.ts";
 import { applyExampleJaeger, deleteExampleJaeger, exampleJaeger } from "../support/node/cluster-jaeger.ts";
+import { containerMemoryCgroup, memoryPeak, type MemoryPeak, type PodRef } from "../support/node/container-memory.ts";
 import { load, pacedLoad, request } from "../support/node/http-load.ts";
 import { isReady, mib, pods, readyPod, workingSetBytes, workingSetPeak, type PodView } from "../support/node/pod-views.ts";
 import { realNodeTier, sharedCluster, until, type SharedCluster } from "../support/node/shared-cluster.ts";
@@ -400,15 +402,20 @@ realNodeTier.describe("the user journey on a real node", () => {
       // Printed, not judged (issue 18 goal 4): web's sidecar working set as the kubelet reports it at 1,000
       // req/s through the Gateway for 20 s (gateway → web's sidecar → web → its sidecar → reviews), beside
       // the idle figure of step 2 and the rate the node answered.
+      // Beside it, the container's own cgroup sampled every 250 ms (container-memory.ts): its peak working set
+      // and what that is made of, the most sockets the sidecar held, and the kernel's high-water mark.
       const paced = new Agent({ keepAlive: true, maxSockets: 64 });
       const pacedSampler = workingSetPeak(c, n.shop, web, "weft-proxy");
+      const cgroup = memoryPeak(containerMemoryCgroup(c.info.dir, JSON.parse(c.kubectl(["-n", n.shop, "get", "pod", web, "-o", "json"])) as PodRef, "weft-proxy"));
       try {
         const r = await pacedLoad(gatewayUrl, paced, 1_000, 20_000);
-        figures["sidecarAt1000rps"] = { idleWorkingSetMiB: figures["sidecarIdleWorkingSetMiB"], peakWorkingSetMiB: mib(pacedSampler.stop()), ...r };
+        figures["sidecarAt1000rps"] = { idleWorkingSetMiB: figures["sidecarIdleWorkingSetMiB"], peakWorkingSetMiB: mib(pacedSampler.stop()), cgroupPeak: cgroup.stop(), ...r };
       } finally {
         pacedSampler.stop();
+        cgroup.stop();
         paced.destroy();
       }
+      expect((figures["sidecarAt1000rps"] as { cgroupPeak: MemoryPeak }).cgroupPeak.workingSetMiB, "web's sidecar's memory cgroup found and read").not.toBeNull();
 
       // Kill one of the two v2 pods (all traffic goes to v2 now): its peers stop sending to it.
       const v2 = pods(c, n.shop, "app=reviews,version=v2").filter(isReady).map((p) => p.metadata.name);
