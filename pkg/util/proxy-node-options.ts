@@ -30,15 +30,6 @@
 // the same private memory (35.5 MB) and CPU (605 vs 612, 599 vs 573 us); the HTTP/1.1 pair level (3.8 vs
 // 4.1 ms, 250 vs 267 us). --no-turbo-inlining cut the tail more (11.2 ms) for 16% more CPU: not kept.
 // "latency" compiles on V8's threads, so it keeps the default inlining.
-// Compiling on the main thread, a sidecar also tiers up to Turbofan sooner (--invocation-count-for-turbofan=1000;
-// V8's is 10000 while Maglev is on, a weak implication over the 3000 --v8-options lists): at 1,000 req/s its
-// hottest functions otherwise reached Turbofan ~10 s into traffic (relay: one 56 ms compile), inside the paced
-// pair's measured part. With it, paced HTTP/1.1 pair, 8 interleaved rounds (load 5-15,
-// 2026-12-07): main-thread compile time in the measured part lower in 8 of 8 rounds (both sidecars 2.5-86.5 against
-// 46-204 ms), the longest compile 0.4-14.7 against 5.5-144 ms (7 of 8); CPU per request paired ratio median 0.99; private
-// peak level (+0.45 MB median paired difference); gRPC pair (4 rounds) compile time 85-144 against 156-303 ms;
-// CPU to ready at startup +10 ms (paired median, 7 starts). docs/proxy.md "Early tier-up on the main thread".
-// "latency" does not take it (not measured there).
 // Node refuses these flags in NODE_OPTIONS, so they travel as node arguments in WEFT_NODE_ARGS, which the
 // image's `weft` launcher puts on node's command line (Dockerfile). A gateway gets the pretenuring flag only:
 // it runs GC helper threads (its Deployment is sized by its owner, not one of many per node).
@@ -50,8 +41,8 @@ export const PROXY_NODE_OPTIONS = "--max-semi-space-size=2";
 export const PROXY_NODE_ARGS = "--no-allocation-site-pretenuring";
 /** Node arguments for a sidecar proxy tuned for latency: every proxy's, GC on the main thread only. */
 export const SIDECAR_LATENCY_NODE_ARGS = `--single-threaded-gc ${PROXY_NODE_ARGS}`;
-/** Node arguments for a sidecar proxy (the default, tuned for memory): the latency ones plus optimizing compiles on the main thread, kept short and done early. */
-export const SIDECAR_NODE_ARGS = `${SIDECAR_LATENCY_NODE_ARGS} --no-concurrent-recompilation --max-inlined-bytecode-size-cumulative=230 --invocation-count-for-turbofan=1000`;
+/** Node arguments for a sidecar proxy (the default, tuned for memory): the latency ones plus optimizing compiles on the main thread, kept short. */
+export const SIDECAR_NODE_ARGS = `${SIDECAR_LATENCY_NODE_ARGS} --no-concurrent-recompilation --max-inlined-bytecode-size-cumulative=230`;
 /** The values of weft.dev/proxy-tuning, the default first. */
 export const PROXY_TUNINGS = ["memory", "latency"] as const;
 export type ProxyTuning = (typeof PROXY_TUNINGS)[number];

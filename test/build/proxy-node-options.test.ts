@@ -7,8 +7,7 @@
 // WEFT_NODE_ARGS on node's command line ahead of the script and passes the arguments through; those
 // arguments stop V8 from pretenuring allocation sites (a burst no longer moves per-request objects to the
 // old generation for good) and make it compile optimized code on the main thread (compiler threads kept
-// ~7 MB of freed malloc memory per sidecar in their own arenas), inline less and tier up to Turbofan sooner
-// (a tenth of V8's invocation budget, so the main-thread compiles come in the first seconds of traffic).
+// ~7 MB of freed malloc memory per sidecar in their own arenas).
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -77,16 +76,6 @@ describe("proxy V8 flags where the proxy runs", () => {
     };
     expect(inlineBound([])).toBe("920");
     expect(inlineBound(SIDECAR_NODE_ARGS.split(" "))).toBe("230");
-  });
-
-  it("a sidecar's node arguments tier hot functions up to Turbofan early: after 1000 invocations' worth of budget, V8's 10000 without them (3000 raised by Maglev)", () => {
-    const budget = (args: string[]) => {
-      const r = spawnSync(node, [...args, "--print-flag-values", "-e", "0"], { encoding: "utf8", timeout: 60_000 });
-      expect(r.status).toBe(0);
-      return /--invocation-count-for-turbofan=(\d+)/.exec(r.stdout)?.[1];
-    };
-    expect(budget([])).toBe("10000");
-    expect(budget(SIDECAR_NODE_ARGS.split(" "))).toBe("1000");
   });
 
   it("the injected proxy container carries NODE_OPTIONS (native sidecar and legacy container)", () => {

@@ -1,6 +1,6 @@
 // proxy-tuning (injector): the pod annotation weft.dev/proxy-tuning picks the sidecar's V8 flags
 // (WEFT_NODE_ARGS, pkg/util/proxy-node-options.ts) on both sidecar forms (native and legacy container):
-// "latency" drops --no-concurrent-recompilation and the inlining bound and early tier-up that go with it, and keeps every other flag; "memory" and no annotation give
+// "latency" drops --no-concurrent-recompilation and the inlining bound that goes with it, and keeps every other flag; "memory" and no annotation give
 // SIDECAR_NODE_ARGS; any other value skips injection with the problem named, like every bad weft.dev value.
 import { describe, expect, it } from "vitest";
 import type { Pod } from "../../pkg/api/index.ts";
@@ -28,9 +28,9 @@ function nodeArgs(annotations: Record<string, string>, nativeSidecars: boolean):
 describe("weft.dev/proxy-tuning", () => {
   const shipped = SIDECAR_NODE_ARGS.split(" ");
 
-  const mainThreadOnly = ["--no-concurrent-recompilation", "--max-inlined-bytecode-size-cumulative=230", "--invocation-count-for-turbofan=1000"];
+  const mainThreadOnly = ["--no-concurrent-recompilation", "--max-inlined-bytecode-size-cumulative=230"];
 
-  it("latency: the sidecar's flags without --no-concurrent-recompilation, its inlining bound and early tier-up, every other flag kept", () => {
+  it("latency: the sidecar's flags without --no-concurrent-recompilation and its inlining bound, every other flag kept", () => {
     expect(shipped).toEqual(expect.arrayContaining(mainThreadOnly));
     for (const native of [true, false]) {
       for (const value of ["latency", " Latency "]) {
