@@ -138,10 +138,10 @@ describe("cmd/ is wiring only: nothing imports it", () => {
 const proxyParts: Record<string, readonly string[]> = {
   shared: [],
   h1: ["shared"],
-  // Own HTTP/2 framing (not served on yet): self-contained, node's built-ins only.
+  // Own HTTP/2 framing (the front's HTTP/2 face and the upstream's HTTP/2 client): self-contained, node's built-ins only.
   h2: [],
   front: ["shared", "h1", "h2"],
-  upstream: ["shared", "h1"],
+  upstream: ["shared", "h1", "h2"],
   balance: ["shared"],
   stack: ["shared", "upstream", "balance"],
   gateway: ["shared"],

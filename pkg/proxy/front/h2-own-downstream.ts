@@ -8,12 +8,13 @@
 // node lists them (the stack carries that list on); answer fields listed there go out never-indexed.
 // Takes the stream, its request fields and the client's address; gives head/write/end/trailers-only/reset
 // with a single-response guarantee. Must not: decide anything about routing or status codes.
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import type { OutgoingHttpHeaders } from "node:http";
 import { sensitiveHeaders } from "node:http2";
 import { Readable } from "node:stream";
 import type { Downstream } from "../downstream.ts";
 import { CANCEL, INTERNAL_ERROR, NO_ERROR } from "../h2/errors.ts";
 import type { H2ServerStream } from "../h2/server-conn.ts";
+import { headersOf } from "../h2/headers-object.ts";
 import { keepRequestTrailers } from "../request-trailers.ts";
 import { ExchangeBase } from "./exchange-base.ts";
 
@@ -22,66 +23,6 @@ const EMPTY = Buffer.alloc(0);
 
 /** Fields that name the connection, not the message: never sent on HTTP/2 (RFC 9113 §8.2.2). */
 const CONNECTION_SPECIFIC = new Set(["connection", "proxy-connection", "keep-alive", "transfer-encoding", "upgrade", "http2-settings"]);
-
-/** Header fields node's IncomingHttpHeaders keep once (the first value), as node:http2's server does. */
-const SINGLE = new Set([
-  ":status",
-  ":method",
-  ":authority",
-  ":scheme",
-  ":path",
-  ":protocol",
-  "access-control-allow-credentials",
-  "access-control-max-age",
-  "access-control-request-method",
-  "age",
-  "authorization",
-  "content-encoding",
-  "content-language",
-  "content-length",
-  "content-location",
-  "content-md5",
-  "content-range",
-  "content-type",
-  "date",
-  "dnt",
-  "etag",
-  "expires",
-  "from",
-  "host",
-  "if-match",
-  "if-modified-since",
-  "if-none-match",
-  "if-range",
-  "if-unmodified-since",
-  "last-modified",
-  "location",
-  "max-forwards",
-  "proxy-authorization",
-  "range",
-  "referer",
-  "retry-after",
-  "tk",
-  "upgrade-insecure-requests",
-  "user-agent",
-  "x-content-type-options",
-]);
-
-/** A flat [name, value, …] request field list as node's IncomingHttpHeaders (duplicates as node joins them). */
-export function headersOf(fields: readonly string[], never: readonly string[] | null): IncomingHttpHeaders {
-  const h: Record<string, string | string[] | undefined> = Object.create(null) as Record<string, string>;
-  for (let i = 0; i < fields.length; i += 2) {
-    const name = fields[i]!;
-    const value = fields[i + 1]!;
-    const prior = h[name];
-    if (prior === undefined) h[name] = name === "set-cookie" ? [value] : value;
-    else if (name === "set-cookie") (prior as string[]).push(value);
-    else if (name === "cookie") h[name] = `${prior as string}; ${value}`;
-    else if (!SINGLE.has(name)) h[name] = `${prior as string}, ${value}`;
-  }
-  if (never !== null) (h as Record<symbol, unknown>)[sensitiveHeaders] = never;
-  return h;
-}
 
 /** Answer headers as a flat field list, `first` fields first; connection-specific and pseudo fields dropped. */
 function fieldsOf(headers: OutgoingHttpHeaders, first: string[]): string[] {

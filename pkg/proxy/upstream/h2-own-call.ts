@@ -12,7 +12,7 @@ import { sensitiveHeaders } from "node:http2";
 import type { Readable } from "node:stream";
 import type { H2ClientClose, H2ClientConn, H2ClientHandler, H2ClientStream } from "../h2/client-conn.ts";
 import { checkOutgoing } from "../h2/fields.ts";
-import { headersOf } from "../front/h2-own-downstream.ts";
+import { headersOf } from "../h2/headers-object.ts";
 import { requestTrailers } from "../request-trailers.ts";
 import { failure, type ProxyFailureError } from "../rescue.ts";
 import { RelayAnswer, type AnswerSource } from "./relay-answer.ts";
