@@ -12,11 +12,11 @@ import { describe, expect, it } from "vitest";
 import { H2ClientConn } from "../../pkg/proxy/h2/client-conn.ts";
 import { resolveH2ClientLimits } from "../../pkg/proxy/h2/client-limits.ts";
 import { CONTINUATION, DATA, END_HEADERS, END_STREAM, GOAWAY, HEADERS, PING, PRIORITY, RST_STREAM, SETTINGS, WINDOW_UPDATE } from "../../pkg/proxy/h2/frames.ts";
-import { encodeHeaders } from "../../pkg/proxy/h2/hpack-encoder.ts";
 import { ProxyFailureError } from "../../pkg/proxy/rescue.ts";
 import { H2OwnCall } from "../../pkg/proxy/upstream/h2-own-call.ts";
 import { classify } from "../../pkg/proxy/upstream/upstream.ts";
 import { fcParams } from "../support/fast-check-env.ts";
+import { frame, headerBlock as encode } from "../support/h2-frames.ts";
 
 class FakeSocket extends EventEmitter {
   writableLength = 0;
@@ -34,20 +34,6 @@ class FakeSocket extends EventEmitter {
   }
   pause(): void {}
   resume(): void {}
-}
-
-function frame(type: number, flags: number, id: number, payload: Buffer): Buffer {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h[3] = type;
-  h[4] = flags;
-  h.writeUInt32BE(id, 5);
-  return Buffer.concat([h, payload]);
-}
-function encode(fields: string[], huffman = false): Buffer {
-  const sink = { buf: Buffer.alloc(64 * 1024), pos: 0, ensure() {} };
-  encodeHeaders(sink, fields, huffman);
-  return Buffer.from(sink.buf.subarray(0, sink.pos));
 }
 
 const validFrames = (): Buffer[] => [

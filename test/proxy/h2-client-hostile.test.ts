@@ -11,27 +11,9 @@ import { createServer, type AddressInfo, type Server, type Socket } from "node:n
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMPRESSION_ERROR, ENHANCE_YOUR_CALM, FLOW_CONTROL_ERROR, FRAME_SIZE_ERROR, PROTOCOL_ERROR, REFUSED_STREAM } from "../../pkg/proxy/h2/errors.ts";
 import { CONTINUATION, DATA, END_HEADERS, END_STREAM, GOAWAY, HEADERS, PING, PREFACE, PRIORITY, PUSH_PROMISE, RST_STREAM, SETTINGS, WINDOW_UPDATE } from "../../pkg/proxy/h2/frames.ts";
-import { encodeHeaders } from "../../pkg/proxy/h2/hpack-encoder.ts";
 import { ownConn, send, type Answer } from "../support/h2-own-client.ts";
+import { frame, headerBlock as block, u32 } from "../support/h2-frames.ts";
 
-function frame(type: number, flags: number, id: number, payload: Buffer = Buffer.alloc(0)): Buffer {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h[3] = type;
-  h[4] = flags;
-  h.writeUInt32BE(id, 5);
-  return Buffer.concat([h, payload]);
-}
-const u32 = (v: number): Buffer => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(v >>> 0);
-  return b;
-};
-function block(fields: string[]): Buffer {
-  const sink = { buf: Buffer.alloc(256 * 1024), pos: 0, ensure() {} };
-  encodeHeaders(sink, fields);
-  return sink.buf.subarray(0, sink.pos);
-}
 const settings = (entries: [number, number][] = []): Buffer => frame(SETTINGS, 0, 0, Buffer.concat(entries.map(([k, v]) => Buffer.concat([Buffer.from([k >> 8, k & 0xff]), u32(v)]))));
 const ok = (id: number, end = false): Buffer => frame(HEADERS, END_HEADERS | (end ? END_STREAM : 0), id, block([":status", "200"]));
 const times = (n: number, b: Buffer): Buffer => Buffer.concat(Array.from({ length: n }, () => b));

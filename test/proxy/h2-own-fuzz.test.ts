@@ -12,20 +12,14 @@ import { describe, expect, it } from "vitest";
 import { COMPRESSION_ERROR, H2ConnectionError, H2StreamError } from "../../pkg/proxy/h2/errors.ts";
 import { checkFrameHeader, CONTINUATION, DATA, END_HEADERS, END_STREAM, framePayload, HEADERS, PING, PREFACE, RST_STREAM, SETTINGS, WINDOW_UPDATE } from "../../pkg/proxy/h2/frames.ts";
 import { HpackDecoder } from "../../pkg/proxy/h2/hpack-decoder.ts";
-import { encodeHeaders } from "../../pkg/proxy/h2/hpack-encoder.ts";
 import { huffmanDecode, huffmanEncode } from "../../pkg/proxy/h2/huffman.ts";
 import { resolveH2Limits } from "../../pkg/proxy/h2/limits.ts";
 import { H2ServerConn, type H2ServerHandler } from "../../pkg/proxy/h2/server-conn.ts";
 import { fcParams } from "../support/fast-check-env.ts";
+import { frame, headerBlock as encode } from "../support/h2-frames.ts";
 
 const MAX_LIST = 4096;
 const MAX_FIELDS = 20;
-
-function encode(fields: string[], huffman: boolean): Buffer {
-  const sink = { buf: Buffer.alloc(64 * 1024), pos: 0, ensure() {} };
-  encodeHeaders(sink, fields, huffman);
-  return Buffer.from(sink.buf.subarray(0, sink.pos));
-}
 
 /** Decodes and checks the bounds; gives false when it threw the (only allowed) COMPRESSION_ERROR. */
 function decodeBounded(d: HpackDecoder, buf: Buffer): boolean {
@@ -136,15 +130,6 @@ class FakeSocket extends EventEmitter {
   }
   pause(): void {}
   resume(): void {}
-}
-
-function frame(type: number, flags: number, id: number, payload: Buffer): Buffer {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h[3] = type;
-  h[4] = flags;
-  h.writeUInt32BE(id, 5);
-  return Buffer.concat([h, payload]);
 }
 
 const handler: H2ServerHandler = {

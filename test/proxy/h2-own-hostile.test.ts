@@ -23,27 +23,9 @@ import {
 } from "../../pkg/proxy/h2/errors.ts";
 import { ACK, CONTINUATION, DATA, END_HEADERS, END_STREAM, HEADERS, PING, PREFACE, RST_STREAM, SETTINGS, WINDOW_UPDATE } from "../../pkg/proxy/h2/frames.ts";
 import { HpackDecoder } from "../../pkg/proxy/h2/hpack-decoder.ts";
-import { encodeHeaders } from "../../pkg/proxy/h2/hpack-encoder.ts";
 import { OWN_BODY, startOwnH2Server, type OwnH2Server } from "../support/h2-own-server.ts";
+import { frame, headerBlock as block, u32 } from "../support/h2-frames.ts";
 
-function frame(type: number, flags: number, id: number, payload: Buffer = Buffer.alloc(0)): Buffer {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h[3] = type;
-  h[4] = flags;
-  h.writeUInt32BE(id, 5);
-  return Buffer.concat([h, payload]);
-}
-const u32 = (v: number): Buffer => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(v >>> 0);
-  return b;
-};
-function block(fields: string[]): Buffer {
-  const sink = { buf: Buffer.alloc(256 * 1024), pos: 0, ensure() {} };
-  encodeHeaders(sink, fields);
-  return sink.buf.subarray(0, sink.pos);
-}
 const GET = (path = "/"): string[] => [":method", "GET", ":scheme", "http", ":path", path, ":authority", "x"];
 const POST = (): string[] => [":method", "POST", ":scheme", "http", ":path", "/echo", ":authority", "x"];
 const headers = (id: number, fields: string[], end = true): Buffer => frame(HEADERS, END_HEADERS | (end ? END_STREAM : 0), id, block(fields));
