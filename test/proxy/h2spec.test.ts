@@ -61,6 +61,13 @@ beforeAll(async () => {
     inboundPort: 0,
     host: "127.0.0.1",
     inboundMode: "permissive",
+    // h2spec dials a case's connection, then, in cases 6.5.3/1, 6.9.1/1 and 6.9.2/1, fetches the body's
+    // length over a second connection (spec.ServerDataLength) before it sends the first one's preface. On a
+    // loaded machine (five h2spec runs at once) that took longer than the capture's 300 ms peek window, and
+    // the sidecar, as designed, passed the still-silent connection through as opaque TCP (to 127.0.0.10:80,
+    // where nothing listens: h2spec saw EOF). The window is not what this file tests, so it is wide here;
+    // test/sidecar/sidecar-loopback.test.ts tests it.
+    peekTimeoutMs: 10_000,
     lookup: (ip, port) => (ip === "127.0.0.10" && port === 80 ? { service: svc, port: svc.ports[0]!, routes: undefined } : undefined),
     originalDestination: (socket) => (socket.localPort === sidecar.inboundPort ? { address: "127.0.0.1", port: echo.port } : { address: "127.0.0.10", port: 80 }),
   });
@@ -95,5 +102,7 @@ tier.describe("h2spec against every HTTP/2 face", () => {
       expect(r.passed, `${name} passed`).toBeGreaterThan(100);
       expect(r.failed.filter((id) => !node.failed.includes(id)), `${name}: failed where node's own server passes`).toEqual([]);
     }
+    // Every h2spec connection reached a face: none was passed through as opaque TCP.
+    expect({ outbound: sidecar.stats.outboundTcp, inbound: sidecar.stats.inboundTcp }, "sidecar connections passed through as opaque TCP").toEqual({ outbound: 0, inbound: 0 });
   });
 });
