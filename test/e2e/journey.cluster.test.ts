@@ -385,8 +385,9 @@ realNodeTier.describe("the user journey on a real node", () => {
       const web = pod(n.shop, "web").metadata.name;
       const sampler = workingSetPeak(c, n.shop, web, "weft-proxy");
       try {
-        c.kubectl(["-n", n.shop, "rollout", "restart", "deployment/weft-gw-public"]);
-        c.kubectl(["-n", n.shop, "rollout", "status", "deployment/weft-gw-public", "--timeout=120s"], undefined, 130_000);
+        // kubectlAsync: a synchronous kubectl would stop this process's load for the whole rollout.
+        await c.kubectlAsync(["-n", n.shop, "rollout", "restart", "deployment/weft-gw-public"]);
+        await c.kubectlAsync(["-n", n.shop, "rollout", "status", "deployment/weft-gw-public", "--timeout=120s"], 130_000);
         await until("the old gateway pod gone", () => (pods(c, n.shop, "gateway.networking.k8s.io/gateway-name=public").some((p) => gwPods.includes(p.metadata.name)) ? undefined : true), 60_000,
           none);
       } finally {

@@ -1,10 +1,11 @@
 // shared-cluster: what a *.cluster.test.ts file uses of the run's real-node cluster (global-setup.ts).
 // Gives `realNodeTier`, the "real-node" tier gate (test/support/tiers.ts: the node cannot run on this
-// machine ⇒ a skip with the reason, or under CI a failing test), until() (poll with a deadline, the dump in the error), and sharedCluster() → { kc, kubectl, helm, namespace(), dump() }: kubectl and Helm bound to the
-// cluster's admin kubeconfig, a fresh namespace per suite (deleted after it, not awaited), and a dump
+// machine ⇒ a skip with the reason, or under CI a failing test), until() (poll with a deadline, the dump in the error), and sharedCluster() → { kc, kubectl, kubectlAsync, helm, namespace(), dump() }: kubectl and Helm bound to the
+// cluster's admin kubeconfig (kubectlAsync: a child that does not block the event loop, for calls made while
+// the same process drives load), a fresh namespace per suite (deleted after it, not awaited), and a dump
 // of a namespace's pods, events and container logs for a failing step.
 // Must not: start or stop the cluster (the global setup owns it), or touch namespaces it did not create.
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, inject } from "vitest";
@@ -24,6 +25,8 @@ export interface SharedCluster {
   readonly kc: KubeConfig;
   readonly images: NonNullable<typeof ctx.images>;
   kubectl(args: readonly string[], input?: string, timeoutMs?: number): string;
+  /** kubectl as a child the event loop does not wait on: for calls made while this process drives load. Killed after `timeoutMs` or on `signal`. */
+  kubectlAsync(args: readonly string[], timeoutMs?: number, signal?: AbortSignal): Promise<string>;
   helm(args: readonly string[], timeoutMs?: number): string;
   /** Creates a namespace named `<prefix>-<random>` (labels applied), deleted when the file's tests end. */
   namespace(prefix: string, labels?: Readonly<Record<string, string>>): string;
@@ -40,6 +43,15 @@ function run(cmd: string, args: readonly string[], input: string | undefined, ti
   const r = spawnSync(cmd, args, { input, encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`${cmd.split("/").at(-1)} ${args.join(" ")} failed: ${(r.stderr || r.error?.message || "").trim()}`);
   return r.stdout;
+}
+
+function runAsync(cmd: string, args: readonly string[], timeoutMs: number, signal: AbortSignal | undefined): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { encoding: "utf8", timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 64 * 1024 * 1024, signal }, (err, stdout, stderr) => {
+      if (err !== null) reject(new Error(`${cmd.split("/").at(-1)} ${args.join(" ")} failed: ${(stderr || err.message).trim()}`));
+      else resolve(stdout);
+    });
+  });
 }
 
 let shared: SharedCluster | undefined;
@@ -64,6 +76,7 @@ export function sharedCluster(): SharedCluster {
     kc,
     images: ctx.images ?? {},
     kubectl,
+    kubectlAsync: (args, timeoutMs = 60_000, signal) => runAsync(info.kubectl, [`--kubeconfig=${info.kubeconfig}`, ...args], timeoutMs, signal),
     helm: (args, timeoutMs = 300_000) => {
       const helm = pieceBin("helm", "helm");
       if (helm === undefined) throw new Error("helm not built: run scripts/build-test-cluster.sh helm");
