@@ -15,7 +15,7 @@ export function ownConn(port: number, opts: { tls?: { ca: string }; limits?: Par
   const limits = resolveH2ClientLimits(opts.limits);
   if (opts.tls !== undefined) {
     const s = tlsConnect({ host: "127.0.0.1", port, ca: opts.tls.ca, servername: "localhost", ALPNProtocols: ["h2"] });
-    return new H2ClientConn(s, limits, "secureConnect");
+    return new H2ClientConn(s, limits);
   }
   return new H2ClientConn(connect({ host: "127.0.0.1", port, noDelay: true }), limits);
 }

@@ -3,11 +3,13 @@
 // and our SETTINGS (push disabled), the peer's SETTINGS (ACK; initial window, max frame size, max
 // concurrent streams: requests past it wait in a queue), PING answers, GOAWAY (streams above the peer's
 // last stream id fail as never processed, the others complete; no new stream goes out), stream ids running
-// out (no new stream: the pool opens a new connection), flow control both ways (never beyond the peer's
+// out (once every id left is spoken for, no new stream: the pool opens a new connection; the queued ones
+// still go out), up once the peer's first SETTINGS came (`connected`), flow control both ways (never beyond the peer's
 // windows; our windows enforced, reopened as the reader consumes), response HEADERS (+ CONTINUATION), 1xx
 // informational answers skipped, DATA, trailers, RST_STREAM both ways, and the limits of client-limits.ts
 // against a hostile upstream (header list size and fields, HPACK table size, CONTINUATION, SETTINGS, PING,
-// empty-frame floods, session memory, an unfinished header block).
+// empty-frame floods, session memory: reading pauses while our unwritten output is past it, an unfinished
+// header block).
 // Takes a socket and limits; gives streams for requests and calls back their handlers. Must not: let a
 // peer's bytes throw out of a socket callback, send beyond a window, or leave a stream unsettled when the
 // connection ends (every open or queued stream gets onClose).
@@ -188,7 +190,10 @@ export class H2ClientConn {
   /** GOAWAY received (its last stream id), or -1. */
   private peerLastId = -1;
   private goawaySent = false;
-  /** The socket connected (or finished its TLS handshake). */
+  /**
+   * The connection is up: the peer's first SETTINGS came (after the TCP connect and any TLS handshake).
+   * A failure before it is a connect failure (classify()); the caller bounds the wait (connect timeout).
+   */
   connected = false;
   /** No more streams: closed, closing, GOAWAY seen or ids used up. The pool drops it. */
   draining = false;
@@ -197,10 +202,12 @@ export class H2ClientConn {
   error: Error | undefined;
   /** Why the connection ended with an error we raised (its GOAWAY code), for tests and logs. */
   errorCode = -1;
+  /** Called once when the connection is up (connected turns true). */
+  onConnected: (() => void) | undefined;
   /** Called once when the connection stops taking new streams (the pool forgets it). */
   onDraining: (() => void) | undefined;
 
-  constructor(socket: Socket, limits: H2ClientLimits = defaultH2ClientLimits, readyEvent: "connect" | "secureConnect" = "connect") {
+  constructor(socket: Socket, limits: H2ClientLimits = defaultH2ClientLimits) {
     this.socket = socket;
     this.limits = limits;
     this.decoder = new HpackDecoder(limits.headerTableSize, limits.maxHeaderListSize, limits.maxHeaderFields);
@@ -214,9 +221,6 @@ export class H2ClientConn {
     ]);
     if (this.recvWindow > 65535) this.w.windowUpdate(0, this.recvWindow - 65535);
     this.markDirty();
-    socket.once(readyEvent, () => {
-      this.connected = true;
-    });
     socket.on("data", (chunk: Buffer) => this.read(chunk));
     socket.on("error", (e: Error) => {
       this.error ??= e;
@@ -247,7 +251,15 @@ export class H2ClientConn {
     }
     if (this.streams.size >= this.peerMaxStreams || this.queued.length > 0) this.queued.push(s);
     else this.open(s);
+    // Every id left is taken (by the open streams and the queued ones, which get theirs in turn): no new
+    // stream on this connection; the pool opens a new one for the next request.
+    if (this.nextId + 2 * this.queued.length > LAST_ID) this.stopNew();
     return s;
+  }
+
+  /** Tests: the next stream id (odd, not below the next one), to reach the top of the id space without 2^30 requests. */
+  skipIdsTo(id: number): void {
+    if ((id & 1) === 1 && id >= this.nextId && id <= LAST_ID) this.nextId = id;
   }
 
   private open(s: H2ClientStream): void {
@@ -262,11 +274,11 @@ export class H2ClientConn {
     s.never = undefined;
     if (s.pending !== null) this.drain(s);
     this.markDirty();
-    if (this.nextId > LAST_ID) this.stopNew(); // ids used up: the pool opens a new connection
   }
 
+  /** Queued streams open as room comes, also while draining (ids run out, close()): each had its id set aside in request(). */
   private openQueued(): void {
-    while (this.queued.length > 0 && this.streams.size < this.peerMaxStreams && !this.draining) this.open(this.queued.shift()!);
+    while (this.queued.length > 0 && this.streams.size < this.peerMaxStreams && !this.destroyed) this.open(this.queued.shift()!);
   }
 
   /**
@@ -392,20 +404,33 @@ export class H2ClientConn {
     if (this.destroyed) return;
     const chunk = this.w.take();
     if (chunk === null) return;
-    this.socket.write(chunk);
+    const taken = this.socket.write(chunk);
     if (this.socket.writableLength === 0) this.acksQueued = 0;
-    else if (this.socket.writableLength > this.limits.maxSessionMemory && !this.readPaused) {
-      this.readPaused = true;
-      this.socket.pause();
-    }
+    if (this.socket.writableLength > this.limits.maxSessionMemory) this.pauseReading();
+    else if (taken) this.resumeReading(); // no "drain" follows a write the socket took
+  }
+
+  /**
+   * The peer does not read what we write (answers to its frames pile up): past maxSessionMemory of
+   * unwritten output we stop reading what it sends until it does — checked after each read as well as
+   * after each write, so a flood read in one turn stops before its answers are flushed. Only output
+   * counts: DATA waiting for the peer's windows must not stop us reading its WINDOW_UPDATEs.
+   */
+  private pauseReading(): void {
+    if (this.readPaused) return;
+    this.readPaused = true;
+    this.socket.pause();
+  }
+
+  private resumeReading(): void {
+    if (!this.readPaused) return;
+    this.readPaused = false;
+    this.socket.resume();
   }
 
   private drained(): void {
     this.acksQueued = 0;
-    if (this.readPaused) {
-      this.readPaused = false;
-      this.socket.resume();
-    }
+    this.resumeReading();
   }
 
   /** Bytes this connection holds: unwritten output, DATA waiting for windows, a header block in progress. */
@@ -460,15 +485,13 @@ export class H2ClientConn {
     cb?.();
   }
 
-  /** Graceful close: GOAWAY, the open streams (and queued ones) finish, then the socket ends. */
+  /**
+   * Graceful close: the open streams (and queued ones) finish, then GOAWAY and the socket ends (our GOAWAY
+   * goes last: queued streams still open after close()).
+   */
   close(): void {
     this.stopNew();
     if (this.destroyed) return;
-    if (!this.goawaySent) {
-      this.goawaySent = true;
-      this.w.goaway(0, NO_ERROR);
-      this.markDirty();
-    }
     if (this.streams.size === 0 && this.queued.length === 0) this.end();
   }
 
@@ -483,6 +506,10 @@ export class H2ClientConn {
   }
 
   private end(): void {
+    if (!this.goawaySent && !this.destroyed) {
+      this.goawaySent = true;
+      this.w.goaway(0, NO_ERROR);
+    }
     this.flush();
     this.destroyed = true;
     this.socket.end();
@@ -560,6 +587,7 @@ export class H2ClientConn {
       }
     }
     if (p < buf.length && !this.destroyed) this.rest = Buffer.from(buf.subarray(p));
+    if (this.socket.writableLength + this.w.pending > this.limits.maxSessionMemory) this.pauseReading();
   }
 
   private frame(type: number, flags: number, id: number, buf: Buffer, start: number, end: number): void {
@@ -611,6 +639,10 @@ export class H2ClientConn {
     if (!this.peerSettled) {
       this.peerSettled = true;
       this.peerMaxStreams = Infinity;
+      this.connected = true;
+      const up = this.onConnected;
+      this.onConnected = undefined;
+      up?.();
     }
     let grown = false;
     for (let p = start; p < end; p += 6) {

@@ -3,7 +3,7 @@
 // relayed or read as relay-answer.ts does; a reader that falls behind pauses the stream's receive window).
 // The request body goes out within the peer's windows (a streamed body pauses while its DATA waits for
 // one) and a streamed one ends with the request's trailers (request-trailers.ts) when it had any. A stream that ends before its answer fails the way node:http2's client does through classify():
-// upstream_connect before the socket connected, upstream_tls for a TLS or identity failure, otherwise
+// upstream_connect before the connection was up (the peer's first SETTINGS), upstream_tls for a TLS or identity failure, otherwise
 // upstream_reset (GOAWAY above the stream's id, REFUSED_STREAM, a reset, a protocol error of the peer's).
 // Takes a connection, the request and classify; gives the attempt. Must not: leave the stream open after
 // abort, or settle twice.

@@ -257,12 +257,14 @@ export class Upstream {
       const socket = mesh !== undefined
         ? this.meshH2Socket(mesh, target.address, target.port, target.meshIdentity!)
         : netConnect({ host: target.address, port: target.port, noDelay: true });
-      const c = new H2ClientConn(socket, defaultH2ClientLimits, mesh !== undefined ? "secureConnect" : "connect");
+      const c = new H2ClientConn(socket, defaultH2ClientLimits);
+      // The connect timeout covers TCP, TLS and the server's SETTINGS (c.connected): a peer that accepts
+      // and never speaks HTTP/2 fails the waiting requests as upstream_connect, as a refused connection does.
       const t = setTimeout(() => {
         if (!c.connected) c.destroy(failure("upstream_connect", "upstream connect timeout"));
       }, this.connectTimeoutMs);
       socket.once("close", () => clearTimeout(t));
-      socket.once(mesh !== undefined ? "secureConnect" : "connect", () => clearTimeout(t));
+      c.onConnected = () => clearTimeout(t);
       return c;
     }, watchOwnConn);
   }
@@ -333,7 +335,8 @@ function watchNodeSession(s: ClientHttp2Session, forget: () => void): void {
   s.on("error", () => {});
 }
 
-function watchOwnConn(c: H2ClientConn, forget: () => void): void {
+/** An own-client connection leaves the pool when it stops taking streams (closing, GOAWAY, ids used up). */
+export function watchOwnConn(c: H2ClientConn, forget: () => void): void {
   c.onDraining = forget;
 }
 
