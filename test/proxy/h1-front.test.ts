@@ -51,6 +51,21 @@ describe("HTTP/1.x front on the wire", () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
+  it("pipelined requests with and without bodies, in one write: each body reaches the upstream, each in its turn", async () => {
+    // Requests complete at their head switch the parser's message-complete callback off; one with a body after
+    // them must switch it on again, or its body never ends and the answers behind it never come.
+    const data = await raw(
+      proxy.port,
+      "GET /g1 HTTP/1.1\r\nHost: a\r\n\r\nPOST /p1 HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhelloGET /g2 HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n"
+        + "POST /p2 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nGET /g3 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+      3000,
+    );
+    expect(statuses(data)).toEqual(["200", "200", "200", "200", "200"]);
+    const order = ["GET /g1 ", "POST /p1 hello", "GET /g2 ", "POST /p2 abc", "GET /g3 "].map((s) => data.indexOf(s));
+    expect(order.every((i) => i > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
   it("HTTP/1.0 without keep-alive: the answer says close and the connection closes", async () => {
     const { data, closed } = await rawUntilClose(proxy.port, "GET /ten HTTP/1.0\r\nHost: a\r\n\r\n");
     expect(statuses(data)).toEqual(["200"]);

@@ -21,7 +21,7 @@
 import type { Duplex } from "node:stream";
 import { H1Exchange, type ExchangeHost } from "./h1-exchange.ts";
 import { headersOf } from "../h1/h1-headers.ts";
-import { closeParser, METHODS, newRequestParser, SocketReads, type LlhttpParser, type ParseError } from "../h1/h1-parser.ts";
+import { callsOnComplete, closeParser, METHODS, newRequestParser, SocketReads, type LlhttpParser, type ParseError } from "../h1/h1-parser.ts";
 import type { Limits } from "../limits.ts";
 import { isWebSocketUpgrade } from "./websocket-upgrade.ts";
 
@@ -81,6 +81,12 @@ export class H1Connection implements ExchangeHost {
   private batchBytes = 0;
   /** A flushBatch is scheduled (next tick). */
   private flushing = false;
+  /**
+   * The parser's message-complete callback, and whether node calls it: off while requests come complete at
+   * their head (most GETs), which have nothing to do at their end — one C++ to JS entry per request less.
+   */
+  private readonly complete = (): void => this.onMessageComplete();
+  private completeOn = true;
 
   constructor(front: H1Owner, socket: Duplex, tag: unknown) {
     this.front = front;
@@ -94,7 +100,7 @@ export class H1Connection implements ExchangeHost {
       },
       onHead: (major, minor, headers, method, url, _s, _m, upgrade, keepAlive) => this.onHead(major, minor, headers, method, url, upgrade, keepAlive),
       onBody: (chunk) => this.onBody(chunk),
-      onMessageComplete: () => this.onMessageComplete(),
+      onMessageComplete: this.complete,
       onExecute: (ret) => this.afterExecute(ret, undefined),
     });
     this.reads = new SocketReads(this.parser, socket);
@@ -143,6 +149,10 @@ export class H1Connection implements ExchangeHost {
       this.partialUrl = "";
     }
     this.headInRead = true;
+    if (!this.completeOn) {
+      this.completeOn = true;
+      callsOnComplete(this.parser, this.complete);
+    }
     if (this.gone || this.stopped) return PAUSE;
     if (major !== 1) {
       this.reject(major === 0 ? "400 Bad Request" : "505 HTTP Version Not Supported", major === 0 ? "bad_request" : "unsupported_version");
@@ -188,6 +198,11 @@ export class H1Connection implements ExchangeHost {
       return PAUSE;
     }
     this.admit(ex);
+    // Complete at its head, admitted, nothing ignored: its end (right after this head) has nothing to do.
+    if (ex.requestComplete && !this.ignoredUpgrade && !this.gone) {
+      this.completeOn = false;
+      callsOnComplete(this.parser, null);
+    }
     return 0;
   }
 

@@ -4,7 +4,8 @@
 // read straight from the socket handle (`consume`), without a JS "data" event per read.
 // Strictness is node:http's default (no lenient flags): CL+TE, differing duplicate Content-Length, obs-fold,
 // bad bytes, bad chunk sizes and bad Transfer-Encoding are parse errors (HPE_* codes).
-// Takes parse limits and callbacks; gives a parser. Fails loudly at load if the binding is missing (a node
+// Takes parse limits and callbacks; gives a parser (callsOnComplete switches its message-complete callback
+// off and on). Fails loudly at load if the binding is missing (a node
 // upgrade that removed it must not silently run a weaker parser).
 // Must not: enable any lenient flag.
 import { createRequire } from "node:module";
@@ -86,6 +87,15 @@ function newParser(type: number, maxHeaderBytes: number, cb: RequestParserCallba
   p[P.kOnMessageComplete] = cb.onMessageComplete;
   p[P.kOnExecute] = cb.onExecute;
   return p;
+}
+
+/**
+ * Whether node calls the parser's message-complete callback: node reads the slot at each message's end and
+ * skips the call (a C++ to JS entry) when it holds no function. A request the caller knows complete at its
+ * head may switch it off; the next one that needs it switches it on before its end (its head comes first).
+ */
+export function callsOnComplete(p: LlhttpParser, fn: (() => void) | null): void {
+  p[P.kOnMessageComplete] = fn;
 }
 
 const closing = new WeakSet<LlhttpParser>();
