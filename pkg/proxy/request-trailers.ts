@@ -1,6 +1,6 @@
-// request-trailers: the trailer fields a request body ended with (an HTTP/2 client's trailing HEADERS),
-// carried on the body's Readable from the face that read them (front/h2-own-downstream.ts,
-// front/h2-downstream.ts) to the upstream that sends them on (upstream/upstream-h1.ts: in the last chunk
+// request-trailers: the trailer fields a request body ended with (an HTTP/2 client's trailing HEADERS, an
+// HTTP/1.1 client's chunked trailer section), carried on the body's Readable from the face that read them
+// (front/h2-own-downstream.ts, front/h2-downstream.ts, front/h1-exchange.ts) to the upstream that sends them on (upstream/upstream-h1.ts: in the last chunk
 // of a chunked body; upstream/upstream.ts: as trailing HEADERS). Kept are the fields a trailer may carry:
 // the ones that must be read before the content (RFC 9110 §6.5.1: framing, routing, authentication,
 // request modifiers, content format), hop-by-hop ones, those the proxy sets itself (x-forwarded-*,

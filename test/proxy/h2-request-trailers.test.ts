@@ -5,19 +5,22 @@
 // Content-Length: the body then goes with it, and cannot carry them), to an h2c upstream as trailing HEADERS.
 // Fields that must be read before the content (framing, routing, authentication) or that the proxy sets
 // are not passed on as trailers; a content-length among them is held to the body's length, as nghttp2 does.
+// An HTTP/1.1 client's chunked trailer section goes on the same way (to both upstreams, through both HTTP/2
+// clients), and never into the next pipelined request's head.
 // Loopback only.
 import { createServer as createH1, type IncomingMessage, type Server as H1Server, type ServerResponse } from "node:http";
 import { createServer as createH2, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { H2Face } from "../../pkg/proxy/limits.ts";
-import { h2session } from "./client.ts";
+import { h2session, raw, sendInPieces } from "./client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startProxy, tables, type ProxyUnderTest } from "./fixtures.ts";
 
-/** What the backend saw: the body and the request's trailers, answered as JSON. */
+/** What the backend saw: the body and the request's trailers (and an x-leak head field, if one came), answered as JSON. */
 interface Saw {
   body: string;
   trailers: Record<string, unknown>;
+  leak?: unknown;
 }
 
 function answerSaw(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {
@@ -25,7 +28,7 @@ function answerSaw(req: IncomingMessage | Http2ServerRequest, res: ServerRespons
   req.setEncoding("utf8");
   req.on("data", (c: string) => (body += c));
   req.on("end", () => {
-    const saw: Saw = { body, trailers: { ...req.trailers } };
+    const saw: Saw = { body, trailers: { ...req.trailers }, ...(req.headers["x-leak"] !== undefined ? { leak: req.headers["x-leak"] } : {}) };
     (res as ServerResponse).writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify(saw));
   });
@@ -126,5 +129,47 @@ describe("request trailers through the downstream HTTP/2 faces", () => {
     expect(saw.body).toBe("hello");
     expect(saw.trailers).toEqual({ "x-checksum": "sha256=abc", "x-count": "3" });
     expect(await send("own-client", "/h2/t", "hello", {})).toEqual({ body: "hello", trailers: {} });
+  });
+});
+
+/** A chunked HTTP/1.1 request (one chunk of `body`) ending with `trailers`; the JSON answers in the reply. */
+function chunkedRequest(path: string, body: string, trailers: Record<string, string>, close = true): string {
+  const tr = Object.entries(trailers).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+  return `POST ${path} HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n${close ? "connection: close\r\n" : ""}\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n${tr}\r\n`;
+}
+/** Each backend answer (one JSON object from `{"body"` to the first "}" that closes it) in a raw reply. */
+function answersIn(reply: string): Saw[] {
+  const out: Saw[] = [];
+  for (let at = reply.indexOf('{"body"'); at >= 0; at = reply.indexOf('{"body"', at + 1)) {
+    for (let end = reply.indexOf("}", at); end >= 0; end = reply.indexOf("}", end + 1)) {
+      try {
+        out.push(JSON.parse(reply.slice(at, end + 1)) as Saw);
+        break;
+      } catch { /* not closed yet */ }
+    }
+  }
+  return out;
+}
+
+describe("request trailers from an HTTP/1.1 client (chunked trailer section)", () => {
+  for (const p of ["own", "own-client"]) {
+    for (const path of ["/h1/t", "/h2/t"]) {
+      it(`${p === "own" ? "node:http2" : "own"} HTTP/2 client; ${path.startsWith("/h1") ? "HTTP/1.1 upstream: in its last chunk" : "h2c upstream: as trailing HEADERS"}, cleaned`, { timeout: 15_000 },
+        async () => {
+          const reply = await raw(proxies.get(p)!.port, chunkedRequest(path, "hello", sent), 5000);
+          expect(reply.startsWith("HTTP/1.1 200")).toBe(true);
+          expect(answersIn(reply)).toEqual([{ body: "hello", trailers: { "x-checksum": "sha256=abc", "x-count": "3" } }]);
+        });
+    }
+  }
+
+  it("a request's trailers never reach the next request's head (a pipelined head split over reads)", { timeout: 15_000 }, async () => {
+    const first = chunkedRequest("/h1/t", "hello", { "x-leak": "from-trailers" }, false);
+    const second = "GET /h1/t HTTP/1.1\r\nhost: x\r\nx-other: 1\r\nconnection: close\r\n\r\n";
+    const bytes = Buffer.from(first + second);
+    // The second head arrives in three reads: llhttp hands its first fields on as a partial list.
+    const { data } = await sendInPieces(proxies.get("own")!.port, bytes, [first.length + 20, first.length + 30], 5000, 30);
+    const answers = answersIn(data.toString("latin1"));
+    expect(answers).toEqual([{ body: "hello", trailers: { "x-leak": "from-trailers" } }, { body: "", trailers: {} }]);
   });
 });

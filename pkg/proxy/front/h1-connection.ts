@@ -234,9 +234,17 @@ export class H1Connection implements ExchangeHost {
       this.ignoredUpgrade = false;
       this.reparse = true;
     }
+    // Fields that came after the head are a chunked body's trailer section (llhttp flushes them as a
+    // partial header list before the end): they go with the body (request-trailers.ts), never into the
+    // next request's head.
+    const trailers = this.partial;
+    if (trailers !== undefined) {
+      this.partial = undefined;
+      this.partialUrl = "";
+    }
     const ex = this.receiving;
     this.receiving = undefined;
-    if (ex !== undefined) ex.endBody();
+    if (ex !== undefined) ex.endBody(trailers);
     if (this.phase === BODY) this.phase = this.queue.length > 0 ? WAIT : IDLE;
     if (this.phase === IDLE) this.since = Date.now();
   }

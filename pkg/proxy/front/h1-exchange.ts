@@ -1,6 +1,6 @@
 // h1-exchange: one HTTP/1.x request/response on a downstream connection (h1-connection), as the stack's
-// Downstream. The request body is a Readable fed by the parser (with backpressure on the socket); the
-// response is framed here: Content-Length bodies as they are, otherwise chunked (HTTP/1.1 client) or
+// Downstream. The request body is a Readable fed by the parser (with backpressure on the socket), and a
+// chunked body's trailer fields go with it to the upstream (request-trailers.ts); the response is framed here: Content-Length bodies as they are, otherwise chunked (HTTP/1.1 client) or
 // delimited by close (HTTP/1.0); no body for HEAD, 204, 304; trailers only when chunked. The head is held
 // until the first body bytes or the end so a small answer leaves in one write. Pipelined exchanges buffer
 // their output until every earlier one has finished (RFC 9112 §9.3.2: responses in request order).
@@ -9,7 +9,8 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { Readable } from "node:stream";
 import type { Downstream } from "../downstream.ts";
 import { ExchangeBase } from "./exchange-base.ts";
-import { httpDate, passThroughFields, responseHead, statusLine, trailerBlock } from "../h1/h1-headers.ts";
+import { headersOf, httpDate, passThroughFields, responseHead, statusLine, trailerBlock } from "../h1/h1-headers.ts";
+import { keepRequestTrailers } from "../request-trailers.ts";
 
 /** What an exchange needs from its connection. */
 export interface ExchangeHost {
@@ -95,10 +96,13 @@ export class H1Exchange extends ExchangeBase implements Downstream {
     return this.bodyStream === undefined || this.bodyStream.destroyed ? true : this.bodyStream.push(chunk);
   }
 
-  /** Parser: the request is complete. */
-  endBody(): void {
+  /** Parser: the request is complete; `trailers`, a chunked body's trailer fields as received, go with the body to the upstream. */
+  endBody(trailers?: string[]): void {
     this.requestComplete = true;
-    if (this.bodyStream !== undefined && !this.bodyStream.destroyed) this.bodyStream.push(null);
+    const b = this.bodyStream;
+    if (b === undefined || b.destroyed) return;
+    if (trailers !== undefined && trailers.length > 0) keepRequestTrailers(b, headersOf(trailers));
+    b.push(null);
   }
 
   /**
