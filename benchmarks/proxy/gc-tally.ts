@@ -9,8 +9,12 @@
 // optimizing compiles counted too: V8's "[completed compiling … - took a, b, c ms]" lines (their sum: the
 // time the compile held the main thread under --no-concurrent-recompilation), and the longest one; how many
 // of them targeted Turbofan (`tf`); with --trace-deopt also its deoptimizations (V8's "[bailout (kind: …"
-// lines), so a flag that tiers up sooner shows whether it also deopts more.
+// lines), so a flag that tiers up sooner shows whether it also deopts more. BENCH_COMPILE_DUMP=<file>: each
+// of those compile and deopt lines is also appended to <file> as "<pid> <line>", and each mark() as "<pid> mark" (the
+// paced pair marks at the generator's start and again at its "warm" line: a sidecar's measured-part
+// compiles are its lines between its last mark and "<pid> since", written when the run's figures are read).
 import type { ChildProcess } from "node:child_process";
+import { appendFileSync } from "node:fs";
 
 /** The V8 flag the tally reads. */
 export const GC_TRACE_FLAG = "--trace-gc-nvp";
@@ -30,6 +34,7 @@ export interface GcTally {
 }
 
 export function gcTally(child: ChildProcess): GcTally {
+  const dump = process.env.BENCH_COMPILE_DUMP;
   let promoted = 0, pause = 0, scavenges = 0, markCompacts = 0, rest = "";
   let compiles = 0, turbofan = 0, compileMs = 0, compileMax = 0, deopts = 0;
   let at = { promoted: 0, pause: 0, scavenges: 0, markCompacts: 0, compiles: 0, turbofan: 0, compileMs: 0, deopts: 0 };
@@ -44,10 +49,12 @@ export function gcTally(child: ChildProcess): GcTally {
         if (l.includes("(target TURBOFAN")) turbofan++;
         compileMs += ms;
         compileMax = Math.max(compileMax, ms);
+        if (dump !== undefined && dump !== "") appendFileSync(dump, `${child.pid} ${l}\n`);
         continue;
       }
       if (l.startsWith("[bailout (kind: ")) {
         deopts++;
+        if (dump !== undefined && dump !== "") appendFileSync(dump, `${child.pid} ${l}\n`);
         continue;
       }
       const gc = / gc=(\w+) /.exec(l)?.[1];
@@ -62,15 +69,21 @@ export function gcTally(child: ChildProcess): GcTally {
   return {
     mark: () => {
       at = { promoted, pause, scavenges, markCompacts, compiles, turbofan, compileMs, deopts };
+      if (dump !== undefined && dump !== "") appendFileSync(dump, `${child.pid} mark\n`);
       compileMax = 0;
     },
-    since: (requests) => ({
-      promoted_bytes_per_req: Math.round((promoted - at.promoted) / Math.max(1, requests)),
-      pause_ms: Math.round(pause - at.pause),
-      scavenges: scavenges - at.scavenges,
-      mark_compacts: markCompacts - at.markCompacts,
-      ...(compiles > 0 ? { compiles: { n: compiles - at.compiles, tf: turbofan - at.turbofan, ms: Math.round((compileMs - at.compileMs) * 10) / 10, max_ms: Math.round(compileMax * 10) / 10 } } : {}),
-      ...(deopts > 0 ? { deopts: deopts - at.deopts } : {}),
-    }),
+    since: (requests) => {
+      if (dump !== undefined && dump !== "") appendFileSync(dump, `${child.pid} since\n`);
+      return {
+        promoted_bytes_per_req: Math.round((promoted - at.promoted) / Math.max(1, requests)),
+        pause_ms: Math.round(pause - at.pause),
+        scavenges: scavenges - at.scavenges,
+        mark_compacts: markCompacts - at.markCompacts,
+        ...(compiles > 0
+          ? { compiles: { n: compiles - at.compiles, tf: turbofan - at.turbofan, ms: Math.round((compileMs - at.compileMs) * 10) / 10, max_ms: Math.round(compileMax * 10) / 10 } }
+          : {}),
+        ...(deopts > 0 ? { deopts: deopts - at.deopts } : {}),
+      };
+    },
   };
 }
