@@ -19,7 +19,7 @@
 // off, 1% and 100%, and gRPC; with the V8 flags that checkout ships), run in every round beside this checkout's (which goes first alternates by round),
 // with a "proxy-paced-ab-summary" line per pair (paced-goals.ts). BENCH_PACED_PROTOCOLS
 // (default "http1,grpc") picks the protocols, BENCH_PACED_ONLY=<scenario,...> the scenarios, BENCH_PACED_MAX_CONNECTIONS=N
-// adds an HTTP/1.1 pair whose Service caps the outbound's connections at N, BENCH_CPU_PROF=<dir>
+// adds an HTTP/1.1 pair whose Service caps the outbound's connections at N, BENCH_PACED_RATIOS=0,0.1 one HTTP/1.1 pair per sampling ratio, BENCH_CPU_PROF=<dir>
 // has every Weft sidecar write a V8 CPU profile under <dir>/<scenario>/<role>/, BENCH_GC_TRACE=1 adds each Weft sidecar's
 // promoted bytes per request, GC pauses and collections (gc-tally.ts) to its lines; a Weft pair's line counts the mesh mTLS
 // handshakes of its measured part (mesh_handshakes, mesh-tally.ts). Every line gives each proxy's time
@@ -120,6 +120,12 @@ function variantsOf(env: NodeJS.ProcessEnv, protocols: readonly Protocol[], base
       ratio: 1,
       flags: SHIPPED,
     });
+  }
+  // BENCH_PACED_RATIOS="0,0.1": one more HTTP/1.1 pair per sampling ratio (e.g. 0: tracing on, nothing sampled).
+  for (const r of (env.BENCH_PACED_RATIOS ?? "").split(",").map((x) => x.trim()).filter((x) => x !== "")) {
+    const ratio = Number(r);
+    if (!(ratio >= 0 && ratio <= 1)) throw new Error(`BENCH_PACED_RATIOS: bad ratio "${r}"`);
+    if (protocols.includes("http1")) out.push({ name: `weft-sidecar-pair-tracing-ratio-${r}`, protocol: "http1", ratio, flags: SHIPPED });
   }
   if (env.BENCH_FLAG_SETS_ONLY !== "1" && protocols.includes("grpc")) out.push({ name: "weft-sidecar-pair-grpc", protocol: "grpc", ratio: "off", flags: SHIPPED });
   // BENCH_PACED_MAX_CONNECTIONS=8: one more tracing-off HTTP/1.1 pair whose Service caps the outbound
