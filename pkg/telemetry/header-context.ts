@@ -20,8 +20,8 @@ import type { Context, SpanContext, TextMapGetter, TextMapPropagator } from "@op
 import { otelApi, otelCore } from "./otel-modules.ts";
 import type { SpanAttributes } from "./span-attributes.ts";
 import { headerSetter } from "./propagation.ts";
-import { putHeader, type HeaderGetter, type HeaderSetter, type HeaderTarget, type PropagatorName, type SpanHandle } from "./tracing-types.ts";
-import { randomHexId } from "./unsampled-span.ts";
+import { putHeader, type HeaderGetter, type HeaderRecord, type HeaderSetter, type HeaderTarget, type PropagatorName, type SpanHandle } from "./tracing-types.ts";
+import { droppedHopText } from "./unsampled-span.ts";
 
 /** Which formats a tracer reads and writes, from its configured propagator names (in extract order). */
 export interface HeaderFormats {
@@ -86,20 +86,27 @@ function hexDigit(c: number): number {
   return c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
 }
 
+/** A header of a getter or a header object (read in place: no getter closure per request). */
+function headerOf(from: HeaderGetter | HeaderRecord, name: string): string | readonly string[] | undefined {
+  if (typeof from === "function") return from(name);
+  const v = from[name];
+  return typeof v === "number" ? String(v) : v;
+}
+
 /** A header read once: a string, or undefined when absent; null when present in a form we leave to OpenTelemetry (repeated). */
-function single(get: HeaderGetter, name: string): string | undefined | null {
-  const v = get(name);
+function single(from: HeaderGetter | HeaderRecord, name: string): string | undefined | null {
+  const v = headerOf(from, name);
   return v === undefined || typeof v === "string" ? v : null;
 }
 
 const B3_MULTI_SAMPLED: Readonly<Record<string, boolean>> = { "1": true, "true": true, "True": true, "0": false, "false": false, "False": false };
 
 /**
- * Reads the headers of the configured formats into `out`. True: `out` holds what OpenTelemetry's
+ * Reads the headers of the configured formats (from a getter or a header object) into `out`. True: `out` holds what OpenTelemetry's
  * propagators would extract (traceId "" when nothing valid was found). False: a header is present in a
  * form this reader leaves to OpenTelemetry; `out` is then meaningless.
  */
-export function readHeaderContext(f: HeaderFormats, get: HeaderGetter, out: HeaderReading): boolean {
+export function readHeaderContext(f: HeaderFormats, get: HeaderGetter | HeaderRecord, out: HeaderReading): boolean {
   out.traceId = "";
   out.spanId = "";
   out.sampled = false;
@@ -146,7 +153,7 @@ export function readHeaderContext(f: HeaderFormats, get: HeaderGetter, out: Head
       b3Span = h.slice(t + 1, t + 17);
     } else {
       const tid = single(get, "x-b3-traceid"), sid = single(get, "x-b3-spanid"), smp = single(get, "x-b3-sampled");
-      if (tid === null || sid === null || smp === null || get("x-b3-flags") !== undefined) return false;
+      if (tid === null || sid === null || smp === null || headerOf(get, "x-b3-flags") !== undefined) return false;
       if (tid !== undefined || sid !== undefined || smp !== undefined) {
         if (tid === undefined || sid === undefined || !(tid.length === 32 || tid.length === 16) || !hexId(tid, 0, tid.length) || sid.length !== 16 || !hexId(sid, 0, 16)) return false;
         const sampled = smp === undefined ? false : B3_MULTI_SAMPLED[smp];
@@ -205,26 +212,39 @@ export function spanContextOfReading(r: HeaderReading): SpanContext | undefined 
  * was made by contextOfReading or is the root one (no B3 debug flag, tracing not suppressed).
  */
 export function injectSampled(f: HeaderFormats, sc: SpanContext, context: Context, target: HeaderSetter | HeaderTarget): void {
-  writeContext(f, target, sc.traceId, sc.spanId, "1", f.w3c && sc.traceState !== undefined ? sc.traceState.serialize() : undefined, context);
+  const { traceId, spanId } = sc;
+  const traceparent = f.w3c ? `00-${traceId}-${spanId}-01` : "", b3 = f.b3Single ? `${traceId}-${spanId}-1` : "";
+  writeContext(f, target, traceId, spanId, traceparent, b3, "1", f.w3c && sc.traceState !== undefined ? sc.traceState.serialize() : undefined, context);
 }
 
 /**
  * The one format loop of both injects: traceparent (and tracestate), baggage (from `baggage`, a Context, when
- * given), b3 and the B3 multi headers, in the configured order; `sampled` is "1" or "0". Plain values in, no
- * callback: it runs on every forwarded request of a traced proxy.
+ * given), b3 and the B3 multi headers, in the configured order; `traceparent` and `b3` are the values made by the
+ * caller (read only when their format is configured), `sampled` is "1" or "0". Plain values in, no callback: it
+ * runs on every forwarded request of a traced proxy.
  */
-function writeContext(f: HeaderFormats, target: HeaderSetter | HeaderTarget, traceId: string, spanId: string, sampled: "1" | "0", traceState: string | undefined, baggage: Context | undefined): void {
+function writeContext(
+  f: HeaderFormats,
+  target: HeaderSetter | HeaderTarget,
+  traceId: string,
+  spanId: string,
+  traceparent: string,
+  b3: string,
+  sampled: "1" | "0",
+  traceState: string | undefined,
+  baggage: Context | undefined,
+): void {
   for (const name of f.order) {
     switch (name) {
       case "tracecontext":
-        putHeader(target, "traceparent", `00-${traceId}-${spanId}-0${sampled}`);
+        putHeader(target, "traceparent", traceparent);
         if (traceState !== undefined) putHeader(target, "tracestate", traceState);
         break;
       case "baggage":
         if (baggage !== undefined) f.baggagePropagator!.inject(baggage, target, headerSetter);
         break;
       case "b3":
-        putHeader(target, "b3", `${traceId}-${spanId}-${sampled}`);
+        putHeader(target, "b3", b3);
         break;
       case "b3multi":
         putHeader(target, "x-b3-traceid", traceId);
@@ -237,38 +257,54 @@ function writeContext(f: HeaderFormats, target: HeaderSetter | HeaderTarget, tra
 
 /**
  * A dropped request's span made from headers read by readHeaderContext: records nothing, and writes the
- * same trace id, a fresh span id per hop, flags 00, and the tracestate and baggage it was given. Its own
- * span id is drawn only when read: a dropped request's server span is never written anywhere (its client
- * span, `child()`, is what the next hop sees as its parent).
+ * same trace id, a fresh span id per hop, flags 00, and the tracestate and baggage it was given. What it writes
+ * is one droppedHopText (unsampled-span.ts): traceparent and b3 are slices of one flat string, its span id is
+ * never a string of its own. Its text is made only when needed (read or written): a dropped request's server
+ * span is never written anywhere — its client span, `child()`, is what the next hop sees as its parent — so a
+ * server span that starts a new trace hands the text its trace id was drawn in (`firstChildText`, a span id not
+ * yet used) to its first child.
  */
 export class LightUnsampledSpan implements SpanHandle {
   readonly sampled = false;
   readonly traceId: string;
-  private id: string | undefined;
   readonly traceState: string | undefined;
   readonly baggage: string | undefined;
+  /** This span's droppedHopText (its span id at 36..52), once made. */
+  private text: string | undefined;
+  /** A droppedHopText of this trace for the first child, not yet used. */
+  private firstChildText: string | undefined;
 
-  constructor(traceId: string, traceState: string | undefined, baggage: string | undefined) {
+  constructor(traceId: string, traceState: string | undefined, baggage: string | undefined, firstChildText?: string) {
     this.traceId = traceId;
     this.traceState = traceState;
     this.baggage = baggage;
+    this.text = undefined;
+    this.firstChildText = firstChildText;
   }
 
   get spanId(): string {
-    return (this.id ??= randomHexId(8));
+    return this.hopText().slice(36, 52);
+  }
+
+  private hopText(): string {
+    return (this.text ??= droppedHopText(this.traceId));
   }
 
   child(): LightUnsampledSpan {
-    return new LightUnsampledSpan(this.traceId, this.traceState, this.baggage);
+    const child = new LightUnsampledSpan(this.traceId, this.traceState, this.baggage);
+    child.text = this.firstChildText;
+    this.firstChildText = undefined;
+    return child;
   }
 
   /** Writes this span's context with every configured format, in order, as OpenTelemetry's inject would. */
   inject(f: HeaderFormats, target: HeaderSetter | HeaderTarget): void {
-    // Its span id is drawn only when a format writes it; tracestate and baggage are parsed only when written.
-    const spanId = f.w3c || f.b3Single || f.b3Multi ? this.spanId : "";
+    // Its text is made only when a format writes an id; tracestate and baggage are parsed only when written.
+    const text = f.w3c || f.b3Single || f.b3Multi ? this.hopText() : "";
+    const spanId = f.b3Multi ? text.slice(36, 52) : "";
     const traceState = f.w3c && this.traceState !== undefined ? new (otelCore().TraceState)(this.traceState).serialize() : undefined;
     const baggage = f.baggage && this.baggage !== undefined ? f.baggagePropagator!.extract(otelApi().ROOT_CONTEXT, this.baggage, rawGetter) : undefined;
-    writeContext(f, target, this.traceId, spanId, "0", traceState, baggage);
+    writeContext(f, target, this.traceId, spanId, f.w3c ? text.slice(0, 55) : "", f.b3Single ? text.slice(55) : "", "0", traceState, baggage);
   }
 
   setAttributes(_attrs: SpanAttributes): void {}

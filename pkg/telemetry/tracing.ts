@@ -31,7 +31,7 @@ import { buildPropagator, headerFnGetter, headerSetter } from "./propagation.ts"
 import { ratioSamples, ratioUpperBound } from "./ratio-sampling.ts";
 import { spanClockMs } from "./span-clock.ts";
 import { SampledSpan, type SampledSpanShared } from "./sampled-span.ts";
-import { UnsampledSpanHandle, randomHexId } from "./unsampled-span.ts";
+import { droppedHopText, UnsampledSpanHandle, randomHexId } from "./unsampled-span.ts";
 import { baggageContextOfReading, headerFormatsOf, injectSampled, LightUnsampledSpan, newHeaderReading, readHeaderContext, spanContextOfReading, type HeaderFormats } from "./header-context.ts";
 import { spanNameOf, type SpanAttributes, type SpanRole } from "./span-attributes.ts";
 import {
@@ -87,13 +87,6 @@ class SdkTracing implements Tracing {
   readonly formats: HeaderFormats;
   /** readHeaderContext's result, reused by every request (the request path is synchronous). */
   private readonly reading = newHeaderReading();
-  /** The header object startServerSpan is reading, only during the call. */
-  private record: HeaderRecord | undefined;
-  /** Reads `record` (one getter for the tracer's life instead of a closure per request). */
-  private readonly readRecord: HeaderGetter = (name) => {
-    const v = this.record?.[name];
-    return typeof v === "number" ? String(v) : v;
-  };
 
   constructor(cfg: TracingConfig) {
     this.processor = processorOf(cfg);
@@ -154,29 +147,29 @@ class SdkTracing implements Tracing {
   }
 
   startServerSpan(carrier: HeaderGetter | HeaderRecord, attrs: SpanAttributesOf, name?: string | (() => string | undefined)): SpanHandle {
-    let get: HeaderGetter;
-    if (typeof carrier === "function") get = carrier;
-    else {
-      this.record = carrier;
-      get = this.readRecord;
-    }
     const r = this.reading;
     try {
-      if (readHeaderContext(this.formats, get, r)) {
+      // A header object is read in place (readHeaderContext takes it as it takes a getter).
+      if (readHeaderContext(this.formats, carrier, r)) {
         if (r.traceId !== "" && !r.sampled) return new LightUnsampledSpan(r.traceId, r.traceState, r.baggage);
         // The parent span context and the baggage as contextOfReading has them, without a Context around the span context.
         if (r.traceId === "") {
-          const traceId = randomHexId(16);
-          if (!ratioSamples(traceId, this.upperBound)) return new LightUnsampledSpan(traceId, undefined, r.baggage);
+          // The new trace's id is drawn inside the header text its first client span writes if it is dropped.
+          const text = droppedHopText(undefined);
+          const traceId = text.slice(3, 35);
+          if (!ratioSamples(traceId, this.upperBound)) return new LightUnsampledSpan(traceId, undefined, r.baggage, text);
           return this.start(baggageContextOfReading(this.formats, r), undefined, "server", attrs, name, true, undefined, traceId);
         }
         return this.start(baggageContextOfReading(this.formats, r), spanContextOfReading(r), "server", attrs, name, true);
       }
+      const get: HeaderGetter = typeof carrier === "function" ? carrier : (n) => {
+        const v = carrier[n];
+        return typeof v === "number" ? String(v) : v;
+      };
       const extracted = this.propagator.extract(this.api.ROOT_CONTEXT, get, headerFnGetter);
       return this.start(extracted, this.api.trace.getSpanContext(extracted), "server", attrs, name, false);
     } finally {
       // Nothing of this request stays reachable from the tracer.
-      this.record = undefined;
       r.traceState = r.baggage = undefined;
       r.traceId = r.spanId = "";
     }
