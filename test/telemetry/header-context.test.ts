@@ -2,7 +2,7 @@
 // for any configured propagator set and any request headers — plain forms every hop writes and hostile
 // ones (malformed, oversized, upper-case, repeated traceparent, tracestate, baggage, b3 and X-B3-* headers)
 // — the reader either declines (the caller then uses OpenTelemetry) or reads exactly what OpenTelemetry
-// extracts, and the light span writes exactly the headers OpenTelemetry's inject writes for that context
+// extracts (from a getter and from the header object alike), and the light span writes exactly the headers OpenTelemetry's inject writes for that context
 // (same trace id, tracestate and baggage carried); for a read that succeeds, contextOfReading gives the Context
 // OpenTelemetry extracts (span context with flags and tracestate, baggage) and injectSampled writes what
 // OpenTelemetry injects for a sampled child span under it. Also: plain headers are read without OpenTelemetry's
@@ -84,10 +84,15 @@ describe("header-context against OpenTelemetry's propagators", () => {
       const prop = buildPropagator(ns);
       const reading = newHeaderReading();
       const base = prop.extract(api.ROOT_CONTEXT, getterOf(h), headerFnGetter);
-      if (!readHeaderContext(formats, getterOf(h), reading)) {
+      const ok = readHeaderContext(formats, getterOf(h), reading);
+      // The header object itself (read in place, as the proxy hands it) reads the same.
+      const fromObject = newHeaderReading();
+      expect(readHeaderContext(formats, h, fromObject)).toBe(ok);
+      if (!ok) {
         declined++;
         return;
       }
+      expect(fromObject).toEqual(reading);
       read++;
       const sc = api.trace.getSpanContext(base);
       if (sc === undefined || !api.isSpanContextValid(sc)) expect(reading.traceId).toBe("");

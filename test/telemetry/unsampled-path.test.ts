@@ -3,7 +3,8 @@
 // sampler's own arithmetic, ratio-sampling.ts, checked here against the SDK's sampler on random ids);
 // attributes and span names given as functions are never called for it; header objects are read and
 // written in place; and what it writes is the context the next hop needs: the same trace id, a fresh
-// span id, flags 00, in every configured format. Through the proxy: a dropped request's server span is
+// span id, flags 00, in every configured format — as slices of one header text (droppedHopText: traceparent then
+// b3, the ids written as hex straight into both), a span id of its own per try. Through the proxy: a dropped request's server span is
 // started with attribute and name functions (not built objects) and its client span's context is
 // written straight into the upstream request's headers (no setter closure), and the app still gets it.
 // (docs/telemetry.md, "Cost of an unsampled request".)
@@ -13,6 +14,7 @@ import { initTracing, type HeaderSetter, type HeaderTarget, type SpanHandle, typ
 import { otelApi, otelSdk } from "../../pkg/telemetry/otel-modules.ts";
 import { ratioSamples, ratioUpperBound } from "../../pkg/telemetry/ratio-sampling.ts";
 import { SampledSpan } from "../../pkg/telemetry/sampled-span.ts";
+import { DROPPED_TEXT_LENGTH, droppedHopText } from "../../pkg/telemetry/unsampled-span.ts";
 import { h1 } from "../proxy/client.ts";
 import { backend, cluster, endpoint, meshIR, prefix, startEcho, startProxy, tables, type Echo, type ProxyUnderTest } from "../proxy/fixtures.ts";
 import { fcParams } from "../support/fast-check-env.ts";
@@ -108,6 +110,43 @@ describe("a dropped request with tracing on", () => {
     t.inject(t.startClientSpan(server, {}), out);
     expect(out.traceparent).toMatch(new RegExp(`^00-${server.traceId}-[0-9a-f]{16}-01$`));
     server.end();
+  });
+});
+
+describe("a dropped hop's header text", () => {
+  it("is traceparent then b3 for the trace given (or a new one), with one fresh span id in both, never all zeros", () => {
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(fc.option(hexId(32), { nil: undefined }), (given) => {
+        const text = droppedHopText(given);
+        expect(text).toHaveLength(DROPPED_TEXT_LENGTH);
+        const m = /^00-([0-9a-f]{32})-([0-9a-f]{16})-00([0-9a-f]{32})-([0-9a-f]{16})-0$/.exec(text);
+        expect(m).not.toBeNull();
+        const [, trace, span, b3Trace, b3Span] = m!;
+        if (given !== undefined) expect(trace).toBe(given);
+        expect(b3Trace).toBe(trace);
+        expect(b3Span).toBe(span);
+        expect(/^0+$/.test(trace!) || /^0+$/.test(span!)).toBe(false);
+        expect(seen.has(span!)).toBe(false);
+        seen.add(span!);
+      }),
+      fcParams(5000),
+    );
+  });
+
+  it("a dropped new trace: each try's client span writes the trace's id with a span id of its own, the same one each time it is written", () => {
+    const t = tracer(0);
+    const server = t.startServerSpan({ host: "reviews" }, {});
+    const tries = [t.startClientSpan(server, {}), t.startClientSpan(server, {}), t.startClientSpan(server, {})];
+    const written = tries.map((c) => {
+      const once: HeaderTarget = {}, again: HeaderTarget = {};
+      t.inject(c, once);
+      t.inject(c, again);
+      expect(again).toEqual(once);
+      expect(once).toEqual({ traceparent: `00-${server.traceId}-${c.spanId}-00`, b3: `${server.traceId}-${c.spanId}-0` });
+      return c.spanId;
+    });
+    expect(new Set([...written, server.spanId]).size).toBe(4);
   });
 });
 
