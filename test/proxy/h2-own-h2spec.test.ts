@@ -1,7 +1,7 @@
 // h2spec (github.com/summerwind/h2spec, built by scripts/build-test-cluster.sh h2spec; "h2spec" tier) against
 // an h2c server on Weft's own HTTP/2 framing (pkg/proxy/h2, test/support/h2-own-server.ts). Own framing may
 // replace node:http2 only if it passes h2spec completely (issue #18): every case must pass, none skipped.
-// Bounded: h2spec has a per-case timeout and the process a deadline. Loopback only.
+// Bounded: h2spec waits at most 10 s for each frame it expects, the process has a deadline. Loopback only.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

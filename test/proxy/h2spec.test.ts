@@ -4,7 +4,7 @@
 // inbound one (permissive: plaintext h2c) — and, in the same run, against a bare node:http2 server. Weft's
 // HTTP/2 is node's (nghttp2), so the goal is: no case fails on a Weft face that node's own server passes.
 // The cases node itself fails are listed in docs/proxy.md (HTTP/2 conformance).
-// Bounded: every h2spec run has a per-case timeout and the process a deadline. Loopback only.
+// Bounded: h2spec waits at most 10 s (node's face: 3 s) for each frame it expects, the process has a deadline. Loopback only.
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Http2Server } from "node:http2";
 import type { AddressInfo } from "node:net";
@@ -93,7 +93,10 @@ tier.describe("h2spec against every HTTP/2 face", () => {
       ["sidecar-outbound", sidecar.outboundPort, false],
       ["sidecar-inbound", sidecar.inboundPort, false],
     ];
-    const results = await Promise.all(faces.map(([name, port, tls]) => runH2spec(port, join(dir, `${name}.xml`), tls)));
+    // node's own server fails 9 cases by staying silent, each costing h2spec's whole wait: 3 s there keeps
+    // the file near 25 s (10 s would take ~95 s). Under load a late answer from node can only add a case to
+    // node's failures, i.e. excuse it on the Weft faces, which wait the default 10 s (test/support/h2spec.ts).
+    const results = await Promise.all(faces.map(([name, port, tls]) => runH2spec(port, join(dir, `${name}.xml`), tls, name === "node-http2" ? 3 : undefined)));
     const [node, ...weft] = results as [H2specOutcome, ...H2specOutcome[]];
     // h2spec ran its whole suite: most cases pass everywhere.
     expect(node.passed).toBeGreaterThan(100);
