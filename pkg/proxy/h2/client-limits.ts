@@ -5,23 +5,10 @@
 // empty frames in a row, 10 MB of session memory (maxSessionMemory). The receive windows are the own
 // server's (65,535 a stream, 1 MiB the connection). Takes partial overrides; gives a frozen H2ClientLimits.
 // Must not: do I/O.
+import type { H2ConnLimits } from "./conn-limits.ts";
 
-export interface H2ClientLimits {
-  /** SETTINGS_MAX_HEADER_LIST_SIZE we advertise; a larger response header list (or trailers) ⇒ RST_STREAM, the request fails. */
-  readonly maxHeaderListSize: number;
-  readonly maxHeaderFields: number;
-  /** Our HPACK decoder's table (the default SETTINGS_HEADER_TABLE_SIZE, not advertised); a larger size update ⇒ COMPRESSION_ERROR. */
-  readonly headerTableSize: number;
-  readonly maxContinuations: number;
-  readonly initialWindowSize: number;
-  readonly connectionWindowSize: number;
-  readonly maxSettingsEntries: number;
-  readonly maxOutboundAcks: number;
-  readonly maxSessionMemory: number;
-  readonly maxEmptyFrames: number;
-  /** A response header block unfinished this long ⇒ GOAWAY PROTOCOL_ERROR. */
-  readonly headersTimeoutMs: number;
-}
+/** A client connection's bounds are the shared ones (conn-limits.ts): nothing of its own. */
+export type H2ClientLimits = H2ConnLimits;
 
 export const defaultH2ClientLimits: H2ClientLimits = Object.freeze({
   maxHeaderListSize: 65535,
