@@ -5,23 +5,16 @@
 // empty frames in a row, 10 MB of session memory (maxSessionMemory). The receive windows are the own
 // server's (65,535 a stream, 1 MiB the connection). Takes partial overrides; gives a frozen H2ClientLimits.
 // Must not: do I/O.
-import type { H2ConnLimits } from "./conn-limits.ts";
+import { type H2ConnLimits, sharedH2Defaults } from "./conn-limits.ts";
 
 /** A client connection's bounds are the shared ones (conn-limits.ts): nothing of its own. */
 export type H2ClientLimits = H2ConnLimits;
 
 export const defaultH2ClientLimits: H2ClientLimits = Object.freeze({
+  ...sharedH2Defaults,
   maxHeaderListSize: 65535,
   maxHeaderFields: 128,
-  headerTableSize: 4096,
-  maxContinuations: 8,
-  initialWindowSize: 65535,
-  connectionWindowSize: 1 << 20,
-  maxSettingsEntries: 32,
-  maxOutboundAcks: 1000,
   maxSessionMemory: 10 * 1024 * 1024,
-  maxEmptyFrames: 10_000,
-  headersTimeoutMs: 10_000,
 });
 
 export function resolveH2ClientLimits(overrides: Partial<H2ClientLimits> | undefined): H2ClientLimits {

@@ -1,7 +1,8 @@
 // conn-limits: the bounds every own-framing HTTP/2 connection holds its peer to, server (limits.ts) or
 // client (client-limits.ts) alike: header list and HPACK table, CONTINUATION, receive windows, SETTINGS
 // entries, unanswered ACKs, session memory, empty frames, an unfinished header block. Takes nothing;
-// gives the shared interface the two sides' limits extend. Must not: hold values (each side has its defaults).
+// gives the shared interface the two sides' limits extend, and the defaults both sides take alike (node's,
+// nghttp2's: the header list, its fields and session memory differ by side). Must not: do I/O.
 
 export interface H2ConnLimits {
   /** SETTINGS_MAX_HEADER_LIST_SIZE we advertise (RFC 9113 §6.5.2 size): a larger header list is refused (server: 431; client: RST_STREAM, the request fails). */
@@ -26,3 +27,15 @@ export interface H2ConnLimits {
   /** A header block unfinished (HEADERS without END_HEADERS) this long ⇒ GOAWAY PROTOCOL_ERROR (headersTimeoutMs). */
   readonly headersTimeoutMs: number;
 }
+
+/** The defaults server and client share (node:http2's on both sides; the receive windows the own server's). */
+export const sharedH2Defaults = Object.freeze({
+  headerTableSize: 4096,
+  maxContinuations: 8,
+  initialWindowSize: 65535,
+  connectionWindowSize: 1 << 20,
+  maxSettingsEntries: 32,
+  maxOutboundAcks: 1000,
+  maxEmptyFrames: 10_000,
+  headersTimeoutMs: 10_000,
+} satisfies Partial<H2ConnLimits>);

@@ -3,7 +3,7 @@
 // concurrent streams, a 16 KiB header list, 100 + 8 header fields, 16 MB session memory, 32 settings a
 // frame) — as ours; the bounds both sides share are conn-limits.ts'. Takes partial overrides; gives a
 // complete frozen H2Limits. Must not: do I/O.
-import type { H2ConnLimits } from "./conn-limits.ts";
+import { type H2ConnLimits, sharedH2Defaults } from "./conn-limits.ts";
 
 /** The shared bounds (conn-limits.ts) and the server's own. */
 export interface H2Limits extends H2ConnLimits {
@@ -23,23 +23,16 @@ export interface H2Limits extends H2ConnLimits {
 }
 
 export const defaultH2Limits: H2Limits = Object.freeze({
+  ...sharedH2Defaults,
   maxConcurrentStreams: 250,
   maxHeaderListSize: 16 * 1024,
   maxHeaderFields: 108,
-  headerTableSize: 4096,
-  maxContinuations: 8,
-  initialWindowSize: 65535,
-  connectionWindowSize: 1 << 20,
-  maxSettingsEntries: 32,
-  maxOutboundAcks: 1000,
   resetBurst: 1000,
   resetsPerSecond: 33,
   maxSessionMemory: 16 * 1024 * 1024,
-  maxEmptyFrames: 10_000,
   maxRejectedStreams: 100,
   maxInvalidFrames: 1000,
   idleTimeoutMs: 60_000,
-  headersTimeoutMs: 10_000,
   settingsTimeoutMs: 10_000,
 });
 
