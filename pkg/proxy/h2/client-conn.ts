@@ -1,13 +1,12 @@
 // client-conn: one client-side HTTP/2 connection (RFC 9113) on own framing over a given socket (node:net
-// for h2c, a TLS socket for the mesh hop — the caller makes it, with its ALPN) — the connection preface
-// and our SETTINGS (push disabled), the peer's SETTINGS (ACK; initial window, max frame size, max
-// concurrent streams: requests past it wait in a queue), PING answers, GOAWAY (streams above the peer's
-// last stream id fail as never processed, the others complete; no new stream goes out), stream ids running
-// out (no new stream: the pool opens a new connection), flow control both ways (never beyond the peer's
-// windows; our windows enforced, reopened as the reader consumes), response HEADERS (+ CONTINUATION), 1xx
-// informational answers skipped, DATA, trailers, RST_STREAM both ways, and the limits of client-limits.ts
-// against a hostile upstream (header list size and fields, HPACK table size, CONTINUATION, SETTINGS, PING,
-// empty-frame floods, session memory, an unfinished header block).
+// for h2c, a TLS socket for the mesh hop — the caller makes it, with its ALPN), the client's part on the
+// shared connection core (conn-frames.ts over conn-flow.ts over conn-io.ts: frame loop, SETTINGS/PING,
+// windows, writes) — the connection preface and our SETTINGS (push disabled), the peer's max concurrent
+// streams (requests past it wait in a queue), GOAWAY (streams above the peer's last stream id fail as
+// never processed, the others complete; no new stream goes out), stream ids running out (no new stream:
+// the pool opens a new connection), stream receive windows reopened as the reader consumes, response
+// HEADERS, 1xx informational answers skipped, DATA, trailers, RST_STREAM both ways, against a hostile
+// upstream the limits of client-limits.ts.
 // Takes a socket and limits; gives streams for requests and calls back their handlers. Must not: let a
 // peer's bytes throw out of a socket callback, send beyond a window, or leave a stream unsettled when the
 // connection ends (every open or queued stream gets onClose).

@@ -1,13 +1,12 @@
-// server-conn: one server-side HTTP/2 connection (RFC 9113) on own framing over a node:net (or TLS) socket —
-// the connection preface and first SETTINGS, the stream state machine of §5.1 (idle, open, half-closed,
-// closed; odd, increasing peer stream ids; recently closed streams remembered in a fixed ring so a late frame
-// gets the right error, one on a stream closed too long ago ignored), SETTINGS (ranges, ACK, a timeout on
-// the peer's ACK of ours), PING, GOAWAY (graceful: close() answers the streams already open, and on error),
-// RST_STREAM, flow control both ways (windows bounded at 2^31-1, receive windows enforced,
-// DATA queued while a send window is shut), request field validation (fields.ts) and content-length vs
-// DATA, and the limits of limits.ts (concurrent streams, header list size and fields, CONTINUATION count,
-// SETTINGS entries, unanswered ACKs, reset rate, session memory, empty frames).
-// Everything written in one event-loop turn leaves in one socket write (flush-queue.ts).
+// server-conn: one server-side HTTP/2 connection (RFC 9113) on own framing over a node:net (or TLS) socket,
+// the server's part on the shared connection core (conn-frames.ts over conn-flow.ts over conn-io.ts: frame
+// loop, SETTINGS/PING, windows, writes) — the connection preface and first SETTINGS, the stream state
+// machine of §5.1 (idle, open, half-closed, closed; odd, increasing peer stream ids; recently closed
+// streams remembered in a fixed ring so a late frame gets the right error, one on a stream closed too long
+// ago ignored), a timeout on the peer's ACK of our SETTINGS, GOAWAY (graceful: close() answers the streams
+// already open), RST_STREAM, receive windows that reopen as a stream's data is consumed, request field
+// validation (fields.ts) and content-length vs DATA, and the server's limits of limits.ts (concurrent
+// streams, reset rate, rejected and invalid streams, idle and SETTINGS timeouts).
 // Takes a socket, limits and a handler; gives streams and the calls to answer on them. Must not: let a
 // peer's bytes throw out of a socket callback, hold more than the limits allow, or open streams itself.
 import type { Socket } from "node:net";
