@@ -14,10 +14,9 @@ import type { Socket } from "node:net";
 import { defaultH2ClientLimits, type H2ClientLimits } from "./client-limits.ts";
 import { H2ConnFrames } from "./conn-frames.ts";
 import { track, untrack } from "./conn-sweep.ts";
-import { CANCEL, FLOW_CONTROL_ERROR, H2ConnectionError, H2StreamError, PROTOCOL_ERROR, REFUSED_STREAM, STREAM_CLOSED } from "./errors.ts";
+import { CANCEL, H2ConnectionError, H2StreamError, PROTOCOL_ERROR, REFUSED_STREAM, STREAM_CLOSED } from "./errors.ts";
 import { checkResponse, checkTrailers } from "./fields.ts";
-import { body, DATA, END_STREAM, framePayload, PREFACE, SETTINGS_ENABLE_PUSH, SETTINGS_INITIAL_WINDOW_SIZE, SETTINGS_MAX_CONCURRENT_STREAMS, SETTINGS_MAX_HEADER_LIST_SIZE,
-  writeHeaderBlock } from "./frames.ts";
+import { PREFACE, SETTINGS_ENABLE_PUSH, SETTINGS_INITIAL_WINDOW_SIZE, SETTINGS_MAX_CONCURRENT_STREAMS, SETTINGS_MAX_HEADER_LIST_SIZE, writeHeaderBlock } from "./frames.ts";
 import { CLOSED_BY_PEER_RESET, CLOSED_BY_US, CLOSED_ENDED, H2CoreStream } from "./stream-core.ts";
 
 /** Why a stream ended before its answer's end. */
@@ -52,13 +51,18 @@ export class H2ClientStream extends H2CoreStream {
   never: readonly string[] | undefined;
   /** While paused, consumed bytes are not given back (the peer stops at the window: back-pressure). */
   paused = false;
-  responded = false;
   constructor(conn: H2ClientConn, handler: H2ClientHandler, fields: readonly string[], never: readonly string[] | undefined) {
     super();
     this.conn = conn;
     this.handler = handler;
     this.fields = fields;
     this.never = never;
+    this.awaitingHead = true;
+  }
+
+  /** The final answer's head came. */
+  get responded(): boolean {
+    return !this.awaitingHead;
   }
 }
 
@@ -383,28 +387,14 @@ export class H2ClientConn extends H2ConnFrames<H2ClientStream, H2ClientLimits> {
   }
 
   /** A frame on stream id that is not open: the error §5.1 gives it, or none (ignored, counted as empty). */
-  private notOpen(id: number, what: string): void {
+  protected notOpen(id: number, what: string): void {
     if (this.isIdle(id)) throw new H2ConnectionError(PROTOCOL_ERROR, `${what} on an idle stream`);
     const how = this.closedAs(id);
     if (how === CLOSED_ENDED) throw new H2ConnectionError(STREAM_CLOSED, `${what} on a closed stream`);
     this.empty(); // reset by us (frames in flight), by the peer, or long closed
   }
 
-  protected onData(flags: number, id: number, buf: Buffer, start: number, end: number): void {
-    const len = end - start;
-    this.received(len);
-    const s = this.streams.get(id);
-    if (s === undefined) return this.notOpen(id, "DATA");
-    if (s.remoteEnded) throw new H2StreamError(id, STREAM_CLOSED, "DATA after END_STREAM");
-    if (!s.responded) throw new H2StreamError(id, PROTOCOL_ERROR, "DATA before the response HEADERS");
-    if (len > s.recvWindow) throw new H2StreamError(id, FLOW_CONTROL_ERROR, "stream window exceeded");
-    s.recvWindow -= len;
-    framePayload(DATA, flags, id, buf, start, end);
-    const st = body.start;
-    const e = body.end;
-    const endStream = (flags & END_STREAM) !== 0;
-    if (e === st && !endStream) this.empty();
-    else this.emptyFrames = 0;
+  protected onData(s: H2ClientStream, buf: Buffer, st: number, e: number, endStream: boolean, len: number): void {
     if (endStream) {
       s.remoteEnded = true;
       if (s.localEnded) this.closeStream(s, CLOSED_ENDED);
@@ -423,7 +413,7 @@ export class H2ClientConn extends H2ConnFrames<H2ClientStream, H2ClientLimits> {
     if (s === undefined) return this.notOpen(id, "HEADERS");
     if (s.remoteEnded) throw new H2StreamError(id, STREAM_CLOSED, "HEADERS after END_STREAM");
     if (tooLarge) throw new H2StreamError(id, PROTOCOL_ERROR, "response header list too large");
-    if (s.responded) {
+    if (!s.awaitingHead) {
       if (!endStream) throw new H2StreamError(id, PROTOCOL_ERROR, "trailers without END_STREAM");
       checkTrailers(id, fields);
       this.emptyFrames = 0;
@@ -439,7 +429,7 @@ export class H2ClientConn extends H2ConnFrames<H2ClientStream, H2ClientLimits> {
       return this.empty();
     }
     this.emptyFrames = 0;
-    s.responded = true;
+    s.awaitingHead = false;
     if (endStream) {
       s.remoteEnded = true;
       if (s.localEnded) this.closeStream(s, CLOSED_ENDED);

@@ -9,7 +9,7 @@ import type { Socket } from "node:net";
 import type { H2ConnLimits } from "./conn-limits.ts";
 import { H2ConnFlow } from "./conn-flow.ts";
 import { sweepClock } from "./conn-sweep.ts";
-import { ENHANCE_YOUR_CALM, FRAME_SIZE_ERROR, H2ConnectionError, H2StreamError, INTERNAL_ERROR, NO_ERROR, PROTOCOL_ERROR } from "./errors.ts";
+import { ENHANCE_YOUR_CALM, FLOW_CONTROL_ERROR, FRAME_SIZE_ERROR, H2ConnectionError, H2StreamError, INTERNAL_ERROR, NO_ERROR, PROTOCOL_ERROR, STREAM_CLOSED } from "./errors.ts";
 import {
   ACK,
   body,
@@ -64,13 +64,16 @@ export abstract class H2ConnFrames<S extends H2CoreStream, L extends H2ConnLimit
     socket.on("drain", () => this.drained());
   }
 
-  protected abstract onData(flags: number, id: number, buf: Buffer, start: number, end: number): void;
+  /** DATA buf[start, end) (padding stripped) on open stream s, past dataStream's checks; len: the whole payload (for the windows). */
+  protected abstract onData(s: S, buf: Buffer, start: number, end: number, endStream: boolean, len: number): void;
   /** A whole header block (HEADERS, or HEADERS + CONTINUATION) for stream id, payload buf[start, end). */
   protected abstract onHeaderBlock(id: number, buf: Buffer, start: number, end: number, endStream: boolean, selfDependent: boolean): void;
   protected abstract onReset(id: number, code: number): void;
   protected abstract onGoaway(lastId: number, code: number): void;
   /** A SETTINGS entry the shared part does not apply (INITIAL_WINDOW_SIZE and MAX_FRAME_SIZE it does). */
   protected abstract peerSetting(key: number, v: number): void;
+  /** A frame on stream id that is not open: the error §5.1 gives it, or none (ignored). */
+  protected abstract notOpen(id: number, what: string): void;
   /** A stream error raised while reading: RST_STREAM and the stream's end. */
   protected abstract streamError(id: number, code: number, why: string): void;
   /** The socket closed (or we ended it): every open stream ends for its handler. */
@@ -130,8 +133,11 @@ export abstract class H2ConnFrames<S extends H2CoreStream, L extends H2ConnLimit
     if (this.block !== null && type !== CONTINUATION) throw new H2ConnectionError(PROTOCOL_ERROR, "header block interrupted");
     checkFrameHeader(type, flags, id, end - start);
     switch (type) {
-      case DATA:
-        return this.onData(flags, id, buf, start, end);
+      case DATA: {
+        const s = this.dataStream(flags, id, buf, start, end);
+        if (s !== undefined) this.onData(s, buf, body.start, body.end, (flags & END_STREAM) !== 0, end - start);
+        return;
+      }
       case HEADERS:
         return this.onHeaders(flags, id, buf, start, end);
       case CONTINUATION:
@@ -155,6 +161,30 @@ export abstract class H2ConnFrames<S extends H2CoreStream, L extends H2ConnLimit
       default:
         return this.empty(); // unknown frame types are ignored (§5.5)
     }
+  }
+
+  /**
+   * A DATA frame's checks either side makes: the connection's receive window (the whole payload, padding
+   * included, §6.9.1), the stream open, not ended by the peer, past its head, within its receive window, the
+   * padding (body holds the data's bounds), an empty one counted. Gives the stream, or undefined when the
+   * frame is on a stream no longer open and ignored.
+   */
+  private dataStream(flags: number, id: number, buf: Buffer, start: number, end: number): S | undefined {
+    const len = end - start;
+    this.received(len);
+    const s = this.streams.get(id);
+    if (s === undefined) {
+      this.notOpen(id, "DATA");
+      return undefined;
+    }
+    if (s.remoteEnded) throw new H2StreamError(id, STREAM_CLOSED, "DATA after END_STREAM");
+    if (s.awaitingHead) throw new H2StreamError(id, PROTOCOL_ERROR, "DATA before the response HEADERS");
+    if (len > s.recvWindow) throw new H2StreamError(id, FLOW_CONTROL_ERROR, "stream window exceeded");
+    s.recvWindow -= len;
+    framePayload(DATA, flags, id, buf, start, end);
+    if (body.end === body.start && (flags & END_STREAM) === 0) this.empty();
+    else this.emptyFrames = 0;
+    return s;
   }
 
   /** A frame that carries nothing: too many in a row is a flood. */

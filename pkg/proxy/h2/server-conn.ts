@@ -15,7 +15,6 @@ import { sweepClock, track, untrack } from "./conn-sweep.ts";
 import {
   CANCEL,
   ENHANCE_YOUR_CALM,
-  FLOW_CONTROL_ERROR,
   H2ConnectionError,
   H2StreamError,
   NO_ERROR,
@@ -26,10 +25,6 @@ import {
 } from "./errors.ts";
 import { checkRequest, checkTrailers, type RequestHead } from "./fields.ts";
 import {
-  body,
-  DATA,
-  END_STREAM,
-  framePayload,
   PREFACE,
   priorityDependency,
   SETTINGS_ENABLE_PUSH,
@@ -302,7 +297,7 @@ export class H2ServerConn extends H2ConnFrames<H2ServerStream, H2Limits> {
    * A stream closed too long ago to be remembered is given the benefit of the doubt, as nghttp2 does: the
    * frame may have crossed our RST_STREAM (§5.1: it may be ignored).
    */
-  private notOpen(id: number, what: string): void {
+  protected notOpen(id: number, what: string): void {
     if (this.isIdle(id)) throw new H2ConnectionError(PROTOCOL_ERROR, `${what} on an idle stream`);
     const how = this.closedAs(id);
     if (how === NEVER_OPENED) throw new H2ConnectionError(PROTOCOL_ERROR, `${what} on a stream never opened`);
@@ -311,20 +306,8 @@ export class H2ServerConn extends H2ConnFrames<H2ServerStream, H2Limits> {
     throw new H2ConnectionError(STREAM_CLOSED, `${what} on a closed stream`);
   }
 
-  protected onData(flags: number, id: number, buf: Buffer, start: number, end: number): void {
-    const len = end - start;
-    this.received(len);
-    const s = this.streams.get(id);
-    if (s === undefined) return this.notOpen(id, "DATA");
-    if (s.remoteEnded) throw new H2StreamError(id, STREAM_CLOSED, "DATA after END_STREAM");
-    if (len > s.recvWindow) throw new H2StreamError(id, FLOW_CONTROL_ERROR, "stream window exceeded");
-    s.recvWindow -= len;
-    framePayload(DATA, flags, id, buf, start, end);
-    const st = body.start;
-    const e = body.end;
-    const endStream = (flags & END_STREAM) !== 0;
-    if (e === st && !endStream) this.empty();
-    else this.emptyFrames = 0;
+  protected onData(s: H2ServerStream, buf: Buffer, st: number, e: number, endStream: boolean, len: number): void {
+    const id = s.id;
     s.received += e - st;
     const cl = s.head.contentLength;
     if (cl >= 0 && (s.received > cl || (endStream && s.received !== cl))) throw new H2StreamError(id, PROTOCOL_ERROR, "content-length mismatch");

@@ -15,6 +15,8 @@ export class H2CoreStream {
   recvUnacked = 0;
   remoteEnded = false;
   localEnded = false;
+  /** The peer's head has not come yet (a client stream before its final answer): DATA now is a stream error. */
+  awaitingHead = false;
   /** DATA waiting for a send window, its byte count, and whether END_STREAM follows it. */
   pending: Buffer[] | null = null;
   pendingBytes = 0;
