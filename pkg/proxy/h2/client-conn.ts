@@ -1,12 +1,14 @@
 // client-conn: one client-side HTTP/2 connection (RFC 9113) on own framing over a given socket (node:net
 // for h2c, a TLS socket for the mesh hop — the caller makes it, with its ALPN), the client's part on the
 // shared connection core (conn-frames.ts over conn-flow.ts over conn-io.ts: frame loop, SETTINGS/PING,
-// windows, writes) — the connection preface and our SETTINGS (push disabled), the peer's max concurrent
-// streams (requests past it wait in a queue), GOAWAY (streams above the peer's last stream id fail as
-// never processed, the others complete; no new stream goes out), stream ids running out (no new stream:
-// the pool opens a new connection), stream receive windows reopened as the reader consumes, response
-// HEADERS, 1xx informational answers skipped, DATA, trailers, RST_STREAM both ways, against a hostile
-// upstream the limits of client-limits.ts.
+// windows, writes) — the connection preface and our SETTINGS (push disabled), up once the peer's first
+// SETTINGS came (`connected`), the peer's max concurrent streams (requests past it wait in a queue), GOAWAY
+// (streams above the peer's last stream id fail as never processed, the others complete; no new stream
+// goes out), stream ids running out (once every id left is spoken for, no new stream: the pool opens a new
+// connection; the queued ones still go out), stream receive windows reopened as the reader consumes,
+// response HEADERS, 1xx informational answers skipped, DATA, trailers, RST_STREAM both ways, against a
+// hostile upstream the limits of client-limits.ts (session memory: reading pauses while our unwritten
+// output is past it, after each read as well as each write).
 // Takes a socket and limits; gives streams for requests and calls back their handlers. Must not: let a
 // peer's bytes throw out of a socket callback, send beyond a window, or leave a stream unsettled when the
 // connection ends (every open or queued stream gets onClose).
