@@ -15,6 +15,7 @@ import { checkOutgoing } from "../h2/fields.ts";
 import { headersOf } from "../h2/headers-object.ts";
 import { requestTrailers } from "../request-trailers.ts";
 import { failure, type ProxyFailureError } from "../rescue.ts";
+import { answerOutcome, failOutcome, outcomePromise, reportOutcome, type EarlyOutcome } from "./attempt-outcome.ts";
 import { RelayAnswer, type AnswerSource } from "./relay-answer.ts";
 import type { Attempt, AttemptReport, RelaySink, UpstreamRequest, UpstreamResponse } from "./upstream-types.ts";
 
@@ -60,9 +61,10 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
   status = 502;
   headers: IncomingHttpHeaders = {};
   endStream = false;
-  private to: AttemptReport | undefined;
-  private promised: Promise<UpstreamResponse> | undefined;
-  private early: { readonly res?: UpstreamResponse; readonly error?: unknown } | undefined;
+  // The outcome's listener, or the outcome that came before one (attempt-outcome.ts).
+  outcomeTo: AttemptReport | undefined = undefined;
+  earlyOutcome: EarlyOutcome | undefined = undefined;
+  promisedOutcome: Promise<UpstreamResponse> | undefined = undefined;
   private readonly h2: H2ClientConn;
   private readonly h2s: H2ClientStream | undefined;
   private readonly classify: (e: unknown, connected: boolean) => ProxyFailureError;
@@ -84,7 +86,7 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
       checkOutgoing(fields);
     } catch {
       this.settled = true;
-      this.reject(failure("internal", "request headers cannot be sent upstream"));
+      failOutcome(this, failure("internal", "request headers cannot be sent upstream"));
       return;
     }
     const body = req.body;
@@ -105,26 +107,11 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
   // ---- Attempt
 
   get response(): Promise<UpstreamResponse> {
-    return (this.promised ??= new Promise<UpstreamResponse>((answer, fail) => this.report({ answer, fail })));
+    return outcomePromise(this);
   }
 
   report(to: AttemptReport): void {
-    this.to = to;
-    const early = this.early;
-    if (early === undefined) return;
-    this.early = undefined;
-    if (early.res !== undefined) to.answer(early.res);
-    else to.fail(early.error);
-  }
-
-  private resolve(res: UpstreamResponse): void {
-    if (this.to !== undefined) this.to.answer(res);
-    else this.early = { res };
-  }
-
-  private reject(e: unknown): void {
-    if (this.to !== undefined) this.to.fail(e);
-    else this.early = { error: e };
+    reportOutcome(this, to);
   }
 
   /** The stack gave up the attempt, or the answer's reader went away: the stream is cancelled. */
@@ -134,7 +121,7 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
     this.over = true;
     this.finish();
     if (this.h2s !== undefined) this.h2.cancel(this.h2s);
-    if (unanswered) this.reject(failure("upstream_reset", "upstream attempt aborted"));
+    if (unanswered) failOutcome(this, failure("upstream_reset", "upstream attempt aborted"));
   }
 
   // ---- AnswerSource (relay-answer.ts)
@@ -173,7 +160,7 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
       this.over = true;
       this.end(undefined);
     }
-    this.resolve(this);
+    answerOutcome(this, this);
   }
 
   onData(_s: H2ClientStream, buf: Buffer, start: number, end: number, endStream: boolean): void {
@@ -198,7 +185,7 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
     const err = this.classify(why.error, this.h2.connected);
     if (!this.settled) {
       this.settled = true;
-      this.reject(err);
+      failOutcome(this, err);
     } else this.fail(err);
   }
 

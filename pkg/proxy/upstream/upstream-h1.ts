@@ -19,6 +19,7 @@ import { resumptionRefused } from "./mesh-sessions.ts";
 import { requestTrailers } from "../request-trailers.ts";
 import type { Dialed, H1Pool } from "./pool-h1.ts";
 import { failure, type ProxyFailureError } from "../rescue.ts";
+import { answerOutcome, failOutcome, outcomePromise, reportOutcome, type EarlyOutcome } from "./attempt-outcome.ts";
 import type { Readable } from "node:stream";
 import type { Attempt, AttemptReport, UpstreamRequest, UpstreamResponse } from "./upstream-types.ts";
 
@@ -66,10 +67,10 @@ export function sendH1(pool: H1Pool, key: string, dial: () => Dialed, req: Upstr
  * that comes before the listener waits for it.
  */
 class H1Try implements Attempt, ResponseSink {
-  private to: AttemptReport | undefined;
-  private promised: Promise<UpstreamResponse> | undefined;
-  /** The outcome that came before a listener: the answer, or the failure. */
-  private early: { readonly res?: UpstreamResponse; readonly error?: unknown } | undefined;
+  // The outcome's listener, or the outcome that came before one (attempt-outcome.ts).
+  outcomeTo: AttemptReport | undefined = undefined;
+  earlyOutcome: EarlyOutcome | undefined = undefined;
+  promisedOutcome: Promise<UpstreamResponse> | undefined = undefined;
   private readonly pool: H1Pool;
   private readonly key: string;
   private readonly dial: () => Dialed;
@@ -104,7 +105,7 @@ class H1Try implements Attempt, ResponseSink {
       this.requestText = requestHead(req, Buffer.isBuffer(body) ? body.length : undefined, chunked);
     } catch (e) {
       this.settled = true;
-      this.reject(classify(e, false));
+      failOutcome(this, classify(e, false));
       return;
     }
     const idle = pool.idle(key);
@@ -113,26 +114,11 @@ class H1Try implements Attempt, ResponseSink {
   }
 
   get response(): Promise<UpstreamResponse> {
-    return (this.promised ??= new Promise<UpstreamResponse>((answer, fail) => this.report({ answer, fail })));
+    return outcomePromise(this);
   }
 
   report(to: AttemptReport): void {
-    this.to = to;
-    const early = this.early;
-    if (early === undefined) return;
-    this.early = undefined;
-    if (early.res !== undefined) to.answer(early.res);
-    else to.fail(early.error);
-  }
-
-  private resolve(res: UpstreamResponse): void {
-    if (this.to !== undefined) this.to.answer(res);
-    else this.early = { res };
-  }
-
-  private reject(e: unknown): void {
-    if (this.to !== undefined) this.to.fail(e);
-    else this.early = { error: e };
+    reportOutcome(this, to);
   }
 
   abort(): void {
@@ -142,7 +128,7 @@ class H1Try implements Attempt, ResponseSink {
     this.cancelOpen?.();
     if (this.answer !== undefined) this.answer.abandon();
     else this.conn?.abort();
-    if (unanswered) this.reject(failure("upstream_reset", "upstream attempt aborted"));
+    if (unanswered) failOutcome(this, failure("upstream_reset", "upstream attempt aborted"));
   }
 
   // ---- the connection's report (ResponseSink)
@@ -152,7 +138,7 @@ class H1Try implements Attempt, ResponseSink {
     this.settled = true;
     const answer = new H1Answer(status, raw, this.conn);
     this.answer = answer;
-    this.resolve(answer);
+    answerOutcome(this, answer);
   }
 
   data(chunk: Buffer): boolean {
@@ -178,7 +164,7 @@ class H1Try implements Attempt, ResponseSink {
     this.detach?.();
     const f = this.classify(e, connected);
     if (stale) f.staleConnection = true;
-    this.reject(f);
+    failOutcome(this, f);
   }
 
   private open(first: boolean): void {
