@@ -6,6 +6,7 @@
 // Must not: look at endpoints (no-ready-endpoints ⇒ 503 is decided at request time).
 import type { BackendObjectReference, Service, ServicePort } from "../api/index.ts";
 import { GATEWAY_GROUP } from "../api/index.ts";
+import { protocolOf } from "../ir/app-protocol.ts";
 import type { UpstreamProtocol } from "../ir/types.ts";
 import type { RouteReason } from "./conditions.ts";
 import { referencePermitted } from "./reference-grants.ts";
@@ -39,28 +40,6 @@ export type BackendResolution =
 
 export function clusterId(namespace: string, service: string, port: number): string {
   return `${namespace}/${service}:${port}`;
-}
-
-/** appProtocol → upstream protocol (spec §3, GEP-1911); "unsupported" when Weft cannot speak it. */
-export function protocolOf(appProtocol: string | undefined): UpstreamProtocol | undefined | "unsupported" {
-  if (appProtocol === undefined || appProtocol === "") return undefined;
-  switch (appProtocol.toLowerCase()) {
-    case "http":
-    case "http1":
-      return "http1";
-    case "kubernetes.io/h2c":
-    case "h2c":
-    case "http2":
-      return "h2c";
-    case "grpc":
-    case "kubernetes.io/grpc":
-      return "grpc";
-    case "kubernetes.io/ws":
-    case "ws":
-      return "ws";
-    default:
-      return "unsupported";
-  }
 }
 
 export function isServiceParentable(svc: Service): boolean {

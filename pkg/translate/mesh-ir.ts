@@ -6,7 +6,8 @@
 import type { Service } from "../api/index.ts";
 import type { MeshPortIR, MeshServiceIR, RouteTablesIR } from "../ir/types.ts";
 import type { ClusterDemand } from "./backend-refs.ts";
-import { clusterId, isServiceParentable, protocolOf } from "./backend-refs.ts";
+import { protocolOf } from "../ir/app-protocol.ts";
+import { clusterId, isServiceParentable } from "./backend-refs.ts";
 import { cmp } from "./diagnostics.ts";
 import { buildRouteTables } from "./route-tables.ts";
 import type { Attachment, MeshMembers } from "./attach-routes.ts";

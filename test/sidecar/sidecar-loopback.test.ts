@@ -11,7 +11,7 @@ import type { MeshPortIR, MeshServiceIR } from "../../pkg/ir/types.ts";
 import type { MeshTlsMaterial } from "../../pkg/proxy/engine-types.ts";
 import { startSidecar, type Sidecar, type SidecarDestination } from "../../pkg/proxy/sidecar/index.ts";
 import type { OriginalDestination } from "../../pkg/proxy/sidecar/original-dst.ts";
-import { exchange, exchangeNoFin, rawHttp, startEchoServer, tlsFrom, tlsHttp, waitUntil } from "./support/net-helpers.ts";
+import { exchange, exchangeAfterSilence, exchangeNoFin, parseResponse, rawHttp, startEchoServer, tlsFrom, tlsHttp, waitUntil } from "./support/net-helpers.ts";
 import { createRecordingEngine } from "./support/recording-engine.ts";
 import { testCa, issueLeaf } from "../support/certs.ts";
 
@@ -60,6 +60,8 @@ beforeAll(async () => {
   await new Promise<void>((r) => appTls.listen(0, "127.0.0.1", r));
   appTlsPort = (appTls.address() as AddressInfo).port;
   meshByKey.set("127.0.1.10|9080", service("reviews", "127.0.1.10", 9080));
+  meshByKey.set("127.0.1.21|9080", service("cart", "127.0.1.21", 9080, "http"));
+  meshByKey.set("127.0.1.22|9080", service("quiet", "127.0.1.22", 9080));
   meshByKey.set(`127.0.0.1|${echo.port}`, service("echo", "127.0.0.1", echo.port));
   meshByKey.set(`127.0.0.1|${banner.port}`, service("banner", "127.0.0.1", banner.port));
   sidecar = await startSidecar({
@@ -147,6 +149,32 @@ describe("sidecar outbound face", () => {
     meshByKey.delete(`127.0.0.1|${banner.port}`);
     const unknown = await exchange(sidecar.outboundPort, sourceFor({ address: "127.0.0.1", port: banner.port }), "GET / HTTP/1.1\r\n\r\n");
     expect(unknown.received).toBe("BANNER\nGET / HTTP/1.1\r\n\r\n");
+  });
+
+  it("a port declaring HTTP (appProtocol) keeps a connection opened ahead of use in the mesh: no peek, the engine waits", async () => {
+    const tcpBefore = sidecar.stats.outboundTcp;
+    const before = engine.calls.length;
+    const request = "GET /late HTTP/1.1\r\nHost: cart.shop\r\nConnection: close\r\n\r\n";
+    // Silent for twice the 150 ms peek window: an undeclared port would have passed it through as TCP.
+    const r = parseResponse(await exchangeAfterSilence(sidecar.outboundPort, sourceFor({ address: "127.0.1.21", port: 9080 }), request, 300));
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toMatchObject({ face: "sidecar-outbound", label: "shop/cart:9080", defaultCluster: "shop/cart:9080", url: "/late" });
+    expect(engine.calls[before]?.head).toBe("");
+    expect(sidecar.stats.outboundTcp).toBe(tcpBefore);
+  });
+
+  it("an undeclared port silent past the peek is passed through, with one detect-timeout warning per destination", async () => {
+    const warnings = (): { event: string; fields: Record<string, unknown> }[] => logs.filter((l) => l.event === "outbound.detect-timeout" && l.fields.to === "127.0.1.22:9080");
+    const tcpBefore = sidecar.stats.outboundTcp;
+    const request = "GET /late HTTP/1.1\r\nHost: quiet.shop\r\nConnection: close\r\n\r\n";
+    for (let i = 0; i < 2; i++) {
+      const r = await exchangeAfterSilence(sidecar.outboundPort, sourceFor({ address: "127.0.1.22", port: 9080 }), request, 300);
+      expect(r.received).toBe(""); // passed through to 127.0.1.22:9080, where nothing listens
+    }
+    expect(sidecar.stats.outboundTcp).toBe(tcpBefore + 2);
+    expect(warnings()).toHaveLength(1);
+    expect(warnings()[0]?.fields).toMatchObject({ service: "shop/quiet:9080", waitedMs: 150 });
+    expect(String(warnings()[0]?.fields.hint)).toContain("appProtocol");
   });
 
   it("does not hand HTTP to an unknown destination to the engine (passthrough instead)", async () => {

@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { checkHostname } from "../../pkg/translate/hostnames.ts";
 import { parentTarget } from "../../pkg/translate/parent-refs.ts";
-import { protocolOf, resolveBackendRef } from "../../pkg/translate/backend-refs.ts";
+import { protocolOf } from "../../pkg/ir/app-protocol.ts";
+import { resolveBackendRef } from "../../pkg/translate/backend-refs.ts";
 import { translate } from "../../pkg/translate/index.ts";
 import { baseGateway, cond, gwRef, httpRoute, service } from "./builders.ts";
 

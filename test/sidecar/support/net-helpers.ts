@@ -35,6 +35,37 @@ export function exchange(port: number, localAddress: string, data: string, host 
   });
 }
 
+/** Connect, stay silent for `silentMs` (a connection opened ahead of use), then send `data` and FIN; collect until the peer ends (bounded: 5 s). */
+export function exchangeAfterSilence(port: number, localAddress: string, data: string, silentMs: number): Promise<Exchange> {
+  return new Promise((resolve) => {
+    const s = connect({ host: "127.0.0.1", port, localAddress, allowHalfOpen: true });
+    let received = "";
+    let settled = false;
+    let wait: NodeJS.Timeout | undefined;
+    const done = (how: Exchange["how"]): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearTimeout(wait);
+      s.destroy();
+      resolve({ received, how });
+    };
+    const timer = setTimeout(() => done("closed"), 5_000 + silentMs);
+    s.on("connect", () => {
+      wait = setTimeout(() => {
+        s.write(data, "latin1");
+        s.end();
+      }, silentMs);
+    });
+    s.on("data", (c: Buffer) => {
+      received += c.toString("latin1");
+    });
+    s.on("end", () => done("end"));
+    s.on("error", () => done("closed"));
+    s.on("close", () => done("closed"));
+  });
+}
+
 /** Connect, send `data` without FIN, and return what arrives until the peer closes (bounded: 5 s). */
 export function exchangeNoFin(port: number, localAddress: string, data: string): Promise<string> {
   return new Promise((resolve) => {
