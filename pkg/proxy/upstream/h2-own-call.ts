@@ -4,9 +4,16 @@
 // The request body goes out within the peer's windows (a streamed body pauses while its DATA waits for
 // one) and a streamed one ends with the request's trailers (request-trailers.ts) when it had any. A stream that ends before its answer fails the way node:http2's client does through classify():
 // upstream_connect before the connection was up (the peer's first SETTINGS), upstream_tls for a TLS or identity failure, otherwise
-// upstream_reset (GOAWAY above the stream's id, REFUSED_STREAM, a reset, a protocol error of the peer's).
-// Takes a connection, the request and classify; gives the attempt. Must not: leave the stream open after
-// abort, or settle twice.
+// upstream_reset (a reset, a protocol error of the peer's, and an unprocessed stream it could not re-send).
+// A stream the peer never processed (REFUSED_STREAM, above a GOAWAY's last stream id, or opened on a
+// connection that was already closing; RFC 9113 §8.7) is re-sent at once, whatever the method, on the
+// pool's connection for the target (`reopen`: the same one after a REFUSED_STREAM, where the stream now waits
+// for room under the peer's limit; a new one after a GOAWAY), up to MAX_RESENDS times, inside this attempt
+// (the route's retry policy and budget never see it) — when the request's body is still all in hand: none, a
+// buffered one, or a streamed one of which every chunk sent on the refused stream is still held (the chunks
+// of an unanswered stream are kept, by reference, up to REPLAY_LIMIT bytes; past it the body is not replayable).
+// Takes a connection, the request, classify and reopen; gives the attempt. Must not: leave the stream open
+// after abort, settle twice, or re-send a stream the peer may have processed.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { sensitiveHeaders } from "node:http2";
 import type { Readable } from "node:stream";
@@ -17,9 +24,18 @@ import { requestTrailers } from "../request-trailers.ts";
 import { failure, type ProxyFailureError } from "../rescue.ts";
 import { answerOutcome, failOutcome, outcomePromise, reportOutcome, type EarlyOutcome } from "./attempt-outcome.ts";
 import { RelayAnswer, type AnswerSource } from "./relay-answer.ts";
-import type { Attempt, AttemptReport, RelaySink, UpstreamRequest, UpstreamResponse } from "./upstream-types.ts";
+import type { Attempt, AttemptReport, RelaySink, UpstreamRequest, UpstreamResponse, UpstreamTarget } from "./upstream-types.ts";
+
+/** The pool's own-client connection for a target (upstream.ts's Upstream): open, or opened now. */
+export interface OwnConns {
+  ownConn(target: UpstreamTarget): H2ClientConn;
+}
 
 const NO_BODY: Buffer = Buffer.alloc(0);
+/** Re-sends of an unprocessed stream per attempt. */
+export const MAX_RESENDS = 2;
+/** Bytes of a streamed request body kept (by reference) while its stream is unanswered, so an unprocessed stream can be re-sent. */
+export const REPLAY_LIMIT = 64 * 1024;
 
 /**
  * A request's fields as one name/value list, pseudo-fields first, names lower-case (as node:http2 sends
@@ -65,9 +81,23 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
   outcomeTo: AttemptReport | undefined = undefined;
   earlyOutcome: EarlyOutcome | undefined = undefined;
   promisedOutcome: Promise<UpstreamResponse> | undefined = undefined;
-  private readonly h2: H2ClientConn;
-  private readonly h2s: H2ClientStream | undefined;
+  private h2: H2ClientConn;
+  private h2s: H2ClientStream | undefined;
   private readonly classify: (e: unknown, connected: boolean) => ProxyFailureError;
+  /** Where a re-send of an unprocessed stream goes (the pool's connection for the target), or none (no re-send). */
+  private readonly reopen: OwnConns | undefined;
+  private readonly target: UpstreamTarget | undefined;
+  private fields: string[] | undefined;
+  private never: readonly string[] | undefined;
+  private buffered: Buffer | undefined;
+  private resends = 0;
+  /** A streamed body's chunks sent on the unanswered stream (null: past REPLAY_LIMIT, or answered). */
+  private sent: Buffer[] | null = null;
+  private streamedBody = false;
+  private sentBytes = 0;
+  /** A streamed body's end went out on the stream (with these trailers, or none). */
+  private bodyEnded = false;
+  private endFields: string[] | undefined;
   private settled = false;
   private over = false;
   private reqBody: Readable | undefined;
@@ -76,11 +106,20 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
   /** The stream is paused for the reader. */
   private readerBehind = false;
 
-  constructor(h2: H2ClientConn, req: UpstreamRequest, scheme: "http" | "https", classify: (e: unknown, connected: boolean) => ProxyFailureError) {
+  constructor(
+    h2: H2ClientConn,
+    req: UpstreamRequest,
+    scheme: "http" | "https",
+    classify: (e: unknown, connected: boolean) => ProxyFailureError,
+    reopen?: OwnConns,
+    target?: UpstreamTarget,
+  ) {
     super(undefined);
     this.conn = this;
     this.h2 = h2;
     this.classify = classify;
+    this.reopen = reopen;
+    this.target = target;
     const { fields, never } = requestFields(req, scheme);
     try {
       checkOutgoing(fields);
@@ -89,15 +128,20 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
       failOutcome(this, failure("internal", "request headers cannot be sent upstream"));
       return;
     }
+    this.fields = fields;
+    this.never = never;
     const body = req.body;
     const s = h2.request(fields, body === undefined, this, never);
     this.h2s = s;
     if (body === undefined) return;
     if (Buffer.isBuffer(body)) {
+      this.buffered = body;
       h2.write(s, body, 0, body.length, true);
       return;
     }
     this.reqBody = body;
+    this.streamedBody = true;
+    this.sent = [];
     (body as BodyOf)[callOf] = this;
     body.on("data", bodyData);
     body.on("end", bodyEnd);
@@ -150,9 +194,10 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
 
   // ---- the stream's handler
 
-  onResponse(_s: H2ClientStream, status: number, fields: string[], endStream: boolean, never: string[] | null): void {
-    if (this.settled) return;
+  onResponse(s: H2ClientStream, status: number, fields: string[], endStream: boolean, never: string[] | null): void {
+    if (this.settled || s !== this.h2s) return;
     this.settled = true;
+    this.sent = null;
     this.status = status;
     this.headers = headersOf(fields, never);
     this.endStream = endStream;
@@ -178,7 +223,9 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
     this.end(headersOf(fields, never));
   }
 
-  onClose(_s: H2ClientStream, why: H2ClientClose): void {
+  onClose(s: H2ClientStream, why: H2ClientClose): void {
+    if (s !== this.h2s) return; // a stream this attempt has re-sent already
+    if (why.unprocessed && !this.settled && !this.over && this.resend()) return;
     this.finish();
     if (this.over) return;
     this.over = true;
@@ -189,8 +236,37 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
     } else this.fail(err);
   }
 
-  onWritable(): void {
-    this.reqBody?.resume();
+  onWritable(s: H2ClientStream): void {
+    if (s === this.h2s) this.reqBody?.resume();
+  }
+
+  /**
+   * The peer never processed the stream: the same request on the pool's connection for the target, when the
+   * body is still all in hand and re-sends are left; false otherwise (the stream's failure stands).
+   */
+  private resend(): boolean {
+    if (this.reopen === undefined || this.target === undefined || this.resends >= MAX_RESENDS || this.fields === undefined) return false;
+    const streamed = this.streamedBody;
+    if (streamed && this.sent === null) return false;
+    let h2: H2ClientConn;
+    try {
+      h2 = this.reopen.ownConn(this.target);
+    } catch {
+      return false; // no connection to be had (mesh material gone): the failure stands
+    }
+    this.resends++;
+    const noBody = !streamed && this.buffered === undefined;
+    const s = h2.request(this.fields, noBody, this, this.never);
+    this.h2 = h2;
+    this.h2s = s;
+    if (this.buffered !== undefined) h2.write(s, this.buffered, 0, this.buffered.length, true);
+    else if (streamed) {
+      for (const c of this.sent!) h2.write(s, c, 0, c.length, false);
+      if (this.bodyEnded) this.endBody();
+      else if (s.pending !== null) this.reqBody?.pause();
+      else this.reqBody?.resume();
+    }
+    return true;
   }
 
   // ---- the request body
@@ -212,6 +288,12 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
 
   bodyChunk(c: Buffer): void {
     const s = this.h2s!;
+    const kept = this.sent;
+    if (kept !== null) {
+      this.sentBytes += c.length;
+      if (this.sentBytes <= REPLAY_LIMIT) kept.push(c);
+      else this.sent = null;
+    }
     this.h2.write(s, c, 0, c.length, false);
     if (s.pending !== null) this.reqBody?.pause();
   }
@@ -220,7 +302,13 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
   bodyEnd(): void {
     const t = this.reqBody !== undefined ? requestTrailers(this.reqBody) : undefined;
     this.finish();
-    const fields = t !== undefined ? trailerFields(t) : undefined;
+    this.bodyEnded = true;
+    this.endFields = t !== undefined ? trailerFields(t) : undefined;
+    this.endBody();
+  }
+
+  private endBody(): void {
+    const fields = this.endFields;
     if (fields !== undefined) this.h2.endWithTrailers(this.h2s!, fields);
     else this.h2.write(this.h2s!, NO_BODY, 0, 0, true);
   }

@@ -245,8 +245,8 @@ export class Upstream {
     });
   }
 
-  /** The own-framing client connection of an h2 target (pooled as node's sessions are). */
-  private ownConn(target: UpstreamTarget): H2ClientConn {
+  /** The own-framing client connection of an h2 target (pooled as node's sessions are); also where an unprocessed stream is re-sent (h2-own-call.ts). */
+  ownConn(target: UpstreamTarget): H2ClientConn {
     const base = endpointKey(target.address, target.port);
     const mesh = target.meshIdentity !== undefined ? this.mesh : undefined;
     if (target.meshIdentity !== undefined && mesh === undefined) throw failure("upstream_tls", "mesh TLS material not set");
@@ -277,7 +277,7 @@ export class Upstream {
       const err = classify(e, false);
       return { response: Promise.reject(err), report: (to) => to.fail(err), abort: () => {} };
     }
-    return new H2OwnCall(conn, req, target.meshIdentity !== undefined ? "https" : "http", classify);
+    return new H2OwnCall(conn, req, target.meshIdentity !== undefined ? "https" : "http", classify, this, target);
   }
 
   /** Why an h2 attempt on `session` failed: the session's own error (TLS, identity) when it had one. */
