@@ -49,6 +49,12 @@ export interface Downstream {
   write(chunk: Buffer, endFollowsLength?: boolean): boolean;
   onDrain(fn: () => void): void;
   end(trailers?: OutgoingHttpHeaders): void;
+  /**
+   * After head(): whether trailers given to end() go out — HTTP/1.x only in a chunked body (not with a
+   * Content-Length, to HTTP/1.0, or without a body), HTTP/2 when head() was told they may follow.
+   * Undefined: they do.
+   */
+  carriesTrailers?(): boolean;
   /** gRPC trailers-only: one HEADERS frame with END_STREAM (h2); h1 falls back to head+end. */
   trailersOnly(headers: OutgoingHttpHeaders): void;
   /** Abort the exchange: RST_STREAM on h2, socket destroy on h1. */

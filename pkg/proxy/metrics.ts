@@ -2,6 +2,7 @@
 // pkg/telemetry provides the shared one. Takes increments (latency observed in milliseconds); gives the
 // text exposition format in base units (the histogram in seconds, as promtool check metrics requires).
 // Must not: put unbounded values (paths, ids) into labels.
+import type { TrailerDropReason, TrailersDropped } from "./request-trailers.ts";
 
 type Labels = Readonly<Record<string, string>>;
 
@@ -99,8 +100,21 @@ export class ProxyMetrics {
   readonly connections = new Gauge("weft_proxy_downstream_connections", "Open downstream connections.");
   readonly rejectedConnections = new Counter("weft_proxy_rejected_connections_total", "Connections closed by the connection cap or protocol detection.");
   readonly latency = new Histogram("weft_proxy_request_duration_seconds", "Downstream request duration in seconds.");
+  readonly trailers = new Counter("weft_proxy_trailers_dropped_total", "Trailer sections the proxy could not pass on, by direction and reason.");
+  /** Frozen label sets of `trailers`, one per direction and reason (made on first use). */
+  private readonly trailerLabels = new Map<string, Readonly<Record<string, string>>>();
+  /** A trailer section not passed on (request-trailers.ts): counted. */
+  readonly trailersDropped: TrailersDropped = (direction: "request" | "response", reason: TrailerDropReason) => {
+    const key = `${direction}|${reason}`;
+    let labels = this.trailerLabels.get(key);
+    if (labels === undefined) {
+      labels = Object.freeze({ direction, reason });
+      this.trailerLabels.set(key, labels);
+    }
+    this.trailers.inc(labels);
+  };
   render(): string {
-    return [this.requests, this.failures, this.retries, this.retryBudgetExhausted, this.mirrors, this.connections, this.rejectedConnections, this.latency]
+    return [this.requests, this.failures, this.retries, this.retryBudgetExhausted, this.mirrors, this.connections, this.rejectedConnections, this.latency, this.trailers]
       .map((m) => m.render()).join("");
   }
 }

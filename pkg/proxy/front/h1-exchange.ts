@@ -52,6 +52,12 @@ function ended(): Readable {
   return r;
 }
 
+/** The answer is gRPC's (its status comes in trailers). */
+function grpcAnswer(headers: OutgoingHttpHeaders): boolean {
+  const ct = headers["content-type"];
+  return typeof ct === "string" && ct.startsWith("application/grpc");
+}
+
 export class H1Exchange extends ExchangeBase implements Downstream {
   readonly h2 = false;
   /** Client speaks HTTP/1.1 (chunked allowed). */
@@ -126,8 +132,16 @@ export class H1Exchange extends ExchangeBase implements Downstream {
     return this.done || this.headSet;
   }
 
-  head(status: number, headers: OutgoingHttpHeaders): void {
+  /**
+   * `expectTrailers`: a gRPC answer with a body and a Content-Length goes chunked to an HTTP/1.1 client
+   * instead, so that its trailers (gRPC's status) have a place.
+   */
+  head(status: number, headers: OutgoingHttpHeaders, expectTrailers = false): void {
     if (this.started()) return;
+    if (expectTrailers && this.http11 && headers["content-length"] !== undefined && grpcAnswer(headers) && this.method !== "HEAD" && status >= 200 && status !== 204 && status !== 304) {
+      headers = { ...headers };
+      delete headers["content-length"];
+    }
     const r = responseHead(status, headers);
     this.answered(status, headers);
     this.frame(status, r.text, r.contentLength, r.hasDate);
@@ -189,6 +203,10 @@ export class H1Exchange extends ExchangeBase implements Downstream {
     if (this.chunked) this.emit(`0\r\n${trailers !== undefined ? trailerBlock(trailers) : ""}\r\n`);
     this.done = true;
     this.host.finished(this);
+  }
+
+  carriesTrailers(): boolean {
+    return this.chunked;
   }
 
   trailersOnly(headers: OutgoingHttpHeaders): void {

@@ -39,6 +39,8 @@ export class H2Downstream extends ExchangeBase implements Downstream {
   readonly h2 = true;
   readonly body: Readable;
   private readonly stream: ServerHttp2Stream;
+  /** head() said trailers may follow (the stream waits for them). */
+  private trailersWanted = false;
   /** `remoteAddress`: the client's, read once per session by the caller (node's session.socket is a Proxy). */
   constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: readonly string[], remoteAddress: string | undefined) {
     super(String(headers[":method"] ?? "GET"), String(headers[":path"] ?? ""), headers, rawHeaders, remoteAddress);
@@ -62,6 +64,7 @@ export class H2Downstream extends ExchangeBase implements Downstream {
     const st = this.stream;
     if (this.started() || st.destroyed) return;
     this.answered(status, headers);
+    this.trailersWanted = expectTrailers;
     if (!expectTrailers) {
       st.respond({ ...headers, ":status": status });
       return;
@@ -89,6 +92,9 @@ export class H2Downstream extends ExchangeBase implements Downstream {
       (st as ServedStream)[trailersOf] = trailers;
     }
     st.end();
+  }
+  carriesTrailers(): boolean {
+    return this.trailersWanted;
   }
   trailersOnly(headers: OutgoingHttpHeaders): void {
     if (this.started()) return this.reset();

@@ -218,6 +218,9 @@ export class H2OwnDownstream extends ExchangeBase implements Downstream {
     else s.conn.write(s, EMPTY, 0, 0, true);
     this.answerOut();
   }
+  carriesTrailers(): boolean {
+    return this.trailersWanted;
+  }
   trailersOnly(headers: OutgoingHttpHeaders): void {
     if (this.started()) return this.reset();
     this.ending();

@@ -1,8 +1,10 @@
 // body-buffer: make a request body replayable when a retry or mirror needs it. Reads up to `bound`
 // bytes; a body that ends within the bound becomes a Buffer, a longer one becomes a stream that
 // replays what was read and then continues (no retry/mirror for it). Enforces the optional max body
-// size (413). Takes a Readable; gives Buffer | Readable. Must not: hold more than `bound` bytes.
+// size (413). The body's trailers (request-trailers.ts) go with the Buffer, or with the replaying stream.
+// Takes a Readable; gives Buffer | Readable. Must not: hold more than `bound` bytes.
 import { PassThrough, type Readable } from "node:stream";
+import { moveRequestTrailers } from "../request-trailers.ts";
 import { failure } from "../rescue.ts";
 
 export function bufferBody(body: Readable, bound: number, maxBody: number | undefined): Promise<Buffer | Readable> {
@@ -29,6 +31,8 @@ export function bufferBody(body: Readable, bound: number, maxBody: number | unde
         body.pause();
         const pass = new PassThrough();
         for (const ch of chunks) pass.write(ch);
+        // The trailers are kept before the body's end, which comes before the replaying stream's.
+        body.once("end", () => moveRequestTrailers(body, pass));
         body.pipe(pass);
         body.once("error", (e) => pass.destroy(e));
         resolve(pass);
@@ -36,7 +40,9 @@ export function bufferBody(body: Readable, bound: number, maxBody: number | unde
     };
     const onEnd = () => {
       cleanup();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      const whole = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      moveRequestTrailers(body, whole);
+      resolve(whole);
     };
     const onError = (e: unknown) => {
       cleanup();

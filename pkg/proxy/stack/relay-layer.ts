@@ -1,18 +1,20 @@
 // relay-layer: where the answer from below goes back to the client. Its head gets the answer-side
 // filters (hop-by-hop fields dropped, the rules' and backend's ResponseHeaderModifiers in listed order,
 // CORS headers, a session token); a trailers-only answer stays one (gRPC); trailers are relayed when they
-// can come and the client takes them (gRPC, an announced `Trailer`, `TE: trailers`, RFC 9110 §10.1.4);
+// can come and the client takes them (gRPC, an announced `Trailer`, `TE: trailers`, RFC 9110 §10.1.4), and
+// on HTTP/1.1 in a chunked body; trailers the client's framing does not carry are told to `dropped` (counted);
 // the body streams with backpressure. An answer cut short upstream (RST_STREAM, a socket closed mid-body)
 // resets the exchange instead of ending it cleanly; a client that leaves stops the attempt. An answer that
 // arrives after the exchange is over is dropped. An HTTP/1.1 answer to an HTTP/1.x client that no filter,
 // CORS or session token changes keeps its fields as received (hop-by-hop ones dropped by the same rule),
 // instead of being turned into a header object and rendered again.
-// Takes the response modifiers and the next Dispatch; gives an Exchange. Must not: answer twice, or
+// Takes the response modifiers, the next Dispatch and where dropped trailers are told; gives an Exchange. Must not: answer twice, or
 // hand a truncated answer to the client as complete.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { HeaderModifierIR } from "../../ir/types.ts";
 import type { Downstream } from "../downstream.ts";
+import type { TrailersDropped } from "../request-trailers.ts";
 import { failure } from "../rescue.ts";
 import type { RelaySink } from "../upstream/upstream-types.ts";
 import { applyHeaderModifier } from "./filters-headers.ts";
@@ -20,10 +22,10 @@ import { acceptsTrailers, forwardResponseHeaders, responseFieldDrop } from "./hy
 import type { Dispatch, DispatchReport, Exchange, ExchangeReport, ProxyRequest } from "./request.ts";
 import type { UpstreamResponse } from "../upstream/upstream-types.ts";
 
-export function relayLayer(responseModifiers: readonly HeaderModifierIR[], next: Dispatch): Exchange {
+export function relayLayer(responseModifiers: readonly HeaderModifierIR[], dropped: TrailersDropped | undefined, next: Dispatch): Exchange {
   // The answer comes through a callback and the exchange's end goes up through one (a promise per layer
   // showed in the benchmark, CPU and allocation per request).
-  return (req, to) => next(req, new AnswerTaken(req, responseModifiers, to));
+  return (req, to) => next(req, new AnswerTaken(req, responseModifiers, to, dropped));
 }
 
 /** Where the dispatch below reports: the answer is relayed (or dropped when the exchange is over already). */
@@ -31,11 +33,13 @@ class AnswerTaken implements DispatchReport {
   private readonly req: ProxyRequest;
   private readonly modifiers: readonly HeaderModifierIR[];
   private readonly to: ExchangeReport;
+  private readonly dropped: TrailersDropped | undefined;
 
-  constructor(req: ProxyRequest, modifiers: readonly HeaderModifierIR[], to: ExchangeReport) {
+  constructor(req: ProxyRequest, modifiers: readonly HeaderModifierIR[], to: ExchangeReport, dropped: TrailersDropped | undefined) {
     this.req = req;
     this.modifiers = modifiers;
     this.to = to;
+    this.dropped = dropped;
   }
 
   answer(res: UpstreamResponse | undefined): void {
@@ -46,7 +50,7 @@ class AnswerTaken implements DispatchReport {
       return this.to.done();
     }
     try {
-      relay(req, res, this.modifiers, this.to);
+      relay(req, res, this.modifiers, this.to, this.dropped);
     } catch (e) {
       req.endTry("relayed");
       this.to.fail(e instanceof Error ? e : new Error(String(e)));
@@ -83,7 +87,7 @@ function cutShort(body: Readable): boolean {
  * is called once when the exchange is over. The try ends (`req.endTry`) once the upstream answer is over (or
  * the client gone), before the downstream is ended or reset and before `done`.
  */
-function relay(req: ProxyRequest, res: UpstreamResponse, modifiers: readonly HeaderModifierIR[], to: ExchangeReport): void {
+function relay(req: ProxyRequest, res: UpstreamResponse, modifiers: readonly HeaderModifierIR[], to: ExchangeReport, dropped: TrailersDropped | undefined): void {
   const down: Downstream = req.down;
   const raw = res.rawHeaders;
   const asReceived = raw !== undefined && !res.endStream && down.headAsReceived !== undefined && modifiers.length === 0 && req.corsHeaders === undefined && req.sessionHeaders === undefined;
@@ -105,7 +109,7 @@ function relay(req: ProxyRequest, res: UpstreamResponse, modifiers: readonly Hea
     req.attempt?.abort();
     throw failure("internal", e instanceof Error && (e as { code?: string }).code?.startsWith("ERR_") === true ? "response headers cannot be sent" : "internal error");
   }
-  const sink = new Relayed(req, down, to, res.endsAtLength === true);
+  const sink = new Relayed(req, down, to, res.endsAtLength === true, dropped);
   if (res.relayTo !== undefined) res.relayTo(sink);
   else pipeBody(res.body, res, sink);
   down.onClose(() => sink.clientGone());
@@ -126,12 +130,14 @@ class Relayed implements RelaySink {
    * HTTP/1.1 upstream answer), so the downstream may send at the end.
    */
   private readonly endsAtLength: boolean;
+  private readonly dropped: TrailersDropped | undefined;
 
-  constructor(req: ProxyRequest, down: Downstream, to: ExchangeReport, endsAtLength: boolean) {
+  constructor(req: ProxyRequest, down: Downstream, to: ExchangeReport, endsAtLength: boolean, dropped: TrailersDropped | undefined) {
     this.req = req;
     this.down = down;
     this.to = to;
     this.endsAtLength = endsAtLength;
+    this.dropped = dropped;
   }
 
   data(c: Buffer): boolean {
@@ -144,7 +150,12 @@ class Relayed implements RelaySink {
 
   end(t: IncomingHttpHeaders | undefined): void {
     if (!this.over()) return;
-    this.down.end(t !== undefined && Object.keys(t).length > 0 ? forwardResponseHeaders(t) : undefined);
+    const down = this.down;
+    const trailers = t !== undefined && Object.keys(t).length > 0 ? forwardResponseHeaders(t) : undefined;
+    // Trailers the client's framing does not carry (an HTTP/1.x body not chunked; an HTTP/2 client that did
+    // not ask for them) are counted, never lost without a trace.
+    if (trailers !== undefined && down.carriesTrailers?.() === false) this.dropped?.("response", down.h2 ? "not_requested" : "framing");
+    down.end(trailers);
     this.to.done();
   }
 

@@ -162,7 +162,7 @@ export function compileStacks(state: EngineState, deps: StackDeps): Stacks {
     return deadlineLayer(deps.clock, rule?.timeouts.requestMs, (req) => requestTimedOut(deps.telemetry, req),
       requestBodyLayer(deps.limits, replay,
         mirrorLayer(deps.mirror, mirrors, (req, c) => deps.telemetry?.mirrorRequests.inc({ route: req.routeLabel, backend: c }),
-          relayLayer(responseModifiersOf(filters),
+          relayLayer(responseModifiersOf(filters), deps.metrics.trailersDropped,
             tries(
               endpoint(
                 backendCapsLayer(deps.gates, cluster?.id ?? `local:${localAppPort}`, cluster?.limits,

@@ -2,7 +2,9 @@
 // "own"), as one object: the attempt the stack holds, the handler of its stream, and the answer (its body
 // relayed or read as relay-answer.ts does; a reader that falls behind pauses the stream's receive window).
 // The request body goes out within the peer's windows (a streamed body pauses while its DATA waits for
-// one) and a streamed one ends with the request's trailers (request-trailers.ts) when it had any. A stream that ends before its answer fails the way node:http2's client does through classify():
+// one) and a streamed one ends with the request's trailers (request-trailers.ts) when it had any, as does a
+// buffered one (a retry's or mirror's Buffer keeps the trailers of the body it was read from); a trailer
+// field the framing refuses drops them, told to the pool's `trailersDropped` (counted). A stream that ends before its answer fails the way node:http2's client does through classify():
 // upstream_connect before the connection was up (the peer's first SETTINGS), upstream_tls for a TLS or identity failure, otherwise
 // upstream_reset (a reset, a protocol error of the peer's, and an unprocessed stream it could not re-send).
 // A stream the peer never processed (REFUSED_STREAM, above a GOAWAY's last stream id, or opened on a
@@ -20,15 +22,16 @@ import type { Readable } from "node:stream";
 import type { H2ClientClose, H2ClientConn, H2ClientHandler, H2ClientStream } from "../h2/client-conn.ts";
 import { checkOutgoing } from "../h2/fields.ts";
 import { headersOf } from "../h2/headers-object.ts";
-import { requestTrailers } from "../request-trailers.ts";
+import { requestTrailers, type TrailersDropped } from "../request-trailers.ts";
 import { failure, type ProxyFailureError } from "../rescue.ts";
 import { answerOutcome, failOutcome, outcomePromise, reportOutcome, type EarlyOutcome } from "./attempt-outcome.ts";
 import { RelayAnswer, type AnswerSource } from "./relay-answer.ts";
 import type { Attempt, AttemptReport, RelaySink, UpstreamRequest, UpstreamResponse, UpstreamTarget } from "./upstream-types.ts";
 
-/** The pool's own-client connection for a target (upstream.ts's Upstream): open, or opened now. */
+/** The pool's own-client connection for a target (upstream.ts's Upstream): open, or opened now; and where dropped trailers are told. */
 export interface OwnConns {
   ownConn(target: UpstreamTarget): H2ClientConn;
+  readonly trailersDropped?: TrailersDropped | undefined;
 }
 
 const NO_BODY: Buffer = Buffer.alloc(0);
@@ -55,7 +58,7 @@ function requestFields(req: UpstreamRequest, scheme: "http" | "https"): { fields
 }
 
 /** Request trailers as a field list, or undefined when there are none or one would not be accepted (the stream then ends without them, as on node's client). */
-function trailerFields(t: OutgoingHttpHeaders): string[] | undefined {
+function trailerFields(t: OutgoingHttpHeaders, dropped: TrailersDropped | undefined): string[] | undefined {
   const list: string[] = [];
   for (const key in t) {
     const v = t[key];
@@ -68,9 +71,22 @@ function trailerFields(t: OutgoingHttpHeaders): string[] | undefined {
   try {
     checkOutgoing(list);
   } catch {
+    dropped?.("request", "invalid_field");
     return undefined;
   }
   return list;
+}
+
+/** A buffered body: all of it, then its trailers (request-trailers.ts) or END_STREAM with the last byte. */
+function sendBuffered(h2: H2ClientConn, s: H2ClientStream, body: Buffer, dropped: TrailersDropped | undefined): void {
+  const t = requestTrailers(body);
+  const fields = t !== undefined ? trailerFields(t, dropped) : undefined;
+  if (fields === undefined) {
+    h2.write(s, body, 0, body.length, true);
+    return;
+  }
+  if (body.length > 0) h2.write(s, body, 0, body.length, false);
+  h2.endWithTrailers(s, fields);
 }
 
 export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, AnswerSource, UpstreamResponse {
@@ -136,7 +152,7 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
     if (body === undefined) return;
     if (Buffer.isBuffer(body)) {
       this.buffered = body;
-      h2.write(s, body, 0, body.length, true);
+      sendBuffered(h2, s, body, reopen?.trailersDropped);
       return;
     }
     this.reqBody = body;
@@ -259,7 +275,7 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
     const s = h2.request(this.fields, noBody, this, this.never);
     this.h2 = h2;
     this.h2s = s;
-    if (this.buffered !== undefined) h2.write(s, this.buffered, 0, this.buffered.length, true);
+    if (this.buffered !== undefined) sendBuffered(h2, s, this.buffered, undefined); // dropped ones were told the first time
     else if (streamed) {
       for (const c of this.sent!) h2.write(s, c, 0, c.length, false);
       if (this.bodyEnded) this.endBody();
@@ -303,7 +319,7 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
     const t = this.reqBody !== undefined ? requestTrailers(this.reqBody) : undefined;
     this.finish();
     this.bodyEnded = true;
-    this.endFields = t !== undefined ? trailerFields(t) : undefined;
+    this.endFields = t !== undefined ? trailerFields(t, this.reopen?.trailersDropped) : undefined;
     this.endBody();
   }
 

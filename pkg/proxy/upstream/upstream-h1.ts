@@ -3,7 +3,10 @@
 // trailers), reported as the connection reads it (or as a promise), plus abort(). The request head is rendered here
 // (names must be tokens, values free of CR/LF/NUL: ERR_INVALID_* otherwise); a Buffer body goes out with
 // its Content-Length in the same write, a streamed body with the client's Content-Length or chunked (then
-// with the request's trailers, request-trailers.ts, in its last chunk). The
+// with the request's trailers, request-trailers.ts, in its last chunk); a Buffer body that has trailers
+// (buffered for a retry or mirror) and no Content-Length from the client goes as one chunk and its trailers,
+// as it would have streamed. Trailers a body sent with Content-Length cannot carry, or a field that would
+// not render, are told to `dropped` (counted). The
 // response streams out with backpressure (the connection pauses until the body is read). A kept-alive
 // connection the peer closed before any answer byte gives a failure marked `staleConnection`; whether to
 // send the request again is the caller's decision (forward: it counts as a try). Errors go through the
@@ -16,7 +19,7 @@ import { H1Answer } from "./h1-answer.ts";
 import { checkValue, fieldLines, headersOf } from "../h1/h1-headers.ts";
 import type { H1UpstreamConn, ResponseSink } from "./h1-upstream-conn.ts";
 import { resumptionRefused } from "./mesh-sessions.ts";
-import { requestTrailers } from "../request-trailers.ts";
+import { requestTrailers, type TrailersDropped } from "../request-trailers.ts";
 import type { Dialed, H1Pool } from "./pool-h1.ts";
 import { failure, type ProxyFailureError } from "../rescue.ts";
 import { answerOutcome, failOutcome, outcomePromise, reportOutcome, type EarlyOutcome } from "./attempt-outcome.ts";
@@ -45,19 +48,28 @@ function requestHead(req: UpstreamRequest, bodyLength: number | undefined, chunk
 }
 
 /** The request's trailers (request-trailers.ts) as the last chunk's trailer section; none when a field would not render. */
-function trailerLines(body: Readable): string {
+function trailerLines(body: Readable | Buffer, dropped: TrailersDropped | undefined): string {
   const t = requestTrailers(body);
   if (t === undefined) return "";
   try {
     return fieldLines(t);
   } catch {
+    dropped?.("request", "invalid_field");
     return "";
   }
 }
 
 /** One attempt over a pooled connection under `key` (a new one from `dial` when none is idle). */
-export function sendH1(pool: H1Pool, key: string, dial: () => Dialed, req: UpstreamRequest, classify: (e: unknown, connected: boolean) => ProxyFailureError, queued = false): Attempt {
-  return new H1Try(pool, key, dial, req, classify, queued);
+export function sendH1(
+  pool: H1Pool,
+  key: string,
+  dial: () => Dialed,
+  req: UpstreamRequest,
+  classify: (e: unknown, connected: boolean) => ProxyFailureError,
+  queued = false,
+  dropped?: TrailersDropped,
+): Attempt {
+  return new H1Try(pool, key, dial, req, classify, queued, dropped);
 }
 
 /**
@@ -77,6 +89,9 @@ class H1Try implements Attempt, ResponseSink {
   private readonly req: UpstreamRequest;
   private readonly classify: (e: unknown, connected: boolean) => ProxyFailureError;
   private readonly queued: boolean;
+  private readonly dropped: TrailersDropped | undefined;
+  /** A Buffer body that goes chunked (it has trailers and the client gave no Content-Length). */
+  private chunkedBuffer = false;
   private requestText = "";
   private settled = false;
   private conn: H1UpstreamConn | undefined;
@@ -91,7 +106,16 @@ class H1Try implements Attempt, ResponseSink {
    */
   private redials = 1;
 
-  constructor(pool: H1Pool, key: string, dial: () => Dialed, req: UpstreamRequest, classify: (e: unknown, connected: boolean) => ProxyFailureError, queued: boolean) {
+  constructor(
+    pool: H1Pool,
+    key: string,
+    dial: () => Dialed,
+    req: UpstreamRequest,
+    classify: (e: unknown, connected: boolean) => ProxyFailureError,
+    queued: boolean,
+    dropped: TrailersDropped | undefined,
+  ) {
+    this.dropped = dropped;
     this.pool = pool;
     this.key = key;
     this.dial = dial;
@@ -100,9 +124,13 @@ class H1Try implements Attempt, ResponseSink {
     this.queued = queued;
     try {
       const body = req.body;
-      // A streamed body keeps the client's Content-Length, or goes chunked without one.
-      const chunked = body !== undefined && !Buffer.isBuffer(body) && req.headers["content-length"] === undefined;
-      this.requestText = requestHead(req, Buffer.isBuffer(body) ? body.length : undefined, chunked);
+      // A streamed body keeps the client's Content-Length, or goes chunked without one; so does a buffered one with trailers.
+      const noLength = req.headers["content-length"] === undefined;
+      const buffered = Buffer.isBuffer(body);
+      this.chunkedBuffer = buffered && noLength && requestTrailers(body) !== undefined;
+      const chunked = this.chunkedBuffer || (body !== undefined && !buffered && noLength);
+      this.requestText = requestHead(req, buffered && !this.chunkedBuffer ? body.length : undefined, chunked);
+      if (buffered && !noLength && requestTrailers(body) !== undefined) dropped?.("request", "content_length");
     } catch (e) {
       this.settled = true;
       failOutcome(this, classify(e, false));
@@ -185,6 +213,14 @@ class H1Try implements Attempt, ResponseSink {
     this.conn = c;
     this.cancelOpen = undefined;
     const body = this.req.body;
+    if (this.chunkedBuffer) {
+      const b = body as Buffer;
+      c.run(this, this.requestText, this.req.method === "HEAD");
+      if (b.length > 0) c.writeChunk(b);
+      c.write(`0\r\n${trailerLines(b, this.dropped)}\r\n`);
+      c.requestFinished();
+      return;
+    }
     if (body === undefined || Buffer.isBuffer(body)) {
       c.run(this, this.requestText, this.req.method === "HEAD", body);
       c.requestFinished();
@@ -207,7 +243,8 @@ class H1Try implements Attempt, ResponseSink {
     };
     const onEnd = () => {
       this.detach?.();
-      if (chunked) c.write(`0\r\n${trailerLines(streamed)}\r\n`);
+      if (chunked) c.write(`0\r\n${trailerLines(streamed, this.dropped)}\r\n`);
+      else if (requestTrailers(streamed) !== undefined) this.dropped?.("request", "content_length");
       c.requestFinished();
     };
     const onError = () => {

@@ -4,8 +4,9 @@
 // inside is chosen as for any endpoint: HTTP/2 for h2c and gRPC clusters (and gRPC requests to a
 // cluster of no known protocol), HTTP/1.1 otherwise — a pool of long-lived mTLS connections, ALPN
 // ["http/1.1", "weft-http/1.1"], which every Weft inbound sidecar negotiates (docs/proxy.md, "The mesh hop").
-// A streamed request body that is not gRPC's (gRPC requests carry no trailers) ends with the request's
-// trailers (request-trailers.ts), or an empty END_STREAM DATA frame when it had none.
+// A streamed request body, or a buffered one that kept its body's trailers, ends with the request's
+// trailers (request-trailers.ts), or an empty END_STREAM DATA frame when it had none; trailers the framing
+// cannot carry (a Content-Length to an HTTP/1.1 upstream, a field refused) are told to `trailersDropped`.
 // Takes a target and a request; gives a promise of the response head plus abort() (which settles an
 // unanswered attempt with a failure, so no caller waits forever).
 // Errors are ProxyFailureError: upstream_connect (never reached the peer), upstream_reset, upstream_tls.
@@ -20,7 +21,7 @@ import { sansMatchIdentity } from "../../util/spiffe-san.ts";
 import { MESH_ALPN_PROTOCOLS, type MeshTlsMaterial } from "../engine-types.ts";
 import { endpointKey } from "../endpoint-key.ts";
 import { meshSecureContext } from "../mesh-secure-context.ts";
-import { requestTrailers } from "../request-trailers.ts";
+import { requestTrailers, type TrailersDropped } from "../request-trailers.ts";
 import { plainDial, type Dialed, type H1Pool } from "./pool-h1.ts";
 import type { H2Pool } from "./pool-h2.ts";
 import { H2ClientConn } from "../h2/client-conn.ts";
@@ -81,7 +82,11 @@ export class Upstream {
   /** Which HTTP/2 client serves h2 targets (limits.h2Client). */
   private readonly h2Client: H2Client;
 
-  constructor(h1: H1Pool, h2: H2Pool, connectTimeoutMs: number, h2Client: H2Client = "node") {
+  /** Told when a request's trailers cannot be passed on (metrics.ts counts them). */
+  readonly trailersDropped: TrailersDropped | undefined;
+
+  constructor(h1: H1Pool, h2: H2Pool, connectTimeoutMs: number, h2Client: H2Client = "node", trailersDropped?: TrailersDropped) {
+    this.trailersDropped = trailersDropped;
     this.h1 = h1;
     this.h2 = h2;
     this.connectTimeoutMs = connectTimeoutMs;
@@ -148,10 +153,10 @@ export class Upstream {
     const identity = target.meshIdentity;
     if (identity === undefined) {
       const { key, dial } = this.plainDialOf(target);
-      return sendH1(this.h1, key, dial, req, classify);
+      return sendH1(this.h1, key, dial, req, classify, false, this.trailersDropped);
     }
     const { key, dial } = this.meshDialOf(target, identity);
-    return sendH1(this.h1, key, dial, req, classify, true);
+    return sendH1(this.h1, key, dial, req, classify, true, this.trailersDropped);
   }
 
   /** A mesh target's pool key (identity, endpoint and material generation) and dialer, made once per target and generation. */
@@ -295,11 +300,11 @@ export class Upstream {
         return;
       }
       const headers = requestFieldList(req, target.meshIdentity !== undefined ? "https" : "http");
-      const ct = req.headers["content-type"];
+      const body = req.body;
       const options = {
-        endStream: req.body === undefined,
-        // A streamed body may end with trailers (not gRPC's): the stream waits for them.
-        waitForTrailers: req.body !== undefined && !Buffer.isBuffer(req.body) && !(typeof ct === "string" && ct.startsWith("application/grpc")),
+        endStream: body === undefined,
+        // A streamed body may end with trailers (gRPC's too), a buffered one has them already: the stream waits for them.
+        waitForTrailers: body !== undefined && (!Buffer.isBuffer(body) || requestTrailers(body) !== undefined),
       };
       let stream: ClientHttp2Stream;
       try {
@@ -321,7 +326,7 @@ export class Upstream {
           return;
         }
       }
-      call = new H2Call(stream, session, req.body, resolve, reject, this.h2Failure);
+      call = new H2Call(stream, session, req.body, resolve, reject, this.h2Failure, this.trailersDropped);
       if (options.waitForTrailers) stream.on("wantTrailers", streamWantTrailers);
     });
     return { response, report: (to) => void response.then((r) => to.answer(r), (e: unknown) => to.fail(e)), abort: () => call?.abort() };
@@ -377,6 +382,7 @@ class H2Call {
   private readonly resolve: (r: UpstreamResponse) => void;
   private readonly reject: (e: ProxyFailureError) => void;
   private readonly why: (session: ClientHttp2Session, e: unknown) => ProxyFailureError;
+  readonly dropped: TrailersDropped | undefined;
 
   constructor(
     stream: CalledStream,
@@ -385,7 +391,9 @@ class H2Call {
     resolve: (r: UpstreamResponse) => void,
     reject: (e: ProxyFailureError) => void,
     why: (session: ClientHttp2Session, e: unknown) => ProxyFailureError,
+    dropped: TrailersDropped | undefined,
   ) {
+    this.dropped = dropped;
     this.stream = stream;
     this.session = session;
     this.body = body;
@@ -440,12 +448,14 @@ function streamResponse(this: CalledStream, h: IncomingHttpHeaders, flags: numbe
 
 /** The streamed body ended: its request's trailers, or none (node then ends the stream with an empty DATA frame). */
 function streamWantTrailers(this: CalledStream): void {
-  const body = this[callOf]?.body;
-  const t = body !== undefined && !Buffer.isBuffer(body) ? requestTrailers(body) : undefined;
+  const call = this[callOf];
+  const body = call?.body;
+  const t = body !== undefined ? requestTrailers(body) : undefined;
   try {
     this.sendTrailers(t ?? {});
   } catch {
     // A field node refuses: the stream still ends, without trailers (or it closed meanwhile).
+    if (t !== undefined && !this.destroyed) call?.dropped?.("request", "invalid_field");
     try {
       this.sendTrailers({});
     } catch {

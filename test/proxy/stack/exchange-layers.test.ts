@@ -192,7 +192,7 @@ describe("relay layer", () => {
     const req = requestOf();
     req.corsHeaders = { "access-control-allow-origin": "*" };
     req.sessionHeaders = { "set-cookie": ["s=t"] };
-    const p = relayLayer([mod("x-up", "rule"), mod("x-up", "backend")], scripted<UpstreamResponse>(t))(req);
+    const p = relayLayer([mod("x-up", "rule"), mod("x-up", "backend")], undefined, scripted<UpstreamResponse>(t))(req);
     await settle();
     t.response.body.end("hello");
     await p;
@@ -206,7 +206,7 @@ describe("relay layer", () => {
     const t = answerOf(200, { "content-type": "application/grpc", "grpc-status": "5" });
     (t.response as { endStream: boolean }).endStream = true;
     const req = requestOf({ h2: true, headers: { ":authority": "h", "content-type": "application/grpc" } });
-    await relayLayer([], scripted<UpstreamResponse>(t))(req);
+    await relayLayer([], undefined, scripted<UpstreamResponse>(t))(req);
     expect(fakeOf(req).events).toEqual(["trailersOnly"]);
     expect(t.outcomes).toEqual(["relayed"]);
   });
@@ -214,7 +214,7 @@ describe("relay layer", () => {
   it("a body cut short upstream resets the exchange instead of ending it", async () => {
     const t = answerOf(200);
     const req = requestOf();
-    const p = relayLayer([], scripted<UpstreamResponse>(t))(req);
+    const p = relayLayer([], undefined, scripted<UpstreamResponse>(t))(req);
     await settle();
     t.response.body.write("part");
     t.response.body.destroy();
@@ -223,7 +223,7 @@ describe("relay layer", () => {
     // node ends an h2 stream the peer reset (RST_STREAM) as if complete: its rstCode tells.
     const rst = answerOf(200);
     const req2 = requestOf();
-    const q = relayLayer([], scripted<UpstreamResponse>(rst))(req2);
+    const q = relayLayer([], undefined, scripted<UpstreamResponse>(rst))(req2);
     await settle();
     Object.assign(rst.response.body, { rstCode: 8 });
     rst.response.body.end("part");
@@ -234,7 +234,7 @@ describe("relay layer", () => {
   it("once the answer is relayed the request lets go of its attempt, unless a request body still streams into it", async () => {
     const t = answerOf(200);
     const req = requestOf();
-    const p = relayLayer([], scripted<UpstreamResponse>(t))(req);
+    const p = relayLayer([], undefined, scripted<UpstreamResponse>(t))(req);
     await settle();
     expect(req.attempt).toBe(t.attempt);
     t.response.body.end("done");
@@ -243,7 +243,7 @@ describe("relay layer", () => {
     const streaming = answerOf(200);
     const req2 = requestOf();
     req2.body = new PassThrough();
-    const q = relayLayer([], scripted<UpstreamResponse>(streaming))(req2);
+    const q = relayLayer([], undefined, scripted<UpstreamResponse>(streaming))(req2);
     await settle();
     streaming.response.body.end("done");
     await q;
@@ -254,10 +254,10 @@ describe("relay layer", () => {
     const t = answerOf(200);
     const req = requestOf();
     fakeOf(req).reset();
-    await relayLayer([], scripted<UpstreamResponse>(t))(req);
+    await relayLayer([], undefined, scripted<UpstreamResponse>(t))(req);
     expect([t.attempt.aborted, t.outcomes]).toEqual([1, ["dropped"]]);
     const quiet = requestOf();
-    await relayLayer([], scripted<undefined>(undefined))(quiet);
+    await relayLayer([], undefined, scripted<undefined>(undefined))(quiet);
     expect(fakeOf(quiet).events).toEqual([]);
   });
 });
