@@ -19,7 +19,7 @@
 // the first two; the third loads only when tracing is on), or write outside <out>/cmd.
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
-import { build } from "esbuild";
+import { build, type PluginBuild } from "esbuild";
 
 const root = resolve(import.meta.dirname, "..");
 /** Packages the bundle must not hold: unused by the proxy, or (the OpenTelemetry SDK) loaded by path once tracing is on. */
@@ -30,6 +30,51 @@ export interface ProxyBundle {
   readonly file: string;
   /** Files inside it, relative to the repo (node_modules/… for packages). */
   readonly inputs: readonly string[];
+  /** OpenTelemetry as a tracing proxy runs it, <out>/cmd/weft-otel.cjs (bundleOtelSurface), and its inputs. */
+  readonly otelFile: string;
+  readonly otelInputs: readonly string[];
+}
+
+/** Points a deep import of an OpenTelemetry package's CommonJS build (build/src/) at its ES module build (build/esm/), which esbuild can prune. */
+const ESM_BUILD = {
+  name: "otel-esm-build",
+  setup(b: PluginBuild) {
+    b.onResolve({ filter: /^@opentelemetry\/[^/]+\/build\/src\// }, (a) => ({ path: resolve(root, "node_modules", a.path.replace("/build/src/", "/build/esm/")) }));
+  },
+};
+
+/**
+ * pkg/telemetry/otel-surface.ts as one CommonJS file, <dir>/weft-otel.cjs, which the bundle's otel-modules
+ * loads (by path, beside itself) when tracing is turned on: the packages' ES module builds, so only what the
+ * surface names is in it. Kept out of weft-proxy.js: a proxy with tracing off never reads it.
+ */
+export async function bundleOtelSurface(dir: string): Promise<{ file: string; inputs: string[] }> {
+  const file = join(dir, "weft-otel.cjs");
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [join(root, "pkg/telemetry/otel-surface.ts")],
+    outfile: file,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node24",
+    mainFields: ["module", "main"],
+    conditions: ["module"],
+    plugins: [ESM_BUILD],
+    // The OTLP/gRPC transport's transport: node_modules' copy, loaded only for protocol grpc.
+    external: ["@grpc/grpc-js"],
+    // The surface's import.meta.url serves only its unbundled form (the bundle has require).
+    logOverride: { "empty-import-meta": "silent" },
+    metafile: true,
+    logLevel: "warning",
+    legalComments: "eof",
+    minifyWhitespace: true,
+    minifySyntax: true,
+    sourcemap: "linked",
+  });
+  const wide = beyondLatin1(readFileSync(file, "utf8"));
+  if (wide !== undefined) throw new Error(`the OpenTelemetry bundle holds "${wide.char}" at offset ${wide.offset}: V8 would keep all its text at two bytes per character`);
+  return { file, inputs: Object.keys(result.metafile.inputs).map((f) => relative(root, resolve(root, f))) };
 }
 
 /** The first character beyond Latin-1 in `text` (V8 would hold the whole text as two-byte), with its offset. */
@@ -64,7 +109,8 @@ export async function bundleProxy(outDir: string, entry = "cmd/weft-proxy.ts"): 
   const wide = beyondLatin1(readFileSync(file, "utf8"));
   if (wide !== undefined) throw new Error(`the proxy bundle holds "${wide.char}" at offset ${wide.offset}: V8 would keep all its text at two bytes per character (escape it or drop it)`);
   copyFileSync(join(root, "pkg/distribution/weft-distribution.proto"), join(dir, "weft-distribution.proto"));
-  return { file, inputs };
+  const otel = await bundleOtelSurface(dir);
+  return { file, inputs, otelFile: otel.file, otelInputs: otel.inputs };
 }
 
 if (import.meta.main) {

@@ -4,12 +4,14 @@
 // emit beside it), a sidecar from it gets its config from a loopback distribution server, its workload
 // certificate from that server's Sign RPC, answers /ready 200 only then, and exits 0 on SIGTERM. Its text is
 // whitespace-minified and holds no character beyond Latin-1 (V8 keeps such a text at one byte per character
-// for the process's life); the bundler refuses one that does.
+// for the process's life); the bundler refuses one that does. Tracing's OpenTelemetry is a file of its own beside
+// it, weft-otel.cjs (only what pkg/telemetry/otel-surface.ts names), and a bundled tracer runs from it alone.
 // The bundle goes to a directory of its own under .cache/ (inside the repo, as dist/ is), removed afterwards.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get } from "node:http";
 import { join, resolve } from "node:path";
+import { promisify } from "node:util";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMeshCa } from "../../pkg/ca/mesh-ca.ts";
@@ -18,10 +20,12 @@ import { createStaticTokenAuthenticator } from "../../pkg/ca/token-authenticator
 import { createDistributionServer, type DistributionServer } from "../../pkg/distribution/index.ts";
 import { beyondLatin1, bundleProxy, type ProxyBundle } from "../../tools/bundle-proxy.ts";
 import { freePort } from "../support/free-port.ts";
+import { startHttpReceiver } from "../support/otlp/otlp-receiver.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const node = join(root, "node_modules/.bin/node");
 const out = join(root, ".cache", `test-proxy-bundle-${process.pid}`);
+const probeOut = join(root, ".cache", `test-otel-probe-${process.pid}`);
 let bundle: ProxyBundle;
 let server: DistributionServer;
 let grpcPort = 0;
@@ -63,8 +67,39 @@ describe("the proxy bundle", () => {
     expect(bundle.inputs).toContain("cmd/weft/proxy.ts");
     expect(bundle.inputs.some((f) => f.startsWith("node_modules/@grpc/grpc-js/"))).toBe(true);
     expect(bundle.inputs.filter((f) => /node_modules\/(@kubernetes|node-forge|@opentelemetry\/(sdk|exporter|resources|core|propagator))/.test(f))).toEqual([]);
-    // Alone in its directory: the file, its source map, and the .proto it reads beside itself.
-    expect(readdirSync(join(out, "cmd")).sort()).toEqual(["weft-distribution.proto", "weft-proxy.js", "weft-proxy.js.map"]);
+    // Alone in its directory: the file, its source map, the .proto it reads beside itself, and OpenTelemetry for tracing.
+    expect(readdirSync(join(out, "cmd")).sort()).toEqual(["weft-distribution.proto", "weft-otel.cjs", "weft-otel.cjs.map", "weft-proxy.js", "weft-proxy.js.map"]);
+  });
+
+  it("gives tracing OpenTelemetry as one file, weft-otel.cjs, without what the surface does not name", () => {
+    expect(bundle.otelFile).toBe(join(out, "cmd/weft-otel.cjs"));
+    expect(bundle.otelInputs.some((f) => f.startsWith("node_modules/@opentelemetry/core/build/esm/"))).toBe(true);
+    const text = readFileSync(bundle.otelFile, "utf8");
+    expect(beyondLatin1(text)).toBeUndefined();
+    // The packages' CommonJS builds hold ~720 kB of source, ~390 kB of it semantic-convention constants core's index loads.
+    expect(text.length).toBeLessThan(200_000);
+    expect(text).not.toContain("aws.dynamodb.table_names");
+    expect(text).toContain("traceparent");
+  });
+
+  it("runs tracing from weft-otel.cjs: spans reach an OTLP/HTTP receiver, no OpenTelemetry module loads from node_modules", { timeout: 60_000 }, async () => {
+    const probe = await bundleProxy(probeOut, "test/support/otel-bundle-probe.ts");
+    const receiver = await startHttpReceiver();
+    try {
+      // Not spawnSync: the receiver answers on this process's event loop.
+      const r = await promisify(execFile)(node, [probe.file, receiver.endpoint], { encoding: "utf8", timeout: 30_000 });
+      const printed = JSON.parse(r.stdout) as { loaded: string[]; traceparent: string | null };
+      expect(printed.loaded).toEqual([]);
+      const spans = await receiver.waitForSpans(2, 10_000);
+      const server = spans.find((s) => s.name === "probe-server"), client = spans.find((s) => s.name === "probe-client");
+      expect(server?.kind).toBe(2);
+      expect(client?.parentSpanId).toBe(server?.spanId);
+      expect(client?.resource["service.name"]).toBe("probe");
+      expect(printed.traceparent).toBe(`00-${client?.traceId}-${client?.spanId}-01`);
+    } finally {
+      await receiver.close();
+      rmSync(probeOut, { recursive: true, force: true });
+    }
   });
 
   it("is text V8 holds at one byte per character, without the sources' comments and indentation", () => {

@@ -12,7 +12,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
 import { EncodedSpanProcessor } from "../../pkg/telemetry/encoded-span-export.ts";
-import { otelApi, otelCore, otelResources, otelSdk, otlpTraceSerializers } from "../../pkg/telemetry/otel-modules.ts";
+import { otelApiPackage as otelApi, otelCore, otelResources, otelSdk, otlpTraceSerializers } from "../../pkg/telemetry/otel-modules.ts";
 import { protobufCodec } from "../../pkg/telemetry/otlp-span-codecs.ts";
 
 interface Sink {

@@ -13,7 +13,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import type { Context } from "@opentelemetry/api";
 import { contextOfReading, headerFormatsOf, injectSampled, LightUnsampledSpan, newHeaderReading, readHeaderContext } from "../../pkg/telemetry/header-context.ts";
 import { initTracing, PROPAGATOR_NAMES, type PropagatorName, type Tracing } from "../../pkg/telemetry/index.ts";
-import { otelApi } from "../../pkg/telemetry/otel-modules.ts";
+import { otelApiPackage as otelApi } from "../../pkg/telemetry/otel-modules.ts";
 import { buildPropagator, headerFnGetter, headerSetter } from "../../pkg/telemetry/propagation.ts";
 import type { SampledSpan } from "../../pkg/telemetry/sampled-span.ts";
 import { fcParams } from "../support/fast-check-env.ts";

@@ -11,7 +11,7 @@ import type { Context, Span as OtelSpan, SpanContext } from "@opentelemetry/api"
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { otelApi, otelCore, otelResources, otelSdk } from "../../pkg/telemetry/otel-modules.ts";
+import { otelApiPackage as otelApi, otelCore, otelResources, otelSdk } from "../../pkg/telemetry/otel-modules.ts";
 import { jsonCodec, protobufCodec, type SpanCodec } from "../../pkg/telemetry/otlp-span-codecs.ts";
 import { SampledSpan, type SampledSpanShared } from "../../pkg/telemetry/sampled-span.ts";
 import { errorTypeOf, isErrorOutcome, spanNameOf, type SpanAttributes, type SpanOutcome, type SpanRole } from "../../pkg/telemetry/span-attributes.ts";

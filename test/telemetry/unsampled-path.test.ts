@@ -11,7 +11,7 @@
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { initTracing, type HeaderSetter, type HeaderTarget, type SpanHandle, type Tracing } from "../../pkg/telemetry/index.ts";
-import { otelApi, otelSdk } from "../../pkg/telemetry/otel-modules.ts";
+import { otelApiPackage as otelApi, otelSdk } from "../../pkg/telemetry/otel-modules.ts";
 import { ratioSamples, ratioUpperBound } from "../../pkg/telemetry/ratio-sampling.ts";
 import { SampledSpan } from "../../pkg/telemetry/sampled-span.ts";
 import { DROPPED_TEXT_LENGTH, droppedHopText } from "../../pkg/telemetry/unsampled-span.ts";
