@@ -2,12 +2,15 @@
 // per proxy. Role "inbound" (server side B: mesh mTLS in → the origin as its local app) or "outbound"
 // (client side A: plaintext in, original destination = the Service VIP from the test hook → mesh mTLS
 // to B's inbound port, SPIFFE-verified: HTTP/1.1 for an http1 Service, h2 for grpc). Tracing: ratio "off" or 0..1, the shipped propagators (tracecontext,
-// baggage, b3), spans exported over OTLP/HTTP to the bench's in-process receiver. Loopback only.
+// baggage, b3), spans exported to the bench's in-process receiver over OTLP/gRPC after at most 5 s — what
+// ships (WEFT_TRACING_PROTOCOL's default, tracing.ts's export delay) — unless the config sets
+// otlpProtocol "http" (OTLP/HTTP JSON, otlpHttpPort) or exportDelayMs. Loopback only.
 // The Service VIP is a loopback address (127.0.0.10) where nothing listens: a connection the outbound
 // sidecar cannot tell is HTTP (first bytes later than its peek window) is passed through to it and
 // refused, instead of leaving the machine.
 // Args: <config.json> with {role, port (origin port for inbound, B's inbound port for outbound), mat:
-// {keyPem, certChainPem, trustBundlePem, identity}, peerIdentity, ratio, otlpPort, protocol ("http1", the
+// {keyPem, certChainPem, trustBundlePem, identity}, peerIdentity, ratio, otlpPort (OTLP/HTTP receiver), otlpGrpcPort
+// (OTLP/gRPC receiver), otlpProtocol and exportDelayMs (optional), protocol ("http1", the
 // default, or "grpc": the Service's cluster protocol, as appProtocol gives it), clusterLimits (optional)}.
 // Prints {"port":…, "pid":…} (the port to send to); exits on SIGTERM.
 import { readFileSync } from "node:fs";
@@ -25,20 +28,26 @@ interface Config {
   peerIdentity: string;
   ratio: "off" | number;
   otlpPort: number;
+  otlpGrpcPort?: number;
+  /** How spans are exported; absent: grpc, as shipped (a config from before it: http). */
+  otlpProtocol?: "grpc" | "http";
+  /** Absent: the shipped delay (tracing.ts). */
+  exportDelayMs?: number;
   protocol?: "http1" | "grpc";
   /** The outbound cluster's limits, e.g. {"maxConnections": 8} (paced-pair.ts, BENCH_PACED_MAX_CONNECTIONS). */
   clusterLimits?: BackendLimitsIR;
 }
 const cfg = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as Config;
+const otlpGrpc = (cfg.otlpProtocol ?? (cfg.otlpGrpcPort === undefined ? "http" : "grpc")) === "grpc";
 const tracing = cfg.ratio === "off" ? undefined : initTracing({
   enabled: true,
   serviceName: `bench-${cfg.role}`,
-  otlpEndpoint: `http://127.0.0.1:${cfg.otlpPort}`,
-  protocol: "http",
+  otlpEndpoint: `http://127.0.0.1:${otlpGrpc ? cfg.otlpGrpcPort : cfg.otlpPort}`,
+  protocol: otlpGrpc ? "grpc" : "http",
   samplingRatio: cfg.ratio,
   // As shipped (WEFT_TRACING_PROPAGATORS unset): every hop extracts and injects W3C, baggage and B3.
   propagators: DEFAULT_PROPAGATORS,
-  exportDelayMs: 1000,
+  ...(cfg.exportDelayMs === undefined ? {} : { exportDelayMs: cfg.exportDelayMs }),
 });
 const limits = { maxConnections: 100_000 };
 const inbound = cfg.role === "inbound";

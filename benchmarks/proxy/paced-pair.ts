@@ -19,7 +19,8 @@
 // off, 1% and 100%, and gRPC; with the V8 flags that checkout ships), run in every round beside this checkout's (which goes first alternates by round),
 // with a "proxy-paced-ab-summary" line per pair (paced-goals.ts). BENCH_PACED_PROTOCOLS
 // (default "http1,grpc") picks the protocols, BENCH_PACED_ONLY=<scenario,...> the scenarios, BENCH_PACED_MAX_CONNECTIONS=N
-// adds an HTTP/1.1 pair whose Service caps the outbound's connections at N, BENCH_PACED_RATIOS=0,0.1 one HTTP/1.1 pair per sampling ratio, BENCH_CPU_PROF=<dir>
+// adds an HTTP/1.1 pair whose Service caps the outbound's connections at N, BENCH_TRACING_PROTOCOL=http and
+// BENCH_TRACING_EXPORT_MS=1000 export spans as a checkout before them did (unset: over OTLP/gRPC after at most 5 s, as shipped), BENCH_PACED_RATIOS=0,0.1 one HTTP/1.1 pair per sampling ratio, BENCH_CPU_PROF=<dir>
 // has every Weft sidecar write a V8 CPU profile under <dir>/<scenario>/<role>/, BENCH_GC_TRACE=1 adds each Weft sidecar's
 // promoted bytes per request, GC pauses and collections (gc-tally.ts) to its lines; a Weft pair's line counts the mesh mTLS
 // handshakes of its measured part (mesh_handshakes, mesh-tally.ts). Every line gives each proxy's time
@@ -36,6 +37,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { createServer as createHttp2Server } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { loadavg } from "node:os";
 import { join } from "node:path";
@@ -371,6 +373,24 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
   });
   await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
   const otlpPort = (receiver.address() as AddressInfo).port;
+  // OTLP/gRPC (h2c): every TraceService/Export call answered with an empty response message and status 0.
+  const grpcReceiver = createHttp2Server();
+  grpcReceiver.on("stream", (stream) => {
+    stream.resume();
+    stream.on("end", () => {
+      exports++;
+      stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+      stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+      stream.end(Buffer.alloc(5));
+    });
+    stream.on("error", () => {});
+  });
+  await new Promise<void>((r) => grpcReceiver.listen(0, "127.0.0.1", r));
+  const otlpGrpcPort = (grpcReceiver.address() as AddressInfo).port;
+  // BENCH_TRACING_PROTOCOL (grpc | http) and BENCH_TRACING_EXPORT_MS: what the tracing pairs export with; unset, what ships
+  // (OTLP/gRPC, the 5 s delay). A baseline checkout's bench-sidecar from before these exported OTLP/HTTP every 1 s.
+  const otlp = { otlpPort, otlpGrpcPort, otlpProtocol: process.env.BENCH_TRACING_PROTOCOL === "http" ? "http" : "grpc",
+    ...(process.env.BENCH_TRACING_EXPORT_MS ? { exportDelayMs: Number(process.env.BENCH_TRACING_EXPORT_MS) } : {}) };
 
   // Reference pairs and the minimal node pair: same CA. Their server side requires a client
   // certificate, their client side verifies the server's name against the CA.
@@ -427,14 +447,14 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
         for (const { name, ratio, flags, env, protocol: vp, baseline, clusterLimits } of ordered) {
           const entry = baseline === true ? baselineBuild!.entry : build.entry;
           const mat = (leaf: { keyPem: string; certPem: string }, identity: string) => ({ keyPem: leaf.keyPem, certChainPem: leaf.certPem, trustBundlePem: ca.certPem, identity });
-          const cfgB = f(`sidecar-b-${fileSafe(name)}.json`, JSON.stringify({ role: "inbound", port: originOf(vp), mat: mat(leafB, idB), peerIdentity: idA, ratio, otlpPort, protocol: vp }));
+          const cfgB = f(`sidecar-b-${fileSafe(name)}.json`, JSON.stringify({ role: "inbound", port: originOf(vp), mat: mat(leafB, idB), peerIdentity: idA, ratio, ...otlp, protocol: vp }));
           // startChild spawns with this process's environment: a variant's entries are set around its spawns.
           const saved = Object.fromEntries(Object.keys(env ?? {}).map((k) => [k, process.env[k]]));
           Object.assign(process.env, env);
           probeOut(name, "inbound");
           const b = d.startChild(d.nodeBin, [...flags, ...gcTrace(), ...tailArgs(), ...cpuProf(name, "inbound"), entry, cfgB]);
           const { port: bPort, pid: bPid } = await d.firstJsonLine(b);
-          const cfgA = f(`sidecar-a-${fileSafe(name)}.json`, JSON.stringify({ role: "outbound", port: bPort, mat: mat(leafA, idA), peerIdentity: idB, ratio, otlpPort, protocol: vp, clusterLimits }));
+          const cfgA = f(`sidecar-a-${fileSafe(name)}.json`, JSON.stringify({ role: "outbound", port: bPort, mat: mat(leafA, idA), peerIdentity: idB, ratio, ...otlp, protocol: vp, clusterLimits }));
           probeOut(name, "outbound");
           const a = d.startChild(d.nodeBin, [...flags, ...gcTrace(), ...tailArgs(), ...cpuProf(name, "outbound"), entry, cfgA]);
           delete process.env.BENCH_TAIL_OUT;
@@ -487,5 +507,6 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
     rmSync(build.dir, { recursive: true, force: true });
     if (baselineBuild !== undefined) rmSync(baselineBuild.dir, { recursive: true, force: true });
     await new Promise<void>((r) => receiver.close(() => r()));
+    await new Promise<void>((r) => grpcReceiver.close(() => r()));
   }
 }
