@@ -40,6 +40,8 @@ const vectors: Vector[] = [
   { name: "CL 2^64 overflows", text: `${POST}Content-Length: 18446744073709551616\r\n\r\n`, end: "HPE_INVALID_CONTENT_LENGTH" },
   { name: "CL empty", text: `${POST}Content-Length:\r\n\r\n`, end: "HPE_INVALID_CONTENT_LENGTH" },
   { name: "obs-fold", text: `${GET}X: a\r\n b\r\n\r\n`, end: "HPE_INVALID_HEADER_TOKEN" },
+  { name: "obs-fold hiding a field", text: `${POST}X: a\r\n Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, end: "HPE_INVALID_HEADER_TOKEN" },
+  { name: "HTAB-folded line", text: `${GET}X: a\r\n\tY: b\r\n\r\n`, end: "HPE_INVALID_HEADER_TOKEN" },
   { name: "space-started line after the request line", text: "GET / HTTP/1.1\r\n Host: a\r\n\r\n", end: "HPE_UNEXPECTED_SPACE" },
   { name: "bare CR in a value", text: `${GET}X: a\rb\r\n\r\n`, end: "HPE_LF_EXPECTED" },
   { name: "bare LF after a value", text: `${GET}X: a\n\r\n`, end: "HPE_CR_EXPECTED" },

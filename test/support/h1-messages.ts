@@ -76,6 +76,8 @@ export const SMUGGLING = [
   "Content-Length: 0x5\r\n",
   "Content-Length: 99999999999999999999\r\n",
   " folded\r\n",
+  " Transfer-Encoding: chunked\r\n",
+  "\tContent-Length: 5\r\n",
   "X: a\r\n b\r\n",
   "X: a\rb\r\n",
   "X: a\u0000b\r\n",
