@@ -903,7 +903,7 @@ export class OwnH1Parser {
       if (h === H_CONTENT_LENGTH && (this.flags & R.F_TRANSFER_ENCODING) !== 0) {
         return this.fail("HPE_INVALID_CONTENT_LENGTH", "Content-Length can't be present with Transfer-Encoding", j);
       }
-      return j + 1;
+      return h === H_CONTENT_LENGTH && (this.flags & R.F_CONTENT_LENGTH) === 0 ? this.lengthLine(data, j + 1) : j + 1;
     }
     let k = j + 1;
     while (k < len && (data[k] === 32 || data[k] === 9)) k++;
@@ -921,6 +921,34 @@ export class OwnH1Parser {
       this.span = SP_VALUE;
       return this.overflow(m);
     }
+    if (this.addField(this.slice(data, k, e), m + 2) < 0) return -1;
+    this.state = FIELD_START;
+    return m + 2;
+  }
+
+  /**
+   * The fast path of a first Content-Length value whole in this read (digits, OWS, CRLF, no fold); from
+   * `k` (after the colon). Anything else goes back to the byte-wise states from `k`.
+   */
+  private lengthLine(data: Buffer, k: number): number {
+    const len = data.length;
+    while (k < len && (data[k] === 32 || data[k] === 9)) k++;
+    this.clHigh = 0;
+    this.clLow = 0;
+    let m = k;
+    while (m < len && isDigit(data[m]!)) {
+      if (!this.addDecimal(data[m]! - 48)) return k;
+      m++;
+    }
+    const e = m;
+    while (m < len && (data[m] === 32 || data[m] === 9)) m++;
+    if (e === k || m + 2 >= len || data[m] !== 13 || data[m + 1] !== 10 || data[m + 2] === 32 || data[m + 2] === 9) return k;
+    if (!this.track(SP_VALUE, m - k)) {
+      this.span = SP_VALUE;
+      this.spanStart = k;
+      return this.overflow(m);
+    }
+    this.flags |= R.F_CONTENT_LENGTH;
     if (this.addField(this.slice(data, k, e), m + 2) < 0) return -1;
     this.state = FIELD_START;
     return m + 2;
