@@ -103,14 +103,17 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
   /** Where a re-send of an unprocessed stream goes (the pool's connection for the target), or none (no re-send). */
   private readonly reopen: OwnConns | undefined;
   private readonly target: UpstreamTarget | undefined;
+  /** What a re-send sends again: the request's fields and body. */
   private fields: string[] | undefined;
   private never: readonly string[] | undefined;
-  private buffered: Buffer | undefined;
+  private reqSent: Buffer | Readable | undefined;
   private resends = 0;
-  /** A streamed body's chunks sent on the unanswered stream (null: past REPLAY_LIMIT, or answered). */
-  private sent: Buffer[] | null = null;
-  private streamedBody = false;
-  private sentBytes = 0;
+  /**
+   * A streamed body's chunks sent on the unanswered stream — none yet, one, several — or null once past
+   * REPLAY_LIMIT or answered (one chunk, a gRPC unary call's, is held without an array).
+   */
+  private chunksHeld: Buffer | Buffer[] | null | undefined = undefined;
+  private heldBytes = 0;
   /** A streamed body's end went out on the stream (with these trailers, or none). */
   private bodyEnded = false;
   private endFields: string[] | undefined;
@@ -147,17 +150,15 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
     this.fields = fields;
     this.never = never;
     const body = req.body;
+    this.reqSent = body;
     const s = h2.request(fields, body === undefined, this, never);
     this.h2s = s;
     if (body === undefined) return;
     if (Buffer.isBuffer(body)) {
-      this.buffered = body;
       sendBuffered(h2, s, body, reopen?.trailersDropped);
       return;
     }
     this.reqBody = body;
-    this.streamedBody = true;
-    this.sent = [];
     (body as BodyOf)[callOf] = this;
     body.on("data", bodyData);
     body.on("end", bodyEnd);
@@ -213,7 +214,7 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
   onResponse(s: H2ClientStream, status: number, fields: string[], endStream: boolean, never: string[] | null): void {
     if (this.settled || s !== this.h2s) return;
     this.settled = true;
-    this.sent = null;
+    this.chunksHeld = null;
     this.status = status;
     this.headers = headersOf(fields, never);
     this.endStream = endStream;
@@ -262,8 +263,10 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
    */
   private resend(): boolean {
     if (this.reopen === undefined || this.target === undefined || this.resends >= MAX_RESENDS || this.fields === undefined) return false;
-    const streamed = this.streamedBody;
-    if (streamed && this.sent === null) return false;
+    const body = this.reqSent;
+    const streamed = body !== undefined && !Buffer.isBuffer(body);
+    const held = this.chunksHeld;
+    if (streamed && held === null) return false;
     let h2: H2ClientConn;
     try {
       h2 = this.reopen.ownConn(this.target);
@@ -271,13 +274,13 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
       return false; // no connection to be had (mesh material gone): the failure stands
     }
     this.resends++;
-    const noBody = !streamed && this.buffered === undefined;
-    const s = h2.request(this.fields, noBody, this, this.never);
+    const s = h2.request(this.fields, body === undefined, this, this.never);
     this.h2 = h2;
     this.h2s = s;
-    if (this.buffered !== undefined) sendBuffered(h2, s, this.buffered, undefined); // dropped ones were told the first time
+    if (Buffer.isBuffer(body)) sendBuffered(h2, s, body, undefined); // dropped ones were told the first time
     else if (streamed) {
-      for (const c of this.sent!) h2.write(s, c, 0, c.length, false);
+      if (Array.isArray(held)) { for (const c of held) h2.write(s, c, 0, c.length, false); }
+      else if (held !== undefined && held !== null) h2.write(s, held, 0, held.length, false);
       if (this.bodyEnded) this.endBody();
       else if (s.pending !== null) this.reqBody?.pause();
       else this.reqBody?.resume();
@@ -304,11 +307,13 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
 
   bodyChunk(c: Buffer): void {
     const s = this.h2s!;
-    const kept = this.sent;
-    if (kept !== null) {
-      this.sentBytes += c.length;
-      if (this.sentBytes <= REPLAY_LIMIT) kept.push(c);
-      else this.sent = null;
+    const held = this.chunksHeld;
+    if (held !== null) {
+      this.heldBytes += c.length;
+      if (this.heldBytes > REPLAY_LIMIT) this.chunksHeld = null;
+      else if (held === undefined) this.chunksHeld = c;
+      else if (Array.isArray(held)) held.push(c);
+      else this.chunksHeld = [held, c];
     }
     this.h2.write(s, c, 0, c.length, false);
     if (s.pending !== null) this.reqBody?.pause();
