@@ -70,7 +70,7 @@ export function createHttpEngine(options: HttpEngineOptions = {}): WeftHttpEngin
   const chooser = new EndpointChooser(options.balancer ?? "p2c-ewma", random);
   const h1Pool = createH1Pool({ idleMs: Math.min(30_000, limits.idleTimeoutMs), connectTimeoutMs: limits.connectTimeoutMs });
   const h2Pool = new H2Pool();
-  const upstream = new Upstream(h1Pool, h2Pool, limits.connectTimeoutMs, limits.h2Client, metrics.trailersDropped);
+  const upstream = new Upstream(h1Pool, h2Pool, limits.connectTimeoutMs, limits.h2Client, metrics);
   const clock = options.clock ?? systemClock;
   const gates = new BackendGates({
     maxConnections: limits.backendMaxConnections,

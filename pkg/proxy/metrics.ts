@@ -100,6 +100,9 @@ export class ProxyMetrics {
   readonly connections = new Gauge("weft_proxy_downstream_connections", "Open downstream connections.");
   readonly rejectedConnections = new Counter("weft_proxy_rejected_connections_total", "Connections closed by the connection cap or protocol detection.");
   readonly latency = new Histogram("weft_proxy_request_duration_seconds", "Downstream request duration in seconds.");
+  readonly resentStreams = new Counter("weft_proxy_upstream_streams_resent_total", "HTTP/2 streams the upstream never processed (REFUSED_STREAM, above a GOAWAY's last stream id), sent again.");
+  /** An unprocessed upstream stream sent again (upstream/h2-own-call.ts): counted. */
+  readonly streamResent = (): void => this.resentStreams.inc();
   readonly trailers = new Counter("weft_proxy_trailers_dropped_total", "Trailer sections the proxy could not pass on, by direction and reason.");
   /** Frozen label sets of `trailers`, one per direction and reason (made on first use). */
   private readonly trailerLabels = new Map<string, Readonly<Record<string, string>>>();
@@ -114,7 +117,7 @@ export class ProxyMetrics {
     this.trailers.inc(labels);
   };
   render(): string {
-    return [this.requests, this.failures, this.retries, this.retryBudgetExhausted, this.mirrors, this.connections, this.rejectedConnections, this.latency, this.trailers]
+    return [this.requests, this.failures, this.retries, this.retryBudgetExhausted, this.mirrors, this.connections, this.rejectedConnections, this.latency, this.trailers, this.resentStreams]
       .map((m) => m.render()).join("");
   }
 }

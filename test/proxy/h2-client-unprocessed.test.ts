@@ -10,6 +10,7 @@ import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { REFUSED_STREAM } from "../../pkg/proxy/h2/errors.ts";
 import { DATA, END_HEADERS, END_STREAM, GOAWAY, HEADERS, PREFACE, RST_STREAM, SETTINGS } from "../../pkg/proxy/h2/frames.ts";
+import { ProxyMetrics } from "../../pkg/proxy/metrics.ts";
 import { ProxyFailureError } from "../../pkg/proxy/rescue.ts";
 import { MAX_RESENDS, REPLAY_LIMIT } from "../../pkg/proxy/upstream/h2-own-call.ts";
 import { createH1Pool } from "../../pkg/proxy/upstream/pool-h1.ts";
@@ -116,12 +117,14 @@ async function rawServer(script: Script): Promise<{ port: number; peers: Peer[] 
   return { port: (server.address() as AddressInfo).port, peers };
 }
 
-function upstreamTo(port: number): { send(req: Partial<UpstreamRequest>): Promise<{ status: number; body: string } | string> } {
+function upstreamTo(port: number): { metrics: ProxyMetrics; send(req: Partial<UpstreamRequest>): Promise<{ status: number; body: string } | string> } {
   const h2 = new H2Pool();
-  const upstream = new Upstream(createH1Pool(), h2, 2000, "own");
+  const metrics = new ProxyMetrics();
+  const upstream = new Upstream(createH1Pool(), h2, 2000, "own", metrics);
   closers.push(() => h2.destroy());
   const target = { address: "127.0.0.1", port, protocol: "h2" as const };
   return {
+    metrics,
     send(req) {
       const attempt = upstream.send(target, { method: "POST", path: "/", authority: "localhost", headers: {}, body: undefined, ...req });
       const late = new Promise<string>((r) => setTimeout(() => r("unsettled"), 5000).unref());
@@ -167,6 +170,7 @@ describe("own HTTP/2 client: streams the upstream never processed are re-sent in
     expect(await b).toEqual({ status: 200, body: "second, streamed" });
     expect(peers.length).toBe(1);
     expect(peers[0]!.ids).toEqual([1, 3, 5]);
+    expect(up.metrics.resentStreams.get()).toBe(1);
   });
 
   it("a GOAWAY whose last stream id is below streams already sent: those go again on a new connection", async () => {
@@ -189,6 +193,7 @@ describe("own HTTP/2 client: streams the upstream never processed are re-sent in
     expect(peers.length).toBe(2);
     expect(peers[0]!.ids).toEqual([1, 3, 5]);
     expect(peers[1]!.ids).toEqual([1, 3]);
+    expect(up.metrics.resentStreams.get()).toBe(2);
   });
 
   it(`a server that refuses every stream: ${MAX_RESENDS} re-sends, then upstream_reset`, async () => {
@@ -196,6 +201,7 @@ describe("own HTTP/2 client: streams the upstream never processed are re-sent in
     const up = upstreamTo(port);
     expect(await up.send({ body: Buffer.from("x") })).toBe("upstream_reset");
     expect(peers.flatMap((p) => p.ids).length).toBe(1 + MAX_RESENDS);
+    expect(up.metrics.resentStreams.get()).toBe(MAX_RESENDS);
   });
 
   it("a streamed body past REPLAY_LIMIT is not held: the refused stream's failure stands (upstream_reset)", async () => {
@@ -217,5 +223,6 @@ describe("own HTTP/2 client: streams the upstream never processed are re-sent in
     body.end(Buffer.alloc(REPLAY_LIMIT + 1, 0x61));
     expect(await r).toBe("upstream_reset");
     expect(peers.flatMap((p) => p.ids)).toEqual([1]);
+    expect(up.metrics.resentStreams.get()).toBe(0);
   });
 });

@@ -26,12 +26,11 @@ import { requestTrailers, type TrailersDropped } from "../request-trailers.ts";
 import { failure, type ProxyFailureError } from "../rescue.ts";
 import { answerOutcome, failOutcome, outcomePromise, reportOutcome, type EarlyOutcome } from "./attempt-outcome.ts";
 import { RelayAnswer, type AnswerSource } from "./relay-answer.ts";
-import type { Attempt, AttemptReport, RelaySink, UpstreamRequest, UpstreamResponse, UpstreamTarget } from "./upstream-types.ts";
+import type { Attempt, AttemptReport, RelaySink, UpstreamEvents, UpstreamRequest, UpstreamResponse, UpstreamTarget } from "./upstream-types.ts";
 
-/** The pool's own-client connection for a target (upstream.ts's Upstream): open, or opened now; and where dropped trailers are told. */
-export interface OwnConns {
+/** The pool's own-client connection for a target (upstream.ts's Upstream): open, or opened now; and where dropped trailers and re-sends are told. */
+export interface OwnConns extends UpstreamEvents {
   ownConn(target: UpstreamTarget): H2ClientConn;
-  readonly trailersDropped?: TrailersDropped | undefined;
 }
 
 const NO_BODY: Buffer = Buffer.alloc(0);
@@ -274,6 +273,7 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
       return false; // no connection to be had (mesh material gone): the failure stands
     }
     this.resends++;
+    this.reopen.streamResent?.();
     const s = h2.request(this.fields, body === undefined, this, this.never);
     this.h2 = h2;
     this.h2s = s;

@@ -3,6 +3,15 @@
 // attempt handle. Must not: hold behaviour.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
+import type { TrailersDropped } from "../request-trailers.ts";
+
+/** What the upstream side tells the proxy's metrics (metrics.ts's ProxyMetrics is one). */
+export interface UpstreamEvents {
+  /** A request's trailers could not be passed on. */
+  readonly trailersDropped?: TrailersDropped | undefined;
+  /** A stream the peer never processed (RFC 9113 §8.7) was sent again (own HTTP/2 client). */
+  readonly streamResent?: (() => void) | undefined;
+}
 
 export interface UpstreamTarget {
   readonly address: string;

@@ -31,7 +31,7 @@ import { H2OwnCall } from "./h2-own-call.ts";
 import { failure, ProxyFailureError } from "../rescue.ts";
 import { MeshSessions } from "./mesh-sessions.ts";
 import { sendH1 } from "./upstream-h1.ts";
-import type { Attempt, UpstreamRequest, UpstreamResponse, UpstreamTarget } from "./upstream-types.ts";
+import type { Attempt, UpstreamEvents, UpstreamRequest, UpstreamResponse, UpstreamTarget } from "./upstream-types.ts";
 
 export type { Attempt, RelaySink, UpstreamRequest, UpstreamResponse, UpstreamTarget } from "./upstream-types.ts";
 
@@ -82,11 +82,13 @@ export class Upstream {
   /** Which HTTP/2 client serves h2 targets (limits.h2Client). */
   private readonly h2Client: H2Client;
 
-  /** Told when a request's trailers cannot be passed on (metrics.ts counts them). */
+  /** Told when a request's trailers cannot be passed on, and when an unprocessed stream is sent again (metrics.ts counts them). */
   readonly trailersDropped: TrailersDropped | undefined;
+  readonly streamResent: (() => void) | undefined;
 
-  constructor(h1: H1Pool, h2: H2Pool, connectTimeoutMs: number, h2Client: H2Client = "node", trailersDropped?: TrailersDropped) {
-    this.trailersDropped = trailersDropped;
+  constructor(h1: H1Pool, h2: H2Pool, connectTimeoutMs: number, h2Client: H2Client = "node", events: UpstreamEvents = {}) {
+    this.trailersDropped = events.trailersDropped;
+    this.streamResent = events.streamResent;
     this.h1 = h1;
     this.h2 = h2;
     this.connectTimeoutMs = connectTimeoutMs;
