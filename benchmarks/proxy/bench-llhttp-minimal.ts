@@ -2,11 +2,14 @@
 // binding (pkg/proxy/h1-parser) reading straight from the downstream socket handle, kept-alive upstream
 // sockets — with no routing, hygiene, metrics, rescue or framing beyond Content-Length answers. The
 // benchmark runs it beside Weft so the cost of Weft's stack over the bare mechanism is visible.
+// LLHTTP_UP_READS=consume reads the upstream side from its handle too (as Weft's pool does).
 // Args: <originPort>. Prints {"port":…, "pid":…}; exits on SIGTERM.
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { METHODS, newRequestParser, newResponseParser, SocketReads } from "../../pkg/proxy/h1/h1-parser.ts";
 
 const target = Number(process.argv[2]);
+/** LLHTTP_UP_READS=consume: the upstream parser reads from the socket's handle too (Weft's way), not through "data" events. */
+const upConsume = process.env.LLHTTP_UP_READS === "consume";
 
 interface Up {
   sock: Socket;
@@ -34,7 +37,14 @@ function newUp(): Up {
     },
     onExecute: () => {},
   });
-  sock.on("data", (d: Buffer) => parser.execute(d));
+  if (upConsume) {
+    // As Weft's pool does: once connected, the parser reads from the handle (no "data" event per read).
+    const reads = new SocketReads(parser, sock);
+    sock.once("connect", () => {
+      reads.consume();
+      sock.resume();
+    });
+  } else sock.on("data", (d: Buffer) => parser.execute(d));
   sock.on("error", () => {});
   return up;
 }

@@ -6,7 +6,8 @@
 //     receiver in this process) vs the floor for any Node sidecar pair (bench-node-minimal-pair.ts: bare
 //     node:http → node:http2 mTLS → node:http2 → node:http, no Weft) vs the floor for a pair built as Weft's
 //     (bench-llhttp-minimal-pair.ts, scenario llhttp-minimal-mtls-pair: llhttp on both sides, pooled HTTP/1.1
-//     over mTLS between them, the sidecar's V8 flags, no Weft) vs an nginx mTLS pair and an haproxy
+//     over mTLS between them, the sidecar's V8 flags, no Weft) vs the same pair parsing HTTP/1.1 in JS
+//     (bench-h1-own-minimal-pair.ts, scenario h1-own-minimal-mtls-pair, a benchmark prototype) vs an nginx mTLS pair and an haproxy
 //     mTLS pair (reference-proxies.ts: client side forwards over TLS with a client certificate, server side
 //     requires one);
 //   gRPC unary (h2c from the client, a @grpc/grpc-js origin): direct vs the Weft pair (cluster protocol
@@ -411,6 +412,7 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
   writeFileSync(minB, JSON.stringify({ role: "inbound", port: d.origin.h1Port, keyPem: srv.keyPem, certPem: srv.certPem, caPem: ca.certPem }), { mode: 0o600 });
   const minEntry = join(d.root, "benchmarks/proxy/bench-node-minimal-pair.ts");
   const llEntry = join(d.root, "benchmarks/proxy/bench-llhttp-minimal-pair.ts");
+  const ownEntry = join(d.root, "benchmarks/proxy/bench-h1-own-minimal-pair.ts");
 
   /** A reference pair (nginx or haproxy): two processes, client side then server side, on free ports. */
   const referencePair = async (name: "nginx" | "haproxy", protocol: Protocol) => {
@@ -496,6 +498,17 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
           await scenario("llhttp-minimal-mtls-pair", "http1", laPort!, { outbound: [laPid!], inbound: [lbPid!] });
           await stop(la);
           await stop(lb);
+        }
+        if (protocol === "http1" && process.env.BENCH_FLAG_SETS_ONLY !== "1" && chosen("h1-own-minimal-mtls-pair")) {
+          // The same pair parsing HTTP/1.1 in JS instead of llhttp (a benchmark prototype: bench-h1-own-minimal-pair.ts).
+          const ob = d.startChild(d.nodeBin, [...SHIPPED, ownEntry, minB]);
+          const { port: obPort, pid: obPid } = await d.firstJsonLine(ob);
+          const ownA = f("own-a.json", JSON.stringify({ role: "outbound", port: obPort, keyPem: cli.keyPem, certPem: cli.certPem, caPem: ca.certPem }));
+          const oa = d.startChild(d.nodeBin, [...SHIPPED, ownEntry, ownA]);
+          const { port: oaPort, pid: oaPid } = await d.firstJsonLine(oa);
+          await scenario("h1-own-minimal-mtls-pair", "http1", oaPort!, { outbound: [oaPid!], inbound: [obPid!] });
+          await stop(oa);
+          await stop(ob);
         }
         await referencePair("nginx", protocol);
         await referencePair("haproxy", protocol);

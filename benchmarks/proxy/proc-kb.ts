@@ -43,15 +43,22 @@ export function openFds(pids: readonly number[]): number {
 
 /** User + system CPU time of `pids` so far, in clock ticks (getconf CLK_TCK a second). */
 export function cpuTicks(pids: readonly number[]): number {
-  let t = 0;
+  const [user, system] = cpuTicksSplit(pids);
+  return user + system;
+}
+
+/** User and system CPU time of `pids` so far, apart, in clock ticks. */
+export function cpuTicksSplit(pids: readonly number[]): [number, number] {
+  let user = 0, system = 0;
   for (const p of pids) {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, "utf8");
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      t += Number(f[11]) + Number(f[12]);
+      user += Number(f[11]);
+      system += Number(f[12]);
     } catch { /* gone */ }
   }
-  return t;
+  return [user, system];
 }
 
 /**

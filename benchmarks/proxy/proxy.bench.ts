@@ -1,6 +1,7 @@
 // proxy.bench: side by side in one run, on loopback only — direct client→origin, through one Weft
 // proxy, through a bare node:http pass-through and a bare llhttp-binding pass-through (the floors for a
-// node proxy on node:http and on the mechanism Weft's HTTP/1.1 path uses), through nginx and haproxy configured as equivalent keep-alive reverse proxies (one
+// node proxy on node:http and on the mechanism Weft's HTTP/1.1 path uses; beside them the same pass-through
+// parsing HTTP/1.1 in JS, bench-h1-own-minimal.ts, scenario "h1-own-minimal", a benchmark prototype), through nginx and haproxy configured as equivalent keep-alive reverse proxies (one
 // worker/thread each, as Weft is one event loop). HTTP/1.1 with wrk (fixed connections and duration),
 // and h2c and gRPC unary (@grpc/grpc-js origin) with h2load when installed (direct vs Weft vs a bare node:http2
 // pass-through (bench-h2-minimal.ts, the floor for node's HTTP/2) vs the same pass-through on own HTTP/2 framing
@@ -28,7 +29,7 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { abCompare } from "./ab-compare.ts";
 import { pacedSideBySide } from "./paced-pair.ts";
-import { cpuTicks, procKb } from "./proc-kb.ts";
+import { cpuTicks, cpuTicksSplit, procKb } from "./proc-kb.ts";
 import { emitPeerGoals, nodePeers } from "./peer-goals.ts";
 import { haproxyH2, haproxyHttp1, nginxH2, nginxHttp1 } from "./reference-proxies.ts";
 import { freePort } from "../../test/support/free-port.ts";
@@ -155,14 +156,18 @@ const measured = new Map<string, { cpu: number; rps: number; p99: number }>();
 
 function measure(scenario: string, protocol: string, pids: number[] | undefined, run: () => Record<string, number>): void {
   if (!wanted(scenario, protocol)) return;
-  const before = pids ? cpuTicks(pids) : 0;
+  const before: [number, number] = pids ? cpuTicksSplit(pids) : [0, 0];
   const res = run();
-  const after = pids ? cpuTicks(pids) : 0;
+  const after: [number, number] = pids ? cpuTicksSplit(pids) : [0, 0];
   const rps = res.rps ?? (res.requests! / (res.duration_us! / 1e6));
   const out: Record<string, unknown> = { bench: "proxy", scenario, protocol, connections: conns, seconds, rps: Math.round(rps), ...res, loadavg: loadavg().map((x) => Math.round(x * 100) / 100) };
   delete out.duration_us;
   if (pids) {
-    out.cpu_us_per_req = Math.round(((after - before) / ticksPerSecond) * 1e6 / Math.max(1, res.requests!) * 10) / 10;
+    const perReq = (ticks: number) => Math.round((ticks / ticksPerSecond) * 1e6 / Math.max(1, res.requests!) * 10) / 10;
+    out.cpu_us_per_req = perReq(after[0] + after[1] - before[0] - before[1]);
+    // The user-space and kernel parts apart (where a proxy's time goes: its own work or its system calls).
+    out.cpu_user_us_per_req = perReq(after[0] - before[0]);
+    out.cpu_sys_us_per_req = perReq(after[1] - before[1]);
     out.rss_kb = procKb(pids, "VmRSS");
     measured.set(`${scenario}:${protocol}`, { cpu: out.cpu_us_per_req as number, rps, p99: res.p99_us ?? NaN });
   }
@@ -179,7 +184,8 @@ const cpuGoal: Readonly<Record<string, number>> = { http1: 1.25, h2c: 1.5, "grpc
  * One "proxy-cpu-goal" line per protocol measured for both Weft and nginx: Weft's CPU per request at most
  * 1.25x nginx's on HTTP/1.1 and 1.5x on h2c and gRPC unary, with haproxy beside them as the higher mark.
  * The floor's ratio to nginx says how much of that budget node itself takes before Weft does anything;
- * `own_framing_prototype` (h2c, gRPC) the same for a pass-through on own HTTP/2 framing instead of node:http2.
+ * `own_framing_prototype` (h2c, gRPC) the same for a pass-through on own HTTP/2 framing instead of node:http2,
+ * `own_parsing_prototype` (HTTP/1.1) for one parsing HTTP/1.1 in JS instead of llhttp.
  */
 function emitCpuGoals(): void {
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
@@ -189,7 +195,7 @@ function emitCpuGoals(): void {
     if (weft === undefined || nginx === undefined) continue;
     const floor = measured.get(`${floorOf[protocol]}:${protocol}`);
     const haproxy = measured.get(`haproxy:${protocol}`);
-    const own = protocol === "http1" ? undefined : measured.get(`h2own:${protocol}`);
+    const own = measured.get(protocol === "http1" ? "h1-own-minimal:http1" : `h2own:${protocol}`);
     const prod = protocol === "http1" ? undefined : measured.get(`h2ownprod:${protocol}`);
     emit({
       bench: "proxy-cpu-goal",
@@ -203,7 +209,13 @@ function emitCpuGoals(): void {
       ...(floor !== undefined ? { floor: floorOf[protocol], floor_cpu_us_per_req: floor.cpu, floor_cpu_ratio: ratio(floor.cpu, nginx.cpu) } : {}),
       // A benchmark prototype (own HTTP/2 framing, bench-h2-own-minimal.ts), not production framing: what
       // the floor would be without node:http2. Not part of `met`.
-      ...(own !== undefined ? { own_framing_prototype: { cpu_us_per_req: own.cpu, cpu_ratio: ratio(own.cpu, nginx.cpu), rps_share: ratio(own.rps, nginx.rps), p99_us: own.p99 } } : {}),
+      // HTTP/1.1: the llhttp floor's pass-through parsing in JS (bench-h1-own-minimal.ts), a prototype too.
+      ...(own !== undefined && protocol === "http1"
+        ? { own_parsing_prototype: { cpu_us_per_req: own.cpu, cpu_ratio: ratio(own.cpu, nginx.cpu), rps_share: ratio(own.rps, nginx.rps), p99_us: own.p99 } }
+        : {}),
+      ...(own !== undefined && protocol !== "http1"
+        ? { own_framing_prototype: { cpu_us_per_req: own.cpu, cpu_ratio: ratio(own.cpu, nginx.cpu), rps_share: ratio(own.rps, nginx.rps), p99_us: own.p99 } }
+        : {}),
       // The same with the production server framing (pkg/proxy/h2) downstream (bench-h2-own-prod.ts). Not part of `met`.
       ...(prod !== undefined ? { own_framing_production_server: { cpu_us_per_req: prod.cpu, cpu_ratio: ratio(prod.cpu, nginx.cpu), rps_share: ratio(prod.rps, nginx.rps), p99_us: prod.p99 } } : {}),
       loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
@@ -282,6 +294,15 @@ async function main(): Promise<void> {
     const { port: floorPort, pid: floorPid } = await firstJsonLine(floor);
     warmH1(floorPort!);
     measure("llhttp-minimal", "http1", [floorPid!], () => wrk(floorPort!, "/"));
+  }
+
+  // The same pass-through parsing HTTP/1.1 in JS instead of llhttp (a benchmark prototype, not production
+  // parsing: bench-h1-own-minimal.ts), to measure what own parsing could save (issue #18 goal 3).
+  if (wanted("h1-own-minimal", "http1")) {
+    const own = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-h1-own-minimal.ts"), String(h1Port)]);
+    const { port: ownPort, pid: ownPid } = await firstJsonLine(own);
+    warmH1(ownPort!);
+    measure("h1-own-minimal", "http1", [ownPid!], () => wrk(ownPort!, "/"));
   }
 
   if (!wanted("nginx", "http1")) { /* filtered out */ }
