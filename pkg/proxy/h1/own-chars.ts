@@ -42,3 +42,12 @@ for (let b = 0x20; b <= 0xff; b++) {
 export const HEX = new Int8Array(256).fill(-1);
 for (let i = 0; i < 10; i++) HEX[48 + i] = i;
 for (let i = 0; i < 6; i++) HEX[65 + i] = HEX[97 + i] = 10 + i;
+
+export function isDigit(b: number): boolean {
+  return b >= 48 && b <= 57;
+}
+
+/** ASCII upper-case letters to lower case (llhttp's toLower); other bytes as they are. */
+export function toLower(b: number): number {
+  return b >= 65 && b <= 90 ? b | 0x20 : b;
+}
