@@ -43,6 +43,19 @@ const ESM_BUILD = {
   },
 };
 
+/** In weft-otel.cjs, @grpc/grpc-js is the process's own instance when tracing was given one (otel-surface.ts,
+ *  GRPC_JS_KEY), else node_modules' copy (outside the file); required only by the OTLP/gRPC transport. */
+const GRPC_JS_OF_PROCESS = {
+  name: "grpc-js-of-process",
+  setup(b: PluginBuild) {
+    b.onResolve({ filter: /^@grpc\/grpc-js$/ }, (a) => (a.namespace === "grpc-js-of-process" ? { path: a.path, external: true } : { path: "grpc-js", namespace: "grpc-js-of-process" }));
+    b.onLoad({ filter: /.*/, namespace: "grpc-js-of-process" }, () => ({
+      contents: 'module.exports = globalThis[Symbol.for("weft.otel.grpc-js")] ?? require("@grpc/grpc-js");',
+      loader: "js",
+    }));
+  },
+};
+
 /**
  * pkg/telemetry/otel-surface.ts as one CommonJS file, <dir>/weft-otel.cjs, which the bundle's otel-modules
  * loads (by path, beside itself) when tracing is turned on: the packages' ES module builds, so only what the
@@ -60,9 +73,7 @@ export async function bundleOtelSurface(dir: string): Promise<{ file: string; in
     target: "node24",
     mainFields: ["module", "main"],
     conditions: ["module"],
-    plugins: [ESM_BUILD],
-    // The OTLP/gRPC transport's transport: node_modules' copy, loaded only for protocol grpc.
-    external: ["@grpc/grpc-js"],
+    plugins: [ESM_BUILD, GRPC_JS_OF_PROCESS],
     // The surface's import.meta.url serves only its unbundled form (the bundle has require).
     logOverride: { "empty-import-meta": "silent" },
     metafile: true,

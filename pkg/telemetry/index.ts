@@ -8,6 +8,7 @@ export { CONTROLLER_SERVICE_NAME, WORKLOAD_ENV, parseWorkloadRef, processResourc
 export type { TracingConfig, PropagatorName, HeaderGetter, HeaderRecord, HeaderSetter, HeaderTarget, SpanAttributesOf, SpanHandle, Tracing } from "./tracing-types.ts";
 export { PROPAGATOR_NAMES, validateTracingConfig, headerGetterOf, headerSetterOf } from "./tracing-types.ts";
 export { initTracing, NOOP_SPAN, NOOP_TRACING } from "./tracing.ts";
+export { useGrpcJs } from "./otel-modules.ts";
 export { spanClockMs } from "./span-clock.ts";
 export type { MetricsRegistry, MetricsRegistryOptions } from "./metrics-registry.ts";
 export { createMetricsRegistry } from "./metrics-registry.ts";

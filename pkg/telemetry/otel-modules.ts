@@ -49,8 +49,14 @@ export const otlpTraceSerializers = (): typeof Surface.traceSerializers => otel(
 /** The per-span transform and JSON encoder the OTLP/HTTP exporter uses (not in the package's index; the
  *  version is pinned in package.json, and encoded-span-export's test compares its output with the exporter's). */
 export const otlpTransformerInternal = (): typeof Surface.transformerInternal => otel().transformerInternal;
-/** The OTLP/gRPC export delegate (it brings @grpc/grpc-js). */
-export const otlpGrpcBase = (): typeof OtlpGrpcBase => otel().grpcExport();
+let grpcJs: object | undefined;
+/** The process's own @grpc/grpc-js (a sidecar's controller link runs it): the OTLP/gRPC export uses it instead of
+ *  loading node_modules' copy beside it (~4 MB private) in the shipped proxy. Call before tracing's first export. */
+export function useGrpcJs(grpc: object): void {
+  grpcJs ??= grpc;
+}
+/** The OTLP/gRPC export delegate (it brings @grpc/grpc-js: the one useGrpcJs gave, if any, in the shipped proxy). */
+export const otlpGrpcBase = (): typeof OtlpGrpcBase => otel().grpcExport(grpcJs);
 /** Tests and benchmarks only: the whole API package (from the sources, the instance the surface uses), the SDK's tracer and exporters. */
 export const otelApiPackage = (): typeof Api => (apiPackage ??= load("@opentelemetry/api") as typeof Api);
 export const otelSdk = (): typeof SdkTraceBase => (sdk ??= load("@opentelemetry/sdk-trace-base") as typeof SdkTraceBase);

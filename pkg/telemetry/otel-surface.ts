@@ -51,9 +51,13 @@ export const traceSerializers = { JsonTraceSerializer, ProtobufTraceSerializer }
 export const transformerInternal = { createExportTraceServiceRequest, sdkSpanToOtlpSpan, JSON_ENCODER };
 
 let grpcBase: typeof OtlpGrpcBase | undefined;
+/** Where the bundled file's @grpc/grpc-js comes from (tools/bundle-proxy.ts): the process's own instance when one was given. */
+export const GRPC_JS_KEY = Symbol.for("weft.otel.grpc-js");
 /** The OTLP/gRPC export delegate, loaded on first call (protocol grpc only). In the bundled file the literal
- *  require is the bundler's (the package inside, sharing the file's core and API; @grpc/grpc-js stays outside). */
-export function grpcExport(): typeof OtlpGrpcBase {
+ *  require is the bundler's (the package inside, sharing the file's core and API), and @grpc/grpc-js is
+ *  `grpcJs` when given (the proxy bundle's own, which its controller link runs), else node_modules' copy. */
+export function grpcExport(grpcJs?: object): typeof OtlpGrpcBase {
+  if (grpcJs !== undefined) (globalThis as Record<symbol, unknown>)[GRPC_JS_KEY] ??= grpcJs;
   grpcBase ??= typeof require === "function" ?
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundler bundles a literal require, lazily
     require("@opentelemetry/otlp-grpc-exporter-base") as typeof OtlpGrpcBase :

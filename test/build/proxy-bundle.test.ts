@@ -20,7 +20,7 @@ import { createStaticTokenAuthenticator } from "../../pkg/ca/token-authenticator
 import { createDistributionServer, type DistributionServer } from "../../pkg/distribution/index.ts";
 import { beyondLatin1, bundleProxy, type ProxyBundle } from "../../tools/bundle-proxy.ts";
 import { freePort } from "../support/free-port.ts";
-import { startHttpReceiver } from "../support/otlp/otlp-receiver.ts";
+import { startGrpcReceiver, startHttpReceiver } from "../support/otlp/otlp-receiver.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const node = join(root, "node_modules/.bin/node");
@@ -82,7 +82,7 @@ describe("the proxy bundle", () => {
     expect(text).toContain("traceparent");
   });
 
-  it("runs tracing from weft-otel.cjs: spans reach an OTLP/HTTP receiver, no OpenTelemetry module loads from node_modules", { timeout: 60_000 }, async () => {
+  it("runs tracing from weft-otel.cjs: spans reach an OTLP/HTTP receiver, no OpenTelemetry or gRPC module loads from node_modules", { timeout: 60_000 }, async () => {
     const probe = await bundleProxy(probeOut, "test/support/otel-bundle-probe.ts");
     const receiver = await startHttpReceiver();
     try {
@@ -96,6 +96,19 @@ describe("the proxy bundle", () => {
       expect(client?.parentSpanId).toBe(server?.spanId);
       expect(client?.resource["service.name"]).toBe("probe");
       expect(printed.traceparent).toBe(`00-${client?.traceId}-${client?.spanId}-01`);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("runs the OTLP/gRPC export from weft-otel.cjs on the process's own gRPC: spans reach a receiver, no second @grpc/grpc-js", { timeout: 60_000 }, async () => {
+    const receiver = await startGrpcReceiver();
+    try {
+      const r = await promisify(execFile)(node, [join(probeOut, "cmd/otel-bundle-probe.js"), receiver.endpoint, "grpc"], { encoding: "utf8", timeout: 30_000 });
+      const printed = JSON.parse(r.stdout) as { loaded: string[]; traceparent: string | null };
+      expect(printed.loaded).toEqual([]);
+      const spans = await receiver.waitForSpans(2, 10_000);
+      expect(spans.find((s) => s.name === "probe-client")?.parentSpanId).toBe(spans.find((s) => s.name === "probe-server")?.spanId);
     } finally {
       await receiver.close();
       rmSync(probeOut, { recursive: true, force: true });

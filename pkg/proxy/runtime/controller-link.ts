@@ -3,12 +3,12 @@
 // development controller) and, when the proxy has a ServiceAccount token, its mesh identity (pkg/ca's
 // identity client: key and CSR here, signed by the controller, rotated) with the merged mesh roots
 // (mesh-trust.ts). The runtime loads this file only with --controller, so a --config proxy never loads
-// gRPC, protobufjs or pkg/ca.
+// gRPC, protobufjs or pkg/ca. It hands its gRPC to tracing (useGrpcJs) for the OTLP/gRPC export.
 // Takes the address, trust, our identity and callbacks; gives the current material and stop().
 // Must not: log tokens, keys or certificates.
-import type { Logger } from "../../telemetry/index.ts";
+import { useGrpcJs, type Logger } from "../../telemetry/index.ts";
 import { createIdentityClient, type IdentityClient } from "../../ca/workload.ts";
-import { createDistributionClient, tlsCredentials, type DistributionClient, type ProxyIdentity, type ProxySlice } from "../../distribution/index.ts";
+import { createDistributionClient, distributionGrpc, tlsCredentials, type DistributionClient, type ProxyIdentity, type ProxySlice } from "../../distribution/index.ts";
 import type { MeshIR } from "../../ir/types.ts";
 import type { MeshTlsMaterial } from "../engine-types.ts";
 import { createProxyMeshTrust, type ProxyMeshTrust } from "./mesh-trust.ts";
@@ -37,6 +37,8 @@ export interface ControllerLink {
 
 export async function connectController(o: ControllerLinkOptions): Promise<ControllerLink> {
   const log = o.log;
+  // Tracing's OTLP/gRPC export runs on this process's gRPC, not on a second copy loaded beside it.
+  useGrpcJs(distributionGrpc);
   let meshTrust: ProxyMeshTrust | undefined;
   let identity: IdentityClient | undefined;
   const distribution: DistributionClient = createDistributionClient({
