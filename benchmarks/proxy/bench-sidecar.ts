@@ -2,9 +2,9 @@
 // per proxy. Role "inbound" (server side B: mesh mTLS in → the origin as its local app) or "outbound"
 // (client side A: plaintext in, original destination = the Service VIP from the test hook → mesh mTLS
 // to B's inbound port, SPIFFE-verified: HTTP/1.1 for an http1 Service, h2 for grpc). Tracing: ratio "off" or 0..1, the shipped propagators (tracecontext,
-// baggage, b3), spans exported to the bench's in-process receiver over OTLP/gRPC after at most 5 s — what
-// ships (WEFT_TRACING_PROTOCOL's default, tracing.ts's export delay) — unless the config sets
-// otlpProtocol "http" (OTLP/HTTP JSON, otlpHttpPort) or exportDelayMs. Loopback only.
+// baggage, b3), spans exported to the bench's in-process receiver after at most 5 s as shipped (tracing.ts's
+// export delay) unless the config sets exportDelayMs, over OTLP/HTTP JSON (otlpPort) or, with otlpProtocol
+// "grpc", OTLP/gRPC (otlpGrpcPort). Loopback only.
 // The Service VIP is a loopback address (127.0.0.10) where nothing listens: a connection the outbound
 // sidecar cannot tell is HTTP (first bytes later than its peek window) is passed through to it and
 // refused, instead of leaving the machine.
@@ -29,7 +29,7 @@ interface Config {
   ratio: "off" | number;
   otlpPort: number;
   otlpGrpcPort?: number;
-  /** How spans are exported; absent: grpc, as shipped (a config from before it: http). */
+  /** How spans are exported; absent: http. */
   otlpProtocol?: "grpc" | "http";
   /** Absent: the shipped delay (tracing.ts). */
   exportDelayMs?: number;
@@ -38,7 +38,7 @@ interface Config {
   clusterLimits?: BackendLimitsIR;
 }
 const cfg = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as Config;
-const otlpGrpc = (cfg.otlpProtocol ?? (cfg.otlpGrpcPort === undefined ? "http" : "grpc")) === "grpc";
+const otlpGrpc = cfg.otlpProtocol === "grpc";
 const tracing = cfg.ratio === "off" ? undefined : initTracing({
   enabled: true,
   serviceName: `bench-${cfg.role}`,

@@ -20,8 +20,8 @@
 // off, 1% and 100%, and gRPC; with the V8 flags that checkout ships), run in every round beside this checkout's (which goes first alternates by round),
 // with a "proxy-paced-ab-summary" line per pair (paced-goals.ts). BENCH_PACED_PROTOCOLS
 // (default "http1,grpc") picks the protocols, BENCH_PACED_ONLY=<scenario,...> the scenarios, BENCH_PACED_MAX_CONNECTIONS=N
-// adds an HTTP/1.1 pair whose Service caps the outbound's connections at N, BENCH_TRACING_PROTOCOL=http and
-// BENCH_TRACING_EXPORT_MS=1000 export spans as a checkout before them did (unset: over OTLP/gRPC after at most 5 s, as shipped), BENCH_PACED_RATIOS=0,0.1 one HTTP/1.1 pair per sampling ratio, BENCH_CPU_PROF=<dir>
+// adds an HTTP/1.1 pair whose Service caps the outbound's connections at N, BENCH_TRACING_PROTOCOL=grpc exports spans over
+// OTLP/gRPC (unset: OTLP/HTTP) and BENCH_TRACING_EXPORT_MS=1000 every second (unset: at most 5 s, as shipped), BENCH_PACED_RATIOS=0,0.1 one HTTP/1.1 pair per sampling ratio, BENCH_CPU_PROF=<dir>
 // has every Weft sidecar write a V8 CPU profile under <dir>/<scenario>/<role>/, BENCH_GC_TRACE=1 adds each Weft sidecar's
 // promoted bytes per request, GC pauses and collections (gc-tally.ts) to its lines; a Weft pair's line counts the mesh mTLS
 // handshakes of its measured part (mesh_handshakes, mesh-tally.ts). Every line gives each proxy's time
@@ -388,9 +388,11 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
   });
   await new Promise<void>((r) => grpcReceiver.listen(0, "127.0.0.1", r));
   const otlpGrpcPort = (grpcReceiver.address() as AddressInfo).port;
-  // BENCH_TRACING_PROTOCOL (grpc | http) and BENCH_TRACING_EXPORT_MS: what the tracing pairs export with; unset, what ships
-  // (OTLP/gRPC, the 5 s delay). A baseline checkout's bench-sidecar from before these exported OTLP/HTTP every 1 s.
-  const otlp = { otlpPort, otlpGrpcPort, otlpProtocol: process.env.BENCH_TRACING_PROTOCOL === "http" ? "http" : "grpc",
+  // BENCH_TRACING_PROTOCOL (http | grpc) and BENCH_TRACING_EXPORT_MS: what the tracing pairs export with; unset, OTLP/HTTP
+  // after at most 5 s (the shipped delay). Not the shipped protocol, gRPC: a bench sidecar has no controller link, whose
+  // @grpc/grpc-js a shipped one's export runs on, so over gRPC it would load a second copy that a shipped sidecar does
+  // not (docs/telemetry.md). A baseline checkout's bench-sidecar from before these exported OTLP/HTTP every 1 s.
+  const otlp = { otlpPort, otlpGrpcPort, otlpProtocol: process.env.BENCH_TRACING_PROTOCOL === "grpc" ? "grpc" : "http",
     ...(process.env.BENCH_TRACING_EXPORT_MS ? { exportDelayMs: Number(process.env.BENCH_TRACING_EXPORT_MS) } : {}) };
 
   // Reference pairs and the minimal node pair: same CA. Their server side requires a client
