@@ -73,6 +73,17 @@ describe("own HTTP/1.1 parser agrees with node's llhttp", () => {
     }), fcParams(100, 1808));
   });
 
+  it("when heads pause the parser (as h1-connection's backpressure does) and parsing resumes on the rest", () => {
+    fc.assert(fc.property(fc.array(request, { minLength: 1, maxLength: 4 }), fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), cuts, (msgs, pauses, at) => {
+      const bytes = Buffer.from(msgs.join(""), "latin1");
+      const pauseAt = (i: number) => pauses[i] ?? false;
+      for (const split of [[], at]) {
+        const parts = pieces(bytes, split);
+        expect(ownTrace("request", parts, MAX, () => false, false, 10_000, pauseAt)).toEqual(llhttpTrace("request", parts, MAX, () => false, false, pauseAt));
+      }
+    }), fcParams(400, 1809));
+  });
+
   it("on random bytes after a request line", () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 60 }), cuts, (junk, at) => {
       agree("request", Buffer.concat([Buffer.from("POST / HTTP/1.1\r\n"), Buffer.from(junk)]), at);

@@ -31,6 +31,9 @@ export interface Trace {
 /** The end of a trace whose stream failed after a head that asked to upgrade (node reports no error there). */
 export const ERROR_AFTER_UPGRADE_HEAD = "error-after-upgrade-head";
 
+/** llhttp's HPE_PAUSED, returned from a head callback. */
+const PAUSED = 21;
+
 /** The head bound llhttp's response parser runs with (newResponseParser). */
 export const RESPONSE_HEAD_BYTES = 64 * 1024;
 
@@ -50,9 +53,12 @@ export function pieces(bytes: Buffer, cuts: readonly number[]): Buffer[] {
 /**
  * llhttp's trace of `parts` as a request (kind "request") or response stream. `noBody(i)` says whether the
  * i-th response answers a HEAD request; `eof` calls finish() after the last piece (a closed connection).
+ * `pauseAt(i)` makes the i-th head answer HPE_PAUSED (21), then resumes as h1-connection does.
  * Responses get newResponseParser's fixed 64 KiB head bound whatever `maxHeaderBytes` says (RESPONSE_HEAD_BYTES).
  */
-export function llhttpTrace(kind: "request" | "response", parts: readonly Buffer[], maxHeaderBytes: number, noBody: (i: number) => boolean = () => false, eof = false): Trace {
+export function llhttpTrace(kind: "request" | "response", parts: readonly Buffer[], maxHeaderBytes: number, noBody: (i: number) => boolean = () => false, eof = false,
+  pauseAt: (i: number) => boolean = () => false): Trace
+{
   const messages: TracedMessage[] = [];
   let partial: string[] = [];
   let partialUrl = "";
@@ -76,6 +82,9 @@ export function llhttpTrace(kind: "request" | "response", parts: readonly Buffer
     partial = [];
     partialUrl = "";
     messages.push(cur);
+    // Not after a head that asks to upgrade: node hides that pause (execute() returns a number), and
+    // h1-connection pauses only heads it refuses or holds, never an upgrade it takes.
+    if (pauseAt(messages.length - 1) && !upgrade) return PAUSED;
     return kind === "response" && noBody(messages.length - 1) ? 1 : 0;
   };
   const cb = {
@@ -101,20 +110,31 @@ export function llhttpTrace(kind: "request" | "response", parts: readonly Buffer
   let end = "ok";
   try {
     for (const part of parts) {
-      const r = p.execute(part);
-      if (typeof r !== "number") {
-        end = r.code ?? "HPE_?";
-        return { messages, end };
-      }
-      const last = messages[messages.length - 1];
-      if (last !== undefined && last.complete && (last.upgrade || last.status === 101)) {
-        end = "upgrade";
-        return { messages, end };
-      }
-      // node hides a parse error behind a head that asked to upgrade (it returns the offset, no error).
-      if (r < part.length && last !== undefined && last.upgrade && !last.complete) {
-        end = ERROR_AFTER_UPGRADE_HEAD;
-        return { messages, end };
+      let rest = part;
+      for (;;) {
+        const r = p.execute(rest);
+        if (typeof r !== "number") {
+          // Paused after a head (as h1-connection does): resume and parse the rest of the read, if any.
+          if (r.code === "HPE_PAUSED") {
+            p.resume();
+            rest = rest.subarray(r.bytesParsed ?? 0);
+            if (rest.length > 0) continue;
+            break;
+          }
+          end = r.code ?? "HPE_?";
+          return { messages, end };
+        }
+        const last = messages[messages.length - 1];
+        if (last !== undefined && last.complete && (last.upgrade || last.status === 101)) {
+          end = "upgrade";
+          return { messages, end };
+        }
+        // node hides a parse error behind a head that asked to upgrade (it returns the offset, no error).
+        if (r < rest.length && last !== undefined && last.upgrade && !last.complete) {
+          end = ERROR_AFTER_UPGRADE_HEAD;
+          return { messages, end };
+        }
+        break;
       }
     }
     if (eof) {

@@ -64,10 +64,12 @@ export class OwnH1Parser extends H1State {
       if (i < 0 || this.upgraded) return i;
     }
     while (i < len) {
-      const s = this.state;
+      const s = this.state, from = i;
       if (s === DEAD) return -1;
       i = s <= LAST_LINE_STATE ? startLine(this, data, i) : s <= LAST_FIELD_STATE ? fields(this, data, i) : body(this, data, i);
       if (i < 0 || this.paused || this.upgraded) return i;
+      // A phase returns at the read's end, on an error, or when the state left it: never in place.
+      if (i === from && this.state === s) return this.fail("HPE_INTERNAL", "No progress in parser state", i);
     }
     return i;
   }
