@@ -10,7 +10,7 @@ import { BODY_EOF, BODY_LENGTH, CHUNK_DATA, CHUNK_DATA_CR, CHUNK_DATA_LF, CHUNK_
 
 /** Reads from `i` while the state is one of this phase's; returns where it stopped, or -1 on an error. */
 export function body(p: H1State, data: Buffer, i: number): number {
-  const len = data.length;
+  const len = p.readEnd;
   while (i < len) {
     const b = data[i]!;
     switch (p.state) {

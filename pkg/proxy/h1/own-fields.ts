@@ -16,7 +16,7 @@ const CHUNKED = "chunked";
 
 /** Reads from `i` while the state is one of this phase's; returns where it stopped, or -1 on an error. */
 export function fields(p: H1State, data: Buffer, i: number): number {
-  const len = data.length;
+  const len = p.readEnd;
   while (i < len) {
     const b = data[i]!;
     switch (p.state) {
@@ -289,7 +289,7 @@ export function fields(p: H1State, data: Buffer, i: number): number {
  * anything else: a special field's value, an empty value, the read's end, a bad byte.
  */
 function fieldLine(p: H1State, data: Buffer, i: number): number {
-  const len = data.length;
+  const len = p.readEnd;
   let j = i;
   while (j < len && (CLASS[data[j]!]! & TOKEN) !== 0) j++;
   if (j === len || data[j] !== 58) return j;
@@ -334,7 +334,7 @@ function fieldLine(p: H1State, data: Buffer, i: number): number {
  * `k` (after the colon). Anything else goes back to the byte-wise states from `k`.
  */
 function lengthLine(p: H1State, data: Buffer, k: number): number {
-  const len = data.length;
+  const len = p.readEnd;
   while (k < len && (data[k] === 32 || data[k] === 9)) k++;
   p.clHigh = 0;
   p.clLow = 0;

@@ -22,18 +22,19 @@ export { BODY, NO_BODY, PAUSE, UPGRADE, type H1Events, type OwnH1Limits } from "
 
 export class OwnH1Parser extends H1State {
   /**
-   * Parse `data`. Returns the bytes taken: all of them, or fewer when onHead paused (paused) or the stream
+   * Parse data[0, end) (`end` < data.length: a read into a larger reused buffer). Returns the bytes taken: all of them, or fewer when onHead paused (paused) or the stream
    * switched protocols (upgraded); -1 on a parse error (error, errorOffset). A failed parser stays failed.
    */
-  execute(data: Buffer): number {
+  execute(data: Buffer, end = data.length): number {
     if (this.error !== "") return -1;
     if (this.paused) return this.fail("HPE_PAUSED", "Paused", 0);
     if (this.upgraded) return 0;
     if (this.span !== SP_NONE) this.spanStart = 0;
     this.textEnd = -1;
+    this.readEnd = end;
     const n = this.run(data);
     if (n < 0 || this.paused || this.upgraded) return n;
-    if (this.span !== SP_NONE && !this.flushSpan(data, data.length)) return -1;
+    if (this.span !== SP_NONE && !this.flushSpan(data, end)) return -1;
     return n;
   }
 
@@ -56,7 +57,7 @@ export class OwnH1Parser extends H1State {
 
   /** The phases in turn (each reads while the state is its own), until the read is used up or parsing stops. */
   private run(data: Buffer): number {
-    const len = data.length;
+    const len = this.readEnd;
     let i = 0;
     // A paused head resumes with its framing decision (llhttp's headers_done runs before a byte is read).
     if (this.state === HEADERS_DONE) {

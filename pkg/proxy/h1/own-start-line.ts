@@ -14,7 +14,7 @@ const PREFACE = "\r\n\r\nSM\r\n\r\n";
 
 /** Reads from `i` while the state is one of this phase's; returns where it stopped, or -1 on an error. */
 export function startLine(p: H1State, data: Buffer, i: number): number {
-  const len = data.length;
+  const len = p.readEnd;
   while (i < len) {
     const b = data[i]!;
     switch (p.state) {

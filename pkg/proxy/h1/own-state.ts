@@ -117,6 +117,8 @@ export class H1State {
   text = "";
   textBase = 0;
   textEnd = -1;
+  /** Where the current execute()'s bytes end in its buffer (a read into a larger reused buffer ends before it). */
+  readEnd = 0;
 
   constructor(kind: number, limits: OwnH1Limits, events: H1Events) {
     this.kind = kind;
@@ -173,7 +175,7 @@ export class H1State {
     if (s < this.textBase || e > this.textEnd) {
       if (e - s > WINDOW) return latin1(data, s, e);
       this.textBase = s;
-      this.textEnd = Math.min(data.length, s + WINDOW);
+      this.textEnd = Math.min(this.readEnd, s + WINDOW);
       this.text = latin1(data, s, this.textEnd);
     }
     return this.text.slice(s - this.textBase, e - this.textBase);
