@@ -10,8 +10,8 @@
 // bursts seconds apart see the same drift, and paced runs at the same time see the same stalls, so each
 // round pairs the two under the same conditions. BENCH_AB_PROTOCOLS (default
 // "http1,h2c,grpc-unary,paced-http1,paced-grpc") runs only the listed parts. One "proxy-ab" line per run, one "proxy-ab-summary" line
-// per protocol (medians, the median over rounds of the round's new/baseline ratio, in how many rounds the
-// new one was not worse) and the load average before and after.
+// per protocol (medians, the median over rounds of the round's new/baseline ratio — bursts: also of user and
+// system time apart — in how many rounds the new one was not worse) and the load average before and after.
 // Bounded: every burst has a fixed duration, every paced run a fixed count and a time limit; the proxies
 // are children of the benchmark and stop with it. Must not: send anywhere but loopback.
 import type { ChildProcess } from "node:child_process";
@@ -26,6 +26,8 @@ export interface AbDeps {
   startChild(cmd: string, args: string[]): ChildProcess;
   firstJsonLine(c: ChildProcess): Promise<Record<string, number>>;
   cpuTicks(pids: number[]): number;
+  /** User and system ticks apart (the bursts' split). */
+  cpuTicksSplit(pids: number[]): [number, number];
   ticksPerSecond: number;
   wrk(port: number, path: string, seconds: number): Record<string, number>;
   h2load(port: number, path: string, grpcUnary: boolean, seconds: number): Record<string, number>;
@@ -92,13 +94,17 @@ export async function abCompare(d: AbDeps, baselineRoot: string): Promise<void> 
     for (const protocol of protocols) {
       for (const name of order) {
         const pids = [proxies[name]!.pid];
-        const before = d.cpuTicks(pids);
+        const [u0, s0] = d.cpuTicksSplit(pids);
         const res = run(name, protocol, seconds);
-        const ticks = d.cpuTicks(pids) - before;
+        const [u1, s1] = d.cpuTicksSplit(pids);
         const requests = res.requests ?? 0;
-        const cpuPerReq = round1((ticks / d.ticksPerSecond) * 1e6 / Math.max(1, requests));
+        const perReq = (ticks: number): number => round1((ticks / d.ticksPerSecond) * 1e6 / Math.max(1, requests));
+        const cpuPerReq = perReq(u1 - u0 + s1 - s0);
         (cpu[`${name}:${protocol}`] ??= []).push(cpuPerReq);
-        d.emit({ bench: "proxy-ab", scenario: name, protocol, round, seconds, requests, rps: Math.round(res.rps ?? requests / seconds), cpu_us_per_req: cpuPerReq, p99_us: res.p99_us });
+        (cpu[`${name}:${protocol}:user`] ??= []).push(perReq(u1 - u0));
+        (cpu[`${name}:${protocol}:sys`] ??= []).push(perReq(s1 - s0));
+        d.emit({ bench: "proxy-ab", scenario: name, protocol, round, seconds, requests, rps: Math.round(res.rps ?? requests / seconds), cpu_us_per_req: cpuPerReq, user_us_per_req: perReq(u1 - u0),
+          sys_us_per_req: perReq(s1 - s0), p99_us: res.p99_us, load: load() });
       }
     }
     for (const protocol of pacedProtocols) {
@@ -126,6 +132,16 @@ export async function abCompare(d: AbDeps, baselineRoot: string): Promise<void> 
       ratio: ratio3(median(a), median(b)),
       paired_ratio_median: pairedRatio(a, b),
       rounds_weft_not_more: notMore(a, b),
+      ...(cpu[`weft:${protocol}:user`] !== undefined ?
+        {
+          weft_user_us_median: median(cpu[`weft:${protocol}:user`]!),
+          baseline_user_us_median: median(cpu[`weft-baseline:${protocol}:user`]!),
+          user_paired_ratio_median: pairedRatio(cpu[`weft:${protocol}:user`]!, cpu[`weft-baseline:${protocol}:user`]!),
+          weft_sys_us_median: median(cpu[`weft:${protocol}:sys`]!),
+          baseline_sys_us_median: median(cpu[`weft-baseline:${protocol}:sys`]!),
+          sys_paired_ratio_median: pairedRatio(cpu[`weft:${protocol}:sys`]!, cpu[`weft-baseline:${protocol}:sys`]!),
+        } :
+        {}),
       ...(pa !== undefined && pb !== undefined ?
         {
           weft_due_p99_us_median: median(pa),

@@ -264,7 +264,8 @@ async function main(): Promise<void> {
       emit({ bench: "proxy-ab", error: "h2load missing: run benchmarks/proxy/setup.sh" });
       return;
     }
-    await abCompare({ root, nodeBin, origin: { h1Port: h1Port!, h2Port: h2Port!, grpcPort: grpcPort! }, emit, startChild, firstJsonLine, cpuTicks, ticksPerSecond, wrk, h2load }, resolve(baseline));
+    await abCompare({ root, nodeBin, origin: { h1Port: h1Port!, h2Port: h2Port!, grpcPort: grpcPort! }, emit, startChild, firstJsonLine, cpuTicks, cpuTicksSplit, ticksPerSecond, wrk, h2load },
+      resolve(baseline));
     if (process.env.BENCH_AB_PAIRS === "0") return;
     // Then the paced sidecar pairs of both checkouts (paced-pair.ts), HTTP/1.1 (tracing off) and gRPC, taking
     // turns in every round, with their "proxy-paced-ab-summary" lines.
