@@ -1,11 +1,16 @@
-// h1-upstream-conn: one kept-alive HTTP/1.1 connection to an upstream endpoint, parsed by node's strict
-// llhttp binding (h1-parser, response mode). Runs one exchange at a time (no pipelining): writes the
-// request head (and body), parses the answer (1xx skipped, HEAD answers bodiless, close-delimited bodies
-// ended at EOF, trailers kept) and reports it to the exchange's sink. The connection is reusable only when
-// both sides finished cleanly and the peer allows keep-alive. Takes a connected socket; gives run()/abort.
-// Must not: start a second exchange before the first finished, or be reused after any framing doubt.
+// h1-upstream-conn: one kept-alive HTTP/1.1 connection to an upstream endpoint, its answers parsed by
+// Weft's own parser (own-parser, response mode) straight from the socket's reads (user-buffer-reads: once
+// connected, every read lands in the one shared read buffer and comes here, no Buffer or "data" event per
+// read; a socket without a native handle reads through "data" events). Runs one exchange at a time (no
+// pipelining): writes the request head (and body), parses the answer (1xx skipped, HEAD answers bodiless,
+// close-delimited bodies ended at EOF, trailers kept) and reports it to the exchange's sink. The
+// connection is reusable only when both sides finished cleanly and the peer allows keep-alive. Takes a
+// connected socket; gives run()/abort.
+// Must not: start a second exchange before the first finished, be reused after any framing doubt, or hand
+// the sink a view of the read buffer (the next read overwrites it: body chunks are copied out).
 import type { Socket } from "node:net";
-import { closeParser, newResponseParser, SocketReads, type LlhttpParser, type ParseError } from "../h1/h1-parser.ts";
+import { BODY, NO_BODY, OwnH1Parser, PAUSE, RESPONSE, type H1Events } from "../h1/own-parser.ts";
+import { UserBufferReads } from "../h1/user-buffer-reads.ts";
 
 /** Receives one exchange's answer. */
 export interface ResponseSink {
@@ -21,13 +26,21 @@ export interface ResponseSink {
 /** No fields (shared; frozen, so nothing can add to it). */
 const NO_FIELDS: string[] = Object.freeze([]) as unknown as string[];
 
-export class H1UpstreamConn {
+/** Upstream answers: 64 KiB of head at most (as the upstream pool always allowed); the field count is bound by that alone. */
+const LIMITS = { maxHeaderBytes: 64 * 1024, maxHeaderCount: 64 * 1024 };
+
+/** The parser's error as an Error (llhttp's shape: HPE_* code, reason, offset). */
+function parseError(p: OwnH1Parser): Error {
+  return Object.assign(new Error(`Parse Error: ${p.errorReason}`), { code: p.error, reason: p.errorReason, bytesParsed: p.errorOffset });
+}
+
+export class H1UpstreamConn implements H1Events {
   readonly socket: Socket;
   readonly key: string;
   /** Exchanges completed on this connection (0 ⇒ fresh). */
   served = 0;
   idleSince = 0;
-  private readonly parser: LlhttpParser;
+  private readonly parser: OwnH1Parser;
   private sink: ResponseSink | undefined;
   private answered = false;
   private informational = false;
@@ -35,39 +48,25 @@ export class H1UpstreamConn {
   private keepAlive = true;
   private requestDone = false;
   private responseDone = false;
-  /** Partial header lists of a long head, or trailer fields; undefined while there are none (most answers). */
-  private trailers: string[] | undefined;
   private closed = false;
-  private readonly reads: SocketReads;
+  /** Reading is stopped (pause(), not yet resume()). */
+  private readsPaused = false;
+  /** The shared read buffer's reads, once connected (undefined: "data" events). */
+  private reads: UserBufferReads | undefined;
   private readonly onRelease: (c: H1UpstreamConn, reusable: boolean) => void;
 
   constructor(socket: Socket, key: string, onRelease: (c: H1UpstreamConn, reusable: boolean) => void) {
     this.socket = socket;
     this.key = key;
     this.onRelease = onRelease;
-    this.parser = newResponseParser({
-      onHeadersPartial: (h) => {
-        (this.trailers ??= []).push(...h);
-      },
-      onHead: (_ma, _mi, raw, _m, _u, status, _msg, upgrade, keepAlive) => this.onHead(raw ?? this.takePartial(), status, upgrade, keepAlive),
-      onBody: (chunk) => {
-        if (this.sink !== undefined && !this.sink.data(chunk)) this.pause();
-      },
-      onMessageComplete: () => this.onComplete(),
-      onExecute: (ret) => {
-        if (typeof ret !== "number") this.die(ret);
-      },
-    });
-    this.reads = new SocketReads(this.parser, socket);
-    socket.on("data", this.onData);
+    this.parser = new OwnH1Parser(RESPONSE, LIMITS, this);
+    // Until consume() (and for a socket without a native handle): "data" events, each a Buffer of its own.
+    socket.on("data", (d: Buffer) => this.onRead(d, d.length));
     socket.on("end", () => {
       // EOF ends a close-delimited body; anywhere else it is a cut-short answer.
-      if (this.sink !== undefined) {
-        const r = this.parser.finish();
-        if (r !== undefined && typeof r !== "number") {
-          this.die(r);
-          return;
-        }
+      if (this.sink !== undefined && this.parser.finish() < 0) {
+        this.die(parseError(this.parser));
+        return;
       }
       this.die(Object.assign(new Error("upstream closed the connection"), { code: "ECONNRESET" }));
     });
@@ -75,14 +74,17 @@ export class H1UpstreamConn {
     socket.on("close", () => this.die(Object.assign(new Error("upstream connection closed"), { code: "ECONNRESET" })));
   }
 
-  private readonly onData = (d: Buffer): void => {
-    const r = this.parser.execute(d);
-    if (typeof r !== "number") this.die(r);
+  /** One read: buf[0, n), valid only during this call. */
+  private readonly onRead = (buf: Buffer, n: number): void => {
+    if (this.closed) return;
+    if (this.parser.execute(buf, n) < 0 && !this.closed) this.die(parseError(this.parser));
   };
 
-  /** Once connected: the parser reads straight from the socket handle (no JS "data" event per read). */
+  /** Once connected: reads land in the shared read buffer and come straight to the parser. */
   consume(): void {
-    if (!this.closed) this.reads.consume();
+    if (this.closed || this.reads !== undefined) return;
+    this.reads = UserBufferReads.attach(this.socket, this.onRead);
+    if (this.readsPaused) this.reads?.pause();
   }
 
   get busy(): boolean {
@@ -101,7 +103,6 @@ export class H1UpstreamConn {
     this.keepAlive = true;
     this.requestDone = false;
     this.responseDone = false;
-    this.trailers = undefined;
     // The previous answer's reader may have left the socket paused after its last chunk.
     this.resume();
     if (body === undefined || body.length === 0) {
@@ -135,11 +136,17 @@ export class H1UpstreamConn {
   }
 
   resume(): void {
-    if (!this.closed) this.reads.resume();
+    if (!this.readsPaused || this.closed) return;
+    this.readsPaused = false;
+    if (this.reads !== undefined) this.reads.resume();
+    else this.socket.resume();
   }
 
   pause(): void {
-    if (!this.closed) this.reads.pause();
+    if (this.readsPaused || this.closed) return;
+    this.readsPaused = true;
+    if (this.reads !== undefined) this.reads.pause();
+    else this.socket.pause();
   }
 
   /** Abandon the exchange: the connection cannot be trusted any more (the pool lets go of it). */
@@ -153,35 +160,44 @@ export class H1UpstreamConn {
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
-    this.reads.release();
     this.socket.destroy();
-    closeParser(this.parser);
   }
 
-  private takePartial(): string[] {
-    const t = this.trailers ?? NO_FIELDS;
-    this.trailers = undefined;
-    return t;
-  }
+  // ---- the parser's events (H1Events)
 
-  private onHead(raw: string[], status: number, upgrade: boolean, keepAlive: boolean): number {
+  onHead(p: OwnH1Parser): number {
+    const status = p.status;
     if (status >= 100 && status < 200 && status !== 101) {
       this.informational = true;
-      return 0;
+      return BODY;
     }
     const sink = this.sink;
-    if (sink === undefined || upgrade) {
+    if (sink === undefined || p.upgrade) {
       this.die(Object.assign(new Error("unexpected upstream answer"), { code: "HPE_UNEXPECTED" }));
-      return 0;
+      // Nothing after this head is parsed.
+      return PAUSE;
     }
     this.answered = true;
-    this.keepAlive = keepAlive;
-    sink.head(status, raw);
-    // 1 ⇒ the answer has no body (HEAD request): llhttp must not wait for one.
-    return this.headRequest ? 1 : 0;
+    // A 101 without Upgrade fields ends the parse of this connection (the stream switched): never reused.
+    this.keepAlive = p.keepAlive && status !== 101;
+    sink.head(status, p.headers);
+    // The answer to a HEAD request has no body, whatever its framing fields say.
+    return this.headRequest ? NO_BODY : BODY;
   }
 
-  private onComplete(): void {
+  /**
+   * Body bytes data[start, end), in the read buffer the next read overwrites: the sink gets a copy (it may
+   * hold the chunk — a write queued behind a slow client, a chunk held until a reader comes).
+   */
+  onBody(data: Buffer, start: number, end: number): void {
+    const sink = this.sink;
+    if (sink === undefined || end <= start) return;
+    const chunk = Buffer.allocUnsafe(end - start);
+    data.copy(chunk, 0, start, end);
+    if (!sink.data(chunk)) this.pause();
+  }
+
+  onComplete(p: OwnH1Parser): void {
     if (this.informational) {
       this.informational = false;
       return;
@@ -189,9 +205,8 @@ export class H1UpstreamConn {
     const sink = this.sink;
     if (sink === undefined) return;
     this.responseDone = true;
-    const t = this.takePartial();
     this.sink = undefined;
-    sink.end(t);
+    sink.end(p.trailers ?? NO_FIELDS);
     if (this.requestDone) this.release();
   }
 
@@ -202,7 +217,7 @@ export class H1UpstreamConn {
     this.onRelease(this, this.keepAlive && !this.closed && this.sink === undefined);
   }
 
-  private die(err: Error | ParseError): void {
+  private die(err: Error): void {
     const sink = this.sink;
     this.sink = undefined;
     const wasClosed = this.closed;
