@@ -1,7 +1,10 @@
-// h1-connection: one downstream HTTP/1.x connection. It runs node's strict llhttp parser
-// (h1-parser), reading straight from the socket handle when it has one, and turns requests into
-// H1Exchanges for the stack. Invariant: a request the stack received (and so may have forwarded) always
-// gets its answer on this connection, in request order, unless the client breaks the connection first.
+// h1-connection: one downstream HTTP/1.x connection. It runs Weft's own strict parser (h1/own-parser, the
+// grammar and refusals of node's strict llhttp), fed by user-buffer reads (h1/user-buffer-reads: every read
+// lands in one shared buffer, one JS call per read; a stream without a native handle feeds "data" events),
+// and turns requests into H1Exchanges for the stack. Invariant: a request the stack received (and so may have
+// forwarded) always gets its answer on this connection, in request order, unless the client breaks the
+// connection first. DATA SAFETY: a read's bytes are valid only while it is parsed; whatever outlives that —
+// body chunks (handed to the exchange), bytes after a held head, bytes after an upgrade's head — is copied.
 // It answers what node:http would: parse errors ⇒ 400 (431 for an oversized head) and close; HTTP/1.1
 // without Host ⇒ 400; HTTP/0.9 ⇒ 400, HTTP/2.0 in a request line ⇒ 505; `Expect: 100-continue` ⇒
 // 100 Continue, any other expectation ⇒ 417; WebSocket upgrades go to the upgrade handler with the bytes
@@ -15,13 +18,15 @@
 // whole request within requestTimeoutMs, no body byte for bodyIdleTimeoutMs ⇒ 408) and closes a
 // keep-alive connection idle past idleTimeoutMs; a client's EOF between requests closes it at once.
 // One sweep per front (h1-front) calls check(). Takes its owner (limits, handlers), a socket and the
-// bytes already read; gives start(), close(), destroy(), idle(), check().
-// Must not: parse leniently, answer out of order, drop the answer to a request it handed on, or keep a
-// connection whose request framing is unknown.
+// bytes already read (protocol detection; bytes the stream buffered after them are parsed next); gives
+// start(), close(), destroy(), idle(), check().
+// Must not: parse leniently, answer out of order, drop the answer to a request it handed on, keep a
+// connection whose request framing is unknown, or keep a reference into a read's buffer.
 import type { Duplex } from "node:stream";
 import { H1Exchange, type ExchangeHost } from "./h1-exchange.ts";
 import { headersOf } from "../h1/h1-headers.ts";
-import { callsOnComplete, closeParser, METHODS, newRequestParser, SocketReads, type LlhttpParser, type ParseError } from "../h1/h1-parser.ts";
+import { BODY, OwnH1Parser, PAUSE, REQUEST, type H1Events } from "../h1/own-parser.ts";
+import { UserBufferReads } from "../h1/user-buffer-reads.ts";
 import type { Limits } from "../limits.ts";
 import { isWebSocketUpgrade } from "./websocket-upgrade.ts";
 
@@ -39,12 +44,21 @@ export interface H1Owner {
   forget(c: H1Connection): boolean;
 }
 
-const IDLE = 0, HEAD = 1, BODY = 2, WAIT = 3;
+const IDLE = 0, HEAD = 1, BODY_PHASE = 2, WAIT = 3;
 const maxPipelined = 32;
-/** llhttp's HPE_PAUSED: returned from the head callback, it stops the parser right after that head. */
-const PAUSE = 21;
+/** Fields per head: llhttp has no bound; node:http's server keeps 2000 (the stack refuses past maxHeaderCount). */
+const maxHeaderFields = 2000;
+const EMPTY = Buffer.alloc(0);
 
-export class H1Connection implements ExchangeHost {
+/** A copy of data[start, end) (empty when there is nothing). */
+function copyOf(data: Buffer, start: number, end: number): Buffer {
+  if (start >= end) return EMPTY;
+  const out = Buffer.allocUnsafe(end - start);
+  data.copy(out, 0, start, end);
+  return out;
+}
+
+export class H1Connection implements ExchangeHost, H1Events {
   readonly remoteAddress: string | undefined;
   phase = HEAD;
   since = Date.now();
@@ -53,19 +67,15 @@ export class H1Connection implements ExchangeHost {
   private readonly front: H1Owner;
   private readonly socket: Duplex;
   private readonly tag: unknown;
-  private readonly parser: LlhttpParser;
-  private readonly reads: SocketReads;
-  private partial: string[] | undefined;
-  private partialUrl = "";
+  private readonly parser: OwnH1Parser;
+  /** User-buffer reads, or undefined while reads come as "data" events (no native handle, not started, handed off). */
+  private reads: UserBufferReads | undefined;
   private receiving: H1Exchange | undefined;
   private readonly queue: H1Exchange[] = [];
   private upgrading: H1Exchange | undefined;
-  /** A parsed head waiting for room in the queue (the parser is paused after it) and the bytes after it. */
+  /** A parsed head waiting for room in the queue (the parser is paused after it) and the bytes after it (copied). */
   private held: H1Exchange | undefined;
   private heldRest: Buffer | undefined;
-  /** The request being received offered an Upgrade we ignore: llhttp stops after it, parse on (reparse). */
-  private ignoredUpgrade = false;
-  private reparse = false;
   /** Parsing is over (a refusal, or bytes after a closing request): the queue finishes, then we close. */
   private stopped = false;
   /** A refusal to write once the queued answers are out. */
@@ -75,35 +85,20 @@ export class H1Connection implements ExchangeHost {
   private priStart = false;
   private headInRead = false;
   private gone = false;
-  private freed = false;
   /** Output written in the current tick, sent as one write (flushBatch). */
   private batch: Buffer[] | undefined;
   private batchBytes = 0;
   /** A flushBatch is scheduled (next tick). */
   private flushing = false;
-  /**
-   * The parser's message-complete callback, and whether node calls it: off while requests come complete at
-   * their head (most GETs), which have nothing to do at their end — one C++ to JS entry per request less.
-   */
-  private readonly complete = (): void => this.onMessageComplete();
-  private completeOn = true;
+  private readonly onRead = (buf: Buffer, n: number): void => this.feed(buf, n);
+  private readonly onData = (d: Buffer): void => this.feed(d, d.length);
 
   constructor(front: H1Owner, socket: Duplex, tag: unknown) {
     this.front = front;
     this.socket = socket;
     this.tag = tag;
     this.remoteAddress = (socket as { remoteAddress?: string }).remoteAddress;
-    this.parser = newRequestParser(front.limits.maxHeaderBytes, {
-      onHeadersPartial: (h, url) => {
-        (this.partial ??= []).push(...h);
-        this.partialUrl += url;
-      },
-      onHead: (major, minor, headers, method, url, _s, _m, upgrade, keepAlive) => this.onHead(major, minor, headers, method, url, upgrade, keepAlive),
-      onBody: (chunk) => this.onBody(chunk),
-      onMessageComplete: this.complete,
-      onExecute: (ret) => this.afterExecute(ret, undefined),
-    });
-    this.reads = new SocketReads(this.parser, socket);
+    this.parser = new OwnH1Parser(REQUEST, { maxHeaderBytes: front.limits.maxHeaderBytes, maxHeaderCount: maxHeaderFields }, this);
   }
 
   get draining(): boolean {
@@ -117,63 +112,63 @@ export class H1Connection implements ExchangeHost {
     s.on("drain", () => this.queue[0]?.drained());
     // A broken h2c preface ("PRI * HTTP/2.0" then something else) is not an HTTP/1.x client either.
     this.priStart = bytes.length >= 4 && bytes.toString("latin1", 0, 4) === "PRI ";
-    if (bytes.length > 0) this.afterExecute(this.parser.execute(bytes), bytes);
+    if (bytes.length > 0) this.feed(bytes, bytes.length);
+    // Bytes the stream buffered after the detection's (read before we took over) come next, unless an upgrade
+    // took the socket (they are its tunnel's then) or parsing stopped.
+    for (let b = this.gone || this.upgrading !== undefined || this.stopped ? null : (s.read() as Buffer | null); b !== null;
+      b = this.gone || this.upgrading !== undefined || this.stopped ? null : (s.read() as Buffer | null))
+    {
+      this.feed(b, b.length);
+    }
     if (this.gone || this.upgrading !== undefined) return;
-    // Bytes already buffered in the stream (read before we took over) go through "data"; new reads go
-    // straight from the handle to the parser when the socket has one.
-    s.on("data", (d: Buffer) => this.onData(d));
+    // New reads: into the shared buffer when the socket has a native handle, else "data" events.
+    this.reads = UserBufferReads.attach(s, this.onRead);
+    if (this.reads === undefined) s.on("data", this.onData);
     if (this.stopped || this.held !== undefined) {
-      s.pause();
+      this.pauseReading();
       return;
     }
-    this.reads.consume();
-    s.resume();
+    this.resumeReads();
   }
 
-  private onData(d: Buffer): void {
+  /** One read: data[0, n), valid only during this call. */
+  private feed(data: Buffer, n: number): void {
     if (this.upgrading !== undefined || this.gone || this.stopped) return;
     if (this.held !== undefined) {
-      this.heldRest = this.heldRest === undefined ? d : Buffer.concat([this.heldRest, d]);
+      const rest = copyOf(data, 0, n);
+      this.heldRest = this.heldRest === undefined ? rest : Buffer.concat([this.heldRest, rest]);
       return;
     }
-    this.afterExecute(this.parser.execute(d), d);
+    this.afterExecute(this.parser.execute(data, n), data, n);
   }
 
-  private onHead(major: number, minor: number, raw: string[] | undefined, methodIndex: number, url: string | undefined, upgrade: boolean, keepAlive: boolean): number {
-    if (raw === undefined) {
-      raw = this.partial ?? [];
-      this.partial = undefined;
-    }
-    if (url === undefined) {
-      url = this.partialUrl;
-      this.partialUrl = "";
-    }
+  onHead(p: OwnH1Parser): number {
+    const raw = p.headers;
+    const major = p.versionMajor;
     this.headInRead = true;
-    if (!this.completeOn) {
-      this.completeOn = true;
-      callsOnComplete(this.parser, this.complete);
-    }
     if (this.gone || this.stopped) return PAUSE;
     if (major !== 1) {
       this.reject(major === 0 ? "400 Bad Request" : "505 HTTP Version Not Supported", major === 0 ? "bad_request" : "unsupported_version");
       return PAUSE;
     }
     const headers = headersOf(raw);
-    const http11 = minor === 1;
-    const method = METHODS[methodIndex] ?? "GET";
+    const http11 = p.versionMinor === 1;
+    const method = p.method;
+    let upgrade = p.upgrade;
     if (upgrade) {
       if (method === "CONNECT") {
         this.reject("400 Bad Request", "bad_request");
         return PAUSE;
       }
-      // Only WebSocket is tunnelled; any other offer (h2c, …) is ignored and the request served as HTTP/1.1.
+      // Only WebSocket is tunnelled; any other offer (h2c, …) is ignored and the request served as HTTP/1.1:
+      // the parser parses on after it as after any request.
       if (!isWebSocketUpgrade(headers)) {
         upgrade = false;
-        this.ignoredUpgrade = true;
+        p.upgrade = false;
       }
     }
     const hasBody = headers["transfer-encoding"] !== undefined || (headers["content-length"] !== undefined && headers["content-length"] !== "0");
-    const ex = new H1Exchange(this, method, url, raw, headers, http11, keepAlive && !upgrade, hasBody && !upgrade);
+    const ex = new H1Exchange(this, method, p.url, raw, headers, http11, p.keepAlive && !upgrade, hasBody && !upgrade);
     if (http11 && headers.host === undefined) {
       this.reject("400 Bad Request", "bad_request");
       return PAUSE;
@@ -184,7 +179,7 @@ export class H1Connection implements ExchangeHost {
         return PAUSE;
       }
       this.upgrading = ex;
-      return 0;
+      return BODY;
     }
     const expect = headers.expect;
     if (expect !== undefined && expect.toLowerCase() !== "100-continue") {
@@ -194,16 +189,11 @@ export class H1Connection implements ExchangeHost {
     if (this.queue.length >= maxPipelined) {
       // Backpressure: hold this head, stop the parser after it and stop reading until an answer is done.
       this.held = ex;
-      this.reads.pause();
+      this.pauseReading();
       return PAUSE;
     }
     this.admit(ex);
-    // Complete at its head, admitted, nothing ignored: its end (right after this head) has nothing to do.
-    if (ex.requestComplete && !this.ignoredUpgrade && !this.gone) {
-      this.completeOn = false;
-      callsOnComplete(this.parser, null);
-    }
-    return 0;
+    return BODY;
   }
 
   /** Hand `ex` to the stack: it joins the queue of answers in request order. */
@@ -216,46 +206,38 @@ export class H1Connection implements ExchangeHost {
     if (this.phase === IDLE) this.since = Date.now();
     if (!ex.requestComplete) {
       this.receiving = ex;
-      this.phase = BODY;
+      this.phase = BODY_PHASE;
       this.bodyAt = Date.now();
     } else this.phase = WAIT;
     this.front.handlers.onRequest(ex, this.tag);
   }
 
-  private onBody(chunk: Buffer): void {
+  /** Body bytes data[start, end): copied (the read's buffer is reused), the copy goes to the exchange. */
+  onBody(data: Buffer, start: number, end: number): void {
     const rx = this.receiving;
     if (rx === undefined) return;
     this.bodyAt = Date.now();
-    if (!rx.pushBody(chunk)) this.pauseReading();
+    if (!rx.pushBody(copyOf(data, start, end))) this.pauseReading();
   }
 
-  private onMessageComplete(): void {
-    if (this.ignoredUpgrade) {
-      this.ignoredUpgrade = false;
-      this.reparse = true;
-    }
-    // Fields that came after the head are a chunked body's trailer section (llhttp flushes them as a
-    // partial header list before the end): they go with the body (request-trailers.ts), never into the
-    // next request's head.
-    const trailers = this.partial;
-    if (trailers !== undefined) {
-      this.partial = undefined;
-      this.partialUrl = "";
-    }
+  onComplete(p: OwnH1Parser): void {
+    // A chunked body's trailer fields go with the body (request-trailers.ts), never into the next request's head.
     const ex = this.receiving;
     this.receiving = undefined;
-    if (ex !== undefined) ex.endBody(trailers);
-    if (this.phase === BODY) this.phase = this.queue.length > 0 ? WAIT : IDLE;
+    if (ex !== undefined) ex.endBody(p.trailers);
+    if (this.phase === BODY_PHASE) this.phase = this.queue.length > 0 ? WAIT : IDLE;
     if (this.phase === IDLE) this.since = Date.now();
   }
 
-  private afterExecute(ret: number | ParseError, d: Buffer | undefined): void {
-    if (typeof ret !== "number") {
-      if (ret.code === "HPE_PAUSED") {
-        if (this.held !== undefined) this.heldRest = this.restOf(d, ret.bytesParsed ?? 0);
-        return;
-      }
-      this.parseFailed(ret);
+  /** After parsing data[0, end): `ret` bytes taken, or -1. */
+  private afterExecute(ret: number, data: Buffer, end: number): void {
+    const p = this.parser;
+    if (ret < 0) {
+      this.parseFailed(p.error);
+      return;
+    }
+    if (p.paused) {
+      if (this.held !== undefined) this.heldRest = copyOf(data, ret, end);
       return;
     }
     // Bytes taken while idle and no head completed in this read: a request has begun (headers timeout
@@ -265,35 +247,16 @@ export class H1Connection implements ExchangeHost {
       this.since = Date.now();
     }
     this.headInRead = false;
-    if (this.reparse) {
-      // The parser stops after a request that offered an Upgrade; the rest of this read is more requests.
-      this.reparse = false;
-      const rest = this.restOf(d, ret);
-      if (rest.length > 0 && !this.gone && !this.stopped) this.afterExecute(this.parser.execute(rest), rest);
-      return;
-    }
     const ex = this.upgrading;
     if (ex === undefined || this.gone) return;
-    const head = this.restOf(d, ret);
-    this.reads.release();
-    this.socket.removeAllListeners("data");
+    const head = copyOf(data, ret, end);
+    this.handBack();
     this.front.forget(this);
-    closeParser(this.parser);
     this.front.handlers.onUpgrade(ex, this.socket, head, this.tag);
   }
 
-  /**
-   * A copy of the bytes from `at` of what the parser just executed: `d` when we called execute ourselves,
-   * else the parser's own buffer (a native read from the handle).
-   */
-  private restOf(d: Buffer | undefined, at: number): Buffer {
-    const buf = d ?? (this.reads.consumed ? this.parser.getCurrentBuffer() : undefined);
-    return buf === undefined || at >= buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(at));
-  }
-
-  private parseFailed(err: ParseError): void {
+  private parseFailed(code: string): void {
     if (this.gone) return;
-    const code = err.code;
     // Bytes after a request that closes the connection: ignored, as nginx does; the answers still go out.
     if (code === "HPE_CLOSED_CONNECTION") {
       this.stop();
@@ -325,7 +288,7 @@ export class H1Connection implements ExchangeHost {
   /** No more parsing on this connection: reads stop; the queued requests still get their answers. */
   private stop(): void {
     this.stopped = true;
-    this.reads.pause();
+    this.pauseReading();
   }
 
   /**
@@ -359,7 +322,6 @@ export class H1Connection implements ExchangeHost {
     this.flushBatch();
     this.gone = true;
     this.front.forget(this);
-    this.reads.release();
     s.end(text, "latin1");
     setTimeout(() => s.destroy(), 1000).unref();
   }
@@ -445,19 +407,39 @@ export class H1Connection implements ExchangeHost {
     this.heldRest = undefined;
     this.admit(ex);
     this.parser.resume();
-    if (rest !== undefined && rest.length > 0 && !this.gone && !this.stopped) this.afterExecute(this.parser.execute(rest), rest);
+    if (rest !== undefined && rest.length > 0 && !this.gone && !this.stopped) this.afterExecute(this.parser.execute(rest), rest, rest.length);
     if (!this.gone && !this.stopped && this.held === undefined) this.resumeReading();
   };
 
   pauseReading(): void {
-    this.reads.pause();
+    const r = this.reads;
+    if (r !== undefined) r.pause();
+    else this.socket.pause();
   }
 
   resumeReading(): void {
     if (this.gone || this.stopped || this.held !== undefined) return;
     // Time spent paused for backpressure is not the client's idleness.
-    if (this.receiving !== undefined && this.reads.paused) this.bodyAt = Date.now();
-    this.reads.resume();
+    if (this.receiving !== undefined && this.readsPaused()) this.bodyAt = Date.now();
+    this.resumeReads();
+  }
+
+  private resumeReads(): void {
+    const r = this.reads;
+    if (r !== undefined) r.resume();
+    else if (this.socket.isPaused()) this.socket.resume();
+  }
+
+  private readsPaused(): boolean {
+    const r = this.reads;
+    return r !== undefined ? r.paused : this.socket.isPaused();
+  }
+
+  /** The socket goes to the upgrade handler: later reads are the stream's "data" events (copies) again. */
+  private handBack(): void {
+    this.reads?.release();
+    this.reads = undefined;
+    this.socket.off("data", this.onData);
   }
 
   /** Graceful close after the current output (keep-alive refused). */
@@ -466,7 +448,6 @@ export class H1Connection implements ExchangeHost {
     this.flushBatch();
     this.gone = true;
     this.front.forget(this);
-    this.reads.release();
     this.socket.end();
     const s = this.socket;
     setTimeout(() => s.destroy(), 5000).unref();
@@ -480,7 +461,7 @@ export class H1Connection implements ExchangeHost {
   }
 
   idle(): boolean {
-    return this.queue.length === 0 && this.receiving === undefined && this.phase !== BODY;
+    return this.queue.length === 0 && this.receiving === undefined && this.phase !== BODY_PHASE;
   }
 
   /** Sweep: slowloris, body idle and idle-connection bounds. */
@@ -490,16 +471,15 @@ export class H1Connection implements ExchangeHost {
       if (age > limits.idleTimeoutMs) this.close();
     } else if (this.phase === HEAD && this.receiving === undefined) {
       if (age > limits.headersTimeoutMs) this.reject("408 Request Timeout", "request_timeout");
-    } else if (this.phase === BODY) {
+    } else if (this.phase === BODY_PHASE) {
       if (age > limits.requestTimeoutMs) this.reject("408 Request Timeout", "request_timeout");
-      else if (now - this.bodyAt > limits.bodyIdleTimeoutMs && !this.reads.paused) this.reject("408 Request Timeout", "body_timeout");
+      else if (now - this.bodyAt > limits.bodyIdleTimeoutMs && !this.readsPaused()) this.reject("408 Request Timeout", "body_timeout");
     }
   }
 
   private onClosed(): void {
     this.front.forget(this);
     this.gone = true;
-    this.reads.release();
     this.held = undefined;
     this.heldRest = undefined;
     const pending = this.queue.splice(0);
@@ -507,9 +487,5 @@ export class H1Connection implements ExchangeHost {
     this.receiving = undefined;
     for (const ex of pending) ex.closed(true);
     if (rx !== undefined && !pending.includes(rx)) rx.closed(true);
-    if (!this.freed) {
-      this.freed = true;
-      closeParser(this.parser);
-    }
   }
 }
