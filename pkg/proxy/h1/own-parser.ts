@@ -1,5 +1,5 @@
-// own-parser: a strict, incremental HTTP/1.1 message parser in plain TS (candidate replacement of node's
-// llhttp binding, h1-parser.ts; not wired into the proxy). It reads requests or responses from reads
+// own-parser: a strict, incremental HTTP/1.1 message parser in plain TS, in place of node's llhttp binding
+// (h1-parser.ts) on both sides (front/h1-connection, upstream/h1-upstream-conn). It reads requests or responses from reads
 // split anywhere, byte by byte as llhttp's state machine does (runs of target, name and value bytes in
 // tight loops), and accepts and refuses what node's strict llhttp does: the same request-line and
 // status-line grammar, token names, field-value bytes (no CTL, DEL, bare CR or LF, no obs-fold),
