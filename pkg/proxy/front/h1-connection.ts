@@ -115,11 +115,7 @@ export class H1Connection implements ExchangeHost, H1Events {
     if (bytes.length > 0) this.feed(bytes, bytes.length);
     // Bytes the stream buffered after the detection's (read before we took over) come next, unless an upgrade
     // took the socket (they are its tunnel's then) or parsing stopped.
-    for (let b = this.gone || this.upgrading !== undefined || this.stopped ? null : (s.read() as Buffer | null); b !== null;
-      b = this.gone || this.upgrading !== undefined || this.stopped ? null : (s.read() as Buffer | null))
-    {
-      this.feed(b, b.length);
-    }
+    for (let b = this.buffered(); b !== null; b = this.buffered()) this.feed(b, b.length);
     if (this.gone || this.upgrading !== undefined) return;
     // New reads: into the shared buffer when the socket has a native handle, else "data" events.
     this.reads = UserBufferReads.attach(s, this.onRead);
@@ -129,6 +125,11 @@ export class H1Connection implements ExchangeHost, H1Events {
       return;
     }
     this.resumeReads();
+  }
+
+  /** What the stream buffered before start() took over, while parsing goes on here. */
+  private buffered(): Buffer | null {
+    return this.gone || this.upgrading !== undefined || this.stopped ? null : (this.socket.read() as Buffer | null);
   }
 
   /** One read: data[0, n), valid only during this call. */
