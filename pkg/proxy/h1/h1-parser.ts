@@ -1,7 +1,7 @@
 // h1-parser: node's own llhttp binding (the strict parser node:http runs), reached through the
-// `_http_common` module, the one place Weft touches it. The downstream HTTP/1.x front (h1-connection)
-// drives it directly so a request costs no IncomingMessage/ServerResponse streams, and so the parser can
-// read straight from the socket handle (`consume`), without a JS "data" event per read.
+// `_http_common` module. The proxy no longer runs it: both HTTP/1.1 sides parse with Weft's own parser
+// (own-parser.ts). It stays as the reference the own parser is checked against (the differential tests,
+// test/support/h1-llhttp-trace.ts) and as the llhttp floor of the benchmarks (bench-llhttp-minimal*.ts).
 // Strictness is node:http's default (no lenient flags): CL+TE, differing duplicate Content-Length, obs-fold,
 // bad bytes, bad chunk sizes and bad Transfer-Encoding are parse errors (HPE_* codes).
 // Takes parse limits and callbacks; gives a parser (callsOnComplete switches its message-complete callback
