@@ -5,7 +5,7 @@
 // a pooled, kept-alive mTLS connection (client certificate, server verified against the CA) to "inbound", a
 // TLS server requiring client certificates that passes each request to the origin over pooled plain
 // connections. Every socket, TLS or not, reads into one reused buffer (`onread` for dialled ones, the same
-// slots for accepted ones: h1-own/user-buffer-reads.ts); one write per message. No routing, hygiene,
+// slots for accepted ones: pkg/proxy/h1/user-buffer-reads.ts); one write per message. No routing, hygiene,
 // identity check, metrics, retries or rescue: what the llhttp floor pair does, parsed differently.
 // Args: <config.json> with {role, port (origin port for inbound, inbound's port for outbound), keyPem,
 // certPem, caPem} (the same file as bench-llhttp-minimal-pair.ts). Prints {"port":…, "pid":…}; exits on
@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import { connect as netConnect, createServer, type AddressInfo, type Socket } from "node:net";
 import { connect as tlsConnect, createServer as createTlsServer, type ConnectionOptions } from "node:tls";
 import { passThrough } from "./h1-own/pass-through.ts";
-import { userBufferReads } from "./h1-own/user-buffer-reads.ts";
+import { UserBufferReads } from "../../pkg/proxy/h1/user-buffer-reads.ts";
 
 interface Config {
   role: "inbound" | "outbound";
@@ -42,7 +42,7 @@ const serve = passThrough({
 
 function accept(sock: Socket): void {
   const feed = serve(sock);
-  userBufferReads(sock, readBuf, (n) => feed(readBuf, 0, n));
+  UserBufferReads.attach(sock, (buf, n) => feed(buf, 0, n));
 }
 
 const server = cfg.role === "inbound"

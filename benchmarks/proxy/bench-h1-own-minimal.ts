@@ -5,12 +5,12 @@
 // instead of by node's llhttp binding, to measure what own parsing could save before anyone commits to it
 // (issue #18 goal 3; scenario "h1-own-minimal", BENCH_ONLY=h1-own-minimal:http1).
 // Reads: both sides into one reused buffer (the upstream socket through net.connect's `onread`, the accepted
-// one through the same slots, h1-own/user-buffer-reads.ts): one JS call per read, no Buffer per read, no
+// one through the same slots, pkg/proxy/h1/user-buffer-reads.ts, as the proxy reads): one JS call per read, no Buffer per read, no
 // "data" event. H1OWN_READS=data reads both through "data" events instead (measured slower: docs/proxy.md).
 // Args: <originPort>. Prints {"port":…, "pid":…}; exits on SIGTERM. Loopback only.
 import { connect, createServer, type AddressInfo } from "node:net";
 import { passThrough } from "./h1-own/pass-through.ts";
-import { userBufferReads } from "./h1-own/user-buffer-reads.ts";
+import { UserBufferReads } from "../../pkg/proxy/h1/user-buffer-reads.ts";
 
 const target = Number(process.argv[2]);
 const viaData = process.env.H1OWN_READS === "data";
@@ -31,7 +31,7 @@ const serve = passThrough({
 const server = createServer({ noDelay: true }, (sock) => {
   const feed = serve(sock);
   if (viaData) sock.on("data", (d: Buffer) => feed(d, 0, d.length));
-  else userBufferReads(sock, readBuf, (n) => feed(readBuf, 0, n));
+  else UserBufferReads.attach(sock, (buf, n) => feed(buf, 0, n));
 });
 await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
 process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port, pid: process.pid })}\n`);

@@ -10,7 +10,7 @@ import { connect, createServer as netServer, type AddressInfo, type Server as Ne
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BodyScan, parseHead } from "../../benchmarks/proxy/h1-own/h1-scan.ts";
 import { passThrough } from "../../benchmarks/proxy/h1-own/pass-through.ts";
-import { userBufferReads } from "../../benchmarks/proxy/h1-own/user-buffer-reads.ts";
+import { UserBufferReads } from "../../pkg/proxy/h1/user-buffer-reads.ts";
 
 const bytes = (s: string) => Buffer.from(s, "latin1");
 
@@ -100,7 +100,7 @@ describe("h1-own prototype: pass-through", () => {
     });
     front = netServer((sock) => {
       const feed = serve(sock);
-      userBufferReads(sock, readBuf, (n) => feed(readBuf, 0, n));
+      UserBufferReads.attach(sock, (buf, n) => feed(buf, 0, n));
     });
     await new Promise<void>((r) => front.listen(0, "127.0.0.1", r));
     port = (front.address() as AddressInfo).port;
