@@ -15,6 +15,11 @@ export interface Downstream {
   readonly remoteAddress: string | undefined;
   /** The request carries a body (h1: Content-Length > 0 or chunked; h2: no END_STREAM on HEADERS). */
   hasBody(): boolean;
+  /**
+   * The request's whole body as one Buffer when all of it came with the head (h2 on own framing: a gRPC
+   * unary call, usually) and `body` was not read; undefined otherwise. The caller then reads no `body`.
+   */
+  wholeBody?(): Buffer | undefined;
   /** Status answered (HTTP status; for gRPC trailers-only the grpc-status); 0 until answered. */
   readonly status: number;
   /** Response body bytes written. */

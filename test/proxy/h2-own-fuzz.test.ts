@@ -137,6 +137,10 @@ const handler: H2ServerHandler = {
     s.conn.respond(s, [":status", "200"], false);
     s.conn.write(s, Buffer.from("ok"), 0, 2, end);
   },
+  onWholeRequest(s, _f, _n, body) {
+    s.conn.respond(s, [":status", "200"], false);
+    s.conn.write(s, body, 0, body.length, true);
+  },
   onData(s, buf, start, end, endStream) {
     s.conn.write(s, buf, start, end, endStream);
   },
@@ -224,7 +228,11 @@ describe("own h2 framing fuzz: frames and the server connection", () => {
   it("the unmutated sequence is served (the property's base case is valid)", () => {
     const sock = new FakeSocket();
     let requests = 0;
-    const conn = new H2ServerConn(sock as unknown as Socket, { ...handler, onRequest: (s, f, e, n) => (requests++, handler.onRequest(s, f, e, n)) }, limits);
+    const conn = new H2ServerConn(sock as unknown as Socket, {
+      ...handler,
+      onRequest: (s, f, e, n) => (requests++, handler.onRequest(s, f, e, n)),
+      onWholeRequest: (s, f, n, b) => (requests++, handler.onWholeRequest!(s, f, n, b)),
+    }, limits);
     sock.emit("data", Buffer.concat([PREFACE, ...validFrames()]));
     conn.flush();
     expect(conn.errorCode).toBe(-1);

@@ -1,6 +1,7 @@
 // h2-own-server: a small h2c server on Weft's own HTTP/2 framing (pkg/proxy/h2) for conformance and
 // hostile-input tests — GET (and any request without a body) is answered 200 with a short body once the
-// request ends, a request with a body gets it echoed back (streamed as it arrives; the request's receive
+// request ends, a request with a body gets it echoed back (in one piece when it came whole with its head,
+// onWholeRequest; else streamed as it arrives; the request's receive
 // window reopens only as its echo leaves, so a peer that does not read holds at most one window a stream). Counts requests
 // answered and keeps every live connection so tests can look at them.
 // Takes optional limits; gives the port, the connections and a close function. Runs in-process or, as a
@@ -37,6 +38,11 @@ export async function startOwnH2Server(limits?: Partial<H2Limits>): Promise<OwnH
         s.autoConsume = false;
         s.data = 0;
       }
+    },
+    onWholeRequest(s, _fields, _never, body) {
+      // The body came whole with the head: echoed, and the answer ends with it.
+      answer(s, true);
+      s.conn.write(s, body, 0, body.length, true);
     },
     onData(s, buf, start, end, endStream) {
       answer(s, true);

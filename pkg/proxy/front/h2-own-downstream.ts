@@ -4,6 +4,8 @@
 // trailers, if it had any, to the upstream (request-trailers.ts); the answer goes out as
 // HEADERS (:status first), DATA within the send windows (write() gives false while a window is shut or the
 // connection holds its session memory; onDrain runs once it opens), and trailers (gRPC) or trailers-only.
+// A body that came whole with the head (a gRPC unary call) is also offered as one Buffer (wholeBody()), so
+// the stack can send it on without a stream.
 // Fields the client sent never-indexed are listed under node's `sensitiveHeaders` on the request headers, as
 // node lists them (the stack carries that list on); answer fields listed there go out never-indexed.
 // Takes the stream, its request fields and the client's address; gives head/write/end/trailers-only/reset
@@ -79,18 +81,32 @@ export class H2OwnDownstream extends ExchangeBase implements Downstream {
   /** head() said trailers may follow: only then does end() send the ones it is given (as node's waitForTrailers). */
   private trailersWanted = false;
 
-  constructor(s: H2ServerStream, fields: string[], never: string[] | null, endStream: boolean, remoteAddress: string | undefined) {
+  /** The request's body when it came whole with its head (server-conn.ts' onWholeRequest), until the body stream is made. */
+  private whole: Buffer | undefined;
+
+  constructor(s: H2ServerStream, fields: string[], never: string[] | null, endStream: boolean, remoteAddress: string | undefined, whole?: Buffer) {
     const headers = headersOf(fields, never);
     super(s.head.method, s.head.path, headers, fields, remoteAddress);
     this.s = s;
     this.endAfterHeaders = endStream;
+    if (whole !== undefined) {
+      this.whole = whole;
+      if (whole.length > 0) this.early = [whole];
+      this.earlyEnd = true;
+    }
     s.autoConsume = false;
     s.data = this;
+  }
+
+  /** The whole body as one Buffer when it came with the head (then no body stream is needed), else undefined. */
+  wholeBody(): Buffer | undefined {
+    return this.bodyStream === undefined ? this.whole : undefined;
   }
 
   get body(): Readable {
     let b = this.bodyStream;
     if (b !== undefined) return b;
+    this.whole = undefined;
     b = this.bodyStream = new OwnBody(this.s);
     if (this.endAfterHeaders) b.push(null);
     else {

@@ -5,7 +5,8 @@
 // timeout (headersTimeoutMs) and the SETTINGS ACK timeout (headersTimeoutMs too: GOAWAY SETTINGS_TIMEOUT),
 // all kept by the server connection's sweep, and close() / destroy() for the
 // engine's drain (graceful GOAWAY: the open streams are answered, then the socket closes).
-// Each request becomes an H2OwnDownstream (h2-own-downstream.ts) handed to the stream handler.
+// Each request becomes an H2OwnDownstream (h2-own-downstream.ts) handed to the stream handler; one whose
+// body came whole with its head (a gRPC unary call) comes with that body (onWholeRequest).
 // Takes limits and the stream handler; gives serve(socket, tag) per connection. Must not: listen on a port,
 // or let a peer's bytes throw out of a socket callback (the server connection catches them).
 import type { Socket } from "node:net";
@@ -34,6 +35,10 @@ class OwnConn implements H2ServerHandler {
 
   onRequest(s: H2ServerStream, fields: string[], endStream: boolean, never: string[] | null): void {
     const down = new H2OwnDownstream(s, fields, never, endStream, this.remoteAddress);
+    this.front.onStream(down, this.tag);
+  }
+  onWholeRequest(s: H2ServerStream, fields: string[], never: string[] | null, body: Buffer): void {
+    const down = new H2OwnDownstream(s, fields, never, false, this.remoteAddress, body);
     this.front.onStream(down, this.tag);
   }
   onData(s: H2ServerStream, buf: Buffer, start: number, end: number, endStream: boolean): void {

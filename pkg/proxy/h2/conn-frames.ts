@@ -53,6 +53,16 @@ export abstract class H2ConnFrames<S extends H2CoreStream, L extends H2ConnLimit
   protected goawaySent = false;
   /** The highest stream id the peer opened (a server's; stays 0 on a client): our GOAWAY's last stream id. */
   protected lastPeerId = 0;
+  /**
+   * A stream whose opening the side holds back while the rest of this read comes in (server-conn.ts: a request
+   * whose body may arrive whole with its head); 0: none. Any frame but that stream's DATA, and the read's end,
+   * give it over first (releaseHeld), so frames reach the handler in the order they came.
+   */
+  protected heldId = 0;
+  /** Gives the held stream over (heldId is 0 after). */
+  protected releaseHeld(): void {
+    this.heldId = 0;
+  }
   /** Why the connection ended with an error we raised (its GOAWAY code), for tests and logs. */
   errorCode = -1;
 
@@ -113,16 +123,39 @@ export abstract class H2ConnFrames<S extends H2CoreStream, L extends H2ConnLimit
       const id = ((buf[p + 5]! & 0x7f) << 24) | (buf[p + 6]! << 16) | (buf[p + 7]! << 8) | buf[p + 8]!;
       const start = p + FRAME_HEADER;
       p = start + len;
+      const type = buf[start - 6]!;
+      // A stream held back is given over before any frame but its own DATA.
+      if (this.heldId !== 0 && (type !== DATA || id !== this.heldId) && (this.release() || this.destroyed)) return;
       try {
-        this.frame(buf[start - 6]!, buf[start - 5]!, id, buf, start, p);
+        this.frame(type, buf[start - 5]!, id, buf, start, p);
       } catch (e) {
-        if (e instanceof H2StreamError) this.streamError(e.id, e.code, e.message);
-        else if (e instanceof H2ConnectionError) return this.fail(e.code, e.message);
-        else return this.fail(INTERNAL_ERROR, "internal error");
+        if (this.caught(e)) return;
       }
     }
+    if (this.heldId !== 0 && !this.destroyed && this.release()) return;
     if (p < buf.length && !this.destroyed) this.rest = Buffer.from(buf.subarray(p));
     if (this.pauseAfterRead && this.socket.writableLength + this.w.pending > this.limits.maxSessionMemory) this.pauseReading();
+  }
+
+  /** releaseHeld(), what it raises caught as a frame's errors are (true: stop reading). */
+  private release(): boolean {
+    try {
+      this.releaseHeld();
+      return false;
+    } catch (e) {
+      return this.caught(e);
+    }
+  }
+
+  /** An error raised while reading: a stream error resets its stream; anything else ends the connection (true: stop reading). */
+  private caught(e: unknown): boolean {
+    if (e instanceof H2StreamError) {
+      this.streamError(e.id, e.code, e.message);
+      return false;
+    }
+    if (e instanceof H2ConnectionError) this.fail(e.code, e.message);
+    else this.fail(INTERNAL_ERROR, "internal error");
+    return true;
   }
 
   private frame(type: number, flags: number, id: number, buf: Buffer, start: number, end: number): void {

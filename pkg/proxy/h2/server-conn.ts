@@ -6,7 +6,9 @@
 // ago ignored), a timeout on the peer's ACK of our SETTINGS, GOAWAY (graceful: close() answers the streams
 // already open), RST_STREAM, receive windows that reopen as a stream's data is consumed, request field
 // validation (fields.ts) and content-length vs DATA, and the server's limits of limits.ts (concurrent
-// streams, reset rate, rejected and invalid streams, idle and SETTINGS timeouts).
+// streams, reset rate, rejected and invalid streams, idle and SETTINGS timeouts). For a handler with
+// onWholeRequest, a request with a body is held back while the rest of its read comes in, so one whose body
+// ends there (a gRPC unary call) reaches it whole in one call: no body stream, no DATA callbacks.
 // Takes a socket, limits and a handler; gives streams and the calls to answer on them. Must not: let a
 // peer's bytes throw out of a socket callback, hold more than the limits allow, or open streams itself.
 import type { Socket } from "node:net";
@@ -59,6 +61,15 @@ export class H2ServerStream extends H2CoreStream {
 export interface H2ServerHandler {
   /** A request's header list (validated; fields flat [name, value, …] including the pseudo-fields); `never`: the names the peer sent never-indexed. */
   onRequest(s: H2ServerStream, fields: string[], endStream: boolean, never: string[] | null): void;
+  /**
+   * Optional: a request whose body came whole in the same read as its head (HEADERS, then DATA up to
+   * END_STREAM; a gRPC unary call's usual arrival), in one call: `body` is the handler's own copy, no onData
+   * follows and the request is over (no trailers). With this method a request with a body reaches the handler
+   * once the read it arrived in is taken in (or a frame that is not its DATA comes first); one whose body
+   * did not end in that read comes as onRequest, its DATA so far as one onData. Without it: onRequest at
+   * the HEADERS, as they come.
+   */
+  onWholeRequest?(s: H2ServerStream, fields: string[], never: string[] | null, body: Buffer): void;
   /** DATA payload buf[start, end): valid only during the call. */
   onData(s: H2ServerStream, buf: Buffer, start: number, end: number, endStream: boolean): void;
   /** Trailers (validated), which end the request. */
@@ -88,6 +99,7 @@ function trailerLength(id: number, fields: readonly string[], headLength: number
  * its ring slot went to a later stream, so how it closed is not known any more.
  */
 const NEVER_OPENED = 4, FORGOTTEN = 5;
+const EMPTY_BODY: Buffer = Buffer.alloc(0);
 /** Closed streams remembered, in a ring by id (slot (id >> 1) % CLOSED_MEMORY, ids only growing in a slot). */
 const CLOSED_MEMORY = 1024;
 
@@ -106,6 +118,11 @@ export class H2ServerConn extends H2ConnFrames<H2ServerStream, H2Limits> {
   private invalid = 0;
   /** The sweep's clock when the last stream closed (or the connection opened). */
   private idleSince = sweepClock;
+  /** The request held back (heldId, conn-frames.ts; onWholeRequest): its stream, fields, never-indexed names, and its DATA so far (a copy). */
+  private heldStream: H2ServerStream | null = null;
+  private heldFields: string[] | null = null;
+  private heldNever: string[] | null = null;
+  private heldBody: Buffer | null = null;
   /** Our SETTINGS not acknowledged yet (sent when the connection opened, at idleSince's first value). */
   private settingsUnacked = true;
   private settingsSince = sweepClock;
@@ -311,10 +328,50 @@ export class H2ServerConn extends H2ConnFrames<H2ServerStream, H2Limits> {
     s.received += e - st;
     const cl = s.head.contentLength;
     if (cl >= 0 && (s.received > cl || (endStream && s.received !== cl))) throw new H2StreamError(id, PROTOCOL_ERROR, "content-length mismatch");
+    if (s === this.heldStream) {
+      // Held with its request: its window reopens once the handler has it (releaseHeld), padding at once.
+      if (endStream) s.remoteEnded = true;
+      else this.consume(s, len - (e - st));
+      if (e > st) this.hold(buf, st, e);
+      return;
+    }
     if (endStream) s.remoteEnded = true;
     else this.consume(s, s.autoConsume ? len : len - (e - st)); // padding is consumed at once
     this.h.onData(s, buf, st, e, endStream);
     if (endStream && s.localEnded) this.closeStream(s, CLOSED_ENDED);
+  }
+
+  /** DATA bytes of the held request, copied (the read's buffer is not ours past the read). */
+  private hold(buf: Buffer, st: number, e: number): void {
+    const prior = this.heldBody;
+    const c = Buffer.allocUnsafe((prior?.length ?? 0) + e - st);
+    let at = 0;
+    if (prior !== null) at = prior.copy(c, 0);
+    buf.copy(c, at, st, e);
+    this.heldBody = c;
+  }
+
+  /**
+   * The held request goes to the handler: whole (onWholeRequest) when its body ended in the read, else as
+   * onRequest and its DATA so far; nothing when the stream was reset or the connection ended meanwhile.
+   */
+  protected override releaseHeld(): void {
+    const s = this.heldStream!;
+    const fields = this.heldFields!;
+    const never = this.heldNever;
+    const body = this.heldBody;
+    this.heldId = 0;
+    this.heldStream =
+      this.heldFields =
+      this.heldNever =
+      this.heldBody =
+        null;
+    if (this.destroyed || this.streams.get(s.id) !== s) return;
+    if (s.remoteEnded) return this.h.onWholeRequest!(s, fields, never, body ?? EMPTY_BODY);
+    this.h.onRequest(s, fields, false, never);
+    if (body === null || this.destroyed || this.streams.get(s.id) !== s) return;
+    if (s.autoConsume) this.consume(s, body.length);
+    this.h.onData(s, body, 0, body.length, false);
   }
 
   protected onHeaderBlock(id: number, buf: Buffer, start: number, end: number, endStream: boolean, selfDependent: boolean): void {
@@ -365,6 +422,14 @@ export class H2ServerConn extends H2ConnFrames<H2ServerStream, H2Limits> {
     const fresh = new H2ServerStream(this, id, head, this.peerInitialWindow, this.limits.initialWindowSize);
     this.streams.set(id, fresh);
     fresh.remoteEnded = endStream;
+    if (!endStream && this.h.onWholeRequest !== undefined) {
+      // Held while the rest of this read comes in: its body may be here whole (releaseHeld).
+      this.heldId = id;
+      this.heldStream = fresh;
+      this.heldFields = fields;
+      this.heldNever = never;
+      return;
+    }
     this.h.onRequest(fresh, fields, endStream, never);
   }
 
@@ -385,6 +450,12 @@ export class H2ServerConn extends H2ConnFrames<H2ServerStream, H2Limits> {
   /** The socket closed: every open stream is reset for the handler. */
   protected gone(): void {
     untrack(this);
+    this.heldId = 0;
+    this.heldStream =
+      this.heldFields =
+      this.heldNever =
+      this.heldBody =
+        null;
     if (this.streams.size === 0 && this.destroyed) return;
     this.destroyed = true;
     const open = [...this.streams.values()];

@@ -1,6 +1,7 @@
 // request-body-layer: the request body the layers below send. When a retry or a mirror may replay it (the
 // stack says so when it is composed), a non-gRPC body up to `replayBufferBytes` is buffered (a longer one
-// streams, and is then neither retried nor mirrored); otherwise it streams as it comes. A streamed body
+// streams, and is then neither retried nor mirrored); otherwise it streams as it comes — but a gRPC call's
+// body that came whole with its head (Downstream.wholeBody) goes on as that Buffer when nothing replays it. A streamed body
 // that breaks off (the client went, its framing broke) stops the attempt and resets an answer already
 // under way (it cannot be completed honestly); one past maxBodyBytes is answered 413.
 // Takes the limits, whether to buffer for replay, and the next Exchange; gives an Exchange.
@@ -21,7 +22,13 @@ export function requestBodyLayer(limits: Limits, replay: boolean, next: Exchange
   return (req, to) => {
     const down = req.down;
     if (!down.hasBody()) return go(req, undefined, to);
-    if (!replay || req.grpc) return go(req, down.body, to);
+    if (!replay || req.grpc) {
+      // A gRPC call's body that came whole with its head goes on as a Buffer (no stream, no listeners) when
+      // nothing replays it (a buffered body would make a gRPC call retryable) and it is within maxBodyBytes.
+      const whole = req.grpc && !replay ? down.wholeBody?.() : undefined;
+      if (whole !== undefined && (limits.maxBodyBytes === undefined || whole.length <= limits.maxBodyBytes)) return go(req, whole, to);
+      return go(req, down.body, to);
+    }
     bufferBody(down.body, limits.replayBufferBytes, limits.maxBodyBytes).then((body) => go(req, body, to), (e: unknown) => to.fail(e));
   };
 }

@@ -119,6 +119,29 @@ describe("request body layer", () => {
     expect(Buffer.isBuffer(next.calls[3]!.body)).toBe(false);
   });
 
+  it("a gRPC call's body that came whole with its head goes up as that Buffer when nothing replays it (within maxBodyBytes); else it streams", async () => {
+    const grpc = { headers: { host: "h", "content-type": "application/grpc" } };
+    const whole = (text: string, extra: Parameters<typeof requestOf>[0] = grpc) => {
+      const req = requestOf({ withBody: true, ...extra });
+      const down = fakeOf(req) as ReturnType<typeof fakeOf> & { wholeBody(): Buffer | undefined };
+      down.wholeBody = () => Buffer.from(text);
+      (down.body as import("node:stream").PassThrough).end(text);
+      return req;
+    };
+    const next = scripted<void>(undefined, undefined, undefined, undefined);
+    await requestBodyLayer(limits, false, next)(whole("12"));
+    expect(next.calls[0]!.body).toEqual(Buffer.from("12"));
+    // Replay composed (a retry or mirror): a gRPC body streams as before, whole or not.
+    await requestBodyLayer(limits, true, next)(whole("12"));
+    expect(Buffer.isBuffer(next.calls[1]!.body)).toBe(false);
+    // Not gRPC: streams.
+    await requestBodyLayer(limits, false, next)(whole("12", {}));
+    expect(Buffer.isBuffer(next.calls[2]!.body)).toBe(false);
+    // Past maxBodyBytes (20): streams, so the 413 comes as for any body.
+    await requestBodyLayer(limits, false, next)(whole("x".repeat(21)));
+    expect(Buffer.isBuffer(next.calls[3]!.body)).toBe(false);
+  });
+
   it("a streamed body past maxBodyBytes is answered 413 and stops the attempt; one that breaks resets a started answer", async () => {
     const req = requestOf({ withBody: true });
     const next = pendingExchange();
