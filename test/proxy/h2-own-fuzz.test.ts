@@ -100,6 +100,20 @@ describe("own h2 framing fuzz: HPACK", () => {
     );
   });
 
+  it("each decoded list is the caller's own: a later block, on any decoder, leaves it as it was", () => {
+    fc.assert(
+      fc.property(headerList, headerList, (a, b) => {
+        const first = new HpackDecoder(4096, 1 << 20, 1000).decode(encode(a, false), 0, encode(a, false).length);
+        const bufB = encode(b, true);
+        const second = new HpackDecoder(4096, 1 << 20, 1000).decode(bufB, 0, bufB.length);
+        expect(first).toEqual(a);
+        expect(second).toEqual(b);
+        expect(first).not.toBe(second);
+      }),
+      fcParams(300, 19),
+    );
+  });
+
   it("Huffman round-trips any latin1 string", () => {
     fc.assert(
       fc.property(latin1, (s) => {
