@@ -5,12 +5,14 @@
 // timeout (headersTimeoutMs) and the SETTINGS ACK timeout (headersTimeoutMs too: GOAWAY SETTINGS_TIMEOUT),
 // all kept by the server connection's sweep, and close() / destroy() for the
 // engine's drain (graceful GOAWAY: the open streams are answered, then the socket closes).
+// The connection's reads land in the shared read buffer (h1/user-buffer-reads.ts) and go straight to the framing.
 // Each request becomes an H2OwnDownstream (h2-own-downstream.ts) handed to the stream handler; one whose
 // body came whole with its head (a gRPC unary call) comes with that body (onWholeRequest).
 // Takes limits and the stream handler; gives serve(socket, tag) per connection. Must not: listen on a port,
 // or let a peer's bytes throw out of a socket callback (the server connection catches them).
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { UserBufferReads } from "../h1/user-buffer-reads.ts";
 import { resolveH2Limits, type H2Limits } from "../h2/limits.ts";
 import { H2ServerConn, type H2ServerHandler, type H2ServerStream } from "../h2/server-conn.ts";
 import type { Limits } from "../limits.ts";
@@ -29,7 +31,7 @@ class OwnConn implements H2ServerHandler {
     this.front = front;
     this.tag = tag;
     this.remoteAddress = (socket as Socket).remoteAddress;
-    this.conn = new H2ServerConn(socket as Socket, this, front.h2Limits);
+    this.conn = new H2ServerConn(socket as Socket, this, front.h2Limits, true);
     socket.once("close", () => front.conns.delete(this));
   }
 
@@ -81,6 +83,11 @@ export class H2OwnFront {
     const c = new OwnConn(this, socket, tag);
     this.conns.add(c);
     if (this.closing) c.conn.shutdown();
+    // Reads land in the shared read buffer and go straight to the framing (no Buffer, "data" event or
+    // stream bookkeeping per read); bytes already read (protocol detection) first. A stream without a
+    // native handle reads through "data" events.
+    const feed = c.conn.feed;
+    if (UserBufferReads.attach(socket, feed) === undefined) socket.on("data", (d: Buffer) => feed(d, d.length));
     socket.resume();
   }
 

@@ -66,10 +66,17 @@ export abstract class H2ConnFrames<S extends H2CoreStream, L extends H2ConnLimit
   /** Why the connection ended with an error we raised (its GOAWAY code), for tests and logs. */
   errorCode = -1;
 
-  constructor(socket: Socket, limits: L) {
+  /**
+   * One read's bytes buf[0, n), valid only during the call (nothing of them is kept without a copy): what the
+   * socket's "data" events are given to, or, when the creator feeds the reads itself (`fed`), what it calls.
+   */
+  readonly feed = (buf: Buffer, n: number): void => this.read(buf, n);
+
+  /** `fed`: no "data" listener; the creator passes every read to feed() (front/h2-own-front.ts: user-buffer reads). */
+  constructor(socket: Socket, limits: L, fed = false) {
     super(socket, limits);
     this.decoder = new HpackDecoder(limits.headerTableSize, limits.maxHeaderListSize, limits.maxHeaderFields);
-    socket.on("data", (chunk: Buffer) => this.read(chunk));
+    if (!fed) socket.on("data", (chunk: Buffer) => this.read(chunk, chunk.length));
     socket.on("close", () => this.gone());
     socket.on("drain", () => this.drained());
   }
@@ -101,25 +108,27 @@ export abstract class H2ConnFrames<S extends H2CoreStream, L extends H2ConnLimit
   /** A connection error is about to end the connection (before its GOAWAY). */
   protected failing(_code: number, _why: string): void {}
 
-  private read(chunk: Buffer): void {
+  private read(chunk: Buffer, size: number): void {
     if (this.destroyed) return;
     let buf = chunk;
+    let bufEnd = size;
     if (this.rest !== null) {
-      buf = Buffer.concat([this.rest, chunk]);
+      buf = Buffer.concat([this.rest, chunk.subarray(0, size)]);
+      bufEnd = buf.length;
       this.rest = null;
     }
     let p = 0;
     if (this.prefaceLeft > 0) {
-      const n = Math.min(this.prefaceLeft, buf.length);
+      const n = Math.min(this.prefaceLeft, bufEnd);
       const at = PREFACE.length - this.prefaceLeft;
       if (buf.compare(PREFACE, at, at + n, 0, n) !== 0) return this.fail(PROTOCOL_ERROR, "connection preface");
       this.prefaceLeft -= n;
       p = n;
     }
-    while (buf.length - p >= FRAME_HEADER && !this.destroyed) {
+    while (bufEnd - p >= FRAME_HEADER && !this.destroyed) {
       const len = (buf[p]! << 16) | (buf[p + 1]! << 8) | buf[p + 2]!;
       if (len > MIN_MAX_FRAME) return this.fail(FRAME_SIZE_ERROR, "frame larger than our SETTINGS_MAX_FRAME_SIZE");
-      if (buf.length - p - FRAME_HEADER < len) break;
+      if (bufEnd - p - FRAME_HEADER < len) break;
       const id = ((buf[p + 5]! & 0x7f) << 24) | (buf[p + 6]! << 16) | (buf[p + 7]! << 8) | buf[p + 8]!;
       const start = p + FRAME_HEADER;
       p = start + len;
@@ -133,7 +142,7 @@ export abstract class H2ConnFrames<S extends H2CoreStream, L extends H2ConnLimit
       }
     }
     if (this.heldId !== 0 && !this.destroyed && this.release()) return;
-    if (p < buf.length && !this.destroyed) this.rest = Buffer.from(buf.subarray(p));
+    if (p < bufEnd && !this.destroyed) this.rest = Buffer.from(buf.subarray(p, bufEnd));
     if (this.pauseAfterRead && this.socket.writableLength + this.w.pending > this.limits.maxSessionMemory) this.pauseReading();
   }
 

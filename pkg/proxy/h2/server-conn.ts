@@ -127,8 +127,9 @@ export class H2ServerConn extends H2ConnFrames<H2ServerStream, H2Limits> {
   private settingsUnacked = true;
   private settingsSince = sweepClock;
 
-  constructor(socket: Socket, handler: H2ServerHandler, limits: H2Limits = defaultH2Limits) {
-    super(socket, limits);
+  /** `fed`: the creator passes every read to feed() itself (no "data" listener; conn-frames.ts). */
+  constructor(socket: Socket, handler: H2ServerHandler, limits: H2Limits = defaultH2Limits, fed = false) {
+    super(socket, limits, fed);
     this.h = handler;
     this.prefaceLeft = PREFACE.length;
     this.resetTokens = limits.resetBurst;
