@@ -52,7 +52,7 @@ export function load(url: string, agent: Agent | false, max: number, ms: number,
           if (o.keepBodies === true) bodies.push(a.body);
         } else failed.push(problem);
       } catch (e) {
-        failed.push(e instanceof Error ? `${(e as NodeJS.ErrnoException).code ?? ""} ${e.message}` : String(e));
+        failed.push(errorText(e));
       }
     }
   })();
@@ -63,10 +63,16 @@ export function load(url: string, agent: Agent | false, max: number, ms: number,
   } };
 }
 
+function errorText(e: unknown): string {
+  return e instanceof Error ? `${(e as NodeJS.ErrnoException).code ?? ""} ${e.message}`.trim() : String(e);
+}
+
 export interface PacedResult {
   readonly sent: number;
   readonly ok: number;
   readonly failed: number;
+  /** Why requests failed: "HTTP <status>" or the transport error's code and message, with counts (empty when none). */
+  readonly failedBy: Readonly<Record<string, number>>;
   /** Answers (ok or not) per second over the run. */
   readonly answeredPerSecond: number;
 }
@@ -80,17 +86,25 @@ export function pacedLoad(url: string, agent: Agent, rate: number, ms: number, m
   const total = Math.floor((rate * ms) / 1000);
   const start = Date.now();
   let sent = 0, ok = 0, failed = 0, inflight = 0;
+  const failedBy: Record<string, number> = {};
+  let finished = false;
+  const fail = (why: string): void => {
+    if (finished) return; // a request cut off when the caller destroys its agent after the run
+    failed++;
+    failedBy[why] = (failedBy[why] ?? 0) + 1;
+  };
   return new Promise((resolve) => {
     const finish = (): void => {
+      finished = true;
       clearInterval(tick);
-      resolve({ sent, ok, failed, answeredPerSecond: Math.round(((ok + failed) * 1000) / Math.max(1, Date.now() - start)) });
+      resolve({ sent, ok, failed, failedBy: { ...failedBy }, answeredPerSecond: Math.round(((ok + failed) * 1000) / Math.max(1, Date.now() - start)) });
     };
     const tick = setInterval(() => {
       const due = Math.min(total, Math.floor(((Date.now() - start) * rate) / 1000));
       while (sent < due && inflight < maxInflight) {
         sent++;
         inflight++;
-        request(url, agent).then((a) => (a.status === 200 ? ok++ : failed++), () => failed++).finally(() => {
+        request(url, agent).then((a) => (a.status === 200 ? ok++ : fail(`HTTP ${a.status} ${a.body.slice(0, 80).trim()}`)), (e: unknown) => fail(errorText(e))).finally(() => {
           inflight--;
         });
       }
