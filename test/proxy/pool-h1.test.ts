@@ -120,6 +120,32 @@ describe("HTTP/1.1 upstream pool: idle connections", () => {
     expect(origin.open()).toBe(0);
   });
 
+  it("keeps a key's emptied idle stack for the next release and drops it at the next sweep", async () => {
+    const origin = await holdingOrigin();
+    const { pool, advance } = poolWithClock();
+    const { key, answers } = await burst(pool, origin.port, origin, 1);
+    await answerInOrder(origin, answers);
+    expect(pool.idleOf(key)).toBe(1);
+    // Taking the only idle connection leaves the key's (empty) stack in place: no new one per request.
+    const next = sendH1(pool, key, plainDial("127.0.0.1", origin.port).dial, get, classify).response;
+    await until(() => origin.held.length === 1, 5000);
+    expect(pool.idleOf(key)).toBe(0);
+    expect(pool.keysHeld()).toBe(1);
+    // A sweep drops stacks left empty, so keys of endpoints that went away do not pile up.
+    pool.sweep();
+    expect(pool.keysHeld()).toBe(0);
+    origin.held.splice(0)[0]!.res.end("ok");
+    for await (const _ of (await next).body) { /* drain */ }
+    // The connection comes back to a new stack and is reused from it.
+    expect(pool.idleOf(key)).toBe(1);
+    expect(pool.keysHeld()).toBe(1);
+    advance(30_001);
+    pool.sweep();
+    expect(pool.idleOf(key)).toBe(0);
+    pool.sweep();
+    expect(pool.keysHeld()).toBe(0);
+  });
+
   it("a queued open waits while maxConnectingPerEndpoint connections are being opened, and takes one that comes back", async () => {
     const origin = await holdingOrigin();
     const { pool } = poolWithClock({ maxConnectingPerEndpoint: 1 });

@@ -42,6 +42,8 @@ export interface H1Pool {
   idleOf(key: string): number;
   /** Idle connections held now (all keys). */
   idleCount(): number;
+  /** Keys with an idle stack held now (empty ones until the next sweep). */
+  keysHeld(): number;
   close(): void;
 }
 
@@ -84,6 +86,11 @@ export function createH1Pool(opts: H1PoolOptions = {}): H1Pool {
   const connecting = new Map<string, number>();
   const waiters = new Map<string, Waiter[]>();
   const connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
+  /**
+   * Idle connections per key. A key's stack stays when its last connection is taken (the sweep removes
+   * empty ones): at low concurrency every request empties it and every answer refills it, and a new
+   * array and map entry each time showed in the allocation per request.
+   */
   const stacks = new Map<string, H1UpstreamConn[]>();
   const open = new Set<H1UpstreamConn>();
   /** Busy connections whose key was evicted: retired when released. */
@@ -99,7 +106,6 @@ export function createH1Pool(opts: H1PoolOptions = {}): H1Pool {
     if (i === -1) return;
     st!.splice(i, 1);
     idleTotal--;
-    if (st!.length === 0) stacks.delete(c.key);
   };
   const retire = (c: H1UpstreamConn): void => {
     open.delete(c);
@@ -156,7 +162,12 @@ export function createH1Pool(opts: H1PoolOptions = {}): H1Pool {
 
   const sweep = (): void => {
     const t = now();
-    for (const st of [...stacks.values()]) {
+    for (const [key, st] of [...stacks]) {
+      // A key with no idle connection left goes here, not when its last one is taken (see `stacks`).
+      if (st.length === 0) {
+        stacks.delete(key);
+        continue;
+      }
       // The stack's bottom is the least recently used: all but the top `warm` are surplus.
       const surplus = st.length - warm;
       for (const c of st.filter((x, i) => t - x.idleSince > (i < surplus ? surplusMs : idleMs))) {
@@ -226,7 +237,6 @@ export function createH1Pool(opts: H1PoolOptions = {}): H1Pool {
         const c = st.pop()!;
         c.idleSince = 0;
         idleTotal--;
-        if (st.length === 0) stacks.delete(c.key);
         if (c.alive) return c;
         retire(c);
       }
@@ -266,6 +276,7 @@ export function createH1Pool(opts: H1PoolOptions = {}): H1Pool {
     },
     sweep,
     idleOf: (key) => stacks.get(key)?.length ?? 0,
+    keysHeld: () => stacks.size,
     idleCount: () => idleTotal,
     close(): void {
       closed = true;
