@@ -5,6 +5,7 @@
 // Gives: the TLS socket and the verified peer identity, or a refusal reason.
 // Must not: accept an unauthorised or identity-less peer, or log certificate or key material.
 // Chain verification is OpenSSL's (requestCert + the bundle as `ca`), read back with verifyPeer.
+import type { X509Certificate } from "node:crypto";
 import type { Socket } from "node:net";
 import { TLSSocket, type SecureContext } from "node:tls";
 import { parseSpiffeId } from "../../util/spiffe.ts";
@@ -47,10 +48,12 @@ export function terminateMeshTls(raw: Socket, head: Buffer, context: SecureConte
     tls.on("error", (e: Error) => refuse(`tls: ${e.message}`, tlsErrorKindOf(e)));
     tls.once("close", () => refuse("closed during handshake"));
     tls.once("secure", () => {
-      const verdict = verifyPeer(tls);
+      // The certificate as an X509Certificate: its SAN string is the one node's legacy getPeerCertificate()
+      // object carries, without building that object (its fingerprints and fields: ~70 µs per connection).
+      const peer = tls.getPeerX509Certificate();
+      const verdict = verifyPeer(tls, peer);
       if (verdict !== undefined) return refuse(`client certificate not trusted: ${verdict}`, failureKindOf(verdict));
-      const peer = tls.getPeerCertificate();
-      const peerIdentity = spiffeIdOfSans(peer.subjectaltname);
+      const peerIdentity = spiffeIdOfSans(peer?.subjectAltName);
       if (peerIdentity === undefined || parseSpiffeId(peerIdentity) === undefined) return refuse("client certificate has no single SPIFFE URI SAN", "bad_certificate");
       settled = true;
       clearTimeout(timer);
@@ -89,12 +92,12 @@ export function failureKindOf(verdict: string): MtlsFailureReason {
  * way only for sockets a tls.Server created (onServerSocketSecure); a TLSSocket we wrap ourselves must
  * ask the handle the same question. Fails closed when the handle cannot answer.
  */
-function verifyPeer(tls: TLSSocket): string | undefined {
+function verifyPeer(tls: TLSSocket, peer: X509Certificate | undefined): string | undefined {
   const handle = (tls as unknown as { _handle?: { verifyError?: () => Error | null } })._handle;
   if (typeof handle?.verifyError !== "function") return NO_VERDICT;
   const error = handle.verifyError();
   if (error) return (error as Error & { code?: string }).code ?? error.message;
-  if (tls.getPeerX509Certificate() === undefined) return NO_CLIENT_CERT;
+  if (peer === undefined) return NO_CLIENT_CERT;
   return undefined;
 }
 
