@@ -55,7 +55,7 @@ export function emitPacedGoals(results: ReadonlyMap<string, readonly RoundResult
     emit({ bench: "proxy-paced-goal", goal: "sidecar pair, HTTP/1.1, 1,000 req/s: added p99 <= the nginx mTLS pair's (median of rounds), CPU of both sidecars <= 2x the nginx pair's",
       scenario: weftName, weft_added_p99_us_median: wp, nginx_added_p99_us_median: np, weft_cpu_us_per_req_total_median: wc, nginx_cpu_us_per_req_total_median: nc, p99_ratio: ratio(wp, np),
       cpu_ratio: ratio(wc, nc), rounds_weft_not_worse: notWorse(weftName, "nginx-mtls-pair"), rounds: of(weftName)!.length, references: refs(["haproxy-mtls-pair"]),
-      floor: refs(["node-minimal-mtls-pair", "llhttp-minimal-mtls-pair", "h1-own-minimal-mtls-pair"]), loadavg: load(), met: wp <= np && wc <= 2 * nc });
+      floor: refs(["node-minimal-mtls-pair", "llhttp-minimal-mtls-pair", "h1-own-minimal-mtls-pair", "tls-onread-mtls-pair", "tcp-onread-pair"]), loadavg: load(), met: wp <= np && wc <= 2 * nc });
   }
   if (of("weft-sidecar-pair-grpc") !== undefined && of("nginx-grpc-mtls-pair") !== undefined) {
     const wp = p99("weft-sidecar-pair-grpc"), np = p99("nginx-grpc-mtls-pair");

@@ -7,7 +7,9 @@
 //     node:http → node:http2 mTLS → node:http2 → node:http, no Weft) vs the floor for a pair built as Weft's
 //     (bench-llhttp-minimal-pair.ts, scenario llhttp-minimal-mtls-pair: llhttp on both sides, pooled HTTP/1.1
 //     over mTLS between them, the sidecar's V8 flags, no Weft) vs the same pair parsing HTTP/1.1 in JS
-//     (bench-h1-own-minimal-pair.ts, scenario h1-own-minimal-mtls-pair, a benchmark prototype) vs an nginx mTLS pair and an haproxy
+//     (bench-h1-own-minimal-pair.ts, scenario h1-own-minimal-mtls-pair, a benchmark prototype) vs the absolute floor, a byte
+//     pipe with no HTTP work (bench-tls-pipe-pair.ts: tls-onread-mtls-pair, and tcp-onread-pair with plain TCP between the
+//     sides; tls-pipe-mtls-pair, tcp-pipe-pair and BENCH_TLS_PIPE_CIPHERS' suites when named) vs an nginx mTLS pair and an haproxy
 //     mTLS pair (reference-proxies.ts: client side forwards over TLS with a client certificate, server side
 //     requires one);
 //   gRPC unary (h2c from the client, a @grpc/grpc-js origin): direct vs the Weft pair (cluster protocol
@@ -164,7 +166,8 @@ function variantsOf(env: NodeJS.ProcessEnv, protocols: readonly Protocol[], base
       if (m === null) throw new Error(`BENCH_FLAG_SETS: bad entry "${t}" (want --v8-flag[=N] or NAME=value)`);
       return [m[1]!, m[2]!];
     }));
-    for (const f of flags) if (!/^--[a-z0-9-]+(=[0-9]+)?$/.test(f)) throw new Error(`BENCH_FLAG_SETS: bad flag "${f}"`);
+    // A number, or TLS 1.3 suite names (--tls-cipher-list=TLS_AES_128_GCM_SHA256: node's default ciphers, so the mesh context's).
+    for (const f of flags) if (!/^--[a-z0-9-]+(=[0-9]+|=TLS_[A-Z0-9_]+(:TLS_[A-Z0-9_]+)*)?$/.test(f)) throw new Error(`BENCH_FLAG_SETS: bad flag "${f}"`);
     const label = tokens.length === 0 ? "-default" : tokens.map((t) => `-${t.replace(/^--/, "").toLowerCase()}`).join("");
     const setEnv = Object.keys(vars).length > 0 ? { env: vars } : {};
     if (protocols.includes("http1")) out.push({ name: `weft-sidecar-pair-tracing-off-flags${label}`, protocol: "http1", ratio: "off", flags, ...setEnv });
@@ -416,6 +419,45 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
   const llEntry = join(d.root, "benchmarks/proxy/bench-llhttp-minimal-pair.ts");
   const ownEntry = join(d.root, "benchmarks/proxy/bench-h1-own-minimal-pair.ts");
 
+  // The absolute floor for any Node pair: a byte pipe, no HTTP work (bench-tls-pipe-pair.ts), its reads through
+  // one reused buffer (run by default) or stream.pipe (only when named in BENCH_PACED_ONLY), over mTLS or (tcp-*)
+  // plain TCP between the sides; BENCH_TLS_PIPE_CIPHERS="TLS_AES_128_GCM_SHA256,..." adds (when named)
+  // tls-pipe-mtls-pair-<suite>, both sides restricted to that suite.
+  const pipeEntry = join(d.root, "benchmarks/proxy/bench-tls-pipe-pair.ts");
+  const pipeFloors = [
+    { name: "tls-onread-mtls-pair", reads: "onread", tls: true, byDefault: true },
+    { name: "tcp-onread-pair", reads: "onread", tls: false, byDefault: true },
+    { name: "tls-pipe-mtls-pair", reads: "pipe", tls: true, byDefault: false },
+    { name: "tcp-pipe-pair", reads: "pipe", tls: false, byDefault: false },
+    ...(process.env.BENCH_TLS_PIPE_CIPHERS ?? "").split(",").filter((c) => /^TLS_[A-Z0-9_]+$/.test(c)).map((c) => ({
+      name: `tls-pipe-mtls-pair-${c}`,
+      reads: "pipe",
+      tls: true,
+      byDefault: false,
+      ciphers: c,
+    })),
+  ].filter((v) => (only === undefined || only.length === 0 ? v.byDefault : only.includes(v.name)));
+  const pipeFloor = async (v: (typeof pipeFloors)[number]) => {
+    const own = { reads: v.reads, tls: v.tls, ...("ciphers" in v ? { ciphers: v.ciphers } : {}) };
+    const pb = d.startChild(d.nodeBin, [...SHIPPED, pipeEntry,
+      f("pipe-b.json", JSON.stringify({ role: "inbound", port: d.origin.h1Port, keyPem: srv.keyPem, certPem: srv.certPem, caPem: ca.certPem, ...own }))]);
+    const { port: pbPort, pid: pbPid } = await d.firstJsonLine(pb);
+    // The suite the pair negotiated (the inbound side prints its first mesh connection's), on the scenario's line.
+    const seen: Record<string, unknown> = {};
+    let out = "";
+    pb.stdout!.on("data", (c: Buffer) => {
+      out += c.toString();
+      const m = /\{"cipher".*\}/.exec(out);
+      if (m !== null && seen.cipher === undefined) Object.assign(seen, JSON.parse(m[0]) as Record<string, unknown>);
+    });
+    const pa = d.startChild(d.nodeBin, [...SHIPPED, pipeEntry,
+      f("pipe-a.json", JSON.stringify({ role: "outbound", port: pbPort, keyPem: cli.keyPem, certPem: cli.certPem, caPem: ca.certPem, ...own }))]);
+    const { port: paPort, pid: paPid } = await d.firstJsonLine(pa);
+    await scenario(v.name, "http1", paPort!, { outbound: [paPid!], inbound: [pbPid!] }, seen);
+    await stop(pa);
+    await stop(pb);
+  };
+
   /** A reference pair (nginx or haproxy): two processes, client side then server side, on free ports. */
   const referencePair = async (name: "nginx" | "haproxy", protocol: Protocol) => {
     const scenarioName = `${name}${protocol === "grpc" ? "-grpc" : ""}-mtls-pair`;
@@ -512,6 +554,7 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
           await stop(oa);
           await stop(ob);
         }
+        if (protocol === "http1" && process.env.BENCH_FLAG_SETS_ONLY !== "1") { for (const v of pipeFloors) await pipeFloor(v); }
         await referencePair("nginx", protocol);
         await referencePair("haproxy", protocol);
       }
