@@ -10,11 +10,10 @@
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMPRESSION_ERROR, ENHANCE_YOUR_CALM, FLOW_CONTROL_ERROR, FRAME_SIZE_ERROR, PROTOCOL_ERROR, REFUSED_STREAM } from "../../pkg/proxy/h2/errors.ts";
-import { CONTINUATION, DATA, END_HEADERS, END_STREAM, GOAWAY, HEADERS, PING, PREFACE, PRIORITY, PUSH_PROMISE, RST_STREAM, SETTINGS, WINDOW_UPDATE } from "../../pkg/proxy/h2/frames.ts";
+import { CONTINUATION, DATA, END_HEADERS, END_STREAM, GOAWAY, HEADERS, PING, PRIORITY, PUSH_PROMISE, RST_STREAM, WINDOW_UPDATE } from "../../pkg/proxy/h2/frames.ts";
 import { ownConn, send, type Answer } from "../support/h2-own-client.ts";
-import { frame, headerBlock as block, u32 } from "../support/h2-frames.ts";
+import { clientFrameReader, frame, headerBlock as block, settingsFrame as settings, u32 } from "../support/h2-frames.ts";
 
-const settings = (entries: [number, number][] = []): Buffer => frame(SETTINGS, 0, 0, Buffer.concat(entries.map(([k, v]) => Buffer.concat([Buffer.from([k >> 8, k & 0xff]), u32(v)]))));
 const ok = (id: number, end = false): Buffer => frame(HEADERS, END_HEADERS | (end ? END_STREAM : 0), id, block([":status", "200"]));
 const times = (n: number, b: Buffer): Buffer => Buffer.concat(Array.from({ length: n }, () => b));
 
@@ -36,25 +35,12 @@ beforeAll(async () => {
     sockets.add(sock);
     sock.once("close", () => sockets.delete(sock));
     sock.on("error", () => {});
-    let acc = Buffer.alloc(0);
-    let prefaced = false;
+    const read = clientFrameReader();
     let answered = false;
     const { first, then } = scenario;
     sock.write(first);
     sock.on("data", (d: Buffer) => {
-      acc = Buffer.concat([acc, d]);
-      if (!prefaced) {
-        if (acc.length < PREFACE.length) return;
-        acc = acc.subarray(PREFACE.length);
-        prefaced = true;
-      }
-      while (acc.length >= 9) {
-        const len = acc.readUIntBE(0, 3);
-        if (acc.length < 9 + len) break;
-        const type = acc[3]!;
-        const id = acc.readUInt32BE(5) & 0x7fffffff;
-        const payload = acc.subarray(9, 9 + len);
-        acc = acc.subarray(9 + len);
+      for (const { type, id, payload } of read(d)) {
         if (type === GOAWAY) seen.goaway = payload.readUInt32BE(4);
         if (type === RST_STREAM) seen.rst.set(id, payload.readUInt32BE(0));
         if (type === HEADERS && !answered) {

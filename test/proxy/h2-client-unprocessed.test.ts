@@ -9,19 +9,16 @@ import { createServer, type AddressInfo, type Server, type Socket } from "node:n
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { REFUSED_STREAM } from "../../pkg/proxy/h2/errors.ts";
-import { DATA, END_HEADERS, END_STREAM, GOAWAY, HEADERS, PREFACE, RST_STREAM, SETTINGS } from "../../pkg/proxy/h2/frames.ts";
+import { DATA, END_HEADERS, END_STREAM, HEADERS, SETTINGS, SETTINGS_MAX_CONCURRENT_STREAMS } from "../../pkg/proxy/h2/frames.ts";
 import { ProxyMetrics } from "../../pkg/proxy/metrics.ts";
 import { ProxyFailureError } from "../../pkg/proxy/rescue.ts";
 import { MAX_RESENDS, REPLAY_LIMIT } from "../../pkg/proxy/upstream/h2-own-call.ts";
 import { createH1Pool } from "../../pkg/proxy/upstream/pool-h1.ts";
 import { H2Pool } from "../../pkg/proxy/upstream/pool-h2.ts";
 import { Upstream, type UpstreamRequest } from "../../pkg/proxy/upstream/upstream.ts";
-import { frame, headerBlock, u32 } from "../support/h2-frames.ts";
+import { clientFrameReader, frame, goawayFrame as goaway, headerBlock, rstStreamFrame, settingsFrame as settings } from "../support/h2-frames.ts";
 
-const settings = (entries: [number, number][] = []): Buffer => frame(SETTINGS, 0, 0, Buffer.concat(entries.map(([k, v]) => Buffer.concat([Buffer.from([k >> 8, k & 0xff]), u32(v)]))));
-const SETTINGS_MAX_CONCURRENT_STREAMS = 3;
-const goaway = (lastId: number): Buffer => frame(GOAWAY, 0, 0, Buffer.concat([u32(lastId), u32(0)]));
-const refuse = (id: number): Buffer => frame(RST_STREAM, 0, id, u32(REFUSED_STREAM));
+const refuse = (id: number): Buffer => rstStreamFrame(id, REFUSED_STREAM);
 
 /** One client connection as the raw server sees it: the streams opened, each one's body, and a writer. */
 interface Peer {
@@ -74,23 +71,9 @@ async function rawServer(script: Script): Promise<{ port: number; peers: Peer[] 
     let ackOwed = false;
     peers.push(p);
     if (script.first !== undefined) p.write(script.first);
-    let acc = Buffer.alloc(0);
-    let prefaced = false;
+    const read = clientFrameReader();
     sock.on("data", (d: Buffer) => {
-      acc = Buffer.concat([acc, d]);
-      if (!prefaced) {
-        if (acc.length < PREFACE.length) return;
-        acc = acc.subarray(PREFACE.length);
-        prefaced = true;
-      }
-      while (acc.length >= 9) {
-        const len = acc.readUIntBE(0, 3);
-        if (acc.length < 9 + len) break;
-        const type = acc[3]!;
-        const flags = acc[4]!;
-        const id = acc.readUInt32BE(5) & 0x7fffffff;
-        const payload = Buffer.from(acc.subarray(9, 9 + len));
-        acc = acc.subarray(9 + len);
+      for (const { type, flags, id, payload } of read(d)) {
         // Our ACK of the client's SETTINGS waits for the server's own SETTINGS (the first frame it sends).
         if (type === SETTINGS && (flags & 1) === 0) {
           if (saidSettings) p.write(frame(SETTINGS, 1, 0));
