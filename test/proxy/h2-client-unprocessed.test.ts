@@ -9,6 +9,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from "node:n
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { REFUSED_STREAM } from "../../pkg/proxy/h2/errors.ts";
+import { HpackDecoder } from "../../pkg/proxy/h2/hpack-decoder.ts";
 import { DATA, END_HEADERS, END_STREAM, HEADERS, SETTINGS, SETTINGS_MAX_CONCURRENT_STREAMS } from "../../pkg/proxy/h2/frames.ts";
 import { ProxyMetrics } from "../../pkg/proxy/metrics.ts";
 import { ProxyFailureError } from "../../pkg/proxy/rescue.ts";
@@ -25,6 +26,8 @@ interface Peer {
   readonly index: number;
   readonly ids: number[];
   readonly bodies: Map<number, Buffer>;
+  /** Each stream's request head as received (a flat name/value list). */
+  readonly heads: Map<number, string[]>;
   write(b: Buffer): void;
   /** The stream's answer: 200, its body echoed (as far as it came), END_STREAM. */
   echo(id: number): void;
@@ -54,6 +57,7 @@ async function rawServer(script: Script): Promise<{ port: number; peers: Peer[] 
       index: peers.length,
       ids: [],
       bodies: new Map(),
+      heads: new Map(),
       write: (b) => {
         if (sock.destroyed) return;
         sock.write(b);
@@ -72,6 +76,7 @@ async function rawServer(script: Script): Promise<{ port: number; peers: Peer[] 
     peers.push(p);
     if (script.first !== undefined) p.write(script.first);
     const read = clientFrameReader();
+    const hpack = new HpackDecoder();
     sock.on("data", (d: Buffer) => {
       for (const { type, flags, id, payload } of read(d)) {
         // Our ACK of the client's SETTINGS waits for the server's own SETTINGS (the first frame it sends).
@@ -82,6 +87,7 @@ async function rawServer(script: Script): Promise<{ port: number; peers: Peer[] 
         if (type === HEADERS) {
           p.ids.push(id);
           p.bodies.set(id, Buffer.alloc(0));
+          p.heads.set(id, hpack.decode(payload, 0, payload.length));
           script.onHeaders?.(p, id);
         }
         if (type === DATA) {
@@ -169,10 +175,14 @@ describe("own HTTP/2 client: streams the upstream never processed are re-sent in
     const up = upstreamTo(port);
     const answers = await Promise.all([
       up.send({ body: Buffer.from("one") }),
-      up.send({ body: Buffer.from("two") }),
-      up.send({ method: "DELETE" }),
+      up.send({ path: "/two?q=2", headers: { "x-n": "2", "content-type": "text/plain" }, body: Buffer.from("two") }),
+      up.send({ method: "DELETE", path: "/three", headers: { "x-n": ["3", "three"] } }),
     ]);
     expect(answers).toEqual([{ status: 200, body: "one" }, { status: 200, body: "two" }, { status: 200, body: "" }]);
+    // The streams sent again carry the heads they carried the first time, field for field.
+    expect(peers[1]!.heads.get(1)).toEqual(peers[0]!.heads.get(3));
+    expect(peers[1]!.heads.get(3)).toEqual(peers[0]!.heads.get(5));
+    expect(peers[0]!.heads.get(5)).toEqual([":method", "DELETE", ":path", "/three", ":authority", "localhost", ":scheme", "http", "x-n", "3", "x-n", "three"]);
     expect(peers.length).toBe(2);
     expect(peers[0]!.ids).toEqual([1, 3, 5]);
     expect(peers[1]!.ids).toEqual([1, 3]);

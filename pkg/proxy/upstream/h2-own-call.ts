@@ -102,10 +102,13 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
   /** Where a re-send of an unprocessed stream goes (the pool's connection for the target), or none (no re-send). */
   private readonly reopen: OwnConns | undefined;
   private readonly target: UpstreamTarget | undefined;
-  /** What a re-send sends again: the request's fields and body. */
-  private fields: string[] | undefined;
-  private never: readonly string[] | undefined;
-  private reqSent: Buffer | Readable | undefined;
+  /**
+   * What a re-send sends again: the request (held by the stack anyway; its field list is made again from it
+   * on a re-send rather than kept for the stream's life) and the scheme it went with. Undefined when its
+   * fields could not be sent (no re-send).
+   */
+  private req: UpstreamRequest | undefined;
+  private readonly scheme: "http" | "https";
   private resends = 0;
   /**
    * A streamed body's chunks sent on the unanswered stream — none yet, one, several — or null once past
@@ -138,6 +141,7 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
     this.classify = classify;
     this.reopen = reopen;
     this.target = target;
+    this.scheme = scheme;
     const { fields, never } = requestFields(req, scheme);
     try {
       checkOutgoing(fields);
@@ -146,10 +150,8 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
       failOutcome(this, failure("internal", "request headers cannot be sent upstream"));
       return;
     }
-    this.fields = fields;
-    this.never = never;
+    this.req = req;
     const body = req.body;
-    this.reqSent = body;
     const s = h2.request(fields, body === undefined, this, never);
     this.h2s = s;
     if (body === undefined) return;
@@ -261,8 +263,9 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
    * body is still all in hand and re-sends are left; false otherwise (the stream's failure stands).
    */
   private resend(): boolean {
-    if (this.reopen === undefined || this.target === undefined || this.resends >= MAX_RESENDS || this.fields === undefined) return false;
-    const body = this.reqSent;
+    const req = this.req;
+    if (this.reopen === undefined || this.target === undefined || this.resends >= MAX_RESENDS || req === undefined) return false;
+    const body = req.body;
     const streamed = body !== undefined && !Buffer.isBuffer(body);
     const held = this.chunksHeld;
     if (streamed && held === null) return false;
@@ -274,7 +277,9 @@ export class H2OwnCall extends RelayAnswer implements Attempt, H2ClientHandler, 
     }
     this.resends++;
     this.reopen.streamResent?.();
-    const s = h2.request(this.fields, body === undefined, this, this.never);
+    // The same fields as the first time: the request's head is not changed while its attempt is unanswered.
+    const { fields, never } = requestFields(req, this.scheme);
+    const s = h2.request(fields, body === undefined, this, never);
     this.h2 = h2;
     this.h2s = s;
     if (Buffer.isBuffer(body)) sendBuffered(h2, s, body, undefined); // dropped ones were told the first time
