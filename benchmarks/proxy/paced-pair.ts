@@ -459,8 +459,8 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
   };
 
   /** A reference pair (nginx or haproxy): two processes, client side then server side, on free ports. */
-  const referencePair = async (name: "nginx" | "haproxy", protocol: Protocol) => {
-    const scenarioName = `${name}${protocol === "grpc" ? "-grpc" : ""}-mtls-pair`;
+  const referencePair = async (name: "nginx" | "haproxy", protocol: Protocol, tls13 = false) => {
+    const scenarioName = `${name}${protocol === "grpc" ? "-grpc" : ""}${tls13 ? "-tls13" : ""}-mtls-pair`;
     if (!chosen(scenarioName)) return;
     if (!d.has(name)) {
       if (round === 1) d.emit({ bench: "proxy-paced", scenario: scenarioName, skipped: `${name} not installed` });
@@ -469,7 +469,7 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
     const ports = { client: await d.freePort(), server: await d.freePort(), origin: originOf(protocol) };
     const conf = name === "nginx" ? nginxMtlsPair(d.dir, protocol, ports, files) : haproxyMtlsPair(protocol, ports, files);
     const sConf = f(`${scenarioName}-server.conf`, conf.server);
-    const cConf = f(`${scenarioName}-client.conf`, conf.client);
+    const cConf = f(`${scenarioName}-client.conf`, tls13 ? conf.client.replace("proxy_ssl_session_reuse on;", "proxy_ssl_session_reuse on; proxy_ssl_protocols TLSv1.3;") : conf.client);
     const args = (c: string) => (name === "nginx" ? ["-c", c, "-p", d.dir] : ["-f", c, "-db"]);
     const s = d.startChild(name, args(sConf));
     const c = d.startChild(name, args(cConf));
@@ -556,6 +556,8 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
         }
         if (protocol === "http1" && process.env.BENCH_FLAG_SETS_ONLY !== "1") { for (const v of pipeFloors) await pipeFloor(v); }
         await referencePair("nginx", protocol);
+        // When named: the nginx pair with its hop held to TLS 1.3 (nginx 1.22's proxy_ssl_protocols default stops at 1.2).
+        if (only?.includes("nginx-tls13-mtls-pair") === true) await referencePair("nginx", protocol, true);
         await referencePair("haproxy", protocol);
       }
     }
