@@ -5,6 +5,7 @@
 // line and header block, refusing (ERR_INVALID_*) a name that is not a token or a value with CR, LF or
 // NUL — a filter can never inject a header line. passThroughFields renders a received head's fields as
 // they came (the strict parser already refused what the checks would), minus the ones the caller drops.
+// Names are lower-cased once per distinct name (lowerName), status lines made once per status.
 // Must not: do I/O.
 import { STATUS_CODES, validateHeaderName, validateHeaderValue, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
 
@@ -31,14 +32,30 @@ const firstWins = new Set([
 ]);
 
 /** Each first-wins field's bit, for passThroughFields' repeats (fewer than 32 fields). */
-const firstWinsBit = new Map([...firstWins].map((name, i) => [name, 1 << i]));
+export const firstWinsBit = new Map([...firstWins].map((name, i) => [name, 1 << i]));
+
+/**
+ * Lower-cased field names, by the name as received (the parser hands the same string for the same bytes:
+ * own-state's name table), so a name is lower-cased once, not once per message. Bounded: past
+ * LOWER_MAX names it lower-cases without keeping.
+ */
+const lowered = new Map<string, string>();
+const LOWER_MAX = 1024;
+export function lowerName(name: string): string {
+  let l = lowered.get(name);
+  if (l === undefined) {
+    l = name.toLowerCase();
+    if (lowered.size < LOWER_MAX) lowered.set(name, l);
+  }
+  return l;
+}
 
 export function headersOf(raw: readonly string[]): IncomingHttpHeaders {
   // A plain object (fast properties, as node's own): inherited names like "constructor" are not strings,
   // so they never count as an earlier value; a "__proto__" field is dropped (assignment is a no-op).
   const out: Record<string, string | string[]> = {};
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
+    const name = lowerName(raw[i]!);
     const value = raw[i + 1]!;
     const prior = out[name];
     if (typeof prior === "string") {
@@ -107,8 +124,11 @@ export function fieldLines(headers: OutgoingHttpHeaders, omit?: (name: string) =
 
 /** An HTTP/1.1 status line. */
 export function statusLine(status: number): string {
-  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
+  if (status < 100 || status > 999) return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
+  return (statusLines[status - 100] ??= `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`);
 }
+/** Status lines made so far, by status - 100 (a status line is the same string every time). */
+const statusLines: (string | undefined)[] = new Array<string | undefined>(900).fill(undefined);
 
 /** Status line plus the given fields (checked as fieldLines does). */
 export function responseHead(status: number, headers: OutgoingHttpHeaders): { text: string; contentLength: boolean; hasDate: boolean } {
@@ -141,7 +161,7 @@ export function passThroughFields(raw: readonly string[], drop: (name: string) =
   let hasDate = false;
   let seen = 0;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
+    const name = lowerName(raw[i]!);
     if (drop(name)) continue;
     const value = raw[i + 1]!;
     const bit = firstWinsBit.get(name);

@@ -1,6 +1,7 @@
 // own-state: the state of the own HTTP/1.1 parser (own-parser.ts) and what its phases share: the current
 // head's fields, the framing flags, the open span (bytes that become a string or count against a bound)
-// with node's head-size and chunk-extension bounds, strings sliced from one latin1 decode per read, and
+// with node's head-size and chunk-extension bounds, strings sliced from one latin1 decode per read (a field
+// name whole in the read: the string an earlier head gave the same bytes, from a small table), and
 // the message-level steps (head complete, framing after it, message done, next message or closed), as
 // llhttp takes them. The byte-level phases (own-start-line, own-fields, own-body) read and write it.
 // Takes the kind, limits and events; gives H1State. Must not: read bytes of its own (the phases do).
@@ -39,6 +40,33 @@ interface Latin1 {
 }
 function latin1(b: Buffer, s: number, e: number): string {
   return (b as unknown as Latin1).latin1Slice(s, e);
+}
+
+/**
+ * Field names seen before, by a hash of their length and first and last bytes: names repeat from message
+ * to message (Host, Content-Length, Date, …), and the string an earlier head gave the same bytes serves
+ * again — no string made per field, and its hash (Set and Map lookups downstream) computed once. A slot
+ * holds the latest name that fell in it (a collision costs only a miss). Process-wide, never more than
+ * NAME_SLOTS strings of at most NAME_MAX bytes.
+ */
+const NAME_SLOTS = 256, NAME_MAX = 32;
+const names: string[] = new Array<string>(NAME_SLOTS).fill("");
+
+/** data[s, e) (a whole field name in this read) as a string: the interned one when its bytes match. */
+function fieldName(data: Buffer, s: number, e: number, p: H1State): string {
+  const n = e - s;
+  if (n === 0 || n > NAME_MAX) return n === 0 ? "" : p.slice(data, s, e);
+  const slot = (n * 31 + data[s]! * 7 + data[e - 1]!) & (NAME_SLOTS - 1);
+  const known = names[slot]!;
+  if (known.length === n) {
+    let i = 0;
+    while (i < n && known.charCodeAt(i) === data[s + i]) i++;
+    if (i === n) return known;
+  }
+  // Flat (not a view of the read's decoded window, which it would keep alive).
+  const made = latin1(data, s, e);
+  names[slot] = made;
+  return made;
 }
 
 // States (one per llhttp node that consumes bytes), numbered by phase: the start line (own-start-line),
@@ -163,6 +191,8 @@ export class H1State {
       return undefined;
     }
     if (kind === SP_EXT) return "";
+    // A field name whole in this read: the string an earlier head gave the same bytes, when it is at hand.
+    if (kind === SP_NAME && this.spanPart === "") return fieldName(data, this.spanStart, end, this);
     let s = end > this.spanStart ? this.slice(data, this.spanStart, end) : "";
     if (this.spanPart !== "") {
       s = this.spanPart + s;

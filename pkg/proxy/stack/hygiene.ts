@@ -164,12 +164,16 @@ const droppedFromResponse = (name: string): boolean => name.charCodeAt(0) === 58
  * lower-cased names, the fields its Connection fields name included.
  */
 export function responseFieldDrop(raw: readonly string[]): (name: string) => boolean {
-  let connection: string[] | undefined;
+  // The Connection value (most answers have one at most: no list made for it).
+  let first: string | undefined;
+  let more: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const n = raw[i]!;
-    if (n.length === 10 && n.toLowerCase() === "connection") (connection ??= []).push(raw[i + 1]!);
+    if (n.length !== 10 || (n !== "Connection" && n !== "connection" && n.toLowerCase() !== "connection")) continue;
+    if (first === undefined) first = raw[i + 1]!;
+    else (more ??= [first]).push(raw[i + 1]!);
   }
-  const named = connectionNamed(connection === undefined || connection.length > 1 ? connection : connection[0]);
+  const named = connectionNamed(more ?? first);
   return named === undefined ? droppedFromResponse : (name) => droppedFromResponse(name) || named.has(name);
 }
 
