@@ -85,8 +85,8 @@ export class H1Connection implements ExchangeHost, H1Events {
   private priStart = false;
   private headInRead = false;
   private gone = false;
-  /** Output written in the current tick, sent as one write (flushBatch). */
-  private batch: Buffer[] | undefined;
+  /** Output written in the current tick, sent as one write (flushBatch): one Buffer (the common case), or a list. */
+  private batch: Buffer | Buffer[] | undefined;
   private batchBytes = 0;
   /** A flushBatch is scheduled (next tick). */
   private flushing = false;
@@ -332,8 +332,10 @@ export class H1Connection implements ExchangeHost, H1Events {
     // Everything written in one tick leaves in one write(2): small answers are head + body. Output its
     // exchange's end follows at once (finished) needs no tick of its own: finished() sends it or schedules one.
     const b = typeof data === "string" ? Buffer.from(data, "latin1") : data;
-    if (this.batch === undefined) this.batch = [b];
-    else this.batch.push(b);
+    const q = this.batch;
+    if (q === undefined) this.batch = b;
+    else if (Array.isArray(q)) q.push(b);
+    else this.batch = [q, b];
     if (!endFollows && !this.flushing) {
       this.flushing = true;
       process.nextTick(this.flushBatch);
@@ -348,7 +350,7 @@ export class H1Connection implements ExchangeHost, H1Events {
     this.batch = undefined;
     this.batchBytes = 0;
     if (b === undefined || this.socket.destroyed || this.socket.writableEnded) return;
-    const ok = this.socket.write(b.length === 1 ? b[0]! : Buffer.concat(b));
+    const ok = this.socket.write(Array.isArray(b) ? Buffer.concat(b) : b);
     if (ok && this.queue[0] !== undefined) this.queue[0].drained();
   };
 

@@ -2,7 +2,8 @@
 // Downstream. The request body is a Readable fed by the parser (with backpressure on the socket), and a
 // chunked body's trailer fields go with it to the upstream (request-trailers.ts); the response is framed here: Content-Length bodies as they are, otherwise chunked (HTTP/1.1 client) or
 // delimited by close (HTTP/1.0); no body for HEAD, 204, 304; trailers only when chunked. The head is held
-// until the first body bytes or the end so a small answer leaves in one write. Pipelined exchanges buffer
+// until the first body bytes or the end so a small answer leaves in one write; an upstream head passed on
+// as received keeps its fields until then and is written straight into that write's Buffer (passed-head.ts). Pipelined exchanges buffer
 // their output until every earlier one has finished (RFC 9112 §9.3.2: responses in request order).
 // Must not: write after end, write a head twice, or let a header value carry CR/LF (h1-headers refuses).
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
@@ -10,6 +11,7 @@ import { Readable } from "node:stream";
 import type { Downstream } from "../downstream.ts";
 import { ExchangeBase } from "./exchange-base.ts";
 import { headersOf, httpDate, passThroughFields, responseHead, statusLine, trailerBlock } from "../h1/h1-headers.ts";
+import { chooseFields, MAX_CHOSEN, putLatin1, writeFields } from "../h1/passed-head.ts";
 import { keepRequestTrailers } from "../request-trailers.ts";
 
 /** What an exchange needs from its connection. */
@@ -52,6 +54,11 @@ function ended(): Readable {
   return r;
 }
 
+/** Buffer's own latin1 encoder (what buf.write(s, o, "latin1") calls after checking its arguments). */
+interface Latin1Write {
+  latin1Write(s: string, offset: number, length: number): number;
+}
+
 /** The answer is gRPC's (its status comes in trailers). */
 function grpcAnswer(headers: OutgoingHttpHeaders): boolean {
   const ct = headers["content-type"];
@@ -75,7 +82,14 @@ export class H1Exchange extends ExchangeBase implements Downstream {
   private active = false;
   private bodyStream: RequestBody | undefined;
   private emptyStream: Readable | undefined;
+  /** The head not written yet: as text (status line, fields, framing, blank line), or as received fields (headRaw). */
   private headText: string | undefined;
+  /** A passed-on head not written yet: its received fields, the ones kept (bits), its status line, framing tail and length. */
+  private headRaw: readonly string[] | undefined;
+  private headKept = 0;
+  private headLine = "";
+  private headTail = "";
+  private headLength = 0;
   private headSet = false;
   private noBody = false;
   private chunked = false;
@@ -144,42 +158,81 @@ export class H1Exchange extends ExchangeBase implements Downstream {
     }
     const r = responseHead(status, headers);
     this.answered(status, headers);
-    this.frame(status, r.text, r.contentLength, r.hasDate);
+    this.headText = `${r.text}${this.frame(status, r.contentLength, r.hasDate)}`;
   }
 
-  /** An upstream HTTP/1.1 answer's head with nothing to change: its fields go out as received (passThroughFields). */
+  /**
+   * An upstream HTTP/1.1 answer's head with nothing to change: its fields go out as received
+   * (passThroughFields' rule), written straight into the answer's Buffer when it goes (passed-head.ts).
+   */
   headAsReceived(status: number, raw: readonly string[], drop: (name: string) => boolean): void {
     if (this.started()) return;
-    const f = passThroughFields(raw, drop);
-    this.answeredWithLength(status, f.contentLength);
-    this.frame(status, `${statusLine(status)}${f.text}`, f.contentLength !== undefined, f.hasDate);
+    if (raw.length > 2 * MAX_CHOSEN) {
+      const f = passThroughFields(raw, drop);
+      this.answeredWithLength(status, f.contentLength);
+      this.headText = `${statusLine(status)}${f.text}${this.frame(status, f.contentLength !== undefined, f.hasDate)}`;
+      return;
+    }
+    const c = chooseFields(raw, drop);
+    this.answeredWithLength(status, c.contentLength);
+    const line = statusLine(status);
+    const tail = this.frame(status, c.contentLength !== undefined, c.hasDate);
+    this.headRaw = raw;
+    this.headKept = c.kept;
+    this.headLine = line;
+    this.headTail = tail;
+    this.headLength = line.length + c.bytes + tail.length;
   }
 
-  /** The head's framing (body or none, chunked, close) around the status line and fields in `text`. */
-  private frame(status: number, fields: string, contentLength: boolean, hasDate: boolean): void {
+  /** The head's framing (body or none, chunked, close): the fields it adds after the received ones, and the blank line. */
+  private frame(status: number, contentLength: boolean, hasDate: boolean): string {
     this.headSet = true;
     this.noBody = this.method === "HEAD" || status === 204 || status === 304 || status < 200;
     this.chunked = !this.noBody && !contentLength && this.http11;
     this.closeAfter = !this.keepAlive || this.host.draining || !this.requestComplete || (!this.noBody && !contentLength && !this.http11);
-    let text = fields;
+    let text = "";
     if (!hasDate) text += `date: ${httpDate(Date.now())}\r\n`;
     if (this.chunked) text += "transfer-encoding: chunked\r\n";
     if (this.closeAfter) text += "connection: close\r\n";
     else if (!this.http11) text += "connection: keep-alive\r\n";
-    this.headText = `${text}\r\n`;
+    return text === "" ? "\r\n" : `${text}\r\n`;
+  }
+
+  /** The head is made and not written yet. */
+  private headPending(): boolean {
+    return this.headText !== undefined || this.headRaw !== undefined;
+  }
+
+  /** The pending head's bytes. */
+  private headBytes(): number {
+    return this.headText?.length ?? this.headLength;
+  }
+
+  /** Writes the pending head at out[0…) (it is written then); returns its length. */
+  private renderHead(out: Buffer): number {
+    const t = this.headText;
+    if (t !== undefined) {
+      this.headText = undefined;
+      (out as unknown as Latin1Write).latin1Write(t, 0, t.length);
+      return t.length;
+    }
+    const raw = this.headRaw!;
+    this.headRaw = undefined;
+    const at = writeFields(raw, this.headKept, out, putLatin1(out, 0, this.headLine));
+    return putLatin1(out, at, this.headTail);
   }
 
   write(chunk: Buffer, endFollowsLength = false): boolean {
     if (this.done) return true;
     this.counted(chunk);
     if (this.noBody || chunk.length === 0) return true;
-    const t = this.headText;
-    if (t !== undefined && !this.chunked && chunk.length <= 16_384) {
+    if (this.headPending() && !this.chunked && chunk.length <= 16_384) {
       // Head and a small first chunk leave as one buffer; when it is the whole declared body and the caller
       // ends the exchange at once after it, the end sends it (no tick of its own).
-      this.headText = undefined;
-      const out = Buffer.allocUnsafe(t.length + chunk.length);
-      chunk.copy(out, out.write(t, 0, "latin1"));
+      const n = this.headBytes();
+      const out = Buffer.allocUnsafe(n + chunk.length);
+      this.renderHead(out);
+      out.set(chunk, n);
       return this.emit(out, endFollowsLength && this.declared !== undefined && this.bytes >= this.declared);
     }
     this.flushHead();
@@ -258,9 +311,15 @@ export class H1Exchange extends ExchangeBase implements Downstream {
 
   private flushHead(): void {
     const t = this.headText;
-    if (t === undefined) return;
-    this.headText = undefined;
-    this.emit(t);
+    if (t !== undefined) {
+      this.headText = undefined;
+      this.emit(t);
+      return;
+    }
+    if (this.headRaw === undefined) return;
+    const out = Buffer.allocUnsafe(this.headLength);
+    this.renderHead(out);
+    this.emit(out);
   }
 
   private emit(data: string | Buffer, endFollows = false): boolean {
