@@ -203,12 +203,14 @@ export class H1Connection implements ExchangeHost, H1Events {
     if (ex.headers.expect !== undefined && this.queue.length === 0 && ex.hasBody()) this.out("HTTP/1.1 100 Continue\r\n\r\n");
     this.queue.push(ex);
     if (this.queue.length === 1) ex.activate();
-    // A head that arrived whole on an idle connection starts the request clock now.
-    if (this.phase === IDLE) this.since = Date.now();
     if (!ex.requestComplete) {
+      // A head that arrived whole on an idle connection starts the request clock now (a request already
+      // complete waits on its answer, which no bound of the connection's times: no clock read for it).
+      const now = Date.now();
+      if (this.phase === IDLE) this.since = now;
       this.receiving = ex;
       this.phase = BODY_PHASE;
-      this.bodyAt = Date.now();
+      this.bodyAt = now;
     } else this.phase = WAIT;
     this.front.handlers.onRequest(ex, this.tag);
   }
@@ -370,7 +372,8 @@ export class H1Connection implements ExchangeHost, H1Events {
   private settle(ex: H1Exchange): void {
     if (this.queue[0] !== ex) return;
     while (this.queue.length > 0 && this.queue[0].finished()) {
-      const done = this.queue.shift()!;
+      // One answer in the queue (no pipelining) is the common case: pop() costs less than shift().
+      const done = (this.queue.length === 1 ? this.queue.pop() : this.queue.shift())!;
       done.closed(done.broken);
       if (done.broken) {
         this.destroy();

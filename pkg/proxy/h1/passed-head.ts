@@ -44,11 +44,20 @@ export function chooseFields(raw: readonly string[], drop: (name: string) => boo
   return { kept, bytes, contentLength, hasDate };
 }
 
-/** Writes `s` (latin1) at out[at…); returns the offset after it. */
+/** Buffer's own latin1 encoder (what buf.write(s, o, "latin1") calls after checking its arguments). */
+interface Latin1Write {
+  latin1Write(s: string, offset: number, length: number): number;
+}
+
+/** Writes `s` (latin1) at out[at…); returns the offset after it. Short strings byte by byte, longer ones by the encoder. */
 export function putLatin1(out: Buffer, at: number, s: string): number {
-  for (let i = 0; i < s.length; i++) out[at++] = s.charCodeAt(i);
+  const n = s.length;
+  if (n > LONG) return at + (out as unknown as Latin1Write).latin1Write(s, at, n);
+  for (let i = 0; i < n; i++) out[at++] = s.charCodeAt(i);
   return at;
 }
+/** Past this many characters one call into the encoder costs less than the loop. */
+const LONG = 16;
 
 /** Writes the kept fields of `raw` at out[at…) as "name: value\r\n" lines, names lower-cased; returns the offset after them. */
 export function writeFields(raw: readonly string[], kept: number, out: Buffer, at: number): number {
