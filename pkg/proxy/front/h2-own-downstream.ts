@@ -26,17 +26,33 @@ const EMPTY = Buffer.alloc(0);
 /** Fields that name the connection, not the message: never sent on HTTP/2 (RFC 9113 §8.2.2). */
 const CONNECTION_SPECIFIC = new Set(["connection", "proxy-connection", "keep-alive", "transfer-encoding", "upgrade", "http2-settings"]);
 
-/** Answer headers as a flat field list, `first` fields first; connection-specific and pseudo fields dropped. */
-function fieldsOf(headers: OutgoingHttpHeaders, first: string[]): string[] {
-  const out = first;
+/** Where fieldsOf collects a list before copying it out at its exact size (one array per answer head, not a literal grown twice). */
+const scratch: string[] = [];
+
+/** Answer headers as a flat field list, ":status" first when given; connection-specific and pseudo fields dropped. */
+function fieldsOf(headers: OutgoingHttpHeaders, status?: string): string[] {
+  let n = 0;
+  if (status !== undefined) {
+    scratch[n++] = ":status";
+    scratch[n++] = status;
+  }
   for (const k in headers) {
     const v = headers[k];
     if (v === undefined) continue;
     const name = k.toLowerCase();
     if (name.charCodeAt(0) === 58 /* : */ || CONNECTION_SPECIFIC.has(name)) continue;
-    if (Array.isArray(v)) { for (const x of v) out.push(name, String(x)); }
-    else out.push(name, String(v));
+    if (Array.isArray(v)) {
+      for (const x of v) {
+        scratch[n++] = name;
+        scratch[n++] = String(x);
+      }
+    } else {
+      scratch[n++] = name;
+      scratch[n++] = String(v);
+    }
   }
+  const out = scratch.slice(0, n);
+  scratch.fill("", 0, n); // the scratch holds no field past the call
   return out;
 }
 
@@ -204,7 +220,7 @@ export class H2OwnDownstream extends ExchangeBase implements Downstream {
     if (this.started() || this.shut()) return;
     this.answered(status, headers);
     this.trailersWanted = expectTrailers;
-    this.s.conn.respond(this.s, fieldsOf(headers, [":status", String(status)]), false, neverOf(headers));
+    this.s.conn.respond(this.s, fieldsOf(headers, String(status)), false, neverOf(headers));
   }
   write(chunk: Buffer): boolean {
     if (this.done || this.shut()) return true;
@@ -229,7 +245,7 @@ export class H2OwnDownstream extends ExchangeBase implements Downstream {
     this.ending();
     if (this.shut()) return;
     if (trailers !== undefined && trailers["grpc-status"] !== undefined) this.grpcStatus = Number(trailers["grpc-status"]);
-    const fields = trailers !== undefined && this.trailersWanted ? fieldsOf(trailers, []) : undefined;
+    const fields = trailers !== undefined && this.trailersWanted ? fieldsOf(trailers) : undefined;
     if (fields !== undefined && fields.length > 0) s.conn.trailers(s, fields, neverOf(trailers!));
     else s.conn.write(s, EMPTY, 0, 0, true);
     this.answerOut();
@@ -243,7 +259,7 @@ export class H2OwnDownstream extends ExchangeBase implements Downstream {
     this.status = 200;
     this.grpcStatus = Number(headers["grpc-status"] ?? 2);
     if (this.shut()) return;
-    this.s.conn.respond(this.s, fieldsOf(headers, [":status", "200"]), true, neverOf(headers));
+    this.s.conn.respond(this.s, fieldsOf(headers, "200"), true, neverOf(headers));
     this.answerOut();
   }
   reset(): void {
