@@ -12,6 +12,13 @@
 // "http1,h2c,grpc-unary,paced-http1,paced-grpc") runs only the listed parts. One "proxy-ab" line per run, one "proxy-ab-summary" line
 // per protocol (medians, the median over rounds of the round's new/baseline ratio — bursts: also of user and
 // system time apart — in how many rounds the new one was not worse) and the load average before and after.
+// Both proxies are started afresh before every round (and warmed for BENCH_AB_WARM seconds per protocol,
+// default 5); BENCH_AB_RESTART=0 keeps the first two for the whole run. Why: a proxy process settles in one
+// garbage-collector mode and keeps it — under node's default flags V8 grows the young generation to 16-32 MB
+// in some processes and to 64 MB in others (h2c: 3 of 9), and in the 64 MB mode 2.0-2.4 kB per request
+// survives the scavenges, 1.6-1.9 kB of it promoted (scavenge pause 2.4-9.6 µs per request against 0.3-1.5;
+// docs/proxy.md "One process, one GC mode"): with one process per side for the whole run, that process's
+// mode decided every round.
 // Bounded: every burst has a fixed duration, every paced run a fixed count and a time limit; the proxies
 // are children of the benchmark and stop with it. Must not: send anywhere but loopback.
 import type { ChildProcess } from "node:child_process";
@@ -69,14 +76,26 @@ export async function abCompare(d: AbDeps, baselineRoot: string): Promise<void> 
   const seconds = Math.max(1, Number(process.env.BENCH_AB_SECONDS ?? 4));
   const rate = Math.max(1, Number(process.env.BENCH_AB_RATE ?? 1000));
   const count = Math.max(100, Number(process.env.BENCH_AB_PACED ?? 3000));
+  const warmSeconds = Math.max(1, Number(process.env.BENCH_AB_WARM ?? 5));
   const loadBefore = load();
   const args = [String(d.origin.h1Port), String(d.origin.h2Port), String(d.origin.grpcPort)];
-  const proxies: Record<string, { port: number; pid: number }> = {};
-  for (const [name, root] of [["weft", d.root], ["weft-baseline", baselineRoot]] as const) {
-    const c = d.startChild(d.nodeBin, [join(root, "benchmarks/proxy/bench-weft.ts"), ...args]);
-    const { port, pid } = await d.firstJsonLine(c);
-    proxies[name] = { port: port!, pid: pid! };
-  }
+  const restart = process.env.BENCH_AB_RESTART !== "0";
+  const proxies: Record<string, { port: number; pid: number; child: ChildProcess }> = {};
+  /** Both proxies, fresh: the ones before (if any) stopped first. */
+  const startBoth = async (): Promise<void> => {
+    for (const p of Object.values(proxies)) {
+      if (p.child.exitCode !== null || p.child.signalCode !== null) continue;
+      const exited = new Promise<void>((r) => p.child.once("exit", () => r()));
+      p.child.kill("SIGTERM");
+      await exited;
+    }
+    for (const [name, root] of [["weft", d.root], ["weft-baseline", baselineRoot]] as const) {
+      const c = d.startChild(d.nodeBin, [join(root, "benchmarks/proxy/bench-weft.ts"), ...args]);
+      const { port, pid } = await d.firstJsonLine(c);
+      proxies[name] = { port: port!, pid: pid!, child: c };
+    }
+  };
+  await startBoth();
   const run = (name: string, protocol: Protocol, secs: number): Record<string, number> => {
     const { port } = proxies[name]!;
     if (protocol === "http1") return d.wrk(port, "/", secs);
@@ -86,10 +105,17 @@ export async function abCompare(d: AbDeps, baselineRoot: string): Promise<void> 
   const protocols = (["http1", "h2c", "grpc-unary"] as const).filter((p) => parts.includes(p));
   const pacedProtocols = (["http1", "grpc"] as const).filter((p) => parts.includes(`paced-${p}`));
   // Warm both on every protocol first (V8 optimizes for several seconds).
-  for (const protocol of protocols) for (const name of Object.keys(proxies)) run(name, protocol, 5);
+  const warm = (): void => {
+    for (const protocol of protocols) for (const name of Object.keys(proxies)) run(name, protocol, warmSeconds);
+  };
+  warm();
   const cpu: Record<string, number[]> = {};
   const p99: Record<string, number[]> = {};
   for (let round = 1; round <= rounds; round++) {
+    if (restart && round > 1) {
+      await startBoth();
+      warm();
+    }
     const order = round % 2 === 1 ? ["weft", "weft-baseline"] : ["weft-baseline", "weft"];
     for (const protocol of protocols) {
       for (const name of order) {
@@ -103,8 +129,8 @@ export async function abCompare(d: AbDeps, baselineRoot: string): Promise<void> 
         (cpu[`${name}:${protocol}`] ??= []).push(cpuPerReq);
         (cpu[`${name}:${protocol}:user`] ??= []).push(perReq(u1 - u0));
         (cpu[`${name}:${protocol}:sys`] ??= []).push(perReq(s1 - s0));
-        d.emit({ bench: "proxy-ab", scenario: name, protocol, round, seconds, requests, rps: Math.round(res.rps ?? requests / seconds), cpu_us_per_req: cpuPerReq, user_us_per_req: perReq(u1 - u0),
-          sys_us_per_req: perReq(s1 - s0), p99_us: res.p99_us, load: load() });
+        d.emit({ bench: "proxy-ab", scenario: name, protocol, round, pid: proxies[name]!.pid, seconds, requests, rps: Math.round(res.rps ?? requests / seconds), cpu_us_per_req: cpuPerReq,
+          user_us_per_req: perReq(u1 - u0), sys_us_per_req: perReq(s1 - s0), p99_us: res.p99_us, load: load() });
       }
     }
     for (const protocol of pacedProtocols) {
