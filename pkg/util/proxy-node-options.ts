@@ -1,5 +1,6 @@
 // proxy-node-options: the V8 flags Weft proxy processes run under (injected sidecar, provisioned gateway
-// Deployment, and the proxy benchmark, so the benchmark measures what ships). Takes nothing; gives the
+// Deployment, and the proxy benchmark's paced sidecar pairs, so they measure what ships; its one-proxy part runs
+// node's defaults: docs/proxy.md "One process, one GC mode"). Takes nothing; gives the
 // values and the environment variable names that carry them.
 // Why (docs/proxy.md "Memory"): Node's default young generation (semi-spaces of up to 16 MB each) lets a
 // sidecar's RSS climb to ~130-160 MB (compiled) at 1,000 req/s; a 2 MB semi-space keeps it ~35 MB lower
