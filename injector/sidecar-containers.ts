@@ -14,7 +14,7 @@ import { WORKLOAD_ENV } from "../pkg/telemetry/resource.ts";
 import { OTEL_ENV, TRACING_ENV } from "../pkg/telemetry/tracing-env.ts";
 import { APP_PROBES_ENV, type AppProbe } from "../pkg/util/app-probes.ts";
 import { canonicalJson } from "../pkg/util/canonical-json.ts";
-import { NODE_ARGS_ENV, PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS_BY_TUNING } from "../pkg/util/proxy-node-options.ts";
+import { NODE_ARGS_ENV, SIDECAR_NODE_OPTIONS, SIDECAR_NODE_ARGS_BY_TUNING } from "../pkg/util/proxy-node-options.ts";
 import type { PodOverrides } from "./annotations.ts";
 import type { InjectorConfig, ProxyTracing } from "./injector-config.ts";
 
@@ -126,7 +126,7 @@ export function proxyContainer(config: InjectorConfig, o: PodOverrides, native: 
       env("WEFT_INBOUND_PORT", String(config.inboundPort)),
       env("WEFT_OUTBOUND_PORT", String(config.outboundPort)),
       env("WEFT_LOG_LEVEL", o.logLevel),
-      env("NODE_OPTIONS", PROXY_NODE_OPTIONS),
+      env("NODE_OPTIONS", SIDECAR_NODE_OPTIONS),
       env(NODE_ARGS_ENV, SIDECAR_NODE_ARGS_BY_TUNING[o.proxyTuning]),
       ...tracingEnv(config),
       ...(config.trustBundlePem === undefined ? [] : [env(TRUST_BUNDLE_ENV, config.trustBundlePem)]),

@@ -8,7 +8,7 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { MeshIR } from "../../pkg/ir/types.ts";
-import { PROXY_NODE_OPTIONS } from "../../pkg/util/proxy-node-options.ts";
+import { GATEWAY_NODE_OPTIONS } from "../../pkg/util/proxy-node-options.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 
@@ -69,7 +69,7 @@ export async function startGatewayTarget(work: string, nodeArgs: readonly string
   const [port, admin] = [await freePort(), await freePort()];
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(ROOT, "cmd/weft.ts"), "proxy", "--mode", "gateway", "--gateway", "bench/gw", "--config", irPath, "--bind", "127.0.0.1",
     "--port-map", `80=${port}`, "--admin-port", String(admin), "--drain-ms", "1000", "--log-level", "error"], { stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, NODE_OPTIONS: PROXY_NODE_OPTIONS } });
+    env: { ...process.env, NODE_OPTIONS: GATEWAY_NODE_OPTIONS } });
   await until("the gateway", async () => (await httpGet(port, "/")) === 200);
   return {
     pid: child.pid!,

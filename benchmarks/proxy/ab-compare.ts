@@ -24,6 +24,7 @@
 import type { ChildProcess } from "node:child_process";
 import { loadavg } from "node:os";
 import { join } from "node:path";
+import { GATEWAY_BENCH_NODE_ARGS } from "./gateway-flags.ts";
 
 export interface AbDeps {
   root: string;
@@ -90,7 +91,7 @@ export async function abCompare(d: AbDeps, baselineRoot: string): Promise<void> 
       await exited;
     }
     for (const [name, root] of [["weft", d.root], ["weft-baseline", baselineRoot]] as const) {
-      const c = d.startChild(d.nodeBin, [join(root, "benchmarks/proxy/bench-weft.ts"), ...args]);
+      const c = d.startChild(d.nodeBin, [...GATEWAY_BENCH_NODE_ARGS, join(root, "benchmarks/proxy/bench-weft.ts"), ...args]);
       const { port, pid } = await d.firstJsonLine(c);
       proxies[name] = { port: port!, pid: pid!, child: c };
     }

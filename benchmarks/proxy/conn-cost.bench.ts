@@ -15,7 +15,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, createServer, request, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
-import { PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../../pkg/util/proxy-node-options.ts";
+import { SIDECAR_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../../pkg/util/proxy-node-options.ts";
 import { testCa } from "../../test/support/certs.ts";
 import { openFds, procKb } from "./proc-kb.ts";
 
@@ -23,7 +23,7 @@ const root = resolve(import.meta.dirname, "../..");
 const n = Math.min(512, Number(process.env.CONN_COST_N ?? 64));
 const rounds = Number(process.env.CONN_COST_ROUNDS ?? 1);
 const flagsEnv = process.env.CONN_COST_FLAGS;
-const flags = flagsEnv === undefined ? `${PROXY_NODE_OPTIONS} ${SIDECAR_NODE_ARGS}`.split(" ") : flagsEnv === "-" ? [] : flagsEnv.split(/\s+/);
+const flags = flagsEnv === undefined ? `${SIDECAR_NODE_OPTIONS} ${SIDECAR_NODE_ARGS}`.split(" ") : flagsEnv === "-" ? [] : flagsEnv.split(/\s+/);
 const dir = join(root, ".cache", `conn-cost-${process.pid}`);
 mkdirSync(dir, { recursive: true });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

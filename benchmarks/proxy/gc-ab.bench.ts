@@ -16,6 +16,7 @@ import { writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { GATEWAY_BENCH_NODE_ARGS } from "./gateway-flags.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const baselines = (process.env.BENCH_BASELINE ?? "").split(":").filter((d) => d !== "").map((d) => resolve(d));
@@ -88,7 +89,7 @@ const origin = start([join(root, "benchmarks/proxy/bench-upstream.ts")]);
 const o = await origin.first;
 const sides: { name: string; port: number; pid: number; lines: string[] }[] = [];
 for (const [name, dir] of [["weft", root], ...baselines.map((d, i) => [baselines.length === 1 ? "weft-baseline" : `weft-baseline-${i + 1}`, d])] as [string, string][]) {
-  const p = start(["--trace-gc-nvp", join(dir, "benchmarks/proxy/bench-weft.ts"), String(o.h1Port), String(o.h2Port), String(o.grpcPort)]);
+  const p = start([...GATEWAY_BENCH_NODE_ARGS, "--trace-gc-nvp", join(dir, "benchmarks/proxy/bench-weft.ts"), String(o.h1Port), String(o.h2Port), String(o.grpcPort)]);
   const { port, pid } = await p.first;
   sides.push({ name, port: port!, pid: pid!, lines: p.lines });
 }

@@ -33,6 +33,7 @@ import { cpuTicks, cpuTicksSplit, procKb } from "./proc-kb.ts";
 import { emitPeerGoals, nodePeers } from "./peer-goals.ts";
 import { haproxyH2, haproxyHttp1, nginxH2, nginxHttp1 } from "./reference-proxies.ts";
 import { freePort } from "../../test/support/free-port.ts";
+import { GATEWAY_BENCH_NODE_ARGS } from "./gateway-flags.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const nodeBin = process.execPath;
@@ -275,7 +276,7 @@ async function main(): Promise<void> {
       ticksPerSecond }, ["http1", "grpc"]);
     return;
   }
-  const weft = startChild(nodeBin, [join(root, "benchmarks/proxy/bench-weft.ts"), String(h1Port), String(h2Port), String(grpcPort)]);
+  const weft = startChild(nodeBin, [...GATEWAY_BENCH_NODE_ARGS, join(root, "benchmarks/proxy/bench-weft.ts"), String(h1Port), String(h2Port), String(grpcPort)]);
   const { port: weftPort, pid: weftPid } = await firstJsonLine(weft);
 
   // Warm up (JIT, pools), then measure.

@@ -27,7 +27,7 @@
 // Must not: do I/O, or put anything secret in the objects (the trust bundle holds public roots only).
 import { createHash } from "node:crypto";
 import type { Gateway, ResourceSnapshot } from "../api/index.ts";
-import { NODE_ARGS_ENV, PROXY_NODE_ARGS, PROXY_NODE_OPTIONS } from "../util/proxy-node-options.ts";
+import { GATEWAY_NODE_OPTIONS, NODE_ARGS_ENV, PROXY_NODE_ARGS } from "../util/proxy-node-options.ts";
 import { DISTRIBUTION_AUDIENCE } from "../ca/index.ts";
 import { proxyTracingEnv, type ProxyTracing } from "../../injector/index.ts";
 import { WORKLOAD_ENV } from "../telemetry/index.ts";
@@ -106,7 +106,7 @@ function proxyContainer(gw: Gateway, ns: string, name: string, ports: readonly n
       { name: WORKLOAD_ENV, value: `Deployment/${name}` },
       ...(o.tracing === undefined ? [] : proxyTracingEnv(o.tracing)),
       ...(o.trustBundle === undefined ? [] : [{ name: "WEFT_TRUST_BUNDLE", value: o.trustBundle() }]),
-      { name: "NODE_OPTIONS", value: PROXY_NODE_OPTIONS },
+      { name: "NODE_OPTIONS", value: GATEWAY_NODE_OPTIONS },
       // Node arguments NODE_OPTIONS refuses (no pretenuring), put on node's command line by the `weft` launcher.
       { name: NODE_ARGS_ENV, value: PROXY_NODE_ARGS },
     ],

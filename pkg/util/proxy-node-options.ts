@@ -1,6 +1,6 @@
 // proxy-node-options: the V8 flags Weft proxy processes run under (injected sidecar, provisioned gateway
-// Deployment, and the proxy benchmark's paced sidecar pairs, so they measure what ships; its one-proxy part runs
-// node's defaults: docs/proxy.md "One process, one GC mode"). Takes nothing; gives the
+// Deployment, and the proxy benchmarks: the paced sidecar pairs run the sidecar's, the one-proxy part, ab-compare
+// and gc-ab the gateway's, so they measure what ships). Takes nothing; gives the
 // values and the environment variable names that carry them.
 // Why (docs/proxy.md "Memory"): Node's default young generation (semi-spaces of up to 16 MB each) lets a
 // sidecar's RSS climb to ~130-160 MB (compiled) at 1,000 req/s; a 2 MB semi-space keeps it ~35 MB lower
@@ -36,8 +36,16 @@
 // it runs GC helper threads (its Deployment is sized by its owner, not one of many per node).
 // Must not: set --max-old-space-size low (an old-space limit that is hit kills the process; the
 // proxy's live set grows with the mesh config).
-/** NODE_OPTIONS for every proxy process (sidecar and gateway). */
-export const PROXY_NODE_OPTIONS = "--max-semi-space-size=2";
+/** NODE_OPTIONS for a sidecar proxy: a 2 MB young generation (memory per pod). */
+export const SIDECAR_NODE_OPTIONS = "--max-semi-space-size=2";
+/**
+ * NODE_OPTIONS for a gateway proxy: a young generation capped at 16 MB. One process per Gateway, sized by its
+ * owner (512Mi limit), so it trades memory for CPU per request: 2 MB costs it ~12% more CPU per HTTP/1.1
+ * request (defaults 0.88x, 6 of 6 pairs), and without a cap V8 may grow the new space to 64 MB, where h2c
+ * promotes ~1.6-1.9 kB per request (3 of 9 processes; capped at 16: 5 of 5 one mode, the defaults' CPU above
+ * it in 5 of 5 pairs). docs/proxy.md "One process, one GC mode".
+ */
+export const GATEWAY_NODE_OPTIONS = "--max-semi-space-size=16";
 /** Node arguments for every proxy process (not accepted in NODE_OPTIONS): the gateway Deployment's. */
 export const PROXY_NODE_ARGS = "--no-allocation-site-pretenuring";
 /** Node arguments for a sidecar proxy tuned for latency: every proxy's, GC on the main thread only. */

@@ -1,6 +1,6 @@
 // proxy-node-options: the proxy's V8 flags reach every place a proxy runs — the injected sidecar
-// container (native sidecar and legacy container) carries NODE_OPTIONS = PROXY_NODE_OPTIONS and
-// WEFT_NODE_ARGS = SIDECAR_NODE_ARGS, the provisioned gateway Deployment NODE_OPTIONS and WEFT_NODE_ARGS =
+// container (native sidecar and legacy container) carries NODE_OPTIONS = SIDECAR_NODE_OPTIONS and
+// WEFT_NODE_ARGS = SIDECAR_NODE_ARGS, the provisioned gateway Deployment NODE_OPTIONS = GATEWAY_NODE_OPTIONS and WEFT_NODE_ARGS =
 // PROXY_NODE_ARGS (no pretenuring there either) — Node honours
 // NODE_OPTIONS (under an allocation loop the young generation stays small with it and grows far larger
 // without), and the image's `weft` launcher (the printf in the Dockerfile, run here with sh) puts
@@ -16,7 +16,7 @@ import { describe, expect, it } from "vitest";
 import type { Gateway, Namespace, Pod } from "../../pkg/api/index.ts";
 import { applyJsonPatch, DEFAULT_INJECTOR_CONFIG, mutate, PROXY_CONTAINER } from "../../injector/index.ts";
 import { desiredGatewayObjects } from "../../pkg/controller/gateway-objects.ts";
-import { NODE_ARGS_ENV, PROXY_NODE_ARGS, PROXY_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../../pkg/util/proxy-node-options.ts";
+import { GATEWAY_NODE_OPTIONS, NODE_ARGS_ENV, PROXY_NODE_ARGS, SIDECAR_NODE_ARGS, SIDECAR_NODE_OPTIONS } from "../../pkg/util/proxy-node-options.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const node = join(root, "node_modules/.bin/node");
@@ -32,8 +32,10 @@ function injectedProxy(nativeSidecars: boolean): Container | undefined {
 }
 
 describe("proxy V8 flags where the proxy runs", () => {
-  it("are real flags: a young-generation cap", () => {
-    expect(PROXY_NODE_OPTIONS).toMatch(/--max-semi-space-size=\d+/);
+  it("are real flags: a young-generation cap, smaller for a sidecar (one per pod) than for a gateway (one per Gateway, sized by its owner)", () => {
+    const cap = (o: string) => Number(/^--max-semi-space-size=(\d+)$/.exec(o)?.[1]);
+    expect(cap(SIDECAR_NODE_OPTIONS)).toBe(2);
+    expect(cap(GATEWAY_NODE_OPTIONS)).toBe(16);
   });
 
   it("a sidecar's node arguments stop V8 pretenuring: a burst of objects alive at a young GC tenures their site without them, not with them", () => {
@@ -82,7 +84,7 @@ describe("proxy V8 flags where the proxy runs", () => {
     for (const native of [true, false]) {
       const proxy = injectedProxy(native);
       expect(proxy).toBeDefined();
-      expect(proxy!.env?.filter((e) => e.name === "NODE_OPTIONS")).toEqual([{ name: "NODE_OPTIONS", value: PROXY_NODE_OPTIONS }]);
+      expect(proxy!.env?.filter((e) => e.name === "NODE_OPTIONS")).toEqual([{ name: "NODE_OPTIONS", value: SIDECAR_NODE_OPTIONS }]);
       expect(proxy!.env?.filter((e) => e.name === NODE_ARGS_ENV)).toEqual([{ name: NODE_ARGS_ENV, value: SIDECAR_NODE_ARGS }]);
     }
   });
@@ -104,7 +106,7 @@ describe("proxy V8 flags where the proxy runs", () => {
       expect(text).toContain("/app/dist/cmd/weft-proxy.js");
       writeFileSync(launcher, text.replace("/app/dist/cmd/weft-proxy.js", probe("weft-proxy")).replace("/app/dist/cmd/weft.js", probe("weft")));
       chmodSync(launcher, 0o755);
-      const env = { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH ?? ""}`, NODE_OPTIONS: PROXY_NODE_OPTIONS };
+      const env = { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH ?? ""}`, NODE_OPTIONS: SIDECAR_NODE_OPTIONS };
       const run = (args: string[], extra: Record<string, string>) => spawnSync(launcher, args, { env: { ...env, ...extra }, encoding: "utf8", timeout: 20_000 });
       // `weft proxy …` runs the proxy bundle with the rest of the arguments; anything else runs weft.js with all of them.
       const withArgs = run(["proxy", "--mode", "a b"], { [NODE_ARGS_ENV]: SIDECAR_NODE_ARGS });
@@ -126,7 +128,7 @@ describe("proxy V8 flags where the proxy runs", () => {
       const objs = desiredGatewayObjects(gw, { image: "img", controllerAddress: "c:15010", trustDomain: "cluster.local", ...(trustBundle ? { trustBundle } : {}) }) as { kind: string;
         spec?: { template?: { spec: { containers: Container[] } } } }[];
       const c = objs.find((o) => o.kind === "Deployment")!.spec!.template!.spec.containers[0]!;
-      expect(c.env?.filter((e) => e.name === "NODE_OPTIONS")).toEqual([{ name: "NODE_OPTIONS", value: PROXY_NODE_OPTIONS }]);
+      expect(c.env?.filter((e) => e.name === "NODE_OPTIONS")).toEqual([{ name: "NODE_OPTIONS", value: GATEWAY_NODE_OPTIONS }]);
       expect(c.env?.filter((e) => e.name === NODE_ARGS_ENV)).toEqual([{ name: NODE_ARGS_ENV, value: PROXY_NODE_ARGS }]);
       expect(PROXY_NODE_ARGS.split(" ")).toContain("--no-allocation-site-pretenuring");
       // Through the launcher (the Deployment's command), not around it.
@@ -145,7 +147,7 @@ describe("proxy V8 flags where the proxy runs", () => {
       return Number(r.stdout);
     };
     const { NODE_OPTIONS: _drop, ...clean } = process.env;
-    const capped = run({ ...clean, NODE_OPTIONS: PROXY_NODE_OPTIONS });
+    const capped = run({ ...clean, NODE_OPTIONS: SIDECAR_NODE_OPTIONS });
     const free = run(clean);
     expect(capped).toBeLessThanOrEqual(8 * 1024 * 1024);
     expect(free).toBeGreaterThan(2 * capped);
