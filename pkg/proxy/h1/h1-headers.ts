@@ -36,18 +36,23 @@ export const firstWinsBit = new Map([...firstWins].map((name, i) => [name, 1 << 
 
 /**
  * Lower-cased field names, by the name as received (the parser hands the same string for the same bytes:
- * own-state's name table), so a name is lower-cased once, not once per message. Bounded: past
- * LOWER_MAX names it lower-cases without keeping.
+ * own-state's name table), so a name is lower-cased once, not once per message. Bounded in count and
+ * size: it keeps at most LOWER_MAX names of at most LOWER_NAME_MAX characters (a peer's long or many
+ * made-up names are lower-cased without being kept: at most ~64 kB held, whatever it sends).
  */
 const lowered = new Map<string, string>();
-const LOWER_MAX = 1024;
+const LOWER_MAX = 1024, LOWER_NAME_MAX = 32;
 export function lowerName(name: string): string {
   let l = lowered.get(name);
   if (l === undefined) {
     l = name.toLowerCase();
-    if (lowered.size < LOWER_MAX) lowered.set(name, l);
+    if (lowered.size < LOWER_MAX && name.length <= LOWER_NAME_MAX) lowered.set(name, l);
   }
   return l;
+}
+/** How many names lowerName keeps (for its bound's test). */
+export function loweredNamesKept(): number {
+  return lowered.size;
 }
 
 export function headersOf(raw: readonly string[]): IncomingHttpHeaders {
