@@ -24,7 +24,7 @@
 import type { ChildProcess } from "node:child_process";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { GATEWAY_BENCH_NODE_ARGS } from "./gateway-flags.ts";
+import { GATEWAY_BENCH_NODE_ARGS } from "./shipped-flags.ts";
 
 export interface AbDeps {
   root: string;

@@ -16,7 +16,7 @@ import { writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { GATEWAY_BENCH_NODE_ARGS } from "./gateway-flags.ts";
+import { GATEWAY_BENCH_NODE_ARGS } from "./shipped-flags.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const baselines = (process.env.BENCH_BASELINE ?? "").split(":").filter((d) => d !== "").map((d) => resolve(d));

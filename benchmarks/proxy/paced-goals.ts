@@ -31,6 +31,14 @@ export const median = (xs: readonly number[]): number => {
 };
 
 const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
+/**
+ * A p99 ratio against a reference pair's added p99, or null with why when that is not above zero (the direct
+ * run's own tail reached the reference pair's: a ratio to it says nothing, and the goal is not judged met).
+ */
+const p99Against = (w: number, ref: number): { p99_ratio: number | null; not_judged?: string } =>
+  ref > 0
+    ? { p99_ratio: ratio(w, ref) }
+    : { p99_ratio: null, not_judged: "the reference pair's added p99 (median) is not above zero: the direct run's own tail reached it; see the absolute p99 medians" };
 const load = (): number[] => loadavg().map((x) => Math.round(x * 100) / 100);
 
 export function emitPacedGoals(results: ReadonlyMap<string, readonly RoundResult[]>, emit: (o: Record<string, unknown>) => void): void {
@@ -44,6 +52,8 @@ export function emitPacedGoals(results: ReadonlyMap<string, readonly RoundResult
   const of = (name: string) => results.get(name);
   const p99 = (name: string) => median((of(name) ?? []).map((x) => x.addedP99));
   const cpu = (name: string) => median((of(name) ?? []).map((x) => x.cpuTotal));
+  /** The scenario's own p99 (not over the direct run), median of rounds. */
+  const abs = (name: string) => median((of(name) ?? []).map((x) => x.p99));
   // The shipped pair, or the only flag-set pair when BENCH_FLAG_SETS_ONLY=1 ran one.
   const weftName = of("weft-sidecar-pair-tracing-off") !== undefined ? "weft-sidecar-pair-tracing-off" : [...results.keys()].find((k) => k.startsWith("weft-sidecar-pair-tracing-off-flags"));
   const refs = (names: string[]) => Object.fromEntries(names.filter((n) => of(n) !== undefined).map((n) => [n, { added_p99_us_median: p99(n), cpu_us_per_req_total_median: cpu(n) }]));
@@ -53,15 +63,18 @@ export function emitPacedGoals(results: ReadonlyMap<string, readonly RoundResult
   if (weftName !== undefined && of("nginx-mtls-pair") !== undefined) {
     const wp = p99(weftName), np = p99("nginx-mtls-pair"), wc = cpu(weftName), nc = cpu("nginx-mtls-pair");
     emit({ bench: "proxy-paced-goal", goal: "sidecar pair, HTTP/1.1, 1,000 req/s: added p99 <= the nginx mTLS pair's (median of rounds), CPU of both sidecars <= 2x the nginx pair's",
-      scenario: weftName, weft_added_p99_us_median: wp, nginx_added_p99_us_median: np, weft_cpu_us_per_req_total_median: wc, nginx_cpu_us_per_req_total_median: nc, p99_ratio: ratio(wp, np),
-      cpu_ratio: ratio(wc, nc), rounds_weft_not_worse: notWorse(weftName, "nginx-mtls-pair"), rounds: of(weftName)!.length, references: refs(["haproxy-mtls-pair"]),
-      floor: refs(["node-minimal-mtls-pair", "llhttp-minimal-mtls-pair", "h1-own-minimal-mtls-pair", "tls-onread-mtls-pair", "tcp-onread-pair"]), loadavg: load(), met: wp <= np && wc <= 2 * nc });
+      scenario: weftName, weft_added_p99_us_median: wp, nginx_added_p99_us_median: np, weft_cpu_us_per_req_total_median: wc, nginx_cpu_us_per_req_total_median: nc, ...p99Against(wp, np),
+      p99_us_median: { weft: abs(weftName), nginx: abs("nginx-mtls-pair"), direct: abs("direct") }, cpu_ratio: ratio(wc, nc), rounds_weft_not_worse: notWorse(weftName, "nginx-mtls-pair"),
+      rounds: of(weftName)!.length, references: refs(["haproxy-mtls-pair"]),
+      floor: refs(["node-minimal-mtls-pair", "llhttp-minimal-mtls-pair", "h1-own-minimal-mtls-pair", "tls-onread-mtls-pair", "tcp-onread-pair"]), loadavg: load(),
+      met: np > 0 && wp <= np && wc <= 2 * nc });
   }
   if (of("weft-sidecar-pair-grpc") !== undefined && of("nginx-grpc-mtls-pair") !== undefined) {
     const wp = p99("weft-sidecar-pair-grpc"), np = p99("nginx-grpc-mtls-pair");
     emit({ bench: "proxy-paced-grpc-goal", goal: "sidecar pair, gRPC unary, 1,000 req/s: added p99 <= 1.5x the nginx grpc_pass mTLS pair's (median of rounds)", weft_added_p99_us_median: wp,
-      nginx_added_p99_us_median: np, p99_ratio: ratio(wp, np), weft_cpu_us_per_req_total_median: cpu("weft-sidecar-pair-grpc"), nginx_cpu_us_per_req_total_median: cpu("nginx-grpc-mtls-pair"),
-      rounds: of("weft-sidecar-pair-grpc")!.length, references: refs(["haproxy-grpc-mtls-pair"]), loadavg: load(), met: wp <= 1.5 * np });
+      nginx_added_p99_us_median: np, ...p99Against(wp, np), p99_us_median: { weft: abs("weft-sidecar-pair-grpc"), nginx: abs("nginx-grpc-mtls-pair"), direct: abs("direct-grpc") },
+      weft_cpu_us_per_req_total_median: cpu("weft-sidecar-pair-grpc"), nginx_cpu_us_per_req_total_median: cpu("nginx-grpc-mtls-pair"), rounds: of("weft-sidecar-pair-grpc")!.length,
+      references: refs(["haproxy-grpc-mtls-pair"]), loadavg: load(), met: np > 0 && wp <= 1.5 * np });
   }
   if (weftName !== undefined) {
     const w = of(weftName)!;

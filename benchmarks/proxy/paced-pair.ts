@@ -45,6 +45,7 @@ import type { AddressInfo } from "node:net";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { SIDECAR_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../../pkg/util/proxy-node-options.ts";
+import { sidecarFlagsOf } from "./shipped-flags.ts";
 import { testCa } from "../../test/support/certs.ts";
 import { kill } from "../../test/support/child-processes.ts";
 import { GC_TRACE_FLAG, gcTally, type GcTally } from "./gc-tally.ts";
@@ -112,8 +113,7 @@ function compileSidecar(root: string): { entry: string; dir: string } {
 }
 
 /** What the injector gives a sidecar: NODE_OPTIONS plus the launcher's WEFT_NODE_ARGS, here as node arguments. */
-const shippedOf = (o: { SIDECAR_NODE_OPTIONS: string; SIDECAR_NODE_ARGS?: string }) => `${o.SIDECAR_NODE_OPTIONS} ${o.SIDECAR_NODE_ARGS ?? ""}`.split(" ").filter((x) => x !== "");
-const SHIPPED = shippedOf({ SIDECAR_NODE_OPTIONS, SIDECAR_NODE_ARGS });
+const SHIPPED = sidecarFlagsOf({ SIDECAR_NODE_OPTIONS, SIDECAR_NODE_ARGS });
 
 /** `baselineShipped`: the flags the baseline checkout ships (its pkg/util/proxy-node-options.ts), so a flag change is A/B'd too. */
 function variantsOf(env: NodeJS.ProcessEnv, protocols: readonly Protocol[], baselineShipped: string[] = SHIPPED): Variant[] {
@@ -359,7 +359,7 @@ export async function pacedSideBySide(d: PacedDeps, protocols: readonly Protocol
 
   const baselineDir = process.env.BENCH_PACED_BASELINE;
   const baselineFlags = baselineDir !== undefined && baselineDir !== "" && existsSync(join(baselineDir, "pkg/util/proxy-node-options.ts")) ?
-    shippedOf(await import(join(baselineDir, "pkg/util/proxy-node-options.ts")) as { SIDECAR_NODE_OPTIONS: string; SIDECAR_NODE_ARGS?: string })
+    sidecarFlagsOf(await import(join(baselineDir, "pkg/util/proxy-node-options.ts")) as Parameters<typeof sidecarFlagsOf>[0])
     : undefined;
   const variants = variantsOf(process.env, protocols, baselineFlags);
   const build = compileSidecar(d.root);

@@ -33,7 +33,7 @@ import { cpuTicks, cpuTicksSplit, procKb } from "./proc-kb.ts";
 import { emitPeerGoals, nodePeers } from "./peer-goals.ts";
 import { haproxyH2, haproxyHttp1, nginxH2, nginxHttp1 } from "./reference-proxies.ts";
 import { freePort } from "../../test/support/free-port.ts";
-import { GATEWAY_BENCH_NODE_ARGS } from "./gateway-flags.ts";
+import { GATEWAY_BENCH_NODE_ARGS } from "./shipped-flags.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const nodeBin = process.execPath;

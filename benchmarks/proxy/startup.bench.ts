@@ -21,6 +21,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { SIDECAR_NODE_OPTIONS, SIDECAR_NODE_ARGS } from "../../pkg/util/proxy-node-options.ts";
+import { sidecarFlagsOf } from "./shipped-flags.ts";
 import { kill } from "../../test/support/child-processes.ts";
 import { freePort } from "../../test/support/free-port.ts";
 import { median } from "./paced-goals.ts";
@@ -34,11 +35,10 @@ const baselineRoot = process.env.BENCH_STARTUP_BASELINE !== undefined && process
 const baselineOut = baselineRoot === undefined ? undefined : join(baselineRoot, ".cache", `bench-startup-${process.pid}`);
 const children = new Set<ChildProcess>();
 const emit = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ ...o, loadavg: loadavg().map((x) => Math.round(x * 100) / 100) })}\n`);
-const flagsOf = (o: { SIDECAR_NODE_OPTIONS: string; SIDECAR_NODE_ARGS?: string }) => `${o.SIDECAR_NODE_OPTIONS} ${o.SIDECAR_NODE_ARGS ?? ""}`.split(" ").filter((x) => x !== "");
-const shipped = flagsOf({ SIDECAR_NODE_OPTIONS, SIDECAR_NODE_ARGS });
+const shipped = sidecarFlagsOf({ SIDECAR_NODE_OPTIONS, SIDECAR_NODE_ARGS });
 /** The flags the baseline checkout ships (its pkg/util/proxy-node-options.ts), so a flag change is measured too. */
 const baselineShipped = baselineRoot !== undefined && existsSync(join(baselineRoot, "pkg/util/proxy-node-options.ts")) ?
-  flagsOf(await import(join(baselineRoot, "pkg/util/proxy-node-options.ts")) as { SIDECAR_NODE_OPTIONS: string; SIDECAR_NODE_ARGS?: string })
+  sidecarFlagsOf(await import(join(baselineRoot, "pkg/util/proxy-node-options.ts")) as Parameters<typeof sidecarFlagsOf>[0])
   : shipped;
 
 function status(port: number, path: string): Promise<number> {
