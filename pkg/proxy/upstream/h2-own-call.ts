@@ -39,34 +39,58 @@ export const MAX_RESENDS = 2;
 /** Bytes of a streamed request body kept (by reference) while its stream is unanswered, so an unprocessed stream can be re-sent. */
 export const REPLAY_LIMIT = 64 * 1024;
 
+/** Where requestFields and trailerFields collect a list before copying it out at its exact size (one array per list, not one grown by push). */
+const scratch: string[] = [];
+
+/** Appends `h`'s fields (names lower-case) to the scratch from `n` on; gives the new count. */
+function collect(h: OutgoingHttpHeaders, n: number): number {
+  for (const key in h) {
+    const v = h[key];
+    if (v === undefined) continue;
+    const name = key.toLowerCase();
+    if (Array.isArray(v)) {
+      for (const one of v) {
+        scratch[n++] = name;
+        scratch[n++] = one;
+      }
+    } else {
+      scratch[n++] = name;
+      scratch[n++] = String(v);
+    }
+  }
+  return n;
+}
+
+/** The scratch's first `n` entries as an array of their own; the scratch holds no field past the call. */
+function takeScratch(n: number): string[] {
+  const out = scratch.slice(0, n);
+  scratch.fill("", 0, n);
+  return out;
+}
+
 /**
  * A request's fields as one name/value list, pseudo-fields first, names lower-case (as node:http2 sends
  * them); the names listed never-indexed (hygiene.ts) go out so.
  */
 function requestFields(req: UpstreamRequest, scheme: "http" | "https"): { fields: string[]; never: readonly string[] | undefined } {
-  const list: string[] = [":method", req.method, ":path", req.path, ":authority", req.authority, ":scheme", scheme];
+  scratch[0] = ":method";
+  scratch[1] = req.method;
+  scratch[2] = ":path";
+  scratch[3] = req.path;
+  scratch[4] = ":authority";
+  scratch[5] = req.authority;
+  scratch[6] = ":scheme";
+  scratch[7] = scheme;
   const h = req.headers;
-  for (const key in h) {
-    const v = h[key];
-    if (v === undefined) continue;
-    const name = key.toLowerCase();
-    if (Array.isArray(v)) { for (const one of v) list.push(name, one); }
-    else list.push(name, String(v));
-  }
-  return { fields: list, never: (h as Record<symbol, readonly string[] | undefined>)[sensitiveHeaders] };
+  const fields = takeScratch(collect(h, 8));
+  return { fields, never: (h as Record<symbol, readonly string[] | undefined>)[sensitiveHeaders] };
 }
 
 /** Request trailers as a field list, or undefined when there are none or one would not be accepted (the stream then ends without them, as on node's client). */
 function trailerFields(t: OutgoingHttpHeaders, dropped: TrailersDropped | undefined): string[] | undefined {
-  const list: string[] = [];
-  for (const key in t) {
-    const v = t[key];
-    if (v === undefined) continue;
-    const name = key.toLowerCase();
-    if (Array.isArray(v)) { for (const one of v) list.push(name, one); }
-    else list.push(name, String(v));
-  }
-  if (list.length === 0) return undefined;
+  const n = collect(t, 0);
+  if (n === 0) return undefined;
+  const list = takeScratch(n);
   try {
     checkOutgoing(list);
   } catch {
