@@ -9,15 +9,22 @@ import { H2ClientConn } from "../../pkg/proxy/h2/client-conn.ts";
 import { resolveH2ClientLimits, type H2ClientLimits } from "../../pkg/proxy/h2/client-limits.ts";
 import { ProxyFailureError } from "../../pkg/proxy/rescue.ts";
 import { H2OwnCall } from "../../pkg/proxy/upstream/h2-own-call.ts";
+import { feedOwnReads } from "../../pkg/proxy/upstream/h2-own-reads.ts";
 import { classify } from "../../pkg/proxy/upstream/upstream.ts";
 
 export function ownConn(port: number, opts: { tls?: { ca: string }; limits?: Partial<H2ClientLimits> } = {}): H2ClientConn {
   const limits = resolveH2ClientLimits(opts.limits);
   if (opts.tls !== undefined) {
     const s = tlsConnect({ host: "127.0.0.1", port, ca: opts.tls.ca, servername: "localhost", ALPNProtocols: ["h2"] });
-    return new H2ClientConn(s, limits);
+    const c = new H2ClientConn(s, limits, true);
+    feedOwnReads(s, c.feed, "secureConnect");
+    return c;
   }
-  return new H2ClientConn(connect({ host: "127.0.0.1", port, noDelay: true }), limits);
+  // Read as the proxy reads (upstream.ts's ownConn): the shared read buffer once connected.
+  const s = connect({ host: "127.0.0.1", port, noDelay: true });
+  const c = new H2ClientConn(s, limits, true);
+  feedOwnReads(s, c.feed, "connect");
+  return c;
 }
 
 export interface Answer {

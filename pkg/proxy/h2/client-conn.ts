@@ -101,8 +101,9 @@ export class H2ClientConn extends H2ConnFrames<H2ClientStream, H2ClientLimits> {
   /** Called once when the connection stops taking new streams (the pool forgets it). */
   onDraining: (() => void) | undefined;
 
-  constructor(socket: Socket, limits: H2ClientLimits = defaultH2ClientLimits) {
-    super(socket, limits);
+  /** `fed`: the creator passes every read to feed() itself (no "data" listener; conn-frames.ts; upstream/h2-own-reads.ts). */
+  constructor(socket: Socket, limits: H2ClientLimits = defaultH2ClientLimits, fed = false) {
+    super(socket, limits, fed);
     // Past session memory, reading pauses after each read too (see conn-io.ts).
     this.pauseAfterRead = true;
     this.w.ensure(PREFACE.length);

@@ -28,6 +28,7 @@ import { H2ClientConn } from "../h2/client-conn.ts";
 import { defaultH2ClientLimits } from "../h2/client-limits.ts";
 import type { H2Client } from "../limits.ts";
 import { H2OwnCall } from "./h2-own-call.ts";
+import { feedOwnReads } from "./h2-own-reads.ts";
 import { failure, ProxyFailureError } from "../rescue.ts";
 import { MeshSessions } from "./mesh-sessions.ts";
 import { sendH1 } from "./upstream-h1.ts";
@@ -264,7 +265,9 @@ export class Upstream {
       const socket = mesh !== undefined
         ? this.meshH2Socket(mesh, target.address, target.port, target.meshIdentity!)
         : netConnect({ host: target.address, port: target.port, noDelay: true });
-      const c = new H2ClientConn(socket, defaultH2ClientLimits);
+      // Reads go to the shared read buffer once the socket is up (h2-own-reads.ts).
+      const c = new H2ClientConn(socket, defaultH2ClientLimits, true);
+      feedOwnReads(socket, c.feed, mesh !== undefined ? "secureConnect" : "connect");
       // The connect timeout covers TCP, TLS and the server's SETTINGS (c.connected): a peer that accepts
       // and never speaks HTTP/2 fails the waiting requests as upstream_connect, as a refused connection does.
       const t = setTimeout(() => {
