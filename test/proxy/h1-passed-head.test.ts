@@ -6,6 +6,7 @@
 // - names that share a table slot (same length, first and last byte) parsed in turn, and names in other
 //   case, each come back exactly as sent.
 import fc from "fast-check";
+import { fcParams } from "../support/fast-check-env.ts";
 import { describe, expect, it } from "vitest";
 import { passThroughFields } from "../../pkg/proxy/h1/h1-headers.ts";
 import { BODY, OwnH1Parser, REQUEST, RESPONSE, type H1Events } from "../../pkg/proxy/h1/own-parser.ts";
@@ -31,7 +32,7 @@ describe("passed-on answer fields", () => {
         expect(c.contentLength).toBe(text.contentLength);
         expect(c.hasDate).toBe(text.hasDate);
       }),
-      { numRuns: 500 },
+      fcParams(500),
     );
   });
 });
