@@ -361,12 +361,7 @@ export class H2ServerConn extends H2ConnFrames<H2ServerStream, H2Limits> {
     const fields = this.heldFields!;
     const never = this.heldNever;
     const body = this.heldBody;
-    this.heldId = 0;
-    this.heldStream =
-      this.heldFields =
-      this.heldNever =
-      this.heldBody =
-        null;
+    this.dropHeld();
     if (this.destroyed || this.streams.get(s.id) !== s) return;
     if (s.remoteEnded) return this.h.onWholeRequest!(s, fields, never, body ?? EMPTY_BODY);
     this.h.onRequest(s, fields, false, never);
@@ -448,15 +443,20 @@ export class H2ServerConn extends H2ConnFrames<H2ServerStream, H2Limits> {
     if (this.streams.size === 0 && !this.goawaySent && now - this.idleSince > this.limits.idleTimeoutMs) this.shutdown();
   }
 
-  /** The socket closed: every open stream is reset for the handler. */
-  protected gone(): void {
-    untrack(this);
+  /** Forgets the held request (releaseHeld hands it on first; gone() only drops it). */
+  private dropHeld(): void {
     this.heldId = 0;
     this.heldStream =
       this.heldFields =
       this.heldNever =
       this.heldBody =
         null;
+  }
+
+  /** The socket closed: every open stream is reset for the handler. */
+  protected gone(): void {
+    untrack(this);
+    this.dropHeld();
     if (this.streams.size === 0 && this.destroyed) return;
     this.destroyed = true;
     const open = [...this.streams.values()];
